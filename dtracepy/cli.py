@@ -1,0 +1,79 @@
+"""The ``dtracepy`` command: argument parsing and exit codes only.
+
+Each subcommand's work lives in its own module; this file only wires arguments to it.  No
+subcommand may let a Python traceback reach the user: :func:`main` turns any dtracepy error into
+a located message and exit status 1, and an unexpected exception into an ``internal error`` line
+(exit 70) that still names the input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from dtracepy.errors import DTracePyError
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dtracepy",
+        description="Write DTrace tracers as Python modules; compile them to readable, checked D.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    # --- compile (issue 3) -------------------------------------------------------------------
+    p = sub.add_parser("compile", help="compile a tracer module (.py) to D")
+    p.add_argument("tracer", metavar="TRACER.py")
+    p.add_argument("-o", "--output", metavar="OUT.d", help="write an executable D script here")
+    p.add_argument("--tracer", dest="tracer_name", metavar="NAME", help="which tracer of the module")
+    p.add_argument("--check", action="store_true", help="parse and check the emitted D as well")
+    p.set_defaults(run="dtracepy.commands.compile_cmd:run")
+
+    # --- check (issues 2 and 5) --------------------------------------------------------------
+    p = sub.add_parser("check", help="parse and check D scripts ('-' reads standard input)")
+    p.add_argument("files", nargs="+", metavar="FILE.d")
+    p.add_argument("--strict", action="store_true", help="warnings count towards the exit status")
+    p.add_argument("--disable", action="append", default=[], metavar="NAME", help="turn a check off")
+    p.add_argument("--dialect", choices=["illumos", "oracle", "freebsd", "macos"], default="illumos")
+    p.add_argument("--syntax-only", action="store_true", help="only parse; run no checks")
+    p.add_argument("-C", dest="cpp", action="store_true", help="run the C preprocessor first, as dtrace -C")
+    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
+    p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VAL]")
+    p.set_defaults(run="dtracepy.commands.check_cmd:run")
+
+    # --- layout (issue 4) --------------------------------------------------------------------
+    p = sub.add_parser("layout", help="print the memory layout of a C type")
+    p.add_argument("header", metavar="FILE.h")
+    p.add_argument("type", metavar="TYPE")
+    p.add_argument("--abi", default="x86_64", help="x86_64, i386, aarch64 or sparcv9")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
+    p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VAL]")
+    p.set_defaults(run="dtracepy.commands.layout_cmd:run")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    module_name, func_name = args.run.split(":")
+    try:
+        module = __import__(module_name, fromlist=[func_name])
+        return int(getattr(module, func_name)(args) or 0)
+    except DTracePyError as err:
+        print(err.render(), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except RecursionError:
+        print("dtracepy: error: input nested too deeply to process", file=sys.stderr)
+        return 1
+    except Exception as err:  # noqa: BLE001 - the last line of defence against a traceback
+        print(f"dtracepy: internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        return 70
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""One error hierarchy.  Every message starts with its position, as compilers and editors expect:
+``tcpq.py:14: error: ...`` or ``x.d:3:7: error: ...``.
+"""
+
+from __future__ import annotations
+
+from dtracepy.source import Pos
+
+
+class DTracePyError(Exception):
+    """Base of every error dtracepy raises on purpose.
+
+    ``pos`` is where the problem is; ``source_line`` (optional) is the text of that line, shown
+    under the message with a caret at the column.
+    """
+
+    severity = "error"
+
+    def __init__(self, message: str, pos: Pos | None = None, source_line: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+        self.source_line = source_line
+
+    def __str__(self) -> str:
+        return self.render(with_context=False)
+
+    def render(self, with_context: bool = True) -> str:
+        """The error as a compiler prints it, optionally followed by the source line and a caret."""
+        head = f"{self.pos}: " if self.pos is not None else ""
+        text = f"{head}{self.severity}: {self.message}"
+        if with_context and self.source_line is not None:
+            line = self.source_line.rstrip("\r\n")
+            text += "\n" + line
+            if self.pos is not None and self.pos.col is not None:
+                # Keep tabs under tabs so the caret lines up in a terminal.
+                prefix = "".join(ch if ch == "\t" else " " for ch in line[: self.pos.col - 1])
+                text += "\n" + prefix + "^"
+        return text
+
+
+class DSyntaxError(DTracePyError):
+    """D text that is not D: raised by the lexer and the parser."""
+
+
+class DSLError(DTracePyError):
+    """A tracer that misuses the DSL; positioned at the user's Python file and line."""
+
+
+class CompileError(DTracePyError):
+    """A tracer the compiler refuses (an uncleared thread-local, a read before any assignment ...)."""
+
+
+class LayoutError(DTracePyError):
+    """C declarations that cannot be laid out (bad C, unknown type, unsupported ABI)."""

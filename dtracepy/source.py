@@ -1,0 +1,59 @@
+"""Source positions.
+
+Every tree node may carry a :class:`Pos`: the ``file:line:col`` of a parsed ``.d`` file, or the
+``file:line`` of the user's Python code that built the node through the DSL.  Positions take no
+part in tree equality (see :mod:`dtracepy.tree`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import attrs
+
+
+@attrs.frozen
+class Pos:
+    """Where something came from: a file name, a 1-based line and an optional 1-based column."""
+
+    file: str
+    line: int
+    col: int | None = None
+
+    def __str__(self) -> str:
+        if self.col is None:
+            return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+# Frames in these directories belong to dtracepy itself; the user's position is the first frame
+# outside them.  Tests may add to it.
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_pos(skip: int = 1) -> Pos | None:
+    """The position of the innermost caller that is not dtracepy's own code.
+
+    Used by the DSL so that errors about a tracer point at the tracer's ``.py`` file and line,
+    as Amaranth does with ``sys._getframe``.
+    """
+    try:
+        frame = sys._getframe(skip)
+    except ValueError:
+        return None
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not os.path.abspath(filename).startswith(_PACKAGE_DIR + os.sep):
+            return Pos(_display_name(filename), frame.f_lineno)
+        frame = frame.f_back
+    return None
+
+
+def _display_name(filename: str) -> str:
+    """A file name as a user would type it: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(filename)
+    except ValueError:  # another drive on Windows
+        return filename
+    return filename if rel.startswith(".." + os.sep) else rel

@@ -1,0 +1,1 @@
+"""The D grammar, shipped inside the wheel as dtracepy.grammar (see pyproject.toml)."""
