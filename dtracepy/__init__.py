@@ -15,9 +15,13 @@ from dtracepy.tree import same_tree
 from dtracepy.parser import parse  # noqa: E402
 from dtracepy.printer import to_d  # noqa: E402
 
-# --- DSL (issue 3): re-exported below by dtracepy.dsl ---
+# --- DSL (issue 3): re-exported from dtracepy.dsl ---
+from dtracepy import dsl as _dsl  # noqa: E402
+from dtracepy.dsl import *  # noqa: E402,F401,F403
+from dtracepy.dsl import exit, id, max, min, print, sum  # noqa: E402,F401,A004 - D names, on request
 
 __all__ = [
     "tree", "parse", "to_d", "same_tree", "Pos",
     "DTracePyError", "DSyntaxError", "DSLError", "CompileError", "LayoutError",
+    *_dsl.__all__,
 ]

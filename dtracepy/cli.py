@@ -37,6 +37,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--disable", action="append", default=[], metavar="NAME", help="turn a check off")
     p.add_argument("--dialect", choices=["illumos", "oracle", "freebsd", "macos"], default="illumos")
     p.add_argument("--syntax-only", action="store_true", help="only parse; run no checks")
+    p.add_argument("--macro-args", type=int, metavar="N", help="how many macro arguments ($1..$N) the script is given")
+    p.add_argument("-w", dest="destructive", action="store_true", help="destructive actions are allowed, as dtrace -w")
     p.add_argument("-C", dest="cpp", action="store_true", help="run the C preprocessor first, as dtrace -C")
     p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
     p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VAL]")

@@ -2,17 +2,30 @@
 
 The contract used by ``dtracepy check`` and by the DSL compiler:
 
-* :class:`CheckOptions` - which checks are off, the dialect, strictness;
+* :class:`CheckOptions` - which checks are off, the dialect, strictness, the macro arguments given;
 * :class:`Finding` - one located warning or error with its check name;
 * :func:`check_program` - every finding for a program, in source order.
 
-(The checks themselves are being written; until they land this runs none.)
+The checks are listed (name, family, severity, summary) in :mod:`dtracepy.checks.registry`.
+
+Silencing one finding in the source
+-----------------------------------
+A comment ``/* dtracepy: ignore[check-name] */`` (several names: ``ignore[a, b]``; every check:
+``ignore``) on the finding's line or on the line before silences it.  A comment
+``/* dtracepy: disable[check-name] */`` anywhere turns a check off for the whole file, like
+``--disable``.  ``/* dtracepy: args=2 */`` documents that the script takes two macro arguments
+(``$1``, ``$2``).  The parser drops comments inside clauses, so these are read from the source
+text: pass ``source=`` to :func:`check_program` (``dtracepy check`` does).  Without it only
+top-level :class:`~dtracepy.tree.Comment` nodes that carry positions are seen.
 """
 
 from __future__ import annotations
 
+import re
+
 import attrs
 
+from dtracepy import tree as t
 from dtracepy.source import Pos
 
 
@@ -21,6 +34,10 @@ class CheckOptions:
     disabled: frozenset = frozenset()
     dialect: str = "illumos"
     strict: bool = False
+    #: How many macro arguments the script is given (``$1``..``$N``); None: unknown.
+    macro_args: int | None = None
+    #: The script runs with ``-w`` (destructive actions allowed) whatever its text says.
+    destructive: bool = False
 
 
 @attrs.frozen
@@ -31,10 +48,115 @@ class Finding:
     pos: Pos | None = None
     source_line: str | None = None
 
-    def render(self) -> str:
+    def render(self, with_context: bool = False) -> str:
         head = f"{self.pos}: " if self.pos is not None else ""
-        return f"{head}{self.severity}: {self.message} [{self.check}]"
+        text = f"{head}{self.severity}: {self.message} [{self.check}]"
+        if with_context and self.source_line is not None:
+            line = self.source_line.rstrip("\r\n")
+            text += "\n" + line
+            if self.pos is not None and self.pos.col is not None:
+                prefix = "".join(ch if ch == "\t" else " " for ch in line[: self.pos.col - 1])
+                text += "\n" + prefix + "^"
+        return text
 
 
-def check_program(program, options: CheckOptions | None = None) -> list[Finding]:
-    return []
+_DIRECTIVE = re.compile(r"dtracepy:\s*(ignore|disable)\b(?:\s*\[([^\]]*)\])?")
+_ARGS = re.compile(r"dtracepy:\s*args\s*[=:]?\s*(\d+)")
+
+
+@attrs.define
+class Directives:
+    """What ``dtracepy:`` comments in the source say."""
+
+    ignore: dict = attrs.Factory(dict)  # line -> set of names ("*" = every check)
+    disable: set = attrs.Factory(set)
+    args: int | None = None
+
+    @classmethod
+    def scan(cls, lines) -> "Directives":
+        found = cls()
+        for number, line in lines:
+            if "dtracepy:" not in line:
+                continue
+            for match in _DIRECTIVE.finditer(line):
+                names = {n.strip() for n in (match.group(2) or "*").split(",") if n.strip()} or {"*"}
+                if match.group(1) == "ignore":
+                    found.ignore.setdefault(number, set()).update(names)
+                else:
+                    found.disable.update(names)
+            match = _ARGS.search(line)
+            if match:
+                found.args = int(match.group(1))
+        return found
+
+    def silences(self, finding: Finding) -> bool:
+        if finding.check in self.disable or "*" in self.disable:
+            return True
+        if finding.pos is None:
+            return False
+        for line in (finding.pos.line, finding.pos.line - 1):
+            names = self.ignore.get(line)
+            if names and ("*" in names or finding.check in names):
+                return True
+        return False
+
+
+def _comment_lines(program):
+    for item in program.items:
+        if isinstance(item, t.Comment) and item.pos is not None:
+            for offset, line in enumerate(item.text.splitlines() or [""]):
+                yield item.pos.line + offset, line
+
+
+def check_program(program, options: CheckOptions | None = None, source: str | None = None) -> list[Finding]:
+    """Every finding for ``program``, in source order.
+
+    ``source`` is the program's text, if there is one: it gives findings their source line and
+    lets ``dtracepy:`` comments silence them (see the module docstring).
+    """
+    from dtracepy.checks import lifecycle, names, printf, safety
+    from dtracepy.checks.context import Context
+
+    options = options or CheckOptions()
+    lines = source.splitlines() if source is not None else None
+    if lines is not None:
+        directives = Directives.scan(enumerate(lines, start=1))
+    else:
+        directives = Directives.scan(_comment_lines(program))
+    if options.macro_args is None and directives.args is not None:
+        options = attrs.evolve(options, macro_args=directives.args)
+    ctx = Context(program, options, lines)
+    findings: list[Finding] = []
+    for family in (lifecycle, printf, names, safety):
+        for finding in family.run(ctx):
+            if finding.check in options.disabled or directives.silences(finding):
+                continue
+            if lines is not None and finding.pos is not None and finding.source_line is None:
+                if 1 <= finding.pos.line <= len(lines):
+                    finding = attrs.evolve(finding, source_line=lines[finding.pos.line - 1])
+            findings.append(finding)
+    findings.sort(key=_order)
+    return _dedupe(findings)
+
+
+def _order(finding: Finding):
+    pos = finding.pos
+    if pos is None:
+        return ("", 0, 0, finding.check)
+    return (pos.file, pos.line, pos.col or 0, finding.check)
+
+
+def _dedupe(findings):
+    seen = set()
+    out = []
+    for finding in findings:
+        key = (finding.pos, finding.check, finding.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(finding)
+    return out
+
+
+def count(findings, strict: bool = False) -> int:
+    """How many findings count towards the exit status: errors, plus warnings when strict."""
+    return sum(1 for f in findings if f.severity == "error" or strict)

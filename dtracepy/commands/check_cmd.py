@@ -1,10 +1,19 @@
-"""``dtracepy check FILE.d ...``: parse each file, report syntax errors, then run the checks."""
+"""``dtracepy check FILE.d ...``: parse each file, report syntax errors, then run the checks.
+
+Each finding is printed as ``file:line:col: warning|error: message [check-name]``.  The exit status
+is 1 when any file has a syntax error or an error finding (or, with ``--strict``, a warning), 2 for a
+bad ``--disable`` name, 0 otherwise.  ``--disable a,b`` (repeatable) turns checks off; a comment
+``/* dtracepy: ignore[check-name] */`` on or just above a line silences one finding (see
+:mod:`dtracepy.checks`).  ``--macro-args N`` says how many ``$N`` the script is given and ``-w``
+allows destructive actions, as ``dtrace -w`` does.
+"""
 
 from __future__ import annotations
 
 import sys
 
 from dtracepy.checks import CheckOptions, check_program
+from dtracepy.checks.registry import BY_NAME, CHECKS
 from dtracepy.errors import DTracePyError
 from dtracepy.parser import parse_bytes
 
@@ -17,10 +26,18 @@ def _read(path: str) -> tuple[str, bytes]:
 
 
 def run(args) -> int:
+    disabled = frozenset(name.strip() for item in args.disable for name in item.split(","))
+    unknown = sorted(disabled - set(BY_NAME))
+    if unknown:
+        print(f"dtracepy: error: --disable: unknown check(s) {', '.join(unknown)} "
+              f"(known: {', '.join(info.name for info in CHECKS)})", file=sys.stderr)
+        return 2
     options = CheckOptions(
-        disabled=frozenset(args.disable),
+        disabled=disabled,
         dialect=args.dialect,
         strict=args.strict,
+        macro_args=args.macro_args,
+        destructive=args.destructive,
     )
     errors = warnings = 0
     for path in args.files:
@@ -44,7 +61,15 @@ def run(args) -> int:
             continue
         if args.syntax_only:
             continue
-        for finding in check_program(program, options=options):
+        source = data.decode("utf-8", errors="replace")
+        try:
+            findings = check_program(program, options=options, source=source)
+        except Exception as err:  # noqa: BLE001 - one file's checker bug must not stop the rest
+            print(f"{filename}: error: internal error in the checks: {type(err).__name__}: {err}",
+                  file=sys.stderr)
+            errors += 1
+            continue
+        for finding in findings:
             print(finding.render(), file=sys.stderr)
             if finding.severity == "error":
                 errors += 1

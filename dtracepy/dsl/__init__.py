@@ -1,1 +1,37 @@
-"""dsl."""
+"""What tracer modules import: ``Tracer``, the scopes, built-ins, actions and expression helpers.
+
+See :mod:`dtracepy.dsl.values` for how Python operators map to D and how ``.`` and ``->`` are
+chosen, :mod:`dtracepy.dsl.tracer` for clauses, records, options and clear points.
+"""
+
+from dtracepy.dsl import actions as _actions
+from dtracepy.dsl.actions import *  # noqa: F401,F403 - D's actions, subroutines, aggregating functions
+from dtracepy.dsl.actions import exit, max, min, print, sum  # noqa: F401,A004 - explicit imports only
+from dtracepy.dsl.builtins import (  # noqa: F401
+    BUILTIN_NAMES, arg0, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, args, builtin, caller,
+    cpu, curcpu, curlwpsinfo, curpsinfo, curthread, cwd, epid, errno, execargs, execname, gid, id, ipl,
+    jailname, jid, ksym, macro, macro_str, pid, ppid, probefunc, probemod, probename, probeprov,
+    rootdir, stackdepth, target, tid, timestamp, ucaller, uid, uregs, ustackdepth, vtimestamp,
+    walltimestamp, zonename,
+)
+from dtracepy.dsl.control import elif_, else_, if_  # noqa: F401
+from dtracepy.dsl.exprs import (  # noqa: F401
+    addr, and_, arrow, assign, at, cast, char, comma, cond, deref, dot, hexint, not_, offsetof, or_,
+    postdec, postinc, predec, preinc, sizeof, stringof, xlate, xor,
+)
+from dtracepy.dsl.records import Record  # noqa: F401
+from dtracepy.dsl.scopes import agg, glob, self, this  # noqa: F401
+from dtracepy.dsl.structs import View, view  # noqa: F401
+from dtracepy.dsl.tracer import Tracer  # noqa: F401
+from dtracepy.dsl.values import D, expr  # noqa: F401
+
+__all__ = [
+    "Tracer", "Record", "D", "expr", "View", "view", "self", "this", "glob", "agg",
+    "if_", "elif_", "else_",
+    "addr", "and_", "arrow", "assign", "at", "cast", "char", "comma", "cond", "deref", "dot",
+    "hexint", "not_", "offsetof", "or_", "postdec", "postinc", "predec", "preinc", "sizeof",
+    "stringof", "xlate", "xor",
+    "builtin", "ksym", "macro", "macro_str", "target", "BUILTIN_NAMES",
+    *[n for n in BUILTIN_NAMES if n in globals() and n != "id"],
+    *_actions.__all__,
+]

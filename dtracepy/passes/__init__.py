@@ -1,1 +1,28 @@
-"""passes."""
+"""Tree -> tree passes the compiler runs, in one listed order (cleanup first).
+
+Each pass is ``pass_(program, ctx) -> program``; ``ctx`` is a :class:`PassContext` carrying what
+the tracer said beyond the tree (clear points, variables kept on purpose).
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from dtracepy.passes.cleanup import zero_thread_locals
+
+
+@attrs.frozen
+class PassContext:
+    clear_points: dict = attrs.field(factory=dict)  # name -> dtracepy.dsl.tracer.ClearPoint
+
+
+PASSES = (
+    zero_thread_locals,
+)
+
+
+def run_passes(program, ctx: PassContext | None = None):
+    ctx = ctx or PassContext()
+    for pass_ in PASSES:
+        program = pass_(program, ctx)
+    return program

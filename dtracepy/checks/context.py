@@ -1,0 +1,260 @@
+"""What every check needs to know about one program: its clauses in order, positions, and a walk
+that classifies each use of a variable as a read, a write, a zeroing or an update."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from functools import cached_property
+
+import attrs
+
+from dtracepy import tree as t
+from dtracepy.checks.registry import BY_NAME
+from dtracepy.source import Pos
+
+
+@attrs.frozen
+class Access:
+    """One use of a variable.
+
+    kind: ``read``; ``write`` (``x = v``, ``zero`` says v is 0); ``update`` (``x += v``, ``x++``:
+    a read and a write); ``partial`` (``x[k] = v`` or ``x.m = v``: a write of part of x).
+    """
+
+    kind: str
+    node: t.Node
+    name: str
+    zero: bool = False
+    in_predicate: bool = False
+    guarded: bool = False  # inside an if whose condition mentions a variable of the same class
+
+
+def is_zero(expr) -> bool:
+    """Is ``expr`` the constant 0 (through casts and chained assignments)?"""
+    while True:
+        if isinstance(expr, t.Cast):
+            expr = expr.operand
+        elif isinstance(expr, t.Assign) and expr.op == "=":
+            expr = expr.value
+        else:
+            break
+    if isinstance(expr, t.IntLit):
+        try:
+            return expr.value == 0
+        except ValueError:
+            return False
+    if isinstance(expr, t.Ident) and expr.name == "NULL":
+        return True
+    return False
+
+
+def _var_name(node, cls):
+    return node.name if isinstance(node, cls) else None
+
+
+def _base_var(node, cls):
+    """The variable under ``x[k]``, ``x.m``, ``x->m`` (for partial writes)."""
+    while isinstance(node, (t.Index, t.Member)):
+        if isinstance(node, t.Member) and node.op == "->":
+            return None  # a write through a pointer reads the pointer
+        node = node.base
+    return node.name if isinstance(node, cls) else None
+
+
+def accesses(expr, cls, in_predicate=False, guarded=False):
+    """Every use of a variable of class ``cls`` (``t.SelfVar``, ``t.ThisVar`` ...) in ``expr``, in
+    evaluation order (an assignment's value before its target)."""
+    out: list[Access] = []
+    # an explicit stack of (node, mode): mode "eval" or a ready Access to emit
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Access):
+            out.append(node)
+            continue
+        if isinstance(node, cls):
+            out.append(Access("read", node, node.name, in_predicate=in_predicate, guarded=guarded))
+            continue
+        if isinstance(node, t.Assign):
+            name = _var_name(node.target, cls)
+            later = []
+            if name is not None:
+                if node.op == "=":
+                    later.append(Access("write", node, name, zero=is_zero(node.value),
+                                        in_predicate=in_predicate, guarded=guarded))
+                else:
+                    later.append(Access("update", node, name, in_predicate=in_predicate, guarded=guarded))
+            else:
+                base = _base_var(node.target, cls)
+                if base is not None:
+                    kind = "partial" if node.op == "=" else "update"
+                    later.append(Access(kind, node, base, in_predicate=in_predicate, guarded=guarded))
+                    # the keys / subscripts of the target are read
+                    target = node.target
+                    while isinstance(target, (t.Index, t.Member)):
+                        if isinstance(target, t.Index):
+                            later.extend(reversed(list(target.keys)))
+                        target = target.base
+                else:
+                    later.append(node.target)
+            # evaluate value first, then the target (stack: push in reverse)
+            stack.extend(reversed([node.value, *later]))
+            continue
+        if isinstance(node, (t.Unary, t.Postfix)) and node.op in ("++", "--"):
+            name = _var_name(node.operand, cls) or _base_var(node.operand, cls)
+            if name is not None:
+                out.append(Access("update", node, name, in_predicate=in_predicate, guarded=guarded))
+                if not isinstance(node.operand, cls):  # x[k]++: the keys are read
+                    target = node.operand
+                    while isinstance(target, (t.Index, t.Member)):
+                        if isinstance(target, t.Index):
+                            stack.extend(reversed(list(target.keys)))
+                        target = target.base
+                continue
+        if isinstance(node, t.Node):
+            stack.extend(reversed(list(node.children())))
+    return out
+
+
+def stmt_exprs(stmts, guard_cls=None, guarded=False):
+    """(expression, guarded) for each expression statement and if-condition, in order."""
+    for stmt in stmts or ():
+        if isinstance(stmt, t.ExprStmt):
+            yield stmt.expr, guarded
+        elif isinstance(stmt, t.Block):
+            yield from stmt_exprs(stmt.body, guard_cls, guarded)
+        elif isinstance(stmt, t.If):
+            yield stmt.cond, guarded
+            inner = guarded or (guard_cls is not None and mentions(stmt.cond, guard_cls))
+            yield from stmt_exprs([stmt.then], guard_cls, inner)
+            if stmt.otherwise is not None:
+                yield from stmt_exprs([stmt.otherwise], guard_cls, guarded)
+
+
+def mentions(expr, cls) -> bool:
+    return expr is not None and any(isinstance(n, cls) for n in expr.walk())
+
+
+def clause_accesses(clause, cls):
+    """Predicate accesses, then body accesses, for one clause."""
+    out = []
+    if clause.predicate is not None:
+        out.extend(accesses(clause.predicate, cls, in_predicate=True))
+    for expr, guarded in stmt_exprs(clause.body, cls):
+        out.extend(accesses(expr, cls, guarded=guarded))
+    return out
+
+
+# --- probe descriptions -----------------------------------------------------------------------
+
+_ENTRY_RETURN = {"entry": "return", "return": "entry"}
+
+
+def desc_fields(text: str):
+    parts = text.split(":")
+    if len(parts) < 4:
+        parts = [""] * (4 - len(parts)) + parts
+    return tuple(parts)
+
+
+def desc_matches(pattern: str, concrete: str) -> bool:
+    """Can a probe matched by ``concrete`` also be matched by ``pattern``?  Empty fields and globs
+    in ``pattern`` match anything; a globbed ``concrete`` field only matches an equal or empty
+    field (we cannot intersect globs)."""
+    pf, cf = desc_fields(pattern), desc_fields(concrete)
+    if len(pf) != 4 or len(cf) != 4:
+        return pattern == concrete
+    for p, c in zip(pf, cf):
+        if p == "" or p == "*" or p == c:
+            continue
+        if any(ch in c for ch in "*?["):
+            return False
+        if not fnmatch.fnmatchcase(c, p):
+            return False
+    return True
+
+
+def partner(text: str) -> str | None:
+    """The ``:return`` description of an ``:entry`` one and vice versa; None if neither."""
+    fields = desc_fields(text)
+    if len(fields) != 4 or fields[3] not in _ENTRY_RETURN:
+        return None
+    return ":".join((*fields[:3], _ENTRY_RETURN[fields[3]]))
+
+
+def is_entry(text: str) -> bool:
+    fields = desc_fields(text)
+    return len(fields) == 4 and fields[3] == "entry"
+
+
+class Context:
+    """One program and options, with the facts checks share, computed once."""
+
+    def __init__(self, program, options, lines=None):
+        self.program = program
+        self.options = options
+        self.lines = lines
+        self.clauses = list(program.clauses)
+
+    # --- findings ---
+    def finding(self, check: str, node, message: str, severity: str | None = None, fallback=None):
+        from dtracepy.checks import Finding
+
+        pos = getattr(node, "pos", None) if node is not None else None
+        if pos is None and fallback is not None:
+            pos = getattr(fallback, "pos", None)
+        if pos is None:
+            pos = self.first_pos
+        return Finding(severity or BY_NAME[check].severity, message, check, pos)
+
+    @cached_property
+    def first_pos(self):
+        pos = self.program.pos
+        if pos is None:
+            for item in self.program.items:
+                if item.pos is not None:
+                    return Pos(item.pos.file, 1, 1)
+        return pos
+
+    # --- program-wide facts ---
+    @cached_property
+    def pragmas(self):
+        return [item for item in self.program.items if isinstance(item, t.Pragma)]
+
+    @cached_property
+    def options_set(self) -> set[str]:
+        """Names of ``#pragma D option`` settings and ``-x`` options of the shebang."""
+        names = set()
+        for pragma in self.pragmas:
+            words = pragma.words
+            if len(words) >= 3 and words[0] == "D" and words[1] == "option":
+                names.add(words[2].split("=")[0])
+        for item in self.program.items:
+            if isinstance(item, t.Shebang):
+                for match in re.finditer(r"-x\s*(\w+)", item.text):
+                    names.add(match.group(1))
+        return names
+
+    @cached_property
+    def shebang_flags(self) -> str:
+        for item in self.program.items:
+            if isinstance(item, t.Shebang):
+                return " ".join(w[1:] for w in item.text.split()[1:] if w.startswith("-") and not w.startswith("--"))
+        return ""
+
+    @cached_property
+    def uses_cpp(self) -> bool:
+        if any(isinstance(item, t.Directive) for item in self.program.items):
+            return True
+        return "C" in self.shebang_flags
+
+    @cached_property
+    def defined_macros(self) -> set[str]:
+        names = set()
+        for item in self.program.items:
+            if isinstance(item, t.Directive) and item.name == "define":
+                match = re.match(r"\s*(\w+)", item.text)
+                if match:
+                    names.add(match.group(1))
+        return names

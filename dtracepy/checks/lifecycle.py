@@ -1,0 +1,166 @@
+"""Thread-local (``self->``) lifecycle: unused, zeroed-but-never-assigned (a typo), leaked at
+``:return``, read before any assignment, never defined.
+
+A thread-local takes dynamic-variable space while non-zero; a script that sets one at ``:entry``
+and never zeroes it leaks that space on every firing until the kernel drops dynamic variables.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from dtracepy import tree as t
+from dtracepy.checks.context import clause_accesses, desc_matches, is_entry, mentions, partner
+
+
+def declarator_name(decl):
+    while decl is not None and not isinstance(decl, t.NameDecl):
+        decl = getattr(decl, "target", None) or getattr(decl, "declarator", None)
+    return decl.name if decl is not None else None
+
+
+def declared_vars(program, storage: str) -> set[str]:
+    """Names declared with ``self``/``this`` storage (``self int x;``)."""
+    names = set()
+    for item in program.items:
+        if isinstance(item, t.Declaration) and storage in item.specifiers:
+            for decl in item.declarators:
+                name = declarator_name(decl)
+                if name:
+                    names.add(name)
+    return names
+
+
+class VarUses:
+    def __init__(self):
+        self.reads = []     # (clause index, Access)
+        self.writes = []    # non-zero writes
+        self.zeros = []
+        self.updates = []
+        self.partials = []
+
+    @property
+    def assigned(self):
+        return bool(self.writes or self.updates or self.partials)
+
+    def all_assignments(self):
+        return self.writes + self.zeros + self.updates + self.partials
+
+
+def collect(ctx, cls=t.SelfVar):
+    """name -> VarUses, plus the per-clause access lists."""
+    uses: dict[str, VarUses] = {}
+    per_clause = []
+    for index, clause in enumerate(ctx.clauses):
+        acc = clause_accesses(clause, cls)
+        per_clause.append(acc)
+        for a in acc:
+            u = uses.setdefault(a.name, VarUses())
+            if a.kind == "read":
+                u.reads.append((index, a))
+            elif a.kind == "write":
+                (u.zeros if a.zero else u.writes).append((index, a))
+            elif a.kind == "update":
+                u.updates.append((index, a))
+            else:
+                u.partials.append((index, a))
+    return uses, per_clause
+
+
+def _did_you_mean(name, candidates):
+    match = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
+    return f"; did you mean self->{match[0]}?" if match else ""
+
+
+def _line(node):
+    return f" (line {node.pos.line})" if getattr(node, "pos", None) is not None else ""
+
+
+def run(ctx):
+    uses, per_clause = collect(ctx)
+    declared = declared_vars(ctx.program, "self")
+    clauses = ctx.clauses
+
+    leaking = {n for n, u in uses.items() if u.writes and not u.zeros and not u.partials}
+    assigned_names = {n for n, u in uses.items() if u.writes or u.updates or u.partials}
+
+    for name, u in uses.items():
+        # assigned but never read
+        if (u.writes or u.partials) and not u.reads and not u.updates:
+            node = (u.writes or u.partials)[0][1].node
+            yield ctx.finding("self-unused", node,
+                              f"self->{name} is assigned but never read")
+        # zeroed but never assigned
+        if u.zeros and not u.assigned and name not in declared:
+            hint = _did_you_mean(name, leaking - {name}) or _did_you_mean(name, assigned_names - {name})
+            yield ctx.finding("self-zero-unassigned", u.zeros[0][1].node,
+                              f"self->{name} is zeroed but never assigned{hint}")
+        # read, never assigned or declared
+        if u.reads and not u.assigned and not u.zeros and name not in declared:
+            hint = _did_you_mean(name, assigned_names)
+            yield ctx.finding("self-undefined", u.reads[0][1].node,
+                              f"self->{name} is read but never assigned or declared{hint}")
+        # leak: assigned at :entry, never zeroed
+        if name in leaking:
+            yield from _leak(ctx, name, u, per_clause)
+
+    yield from _read_unset(ctx, uses, per_clause)
+
+
+def _leak(ctx, name, u, per_clause):
+    clauses = ctx.clauses
+    for index, access in u.writes:
+        entries = [d.text for d in clauses[index].probes if is_entry(d.text)]
+        if not entries:
+            continue
+        returns = [partner(e) for e in entries]
+        cleanup = None
+        for j, clause in enumerate(clauses):
+            if not any(desc_matches(d.text, r) or desc_matches(r, d.text) for d in clause.probes for r in returns):
+                continue
+            if any(a.kind == "write" and a.zero for a in per_clause[j]):
+                cleanup = clause
+                break
+        message = (f"self->{name} is assigned at {entries[0]} but never zeroed, so it leaks "
+                   f"dynamic-variable space on every firing; zero it at {returns[0]}")
+        if cleanup is not None:
+            message += f" (the cleanup clause{_line(cleanup)} zeroes other thread-locals, not this one)"
+            yield ctx.finding("self-leak", access.node, message, severity="error", fallback=clauses[index])
+        else:
+            yield ctx.finding("self-leak", access.node, message, severity="warning", fallback=clauses[index])
+        return
+
+
+def _read_unset(ctx, uses, per_clause):
+    clauses = ctx.clauses
+    for index, clause in enumerate(clauses):
+        if mentions(clause.predicate, t.SelfVar):
+            continue  # the usual guard: /self->ts/
+        set_here: set[str] = set()
+        reported: set[str] = set()
+        for a in per_clause[index]:
+            if a.kind != "read":
+                set_here.add(a.name)
+                continue
+            if a.in_predicate or a.guarded or a.name in set_here or a.name in reported:
+                continue
+            u = uses[a.name]
+            if not u.assigned or not (u.writes or u.partials):
+                continue  # never assigned (self-undefined), or a counter only ever ++/-- from 0
+            if all(_set_earlier(per_clause, clauses, index, a.name, d.text) for d in clause.probes):
+                continue
+            reported.add(a.name)
+            yield ctx.finding(
+                "self-read-unset", a.node,
+                f"self->{a.name} is read in a clause that can fire before any assignment "
+                f"(it is 0 then); guard the clause with a predicate such as /self->{a.name}/",
+                fallback=clause)
+
+
+def _set_earlier(per_clause, clauses, index, name, desc):
+    """Is ``name`` assigned by an earlier clause that fires for the probe ``desc`` too?"""
+    for j in range(index):
+        if any(desc_matches(d.text, desc) for d in clauses[j].probes):
+            if any(a.name == name and a.kind != "read" for a in per_clause[j]):
+                return True
+    return False

@@ -1,0 +1,215 @@
+"""Names: keywords as identifiers, clause-locals read before assignment, macro arguments beyond
+those given, aggregations used two ways, unknown or mis-called functions, undefined identifiers,
+``if``/``else`` in a dialect without it."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from dtracepy import tree as t
+from dtracepy.checks import d_facts as F
+from dtracepy.checks.context import clause_accesses
+from dtracepy.checks.lifecycle import declarator_name, _set_earlier
+
+
+def run(ctx):
+    yield from _keywords(ctx)
+    yield from _this_unset(ctx)
+    yield from _macro_args(ctx)
+    yield from _aggregations(ctx)
+    yield from _calls(ctx)
+    yield from _undefined(ctx)
+    yield from _dialect_if(ctx)
+
+
+def _keywords(ctx):
+    keywords = F.KEYWORDS_ILLUMOS if ctx.options.dialect == "illumos" else F.KEYWORDS
+    for node in ctx.program.walk():
+        name = None
+        if isinstance(node, (t.Ident, t.SelfVar, t.ThisVar, t.AggVar)):
+            name = node.name
+        elif isinstance(node, t.NameDecl):
+            name = node.name
+        if name and name in keywords:
+            what = type(node).__name__
+            spelled = {"SelfVar": "self->", "ThisVar": "this->", "AggVar": "@", "Member": "member "}.get(what, "")
+            yield ctx.finding("keyword-name", node, f"{spelled}{name}: '{name}' is a D keyword, not a name")
+
+
+def _this_unset(ctx):
+    clauses = ctx.clauses
+    per_clause = [clause_accesses(c, t.ThisVar) for c in clauses]
+    for index, clause in enumerate(clauses):
+        set_here: set[str] = set()
+        reported: set[str] = set()
+        for a in per_clause[index]:
+            if a.kind != "read":
+                set_here.add(a.name)
+                continue
+            if a.name in set_here or a.name in reported:
+                continue
+            if all(_set_earlier(per_clause, clauses, index, a.name, d.text) for d in clause.probes):
+                continue
+            reported.add(a.name)
+            yield ctx.finding(
+                "this-unset", a.node,
+                f"this->{a.name} is read before it is assigned in this firing "
+                f"(clause-locals are not zeroed; assign it earlier in this clause or an earlier "
+                f"clause for the same probe)", fallback=clause)
+
+
+_MACRO = re.compile(r"\$(\d+)")
+
+
+def _macro_args(ctx):
+    given = ctx.options.macro_args
+    if given is None or "defaultargs" in ctx.options_set:
+        return
+    seen = set()
+    for node in ctx.program.walk():
+        texts = []
+        if isinstance(node, t.MacroVar):
+            texts = [node.name]
+        elif isinstance(node, t.ProbeDesc):
+            texts = [node.text]
+        for text in texts:
+            for match in _MACRO.finditer(text):
+                number = int(match.group(1))
+                if number > given and number not in seen and number != 0:
+                    seen.add(number)
+                    yield ctx.finding(
+                        "macro-arg", node,
+                        f"${number} is used but the script is given {given} macro argument(s) "
+                        f"(document more with /* dtracepy: args=N */, or set #pragma D option defaultargs)")
+
+
+def _agg_uses(program):
+    """(name, keys or None, function name, node) for each ``@a[keys] = f(...)``."""
+    for node in program.walk():
+        if isinstance(node, t.Assign) and node.op == "=" and isinstance(node.value, t.Call):
+            target = node.target
+            if isinstance(target, t.AggVar):
+                yield target.name, 0, node.value.name, node
+            elif isinstance(target, t.Index) and isinstance(target.base, t.AggVar):
+                yield target.base.name, len(target.keys), node.value.name, node
+
+
+def _aggregations(ctx):
+    first: dict[str, tuple] = {}
+    for name, nkeys, func, node in _agg_uses(ctx.program):
+        if func is None or func not in F.AGGREGATING_FUNCTIONS:
+            continue
+        if name not in first:
+            first[name] = (nkeys, func, node)
+            continue
+        nkeys0, func0, node0 = first[name]
+        shown = f"@{name}" if name else "the anonymous aggregation @"
+        where = f" (line {node0.pos.line})" if node0.pos is not None else ""
+        if func != func0:
+            yield ctx.finding("agg-mismatch", node,
+                              f"{shown} is used with {func}() here but with {func0}(){where}")
+        elif nkeys != nkeys0:
+            yield ctx.finding("agg-mismatch", node,
+                              f"{shown} is used with {nkeys} key(s) here but {nkeys0}{where}")
+
+
+def _inline_names(program):
+    names = set()
+    for item in program.items:
+        if isinstance(item, t.Inline):
+            name = declarator_name(item.declarator)
+            if name:
+                names.add(name)
+    return names
+
+
+def _calls(ctx):
+    skip = ctx.defined_macros | _inline_names(ctx.program)
+    for node in ctx.program.walk():
+        if not isinstance(node, t.Call) or node.name is None or node.name in skip:
+            continue
+        name = node.name
+        if name not in F.ARITY:
+            hint = difflib.get_close_matches(name, sorted(F.ALL_CALLABLES), n=1, cutoff=0.75)
+            yield ctx.finding(
+                "unknown-function", node,
+                f"{name}() is no D action, subroutine or aggregating function"
+                + (f"; did you mean {hint[0]}()?" if hint else ""),
+                severity="warning" if ctx.uses_cpp else "error")
+            continue
+        low, high = F.ARITY[name]
+        count = len(node.args)
+        if count < low or (high is not None and count > high):
+            if high is None:
+                want = f"at least {low}"
+            elif low == high:
+                want = str(low)
+            else:
+                want = f"{low} to {high}"
+            yield ctx.finding("call-arity", node,
+                              f"{name}() takes {want} argument{'s' if want != '1' else ''}, {count} given")
+
+
+def _defined_names(program):
+    names = set(_inline_names(program))
+    for node in program.walk():
+        if isinstance(node, t.Assign):
+            target = node.target
+            while isinstance(target, (t.Index, t.Member)):
+                target = target.base
+            if isinstance(target, t.Ident):
+                names.add(target.name)
+        elif isinstance(node, (t.Unary, t.Postfix)) and node.op in ("++", "--"):
+            target = node.operand
+            while isinstance(target, (t.Index, t.Member)):
+                target = target.base
+            if isinstance(target, t.Ident):
+                names.add(target.name)
+        elif isinstance(node, t.NameDecl) and node.name:
+            names.add(node.name)
+        elif isinstance(node, t.Enumerator):
+            names.add(node.name)
+        elif isinstance(node, t.Translator):
+            names.add(node.input_name)
+        elif isinstance(node, t.Param) and node.declarator is not None:
+            name = declarator_name(node.declarator)
+            if name:
+                names.add(name)
+    for item in program.items:
+        if isinstance(item, t.Directive) and item.name == "define":
+            match = re.match(r"\s*(\w+)", item.text)
+            if match:
+                names.add(match.group(1))
+    return names
+
+
+_CONSTANT = re.compile(r"[A-Z][A-Z0-9_]*$")
+
+
+def _undefined(ctx):
+    if ctx.uses_cpp:
+        return  # headers define enumerators and macros we cannot see
+    known = F.ALL_BUILTIN_VARIABLES | F.LIBRARY_NAMES | _defined_names(ctx.program)
+    callees = {id(n.callee) for n in ctx.program.walk() if isinstance(n, t.Call)}
+    reported = set()
+    for node in ctx.program.walk():
+        if not isinstance(node, t.Ident) or node.module is not None or id(node) in callees:
+            continue
+        if node.name in known or node.name in reported or _CONSTANT.match(node.name):
+            continue  # ALL_CAPS names are enumerators and macros of the D libraries and headers
+        reported.add(node.name)
+        hint = difflib.get_close_matches(node.name, sorted(F.ALL_BUILTIN_VARIABLES | known), n=1, cutoff=0.75)
+        yield ctx.finding(
+            "undefined-name", node,
+            f"{node.name} is no built-in variable and is never declared, defined or assigned"
+            + (f"; did you mean {hint[0]}?" if hint else ""))
+
+
+def _dialect_if(ctx):
+    if ctx.options.dialect in F.DIALECTS_WITH_IF:
+        return
+    for node in ctx.program.walk():
+        if isinstance(node, t.If):
+            yield ctx.finding("dialect-if", node,
+                              f"{ctx.options.dialect} D has no if/else; use a predicated clause or ?:")

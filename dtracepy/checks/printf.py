@@ -1,0 +1,264 @@
+"""printf-like formats (``printf``, ``printa``, ``system``, ``freopen``) against their arguments:
+the count, and the type where it is known for certain.
+
+D's conversions: ``%a %A %c %C %d %i %o %u %x %X %e %E %f %g %G %k %p %s %S %T %Y %%``, size
+prefixes ``h hh l ll L w``, flags ``# + - space ? ' 0 @``, widths and precisions as digits or ``*``
+(each ``*`` takes an integer argument), ``N$`` argument references (then the count is not checked).
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from dtracepy import tree as t
+from dtracepy.checks import d_facts as F
+
+PRINTF_LIKE = ("printf", "system", "freopen")
+_FLAG_CHARS = set("#+- ?'0@$.*0123456789")
+
+
+@attrs.frozen
+class Conv:
+    text: str          # the whole conversion, "%-*.3ld"
+    conv: str          # the conversion character ("d"), "" for a bare "%@"
+    stars: int = 0     # how many * (width, precision) take arguments
+    agg: bool = False  # has the @ flag
+    positional: bool = False
+
+
+class FormatError(ValueError):
+    pass
+
+
+def parse_format(fmt: str) -> list[Conv]:
+    """The conversions of a printf format, in order; raises :class:`FormatError` when malformed."""
+    convs = []
+    i, n = 0, len(fmt)
+    while i < n:
+        if fmt[i] != "%":
+            i += 1
+            continue
+        start = i
+        i += 1
+        if i < n and fmt[i] == "%":
+            i += 1
+            continue
+        stars = 0
+        agg = positional = False
+        while i < n and fmt[i] in _FLAG_CHARS:
+            ch = fmt[i]
+            if ch == "*":
+                stars += 1
+            elif ch == "@":
+                agg = True
+            elif ch == "$":
+                positional = True
+            i += 1
+        for prefix in F.PRINTF_SIZE_PREFIXES:
+            if fmt.startswith(prefix, i):
+                # "L" etc. only count as a prefix when a conversion follows
+                if i + len(prefix) < n and fmt[i + len(prefix)] in F.PRINTF_CONVERSIONS:
+                    i += len(prefix)
+                break
+        if i < n and fmt[i] in F.PRINTF_CONVERSIONS:
+            conv = fmt[i]
+            i += 1
+        elif agg:
+            conv = ""  # "%@" alone prints the aggregation value
+        elif i >= n:
+            raise FormatError(f"format ends inside the conversion {fmt[start:]!r}")
+        else:
+            raise FormatError(f"unknown conversion {fmt[start:i + 1]!r}")
+        convs.append(Conv(fmt[start:i], conv, stars, agg, positional))
+    return convs
+
+
+def kind(expr) -> str | None:
+    """What we know for certain of an expression's type: ``string``, ``int``, ``stack``, ``agg``
+    or None (unknown)."""
+    if isinstance(expr, t.StringLit):
+        return "string"
+    if isinstance(expr, (t.IntLit, t.CharLit, t.SizeofExpr, t.SizeofType)):
+        return "int"
+    if isinstance(expr, t.Stringof):
+        return "string"
+    if isinstance(expr, t.AggVar):
+        return "agg"
+    if isinstance(expr, t.Ident) and expr.module is None:
+        if expr.name in F.STRING_VARIABLES:
+            return "string"
+        if expr.name in F.INTEGER_VARIABLES:
+            return "int"
+    if isinstance(expr, t.Call) and expr.name is not None:
+        if expr.name in F.STRING_SUBROUTINES:
+            return "string"
+        if expr.name in F.INTEGER_SUBROUTINES:
+            return "int"
+        if expr.name in F.STACK_FUNCTIONS:
+            return "stack"
+    if isinstance(expr, t.Binary) and expr.op in ("==", "!=", "<", "<=", ">", ">=", "&&", "||", "^^"):
+        return "int"
+    if isinstance(expr, t.Binary) and expr.op not in (",",):
+        if kind(expr.left) == "int" and kind(expr.right) == "int":
+            return "int"
+    if isinstance(expr, t.Unary) and expr.op == "!":
+        return "int"
+    if isinstance(expr, t.Cast) and tuple(s for s in expr.type.specifiers if isinstance(s, str)) == ("string",):
+        return "string"
+    return None
+
+
+_INTEGER_CONVS = set("diouxXcCpaAYT")
+
+
+def type_problem(conv: str, k: str | None) -> str | None:
+    """Why a conversion cannot print a value of kind ``k``; None when it can (or we do not know)."""
+    if k is None:
+        return None
+    if k == "agg":
+        return "an aggregation can only be printed by printa"
+    if k == "stack":
+        return None if conv == "k" else "a stack can only be printed with %k"
+    if k == "string" and conv in _INTEGER_CONVS | set("eEfgGk"):
+        return f"%{conv} needs an integer or pointer, not a string"
+    if k == "int" and conv in ("s", "S"):
+        return f"%{conv} needs a string or char array, not an integer (use stringof or copyinstr)"
+    return None
+
+
+def run(ctx):
+    key_counts, key_exprs = _aggregation_keys(ctx.program)
+    for node in ctx.program.walk():
+        if not isinstance(node, t.Call) or node.name is None:
+            continue
+        if node.name in PRINTF_LIKE and node.args:
+            yield from _check_printf(ctx, node)
+        elif node.name == "printa":
+            yield from _check_printa(ctx, node, key_counts, key_exprs)
+
+
+def _format(ctx, call, arg):
+    """The format's conversions, or None after reporting; None silently for non-literals."""
+    if isinstance(arg, t.StringLit):
+        try:
+            return parse_format(arg.value)
+        except FormatError as err:
+            ctx_finding = ctx.finding("printf-format", arg, f"{call.name}(): {err}", fallback=call)
+            raise _Reported(ctx_finding) from None
+    if isinstance(arg, (t.IntLit, t.CharLit)):
+        raise _Reported(ctx.finding("printf-format", arg,
+                                    f"{call.name}() needs a string constant as its format", fallback=call))
+    return None
+
+
+class _Reported(Exception):
+    def __init__(self, finding):
+        self.finding = finding
+
+
+def _check_printf(ctx, call):
+    try:
+        convs = _format(ctx, call, call.args[0])
+    except _Reported as rep:
+        yield rep.finding
+        return
+    if convs is None:
+        return
+    args = list(call.args[1:])
+    for conv in convs:
+        if conv.agg:
+            yield ctx.finding("printf-agg-conv", call.args[0],
+                              f"{call.name}(): {conv.text!r} uses %@, which only printa understands",
+                              fallback=call)
+            return
+    if any(c.positional for c in convs):
+        return
+    needed = sum(c.stars + 1 for c in convs)
+    if needed != len(args):
+        what = "too few" if len(args) < needed else "too many"
+        yield ctx.finding(
+            "printf-args", call.args[min(needed, len(args))] if len(args) > needed else call,
+            f"{call.name}(): {what} arguments: the format {_show(call.args[0])} takes {needed}, "
+            f"{len(args)} given", fallback=call)
+    i = 0
+    for conv in convs:
+        for _ in range(conv.stars):
+            if i < len(args) and kind(args[i]) not in (None, "int"):
+                yield ctx.finding("printf-type", args[i],
+                                  f"{call.name}(): the * in {conv.text!r} takes an integer", fallback=call)
+            i += 1
+        if i < len(args):
+            problem = type_problem(conv.conv, kind(args[i]))
+            if problem:
+                yield ctx.finding("printf-type", args[i],
+                                  f"{call.name}(): argument {i + 1} for {conv.text!r}: {problem}", fallback=call)
+        i += 1
+
+
+def _show(arg):
+    text = arg.value if isinstance(arg, t.StringLit) else "?"
+    text = text.encode("unicode_escape").decode("ascii")
+    return '"' + (text if len(text) <= 40 else text[:37] + "...") + '"'
+
+
+def _check_printa(ctx, call, key_counts, key_exprs):
+    args = list(call.args)
+    if not args:
+        return  # call-arity reports it
+    first = args[0]
+    if isinstance(first, t.AggVar):
+        aggs, convs = args, None
+    elif isinstance(first, t.StringLit):
+        try:
+            convs = _format(ctx, call, first)
+        except _Reported as rep:
+            yield rep.finding
+            return
+        aggs = args[1:]
+        if not aggs:
+            yield ctx.finding("printa-args", call, "printa() with a format needs an aggregation to print")
+            return
+    else:
+        if kind(first) is not None or isinstance(first, (t.IntLit, t.CharLit)):
+            yield ctx.finding("printa-args", first, "printa() takes a format string or an aggregation first",
+                              fallback=call)
+        return
+    for agg in aggs:
+        if not isinstance(agg, t.AggVar):
+            yield ctx.finding("printa-args", agg,
+                              "printa() prints aggregations only (@name), not other values", fallback=call)
+            return
+    if convs is None or any(c.positional for c in convs):
+        return
+    values = [c for c in convs if c.agg]
+    keys = [c for c in convs if not c.agg]
+    name = aggs[0].name
+    nkeys = key_counts.get(name)
+    if nkeys is not None and len(keys) + sum(c.stars for c in convs) > nkeys:
+        yield ctx.finding(
+            "printf-args", first,
+            f"printa(): the format has {len(keys)} key conversions but @{name} has {nkeys} key(s)",
+            fallback=call)
+        return
+    exprs = key_exprs.get(name)
+    if exprs:
+        for conv, key in zip(keys, exprs):
+            problem = type_problem(conv.conv, kind(key))
+            if problem:
+                yield ctx.finding("printf-type", first,
+                                  f"printa(): key conversion {conv.text!r} of @{name}: {problem}", fallback=call)
+
+
+def _aggregation_keys(program):
+    """@name -> number of keys (when every use agrees) and the key expressions of one use."""
+    counts: dict[str, set] = {}
+    exprs: dict[str, tuple] = {}
+    for node in program.walk():
+        if isinstance(node, t.Assign) and node.op == "=":
+            target = node.target
+            if isinstance(target, t.AggVar):
+                counts.setdefault(target.name, set()).add(0)
+            elif isinstance(target, t.Index) and isinstance(target.base, t.AggVar):
+                counts.setdefault(target.base.name, set()).add(len(target.keys))
+                exprs.setdefault(target.base.name, target.keys)
+    return {k: next(iter(v)) for k, v in counts.items() if len(v) == 1}, exprs

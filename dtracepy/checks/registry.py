@@ -1,0 +1,75 @@
+"""The list of checks: name, family, severity, and what each one finds.
+
+Each family module (``lifecycle``, ``printf``, ``names``, ``safety``) has a ``run(ctx)`` generator
+that yields :class:`~dtracepy.checks.Finding` objects tagged with one of the names below; the
+severity of a finding is normally the one listed here (a few checks pick ``error`` or ``warning``
+per finding and say so in their summary).
+"""
+
+from __future__ import annotations
+
+import attrs
+
+
+@attrs.frozen
+class CheckInfo:
+    name: str
+    family: str
+    severity: str
+    summary: str
+
+
+CHECKS: tuple[CheckInfo, ...] = (
+    # thread-local lifecycle
+    CheckInfo("self-unused", "lifecycle", "warning", "a thread-local is assigned but never read"),
+    CheckInfo("self-zero-unassigned", "lifecycle", "warning",
+              "a thread-local is zeroed but never assigned (usually a typo; says 'did you mean')"),
+    CheckInfo("self-leak", "lifecycle", "error",
+              "a thread-local assigned at :entry is never zeroed (error when the matching :return "
+              "has a cleanup clause that misses it, warning otherwise)"),
+    CheckInfo("self-read-unset", "lifecycle", "warning",
+              "a thread-local is read in a clause that can fire before any assignment "
+              "(no guarding predicate, no earlier assignment in the same firing)"),
+    CheckInfo("self-undefined", "lifecycle", "error",
+              "a thread-local is read but never assigned or declared anywhere"),
+    # printf / printa
+    CheckInfo("printf-args", "printf", "error",
+              "a printf-like format has more or fewer conversions than arguments"),
+    CheckInfo("printf-type", "printf", "error",
+              "a conversion does not accept the argument's known type (%s with an integer, %d with a string)"),
+    CheckInfo("printf-agg-conv", "printf", "error", "%@ used outside printa"),
+    CheckInfo("printf-format", "printf", "error",
+              "a malformed format string or a format that is not a string constant"),
+    CheckInfo("printa-args", "printf", "error",
+              "printa without an aggregation, or given something that is not an aggregation"),
+    # names
+    CheckInfo("keyword-name", "names", "error", "a D keyword used as an identifier"),
+    CheckInfo("this-unset", "names", "warning",
+              "a clause-local is read before it is assigned in the same firing"),
+    CheckInfo("macro-arg", "names", "error",
+              "a macro argument ($N) beyond those the script documents or is given"),
+    CheckInfo("agg-mismatch", "names", "error",
+              "one aggregation used with two different functions or numbers of keys"),
+    CheckInfo("unknown-function", "names", "error",
+              "a call of a name that is no D action, subroutine or aggregating function "
+              "(warning when the script uses the C preprocessor)"),
+    CheckInfo("call-arity", "names", "error",
+              "an action, subroutine or aggregating function called with the wrong number of arguments"),
+    CheckInfo("undefined-name", "names", "warning",
+              "an identifier that is no built-in variable and is never declared, defined or assigned"),
+    CheckInfo("dialect-if", "names", "error", "if/else in a dialect that has none (oracle)"),
+    # safety
+    CheckInfo("destructive", "safety", "error",
+              "a destructive action without -w or #pragma D option destructive"),
+    CheckInfo("probe-desc", "safety", "error", "a malformed probe description"),
+    CheckInfo("speculation", "safety", "error",
+              "speculate() not first or twice in its clause, or with an aggregation, a destructive "
+              "action, exit(), commit() or discard(); commit() with a data-recording action"),
+)
+
+BY_NAME = {info.name: info for info in CHECKS}
+FAMILIES = ("lifecycle", "printf", "names", "safety")
+
+
+def severity(name: str) -> str:
+    return BY_NAME[name].severity

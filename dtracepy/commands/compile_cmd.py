@@ -1,0 +1,133 @@
+"""``dtracepy compile TRACER.py [-o OUT.d] [--tracer NAME] [--check]``.
+
+Imports the tracer module by path (its directory first on ``sys.path``), finds its
+:class:`~dtracepy.dsl.Tracer` objects, compiles the chosen one and prints the D (or writes an
+executable file with ``-o``).  An error while importing the module is reported at the user's file
+and line, without a traceback.  ``--check`` parses the emitted D back and runs the checks on it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import traceback
+
+from dtracepy.errors import CompileError, DTracePyError
+from dtracepy.source import Pos
+
+
+def _user_frame(tb, path: str):
+    """The innermost traceback frame in ``path``, else the innermost outside dtracepy."""
+    frames = traceback.extract_tb(tb)
+    real = os.path.realpath(path)
+    for frame in reversed(frames):
+        if os.path.realpath(frame.filename) == real:
+            return frame
+    pkg = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for frame in reversed(frames):
+        if not os.path.abspath(frame.filename).startswith(pkg + os.sep) and "importlib" not in frame.filename:
+            return frame
+    return None
+
+
+def _display(filename: str) -> str:
+    rel = os.path.relpath(filename)
+    return filename if rel.startswith("..") else rel
+
+
+def load_module(path: str):
+    """Import the module at ``path``; errors become located CompileErrors."""
+    if not os.path.isfile(path):
+        raise CompileError(f"{path}: no such file")
+    directory = os.path.dirname(os.path.abspath(path))
+    name = os.path.splitext(os.path.basename(path))[0]
+    name = name if name.isidentifier() else "_dtracepy_tracer"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise CompileError(f"{path}: cannot be imported as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, directory)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except DTracePyError:
+        raise
+    except SyntaxError as err:
+        pos = Pos(_display(err.filename or path), err.lineno or 1, err.offset)
+        raise CompileError(f"invalid Python syntax: {err.msg}", pos, err.text) from None
+    except Exception as err:  # noqa: BLE001 - the user's module may raise anything
+        frame = _user_frame(err.__traceback__, path)
+        pos = Pos(_display(frame.filename), frame.lineno) if frame else Pos(_display(path), 1)
+        raise CompileError(f"{type(err).__name__}: {err}", pos, frame.line if frame else None) from None
+    finally:
+        from dtracepy.dsl import context
+
+        context.reset()
+    return module
+
+
+def find_tracers(module) -> dict:
+    from dtracepy.dsl.tracer import Tracer
+
+    found: dict = {}
+    for attr, value in vars(module).items():
+        if isinstance(value, Tracer) and all(value is not v for v in found.values()):
+            found[attr] = value
+    return found
+
+
+def choose(module, path: str, wanted: str | None):
+    tracers = find_tracers(module)
+    if not tracers:
+        raise CompileError(f"{path}: defines no Tracer (write `t = Tracer(...)` at module level)")
+    if wanted is not None:
+        if wanted not in tracers:
+            raise CompileError(f"{path}: no tracer named {wanted!r}; it defines: {', '.join(tracers)}")
+        attr = wanted
+    elif len(tracers) > 1:
+        raise CompileError(f"{path}: defines several tracers ({', '.join(tracers)}); choose one with "
+                           "--tracer NAME")
+    else:
+        attr = next(iter(tracers))
+    tracer = tracers[attr]
+    if tracer.name is None:
+        tracer.name = attr
+    return tracer
+
+
+def compile_path(path: str, tracer_name: str | None = None):
+    module = load_module(path)
+    tracer = choose(module, path, tracer_name)
+    return tracer.compile()
+
+
+def run(args) -> int:
+    compiled = compile_path(args.tracer, args.tracer_name)
+    for finding in compiled.findings:
+        print(finding.render(), file=sys.stderr)
+    text = compiled.text
+    status = 0
+    if args.check:
+        status = check_text(text, args.output or "<compiled>")
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        mode = os.stat(args.output).st_mode
+        os.chmod(args.output, mode | 0o111)
+    else:
+        sys.stdout.write(text)
+    return status
+
+
+def check_text(text: str, filename: str) -> int:
+    """Parse emitted D back and run the checks; print findings; 1 if any error."""
+    from dtracepy.checks import check_program
+    from dtracepy.parser import parse
+
+    program = parse(text, filename)
+    errors = 0
+    for finding in check_program(program):
+        print(finding.render(), file=sys.stderr)
+        errors += finding.severity == "error"
+    return 1 if errors else 0

@@ -1,0 +1,34 @@
+"""``dtracepy layout FILE.h TYPE``: print the memory layout of a C type, as a table or JSON."""
+
+from __future__ import annotations
+
+import json
+
+from dtracepy.layout import get_abi, parse_layouts
+
+
+def format_table(layout) -> str:
+    """The layout as an aligned table: offset (decimal and hex), size, bits, type, name."""
+    rows = [("offset", "size", "bits", "type", "name")]
+    for f in layout.fields:
+        bits = "" if f.bit_width is None else f"{f.bit_offset}:{f.bit_width}"
+        rows.append((f"{f.offset} ({f.offset:#x})", str(f.size), bits, f.type, f.name))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = [f"{layout.name}: size {layout.size}, align {layout.align} ({layout.abi.name})", ""]
+    for r in rows:
+        lines.append(f"{r[0]:>{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]:<{widths[3]}}  {r[4]}".rstrip())
+    if any(f.bit_width is not None for f in layout.fields):
+        lines += ["", "bits is shift:width within the storage unit at offset/size, counted from its least",
+                  "significant bit as the target loads it: value = (unit >> shift) & ((1 << width) - 1)."]
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    abi = get_abi(args.abi)
+    layouts = parse_layouts(args.header, abi=abi, include_dirs=args.include_dirs, defines=args.defines)
+    layout = layouts[args.type]
+    if args.json:
+        print(json.dumps(layout.to_json(), indent=2))
+    else:
+        print(format_table(layout))
+    return 0

@@ -1,0 +1,92 @@
+"""D's ``if``/``else`` as context managers (illumos, FreeBSD and macOS D; Oracle D has none).
+
+    with if_(self.ts):
+        printf("%d\\n", timestamp - self.ts)
+    with elif_(self.n > 1):
+        ...
+    with else_():
+        ...
+
+Python's own ``if`` decides, at compile time, which D gets generated; ``if_`` generates a D ``if``.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from dtracepy import tree
+from dtracepy.dsl import context
+from dtracepy.dsl.values import expr
+from dtracepy.errors import DSLError
+from dtracepy.source import user_pos
+
+
+class _Branch:
+    kind = "if_"
+
+    def __init__(self, condition=None):
+        self.pos = user_pos()
+        self.cond = None if condition is None else expr(condition)
+        self.parent = None
+        self.body = None
+
+    def __enter__(self):
+        self.parent = context.current(self.kind)
+        self.prepare()
+        self.body = context.push()
+        return None
+
+    def __exit__(self, exc_type, exc, tb):
+        context.pop(self.body)
+        if exc_type is None:
+            self.finish(tree.Block(tuple(self.body), pos=self.pos))
+        return False
+
+    def prepare(self):
+        pass
+
+    def finish(self, block):
+        self.parent.append(tree.If(self.cond, block, None, pos=self.pos))
+
+
+class if_(_Branch):  # noqa: N801 - reads as a keyword
+    """``with if_(cond):`` records ``if (cond) { ... }``."""
+
+
+class _Else(_Branch):
+    def prepare(self):
+        parent = self.parent
+        if not parent or not isinstance(parent[-1], tree.If):
+            raise DSLError(f"{self.kind} must follow a `with if_(...)` block directly", self.pos)
+        chain = [parent[-1]]
+        while isinstance(chain[-1].otherwise, tree.If):
+            chain.append(chain[-1].otherwise)
+        if chain[-1].otherwise is not None:
+            raise DSLError(f"{self.kind}: the preceding if_ already has an else_", self.pos)
+        self.chain = chain
+
+    def attach(self, node):
+        for item in reversed(self.chain):
+            node = attrs.evolve(item, otherwise=node)
+        self.parent[-1] = node
+
+
+class else_(_Else):  # noqa: N801
+    """``with else_():`` after ``with if_(...)`` records ``else { ... }``."""
+
+    kind = "else_"
+
+    def __init__(self):
+        super().__init__(None)
+
+    def finish(self, block):
+        self.attach(block)
+
+
+class elif_(_Else):  # noqa: N801
+    """``with elif_(cond):`` records ``else if (cond) { ... }``."""
+
+    kind = "elif_"
+
+    def finish(self, block):
+        self.attach(tree.If(self.cond, block, None, pos=self.pos))

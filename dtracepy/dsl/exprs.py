@@ -1,0 +1,191 @@
+"""Named functions for what Python's syntax cannot say in D.
+
+Logic: :func:`and_` (``&&``), :func:`or_` (``||``), :func:`xor` (``^^``), :func:`not_` (``!``),
+:func:`cond` (``?:``).  Types: :func:`cast`, :func:`sizeof`, :func:`offsetof`, :func:`stringof`,
+:func:`xlate`.  Pointers: :func:`deref` (``*p``), :func:`addr` (``&x``), :func:`at` (a typed read
+at a byte offset), :func:`dot`/:func:`arrow` (member access spelled explicitly).  Side effects:
+:func:`preinc` ... :func:`postdec`, :func:`assign`.  Literals: :func:`hexint`, :func:`char`.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+
+from dtracepy import tree
+from dtracepy.dsl import types as _types
+from dtracepy.dsl.values import D, expr
+from dtracepy.errors import DSLError
+from dtracepy.source import user_pos
+
+
+def _logic(op, operands, name):
+    if len(operands) < 2:
+        raise DSLError(f"{name} needs at least two operands", user_pos())
+    pos = user_pos()
+    return D(reduce(lambda a, b: tree.Binary(op, a, b, pos=pos), (expr(o) for o in operands)))
+
+
+def and_(*operands) -> D:
+    """``a && b && ...``"""
+    return _logic("&&", operands, "and_")
+
+
+def or_(*operands) -> D:
+    """``a || b || ...``"""
+    return _logic("||", operands, "or_")
+
+
+def xor(a, b) -> D:
+    """D's logical exclusive or, ``a ^^ b`` (Python's ``^`` is the bitwise one)."""
+    return D(tree.Binary("^^", expr(a), expr(b), pos=user_pos()))
+
+
+def not_(a) -> D:
+    """``!a``"""
+    return D(tree.Unary("!", expr(a), pos=user_pos()))
+
+
+def cond(c, then, otherwise) -> D:
+    """``c ? then : otherwise``"""
+    return D(tree.Ternary(expr(c), expr(then), expr(otherwise), pos=user_pos()))
+
+
+def comma(*operands) -> D:
+    """D's comma operator ``a, b``."""
+    return _logic(",", operands, "comma")
+
+
+def cast(value, type_text: str) -> D:
+    """``(type) value``: ``cast(arg0, "tcp_t *")`` prints ``(tcp_t *)arg0``."""
+    pos = user_pos()
+    return D(tree.Cast(_types.type_name(type_text, pos), expr(value), pos=pos),
+             depth=_types.pointer_depth(type_text))
+
+
+def deref(pointer) -> D:
+    """``*pointer``"""
+    depth = pointer._depth if isinstance(pointer, D) else None
+    return D(tree.Unary("*", expr(pointer), pos=user_pos()),
+             depth=None if depth is None or depth < 1 else depth - 1)
+
+
+def addr(value) -> D:
+    """``&value``"""
+    depth = value._depth if isinstance(value, D) else None
+    return D(tree.Unary("&", expr(value), pos=user_pos()), depth=None if depth is None else depth + 1)
+
+
+def sizeof(value) -> D:
+    """``sizeof (type)`` for a type string (``sizeof("struct ip")``), ``sizeof (expr)`` otherwise."""
+    pos = user_pos()
+    if isinstance(value, str):
+        return D(tree.SizeofType(_types.type_name(value, pos), pos=pos))
+    return D(tree.SizeofExpr(expr(value), pos=pos))
+
+
+def stringof(value) -> D:
+    """``stringof(value)``"""
+    return D(tree.Stringof(expr(value), pos=user_pos()))
+
+
+def offsetof(type_text: str, member: str) -> D:
+    """``offsetof(type, member)``"""
+    pos = user_pos()
+    return D(tree.Offsetof(_types.type_name(type_text, pos), member, pos=pos))
+
+
+def xlate(type_text: str, value) -> D:
+    """``xlate <type> (value)``"""
+    pos = user_pos()
+    return D(tree.Xlate(_types.type_name(type_text, pos), expr(value), pos=pos),
+             depth=_types.pointer_depth(type_text))
+
+
+def hexint(value: int) -> D:
+    """An integer printed in hex (``hexint(0xf)`` prints ``0xf``)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise TypeError("hexint takes a non-negative int")
+    return D(tree.IntLit(hex(value), pos=user_pos()))
+
+
+def char(text: str) -> D:
+    """A character constant: ``char("a")`` is ``'a'``, ``char("\\n")`` is ``'\\n'`` (escapes kept)."""
+    return D(tree.CharLit(text, pos=user_pos()))
+
+
+def _offset(offset):
+    if isinstance(offset, int) and not isinstance(offset, bool):
+        if offset < 0:
+            return tree.Unary("-", tree.IntLit(hex(-offset)), pos=user_pos())
+        return tree.IntLit(hex(offset), pos=user_pos())
+    return expr(offset)
+
+
+def at(pointer, offset, type_text: str) -> D:
+    """The ``type`` stored ``offset`` bytes past ``pointer``: ``at(arg0, 0x28, "tcp_t *")`` prints
+    ``*(tcp_t **)((char *)arg0 + 0x28)``.  Offsets print in hex; ``offset`` may be an expression."""
+    pos = user_pos()
+    specs, depth, dims = _types.parse_type(type_text, pos)
+    if dims:
+        raise DSLError("at() reads a scalar, struct or pointer; read array elements one by one", pos)
+    if isinstance(offset, int) and not isinstance(offset, bool) and offset == 0:
+        base = expr(pointer)  # *(T *)p: no arithmetic, so no (char *) either
+    else:
+        base = tree.Binary("+", tree.Cast(_types.type_name("char *", pos), expr(pointer), pos=pos),
+                           _offset(offset), pos=pos)
+    ptr_type = _types.type_name(type_text + " *", pos)
+    return D(tree.Unary("*", tree.Cast(ptr_type, base, pos=pos), pos=pos), depth=depth)
+
+
+def _path(base, path: str, op: str) -> D:
+    names = path.split(".")
+    if not all(n.isidentifier() for n in names):
+        raise DSLError(f"{path!r} is not a member name or a dotted path of them", user_pos())
+    pos = user_pos()
+    node = expr(base)
+    for i, name in enumerate(names):
+        node = tree.Member(node, op if i == 0 else ".", name, pos=pos)
+    return D(node)
+
+
+def dot(base, path: str) -> D:
+    """``base.a.b``: member access with ``.`` (a struct or union value)."""
+    return _path(base, path, ".")
+
+
+def arrow(base, path: str) -> D:
+    """``base->a.b``: follow the pointer ``base``, then ``.`` for the rest of a dotted path."""
+    return _path(base, path, "->")
+
+
+def _incdec(op, cls, value):
+    return D(cls(op, expr(value), pos=user_pos()))
+
+
+def preinc(value) -> D:
+    """``++value``"""
+    return _incdec("++", tree.Unary, value)
+
+
+def predec(value) -> D:
+    """``--value``"""
+    return _incdec("--", tree.Unary, value)
+
+
+def postinc(value) -> D:
+    """``value++``"""
+    return _incdec("++", tree.Postfix, value)
+
+
+def postdec(value) -> D:
+    """``value--``"""
+    return _incdec("--", tree.Postfix, value)
+
+
+def assign(target, value, op: str = "=") -> None:
+    """Record ``target op value;`` (any lvalue, any of D's assignment operators)."""
+    from dtracepy.dsl.scopes import assign as _assign
+
+    if op not in ("=", "+=", "-=", "*=", "/=", "%=", "&=", "^=", "|=", "<<=", ">>="):
+        raise DSLError(f"{op!r} is not a D assignment operator", user_pos())
+    _assign(target, value, op)

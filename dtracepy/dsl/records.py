@@ -1,0 +1,77 @@
+"""Records: one declaration of the output columns gives the header line and the row printf.
+
+    row = t.record(("TS", "%d"), ("Date", "%Y"), ("Action", "%s"), sep=",")
+    ...
+    row.emit(timestamp, walltimestamp, self.action)     # inside a probe body
+
+``t.record`` adds a ``BEGIN`` clause printing ``TS,Date,Action`` (unless ``header=False``) at
+that point of the program; ``emit`` records ``printf("%d,%Y,%s\\n", ...)`` and refuses a wrong
+number of values, so the header and the rows cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dtracepy import tree
+from dtracepy.dsl.actions import printf
+from dtracepy.errors import DSLError
+from dtracepy.source import user_pos
+
+_CONVERSION = re.compile(r"%[-#+ 0'?@$]*[0-9*]*(?:\.[0-9*]*)?(?:hh|h|ll|l|L|w|z|j|t)?[aAcCdiouxXeEfgGkpsSTY]")
+
+
+class Record:
+    """Named output columns: ``columns`` is a tuple of (title, printf conversion)."""
+
+    def __init__(self, columns, sep: str = ",", end: str = "\n"):
+        pos = user_pos()
+        cols = []
+        for col in columns:
+            if not (isinstance(col, tuple) and len(col) == 2 and all(isinstance(c, str) for c in col)):
+                raise DSLError(f"a record column is a (title, format) pair of strings, not {col!r}", pos)
+            title, fmt = col
+            if len(_CONVERSION.findall(fmt)) != 1 or fmt.replace("%%", "").count("%") != 1:
+                raise DSLError(f"column {title!r}: the format {fmt!r} must hold exactly one printf "
+                               "conversion (such as %d, %s, 0x%08x)", pos)
+            cols.append((title, fmt))
+        if not cols:
+            raise DSLError("a record needs at least one column", pos)
+        self.columns = tuple(cols)
+        self.sep = sep
+        self.end = end
+
+    @property
+    def titles(self) -> tuple[str, ...]:
+        return tuple(title for title, _ in self.columns)
+
+    @property
+    def header_text(self) -> str:
+        return self.sep.join(self.titles) + self.end
+
+    @property
+    def format(self) -> str:
+        return self.sep.join(fmt for _, fmt in self.columns) + self.end
+
+    def header_clause(self, pos=None) -> tree.Clause:
+        text = self.header_text.replace("%", "%%")
+        call = tree.Call(tree.Ident("printf", pos=pos), (tree.StringLit(text, pos=pos),), pos=pos)
+        return tree.Clause((tree.ProbeDesc("BEGIN", pos=pos),), None, (tree.ExprStmt(call, pos=pos),), pos=pos)
+
+    def emit(self, *values, **named) -> None:
+        """Record the row's printf; values in column order, or by title as keywords where titles
+        are identifiers."""
+        if named:
+            if values:
+                raise DSLError("give a record's values all by position or all by name", user_pos())
+            missing = [t for t in self.titles if t not in named]
+            extra = [k for k in named if k not in self.titles]
+            if missing or extra:
+                raise DSLError(f"record values: missing {missing}, unknown {extra}", user_pos())
+            values = tuple(named[t] for t in self.titles)
+        if len(values) != len(self.columns):
+            raise DSLError(f"this record has {len(self.columns)} columns ({', '.join(self.titles)}) "
+                           f"but {len(values)} values were given", user_pos())
+        printf(self.format, *values)
+
+    row = emit

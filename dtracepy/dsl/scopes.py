@@ -1,0 +1,93 @@
+"""Variables: ``self.x`` (thread-local ``self->x``), ``this.x`` (clause-local ``this->x``),
+``glob.x`` (a global ``x``; ``glob.a[k] = v`` for associative arrays), ``agg.name[keys] = count()``
+(aggregations; ``agg[keys] = ...`` is the anonymous ``@``).
+
+Reading a variable builds an expression anywhere (predicates are built outside probe bodies);
+assigning records ``target = value;`` into the probe body being run.
+"""
+
+from __future__ import annotations
+
+from dtracepy import tree
+from dtracepy.dsl import context
+from dtracepy.dsl.values import Compound, D, expr
+from dtracepy.errors import DSLError
+from dtracepy.source import user_pos
+
+# Names used through `glob`, so the compiler can tell globals from built-ins and subroutines.
+GLOBAL_NAMES: set[str] = set()
+
+
+def _is_agg_target(node) -> bool:
+    return isinstance(node, tree.AggVar) or (isinstance(node, tree.Index) and isinstance(node.base, tree.AggVar))
+
+
+def assign(target, value, op: str = "=") -> None:
+    """Record ``target op value;`` in the current probe body."""
+    body = context.current("an assignment")
+    pos = user_pos()
+    target_node = expr(target)
+    if isinstance(value, Compound) and op == "=" and value._target == target_node:
+        op, value_node = value._op, value._value
+    else:
+        value_node = expr(value)
+    is_agg = _is_agg_target(target_node)
+    value_is_agg = isinstance(value, D) and value._agg
+    if is_agg and not value_is_agg:
+        raise DSLError("an aggregation is assigned the result of an aggregating function "
+                       "(count(), sum(x), quantize(x), ...)", pos)
+    if value_is_agg and not is_agg:
+        raise DSLError("an aggregating function's result can only be assigned to an aggregation "
+                       "(agg.name[keys] = ...)", pos)
+    if is_agg and op != "=":
+        raise DSLError("aggregations take `=` only", pos)
+    body.append(tree.ExprStmt(tree.Assign(op, target_node, value_node, pos=pos), pos=pos))
+
+
+class _Scope:
+    """Attribute access builds a variable; attribute assignment records an assignment."""
+
+    __slots__ = ("_make", "_label")
+
+    def __init__(self, make, label):
+        object.__setattr__(self, "_make", make)
+        object.__setattr__(self, "_label", label)
+
+    def __getattr__(self, name: str) -> D:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return D(self._make(name, user_pos()))
+
+    def __setattr__(self, name: str, value) -> None:
+        assign(D(self._make(name, user_pos())), value)
+
+    def __call__(self, name: str) -> D:
+        """``self("x")``: the variable named by a string (for generated names)."""
+        return D(self._make(name, user_pos()))
+
+    def __repr__(self):
+        return f"<dtracepy scope {self._label}>"
+
+    def __bool__(self):
+        return True
+
+
+def _global(name, pos):
+    GLOBAL_NAMES.add(name)
+    return tree.Ident(name, pos=pos)
+
+
+class _AggScope(_Scope):
+    __slots__ = ()
+
+    def __getitem__(self, keys) -> D:
+        return D(tree.AggVar("", pos=user_pos()))[keys]
+
+    def __setitem__(self, keys, value) -> None:
+        assign(self[keys], value)
+
+
+self = _Scope(lambda n, p: tree.SelfVar(n, pos=p), "self")
+this = _Scope(lambda n, p: tree.ThisVar(n, pos=p), "this")
+glob = _Scope(_global, "glob")
+agg = _AggScope(lambda n, p: tree.AggVar(n, pos=p), "agg")

@@ -1,0 +1,228 @@
+"""The symbolic value: a D expression that Python operators combine into bigger D expressions.
+
+``D`` wraps a :class:`tree.Expr`.  Python's ``+ - * / // % & | ^ ~ << >>`` and the comparisons
+build D's operators (reflected forms too); ``x.name`` is member access, ``x[k1, k2]`` indexing,
+``f(args)`` a call when ``f`` names a function.  Python's ``and``/``or``/``not``, ``if x:``,
+``a < b < c`` and ``x in y`` cannot be overloaded, so they raise a :class:`TypeError` naming the
+D spelling: :func:`and_`, :func:`or_`, :func:`not_`, :func:`xor`, :func:`cond`.
+
+Member access and pointers
+--------------------------
+``x.name`` prints ``x->name`` unless ``x`` is known to be a struct value, in which case it prints
+``x.name``.  A value is known to be a struct value when it comes from a cast to a non-pointer
+type or from dereferencing a value known to be a one-level pointer (``deref(cast(p, "T *"))``,
+``at(p, off, "struct s")``).  Everything else (thread-locals, built-ins, ``args[0]``, members)
+defaults to ``->``, the common case in tracing.  Force either spelling with ``dot(x, "a.b")`` and
+``arrow(x, "a")``; names starting with ``_`` also need those functions.
+
+Coercion
+--------
+:func:`expr` is the one coercion function: a ``D`` gives its node, a Python ``int`` an
+:class:`tree.IntLit`, a ``str`` a :class:`tree.StringLit`; anything else is a TypeError.
+"""
+
+from __future__ import annotations
+
+from dtracepy import tree
+from dtracepy.dsl import context
+from dtracepy.errors import DSLError
+from dtracepy.source import user_pos
+
+_BOOL_HELP = (
+    "a D expression has no Python truth value: `if x:`, `and`, `or`, `not`, `a < b < c` and "
+    "`x in y` cannot become D. Write and_(a, b), or_(a, b), not_(a), xor(a, b) for D's && || ! ^^, "
+    "cond(c, a, b) for c ? a : b, `with if_(c):` for a D if, and compare one pair at a time"
+)
+
+_MAX_INT = 2**64
+
+
+class D:
+    """A D expression built by the DSL.  ``str(x)`` shows its D text."""
+
+    __slots__ = ("_node", "_depth", "_pending", "_agg", "__weakref__")
+
+    def __init__(self, node: tree.Expr, depth: int | None = None, agg: bool = False):
+        object.__setattr__(self, "_node", node)
+        object.__setattr__(self, "_depth", depth)  # pointer depth when known (0 = not a pointer)
+        object.__setattr__(self, "_pending", None)  # (list, stmt) when recorded as a statement
+        object.__setattr__(self, "_agg", agg)  # an aggregating function call
+
+    # --- Python protocols that must not silently "work" -----------------------------------
+    def __bool__(self):
+        raise TypeError(_BOOL_HELP)
+
+    def __iter__(self):
+        raise TypeError("a D expression cannot be iterated (D has no loops); use a Python loop over "
+                        "Python values to generate D")
+
+    def __contains__(self, item):
+        raise TypeError("`x in expr` has no D meaning; " + _BOOL_HELP)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        return f"D({self})"
+
+    def __str__(self):
+        from dtracepy.printer import to_d
+
+        return to_d(self._node)
+
+    def __setattr__(self, name, value):
+        # `this.x.y = v`/`self.p.m = v` assign to a member.
+        if name.startswith("_"):
+            raise AttributeError(f"cannot set {name!r} on a D expression")
+        from dtracepy.dsl.scopes import assign
+
+        assign(_member(self, name, None), value)
+
+    def __setitem__(self, keys, value):
+        from dtracepy.dsl.scopes import assign
+
+        assign(self[keys], value)
+
+    # --- member access, indexing, calls -----------------------------------------------------
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(f"{name!r}: use arrow(x, {name!r}) or dot(x, {name!r}) for D members "
+                                 "whose names start with an underscore")
+        return _member(self, name, None)
+
+    def __getitem__(self, keys):
+        if not isinstance(keys, tuple):
+            keys = (keys,)
+        if not keys:
+            raise DSLError("an index needs at least one key", user_pos())
+        return D(tree.Index(expr(self), tuple(expr(k) for k in keys), pos=user_pos()))
+
+    def __call__(self, *args):
+        return D(tree.Call(expr(self), tuple(expr(a) for a in args), pos=user_pos()))
+
+    # --- operators ---------------------------------------------------------------------------
+    def __add__(self, o): return _binop("+", self, o)
+    def __radd__(self, o): return _binop("+", o, self)
+    def __sub__(self, o): return _binop("-", self, o)
+    def __rsub__(self, o): return _binop("-", o, self)
+    def __mul__(self, o): return _binop("*", self, o)
+    def __rmul__(self, o): return _binop("*", o, self)
+    def __truediv__(self, o): return _binop("/", self, o)
+    def __rtruediv__(self, o): return _binop("/", o, self)
+    def __floordiv__(self, o): return _binop("/", self, o)
+    def __rfloordiv__(self, o): return _binop("/", o, self)
+    def __mod__(self, o): return _binop("%", self, o)
+    def __rmod__(self, o): return _binop("%", o, self)
+    def __and__(self, o): return _binop("&", self, o)
+    def __rand__(self, o): return _binop("&", o, self)
+    def __or__(self, o): return _binop("|", self, o)
+    def __ror__(self, o): return _binop("|", o, self)
+    def __xor__(self, o): return _binop("^", self, o)
+    def __rxor__(self, o): return _binop("^", o, self)
+    def __lshift__(self, o): return _binop("<<", self, o)
+    def __rlshift__(self, o): return _binop("<<", o, self)
+    def __rshift__(self, o): return _binop(">>", self, o)
+    def __rrshift__(self, o): return _binop(">>", o, self)
+    def __eq__(self, o): return _binop("==", self, o)  # noqa: E704
+    def __ne__(self, o): return _binop("!=", self, o)
+    def __lt__(self, o): return _binop("<", self, o)
+    def __le__(self, o): return _binop("<=", self, o)
+    def __gt__(self, o): return _binop(">", self, o)
+    def __ge__(self, o): return _binop(">=", self, o)
+    def __neg__(self): return _unop("-", self)
+    def __pos__(self): return _unop("+", self)
+    def __invert__(self): return _unop("~", self)
+
+    def __pow__(self, o):
+        raise TypeError("D has no power operator")
+
+    __rpow__ = __pow__
+
+    # `self.x += 1` and `a[k] += 1` record D's compound assignment, not `x = x + 1`.
+    def __iadd__(self, o): return _compound("+=", self, o)
+    def __isub__(self, o): return _compound("-=", self, o)
+    def __imul__(self, o): return _compound("*=", self, o)
+    def __itruediv__(self, o): return _compound("/=", self, o)
+    def __ifloordiv__(self, o): return _compound("/=", self, o)
+    def __imod__(self, o): return _compound("%=", self, o)
+    def __iand__(self, o): return _compound("&=", self, o)
+    def __ior__(self, o): return _compound("|=", self, o)
+    def __ixor__(self, o): return _compound("^=", self, o)
+    def __ilshift__(self, o): return _compound("<<=", self, o)
+    def __irshift__(self, o): return _compound(">>=", self, o)
+
+
+class Compound(D):
+    """``x op= v`` on its way to an assignment: a plain ``x op v`` expression elsewhere."""
+
+    __slots__ = ("_target", "_op", "_value")
+
+    def __init__(self, op: str, target: D, value):
+        super().__init__(tree.Binary(op[:-1], expr(target), expr(value), pos=user_pos()))
+        object.__setattr__(self, "_target", expr(target))
+        object.__setattr__(self, "_op", op)
+        object.__setattr__(self, "_value", expr(value))
+
+
+def _compound(op, target, value):
+    return Compound(op, target, value)
+
+
+def _binop(op: str, left, right) -> D:
+    return D(tree.Binary(op, expr(left), expr(right), pos=user_pos()))
+
+
+def _unop(op: str, operand) -> D:
+    return D(tree.Unary(op, expr(operand), pos=user_pos()))
+
+
+def _member(base, name: str, op: str | None) -> D:
+    if op is None:
+        depth = base._depth if isinstance(base, D) else None
+        op = "." if depth == 0 else "->"
+    return D(tree.Member(expr(base), op, name, pos=user_pos()))
+
+
+def expr(value) -> tree.Expr:
+    """The one coercion: D -> its node, int -> IntLit, str -> StringLit; anything else a TypeError."""
+    if isinstance(value, D):
+        pending = value._pending
+        if pending is not None:
+            # An action used as a value (`@[stack()] = count()`) is not a statement after all.
+            body, stmt = pending
+            for i in range(len(body) - 1, -1, -1):
+                if body[i] is stmt:
+                    del body[i]
+                    break
+            object.__setattr__(value, "_pending", None)
+        return value._node
+    if isinstance(value, bool):
+        raise TypeError("a Python bool is not a D value; write 1 or 0")
+    if isinstance(value, int):
+        if value < 0:
+            if -value >= _MAX_INT:
+                raise TypeError(f"{value} does not fit in 64 bits")
+            return tree.Unary("-", tree.IntLit(str(-value)), pos=user_pos())
+        if value >= _MAX_INT:
+            raise TypeError(f"{value} does not fit in 64 bits")
+        return tree.IntLit(str(value), pos=user_pos())
+    if isinstance(value, str):
+        return tree.StringLit(value, pos=user_pos())
+    if isinstance(value, tree.Expr):
+        return value
+    if isinstance(value, float):
+        raise TypeError("D has no floating-point constants; scale to an integer")
+    raise TypeError(f"cannot use a Python {type(value).__name__} as a D value (only D expressions, "
+                    "int and str)")
+
+
+def wrap(value) -> D:
+    return value if isinstance(value, D) else D(expr(value))
+
+
+def as_statement(value: D) -> D:
+    """Record ``value`` as an expression statement now; undone if it is later used as a value."""
+    body = context.current("an action")
+    stmt = tree.ExprStmt(expr(value), pos=value._node.pos)
+    body.append(stmt)
+    object.__setattr__(value, "_pending", (body, stmt))
+    return value

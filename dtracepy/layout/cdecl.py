@@ -1,0 +1,457 @@
+"""The C front end: preprocess (pcpp), recognise attributes (:mod:`.prepass`), parse (pycparser)
+and turn declarations into laid-out types.
+
+System headers are not read: ``#include <...>`` that is not found in ``-I`` directories is
+skipped, and the common fixed-width and Solaris/BSD typedefs (``uint32_t``, ``uchar_t``,
+``u_short``, ``in_addr_t`` ...) are predefined instead.  Each ABI predefines the macros headers
+test for (``__x86_64__``, ``_LP64``, ``__BYTE_ORDER__``, ``_BIT_FIELDS_LTOH`` / ``_BIT_FIELDS_HTOL``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import re
+
+import pcpp
+from pycparser import c_ast, c_parser
+
+from dtracepy.errors import LayoutError
+from dtracepy.layout.abi import ABI, get_abi
+from dtracepy.layout.engine import MemberSpec, lay_out
+from dtracepy.layout.model import Array, Layout, Pointer, Scalar, close_names
+from dtracepy.layout.prepass import Attrs, prepass
+from dtracepy.source import Pos
+
+BUILTIN_FILE = "<builtin>"
+
+PRELUDE = """\
+typedef signed char int8_t; typedef unsigned char uint8_t;
+typedef short int16_t; typedef unsigned short uint16_t;
+typedef int int32_t; typedef unsigned int uint32_t;
+typedef long long int64_t; typedef unsigned long long uint64_t;
+typedef long intptr_t; typedef unsigned long uintptr_t;
+typedef unsigned long size_t; typedef long ssize_t; typedef long ptrdiff_t; typedef long off_t;
+typedef unsigned char uchar_t; typedef unsigned short ushort_t; typedef unsigned int uint_t;
+typedef unsigned long ulong_t; typedef unsigned long long u_longlong_t; typedef long long longlong_t;
+typedef unsigned char u_char; typedef unsigned short u_short; typedef unsigned int u_int;
+typedef unsigned long u_long;
+typedef unsigned char u_int8_t; typedef unsigned short u_int16_t; typedef unsigned int u_int32_t;
+typedef unsigned long long u_int64_t;
+typedef char *caddr_t; typedef int pid_t; typedef unsigned int uid_t; typedef unsigned int gid_t;
+typedef long time_t;
+typedef uint32_t in_addr_t; typedef uint16_t in_port_t; typedef uint32_t tcp_seq;
+typedef uint16_t n_short; typedef uint32_t n_long; typedef uint32_t n_time;
+typedef unsigned short sa_family_t; typedef unsigned int socklen_t;
+"""
+
+_C_KEYWORDS = {"signed", "unsigned", "char", "short", "int", "long", "float", "double", "_Bool", "void",
+               "__int128"}
+
+
+def abi_macros(abi: ABI) -> dict[str, str]:
+    """The macros each ABI predefines for ``#if`` tests in headers."""
+    macros = {"__ORDER_LITTLE_ENDIAN__": "1234", "__ORDER_BIG_ENDIAN__": "4321",
+              "__BYTE_ORDER__": "__ORDER_BIG_ENDIAN__" if abi.big_endian else "__ORDER_LITTLE_ENDIAN__",
+              "__CHAR_BIT__": "8", "__SIZEOF_POINTER__": str(abi.pointer_size),
+              "__SIZEOF_LONG__": str(abi.long_size), "__DTRACEPY_LAYOUT__": "1"}
+    if abi.big_endian:
+        macros.update({"_BIG_ENDIAN": "1", "_BIT_FIELDS_HTOL": "1"})
+    else:
+        macros.update({"_LITTLE_ENDIAN": "1", "_BIT_FIELDS_LTOH": "1"})
+    macros.update({"_LP64": "1", "__LP64__": "1"} if abi.pointer_size == 8 else {"_ILP32": "1", "__ILP32__": "1"})
+    macros.update({
+        "x86_64": {"__x86_64__": "1", "__amd64": "1", "__amd64__": "1"},
+        "i386": {"__i386__": "1", "__i386": "1"},
+        "aarch64": {"__aarch64__": "1"},
+        "sparcv9": {"__sparc": "1", "__sparc__": "1", "__sparcv9": "1", "__arch64__": "1"},
+    }[abi.name])
+    return macros
+
+
+class _Preprocessor(pcpp.Preprocessor):
+    def __init__(self):
+        super().__init__()
+        self.errors: list[LayoutError] = []
+        self.line_directive = "#line"
+        self.main_file = None
+
+    def on_include_not_found(self, is_malformed, is_system_include, curdir, includepath):
+        if is_system_include:  # system headers are replaced by the predefined typedefs
+            raise pcpp.OutputDirective(pcpp.Action.IgnoreAndRemove)
+        super().on_include_not_found(is_malformed, is_system_include, curdir, includepath)
+
+    def on_error(self, file, line, msg):
+        file = file or self.main_file
+        if self.main_file and os.path.abspath(file) == os.path.abspath(self.main_file):
+            file = self.main_file
+        self.errors.append(LayoutError(msg[:1].lower() + msg[1:], Pos(file, line or 1)))
+        self.return_code += 1
+
+    def on_comment(self, tok):  # keep comments out of the output; the prepass would blank them anyway
+        return False
+
+
+_NEEDS_CPP = re.compile(r"^[ \t]*#[ \t]*(?!pragma\b|line\b|\d)\w", re.M)
+
+
+def preprocess(text: str, filename: str, abi: ABI, include_dirs=(), defines=()) -> str:
+    """Run the C preprocessor over ``text`` unless it has no directives that need one."""
+    if not _NEEDS_CPP.search(text):
+        return f'#line 1 "{filename}"\n{text}'
+    pp = _Preprocessor()
+    for name, value in abi_macros(abi).items():
+        pp.define(f"{name} {value}")
+    for item in defines:
+        name, eq, value = item.partition("=")
+        pp.define(f"{name} {value if eq else '1'}")
+    if os.path.dirname(filename):
+        pp.add_path(os.path.dirname(filename))
+    for d in include_dirs:
+        pp.add_path(d)
+    pp.main_file = filename
+    pp.parse(text, filename)
+    out = io.StringIO()
+    pp.write(out)
+    if pp.errors:
+        raise pp.errors[0]
+    return f'#line 1 "{filename}"\n{out.getvalue()}'
+
+
+def read_source(source, filename: "str | None" = None) -> tuple[str, str]:
+    """(text, filename) of a path or a string of C."""
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source
+                                           and not re.search(r"[;{}]", source)):
+        path = os.fspath(source)
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                return handle.read(), filename or path
+        except OSError as err:
+            raise LayoutError(f"cannot read {path}: {err.strerror}") from None
+    return str(source), filename or "<string>"
+
+
+class Layouts(dict):
+    """The laid-out records of a header, by ``struct tag``/``union tag`` and by typedef name.
+
+    Looking up a bare tag (``ip``) finds ``struct ip``; an unknown name raises a LayoutError that
+    lists the known ones.
+    """
+
+    def __init__(self, *args, abi: "ABI | None" = None, typedefs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.abi = abi
+        self.typedefs = typedefs or {}
+
+    def __missing__(self, key):
+        name = " ".join(str(key).split())
+        for candidate in (name, f"struct {name}", f"union {name}"):
+            if candidate in self.keys():
+                return dict.__getitem__(self, candidate)
+        bare = name.split(" ", 1)[-1] if name.startswith(("struct ", "union ")) else name
+        if bare in self.typedefs and not isinstance(self.typedefs[bare][0], Layout):
+            raise LayoutError(f"{name} is {self.typedefs[bare][1]}, not a struct or union")
+        known = sorted(self.keys())
+        bare_known = {k.split(" ", 1)[-1]: k for k in known}
+        hits = difflib.get_close_matches(bare, list(bare_known), n=3)
+        hint = "; did you mean " + " or ".join(repr(bare_known[h]) for h in hits) + "?" if hits else ""
+        listing = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "") if known else "(none)"
+        raise LayoutError(f"unknown type {name!r}{hint} (known types: {listing})")
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except LayoutError:
+            return default
+
+
+class _Converter:
+    """pycparser declarations -> :class:`Layout` and friends, for one ABI."""
+
+    def __init__(self, abi: ABI, pre):
+        self.abi = abi
+        self.pre = pre
+        self.typedefs: dict[str, tuple[object, str]] = {}
+        self.tags: dict[tuple[str, str], object] = {}
+        self.enumerators: dict[str, int] = {}
+        self.result = Layouts(abi=abi, typedefs=self.typedefs)
+
+    # -- errors -------------------------------------------------------------------------------
+
+    @staticmethod
+    def pos(node) -> "Pos | None":
+        coord = getattr(node, "coord", None)
+        if coord is None:
+            return None
+        return Pos(coord.file or "<string>", coord.line, coord.column or None)
+
+    def error(self, message: str, node):
+        raise LayoutError(message, self.pos(node))
+
+    # -- top level ----------------------------------------------------------------------------
+
+    def run(self, ast: c_ast.FileAST) -> Layouts:
+        for node in ast.ext:
+            if isinstance(node, c_ast.Typedef):
+                t, spelling = self.type_of(node.type)
+                self.typedefs[node.name] = (t, node.name)
+                if isinstance(t, Layout):
+                    if t.tag is None and t.name.endswith("<anonymous>"):
+                        t.name = node.name
+                    if self._user(node):
+                        self.result[node.name] = t
+            elif isinstance(node, c_ast.Decl):
+                if isinstance(node.type, c_ast.FuncDecl):
+                    continue
+                self.type_of(node.type)
+        return self.result
+
+    @staticmethod
+    def _user(node) -> bool:
+        return getattr(node.coord, "file", None) != BUILTIN_FILE
+
+    # -- types --------------------------------------------------------------------------------
+
+    def type_of(self, node) -> tuple[object, str]:
+        """(type, spelling) of a pycparser type node."""
+        if isinstance(node, c_ast.TypeDecl):
+            return self.type_of(node.type)
+        if isinstance(node, c_ast.Typename):
+            return self.type_of(node.type)
+        if isinstance(node, c_ast.IdentifierType):
+            return self.base_type(node)
+        if isinstance(node, (c_ast.Struct, c_ast.Union)):
+            t = self.record(node)
+            return t, t.name if node.name is None else f"{'struct' if isinstance(node, c_ast.Struct) else 'union'} {node.name}"
+        if isinstance(node, c_ast.Enum):
+            return self.enum(node)
+        if isinstance(node, c_ast.PtrDecl):
+            if isinstance(node.type, c_ast.FuncDecl):
+                return Pointer(None, self.abi.pointer_size, "function"), "void (*)()"
+            target, spelling = self.type_of(node.type)
+            ptr_spelling = spelling + ("*" if spelling.endswith("*") else " *")
+            return Pointer(target, self.abi.pointer_size, spelling), ptr_spelling
+        if isinstance(node, c_ast.ArrayDecl):
+            elem, spelling = self.type_of(node.type)
+            count = 0 if node.dim is None else self.const(node.dim)
+            if count < 0:
+                self.error(f"array size is negative ({count})", node)
+            arr = Array(elem, count)
+            return arr, arr.spelling().replace(elem.spelling(), spelling, 1)
+        if isinstance(node, c_ast.FuncDecl):
+            self.error("a function type cannot be a member; use a pointer to it", node)
+        self.error(f"unsupported declaration ({type(node).__name__})", node)
+
+    def base_type(self, node: c_ast.IdentifierType) -> tuple[object, str]:
+        names = [n for n in node.names if n not in ("const", "volatile")]
+        spelling = " ".join(names)
+        if len(names) == 1 and names[0] in self.typedefs:
+            t, _ = self.typedefs[names[0]]
+            return t, names[0]
+        unknown = [n for n in names if n not in _C_KEYWORDS]
+        if unknown:
+            self.error(f"unknown type name {unknown[0]!r}{close_names(unknown[0], self.typedefs)}", node)
+        canon = self.canonical(names, node)
+        if canon == "void":
+            return Scalar("void", 1, 1, False, "void"), "void"
+        size, align, signed = self.abi.base(canon)
+        kind = "bool" if canon == "_Bool" else "float" if canon in ("float", "double", "long double") else "int"
+        return Scalar(spelling, size, align, signed, kind), spelling
+
+    def canonical(self, names: list[str], node) -> str:
+        count = {n: names.count(n) for n in set(names)}
+        unsigned = "unsigned" in count
+        if "__int128" in count:
+            self.error("__int128 is not supported", node)
+        for word in ("void", "_Bool", "float"):
+            if word in count:
+                return word
+        if "double" in count:
+            return "long double" if "long" in count else "double"
+        prefix = "unsigned " if unsigned else ""
+        if "char" in count:
+            return "unsigned char" if unsigned else "signed char" if "signed" in count else "char"
+        if "short" in count:
+            return prefix + "short"
+        longs = count.get("long", 0)
+        if longs >= 2:
+            return prefix + "long long"
+        if longs == 1:
+            return prefix + "long"
+        return prefix + "int"
+
+    def enum(self, node: c_ast.Enum) -> tuple[object, str]:
+        spelling = f"enum {node.name}" if node.name else "enum <anonymous>"
+        if node.values is None:
+            t = self.tags.get(("enum", node.name))
+            return (t or Scalar(spelling, 4, 4, False, "enum")), spelling
+        value, values = 0, []
+        for e in node.values.enumerators:
+            if e.value is not None:
+                value = self.const(e.value)
+            self.enumerators[e.name] = value
+            values.append(value)
+            value += 1
+        signed = any(v < 0 for v in values)
+        big = any(v >= 2**32 or v < -(2**31) for v in values) or (signed and any(v >= 2**31 for v in values))
+        t = Scalar(spelling, 8 if big else 4, 8 if big else 4, signed, "enum")
+        if node.name:
+            self.tags[("enum", node.name)] = t
+        return t, spelling
+
+    def record(self, node) -> Layout:
+        kind = "struct" if isinstance(node, c_ast.Struct) else "union"
+        key = (kind, node.name)
+        existing = self.tags.get(key) if node.name else None
+        if node.decls is None:
+            if existing is None:
+                existing = Layout(node.name, kind, self.abi)
+                self.tags[key] = existing
+            return existing
+        if existing is not None and existing.complete:
+            self.error(f"redefinition of {kind} {node.name}", node)
+        layout = existing or Layout(node.name, kind, self.abi)
+        if node.name:
+            self.tags[key] = layout
+        coord = node.coord
+        rkey = (coord.file, coord.line, coord.column)
+        rattrs = self.pre.record_attrs.get(rkey, Attrs())
+        mattrs = self.pre.member_attrs.get(rkey, [])
+        decls = [d for d in node.decls if isinstance(d, c_ast.Decl)]
+        if len(mattrs) != len(decls):
+            mattrs = [Attrs()] * len(decls)
+        specs = []
+        for decl, a in zip(decls, mattrs):
+            t, spelling = self.type_of(decl.type)
+            width = None if decl.bitsize is None else self.const(decl.bitsize)
+            if getattr(t, "kind", None) == "void":
+                self.error(f"member {decl.name} has type void", decl)
+            if isinstance(t, Array) and t.count == 0 and decl is not decls[-1]:
+                self.error(f"flexible array member {decl.name} is not last", decl)
+            specs.append(MemberSpec(decl.name, t, spelling, width, a.packed, a.aligned, self.pos(decl)))
+        lay_out(layout, specs, packed=rattrs.packed, aligned=rattrs.aligned, pack=self.pre.record_pack.get(rkey))
+        if node.name and self._user(node):
+            self.result[f"{kind} {node.name}"] = layout
+        return layout
+
+    # -- constant expressions -----------------------------------------------------------------
+
+    def const(self, node) -> int:
+        if isinstance(node, c_ast.Constant):
+            if node.type == "char":
+                body = node.value[1:-1]
+                return ord(body.encode().decode("unicode_escape")) if body else 0
+            text = node.value.rstrip("uUlL")
+            try:
+                if text[:2].lower() in ("0x", "0b"):
+                    return int(text, 0)
+                if len(text) > 1 and text[0] == "0":
+                    return int(text, 8)
+                return int(text)
+            except ValueError:
+                self.error(f"not an integer constant: {node.value}", node)
+        if isinstance(node, c_ast.ID):
+            if node.name in self.enumerators:
+                return self.enumerators[node.name]
+            self.error(f"{node.name!r} is not a known constant", node)
+        if isinstance(node, c_ast.Cast):
+            return self.const(node.expr)
+        if isinstance(node, c_ast.UnaryOp):
+            if node.op == "sizeof":
+                t = self.type_of(node.expr)[0] if isinstance(node.expr, c_ast.Typename) else None
+                if t is None:
+                    self.error("sizeof of an expression is not supported here", node)
+                return t.size
+            if node.op == "_Alignof":
+                return self.type_of(node.expr)[0].align
+            v = self.const(node.expr)
+            ops = {"-": lambda: -v, "+": lambda: v, "~": lambda: ~v, "!": lambda: int(not v)}
+            if node.op in ops:
+                return ops[node.op]()
+        if isinstance(node, c_ast.BinaryOp):
+            a, b = self.const(node.left), self.const(node.right)
+            ops = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
+                   "/": lambda: int(a / b), "%": lambda: a - int(a / b) * b,
+                   "<<": lambda: a << b, ">>": lambda: a >> b, "&": lambda: a & b, "|": lambda: a | b,
+                   "^": lambda: a ^ b, "==": lambda: int(a == b), "!=": lambda: int(a != b),
+                   "<": lambda: int(a < b), ">": lambda: int(a > b), "<=": lambda: int(a <= b),
+                   ">=": lambda: int(a >= b), "&&": lambda: int(bool(a and b)), "||": lambda: int(bool(a or b))}
+            if node.op in ops:
+                try:
+                    return ops[node.op]()
+                except ZeroDivisionError:
+                    self.error("division by zero in a constant expression", node)
+        if isinstance(node, c_ast.TernaryOp):
+            return self.const(node.iftrue) if self.const(node.cond) else self.const(node.iffalse)
+        self.error(f"not an integer constant expression ({type(node).__name__})", node)
+
+
+_PARSE_ERROR = re.compile(r"^(.*?):(\d+):(\d+): (.*)$", re.S)
+
+
+_WORD = re.compile(r'^[ \t]*#[ \t]*(?:line[ \t]+)?(\d+)(?:[ \t]+"([^"]*)")?[^\n]*$|([A-Za-z_]\w*)|(\n)|([^\sA-Za-z_])', re.M)
+_C_WORDS = {"auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+            "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+            "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch",
+            "typedef", "union", "unsigned", "void", "volatile", "while", "_Bool", "_Alignof",
+            "_Alignas", "_Atomic", "_Static_assert", "__int128"}
+
+
+def _unknown_type_name(text: str):
+    """After a parse error: the first ``NAME NAME`` at the start of a declaration whose first NAME
+    is neither a keyword nor a typedef name, with its position."""
+    typedefs = set(re.findall(r"\btypedef\b[^;{}]*?(?:\{[^{}]*\}[^;]*?)?\b(\w+)\s*(?:\[[^;]*\])?\s*;", text))
+    file, line, line_start = "<string>", 1, 0
+    prev = ";"
+    last_word = None
+    for m in _WORD.finditer(text):
+        if m.group(1) is not None:
+            file = m.group(2) or file
+            line, line_start = int(m.group(1)) - 1, m.end()
+            continue
+        if m.group(4):
+            line, line_start = line + 1, m.end()
+            continue
+        word = m.group(3)
+        if word is not None:
+            if last_word is not None:
+                name, pos = last_word
+                if name not in _C_WORDS and name not in typedefs:
+                    return name, pos
+            last_word = (word, Pos(file, line, m.start() - line_start + 1)) if prev in (";", "{", "}", "(", ",") else None
+            prev = "word"
+        else:
+            prev = m.group(5)
+            last_word = None
+    return None
+
+
+def parse_c(text: str, filename: str, abi: ABI):
+    """Parse preprocessed ``text``: prepass, prelude, pycparser.  Returns (FileAST, Prepassed)."""
+    pre = prepass(text, filename, abi.max_align)
+    full = f'#line 1 "{BUILTIN_FILE}"\n{PRELUDE}{pre.text}'
+    try:
+        ast = c_parser.CParser().parse(full, filename)
+    except c_parser.ParseError as err:
+        guess = _unknown_type_name(full)
+        if guess is not None:
+            name, pos = guess
+            raise LayoutError(f"unknown type name {name!r} (declare it with a typedef, or -I the header "
+                              "that does)", pos) from None
+        m = _PARSE_ERROR.match(str(err))
+        if m:
+            msg = m.group(4)
+            msg = f"syntax error {msg}" if msg.startswith("before") else msg
+            raise LayoutError(msg, Pos(m.group(1), int(m.group(2)), int(m.group(3)))) from None
+        raise LayoutError(f"syntax error: {err}", Pos(filename, 1)) from None
+    return ast, pre
+
+
+def parse_layouts(source, abi="x86_64", include_dirs=(), defines=(), filename: "str | None" = None) -> Layouts:
+    """Lay out every struct and union declared in ``source`` (a path or a string of C)."""
+    abi = get_abi(abi)
+    text, filename = read_source(source, filename)
+    text = preprocess(text, filename, abi, include_dirs, defines)
+    ast, pre = parse_c(text, filename, abi)
+    return _Converter(abi, pre).run(ast)

@@ -1,0 +1,103 @@
+"""Layouts written in Python: offsets found by hand, computed, or a mix of both.
+
+>>> conn = define("conn_t", [Field("conn_lport", "uint16_t", offset=0x10a)])
+>>> arg = define("tcp_conn_request_arg0", [Field("tcpq", pointer_to(conn), offset=0x28)])
+
+A field with an ``offset`` is pinned there; one without is placed after the previous field by
+the usual C rules (alignment of its type; a ``width`` makes it a bit-field).  A pinned bit-field
+gives its unit type, the unit's ``offset`` and ``bit_offset`` counted from the unit's least
+significant bit as the target reads it (``Field("ip_hl", "uint8_t", offset=0, bit_offset=0,
+width=4)``).  Without ``size`` the layout ends at its last field, rounded up to its alignment.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import attrs
+
+from dtracepy.errors import LayoutError
+from dtracepy.layout.abi import ABI, get_abi
+from dtracepy.layout.engine import MemberSpec, lay_out
+from dtracepy.layout.model import Layout, Pointer
+
+
+@attrs.frozen
+class Field:
+    """One field of a hand-written layout (see the module docstring)."""
+
+    name: str
+    type: object  # a C type as a string ("uint16_t", "char [16]", "tcp_t *"), a Layout or a Pointer
+    offset: "int | None" = None
+    width: "int | None" = None
+    bit_offset: "int | None" = None
+
+
+def pointer_to(layout: Layout) -> Pointer:
+    """A pointer member that ``read_expr`` can follow with ``->`` into ``layout``."""
+    return Pointer(layout, layout.abi.pointer_size, layout.name)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_type(text: str, abi: ABI):
+    from dtracepy.layout.cdecl import _Converter, parse_c
+
+    m = re.fullmatch(r"(.*?)\s*((?:\[\s*\w*\s*\])+)", text.strip())
+    base, dims = (m.group(1), m.group(2)) if m else (text, "")
+    source = f"typedef {base} __dtracepy_t{dims};\n"
+    try:
+        ast, pre = parse_c(source, "<field type>", abi)
+        conv = _Converter(abi, pre)
+        conv.run(ast)
+    except LayoutError as err:
+        raise LayoutError(f"cannot understand the type {text!r}: {err.message}") from None
+    return conv.typedefs["__dtracepy_t"][0]
+
+
+def resolve_type(spec, abi: ABI, types=None) -> tuple[object, str]:
+    """(type, spelling) of a field type given as a string, a Layout or a Pointer."""
+    if isinstance(spec, Layout):
+        return spec, spec.name
+    if isinstance(spec, Pointer):
+        return spec, spec.spelling()
+    if not isinstance(spec, str):
+        raise LayoutError(f"a field type is a C type string, a Layout or pointer_to(layout), not {spec!r}")
+    text = " ".join(spec.split())
+    if types and text in types:
+        return types[text], text
+    if text.endswith("*"):
+        target_name = text[:-1].strip()
+        target = (types or {}).get(target_name)
+        return Pointer(target, abi.pointer_size, target_name), text
+    return _parse_type(text, abi), text
+
+
+def define(name: str, fields, *, size: "int | None" = None, align: "int | None" = None, abi="x86_64",
+           kind: str = "struct", packed: bool = False, types=None) -> Layout:
+    """A :class:`Layout` from Python: pinned and computed fields (see the module docstring).
+
+    ``types`` maps names used in field type strings to layouts (``{"conn_t": conn}`` lets a field
+    be ``"conn_t *"`` and followed with ``->``).
+    """
+    abi = get_abi(abi)
+    layout = Layout(None, kind, abi)
+    layout.name = name
+    specs = []
+    for f in fields:
+        if isinstance(f, tuple):
+            f = Field(*f)
+        t, spelling = resolve_type(f.type, abi, types)
+        spec = MemberSpec(f.name, t, spelling, f.width, offset=f.offset)
+        if f.bit_offset is not None:
+            if f.offset is None or f.width is None:
+                raise LayoutError(f"field {f.name}: a bit_offset needs an offset and a width")
+            bits = t.size * 8
+            if f.bit_offset + f.width > bits:
+                raise LayoutError(f"field {f.name}: bits {f.bit_offset}+{f.width} do not fit in {spelling}")
+            rel = bits - f.bit_offset - f.width if abi.big_endian else f.bit_offset
+            spec.bit_pos = f.offset * 8 + rel
+        elif f.width is not None and f.offset is not None:
+            raise LayoutError(f"field {f.name}: a pinned bit-field needs its bit_offset")
+        specs.append(spec)
+    return lay_out(layout, specs, packed=packed, size=size, align=align)

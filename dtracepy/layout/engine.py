@@ -1,0 +1,130 @@
+"""Struct and union layout, following the SysV psABIs as gcc implements them.
+
+Rules (positions in bits, alignments in bytes):
+
+* An ordinary member is placed at the next multiple of its alignment: the type's alignment, raised
+  by ``aligned(N)``, lowered to 1 by ``packed``, and capped by ``#pragma pack(N)``.
+* A bit-field is placed at the next free bit unless it would then span more alignment units of
+  its declared type than the type itself has (a 3-bit ``int`` may not cross a 4-byte boundary; an
+  i386 ``long long`` aligned to 4 may span two 4-byte units), in which case it moves to the next
+  boundary.  ``packed`` bit-fields and any bit-field under ``#pragma pack`` skip that rule.
+* A named bit-field raises the record's alignment to its type's (capped by packing); an unnamed
+  one does not, except on aarch64.  A zero-width bit-field moves to the next boundary of its type
+  and is not affected by packing.
+* The size is the end of the last member rounded up to the record's alignment (and to
+  ``aligned(N)`` on the record).  A union places every member at 0.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from dtracepy.errors import LayoutError
+from dtracepy.layout.model import Layout, Member
+from dtracepy.source import Pos
+
+
+@attrs.define
+class MemberSpec:
+    """A member as declared, before layout."""
+
+    name: "str | None"
+    type: object
+    type_name: str
+    width: "int | None" = None  # bit-field width
+    packed: bool = False  # __attribute__((packed)) on the member
+    aligned: "int | None" = None  # __attribute__((aligned(N))) on the member
+    pos: "Pos | None" = None
+    offset: "int | None" = None  # pinned byte offset (hand-written layouts)
+    bit_pos: "int | None" = None  # pinned allocation bit position (hand-written bit-fields)
+
+
+def _round_up(value: int, align: int) -> int:
+    return -(-value // align) * align
+
+
+def _check_member_type(layout: Layout, spec: MemberSpec):
+    t = spec.type
+    if isinstance(t, Layout) and not t.complete:
+        raise LayoutError(f"member {spec.name or '<anonymous>'} of {layout.name} has incomplete type "
+                          f"{t.name}", spec.pos)
+    if spec.width is not None:
+        if getattr(t, "kind", None) not in ("int", "enum", "bool"):
+            raise LayoutError(f"bit-field {spec.name or '<unnamed>'} has non-integer type {spec.type_name}",
+                              spec.pos)
+        if spec.width < 0 or spec.width > t.size * 8:
+            raise LayoutError(f"width of bit-field {spec.name or '<unnamed>'} ({spec.width}) exceeds "
+                              f"its type ({t.size * 8} bits)", spec.pos)
+        if spec.width == 0 and spec.name is not None:
+            raise LayoutError(f"zero-width bit-field {spec.name} must be unnamed", spec.pos)
+
+
+def lay_out(layout: Layout, specs: list[MemberSpec], *, packed: bool = False, aligned: "int | None" = None,
+            pack: "int | None" = None, size: "int | None" = None, align: "int | None" = None) -> Layout:
+    """Place ``specs`` into ``layout`` (a struct or union) and complete it."""
+    abi = layout.abi
+    union = layout.kind == "union"
+    pos = 0  # next free bit (struct)
+    end = 0  # furthest bit used
+    rec_align = 1
+    members = []
+    for spec in specs:
+        _check_member_type(layout, spec)
+        t = spec.type
+        is_packed = packed or spec.packed
+        pos = 0 if union else max(pos, end)  # computed fields go after pinned ones
+        if spec.width is not None:
+            talign, tbits = t.align, t.size * 8
+            if spec.bit_pos is not None:
+                place = spec.bit_pos
+            elif spec.width == 0:
+                place = _round_up(pos, talign * 8)
+                if abi.unnamed_bitfield_aligns_record:
+                    rec_align = max(rec_align, talign)
+                pos = max(pos, place)
+                end = max(end, pos)
+                continue
+            else:
+                place = pos
+                unit = talign * 8
+                if not is_packed and pack is None:
+                    if (place % unit + spec.width + unit - 1) // unit > tbits // unit:
+                        place = _round_up(place, unit)
+            if spec.name is not None or abi.unnamed_bitfield_aligns_record:
+                eff = talign
+                if pack is not None:
+                    eff = min(eff, pack)
+                elif is_packed:
+                    eff = 1
+                rec_align = max(rec_align, eff)
+            members.append(Member(spec.name, t, spec.type_name, place // 8, place, spec.width))
+            pos = place + spec.width
+        else:
+            a = 1 if is_packed else t.align
+            if spec.aligned is not None:
+                a = max(a, spec.aligned)
+            if pack is not None:
+                a = min(a, pack)
+            if spec.offset is not None:
+                place = spec.offset * 8
+            else:
+                place = _round_up(pos, a * 8)
+            rec_align = max(rec_align, a)
+            members.append(Member(spec.name, t, spec.type_name, place // 8))
+            pos = place + t.size * 8
+        end = max(end, pos)
+    if aligned is not None:
+        rec_align = max(rec_align, aligned)
+    if align is not None:
+        rec_align = align
+    computed = _round_up(_round_up(end, 8) // 8, rec_align)
+    if size is not None:
+        if size * 8 < end:
+            raise LayoutError(f"{layout.name}: members end at byte {_round_up(end, 8) // 8}, beyond the "
+                              f"given size {size}")
+        computed = size
+    layout.members = members
+    layout.size = computed
+    layout.align = rec_align
+    layout.complete = True
+    return layout

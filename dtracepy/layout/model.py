@@ -1,0 +1,239 @@
+"""The laid-out C types: scalars, pointers, arrays, and records (:class:`Layout`).
+
+A :class:`Layout` is a struct or union whose members have byte offsets and, for bit-fields, bit
+positions.  Bit positions are kept in *allocation order* (bit 0 is the first bit the compiler
+fills: the least significant bit of byte 0 on a little-endian target, the most significant bit of
+byte 0 on a big-endian one); :meth:`Layout.member` turns them into a storage unit and a
+``bit_offset`` counted from the least significant bit of that unit as the target loads it, so a
+read is always ``(unit >> bit_offset) & mask``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+import attrs
+
+from dtracepy.errors import LayoutError
+from dtracepy.layout.abi import ABI
+
+
+@attrs.frozen
+class Scalar:
+    """An integer, enum, ``_Bool`` or floating type.  ``name`` is its spelling (``uint16_t``)."""
+
+    name: str
+    size: int
+    align: int
+    signed: bool
+    kind: str = "int"  # "int", "enum", "bool", "float"
+
+    def spelling(self) -> str:
+        return self.name
+
+
+@attrs.frozen
+class Pointer:
+    """A pointer; ``target`` is the pointed-to type (None for ``void *`` and function pointers)."""
+
+    target: object
+    size: int
+    target_name: str = "void"
+
+    @property
+    def align(self) -> int:
+        return self.size
+
+    @property
+    def signed(self) -> bool:
+        return False
+
+    def spelling(self) -> str:
+        return f"{self.target_name} *"
+
+
+@attrs.frozen
+class Array:
+    """``elem[count]``; ``count`` is 0 for a flexible array member ``elem[]``."""
+
+    elem: object
+    count: int
+
+    @property
+    def size(self) -> int:
+        return self.elem.size * self.count
+
+    @property
+    def align(self) -> int:
+        return self.elem.align
+
+    def spelling(self) -> str:
+        inner = self.elem.spelling()
+        dims = f"[{self.count}]" if self.count else "[]"
+        if inner.endswith("]"):
+            base, _, rest = inner.partition("[")
+            return f"{base}{dims}[{rest}"
+        return f"{inner} {dims}"
+
+
+@attrs.define(eq=False)
+class Member:
+    """One member of a record.  ``offset`` is in bytes; for a bit-field ``bit_pos`` is its first
+    bit in allocation order counted from the start of the record and ``width`` its width."""
+
+    name: "str | None"
+    type: object
+    type_name: str
+    offset: int
+    bit_pos: "int | None" = None
+    width: "int | None" = None
+
+    @property
+    def is_bitfield(self) -> bool:
+        return self.width is not None
+
+
+@attrs.frozen
+class FieldInfo:
+    """A member as a reader sees it, with offsets counted from the start of the outer layout.
+
+    For an ordinary member ``offset``/``size`` are its bytes and ``bit_offset``/``bit_width`` are
+    None.  For a bit-field ``offset``/``size`` are its storage unit (the aligned load that holds
+    it) and ``bit_offset`` counts from that unit's least significant bit as the target reads it.
+    """
+
+    name: str
+    type: str
+    offset: int
+    size: int
+    bit_offset: "int | None" = None
+    bit_width: "int | None" = None
+    ctype: object = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def signed(self) -> bool:
+        return bool(getattr(self.ctype, "signed", False))
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "type": self.type, "offset": self.offset, "size": self.size,
+                "bit_offset": self.bit_offset, "bit_width": self.bit_width}
+
+
+_PATH_TOKEN = re.compile(r"\s*(?:(->)|(\.)|\[\s*(\d+|0x[0-9a-fA-F]+)\s*\]|([A-Za-z_]\w*))")
+
+
+def split_path(path) -> list:
+    """``"a.b[2]->c"`` -> ``["a", ".", "b", 2, "->", "c"]`` (a list or tuple passes through)."""
+    if not isinstance(path, str):
+        return list(path)
+    parts, pos = [], 0
+    while pos < len(path):
+        m = _PATH_TOKEN.match(path, pos)
+        if not m or m.end() == pos:
+            raise LayoutError(f"cannot read member path {path!r} at {path[pos:]!r}")
+        arrow, dot, index, name = m.groups()
+        if arrow or dot:
+            parts.append(arrow or dot)
+        elif index is not None:
+            parts.append(int(index, 0))
+        else:
+            parts.append(name)
+        pos = m.end()
+    return [p for p in parts if p != "."]
+
+
+class Layout:
+    """A laid-out struct or union.  ``size`` and ``align`` are in bytes; ``members`` are the
+    direct members in declaration order; :attr:`fields` flattens them for display."""
+
+    def __init__(self, name: "str | None", kind: str, abi: ABI):
+        self.tag = name
+        self.name = f"{kind} {name}" if name else f"{kind} <anonymous>"
+        self.kind = kind
+        self.abi = abi
+        self.members: list[Member] = []
+        self.size = 0
+        self.align = 1
+        self.complete = False
+
+    def __repr__(self) -> str:
+        state = f"size={self.size} align={self.align}" if self.complete else "incomplete"
+        return f"<Layout {self.name} {state} {self.abi.name}>"
+
+    def spelling(self) -> str:
+        return self.name
+
+    # -- looking members up -------------------------------------------------------------------
+
+    def _require_complete(self):
+        if not self.complete:
+            raise LayoutError(f"{self.name} is incomplete (declared but never defined)")
+
+    def find(self, name: str) -> "tuple[int, Member] | None":
+        """The member called ``name`` with its byte offset, looking inside anonymous members."""
+        self._require_complete()
+        for m in self.members:
+            if m.name == name:
+                return m.offset, m
+            if m.name is None and isinstance(m.type, Layout):
+                hit = m.type.find(name)
+                if hit is not None:
+                    return m.offset + hit[0], hit[1]
+        return None
+
+    def member_names(self) -> list[str]:
+        names = []
+        for m in self.members:
+            if m.name is not None:
+                names.append(m.name)
+            elif isinstance(m.type, Layout):
+                names.extend(m.type.member_names())
+        return names
+
+    def lookup(self, name: str) -> "tuple[int, Member]":
+        hit = self.find(name)
+        if hit is None:
+            names = self.member_names()
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; members: {', '.join(names) or '(none)'}"
+            raise LayoutError(f"{self.name} has no member {name!r}{hint}")
+        return hit
+
+    def member(self, path) -> FieldInfo:
+        """The :class:`FieldInfo` of ``path`` (``"ip_src"``, ``"u.a.b"``, ``"arr[2]"``), with
+        offsets from the start of this layout.  ``->`` is not allowed here (use read_expr)."""
+        from dtracepy.layout.reads import resolve_static
+
+        return resolve_static(self, path)
+
+    @property
+    def fields(self) -> list[FieldInfo]:
+        """Every named member, nested ones flattened with dotted names (``u.a.b``); arrays are not
+        expanded and unnamed bit-fields (padding) are left out."""
+        out: list[FieldInfo] = []
+        self._flatten("", 0, out, self)
+        return out
+
+    def _flatten(self, prefix: str, base: int, out: list, top: "Layout"):
+        from dtracepy.layout.reads import field_info
+
+        self._require_complete()
+        for m in self.members:
+            if m.name is None:
+                if isinstance(m.type, Layout):
+                    m.type._flatten(prefix, base + m.offset, out, top)
+                continue
+            name = prefix + m.name
+            out.append(field_info(top, name, m, base))
+            if isinstance(m.type, Layout) and m.type.complete:
+                m.type._flatten(name + ".", base + m.offset, out, top)
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "size": self.size, "align": self.align,
+                "fields": [f.to_json() for f in self.fields]}
+
+
+def close_names(name: str, known) -> str:
+    close = difflib.get_close_matches(name, list(known), n=3)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""

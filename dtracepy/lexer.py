@@ -1,0 +1,696 @@
+"""The D lexer: D text -> tokens for the LALR parser in :mod:`dtracepy.parser`.
+
+D cannot be tokenised without context, so the lexer keeps a small state machine, as the real
+compilers' ``dt_lex.l`` does:
+
+* ``TOP``: between top-level items.  Comments and ``#`` lines become top-level nodes (collected in
+  :attr:`Lexer.toplevel`; the parser splices them in by position).  A word here starts either a
+  declaration (a keyword such as ``int``/``inline``/``translator``, or a plain name followed by a
+  name or ``*``: ``tcp_t *p;``) or a clause, whose probe descriptions are lexed whole
+  (``pid$target:libc.so.1:mal*:entry``, ``profile-997``).
+* ``AFTER_DESC``: after a description only ``,`` ``/`` ``{`` may follow.
+* ``PRED``: expression tokens; a ``/`` at nesting depth 0 closes the predicate when the next
+  non-blank character is ``{``, ``;``, ``/`` or the end of input, otherwise it divides.
+* ``BODY`` / ``DECL``: expression tokens until the clause's ``}`` or the declaration's ``;``.
+
+Type names.  The parser needs a ``TYPE_NAME`` token for names that are types (casts, ``sizeof``,
+declarations), which the real compiler learns from kernel CTF data.  dtracepy has none, so a name
+is a type name when
+
+1. it stands where declaration specifiers begin and no type has been named yet (start of a
+   top-level declaration or struct member, a parameter of a provider probe or function declarator,
+   after ``translator`` / ``translator ... <``, ``xlate <``, ``offsetof (``);
+2. it is a standard typedef (``uint16_t``, ``size_t``, ``caddr_t`` ...) or was typedef'd earlier in
+   the file (and is not a member name after ``.``/``->`` or a tag after ``struct``);
+3. it follows a ``(`` that is not a call's, ``if``'s or ``stringof``'s and is followed by
+   ``*``... ``)`` (``(tcp_t **)x``: no expression looks like that), or by ``)`` and then either an
+   operand start (a name, literal, ``(``, ``~``, ``!``) or - for names ending in ``_t`` - anything
+   (``(conn_t)-1``);
+4. after ``sizeof (``: rule 2, a ``_t`` suffix, or ``*``... ``)``.
+
+Nesting of ``( [ {`` deeper than :data:`MAX_NESTING` is refused with a located error, so
+pathological input cannot exhaust memory or the stack of the passes that walk the tree.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lark import Token
+
+from dtracepy import tree
+from dtracepy.errors import DSyntaxError
+from dtracepy.source import Pos
+
+MAX_NESTING = 256
+
+KEYWORDS = {
+    kw: "K_" + kw.upper()
+    for kw in (
+        "auto break case char const continue counter default do double else enum extern float "
+        "for goto if import inline int long offsetof probe provider register restrict return self "
+        "short signed sizeof static string stringof struct switch this translator typedef union "
+        "unsigned void volatile while xlate userland"
+    ).split()
+}
+
+STORAGE_QUAL = {"typedef", "extern", "static", "register", "auto", "const", "volatile", "restrict",
+                "self", "this", "inline", "userland"}
+TYPE_KEYWORDS = {"void", "char", "short", "int", "long", "float", "double", "signed", "unsigned",
+                 "string"}
+
+STANDARD_TYPES = frozenset(
+    """int8_t int16_t int32_t int64_t uint8_t uint16_t uint32_t uint64_t intptr_t uintptr_t
+    intmax_t uintmax_t size_t ssize_t off_t off64_t offset_t loff_t caddr_t daddr_t uchar_t ushort_t
+    uint_t ulong_t longlong_t u_longlong_t u_char u_short u_int u_long u_int8_t u_int16_t u_int32_t
+    u_int64_t pid_t uid_t gid_t id_t time_t clock_t hrtime_t dev_t major_t minor_t mode_t nlink_t
+    ino_t ino64_t boolean_t bool processorid_t psetid_t zoneid_t projid_t taskid_t ctid_t key_t
+    pri_t ptrdiff_t wchar_t socklen_t in_port_t in_addr_t sa_family_t timespec_t timestruc_t
+    kthread_t proc_t psinfo_t lwpsinfo_t fileinfo_t devinfo_t bufinfo_t cpuinfo_t conninfo_t
+    ipinfo_t tcpinfo_t tcpsinfo_t tcplsinfo_t udpinfo_t udpsinfo_t ifinfo_t ipv4info_t ipv6info_t
+    pktinfo_t csinfo_t siginfo_t vnode_t""".split()
+)
+
+# States
+TOP, AFTER_DESC, DESC, PRED, AFTER_PRED, BODY, DECL = range(7)
+
+_PUNCT = {
+    "<<=": "SHL_ASSIGN", ">>=": "SHR_ASSIGN", "...": "ELLIPSIS",
+    "->": "ARROW", "++": "INC", "--": "DEC", "<<": "LSHIFT", ">>": "RSHIFT", "<=": "LE",
+    ">=": "GE", "==": "EQ", "!=": "NE", "&&": "ANDAND", "||": "OROR", "^^": "XORXOR",
+    "+=": "ADD_ASSIGN", "-=": "SUB_ASSIGN", "*=": "MUL_ASSIGN", "/=": "DIV_ASSIGN",
+    "%=": "MOD_ASSIGN", "&=": "AND_ASSIGN", "^=": "XOR_ASSIGN", "|=": "OR_ASSIGN",
+    "+": "PLUS", "-": "MINUS", "*": "STAR", "/": "SLASH", "%": "PERCENT", "&": "AMP", "|": "BOR",
+    "^": "XOR", "~": "TILDE", "!": "BANG", "<": "LT", ">": "GT", "=": "ASSIGN", "?": "QUESTION",
+    ":": "COLON", ";": "SEMI", ",": "COMMA", ".": "DOT", "(": "LPAREN", ")": "RPAREN",
+    "[": "LBRACK", "]": "RBRACK", "{": "LBRACE", "}": "RBRACE",
+}
+
+_EXPR_RE = re.compile(
+    r"""
+    (?P<ws>[ \t\r\f\v\n]+)
+  | (?P<comment>/\*)
+  | (?P<ident>[A-Za-z_`][A-Za-z0-9_`]*)
+  | (?P<num>[0-9][A-Za-z0-9_$.]*)
+  | (?P<str>")
+  | (?P<chr>')
+  | (?P<macro>\$\$?[0-9]+|\$[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<agg>@[A-Za-z_][A-Za-z0-9_]*|@)
+  | (?P<punct><<=|>>=|\.\.\.|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||\^\^|[-+*/%&^|]=|[-+*/%&|^~!<>=?:;,.()\[\]{}])
+  | (?P<hash>\#)
+    """,
+    re.VERBOSE,
+)
+_PSPEC_RE = re.compile(
+    r"(?:[-$:A-Za-z_.?*\\\[\]!]|\([^()\n{}/]*\))(?:[-$:0-9A-Za-z_.`?*\\\[\]!]|\([^()\n{}/]*\))*")
+_IDENT_RE = re.compile(r"[A-Za-z_`][A-Za-z0-9_`]*")
+_WS_RE = re.compile(r"[ \t\r\f\v\n]*")
+_INT_RE = re.compile(r"(0[xX][0-9A-Fa-f]+|[0-9]+)([uU]?(?:ll|LL|l|L)?|(?:ll|LL|l|L)[uU])$")
+_STARS_CLOSE_RE = re.compile(r"[ \t\r\n]*(?:\*[ \t\r\n]*)+\)")
+_CLOSE_RE = re.compile(r"[ \t\r\n]*\)[ \t\r\n]*(.?)", re.S)
+_STR_SPECIAL_RE = re.compile(r'["\\\n]')
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
+            "\\": "\\", '"': '"', "'": "'", "?": "?"}
+_OPERAND_START = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789'\"`$(~!@")
+# A token before "(" that makes it a call's, if's ... parenthesis rather than a cast's.
+_NOT_CAST_BEFORE = {"IDENT", "SCOPED", "RPAREN", "RBRACK", "K_IF", "K_STRINGOF", "K_SIZEOF",
+                    "K_OFFSETOF", "MACRO", "AGG", "K_WHILE", "K_SWITCH", "K_FOR"}
+
+
+def decode_string(body: str) -> str:
+    """Decode the C escapes of a string constant's body (what stands between the quotes)."""
+    if "\\" not in body:
+        return body
+    out = []
+    i, n = 0, len(body)
+    while i < n:
+        ch = body[i]
+        if ch != "\\" or i + 1 >= n:
+            out.append(ch)
+            i += 1
+            continue
+        nxt = body[i + 1]
+        if nxt in _ESCAPES:
+            out.append(_ESCAPES[nxt])
+            i += 2
+        elif nxt in "01234567":
+            j = i + 1
+            while j < n and j < i + 4 and body[j] in "01234567":
+                j += 1
+            out.append(chr(int(body[i + 1 : j], 8) & 0xFF))
+            i = j
+        elif nxt == "x":
+            j = i + 2
+            while j < n and body[j] in "0123456789abcdefABCDEF":
+                j += 1
+            out.append(chr(int(body[i + 2 : j], 16) & 0xFF) if j > i + 2 else "x")
+            i = j
+        else:  # an unknown escape stands for the character itself, as in dt_lex.l
+            out.append(nxt)
+            i += 2
+    return "".join(out)
+
+
+def _char_len(body: str) -> int:
+    """How many bytes a character constant's body holds."""
+    return len(decode_string(body).encode("utf-8", "surrogateescape"))
+
+
+def parse_pragma_words(text: str) -> list[str]:
+    """Split a ``#pragma`` line's text into words; quoted words keep their quotes."""
+    return re.findall(r'"(?:[^"\\]|\\.)*"?|\S+', text)
+
+
+class Lexer:
+    """Tokenises one D text.  Iterate :meth:`tokens`; top-level comments and directives are
+    collected in :attr:`toplevel` as tree nodes."""
+
+    def __init__(self, text: str, filename: str = "<string>", line_map=None):
+        self.text = text
+        self.filename = filename
+        self.line_map = line_map  # output line -> original line, for preprocessed text
+        self.toplevel: list = []
+        self.typedefs: set[str] = set()
+        self.line = 1
+        self.line_start = 0
+
+    # -- errors and positions ------------------------------------------------------------------
+    def _lc(self, pos: int) -> tuple[int, int]:
+        line = self.text.count("\n", 0, pos) + 1
+        start = self.text.rfind("\n", 0, pos) + 1
+        return line, pos - start + 1
+
+    def error(self, message: str, pos: int) -> DSyntaxError:
+        line, col = self._lc(min(pos, len(self.text)))
+        start = self.text.rfind("\n", 0, pos) + 1
+        end = self.text.find("\n", pos)
+        source_line = self.text[start : end if end >= 0 else len(self.text)]
+        if self.line_map is not None:
+            line = self.line_map(line)
+        return DSyntaxError(message, Pos(self.filename, line, col), source_line)
+
+    def _advance(self, start: int, end: int) -> None:
+        nl = self.text.count("\n", start, end)
+        if nl:
+            self.line += nl
+            self.line_start = self.text.rfind("\n", start, end) + 1
+
+    def _tok(self, type_: str, value, pos: int) -> Token:
+        line = self.line if self.line_map is None else self.line_map(self.line)
+        return Token(type_, value, pos, line, pos - self.line_start + 1)
+
+    def _pos(self, pos: int) -> Pos:
+        line = self.line if self.line_map is None else self.line_map(self.line)
+        return Pos(self.filename, line, pos - self.line_start + 1)
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _skip_blank(self, pos: int, keep_comments: bool) -> int:
+        """Skip white space and comments; record comments as top-level nodes if asked."""
+        text = self.text
+        while True:
+            m = _WS_RE.match(text, pos)
+            end = m.end()
+            if end != pos:
+                self._advance(pos, end)
+                pos = end
+            if text.startswith("/*", pos):
+                pos = self._comment(pos, keep_comments)
+                continue
+            return pos
+
+    def _comment(self, pos: int, keep: bool) -> int:
+        text = self.text
+        end = text.find("*/", pos + 2)
+        if end < 0:
+            nested = text.find("/*", pos + 2)
+            if nested >= 0:
+                raise self.error("nested comment", nested)
+            raise self.error("unterminated comment", pos)
+        nested = text.find("/*", pos + 2, end)
+        if nested >= 0:
+            raise self.error("nested comment", nested)
+        if keep:
+            self.toplevel.append(tree.Comment(text[pos + 2 : end], pos=self._pos(pos)))
+        self._advance(pos, end + 2)
+        return end + 2
+
+    def _next_char(self, pos: int) -> str:
+        """The next non-blank character from pos, skipping white space only ('' at the end)."""
+        m = _WS_RE.match(self.text, pos)
+        return self.text[m.end() : m.end() + 1]
+
+    def _directive(self, pos: int, top: bool) -> int:
+        """A '#' line at pos (the '#').  Returns the position after it."""
+        text = self.text
+        if not top and not re.match(r"#[ \t]*pragma\b", text[pos : pos + 40]):
+            raise self.error(
+                "preprocessor directive inside a clause or declaration "
+                "(use the C preprocessor: dtracepy check -C)", pos)
+        end = pos
+        while True:
+            nl = text.find("\n", end)
+            if nl < 0:
+                raise self.error("end of file in preprocessor directive", len(text))
+            if nl > 0 and text[nl - 1] == "\\" or (nl > 1 and text[nl - 2 : nl] == "\\\r"):
+                end = nl + 1
+                continue
+            break
+        line = text[pos:nl].rstrip("\r")
+        node_pos = self._pos(pos)
+        if line.startswith("#!") and pos == 0:
+            node = tree.Shebang(line[2:], pos=node_pos)
+        else:
+            body = line[1:].lstrip(" \t")
+            m = re.match(r"[A-Za-z_][A-Za-z0-9_]*", body)
+            name = m.group(0) if m else ""
+            rest = body[len(name):].strip(" \t")
+            if name == "pragma":
+                node = tree.Pragma(parse_pragma_words(rest), pos=node_pos)
+            else:
+                node = tree.Directive(name, rest, pos=node_pos)
+        self.toplevel.append(node)
+        self._advance(pos, nl)
+        return nl
+
+    def _hash_line_next(self, pos: int) -> bool:
+        m = _WS_RE.match(self.text, pos)
+        return "\n" in m.group(0) and self._at_line_start(m.end())
+
+    def _at_line_start(self, pos: int) -> bool:
+        start = self.text.rfind("\n", 0, pos) + 1
+        return self.text[start:pos].strip(" \t\r\f\v") == ""
+
+    # -- the token stream ----------------------------------------------------------------------
+    def tokens(self):
+        text = self.text
+        n = len(text)
+        pos = 0
+        state = TOP
+        match = _EXPR_RE.match
+        error = self.error
+        tok = self._tok
+        typedefs = self.typedefs
+        depth = 0  # ( [ { nesting inside the current item
+        pred_depth = 0
+        brace_kinds: list[str] = []  # kinds of open braces in a DECL: struct enum xlator provider
+        paren_kinds: list[bool] = []  # True for a parameter list
+        prev = prev2 = ""  # types of the previous two tokens
+        spec_ctx = False
+        decl_kind = ""  # "typedef" while in a typedef declaration
+        typedef_name_expected = False
+        su_pending = ""  # "struct"/"enum" keyword seen, its "{" not yet
+        in_xlator_header = False
+        type_done = False
+        decl_expr = False  # in a DECL, inside an expression (after '=')
+
+        while True:
+            if state == TOP or state == AFTER_DESC or state == DESC or state == AFTER_PRED:
+                pos = self._skip_blank(pos, keep_comments=(state == TOP))
+                if pos >= n:
+                    if state == AFTER_DESC:
+                        raise error("expected a predicate or a clause body after probe description", pos)
+                    if state == DESC:
+                        raise error("expected a probe description after ','", pos)
+                    return
+                ch = text[pos]
+                if ch == "#" and self._at_line_start(pos):
+                    pos = self._directive(pos, top=(state == TOP or state == AFTER_PRED))
+                    if state == AFTER_PRED:
+                        state = TOP
+                    continue
+                if state == AFTER_PRED:
+                    if ch == ";":  # dt_lex.l ends a predicate at ';' too; nothing follows it
+                        pos += 1
+                        state = TOP
+                        continue
+                    if ch == "{":
+                        state = BODY
+                        depth = 1
+                        yield tok("LBRACE", "{", pos)
+                        prev = "LBRACE"
+                        pos += 1
+                        continue
+                    state = TOP
+                    continue
+                if state == AFTER_DESC:
+                    if ch == ",":
+                        yield tok("COMMA", ",", pos)
+                        pos += 1
+                        state = DESC
+                        continue
+                    if ch == "/":
+                        yield tok("PRED_OPEN", "/", pos)
+                        pos += 1
+                        state = PRED
+                        pred_depth = 0
+                        prev = prev2 = "PRED_OPEN"
+                        continue
+                    if ch == "{":
+                        yield tok("LBRACE", "{", pos)
+                        pos += 1
+                        state = BODY
+                        depth = 1
+                        prev = prev2 = "LBRACE"
+                        continue
+                    raise error("expected a predicate or a clause body after probe description", pos)
+                if state == DESC:
+                    if ch == "{" or ch == "/":  # a trailing comma, as dtrace accepts
+                        state = AFTER_DESC
+                        continue
+                    m = _PSPEC_RE.match(text, pos)
+                    if not m:
+                        raise error(f'syntax error near "{ch}": expected a probe description', pos)
+                    yield tok("PDESC", m.group(0), pos)
+                    pos = m.end()
+                    state = AFTER_DESC
+                    continue
+                # TOP: a declaration or a clause?
+                m = _IDENT_RE.match(text, pos)
+                word = m.group(0) if m else None
+                is_decl = False
+                if word is not None:
+                    if word in KEYWORDS:
+                        is_decl = True
+                    else:
+                        after = m.end()
+                        nxt = self._next_char(after)
+                        if nxt and (nxt.isalpha() or nxt in "_`"):
+                            is_decl = True
+                        elif nxt == "*" and (text[after] != "*" or word in typedefs
+                                             or word in STANDARD_TYPES):
+                            is_decl = True
+                if is_decl:
+                    state = DECL
+                    depth = 0
+                    brace_kinds = []
+                    paren_kinds = []
+                    spec_ctx = True
+                    decl_kind = ""
+                    typedef_name_expected = False
+                    su_pending = ""
+                    in_xlator_header = False
+                    type_done = False
+                    decl_expr = False
+                    prev = prev2 = ""
+                    # fall through to the expression lexer below
+                else:
+                    m = _PSPEC_RE.match(text, pos)
+                    if not m:
+                        if ch == "}" or ch == ";" or ch == ")" or ch == "]":
+                            raise error(f'syntax error near "{ch}"', pos)
+                        raise error(f'syntax error near "{ch}": expected a probe description or declaration', pos)
+                    yield tok("PDESC", m.group(0), pos)
+                    pos = m.end()
+                    state = AFTER_DESC
+                    continue
+
+            # -- expression tokens (PRED, BODY, DECL) -------------------------------------------
+            m = match(text, pos)
+            if m is None:
+                if pos >= n:
+                    if state == PRED:
+                        raise error("unterminated predicate: expected '/'", pos)
+                    return  # the parser says what is missing
+                ch = text[pos]
+                if ch == "\0":
+                    raise error("NUL character in input", pos)
+                if ch == "$":
+                    raise error("invalid macro variable", pos)
+                raise error(f"invalid character {ch!r}" if ch.isprintable() else
+                            f"invalid character U+{ord(ch):04X}", pos)
+            kind = m.lastgroup
+            start = pos
+            pos = m.end()
+            if kind == "ws":
+                self._advance(start, pos)
+                continue
+            if kind == "comment":
+                pos = self._comment(start, keep=False)
+                continue
+            if kind == "ident":
+                word = m.group(0)
+                if "`" in word:
+                    ttype = "SCOPED"
+                    if spec_ctx or prev in ("LPAREN",) and self._cast_type(word, pos, prev2):
+                        ttype = "TYPE_NAME"
+                        spec_ctx = False
+                    elif prev in ("K_STRUCT", "K_UNION", "K_ENUM"):
+                        ttype = "SCOPED"
+                    yield tok(ttype, word, start)
+                    prev2, prev = prev, ttype
+                    continue
+                kw = KEYWORDS.get(word) if prev != "DOT" and prev != "ARROW" else None
+                if kw is not None:
+                    if state == DECL and word in TYPE_KEYWORDS:
+                        type_done = True
+                    if spec_ctx and word not in STORAGE_QUAL:
+                        spec_ctx = False
+                    if word == "typedef" and state == DECL:
+                        decl_kind = "typedef"
+                        typedef_name_expected = True
+                    elif word in ("struct", "union", "enum") and state == DECL:
+                        su_pending = word
+                    elif word == "translator" and state == DECL:
+                        in_xlator_header = True
+                        spec_ctx = True
+                    elif word == "offsetof":
+                        pass
+                    yield tok(kw, word, start)
+                    prev2, prev = prev, kw
+                    continue
+                ttype = "IDENT"
+                if prev == "DOT" or prev == "ARROW":
+                    pass
+                elif prev in ("K_STRUCT", "K_UNION", "K_ENUM"):
+                    type_done = True
+                elif spec_ctx:
+                    spec_ctx = False
+                    if not (state == DECL and not paren_kinds and self._next_char(pos) in (",", ";", "[", "=")):
+                        ttype = "TYPE_NAME"  # else a declarator name: self x, y;
+                        type_done = True
+                elif (state == DECL and paren_kinds and paren_kinds[-1] == "dims"
+                      and (prev == "LBRACK" or prev == "COMMA") and self._dim_type(word, pos)):
+                    ttype = "TYPE_NAME"  # an associative array's key type: int a[foo_t, bar *]
+                    type_done = True
+                elif (state == DECL and type_done and not decl_expr
+                      and (not brace_kinds or brace_kinds[-1] != "xlator")):
+                    pass  # a declarator's name
+                elif word in typedefs or word in STANDARD_TYPES:
+                    ttype = "TYPE_NAME"
+                    type_done = True
+                elif prev == "LPAREN" and self._cast_type(word, pos, prev2):
+                    ttype = "TYPE_NAME"
+                if (ttype == "IDENT" and decl_kind == "typedef" and typedef_name_expected
+                        and depth == len(paren_kinds) and not brace_kinds):
+                    typedefs.add(word)
+                    typedef_name_expected = False
+                yield tok(ttype, word, start)
+                prev2, prev = prev, ttype
+                continue
+            spec_ctx = False
+            if kind == "punct":
+                p = m.group(0)
+                ttype = _PUNCT[p]
+                if p in "([{" and len(p) == 1:
+                    depth += 1
+                    if depth > MAX_NESTING:
+                        raise error(f"nested too deeply (more than {MAX_NESTING} levels of ( [ {{)", start)
+                    if state == PRED:
+                        pred_depth += 1
+                    if p == "{":
+                        if state == DECL:
+                            opener = prev2 if prev in ("IDENT", "TYPE_NAME") else prev
+                            if opener in ("K_STRUCT", "K_UNION"):
+                                brace_kinds.append("struct")
+                                spec_ctx = True
+                                type_done = False
+                            elif opener == "K_ENUM":
+                                brace_kinds.append("enum")
+                                type_done = True
+                            elif in_xlator_header:
+                                brace_kinds.append("xlator")
+                                in_xlator_header = False
+                                type_done = False
+                            else:
+                                brace_kinds.append("provider")
+                    elif p == "(":
+                        if state == DECL:
+                            params = (prev in ("IDENT", "SCOPED", "RPAREN", "RBRACK", "TYPE_NAME")
+                                      and (not brace_kinds or brace_kinds[-1] in ("struct", "provider"))
+                                      and prev2 not in ("ASSIGN",)) or prev == "COLON" and brace_kinds[-1:] == ["provider"]
+                            paren_kinds.append(params)
+                            if params:
+                                spec_ctx = True
+                                type_done = False
+                        if prev == "K_OFFSETOF":
+                            spec_ctx = True
+                    elif p == "[" and state == DECL:
+                        paren_kinds.append("dims")
+                        type_done = False
+                elif p in ")]}":
+                    depth -= 1
+                    if depth < 0:
+                        raise error(f'syntax error near "{p}"', start)
+                    if state == PRED:
+                        pred_depth -= 1
+                    if state == DECL:
+                        if p == "}":
+                            if brace_kinds:
+                                brace_kinds.pop()
+                            type_done = True
+                        elif paren_kinds:
+                            paren_kinds.pop()
+                            if p == "]":
+                                type_done = True
+                    elif state == BODY and depth == 0:
+                        yield tok(ttype, p, start)
+                        prev2, prev = prev, ttype
+                        state = TOP
+                        continue
+                elif p == "/" and state == PRED and pred_depth == 0:
+                    nxt = self._next_char(pos)
+                    if nxt in ("", "{", ";", "/") or (nxt == "#" and self._hash_line_next(pos)):
+                        yield tok("PRED_CLOSE", "/", start)
+                        prev2, prev = prev, "PRED_CLOSE"
+                        state = AFTER_PRED
+                        continue
+                elif p == ";":
+                    if state == DECL and depth == 0:
+                        yield tok(ttype, p, start)
+                        prev2, prev = prev, ttype
+                        state = TOP
+                        continue
+                    if state == DECL and brace_kinds and brace_kinds[-1] == "struct" and depth == len(brace_kinds):
+                        spec_ctx = True
+                        type_done = False
+                    decl_expr = False
+                elif p == ",":
+                    if state == DECL:
+                        if paren_kinds and paren_kinds[-1] is True and depth == len(brace_kinds) + len(paren_kinds):
+                            spec_ctx = True
+                            type_done = False
+                        elif paren_kinds and paren_kinds[-1] == "dims":
+                            type_done = False
+                        if decl_kind == "typedef" and depth == 0:
+                            typedef_name_expected = True
+                elif p == "<":
+                    if prev == "K_XLATE" or (in_xlator_header and state == DECL):
+                        spec_ctx = True
+                        type_done = False
+                elif p == "=" and state == DECL:
+                    type_done = False
+                    decl_expr = True
+                yield tok(ttype, p, start)
+                prev2, prev = prev, ttype
+                continue
+            if kind == "num":
+                yield tok("INTLIT", self._number(m.group(0), start), start)
+                prev2, prev = prev, "INTLIT"
+                continue
+            if kind == "str":
+                value, pos = self._string(start)
+                yield tok("STRLIT", value, start)
+                prev2, prev = prev, "STRLIT"
+                continue
+            if kind == "chr":
+                body, pos = self._char(start)
+                yield tok("CHARLIT", body, start)
+                prev2, prev = prev, "CHARLIT"
+                continue
+            if kind == "macro":
+                nxt = text[pos : pos + 1]
+                if nxt and (nxt.isalnum() or nxt in "_$`"):
+                    raise error(f"invalid macro variable '{m.group(0)}{nxt}'", start)
+                yield tok("MACRO", m.group(0), start)
+                prev2, prev = prev, "MACRO"
+                continue
+            if kind == "agg":
+                yield tok("AGG", m.group(0)[1:], start)
+                prev2, prev = prev, "AGG"
+                continue
+            if kind == "hash":
+                if self._at_line_start(start):
+                    # a #pragma inside an item applies to the whole program: hoist it
+                    pos = self._directive(start, top=False)
+                    continue
+                raise error("invalid character '#'", start)
+
+    def _cast_type(self, word: str, pos: int, before_paren: str) -> bool:
+        """Is the name at pos (just after a '(') the type of a cast or sizeof?  Heuristic 3/4."""
+        if before_paren in _NOT_CAST_BEFORE and before_paren != "K_SIZEOF":
+            return False
+        text = self.text
+        if _STARS_CLOSE_RE.match(text, pos):
+            return True
+        if before_paren == "K_SIZEOF":
+            return word.endswith("_t")
+        m = _CLOSE_RE.match(text, pos)
+        if m is None:
+            return False
+        if word.endswith("_t"):
+            return True
+        nxt = m.group(1)
+        return nxt != "" and nxt in _OPERAND_START
+
+    def _dim_type(self, word: str, pos: int) -> bool:
+        """In a declaration's [ ], is this name a key type?  ``_t`` names, or names followed by
+        ``*`` or by another name (``[int x]`` style parameters)."""
+        if word in self.typedefs or word in STANDARD_TYPES or word.endswith("_t"):
+            return True
+        nxt = self._next_char(pos)
+        return nxt == "*" or nxt.isalpha() or nxt == "_"
+
+    def _number(self, spelled: str, start: int) -> str:
+        if "." in spelled:
+            raise self.error(f"floating-point constants are not supported: '{spelled}'", start)
+        m = _INT_RE.match(spelled)
+        if m is None:
+            if spelled[0] == "0" and len(spelled) > 1 and spelled[1] in "xX":
+                raise self.error(f"invalid hexadecimal constant '{spelled}'", start)
+            for i, c in enumerate(spelled):
+                if not c.isdigit():
+                    raise self.error(f"invalid suffix '{spelled[i:]}' on integer constant", start)
+        digits = m.group(1)
+        if digits[0] == "0" and len(digits) > 1 and digits[1] not in "xX":
+            bad = [c for c in digits if c in "89"]
+            if bad:
+                raise self.error(f"invalid digit in octal constant '{spelled}'", start)
+        if tree.IntLit(spelled).value > 0xFFFFFFFFFFFFFFFF:
+            raise self.error(f"integer constant '{spelled}' is too large", start)
+        return spelled
+
+    def _string(self, start: int) -> tuple[str, int]:
+        text = self.text
+        pos = start + 1
+        search = _STR_SPECIAL_RE.search
+        while True:
+            m = search(text, pos)
+            if m is None:
+                raise self.error("unterminated string", start)
+            c = m.group(0)
+            if c == '"':
+                return decode_string(text[start + 1 : m.start()]), m.end()
+            if c == "\n":
+                raise self.error("newline in string constant", m.start())
+            # backslash
+            if text.startswith("\\\n", m.start()):
+                raise self.error("newline in string constant", m.start() + 1)
+            pos = m.start() + 2
+
+    def _char(self, start: int) -> tuple[str, int]:
+        text = self.text
+        pos = start + 1
+        n = len(text)
+        while pos < n:
+            c = text[pos]
+            if c == "'":
+                body = text[start + 1 : pos]
+                if body == "":
+                    raise self.error("empty character constant", start)
+                if _char_len(body) > 8:
+                    raise self.error("character constant is too long (more than 8 bytes)", start)
+                return body, pos + 1
+            if c == "\n":
+                raise self.error("newline in character constant", pos)
+            pos += 2 if c == "\\" else 1
+        raise self.error("unterminated character constant", start)

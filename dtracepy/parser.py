@@ -1,0 +1,645 @@
+"""D text -> :class:`dtracepy.tree.Program`.
+
+The hand-written lexer (:mod:`dtracepy.lexer`) feeds lark's LALR parser token by token; the
+grammar is ``grammar/d.lark`` and :class:`_Build` turns each reduction straight into a tree node
+(lark's inline transformer: no parse tree is built and nothing recurses, so deep input is safe).
+Top-level comments and ``#`` lines are collected by the lexer and spliced in by position.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from dtracepy import tree
+from dtracepy.errors import DSyntaxError
+from dtracepy.source import Pos
+
+# Inputs larger than this are refused with a clear message rather than parsed for a minute or
+# more (the parser reads dense D at a few hundred KB/s; the largest real script we know is 16 KB).
+MAX_INPUT_BYTES = 4 * 1024 * 1024
+
+_lock = threading.Lock()
+_parser = None
+_build = None
+
+
+def parse(text: str, filename: str = "<string>") -> tree.Program:
+    """Parse D source text into a :class:`~dtracepy.tree.Program` (positions are ``filename``'s)."""
+    if len(text) > MAX_INPUT_BYTES:
+        raise DSyntaxError(
+            f"input too large: {len(text)} characters; dtracepy parses D files of at most "
+            f"{MAX_INPUT_BYTES // (1024 * 1024)} MiB", Pos(filename, 1, 1))
+    nul = text.find("\0")
+    if nul >= 0:
+        raise _error_at(text, filename, nul, "NUL character in input (is this a binary file?)")
+    return _parse(text, filename)
+
+
+def parse_bytes(data: bytes, filename: str = "<string>", cpp: bool = False, include_dirs=(),
+                defines=()) -> tree.Program:
+    """Parse a D file's bytes: UTF-8 (a bad byte is a located error), optionally preprocessed
+    first by a C preprocessor, as ``dtrace -C`` does."""
+    if len(data) > MAX_INPUT_BYTES:
+        raise DSyntaxError(
+            f"input too large: {len(data)} bytes; dtracepy parses D files of at most "
+            f"{MAX_INPUT_BYTES // (1024 * 1024)} MiB", Pos(filename, 1, 1))
+    nul = data.find(b"\0")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        if 0 <= nul < err.start:
+            text = data[:nul].decode("utf-8")
+            raise _error_at(text, filename, nul, "NUL character in input (is this a binary file?)")
+        good = data[: err.start].decode("utf-8")
+        raise _error_at(good, filename, len(good),
+                        f"invalid UTF-8 byte 0x{data[err.start]:02x} (is this a binary file?)")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if nul >= 0:
+        raise _error_at(text, filename, text.find("\0"), "NUL character in input (is this a binary file?)")
+    if cpp:
+        from dtracepy.preprocess import preprocess
+
+        out, line_map = preprocess(text, filename, include_dirs=include_dirs, defines=defines)
+        return _parse(out, filename, line_map=line_map)
+    return _parse(text, filename)
+
+
+def _error_at(text: str, filename: str, offset: int, message: str) -> DSyntaxError:
+    line = text.count("\n", 0, offset) + 1
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    source_line = text[start : end if end >= 0 else len(text)]
+    return DSyntaxError(message, Pos(filename, line, offset - start + 1), source_line)
+
+
+def _get_parser():
+    global _parser, _build
+    if _parser is None:
+        _parser, _build = _make_parser()
+    return _parser, _build
+
+
+def _parse(text: str, filename: str, line_map=None) -> tree.Program:
+    from lark import Token
+    from lark.exceptions import UnexpectedInput, UnexpectedToken
+
+    from dtracepy.lexer import Lexer
+
+    mapper = None
+    if line_map is not None:
+        mapper = lambda line: line_map[line - 1] if 0 < line <= len(line_map) else line  # noqa: E731
+    lexer = Lexer(text, filename, mapper)
+    import gc
+
+    with _lock:
+        tables, build = _get_parser()
+        build.file = filename
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # the parse makes many long-lived objects; collections would go quadratic
+        try:
+            items = _drive(tables, lexer)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+    if lexer.toplevel:
+        items = _splice(items, lexer.toplevel)
+    return tree.Program(items, pos=Pos(filename, 1, 1))
+
+
+class _Unexpected(Exception):
+    def __init__(self, token):
+        self.token = token
+
+
+def _drive(tables, lexer):
+    """The LALR automaton over the lexer's tokens (lark's tables and callbacks, a leaner loop)."""
+    from lark import Token
+
+    states, start_state, end_state = tables
+    state_stack = [start_state]
+    value_stack = []
+    tok = None
+    try:
+        for tok in lexer.tokens():
+            ttype = tok.type
+            while True:
+                act = states[state_stack[-1]].get(ttype)
+                if act is None:
+                    raise _Unexpected(tok)
+                if act[0]:
+                    state_stack.append(act[1])
+                    value_stack.append(tok)
+                    break
+                size, callback, origin = act[1]
+                if size:
+                    children = value_stack[-size:]
+                    del state_stack[-size:]
+                    del value_stack[-size:]
+                else:
+                    children = []
+                value_stack.append(callback(children))
+                state_stack.append(states[state_stack[-1]][origin][1])
+        if tok is None:
+            return []
+        text = lexer.text
+        tok = Token("$END", "", len(text), lexer.line, len(text) - lexer.line_start + 1)
+        while True:
+            act = states[state_stack[-1]].get("$END")
+            if act is None or act[0]:
+                raise _Unexpected(tok)
+            size, callback, origin = act[1]
+            if size:
+                children = value_stack[-size:]
+                del state_stack[-size:]
+                del value_stack[-size:]
+            else:
+                children = []
+            value = callback(children)
+            state_stack.append(states[state_stack[-1]][origin][1])
+            value_stack.append(value)
+            if state_stack[-1] == end_state:
+                return value_stack[-1]
+    except _Unexpected as err:
+        raise _syntax_error(lexer, err.token) from None
+
+
+def _syntax_error(lexer, token) -> DSyntaxError:
+    if token is None or token.type == "$END":
+        return lexer.error("syntax error near end of input", len(lexer.text))
+    value = str(token.value) if token.type != "STRLIT" else '"..."'
+    if token.type == "AGG":
+        value = "@" + value
+    if token.type == "PDESC" and lexer.text[token.start_pos: token.start_pos + len(value)] != value:
+        pass
+    return lexer.error(f'syntax error near "{value}"', token.start_pos)
+
+
+def _splice(items, extra):
+    """Merge two position-ordered lists of top-level nodes."""
+    out = []
+    i = 0
+    key = lambda n: (n.pos.line, n.pos.col or 0)  # noqa: E731
+    for node in extra:
+        k = key(node)
+        while i < len(items) and key(items[i]) < k:
+            out.append(items[i])
+            i += 1
+        out.append(node)
+    out.extend(items[i:])
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Building the tree: one method per grammar rule or alias
+# ----------------------------------------------------------------------------------------------
+
+
+def _grammar_text() -> str:
+    try:
+        from importlib.resources import files
+
+        return (files("dtracepy.grammar") / "d.lark").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        # Running from a source checkout without installing: grammar/ sits next to dtracepy/.
+        import os
+
+        here = os.path.dirname(os.path.abspath(__file__))
+        with open(os.path.join(here, os.pardir, "grammar", "d.lark"), encoding="utf-8") as handle:
+            return handle.read()
+
+
+def _make_parser():
+    import os
+    import tempfile
+
+    from lark import Lark
+    from lark.lexer import Lexer as _LarkLexer
+
+    global _NoLexer
+
+    class _NoLexer(_LarkLexer):  # tokens are fed by dtracepy.lexer, never by lark
+        def __init__(self, lexer_conf):
+            pass
+
+        def lex(self, data):  # pragma: no cover
+            raise NotImplementedError
+
+    _NoLexer.__qualname__ = "_NoLexer"  # picklable by name, for lark's cache
+    globals()["_NoLexer"] = _NoLexer
+
+    build = _Build()
+    grammar = _grammar_text()
+    import hashlib
+
+    digest = hashlib.sha256(grammar.encode()).hexdigest()[:16]
+    cache = os.path.join(tempfile.gettempdir(), f"dtracepy-{os.getuid() if hasattr(os, 'getuid') else 0}-{digest}.lark")
+    try:
+        parser = Lark(grammar, parser="lalr", lexer=_NoLexer, transformer=build, start="start",
+                      cache=cache, maybe_placeholders=False)
+    except (OSError, EOFError, ValueError):  # pragma: no cover - an unusable cache file
+        parser = Lark(grammar, parser="lalr", lexer=_NoLexer, transformer=build, start="start",
+                      maybe_placeholders=False)
+    return _tables(parser), build
+
+
+def _tables(parser):
+    """lark's LALR table with each reduce action resolved to (size, callback, origin name)."""
+    from lark.parsers.lalr_analysis import Shift
+
+    lalr = parser.parser.parser.parser
+    table = lalr.parse_table
+    callbacks = lalr.callbacks
+    resolved = {}
+    states = {}
+    for state, row in table.states.items():
+        new_row = {}
+        for ttype, (action, arg) in row.items():
+            if action is Shift:
+                new_row[ttype] = (True, arg)
+            else:
+                key = id(arg)
+                if key not in resolved:
+                    resolved[key] = (len(arg.expansion), callbacks[arg], arg.origin.name)
+                new_row[ttype] = (False, resolved[key])
+        states[state] = new_row
+    return states, table.start_states["start"], table.end_states["start"]
+
+
+class _L(list):
+    """A list carrying the position of its first element."""
+
+    __slots__ = ("pos",)
+
+
+class _Pred:
+    __slots__ = ("expr",)
+
+    def __init__(self, expr):
+        self.expr = expr
+
+
+def _name_of(tok) -> tuple[str, str | None]:
+    """Split a possibly backquoted name: ``genunix`kthread_t`` -> ("kthread_t", "genunix")."""
+    value = str(tok)
+    if "`" in value:
+        module, _, name = value.rpartition("`")
+        return name, module
+    return value, None
+
+
+def _strip_name(decl):
+    """The declarator with its name removed (NameDecl(None)) and the name."""
+    chain = []
+    while not isinstance(decl, tree.NameDecl):
+        chain.append(decl)
+        decl = decl.target
+    name = decl.name
+    result = tree.NameDecl(None, pos=decl.pos)
+    for outer in reversed(chain):
+        import attrs
+
+        result = attrs.evolve(outer, target=result)
+    return result, name
+
+
+class _Build:
+    """lark callbacks: children in, tree node out."""
+
+    def __init__(self):
+        self.file = "<string>"
+
+    # lark looks callbacks up with getattr; this class is passed as transformer=
+    def _p(self, x):
+        if isinstance(x, tree.Node):
+            return x.pos
+        pos = getattr(x, "pos", None)
+        if pos is not None:
+            return pos
+        return Pos(self.file, x.line, x.column)
+
+    # -- top level -----------------------------------------------------------------------------
+    def start(self, c):
+        return c[0] if c else []
+
+    def items(self, c):
+        if len(c) == 1:
+            return [c[0]]
+        c[0].append(c[1])
+        return c[0]
+
+    stmt_list = items
+
+    def arg_list(self, c):
+        if len(c) == 1:
+            return [c[0]]
+        c[0].append(c[2])
+        return c[0]
+
+    def pdescs(self, c):
+        if len(c) == 1:
+            out = _L([tree.ProbeDesc(str(c[0]), pos=self._p(c[0]))])
+            out.pos = out[0].pos
+            return out
+        c[0].append(tree.ProbeDesc(str(c[2]), pos=self._p(c[2])))
+        return c[0]
+
+    def clause(self, c):
+        probes = c[0]
+        predicate = None
+        body = None
+        for x in c[1:]:
+            if isinstance(x, _Pred):
+                predicate = x.expr
+            else:
+                body = x
+        return tree.Clause(probes, predicate, body, pos=probes.pos)
+
+    def pdesc_list(self, c):
+        return c[0]
+
+    def predicate(self, c):
+        return _Pred(c[1])
+
+    def body(self, c):
+        return c[1]
+
+    def stmts(self, c):
+        out = c[0] if c and isinstance(c[0], list) else []
+        if c and isinstance(c[-1], tree.Expr):
+            out.append(tree.ExprStmt(c[-1], pos=c[-1].pos))
+        return tuple(out)
+
+    def expr_stmt(self, c):
+        return tree.ExprStmt(c[0], pos=c[0].pos)
+
+    def empty_stmt(self, c):
+        return tree.EmptyStmt(pos=self._p(c[0]))
+
+    def block(self, c):
+        return tree.Block(c[1], pos=self._p(c[0]))
+
+    def if_stmt(self, c):
+        otherwise = c[6] if len(c) > 6 else None
+        return tree.If(c[2], c[4], otherwise, pos=self._p(c[0]))
+
+    # -- expressions ---------------------------------------------------------------------------
+    def binary(self, c):
+        return tree.Binary(str(c[1]), c[0], c[2], pos=c[0].pos)
+
+    def assign(self, c):
+        return tree.Assign(str(c[1]), c[0], c[2], pos=c[0].pos)
+
+    def assign_op(self, c):
+        return c[0]
+
+    def ternary(self, c):
+        return tree.Ternary(c[0], c[2], c[4], pos=c[0].pos)
+
+    def cast(self, c):
+        return tree.Cast(c[1], c[3], pos=self._p(c[0]))
+
+    def prefix(self, c):
+        return tree.Unary(str(c[0]), c[1], pos=self._p(c[0]))
+
+    def sizeof_expr(self, c):
+        return tree.SizeofExpr(c[1], pos=self._p(c[0]))
+
+    def sizeof_type(self, c):
+        return tree.SizeofType(c[2], pos=self._p(c[0]))
+
+    def stringof(self, c):
+        return tree.Stringof(c[1], pos=self._p(c[0]))
+
+    def index(self, c):
+        return tree.Index(c[0], c[2], pos=c[0].pos)
+
+    def call(self, c):
+        args = c[2] if len(c) == 4 else ()
+        return tree.Call(c[0], args, pos=c[0].pos)
+
+    def member(self, c):
+        return tree.Member(c[0], str(c[1]), str(c[2]), pos=c[0].pos)
+
+    def postfix(self, c):
+        return tree.Postfix(str(c[1]), c[0], pos=c[0].pos)
+
+    def ident(self, c):
+        name, module = _name_of(c[0])
+        if name == "" and module is None:
+            name = str(c[0])
+        return tree.Ident(name, module, pos=self._p(c[0]))
+
+    def intlit(self, c):
+        return tree.IntLit(str(c[0]), pos=self._p(c[0]))
+
+    def charlit(self, c):
+        return tree.CharLit(str(c[0]), pos=self._p(c[0]))
+
+    def strlit(self, c):
+        return tree.StringLit(str(c[0]), pos=self._p(c[0]))
+
+    def macro(self, c):
+        return tree.MacroVar(str(c[0]), pos=self._p(c[0]))
+
+    def agg(self, c):
+        return tree.AggVar(str(c[0]), pos=self._p(c[0]))
+
+    def selfvar(self, c):
+        return tree.SelfVar(str(c[2]), pos=self._p(c[0]))
+
+    def thisvar(self, c):
+        return tree.ThisVar(str(c[2]), pos=self._p(c[0]))
+
+    def paren(self, c):
+        return c[1]
+
+    def offsetof(self, c):
+        return tree.Offsetof(c[2], str(c[4]), pos=self._p(c[0]))
+
+    def xlate(self, c):
+        return tree.Xlate(c[2], c[5], pos=self._p(c[0]))
+
+    def member_name(self, c):
+        return c[0]
+
+    # -- types and declarations ----------------------------------------------------------------
+    def _specs(self, c):
+        out = _L(str(x) if not isinstance(x, tree.Node) else x for x in c)
+        out.pos = self._p(c[0])
+        return out
+
+    spec_qual_list = _specs
+    decl_specs = _specs
+
+    def type_name(self, c):
+        decl = c[1] if len(c) > 1 else tree.NameDecl(None, pos=c[0].pos)
+        return tree.TypeName(tuple(c[0]), decl, pos=c[0].pos)
+
+    def typeref(self, c):
+        name, module = _name_of(c[0])
+        return tree.TypeRef(name, module, pos=self._p(c[0]))
+
+    def struct_spec(self, c):
+        kind = str(c[0])
+        name = None
+        members = None
+        rest = c[1:]
+        if rest and not isinstance(rest[0], tree.Node) and rest[0].type != "LBRACE":
+            name = str(rest[0])
+            rest = rest[1:]
+        if rest:
+            members = tuple(x for x in rest if isinstance(x, tree.FieldDecl))
+        return tree.StructSpec(kind, name, members, pos=self._p(c[0]))
+
+    def field_decl(self, c):
+        decls = c[1] if len(c) == 3 else ()
+        return tree.FieldDecl(tuple(c[0]), decls, pos=c[0].pos)
+
+    def field_declarators(self, c):
+        return c[0::2]
+
+    def field_declarator(self, c):
+        if len(c) == 1:
+            return tree.FieldDeclarator(c[0], None, pos=c[0].pos)
+        if len(c) == 2:
+            return tree.FieldDeclarator(None, c[1], pos=self._p(c[0]))
+        return tree.FieldDeclarator(c[0], c[2], pos=c[0].pos)
+
+    def enum_spec(self, c):
+        name = None
+        rest = c[1:]
+        if rest and not isinstance(rest[0], tree.Node) and rest[0].type != "LBRACE":
+            name = str(rest[0])
+            rest = rest[1:]
+        enumerators = tuple(x for x in rest if isinstance(x, tree.Enumerator)) if rest else None
+        return tree.EnumSpec(name, enumerators, pos=self._p(c[0]))
+
+    def enumerator(self, c):
+        value = c[2] if len(c) == 3 else None
+        return tree.Enumerator(str(c[0]), value, pos=self._p(c[0]))
+
+    def declaration(self, c):
+        decls = c[1] if len(c) == 3 else ()
+        return tree.Declaration(tuple(c[0]), decls, pos=c[0].pos)
+
+    def declarator_list(self, c):
+        return c[0::2]
+
+    def pointer(self, c):
+        # [STAR quals... inner_pointer?] -> list of qualifier tuples, outermost (leftmost) first
+        quals = []
+        rest = []
+        for x in c[1:]:
+            if isinstance(x, list):
+                rest = x
+            else:
+                quals.append(str(x))
+        out = _L([tuple(quals)])
+        out.extend(rest)
+        out.pos = self._p(c[0])
+        return out
+
+    def _wrap_pointers(self, stars, decl):
+        for quals in reversed(stars):
+            decl = tree.PointerDecl(decl, quals, pos=stars.pos)
+        return decl
+
+    def pointer_declarator(self, c):
+        return self._wrap_pointers(c[0], c[1])
+
+    def name_decl(self, c):
+        return tree.NameDecl(str(c[0]), pos=self._p(c[0]))
+
+    def array_decl(self, c):
+        dims = c[2] if len(c) == 4 else ()
+        return tree.ArrayDecl(c[0], dims, pos=c[0].pos)
+
+    def func_decl(self, c):
+        params = c[2] if len(c) == 4 else ()
+        return tree.FuncDecl(c[0], params, pos=c[0].pos)
+
+    def array_dims(self, c):
+        out = []
+        for x in c[0::2]:
+            if getattr(x, "type", None) == "ELLIPSIS":
+                x = tree.Param(("...",), None, pos=self._p(x))
+            elif isinstance(x, tree.Param):
+                decl = x.declarator
+                if decl is None:
+                    x = tree.TypeName(x.specifiers, pos=x.pos)
+                else:
+                    _, name = _strip_name(decl)
+                    if name is None:
+                        x = tree.TypeName(x.specifiers, decl, pos=x.pos)
+            out.append(x)
+        return out
+
+    def param_list(self, c):
+        out = []
+        for x in c:
+            if isinstance(x, tree.Param):
+                out.append(x)
+            elif getattr(x, "type", None) == "ELLIPSIS":
+                out.append(tree.Param(("...",), None, pos=self._p(x)))
+        return out
+
+    def param(self, c):
+        decl = c[1] if len(c) > 1 else None
+        return tree.Param(tuple(c[0]), decl, pos=c[0].pos)
+
+    def abstract_declarator(self, c):
+        if len(c) == 1:
+            if isinstance(c[0], tree.Declarator):
+                return c[0]
+            return self._wrap_pointers(c[0], tree.NameDecl(None, pos=c[0].pos))
+        return self._wrap_pointers(c[0], c[1])
+
+    def abstract_array(self, c):
+        if isinstance(c[0], tree.Declarator):
+            target, c = c[0], c[1:]
+        else:
+            target = tree.NameDecl(None, pos=self._p(c[0]))
+        dims = c[1] if len(c) == 3 else ()
+        return tree.ArrayDecl(target, dims, pos=target.pos)
+
+    def abstract_func(self, c):
+        if isinstance(c[0], tree.Declarator):
+            target, c = c[0], c[1:]
+        else:
+            target = tree.NameDecl(None, pos=self._p(c[0]))
+        params = c[1] if len(c) == 3 else ()
+        return tree.FuncDecl(target, params, pos=target.pos)
+
+    def inline_def(self, c):
+        return tree.Inline(tuple(c[1]), c[2], c[4], pos=self._p(c[0]))
+
+    def translator(self, c):
+        output = c[1]
+        param = c[3]
+        decl = param.declarator if param.declarator is not None else tree.NameDecl(None)
+        decl, name = _strip_name(decl)
+        if name is None:
+            raise DSyntaxError("translator input needs a name", param.pos)
+        members = tuple(x for x in c[6:] if isinstance(x, tree.TranslatorMember))
+        return tree.Translator(output, tree.TypeName(param.specifiers, decl, pos=param.pos), name,
+                               members, pos=self._p(c[0]))
+
+    def xlator_member(self, c):
+        return tree.TranslatorMember(str(c[0]), c[2], pos=self._p(c[0]))
+
+    def provider(self, c):
+        probes = tuple(x for x in c[3:] if isinstance(x, tree.ProviderProbe))
+        return tree.Provider(str(c[1]), probes, pos=self._p(c[0]))
+
+    def provider_probe(self, c):
+        name = c[1]
+        rest = c[3:]
+        params = ()
+        if rest and isinstance(rest[0], list):
+            params, rest = rest[0], rest[1:]
+        rest = rest[1:]  # RPAREN
+        mapped = None
+        if rest and getattr(rest[0], "type", None) == "COLON":
+            mapped = rest[2] if isinstance(rest[2], list) else ()
+        return tree.ProviderProbe(str(name), params, mapped, pos=self._p(c[0]))

@@ -1,0 +1,86 @@
+"""Automatic cleanup: zero every thread-local at the end of the call that set it.
+
+A thread-local assigned (a non-zero value) in a clause whose probes are function entries
+(``fbt:ip:tcp_conn_request:entry``, ``syscall::accept*:entry``, ``pid$target::f:entry`` — any
+description whose name field is ``entry``) is zeroed in the matching ``:return`` probe(s).  The
+zeroing clauses are appended after every user clause, so user clauses on the same return probes
+fire first and still read the values.  Variables with the same set of return probes share one
+multi-description clause.
+
+A thread-local assigned where there is no return probe (BEGIN, profile, sdt, a return probe ...)
+needs a clear point named with ``t.clear(self.x, at=...)`` or ``t.keep(self.x)``; otherwise this
+pass raises a CompileError located at the assignment.  ``t.clear`` also moves a variable's clear
+point elsewhere.
+"""
+
+from __future__ import annotations
+
+from dtracepy import tree
+from dtracepy.dsl.probes import return_of
+from dtracepy.errors import CompileError
+from dtracepy.passes.walk import assignments, is_zero
+
+COMMENT = " dtracepy: zero the thread-locals set above, once every other clause has run "
+
+
+def thread_local_sets(program):
+    """name -> [(clause, Assign)] for every non-zero assignment of ``self->name``, in order."""
+    sets: dict[str, list] = {}
+    for clause in program.clauses:
+        for node in assignments(clause.body):
+            target = node.target
+            if isinstance(target, tree.SelfVar):
+                if node.op == "=" and is_zero(node.value):
+                    continue
+                sets.setdefault(target.name, []).append((clause, node))
+            elif isinstance(target, tree.Index) and isinstance(target.base, tree.SelfVar):
+                sets.setdefault(target.base.name, []).append((clause, node))
+    return sets
+
+
+def clear_probes(name, uses, clear_points) -> tuple[str, ...]:
+    point = clear_points.get(name)
+    if point is not None:
+        return point.probes
+    probes: dict[str, None] = {}  # an ordered set
+    for clause, node in uses:
+        if isinstance(node.target, tree.Index):
+            raise CompileError(
+                f"self->{name}[...] is a thread-local associative array: zero each element "
+                f"yourself and say so with t.keep(self.{name}), or name where with "
+                f"t.clear(self.{name}, at=...)", node.pos or clause.pos)
+        for desc in clause.probes:
+            ret = return_of(desc.text)
+            if ret is None:
+                raise CompileError(
+                    f"self->{name} is set in {desc.text}, which has no return probe to zero it in: "
+                    f"name one with t.clear(self.{name}, at=\"...:return\") or keep it on purpose "
+                    f"with t.keep(self.{name})", node.pos or clause.pos)
+            probes[ret] = None
+    return tuple(probes)
+
+
+def zero_thread_locals(program: tree.Program, ctx) -> tree.Program:
+    clear_points = ctx.clear_points
+    sets = thread_local_sets(program)
+    for name, point in clear_points.items():
+        if name not in sets:
+            verb = "keep" if not point.probes else "clear"
+            raise CompileError(f"t.{verb}(self.{name}): self->{name} is never set", point.pos)
+    groups: dict[tuple[str, ...], list] = {}
+    for name, uses in sets.items():
+        probes = clear_probes(name, uses, clear_points)
+        if probes:
+            groups.setdefault(probes, []).append((name, uses[0][1].pos))
+    if not groups:
+        return program
+    items = list(program.items)
+    items.append(tree.Comment(COMMENT))
+    for probes, names in groups.items():
+        pos = names[0][1]
+        body = tuple(
+            tree.ExprStmt(tree.Assign("=", tree.SelfVar(n, pos=p), tree.IntLit("0", pos=p), pos=p), pos=p)
+            for n, p in names
+        )
+        items.append(tree.Clause(tuple(tree.ProbeDesc(d, pos=pos) for d in probes), None, body, pos=pos))
+    return tree.Program(tuple(items), pos=program.pos)

@@ -1,0 +1,433 @@
+"""Tree -> D text.
+
+One class, :class:`DPrinter`, with one ``visit_<Node>`` method per node type (pycparser's
+CGenerator is the model).  Expressions get parentheses only where the precedence table in
+:mod:`dtracepy.precedence` demands them; layout follows the way people write D (the seeds):
+
+    fbt:ip:tcp_conn_request:entry,
+    fbt:ip:tcp_conn_request:return
+    /self->lport == $1/
+    {
+    	self->tcpq = 0;
+    }
+
+The output is deterministic: the same tree always prints the same text.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from dtracepy import precedence as P
+from dtracepy import tree as T
+
+INDENT = "\t"
+
+# Top-level items that stay on consecutive lines when they follow one another.
+_LINE_ITEMS = (T.Pragma, T.Directive)
+
+
+def to_d(node: T.Node) -> str:
+    """Print ``node`` as D.  A Program prints as a file (ending in a newline); any other node
+    prints as that construct alone (an Expr as an expression, a Stmt as a statement...)."""
+    try:
+        return DPrinter().visit(node)
+    except RecursionError:
+        pass
+    # A very deep tree (a long operator chain): retry with room to recurse, a few frames per node.
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 4 * sum(1 for _ in node.walk()) + 10_000))
+    try:
+        return DPrinter().visit(node)
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def escape_string(value: str) -> str:
+    """``value`` as the inside of a D string literal: C escapes for ``\\``, ``"``, newline and tab,
+    octal escapes for other control characters; other characters (incl. non-ASCII) as themselves."""
+    out = []
+    for ch in value:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append("\\%03o" % ord(ch))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _pastes(left: str, right: str) -> bool:
+    """Would writing ``left`` directly before ``right`` make the lexer read different tokens?"""
+    if not left or not right:
+        return False
+    a, b = left[-1], right[0]
+    if a == b and a in "+-&|<>=":
+        return True
+    if a == "/" and b in "*/":
+        return True
+    if a == "-" and b == ">":
+        return True
+    return False
+
+
+def _dangles(stmt: T.Stmt) -> bool:
+    """Does ``stmt`` end in an ``if`` without ``else`` (which would capture a following else)?"""
+    while isinstance(stmt, T.If):
+        if stmt.otherwise is None:
+            return True
+        stmt = stmt.otherwise
+    return False
+
+
+class DPrinter:
+    """Prints a D syntax tree.  Subclass and override ``visit_<Node>`` to change one construct."""
+
+    def __init__(self) -> None:
+        self.indent = 0
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    def visit(self, node) -> str:
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is None:
+            raise TypeError(f"to_d: cannot print {type(node).__name__} ({node!r})")
+        return method(node)
+
+    def _tabs(self) -> str:
+        return INDENT * self.indent
+
+    # -- expressions: precedence ---------------------------------------------------------------
+
+    def level(self, node: T.Expr) -> int:
+        """The precedence level of ``node`` as printed (higher binds tighter)."""
+        if isinstance(node, T.Binary):
+            return P.BINARY[node.op]
+        if isinstance(node, T.Assign):
+            return P.ASSIGN
+        if isinstance(node, T.Ternary):
+            return P.TERNARY
+        if isinstance(node, T.Cast):
+            return P.CAST
+        if isinstance(node, (T.Unary, T.SizeofExpr, T.SizeofType, T.Stringof, T.Xlate)):
+            return P.UNARY
+        if isinstance(node, (T.Postfix, T.Call, T.Index, T.Member)):
+            return P.POSTFIX
+        return P.PRIMARY
+
+    def expr(self, node: T.Expr, min_level: int) -> str:
+        """Print ``node``, in parentheses if it binds less tightly than ``min_level``."""
+        text = self.visit(node)
+        if self.level(node) < min_level:
+            return "(" + text + ")"
+        return text
+
+    # -- expressions: leaves -------------------------------------------------------------------
+
+    def visit_IntLit(self, node: T.IntLit) -> str:
+        return node.text
+
+    def visit_CharLit(self, node: T.CharLit) -> str:
+        return "'" + node.text + "'"
+
+    def visit_StringLit(self, node: T.StringLit) -> str:
+        return '"' + escape_string(node.value) + '"'
+
+    def visit_Ident(self, node: T.Ident) -> str:
+        if node.module is None:
+            return node.name
+        return node.module + "`" + node.name
+
+    def visit_MacroVar(self, node: T.MacroVar) -> str:
+        return node.name
+
+    def visit_SelfVar(self, node: T.SelfVar) -> str:
+        return "self->" + node.name
+
+    def visit_ThisVar(self, node: T.ThisVar) -> str:
+        return "this->" + node.name
+
+    def visit_AggVar(self, node: T.AggVar) -> str:
+        return "@" + node.name
+
+    # -- expressions: operators ----------------------------------------------------------------
+
+    def _prefix(self, op: str, operand: str) -> str:
+        return op + (" " if _pastes(op, operand) else "") + operand
+
+    def visit_Unary(self, node: T.Unary) -> str:
+        need = P.UNARY if node.op in P.PREFIX_UNARY_OPERAND else P.CAST
+        return self._prefix(node.op, self.expr(node.operand, need))
+
+    def visit_Postfix(self, node: T.Postfix) -> str:
+        return self.expr(node.operand, P.POSTFIX) + node.op
+
+    def visit_Binary(self, node: T.Binary) -> str:
+        level = P.BINARY[node.op]
+        left = self.expr(node.left, level)
+        right = self.expr(node.right, level + 1)
+        if node.op == ",":
+            return left + ", " + right
+        return left + " " + node.op + " " + right
+
+    def visit_Assign(self, node: T.Assign) -> str:
+        target = self.expr(node.target, P.UNARY)
+        value = self.expr(node.value, P.ASSIGN)
+        return target + " " + node.op + " " + value
+
+    def visit_Ternary(self, node: T.Ternary) -> str:
+        cond = self.expr(node.cond, P.LOGICAL_OR)
+        then = self.expr(node.then, P.TERNARY)
+        otherwise = self.expr(node.otherwise, P.TERNARY)
+        return cond + " ? " + then + " : " + otherwise
+
+    def visit_Cast(self, node: T.Cast) -> str:
+        return "(" + self.visit(node.type) + ")" + self.expr(node.operand, P.CAST)
+
+    def visit_SizeofExpr(self, node: T.SizeofExpr) -> str:
+        return "sizeof (" + self.visit(node.operand) + ")"
+
+    def visit_SizeofType(self, node: T.SizeofType) -> str:
+        return "sizeof (" + self.visit(node.type) + ")"
+
+    def visit_Stringof(self, node: T.Stringof) -> str:
+        return "stringof(" + self.visit(node.operand) + ")"
+
+    def visit_Offsetof(self, node: T.Offsetof) -> str:
+        return "offsetof(" + self.visit(node.type) + ", " + node.member + ")"
+
+    def visit_Xlate(self, node: T.Xlate) -> str:
+        return "xlate<" + self.visit(node.type) + ">(" + self.visit(node.operand) + ")"
+
+    def _args(self, args) -> str:
+        return ", ".join(self.expr(arg, P.ASSIGN) for arg in args)
+
+    def visit_Call(self, node: T.Call) -> str:
+        return self.expr(node.callee, P.POSTFIX) + "(" + self._args(node.args) + ")"
+
+    def visit_Index(self, node: T.Index) -> str:
+        return self.expr(node.base, P.POSTFIX) + "[" + self._args(node.keys) + "]"
+
+    def visit_Member(self, node: T.Member) -> str:
+        base = self.expr(node.base, P.POSTFIX)
+        if node.op == "." and isinstance(node.base, T.IntLit):
+            base = "(" + base + ")"  # 1.x would lex as a floating-point constant
+        return base + node.op + node.name
+
+    # -- types and declarators -----------------------------------------------------------------
+
+    def specifiers(self, specs) -> str:
+        return " ".join(s if isinstance(s, str) else self.visit(s) for s in specs)
+
+    def visit_TypeRef(self, node: T.TypeRef) -> str:
+        if node.module is None:
+            return node.name
+        return node.module + "`" + node.name
+
+    def visit_Enumerator(self, node: T.Enumerator) -> str:
+        if node.value is None:
+            return node.name
+        return node.name + " = " + self.expr(node.value, P.TERNARY)
+
+    def visit_EnumSpec(self, node: T.EnumSpec) -> str:
+        head = "enum" if node.name is None else "enum " + node.name
+        if node.enumerators is None:
+            return head
+        if not node.enumerators:
+            return head + " {\n" + self._tabs() + "}"
+        self.indent += 1
+        try:
+            lines = [self._tabs() + self.visit(e) for e in node.enumerators]
+        finally:
+            self.indent -= 1
+        return head + " {\n" + ",\n".join(lines) + "\n" + self._tabs() + "}"
+
+    def visit_StructSpec(self, node: T.StructSpec) -> str:
+        head = node.kind if node.name is None else node.kind + " " + node.name
+        if node.members is None:
+            return head
+        self.indent += 1
+        try:
+            lines = [self._tabs() + self.visit(m) + "\n" for m in node.members]
+        finally:
+            self.indent -= 1
+        return head + " {\n" + "".join(lines) + self._tabs() + "}"
+
+    def visit_FieldDeclarator(self, node: T.FieldDeclarator) -> str:
+        text = "" if node.declarator is None else self.visit(node.declarator)
+        if node.width is not None:
+            text = (text + " : " if text else ": ") + self.expr(node.width, P.TERNARY)
+        return text
+
+    def visit_FieldDecl(self, node: T.FieldDecl) -> str:
+        decls = ", ".join(self.visit(d) for d in node.declarators)
+        return self.specifiers(node.specifiers) + (" " + decls if decls else "") + ";"
+
+    def visit_NameDecl(self, node: T.NameDecl) -> str:
+        return node.name or ""
+
+    def visit_PointerDecl(self, node: T.PointerDecl) -> str:
+        inner = self.visit(node.target)
+        if node.qualifiers:
+            quals = " ".join(node.qualifiers)
+            return "*" + quals + (" " + inner if inner else "")
+        return "*" + inner
+
+    def _direct(self, target: T.Declarator) -> str:
+        """The declarator ``target`` as the left part of an array or function declarator."""
+        text = self.visit(target)
+        if isinstance(target, T.PointerDecl):
+            return "(" + text + ")"
+        return text
+
+    def _dim(self, dim) -> str:
+        if isinstance(dim, (T.TypeName, T.Param)):
+            return self.visit(dim)
+        return self.expr(dim, P.ASSIGN)
+
+    def visit_ArrayDecl(self, node: T.ArrayDecl) -> str:
+        return self._direct(node.target) + "[" + ", ".join(self._dim(d) for d in node.dims) + "]"
+
+    def visit_FuncDecl(self, node: T.FuncDecl) -> str:
+        return self._direct(node.target) + "(" + ", ".join(self.visit(p) for p in node.params) + ")"
+
+    def _typed(self, specs, declarator) -> str:
+        """Specifiers followed by a declarator, C-style: ``int *p``, ``char [16]``."""
+        text = self.specifiers(specs)
+        decl = "" if declarator is None else self.visit(declarator)
+        if not decl:
+            return text
+        if not text:
+            return decl
+        return text + " " + decl
+
+    def visit_Param(self, node: T.Param) -> str:
+        return self._typed(node.specifiers, node.declarator)
+
+    def visit_TypeName(self, node: T.TypeName) -> str:
+        return self._typed(node.specifiers, node.declarator)
+
+    # -- statements ----------------------------------------------------------------------------
+
+    def visit_ExprStmt(self, node: T.ExprStmt) -> str:
+        return self.visit(node.expr) + ";"
+
+    def visit_EmptyStmt(self, node: T.EmptyStmt) -> str:
+        return ";"
+
+    def body(self, stmts) -> str:
+        """``{``, the statements one per line one tab deeper, ``}`` (``{`` on the current line)."""
+        self.indent += 1
+        try:
+            lines = [self._tabs() + self.visit(s) + "\n" for s in stmts]
+        finally:
+            self.indent -= 1
+        return "{\n" + "".join(lines) + self._tabs() + "}"
+
+    def visit_Block(self, node: T.Block) -> str:
+        return self.body(node.body)
+
+    def _branch(self, stmt: T.Stmt, protect: bool) -> tuple[str, bool]:
+        """A branch of an ``if``: `` {...}`` after the head, or the statement on its own line one
+        tab deeper.  Returns the text and whether it ended with a closing brace."""
+        if protect and _dangles(stmt):
+            stmt = T.Block((stmt,))
+        if isinstance(stmt, T.Block):
+            return " " + self.visit(stmt), True
+        self.indent += 1
+        try:
+            text = "\n" + self._tabs() + self.visit(stmt)
+        finally:
+            self.indent -= 1
+        return text, False
+
+    def visit_If(self, node: T.If) -> str:
+        text, braced = self._branch(node.then, protect=node.otherwise is not None)
+        out = "if (" + self.visit(node.cond) + ")" + text
+        if node.otherwise is None:
+            return out
+        out += " else" if braced else "\n" + self._tabs() + "else"
+        if isinstance(node.otherwise, T.If):
+            return out + " " + self.visit(node.otherwise)
+        text, _ = self._branch(node.otherwise, protect=False)
+        return out + text
+
+    # -- top level -----------------------------------------------------------------------------
+
+    def visit_ProbeDesc(self, node: T.ProbeDesc) -> str:
+        return node.text
+
+    def visit_Clause(self, node: T.Clause) -> str:
+        lines = ",\n".join(self.visit(p) for p in node.probes)
+        if node.predicate is not None:
+            lines += "\n/" + self.visit(node.predicate) + "/"
+        if node.body is not None:
+            lines += "\n" + self.body(node.body)
+        return lines
+
+    def visit_Declaration(self, node: T.Declaration) -> str:
+        decls = ", ".join(self.visit(d) for d in node.declarators)
+        return self.specifiers(node.specifiers) + (" " + decls if decls else "") + ";"
+
+    def visit_Inline(self, node: T.Inline) -> str:
+        head = self._typed(("inline",) + tuple(node.specifiers), node.declarator)
+        return head + " = " + self.expr(node.value, P.ASSIGN) + ";"
+
+    def visit_TranslatorMember(self, node: T.TranslatorMember) -> str:
+        return node.name + " = " + self.expr(node.value, P.ASSIGN) + ";"
+
+    def visit_Translator(self, node: T.Translator) -> str:
+        source = self.visit(node.input)
+        source += node.input_name if source.endswith("*") else " " + node.input_name
+        head = "translator " + self.visit(node.output) + " < " + source + " > "
+        self.indent += 1
+        try:
+            lines = [self._tabs() + self.visit(m) + "\n" for m in node.members]
+        finally:
+            self.indent -= 1
+        return head + "{\n" + "".join(lines) + self._tabs() + "};"
+
+    def visit_ProviderProbe(self, node: T.ProviderProbe) -> str:
+        text = "probe " + node.name + "(" + ", ".join(self.visit(p) for p in node.params) + ")"
+        if node.mapped is not None:
+            text += " : (" + ", ".join(self.visit(p) for p in node.mapped) + ")"
+        return text + ";"
+
+    def visit_Provider(self, node: T.Provider) -> str:
+        self.indent += 1
+        try:
+            lines = [self._tabs() + self.visit(p) + "\n" for p in node.probes]
+        finally:
+            self.indent -= 1
+        return "provider " + node.name + " {\n" + "".join(lines) + self._tabs() + "};"
+
+    def visit_Pragma(self, node: T.Pragma) -> str:
+        return " ".join(("#pragma",) + tuple(node.words))
+
+    def visit_Directive(self, node: T.Directive) -> str:
+        if not node.text:
+            return "#" + node.name
+        return "#" + node.name + " " + node.text
+
+    def visit_Shebang(self, node: T.Shebang) -> str:
+        return "#!" + node.text
+
+    def visit_Comment(self, node: T.Comment) -> str:
+        return "/*" + node.text + "*/"
+
+    def visit_Program(self, node: T.Program) -> str:
+        out = []
+        previous = None
+        for item in node.items:
+            if previous is not None:
+                together = isinstance(previous, _LINE_ITEMS) and isinstance(item, _LINE_ITEMS)
+                out.append("\n" if together else "\n\n")
+            out.append(self.visit(item))
+            previous = item
+        return "".join(out) + "\n" if out else ""

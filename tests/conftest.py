@@ -1,0 +1,42 @@
+"""Shared fixtures: where the D corpus is, and the per-class totals the corpus test prints."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+
+# Filled by tests/test_corpus_parse.py; printed at the end of the run.
+CORPUS_TOTALS: dict[str, dict[str, int]] = {}
+
+
+def corpus_dir() -> pathlib.Path | None:
+    """The corpus of real D scripts: $DTRACEPY_CORPUS, else ../shared/corpus next to the repo."""
+    env = os.environ.get("DTRACEPY_CORPUS")
+    path = pathlib.Path(env) if env else REPO.parent / "shared" / "corpus"
+    return path if (path / "MANIFEST.tsv").is_file() else None
+
+
+@pytest.fixture(scope="session")
+def corpus() -> pathlib.Path:
+    path = corpus_dir()
+    if path is None:
+        where = os.environ.get("DTRACEPY_CORPUS") or str(REPO.parent / "shared" / "corpus")
+        message = f"the D corpus is missing (no MANIFEST.tsv in {where}; set DTRACEPY_CORPUS)"
+        if os.environ.get("DTRACEPY_REQUIRE_CORPUS") == "1":
+            pytest.fail(message + " and DTRACEPY_REQUIRE_CORPUS=1")
+        pytest.skip(message)
+    return path
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not CORPUS_TOTALS:
+        return
+    terminalreporter.section("D corpus conformance")
+    for cls, counts in CORPUS_TOTALS.items():
+        terminalreporter.write_line(
+            f"{cls:>16}: {counts['files']:5d} files, {counts['agree']:5d} as expected, "
+            f"{counts['excepted']:3d} listed exceptions, {counts['unexpected']:3d} unexpected")

@@ -1,0 +1,329 @@
+"""Checks over D programs (issue 5): one test per behaviour, from D text and from hand-built trees."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from dtracepy import tree as t
+from dtracepy.checks import CheckOptions, Finding, check_program
+from dtracepy.checks.printf import FormatError, parse_format
+from dtracepy.checks.registry import BY_NAME, CHECKS
+from dtracepy.checks.safety import probe_desc_problem
+from dtracepy.parser import parse
+from dtracepy.source import Pos
+
+FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "checks"
+REPO = pathlib.Path(__file__).resolve().parent.parent
+
+
+def check(text, **options):
+    return check_program(parse(text, "x.d"), CheckOptions(**options), source=text)
+
+
+def names(text, **options):
+    return [f.check for f in check(text, **options)]
+
+
+def only(text, name, **options):
+    return [f for f in check(text, **options) if f.check == name]
+
+
+# --- the seed's bug pattern ---------------------------------------------------------------------
+
+
+def test_seed_pattern_reports_the_typo_and_the_leak_and_nothing_else():
+    path = FIXTURES / "leak_typo.d"
+    text = path.read_text()
+    findings = check_program(parse(text, str(path)), CheckOptions(), source=text)
+    rendered = [f.render() for f in findings]
+    assert len(findings) == 2, rendered
+    leak, typo = sorted(findings, key=lambda f: f.check)
+    assert leak.check == "self-leak" and leak.severity == "error"
+    assert "self->peerPort" in leak.message and "fbt:ip:tcp_input_listener:return" in leak.message
+    assert leak.pos.line == 26 and leak.pos.col == 2
+    assert typo.check == "self-zero-unassigned"
+    assert "self->peerPrt" in typo.message and "did you mean self->peerPort?" in typo.message
+    assert str(typo.pos) == f"{path}:53:2"
+    assert rendered[0].startswith(f"{path}:26:2: error: self->peerPort is assigned at")
+    assert rendered[0].endswith("[self-leak]")
+
+
+def test_clean_script_has_no_findings():
+    text = (FIXTURES / "clean.d").read_text()
+    assert check(text) == []
+
+
+# --- lifecycle ----------------------------------------------------------------------------------
+
+
+def test_assigned_but_never_read():
+    found = only("syscall::read:entry { self->x = 1; }\nsyscall::read:return { self->x = 0; }", "self-unused")
+    assert [f.pos.line for f in found] == [1]
+    assert found[0].severity == "warning"
+
+
+def test_leak_without_cleanup_clause_is_a_warning():
+    found = only("syscall::read:entry { self->ts = timestamp; }\n"
+                 "syscall::read:return /self->ts/ { trace(timestamp - self->ts); }", "self-leak")
+    assert len(found) == 1 and found[0].severity == "warning"
+    assert "syscall::read:return" in found[0].message
+
+
+def test_zeroed_elsewhere_is_no_leak():
+    text = ("fbt::tcp_conn_request:entry { self->t = arg0; }\n"
+            "syscall::accept:return /self->t/ { trace(self->t); self->t = 0; }")
+    assert only(text, "self-leak") == []
+
+
+def test_read_in_return_without_guard_can_fire_before_assignment():
+    text = ("syscall::read:entry { self->ts = timestamp; }\n"
+            "syscall::read:return { @ = quantize(timestamp - self->ts); self->ts = 0; }")
+    found = only(text, "self-read-unset")
+    assert [(f.pos.line, f.severity) for f in found] == [(2, "warning")]
+
+
+def test_read_after_assignment_in_earlier_clause_of_same_probe_is_fine():
+    text = ("fbt:ip:f:entry { self->a = arg0; }\n"
+            "fbt:ip:f:entry { trace(self->a); }\n"
+            "fbt:ip:f:return { self->a = 0; }")
+    assert only(text, "self-read-unset") == []
+
+
+def test_counter_only_incremented_is_not_read_unset():
+    text = "pid$target:::entry { trace(self->depth); self->depth++; }\npid$target:::return { self->depth--; }"
+    assert only(text, "self-read-unset") == []
+
+
+def test_read_never_assigned_is_an_error_with_suggestion():
+    found = only("syscall::read:entry { self->start = 1; }\n"
+                 "syscall::read:return /self->strat/ { self->start = 0; }", "self-undefined")
+    assert len(found) == 1 and found[0].severity == "error"
+    assert "did you mean self->start?" in found[0].message
+
+
+def test_declared_thread_local_is_defined():
+    assert only("self int x;\nBEGIN { trace(self->x); }", "self-undefined") == []
+
+
+# --- printf -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt,expected", [
+    ("%d %s\\n", 2), ("%%d", 0), ("%-*.*lld", 3), ("%@d", 1), ("%5.2f %#x %08X", 3),
+    ("%'d %?p % d %+d", 4), ("%hhu %hd %lu %Lf %ws %wc", 6), ("%k %Y %T %S %C %a %A", 7),
+])
+def test_parse_format_counts_conversions_and_stars(fmt, expected):
+    fmt = fmt.replace("\\n", "\n")
+    convs = parse_format(fmt)
+    assert sum(c.stars + (0 if c.agg else 1) for c in convs) + sum(1 for c in convs if c.agg) == expected
+
+
+@pytest.mark.parametrize("fmt", ["%q", "%", "abc %5"])
+def test_parse_format_rejects_bad_conversions(fmt):
+    with pytest.raises(FormatError):
+        parse_format(fmt)
+
+
+def test_printf_too_few_and_too_many_arguments():
+    few = only('BEGIN { printf("%d %d\\n", 1); }', "printf-args")
+    many = only('BEGIN { printf("%d\\n", 1, 2); }', "printf-args")
+    assert len(few) == 1 and "too few" in few[0].message and few[0].severity == "error"
+    assert len(many) == 1 and "too many" in many[0].message
+
+
+def test_printf_star_width_takes_an_argument():
+    assert only('BEGIN { printf("%*d\\n", 5, 1); }', "printf-args") == []
+    assert only('BEGIN { printf("%*d\\n", 1); }', "printf-args") != []
+    assert only('BEGIN { printf("%*d\\n", "w", 1); }', "printf-type") != []
+
+
+def test_printf_types_where_known():
+    found = only('BEGIN { printf("%s %d %d\\n", 42, "x", pid); }', "printf-type")
+    assert [f.pos.col for f in found] == [30, 34]
+    assert only('BEGIN { printf("%s %s\\n", execname, stringof(arg0)); }', "printf-type") == []
+    assert only('BEGIN { printf("%s\\n", self->unknown_type); }', "printf-type") == []
+
+
+def test_agg_conversion_outside_printa():
+    assert names('BEGIN { printf("%@d\\n", 1); }') == ["printf-agg-conv"]
+    assert only('BEGIN { @a = count(); printa("%@d\\n", @a); }', "printf-agg-conv") == []
+
+
+def test_printa_key_count_and_stack_keys():
+    text = 'BEGIN { @a[1] = count(); printa("%d %d %@d\\n", @a); }'
+    assert len(only(text, "printf-args")) == 1
+    text = 'BEGIN { @[stack()] = count(); printa("%p %@d\\n", @); }'
+    assert len(only(text, "printf-type")) == 1
+    text = 'BEGIN { @[stack()] = count(); printa("%k %@d\\n", @); }'
+    assert only(text, "printf-type") == []
+
+
+def test_printa_needs_aggregations():
+    assert names('BEGIN { printa("%d", 123); }') == ["printa-args"]
+    assert names('BEGIN { printa("%d"); }') == ["printa-args"]
+
+
+def test_system_is_printf_like():
+    assert "printf-args" in names('#pragma D option destructive\nBEGIN { system("kill %d"); }')
+
+
+# --- names --------------------------------------------------------------------------------------
+
+
+def test_keyword_used_as_identifier_in_a_built_tree():
+    prog = t.Program([t.Clause([t.ProbeDesc("BEGIN")], None,
+                               [t.ExprStmt(t.Assign("=", t.Ident("counter", pos=Pos("x.d", 2, 3)), t.IntLit("1")))])])
+    found = [f for f in check_program(prog) if f.check == "keyword-name"]
+    assert len(found) == 1 and found[0].severity == "error" and str(found[0].pos) == "x.d:2:3"
+
+
+def test_clause_local_read_before_assignment():
+    found = only("BEGIN { trace(this->x); this->x = 1; }", "this-unset")
+    assert len(found) == 1 and found[0].pos.col == 15
+    assert only("BEGIN { this->x = 1; }\nBEGIN { trace(this->x); }", "this-unset") == []
+
+
+def test_macro_arguments_beyond_those_given():
+    text = "BEGIN { trace($1); trace($3); }\npid$2:::entry { }"
+    assert [f.message.split()[0] for f in only(text, "macro-arg", macro_args=1)] == ["$3", "$2"] or \
+        sorted(f.message.split()[0] for f in only(text, "macro-arg", macro_args=1)) == ["$2", "$3"]
+    assert only(text, "macro-arg") == []  # unknown: say nothing
+    assert only("/* dtracepy: args=3 */\n" + text, "macro-arg") == []
+    assert len(only("/* dtracepy: args=1 */\n" + text, "macro-arg")) == 2
+    assert only("#pragma D option defaultargs\n" + text, "macro-arg", macro_args=0) == []
+
+
+def test_aggregation_with_two_functions_or_key_counts():
+    assert len(only("BEGIN { @a = count(); }\nEND { @a = max(0); }", "agg-mismatch")) == 1
+    assert len(only("BEGIN { @a[1] = count(); @a[1, 2] = count(); }", "agg-mismatch")) == 1
+    assert only("BEGIN { @a[1] = count(); @a[2] = count(); }", "agg-mismatch") == []
+
+
+def test_unknown_function_and_arity():
+    found = only("BEGIN { x = strln(\"a\"); }", "unknown-function")
+    assert len(found) == 1 and "did you mean strlen()?" in found[0].message
+    assert [f.message for f in only("BEGIN { @ = count(1); }", "call-arity")] == ["count() takes 0 arguments, 1 given"]
+    assert only("BEGIN { @ = lquantize(1, 0, 10); @ = lquantize(1, 0, 10, 1); }", "call-arity") == []
+
+
+def test_macro_defined_functions_are_not_unknown():
+    text = "#define MIN(a, b) ((a) < (b) ? (a) : (b))\nBEGIN { trace(MIN(1, 2)); }"
+    assert only(text, "unknown-function") == []
+
+
+def test_undefined_identifier_but_not_globals_builtins_or_constants():
+    found = only("BEGIN { trace(execnam); }", "undefined-name")
+    assert len(found) == 1 and "did you mean execname?" in found[0].message
+    assert only("BEGIN { n++; i = 1; }\nEND { trace(n + i + pid + SIGKILL); }", "undefined-name") == []
+    assert only("inline int MAXX = 4;\nenum e { ONE };\nBEGIN { trace(MAXX + ONE); }", "undefined-name") == []
+
+
+def test_if_else_only_where_the_dialect_has_it():
+    text = "BEGIN { if (pid) { trace(1); } else { trace(2); } }"
+    assert only(text, "dialect-if") == []
+    found = only(text, "dialect-if", dialect="oracle")
+    assert len(found) == 1 and found[0].severity == "error"
+
+
+# --- safety -------------------------------------------------------------------------------------
+
+
+def test_destructive_actions_need_the_option():
+    assert names("BEGIN { raise(9); }") == ["destructive"]
+    assert names("#pragma D option destructive\nBEGIN { raise(9); }") == []
+    assert names("#!/usr/sbin/dtrace -qws\nBEGIN { raise(9); }") == []
+    assert names("BEGIN { raise(9); }", destructive=True) == []
+
+
+@pytest.mark.parametrize("desc", ["BEGIN::read:entry", "BEGIN:tick-1", "profile::::tick-1sec",
+                                  "profile:tick-1sec", "profile-1ns", "tick-n", "fbt:a:b:boo",
+                                  "pid$1::strlen:beginning", "syscall::read:exit"])
+def test_malformed_probe_descriptions(desc):
+    assert probe_desc_problem(desc)
+
+
+@pytest.mark.parametrize("desc", ["BEGIN", "dtrace:::END", "profile-997", "tick-1sec", "profile:::tick-10ms",
+                                  "fbt::tcp_*:entry", "pid$target:libc.so.1:malloc:entry", "pid123::f:1c",
+                                  "syscall::read*:", "sdt:::tcp-accept", "io:::start"])
+def test_good_probe_descriptions(desc):
+    assert probe_desc_problem(desc) is None
+
+
+def test_speculation_rules():
+    spec = "BEGIN { s = speculation(); }\n"
+    assert names(spec + "tick-1s { speculate(s); printf(\"x\"); }") == []
+    assert names(spec + "tick-1s { speculate(s); @a = count(); }") == ["speculation"]
+    assert names(spec + "tick-1s { printf(\"x\"); speculate(s); }") == ["speculation"]
+    assert names(spec + "tick-1s { speculate(s); exit(0); }") == ["speculation"]
+    assert names(spec + "tick-1s { commit(s); trace(1); }") == ["speculation"]
+    assert names("#pragma D option destructive\n" + spec + "tick-1s { chill(1); speculate(s); }") == []
+
+
+# --- silencing, options, the contract -------------------------------------------------------------
+
+
+def test_ignore_comment_on_the_line_or_the_line_before():
+    assert names("BEGIN { raise(9); /* dtracepy: ignore[destructive] */ }") == []
+    assert names("BEGIN {\n/* dtracepy: ignore[destructive] */\nraise(9); }") == []
+    assert names("BEGIN {\n/* dtracepy: ignore */\nraise(9); }") == []
+    assert names("BEGIN {\n/* dtracepy: ignore[printf-args] */\nraise(9); }") == ["destructive"]
+    assert names("/* dtracepy: disable[destructive] */\nBEGIN {\n\n\nraise(9); }") == []
+
+
+def test_disabled_checks_are_skipped():
+    assert names("BEGIN { raise(9); }", disabled=frozenset({"destructive"})) == []
+
+
+def test_findings_are_in_source_order_and_render_with_check_name():
+    found = check('BEGIN { printf("%d"); raise(1); }')
+    assert [f.check for f in found] == ["printf-args", "destructive"]
+    assert found[0].render() == 'x.d:1:9: error: printf(): too few arguments: the format "%d" takes 1, 0 given [printf-args]'
+    assert isinstance(found[0], Finding) and found[0].source_line.startswith("BEGIN")
+
+
+def test_registry_names_are_unique_and_severities_valid():
+    assert len(BY_NAME) == len(CHECKS)
+    assert all(c.severity in ("error", "warning") for c in CHECKS)
+
+
+def test_check_program_without_positions_does_not_crash():
+    prog = t.Program([t.Clause([t.ProbeDesc("BEGIN")], None,
+                               [t.ExprStmt(t.Call(t.Ident("printf"), [t.StringLit("%d %d")]))])])
+    found = check_program(prog)
+    assert [f.check for f in found] == ["printf-args"] and found[0].pos is None
+    assert found[0].render().startswith("error: ")
+
+
+# --- the command line -----------------------------------------------------------------------------
+
+
+def run_cli(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "dtracepy", "check", *args], cwd=REPO,
+                          capture_output=True, text=True, input=stdin)
+
+
+def test_cli_reports_findings_and_exit_status():
+    proc = run_cli(str(FIXTURES / "leak_typo.d"))
+    assert proc.returncode == 1
+    out = proc.stdout + proc.stderr
+    assert "leak_typo.d:26:2: error: self->peerPort" in out and "[self-leak]" in out
+    assert "leak_typo.d:53:2: warning: self->peerPrt is zeroed but never assigned; did you mean self->peerPort?" in out
+
+
+def test_cli_warnings_count_only_under_strict_and_disable_works():
+    path = str(FIXTURES / "leak_typo.d")
+    assert run_cli(path, "--disable", "self-leak").returncode == 0
+    assert run_cli(path, "--disable", "self-leak", "--strict").returncode == 1
+    assert run_cli(path, "--disable", "self-leak,self-zero-unassigned", "--strict").returncode == 0
+    assert run_cli(path, "--disable", "no-such-check").returncode == 2
+
+
+def test_cli_dialect_and_stdin():
+    text = "BEGIN { if (pid) { trace(1); } }\n"
+    assert run_cli("-", stdin=text).returncode == 0
+    proc = run_cli("--dialect", "oracle", "-", stdin=text)
+    assert proc.returncode == 1 and "<stdin>:1:9: error:" in proc.stderr and "[dialect-if]" in proc.stderr

@@ -1,0 +1,226 @@
+"""Automatic cleanup: every thread-local set in an :entry clause is zeroed at the matching
+:return, after every user clause; no thread-local is left set; errors are located."""
+
+import pytest
+
+from dtracepy import tree as T
+from dtracepy.dsl import Tracer, arg0, self, this, timestamp, printf, trace, if_, execname
+from dtracepy.errors import CompileError
+from dtracepy.printer import to_d
+
+
+def build(t):
+    return t.compile(checks=False).program
+
+
+def build_d(t):
+    return t.compile(checks=False).text
+
+
+def zeroed(program):
+    """(probe texts, names zeroed) for each unpredicated clause that only zeroes thread-locals."""
+    out = []
+    for c in program.clauses:
+        names = [s.expr.target.name for s in (c.body or ())
+                 if isinstance(s, T.ExprStmt) and isinstance(s.expr, T.Assign)
+                 and isinstance(s.expr.target, T.SelfVar) and s.expr.value == T.IntLit("0")]
+        if names and len(names) == len(c.body):
+            out.append((tuple(p.text for p in c.probes), names))
+    return out
+
+
+def test_cleanup_zeroes_every_thread_local_at_the_matching_return():
+    t = Tracer()
+
+    @t.probe("syscall::read:entry")
+    def _():
+        self.ts = timestamp
+        self.fd = arg0
+
+    assert zeroed(build(t)) == [(("syscall::read:return",), ["ts", "fd"])]
+
+
+def test_cleanup_runs_after_user_return_clauses_so_they_still_read_the_values():
+    t = Tracer()
+
+    @t.probe("syscall::read:entry")
+    def _():
+        self.ts = timestamp
+
+    @t.probe("syscall::read:return", when=self.ts)
+    def _():
+        printf("%d\n", timestamp - self.ts)
+
+    clauses = build(t).clauses
+    assert to_d(clauses[1].predicate) == "self->ts"
+    assert clauses[-1].probes[0].text == "syscall::read:return"
+    assert to_d(clauses[-1].body[0]) == "self->ts = 0;"
+
+
+def test_multi_description_clauses_get_multi_description_cleanup():
+    t = Tracer()
+
+    @t.probe("fbt:ip:tcp_conn_request:entry", "fbt:ip:tcp_send_conn_ind:entry")
+    def _():
+        self.tcpq = arg0
+
+    @t.probe("fbt:ip:tcp_conn_request:entry")
+    def _():
+        self.only_syn = 1
+
+    assert zeroed(build(t)) == [
+        (("fbt:ip:tcp_conn_request:return", "fbt:ip:tcp_send_conn_ind:return"), ["tcpq"]),
+        (("fbt:ip:tcp_conn_request:return",), ["only_syn"]),
+    ]
+
+
+def test_globs_map_to_globbed_returns():
+    t = Tracer()
+
+    @t.probe("syscall::accept*:entry", "pid$target::foo:entry", "read:entry")
+    def _():
+        self.x = 1
+
+    assert zeroed(build(t)) == [
+        (("syscall::accept*:return", "pid$target::foo:return", "read:return"), ["x"])]
+
+
+def test_assignments_inside_if_are_cleaned_too():
+    t = Tracer()
+
+    @t.probe("fbt::f:entry")
+    def _():
+        with if_(execname == "x"):
+            self.y = 1
+
+    assert zeroed(build(t)) == [(("fbt::f:return",), ["y"])]
+
+
+def test_zeroing_is_not_a_set():
+    t = Tracer()
+
+    @t.probe("fbt::f:entry")
+    def _():
+        self.y = 1
+
+    @t.probe("profile-997")
+    def _():
+        self.y = 0
+
+    assert zeroed(build(t))[-1] == (("fbt::f:return",), ["y"])
+
+
+def test_thread_local_without_return_probe_is_a_located_error():
+    t = Tracer()
+
+    @t.probe("BEGIN")
+    def _():
+        self.start = timestamp    # the error points here
+
+    with pytest.raises(CompileError) as info:
+        build_d(t)
+    message = str(info.value)
+    assert "test_cleanup.py:" in message and "self->start" in message and "t.keep" in message
+    assert info.value.pos.line == _.__code__.co_firstlineno + 2  # decorator, def, then the line
+
+
+def test_named_clear_point_moves_the_zeroing():
+    t = Tracer()
+
+    @t.probe("fbt:ip:tcp_conn_request:entry")
+    def _():
+        self.conn = arg0
+
+    @t.probe("syscall::accept*:return", when=self.conn)
+    def _():
+        trace(self.conn)
+
+    t.clear(self.conn, at="syscall::accept*:return")
+    assert zeroed(build(t)) == [(("syscall::accept*:return",), ["conn"])]
+
+
+def test_clear_point_makes_non_function_probes_fine():
+    t = Tracer()
+
+    @t.probe("profile-997")
+    def _():
+        self.x = 1
+
+    t.clear(self.x, at=["syscall::exit:entry", "proc:::exit"])
+    assert zeroed(build(t)) == [(("syscall::exit:entry", "proc:::exit"), ["x"])]
+
+
+def test_keep_on_purpose():
+    t = Tracer()
+
+    @t.probe("BEGIN")
+    def _():
+        self.start = timestamp
+
+    t.keep(self.start)
+    assert zeroed(build(t)) == []
+
+
+def test_clear_of_a_never_set_variable_is_an_error():
+    t = Tracer()
+    t.keep(self.nothing)
+    with pytest.raises(CompileError, match=r"test_cleanup.py:\d+: error: t.keep\(self.nothing\)"):
+        build_d(t)
+
+
+def test_thread_local_assoc_array_needs_a_decision():
+    t = Tracer()
+
+    @t.probe("fbt::f:entry")
+    def _():
+        self.a[arg0] = 1
+
+    with pytest.raises(CompileError, match="associative array"):
+        build_d(t)
+    t.keep(self.a)
+    assert "self->a[arg0] = 1;" in build_d(t)
+
+
+def test_seed_bug_cannot_happen_every_set_variable_is_zeroed():
+    """The seed zeroed self->secPort instead of self->srcPort; generated cleanup cannot misspell."""
+    t = Tracer()
+
+    @t.probe("fbt:ip:tcp_conn_request:entry")
+    def _():
+        self.srcAddr = arg0
+        self.srcPort = arg0
+
+    names = zeroed(build(t))[0][1]
+    assert names == ["srcAddr", "srcPort"]
+
+
+def test_read_before_any_assignment_is_a_located_error():
+    t = Tracer()
+
+    @t.probe("syscall::read:return", when=self.ts)   # never assigned anywhere
+    def _():
+        trace(1)
+
+    with pytest.raises(CompileError, match=r"test_cleanup.py:\d+: error: self->ts is read but never assigned"):
+        build_d(t)
+
+
+def test_clause_local_read_before_assignment_is_a_located_error():
+    t = Tracer()
+
+    @t.probe("BEGIN")
+    def _():
+        trace(this.x)
+        this.x = 1
+
+    with pytest.raises(CompileError, match=r"this->x is read before it is assigned"):
+        build_d(t)
+
+
+def test_malformed_probe_description_is_a_located_error():
+    from dtracepy.errors import DSLError
+
+    t = Tracer()
+    for bad in ("a:b:c:d:e", "syscall::read:entry /x/", "", "a,b", "fbt::{:entry"):
+        with pytest.raises(DSLError, match=r"test_cleanup.py:\d+: error: "):
+            t.probe(bad)

@@ -1,0 +1,274 @@
+"""The DSL builds the D tree a person would write: operators, scopes, actions, types, control."""
+
+import pytest
+
+from dtracepy import tree as T
+from dtracepy.dsl import (
+    D, Tracer, addr, agg, and_, arg0, arg1, args, arrow, assign, at, cast, char, comma, cond, deref,
+    dot, execname, expr, glob, hexint, htons, if_, elif_, else_, ksym, macro, macro_str, not_,
+    offsetof, or_, postinc, preinc, printa, printf, quantize, count, sizeof, stack, stmt, stringof,
+    target, this, timestamp, trace, xlate, xor, self, lquantize, copyinstr, raise_, call,
+)
+from dtracepy.dsl import sum as dsum
+from dtracepy.errors import DSLError
+from dtracepy.printer import to_d
+
+
+def d(value) -> str:
+    return to_d(expr(value))
+
+
+def body_of(fn, *descs, when=None):
+    t = Tracer()
+    t.probe(*(descs or ("BEGIN",)), when=when)(fn)
+    clause = t.items[-1]
+    return clause, [to_d(s) for s in clause.body]
+
+
+# --- operators -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make, text", [
+    (lambda a: a + 1, "arg0 + 1"), (lambda a: 1 + a, "1 + arg0"), (lambda a: a - 1, "arg0 - 1"),
+    (lambda a: 2 - a, "2 - arg0"), (lambda a: a * 3, "arg0 * 3"), (lambda a: a / 4, "arg0 / 4"),
+    (lambda a: a // 4, "arg0 / 4"), (lambda a: 8 / a, "8 / arg0"), (lambda a: a % 5, "arg0 % 5"),
+    (lambda a: a & 0xf, "arg0 & 15"), (lambda a: 1 | a, "1 | arg0"), (lambda a: a ^ 2, "arg0 ^ 2"),
+    (lambda a: ~a, "~arg0"), (lambda a: -a, "-arg0"), (lambda a: +a, "+arg0"),
+    (lambda a: a << 2, "arg0 << 2"), (lambda a: a >> 2, "arg0 >> 2"), (lambda a: 1 << a, "1 << arg0"),
+    (lambda a: a == 1, "arg0 == 1"), (lambda a: a != 1, "arg0 != 1"), (lambda a: a < 1, "arg0 < 1"),
+    (lambda a: a <= 1, "arg0 <= 1"), (lambda a: a > 1, "arg0 > 1"), (lambda a: a >= 1, "arg0 >= 1"),
+    (lambda a: 1 < a, "arg0 > 1"),
+])
+def test_python_operators_build_d_operators(make, text):
+    assert d(make(arg0)) == text
+
+
+def test_precedence_is_kept_by_the_tree():
+    assert d((arg0 + 1) * 2) == "(arg0 + 1) * 2"
+    assert d(arg0 + 1 * arg1) == "arg0 + 1 * arg1"
+
+
+def test_logical_operators_are_named_functions():
+    assert d(and_(arg0, arg1)) == "arg0 && arg1"
+    assert d(or_(arg0, arg1, 3)) == "arg0 || arg1 || 3"
+    assert d(xor(arg0, arg1)) == "arg0 ^^ arg1"
+    assert d(not_(arg0)) == "!arg0"
+    assert d(cond(arg0 > 1, "a", "b")) == 'arg0 > 1 ? "a" : "b"'
+    assert d(comma(arg0, arg1)) == "arg0, arg1"
+
+
+@pytest.mark.parametrize("misuse", [
+    lambda: bool(arg0), lambda: arg0 and arg1, lambda: not arg0, lambda: 1 < arg0 < 3,
+    lambda: [x for x in arg0], lambda: 1 in arg0, lambda: arg0 in [arg1],
+])
+def test_python_truth_and_iteration_raise_naming_the_d_spelling(misuse):
+    with pytest.raises(TypeError) as info:
+        misuse()
+    assert "and_" in str(info.value) or "loop" in str(info.value)
+
+
+def test_truth_error_names_every_replacement():
+    with pytest.raises(TypeError, match=r"and_\(a, b\).*or_.*not_.*xor.*cond\(c, a, b\)"):
+        bool(arg0 == 1)
+
+
+def test_d_values_stay_hashable():
+    assert len({arg0, arg1}) == 2
+
+
+@pytest.mark.parametrize("value, text", [
+    (0, "0"), (42, "42"), (-5, "-5"), ("abc", '"abc"'), ('q"\\\n', '"q\\"\\\\\\n"'),
+])
+def test_coercion_makes_literals(value, text):
+    assert d(value) == text
+
+
+@pytest.mark.parametrize("bad", [1.5, None, [1], True, object(), 2**64])
+def test_coercion_refuses_anything_else(bad):
+    with pytest.raises(TypeError):
+        expr(bad)
+
+
+# --- member access, indexing, pointers --------------------------------------------------------
+
+def test_member_access_defaults_to_arrow():
+    assert d(self.tcpq.tcp_connp) == "self->tcpq->tcp_connp"
+    assert d(args[0].b_flags) == "args[0]->b_flags"
+
+
+def test_member_access_on_struct_values_uses_dot():
+    assert d(deref(cast(arg0, "struct ip *")).ip_src) == "(*(struct ip *)arg0).ip_src"
+    assert d(dot(arrow(self.tcpq, "tcp_connp"), "u_port.tcpu_ports")) == \
+        "self->tcpq->tcp_connp.u_port.tcpu_ports"
+    assert d(arrow(self.c, "u_port.tcpu_ports.tcpu_lport")) == "self->c->u_port.tcpu_ports.tcpu_lport"
+
+
+def test_indexing_and_calls():
+    assert d(glob.a[execname, 1]) == 'a[execname, 1]'
+    assert d(args[1]) == "args[1]"
+    assert d(htons(arg0)) == "htons(arg0)"
+    assert d(call("foo", 1, "x")) == 'foo(1, "x")'
+
+
+def test_casts_and_type_operators():
+    assert d(cast(arg0, "tcp_t **")) == "(tcp_t **)arg0"
+    assert d(cast(arg0, "unsigned long long")) == "(unsigned long long)arg0"
+    assert d(cast(arg0, "struct ip *")) == "(struct ip *)arg0"
+    assert d(sizeof("struct ip")) == "sizeof (struct ip)"
+    assert d(sizeof(arg0)) == "sizeof (arg0)"
+    assert d(stringof(arg0)) == "stringof(arg0)"
+    assert d(offsetof("struct ip", "ip_src")) == "offsetof(struct ip, ip_src)"
+    assert d(xlate("psinfo_t *", arg0)) == "xlate<psinfo_t *>(arg0)"
+    assert d(deref(arg0)) == "*arg0"
+    assert d(addr(self.x)) == "&self->x"
+    assert d(cast(arg0, "genunix`kthread_t *")) == "(genunix`kthread_t *)arg0"
+
+
+def test_at_reads_a_type_at_a_hex_offset():
+    assert d(at(arg0, 0x28, "tcp_t *")) == "*(tcp_t **)((char *)arg0 + 0x28)"
+    assert d(htons(at(self.tcpq.tcp_connp, 266, "uint16_t"))) == \
+        "htons(*(uint16_t *)((char *)self->tcpq->tcp_connp + 0x10a))"
+    assert d(at(arg0, 0, "uint8_t")) == "*(uint8_t *)arg0"
+    assert d(at(arg0, this.off, "uint8_t")) == "*(uint8_t *)((char *)arg0 + this->off)"
+
+
+def test_at_result_is_a_pointer_so_members_use_arrow():
+    assert d(at(arg0, 0x28, "tcp_t *").tcp_connp) == "(*(tcp_t **)((char *)arg0 + 0x28))->tcp_connp"
+
+
+def test_literals_and_macros():
+    assert d(hexint(255)) == "0xff"
+    assert d(char("a")) == "'a'"
+    assert d(macro(1)) == "$1"
+    assert d(macro_str(2)) == "$$2"
+    assert d(macro("target")) == "$target"
+    assert d(target) == "$target"
+    assert d(ksym("kmem_flags")) == "`kmem_flags"
+    assert d(ksym("kmem_flags", "genunix")) == "genunix`kmem_flags"
+
+
+def test_bad_macro_is_a_located_error():
+    with pytest.raises(DSLError, match=r"test_dsl.py:\d+: error: no macro variable"):
+        macro("nope")
+
+
+# --- statements ---------------------------------------------------------------------------------
+
+def test_assignments_record_statements_in_order():
+    def fn():
+        self.ts = timestamp
+        this.x = arg0
+        glob.total = 0
+        glob.counts[execname] = 1
+    _, stmts = body_of(fn)
+    assert stmts == ["self->ts = timestamp;", "this->x = arg0;", "total = 0;", "counts[execname] = 1;"]
+
+
+def test_augmented_assignment_records_compound_operator():
+    def fn():
+        self.n += 1
+        self.n <<= 2
+        glob.c[execname] -= 1
+        this.p.m |= 4
+    _, stmts = body_of(fn)
+    assert stmts == ["self->n += 1;", "self->n <<= 2;", "c[execname] -= 1;", "this->p->m |= 4;"]
+
+
+def test_aggregations_and_actions():
+    def fn():
+        agg.calls[execname] = count()
+        agg.bytes = dsum(arg0)
+        agg[stack()] = count()
+        agg.lat = lquantize(arg0, 0, 100, 10)
+        printa("%s %@d\n", agg.calls)
+        trace(arg0)
+        stack()
+        raise_(9)
+    _, stmts = body_of(fn)
+    assert stmts == ["@calls[execname] = count();", "@bytes = sum(arg0);", "@[stack()] = count();",
+                     "@lat = lquantize(arg0, 0, 100, 10);", 'printa("%s %@d\\n", @calls);',
+                     "trace(arg0);", "stack();", "raise(9);"]
+
+
+def test_aggregation_needs_aggregating_function():
+    def fn():
+        agg.x = arg0
+    with pytest.raises(DSLError, match="aggregating function"):
+        body_of(fn)
+
+    def fn2():
+        self.x = count()
+    with pytest.raises(DSLError, match="aggregation"):
+        body_of(fn2)
+
+
+def test_increments_and_explicit_assign():
+    def fn():
+        stmt(postinc(self.n))
+        stmt(preinc(glob.g))
+        assign(this.x, 3, "*=")
+        glob.g = copyinstr(arg0)
+    _, stmts = body_of(fn)
+    assert stmts == ["self->n++;", "++g;", "this->x *= 3;", "g = copyinstr(arg0);"]
+
+
+def test_if_elif_else():
+    def fn():
+        with if_(self.n > 1):
+            trace(1)
+        with elif_(self.n == 1):
+            trace(2)
+        with else_():
+            trace(3)
+    clause, _ = body_of(fn)
+    node = clause.body[0]
+    assert isinstance(node, T.If) and isinstance(node.otherwise, T.If)
+    assert isinstance(node.otherwise.otherwise, T.Block)
+
+
+def test_else_without_if_is_a_located_error():
+    def fn():
+        trace(1)
+        with else_():
+            trace(2)
+    with pytest.raises(DSLError, match=r"test_dsl.py:\d+: error: else_ must follow"):
+        body_of(fn)
+
+
+def test_statements_outside_a_probe_body_are_located_errors():
+    with pytest.raises(DSLError, match=r"test_dsl.py:\d+: error: .*inside a probe body"):
+        self.x = 1
+    with pytest.raises(DSLError, match="inside a probe body"):
+        printf("x")
+
+
+def test_printf_needs_a_constant_format():
+    def fn():
+        printf(arg0)
+    with pytest.raises(DSLError, match="format string"):
+        body_of(fn)
+
+
+def test_python_loops_and_functions_are_macros():
+    def count_port(p):
+        with if_(arg0 == p):
+            agg.ports[p] = count()
+
+    def fn():
+        for p in (22, 80, 443):
+            count_port(p)
+    _, stmts = body_of(fn)
+    assert len(stmts) == 3 and "@ports[443] = count();" in stmts[2]
+
+
+def test_one_clause_per_port_from_a_loop():
+    t = Tracer()
+    for p in (22, 80):
+        @t.probe("fbt:ip:tcp_conn_request:entry", when=arg1 == p)
+        def _():
+            trace(p)
+    assert [to_d(c.predicate) for c in t.items] == ["arg1 == 22", "arg1 == 80"]
+
+
+def test_positions_are_the_users_python_lines():
+    node = expr(arg0 + 1)
+    assert node.pos.file.endswith("test_dsl.py")

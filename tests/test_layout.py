@@ -1,0 +1,217 @@
+"""The layout engine and its reads, on layouts known by hand (no compiler needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dtracepy import tree
+from dtracepy.errors import LayoutError
+from dtracepy.layout import (Field, address_expr, define, evaluate, parse_layouts, pointer_to, read_expr,
+                             shipped)
+
+P = tree.Ident("p")
+
+
+def u(name):
+    return tree.TypeName((tree.TypeRef(name),), tree.PointerDecl(tree.NameDecl(None)))
+
+
+CHAR_P = tree.TypeName(("char",), tree.PointerDecl(tree.NameDecl(None)))
+
+
+def load(name, offset):
+    addr = P if offset == 0 else tree.Binary("+", tree.Cast(CHAR_P, P), tree.IntLit(str(offset)))
+    return tree.Unary("*", tree.Cast(u(name), addr))
+
+
+# --- layout ------------------------------------------------------------------------------------
+
+
+def test_plain_member_read_is_a_cast_load_at_its_offset():
+    ip = shipped("ip")
+    assert read_expr(ip, P, "ip_src") == load("uint32_t", 12)
+    assert ip.member("ip_src").offset == 12 and ip.size == 20 and ip.align == 4
+
+
+@pytest.mark.parametrize("abi", ["x86_64", "i386", "aarch64", "sparcv9"])
+def test_ip_header_length_is_the_low_nibble_of_byte_0_on_every_abi(abi):
+    ip = shipped("struct ip", abi=abi)
+    assert read_expr(ip, P, "ip_hl") == tree.Binary("&", load("uint8_t", 0), tree.IntLit("0xf"))
+    assert read_expr(ip, P, "ip_v") == tree.Binary(">>", load("uint8_t", 0), tree.IntLit("4"))
+    packet = bytes([0x45]) + bytes(19)
+    assert evaluate(read_expr(ip, P, "ip_hl"), packet) == 5
+    assert evaluate(read_expr(ip, P, "ip_v"), packet) == 4
+
+
+@pytest.mark.parametrize("abi", ["x86_64", "sparcv9"])
+def test_tcp_data_offset_is_the_high_nibble_of_byte_12(abi):
+    th = shipped("tcphdr", abi=abi)
+    info = th.member("th_off")
+    assert (info.offset, info.size, info.bit_offset, info.bit_width) == (12, 1, 4, 4)
+    nibbles = ["th_off", "th_x2"] if abi == "sparcv9" else ["th_x2", "th_off"]  # declared in allocation order
+    assert [f.name for f in th.fields] == ["th_sport", "th_dport", "th_seq", "th_ack", *nibbles,
+                                           "th_flags", "th_win", "th_sum", "th_urp"]
+
+
+def test_big_endian_bit_fields_fill_from_the_most_significant_bit():
+    text = "struct b { unsigned int a:3, b:5; unsigned char c; };"
+    le, be = parse_layouts(text, abi="x86_64")["b"], parse_layouts(text, abi="sparcv9")["b"]
+    # the same allocation; on sparcv9 'a' is the top 3 bits of the 32-bit unit
+    assert (le.member("a").bit_offset, le.member("b").bit_offset) == (0, 3)
+    assert (be.member("a").bit_offset, be.member("b").bit_offset) == (29, 24)
+    data = bytes([0b10111010, 0, 0, 0])  # byte 0 as the big-endian target stores a=0b101, b=0b11010
+    assert evaluate(read_expr(be, P, "a"), data, "big") == 0b101
+    assert evaluate(read_expr(be, P, "b"), data, "big") == 0b11010
+
+
+def test_i386_aligns_long_long_and_double_to_4_inside_structs():
+    text = "struct s { char c; long long q; double d; };"
+    assert parse_layouts(text, abi="i386")["s"].member("q").offset == 4
+    assert parse_layouts(text, abi="i386")["s"].size == 20
+    assert parse_layouts(text, abi="x86_64")["s"].size == 24
+
+
+def test_i386_long_long_read_is_two_aligned_32_bit_loads():
+    s = parse_layouts("struct s { int a; long long q; };", abi="i386")["s"]
+    expr = read_expr(s, P, "q")
+    data = (7).to_bytes(4, "little") + (-2).to_bytes(8, "little", signed=True)
+    assert evaluate(expr, data) == -2
+
+
+def test_packed_member_is_read_bytewise_never_misaligned():
+    s = parse_layouts("struct s { char c; unsigned int x; } __attribute__((packed));")["s"]
+    assert s.size == 5 and s.align == 1 and s.member("x").offset == 1
+    expr = read_expr(s, P, "x")
+    assert evaluate(expr, b"\x00\x78\x56\x34\x12") == 0x12345678  # evaluate refuses misaligned loads
+
+
+def test_signed_bit_field_is_sign_extended():
+    s = parse_layouts("struct s { int a:4; int b:4; };")["s"]
+    data = bytes([0xF8]) + bytes(3)  # a = 8 -> -8, b = 0xF -> -1
+    assert evaluate(read_expr(s, P, "a"), data) == -8
+    assert evaluate(read_expr(s, P, "b"), data) == -1
+
+
+def test_nested_members_and_array_elements_add_offsets():
+    text = "struct in { short x; int y; }; struct o { char c; struct in arr[3]; union { int i; char b[4]; } u; };"
+    o = parse_layouts(text)["o"]
+    assert o.member("arr[2].y").offset == 4 + 2 * 8 + 4
+    assert o.member("u.b[3]").offset == 28 + 3
+    assert read_expr(o, P, "arr[1].x") == load("int16_t", 12)
+    i = tree.Ident("i")
+    assert read_expr(o, P, ["arr", i, "y"]) == tree.Unary("*", tree.Cast(u("int32_t"), tree.Binary(
+        "+", tree.Binary("+", tree.Cast(CHAR_P, P), tree.IntLit("8")), tree.Binary("*", i, tree.IntLit("8")))))
+    assert [f.name for f in o.fields] == ["c", "arr", "u", "u.i", "u.b"]
+
+
+def test_anonymous_members_are_reached_by_their_own_names():
+    s = parse_layouts("struct s { char c; union { int i; struct { short lo, hi; }; }; };")["s"]
+    assert s.member("hi").offset == 6
+    assert [f.name for f in s.fields] == ["c", "i", "lo", "hi"]
+
+
+def test_zero_width_and_unnamed_bit_fields():
+    s = parse_layouts("struct s { char a; int :0; char b; int :3; };")["s"]
+    assert (s.member("b").offset, s.size, s.align) == (4, 6, 1)  # the :3 takes a 6th byte
+    assert [f.name for f in s.fields] == ["a", "b"]
+
+
+def test_pragma_pack_and_aligned_attributes():
+    layouts = parse_layouts("#pragma pack(2)\nstruct a { char c; int i; };\n#pragma pack()\n"
+                            "struct b { char c; int i __attribute__((aligned(8))); } __attribute__((aligned(16)));")
+    assert (layouts["a"].size, layouts["a"].align, layouts["a"].member("i").offset) == (6, 2, 2)
+    assert (layouts["b"].size, layouts["b"].align, layouts["b"].member("i").offset) == (16, 16, 8)
+
+
+def test_pointer_member_is_followed_into_another_layout():
+    text = "struct conn { char pad[266]; uint16_t lport; }; struct tcp { long x; struct conn *connp; };"
+    tcp = parse_layouts(text)["tcp"]
+    expr = read_expr(tcp, P, "connp->lport")
+    inner = tree.Unary("*", tree.Cast(u("uint64_t"), tree.Binary("+", tree.Cast(CHAR_P, P), tree.IntLit("8"))))
+    assert expr == tree.Unary("*", tree.Cast(u("uint16_t"), tree.Binary("+", tree.Cast(CHAR_P, inner),
+                                                                        tree.IntLit("266"))))
+
+
+def test_hand_written_layouts_pin_the_seed_offsets():
+    conn = define("conn_t", [Field("conn_lport", "uint16_t", offset=0x10a)])
+    arg = define("arg0_t", [Field("tcpq", pointer_to(conn), offset=0x28)])
+    assert arg.member("tcpq").offset == 0x28 and conn.size == 0x10c
+    expr = read_expr(arg, tree.Ident("arg0"), "tcpq->conn_lport")
+    memory = bytearray(0x300)
+    memory[0x28:0x30] = (0x100).to_bytes(8, "little")
+    memory[0x100 + 0x10a:0x100 + 0x10c] = (22).to_bytes(2, "little")
+    assert evaluate(expr, bytes(memory)) == 22
+
+
+def test_mixed_layouts_compute_unpinned_fields_after_pinned_ones():
+    m = define("m", [Field("a", "uint8_t", offset=8), Field("b", "uint32_t"), Field("v", "uint8_t", width=4),
+                     Field("hl", "uint8_t", offset=0, bit_offset=4, width=4), Field("name", "char[16]")])
+    assert m.member("b").offset == 12
+    assert (m.member("v").offset, m.member("v").bit_offset) == (16, 0)
+    assert (m.member("hl").offset, m.member("hl").bit_offset) == (0, 4)
+    assert m.member("name").offset == 17 and m.size == 36
+
+
+def test_address_expr_gives_a_char_pointer_sum():
+    ip = shipped("ip")
+    assert address_expr(ip, P, "ip_dst") == tree.Binary("+", tree.Cast(CHAR_P, P), tree.IntLit("16"))
+
+
+def test_emitted_casts_use_only_standard_d_integer_types():
+    standard = {f"{s}int{n}_t" for s in ("", "u") for n in (8, 16, 32, 64)} | {"char"}
+    s = parse_layouts("struct s { char c; long l; unsigned long long q:33; void *p; float f; }"
+                      " __attribute__((packed));")["s"]
+    for f in s.fields:
+        for node in read_expr(s, P, f.name).walk():
+            if isinstance(node, tree.TypeName):
+                spec = node.specifiers[0]
+                assert (spec.name if isinstance(spec, tree.TypeRef) else spec) in standard
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+def test_bad_c_is_a_located_error():
+    with pytest.raises(LayoutError) as err:
+        parse_layouts("struct a {\n  int x y;\n};\n", filename="bad.h")
+    assert str(err.value).startswith("bad.h:2:")
+
+
+def test_unknown_type_name_is_located_and_named():
+    with pytest.raises(LayoutError, match=r"bad\.h:2:3: error: unknown type name 'foo_t'"):
+        parse_layouts("struct a {\n  foo_t x;\n};\n", filename="bad.h")
+
+
+def test_unknown_layout_suggests_a_known_one():
+    with pytest.raises(LayoutError, match=r"did you mean 'struct tcphdr'"):
+        parse_layouts("struct tcphdr { int x; };")["tcphd"]
+
+
+def test_unknown_member_suggests_a_known_one():
+    with pytest.raises(LayoutError, match="did you mean 'ip_src'"):
+        read_expr(shipped("ip"), P, "ip_scr")
+
+
+def test_reading_a_whole_struct_is_refused():
+    with pytest.raises(LayoutError, match="not a scalar"):
+        read_expr(parse_layouts("struct a { struct { int x; } in; };")["a"], P, "in")
+
+
+def test_oversized_bit_field_is_a_located_error():
+    with pytest.raises(LayoutError, match=r"<string>:1:26: error: width of bit-field x"):
+        parse_layouts("struct a { unsigned char x:9; };")
+
+
+def test_unknown_abi_lists_the_known_ones():
+    with pytest.raises(LayoutError, match="x86_64, i386, aarch64, sparcv9"):
+        parse_layouts("struct a { int x; };", abi="mips")
+
+
+def test_preprocessor_defines_and_include_dirs(tmp_path):
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "n.h").write_text("#define N 3\ntypedef unsigned short port_t;\n")
+    header = tmp_path / "h.h"
+    header.write_text('#include "n.h"\n#include <sys/types.h>\n'
+                      "struct s { port_t p[N]; /* comment */\n#ifdef BIG\n long extra;\n#endif\n};\n")
+    assert parse_layouts(header, include_dirs=[str(tmp_path / "inc")])["s"].size == 6
+    assert parse_layouts(header, include_dirs=[str(tmp_path / "inc")], defines=["BIG"])["s"].size == 16

@@ -1,0 +1,66 @@
+"""``dtracepy layout FILE.h TYPE``: the table, the JSON, and errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+
+from dtracepy.cli import main
+from dtracepy.layout import header_path
+
+
+def run(capsys, *argv):
+    code = main(["layout", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_layout_table_shows_offsets_and_bits(capsys):
+    code, out, err = run(capsys, header_path("ip.h"), "struct ip")
+    assert code == 0 and err == ""
+    assert out.splitlines()[0] == "struct ip: size 20, align 4 (x86_64)"
+    rows = {line.split()[-1]: line for line in out.splitlines()[2:] if line.strip()}
+    assert rows["ip_src"].split() == ["12", "(0xc)", "4", "in_addr_t", "ip_src"]
+    assert rows["ip_v"].split() == ["0", "(0x0)", "1", "4:4", "uint8_t", "ip_v"]
+
+
+def test_layout_json_flattens_nested_members(capsys, tmp_path):
+    header = tmp_path / "n.h"
+    header.write_text("typedef struct { char c; union { int i; struct { short b; } a; } u; int arr[4];"
+                      " unsigned f:3; } n_t;\n")
+    code, out, _ = run(capsys, str(header), "n_t", "--json", "--abi", "i386")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["name"], data["size"], data["align"]) == ("n_t", 28, 4)
+    assert [f["name"] for f in data["fields"]] == ["c", "u", "u.i", "u.a", "u.a.b", "arr", "f"]
+    assert data["fields"][0] == {"name": "c", "type": "char", "offset": 0, "size": 1,
+                                 "bit_offset": None, "bit_width": None}
+    assert data["fields"][-1]["bit_width"] == 3 and data["fields"][-1]["bit_offset"] == 0
+
+
+def test_layout_unknown_type_is_an_error_not_a_traceback(capsys):
+    code, _, err = run(capsys, header_path("tcp.h"), "tcphd")
+    assert code == 1 and "unknown type 'tcphd'; did you mean 'struct tcphdr'" in err
+    assert "Traceback" not in err
+
+
+def test_layout_bad_c_is_located(capsys, tmp_path):
+    header = tmp_path / "bad.h"
+    header.write_text("struct a {\n  int x y;\n};\n")
+    code, _, err = run(capsys, str(header), "a")
+    assert code == 1 and err.startswith(f"{header}:2:") and "error:" in err
+
+
+def test_layout_defines_and_includes(capsys, tmp_path):
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "w.h").write_text("#define W 5\n")
+    header = tmp_path / "d.h"
+    header.write_text('#include "w.h"\nstruct d { char name[W * K]; };\n')
+    code, out, _ = run(capsys, str(header), "d", "-I", str(tmp_path / "inc"), "-D", "K=2", "--json")
+    assert code == 0 and json.loads(out)["size"] == 10
+
+
+def test_layout_unknown_abi_and_missing_file(capsys, tmp_path):
+    code, _, err = run(capsys, header_path("ip.h"), "ip", "--abi", "pdp11")
+    assert code == 1 and "unknown ABI 'pdp11'" in err
+    code, _, err = run(capsys, str(tmp_path / "none.h"), "ip")
+    assert code == 1 and "cannot read" in err
