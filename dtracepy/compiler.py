@@ -31,10 +31,11 @@ def shebang(tracer) -> str:
 
 def macros_used(items) -> list[str]:
     from dtracepy.dsl.builtins import macro_number
+    from dtracepy.passes.walk import nodes
 
     seen: dict[str, None] = {}
     for item in items:
-        for node in item.walk():
+        for node in nodes(item):
             if isinstance(node, tree.MacroVar):
                 seen.setdefault(node.name, None)
     for text in (d.text for item in items if isinstance(item, tree.Clause) for d in item.probes):
@@ -111,7 +112,7 @@ def compile_tracer(tracer, *, checks: bool = True) -> Compiled:
     program = run_passes(program, PassContext(dict(tracer.clear_points)))
     findings: tuple = ()
     if checks:
-        findings = tuple(run_checks(program))
+        findings = tuple(run_checks(program, getattr(tracer, "dialect", "illumos")))
         errors = [f for f in findings if f.severity == "error"]
         if errors:
             first = errors[0]
@@ -120,7 +121,7 @@ def compile_tracer(tracer, *, checks: bool = True) -> Compiled:
     return Compiled(program, to_d(program), findings)
 
 
-def run_checks(program):
-    from dtracepy.checks import check_program
+def run_checks(program, dialect: str = "illumos"):
+    from dtracepy.checks import CheckOptions, check_program
 
-    return check_program(program)
+    return check_program(program, options=CheckOptions(dialect=dialect))

@@ -36,8 +36,6 @@ from __future__ import annotations
 
 import re
 
-from lark import Token
-
 from dtracepy import tree
 from dtracepy.errors import DSyntaxError
 from dtracepy.source import Pos
@@ -115,6 +113,25 @@ _OPERAND_START = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_01234
 # A token before "(" that makes it a call's, if's ... parenthesis rather than a cast's.
 _NOT_CAST_BEFORE = {"IDENT", "SCOPED", "RPAREN", "RBRACK", "K_IF", "K_STRINGOF", "K_SIZEOF",
                     "K_OFFSETOF", "MACRO", "AGG", "K_WHILE", "K_SWITCH", "K_FOR"}
+
+
+class Token:
+    """One token for the parser: ``type`` (a terminal of grammar/d.lark), ``value``, where it is."""
+
+    __slots__ = ("type", "value", "start_pos", "line", "column")
+
+    def __init__(self, type_: str, value: str, start_pos: int, line: int, column: int):
+        self.type = type_
+        self.value = value
+        self.start_pos = start_pos
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"Token({self.type!r}, {self.value!r}, {self.line}:{self.column})"
 
 
 def decode_string(body: str) -> str:

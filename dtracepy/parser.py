@@ -1,9 +1,10 @@
 """D text -> :class:`dtracepy.tree.Program`.
 
-The hand-written lexer (:mod:`dtracepy.lexer`) feeds lark's LALR parser token by token; the
-grammar is ``grammar/d.lark`` and :class:`_Build` turns each reduction straight into a tree node
-(lark's inline transformer: no parse tree is built and nothing recurses, so deep input is safe).
-Top-level comments and ``#`` lines are collected by the lexer and spliced in by position.
+The hand-written lexer (:mod:`dtracepy.lexer`) feeds an LALR automaton whose tables lark computes
+from ``grammar/d.lark`` (cached as plain data, so a warm start does not import lark).  Each
+reduction calls a :class:`_Build` method that returns a tree node directly: no parse tree is built
+and nothing recurses, so deep input is safe.  Top-level comments and ``#`` lines are collected by
+the lexer and spliced in by position.
 """
 
 from __future__ import annotations
@@ -81,9 +82,6 @@ def _get_parser():
 
 
 def _parse(text: str, filename: str, line_map=None) -> tree.Program:
-    from lark import Token
-    from lark.exceptions import UnexpectedInput, UnexpectedToken
-
     from dtracepy.lexer import Lexer
 
     mapper = None
@@ -113,8 +111,8 @@ class _Unexpected(Exception):
 
 
 def _drive(tables, lexer):
-    """The LALR automaton over the lexer's tokens (lark's tables and callbacks, a leaner loop)."""
-    from lark import Token
+    """The LALR automaton over the lexer's tokens, with lark's tables."""
+    from dtracepy.lexer import Token
 
     states, start_state, end_state = tables
     state_stack = [start_state]
@@ -210,13 +208,50 @@ def _grammar_text() -> str:
 
 
 def _make_parser():
+    """The LALR tables and the callbacks that build nodes.
+
+    lark computes the tables from grammar/d.lark; they are cached (pickled plain data, keyed by
+    the grammar's hash) in the temporary directory, so a warm start needs neither lark nor the
+    table construction.
+    """
+    import hashlib
     import os
+    import pickle
     import tempfile
 
+    grammar = _grammar_text()
+    digest = hashlib.sha256(grammar.encode()).hexdigest()[:16]
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    cache = os.path.join(tempfile.gettempdir(), f"dtracepy-{uid}-{digest}.tables")
+    try:
+        with open(cache, "rb") as handle:
+            tables = pickle.load(handle)
+    except Exception:  # noqa: BLE001 - missing or unusable cache: rebuild it
+        tables = None
+    if tables is None:
+        tables = _build_tables(grammar)
+        try:
+            tmp = f"{cache}.{os.getpid()}"
+            with open(tmp, "wb") as handle:
+                pickle.dump(tables, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, cache)
+        except OSError:  # pragma: no cover - a read-only temp dir: just no cache
+            pass
+    build = _Build()
+    states, start, end, rules = tables
+    actions = [(rule[0], _make_callback(build, *rule), rule[1]) for rule in rules]
+    states = {
+        state: {t: (True, arg) if is_shift else (False, actions[arg]) for t, (is_shift, arg) in row.items()}
+        for state, row in states.items()
+    }
+    return (states, start, end), build
+
+
+def _build_tables(grammar: str):
+    """Run lark's LALR analysis; keep plain data: states, start, end and per-rule facts."""
     from lark import Lark
     from lark.lexer import Lexer as _LarkLexer
-
-    global _NoLexer
+    from lark.parsers.lalr_analysis import Shift
 
     class _NoLexer(_LarkLexer):  # tokens are fed by dtracepy.lexer, never by lark
         def __init__(self, lexer_conf):
@@ -225,45 +260,74 @@ def _make_parser():
         def lex(self, data):  # pragma: no cover
             raise NotImplementedError
 
-    _NoLexer.__qualname__ = "_NoLexer"  # picklable by name, for lark's cache
-    globals()["_NoLexer"] = _NoLexer
-
-    build = _Build()
-    grammar = _grammar_text()
-    import hashlib
-
-    digest = hashlib.sha256(grammar.encode()).hexdigest()[:16]
-    cache = os.path.join(tempfile.gettempdir(), f"dtracepy-{os.getuid() if hasattr(os, 'getuid') else 0}-{digest}.lark")
-    try:
-        parser = Lark(grammar, parser="lalr", lexer=_NoLexer, transformer=build, start="start",
-                      cache=cache, maybe_placeholders=False)
-    except (OSError, EOFError, ValueError):  # pragma: no cover - an unusable cache file
-        parser = Lark(grammar, parser="lalr", lexer=_NoLexer, transformer=build, start="start",
-                      maybe_placeholders=False)
-    return _tables(parser), build
-
-
-def _tables(parser):
-    """lark's LALR table with each reduce action resolved to (size, callback, origin name)."""
-    from lark.parsers.lalr_analysis import Shift
-
-    lalr = parser.parser.parser.parser
-    table = lalr.parse_table
-    callbacks = lalr.callbacks
-    resolved = {}
+    parser = Lark(grammar, parser="lalr", lexer=_NoLexer, start="start", maybe_placeholders=False)
+    table = parser.parser.parser.parser.parse_table
+    rule_index: dict[int, int] = {}
+    rules = []
     states = {}
     for state, row in table.states.items():
         new_row = {}
         for ttype, (action, arg) in row.items():
             if action is Shift:
                 new_row[ttype] = (True, arg)
-            else:
-                key = id(arg)
-                if key not in resolved:
-                    resolved[key] = (len(arg.expansion), callbacks[arg], arg.origin.name)
-                new_row[ttype] = (False, resolved[key])
+                continue
+            key = id(arg)
+            if key not in rule_index:
+                rule_index[key] = len(rules)
+                inline = tuple(i for i, sym in enumerate(arg.expansion)
+                               if not sym.is_term and sym.name.startswith("_"))
+                rules.append((len(arg.expansion), str(arg.origin.name),
+                              str(arg.alias) if arg.alias else None,
+                              bool(arg.options.expand1) and not arg.alias, inline))
+            new_row[ttype] = (False, rule_index[key])
         states[state] = new_row
-    return states, table.start_states["start"], table.end_states["start"]
+    return states, table.start_states["start"], table.end_states["start"], rules
+
+
+class _Inlined(list):
+    """The children of an inlined (``_name``) rule, spliced into its parent's children."""
+
+    __slots__ = ()
+
+
+def _make_callback(build, size, origin, alias, expand1, inline):
+    """What lark's parse-tree builder does for one rule, ending in _Build's method."""
+    method = getattr(build, alias or origin, None)
+    if method is None:
+        if origin.startswith("_"):
+            method = _Inlined
+            expand1 = False
+        elif not expand1:
+            raise RuntimeError(f"grammar rule {alias or origin} has no builder")
+    splice = None
+    if inline:
+        inline_set = frozenset(inline)
+
+        def splice(children):
+            out = []
+            for i, child in enumerate(children):
+                if i in inline_set and isinstance(child, _Inlined):
+                    out.extend(child)
+                else:
+                    out.append(child)
+            return out
+
+    if expand1:
+        def callback(children):
+            if splice is not None:
+                children = splice(children)
+            if len(children) == 1:
+                return children[0]
+            return method(children)
+
+        return callback
+    if splice is None:
+        return method
+    return lambda children: method(splice(children))
+
+
+_PREC = {"||": 1, "^^": 2, "&&": 3, "|": 4, "^": 5, "&": 6, "==": 7, "!=": 7, "<": 8, "<=": 8,
+         ">": 8, ">=": 8, "<<": 9, ">>": 9, "+": 10, "-": 10, "*": 11, "/": 11, "%": 11}
 
 
 class _L(list):
@@ -309,7 +373,6 @@ class _Build:
     def __init__(self):
         self.file = "<string>"
 
-    # lark looks callbacks up with getattr; this class is passed as transformer=
     def _p(self, x):
         if isinstance(x, tree.Node):
             return x.pos
@@ -386,6 +449,34 @@ class _Build:
     # -- expressions ---------------------------------------------------------------------------
     def binary(self, c):
         return tree.Binary(str(c[1]), c[0], c[2], pos=c[0].pos)
+
+    def bin_chain(self, c):
+        if isinstance(c[0], list):
+            c[0].append(c[1])
+            c[0].append(c[2])
+            return c[0]
+        return c
+
+    def binchain(self, c):
+        """Build the Binary nodes of a flat chain ``e op e op e`` by D's precedence table."""
+        items = c[0]
+        prec = _PREC
+        operands = [items[0]]
+        ops = []
+        for i in range(1, len(items), 2):
+            op = items[i].value
+            p = prec[op]
+            while ops and prec[ops[-1]] >= p:
+                right = operands.pop()
+                left = operands.pop()
+                operands.append(tree.Binary(ops.pop(), left, right, pos=left.pos))
+            ops.append(op)
+            operands.append(items[i + 1])
+        while ops:
+            right = operands.pop()
+            left = operands.pop()
+            operands.append(tree.Binary(ops.pop(), left, right, pos=left.pos))
+        return operands[0]
 
     def assign(self, c):
         return tree.Assign(str(c[1]), c[0], c[2], pos=c[0].pos)

@@ -366,7 +366,9 @@ class DPrinter:
     def visit_Clause(self, node: T.Clause) -> str:
         lines = ",\n".join(self.visit(p) for p in node.probes)
         if node.predicate is not None:
-            lines += "\n/" + self.visit(node.predicate) + "/"
+            predicate = self.visit(node.predicate)
+            # "/*p/" would open a comment; "/ *p/" is the predicate *p.
+            lines += "\n/" + (" " if predicate.startswith("*") else "") + predicate + "/"
         if node.body is not None:
             lines += "\n" + self.body(node.body)
         return lines

@@ -6,9 +6,8 @@ import stat
 import subprocess
 import sys
 
-import pytest
 
-from dtracepy import Tracer, self, timestamp, printf, macro, macro_str, arg0
+from dtracepy import Tracer, printf, macro, macro_str, arg0
 from dtracepy.cli import main
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -162,3 +161,20 @@ def test_to_d_api():
         printf("hello\n")
 
     assert t.to_d().startswith("#!/usr/sbin/dtrace -qs")
+
+
+def test_oracle_dialect_refuses_if_at_the_users_line():
+    from dtracepy import CompileError, if_, trace
+    import pytest
+
+    t = Tracer(dialect="oracle")
+
+    @t.probe("BEGIN")
+    def _():
+        with if_(arg0 > 1):
+            trace(1)
+
+    with pytest.raises(CompileError) as info:
+        t.to_d()
+    assert info.value.pos.file.endswith("test_compile.py")
+    assert Tracer(dialect="illumos") is not None

@@ -4,9 +4,9 @@ import pytest
 
 from dtracepy import tree as T
 from dtracepy.dsl import (
-    D, Tracer, addr, agg, and_, arg0, arg1, args, arrow, assign, at, cast, char, comma, cond, deref,
+    Tracer, addr, agg, and_, arg0, arg1, args, arrow, assign, at, cast, char, comma, cond, deref,
     dot, execname, expr, glob, hexint, htons, if_, elif_, else_, ksym, macro, macro_str, not_,
-    offsetof, or_, postinc, preinc, printa, printf, quantize, count, sizeof, stack, stmt, stringof,
+    offsetof, or_, postinc, preinc, printa, printf, count, sizeof, stack, stmt, stringof,
     target, this, timestamp, trace, xlate, xor, self, lquantize, copyinstr, raise_, call,
 )
 from dtracepy.dsl import sum as dsum
@@ -272,3 +272,82 @@ def test_one_clause_per_port_from_a_loop():
 def test_positions_are_the_users_python_lines():
     node = expr(arg0 + 1)
     assert node.pos.file.endswith("test_dsl.py")
+
+
+# --- records, declarations, options ------------------------------------------------------------
+
+def test_record_gives_header_and_row_from_one_declaration():
+    t = Tracer()
+    row = t.record(("TS", "%d"), ("Source IP", "0x%08x"), ("Pct", "%d%%"))
+
+    @t.probe("fbt::f:entry")
+    def _():
+        row.emit(timestamp, arg0, arg1)
+
+    header, clause = t.items
+    assert to_d(header) == 'BEGIN\n{\n\tprintf("TS,Source IP,Pct\\n");\n}'
+    assert to_d(clause.body[0]) == 'printf("%d,0x%08x,%d%%\\n", timestamp, arg0, arg1);'
+
+
+def test_record_refuses_a_wrong_number_of_values():
+    t = Tracer()
+    row = t.record(("A", "%d"), ("B", "%s"))
+
+    def fn():
+        row.emit(arg0)
+    with pytest.raises(DSLError, match=r"test_dsl.py:\d+: error: this record has 2 columns \(A, B\) but 1"):
+        t.probe("BEGIN")(fn)
+
+
+def test_record_by_name_and_bad_formats():
+    t = Tracer()
+    row = t.record(("ts", "%d"), ("who", "%s"), header=False)
+
+    @t.probe("BEGIN")
+    def _():
+        row.emit(who=execname, ts=timestamp)
+
+    assert to_d(t.items[0].body[0]) == 'printf("%d,%s\\n", timestamp, execname);'
+    with pytest.raises(DSLError, match="exactly one printf conversion"):
+        t.record(("a", "%d %d"))
+
+
+def test_typed_declarations():
+    t = Tracer()
+    t.declare("x", "int", scope="self")
+    t.declare("s", "string", scope="this")
+    t.declare("counts", "uint64_t", keys=("string", "int"))
+    t.declare("p", "struct ip *")
+    t.inline("ANSWER", "int", 42)
+    assert [to_d(i) for i in t.items] == [
+        "self int x;", "this string s;", "uint64_t counts[string, int];", "struct ip *p;",
+        "inline int ANSWER = 42;"]
+
+
+def test_declared_variables_count_as_assigned():
+    t = Tracer()
+    t.declare("limit", "int")
+
+    @t.probe("BEGIN")
+    def _():
+        trace(glob.limit)
+
+    assert "trace(limit);" in t.compile(checks=False).text
+
+
+def test_options_and_pragmas():
+    t = Tracer(options={"quiet": True, "bufsize": "8m", "destructive": True})
+    t.option("switchrate", "10hz")
+    t.pragma("D", "depends_on", "module", "ip")
+    text = t.compile(checks=False).text
+    for line in ("#pragma D option quiet", "#pragma D option bufsize=8m",
+                 "#pragma D option destructive", "#pragma D option switchrate=10hz",
+                 "#pragma D depends_on module ip"):
+        assert line in text
+
+
+def test_raw_tree_items_can_be_added():
+    t = Tracer()
+    t.add(T.Translator(T.TypeName((T.TypeRef("a_t"),)), T.TypeName((T.TypeRef("b_t"),),
+                       T.PointerDecl(T.NameDecl(None))), "b", (T.TranslatorMember("x", T.IntLit("1")),)))
+    assert "translator a_t < b_t *b > {" in t.compile(checks=False).text

@@ -14,7 +14,7 @@ from dtracepy import tree as T
 from dtracepy.dsl.values import wrap
 from dtracepy.dsl import (
     Tracer, agg, and_, arg0, arg1, at, cast, cond, count, execname, htons, if_, else_, not_, or_,
-    printf, quantize, self, this, timestamp, tid, trace, xor, dot, glob, macro, stringof,
+    printf, quantize, self, this, timestamp, tid, trace, xor, dot, macro, stringof,
 )
 
 ENTRY = ["fbt:ip:tcp_conn_request:entry", "syscall::read:entry", "syscall::accept*:entry",
@@ -108,7 +108,7 @@ def gen_tracer(data):
         else:
             descs = [data.draw(st.sampled_from(OTHER))]
             entry = False
-        when = (wrap(0) + gen_expr(data, readable_self, set())) if data.draw(st.booleans()) else None
+        when = gen_expr(data, readable_self, set()) if data.draw(st.booleans()) else None
         assigned: set = set()
 
         def body():
@@ -174,3 +174,13 @@ def test_every_thread_local_is_zeroed_on_every_path(data):
                 assert all(p.text.endswith(":entry") for p in clause.probes)
             for probe in targets:
                 assert _zeroed_later(clauses, index, probe, name), (name, probe)
+
+
+def test_predicate_starting_with_a_dereference_reads_back():
+    from dtracepy.dsl import deref
+    from dtracepy.parser import parse
+
+    t = Tracer()
+    t.clause("BEGIN", when=deref(arg0))
+    compiled = t.compile(checks=False)
+    assert parse(compiled.text, "<generated>") == compiled.program

@@ -59,6 +59,8 @@ TRICKY = {
     "attribute_positions": "// comment\nstruct m { __attribute__((aligned(8))) char a, b; char c __attribute__((aligned(4))), d; };\n"
                            "typedef struct __attribute__((__packed__)) { char x; int y; } pk_t;\n"
                            "struct fp { int (*fn)(int, char); char c; int arr[2][3]; };",
+    "nine_bytes": "#pragma pack(push, 1)\nstruct T { char :6; unsigned long long a:59; long long b:61; char z:3; "
+                  "long long c:64; };\n#pragma pack(pop)",
     "long_double": "struct ld { char a; long double x; short s; };",
 }
 

@@ -125,6 +125,11 @@ def test_clause_without_body_prints_no_braces():
     assert to_d(clause) == "syscall:::entry\n/pid == 1/"
 
 
+def test_predicate_starting_with_star_does_not_open_a_comment():
+    clause = T.Clause((T.ProbeDesc("BEGIN"),), U("*", T.SelfVar("p")), ())
+    assert to_d(clause) == "BEGIN\n/ *self->p/\n{\n}"
+
+
 def test_clause_with_empty_body_prints_empty_braces():
     assert to_d(T.Clause((T.ProbeDesc("BEGIN"),), None, ())) == "BEGIN\n{\n}"
 

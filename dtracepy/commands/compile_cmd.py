@@ -93,23 +93,34 @@ def choose(module, path: str, wanted: str | None):
     tracer = tracers[attr]
     if tracer.name is None:
         tracer.name = attr
+    if tracer.description is None and module.__doc__:
+        # The module docstring's first paragraph says what the tracer is for.
+        tracer.description = module.__doc__.strip().split("\n\n")[0]
     return tracer
 
 
-def compile_path(path: str, tracer_name: str | None = None):
+def compile_path(path: str, tracer_name: str | None = None, *, with_tracer: bool = False):
     module = load_module(path)
     tracer = choose(module, path, tracer_name)
-    return tracer.compile()
+    compiled = tracer.compile()
+    return (compiled, tracer) if with_tracer else compiled
 
 
 def run(args) -> int:
-    compiled = compile_path(args.tracer, args.tracer_name)
+    try:
+        compiled, tracer = compile_path(args.tracer, args.tracer_name, with_tracer=True)
+    except DTracePyError as err:
+        if err.source_line is None and err.pos is not None:
+            import linecache
+
+            err.source_line = linecache.getline(err.pos.file, err.pos.line) or None
+        raise
     for finding in compiled.findings:
         print(finding.render(), file=sys.stderr)
     text = compiled.text
     status = 0
     if args.check:
-        status = check_text(text, args.output or "<compiled>")
+        status = check_text(text, args.output or "<compiled>", tracer.dialect)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -120,14 +131,14 @@ def run(args) -> int:
     return status
 
 
-def check_text(text: str, filename: str) -> int:
+def check_text(text: str, filename: str, dialect: str = "illumos") -> int:
     """Parse emitted D back and run the checks; print findings; 1 if any error."""
-    from dtracepy.checks import check_program
+    from dtracepy.checks import CheckOptions, check_program
     from dtracepy.parser import parse
 
     program = parse(text, filename)
     errors = 0
-    for finding in check_program(program):
+    for finding in check_program(program, options=CheckOptions(dialect=dialect), source=text):
         print(finding.render(), file=sys.stderr)
         errors += finding.severity == "error"
     return 1 if errors else 0

@@ -25,7 +25,7 @@ from dtracepy.dsl.probes import check_desc
 from dtracepy.dsl.records import Record
 from dtracepy.dsl.values import D, expr
 from dtracepy.errors import DSLError
-from dtracepy.source import user_pos
+from dtracepy.dsl.where import user_pos
 
 
 @attrs.frozen
@@ -49,11 +49,17 @@ def _self_name(var, what: str, pos) -> str:
 class Tracer:
     """A D program.  ``options`` become ``#pragma D option``s (``True`` for a bare option);
     ``includes``/``defines`` become ``#include``/``#define`` lines and make the script run
-    through the C preprocessor (``dtrace -C``), as does ``cpp=True``."""
+    through the C preprocessor (``dtrace -C``), as does ``cpp=True``.  ``dialect`` (illumos,
+    oracle, freebsd, macos) is the D the checks hold the program to: ``if_`` is an error for
+    Oracle's D, which has no ``if``."""
 
     def __init__(self, name: str | None = None, *, options: dict | None = None, includes=(),
-                 defines: dict | None = None, cpp: bool = False, description: str | None = None):
+                 defines: dict | None = None, cpp: bool = False, description: str | None = None,
+                 dialect: str = "illumos"):
         pos = user_pos()
+        if dialect not in ("illumos", "oracle", "freebsd", "macos"):
+            raise DSLError(f"unknown D dialect {dialect!r}: illumos, oracle, freebsd or macos", pos)
+        self.dialect = dialect
         self.name = name
         self.description = description
         self.source = os.path.basename(pos.file) if pos else None

@@ -207,12 +207,25 @@ def _load(top: Layout, base, offset: int, dynamic, size: int, signed: bool) -> t
     return expr
 
 
-def _bitfield(top: Layout, base, member: Member, member_base: int, dynamic) -> tree.Expr:
-    info = field_info(top, "", member, member_base)
-    unit = _load(top, base, info.offset, dynamic, info.size, False)
-    bits = next(s for s in (8, 16, 32, 64) if s >= info.size * 8)
-    width, shift = info.bit_width, info.bit_offset
-    if info.signed and width > 0:
+def _extract(top: Layout, base, bit_pos: int, width: int, type_size: int, dynamic, signed: bool) -> tree.Expr:
+    """The bits ``[bit_pos, bit_pos + width)`` (allocation order) of ``top`` as an integer."""
+    off, size = storage_unit(top, bit_pos, width, type_size)
+    if size > 8:  # a packed field touching 9 bytes: read it in two parts
+        first = (bit_pos // 8 + 8) * 8 - bit_pos
+        low = _extract(top, base, bit_pos, first, 8, dynamic, False)
+        high = _extract(top, base, bit_pos + first, width - first, 8, dynamic, False)
+        if top.abi.big_endian:  # the first bits allocated are the most significant
+            low, high, first = high, low, width - first
+        high = tree.Binary("<<", tree.Cast(_type_name("uint64_t"), high), _int(first))
+        expr = tree.Binary("|", low, high)
+        if signed:
+            expr = tree.Binary(">>", tree.Cast(_type_name("int64_t"), tree.Binary("<<", expr, _int(64 - width))),
+                               _int(64 - width))
+        return expr
+    shift = bit_offset_in_unit(top.abi, bit_pos, width, off, size)
+    unit = _load(top, base, off, dynamic, size, False)
+    bits = next(s for s in (8, 16, 32, 64) if s >= size * 8)
+    if signed and width > 0:
         left = bits - shift - width
         if left:
             unit = tree.Binary("<<", unit, _int(left))
@@ -226,6 +239,11 @@ def _bitfield(top: Layout, base, member: Member, member_base: int, dynamic) -> t
     if shift + width < bits:
         expr = tree.Binary("&", expr, _hex((1 << width) - 1))
     return expr
+
+
+def _bitfield(top: Layout, base, member: Member, member_base: int, dynamic) -> tree.Expr:
+    signed = bool(member.type.signed) and member.type.kind != "bool"
+    return _extract(top, base, member_base * 8 + member.bit_pos, member.width, member.type.size, dynamic, signed)
 
 
 def read_expr(layout: Layout, pointer: tree.Expr, path) -> tree.Expr:

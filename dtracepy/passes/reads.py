@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dtracepy import tree
 from dtracepy.errors import CompileError
-from dtracepy.passes.walk import assignments
+from dtracepy.passes.walk import assignments, nodes
 
 
 def _base_var(node):
@@ -33,7 +33,7 @@ def check_reads(program: tree.Program, global_names=frozenset(), declared=frozen
     assigned_this = {n for s, n in declared if s == "this"}
 
     def reads(node):
-        for sub in node.walk():
+        for sub in nodes(node):
             if isinstance(sub, tree.SelfVar) and sub.name not in assigned_self:
                 raise CompileError(f"self->{sub.name} is read but never assigned", sub.pos or clause.pos)
             if isinstance(sub, tree.ThisVar) and sub.name not in assigned_this:

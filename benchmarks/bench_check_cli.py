@@ -1,0 +1,103 @@
+"""Wall time of ``dtracepy check`` on a seed-sized script, from the shell (run by hand:
+``python3 benchmarks/bench_check_cli.py``).
+
+"Cold" deletes dtracepy's cached LALR tables first (lark rebuilds them, as on the first
+run after installing); "warm" runs with the cache in place.  Also prints ``python -X importtime``'s
+top imports for the command, since start-up is most of the time.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+
+SCRIPT = """#!/usr/sbin/dtrace -qs
+#pragma D option quiet
+#pragma D option dynvarsize=16m
+
+/* How long does each read take, per process? */
+
+syscall::read:entry
+/pid == $target/
+{
+	self->ts = timestamp;
+	self->fd = arg0;
+}
+
+syscall::read:return
+/self->ts/
+{
+	this->delta = timestamp - self->ts;
+	@lat[execname] = quantize(this->delta);
+	@bytes[execname, self->fd] = sum(arg1 > 0 ? arg1 : 0);
+	self->ts = 0;
+	self->fd = 0;
+}
+
+fbt:ip:tcp_conn_request:entry
+{
+	this->tcp = (tcp_t *)arg0;
+	this->port = *(uint16_t *)((char *)this->tcp + 0x28);
+	printf("%d\\n", ntohs(this->port));
+}
+
+tick-10sec
+{
+	printa("%-20s %@d\\n", @bytes);
+	exit(0);
+}
+"""
+
+
+def run(cmd, env):
+    t0 = time.perf_counter()
+    result = subprocess.run(cmd, capture_output=True, env=env)
+    dt = time.perf_counter() - t0
+    if result.returncode != 0:
+        print(result.stderr.decode(), file=sys.stderr)
+    return dt
+
+
+def main() -> int:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    with tempfile.NamedTemporaryFile("w", suffix=".d", delete=False) as handle:
+        handle.write(SCRIPT)
+        path = handle.name
+    cmd = [sys.executable, "-m", "dtracepy", "check", path]
+    caches = os.path.join(tempfile.gettempdir(), "dtracepy-*.tables")
+    cold = []
+    for _ in range(5):
+        for cache in glob.glob(caches):
+            os.unlink(cache)
+        cold.append(run(cmd, env))
+    warm = [run(cmd, env) for _ in range(10)]
+    base = [run([sys.executable, "-c", "pass"], env) for _ in range(5)]
+    print(f"dtracepy check ({len(SCRIPT)} bytes): cold cache median {statistics.median(cold) * 1e3:.0f} ms, "
+          f"warm cache median {statistics.median(warm) * 1e3:.0f} ms "
+          f"(bare python start-up {statistics.median(base) * 1e3:.0f} ms)")
+    result = subprocess.run([sys.executable, "-X", "importtime", *cmd[1:]], capture_output=True, env=env)
+    rows = []
+    for line in result.stderr.decode().splitlines():
+        if line.startswith("import time:") and "|" in line:
+            parts = line.split("|")
+            try:
+                rows.append((int(parts[1]), parts[2].rstrip()))
+            except ValueError:
+                pass
+    print("largest cumulative imports (us):")
+    for cumulative, name in sorted(rows, reverse=True)[:8]:
+        print(f"  {cumulative:8d} {name}")
+    os.unlink(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
