@@ -111,6 +111,11 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v
             "\\": "\\", '"': '"', "'": "'", "?": "?"}
 _OPERAND_START = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789'\"`$(~!@")
 # A token before "(" that makes it a call's, if's ... parenthesis rather than a cast's.
+# The token before "(" that makes it a condition's: a cast may follow its ")".
+_COND_BEFORE = {"K_IF", "K_WHILE", "K_SWITCH", "K_FOR"}
+# Words that, right after a "(" that is not a call's, make it a cast's.
+_CAST_WORDS = {"void", "char", "short", "int", "long", "float", "double", "signed", "unsigned",
+               "string", "struct", "union", "enum", "const", "volatile", "restrict", "userland"}
 _NOT_CAST_BEFORE = {"IDENT", "SCOPED", "RPAREN", "RBRACK", "K_IF", "K_STRINGOF", "K_SIZEOF",
                     "K_OFFSETOF", "MACRO", "AGG", "K_WHILE", "K_SWITCH", "K_FOR"}
 
@@ -251,6 +256,19 @@ class Lexer:
         self._advance(pos, end + 2)
         return end + 2
 
+    def _peek_past_blank(self, pos: int) -> str:
+        """The next character from pos that is not white space or in a comment ('' at the end),
+        without recording anything."""
+        text = self.text
+        while True:
+            pos = _WS_RE.match(text, pos).end()
+            if not text.startswith("/*", pos):
+                return text[pos : pos + 1]
+            end = text.find("*/", pos + 2)
+            if end < 0:
+                return "/"
+            pos = end + 2
+
     def _next_char(self, pos: int) -> str:
         """The next non-blank character from pos, skipping white space only ('' at the end)."""
         m = _WS_RE.match(self.text, pos)
@@ -319,9 +337,16 @@ class Lexer:
         in_xlator_header = False
         type_done = False
         decl_expr = False  # in a DECL, inside an expression (after '=')
+        enum_depths: list[int] = []  # depth of each open enum brace (its enumerators' level)
+        parens: list[str] = []  # open '(': "call" (or sizeof ...), "cond" (if ...), "open", "cast"
+        closed = ""  # what the last ')' closed
+        cast_before = ""  # the token before the last '(', as the cast heuristic sees it
 
         while True:
             if state == TOP or state == AFTER_DESC or state == DESC or state == AFTER_PRED:
+                if state == AFTER_PRED and self._peek_past_blank(pos) not in ("{", ";"):
+                    # the clause has no body: what follows (comments too) is top level
+                    state = TOP
                 pos = self._skip_blank(pos, keep_comments=(state == TOP))
                 if pos >= n:
                     if state == AFTER_DESC:
@@ -408,6 +433,8 @@ class Lexer:
                     in_xlator_header = False
                     type_done = False
                     decl_expr = False
+                    enum_depths = []
+                    parens = []
                     prev = prev2 = ""
                     # fall through to the expression lexer below
                 else:
@@ -448,11 +475,17 @@ class Lexer:
                 word = m.group(0)
                 if "`" in word:
                     ttype = "SCOPED"
-                    if spec_ctx or prev in ("LPAREN",) and self._cast_type(word, pos, prev2):
+                    if prev in ("K_STRUCT", "K_UNION", "K_ENUM"):
+                        pass
+                    elif spec_ctx or prev == "LPAREN" and self._cast_type(word, pos, cast_before):
                         ttype = "TYPE_NAME"
                         spec_ctx = False
-                    elif prev in ("K_STRUCT", "K_UNION", "K_ENUM"):
-                        ttype = "SCOPED"
+                    elif (state == DECL and paren_kinds and paren_kinds[-1] == "dims"
+                          and (prev == "LBRACK" or prev == "COMMA") and self._dim_type(word, pos)):
+                        ttype = "TYPE_NAME"  # a module-scoped key type: int a[genunix`u4_t *]
+                        type_done = True
+                    if ttype == "TYPE_NAME" and prev == "LPAREN" and parens and parens[-1] == "open":
+                        parens[-1] = "cast"
                     yield tok(ttype, word, start)
                     prev2, prev = prev, ttype
                     continue
@@ -470,8 +503,8 @@ class Lexer:
                     elif word == "translator" and state == DECL:
                         in_xlator_header = True
                         spec_ctx = True
-                    elif word == "offsetof":
-                        pass
+                    if prev == "LPAREN" and parens and parens[-1] == "open" and word in _CAST_WORDS:
+                        parens[-1] = "cast"
                     yield tok(kw, word, start)
                     prev2, prev = prev, kw
                     continue
@@ -495,12 +528,15 @@ class Lexer:
                 elif word in typedefs or word in STANDARD_TYPES:
                     ttype = "TYPE_NAME"
                     type_done = True
-                elif prev == "LPAREN" and self._cast_type(word, pos, prev2):
+                elif prev == "LPAREN" and self._cast_type(word, pos, cast_before):
                     ttype = "TYPE_NAME"
-                if (ttype == "IDENT" and decl_kind == "typedef" and typedef_name_expected
-                        and depth == len(paren_kinds) and not brace_kinds):
-                    typedefs.add(word)
-                    typedef_name_expected = False
+                if ttype == "IDENT":
+                    if (decl_kind == "typedef" and typedef_name_expected and depth == len(paren_kinds)
+                            and not brace_kinds and prev not in ("K_STRUCT", "K_UNION", "K_ENUM")):
+                        typedefs.add(word)
+                        typedef_name_expected = False
+                elif prev == "LPAREN" and parens and parens[-1] == "open":
+                    parens[-1] = "cast"
                 yield tok(ttype, word, start)
                 prev2, prev = prev, ttype
                 continue
@@ -523,6 +559,7 @@ class Lexer:
                                 type_done = False
                             elif opener == "K_ENUM":
                                 brace_kinds.append("enum")
+                                enum_depths.append(depth)
                                 type_done = True
                             elif in_xlator_header:
                                 brace_kinds.append("xlator")
@@ -531,10 +568,23 @@ class Lexer:
                             else:
                                 brace_kinds.append("provider")
                     elif p == "(":
+                        if prev == "RPAREN":
+                            # after a cast's or an if's ')' a '(' may open another cast
+                            cast_before = "" if closed == "cast" or closed == "cond" else prev
+                        else:
+                            cast_before = prev
+                        if prev in _COND_BEFORE:
+                            parens.append("cond")
+                        elif cast_before in _NOT_CAST_BEFORE:
+                            parens.append("call")
+                        else:
+                            parens.append("open")
                         if state == DECL:
-                            params = (prev in ("IDENT", "SCOPED", "RPAREN", "RBRACK", "TYPE_NAME")
-                                      and (not brace_kinds or brace_kinds[-1] in ("struct", "provider"))
-                                      and prev2 not in ("ASSIGN",)) or prev == "COLON" and brace_kinds[-1:] == ["provider"]
+                            params = not decl_expr and (
+                                (prev in ("IDENT", "SCOPED", "RPAREN", "RBRACK", "TYPE_NAME")
+                                 and (not brace_kinds or brace_kinds[-1] in ("struct", "provider"))
+                                 and prev2 not in ("ASSIGN",))
+                                or prev == "COLON" and brace_kinds[-1:] == ["provider"])
                             paren_kinds.append(params)
                             if params:
                                 spec_ctx = True
@@ -542,18 +592,25 @@ class Lexer:
                         if prev == "K_OFFSETOF":
                             spec_ctx = True
                     elif p == "[" and state == DECL:
-                        paren_kinds.append("dims")
-                        type_done = False
+                        if decl_expr:
+                            paren_kinds.append("index")  # a subscript in an initializer
+                        else:
+                            paren_kinds.append("dims")
+                            type_done = False
                 elif p in ")]}":
                     depth -= 1
                     if depth < 0:
                         raise error(f'syntax error near "{p}"', start)
                     if state == PRED:
                         pred_depth -= 1
+                    if p == ")":
+                        closed = parens.pop() if parens else ""
                     if state == DECL:
                         if p == "}":
                             if brace_kinds:
-                                brace_kinds.pop()
+                                if brace_kinds.pop() == "enum":
+                                    enum_depths.pop()
+                                    decl_expr = False
                             type_done = True
                         elif paren_kinds:
                             paren_kinds.pop()
@@ -590,6 +647,9 @@ class Lexer:
                             type_done = False
                         if decl_kind == "typedef" and depth == 0:
                             typedef_name_expected = True
+                        if enum_depths and enum_depths[-1] == depth:
+                            decl_expr = False  # the next enumerator
+                            type_done = True
                 elif p == "<":
                     if prev == "K_XLATE" or (in_xlator_header and state == DECL):
                         spec_ctx = True

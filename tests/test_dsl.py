@@ -351,3 +351,41 @@ def test_raw_tree_items_can_be_added():
     t.add(T.Translator(T.TypeName((T.TypeRef("a_t"),)), T.TypeName((T.TypeRef("b_t"),),
                        T.PointerDecl(T.NameDecl(None))), "b", (T.TranslatorMember("x", T.IntLit("1")),)))
     assert "translator a_t < b_t *b > {" in t.compile(checks=False).text
+
+
+# --- everything D can say ---------------------------------------------------------------------
+
+REFERENCE = {  # the lists of D-REFERENCE.md, copied independently of the implementation
+    "builtins": "arg0 arg1 arg2 arg3 arg4 arg5 arg6 arg7 arg8 arg9 args caller curcpu curthread epid "
+                "errno execname gid id ipl pid ppid probefunc probemod probename probeprov stackdepth "
+                "tid timestamp ucaller uid uregs ustackdepth vtimestamp walltimestamp zonename cpu jid "
+                "jailname execargs curpsinfo curlwpsinfo",
+    "actions": "printf printa trace tracemem stack ustack jstack exit stop raise system panic chill "
+               "breakpoint copyout copyoutstr speculate commit discard clear trunc normalize "
+               "denormalize setopt freopen ftruncate print func sym mod uaddr ufunc umod usym",
+    "subroutines": "alloca basename bcopy cleanpath copyin copyinstr copyinto dirname getmajor getminor "
+                   "htonl htonll htons ntohl ntohll ntohs index rindex inet_ntoa inet_ntoa6 inet_ntop "
+                   "lltostr msgdsize msgsize mutex_owned mutex_owner progenyof rand speculation strchr "
+                   "strrchr strstr strjoin strlen strtok substr rw_iswriter rw_read_held rw_write_held "
+                   "tolower toupper strtoll json getf d_path link_ntop",
+    "aggregating": "count sum avg min max stddev quantize lquantize llquantize",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(REFERENCE))
+def test_every_d_name_of_the_reference_is_importable(kind):
+    import dtracepy.dsl as dsl
+
+    missing = [n for n in REFERENCE[kind].split() if not hasattr(dsl, "raise_" if n == "raise" else n)]
+    assert missing == []
+
+
+def test_every_action_records_its_call():
+    import dtracepy.dsl as dsl
+
+    def fn():
+        for name in REFERENCE["actions"].split():
+            getattr(dsl, "raise_" if name == "raise" else name)("x" if name == "printf" else 1)
+    _, stmts = body_of(fn)
+    assert len(stmts) == len(REFERENCE["actions"].split())
+    assert stmts[0] == 'printf("x");' and "raise(1);" in stmts

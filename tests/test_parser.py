@@ -267,6 +267,65 @@ def test_empty_input_is_an_empty_program():
     assert parse("  \n/* only a comment */\n") == t.Program([t.Comment(" only a comment ")])
 
 
+# -- regressions: the printer engineer's minimal cases ---------------------------------------------
+
+def test_calls_casts_and_subscripts_in_inline_initializers_and_translator_members():
+    x, r, b, c, d = (t.Ident(n) for n in "xrbcd")
+    items = parse("inline int a = 1 + d(x);\ninline int a = (int)(r);\n"
+                  "inline int q = (b || c)[x * 2];\n"
+                  "translator t_t < int *b > { q = (b || c)[x * 2]; r = f(x, (uint8_t)b); };\n").items
+    assert items[0].value == t.Binary("+", t.IntLit("1"), t.Call(d, [x]))
+    assert items[1].value == t.Cast(t.TypeName(("int",)), r)
+    index = t.Index(t.Binary("||", b, c), [t.Binary("*", x, t.IntLit("2"))])
+    assert items[2].value == index
+    assert items[3].members == (
+        t.TranslatorMember("q", index),
+        t.TranslatorMember("r", t.Call(t.Ident("f"), [x, t.Cast(t.TypeName((t.TypeRef("uint8_t"),)), b)])))
+
+
+def test_cast_right_after_a_cast_or_an_if_condition():
+    inner = t.Cast(t.TypeName((t.TypeRef("foo_t"),), t.PointerDecl(t.NameDecl(None))), t.Ident("a"))
+    assert expr("(int)(foo_t *)a") == t.Cast(t.TypeName(("int",)), inner)
+    assert expr("(uintptr_t)(struct ip *)p") == t.Cast(
+        t.TypeName((t.TypeRef("uintptr_t"),)),
+        t.Cast(t.TypeName((t.StructSpec("struct", "ip"),), t.PointerDecl(t.NameDecl(None))), t.Ident("p")))
+    assert body("BEGIN { if (a) (e9_t *)a; }")[0] == t.If(t.Ident("a"), t.ExprStmt(
+        t.Cast(t.TypeName((t.TypeRef("e9_t"),), t.PointerDecl(t.NameDecl(None))), t.Ident("a"))))
+    # after a call's or a group's ")" a "(" is still a call's
+    assert expr("(a + b)(c)") == t.Call(t.Binary("+", t.Ident("a"), t.Ident("b")), [t.Ident("c")])
+    assert expr("f(a)(b)") == t.Call(t.Call(t.Ident("f"), [t.Ident("a")]), [t.Ident("b")])
+
+
+def test_typedef_registers_its_name_not_the_struct_tag():
+    prog = parse("typedef struct c { int *c : 1; } c2_t;\ntypedef struct foo { int x; } bar;\n"
+                 "BEGIN { x = c * sizeof (bar); }\n")
+    assert prog.items[0].declarators == (t.NameDecl("c2_t"),)
+    assert prog.items[2].body[0].expr.value == t.Binary(
+        "*", t.Ident("c"), t.SizeofType(t.TypeName((t.TypeRef("bar"),))))
+
+
+def test_module_scoped_key_types():
+    items = parse("int a[genunix`u4_t *];\nint b[genunix`u4_t];\nint c[genunix`sym];\n").items
+    key = t.TypeRef("u4_t", "genunix")
+    assert items[0] == t.Declaration(("int",), [t.ArrayDecl(
+        t.NameDecl("a"), [t.TypeName((key,), t.PointerDecl(t.NameDecl(None)))])])
+    assert items[1] == t.Declaration(("int",), [t.ArrayDecl(t.NameDecl("b"), [t.TypeName((key,))])])
+    assert items[2] == t.Declaration(("int",), [t.ArrayDecl(t.NameDecl("c"), [t.Ident("sym", "genunix")])])
+
+
+def test_repeated_enum_typedef_with_enumerator_values():
+    enum = t.EnumSpec(None, [t.Enumerator("s", t.IntLit("1")), t.Enumerator("k_t")])
+    decl = t.Declaration(("typedef", enum), [t.NameDecl("k_t")])
+    assert parse("typedef enum { s = 1, k_t } k_t;\ntypedef enum { s = 1, k_t } k_t;\n").items == (decl, decl)
+
+
+def test_comment_after_a_bodyless_predicate_clause_is_kept():
+    clause = t.Clause([t.ProbeDesc("BEGIN")], t.Ident("x"), None)
+    assert parse("BEGIN\n/x/\n\n/* c */").items == (clause, t.Comment(" c "))
+    # between the predicate and the body it belongs to the clause (and is dropped, as in bodies)
+    assert parse("BEGIN\n/x/ /* c */\n{ }").items == (t.Clause([t.ProbeDesc("BEGIN")], t.Ident("x"), []),)
+
+
 # -- lexical errors -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("src,message,line,col", [
