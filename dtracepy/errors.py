@@ -27,16 +27,23 @@ class DTracePyError(Exception):
 
     def render(self, with_context: bool = True) -> str:
         """The error as a compiler prints it, optionally followed by the source line and a caret."""
-        head = f"{self.pos}: " if self.pos is not None else ""
-        text = f"{head}{self.severity}: {self.message}"
-        if with_context and self.source_line is not None:
-            line = self.source_line.rstrip("\r\n")
-            text += "\n" + line
-            if self.pos is not None and self.pos.col is not None:
-                # Keep tabs under tabs so the caret lines up in a terminal.
-                prefix = "".join(ch if ch == "\t" else " " for ch in line[: self.pos.col - 1])
-                text += "\n" + prefix + "^"
-        return text
+        return render_located(self.severity, self.message, self.pos,
+                              self.source_line if with_context else None)
+
+
+def render_located(severity: str, message: str, pos: Pos | None, source_line: str | None = None) -> str:
+    """``file:line:col: severity: message``, then (if given) the source line and a caret under the
+    column.  Errors and check findings both print through this one function."""
+    head = f"{pos}: " if pos is not None else ""
+    text = f"{head}{severity}: {message}"
+    if source_line is not None:
+        line = source_line.rstrip("\r\n")
+        text += "\n" + line
+        if pos is not None and pos.col is not None:
+            # Keep tabs under tabs so the caret lines up in a terminal.
+            prefix = "".join(ch if ch == "\t" else " " for ch in line[: pos.col - 1])
+            text += "\n" + prefix + "^"
+    return text
 
 
 class DSyntaxError(DTracePyError):

@@ -35,6 +35,7 @@ pathological input cannot exhaust memory or the stack of the passes that walk th
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from dtracepy import tree
 from dtracepy.errors import DSyntaxError
@@ -86,8 +87,9 @@ _PUNCT = {
 
 _EXPR_RE = re.compile(
     r"""
-    (?P<ws>[ \t\r\f\v\n]+)
-  | (?P<comment>/\*)
+    [ \t\r\f\v\n]*  # white space before the token: no group, so a token's group starts it
+    (?:
+    (?P<comment>/\*)
   | (?P<ident>[A-Za-z_`][A-Za-z0-9_`]*)
   | (?P<num>[0-9][A-Za-z0-9_$.]*)
   | (?P<str>")
@@ -96,11 +98,13 @@ _EXPR_RE = re.compile(
   | (?P<agg>@[A-Za-z_][A-Za-z0-9_]*|@)
   | (?P<punct><<=|>>=|\.\.\.|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||\^\^|[-+*/%&^|]=|[-+*/%&|^~!<>=?:;,.()\[\]{}])
   | (?P<hash>\#)
+    )
     """,
     re.VERBOSE,
 )
 _PSPEC_RE = re.compile(
     r"(?:[-$:A-Za-z_.?*\\\[\]!]|\([^()\n{}/]*\))(?:[-$:0-9A-Za-z_.`?*\\\[\]!]|\([^()\n{}/]*\))*")
+_NL_RE = re.compile("\n")
 _IDENT_RE = re.compile(r"[A-Za-z_`][A-Za-z0-9_`]*")
 _WS_RE = re.compile(r"[ \t\r\f\v\n]*")
 _INT_RE = re.compile(r"(0[xX][0-9A-Fa-f]+|[0-9]+)([uU]?(?:ll|LL|l|L)?|(?:ll|LL|l|L)[uU])$")
@@ -121,16 +125,29 @@ _NOT_CAST_BEFORE = {"IDENT", "SCOPED", "RPAREN", "RBRACK", "K_IF", "K_STRINGOF",
 
 
 class Token:
-    """One token for the parser: ``type`` (a terminal of grammar/d.lark), ``value``, where it is."""
+    """One token for the parser: ``type`` (a terminal of grammar/d.lark), ``value``, where it is
+    (``start_pos``, an offset in the lexer's text; ``line`` and ``column`` are worked out from it
+    only when asked for, as most tokens never need them)."""
 
-    __slots__ = ("type", "value", "start_pos", "line", "column")
+    __slots__ = ("type", "value", "start_pos", "lexer")
 
-    def __init__(self, type_: str, value: str, start_pos: int, line: int, column: int):
+    def __init__(self, type_: str, value: str, start_pos: int, lexer: "Lexer"):
         self.type = type_
         self.value = value
         self.start_pos = start_pos
-        self.line = line
-        self.column = column
+        self.lexer = lexer
+
+    @property
+    def line(self) -> int:
+        return self.lexer.pos_at(self.start_pos).line
+
+    @property
+    def column(self) -> int:
+        return self.lexer.pos_at(self.start_pos).col
+
+    def where(self) -> Pos:
+        """Where the token starts, as a :class:`Pos`."""
+        return self.lexer.pos_at(self.start_pos)
 
     def __str__(self) -> str:
         return self.value
@@ -193,8 +210,7 @@ class Lexer:
         self.line_map = line_map  # output line -> original line, for preprocessed text
         self.toplevel: list = []
         self.typedefs: set[str] = set()
-        self.line = 1
-        self.line_start = 0
+        self._newlines: list[int] | None = None  # offsets of the text's newlines, when needed
 
     # -- errors and positions ------------------------------------------------------------------
     def _lc(self, pos: int) -> tuple[int, int]:
@@ -211,30 +227,25 @@ class Lexer:
             line = self.line_map(line)
         return DSyntaxError(message, Pos(self.filename, line, col), source_line)
 
-    def _advance(self, start: int, end: int) -> None:
-        nl = self.text.count("\n", start, end)
-        if nl:
-            self.line += nl
-            self.line_start = self.text.rfind("\n", start, end) + 1
+    def pos_at(self, offset: int) -> Pos:
+        """The position of a text offset (lines mapped back for preprocessed text)."""
+        newlines = self._newlines
+        if newlines is None:
+            newlines = self._newlines = [m.start() for m in _NL_RE.finditer(self.text)]
+        index = bisect_right(newlines, offset - 1)  # the number of newlines before offset
+        col = offset - newlines[index - 1] if index else offset + 1
+        if self.line_map is None:
+            return Pos(self.filename, index + 1, col)
+        return Pos(self.filename, self.line_map(index + 1), col)
 
-    def _tok(self, type_: str, value, pos: int) -> Token:
-        line = self.line if self.line_map is None else self.line_map(self.line)
-        return Token(type_, value, pos, line, pos - self.line_start + 1)
-
-    def _pos(self, pos: int) -> Pos:
-        line = self.line if self.line_map is None else self.line_map(self.line)
-        return Pos(self.filename, line, pos - self.line_start + 1)
+    _pos = pos_at
 
     # -- helpers -------------------------------------------------------------------------------
     def _skip_blank(self, pos: int, keep_comments: bool) -> int:
         """Skip white space and comments; record comments as top-level nodes if asked."""
         text = self.text
         while True:
-            m = _WS_RE.match(text, pos)
-            end = m.end()
-            if end != pos:
-                self._advance(pos, end)
-                pos = end
+            pos = _WS_RE.match(text, pos).end()
             if text.startswith("/*", pos):
                 pos = self._comment(pos, keep_comments)
                 continue
@@ -253,7 +264,6 @@ class Lexer:
             raise self.error("nested comment", nested)
         if keep:
             self.toplevel.append(tree.Comment(text[pos + 2 : end], pos=self._pos(pos)))
-        self._advance(pos, end + 2)
         return end + 2
 
     def _peek_past_blank(self, pos: int) -> str:
@@ -304,7 +314,6 @@ class Lexer:
             else:
                 node = tree.Directive(name, rest, pos=node_pos)
         self.toplevel.append(node)
-        self._advance(pos, nl)
         return nl
 
     def _hash_line_next(self, pos: int) -> bool:
@@ -323,7 +332,8 @@ class Lexer:
         state = TOP
         match = _EXPR_RE.match
         error = self.error
-        tok = self._tok
+        tok = Token
+        lx = self
         typedefs = self.typedefs
         depth = 0  # ( [ { nesting inside the current item
         pred_depth = 0
@@ -368,7 +378,7 @@ class Lexer:
                     if ch == "{":
                         state = BODY
                         depth = 1
-                        yield tok("LBRACE", "{", pos)
+                        yield tok("LBRACE", "{", pos, lx)
                         prev = "LBRACE"
                         pos += 1
                         continue
@@ -376,19 +386,19 @@ class Lexer:
                     continue
                 if state == AFTER_DESC:
                     if ch == ",":
-                        yield tok("COMMA", ",", pos)
+                        yield tok("COMMA", ",", pos, lx)
                         pos += 1
                         state = DESC
                         continue
                     if ch == "/":
-                        yield tok("PRED_OPEN", "/", pos)
+                        yield tok("PRED_OPEN", "/", pos, lx)
                         pos += 1
                         state = PRED
                         pred_depth = 0
                         prev = prev2 = "PRED_OPEN"
                         continue
                     if ch == "{":
-                        yield tok("LBRACE", "{", pos)
+                        yield tok("LBRACE", "{", pos, lx)
                         pos += 1
                         state = BODY
                         depth = 1
@@ -402,7 +412,7 @@ class Lexer:
                     m = _PSPEC_RE.match(text, pos)
                     if not m:
                         raise error(f'syntax error near "{ch}": expected a probe description', pos)
-                    yield tok("PDESC", m.group(0), pos)
+                    yield tok("PDESC", m.group(0), pos, lx)
                     pos = m.end()
                     state = AFTER_DESC
                     continue
@@ -443,7 +453,7 @@ class Lexer:
                         if ch == "}" or ch == ";" or ch == ")" or ch == "]":
                             raise error(f'syntax error near "{ch}"', pos)
                         raise error(f'syntax error near "{ch}": expected a probe description or declaration', pos)
-                    yield tok("PDESC", m.group(0), pos)
+                    yield tok("PDESC", m.group(0), pos, lx)
                     pos = m.end()
                     state = AFTER_DESC
                     continue
@@ -451,6 +461,7 @@ class Lexer:
             # -- expression tokens (PRED, BODY, DECL) -------------------------------------------
             m = match(text, pos)
             if m is None:
+                pos = _WS_RE.match(text, pos).end()
                 if pos >= n:
                     if state == PRED:
                         raise error("unterminated predicate: expected '/'", pos)
@@ -463,16 +474,13 @@ class Lexer:
                 raise error(f"invalid character {ch!r}" if ch.isprintable() else
                             f"invalid character U+{ord(ch):04X}", pos)
             kind = m.lastgroup
-            start = pos
+            start = m.start(kind)
             pos = m.end()
-            if kind == "ws":
-                self._advance(start, pos)
-                continue
             if kind == "comment":
                 pos = self._comment(start, keep=False)
                 continue
             if kind == "ident":
-                word = m.group(0)
+                word = m.group(kind)
                 if "`" in word:
                     ttype = "SCOPED"
                     if prev in ("K_STRUCT", "K_UNION", "K_ENUM"):
@@ -486,7 +494,7 @@ class Lexer:
                         type_done = True
                     if ttype == "TYPE_NAME" and prev == "LPAREN" and parens and parens[-1] == "open":
                         parens[-1] = "cast"
-                    yield tok(ttype, word, start)
+                    yield tok(ttype, word, start, lx)
                     prev2, prev = prev, ttype
                     continue
                 kw = KEYWORDS.get(word) if prev != "DOT" and prev != "ARROW" else None
@@ -505,7 +513,7 @@ class Lexer:
                         spec_ctx = True
                     if prev == "LPAREN" and parens and parens[-1] == "open" and word in _CAST_WORDS:
                         parens[-1] = "cast"
-                    yield tok(kw, word, start)
+                    yield tok(kw, word, start, lx)
                     prev2, prev = prev, kw
                     continue
                 ttype = "IDENT"
@@ -537,12 +545,12 @@ class Lexer:
                         typedef_name_expected = False
                 elif prev == "LPAREN" and parens and parens[-1] == "open":
                     parens[-1] = "cast"
-                yield tok(ttype, word, start)
+                yield tok(ttype, word, start, lx)
                 prev2, prev = prev, ttype
                 continue
             spec_ctx = False
             if kind == "punct":
-                p = m.group(0)
+                p = m.group(kind)
                 ttype = _PUNCT[p]
                 if p in "([{" and len(p) == 1:
                     depth += 1
@@ -617,20 +625,20 @@ class Lexer:
                             if p == "]":
                                 type_done = True
                     elif state == BODY and depth == 0:
-                        yield tok(ttype, p, start)
+                        yield tok(ttype, p, start, lx)
                         prev2, prev = prev, ttype
                         state = TOP
                         continue
                 elif p == "/" and state == PRED and pred_depth == 0:
                     nxt = self._next_char(pos)
                     if nxt in ("", "{", ";", "/") or (nxt == "#" and self._hash_line_next(pos)):
-                        yield tok("PRED_CLOSE", "/", start)
+                        yield tok("PRED_CLOSE", "/", start, lx)
                         prev2, prev = prev, "PRED_CLOSE"
                         state = AFTER_PRED
                         continue
                 elif p == ";":
                     if state == DECL and depth == 0:
-                        yield tok(ttype, p, start)
+                        yield tok(ttype, p, start, lx)
                         prev2, prev = prev, ttype
                         state = TOP
                         continue
@@ -657,32 +665,32 @@ class Lexer:
                 elif p == "=" and state == DECL:
                     type_done = False
                     decl_expr = True
-                yield tok(ttype, p, start)
+                yield tok(ttype, p, start, lx)
                 prev2, prev = prev, ttype
                 continue
             if kind == "num":
-                yield tok("INTLIT", self._number(m.group(0), start), start)
+                yield tok("INTLIT", self._number(m.group(kind), start), start, lx)
                 prev2, prev = prev, "INTLIT"
                 continue
             if kind == "str":
                 value, pos = self._string(start)
-                yield tok("STRLIT", value, start)
+                yield tok("STRLIT", value, start, lx)
                 prev2, prev = prev, "STRLIT"
                 continue
             if kind == "chr":
                 body, pos = self._char(start)
-                yield tok("CHARLIT", body, start)
+                yield tok("CHARLIT", body, start, lx)
                 prev2, prev = prev, "CHARLIT"
                 continue
             if kind == "macro":
                 nxt = text[pos : pos + 1]
                 if nxt and (nxt.isalnum() or nxt in "_$`"):
-                    raise error(f"invalid macro variable '{m.group(0)}{nxt}'", start)
-                yield tok("MACRO", m.group(0), start)
+                    raise error(f"invalid macro variable '{m.group(kind)}{nxt}'", start)
+                yield tok("MACRO", m.group(kind), start, lx)
                 prev2, prev = prev, "MACRO"
                 continue
             if kind == "agg":
-                yield tok("AGG", m.group(0)[1:], start)
+                yield tok("AGG", m.group(kind)[1:], start, lx)
                 prev2, prev = prev, "AGG"
                 continue
             if kind == "hash":

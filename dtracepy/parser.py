@@ -13,10 +13,12 @@ import threading
 
 from dtracepy import tree
 from dtracepy.errors import DSyntaxError
+from dtracepy.lexer import Token
 from dtracepy.source import Pos
 
 # Inputs larger than this are refused with a clear message rather than parsed for a minute or
-# more (the parser reads dense D at a few hundred KB/s; the largest real script we know is 16 KB).
+# more: the parser reads dense D at about 1 MB/s and holds ~40 bytes of tree per byte of input,
+# so a 50 MB file would take about a minute and 2 GB (the largest real script we know is 16 KB).
 MAX_INPUT_BYTES = 4 * 1024 * 1024
 
 _lock = threading.Lock()
@@ -105,61 +107,78 @@ def _parse(text: str, filename: str, line_map=None) -> tree.Program:
     return tree.Program(items, pos=Pos(filename, 1, 1))
 
 
-class _Unexpected(Exception):
-    def __init__(self, token):
-        self.token = token
-
-
 def _drive(tables, lexer):
-    """The LALR automaton over the lexer's tokens, with lark's tables."""
-    from dtracepy.lexer import Token
-
-    states, start_state, end_state = tables
-    state_stack = [start_state]
+    """The LALR automaton over the lexer's tokens, with lark's tables (see :func:`_make_parser`)."""
+    rows, start_state, end_state, chains = tables
+    state = start_state
+    state_stack = [state]
     value_stack = []
+    push_state = state_stack.append
+    push_value = value_stack.append
     tok = None
-    try:
-        for tok in lexer.tokens():
-            ttype = tok.type
-            while True:
-                act = states[state_stack[-1]].get(ttype)
-                if act is None:
-                    raise _Unexpected(tok)
-                if act[0]:
-                    state_stack.append(act[1])
-                    value_stack.append(tok)
-                    break
-                size, callback, origin = act[1]
-                if size:
-                    children = value_stack[-size:]
-                    del state_stack[-size:]
-                    del value_stack[-size:]
-                else:
-                    children = []
-                value_stack.append(callback(children))
-                state_stack.append(states[state_stack[-1]][origin][1])
-        if tok is None:
-            return []
-        text = lexer.text
-        tok = Token("$END", "", len(text), lexer.line, len(text) - lexer.line_start + 1)
+    for tok in lexer.tokens():
+        ttype = tok.type
         while True:
-            act = states[state_stack[-1]].get("$END")
-            if act is None or act[0]:
-                raise _Unexpected(tok)
-            size, callback, origin = act[1]
+            try:
+                act = rows[state][ttype]
+            except KeyError:
+                raise _syntax_error(lexer, tok) from None
+            kind = type(act)
+            if kind is int:  # shift
+                state = act
+                push_state(act)
+                push_value(tok)
+                break
+            if kind is str:
+                # a chain of ``?a: b`` reductions only changes the top state, and where it ends
+                # depends only on the state below, the top state and the token: memoised
+                key = (state_stack[-2], state, ttype)
+                new = chains.get(key)
+                if new is None:
+                    new = chains[key] = _follow_chain(rows, key)
+                state = state_stack[-1] = new
+                continue
+            size, callback, origin = act
             if size:
                 children = value_stack[-size:]
                 del state_stack[-size:]
                 del value_stack[-size:]
             else:
                 children = []
-            value = callback(children)
-            state_stack.append(states[state_stack[-1]][origin][1])
-            value_stack.append(value)
-            if state_stack[-1] == end_state:
-                return value_stack[-1]
-    except _Unexpected as err:
-        raise _syntax_error(lexer, err.token) from None
+            push_value(callback(children))
+            state = rows[state_stack[-1]][origin]
+            push_state(state)
+    if tok is None:
+        return []
+    tok = Token("$END", "", len(lexer.text), lexer)
+    while True:
+        act = rows[state].get("$END")
+        if act is None or type(act) is int:
+            raise _syntax_error(lexer, tok)
+        if type(act) is str:
+            state = state_stack[-1] = rows[state_stack[-2]][act]
+        else:
+            size, callback, origin = act
+            if size:
+                children = value_stack[-size:]
+                del state_stack[-size:]
+                del value_stack[-size:]
+            else:
+                children = []
+            push_value(callback(children))
+            state = rows[state_stack[-1]][origin]
+            push_state(state)
+        if state == end_state:
+            return value_stack[-1]
+
+
+def _follow_chain(rows, key):
+    below, state, ttype = key
+    while True:
+        act = rows[state].get(ttype)
+        if type(act) is not str:
+            return state
+        state = rows[below][act]
 
 
 def _syntax_error(lexer, token) -> DSyntaxError:
@@ -239,12 +258,16 @@ def _make_parser():
             pass
     build = _Build()
     states, start, end, rules = tables
-    actions = [(rule[0], _make_callback(build, *rule), rule[1]) for rule in rules]
-    states = {
-        state: {t: (True, arg) if is_shift else (False, actions[arg]) for t, (is_shift, arg) in row.items()}
-        for state, row in states.items()
-    }
-    return (states, start, end), build
+    # The driver's form: rows[state] maps a symbol to an action: an int is a state to shift to
+    # (for a nonterminal, to go to); a str is a rule ``?origin: one_symbol``, whose reduction
+    # keeps the value and only changes the state; else (size, callback, origin).
+    reductions = [rule[1] if rule[0] == 1 and rule[3] and not rule[4]
+                  else (rule[0], _make_callback(build, *rule), rule[1]) for rule in rules]
+    rows = [None] * (max(states) + 1)
+    for state, row in states.items():
+        rows[state] = {t: arg if is_shift else reductions[arg] for t, (is_shift, arg) in row.items()}
+    # chains: (state below, top state, token type) -> the top state after ?a: b reductions
+    return (rows, start, end, {}), build
 
 
 def _build_tables(grammar: str):
@@ -374,12 +397,9 @@ class _Build:
         self.file = "<string>"
 
     def _p(self, x):
-        if isinstance(x, tree.Node):
-            return x.pos
-        pos = getattr(x, "pos", None)
-        if pos is not None:
-            return pos
-        return Pos(self.file, x.line, x.column)
+        if type(x) is Token:
+            return x.where()
+        return x.pos  # a node, or a list carrying a position (_L)
 
     # -- top level -----------------------------------------------------------------------------
     def start(self, c):
@@ -479,7 +499,7 @@ class _Build:
         return operands[0]
 
     def assign(self, c):
-        return tree.Assign(str(c[1]), c[0], c[2], pos=c[0].pos)
+        return tree.Assign(c[1].value, c[0], c[2], pos=c[0].pos)
 
     def assign_op(self, c):
         return c[0]
@@ -510,37 +530,40 @@ class _Build:
         return tree.Call(c[0], args, pos=c[0].pos)
 
     def member(self, c):
-        return tree.Member(c[0], str(c[1]), str(c[2]), pos=c[0].pos)
+        return tree.Member(c[0], c[1].value, c[2].value, pos=c[0].pos)
 
     def postfix(self, c):
-        return tree.Postfix(str(c[1]), c[0], pos=c[0].pos)
+        return tree.Postfix(c[1].value, c[0], pos=c[0].pos)
 
+    # Leaves: c[0] is a Token (these run once per operand, so they skip _p and str()).
     def ident(self, c):
-        name, module = _name_of(c[0])
-        if name == "" and module is None:
-            name = str(c[0])
-        return tree.Ident(name, module, pos=self._p(c[0]))
+        tok = c[0]
+        value = tok.value
+        if "`" in value:
+            module, _, name = value.rpartition("`")
+            return tree.Ident(name, module, pos=tok.where())
+        return tree.Ident(value, None, pos=tok.where())
 
     def intlit(self, c):
-        return tree.IntLit(str(c[0]), pos=self._p(c[0]))
+        return tree.IntLit(c[0].value, pos=c[0].where())
 
     def charlit(self, c):
-        return tree.CharLit(str(c[0]), pos=self._p(c[0]))
+        return tree.CharLit(c[0].value, pos=c[0].where())
 
     def strlit(self, c):
-        return tree.StringLit(str(c[0]), pos=self._p(c[0]))
+        return tree.StringLit(c[0].value, pos=c[0].where())
 
     def macro(self, c):
-        return tree.MacroVar(str(c[0]), pos=self._p(c[0]))
+        return tree.MacroVar(c[0].value, pos=c[0].where())
 
     def agg(self, c):
-        return tree.AggVar(str(c[0]), pos=self._p(c[0]))
+        return tree.AggVar(c[0].value, pos=c[0].where())
 
     def selfvar(self, c):
-        return tree.SelfVar(str(c[2]), pos=self._p(c[0]))
+        return tree.SelfVar(c[2].value, pos=c[0].where())
 
     def thisvar(self, c):
-        return tree.ThisVar(str(c[2]), pos=self._p(c[0]))
+        return tree.ThisVar(c[2].value, pos=c[0].where())
 
     def paren(self, c):
         return c[1]

@@ -22,6 +22,9 @@ from dtracepy import precedence as P
 from dtracepy import tree as T
 
 INDENT = "\t"
+TAB_WIDTH = 8  # columns a leading tab counts for
+LINE_WIDTH = 100  # a call statement longer than this is wrapped (see DPrinter._wrapped_call)
+CONTINUATION = "    "  # continuation lines: the statement's indentation and four spaces
 
 # Top-level items that stay on consecutive lines when they follow one another.
 _LINE_ITEMS = (T.Pragma, T.Directive)
@@ -316,7 +319,34 @@ class DPrinter:
     # -- statements ----------------------------------------------------------------------------
 
     def visit_ExprStmt(self, node: T.ExprStmt) -> str:
-        return self.visit(node.expr) + ";"
+        text = self.visit(node.expr) + ";"
+        if isinstance(node.expr, T.Call) and len(node.expr.args) > 1 and \
+                TAB_WIDTH * self.indent + len(text) > LINE_WIDTH:
+            return self._wrapped_call(node.expr)
+        return text
+
+    def _wrapped_call(self, node: T.Call) -> str:
+        """A call statement too long for one line, as the seeds write it: the first argument after
+        ``(``, the others filled onto continuation lines indented four spaces past the statement,
+        each line at most LINE_WIDTH columns where an argument allows (never broken inside one)::
+
+            printf("%d %s\\n",
+                timestamp, execname);
+        """
+        args = [self.expr(arg, P.ASSIGN) for arg in node.args]
+        lead = self._tabs() + CONTINUATION
+        room = LINE_WIDTH - TAB_WIDTH * self.indent - len(CONTINUATION)
+        lines = [self.expr(node.callee, P.POSTFIX) + "(" + args[0] + ","]
+        line = ""
+        for i, arg in enumerate(args[1:], 2):
+            piece = arg + ("," if i < len(args) else ");")
+            if line and len(line) + 1 + len(piece) > room:
+                lines.append(lead + line)
+                line = piece
+            else:
+                line = line + " " + piece if line else piece
+        lines.append(lead + line)
+        return "\n".join(lines)
 
     def visit_EmptyStmt(self, node: T.EmptyStmt) -> str:
         return ";"

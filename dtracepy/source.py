@@ -36,18 +36,36 @@ def user_pos(skip: int = 1) -> Pos | None:
     """The position of the innermost caller that is not dtracepy's own code.
 
     Used by the DSL so that errors about a tracer point at the tracer's ``.py`` file and line,
-    as Amaranth does with ``sys._getframe``.
+    as Amaranth does with ``sys._getframe``.  Every node the DSL builds asks, so the per-file work
+    (``abspath``, ``relpath``) is cached by code file name (and working directory).
     """
     try:
         frame = sys._getframe(skip)
     except ValueError:
         return None
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the working directory was removed: no caching, same answers as before
+        cwd = None
+    package = _PACKAGE_DIR
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not os.path.abspath(filename).startswith(_PACKAGE_DIR + os.sep):
-            return Pos(_display_name(filename), frame.f_lineno)
+        key = (filename, cwd, package)
+        shown = _SHOWN.get(key, _UNKNOWN)
+        if shown is _UNKNOWN:
+            shown = None if os.path.abspath(filename).startswith(package + os.sep) else _display_name(filename)
+            if cwd is not None:
+                _SHOWN[key] = shown
+        if shown is not None:
+            return Pos(shown, frame.f_lineno)
         frame = frame.f_back
     return None
+
+
+# (code file name, working directory, package directory) -> the name user_pos shows for it, or
+# None for dtracepy's own files
+_SHOWN: dict[tuple, str | None] = {}
+_UNKNOWN = object()
 
 
 def _display_name(filename: str) -> str:

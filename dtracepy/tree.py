@@ -34,7 +34,77 @@ def _opt_tuple(value):
     return None if value is None else tuple(value)
 
 
-@attrs.frozen
+# Every node class is ``attrs.frozen`` (slotted, immutable, ``attrs.fields``/``attrs.evolve`` work),
+# but ``__eq__``, ``__ne__``, ``__hash__`` and ``__repr__`` are not attrs' generated ones: attrs
+# compiles them with ``compile()`` for every class as it is defined, which made importing this
+# module cost ~40 ms, on every ``dtracepy check``.  :func:`_node` installs stand-ins that compile
+# the same straight-line code for their class the first time one is called (so only the classes a
+# run compares or hashes pay, ~0.1 ms each), and a repr.  They behave as attrs' would: equal when
+# of the same class with equal fields other than ``pos``; ``pos`` is not in the repr.
+
+# class -> names of its fields other than ``pos``, in field order
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in attrs.fields(cls) if f.name != "pos")
+    return names
+
+
+def _compile_methods(cls) -> None:
+    """Replace ``cls``'s stand-in ``__eq__``, ``__ne__`` and ``__hash__`` with compiled ones."""
+    mine = "".join(f"self.{name}, " for name in _field_names(cls))
+    theirs = "".join(f"other.{name}, " for name in _field_names(cls))
+    source = (
+        "def __eq__(self, other):\n"
+        "    if other.__class__ is not self.__class__:\n"
+        "        return NotImplemented\n"
+        f"    return ({mine}) == ({theirs})\n"
+        "def __ne__(self, other):\n"
+        "    if other.__class__ is not self.__class__:\n"
+        "        return NotImplemented\n"
+        f"    return ({mine}) != ({theirs})\n"
+        "def __hash__(self):\n"
+        f"    return hash((cls, {mine}))\n"
+    )
+    namespace = {"cls": cls}
+    exec(compile(source, f"<dtracepy.tree.{cls.__qualname__} methods>", "exec"), namespace)  # noqa: S102
+    for name in ("__eq__", "__ne__", "__hash__"):
+        method = namespace[name]
+        method.__qualname__ = f"{cls.__qualname__}.{name}"
+        setattr(cls, name, method)
+
+
+def _node(cls):
+    """``attrs.frozen``, with the stand-in methods described above."""
+    cls = attrs.frozen(cls, eq=False, repr=False)
+    names = _field_names(cls)
+    shown = cls.__qualname__.rsplit(">.", 1)[-1]
+
+    def __eq__(self, other):
+        _compile_methods(cls)
+        return cls.__eq__(self, other)
+
+    def __ne__(self, other):
+        _compile_methods(cls)
+        return cls.__ne__(self, other)
+
+    def __hash__(self):
+        _compile_methods(cls)
+        return cls.__hash__(self)
+
+    def __repr__(self):
+        return shown + "(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in names) + ")"
+
+    for method in (__eq__, __ne__, __hash__, __repr__):
+        method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
+        setattr(cls, method.__name__, method)
+    return cls
+
+
+@_node
 class Node:
     """Base class of every node.  ``pos`` is excluded from equality."""
 
@@ -42,10 +112,8 @@ class Node:
 
     def children(self):
         """The direct child nodes, in field order (tuples are flattened, None skipped)."""
-        for field in attrs.fields(type(self)):
-            if field.name == "pos":
-                continue
-            value = getattr(self, field.name)
+        for name in _FIELD_NAMES.get(self.__class__) or _field_names(self.__class__):
+            value = getattr(self, name)
             if isinstance(value, Node):
                 yield value
             elif isinstance(value, tuple):
@@ -74,12 +142,12 @@ def same_tree(a, b) -> bool:
 # ----------------------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@_node
 class Expr(Node):
     """Base class of expressions."""
 
 
-@attrs.frozen
+@_node
 class IntLit(Expr):
     """An integer constant as written: ``42``, ``0x28``, ``0777``, ``10UL``."""
 
@@ -95,21 +163,21 @@ class IntLit(Expr):
         return int(digits)
 
 
-@attrs.frozen
+@_node
 class CharLit(Expr):
     """A character constant; ``text`` is what stands between the quotes, escapes kept (``\\n``)."""
 
     text: str
 
 
-@attrs.frozen
+@_node
 class StringLit(Expr):
     """A string constant; ``value`` is the decoded text (the printer escapes it for D)."""
 
     value: str
 
 
-@attrs.frozen
+@_node
 class Ident(Expr):
     """A name: a global variable, built-in variable, subroutine, enumerator or inline.
 
@@ -121,35 +189,35 @@ class Ident(Expr):
     module: str | None = None
 
 
-@attrs.frozen
+@_node
 class MacroVar(Expr):
     """A macro variable, spelled as in D: ``$1``, ``$$1``, ``$target``, ``$pid``."""
 
     name: str  # including the leading $ or $$
 
 
-@attrs.frozen
+@_node
 class SelfVar(Expr):
     """A thread-local variable ``self->name``."""
 
     name: str
 
 
-@attrs.frozen
+@_node
 class ThisVar(Expr):
     """A clause-local variable ``this->name``."""
 
     name: str
 
 
-@attrs.frozen
+@_node
 class AggVar(Expr):
     """An aggregation ``@name``; the anonymous aggregation ``@`` has name ``""``."""
 
     name: str
 
 
-@attrs.frozen
+@_node
 class Unary(Expr):
     """A prefix operator: ``! ~ - + * & ++ --``."""
 
@@ -157,7 +225,7 @@ class Unary(Expr):
     operand: Expr
 
 
-@attrs.frozen
+@_node
 class Postfix(Expr):
     """A postfix ``++`` or ``--``."""
 
@@ -165,7 +233,7 @@ class Postfix(Expr):
     operand: Expr
 
 
-@attrs.frozen
+@_node
 class Binary(Expr):
     """A binary operator, including ``&& || ^^`` and the comma operator ``,``."""
 
@@ -174,7 +242,7 @@ class Binary(Expr):
     right: Expr
 
 
-@attrs.frozen
+@_node
 class Assign(Expr):
     """An assignment ``target op value`` with op one of ``= += -= *= /= %= &= ^= |= <<= >>=``."""
 
@@ -183,7 +251,7 @@ class Assign(Expr):
     value: Expr
 
 
-@attrs.frozen
+@_node
 class Ternary(Expr):
     """``cond ? then : otherwise``."""
 
@@ -192,7 +260,7 @@ class Ternary(Expr):
     otherwise: Expr
 
 
-@attrs.frozen
+@_node
 class Cast(Expr):
     """``(type) operand``."""
 
@@ -200,28 +268,28 @@ class Cast(Expr):
     operand: Expr
 
 
-@attrs.frozen
+@_node
 class SizeofExpr(Expr):
     """``sizeof expr`` (printed ``sizeof (expr)``)."""
 
     operand: Expr
 
 
-@attrs.frozen
+@_node
 class SizeofType(Expr):
     """``sizeof (type)``."""
 
     type: "TypeName"
 
 
-@attrs.frozen
+@_node
 class Stringof(Expr):
     """``stringof expr`` (printed ``stringof(expr)``)."""
 
     operand: Expr
 
 
-@attrs.frozen
+@_node
 class Offsetof(Expr):
     """``offsetof(type, member)``."""
 
@@ -229,7 +297,7 @@ class Offsetof(Expr):
     member: str
 
 
-@attrs.frozen
+@_node
 class Xlate(Expr):
     """``xlate <type> (operand)``."""
 
@@ -237,7 +305,7 @@ class Xlate(Expr):
     operand: Expr
 
 
-@attrs.frozen
+@_node
 class Call(Expr):
     """A call of a subroutine, action or aggregating function: ``callee(args...)``.
 
@@ -252,7 +320,7 @@ class Call(Expr):
         return self.callee.name if isinstance(self.callee, Ident) and self.callee.module is None else None
 
 
-@attrs.frozen
+@_node
 class Index(Expr):
     """Subscripting: ``base[k1, k2, ...]`` (arrays, associative arrays, aggregations, args[])."""
 
@@ -260,7 +328,7 @@ class Index(Expr):
     keys: tuple[Expr, ...] = attrs.field(converter=_tuple)
 
 
-@attrs.frozen
+@_node
 class Member(Expr):
     """Member access ``base.name`` or ``base->name`` (``op`` is ``"."`` or ``"->"``)."""
 
@@ -278,7 +346,7 @@ class Member(Expr):
 # and at most one of the type-specifier nodes below.
 
 
-@attrs.frozen
+@_node
 class TypeRef(Node):
     """A type referred to by name: a typedef name such as ``uint16_t`` or ``tcp_t``, optionally
     scoped to a module with a backquote (``genunix`kthread_t`` has module ``"genunix"``)."""
@@ -287,7 +355,7 @@ class TypeRef(Node):
     module: str | None = None
 
 
-@attrs.frozen
+@_node
 class Enumerator(Node):
     """One enumerator, ``NAME`` or ``NAME = value``."""
 
@@ -295,7 +363,7 @@ class Enumerator(Node):
     value: Expr | None = None
 
 
-@attrs.frozen
+@_node
 class EnumSpec(Node):
     """``enum name { ... }`` or ``enum name``; ``enumerators`` is None when there is no body."""
 
@@ -303,7 +371,7 @@ class EnumSpec(Node):
     enumerators: tuple[Enumerator, ...] | None = attrs.field(converter=_opt_tuple, default=None)
 
 
-@attrs.frozen
+@_node
 class FieldDeclarator(Node):
     """One declarator of a struct member, with a bit-field ``width`` (``uchar_t ip_hl:4``).
 
@@ -314,7 +382,7 @@ class FieldDeclarator(Node):
     width: Expr | None = None
 
 
-@attrs.frozen
+@_node
 class FieldDecl(Node):
     """One member line of a struct or union: ``specifiers declarator, declarator;``."""
 
@@ -322,7 +390,7 @@ class FieldDecl(Node):
     declarators: tuple[FieldDeclarator, ...] = attrs.field(converter=_tuple)
 
 
-@attrs.frozen
+@_node
 class StructSpec(Node):
     """``struct name { members }`` or ``union name``; ``members`` is None when there is no body."""
 
@@ -334,19 +402,19 @@ class StructSpec(Node):
 TypeSpecifier = Union[str, TypeRef, StructSpec, EnumSpec]
 
 
-@attrs.frozen
+@_node
 class Declarator(Node):
     """Base class of C declarators (what surrounds the declared name: ``*``, ``[]``, ``()``)."""
 
 
-@attrs.frozen
+@_node
 class NameDecl(Declarator):
     """The innermost declarator: the declared name, or None in an abstract declarator."""
 
     name: str | None
 
 
-@attrs.frozen
+@_node
 class PointerDecl(Declarator):
     """``* qualifiers target``: a pointer to what ``target`` declares."""
 
@@ -354,7 +422,7 @@ class PointerDecl(Declarator):
     qualifiers: tuple[str, ...] = attrs.field(converter=_tuple, default=())
 
 
-@attrs.frozen
+@_node
 class ArrayDecl(Declarator):
     """``target [dims]``.  ``dims`` is empty for ``[]``; one expression for ``[16]``; for a D
     associative array declaration (``int a[string, int];``) it holds :class:`TypeName` keys."""
@@ -363,7 +431,7 @@ class ArrayDecl(Declarator):
     dims: tuple = attrs.field(converter=_tuple, default=())
 
 
-@attrs.frozen
+@_node
 class Param(Node):
     """A function or probe parameter: specifiers and an optional (possibly abstract) declarator.
     The ellipsis ``...`` is ``Param(("...",), None)``."""
@@ -372,7 +440,7 @@ class Param(Node):
     declarator: Declarator | None = None
 
 
-@attrs.frozen
+@_node
 class FuncDecl(Declarator):
     """``target (params)``: a function type (function pointers in kernel headers)."""
 
@@ -380,7 +448,7 @@ class FuncDecl(Declarator):
     params: tuple[Param, ...] = attrs.field(converter=_tuple, default=())
 
 
-@attrs.frozen
+@_node
 class TypeName(Node):
     """A type as written in a cast, ``sizeof``, ``offsetof``, ``xlate`` or a translator:
     specifiers plus an abstract declarator (``(tcp_t **)`` is specifiers ``(TypeRef("tcp_t"),)``
@@ -395,31 +463,31 @@ class TypeName(Node):
 # ----------------------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@_node
 class Stmt(Node):
     """Base class of statements (what a clause body holds)."""
 
 
-@attrs.frozen
+@_node
 class ExprStmt(Stmt):
     """An expression followed by ``;``: assignments, action calls, aggregations."""
 
     expr: Expr
 
 
-@attrs.frozen
+@_node
 class EmptyStmt(Stmt):
     """A lone ``;``."""
 
 
-@attrs.frozen
+@_node
 class Block(Stmt):
     """``{ statements }`` inside a clause (the body of an ``if`` or ``else``)."""
 
     body: tuple[Stmt, ...] = attrs.field(converter=_tuple, default=())
 
 
-@attrs.frozen
+@_node
 class If(Stmt):
     """``if (cond) then [else otherwise]`` (illumos, FreeBSD and macOS D; not Oracle's)."""
 
@@ -433,12 +501,12 @@ class If(Stmt):
 # ----------------------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@_node
 class TopLevel(Node):
     """Base class of what a D program is a sequence of."""
 
 
-@attrs.frozen
+@_node
 class ProbeDesc(Node):
     """A probe description as written: ``fbt:ip:tcp_conn_request:entry``, ``BEGIN``,
     ``syscall::read*:entry``, ``pid$target::malloc:entry``, ``profile-997``."""
@@ -469,7 +537,7 @@ class ProbeDesc(Node):
         return self.fields[3]
 
 
-@attrs.frozen
+@_node
 class Clause(TopLevel):
     """A probe clause: ``descs [/predicate/] [{ body }]``.
 
@@ -482,7 +550,7 @@ class Clause(TopLevel):
     body: tuple[Stmt, ...] | None = attrs.field(converter=_opt_tuple, default=())
 
 
-@attrs.frozen
+@_node
 class Declaration(TopLevel):
     """A declaration: ``int x;``, ``self int x;``, ``this string s;``, ``typedef ... t;``,
     ``struct s { ... };``, ``extern int `kmem_flags;``, ``int a[string, int];``.
@@ -494,7 +562,7 @@ class Declaration(TopLevel):
     declarators: tuple[Declarator, ...] = attrs.field(converter=_tuple, default=())
 
 
-@attrs.frozen
+@_node
 class Inline(TopLevel):
     """``inline type name = value;`` and the parameterised ``inline string name[int x] = value;``
     (the declarator is then an :class:`ArrayDecl` whose dims are :class:`Param`)."""
@@ -504,7 +572,7 @@ class Inline(TopLevel):
     value: Expr
 
 
-@attrs.frozen
+@_node
 class TranslatorMember(Node):
     """``name = expr;`` inside a translator."""
 
@@ -512,7 +580,7 @@ class TranslatorMember(Node):
     value: Expr
 
 
-@attrs.frozen
+@_node
 class Translator(TopLevel):
     """``translator output < input name > { members };``"""
 
@@ -522,7 +590,7 @@ class Translator(TopLevel):
     members: tuple[TranslatorMember, ...] = attrs.field(converter=_tuple, default=())
 
 
-@attrs.frozen
+@_node
 class ProviderProbe(Node):
     """``probe name(params) [: (mapped params)];`` inside a provider definition."""
 
@@ -531,7 +599,7 @@ class ProviderProbe(Node):
     mapped: tuple[Param, ...] | None = attrs.field(converter=_opt_tuple, default=None)
 
 
-@attrs.frozen
+@_node
 class Provider(TopLevel):
     """``provider name { probe ...; ... };``"""
 
@@ -539,7 +607,7 @@ class Provider(TopLevel):
     probes: tuple[ProviderProbe, ...] = attrs.field(converter=_tuple, default=())
 
 
-@attrs.frozen
+@_node
 class Pragma(TopLevel):
     """``#pragma words...``, e.g. ``#pragma D option quiet`` has words ``("D", "option", "quiet")``.
 
@@ -549,7 +617,7 @@ class Pragma(TopLevel):
     words: tuple[str, ...] = attrs.field(converter=_tuple)
 
 
-@attrs.frozen
+@_node
 class Directive(TopLevel):
     """Any other preprocessor line at top level, kept as written: ``#include <sys/socket.h>`` is
     ``Directive("include", "<sys/socket.h>")``; ``#define X 1``, ``#if``, ``#endif``, ``#line``,
@@ -559,21 +627,21 @@ class Directive(TopLevel):
     text: str = ""
 
 
-@attrs.frozen
+@_node
 class Shebang(TopLevel):
     """The ``#!`` line; ``text`` follows ``#!`` (``/usr/sbin/dtrace -qs``)."""
 
     text: str
 
 
-@attrs.frozen
+@_node
 class Comment(TopLevel):
     """A top-level comment; ``text`` is what stands between ``/*`` and ``*/``, verbatim."""
 
     text: str
 
 
-@attrs.frozen
+@_node
 class Program(Node):
     """A whole D program: a sequence of top-level items in order."""
 

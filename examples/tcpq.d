@@ -49,7 +49,10 @@ fbt:ip:tcp_conn_request:entry,
 fbt:ip:tcp_send_conn_ind:entry
 /self->lport == $1/
 {
-	printf("%d,%Y,%s,0x%08x,%d,%d,%d,%d,%d\n", timestamp, walltimestamp, self->action, self->srcAddr, self->srcPort, self->lport, self->tcpq->tcp_conn_req_cnt_q0, self->tcpq->tcp_conn_req_cnt_q, self->tcpq->tcp_conn_req_max);
+	printf("%d,%Y,%s,0x%08x,%d,%d,%d,%d,%d\n",
+	    timestamp, walltimestamp, self->action, self->srcAddr, self->srcPort, self->lport,
+	    self->tcpq->tcp_conn_req_cnt_q0, self->tcpq->tcp_conn_req_cnt_q,
+	    self->tcpq->tcp_conn_req_max);
 }
 
 /* dtracepy: zero the thread-locals set above, once every other clause has run */

@@ -14,7 +14,9 @@ fbt:ip:tcp_conn_request:entry
 {
 	self->tcpq = *(tcp_t **)((char *)arg0 + 0x28);
 	printf("tcpq: %p\n", self->tcpq);
-	printf("q0/q/qmax: %d/%d/%d\n", self->tcpq->tcp_conn_req_cnt_q0, self->tcpq->tcp_conn_req_cnt_q, self->tcpq->tcp_conn_req_max);
+	printf("q0/q/qmax: %d/%d/%d\n",
+	    self->tcpq->tcp_conn_req_cnt_q0, self->tcpq->tcp_conn_req_cnt_q,
+	    self->tcpq->tcp_conn_req_max);
 	printf("conn_lport: %d\n", htons(*(uint16_t *)((char *)self->tcpq->tcp_connp + 0x10a)));
 }
 

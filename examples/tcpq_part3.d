@@ -27,7 +27,8 @@ syscall::accept*:entry
 syscall::accept*:return
 /self->accept_ts/
 {
-	printf("%d,%Y,%s,%d,%d,%d\n", timestamp, walltimestamp, probefunc, tid, self->listen_fd, timestamp - self->accept_ts);
+	printf("%d,%Y,%s,%d,%d,%d\n",
+	    timestamp, walltimestamp, probefunc, tid, self->listen_fd, timestamp - self->accept_ts);
 	@accepts[self->listen_fd] = count();
 	@accept_wait[self->listen_fd] = quantize(timestamp - self->accept_ts);
 }
@@ -52,7 +53,8 @@ pid$target::handle_request:entry
 pid$target::handle_request:return
 /self->func_ts/
 {
-	printf("%d,%Y,%s,%d,%d,%d\n", timestamp, walltimestamp, "handle_request", tid, arg1, timestamp - self->func_ts);
+	printf("%d,%Y,%s,%d,%d,%d\n",
+	    timestamp, walltimestamp, "handle_request", tid, arg1, timestamp - self->func_ts);
 	@function_ns = quantize(timestamp - self->func_ts);
 }
 

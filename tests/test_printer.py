@@ -367,3 +367,85 @@ def test_deep_tree_prints():
     for i in range(5000):
         node = B("+", node, N(i))
     assert to_d(node).startswith("x + 0 + 1")
+
+
+# -- long call statements wrap (issue: printer line width) ------------------------------------
+
+SEED_ARGS = ["timestamp", "walltimestamp", "self->action", "self->srcAddr", "self->srcPort",
+             "self->lport", "self->tcpq->tcp_conn_req_cnt_q0", "self->tcpq->tcp_conn_req_cnt_q",
+             "self->tcpq->tcp_conn_req_max"]
+
+
+def _seed_printf():
+    from dtracepy.parser import parse
+
+    text = ('tick-1s\n{\n\tprintf("%d,%Y,%s,0x%08x,%d,%d,%d,%d,%d\\n", '
+            + ", ".join(SEED_ARGS) + ");\n}\n")
+    return parse(text)
+
+
+def _width(line):
+    tabs = len(line) - len(line.lstrip("\t"))
+    return 8 * tabs + len(line) - tabs
+
+
+def test_long_call_statement_wraps_like_the_seeds():
+    from dtracepy.parser import parse
+
+    program = _seed_printf()
+    out = to_d(program)
+    assert '\tprintf("%d,%Y,%s,0x%08x,%d,%d,%d,%d,%d\\n",\n\t    timestamp, walltimestamp,' in out
+    body = out[out.index("\tprintf"):out.index("\n}")].split("\n")
+    assert len(body) > 1
+    assert all(_width(line) <= 100 for line in body)
+    assert all(line.startswith("\t    ") for line in body[1:])
+    assert body[-1].endswith(");")
+    # every argument whole, in order, each exactly once
+    joined = " ".join(line.strip() for line in body[1:])
+    assert joined == ", ".join(SEED_ARGS) + ");"
+    assert parse(out) == program
+
+
+def test_short_call_statement_stays_on_one_line():
+    node = T.ExprStmt(T.Call(I("printf"), (T.StringLit("%d %d\n"), I("a"), I("b"))))
+    assert to_d(node) == 'printf("%d %d\\n", a, b);'
+
+
+def test_exactly_100_columns_is_not_wrapped():
+    name = "x" * (100 - len("\ttrace(a, );") - 7)
+    stmt = T.ExprStmt(T.Call(I("trace"), (I("a"), I(name))))
+    clause = T.Clause((T.ProbeDesc("BEGIN"),), None, (stmt,))
+    line = to_d(clause).split("\n")[2]
+    assert _width(line) == 100 and "\n" not in line and line.endswith(");")
+    longer = T.Clause((T.ProbeDesc("BEGIN"),), None, (T.ExprStmt(T.Call(I("trace"), (I("a"), I(name + "y")))),))
+    assert to_d(longer).split("\n")[2:4] == ["\ttrace(a,", "\t    " + name + "y);"]
+
+
+def test_any_call_wraps_and_an_over_long_argument_gets_its_own_line():
+    from dtracepy.parser import parse
+
+    long_arg = B("+", I("a" * 70), I("b" * 40))
+    stmt = T.ExprStmt(T.Call(I("printa"), (T.StringLit("%s %@d\n"), I("x"), long_arg, I("y"), T.AggVar("c"))))
+    out = to_d(T.Clause((T.ProbeDesc("END"),), None, (stmt,)))
+    lines = out.split("\n")[2:-1]
+    assert lines == ['\tprinta("%s %@d\\n",', "\t    x,", "\t    " + "a" * 70 + " + " + "b" * 40 + ",",
+                     "\t    y, @c);"]
+    assert parse(out).items[0] == T.Clause((T.ProbeDesc("END"),), None, (stmt,))
+
+
+def test_wrapped_call_continuation_follows_the_statement_indentation():
+    args = tuple(I(f"argument_number_{i}") for i in range(8))
+    stmt = T.ExprStmt(T.Call(I("trace"), args))
+    nested = T.If(I("c"), T.Block((T.If(I("d"), T.Block((stmt,))),)))
+    out = to_d(T.Clause((T.ProbeDesc("BEGIN"),), None, (nested,)))
+    lines = [line for line in out.split("\n") if "argument_number" in line]
+    assert lines[0].startswith("\t\t\ttrace(argument_number_0,")
+    assert all(line.startswith("\t\t\t    argument") for line in lines[1:])
+    assert all(_width(line) <= 100 for line in lines)
+
+
+def test_non_call_statements_and_single_argument_calls_are_not_wrapped():
+    assign = T.ExprStmt(T.Assign("=", T.SelfVar("x"), T.Call(I("f"), tuple(I("y" * 20) for _ in range(6)))))
+    assert "\n" not in to_d(assign)
+    single = T.ExprStmt(T.Call(I("trace"), (I("z" * 120),)))
+    assert to_d(single) == "trace(" + "z" * 120 + ");"

@@ -26,6 +26,7 @@ import re
 import attrs
 
 from dtracepy import tree as t
+from dtracepy.errors import render_located
 from dtracepy.source import Pos
 
 
@@ -49,15 +50,8 @@ class Finding:
     source_line: str | None = None
 
     def render(self, with_context: bool = False) -> str:
-        head = f"{self.pos}: " if self.pos is not None else ""
-        text = f"{head}{self.severity}: {self.message} [{self.check}]"
-        if with_context and self.source_line is not None:
-            line = self.source_line.rstrip("\r\n")
-            text += "\n" + line
-            if self.pos is not None and self.pos.col is not None:
-                prefix = "".join(ch if ch == "\t" else " " for ch in line[: self.pos.col - 1])
-                text += "\n" + prefix + "^"
-        return text
+        return render_located(self.severity, f"{self.message} [{self.check}]", self.pos,
+                              self.source_line if with_context else None)
 
 
 _DIRECTIVE = re.compile(r"dtracepy:\s*(ignore|disable)\b(?:\s*\[([^\]]*)\])?")

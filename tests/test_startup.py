@@ -1,0 +1,221 @@
+"""Start-up structure (not timings: those are in benchmarks/bench_check_cli.py and bench_compile.py).
+
+``dtracepy check`` must not pay for what it does not use: ``dtracepy/__init__.py`` is lazy (PEP 562)
+so importing the check command loads no printer, no DSL, no lark and no pycparser, while
+``from dtracepy import Tracer, self, parse, to_d`` keeps working.  Also here: the precomputed shipped
+layouts stay equal to a fresh parse of the headers, and the start-up-motivated rewrites of
+:mod:`dtracepy.tree` (hand-written eq/hash/repr) and :func:`dtracepy.source.user_pos` (cached)
+answer as before.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+
+import attrs
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_python(code: str) -> str:
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def loaded_after(statement: str) -> set[str]:
+    out = run_python(f"import sys\n{statement}\nimport json\nprint(json.dumps(sorted(sys.modules)))")
+    return set(json.loads(out.splitlines()[-1]))
+
+
+def _under(modules: set[str], package: str) -> list[str]:
+    return sorted(m for m in modules if m == package or m.startswith(package + "."))
+
+
+# -- what the check command imports ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("heavy", ["dtracepy.dsl", "dtracepy.printer", "dtracepy.layout", "lark", "pycparser",
+                                   "pcpp"])
+def test_check_command_does_not_import(heavy):
+    modules = loaded_after("import dtracepy.commands.check_cmd")
+    assert "dtracepy.commands.check_cmd" in modules
+    assert not _under(modules, heavy)
+
+
+def test_running_check_imports_no_dsl_printer_lark_or_pycparser(tmp_path):
+    script = tmp_path / "x.d"
+    script.write_text("syscall::read:entry\n/pid == $target/\n{\n\tself->ts = timestamp;\n}\n\n"
+                      "syscall::read:return\n/self->ts/\n{\n\ttrace(timestamp - self->ts);\n\tself->ts = 0;\n}\n")
+    modules = loaded_after(
+        "from dtracepy.cli import main\n"
+        f"assert main(['check', {str(script)!r}]) == 0")
+    for heavy in ("dtracepy.dsl", "dtracepy.printer", "lark", "pycparser", "pcpp"):
+        assert not _under(modules, heavy), heavy
+
+
+def test_import_dtracepy_alone_is_empty():
+    modules = loaded_after("import dtracepy")
+    assert _under(modules, "dtracepy") == ["dtracepy"]
+
+
+def test_submodule_import_does_not_pull_in_the_dsl():
+    modules = loaded_after("from dtracepy import tree\nfrom dtracepy import errors, parser")
+    assert not _under(modules, "dtracepy.dsl")
+    assert not _under(modules, "dtracepy.printer")
+
+
+# -- the public names still work ---------------------------------------------------------------
+
+
+def test_public_names_import():
+    out = run_python(
+        "from dtracepy import Tracer, self, this, parse, to_d, at\n"
+        "from dtracepy import tree, same_tree, Pos, DSyntaxError, CompileError, exit, id, max, sum\n"
+        "import dtracepy.dsl as dsl, dtracepy.tree as T, dtracepy.parser as P, dtracepy.printer as R\n"
+        "assert Tracer is dsl.Tracer and self is dsl.self and this is dsl.this and at is dsl.at\n"
+        "assert parse is P.parse and to_d is R.to_d and tree is T and exit is dsl.exit\n"
+        "assert to_d(parse('BEGIN { exit(0); }')) == 'BEGIN\\n{\\n\\texit(0);\\n}\\n'\n"
+        "print('ok')")
+    assert out.strip() == "ok"
+
+
+def test_all_and_dir_are_right():
+    out = run_python(
+        "import dtracepy, dtracepy.dsl as dsl\n"
+        "core = ['tree', 'parse', 'to_d', 'same_tree', 'Pos', 'DTracePyError', 'DSyntaxError', 'DSLError',\n"
+        "        'CompileError', 'LayoutError']\n"
+        "assert sorted(dtracepy.__all__) == sorted(core + list(dsl.__all__)), dtracepy.__all__\n"
+        "assert len(set(dtracepy.__all__)) == len(dtracepy.__all__)\n"
+        "names = dir(dtracepy)\n"
+        "assert set(dtracepy.__all__) <= set(names) and names == sorted(names)\n"
+        "ns = {}\n"
+        "exec('from dtracepy import *', ns)\n"
+        "assert set(ns) - {'__builtins__'} == set(dtracepy.__all__)\n"
+        "for name in dtracepy.__all__:\n"
+        "    assert getattr(dtracepy, name) is ns[name]\n"
+        "print('ok')")
+    assert out.strip() == "ok"
+
+
+def test_unknown_names_raise_attribute_error():
+    import dtracepy
+
+    with pytest.raises(AttributeError):
+        dtracepy.no_such_name  # noqa: B018
+    with pytest.raises(AttributeError):
+        dtracepy._private  # noqa: B018
+    assert not hasattr(dtracepy, "not_a_dsl_name")
+
+
+# -- shipped layouts: the precomputed data equals a fresh parse ---------------------------------
+
+
+def test_shipped_layouts_match_a_fresh_parse():
+    S = importlib.import_module("dtracepy.layout.shipped")
+
+    fresh = S.build_data()
+    if os.environ.get("DTRACEPY_REGEN"):
+        S.write_data()
+    with open(S.DATA_PATH, encoding="utf-8") as handle:
+        stored = json.load(handle)
+    assert set(stored) == {header for header, _ in S.SHIPPED.values()}
+    for header in stored:
+        assert sorted(stored[header]["abis"]) == sorted(S.ABIS)
+    assert stored == fresh, ("dtracepy/layout/shipped_layouts.json is stale; regenerate it with "
+                             "DTRACEPY_REGEN=1 python3 -m pytest tests/test_startup.py")
+
+
+@pytest.mark.parametrize("abi", ["x86_64", "i386", "aarch64", "sparcv9"])
+@pytest.mark.parametrize("name", ["ip", "tcphdr"])
+def test_shipped_layout_from_data_equals_parsed(name, abi):
+    S = importlib.import_module("dtracepy.layout.shipped")
+
+    header, type_name = S.SHIPPED[name]
+    loaded = S.shipped(name, abi=abi)
+    parsed = S._parse(header, abi)[type_name]
+    assert loaded is not parsed
+    assert S.dump_layout(loaded) == S.dump_layout(parsed)
+    assert loaded.abi == parsed.abi and loaded.name == parsed.name
+    assert [f.to_json() for f in loaded.fields] == [f.to_json() for f in parsed.fields]
+    assert S.shipped(name, abi=abi) is loaded  # built once per process
+
+
+def test_stale_header_falls_back_to_parsing(monkeypatch):
+    S = importlib.import_module("dtracepy.layout.shipped")
+
+    S._load.cache_clear()
+    monkeypatch.setattr(S, "_checksum", lambda header: -1)
+    try:
+        ip = S.shipped("ip")
+        assert ip is S._parse("ip.h", "x86_64")["struct ip"]
+    finally:
+        S._load.cache_clear()
+
+
+def test_layout_data_roundtrip_keeps_nested_records_and_pointers():
+    from dtracepy.layout import parse_layouts
+    S = importlib.import_module("dtracepy.layout.shipped")
+
+    layouts = parse_layouts("struct node { struct node *next; struct { int a : 3, b : 5; } in; "
+                            "char name[4][2]; void *p; };", abi="sparcv9")
+    node = layouts["struct node"]
+    data = S.dump_layout(node)
+    again = S.load_layout(json.loads(json.dumps(data)), "sparcv9")
+    assert S.dump_layout(again) == data
+    assert again.members[0].type.target is again
+    assert [f.to_json() for f in again.fields] == [f.to_json() for f in node.fields]
+
+
+# -- tree.py: hand-written eq/hash/repr behave as attrs' generated ones --------------------------
+
+
+def test_tree_equality_hash_and_repr():
+    from dtracepy import tree as T
+    from dtracepy.source import Pos
+
+    a = T.Binary("+", T.IntLit("1"), T.Ident("x"), pos=Pos("f.d", 1, 2))
+    b = T.Binary("+", T.IntLit("1", pos=Pos("g.d", 3)), T.Ident("x"))
+    assert a == b and not (a != b) and hash(a) == hash(b)
+    assert a != T.Binary("-", T.IntLit("1"), T.Ident("x"))
+    assert T.IntLit("1") != T.CharLit("1") and T.EmptyStmt() == T.EmptyStmt()
+    assert T.Ident("x") != "x" and T.Ident("x").__eq__("x") is NotImplemented
+    assert hash(T.EmptyStmt()) == hash(T.EmptyStmt())
+    assert len({T.IntLit("1"), T.IntLit("1", pos=Pos("f", 1)), T.IntLit("2")}) == 2
+    assert repr(a) == "Binary(op='+', left=IntLit(text='1'), right=Ident(name='x', module=None))"
+    assert repr(T.EmptyStmt()) == "EmptyStmt()"
+    assert attrs.evolve(a, op="-").op == "-" and attrs.evolve(a, op="-").pos == a.pos
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        a.op = "-"
+
+
+def test_children_follow_field_order():
+    from dtracepy import tree as T
+
+    call = T.Call(T.Ident("f"), (T.IntLit("1"), T.Ident("y")))
+    assert list(call.children()) == [T.Ident("f"), T.IntLit("1"), T.Ident("y")]
+    assert list(T.EmptyStmt().children()) == []
+    assert [type(n).__name__ for n in T.ExprStmt(call).walk()] == ["ExprStmt", "Call", "Ident", "IntLit", "Ident"]
+
+
+# -- source.user_pos: cached per file, still relative to the current directory -------------------
+
+
+def test_user_pos_follows_the_working_directory(tmp_path, monkeypatch):
+    from dtracepy import source
+
+    filename = str(tmp_path / "tracer.py")
+    code = compile("def where():\n    return user_pos()\n", filename, "exec")
+    namespace = {"user_pos": source.user_pos}
+    exec(code, namespace)
+    monkeypatch.chdir(tmp_path)
+    assert str(namespace["where"]()) == "tracer.py:2"
+    assert str(namespace["where"]()) == "tracer.py:2"
+    monkeypatch.chdir(tmp_path.parent)
+    assert str(namespace["where"]()) == os.path.join(tmp_path.name, "tracer.py") + ":2"
