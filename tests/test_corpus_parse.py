@@ -35,6 +35,14 @@ def _exceptions() -> dict[str, str]:
     return out
 
 
+def cpp_defines(notes: str) -> list[str] | None:
+    """The -D macros of a file the manifest says runs through the C preprocessor (dtrace -C),
+    or None when it does not."""
+    if "cpp" in notes.split("; ") or re.search(r"runtest-opts=.*-\w*C", notes):
+        return re.findall(r"(?:-D|-xdefine=)(\S+)", notes)
+    return None
+
+
 def _parse_file(root, path: str, notes: str):
     """None if the file parses, else the rendered error."""
     data = (root / path).read_bytes()
@@ -43,8 +51,8 @@ def _parse_file(root, path: str, notes: str):
         return None
     except DSyntaxError as err:
         first = err.render()
-    if "cpp" in notes.split("; ") or re.search(r"runtest-opts=.*-\w*C", notes):
-        defines = re.findall(r"(?:-D|-xdefine=)(\S+)", notes)
+    defines = cpp_defines(notes)
+    if defines is not None:
         try:
             parse_bytes(data, path, cpp=True, defines=defines)
             return None
