@@ -1,9 +1,9 @@
 """D text -> :class:`dtracepy.tree.Program`.
 
 The hand-written lexer (:mod:`dtracepy.lexer`) feeds an LALR automaton whose tables lark computes
-from ``grammar/d.lark`` (cached as plain data, so a warm start does not import lark).  Each
-reduction calls a :class:`_Build` method that returns a tree node directly: no parse tree is built
-and nothing recurses, so deep input is safe.  Top-level comments and ``#`` lines are collected by
+from ``grammar/d.lark``; they ship precomputed as plain data (``grammar/d_tables.json``), so parsing
+does not import lark.  Each reduction calls a :class:`_Build` method that returns a tree node
+directly: no parse tree is built and nothing recurses, so deep input is safe.  Top-level comments and ``#`` lines are collected by
 the lexer and spliced in by position.
 """
 
@@ -212,66 +212,95 @@ def _splice(items, extra):
 # ----------------------------------------------------------------------------------------------
 
 
-def _grammar_text() -> str:
+TABLES_NAME = "d_tables.json"  # next to d.lark: grammar/ in a checkout, dtracepy/grammar/ installed
+REGEN_COMMAND = "DTRACEPY_REGEN=1 python3 -m pytest tests/test_parser_tables.py"
+
+
+def _grammar_file(name: str) -> "str | None":
+    """The path of a file shipped beside d.lark, or None (then see :func:`_grammar_resource`)."""
+    import os
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    for folder in (os.path.join(here, "grammar"),  # installed: the package dtracepy.grammar
+                   os.path.join(here, os.pardir, "grammar")):  # a source checkout
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def _grammar_resource(name: str) -> "str | None":
+    """A file of the package dtracepy.grammar as text, or None if it is absent."""
+    path = _grammar_file(name)
     try:
-        from importlib.resources import files
+        if path is not None:
+            with open(path, encoding="utf-8") as handle:
+                return handle.read()
+        from importlib.resources import files  # e.g. a zipped install: no plain path
 
-        return (files("dtracepy.grammar") / "d.lark").read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):
-        # Running from a source checkout without installing: grammar/ sits next to dtracepy/.
-        import os
+        return (files("dtracepy.grammar") / name).read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):
+        return None
 
-        here = os.path.dirname(os.path.abspath(__file__))
-        with open(os.path.join(here, os.pardir, "grammar", "d.lark"), encoding="utf-8") as handle:
-            return handle.read()
+
+def _grammar_text() -> str:
+    text = _grammar_resource("d.lark")
+    if text is None:
+        raise FileNotFoundError("dtracepy cannot find its grammar, grammar/d.lark")
+    return text
+
+
+def grammar_digest(grammar: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(grammar.encode("utf-8")).hexdigest()
+
+
+def _load_tables() -> dict:
+    """The LALR tables as plain data (the form of grammar/d_tables.json, see :func:`build_table_data`).
+
+    They ship precomputed, so neither lark nor the ~0.2 s table construction is needed.  If the
+    shipped file is missing, unreadable or was made from another grammar (its ``grammar_sha256``
+    differs), lark rebuilds the tables from d.lark: slower, never wrong.
+    """
+    import json
+
+    grammar = _grammar_text()
+    text = _grammar_resource(TABLES_NAME)
+    if text is not None:
+        try:
+            data = json.loads(text)
+            if data.get("grammar_sha256") == grammar_digest(grammar):
+                return data
+        except ValueError:  # a damaged file: rebuild
+            pass
+    return build_table_data(grammar)
 
 
 def _make_parser():
-    """The LALR tables and the callbacks that build nodes.
-
-    lark computes the tables from grammar/d.lark; they are cached (pickled plain data, keyed by
-    the grammar's hash) in the temporary directory, so a warm start needs neither lark nor the
-    table construction.
-    """
-    import hashlib
-    import os
-    import pickle
-    import tempfile
-
-    grammar = _grammar_text()
-    digest = hashlib.sha256(grammar.encode()).hexdigest()[:16]
-    uid = os.getuid() if hasattr(os, "getuid") else 0
-    cache = os.path.join(tempfile.gettempdir(), f"dtracepy-{uid}-{digest}.tables")
-    try:
-        with open(cache, "rb") as handle:
-            tables = pickle.load(handle)
-    except Exception:  # noqa: BLE001 - missing or unusable cache: rebuild it
-        tables = None
-    if tables is None:
-        tables = _build_tables(grammar)
-        try:
-            tmp = f"{cache}.{os.getpid()}"
-            with open(tmp, "wb") as handle:
-                pickle.dump(tables, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, cache)
-        except OSError:  # pragma: no cover - a read-only temp dir: just no cache
-            pass
+    """The LALR tables in the driver's form and the callbacks that build nodes."""
+    data = _load_tables()
     build = _Build()
-    states, start, end, rules = tables
     # The driver's form: rows[state] maps a symbol to an action: an int is a state to shift to
     # (for a nonterminal, to go to); a str is a rule ``?origin: one_symbol``, whose reduction
     # keeps the value and only changes the state; else (size, callback, origin).
     reductions = [rule[1] if rule[0] == 1 and rule[3] and not rule[4]
-                  else (rule[0], _make_callback(build, *rule), rule[1]) for rule in rules]
-    rows = [None] * (max(states) + 1)
-    for state, row in states.items():
-        rows[state] = {t: arg if is_shift else reductions[arg] for t, (is_shift, arg) in row.items()}
+                  else (rule[0], _make_callback(build, *rule), rule[1]) for rule in data["rules"]]
+    rows = [{t: act if act >= 0 else reductions[~act] for t, act in row.items()} for row in data["states"]]
     # chains: (state below, top state, token type) -> the top state after ?a: b reductions
-    return (rows, start, end, {}), build
+    return (rows, data["start"], data["end"], {}), build
 
 
-def _build_tables(grammar: str):
-    """Run lark's LALR analysis; keep plain data: states, start, end and per-rule facts."""
+def build_table_data(grammar: "str | None" = None) -> dict:
+    """Run lark's LALR analysis on the grammar; return the tables as plain, JSON-ready data.
+
+    ``states[n]`` maps a symbol (terminal or nonterminal name) to an action: ``k >= 0`` shifts to
+    (or, for a nonterminal, goes to) state ``k``; ``k < 0`` reduces by rule ``~k``.  A rule is
+    ``[size, origin, alias or null, expand1, [indexes of inlined _children]]``.  lark numbers its
+    states differently from run to run (set order follows string hashing), so they are renumbered
+    canonically: breadth first from the start state, symbols in sorted order; rules are
+    deduplicated (only these facts matter to the parser) and sorted.
+    """
     from lark import Lark
     from lark.lexer import Lexer as _LarkLexer
     from lark.parsers.lalr_analysis import Shift
@@ -283,28 +312,72 @@ def _build_tables(grammar: str):
         def lex(self, data):  # pragma: no cover
             raise NotImplementedError
 
+    if grammar is None:
+        grammar = _grammar_text()
     parser = Lark(grammar, parser="lalr", lexer=_NoLexer, start="start", maybe_placeholders=False)
     table = parser.parser.parser.parser.parse_table
-    rule_index: dict[int, int] = {}
-    rules = []
-    states = {}
-    for state, row in table.states.items():
-        new_row = {}
-        for ttype, (action, arg) in row.items():
-            if action is Shift:
-                new_row[ttype] = (True, arg)
-                continue
-            key = id(arg)
-            if key not in rule_index:
-                rule_index[key] = len(rules)
-                inline = tuple(i for i, sym in enumerate(arg.expansion)
-                               if not sym.is_term and sym.name.startswith("_"))
-                rules.append((len(arg.expansion), str(arg.origin.name),
-                              str(arg.alias) if arg.alias else None,
-                              bool(arg.options.expand1) and not arg.alias, inline))
-            new_row[ttype] = (False, rule_index[key])
-        states[state] = new_row
-    return states, table.start_states["start"], table.end_states["start"], rules
+
+    def rule_facts(rule):
+        inline = [i for i, sym in enumerate(rule.expansion) if not sym.is_term and sym.name.startswith("_")]
+        return (len(rule.expansion), str(rule.origin.name), str(rule.alias) if rule.alias else None,
+                bool(rule.options.expand1) and not rule.alias, inline)
+
+    start = table.start_states["start"]
+    number = {start: 0}
+    order = [start]
+    for state in order:  # grows as states are found
+        for sym, (action, arg) in sorted(table.states[state].items()):
+            if action is Shift and arg not in number:
+                number[arg] = len(order)
+                order.append(arg)
+    if len(order) != len(table.states):  # pragma: no cover - lark makes only reachable states
+        raise RuntimeError("LALR states unreachable from the start state")
+    rules = sorted({repr(f): f for f in (rule_facts(arg) for row in table.states.values()
+                                         for action, arg in row.values() if action is not Shift)}.values(),
+                   key=repr)
+    rule_number = {repr(f): i for i, f in enumerate(rules)}
+    states = []
+    for state in order:
+        row = {}
+        for sym, (action, arg) in sorted(table.states[state].items()):
+            row[str(sym)] = number[arg] if action is Shift else ~rule_number[repr(rule_facts(arg))]
+        states.append(row)
+    return {
+        "about": f"LALR tables generated from grammar/d.lark by lark; do not edit. Regenerate: {REGEN_COMMAND}",
+        "grammar_sha256": grammar_digest(grammar),
+        "start": 0,
+        "end": number[table.end_states["start"]],
+        "rules": [list(f) for f in rules],
+        "states": states,
+    }
+
+
+def dump_table_data(data: dict) -> str:
+    """The tables file's text: JSON, one rule or state per line (so a grammar change diffs well)."""
+    import json
+
+    def dump(value):
+        return json.dumps(value, separators=(",", ":"))
+
+    head = ",\n".join(f" {dump(k)}: {dump(data[k])}" for k in ("about", "grammar_sha256", "start", "end"))
+    rules = ",\n".join("  " + dump(r) for r in data["rules"])
+    states = ",\n".join("  " + dump(s) for s in data["states"])
+    return f'{{\n{head},\n "rules": [\n{rules}\n ],\n "states": [\n{states}\n ]\n}}\n'
+
+
+def write_table_data(path: "str | None" = None) -> str:
+    """Rebuild the tables with lark and write them beside d.lark (or to ``path``)."""
+    import os
+
+    if path is None:
+        here = os.path.dirname(os.path.abspath(__file__))
+        folder = os.path.join(here, "grammar")
+        if not os.path.isfile(os.path.join(folder, "d.lark")):
+            folder = os.path.join(here, os.pardir, "grammar")
+        path = os.path.normpath(os.path.join(folder, TABLES_NAME))
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(dump_table_data(build_table_data()))
+    return path
 
 
 class _Inlined(list):

@@ -7,8 +7,6 @@ and never zeroes it leaks that space on every firing until the kernel drops dyna
 
 from __future__ import annotations
 
-import difflib
-
 from dtracepy import tree as t
 from dtracepy.checks.context import clause_accesses, desc_matches, is_entry, mentions, partner
 
@@ -68,7 +66,7 @@ def collect(ctx, cls=t.SelfVar):
 
 
 def _did_you_mean(name, candidates):
-    match = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
+    match = _close_matches(name, sorted(candidates), n=1, cutoff=0.6)
     return f"; did you mean self->{match[0]}?" if match else ""
 
 
@@ -164,3 +162,9 @@ def _set_earlier(per_clause, clauses, index, name, desc):
             if any(a.name == name and a.kind != "read" for a in per_clause[j]):
                 return True
     return False
+
+
+def _close_matches(word, possibilities, n, cutoff):
+    import difflib  # only when there is something to suggest: it costs start-up time
+
+    return difflib.get_close_matches(word, possibilities, n=n, cutoff=cutoff)

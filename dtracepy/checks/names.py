@@ -4,7 +4,6 @@ those given, aggregations used two ways, unknown or mis-called functions, undefi
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from dtracepy import tree as t
@@ -131,7 +130,7 @@ def _calls(ctx):
             continue
         name = node.name
         if name not in F.ARITY:
-            hint = difflib.get_close_matches(name, sorted(F.ALL_CALLABLES), n=1, cutoff=0.75)
+            hint = _close_matches(name, sorted(F.ALL_CALLABLES), n=1, cutoff=0.75)
             yield ctx.finding(
                 "unknown-function", node,
                 f"{name}() is no D action, subroutine or aggregating function"
@@ -199,7 +198,7 @@ def _undefined(ctx):
         if node.name in known or node.name in reported or _CONSTANT.match(node.name):
             continue  # ALL_CAPS names are enumerators and macros of the D libraries and headers
         reported.add(node.name)
-        hint = difflib.get_close_matches(node.name, sorted(F.ALL_BUILTIN_VARIABLES | known), n=1, cutoff=0.75)
+        hint = _close_matches(node.name, sorted(F.ALL_BUILTIN_VARIABLES | known), n=1, cutoff=0.75)
         yield ctx.finding(
             "undefined-name", node,
             f"{node.name} is no built-in variable and is never declared, defined or assigned"
@@ -213,3 +212,9 @@ def _dialect_if(ctx):
         if isinstance(node, t.If):
             yield ctx.finding("dialect-if", node,
                               f"{ctx.options.dialect} D has no if/else; use a predicated clause or ?:")
+
+
+def _close_matches(word, possibilities, n, cutoff):
+    import difflib  # only when there is something to suggest: it costs start-up time
+
+    return difflib.get_close_matches(word, possibilities, n=n, cutoff=cutoff)

@@ -25,7 +25,6 @@ so its value is ``(unit >> bit_offset) & ((1 << bit_width) - 1)`` on every ABI.
 """
 
 from dtracepy.layout.abi import ABI, ABIS, get_abi
-from dtracepy.layout.cdecl import Layouts, parse_layouts
 from dtracepy.layout.define import Field, define, pointer_to
 from dtracepy.layout.evaluate import evaluate
 from dtracepy.layout.model import Array, FieldInfo, Layout, Member, Pointer, Scalar
@@ -37,3 +36,19 @@ __all__ = [
     "address_expr", "define", "evaluate", "get_abi", "header_path", "parse_layouts", "pointer_to",
     "read_expr", "shipped",
 ]
+
+
+def __getattr__(name: str):
+    # The C parser (pycparser, pcpp) loads only when asked for: define() with plain type names,
+    # read_expr and the shipped layouts do not need it.
+    if name in ("Layouts", "parse_layouts"):
+        from dtracepy.layout import cdecl
+
+        value = getattr(cdecl, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

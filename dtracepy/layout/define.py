@@ -20,7 +20,7 @@ import attrs
 from dtracepy.errors import LayoutError
 from dtracepy.layout.abi import ABI, get_abi
 from dtracepy.layout.engine import MemberSpec, lay_out
-from dtracepy.layout.model import Layout, Pointer
+from dtracepy.layout.model import Array, Layout, Pointer, Scalar
 
 
 @attrs.frozen
@@ -39,12 +39,58 @@ def pointer_to(layout: Layout) -> Pointer:
     return Pointer(layout, layout.abi.pointer_size, layout.name)
 
 
+# Plain type names that need no C parser: C's base types (as dtracepy.layout.abi names them, plus
+# two common short forms) and the scalar typedefs of cdecl.PRELUDE, each with the base type it
+# stands for, spelt as PRELUDE spells it.  tests/test_define_fast_path.py checks every entry
+# against the C parser on every ABI.
+_BASE_TYPES = {name: name for name in (
+    "char", "signed char", "unsigned char", "short", "unsigned short", "int", "unsigned int", "long",
+    "unsigned long", "long long", "unsigned long long", "_Bool", "float", "double", "long double")}
+_BASE_TYPES.update({"unsigned": "unsigned int", "signed": "int"})
+_PRELUDE_SCALARS = {
+    "int8_t": "signed char", "uint8_t": "unsigned char", "int16_t": "short", "uint16_t": "unsigned short",
+    "int32_t": "int", "uint32_t": "unsigned int", "int64_t": "long long", "uint64_t": "unsigned long long",
+    "intptr_t": "long", "uintptr_t": "unsigned long", "size_t": "unsigned long", "ssize_t": "long",
+    "ptrdiff_t": "long", "off_t": "long", "uchar_t": "unsigned char", "ushort_t": "unsigned short",
+    "uint_t": "unsigned int", "ulong_t": "unsigned long", "u_longlong_t": "unsigned long long",
+    "longlong_t": "long long", "u_char": "unsigned char", "u_short": "unsigned short", "u_int": "unsigned int",
+    "u_long": "unsigned long", "u_int8_t": "unsigned char", "u_int16_t": "unsigned short",
+    "u_int32_t": "unsigned int", "u_int64_t": "unsigned long long", "pid_t": "int", "uid_t": "unsigned int",
+    "gid_t": "unsigned int", "time_t": "long", "in_addr_t": "unsigned int", "in_port_t": "unsigned short",
+    "tcp_seq": "unsigned int", "n_short": "unsigned short", "n_long": "unsigned int", "n_time": "unsigned int",
+    "sa_family_t": "unsigned short", "socklen_t": "unsigned int",
+}
+_PLAIN_DIMS = re.compile(r"\[\s*(0|[1-9][0-9]*)\s*\]")
+
+
+def _plain_type(base: str, dims: str, abi: ABI):
+    """The type of ``base dims`` without the C parser, or None if it needs the parser."""
+    spelling = _PRELUDE_SCALARS.get(base, base)
+    canon = _BASE_TYPES.get(spelling)
+    if canon is None:
+        return None
+    counts = []
+    if dims:
+        counts = [int(n) for n in _PLAIN_DIMS.findall(dims)]
+        if "".join(_PLAIN_DIMS.sub("", dims).split()):
+            return None  # a dimension that is not a plain decimal number
+    size, align, signed = abi.base(canon)
+    kind = "bool" if canon == "_Bool" else "float" if canon in ("float", "double", "long double") else "int"
+    t = Scalar(spelling, size, align, signed, kind)
+    for count in reversed(counts):
+        t = Array(t, count)
+    return t
+
+
 @functools.lru_cache(maxsize=256)
 def _parse_type(text: str, abi: ABI):
-    from dtracepy.layout.cdecl import _Converter, parse_c
-
     m = re.fullmatch(r"(.*?)\s*((?:\[\s*\w*\s*\])+)", text.strip())
     base, dims = (m.group(1), m.group(2)) if m else (text, "")
+    plain = _plain_type(base.strip(), dims, abi)
+    if plain is not None:
+        return plain
+    from dtracepy.layout.cdecl import _Converter, parse_c
+
     source = f"typedef {base} __dtracepy_t{dims};\n"
     try:
         ast, pre = parse_c(source, "<field type>", abi)

@@ -1,0 +1,108 @@
+"""The LALR tables ship precomputed (grammar/d_tables.json) and equal what lark builds from d.lark.
+
+Regenerate the file after changing the grammar:
+``DTRACEPY_REGEN=1 python3 -m pytest tests/test_parser_tables.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from dtracepy import parser as P
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+TABLES = ROOT / "grammar" / P.TABLES_NAME
+EXAMPLES = sorted((ROOT / "examples").glob("*.d"))
+
+
+@pytest.fixture(scope="module")
+def fresh():
+    return P.build_table_data()
+
+
+def test_shipped_tables_equal_a_fresh_build(fresh):
+    if os.environ.get("DTRACEPY_REGEN"):
+        P.write_table_data(str(TABLES))
+    assert TABLES.is_file(), f"grammar/{P.TABLES_NAME} is missing; make it with {P.REGEN_COMMAND}"
+    stored_text = TABLES.read_text(encoding="utf-8")
+    stored = json.loads(stored_text)
+    assert stored["grammar_sha256"] == P.grammar_digest(P._grammar_text()), (
+        f"grammar/{P.TABLES_NAME} was made from another grammar; regenerate it with {P.REGEN_COMMAND}")
+    assert stored == fresh, f"grammar/{P.TABLES_NAME} is stale; regenerate it with {P.REGEN_COMMAND}"
+    assert stored_text == P.dump_table_data(fresh)
+
+
+def test_the_build_does_not_depend_on_string_hashing():
+    # lark numbers its states in set order; build_table_data renumbers them canonically
+    code = "from dtracepy import parser as P; import sys; sys.stdout.write(P.dump_table_data(P.build_table_data()))"
+    outs = set()
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(ROOT))
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                cwd=str(ROOT))
+        assert result.returncode == 0, result.stderr
+        outs.add(result.stdout)
+    assert outs == {P.dump_table_data(P.build_table_data())}
+
+
+def test_tables_are_well_formed():
+    data = json.loads(TABLES.read_text(encoding="utf-8"))
+    n_states, n_rules = len(data["states"]), len(data["rules"])
+    assert data["start"] == 0 and 0 <= data["end"] < n_states
+    for row in data["states"]:
+        for act in row.values():
+            assert -n_rules <= act < n_states
+
+
+def test_parsing_does_not_import_lark(tmp_path):
+    code = ("import sys\nfrom dtracepy.parser import parse\n"
+            "parse('syscall::read:entry /pid == $target/ { self->ts = timestamp; }')\n"
+            "print(sorted(m for m in sys.modules if m == 'lark' or m.startswith('lark.')))")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def _resource_with_tables(monkeypatch, tables_text):
+    real = P._grammar_resource
+    monkeypatch.setattr(P, "_grammar_resource",
+                        lambda name: tables_text if name == P.TABLES_NAME else real(name))
+
+
+@pytest.mark.parametrize("case", ["missing", "stale", "damaged"])
+def test_missing_stale_or_damaged_tables_fall_back_to_lark(monkeypatch, fresh, case):
+    data = json.loads(TABLES.read_text(encoding="utf-8"))
+    if case == "missing":
+        text = None
+    elif case == "stale":
+        data["grammar_sha256"] = "0" * 64  # as if d.lark changed since the file was made
+        data["states"] = [{} for _ in data["states"]]  # wrong tables that must not be used
+        text = json.dumps(data)
+    else:
+        text = TABLES.read_text(encoding="utf-8")[:1000]
+    _resource_with_tables(monkeypatch, text)
+    assert P._load_tables() == fresh
+
+
+def test_shipped_and_lark_built_tables_parse_alike(monkeypatch):
+    sources = [p.read_text(encoding="utf-8") for p in EXAMPLES]
+    sources.append("BEGIN { x = a ? b : c + d * -e; @h[probefunc] = quantize(x); }\n"
+                   "struct s { int a : 3; char b[4]; };\ninline int N = 4;\n")
+    assert len(sources) > 1
+
+    def parse_all():
+        monkeypatch.setattr(P, "_parser", None)
+        return [P.parse(src) for src in sources]
+
+    shipped = parse_all()
+    _resource_with_tables(monkeypatch, None)
+    built = parse_all()
+    monkeypatch.setattr(P, "_parser", None)  # leave no lark-built parser behind
+    assert shipped == built
