@@ -124,12 +124,25 @@ class Node:
                         yield from (x for x in item if isinstance(x, Node))
 
     def walk(self):
-        """This node and every node below it, depth first, iteratively (deep trees are fine)."""
+        """This node and every node below it, depth first, iteratively (deep trees are fine).
+
+        The hot loop of every pass and check, so it reads the cached field names directly."""
         stack = [self]
+        pop, push = stack.pop, stack.append
         while stack:
-            node = stack.pop()
+            node = pop()
             yield node
-            stack.extend(reversed(list(node.children())))
+            cls = node.__class__
+            for name in reversed(_FIELD_NAMES.get(cls) or _field_names(cls)):
+                value = getattr(node, name)
+                if isinstance(value, Node):
+                    push(value)
+                elif isinstance(value, tuple):
+                    for item in reversed(value):
+                        if isinstance(item, Node):
+                            push(item)
+                        elif isinstance(item, tuple):  # e.g. Translator members
+                            stack.extend(x for x in reversed(item) if isinstance(x, Node))
 
 
 def same_tree(a, b) -> bool:

@@ -30,32 +30,6 @@ def is_zero(node) -> bool:
     return isinstance(node, tree.IntLit) and node.value == 0
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _child_fields(cls) -> tuple[str, ...]:
-    names = _FIELDS.get(cls)
-    if names is None:
-        import attrs
-
-        names = _FIELDS[cls] = tuple(f.name for f in attrs.fields(cls) if f.name != "pos")
-    return names
-
-
 def nodes(node):
-    """``node`` and every node below it, depth first (``Node.walk`` with field names cached)."""
-    stack = [node]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node = pop()
-        yield node
-        for name in reversed(_child_fields(type(node))):
-            value = getattr(node, name)
-            if isinstance(value, tree.Node):
-                push(value)
-            elif isinstance(value, tuple):
-                for item in reversed(value):
-                    if isinstance(item, tree.Node):
-                        push(item)
-                    elif isinstance(item, tuple):
-                        stack.extend(x for x in reversed(item) if isinstance(x, tree.Node))
+    """``node`` and every node below it, depth first."""
+    return node.walk()
