@@ -124,6 +124,19 @@ _NOT_CAST_BEFORE = {"IDENT", "SCOPED", "RPAREN", "RBRACK", "K_IF", "K_STRINGOF",
                     "K_OFFSETOF", "MACRO", "AGG", "K_WHILE", "K_SWITCH", "K_FOR"}
 
 
+
+# D has only /* */ comments; people who write C++ or copy from other tracers try // first.
+NO_LINE_COMMENTS = "D has no // comments: write /* ... */"
+
+
+def _invalid_character(ch: str) -> str:
+    if ch == "\u00a0":
+        # Scripts copied from web pages arrive indented with no-break spaces.
+        return "invalid character U+00A0 (a no-break space, as pasted from a web page); D separates tokens with ASCII blanks only"
+    if ch.isprintable():
+        return f"invalid character {ch!r}"
+    return f"invalid character U+{ord(ch):04X}"
+
 class Token:
     """One token for the parser: ``type`` (a terminal of grammar/d.lark), ``value``, where it is
     (``start_pos``, an offset in the lexer's text; ``line`` and ``column`` are worked out from it
@@ -452,6 +465,8 @@ class Lexer:
                     if not m:
                         if ch == "}" or ch == ";" or ch == ")" or ch == "]":
                             raise error(f'syntax error near "{ch}"', pos)
+                        if text.startswith("//", pos) and not text.startswith("//*", pos):
+                            raise error(NO_LINE_COMMENTS, pos)
                         raise error(f'syntax error near "{ch}": expected a probe description or declaration', pos)
                     yield tok("PDESC", m.group(0), pos, lx)
                     pos = m.end()
@@ -471,8 +486,7 @@ class Lexer:
                     raise error("NUL character in input", pos)
                 if ch == "$":
                     raise error("invalid macro variable", pos)
-                raise error(f"invalid character {ch!r}" if ch.isprintable() else
-                            f"invalid character U+{ord(ch):04X}", pos)
+                raise error(_invalid_character(ch), pos)
             kind = m.lastgroup
             start = m.start(kind)
             pos = m.end()
@@ -629,6 +643,8 @@ class Lexer:
                         prev2, prev = prev, ttype
                         state = TOP
                         continue
+                elif p == "/" and state != PRED and text.startswith("//", start) and not text.startswith("//*", start):
+                    raise error(NO_LINE_COMMENTS, start)
                 elif p == "/" and state == PRED and pred_depth == 0:
                     nxt = self._next_char(pos)
                     if nxt in ("", "{", ";", "/") or (nxt == "#" and self._hash_line_next(pos)):
