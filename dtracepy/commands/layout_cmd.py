@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 
+from dtracepy.errors import LayoutError
 from dtracepy.layout import get_abi, parse_layouts
 
 
@@ -26,7 +28,14 @@ def format_table(layout) -> str:
 def run(args) -> int:
     abi = get_abi(args.abi)
     layouts = parse_layouts(args.header, abi=abi, include_dirs=args.include_dirs, defines=args.defines)
-    layout = layouts[args.type]
+    try:
+        layout = layouts[args.type]
+    except LayoutError as err:
+        if err.pos is not None:
+            raise
+        # Name the header the type was looked for in, as a compiler names the file.
+        print(f"{args.header}: error: {err.message}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(layout.to_json(), indent=2))
     else:
