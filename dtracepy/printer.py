@@ -16,6 +16,8 @@ The output is deterministic: the same tree always prints the same text.
 
 from __future__ import annotations
 
+import attrs
+
 import sys
 
 from dtracepy import precedence as P
@@ -87,6 +89,14 @@ def _dangles(stmt: T.Stmt) -> bool:
             return True
         stmt = stmt.otherwise
     return False
+
+
+def bodyless_is_d(items, index: int) -> bool:
+    """Can the clause ``items[index]`` be printed without braces?  Only with a predicate, and only
+    when nothing but comments follows: the lexer closes a predicate with ``/`` only before ``{``,
+    ``;``, ``/`` or the end of input, so ``BEGIN /x/`` followed by ``tick-1s`` reads as a division."""
+    clause = items[index]
+    return clause.predicate is not None and all(isinstance(i, T.Comment) for i in items[index + 1:])
 
 
 class DPrinter:
@@ -456,10 +466,15 @@ class DPrinter:
     def visit_Program(self, node: T.Program) -> str:
         out = []
         previous = None
-        for item in node.items:
+        items = node.items
+        for index, item in enumerate(items):
             if previous is not None:
                 together = isinstance(previous, _LINE_ITEMS) and isinstance(item, _LINE_ITEMS)
                 out.append("\n" if together else "\n\n")
+            if isinstance(item, T.Clause) and item.body is None and not bodyless_is_d(items, index):
+                # Without braces this would not be D (see bodyless_is_d); an empty body means
+                # the same to dtrace: the clause has no actions, so the default record is traced.
+                item = attrs.evolve(item, body=())
             out.append(self.visit(item))
             previous = item
         return "".join(out) + "\n" if out else ""

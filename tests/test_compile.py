@@ -178,3 +178,19 @@ def test_oracle_dialect_refuses_if_at_the_users_line():
         t.to_d()
     assert info.value.pos.file.endswith("test_compile.py")
     assert Tracer(dialect="illumos") is not None
+
+
+def test_a_clause_without_actions_compiles_to_d_that_reads_back_equal():
+    from dtracepy import Tracer, pid
+    from dtracepy.parser import parse
+
+    t = Tracer()
+    t.clause("syscall::read:entry", when=pid == 1)
+
+    @t.probe("tick-1s")
+    def tick():
+        pass
+
+    compiled = t.compile()
+    assert "/pid == 1/\n{\n}\n\ntick-1s" in compiled.text
+    assert parse(compiled.text) == compiled.program

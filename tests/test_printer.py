@@ -449,3 +449,19 @@ def test_non_call_statements_and_single_argument_calls_are_not_wrapped():
     assert "\n" not in to_d(assign)
     single = T.ExprStmt(T.Call(I("trace"), (I("z" * 120),)))
     assert to_d(single) == "trace(" + "z" * 120 + ");"
+
+
+def test_a_bodyless_clause_gets_braces_where_it_would_not_be_d_without_them():
+    from dtracepy.parser import parse
+
+    bodyless = T.Clause((T.ProbeDesc("syscall::read:entry"),), T.Ident("x"), None)
+    tick = T.Clause((T.ProbeDesc("tick-1s"),), None, ())
+    text = to_d(T.Program((bodyless, tick)))
+    assert text.startswith("syscall::read:entry\n/x/\n{\n}\n")
+    assert parse(text).items == (T.Clause(bodyless.probes, bodyless.predicate, ()), tick)
+    # Last in the file (comments may follow) it stays as written, and reads back unchanged.
+    last = T.Program((tick, bodyless, T.Comment(" end ")))
+    assert "/x/\n\n/* end */" in to_d(last)
+    assert parse(to_d(last)) == last
+    # Without a predicate a description must be followed by a body.
+    assert to_d(T.Program((T.Clause((T.ProbeDesc("BEGIN"),), None, None),))) == "BEGIN\n{\n}\n"

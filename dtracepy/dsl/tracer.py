@@ -129,7 +129,10 @@ class Tracer:
         return decorate
 
     def clause(self, *descs: str, when=None) -> None:
-        """A clause without a body (``syscall:::entry /pid == 1/``): D traces the default record."""
+        """A clause without actions (``syscall:::entry /pid == 1/``): D traces the default record.
+
+        The printer writes it without braces where that is D (a predicate, and nothing but
+        comments after it) and with an empty body elsewhere, which dtrace reads the same way."""
         pos = user_pos()
         predicate = None if when is None else expr(when)
         self.items.append(tree.Clause(self._descs(descs, pos), predicate, None, pos=pos))

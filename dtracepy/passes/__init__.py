@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import attrs
 
+from dtracepy.passes.bodyless import braces_where_needed
 from dtracepy.passes.cleanup import zero_thread_locals
 
 
@@ -18,6 +19,7 @@ class PassContext:
 
 PASSES = (
     zero_thread_locals,
+    braces_where_needed,  # last: it depends on what follows each clause
 )
 
 
