@@ -17,7 +17,7 @@ from __future__ import annotations
 from dtracepy import tree
 from dtracepy.dsl.values import D, as_statement, expr
 from dtracepy.errors import DSLError
-from dtracepy.dsl.where import user_pos
+from dtracepy.source import user_pos
 
 ACTIONS = (
     "printf printa trace tracemem stack ustack jstack exit stop raise system panic chill breakpoint "

@@ -12,7 +12,7 @@ import re
 from dtracepy import tree
 from dtracepy.dsl.values import D
 from dtracepy.errors import DSLError
-from dtracepy.dsl.where import user_pos
+from dtracepy.source import user_pos
 
 BUILTIN_NAMES = (
     "arg0 arg1 arg2 arg3 arg4 arg5 arg6 arg7 arg8 arg9 args caller curcpu curthread epid errno "

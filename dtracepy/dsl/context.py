@@ -8,7 +8,7 @@ trying is a located :class:`~dtracepy.errors.DSLError`.
 from __future__ import annotations
 
 from dtracepy.errors import DSLError
-from dtracepy.dsl.where import user_pos
+from dtracepy.source import user_pos
 
 # Each entry is a list of tree.Stmt being filled.
 _STACK: list[list] = []

@@ -18,7 +18,7 @@ from dtracepy import tree
 from dtracepy.dsl import context
 from dtracepy.dsl.values import expr
 from dtracepy.errors import DSLError
-from dtracepy.dsl.where import user_pos
+from dtracepy.source import user_pos
 
 
 class _Branch:

@@ -15,7 +15,7 @@ from dtracepy import tree
 from dtracepy.dsl import types as _types
 from dtracepy.dsl.values import D, expr
 from dtracepy.errors import DSLError
-from dtracepy.dsl.where import user_pos
+from dtracepy.source import user_pos
 
 
 def _logic(op, operands, name):

@@ -16,7 +16,7 @@ import re
 from dtracepy import tree
 from dtracepy.dsl.actions import printf
 from dtracepy.errors import DSLError
-from dtracepy.dsl.where import user_pos
+from dtracepy.source import user_pos
 
 _CONVERSION = re.compile(r"%[-#+ 0'?@$]*[0-9*]*(?:\.[0-9*]*)?(?:hh|h|ll|l|L|w|z|j|t)?[aAcCdiouxXeEfgGkpsSTY]")
 

@@ -12,7 +12,7 @@ from dtracepy import tree
 from dtracepy.dsl import context
 from dtracepy.dsl.values import Compound, D, expr
 from dtracepy.errors import DSLError
-from dtracepy.dsl.where import user_pos
+from dtracepy.source import user_pos
 
 # Names used through `glob`, so the compiler can tell globals from built-ins and subroutines.
 GLOBAL_NAMES: set[str] = set()

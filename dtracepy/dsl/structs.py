@@ -20,7 +20,7 @@ import attrs
 from dtracepy import tree
 from dtracepy.dsl.values import D, expr
 from dtracepy.errors import DSLError, LayoutError
-from dtracepy.dsl.where import user_pos
+from dtracepy.source import user_pos
 
 
 def _is_char_pointer(node) -> bool:

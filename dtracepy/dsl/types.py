@@ -7,7 +7,7 @@ import re
 
 from dtracepy import tree
 from dtracepy.errors import DSLError
-from dtracepy.dsl.where import user_pos
+from dtracepy.source import user_pos
 
 # Words that are type keywords (or qualifiers/storage words) rather than typedef names.
 _KEYWORDS = frozenset(

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dtracepy import tree
 from dtracepy.dsl import context
 from dtracepy.errors import DSLError
-from dtracepy.dsl.where import user_pos
+from dtracepy.source import user_pos
 
 _BOOL_HELP = (
     "a D expression has no Python truth value: `if x:`, `and`, `or`, `not`, `a < b < c` and "
