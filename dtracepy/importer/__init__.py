@@ -1,0 +1,1 @@
+"""``dtracepy import``: D text -> a tracer module in the DSL."""

@@ -1,0 +1,91 @@
+"""The real DTrace, for tests that let it judge or run the D dtracepy emits.
+
+``need_dtrace()`` finds it (``$DTRACEPY_DTRACE``, else ``dtrace`` on ``PATH``) or skips the test,
+saying why; with ``DTRACEPY_REQUIRE_DTRACE=1`` (set by ``.ci/run``) its absence fails instead.
+``need_root()`` does the same for live runs.  ``compile_scripts`` asks ``dtrace -e`` about many
+scripts in few processes: one dtrace process costs about 1.3 s of CPU to start, whatever it compiles.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+
+def _require(what: str) -> bool:
+    return os.environ.get(f"DTRACEPY_REQUIRE_{what}") == "1"
+
+
+def dtrace_binary() -> str | None:
+    env = os.environ.get("DTRACEPY_DTRACE")
+    if env:
+        return env if os.access(env, os.X_OK) else None
+    return shutil.which("dtrace")
+
+
+def need_dtrace() -> str:
+    path = dtrace_binary()
+    if path is None:
+        message = ("no real DTrace here (set $DTRACEPY_DTRACE or put dtrace on PATH; "
+                   "../shared/tools/dtrace/install.sh installs one)")
+        if _require("DTRACE"):
+            pytest.fail(message + ", and DTRACEPY_REQUIRE_DTRACE=1")
+        pytest.skip(message)
+    return path
+
+
+def need_root() -> None:
+    if os.geteuid() != 0:
+        message = "running DTrace live needs root"
+        if _require("DTRACE"):
+            pytest.fail(message + ", and DTRACEPY_REQUIRE_DTRACE=1")
+        pytest.skip(message)
+
+
+_FAILED = re.compile(r"dtrace: failed to compile script (?P<file>.+?): (?P<why>.*)")
+
+
+def compile_scripts(scripts: dict[str, str], flags: tuple[str, ...] = (), args: tuple[str, ...] = (),
+                    batch: int = 60, timeout: float = 300) -> dict[str, str | None]:
+    """``dtrace -e`` over each script; name -> None when accepted, else dtrace's message.
+
+    Scripts go to dtrace ``batch`` at a time as ``-s a.d -s b.d ...``; dtrace stops at the first
+    script it rejects and names it, so that one is recorded and the rest of the batch is retried.
+    ``flags`` (``-Z``, ``-C``, ``-q`` ...) and macro ``args`` apply to every script.
+    """
+    dtrace = need_dtrace()
+    verdicts: dict[str, str | None] = {}
+    with tempfile.TemporaryDirectory(prefix="dtracepy-judge-") as tmp:
+        paths: dict[str, str] = {}
+        for i, (name, text) in enumerate(scripts.items()):
+            path = pathlib.Path(tmp) / f"s{i}.d"
+            path.write_text(text)
+            paths[str(path)] = name
+        pending = list(paths)
+        while pending:
+            chunk = pending[:batch]
+            argv = [dtrace, "-e", *flags]
+            for path in chunk:
+                argv += ["-s", path]
+            result = subprocess.run([*argv, *args], capture_output=True, text=True, timeout=timeout)
+            if result.returncode == 0:
+                for path in chunk:
+                    verdicts[paths[path]] = None
+                pending = pending[len(chunk):]
+                continue
+            match = _FAILED.search(result.stderr)
+            if match is None or match["file"] not in chunk:
+                raise AssertionError(f"dtrace failed without naming a script: {result.stderr}")
+            failed = match["file"]
+            done = chunk[:chunk.index(failed)]
+            for path in done:
+                verdicts[paths[path]] = None
+            verdicts[paths[failed]] = match["why"].strip()
+            pending = pending[len(done) + 1:]
+    return verdicts
