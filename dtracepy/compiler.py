@@ -81,7 +81,15 @@ def header_comment(tracer, macros) -> tree.Comment:
     else:
         lines.append("Arguments: none.")
     body = "".join(f"\n * {line}".rstrip() for line in lines)
-    return tree.Comment(body.replace("*/", "* /") + "\n ")
+    return tree.Comment(comment_safe(body) + "\n ")
+
+
+def comment_safe(text: str) -> str:
+    """``text`` with every ``*/`` and ``/*`` broken by a space, so that it can stand inside a D
+    comment (which cannot nest): a description, docstring or tracer name is the user's text."""
+    while "*/" in text or "/*" in text:
+        text = text.replace("*/", "* /").replace("/*", "/ *")
+    return text
 
 
 def _option_pragma(name, value) -> tree.Pragma:
@@ -95,7 +103,9 @@ def build_program(tracer) -> tree.Program:
     items: list[tree.TopLevel] = [tree.Shebang(shebang(tracer)),
                                   header_comment(tracer, macros_used(user_items))]
     items += [_option_pragma(k, v) for k, v in tracer.options.items()]
-    items += [tree.Directive("define", f"{k} {v}".rstrip()) for k, v in tracer.defines.items()]
+    where = getattr(tracer, "_define_pos", {})
+    items += [tree.Directive("define", f"{k} {v}".rstrip(), pos=where.get(k, tracer.pos))
+              for k, v in tracer.defines.items()]
     items += [tree.Directive("include", inc) for inc in tracer.includes]
     items += user_items
     return tree.Program(tuple(items))

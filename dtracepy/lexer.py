@@ -125,6 +125,14 @@ _NOT_CAST_BEFORE = {"IDENT", "SCOPED", "RPAREN", "RBRACK", "K_IF", "K_STRINGOF",
 
 
 
+def _d_names() -> frozenset:
+    from dtracepy.checks import d_facts
+
+    return frozenset(d_facts.ALL_CALLABLES) | d_facts.ALL_BUILTIN_VARIABLES
+
+
+_D_NAMES = _d_names()
+
 # D has only /* */ comments; people who write C++ or copy from other tracers try // first.
 NO_LINE_COMMENTS = "D has no // comments: write /* ... */"
 
@@ -720,6 +728,8 @@ class Lexer:
         """Is the name at pos (just after a '(') the type of a cast or sizeof?  Heuristic 3/4."""
         if before_paren in _NOT_CAST_BEFORE and before_paren != "K_SIZEOF":
             return False
+        if word in _D_NAMES:
+            return False  # D's functions and variables are never types: (system)("id") is a call
         text = self.text
         if _STARS_CLOSE_RE.match(text, pos):
             return True
@@ -756,7 +766,7 @@ class Lexer:
             bad = [c for c in digits if c in "89"]
             if bad:
                 raise self.error(f"invalid digit in octal constant '{spelled}'", start)
-        if tree.IntLit(spelled).value > 0xFFFFFFFFFFFFFFFF:
+        if tree.integer_problem(spelled) is not None:  # more than 64 bits
             raise self.error(f"integer constant '{spelled}' is too large", start)
         return spelled
 

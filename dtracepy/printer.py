@@ -109,8 +109,19 @@ class DPrinter:
 
     def visit(self, node) -> str:
         method = getattr(self, "visit_" + type(node).__name__, None)
-        if method is None:
-            raise TypeError(f"to_d: cannot print {type(node).__name__} ({node!r})")
+        if method is None or not isinstance(node, T.Node):
+            from dtracepy.errors import DSLError
+            from dtracepy.source import user_pos
+
+            raise DSLError(f"cannot print {type(node).__name__} ({node!r}) as D: not a dtracepy.tree "
+                           "node where one belongs", user_pos())
+        # The last line of defence: a node that cannot print as what its kind means (built around
+        # its constructor) is refused, as its constructor would have (see tree, "Invariants").
+        check = getattr(node, "_problem", None)
+        if check is not None:
+            problem = check()
+            if problem is not None:
+                T._refuse(node, problem)
         return method(node)
 
     def _tabs(self) -> str:

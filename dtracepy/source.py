@@ -53,7 +53,7 @@ def user_pos(skip: int = 1) -> Pos | None:
         key = (filename, cwd, package)
         shown = _SHOWN.get(key, _UNKNOWN)
         if shown is _UNKNOWN:
-            shown = None if os.path.abspath(filename).startswith(package + os.sep) else _display_name(filename)
+            shown = None if _internal(filename, package) else _display_name(filename)
             if cwd is not None:
                 _SHOWN[key] = shown
         if shown is not None:
@@ -66,6 +66,14 @@ def user_pos(skip: int = 1) -> Pos | None:
 # None for dtracepy's own files
 _SHOWN: dict[tuple, str | None] = {}
 _UNKNOWN = object()
+
+
+def _internal(filename: str, package: str) -> bool:
+    """Is code from ``filename`` dtracepy's own: its package, or the methods attrs generates for
+    the tree's node classes (``<attrs generated init dtracepy.tree.Ident>``)?"""
+    if filename.startswith("<"):
+        return filename.startswith(("<attrs generated", "<dtracepy."))
+    return os.path.abspath(filename).startswith(package + os.sep)
 
 
 def _display_name(filename: str) -> str:

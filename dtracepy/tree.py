@@ -15,10 +15,13 @@ Conventions
 
 from __future__ import annotations
 
+import re
 from typing import Union
 
 import attrs
 
+from dtracepy import precedence as _P
+from dtracepy.errors import DSLError, DSyntaxError
 from dtracepy.source import Pos
 
 
@@ -78,7 +81,10 @@ def _compile_methods(cls) -> None:
 
 
 def _node(cls):
-    """``attrs.frozen``, with the stand-in methods described above."""
+    """``attrs.frozen``, with the stand-in methods described above; a class that defines
+    ``_problem`` (see "Invariants" below) refuses, when built, what it cannot print."""
+    if "_problem" in cls.__dict__ and "__attrs_post_init__" not in cls.__dict__:
+        cls.__attrs_post_init__ = _check_new
     cls = attrs.frozen(cls, eq=False, repr=False)
     names = _field_names(cls)
     shown = cls.__qualname__.rsplit(">.", 1)[-1]
@@ -102,6 +108,161 @@ def _node(cls):
         method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
         setattr(cls, method.__name__, method)
     return cls
+
+
+# ----------------------------------------------------------------------------------------------
+# Invariants: a node cannot hold what its kind cannot print
+# ----------------------------------------------------------------------------------------------
+#
+# A node class with a ``_problem(self) -> str | None`` method is checked when it is built: an
+# identifier node holds an identifier (not a keyword where D forbids one), an option pragma D's
+# option grammar, a comment no comment delimiter, a directive one line, an integer literal an
+# integer... so no string handed to the DSL (or to a node by hand) can print as other D.  A
+# violation is a DSLError at the user's Python line (positions without a column: the DSL's, or
+# the caller's line when the node has none) or a DSyntaxError at ``file:line:col`` (a tree read
+# from D text).  The printer asks the same ``_problem`` before it prints a node, as a last line
+# of defence against nodes built around the constructor.  The checks are a regular expression or
+# a set lookup each: the parser builds many nodes.
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*").fullmatch
+_MODULE = re.compile(r"[A-Za-z0-9_`]*").fullmatch  # ``main (two backquotes) is a user symbol
+_MACRO = re.compile(r"\$\$?(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*)").fullmatch
+_INT = re.compile(r"(?:0[xX][0-9A-Fa-f]+|[1-9][0-9]*|0[0-7]*)(?:[uU]?(?:ll|LL|l|L)?|(?:ll|LL|l|L)[uU])").fullmatch
+_CHAR = re.compile(r"(?:[^'\\\x00-\x1f\x7f]|\\[^\x00-\x1f\x7f])+").fullmatch
+# A probe description as the lexer reads it back whole (see dtracepy.lexer._PSPEC_RE).
+_PSPEC = re.compile(
+    r"(?:[-$:A-Za-z_.?*\\\[\]!]|\([^()\n{}/]*\))(?:[-$:0-9A-Za-z_.`?*\\\[\]!]|\([^()\n{}/]*\))*").fullmatch
+# One word of a #pragma line, as D's lexer splits it: a quoted string or a run of other characters.
+_PRAGMA_WORD = re.compile(
+    r'"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[^\x00-\x08\x0a-\x1f\x7f])*"|[^\x00-\x20"\x7f]+').fullmatch
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]").search  # control characters other than tab
+_CONTINUATION = re.compile(r"\\\r?\n")
+
+UNARY_OPS = frozenset(("!", "~", "-", "+", "*", "&", "++", "--"))
+POSTFIX_OPS = frozenset(("++", "--"))
+BINARY_OPS = frozenset(_P.BINARY)
+ASSIGN_OPS = frozenset(_P.ASSIGN_OPS)
+QUALIFIERS = frozenset(("const", "volatile", "restrict", "userland"))
+#: The words a declaration's specifiers may hold besides type-specifier nodes.
+SPECIFIER_WORDS = frozenset(
+    "typedef extern static register auto const volatile restrict userland self this inline "
+    "void char short int long float double signed unsigned string ...".split())
+#: Preprocessor directives (C's, and the control lines D reads without cpp); ``""`` is a line
+#: marker (``# 12 "file"``) or the null directive.
+DIRECTIVES = frozenset(
+    "include include_next import define undef if ifdef ifndef elif else endif line error warning "
+    "ident sccs assert unassert".split()) | {""}
+
+
+def _check_new(self) -> None:
+    problem = self._problem()
+    if problem is not None:
+        _refuse(self, problem)
+
+
+def _refuse(node, message: str):
+    """Raise the error for a node that cannot be built: a DSyntaxError where it came from D text
+    (a position with a column), else a DSLError at the DSL's position or the caller's line."""
+    pos = node.pos
+    if pos is not None and pos.col is not None:
+        raise DSyntaxError(message, pos)
+    if pos is None:
+        from dtracepy.source import user_pos
+
+        pos = user_pos()
+    raise DSLError(message, pos)
+
+
+def is_identifier(text) -> bool:
+    """Is ``text`` a D identifier (ASCII letters, digits and ``_``, not starting with a digit)?
+    Keywords are identifiers here; :func:`is_name` excludes them."""
+    return isinstance(text, str) and _IDENT(text) is not None
+
+
+def is_name(text) -> bool:
+    """Can ``text`` name a variable, function, type or member declared by name: an identifier
+    that is not one of D's keywords?"""
+    return isinstance(text, str) and _IDENT(text) is not None and text not in _KEYWORDS
+
+
+def _ident_problem(value, what: str, keywords_ok: bool = False) -> str | None:
+    if not isinstance(value, str):
+        return f"{what} is a string, not {type(value).__name__} ({value!r})"
+    if not (value.isidentifier() and value.isascii()):
+        return (f"{value!r} is not a D identifier, as {what} must be (ASCII letters, digits and _, "
+                "not starting with a digit)")
+    if not keywords_ok and value in _KEYWORDS:
+        return f"{value!r} is a D keyword, so it cannot be {what}"
+    return None
+
+
+def _scoped_problem(value, what: str) -> str | None:
+    """As :func:`_ident_problem`, for a name that may be scoped to a module (``D`s``)."""
+    if isinstance(value, str) and "`" in value:
+        module, _, value = value.rpartition("`")
+        if _MODULE(module) is None:
+            return f"{module!r} is not a kernel module name (letters, digits and _)"
+    return _ident_problem(value, what)
+
+
+def comments_closed(text: str) -> bool:
+    """Does every ``/*`` in ``text`` close on it, with no ``/*`` inside and no stray ``*/``?"""
+    if "*/" not in text and "/*" not in text:
+        return True
+    pos = 0
+    while True:
+        start = text.find("/*", pos)
+        close = text.find("*/", pos)
+        if close >= 0 and (start < 0 or close < start):
+            return False
+        if start < 0:
+            return True
+        end = text.find("*/", start + 2)
+        if end < 0 or text.find("/*", start + 2, end) >= 0:
+            return False
+        pos = end + 2
+
+
+def _line_problem(text: str, what: str, continued: bool = False) -> str | None:
+    """Why ``text`` cannot stand on one preprocessor line (``continued``: backslash-newline
+    continuations allowed), or None."""
+    if continued and "\n" in text:
+        text = _CONTINUATION.sub("", text)
+    if _CONTROL(text):
+        return f"{what} must be one line without control characters, not {text!r}"
+    if text.endswith("\\"):
+        return f"{what} must not end with a backslash (it would continue onto the next line): {text!r}"
+    if not comments_closed(text):
+        return f"{what} holds an unclosed or stray comment delimiter (/* or */): {text!r}"
+    return None
+
+
+def integer_problem(text) -> str | None:
+    """Why ``text`` is not a D integer constant that fits in 64 bits, or None."""
+    if not isinstance(text, str):
+        return f"an integer literal's text is a string such as '42' or '0x2a', not {text!r}"
+    if _INT(text) is None:
+        return f"{text!r} is not a D integer constant (decimal, 0x hex or 0 octal, suffixes u l ll)"
+    if len(text) > 18:
+        digits = text.rstrip("uUlL")
+        if digits[:2] in ("0x", "0X"):
+            significant, base = digits[2:].lstrip("0"), 16
+        else:
+            significant, base = digits.lstrip("0"), 8 if digits[0] == "0" else 10
+        if len(significant) > 22 or int(significant or "0", base) >= 1 << 64:
+            return f"integer constant {text[:30]}{'...' if len(text) > 30 else ''} does not fit in 64 bits"
+    return None
+
+
+def _specifiers_problem(specs) -> str | None:
+    for spec in specs:
+        if isinstance(spec, str):
+            if spec not in SPECIFIER_WORDS and (_IDENT(spec) is None or spec in _KEYWORDS):
+                return (f"{spec!r} is not a declaration specifier (a type keyword, a qualifier or "
+                        "a typedef name)")
+        elif not isinstance(spec, (TypeRef, StructSpec, EnumSpec)):
+            return f"a declaration specifier is a keyword or a type node, not {spec!r}"
+    return None
 
 
 @_node
@@ -166,6 +327,15 @@ class IntLit(Expr):
 
     text: str
 
+    def __attrs_post_init__(self):  # the common case first: the parser builds many
+        text = self.text
+        if not (text.__class__ is str and text.isdigit() and text.isascii() and len(text) < 19
+                and (text[0] != "0" or len(text) == 1)):
+            _check_new(self)
+
+    def _problem(self):
+        return integer_problem(self.text)
+
     @property
     def value(self) -> int:
         digits = self.text.rstrip("uUlL")
@@ -182,12 +352,28 @@ class CharLit(Expr):
 
     text: str
 
+    def _problem(self):
+        text = self.text
+        if not isinstance(text, str) or _CHAR(text) is None:
+            return (f"{text!r} is not the inside of a D character constant (characters other than "
+                    "' and \\ or escape sequences such as \\n, \\', \\\\; no line breaks)")
+        return None
+
 
 @_node
 class StringLit(Expr):
     """A string constant; ``value`` is the decoded text (the printer escapes it for D)."""
 
     value: str
+
+    def __attrs_post_init__(self):
+        if self.value.__class__ is not str:
+            _check_new(self)
+
+    def _problem(self):
+        if not isinstance(self.value, str):
+            return f"a string constant holds a str, not {type(self.value).__name__} ({self.value!r})"
+        return None
 
 
 @_node
@@ -201,12 +387,33 @@ class Ident(Expr):
     name: str
     module: str | None = None
 
+    def __attrs_post_init__(self):
+        name = self.name
+        if not (self.module is None and name.__class__ is str and name.isidentifier()
+                and name.isascii() and name not in _KEYWORDS):
+            _check_new(self)
+
+    def _problem(self):
+        module = self.module
+        if module is None:
+            return _ident_problem(self.name, "a name")
+        if not isinstance(module, str) or _MODULE(module) is None:
+            return f"{module!r} is not a kernel module name (letters, digits and _)"
+        if self.name == "":
+            return None  # a lone ` is an identifier to D's lexer (an undefined one)
+        return _ident_problem(self.name, "a kernel symbol")
+
 
 @_node
 class MacroVar(Expr):
     """A macro variable, spelled as in D: ``$1``, ``$$1``, ``$target``, ``$pid``."""
 
     name: str  # including the leading $ or $$
+
+    def _problem(self):
+        if not isinstance(self.name, str) or _MACRO(self.name) is None:
+            return f"{self.name!r} is not a D macro variable ($1, $$1, $target ...)"
+        return None
 
 
 @_node
@@ -215,6 +422,14 @@ class SelfVar(Expr):
 
     name: str
 
+    def __attrs_post_init__(self):
+        name = self.name
+        if not (name.__class__ is str and name.isidentifier() and name.isascii()):
+            _check_new(self)
+
+    def _problem(self):
+        return _ident_problem(self.name, "a thread-local's name", keywords_ok=True)
+
 
 @_node
 class ThisVar(Expr):
@@ -222,12 +437,30 @@ class ThisVar(Expr):
 
     name: str
 
+    def __attrs_post_init__(self):
+        name = self.name
+        if not (name.__class__ is str and name.isidentifier() and name.isascii()):
+            _check_new(self)
+
+    def _problem(self):
+        return _ident_problem(self.name, "a clause-local's name", keywords_ok=True)
+
 
 @_node
 class AggVar(Expr):
     """An aggregation ``@name``; the anonymous aggregation ``@`` has name ``""``."""
 
     name: str
+
+    def __attrs_post_init__(self):
+        name = self.name
+        if not (name.__class__ is str and (name == "" or name.isidentifier() and name.isascii())):
+            _check_new(self)
+
+    def _problem(self):
+        if self.name == "":
+            return None
+        return _ident_problem(self.name, "an aggregation's name", keywords_ok=True)
 
 
 @_node
@@ -237,6 +470,13 @@ class Unary(Expr):
     op: str
     operand: Expr
 
+    def __attrs_post_init__(self):
+        if self.op not in UNARY_OPS:
+            _check_new(self)
+
+    def _problem(self):
+        return None if self.op in UNARY_OPS else f"{self.op!r} is not a D prefix operator"
+
 
 @_node
 class Postfix(Expr):
@@ -244,6 +484,13 @@ class Postfix(Expr):
 
     op: str
     operand: Expr
+
+    def __attrs_post_init__(self):
+        if self.op not in POSTFIX_OPS:
+            _check_new(self)
+
+    def _problem(self):
+        return None if self.op in POSTFIX_OPS else f"{self.op!r} is not a D postfix operator"
 
 
 @_node
@@ -254,6 +501,13 @@ class Binary(Expr):
     left: Expr
     right: Expr
 
+    def __attrs_post_init__(self):
+        if self.op not in BINARY_OPS:
+            _check_new(self)
+
+    def _problem(self):
+        return None if self.op in BINARY_OPS else f"{self.op!r} is not a D binary operator"
+
 
 @_node
 class Assign(Expr):
@@ -262,6 +516,13 @@ class Assign(Expr):
     op: str
     target: Expr
     value: Expr
+
+    def __attrs_post_init__(self):
+        if self.op not in ASSIGN_OPS:
+            _check_new(self)
+
+    def _problem(self):
+        return None if self.op in ASSIGN_OPS else f"{self.op!r} is not a D assignment operator"
 
 
 @_node
@@ -309,6 +570,9 @@ class Offsetof(Expr):
     type: "TypeName"
     member: str
 
+    def _problem(self):
+        return _ident_problem(self.member, "the member of offsetof()")
+
 
 @_node
 class Xlate(Expr):
@@ -349,6 +613,17 @@ class Member(Expr):
     op: str
     name: str
 
+    def __attrs_post_init__(self):
+        name = self.name
+        if not ((self.op == "->" or self.op == ".") and name.__class__ is str and name.isidentifier()
+                and name.isascii()):
+            _check_new(self)
+
+    def _problem(self):
+        if self.op != "->" and self.op != ".":
+            return f"member access is . or ->, not {self.op!r}"
+        return _ident_problem(self.name, "a member name", keywords_ok=True)
+
 
 # ----------------------------------------------------------------------------------------------
 # Types and declarations (C declarations as D reads them)
@@ -367,6 +642,12 @@ class TypeRef(Node):
     name: str
     module: str | None = None
 
+    def _problem(self):
+        module = self.module
+        if module is not None and (not isinstance(module, str) or _MODULE(module) is None):
+            return f"{module!r} is not a kernel module name (letters, digits and _)"
+        return _ident_problem(self.name, "a type name")
+
 
 @_node
 class Enumerator(Node):
@@ -375,6 +656,9 @@ class Enumerator(Node):
     name: str
     value: Expr | None = None
 
+    def _problem(self):
+        return _ident_problem(self.name, "an enumerator")
+
 
 @_node
 class EnumSpec(Node):
@@ -382,6 +666,9 @@ class EnumSpec(Node):
 
     name: str | None
     enumerators: tuple[Enumerator, ...] | None = attrs.field(converter=_opt_tuple, default=None)
+
+    def _problem(self):
+        return None if self.name is None else _scoped_problem(self.name, "an enum tag")
 
 
 @_node
@@ -402,6 +689,9 @@ class FieldDecl(Node):
     specifiers: tuple = attrs.field(converter=_tuple)
     declarators: tuple[FieldDeclarator, ...] = attrs.field(converter=_tuple)
 
+    def _problem(self):
+        return _specifiers_problem(self.specifiers)
+
 
 @_node
 class StructSpec(Node):
@@ -410,6 +700,11 @@ class StructSpec(Node):
     kind: str  # "struct" or "union"
     name: str | None
     members: tuple[FieldDecl, ...] | None = attrs.field(converter=_opt_tuple, default=None)
+
+    def _problem(self):
+        if self.kind != "struct" and self.kind != "union":
+            return f"a struct specifier is a struct or a union, not {self.kind!r}"
+        return None if self.name is None else _scoped_problem(self.name, f"a {self.kind} tag")
 
 
 TypeSpecifier = Union[str, TypeRef, StructSpec, EnumSpec]
@@ -426,6 +721,10 @@ class NameDecl(Declarator):
 
     name: str | None
 
+    def _problem(self):
+        name = self.name
+        return None if name is None else _scoped_problem(name, "a declared name")  # `kmem_flags
+
 
 @_node
 class PointerDecl(Declarator):
@@ -433,6 +732,12 @@ class PointerDecl(Declarator):
 
     target: Declarator
     qualifiers: tuple[str, ...] = attrs.field(converter=_tuple, default=())
+
+    def _problem(self):
+        for qualifier in self.qualifiers:
+            if qualifier not in QUALIFIERS:
+                return f"{qualifier!r} is not a pointer qualifier (const, volatile, restrict)"
+        return None
 
 
 @_node
@@ -452,6 +757,9 @@ class Param(Node):
     specifiers: tuple = attrs.field(converter=_tuple)
     declarator: Declarator | None = None
 
+    def _problem(self):
+        return _specifiers_problem(self.specifiers)
+
 
 @_node
 class FuncDecl(Declarator):
@@ -469,6 +777,9 @@ class TypeName(Node):
 
     specifiers: tuple = attrs.field(converter=_tuple)
     declarator: Declarator = attrs.field(factory=lambda: NameDecl(None))
+
+    def _problem(self):
+        return _specifiers_problem(self.specifiers)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -526,6 +837,12 @@ class ProbeDesc(Node):
 
     text: str
 
+    def _problem(self):
+        text = self.text
+        if not isinstance(text, str) or _PSPEC(text) is None:
+            return f"{text!r} is not a probe description (provider:module:function:name)"
+        return None
+
     @property
     def fields(self) -> tuple[str, str, str, str]:
         """provider, module, function, name; fewer than four fields fill from the right."""
@@ -562,6 +879,9 @@ class Clause(TopLevel):
     predicate: Expr | None = None
     body: tuple[Stmt, ...] | None = attrs.field(converter=_opt_tuple, default=())
 
+    def _problem(self):
+        return None if self.probes else "a clause needs at least one probe description"
+
 
 @_node
 class Declaration(TopLevel):
@@ -574,6 +894,9 @@ class Declaration(TopLevel):
     specifiers: tuple = attrs.field(converter=_tuple)
     declarators: tuple[Declarator, ...] = attrs.field(converter=_tuple, default=())
 
+    def _problem(self):
+        return _specifiers_problem(self.specifiers)
+
 
 @_node
 class Inline(TopLevel):
@@ -584,6 +907,9 @@ class Inline(TopLevel):
     declarator: Declarator
     value: Expr
 
+    def _problem(self):
+        return _specifiers_problem(self.specifiers)
+
 
 @_node
 class TranslatorMember(Node):
@@ -591,6 +917,9 @@ class TranslatorMember(Node):
 
     name: str
     value: Expr
+
+    def _problem(self):
+        return _ident_problem(self.name, "a translator member")
 
 
 @_node
@@ -602,6 +931,9 @@ class Translator(TopLevel):
     input_name: str
     members: tuple[TranslatorMember, ...] = attrs.field(converter=_tuple, default=())
 
+    def _problem(self):
+        return _ident_problem(self.input_name, "a translator's input name")
+
 
 @_node
 class ProviderProbe(Node):
@@ -611,6 +943,9 @@ class ProviderProbe(Node):
     params: tuple[Param, ...] = attrs.field(converter=_tuple, default=())
     mapped: tuple[Param, ...] | None = attrs.field(converter=_opt_tuple, default=None)
 
+    def _problem(self):
+        return _ident_problem(self.name, "a provider's probe name")
+
 
 @_node
 class Provider(TopLevel):
@@ -618,6 +953,9 @@ class Provider(TopLevel):
 
     name: str
     probes: tuple[ProviderProbe, ...] = attrs.field(converter=_tuple, default=())
+
+    def _problem(self):
+        return _ident_problem(self.name, "a provider name")
 
 
 @_node
@@ -629,6 +967,17 @@ class Pragma(TopLevel):
 
     words: tuple[str, ...] = attrs.field(converter=_tuple)
 
+    def _problem(self):
+        words = self.words
+        for word in words:
+            if not isinstance(word, str) or _PRAGMA_WORD(word) is None:
+                return (f"{word!r} is not a #pragma word (a run of non-blank characters without "
+                        "quotes, or one quoted string)")
+        problem = _line_problem(" ".join(words), "a #pragma line")
+        if problem is not None:
+            return problem
+        return None
+
 
 @_node
 class Directive(TopLevel):
@@ -639,6 +988,13 @@ class Directive(TopLevel):
     name: str
     text: str = ""
 
+    def _problem(self):
+        if self.name not in DIRECTIVES:
+            return f"#{self.name} is not a preprocessor directive"
+        if not isinstance(self.text, str):
+            return f"a directive's text is a str, not {type(self.text).__name__}"
+        return _line_problem(self.text, f"#{self.name}", continued=True)
+
 
 @_node
 class Shebang(TopLevel):
@@ -646,12 +1002,26 @@ class Shebang(TopLevel):
 
     text: str
 
+    def _problem(self):
+        if not isinstance(self.text, str):
+            return f"a #! line's text is a str, not {type(self.text).__name__}"
+        return _line_problem(self.text, "the #! line")
+
 
 @_node
 class Comment(TopLevel):
     """A top-level comment; ``text`` is what stands between ``/*`` and ``*/``, verbatim."""
 
     text: str
+
+    def _problem(self):
+        text = self.text
+        if not isinstance(text, str):
+            return f"a comment's text is a str, not {type(text).__name__}"
+        if "*/" in text or "/*" in text or text.endswith("/"):
+            # (a text ending in / would print as /*.../*/, whose /* D reads as a nested comment)
+            return f"a comment cannot hold /* or */, nor end with / (D comments do not nest): {text!r}"
+        return None
 
 
 @_node
@@ -663,3 +1033,79 @@ class Program(Node):
     @property
     def clauses(self) -> tuple[Clause, ...]:
         return tuple(item for item in self.items if isinstance(item, Clause))
+
+
+# ----------------------------------------------------------------------------------------------
+# Whole-tree check, for trees built by hand (``t.add``, a raw node used as a value)
+# ----------------------------------------------------------------------------------------------
+
+_HINTS: dict[type, dict] = {}
+
+
+def _hints(cls) -> dict:
+    hints = _HINTS.get(cls)
+    if hints is None:
+        import typing
+
+        hints = typing.get_type_hints(cls)
+        hints.pop("pos", None)
+        _HINTS[cls] = hints = {name: hints[name] for name in _field_names(cls) if name in hints}
+    return hints
+
+
+def _conforms(value, hint) -> bool:
+    import types
+    import typing
+
+    if hint is type(None):
+        return value is None
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_conforms(value, arg) for arg in typing.get_args(hint))
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            return False
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_conforms(item, args[0]) for item in value)
+        return len(args) == len(value) and all(_conforms(v, a) for v, a in zip(value, args))
+    if hint is tuple:  # specifiers, array dims: their items are checked by _problem or as nodes
+        return isinstance(value, tuple) and all(
+            item is None or isinstance(item, (str, Node, tuple)) for item in value)
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return True
+
+
+def check_tree(node, what: str = "a tree") -> None:
+    """Refuse (a DSLError at the caller's line) a tree built by hand that could not print as the
+    D it claims to be: a node of the wrong kind where another belongs (a str where a statement
+    goes, an expression as a probe description), or a node that breaks its kind's invariants."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if not isinstance(current, Node):
+            _refuse_foreign(f"{what} holds {type(current).__name__} ({current!r}) where a "
+                            "dtracepy.tree node belongs")
+        check = getattr(current, "_problem", None)
+        if check is not None:
+            problem = check()
+            if problem is not None:
+                _refuse(current, problem)
+        cls = current.__class__
+        for name, hint in _hints(cls).items():
+            value = getattr(current, name)
+            if not _conforms(value, hint):
+                _refuse(current, f"{cls.__name__}.{name} cannot hold {value!r}")
+        stack.extend(current.children())
+
+
+def _refuse_foreign(message: str):
+    from dtracepy.source import user_pos
+
+    raise DSLError(message, user_pos())
+
+
+# D's reserved words (every dialect's: the lexer reads all of them as keywords).  Imported last:
+# the checks package imports this module.
+from dtracepy.checks.d_facts import KEYWORDS_ILLUMOS as _KEYWORDS  # noqa: E402

@@ -188,6 +188,31 @@ def is_entry(text: str) -> bool:
     return len(fields) == 4 and fields[3] == "entry"
 
 
+#: dtrace's flags that take an argument (cmd/dtrace.c, DTRACE_OPTSTR "3:6:aAb:Bc:CD:ef:FGhHi:I:lL:m:n:
+#: o:p:P:qs:SU:vVwx:X:Z").
+FLAGS_WITH_ARGUMENT = frozenset("36bcDfiILmnopPsUxX")
+
+
+def shebang_flags(text: str) -> list[str]:
+    """The flags a ``#!`` line's text gives dtrace, in order (``/usr/sbin/dtrace -qws`` ->
+    ``["q", "w", "s"]``); an option's argument is skipped, attached or in the next word."""
+    flags: list[str] = []
+    words = text.split()[1:]
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+            continue
+        if not word.startswith("-") or word == "-" or word.startswith("--"):
+            continue
+        for i, letter in enumerate(word[1:], 1):
+            flags.append(letter)
+            if letter in FLAGS_WITH_ARGUMENT:
+                skip = i == len(word) - 1  # the argument is the next word
+                break
+    return flags
+
+
 class Context:
     """One program and options, with the facts checks share, computed once."""
 
@@ -238,9 +263,12 @@ class Context:
 
     @cached_property
     def shebang_flags(self) -> str:
+        """The one-letter flags of the ``#!`` line, read as dtrace's getopt reads them: in
+        ``-qws`` each letter is a flag, but in ``-xswitchrate=10hz`` or ``-o w.out`` what follows
+        a flag that takes an argument is that argument (so neither holds a ``-w``)."""
         for item in self.program.items:
             if isinstance(item, t.Shebang):
-                return " ".join(w[1:] for w in item.text.split()[1:] if w.startswith("-") and not w.startswith("--"))
+                return "".join(shebang_flags(item.text))
         return ""
 
     @cached_property

@@ -62,6 +62,9 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("destructive", "safety", "error",
               "a destructive action without -w or #pragma D option destructive"),
     CheckInfo("probe-desc", "safety", "error", "a malformed probe description"),
+    CheckInfo("pragma", "safety", "error",
+              "a #pragma D line D rejects: an unknown D pragma or option (with a did-you-mean), "
+              "superfluous words, or a value the option does not take"),
     CheckInfo("speculation", "safety", "error",
               "speculate() not first or twice in its clause, or with an aggregation, a destructive "
               "action, exit(), commit() or discard(); commit() with a data-recording action"),

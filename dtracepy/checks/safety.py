@@ -11,6 +11,7 @@ from dtracepy.checks.context import desc_fields, stmt_exprs
 
 def run(ctx):
     yield from _destructive(ctx)
+    yield from _pragmas(ctx)
     for clause in ctx.clauses:
         yield from _speculation(ctx, clause)
     for clause in ctx.clauses:
@@ -22,8 +23,7 @@ def run(ctx):
 
 
 def destructive_allowed(ctx) -> bool:
-    return (ctx.options.destructive or "destructive" in ctx.options_set
-            or "w" in ctx.shebang_flags.replace(" ", ""))
+    return ctx.options.destructive or "destructive" in ctx.options_set or "w" in ctx.shebang_flags
 
 
 def _destructive(ctx):
@@ -35,6 +35,47 @@ def _destructive(ctx):
                 "destructive", node,
                 f"{node.name}() is a destructive action: add #pragma D option destructive "
                 f"(or run dtrace -w)")
+    yield from _destructive_after_cpp(ctx)
+
+
+def _destructive_after_cpp(ctx):
+    """A ``#define`` can spell a destructive action under another name (``#define trace system``,
+    or by pasting tokens): when the program defines macros, expand it as ``dtrace -C`` would and
+    look again.  Found calls are reported at the program's first ``#define``."""
+    defines = [item for item in ctx.program.items if isinstance(item, t.Directive) and item.name == "define"]
+    if not defines:
+        return
+    from dtracepy.errors import DTracePyError
+    from dtracepy.parser import parse
+    from dtracepy.preprocess import preprocess
+    from dtracepy.printer import to_d
+
+    items = tuple(item for item in ctx.program.items if not isinstance(item, t.Shebang))
+    try:
+        text, _ = preprocess(to_d(t.Program(items)), "<expanded>")
+        expanded = parse(text, "<expanded>")
+    except DTracePyError:
+        return  # D that does not preprocess or parse fails elsewhere, louder
+    called = sorted({node.name for node in expanded.walk()
+                     if isinstance(node, t.Call) and node.name in F.DESTRUCTIVE_ACTIONS})
+    direct = {node.name for node in ctx.program.walk() if isinstance(node, t.Call)}
+    hidden = [name for name in called if name not in direct]
+    if hidden:
+        names = ", ".join(f"{name}()" for name in hidden)
+        yield ctx.finding(
+            "destructive", defines[0],
+            f"after C preprocessing the program calls {names}, a destructive action spelled "
+            f"through #define: add #pragma D option destructive (or run dtrace -w)")
+
+
+def _pragmas(ctx):
+    from dtracepy.facts import options
+
+    for pragma in ctx.pragmas:
+        # Any dialect's options pass here (the DSL holds a tracer to its own dialect's).
+        problem = options.pragma_problem(pragma.words)
+        if problem:
+            yield ctx.finding("pragma", pragma, problem)
 
 
 _UNITS = {"ns": 1, "nsec": 1, "us": 1_000, "usec": 1_000, "ms": 1_000_000, "msec": 1_000_000,

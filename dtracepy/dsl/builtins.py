@@ -35,7 +35,12 @@ def builtin(name: str) -> D:
 def ksym(name: str, module: str = "") -> D:
     """A kernel symbol scoped with a backquote: ``ksym("kmem_flags")`` is `` `kmem_flags``,
     ``ksym("kmem_flags", "genunix")`` is ``genunix`kmem_flags``."""
-    return D(tree.Ident(name, module, pos=user_pos()))
+    pos = user_pos()
+    if not tree.is_identifier(name):
+        raise DSLError(f"ksym() takes a symbol name (a D identifier), not {name!r}", pos)
+    if not isinstance(module, str) or not (module == "" or tree.is_identifier(module)):
+        raise DSLError(f"ksym(): {module!r} is not a kernel module name", pos)
+    return D(tree.Ident(name, module, pos=pos))
 
 
 def macro(n, doc: str | None = None) -> D:
@@ -48,6 +53,8 @@ def macro(n, doc: str | None = None) -> D:
     else:
         raise DSLError(f"no macro variable {n!r}: use a number (macro(1) is $1) or one of "
                        + ", ".join(_MACRO_NAMES), user_pos())
+    if doc is not None and not isinstance(doc, str):
+        raise DSLError(f"macro(): doc is a str, not {type(doc).__name__}", user_pos())
     if doc:
         MACRO_DOCS[name] = doc
     return D(tree.MacroVar(name, pos=user_pos()))
@@ -57,6 +64,8 @@ def macro_str(n: int, doc: str | None = None) -> D:
     """``$$1``: macro argument ``n`` always as a string."""
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise DSLError(f"macro_str takes an argument number, not {n!r}", user_pos())
+    if doc is not None and not isinstance(doc, str):
+        raise DSLError(f"macro_str(): doc is a str, not {type(doc).__name__}", user_pos())
     name = f"$${n}"
     if doc:
         MACRO_DOCS[name] = doc

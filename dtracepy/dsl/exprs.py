@@ -9,6 +9,7 @@ at a byte offset), :func:`dot`/:func:`arrow` (member access spelled explicitly).
 
 from __future__ import annotations
 
+import re
 from functools import reduce
 
 from dtracepy import tree
@@ -91,6 +92,8 @@ def stringof(value) -> D:
 def offsetof(type_text: str, member: str) -> D:
     """``offsetof(type, member)``"""
     pos = user_pos()
+    if not isinstance(member, str):
+        raise DSLError(f"offsetof() takes a member name, not {type(member).__name__}", pos)
     return D(tree.Offsetof(_types.type_name(type_text, pos), member, pos=pos))
 
 
@@ -108,9 +111,27 @@ def hexint(value: int) -> D:
     return D(tree.IntLit(hex(value), pos=user_pos()))
 
 
+_CHAR_ESCAPES = {"'": "\\'", "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
+_ESCAPE_SEQUENCE = re.compile(r"\\(?:[ntvbrfa\\?'\"]|[0-7]{1,3}|x[0-9A-Fa-f]{1,2})").fullmatch
+
+
 def char(text: str) -> D:
-    """A character constant: ``char("a")`` is ``'a'``, ``char("\\n")`` is ``'\\n'`` (escapes kept)."""
-    return D(tree.CharLit(text, pos=user_pos()))
+    """A character constant: one ASCII character (``char("a")`` is ``'a'``, ``char("'")`` is
+    ``'\\''``, ``char("\\n")`` with a real newline is ``'\\n'``) or one escape sequence as
+    written (``char("\\\\n")`` is ``'\\n'`` too)."""
+    pos = user_pos()
+    if not isinstance(text, str):
+        raise DSLError(f"char() takes a one-character str, not {type(text).__name__} ({text!r})", pos)
+    if len(text) == 1 and text < "\x80":
+        spelled = _CHAR_ESCAPES.get(text)
+        if spelled is None:
+            spelled = text if " " <= text < "\x7f" else "\\%03o" % ord(text)
+    elif _ESCAPE_SEQUENCE(text):
+        spelled = text
+    else:
+        raise DSLError(f"char() takes one ASCII character or one escape sequence (\\n, \\x41, "
+                       f"\\0), not {text!r}", pos)
+    return D(tree.CharLit(spelled, pos=pos))
 
 
 def _offset(offset):
@@ -138,8 +159,10 @@ def at(pointer, offset, type_text: str) -> D:
 
 
 def _path(base, path: str, op: str) -> D:
+    if not isinstance(path, str):
+        raise DSLError(f"a member path is a str such as \"a.b\", not {type(path).__name__}", user_pos())
     names = path.split(".")
-    if not all(n.isidentifier() for n in names):
+    if not all(tree.is_identifier(n) for n in names):
         raise DSLError(f"{path!r} is not a member name or a dotted path of them", user_pos())
     pos = user_pos()
     node = expr(base)

@@ -26,6 +26,8 @@ class Record:
 
     def __init__(self, columns, sep: str = ",", end: str = "\n"):
         pos = user_pos()
+        if not isinstance(columns, (list, tuple)):
+            raise DSLError(f"a record's columns are (title, format) pairs, not {columns!r}", pos)
         cols = []
         for col in columns:
             if not (isinstance(col, tuple) and len(col) == 2 and all(isinstance(c, str) for c in col)):
@@ -37,6 +39,9 @@ class Record:
             cols.append((title, fmt))
         if not cols:
             raise DSLError("a record needs at least one column", pos)
+        for what, value in (("sep", sep), ("end", end)):
+            if not isinstance(value, str):
+                raise DSLError(f"a record's {what} is a str, not {type(value).__name__} ({value!r})", pos)
         self.columns = tuple(cols)
         self.sep = sep
         self.end = end

@@ -73,8 +73,9 @@ class _Scope:
 
 
 def _global(name, pos):
+    node = tree.Ident(name, pos=pos)  # refuses what is not a name before it is remembered
     GLOBAL_NAMES.add(name)
-    return tree.Ident(name, pos=pos)
+    return node
 
 
 class _AggScope(_Scope):

@@ -105,7 +105,7 @@ class View(D):
         raise DSLError("a layout view reads memory; D cannot assign through it", user_pos())
 
     def __repr__(self):
-        return f"View({self._layout.name} at {D(self._pointer)}, {self._path!r})"
+        return f"View({self._layout.name} at {str(D(self._pointer))}, {self._path!r})"
 
 
 def view(layout, pointer, abi: str = "x86_64") -> View:

@@ -15,6 +15,8 @@ calls becomes the clause's D statements.  Items appear in the D in the order the
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 
 import attrs
 
@@ -25,6 +27,7 @@ from dtracepy.dsl.probes import check_desc
 from dtracepy.dsl.records import Record
 from dtracepy.dsl.values import D, expr
 from dtracepy.errors import DSLError
+from dtracepy.facts import options as _options
 from dtracepy.source import user_pos
 
 
@@ -41,9 +44,25 @@ def _self_name(var, what: str, pos) -> str:
     node = var._node if isinstance(var, D) else None
     if isinstance(node, tree.SelfVar):
         return node.name
-    if isinstance(var, str) and var.isidentifier():
+    if tree.is_identifier(var):
         return var
     raise DSLError(f"{what} takes a thread-local (self.x) or its name", pos)
+
+
+def _dialect_name(dialect) -> str:
+    return getattr(dialect, "name", dialect)
+
+
+def _optional_text(value, what: str, pos):
+    if value is not None and not isinstance(value, str):
+        raise DSLError(f"{what} is a str (or None), not {type(value).__name__} ({value!r})", pos)
+    return value
+
+
+# ``#define NAME`` or ``#define NAME(a, b)``: what may stand before the replacement text.
+_DEFINE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\((?:\s*[A-Za-z_][A-Za-z0-9_]*\s*"
+                          r"(?:,\s*[A-Za-z_][A-Za-z0-9_]*\s*)*)?\))?").fullmatch
+_HEADER = re.compile(r'<[^<>"\x00-\x1f\x7f]+>|"[^"<>\x00-\x1f\x7f]+"|[A-Za-z0-9_./+-]+').fullmatch
 
 
 class Tracer:
@@ -57,18 +76,26 @@ class Tracer:
                  defines: dict | None = None, cpp: bool = False, description: str | None = None,
                  dialect: str = "illumos"):
         pos = user_pos()
-        if dialect not in ("illumos", "oracle", "freebsd", "macos"):
+        if _dialect_name(dialect) not in ("illumos", "oracle", "freebsd", "macos"):
             raise DSLError(f"unknown D dialect {dialect!r}: illumos, oracle, freebsd or macos", pos)
         self.dialect = dialect
-        self.name = name
-        self.description = description
+        self.name = _optional_text(name, "a tracer's name", pos)
+        self.description = _optional_text(description, "a tracer's description", pos)
         self.source = os.path.basename(pos.file) if pos else None
         self.pos = pos
         self.options: dict = {}
+        for what, value, kind in (("options", options, Mapping), ("defines", defines, Mapping),
+                                  ("includes", includes, (list, tuple))):
+            if value is not None and not isinstance(value, kind):
+                want = "a dict" if kind is Mapping else "a list"
+                raise DSLError(f"{what}= takes {want}, not {type(value).__name__} ({value!r})", pos)
         for key, value in (options or {}).items():
-            self.option(key, value)
+            self._set_option(key, value, pos)
         self.includes = [self._include_text(i, pos) for i in includes]
-        self.defines = dict(defines or {})
+        self.defines: dict = {}
+        self._define_pos: dict = {}
+        for key, value in (defines or {}).items():
+            self._define(key, value, pos)
         self.cpp = bool(cpp)
         self.items: list[tree.TopLevel] = []
         self.clear_points: dict[str, ClearPoint] = {}
@@ -80,22 +107,59 @@ class Tracer:
         if not isinstance(text, str) or not text.strip():
             raise DSLError(f"an include is a header name such as \"sys/types.h\", not {text!r}", pos)
         text = text.strip()
-        return text if text[0] in "<\"" else f"<{text}>"
+        if _HEADER(text) is None or "/*" in text or "*/" in text or "//" in text:
+            raise DSLError(f"{text!r} is not a header name (<sys/types.h>, \"local.h\" or "
+                           "sys/types.h; one line, no comment)", pos)
+        text = text if text[0] in "<\"" else f"<{text}>"
+        tree.Directive("include", text, pos=pos)  # refuses what cannot stand on the line
+        return text
 
-    def option(self, name: str, value=True) -> None:
-        """``#pragma D option name[=value]``; ``value`` True for a bare option, False to drop it."""
-        if not isinstance(name, str) or not name.replace("-", "_").isidentifier():
-            raise DSLError(f"{name!r} is not a D option name", user_pos())
+    def _set_option(self, name, value, pos) -> None:
+        problem = _options.name_problem(name, _dialect_name(self.dialect))
+        if problem:
+            raise DSLError(problem, pos)
         if value is False or value is None:
             self.options.pop(name, None)
+            return
+        if value is True:
+            text = None
+        elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            text = str(value)
+        elif isinstance(value, str):
+            text = value
         else:
-            self.options[name] = value
+            raise DSLError(f"option {name}: the value is True (a bare option), a non-negative int or "
+                           f"a str, not {value!r}", pos)
+        problem = _options.value_problem(name, text)
+        if problem:
+            raise DSLError(problem, pos)
+        self.options[name] = True if text is None else text
+
+    def option(self, name: str, value=True) -> None:
+        """``#pragma D option name[=value]``; ``value`` True for a bare option, False to drop it.
+        ``name`` is one of D's options (:mod:`dtracepy.facts.options`) and ``value`` what it
+        takes (a size such as ``"8m"``, a rate such as ``"10hz"`` ...)."""
+        self._set_option(name, value, user_pos())
 
     def include(self, header: str) -> None:
         self.includes.append(self._include_text(header, user_pos()))
 
-    def define(self, name: str, value: str = "") -> None:
+    def _define(self, name, value, pos) -> None:
+        if not isinstance(name, str) or _DEFINE_NAME(name) is None:
+            raise DSLError(f"{name!r} is not a macro name for #define (NAME or NAME(a, b))", pos)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise DSLError(f"#define {name}: the value is a str or an int, not {value!r}", pos)
+        if "\n" in value or "\r" in value:
+            raise DSLError(f"#define {name}: the value must be one line, not {value!r}", pos)
+        tree.Directive("define", f"{name} {value}".rstrip(), pos=pos)  # the line's invariants
         self.defines[name] = value
+        self._define_pos[name] = pos
+
+    def define(self, name: str, value: str = "") -> None:
+        """``#define name value`` (one line); the script then runs through the C preprocessor."""
+        self._define(name, value, user_pos())
 
     @property
     def quiet(self) -> bool:
@@ -194,13 +258,28 @@ class Tracer:
         return D(tree.Ident(name, pos=pos))
 
     def pragma(self, *words: str) -> None:
-        """Any ``#pragma`` line: ``t.pragma("D", "depends_on", "module", "ip")``."""
-        self.items.append(tree.Pragma(tuple(str(w) for w in words), pos=user_pos()))
+        """Any ``#pragma`` line: ``t.pragma("D", "depends_on", "module", "ip")``.  A ``#pragma D``
+        line must be one D knows (an option by its name and value, as :meth:`option` takes)."""
+        pos = user_pos()
+        for word in words:
+            if not isinstance(word, (str, int)) or isinstance(word, bool):
+                raise DSLError(f"a #pragma word is a str, not {type(word).__name__} ({word!r})", pos)
+        node = tree.Pragma(tuple(str(w) for w in words), pos=pos)
+        problem = _options.pragma_problem(node.words, _dialect_name(self.dialect))
+        if problem:
+            raise DSLError(problem, pos)
+        self.items.append(node)
 
     def add(self, item: tree.TopLevel) -> None:
-        """Add any top-level tree node as is (translators, providers, comments, directives)."""
+        """Add any top-level tree node as is (translators, providers, comments, directives).  The
+        whole tree is checked: each node must hold what its kind can print, where its kind goes."""
         if not isinstance(item, tree.TopLevel):
             raise DSLError(f"add() takes a dtracepy.tree top-level node, not {type(item).__name__}", user_pos())
+        if isinstance(item, tree.Pragma):
+            problem = _options.pragma_problem(item.words, _dialect_name(self.dialect))
+            if problem:
+                raise DSLError(problem, user_pos())
+        tree.check_tree(item, "t.add()")
         self.items.append(item)
 
     # --- output -------------------------------------------------------------------------------

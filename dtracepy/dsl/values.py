@@ -62,7 +62,14 @@ class D:
     __hash__ = object.__hash__
 
     def __repr__(self):
-        return f"D({self})"
+        return "D(" + str(self) + ")"
+
+    def __format__(self, spec):
+        # f"{execname}\n" would put the *text* execname into a Python string: D never sees it.
+        text = str(self)
+        raise DSLError(f"a D value ({text}) formatted into a Python string (an f-string or "
+                       "str.format) becomes that text, not its value when the probe fires: pass it "
+                       f"as an argument instead, printf(\"%d\\n\", {text}) (%s for strings)", user_pos())
 
     def __str__(self):
         from dtracepy.printer import to_d
@@ -208,6 +215,7 @@ def expr(value) -> tree.Expr:
     if isinstance(value, str):
         return tree.StringLit(value, pos=user_pos())
     if isinstance(value, tree.Expr):
+        tree.check_tree(value, "an expression node")  # built by hand: refuse what cannot print
         return value
     if isinstance(value, float):
         raise TypeError("D has no floating-point constants; scale to an integer")

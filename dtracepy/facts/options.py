@@ -1,0 +1,206 @@
+"""D's options (``#pragma D option NAME[=VALUE]``, ``dtrace -x NAME[=VALUE]``) and pragmas.
+
+The one home of these facts.  Gathered from the option tables of the compilers' ``dt_options.c``
+(Oracle's DTrace 2.0 for Linux, illumos, FreeBSD) and their ``dt_pragma.c``, widened where the
+corpus of real scripts shows an option a real compiler accepts (``D-REFERENCE.md``, Options).
+
+Each option has a *kind*, which says what value it takes, as the option's handler in
+``dt_options.c`` parses it:
+
+``flag``      no value at all (``zdefs``; ``zdefs=1`` is an error)
+``toggle``    no value, a boolean word (``yes/no enable/disable enabled/disabled true/false on/off
+              set/unset``, any case) or a non-negative integer (``quiet``, ``destructive``)
+``size``      a non-negative integer with an optional ``k m g t`` suffix (``bufsize=8m``)
+``rate``      a non-negative integer with an optional unit ``ns us ms s m h d`` (and long forms)
+              or ``hz`` (``switchrate=10hz``); no unit means nanoseconds
+``count``     a non-negative integer (``iregs=8``)
+``choice``    one of a few words (``bufpolicy=ring|fill|switch``)
+``text``      any value (a path, a cpp argument, a version)
+
+:func:`problem` says why ``name=value`` is not an option D accepts; :func:`suggest` finds the
+option a misspelt name probably meant.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+import attrs
+
+
+@attrs.frozen
+class Option:
+    name: str
+    kind: str
+    #: For ``choice``: the words it takes.
+    choices: tuple[str, ...] = ()
+    #: The dialects that have it (``None``: every dialect).
+    dialects: frozenset | None = None
+    #: Must a value be given (``bufpolicy``) rather than may (``bufsize``)?
+    needs_value: bool = False
+
+
+ALL_DIALECTS = None
+ORACLE = frozenset({"oracle"})
+SUN = frozenset({"illumos", "freebsd", "macos"})  # the illumos line: illumos, FreeBSD, macOS
+
+
+def _table(kind: str, names: str, dialects=None, needs_value: bool = False, choices=()):
+    return {name: Option(name, kind, tuple(choices), dialects, needs_value) for name in names.split()}
+
+
+OPTIONS: dict[str, Option] = {
+    # Compile-time options that take no value (dt_opt_cflags and friends).
+    **_table("flag", "aggpercpu argref core cpp cpphdrs defaultargs debug droptags empty errtags kdefs "
+                     "knodefs lazyload nolibs pspec strip udefs unodefs verbose zdefs"),
+    **_table("flag", "linknommap", ORACLE),
+    # Compile-time options with a value.
+    **_table("text", "amin cpppath ctypes define dtypes incdir ldpath libdir modpath syslibdir undef "
+                     "version", needs_value=True),
+    **_table("text", "cppargs ctfpath dofstashpath procfspath sysslice", ORACLE, needs_value=True),
+    **_table("count", "iregs pgmax tree tregs", needs_value=True),
+    **_table("count", "disasm useruid", ORACLE, needs_value=True),
+    **_table("size", "preallocate"),
+    "late": Option("late", "choice", ("dynamic", "static"), None, True),
+    "evaltime": Option("evaltime", "choice", ("exec", "preinit", "postinit", "main"), None, True),
+    "linkmode": Option("linkmode", "choice", ("kernel", "primary", "dynamic", "static"), None, True),
+    "linktype": Option("linktype", "choice", ("elf", "dof"), None, True),
+    "stdc": Option("stdc", "choice", ("a", "c", "s", "t"), None, True),
+    "debugassert": Option("debugassert", "choice", ("mutexes",), ORACLE, True),
+    # Run-time options.
+    **_table("size", "aggsize bufsize dynvarsize jstackstrsize specsize strsize scratchsize"),
+    **_table("size", "bpflogsize pcapsize printsize", ORACLE),
+    **_table("toggle", "cpu destructive grabanon jstackframes maxframes nspec stackframes "
+                       "ustackframes noresolve"),
+    **_table("toggle", "bpflog", ORACLE),
+    **_table("rate", "cleanrate statusrate"),
+    "bufpolicy": Option("bufpolicy", "choice", ("ring", "fill", "switch"), None, True),
+    "bufresize": Option("bufresize", "choice", ("auto", "manual"), None, True),
+    "lockmem": Option("lockmem", "size", (), ORACLE, True),  # or "unlimited"
+    # Dynamic run-time options (may change while tracing).
+    **_table("rate", "aggrate switchrate"),
+    **_table("toggle", "aggsortkey aggsortkeypos aggsortpos aggsortrev flowindent quiet quietresize "
+                       "rawbytes stackindent"),
+    # The illumos line's newer options, seen in the corpus (illumos, FreeBSD, macOS tests).
+    **_table("toggle", "agghist aggpack aggzoom temporal noerror", SUN),
+    **_table("count", "buflimit", SUN, needs_value=True),
+    **_table("text", "zone oformat", SUN, needs_value=True),
+    "encoding": Option("encoding", "choice", ("ascii", "utf8"), SUN, True),
+}
+
+#: Options only ``dtrace -x`` may set: a script's pragma setting them is an error.
+COMMAND_LINE_ONLY = frozenset({"setenv", "unsetenv"})
+
+#: The pragmas D knows after ``#pragma D`` (dt_pragma.c); ``#pragma D`` with any other word is an
+#: error.  ``error``, ``ident`` and ``line`` are also control lines of their own (``#ident``).
+D_PRAGMAS = ("attributes", "binding", "depends_on", "error", "ident", "line", "option")
+#: What ``#pragma D depends_on`` depends on.
+DEPENDS_ON = ("library", "module", "provider")
+
+_BOOL_WORDS = frozenset("yes no enable disable enabled disabled true false on off set unset".split())
+_NUMBER = r"(?:0[xX][0-9A-Fa-f]+|[0-9]+)"
+_SIZE = re.compile(_NUMBER + r"[kKmMgGtT]?").fullmatch
+_RATE = re.compile(_NUMBER + r"(?:ns|nsec|us|usec|ms|msec|s|sec|m|min|h|hour|d|day|hz)?",
+                   re.IGNORECASE).fullmatch
+_COUNT = re.compile(_NUMBER).fullmatch
+_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*").fullmatch
+# A value is one word of a #pragma line: no blanks, quotes or control characters, no comment.
+_VALUE = re.compile(r'[^\x00-\x20"\x7f]*').fullmatch
+
+
+def option(name: str) -> Option | None:
+    return OPTIONS.get(name)
+
+
+def suggest(name: str) -> str | None:
+    """The known option a misspelt ``name`` most likely meant, or None."""
+    close = difflib.get_close_matches(name, OPTIONS, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def name_problem(name, dialect: str | None = None) -> str | None:
+    """Why ``name`` is not an option D knows (for ``dialect``, if given), or None."""
+    if not isinstance(name, str) or _NAME(name) is None:
+        return f"{name!r} is not an option name"
+    if name in COMMAND_LINE_ONLY:
+        return f"option {name} can only be given on dtrace's command line (-x {name}=...)"
+    known = OPTIONS.get(name)
+    if known is None:
+        guess = suggest(name)
+        return f"unknown D option {name!r}" + (f"; did you mean {guess!r}?" if guess else "")
+    if dialect is not None and known.dialects is not None and dialect not in known.dialects:
+        return f"option {name} is not known to {dialect} D (only to {', '.join(sorted(known.dialects))})"
+    return None
+
+
+def value_problem(name: str, value: str | None) -> str | None:
+    """Why ``value`` (None: no value given) is not what option ``name`` takes, or None.
+    ``name`` must be a known option."""
+    known = OPTIONS[name]
+    if value is None:
+        return f"option {name} needs a value ({name}=...)" if known.needs_value else None
+    if not isinstance(value, str) or _VALUE(value) is None:
+        return (f"option {name}: {value!r} is not an option value (one word: no blanks, quotes or "
+                "control characters)")
+    if "/*" in value or "*/" in value:
+        return f"option {name}: {value!r} holds a comment delimiter"
+    kind = known.kind
+    if kind == "flag":
+        return f"option {name} takes no value (write it alone: #pragma D option {name})"
+    if kind == "toggle":
+        if value == "" or value.lower() in _BOOL_WORDS or _COUNT(value):
+            return None
+        return (f"option {name} takes no value, a number or one of yes/no, on/off, true/false, "
+                f"enable/disable, set/unset; not {value!r}")
+    if kind == "size":
+        if _SIZE(value) or (name == "lockmem" and value == "unlimited"):
+            return None
+        return f"option {name} takes a size such as 4m, 512k or 65536; not {value!r}"
+    if kind == "rate":
+        if _RATE(value):
+            return None
+        return f"option {name} takes a rate such as 10hz, 100ms or 1s; not {value!r}"
+    if kind == "count":
+        return None if _COUNT(value) else f"option {name} takes a number; not {value!r}"
+    if kind == "choice":
+        if value in known.choices or (name == "linktype" and value.lower() in known.choices):
+            return None
+        return f"option {name} takes {' or '.join(known.choices)}; not {value!r}"
+    if value == "":
+        return f"option {name} needs a value ({name}=...)"
+    return None
+
+
+def problem(name, value: str | None = None, dialect: str | None = None) -> str | None:
+    """Why ``#pragma D option name[=value]`` is not an option D accepts, or None."""
+    return name_problem(name, dialect) or value_problem(name, value)
+
+
+def pragma_problem(words, dialect: str | None = None) -> str | None:
+    """Why the ``#pragma`` with these words is one D rejects, or None.  Only ``#pragma D ...``
+    lines are D's: other pragmas are ignored (K&R)."""
+    words = tuple(words)
+    if not words or words[0] != "D":
+        return None
+    if any("/*" in word for word in words):  # D reads comments on a pragma line as blanks
+        words = tuple(_COMMENT.sub(" ", " ".join(words)).split())
+    if len(words) < 2:
+        return "#pragma D names no pragma (" + ", ".join(D_PRAGMAS) + ")"
+    kind = words[1]
+    if kind not in D_PRAGMAS:
+        return f"invalid D pragma {kind!r}: D knows " + ", ".join(D_PRAGMAS)
+    if kind == "option":
+        if len(words) != 3:
+            return ("#pragma D option takes one word, name or name=value" if len(words) < 3 else
+                    f"superfluous arguments for #pragma D option: {' '.join(words[3:])}")
+        name, eq, value = words[2].partition("=")
+        return problem(name, value if eq else None, dialect)
+    if kind == "depends_on":
+        if len(words) != 4 or words[2] not in DEPENDS_ON:
+            return "#pragma D depends_on takes provider, module or library and one name"
+    if kind == "binding":
+        if len(words) != 4 or not words[2].startswith('"'):
+            return '#pragma D binding takes a quoted version and a name: #pragma D binding "1.0" name'
+    return None

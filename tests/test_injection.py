@@ -1,0 +1,448 @@
+"""No Python value becomes D it did not mean (issue 8): one regression test per injection found.
+
+Every string the DSL takes ends up in a tree node, and a node refuses what its kind cannot print
+(see ``dtracepy.tree``, "Invariants"): these tests pin each way in that was found open, the
+located errors, the option list, and the destructive-action rule however the action is spelled.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import attrs
+import pytest
+
+from dtracepy import (
+    Tracer, agg, builtin, call, char, curpsinfo, execname, glob, ksym, macro, offsetof, printf,
+    self, stmt, this, trace,
+)
+from dtracepy import tree as T
+from dtracepy.checks import CheckOptions, check_program
+from dtracepy.errors import CompileError, DSLError, DSyntaxError
+from dtracepy.parser import parse
+from dtracepy.printer import to_d
+from dtracepy.source import Pos
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+HERE = os.path.basename(__file__)
+SYSTEM = 'BEGIN { system("id"); }'
+
+
+def located_here(excinfo) -> None:
+    """The error points at a line of this file (the user's line), not into dtracepy."""
+    pos = excinfo.value.pos
+    assert pos is not None and os.path.basename(pos.file) == HERE and pos.col is None, excinfo.value
+
+
+def refused(fn, *args, match=None, **kwargs):
+    with pytest.raises(DSLError, match=match) as excinfo:
+        fn(*args, **kwargs)
+    located_here(excinfo)
+    return excinfo.value
+
+
+def cli(*argv, cwd=None):
+    return subprocess.run([sys.executable, "-m", "dtracepy", *argv], capture_output=True, text=True,
+                          cwd=cwd or ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+
+
+def destructive_calls(program) -> set[str]:
+    from dtracepy.checks import d_facts
+
+    return {n.name for n in program.walk() if isinstance(n, T.Call) and n.name in d_facts.DESTRUCTIVE_ACTIONS}
+
+
+# --- options and pragmas -------------------------------------------------------------------------
+
+
+def test_option_value_cannot_add_a_clause():
+    refused(Tracer, options={"bufsize": '8m\nBEGIN { system("id"); }'})
+
+
+def test_option_value_cannot_turn_destructive_mode_on():
+    refused(Tracer, options={"bufsize": "8m\n#pragma D option destructive"})
+
+
+def test_option_method_and_pragma_refuse_the_same():
+    t = Tracer()
+    refused(t.option, "bufsize", '8m\nBEGIN { system("id"); }')
+    refused(t.pragma, "D", "option", 'bufsize=8m\nBEGIN { system("id"); }')
+    refused(t.pragma, "D", "option", "quiet\n#pragma D option destructive")
+    refused(t.pragma, "ident", "x */ BEGIN { system(\"id\"); } /*")
+    assert t.items == []
+
+
+def test_misspelt_option_is_an_error_with_a_did_you_mean():
+    err = refused(Tracer, options={"quite": True})
+    assert "did you mean 'quiet'" in err.message
+
+
+def test_option_values_follow_what_each_option_takes():
+    t = Tracer(options={"quiet": True, "bufsize": "8m", "switchrate": "10hz", "bufpolicy": "ring",
+                        "zdefs": True, "strsize": 1024, "aggsortrev": "yes"})
+    text = t.compile(checks=False).text
+    for line in ("quiet", "bufsize=8m", "switchrate=10hz", "bufpolicy=ring", "zdefs", "strsize=1024",
+                 "aggsortrev=yes"):
+        assert f"#pragma D option {line}\n" in text
+    refused(Tracer, options={"bufpolicy": "ringg"}, match="ring or fill or switch")
+    refused(Tracer, options={"zdefs": "1"}, match="takes no value")
+    refused(Tracer, options={"bufsize": "8 m"})
+    refused(Tracer, options={"switchrate": "10 Hz"})
+    refused(Tracer, options={"quiet": 1.5})
+    refused(Tracer, options={"setenv": "A=1"}, match="command line")
+
+
+def test_options_of_another_dialect_are_refused_for_the_tracer_s_dialect():
+    Tracer(dialect="oracle", options={"printsize": "4k"})
+    refused(Tracer, dialect="illumos", options={"printsize": "4k"}, match="oracle")
+
+
+def test_unknown_d_pragma_is_refused():
+    t = Tracer()
+    refused(t.pragma, "D", "optoin", "quiet")
+    refused(t.pragma, "D", "option", "quiet", "flowindent", match="superfluous")
+    t.pragma("D", "depends_on", "module", "ip")
+    t.pragma("ident", '"@(#)x.d"')
+    assert len(t.items) == 2
+
+
+def test_check_finds_unknown_and_malformed_option_pragmas():
+    program = parse("#pragma D option quite\n#pragma D option nspec=24 * 44\n#pragma D opton x\n"
+                    "BEGIN { exit(0); }\n", "p.d")
+    found = [(f.pos.line, f.message) for f in check_program(program) if f.check == "pragma"]
+    assert [line for line, _ in found] == [1, 2, 3]
+    assert "did you mean 'quiet'" in found[0][1] and "superfluous" in found[1][1]
+    clean = parse('#pragma D option bufsize=4m /* comment */\n#pragma D binding "1.0" f\nBEGIN { }\n')
+    assert [f for f in check_program(clean) if f.check == "pragma"] == []
+
+
+# --- preprocessor lines ---------------------------------------------------------------------------
+
+
+def test_define_that_renames_an_action_is_found_destructive():
+    t = Tracer(defines={"trace": "system"})
+
+    @t.probe("BEGIN")
+    def _():
+        trace("id")
+
+    with pytest.raises(CompileError, match=r"system\(\).*#define") as excinfo:
+        t.compile()
+    located_here(excinfo)
+    ok = Tracer(defines={"trace": "system"}, options={"destructive": True})
+
+    @ok.probe("BEGIN")
+    def _():
+        trace("id")
+
+    ok.compile()
+
+
+def test_define_that_pastes_tokens_into_a_destructive_action_is_found():
+    t = Tracer()
+    t.define("CAT(a, b)", "a##b")
+
+    @t.probe("BEGIN")
+    def _():
+        stmt(call("CAT", builtin("sys"), builtin("tem"))("id"))
+
+    with pytest.raises(CompileError, match="destructive"):
+        t.compile()
+
+
+def test_define_and_include_cannot_break_their_line():
+    refused(Tracer, defines={"X": '1\nBEGIN { system("id"); }'})
+    refused(Tracer, defines={"X; system": "1"})
+    refused(Tracer, defines={"X": "1 \\"})  # would continue onto the next line
+    refused(Tracer, defines={"X": "1 /* unclosed"})
+    refused(Tracer, includes=['x.h>\nBEGIN { system("id"); }\n#include <y.h'])
+    refused(Tracer, includes="sys/types.h", match="a list")
+    t = Tracer()
+    refused(t.include, 'x.h"\nBEGIN { system("id"); }')
+    refused(t.define, "X", 'y\n#pragma D option destructive')
+    t.define("PORT", 22)
+    t.include("sys/types.h")
+    text = t.compile(checks=False).text
+    assert "#define PORT 22\n#include <sys/types.h>\n" in text
+
+
+def test_check_finds_define_renames_with_and_without_cpp(tmp_path):
+    path = tmp_path / "r.d"
+    path.write_text('#define go system\nBEGIN\n{\n\tgo("id");\n}\n')
+    for flags in ((), ("-C",)):
+        result = cli("check", *flags, str(path))
+        assert result.returncode == 1, result.stderr
+        assert "system()" in result.stderr and "[destructive]" in result.stderr, result.stderr
+
+
+# --- names ------------------------------------------------------------------------------------------
+
+
+def test_scopes_take_identifiers_only():
+    t = Tracer()
+
+    @t.probe("BEGIN")
+    def _():
+        refused(this, 'x = 1; system("id"); this->y')
+        refused(self, 'x = 1; system("id"); self->y')
+        refused(glob, 'x = 1; system("id"); y')
+        refused(agg, 'x = count(); system("id"); @y')
+        refused(setattr, this, 'x = 1; system("id"); this->y', 1)
+        refused(self, 5)
+        refused(glob, "int")  # a keyword is no global's name
+        this.ok = 1
+
+    assert "system" not in t.compile(checks=False).text
+
+
+def test_member_names_are_identifiers():
+    refused(getattr, curpsinfo, 'pr_pid); system("id"); trace(curpsinfo->pr_pid')
+    from dtracepy import arrow, dot
+    refused(dot, curpsinfo, "a.b); system(\"id\"")
+    refused(arrow, curpsinfo, "é")
+
+
+def test_char_offsetof_builtin_ksym_call_refuse_other_text():
+    refused(char, "a'); system(\"id\"); trace('b")
+    refused(char, "ab")
+    refused(char, 5)
+    refused(offsetof, "struct s", 'x); system("id"); trace(offsetof(struct s, x')
+    refused(offsetof, "struct s", None)
+    refused(builtin, 'execname); system("id"); trace(execname')
+    refused(builtin, "int")
+    refused(ksym, 'x); system("id"); trace(`y')
+    refused(ksym, "x", "genunix`y; system")
+    refused(ksym, None)
+    refused(call, 'trace(1); system')
+    refused(call, {})
+
+
+def test_char_escapes_what_it_is_given():
+    assert str(char("'")) == "'\\''"
+    assert str(char("\\")) == "'\\\\'"
+    assert str(char("\n")) == "'\\n'"
+    assert str(char("\\n")) == "'\\n'"
+    assert str(char("\x01")) == "'\\001'"
+    assert str(char("a")) == "'a'"
+
+
+def test_inline_and_declare_names_are_identifiers():
+    t = Tracer()
+    refused(t.inline, 'x = 1; BEGIN { system("id"); } inline int y', "int", 1)
+    refused(t.declare, "x; int y", "int")
+    refused(t.declare, "string", "int")
+    assert t.items == []
+
+
+def test_clear_and_keep_take_identifiers():
+    t = Tracer()
+    refused(t.keep, "é")
+    refused(t.clear, "x; system", at="syscall::read:return")
+
+
+def test_probe_descriptions_cannot_hold_clauses():
+    t = Tracer()
+    refused(t.probe, 'BEGIN { system("id"); } END')
+    refused(t.probe, "BEGIN\n{")
+
+
+# --- raw tree nodes -----------------------------------------------------------------------------------
+
+
+def test_raw_nodes_refuse_what_their_kind_cannot_print():
+    refused(T.Ident, 'x); system("id"); trace(y')
+    refused(T.IntLit, '1); system("id"); trace(2')
+    refused(T.IntLit, 5)
+    refused(T.IntLit, "1" * 4301)  # does not fit in 64 bits
+    refused(T.IntLit, "18446744073709551616")
+    T.IntLit("18446744073709551615")
+    refused(T.Comment, '*/ BEGIN { system("id"); } /*')
+    refused(T.Comment, "a/")  # would print /*a/*/, a nested comment to D
+    refused(T.Directive, "define", 'X 1\nBEGIN { system("id"); }')
+    refused(T.Directive, "system", "x")
+    refused(T.Pragma, ("D", "option", "quiet\nBEGIN"))
+    refused(T.Shebang, '/usr/sbin/dtrace -s\nBEGIN { system("id"); }')
+    refused(T.CharLit, "a'")
+    refused(T.StringLit, 5)
+    refused(T.SelfVar, "x->y")
+    refused(T.Member, T.Ident("x"), "->", "y; z")
+    refused(T.Member, T.Ident("x"), "=>", "y")
+    refused(T.Binary, "; system", T.Ident("x"), T.Ident("y"))
+    refused(T.Assign, "=;", T.Ident("x"), T.Ident("y"))
+    refused(T.MacroVar, "$1; x")
+    refused(T.ProbeDesc, "BEGIN { x }")
+    refused(T.TypeRef, "int")
+    refused(T.Declaration, ("int; system",), ())
+    refused(T.PointerDecl, T.NameDecl(None), ("const; x",))
+
+
+def test_raw_nodes_given_to_add_or_used_as_values_are_checked_whole():
+    t = Tracer()
+    bad_clause = T.Clause((T.ProbeDesc("BEGIN"),), None, ("system(\"id\");",))
+    refused(t.add, bad_clause)
+    refused(t.add, T.Clause((T.Ident("BEGIN"),), None, ()))
+    refused(t.add, T.Program(()))  # not a top-level item
+
+    @t.probe("BEGIN")
+    def _():
+        refused(trace, T.Call(T.Ident("x"), ("system(\"id\")",)))
+        trace(T.IntLit("0x10"))
+
+    t.add(T.Comment(" fine "))
+    t.add(T.Directive("define", "X 1"))
+    text = t.compile(checks=False).text
+    assert "trace(0x10);" in text and "/* fine */" in text
+
+
+def test_tree_from_text_is_refused_with_a_syntax_error_at_its_column():
+    with pytest.raises(DSyntaxError) as excinfo:
+        T.Ident("a b", pos=Pos("x.d", 3, 7))
+    assert str(excinfo.value.pos) == "x.d:3:7"
+    with pytest.raises(DSyntaxError, match="nested comment|comment"):
+        parse("/* a/*/\nBEGIN { }\n", "c.d")
+    with pytest.raises(DSyntaxError, match="64 bits|too large"):
+        parse("BEGIN { trace(" + "9" * 4301 + "); }\n", "big.d")
+
+
+def test_printer_refuses_a_node_changed_behind_its_constructor():
+    node = T.Ident("x")
+    object.__setattr__(node, "name", 'x); system("id"); trace(y')
+    with pytest.raises(DSLError, match="not a D identifier"):
+        to_d(T.ExprStmt(node))
+    with pytest.raises(DSLError, match="cannot print"):
+        to_d(T.ExprStmt("trace(1)"))
+
+
+# --- comments: docstrings, descriptions, names, macro docs ---------------------------------------------
+
+
+def test_comment_delimiters_in_user_text_do_not_break_the_header(tmp_path):
+    t = Tracer("a*/b/*c", description="uses /* and */ freely /*/")
+    n = macro(1, "port /* in */ host order */")
+
+    @t.probe("BEGIN", when=n > 0)
+    def _():
+        trace(1)
+
+    text = t.compile().text
+    header = text[text.index("/*") + 2: text.index("*/")]
+    assert "/*" not in header and "uses / * and * / freely" in header
+    program = parse(text, "h.d")  # parses: no nested or early-closed comment
+    assert len(program.clauses) == 1
+
+
+def test_module_docstring_with_comment_delimiters_compiles_to_d_that_parses(tmp_path):
+    path = tmp_path / "doc.py"
+    path.write_text('"""Counts */ things /* nested."""\nfrom dtracepy import Tracer, trace\n'
+                    't = Tracer()\n\n@t.probe("BEGIN")\ndef _():\n    trace(1)\n')
+    result = cli("compile", str(path), "--check")
+    assert result.returncode == 0, result.stderr
+    assert "Counts * / things / * nested." in result.stdout
+
+
+# --- argument types at DSL entry points ---------------------------------------------------------------
+
+
+def test_wrong_argument_types_are_located_dsl_errors():
+    refused(Tracer, description=1.5)
+    refused(Tracer, name=3)
+    refused(Tracer, options=["quiet"])
+    refused(Tracer, defines={"X": None})
+    refused(macro, 1, 5)
+    from dtracepy import Record
+    refused(Record, [("A", "%d")], sep=1)
+    refused(Record, "A")
+
+
+@pytest.mark.parametrize("line", ["ksym(None)", "call({})", "Tracer(description=1.5)",
+                                  'printf(f"{execname}\\n")'])
+def test_wrong_types_at_the_cli_are_user_errors_not_internal_errors(tmp_path, line):
+    path = tmp_path / "bad.py"
+    path.write_text("from dtracepy import *\nt = Tracer()\n\n@t.probe('BEGIN')\ndef _():\n"
+                    f"    {line}\n")
+    result = cli("compile", str(path))
+    assert result.returncode == 1, (result.returncode, result.stderr)
+    assert "bad.py:6: error:" in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_d_value_formatted_into_a_python_string_says_pass_it_as_an_argument():
+    t = Tracer()
+
+    @t.probe("BEGIN")
+    def _():
+        with pytest.raises(DSLError, match="pass it as an argument") as excinfo:
+            printf(f"{execname}\n")
+        located_here(excinfo)
+        with pytest.raises(DSLError, match="pass it as an argument"):
+            "{}".format(execname)
+        printf("%s\n", execname)
+
+    assert 'printf("%s\\n", execname);' in t.compile(checks=False).text
+
+
+# --- -w and destructive actions however spelled ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("shebang, allowed", [
+    ("#!/usr/sbin/dtrace -xswitchrate=10hz -s", False),
+    ("#!/usr/sbin/dtrace -x switchrate=10hz -s", False),
+    ("#!/usr/sbin/dtrace -o w.out -s", False),
+    ("#!/usr/sbin/dtrace -qws", True),
+    ("#!/usr/sbin/dtrace -w -s", True),
+    ("#!/usr/sbin/dtrace -x destructive -s", True),
+    ("#!/usr/sbin/dtrace -s", False),
+])
+def test_w_means_a_w_flag(shebang, allowed):
+    program = parse(shebang + "\n" + SYSTEM + "\n", "w.d")
+    found = [f for f in check_program(program) if f.check == "destructive"]
+    assert (found == []) is allowed, found
+
+
+def test_parenthesised_destructive_action_is_found():
+    program = parse('BEGIN\n{\n\t(system)("id");\n}\n', "p.d")
+    assert destructive_calls(program) == {"system"}
+    found = [f for f in check_program(program) if f.check == "destructive"]
+    assert len(found) == 1 and found[0].pos.line == 3
+    assert check_program(program, CheckOptions(destructive=True)) == []
+
+
+def test_real_dtrace_calls_a_parenthesised_action_destructive(tmp_path):
+    from tests.real_dtrace import need_dtrace, need_root
+
+    dtrace = need_dtrace()
+    need_root()
+    path = tmp_path / "p.d"
+    path.write_text('BEGIN\n{\n\t(system)("echo injected");\n\texit(0);\n}\n')
+    result = subprocess.run([dtrace, "-q", "-s", str(path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "Destructive actions not allowed" in result.stderr, result.stderr
+    assert "injected" not in result.stdout
+
+
+def test_real_dtrace_accepts_the_d_emitted_for_edge_cases():
+    from tests.real_dtrace import compile_scripts
+
+    scripts = {}
+    t = Tracer("x*/y", description="a /* b */ c /*/", options={"quiet": True, "bufsize": "8m",
+                                                                "switchrate": "10hz", "strsize": 256})
+
+    @t.probe("BEGIN")
+    def _():
+        trace(char("'"))
+        trace(char("\\"))
+        trace(char("\n"))
+        trace(char("\x01"))
+        printf("%s\n", "a \"quoted\" */ /* string\\")
+        stmt(call("exit", 0))
+
+    scripts["edge"] = t.to_d()
+    verdicts = compile_scripts(scripts)
+    assert verdicts == {"edge": None}, verdicts
+
+
+def test_attrs_evolve_keeps_the_invariants():
+    node = T.Ident("x")
+    with pytest.raises(DSLError):
+        attrs.evolve(node, name="x y")
