@@ -28,7 +28,7 @@ asks for what the user already did:
 from __future__ import annotations
 
 from dtracepy import tree
-from dtracepy.dsl.probes import return_of
+from dtracepy.facts.probes import return_of
 from dtracepy.errors import CompileError
 
 COMMENT = " dtracepy: zero the thread-locals set above, once every other clause has run "
@@ -88,9 +88,9 @@ def hand_zeroed(program) -> dict[str, object]:
 
 
 def _in_pair(clause, pair) -> bool:
-    from dtracepy.checks.context import desc_matches
+    from dtracepy.facts.probes import matches
 
-    return all(any(desc_matches(p, d.text) and desc_matches(d.text, p) for p in pair)
+    return all(any(matches(p, d.text) and matches(d.text, p) for p in pair)
                for d in clause.probes)
 
 
