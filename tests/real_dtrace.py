@@ -8,11 +8,13 @@ scripts in few processes: one dtrace process costs about 1.3 s of CPU to start, 
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import pytest
@@ -89,3 +91,37 @@ def compile_scripts(scripts: dict[str, str], flags: tuple[str, ...] = (), args: 
             verdicts[paths[failed]] = match["why"].strip()
             pending = pending[len(done) + 1:]
     return verdicts
+
+
+_SERVER = pathlib.Path(__file__).resolve().parent / "dtrace_judge_server.py"
+
+
+def judge_scripts(jobs: dict[str, dict], timeout: float = 900) -> dict[str, str | None]:
+    """The real compiler's verdict on each script, each compiled in isolation: name -> None when
+    accepted, else libdtrace's message.
+
+    A job is ``{"text": D}`` or ``{"path": file}``, plus what ``dtrace -e`` would be given:
+    ``"flags"`` (``"Z"``, ``"C"``), ``"args"`` (macro arguments), ``"options"`` (``-x name=value``;
+    value None for a bare ``-x name``), ``"defines"`` (``-D``), ``"target"`` (``-c /bin/true``) and
+    ``"preludes"`` (files compiled first, in the same handle: type stand-ins).  One process judges
+    them all through libdtrace (tests/dtrace_judge_server.py: what ``dtrace -e`` does, forked per
+    script after the D libraries are loaded), a few ms per script; needs root, as ``dtrace -e``.
+    """
+    need_dtrace()
+    need_root()
+    with tempfile.TemporaryDirectory(prefix="dtracepy-judge-") as tmp:
+        request = []
+        for i, (name, job) in enumerate(jobs.items()):
+            job = dict(job, name=name)
+            if "text" in job:
+                path = pathlib.Path(tmp) / f"s{i}.d"
+                path.write_text(job.pop("text"))
+                job["path"] = str(path)
+            request.append(job)
+        env = dict(os.environ)
+        env["LD_LIBRARY_PATH"] = "/usr/lib64" + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
+        result = subprocess.run([sys.executable, str(_SERVER)], input=json.dumps({"jobs": request}),
+                                capture_output=True, text=True, timeout=timeout, env=env)
+    if result.returncode != 0:
+        raise AssertionError(f"the judge failed (exit {result.returncode}): {result.stderr[-2000:]}")
+    return json.loads(result.stdout)
