@@ -125,3 +125,32 @@ def judge_scripts(jobs: dict[str, dict], timeout: float = 900) -> dict[str, str 
     if result.returncode != 0:
         raise AssertionError(f"the judge failed (exit {result.returncode}): {result.stderr[-2000:]}")
     return json.loads(result.stdout)
+
+
+STANDINS = pathlib.Path(__file__).resolve().parent / "fixtures" / "solaris_standins.d"
+_STANDIN_TYPES = re.compile(r"\b(mblk_t|conn_t|tcp_t|struct T_conn_ind)\b")
+_NEEDS_Z = re.compile(r"^\s*(fbt|pid\$target|pid\d*)[:\w$]*:", re.M)
+
+
+def job_for_d(text: str) -> dict:
+    """How ``dtrace -e`` must be run on a script dtracepy emitted, for the script to be judged on
+    this Linux machine: the Solaris type stand-ins when it names one (tests/fixtures/
+    solaris_standins.d), ``-Z`` when it names fbt or pid probes (none exist here to match),
+    ``-C`` as its ``#!`` line says, ``-c /bin/true`` for ``$target``, and a macro argument for every
+    ``$N`` (``1``) and ``$$N`` (``"x"``) it uses."""
+    job: dict = {"text": text, "flags": "", "options": {}}
+    first = text.split("\n", 1)[0]
+    if first.startswith("#!") and re.search(r"\s-\w*C", first):
+        job["flags"] += "C"
+    if _NEEDS_Z.search(text):
+        job["flags"] += "Z"
+    if _STANDIN_TYPES.search(text):
+        job["preludes"] = [str(STANDINS)]
+    if "$target" in text:
+        job["target"] = True
+    numbers = {int(n): kind for kind, n in re.findall(r"(\$\$?)(\d+)", text)}
+    if numbers:
+        job["args"] = ["x" if numbers.get(i) == "$$" else "1" for i in range(1, max(numbers) + 1)]
+        if len(numbers) < max(numbers):
+            job["options"]["argref"] = None
+    return job
