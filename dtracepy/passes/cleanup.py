@@ -12,11 +12,12 @@ asks for what the user already did:
 
 * A thread-local used (read or set) in a clause outside its entry/return pair — set at
   ``syscall::open:entry``, read at ``syscall::close:entry`` — would read 0 there once zeroed at
-  ``open:return``: that is a located error asking where to clear it (``t.clear(self.x, at=...)``)
-  or to keep it (``t.keep(self.x)``).
+  ``open:return``: the compiler's ``self-clear`` check (:func:`cleanup_problems`) reports it at
+  the use, asking where to clear it (``t.clear(self.x, at=...)``) or to keep it
+  (``t.keep(self.x)``), and this pass leaves the variable alone.
 * A thread-local set where there is no return probe (BEGIN, profile, sdt, a return probe ...)
-  needs a clear point named with ``t.clear`` or ``t.keep``; otherwise this pass raises a
-  CompileError located at the assignment.
+  needs a clear point named with ``t.clear`` or ``t.keep``; otherwise ``self-clear`` reports it,
+  located at the assignment.
 * In both cases, zeroing it by hand (``self.spec = 0`` after ``commit(self.spec)``) is the user
   naming its clear point: the compiler then neither zeroes it nor asks.
 * A thread-local associative array (``self->fd[arg0] = 1``) cannot be zeroed whole in D: its clear
@@ -29,7 +30,6 @@ from __future__ import annotations
 
 from dtracepy import tree
 from dtracepy.facts.probes import return_of
-from dtracepy.errors import CompileError
 
 COMMENT = " dtracepy: zero the thread-locals set above, once every other clause has run "
 
@@ -112,19 +112,35 @@ def _desc_list(texts) -> str:
     return ", ".join(texts)
 
 
-def clear_probes(name, uses, clear_points, program=None, zeros=None) -> tuple[str, ...]:
+class _Problem(Exception):
+    def __init__(self, where, message):
+        super().__init__(message)
+        self.where = where
+        self.message = message
+
+
+def clear_probes(name, uses, clear_points, program=None, zeros=None):
+    """Where thread-local ``name`` is zeroed: (probes, None, None), or ((), where, why not) when
+    the tracer must say where (the ``self-clear`` check reports it; this pass then leaves the
+    variable alone).  Probes are empty for a variable kept on purpose or zeroed by hand."""
+    try:
+        return _clear_probes(name, uses, clear_points, program, zeros), None, None
+    except _Problem as problem:
+        return (), problem.where, problem.message
+
+
+def _clear_probes(name, uses, clear_points, program, zeros) -> tuple[str, ...]:
     point = clear_points.get(name)
     element = any(_self_target(node.target)[1] for _, node in uses)
     if point is not None:
         if point.probes and element and not point.keys:
-            raise CompileError(
-                f"self->{name} is a thread-local associative array: D cannot zero it whole "
+            raise _Problem(point.pos, f"self->{name} is a thread-local associative array: D cannot zero it whole "
                 f"(self->{name} = 0 is \"may not be referenced as scalar\"); name the element to "
                 f"zero, t.clear(self.{name}[key], at=...), or zero each element yourself and say so "
-                f"with t.keep(self.{name})", point.pos)
+                f"with t.keep(self.{name})")
         if point.keys and not element:
-            raise CompileError(f"t.clear(self.{name}[...]): self->{name} is not an associative array; "
-                               f"write t.clear(self.{name}, at=...)", point.pos)
+            raise _Problem(point.pos, f"t.clear(self.{name}[...]): self->{name} is not an associative array; "
+                               f"write t.clear(self.{name}, at=...)")
         return point.probes
     # Zeroed by hand somewhere: where the compiler would have to ask, the user has answered.
     managed = name in (zeros or {})
@@ -144,15 +160,12 @@ def clear_probes(name, uses, clear_points, program=None, zeros=None) -> tuple[st
             return ()
         clause, node, text = no_return
         if element:
-            raise CompileError(
-                f"self->{name}[...] is a thread-local associative array set in {text}, which has no "
+            raise _Problem(node.pos or clause.pos, f"self->{name}[...] is a thread-local associative array set in {text}, which has no "
                 f"return probe: zero each element yourself (self.{name}[key] = 0) or name the "
-                f"element and where, t.clear(self.{name}[key], at=...)", node.pos or clause.pos)
-        raise CompileError(
-            f"self->{name} is set in {text}, which has no return probe to zero it in: name one "
+                f"element and where, t.clear(self.{name}[key], at=...)")
+        raise _Problem(node.pos or clause.pos, f"self->{name} is set in {text}, which has no return probe to zero it in: name one "
             f"with t.clear(self.{name}, at=\"...:return\"), zero it yourself (self.{name} = 0) where "
-            f"it is no longer needed, or say it lives as long as the thread with t.keep(self.{name})",
-            node.pos or clause.pos)
+            f"it is no longer needed, or say it lives as long as the thread with t.keep(self.{name})")
     if program is not None:
         outside = _outside_use(program, name, [*entries, *returns])
         if outside is not None:
@@ -161,42 +174,50 @@ def clear_probes(name, uses, clear_points, program=None, zeros=None) -> tuple[st
             clause, node, kind = outside
             where = _desc_list(d.text for d in clause.probes)
             verb = "read" if kind == "read" else "set"
-            raise CompileError(
-                f"self->{name} is set at {_desc_list(entries)} and {verb} at {where}, outside that "
+            raise _Problem(node.pos or clause.pos, f"self->{name} is set at {_desc_list(entries)} and {verb} at {where}, outside that "
                 f"entry/return pair: zeroing it at {_desc_list(returns)} would make {where} see 0 "
                 f"(or lose the value) whenever it fires after the return. Say where it may be "
                 f"zeroed with t.clear(self.{name}, at=...) (at=\"{_desc_list(returns)}\" if {where} "
                 f"only fires inside the call), zero it yourself where it is no longer needed, or "
-                f"keep it with t.keep(self.{name})", node.pos or clause.pos)
+                f"keep it with t.keep(self.{name})")
     from dtracepy.checks.lifecycle import guarded_by_own_negation
 
     for clause, node in uses:
         if not managed and guarded_by_own_negation(clause.predicate, name):
-            raise CompileError(
-                f"self->{name} is set only while it is unset (the clause's predicate tests "
+            raise _Problem(node.pos or clause.pos, f"self->{name} is set only while it is unset (the clause's predicate tests "
                 f"!self->{name}): zeroing it at {_desc_list(returns)} would make that test always "
                 f"true. Keep it per thread with t.keep(self.{name}), or say where it may be zeroed "
-                f"with t.clear(self.{name}, at=...)", node.pos or clause.pos)
+                f"with t.clear(self.{name}, at=...)")
     if element:
         clause, node = uses[0]
-        raise CompileError(
-            f"self->{name}[...] is a thread-local associative array: D cannot zero it whole; name "
+        raise _Problem(node.pos or clause.pos, f"self->{name}[...] is a thread-local associative array: D cannot zero it whole; name "
             f"the element to zero at the return, t.clear(self.{name}[key], at=\"{_desc_list(returns)}\"), "
-            f"or zero each element yourself (self.{name}[key] = 0)", node.pos or clause.pos)
+            f"or zero each element yourself (self.{name}[key] = 0)")
     return tuple(returns)
+
+
+def cleanup_problems(program, clear_points):
+    """(check, pos, message) for each thread-local this pass cannot place and each clear point
+    that names a thread-local never set: the compiler's ``self-clear`` and ``clear-unused`` rules."""
+    sets = thread_local_sets(program)
+    zeros = hand_zeroed(program)
+    for name, point in clear_points.items():
+        if name not in sets:
+            verb = "keep" if not point.probes else "clear"
+            yield "clear-unused", point.pos, f"t.{verb}(self.{name}): self->{name} is never set"
+    for name, uses in sets.items():
+        _probes, where, problem = clear_probes(name, uses, clear_points, program, zeros)
+        if problem:
+            yield "self-clear", where, problem
 
 
 def zero_thread_locals(program: tree.Program, ctx) -> tree.Program:
     clear_points = ctx.clear_points
     sets = thread_local_sets(program)
     zeros = hand_zeroed(program)
-    for name, point in clear_points.items():
-        if name not in sets:
-            verb = "keep" if not point.probes else "clear"
-            raise CompileError(f"t.{verb}(self.{name}): self->{name} is never set", point.pos)
     groups: dict[tuple[str, ...], list] = {}
     for name, uses in sets.items():
-        probes = clear_probes(name, uses, clear_points, program, zeros)
+        probes, _where, _problem = clear_probes(name, uses, clear_points, program, zeros)
         if probes:
             point = clear_points.get(name)
             keys = point.keys if point is not None else ()
