@@ -20,8 +20,9 @@ from typing import Union
 
 import attrs
 
-from dtracepy import precedence as _P
 from dtracepy.errors import DSLError, DSyntaxError
+from dtracepy.facts import precedence as _P
+from dtracepy.facts.probes import split as _split_desc
 from dtracepy.source import Pos
 
 
@@ -45,15 +46,21 @@ def _opt_tuple(value):
 # run compares or hashes pay, ~0.1 ms each), and a repr.  They behave as attrs' would: equal when
 # of the same class with equal fields other than ``pos``; ``pos`` is not in the repr.
 
-# class -> names of its fields other than ``pos``, in field order
+# class -> names of its fields that take part in equality (all but ``pos`` and notes such as
+# ``MacroVar.doc``), in field order
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _field_names(cls) -> tuple[str, ...]:
     names = _FIELD_NAMES.get(cls)
     if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in attrs.fields(cls) if f.name != "pos")
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in attrs.fields(cls) if f.eq)
     return names
+
+
+def _note_field(default=None):
+    """A note the DSL attaches for the compiler: like ``pos``, no part of equality, hash or repr."""
+    return attrs.field(default=default, eq=False, repr=False, kw_only=True)
 
 
 def _compile_methods(cls) -> None:
@@ -135,6 +142,7 @@ _PSPEC = re.compile(
 # One word of a #pragma line, as D's lexer splits it: a quoted string or a run of other characters.
 _PRAGMA_WORD = re.compile(
     r'"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[^\x00-\x08\x0a-\x1f\x7f])*"|[^\x00-\x20"\x7f]+').fullmatch
+_LEAD_WORD = re.compile(r"[A-Za-z_`][A-Za-z0-9_`]*").match  # as the lexer reads a top-level word
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]").search  # control characters other than tab
 _CONTINUATION = re.compile(r"\\\r?\n")
 
@@ -230,7 +238,7 @@ def _line_problem(text: str, what: str, continued: bool = False) -> str | None:
         text = _CONTINUATION.sub("", text)
     if _CONTROL(text):
         return f"{what} must be one line without control characters, not {text!r}"
-    if text.endswith("\\"):
+    if text.rstrip(" \t").endswith("\\"):  # cpp continues a line at a backslash before blanks too
         return f"{what} must not end with a backslash (it would continue onto the next line): {text!r}"
     if not comments_closed(text):
         return f"{what} holds an unclosed or stray comment delimiter (/* or */): {text!r}"
@@ -357,6 +365,11 @@ class CharLit(Expr):
         if not isinstance(text, str) or _CHAR(text) is None:
             return (f"{text!r} is not the inside of a D character constant (characters other than "
                     "' and \\ or escape sequences such as \\n, \\', \\\\; no line breaks)")
+        if len(text) > 8 or not text.isascii():
+            from dtracepy.lexer import _char_len
+
+            if _char_len(text) > 8:
+                return f"a D character constant holds at most 8 bytes, not {text!r}"
         return None
 
 
@@ -386,6 +399,8 @@ class Ident(Expr):
 
     name: str
     module: str | None = None
+    #: Made by the DSL's ``glob`` scope: the tracer means a global variable of its own program.
+    is_global: bool = _note_field(False)
 
     def __attrs_post_init__(self):
         name = self.name
@@ -409,6 +424,8 @@ class MacroVar(Expr):
     """A macro variable, spelled as in D: ``$1``, ``$$1``, ``$target``, ``$pid``."""
 
     name: str  # including the leading $ or $$
+    #: What the argument is, as the DSL's ``macro(1, "listening port")`` said (for the header).
+    doc: str | None = _note_field()
 
     def _problem(self):
         if not isinstance(self.name, str) or _MACRO(self.name) is None:
@@ -841,14 +858,18 @@ class ProbeDesc(Node):
         text = self.text
         if not isinstance(text, str) or _PSPEC(text) is None:
             return f"{text!r} is not a probe description (provider:module:function:name)"
+        lead = _LEAD_WORD(text)
+        if lead is not None:
+            word = lead.group(0)
+            if word in _ALL_KEYWORDS or (word in _STANDARD_TYPES and text[lead.end():lead.end() + 1] == "*"):
+                return (f"probe description {text!r} would read as a declaration (it starts with "
+                        f"the {'keyword' if word in _ALL_KEYWORDS else 'type'} {word!r})")
         return None
 
     @property
     def fields(self) -> tuple[str, str, str, str]:
         """provider, module, function, name; fewer than four fields fill from the right."""
-        parts = self.text.split(":")
-        parts = [""] * (4 - len(parts)) + parts if len(parts) < 4 else parts
-        return tuple(parts[:4])  # type: ignore[return-value]
+        return _split_desc(self.text)[:4]  # type: ignore[return-value]
 
     @property
     def provider(self) -> str:
@@ -1018,6 +1039,8 @@ class Comment(TopLevel):
         text = self.text
         if not isinstance(text, str):
             return f"a comment's text is a str, not {type(text).__name__}"
+        if "\0" in text:
+            return "a comment cannot hold a NUL character (D text holds none)"
         if "*/" in text or "/*" in text or text.endswith("/"):
             # (a text ending in / would print as /*.../*/, whose /* D reads as a nested comment)
             return f"a comment cannot hold /* or */, nor end with / (D comments do not nest): {text!r}"
@@ -1106,6 +1129,8 @@ def _refuse_foreign(message: str):
     raise DSLError(message, user_pos())
 
 
-# D's reserved words (every dialect's: the lexer reads all of them as keywords).  Imported last:
-# the checks package imports this module.
-from dtracepy.checks.d_facts import KEYWORDS_ILLUMOS as _KEYWORDS  # noqa: E402
+# The words every dialect of D reserves (one dialect's own, such as illumos' userland, are left
+# to the keyword-name check, which knows the program's dialect).
+from dtracepy.facts.keywords import KEYWORDS as _KEYWORDS  # noqa: E402
+# ... and what the lexer reads as the start of a declaration where a clause could begin.
+from dtracepy.facts.keywords import ALL_KEYWORDS as _ALL_KEYWORDS, STANDARD_TYPES as _STANDARD_TYPES  # noqa: E402
