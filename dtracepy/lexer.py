@@ -105,13 +105,16 @@ _NOT_CAST_BEFORE = {"IDENT", "SCOPED", "RPAREN", "RBRACK", "K_IF", "K_STRINGOF",
 
 
 
+_D_NAMES: frozenset | None = None  # D's function and built-in variable names, on first need
+
+
 def _d_names() -> frozenset:
-    from dtracepy.facts import functions, variables
+    global _D_NAMES
+    if _D_NAMES is None:
+        from dtracepy.facts import functions, variables
 
-    return frozenset(functions.FUNCTIONS) | frozenset(variables.BUILTINS)
-
-
-_D_NAMES = _d_names()
+        _D_NAMES = frozenset(functions.FUNCTIONS) | frozenset(variables.BUILTINS)
+    return _D_NAMES
 
 # D has only /* */ comments; people who write C++ or copy from other tracers try // first.
 NO_LINE_COMMENTS = "D has no // comments: write /* ... */"
@@ -708,7 +711,7 @@ class Lexer:
         """Is the name at pos (just after a '(') the type of a cast or sizeof?  Heuristic 3/4."""
         if before_paren in _NOT_CAST_BEFORE and before_paren != "K_SIZEOF":
             return False
-        if word in _D_NAMES:
+        if word in (_D_NAMES or _d_names()):
             return False  # D's functions and variables are never types: (system)("id") is a call
         text = self.text
         if _STARS_CLOSE_RE.match(text, pos):

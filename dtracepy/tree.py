@@ -131,20 +131,31 @@ def _node(cls):
 # of defence against nodes built around the constructor.  The checks are a regular expression or
 # a set lookup each: the parser builds many nodes.
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*").fullmatch
-_MODULE = re.compile(r"[A-Za-z0-9_`]*").fullmatch  # ``main (two backquotes) is a user symbol
-_MACRO = re.compile(r"\$\$?(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*)").fullmatch
-_INT = re.compile(r"(?:0[xX][0-9A-Fa-f]+|[1-9][0-9]*|0[0-7]*)(?:[uU]?(?:ll|LL|l|L)?|(?:ll|LL|l|L)[uU])").fullmatch
-_CHAR = re.compile(r"(?:[^'\\\x00-\x1f\x7f]|\\[^\x00-\x1f\x7f])+").fullmatch
+def _lazy(name: str, pattern: str, method: str = "fullmatch"):
+    """A regular expression's ``method``, compiled on first use (compiling them all on import
+    would cost every ``dtracepy check`` a few milliseconds); the first call rebinds ``name``."""
+
+    def first(*args):
+        bound = getattr(re.compile(pattern), method)
+        globals()[name] = bound
+        return bound(*args)
+
+    return first
+
+
+_IDENT = _lazy("_IDENT", r"[A-Za-z_][A-Za-z0-9_]*")
+_MODULE = _lazy("_MODULE", r"[A-Za-z0-9_`]*")  # ``main (two backquotes) is a user symbol
+_MACRO = _lazy("_MACRO", r"\$\$?(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*)")
+_INT = _lazy("_INT", r"(?:0[xX][0-9A-Fa-f]+|[1-9][0-9]*|0[0-7]*)(?:[uU]?(?:ll|LL|l|L)?|(?:ll|LL|l|L)[uU])")
+_CHAR = _lazy("_CHAR", r"(?:[^'\\\x00-\x1f\x7f]|\\[^\x00-\x1f\x7f])+")
 # A probe description as the lexer reads it back whole (see dtracepy.lexer._PSPEC_RE).
-_PSPEC = re.compile(
-    r"(?:[-$:A-Za-z_.?*\\\[\]!]|\([^()\n{}/]*\))(?:[-$:0-9A-Za-z_.`?*\\\[\]!]|\([^()\n{}/]*\))*").fullmatch
+_PSPEC = _lazy("_PSPEC", r"(?:[-$:A-Za-z_.?*\\\[\]!]|\([^()\n{}/]*\))(?:[-$:0-9A-Za-z_.`?*\\\[\]!]|\([^()\n{}/]*\))*")
 # One word of a #pragma line, as D's lexer splits it: a quoted string or a run of other characters.
-_PRAGMA_WORD = re.compile(
-    r'"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[^\x00-\x08\x0a-\x1f\x7f])*"|[^\x00-\x20"\x7f]+').fullmatch
-_LEAD_WORD = re.compile(r"[A-Za-z_`][A-Za-z0-9_`]*").match  # as the lexer reads a top-level word
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]").search  # control characters other than tab
-_CONTINUATION = re.compile(r"\\\r?\n")
+_PRAGMA_WORD = _lazy("_PRAGMA_WORD",
+                     r'"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[^\x00-\x08\x0a-\x1f\x7f])*"|[^\x00-\x20"\x7f]+')
+_LEAD_WORD = _lazy("_LEAD_WORD", r"[A-Za-z_`][A-Za-z0-9_`]*", "match")  # as the lexer reads a top-level word
+_CONTROL = _lazy("_CONTROL", r"[\x00-\x08\x0a-\x1f\x7f]", "search")  # control characters other than tab
+_CONTINUATION = _lazy("_CONTINUATION", r"\\\r?\n", "sub")
 
 UNARY_OPS = frozenset(("!", "~", "-", "+", "*", "&", "++", "--"))
 POSTFIX_OPS = frozenset(("++", "--"))
@@ -235,7 +246,7 @@ def _line_problem(text: str, what: str, continued: bool = False) -> str | None:
     """Why ``text`` cannot stand on one preprocessor line (``continued``: backslash-newline
     continuations allowed), or None."""
     if continued and "\n" in text:
-        text = _CONTINUATION.sub("", text)
+        text = _CONTINUATION("", text)
     if _CONTROL(text):
         return f"{what} must be one line without control characters, not {text!r}"
     if text.rstrip(" \t").endswith("\\"):  # cpp continues a line at a backslash before blanks too
