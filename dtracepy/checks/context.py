@@ -175,6 +175,113 @@ def desc_matches(pattern: str, concrete: str) -> bool:
     return True
 
 
+_GLOB_CHARS = frozenset("*?[")
+
+
+def _concrete(field: str) -> bool:
+    """A field that only matches itself: not empty and without glob characters."""
+    return bool(field) and not (_GLOB_CHARS & set(field))
+
+
+class DescIndex:
+    """Probe descriptions used as patterns, each with a value, looked up by a description they may
+    match (``desc_matches(pattern, query)``) without trying every pattern.
+
+    A pattern can only match a query whose fields equal the pattern's concrete fields (neither
+    empty nor globbed: see :func:`desc_matches`), so patterns are bucketed by which fields are
+    concrete and their values; a query tries at most 16 buckets, and within a bucket only
+    patterns that differ in their globbed or empty fields.  This keeps the checks linear in the
+    number of probe descriptions (a clause may name thousands).
+    """
+
+    def __init__(self):
+        self._buckets: dict[tuple, dict[tuple, dict[str, object]]] = {}  # mask -> key -> text -> value
+        self._odd: dict[str, object] = {}  # descriptions of more than four fields: equal text only
+
+    def add(self, text: str, value, keep=min) -> None:
+        """Record ``value`` for ``text``; an existing value for the same text is combined with
+        ``keep`` (by default the smaller is kept)."""
+        fields = desc_fields(text)
+        if len(fields) != 4:
+            slot = self._odd
+        else:
+            mask = tuple(_concrete(f) for f in fields)
+            key = tuple(f for f, c in zip(fields, mask) if c)
+            slot = self._buckets.setdefault(mask, {}).setdefault(key, {})
+        slot[text] = value if text not in slot else keep(slot[text], value)
+
+    def matching(self, query: str):
+        """The values of every pattern ``p`` with ``desc_matches(p, query)``."""
+        fields = desc_fields(query)
+        if len(fields) != 4:
+            if query in self._odd:
+                yield self._odd[query]
+            return
+        for mask, by_key in self._buckets.items():
+            key = []
+            for f, c in zip(fields, mask):
+                if c:
+                    if not _concrete(f):  # a concrete pattern field never matches "" or a glob
+                        break
+                    key.append(f)
+            else:
+                for text, value in by_key.get(tuple(key), {}).items():
+                    if desc_matches(text, query):
+                        yield value
+
+
+class DescSet:
+    """Probe descriptions, each with a value, looked up by a pattern that may match them
+    (``desc_matches(pattern, d)``): the converse of :class:`DescIndex`.  A pattern's concrete
+    fields must equal the description's, so the descriptions are indexed, lazily, by their fields
+    at the positions a pattern has concrete."""
+
+    def __init__(self):
+        self._items: list[tuple[str, tuple, object]] = []
+        self._by_mask: dict[tuple, dict[tuple, list]] = {}
+
+    def add(self, text: str, value) -> None:
+        self._items.append((text, desc_fields(text), value))
+        self._by_mask.clear()
+
+    def matched_by(self, pattern: str):
+        """The values of every description ``d`` with ``desc_matches(pattern, d)``."""
+        fields = desc_fields(pattern)
+        if len(fields) != 4:
+            yield from (value for text, _, value in self._items if text == pattern)
+            return
+        mask = tuple(_concrete(f) for f in fields)
+        index = self._by_mask.get(mask)
+        if index is None:
+            index = self._by_mask[mask] = {}
+            for item in self._items:
+                if len(item[1]) == 4:
+                    index.setdefault(tuple(f for f, c in zip(item[1], mask) if c), []).append(item)
+        for text, _, value in index.get(tuple(f for f, c in zip(fields, mask) if c), ()):
+            if desc_matches(pattern, text):
+                yield value
+
+
+class EarlierWrites:
+    """Which clauses assign which variables, for "is ``name`` assigned by an earlier clause that
+    fires for the probe ``desc`` too?" in time independent of the number of clauses."""
+
+    def __init__(self, clauses, per_clause):
+        self._by_name: dict[str, DescIndex] = {}
+        for index, (clause, acc) in enumerate(zip(clauses, per_clause)):
+            names = {a.name for a in acc if a.kind != "read"}
+            for name in names:
+                found = self._by_name.get(name)
+                if found is None:
+                    found = self._by_name[name] = DescIndex()
+                for d in clause.probes:
+                    found.add(d.text, index)
+
+    def before(self, index: int, name: str, desc: str) -> bool:
+        found = self._by_name.get(name)
+        return found is not None and any(j < index for j in found.matching(desc))
+
+
 def partner(text: str) -> str | None:
     """The ``:return`` description of an ``:entry`` one and vice versa; None if neither."""
     fields = desc_fields(text)

@@ -8,8 +8,8 @@ import re
 
 from dtracepy import tree as t
 from dtracepy.checks import d_facts as F
-from dtracepy.checks.context import clause_accesses
-from dtracepy.checks.lifecycle import declarator_name, _set_earlier
+from dtracepy.checks.context import EarlierWrites, clause_accesses
+from dtracepy.checks.lifecycle import declarator_name
 
 
 def run(ctx):
@@ -39,6 +39,7 @@ def _keywords(ctx):
 def _this_unset(ctx):
     clauses = ctx.clauses
     per_clause = [clause_accesses(c, t.ThisVar) for c in clauses]
+    earlier = None
     for index, clause in enumerate(clauses):
         set_here: set[str] = set()
         reported: set[str] = set()
@@ -48,7 +49,9 @@ def _this_unset(ctx):
                 continue
             if a.name in set_here or a.name in reported:
                 continue
-            if all(_set_earlier(per_clause, clauses, index, a.name, d.text) for d in clause.probes):
+            if earlier is None:
+                earlier = EarlierWrites(clauses, per_clause)
+            if all(earlier.before(index, a.name, d.text) for d in clause.probes):
                 continue
             reported.add(a.name)
             yield ctx.finding(
