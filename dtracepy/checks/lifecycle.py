@@ -8,8 +8,8 @@ and never zeroes it leaks that space on every firing until the kernel drops dyna
 from __future__ import annotations
 
 from dtracepy import tree as t
-from dtracepy.checks.context import (DescIndex, DescSet, EarlierWrites, clause_accesses, is_entry, mentions,
-                                     partner)
+from dtracepy.checks.context import DescIndex, DescSet, EarlierWrites, clause_accesses, mentions
+from dtracepy.facts import probes
 
 
 def declarator_name(decl):
@@ -112,10 +112,10 @@ def run(ctx):
 def _leak(ctx, name, u, per_clause, cleanups):
     clauses = ctx.clauses
     for index, access in u.writes:
-        entries = [d.text for d in clauses[index].probes if is_entry(d.text)]
+        entries = [d.text for d in clauses[index].probes if probes.is_entry(d.text)]
         if not entries:
             continue
-        returns = [partner(e) for e in entries]
+        returns = [probes.partner(e) for e in entries]
         cleanup = cleanups.first(returns)
         message = (f"self->{name} is assigned at {entries[0]} but never zeroed, so it leaks "
                    f"dynamic-variable space on every firing; zero it at {returns[0]}")
@@ -129,9 +129,9 @@ def _leak(ctx, name, u, per_clause, cleanups):
 
 class _Cleanups:
     """The clauses that zero some thread-local, and for a set of return descriptions the first of
-    them whose descriptions match one of those (either way round: ``desc_matches(d, r)`` or
-    ``desc_matches(r, d)``).  Both directions are indexed and answers are cached per description,
-    so a clause naming thousands of probes costs time linear in their number."""
+    them whose descriptions match one of those (either way round: ``matches(d, r)`` or
+    ``matches(r, d)``).  Both directions are indexed and answers are cached per description, so
+    a clause naming thousands of probes costs time linear in their number."""
 
     def __init__(self, clauses, per_clause):
         self.clauses = clauses
