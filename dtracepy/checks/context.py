@@ -118,18 +118,22 @@ def accesses(expr, cls, in_predicate=False, guarded=False):
 
 
 def stmt_exprs(stmts, guard_cls=None, guarded=False):
-    """(expression, guarded) for each expression statement and if-condition, in order."""
-    for stmt in stmts or ():
+    """(expression, guarded) for each expression statement and if-condition, in order.
+
+    Iterative (an explicit stack), so a thousand nested or chained ``if`` statements are fine."""
+    stack = [(stmt, guarded) for stmt in reversed(tuple(stmts or ()))]
+    while stack:
+        stmt, guarded = stack.pop()
         if isinstance(stmt, t.ExprStmt):
             yield stmt.expr, guarded
         elif isinstance(stmt, t.Block):
-            yield from stmt_exprs(stmt.body, guard_cls, guarded)
+            stack.extend((inner, guarded) for inner in reversed(tuple(stmt.body or ())))
         elif isinstance(stmt, t.If):
             yield stmt.cond, guarded
             inner = guarded or (guard_cls is not None and mentions(stmt.cond, guard_cls))
-            yield from stmt_exprs([stmt.then], guard_cls, inner)
             if stmt.otherwise is not None:
-                yield from stmt_exprs([stmt.otherwise], guard_cls, guarded)
+                stack.append((stmt.otherwise, guarded))
+            stack.append((stmt.then, inner))
 
 
 def mentions(expr, cls) -> bool:

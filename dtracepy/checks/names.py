@@ -78,7 +78,8 @@ def _macro_args(ctx):
             texts = [node.text]
         for text in texts:
             for match in _MACRO.finditer(text):
-                number = int(match.group(1))
+                digits = match.group(1)
+                number = int(digits) if len(digits) <= 18 else 10**18  # int() of 4,301 digits raises
                 if number > given and number not in seen and number != 0:
                     seen.add(number)
                     yield ctx.finding(

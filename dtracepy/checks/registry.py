@@ -65,10 +65,13 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("speculation", "safety", "error",
               "speculate() not first or twice in its clause, or with an aggregation, a destructive "
               "action, exit(), commit() or discard(); commit() with a data-recording action"),
+    # the checker's own comments
+    CheckInfo("directive", "directives", "error",
+              "a /* dtracepy: ignore[...] */ or disable[...] comment naming no known check, or a bad args=N"),
 )
 
 BY_NAME = {info.name: info for info in CHECKS}
-FAMILIES = ("lifecycle", "printf", "names", "safety")
+FAMILIES = ("lifecycle", "printf", "names", "safety", "directives")
 
 
 def severity(name: str) -> str:

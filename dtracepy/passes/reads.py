@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dtracepy import tree
 from dtracepy.errors import CompileError
-from dtracepy.passes.walk import assignments, nodes
+from dtracepy.passes.walk import assignments, nodes, statements
 
 
 def _base_var(node):
@@ -65,18 +65,12 @@ def check_reads(program: tree.Program, declared=frozenset()) -> None:
             if isinstance(var, tree.ThisVar):
                 assigned_this.add(var.name)
         elif isinstance(stmt, tree.If):
-            reads(stmt.cond)
-            visit_stmt(stmt.then)
-            if stmt.otherwise is not None:
-                visit_stmt(stmt.otherwise)
-        elif isinstance(stmt, tree.Block):
-            for s in stmt.body:
-                visit_stmt(s)
+            reads(stmt.cond)  # its branches follow, in order (statements() descends into them)
         elif isinstance(stmt, tree.ExprStmt):
             reads(stmt.expr)
 
     for clause in program.clauses:
         if clause.predicate is not None:
             reads(clause.predicate)
-        for stmt in clause.body or ():
+        for stmt in statements(clause.body):  # iterative: a thousand nested ifs are fine
             visit_stmt(stmt)
