@@ -337,8 +337,8 @@ def test_unknown_names_in_dtracepy_comments_are_reported(capsys, tmp_path):
                                   "/* dtracepy: ignore[nothing] */\n")
     status, _, err = cli(capsys, "check", tmp_path / "d.d")
     assert status == 1
-    assert "d.d:1:23: error: dtracepy: disable[...] names no known check 'self-lek'; did you mean self-leak?" in err
-    assert "d.d:3:22: error: dtracepy: ignore[...] names no known check 'nothing'" in err
+    assert "d.d:1:22: error: dtracepy: disable[...] names no known check 'self-lek'; did you mean self-leak?" in err
+    assert "d.d:3:21: error: dtracepy: ignore[...] names no known check 'nothing'" in err
 
 
 @pytest.mark.parametrize("value", ["-1", "x", "99999999999"])
