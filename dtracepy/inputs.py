@@ -31,7 +31,7 @@ LIMIT_TEXT = f"{MAX_INPUT_BYTES // (1024 * 1024)} MiB"
 
 
 def too_large(filename: str) -> InputError:
-    return InputError(f"input too large: over {LIMIT_TEXT}; dtracepy reads D files of at most {LIMIT_TEXT}",
+    return InputError(f"input too large: over {LIMIT_TEXT}; dtracepy reads files of at most {LIMIT_TEXT}",
                       Pos(filename, 1, 1))
 
 
