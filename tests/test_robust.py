@@ -387,3 +387,62 @@ def test_lifecycle_findings_for_a_clause_of_3000_descriptions(capsys, tmp_path):
     assert status == 1
     assert ("d.d:3003:2: error: self->u is assigned at syscall::f0:entry but never zeroed" in err
             and "(the cleanup clause (line 3006) zeroes other thread-locals, not this one) [self-leak]" in err)
+
+
+# --- layout: invalid C refused, located; linear in the header ------------------------------------
+
+@pytest.mark.parametrize("text,message", [
+    ("struct a { _Bool b:2; };\n", "1:18: error: width of bit-field b (2) exceeds its type (1 bit)"),
+    ("struct a { int x; char x; };\n", "1:24: error: duplicate member 'x' in struct a"),
+    ("struct a { int x; struct { int x; }; };\n", "1:26: error: duplicate member 'x' in struct a"),
+    ("#pragma pack(3)\nstruct a { int x; };\n", "1:1: error: #pragma pack(3): the value must be 1, 2, 4, 8 or 16"),
+    ("#pragma pack(9**9**9)\nstruct a { int x; };\n", "1:1: error: cannot evaluate attribute argument '9**9**9'"),
+    ("struct a { int x __attribute__((aligned(1<<10**10))); };\n", "error: cannot evaluate attribute argument"),
+    ("struct a { char x[1ULL<<62]; char y[1ULL<<62]; char z[1ULL<<62]; char w[1ULL<<62]; char v; };\n",
+     "error: struct a is too large: 18446744073709551617 bytes (sizes must be below 2**64)"),
+    ("struct a { char x[18446744073709551616]; };\n", "1:17: error: array too large"),
+    ("struct a { int b[" + "(" * 300 + "1" + ")" * 300 + "]; };\n", "1:317: error: nested too deeply"),
+    ("#include \"/dev/zero\"\nstruct a { int x; };\n", "1:1: error: #include of /dev/zero, which is not a regular file"),
+    ("struct a { int x };\n", "1:18: error: syntax error before: }"),
+])
+def test_layout_refuses_invalid_c_located(capsys, tmp_path, monkeypatch, text, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "h.h").write_text(text)
+    status, out, err = cli(capsys, "layout", "h.h", "a")
+    assert status == 1 and out == ""
+    assert err.startswith("h.h:") and message in err, err
+
+
+def test_layout_path_with_semicolon_and_brace_is_a_path(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "we;ird{.h").write_text("struct a { int x; };\n")
+    status, out, err = cli(capsys, "layout", "we;ird{.h", "a")
+    assert status == 0 and "struct a: size 4, align 4" in out, err
+    status, _, err = cli(capsys, "layout", "/dev/zero", "a")
+    assert status == 1 and err.startswith("/dev/zero:1:1: error: input too large"), err
+
+
+def test_layout_of_doubly_nested_structs_lists_own_members_only(capsys, tmp_path):
+    text = "struct s0 { int x; char c; };\n" + "".join(
+        f"struct s{i} {{ struct s{i - 1} a; struct s{i - 1} b; }};\n" for i in range(1, 21))
+    (tmp_path / "n.h").write_text(text)
+    status, out, err = cli(capsys, "layout", tmp_path / "n.h", "s20")
+    assert status == 0, err
+    assert "struct s20: size 8388608, align 4" in out and out.count("struct s19") == 2
+    assert "Nested members are not expanded: struct s20 has 4,194,302 of them (over 10,000)" in out
+    status, out, _ = cli(capsys, "layout", tmp_path / "n.h", "s20", "--json")
+    import json
+
+    data = json.loads(out)
+    assert data["nested_expanded"] is False and [f["name"] for f in data["fields"]] == ["a", "b"]
+    status, out, _ = cli(capsys, "layout", tmp_path / "n.h", "s3")  # small: expanded as before
+    assert "b.b.b.c" in out and "not expanded" not in out
+
+
+def test_a_layout_error_below_the_dsl_is_located_at_the_tracer_line(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "l.py").write_text(
+        "from dtracepy import Tracer\nfrom dtracepy.layout import Field, define\nt = Tracer()\n"
+        "conn = define('conn_t', [Field('a', 'uint16_t', offset=0), Field('a', 'uint16_t', offset=2)])\n")
+    status, _, err = cli(capsys, "compile", "l.py")
+    assert status == 1 and err.startswith("l.py:4: error: duplicate member 'a' in conn_t"), err

@@ -62,7 +62,9 @@ def load_module(path: str):
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except DTracePyError:
+    except DTracePyError as err:
+        if err.pos is None:  # raised below the DSL without a position: the user's line that called it
+            err.pos, err.source_line = _located(err, path)
         raise
     except SyntaxError as err:
         pos = Pos(_display(err.filename or path), err.lineno or 1, err.offset or None)
@@ -117,7 +119,12 @@ def choose(module, path: str, wanted: str | None):
 def compile_path(path: str, tracer_name: str | None = None, *, with_tracer: bool = False):
     module = load_module(path)
     tracer = choose(module, path, tracer_name)
-    compiled = tracer.compile()
+    try:
+        compiled = tracer.compile()
+    except DTracePyError as err:
+        if err.pos is None:  # every error names a file and line: at least the tracer's
+            err.pos = Pos(_display(path), 1)
+        raise
     return (compiled, tracer) if with_tracer else compiled
 
 

@@ -454,12 +454,37 @@ def _unknown_type_name(text: str):
     return None
 
 
+_LINE_MARK = re.compile(r'^[ \t]*#[ \t]*(?:line[ \t]+)?(\d+)(?:[ \t]+"([^"]*)")?')
+
+
+def _deepest(text: str, filename: str) -> Pos:
+    """Where ``text`` (with ``#line`` markers) is nested deepest in ( [ {."""
+    file, line = filename, 0
+    best, depth, where = -1, 0, Pos(filename, 1, 1)
+    for raw in text.split("\n"):
+        m = _LINE_MARK.match(raw)
+        if m:
+            file, line = m.group(2) or file, int(m.group(1)[:9]) - 1
+            continue
+        line += 1
+        for col, ch in enumerate(raw, start=1):
+            if ch in "([{":
+                depth += 1
+                if depth > best:
+                    best, where = depth, Pos(file, line, col)
+            elif ch in ")]}":
+                depth -= 1
+    return where
+
+
 def parse_c(text: str, filename: str, abi: ABI):
     """Parse preprocessed ``text``: prepass, prelude, pycparser.  Returns (FileAST, Prepassed)."""
     pre = prepass(text, filename, abi.max_align)
     full = f'#line 1 "{BUILTIN_FILE}"\n{PRELUDE}{pre.text}'
     try:
         ast = c_parser.CParser().parse(full, filename)
+    except RecursionError:
+        raise LayoutError("nested too deeply for dtracepy's C parser", _deepest(full, filename)) from None
     except c_parser.ParseError as err:
         guess = _unknown_type_name(full)
         if guess is not None:
@@ -481,4 +506,7 @@ def parse_layouts(source, abi="x86_64", include_dirs=(), defines=(), filename: "
     text, filename = read_source(source, filename)
     text = preprocess(text, filename, abi, include_dirs, defines)
     ast, pre = parse_c(text, filename, abi)
-    return _Converter(abi, pre).run(ast)
+    try:
+        return _Converter(abi, pre).run(ast)
+    except RecursionError:
+        raise LayoutError("nested too deeply for dtracepy's C parser", _deepest(text, filename)) from None
