@@ -106,21 +106,87 @@ def compile_path(path: str, tracer_name: str | None = None, *, with_tracer: bool
     return (compiled, tracer) if with_tracer else compiled
 
 
+class _ModuleOutput:
+    """What a tracer module writes to ``sys.stdout`` while it is imported and compiled: sent to
+    standard error, so that dtracepy's standard output holds the D and nothing else.  A write made
+    inside a probe body is almost always Python's ``print`` where D's was meant (``print(x)``
+    after ``from dtracepy import *``): it is also reported, at the user's line."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def __init__(self, target):
+        self.target = target
+        self.reports: list[str] = []
+
+    def write(self, text: str) -> int:
+        from dtracepy.dsl import context
+        from dtracepy.errors import render_located
+        from dtracepy.source import user_pos
+
+        if context.active() and text.strip():
+            self.reports.append(render_located(
+                "warning", f"the tracer wrote {text.strip()!r} to standard output inside a probe body, "
+                "which records nothing in the D: Python's print is not D's (write print_(x), or "
+                "`from dtracepy import print`); the text went to standard error", user_pos()))
+        return self.target.write(text)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return self.target.fileno()
+
+
+class module_output_to_stderr:  # noqa: N801 - a context manager used like a function
+    """Within: ``sys.stdout`` and file descriptor 1 lead to standard error (so a tracer module's
+    ``print``, ``os.system("echo")`` or C extension output cannot mix into the D)."""
+
+    def __enter__(self):
+        sys.stdout.flush()
+        self.saved_stdout = sys.stdout
+        self.saved_fd = None
+        try:
+            self.saved_fd = os.dup(1)
+            os.dup2(2, 1)
+        except OSError:  # no file descriptor 1 (an embedding host): the Python level is enough
+            self.saved_fd = None
+        self.output = _ModuleOutput(sys.stderr)
+        sys.stdout = self.output
+        return self.output
+
+    def __exit__(self, *exc):
+        sys.stdout = self.saved_stdout
+        if self.saved_fd is not None:
+            try:
+                sys.stderr.flush()
+            finally:
+                os.dup2(self.saved_fd, 1)
+                os.close(self.saved_fd)
+        for report in self.output.reports:
+            print(report, file=sys.stderr)
+        return False
+
+
 def run(args) -> int:
     try:
-        compiled, tracer = compile_path(args.tracer, args.tracer_name, with_tracer=True)
+        with module_output_to_stderr():
+            compiled, tracer = compile_path(args.tracer, args.tracer_name, with_tracer=True)
     except DTracePyError as err:
-        if err.source_line is None and err.pos is not None:
-            import linecache
-
-            err.source_line = linecache.getline(err.pos.file, err.pos.line) or None
+        _add_source_lines(err)
         raise
     for finding in compiled.findings:
         print(finding.render(), file=sys.stderr)
     text = compiled.text
     status = 0
     if args.check:
-        status = check_text(text, args.output or "<compiled>", tracer.dialect)
+        # The compiler has printed its findings at the Python lines; the emitted D's own check
+        # adds only what it finds beyond them.
+        already = {(f.check, f.message) for f in compiled.findings}
+        status = check_text(text, args.output or "<compiled>", tracer.dialect, skip=already)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -131,14 +197,33 @@ def run(args) -> int:
     return status
 
 
-def check_text(text: str, filename: str, dialect: str = "illumos") -> int:
-    """Parse emitted D back and run the checks; print findings; 1 if any error."""
+def check_text(text: str, filename: str, dialect="illumos", skip=frozenset()) -> int:
+    """Parse emitted D back and run the checks; print findings (but those whose (check, message)
+    is in ``skip``, printed already); 1 if any error."""
     from dtracepy.checks import CheckOptions, check_program
     from dtracepy.parser import parse
 
     program = parse(text, filename)
     errors = 0
     for finding in check_program(program, options=CheckOptions(dialect=dialect), source=text):
-        print(finding.render(), file=sys.stderr)
         errors += finding.severity == "error"
+        if (finding.check, finding.message) not in skip:
+            print(finding.render(), file=sys.stderr)
     return 1 if errors else 0
+
+
+def _add_source_lines(err) -> None:
+    """Show the tracer's source line under each located error (the error's, or each finding's)."""
+    import linecache
+
+    import attrs
+
+    def line(pos):
+        return (linecache.getline(pos.file, pos.line) or None) if pos is not None else None
+
+    if err.source_line is None:
+        err.source_line = line(err.pos)
+    findings = getattr(err, "findings", ())
+    if findings:
+        err.findings = tuple(f if f.source_line is not None else attrs.evolve(f, source_line=line(f.pos))
+                             for f in findings)

@@ -25,6 +25,7 @@ from dtracepy.dsl.probes import check_desc
 from dtracepy.dsl.records import Record
 from dtracepy.dsl.values import D, expr
 from dtracepy.errors import DSLError
+from dtracepy.facts.dialects import UnknownDialect, dialect_named
 from dtracepy.source import user_pos
 
 
@@ -35,6 +36,7 @@ class ClearPoint:
     name: str
     probes: tuple[str, ...]  # empty: kept
     pos: object = attrs.field(eq=False, default=None)
+    keys: tuple = ()  # the element of a thread-local associative array to zero (tree.Expr keys)
 
 
 def _self_name(var, what: str, pos) -> str:
@@ -50,16 +52,18 @@ class Tracer:
     """A D program.  ``options`` become ``#pragma D option``s (``True`` for a bare option);
     ``includes``/``defines`` become ``#include``/``#define`` lines and make the script run
     through the C preprocessor (``dtrace -C``), as does ``cpp=True``.  ``dialect`` (illumos,
-    oracle, freebsd, macos) is the D the checks hold the program to: ``if_`` is an error for
-    Oracle's D, which has no ``if``."""
+    oracle, freebsd, macos, or a :class:`~dtracepy.facts.dialects.Dialect`) is the D the program
+    is compiled for and the checks hold it to; it is resolved here, once."""
 
     def __init__(self, name: str | None = None, *, options: dict | None = None, includes=(),
                  defines: dict | None = None, cpp: bool = False, description: str | None = None,
-                 dialect: str = "illumos"):
+                 dialect="illumos"):
         pos = user_pos()
-        if dialect not in ("illumos", "oracle", "freebsd", "macos"):
-            raise DSLError(f"unknown D dialect {dialect!r}: illumos, oracle, freebsd or macos", pos)
-        self.dialect = dialect
+        try:
+            #: The :class:`~dtracepy.facts.dialects.Dialect` the program is written for.
+            self.dialect = dialect_named(dialect)
+        except UnknownDialect as err:
+            raise DSLError(str(err), pos) from None
         self.name = name
         self.description = description
         self.source = os.path.basename(pos.file) if pos else None
@@ -116,11 +120,12 @@ class Tracer:
         def decorate(fn):
             if not callable(fn):
                 raise DSLError("@t.probe(...) decorates a function", pos)
+            depth = context.depth()
             body = context.push()
             try:
                 fn()
             except BaseException:
-                context.reset()
+                context.unwind(depth)  # only what this body pushed
                 raise
             context.pop(body)
             self.items.append(tree.Clause(probes, predicate, tuple(body), pos=pos))
@@ -155,20 +160,31 @@ class Tracer:
     # --- thread-local lifetimes ---------------------------------------------------------------
     def clear(self, var, at) -> None:
         """Zero thread-local ``var`` at probe(s) ``at`` instead of at the matching return probe(s)
-        of the entry probes that set it (``t.clear(self.conn, at="syscall::accept*:return")``)."""
+        of the entry probes that set it (``t.clear(self.conn, at="syscall::accept*:return")``).
+        For a thread-local associative array, name the element: ``t.clear(self.path[arg0],
+        at="syscall::close:entry")`` zeroes ``self->path[arg0]`` there (D cannot zero a whole
+        array); the keys are evaluated where it is zeroed."""
         pos = user_pos()
-        name = _self_name(var, "clear", pos)
+        keys: tuple = ()
+        node = var._node if isinstance(var, D) else None
+        if isinstance(node, tree.Index) and isinstance(node.base, tree.SelfVar):
+            name, keys = node.base.name, node.keys
+        else:
+            name = _self_name(var, "clear", pos)
         probes = (at,) if isinstance(at, str) else tuple(at)
         for desc in probes:
             check_desc(desc, pos)
         if not probes:
             raise DSLError("clear(..., at=...) needs at least one probe description", pos)
-        self.clear_points[name] = ClearPoint(name, probes, pos)
+        self.clear_points[name] = ClearPoint(name, probes, pos, keys)
 
     def keep(self, *variables) -> None:
         """Thread-locals kept set on purpose: the compiler will not zero them nor ask where to."""
         pos = user_pos()
         for var in variables:
+            node = var._node if isinstance(var, D) else None
+            if isinstance(node, tree.Index) and isinstance(node.base, tree.SelfVar):
+                var = node.base.name  # keeping one element keeps the array
             name = _self_name(var, "keep", pos)
             self.clear_points[name] = ClearPoint(name, (), pos)
 
