@@ -46,9 +46,14 @@ class LabError(Exception):
 
 # --- the workload, run inside the namespace ---------------------------------------------------
 
-def workload(port: int, backlog: int, clients: int, hold: float, timeout: float) -> dict:
+def workload(port: int, backlog: int, clients: int, hold: float, timeout: float,
+             stagger: float = 0.1) -> dict:
     """A listener that accepts nothing for ``hold`` seconds, and ``clients`` concurrent
-    connects.  Returns what each side saw, in seconds since the listener started."""
+    connects, started ``stagger`` seconds apart: clients started at the same instant retry in
+    lockstep, and then two handshakes can complete in the microseconds before the server accepts
+    the first, so the second's last ACK overflows the queue (the tracer reports it as
+    "ack-dropped"; the kernel then completes it only much later).  Returns what each side saw, in
+    seconds since the listener started."""
     server = socket.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     server.bind(("127.0.0.1", port))
@@ -74,7 +79,8 @@ def workload(port: int, backlog: int, clients: int, hold: float, timeout: float)
     threads = [threading.Thread(target=connect, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
-    time.sleep(hold)
+        time.sleep(stagger)
+    time.sleep(max(0.0, hold - stagger * clients))
     accepted = []
     server.settimeout(timeout)
     while len(accepted) < clients:
@@ -161,7 +167,7 @@ def check_requirements(dtrace: str | None) -> str:
 
 def run_lab(port: int = 7777, backlog: int = 1, clients: int = 5, hold: float = 6.0,
             syn_linear_timeouts: int | None = 0, dtrace: str | None = None,
-            timeout: float = 30.0) -> dict:
+            timeout: float = 30.0, stagger: float = 0.1) -> dict:
     """Run the experiment; returns the rows, the per-connection report and the kernel's view."""
     dtrace = check_requirements(dtrace)
     from tcpq_linux import t as tracer
@@ -170,13 +176,15 @@ def run_lab(port: int = 7777, backlog: int = 1, clients: int = 5, hold: float = 
         before = ns.netstat()
         rows: list[dict] = []
         with tracer.run(args=[port], dtrace=dtrace) as tracing:
-            tracing.wait_started(timeout=60)
+            if not tracing.wait_started(timeout=60):
+                raise LabError(f"dtrace did not start: {tracing.failure or 'no reason given'}")
             collector = threading.Thread(target=lambda: rows.extend(
-                row._asdict() if hasattr(row, "_asdict") else dict(row) for row in tracing.records()))
+                dict(zip(COLUMNS, row)) for row in tracing.records()))
             collector.start()
             result = ns.exec(sys.executable, str(pathlib.Path(__file__).resolve()), "--workload",
                              "--port", str(port), "--backlog", str(backlog), "--clients",
                              str(clients), "--hold", str(hold), "--timeout", str(timeout),
+                             "--stagger", str(stagger),
                              timeout=hold + 3 * timeout)
             time.sleep(0.5)  # the last events are still in dtrace's buffers
             tracing.stop()
@@ -297,6 +305,12 @@ def plot(result: dict, path: str) -> None:
     queues.step(times, [r["Q"] for r in rows], where="post", label="Q (accept queue)")
     queues.step(times, [r["Q0"] for r in rows], where="post", label="Q0 (half-open)")
     queues.step(times, [r["Qmax"] for r in rows], where="post", linestyle="--", label="Qmax")
+    # Q as read at each event holds until the next event: shade where it exceeded Qmax
+    label = "accept queue full"
+    for i, row in enumerate(rows[:-1]):
+        if row["Q"] > row["Qmax"]:
+            queues.axvspan(times[i], times[i + 1], alpha=0.15, color="tab:red", lw=0, label=label)
+            label = None
     queues.set_ylabel("connections")
     queues.legend(loc="upper right", fontsize="small")
     ports = sorted({r["Source Port"] for r in rows})
@@ -306,11 +320,13 @@ def plot(result: dict, path: str) -> None:
     for action, (marker, colour) in marks.items():
         picked = [(t, ports.index(r["Source Port"])) for t, r in zip(times, rows) if r["Action"] == action]
         if picked:
-            conns.scatter(*zip(*picked), marker=marker, color=colour, label=action)
+            conns.scatter(*zip(*picked), marker=marker, color=colour, label=action,
+                          s=70 if action in ("syn-aa", "accept") else 40,
+                          facecolors="none" if action in ("syn-aa", "accept") else colour)
     conns.set_yticks(range(len(ports)), [str(p) for p in ports])
     conns.set_ylabel("client port")
     conns.set_xlabel("seconds since the first event")
-    conns.legend(loc="upper left", fontsize="small", ncol=3)
+    conns.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize="small", ncol=6)
     fig.suptitle(f"listen queue of port {result['port']} (backlog {result['backlog']})")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -324,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hold", type=float, default=6.0, help="seconds before the server accepts")
     parser.add_argument("--syn-linear-timeouts", type=int, default=0,
                         help="net.ipv4.tcp_syn_linear_timeouts in the namespace (kernel default: 4)")
+    parser.add_argument("--stagger", type=float, default=0.1,
+                        help="seconds between the clients' connects (0: all at once)")
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--dtrace", help="the dtrace binary (default: $DTRACEPY_DTRACE, PATH)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -331,11 +349,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workload", action="store_true", help=argparse.SUPPRESS)
     opts = parser.parse_args(argv)
     if opts.workload:
-        json.dump(workload(opts.port, opts.backlog, opts.clients, opts.hold, opts.timeout), sys.stdout)
+        json.dump(workload(opts.port, opts.backlog, opts.clients, opts.hold, opts.timeout,
+                           opts.stagger), sys.stdout)
         return 0
     try:
         result = run_lab(opts.port, opts.backlog, opts.clients, opts.hold, opts.syn_linear_timeouts,
-                         opts.dtrace, opts.timeout)
+                         opts.dtrace, opts.timeout, opts.stagger)
         if opts.plot:
             plot(result, opts.plot)
     except LabError as error:
