@@ -35,6 +35,8 @@ NOT_TRACERS = {
         "lines of a probe body (the SYN decode of examples/tcpq.py, which is judged whole)",
     "row = t.record((\"TS\", \"%d\"), (\"Date\", \"%Y\"), (\"Action\", \"%s\"), (\"Source IP\", \"0x%08x\"))":
         "lines of a tracer around an elision (`...`): examples/tcpq.py uses t.record whole",
+    'Tracer(options={"bufsize": \'8m\\nBEGIN { system("id"); }\'})     # error: not an option value':
+        "lines that are each refused (issue 8): tests/test_injection.py runs them",
 }
 
 PREAMBLE = "from dtracepy import *\nt = Tracer()\n"
