@@ -417,7 +417,8 @@ def test_table_output_draws_histograms():
     for e in _events():
         w.event(e)
     text = out.getvalue()
-    assert "TS  Name" in text and "\\n%s" in text          # escaped, one row per line
+    assert text.splitlines()[1].split() == ["TS", "Name", "Addr", "When", "C"]
+    assert "\\n%s" in text          # escaped, one row per line
     assert "value  ------------- Distribution ------------- count" in text
     assert "@lat (quantize)" in text
 
