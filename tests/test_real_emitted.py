@@ -35,6 +35,8 @@ NOT_TRACERS = {
         "lines of a probe body (the SYN decode of examples/tcpq.py, which is judged whole)",
     "row = t.record((\"TS\", \"%d\"), (\"Date\", \"%Y\"), (\"Action\", \"%s\"), (\"Source IP\", \"0x%08x\"))":
         "lines of a tracer around an elision (`...`): examples/tcpq.py uses t.record whole",
+    "from tracers.readlat import t":
+        "runs a tracer (the Tracer.run API); examples/readlat.py, the tracer it runs, is judged whole",
 }
 
 PREAMBLE = "from dtracepy import *\nt = Tracer()\n"

@@ -222,6 +222,12 @@ def test_oracle_printa_with_formats():
         "--end\n"]
 
 
+def test_oracle_printa_of_two_aggregations():
+    aggs, _ = _recorded("oracle_multi")
+    assert dict(aggs["a"]) == {("x",): 1, ("y",): 2}
+    assert dict(aggs["b"]) == {("x",): 7, ("y",): 9}
+
+
 def test_oracle_stacks():
     aggs, _ = _recorded("oracle_stacks")
     raw = (FIX / "oracle_stacks.out").read_text()
