@@ -101,7 +101,8 @@ def build_program(tracer) -> tree.Program:
     return tree.Program(tuple(items))
 
 
-def compile_tracer(tracer, *, checks: bool = True) -> Compiled:
+def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
+    """``dialect`` (a name) overrides the tracer's own, as ``dtracepy compile --dialect`` does."""
     from dtracepy.dsl.scopes import GLOBAL_NAMES
     from dtracepy.passes import PassContext, run_passes
     from dtracepy.passes.reads import check_reads
@@ -109,10 +110,12 @@ def compile_tracer(tracer, *, checks: bool = True) -> Compiled:
 
     program = build_program(tracer)
     check_reads(program, frozenset(GLOBAL_NAMES), frozenset(tracer.declared))
-    program = run_passes(program, PassContext(dict(tracer.clear_points)))
+    if dialect is None:
+        dialect = getattr(tracer, "dialect", "illumos")
+    program = run_passes(program, PassContext(dict(tracer.clear_points), dialect))
     findings: tuple = ()
     if checks:
-        findings = tuple(run_checks(program, getattr(tracer, "dialect", "illumos")))
+        findings = tuple(run_checks(program, dialect))
         errors = [f for f in findings if f.severity == "error"]
         if errors:
             first = errors[0]

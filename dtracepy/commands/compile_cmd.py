@@ -1,9 +1,10 @@
-"""``dtracepy compile TRACER.py [-o OUT.d] [--tracer NAME] [--check]``.
+"""``dtracepy compile TRACER.py [-o OUT.d] [--tracer NAME] [--check] [--dialect NAME]``.
 
 Imports the tracer module by path (its directory first on ``sys.path``), finds its
 :class:`~dtracepy.dsl.Tracer` objects, compiles the chosen one and prints the D (or writes an
 executable file with ``-o``).  An error while importing the module is reported at the user's file
 and line, without a traceback.  ``--check`` parses the emitted D back and runs the checks on it.
+``--dialect`` overrides the tracer's ``Tracer(dialect=...)`` (``oracle`` lowers ``if``/``else``).
 """
 
 from __future__ import annotations
@@ -99,16 +100,19 @@ def choose(module, path: str, wanted: str | None):
     return tracer
 
 
-def compile_path(path: str, tracer_name: str | None = None, *, with_tracer: bool = False):
+def compile_path(path: str, tracer_name: str | None = None, *, with_tracer: bool = False,
+                 dialect: str | None = None):
     module = load_module(path)
     tracer = choose(module, path, tracer_name)
-    compiled = tracer.compile()
+    compiled = tracer.compile(dialect=dialect)
     return (compiled, tracer) if with_tracer else compiled
 
 
 def run(args) -> int:
     try:
-        compiled, tracer = compile_path(args.tracer, args.tracer_name, with_tracer=True)
+        dialect = getattr(args, "dialect", None)
+        compiled, tracer = compile_path(args.tracer, args.tracer_name, with_tracer=True,
+                                        dialect=dialect)
     except DTracePyError as err:
         if err.source_line is None and err.pos is not None:
             import linecache
@@ -120,7 +124,7 @@ def run(args) -> int:
     text = compiled.text
     status = 0
     if args.check:
-        status = check_text(text, args.output or "<compiled>", tracer.dialect)
+        status = check_text(text, args.output or "<compiled>", dialect or tracer.dialect)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             handle.write(text)

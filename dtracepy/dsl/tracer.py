@@ -50,8 +50,8 @@ class Tracer:
     """A D program.  ``options`` become ``#pragma D option``s (``True`` for a bare option);
     ``includes``/``defines`` become ``#include``/``#define`` lines and make the script run
     through the C preprocessor (``dtrace -C``), as does ``cpp=True``.  ``dialect`` (illumos,
-    oracle, freebsd, macos) is the D the checks hold the program to: ``if_`` is an error for
-    Oracle's D, which has no ``if``."""
+    oracle, freebsd, macos) is the D to print and check: for Oracle's D, which has no ``if``,
+    each clause with an ``if_`` is lowered to predicated clauses (:mod:`dtracepy.passes.lower_if`)."""
 
     def __init__(self, name: str | None = None, *, options: dict | None = None, includes=(),
                  defines: dict | None = None, cpp: bool = False, description: str | None = None,
@@ -204,11 +204,14 @@ class Tracer:
         self.items.append(item)
 
     # --- output -------------------------------------------------------------------------------
-    def compile(self, *, checks: bool = True):
-        """The :class:`dtracepy.compiler.Compiled` program: tree, D text and check findings."""
+    def compile(self, *, checks: bool = True, dialect: str | None = None):
+        """The :class:`dtracepy.compiler.Compiled` program: tree, D text and check findings.
+        ``dialect`` overrides the tracer's own for this compile (``dtracepy compile --dialect``)."""
         from dtracepy.compiler import compile_tracer
 
-        return compile_tracer(self, checks=checks)
+        if dialect is not None and dialect not in ("illumos", "oracle", "freebsd", "macos"):
+            raise DSLError(f"unknown D dialect {dialect!r}: illumos, oracle, freebsd or macos", user_pos())
+        return compile_tracer(self, checks=checks, dialect=dialect)
 
     def program(self) -> tree.Program:
         """The final D program as a tree (cleanup added)."""
