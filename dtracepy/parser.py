@@ -13,13 +13,13 @@ import threading
 
 from dtracepy import tree
 from dtracepy.errors import DSyntaxError
+from dtracepy.facts import precedence as _precedence
 from dtracepy.lexer import Token
 from dtracepy.source import Pos
 
 # Inputs larger than this are refused with a clear message rather than parsed for a minute or
-# more: the parser reads dense D at about 1 MB/s and holds ~40 bytes of tree per byte of input,
-# so a 50 MB file would take about a minute and 2 GB (the largest real script we know is 16 KB).
-MAX_INPUT_BYTES = 4 * 1024 * 1024
+# more (see dtracepy.inputs, which also never reads more than this plus one byte).
+from dtracepy.inputs import MAX_INPUT_BYTES  # noqa: E402
 
 _lock = threading.Lock()
 _parser = None
@@ -88,7 +88,7 @@ def _parse(text: str, filename: str, line_map=None) -> tree.Program:
 
     mapper = None
     if line_map is not None:
-        mapper = lambda line: line_map[line - 1] if 0 < line <= len(line_map) else line  # noqa: E731
+        mapper = lambda line: line_map[line - 1] if 0 < line <= len(line_map) else (filename, line)  # noqa: E731
     lexer = Lexer(text, filename, mapper)
     import gc
 
@@ -422,8 +422,8 @@ def _make_callback(build, size, origin, alias, expand1, inline):
     return lambda children: method(splice(children))
 
 
-_PREC = {"||": 1, "^^": 2, "&&": 3, "|": 4, "^": 5, "&": 6, "==": 7, "!=": 7, "<": 8, "<=": 8,
-         ">": 8, ">=": 8, "<<": 9, ">>": 9, "+": 10, "-": 10, "*": 11, "/": 11, "%": 11}
+# Binary operators of an expression chain and how tightly each binds (the one table).
+_PREC = {op: level for op, level in _precedence.BINARY.items() if op != ","}
 
 
 class _L(list):

@@ -119,7 +119,7 @@ def test_a_program_using_this_next_gets_another_name():
     assert "this->_next2 = this->_next ? 2 : 0;" in t.to_d()
 
 
-def test_speculate_in_a_clause_to_split_is_a_located_error():
+def test_a_clause_that_speculates_is_not_split_and_its_if_is_refused_at_its_line():
     t = Tracer(dialect="oracle")
 
     @t.probe("BEGIN")
@@ -130,8 +130,9 @@ def test_speculate_in_a_clause_to_split_is_a_located_error():
 
     with pytest.raises(CompileError) as info:
         t.to_d()
-    assert "speculate()" in info.value.message
+    assert "speculate()" in info.value.message and "dialect-if" in info.value.message
     assert info.value.pos.file.endswith("test_lower_if.py")
+    assert info.value.pos.line == _.__code__.co_firstlineno + 3  # the with if_ line
 
 
 def test_the_pass_leaves_programs_without_if_alone():

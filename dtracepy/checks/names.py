@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 
 from dtracepy import tree as t
-from dtracepy.checks import d_facts as F
-from dtracepy.checks.context import clause_accesses
-from dtracepy.checks.lifecycle import declarator_name, _set_earlier
+from dtracepy.facts import functions as Fn
+from dtracepy.facts import variables as V
+from dtracepy.checks.context import EarlierWrites, clause_accesses
+from dtracepy.checks.lifecycle import declarator_name
 
 
 def run(ctx):
@@ -19,11 +20,12 @@ def run(ctx):
     yield from _aggregations(ctx)
     yield from _calls(ctx)
     yield from _undefined(ctx)
+    yield from _globals_unset(ctx)
     yield from _dialect_if(ctx)
 
 
 def _keywords(ctx):
-    keywords = F.KEYWORDS_ILLUMOS if ctx.options.dialect == "illumos" else F.KEYWORDS
+    keywords = ctx.options.dialect.keywords
     for node in ctx.program.walk():
         name = None
         if isinstance(node, (t.Ident, t.SelfVar, t.ThisVar, t.AggVar)):
@@ -39,6 +41,7 @@ def _keywords(ctx):
 def _this_unset(ctx):
     clauses = ctx.clauses
     per_clause = [clause_accesses(c, t.ThisVar) for c in clauses]
+    earlier = None
     for index, clause in enumerate(clauses):
         set_here: set[str] = set()
         reported: set[str] = set()
@@ -48,7 +51,9 @@ def _this_unset(ctx):
                 continue
             if a.name in set_here or a.name in reported:
                 continue
-            if all(_set_earlier(per_clause, clauses, index, a.name, d.text) for d in clause.probes):
+            if earlier is None:
+                earlier = EarlierWrites(clauses, per_clause)
+            if all(earlier.before(index, a.name, d.text) for d in clause.probes):
                 continue
             reported.add(a.name)
             yield ctx.finding(
@@ -74,7 +79,8 @@ def _macro_args(ctx):
             texts = [node.text]
         for text in texts:
             for match in _MACRO.finditer(text):
-                number = int(match.group(1))
+                digits = match.group(1)
+                number = int(digits) if len(digits) <= 18 else 10**18  # int() of 4,301 digits raises
                 if number > given and number not in seen and number != 0:
                     seen.add(number)
                     yield ctx.finding(
@@ -97,7 +103,7 @@ def _agg_uses(program):
 def _aggregations(ctx):
     first: dict[str, tuple] = {}
     for name, nkeys, func, node in _agg_uses(ctx.program):
-        if func is None or func not in F.AGGREGATING_FUNCTIONS:
+        if func is None or func not in Fn.AGGREGATING_FUNCTIONS:
             continue
         if name not in first:
             first[name] = (nkeys, func, node)
@@ -129,23 +135,18 @@ def _calls(ctx):
         if not isinstance(node, t.Call) or node.name is None or node.name in skip:
             continue
         name = node.name
-        if name not in F.ARITY:
-            hint = _close_matches(name, sorted(F.ALL_CALLABLES), n=1, cutoff=0.75)
+        if name not in Fn.ARITY:
+            hint = _close_matches(name, sorted(Fn.FUNCTIONS), n=1, cutoff=0.75)
             yield ctx.finding(
                 "unknown-function", node,
                 f"{name}() is no D action, subroutine or aggregating function"
                 + (f"; did you mean {hint[0]}()?" if hint else ""),
                 severity="warning" if ctx.uses_cpp else "error")
             continue
-        low, high = F.ARITY[name]
+        low, high = Fn.ARITY[name]
         count = len(node.args)
         if count < low or (high is not None and count > high):
-            if high is None:
-                want = f"at least {low}"
-            elif low == high:
-                want = str(low)
-            else:
-                want = f"{low} to {high}"
+            want = Fn.arity_text(low, high)
             yield ctx.finding("call-arity", node,
                               f"{name}() takes {want} argument{'s' if want != '1' else ''}, {count} given")
 
@@ -189,29 +190,49 @@ _CONSTANT = re.compile(r"[A-Z][A-Z0-9_]*$")
 def _undefined(ctx):
     if ctx.uses_cpp:
         return  # headers define enumerators and macros we cannot see
-    known = F.ALL_BUILTIN_VARIABLES | F.LIBRARY_NAMES | _defined_names(ctx.program)
+    known = V.KNOWN_NAMES | _defined_names(ctx.program)
     callees = {id(n.callee) for n in ctx.program.walk() if isinstance(n, t.Call)}
     reported = set()
     for node in ctx.program.walk():
-        if not isinstance(node, t.Ident) or node.module is not None or id(node) in callees:
+        if (not isinstance(node, t.Ident) or node.module is not None or id(node) in callees
+                or node.is_global):  # a tracer's glob: global-unset says it better
             continue
         if node.name in known or node.name in reported or _CONSTANT.match(node.name):
             continue  # ALL_CAPS names are enumerators and macros of the D libraries and headers
         reported.add(node.name)
-        hint = _close_matches(node.name, sorted(F.ALL_BUILTIN_VARIABLES | known), n=1, cutoff=0.75)
+        hint = _close_matches(node.name, sorted(known), n=1, cutoff=0.75)
         yield ctx.finding(
             "undefined-name", node,
             f"{node.name} is no built-in variable and is never declared, defined or assigned"
             + (f"; did you mean {hint[0]}?" if hint else ""))
 
 
-def _dialect_if(ctx):
-    if ctx.options.dialect in F.DIALECTS_WITH_IF:
+def _globals_unset(ctx):
+    """A global the tracer made with ``glob`` (the node says so) that nothing assigns or declares."""
+    made = [n for n in ctx.program.walk() if isinstance(n, t.Ident) and n.is_global]
+    if not made:
         return
-    for node in ctx.program.walk():
-        if isinstance(node, t.If):
-            yield ctx.finding("dialect-if", node,
-                              f"{ctx.options.dialect} D has no if/else; use a predicated clause or ?:")
+    defined = _defined_names(ctx.program)
+    reported = set()
+    for node in made:
+        if node.name not in defined and node.name not in reported:
+            reported.add(node.name)
+            yield ctx.finding("global-unset", node, f"global {node.name} is read but never assigned")
+
+
+def _dialect_if(ctx):
+    dialect = ctx.options.dialect
+    if dialect.has_if_else:
+        return
+    from dtracepy.passes.lower_if import speculates
+
+    for clause in ctx.program.clauses:
+        why = (" (dtracepy does not split a clause that calls speculate() into predicated clauses: "
+               "a speculation covers one clause)" if speculates(clause) else "")
+        for node in clause.walk():
+            if isinstance(node, t.If):
+                yield ctx.finding("dialect-if", node,
+                                  f"{dialect.name} D has no if/else; use a predicated clause or ?:{why}")
 
 
 def _close_matches(word, possibilities, n, cutoff):

@@ -25,6 +25,7 @@ from dtracepy.dsl.probes import check_desc
 from dtracepy.dsl.records import Record
 from dtracepy.dsl.values import D, expr
 from dtracepy.errors import DSLError
+from dtracepy.facts.dialects import UnknownDialect, dialect_named
 from dtracepy.source import user_pos
 
 
@@ -35,6 +36,7 @@ class ClearPoint:
     name: str
     probes: tuple[str, ...]  # empty: kept
     pos: object = attrs.field(eq=False, default=None)
+    keys: tuple = ()  # the element of a thread-local associative array to zero (tree.Expr keys)
 
 
 def _self_name(var, what: str, pos) -> str:
@@ -50,16 +52,20 @@ class Tracer:
     """A D program.  ``options`` become ``#pragma D option``s (``True`` for a bare option);
     ``includes``/``defines`` become ``#include``/``#define`` lines and make the script run
     through the C preprocessor (``dtrace -C``), as does ``cpp=True``.  ``dialect`` (illumos,
-    oracle, freebsd, macos) is the D to print and check: for Oracle's D, which has no ``if``,
-    each clause with an ``if_`` is lowered to predicated clauses (:mod:`dtracepy.passes.lower_if`)."""
+    oracle, freebsd, macos, or a :class:`~dtracepy.facts.dialects.Dialect`) is the D the program
+    is compiled for and the checks hold it to; it is resolved here, once.  For a dialect without
+    ``if`` (Oracle's), each clause with an ``if_`` is lowered to predicated clauses
+    (:mod:`dtracepy.passes.lower_if`)."""
 
     def __init__(self, name: str | None = None, *, options: dict | None = None, includes=(),
                  defines: dict | None = None, cpp: bool = False, description: str | None = None,
-                 dialect: str = "illumos"):
+                 dialect="illumos"):
         pos = user_pos()
-        if dialect not in ("illumos", "oracle", "freebsd", "macos"):
-            raise DSLError(f"unknown D dialect {dialect!r}: illumos, oracle, freebsd or macos", pos)
-        self.dialect = dialect
+        try:
+            #: The :class:`~dtracepy.facts.dialects.Dialect` the program is written for.
+            self.dialect = dialect_named(dialect)
+        except UnknownDialect as err:
+            raise DSLError(str(err), pos) from None
         self.name = name
         self.description = description
         self.source = os.path.basename(pos.file) if pos else None
@@ -73,6 +79,7 @@ class Tracer:
         self.items: list[tree.TopLevel] = []
         self.clear_points: dict[str, ClearPoint] = {}
         self.declared: set[tuple[str, str]] = set()  # (scope, name) from declare()
+        self.records: list[Record] = []
 
     # --- configuration ------------------------------------------------------------------------
     @staticmethod
@@ -116,11 +123,12 @@ class Tracer:
         def decorate(fn):
             if not callable(fn):
                 raise DSLError("@t.probe(...) decorates a function", pos)
+            depth = context.depth()
             body = context.push()
             try:
                 fn()
             except BaseException:
-                context.reset()
+                context.unwind(depth)  # only what this body pushed
                 raise
             context.pop(body)
             self.items.append(tree.Clause(probes, predicate, tuple(body), pos=pos))
@@ -148,6 +156,7 @@ class Tracer:
         """Output columns; unless ``header=False`` a BEGIN clause printing their titles is added
         here.  ``rec.emit(v1, v2, ...)`` in a probe body prints one row."""
         rec = Record(columns, sep=sep, end=end)
+        self.records.append(rec)
         if header:
             self.items.append(rec.header_clause(user_pos()))
         return rec
@@ -155,20 +164,31 @@ class Tracer:
     # --- thread-local lifetimes ---------------------------------------------------------------
     def clear(self, var, at) -> None:
         """Zero thread-local ``var`` at probe(s) ``at`` instead of at the matching return probe(s)
-        of the entry probes that set it (``t.clear(self.conn, at="syscall::accept*:return")``)."""
+        of the entry probes that set it (``t.clear(self.conn, at="syscall::accept*:return")``).
+        For a thread-local associative array, name the element: ``t.clear(self.path[arg0],
+        at="syscall::close:entry")`` zeroes ``self->path[arg0]`` there (D cannot zero a whole
+        array); the keys are evaluated where it is zeroed."""
         pos = user_pos()
-        name = _self_name(var, "clear", pos)
+        keys: tuple = ()
+        node = var._node if isinstance(var, D) else None
+        if isinstance(node, tree.Index) and isinstance(node.base, tree.SelfVar):
+            name, keys = node.base.name, node.keys
+        else:
+            name = _self_name(var, "clear", pos)
         probes = (at,) if isinstance(at, str) else tuple(at)
         for desc in probes:
             check_desc(desc, pos)
         if not probes:
             raise DSLError("clear(..., at=...) needs at least one probe description", pos)
-        self.clear_points[name] = ClearPoint(name, probes, pos)
+        self.clear_points[name] = ClearPoint(name, probes, pos, keys)
 
     def keep(self, *variables) -> None:
         """Thread-locals kept set on purpose: the compiler will not zero them nor ask where to."""
         pos = user_pos()
         for var in variables:
+            node = var._node if isinstance(var, D) else None
+            if isinstance(node, tree.Index) and isinstance(node.base, tree.SelfVar):
+                var = node.base.name  # keeping one element keeps the array
             name = _self_name(var, "keep", pos)
             self.clear_points[name] = ClearPoint(name, (), pos)
 
@@ -204,13 +224,17 @@ class Tracer:
         self.items.append(item)
 
     # --- output -------------------------------------------------------------------------------
-    def compile(self, *, checks: bool = True, dialect: str | None = None):
+    def compile(self, *, checks: bool = True, dialect=None):
         """The :class:`dtracepy.compiler.Compiled` program: tree, D text and check findings.
-        ``dialect`` overrides the tracer's own for this compile (``dtracepy compile --dialect``)."""
+        ``dialect`` (a name or Dialect) overrides the tracer's own for this compile, as
+        ``dtracepy compile --dialect`` does."""
         from dtracepy.compiler import compile_tracer
 
-        if dialect is not None and dialect not in ("illumos", "oracle", "freebsd", "macos"):
-            raise DSLError(f"unknown D dialect {dialect!r}: illumos, oracle, freebsd or macos", user_pos())
+        if dialect is not None:
+            try:
+                dialect = dialect_named(dialect)
+            except UnknownDialect as err:
+                raise DSLError(str(err), user_pos()) from None
         return compile_tracer(self, checks=checks, dialect=dialect)
 
     def program(self) -> tree.Program:
@@ -220,6 +244,15 @@ class Tracer:
     def to_d(self) -> str:
         """The D script, starting with its ``#!`` line."""
         return self.compile().text
+
+    def run(self, *, duration: float | None = None, args=(), target_cmd=None, pid: int | None = None,
+            **options):
+        """Run the tracer under the real dtrace; a context manager whose ``records()`` yields typed
+        rows as they arrive, with ``.events()``, ``.aggregations``, ``.warnings`` and ``stop()``.
+        See :func:`dtracepy.run.run` for the other options."""
+        from dtracepy.run import run
+
+        return run(self, duration=duration, args=args, target_cmd=target_cmd, pid=pid, **options)
 
     def __repr__(self):
         return f"<Tracer {self.name or ''} {len(self.items)} items>"

@@ -34,8 +34,8 @@ What it cannot keep: when a statement fails, DTrace discards the output of the c
 One clause loses everything it printed; the lowered clause loses only its failing part's output,
 and what earlier parts printed stays (variables are the same either way).
 
-``speculate()`` applies to the clause it is in, so a clause that calls it is not split: that is a
-located error.
+``speculate()`` applies to the clause it is in, so a clause that calls it is not split: its ``if``
+stays, and the ``dialect-if`` check reports it at its line (passes only rewrite trees).
 """
 
 from __future__ import annotations
@@ -44,23 +44,11 @@ import attrs
 
 from dtracepy import tree
 from dtracepy.errors import CompileError
+from dtracepy.facts.dialects import dialect_named
 
 #: The clause-local that holds the number of the part to run next; a digit is appended if the
 #: program already uses the name.
 NEXT = "_next"
-
-#: Dialects whose D has ``if``/``else`` (the rest get this pass).
-DIALECTS_WITH_IF = frozenset({"illumos", "freebsd", "macos"})
-
-
-def has_if(dialect) -> bool:
-    """Does ``dialect`` (a name or an object with a ``name``) have ``if``/``else``?"""
-    for attr in ("has_if", "has_if_else"):
-        value = getattr(dialect, attr, None)
-        if isinstance(value, bool):
-            return value
-    return getattr(dialect, "name", dialect) in DIALECTS_WITH_IF
-
 
 # ----------------------------------------------------------------------------------------------
 # A clause body as parts
@@ -213,8 +201,7 @@ def _where(pos) -> str:
 def _comment(clause, count, name, dialect) -> tree.Comment:
     import textwrap
 
-    name_ = getattr(dialect, "name", dialect)
-    label = _TITLES.get(name_, name_)
+    label = _TITLES.get(dialect.name, dialect.name)
     text = (f"dtracepy: {label} D has no if/else, so the clause{_where(clause.pos)} runs as the "
             f"{count} clauses below, on the same probes and in order. this->{name} holds the "
             "number of the part to run next (0: none): each condition is evaluated once, and a "
@@ -227,13 +214,6 @@ _TITLES = {"oracle": "Oracle", "illumos": "illumos", "freebsd": "FreeBSD", "maco
 
 
 def _lower_clause(clause: tree.Clause, name: str, dialect) -> list[tree.TopLevel]:
-    for stmt in clause.body:
-        for node in stmt.walk():
-            if isinstance(node, tree.Call) and node.name == "speculate":
-                raise CompileError(
-                    f"speculate() applies to the clause it is in, and this clause's if/else must be "
-                    f"split into several for {getattr(dialect, 'name', dialect)} D: move the "
-                    "speculative part into a clause of its own", node.pos or clause.pos)
     parts = _simplify(_split(clause.body))
     for number, part in enumerate(parts, 1):
         part.number = number
@@ -259,6 +239,17 @@ def _has_if(clause) -> bool:
     return any(isinstance(node, tree.If) for stmt in clause.body or () for node in stmt.walk())
 
 
+def speculates(clause) -> bool:
+    """Does ``clause`` call ``speculate()``?  Speculation covers the clause it is in, so such a
+    clause is not split; the ``dialect-if`` check then reports its ``if``."""
+    return any(isinstance(node, tree.Call) and node.name == "speculate"
+               for stmt in clause.body or () for node in stmt.walk())
+
+
+def _lowered(item) -> bool:
+    return isinstance(item, tree.Clause) and _has_if(item) and not speculates(item)
+
+
 def _free_name(program) -> str:
     used = {node.name for node in program.walk() if isinstance(node, tree.ThisVar)}
     name, n = NEXT, 1
@@ -271,13 +262,13 @@ def _free_name(program) -> str:
 def lower_if_else(program: tree.Program, ctx) -> tree.Program:
     """The pass: every clause with an ``if`` split into predicated clauses, where the dialect has
     no ``if``/``else``; the program unchanged elsewhere."""
-    dialect = getattr(ctx, "dialect", "illumos")
-    if has_if(dialect) or not any(isinstance(i, tree.Clause) and _has_if(i) for i in program.items):
+    dialect = dialect_named(getattr(ctx, "dialect", None) or "illumos")
+    if dialect.has_if_else or not any(_lowered(i) for i in program.items):
         return program
     name = _free_name(program)
     items: list[tree.TopLevel] = []
     for item in program.items:
-        if isinstance(item, tree.Clause) and _has_if(item):
+        if _lowered(item):
             items += _lower_clause(item, name, dialect)
         else:
             items.append(item)
