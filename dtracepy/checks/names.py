@@ -224,11 +224,12 @@ def _dialect_if(ctx):
     dialect = ctx.options.dialect
     if dialect.has_if_else:
         return
-    from dtracepy.passes.lower_if import speculates
-
     for clause in ctx.program.clauses:
+        # the compiler lowers if/else for such a dialect (passes/lower_if.py), but not in a clause
+        # that calls speculate()
+        speculates = any(isinstance(n, t.Call) and n.name == "speculate" for n in clause.walk())
         why = (" (dtracepy does not split a clause that calls speculate() into predicated clauses: "
-               "a speculation covers one clause)" if speculates(clause) else "")
+               "a speculation covers one clause)" if speculates else "")
         for node in clause.walk():
             if isinstance(node, t.If):
                 yield ctx.finding("dialect-if", node,
