@@ -736,8 +736,15 @@ class Lexer:
             bad = [c for c in digits if c in "89"]
             if bad:
                 raise self.error(f"invalid digit in octal constant '{spelled}'", start)
-        if tree.IntLit(spelled).value > 0xFFFFFFFFFFFFFFFF:
+        value = tree.IntLit(spelled).value
+        if value > 0xFFFFFFFFFFFFFFFF:
             raise self.error(f"integer constant '{spelled}' is too large", start)
+        if value > 0x7FFFFFFFFFFFFFFF and digits[0] != "0" and not set(spelled[len(digits):]) & set("uU"):
+            # D types a decimal constant without a U suffix as int, long or long long only, as C
+            # does (dt_node_int: D_INT_OFLOW).
+            raise self.error(f"integer constant '{spelled}' cannot be represented in any built-in "
+                             f"integral type: a decimal constant above 9223372036854775807 needs a "
+                             f"U suffix ({digits}ULL) or hex ({hex(value)})", start)
         return spelled
 
     def _string(self, start: int) -> tuple[str, int]:
