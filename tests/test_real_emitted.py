@@ -37,6 +37,8 @@ NOT_TRACERS = {
         "lines of a tracer around an elision (`...`): examples/tcpq.py uses t.record whole",
     'Tracer(options={"bufsize": \'8m\\nBEGIN { system("id"); }\'})     # error: not an option value':
         "lines that are each refused (issue 8): tests/test_injection.py runs them",
+    "from tracers.readlat import t":
+        "runs a tracer (the Tracer.run API); examples/readlat.py, the tracer it runs, is judged whole",
 }
 
 PREAMBLE = "from dtracepy import *\nt = Tracer()\n"
