@@ -98,6 +98,10 @@ def build_program(tracer) -> tree.Program:
     items += [_option_pragma(k, v) for k, v in tracer.options.items()]
     items += [tree.Directive("define", f"{k} {v}".rstrip()) for k, v in tracer.defines.items()]
     items += [tree.Directive("include", inc) for inc in tracer.includes]
+    if not tracer.includes:  # a header may #define them; else no D library does: declare them
+        from dtracepy.dsl.constants import portable_declarations
+
+        items += portable_declarations(user_items, set(tracer.defines) | {n for s, n in tracer.declared})
     items += user_items
     return tree.Program(tuple(items))
 

@@ -222,3 +222,29 @@ def assign(target, value, op: str = "=") -> None:
     if op not in ("=", "+=", "-=", "*=", "/=", "%=", "&=", "^=", "|=", "<<=", ">>="):
         raise DSLError(f"{op!r} is not a D assignment operator", user_pos())
     _assign(target, value, op)
+
+
+_ASSIGN_OPS = ("=", "+=", "-=", "*=", "/=", "%=", "&=", "^=", "|=", "<<=", ">>=")
+
+
+def assign_expr(target, value, op: str = "=") -> D:
+    """An assignment as a D expression, ``(target op value)``, for where D uses one: a predicate
+    (``when=assign_expr(this.start, glob.start_time[arg0])`` is ``/this->start =
+    start_time[arg0]/``), a chain (``self.a = assign_expr(self.b, 0)`` is ``self->a = self->b =
+    0;``), an argument.  Record one as a statement with :func:`stmt`, or use :func:`assign`."""
+    pos = user_pos()
+    if op not in _ASSIGN_OPS:
+        raise DSLError(f"{op!r} is not a D assignment operator ({' '.join(_ASSIGN_OPS)})", pos)
+    target_node = expr(target)
+    base = target_node
+    while isinstance(base, tree.Index):
+        base = base.base
+    if isinstance(base, tree.AggVar):
+        raise DSLError("an aggregation is assigned only as a statement (agg.name[keys] = count())", pos)
+    if isinstance(value, D) and value._agg:
+        raise DSLError("an aggregating function's result can only be assigned to an aggregation", pos)
+    if not isinstance(target_node, (tree.SelfVar, tree.ThisVar, tree.Ident, tree.Index, tree.Member)) and not (
+            isinstance(target_node, tree.Unary) and target_node.op == "*"):
+        raise DSLError("assign_expr() assigns to a variable, an array element, a member or *p, "
+                       f"not to {D(target_node)}", pos)
+    return D(tree.Assign(op, target_node, expr(value), pos=pos))

@@ -21,6 +21,7 @@ import attrs
 from dtracepy import tree
 from dtracepy.dsl import context
 from dtracepy.dsl import types as _types
+from dtracepy.dsl.members import resolve_clause
 from dtracepy.dsl.probes import check_desc
 from dtracepy.dsl.records import Record
 from dtracepy.dsl.values import D, expr
@@ -128,7 +129,8 @@ class Tracer:
                 context.unwind(depth)  # only what this body pushed
                 raise
             context.pop(body)
-            self.items.append(tree.Clause(probes, predicate, tuple(body), pos=pos))
+            resolved, stmts = resolve_clause(probes, predicate, body, self.dialect)
+            self.items.append(tree.Clause(probes, resolved, tuple(stmts), pos=pos))
             return fn
 
         return decorate
@@ -140,7 +142,9 @@ class Tracer:
         comments after it) and with an empty body elsewhere, which dtrace reads the same way."""
         pos = user_pos()
         predicate = None if when is None else expr(when)
-        self.items.append(tree.Clause(self._descs(descs, pos), predicate, None, pos=pos))
+        probes = self._descs(descs, pos)
+        predicate, _ = resolve_clause(probes, predicate, None, self.dialect)
+        self.items.append(tree.Clause(probes, predicate, None, pos=pos))
 
     @staticmethod
     def _descs(descs, pos):
