@@ -87,11 +87,16 @@ def hand_zeroed(program) -> dict[str, object]:
     return zeros
 
 
-def _in_pair(clause, pair) -> bool:
-    from dtracepy.facts.probes import matches
+def _normal(text: str) -> tuple:
+    """A description's fields, with ``*`` spelled as the empty field it means."""
+    from dtracepy.facts.probes import split
 
-    return all(any(matches(p, d.text) and matches(d.text, p) for p in pair)
-               for d in clause.probes)
+    return tuple("" if f == "*" else f for f in split(text))
+
+
+def _in_pair(clause, pair: frozenset) -> bool:
+    """Do all of ``clause``'s probes belong to ``pair`` (normalised descriptions)?"""
+    return all(_normal(d.text) in pair for d in clause.probes)
 
 
 def self_accesses(program) -> dict[str, list]:
@@ -173,7 +178,7 @@ def _clear_probes(name, uses, clear_points, accesses, zeros) -> tuple[str, ...]:
             f"with t.clear(self.{name}, at=\"...:return\"), zero it yourself (self.{name} = 0) where "
             f"it is no longer needed, or say it lives as long as the thread with t.keep(self.{name})")
     if accesses is not None:
-        outside = _outside_use(accesses, name, [*entries, *returns])
+        outside = _outside_use(accesses, name, frozenset(map(_normal, [*entries, *returns])))
         if outside is not None:
             if managed:
                 return ()
