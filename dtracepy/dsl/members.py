@@ -118,28 +118,47 @@ def _operator(node: tree.Member, probes, dialect) -> str:
 
 
 def resolve(node, probes: tuple[str, ...], dialect: str | None):
-    """``node`` with every default-chosen member operator set from the known types."""
+    """``node`` with every default-chosen member operator set from the known types.  Iterative
+    (a thousand nested ``elif_`` or a 20,000-term expression are fine); a subtree without such a
+    member is returned as it is."""
     if node is None or not _DEFAULT_OP:
         return node
-    changes = {}
-    for field in attrs.fields(type(node)):
-        if field.name == "pos":
+    if not any(isinstance(n, tree.Member) and _is_default(n) for n in node.walk()):
+        return node
+    done: dict[int, object] = {}  # id(original) -> rebuilt
+    stack = [(node, False)]
+    while stack:
+        current, expanded = stack.pop()
+        if id(current) in done:
             continue
-        value = getattr(node, field.name)
-        if isinstance(value, tree.Node):
-            new = resolve(value, probes, dialect)
-            if new is not value:
-                changes[field.name] = new
-        elif isinstance(value, tuple) and value and any(isinstance(v, tree.Node) for v in value):
-            new_items = tuple(resolve(v, probes, dialect) if isinstance(v, tree.Node) else v for v in value)
-            if any(a is not b for a, b in zip(new_items, value)):
-                changes[field.name] = new_items
-    result = attrs.evolve(node, **changes) if changes else node
-    if isinstance(node, tree.Member) and _is_default(node):
-        op = _operator(result, probes, dialect)
-        if op != result.op:
-            result = attrs.evolve(result, op=op)
-    return result
+        fields = [f.name for f in attrs.fields(type(current)) if f.name != "pos"]
+        if not expanded:
+            stack.append((current, True))
+            for name in fields:
+                value = getattr(current, name)
+                if isinstance(value, tree.Node):
+                    stack.append((value, False))
+                elif isinstance(value, tuple):
+                    stack.extend((v, False) for v in value if isinstance(v, tree.Node))
+            continue
+        changes = {}
+        for name in fields:
+            value = getattr(current, name)
+            if isinstance(value, tree.Node):
+                new = done[id(value)]
+                if new is not value:
+                    changes[name] = new
+            elif isinstance(value, tuple) and any(isinstance(v, tree.Node) for v in value):
+                items = tuple(done[id(v)] if isinstance(v, tree.Node) else v for v in value)
+                if any(a is not b for a, b in zip(items, value)):
+                    changes[name] = items
+        result = attrs.evolve(current, **changes) if changes else current
+        if isinstance(current, tree.Member) and _is_default(current):
+            op = _operator(result, probes, dialect)
+            if op != result.op:
+                result = attrs.evolve(result, op=op)
+        done[id(current)] = result
+    return done[id(node)]
 
 
 def resolve_clause(probes, predicate, body, dialect):
