@@ -24,7 +24,12 @@ class Compiled:
     findings: tuple = ()
 
 
-def shebang(tracer) -> str:
+def shebang(tracer) -> str | None:
+    given = getattr(tracer, "shebang", True)
+    if given is False:
+        return None
+    if isinstance(given, str):
+        return given
     flags = ("C" if tracer.uses_cpp else "") + ("q" if tracer.quiet else "") + "s"
     return f"{DTRACE} -{flags}"
 
@@ -92,8 +97,9 @@ def _option_pragma(name, value) -> tree.Pragma:
 def build_program(tracer) -> tree.Program:
     """The program as the user wrote it, with its prologue; no passes yet."""
     user_items = tuple(tracer.items)
-    items: list[tree.TopLevel] = [tree.Shebang(shebang(tracer)),
-                                  header_comment(tracer, macros_used(user_items))]
+    line = shebang(tracer)
+    items: list[tree.TopLevel] = [tree.Shebang(line)] if line is not None else []
+    items.append(header_comment(tracer, macros_used(user_items)))
     items += [_option_pragma(k, v) for k, v in tracer.options.items()]
     items += [tree.Directive("define", f"{k} {v}".rstrip()) for k, v in tracer.defines.items()]
     items += [tree.Directive("include", inc) for inc in tracer.includes]
@@ -109,7 +115,8 @@ def compile_tracer(tracer, *, checks: bool = True) -> Compiled:
 
     program = build_program(tracer)
     check_reads(program, frozenset(GLOBAL_NAMES), frozenset(tracer.declared))
-    program = run_passes(program, PassContext(dict(tracer.clear_points)))
+    program = run_passes(program, PassContext(dict(tracer.clear_points),
+                                              cleanup=getattr(tracer, "cleanup", True)))
     findings: tuple = ()
     if checks:
         findings = tuple(run_checks(program, getattr(tracer, "dialect", "illumos")))

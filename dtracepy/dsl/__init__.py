@@ -16,8 +16,8 @@ from dtracepy.dsl.builtins import (  # noqa: F401
 )
 from dtracepy.dsl.control import elif_, else_, if_  # noqa: F401
 from dtracepy.dsl.exprs import (  # noqa: F401
-    addr, and_, arrow, assign, at, cast, char, comma, cond, deref, dot, hexint, not_, offsetof, or_,
-    postdec, postinc, predec, preinc, sizeof, stringof, xlate, xor,
+    addr, and_, arrow, assign, at, cast, char, comma, cond, deref, dot, hexint, lit, not_, num,
+    offsetof, or_, postdec, postinc, predec, preinc, sizeof, stringof, xlate, xor,
 )
 from dtracepy.dsl.records import Record  # noqa: F401
 from dtracepy.dsl.scopes import agg, glob, self, this  # noqa: F401
@@ -29,7 +29,7 @@ __all__ = [
     "Tracer", "Record", "D", "expr", "View", "view", "self", "this", "glob", "agg",
     "if_", "elif_", "else_",
     "addr", "and_", "arrow", "assign", "at", "cast", "char", "comma", "cond", "deref", "dot",
-    "hexint", "not_", "offsetof", "or_", "postdec", "postinc", "predec", "preinc", "sizeof",
+    "hexint", "lit", "num", "not_", "offsetof", "or_", "postdec", "postinc", "predec", "preinc", "sizeof",
     "stringof", "xlate", "xor",
     "builtin", "ksym", "macro", "macro_str", "target", "BUILTIN_NAMES",
     *[n for n in BUILTIN_NAMES if n in globals() and n != "id"],

@@ -9,6 +9,7 @@ at a byte offset), :func:`dot`/:func:`arrow` (member access spelled explicitly).
 
 from __future__ import annotations
 
+import re
 from functools import reduce
 
 from dtracepy import tree
@@ -106,6 +107,27 @@ def hexint(value: int) -> D:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise TypeError("hexint takes a non-negative int")
     return D(tree.IntLit(hex(value), pos=user_pos()))
+
+
+def lit(value) -> D:
+    """A Python int or str as a D value where Python would otherwise compute with it: ``lit(1) +
+    2`` is D's ``1 + 2`` (``1 + 2`` is Python's 3), ``lit("a") == x`` keeps the operands in order."""
+    if isinstance(value, D):
+        return value
+    if isinstance(value, (int, str)) and not isinstance(value, bool):
+        return D(expr(value))
+    raise TypeError(f"lit() takes an int or a str, not {type(value).__name__}")
+
+
+_NUMERAL = re.compile(r"(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)(?:[uU](?:ll|LL|[lL])?|(?:ll|LL|[lL])[uU]?)?")
+
+
+def num(text: str) -> D:
+    """An integer constant spelled exactly as given: ``num("0777")`` (octal), ``num("10UL")``,
+    ``num("0X1F")``.  Plain Python ints print in decimal, :func:`hexint` in lower-case hex."""
+    if not isinstance(text, str) or not _NUMERAL.fullmatch(text):
+        raise DSLError(f"{text!r} is not a D integer constant", user_pos())
+    return D(tree.IntLit(text, pos=user_pos()))
 
 
 def char(text: str) -> D:

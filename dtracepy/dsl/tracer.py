@@ -37,6 +37,31 @@ class ClearPoint:
     pos: object = attrs.field(eq=False, default=None)
 
 
+def _parsed(text, pos, kind, what):
+    """``text`` parsed as D: its items, every one of ``kind`` (comments dropped)."""
+    from dtracepy.errors import DSyntaxError
+    from dtracepy.parser import parse
+
+    if not isinstance(text, str):
+        raise DSLError(f"{what} are written as D text, not {type(text).__name__}", pos)
+    try:
+        program = parse(text, "<dtracepy>")
+    except DSyntaxError as err:
+        raise DSLError(f"cannot read {what} {text!r}: {err.message}", pos) from None
+    items = [item for item in program.items if not isinstance(item, tree.Comment)]
+    if not items or any(not isinstance(item, kind) for item in items):
+        raise DSLError(f"{text!r} is not {what}", pos)
+    return items
+
+
+def _declared_name(decl):
+    while not isinstance(decl, tree.NameDecl):
+        decl = getattr(decl, "target", None)
+        if decl is None:
+            return None
+    return decl.name
+
+
 def _self_name(var, what: str, pos) -> str:
     node = var._node if isinstance(var, D) else None
     if isinstance(node, tree.SelfVar):
@@ -51,12 +76,24 @@ class Tracer:
     ``includes``/``defines`` become ``#include``/``#define`` lines and make the script run
     through the C preprocessor (``dtrace -C``), as does ``cpp=True``.  ``dialect`` (illumos,
     oracle, freebsd, macos) is the D the checks hold the program to: ``if_`` is an error for
-    Oracle's D, which has no ``if``."""
+    Oracle's D, which has no ``if``.
+
+    ``cleanup=False`` turns the automatic cleanup off for this tracer: no thread-local is zeroed
+    for you, and the program keeps exactly the zeroing it writes itself (``dtracepy import
+    --exact`` emits it, since the imported D zeroes by hand).  ``shebang`` is the ``#!`` line:
+    ``True`` (the default) derives it from the options (``/usr/sbin/dtrace -qs``), a string gives
+    its text after ``#!``, ``False`` leaves it out."""
 
     def __init__(self, name: str | None = None, *, options: dict | None = None, includes=(),
                  defines: dict | None = None, cpp: bool = False, description: str | None = None,
-                 dialect: str = "illumos"):
+                 dialect: str = "illumos", cleanup: bool = True, shebang: bool | str = True):
         pos = user_pos()
+        if not isinstance(cleanup, bool):
+            raise DSLError(f"cleanup is True or False, not {cleanup!r}", pos)
+        if not isinstance(shebang, (bool, str)) or (isinstance(shebang, str) and "\n" in shebang):
+            raise DSLError(f"shebang is True, False or the text of one line, not {shebang!r}", pos)
+        self.cleanup = cleanup
+        self.shebang = shebang
         if dialect not in ("illumos", "oracle", "freebsd", "macos"):
             raise DSLError(f"unknown D dialect {dialect!r}: illumos, oracle, freebsd or macos", pos)
         self.dialect = dialect
@@ -192,6 +229,61 @@ class Tracer:
         self.items.append(tree.Inline(specs, decl, expr(value), pos=pos))
         self.declared.add(("global", name))
         return D(tree.Ident(name, pos=pos))
+
+    def directive(self, name: str, text: str = "") -> None:
+        """A preprocessor line here, in program order: ``t.directive("if", "defined(X)")`` is
+        ``#if defined(X)``; ``t.directive("include", "<sys/x.h>")`` (``include``/``define`` put
+        theirs at the top instead).  The script then runs through the C preprocessor."""
+        pos = user_pos()
+        if not isinstance(name, str) or not (name == "" or name.isidentifier()):
+            raise DSLError(f"{name!r} is not a preprocessor directive name", pos)
+        if not isinstance(text, str) or "\n" in text.replace("\\\n", ""):
+            raise DSLError("a directive's text is one line (continued with a backslash)", pos)
+        self.items.append(tree.Directive(name, text, pos=pos))
+
+    def declare_c(self, text: str) -> None:
+        """C declarations written in C, for what :meth:`declare` cannot say: struct, union and
+        enum definitions, typedefs, ``extern`` kernel symbols, several declarators, function
+        types: ``t.declare_c("struct fileinfo { string name; int fd; };")``."""
+        pos = user_pos()
+        for item in _parsed(text, pos, tree.Declaration, "declarations"):
+            self.items.append(item)
+            scope = next((s for s in item.specifiers if s in ("self", "this")), "global")
+            for decl in item.declarators:
+                name = _declared_name(decl)
+                if name:
+                    self.declared.add((scope, name))
+
+    def translator(self, output: str, input: str, name: str, members) -> None:  # noqa: A002
+        """``translator output < input name > { member = value; ... };``.  ``members`` maps member
+        names to values, or is a function of the input (a D value named ``name``) returning that
+        mapping: ``t.translator("struct info", "struct proc *", "P", lambda P: {"pid": P.p_pid})``."""
+        pos = user_pos()
+        if not isinstance(name, str) or not name.isidentifier():
+            raise DSLError(f"{name!r} is not a D identifier", pos)
+        if callable(members):
+            members = members(D(tree.Ident(name, pos=pos)))
+        if not isinstance(members, dict):
+            raise DSLError("a translator's members are a dict of member name -> value", pos)
+        items = []
+        for member, value in members.items():
+            if not isinstance(member, str) or not member.isidentifier():
+                raise DSLError(f"{member!r} is not a member name", pos)
+            items.append(tree.TranslatorMember(member, expr(value), pos=pos))
+        self.items.append(tree.Translator(_types.type_name(output, pos), _types.type_name(input, pos),
+                                          name, tuple(items), pos=pos))
+
+    def provider(self, name: str, *probes: str) -> None:
+        """A USDT provider definition; each probe is written as in D, without ``probe`` and
+        ``;``: ``t.provider("myapp", "request__start(char *, int)", "done()")``."""
+        pos = user_pos()
+        if not isinstance(name, str) or not name.isidentifier():
+            raise DSLError(f"{name!r} is not a provider name", pos)
+        body = "".join(f"probe {p};" for p in probes)
+        if any(not isinstance(p, str) or ";" in p for p in probes):
+            raise DSLError("each provider probe is one string such as \"start(int, char *)\"", pos)
+        (item,) = _parsed(f"provider {name} {{{body}}};", pos, tree.Provider, "a provider")
+        self.items.append(attrs.evolve(item, pos=pos))
 
     def pragma(self, *words: str) -> None:
         """Any ``#pragma`` line: ``t.pragma("D", "depends_on", "module", "ip")``."""

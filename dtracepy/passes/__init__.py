@@ -15,6 +15,7 @@ from dtracepy.passes.cleanup import zero_thread_locals
 @attrs.frozen
 class PassContext:
     clear_points: dict = attrs.field(factory=dict)  # name -> dtracepy.dsl.tracer.ClearPoint
+    cleanup: bool = True  # False: Tracer(cleanup=False), no automatic zeroing
 
 
 PASSES = (

@@ -61,6 +61,8 @@ def clear_probes(name, uses, clear_points) -> tuple[str, ...]:
 
 
 def zero_thread_locals(program: tree.Program, ctx) -> tree.Program:
+    if not getattr(ctx, "cleanup", True):
+        return program  # Tracer(cleanup=False): the program zeroes what it zeroes itself
     clear_points = ctx.clear_points
     sets = thread_local_sets(program)
     for name, point in clear_points.items():

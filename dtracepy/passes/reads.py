@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dtracepy import tree
 from dtracepy.errors import CompileError
-from dtracepy.passes.walk import assignments, nodes
+from dtracepy.passes.walk import nodes
 
 
 def _base_var(node):
@@ -20,19 +20,32 @@ def _base_var(node):
     return node
 
 
+def _written(node):
+    """The variables ``node`` writes anywhere inside it: assignments (also inside expressions,
+    ``x = y = 0``, ``/(this->t = t[arg0])/``) and ``++``/``--`` (``n++`` is an assignment too)."""
+    for sub in nodes(node):
+        if isinstance(sub, tree.Assign):
+            yield _base_var(sub.target)
+        elif isinstance(sub, (tree.Unary, tree.Postfix)) and sub.op in ("++", "--"):
+            yield _base_var(sub.operand)
+
+
 def check_reads(program: tree.Program, global_names=frozenset(), declared=frozenset()) -> None:
     assigned_self = {n for s, n in declared if s == "self"}
     assigned_glob = {n for s, n in declared if s == "global"}
     for clause in program.clauses:
-        for node in assignments(clause.body):
-            var = _base_var(node.target)
-            if isinstance(var, tree.SelfVar):
-                assigned_self.add(var.name)
-            elif isinstance(var, tree.Ident):
-                assigned_glob.add(var.name)
+        for part in (clause.predicate, *(clause.body or ())):
+            for var in _written(part) if part is not None else ():
+                if isinstance(var, tree.SelfVar):
+                    assigned_self.add(var.name)
+                elif isinstance(var, tree.Ident):
+                    assigned_glob.add(var.name)
     assigned_this = {n for s, n in declared if s == "this"}
 
     def reads(node):
+        for var in _written(node):
+            if isinstance(var, tree.ThisVar):
+                assigned_this.add(var.name)
         for sub in nodes(node):
             if isinstance(sub, tree.SelfVar) and sub.name not in assigned_self:
                 raise CompileError(f"self->{sub.name} is read but never assigned", sub.pos or clause.pos)

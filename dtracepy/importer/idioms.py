@@ -1,0 +1,5 @@
+"""Idiomatic mode (placeholder)."""
+
+
+def idiomatic(program):
+    return program, [], []

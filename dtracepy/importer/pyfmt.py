@@ -1,0 +1,115 @@
+"""Python source as people format it: lines wrapped at 88 columns the way black wraps calls,
+imports sorted as isort sorts them (constants, classes, functions), none unused."""
+
+from __future__ import annotations
+
+import ast
+
+WIDTH = 88
+INDENT = "    "
+
+
+def import_line(module: str, names) -> list[str]:
+    """``from module import a, b`` (isort's order), wrapped one name a line when too long."""
+    def key(name):
+        kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+        return (kind, name.lower(), name)
+
+    ordered = sorted(set(names), key=key)
+    line = f"from {module} import {', '.join(ordered)}"
+    if len(line) <= WIDTH:
+        return [line]
+    return [f"from {module} import ("] + [f"{INDENT}{n}," for n in ordered] + [")"]
+
+
+def wrap(line: str, indent: str = "") -> list[str]:
+    """One logical line (without its indentation) -> physical lines, each within WIDTH where
+    breaking a call's arguments, a subscript or an operator chain can make it so."""
+    if len(indent) + len(line) <= WIDTH:
+        return [indent + line]
+    if line.startswith("@"):
+        lines = wrap(line[1:], indent)
+        return [indent + "@" + lines[0][len(indent):]] + lines[1:]
+    try:
+        module = ast.parse(line)
+    except SyntaxError:
+        return [indent + line]
+    if len(module.body) != 1:
+        return [indent + line]
+    stmt = module.body[0]
+    node = None
+    prefix = ""
+    if isinstance(stmt, ast.Expr):
+        node = stmt.value
+    elif isinstance(stmt, (ast.Assign, ast.AugAssign)) and stmt.value is not None:
+        node = stmt.value
+        prefix = line[: _offset(line, node)]
+    elif isinstance(stmt, ast.With) and len(stmt.items) == 1:
+        node = stmt.items[0].context_expr
+        prefix = line[: _offset(line, node)]
+    if node is None:
+        return [indent + line]
+    suffix = line[_end_offset(line, node):]
+    return _wrap_expr(line, node, indent, prefix, suffix)
+
+
+def _offset(line: str, node) -> int:
+    """ast's column offsets count UTF-8 bytes; this counts characters."""
+    return len(line.encode("utf-8")[: node.col_offset].decode("utf-8", "replace"))
+
+
+def _end_offset(line: str, node) -> int:
+    return len(line.encode("utf-8")[: node.end_col_offset].decode("utf-8", "replace"))
+
+
+def _wrap_expr(line, node, indent, prefix, suffix) -> list[str]:
+    """``prefix + node + suffix`` with node broken inside its outer brackets."""
+    text = ast.get_source_segment(line, node)
+    if len(indent) + len(prefix) + len(text) + len(suffix) <= WIDTH:
+        return [indent + prefix + text + suffix]
+    inner = indent + INDENT
+    if isinstance(node, ast.Call) and (node.args or node.keywords):
+        head = ast.get_source_segment(line, node.func)
+        parts = [ast.get_source_segment(line, a) for a in node.args]
+        for kw in node.keywords:
+            value = ast.get_source_segment(line, kw.value)
+            parts.append(f"{kw.arg}={value}" if kw.arg else f"**{value}")
+        return _bracketed(indent, prefix + head + "(", parts, ")" + suffix, node.args + [k.value for k in node.keywords], line)
+    if isinstance(node, ast.Subscript):
+        head = ast.get_source_segment(line, node.value)
+        slice_ = node.slice
+        elts = slice_.elts if isinstance(slice_, ast.Tuple) else [slice_]
+        parts = [ast.get_source_segment(line, e) for e in elts]
+        return _bracketed(indent, prefix + head + "[", parts, "]" + suffix, elts, line)
+    if isinstance(node, ast.BinOp):
+        # a + b + c -> ( a \n + b \n + c ) inside parentheses
+        chain = []
+        cur = node
+        while isinstance(cur, ast.BinOp) and type(cur.op) is type(node.op):
+            chain.append((cur.op, cur.right))
+            cur = cur.left
+        pieces = [ast.get_source_segment(line, cur)]
+        for op, right in reversed(chain):
+            pieces.append(f"{_OPS[type(op)]} {ast.get_source_segment(line, right)}")
+        return [indent + prefix + "("] + [inner + p for p in pieces] + [indent + ")" + suffix]
+    return [indent + prefix + text + suffix]
+
+
+_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Mod: "%", ast.BitAnd: "&",
+        ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>", ast.FloorDiv: "//"}
+
+
+def _bracketed(indent, opener, parts, closer, nodes, line) -> list[str]:
+    inner = indent + INDENT
+    joined = ", ".join(parts)
+    if len(inner) + len(joined) <= WIDTH:
+        return [indent + opener, inner + joined, indent + closer]
+    out = [indent + opener]
+    for part, node in zip(parts, nodes):
+        if len(inner) + len(part) + 1 <= WIDTH:
+            out.append(inner + part + ",")
+            continue
+        keyword_prefix = part[: len(part) - len(ast.get_source_segment(line, node))]
+        out.extend(_wrap_expr(line, node, inner, keyword_prefix, ","))
+    out.append(indent + closer)
+    return out
