@@ -12,6 +12,8 @@ import argparse
 import sys
 
 from dtracepy.errors import DTracePyError
+from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT
+from dtracepy.facts.dialects import NAMES as DIALECTS
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -35,7 +37,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE.d")
     p.add_argument("--strict", action="store_true", help="warnings count towards the exit status")
     p.add_argument("--disable", action="append", default=[], metavar="NAME", help="turn a check off")
-    p.add_argument("--dialect", choices=["illumos", "oracle", "freebsd", "macos"], default="illumos")
+    p.add_argument("--dialect", choices=DIALECTS, default=DEFAULT_DIALECT,
+                   help="the D the script is written for (default %(default)s)")
     p.add_argument("--syntax-only", action="store_true", help="only parse; run no checks")
     p.add_argument("--macro-args", type=int, metavar="N", help="how many macro arguments ($1..$N) the script is given")
     p.add_argument("-w", dest="destructive", action="store_true", help="destructive actions are allowed, as dtrace -w")

@@ -39,36 +39,16 @@ from bisect import bisect_right
 
 from dtracepy import tree
 from dtracepy.errors import DSyntaxError
+from dtracepy.facts import keywords as _kw
 from dtracepy.source import Pos
 
 MAX_NESTING = 256
 
-KEYWORDS = {
-    kw: "K_" + kw.upper()
-    for kw in (
-        "auto break case char const continue counter default do double else enum extern float "
-        "for goto if import inline int long offsetof probe provider register restrict return self "
-        "short signed sizeof static string stringof struct switch this translator typedef union "
-        "unsigned void volatile while xlate userland"
-    ).split()
-}
-
-STORAGE_QUAL = {"typedef", "extern", "static", "register", "auto", "const", "volatile", "restrict",
-                "self", "this", "inline", "userland"}
-TYPE_KEYWORDS = {"void", "char", "short", "int", "long", "float", "double", "signed", "unsigned",
-                 "string"}
-
-STANDARD_TYPES = frozenset(
-    """int8_t int16_t int32_t int64_t uint8_t uint16_t uint32_t uint64_t intptr_t uintptr_t
-    intmax_t uintmax_t size_t ssize_t off_t off64_t offset_t loff_t caddr_t daddr_t uchar_t ushort_t
-    uint_t ulong_t longlong_t u_longlong_t u_char u_short u_int u_long u_int8_t u_int16_t u_int32_t
-    u_int64_t pid_t uid_t gid_t id_t time_t clock_t hrtime_t dev_t major_t minor_t mode_t nlink_t
-    ino_t ino64_t boolean_t bool processorid_t psetid_t zoneid_t projid_t taskid_t ctid_t key_t
-    pri_t ptrdiff_t wchar_t socklen_t in_port_t in_addr_t sa_family_t timespec_t timestruc_t
-    kthread_t proc_t psinfo_t lwpsinfo_t fileinfo_t devinfo_t bufinfo_t cpuinfo_t conninfo_t
-    ipinfo_t tcpinfo_t tcpsinfo_t tcplsinfo_t udpinfo_t udpsinfo_t ifinfo_t ipv4info_t ipv6info_t
-    pktinfo_t csinfo_t siginfo_t vnode_t""".split()
-)
+# The lexer's keyword tokens: every word any dialect reserves (dtracepy.facts.keywords).
+KEYWORDS = {kw: "K_" + kw.upper() for kw in sorted(_kw.ALL_KEYWORDS)}
+STORAGE_QUAL = _kw.STORAGE_QUALIFIERS
+TYPE_KEYWORDS = _kw.TYPE_KEYWORDS
+STANDARD_TYPES = _kw.STANDARD_TYPES
 
 # States
 TOP, AFTER_DESC, DESC, PRED, AFTER_PRED, BODY, DECL = range(7)

@@ -13,6 +13,7 @@ import threading
 
 from dtracepy import tree
 from dtracepy.errors import DSyntaxError
+from dtracepy.facts import precedence as _precedence
 from dtracepy.lexer import Token
 from dtracepy.source import Pos
 
@@ -422,8 +423,8 @@ def _make_callback(build, size, origin, alias, expand1, inline):
     return lambda children: method(splice(children))
 
 
-_PREC = {"||": 1, "^^": 2, "&&": 3, "|": 4, "^": 5, "&": 6, "==": 7, "!=": 7, "<": 8, "<=": 8,
-         ">": 8, ">=": 8, "<<": 9, ">>": 9, "+": 10, "-": 10, "*": 11, "/": 11, "%": 11}
+# Binary operators of an expression chain and how tightly each binds (the one table).
+_PREC = {op: level for op, level in _precedence.BINARY.items() if op != ","}
 
 
 class _L(list):

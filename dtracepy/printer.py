@@ -2,7 +2,7 @@
 
 One class, :class:`DPrinter`, with one ``visit_<Node>`` method per node type (pycparser's
 CGenerator is the model).  Expressions get parentheses only where the precedence table in
-:mod:`dtracepy.precedence` demands them; layout follows the way people write D (the seeds):
+:mod:`dtracepy.facts.precedence` demands them; layout follows the way people write D (the seeds):
 
     fbt:ip:tcp_conn_request:entry,
     fbt:ip:tcp_conn_request:return
@@ -20,7 +20,7 @@ import attrs
 
 import sys
 
-from dtracepy import precedence as P
+from dtracepy.facts import precedence as P
 from dtracepy import tree as T
 
 INDENT = "\t"

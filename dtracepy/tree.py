@@ -19,6 +19,7 @@ from typing import Union
 
 import attrs
 
+from dtracepy.facts.probes import split as _split_desc
 from dtracepy.source import Pos
 
 
@@ -42,15 +43,21 @@ def _opt_tuple(value):
 # run compares or hashes pay, ~0.1 ms each), and a repr.  They behave as attrs' would: equal when
 # of the same class with equal fields other than ``pos``; ``pos`` is not in the repr.
 
-# class -> names of its fields other than ``pos``, in field order
+# class -> names of its fields that take part in equality (all but ``pos`` and notes such as
+# ``MacroVar.doc``), in field order
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _field_names(cls) -> tuple[str, ...]:
     names = _FIELD_NAMES.get(cls)
     if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in attrs.fields(cls) if f.name != "pos")
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in attrs.fields(cls) if f.eq)
     return names
+
+
+def _note_field(default=None):
+    """A note the DSL attaches for the compiler: like ``pos``, no part of equality, hash or repr."""
+    return attrs.field(default=default, eq=False, repr=False, kw_only=True)
 
 
 def _compile_methods(cls) -> None:
@@ -200,6 +207,8 @@ class Ident(Expr):
 
     name: str
     module: str | None = None
+    #: Made by the DSL's ``glob`` scope: the tracer means a global variable of its own program.
+    is_global: bool = _note_field(False)
 
 
 @_node
@@ -207,6 +216,8 @@ class MacroVar(Expr):
     """A macro variable, spelled as in D: ``$1``, ``$$1``, ``$target``, ``$pid``."""
 
     name: str  # including the leading $ or $$
+    #: What the argument is, as the DSL's ``macro(1, "listening port")`` said (for the header).
+    doc: str | None = _note_field()
 
 
 @_node
@@ -529,9 +540,7 @@ class ProbeDesc(Node):
     @property
     def fields(self) -> tuple[str, str, str, str]:
         """provider, module, function, name; fewer than four fields fill from the right."""
-        parts = self.text.split(":")
-        parts = [""] * (4 - len(parts)) + parts if len(parts) < 4 else parts
-        return tuple(parts[:4])  # type: ignore[return-value]
+        return _split_desc(self.text)[:4]  # type: ignore[return-value]
 
     @property
     def provider(self) -> str:

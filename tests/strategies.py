@@ -21,15 +21,11 @@ import string
 import attrs
 from hypothesis import strategies as st
 
-from dtracepy import precedence as P
 from dtracepy import tree as T
+from dtracepy.facts import precedence as P
+from dtracepy.facts.keywords import ALL_KEYWORDS
 
-KEYWORDS = frozenset(
-    """auto break case char const continue counter default do double else enum extern float for
-    goto if import inline int long offsetof probe provider register restrict return self short
-    signed sizeof static string stringof struct switch this translator typedef union unsigned void
-    volatile while xlate userland""".split()
-)
+KEYWORDS = ALL_KEYWORDS
 
 # Known parser bugs the generator steers around; none at present.  The names the generator still
 # checks for (should one come back): "decl-calls" (calls, subscripts, casts in inline initializers

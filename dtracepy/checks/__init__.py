@@ -30,10 +30,17 @@ from dtracepy.errors import render_located
 from dtracepy.source import Pos
 
 
+def _dialect(value):
+    from dtracepy.facts.dialects import dialect_named
+
+    return dialect_named(value)
+
+
 @attrs.frozen
 class CheckOptions:
     disabled: frozenset = frozenset()
-    dialect: str = "illumos"
+    #: A :class:`dtracepy.facts.dialects.Dialect` (a dialect's name is resolved to one).
+    dialect: object = attrs.field(default="illumos", converter=_dialect)
     strict: bool = False
     #: How many macro arguments the script is given (``$1``..``$N``); None: unknown.
     macro_args: int | None = None

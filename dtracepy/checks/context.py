@@ -3,7 +3,6 @@ that classifies each use of a variable as a read, a write, a zeroing or an updat
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from functools import cached_property
 
@@ -144,48 +143,6 @@ def clause_accesses(clause, cls):
     for expr, guarded in stmt_exprs(clause.body, cls):
         out.extend(accesses(expr, cls, guarded=guarded))
     return out
-
-
-# --- probe descriptions -----------------------------------------------------------------------
-
-_ENTRY_RETURN = {"entry": "return", "return": "entry"}
-
-
-def desc_fields(text: str):
-    parts = text.split(":")
-    if len(parts) < 4:
-        parts = [""] * (4 - len(parts)) + parts
-    return tuple(parts)
-
-
-def desc_matches(pattern: str, concrete: str) -> bool:
-    """Can a probe matched by ``concrete`` also be matched by ``pattern``?  Empty fields and globs
-    in ``pattern`` match anything; a globbed ``concrete`` field only matches an equal or empty
-    field (we cannot intersect globs)."""
-    pf, cf = desc_fields(pattern), desc_fields(concrete)
-    if len(pf) != 4 or len(cf) != 4:
-        return pattern == concrete
-    for p, c in zip(pf, cf):
-        if p == "" or p == "*" or p == c:
-            continue
-        if any(ch in c for ch in "*?["):
-            return False
-        if not fnmatch.fnmatchcase(c, p):
-            return False
-    return True
-
-
-def partner(text: str) -> str | None:
-    """The ``:return`` description of an ``:entry`` one and vice versa; None if neither."""
-    fields = desc_fields(text)
-    if len(fields) != 4 or fields[3] not in _ENTRY_RETURN:
-        return None
-    return ":".join((*fields[:3], _ENTRY_RETURN[fields[3]]))
-
-
-def is_entry(text: str) -> bool:
-    fields = desc_fields(text)
-    return len(fields) == 4 and fields[3] == "entry"
 
 
 class Context:

@@ -8,7 +8,8 @@ and never zeroes it leaks that space on every firing until the kernel drops dyna
 from __future__ import annotations
 
 from dtracepy import tree as t
-from dtracepy.checks.context import clause_accesses, desc_matches, is_entry, mentions, partner
+from dtracepy.checks.context import clause_accesses, mentions
+from dtracepy.facts import probes
 
 
 def declarator_name(decl):
@@ -108,13 +109,13 @@ def run(ctx):
 def _leak(ctx, name, u, per_clause):
     clauses = ctx.clauses
     for index, access in u.writes:
-        entries = [d.text for d in clauses[index].probes if is_entry(d.text)]
+        entries = [d.text for d in clauses[index].probes if probes.is_entry(d.text)]
         if not entries:
             continue
-        returns = [partner(e) for e in entries]
+        returns = [probes.partner(e) for e in entries]
         cleanup = None
         for j, clause in enumerate(clauses):
-            if not any(desc_matches(d.text, r) or desc_matches(r, d.text) for d in clause.probes for r in returns):
+            if not any(probes.matches(d.text, r) or probes.matches(r, d.text) for d in clause.probes for r in returns):
                 continue
             if any(a.kind == "write" and a.zero for a in per_clause[j]):
                 cleanup = clause
@@ -158,7 +159,7 @@ def _read_unset(ctx, uses, per_clause):
 def _set_earlier(per_clause, clauses, index, name, desc):
     """Is ``name`` assigned by an earlier clause that fires for the probe ``desc`` too?"""
     for j in range(index):
-        if any(desc_matches(d.text, desc) for d in clauses[j].probes):
+        if any(probes.matches(d.text, desc) for d in clauses[j].probes):
             if any(a.name == name and a.kind != "read" for a in per_clause[j]):
                 return True
     return False

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 from dtracepy import tree as t
-from dtracepy.checks import d_facts as F
+from dtracepy.facts import functions as Fn
+from dtracepy.facts import variables as V
 from dtracepy.checks.context import clause_accesses
 from dtracepy.checks.lifecycle import declarator_name, _set_earlier
 
@@ -23,7 +24,7 @@ def run(ctx):
 
 
 def _keywords(ctx):
-    keywords = F.KEYWORDS_ILLUMOS if ctx.options.dialect == "illumos" else F.KEYWORDS
+    keywords = ctx.options.dialect.keywords
     for node in ctx.program.walk():
         name = None
         if isinstance(node, (t.Ident, t.SelfVar, t.ThisVar, t.AggVar)):
@@ -97,7 +98,7 @@ def _agg_uses(program):
 def _aggregations(ctx):
     first: dict[str, tuple] = {}
     for name, nkeys, func, node in _agg_uses(ctx.program):
-        if func is None or func not in F.AGGREGATING_FUNCTIONS:
+        if func is None or func not in Fn.AGGREGATING_FUNCTIONS:
             continue
         if name not in first:
             first[name] = (nkeys, func, node)
@@ -129,23 +130,18 @@ def _calls(ctx):
         if not isinstance(node, t.Call) or node.name is None or node.name in skip:
             continue
         name = node.name
-        if name not in F.ARITY:
-            hint = _close_matches(name, sorted(F.ALL_CALLABLES), n=1, cutoff=0.75)
+        if name not in Fn.ARITY:
+            hint = _close_matches(name, sorted(Fn.FUNCTIONS), n=1, cutoff=0.75)
             yield ctx.finding(
                 "unknown-function", node,
                 f"{name}() is no D action, subroutine or aggregating function"
                 + (f"; did you mean {hint[0]}()?" if hint else ""),
                 severity="warning" if ctx.uses_cpp else "error")
             continue
-        low, high = F.ARITY[name]
+        low, high = Fn.ARITY[name]
         count = len(node.args)
         if count < low or (high is not None and count > high):
-            if high is None:
-                want = f"at least {low}"
-            elif low == high:
-                want = str(low)
-            else:
-                want = f"{low} to {high}"
+            want = Fn.arity_text(low, high)
             yield ctx.finding("call-arity", node,
                               f"{name}() takes {want} argument{'s' if want != '1' else ''}, {count} given")
 
@@ -189,7 +185,7 @@ _CONSTANT = re.compile(r"[A-Z][A-Z0-9_]*$")
 def _undefined(ctx):
     if ctx.uses_cpp:
         return  # headers define enumerators and macros we cannot see
-    known = F.ALL_BUILTIN_VARIABLES | F.LIBRARY_NAMES | _defined_names(ctx.program)
+    known = V.KNOWN_NAMES | _defined_names(ctx.program)
     callees = {id(n.callee) for n in ctx.program.walk() if isinstance(n, t.Call)}
     reported = set()
     for node in ctx.program.walk():
@@ -198,7 +194,7 @@ def _undefined(ctx):
         if node.name in known or node.name in reported or _CONSTANT.match(node.name):
             continue  # ALL_CAPS names are enumerators and macros of the D libraries and headers
         reported.add(node.name)
-        hint = _close_matches(node.name, sorted(F.ALL_BUILTIN_VARIABLES | known), n=1, cutoff=0.75)
+        hint = _close_matches(node.name, sorted(known), n=1, cutoff=0.75)
         yield ctx.finding(
             "undefined-name", node,
             f"{node.name} is no built-in variable and is never declared, defined or assigned"
@@ -206,12 +202,13 @@ def _undefined(ctx):
 
 
 def _dialect_if(ctx):
-    if ctx.options.dialect in F.DIALECTS_WITH_IF:
+    dialect = ctx.options.dialect
+    if dialect.has_if_else:
         return
     for node in ctx.program.walk():
         if isinstance(node, t.If):
             yield ctx.finding("dialect-if", node,
-                              f"{ctx.options.dialect} D has no if/else; use a predicated clause or ?:")
+                              f"{dialect.name} D has no if/else; use a predicated clause or ?:")
 
 
 def _close_matches(word, possibilities, n, cutoff):

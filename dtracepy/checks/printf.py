@@ -1,76 +1,19 @@
 """printf-like formats (``printf``, ``printa``, ``system``, ``freopen``) against their arguments:
 the count, and the type where it is known for certain.
 
-D's conversions: ``%a %A %c %C %d %i %o %u %x %X %e %E %f %g %G %k %p %s %S %T %Y %%``, size
-prefixes ``h hh l ll L w``, flags ``# + - space ? ' 0 @``, widths and precisions as digits or ``*``
-(each ``*`` takes an integer argument), ``N$`` argument references (then the count is not checked).
+Formats are read by :func:`dtracepy.facts.conversions.parse_format` (D's conversions, flags and
+size prefixes are listed there); with ``N$`` argument references the count is not checked.
 """
 
 from __future__ import annotations
 
-import attrs
-
 from dtracepy import tree as t
-from dtracepy.checks import d_facts as F
+from dtracepy.facts import conversions as C
+from dtracepy.facts import functions as Fn
+from dtracepy.facts import variables as V
+from dtracepy.facts.conversions import Conv, FormatError, parse_format  # noqa: F401 - part of this module's API
 
-PRINTF_LIKE = ("printf", "system", "freopen")
-_FLAG_CHARS = set("#+- ?'0@$.*0123456789")
-
-
-@attrs.frozen
-class Conv:
-    text: str          # the whole conversion, "%-*.3ld"
-    conv: str          # the conversion character ("d"), "" for a bare "%@"
-    stars: int = 0     # how many * (width, precision) take arguments
-    agg: bool = False  # has the @ flag
-    positional: bool = False
-
-
-class FormatError(ValueError):
-    pass
-
-
-def parse_format(fmt: str) -> list[Conv]:
-    """The conversions of a printf format, in order; raises :class:`FormatError` when malformed."""
-    convs = []
-    i, n = 0, len(fmt)
-    while i < n:
-        if fmt[i] != "%":
-            i += 1
-            continue
-        start = i
-        i += 1
-        if i < n and fmt[i] == "%":
-            i += 1
-            continue
-        stars = 0
-        agg = positional = False
-        while i < n and fmt[i] in _FLAG_CHARS:
-            ch = fmt[i]
-            if ch == "*":
-                stars += 1
-            elif ch == "@":
-                agg = True
-            elif ch == "$":
-                positional = True
-            i += 1
-        for prefix in F.PRINTF_SIZE_PREFIXES:
-            if fmt.startswith(prefix, i):
-                # "L" etc. only count as a prefix when a conversion follows
-                if i + len(prefix) < n and fmt[i + len(prefix)] in F.PRINTF_CONVERSIONS:
-                    i += len(prefix)
-                break
-        if i < n and fmt[i] in F.PRINTF_CONVERSIONS:
-            conv = fmt[i]
-            i += 1
-        elif agg:
-            conv = ""  # "%@" alone prints the aggregation value
-        elif i >= n:
-            raise FormatError(f"format ends inside the conversion {fmt[start:]!r}")
-        else:
-            raise FormatError(f"unknown conversion {fmt[start:i + 1]!r}")
-        convs.append(Conv(fmt[start:i], conv, stars, agg, positional))
-    return convs
+PRINTF_LIKE = Fn.PRINTF_LIKE
 
 
 def kind(expr) -> str | None:
@@ -85,17 +28,13 @@ def kind(expr) -> str | None:
     if isinstance(expr, t.AggVar):
         return "agg"
     if isinstance(expr, t.Ident) and expr.module is None:
-        if expr.name in F.STRING_VARIABLES:
-            return "string"
-        if expr.name in F.INTEGER_VARIABLES:
-            return "int"
+        known = V.kind(expr.name)
+        if known in ("string", "int"):
+            return known
     if isinstance(expr, t.Call) and expr.name is not None:
-        if expr.name in F.STRING_SUBROUTINES:
-            return "string"
-        if expr.name in F.INTEGER_SUBROUTINES:
-            return "int"
-        if expr.name in F.STACK_FUNCTIONS:
-            return "stack"
+        known = Fn.result(expr.name)
+        if known in ("string", "int", "stack"):
+            return known
     if isinstance(expr, t.Binary) and expr.op in ("==", "!=", "<", "<=", ">", ">=", "&&", "||", "^^"):
         return "int"
     if isinstance(expr, t.Binary) and expr.op not in (",",):
@@ -108,9 +47,6 @@ def kind(expr) -> str | None:
     return None
 
 
-_INTEGER_CONVS = set("diouxXcCpaAYT")
-
-
 def type_problem(conv: str, k: str | None) -> str | None:
     """Why a conversion cannot print a value of kind ``k``; None when it can (or we do not know)."""
     if k is None:
@@ -118,10 +54,10 @@ def type_problem(conv: str, k: str | None) -> str | None:
     if k == "agg":
         return "an aggregation can only be printed by printa"
     if k == "stack":
-        return None if conv == "k" else "a stack can only be printed with %k"
-    if k == "string" and conv in _INTEGER_CONVS | set("eEfgGk"):
+        return None if conv == C.STACK_CONVERSION else "a stack can only be printed with %k"
+    if k == "string" and (conv in C.INTEGER_CONVERSIONS or conv in C.OTHER_NUMERIC_CONVERSIONS):
         return f"%{conv} needs an integer or pointer, not a string"
-    if k == "int" and conv in ("s", "S"):
+    if k == "int" and conv in C.STRING_CONVERSIONS:
         return f"%{conv} needs a string or char array, not an integer (use stringof or copyinstr)"
     return None
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 
 from dtracepy import tree as t
-from dtracepy.checks import d_facts as F
-from dtracepy.checks.context import desc_fields, stmt_exprs
+from dtracepy.checks.context import stmt_exprs
+from dtracepy.facts import functions as Fn
+from dtracepy.facts import probes
 
 
 def run(ctx):
@@ -30,65 +30,16 @@ def _destructive(ctx):
     if destructive_allowed(ctx):
         return
     for node in ctx.program.walk():
-        if isinstance(node, t.Call) and node.name in F.DESTRUCTIVE_ACTIONS:
+        if isinstance(node, t.Call) and node.name in Fn.DESTRUCTIVE:
             yield ctx.finding(
                 "destructive", node,
                 f"{node.name}() is a destructive action: add #pragma D option destructive "
                 f"(or run dtrace -w)")
 
 
-_UNITS = {"ns": 1, "nsec": 1, "us": 1_000, "usec": 1_000, "ms": 1_000_000, "msec": 1_000_000,
-          "s": 10**9, "sec": 10**9, "m": 60 * 10**9, "min": 60 * 10**9, "h": 3600 * 10**9,
-          "hour": 3600 * 10**9, "d": 86400 * 10**9, "day": 86400 * 10**9, "hz": None, "": None}
-_PROFILE = re.compile(r"(profile|tick)-(\d+)([a-z]*)$")
-_MIN_INTERVAL_NS = 200_000  # the profile provider refuses anything faster than 5000 Hz
-_GLOB = re.compile(r"[*?\[\\]")
-_PID_NAME = re.compile(r"(entry|return|[0-9a-fA-F]+)$")
-
-
 def probe_desc_problem(text: str) -> str | None:
-    """Why a probe description is malformed or can match no probe; None when it looks fine."""
-    if not text.strip():
-        return "empty"
-    if any(ch.isspace() for ch in text):
-        return "contains white space"
-    parts = text.split(":")
-    if len(parts) > 4:
-        return f"has {len(parts)} fields; a probe description has at most 4 (provider:module:function:name)"
-    provider, module, function, name = desc_fields(text)
-    for field in (provider, module, function):
-        if field in F.SPECIAL_PROBES:
-            return f"{field} is a probe name (dtrace:::{field}), so it must stand alone or in the last field"
-    if name in F.SPECIAL_PROBES and provider not in ("", "dtrace") and not _GLOB.search(provider):
-        return f"{name} is a probe of the dtrace provider, not of {provider}"
-    if name in F.SPECIAL_PROBES and (module or function):
-        return f"{name} takes no module or function"
-    match = _PROFILE.match(name)
-    if match or name.startswith(("profile-", "tick-")):
-        if provider not in ("", "profile") or module or function:
-            return f"{name} is a probe of the profile provider: write profile:::{name}"
-        if provider == "profile" or not _GLOB.search(name):
-            if not match:
-                return "profile probes are named profile-N or tick-N with N a number and an optional unit"
-            number, unit = int(match.group(2)), match.group(3)
-            if unit not in _UNITS:
-                return f"unknown time unit {unit!r} (ns us ms s m h d hz)"
-            scale = _UNITS[unit]
-            interval = (10**9 // number if number else 0) if scale is None else number * scale
-            if number == 0 or interval < _MIN_INTERVAL_NS:
-                return "faster than the profile provider allows (at most 5000 Hz, at least 200us)"
-    if provider == "profile" and name and not _GLOB.search(name) and not match:
-        return "profile probes are named profile-N or tick-N"
-    if provider in ("fbt", "syscall") and name and not _GLOB.search(name) and name not in ("entry", "return"):
-        return f"{provider} probes are named entry or return, not {name!r}"
-    if provider.startswith("pid") and name and not _GLOB.search(name) and not _PID_NAME.match(name):
-        return f"pid probes are named entry, return or an instruction offset, not {name!r}"
-    return None
-
-
-_DATA_RECORDING = frozenset(
-    {"trace", "tracemem", "printf", "printa", "stack", "ustack", "jstack", "print", "func", "sym",
-     "mod", "uaddr", "ufunc", "umod", "usym", "printm"})
+    """Why a probe description is malformed or can match no probe (:func:`dtracepy.facts.probes.problem`)."""
+    return probes.problem(text)
 
 
 def _statement_calls(clause):
@@ -114,19 +65,19 @@ def _speculation(ctx, clause):
                 if seen_speculate:
                     yield ctx.finding("speculation", node, "a clause may call speculate() only once")
                 seen_speculate = True
-            elif not seen_speculate and name in _DATA_RECORDING:
+            elif not seen_speculate and name in Fn.RECORDS_DATA:
                 yield ctx.finding("speculation", node,
                                   f"{name}() records data before speculate(); speculate() must come first")
             elif not seen_speculate:
                 continue
             elif name == "@":
                 yield ctx.finding("speculation", node, "a speculative clause may not aggregate")
-            elif name in F.DESTRUCTIVE_ACTIONS or name == "exit":
+            elif name in Fn.DESTRUCTIVE or name == "exit":
                 yield ctx.finding("speculation", node, f"a speculative clause may not call {name}()")
             elif name in ("commit", "discard"):
                 yield ctx.finding("speculation", node, f"a clause may not both speculate() and {name}()")
     elif "commit" in names:
         for name, node in calls:
-            if name in _DATA_RECORDING:
+            if name in Fn.RECORDS_DATA:
                 yield ctx.finding("speculation", node,
                                   f"a clause that calls commit() may not record data with {name}()")

@@ -15,6 +15,7 @@ import sys
 from dtracepy.checks import CheckOptions, check_program
 from dtracepy.checks.registry import BY_NAME, CHECKS
 from dtracepy.errors import DTracePyError
+from dtracepy.facts.dialects import dialect_named
 from dtracepy.parser import parse_bytes
 
 
@@ -34,7 +35,7 @@ def run(args) -> int:
         return 2
     options = CheckOptions(
         disabled=disabled,
-        dialect=args.dialect,
+        dialect=dialect_named(args.dialect),  # resolved once, here
         strict=args.strict,
         macro_args=args.macro_args,
         destructive=args.destructive,

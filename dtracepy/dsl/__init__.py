@@ -7,13 +7,9 @@ chosen, :mod:`dtracepy.dsl.tracer` for clauses, records, options and clear point
 from dtracepy.dsl import actions as _actions
 from dtracepy.dsl.actions import *  # noqa: F401,F403 - D's actions, subroutines, aggregating functions
 from dtracepy.dsl.actions import exit, max, min, print, sum  # noqa: F401,A004 - explicit imports only
-from dtracepy.dsl.builtins import (  # noqa: F401
-    BUILTIN_NAMES, arg0, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, args, builtin, caller,
-    cpu, curcpu, curlwpsinfo, curpsinfo, curthread, cwd, epid, errno, execargs, execname, gid, id, ipl,
-    jailname, jid, ksym, macro, macro_str, pid, ppid, probefunc, probemod, probename, probeprov,
-    rootdir, stackdepth, target, tid, timestamp, ucaller, uid, uregs, ustackdepth, vtimestamp,
-    walltimestamp, zonename,
-)
+from dtracepy.dsl import builtins as _builtins
+from dtracepy.dsl.builtins import *  # noqa: F401,F403 - D's built-in variables (dtracepy.facts.variables)
+from dtracepy.dsl.builtins import id  # noqa: F401,A004 - explicit imports only
 from dtracepy.dsl.control import elif_, else_, if_  # noqa: F401
 from dtracepy.dsl.exprs import (  # noqa: F401
     addr, and_, arrow, assign, at, cast, char, comma, cond, deref, dot, hexint, lit, not_, num,
@@ -31,7 +27,6 @@ __all__ = [
     "addr", "and_", "arrow", "assign", "at", "cast", "char", "comma", "cond", "deref", "dot",
     "hexint", "lit", "num", "not_", "offsetof", "or_", "postdec", "postinc", "predec", "preinc", "sizeof",
     "stringof", "xlate", "xor",
-    "builtin", "ksym", "macro", "macro_str", "target", "BUILTIN_NAMES",
-    *[n for n in BUILTIN_NAMES if n in globals() and n != "id"],
+    *_builtins.__all__,
     *_actions.__all__,
 ]

@@ -17,25 +17,15 @@ from __future__ import annotations
 from dtracepy import tree
 from dtracepy.dsl.values import D, as_statement, expr
 from dtracepy.errors import DSLError
+from dtracepy.facts import functions as _functions
 from dtracepy.source import user_pos
 
-ACTIONS = (
-    "printf printa trace tracemem stack ustack jstack exit stop raise system panic chill breakpoint "
-    "copyout copyoutstr speculate commit discard clear trunc normalize denormalize setopt freopen "
-    "ftruncate print func sym mod uaddr ufunc umod usym"
-).split()
+# Generated from the one table of D's functions (dtracepy.facts.functions), in its order.
+ACTIONS = [n for n, f in _functions.FUNCTIONS.items() if f.kind == _functions.ACTION]
 # Actions that are also values (aggregation keys, printf arguments).
-VALUE_ACTIONS = frozenset("stack ustack jstack func sym mod uaddr ufunc umod usym".split())
-SUBROUTINES = (
-    "alloca basename bcopy cleanpath copyin copyinstr copyinto dirname getmajor getminor htonl "
-    "htonll htons ntohl ntohll ntohs index rindex inet_ntoa inet_ntoa6 inet_ntop lltostr msgdsize "
-    "msgsize mutex_owned mutex_owner progenyof rand speculation strchr strrchr strstr strjoin strlen "
-    "strtok substr rw_iswriter rw_read_held rw_write_held tolower toupper strtoll json getf d_path "
-    "link_ntop"
-).split()
-AGGREGATING = "count sum avg min max stddev quantize lquantize llquantize".split()
-_AGG_ARITY = {"count": (0, 0), "sum": (1, 1), "avg": (1, 1), "min": (1, 1), "max": (1, 1),
-              "stddev": (1, 1), "quantize": (1, 2), "lquantize": (3, 5), "llquantize": (5, 6)}
+VALUE_ACTIONS = frozenset(n for n, f in _functions.FUNCTIONS.items() if f.is_value)
+SUBROUTINES = [n for n, f in _functions.FUNCTIONS.items() if f.kind == _functions.SUBROUTINE]
+AGGREGATING = [n for n, f in _functions.FUNCTIONS.items() if f.kind == _functions.AGGREGATING]
 
 
 def _call_node(name: str, args) -> tree.Call:
@@ -77,11 +67,11 @@ def _subroutine(name: str):
 
 
 def _aggregating(name: str):
-    lo, hi = _AGG_ARITY[name]
+    lo, hi = _functions.ARITY[name]
 
     def aggregating(*args):
         if not lo <= len(args) <= hi:
-            want = str(lo) if lo == hi else f"{lo} to {hi}"
+            want = _functions.arity_text(lo, hi)
             raise DSLError(f"{name}() takes {want} arguments, not {len(args)}", user_pos())
         return D(_call_node(name, args), agg=True)
     aggregating.__name__ = aggregating.__qualname__ = name

@@ -1,8 +1,9 @@
 """D's built-in variables as DSL values, and macro variables (``$1``, ``$$1``, ``$target``).
 
 Every built-in of ``D-REFERENCE.md`` is here under its D name (``arg0`` ... ``arg9``, ``args``,
-``timestamp``, ``execname`` ...).  ``id`` and ``errno`` shadow Python names only where imported.
-:func:`builtin` names any other (a translator-provided ``curpsinfo`` works the same way).
+``timestamp``, ``execname`` ...), generated from :mod:`dtracepy.facts.variables`.  ``id`` and
+``errno`` shadow Python names only where imported.  :func:`builtin` names any other.  A macro's
+``doc`` travels on its tree node, so it documents ``$1`` only in the tracers that use that value.
 """
 
 from __future__ import annotations
@@ -12,19 +13,15 @@ import re
 from dtracepy import tree
 from dtracepy.dsl.values import D
 from dtracepy.errors import DSLError
+from dtracepy.facts import keywords as _keywords
+from dtracepy.facts import variables as _variables
 from dtracepy.source import user_pos
 
-BUILTIN_NAMES = (
-    "arg0 arg1 arg2 arg3 arg4 arg5 arg6 arg7 arg8 arg9 args caller curcpu curthread epid errno "
-    "execname gid id ipl pid ppid probefunc probemod probename probeprov stackdepth tid timestamp "
-    "ucaller uid uregs ustackdepth vtimestamp walltimestamp zonename cpu jid jailname execargs "
-    "curpsinfo curlwpsinfo cwd rootdir"
-).split()
+# Generated from dtracepy.facts.variables: every built-in variable of every dialect, and the
+# library variables the DSL exports (curpsinfo, cwd ...).
+BUILTIN_NAMES = list(_variables.DSL_NAMES)
 
-# Documentation attached to macro arguments by `macro(1, "listening port")`, by D name.
-MACRO_DOCS: dict[str, str] = {}
-
-_MACRO_NAMES = ("target", "pid", "ppid", "uid", "gid", "euid", "egid", "pgid", "sid", "projid", "taskid")
+_MACRO_NAMES = _keywords.MACRO_VARIABLES
 
 
 def builtin(name: str) -> D:
@@ -48,19 +45,14 @@ def macro(n, doc: str | None = None) -> D:
     else:
         raise DSLError(f"no macro variable {n!r}: use a number (macro(1) is $1) or one of "
                        + ", ".join(_MACRO_NAMES), user_pos())
-    if doc:
-        MACRO_DOCS[name] = doc
-    return D(tree.MacroVar(name, pos=user_pos()))
+    return D(tree.MacroVar(name, doc=doc or None, pos=user_pos()))
 
 
 def macro_str(n: int, doc: str | None = None) -> D:
     """``$$1``: macro argument ``n`` always as a string."""
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise DSLError(f"macro_str takes an argument number, not {n!r}", user_pos())
-    name = f"$${n}"
-    if doc:
-        MACRO_DOCS[name] = doc
-    return D(tree.MacroVar(name, pos=user_pos()))
+    return D(tree.MacroVar(f"$${n}", doc=doc or None, pos=user_pos()))
 
 
 def macro_number(name: str) -> int | None:
@@ -68,43 +60,12 @@ def macro_number(name: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _make(name):
-    return D(tree.Ident(name))
-
-
-arg0, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9 = (_make(f"arg{i}") for i in range(10))
-args = _make("args")
-caller = _make("caller")
-curcpu = _make("curcpu")
-curthread = _make("curthread")
-epid = _make("epid")
-errno = _make("errno")
-execname = _make("execname")
-gid = _make("gid")
-id = _make("id")  # noqa: A001 - D's name
-ipl = _make("ipl")
-pid = _make("pid")
-ppid = _make("ppid")
-probefunc = _make("probefunc")
-probemod = _make("probemod")
-probename = _make("probename")
-probeprov = _make("probeprov")
-stackdepth = _make("stackdepth")
-tid = _make("tid")
-timestamp = _make("timestamp")
-ucaller = _make("ucaller")
-uid = _make("uid")
-uregs = _make("uregs")
-ustackdepth = _make("ustackdepth")
-vtimestamp = _make("vtimestamp")
-walltimestamp = _make("walltimestamp")
-zonename = _make("zonename")
-cpu = _make("cpu")
-jid = _make("jid")
-jailname = _make("jailname")
-execargs = _make("execargs")
-curpsinfo = _make("curpsinfo")
-curlwpsinfo = _make("curlwpsinfo")
-cwd = _make("cwd")
-rootdir = _make("rootdir")
+_ns = globals()
+for _name in BUILTIN_NAMES:
+    _ns[_name] = D(tree.Ident(_name))
+del _ns, _name
 target = D(tree.MacroVar("$target"))
+
+# ``id`` shadows a Python built-in: importable by name, never by a star-import.
+__all__ = [n for n in BUILTIN_NAMES if n != "id"] + [
+    "BUILTIN_NAMES", "builtin", "ksym", "macro", "macro_str", "target"]

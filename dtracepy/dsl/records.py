@@ -11,14 +11,20 @@ number of values, so the header and the rows cannot drift apart.
 
 from __future__ import annotations
 
-import re
-
 from dtracepy import tree
 from dtracepy.dsl.actions import printf
 from dtracepy.errors import DSLError
+from dtracepy.facts.conversions import FormatError, parse_format
 from dtracepy.source import user_pos
 
-_CONVERSION = re.compile(r"%[-#+ 0'?@$]*[0-9*]*(?:\.[0-9*]*)?(?:hh|h|ll|l|L|w|z|j|t)?[aAcCdiouxXeEfgGkpsSTY]")
+
+def _one_conversion(fmt: str) -> bool:
+    """Whether ``fmt`` holds exactly one conversion that takes exactly one value."""
+    try:
+        convs = parse_format(fmt)
+    except FormatError:
+        return False
+    return len(convs) == 1 and not convs[0].stars and not convs[0].agg and not convs[0].positional
 
 
 class Record:
@@ -31,7 +37,7 @@ class Record:
             if not (isinstance(col, tuple) and len(col) == 2 and all(isinstance(c, str) for c in col)):
                 raise DSLError(f"a record column is a (title, format) pair of strings, not {col!r}", pos)
             title, fmt = col
-            if len(_CONVERSION.findall(fmt)) != 1 or fmt.replace("%%", "").count("%") != 1:
+            if not _one_conversion(fmt):
                 raise DSLError(f"column {title!r}: the format {fmt!r} must hold exactly one printf "
                                "conversion (such as %d, %s, 0x%08x)", pos)
             cols.append((title, fmt))

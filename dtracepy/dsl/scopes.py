@@ -14,10 +14,6 @@ from dtracepy.dsl.values import Compound, D, expr
 from dtracepy.errors import DSLError
 from dtracepy.source import user_pos
 
-# Names used through `glob`, so the compiler can tell globals from built-ins and subroutines.
-GLOBAL_NAMES: set[str] = set()
-
-
 def _is_agg_target(node) -> bool:
     return isinstance(node, tree.AggVar) or (isinstance(node, tree.Index) and isinstance(node.base, tree.AggVar))
 
@@ -73,8 +69,9 @@ class _Scope:
 
 
 def _global(name, pos):
-    GLOBAL_NAMES.add(name)
-    return tree.Ident(name, pos=pos)
+    # The node says it was made by `glob`, so the compiler tells this tracer's globals from
+    # built-ins and kernel names (no state shared between tracers).
+    return tree.Ident(name, is_global=True, pos=pos)
 
 
 class _AggScope(_Scope):

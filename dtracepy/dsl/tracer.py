@@ -25,6 +25,7 @@ from dtracepy.dsl.probes import check_desc
 from dtracepy.dsl.records import Record
 from dtracepy.dsl.values import D, expr
 from dtracepy.errors import DSLError
+from dtracepy.facts.dialects import UnknownDialect, dialect_named
 from dtracepy.source import user_pos
 
 
@@ -75,8 +76,8 @@ class Tracer:
     """A D program.  ``options`` become ``#pragma D option``s (``True`` for a bare option);
     ``includes``/``defines`` become ``#include``/``#define`` lines and make the script run
     through the C preprocessor (``dtrace -C``), as does ``cpp=True``.  ``dialect`` (illumos,
-    oracle, freebsd, macos) is the D the checks hold the program to: ``if_`` is an error for
-    Oracle's D, which has no ``if``.
+    oracle, freebsd, macos, or a :class:`~dtracepy.facts.dialects.Dialect`) is the D the program
+    is compiled for and the checks hold it to; it is resolved here, once.
 
     ``cleanup=False`` turns the automatic cleanup off for this tracer: no thread-local is zeroed
     for you, and the program keeps exactly the zeroing it writes itself (``dtracepy import
@@ -86,17 +87,19 @@ class Tracer:
 
     def __init__(self, name: str | None = None, *, options: dict | None = None, includes=(),
                  defines: dict | None = None, cpp: bool = False, description: str | None = None,
-                 dialect: str = "illumos", cleanup: bool = True, shebang: bool | str = True):
+                 dialect="illumos", cleanup: bool = True, shebang: bool | str = True):
         pos = user_pos()
+        try:
+            #: The :class:`~dtracepy.facts.dialects.Dialect` the program is written for.
+            self.dialect = dialect_named(dialect)
+        except UnknownDialect as err:
+            raise DSLError(str(err), pos) from None
         if not isinstance(cleanup, bool):
             raise DSLError(f"cleanup is True or False, not {cleanup!r}", pos)
         if not isinstance(shebang, (bool, str)) or (isinstance(shebang, str) and "\n" in shebang):
             raise DSLError(f"shebang is True, False or the text of one line, not {shebang!r}", pos)
         self.cleanup = cleanup
         self.shebang = shebang
-        if dialect not in ("illumos", "oracle", "freebsd", "macos"):
-            raise DSLError(f"unknown D dialect {dialect!r}: illumos, oracle, freebsd or macos", pos)
-        self.dialect = dialect
         self.name = name
         self.description = description
         self.source = os.path.basename(pos.file) if pos else None
@@ -153,11 +156,12 @@ class Tracer:
         def decorate(fn):
             if not callable(fn):
                 raise DSLError("@t.probe(...) decorates a function", pos)
+            depth = context.depth()
             body = context.push()
             try:
                 fn()
             except BaseException:
-                context.reset()
+                context.unwind(depth)  # only what this body pushed
                 raise
             context.pop(body)
             self.items.append(tree.Clause(probes, predicate, tuple(body), pos=pos))

@@ -7,13 +7,11 @@ import re
 
 from dtracepy import tree
 from dtracepy.errors import DSLError
+from dtracepy.facts import keywords as _keywords
 from dtracepy.source import user_pos
 
-# Words that are type keywords (or qualifiers/storage words) rather than typedef names.
-_KEYWORDS = frozenset(
-    "const volatile restrict signed unsigned char short int long float double void string "
-    "userland".split()
-)
+# Words that are type keywords (or qualifiers) rather than typedef names.
+_KEYWORDS = _keywords.TYPE_KEYWORDS | _keywords.TYPE_QUALIFIERS
 _TOKEN = re.compile(r"\s*(?:(?P<word>[A-Za-z_][A-Za-z0-9_]*(?:`[A-Za-z_][A-Za-z0-9_]*)?)"
                     r"|(?P<star>\*)|(?P<bracket>\[\s*(?P<dim>[0-9]*|0x[0-9a-fA-F]+)\s*\]))")
 

@@ -81,20 +81,8 @@ def run_module(source: str, filename: str = "<imported>"):
 
 
 def compile_module(source: str, filename: str = "<imported>", *, checks: bool = True):
-    """Run the module and compile its tracer, leaving the DSL's process-wide state as found."""
-    from dtracepy.dsl import builtins, scopes
-
-    saved_globals = set(scopes.GLOBAL_NAMES)
-    saved_docs = dict(builtins.MACRO_DOCS)
-    scopes.GLOBAL_NAMES.clear()
-    try:
-        tracer = run_module(source, filename)
-        return tracer.compile(checks=checks)
-    finally:
-        scopes.GLOBAL_NAMES.clear()
-        scopes.GLOBAL_NAMES.update(saved_globals)
-        builtins.MACRO_DOCS.clear()
-        builtins.MACRO_DOCS.update(saved_docs)
+    """Run the module and compile its tracer."""
+    return run_module(source, filename).compile(checks=checks)
 
 
 def check_exact(source: str, program: tree.Program, filename: str) -> None:

@@ -16,7 +16,7 @@ point elsewhere.
 from __future__ import annotations
 
 from dtracepy import tree
-from dtracepy.dsl.probes import return_of
+from dtracepy.facts.probes import return_of
 from dtracepy.errors import CompileError
 from dtracepy.passes.walk import assignments, is_zero
 

@@ -30,7 +30,7 @@ def _written(node):
             yield _base_var(sub.operand)
 
 
-def check_reads(program: tree.Program, global_names=frozenset(), declared=frozenset()) -> None:
+def check_reads(program: tree.Program, declared=frozenset()) -> None:
     assigned_self = {n for s, n in declared if s == "self"}
     assigned_glob = {n for s, n in declared if s == "global"}
     for clause in program.clauses:
@@ -53,7 +53,7 @@ def check_reads(program: tree.Program, global_names=frozenset(), declared=frozen
                 raise CompileError(f"this->{sub.name} is read before it is assigned (a clause-local "
                                    "lives for one firing; assign it in this clause or an earlier one "
                                    "for the same probe)", sub.pos or clause.pos)
-            if (isinstance(sub, tree.Ident) and sub.module is None and sub.name in global_names
+            if (isinstance(sub, tree.Ident) and sub.module is None and sub.is_global
                     and sub.name not in assigned_glob):
                 raise CompileError(f"global {sub.name} is read but never assigned", sub.pos or clause.pos)
 

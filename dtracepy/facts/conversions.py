@@ -1,0 +1,81 @@
+"""printf conversions of D (``printf``, ``printa``, ``system``, ``freopen``) and how to read a format.
+
+D's conversions: ``%a %A %c %C %d %i %o %u %x %X %e %E %f %g %G %k %p %s %S %T %Y %%``, size
+prefixes ``h hh l ll L w``, flags ``# + - space ? ' 0 @``, widths and precisions as digits or ``*``
+(each ``*`` takes an integer argument), ``N$`` argument references.  :func:`parse_format` is the one
+reader of formats: the printf check and the DSL's records both use it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+CONVERSIONS = frozenset("aAcCdiouxXeEfgGkpsSTY")
+FLAGS = frozenset("#+- ?'0")
+SIZE_PREFIXES = ("ll", "hh", "h", "l", "L", "w", "z", "j", "t")
+#: Conversions that print an integer or pointer (never a string).
+INTEGER_CONVERSIONS = frozenset("diouxXcCpaAYT")
+#: Conversions that print a floating-point value or a stack.
+OTHER_NUMERIC_CONVERSIONS = frozenset("eEfgGk")
+#: Conversions that print a string or char array.
+STRING_CONVERSIONS = frozenset("sS")
+#: The conversion that prints a stack.
+STACK_CONVERSION = "k"
+
+# what may stand between % and the conversion character
+_FLAG_CHARS = frozenset("#+- ?'0@$.*0123456789")
+
+
+class Conv(NamedTuple):
+    text: str          # the whole conversion, "%-*.3ld"
+    conv: str          # the conversion character ("d"), "" for a bare "%@"
+    stars: int = 0     # how many * (width, precision) take arguments
+    agg: bool = False  # has the @ flag
+    positional: bool = False
+
+
+class FormatError(ValueError):
+    pass
+
+
+def parse_format(fmt: str) -> list[Conv]:
+    """The conversions of a printf format, in order; raises :class:`FormatError` when malformed."""
+    convs = []
+    i, n = 0, len(fmt)
+    while i < n:
+        if fmt[i] != "%":
+            i += 1
+            continue
+        start = i
+        i += 1
+        if i < n and fmt[i] == "%":
+            i += 1
+            continue
+        stars = 0
+        agg = positional = False
+        while i < n and fmt[i] in _FLAG_CHARS:
+            ch = fmt[i]
+            if ch == "*":
+                stars += 1
+            elif ch == "@":
+                agg = True
+            elif ch == "$":
+                positional = True
+            i += 1
+        for prefix in SIZE_PREFIXES:
+            if fmt.startswith(prefix, i):
+                # "L" etc. only count as a prefix when a conversion follows
+                if i + len(prefix) < n and fmt[i + len(prefix)] in CONVERSIONS:
+                    i += len(prefix)
+                break
+        if i < n and fmt[i] in CONVERSIONS:
+            conv = fmt[i]
+            i += 1
+        elif agg:
+            conv = ""  # "%@" alone prints the aggregation value
+        elif i >= n:
+            raise FormatError(f"format ends inside the conversion {fmt[start:]!r}")
+        else:
+            raise FormatError(f"unknown conversion {fmt[start:i + 1]!r}")
+        convs.append(Conv(fmt[start:i], conv, stars, agg, positional))
+    return convs

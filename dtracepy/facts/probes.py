@@ -1,0 +1,155 @@
+"""The probe-description model: ``provider:module:function:name``.
+
+One home for splitting a description into fields, pairing ``:entry`` with ``:return``, matching
+two descriptions, and telling why one is malformed (:func:`syntax_problem`, what the DSL refuses
+when a tracer names a probe) or can match no probe (:func:`problem`, the ``probe-desc`` check).
+Well-known providers and their probe names are in :mod:`dtracepy.facts.providers`.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Probes of the ``dtrace`` provider, which take no module or function.
+SPECIAL_PROBES = frozenset({"BEGIN", "END", "ERROR"})
+ENTRY, RETURN = "entry", "return"
+_PARTNER = {ENTRY: RETURN, RETURN: ENTRY}
+
+_GLOB = re.compile(r"[*?\[\\]")
+
+
+def split(text: str) -> tuple[str, ...]:
+    """provider, module, function, name; fewer than four fields fill from the left with "".
+    A description with more than four fields (malformed) gives all of them."""
+    parts = text.split(":")
+    if len(parts) < 4:
+        parts = [""] * (4 - len(parts)) + parts
+    return tuple(parts)
+
+
+def is_glob(field: str) -> bool:
+    return bool(_GLOB.search(field))
+
+
+def partner(text: str) -> str | None:
+    """The ``:return`` description of an ``:entry`` one and vice versa (spelled as ``text`` is,
+    only the name changed); None if neither."""
+    fields = split(text)
+    if len(fields) != 4 or fields[3] not in _PARTNER:
+        return None
+    return text[: len(text) - len(fields[3])] + _PARTNER[fields[3]]
+
+
+def is_entry(text: str) -> bool:
+    fields = split(text)
+    return len(fields) == 4 and fields[3] == ENTRY
+
+
+def return_of(text: str) -> str | None:
+    """The return probe matching an entry probe (``fbt:ip:f:entry`` -> ``fbt:ip:f:return``), or
+    None when the description is not a function-entry probe."""
+    return partner(text) if is_entry(text) else None
+
+
+def matches(pattern: str, concrete: str) -> bool:
+    """Can a probe matched by ``concrete`` also be matched by ``pattern``?  Empty fields and globs
+    in ``pattern`` match anything; a globbed ``concrete`` field only matches an equal or empty
+    field (we cannot intersect globs)."""
+    import fnmatch
+
+    pf, cf = split(pattern), split(concrete)
+    if len(pf) != 4 or len(cf) != 4:
+        return pattern == concrete
+    for p, c in zip(pf, cf):
+        if p == "" or p == "*" or p == c:
+            continue
+        if any(ch in c for ch in "*?["):
+            return False
+        if not fnmatch.fnmatchcase(c, p):
+            return False
+    return True
+
+
+# --- well-formedness (what the DSL accepts as a description) ----------------------------------
+
+# One field: letters, digits and the characters probe names use (`-` `_` `.`), globs (`* ? [ ] !
+# \`), macro variables (`$target`, `$1`) and a backquote never; at most four fields.
+_FIELD = re.compile(r"(?:[A-Za-z0-9_.\-*?!\\\[\]]|\$(?:\$?[0-9]+|[A-Za-z_][A-Za-z0-9_]*))*")
+_FIELD_CHAR = re.compile(r"[A-Za-z0-9_.\-*?!\\\[\]$]")
+
+
+def syntax_problem(text: str) -> str | None:
+    """Why ``text`` is not one well-formed probe description (the whole message); None if it is."""
+    if "," in text:
+        return (f"probe description {text!r} holds a comma: give each description as its "
+                "own argument, t.probe(\"a:b:c:entry\", \"a:b:d:entry\")")
+    if not text:
+        return "empty probe description"
+    fields = text.split(":")
+    if len(fields) > 4:
+        return (f"probe description {text!r} has {len(fields)} fields; at most four "
+                "(provider:module:function:name)")
+    for field in fields:
+        if not _FIELD.fullmatch(field):
+            bad = next((c for c in field if not _FIELD_CHAR.match(c)), None)
+            what = f"the character {bad!r}" if bad else "a malformed macro variable"
+            return f"malformed probe description {text!r}: {what} in field {field!r}"
+        if field.count("[") != field.count("]"):
+            return f"malformed probe description {text!r}: unbalanced [ ] in {field!r}"
+    if all(not f for f in fields):
+        return f"probe description {text!r} names nothing"
+    return None
+
+
+# --- can it match a probe (the probe-desc check) -----------------------------------------------
+
+#: Units of profile-N probe names, in nanoseconds (None: a rate in hertz).
+PROFILE_UNITS = {"ns": 1, "nsec": 1, "us": 1_000, "usec": 1_000, "ms": 1_000_000, "msec": 1_000_000,
+                 "s": 10**9, "sec": 10**9, "m": 60 * 10**9, "min": 60 * 10**9, "h": 3600 * 10**9,
+                 "hour": 3600 * 10**9, "d": 86400 * 10**9, "day": 86400 * 10**9, "hz": None, "": None}
+_PROFILE = re.compile(r"(profile|tick)-(\d+)([a-z]*)$")
+#: The profile provider refuses anything faster than 5000 Hz.
+PROFILE_MIN_INTERVAL_NS = 200_000
+#: Providers whose probes are only ever named entry or return.
+ENTRY_RETURN_PROVIDERS = ("fbt", "syscall")
+_PID_NAME = re.compile(r"(entry|return|[0-9a-fA-F]+)$")
+
+
+def problem(text: str) -> str | None:
+    """Why a probe description is malformed or can match no probe; None when it looks fine."""
+    if not text.strip():
+        return "empty"
+    if any(ch.isspace() for ch in text):
+        return "contains white space"
+    parts = text.split(":")
+    if len(parts) > 4:
+        return f"has {len(parts)} fields; a probe description has at most 4 (provider:module:function:name)"
+    provider, module, function, name = split(text)
+    for field in (provider, module, function):
+        if field in SPECIAL_PROBES:
+            return f"{field} is a probe name (dtrace:::{field}), so it must stand alone or in the last field"
+    if name in SPECIAL_PROBES and provider not in ("", "dtrace") and not is_glob(provider):
+        return f"{name} is a probe of the dtrace provider, not of {provider}"
+    if name in SPECIAL_PROBES and (module or function):
+        return f"{name} takes no module or function"
+    match = _PROFILE.match(name)
+    if match or name.startswith(("profile-", "tick-")):
+        if provider not in ("", "profile") or module or function:
+            return f"{name} is a probe of the profile provider: write profile:::{name}"
+        if provider == "profile" or not is_glob(name):
+            if not match:
+                return "profile probes are named profile-N or tick-N with N a number and an optional unit"
+            number, unit = int(match.group(2)), match.group(3)
+            if unit not in PROFILE_UNITS:
+                return f"unknown time unit {unit!r} (ns us ms s m h d hz)"
+            scale = PROFILE_UNITS[unit]
+            interval = (10**9 // number if number else 0) if scale is None else number * scale
+            if number == 0 or interval < PROFILE_MIN_INTERVAL_NS:
+                return "faster than the profile provider allows (at most 5000 Hz, at least 200us)"
+    if provider == "profile" and name and not is_glob(name) and not match:
+        return "profile probes are named profile-N or tick-N"
+    if provider in ENTRY_RETURN_PROVIDERS and name and not is_glob(name) and name not in (ENTRY, RETURN):
+        return f"{provider} probes are named entry or return, not {name!r}"
+    if provider.startswith("pid") and name and not is_glob(name) and not _PID_NAME.match(name):
+        return f"pid probes are named entry, return or an instruction offset, not {name!r}"
+    return None
