@@ -11,6 +11,8 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 
 # Filled by tests/test_corpus_parse.py; printed at the end of the run.
 CORPUS_TOTALS: dict[str, dict[str, int]] = {}
+# Filled by tests/test_import_corpus.py (dtracepy import over the corpus): mode -> counts.
+IMPORT_TOTALS: dict[str, dict[str, int]] = {}
 
 
 def corpus_dir() -> pathlib.Path | None:
@@ -33,6 +35,16 @@ def corpus() -> pathlib.Path:
 
 
 def pytest_terminal_summary(terminalreporter):
+    if IMPORT_TOTALS:
+        terminalreporter.section("dtracepy import over the D corpus")
+        for mode, c in IMPORT_TOTALS.items():
+            counted = c["files"] - c["waiting"]
+            share = 100.0 * c["ok"] / counted if counted else 0.0
+            what = "round trip equal" if mode == "exact" else "compiles"
+            terminalreporter.write_line(
+                f"{mode:>10}: {c['files']:5d} parse-ok files, {c['ok']:5d} {what} ({share:.1f}%), "
+                f"{c['excepted']:3d} listed exceptions, {c['unexpected']:3d} unexpected, "
+                f"{c['waiting']:3d} waiting for DSL names not yet on main")
     if not CORPUS_TOTALS:
         return
     terminalreporter.section("D corpus conformance")

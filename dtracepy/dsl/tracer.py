@@ -225,11 +225,32 @@ class Tracer:
         self.items.append(_types.declaration(name, type_text, scope=scope, keys=keys, pos=pos))
         self.declared.add((scope or "global", name))
 
-    def inline(self, name: str, type_text: str, value) -> D:
-        """``inline type name = value;``; returns the name as a value."""
+    def inline(self, name: str, type_text: str, value, *, params=()) -> D:
+        """``inline type name = value;``; returns the name as a value.  With ``params`` (each
+        ``"type name"``) it is D's parameterised inline, ``inline string f[int x] = ...;``, and
+        ``value`` a function of the parameters: ``t.inline("f", "string", lambda x: cond(x == 1,
+        "one", "other"), params=["int x"])``; use it as ``f[k]``."""
         pos = user_pos()
         specs, depth, dims = _types.parse_type(type_text, pos)
-        decl = _types._declarator(name, depth, dims, pos)
+        if params:
+            if dims:
+                raise DSLError("a parameterised inline has no array dimensions of its own", pos)
+            nodes, names = [], []
+            for param in ([params] if isinstance(params, str) else params):
+                ptype, _, pname = str(param).strip().rpartition(" ")
+                pname = pname.lstrip("*")
+                if not ptype or not pname.isidentifier():
+                    raise DSLError(f"an inline parameter is written \"type name\", not {param!r}", pos)
+                pspecs, pdepth, pdims = _types.parse_type(param[: len(param) - len(pname)], pos)
+                nodes.append(tree.Param(pspecs, _types._declarator(pname, pdepth, pdims, pos), pos=pos))
+                names.append(pname)
+            if callable(value):
+                value = value(*(D(tree.Ident(n, pos=pos)) for n in names))
+            decl: tree.Declarator = tree.ArrayDecl(tree.NameDecl(name, pos=pos), tuple(nodes), pos=pos)
+            for _ in range(depth):
+                decl = tree.PointerDecl(decl, pos=pos)
+        else:
+            decl = _types._declarator(name, depth, dims, pos)
         self.items.append(tree.Inline(specs, decl, expr(value), pos=pos))
         self.declared.add(("global", name))
         return D(tree.Ident(name, pos=pos))
@@ -267,10 +288,14 @@ class Tracer:
             raise DSLError(f"{name!r} is not a D identifier", pos)
         if callable(members):
             members = members(D(tree.Ident(name, pos=pos)))
-        if not isinstance(members, dict):
-            raise DSLError("a translator's members are a dict of member name -> value", pos)
+        if isinstance(members, dict):
+            members = list(members.items())
+        if not isinstance(members, (list, tuple)) or not all(
+                isinstance(m, tuple) and len(m) == 2 for m in members):
+            raise DSLError("a translator's members are a dict of member name -> value (or a list "
+                           "of (name, value) pairs, where D gives a member twice)", pos)
         items = []
-        for member, value in members.items():
+        for member, value in members:
             if not isinstance(member, str) or not member.isidentifier():
                 raise DSLError(f"{member!r} is not a member name", pos)
             items.append(tree.TranslatorMember(member, expr(value), pos=pos))

@@ -27,18 +27,13 @@ def import_program(program: tree.Program, filename: str = "<string>", *, exact: 
     """The tracer module (Python source) that builds ``program``."""
     from dtracepy.importer.module import ModuleWriter
 
-    notes: list[str] = []
-    keeps: list[str] = []
-    source_program = program
-    if not exact:
-        from dtracepy.importer.idioms import idiomatic
+    from dtracepy.importer.idioms import Plan, idiomatic
 
-        program, notes, keeps = idiomatic(program)
-    writer = ModuleWriter(program, filename, exact=exact)
-    writer.notes = notes
-    if keeps:
-        writer.names.use("self")
-        writer.after_tracer = keeps
+    source_program = program
+    plan = Plan()
+    if not exact:
+        program, plan = idiomatic(program)
+    writer = ModuleWriter(program, filename, exact=exact, plan=plan)
     try:
         source = writer.write()
     except RecursionError:
@@ -74,7 +69,10 @@ def run_module(source: str, filename: str = "<imported>"):
         try:
             exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated module
         except ImportError as err:
-            raise CannotImport("this script", f"{err.name or 'name'} yet ({err})") from None
+            import re
+
+            m = re.search(r"cannot import name '(\w+)'", str(err))
+            raise CannotImport("this script", f"{m.group(1) if m else err.name} yet") from None
     finally:
         context.reset()
     return next(v for v in namespace.values() if isinstance(v, Tracer))
@@ -91,6 +89,8 @@ def check_exact(source: str, program: tree.Program, filename: str) -> None:
 
     try:
         compiled = compile_module(source, filename + ".py", checks=False)
+    except CannotImport:
+        raise
     except DTracePyError as err:
         raise CannotImport("this script exactly", f"way to rebuild it ({err.message})",
                            program.items[0].pos if program.items else None) from None

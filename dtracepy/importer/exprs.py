@@ -85,6 +85,7 @@ class Names:
         self.globals: set[str] = set()  # D globals assigned or declared: glob.x
         self.inlines: dict[str, str] = {}  # D inline name -> Python variable
         self.locals: dict[str, str] = {}  # translator input name -> Python parameter
+        self.macros: set[str] = set()  # names #define'd by the program: builtin("NAME")
         self.consts = None
 
     def use(self, name: str) -> str:
@@ -135,7 +136,8 @@ class ExprEmitter:
         return Py(f"{self.names.use('lit')}({py.code})", PRIMARY)
 
     def lit(self, node: tree.IntLit) -> str:
-        return f"{self.names.use('lit')}({node.text})"
+        py = self.emit(node)
+        return f"{self.names.use('lit')}({py.code})" if py.plain else py.code
 
     def emit(self, node: tree.Expr) -> Py:
         method = getattr(self, "e_" + type(node).__name__, None)
@@ -185,7 +187,7 @@ class ExprEmitter:
 
         if name in BUILTIN_NAMES and name in names.dsl and name != "id" and name not in names.taken:
             return Py(names.use(name))
-        if name.isupper() and len(name) > 1 or name == "NULL":
+        if (name.isupper() and len(name) > 1 or name == "NULL") and name not in names.macros:
             return Py(names.constant(name), PRIMARY)
         return Py(f"{names.use('builtin')}({py_string(name)})", PRIMARY)
 
@@ -237,6 +239,10 @@ class ExprEmitter:
         if op == "!":
             return self.call("not_", [node.operand])
         if op == "*":
+            if not self.exact:
+                read = self.offset_read(node.operand)
+                if read is not None:
+                    return read
             inner = self.emit(node.operand)
             depth = None if inner.depth is None or inner.depth < 1 else inner.depth - 1
             return attrs.evolve(self.call("deref", [node.operand]), depth=depth)
@@ -245,6 +251,32 @@ class ExprEmitter:
             return attrs.evolve(self.call("addr", [node.operand]),
                                 depth=None if inner.depth is None else inner.depth + 1)
         return self.call(_INCDEC[(tree.Unary, op)], [node.operand])
+
+    def offset_read(self, pointer) -> Py | None:
+        """``*(T *)((char *)p + off)`` as ``at(p, off, "T")`` (idiomatic mode)."""
+        if not (isinstance(pointer, tree.Cast) and isinstance(pointer.type.declarator, tree.PointerDecl)
+                and not pointer.type.declarator.qualifiers):
+            return None
+        target = tree.TypeName(pointer.type.specifiers, pointer.type.declarator.target)
+        text = type_text(target)
+        sum_ = pointer.operand
+        if text is None or not (isinstance(sum_, tree.Binary) and sum_.op == "+"):
+            return None
+        base = sum_.left
+        if not (isinstance(base, tree.Cast) and base.type.specifiers == ("char",)
+                and base.type.declarator == tree.PointerDecl(tree.NameDecl(None))):
+            return None
+        off = sum_.right
+        if isinstance(off, tree.IntLit) and off.text.rstrip("uUlL") == off.text:
+            offset = hex(off.value) if off.value else None
+        else:
+            offset = self.arg(off)
+        if offset is None:
+            return None
+        from dtracepy.dsl.types import pointer_depth
+
+        return Py(f"{self.names.use('at')}({self.arg(base.operand)}, {offset}, {py_string(text)})",
+                  PRIMARY, depth=pointer_depth(text))
 
     def e_Postfix(self, node):
         return self.call(_INCDEC[(tree.Postfix, node.op)], [node.operand])
@@ -332,8 +364,11 @@ class ExprEmitter:
         if name is None:
             return None
         if name in actions.AGGREGATING:
-            lo, hi = actions._AGG_ARITY[name]
-            return _RENAMED.get(name, name) if lo <= len(node.args) <= hi else None
+            from dtracepy.facts.functions import ARITY
+
+            lo, hi = ARITY[name]
+            fits = lo <= len(node.args) and (hi is None or len(node.args) <= hi)
+            return _RENAMED.get(name, name) if fits else None
         if name in actions.SUBROUTINES:
             return name
         if name in actions.ACTIONS:

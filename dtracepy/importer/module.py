@@ -14,13 +14,22 @@ import keyword
 import re
 
 from dtracepy import tree
-from dtracepy.dsl.probes import fields
+from dtracepy.facts.probes import split as fields
 from dtracepy.importer import pyfmt
 from dtracepy.importer.exprs import CannotImport, ExprEmitter, Names, is_attr_name, py_string, type_text
 from dtracepy.printer import to_d
 
 _OPTION_WORD = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)(?:=(.*))?\Z")
 _ASSIGN_OPS = ("=", "+=", "-=", "*=", "/=", "%=", "&=", "^=", "|=", "<<=", ">>=")
+
+
+def py_text(text: str) -> str:
+    """A string literal for D text: several lines in triple quotes, as people write them."""
+    text = text.replace("\t", "    ")
+    if "\n" in text and "\\" not in text and '"""' not in text and not text.endswith('"') and all(
+            ch.isprintable() or ch == "\n" for ch in text):
+        return '"""' + text + '"""'
+    return py_string(text)
 
 
 def option_of(item) -> tuple[str, object] | None:
@@ -42,7 +51,10 @@ def _declared_names(decl):
 
 
 class ModuleWriter:
-    def __init__(self, program: tree.Program, filename: str, *, exact: bool):
+    def __init__(self, program: tree.Program, filename: str, *, exact: bool, plan=None):
+        from dtracepy.importer.idioms import Plan
+
+        self.plan = plan or Plan()
         self.program = program
         self.filename = filename
         self.exact = exact
@@ -51,13 +63,18 @@ class ModuleWriter:
         self.tracer_args: list[str] = []
         self.blocks: list[list[str]] = []  # top-level blocks, in order
         self.pending_comments: list[str] = []
-        self.notes: list[str] = []  # comments for the module's head (leaks ...)
+        self.notes: list[str] = list(self.plan.notes)  # comments for the module's head (leaks ...)
         self.after_tracer: list[str] = []  # t.keep(...) lines and the like
+        self.record_names: dict[str, str] = {}  # the plan's record -> its Python variable
+        self.leading_comments: list[str] = []  # the D file's first comment: the module docstring
         self._collect_globals()
 
     # --- analysis ------------------------------------------------------------------------------
     def _collect_globals(self):
         for item in self.program.items:
+            if isinstance(item, tree.Directive) and item.name == "define":
+                name = re.match(r"\s*(\w*)", item.text).group(1)
+                self.names.macros.add(name)
             if isinstance(item, tree.Declaration) and "typedef" not in item.specifiers:
                 if not any(s in ("self", "this") for s in item.specifiers):
                     for decl in item.declarators:
@@ -78,6 +95,12 @@ class ModuleWriter:
     def write(self) -> str:
         items = list(self.program.items)
         items = self._prologue(items)
+        if items and isinstance(items[0], tree.Comment):
+            self.i_Comment(items.pop(0))
+            self.leading_comments, self.pending_comments = self.pending_comments, []
+        if self.plan.keeps:
+            keeps = ", ".join(self.ex.scoped("self", n) for n in self.plan.keeps)
+            self.after_tracer = pyfmt.wrap(f"t.keep({keeps})")
         for item in items:
             self._item(item)
         return self._assemble()
@@ -119,6 +142,16 @@ class ModuleWriter:
             rest.append(item)
         self.options, self.defines, self.includes = options, defines, includes
         self.shebang_text = shebang
+        self.cpp = False
+        if not self.exact and shebang is not None:
+            from dtracepy.compiler import DTRACE
+
+            m = re.fullmatch(re.escape(DTRACE) + r" -([Cqs]*s)", shebang.strip())
+            if m:
+                if "q" in m.group(1) and "quiet" not in options:
+                    options["quiet"] = True
+                self.cpp = "C" in m.group(1)
+                self.shebang_text = None if self._derived_shebang() == shebang.strip() else shebang
         return rest
 
     def _tracer_call(self) -> str:
@@ -132,6 +165,9 @@ class ModuleWriter:
         if self.defines:
             parts = ", ".join(f"{py_string(k)}: {py_string(v)}" for k, v in self.defines.items())
             args.append(f"defines={{{parts}}}")
+        if self.cpp and not (self.includes or self.defines or any(
+                isinstance(i, tree.Directive) for i in self.program.items)):
+            args.append("cpp=True")
         if self.exact:
             if self.shebang_text is None:
                 args.append("shebang=False")
@@ -148,7 +184,7 @@ class ModuleWriter:
     def _derived_shebang(self) -> str:
         from dtracepy.compiler import DTRACE
 
-        cpp = bool(self.includes or self.defines) or any(
+        cpp = self.cpp or bool(self.includes or self.defines) or any(
             isinstance(i, tree.Directive) for i in self.program.items)
         quiet = bool(self.options.get("quiet"))
         return f"{DTRACE} -{'C' if cpp else ''}{'q' if quiet else ''}s"
@@ -161,14 +197,22 @@ class ModuleWriter:
             head.append("")
             head.append("Faithful: compiles back to the same D program, comments and layout aside;")
             head.append("the D zeroes its thread-locals by hand, so the automatic cleanup is off.")
+        doc = [line[2:] if line.startswith("# ") else line[1:] for line in self.leading_comments]
+        if doc and "\\" not in "".join(doc) and '"""' not in "".join(doc):
+            head += [""] + doc
+        else:
+            self.blocks.insert(0, self.leading_comments) if self.leading_comments else None
         head[-1] += '"""' if len(head) == 1 else ""
         if len(head) > 1:
             head.append('"""')
         lines = head + [""]
         lines += pyfmt.import_line("dtracepy", self.names.imports)
         lines.append("")
+        import textwrap
+
         for note in self.notes:
-            lines.append(note)
+            lines += textwrap.wrap(note, pyfmt.WIDTH, subsequent_indent="# ",
+                                   break_long_words=False, break_on_hyphens=False)
         lines += pyfmt.wrap(tracer_line)
         lines += self.after_tracer
         for block in self.blocks:
@@ -189,8 +233,22 @@ class ModuleWriter:
         self.pending_comments = []
 
     def _item(self, item) -> None:
+        if (isinstance(item, tree.Comment) and self.blocks and item.pos and self._last_pos
+                and item.pos.line == self._last_pos.line and "\n" not in item.text.strip()):
+            # a comment after an item, on its line: it belongs to that item
+            last = self.blocks[-1]
+            comment = "  # " + item.text.strip().strip("*").strip()
+            if len(last[-1]) + len(comment) <= pyfmt.WIDTH and '"""' not in last[-1]:
+                last[-1] += comment
+            else:
+                last.append("# " + item.text.strip().strip("*").strip())
+            return
+        if not isinstance(item, tree.Comment):
+            self._last_pos = item.pos
         method = getattr(self, "i_" + type(item).__name__)
         method(item)
+
+    _last_pos = None
 
     def i_Comment(self, item):
         text = item.text.strip("\n")
@@ -214,7 +272,7 @@ class ModuleWriter:
     def i_Declaration(self, item):
         line = self._simple_declaration(item)
         if line is None:
-            line = f"t.declare_c({py_string(to_d(item))})"
+            line = f"t.declare_c({py_text(to_d(item))})"
         self._block(pyfmt.wrap(line))
 
     def _simple_declaration(self, item) -> str | None:
@@ -274,30 +332,57 @@ class ModuleWriter:
             stars += 1
             decl = decl.target
         base = type_text(tree.TypeName(tuple(item.specifiers))) if item.specifiers else None
+        params = None
+        if isinstance(decl, tree.ArrayDecl) and decl.dims and all(isinstance(p, tree.Param) for p in decl.dims):
+            params = [self._param_text(p) for p in decl.dims]
+            if None in params:
+                raise CannotImport("this inline", "spelling of its parameters", item.pos)
+            decl = decl.target
         if not isinstance(decl, tree.NameDecl) or base is None:
-            raise CannotImport("this inline", "inline with parameters or array type", item.pos)
-        from dtracepy.dsl.types import _declarator, parse_type
-
+            raise CannotImport("this inline", "inline of an array type", item.pos)
         text = base + (" " + "*" * stars if stars else "")
-        specs, depth, dims = parse_type(text)
-        if specs != item.specifiers or _declarator(decl.name, depth, dims) != item.declarator:
-            raise CannotImport("this inline", "spelling of its type", item.pos)
-        value = self.ex.code(item.value)
         name = decl.name
+        if params is None:
+            value = self.ex.code(item.value)
+            tail = ""
+        else:
+            saved = dict(self.names.locals)
+            pnames = []
+            for p in item.declarator.walk():
+                if isinstance(p, tree.Param):
+                    d_name = _declared_names(p.declarator)
+                    py_name = self.names.fresh(d_name) if is_attr_name(d_name) else self.names.fresh("arg")
+                    self.names.taken.discard(py_name)
+                    self.names.locals[d_name] = py_name
+                    pnames.append(py_name)
+            try:
+                value = f"lambda {', '.join(pnames)}: {self.ex.code(item.value)}"
+            finally:
+                self.names.locals = saved
+            tail = f", params=[{', '.join(py_string(p) for p in params)}]"
         var = self.names.fresh(name) if is_attr_name(name) else self.names.fresh("inline_" + name)
         self.names.inlines[name] = var
-        self._block(pyfmt.wrap(f"{var} = t.inline({py_string(name)}, {py_string(text)}, {value})"))
+        self._block(pyfmt.wrap(f"{var} = t.inline({py_string(name)}, {py_string(text)}, {value}{tail})"))
+
+    @staticmethod
+    def _param_text(param) -> str | None:
+        name = _declared_names(param.declarator) if param.declarator is not None else None
+        if not name:
+            return None
+        decl, stars = param.declarator, 0
+        while isinstance(decl, tree.PointerDecl) and not decl.qualifiers:
+            stars, decl = stars + 1, decl.target
+        if not isinstance(decl, tree.NameDecl):
+            return None
+        base = type_text(tree.TypeName(tuple(param.specifiers)))
+        return None if base is None else f"{base} {'*' * stars}{name}"
 
     def i_Translator(self, item):
         out = type_text(item.output)
         inp = type_text(item.input)
         if out is None or inp is None:
             raise CannotImport("this translator", "way to write its types as strings", item.pos)
-        seen = set()
-        for m in item.members:
-            if m.name in seen:
-                raise CannotImport("this translator", "translator with a member given twice", m.pos)
-            seen.add(m.name)
+        pairs = len({m.name for m in item.members}) != len(item.members)  # a member given twice
         param = self.names.fresh(item.input_name) if is_attr_name(item.input_name) else None
         if param is None:
             raise CannotImport("this translator", f"Python name for its input {item.input_name}", item.pos)
@@ -305,13 +390,16 @@ class ModuleWriter:
         saved = dict(self.names.locals)
         self.names.locals[item.input_name] = param
         try:
-            members = [f"{py_string(m.name)}: {self.ex.code(m.value)}" for m in item.members]
+            members = [(py_string(m.name), self.ex.code(m.value)) for m in item.members]
         finally:
             self.names.locals = saved
-        head = f"t.translator({py_string(out)}, {py_string(inp)}, {py_string(item.input_name)}, lambda {param}: {{"
-        lines = [head] + [f"    {m}," for m in members] + ["})"]
+        open_, close = ("[", "]") if pairs else ("{", "}")
+        members = [f"({k}, {v})" if pairs else f"{k}: {v}" for k, v in members]
+        head = (f"t.translator({py_string(out)}, {py_string(inp)}, {py_string(item.input_name)}, "
+                f"lambda {param}: {open_}")
+        lines = [head] + [f"    {m}," for m in members] + [close + ")"]
         if not members:
-            lines = [head + "})"]
+            lines = [head + close + ")"]
         out_lines = []
         for line in lines:
             out_lines += pyfmt.wrap(line.strip(), "    " if line.startswith("    ") else "")
@@ -325,6 +413,14 @@ class ModuleWriter:
         self._block(pyfmt.wrap(f"t.provider({', '.join([py_string(item.name)] + probes)})"))
 
     def i_Clause(self, item):
+        record = self.plan.headers.get(id(item))
+        if record is not None:
+            var, columns, sep = record
+            self.record_names[var] = name = self.names.fresh(var)
+            cols = ", ".join(f"({py_string(title)}, {py_string(fmt)})" for title, fmt in columns)
+            extra = f", sep={py_string(sep)}" if sep != "," else ""
+            self._block(pyfmt.wrap(f"{name} = t.record({cols}{extra})"))
+            return
         descs = [py_string(d.text) for d in item.probes]
         self.ex.in_body = False
         if item.predicate is not None:
@@ -349,6 +445,10 @@ class ModuleWriter:
         return out
 
     def statement(self, stmt, indent) -> list[str]:
+        var = self.record_names.get(self.plan.rows.get(id(stmt)))
+        if var is not None:
+            args = ", ".join(self.ex.code(a) for a in stmt.expr.args[1:])
+            return pyfmt.wrap(f"{var}.emit({args})", indent)
         if isinstance(stmt, tree.ExprStmt):
             return pyfmt.wrap(self.expr_statement(stmt.expr), indent)
         if isinstance(stmt, tree.If):

@@ -25,8 +25,8 @@ def import_line(module: str, names) -> list[str]:
 def wrap(line: str, indent: str = "") -> list[str]:
     """One logical line (without its indentation) -> physical lines, each within WIDTH where
     breaking a call's arguments, a subscript or an operator chain can make it so."""
-    if len(indent) + len(line) <= WIDTH:
-        return [indent + line]
+    if len(indent) + len(line) <= WIDTH or "\n" in line:
+        return (indent + line).split("\n")
     if line.startswith("@"):
         lines = wrap(line[1:], indent)
         return [indent + "@" + lines[0][len(indent):]] + lines[1:]
@@ -53,6 +53,13 @@ def wrap(line: str, indent: str = "") -> list[str]:
     return _wrap_expr(line, node, indent, prefix, suffix)
 
 
+def _segment(line: str, node) -> str:
+    """The source text of ``node`` in the one-line ``line`` (ast.get_source_segment, without its
+    per-call line splitting)."""
+    data = line.encode("utf-8")
+    return data[node.col_offset:node.end_col_offset].decode("utf-8")
+
+
 def _offset(line: str, node) -> int:
     """ast's column offsets count UTF-8 bytes; this counts characters."""
     return len(line.encode("utf-8")[: node.col_offset].decode("utf-8", "replace"))
@@ -62,24 +69,29 @@ def _end_offset(line: str, node) -> int:
     return len(line.encode("utf-8")[: node.end_col_offset].decode("utf-8", "replace"))
 
 
-def _wrap_expr(line, node, indent, prefix, suffix) -> list[str]:
-    """``prefix + node + suffix`` with node broken inside its outer brackets."""
-    text = ast.get_source_segment(line, node)
+def _wrap_expr(line, node, indent, prefix, suffix, parens=False) -> list[str]:
+    """``prefix + node + suffix`` with node broken inside its outer brackets; ``parens``: node
+    stood in parentheses (which its source segment leaves out)."""
+    text = _segment(line, node)
+    if parens:
+        if not isinstance(node, ast.BinOp):
+            return _wrap_expr(line, node, indent, prefix + "(", ")" + suffix)
+        text = f"({text})"
     if len(indent) + len(prefix) + len(text) + len(suffix) <= WIDTH:
         return [indent + prefix + text + suffix]
     inner = indent + INDENT
     if isinstance(node, ast.Call) and (node.args or node.keywords):
-        head = ast.get_source_segment(line, node.func)
-        parts = [ast.get_source_segment(line, a) for a in node.args]
+        head = _segment(line, node.func)
+        parts = [_segment(line, a) for a in node.args]
         for kw in node.keywords:
-            value = ast.get_source_segment(line, kw.value)
+            value = _segment(line, kw.value)
             parts.append(f"{kw.arg}={value}" if kw.arg else f"**{value}")
         return _bracketed(indent, prefix + head + "(", parts, ")" + suffix, node.args + [k.value for k in node.keywords], line)
     if isinstance(node, ast.Subscript):
-        head = ast.get_source_segment(line, node.value)
+        head = _segment(line, node.value)
         slice_ = node.slice
         elts = slice_.elts if isinstance(slice_, ast.Tuple) else [slice_]
-        parts = [ast.get_source_segment(line, e) for e in elts]
+        parts = [_segment(line, e) for e in elts]
         return _bracketed(indent, prefix + head + "[", parts, "]" + suffix, elts, line)
     if isinstance(node, ast.BinOp):
         # a + b + c -> ( a \n + b \n + c ) inside parentheses
@@ -88,15 +100,42 @@ def _wrap_expr(line, node, indent, prefix, suffix) -> list[str]:
         while isinstance(cur, ast.BinOp) and type(cur.op) is type(node.op):
             chain.append((cur.op, cur.right))
             cur = cur.left
-        pieces = [ast.get_source_segment(line, cur)]
-        for op, right in reversed(chain):
-            pieces.append(f"{_OPS[type(op)]} {ast.get_source_segment(line, right)}")
-        return [indent + prefix + "("] + [inner + p for p in pieces] + [indent + ")" + suffix]
+        level = _PREC[type(node.op)]
+        out = [indent + prefix + "("]
+        operands = [("", cur, _prec(cur) < level)]
+        operands += [(_OPS[type(op)] + " ", right, _prec(right) <= level) for op, right in reversed(chain)]
+        for head, operand, parens in operands:
+            text = _segment(line, operand)
+            piece = head + (f"({text})" if parens else text)
+            if len(inner) + len(piece) <= WIDTH:
+                out.append(inner + piece)
+            else:
+                out += _wrap_expr(line, operand, inner, head, "", parens)
+        return out + [indent + ")" + suffix]
     return [indent + prefix + text + suffix]
 
 
 _OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Mod: "%", ast.BitAnd: "&",
         ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>", ast.FloorDiv: "//"}
+
+
+_PREC = {ast.BitOr: 6, ast.BitXor: 7, ast.BitAnd: 8, ast.LShift: 9, ast.RShift: 9, ast.Add: 10,
+         ast.Sub: 10, ast.Mult: 11, ast.Div: 11, ast.Mod: 11, ast.FloorDiv: 11}
+
+
+def _prec(node) -> int:
+    """Python's binding strength of ``node`` (its source segment has no outer parentheses)."""
+    if isinstance(node, ast.BinOp):
+        return _PREC.get(type(node.op), 11)
+    if isinstance(node, ast.Compare):
+        return 5
+    if isinstance(node, ast.BoolOp):
+        return 3 if isinstance(node.op, ast.And) else 2
+    if isinstance(node, ast.UnaryOp):
+        return 4 if isinstance(node.op, ast.Not) else 12
+    if isinstance(node, (ast.IfExp, ast.Lambda, ast.NamedExpr)):
+        return 0
+    return 16
 
 
 def _bracketed(indent, opener, parts, closer, nodes, line) -> list[str]:
@@ -109,7 +148,7 @@ def _bracketed(indent, opener, parts, closer, nodes, line) -> list[str]:
         if len(inner) + len(part) + 1 <= WIDTH:
             out.append(inner + part + ",")
             continue
-        keyword_prefix = part[: len(part) - len(ast.get_source_segment(line, node))]
+        keyword_prefix = part[: len(part) - len(_segment(line, node))]
         out.extend(_wrap_expr(line, node, inner, keyword_prefix, ","))
     out.append(indent + closer)
     return out
