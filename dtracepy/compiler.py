@@ -2,9 +2,10 @@
 
 :func:`compile_tracer` builds the D program a :class:`~dtracepy.dsl.Tracer` describes: the
 ``#!`` line (``-s``, ``-qs``, ``-Cs``...), a header comment naming the macro arguments, option
-pragmas, preprocessor lines, the user's items in order; then it refuses reads of variables never
-assigned, runs the passes (:mod:`dtracepy.passes`, automatic cleanup first), runs the checks
-(:mod:`dtracepy.checks`; any finding of severity error fails the compile, located) and prints D.
+pragmas, preprocessor lines, the user's items in order; then it runs the passes
+(:mod:`dtracepy.passes`, automatic cleanup first: passes only rewrite the tree), runs the checks
+(:mod:`dtracepy.checks`, the compiler's own rules among them; every finding of severity error is
+reported, each located, and fails the compile) and prints D.
 """
 
 from __future__ import annotations
@@ -108,11 +109,15 @@ def build_program(tracer) -> tree.Program:
 
 
 def compile_tracer(tracer, *, checks: bool = True) -> Compiled:
+    """Build, rewrite, check, print.  The compiler's own rules
+    (:data:`~dtracepy.checks.registry.COMPILER_RULES`) are checks like the others and always run;
+    ``checks=False`` turns the rest off.  Every error finding is reported at once: the
+    :class:`CompileError` holds them all, each at the tracer's Python line."""
     from dtracepy.passes import PassContext, run_passes
-    from dtracepy.passes.reads import check_reads
     from dtracepy.printer import to_d
 
     program = build_program(tracer)
+<<<<<<< HEAD
     check_reads(program, frozenset(tracer.declared))
     program = run_passes(program, PassContext(dict(tracer.clear_points),
                                               cleanup=getattr(tracer, "cleanup", True)))
@@ -124,10 +129,22 @@ def compile_tracer(tracer, *, checks: bool = True) -> Compiled:
             first = errors[0]
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             raise CompileError(f"{first.message} [{first.check}]{more}", first.pos)
+=======
+    program = run_passes(program, PassContext(dict(tracer.clear_points)))
+    findings = tuple(run_checks(program, tracer.dialect, clear_points=tuple(tracer.clear_points.values()),
+                                only_rules=not checks))
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise CompileError.from_findings(errors)
+>>>>>>> main
     return Compiled(program, to_d(program), findings)
 
 
-def run_checks(program, dialect="illumos"):
+def run_checks(program, dialect="illumos", *, clear_points: tuple = (), only_rules: bool = False):
+    """The findings for a compiled tracer's program (the compiler's rules are errors there)."""
     from dtracepy.checks import CheckOptions, check_program
+    from dtracepy.checks.registry import BY_NAME, COMPILER_RULES
 
-    return check_program(program, options=CheckOptions(dialect=dialect))
+    disabled = frozenset(BY_NAME) - COMPILER_RULES if only_rules else frozenset()
+    options = CheckOptions(dialect=dialect, clear_points=clear_points, disabled=disabled)
+    return check_program(program, options=options)

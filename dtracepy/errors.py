@@ -55,7 +55,26 @@ class DSLError(DTracePyError):
 
 
 class CompileError(DTracePyError):
-    """A tracer the compiler refuses (an uncleared thread-local, a read before any assignment ...)."""
+    """A tracer the compiler refuses (an uncleared thread-local, a read before any assignment ...).
+
+    When the checks refused it, ``findings`` holds every error finding (each located at the
+    tracer's Python line) and :meth:`render` prints all of them, one per line."""
+
+    def __init__(self, message: str, pos: Pos | None = None, source_line: str | None = None,
+                 findings: tuple = ()):
+        super().__init__(message, pos, source_line)
+        self.findings = tuple(findings)
+
+    @classmethod
+    def from_findings(cls, findings) -> "CompileError":
+        findings = tuple(findings)
+        first = findings[0]
+        return cls(f"{first.message} [{first.check}]", first.pos, first.source_line, findings)
+
+    def render(self, with_context: bool = True) -> str:
+        if not self.findings:
+            return super().render(with_context)
+        return "\n".join(f.render(with_context) for f in self.findings)
 
 
 class LayoutError(DTracePyError):

@@ -13,6 +13,10 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 CORPUS_TOTALS: dict[str, dict[str, int]] = {}
 # Filled by tests/test_import_corpus.py (dtracepy import over the corpus): mode -> counts.
 IMPORT_TOTALS: dict[str, dict[str, int]] = {}
+# Filled by tests/test_real_corpus.py: dtracepy against the real D compiler, per row.
+REAL_TOTALS: dict[str, dict[str, int]] = {}
+# Filled by the tests that let the real compiler judge emitted D: what -> (scripts, accepted).
+REAL_EMITTED: dict[str, tuple[int, int]] = {}
 
 
 def corpus_dir() -> pathlib.Path | None:
@@ -45,6 +49,14 @@ def pytest_terminal_summary(terminalreporter):
                 f"{mode:>10}: {c['files']:5d} parse-ok files, {c['ok']:5d} {what} ({share:.1f}%), "
                 f"{c['excepted']:3d} listed exceptions, {c['unexpected']:3d} unexpected, "
                 f"{c['waiting']:3d} waiting for DSL names not yet on main")
+    if REAL_TOTALS or REAL_EMITTED:
+        terminalreporter.section("dtracepy against the real D compiler")
+        for row, counts in REAL_TOTALS.items():
+            terminalreporter.write_line(
+                f"{counts['files']:5d} files, {counts['agree']:5d} agree, {counts['excepted']:3d} listed "
+                f"exceptions, {counts['unexpected']:3d} unexpected: {row}")
+        for what, (scripts, accepted) in REAL_EMITTED.items():
+            terminalreporter.write_line(f"{scripts:5d} scripts, {accepted:5d} accepted: {what}")
     if not CORPUS_TOTALS:
         return
     terminalreporter.section("D corpus conformance")

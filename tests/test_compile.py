@@ -194,3 +194,51 @@ def test_a_clause_without_actions_compiles_to_d_that_reads_back_equal():
     compiled = t.compile()
     assert "/pid == 1/\n{\n}\n\ntick-1s" in compiled.text
     assert parse(compiled.text) == compiled.program
+
+
+# --- one error model: every error finding, each at its Python line ---------------------------------
+
+def test_compile_reports_every_error_each_at_its_python_line(tmp_path):
+    path = write(tmp_path, "from dtracepy import Tracer, self, this, glob, trace, timestamp\n"
+                           "t = Tracer()\n\n"
+                           "@t.probe('BEGIN')\ndef _():\n"
+                           "    self.start = timestamp\n"          # 6: no clear point
+                           "    trace(this.x)\n"                   # 7: clause-local read first
+                           "    trace(glob.never)\n"               # 8: global never assigned
+                           "    trace(self.ghost)\n")              # 9: thread-local never assigned
+    result = run("compile", str(path))
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert [line.split(": error: ")[0].rsplit("/", 1)[-1] for line in lines] == [
+        "tr.py:6", "tr.py:7", "tr.py:8", "tr.py:9"]
+    assert "[self-clear]" in lines[0] and "[this-unset]" in lines[1]
+    assert "global never is read but never assigned [global-unset]" in lines[2]
+    assert "self->ghost is read but never assigned" in lines[3]
+    assert "more)" not in result.stderr and "Traceback" not in result.stderr
+    assert "    trace(glob.never)" in result.stderr  # each error shows its source line
+
+
+def test_compile_error_holds_every_finding():
+    from dtracepy import CompileError, Tracer, self, trace
+    import pytest
+
+    t = Tracer()
+
+    @t.probe("BEGIN")
+    def _():
+        trace(self.a)
+        trace(self.b)
+
+    with pytest.raises(CompileError) as info:
+        t.compile(checks=False)  # the compiler's own rules run even with the checks off
+    assert [f.check for f in info.value.findings] == ["self-undefined", "self-undefined"]
+    assert str(info.value).count("test_compile.py:") == 2
+
+
+def test_compile_check_prints_each_warning_once(tmp_path):
+    path = write(tmp_path, "from dtracepy import Tracer, builtin, trace\nt = Tracer()\n\n"
+                           "@t.probe('BEGIN')\ndef _():\n    trace(builtin('nosuchvar'))\n")
+    result = run("compile", str(path), "--check")
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "[undefined-name]" in line]
+    assert len(warnings) == 1 and warnings[0].rsplit("/", 1)[-1].startswith("tr.py:6: warning:")

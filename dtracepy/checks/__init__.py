@@ -46,6 +46,14 @@ class CheckOptions:
     macro_args: int | None = None
     #: The script runs with ``-w`` (destructive actions allowed) whatever its text says.
     destructive: bool = False
+    #: Set when the DSL compiler checks a tracer: the tracer's clear points (objects with
+    #: ``name``, ``probes``, ``pos``: ``t.clear``/``t.keep``).  Then the ``tracer`` family runs and
+    #: :data:`~dtracepy.checks.registry.COMPILER_RULES` findings are errors.
+    clear_points: tuple | None = None
+
+    @property
+    def compiling(self) -> bool:
+        return self.clear_points is not None
 
 
 @attrs.frozen
@@ -115,8 +123,9 @@ def check_program(program, options: CheckOptions | None = None, source: str | No
     ``source`` is the program's text, if there is one: it gives findings their source line and
     lets ``dtracepy:`` comments silence them (see the module docstring).
     """
-    from dtracepy.checks import lifecycle, names, printf, safety
+    from dtracepy.checks import lifecycle, names, printf, safety, tracer
     from dtracepy.checks.context import Context
+    from dtracepy.checks.registry import CHECKS, COMPILER_RULES
 
     options = options or CheckOptions()
     lines = source.splitlines() if source is not None else None
@@ -128,10 +137,15 @@ def check_program(program, options: CheckOptions | None = None, source: str | No
         options = attrs.evolve(options, macro_args=directives.args)
     ctx = Context(program, options, lines)
     findings: list[Finding] = []
-    for family in (lifecycle, printf, names, safety):
+    for family in (lifecycle, printf, names, safety, tracer):
+        family_name = family.__name__.rsplit(".", 1)[-1]
+        if all(c.name in options.disabled for c in CHECKS if c.family == family_name):
+            continue
         for finding in family.run(ctx):
             if finding.check in options.disabled or directives.silences(finding):
                 continue
+            if options.compiling and finding.check in COMPILER_RULES and finding.severity != "error":
+                finding = attrs.evolve(finding, severity="error")
             if lines is not None and finding.pos is not None and finding.source_line is None:
                 if 1 <= finding.pos.line <= len(lines):
                     finding = attrs.evolve(finding, source_line=lines[finding.pos.line - 1])

@@ -20,6 +20,7 @@ def run(ctx):
     yield from _aggregations(ctx)
     yield from _calls(ctx)
     yield from _undefined(ctx)
+    yield from _globals_unset(ctx)
     yield from _dialect_if(ctx)
 
 
@@ -189,7 +190,8 @@ def _undefined(ctx):
     callees = {id(n.callee) for n in ctx.program.walk() if isinstance(n, t.Call)}
     reported = set()
     for node in ctx.program.walk():
-        if not isinstance(node, t.Ident) or node.module is not None or id(node) in callees:
+        if (not isinstance(node, t.Ident) or node.module is not None or id(node) in callees
+                or node.is_global):  # a tracer's glob: global-unset says it better
             continue
         if node.name in known or node.name in reported or _CONSTANT.match(node.name):
             continue  # ALL_CAPS names are enumerators and macros of the D libraries and headers
@@ -199,6 +201,19 @@ def _undefined(ctx):
             "undefined-name", node,
             f"{node.name} is no built-in variable and is never declared, defined or assigned"
             + (f"; did you mean {hint[0]}?" if hint else ""))
+
+
+def _globals_unset(ctx):
+    """A global the tracer made with ``glob`` (the node says so) that nothing assigns or declares."""
+    made = [n for n in ctx.program.walk() if isinstance(n, t.Ident) and n.is_global]
+    if not made:
+        return
+    defined = _defined_names(ctx.program)
+    reported = set()
+    for node in made:
+        if node.name not in defined and node.name not in reported:
+            reported.add(node.name)
+            yield ctx.finding("global-unset", node, f"global {node.name} is read but never assigned")
 
 
 def _dialect_if(ctx):

@@ -1,6 +1,6 @@
 """The list of checks: name, family, severity, and what each one finds.
 
-Each family module (``lifecycle``, ``printf``, ``names``, ``safety``) has a ``run(ctx)`` generator
+Each family module (``lifecycle``, ``printf``, ``names``, ``safety``, ``tracer``) has a ``run(ctx)`` generator
 that yields :class:`~dtracepy.checks.Finding` objects tagged with one of the names below; the
 severity of a finding is normally the one listed here (a few checks pick ``error`` or ``warning``
 per finding and say so in their summary).
@@ -58,6 +58,8 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("undefined-name", "names", "warning",
               "an identifier that is no built-in variable and is never declared, defined or assigned"),
     CheckInfo("dialect-if", "names", "error", "if/else in a dialect that has none (oracle)"),
+    CheckInfo("global-unset", "names", "error",
+              "a global a tracer made with glob is read but never assigned or declared"),
     # safety
     CheckInfo("destructive", "safety", "error",
               "a destructive action without -w or #pragma D option destructive"),
@@ -65,10 +67,19 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("speculation", "safety", "error",
               "speculate() not first or twice in its clause, or with an aggregation, a destructive "
               "action, exit(), commit() or discard(); commit() with a data-recording action"),
+    # tracers built with the DSL (the compiler's own rules; never for a .d file)
+    CheckInfo("self-clear", "tracer", "error",
+              "a thread-local set where no return probe can zero it (or an associative array), "
+              "with no t.clear(...) or t.keep(...)"),
+    CheckInfo("clear-unused", "tracer", "error", "t.clear(...) or t.keep(...) of a thread-local never set"),
 )
 
 BY_NAME = {info.name: info for info in CHECKS}
-FAMILIES = ("lifecycle", "printf", "names", "safety")
+FAMILIES = ("lifecycle", "printf", "names", "safety", "tracer")
+
+#: The compiler's own rules: run on every tracer it compiles, even with checks off, and always
+#: errors there (a D program breaking them would be wrong, not just suspect).
+COMPILER_RULES = frozenset({"self-undefined", "this-unset", "global-unset", "self-clear", "clear-unused"})
 
 
 def severity(name: str) -> str:

@@ -110,17 +110,17 @@ def run(args) -> int:
     try:
         compiled, tracer = compile_path(args.tracer, args.tracer_name, with_tracer=True)
     except DTracePyError as err:
-        if err.source_line is None and err.pos is not None:
-            import linecache
-
-            err.source_line = linecache.getline(err.pos.file, err.pos.line) or None
+        _add_source_lines(err)
         raise
     for finding in compiled.findings:
         print(finding.render(), file=sys.stderr)
     text = compiled.text
     status = 0
     if args.check:
-        status = check_text(text, args.output or "<compiled>", tracer.dialect)
+        # The compiler has printed its findings at the Python lines; the emitted D's own check
+        # adds only what it finds beyond them.
+        already = {(f.check, f.message) for f in compiled.findings}
+        status = check_text(text, args.output or "<compiled>", tracer.dialect, skip=already)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -131,14 +131,33 @@ def run(args) -> int:
     return status
 
 
-def check_text(text: str, filename: str, dialect: str = "illumos") -> int:
-    """Parse emitted D back and run the checks; print findings; 1 if any error."""
+def check_text(text: str, filename: str, dialect="illumos", skip=frozenset()) -> int:
+    """Parse emitted D back and run the checks; print findings (but those whose (check, message)
+    is in ``skip``, printed already); 1 if any error."""
     from dtracepy.checks import CheckOptions, check_program
     from dtracepy.parser import parse
 
     program = parse(text, filename)
     errors = 0
     for finding in check_program(program, options=CheckOptions(dialect=dialect), source=text):
-        print(finding.render(), file=sys.stderr)
         errors += finding.severity == "error"
+        if (finding.check, finding.message) not in skip:
+            print(finding.render(), file=sys.stderr)
     return 1 if errors else 0
+
+
+def _add_source_lines(err) -> None:
+    """Show the tracer's source line under each located error (the error's, or each finding's)."""
+    import linecache
+
+    import attrs
+
+    def line(pos):
+        return (linecache.getline(pos.file, pos.line) or None) if pos is not None else None
+
+    if err.source_line is None:
+        err.source_line = line(err.pos)
+    findings = getattr(err, "findings", ())
+    if findings:
+        err.findings = tuple(f if f.source_line is not None else attrs.evolve(f, source_line=line(f.pos))
+                             for f in findings)
