@@ -117,27 +117,22 @@ def compile_tracer(tracer, *, checks: bool = True) -> Compiled:
     from dtracepy.printer import to_d
 
     program = build_program(tracer)
-<<<<<<< HEAD
-    check_reads(program, frozenset(tracer.declared))
     program = run_passes(program, PassContext(dict(tracer.clear_points),
                                               cleanup=getattr(tracer, "cleanup", True)))
-    findings: tuple = ()
-    if checks:
-        findings = tuple(run_checks(program, tracer.dialect))
-        errors = [f for f in findings if f.severity == "error"]
-        if errors:
-            first = errors[0]
-            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            raise CompileError(f"{first.message} [{first.check}]{more}", first.pos)
-=======
-    program = run_passes(program, PassContext(dict(tracer.clear_points)))
-    findings = tuple(run_checks(program, tracer.dialect, clear_points=tuple(tracer.clear_points.values()),
+    findings = tuple(run_checks(program, tracer.dialect, clear_points=_clear_points(tracer),
                                 only_rules=not checks))
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise CompileError.from_findings(errors)
->>>>>>> main
     return Compiled(program, to_d(program), findings)
+
+
+def _clear_points(tracer):
+    """What the cleanup rules hold the tracer to; None (no such rules) with ``cleanup=False``:
+    the program zeroes what it zeroes itself, as D does."""
+    if not getattr(tracer, "cleanup", True):
+        return None
+    return tuple(tracer.clear_points.values())
 
 
 def run_checks(program, dialect="illumos", *, clear_points: tuple = (), only_rules: bool = False):
