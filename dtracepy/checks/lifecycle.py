@@ -8,7 +8,7 @@ and never zeroes it leaks that space on every firing until the kernel drops dyna
 from __future__ import annotations
 
 from dtracepy import tree as t
-from dtracepy.checks.context import clause_accesses, mentions
+from dtracepy.checks.context import clause_accesses, is_zero, mentions
 from dtracepy.facts import probes
 
 
@@ -106,6 +106,28 @@ def run(ctx):
     yield from _read_unset(ctx, uses, per_clause)
 
 
+def guarded_by_own_negation(predicate, name) -> bool:
+    """Does ``predicate`` hold only while ``self->name`` is unset (``!self->name``,
+    ``self->name == 0``, as one of its ``&&`` operands)?  Such a clause sets the variable once per
+    thread: state kept on purpose, not a leak."""
+    stack = [predicate] if predicate is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, t.Binary) and node.op == "&&":
+            stack += [node.left, node.right]
+        elif isinstance(node, t.Unary) and node.op == "!" and _is_self(node.operand, name):
+            return True
+        elif (isinstance(node, t.Binary) and node.op == "==" and (
+                (_is_self(node.left, name) and is_zero(node.right))
+                or (_is_self(node.right, name) and is_zero(node.left)))):
+            return True
+    return False
+
+
+def _is_self(node, name) -> bool:
+    return isinstance(node, t.SelfVar) and node.name == name
+
+
 def _leak(ctx, name, u, per_clause):
     clauses = ctx.clauses
     for index, access in u.writes:
@@ -113,6 +135,14 @@ def _leak(ctx, name, u, per_clause):
         if not entries:
             continue
         returns = [probes.partner(e) for e in entries]
+        if guarded_by_own_negation(clauses[index].predicate, name):
+            yield ctx.finding(
+                "self-leak", access.node,
+                f"self->{name} is set at {entries[0]} only while it is unset (the predicate "
+                f"tests !self->{name}), so it is per-thread state kept on purpose: it takes "
+                f"dynamic-variable space for each thread that ever sets it; zero it (at thread "
+                f"exit, for instance) if threads come and go", severity="warning", fallback=clauses[index])
+            return
         cleanup = None
         for j, clause in enumerate(clauses):
             if not any(probes.matches(d.text, r) or probes.matches(r, d.text) for d in clause.probes for r in returns):

@@ -106,9 +106,75 @@ def compile_path(path: str, tracer_name: str | None = None, *, with_tracer: bool
     return (compiled, tracer) if with_tracer else compiled
 
 
+class _ModuleOutput:
+    """What a tracer module writes to ``sys.stdout`` while it is imported and compiled: sent to
+    standard error, so that dtracepy's standard output holds the D and nothing else.  A write made
+    inside a probe body is almost always Python's ``print`` where D's was meant (``print(x)``
+    after ``from dtracepy import *``): it is also reported, at the user's line."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def __init__(self, target):
+        self.target = target
+        self.reports: list[str] = []
+
+    def write(self, text: str) -> int:
+        from dtracepy.dsl import context
+        from dtracepy.errors import render_located
+        from dtracepy.source import user_pos
+
+        if context.active() and text.strip():
+            self.reports.append(render_located(
+                "warning", f"the tracer wrote {text.strip()!r} to standard output inside a probe body, "
+                "which records nothing in the D: Python's print is not D's (write print_(x), or "
+                "`from dtracepy import print`); the text went to standard error", user_pos()))
+        return self.target.write(text)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return self.target.fileno()
+
+
+class module_output_to_stderr:  # noqa: N801 - a context manager used like a function
+    """Within: ``sys.stdout`` and file descriptor 1 lead to standard error (so a tracer module's
+    ``print``, ``os.system("echo")`` or C extension output cannot mix into the D)."""
+
+    def __enter__(self):
+        sys.stdout.flush()
+        self.saved_stdout = sys.stdout
+        self.saved_fd = None
+        try:
+            self.saved_fd = os.dup(1)
+            os.dup2(2, 1)
+        except OSError:  # no file descriptor 1 (an embedding host): the Python level is enough
+            self.saved_fd = None
+        self.output = _ModuleOutput(sys.stderr)
+        sys.stdout = self.output
+        return self.output
+
+    def __exit__(self, *exc):
+        sys.stdout = self.saved_stdout
+        if self.saved_fd is not None:
+            try:
+                sys.stderr.flush()
+            finally:
+                os.dup2(self.saved_fd, 1)
+                os.close(self.saved_fd)
+        for report in self.output.reports:
+            print(report, file=sys.stderr)
+        return False
+
+
 def run(args) -> int:
     try:
-        compiled, tracer = compile_path(args.tracer, args.tracer_name, with_tracer=True)
+        with module_output_to_stderr():
+            compiled, tracer = compile_path(args.tracer, args.tracer_name, with_tracer=True)
     except DTracePyError as err:
         _add_source_lines(err)
         raise

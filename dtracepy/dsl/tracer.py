@@ -36,6 +36,7 @@ class ClearPoint:
     name: str
     probes: tuple[str, ...]  # empty: kept
     pos: object = attrs.field(eq=False, default=None)
+    keys: tuple = ()  # the element of a thread-local associative array to zero (tree.Expr keys)
 
 
 def _parsed(text, pos, kind, what):
@@ -196,20 +197,31 @@ class Tracer:
     # --- thread-local lifetimes ---------------------------------------------------------------
     def clear(self, var, at) -> None:
         """Zero thread-local ``var`` at probe(s) ``at`` instead of at the matching return probe(s)
-        of the entry probes that set it (``t.clear(self.conn, at="syscall::accept*:return")``)."""
+        of the entry probes that set it (``t.clear(self.conn, at="syscall::accept*:return")``).
+        For a thread-local associative array, name the element: ``t.clear(self.path[arg0],
+        at="syscall::close:entry")`` zeroes ``self->path[arg0]`` there (D cannot zero a whole
+        array); the keys are evaluated where it is zeroed."""
         pos = user_pos()
-        name = _self_name(var, "clear", pos)
+        keys: tuple = ()
+        node = var._node if isinstance(var, D) else None
+        if isinstance(node, tree.Index) and isinstance(node.base, tree.SelfVar):
+            name, keys = node.base.name, node.keys
+        else:
+            name = _self_name(var, "clear", pos)
         probes = (at,) if isinstance(at, str) else tuple(at)
         for desc in probes:
             check_desc(desc, pos)
         if not probes:
             raise DSLError("clear(..., at=...) needs at least one probe description", pos)
-        self.clear_points[name] = ClearPoint(name, probes, pos)
+        self.clear_points[name] = ClearPoint(name, probes, pos, keys)
 
     def keep(self, *variables) -> None:
         """Thread-locals kept set on purpose: the compiler will not zero them nor ask where to."""
         pos = user_pos()
         for var in variables:
+            node = var._node if isinstance(var, D) else None
+            if isinstance(node, tree.Index) and isinstance(node.base, tree.SelfVar):
+                var = node.base.name  # keeping one element keeps the array
             name = _self_name(var, "keep", pos)
             self.clear_points[name] = ClearPoint(name, (), pos)
 
