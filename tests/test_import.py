@@ -77,7 +77,7 @@ syscall::read:entry
 	this->p = (struct conn *)arg1;
 	this->q = this->p->fd + (*this->p).fd + ((struct conn)*this->p).port;
 	this->r = &this->p->fd;
-	this->c = 'a';
+	this->c = 'a' + '\0' + '\n' + '\x4E' + '\'';
 	this->z = sizeof (struct conn) + sizeof (this->q) + offsetof(struct conn, port);
 	this->w = xlate <struct info *> (curthread)->pid + `kmem_flags + genunix`kmem_flags;
 	this->t = $target + $pid + args[0] + curpsinfo->pr_pid;
@@ -255,6 +255,13 @@ def test_lit_and_num_keep_what_python_would_compute_or_respell():
         dsl.num("12abc")
     with pytest.raises(TypeError):
         dsl.lit(1.5)
+
+
+def test_charlit_keeps_the_spelling_char_would_change():
+    assert str(dsl.charlit("\\0")) == "'\\0'"
+    assert str(dsl.char("\0")) == "'\\000'"  # the same character, respelled
+    with pytest.raises(DTracePyError, match="is not the text of a D character constant"):
+        dsl.charlit("a'b")
 
 
 def test_directive_declare_c_translator_provider_in_program_order():

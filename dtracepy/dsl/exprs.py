@@ -168,6 +168,19 @@ def char(text: str) -> D:
     return D(tree.CharLit(char_text(text, pos), pos=pos))
 
 
+_CHAR_BODY = re.compile(r"(?:[^'\\\n]|\\(?:[0-7]{1,3}|x[0-9a-fA-F]+|[^\n0-7x]))+")
+
+
+def charlit(text: str) -> D:
+    """A character constant spelled exactly as written between its quotes, escapes and all:
+    ``charlit("\\0")`` is ``'\0'``, ``charlit("\\x4E")`` is ``'\x4E'``, ``charlit("ab")`` is
+    ``'ab'`` (what ``dtracepy import --exact`` writes where :func:`char` would respell it)."""
+    pos = user_pos()
+    if not isinstance(text, str) or not _CHAR_BODY.fullmatch(text):
+        raise DSLError(f"{text!r} is not the text of a D character constant", pos)
+    return D(tree.CharLit(text, pos=pos))
+
+
 def _offset(offset):
     if isinstance(offset, int) and not isinstance(offset, bool):
         if offset < 0:

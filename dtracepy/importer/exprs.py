@@ -166,7 +166,17 @@ class ExprEmitter:
         return Py(f"{self.names.use('num')}({py_string(text)})", PRIMARY)
 
     def e_CharLit(self, node):
-        return Py(f"{self.names.use('char')}({py_string(node.text)})", PRIMARY)
+        from dtracepy.dsl.exprs import char_text
+        from dtracepy.errors import DSLError
+
+        meant = _char_meant(node.text)
+        try:
+            same = meant is not None and char_text(meant) == node.text
+        except DSLError:
+            same = False
+        if same:
+            return Py(f"{self.names.use('char')}({py_string(meant)})", PRIMARY)
+        return Py(f"{self.names.use('charlit')}({py_string(node.text)})", PRIMARY)
 
     def e_StringLit(self, node):
         return Py(py_string(node.value), kind="str")
@@ -417,6 +427,27 @@ class ExprEmitter:
             return Py(text, PRIMARY)
         fn = "dot" if node.op == "." else "arrow"
         return Py(f"{self.names.use(fn)}({text}, {py_string(node.name)})", PRIMARY)
+
+
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
+                   "\\": "\\", "'": "'", '"': '"'}
+
+
+def _char_meant(text: str) -> str | None:
+    """The characters a D character constant's text means, for its simple escapes; else None."""
+    out, i = [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+            continue
+        nxt = text[i + 1:i + 2]
+        if nxt not in _SIMPLE_ESCAPES:
+            return None
+        out.append(_SIMPLE_ESCAPES[nxt])
+        i += 2
+    return "".join(out)
 
 
 def type_text(type_name: tree.TypeName) -> str | None:
