@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import py_compile
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,8 @@ from dtracepy.errors import CompileError, DTracePyError
 from dtracepy.importer import CannotImport, comparable, compile_module, import_d
 from dtracepy.importer.pyfmt import WIDTH
 from dtracepy.parser import parse
+
+REPO = Path(__file__).resolve().parent.parent
 
 # Every construct the DSL rebuilds without dsl9's assign_expr / anon_agg / const.
 EVERYTHING = r"""#!/usr/sbin/dtrace -Cqs
@@ -308,3 +311,47 @@ def test_increment_counts_as_an_assignment_for_the_read_check():
 
     text = t.to_d()
     assert "n++;" in text and 'printf("%d\\n", n);' in text
+
+
+# --- the seeds' final script (README "Bring your D") ----------------------------------------------
+
+EXAMPLE = REPO / "examples" / "imported"
+
+
+def test_the_seeds_final_script_imports_to_its_golden_module():
+    """examples/imported/tcpq_ex11.py is what `dtracepy import` makes of the blog's script
+    (regenerate: dtracepy import examples/imported/tcpq_ex11.d -o examples/imported/tcpq_ex11.py)."""
+    source = import_d((EXAMPLE / "tcpq_ex11.d").read_text(), "tcpq_ex11.d")
+    assert source == (EXAMPLE / "tcpq_ex11.py").read_text()
+    assert "self->srcPort is set and never zeroed (it zeroes self->secPort" in " ".join(
+        line.lstrip("# ") for line in source.splitlines())
+    assert "self.secPort" not in source and "= 0" not in source  # hand zeroing left to the cleanup
+    assert "row = t.record(" in source and "row.emit(" in source and 'at(arg0, 0x28, "tcp_t *")' in source
+    compiled = compile_module(source, "tcpq_ex11.py")
+    assert "\tself->srcPort = 0;\n" in compiled.text  # the leak is gone
+
+
+def test_the_readme_shows_the_golden_module():
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Bring your D"):]
+    block = section[section.index("```python\n") + len("```python\n"):]
+    assert block[: block.index("```")] == (EXAMPLE / "tcpq_ex11.py").read_text()
+
+
+def test_leak_typo_fixture_imports_with_its_leak_noted():
+    source = import_d((REPO / "tests" / "fixtures" / "checks" / "leak_typo.d").read_text(), "leak_typo.d")
+    flat = " ".join(line.lstrip("# ") for line in source.splitlines())
+    assert "self->peerPort is set and never zeroed (it zeroes self->peerPrt" in flat
+    compile_module(source, "leak_typo.py")
+
+
+def test_thread_locals_the_cleanup_cannot_end_are_kept_as_the_original_kept_them():
+    text = ("BEGIN { self->n = 1; }\n"
+            "syscall::read:entry { self->ts = timestamp; }\n"
+            "syscall::read:return /self->ts/ { trace(timestamp - self->ts); self->ts = 0; }\n")
+    source = import_d(text, "k.d")
+    assert "t.keep(self.n)" in source and "self.ts = 0" not in source
+    assert "Leak in the original: self->n is set at BEGIN and never zeroed" in " ".join(
+        line.lstrip("# ") for line in source.splitlines())
+    compiled = compile_module(source, "k.py")
+    assert compiled.text.count("self->ts = 0;") == 1

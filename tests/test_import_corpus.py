@@ -27,7 +27,8 @@ IDIOMATIC_TARGET = 0.97
 
 
 def listed_exceptions() -> dict[str, str]:
-    """``path | mode | reason`` lines: mode is ``exact`` or ``idiomatic``."""
+    """``path | mode | reason`` lines: mode is ``exact``, ``idiomatic`` or ``real`` (the real D
+    compiler rejects the idiomatic module's D)."""
     out: dict[str, str] = {}
     for line in EXCEPTIONS.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
@@ -76,10 +77,13 @@ def outcomes(corpus):
         def exact(program=program, path=path):
             import_program(program, path, exact=True)  # executes the module, compares the trees
 
-        def idiomatic(program=program, path=path):
-            compile_module(import_program(program, path), path + ".py")  # with the checks
+        compiled = {}
 
-        results[path] = {"exact": _outcome(exact), "idiomatic": _outcome(idiomatic)}
+        def idiomatic(program=program, path=path, compiled=compiled):
+            compiled["d"] = compile_module(import_program(program, path), path + ".py").text  # checks too
+
+        results[path] = {"exact": _outcome(exact), "idiomatic": _outcome(idiomatic),
+                         "d": compiled.get("d"), "notes": row["notes"] or ""}
     return results
 
 
@@ -91,6 +95,7 @@ def test_corpus_imports(outcomes, mode, target):
     by_status: dict[str, list] = {"ok": [], "waiting": [], "error": []}
     for path, result in outcomes.items():
         by_status[result[mode][0]].append(path)
+
     unlisted = [f"{outcomes[p][mode][1]}" for p in by_status["error"] if f"{mode}:{p}" not in listed]
     stale = [key for key in listed if key.startswith(mode + ":")
              and outcomes.get(key.split(":", 1)[1], {}).get(mode, ("ok",))[0] == "ok"]
@@ -101,3 +106,31 @@ def test_corpus_imports(outcomes, mode, target):
     assert not unlisted, "failures not in tests/import_exceptions.txt:\n" + "\n".join(unlisted)
     assert not stale, "listed in tests/import_exceptions.txt but now import: " + ", ".join(stale)
     assert counted and ok / counted >= target, f"{mode}: {ok}/{counted} below {target:.0%}"
+
+
+def test_the_real_compiler_accepts_the_idiomatic_module_wherever_it_accepts_the_original(corpus, outcomes):
+    """Every corpus file the real D compiler accepts (tests/dtrace_corpus_verdicts.tsv): the D its
+    idiomatic module compiles to is accepted too, judged as the original was (same harness
+    options, -Z, -C and defines)."""
+    from corpus_judging import ACCEPTED, job_for, read_recording
+    from real_dtrace import judge_scripts, need_dtrace, need_root
+
+    need_dtrace()
+    need_root()
+    recording = read_recording()[1]
+    jobs = {}
+    for path, result in outcomes.items():
+        if result["d"] is None or recording.get(path, ("",))[0] != ACCEPTED:
+            continue
+        job = job_for(corpus, path, result["notes"])
+        del job["path"]
+        job["text"] = result["d"]
+        jobs[path] = job
+    verdicts = judge_scripts(jobs)
+    listed = listed_exceptions()
+    rejected = [f"{path}: {message}" for path, message in verdicts.items()
+                if message is not None and f"real:{path}" not in listed]
+    stale = [key for key in listed if key.startswith("real:") and verdicts.get(key[5:], "") is None]
+    assert not stale, "listed in tests/import_exceptions.txt but now accepted: " + ", ".join(stale)
+    IMPORT_TOTALS["real dtrace"] = {"files": len(jobs), "ok": len(jobs) - len(rejected)}
+    assert not rejected, f"{len(rejected)} idiomatic modules the real compiler rejects:\n" + "\n".join(rejected)

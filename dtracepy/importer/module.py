@@ -266,6 +266,8 @@ class ModuleWriter:
         self._block(pyfmt.wrap(f"t.pragma({', '.join(py_string(w) for w in item.words)})"))
 
     def i_Directive(self, item):
+        if not self.exact and item.name == "" and item.text.startswith("!"):
+            return  # a `#!` line below the first: the parser's Directive(""), no meaning to D
         args = py_string(item.name) + (f", {py_string(item.text)}" if item.text else "")
         self._block(pyfmt.wrap(f"t.directive({args})"))
 
