@@ -57,6 +57,25 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VAL]")
     p.set_defaults(run="dtracepy.commands.layout_cmd:run")
 
+    # --- run (issue 10) ----------------------------------------------------------------------
+    p = sub.add_parser("run", help="run a tracer (.py) or D script under dtrace; decode its output")
+    p.add_argument("script", metavar="TRACER.py|SCRIPT.d")
+    p.add_argument("macro_args", nargs="*", metavar="ARG", help="macro arguments $1.. (after --)")
+    p.add_argument("--tracer", dest="tracer_name", metavar="NAME", help="which tracer of the module")
+    p.add_argument("--duration", type=float, metavar="SECONDS", help="stop (as Ctrl-C) after this long")
+    p.add_argument("--format", choices=["table", "csv", "jsonl"],
+                   help="output format (default: table, or from -o's extension)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the output here")
+    p.add_argument("-c", dest="target_cmd", metavar="COMMAND", help="run COMMAND as $target (dtrace -c)")
+    p.add_argument("-p", dest="pid", type=int, metavar="PID", help="trace PID as $target (dtrace -p)")
+    p.add_argument("-w", dest="destructive", action="store_true", help="allow destructive actions")
+    p.add_argument("-Z", dest="zdefs", action="store_true", help="allow probe descriptions that match nothing")
+    p.add_argument("-x", dest="xoptions", action="append", default=[], metavar="OPT[=VAL]",
+                   help="a dtrace option (dtrace -x)")
+    p.add_argument("--dtrace", metavar="PATH", help="the dtrace to run (default: $DTRACEPY_DTRACE, PATH)")
+    p.add_argument("--no-status", action="store_true", help="no status line on a terminal")
+    p.set_defaults(run="dtracepy.commands.run_cmd:run")
+
     # --- import (issue 13) -------------------------------------------------------------------
     p = sub.add_parser("import", help="turn a D script into a tracer module (.py)")
     p.add_argument("script", metavar="SCRIPT.d", help="the D script ('-' reads standard input)")
@@ -71,7 +90,14 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _build_parser().parse_args(argv)
+    parser = _build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # `dtracepy run X.d [options] -- ARGS`: argparse has already given the positional its
+        # (empty) list when it reaches "--"; the macro arguments are what follows it.
+        if args.command != "run" or extra[0] != "--":
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.macro_args = list(args.macro_args or []) + extra[1:]
     module_name, func_name = args.run.split(":")
     try:
         module = __import__(module_name, fromlist=[func_name])

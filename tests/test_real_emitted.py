@@ -3,7 +3,7 @@
 * every example (examples/*.py compiled now, and its golden examples/*.d);
 * every snippet of the README: each ```d block, and each ```python block that is a tracer (it
   defines probes), compiled as a module (a snippet without ``Tracer(`` gets ``from dtracepy import
-  *`` and ``t = Tracer()`` in front of it).  The README is read by the test, so a new snippet is
+  *`` and ``t = Tracer()`` in front of it; one that runs its tracer is cut where it starts to).  The README is read by the test, so a new snippet is
   judged as soon as it is written; a block that is neither D nor a tracer must be listed in
   NOT_TRACERS with the reason.
 
@@ -56,10 +56,20 @@ def readme_blocks() -> list[tuple[int, str, str]]:
     return blocks
 
 
+_RUNS = re.compile(r"^\S.*\.run\(|^if __name__")
+
+
 def _tracer_snippet(text: str) -> str | None:
-    """The module a ```python block compiles as, or None when it is not a tracer."""
+    """The module a ```python block compiles as, or None when it is not a tracer.  A snippet that
+    goes on to run its tracer (``with t.run(...)`` at top level, ``if __name__ ...``) is cut there:
+    the D is what is judged here; running is tests/test_live_smoke.py's business."""
     if "t.probe(" not in text and "t.clause(" not in text:
         return None
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if _RUNS.match(line):
+            text = "\n".join(lines[:i]) + "\n"
+            break
     return text if "Tracer(" in text else PREAMBLE + text
 
 
@@ -87,6 +97,15 @@ def emitted_scripts() -> dict[str, str]:
                 path.write_text(module)
                 scripts[name] = compile_path(str(path)).text
     return scripts
+
+
+def test_a_snippet_that_runs_its_tracer_is_cut_where_it_runs():
+    text = ('t = Tracer()\n\n@t.probe("BEGIN")\ndef _():\n    trace(1)\n\n'
+            'with t.run(duration=1) as run:\n    print(run.aggregations)\n')
+    module = _tracer_snippet(text)
+    assert "run(" not in module and module.endswith("trace(1)\n\n")
+    assert _tracer_snippet('t = Tracer()\nt.probe("BEGIN")(lambda: None)\nif __name__ == "__main__":\n    t.run()\n') \
+        == 't = Tracer()\nt.probe("BEGIN")(lambda: None)\n'
 
 
 def test_every_listed_non_tracer_is_in_the_readme():

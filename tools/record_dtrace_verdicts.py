@@ -23,6 +23,16 @@ from corpus_judging import RECORDING, classify, job_for, manifest_rows  # noqa: 
 from real_dtrace import dtrace_binary, judge_scripts  # noqa: E402
 
 
+def _built_from() -> str:
+    """The source the installed DTrace was built from (install.sh leaves a stamp)."""
+    for stamp in ("/usr/lib64/dtrace/.built-from-commit", "/usr/lib/dtrace/.built-from-commit"):
+        try:
+            return "built from " + open(stamp, encoding="utf-8").read().strip()
+        except OSError:
+            continue
+    return "source unknown"
+
+
 def main() -> int:
     root = corpus_dir()
     if root is None:
@@ -35,7 +45,7 @@ def main() -> int:
     version = subprocess.run([dtrace_binary(), "-V"], capture_output=True, text=True).stdout.strip()
     lines = [
         "# The real D compiler's verdict on every corpus file (tools/record_dtrace_verdicts.py).",
-        f"# compiler: {version}",
+        f"# compiler: {version}, {_built_from()}",
         f"# kernel: {subprocess.run(['uname', '-sr'], capture_output=True, text=True).stdout.strip()}",
         f"# recorded: {datetime.date.today().isoformat()}",
         f"# files: {len(rows)}",

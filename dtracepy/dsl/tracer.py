@@ -114,6 +114,7 @@ class Tracer:
         self.items: list[tree.TopLevel] = []
         self.clear_points: dict[str, ClearPoint] = {}
         self.declared: set[tuple[str, str]] = set()  # (scope, name) from declare()
+        self.records: list[Record] = []
 
     # --- configuration ------------------------------------------------------------------------
     @staticmethod
@@ -190,6 +191,7 @@ class Tracer:
         """Output columns; unless ``header=False`` a BEGIN clause printing their titles is added
         here.  ``rec.emit(v1, v2, ...)`` in a probe body prints one row."""
         rec = Record(columns, sep=sep, end=end)
+        self.records.append(rec)
         if header:
             self.items.append(rec.header_clause(user_pos()))
         return rec
@@ -350,6 +352,15 @@ class Tracer:
     def to_d(self) -> str:
         """The D script, starting with its ``#!`` line."""
         return self.compile().text
+
+    def run(self, *, duration: float | None = None, args=(), target_cmd=None, pid: int | None = None,
+            **options):
+        """Run the tracer under the real dtrace; a context manager whose ``records()`` yields typed
+        rows as they arrive, with ``.events()``, ``.aggregations``, ``.warnings`` and ``stop()``.
+        See :func:`dtracepy.run.run` for the other options."""
+        from dtracepy.run import run
+
+        return run(self, duration=duration, args=args, target_cmd=target_cmd, pid=pid, **options)
 
     def __repr__(self):
         return f"<Tracer {self.name or ''} {len(self.items)} items>"
