@@ -241,7 +241,7 @@ class ModuleWriter:
             if len(last[-1]) + len(comment) <= pyfmt.WIDTH and '"""' not in last[-1]:
                 last[-1] += comment
             else:
-                last.append("# " + item.text.strip().strip("*").strip())
+                last += pyfmt.comment(item.text.strip().strip("*").strip())
             return
         if not isinstance(item, tree.Comment):
             self._last_pos = item.pos
@@ -257,7 +257,8 @@ class ModuleWriter:
             lines.pop(0)
         while lines and not lines[-1].strip("*- "):
             lines.pop()
-        self.pending_comments += [f"# {line}".rstrip() for line in lines]
+        for line in lines:
+            self.pending_comments += pyfmt.comment(line)
 
     def i_Shebang(self, item):
         raise CannotImport("a second #! line", "place for a #! line after the first item", item.pos)
@@ -392,20 +393,23 @@ class ModuleWriter:
         saved = dict(self.names.locals)
         self.names.locals[item.input_name] = param
         try:
-            members = [(py_string(m.name), self.ex.code(m.value)) for m in item.members]
+            raw = [(py_string(m.name), self.ex.code(m.value)) for m in item.members]
         finally:
             self.names.locals = saved
         open_, close = ("[", "]") if pairs else ("{", "}")
-        members = [f"({k}, {v})" if pairs else f"{k}: {v}" for k, v in members]
+        members = raw
         head = (f"t.translator({py_string(out)}, {py_string(inp)}, {py_string(item.input_name)}, "
                 f"lambda {param}: {open_}")
-        lines = [head] + [f"    {m}," for m in members] + [close + ")"]
         if not members:
-            lines = [head + close + ")"]
-        out_lines = []
-        for line in lines:
-            out_lines += pyfmt.wrap(line.strip(), "    " if line.startswith("    ") else "")
-        self._block(out_lines)
+            self._block([head + close + ")"])
+            return
+        out_lines = pyfmt.wrap(head) if len(head) > pyfmt.WIDTH else [head]
+        for key, value in raw:
+            if pairs:
+                out_lines += pyfmt.wrap_value(f"({key}, ", value, "),", "    ")
+            else:
+                out_lines += pyfmt.wrap_value(f"{key}: ", value, ",", "    ")
+        self._block(out_lines + [close + ")"])
 
     def i_Provider(self, item):
         probes = []

@@ -60,6 +60,28 @@ def _segment(line: str, node) -> str:
     return data[node.col_offset:node.end_col_offset].decode("utf-8")
 
 
+def wrap_value(prefix: str, code: str, suffix: str, indent: str) -> list[str]:
+    """``prefix + code + suffix`` where ``code`` is one Python expression (a dict entry, a
+    keyword argument), wrapped as :func:`wrap` wraps statements."""
+    if len(indent) + len(prefix) + len(code) + len(suffix) <= WIDTH or "\n" in code:
+        return (indent + prefix + code + suffix).split("\n")
+    try:
+        node = ast.parse(code, mode="eval").body
+    except SyntaxError:
+        return [indent + prefix + code + suffix]
+    return _wrap_expr(code, node, indent, prefix, suffix)
+
+
+def comment(text: str, indent: str = "") -> list[str]:
+    """``# text`` lines within WIDTH (prose is re-flowed; a line that cannot break stays long)."""
+    import textwrap
+
+    if len(indent) + 2 + len(text) <= WIDTH or not text.strip():
+        return [f"{indent}# {text}".rstrip()]
+    return textwrap.wrap(text, WIDTH, initial_indent=indent + "# ", subsequent_indent=indent + "# ",
+                         break_long_words=False, break_on_hyphens=False)
+
+
 def _offset(line: str, node) -> int:
     """ast's column offsets count UTF-8 bytes; this counts characters."""
     return len(line.encode("utf-8")[: node.col_offset].decode("utf-8", "replace"))
@@ -87,6 +109,23 @@ def _wrap_expr(line, node, indent, prefix, suffix, parens=False) -> list[str]:
             value = _segment(line, kw.value)
             parts.append(f"{kw.arg}={value}" if kw.arg else f"**{value}")
         return _bracketed(indent, prefix + head + "(", parts, ")" + suffix, node.args + [k.value for k in node.keywords], line)
+    if isinstance(node, ast.Dict) and None not in node.keys:
+        parts = [f"{_segment(line, k)}: {_segment(line, v)}" for k, v in zip(node.keys, node.values)]
+        return _bracketed(indent, prefix + "{", parts, "}" + suffix, node.values, line,
+                          [f"{_segment(line, k)}: " for k in node.keys])
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        op = _CMP[type(node.ops[0])]
+        left, right = node.left, node.comparators[0]
+        out = [indent + prefix + "("]
+        for head, operand in (("", left), (op + " ", right)):
+            parens = _prec(operand) <= 5
+            text = _segment(line, operand)
+            piece = head + (f"({text})" if parens else text)
+            if len(inner) + len(piece) <= WIDTH:
+                out.append(inner + piece)
+            else:
+                out += _wrap_expr(line, operand, inner, head, "", parens)
+        return out + [indent + ")" + suffix]
     if isinstance(node, ast.Subscript):
         head = _segment(line, node.value)
         slice_ = node.slice
@@ -138,17 +177,20 @@ def _prec(node) -> int:
     return 16
 
 
-def _bracketed(indent, opener, parts, closer, nodes, line) -> list[str]:
+_CMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+
+
+def _bracketed(indent, opener, parts, closer, nodes, line, heads=None) -> list[str]:
     inner = indent + INDENT
     joined = ", ".join(parts)
     if len(inner) + len(joined) <= WIDTH:
         return [indent + opener, inner + joined, indent + closer]
     out = [indent + opener]
-    for part, node in zip(parts, nodes):
+    for i, (part, node) in enumerate(zip(parts, nodes)):
         if len(inner) + len(part) + 1 <= WIDTH:
             out.append(inner + part + ",")
             continue
-        keyword_prefix = part[: len(part) - len(_segment(line, node))]
+        keyword_prefix = heads[i] if heads else part[: len(part) - len(_segment(line, node))]
         out.extend(_wrap_expr(line, node, inner, keyword_prefix, ","))
     out.append(indent + closer)
     return out
