@@ -16,6 +16,13 @@ from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT
 from dtracepy.facts.dialects import NAMES as DIALECTS
 
 
+def _count(text: str) -> int:
+    """A number of macro arguments: 0 to 9999."""
+    if not text.strip().isdigit() or len(text.strip()) > 4:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of arguments (0 or more)")
+    return int(text)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dtracepy",
@@ -40,7 +47,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dialect", choices=DIALECTS, default=DEFAULT_DIALECT,
                    help="the D the script is written for (default %(default)s)")
     p.add_argument("--syntax-only", action="store_true", help="only parse; run no checks")
-    p.add_argument("--macro-args", type=int, metavar="N", help="how many macro arguments ($1..$N) the script is given")
+    p.add_argument("--macro-args", type=_count, metavar="N", help="how many macro arguments ($1..$N) the script is given")
     p.add_argument("-w", dest="destructive", action="store_true", help="destructive actions are allowed, as dtrace -w")
     p.add_argument("-C", dest="cpp", action="store_true", help="run the C preprocessor first, as dtrace -C")
     p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
@@ -112,8 +119,13 @@ def main(argv: list[str] | None = None) -> int:
     except RecursionError:
         print("dtracepy: error: input nested too deeply to process", file=sys.stderr)
         return 1
+    except MemoryError:
+        print("dtracepy: error: out of memory", file=sys.stderr)
+        return 1
     except Exception as err:  # noqa: BLE001 - the last line of defence against a traceback
-        print(f"dtracepy: internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        from dtracepy.inputs import describe_exception
+
+        print(f"dtracepy: internal error: {describe_exception(err)}", file=sys.stderr)
         return 70
 
 

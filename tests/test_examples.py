@@ -5,14 +5,15 @@ import pathlib
 
 import pytest
 
+from conftest import example_tracers
 from dtracepy.commands.compile_cmd import compile_path
 
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
-TRACERS = sorted(p.name for p in EXAMPLES.glob("*.py"))
+TRACERS = [p.name for p in example_tracers()]
 
 
 def test_the_examples_exist():
-    assert {"tcpq.py", "tcpq_part1.py", "tcpq_part3.py"} <= set(TRACERS)
+    assert {"tcpq.py", "tcpq_part1.py", "tcpq_part3.py", "tcpq_linux.py"} <= set(TRACERS)
 
 
 @pytest.mark.parametrize("name", TRACERS)

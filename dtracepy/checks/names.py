@@ -9,8 +9,8 @@ import re
 from dtracepy import tree as t
 from dtracepy.facts import functions as Fn
 from dtracepy.facts import variables as V
-from dtracepy.checks.context import clause_accesses
-from dtracepy.checks.lifecycle import declarator_name, _set_earlier
+from dtracepy.checks.context import EarlierWrites, clause_accesses
+from dtracepy.checks.lifecycle import declarator_name
 
 
 def run(ctx):
@@ -26,7 +26,7 @@ def run(ctx):
 
 def _keywords(ctx):
     keywords = ctx.options.dialect.keywords
-    for node in ctx.program.walk():
+    for node in ctx.nodes:
         name = None
         if isinstance(node, (t.Ident, t.SelfVar, t.ThisVar, t.AggVar)):
             name = node.name
@@ -41,6 +41,7 @@ def _keywords(ctx):
 def _this_unset(ctx):
     clauses = ctx.clauses
     per_clause = [clause_accesses(c, t.ThisVar) for c in clauses]
+    earlier = None
     for index, clause in enumerate(clauses):
         set_here: set[str] = set()
         reported: set[str] = set()
@@ -50,7 +51,9 @@ def _this_unset(ctx):
                 continue
             if a.name in set_here or a.name in reported:
                 continue
-            if all(_set_earlier(per_clause, clauses, index, a.name, d.text) for d in clause.probes):
+            if earlier is None:
+                earlier = EarlierWrites(clauses, per_clause)
+            if all(earlier.before(index, a.name, d.text) for d in clause.probes):
                 continue
             reported.add(a.name)
             yield ctx.finding(
@@ -68,7 +71,7 @@ def _macro_args(ctx):
     if given is None or "defaultargs" in ctx.options_set:
         return
     seen = set()
-    for node in ctx.program.walk():
+    for node in ctx.nodes:
         texts = []
         if isinstance(node, t.MacroVar):
             texts = [node.name]
@@ -76,7 +79,8 @@ def _macro_args(ctx):
             texts = [node.text]
         for text in texts:
             for match in _MACRO.finditer(text):
-                number = int(match.group(1))
+                digits = match.group(1)
+                number = int(digits) if len(digits) <= 18 else 10**18  # int() of 4,301 digits raises
                 if number > given and number not in seen and number != 0:
                     seen.add(number)
                     yield ctx.finding(
@@ -127,7 +131,7 @@ def _inline_names(program):
 
 def _calls(ctx):
     skip = ctx.defined_macros | _inline_names(ctx.program)
-    for node in ctx.program.walk():
+    for node in ctx.nodes:
         if not isinstance(node, t.Call) or node.name is None or node.name in skip:
             continue
         name = node.name
@@ -187,9 +191,9 @@ def _undefined(ctx):
     if ctx.uses_cpp:
         return  # headers define enumerators and macros we cannot see
     known = V.KNOWN_NAMES | _defined_names(ctx.program)
-    callees = {id(n.callee) for n in ctx.program.walk() if isinstance(n, t.Call)}
+    callees = {id(n.callee) for n in ctx.nodes if isinstance(n, t.Call)}
     reported = set()
-    for node in ctx.program.walk():
+    for node in ctx.nodes:
         if (not isinstance(node, t.Ident) or node.module is not None or id(node) in callees
                 or node.is_global):  # a tracer's glob: global-unset says it better
             continue
@@ -205,7 +209,7 @@ def _undefined(ctx):
 
 def _globals_unset(ctx):
     """A global the tracer made with ``glob`` (the node says so) that nothing assigns or declares."""
-    made = [n for n in ctx.program.walk() if isinstance(n, t.Ident) and n.is_global]
+    made = [n for n in ctx.nodes if isinstance(n, t.Ident) and n.is_global]
     if not made:
         return
     defined = _defined_names(ctx.program)
@@ -220,7 +224,7 @@ def _dialect_if(ctx):
     dialect = ctx.options.dialect
     if dialect.has_if_else:
         return
-    for node in ctx.program.walk():
+    for node in ctx.nodes:
         if isinstance(node, t.If):
             yield ctx.finding("dialect-if", node,
                               f"{dialect.name} D has no if/else; use a predicated clause or ?:")
