@@ -37,6 +37,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="OUT.d", help="write an executable D script here")
     p.add_argument("--tracer", dest="tracer_name", metavar="NAME", help="which tracer of the module")
     p.add_argument("--check", action="store_true", help="parse and check the emitted D as well")
+    p.add_argument("--dialect", choices=DIALECTS, default=None,
+                   help="the D to write, overriding the tracer's (oracle lowers if/else)")
     p.set_defaults(run="dtracepy.commands.compile_cmd:run")
 
     # --- check (issues 2 and 5) --------------------------------------------------------------

@@ -108,18 +108,21 @@ def build_program(tracer) -> tree.Program:
     return tree.Program(tuple(items))
 
 
-def compile_tracer(tracer, *, checks: bool = True) -> Compiled:
+def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
     """Build, rewrite, check, print.  The compiler's own rules
     (:data:`~dtracepy.checks.registry.COMPILER_RULES`) are checks like the others and always run;
     ``checks=False`` turns the rest off.  Every error finding is reported at once: the
-    :class:`CompileError` holds them all, each at the tracer's Python line."""
+    :class:`CompileError` holds them all, each at the tracer's Python line.  ``dialect`` (a
+    :class:`~dtracepy.facts.dialects.Dialect`) overrides the tracer's, as ``compile --dialect``."""
     from dtracepy.passes import PassContext, run_passes
     from dtracepy.printer import to_d
 
     program = build_program(tracer)
-    program = run_passes(program, PassContext(dict(tracer.clear_points),
+    if dialect is None:
+        dialect = tracer.dialect
+    program = run_passes(program, PassContext(dict(tracer.clear_points), dialect,
                                               cleanup=getattr(tracer, "cleanup", True)))
-    findings = tuple(run_checks(program, tracer.dialect, clear_points=_clear_points(tracer),
+    findings = tuple(run_checks(program, dialect, clear_points=_clear_points(tracer),
                                 only_rules=not checks))
     errors = [f for f in findings if f.severity == "error"]
     if errors:

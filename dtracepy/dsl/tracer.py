@@ -78,7 +78,9 @@ class Tracer:
     ``includes``/``defines`` become ``#include``/``#define`` lines and make the script run
     through the C preprocessor (``dtrace -C``), as does ``cpp=True``.  ``dialect`` (illumos,
     oracle, freebsd, macos, or a :class:`~dtracepy.facts.dialects.Dialect`) is the D the program
-    is compiled for and the checks hold it to; it is resolved here, once.
+    is compiled for and the checks hold it to; it is resolved here, once.  For a dialect without
+    ``if`` (Oracle's), each clause with an ``if_`` is lowered to predicated clauses
+    (:mod:`dtracepy.passes.lower_if`).
 
     ``cleanup=False`` turns the automatic cleanup off for this tracer: no thread-local is zeroed
     for you, and the program keeps exactly the zeroing it writes itself (``dtracepy import
@@ -339,11 +341,18 @@ class Tracer:
         self.items.append(item)
 
     # --- output -------------------------------------------------------------------------------
-    def compile(self, *, checks: bool = True):
-        """The :class:`dtracepy.compiler.Compiled` program: tree, D text and check findings."""
+    def compile(self, *, checks: bool = True, dialect=None):
+        """The :class:`dtracepy.compiler.Compiled` program: tree, D text and check findings.
+        ``dialect`` (a name or Dialect) overrides the tracer's own for this compile, as
+        ``dtracepy compile --dialect`` does."""
         from dtracepy.compiler import compile_tracer
 
-        return compile_tracer(self, checks=checks)
+        if dialect is not None:
+            try:
+                dialect = dialect_named(dialect)
+            except UnknownDialect as err:
+                raise DSLError(str(err), user_pos()) from None
+        return compile_tracer(self, checks=checks, dialect=dialect)
 
     def program(self) -> tree.Program:
         """The final D program as a tree (cleanup added)."""
