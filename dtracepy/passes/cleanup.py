@@ -224,6 +224,8 @@ def cleanup_problems(program, clear_points):
 
 
 def zero_thread_locals(program: tree.Program, ctx) -> tree.Program:
+    if not getattr(ctx, "cleanup", True):
+        return program  # Tracer(cleanup=False): the program zeroes what it zeroes itself
     clear_points = ctx.clear_points
     sets = thread_local_sets(program)
     zeros = hand_zeroed(program)
