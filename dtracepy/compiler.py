@@ -25,7 +25,12 @@ class Compiled:
     findings: tuple = ()
 
 
-def shebang(tracer) -> str:
+def shebang(tracer) -> str | None:
+    given = getattr(tracer, "shebang", True)
+    if given is False:
+        return None
+    if isinstance(given, str):
+        return given
     flags = ("C" if tracer.uses_cpp else "") + ("q" if tracer.quiet else "") + "s"
     return f"{DTRACE} -{flags}"
 
@@ -93,8 +98,9 @@ def _option_pragma(name, value) -> tree.Pragma:
 def build_program(tracer) -> tree.Program:
     """The program as the user wrote it, with its prologue; no passes yet."""
     user_items = tuple(tracer.items)
-    items: list[tree.TopLevel] = [tree.Shebang(shebang(tracer)),
-                                  header_comment(tracer, macros_used(user_items))]
+    line = shebang(tracer)
+    items: list[tree.TopLevel] = [tree.Shebang(line)] if line is not None else []
+    items.append(header_comment(tracer, macros_used(user_items)))
     items += [_option_pragma(k, v) for k, v in tracer.options.items()]
     items += [tree.Directive("define", f"{k} {v}".rstrip()) for k, v in tracer.defines.items()]
     items += [tree.Directive("include", inc) for inc in tracer.includes]
@@ -114,8 +120,9 @@ def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
     program = build_program(tracer)
     if dialect is None:
         dialect = tracer.dialect
-    program = run_passes(program, PassContext(dict(tracer.clear_points), dialect))
-    findings = tuple(run_checks(program, dialect, clear_points=tuple(tracer.clear_points.values()),
+    program = run_passes(program, PassContext(dict(tracer.clear_points), dialect,
+                                              cleanup=getattr(tracer, "cleanup", True)))
+    findings = tuple(run_checks(program, dialect, clear_points=_clear_points(tracer),
                                 only_rules=not checks))
     errors = [f for f in findings if f.severity == "error"]
     if errors:
@@ -148,6 +155,14 @@ def _refuse_unencodable(program, text: str, fallback) -> None:
                                    "UTF-8 D", node.pos or fallback)
     raise CompileError(f"the D holds a lone surrogate (U+{ord(bad):04X}), which cannot be written as UTF-8",
                        fallback)
+
+
+def _clear_points(tracer):
+    """What the cleanup rules hold the tracer to; None (no such rules) with ``cleanup=False``:
+    the program zeroes what it zeroes itself, as D does."""
+    if not getattr(tracer, "cleanup", True):
+        return None
+    return tuple(tracer.clear_points.values())
 
 
 def run_checks(program, dialect="illumos", *, clear_points: tuple = (), only_rules: bool = False):

@@ -128,6 +128,10 @@ def compile_path(path: str, tracer_name: str | None = None, *, with_tracer: bool
         if err.pos is None:  # every error names a file and line: at least the tracer's
             err.pos = Pos(_display(path), 1)
         raise
+    except RecursionError:
+        # a pass that still recurses once per nesting level: say so, located at the tracer
+        raise CompileError("the tracer's D is nested too deeply for dtracepy to process",
+                           Pos(_display(path), 1)) from None
     return (compiled, tracer) if with_tracer else compiled
 
 

@@ -12,8 +12,8 @@ from dtracepy.dsl.builtins import *  # noqa: F401,F403 - D's built-in variables 
 from dtracepy.dsl.builtins import id  # noqa: F401,A004 - explicit imports only
 from dtracepy.dsl.control import elif_, else_, if_  # noqa: F401
 from dtracepy.dsl.exprs import (  # noqa: F401
-    addr, and_, arrow, assign, at, cast, char, comma, cond, deref, dot, hexint, not_, offsetof, or_,
-    postdec, postinc, predec, preinc, sizeof, stringof, xlate, xor,
+    addr, and_, arrow, assign, at, cast, char, charlit, comma, cond, deref, dot, hexint, lit, not_, num,
+    offsetof, or_, postdec, postinc, predec, preinc, sizeof, stringof, xlate, xor,
 )
 from dtracepy.dsl.records import Record  # noqa: F401
 from dtracepy.dsl.scopes import agg, glob, self, this  # noqa: F401
@@ -24,8 +24,8 @@ from dtracepy.dsl.values import D, expr  # noqa: F401
 __all__ = [
     "Tracer", "Record", "D", "expr", "View", "view", "self", "this", "glob", "agg",
     "if_", "elif_", "else_",
-    "addr", "and_", "arrow", "assign", "at", "cast", "char", "comma", "cond", "deref", "dot",
-    "hexint", "not_", "offsetof", "or_", "postdec", "postinc", "predec", "preinc", "sizeof",
+    "addr", "and_", "arrow", "assign", "at", "cast", "char", "charlit", "comma", "cond", "deref", "dot",
+    "hexint", "lit", "num", "not_", "offsetof", "or_", "postdec", "postinc", "predec", "preinc", "sizeof",
     "stringof", "xlate", "xor",
     *_builtins.__all__,
     *_actions.__all__,

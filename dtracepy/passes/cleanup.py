@@ -87,24 +87,47 @@ def hand_zeroed(program) -> dict[str, object]:
     return zeros
 
 
-def _in_pair(clause, pair) -> bool:
-    from dtracepy.facts.probes import matches
+def _pair_key(text: str):
+    """Two descriptions match each other both ways (``matches(p, d) and matches(d, p)``) exactly
+    when their fields are equal, "" and "*" counting as one (see facts.probes.matches): this key."""
+    from dtracepy.facts.probes import split
 
-    return all(any(matches(p, d.text) and matches(d.text, p) for p in pair)
-               for d in clause.probes)
+    fields = split(text)
+    if len(fields) != 4:
+        return ("", text)
+    return tuple("" if f == "*" else f for f in fields)
+
+
+def _in_pair(clause, pair_keys) -> bool:
+    return all(_pair_key(d.text) in pair_keys for d in clause.probes)
+
+
+# The last program's uses of each thread-local (clause, access) in order, but zeroings: one walk of
+# the program however many thread-locals ask (asking per variable made compiling 1,000
+# entry/return pairs quadratic).
+_USES: list = [None, None]
+
+
+def _uses_by_name(program):
+    if _USES[0] is not program:
+        from dtracepy.checks.context import clause_accesses
+
+        index: dict[str, list] = {}
+        for clause in program.clauses:
+            for access in clause_accesses(clause, tree.SelfVar):
+                if not (access.kind == "write" and access.zero):
+                    index.setdefault(access.name, []).append((clause, access))
+        _USES[:] = [program, index]
+    return _USES[1]
 
 
 def _outside_use(program, name, pair):
     """The first read or non-zero set of ``self->name`` in a clause outside ``pair``: (clause,
     node, kind), or None."""
-    from dtracepy.checks.context import clause_accesses
-
-    for clause in program.clauses:
-        if _in_pair(clause, pair):
-            continue
-        for access in clause_accesses(clause, tree.SelfVar):
-            if access.name == name and not (access.kind == "write" and access.zero):
-                return clause, access.node, access.kind
+    pair_keys = {_pair_key(p) for p in pair}
+    for clause, access in _uses_by_name(program).get(name, ()):
+        if not _in_pair(clause, pair_keys):
+            return clause, access.node, access.kind
     return None
 
 
@@ -212,6 +235,8 @@ def cleanup_problems(program, clear_points):
 
 
 def zero_thread_locals(program: tree.Program, ctx) -> tree.Program:
+    if not getattr(ctx, "cleanup", True):
+        return program  # Tracer(cleanup=False): the program zeroes what it zeroes itself
     clear_points = ctx.clear_points
     sets = thread_local_sets(program)
     zeros = hand_zeroed(program)
