@@ -32,7 +32,7 @@ def shebang(tracer) -> str:
 
 def macros_used(items) -> dict[str, str | None]:
     """The macro variables ``items`` use, in header order, with the doc the DSL gave each."""
-    from dtracepy.dsl.builtins import macro_number
+    from dtracepy.facts.keywords import macro_argument_number as macro_number
     from dtracepy.passes.walk import nodes
 
     seen: dict[str, str | None] = {}

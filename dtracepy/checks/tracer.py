@@ -8,13 +8,13 @@ from __future__ import annotations
 
 
 def run(ctx):
+    points = ctx.options.clear_points
+    if points is None:
+        return  # a .d file: `dtracepy check` imports nothing more
     from dtracepy.checks import Finding
     from dtracepy.checks.registry import BY_NAME
     from dtracepy.passes.cleanup import cleanup_problems
 
-    points = ctx.options.clear_points
-    if points is None:
-        return
     by_name = {point.name: point for point in points}
     for check, pos, message in cleanup_problems(ctx.program, by_name):
         yield Finding(BY_NAME[check].severity, message, check, pos or ctx.first_pos)
