@@ -16,6 +16,13 @@ from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT
 from dtracepy.facts.dialects import NAMES as DIALECTS
 
 
+def _count(text: str) -> int:
+    """A number of macro arguments: 0 to 9999."""
+    if not text.strip().isdigit() or len(text.strip()) > 4:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of arguments (0 or more)")
+    return int(text)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dtracepy",
@@ -40,7 +47,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dialect", choices=DIALECTS, default=DEFAULT_DIALECT,
                    help="the D the script is written for (default %(default)s)")
     p.add_argument("--syntax-only", action="store_true", help="only parse; run no checks")
-    p.add_argument("--macro-args", type=int, metavar="N", help="how many macro arguments ($1..$N) the script is given")
+    p.add_argument("--macro-args", type=_count, metavar="N", help="how many macro arguments ($1..$N) the script is given")
     p.add_argument("-w", dest="destructive", action="store_true", help="destructive actions are allowed, as dtrace -w")
     p.add_argument("-C", dest="cpp", action="store_true", help="run the C preprocessor first, as dtrace -C")
     p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
@@ -56,11 +63,37 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
     p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VAL]")
     p.set_defaults(run="dtracepy.commands.layout_cmd:run")
+
+    # --- run (issue 10) ----------------------------------------------------------------------
+    p = sub.add_parser("run", help="run a tracer (.py) or D script under dtrace; decode its output")
+    p.add_argument("script", metavar="TRACER.py|SCRIPT.d")
+    p.add_argument("macro_args", nargs="*", metavar="ARG", help="macro arguments $1.. (after --)")
+    p.add_argument("--tracer", dest="tracer_name", metavar="NAME", help="which tracer of the module")
+    p.add_argument("--duration", type=float, metavar="SECONDS", help="stop (as Ctrl-C) after this long")
+    p.add_argument("--format", choices=["table", "csv", "jsonl"],
+                   help="output format (default: table, or from -o's extension)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the output here")
+    p.add_argument("-c", dest="target_cmd", metavar="COMMAND", help="run COMMAND as $target (dtrace -c)")
+    p.add_argument("-p", dest="pid", type=int, metavar="PID", help="trace PID as $target (dtrace -p)")
+    p.add_argument("-w", dest="destructive", action="store_true", help="allow destructive actions")
+    p.add_argument("-Z", dest="zdefs", action="store_true", help="allow probe descriptions that match nothing")
+    p.add_argument("-x", dest="xoptions", action="append", default=[], metavar="OPT[=VAL]",
+                   help="a dtrace option (dtrace -x)")
+    p.add_argument("--dtrace", metavar="PATH", help="the dtrace to run (default: $DTRACEPY_DTRACE, PATH)")
+    p.add_argument("--no-status", action="store_true", help="no status line on a terminal")
+    p.set_defaults(run="dtracepy.commands.run_cmd:run")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _build_parser().parse_args(argv)
+    parser = _build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # `dtracepy run X.d [options] -- ARGS`: argparse has already given the positional its
+        # (empty) list when it reaches "--"; the macro arguments are what follows it.
+        if args.command != "run" or extra[0] != "--":
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.macro_args = list(args.macro_args or []) + extra[1:]
     module_name, func_name = args.run.split(":")
     try:
         module = __import__(module_name, fromlist=[func_name])
@@ -75,8 +108,13 @@ def main(argv: list[str] | None = None) -> int:
     except RecursionError:
         print("dtracepy: error: input nested too deeply to process", file=sys.stderr)
         return 1
+    except MemoryError:
+        print("dtracepy: error: out of memory", file=sys.stderr)
+        return 1
     except Exception as err:  # noqa: BLE001 - the last line of defence against a traceback
-        print(f"dtracepy: internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        from dtracepy.inputs import describe_exception
+
+        print(f"dtracepy: internal error: {describe_exception(err)}", file=sys.stderr)
         return 70
 
 

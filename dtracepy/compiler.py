@@ -117,7 +117,34 @@ def compile_tracer(tracer, *, checks: bool = True) -> Compiled:
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise CompileError.from_findings(errors)
-    return Compiled(program, to_d(program), findings)
+    text = to_d(program)
+    if not text.isascii():
+        _refuse_unencodable(program, text, _tracer_pos(tracer))
+    return Compiled(program, text, findings)
+
+
+def _tracer_pos(tracer):
+    from dtracepy.source import Pos
+
+    return Pos(tracer.source, 1) if getattr(tracer, "source", None) else None
+
+
+def _refuse_unencodable(program, text: str, fallback) -> None:
+    """D is UTF-8: a lone surrogate (``"\\udc80"``, from a bad decode) cannot be written.  Refuse it
+    at the node that holds it (else at the tracer's first position)."""
+    try:
+        text.encode("utf-8")
+        return
+    except UnicodeEncodeError as err:
+        bad = text[err.start]
+    for node in program.walk():
+        for value in attrs.astuple(node, recurse=False):
+            if isinstance(value, str) and bad in value:
+                raise CompileError(f"the string {value[:40]!r} holds a lone surrogate "
+                                   f"(U+{ord(bad):04X}), which is not text and cannot be written as "
+                                   "UTF-8 D", node.pos or fallback)
+    raise CompileError(f"the D holds a lone surrogate (U+{ord(bad):04X}), which cannot be written as UTF-8",
+                       fallback)
 
 
 def run_checks(program, dialect="illumos", *, clear_points: tuple = (), only_rules: bool = False):

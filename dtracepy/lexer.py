@@ -200,7 +200,7 @@ class Lexer:
     def __init__(self, text: str, filename: str = "<string>", line_map=None):
         self.text = text
         self.filename = filename
-        self.line_map = line_map  # output line -> original line, for preprocessed text
+        self.line_map = line_map  # output line -> (file, line) it came from, for preprocessed text
         self.toplevel: list = []
         self.typedefs: set[str] = set()
         self._newlines: list[int] | None = None  # offsets of the text's newlines, when needed
@@ -216,9 +216,10 @@ class Lexer:
         start = self.text.rfind("\n", 0, pos) + 1
         end = self.text.find("\n", pos)
         source_line = self.text[start : end if end >= 0 else len(self.text)]
+        filename = self.filename
         if self.line_map is not None:
-            line = self.line_map(line)
-        return DSyntaxError(message, Pos(self.filename, line, col), source_line)
+            filename, line = self.line_map(line)
+        return DSyntaxError(message, Pos(filename, line, col), source_line)
 
     def pos_at(self, offset: int) -> Pos:
         """The position of a text offset (lines mapped back for preprocessed text)."""
@@ -229,7 +230,7 @@ class Lexer:
         col = offset - newlines[index - 1] if index else offset + 1
         if self.line_map is None:
             return Pos(self.filename, index + 1, col)
-        return Pos(self.filename, self.line_map(index + 1), col)
+        return Pos(*self.line_map(index + 1), col)
 
     _pos = pos_at
 
@@ -736,8 +737,11 @@ class Lexer:
             bad = [c for c in digits if c in "89"]
             if bad:
                 raise self.error(f"invalid digit in octal constant '{spelled}'", start)
-        if tree.IntLit(spelled).value > 0xFFFFFFFFFFFFFFFF:
-            raise self.error(f"integer constant '{spelled}' is too large", start)
+        # (a decimal of more than 20 digits is too large; testing the length first also keeps
+        # Python's limit on converting long decimal strings out of the way)
+        if (len(digits) > 20 and digits[0] != "0") or tree.IntLit(spelled).value > 0xFFFFFFFFFFFFFFFF:
+            shown = spelled if len(spelled) <= 40 else f"{spelled[:20]}...({len(spelled)} characters)"
+            raise self.error(f"integer constant '{shown}' is too large for 64 bits", start)
         return spelled
 
     def _string(self, start: int) -> tuple[str, int]:

@@ -18,9 +18,8 @@ from dtracepy.lexer import Token
 from dtracepy.source import Pos
 
 # Inputs larger than this are refused with a clear message rather than parsed for a minute or
-# more: the parser reads dense D at about 1 MB/s and holds ~40 bytes of tree per byte of input,
-# so a 50 MB file would take about a minute and 2 GB (the largest real script we know is 16 KB).
-MAX_INPUT_BYTES = 4 * 1024 * 1024
+# more (see dtracepy.inputs, which also never reads more than this plus one byte).
+from dtracepy.inputs import MAX_INPUT_BYTES  # noqa: E402
 
 _lock = threading.Lock()
 _parser = None
@@ -89,7 +88,7 @@ def _parse(text: str, filename: str, line_map=None) -> tree.Program:
 
     mapper = None
     if line_map is not None:
-        mapper = lambda line: line_map[line - 1] if 0 < line <= len(line_map) else line  # noqa: E731
+        mapper = lambda line: line_map[line - 1] if 0 < line <= len(line_map) else (filename, line)  # noqa: E731
     lexer = Lexer(text, filename, mapper)
     import gc
 

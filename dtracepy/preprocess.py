@@ -1,29 +1,51 @@
 """The C preprocessor step of ``dtrace -C``, done with pcpp (a C preprocessor in Python).
 
 :func:`preprocess` returns the preprocessed text with its ``#line`` markers removed, and a line
-map from each output line to the line of the original file it came from, so that the parser's
-positions and error messages point into the file the user wrote.  ``#include`` of a file that
-cannot be found is kept as written (it becomes a ``Directive`` node), since dtracepy has no
-system headers to read; ``#pragma`` lines pass through to the parser.
+map from each output line to the file and line it came from, so that the parser's positions and
+error messages point into the file the user wrote (or the header it included).  ``#include`` of a
+file that cannot be found is kept as written (it becomes a ``Directive`` node), since dtracepy has
+no system headers to read; ``#pragma`` lines pass through to the parser; ``#error`` is a located
+error, as in cpp.
+
+Nothing here grows without bound: an included file must be a regular file, every file read counts
+towards the input limit (:data:`dtracepy.inputs.MAX_INPUT_BYTES`, read at most plus one byte),
+and macro expansion stops with a located error once it has made more than :data:`MAX_EXPANSION`
+tokens (twenty nested ``#define A1 A0 A0`` would otherwise make a million tokens and a gigabyte),
+as does output longer than the input limit.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
+import stat
 
 from dtracepy.errors import DSyntaxError
+from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
 from dtracepy.source import Pos
 
 _LINE_RE = re.compile(r'^#(?:line)?[ \t]+(\d+)(?:[ \t]+"([^"]*)")?')
 
+#: At most this many tokens made by macro expansion, over a whole run of the preprocessor.
+MAX_EXPANSION = 200_000
+
+
+class _Refused(Exception):
+    """Raised inside pcpp to stop it; carries a located message."""
+
+    def __init__(self, message: str, file: str | None, line: int | None):
+        super().__init__(message)
+        self.message, self.file, self.line = message, file, line
+
 
 def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=()):
     """Run the C preprocessor over D text.  Returns ``(output_text, line_map)`` where
-    ``line_map[i]`` is the original line of output line ``i + 1``."""
+    ``line_map[i]`` is ``(file, line)``, where output line ``i + 1`` came from."""
     from pcpp import Action, OutputDirective, Preprocessor
 
     errors: list[tuple[str, int, str]] = []
+    budget = {"read": len(text.encode("utf-8", "surrogatepass")), "expanded": 0}
 
     class _Cpp(Preprocessor):
         def on_include_not_found(self, is_malformed, is_system_include, curdir, includepath):
@@ -35,6 +57,54 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
         def on_comment(self, tok):  # keep comments, as cpp -C would not; D tolerates them
             return True
 
+        def _where(self):
+            d = self.lastdirective
+            return (getattr(d, "source", None), getattr(d, "lineno", None)) if d is not None else (None, None)
+
+        def on_file_open(self, is_system_include, includepath):
+            st = os.stat(includepath)  # OSError (IOError): not there, pcpp tries the next directory
+            if stat.S_ISDIR(st.st_mode):
+                raise IsADirectoryError(includepath)
+            if not stat.S_ISREG(st.st_mode):
+                raise _Refused(f"#include of {includepath}, which is not a regular file", *self._where())
+            with open(includepath, "rb") as handle:
+                data = handle.read(MAX_INPUT_BYTES + 1 - budget["read"])
+                more = handle.read(1)
+            budget["read"] += len(data)
+            if more or budget["read"] > MAX_INPUT_BYTES:
+                raise _Refused(f"#include of {includepath}: the input with its includes is over "
+                               f"{LIMIT_TEXT}; dtracepy reads at most {LIMIT_TEXT}", *self._where())
+            try:
+                decoded = data.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise _Refused(f"#include of {includepath}: invalid UTF-8 byte 0x{data[err.start]:02x}",
+                               *self._where()) from None
+            return io.StringIO(decoded[1:] if decoded.startswith("\ufeff") else decoded)
+
+        def expand_macros(self, tokens, expanding_from=[]):  # noqa: B006 - pcpp's signature
+            before = len(tokens)
+            if not expanding_from and tokens:  # the line being expanded, for the error below
+                budget["at"] = (getattr(tokens[0], "source", None), getattr(tokens[0], "lineno", None))
+            out = super().expand_macros(tokens, expanding_from)
+            budget["expanded"] += max(0, len(out) - before)
+            if budget["expanded"] > MAX_EXPANSION:
+                raise _Refused(f"macro expansion makes more than {MAX_EXPANSION:,} tokens; dtracepy "
+                               "stops there (are the macros exponential?)", *budget.get("at", (None, None)))
+            return out
+
+        def on_directive_unknown(self, directive, toks, ifpassthru, precedingtoks):
+            if directive.value == "error":
+                message = "".join(tok.value for tok in toks).strip()
+                raise _Refused(f"#error {message}".rstrip(), directive.source, directive.lineno)
+            return super().on_directive_unknown(directive, toks, ifpassthru, precedingtoks)
+
+    lines = text.splitlines()
+
+    def located(message, file, line):
+        file = filename if not file or file == "<string>" else file
+        source_line = lines[line - 1] if file == filename and line and 0 < line <= len(lines) else None
+        return DSyntaxError(message, Pos(_shown(file, filename), line or 1, 1), source_line)
+
     cpp = _Cpp()
     cpp.line_directive = "#line"
     for directory in include_dirs:
@@ -44,30 +114,68 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
         cpp.define(f"{name} {value or '1'}")
     cpp.define("__SUNW_D 1")
     cpp.define("__SUNW_D_VERSION 0x02000000")
-    cpp.parse(text, source=filename)
-    out = io.StringIO()
+    out = _CappedWriter(filename)
     try:
+        cpp.parse(text, source=filename)
         cpp.write(out)
+    except _Refused as err:
+        raise located(err.message, err.file, err.line) from None
+    except RecursionError:
+        raise DSyntaxError("C preprocessor: nested too deeply (a file that includes itself, or recursive "
+                           "macros)", Pos(filename, 1, 1)) from None
     except Exception as err:  # noqa: BLE001 - pcpp raises assorted errors on bad input
-        raise DSyntaxError(f"C preprocessor: {err}", Pos(filename, 1, 1)) from None
+        from dtracepy.inputs import describe_exception
+
+        raise DSyntaxError(f"C preprocessor: {describe_exception(err)}", Pos(filename, 1, 1)) from None
     for file, line, msg in errors:
         if "not found" in msg:
             continue
-        lines = text.splitlines()
-        source_line = lines[line - 1] if file == filename and 0 < line <= len(lines) else None
-        raise DSyntaxError(f"C preprocessor: {msg}", Pos(file or filename, line or 1, 1), source_line)
+        raise located(f"C preprocessor: {msg}", file, line)
 
     result_lines: list[str] = []
-    line_map: list[int] = []
+    line_map: list[tuple[str, int]] = []
     current = 1
+    current_file = filename
     for raw in out.getvalue().split("\n"):
         m = _LINE_RE.match(raw)
         if m:
-            current = int(m.group(1))
+            current = int(m.group(1)) if len(m.group(1)) < 10 else 1
+            if m.group(2) is not None:
+                current_file = _shown(m.group(2), filename)
             result_lines.append("")
-            line_map.append(current)
+            line_map.append((current_file, current))
             continue
         result_lines.append(raw)
-        line_map.append(current)
+        line_map.append((current_file, current))
         current += 1
     return "\n".join(result_lines), line_map
+
+
+def _shown(file: str, main: str) -> str:
+    """The name to show for a file pcpp names: the main file as given, a header as given or
+    relative to the working directory."""
+    if file == main or file == "<string>":
+        return main
+    if os.path.isabs(file):
+        try:
+            rel = os.path.relpath(file)
+        except ValueError:
+            return file
+        return file if rel.startswith(".." + os.sep) else rel
+    return file
+
+
+class _CappedWriter(io.StringIO):
+    """pcpp's output, refused once it is longer than the input limit."""
+
+    def __init__(self, filename: str):
+        super().__init__()
+        self.filename = filename
+        self.size = 0
+
+    def write(self, s: str) -> int:
+        self.size += len(s)
+        if self.size > MAX_INPUT_BYTES:
+            raise _Refused(f"the preprocessed text is over {LIMIT_TEXT}; dtracepy reads at most {LIMIT_TEXT}",
+                           self.filename, 1)
+        return super().write(s)

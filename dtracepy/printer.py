@@ -175,12 +175,31 @@ class DPrinter:
         return self.expr(node.operand, P.POSTFIX) + node.op
 
     def visit_Binary(self, node: T.Binary) -> str:
-        level = P.BINARY[node.op]
-        left = self.expr(node.left, level)
-        right = self.expr(node.right, level + 1)
-        if node.op == ",":
-            return left + ", " + right
-        return left + " " + node.op + " " + right
+        # Iterative along the left spine (a + b + c ...) and the right one (a + (b + (c ...))):
+        # a 100,000-term chain prints in linear time, without recursing once per operator.
+        out: list[str] = []
+        closers = 0
+        cur = node
+        while True:
+            spine = [cur]
+            while isinstance(spine[-1].left, T.Binary) and P.BINARY[spine[-1].left.op] >= P.BINARY[spine[-1].op]:
+                spine.append(spine[-1].left)
+            inner = spine[-1]
+            out.append(self.expr(inner.left, P.BINARY[inner.op]))
+            for b in reversed(spine[1:]):
+                out.append(", " if b.op == "," else " " + b.op + " ")
+                out.append(self.expr(b.right, P.BINARY[b.op] + 1))
+            out.append(", " if cur.op == "," else " " + cur.op + " ")
+            right = cur.right
+            if not isinstance(right, T.Binary):
+                out.append(self.expr(right, P.BINARY[cur.op] + 1))
+                break
+            if P.BINARY[right.op] < P.BINARY[cur.op] + 1:
+                out.append("(")
+                closers += 1
+            cur = right
+        out.append(")" * closers)
+        return "".join(out)
 
     def visit_Assign(self, node: T.Assign) -> str:
         target = self.expr(node.target, P.UNARY)

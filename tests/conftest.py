@@ -11,6 +11,10 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 
 # Filled by tests/test_corpus_parse.py; printed at the end of the run.
 CORPUS_TOTALS: dict[str, dict[str, int]] = {}
+# Filled by tests/test_real_corpus.py: dtracepy against the real D compiler, per row.
+REAL_TOTALS: dict[str, dict[str, int]] = {}
+# Filled by the tests that let the real compiler judge emitted D: what -> (scripts, accepted).
+REAL_EMITTED: dict[str, tuple[int, int]] = {}
 
 
 def corpus_dir() -> pathlib.Path | None:
@@ -33,6 +37,14 @@ def corpus() -> pathlib.Path:
 
 
 def pytest_terminal_summary(terminalreporter):
+    if REAL_TOTALS or REAL_EMITTED:
+        terminalreporter.section("dtracepy against the real D compiler")
+        for row, counts in REAL_TOTALS.items():
+            terminalreporter.write_line(
+                f"{counts['files']:5d} files, {counts['agree']:5d} agree, {counts['excepted']:3d} listed "
+                f"exceptions, {counts['unexpected']:3d} unexpected: {row}")
+        for what, (scripts, accepted) in REAL_EMITTED.items():
+            terminalreporter.write_line(f"{scripts:5d} scripts, {accepted:5d} accepted: {what}")
     if not CORPUS_TOTALS:
         return
     terminalreporter.section("D corpus conformance")

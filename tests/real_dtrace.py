@@ -8,11 +8,13 @@ scripts in few processes: one dtrace process costs about 1.3 s of CPU to start, 
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import pytest
@@ -89,3 +91,66 @@ def compile_scripts(scripts: dict[str, str], flags: tuple[str, ...] = (), args: 
             verdicts[paths[failed]] = match["why"].strip()
             pending = pending[len(done) + 1:]
     return verdicts
+
+
+_SERVER = pathlib.Path(__file__).resolve().parent / "dtrace_judge_server.py"
+
+
+def judge_scripts(jobs: dict[str, dict], timeout: float = 900) -> dict[str, str | None]:
+    """The real compiler's verdict on each script, each compiled in isolation: name -> None when
+    accepted, else libdtrace's message.
+
+    A job is ``{"text": D}`` or ``{"path": file}``, plus what ``dtrace -e`` would be given:
+    ``"flags"`` (``"Z"``, ``"C"``), ``"args"`` (macro arguments), ``"options"`` (``-x name=value``;
+    value None for a bare ``-x name``), ``"defines"`` (``-D``), ``"target"`` (``-c /bin/true``) and
+    ``"preludes"`` (files compiled first, in the same handle: type stand-ins).  One process judges
+    them all through libdtrace (tests/dtrace_judge_server.py: what ``dtrace -e`` does, forked per
+    script after the D libraries are loaded), a few ms per script; needs root, as ``dtrace -e``.
+    """
+    need_dtrace()
+    need_root()
+    with tempfile.TemporaryDirectory(prefix="dtracepy-judge-") as tmp:
+        request = []
+        for i, (name, job) in enumerate(jobs.items()):
+            job = dict(job, name=name)
+            if "text" in job:
+                path = pathlib.Path(tmp) / f"s{i}.d"
+                path.write_text(job.pop("text"))
+                job["path"] = str(path)
+            request.append(job)
+        env = dict(os.environ)
+        env["LD_LIBRARY_PATH"] = "/usr/lib64" + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
+        result = subprocess.run([sys.executable, str(_SERVER)], input=json.dumps({"jobs": request}),
+                                capture_output=True, text=True, timeout=timeout, env=env)
+    if result.returncode != 0:
+        raise AssertionError(f"the judge failed (exit {result.returncode}): {result.stderr[-2000:]}")
+    return json.loads(result.stdout)
+
+
+STANDINS = pathlib.Path(__file__).resolve().parent / "fixtures" / "solaris_standins.d"
+_STANDIN_TYPES = re.compile(r"\b(mblk_t|conn_t|tcp_t|struct T_conn_ind)\b")
+_NEEDS_Z = re.compile(r"^\s*(fbt|pid\$target|pid\d*)[:\w$]*:", re.M)
+
+
+def job_for_d(text: str) -> dict:
+    """How ``dtrace -e`` must be run on a script dtracepy emitted, for the script to be judged on
+    this Linux machine: the Solaris type stand-ins when it names one (tests/fixtures/
+    solaris_standins.d), ``-Z`` when it names fbt or pid probes (none exist here to match),
+    ``-C`` as its ``#!`` line says, ``-c /bin/true`` for ``$target``, and a macro argument for every
+    ``$N`` (``1``) and ``$$N`` (``"x"``) it uses."""
+    job: dict = {"text": text, "flags": "", "options": {}}
+    first = text.split("\n", 1)[0]
+    if first.startswith("#!") and re.search(r"\s-\w*C", first):
+        job["flags"] += "C"
+    if _NEEDS_Z.search(text):
+        job["flags"] += "Z"
+    if _STANDIN_TYPES.search(text):
+        job["preludes"] = [str(STANDINS)]
+    if "$target" in text:
+        job["target"] = True
+    numbers = {int(n): kind for kind, n in re.findall(r"(\$\$?)(\d+)", text)}
+    if numbers:
+        job["args"] = ["x" if numbers.get(i) == "$$" else "1" for i in range(1, max(numbers) + 1)]
+        if len(numbers) < max(numbers):
+            job["options"]["argref"] = None
+    return job

@@ -46,7 +46,7 @@ def test_dash_reads_standard_input():
 def test_missing_file_is_a_clear_message(tmp_path):
     result = run_check(str(tmp_path / "nope.d"))
     assert result.returncode == 1
-    assert "nope.d: error: cannot read" in result.stderr.decode()
+    assert "nope.d:1: error: cannot read" in result.stderr.decode()
 
 
 def test_cpp_option_preprocesses(tmp_path):

@@ -128,6 +128,15 @@ def test_parse_format_rejects_bad_conversions(fmt):
         parse_format(fmt)
 
 
+@pytest.mark.parametrize("fmt", ["%1$d", "%3$d", "%*1$d", "%.*1$d"])
+def test_printf_positional_conversions_are_an_error(fmt):
+    """Every D compiler (dt_printf.c) rejects `%n$` ("unsupported positional format"), in printf
+    and printa alike; the corpus's err.D_SYNTAX.badconv1.d and explicit_arg*.d say so."""
+    found = only('BEGIN { printf("%s\\n", 123); }' % fmt, "printf-format")
+    assert len(found) == 1 and found[0].severity == "error" and "positional" in found[0].message, found
+    assert only('BEGIN { @a = count(); printa("%s %%@d\\n", @a); }' % fmt, "printf-format") != []
+
+
 def test_printf_too_few_and_too_many_arguments():
     few = only('BEGIN { printf("%d %d\\n", 1); }', "printf-args")
     many = only('BEGIN { printf("%d\\n", 1, 2); }', "printf-args")

@@ -26,11 +26,20 @@ TEXT = st.text(alphabet=string.printable + "é€\x01", max_size=12)
 BINOPS = ["+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", "==", "!=", "<", "<=", ">", ">="]
 
 
+# Thread-locals read by the clause being generated (its predicate and body).
+_READS: list = []
+
+
+def _read_self(name):
+    _READS.append(name)
+    return getattr(self, name)
+
+
 def gen_expr(data, readable_self, readable_this, depth=0):
     leaves = [lambda: arg0, lambda: arg1, lambda: timestamp, lambda: tid, lambda: execname,
               lambda: data.draw(st.integers(-2**63, 2**64 - 1)), lambda: macro(1)]
     if readable_self:
-        leaves.append(lambda: getattr(self, data.draw(st.sampled_from(sorted(readable_self)))))
+        leaves.append(lambda: _read_self(data.draw(st.sampled_from(sorted(readable_self)))))
     if readable_this:
         leaves.append(lambda: getattr(this, data.draw(st.sampled_from(sorted(readable_this)))))
     if depth >= 3 or data.draw(st.integers(0, 2)) == 0:
@@ -101,6 +110,8 @@ def gen_tracer(data):
     t = Tracer(options={"quiet": True})
     readable_self: set = set()   # thread-locals assigned by an earlier clause
     kept: set = set()
+    entry_sets: dict = {}        # name -> entry descriptions that set it
+    uses: list = []              # (descriptions, names read or set) per clause
     for _ in range(data.draw(st.integers(1, 6))):
         if data.draw(st.booleans()):
             descs = data.draw(st.lists(st.sampled_from(ENTRY), min_size=1, max_size=3, unique=True))
@@ -108,6 +119,7 @@ def gen_tracer(data):
         else:
             descs = [data.draw(st.sampled_from(OTHER))]
             entry = False
+        _READS.clear()
         when = gen_expr(data, readable_self, set()) if data.draw(st.booleans()) else None
         assigned: set = set()
 
@@ -115,6 +127,10 @@ def gen_tracer(data):
             gen_body(data, entry, readable_self, assigned, set())
 
         t.probe(*descs, when=when)(body)
+        uses.append((descs, set(_READS) | assigned))
+        if entry:
+            for name in assigned:
+                entry_sets.setdefault(name, set()).update(descs)
         if not entry:
             for name in assigned - kept:
                 if data.draw(st.booleans()):
@@ -123,6 +139,15 @@ def gen_tracer(data):
                     t.clear(getattr(self, name), at="syscall::exit:entry")
                 kept.add(name)
         readable_self |= assigned
+    # A thread-local used outside its entry/return pair needs a clear point (issue 9, bug 5).
+    for name, entries in entry_sets.items():
+        pair = entries | {e[: -len("entry")] + "return" for e in entries}
+        if name not in kept and any(name in names and not set(descs) <= pair for descs, names in uses):
+            if data.draw(st.booleans()):
+                t.keep(getattr(self, name))
+            else:
+                t.clear(getattr(self, name), at="syscall::exit:entry")
+            kept.add(name)
     return t
 
 

@@ -82,6 +82,7 @@ class Directives:
     ignore: dict = attrs.Factory(dict)  # line -> set of names ("*" = every check)
     disable: set = attrs.Factory(set)
     args: int | None = None
+    problems: list = attrs.Factory(list)  # (line, col, message): unknown check names, bad args=N
 
     @classmethod
     def scan(cls, lines) -> "Directives":
@@ -91,13 +92,27 @@ class Directives:
                 continue
             for match in _DIRECTIVE.finditer(line):
                 names = {n.strip() for n in (match.group(2) or "*").split(",") if n.strip()} or {"*"}
+                from dtracepy.checks.registry import BY_NAME
+
+                for name in sorted(names - set(BY_NAME) - {"*"}):
+                    col = match.start(2) + match.group(2).find(name) + 1
+                    found.problems.append((number, col, f"dtracepy: {match.group(1)}[...] names no known check "
+                                                        f"{name!r}{_did_you_mean(name, BY_NAME)}"))
+                names &= set(BY_NAME) | {"*"}
+                if not names:
+                    continue
                 if match.group(1) == "ignore":
                     found.ignore.setdefault(number, set()).update(names)
                 else:
                     found.disable.update(names)
             match = _ARGS.search(line)
             if match:
-                found.args = int(match.group(1))
+                if len(match.group(1)) > 4:  # (dtrace takes at most a few hundred arguments)
+                    found.problems.append((number, match.start(1) + 1,
+                                           f"dtracepy: args={match.group(1)[:12]}... is not a number of "
+                                           "macro arguments a script can be given"))
+                else:
+                    found.args = int(match.group(1))
         return found
 
     def silences(self, finding: Finding) -> bool:
@@ -110,6 +125,13 @@ class Directives:
             if names and ("*" in names or finding.check in names):
                 return True
         return False
+
+
+def _did_you_mean(name, known) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else ""
 
 
 def _comment_lines(program):
@@ -139,6 +161,11 @@ def check_program(program, options: CheckOptions | None = None, source: str | No
         options = attrs.evolve(options, macro_args=directives.args)
     ctx = Context(program, options, lines)
     findings: list[Finding] = []
+    file = ctx.first_pos.file if ctx.first_pos is not None else "<string>"
+    if "directive" not in options.disabled:
+        for line, col, message in directives.problems:
+            findings.append(Finding("error", message, "directive", Pos(file, line, col),
+                                    lines[line - 1] if lines is not None and 0 < line <= len(lines) else None))
     families = [lifecycle, printf, names, safety]
     if options.compiling:
         from dtracepy.checks import tracer

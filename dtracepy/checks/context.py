@@ -10,6 +10,7 @@ import attrs
 
 from dtracepy import tree as t
 from dtracepy.checks.registry import BY_NAME
+from dtracepy.facts import probes
 from dtracepy.source import Pos
 
 
@@ -117,18 +118,22 @@ def accesses(expr, cls, in_predicate=False, guarded=False):
 
 
 def stmt_exprs(stmts, guard_cls=None, guarded=False):
-    """(expression, guarded) for each expression statement and if-condition, in order."""
-    for stmt in stmts or ():
+    """(expression, guarded) for each expression statement and if-condition, in order.
+
+    Iterative (an explicit stack), so a thousand nested or chained ``if`` statements are fine."""
+    stack = [(stmt, guarded) for stmt in reversed(tuple(stmts or ()))]
+    while stack:
+        stmt, guarded = stack.pop()
         if isinstance(stmt, t.ExprStmt):
             yield stmt.expr, guarded
         elif isinstance(stmt, t.Block):
-            yield from stmt_exprs(stmt.body, guard_cls, guarded)
+            stack.extend((inner, guarded) for inner in reversed(tuple(stmt.body or ())))
         elif isinstance(stmt, t.If):
             yield stmt.cond, guarded
             inner = guarded or (guard_cls is not None and mentions(stmt.cond, guard_cls))
-            yield from stmt_exprs([stmt.then], guard_cls, inner)
             if stmt.otherwise is not None:
-                yield from stmt_exprs([stmt.otherwise], guard_cls, guarded)
+                stack.append((stmt.otherwise, guarded))
+            stack.append((stmt.then, inner))
 
 
 def mentions(expr, cls) -> bool:
@@ -143,6 +148,111 @@ def clause_accesses(clause, cls):
     for expr, guarded in stmt_exprs(clause.body, cls):
         out.extend(accesses(expr, cls, guarded=guarded))
     return out
+
+
+# --- probe descriptions, indexed (so checks stay linear in clauses and descriptions) ------------
+
+
+def _concrete(field: str) -> bool:
+    """A field that only matches itself: not empty and without glob characters."""
+    return bool(field) and not probes.is_glob(field)
+
+
+class DescIndex:
+    """Probe descriptions used as patterns, each with a value, looked up by a description they may
+    match (``probes.matches(pattern, query)``) without trying every pattern.
+
+    A pattern can only match a query whose fields equal the pattern's concrete fields (neither
+    empty nor globbed: see :func:`dtracepy.facts.probes.matches`), so patterns are bucketed by
+    which fields are concrete and their values; a query tries at most 16 buckets, and within a
+    bucket only patterns that differ in their globbed or empty fields.  This keeps the checks
+    linear in the number of probe descriptions (a clause may name thousands).
+    """
+
+    def __init__(self):
+        self._buckets: dict[tuple, dict[tuple, dict[str, object]]] = {}  # mask -> key -> text -> value
+        self._odd: dict[str, object] = {}  # descriptions of more than four fields: equal text only
+
+    def add(self, text: str, value) -> None:
+        """Record ``value`` for ``text`` (for a text seen before, the smaller value is kept)."""
+        fields = probes.split(text)
+        if len(fields) != 4:
+            slot = self._odd
+        else:
+            mask = tuple(_concrete(f) for f in fields)
+            key = tuple(f for f, c in zip(fields, mask) if c)
+            slot = self._buckets.setdefault(mask, {}).setdefault(key, {})
+        slot[text] = value if text not in slot else min(slot[text], value)
+
+    def matching(self, query: str):
+        """The values of every pattern ``p`` with ``probes.matches(p, query)``."""
+        fields = probes.split(query)
+        if len(fields) != 4:
+            if query in self._odd:
+                yield self._odd[query]
+            return
+        for mask, by_key in self._buckets.items():
+            key = []
+            for f, c in zip(fields, mask):
+                if c:
+                    if not _concrete(f):  # a concrete pattern field never matches "" or a glob
+                        break
+                    key.append(f)
+            else:
+                for text, value in by_key.get(tuple(key), {}).items():
+                    if probes.matches(text, query):
+                        yield value
+
+
+class DescSet:
+    """Probe descriptions, each with a value, looked up by a pattern that may match them
+    (``probes.matches(pattern, d)``): the converse of :class:`DescIndex`.  A pattern's concrete
+    fields must equal the description's, so the descriptions are indexed, lazily, by their fields
+    at the positions a pattern has concrete."""
+
+    def __init__(self):
+        self._items: list[tuple[str, tuple, object]] = []
+        self._by_mask: dict[tuple, dict[tuple, list]] = {}
+
+    def add(self, text: str, value) -> None:
+        self._items.append((text, probes.split(text), value))
+        self._by_mask.clear()
+
+    def matched_by(self, pattern: str):
+        """The values of every description ``d`` with ``probes.matches(pattern, d)``."""
+        fields = probes.split(pattern)
+        if len(fields) != 4:
+            yield from (value for text, _, value in self._items if text == pattern)
+            return
+        mask = tuple(_concrete(f) for f in fields)
+        index = self._by_mask.get(mask)
+        if index is None:
+            index = self._by_mask[mask] = {}
+            for item in self._items:
+                if len(item[1]) == 4:
+                    index.setdefault(tuple(f for f, c in zip(item[1], mask) if c), []).append(item)
+        for text, _, value in index.get(tuple(f for f, c in zip(fields, mask) if c), ()):
+            if probes.matches(pattern, text):
+                yield value
+
+
+class EarlierWrites:
+    """Which clauses assign which variables, for "is ``name`` assigned by an earlier clause that
+    fires for the probe ``desc`` too?" in time independent of the number of clauses."""
+
+    def __init__(self, clauses, per_clause):
+        self._by_name: dict[str, DescIndex] = {}
+        for index, (clause, acc) in enumerate(zip(clauses, per_clause)):
+            for name in {a.name for a in acc if a.kind != "read"}:
+                found = self._by_name.get(name)
+                if found is None:
+                    found = self._by_name[name] = DescIndex()
+                for d in clause.probes:
+                    found.add(d.text, index)
+
+    def before(self, index: int, name: str, desc: str) -> bool:
+        found = self._by_name.get(name)
+        return found is not None and any(j < index for j in found.matching(desc))
 
 
 class Context:

@@ -8,7 +8,7 @@ and never zeroes it leaks that space on every firing until the kernel drops dyna
 from __future__ import annotations
 
 from dtracepy import tree as t
-from dtracepy.checks.context import clause_accesses, mentions
+from dtracepy.checks.context import DescIndex, DescSet, EarlierWrites, clause_accesses, is_zero, mentions
 from dtracepy.facts import probes
 
 
@@ -82,6 +82,7 @@ def run(ctx):
 
     leaking = {n for n, u in uses.items() if u.writes and not u.zeros and not u.partials}
     assigned_names = {n for n, u in uses.items() if u.writes or u.updates or u.partials}
+    cleanups = None
 
     for name, u in uses.items():
         # assigned but never read
@@ -101,25 +102,51 @@ def run(ctx):
                               f"self->{name} is read but never assigned or declared{hint}")
         # leak: assigned at :entry, never zeroed
         if name in leaking:
-            yield from _leak(ctx, name, u, per_clause)
+            if cleanups is None:
+                cleanups = _Cleanups(clauses, per_clause)
+            yield from _leak(ctx, name, u, per_clause, cleanups)
 
     yield from _read_unset(ctx, uses, per_clause)
 
 
-def _leak(ctx, name, u, per_clause):
+def guarded_by_own_negation(predicate, name) -> bool:
+    """Does ``predicate`` hold only while ``self->name`` is unset (``!self->name``,
+    ``self->name == 0``, as one of its ``&&`` operands)?  Such a clause sets the variable once per
+    thread: state kept on purpose, not a leak."""
+    stack = [predicate] if predicate is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, t.Binary) and node.op == "&&":
+            stack += [node.left, node.right]
+        elif isinstance(node, t.Unary) and node.op == "!" and _is_self(node.operand, name):
+            return True
+        elif (isinstance(node, t.Binary) and node.op == "==" and (
+                (_is_self(node.left, name) and is_zero(node.right))
+                or (_is_self(node.right, name) and is_zero(node.left)))):
+            return True
+    return False
+
+
+def _is_self(node, name) -> bool:
+    return isinstance(node, t.SelfVar) and node.name == name
+
+
+def _leak(ctx, name, u, per_clause, cleanups):
     clauses = ctx.clauses
     for index, access in u.writes:
         entries = [d.text for d in clauses[index].probes if probes.is_entry(d.text)]
         if not entries:
             continue
         returns = [probes.partner(e) for e in entries]
-        cleanup = None
-        for j, clause in enumerate(clauses):
-            if not any(probes.matches(d.text, r) or probes.matches(r, d.text) for d in clause.probes for r in returns):
-                continue
-            if any(a.kind == "write" and a.zero for a in per_clause[j]):
-                cleanup = clause
-                break
+        if guarded_by_own_negation(clauses[index].predicate, name):
+            yield ctx.finding(
+                "self-leak", access.node,
+                f"self->{name} is set at {entries[0]} only while it is unset (the predicate "
+                f"tests !self->{name}), so it is per-thread state kept on purpose: it takes "
+                f"dynamic-variable space for each thread that ever sets it; zero it (at thread "
+                f"exit, for instance) if threads come and go", severity="warning", fallback=clauses[index])
+            return
+        cleanup = cleanups.first(returns)
         message = (f"self->{name} is assigned at {entries[0]} but never zeroed, so it leaks "
                    f"dynamic-variable space on every firing; zero it at {returns[0]}")
         if cleanup is not None:
@@ -130,8 +157,37 @@ def _leak(ctx, name, u, per_clause):
         return
 
 
+class _Cleanups:
+    """The clauses that zero some thread-local, and for a set of return descriptions the first of
+    them whose descriptions match one of those (either way round: ``matches(d, r)`` or
+    ``matches(r, d)``).  Both directions are indexed and answers are cached per description, so
+    a clause naming thousands of probes costs time linear in their number."""
+
+    def __init__(self, clauses, per_clause):
+        self.clauses = clauses
+        self.as_patterns = DescIndex()  # cleanup descriptions matching a return description
+        self.as_probes = DescSet()      # cleanup descriptions a return description matches
+        for j, (clause, acc) in enumerate(zip(clauses, per_clause)):
+            if any(a.kind == "write" and a.zero for a in acc):
+                for d in clause.probes:
+                    self.as_patterns.add(d.text, j)
+                    self.as_probes.add(d.text, j)
+        self._cache: dict[str, int | None] = {}
+
+    def _first_for(self, r: str):
+        if r not in self._cache:
+            self._cache[r] = min((*self.as_patterns.matching(r), *self.as_probes.matched_by(r)), default=None)
+        return self._cache[r]
+
+    def first(self, returns):
+        best = min((j for j in (self._first_for(r) for r in returns if r is not None) if j is not None),
+                   default=None)
+        return None if best is None else self.clauses[best]
+
+
 def _read_unset(ctx, uses, per_clause):
     clauses = ctx.clauses
+    earlier = None
     for index, clause in enumerate(clauses):
         if mentions(clause.predicate, t.SelfVar):
             continue  # the usual guard: /self->ts/
@@ -146,7 +202,9 @@ def _read_unset(ctx, uses, per_clause):
             u = uses[a.name]
             if not u.assigned or not (u.writes or u.partials):
                 continue  # never assigned (self-undefined), or a counter only ever ++/-- from 0
-            if all(_set_earlier(per_clause, clauses, index, a.name, d.text) for d in clause.probes):
+            if earlier is None:
+                earlier = EarlierWrites(clauses, per_clause)
+            if all(earlier.before(index, a.name, d.text) for d in clause.probes):
                 continue
             reported.add(a.name)
             yield ctx.finding(
@@ -154,15 +212,6 @@ def _read_unset(ctx, uses, per_clause):
                 f"self->{a.name} is read in a clause that can fire before any assignment "
                 f"(it is 0 then); guard the clause with a predicate such as /self->{a.name}/",
                 fallback=clause)
-
-
-def _set_earlier(per_clause, clauses, index, name, desc):
-    """Is ``name`` assigned by an earlier clause that fires for the probe ``desc`` too?"""
-    for j in range(index):
-        if any(probes.matches(d.text, desc) for d in clauses[j].probes):
-            if any(a.name == name and a.kind != "read" for a in per_clause[j]):
-                return True
-    return False
 
 
 def _close_matches(word, possibilities, n, cutoff):

@@ -9,8 +9,8 @@ import re
 from dtracepy import tree as t
 from dtracepy.facts import functions as Fn
 from dtracepy.facts import variables as V
-from dtracepy.checks.context import clause_accesses
-from dtracepy.checks.lifecycle import declarator_name, _set_earlier
+from dtracepy.checks.context import EarlierWrites, clause_accesses
+from dtracepy.checks.lifecycle import declarator_name
 
 
 def run(ctx):
@@ -41,6 +41,7 @@ def _keywords(ctx):
 def _this_unset(ctx):
     clauses = ctx.clauses
     per_clause = [clause_accesses(c, t.ThisVar) for c in clauses]
+    earlier = None
     for index, clause in enumerate(clauses):
         set_here: set[str] = set()
         reported: set[str] = set()
@@ -50,7 +51,9 @@ def _this_unset(ctx):
                 continue
             if a.name in set_here or a.name in reported:
                 continue
-            if all(_set_earlier(per_clause, clauses, index, a.name, d.text) for d in clause.probes):
+            if earlier is None:
+                earlier = EarlierWrites(clauses, per_clause)
+            if all(earlier.before(index, a.name, d.text) for d in clause.probes):
                 continue
             reported.add(a.name)
             yield ctx.finding(
@@ -76,7 +79,8 @@ def _macro_args(ctx):
             texts = [node.text]
         for text in texts:
             for match in _MACRO.finditer(text):
-                number = int(match.group(1))
+                digits = match.group(1)
+                number = int(digits) if len(digits) <= 18 else 10**18  # int() of 4,301 digits raises
                 if number > given and number not in seen and number != 0:
                     seen.add(number)
                     yield ctx.finding(

@@ -2,7 +2,7 @@
 the count, and the type where it is known for certain.
 
 Formats are read by :func:`dtracepy.facts.conversions.parse_format` (D's conversions, flags and
-size prefixes are listed there); with ``N$`` argument references the count is not checked.
+size prefixes are listed there).  A positional conversion (``%1$d``) is an error: no D supports it.
 """
 
 from __future__ import annotations
@@ -77,10 +77,18 @@ def _format(ctx, call, arg):
     """The format's conversions, or None after reporting; None silently for non-literals."""
     if isinstance(arg, t.StringLit):
         try:
-            return parse_format(arg.value)
+            convs = parse_format(arg.value)
         except FormatError as err:
             ctx_finding = ctx.finding("printf-format", arg, f"{call.name}(): {err}", fallback=call)
             raise _Reported(ctx_finding) from None
+        for number, conv in enumerate(convs, 1):
+            if conv.positional:
+                # dt_printf.c, every lineage: "format conversion #N uses unsupported positional
+                # format (%n$)", a D_SYNTAX error.
+                raise _Reported(ctx.finding(
+                    "printf-format", arg, f"{call.name}(): conversion #{number} {conv.text!r} is positional "
+                    f"(%n$), which D does not support", fallback=call))
+        return convs
     if isinstance(arg, (t.IntLit, t.CharLit)):
         raise _Reported(ctx.finding("printf-format", arg,
                                     f"{call.name}() needs a string constant as its format", fallback=call))

@@ -72,10 +72,13 @@ CHECKS: tuple[CheckInfo, ...] = (
               "a thread-local set where no return probe can zero it (or an associative array), "
               "with no t.clear(...) or t.keep(...)"),
     CheckInfo("clear-unused", "tracer", "error", "t.clear(...) or t.keep(...) of a thread-local never set"),
+    # the checker's own comments
+    CheckInfo("directive", "directives", "error",
+              "a /* dtracepy: ignore[...] */ or disable[...] comment naming no known check, or a bad args=N"),
 )
 
 BY_NAME = {info.name: info for info in CHECKS}
-FAMILIES = ("lifecycle", "printf", "names", "safety", "tracer")
+FAMILIES = ("lifecycle", "printf", "names", "safety", "tracer", "directives")
 
 #: The compiler's own rules: run on every tracer it compiles, even with checks off, and always
 #: errors there (a D program breaking them would be wrong, not just suspect).

@@ -16,14 +16,8 @@ from dtracepy.checks import CheckOptions, check_program
 from dtracepy.checks.registry import BY_NAME, CHECKS
 from dtracepy.errors import DTracePyError
 from dtracepy.facts.dialects import dialect_named
+from dtracepy.inputs import read_input
 from dtracepy.parser import parse_bytes
-
-
-def _read(path: str) -> tuple[str, bytes]:
-    if path == "-":
-        return "<stdin>", sys.stdin.buffer.read()
-    with open(path, "rb") as handle:
-        return path, handle.read()
 
 
 def run(args) -> int:
@@ -43,9 +37,9 @@ def run(args) -> int:
     errors = warnings = 0
     for path in args.files:
         try:
-            filename, data = _read(path)
-        except OSError as err:
-            print(f"{path}: error: cannot read: {err.strerror}", file=sys.stderr)
+            filename, data = read_input(path)
+        except DTracePyError as err:
+            print(err.render(), file=sys.stderr)
             errors += 1
             continue
         try:

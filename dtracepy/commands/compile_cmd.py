@@ -14,6 +14,7 @@ import sys
 import traceback
 
 from dtracepy.errors import CompileError, DTracePyError
+from dtracepy.inputs import describe_exception, write_output
 from dtracepy.source import Pos
 
 
@@ -36,30 +37,46 @@ def _display(filename: str) -> str:
     return filename if rel.startswith("..") else rel
 
 
+def _located(err: BaseException, path: str):
+    """(position, source line) of the user's frame an exception came from."""
+    frame = _user_frame(err.__traceback__, path)
+    if frame is None:
+        return Pos(_display(path), 1), None
+    return Pos(_display(frame.filename), frame.lineno or 1), frame.line
+
+
 def load_module(path: str):
     """Import the module at ``path``; errors become located CompileErrors."""
+    if not os.path.exists(path):
+        raise CompileError("no such file", Pos(path, 1))
     if not os.path.isfile(path):
-        raise CompileError(f"{path}: no such file")
+        raise CompileError("not a regular file (a tracer is a Python module, TRACER.py)", Pos(path, 1))
     directory = os.path.dirname(os.path.abspath(path))
     name = os.path.splitext(os.path.basename(path))[0]
     name = name if name.isidentifier() else "_dtracepy_tracer"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
-        raise CompileError(f"{path}: cannot be imported as a Python module")
+        raise CompileError("cannot be imported as a Python module", Pos(path, 1))
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, directory)
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except DTracePyError:
+    except DTracePyError as err:
+        if err.pos is None:  # raised below the DSL without a position: the user's line that called it
+            err.pos, err.source_line = _located(err, path)
         raise
     except SyntaxError as err:
-        pos = Pos(_display(err.filename or path), err.lineno or 1, err.offset)
+        pos = Pos(_display(err.filename or path), err.lineno or 1, err.offset or None)
         raise CompileError(f"invalid Python syntax: {err.msg}", pos, err.text) from None
-    except Exception as err:  # noqa: BLE001 - the user's module may raise anything
-        frame = _user_frame(err.__traceback__, path)
-        pos = Pos(_display(frame.filename), frame.lineno) if frame else Pos(_display(path), 1)
-        raise CompileError(f"{type(err).__name__}: {err}", pos, frame.line if frame else None) from None
+    except KeyboardInterrupt:
+        raise
+    except SystemExit as err:
+        # sys.exit() in a tracer module must not become dtracepy's own exit status
+        raise CompileError(f"the module exited while being imported (SystemExit({err.code!r})); a tracer "
+                           "module must define its Tracer, not exit", *_located(err, path)) from None
+    except BaseException as err:  # noqa: BLE001 - the user's module may raise anything
+        raise CompileError(describe_exception(err), *_located(err, path)) from None
     finally:
         from dtracepy.dsl import context
 
@@ -80,14 +97,14 @@ def find_tracers(module) -> dict:
 def choose(module, path: str, wanted: str | None):
     tracers = find_tracers(module)
     if not tracers:
-        raise CompileError(f"{path}: defines no Tracer (write `t = Tracer(...)` at module level)")
+        raise CompileError("defines no Tracer (write `t = Tracer(...)` at module level)", Pos(path, 1))
     if wanted is not None:
         if wanted not in tracers:
-            raise CompileError(f"{path}: no tracer named {wanted!r}; it defines: {', '.join(tracers)}")
+            raise CompileError(f"no tracer named {wanted!r}; it defines: {', '.join(tracers)}", Pos(path, 1))
         attr = wanted
     elif len(tracers) > 1:
-        raise CompileError(f"{path}: defines several tracers ({', '.join(tracers)}); choose one with "
-                           "--tracer NAME")
+        raise CompileError(f"defines several tracers ({', '.join(tracers)}); choose one with "
+                           "--tracer NAME", Pos(path, 1))
     else:
         attr = next(iter(tracers))
     tracer = tracers[attr]
@@ -102,13 +119,90 @@ def choose(module, path: str, wanted: str | None):
 def compile_path(path: str, tracer_name: str | None = None, *, with_tracer: bool = False):
     module = load_module(path)
     tracer = choose(module, path, tracer_name)
-    compiled = tracer.compile()
+    try:
+        compiled = tracer.compile()
+    except DTracePyError as err:
+        if err.pos is None:  # every error names a file and line: at least the tracer's
+            err.pos = Pos(_display(path), 1)
+        raise
     return (compiled, tracer) if with_tracer else compiled
 
 
+class _ModuleOutput:
+    """What a tracer module writes to ``sys.stdout`` while it is imported and compiled: sent to
+    standard error, so that dtracepy's standard output holds the D and nothing else.  A write made
+    inside a probe body is almost always Python's ``print`` where D's was meant (``print(x)``
+    after ``from dtracepy import *``): it is also reported, at the user's line."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def __init__(self, target):
+        self.target = target
+        self.reports: list[str] = []
+
+    def write(self, text: str) -> int:
+        from dtracepy.dsl import context
+        from dtracepy.errors import render_located
+        from dtracepy.source import user_pos
+
+        if context.active() and text.strip():
+            self.reports.append(render_located(
+                "warning", f"the tracer wrote {text.strip()!r} to standard output inside a probe body, "
+                "which records nothing in the D: Python's print is not D's (write print_(x), or "
+                "`from dtracepy import print`); the text went to standard error", user_pos()))
+        return self.target.write(text)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return self.target.fileno()
+
+
+class module_output_to_stderr:  # noqa: N801 - a context manager used like a function
+    """Within: ``sys.stdout`` and file descriptor 1 lead to standard error (so a tracer module's
+    ``print``, ``os.system("echo")`` or C extension output cannot mix into the D)."""
+
+    def __enter__(self):
+        sys.stdout.flush()
+        self.saved_stdout = sys.stdout
+        self.saved_fd = None
+        try:
+            self.saved_fd = os.dup(1)
+            os.dup2(2, 1)
+        except OSError:  # no file descriptor 1 (an embedding host): the Python level is enough
+            self.saved_fd = None
+        self.output = _ModuleOutput(sys.stderr)
+        sys.stdout = self.output
+        return self.output
+
+    def __exit__(self, *exc):
+        sys.stdout = self.saved_stdout
+        if self.saved_fd is not None:
+            try:
+                sys.stderr.flush()
+            finally:
+                os.dup2(self.saved_fd, 1)
+                os.close(self.saved_fd)
+        for report in self.output.reports:
+            print(report, file=sys.stderr)
+        return False
+
+
 def run(args) -> int:
+    if args.output:
+        # refuse `-o TRACER.py` (however spelled) before anything runs
+        from dtracepy.inputs import InputError, same_file
+
+        if os.path.exists(args.tracer) and same_file(args.output, args.tracer):
+            raise InputError(f"refusing to write the output over the input {args.tracer}", Pos(args.output, 1))
     try:
-        compiled, tracer = compile_path(args.tracer, args.tracer_name, with_tracer=True)
+        with module_output_to_stderr():
+            compiled, tracer = compile_path(args.tracer, args.tracer_name, with_tracer=True)
     except DTracePyError as err:
         _add_source_lines(err)
         raise
@@ -122,12 +216,10 @@ def run(args) -> int:
         already = {(f.check, f.message) for f in compiled.findings}
         status = check_text(text, args.output or "<compiled>", tracer.dialect, skip=already)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        mode = os.stat(args.output).st_mode
-        os.chmod(args.output, mode | 0o111)
+        write_output(args.output, text, executable=True, inputs=[args.tracer])
     else:
         sys.stdout.write(text)
+        sys.stdout.flush()
     return status
 
 

@@ -9,17 +9,27 @@ from dtracepy.errors import LayoutError
 from dtracepy.layout import get_abi, parse_layouts
 
 
+#: Nested members are listed (flattened, ``a.b.c``) while there are at most this many of them in
+#: all; beyond, only the type's own members are (twenty structs each holding two of the one before
+#: would otherwise print a million rows).
+MAX_FIELDS = 10_000
+
+
 def format_table(layout) -> str:
     """The layout as an aligned table: offset (decimal and hex), size, bits, type, name."""
     rows = [("offset", "size", "bits", "type", "name")]
-    for f in layout.fields:
+    fields, expanded = layout.fields_up_to(MAX_FIELDS)
+    for f in fields:
         bits = "" if f.bit_width is None else f"{f.bit_offset}:{f.bit_width}"
         rows.append((f"{f.offset} ({f.offset:#x})", str(f.size), bits, f.type, f.name))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = [f"{layout.name}: size {layout.size}, align {layout.align} ({layout.abi.name})", ""]
     for r in rows:
         lines.append(f"{r[0]:>{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]:<{widths[3]}}  {r[4]}".rstrip())
-    if any(f.bit_width is not None for f in layout.fields):
+    if not expanded:
+        lines += ["", f"Nested members are not expanded: {layout.name} has {layout.flat_count():,} of them "
+                      f"(over {MAX_FIELDS:,}); ask for a nested type by name to see its members."]
+    if any(f.bit_width is not None for f in fields):
         lines += ["", "bits is shift:width within the storage unit at offset/size, counted from its least",
                   "significant bit as the target loads it: value = (unit >> shift) & ((1 << width) - 1)."]
     return "\n".join(lines)
@@ -27,7 +37,10 @@ def format_table(layout) -> str:
 
 def run(args) -> int:
     abi = get_abi(args.abi)
-    layouts = parse_layouts(args.header, abi=abi, include_dirs=args.include_dirs, defines=args.defines)
+    import pathlib
+
+    # the argument is a path, whatever it contains (a;b{.h is a file name, not C text)
+    layouts = parse_layouts(pathlib.Path(args.header), abi=abi, include_dirs=args.include_dirs, defines=args.defines)
     try:
         layout = layouts[args.type]
     except LayoutError as err:
@@ -37,7 +50,7 @@ def run(args) -> int:
         print(f"{args.header}: error: {err.message}", file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps(layout.to_json(), indent=2))
+        print(json.dumps(layout.to_json(limit=MAX_FIELDS), indent=2))
     else:
         print(format_table(layout))
     return 0

@@ -12,7 +12,7 @@ Python's own ``if`` decides, at compile time, which D gets generated; ``if_`` ge
 
 from __future__ import annotations
 
-import attrs
+import weakref
 
 from dtracepy import tree
 from dtracepy.dsl import context
@@ -54,21 +54,39 @@ class if_(_Branch):  # noqa: N801 - reads as a keyword
 
 
 class _Else(_Branch):
+    """else_/elif_: extends the ``if`` chain just before it in the same body.
+
+    The chain's nodes are new and not yet shared, so the last ``if`` gets its ``else`` in place,
+    and the end of the most recent chain is remembered: a thousand ``elif_`` take linear time
+    (rebuilding the chain each time was quadratic)."""
+
     def prepare(self):
         parent = self.parent
         if not parent or not isinstance(parent[-1], tree.If):
             raise DSLError(f"{self.kind} must follow a `with if_(...)` block directly", self.pos)
-        chain = [parent[-1]]
-        while isinstance(chain[-1].otherwise, tree.If):
-            chain.append(chain[-1].otherwise)
-        if chain[-1].otherwise is not None:
+        head = parent[-1]
+        global _LAST_CHAIN
+        ref, tail = _LAST_CHAIN
+        if ref() is not head:
+            tail = head
+        while isinstance(tail.otherwise, tree.If):
+            tail = tail.otherwise
+        if tail.otherwise is not None:
             raise DSLError(f"{self.kind}: the preceding if_ already has an else_", self.pos)
-        self.chain = chain
+        self.head, self.tail = head, tail
 
     def attach(self, node):
-        for item in reversed(self.chain):
-            node = attrs.evolve(item, otherwise=node)
-        self.parent[-1] = node
+        global _LAST_CHAIN
+        object.__setattr__(self.tail, "otherwise", node)  # see the class docstring
+        _LAST_CHAIN = (weakref.ref(self.head), node if isinstance(node, tree.If) else self.tail)
+
+
+def _dead():
+    return None
+
+
+# (the head of the most recent if/elif_ chain, weakly; its last if)
+_LAST_CHAIN = (_dead, None)
 
 
 class else_(_Else):  # noqa: N801

@@ -108,9 +108,42 @@ def hexint(value: int) -> D:
     return D(tree.IntLit(hex(value), pos=user_pos()))
 
 
+_CHAR_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\a": "\\a", "\b": "\\b",
+                 "\f": "\\f", "\v": "\\v", "\\": "\\\\", "'": "\\'", "\0": "\\000"}
+# The two-character spellings of those escapes (``char("\\n")``) mean the escape, as before.
+_CHAR_SPELLED = {**{v: k for k, v in _CHAR_ESCAPES.items()}, "\\0": "\0"}
+
+
+def char_text(value: str, pos=None) -> str:
+    """The text between the quotes of D's character constant for the Python string ``value``:
+    the character(s) meant, each escaped as D needs (``'\\n'``, ``'\\''``, ``'\\\\'``, octal for other
+    control characters).  D's constants hold 1 to 8 bytes; anything else is a located error."""
+    if not isinstance(value, str):
+        raise DSLError(f"char() takes a one-character string such as \"a\" or \"\\n\", not "
+                       f"{type(value).__name__}", pos or user_pos())
+    value = _CHAR_SPELLED.get(value, value)
+    size = len(value.encode("utf-8", "surrogatepass"))
+    if not 1 <= size <= 8:
+        what = "an empty string" if not value else f"{value!r} ({size} bytes in UTF-8)"
+        raise DSLError(f"char() takes one character (D's character constants hold 1 to 8 bytes), "
+                       f"not {what}", pos or user_pos())
+    out = []
+    for ch in value:
+        if ch in _CHAR_ESCAPES:
+            out.append(_CHAR_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append("\\%03o" % ord(ch))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def char(text: str) -> D:
-    """A character constant: ``char("a")`` is ``'a'``, ``char("\\n")`` is ``'\\n'`` (escapes kept)."""
-    return D(tree.CharLit(text, pos=user_pos()))
+    """A character constant: ``char("a")`` is ``'a'``; ``char("\\n")`` (a newline) is ``'\\n'``,
+    ``char("'")`` is ``'\\''``.  The string is the character meant, escaped for D here (the
+    two-character spelling ``char("\\\\n")`` means the same newline)."""
+    pos = user_pos()
+    return D(tree.CharLit(char_text(text, pos), pos=pos))
 
 
 def _offset(offset):

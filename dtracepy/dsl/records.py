@@ -12,7 +12,8 @@ number of values, so the header and the rows cannot drift apart.
 from __future__ import annotations
 
 from dtracepy import tree
-from dtracepy.dsl.actions import printf
+from dtracepy.dsl.actions import _call_node
+from dtracepy.dsl.values import D, as_statement
 from dtracepy.errors import DSLError
 from dtracepy.facts.conversions import FormatError, parse_format
 from dtracepy.source import user_pos
@@ -46,6 +47,9 @@ class Record:
         self.columns = tuple(cols)
         self.sep = sep
         self.end = end
+        # The printf calls emitted, so that ``dtracepy run`` can find them in the compiled
+        # program and frame them (:mod:`dtracepy.run.framing`).
+        self.calls: list[tree.Call] = []
 
     @property
     def titles(self) -> tuple[str, ...]:
@@ -78,6 +82,8 @@ class Record:
         if len(values) != len(self.columns):
             raise DSLError(f"this record has {len(self.columns)} columns ({', '.join(self.titles)}) "
                            f"but {len(values)} values were given", user_pos())
-        printf(self.format, *values)
+        node = _call_node("printf", (self.format, *values))
+        self.calls.append(node)
+        as_statement(D(node))
 
     row = emit

@@ -36,6 +36,7 @@ class ClearPoint:
     name: str
     probes: tuple[str, ...]  # empty: kept
     pos: object = attrs.field(eq=False, default=None)
+    keys: tuple = ()  # the element of a thread-local associative array to zero (tree.Expr keys)
 
 
 def _self_name(var, what: str, pos) -> str:
@@ -76,6 +77,7 @@ class Tracer:
         self.items: list[tree.TopLevel] = []
         self.clear_points: dict[str, ClearPoint] = {}
         self.declared: set[tuple[str, str]] = set()  # (scope, name) from declare()
+        self.records: list[Record] = []
 
     # --- configuration ------------------------------------------------------------------------
     @staticmethod
@@ -152,6 +154,7 @@ class Tracer:
         """Output columns; unless ``header=False`` a BEGIN clause printing their titles is added
         here.  ``rec.emit(v1, v2, ...)`` in a probe body prints one row."""
         rec = Record(columns, sep=sep, end=end)
+        self.records.append(rec)
         if header:
             self.items.append(rec.header_clause(user_pos()))
         return rec
@@ -159,20 +162,31 @@ class Tracer:
     # --- thread-local lifetimes ---------------------------------------------------------------
     def clear(self, var, at) -> None:
         """Zero thread-local ``var`` at probe(s) ``at`` instead of at the matching return probe(s)
-        of the entry probes that set it (``t.clear(self.conn, at="syscall::accept*:return")``)."""
+        of the entry probes that set it (``t.clear(self.conn, at="syscall::accept*:return")``).
+        For a thread-local associative array, name the element: ``t.clear(self.path[arg0],
+        at="syscall::close:entry")`` zeroes ``self->path[arg0]`` there (D cannot zero a whole
+        array); the keys are evaluated where it is zeroed."""
         pos = user_pos()
-        name = _self_name(var, "clear", pos)
+        keys: tuple = ()
+        node = var._node if isinstance(var, D) else None
+        if isinstance(node, tree.Index) and isinstance(node.base, tree.SelfVar):
+            name, keys = node.base.name, node.keys
+        else:
+            name = _self_name(var, "clear", pos)
         probes = (at,) if isinstance(at, str) else tuple(at)
         for desc in probes:
             check_desc(desc, pos)
         if not probes:
             raise DSLError("clear(..., at=...) needs at least one probe description", pos)
-        self.clear_points[name] = ClearPoint(name, probes, pos)
+        self.clear_points[name] = ClearPoint(name, probes, pos, keys)
 
     def keep(self, *variables) -> None:
         """Thread-locals kept set on purpose: the compiler will not zero them nor ask where to."""
         pos = user_pos()
         for var in variables:
+            node = var._node if isinstance(var, D) else None
+            if isinstance(node, tree.Index) and isinstance(node.base, tree.SelfVar):
+                var = node.base.name  # keeping one element keeps the array
             name = _self_name(var, "keep", pos)
             self.clear_points[name] = ClearPoint(name, (), pos)
 
@@ -221,6 +235,15 @@ class Tracer:
     def to_d(self) -> str:
         """The D script, starting with its ``#!`` line."""
         return self.compile().text
+
+    def run(self, *, duration: float | None = None, args=(), target_cmd=None, pid: int | None = None,
+            **options):
+        """Run the tracer under the real dtrace; a context manager whose ``records()`` yields typed
+        rows as they arrive, with ``.events()``, ``.aggregations``, ``.warnings`` and ``stop()``.
+        See :func:`dtracepy.run.run` for the other options."""
+        from dtracepy.run import run
+
+        return run(self, duration=duration, args=args, target_cmd=target_cmd, pid=pid, **options)
 
     def __repr__(self):
         return f"<Tracer {self.name or ''} {len(self.items)} items>"

@@ -23,6 +23,9 @@ Coercion
 
 from __future__ import annotations
 
+import builtins
+import sys
+
 from dtracepy import tree
 from dtracepy.dsl import context
 from dtracepy.errors import DSLError
@@ -35,6 +38,37 @@ _BOOL_HELP = (
 )
 
 _MAX_INT = 2**64
+
+# D's aggregating functions and actions whose names Python's built-ins take after a star-import.
+_SHADOWED = {"sum": "sum_", "min": "min_", "max": "max_"}
+
+
+def _shadowed_builtin_help() -> str | None:
+    """When the user's line calls ``sum``/``min``/``max`` and those are Python's own (a star-import
+    leaves them alone), the message that says so; else None.  Python's ``sum(x)`` iterates ``x``,
+    ``max(a, b)`` asks ``a < b`` for a truth value: both end here."""
+    import linecache
+    import re
+
+    import os
+
+    from dtracepy.source import _PACKAGE_DIR
+
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    line = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
+    for name, alias in _SHADOWED.items():
+        if not re.search(rf"(?<![\w.]){name}\s*\(", line):
+            continue
+        scope = {**frame.f_builtins, **frame.f_globals, **frame.f_locals}
+        if scope.get(name) is getattr(builtins, name):
+            return (f"{name}(...) here is Python's built-in {name}, not D's: `from dtracepy import *` "
+                    f"leaves Python's min, max and sum alone. Write {alias}(x), or import D's by "
+                    f"name (`from dtracepy import {name}`)")
+    return None
 
 
 class D:
@@ -50,11 +84,12 @@ class D:
 
     # --- Python protocols that must not silently "work" -----------------------------------
     def __bool__(self):
-        raise TypeError(_BOOL_HELP)
+        raise TypeError(_shadowed_builtin_help() or _BOOL_HELP)
 
     def __iter__(self):
-        raise TypeError("a D expression cannot be iterated (D has no loops); use a Python loop over "
-                        "Python values to generate D")
+        raise TypeError(_shadowed_builtin_help() or (
+            "a D expression cannot be iterated (D has no loops); use a Python loop over Python "
+            "values to generate D"))
 
     def __contains__(self, item):
         raise TypeError("`x in expr` has no D meaning; " + _BOOL_HELP)

@@ -140,6 +140,8 @@ def problem(text: str) -> str | None:
         if provider == "profile" or not is_glob(name):
             if not match:
                 return "profile probes are named profile-N or tick-N with N a number and an optional unit"
+            if len(match.group(2)) > 20:  # (and int() of a very long decimal raises)
+                return "the profile interval is too large for 64 bits"
             number, unit = int(match.group(2)), match.group(3)
             if unit not in PROFILE_UNITS:
                 return f"unknown time unit {unit!r} (ns us ms s m h d hz)"

@@ -17,7 +17,7 @@ import re
 import pcpp
 from pycparser import c_ast, c_parser
 
-from dtracepy.errors import LayoutError
+from dtracepy.errors import DTracePyError, LayoutError
 from dtracepy.layout.abi import ABI, get_abi
 from dtracepy.layout.engine import MemberSpec, lay_out
 from dtracepy.layout.model import Array, Layout, Pointer, Scalar, close_names
@@ -86,11 +86,32 @@ class _Preprocessor(pcpp.Preprocessor):
         file = file or self.main_file
         if self.main_file and os.path.abspath(file) == os.path.abspath(self.main_file):
             file = self.main_file
-        self.errors.append(LayoutError(msg[:1].lower() + msg[1:], Pos(file, line or 1)))
+        self.errors.append(LayoutError(msg[:1].lower() + msg[1:], Pos(file, line or 1, 1)))
         self.return_code += 1
 
     def on_comment(self, tok):  # keep comments out of the output; the prepass would blank them anyway
         return False
+
+    def on_file_open(self, is_system_include, includepath):
+        """A header to include: a regular file, read at most to the input limit."""
+        import stat
+
+        from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
+
+        st = os.stat(includepath)  # OSError: not there, pcpp tries the next directory
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(includepath)
+        d = self.lastdirective
+        where = Pos(getattr(d, "source", None) or self.main_file or "<string>", getattr(d, "lineno", None) or 1, 1)
+        if not stat.S_ISREG(st.st_mode):
+            raise LayoutError(f"#include of {includepath}, which is not a regular file", where)
+        with open(includepath, "rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
+            raise LayoutError(f"#include of {includepath}: over {LIMIT_TEXT}; dtracepy reads at most {LIMIT_TEXT}",
+                              where)
+        text = data.decode("utf-8", errors="replace")
+        return io.StringIO(text[1:] if text.startswith("\ufeff") else text)
 
 
 _NEEDS_CPP = re.compile(r"^[ \t]*#[ \t]*(?!pragma\b|line\b|\d)\w", re.M)
@@ -120,15 +141,18 @@ def preprocess(text: str, filename: str, abi: ABI, include_dirs=(), defines=()) 
 
 
 def read_source(source, filename: "str | None" = None) -> tuple[str, str]:
-    """(text, filename) of a path or a string of C."""
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source
-                                           and not re.search(r"[;{}]", source)):
+    """(text, filename) of a path or a string of C: a path-like, a string naming a file that
+    exists (even ``a;b{.h``), or a one-line string without ``;``, ``{`` or ``}`` is a path."""
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source and (
+            not re.search(r"[;{}]", source) or os.path.isfile(source))):
+        from dtracepy.inputs import read_input
+
         path = os.fspath(source)
         try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                return handle.read(), filename or path
-        except OSError as err:
-            raise LayoutError(f"cannot read {path}: {err.strerror}") from None
+            shown, data = read_input(path)  # at most the input limit plus one byte
+        except DTracePyError as err:
+            raise LayoutError(err.message, err.pos) from None
+        return data.decode("utf-8", errors="replace"), filename or shown
     return str(source), filename or "<string>"
 
 
@@ -237,6 +261,9 @@ class _Converter:
             count = 0 if node.dim is None else self.const(node.dim)
             if count < 0:
                 self.error(f"array size is negative ({count})", node)
+            if count * max(elem.size, 1) >= 2**64:
+                self.error(f"array too large: {count} elements of {elem.size} bytes (sizes must be below "
+                           "2**64)", node)
             arr = Array(elem, count)
             return arr, arr.spelling().replace(elem.spelling(), spelling, 1)
         if isinstance(node, c_ast.FuncDecl):
@@ -427,12 +454,37 @@ def _unknown_type_name(text: str):
     return None
 
 
+_LINE_MARK = re.compile(r'^[ \t]*#[ \t]*(?:line[ \t]+)?(\d+)(?:[ \t]+"([^"]*)")?')
+
+
+def _deepest(text: str, filename: str) -> Pos:
+    """Where ``text`` (with ``#line`` markers) is nested deepest in ( [ {."""
+    file, line = filename, 0
+    best, depth, where = -1, 0, Pos(filename, 1, 1)
+    for raw in text.split("\n"):
+        m = _LINE_MARK.match(raw)
+        if m:
+            file, line = m.group(2) or file, int(m.group(1)[:9]) - 1
+            continue
+        line += 1
+        for col, ch in enumerate(raw, start=1):
+            if ch in "([{":
+                depth += 1
+                if depth > best:
+                    best, where = depth, Pos(file, line, col)
+            elif ch in ")]}":
+                depth -= 1
+    return where
+
+
 def parse_c(text: str, filename: str, abi: ABI):
     """Parse preprocessed ``text``: prepass, prelude, pycparser.  Returns (FileAST, Prepassed)."""
     pre = prepass(text, filename, abi.max_align)
     full = f'#line 1 "{BUILTIN_FILE}"\n{PRELUDE}{pre.text}'
     try:
         ast = c_parser.CParser().parse(full, filename)
+    except RecursionError:
+        raise LayoutError("nested too deeply for dtracepy's C parser", _deepest(full, filename)) from None
     except c_parser.ParseError as err:
         guess = _unknown_type_name(full)
         if guess is not None:
@@ -444,7 +496,7 @@ def parse_c(text: str, filename: str, abi: ABI):
             msg = m.group(4)
             msg = f"syntax error {msg}" if msg.startswith("before") else msg
             raise LayoutError(msg, Pos(m.group(1), int(m.group(2)), int(m.group(3)))) from None
-        raise LayoutError(f"syntax error: {err}", Pos(filename, 1)) from None
+        raise LayoutError(f"syntax error: {err}", Pos(filename, 1, 1)) from None
     return ast, pre
 
 
@@ -454,4 +506,7 @@ def parse_layouts(source, abi="x86_64", include_dirs=(), defines=(), filename: "
     text, filename = read_source(source, filename)
     text = preprocess(text, filename, abi, include_dirs, defines)
     ast, pre = parse_c(text, filename, abi)
-    return _Converter(abi, pre).run(ast)
+    try:
+        return _Converter(abi, pre).run(ast)
+    except RecursionError:
+        raise LayoutError("nested too deeply for dtracepy's C parser", _deepest(text, filename)) from None

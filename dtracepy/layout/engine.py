@@ -39,6 +39,10 @@ class MemberSpec:
     bit_pos: "int | None" = None  # pinned allocation bit position (hand-written bit-fields)
 
 
+#: Sizes and offsets are below this (what a 64-bit size_t holds).
+MAX_SIZE = 2**64
+
+
 def _round_up(value: int, align: int) -> int:
     return -(-value // align) * align
 
@@ -52,9 +56,10 @@ def _check_member_type(layout: Layout, spec: MemberSpec):
         if getattr(t, "kind", None) not in ("int", "enum", "bool"):
             raise LayoutError(f"bit-field {spec.name or '<unnamed>'} has non-integer type {spec.type_name}",
                               spec.pos)
-        if spec.width < 0 or spec.width > t.size * 8:
+        bits = 1 if getattr(t, "kind", None) == "bool" else t.size * 8  # _Bool holds one bit
+        if spec.width < 0 or spec.width > bits:
             raise LayoutError(f"width of bit-field {spec.name or '<unnamed>'} ({spec.width}) exceeds "
-                              f"its type ({t.size * 8} bits)", spec.pos)
+                              f"its type ({bits} bit{'s' if bits > 1 else ''})", spec.pos)
         if spec.width == 0 and spec.name is not None:
             raise LayoutError(f"zero-width bit-field {spec.name} must be unnamed", spec.pos)
 
@@ -68,8 +73,15 @@ def lay_out(layout: Layout, specs: list[MemberSpec], *, packed: bool = False, al
     end = 0  # furthest bit used
     rec_align = 1
     members = []
+    seen: set[str] = set()
     for spec in specs:
         _check_member_type(layout, spec)
+        names = [spec.name] if spec.name is not None else (
+            spec.type.member_names() if isinstance(spec.type, Layout) and spec.type.complete else [])
+        for name in names:
+            if name in seen:
+                raise LayoutError(f"duplicate member {name!r} in {layout.name}", spec.pos)
+            seen.add(name)
         t = spec.type
         is_packed = packed or spec.packed
         pos = 0 if union else max(pos, end)  # computed fields go after pinned ones
@@ -123,6 +135,9 @@ def lay_out(layout: Layout, specs: list[MemberSpec], *, packed: bool = False, al
             raise LayoutError(f"{layout.name}: members end at byte {_round_up(end, 8) // 8}, beyond the "
                               f"given size {size}")
         computed = size
+    if computed >= MAX_SIZE:
+        raise LayoutError(f"{layout.name} is too large: {computed} bytes (sizes must be below 2**64)",
+                          specs[-1].pos if specs else None)
     layout.members = members
     layout.size = computed
     layout.align = rec_align

@@ -210,28 +210,55 @@ class Layout:
     @property
     def fields(self) -> list[FieldInfo]:
         """Every named member, nested ones flattened with dotted names (``u.a.b``); arrays are not
-        expanded and unnamed bit-fields (padding) are left out."""
+        expanded and unnamed bit-fields (padding) are left out.  (Their number can be exponential
+        in the size of the header, each struct holding two of the one before:
+        :meth:`flat_count` says how many there are, :meth:`fields_up_to` stops at a limit.)"""
         out: list[FieldInfo] = []
-        self._flatten("", 0, out, self)
+        self._flatten("", 0, out, self, nested=True)
         return out
 
-    def _flatten(self, prefix: str, base: int, out: list, top: "Layout"):
+    def flat_count(self) -> int:
+        """How many entries :attr:`fields` has, counted in time linear in the number of records."""
+        cached = getattr(self, "_flat_count", None)
+        if cached is None:
+            self._require_complete()
+            cached = 0
+            for m in self.members:
+                nested = m.type.flat_count() if isinstance(m.type, Layout) and m.type.complete else 0
+                cached += nested if m.name is None else 1 + nested
+            self._flat_count = cached
+        return cached
+
+    def fields_up_to(self, limit: int) -> tuple[list[FieldInfo], bool]:
+        """``(fields, expanded)``: :attr:`fields` if there are at most ``limit`` of them, else only
+        this record's own members (members of anonymous members included) and False."""
+        if self.flat_count() <= limit:
+            return self.fields, True
+        out: list[FieldInfo] = []
+        self._flatten("", 0, out, self, nested=False)
+        return out, False
+
+    def _flatten(self, prefix: str, base: int, out: list, top: "Layout", nested: bool = True):
         from dtracepy.layout.reads import field_info
 
         self._require_complete()
         for m in self.members:
             if m.name is None:
                 if isinstance(m.type, Layout):
-                    m.type._flatten(prefix, base + m.offset, out, top)
+                    m.type._flatten(prefix, base + m.offset, out, top, nested)
                 continue
             name = prefix + m.name
             out.append(field_info(top, name, m, base))
-            if isinstance(m.type, Layout) and m.type.complete:
-                m.type._flatten(name + ".", base + m.offset, out, top)
+            if nested and isinstance(m.type, Layout) and m.type.complete:
+                m.type._flatten(name + ".", base + m.offset, out, top, nested)
 
-    def to_json(self) -> dict:
-        return {"name": self.name, "size": self.size, "align": self.align,
-                "fields": [f.to_json() for f in self.fields]}
+    def to_json(self, limit: "int | None" = None) -> dict:
+        fields, expanded = (self.fields, True) if limit is None else self.fields_up_to(limit)
+        out = {"name": self.name, "size": self.size, "align": self.align,
+               "fields": [f.to_json() for f in fields]}
+        if not expanded:
+            out["nested_expanded"] = False
+        return out
 
 
 def close_names(name: str, known) -> str:

@@ -76,13 +76,100 @@ class _Record:
         self.started = False
 
 
+_INT_TOKEN = re.compile(r"\s*(?:(0[xX][0-9a-fA-F]+|\d+)[uUlL]*|(<<|>>|[-+*()~]))")
+
+
 def _eval_int(text: str, pos: Pos) -> int:
-    if not re.fullmatch(r"[\d\sxXa-fA-F()+*<-]+", text):
-        raise LayoutError(f"cannot evaluate attribute argument {text.strip()!r}", pos)
+    """An attribute or pragma argument: integers with ``+ - * << >> ~ ( )``, evaluated without
+    ``eval`` and bounded (no value beyond 2**64, no more than 200 characters), so ``9**9**9``
+    or ``1<<10**10`` are refused instead of hanging."""
+    def refuse():
+        return LayoutError(f"cannot evaluate attribute argument {text.strip()[:60]!r}", pos)
+
+    if len(text) > 200:
+        raise refuse()
+    tokens = []
+    i = 0
+    while i < len(text):
+        m = _INT_TOKEN.match(text, i)
+        if m is None or m.end() == i:
+            if text[i:].strip() == "":
+                break
+            raise refuse()
+        if m.group(1):
+            digits = m.group(1)
+            tokens.append(int(digits, 16) if digits[:2] in ("0x", "0X")
+                          else int(digits, 8) if len(digits) > 1 and digits[0] == "0" else int(digits))
+        else:
+            tokens.append(m.group(2))
+        i = m.end()
+    pos_ = 0
+
+    def peek():
+        return tokens[pos_] if pos_ < len(tokens) else None
+
+    def take():
+        nonlocal pos_
+        pos_ += 1
+        return tokens[pos_ - 1]
+
+    def check(value):
+        if not -(2**64) < value < 2**64:
+            raise refuse()
+        return value
+
+    def primary(depth=0):
+        if depth > 50:
+            raise refuse()
+        tok = take() if peek() is not None else None
+        if isinstance(tok, int):
+            return check(tok)
+        if tok == "(":
+            value = shift()
+            if take() != ")" if peek() is not None else True:
+                raise refuse()
+            return value
+        if tok in ("-", "+", "~"):
+            value = primary(depth + 1)
+            return check(-value if tok == "-" else ~value if tok == "~" else value)
+        raise refuse()
+
+    def product():
+        value = primary()
+        while peek() == "*":
+            take()
+            value = check(value * primary())
+        return value
+
+    def total():
+        value = product()
+        while peek() in ("+", "-"):
+            value = check(value + product() if take() == "+" else value - product())
+        return value
+
+    def shift():
+        value = total()
+        while peek() in ("<<", ">>"):
+            op, amount = take(), total()
+            if not 0 <= amount < 64:
+                raise refuse()
+            value = check(value << amount if op == "<<" else value >> amount)
+        return value
+
     try:
-        return int(eval(text, {"__builtins__": {}}, {}))  # digits and + * << - ( ) only
-    except Exception:
-        raise LayoutError(f"cannot evaluate attribute argument {text.strip()!r}", pos) from None
+        value = shift()
+    except IndexError:
+        raise refuse() from None
+    if peek() is not None:
+        raise refuse()
+    return value
+
+
+def _pack_value(text: str, pos: Pos) -> int:
+    value = _eval_int(text, pos)
+    if value not in (1, 2, 4, 8, 16):
+        raise LayoutError(f"#pragma pack({text.strip()[:20]}): the value must be 1, 2, 4, 8 or 16", pos)
+    return value
 
 
 def _parse_attribute(body: str, pos: Pos, max_align: int) -> Attrs:
@@ -165,11 +252,11 @@ def prepass(text: str, filename: str, max_align: int = 16) -> Prepassed:
                 elif args[0] == "push":
                     pack_stack.append(pack)
                     if len(args) > 1:
-                        pack = _eval_int(args[-1], where(start))
+                        pack = _pack_value(args[-1], where(start))
                 elif args[0] == "pop":
                     pack = pack_stack.pop() if pack_stack else None
                 else:
-                    pack = _eval_int(args[0], where(start))
+                    pack = _pack_value(args[0], where(start))
                 blank(start, m.end())
             elif value[1:].lstrip().startswith("pragma"):
                 blank(start, m.end())

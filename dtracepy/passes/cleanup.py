@@ -7,72 +7,206 @@ zeroing clauses are appended after every user clause, so user clauses on the sam
 fire first and still read the values.  Variables with the same set of return probes share one
 multi-description clause.
 
-A thread-local assigned where there is no return probe (BEGIN, profile, sdt, a return probe ...)
-needs a clear point named with ``t.clear(self.x, at=...)`` or ``t.keep(self.x)``; otherwise this
-pass leaves it alone and the compiler's ``self-clear`` check (:func:`cleanup_problems`) reports it,
-located at the assignment.  ``t.clear`` also moves a variable's clear point elsewhere.
+The compiler never zeroes a variable where that would change what the program reads, and never
+asks for what the user already did:
+
+* A thread-local used (read or set) in a clause outside its entry/return pair — set at
+  ``syscall::open:entry``, read at ``syscall::close:entry`` — would read 0 there once zeroed at
+  ``open:return``: the compiler's ``self-clear`` check (:func:`cleanup_problems`) reports it at
+  the use, asking where to clear it (``t.clear(self.x, at=...)``) or to keep it
+  (``t.keep(self.x)``), and this pass leaves the variable alone.
+* A thread-local set where there is no return probe (BEGIN, profile, sdt, a return probe ...)
+  needs a clear point named with ``t.clear`` or ``t.keep``; otherwise ``self-clear`` reports it,
+  located at the assignment.
+* In both cases, zeroing it by hand (``self.spec = 0`` after ``commit(self.spec)``) is the user
+  naming its clear point: the compiler then neither zeroes it nor asks.
+* A thread-local associative array (``self->fd[arg0] = 1``) cannot be zeroed whole in D: its clear
+  point names the element, ``t.clear(self.fd[arg0], at="syscall::close:entry")``.
+
+``t.clear`` also moves a variable's clear point elsewhere.
 """
 
 from __future__ import annotations
 
 from dtracepy import tree
 from dtracepy.facts.probes import return_of
-from dtracepy.passes.walk import assignments, is_zero
 
 COMMENT = " dtracepy: zero the thread-locals set above, once every other clause has run "
+
+
+def is_zero(node) -> bool:
+    """0, NULL, a cast of either, or a chained assignment of 0 (``self->a = self->b = 0``)."""
+    from dtracepy.checks.context import is_zero as zero
+
+    return zero(node)
+
+
+def _self_target(target):
+    """(name, is_element) when ``target`` is ``self->x`` or ``self->x[k]``, else None."""
+    if isinstance(target, tree.SelfVar):
+        return target.name, False
+    if isinstance(target, tree.Index) and isinstance(target.base, tree.SelfVar):
+        return target.base.name, True
+    return None
+
+
+def _all_assignments(clause):
+    """Every Assign of a clause, statement-level or inside an expression (``assign_expr``), in
+    predicate and body."""
+    roots = [] if clause.predicate is None else [clause.predicate]
+    roots += [stmt for stmt in (clause.body or ())]
+    for root in roots:
+        for node in root.walk():
+            if isinstance(node, tree.Assign):
+                yield node
 
 
 def thread_local_sets(program):
     """name -> [(clause, Assign)] for every non-zero assignment of ``self->name``, in order."""
     sets: dict[str, list] = {}
     for clause in program.clauses:
-        for node in assignments(clause.body):
-            target = node.target
-            if isinstance(target, tree.SelfVar):
-                if node.op == "=" and is_zero(node.value):
-                    continue
-                sets.setdefault(target.name, []).append((clause, node))
-            elif isinstance(target, tree.Index) and isinstance(target.base, tree.SelfVar):
-                sets.setdefault(target.base.name, []).append((clause, node))
+        for node in _all_assignments(clause):
+            found = _self_target(node.target)
+            if found is None:
+                continue
+            name, element = found
+            if node.op == "=" and is_zero(node.value):
+                continue
+            sets.setdefault(name, []).append((clause, node))
     return sets
 
 
-def clear_probes(name, uses, clear_points) -> tuple[tuple[str, ...], object, str | None]:
-    """Where thread-local ``name`` is zeroed: (probes, None, None), or ((), node, why not) when
+def hand_zeroed(program) -> dict[str, object]:
+    """name -> the first ``self->name = 0`` (or ``self->name[k] = 0``) the user wrote."""
+    zeros: dict[str, object] = {}
+    for clause in program.clauses:
+        for node in _all_assignments(clause):
+            found = _self_target(node.target)
+            if found is not None and node.op == "=" and is_zero(node.value):
+                zeros.setdefault(found[0], node)
+    return zeros
+
+
+def _in_pair(clause, pair) -> bool:
+    from dtracepy.facts.probes import matches
+
+    return all(any(matches(p, d.text) and matches(d.text, p) for p in pair)
+               for d in clause.probes)
+
+
+def _outside_use(program, name, pair):
+    """The first read or non-zero set of ``self->name`` in a clause outside ``pair``: (clause,
+    node, kind), or None."""
+    from dtracepy.checks.context import clause_accesses
+
+    for clause in program.clauses:
+        if _in_pair(clause, pair):
+            continue
+        for access in clause_accesses(clause, tree.SelfVar):
+            if access.name == name and not (access.kind == "write" and access.zero):
+                return clause, access.node, access.kind
+    return None
+
+
+def _desc_list(texts) -> str:
+    return ", ".join(texts)
+
+
+class _Problem(Exception):
+    def __init__(self, where, message):
+        super().__init__(message)
+        self.where = where
+        self.message = message
+
+
+def clear_probes(name, uses, clear_points, program=None, zeros=None):
+    """Where thread-local ``name`` is zeroed: (probes, None, None), or ((), where, why not) when
     the tracer must say where (the ``self-clear`` check reports it; this pass then leaves the
-    variable alone).  Probes are empty for a variable kept on purpose."""
+    variable alone).  Probes are empty for a variable kept on purpose or zeroed by hand."""
+    try:
+        return _clear_probes(name, uses, clear_points, program, zeros), None, None
+    except _Problem as problem:
+        return (), problem.where, problem.message
+
+
+def _clear_probes(name, uses, clear_points, program, zeros) -> tuple[str, ...]:
     point = clear_points.get(name)
+    element = any(_self_target(node.target)[1] for _, node in uses)
     if point is not None:
-        return point.probes, None, None
-    probes: dict[str, None] = {}  # an ordered set
+        if point.probes and element and not point.keys:
+            raise _Problem(point.pos, f"self->{name} is a thread-local associative array: D cannot zero it whole "
+                f"(self->{name} = 0 is \"may not be referenced as scalar\"); name the element to "
+                f"zero, t.clear(self.{name}[key], at=...), or zero each element yourself and say so "
+                f"with t.keep(self.{name})")
+        if point.keys and not element:
+            raise _Problem(point.pos, f"t.clear(self.{name}[...]): self->{name} is not an associative array; "
+                               f"write t.clear(self.{name}, at=...)")
+        return point.probes
+    # Zeroed by hand somewhere: where the compiler would have to ask, the user has answered.
+    managed = name in (zeros or {})
+    returns: dict[str, None] = {}  # an ordered set
+    entries: dict[str, None] = {}
+    no_return = None
     for clause, node in uses:
-        where = node.pos or clause.pos
-        if isinstance(node.target, tree.Index):
-            return (), where, (
-                f"self->{name}[...] is a thread-local associative array: zero each element "
-                f"yourself and say so with t.keep(self.{name}), or name where with "
-                f"t.clear(self.{name}, at=...)")
         for desc in clause.probes:
             ret = return_of(desc.text)
             if ret is None:
-                return (), where, (
-                    f"self->{name} is set in {desc.text}, which has no return probe to zero it in: "
-                    f"name one with t.clear(self.{name}, at=\"...:return\") or keep it on purpose "
-                    f"with t.keep(self.{name})")
-            probes[ret] = None
-    return tuple(probes), None, None
+                no_return = no_return or (clause, node, desc.text)
+            else:
+                entries[desc.text] = None
+                returns[ret] = None
+    if no_return is not None:
+        if managed:
+            return ()
+        clause, node, text = no_return
+        if element:
+            raise _Problem(node.pos or clause.pos, f"self->{name}[...] is a thread-local associative array set in {text}, which has no "
+                f"return probe: zero each element yourself (self.{name}[key] = 0) or name the "
+                f"element and where, t.clear(self.{name}[key], at=...)")
+        raise _Problem(node.pos or clause.pos, f"self->{name} is set in {text}, which has no return probe to zero it in: name one "
+            f"with t.clear(self.{name}, at=\"...:return\"), zero it yourself (self.{name} = 0) where "
+            f"it is no longer needed, or say it lives as long as the thread with t.keep(self.{name})")
+    if program is not None:
+        outside = _outside_use(program, name, [*entries, *returns])
+        if outside is not None:
+            if managed:
+                return ()
+            clause, node, kind = outside
+            where = _desc_list(d.text for d in clause.probes)
+            verb = "read" if kind == "read" else "set"
+            raise _Problem(node.pos or clause.pos, f"self->{name} is set at {_desc_list(entries)} and {verb} at {where}, outside that "
+                f"entry/return pair: zeroing it at {_desc_list(returns)} would make {where} see 0 "
+                f"(or lose the value) whenever it fires after the return. Say where it may be "
+                f"zeroed with t.clear(self.{name}, at=...) (at=\"{_desc_list(returns)}\" if {where} "
+                f"only fires inside the call), zero it yourself where it is no longer needed, or "
+                f"keep it with t.keep(self.{name})")
+    from dtracepy.checks.lifecycle import guarded_by_own_negation
+
+    for clause, node in uses:
+        if not managed and guarded_by_own_negation(clause.predicate, name):
+            raise _Problem(node.pos or clause.pos, f"self->{name} is set only while it is unset (the clause's predicate tests "
+                f"!self->{name}): zeroing it at {_desc_list(returns)} would make that test always "
+                f"true. Keep it per thread with t.keep(self.{name}), or say where it may be zeroed "
+                f"with t.clear(self.{name}, at=...)")
+    if element:
+        clause, node = uses[0]
+        raise _Problem(node.pos or clause.pos, f"self->{name}[...] is a thread-local associative array: D cannot zero it whole; name "
+            f"the element to zero at the return, t.clear(self.{name}[key], at=\"{_desc_list(returns)}\"), "
+            f"or zero each element yourself (self.{name}[key] = 0)")
+    return tuple(returns)
 
 
 def cleanup_problems(program, clear_points):
-    """(pos, message) for each thread-local this pass cannot place and each clear point that
-    names a thread-local never set: the compiler's ``self-clear`` and ``clear-unused`` rules."""
+    """(check, pos, message) for each thread-local this pass cannot place and each clear point
+    that names a thread-local never set: the compiler's ``self-clear`` and ``clear-unused`` rules."""
     sets = thread_local_sets(program)
+    zeros = hand_zeroed(program)
     for name, point in clear_points.items():
         if name not in sets:
             verb = "keep" if not point.probes else "clear"
             yield "clear-unused", point.pos, f"t.{verb}(self.{name}): self->{name} is never set"
     for name, uses in sets.items():
-        _probes, where, problem = clear_probes(name, uses, clear_points)
+        _probes, where, problem = clear_probes(name, uses, clear_points, program, zeros)
         if problem:
             yield "self-clear", where, problem
 
@@ -80,20 +214,25 @@ def cleanup_problems(program, clear_points):
 def zero_thread_locals(program: tree.Program, ctx) -> tree.Program:
     clear_points = ctx.clear_points
     sets = thread_local_sets(program)
+    zeros = hand_zeroed(program)
     groups: dict[tuple[str, ...], list] = {}
     for name, uses in sets.items():
-        probes, _where, _problem = clear_probes(name, uses, clear_points)
+        probes, _where, _problem = clear_probes(name, uses, clear_points, program, zeros)
         if probes:
-            groups.setdefault(probes, []).append((name, uses[0][1].pos))
+            point = clear_points.get(name)
+            keys = point.keys if point is not None else ()
+            groups.setdefault(probes, []).append((name, keys, uses[0][1].pos))
     if not groups:
         return program
     items = list(program.items)
     items.append(tree.Comment(COMMENT))
     for probes, names in groups.items():
-        pos = names[0][1]
-        body = tuple(
-            tree.ExprStmt(tree.Assign("=", tree.SelfVar(n, pos=p), tree.IntLit("0", pos=p), pos=p), pos=p)
-            for n, p in names
-        )
-        items.append(tree.Clause(tuple(tree.ProbeDesc(d, pos=pos) for d in probes), None, body, pos=pos))
+        pos = names[0][2]
+        body = []
+        for n, keys, p in names:
+            target = tree.SelfVar(n, pos=p)
+            if keys:
+                target = tree.Index(target, keys, pos=p)
+            body.append(tree.ExprStmt(tree.Assign("=", target, tree.IntLit("0", pos=p), pos=p), pos=p))
+        items.append(tree.Clause(tuple(tree.ProbeDesc(d, pos=pos) for d in probes), None, tuple(body), pos=pos))
     return tree.Program(tuple(items), pos=program.pos)

@@ -1,0 +1,156 @@
+"""Reading inputs and writing outputs safely: what every subcommand shares.
+
+* :func:`read_input` reads a file, ``-`` (standard input) or a pipe, but never more than the size
+  limit plus one byte, so ``/dev/zero`` or an endless pipe is refused at once instead of filling
+  memory.  Errors (a directory, a missing file, a closed standard input) are located
+  :class:`InputError` exceptions.
+* :func:`write_output` writes a file through a temporary file in the same directory and a rename,
+  so a failed write (a full disk, a read-only directory) leaves any old file as it was and never a
+  truncated one; it refuses to overwrite one of the inputs (``-o tracer.py``), however the path is
+  spelled.  Device files (``/dev/stdout``) are written in place.
+* :func:`describe_exception` names an exception even when its ``__str__`` raises.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+
+from dtracepy.errors import DTracePyError
+from dtracepy.source import Pos
+
+
+class InputError(DTracePyError):
+    """An input that cannot be read or an output that cannot be written, located at its path."""
+
+#: The largest input dtracepy reads: the parser reads dense D at about 1 MB/s and the largest real
+#: script known is 16 KB.
+MAX_INPUT_BYTES = 4 * 1024 * 1024
+LIMIT_TEXT = f"{MAX_INPUT_BYTES // (1024 * 1024)} MiB"
+
+
+def too_large(filename: str) -> InputError:
+    return InputError(f"input too large: over {LIMIT_TEXT}; dtracepy reads files of at most {LIMIT_TEXT}",
+                      Pos(filename, 1, 1))
+
+
+def read_bounded(handle, filename: str, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """At most ``limit`` bytes from a binary file object; more is a located error."""
+    chunks = []
+    size = 0
+    while size <= limit:
+        chunk = handle.read(limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise too_large(filename)
+    return b"".join(chunks)
+
+
+def read_input(path: str, limit: int = MAX_INPUT_BYTES) -> tuple[str, bytes]:
+    """``(name to show, bytes)`` of a file, or of standard input for ``-``."""
+    if path == "-":
+        stream = sys.stdin
+        buffer = getattr(stream, "buffer", None) if stream is not None else None
+        if buffer is None or buffer.closed:
+            raise InputError("cannot read standard input: it is closed", Pos("<stdin>", 1))
+        try:
+            return "<stdin>", read_bounded(buffer, "<stdin>", limit)
+        except (OSError, ValueError) as err:
+            raise InputError(f"cannot read standard input: {_reason(err)}", Pos("<stdin>", 1)) from None
+    try:
+        with open(path, "rb") as handle:
+            return path, read_bounded(handle, path, limit)
+    except OSError as err:
+        raise InputError(f"cannot read: {_reason(err)}", Pos(path, 1)) from None
+
+
+def _reason(err: BaseException) -> str:
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror[0].lower() + err.strerror[1:]
+    return describe_exception(err)
+
+
+def describe_exception(err: BaseException) -> str:
+    """``TypeName: message``, even for an exception whose ``__str__`` raises."""
+    name = type(err).__name__
+    try:
+        text = str(err)
+    except BaseException:  # noqa: BLE001 - a user's exception class may do anything in __str__
+        text = "(its message cannot be printed: its __str__ raised an exception)"
+    return f"{name}: {text}" if text else name
+
+
+def same_file(a: str, b: str) -> bool:
+    """Do two paths name the same file (through ``./``, ``..`` or symlinks)?"""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def write_output(path: str, text: str, *, executable: bool = False, inputs=()) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically; errors are located :class:`InputError` exceptions.
+
+    An output naming one of ``inputs`` is refused before anything is written.  A regular file (or
+    a new one) is written to a temporary file beside it, flushed to disk, given its mode and
+    renamed over the target (through a symlink, the file it points to), so the target is either
+    the old file or the whole new one.  A device or pipe (``/dev/stdout``) is written in place.
+    """
+    for source in inputs:
+        if same_file(path, source):
+            raise InputError(f"refusing to write the output over the input {source}", Pos(path, 1))
+    data = text.encode("utf-8")
+    real = os.path.realpath(path)
+    try:
+        st = os.stat(real)
+    except FileNotFoundError:
+        st = None
+    except OSError as err:
+        raise InputError(f"cannot write: {_reason(err)}", Pos(path, 1)) from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise InputError("cannot write: it is a directory", Pos(path, 1))
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        try:
+            with open(real, "wb") as handle:
+                handle.write(data)
+        except OSError as err:
+            raise InputError(f"cannot write: {_reason(err)}", Pos(path, 1)) from None
+        return
+    if st is not None and (not os.access(real, os.W_OK) or not st.st_mode & 0o222):
+        raise InputError("cannot write: the file is read-only", Pos(path, 1))
+    directory = os.path.dirname(real) or "."
+    if not os.path.isdir(directory):
+        raise InputError(f"cannot write: no such directory {os.path.dirname(path) or '.'}", Pos(path, 1))
+    mode = (st.st_mode & 0o7777) if st is not None else (0o666 & ~_umask())
+    if executable:
+        mode |= (mode & 0o444) >> 2  # x wherever r
+    import tempfile
+
+    temp = None
+    try:
+        fd, temp = tempfile.mkstemp(prefix="." + os.path.basename(real) + ".", suffix=".tmp", dir=directory)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, real)
+        temp = None
+    except OSError as err:
+        raise InputError(f"cannot write: {_reason(err)}", Pos(path, 1)) from None
+    finally:
+        if temp is not None:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

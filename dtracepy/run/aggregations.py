@@ -1,0 +1,399 @@
+"""Aggregations as dtrace prints them, decoded: mappings from key tuples to numbers or histograms.
+
+dtrace prints an aggregation in one of two ways, and both are read here:
+
+* the default format (``printa(@a)``, and what dtrace prints at exit): one entry per line, keys
+  first, the value last; a histogram as a key line followed by the ``value ---- Distribution ----
+  count`` table; ``stack()``/``ustack()`` keys as one frame per line (indented 14 spaces);
+* ``printa("fmt", @a)``: the format string, with ``%@...`` where the value goes (a whole table for
+  a histogram) and ``%k`` where a stack goes.
+
+illumos, macOS, FreeBSD and Oracle Linux print the same shapes; they differ in what this module
+tolerates: illumos and macOS elide runs of empty buckets in the middle of a ``quantize`` table,
+macOS writes ``stack()`` frames as ``module`function+0x..`` just like the others but with no
+``vmlinux`` module, and Oracle prints an empty stack key as a blank line.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+HISTOGRAM_KINDS = frozenset({"quantize", "lquantize", "llquantize"})
+_HIST_HEADER = re.compile(r"^\s*value\s+-+ Distribution -+\s+count\s*$")
+_HIST_ROW = re.compile(r"^\s*(<|>=|abs\(\) <)?\s*(-?\d+) \|([@ ]*)\s+(-?\d+)\s*$")
+_INT = re.compile(r"-?\d+$")
+_FRAME_INDENT = " " * 14
+
+
+class Stack(tuple):
+    """A ``stack()``/``ustack()`` key: a tuple of frames (``module`function+0xoff`` strings),
+    innermost first.  ``list(key)`` gives the frames as a list."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"Stack({list(self)!r})"
+
+
+class Histogram:
+    """A ``quantize``/``lquantize``/``llquantize`` value.
+
+    ``buckets`` is a list of ``(low, count)`` in increasing order of ``low``: a bucket holds the
+    values from its ``low`` up to the next bucket's ``low`` (excluded).  ``underflow`` and
+    ``overflow`` are the ``< base`` and ``>= limit`` rows of an ``lquantize`` (0 when absent)."""
+
+    __slots__ = ("buckets", "underflow", "overflow", "underflow_bound", "overflow_bound")
+
+    def __init__(self, buckets=(), underflow: int = 0, overflow: int = 0,
+                 underflow_bound: int | None = None, overflow_bound: int | None = None):
+        self.buckets = list(buckets)
+        self.underflow = underflow
+        self.overflow = overflow
+        self.underflow_bound = underflow_bound
+        self.overflow_bound = overflow_bound
+
+    @property
+    def bounds(self) -> list[int]:
+        return [low for low, _ in self.buckets]
+
+    @property
+    def counts(self) -> list[int]:
+        return [count for _, count in self.buckets]
+
+    @property
+    def total(self) -> int:
+        return self.underflow + self.overflow + sum(count for _, count in self.buckets)
+
+    def percentile(self, p: float) -> int | None:
+        """The low bound of the bucket holding the ``p``-th percentile (0 < p <= 100): the value
+        is at least this and below the next bucket.  ``None`` for an empty histogram; the
+        underflow row answers ``underflow_bound - 1``, the overflow row ``overflow_bound``."""
+        if not 0 < p <= 100:
+            raise ValueError(f"a percentile is in (0, 100], not {p!r}")
+        total = self.total
+        if total == 0:
+            return None
+        rank = p * total / 100
+        seen = self.underflow
+        if seen >= rank:
+            return (self.underflow_bound if self.underflow_bound is not None else 0) - 1
+        for low, count in self.buckets:
+            seen += count
+            if seen >= rank:
+                return low
+        return self.overflow_bound if self.overflow_bound is not None else self.buckets[-1][0]
+
+    def count_at(self, value: int) -> int:
+        """The count of the bucket that holds ``value``."""
+        if self.underflow_bound is not None and value < self.underflow_bound:
+            return self.underflow
+        if self.overflow_bound is not None and value >= self.overflow_bound:
+            return self.overflow
+        lows = self.bounds
+        i = bisect.bisect_right(lows, value) - 1
+        return self.buckets[i][1] if i >= 0 else 0
+
+    def as_dict(self) -> dict:
+        out = {"buckets": [[low, count] for low, count in self.buckets], "total": self.total}
+        if self.underflow_bound is not None:
+            out["underflow"] = [self.underflow_bound, self.underflow]
+        if self.overflow_bound is not None:
+            out["overflow"] = [self.overflow_bound, self.overflow]
+        return out
+
+    def __eq__(self, other):
+        return isinstance(other, Histogram) and self.as_dict() == other.as_dict()
+
+    def __repr__(self):
+        return f"Histogram(total={self.total}, buckets={self.buckets!r})"
+
+    def draw(self) -> str:
+        """The table as DTrace draws it (``value ---- Distribution ---- count``)."""
+        rows = []
+        if self.underflow_bound is not None:
+            rows.append((f"< {self.underflow_bound}", self.underflow))
+        rows += [(str(low), count) for low, count in self.buckets]
+        if self.overflow_bound is not None:
+            rows.append((f">= {self.overflow_bound}", self.overflow))
+        total = self.total or 1
+        lines = ["           value  ------------- Distribution ------------- count    "]
+        for label, count in rows:
+            bar = "@" * int(40 * count / total + 0.5)
+            lines.append(f"{label:>16} |{bar:<40} {count:<9}")
+        return "\n".join(lines) + "\n"
+
+
+class Aggregation(dict):
+    """One aggregation as last printed: ``{(key, ...): value}`` (``()`` for no keys).  Values are
+    ``int`` (count, sum, avg, min, max, stddev as dtrace prints them) or :class:`Histogram`."""
+
+    def __init__(self, name: str, kind: str | None = None, data=()):
+        super().__init__(data)
+        self.name = name
+        self.kind = kind
+
+    def __repr__(self):
+        return f"Aggregation(@{self.name}, {self.kind or '?'}, {len(self)} keys)"
+
+    @property
+    def value(self):
+        """The value of an aggregation without keys (``@n = count()``)."""
+        return self.get(())
+
+
+# --- the default format ------------------------------------------------------------------------
+def _key_value(token: str):
+    return int(token) if _INT.match(token) else token
+
+
+def _split_keys(text: str, nkeys: int | None) -> tuple:
+    """Keys of a default-format line (value removed).  Strings are left-aligned and padded, numbers
+    right-aligned, every key preceded by at least one space: split on runs of two or more spaces
+    first (a string key may hold single spaces), then on single spaces if that gives too few."""
+    if text.startswith(_HEXMARK):
+        return (text[len(_HEXMARK):],)
+    text = text.strip()
+    if not text:
+        return ()
+    parts = re.split(r"\s{2,}", text)
+    if nkeys is None or len(parts) == nkeys:
+        return tuple(_key_value(p) for p in parts)
+    words = text.split()
+    if len(words) == nkeys:
+        return tuple(_key_value(p) for p in words)
+    if len(parts) > nkeys:  # a string key with runs of spaces inside: keep the numbers at the end
+        head = len(parts) - nkeys + 1
+        return (" ".join(parts[:head]),) + tuple(_key_value(p) for p in parts[head:])
+    return tuple(_key_value(p) for p in parts)
+
+
+def _histogram(lines, i):
+    """Read the table whose header is ``lines[i]``; return (Histogram, next index)."""
+    hist = Histogram()
+    i += 1
+    n = len(lines)
+    while i < n:
+        m = _HIST_ROW.match(lines[i])
+        if not m:
+            break
+        sign, low, count = m.group(1), int(m.group(2)), int(m.group(4))
+        if sign == "abs() <":   # Oracle's llquantize: the values strictly between -low and low
+            hist.buckets.append((1 - low, count))
+        elif sign == "<":
+            hist.underflow, hist.underflow_bound = count, low
+        elif sign == ">=":
+            hist.overflow, hist.overflow_bound = count, low
+        else:
+            hist.buckets.append((low, count))
+        i += 1
+    return hist, i
+
+
+_HEX_HEADER = re.compile(r"^\s+0  1  2  3  4  5  6  7  8  9  a  b  c  d  e  f  0123456789abcdef$")
+_HEX_ROW = re.compile(r"^\s+[0-9a-f]+: ((?:[0-9a-f]{2} )+)")
+_HEXMARK = "\0hex:"
+
+
+def _fold_hex_keys(lines):
+    """dtrace prints a string key holding unprintable bytes (a newline, a tab) as a hex dump of
+    its whole buffer; each dump becomes one line ``_HEXMARK + the string`` (up to its NUL)."""
+    if not any(_HEX_HEADER.match(l) for l in lines):
+        return lines
+    out = []
+    i, n = 0, len(lines)
+    while i < n:
+        if _HEX_HEADER.match(lines[i]):
+            data = bytearray()
+            i += 1
+            while i < n:
+                m = _HEX_ROW.match(lines[i])
+                if not m:
+                    break
+                data += bytes.fromhex(m.group(1))
+                i += 1
+            out.append(_HEXMARK + bytes(data).split(b"\0", 1)[0].decode("utf-8", "surrogateescape"))
+            continue
+        out.append(lines[i])
+        i += 1
+    return out
+
+
+def _is_frame(line: str) -> bool:
+    return line.startswith(_FRAME_INDENT) and not _INTS.match(line)
+
+
+_INTS = re.compile(r"\s*-?\d+(?:\s+-?\d+)*\s*$")
+
+
+def parse_default(lines, name: str = "", kind: str | None = None, nkeys: int | None = None,
+                  stack_keys: tuple[int, ...] | None = None) -> Aggregation:
+    """Decode one aggregation in dtrace's default format (``lines`` without newlines).
+
+    ``nkeys`` (when known) is how many keys an entry has, ``stack_keys`` the positions of the
+    ``stack()``/``ustack()`` keys among them; unknown, a line of frames (indented 14 spaces) is
+    taken for a stack key."""
+    agg = Aggregation(name, kind)
+    lines = _fold_hex_keys(lines)
+    n = len(lines)
+    has_stack = bool(stack_keys) if stack_keys is not None else any(_is_frame(l) for l in lines)
+    plain_keys = None if nkeys is None else nkeys - (len(stack_keys) if stack_keys else int(has_stack))
+    pending: list[str] = []
+    i = 0
+    while i < n:
+        line = lines[i]
+        if _HIST_HEADER.match(line):
+            hist, i = _histogram(lines, i)
+            agg[_entry_keys(pending, plain_keys, has_stack)] = hist
+            if agg.kind is None:
+                agg.kind = "quantize"
+            pending = []
+            continue
+        i += 1
+        stripped = line.strip()
+        if not stripped:
+            continue
+        nxt = lines[i] if i < n else ""
+        if has_stack:
+            if _INT.match(stripped) and not _is_frame(line):
+                starts_entry = not pending and (plain_keys or (plain_keys is None and _is_frame(nxt)))
+                if not starts_entry:
+                    _put(agg, _entry_keys(pending, plain_keys, True), int(stripped))
+                    pending = []
+                    continue
+            pending.append(line)
+            continue
+        if _HIST_HEADER.match(nxt):
+            pending = [line]
+            continue
+        if line.startswith(_HEXMARK):
+            if _INT.match(nxt.strip()):
+                _put(agg, _split_keys(line, plain_keys), int(nxt.strip()))
+                i += 1
+            continue
+        head, _, value = line.rstrip().rpartition(" ")
+        if _INT.match(value):
+            _put(agg, _split_keys(head, plain_keys), int(value))
+    return agg
+
+
+def _put(agg: Aggregation, key: tuple, value: int) -> None:
+    """Two entries print alike when their stacks symbolize alike (two return addresses in one
+    function without offsets): counts and sums add up, other kinds keep the last."""
+    if key in agg and agg.kind in ("count", "sum"):
+        agg[key] += value
+    else:
+        agg[key] = value
+
+
+def _entry_keys(pending: list[str], plain_keys: int | None, has_stack: bool) -> tuple:
+    if not has_stack:
+        return _split_keys(pending[0], plain_keys) if pending else ()
+    frames = list(pending)
+    keys: tuple = ()
+    if frames and (not _is_frame(frames[0]) or plain_keys):
+        keys = _split_keys(frames.pop(0), plain_keys)
+    return keys + (Stack(f.strip() for f in frames),)
+
+
+# --- printa with a format string ---------------------------------------------------------------
+_CONV = re.compile(r"%(%|[-#+ 0']*[0-9*]*(?:\.[0-9*]*)?(?:hh|h|ll|l|L|w|z|j|t)?@?[a-zA-Z@])")
+_HIST_BLOCK = r"(\s*value\s+-+ Distribution -+\s+count\s*\n(?:[^\n|]*\|[^\n]*\n)*\n?)"
+
+
+def _conv_regex(conv: str) -> tuple[str, str]:
+    """(regex, type) for one conversion of a printa format; types: int, str, stack, agg, float."""
+    letter = conv[-1]
+    if "@" in conv:
+        return r"\s*(-?\d+)|" + _HIST_BLOCK, "agg"
+    if letter in "diu" or letter in "c":
+        return r"\s*(-?\d+)\s*", "int"
+    if letter in "xX":
+        return r"\s*(?:0[xX])?([0-9a-fA-F]+)\s*", "hex"
+    if letter == "o":
+        return r"\s*([0-7]+)\s*", "oct"
+    if letter == "p":
+        return r"\s*((?:0[xX])?[0-9a-fA-F]+)\s*", "hex"
+    if letter in "eEfgG":
+        return r"\s*(\S+)\s*", "float"
+    if letter == "k":
+        return r"((?:\n[^\n]*)*?\n)", "stack"
+    return r"(.*?)", "str"
+
+
+class FormatDecoder:
+    """Decodes the output of ``printa(fmt, @a)`` back into entries, from the format alone."""
+
+    def __init__(self, fmt: str):
+        parts = []
+        self.types = []
+        pos = 0
+        for m in _CONV.finditer(fmt):
+            parts.append(re.escape(fmt[pos:m.start()]))
+            pos = m.end()
+            if m.group(1) == "%":
+                parts.append("%")
+                continue
+            regex, kind = _conv_regex(m.group(1))
+            if kind == "agg":
+                self.types.append("agg")
+                parts.append(f"(?:{regex})")
+            else:
+                self.types.append(kind)
+                parts.append(regex)
+        parts.append(re.escape(fmt[pos:]))
+        if "agg" not in self.types:
+            # printa with no %@ prints the value after the format as the default would
+            self.types.append("agg")
+            parts.append(r"(?:\s*(-?\d+)|" + _HIST_BLOCK + ")")
+        self.regex = re.compile("".join(parts), re.S)
+
+    def entries(self, text: str):
+        """(keys, [values]) for each entry, in order."""
+        pos = 0
+        n = len(text)
+        while pos < n:
+            m = self.regex.match(text, pos)
+            if m is None or m.end() == pos:
+                rest = text[pos:]
+                if not rest.strip():
+                    return
+                raise ValueError(f"printa output does not match its format at {rest[:60]!r}")
+            groups = iter(m.groups())
+            keys, values = [], []
+            for kind in self.types:
+                if kind == "agg":
+                    scalar, table = next(groups), next(groups)
+                    if scalar is not None:
+                        values.append(int(scalar))
+                    else:
+                        lines = table.split("\n")
+                        start = next(j for j, l in enumerate(lines) if _HIST_HEADER.match(l))
+                        values.append(_histogram(lines, start)[0])
+                    continue
+                raw = next(groups)
+                if kind == "int":
+                    keys.append(int(raw))
+                elif kind == "hex":
+                    keys.append(int(raw, 16))
+                elif kind == "oct":
+                    keys.append(int(raw, 8))
+                elif kind == "float":
+                    keys.append(float(raw))
+                elif kind == "stack":
+                    keys.append(Stack(f.strip() for f in raw.split("\n") if f.strip()))
+                else:
+                    keys.append(raw.rstrip(" ") if raw.endswith(" ") else raw)
+            pos = m.end()
+            yield tuple(keys), values
+
+
+def parse_printa(text: str, fmt: str, names, kinds=None) -> dict:
+    """Decode ``printa(fmt, @a[, @b ...])`` output into one Aggregation per name."""
+    kinds = kinds or {}
+    aggs = {name: Aggregation(name, kinds.get(name)) for name in names}
+    decoder = FormatDecoder(fmt)
+    for keys, values in decoder.entries(text):
+        for name, value in zip(names, values):
+            aggs[name][keys] = value
+    return aggs

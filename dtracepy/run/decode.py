@@ -1,0 +1,329 @@
+"""dtrace's standard output, decoded: typed rows, text events and printed aggregations, in order.
+
+:class:`Decoder` takes bytes as they come (``feed``) and returns events: a row of a record (an
+instance of the record's :func:`row_class`, a named tuple), a :class:`Text` for anything else the
+script printed, a :class:`Printed` when an aggregation block ends.  It keeps no more than one
+unfinished line (or one unfinished record or aggregation block) between calls, so memory stays
+flat however long the run.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import ipaddress
+import keyword
+import re
+import sys
+
+from dtracepy.run import aggregations as _aggs
+from dtracepy.run.framing import RS, US, Plan, RecordSpec
+
+_RS = RS.encode()
+_US = US.encode()
+_UTC = datetime.timezone.utc
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)
+
+
+class Text(str):
+    """Text the script printed outside records (a plain ``printf``, ``trace``, dtrace's own
+    per-probe lines without ``-q``): one line, with its newline when it had one."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"Text({str.__repr__(self)})"
+
+
+class Started:
+    """dtrace's first BEGIN clause ran: every probe is enabled."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "Started()"
+
+
+STARTED = Started()
+
+
+class Printed:
+    """An aggregation block ended: ``aggregations`` maps each name printed to its
+    :class:`~dtracepy.run.aggregations.Aggregation`."""
+
+    __slots__ = ("aggregations", "fmt")
+
+    def __init__(self, aggregations: dict, fmt: str | None):
+        self.aggregations = aggregations
+        self.fmt = fmt
+
+    def __repr__(self):
+        return f"Printed({list(self.aggregations)})"
+
+
+def ip_address(value, *, network_order: bool = True):
+    """An ``ipaddress`` object from a record field: a ``str`` (``inet_ntoa``), a 32-bit ``int``
+    (an ``ipaddr_t`` read from the kernel: in network byte order in memory, so by default its
+    bytes are taken in this machine's order) or a 128-bit ``int``."""
+    if isinstance(value, str):
+        return ipaddress.ip_address(value)
+    if value < 0:
+        raise ValueError(f"not an address: {value}")
+    if value <= 0xFFFFFFFF:
+        order = sys.byteorder if network_order else "big"
+        return ipaddress.IPv4Address(value.to_bytes(4, order))
+    order = sys.byteorder if network_order else "big"
+    return ipaddress.IPv6Address(value.to_bytes(16, order))
+
+
+def _field_names(titles) -> list[str]:
+    names = []
+    for i, title in enumerate(titles):
+        name = re.sub(r"\W", "_", title).strip("_") or f"f{i}"
+        if name[0].isdigit() or keyword.iskeyword(name) or name.startswith("_"):
+            name = f"f_{name}"
+        while name in names:
+            name += "_"
+        names.append(name)
+    return names
+
+
+def row_class(spec: RecordSpec):
+    """The named tuple class of a record's rows; ``Row.titles`` are the columns' titles as
+    written, ``row.as_dict()`` is keyed by them."""
+    cls = collections.namedtuple(f"Row{spec.number}", _field_names(spec.titles))
+    cls.titles = spec.titles
+    cls.spec = spec
+    cls.as_dict = lambda self: dict(zip(self.titles, self))
+    return cls
+
+
+def _int(b):
+    return int(b)
+
+
+def _hex(b):
+    return int(b, 16)
+
+
+def _oct(b):
+    return int(b, 8)
+
+
+def _text(b):
+    return b.decode("utf-8", "surrogateescape")
+
+
+def _time(b):
+    ns = int(b)
+    return _EPOCH + datetime.timedelta(microseconds=ns // 1000)
+
+
+def _char(b):
+    return chr(int(b) & 0xFF)
+
+
+_CONVERTERS = {"int": _int, "hex": _hex, "oct": _oct, "float": float, "time": _time,
+               "char": _char, "sym": _text, "str": _text}
+
+
+class _RecordDecoder:
+    __slots__ = ("cls", "convs", "nfields", "strings", "kinds", "simple")
+
+    def __init__(self, spec: RecordSpec):
+        self.cls = row_class(spec)
+        self.kinds = [c.kind for c in spec.columns]
+        self.convs = [_CONVERTERS[k] for k in self.kinds]
+        self.nfields = 1 + len(self.kinds) + self.kinds.count("str")
+        # field index (after the marker) of each string's length
+        self.strings = []
+        j = 1
+        for kind in self.kinds:
+            if kind == "str":
+                self.strings.append(j)
+                j += 1
+            j += 1
+        self.simple = not self.strings
+
+    def fast(self, fields):
+        """The row from a line split at the separators, or None when a string holds separators
+        or newlines (its length then disagrees)."""
+        if len(fields) != self.nfields:
+            return None
+        if self.simple:
+            return self.cls._make(map(_call, self.convs, fields[1:]))
+        values = []
+        j = 1
+        for conv, kind in zip(self.convs, self.kinds):
+            if kind == "str":
+                raw = fields[j + 1]
+                if int(fields[j]) != len(raw):
+                    return None
+                values.append(raw.decode("utf-8", "surrogateescape"))
+                j += 2
+            else:
+                values.append(conv(fields[j]))
+                j += 1
+        return self.cls._make(values)
+
+    def slow(self, data: bytes, start: int):
+        """Parse one record from ``data[start:]`` (just after the marker's number), reading each
+        string by its length.  Returns (row, end offset after the newline) or None if ``data``
+        ends first."""
+        pos = start
+        values = []
+        n = len(data)
+        for conv, kind in zip(self.convs, self.kinds):
+            if pos >= n:
+                return None
+            if data[pos:pos + 1] != _US:
+                raise ValueError("malformed record")
+            pos += 1
+            if kind == "str":
+                sep = data.find(_US, pos)
+                if sep < 0:
+                    return None
+                length = int(data[pos:sep])
+                pos = sep + 1
+                if pos + length > n:
+                    return None
+                values.append(data[pos:pos + length].decode("utf-8", "surrogateescape"))
+                pos += length
+            else:
+                end = pos
+                while end < n and data[end:end + 1] not in (_US, b"\n"):
+                    end += 1
+                if end >= n:
+                    return None
+                values.append(conv(data[pos:end]))
+                pos = end
+        if pos >= n:
+            return None
+        if data[pos:pos + 1] != b"\n":
+            raise ValueError("malformed record")
+        return self.cls._make(values), pos + 1
+
+
+def _call(conv, b):
+    return conv(b)
+
+
+class Decoder:
+    """Feed it dtrace's stdout; it returns events in order.  ``plan`` says what the framed program
+    prints (:func:`dtracepy.run.framing.frame_program`); without one everything is text."""
+
+    def __init__(self, plan: Plan | None = None):
+        self.plan = plan or Plan(framed=False)
+        self.records = {f"{RS}R{s.number}".encode(): _RecordDecoder(s) for s in self.plan.records}
+        self.printas = {str(p.number).encode(): p for p in self.plan.printas}
+        self.aggregations: dict[str, _aggs.Aggregation] = {}
+        self.counts = {"records": 0, "text": 0, "aggregations": 0}
+        self._pending = b""
+        self._block = None          # (PrintaSpec, [lines]) inside \036A .. \036Z
+
+    def feed(self, data: bytes) -> list:
+        out: list = []
+        buf = self._pending + data if self._pending else data
+        self._pending = b""
+        records = self.records
+        while buf:
+            lines = buf.split(b"\n")
+            last = lines.pop()
+            buf = b""
+            i = 0
+            n = len(lines)
+            while i < n:
+                line = lines[i]
+                i += 1
+                if self._block is not None:
+                    if line.endswith(b"\x1eZ"):
+                        if len(line) > 2:   # a format without a final newline
+                            self._block[1].append(line[:-2])
+                        self._end_block(out)
+                    else:
+                        self._block[1].append(line)
+                    continue
+                if line[:1] == _RS:
+                    kind = line[1:2]
+                    if kind == b"R":
+                        fields = line.split(_US)
+                        dec = records.get(fields[0])
+                        if dec is not None:
+                            row = dec.fast(fields)
+                            if row is not None:
+                                out.append(row)
+                                continue
+                            # a string holds separators or newlines: read it by its length
+                            rest = b"\n".join(lines[i - 1:]) + b"\n" + last
+                            parsed = dec.slow(rest, len(fields[0]))
+                            if parsed is None:      # wait for more data
+                                self._pending = rest
+                                self.counts["records"] += sum(1 for e in out if isinstance(e, tuple))
+                                return out
+                            row, end = parsed
+                            out.append(row)
+                            buf = rest[end:]
+                            last = b""
+                            break
+                    elif kind == b"B" and len(line) == 2:
+                        out.append(STARTED)
+                        continue
+                    elif kind == b"A":
+                        spec = self.printas.get(line[3:])
+                        if spec is not None:
+                            self._block = (spec, [])
+                            continue
+                    out.append(Text(_text(line) + "\n"))
+                    continue
+                cut = line.find(_RS)
+                if cut > 0:
+                    # text without a newline before a framed item: split it off
+                    out.append(Text(_text(line[:cut])))
+                    rest = b"\n".join(lines[i - 1:]) + b"\n" + last
+                    buf = rest[cut:]
+                    last = b""
+                    break
+                out.append(Text(_text(line) + "\n"))
+            else:
+                self._pending = last
+                break
+        self.counts["records"] += sum(1 for e in out if isinstance(e, tuple))
+        return out
+
+    def close(self) -> list:
+        """The end of the output: what is left over (an unterminated line, a block cut short)."""
+        out: list = []
+        if self._pending:
+            rest, self._pending = self._pending, b""
+            out = self.feed(rest + b"\n")
+            if out and isinstance(out[-1], Text) and not rest.endswith(b"\n"):
+                out[-1] = Text(out[-1][:-1])
+        if self._block is not None:
+            self._end_block(out)
+        self._pending = b""
+        return out
+
+    def _end_block(self, out: list) -> None:
+        spec, lines = self._block
+        self._block = None
+        text_lines = [_text(line) for line in lines]
+        aggs = decode_block(spec, text_lines, self.plan)
+        self.aggregations.update(aggs)
+        self.counts["aggregations"] += 1
+        out.append(Printed(aggs, spec.fmt))
+
+
+def decode_block(spec, lines: list[str], plan: Plan) -> dict:
+    """The aggregations of one printa block (lines of text, no newlines)."""
+    if spec.fmt is None and len(spec.names) == 1:
+        name = spec.names[0]
+        info = plan.agg(name)
+        return {name: _aggs.parse_default(
+            lines, name, info.kind if info else None, info.nkeys if info else None,
+            info.stack_keys if info else None)}
+    kinds = {n: (plan.agg(n).kind if plan.agg(n) else None) for n in spec.names}
+    text = "\n".join(lines) + "\n"
+    if spec.fmt is None:
+        raise ValueError("printa of several aggregations needs a format")
+    # printa prints a blank line first in the default format only
+    return _aggs.parse_printa(text, spec.fmt, spec.names, kinds)

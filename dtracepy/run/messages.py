@@ -1,0 +1,122 @@
+"""dtrace's own messages on stderr, as structured warnings with counts.
+
+dtrace reports trouble on stderr, one line per occurrence or per report interval:
+
+    dtrace: 95372 dynamic variable drops
+    dtrace: 12 dynamic variable drops with non-empty dirty list
+    dtrace: 5 aggregation drops on CPU 1
+    dtrace: 3 drops on CPU 0
+    dtrace: 2 speculative drops
+    dtrace: error on enabled probe ID 3 (ID 5: syscall::read:entry): invalid address (0x0) in action #1 at DIF offset 28
+    dtrace: error in dt_clause_1 for probe ID 3626 (syscall:vmlinux:read:entry): invalid address (0x0) at BPF pc 1458
+
+(the last form is Oracle's for Linux, the one before it illumos', FreeBSD's and macOS').
+:class:`Messages` turns them into :class:`Warning` objects, one per kind (and per probe and
+fault for errors) with the total count, so a storm of thousands of lines becomes one entry.
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+_DROPS = re.compile(
+    r"^dtrace: (?P<n>\d+) (?P<what>dynamic variable drops(?: with non-empty (?:dirty|rinsing) list)?"
+    r"|aggregation drops|drops|speculative drops|failed speculations?[^\n]*?|errors?)"
+    r"(?: on CPU (?P<cpu>\d+))?\s*(?P<rest>.*)$")
+_ERROR_ILLUMOS = re.compile(
+    r"^dtrace: error on enabled probe ID \d+ \(ID \d+: (?P<probe>[^)]*)\): (?P<fault>.*?)"
+    r"(?: in action #\d+)?(?: at DIF offset \d+)?$")
+_ERROR_ORACLE = re.compile(
+    r"^dtrace: error in \S+ for probe ID \d+ \((?P<probe>[^)]*)\): (?P<fault>.*?)(?: at BPF pc \d+)?$")
+_FAULT_ADDR = re.compile(r"\s*\(0x[0-9a-fA-F]+\)")
+
+KINDS = {
+    "dynamic variable drops": "dynvar-drops",
+    "aggregation drops": "aggregation-drops",
+    "drops": "drops",
+    "speculative drops": "speculative-drops",
+}
+
+
+@attrs.define
+class Warning:  # noqa: A001 - the name users expect
+    """One kind of trouble dtrace reported: ``kind`` (``dynvar-drops``, ``dynvar-dirty-drops``,
+    ``aggregation-drops``, ``drops``, ``speculative-drops``, ``failed-speculations``,
+    ``error``, ``message``), ``count`` (the sum of the counts dtrace gave), ``probe`` and
+    ``fault`` for errors (``invalid address``), ``message`` the last line as dtrace wrote it."""
+
+    kind: str
+    count: int
+    message: str
+    probe: str | None = None
+    fault: str | None = None
+    cpu: int | None = None
+
+    def render(self) -> str:
+        if self.kind == "error":
+            return f"dtracepy: warning: {self.count} error(s) on {self.probe}: {self.fault}"
+        if self.kind == "message":
+            return self.message
+        return f"dtracepy: warning: {self.count} {self.kind.replace('-', ' ')}"
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in attrs.asdict(self).items() if v is not None}
+
+
+def classify(line: str):
+    """(key, Warning) for one stderr line of dtrace, or None for a line that is not a warning."""
+    line = line.rstrip("\n")
+    m = _DROPS.match(line)
+    if m:
+        what = m["what"]
+        if what.startswith("dynamic variable drops with"):
+            kind = "dynvar-dirty-drops"
+        elif what.startswith("failed speculation"):
+            kind = "failed-speculations"
+        elif what.startswith("error"):
+            kind = "errors"
+        else:
+            kind = KINDS[what]
+        cpu = int(m["cpu"]) if m["cpu"] else None
+        return (kind,), Warning(kind, int(m["n"]), line, cpu=cpu)
+    m = _ERROR_ILLUMOS.match(line) or _ERROR_ORACLE.match(line)
+    if m:
+        fault = _FAULT_ADDR.sub("", m["fault"]).strip()
+        probe = m["probe"]
+        return ("error", probe, fault), Warning("error", 1, line, probe=probe, fault=fault)
+    return None
+
+
+class Messages:
+    """Accumulates dtrace's stderr: warnings merged by kind, other lines kept in order."""
+
+    def __init__(self):
+        self.by_key: dict[tuple, Warning] = {}
+        self.other: list[str] = []
+
+    def add(self, line: str):
+        """Record one line; returns the updated Warning, or None for a plain message."""
+        found = classify(line)
+        if found is None:
+            self.other.append(line.rstrip("\n"))
+            return None
+        key, warning = found
+        old = self.by_key.get(key)
+        if old is None:
+            self.by_key[key] = warning
+            return warning
+        old.count += warning.count
+        old.message = warning.message
+        if old.cpu != warning.cpu:
+            old.cpu = None
+        return old
+
+    @property
+    def warnings(self) -> list[Warning]:
+        return list(self.by_key.values())
+
+    @property
+    def drops(self) -> int:
+        return sum(w.count for w in self.by_key.values() if w.kind.endswith("drops"))

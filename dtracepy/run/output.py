@@ -1,0 +1,191 @@
+"""Writing a run's events: ``table`` (aligned columns, histograms drawn as DTrace draws them),
+``csv`` (each record's header, then its rows) and ``jsonl`` (one object per line).
+
+A writer gets events one at a time (:meth:`Writer.event`) and never holds more than the widths
+of the table it is writing, so a long run streams in constant memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+import re
+
+from dtracepy.run.aggregations import Histogram, Stack
+from dtracepy.run.decode import Printed, Text
+
+_WIDTH = re.compile(r"%[-#+ 0']*([0-9]+)")
+
+
+def _plain(value):
+    """A JSON-able value."""
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, Stack):
+        return list(value)
+    if isinstance(value, Histogram):
+        return value.as_dict()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _cell(value) -> str:
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, Stack):
+        return ";".join(value)
+    if isinstance(value, str):
+        return value.encode("unicode_escape", "backslashreplace").decode("ascii") \
+            if not value.isprintable() else value
+    return str(value)
+
+
+class Writer:
+    def __init__(self, out, err=None):
+        self.out = out
+        self.err = err
+
+    def event(self, event) -> None:
+        if isinstance(event, tuple):
+            self.row(event)
+        elif isinstance(event, Text):
+            self.text(event)
+        elif isinstance(event, Printed):
+            for agg in event.aggregations.values():
+                self.aggregation(agg)
+
+    def text(self, text: str) -> None:
+        self.out.write(text)
+
+    def row(self, row) -> None:
+        raise NotImplementedError
+
+    def aggregation(self, agg) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.out.flush()
+
+
+class TableWriter(Writer):
+    """Rows under a header of the record's titles, in columns as wide as the titles or the widths
+    the record's formats ask for (a longer value widens its column from then on)."""
+
+    def __init__(self, out, err=None):
+        super().__init__(out, err)
+        self.widths: dict[type, list[int]] = {}
+        self.last = None
+
+    def row(self, row) -> None:
+        cls = type(row)
+        widths = self.widths.get(cls)
+        cells = [_cell(v) for v in row]
+        if widths is None:
+            widths = []
+            for col in cls.spec.columns:
+                m = _WIDTH.search(col.fmt)
+                declared = int(m.group(1)) if m else 0
+                widths.append(max(len(col.title), declared))
+            self.widths[cls] = widths
+        if self.last is not cls:
+            self.out.write(self._line(cls.titles, widths, [False] * len(widths)) + "\n")
+            self.last = cls
+        numeric = [isinstance(v, (int, float)) for v in row]
+        for i, cell in enumerate(cells):
+            if len(cell) > widths[i]:
+                widths[i] = len(cell)
+        self.out.write(self._line(cells, widths, numeric) + "\n")
+
+    @staticmethod
+    def _line(cells, widths, right) -> str:
+        parts = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)]
+        return "  ".join(parts).rstrip()
+
+    def text(self, text: str) -> None:
+        self.last = None
+        self.out.write(text)
+
+    def aggregation(self, agg) -> None:
+        self.last = None
+        self.out.write(f"\n@{agg.name}" + (f" ({agg.kind})" if agg.kind else "") + "\n")
+        if not agg:
+            self.out.write("  (empty)\n")
+            return
+        scalars = [(k, v) for k, v in agg.items() if not isinstance(v, Histogram)]
+        if scalars:
+            rows = [[_cell(x) for x in k] + [str(v)] for k, v in scalars]
+            ncols = max(len(r) for r in rows)
+            widths = [max((len(r[i]) for r in rows if i < len(r)), default=0) for i in range(ncols)]
+            for r in rows:
+                keys, value = r[:-1], r[-1]
+                line = "  ".join(k.ljust(widths[i]) for i, k in enumerate(keys))
+                self.out.write(f"  {line}  {value.rjust(widths[-1])}\n" if keys else f"  {value}\n")
+        for key, value in agg.items():
+            if isinstance(value, Histogram):
+                if key:
+                    self.out.write("  " + "  ".join(_cell(x) for x in key) + "\n")
+                self.out.write(value.draw() + "\n")
+
+
+class CsvWriter(Writer):
+    """Each record's header (the first time it appears), then its rows; text events go to
+    stderr; aggregations follow as ``aggregation,key...,value`` rows (a histogram one row per
+    bucket: ``aggregation,key...,bucket,count``)."""
+
+    def __init__(self, out, err=None):
+        super().__init__(out, err)
+        self.csv = csv.writer(out, lineterminator="\n")
+        self.seen: set = set()
+
+    def row(self, row) -> None:
+        cls = type(row)
+        if cls not in self.seen:
+            self.seen.add(cls)
+            self.csv.writerow(cls.titles)
+        self.csv.writerow([v.isoformat() if isinstance(v, datetime.datetime) else v for v in row])
+
+    def text(self, text: str) -> None:
+        if self.err is not None:
+            self.err.write(text)
+
+    def aggregation(self, agg) -> None:
+        nkeys = max((len(k) for k in agg), default=0)
+        hist = any(isinstance(v, Histogram) for v in agg.values())
+        keys = [f"key{i + 1}" for i in range(nkeys)]
+        self.csv.writerow(["aggregation", *keys, *(["bucket", "count"] if hist else ["value"])])
+        for key, value in agg.items():
+            cells = [_cell(k) if isinstance(k, Stack) else k for k in key]
+            if isinstance(value, Histogram):
+                if value.underflow_bound is not None:
+                    self.csv.writerow([agg.name, *cells, f"<{value.underflow_bound}", value.underflow])
+                for low, count in value.buckets:
+                    self.csv.writerow([agg.name, *cells, low, count])
+                if value.overflow_bound is not None:
+                    self.csv.writerow([agg.name, *cells, f">={value.overflow_bound}", value.overflow])
+            else:
+                self.csv.writerow([agg.name, *cells, value])
+
+
+class JsonlWriter(Writer):
+    """One object per record row (keyed by the record's titles), per text event
+    (``{"text": ...}``), per aggregation printed (``{"aggregation": name, "kind": ...,
+    "entries": [{"key": [...], "value": ...}]}``)."""
+
+    def row(self, row) -> None:
+        self.out.write(json.dumps({t: _plain(v) for t, v in zip(row.titles, row)}) + "\n")
+
+    def text(self, text: str) -> None:
+        self.out.write(json.dumps({"text": text}) + "\n")
+
+    def aggregation(self, agg) -> None:
+        entries = [{"key": _plain(k), "value": _plain(v)} for k, v in agg.items()]
+        self.out.write(json.dumps({"aggregation": agg.name, "kind": agg.kind, "entries": entries}) + "\n")
+
+
+WRITERS = {"table": TableWriter, "csv": CsvWriter, "jsonl": JsonlWriter}
+
+
+def writer(fmt: str, out, err=None) -> Writer:
+    return WRITERS[fmt](out, err)

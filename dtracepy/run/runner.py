@@ -1,0 +1,500 @@
+"""Running dtrace: finding it, the command line, the process, and the threads that decode it.
+
+:func:`prepare` turns a tracer (a :class:`~dtracepy.dsl.Tracer`, a tracer module ``.py`` or a
+``.d`` file) into a :class:`Prepared` script: the framed D text, the decoding plan, the flags
+its ``#!`` line implies and the macro arguments it expects.  :class:`Tracing` runs it: a reader
+thread decodes stdout into events as they arrive, another reads stderr into warnings; the caller
+iterates ``records()``/``events()`` from its own thread, or stops the run with :meth:`stop`
+(which only sends SIGINT and returns) from any thread.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import attrs
+
+from dtracepy import tree
+from dtracepy.errors import DTracePyError
+from dtracepy.run import framing
+from dtracepy.run.decode import STARTED, Decoder, Printed, Text
+from dtracepy.run.messages import Messages
+
+
+class RunError(DTracePyError):
+    """dtrace cannot be run as asked: not found, not privileged, wrong arguments."""
+
+
+# --- finding dtrace ----------------------------------------------------------------------------
+def find_dtrace(explicit: str | None = None) -> str:
+    """``explicit`` (``--dtrace PATH``), else ``$DTRACEPY_DTRACE``, else ``dtrace`` on ``PATH``."""
+    for origin, candidate in (("--dtrace", explicit), ("$DTRACEPY_DTRACE", os.environ.get("DTRACEPY_DTRACE"))):
+        if candidate:
+            path = candidate if os.sep in candidate else shutil.which(candidate)
+            if not path or not os.path.isfile(path):
+                raise RunError(f"{origin} names {candidate!r}, which does not exist")
+            if not os.access(path, os.X_OK):
+                raise RunError(f"{origin} names {candidate!r}, which is not executable")
+            return path
+    path = shutil.which("dtrace") or next(
+        (p for p in ("/usr/sbin/dtrace", "/usr/bin/dtrace") if os.access(p, os.X_OK)), None)
+    if path is None:
+        raise RunError("no dtrace found: install DTrace, put dtrace on PATH, or name it with "
+                       "--dtrace PATH or $DTRACEPY_DTRACE")
+    return path
+
+
+def check_privileges() -> None:
+    """On Linux DTrace needs root; elsewhere the dtrace_* privileges may suffice, and dtrace
+    itself says so."""
+    if sys.platform.startswith("linux") and os.geteuid() != 0:
+        raise RunError("running DTrace needs root here (run dtracepy with sudo)")
+
+
+_PRIV_MESSAGES = ("requires additional privileges", "Permission denied", "Operation not permitted",
+                  "DTrace requires", "must be root")
+
+
+# --- what to run -------------------------------------------------------------------------------
+@attrs.frozen
+class Prepared:
+    text: str                       # the D to run (framed when it could be)
+    plan: framing.Plan
+    name: str                       # for messages: the file or tracer
+    cpp: bool = False
+    quiet: bool = False
+    zdefs: bool = False
+    destructive_asked: bool = False   # the script's #! line or pragmas want -w
+    macros: tuple[str, ...] = ()      # macro names used ($1, $$2, $target ...)
+
+
+def _shebang_flags(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    if not first.startswith("#!"):
+        return ""
+    flags = ""
+    for word in first[2:].split()[1:]:
+        if word.startswith("-") and not word.startswith("--"):
+            flags += word[1:]
+    return flags
+
+
+def _macro_numbers(macros) -> list[int]:
+    out = []
+    for m in macros:
+        digits = m.lstrip("$")
+        if digits.isdigit() and int(digits) > 0:
+            out.append(int(digits))
+    return out
+
+
+def _destructive_pragma(program: tree.Program) -> bool:
+    return any(isinstance(i, tree.Pragma) and len(i.words) >= 3 and i.words[:2] == ("D", "option")
+               and i.words[2].split("=")[0] == "destructive" for i in program.items)
+
+
+def prepare_tracer(tracer, frame: bool = True) -> Prepared:
+    from dtracepy.compiler import macros_used
+
+    compiled = tracer.compile()
+    program = compiled.program
+    records = [(f"r{i}", rec) for i, rec in enumerate(tracer.records)]
+    calls = {id(call): i for i, (_, rec) in enumerate(records) for call in rec.calls}
+    if frame:
+        framed, plan = framing.frame_program(program, records, calls)
+        from dtracepy.printer import to_d
+
+        text = to_d(framed)
+    else:
+        text, plan = compiled.text, framing.Plan(framed=False)
+    flags = _shebang_flags(compiled.text)
+    return Prepared(text, plan, tracer.name or "tracer", cpp="C" in flags, quiet="q" in flags,
+                    zdefs="Z" in flags, destructive_asked=_destructive_pragma(program) or "w" in flags,
+                    macros=tuple(macros_used(program.items)))
+
+
+def prepare_d(path: str, frame: bool = True) -> Prepared:
+    from dtracepy.compiler import macros_used
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as err:
+        raise RunError(f"{path}: {err.strerror}") from None
+    text = data.decode("utf-8", "surrogateescape")
+    flags = _shebang_flags(text)
+    cpp = "C" in flags
+    program = None
+    try:
+        from dtracepy.parser import parse_bytes
+
+        program = parse_bytes(data, path, cpp=cpp)
+    except DTracePyError:
+        program = None
+    macros: tuple[str, ...] = ()
+    plan = framing.Plan(framed=False)
+    destructive = "w" in flags
+    if program is not None:
+        macros = tuple(macros_used(program.items))
+        destructive = destructive or _destructive_pragma(program)
+        if frame:
+            from dtracepy.printer import to_d
+
+            framed, plan = framing.frame_program(program)
+            text = to_d(framed)
+            cpp = False    # already preprocessed
+    return Prepared(text, plan, path, cpp=cpp, quiet="q" in flags, zdefs="Z" in flags,
+                    destructive_asked=destructive, macros=macros)
+
+
+def prepare(source, tracer_name: str | None = None, frame: bool = True) -> Prepared:
+    """A Tracer, a tracer module path (``.py``) or a D script path."""
+    from dtracepy.dsl.tracer import Tracer
+
+    if isinstance(source, Tracer):
+        return prepare_tracer(source, frame)
+    path = os.fspath(source)
+    if path.endswith(".py"):
+        from dtracepy.commands.compile_cmd import load_module, choose
+
+        tracer = choose(load_module(path), path, tracer_name)
+        return prepare_tracer(tracer, frame)
+    return prepare_d(path, frame)
+
+
+# --- the command line --------------------------------------------------------------------------
+def command(prepared: Prepared, script_path: str, dtrace: str, *, args=(), target_cmd=None,
+            pid: int | None = None, destructive: bool = False, zdefs: bool = False,
+            quiet: bool | None = None, options=None) -> list[str]:
+    """dtrace's argv; checks the macro arguments against what the script uses."""
+    args = [str(a) for a in args]
+    numbers = _macro_numbers(prepared.macros)
+    want = max(numbers) if numbers else 0
+    if len(args) != want:
+        used = ", ".join(f"${n}" for n in sorted(set(numbers))) or "none"
+        raise RunError(f"{prepared.name} takes {want} macro argument(s) (it uses {used}), "
+                       f"but {len(args)} were given" + (" after --" if args else ""))
+    if target_cmd is not None and pid is not None:
+        raise RunError("give -c COMMAND or -p PID, not both")
+    if "$target" in prepared.macros and target_cmd is None and pid is None:
+        raise RunError(f"{prepared.name} uses $target: give the process with -c COMMAND or -p PID")
+    if prepared.destructive_asked and not destructive:
+        raise RunError(f"{prepared.name} asks for destructive actions; allow them with -w "
+                       "(destructive=True)")
+    argv = [dtrace]
+    if prepared.cpp:
+        argv.append("-C")
+    if prepared.quiet if quiet is None else quiet:
+        argv.append("-q")
+    if zdefs or prepared.zdefs:
+        argv.append("-Z")
+    if destructive:
+        argv.append("-w")
+    for key, value in (options or {}).items():
+        argv += ["-x", key if value is True else f"{key}={value}"]
+    if target_cmd is not None:
+        argv += ["-c", target_command(target_cmd, os.path.dirname(script_path))]
+    if pid is not None:
+        argv += ["-p", str(int(pid))]
+    argv += ["-s", script_path, *args]
+    return argv
+
+
+def target_command(target_cmd, directory: str) -> str:
+    """The ``-c`` argument.  dtrace splits it at blanks and knows no quoting, so a command whose
+    words hold blanks or quotes runs through a small script that ``exec``s it (same pid, so
+    ``$target`` is still the command).  A string is taken as dtrace would take it."""
+    if isinstance(target_cmd, str):
+        return target_cmd
+    words = [str(w) for w in target_cmd]
+    if not words:
+        raise RunError("-c needs a command")
+    if all(w and re.fullmatch(r"[^\s'\"\\]+", w) for w in words):
+        return " ".join(words)
+    path = os.path.join(directory, "target.sh")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("#!/bin/sh\nexec " + shlex.join(words) + "\n")
+    os.chmod(path, 0o755)
+    return path
+
+
+def _child_setup() -> None:
+    # A parent started in the background may ignore SIGINT; dtrace then keeps ignoring it and
+    # Ctrl-C (or stop()) would not end it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+# --- the run -----------------------------------------------------------------------------------
+_END = object()
+
+
+class Tracing:
+    """A running dtrace.  Use it as a context manager (``with t.run(...) as tracing:``).
+
+    * ``records()`` yields each record row as it arrives, until dtrace ends;
+    * ``events()`` yields rows, :class:`~dtracepy.run.decode.Text` and
+      :class:`~dtracepy.run.decode.Printed` events in the order dtrace printed them;
+    * ``aggregations``: each aggregation by name, as last printed (complete once dtrace ended);
+    * ``warnings``: dtrace's drops and errors, merged, with counts;
+    * ``stop()`` asks dtrace to end (SIGINT: its END clauses run and aggregations print) and
+      returns at once; ``wait()`` waits for the end and returns dtrace's exit status.
+
+    Only one of ``records()``/``events()`` should be iterated; events not consumed wait in
+    memory (``records()`` drops text events as it goes).
+    """
+
+    def __init__(self, prepared: Prepared, *, dtrace: str | None = None, args=(), target_cmd=None,
+                 pid: int | None = None, duration: float | None = None, destructive: bool = False,
+                 zdefs: bool = False, quiet: bool | None = None, options=None, on_warning=None,
+                 stop_timeout: float = 30.0, check_privileges_first: bool = True):
+        self.prepared = prepared
+        self.dtrace = find_dtrace(dtrace)
+        self.duration = duration
+        self.stop_timeout = stop_timeout
+        self.on_warning = on_warning
+        self._dir = tempfile.TemporaryDirectory(prefix="dtracepy-run-")
+        base = re.sub(r"[^\w.-]", "_", os.path.basename(prepared.name)) or "tracer"
+        if not base.endswith(".d"):
+            base += ".d"
+        self.script_path = os.path.join(self._dir.name, base)
+        try:
+            self.argv = command(prepared, self.script_path, self.dtrace, args=args,
+                                target_cmd=target_cmd, pid=pid, destructive=destructive, zdefs=zdefs,
+                                quiet=quiet, options=options)
+        except BaseException:
+            self._dir.cleanup()
+            raise
+        self._check_privileges = check_privileges_first
+        self.decoder = Decoder(prepared.plan)
+        self.messages = Messages()
+        self.started: float | None = None
+        self.process: subprocess.Popen | None = None
+        self.returncode: int | None = None
+        self._events: collections.deque = collections.deque()
+        self._cond = threading.Condition()
+        self._threads: list[threading.Thread] = []
+        self._stop_sent = False
+        self._stop_wanted = False
+        self._timer: threading.Timer | None = None
+        self._started = threading.Event()      # dtrace is tracing (its first BEGIN ran)
+        self.stderr_lines: list[str] = []
+        self.error: BaseException | None = None
+
+    # --- life cycle -----------------------------------------------------------------------
+    def start(self) -> "Tracing":
+        if self._check_privileges:
+            check_privileges()
+        with open(self.script_path, "w", encoding="utf-8", errors="surrogateescape") as handle:
+            handle.write(self.prepared.text)
+        self.started = time.monotonic()
+        try:
+            self.process = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                            stderr=subprocess.PIPE, start_new_session=True,
+                                            preexec_fn=_child_setup)
+        except OSError as err:
+            self._dir.cleanup()
+            raise RunError(f"cannot run {self.dtrace}: {err.strerror}") from None
+        out = threading.Thread(target=self._read_stdout, name="dtracepy-stdout", daemon=True)
+        err = threading.Thread(target=self._read_stderr, name="dtracepy-stderr", daemon=True)
+        self._threads = [out, err]
+        out.start()
+        err.start()
+        if not self.prepared.plan.framed:
+            self._on_started()      # no BEGIN marker to wait for: count from now
+        return self
+
+    def _on_started(self) -> None:
+        if self._started.is_set():
+            return
+        self._started.set()
+        if self.duration is not None:
+            self._timer = threading.Timer(self.duration, self.stop)
+            self._timer.daemon = True
+            self._timer.start()
+        if self._stop_wanted:
+            self.stop()
+
+    def wait_started(self, timeout: float | None = None) -> bool:
+        """Wait until dtrace traces (its probes are enabled); False if it ended or timed out
+        first.  Work to be observed should start after this."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._started.wait(0.1):
+            if self.process is None or self.process.poll() is not None:
+                return self._started.is_set()
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+        return True
+
+    def __enter__(self) -> "Tracing":
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.stop()
+        self.wait()
+
+    def stop(self) -> None:
+        """Ask dtrace to end, as Ctrl-C does (its END clauses run); returns at once.  A second
+        call does nothing: a second SIGINT would make dtrace skip printing its aggregations."""
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._stop_sent or self.process is None or self.process.poll() is not None:
+            return
+        if not self._started.is_set():
+            # dtrace handles SIGINT only once it traces: before that, the signal would kill it
+            # without its END clauses; stop as soon as it starts.
+            self._stop_wanted = True
+            return
+        self._stop_sent = True
+        try:
+            self.process.send_signal(signal.SIGINT)
+        except ProcessLookupError:
+            pass
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """Wait for dtrace and the decoding of all its output; its exit status (None on timeout).
+        After ``stop()``, dtrace is killed if it has not ended within ``stop_timeout``."""
+        if self.process is None:
+            return None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            step = 0.2 if deadline is None else max(0.0, min(0.2, deadline - time.monotonic()))
+            try:
+                self.returncode = self.process.wait(step)
+                break
+            except subprocess.TimeoutExpired:
+                if (self._stop_sent or self._stop_wanted) and self._stop_time_exceeded():
+                    self.process.kill()
+                if deadline is not None and time.monotonic() >= deadline:
+                    return None
+        for thread in self._threads:
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        if self._timer is not None:
+            self._timer.cancel()
+        self._dir.cleanup()
+        return self.returncode
+
+    def _stop_time_exceeded(self) -> bool:
+        if not hasattr(self, "_stop_at"):
+            self._stop_at = time.monotonic()
+        return time.monotonic() - self._stop_at > self.stop_timeout
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    @property
+    def elapsed(self) -> float:
+        return 0.0 if self.started is None else time.monotonic() - self.started
+
+    # --- reading --------------------------------------------------------------------------
+    def _push(self, events) -> None:
+        if events:
+            with self._cond:
+                self._events.extend(events)
+                self._cond.notify_all()
+
+    def _read_stdout(self) -> None:
+        fd = self.process.stdout.fileno()
+        try:
+            while True:
+                data = os.read(fd, 1 << 16)
+                if not data:
+                    break
+                events = self.decoder.feed(data)
+                if events and STARTED in events:
+                    events = [e for e in events if e is not STARTED]
+                    self._on_started()
+                self._push(events)
+            self._push([e for e in self.decoder.close() if e is not STARTED])
+        except BaseException as err:  # noqa: BLE001 - reported to the consumer
+            self.error = err
+        finally:
+            with self._cond:
+                self._events.append(_END)
+                self._cond.notify_all()
+
+    def _read_stderr(self) -> None:
+        for raw in self.process.stderr:
+            line = raw.decode("utf-8", "replace")
+            warning = self.messages.add(line)
+            if warning is None:
+                self.stderr_lines.append(line.rstrip("\n"))
+            if self.on_warning is not None:
+                self.on_warning(warning, line.rstrip("\n"))
+
+    def events(self):
+        """Every event in order, as it arrives; ends when dtrace's output ends."""
+        while True:
+            with self._cond:
+                while not self._events:
+                    self._cond.wait(0.5)
+                event = self._events.popleft()
+            if event is _END:
+                with self._cond:
+                    self._events.appendleft(_END)   # later iterations end at once
+                if self.error is not None:
+                    raise self.error
+                return
+            yield event
+
+    def records(self):
+        """The record rows, as they arrive (text events and aggregation blocks are skipped)."""
+        for event in self.events():
+            if isinstance(event, tuple):
+                yield event
+
+    @property
+    def aggregations(self) -> dict:
+        return self.decoder.aggregations
+
+    @property
+    def warnings(self) -> list:
+        return self.messages.warnings
+
+    @property
+    def counts(self) -> dict:
+        return self.decoder.counts
+
+    def failure(self) -> str | None:
+        """Why dtrace failed, from its stderr, when it exited non-zero."""
+        if self.returncode in (0, None):
+            return None
+        text = "\n".join(self.stderr_lines).strip()
+        if any(m in text for m in _PRIV_MESSAGES):
+            return f"dtrace is not privileged enough to trace here: {text}"
+        return text or f"dtrace exited with status {self.returncode}"
+
+
+def run(source, *, duration: float | None = None, args=(), target_cmd=None, pid: int | None = None,
+        dtrace: str | None = None, destructive: bool = False, zdefs: bool = False,
+        quiet: bool | None = None, options=None, tracer_name: str | None = None, frame: bool = True,
+        on_warning=None) -> Tracing:
+    """A :class:`Tracing` (not started: use it in a ``with`` block, or call ``start()``).
+
+    ``source`` is a Tracer, a tracer module (``.py``) or a D script; ``args`` the macro arguments
+    ($1 ...); ``target_cmd``/``pid`` the process of ``$target`` (dtrace ``-c``/``-p``);
+    ``duration`` seconds before the run is stopped as Ctrl-C would; ``destructive`` allows
+    destructive actions (``-w``); ``zdefs`` lets probe descriptions match nothing (``-Z``);
+    ``options`` become ``-x name=value``."""
+    prepared = prepare(source, tracer_name, frame)
+    return Tracing(prepared, dtrace=dtrace, args=args, target_cmd=target_cmd, pid=pid,
+                   duration=duration, destructive=destructive, zdefs=zdefs, quiet=quiet,
+                   options=options, on_warning=on_warning)
+
+
+__all__ = ["RunError", "Tracing", "run", "prepare", "find_dtrace", "Printed", "Text"]

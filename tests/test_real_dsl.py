@@ -1,0 +1,213 @@
+"""The real D compiler accepts the D of random, well-typed DSL programs (hypothesis).
+
+The generator writes tracers as a user would: entry/return pairs whose thread-locals are set at
+the entry and read at the return (dtracepy zeroes them), one-off clauses (BEGIN, END, profile,
+tick, proc, sched, syscall), predicates, integer and string expressions (every operator, string
+comparisons, strjoin, substr, lltostr, copyinstr), casts, typed reads at offsets, ``this``
+variables, printf with matching conversions (and any text), aggregations with keys, a macro
+argument.  Every program is well typed D for Oracle's D (no if/else), so the real compiler must
+accept every one.
+
+A few hundred programs per run (``DTRACEPY_DSL_PROGRAMS``, default 300) are compiled by the
+hypothesis test and kept; the next test has the real compiler judge them all in one process
+(tests/real_dtrace.py: ``judge_scripts``, each in isolation), without ``-Z``: every probe they
+name exists on Linux.
+"""
+
+from __future__ import annotations
+
+import os
+import string
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import REAL_EMITTED
+from dtracepy import (
+    Tracer, agg, and_, copyinstr, lltostr, substr, arg0, arg1, at, avg, cast, cond, count, cpu, execname, htons, lquantize, macro,
+    max_, min_, not_, ntohl, or_, pid, printf, probefunc, probename, quantize, self, strjoin, strlen,
+    sum_, this, tid, timestamp, trace, uid, xor,
+)
+from real_dtrace import job_for_d, judge_scripts
+
+PROGRAMS = int(os.environ.get("DTRACEPY_DSL_PROGRAMS", "300"))
+PAIRS = [("syscall::read:entry", "syscall::read:return"), ("syscall::write:entry", "syscall::write:return"),
+         ("syscall::openat:entry", "syscall::openat:return"), ("syscall::ioctl:entry", "syscall::ioctl:return")]
+SINGLES = ["BEGIN", "END", "profile-997", "tick-1s", "proc:::exec-success", "sched:::off-cpu",
+           "syscall:::entry", "profile:::tick-10ms"]
+SELF_NAMES = ["ts", "fd", "start", "n"]
+THIS_NAMES = ["a", "b", "c"]
+TEXT = st.text(alphabet=string.printable + "é€\x01", max_size=12)
+BINOPS = ["+", "-", "*", "&", "|", "^", "<<", ">>", "==", "!=", "<", "<=", ">", ">="]
+INT_TYPES = ["int", "uint64_t", "uint16_t", "long", "unsigned int", "int8_t"]
+
+# Compiled D of the programs drawn in this session, judged by the next test.
+DRAWN: list[tuple[str, str]] = []
+
+
+class Gen:
+    def __init__(self, data, macro_arg):
+        self.data = data
+        self.macro_arg = macro_arg
+        self.aggs = 0
+
+    def draw(self, strategy):
+        return self.data.draw(strategy)
+
+    def int_expr(self, selfs, thises, depth=0):
+        leaves = [lambda: arg0, lambda: arg1, lambda: pid, lambda: tid, lambda: timestamp, lambda: cpu,
+                  lambda: uid, lambda: self.draw(st.integers(-2**31, 2**32))]
+        if self.macro_arg is not None:
+            leaves.append(lambda: self.macro_arg)
+        if selfs:
+            leaves.append(lambda: getattr(self_, self.draw(st.sampled_from(sorted(selfs)))))
+        if thises:
+            leaves.append(lambda: getattr(this, self.draw(st.sampled_from(sorted(thises)))))
+        if depth >= 3 or self.draw(st.integers(0, 2)) == 0:
+            leaf = self.draw(st.sampled_from(leaves))()
+            return leaf
+
+        def sub():
+            return self.int_expr(selfs, thises, depth + 1)
+
+        kind = self.draw(st.integers(0, 10))
+        if kind <= 3:
+            op = self.draw(st.sampled_from(BINOPS))
+            a, b = sub(), sub()
+            if not hasattr(a, "_node"):        # a Python int: make the left side D
+                a, b = b, a
+            if not hasattr(a, "_node"):
+                return a + b if op == "+" else a
+            return {"+": a.__add__, "-": a.__sub__, "*": a.__mul__, "&": a.__and__, "|": a.__or__,
+                    "^": a.__xor__, "<<": a.__lshift__, ">>": a.__rshift__, "==": a.__eq__,
+                    "!=": a.__ne__, "<": a.__lt__, "<=": a.__le__, ">": a.__gt__, ">=": a.__ge__}[op](b)
+        if kind == 4:
+            divisor = self.draw(st.integers(1, 1000))
+            a = sub()
+            return (a / divisor) if hasattr(a, "_node") else (arg0 % divisor)
+        if kind == 5:
+            return self.draw(st.sampled_from([and_, or_, xor]))(sub(), sub())
+        if kind == 6:
+            return self.draw(st.sampled_from([lambda x: -cast(x, "long"), lambda x: ~cast(x, "long"), not_]))(sub())
+        if kind == 7:
+            return cond(sub(), sub(), sub())
+        if kind == 8:
+            return cast(sub(), self.draw(st.sampled_from(INT_TYPES)))
+        if kind == 9:
+            return self.draw(st.sampled_from([htons, ntohl]))(sub())
+        choice = self.draw(st.integers(0, 2))
+        if choice == 0:
+            return strlen(self.str_expr(depth + 1))
+        if choice == 1:
+            a = self.str_expr(depth + 1)
+            b = self.str_expr(depth + 1)
+            if not hasattr(a, "_node"):
+                a, b = b, a
+            if not hasattr(a, "_node"):
+                a = execname
+            return self.draw(st.sampled_from([a.__eq__, a.__ne__, a.__lt__, a.__ge__]))(b)
+        return at(self.draw(st.sampled_from([arg0, arg1])), self.draw(st.integers(0, 4096)),
+                  self.draw(st.sampled_from(["uint32_t", "uint8_t", "int64_t"])))
+
+    def str_expr(self, depth=0):
+        kind = self.draw(st.integers(0, 7 if depth < 3 else 3))
+        if kind == 5:
+            return copyinstr(self.draw(st.sampled_from([arg0, arg1])))
+        if kind == 6:
+            return lltostr(self.int_expr(set(), set(), depth + 1))
+        if kind == 7:
+            return substr(self.str_expr(depth + 1), self.draw(st.integers(0, 8)))
+        if kind == 0:
+            return execname
+        if kind == 1:
+            return probefunc
+        if kind == 2:
+            return probename
+        if kind == 3:
+            return self.draw(TEXT)
+        return strjoin(self.str_expr(depth + 1), self.str_expr(depth + 1))
+
+    def body(self, selfs_set, selfs_readable, thises):
+        for _ in range(self.draw(st.integers(0, 4))):
+            kind = self.draw(st.integers(0, 5))
+            if kind == 0 and selfs_set is not None:
+                name = self.draw(st.sampled_from(SELF_NAMES))
+                setattr(self_, name, self.int_expr(selfs_readable, thises) | 1)
+                selfs_set.add(name)
+                selfs_readable = selfs_readable | {name}
+            elif kind == 1:
+                name = self.draw(st.sampled_from(THIS_NAMES))
+                setattr(this, name, self.int_expr(selfs_readable, thises))
+                thises.add(name)
+            elif kind == 2:
+                values, fmt = [], self.draw(TEXT).replace("%", "%%")
+                for _ in range(self.draw(st.integers(0, 3))):
+                    if self.draw(st.booleans()):
+                        values.append(self.int_expr(selfs_readable, thises))
+                        fmt += " %d"
+                    else:
+                        values.append(self.str_expr())
+                        fmt += " %s"
+                printf(fmt + "\n", *values)
+            elif kind == 3:
+                self.aggs += 1
+                name = f"a{self.aggs}"
+                keys = self.draw(st.sampled_from([(), ("s",), ("i",), ("s", "i")]))
+                key = tuple(self.str_expr() if k == "s" else self.int_expr(selfs_readable, thises) for k in keys)
+                value = self.int_expr(selfs_readable, thises)
+                func = self.draw(st.sampled_from([
+                    lambda v: count(), sum_, max_, min_, avg, quantize, lambda v: lquantize(v, 0, 100, 10)]))
+                target = getattr(agg, name)
+                if key:
+                    target[key if len(key) > 1 else key[0]] = func(value)
+                else:
+                    setattr(agg, name, func(value))
+            elif kind == 4:
+                trace(self.int_expr(selfs_readable, thises))
+            else:
+                trace(self.str_expr())
+
+
+self_ = self
+
+
+def gen_tracer(data) -> Tracer:
+    t = Tracer(options={"quiet": True}, dialect="oracle")
+    gen = Gen(data, macro(1, "a number") if data.draw(st.booleans()) else None)
+    for _ in range(data.draw(st.integers(1, 4))):
+        if data.draw(st.booleans()):
+            entry, ret = data.draw(st.sampled_from(PAIRS))
+            selfs: set = set()
+            when = gen.int_expr(set(), set()) if data.draw(st.booleans()) else None
+            t.probe(entry, when=when)(lambda: gen.body(selfs, set(), set()))
+            if selfs:
+                name = data.draw(st.sampled_from(sorted(selfs)))
+                when = getattr(self_, name) if data.draw(st.booleans()) else gen.int_expr(selfs, set())
+                t.probe(ret, when=when)(lambda: gen.body(None, set(selfs), set()))
+        else:
+            probe = data.draw(st.sampled_from(SINGLES))
+            when = gen.int_expr(set(), set()) if data.draw(st.booleans()) else None
+            t.probe(probe, when=when)(lambda: gen.body(None, set(), set()))
+    return t
+
+
+@settings(max_examples=PROGRAMS, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data())
+def test_random_programs_compile(data):
+    t = gen_tracer(data)
+    text = t.to_d()
+    DRAWN.append((text, repr(data)))
+
+
+def test_the_real_compiler_accepts_random_programs():
+    if not DRAWN:
+        test_random_programs_compile()
+    programs = dict(enumerate(DRAWN))
+    verdicts = judge_scripts({str(i): job_for_d(text) for i, (text, _) in programs.items()})
+    rejected = {int(i): why for i, why in verdicts.items() if why is not None}
+    REAL_EMITTED["random DSL programs (hypothesis, dtrace -e)"] = (len(verdicts), len(verdicts) - len(rejected))
+    assert len(verdicts) >= min(PROGRAMS, 100)
+    shown = sorted(rejected)[:5]
+    assert not rejected, f"{len(rejected)} of {len(verdicts)} rejected; the first:\n\n" + "\n\n".join(
+        f"{rejected[i]}\n{programs[i][0]}" for i in shown)

@@ -1,0 +1,448 @@
+"""No input crashes, hangs or swells dtracepy (issue 8): one regression test per case.
+
+Most cases call the CLI's ``main`` in-process (fast); a few run the real command, for what only a
+process shows (a closed standard input, an endless pipe).  No test here is timed: speed and memory
+are in benchmarks/ (see the README's Benchmarks section); these tests only say that the answer is
+right, located, and not an internal error.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import random
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+from dtracepy.cli import main
+from dtracepy.inputs import MAX_INPUT_BYTES, read_bounded
+
+LOCATED = re.compile(r"^[^\s:][^:\n]*:\d+(?::\d+)?: error: ", re.M)
+
+
+def cli(capsys, *argv):
+    """Run ``dtracepy ARGV`` in-process: (exit status, stdout, stderr)."""
+    try:
+        status = main([str(a) for a in argv])
+    except SystemExit as exit_:  # argparse's usage errors
+        status = exit_.code
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "internal error" not in err, err
+    return status, out, err
+
+
+def run(*argv, stdin=None, shell=None, timeout=120):
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    command = shell if shell is not None else [sys.executable, "-m", "dtracepy", *map(str, argv)]
+    result = subprocess.run(command, input=stdin, capture_output=True, timeout=timeout, env=env, cwd=REPO,
+                            shell=shell is not None)
+    err = result.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in err and result.returncode != 70, err
+    return result.returncode, err
+
+
+TRACER = '''from dtracepy import Tracer, printf
+t = Tracer()
+
+@t.probe("BEGIN")
+def hello():
+    printf("hi\\n")
+'''
+
+
+@pytest.fixture
+def tracer(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.py").write_text(TRACER)
+    return tmp_path / "x.py"
+
+
+# --- compile: whatever the module does, a located error -------------------------------------------
+
+@pytest.mark.parametrize("body,message", [
+    ("raise BaseException('boom')", "BaseException: boom"),
+    ("raise GeneratorExit('boom')", "GeneratorExit: boom"),
+    ("raise SystemExit(5)", "the module exited while being imported (SystemExit(5))"),
+    ("import sys\nsys.exit('bye')", "SystemExit('bye')"),
+    ("class E(Exception):\n    def __str__(self):\n        raise ValueError('x')\nraise E()",
+     "E: (its message cannot be printed: its __str__ raised an exception)"),
+])
+def test_a_module_that_raises_anything_is_a_located_error(capsys, tmp_path, monkeypatch, body, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.py").write_text(body + "\n")
+    status, out, err = cli(capsys, "compile", "bad.py")
+    assert status == 1 and out == ""
+    line = body.count("\n") + 1
+    assert err.startswith(f"bad.py:{line}: error: "), err
+    assert message in err
+
+
+def test_a_4301_digit_literal_in_python_is_a_located_syntax_error(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "big.py").write_text("x = " + "1" * 4301 + "\n")
+    status, _, err = cli(capsys, "compile", "big.py")
+    assert status == 1 and err.startswith("big.py:1: error: invalid Python syntax"), err
+
+
+def test_a_lone_surrogate_in_a_string_is_a_located_error(capsys, tracer):
+    tracer.write_text(TRACER.replace('"hi\\n"', '"\\udc80"'))
+    status, out, err = cli(capsys, "compile", "x.py")
+    assert status == 1 and out == ""
+    assert err.startswith("x.py:6: error: the string '\\udc80' holds a lone surrogate"), err
+
+
+# --- compile -o: refuse the input, never leave a broken file -------------------------------------
+
+def test_output_over_the_tracer_itself_is_refused_however_spelled(capsys, tracer, tmp_path):
+    os.symlink("x.py", tmp_path / "link.py")
+    for spelled in ("x.py", "./x.py", str(tracer), "link.py", "../" + tmp_path.name + "/x.py"):
+        status, _, err = cli(capsys, "compile", "x.py", "-o", spelled)
+        assert status == 1 and f"{spelled}:1: error: refusing to write the output over the input" in err
+    status, _, err = cli(capsys, "compile", "link.py", "-o", "x.py")
+    assert status == 1 and "refusing" in err
+    assert tracer.read_text() == TRACER
+
+
+def test_output_is_written_whole_and_executable(capsys, tracer, tmp_path):
+    status, _, _ = cli(capsys, "compile", "x.py", "-o", "x.d")
+    assert status == 0
+    text = (tmp_path / "x.d").read_text()
+    assert text.startswith("#!/usr/sbin/dtrace") and 'printf("hi\\n");' in text
+    assert os.stat(tmp_path / "x.d").st_mode & 0o111
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.d", "x.py"]  # no temporary left
+
+
+def test_output_through_a_symlink_replaces_the_target_not_the_link(capsys, tracer, tmp_path):
+    (tmp_path / "real.d").write_text("old\n")
+    os.symlink("real.d", tmp_path / "link.d")
+    assert cli(capsys, "compile", "x.py", "-o", "link.d")[0] == 0
+    assert os.path.islink(tmp_path / "link.d")
+    assert (tmp_path / "real.d").read_text().startswith("#!")
+
+
+@pytest.mark.parametrize("target,message", [
+    (".", "cannot write: it is a directory"),
+    ("nowhere/x.d", "cannot write: no such directory nowhere"),
+])
+def test_output_that_cannot_be_a_file_is_a_located_error(capsys, tracer, target, message):
+    status, out, err = cli(capsys, "compile", "x.py", "-o", target)
+    assert status == 1 and out == ""
+    assert err.startswith(f"{target}:1: error: {message}"), err
+
+
+def test_output_over_a_read_only_file_is_refused_and_the_file_kept(capsys, tracer, tmp_path):
+    (tmp_path / "ro.d").write_text("keep\n")
+    os.chmod(tmp_path / "ro.d", 0o444)
+    status, _, err = cli(capsys, "compile", "x.py", "-o", "ro.d")
+    assert status == 1 and err.startswith("ro.d:1: error: cannot write: the file is read-only"), err
+    assert (tmp_path / "ro.d").read_text() == "keep\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
+def test_output_to_a_full_device_is_a_located_error(capsys, tracer):
+    status, _, err = cli(capsys, "compile", "x.py", "-o", "/dev/full")
+    assert status == 1 and err.startswith("/dev/full:1: error: cannot write: no space left on device"), err
+
+
+def test_a_failed_write_leaves_the_old_file_whole_and_no_temporary(capsys, tracer, tmp_path, monkeypatch):
+    (tmp_path / "x.d").write_text("the good old script\n")
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("dtracepy.inputs.os.fsync", full)
+    status, _, err = cli(capsys, "compile", "x.py", "-o", "x.d")
+    assert status == 1 and err.startswith("x.d:1: error: cannot write: no space left on device"), err
+    assert (tmp_path / "x.d").read_text() == "the good old script\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.d", "x.py"]
+
+
+# --- reading: never more than the limit plus one byte ---------------------------------------------
+
+class _Endless:
+    """A binary stream of zeros that never ends; counts what was read."""
+
+    def __init__(self):
+        self.given = 0
+        self.closed = False
+
+    def read(self, n=-1):
+        assert n is not None and n >= 0, "an unbounded read of an endless stream"
+        self.given += n
+        return b"\0" * n
+
+
+def test_reads_stop_at_the_limit_plus_one_byte():
+    stream = _Endless()
+    with pytest.raises(Exception) as info:
+        read_bounded(stream, "zeros")
+    assert "input too large: over 4 MiB" in str(info.value)
+    assert stream.given == MAX_INPUT_BYTES + 1
+
+
+def test_endless_standard_input_is_refused(capsys, monkeypatch):
+    stream = _Endless()
+    monkeypatch.setattr(sys, "stdin", type("In", (), {"buffer": stream})())
+    status, _, err = cli(capsys, "check", "-")
+    assert status == 1 and err.startswith("<stdin>:1:1: error: input too large: over 4 MiB"), err
+    assert stream.given == MAX_INPUT_BYTES + 1
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero on this system")
+def test_dev_zero_as_a_file_and_as_an_include_is_refused(capsys, tmp_path):
+    status, _, err = cli(capsys, "check", "/dev/zero")
+    assert status == 1 and err.startswith("/dev/zero:1:1: error: input too large"), err
+    (tmp_path / "inc.d").write_text("#include </dev/zero>\nBEGIN { }\n")
+    status, _, err = cli(capsys, "check", "-C", tmp_path / "inc.d")
+    assert status == 1 and "inc.d:1:1: error: #include of /dev/zero, which is not a regular file" in err
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero on this system")
+def test_dev_zero_on_standard_input_and_through_a_pipe_in_a_real_process():
+    exe = f"{sys.executable} -m dtracepy check -"
+    for shell in (f"{exe} < /dev/zero", f"cat /dev/zero | {exe}"):
+        status, err = run(shell=shell)
+        assert status == 1 and err.startswith("<stdin>:1:1: error: input too large"), (shell, err)
+
+
+def test_closed_standard_input_is_a_located_error(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", None)
+    status, _, err = cli(capsys, "check", "-")
+    assert status == 1 and err.startswith("<stdin>:1: error: cannot read standard input: it is closed")
+
+
+def test_closed_standard_input_in_a_real_process():
+    status, err = run(shell=f"{sys.executable} -m dtracepy check - <&-")
+    assert status == 1 and "<stdin>:1: error: cannot read standard input" in err, err
+
+
+def test_a_directory_or_a_missing_file_is_a_located_error(capsys, tmp_path):
+    status, _, err = cli(capsys, "check", tmp_path, tmp_path / "nope.d")
+    assert status == 1
+    assert f"{tmp_path}:1: error: cannot read: is a directory" in err
+    assert f"{tmp_path / 'nope.d'}:1: error: cannot read: no such file or directory" in err
+
+
+# --- huge numbers --------------------------------------------------------------------------------
+
+def test_a_4301_digit_integer_in_d_is_a_located_error(capsys, tmp_path):
+    (tmp_path / "n.d").write_text("BEGIN { x = " + "1" * 4301 + "; }\n")
+    status, _, err = cli(capsys, "check", tmp_path / "n.d")
+    assert status == 1 and "n.d:1:13: error: integer constant '11111111111111111111...(4301 characters)' " \
+                           "is too large for 64 bits" in err
+
+
+def test_a_tick_probe_of_4301_digits_is_a_located_error(capsys, tmp_path):
+    (tmp_path / "t.d").write_text("tick-" + "1" * 4301 + "s\n{\n\ttrace(1);\n}\n")
+    status, _, err = cli(capsys, "check", tmp_path / "t.d")
+    assert status == 1 and "t.d:1:1: error: " in err and "too large for 64 bits [probe-desc]" in err
+
+
+def test_a_macro_argument_of_4301_digits_is_a_finding(capsys, tmp_path):
+    (tmp_path / "m.d").write_text("BEGIN { trace($" + "1" * 4301 + "); }\n")
+    status, _, err = cli(capsys, "check", "--macro-args", "1", tmp_path / "m.d")
+    assert status == 1 and "[macro-arg]" in err
+
+
+# --- deep nesting: answers, not RecursionError ---------------------------------------------------
+
+def test_989_nested_unbraced_ifs_and_1000_chained_else_ifs_are_checked(capsys, tmp_path):
+    (tmp_path / "ifs.d").write_text("BEGIN\n{\n" + "if (x)\n" * 989 + "y = 1;\n}\n")
+    chain = "".join(f"\telse if (x == {i}) {{ y = {i}; }}\n" for i in range(1, 1000))
+    (tmp_path / "elifs.d").write_text("BEGIN\n{\n\tif (x == 0) { y = 0; }\n" + chain + "}\n")
+    for name in ("ifs.d", "elifs.d"):
+        status, _, err = cli(capsys, "check", tmp_path / name)
+        assert status == 0, err
+
+
+ELIF_TRACER = '''from dtracepy import Tracer, arg0, elif_, else_, if_, trace
+t = Tracer()
+
+@t.probe("BEGIN")
+def b():
+    with if_(arg0 == 0):
+        trace(0)
+    for i in range(1, {n}):
+        with elif_(arg0 == i):
+            trace(i)
+    with else_():
+        trace(-1)
+'''
+
+
+def test_a_thousand_elif_compile(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "e.py").write_text(ELIF_TRACER.format(n=1000))
+    status, out, err = cli(capsys, "compile", "e.py")
+    assert status == 0, err
+    assert out.count("} else if (arg0 == ") == 999 and "} else {\n\t\ttrace(-1);" in out
+
+
+def test_elif_after_else_is_still_refused(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "e.py").write_text(ELIF_TRACER.format(n=3) + "    with elif_(arg0 == 9):\n        trace(9)\n")
+    status, _, err = cli(capsys, "compile", "e.py")
+    assert status == 1 and "e.py:13: error: elif_: the preceding if_ already has an else_" in err, err
+
+
+def test_a_deep_dsl_expression_compiles(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.py").write_text(
+        "from dtracepy import Tracer, arg0, trace\nt = Tracer()\n\n@t.probe('BEGIN')\ndef b():\n"
+        "    x = arg0\n    y = arg0\n    for i in range(20000):\n        x = x + 1\n        y = 1 - y\n"
+        "    trace(x)\n    trace(y)\n")
+    status, out, err = cli(capsys, "compile", "d.py")
+    assert status == 0, err
+    assert "trace(arg0 + 1 + 1 + 1" in out and "trace(1 - (1 - (1 - " in out
+
+
+# --- the C preprocessor --------------------------------------------------------------------------
+
+def test_cpp_errors_in_an_included_file_are_reported_there(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "inc.h").write_text("BEGIN\n{\n\tx = 1 +;\n}\n")
+    (tmp_path / "main.d").write_text("/* top */\n#include \"inc.h\"\nEND { }\n")
+    status, _, err = cli(capsys, "check", "-C", "main.d")
+    assert status == 1 and err.startswith('inc.h:3:9: error: syntax error near ";"'), err
+
+
+def test_cpp_error_directive_fails_located(capsys, tmp_path):
+    (tmp_path / "e.d").write_text("BEGIN { }\n#error stop here\n")
+    status, _, err = cli(capsys, "check", "-C", tmp_path / "e.d")
+    assert status == 1 and "e.d:2:1: error: #error stop here" in err
+
+
+def test_cpp_exponential_macros_are_capped(capsys, tmp_path):
+    text = "#define A0 x\n" + "".join(f"#define A{i} A{i - 1} A{i - 1}\n" for i in range(1, 21))
+    (tmp_path / "x.d").write_text(text + "BEGIN { y = A20; }\n")
+    status, _, err = cli(capsys, "check", "-C", tmp_path / "x.d")
+    assert status == 1 and "x.d:22:1: error: macro expansion makes more than 200,000 tokens" in err
+
+
+def test_cpp_a_file_including_itself_is_an_error(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.d").write_text('#include "s.d"\nBEGIN { }\n')
+    status, _, err = cli(capsys, "check", "-C", "s.d")
+    assert status == 1 and err.startswith("s.d:1:1: error: "), err
+
+
+# --- options and directives ----------------------------------------------------------------------
+
+def test_unknown_names_in_dtracepy_comments_are_reported(capsys, tmp_path):
+    (tmp_path / "d.d").write_text("/* dtracepy: disable[self-lek, printf-args] */\nBEGIN { x = 1; }\n"
+                                  "/* dtracepy: ignore[nothing] */\n")
+    status, _, err = cli(capsys, "check", tmp_path / "d.d")
+    assert status == 1
+    assert "d.d:1:22: error: dtracepy: disable[...] names no known check 'self-lek'; did you mean self-leak?" in err
+    assert "d.d:3:21: error: dtracepy: ignore[...] names no known check 'nothing'" in err
+
+
+@pytest.mark.parametrize("value", ["-1", "x", "99999999999"])
+def test_macro_args_must_be_a_small_count(capsys, tmp_path, value):
+    (tmp_path / "a.d").write_text("BEGIN { }\n")
+    try:
+        status = main(["check", "--macro-args", value, str(tmp_path / "a.d")])
+    except SystemExit as exit_:
+        status = exit_.code
+    assert status == 2 and "is not a number of arguments" in capsys.readouterr().err
+
+
+# --- lifecycle checks: indexed, and the same answers as trying every pair ------------------------
+
+def test_description_index_agrees_with_matching_every_pair():
+    from dtracepy.checks.context import DescIndex, DescSet
+    from dtracepy.facts import probes
+
+    rng = random.Random(8)
+    fields = ["", "*", "syscall", "sys*", "fbt", "ip", "i?", "read", "re*", "entry", "return", "[er]*"]
+
+    def desc():
+        n = rng.choice((1, 2, 4, 4, 4, 5))
+        return ":".join(rng.choice(fields) for _ in range(n))
+
+    texts = [desc() for _ in range(300)]
+    index, found = DescIndex(), DescSet()
+    for i, text in enumerate(texts):
+        index.add(text, i)
+        found.add(text, i)
+    for query in [desc() for _ in range(300)]:
+        expect = {}
+        for i, text in enumerate(texts):
+            if probes.matches(text, query):
+                expect.setdefault(text, i)
+        assert sorted(index.matching(query)) == sorted(expect.values()), query
+        assert sorted(found.matched_by(query)) == [i for i, t in enumerate(texts) if probes.matches(query, t)]
+
+
+def test_lifecycle_findings_for_a_clause_of_3000_descriptions(capsys, tmp_path):
+    entries = ",\n".join(f"syscall::f{i}:entry" for i in range(3000))
+    returns = ",\n".join(f"syscall::f{i}:return" for i in range(3000))
+    (tmp_path / "d.d").write_text(f"{entries}\n{{\n\tself->ts = timestamp;\n\tself->u = 1;\n}}\n\n"
+                                  f"{returns}\n/self->ts/\n{{\n\ttrace(self->u);\n\tself->ts = 0;\n}}\n")
+    status, _, err = cli(capsys, "check", tmp_path / "d.d")
+    assert status == 1
+    assert ("d.d:3003:2: error: self->u is assigned at syscall::f0:entry but never zeroed" in err
+            and "(the cleanup clause (line 3006) zeroes other thread-locals, not this one) [self-leak]" in err)
+
+
+# --- layout: invalid C refused, located; linear in the header ------------------------------------
+
+@pytest.mark.parametrize("text,message", [
+    ("struct a { _Bool b:2; };\n", "1:18: error: width of bit-field b (2) exceeds its type (1 bit)"),
+    ("struct a { int x; char x; };\n", "1:24: error: duplicate member 'x' in struct a"),
+    ("struct a { int x; struct { int x; }; };\n", "1:26: error: duplicate member 'x' in struct a"),
+    ("#pragma pack(3)\nstruct a { int x; };\n", "1:1: error: #pragma pack(3): the value must be 1, 2, 4, 8 or 16"),
+    ("#pragma pack(9**9**9)\nstruct a { int x; };\n", "1:1: error: cannot evaluate attribute argument '9**9**9'"),
+    ("struct a { int x __attribute__((aligned(1<<10**10))); };\n", "error: cannot evaluate attribute argument"),
+    ("struct a { char x[1ULL<<62]; char y[1ULL<<62]; char z[1ULL<<62]; char w[1ULL<<62]; char v; };\n",
+     "error: struct a is too large: 18446744073709551617 bytes (sizes must be below 2**64)"),
+    ("struct a { char x[18446744073709551616]; };\n", "1:17: error: array too large"),
+    ("struct a { int b[" + "(" * 300 + "1" + ")" * 300 + "]; };\n", "1:317: error: nested too deeply"),
+    ("#include \"/dev/zero\"\nstruct a { int x; };\n", "1:1: error: #include of /dev/zero, which is not a regular file"),
+    ("struct a { int x };\n", "1:18: error: syntax error before: }"),
+])
+def test_layout_refuses_invalid_c_located(capsys, tmp_path, monkeypatch, text, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "h.h").write_text(text)
+    status, out, err = cli(capsys, "layout", "h.h", "a")
+    assert status == 1 and out == ""
+    assert err.startswith("h.h:") and message in err, err
+
+
+def test_layout_path_with_semicolon_and_brace_is_a_path(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "we;ird{.h").write_text("struct a { int x; };\n")
+    status, out, err = cli(capsys, "layout", "we;ird{.h", "a")
+    assert status == 0 and "struct a: size 4, align 4" in out, err
+    status, _, err = cli(capsys, "layout", "/dev/zero", "a")
+    assert status == 1 and err.startswith("/dev/zero:1:1: error: input too large"), err
+
+
+def test_layout_of_doubly_nested_structs_lists_own_members_only(capsys, tmp_path):
+    text = "struct s0 { int x; char c; };\n" + "".join(
+        f"struct s{i} {{ struct s{i - 1} a; struct s{i - 1} b; }};\n" for i in range(1, 21))
+    (tmp_path / "n.h").write_text(text)
+    status, out, err = cli(capsys, "layout", tmp_path / "n.h", "s20")
+    assert status == 0, err
+    assert "struct s20: size 8388608, align 4" in out and out.count("struct s19") == 2
+    assert "Nested members are not expanded: struct s20 has 4,194,302 of them (over 10,000)" in out
+    status, out, _ = cli(capsys, "layout", tmp_path / "n.h", "s20", "--json")
+    import json
+
+    data = json.loads(out)
+    assert data["nested_expanded"] is False and [f["name"] for f in data["fields"]] == ["a", "b"]
+    status, out, _ = cli(capsys, "layout", tmp_path / "n.h", "s3")  # small: expanded as before
+    assert "b.b.b.c" in out and "not expanded" not in out
+
+
+def test_a_layout_error_below_the_dsl_is_located_at_the_tracer_line(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "l.py").write_text(
+        "from dtracepy import Tracer\nfrom dtracepy.layout import Field, define\nt = Tracer()\n"
+        "conn = define('conn_t', [Field('a', 'uint16_t', offset=0), Field('a', 'uint16_t', offset=2)])\n")
+    status, _, err = cli(capsys, "compile", "l.py")
+    assert status == 1 and err.startswith("l.py:4: error: duplicate member 'a' in conn_t"), err

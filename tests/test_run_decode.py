@@ -1,0 +1,505 @@
+"""dtracepy run without a dtrace: framing, the stream decoder, aggregations from recorded output
+(Oracle's, recorded here; illumos' and macOS' formats from their documentation), dtrace's
+warnings, the output formats and the command line's refusals."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import os
+import pathlib
+
+import pytest
+
+from dtracepy import Tracer, agg, count, execname, printa, printf, quantize, self, timestamp
+from dtracepy.cli import main
+from dtracepy.run import Decoder, Histogram, Printed, Stack, Text, ip_address
+from dtracepy.run import aggregations as A
+from dtracepy.run import framing
+from dtracepy.run.messages import Messages, classify
+from dtracepy.run.output import writer
+from dtracepy.run.runner import RunError, command, find_dtrace, prepare, prepare_d
+
+FIX = pathlib.Path(__file__).parent / "fixtures" / "run"
+
+
+def _tracer():
+    t = Tracer(options={"quiet": True})
+    row = t.record(("TS", "%d"), ("Name", "%-16s"), ("Addr", "0x%08x"), ("When", "%Y"), ("C", "%c"))
+
+    @t.probe("syscall::read:entry")
+    def entry():
+        self.ts = timestamp
+
+    @t.probe("syscall::read:return", when=self.ts != 0)
+    def ret():
+        row.emit(timestamp - self.ts, execname, self.ts, timestamp, 65)
+        agg.n[execname] = count()
+        agg.lat = quantize(timestamp - self.ts)
+        printf("plain %d\n", 1)
+
+    return t, row
+
+
+# --- framing -----------------------------------------------------------------------------------
+def test_compile_output_is_unchanged_by_framing():
+    t, row = _tracer()
+    text = t.to_d()
+    assert 'printf("TS,Name,Addr,When,C\\n");' in text
+    assert 'printf("%d,%-16s,0x%08x,%Y,%c\\n",' in text
+    assert "\\036" not in text
+
+
+def test_framed_program_frames_records_and_names_aggregations():
+    t, row = _tracer()
+    prepared = prepare(t)
+    text = prepared.text
+    assert "TS,Name" not in text, "the header clause is dropped when framed"
+    assert 'printf("\\036R0\\037%d\\037%d\\037%s\\037%x\\037%d\\037%d\\n",' in text
+    assert "strlen(execname), execname" in text
+    assert 'printf("plain %d\\n", 1);' in text
+    # the last END clause prints each aggregation between markers
+    tail = text[text.rindex("END"):]
+    assert tail.index("printa(@n)") < tail.index("printa(@lat)")
+    assert tail.count('printf("\\036Z\\n");') == 2
+    assert [a.name for a in prepared.plan.aggs] == ["n", "lat"]
+    assert [a.kind for a in prepared.plan.aggs] == ["count", "quantize"]
+    # the framed program is D our own checker accepts
+    from dtracepy.checks import CheckOptions, check_program
+    from dtracepy.parser import parse
+
+    findings = check_program(parse(text, "framed.d"), options=CheckOptions(dialect="oracle"))
+    assert not [f for f in findings if f.severity == "error"]
+
+
+def test_user_printa_is_bracketed_and_not_printed_twice():
+    t = Tracer(options={"quiet": True})
+
+    @t.probe("tick-1s")
+    def tick():
+        agg.c[execname] = count()
+        printa("%s %@d\n", agg.c)
+
+    prepared = prepare(t)
+    assert prepared.text.count("printa(") == 1
+    assert prepared.plan.printas[0].fmt == "%s %@d\n"
+
+
+def test_column_kinds():
+    kinds = {f: framing.column("x", f).kind for f in ("%d", "%5u", "0x%08x", "%-20s", "%Y", "%c", "%p",
+                                                      "%lld", "%a", "%f", "%o")}
+    assert kinds == {"%d": "int", "%5u": "int", "0x%08x": "hex", "%-20s": "str", "%Y": "time",
+                     "%c": "char", "%p": "hex", "%lld": "int", "%a": "sym", "%f": "float", "%o": "oct"}
+    assert framing.column("x", "%lld").framed == "%lld"
+    assert framing.column("x", "%-20s").framed == "%d\x1f%s"
+
+
+# --- the stream decoder ------------------------------------------------------------------------
+NASTY = 'a,b "c" \'d\'\n%s\x1f\x1e\tend'
+
+
+def _stream(n=3):
+    spec_line = []
+    for i in range(n):
+        name = (NASTY + str(i)).encode()
+        spec_line.append(b"text before\n")
+        spec_line.append(b"\x1eR0\x1f%d\x1f%d\x1f%s\x1f1f\x1f1700000000123456789\x1f65\n" % (
+            i, len(name), name))
+    return b"".join(spec_line)
+
+
+def _plan():
+    t, row = _tracer()
+    return prepare(t).plan
+
+
+def _decode(data: bytes, chunk: int) -> list:
+    dec = Decoder(_plan())
+    out = []
+    for i in range(0, len(data), chunk):
+        out += dec.feed(data[i:i + chunk])
+    return out + dec.close()
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64, 1 << 16])
+def test_records_with_separators_and_newlines_come_back_exactly(chunk):
+    events = _decode(_stream(), chunk)
+    rows = [e for e in events if isinstance(e, tuple)]
+    texts = [e for e in events if isinstance(e, Text)]
+    assert [r.Name for r in rows] == [NASTY + str(i) for i in range(3)]
+    assert [r.TS for r in rows] == [0, 1, 2]
+    assert rows[0].Addr == 0x1F
+    assert rows[0].When == datetime.datetime(2023, 11, 14, 22, 13, 20, 123456, tzinfo=datetime.timezone.utc)
+    assert rows[0].C == "A"
+    assert texts == ["text before\n"] * 3
+    assert [type(e) for e in events] == [Text, type(rows[0])] * 3
+    assert rows[0].as_dict()["Name"] == NASTY + "0"
+    assert type(rows[0]).titles == ("TS", "Name", "Addr", "When", "C")
+
+
+def test_text_without_newline_before_a_record_is_its_own_event():
+    data = b"partial\x1eR0\x1f5\x1f1\x1fx\x1f0\x1f0\x1f66\nafter"
+    events = _decode(data, 1 << 16)
+    assert events[0] == "partial" and isinstance(events[0], Text)
+    assert events[1].Name == "x" and events[1].C == "B"
+    assert events[2] == "after"
+
+
+def test_invalid_utf8_survives():
+    data = b"\x1eR0\x1f5\x1f2\x1f\xff\xfe\x1f0\x1f0\x1f66\n"
+    row = _decode(data, 3)[0]
+    assert row.Name.encode("utf-8", "surrogateescape") == b"\xff\xfe"
+
+
+def test_unframed_output_is_all_text():
+    dec = Decoder()
+    assert dec.feed(b"a\nb") == ["a\n"]
+    assert dec.close() == ["b"]
+
+
+def test_aggregation_block_event():
+    plan = _plan()
+    dec = Decoder(plan)
+    n = plan.printas[0].number
+    data = (b"\x1eA\x1f%d\n\n  bash                                             3\n"
+            b"  sshd                                            12\n\x1eZ\n" % n)
+    events = dec.feed(data)
+    assert len(events) == 1 and isinstance(events[0], Printed)
+    assert dict(dec.aggregations["n"]) == {("bash",): 3, ("sshd",): 12}
+    assert dec.aggregations["n"].kind == "count"
+
+
+def test_ip_address_helper():
+    assert str(ip_address("10.0.0.1")) == "10.0.0.1"
+    import sys
+
+    raw = int.from_bytes(bytes([127, 0, 0, 1]), sys.byteorder)
+    assert str(ip_address(raw)) == "127.0.0.1"
+    assert str(ip_address(0x7F000001, network_order=False)) == "127.0.0.1"
+
+
+# --- aggregations from recorded output --------------------------------------------------------
+def _recorded(name):
+    prepared = prepare_d(str(FIX / f"{name}.d"))
+    dec = Decoder(prepared.plan)
+    events = dec.feed((FIX / f"{name}.out").read_bytes()) + dec.close()
+    return dec.aggregations, events
+
+
+def test_oracle_every_kind_default_format():
+    aggs, events = _recorded("oracle_kinds")
+    assert dict(aggs["count"]) == {("a b", 1): 1, ("c", -2): 2}
+    assert dict(aggs["sum"]) == {("x",): 10, ("y",): -5}
+    assert dict(aggs["avg"]) == {(1,): 3, (2,): 10}
+    assert dict(aggs["min"]) == {("m",): -3}
+    assert dict(aggs["max"]) == {("m",): 9}
+    assert dict(aggs["stddev"]) == {("z",): 3}
+    assert aggs["nokey"].value == 1
+    q = aggs["quantize"][()]
+    assert q.total == 5 and q.count_at(64) == 1 and q.count_at(100) == 1 and q.count_at(524288) == 1
+    assert [c for _, c in q.buckets if c] == [1, 1, 1, 1, 1]
+    assert q.percentile(50) == 1 and q.percentile(40) == 0 and q.percentile(100) == 524288
+    assert aggs["quantize_keyed"][("read", 3)].buckets == [(2, 0), (4, 1), (8, 0)]
+    lq = aggs["lquantize"][("k",)]
+    assert (lq.underflow_bound, lq.underflow, lq.overflow_bound, lq.overflow) == (0, 1, 100, 1)
+    assert lq.count_at(55) == 1 and lq.total == 4
+    llq = aggs["llquantize"][()]
+    assert llq.count_at(5) == 1 and llq.count_at(1234) == 1 and llq.total == 2
+    assert dict(aggs["stack_name"]) == {("bash", Stack(())): 1}
+    assert aggs["stack_q"][(Stack(()),)].total == 1
+    assert not [e for e in events if isinstance(e, Text) and e.strip()]
+
+
+def test_oracle_printa_with_formats():
+    aggs, events = _recorded("oracle_printa")
+    assert dict(aggs["count"]) == {("a b", 1): 1, ("c", -2): 2}   # "key=%-8s n=%5d => %@u;"
+    assert dict(aggs["avg"]) == {(1,): 3, (2,): 10}
+    assert aggs["quantize_keyed"][("write", 4)].count_at(70) == 1
+    assert dict(aggs["stack_name"]) == {("bash", Stack(())): 1}
+    assert [e for e in events if isinstance(e, Text) and e.startswith("--")] == [
+        "--count\n", "--count2\n", "--avg\n", "--stddev\n", "--quantize_keyed\n", "--stack_name\n",
+        "--end\n"]
+
+
+def test_oracle_stacks():
+    aggs, _ = _recorded("oracle_stacks")
+    raw = (FIX / "oracle_stacks.out").read_text()
+    k, u, q = aggs["k"], aggs["u"], aggs["q"]
+    assert sum(k.values()) == sum(h.total for h in q.values()) == sum(u.values())
+    for key in k:
+        assert isinstance(key[0], str) and isinstance(key[1], Stack)
+        assert all("`" in f or f.startswith("0x") for f in key[1])
+    frames = {f for key in k for f in key[1]}
+    assert all(f in raw for f in frames)
+    assert all(isinstance(key[0], Stack) for key in u)
+
+
+ILLUMOS_DEFAULT = """
+  sched                                                             3
+  fsflush                                                          19
+  nscd                                                            112
+"""
+
+ILLUMOS_QUANTIZE = """
+  bash
+           value  ------------- Distribution ------------- count
+            4096 |                                         0
+            8192 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@         8
+           16384 |                                         0
+           32768 |@@@@@@@@                                 2
+           65536 |                                         0
+
+  sshd
+           value  ------------- Distribution ------------- count
+            1024 |                                         0
+            2048 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@ 5
+            4096 |                                         0
+
+"""
+
+ILLUMOS_LLQUANTIZE = """
+           value  ------------- Distribution ------------- count
+             < 1000 |                                         0
+            1000 |@@@@@@@@@@                               10
+            2000 |@@@@@@@@@@@@@@@@@@@@                     20
+            3000 |@@@@@@@@@@                               10
+          >= 100000 |                                         0
+"""
+
+ILLUMOS_STACKS = """
+
+              unix`i86_mwait+0xd
+              unix`cpu_idle_mwait+0xf1
+              unix`idle+0x114
+              unix`thread_start+0x8
+             1873
+
+              genunix`fop_read+0x8b
+              genunix`read+0x2a7
+              unix`sys_syscall+0x17a
+               12
+"""
+
+MACOS_USTACK = """
+  ruby
+              libsystem_kernel.dylib`read+0xa
+              libruby.2.dylib`rb_io_read+0x42
+              ruby`0x10a3c5f1e
+                4
+  zsh
+              libsystem_kernel.dylib`__sigsuspend+0xa
+                2
+"""
+
+ORACLE_LLQ_DOC = """
+           value  ------------- Distribution ------------- count
+           -1000 |                                         0
+    abs() < 1000 |@@@@@@@@@@@@@@@@@@@@                     30
+            1000 |@@@@@@@@@@                               15
+            2000 |@@@@@@@@@@                               15
+            3000 |                                         0
+"""
+
+
+def test_illumos_default_and_histograms():
+    a = A.parse_default(ILLUMOS_DEFAULT.split("\n"), "c", "count", 1, ())
+    assert dict(a) == {("sched",): 3, ("fsflush",): 19, ("nscd",): 112}
+    q = A.parse_default(ILLUMOS_QUANTIZE.split("\n"), "q", "quantize", 1, ())
+    assert q[("bash",)].counts == [0, 8, 0, 2, 0] and q[("sshd",)].total == 5
+    assert q[("bash",)].percentile(90) == 32768
+    ll = A.parse_default(ILLUMOS_LLQUANTIZE.split("\n"), "l", "llquantize", 0, ())
+    h = ll[()]
+    assert (h.underflow_bound, h.overflow_bound, h.total) == (1000, 100000, 40)
+    assert h.percentile(50) == 2000
+
+
+def test_illumos_stacks_without_other_keys():
+    a = A.parse_default(ILLUMOS_STACKS.split("\n"), "s", "count", 1, (0,))
+    assert a[(Stack(["unix`i86_mwait+0xd", "unix`cpu_idle_mwait+0xf1", "unix`idle+0x114",
+                     "unix`thread_start+0x8"]),)] == 1873
+    assert len(a) == 2 and sum(a.values()) == 1885
+
+
+def test_macos_ustack_with_a_name_key_unknown_shape():
+    a = A.parse_default(MACOS_USTACK.split("\n"), "u")   # nothing known: the frames say it
+    assert dict(a) == {("ruby", Stack(["libsystem_kernel.dylib`read+0xa", "libruby.2.dylib`rb_io_read+0x42",
+                                        "ruby`0x10a3c5f1e"])): 4,
+                       ("zsh", Stack(["libsystem_kernel.dylib`__sigsuspend+0xa"])): 2}
+
+
+def test_oracle_llquantize_abs_row():
+    h = A.parse_default(ORACLE_LLQ_DOC.split("\n"), "l", "llquantize", 0, ())[()]
+    assert h.total == 60 and h.count_at(0) == 30 and h.count_at(-999) == 30 and h.count_at(1500) == 15
+
+
+def test_oracle_hex_dumped_string_key():
+    """A string key holding a newline or a tab is printed as a hex dump of its buffer; recorded
+    from Oracle's dtrace 2.0, which also prints a count read from the key's own bytes (its bug;
+    the count is kept as printed)."""
+    lines = (FIX / "oracle_hexkey.txt").read_text().split("\n")
+    a = A.parse_default(lines, "execs", "count", 1, ())
+    assert list(a) == [('zz,a"b\'c\nd%s\te',)]
+
+
+def test_histogram_draws_as_dtrace_does():
+    text = (FIX / "oracle_kinds.out").read_text()
+    aggs, _ = _recorded("oracle_kinds")
+    drawn = aggs["lquantize"][("k",)].draw()
+    assert drawn in text
+    assert aggs["quantize"][()].draw() in text
+
+
+def test_format_decoder_with_strings_holding_spaces():
+    aggs = A.parse_printa("key=a b      n=    1 => 1;\nkey=c        n=   -2 => 2;\n",
+                          "key=%-8s n=%5d => %@u;\n", ("c",))
+    assert dict(aggs["c"]) == {("a b", 1): 1, ("c", -2): 2}
+
+
+# --- dtrace's messages -------------------------------------------------------------------------
+def test_messages_merge_with_counts():
+    m = Messages()
+    for line in ["dtrace: 95372 dynamic variable drops\n", "dtrace: 5 dynamic variable drops\n",
+                 "dtrace: 3 aggregation drops on CPU 1\n",
+                 "dtrace: error in dt_clause_1 for probe ID 3626 (syscall:vmlinux:read:entry): "
+                 "invalid address (0x0) at BPF pc 1458\n"] + [
+                 "dtrace: error on enabled probe ID 3 (ID 5: syscall::read:entry): invalid address "
+                 "(0x10) in action #1 at DIF offset 28\n"] * 4 + ["dtrace: something else\n"]:
+        m.add(line)
+    by = {(w.kind, w.probe): w for w in m.warnings}
+    assert by[("dynvar-drops", None)].count == 95377
+    assert by[("aggregation-drops", None)].count == 3 and by[("aggregation-drops", None)].cpu == 1
+    assert by[("error", "syscall::read:entry")].count == 4
+    assert by[("error", "syscall::read:entry")].fault == "invalid address"
+    assert by[("error", "syscall:vmlinux:read:entry")].count == 1
+    assert m.other == ["dtrace: something else"]
+    assert m.drops == 95380
+    assert classify("dtrace: 12 dynamic variable drops with non-empty dirty list")[1].kind == \
+        "dynvar-dirty-drops"
+
+
+# --- output formats ----------------------------------------------------------------------------
+def _events():
+    events = _decode(_stream(2), 1 << 16)
+    a = A.Aggregation("lat", "quantize", {("read",): Histogram([(0, 1), (1, 3), (2, 0)])})
+    return events + [Printed({"lat": a}, None)]
+
+
+def test_csv_output_round_trips_nasty_strings():
+    import csv
+
+    out, err = io.StringIO(), io.StringIO()
+    w = writer("csv", out, err)
+    for e in _events():
+        w.event(e)
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert rows[0] == ["TS", "Name", "Addr", "When", "C"]
+    assert rows[1][1] == NASTY + "0" and rows[2][1] == NASTY + "1"
+    assert rows[3] == ["aggregation", "key1", "bucket", "count"]
+    assert rows[4:] == [["lat", "read", "0", "1"], ["lat", "read", "1", "3"], ["lat", "read", "2", "0"]]
+    assert err.getvalue() == "text before\n" * 2
+
+
+def test_jsonl_output():
+    out = io.StringIO()
+    w = writer("jsonl", out)
+    for e in _events():
+        w.event(e)
+    objs = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert objs[0] == {"text": "text before\n"}
+    assert objs[1]["Name"] == NASTY + "0" and objs[1]["When"].startswith("2023-11-14T22:13:20")
+    assert objs[-1]["aggregation"] == "lat" and objs[-1]["entries"][0]["value"]["total"] == 4
+
+
+def test_table_output_draws_histograms():
+    out = io.StringIO()
+    w = writer("table", out)
+    for e in _events():
+        w.event(e)
+    text = out.getvalue()
+    assert "TS  Name" in text and "\\n%s" in text          # escaped, one row per line
+    assert "value  ------------- Distribution ------------- count" in text
+    assert "@lat (quantize)" in text
+
+
+# --- the command line and its refusals ---------------------------------------------------------
+def test_macro_argument_count_is_checked(tmp_path):
+    script = tmp_path / "m.d"
+    script.write_text("BEGIN { trace($1 + $2); exit(0); }\n")
+    prepared = prepare_d(str(script))
+    assert prepared.macros == ("$1", "$2")
+    with pytest.raises(RunError, match=r"takes 2 macro argument\(s\) \(it uses \$1, \$2\), but 1"):
+        command(prepared, "x.d", "dtrace", args=["1"])
+    argv = command(prepared, "x.d", "/usr/sbin/dtrace", args=[1, 2])
+    assert argv == ["/usr/sbin/dtrace", "-s", "x.d", "1", "2"]
+
+
+def test_shebang_flags_and_target(tmp_path):
+    script = tmp_path / "t.d"
+    script.write_text("#!/usr/sbin/dtrace -qZs\npid$target:::entry { @[probefunc] = count(); }\n")
+    prepared = prepare_d(str(script))
+    with pytest.raises(RunError, match=r"uses \$target: give the process with -c COMMAND or -p PID"):
+        command(prepared, "x.d", "dtrace")
+    argv = command(prepared, str(tmp_path / "x.d"), "dtrace", target_cmd=["ls", "a b"])
+    # dtrace -c splits at blanks without quoting: such a command runs through a script
+    assert argv == ["dtrace", "-q", "-Z", "-c", str(tmp_path / "target.sh"), "-s", str(tmp_path / "x.d")]
+    assert (tmp_path / "target.sh").read_text() == "#!/bin/sh\nexec ls 'a b'\n"
+    assert command(prepared, "x.d", "dtrace", target_cmd=["ls", "-l"])[3:5] == ["-c", "ls -l"]
+    assert command(prepared, "x.d", "dtrace", pid=42)[-4:] == ["-p", "42", "-s", "x.d"]
+
+
+def test_destructive_only_on_request(tmp_path):
+    script = tmp_path / "w.d"
+    script.write_text("#pragma D option destructive\nBEGIN { system(\"true\"); exit(0); }\n")
+    prepared = prepare_d(str(script))
+    with pytest.raises(RunError, match="destructive actions; allow them with -w"):
+        command(prepared, "x.d", "dtrace")
+    assert "-w" in command(prepared, "x.d", "dtrace", destructive=True)
+    plain = prepare_d(str(FIX / "oracle_kinds.d"))
+    assert "-w" not in command(plain, "x.d", "dtrace")
+
+
+def test_no_dtrace_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("DTRACEPY_DTRACE", raising=False)
+    monkeypatch.setattr(os, "access", lambda *a: False)
+    with pytest.raises(RunError, match="no dtrace found"):
+        find_dtrace()
+    monkeypatch.undo()
+    assert main(["run", str(FIX / "oracle_kinds.d"), "--dtrace", str(tmp_path / "nope")]) == 1
+    assert "--dtrace names" in capsys.readouterr().err
+
+
+def test_not_root_is_a_clear_error(monkeypatch, capsys, tmp_path):
+    fake = tmp_path / "dtrace"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    assert main(["run", str(FIX / "oracle_kinds.d"), "--dtrace", str(fake)]) == 1
+    assert "needs root" in capsys.readouterr().err
+
+
+def test_wrong_macro_count_from_the_cli(capsys, tmp_path):
+    script = tmp_path / "m.d"
+    script.write_text("BEGIN { trace($1); exit(0); }\n")
+    fake = tmp_path / "dtrace"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    assert main(["run", str(script), "--dtrace", str(fake), "--", "1", "2"]) == 1
+    assert "takes 1 macro argument(s)" in capsys.readouterr().err
+
+
+def test_fake_dtrace_end_to_end(tmp_path, monkeypatch, capsys):
+    """A stand-in dtrace that prints recorded framed output: the whole CLI path, without root."""
+    fake = tmp_path / "dtrace"
+    out = FIX / "oracle_kinds.out"
+    fake.write_text(f"#!/bin/sh\ncat '{out}'\necho 'dtrace: 7 dynamic variable drops' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    target = tmp_path / "o.jsonl"
+    code = main(["run", str(FIX / "oracle_kinds.d"), "--dtrace", str(fake), "-o", str(target)])
+    assert code == 3, "the exit status is dtrace's"
+    objs = [json.loads(line) for line in target.read_text().splitlines()]
+    names = [o["aggregation"] for o in objs if "aggregation" in o]
+    assert names[:3] == ["count", "sum", "avg"]
+    assert "7 dynvar drops" in capsys.readouterr().err

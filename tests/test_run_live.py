@@ -1,0 +1,170 @@
+"""dtracepy run against the real DTrace, live, as root.  Each test is bounded to a few seconds of
+tracing (dtrace itself takes a few more to start on a busy machine); they skip without a dtrace
+or without root, and fail instead in CI (DTRACEPY_REQUIRE_DTRACE=1)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.real_dtrace import need_dtrace, need_root
+
+from dtracepy import (
+    Tracer, agg, args, count, execname, macro, pid, ppid, printf, quantize, self, stack, target,
+    timestamp, walltimestamp,
+)
+from dtracepy.run import Histogram, Stack, Text, run
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+START_TIMEOUT = 60      # dtrace compiles BPF and attaches probes: slow on a loaded machine
+
+
+@pytest.fixture(autouse=True)
+def _live():
+    need_dtrace()
+    need_root()
+
+
+def _wait_ready(events, deadline):
+    """Consume events until the BEGIN clause's "ready" text; dtrace is tracing from then on."""
+    for event in events:
+        if isinstance(event, Text) and event == "ready\n":
+            return
+        assert time.monotonic() < deadline, "dtrace did not start in time"
+    raise AssertionError("dtrace ended before its BEGIN clause printed")
+
+
+NASTY_NAMES = ['com,ma', 'quo"te', "apo'stro", "new\nline", "per%cent %s", "tab\tand\x1fus"]
+
+
+def _exec_tracer():
+    t = Tracer(options={"quiet": True})
+    row = t.record(("Path", "%s"), ("Comm", "%-16s"), ("Pid", "%d"), ("When", "%Y"))
+    t.clear(self.path, at=("proc:::exec-success", "proc:::exec-failure"))
+
+    @t.probe("BEGIN")
+    def begin():
+        printf("ready\n")
+
+    @t.probe("proc:::exec")
+    def ex():
+        self.path = args[0]
+
+    @t.probe("proc:::exec-success", when=ppid == macro(1))
+    def ok():
+        row.emit(self.path, execname, pid, walltimestamp)
+
+    @t.probe("syscall::read:entry")
+    def read_entry():
+        self.ts = timestamp
+
+    @t.probe("syscall::read:return", when=self.ts != 0)
+    def read_return():
+        agg.ns["read"] = quantize(timestamp - self.ts)
+
+    @t.probe("profile-997")
+    def sample():
+        agg.stacks[stack()] = count()
+
+    return t
+
+
+def test_exec_records_quantize_stacks_macro_and_stop(tmp_path):
+    """Commands with commas, quotes, newlines, % and separators in their names: their exec
+    records come back exactly; $1 (the test's pid) selects them; stop() (SIGINT) ends the run cleanly with the
+    aggregations decoded."""
+    marker = str(tmp_path / "dtp-")
+    paths = []
+    for i, name in enumerate(NASTY_NAMES):
+        path = f"{marker}{i}-{name}"
+        with open("/bin/true", "rb") as src, open(path, "wb") as dst:
+            dst.write(src.read())
+        os.chmod(path, 0o755)
+        paths.append(path)
+    t = _exec_tracer()
+    deadline = time.monotonic() + START_TIMEOUT
+    with t.run(args=[os.getpid()]) as tracing:
+        events = tracing.events()
+        _wait_ready(events, deadline)
+        for path in paths:
+            subprocess.run([path], check=True)
+        time.sleep(0.5)
+        tracing.stop()
+        rows = [e for e in events if isinstance(e, tuple)]
+    assert tracing.returncode == 0, tracing.stderr_lines
+    assert sorted(r.Path for r in rows) == sorted(paths)
+    for r in rows:
+        assert r.Comm == os.path.basename(r.Path)[:15]
+        assert r.When.year >= 2024 and isinstance(r.Pid, int)
+    hist = tracing.aggregations["ns"][("read",)]
+    assert isinstance(hist, Histogram) and hist.total > 0 and hist.percentile(50) > 0
+    stacks = tracing.aggregations["stacks"]
+    assert stacks and all(isinstance(k[0], Stack) for k in stacks)
+    assert any("`" in frame for k in stacks for frame in k[0])
+
+
+def test_target_with_c_and_exit_status(tmp_path):
+    """-c: dtrace runs the command ($target is its pid; words with blanks survive), its output
+    arrives as text events, the run ends when it exits."""
+    (tmp_path / "a b").mkdir()
+    (tmp_path / "a b" / "f1").write_text("x")
+    t = Tracer(options={"quiet": True})
+
+    @t.probe("syscall::openat:entry", "syscall::getdents64:entry", "syscall::write:entry",
+             when=pid == target)
+    def calls():
+        agg.calls[execname] = count()
+
+    with t.run(target_cmd=["/bin/ls", str(tmp_path / "a b")]) as tracing:
+        events = list(tracing.events())
+    assert tracing.returncode == 0, tracing.stderr_lines
+    assert tracing.aggregations["calls"][("ls",)] >= 3
+    assert "f1\n" in [e for e in events if isinstance(e, Text)]
+
+
+def test_duration_and_dynamic_variable_drops():
+    """A tracer that overflows its dynamic variable space: the drops arrive as one warning with a
+    count, never as data; --duration ends the run cleanly."""
+    t = Tracer(options={"quiet": True, "dynvarsize": 256})
+    t.keep(self.x)
+
+    @t.probe("syscall::read:entry", "syscall::write:entry", "syscall::openat:entry")
+    def entry():
+        self.x = timestamp
+        agg.n = count()
+
+    with t.run(duration=2) as tracing:
+        events = list(tracing.events())
+    assert tracing.returncode == 0, tracing.stderr_lines
+    drops = [w for w in tracing.warnings if w.kind.startswith("dynvar")]
+    assert drops and drops[0].count > 0
+    assert not [e for e in events if isinstance(e, Text) and "drops" in e]
+    assert tracing.aggregations["n"].value > 0
+
+
+def test_cli_sigint_decodes_aggregations_and_exits_with_dtrace_status(tmp_path):
+    script = tmp_path / "sig.d"
+    script.write_text('#!/usr/sbin/dtrace -qs\nBEGIN { printf("ready\\n"); }\n'
+                      "syscall::read:entry, syscall::write:entry { @calls[probefunc] = count(); @lat = quantize(arg2); }\n")
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    proc = subprocess.Popen([sys.executable, "-m", "dtracepy", "run", str(script), "--format", "jsonl"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + START_TIMEOUT
+    first = proc.stdout.readline()
+    assert json.loads(first) == {"text": "ready\n"}, proc.stderr.read()
+    assert time.monotonic() < deadline
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    objs = [json.loads(line) for line in out.splitlines()]
+    names = {o["aggregation"]: o for o in objs if "aggregation" in o}
+    assert set(names) == {"calls", "lat"}
+    assert any(e["key"] == ["read"] or e["key"] == ["write"] for e in names["calls"]["entries"])
+    assert names["lat"]["entries"][0]["value"]["total"] > 0
