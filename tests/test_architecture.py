@@ -15,17 +15,21 @@ PACKAGE = ROOT / "dtracepy"
 # Lowest first.  Keep this table and the one in docs/ARCHITECTURE.md the same (a test below checks).
 LAYERS = (
     ("facts", ("dtracepy.facts",)),
-    ("base", ("dtracepy.source", "dtracepy.errors")),
+    ("base", ("dtracepy.source", "dtracepy.errors", "dtracepy.inputs")),
     ("tree", ("dtracepy.tree",)),
-    ("passes", ("dtracepy.passes",)),
-    ("checks", ("dtracepy.checks",)),
+    ("analysis", ("dtracepy.passes", "dtracepy.checks")),
     ("text", ("dtracepy.lexer", "dtracepy.preprocess", "dtracepy.parser", "dtracepy.printer",
               "dtracepy.layout")),
-    ("compiler", ("dtracepy.compiler", "dtracepy.run")),
+    ("compiler", ("dtracepy.compiler",)),
     ("dsl", ("dtracepy.dsl",)),
-    ("front", ("dtracepy.importer", "dtracepy.commands", "dtracepy.cli", "dtracepy.__main__",
-               "dtracepy")),
+    ("front", ("dtracepy.run", "dtracepy.importer", "dtracepy.commands", "dtracepy.cli",
+               "dtracepy.__main__", "dtracepy")),
 )
+
+# The upward imports the architecture allows, each a thin facade method (module, imported module).
+FACADES = {
+    ("dtracepy.dsl.tracer", "dtracepy.run"),  # Tracer.run() calls dtracepy.run.run
+}
 
 
 def layer_of(module: str) -> int:
@@ -93,7 +97,7 @@ def test_every_module_imports_only_its_own_or_lower_layers():
                 continue
             target = resolve(target)
             theirs = layer_of(target)
-            if theirs > mine:
+            if theirs > mine and (module, target) not in FACADES:
                 problems.append(f"{path.relative_to(ROOT)}:{line}: {module} ({LAYERS[mine][0]}) imports "
                                 f"{target} ({LAYERS[theirs][0]})")
     assert not problems, "\n".join(problems)
