@@ -17,6 +17,12 @@ REAL_TOTALS: dict[str, dict[str, int]] = {}
 REAL_EMITTED: dict[str, tuple[int, int]] = {}
 
 
+def example_tracers() -> list[pathlib.Path]:
+    """The tracer modules in examples/ (the others, such as listen_queue_lab.py, are programs
+    that use one)."""
+    return sorted(p for p in (REPO / "examples").glob("*.py") if "Tracer(" in p.read_text())
+
+
 def corpus_dir() -> pathlib.Path | None:
     """The corpus of real D scripts: $DTRACEPY_CORPUS, else ../shared/corpus next to the repo."""
     env = os.environ.get("DTRACEPY_CORPUS")

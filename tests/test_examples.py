@@ -5,11 +5,11 @@ import pathlib
 
 import pytest
 
+from conftest import example_tracers
 from dtracepy.commands.compile_cmd import compile_path
 
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
-# Tracer modules; the other examples (listen_queue_lab.py) are programs that use one.
-TRACERS = sorted(p.name for p in EXAMPLES.glob("*.py") if "Tracer(" in p.read_text())
+TRACERS = [p.name for p in example_tracers()]
 
 
 def test_the_examples_exist():

@@ -21,7 +21,7 @@ import tempfile
 
 import pytest
 
-from conftest import REAL_EMITTED, REPO
+from conftest import REAL_EMITTED, REPO, example_tracers
 from dtracepy.commands.compile_cmd import compile_path
 from real_dtrace import job_for_d, judge_scripts
 
@@ -76,7 +76,7 @@ def _tracer_snippet(text: str) -> str | None:
 def emitted_scripts() -> dict[str, str]:
     """name -> D text: the examples (compiled and golden) and the README's D and tracers."""
     scripts = {}
-    for source in sorted(EXAMPLES.glob("*.py")):
+    for source in example_tracers():
         scripts[f"examples/{source.name} (compiled)"] = compile_path(str(source)).text
         scripts[f"examples/{source.stem}.d (golden)"] = source.with_suffix(".d").read_text()
     with tempfile.TemporaryDirectory(prefix="dtracepy-readme-") as tmp:

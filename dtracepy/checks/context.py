@@ -286,6 +286,13 @@ class Context:
 
     # --- program-wide facts ---
     @cached_property
+    def nodes(self) -> list:
+        """Every node of the program, depth first: walked once, shared by the checks (each walking
+        the tree itself made a check of a dense 4 MiB script several walks long)."""
+        return list(self.program.walk())
+
+
+    @cached_property
     def pragmas(self):
         return [item for item in self.program.items if isinstance(item, t.Pragma)]
 

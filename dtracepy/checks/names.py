@@ -26,7 +26,7 @@ def run(ctx):
 
 def _keywords(ctx):
     keywords = ctx.options.dialect.keywords
-    for node in ctx.program.walk():
+    for node in ctx.nodes:
         name = None
         if isinstance(node, (t.Ident, t.SelfVar, t.ThisVar, t.AggVar)):
             name = node.name
@@ -71,7 +71,7 @@ def _macro_args(ctx):
     if given is None or "defaultargs" in ctx.options_set:
         return
     seen = set()
-    for node in ctx.program.walk():
+    for node in ctx.nodes:
         texts = []
         if isinstance(node, t.MacroVar):
             texts = [node.name]
@@ -131,7 +131,7 @@ def _inline_names(program):
 
 def _calls(ctx):
     skip = ctx.defined_macros | _inline_names(ctx.program)
-    for node in ctx.program.walk():
+    for node in ctx.nodes:
         if not isinstance(node, t.Call) or node.name is None or node.name in skip:
             continue
         name = node.name
@@ -191,9 +191,9 @@ def _undefined(ctx):
     if ctx.uses_cpp:
         return  # headers define enumerators and macros we cannot see
     known = V.KNOWN_NAMES | _defined_names(ctx.program)
-    callees = {id(n.callee) for n in ctx.program.walk() if isinstance(n, t.Call)}
+    callees = {id(n.callee) for n in ctx.nodes if isinstance(n, t.Call)}
     reported = set()
-    for node in ctx.program.walk():
+    for node in ctx.nodes:
         if (not isinstance(node, t.Ident) or node.module is not None or id(node) in callees
                 or node.is_global):  # a tracer's glob: global-unset says it better
             continue
@@ -209,7 +209,7 @@ def _undefined(ctx):
 
 def _globals_unset(ctx):
     """A global the tracer made with ``glob`` (the node says so) that nothing assigns or declares."""
-    made = [n for n in ctx.program.walk() if isinstance(n, t.Ident) and n.is_global]
+    made = [n for n in ctx.nodes if isinstance(n, t.Ident) and n.is_global]
     if not made:
         return
     defined = _defined_names(ctx.program)
@@ -224,7 +224,7 @@ def _dialect_if(ctx):
     dialect = ctx.options.dialect
     if dialect.has_if_else:
         return
-    for node in ctx.program.walk():
+    for node in ctx.nodes:
         if isinstance(node, t.If):
             yield ctx.finding("dialect-if", node,
                               f"{dialect.name} D has no if/else; use a predicated clause or ?:")

@@ -64,7 +64,7 @@ def type_problem(conv: str, k: str | None) -> str | None:
 
 def run(ctx):
     key_counts, key_exprs = _aggregation_keys(ctx.program)
-    for node in ctx.program.walk():
+    for node in ctx.nodes:
         if not isinstance(node, t.Call) or node.name is None:
             continue
         if node.name in PRINTF_LIKE and node.args:

@@ -29,7 +29,7 @@ def destructive_allowed(ctx) -> bool:
 def _destructive(ctx):
     if destructive_allowed(ctx):
         return
-    for node in ctx.program.walk():
+    for node in ctx.nodes:
         if isinstance(node, t.Call) and node.name in Fn.DESTRUCTIVE:
             yield ctx.finding(
                 "destructive", node,

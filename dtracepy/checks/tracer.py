@@ -10,7 +10,7 @@ from __future__ import annotations
 def run(ctx):
     points = ctx.options.clear_points
     if points is None:
-        return  # a .d file: `dtracepy check` imports nothing more
+        return  # (before the imports: `dtracepy check` need not load the passes)
     from dtracepy.checks import Finding
     from dtracepy.checks.registry import BY_NAME
     from dtracepy.passes.cleanup import cleanup_problems

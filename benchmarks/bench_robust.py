@@ -1,0 +1,149 @@
+"""Time and memory of dtracepy on large and hostile inputs (issue 8), from the shell (run by hand:
+``python3 benchmarks/bench_robust.py [--quick] [--only NAME]``).
+
+Each case writes a generated input, runs the real command (``python -m dtracepy ...``) once and
+reports its wall time, its CPU time (user + system) and its peak memory (the child's maxrss, from
+``os.wait4``).  The targets (issue 8): any input under the 4 MiB limit answered in at most 5 s and
+300 MB; ``check`` linear in clauses and probe descriptions; ``compile`` of 10,000 entry/return
+pairs within 5 s; ``-C`` output capped; ``layout`` linear in the header.  CPU time is the steadier
+figure on a shared machine: wall time includes waiting for a core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+
+
+def run(argv, cwd):
+    """(wall s, cpu s, peak MB, exit status) of ``python -m dtracepy ARGV``."""
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "dtracepy", *map(str, argv)], cwd=cwd, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.stderr.close()
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+# --- inputs ---------------------------------------------------------------------------------------
+
+def clauses(n: int) -> str:
+    """n clauses, half :entry setting a thread-local, half the matching :return zeroing it."""
+    return "".join(f"fbt::f{i}:entry{{self->a=timestamp;}}\nfbt::f{i}:return/self->a/{{self->a=0;}}\n"
+                   for i in range(n // 2))
+
+
+def descriptions(n: int) -> str:
+    """One clause naming n :entry probes, one naming their n :return probes."""
+    entries = ",\n".join(f"fbt::f{i}:entry" for i in range(n))
+    returns = ",\n".join(f"fbt::f{i}:return" for i in range(n))
+    return (f"{entries}\n{{\n\tself->ts = timestamp;\n}}\n\n{returns}\n/self->ts/\n"
+            f"{{\n\ttrace(timestamp - self->ts);\n\tself->ts = 0;\n}}\n")
+
+
+def dense(size: int) -> str:
+    clause = ('syscall::read:entry\n/pid == $target && self->ts == 0/\n{\n\tself->ts = timestamp;\n'
+              '\t@a[execname, probefunc] = count();\n\tprintf("%d %s\\n", pid, copyinstr(arg0));\n}\n\n')
+    return clause * (size // len(clause))
+
+
+def exponential_macros(n: int) -> str:
+    return "#define A0 x\n" + "".join(f"#define A{i} A{i - 1} A{i - 1}\n" for i in range(1, n + 1)) + \
+        f"BEGIN {{ y = A{n}; }}\n"
+
+
+def nested_ifs(n: int) -> str:
+    return "BEGIN\n{\n" + "if (x)\n" * n + "y = 1;\n}\n"
+
+
+def else_ifs(n: int) -> str:
+    return "BEGIN\n{\n\tif (x == 0) { y = 0; }\n" + "".join(
+        f"\telse if (x == {i}) {{ y = {i}; }}\n" for i in range(1, n)) + "}\n"
+
+
+def chain_structs(n: int) -> str:
+    """n structs, each holding the one before and a bit-field: a header of n records."""
+    return "struct s0 { int x; unsigned f:3; };\n" + "".join(
+        f"struct s{i} {{ struct s{i - 1} prev; unsigned f:3; char c; }};\n" for i in range(1, n))
+
+
+def doubly_nested(n: int) -> str:
+    return "struct s0 { int x; char c; };\n" + "".join(
+        f"struct s{i} {{ struct s{i - 1} a; struct s{i - 1} b; }};\n" for i in range(1, n + 1))
+
+
+def pairs_tracer(n: int) -> str:
+    """n entry/return clause pairs, each entry setting a thread-local its return reads."""
+    return ("from dtracepy import Tracer, self, timestamp, trace\nt = Tracer()\n"
+            f"for i in range({n}):\n"
+            "    @t.probe(f'syscall::f{i}:entry')\n    def _():\n        self.ts = timestamp\n"
+            "    @t.probe(f'syscall::f{i}:return', when=self.ts)\n    def _():\n        trace(timestamp - self.ts)\n")
+
+
+def elif_tracer(n: int) -> str:
+    return ("from dtracepy import Tracer, arg0, elif_, if_, trace\nt = Tracer()\n\n@t.probe('BEGIN')\ndef b():\n"
+            "    with if_(arg0 == 0):\n        trace(0)\n"
+            f"    for i in range(1, {n}):\n        with elif_(arg0 == i):\n            trace(i)\n")
+
+
+def deep_tracer(n: int) -> str:
+    return ("from dtracepy import Tracer, arg0, trace\nt = Tracer()\n\n@t.probe('BEGIN')\ndef b():\n"
+            f"    x = arg0\n    for i in range({n}):\n        x = x + 1\n    trace(x)\n")
+
+
+def cases(quick: bool):
+    big = (1_000, 10_000) if quick else (1_000, 10_000, 100_000)
+    for n in big:
+        yield "check-clauses", f"{n:,} clauses", "x.d", clauses(n), ["check", "x.d"]
+    for n in big:
+        yield "check-descriptions", f"{n:,} descriptions in one clause", "x.d", descriptions(n), ["check", "x.d"]
+    for mb in ((1,) if quick else (1, 4)):
+        size = mb * 1024 * 1024 - (1024 if mb == 4 else 0)
+        yield "check-dense", f"dense D, {mb} MiB", "x.d", dense(size), ["check", "x.d"]
+    yield "check-cpp-cap", "-C, 20 nested exponential macros", "x.d", exponential_macros(20), ["check", "-C", "x.d"]
+    yield "check-nesting", "989 nested unbraced ifs", "x.d", nested_ifs(989), ["check", "x.d"]
+    yield "check-nesting", "1,000 chained else-ifs", "x.d", else_ifs(1000), ["check", "x.d"]
+    for n in ((1_000, 10_000) if quick else (1_000, 4_000, 10_000)):
+        yield "compile-pairs", f"compile, {n:,} entry/return pairs", "x.py", pairs_tracer(n), ["compile", "x.py"]
+    for n in (1_000, 4_000):
+        yield "compile-elif", f"compile, {n:,} elif_", "x.py", elif_tracer(n), ["compile", "x.py"]
+    yield "compile-deep", "compile, a 100,000-deep expression", "x.py", deep_tracer(100_000), ["compile", "x.py"]
+    for n in (100, 1_000, 10_000):
+        yield "layout-linear", f"layout, a header of {n:,} structs", "x.h", chain_structs(n), \
+            ["layout", "x.h", f"s{n - 1}"]
+    yield "layout-nested", "layout, 20 doubly nested structs", "x.h", doubly_nested(20), ["layout", "x.h", "s20"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="skip the largest sizes")
+    parser.add_argument("--only", help="run only the cases whose name starts with this")
+    args = parser.parse_args()
+    print(f"{'case':<45} {'bytes':>10} {'wall s':>7} {'cpu s':>7} {'peak MB':>8} {'exit':>4}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, label, filename, text, argv in cases(args.quick):
+            if args.only and not name.startswith(args.only):
+                continue
+            path = pathlib.Path(tmp) / filename
+            path.write_text(text)
+            wall, cpu, peak, status = run(argv, tmp)
+            size = len(text.encode())
+            print(f"{label:<45} {size:>10,} {wall:>7.2f} {cpu:>7.2f} {peak:>8.0f} {status:>4}", flush=True)
+    with open("/proc/loadavg") if os.path.exists("/proc/loadavg") else open(os.devnull) as handle:
+        load = handle.read().split()[:3]
+    if load:
+        print(f"(load average during the run: {' '.join(load)}; {os.cpu_count()} CPUs)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
