@@ -25,7 +25,12 @@ class Compiled:
     findings: tuple = ()
 
 
-def shebang(tracer) -> str:
+def shebang(tracer) -> str | None:
+    given = getattr(tracer, "shebang", True)
+    if given is False:
+        return None
+    if isinstance(given, str):
+        return given
     flags = ("C" if tracer.uses_cpp else "") + ("q" if tracer.quiet else "") + "s"
     return f"{DTRACE} -{flags}"
 
@@ -93,26 +98,35 @@ def _option_pragma(name, value) -> tree.Pragma:
 def build_program(tracer) -> tree.Program:
     """The program as the user wrote it, with its prologue; no passes yet."""
     user_items = tuple(tracer.items)
-    items: list[tree.TopLevel] = [tree.Shebang(shebang(tracer)),
-                                  header_comment(tracer, macros_used(user_items))]
+    line = shebang(tracer)
+    items: list[tree.TopLevel] = [tree.Shebang(line)] if line is not None else []
+    items.append(header_comment(tracer, macros_used(user_items)))
     items += [_option_pragma(k, v) for k, v in tracer.options.items()]
     items += [tree.Directive("define", f"{k} {v}".rstrip()) for k, v in tracer.defines.items()]
     items += [tree.Directive("include", inc) for inc in tracer.includes]
+    if not tracer.includes:  # a header may #define them; else no D library does: declare them
+        from dtracepy.dsl.constants import portable_declarations
+
+        items += portable_declarations(user_items, set(tracer.defines) | {n for s, n in tracer.declared})
     items += user_items
     return tree.Program(tuple(items))
 
 
-def compile_tracer(tracer, *, checks: bool = True) -> Compiled:
+def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
     """Build, rewrite, check, print.  The compiler's own rules
     (:data:`~dtracepy.checks.registry.COMPILER_RULES`) are checks like the others and always run;
     ``checks=False`` turns the rest off.  Every error finding is reported at once: the
-    :class:`CompileError` holds them all, each at the tracer's Python line."""
+    :class:`CompileError` holds them all, each at the tracer's Python line.  ``dialect`` (a
+    :class:`~dtracepy.facts.dialects.Dialect`) overrides the tracer's, as ``compile --dialect``."""
     from dtracepy.passes import PassContext, run_passes
     from dtracepy.printer import to_d
 
     program = build_program(tracer)
-    program = run_passes(program, PassContext(dict(tracer.clear_points)))
-    findings = tuple(run_checks(program, tracer.dialect, clear_points=tuple(tracer.clear_points.values()),
+    if dialect is None:
+        dialect = tracer.dialect
+    program = run_passes(program, PassContext(dict(tracer.clear_points), dialect,
+                                              cleanup=getattr(tracer, "cleanup", True)))
+    findings = tuple(run_checks(program, dialect, clear_points=_clear_points(tracer),
                                 only_rules=not checks))
     errors = [f for f in findings if f.severity == "error"]
     if errors:
@@ -145,6 +159,14 @@ def _refuse_unencodable(program, text: str, fallback) -> None:
                                    "UTF-8 D", node.pos or fallback)
     raise CompileError(f"the D holds a lone surrogate (U+{ord(bad):04X}), which cannot be written as UTF-8",
                        fallback)
+
+
+def _clear_points(tracer):
+    """What the cleanup rules hold the tracer to; None (no such rules) with ``cleanup=False``:
+    the program zeroes what it zeroes itself, as D does."""
+    if not getattr(tracer, "cleanup", True):
+        return None
+    return tuple(tracer.clear_points.values())
 
 
 def run_checks(program, dialect="illumos", *, clear_points: tuple = (), only_rules: bool = False):

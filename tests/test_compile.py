@@ -163,23 +163,6 @@ def test_to_d_api():
     assert t.to_d().startswith("#!/usr/sbin/dtrace -qs")
 
 
-def test_oracle_dialect_refuses_if_at_the_users_line():
-    from dtracepy import CompileError, if_, trace
-    import pytest
-
-    t = Tracer(dialect="oracle")
-
-    @t.probe("BEGIN")
-    def _():
-        with if_(arg0 > 1):
-            trace(1)
-
-    with pytest.raises(CompileError) as info:
-        t.to_d()
-    assert info.value.pos.file.endswith("test_compile.py")
-    assert Tracer(dialect="illumos") is not None
-
-
 def test_a_clause_without_actions_compiles_to_d_that_reads_back_equal():
     from dtracepy import Tracer, pid
     from dtracepy.parser import parse

@@ -82,7 +82,23 @@ def test_coercion_makes_literals(value, text):
     assert d(value) == text
 
 
-@pytest.mark.parametrize("bad", [1.5, None, [1], True, object(), 2**64])
+@pytest.mark.parametrize("value, text", [
+    (2**63 - 1, "9223372036854775807"),
+    (2**63, "9223372036854775808ULL"),
+    (2**64 - 1, "18446744073709551615ULL"),
+    (-2**63 + 1, "-9223372036854775807"),
+    (-2**63, "-9223372036854775807 - 1"),
+])
+def test_integers_beyond_int64_are_spelled_so_d_can_type_them(value, text):
+    """D types an unsuffixed decimal constant as int, long or long long only (as C does): the
+    real compiler rejects 18446744073709551615 ("cannot be represented in any built-in integral
+    type"), so a Python int above INT64_MAX gets a ULL suffix, and INT64_MIN is written as C's
+    limits.h writes it."""
+    assert d(value) == text
+    assert d(arg0 == value) == f"arg0 == {text}"
+
+
+@pytest.mark.parametrize("bad", [1.5, None, [1], True, object(), 2**64, -2**63 - 1])
 def test_coercion_refuses_anything_else(bad):
     with pytest.raises(TypeError):
         expr(bad)

@@ -336,6 +336,9 @@ def test_comment_after_a_bodyless_predicate_clause_is_kept():
     ("BEGIN { x = 'abcdefghi'; }", "character constant is too long", 1, 13),
     ("BEGIN { x = 1.5; }", "floating-point constants are not supported", 1, 13),
     ("BEGIN { x = 0x12345678123456781; }", "too large", 1, 13),
+    # a decimal constant without U is signed (C's rule, dt_node_int): the real compiler says so
+    ("BEGIN { x = 18446744073709551615; }", "cannot be represented in any built-in integral type", 1, 13),
+    ("BEGIN { x = 9223372036854775808L; }", "needs a U suffix", 1, 13),
     ("BEGIN { x = 123$pid; }", "invalid suffix", 1, 13),
     ("/* a\n b", "unterminated comment", 1, 1),
     ("/* a /* b */", "nested comment", 1, 6),
@@ -351,6 +354,12 @@ def test_errors_are_located_like_a_compilers(src, message, line, col):
     assert message in e.message
     assert (e.pos.file, e.pos.line, e.pos.col) == ("x.d", line, col)
     assert e.render().startswith(f"x.d:{line}:{col}: error: ")
+
+
+@pytest.mark.parametrize("text", ["9223372036854775807", "9223372036854775808U", "18446744073709551615ULL",
+                                  "18446744073709551615uL", "0xffffffffffffffff", "01777777777777777777777"])
+def test_integer_constants_up_to_64_bits_that_d_can_type(text):
+    assert parse(f"BEGIN {{ x = {text}; }}").items[0].body[0].expr.value == t.IntLit(text)
 
 
 def test_parse_bytes_with_cpp_maps_lines_back():

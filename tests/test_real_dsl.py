@@ -4,8 +4,9 @@ The generator writes tracers as a user would: entry/return pairs whose thread-lo
 the entry and read at the return (dtracepy zeroes them), one-off clauses (BEGIN, END, profile,
 tick, proc, sched, syscall), predicates, integer and string expressions (every operator, string
 comparisons, strjoin, substr, lltostr, copyinstr), casts, typed reads at offsets, ``this``
-variables, printf with matching conversions (and any text), aggregations with keys, a macro
-argument.  Every program is well typed D for Oracle's D (no if/else), so the real compiler must
+and string thread-locals, globals and an associative array, printf with matching conversions
+(and any text), aggregations of every function with keys (stacks too), printa/trunc/normalize/clear
+at END, a macro argument.  Every program is well typed D for Oracle's D (no if/else), so the real compiler must
 accept every one.
 
 A few hundred programs per run (``DTRACEPY_DSL_PROGRAMS``, default 300) are compiled by the
@@ -24,7 +25,7 @@ from hypothesis import strategies as st
 
 from conftest import REAL_EMITTED
 from dtracepy import (
-    Tracer, agg, and_, copyinstr, lltostr, substr, arg0, arg1, at, avg, cast, cond, count, cpu, execname, htons, lquantize, macro,
+    Tracer, agg, and_, clear, copyinstr, glob, llquantize, lltostr, normalize, printa, stack, substr, trunc, arg0, arg1, at, avg, cast, cond, count, cpu, execname, htons, lquantize, macro,
     max_, min_, not_, ntohl, or_, pid, printf, probefunc, probename, quantize, self, strjoin, strlen,
     sum_, this, tid, timestamp, trace, uid, xor,
 )
@@ -36,6 +37,7 @@ PAIRS = [("syscall::read:entry", "syscall::read:return"), ("syscall::write:entry
 SINGLES = ["BEGIN", "END", "profile-997", "tick-1s", "proc:::exec-success", "sched:::off-cpu",
            "syscall:::entry", "profile:::tick-10ms"]
 SELF_NAMES = ["ts", "fd", "start", "n"]
+STR_SELF_NAMES = ["path", "comm"]
 THIS_NAMES = ["a", "b", "c"]
 TEXT = st.text(alphabet=string.printable + "é€\x01", max_size=12)
 BINOPS = ["+", "-", "*", "&", "|", "^", "<<", ">>", "==", "!=", "<", "<=", ">", ">="]
@@ -46,23 +48,28 @@ DRAWN: list[tuple[str, str]] = []
 
 
 class Gen:
-    def __init__(self, data, macro_arg):
+    def __init__(self, data, macro_arg, globals_):
         self.data = data
         self.macro_arg = macro_arg
-        self.aggs = 0
+        self.globals = globals_       # int globals set in the first BEGIN: glob.limit, glob.hits[k]
+        self.aggs: list[tuple[str, bool]] = []   # (name, keyed by a stack)
 
     def draw(self, strategy):
         return self.data.draw(strategy)
 
     def int_expr(self, selfs, thises, depth=0):
         leaves = [lambda: arg0, lambda: arg1, lambda: pid, lambda: tid, lambda: timestamp, lambda: cpu,
-                  lambda: uid, lambda: self.draw(st.integers(-2**31, 2**32))]
+                  lambda: uid, lambda: self.draw(st.one_of(st.integers(-2**31, 2**32), st.integers(-2**63, 2**64 - 1)))]
         if self.macro_arg is not None:
             leaves.append(lambda: self.macro_arg)
-        if selfs:
-            leaves.append(lambda: getattr(self_, self.draw(st.sampled_from(sorted(selfs)))))
         if thises:
             leaves.append(lambda: getattr(this, self.draw(st.sampled_from(sorted(thises)))))
+        if self.globals:
+            leaves.append(lambda: glob.limit)
+            leaves.append(lambda: glob.hits[self.draw(st.sampled_from([arg0, pid, 3]))])
+        ints = [n for n in selfs if n in SELF_NAMES]
+        if ints:
+            leaves.append(lambda: getattr(self_, self.draw(st.sampled_from(sorted(ints)))))
         if depth >= 3 or self.draw(st.integers(0, 2)) == 0:
             leaf = self.draw(st.sampled_from(leaves))()
             return leaf
@@ -109,7 +116,10 @@ class Gen:
         return at(self.draw(st.sampled_from([arg0, arg1])), self.draw(st.integers(0, 4096)),
                   self.draw(st.sampled_from(["uint32_t", "uint8_t", "int64_t"])))
 
-    def str_expr(self, depth=0):
+    def str_expr(self, depth=0, selfs=frozenset()):
+        strings = sorted(n for n in selfs if n in STR_SELF_NAMES)
+        if strings and self.draw(st.integers(0, 2)) == 0:
+            return getattr(self_, self.draw(st.sampled_from(strings)))
         kind = self.draw(st.integers(0, 7 if depth < 3 else 3))
         if kind == 5:
             return copyinstr(self.draw(st.sampled_from([arg0, arg1])))
@@ -131,10 +141,16 @@ class Gen:
         for _ in range(self.draw(st.integers(0, 4))):
             kind = self.draw(st.integers(0, 5))
             if kind == 0 and selfs_set is not None:
-                name = self.draw(st.sampled_from(SELF_NAMES))
-                setattr(self_, name, self.int_expr(selfs_readable, thises) | 1)
+                if self.draw(st.booleans()):
+                    name = self.draw(st.sampled_from(SELF_NAMES))
+                    setattr(self_, name, self.int_expr(selfs_readable, thises) | 1)
+                else:
+                    name = self.draw(st.sampled_from(STR_SELF_NAMES))
+                    setattr(self_, name, self.str_expr(selfs=selfs_readable))
                 selfs_set.add(name)
                 selfs_readable = selfs_readable | {name}
+            elif kind == 0 and self.globals:
+                glob.hits[self.draw(st.sampled_from([arg0, pid, 3]))] = self.int_expr(selfs_readable, thises)
             elif kind == 1:
                 name = self.draw(st.sampled_from(THIS_NAMES))
                 setattr(this, name, self.int_expr(selfs_readable, thises))
@@ -146,17 +162,19 @@ class Gen:
                         values.append(self.int_expr(selfs_readable, thises))
                         fmt += " %d"
                     else:
-                        values.append(self.str_expr())
+                        values.append(self.str_expr(selfs=selfs_readable))
                         fmt += " %s"
                 printf(fmt + "\n", *values)
             elif kind == 3:
-                self.aggs += 1
-                name = f"a{self.aggs}"
-                keys = self.draw(st.sampled_from([(), ("s",), ("i",), ("s", "i")]))
-                key = tuple(self.str_expr() if k == "s" else self.int_expr(selfs_readable, thises) for k in keys)
+                name = f"a{len(self.aggs) + 1}"
+                keys = self.draw(st.sampled_from([(), ("s",), ("i",), ("s", "i"), ("k",)]))
+                self.aggs.append((name, keys == ("k",)))
+                key = tuple(stack() if k == "k" else self.str_expr(selfs=selfs_readable) if k == "s"
+                            else self.int_expr(selfs_readable, thises) for k in keys)
                 value = self.int_expr(selfs_readable, thises)
                 func = self.draw(st.sampled_from([
-                    lambda v: count(), sum_, max_, min_, avg, quantize, lambda v: lquantize(v, 0, 100, 10)]))
+                    lambda v: count(), sum_, max_, min_, avg, quantize, lambda v: lquantize(v, 0, 100, 10),
+                    lambda v: llquantize(v, 10, 0, 6, 20)]))
                 target = getattr(agg, name)
                 if key:
                     target[key if len(key) > 1 else key[0]] = func(value)
@@ -165,7 +183,24 @@ class Gen:
             elif kind == 4:
                 trace(self.int_expr(selfs_readable, thises))
             else:
-                trace(self.str_expr())
+                trace(self.str_expr(selfs=selfs_readable))
+
+    def agg_actions(self):
+        """What an END clause does with the aggregations: printa (with a format), trunc,
+        normalize, clear."""
+        for name, stacked in self.aggs:
+            action = self.draw(st.integers(0, 4))
+            target = getattr(agg, name)
+            if action == 0:
+                printa(target)
+            elif action == 1:
+                printa("%k %@d\n" if stacked else "%@d\n", target)
+            elif action == 2:
+                trunc(target, self.draw(st.integers(0, 10)))
+            elif action == 3:
+                normalize(target, self.draw(st.integers(1, 1000)))
+            else:
+                clear(target)
 
 
 self_ = self
@@ -173,7 +208,12 @@ self_ = self
 
 def gen_tracer(data) -> Tracer:
     t = Tracer(options={"quiet": True}, dialect="oracle")
-    gen = Gen(data, macro(1, "a number") if data.draw(st.booleans()) else None)
+    gen = Gen(data, macro(1, "a number") if data.draw(st.booleans()) else None, data.draw(st.booleans()))
+    if gen.globals:
+        @t.probe("BEGIN")
+        def _():
+            glob.limit = data.draw(st.integers(0, 2**31))
+            glob.hits[0] = 1
     for _ in range(data.draw(st.integers(1, 4))):
         if data.draw(st.booleans()):
             entry, ret = data.draw(st.sampled_from(PAIRS))
@@ -182,12 +222,19 @@ def gen_tracer(data) -> Tracer:
             t.probe(entry, when=when)(lambda: gen.body(selfs, set(), set()))
             if selfs:
                 name = data.draw(st.sampled_from(sorted(selfs)))
-                when = getattr(self_, name) if data.draw(st.booleans()) else gen.int_expr(selfs, set())
+                if not data.draw(st.booleans()):
+                    when = gen.int_expr(selfs, set())
+                elif name in STR_SELF_NAMES:
+                    when = getattr(self_, name) != ""      # a string is no predicate by itself
+                else:
+                    when = getattr(self_, name)
                 t.probe(ret, when=when)(lambda: gen.body(None, set(selfs), set()))
         else:
             probe = data.draw(st.sampled_from(SINGLES))
             when = gen.int_expr(set(), set()) if data.draw(st.booleans()) else None
             t.probe(probe, when=when)(lambda: gen.body(None, set(), set()))
+    if gen.aggs and data.draw(st.booleans()):
+        t.probe("END")(gen.agg_actions)
     return t
 
 

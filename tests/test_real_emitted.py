@@ -35,6 +35,11 @@ NOT_TRACERS = {
         "lines of a probe body (the SYN decode of examples/tcpq.py, which is judged whole)",
     "row = t.record((\"TS\", \"%d\"), (\"Date\", \"%Y\"), (\"Action\", \"%s\"), (\"Source IP\", \"0x%08x\"))":
         "lines of a tracer around an elision (`...`): examples/tcpq.py uses t.record whole",
+    "\"\"\"Imported from tcpq_ex11.d by `dtracepy import`.":
+        "the head of an imported module (its first clause follows, judged); the whole reads Solaris's "
+        "struct tcphdr (th_sport), which Linux's D libraries lack, as the blog's original does",
+    "from tracers.readlat import t":
+        "runs a tracer (the Tracer.run API); examples/readlat.py, the tracer it runs, is judged whole",
 }
 
 PREAMBLE = "from dtracepy import *\nt = Tracer()\n"

@@ -446,3 +446,12 @@ def test_a_layout_error_below_the_dsl_is_located_at_the_tracer_line(capsys, tmp_
         "conn = define('conn_t', [Field('a', 'uint16_t', offset=0), Field('a', 'uint16_t', offset=2)])\n")
     status, _, err = cli(capsys, "compile", "l.py")
     assert status == 1 and err.startswith("l.py:4: error: duplicate member 'a' in conn_t"), err
+
+
+def test_layout_of_a_chain_of_1000_structs_is_listed_without_recursing(capsys, tmp_path):
+    text = "struct s0 { int x; unsigned f:3; };\n" + "".join(
+        f"struct s{i} {{ struct s{i - 1} prev; unsigned f:3; char c; }};\n" for i in range(1, 1000))
+    (tmp_path / "c.h").write_text(text)
+    status, out, err = cli(capsys, "layout", tmp_path / "c.h", "s999")
+    assert status == 0, err
+    assert out.count("\n") > 2997 and ("prev." * 998 + "f") in out

@@ -222,6 +222,12 @@ def test_oracle_printa_with_formats():
         "--end\n"]
 
 
+def test_oracle_printa_of_two_aggregations():
+    aggs, _ = _recorded("oracle_multi")
+    assert dict(aggs["a"]) == {("x",): 1, ("y",): 2}
+    assert dict(aggs["b"]) == {("x",): 7, ("y",): 9}
+
+
 def test_oracle_stacks():
     aggs, _ = _recorded("oracle_stacks")
     raw = (FIX / "oracle_stacks.out").read_text()
@@ -417,7 +423,8 @@ def test_table_output_draws_histograms():
     for e in _events():
         w.event(e)
     text = out.getvalue()
-    assert "TS  Name" in text and "\\n%s" in text          # escaped, one row per line
+    assert text.splitlines()[1].split() == ["TS", "Name", "Addr", "When", "C"]
+    assert "\\n%s" in text          # escaped, one row per line
     assert "value  ------------- Distribution ------------- count" in text
     assert "@lat (quantize)" in text
 

@@ -224,10 +224,16 @@ def _dialect_if(ctx):
     dialect = ctx.options.dialect
     if dialect.has_if_else:
         return
-    for node in ctx.nodes:
-        if isinstance(node, t.If):
-            yield ctx.finding("dialect-if", node,
-                              f"{dialect.name} D has no if/else; use a predicated clause or ?:")
+    for clause in ctx.program.clauses:
+        # the compiler lowers if/else for such a dialect (passes/lower_if.py), but not in a clause
+        # that calls speculate()
+        speculates = any(isinstance(n, t.Call) and n.name == "speculate" for n in clause.walk())
+        why = (" (dtracepy does not split a clause that calls speculate() into predicated clauses: "
+               "a speculation covers one clause)" if speculates else "")
+        for node in clause.walk():
+            if isinstance(node, t.If):
+                yield ctx.finding("dialect-if", node,
+                                  f"{dialect.name} D has no if/else; use a predicated clause or ?:{why}")
 
 
 def _close_matches(word, possibilities, n, cutoff):

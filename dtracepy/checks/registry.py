@@ -64,6 +64,9 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("destructive", "safety", "error",
               "a destructive action without -w or #pragma D option destructive"),
     CheckInfo("probe-desc", "safety", "error", "a malformed probe description"),
+    CheckInfo("probe-name", "safety", "error",
+              "a misspelled well-known provider (sycall) or a probe its provider does not have "
+              "(tcp:::recieve), with did-you-mean"),
     CheckInfo("speculation", "safety", "error",
               "speculate() not first or twice in its clause, or with an aggregation, a destructive "
               "action, exit(), commit() or discard(); commit() with a data-recording action"),

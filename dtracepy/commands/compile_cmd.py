@@ -1,9 +1,10 @@
-"""``dtracepy compile TRACER.py [-o OUT.d] [--tracer NAME] [--check]``.
+"""``dtracepy compile TRACER.py [-o OUT.d] [--tracer NAME] [--check] [--dialect NAME]``.
 
 Imports the tracer module by path (its directory first on ``sys.path``), finds its
 :class:`~dtracepy.dsl.Tracer` objects, compiles the chosen one and prints the D (or writes an
 executable file with ``-o``).  An error while importing the module is reported at the user's file
 and line, without a traceback.  ``--check`` parses the emitted D back and runs the checks on it.
+``--dialect`` overrides the tracer's ``Tracer(dialect=...)`` (``oracle`` lowers ``if``/``else``).
 """
 
 from __future__ import annotations
@@ -116,15 +117,21 @@ def choose(module, path: str, wanted: str | None):
     return tracer
 
 
-def compile_path(path: str, tracer_name: str | None = None, *, with_tracer: bool = False):
+def compile_path(path: str, tracer_name: str | None = None, *, with_tracer: bool = False,
+                 dialect=None):
+    """``dialect`` (a name) overrides the tracer's own (``--dialect``)."""
     module = load_module(path)
     tracer = choose(module, path, tracer_name)
     try:
-        compiled = tracer.compile()
+        compiled = tracer.compile(dialect=dialect)
     except DTracePyError as err:
         if err.pos is None:  # every error names a file and line: at least the tracer's
             err.pos = Pos(_display(path), 1)
         raise
+    except RecursionError:
+        # a pass that still recurses once per nesting level: say so, located at the tracer
+        raise CompileError("the tracer's D is nested too deeply for dtracepy to process",
+                           Pos(_display(path), 1)) from None
     return (compiled, tracer) if with_tracer else compiled
 
 
@@ -202,7 +209,8 @@ def run(args) -> int:
             raise InputError(f"refusing to write the output over the input {args.tracer}", Pos(args.output, 1))
     try:
         with module_output_to_stderr():
-            compiled, tracer = compile_path(args.tracer, args.tracer_name, with_tracer=True)
+            compiled, tracer = compile_path(args.tracer, args.tracer_name, with_tracer=True,
+                                            dialect=getattr(args, "dialect", None))
     except DTracePyError as err:
         _add_source_lines(err)
         raise
@@ -214,7 +222,8 @@ def run(args) -> int:
         # The compiler has printed its findings at the Python lines; the emitted D's own check
         # adds only what it finds beyond them.
         already = {(f.check, f.message) for f in compiled.findings}
-        status = check_text(text, args.output or "<compiled>", tracer.dialect, skip=already)
+        dialect = getattr(args, "dialect", None) or tracer.dialect
+        status = check_text(text, args.output or "<compiled>", dialect, skip=already)
     if args.output:
         write_output(args.output, text, executable=True, inputs=[args.tracer])
     else:

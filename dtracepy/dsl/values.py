@@ -38,6 +38,22 @@ _BOOL_HELP = (
 )
 
 _MAX_INT = 2**64
+_INT64_MAX = 2**63 - 1
+
+
+def _int_node(value: int) -> tree.Expr:
+    """A Python int as D can type it.  D, as C, types an unsuffixed decimal constant as int, long
+    or long long only: above INT64_MAX it needs a U suffix (the real compiler says "cannot be
+    represented in any built-in integral type"), and INT64_MIN is written as limits.h writes it."""
+    if value < -_INT64_MAX - 1 or value >= _MAX_INT:
+        raise TypeError(f"{value} does not fit in 64 bits (D's integers run from -2**63 to 2**64 - 1)")
+    if value == -_INT64_MAX - 1:
+        return tree.Binary("-", tree.Unary("-", tree.IntLit(str(_INT64_MAX))), tree.IntLit("1"), pos=user_pos())
+    if value < 0:
+        return tree.Unary("-", tree.IntLit(str(-value)), pos=user_pos())
+    if value > _INT64_MAX:
+        return tree.IntLit(f"{value}ULL", pos=user_pos())
+    return tree.IntLit(str(value), pos=user_pos())
 
 # D's aggregating functions and actions whose names Python's built-ins take after a star-import.
 _SHADOWED = {"sum": "sum_", "min": "min_", "max": "max_"}
@@ -213,6 +229,12 @@ def _unop(op: str, operand) -> D:
 def _member(base, name: str, op: str | None) -> D:
     if op is None:
         depth = base._depth if isinstance(base, D) else None
+        if depth is None:
+            # Not known here: `->`, set from the known types once the clause's probes and the
+            # tracer's dialect are (dtracepy.dsl.members).
+            from dtracepy.dsl.members import remember_default
+
+            return D(remember_default(tree.Member(expr(base), "->", name, pos=user_pos())))
         op = "." if depth == 0 else "->"
     return D(tree.Member(expr(base), op, name, pos=user_pos()))
 
@@ -233,13 +255,7 @@ def expr(value) -> tree.Expr:
     if isinstance(value, bool):
         raise TypeError("a Python bool is not a D value; write 1 or 0")
     if isinstance(value, int):
-        if value < 0:
-            if -value >= _MAX_INT:
-                raise TypeError(f"{value} does not fit in 64 bits")
-            return tree.Unary("-", tree.IntLit(str(-value)), pos=user_pos())
-        if value >= _MAX_INT:
-            raise TypeError(f"{value} does not fit in 64 bits")
-        return tree.IntLit(str(value), pos=user_pos())
+        return _int_node(value)
     if isinstance(value, str):
         return tree.StringLit(value, pos=user_pos())
     if isinstance(value, tree.Expr):

@@ -218,16 +218,25 @@ class Layout:
         return out
 
     def flat_count(self) -> int:
-        """How many entries :attr:`fields` has, counted in time linear in the number of records."""
-        cached = getattr(self, "_flat_count", None)
-        if cached is None:
-            self._require_complete()
-            cached = 0
-            for m in self.members:
-                nested = m.type.flat_count() if isinstance(m.type, Layout) and m.type.complete else 0
-                cached += nested if m.name is None else 1 + nested
-            self._flat_count = cached
-        return cached
+        """How many entries :attr:`fields` has, counted in time linear in the number of records
+        (and without recursing: a header may chain a thousand records, each holding the last)."""
+        order, stack, seen = [], [self], set()
+        while stack:  # the records reachable from this one, each after those it holds
+            layout = stack.pop()
+            if id(layout) in seen or getattr(layout, "_flat_count", None) is not None:
+                continue
+            seen.add(id(layout))
+            layout._require_complete()
+            order.append(layout)
+            stack.extend(m.type for m in layout.members if isinstance(m.type, Layout) and m.type.complete)
+        for layout in reversed(order):
+            count = 0
+            for m in layout.members:
+                inner = m.type if isinstance(m.type, Layout) and m.type.complete else None
+                nested = (getattr(inner, "_flat_count", None) or 0) if inner is not None else 0
+                count += nested if m.name is None else 1 + nested
+            layout._flat_count = count
+        return self._flat_count
 
     def fields_up_to(self, limit: int) -> tuple[list[FieldInfo], bool]:
         """``(fields, expanded)``: :attr:`fields` if there are at most ``limit`` of them, else only
@@ -239,18 +248,25 @@ class Layout:
         return out, False
 
     def _flatten(self, prefix: str, base: int, out: list, top: "Layout", nested: bool = True):
+        """Iterative, depth first, in declaration order."""
         from dtracepy.layout.reads import field_info
 
-        self._require_complete()
-        for m in self.members:
+        stack = [(self, prefix, base, 0)]
+        while stack:
+            layout, prefix, base, i = stack.pop()
+            layout._require_complete()
+            if i >= len(layout.members):
+                continue
+            stack.append((layout, prefix, base, i + 1))  # the members after this one, later
+            m = layout.members[i]
             if m.name is None:
                 if isinstance(m.type, Layout):
-                    m.type._flatten(prefix, base + m.offset, out, top, nested)
+                    stack.append((m.type, prefix, base + m.offset, 0))
                 continue
             name = prefix + m.name
             out.append(field_info(top, name, m, base))
             if nested and isinstance(m.type, Layout) and m.type.complete:
-                m.type._flatten(name + ".", base + m.offset, out, top, nested)
+                stack.append((m.type, name + ".", base + m.offset, 0))
 
     def to_json(self, limit: "int | None" = None) -> dict:
         fields, expanded = (self.fields, True) if limit is None else self.fields_up_to(limit)

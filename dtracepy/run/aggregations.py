@@ -238,6 +238,10 @@ def parse_default(lines, name: str = "", kind: str | None = None, nkeys: int | N
     n = len(lines)
     has_stack = bool(stack_keys) if stack_keys is not None else any(_is_frame(l) for l in lines)
     plain_keys = None if nkeys is None else nkeys - (len(stack_keys) if stack_keys else int(has_stack))
+    if not has_stack and kind not in HISTOGRAM_KINDS and not any(
+            "Distribution" in l or l.startswith(_HEXMARK) for l in lines):
+        _scalars(agg, lines, plain_keys)
+        return agg
     pending: list[str] = []
     i = 0
     while i < n:
@@ -275,6 +279,24 @@ def parse_default(lines, name: str = "", kind: str | None = None, nkeys: int | N
         if _INT.match(value):
             _put(agg, _split_keys(head, plain_keys), int(value))
     return agg
+
+
+def _scalars(agg: Aggregation, lines, nkeys: int | None) -> None:
+    """The common case, fast: one entry per line, keys then the value."""
+    add = agg.kind in ("count", "sum")
+    for line in lines:
+        parts = line.split()
+        if not parts:
+            continue
+        value = int(parts[-1])
+        if nkeys is not None and len(parts) - 1 != nkeys:
+            keys = _split_keys(line.rstrip().rpartition(" ")[0], nkeys)
+        else:
+            keys = tuple([int(p) if p.lstrip("-").isdigit() else p for p in parts[:-1]])
+        if add and keys in agg:
+            agg[keys] += value
+        else:
+            agg[keys] = value
 
 
 def _put(agg: Aggregation, key: tuple, value: int) -> None:

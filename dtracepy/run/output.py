@@ -15,6 +15,7 @@ import re
 from dtracepy.run.aggregations import Histogram, Stack
 from dtracepy.run.decode import Printed, Text
 
+_KIND_WIDTH = {"time": 26, "int": 8, "hex": 8, "str": 12}
 _WIDTH = re.compile(r"%[-#+ 0']*([0-9]+)")
 
 
@@ -87,7 +88,7 @@ class TableWriter(Writer):
             for col in cls.spec.columns:
                 m = _WIDTH.search(col.fmt)
                 declared = int(m.group(1)) if m else 0
-                widths.append(max(len(col.title), declared))
+                widths.append(max(len(col.title), declared, _KIND_WIDTH.get(col.kind, 0)))
             self.widths[cls] = widths
         if self.last is not cls:
             self.out.write(self._line(cls.titles, widths, [False] * len(widths)) + "\n")
