@@ -122,6 +122,7 @@ def test_the_lab_live_reproduces_the_seeds_experiment(tmp_path):
     assert result.returncode == 0, result.stderr
     lab = json.loads(result.stdout)
     rows = lab["rows"]
+    print(result.stdout)  # shown by pytest when an assertion below fails
     assert rows and all(r["Dest Port"] == 7781 for r in rows)
     # rows where the accept queue was full (Linux: Q > Qmax), and SYNs dropped there
     assert lab["queue_full_rows"] > 0
