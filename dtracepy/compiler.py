@@ -14,6 +14,7 @@ import attrs
 
 from dtracepy import tree
 from dtracepy.errors import CompileError
+from dtracepy.facts import translated as _translated
 
 DTRACE = "/usr/sbin/dtrace"
 
@@ -37,7 +38,7 @@ def shebang(tracer) -> str | None:
 
 def macros_used(items) -> dict[str, str | None]:
     """The macro variables ``items`` use, in header order, with the doc the DSL gave each."""
-    from dtracepy.dsl.builtins import macro_number
+    from dtracepy.facts.keywords import macro_argument_number as macro_number
     from dtracepy.passes.walk import nodes
 
     seen: dict[str, str | None] = {}
@@ -105,11 +106,22 @@ def build_program(tracer) -> tree.Program:
     items += [tree.Directive("define", f"{k} {v}".rstrip()) for k, v in tracer.defines.items()]
     items += [tree.Directive("include", inc) for inc in tracer.includes]
     if not tracer.includes:  # a header may #define them; else no D library does: declare them
-        from dtracepy.dsl.constants import portable_declarations
-
         items += portable_declarations(user_items, set(tracer.defines) | {n for s, n in tracer.declared})
     items += user_items
     return tree.Program(tuple(items))
+
+
+def portable_declarations(items, declared: set[str]) -> list:
+    """``inline int PROT_READ = 0x1;`` for each portable constant ``items`` use and nothing in the
+    program declares (no D library defines them)."""
+    used: dict[str, None] = {}
+    for item in items:
+        for node in item.walk():
+            if (isinstance(node, tree.Ident) and node.module is None
+                    and node.name in _translated.PORTABLE_CONSTANTS and node.name not in declared):
+                used.setdefault(node.name, None)
+    return [tree.Inline(("int",), tree.NameDecl(name), tree.IntLit(hex(_translated.PORTABLE_CONSTANTS[name])))
+            for name in used]
 
 
 def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:

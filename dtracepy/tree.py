@@ -672,3 +672,12 @@ class Program(Node):
     @property
     def clauses(self) -> tuple[Clause, ...]:
         return tuple(item for item in self.items if isinstance(item, Clause))
+
+
+def bodyless_is_d(items, index: int) -> bool:
+    """Can the clause ``items[index]`` stand without braces?  Only with a predicate, and only
+    when nothing but comments follows: the lexer closes a predicate with ``/`` only before ``{``,
+    ``;``, ``/`` or the end of input, so ``BEGIN /x/`` followed by ``tick-1s`` reads as a division.
+    (The printer and the pass that adds braces both ask this.)"""
+    clause = items[index]
+    return clause.predicate is not None and all(isinstance(i, Comment) for i in items[index + 1:])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import attrs
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # cheaper to define on every `dtracepy check`
 class CheckInfo:
     name: str
     family: str

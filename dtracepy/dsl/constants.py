@@ -45,16 +45,3 @@ def __getattr__(name: str) -> D:
         return constant(name)
     except AttributeError:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-
-
-def portable_declarations(items, declared: set[str]) -> list:
-    """``inline int PROT_READ = 0x1;`` for each portable constant ``items`` use and nothing in the
-    program declares (no D library defines them)."""
-    used: dict[str, None] = {}
-    for item in items:
-        for node in item.walk():
-            if (isinstance(node, tree.Ident) and node.module is None
-                    and node.name in translated.PORTABLE_CONSTANTS and node.name not in declared):
-                used.setdefault(node.name, None)
-    return [tree.Inline(("int",), tree.NameDecl(name), tree.IntLit(hex(translated.PORTABLE_CONSTANTS[name])))
-            for name in used]
