@@ -50,6 +50,13 @@ def _is_submodule(name: str) -> bool:
     return name in _submodules
 
 
+def _is_constant(name: str) -> bool:
+    """D's named constants (``B_READ``, ``SIGKILL`` ...) are importable by name, not by ``*``."""
+    from dtracepy.facts.translated import ALL_CONSTANTS
+
+    return name in ALL_CONSTANTS
+
+
 def _dsl_all() -> list[str]:
     from dtracepy import dsl
 
@@ -71,7 +78,7 @@ def __getattr__(name: str):
     else:
         __import__("dtracepy.dsl")
         dsl = sys.modules["dtracepy.dsl"]
-        if name not in dsl.__all__ and name not in _DSL_EXTRA:
+        if name not in dsl.__all__ and name not in _DSL_EXTRA and not _is_constant(name):
             raise AttributeError(f"module 'dtracepy' has no attribute {name!r}")
         value = getattr(dsl, name)
     globals()[name] = value  # later look-ups are plain attribute reads

@@ -84,6 +84,17 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dtrace", metavar="PATH", help="the dtrace to run (default: $DTRACEPY_DTRACE, PATH)")
     p.add_argument("--no-status", action="store_true", help="no status line on a terminal")
     p.set_defaults(run="dtracepy.commands.run_cmd:run")
+
+    # --- import (issue 13) -------------------------------------------------------------------
+    p = sub.add_parser("import", help="turn a D script into a tracer module (.py)")
+    p.add_argument("script", metavar="SCRIPT.d", help="the D script ('-' reads standard input)")
+    p.add_argument("-o", "--output", metavar="OUT.py", help="write the module here")
+    p.add_argument("--exact", action="store_true",
+                   help="faithful: the module compiles back to the same D program")
+    p.add_argument("-C", dest="cpp", action="store_true", help="run the C preprocessor first, as dtrace -C")
+    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
+    p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VAL]")
+    p.set_defaults(run="dtracepy.commands.import_cmd:run")
     return parser
 
 

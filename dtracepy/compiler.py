@@ -14,6 +14,7 @@ import attrs
 
 from dtracepy import tree
 from dtracepy.errors import CompileError
+from dtracepy.facts import translated as _translated
 
 DTRACE = "/usr/sbin/dtrace"
 
@@ -25,14 +26,19 @@ class Compiled:
     findings: tuple = ()
 
 
-def shebang(tracer) -> str:
+def shebang(tracer) -> str | None:
+    given = getattr(tracer, "shebang", True)
+    if given is False:
+        return None
+    if isinstance(given, str):
+        return given
     flags = ("C" if tracer.uses_cpp else "") + ("q" if tracer.quiet else "") + "s"
     return f"{DTRACE} -{flags}"
 
 
 def macros_used(items) -> dict[str, str | None]:
     """The macro variables ``items`` use, in header order, with the doc the DSL gave each."""
-    from dtracepy.dsl.builtins import macro_number
+    from dtracepy.facts.keywords import macro_argument_number as macro_number
     from dtracepy.passes.walk import nodes
 
     seen: dict[str, str | None] = {}
@@ -101,15 +107,31 @@ def _option_pragma(name, value) -> tree.Pragma:
 def build_program(tracer) -> tree.Program:
     """The program as the user wrote it, with its prologue; no passes yet."""
     user_items = tuple(tracer.items)
-    items: list[tree.TopLevel] = [tree.Shebang(shebang(tracer)),
-                                  header_comment(tracer, macros_used(user_items))]
+    line = shebang(tracer)
+    items: list[tree.TopLevel] = [tree.Shebang(line)] if line is not None else []
+    items.append(header_comment(tracer, macros_used(user_items)))
     items += [_option_pragma(k, v) for k, v in tracer.options.items()]
     where = getattr(tracer, "_define_pos", {})
     items += [tree.Directive("define", f"{k} {v}".rstrip(), pos=where.get(k, tracer.pos))
               for k, v in tracer.defines.items()]
     items += [tree.Directive("include", inc) for inc in tracer.includes]
+    if not tracer.includes:  # a header may #define them; else no D library does: declare them
+        items += portable_declarations(user_items, set(tracer.defines) | {n for s, n in tracer.declared})
     items += user_items
     return tree.Program(tuple(items))
+
+
+def portable_declarations(items, declared: set[str]) -> list:
+    """``inline int PROT_READ = 0x1;`` for each portable constant ``items`` use and nothing in the
+    program declares (no D library defines them)."""
+    used: dict[str, None] = {}
+    for item in items:
+        for node in item.walk():
+            if (isinstance(node, tree.Ident) and node.module is None
+                    and node.name in _translated.PORTABLE_CONSTANTS and node.name not in declared):
+                used.setdefault(node.name, None)
+    return [tree.Inline(("int",), tree.NameDecl(name), tree.IntLit(hex(_translated.PORTABLE_CONSTANTS[name])))
+            for name in used]
 
 
 def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
@@ -124,8 +146,9 @@ def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
     program = build_program(tracer)
     if dialect is None:
         dialect = tracer.dialect
-    program = run_passes(program, PassContext(dict(tracer.clear_points), dialect))
-    findings = tuple(run_checks(program, dialect, clear_points=tuple(tracer.clear_points.values()),
+    program = run_passes(program, PassContext(dict(tracer.clear_points), dialect,
+                                              cleanup=getattr(tracer, "cleanup", True)))
+    findings = tuple(run_checks(program, dialect, clear_points=_clear_points(tracer),
                                 only_rules=not checks))
     errors = [f for f in findings if f.severity == "error"]
     if errors:
@@ -158,6 +181,14 @@ def _refuse_unencodable(program, text: str, fallback) -> None:
                                    "UTF-8 D", node.pos or fallback)
     raise CompileError(f"the D holds a lone surrogate (U+{ord(bad):04X}), which cannot be written as UTF-8",
                        fallback)
+
+
+def _clear_points(tracer):
+    """What the cleanup rules hold the tracer to; None (no such rules) with ``cleanup=False``:
+    the program zeroes what it zeroes itself, as D does."""
+    if not getattr(tracer, "cleanup", True):
+        return None
+    return tuple(tracer.clear_points.values())
 
 
 def run_checks(program, dialect="illumos", *, clear_points: tuple = (), only_rules: bool = False):

@@ -20,8 +20,9 @@ import attrs
 
 import sys
 
-from dtracepy.facts import precedence as P
 from dtracepy import tree as T
+from dtracepy.facts import precedence as P
+from dtracepy.tree import bodyless_is_d
 
 INDENT = "\t"
 TAB_WIDTH = 8  # columns a leading tab counts for
@@ -89,14 +90,6 @@ def _dangles(stmt: T.Stmt) -> bool:
             return True
         stmt = stmt.otherwise
     return False
-
-
-def bodyless_is_d(items, index: int) -> bool:
-    """Can the clause ``items[index]`` be printed without braces?  Only with a predicate, and only
-    when nothing but comments follows: the lexer closes a predicate with ``/`` only before ``{``,
-    ``;``, ``/`` or the end of input, so ``BEGIN /x/`` followed by ``tick-1s`` reads as a division."""
-    clause = items[index]
-    return clause.predicate is not None and all(isinstance(i, T.Comment) for i in items[index + 1:])
 
 
 class DPrinter:

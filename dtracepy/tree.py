@@ -1145,3 +1145,10 @@ def _refuse_foreign(message: str):
 from dtracepy.facts.keywords import KEYWORDS as _KEYWORDS  # noqa: E402
 # ... and what the lexer reads as the start of a declaration where a clause could begin.
 from dtracepy.facts.keywords import ALL_KEYWORDS as _ALL_KEYWORDS, STANDARD_TYPES as _STANDARD_TYPES  # noqa: E402
+def bodyless_is_d(items, index: int) -> bool:
+    """Can the clause ``items[index]`` stand without braces?  Only with a predicate, and only
+    when nothing but comments follows: the lexer closes a predicate with ``/`` only before ``{``,
+    ``;``, ``/`` or the end of input, so ``BEGIN /x/`` followed by ``tick-1s`` reads as a division.
+    (The printer and the pass that adds braces both ask this.)"""
+    clause = items[index]
+    return clause.predicate is not None and all(isinstance(i, Comment) for i in items[index + 1:])

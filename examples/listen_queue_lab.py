@@ -47,7 +47,7 @@ class LabError(Exception):
 # --- the workload, run inside the namespace ---------------------------------------------------
 
 def workload(port: int, backlog: int, clients: int, hold: float, timeout: float,
-             stagger: float = 0.1) -> dict:
+             stagger: float = 0.25) -> dict:
     """A listener that accepts nothing for ``hold`` seconds, and ``clients`` concurrent
     connects, started ``stagger`` seconds apart: clients started at the same instant retry in
     lockstep, and then two handshakes can complete in the microseconds before the server accepts
@@ -167,7 +167,7 @@ def check_requirements(dtrace: str | None) -> str:
 
 def run_lab(port: int = 7777, backlog: int = 1, clients: int = 5, hold: float = 6.0,
             syn_linear_timeouts: int | None = 0, dtrace: str | None = None,
-            timeout: float = 30.0, stagger: float = 0.1) -> dict:
+            timeout: float = 30.0, stagger: float = 0.25) -> dict:
     """Run the experiment; returns the rows, the per-connection report and the kernel's view."""
     dtrace = check_requirements(dtrace)
     from tcpq_linux import t as tracer
@@ -177,7 +177,7 @@ def run_lab(port: int = 7777, backlog: int = 1, clients: int = 5, hold: float = 
         rows: list[dict] = []
         with tracer.run(args=[port], dtrace=dtrace) as tracing:
             if not tracing.wait_started(timeout=60):
-                raise LabError(f"dtrace did not start: {tracing.failure or 'no reason given'}")
+                raise LabError(f"dtrace did not start: {tracing.failure() or 'no reason given'}")
             collector = threading.Thread(target=lambda: rows.extend(
                 dict(zip(COLUMNS, row)) for row in tracing.records()))
             collector.start()
@@ -189,12 +189,15 @@ def run_lab(port: int = 7777, backlog: int = 1, clients: int = 5, hold: float = 
             time.sleep(0.5)  # the last events are still in dtrace's buffers
             tracing.stop()
             collector.join(30)
+            warnings = [w.as_dict() for w in tracing.warnings]
         after = ns.netstat()
         linear = ns.sysctl("net.ipv4.tcp_syn_linear_timeouts")
     seen = json.loads(result.stdout)
     overflows = after.get("TcpExtListenOverflows", 0) - before.get("TcpExtListenOverflows", 0)
-    return analyse(rows, seen, port=port, backlog=backlog, listen_overflows=overflows,
-                   syn_linear_timeouts=linear)
+    result = analyse(rows, seen, port=port, backlog=backlog, listen_overflows=overflows,
+                     syn_linear_timeouts=linear)
+    result["dtrace_warnings"] = warnings  # drops or errors would explain missing rows
+    return result
 
 
 def analyse(rows: list[dict], seen: dict, *, port: int, backlog: int, listen_overflows: int,
@@ -340,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hold", type=float, default=6.0, help="seconds before the server accepts")
     parser.add_argument("--syn-linear-timeouts", type=int, default=0,
                         help="net.ipv4.tcp_syn_linear_timeouts in the namespace (kernel default: 4)")
-    parser.add_argument("--stagger", type=float, default=0.1,
+    parser.add_argument("--stagger", type=float, default=0.25,
                         help="seconds between the clients' connects (0: all at once)")
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--dtrace", help="the dtrace binary (default: $DTRACEPY_DTRACE, PATH)")

@@ -31,7 +31,8 @@ sdt:sock::inet_sock_set_state
 sdt:net::netif_receive_skb
 /listener != 0/
 {
-	this->iphdr = (char *)((struct sk_buff *)arg0)->data;
+	this->skb = (struct sk_buff *)arg0;
+	this->iphdr = (char *)this->skb->data;
 	this->tcphdr = this->iphdr + (*(uint8_t *)this->iphdr & 0xf) * 4;
 	this->ours = *(uint8_t *)this->iphdr >> 4 == 4 && *(uint8_t *)((char *)this->iphdr + 0x9) == 6 && ntohs(*(uint16_t *)((char *)this->tcphdr + 0x2)) == $1;
 	this->srcAddr = *(uint32_t *)((char *)this->iphdr + 0xc);
@@ -63,7 +64,7 @@ sdt:net::netif_receive_skb
 }
 
 sdt:sock::inet_sock_set_state
-/listener != 0 && args[1] == 10 && args[2] == 3 && args[3] == $1/
+/listener != 0 && args[1] == 10 && args[2] == 3 && args[3] == $1 && ((struct sock *)arg0)->__sk_common.skc_net.net == listener->__sk_common.skc_net.net/
 {
 	this->sk = (struct sock *)arg0;
 	pending[args[4]] = 0;

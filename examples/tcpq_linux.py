@@ -15,7 +15,10 @@ Linux has no tcp_conn_request() probe here (no fbt), so the SYN is read where it
 stack, at the kernel tracepoint netif_receive_skb, by decoding the IP and TCP headers by offsets
 through dtracepy's shipped `struct ip` and `struct tcphdr` layouts, as the seeds decoded the
 mblk_t.  The listener is the socket that entered LISTEN on port $1 (so start this tracer before
-the server listens).  Its queues, read at each event as the kernel sees them: Q0 is the
+the server listens).  Completed handshakes are matched to the listener's network namespace;
+packets are matched by port only (this kernel's skb->dev reads as 0 at netif_receive_skb, so a
+packet's namespace cannot be told here): trace a port no other namespace uses.  Its queues,
+read at each event as the kernel sees them: Q0 is the
 request queue (icsk_accept_queue.qlen: half-open connections), Q the accept queue
 (sk_ack_backlog: completed, not yet accepted), Qmax the backlog given to listen()
 (sk_max_ack_backlog).  Linux calls the accept queue full when Q > Qmax: it holds Qmax + 1.
@@ -44,6 +47,11 @@ for table in ("seen", "pending", "established"):
     t.declare(table, "int", keys=("int",))
 
 
+def netns(sk):
+    """The network namespace a socket lives in (sk->__sk_common.skc_net.net)."""
+    return dot(arrow(sk, "__sk_common"), "skc_net.net")
+
+
 def queues():
     """Q0, Q and Qmax of the listener, now."""
     icsk = cast(listener, "struct inet_connection_sock *")
@@ -60,7 +68,8 @@ def listening():
 def packet():
     """Decode the IP and TCP headers of every packet the stack receives (skb->data is the IP
     header here)."""
-    this.iphdr = cast(cast(arg0, "struct sk_buff *").data, "char *")
+    this.skb = cast(arg0, "struct sk_buff *")
+    this.iphdr = cast(this.skb.data, "char *")
     ip = view("ip", this.iphdr)
     this.tcphdr = this.iphdr + ip.ip_hl * 4
     tcp = view("tcphdr", this.tcphdr)
@@ -92,7 +101,7 @@ def ack_dropped():
 
 
 @t.probe(STATE, when=and_(listener != 0, args[1] == TCP_LISTEN, args[2] == TCP_SYN_RECV,
-                        args[3] == port))
+                        args[3] == port, netns(cast(arg0, "struct sock *")) == netns(listener)))
 def syn_aa():
     """The handshake completed: the kernel made the connection's socket (a clone of the
     listener's) and puts it on the accept queue."""

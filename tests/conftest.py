@@ -11,6 +11,8 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 
 # Filled by tests/test_corpus_parse.py; printed at the end of the run.
 CORPUS_TOTALS: dict[str, dict[str, int]] = {}
+# Filled by tests/test_import_corpus.py (dtracepy import over the corpus): mode -> counts.
+IMPORT_TOTALS: dict[str, dict[str, int]] = {}
 # Filled by tests/test_real_corpus.py: dtracepy against the real D compiler, per row.
 REAL_TOTALS: dict[str, dict[str, int]] = {}
 # Filled by the tests that let the real compiler judge emitted D: what -> (scripts, accepted).
@@ -43,6 +45,21 @@ def corpus() -> pathlib.Path:
 
 
 def pytest_terminal_summary(terminalreporter):
+    if IMPORT_TOTALS:
+        terminalreporter.section("dtracepy import over the D corpus")
+        for mode, c in IMPORT_TOTALS.items():
+            if mode == "real dtrace":
+                terminalreporter.write_line(
+                    f"real dtrace: {c['files']:5d} idiomatic modules of files dtrace accepts, "
+                    f"{c['ok']:5d} accepted")
+                continue
+            counted = c["files"] - c["waiting"]
+            share = 100.0 * c["ok"] / counted if counted else 0.0
+            what = "round trip equal" if mode == "exact" else "compiles"
+            terminalreporter.write_line(
+                f"{mode:>10}: {c['files']:5d} parse-ok files, {c['ok']:5d} {what} ({share:.1f}%), "
+                f"{c['excepted']:3d} listed exceptions, {c['unexpected']:3d} unexpected, "
+                f"{c['waiting']:3d} waiting for DSL names not yet on main")
     if REAL_TOTALS or REAL_EMITTED:
         terminalreporter.section("dtracepy against the real D compiler")
         for row, counts in REAL_TOTALS.items():

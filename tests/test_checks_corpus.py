@@ -46,7 +46,7 @@ COVERAGE = {
     "D_AGG_REDEF": (("agg-mismatch",), 1.0),
     "D_FUNC_UNDEF": (("unknown-function",), 1.0),
     "D_IDENT_UNDEF": (("undefined-name", "self-undefined"), 0.45),
-    "D_PDESC_ZERO": (("probe-desc",), 0.60),
+    "D_PDESC_ZERO": (("probe-desc", "probe-name"), 0.60),
     "D_PDESC_INVAL": (("probe-desc",), 1.0),
     "D_MACRO_UNDEF": (("macro-arg",), 0.75),
     "D_TRUNC_PROTO": (("call-arity",), 1.0),

@@ -342,6 +342,223 @@ def own_negation():
     return OWN_NEGATION
 
 
+# --- 3. `.` or `->` from the types D's libraries give --------------------------------------------
+
+@real
+def translated_oracle():
+    from dtracepy.dsl import args, builtin, curlwpsinfo, curpsinfo, curthread
+
+    t = Tracer(options={"quiet": True}, dialect="oracle")
+    fds = builtin("fds")
+
+    @t.probe("syscall::read:entry", when=fds[arg0].fi_fs == "ext4")
+    def _():
+        printf("%s %s %d\n", fds[arg0].fi_pathname, curpsinfo.pr_fname, curlwpsinfo.pr_lwpid)
+        printf("%d %d %p\n", curthread.cred.uid.val, curthread.real_parent.pid, curthread.fs.pwd.dentry)
+
+    @t.probe("io:::start", when=args[0].b_flags != 0)
+    def _():
+        printf("%d %s %s\n", args[0].b_bcount, args[1].dev_statname, args[2].fi_pathname)
+
+    @t.probe("sched:::enqueue")
+    def _():
+        printf("%d %d %d\n", args[0].pr_lwpid, args[1].pr_pid, args[2].cpu_id)
+
+    @t.probe("proc:::signal-send", when=args[1].pr_pid == pid_)
+    def _():
+        printf("%d %d\n", args[2], args[0].pr_lwpid)
+
+    @t.probe("ip:::send")
+    def _():
+        printf("%d %s\n", args[4].ipv4_protocol, args[2].ip_saddr)
+
+    return compiled(t)
+
+
+from dtracepy.dsl import pid as pid_  # noqa: E402 - pid, not a test helper's name
+
+
+def test_translated_types_choose_dot_or_arrow():
+    text = translated_oracle()
+    for d in ('/fds[arg0].fi_fs == "ext4"/', "fds[arg0].fi_pathname", "curpsinfo->pr_fname",
+              "curlwpsinfo->pr_lwpid", "curthread->cred->uid.val", "curthread->real_parent->pid",
+              "curthread->fs->pwd.dentry", "args[0]->b_bcount", "args[1]->dev_statname",
+              "args[2]->fi_pathname", "args[2]->cpu_id", "/args[1]->pr_pid == pid/",
+              "args[4]->ipv4_protocol"):
+        assert d in text, d
+
+
+def illumos_curthread():
+    from dtracepy.dsl import curpsinfo, curthread
+
+    t = Tracer(options={"quiet": True})
+
+    @t.probe("profile:::tick-1s")
+    def _():
+        printf("%s %d %d\n", curthread.t_procp.p_user.u_comm, curpsinfo.pr_start.tv_sec,
+               curpsinfo.pr_lwp.pr_lwpid)
+
+    return compiled(t)
+
+
+def test_kernel_types_through_curthread_per_dialect():
+    text = illumos_curthread()
+    assert "curthread->t_procp->p_user.u_comm" in text
+    assert "curpsinfo->pr_start.tv_sec" in text and "curpsinfo->pr_lwp.pr_lwpid" in text
+
+
+@real
+def illumos_curthread_stand_in():
+    """illumos kernel types are not on Linux: stand-ins of the same shape let the real compiler
+    judge the member operators."""
+    body = illumos_curthread().replace("curthread->", "((kthread_t *)curthread)->")
+    # Oracle's psinfo_t translator leaves pr_start and pr_lwp out: a stand-in of that shape
+    body = body.replace("curpsinfo->", "((ps_t *)curthread)->")
+    stand_ins = ("typedef struct user { char u_comm[17]; } user_t;\n"
+                 "typedef struct proc { user_t p_user; } proc_t;\n"
+                 "typedef struct kthread { proc_t *t_procp; } kthread_t;\n"
+                 "typedef struct ps { timestruc_t pr_start; lwpsinfo_t pr_lwp; } ps_t;\n")
+    lines = body.split("\n")
+    return "\n".join(lines[:1] + [stand_ins] + lines[1:])
+
+
+def test_explicit_dot_and_arrow_are_kept_and_unknown_bases_default_to_arrow():
+    from dtracepy.dsl import args, arrow, dot
+
+    t = Tracer()
+
+    @t.probe("io:::start")
+    def _():
+        trace(arrow(args[0], "b_flags"))
+        trace(dot(arg0, "x"))
+        trace(arg0.y)
+        trace(args[0].b_flags)
+
+    text = compiled(t, checks=False)
+    assert "args[0]->b_flags" in text and "arg0.x" in text and "arg0->y" in text
+
+
+def test_args_types_need_every_probe_of_the_clause_to_agree():
+    from dtracepy.dsl import args
+
+    t = Tracer()
+
+    @t.probe("io:::start", "proc:::create")    # args[0] is a bufinfo_t * and a psinfo_t *
+    def _():
+        trace(args[0].pr_start.tv_sec)
+
+    # unknown: `->` stays (the base of tv_sec is not known to be a struct value)
+    assert "args[0]->pr_start->tv_sec" in compiled(t, checks=False)
+
+
+# --- 7/8. assignments as expressions, the anonymous aggregation, D's constants -------------------
+
+@real
+def assignments_and_constants():
+    from dtracepy.dsl import anon_agg, assign_expr, glob, printa, quantize, stmt, this, trunc
+    from dtracepy import B_READ, EPERM, NULL, PROT_READ, SIGKILL, const
+    from dtracepy.dsl import args
+
+    t = Tracer(options={"quiet": True})
+
+    @t.probe("syscall::read:entry")
+    def _():
+        glob.start_time[arg0] = timestamp
+
+    @t.probe("syscall::read:return", when=and_(assign_expr(this.start, glob.start_time[arg0]),
+                                               this.start != 0))
+    def _():
+        agg.lat[execname] = quantize(timestamp - this.start)
+        anon_agg[execname] = count()
+        this.a = assign_expr(this.b, 1)
+        stmt(assign_expr(this.a, arg1, "+="))
+        glob.start_time[arg0] = 0
+
+    @t.probe("io:::start", when=args[0].b_flags & B_READ)
+    def _():
+        printf("%d %d %d %d %d\n", PROT_READ, EPERM, SIGKILL, NULL, const("O_CREAT"))
+
+    @t.probe("END")
+    def _():
+        trunc(anon_agg, 20)
+        printa(anon_agg)
+        printa(agg.lat)
+
+    return compiled(t)
+
+
+def test_assign_expr_anon_agg_and_constants():
+    text = assignments_and_constants()
+    assert "/(this->start = start_time[arg0]) && this->start != 0/" in text
+    assert "this->a = this->b = 1;" in text and "this->a += arg1;" in text
+    assert "@[execname] = count();" in text
+    assert "trunc(@, 20);" in text and "printa(@);" in text
+    assert "/args[0]->b_flags & B_READ/" in text
+    assert 'printf("%d %d %d %d %d\\n", PROT_READ, EPERM, SIGKILL, NULL, O_CREAT);' in text
+    # no D library defines PROT_READ: the compiler declares it, once, before the clauses
+    assert text.count("inline int PROT_READ = 0x1;") == 1
+    assert text.index("inline int PROT_READ") < text.index("syscall::read:entry")
+
+
+def test_assign_expr_refuses_what_d_does_not_assign():
+    from dtracepy.dsl import assign_expr, this
+
+    with pytest.raises(DSLError, match="not a D assignment operator"):
+        assign_expr(this.a, 1, "==")
+    with pytest.raises(DSLError, match="aggregation"):
+        assign_expr(agg.x, count())
+    with pytest.raises(DSLError, match="assigns to a variable"):
+        assign_expr(arg0 + 1, 2)
+
+
+def test_constants_import_by_name_not_by_star():
+    import dtracepy
+    from dtracepy import B_READ, NULL, TCP_STATE_ESTABLISHED  # noqa: F401
+
+    assert str(B_READ) == "B_READ" and str(NULL) == "NULL"
+    assert "NULL" in dtracepy.__all__ and "B_READ" not in dtracepy.__all__
+    assert "anon_agg" in dtracepy.__all__ and "assign_expr" in dtracepy.__all__
+    with pytest.raises(ImportError):
+        from dtracepy import B_NOT_A_CONSTANT  # noqa: F401
+    from dtracepy import const
+    with pytest.raises(DSLError):
+        const("if")
+    with pytest.raises(DSLError):
+        const("not a name")
+
+
+# --- 9. misspelled providers and probes ---------------------------------------------------------
+
+@pytest.mark.parametrize("desc, meant", [
+    ("sycall::read:entry", "syscall::read:entry"), ("tcp:::recieve", "tcp:::receive"),
+    ("proc:::exec-sucess", "proc:::exec-success"), ("sched:::oncpu", "sched:::on-cpu"),
+    ("io:::strat", "io:::start"), ("syscall::read:entyr", "syscall::read:entry"),
+])
+def test_misspelled_provider_or_probe_is_a_located_error_with_did_you_mean(desc, meant):
+    t = Tracer()
+    with pytest.raises(DSLError) as info:
+        t.probe(desc)
+    assert info.value.pos.file.endswith(HERE)
+    assert f"did you mean" in info.value.message and meant in info.value.message
+
+
+@pytest.mark.parametrize("desc", [
+    "syscall::read:entry", "tcp:::receive", "python*:::function-entry", "myapp$target:::query",
+    "pid123::malloc:entry", "mysql*:::query-start", "profile:::tick-1s", "BEGIN", "read:entry",
+    "fbt::tcp_*:entry", "sdt:::*", "node$1:::http-server-request",
+])
+def test_well_known_and_user_space_providers_pass(desc):
+    Tracer().probe(desc)
+
+
+def test_probe_name_check_on_d_text():
+    text = "sycall::read:entry { trace(1); }\ntcp:::recieve { trace(2); }\n"
+    findings = [f for f in check_program(parse(text, "x.d"), source=text) if f.check == "probe-name"]
+    assert [(f.pos.line, f.severity) for f in findings] == [(1, "error"), (2, "error")]
+    assert "did you mean 'syscall'" in findings[0].message
+    assert "did you mean 'receive'" in findings[1].message
+
+
 # --- the real DTrace judges every compiled result above -----------------------------------------
 
 def test_real_dtrace_accepts_every_result():

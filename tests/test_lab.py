@@ -15,6 +15,7 @@ import importlib.util
 import json
 import os
 import pathlib
+import random
 import shutil
 import subprocess
 import sys
@@ -115,14 +116,17 @@ def test_the_lab_live_reproduces_the_seeds_experiment(tmp_path):
     need_root()
     _need_netns()
     png = tmp_path / "lab.png"
-    argv = [sys.executable, str(EXAMPLES / "listen_queue_lab.py"), "--json", "--port", "7781"]
+    # a port of its own: other runs of this test may trace their own namespaces meanwhile
+    port = random.randrange(20000, 60000)
+    argv = [sys.executable, str(EXAMPLES / "listen_queue_lab.py"), "--json", "--port", str(port)]
     if importlib.util.find_spec("matplotlib"):
         argv += ["--plot", str(png)]
     result = subprocess.run(argv, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
     lab = json.loads(result.stdout)
     rows = lab["rows"]
-    assert rows and all(r["Dest Port"] == 7781 for r in rows)
+    print(result.stdout)  # shown by pytest when an assertion below fails
+    assert rows and all(r["Dest Port"] == port for r in rows)
     # rows where the accept queue was full (Linux: Q > Qmax), and SYNs dropped there
     assert lab["queue_full_rows"] > 0
     assert any(r["Action"] == "syn-dropped" and r["Q"] > r["Qmax"] for r in rows)

@@ -164,3 +164,28 @@ def test_cli_dialect_flag(tmp_path):
     assert "if (" not in lowered.stdout and "this->_next = arg0 > 1 ? 2 : 0;" in lowered.stdout
     bad = run("--dialect", "solaris")
     assert bad.returncode == 2
+
+
+def test_a_thousand_nested_ifs_and_elifs_lower(tmp_path):
+    import contextlib
+
+    t = Tracer(dialect="oracle")
+
+    @t.probe("BEGIN")
+    def _():
+        with contextlib.ExitStack() as stack:
+            for i in range(1000):
+                stack.enter_context(if_(arg0 > i))
+            printf("deep\n")
+
+    @t.probe("END")
+    def _end():
+        with if_(arg0 == 0):
+            printf("0")
+        for i in range(1, 1000):
+            with elif_(arg0 == i):
+                printf("x")
+
+    program = t.program()
+    assert not any(isinstance(n, tree.If) for n in program.walk())
+    assert len(program.clauses) > 1000

@@ -37,6 +37,9 @@ NOT_TRACERS = {
         "lines of a tracer around an elision (`...`): examples/tcpq.py uses t.record whole",
     'Tracer(options={"bufsize": \'8m\\nBEGIN { system("id"); }\'})     # error: not an option value':
         "lines that are each refused (issue 8): tests/test_injection.py runs them",
+    "\"\"\"Imported from tcpq_ex11.d by `dtracepy import`.":
+        "the head of an imported module (its first clause follows, judged); the whole reads Solaris's "
+        "struct tcphdr (th_sport), which Linux's D libraries lack, as the blog's original does",
     "from tracers.readlat import t":
         "runs a tracer (the Tracer.run API); examples/readlat.py, the tracer it runs, is judged whole",
 }

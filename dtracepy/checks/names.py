@@ -136,7 +136,7 @@ def _calls(ctx):
             continue
         name = node.name
         if name not in Fn.ARITY:
-            hint = _close_matches(name, sorted(Fn.FUNCTIONS), n=1, cutoff=0.75)
+            hint = _close_matches(name, sorted(Fn.TABLE), n=1, cutoff=0.75)
             yield ctx.finding(
                 "unknown-function", node,
                 f"{name}() is no D action, subroutine or aggregating function"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import attrs
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # cheaper to define on every `dtracepy check`
 class CheckInfo:
     name: str
     family: str
@@ -67,6 +67,9 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("pragma", "safety", "error",
               "a #pragma D line D rejects: an unknown D pragma or option (with a did-you-mean), "
               "superfluous words, or a value the option does not take"),
+    CheckInfo("probe-name", "safety", "error",
+              "a misspelled well-known provider (sycall) or a probe its provider does not have "
+              "(tcp:::recieve), with did-you-mean"),
     CheckInfo("speculation", "safety", "error",
               "speculate() not first or twice in its clause, or with an aggregation, a destructive "
               "action, exit(), commit() or discard(); commit() with a data-recording action"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dtracepy import tree as t
 from dtracepy.checks.context import stmt_exprs
 from dtracepy.facts import functions as Fn
-from dtracepy.facts import probes
+from dtracepy.facts import probes, providers
 
 
 def run(ctx):
@@ -19,6 +19,11 @@ def run(ctx):
             problem = probe_desc_problem(desc.text)
             if problem:
                 yield ctx.finding("probe-desc", desc, f"probe description {desc.text!r}: {problem}",
+                                  fallback=clause)
+                continue
+            problem = providers.problem(desc.text)
+            if problem:
+                yield ctx.finding("probe-name", desc, f"probe description {desc.text!r}: {problem}",
                                   fallback=clause)
 
 

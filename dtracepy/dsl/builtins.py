@@ -8,7 +8,6 @@ Every built-in of ``D-REFERENCE.md`` is here under its D name (``arg0`` ... ``ar
 
 from __future__ import annotations
 
-import re
 
 from dtracepy import tree
 from dtracepy.dsl.values import D
@@ -64,9 +63,6 @@ def macro_str(n: int, doc: str | None = None) -> D:
     return D(tree.MacroVar(f"$${n}", doc=doc or None, pos=user_pos()))
 
 
-def macro_number(name: str) -> int | None:
-    m = re.fullmatch(r"\$\$?(\d+)", name)
-    return int(m.group(1)) if m else None
 
 
 _ns = globals()

@@ -9,6 +9,7 @@ at a byte offset), :func:`dot`/:func:`arrow` (member access spelled explicitly).
 
 from __future__ import annotations
 
+import re
 from functools import reduce
 
 from dtracepy import tree
@@ -110,6 +111,27 @@ def hexint(value: int) -> D:
     return D(tree.IntLit(hex(value), pos=user_pos()))
 
 
+def lit(value) -> D:
+    """A Python int or str as a D value where Python would otherwise compute with it: ``lit(1) +
+    2`` is D's ``1 + 2`` (``1 + 2`` is Python's 3), ``lit("a") == x`` keeps the operands in order."""
+    if isinstance(value, D):
+        return value
+    if isinstance(value, (int, str)) and not isinstance(value, bool):
+        return D(expr(value))
+    raise TypeError(f"lit() takes an int or a str, not {type(value).__name__}")
+
+
+_NUMERAL = re.compile(r"(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)(?:[uU](?:ll|LL|[lL])?|(?:ll|LL|[lL])[uU]?)?")
+
+
+def num(text: str) -> D:
+    """An integer constant spelled exactly as given: ``num("0777")`` (octal), ``num("10UL")``,
+    ``num("0X1F")``.  Plain Python ints print in decimal, :func:`hexint` in lower-case hex."""
+    if not isinstance(text, str) or not _NUMERAL.fullmatch(text):
+        raise DSLError(f"{text!r} is not a D integer constant", user_pos())
+    return D(tree.IntLit(text, pos=user_pos()))
+
+
 _CHAR_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\a": "\\a", "\b": "\\b",
                  "\f": "\\f", "\v": "\\v", "\\": "\\\\", "'": "\\'", "\0": "\\000"}
 # The two-character spellings of those escapes (``char("\\n")``) mean the escape, as before.
@@ -146,6 +168,19 @@ def char(text: str) -> D:
     two-character spelling ``char("\\\\n")`` means the same newline)."""
     pos = user_pos()
     return D(tree.CharLit(char_text(text, pos), pos=pos))
+
+
+_CHAR_BODY = re.compile(r"(?:[^'\\\n]|\\(?:[0-7]{1,3}|x[0-9a-fA-F]+|[^\n0-7x]))+")
+
+
+def charlit(text: str) -> D:
+    """A character constant spelled exactly as written between its quotes, escapes and all:
+    ``charlit("\\0")`` is ``'\0'``, ``charlit("\\x4E")`` is ``'\x4E'``, ``charlit("ab")`` is
+    ``'ab'`` (what ``dtracepy import --exact`` writes where :func:`char` would respell it)."""
+    pos = user_pos()
+    if not isinstance(text, str) or not _CHAR_BODY.fullmatch(text):
+        raise DSLError(f"{text!r} is not the text of a D character constant", pos)
+    return D(tree.CharLit(text, pos=pos))
 
 
 def _offset(offset):
@@ -226,3 +261,29 @@ def assign(target, value, op: str = "=") -> None:
     if op not in ("=", "+=", "-=", "*=", "/=", "%=", "&=", "^=", "|=", "<<=", ">>="):
         raise DSLError(f"{op!r} is not a D assignment operator", user_pos())
     _assign(target, value, op)
+
+
+_ASSIGN_OPS = ("=", "+=", "-=", "*=", "/=", "%=", "&=", "^=", "|=", "<<=", ">>=")
+
+
+def assign_expr(target, value, op: str = "=") -> D:
+    """An assignment as a D expression, ``(target op value)``, for where D uses one: a predicate
+    (``when=assign_expr(this.start, glob.start_time[arg0])`` is ``/this->start =
+    start_time[arg0]/``), a chain (``self.a = assign_expr(self.b, 0)`` is ``self->a = self->b =
+    0;``), an argument.  Record one as a statement with :func:`stmt`, or use :func:`assign`."""
+    pos = user_pos()
+    if op not in _ASSIGN_OPS:
+        raise DSLError(f"{op!r} is not a D assignment operator ({' '.join(_ASSIGN_OPS)})", pos)
+    target_node = expr(target)
+    base = target_node
+    while isinstance(base, tree.Index):
+        base = base.base
+    if isinstance(base, tree.AggVar):
+        raise DSLError("an aggregation is assigned only as a statement (agg.name[keys] = count())", pos)
+    if isinstance(value, D) and value._agg:
+        raise DSLError("an aggregating function's result can only be assigned to an aggregation", pos)
+    if not isinstance(target_node, (tree.SelfVar, tree.ThisVar, tree.Ident, tree.Index, tree.Member)) and not (
+            isinstance(target_node, tree.Unary) and target_node.op == "*"):
+        raise DSLError("assign_expr() assigns to a variable, an array element, a member or *p, "
+                       f"not to {D(target_node)}", pos)
+    return D(tree.Assign(op, target_node, expr(value), pos=pos))

@@ -15,4 +15,9 @@ def check_desc(text, pos) -> str:
     problem = probes.syntax_problem(text)
     if problem:
         raise DSLError(problem, pos)
+    from dtracepy.facts import providers
+
+    problem = providers.problem(text)
+    if problem:
+        raise DSLError(f"probe description {text!r}: {problem}", pos)
     return text

@@ -88,3 +88,7 @@ self = _Scope(lambda n, p: tree.SelfVar(n, pos=p), "self")
 this = _Scope(lambda n, p: tree.ThisVar(n, pos=p), "this")
 glob = _Scope(_global, "glob")
 agg = _AggScope(lambda n, p: tree.AggVar(n, pos=p), "agg")
+
+#: The anonymous aggregation ``@`` as a whole: ``printa(anon_agg)``, ``trunc(anon_agg, 20)``,
+#: ``clear(anon_agg)``; ``anon_agg[keys] = count()`` is ``agg[keys] = count()``.
+anon_agg = D(tree.AggVar(""))

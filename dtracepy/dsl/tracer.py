@@ -23,6 +23,7 @@ import attrs
 from dtracepy import tree
 from dtracepy.dsl import context
 from dtracepy.dsl import types as _types
+from dtracepy.dsl.members import resolve_clause
 from dtracepy.dsl.probes import check_desc
 from dtracepy.dsl.records import Record
 from dtracepy.dsl.values import D, expr
@@ -40,6 +41,31 @@ class ClearPoint:
     probes: tuple[str, ...]  # empty: kept
     pos: object = attrs.field(eq=False, default=None)
     keys: tuple = ()  # the element of a thread-local associative array to zero (tree.Expr keys)
+
+
+def _parsed(text, pos, kind, what):
+    """``text`` parsed as D: its items, every one of ``kind`` (comments dropped)."""
+    from dtracepy.errors import DSyntaxError
+    from dtracepy.parser import parse
+
+    if not isinstance(text, str):
+        raise DSLError(f"{what} are written as D text, not {type(text).__name__}", pos)
+    try:
+        program = parse(text, "<dtracepy>")
+    except DSyntaxError as err:
+        raise DSLError(f"cannot read {what} {text!r}: {err.message}", pos) from None
+    items = [item for item in program.items if not isinstance(item, tree.Comment)]
+    if not items or any(not isinstance(item, kind) for item in items):
+        raise DSLError(f"{text!r} is not {what}", pos)
+    return items
+
+
+def _declared_name(decl):
+    while not isinstance(decl, tree.NameDecl):
+        decl = getattr(decl, "target", None)
+        if decl is None:
+            return None
+    return decl.name
 
 
 def _self_name(var, what: str, pos) -> str:
@@ -74,17 +100,29 @@ class Tracer:
     oracle, freebsd, macos, or a :class:`~dtracepy.facts.dialects.Dialect`) is the D the program
     is compiled for and the checks hold it to; it is resolved here, once.  For a dialect without
     ``if`` (Oracle's), each clause with an ``if_`` is lowered to predicated clauses
-    (:mod:`dtracepy.passes.lower_if`)."""
+    (:mod:`dtracepy.passes.lower_if`).
+
+    ``cleanup=False`` turns the automatic cleanup off for this tracer: no thread-local is zeroed
+    for you, and the program keeps exactly the zeroing it writes itself (``dtracepy import
+    --exact`` emits it, since the imported D zeroes by hand).  ``shebang`` is the ``#!`` line:
+    ``True`` (the default) derives it from the options (``/usr/sbin/dtrace -qs``), a string gives
+    its text after ``#!``, ``False`` leaves it out."""
 
     def __init__(self, name: str | None = None, *, options: dict | None = None, includes=(),
                  defines: dict | None = None, cpp: bool = False, description: str | None = None,
-                 dialect="illumos"):
+                 dialect="illumos", cleanup: bool = True, shebang: bool | str = True):
         pos = user_pos()
         try:
             #: The :class:`~dtracepy.facts.dialects.Dialect` the program is written for.
             self.dialect = dialect_named(dialect)
         except UnknownDialect as err:
             raise DSLError(str(err), pos) from None
+        if not isinstance(cleanup, bool):
+            raise DSLError(f"cleanup is True or False, not {cleanup!r}", pos)
+        if not isinstance(shebang, (bool, str)) or (isinstance(shebang, str) and "\n" in shebang):
+            raise DSLError(f"shebang is True, False or the text of one line, not {shebang!r}", pos)
+        self.cleanup = cleanup
+        self.shebang = shebang
         self.name = _optional_text(name, "a tracer's name", pos)
         self.description = _optional_text(description, "a tracer's description", pos)
         self.source = os.path.basename(pos.file) if pos else None
@@ -195,7 +233,8 @@ class Tracer:
                 context.unwind(depth)  # only what this body pushed
                 raise
             context.pop(body)
-            self.items.append(tree.Clause(probes, predicate, tuple(body), pos=pos))
+            resolved, stmts = resolve_clause(probes, predicate, body, self.dialect)
+            self.items.append(tree.Clause(probes, resolved, tuple(stmts), pos=pos))
             return fn
 
         return decorate
@@ -207,7 +246,9 @@ class Tracer:
         comments after it) and with an empty body elsewhere, which dtrace reads the same way."""
         pos = user_pos()
         predicate = None if when is None else expr(when)
-        self.items.append(tree.Clause(self._descs(descs, pos), predicate, None, pos=pos))
+        probes = self._descs(descs, pos)
+        predicate, _ = resolve_clause(probes, predicate, None, self.dialect)
+        self.items.append(tree.Clause(probes, predicate, None, pos=pos))
 
     @staticmethod
     def _descs(descs, pos):
@@ -268,14 +309,94 @@ class Tracer:
         self.items.append(_types.declaration(name, type_text, scope=scope, keys=keys, pos=pos))
         self.declared.add((scope or "global", name))
 
-    def inline(self, name: str, type_text: str, value) -> D:
-        """``inline type name = value;``; returns the name as a value."""
+    def inline(self, name: str, type_text: str, value, *, params=()) -> D:
+        """``inline type name = value;``; returns the name as a value.  With ``params`` (each
+        ``"type name"``) it is D's parameterised inline, ``inline string f[int x] = ...;``, and
+        ``value`` a function of the parameters: ``t.inline("f", "string", lambda x: cond(x == 1,
+        "one", "other"), params=["int x"])``; use it as ``f[k]``."""
         pos = user_pos()
         specs, depth, dims = _types.parse_type(type_text, pos)
-        decl = _types._declarator(name, depth, dims, pos)
+        if params:
+            if dims:
+                raise DSLError("a parameterised inline has no array dimensions of its own", pos)
+            nodes, names = [], []
+            for param in ([params] if isinstance(params, str) else params):
+                ptype, _, pname = str(param).strip().rpartition(" ")
+                pname = pname.lstrip("*")
+                if not ptype or not pname.isidentifier():
+                    raise DSLError(f"an inline parameter is written \"type name\", not {param!r}", pos)
+                pspecs, pdepth, pdims = _types.parse_type(param[: len(param) - len(pname)], pos)
+                nodes.append(tree.Param(pspecs, _types._declarator(pname, pdepth, pdims, pos), pos=pos))
+                names.append(pname)
+            if callable(value):
+                value = value(*(D(tree.Ident(n, pos=pos)) for n in names))
+            decl: tree.Declarator = tree.ArrayDecl(tree.NameDecl(name, pos=pos), tuple(nodes), pos=pos)
+            for _ in range(depth):
+                decl = tree.PointerDecl(decl, pos=pos)
+        else:
+            decl = _types._declarator(name, depth, dims, pos)
         self.items.append(tree.Inline(specs, decl, expr(value), pos=pos))
         self.declared.add(("global", name))
         return D(tree.Ident(name, pos=pos))
+
+    def directive(self, name: str, text: str = "") -> None:
+        """A preprocessor line here, in program order: ``t.directive("if", "defined(X)")`` is
+        ``#if defined(X)``; ``t.directive("include", "<sys/x.h>")`` (``include``/``define`` put
+        theirs at the top instead).  The script then runs through the C preprocessor."""
+        pos = user_pos()
+        if not isinstance(name, str) or not (name == "" or name.isidentifier()):
+            raise DSLError(f"{name!r} is not a preprocessor directive name", pos)
+        if not isinstance(text, str) or "\n" in text.replace("\\\n", ""):
+            raise DSLError("a directive's text is one line (continued with a backslash)", pos)
+        self.items.append(tree.Directive(name, text, pos=pos))
+
+    def declare_c(self, text: str) -> None:
+        """C declarations written in C, for what :meth:`declare` cannot say: struct, union and
+        enum definitions, typedefs, ``extern`` kernel symbols, several declarators, function
+        types: ``t.declare_c("struct fileinfo { string name; int fd; };")``."""
+        pos = user_pos()
+        for item in _parsed(text, pos, tree.Declaration, "declarations"):
+            self.items.append(item)
+            scope = next((s for s in item.specifiers if s in ("self", "this")), "global")
+            for decl in item.declarators:
+                name = _declared_name(decl)
+                if name:
+                    self.declared.add((scope, name))
+
+    def translator(self, output: str, input: str, name: str, members) -> None:  # noqa: A002
+        """``translator output < input name > { member = value; ... };``.  ``members`` maps member
+        names to values, or is a function of the input (a D value named ``name``) returning that
+        mapping: ``t.translator("struct info", "struct proc *", "P", lambda P: {"pid": P.p_pid})``."""
+        pos = user_pos()
+        if not isinstance(name, str) or not name.isidentifier():
+            raise DSLError(f"{name!r} is not a D identifier", pos)
+        if callable(members):
+            members = members(D(tree.Ident(name, pos=pos)))
+        if isinstance(members, dict):
+            members = list(members.items())
+        if not isinstance(members, (list, tuple)) or not all(
+                isinstance(m, tuple) and len(m) == 2 for m in members):
+            raise DSLError("a translator's members are a dict of member name -> value (or a list "
+                           "of (name, value) pairs, where D gives a member twice)", pos)
+        items = []
+        for member, value in members:
+            if not isinstance(member, str) or not member.isidentifier():
+                raise DSLError(f"{member!r} is not a member name", pos)
+            items.append(tree.TranslatorMember(member, expr(value), pos=pos))
+        self.items.append(tree.Translator(_types.type_name(output, pos), _types.type_name(input, pos),
+                                          name, tuple(items), pos=pos))
+
+    def provider(self, name: str, *probes: str) -> None:
+        """A USDT provider definition; each probe is written as in D, without ``probe`` and
+        ``;``: ``t.provider("myapp", "request__start(char *, int)", "done()")``."""
+        pos = user_pos()
+        if not isinstance(name, str) or not name.isidentifier():
+            raise DSLError(f"{name!r} is not a provider name", pos)
+        body = "".join(f"probe {p};" for p in probes)
+        if any(not isinstance(p, str) or ";" in p for p in probes):
+            raise DSLError("each provider probe is one string such as \"start(int, char *)\"", pos)
+        (item,) = _parsed(f"provider {name} {{{body}}};", pos, tree.Provider, "a provider")
+        self.items.append(attrs.evolve(item, pos=pos))
 
     def pragma(self, *words: str) -> None:
         """Any ``#pragma`` line: ``t.pragma("D", "depends_on", "module", "ip")``.  A ``#pragma D``

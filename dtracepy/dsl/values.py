@@ -236,6 +236,12 @@ def _unop(op: str, operand) -> D:
 def _member(base, name: str, op: str | None) -> D:
     if op is None:
         depth = base._depth if isinstance(base, D) else None
+        if depth is None:
+            # Not known here: `->`, set from the known types once the clause's probes and the
+            # tracer's dialect are (dtracepy.dsl.members).
+            from dtracepy.dsl.members import remember_default
+
+            return D(remember_default(tree.Member(expr(base), "->", name, pos=user_pos())))
         op = "." if depth == 0 else "->"
     return D(tree.Member(expr(base), op, name, pos=user_pos()))
 

@@ -8,8 +8,6 @@ reader of formats: the printf check and the DSL's records both use it.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 CONVERSIONS = frozenset("aAcCdiouxXeEfgGkpsSTY")
 FLAGS = frozenset("#+- ?'0")
 SIZE_PREFIXES = ("ll", "hh", "h", "l", "L", "w", "z", "j", "t")
@@ -26,12 +24,29 @@ STACK_CONVERSION = "k"
 _FLAG_CHARS = frozenset("#+- ?'0@$.*0123456789")
 
 
-class Conv(NamedTuple):
-    text: str          # the whole conversion, "%-*.3ld"
-    conv: str          # the conversion character ("d"), "" for a bare "%@"
-    stars: int = 0     # how many * (width, precision) take arguments
-    agg: bool = False  # has the @ flag
-    positional: bool = False
+class Conv:
+    """One conversion of a format.  (A plain slotted class: cheap to import.)"""
+
+    __slots__ = ("text", "conv", "stars", "agg", "positional")
+
+    def __init__(self, text: str, conv: str, stars: int = 0, agg: bool = False, positional: bool = False):
+        self.text = text  # the whole conversion, "%-*.3ld"
+        self.conv = conv  # the conversion character ("d"), "" for a bare "%@"
+        self.stars = stars  # how many * (width, precision) take arguments
+        self.agg = agg  # has the @ flag
+        self.positional = positional  # an N$ argument reference
+
+    def __eq__(self, other):
+        if not isinstance(other, Conv):
+            return NotImplemented
+        return (self.text, self.conv, self.stars, self.agg, self.positional) == (
+            other.text, other.conv, other.stars, other.agg, other.positional)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"Conv({self.text!r}, {self.conv!r}, stars={self.stars}, agg={self.agg}, "
+                f"positional={self.positional})")
 
 
 class FormatError(ValueError):

@@ -20,7 +20,10 @@ NAMES = ("illumos", "freebsd", "macos", "oracle")
 DEFAULT = "illumos"
 
 
-@attrs.frozen
+# Frozen; compared by identity (there is one object per dialect: :func:`dialect_named`), and
+# without slots or a generated repr: ``dtracepy check`` builds this class on every run, and those
+# options make it three times cheaper to define.
+@attrs.frozen(eq=False, repr=False, slots=False)
 class Dialect:
     name: str
     #: One line saying which DTrace this is.
@@ -28,18 +31,21 @@ class Dialect:
     #: The grammar has ``if (e) s [else s]``; without it the compiler lowers if/else.
     has_if_else: bool
     #: Reserved words (refused as identifiers).
-    keywords: frozenset = attrs.field(repr=False)
+    keywords: frozenset
     #: Built-in variable names.
-    variables: frozenset = attrs.field(repr=False)
+    variables: frozenset
     #: Action, subroutine and aggregating-function names.
-    functions: frozenset = attrs.field(repr=False)
+    functions: frozenset
 
     def __str__(self) -> str:
         return self.name
 
+    def __repr__(self) -> str:
+        return f"<Dialect {self.name}>"
 
-def _in(dialects, name: str) -> bool:
-    return dialects is None or name in dialects
+
+def _in(dialects: str | None, name: str) -> bool:
+    return dialects is None or name in dialects.split()
 
 
 def _make(name: str, title: str, *, has_if_else: bool) -> Dialect:
@@ -48,17 +54,19 @@ def _make(name: str, title: str, *, has_if_else: bool) -> Dialect:
         title=title,
         has_if_else=has_if_else,
         keywords=_keywords.KEYWORDS | _keywords.KEYWORDS_BY_DIALECT[name],
-        variables=frozenset(n for n, v in _variables.BUILTINS.items() if _in(v.dialects, name)),
-        functions=frozenset(n for n, f in _functions.FUNCTIONS.items() if _in(f.dialects, name)),
+        variables=frozenset(n for n, row in _variables.BUILTIN_TABLE.items() if _in(row[2], name)),
+        functions=frozenset(n for n, row in _functions.TABLE.items() if _in(row[5], name)),
     )
 
 
-_DIALECTS = {
-    "illumos": _make("illumos", "illumos (and Solaris) DTrace", has_if_else=True),
-    "freebsd": _make("freebsd", "FreeBSD DTrace", has_if_else=True),
-    "macos": _make("macos", "macOS DTrace", has_if_else=True),
-    "oracle": _make("oracle", "Oracle DTrace for Linux (D 2.0)", has_if_else=False),
+# name -> (title, has_if_else); the Dialect objects are made on first use, one per name.
+_TABLE = {
+    "illumos": ("illumos (and Solaris) DTrace", True),
+    "freebsd": ("FreeBSD DTrace", True),
+    "macos": ("macOS DTrace", True),
+    "oracle": ("Oracle DTrace for Linux (D 2.0)", False),
 }
+_DIALECTS: dict[str, Dialect] = {}
 
 
 class UnknownDialect(ValueError):
@@ -72,5 +80,9 @@ def dialect_named(name) -> Dialect:
         return name
     dialect = _DIALECTS.get(name) if isinstance(name, str) else None
     if dialect is None:
-        raise UnknownDialect(f"unknown D dialect {name!r}: {', '.join(NAMES)}")
+        if not isinstance(name, str) or name not in _TABLE:
+            raise UnknownDialect(f"unknown D dialect {name!r}: {', '.join(NAMES)}")
+        title, has_if_else = _TABLE[name]
+        # setdefault: two threads asking at once still share one object
+        dialect = _DIALECTS.setdefault(name, _make(name, title, has_if_else=has_if_else))
     return dialect

@@ -54,3 +54,11 @@ STANDARD_TYPES = frozenset(
 
 #: Macro variables by name (``$target`` ...); ``$1``.. ``$N`` and ``$$N`` are the arguments.
 MACRO_VARIABLES = ("target", "pid", "ppid", "uid", "gid", "euid", "egid", "pgid", "sid", "projid", "taskid")
+
+
+def macro_argument_number(name: str) -> int | None:
+    """``$1`` and ``$$1`` -> 1; None for ``$target`` and other names."""
+    digits = name.lstrip("$")
+    if name.startswith("$") and len(name) - len(digits) <= 2 and digits.isdigit() and digits.isascii():
+        return int(digits)
+    return None

@@ -73,9 +73,10 @@ def matches(pattern: str, concrete: str) -> bool:
 # --- well-formedness (what the DSL accepts as a description) ----------------------------------
 
 # One field: letters, digits and the characters probe names use (`-` `_` `.`), globs (`* ? [ ] !
-# \`), macro variables (`$target`, `$1`) and a backquote never; at most four fields.
-_FIELD = re.compile(r"(?:[A-Za-z0-9_.\-*?!\\\[\]]|\$(?:\$?[0-9]+|[A-Za-z_][A-Za-z0-9_]*))*")
-_FIELD_CHAR = re.compile(r"[A-Za-z0-9_.\-*?!\\\[\]$]")
+# \`), macro variables (`$target`, `$1`) and a backquote never; at most four fields.  (Compiled
+# on first use by re's cache: only the DSL asks, and `dtracepy check` should not pay for it.)
+_FIELD = r"(?:[A-Za-z0-9_.\-*?!\\\[\]]|\$(?:\$?[0-9]+|[A-Za-z_][A-Za-z0-9_]*))*"
+_FIELD_CHAR = r"[A-Za-z0-9_.\-*?!\\\[\]$]"
 
 
 def syntax_problem(text: str) -> str | None:
@@ -90,8 +91,8 @@ def syntax_problem(text: str) -> str | None:
         return (f"probe description {text!r} has {len(fields)} fields; at most four "
                 "(provider:module:function:name)")
     for field in fields:
-        if not _FIELD.fullmatch(field):
-            bad = next((c for c in field if not _FIELD_CHAR.match(c)), None)
+        if not re.fullmatch(_FIELD, field):
+            bad = next((c for c in field if not re.match(_FIELD_CHAR, c)), None)
             what = f"the character {bad!r}" if bad else "a malformed macro variable"
             return f"malformed probe description {text!r}: {what} in field {field!r}"
         if field.count("[") != field.count("]"):

@@ -9,61 +9,97 @@ The types of translated variables (``curpsinfo->pr_pid``) live in :mod:`dtracepy
 
 from __future__ import annotations
 
-from typing import NamedTuple
+
+class Variable:
+    """One variable D knows.  (A plain slotted class: cheaper to import than a NamedTuple.)"""
+
+    __slots__ = ("name", "type", "kind", "dialects", "dsl")
+
+    def __init__(self, name: str, type_: str, kind: str, dialects: frozenset | None = None,
+                 dsl: bool = True):
+        self.name = name
+        self.type = type_  # as D declares it; "" when it depends on the probe (args[])
+        #: what checks may rely on: "int", "string", "pointer", "array" or "" (unknown)
+        self.kind = kind
+        self.dialects = dialects  # None: every dialect
+        self.dsl = dsl  # exported by the DSL under this name
+
+    def __repr__(self) -> str:
+        return f"Variable({self.name!r}, {self.type!r}, {self.kind!r})"
 
 
-class Variable(NamedTuple):
-    name: str
-    type: str  # as D declares it; "" when it depends on the probe (args[])
-    #: what checks may rely on: "int", "string", "pointer", "array" or "" (unknown)
-    kind: str
-    dialects: frozenset | None = None  # None: every dialect
-    dsl: bool = True  # exported by the DSL under this name
-
-
-def _vars(kind: str, type_: str, names: str, dialects=None):
-    frozen = None if dialects is None else frozenset(dialects.split())
-    return {n: Variable(n, type_, kind, frozen) for n in names.split()}
-
-
-BUILTINS: dict[str, Variable] = {
-    **_vars("int", "int64_t", "arg0 arg1 arg2 arg3 arg4 arg5 arg6 arg7 arg8 arg9"),
-    **_vars("array", "", "args"),
-    **_vars("int", "uintptr_t", "caller"),
-    **_vars("pointer", "cpuinfo_t *", "curcpu"),
-    **_vars("pointer", "kthread_t *", "curthread"),
-    **_vars("int", "uint_t", "epid id ipl stackdepth ustackdepth"),
-    **_vars("int", "int", "errno"),
-    **_vars("string", "string", "execname probefunc probemod probename probeprov"),
-    **_vars("int", "gid_t", "gid"),
-    **_vars("int", "uid_t", "uid"),
-    **_vars("int", "pid_t", "pid ppid"),
-    **_vars("int", "id_t", "tid"),
-    **_vars("int", "uint64_t", "timestamp vtimestamp ucaller"),
-    **_vars("int", "int64_t", "walltimestamp"),
-    **_vars("array", "uint64_t[]", "uregs"),
-    **_vars("string", "string", "zonename", "illumos freebsd macos"),
-    **_vars("int", "int", "cpu jid", "freebsd"),
-    **_vars("string", "string", "jailname execargs", "freebsd"),
-    **_vars("int", "uint64_t", "cpucycles machtimestamp machctimestamp vinstrs", "macos"),
-    **_vars("array", "uint64_t[]", "vmregs", "macos"),
+# name: (D type, kind, dialects that have it (space-separated; None: every one), exported by the
+# DSL).  Plain constants, cheap to import (``dtracepy check`` does); :data:`BUILTINS` and
+# :data:`LIBRARY` are made from them on first use.
+BUILTIN_TABLE = {
+    "arg0": ("int64_t", "int", None, True),
+    "arg1": ("int64_t", "int", None, True),
+    "arg2": ("int64_t", "int", None, True),
+    "arg3": ("int64_t", "int", None, True),
+    "arg4": ("int64_t", "int", None, True),
+    "arg5": ("int64_t", "int", None, True),
+    "arg6": ("int64_t", "int", None, True),
+    "arg7": ("int64_t", "int", None, True),
+    "arg8": ("int64_t", "int", None, True),
+    "arg9": ("int64_t", "int", None, True),
+    "args": ("", "array", None, True),
+    "caller": ("uintptr_t", "int", None, True),
+    "curcpu": ("cpuinfo_t *", "pointer", None, True),
+    "curthread": ("kthread_t *", "pointer", None, True),
+    "epid": ("uint_t", "int", None, True),
+    "id": ("uint_t", "int", None, True),
+    "ipl": ("uint_t", "int", None, True),
+    "stackdepth": ("uint_t", "int", None, True),
+    "ustackdepth": ("uint_t", "int", None, True),
+    "errno": ("int", "int", None, True),
+    "execname": ("string", "string", None, True),
+    "probefunc": ("string", "string", None, True),
+    "probemod": ("string", "string", None, True),
+    "probename": ("string", "string", None, True),
+    "probeprov": ("string", "string", None, True),
+    "gid": ("gid_t", "int", None, True),
+    "uid": ("uid_t", "int", None, True),
+    "pid": ("pid_t", "int", None, True),
+    "ppid": ("pid_t", "int", None, True),
+    "tid": ("id_t", "int", None, True),
+    "timestamp": ("uint64_t", "int", None, True),
+    "vtimestamp": ("uint64_t", "int", None, True),
+    "ucaller": ("uint64_t", "int", None, True),
+    "walltimestamp": ("int64_t", "int", None, True),
+    "uregs": ("uint64_t[]", "array", None, True),
+    "zonename": ("string", "string", "freebsd illumos macos", True),
+    "cpu": ("int", "int", "freebsd", True),
+    "jid": ("int", "int", "freebsd", True),
+    "jailname": ("string", "string", "freebsd", True),
+    "execargs": ("string", "string", "freebsd", True),
+    "cpucycles": ("uint64_t", "int", "macos", True),
+    "machtimestamp": ("uint64_t", "int", "macos", True),
+    "machctimestamp": ("uint64_t", "int", "macos", True),
+    "vinstrs": ("uint64_t", "int", "macos", True),
+    "vmregs": ("uint64_t[]", "array", "macos", True),
 }
 
 #: Variables of the translator and inline libraries every dtrace loads (``/usr/lib/dtrace/*.d``)
-#: and kernel symbols scripts use by name: not built in, but defined in every real session.
-#: Those with ``dsl=True`` are DSL names too.
-LIBRARY: dict[str, Variable] = {
-    **_vars("pointer", "psinfo_t *", "curpsinfo"),
-    **_vars("pointer", "lwpsinfo_t *", "curlwpsinfo"),
-    **_vars("string", "string", "cwd root"),
-    # the illumos kernel's vnode of the root directory (a kernel symbol, used by io.d)
-    **_vars("pointer", "vnode_t *", "rootdir", "illumos"),
+#: and kernel symbols scripts use by name: not built in, but defined in every real session
+#: (``rootdir`` is the illumos kernel's vnode of the root directory, which io.d uses).
+LIBRARY_TABLE = {
+    "curpsinfo": ("psinfo_t *", "pointer", None, True),
+    "curlwpsinfo": ("lwpsinfo_t *", "pointer", None, True),
+    "cwd": ("string", "string", None, True),
+    "root": ("string", "string", None, False),
+    "rootdir": ("vnode_t *", "pointer", "illumos", True),
+    "cpuinfo": ("", "", None, False),
+    "curcpuinfo": ("", "", None, False),
+    "fds": ("", "", None, False),
+    "psinfo": ("", "", None, False),
+    "lwpsinfo": ("", "", None, False),
+    "cpu": ("", "", None, False),
+    "chip": ("", "", None, False),
+    "lgrp": ("", "", None, False),
+    "pset": ("", "", None, False),
+    "curproc": ("", "", None, False),
+    "tcp_state_string": ("", "", None, False),
 }
-LIBRARY["root"] = LIBRARY["root"]._replace(dsl=False)
-for _name in ("cpuinfo", "curcpuinfo", "fds", "psinfo", "lwpsinfo", "cpu", "chip", "lgrp", "pset",
-              "curproc", "tcp_state_string"):
-    LIBRARY.setdefault(_name, Variable(_name, "", "", None, False))
-del _name
 
 #: Constants the D libraries define (``B_READ``, ``SIGKILL``, ``EPERM`` ...); any other ALL_CAPS
 #: name is assumed to be one too (the libraries and headers define many more).
@@ -84,13 +120,26 @@ LIBRARY_CONSTANTS = frozenset(
 )
 
 #: Every name a D program may read without defining it (any dialect).
-KNOWN_NAMES = frozenset(BUILTINS) | frozenset(LIBRARY) | LIBRARY_CONSTANTS
+KNOWN_NAMES = frozenset(BUILTIN_TABLE) | frozenset(LIBRARY_TABLE) | LIBRARY_CONSTANTS
 
 #: The DSL's variable names, in this order.
-DSL_NAMES = tuple(v.name for v in (*BUILTINS.values(), *LIBRARY.values()) if v.dsl)
+DSL_NAMES = tuple(n for table in (BUILTIN_TABLE, LIBRARY_TABLE) for n, row in table.items() if row[3])
 
 
 def kind(name: str) -> str:
     """What the checks may assume of built-in or library variable ``name`` ("" when unknown)."""
-    var = BUILTINS.get(name) or LIBRARY.get(name)
-    return var.kind if var is not None else ""
+    row = BUILTIN_TABLE.get(name) or LIBRARY_TABLE.get(name)
+    return row[1] if row is not None else ""
+
+
+def _variables(table) -> dict[str, Variable]:
+    return {n: Variable(n, type_, kind_, None if dialects is None else frozenset(dialects.split()), dsl)
+            for n, (type_, kind_, dialects, dsl) in table.items()}
+
+
+def __getattr__(name: str):
+    # BUILTINS and LIBRARY (name -> Variable) are made on first use.
+    if name in ("BUILTINS", "LIBRARY"):
+        value = globals()[name] = _variables(BUILTIN_TABLE if name == "BUILTINS" else LIBRARY_TABLE)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,1 +1,105 @@
-"""``dtracepy import``: D text -> a tracer module in the DSL."""
+"""``dtracepy import``: a D script becomes a tracer module written with the DSL.
+
+* :func:`import_program` (a parsed :class:`~dtracepy.tree.Program`) and :func:`import_d` (D
+  text) return the module's Python source.
+* ``exact=True`` (``--exact``, faithful): the module compiles back to a tree equal to the
+  original's, comments and layout aside (:func:`same_program`), with ``Tracer(cleanup=False)``
+  since the D zeroes its thread-locals itself.  The module is executed and compared before it is
+  returned, so a construct the DSL cannot rebuild is an error, never a wrong module.
+* default (idiomatic): :mod:`dtracepy.importer.idioms` first rewrites the program as a person
+  would write it with dtracepy (hand zeroing left to the cleanup, records, ``at``...), and notes
+  the thread-locals the original leaks.
+
+What the DSL cannot say is a :class:`CannotImport` error located in the D file:
+``x.d:12:5: error: cannot import ...: the DSL has no ...``.
+"""
+
+from __future__ import annotations
+
+from dtracepy import tree
+from dtracepy.importer.exprs import CannotImport
+
+__all__ = ["CannotImport", "import_d", "import_program", "run_module", "same_program", "comparable"]
+
+
+def import_program(program: tree.Program, filename: str = "<string>", *, exact: bool = False,
+                   verify: bool = True) -> str:
+    """The tracer module (Python source) that builds ``program``."""
+    from dtracepy.importer.module import ModuleWriter
+
+    from dtracepy.importer.idioms import Plan, idiomatic
+
+    source_program = program
+    plan = Plan()
+    if not exact:
+        program, plan = idiomatic(program)
+    writer = ModuleWriter(program, filename, exact=exact, plan=plan)
+    try:
+        source = writer.write()
+    except RecursionError:
+        raise CannotImport("this script", "way to nest expressions this deeply",
+                           program.items[0].pos if program.items else None) from None
+    if verify and exact:
+        check_exact(source, source_program, filename)
+    return source
+
+
+def import_d(text: str, filename: str = "<string>", *, exact: bool = False, verify: bool = True) -> str:
+    from dtracepy.parser import parse
+
+    return import_program(parse(text, filename), filename, exact=exact, verify=verify)
+
+
+def comparable(program: tree.Program) -> tuple:
+    """The items that equality of programs is about: comments are layout."""
+    return tuple(item for item in program.items if not isinstance(item, tree.Comment))
+
+
+def same_program(a: tree.Program, b: tree.Program) -> bool:
+    return comparable(a) == comparable(b)
+
+
+def run_module(source: str, filename: str = "<imported>"):
+    """Execute a generated module; its one Tracer."""
+    from dtracepy.dsl import context
+    from dtracepy.dsl.tracer import Tracer
+
+    namespace: dict = {"__name__": "_dtracepy_imported"}
+    try:
+        try:
+            exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated module
+        except ImportError as err:
+            import re
+
+            m = re.search(r"cannot import name '(\w+)'", str(err))
+            raise CannotImport("this script", f"{m.group(1) if m else err.name} yet") from None
+    finally:
+        context.reset()
+    return next(v for v in namespace.values() if isinstance(v, Tracer))
+
+
+def compile_module(source: str, filename: str = "<imported>", *, checks: bool = True):
+    """Run the module and compile its tracer."""
+    return run_module(source, filename).compile(checks=checks)
+
+
+def check_exact(source: str, program: tree.Program, filename: str) -> None:
+    """The faithful module rebuilds ``program``; else a CannotImport at the first difference."""
+    from dtracepy.errors import DTracePyError
+
+    try:
+        compiled = compile_module(source, filename + ".py", checks=False)
+    except CannotImport:
+        raise
+    except DTracePyError as err:
+        raise CannotImport("this script exactly", f"way to rebuild it ({err.message})",
+                           program.items[0].pos if program.items else None) from None
+    want, got = comparable(program), comparable(compiled.program)
+    if want == got:
+        return
+    for i, item in enumerate(want):
+        if i >= len(got) or got[i] != item:
+            raise CannotImport(f"this {type(item).__name__.lower()} exactly",
+                               "spelling that rebuilds it as written", item.pos)
+    raise CannotImport("this script exactly", "way to leave out what it adds at the end",
+                       program.items[-1].pos if program.items else None)

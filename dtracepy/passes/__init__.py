@@ -17,6 +17,7 @@ from dtracepy.passes.lower_if import lower_if_else
 class PassContext:
     clear_points: dict = attrs.field(factory=dict)  # name -> dtracepy.dsl.tracer.ClearPoint
     dialect: object = "illumos"  # the D printed for: a name (or a Dialect); decides what is lowered
+    cleanup: bool = True  # False: Tracer(cleanup=False), no automatic zeroing
 
 
 PASSES = (

@@ -1,7 +1,7 @@
 """Give an empty body to every clause without one that would not be D without braces.
 
 A clause without actions (``t.clause(...)``) is written ``desc /pred/`` only where that is D: with a
-predicate and nothing but comments after it (:func:`dtracepy.printer.bodyless_is_d`).  Elsewhere
+predicate and nothing but comments after it (:func:`dtracepy.tree.bodyless_is_d`).  Elsewhere
 it needs ``{}``, which dtrace reads the same way.  The printer would add the braces anyway; doing
 it in the tree keeps the compiled program equal to what its printed D parses back to.
 """
@@ -11,11 +11,10 @@ from __future__ import annotations
 import attrs
 
 from dtracepy import tree
+from dtracepy.tree import bodyless_is_d
 
 
 def braces_where_needed(program, ctx=None):
-    from dtracepy.printer import bodyless_is_d
-
     items = program.items
     changed = [
         attrs.evolve(item, body=())

@@ -87,46 +87,34 @@ def hand_zeroed(program) -> dict[str, object]:
     return zeros
 
 
-def _pair_key(text: str):
-    """Two descriptions match each other both ways (``matches(p, d) and matches(d, p)``) exactly
-    when their fields are equal, "" and "*" counting as one (see facts.probes.matches): this key."""
+def _normal(text: str) -> tuple:
+    """A description's fields, with ``*`` spelled as the empty field it means."""
     from dtracepy.facts.probes import split
 
-    fields = split(text)
-    if len(fields) != 4:
-        return ("", text)
-    return tuple("" if f == "*" else f for f in fields)
+    return tuple("" if f == "*" else f for f in split(text))
 
 
-def _in_pair(clause, pair_keys) -> bool:
-    return all(_pair_key(d.text) in pair_keys for d in clause.probes)
+def _in_pair(clause, pair: frozenset) -> bool:
+    """Do all of ``clause``'s probes belong to ``pair`` (normalised descriptions)?"""
+    return all(_normal(d.text) in pair for d in clause.probes)
 
 
-# The last program's uses of each thread-local (clause, access) in order, but zeroings: one walk of
-# the program however many thread-locals ask (asking per variable made compiling 1,000
-# entry/return pairs quadratic).
-_USES: list = [None, None]
+def self_accesses(program) -> dict[str, list]:
+    """name -> [(clause, Access)] for every use of ``self->name``, in program order (one walk)."""
+    from dtracepy.checks.context import clause_accesses
+
+    by_name: dict[str, list] = {}
+    for clause in program.clauses:
+        for access in clause_accesses(clause, tree.SelfVar):
+            by_name.setdefault(access.name, []).append((clause, access))
+    return by_name
 
 
-def _uses_by_name(program):
-    if _USES[0] is not program:
-        from dtracepy.checks.context import clause_accesses
-
-        index: dict[str, list] = {}
-        for clause in program.clauses:
-            for access in clause_accesses(clause, tree.SelfVar):
-                if not (access.kind == "write" and access.zero):
-                    index.setdefault(access.name, []).append((clause, access))
-        _USES[:] = [program, index]
-    return _USES[1]
-
-
-def _outside_use(program, name, pair):
+def _outside_use(accesses, name, pair):
     """The first read or non-zero set of ``self->name`` in a clause outside ``pair``: (clause,
-    node, kind), or None."""
-    pair_keys = {_pair_key(p) for p in pair}
-    for clause, access in _uses_by_name(program).get(name, ()):
-        if not _in_pair(clause, pair_keys):
+    node, kind), or None.  ``accesses`` is :func:`self_accesses` of the program."""
+    for clause, access in accesses.get(name, ()):
+        if not (access.kind == "write" and access.zero) and not _in_pair(clause, pair):
             return clause, access.node, access.kind
     return None
 
@@ -142,17 +130,17 @@ class _Problem(Exception):
         self.message = message
 
 
-def clear_probes(name, uses, clear_points, program=None, zeros=None):
+def clear_probes(name, uses, clear_points, accesses=None, zeros=None):
     """Where thread-local ``name`` is zeroed: (probes, None, None), or ((), where, why not) when
     the tracer must say where (the ``self-clear`` check reports it; this pass then leaves the
     variable alone).  Probes are empty for a variable kept on purpose or zeroed by hand."""
     try:
-        return _clear_probes(name, uses, clear_points, program, zeros), None, None
+        return _clear_probes(name, uses, clear_points, accesses, zeros), None, None
     except _Problem as problem:
         return (), problem.where, problem.message
 
 
-def _clear_probes(name, uses, clear_points, program, zeros) -> tuple[str, ...]:
+def _clear_probes(name, uses, clear_points, accesses, zeros) -> tuple[str, ...]:
     point = clear_points.get(name)
     element = any(_self_target(node.target)[1] for _, node in uses)
     if point is not None:
@@ -189,8 +177,8 @@ def _clear_probes(name, uses, clear_points, program, zeros) -> tuple[str, ...]:
         raise _Problem(node.pos or clause.pos, f"self->{name} is set in {text}, which has no return probe to zero it in: name one "
             f"with t.clear(self.{name}, at=\"...:return\"), zero it yourself (self.{name} = 0) where "
             f"it is no longer needed, or say it lives as long as the thread with t.keep(self.{name})")
-    if program is not None:
-        outside = _outside_use(program, name, [*entries, *returns])
+    if accesses is not None:
+        outside = _outside_use(accesses, name, frozenset(map(_normal, [*entries, *returns])))
         if outside is not None:
             if managed:
                 return ()
@@ -224,23 +212,27 @@ def cleanup_problems(program, clear_points):
     that names a thread-local never set: the compiler's ``self-clear`` and ``clear-unused`` rules."""
     sets = thread_local_sets(program)
     zeros = hand_zeroed(program)
+    accesses = self_accesses(program) if sets else {}
     for name, point in clear_points.items():
         if name not in sets:
             verb = "keep" if not point.probes else "clear"
             yield "clear-unused", point.pos, f"t.{verb}(self.{name}): self->{name} is never set"
     for name, uses in sets.items():
-        _probes, where, problem = clear_probes(name, uses, clear_points, program, zeros)
+        _probes, where, problem = clear_probes(name, uses, clear_points, accesses, zeros)
         if problem:
             yield "self-clear", where, problem
 
 
 def zero_thread_locals(program: tree.Program, ctx) -> tree.Program:
+    if not getattr(ctx, "cleanup", True):
+        return program  # Tracer(cleanup=False): the program zeroes what it zeroes itself
     clear_points = ctx.clear_points
     sets = thread_local_sets(program)
     zeros = hand_zeroed(program)
+    accesses = self_accesses(program) if sets else {}
     groups: dict[tuple[str, ...], list] = {}
     for name, uses in sets.items():
-        probes, _where, _problem = clear_probes(name, uses, clear_points, program, zeros)
+        probes, _where, _problem = clear_probes(name, uses, clear_points, accesses, zeros)
         if probes:
             point = clear_points.get(name)
             keys = point.keys if point is not None else ()

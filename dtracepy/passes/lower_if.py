@@ -139,15 +139,20 @@ def _simplify(parts: list[_Part]) -> list[_Part]:
         if isinstance(jump, _Cond):
             return attrs.evolve(jump, then=thread(jump.then, counts),
                                 otherwise=thread(jump.otherwise, counts))
+        passed: list[_Part] = []  # empty parts that only jump on, to point at the end of the chain
         seen = set()
+        folded = None
         while isinstance(jump, _Part) and jump is not start and not jump.stmts and id(jump) not in seen:
             seen.add(id(jump))
             if isinstance(jump.end, _Cond):
-                if counts.get(id(jump), 0) > 1:
-                    break
-                return thread(jump.end, counts)
+                if counts.get(id(jump), 0) <= 1:
+                    folded = jump.end
+                break
+            passed.append(jump)
             jump = jump.end
-        return jump
+        for part in passed:  # path compression: chains of joins are walked once, not per jump
+            part.end = jump
+        return jump if folded is None else thread(folded, counts)
 
     changed = True
     while changed:
@@ -261,7 +266,24 @@ def _free_name(program) -> str:
 
 def lower_if_else(program: tree.Program, ctx) -> tree.Program:
     """The pass: every clause with an ``if`` split into predicated clauses, where the dialect has
-    no ``if``/``else``; the program unchanged elsewhere."""
+    no ``if``/``else``; the program unchanged elsewhere.  Splitting recurses along nested ifs and
+    ``else if`` chains: a very deep one (a thousand ``elif_``) is retried with room to recurse, as
+    the printer does."""
+    import sys
+
+    try:
+        return _lower_program(program, ctx)
+    except RecursionError:
+        pass
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 8 * sum(1 for _ in program.walk()) + 10_000))
+    try:
+        return _lower_program(program, ctx)
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def _lower_program(program: tree.Program, ctx) -> tree.Program:
     dialect = dialect_named(getattr(ctx, "dialect", None) or "illumos")
     if dialect.has_if_else or not any(_lowered(i) for i in program.items):
         return program

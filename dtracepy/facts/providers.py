@@ -1,0 +1,137 @@
+"""Well-known DTrace providers and the names of their probes, with did-you-mean for misspellings.
+
+A probe description names a provider and a probe (``syscall::read:entry``, ``tcp:::receive``).
+Misspell either and D compiles nothing useful: ``dtrace`` fails with "does not match any probes"
+(or, with ``-Z``, silently never fires).  The kernel providers are a known set, and the stable ones
+(proc, sched, io, ip, tcp, udp ...) have a fixed list of probe names, documented for every
+DTrace; :func:`problem` says, with a suggestion, when a description strays from them.  The DSL
+refuses such a description at the tracer's line (:func:`dtracepy.dsl.probes.check_desc`) and
+``dtracepy check`` reports it (``probe-name``).
+
+User-space providers (USDT: ``myapp$target``, ``python*``, ``pid123``) are open-ended: a provider
+field with a glob, a macro variable or a process-ID suffix is never judged; a bare provider name
+is judged only when it is one edit away from a well-known provider (``sycall``), since bare names
+are kernel providers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dtracepy.facts import probes as _probes
+
+#: provider -> its probe names (a closed set), or None (names are open-ended: function names,
+#: offsets, module-defined statically defined probes ...).  Union over illumos, FreeBSD, macOS and
+#: Oracle Linux; a probe only one of them has is still "known".
+PROVIDERS: dict[str, frozenset | None] = {
+    "dtrace": frozenset({"BEGIN", "END", "ERROR"}),
+    "syscall": frozenset({"entry", "return"}),
+    "fbt": frozenset({"entry", "return"}),
+    "profile": None,  # profile-N[unit], tick-N[unit]: see dtracepy.facts.probes
+    "proc": frozenset({
+        "create", "exec", "exec-failure", "exec-success", "exit", "fault", "lwp-create",
+        "lwp-exit", "lwp-start", "signal-clear", "signal-discard", "signal-handle", "signal-send",
+        "start"}),
+    "sched": frozenset({
+        "change-pri", "cpucaps-sleep", "cpucaps-wakeup", "dequeue", "enqueue", "lend-pri",
+        "load-change", "off-cpu", "on-cpu", "preempt", "remain-cpu", "schedctl-nopreempt",
+        "schedctl-preempt", "schedctl-yield", "sleep", "surrender", "tick", "wakeup"}),
+    "io": frozenset({"start", "done", "wait-start", "wait-done"}),
+    "ip": frozenset({"send", "receive"}),
+    "tcp": frozenset({
+        "accept-established", "accept-refused", "connect-established", "connect-refused",
+        "connect-request", "receive", "send", "state-change",
+        # FreeBSD's extra probes
+        "siftr", "debug-input", "debug-output", "debug-drop", "debug-user"}),
+    "udp": frozenset({"send", "receive"}),
+    "udplite": frozenset({"send", "receive"}),
+    # providers whose probe names are open (or too platform-specific to list)
+    **{name: None for name in (
+        "pid", "usdt", "sdt", "rawtp", "cpc", "lockstat", "plockstat", "vminfo", "sysinfo", "mib",
+        "fsinfo", "fpuinfo", "nfsv3", "nfsv4", "nfscl", "iscsi", "fc", "srp", "smb", "sctp",
+        "dtmalloc", "vfs", "kinst", "mac", "mac_framework", "priv", "callout_execute", "linuxulator",
+        "lx-syscall", "fasttrap", "javascript", "hotspot", "hotspot_jni", "perl", "python", "ruby",
+        "php", "mysql", "postgresql", "node", "tcl", "sh", "objc", "mach_trap", "xpv", "xdt",
+        "dtrace_test", "perf", "stmf", "sysevent", "ipfw", "pf", "cam", "kmem", "zfs", "lockmgr",
+        "vmm", "proc_ops", "iommu", "geom", "intr", "vmem", "dlpi", "ib", "cs", "test",
+    )},
+}
+
+_PROFILE_NAME = re.compile(r"(profile|tick)-[0-9]+[a-z]*$")
+# A provider field that names processes: pid, pid123, myapp$target, myapp$1, python*.
+_PROCESS_SUFFIX = re.compile(r"(\$\$?[A-Za-z0-9_]+|[0-9]+)$")
+
+
+def is_known(provider: str) -> bool:
+    return provider in PROVIDERS
+
+
+def probe_names(provider: str) -> frozenset | None:
+    """The closed set of probe names of ``provider`` (None: open-ended or unknown)."""
+    return PROVIDERS.get(provider)
+
+
+def _distance(a: str, b: str, limit: int = 2) -> int:
+    """Damerau-Levenshtein distance (adjacent transpositions count 1), capped above ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def closest(word: str, candidates, limit: int | None = None) -> str | None:
+    """The one candidate nearest ``word`` within ``limit`` edits (1 for words up to 4 letters, 2
+    above); None when there is none, or a tie."""
+    if limit is None:
+        limit = 1 if len(word) <= 4 else 2
+    best, best_d, tie = None, limit + 1, False
+    for cand in sorted(candidates):
+        d = _distance(word, cand, limit)
+        if d < best_d:
+            best, best_d, tie = cand, d, False
+        elif d == best_d:
+            tie = True
+    return None if best is None or tie or best_d == 0 else best
+
+
+def problem(text: str) -> str | None:
+    """Why ``text`` names a provider or probe that does not exist, with the likely intended one;
+    None when it names a known one, or one this module cannot judge."""
+    fields = _probes.split(text)
+    if len(fields) != 4:
+        return None
+    provider, _module, _function, name = fields
+    if not provider:
+        return None
+    if provider not in PROVIDERS:
+        if _probes.is_glob(provider) or "$" in provider or _PROCESS_SUFFIX.search(provider):
+            return None  # processes' providers (USDT, pid) are open-ended
+        guess = closest(provider, PROVIDERS)
+        if guess is None:
+            return None
+        return f"there is no {provider!r} provider; did you mean {guess!r} ({_fixed(text, 0, guess)})?"
+    names = PROVIDERS[provider]
+    if names is None or not name or _probes.is_glob(name) or "$" in name or name in names:
+        return None
+    if provider == "dtrace" and _PROFILE_NAME.match(name):
+        return None  # the probe-desc check says profile probes belong to profile
+    guess = closest(name, names)
+    listing = ", ".join(sorted(names))
+    if guess is not None:
+        return (f"the {provider} provider has no probe {name!r}; did you mean {guess!r} "
+                f"({_fixed(text, 3, guess)})? Its probes: {listing}")
+    return f"the {provider} provider has no probe {name!r}; its probes: {listing}"
+
+
+def _fixed(text: str, index: int, value: str) -> str:
+    parts = list(_probes.split(text))
+    parts[index] = value
+    return ":".join(parts)

@@ -1,0 +1,276 @@
+"""Idiomatic mode: the D program rewritten as a person would write it with dtracepy.
+
+* **Thread-local lifetimes.**  A thread-local set only in function-entry clauses, and read only
+  there and at the matching returns, is left to the automatic cleanup: its hand-written zeroing
+  in those return clauses is dropped (a clause that did nothing else goes too).  Any other
+  thread-local (set at BEGIN, profile, a return probe; an associative array; read in other
+  clauses) keeps its zeroing and is marked ``t.keep(self.x)``.
+* **Leaks.**  A thread-local the original sets and never zeroes gets a comment at the top of the
+  module: fixed by the cleanup, or kept as the original had it (``t.keep``).  Zeroing of a
+  thread-local that is never set (a typo of a leaked one) is dropped, and the comment names it.
+* **Records.**  A ``BEGIN`` clause that only prints a header line (``printf("A,B\\n")`` or
+  ``printf("%s,%s\\n", "A", "B")``) and a ``printf`` row with one conversion per title and the
+  same separator become ``row = t.record(...)`` and ``row.emit(...)``.
+
+The expression spellings of idiomatic mode (``at(p, 0x28, "T")`` for offset reads, octal in
+decimal) are :class:`~dtracepy.importer.exprs.ExprEmitter`'s with ``exact=False``.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import attrs
+
+from dtracepy import tree
+from dtracepy.facts.probes import return_of
+from dtracepy.passes.walk import is_zero, statements
+
+SEPARATORS = (",", "\t", ";", "|", " ")
+
+
+@attrs.define
+class Plan:
+    """What the module writer does beyond the rewritten program."""
+
+    notes: list = attrs.field(factory=list)  # comment lines for the module's head
+    keeps: list = attrs.field(factory=list)  # thread-local names for t.keep(...)
+    headers: dict = attrs.field(factory=dict)  # id(BEGIN clause) -> (var, columns, sep)
+    rows: dict = attrs.field(factory=dict)  # id(ExprStmt) -> var
+
+
+def _self_name(target):
+    while isinstance(target, tree.Index):
+        target = target.base
+    return target.name if isinstance(target, tree.SelfVar) else None
+
+
+def _mentions(node, name) -> bool:
+    return any(isinstance(n, tree.SelfVar) and n.name == name for n in node.walk())
+
+
+def _is_zeroing(stmt, name=None) -> bool:
+    if not (isinstance(stmt, tree.ExprStmt) and isinstance(stmt.expr, tree.Assign)):
+        return False
+    a = stmt.expr
+    return (a.op == "=" and isinstance(a.target, tree.SelfVar) and is_zero(a.value)
+            and (name is None or a.target.name == name))
+
+
+def idiomatic(program: tree.Program):
+    plan = Plan()
+    program = _lifetimes(program, plan)
+    _records(program, plan)
+    return program, plan
+
+
+# --- thread-local lifetimes ------------------------------------------------------------------------
+def _lifetimes(program, plan):
+    clauses = list(program.clauses)
+    sets: dict[str, list] = {}  # name -> clauses setting it (non-zero)
+    indexed: set[str] = set()
+    zeroed: dict[str, list] = {}  # name -> clauses zeroing it
+    for clause in clauses:
+        for stmt in statements(clause.body):
+            for node in stmt.walk():
+                if isinstance(node, tree.Assign):
+                    name = _self_name(node.target)
+                    if name is None:
+                        continue
+                    if isinstance(node.target, tree.Index):
+                        indexed.add(name)
+                        sets.setdefault(name, []).append(clause)
+                    elif node.op == "=" and is_zero(node.value):
+                        zeroed.setdefault(name, []).append(clause)
+                    else:
+                        sets.setdefault(name, []).append(clause)
+                elif isinstance(node, (tree.Unary, tree.Postfix)) and node.op in ("++", "--"):
+                    name = _self_name(node.operand)
+                    if name is not None:
+                        sets.setdefault(name, []).append(clause)
+        if clause.predicate is not None:
+            for node in clause.predicate.walk():
+                if isinstance(node, tree.Assign) and _self_name(node.target):
+                    sets.setdefault(_self_name(node.target), []).append(clause)
+
+    from dtracepy.passes.cleanup import thread_local_sets
+
+    cleaned = thread_local_sets(program)  # what the cleanup pass would zero (or ask about)
+    drop: dict[str, frozenset] = {}  # name -> return probes where its hand zeroing goes
+    auto_leaks, kept_leaks = [], []
+    for name, setters in sets.items():
+        if name not in cleaned:
+            continue  # set only by ++, inside expressions...: the cleanup leaves it alone
+        returns = _returns(setters)
+        if name not in indexed and returns is not None and _read_only_in_pairs(name, clauses, setters, returns):
+            drop[name] = returns
+            if name not in zeroed:
+                auto_leaks.append((name, setters, returns))
+            continue
+        plan.keeps.append(name)
+        if name not in zeroed:
+            kept_leaks.append((name, setters))
+    typos = [n for n in zeroed if n not in sets]
+
+    items = []
+    dropped_typos = set()
+    for item in program.items:
+        if not isinstance(item, tree.Clause) or item.body is None:
+            items.append(item)
+            continue
+        probes = {d.text for d in item.probes}
+        body, removed = [], 0
+        for stmt in item.body:
+            name = stmt.expr.target.name if _is_zeroing(stmt) else None
+            later = items_after(program, item)
+            if name in drop and probes <= drop[name] and not any(_mentions(c, name) for c in later):
+                removed += 1
+                continue
+            if name in typos and all(_is_return(p) for p in probes):
+                removed += 1
+                dropped_typos.add(name)
+                continue
+            body.append(stmt)
+        if removed and not body:
+            continue  # the clause only zeroed: the cleanup does that now
+        items.append(attrs.evolve(item, body=tuple(body)) if removed else item)
+
+    for name, setters, returns in auto_leaks:
+        where = ", ".join(sorted(returns))
+        typo = difflib.get_close_matches(name, sorted(dropped_typos), n=1, cutoff=0.7)
+        also = f" (it zeroes self->{typo[0]}, which is never set: a typo)" if typo else ""
+        plan.notes.append(f"# Leak in the original: self->{name} is set and never zeroed{also}; "
+                          f"dtracepy's cleanup now zeroes it at {where}.")
+    for name, setters in kept_leaks:
+        where = setters[0].probes[0].text
+        plan.notes.append(f"# Leak in the original: self->{name} is set at {where} and never "
+                          f"zeroed; t.keep(self.{name}) keeps it that way.")
+    for name in sorted(dropped_typos):
+        if not any(name in note for note in plan.notes):
+            plan.notes.append(f"# The original zeroes self->{name}, which it never sets; "
+                              "that zeroing is dropped.")
+    return tree.Program(tuple(items), pos=program.pos)
+
+
+def items_after(program, clause):
+    seen = False
+    for item in program.items:
+        if item is clause:
+            seen = True
+        elif seen and isinstance(item, tree.Clause):
+            yield item
+
+
+def _is_return(text: str) -> bool:
+    return text.endswith(":return")
+
+
+def _returns(setters) -> frozenset | None:
+    """The return probes where the cleanup zeroes a thread-local set in ``setters``, or None
+    when one of them has no return probe."""
+    out = set()
+    for clause in setters:
+        for desc in clause.probes:
+            ret = return_of(desc.text)
+            if ret is None:
+                return None
+            out.add(ret)
+    return frozenset(out)
+
+
+def _read_only_in_pairs(name, clauses, setters, returns) -> bool:
+    """Whether every clause mentioning self->name is on its entry probes or their returns."""
+    allowed = {d.text for c in setters for d in c.probes} | set(returns)
+    for clause in clauses:
+        if any(d.text not in allowed for d in clause.probes) and _mentions(clause, name):
+            return False
+    return True
+
+
+# --- records -------------------------------------------------------------------------------------
+def _header(clause):
+    """(titles, end) of a BEGIN clause that only prints a header line, or None."""
+    if [d.text for d in clause.probes] != ["BEGIN"] or clause.predicate is not None:
+        return None
+    if not clause.body or len(clause.body) != 1 or not isinstance(clause.body[0], tree.ExprStmt):
+        return None
+    call = clause.body[0].expr
+    if not (isinstance(call, tree.Call) and call.name == "printf" and call.args
+            and all(isinstance(a, tree.StringLit) for a in call.args)):
+        return None
+    fmt = call.args[0].value
+    if len(call.args) == 1:
+        text = fmt.replace("%%", "\0")
+        if "%" in text:
+            return None
+        return text.replace("\0", "%")
+    from dtracepy.facts.conversions import FormatError, parse_format
+
+    try:
+        convs = parse_format(fmt)
+    except FormatError:
+        return None
+    if len(convs) != len(call.args) - 1 or fmt.count("%") != len(convs):
+        return None
+    text = fmt
+    for arg in call.args[1:]:
+        text = text.replace("%s", arg.value.replace("%", "%%"), 1)
+    if text.count("%s") or any(c != "%s" for c in _conv_texts(fmt)):
+        return None
+    return text.replace("%%", "%")
+
+
+def _conv_texts(fmt):
+    import re
+
+    return re.findall(r"%[^a-zA-Z%]*[a-zA-Z]", fmt)
+
+
+def _columns(header_text, fmt):
+    """(columns, sep, end) when ``fmt`` has one conversion per title of ``header_text``."""
+    from dtracepy.dsl.records import _one_conversion
+
+    for end in ("\n",):
+        if not (header_text.endswith(end) and fmt.endswith(end)):
+            continue
+        head, body = header_text[: -len(end)], fmt[: -len(end)]
+        for sep in SEPARATORS:
+            titles, formats = head.split(sep), body.split(sep)
+            if len(titles) < 2 or len(titles) != len(formats):
+                continue
+            if all(_one_conversion(f) for f in formats) and all(t.strip() for t in titles):
+                return tuple(zip(titles, formats)), sep, end
+    return None
+
+
+def _records(program, plan):
+    headers = [(item, _header(item)) for item in program.items if isinstance(item, tree.Clause)]
+    headers = [(c, h) for c, h in headers if h]
+    if not headers:
+        return
+    for clause, text in headers:
+        for other in program.clauses:
+            if other is clause:
+                continue
+            for stmt in statements(other.body):
+                call = stmt.expr if isinstance(stmt, tree.ExprStmt) else None
+                if not (isinstance(call, tree.Call) and call.name == "printf" and call.args
+                        and isinstance(call.args[0], tree.StringLit)):
+                    continue
+                found = _columns(text, call.args[0].value)
+                if found and len(call.args) - 1 == len(found[0]):
+                    var = "row" if not plan.headers else f"row{len(plan.headers) + 1}"
+                    plan.headers[id(clause)] = (var, found[0], found[1])
+                    _mark_rows(program, call.args[0].value, len(found[0]), var, plan)
+                    break
+            if id(clause) in plan.headers:
+                break
+
+
+def _mark_rows(program, fmt, n, var, plan):
+    for clause in program.clauses:
+        for stmt in statements(clause.body):
+            call = stmt.expr if isinstance(stmt, tree.ExprStmt) else None
+            if (isinstance(call, tree.Call) and call.name == "printf" and len(call.args) == n + 1
+                    and isinstance(call.args[0], tree.StringLit) and call.args[0].value == fmt):
+                plan.rows[id(stmt)] = var

@@ -1,0 +1,585 @@
+"""A D program -> the source of a tracer module that builds it with the DSL.
+
+:class:`ModuleWriter` walks the program's items in order: the prologue (``#!``, option pragmas,
+``#include``/``#define`` lines) becomes ``Tracer(...)`` arguments, every clause a ``@t.probe``
+function (``t.clause`` when it has no body), and declarations, inlines, translators, providers,
+pragmas and directives the matching ``t.`` calls, where they stood.  Top-level comments become
+Python comments.  :mod:`dtracepy.importer.idioms` rewrites the program first in the default
+(idiomatic) mode.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from dtracepy import tree
+from dtracepy.facts.probes import split as fields
+from dtracepy.importer import pyfmt
+from dtracepy.importer.exprs import CannotImport, ExprEmitter, Names, is_attr_name, py_string, type_text
+from dtracepy.printer import to_d
+
+_OPTION_WORD = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)(?:=(.*))?\Z")
+_ASSIGN_OPS = ("=", "+=", "-=", "*=", "/=", "%=", "&=", "^=", "|=", "<<=", ">>=")
+
+
+def py_text(text: str) -> str:
+    """A string literal for D text: several lines in triple quotes, as people write them."""
+    text = text.replace("\t", "    ")
+    if "\n" in text and "\\" not in text and '"""' not in text and not text.endswith('"') and all(
+            ch.isprintable() or ch == "\n" for ch in text):
+        return '"""' + text + '"""'
+    return py_string(text)
+
+
+def option_of(item) -> tuple[str, object] | None:
+    """``#pragma D option name[=value]`` -> (name, True or value)."""
+    if not isinstance(item, tree.Pragma) or len(item.words) != 3 or item.words[:2] != ("D", "option"):
+        return None
+    m = _OPTION_WORD.match(item.words[2])
+    if not m:
+        return None
+    return m.group(1), True if m.group(2) is None else m.group(2)
+
+
+def _declared_names(decl):
+    while not isinstance(decl, tree.NameDecl):
+        decl = getattr(decl, "target", None)
+        if decl is None:
+            return None
+    return decl.name
+
+
+class ModuleWriter:
+    def __init__(self, program: tree.Program, filename: str, *, exact: bool, plan=None):
+        from dtracepy.importer.idioms import Plan
+
+        self.plan = plan or Plan()
+        self.program = program
+        self.filename = filename
+        self.exact = exact
+        self.names = Names()
+        self.ex = ExprEmitter(self.names, exact=exact)
+        self.tracer_args: list[str] = []
+        self.blocks: list[list[str]] = []  # top-level blocks, in order
+        self.pending_comments: list[str] = []
+        self.notes: list[str] = list(self.plan.notes)  # comments for the module's head (leaks ...)
+        self.after_tracer: list[str] = []  # t.keep(...) lines and the like
+        self.record_names: dict[str, str] = {}  # the plan's record -> its Python variable
+        self.leading_comments: list[str] = []  # the D file's first comment: the module docstring
+        self._collect_globals()
+
+    # --- analysis ------------------------------------------------------------------------------
+    def _collect_globals(self):
+        for item in self.program.items:
+            if isinstance(item, tree.Directive) and item.name == "define":
+                name = re.match(r"\s*(\w*)", item.text).group(1)
+                self.names.macros.add(name)
+            if isinstance(item, tree.Declaration) and "typedef" not in item.specifiers:
+                if not any(s in ("self", "this") for s in item.specifiers):
+                    for decl in item.declarators:
+                        name = _declared_names(decl)
+                        if name and not isinstance(decl, tree.FuncDecl):
+                            self.names.globals.add(name)
+            elif isinstance(item, tree.Clause):
+                for node in item.walk():
+                    if isinstance(node, tree.Assign) or (isinstance(node, (tree.Unary, tree.Postfix))
+                                                         and node.op in ("++", "--")):
+                        target = node.target if isinstance(node, tree.Assign) else node.operand
+                        while isinstance(target, tree.Index):
+                            target = target.base
+                        if isinstance(target, tree.Ident) and target.module is None:
+                            self.names.globals.add(target.name)
+
+    # --- the module ----------------------------------------------------------------------------
+    def write(self) -> str:
+        items = list(self.program.items)
+        items = self._prologue(items)
+        if items and isinstance(items[0], tree.Comment):
+            self.i_Comment(items.pop(0))
+            self.leading_comments, self.pending_comments = self.pending_comments, []
+        if self.plan.keeps:
+            keeps = ", ".join(self.ex.scoped("self", n) for n in self.plan.keeps)
+            self.after_tracer = pyfmt.wrap(f"t.keep({keeps})")
+        for item in items:
+            self._item(item)
+        return self._assemble()
+
+    def _prologue(self, items):
+        """Shebang, options, defines and includes that the Tracer's arguments rebuild in place."""
+        rest = []
+        options: dict[str, object] = {}
+        defines: dict[str, str] = {}
+        includes: list[str] = []
+        shebang = None
+        stage = 0  # 0 options, 1 defines, 2 includes, 3 everything else
+        for item in items:
+            if isinstance(item, tree.Comment):
+                rest.append(item)
+                continue
+            if isinstance(item, tree.Shebang) and shebang is None and stage == 0 and not options:
+                shebang = item.text
+                continue
+            opt = option_of(item)
+            if opt is not None and (stage == 0 or not self.exact) and opt[0] not in options:
+                options[opt[0]] = opt[1]
+                continue
+            if isinstance(item, tree.Directive) and stage <= 1 and item.name == "define":
+                parts = item.text.split(None, 1)
+                if parts and f"{parts[0]} {parts[1] if len(parts) > 1 else ''}".rstrip() == item.text:
+                    key = parts[0]
+                    if key not in defines:
+                        defines[key] = parts[1] if len(parts) > 1 else ""
+                        stage = 1
+                        continue
+            if isinstance(item, tree.Directive) and stage <= 2 and item.name == "include":
+                text = item.text.strip()
+                if text == item.text and text[:1] in "<\"" and text:
+                    includes.append(text)
+                    stage = 2
+                    continue
+            stage = 3
+            rest.append(item)
+        self.options, self.defines, self.includes = options, defines, includes
+        self.shebang_text = shebang
+        self.cpp = False
+        if not self.exact and shebang is not None:
+            from dtracepy.compiler import DTRACE
+
+            m = re.fullmatch(re.escape(DTRACE) + r" -([Cqs]*s)", shebang.strip())
+            if m:
+                if "q" in m.group(1) and "quiet" not in options:
+                    options["quiet"] = True
+                self.cpp = "C" in m.group(1)
+                self.shebang_text = None if self._derived_shebang() == shebang.strip() else shebang
+        return rest
+
+    def _tracer_call(self) -> str:
+        args = []
+        if self.options:
+            parts = ", ".join(f"{py_string(k)}: {'True' if v is True else py_string(v)}"
+                              for k, v in self.options.items())
+            args.append(f"options={{{parts}}}")
+        if self.includes:
+            args.append(f"includes=[{', '.join(py_string(i) for i in self.includes)}]")
+        if self.defines:
+            parts = ", ".join(f"{py_string(k)}: {py_string(v)}" for k, v in self.defines.items())
+            args.append(f"defines={{{parts}}}")
+        if self.cpp and not (self.includes or self.defines or any(
+                isinstance(i, tree.Directive) for i in self.program.items)):
+            args.append("cpp=True")
+        if self.exact:
+            if self.shebang_text is None:
+                args.append("shebang=False")
+            else:
+                args.append(f"shebang={py_string(self.shebang_text)}")
+            args.append("cleanup=False")
+        elif self.shebang_text is not None:
+            derived = self._derived_shebang()
+            if derived != self.shebang_text:
+                args.append(f"shebang={py_string(self.shebang_text)}")
+        self.names.use("Tracer")
+        return f"t = Tracer({', '.join(args)})"
+
+    def _derived_shebang(self) -> str:
+        from dtracepy.compiler import DTRACE
+
+        cpp = self.cpp or bool(self.includes or self.defines) or any(
+            isinstance(i, tree.Directive) for i in self.program.items)
+        quiet = bool(self.options.get("quiet"))
+        return f"{DTRACE} -{'C' if cpp else ''}{'q' if quiet else ''}s"
+
+    def _assemble(self) -> str:
+        tracer_line = self._tracer_call()
+        title = f"Imported from {self.filename} by `dtracepy import{' --exact' if self.exact else ''}`."
+        head = ['"""' + title]
+        if self.exact:
+            head.append("")
+            head.append("Faithful: compiles back to the same D program, comments and layout aside;")
+            head.append("the D zeroes its thread-locals by hand, so the automatic cleanup is off.")
+        doc = [line[2:] if line.startswith("# ") else line[1:] for line in self.leading_comments]
+        if doc and "\\" not in "".join(doc) and '"""' not in "".join(doc):
+            head += [""] + doc
+        else:
+            self.blocks.insert(0, self.leading_comments) if self.leading_comments else None
+        head[-1] += '"""' if len(head) == 1 else ""
+        if len(head) > 1:
+            head.append('"""')
+        lines = head + [""]
+        lines += pyfmt.import_line("dtracepy", self.names.imports)
+        lines.append("")
+        import textwrap
+
+        for note in self.notes:
+            lines += textwrap.wrap(note, pyfmt.WIDTH, subsequent_indent="# ",
+                                   break_long_words=False, break_on_hyphens=False)
+        lines += pyfmt.wrap(tracer_line)
+        lines += self.after_tracer
+        for block in self.blocks:
+            gap = 2 if block and (block[0].startswith("@") or block[0].startswith("def ") or any(
+                b.startswith("@") for b in block[:3]) or self._prev_def) else 0
+            lines += [""] * max(1, gap)
+            self._prev_def = any(b.startswith("def ") for b in block)
+            lines += block
+        if self.pending_comments:
+            lines += [""] + self.pending_comments
+        return "\n".join(lines).rstrip() + "\n"
+
+    _prev_def = False
+
+    # --- top-level items -----------------------------------------------------------------------
+    def _block(self, lines: list[str]) -> None:
+        self.blocks.append(self.pending_comments + lines)
+        self.pending_comments = []
+
+    def _item(self, item) -> None:
+        if (isinstance(item, tree.Comment) and self.blocks and item.pos and self._last_pos
+                and item.pos.line == self._last_pos.line and "\n" not in item.text.strip()):
+            # a comment after an item, on its line: it belongs to that item
+            last = self.blocks[-1]
+            comment = "  # " + item.text.strip().strip("*").strip()
+            if len(last[-1]) + len(comment) <= pyfmt.WIDTH and '"""' not in last[-1]:
+                last[-1] += comment
+            else:
+                last += pyfmt.comment(item.text.strip().strip("*").strip())
+            return
+        if not isinstance(item, tree.Comment):
+            self._last_pos = item.pos
+        method = getattr(self, "i_" + type(item).__name__)
+        method(item)
+
+    _last_pos = None
+
+    def i_Comment(self, item):
+        text = item.text.strip("\n")
+        lines = [re.sub(r"^\s*\*? ?", "", line).rstrip() for line in text.split("\n")]
+        while lines and not lines[0].strip("*- "):
+            lines.pop(0)
+        while lines and not lines[-1].strip("*- "):
+            lines.pop()
+        for line in lines:
+            self.pending_comments += pyfmt.comment(line)
+
+    def i_Shebang(self, item):
+        raise CannotImport("a second #! line", "place for a #! line after the first item", item.pos)
+
+    def i_Pragma(self, item):
+        self._block(pyfmt.wrap(f"t.pragma({', '.join(py_string(w) for w in item.words)})"))
+
+    def i_Directive(self, item):
+        if not self.exact and item.name == "" and item.text.startswith("!"):
+            return  # a `#!` line below the first: the parser's Directive(""), no meaning to D
+        args = py_string(item.name) + (f", {py_string(item.text)}" if item.text else "")
+        self._block(pyfmt.wrap(f"t.directive({args})"))
+
+    def i_Declaration(self, item):
+        line = self._simple_declaration(item)
+        if line is None:
+            line = f"t.declare_c({py_text(to_d(item))})"
+        self._block(pyfmt.wrap(line))
+
+    def _simple_declaration(self, item) -> str | None:
+        from dtracepy.dsl.types import declaration
+        from dtracepy.errors import DSLError
+
+        if len(item.declarators) != 1:
+            return None
+        specs = list(item.specifiers)
+        scope = specs.pop(0) if specs and specs[0] in ("self", "this") else None
+        decl = item.declarators[0]
+        stars = 0
+        while isinstance(decl, tree.PointerDecl) and not decl.qualifiers:
+            stars += 1
+            decl = decl.target
+        dims = []
+        while isinstance(decl, tree.ArrayDecl) and isinstance(decl.target, tree.ArrayDecl):
+            dims.append(decl)
+            decl = decl.target
+        keys = ()
+        if isinstance(decl, tree.ArrayDecl):
+            if decl.dims and all(isinstance(k, tree.TypeName) for k in decl.dims):
+                keys = tuple(type_text(k) for k in decl.dims)
+                if None in keys:
+                    return None
+                decl = decl.target
+            else:
+                dims.append(decl)
+                decl = decl.target
+        if not isinstance(decl, tree.NameDecl) or not decl.name:
+            return None
+        base = type_text(tree.TypeName(tuple(specs))) if specs else None
+        if base is None:
+            return None
+        text = base + (" " + "*" * stars if stars else "")
+        for d in reversed(dims):
+            if len(d.dims) > 1 or (d.dims and not isinstance(d.dims[0], tree.IntLit)):
+                return None
+            text += f"[{d.dims[0].text}]" if d.dims else "[]"
+        args = [py_string(decl.name), py_string(text)]
+        if scope:
+            args.append(f"scope={py_string(scope)}")
+        if keys:
+            args.append(f"keys=({', '.join(py_string(k) for k in keys)}{',' if len(keys) == 1 else ''})")
+        try:
+            made = declaration(decl.name, text, scope=scope, keys=keys)
+        except (DSLError, TypeError):
+            return None
+        if made != item:
+            return None
+        return f"t.declare({', '.join(args)})"
+
+    def i_Inline(self, item):
+        decl = item.declarator
+        stars = 0
+        while isinstance(decl, tree.PointerDecl) and not decl.qualifiers:
+            stars += 1
+            decl = decl.target
+        base = type_text(tree.TypeName(tuple(item.specifiers))) if item.specifiers else None
+        params = None
+        if isinstance(decl, tree.ArrayDecl) and decl.dims and all(isinstance(p, tree.Param) for p in decl.dims):
+            params = [self._param_text(p) for p in decl.dims]
+            if None in params:
+                raise CannotImport("this inline", "spelling of its parameters", item.pos)
+            decl = decl.target
+        if not isinstance(decl, tree.NameDecl) or base is None:
+            raise CannotImport("this inline", "inline of an array type", item.pos)
+        text = base + (" " + "*" * stars if stars else "")
+        name = decl.name
+        if params is None:
+            value = self.ex.code(item.value)
+            tail = ""
+        else:
+            saved = dict(self.names.locals)
+            pnames = []
+            for p in item.declarator.walk():
+                if isinstance(p, tree.Param):
+                    d_name = _declared_names(p.declarator)
+                    py_name = self.names.fresh(d_name) if is_attr_name(d_name) else self.names.fresh("arg")
+                    self.names.taken.discard(py_name)
+                    self.names.locals[d_name] = py_name
+                    pnames.append(py_name)
+            try:
+                value = f"lambda {', '.join(pnames)}: {self.ex.code(item.value)}"
+            finally:
+                self.names.locals = saved
+            tail = f", params=[{', '.join(py_string(p) for p in params)}]"
+        var = self.names.fresh(name) if is_attr_name(name) else self.names.fresh("inline_" + name)
+        self.names.inlines[name] = var
+        self._block(pyfmt.wrap(f"{var} = t.inline({py_string(name)}, {py_string(text)}, {value}{tail})"))
+
+    @staticmethod
+    def _param_text(param) -> str | None:
+        name = _declared_names(param.declarator) if param.declarator is not None else None
+        if not name:
+            return None
+        decl, stars = param.declarator, 0
+        while isinstance(decl, tree.PointerDecl) and not decl.qualifiers:
+            stars, decl = stars + 1, decl.target
+        if not isinstance(decl, tree.NameDecl):
+            return None
+        base = type_text(tree.TypeName(tuple(param.specifiers)))
+        return None if base is None else f"{base} {'*' * stars}{name}"
+
+    def i_Translator(self, item):
+        out = type_text(item.output)
+        inp = type_text(item.input)
+        if out is None or inp is None:
+            raise CannotImport("this translator", "way to write its types as strings", item.pos)
+        pairs = len({m.name for m in item.members}) != len(item.members)  # a member given twice
+        param = self.names.fresh(item.input_name) if is_attr_name(item.input_name) else None
+        if param is None:
+            raise CannotImport("this translator", f"Python name for its input {item.input_name}", item.pos)
+        self.names.taken.discard(param)
+        saved = dict(self.names.locals)
+        self.names.locals[item.input_name] = param
+        try:
+            raw = [(py_string(m.name), self.ex.code(m.value)) for m in item.members]
+        finally:
+            self.names.locals = saved
+        open_, close = ("[", "]") if pairs else ("{", "}")
+        members = raw
+        head = (f"t.translator({py_string(out)}, {py_string(inp)}, {py_string(item.input_name)}, "
+                f"lambda {param}: {open_}")
+        if not members:
+            self._block([head + close + ")"])
+            return
+        out_lines = pyfmt.wrap(head) if len(head) > pyfmt.WIDTH else [head]
+        for key, value in raw:
+            if pairs:
+                out_lines += pyfmt.wrap_value(f"({key}, ", value, "),", "    ")
+            else:
+                out_lines += pyfmt.wrap_value(f"{key}: ", value, ",", "    ")
+        self._block(out_lines + [close + ")"])
+
+    def i_Provider(self, item):
+        probes = []
+        for probe in item.probes:
+            text = to_d(probe)
+            probes.append(py_string(text[len("probe "):-1]))
+        self._block(pyfmt.wrap(f"t.provider({', '.join([py_string(item.name)] + probes)})"))
+
+    def i_Clause(self, item):
+        record = self.plan.headers.get(id(item))
+        if record is not None:
+            var, columns, sep = record
+            self.record_names[var] = name = self.names.fresh(var)
+            cols = ", ".join(f"({py_string(title)}, {py_string(fmt)})" for title, fmt in columns)
+            extra = f", sep={py_string(sep)}" if sep != "," else ""
+            self._block(pyfmt.wrap(f"{name} = t.record({cols}{extra})"))
+            return
+        descs = [py_string(d.text) for d in item.probes]
+        self.ex.in_body = False
+        if item.predicate is not None:
+            descs.append(f"when={self.ex.code(item.predicate)}")
+        if item.body is None:
+            self._block(pyfmt.wrap(f"t.clause({', '.join(descs)})"))
+            return
+        name = self.names.fresh(clause_name(item))
+        lines = pyfmt.wrap(f"@t.probe({', '.join(descs)})")
+        lines.append(f"def {name}():")
+        self.ex.in_body = True
+        body = self.statements(item.body, "    ")
+        self.ex.in_body = False
+        lines += body or ["    pass"]
+        self._block(lines)
+
+    # --- statements ----------------------------------------------------------------------------
+    def statements(self, stmts, indent) -> list[str]:
+        out = []
+        for stmt in stmts:
+            out += self.statement(stmt, indent)
+        return out
+
+    def statement(self, stmt, indent) -> list[str]:
+        var = self.record_names.get(self.plan.rows.get(id(stmt)))
+        if var is not None:
+            args = ", ".join(self.ex.code(a) for a in stmt.expr.args[1:])
+            return pyfmt.wrap(f"{var}.emit({args})", indent)
+        if isinstance(stmt, tree.ExprStmt):
+            return pyfmt.wrap(self.expr_statement(stmt.expr), indent)
+        if isinstance(stmt, tree.If):
+            return self.if_statement(stmt, indent, "if_")
+        if isinstance(stmt, tree.EmptyStmt):
+            raise CannotImport("the empty statement `;`", "empty statement", stmt.pos)
+        if isinstance(stmt, tree.Block):
+            raise CannotImport("a block `{ ... }` inside a clause", "block statement outside an if", stmt.pos)
+        raise CannotImport(f"the statement {type(stmt).__name__}", "such statement", stmt.pos)
+
+    def if_statement(self, stmt, indent, fn) -> list[str]:
+        if not isinstance(stmt.then, tree.Block):
+            raise CannotImport("an if without braces", "if whose body is not a { block }", stmt.then.pos or stmt.pos)
+        self.names.use(fn)
+        lines = pyfmt.wrap(f"with {fn}({self.ex.code(stmt.cond)}):", indent)
+        lines += self.statements(stmt.then.body, indent + "    ") or [indent + "    pass"]
+        other = stmt.otherwise
+        if isinstance(other, tree.If):
+            lines += self.if_statement(other, indent, "elif_")
+        elif isinstance(other, tree.Block):
+            self.names.use("else_")
+            lines.append(f"{indent}with else_():")
+            lines += self.statements(other.body, indent + "    ") or [indent + "    pass"]
+        elif other is not None:
+            raise CannotImport("an else without braces", "else whose body is not a { block }", other.pos or stmt.pos)
+        return lines
+
+    def expr_statement(self, node) -> str:
+        ex = self.ex
+        if isinstance(node, tree.Assign):
+            target = self.assign_target(node.target)
+            value = ex.emit(node.value)
+            if target is not None and not (isinstance(node.target, tree.AggVar) and node.target.name == ""):
+                return f"{target} {node.op} {value.code}"
+            args = [ex.emit(node.target).code, value.code]
+            if node.op != "=":
+                args.append(py_string(node.op))
+            return f"{self.names.use('assign')}({', '.join(args)})"
+        if isinstance(node, tree.Call):
+            fn = ex.function_name(node, statement=True)
+            from dtracepy.dsl.actions import ACTIONS
+
+            if fn is not None and node.name in ACTIONS:
+                return ex.e_Call(node, statement=True).code
+        return f"{self.names.use('stmt')}({ex.emit(node).code})"
+
+    def assign_target(self, node) -> str | None:
+        """Python assignment-target text that rebuilds ``node`` as an assignment target, or None."""
+        if isinstance(node, (tree.SelfVar, tree.ThisVar, tree.AggVar)):
+            text = self.ex.emit(node).code
+            return text if "(" not in text else None
+        if isinstance(node, tree.Ident) and node.module is None and node.name in self.names.globals:
+            text = self.ex.emit(node).code
+            return text if "(" not in text else None
+        if isinstance(node, tree.Index):
+            py = self.ex.emit(node)
+            return py.code
+        if isinstance(node, tree.Member):
+            text, ok = self.ex.member_target(node)
+            return text if ok else None
+        return None
+
+
+# --- clause names -------------------------------------------------------------------------------
+def _ident(text: str) -> str:
+    text = re.sub(r"[^A-Za-z0-9_]+", "_", text.replace("*", "")).strip("_").lower()
+    text = re.sub(r"_+", "_", text)
+    if not text or text[0].isdigit():
+        text = "probe_" + text if text else "probe"
+    return text
+
+
+def _probe_part(desc: str) -> str:
+    if desc in ("BEGIN", "END", "ERROR"):
+        return desc.lower()
+    provider, module, function, name = fields(desc)
+    if provider.startswith(("profile", "tick")) or (not function and not module and name.startswith(("profile-", "tick-"))):
+        return _ident(name or provider)
+    if function and name:
+        return _ident(f"{function}_{name}")
+    return _ident("_".join(p for p in (provider if not function else "", function, name) if p)) or "probe"
+
+
+def _verb(body) -> str:
+    from dtracepy.passes.walk import is_zero
+
+    if not body:
+        return "trace"
+    calls = set()
+    aggs = zeroes = sets = 0
+    for stmt in body:
+        for node in stmt.walk():
+            if isinstance(node, tree.Call) and node.name:
+                calls.add(node.name)
+        if isinstance(stmt, tree.ExprStmt) and isinstance(stmt.expr, tree.Assign):
+            target = stmt.expr.target
+            while isinstance(target, tree.Index):
+                target = target.base
+            if isinstance(target, tree.AggVar):
+                aggs += 1
+            elif stmt.expr.op == "=" and is_zero(stmt.expr.value):
+                zeroes += 1
+            else:
+                sets += 1
+    if calls & {"exit"} and len(body) == 1:
+        return "stop"
+    if calls & {"printf", "printa", "print", "trace", "tracemem"}:
+        return "report" if "printa" in calls else "print"
+    if aggs:
+        return "count" if calls & {"count"} and len(calls) == 1 else "aggregate"
+    if zeroes and not sets:
+        return "clear"
+    if sets:
+        return "remember"
+    return "on"
+
+
+def clause_name(clause: tree.Clause) -> str:
+    parts = []
+    for desc in clause.probes:
+        part = _probe_part(desc.text)
+        if part not in parts:
+            parts.append(part)
+    noun = parts[0] if len(parts) == 1 else f"{parts[0]}_etc"
+    if len(parts) == 2 and len(parts[0]) + len(parts[1]) < 28:
+        noun = f"{parts[0]}_{parts[1]}"
+    name = f"{_verb(clause.body)}_{noun}"[:48].rstrip("_")
+    return name if not keyword.iskeyword(name) else name + "_"

@@ -1,0 +1,196 @@
+"""Python source as people format it: lines wrapped at 88 columns the way black wraps calls,
+imports sorted as isort sorts them (constants, classes, functions), none unused."""
+
+from __future__ import annotations
+
+import ast
+
+WIDTH = 88
+INDENT = "    "
+
+
+def import_line(module: str, names) -> list[str]:
+    """``from module import a, b`` (isort's order), wrapped one name a line when too long."""
+    def key(name):
+        kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+        return (kind, name.lower(), name)
+
+    ordered = sorted(set(names), key=key)
+    line = f"from {module} import {', '.join(ordered)}"
+    if len(line) <= WIDTH:
+        return [line]
+    return [f"from {module} import ("] + [f"{INDENT}{n}," for n in ordered] + [")"]
+
+
+def wrap(line: str, indent: str = "") -> list[str]:
+    """One logical line (without its indentation) -> physical lines, each within WIDTH where
+    breaking a call's arguments, a subscript or an operator chain can make it so."""
+    if len(indent) + len(line) <= WIDTH or "\n" in line:
+        return (indent + line).split("\n")
+    if line.startswith("@"):
+        lines = wrap(line[1:], indent)
+        return [indent + "@" + lines[0][len(indent):]] + lines[1:]
+    try:
+        module = ast.parse(line)
+    except SyntaxError:
+        return [indent + line]
+    if len(module.body) != 1:
+        return [indent + line]
+    stmt = module.body[0]
+    node = None
+    prefix = ""
+    if isinstance(stmt, ast.Expr):
+        node = stmt.value
+    elif isinstance(stmt, (ast.Assign, ast.AugAssign)) and stmt.value is not None:
+        node = stmt.value
+        prefix = line[: _offset(line, node)]
+    elif isinstance(stmt, ast.With) and len(stmt.items) == 1:
+        node = stmt.items[0].context_expr
+        prefix = line[: _offset(line, node)]
+    if node is None:
+        return [indent + line]
+    suffix = line[_end_offset(line, node):]
+    return _wrap_expr(line, node, indent, prefix, suffix)
+
+
+def _segment(line: str, node) -> str:
+    """The source text of ``node`` in the one-line ``line`` (ast.get_source_segment, without its
+    per-call line splitting)."""
+    data = line.encode("utf-8")
+    return data[node.col_offset:node.end_col_offset].decode("utf-8")
+
+
+def wrap_value(prefix: str, code: str, suffix: str, indent: str) -> list[str]:
+    """``prefix + code + suffix`` where ``code`` is one Python expression (a dict entry, a
+    keyword argument), wrapped as :func:`wrap` wraps statements."""
+    if len(indent) + len(prefix) + len(code) + len(suffix) <= WIDTH or "\n" in code:
+        return (indent + prefix + code + suffix).split("\n")
+    try:
+        node = ast.parse(code, mode="eval").body
+    except SyntaxError:
+        return [indent + prefix + code + suffix]
+    return _wrap_expr(code, node, indent, prefix, suffix)
+
+
+def comment(text: str, indent: str = "") -> list[str]:
+    """``# text`` lines within WIDTH (prose is re-flowed; a line that cannot break stays long)."""
+    import textwrap
+
+    if len(indent) + 2 + len(text) <= WIDTH or not text.strip():
+        return [f"{indent}# {text}".rstrip()]
+    return textwrap.wrap(text, WIDTH, initial_indent=indent + "# ", subsequent_indent=indent + "# ",
+                         break_long_words=False, break_on_hyphens=False)
+
+
+def _offset(line: str, node) -> int:
+    """ast's column offsets count UTF-8 bytes; this counts characters."""
+    return len(line.encode("utf-8")[: node.col_offset].decode("utf-8", "replace"))
+
+
+def _end_offset(line: str, node) -> int:
+    return len(line.encode("utf-8")[: node.end_col_offset].decode("utf-8", "replace"))
+
+
+def _wrap_expr(line, node, indent, prefix, suffix, parens=False) -> list[str]:
+    """``prefix + node + suffix`` with node broken inside its outer brackets; ``parens``: node
+    stood in parentheses (which its source segment leaves out)."""
+    text = _segment(line, node)
+    if parens:
+        if not isinstance(node, ast.BinOp):
+            return _wrap_expr(line, node, indent, prefix + "(", ")" + suffix)
+        text = f"({text})"
+    if len(indent) + len(prefix) + len(text) + len(suffix) <= WIDTH:
+        return [indent + prefix + text + suffix]
+    inner = indent + INDENT
+    if isinstance(node, ast.Call) and (node.args or node.keywords):
+        head = _segment(line, node.func)
+        parts = [_segment(line, a) for a in node.args]
+        for kw in node.keywords:
+            value = _segment(line, kw.value)
+            parts.append(f"{kw.arg}={value}" if kw.arg else f"**{value}")
+        return _bracketed(indent, prefix + head + "(", parts, ")" + suffix, node.args + [k.value for k in node.keywords], line)
+    if isinstance(node, ast.Dict) and None not in node.keys:
+        parts = [f"{_segment(line, k)}: {_segment(line, v)}" for k, v in zip(node.keys, node.values)]
+        return _bracketed(indent, prefix + "{", parts, "}" + suffix, node.values, line,
+                          [f"{_segment(line, k)}: " for k in node.keys])
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        op = _CMP[type(node.ops[0])]
+        left, right = node.left, node.comparators[0]
+        out = [indent + prefix + "("]
+        for head, operand in (("", left), (op + " ", right)):
+            parens = _prec(operand) <= 5
+            text = _segment(line, operand)
+            piece = head + (f"({text})" if parens else text)
+            if len(inner) + len(piece) <= WIDTH:
+                out.append(inner + piece)
+            else:
+                out += _wrap_expr(line, operand, inner, head, "", parens)
+        return out + [indent + ")" + suffix]
+    if isinstance(node, ast.Subscript):
+        head = _segment(line, node.value)
+        slice_ = node.slice
+        elts = slice_.elts if isinstance(slice_, ast.Tuple) else [slice_]
+        parts = [_segment(line, e) for e in elts]
+        return _bracketed(indent, prefix + head + "[", parts, "]" + suffix, elts, line)
+    if isinstance(node, ast.BinOp):
+        # a + b + c -> ( a \n + b \n + c ) inside parentheses
+        chain = []
+        cur = node
+        while isinstance(cur, ast.BinOp) and type(cur.op) is type(node.op):
+            chain.append((cur.op, cur.right))
+            cur = cur.left
+        level = _PREC[type(node.op)]
+        out = [indent + prefix + "("]
+        operands = [("", cur, _prec(cur) < level)]
+        operands += [(_OPS[type(op)] + " ", right, _prec(right) <= level) for op, right in reversed(chain)]
+        for head, operand, parens in operands:
+            text = _segment(line, operand)
+            piece = head + (f"({text})" if parens else text)
+            if len(inner) + len(piece) <= WIDTH:
+                out.append(inner + piece)
+            else:
+                out += _wrap_expr(line, operand, inner, head, "", parens)
+        return out + [indent + ")" + suffix]
+    return [indent + prefix + text + suffix]
+
+
+_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Mod: "%", ast.BitAnd: "&",
+        ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>", ast.FloorDiv: "//"}
+
+
+_PREC = {ast.BitOr: 6, ast.BitXor: 7, ast.BitAnd: 8, ast.LShift: 9, ast.RShift: 9, ast.Add: 10,
+         ast.Sub: 10, ast.Mult: 11, ast.Div: 11, ast.Mod: 11, ast.FloorDiv: 11}
+
+
+def _prec(node) -> int:
+    """Python's binding strength of ``node`` (its source segment has no outer parentheses)."""
+    if isinstance(node, ast.BinOp):
+        return _PREC.get(type(node.op), 11)
+    if isinstance(node, ast.Compare):
+        return 5
+    if isinstance(node, ast.BoolOp):
+        return 3 if isinstance(node.op, ast.And) else 2
+    if isinstance(node, ast.UnaryOp):
+        return 4 if isinstance(node.op, ast.Not) else 12
+    if isinstance(node, (ast.IfExp, ast.Lambda, ast.NamedExpr)):
+        return 0
+    return 16
+
+
+_CMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+
+
+def _bracketed(indent, opener, parts, closer, nodes, line, heads=None) -> list[str]:
+    inner = indent + INDENT
+    joined = ", ".join(parts)
+    if len(inner) + len(joined) <= WIDTH:
+        return [indent + opener, inner + joined, indent + closer]
+    out = [indent + opener]
+    for i, (part, node) in enumerate(zip(parts, nodes)):
+        if len(inner) + len(part) + 1 <= WIDTH:
+            out.append(inner + part + ",")
+            continue
+        keyword_prefix = heads[i] if heads else part[: len(part) - len(_segment(line, node))]
+        out.extend(_wrap_expr(line, node, inner, keyword_prefix, ","))
+    out.append(indent + closer)
+    return out
