@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -38,6 +39,25 @@ def _wait_ready(events, deadline):
             return
         assert time.monotonic() < deadline, "dtrace did not start in time"
     raise AssertionError("dtrace ended before its BEGIN clause printed")
+
+
+def _reads_from_threads(threads: int, reads: int, pause: float) -> None:
+    """Work for the tracer on an otherwise idle machine: ``threads`` threads, each reading one
+    byte of /dev/zero ``reads`` times, ``pause`` seconds apart (bounded: about reads * pause)."""
+    def reader():
+        fd = os.open("/dev/zero", os.O_RDONLY)
+        try:
+            for _ in range(reads):
+                os.read(fd, 1)
+                time.sleep(pause)
+        finally:
+            os.close(fd)
+
+    workers = [threading.Thread(target=reader, daemon=True) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(30)
 
 
 NASTY_NAMES = ['com,ma', 'quo"te', "apo'stro", "new\nline", "per%cent %s", "tab\tand\x1fus"]
@@ -111,6 +131,8 @@ def test_quantize_and_stack_keys():
         agg.stacks[stack()] = count()
 
     with t.run(duration=1) as tracing:
+        assert tracing.wait_started(START_TIMEOUT), tracing.stderr_lines
+        _reads_from_threads(1, 10, 0.05)      # reads of its own: an idle machine may make none
         list(tracing.events())
     assert tracing.returncode == 0, tracing.stderr_lines
     hist = tracing.aggregations["ns"][("read",)]
@@ -151,6 +173,10 @@ def test_duration_and_dynamic_variable_drops():
         agg.n = count()
 
     with t.run(duration=2) as tracing:
+        assert tracing.wait_started(START_TIMEOUT), tracing.stderr_lines
+        # Many threads of its own set self->x: 256 bytes cannot hold them all, even when nothing
+        # else on the machine makes a system call.
+        _reads_from_threads(64, 10, 0.05)
         events = list(tracing.events())
     assert tracing.returncode == 0, tracing.stderr_lines
     drops = [w for w in tracing.warnings if w.kind.startswith("dynvar")]
