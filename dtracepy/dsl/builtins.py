@@ -34,7 +34,7 @@ def ksym(name: str, module: str = "") -> D:
     pos = user_pos()
     if not tree.is_identifier(name):
         raise DSLError(f"ksym() takes a symbol name (a D identifier), not {name!r}", pos)
-    if not isinstance(module, str) or not (module == "" or tree.is_identifier(module)):
+    if not isinstance(module, str) or not (module in ("", "`") or tree.is_identifier(module)):
         raise DSLError(f"ksym(): {module!r} is not a kernel module name", pos)
     return D(tree.Ident(name, module, pos=pos))
 

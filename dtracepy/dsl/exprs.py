@@ -285,5 +285,5 @@ def assign_expr(target, value, op: str = "=") -> D:
     if not isinstance(target_node, (tree.SelfVar, tree.ThisVar, tree.Ident, tree.Index, tree.Member)) and not (
             isinstance(target_node, tree.Unary) and target_node.op == "*"):
         raise DSLError("assign_expr() assigns to a variable, an array element, a member or *p, "
-                       f"not to {D(target_node)}", pos)
+                       f"not to {str(D(target_node))}", pos)
     return D(tree.Assign(op, target_node, expr(value), pos=pos))

@@ -208,7 +208,7 @@ class ExprEmitter:
         return f"{scope}({py_string(name)})"
 
     def e_MacroVar(self, node):
-        from dtracepy.dsl.builtins import macro_number
+        from dtracepy.facts.keywords import macro_argument_number as macro_number
 
         name = node.name
         n = macro_number(name)

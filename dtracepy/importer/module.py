@@ -178,8 +178,22 @@ class ModuleWriter:
             derived = self._derived_shebang()
             if derived != self.shebang_text:
                 args.append(f"shebang={py_string(self.shebang_text)}")
+        if self._needs_oracle():
+            args.append('dialect="oracle"')
         self.names.use("Tracer")
         return f"t = Tracer({', '.join(args)})"
+
+    def _needs_oracle(self) -> bool:
+        """Whether the script sets an option only Oracle's D knows (``printsize``): the tracer is
+        then an Oracle one, or its own option check would refuse it."""
+        from dtracepy.facts.options import name_problem
+
+        names = set(self.options)
+        for item in self.program.items:
+            words = getattr(item, "words", None) if isinstance(item, tree.Pragma) else None
+            if words and len(words) >= 3 and tuple(words[:2]) == ("D", "option"):
+                names.add(words[2].split("=", 1)[0])
+        return any(name_problem(n, "illumos") and not name_problem(n, "oracle") for n in names)
 
     def _derived_shebang(self) -> str:
         from dtracepy.compiler import DTRACE
