@@ -8,6 +8,7 @@ scripts in few processes: one dtrace process costs about 1.3 s of CPU to start, 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pathlib
@@ -48,6 +49,34 @@ def need_root() -> None:
         if _require("DTRACE"):
             pytest.fail(message + ", and DTRACEPY_REQUIRE_DTRACE=1")
         pytest.skip(message)
+
+
+# One spinner per CPU, at the lowest priority, that ends by itself after ``seconds``.
+_SPIN = "import os, time\nos.nice(19)\nend = time.monotonic() + float({seconds})\nwhile time.monotonic() < end: pass\n"
+
+
+@contextlib.contextmanager
+def busy_cpus(seconds: float):
+    """Keep every CPU this process may use busy (at nice 19) while a live dtrace runs.
+
+    Why: on these VMs a ``profile`` probe's perf timer does not fire on an idle vCPU.  A ``tick-n``
+    probe sits on one CPU that dtrace picks at random, so a script ended by ``tick-1s`` never ended
+    about half of the time (``dtrace -x cpu=1`` with ``tick-1s``: no tick in 30 s while CPU 1 is
+    idle; every second while something runs there; a task waking every 50 ms is not enough).  The
+    spinners stop when the block ends, and by themselves after ``seconds`` whatever happens.
+    """
+    spinners = []
+    try:
+        for cpu in sorted(os.sched_getaffinity(0)):
+            spinners.append(subprocess.Popen(
+                [sys.executable, "-c", _SPIN.format(seconds=seconds)],
+                preexec_fn=lambda cpu=cpu: os.sched_setaffinity(0, {cpu})))
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+        for spinner in spinners:
+            spinner.wait()
 
 
 _FAILED = re.compile(r"dtrace: failed to compile script (?P<file>.+?): (?P<why>.*)")

@@ -7,6 +7,7 @@ run (a live dtrace takes several seconds to start).  No network is touched.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import tempfile
@@ -17,7 +18,7 @@ import pytest
 
 from dtracepy import Tracer, agg, arg0, count, execname, macro, pid, printf, probefunc, quantize, self, stack, target, timestamp
 from dtracepy import exit as d_exit
-from real_dtrace import need_dtrace, need_root
+from real_dtrace import busy_cpus, need_dtrace, need_root
 
 TIMEOUT = 120
 
@@ -33,22 +34,24 @@ def run_live(t: Tracer, args: tuple[str, ...] = (), command: str | None = None,
         argv = [dtrace, "-s", script.name]
         if command:
             argv += ["-c", command]
-        proc = subprocess.Popen([*argv, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        stop = threading.Event()
-        worker = None
-        if while_running is not None:
-            worker = threading.Thread(target=while_running, args=(stop,), daemon=True)
-            worker.start()
-        try:
-            out, err = proc.communicate(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, err = proc.communicate()
-            pytest.fail(f"dtrace did not end within {TIMEOUT} s: {err}\n{t.to_d()}")
-        finally:
-            stop.set()
-            if worker is not None:
-                worker.join(10)
+        with busy_cpus(TIMEOUT + 10):      # a tick-n probe fires only on a busy vCPU here
+            proc = subprocess.Popen([*argv, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True)
+            stop = threading.Event()
+            worker = None
+            if while_running is not None:
+                worker = threading.Thread(target=while_running, args=(stop,), daemon=True)
+                worker.start()
+            try:
+                out, err = proc.communicate(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                out, err = proc.communicate()
+                pytest.fail(f"dtrace did not end within {TIMEOUT} s: {err}\n{t.to_d()}")
+            finally:
+                stop.set()
+                if worker is not None:
+                    worker.join(10)
     assert proc.returncode == 0, f"dtrace exited {proc.returncode}: {err}\n{t.to_d()}"
     return out
 
@@ -115,6 +118,21 @@ def test_profile_with_stack():
     out = run_live(t)
     assert re.search(r"^\s+vmlinux`[\w.]+\+0x[0-9a-f]+\s*$", out, re.M), out     # kernel frames
     assert re.search(r"^\s+\d+\s*$", out, re.M), out                          # and their counts
+
+
+@pytest.mark.parametrize("cpu", sorted(os.sched_getaffinity(0)))
+def test_tick_ends_the_run_whichever_cpu_dtrace_puts_it_on(cpu):
+    # dtrace puts a tick-n probe on a random CPU; -x cpu=N pins it, so every CPU is tried.  Without
+    # busy_cpus() the run on an idle vCPU never ended (the CI failure of stop 14).
+    t = Tracer(options={"quiet": True})
+
+    @t.probe("BEGIN")
+    def _():
+        printf("started\n")
+
+    _end_after_a_second(t)
+    out = run_live(t, args=("-x", f"cpu={cpu}"))
+    assert out.strip() == "started", out
 
 
 def test_a_macro_argument():
