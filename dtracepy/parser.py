@@ -102,7 +102,8 @@ def _parse(text: str, filename: str, line_map=None) -> tree.Program:
     import gc
 
     with _lock:
-        tables, build = _get_parser()
+        tables, _ = _get_parser()
+        build = tables[4]  # the builder the tables' callbacks belong to
         build.file = filename
         build.pos_at = lexer.position_function()
         gc_was_enabled = gc.isenabled()
@@ -124,7 +125,7 @@ def _drive(tables, lexer, fast_clauses=True):
     fast clause parser (:func:`_clause_parser`), whose node is pushed onto the automaton's stack as
     if the automaton had reduced the clause itself; what that parser leaves alone (declarations,
     casts, errors, anything unusual) the automaton reads token by token, as before."""
-    rows, start_state, end_state, chains = tables
+    rows, start_state, end_state, chains, _ = tables
     state = start_state
     state_stack = [state]
     value_stack = []
@@ -614,7 +615,7 @@ def _make_parser():
                   else (rule[0], _make_callback(build, *rule), rule[1]) for rule in data["rules"]]
     rows = [{t: act if act >= 0 else reductions[~act] for t, act in row.items()} for row in data["states"]]
     # chains: (state below, top state, token type) -> the top state after ?a: b reductions
-    return (rows, data["start"], data["end"], {}), build
+    return (rows, data["start"], data["end"], {}, build), build
 
 
 def build_table_data(grammar: "str | None" = None) -> dict:

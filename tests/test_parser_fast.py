@@ -158,3 +158,16 @@ def test_generated_programs(program):
 def test_fast_parser_used_for_plain_clauses():
     assert _used_fast("BEGIN { x = 1; } syscall::read:entry /pid == $target/ { @a[execname] = count(); }") == 2
     assert _used_fast("BEGIN { x = (int)y; }") == 0
+
+
+def test_positions_follow_the_tables_builder(monkeypatch):
+    # The automaton's callbacks belong to the builder its tables were made with; a parser swapped
+    # back in (as tests/test_parser_tables.py does) must still place nodes in the text parsed now.
+    P.parse("BEGIN { }")
+    old = P._parser
+    monkeypatch.setattr(P, "_parser", None)
+    P.parse("\n\n\n\n\n\n\n\nBEGIN { }")  # a new parser and builder
+    monkeypatch.setattr(P, "_parser", old)
+    program = P.parse("int x;\nBEGIN { y = (int)x; }\n", "x.d")
+    assert [str(n.pos) for n in program.items] == ["x.d:1:1", "x.d:2:1"]
+    assert str(program.items[1].body[0].expr.value.pos) == "x.d:2:13"
