@@ -16,6 +16,7 @@ ENTRY, RETURN = "entry", "return"
 _PARTNER = {ENTRY: RETURN, RETURN: ENTRY}
 
 _GLOB = re.compile(r"[*?\[\\]")
+_SPACE = re.compile(r"\s").search
 
 
 def split(text: str) -> tuple[str, ...]:
@@ -120,7 +121,7 @@ def problem(text: str) -> str | None:
     """Why a probe description is malformed or can match no probe; None when it looks fine."""
     if not text.strip():
         return "empty"
-    if any(ch.isspace() for ch in text):
+    if _SPACE(text):  # (re's \s is str.isspace's set of characters)
         return "contains white space"
     parts = text.split(":")
     if len(parts) > 4:
