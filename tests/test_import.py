@@ -356,3 +356,29 @@ def test_thread_locals_the_cleanup_cannot_end_are_kept_as_the_original_kept_them
         line.lstrip("# ") for line in source.splitlines())
     compiled = compile_module(source, "k.py")
     assert compiled.text.count("self->ts = 0;") == 1
+
+
+@pytest.mark.parametrize("line", [
+    # a decorator one column over: the "@" counts
+    '@t.probe("BEGIN", when=or_(lit(0) != dot(glob.ou, "myi"), lit(0) != dot(glob.ou, "myc")))',
+    # long aggregation keys: the subscript breaks; one key never gains a tuple-making comma
+    'agg[cond(self.cpu == cpu, "sleep time, no CPU migration", "sleep time, CPU migration")] = '
+    'lquantize(self.ts - timestamp, 0, 1000000, 10000)',
+    'agg[stringof(args[1].pr_fname), args[0].pr_pri, execname, curlwpsinfo.pr_pri, cpu] = count()',
+    # a member of a long call, an index of a long call, a lambda's body
+    'x = dot(dot(deref(cast(addr(ksym("cgrp_dfl_root")), "struct cgroup_root *")).cgrp, "self"), '
+    '"cgroup").self',
+    'y = cast(addr(ksym("major_names")), "struct blk_major_name **")[getmajor(B.bi_bdev.bd_dev) % 255]'
+    '.name',
+    'f = lambda fd: xlate("fileinfo_t", cond(and_(fd >= 0, fd < curthread.files.fdt.max_fds), '
+    'curthread.files.fdt.fd[fd], NULL))',
+])
+def test_long_lines_wrap_within_the_width_and_mean_the_same(line):
+    from dtracepy.importer.pyfmt import wrap
+
+    for indent in ("", "        "):
+        lines = wrap(line, indent)
+        assert all(len(physical) <= WIDTH for physical in lines), "\n".join(lines)
+        tail = "\ndef f(): pass" if line.startswith("@") else ""   # a decorator needs its function
+        assert ast.dump(ast.parse("\n".join(lines).strip() + tail)) == ast.dump(ast.parse(line + tail)), \
+            "\n".join(lines)

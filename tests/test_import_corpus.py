@@ -10,6 +10,7 @@ printed at the end of the run (tests/conftest.py).
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from conftest import IMPORT_TOTALS, corpus_dir
 from test_corpus_parse import _exceptions, cpp_defines
 from dtracepy.errors import DTracePyError
 from dtracepy.importer import CannotImport, compile_module, import_program
+from dtracepy.importer.pyfmt import WIDTH
 from dtracepy.parser import parse_bytes
 
 HERE = Path(__file__).resolve().parent
@@ -80,11 +82,29 @@ def outcomes(corpus):
         compiled = {}
 
         def idiomatic(program=program, path=path, compiled=compiled):
-            compiled["d"] = compile_module(import_program(program, path), path + ".py").text  # checks too
+            compiled["py"] = import_program(program, path)
+            compiled["d"] = compile_module(compiled["py"], path + ".py").text  # checks too
 
         results[path] = {"exact": _outcome(exact), "idiomatic": _outcome(idiomatic),
-                         "d": compiled.get("d"), "notes": row["notes"] or ""}
+                         "d": compiled.get("d"), "py": compiled.get("py"), "notes": row["notes"] or ""}
     return results
+
+
+_LONG_STRING = re.compile(r'"(?:[^"\\]|\\.){38,}"' + r"|'(?:[^'\\]|\\.){38,}'")
+
+
+@pytest.mark.skipif(corpus_dir() is None, reason="the D corpus is missing")
+def test_idiomatic_modules_fit_the_line_width(outcomes):
+    """Lines stay within WIDTH unless nothing can break them: a string literal or a path that is
+    long by itself, or code nested so deep (column 40 and more) that black would not fit it either."""
+    too_long = []
+    for path, result in outcomes.items():
+        for number, line in enumerate((result["py"] or "").splitlines(), 1):
+            indent = len(line) - len(line.lstrip())
+            if len(line) > WIDTH and indent < 40 and not _LONG_STRING.search(line) \
+                    and not re.search(r"\S{50,}", line):
+                too_long.append(f"{path}.py:{number}: {line}")
+    assert not too_long, f"{len(too_long)} lines over {WIDTH} columns:\n" + "\n".join(too_long[:40])
 
 
 @pytest.mark.skipif(corpus_dir() is None, reason="the D corpus is missing")

@@ -207,6 +207,8 @@ class ModuleWriter:
         tracer_line = self._tracer_call()
         title = f"Imported from {self.filename} by `dtracepy import{' --exact' if self.exact else ''}`."
         head = ['"""' + title]
+        if len(head[0]) > pyfmt.WIDTH:      # a long path: the tool's name goes on a line of its own
+            head = [head[0][:head[0].index(" by `")], title[title.index(" by `") + 1:]]
         if self.exact:
             head.append("")
             head.append("Faithful: compiles back to the same D program, comments and layout aside;")
@@ -417,13 +419,20 @@ class ModuleWriter:
         if not members:
             self._block([head + close + ")"])
             return
-        out_lines = pyfmt.wrap(head) if len(head) > pyfmt.WIDTH else [head]
+        indent, closing = "    ", [close + ")"]
+        out_lines = [head]
+        if len(head) > pyfmt.WIDTH:
+            # one argument a line, the members one level deeper, as black lays out a long call
+            out_lines = ["t.translator("] + [f"    {arg}," for arg in (
+                py_string(out), py_string(inp), py_string(item.input_name))] + \
+                [f"    lambda {param}: {open_}"]
+            indent, closing = "        ", [f"    {close},", ")"]
         for key, value in raw:
             if pairs:
-                out_lines += pyfmt.wrap_value(f"({key}, ", value, "),", "    ")
+                out_lines += pyfmt.wrap_value(f"({key}, ", value, "),", indent)
             else:
-                out_lines += pyfmt.wrap_value(f"{key}: ", value, ",", "    ")
-        self._block(out_lines + [close + ")"])
+                out_lines += pyfmt.wrap_value(f"{key}: ", value, ",", indent)
+        self._block(out_lines + closing)
 
     def i_Provider(self, item):
         probes = []

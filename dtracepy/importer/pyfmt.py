@@ -27,20 +27,30 @@ def wrap(line: str, indent: str = "") -> list[str]:
     breaking a call's arguments, a subscript or an operator chain can make it so."""
     if len(indent) + len(line) <= WIDTH or "\n" in line:
         return (indent + line).split("\n")
-    if line.startswith("@"):
-        lines = wrap(line[1:], indent)
-        return [indent + "@" + lines[0][len(indent):]] + lines[1:]
+    decorator = "@" if line.startswith("@") else ""
+    line = line[len(decorator):]      # the "@" still counts in each width below
     try:
         module = ast.parse(line)
     except SyntaxError:
-        return [indent + line]
+        return [indent + decorator + line]
     if len(module.body) != 1:
-        return [indent + line]
+        return [indent + decorator + line]
     stmt = module.body[0]
     node = None
-    prefix = ""
+    prefix = decorator
     if isinstance(stmt, ast.Expr):
         node = stmt.value
+    elif decorator:
+        return [indent + decorator + line]
+    elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and \
+            isinstance(stmt.targets[0], ast.Subscript) and \
+            len(indent) + _offset(line, stmt.value) + _first_width(line, stmt.value) > WIDTH:
+        # agg[k1, k2, ...] = value: the keys too are broken, as black breaks them (] = value)
+        target = stmt.targets[0]
+        head = _subscript(line, target, indent, "", "")[:-1]
+        operator = line[_end_offset(line, target): _offset(line, stmt.value)].strip()
+        return head + _wrap_expr(line, stmt.value, indent, f"] {operator} ",
+                                 line[_end_offset(line, stmt.value):])
     elif isinstance(stmt, (ast.Assign, ast.AugAssign)) and stmt.value is not None:
         node = stmt.value
         prefix = line[: _offset(line, node)]
@@ -51,6 +61,13 @@ def wrap(line: str, indent: str = "") -> list[str]:
         return [indent + line]
     suffix = line[_end_offset(line, node):]
     return _wrap_expr(line, node, indent, prefix, suffix)
+
+
+def _first_width(line: str, node) -> int:
+    """The width of the first line ``node`` is wrapped to: up to its opening bracket, or whole."""
+    if isinstance(node, ast.Call) and (node.args or node.keywords):
+        return _end_offset(line, node.func) - _offset(line, node) + 1
+    return _end_offset(line, node) - _offset(line, node)
 
 
 def _segment(line: str, node) -> str:
@@ -127,11 +144,13 @@ def _wrap_expr(line, node, indent, prefix, suffix, parens=False) -> list[str]:
                 out += _wrap_expr(line, operand, inner, head, "", parens)
         return out + [indent + ")" + suffix]
     if isinstance(node, ast.Subscript):
-        head = _segment(line, node.value)
-        slice_ = node.slice
-        elts = slice_.elts if isinstance(slice_, ast.Tuple) else [slice_]
-        parts = [_segment(line, e) for e in elts]
-        return _bracketed(indent, prefix + head + "[", parts, "]" + suffix, elts, line)
+        return _subscript(line, node, indent, prefix, suffix)
+    if isinstance(node, ast.Attribute) and _prec(node.value) == 16:
+        # f(...).member: the call breaks, the member follows its closing bracket
+        return _wrap_expr(line, node.value, indent, prefix, "." + node.attr + suffix)
+    if isinstance(node, ast.Lambda):
+        head = line[_offset(line, node):_offset(line, node.body)]
+        return _wrap_expr(line, node.body, indent, prefix + head, suffix, _prec(node.body) == 0)
     if isinstance(node, ast.BinOp):
         # a + b + c -> ( a \n + b \n + c ) inside parentheses
         chain = []
@@ -180,17 +199,34 @@ def _prec(node) -> int:
 _CMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 
 
-def _bracketed(indent, opener, parts, closer, nodes, line, heads=None) -> list[str]:
+def _subscript(line, node, indent, prefix, suffix) -> list[str]:
+    """``a[k1, k2]`` broken inside its brackets, whatever its width."""
+    head = _segment(line, node.value)
+    slice_ = node.slice
+    elts = slice_.elts if isinstance(slice_, ast.Tuple) else [slice_]
+    parts = [_segment(line, e) for e in elts]
+    index = f"[{', '.join(parts)}]"
+    if len(indent) + len(prefix) + len(head) + 1 > WIDTH and len(indent) + len(INDENT) + len(index) <= WIDTH \
+            and _prec(node.value) == 16:
+        # f(...)[k]: the call breaks, its index follows the closing bracket
+        return _wrap_expr(line, node.value, indent, prefix, index + suffix)
+    # a[k,] would be a[(k,)]: one key never takes black's trailing comma
+    return _bracketed(indent, prefix + head + "[", parts, "]" + suffix, elts, line,
+                      trailing="," if len(elts) > 1 else "")
+
+
+def _bracketed(indent, opener, parts, closer, nodes, line, heads=None, trailing=",") -> list[str]:
     inner = indent + INDENT
     joined = ", ".join(parts)
     if len(inner) + len(joined) <= WIDTH:
         return [indent + opener, inner + joined, indent + closer]
     out = [indent + opener]
     for i, (part, node) in enumerate(zip(parts, nodes)):
-        if len(inner) + len(part) + 1 <= WIDTH:
-            out.append(inner + part + ",")
+        comma = "," if i < len(parts) - 1 else trailing
+        if len(inner) + len(part) + len(comma) <= WIDTH:
+            out.append(inner + part + comma)
             continue
         keyword_prefix = heads[i] if heads else part[: len(part) - len(_segment(line, node))]
-        out.extend(_wrap_expr(line, node, inner, keyword_prefix, ","))
+        out.extend(_wrap_expr(line, node, inner, keyword_prefix, comma))
     out.append(indent + closer)
     return out
