@@ -1,0 +1,94 @@
+"""The CLI as a new user meets it: outputs never overwrite inputs, every error is located,
+usage errors are argparse's (exit 2), ``--version``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import dtracepy
+from dtracepy.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+SCRIPT = "BEGIN { exit(0); }\n"
+
+
+def _dir_listing(path: Path) -> list[str]:
+    return sorted(os.listdir(path))
+
+
+@pytest.mark.parametrize("spelling", ["same", "dot", "symlink"])
+def test_import_refuses_an_output_that_is_its_input(tmp_path, capsys, monkeypatch, spelling):
+    monkeypatch.chdir(tmp_path)
+    script = tmp_path / "t1.d"
+    script.write_text(SCRIPT)
+    (tmp_path / "link.d").symlink_to(script)
+    out = {"same": "t1.d", "dot": "./t1.d", "symlink": "link.d"}[spelling]
+    assert main(["import", "t1.d", "-o", out]) == 1
+    assert capsys.readouterr().err.startswith(f"{out}:1: error: refusing to write the output over the input t1.d")
+    assert script.read_text() == SCRIPT
+    assert main(["import", "link.d", "-o", "t1.d", "--exact"]) == 1
+    assert script.read_text() == SCRIPT
+
+
+@pytest.mark.parametrize("where,message", [
+    ("missing/x.py", "cannot write: no such directory {dir}/missing"),
+    (".", "cannot write: it is a directory"),
+])
+def test_import_output_errors_are_located_and_leave_nothing_behind(tmp_path, capsys, where, message):
+    (tmp_path / "g.d").write_text(SCRIPT)
+    work = tmp_path / "work"
+    work.mkdir()
+    out = str(work / where) if where != "." else str(work)
+    before = _dir_listing(tmp_path), _dir_listing(work)
+    assert main(["import", str(tmp_path / "g.d"), "-o", out]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{out}:1: error: " + message.format(dir=work)), err
+    assert "internal error" not in err
+    assert (_dir_listing(tmp_path), _dir_listing(work)) == before  # no stray `work.tmp`
+
+
+def test_import_writes_through_a_unique_temporary_file(tmp_path, capsys):
+    (tmp_path / "g.d").write_text(SCRIPT)
+    out = tmp_path / "g.py"
+    (tmp_path / "g.py.tmp").write_text("someone else's file\n")  # the old fixed temp name
+    assert main(["import", str(tmp_path / "g.d"), "-o", str(out)]) == 0
+    assert "Tracer" in out.read_text()
+    assert (tmp_path / "g.py.tmp").read_text() == "someone else's file\n"
+    assert _dir_listing(tmp_path) == ["g.d", "g.py", "g.py.tmp"]
+
+
+def test_import_missing_input_is_located_as_compile_and_check_say_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["import", "nope.d"]) == 1
+    assert capsys.readouterr().err == "nope.d:1: error: cannot read: no such file or directory\n"
+    assert main(["check", "nope.d"]) == 1
+    assert capsys.readouterr().err == "nope.d:1: error: cannot read: no such file or directory\n"
+
+
+def test_version_is_the_packages(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out == f"dtracepy {dtracepy.__version__}\n"
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert f'\nversion = "{dtracepy.__version__}"\n' in pyproject
+
+
+def test_version_from_the_command_line():
+    done = subprocess.run([sys.executable, "-m", "dtracepy", "--version"], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"dtracepy {dtracepy.__version__}\n", "")
+
+
+def test_compile_of_a_d_script_says_which_command_takes_it(tmp_path, capsys):
+    script = tmp_path / "hello.d"
+    script.write_text(SCRIPT)
+    assert main(["compile", str(script)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{script}:1: error: cannot be imported as a Python module; it is a D script (.d): "
+                          "use `dtracepy check` or `dtracepy run` on it")
