@@ -92,3 +92,65 @@ def test_compile_of_a_d_script_says_which_command_takes_it(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"{script}:1: error: cannot be imported as a Python module; it is a D script (.d): "
                           "use `dtracepy check` or `dtracepy run` on it")
+
+
+# --- --exact modules compile back, leaks and all ---------------------------------------------------
+
+def test_exact_import_of_the_seed_script_compiles_back_to_the_same_d(tmp_path, capsys):
+    from dtracepy.importer import comparable
+    from dtracepy.parser import parse
+
+    original = REPO / "examples" / "imported" / "tcpq_ex11.d"
+    module = tmp_path / "ex.py"
+    assert main(["import", "--exact", str(original), "-o", str(module)]) == 0
+    source = module.read_text()
+    flat = " ".join(line.lstrip("# ") for line in source.splitlines())
+    assert "t.keep(self.srcPort)" in source
+    assert ("Leak in the original: self->srcPort is set at fbt:ip:tcp_conn_request:entry and never zeroed "
+            "(it zeroes self->secPort, which is never set: a typo)") in flat
+    capsys.readouterr()
+    out = tmp_path / "ex.d"
+    assert main(["compile", str(module), "-o", str(out)]) == 0
+    assert "[self-leak]" not in capsys.readouterr().err
+    assert comparable(parse(out.read_text(), "ex.d")) == comparable(parse(original.read_text(), "o.d"))
+
+
+def test_t_keep_of_a_thread_local_set_at_entry_is_not_a_leak(tmp_path, capsys):
+    module = tmp_path / "k.py"
+    module.write_text(
+        "from dtracepy import Tracer, self, timestamp, trace\n"
+        "t = Tracer()\n"
+        "t.keep(self.x)\n"
+        "@t.probe('syscall::read:entry')\n"
+        "def a():\n"
+        "    self.x = timestamp\n"
+        "    self.y = 1\n"
+        "@t.probe('syscall::read:return', when=self.y)\n"
+        "def b():\n"
+        "    trace(self.x)\n")
+    assert main(["compile", str(module)]) == 0
+    captured = capsys.readouterr()
+    assert "[self-leak]" not in captured.err
+    assert "self->y = 0;" in captured.out and "self->x = 0;" not in captured.out
+
+
+def test_t_keep_with_the_cleanup_off_keeps_the_d_and_is_not_a_leak(tmp_path, capsys):
+    module = tmp_path / "k.py"
+    text = ("from dtracepy import Tracer, self, timestamp, trace\n"
+            "t = Tracer(cleanup=False)\n"
+            "t.keep(self.x)\n"
+            "@t.probe('syscall::read:entry')\n"
+            "def a():\n"
+            "    self.x = timestamp\n"
+            "    self.y = 1\n"
+            "@t.probe('syscall::read:return', when=self.y)\n"
+            "def b():\n"
+            "    trace(self.x)\n"
+            "    self.y = 0\n")
+    module.write_text(text)
+    assert main(["compile", str(module)]) == 0
+    kept = capsys.readouterr().out
+    module.write_text(text.replace("t.keep(self.x)\n", ""))
+    assert main(["compile", str(module)]) == 1
+    assert "k.py:5: error: self->x is assigned at syscall::read:entry but never zeroed" in capsys.readouterr().err
+    assert "self->x = 0;" not in kept and kept.count("self->y = ") == 2
