@@ -154,3 +154,53 @@ def test_t_keep_with_the_cleanup_off_keeps_the_d_and_is_not_a_leak(tmp_path, cap
     assert main(["compile", str(module)]) == 1
     assert "k.py:5: error: self->x is assigned at syscall::read:entry but never zeroed" in capsys.readouterr().err
     assert "self->x = 0;" not in kept and kept.count("self->y = ") == 2
+
+
+# --- #include of a header found nowhere -----------------------------------------------------------
+
+MISSING = "no such file (looked in the including file's directory and the -I directories"
+
+
+def test_check_c_refuses_an_include_found_nowhere_at_the_header_name(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("n4.d").write_text("#include <nonexistent.h>\nBEGIN { exit(0); }\n")
+    assert main(["check", "-C", "n4.d"]) == 1
+    assert capsys.readouterr().err.startswith(f"n4.d:1:10: error: nonexistent.h: {MISSING}")
+    Path("inc.h").write_text("\n  #include \"nope.h\"\n")
+    Path("n5.d").write_text('#include "inc.h"\nBEGIN { exit(0); }\n')
+    assert main(["import", "-C", "n5.d"]) == 1
+    assert capsys.readouterr().err.startswith(f"inc.h:2:12: error: nope.h: {MISSING}")
+
+
+def test_check_c_keeps_system_headers_it_does_not_read(tmp_path, capsys):
+    script = tmp_path / "s.d"
+    script.write_text('#include <sys/vnode.h>\n#include <inet/common.h>\n#include <stdio.h>\n'
+                      '#include "endian.h"\nBEGIN { exit(0); }\n')
+    assert main(["check", "-C", str(script)]) == 0, capsys.readouterr().err
+
+
+def test_layout_refuses_an_include_found_nowhere(tmp_path, capsys, monkeypatch):
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    (tmp_path / "n2.h").write_text("#include <nonexistent.h>\nstruct a { int x; };\n")
+    assert main(["layout", "../n2.h", "a"]) == 1
+    assert capsys.readouterr().err.startswith(f"../n2.h:1:10: error: nonexistent.h: {MISSING}")
+    (tmp_path / "n3.h").write_text('#include <sys/types.h>\n#include "stdint.h"\nstruct a { uint32_t x; };\n')
+    assert main(["layout", "../n3.h", "a"]) == 0
+    assert capsys.readouterr().out.startswith("struct a: size 4")
+
+
+SYSTEM_IP_H = Path("/usr/include/netinet/ip.h")
+
+
+@pytest.mark.skipif(not SYSTEM_IP_H.is_file(), reason="no /usr/include/netinet/ip.h on this machine")
+def test_layout_of_a_system_header_names_it_as_given_and_says_which_i_reads_its_includes(capsys):
+    from dtracepy.preprocess import system_include_dirs
+
+    assert main(["layout", str(SYSTEM_IP_H), "struct ip"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{SYSTEM_IP_H}:"), err
+    assert "dtracepy skipped the system headers <features.h>" in err and "-I /usr/include" in err
+    flags = [arg for d in system_include_dirs() for arg in ("-I", d)]
+    assert main(["layout", str(SYSTEM_IP_H), "struct ip", *flags]) == 0
+    assert capsys.readouterr().out.startswith("struct ip: size 20, align 4 (x86_64)")
