@@ -36,17 +36,26 @@ def shebang(tracer) -> str | None:
     return f"{DTRACE} -{flags}"
 
 
-def macros_used(items) -> dict[str, str | None]:
+def _nodes_of(items, classes) -> dict:
+    """class -> the nodes of that class under ``items``, in walk order (one walk for all)."""
+    found: dict = {cls: [] for cls in classes}
+    for item in items:
+        for node in item.walk():
+            if node.__class__ in found:
+                found[node.__class__].append(node)
+    return found
+
+
+def macros_used(items, _found=None) -> dict[str, str | None]:
     """The macro variables ``items`` use, in header order, with the doc the DSL gave each."""
     from dtracepy.facts.keywords import macro_argument_number as macro_number
-    from dtracepy.passes.walk import nodes
 
+    if _found is None:
+        _found = _nodes_of(items, (tree.MacroVar,))
     seen: dict[str, str | None] = {}
-    for item in items:
-        for node in nodes(item):
-            if isinstance(node, tree.MacroVar):
-                if seen.get(node.name) is None:
-                    seen[node.name] = node.doc
+    for node in _found[tree.MacroVar]:
+        if seen.get(node.name) is None:
+            seen[node.name] = node.doc
     for text in (d.text for item in items if isinstance(item, tree.Clause) for d in item.probes):
         for name in _macros_in_desc(text):
             seen.setdefault(name, None)
@@ -107,29 +116,31 @@ def _option_pragma(name, value) -> tree.Pragma:
 def build_program(tracer) -> tree.Program:
     """The program as the user wrote it, with its prologue; no passes yet."""
     user_items = tuple(tracer.items)
+    found = _nodes_of(user_items, (tree.MacroVar, tree.Ident))
     line = shebang(tracer)
     items: list[tree.TopLevel] = [tree.Shebang(line)] if line is not None else []
-    items.append(header_comment(tracer, macros_used(user_items)))
+    items.append(header_comment(tracer, macros_used(user_items, found)))
     items += [_option_pragma(k, v) for k, v in tracer.options.items()]
     where = getattr(tracer, "_define_pos", {})
     items += [tree.Directive("define", f"{k} {v}".rstrip(), pos=where.get(k, tracer.pos))
               for k, v in tracer.defines.items()]
     items += [tree.Directive("include", inc) for inc in tracer.includes]
     if not tracer.includes:  # a header may #define them; else no D library does: declare them
-        items += portable_declarations(user_items, set(tracer.defines) | {n for s, n in tracer.declared})
+        items += portable_declarations(user_items, set(tracer.defines) | {n for s, n in tracer.declared}, found)
     items += user_items
     return tree.Program(tuple(items))
 
 
-def portable_declarations(items, declared: set[str]) -> list:
+def portable_declarations(items, declared: set[str], _found=None) -> list:
     """``inline int PROT_READ = 0x1;`` for each portable constant ``items`` use and nothing in the
     program declares (no D library defines them)."""
+    if _found is None:
+        _found = _nodes_of(items, (tree.Ident,))
     used: dict[str, None] = {}
-    for item in items:
-        for node in item.walk():
-            if (isinstance(node, tree.Ident) and node.module is None
-                    and node.name in _translated.PORTABLE_CONSTANTS and node.name not in declared):
-                used.setdefault(node.name, None)
+    for node in _found[tree.Ident]:
+        if (node.module is None and node.name in _translated.PORTABLE_CONSTANTS
+                and node.name not in declared):
+            used.setdefault(node.name, None)
     return [tree.Inline(("int",), tree.NameDecl(name), tree.IntLit(hex(_translated.PORTABLE_CONSTANTS[name])))
             for name in used]
 

@@ -51,7 +51,9 @@ TYPE_KEYWORDS = _kw.TYPE_KEYWORDS
 STANDARD_TYPES = _kw.STANDARD_TYPES
 
 # States
-TOP, AFTER_DESC, DESC, PRED, AFTER_PRED, BODY, DECL = range(7)
+# (the states that lex whole probe descriptions or look ahead at the top level come first, so the
+# expression states are ``state >= PRED``)
+TOP, AFTER_DESC, DESC, AFTER_PRED, PRED, BODY, DECL = range(7)
 
 _PUNCT = {
     "<<=": "SHL_ASSIGN", ">>=": "SHR_ASSIGN", "...": "ELLIPSIS",
@@ -100,6 +102,10 @@ _COND_BEFORE = {"K_IF", "K_WHILE", "K_SWITCH", "K_FOR"}
 # Words that, right after a "(" that is not a call's, make it a cast's.
 _CAST_WORDS = {"void", "char", "short", "int", "long", "float", "double", "signed", "unsigned",
                "string", "struct", "union", "enum", "const", "volatile", "restrict", "userland"}
+# The previous tokens after which a name is not lexed by the fast path of :meth:`Lexer.tokens`.
+_SLOW_PREV = frozenset(("LPAREN", "K_STRUCT", "K_UNION", "K_ENUM"))
+# The punctuators the lexer's state machine looks at (nesting, predicates, declarations).
+_SPECIAL_PUNCT = frozenset("([{)]}/;,<=")
 _NOT_CAST_BEFORE = {"IDENT", "SCOPED", "RPAREN", "RBRACK", "K_IF", "K_STRINGOF", "K_SIZEOF",
                     "K_OFFSETOF", "MACRO", "AGG", "K_WHILE", "K_SWITCH", "K_FOR"}
 
@@ -128,36 +134,11 @@ def _invalid_character(ch: str) -> str:
         return f"invalid character {ch!r}"
     return f"invalid character U+{ord(ch):04X}"
 
-class Token:
-    """One token for the parser: ``type`` (a terminal of grammar/d.lark), ``value``, where it is
-    (``start_pos``, an offset in the lexer's text; ``line`` and ``column`` are worked out from it
-    only when asked for, as most tokens never need them)."""
-
-    __slots__ = ("type", "value", "start_pos", "lexer")
-
-    def __init__(self, type_: str, value: str, start_pos: int, lexer: "Lexer"):
-        self.type = type_
-        self.value = value
-        self.start_pos = start_pos
-        self.lexer = lexer
-
-    @property
-    def line(self) -> int:
-        return self.lexer.pos_at(self.start_pos).line
-
-    @property
-    def column(self) -> int:
-        return self.lexer.pos_at(self.start_pos).col
-
-    def where(self) -> Pos:
-        """Where the token starts, as a :class:`Pos`."""
-        return self.lexer.pos_at(self.start_pos)
-
-    def __str__(self) -> str:
-        return self.value
-
-    def __repr__(self) -> str:
-        return f"Token({self.type!r}, {self.value!r}, {self.line}:{self.column})"
+# A token for the parser is a plain tuple ``(type, value, start)``: ``type`` a terminal of
+# grammar/d.lark, ``value`` its text (decoded for a string), ``start`` its offset in the lexer's
+# text (:meth:`Lexer.pos_at` turns it into a position; most tokens never need one).  Tuples cost
+# next to nothing to make, and a dense script has about 280,000 tokens per MB.
+TYPE, VALUE, START = range(3)
 
 
 def decode_string(body: str) -> str:
@@ -245,6 +226,22 @@ class Lexer:
 
     _pos = pos_at
 
+    def position_function(self):
+        """A function offset -> :class:`Pos`, as :meth:`pos_at` but faster (the parser asks once
+        per leaf of the tree)."""
+        newlines = self._newlines
+        if newlines is None:
+            newlines = self._newlines = [m.start() for m in _NL_RE.finditer(self.text)]
+        if self.line_map is not None:
+            return self.pos_at
+        filename = self.filename
+
+        def pos_at(offset, bisect=bisect_right, newlines=newlines, filename=filename, Pos=Pos):
+            index = bisect(newlines, offset - 1)  # the number of newlines before offset
+            return Pos(filename, index + 1, offset - newlines[index - 1] if index else offset + 1)
+
+        return pos_at
+
     # -- helpers -------------------------------------------------------------------------------
     def _skip_blank(self, pos: int, keep_comments: bool) -> int:
         """Skip white space and comments; record comments as top-level nodes if asked."""
@@ -331,14 +328,38 @@ class Lexer:
 
     # -- the token stream ----------------------------------------------------------------------
     def tokens(self):
+        """The tokens, one by one (see :meth:`items`)."""
+        try:
+            for item in self.items():
+                yield from item
+        except DSyntaxError:
+            yield from self.partial  # the tokens before the error come first, as they would
+            raise
+
+    def items(self):
+        """The tokens, in lists: one per top-level item (a clause or a declaration), as the lexer
+        sees items end (a clause body's closing ``}``, a declaration's ``;``, a predicate with no
+        body).  On a lexing error, :attr:`partial` holds the tokens of the item before it."""
+        buf: list = []
+        self.partial = buf
+        add = buf.append
+        try:
+            yield from self._lex(buf)
+        except DSyntaxError:
+            self.partial = self._buf
+            raise
+        if self._buf:
+            yield self._buf
+
+    def _lex(self, buf):
+        add = buf.append
+        self._buf = buf
         text = self.text
         n = len(text)
         pos = 0
         state = TOP
         match = _EXPR_RE.match
         error = self.error
-        tok = Token
-        lx = self
         typedefs = self.typedefs
         depth = 0  # ( [ { nesting inside the current item
         pred_depth = 0
@@ -358,10 +379,14 @@ class Lexer:
         cast_before = ""  # the token before the last '(', as the cast heuristic sees it
 
         while True:
-            if state == TOP or state == AFTER_DESC or state == DESC or state == AFTER_PRED:
+            if state < PRED:  # TOP, AFTER_DESC, DESC, AFTER_PRED
                 if state == AFTER_PRED and self._peek_past_blank(pos) not in ("{", ";"):
                     # the clause has no body: what follows (comments too) is top level
                     state = TOP
+                if state == TOP and buf:  # an item ended
+                    yield buf
+                    buf = self._buf = []
+                    add = buf.append
                 pos = self._skip_blank(pos, keep_comments=(state == TOP))
                 if pos >= n:
                     if state == AFTER_DESC:
@@ -383,7 +408,7 @@ class Lexer:
                     if ch == "{":
                         state = BODY
                         depth = 1
-                        yield tok("LBRACE", "{", pos, lx)
+                        add(("LBRACE", "{", pos))
                         prev = "LBRACE"
                         pos += 1
                         continue
@@ -391,19 +416,19 @@ class Lexer:
                     continue
                 if state == AFTER_DESC:
                     if ch == ",":
-                        yield tok("COMMA", ",", pos, lx)
+                        add(("COMMA", ",", pos))
                         pos += 1
                         state = DESC
                         continue
                     if ch == "/":
-                        yield tok("PRED_OPEN", "/", pos, lx)
+                        add(("PRED_OPEN", "/", pos))
                         pos += 1
                         state = PRED
                         pred_depth = 0
                         prev = prev2 = "PRED_OPEN"
                         continue
                     if ch == "{":
-                        yield tok("LBRACE", "{", pos, lx)
+                        add(("LBRACE", "{", pos))
                         pos += 1
                         state = BODY
                         depth = 1
@@ -417,7 +442,7 @@ class Lexer:
                     m = _PSPEC_RE.match(text, pos)
                     if not m:
                         raise error(f'syntax error near "{ch}": expected a probe description', pos)
-                    yield tok("PDESC", m.group(0), pos, lx)
+                    add(("PDESC", m.group(0), pos))
                     pos = m.end()
                     state = AFTER_DESC
                     continue
@@ -460,7 +485,7 @@ class Lexer:
                         if text.startswith("//", pos) and not text.startswith("//*", pos):
                             raise error(NO_LINE_COMMENTS, pos)
                         raise error(f'syntax error near "{ch}": expected a probe description or declaration', pos)
-                    yield tok("PDESC", m.group(0), pos, lx)
+                    add(("PDESC", m.group(0), pos))
                     pos = m.end()
                     state = AFTER_DESC
                     continue
@@ -487,6 +512,23 @@ class Lexer:
                 continue
             if kind == "ident":
                 word = m.group(kind)
+                if (state != DECL and not spec_ctx and not typedef_name_expected
+                        and prev not in _SLOW_PREV and "`" not in word):
+                    # the common case in predicates and bodies, as the general path below
+                    # decides it when none of its special cases applies
+                    if prev == "DOT" or prev == "ARROW":
+                        ttype = "IDENT"
+                    else:
+                        ttype = KEYWORDS.get(word)
+                        if ttype is None:
+                            if word in typedefs or word in STANDARD_TYPES:
+                                ttype = "TYPE_NAME"
+                                type_done = True
+                            else:
+                                ttype = "IDENT"
+                    add((ttype, word, start))
+                    prev2, prev = prev, ttype
+                    continue
                 if "`" in word:
                     ttype = "SCOPED"
                     if prev in ("K_STRUCT", "K_UNION", "K_ENUM"):
@@ -500,7 +542,7 @@ class Lexer:
                         type_done = True
                     if ttype == "TYPE_NAME" and prev == "LPAREN" and parens and parens[-1] == "open":
                         parens[-1] = "cast"
-                    yield tok(ttype, word, start, lx)
+                    add((ttype, word, start))
                     prev2, prev = prev, ttype
                     continue
                 kw = KEYWORDS.get(word) if prev != "DOT" and prev != "ARROW" else None
@@ -519,7 +561,7 @@ class Lexer:
                         spec_ctx = True
                     if prev == "LPAREN" and parens and parens[-1] == "open" and word in _CAST_WORDS:
                         parens[-1] = "cast"
-                    yield tok(kw, word, start, lx)
+                    add((kw, word, start))
                     prev2, prev = prev, kw
                     continue
                 ttype = "IDENT"
@@ -551,13 +593,17 @@ class Lexer:
                         typedef_name_expected = False
                 elif prev == "LPAREN" and parens and parens[-1] == "open":
                     parens[-1] = "cast"
-                yield tok(ttype, word, start, lx)
+                add((ttype, word, start))
                 prev2, prev = prev, ttype
                 continue
             spec_ctx = False
             if kind == "punct":
                 p = m.group(kind)
                 ttype = _PUNCT[p]
+                if p not in _SPECIAL_PUNCT:  # an operator the state machine does not follow
+                    add((ttype, p, start))
+                    prev2, prev = prev, ttype
+                    continue
                 if p in "([{" and len(p) == 1:
                     depth += 1
                     if depth > MAX_NESTING:
@@ -631,7 +677,7 @@ class Lexer:
                             if p == "]":
                                 type_done = True
                     elif state == BODY and depth == 0:
-                        yield tok(ttype, p, start, lx)
+                        add((ttype, p, start))
                         prev2, prev = prev, ttype
                         state = TOP
                         continue
@@ -640,13 +686,13 @@ class Lexer:
                 elif p == "/" and state == PRED and pred_depth == 0:
                     nxt = self._next_char(pos)
                     if nxt in ("", "{", ";", "/") or (nxt == "#" and self._hash_line_next(pos)):
-                        yield tok("PRED_CLOSE", "/", start, lx)
+                        add(("PRED_CLOSE", "/", start))
                         prev2, prev = prev, "PRED_CLOSE"
                         state = AFTER_PRED
                         continue
                 elif p == ";":
                     if state == DECL and depth == 0:
-                        yield tok(ttype, p, start, lx)
+                        add((ttype, p, start))
                         prev2, prev = prev, ttype
                         state = TOP
                         continue
@@ -673,32 +719,32 @@ class Lexer:
                 elif p == "=" and state == DECL:
                     type_done = False
                     decl_expr = True
-                yield tok(ttype, p, start, lx)
+                add((ttype, p, start))
                 prev2, prev = prev, ttype
                 continue
             if kind == "num":
-                yield tok("INTLIT", self._number(m.group(kind), start), start, lx)
+                add(("INTLIT", self._number(m.group(kind), start), start))
                 prev2, prev = prev, "INTLIT"
                 continue
             if kind == "str":
                 value, pos = self._string(start)
-                yield tok("STRLIT", value, start, lx)
+                add(("STRLIT", value, start))
                 prev2, prev = prev, "STRLIT"
                 continue
             if kind == "chr":
                 body, pos = self._char(start)
-                yield tok("CHARLIT", body, start, lx)
+                add(("CHARLIT", body, start))
                 prev2, prev = prev, "CHARLIT"
                 continue
             if kind == "macro":
                 nxt = text[pos : pos + 1]
                 if nxt and (nxt.isalnum() or nxt in "_$`"):
                     raise error(f"invalid macro variable '{m.group(kind)}{nxt}'", start)
-                yield tok("MACRO", m.group(kind), start, lx)
+                add(("MACRO", m.group(kind), start))
                 prev2, prev = prev, "MACRO"
                 continue
             if kind == "agg":
-                yield tok("AGG", m.group(kind)[1:], start, lx)
+                add(("AGG", m.group(kind)[1:], start))
                 prev2, prev = prev, "AGG"
                 continue
             if kind == "hash":

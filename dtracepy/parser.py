@@ -1,10 +1,17 @@
 """D text -> :class:`dtracepy.tree.Program`.
 
-The hand-written lexer (:mod:`dtracepy.lexer`) feeds an LALR automaton whose tables lark computes
-from ``grammar/d.lark``; they ship precomputed as plain data (``grammar/d_tables.json``), so parsing
-does not import lark.  Each reduction calls a :class:`_Build` method that returns a tree node
-directly: no parse tree is built and nothing recurses, so deep input is safe.  Top-level comments and ``#`` lines are collected by
-the lexer and spliced in by position.
+The hand-written lexer (:mod:`dtracepy.lexer`) hands over its tokens one top-level item at a time.
+A clause is read first by a small recursive-descent parser (:func:`_clause_parser`: probe
+descriptions, predicate, statements, expressions without type names), which is about twice as
+fast as the automaton; everything else (declarations, and any clause that parser gives up on: a
+cast, sizeof (type), an error...) is read by an LALR automaton whose tables lark computes from
+``grammar/d.lark``.  The tables ship precomputed as plain data (``grammar/d_tables.json``), so
+parsing does not import lark.  d.lark is the grammar: the fast parser builds exactly the nodes,
+positions and errors the automaton does (tests/test_parser_fast.py compares them).  Each
+reduction calls a :class:`_Build` method that returns a tree node directly: no parse tree is
+built and the automaton does not recurse, so deep input is safe (the fast parser gives up at
+Python's recursion limit).  Top-level comments and ``#`` lines are collected by the lexer and
+spliced in by position.
 """
 
 from __future__ import annotations
@@ -14,7 +21,6 @@ import threading
 from dtracepy import tree
 from dtracepy.errors import DSyntaxError
 from dtracepy.facts import precedence as _precedence
-from dtracepy.lexer import Token
 from dtracepy.source import Pos
 
 # Inputs larger than this are refused with a clear message rather than parsed for a minute or
@@ -22,6 +28,9 @@ from dtracepy.source import Pos
 from dtracepy.inputs import MAX_INPUT_BYTES  # noqa: E402
 
 _lock = threading.Lock()
+#: Read clauses with the fast clause parser first (see :func:`_clause_parser`); tests turn it off
+#: to compare with the automaton alone.
+FAST_CLAUSES = True
 _parser = None
 _build = None
 
@@ -93,12 +102,14 @@ def _parse(text: str, filename: str, line_map=None) -> tree.Program:
     import gc
 
     with _lock:
-        tables, build = _get_parser()
+        tables, _ = _get_parser()
+        build = tables[4]  # the builder the tables' callbacks belong to
         build.file = filename
+        build.pos_at = lexer.position_function()
         gc_was_enabled = gc.isenabled()
         gc.disable()  # the parse makes many long-lived objects; collections would go quadratic
         try:
-            items = _drive(tables, lexer)
+            items = _drive(tables, lexer, FAST_CLAUSES)
         finally:
             if gc_was_enabled:
                 gc.enable()
@@ -107,55 +118,98 @@ def _parse(text: str, filename: str, line_map=None) -> tree.Program:
     return tree.Program(items, pos=Pos(filename, 1, 1))
 
 
-def _drive(tables, lexer):
-    """The LALR automaton over the lexer's tokens, with lark's tables (see :func:`_make_parser`)."""
-    rows, start_state, end_state, chains = tables
+def _drive(tables, lexer, fast_clauses=True):
+    """The LALR automaton over the lexer's tokens, with lark's tables (see :func:`_make_parser`).
+
+    The lexer hands over its tokens one top-level item at a time.  A clause goes first to the
+    fast clause parser (:func:`_clause_parser`), whose node is pushed onto the automaton's stack as
+    if the automaton had reduced the clause itself; what that parser leaves alone (declarations,
+    casts, errors, anything unusual) the automaton reads token by token, as before."""
+    rows, start_state, end_state, chains, _ = tables
     state = start_state
     state_stack = [state]
     value_stack = []
     push_state = state_stack.append
     push_value = value_stack.append
+    fast = _clause_parser(lexer.position_function()) if fast_clauses else None
+    items = lexer.items()
+    pending = None  # a lexing error, raised once the tokens before it are read
     tok = None
-    for tok in lexer.tokens():
-        ttype = tok.type
-        while True:
-            try:
-                act = rows[state][ttype]
-            except KeyError:
-                raise _syntax_error(lexer, tok) from None
-            kind = type(act)
-            if kind is int:  # shift
-                state = act
-                push_state(act)
-                push_value(tok)
-                break
-            if kind is str:
-                # a chain of ``?a: b`` reductions only changes the top state, and where it ends
-                # depends only on the state below, the top state and the token: memoised
-                key = (state_stack[-2], state, ttype)
-                new = chains.get(key)
-                if new is None:
-                    new = chains[key] = _follow_chain(rows, key)
-                state = state_stack[-1] = new
-                continue
-            size, callback, origin = act
-            if size:
-                children = value_stack[-size:]
-                del state_stack[-size:]
-                del value_stack[-size:]
-            else:
-                children = []
-            push_value(callback(children))
-            state = rows[state_stack[-1]][origin]
-            push_state(state)
+    while pending is None:
+        try:
+            toks = next(items)
+        except StopIteration:
+            break
+        except DSyntaxError as err:
+            pending = err
+            toks = lexer.partial
+        if fast is not None and pending is None and toks[0][0] == "PDESC":
+            clause = fast(toks)
+            if clause is not None:
+                # the reductions the clause's first token makes, then the clause in its place
+                state = _settle(rows, state_stack, value_stack, state, "PDESC")
+                goto = rows[state].get("clause") if state is not None else None
+                if goto is not None:
+                    state = goto
+                    push_state(goto)
+                    push_value(clause)
+                    tok = toks[-1]
+                    continue
+                state = state_stack[-1]  # not at an item's start: the automaton says why
+        for tok in toks:
+            ttype = tok[0]
+            while True:
+                try:
+                    act = rows[state][ttype]
+                except KeyError:
+                    raise _syntax_error(lexer, tok) from None
+                kind = act.__class__
+                if kind is int:  # shift
+                    state = act
+                    push_state(act)
+                    push_value(tok)
+                    break
+                if kind is str:
+                    # a chain of ``?a: b`` reductions only changes the top state, and where it
+                    # ends depends only on the state below, the top state and the token: memoised
+                    key = (state_stack[-2], state, ttype)
+                    new = chains.get(key)
+                    if new is None:
+                        new = chains[key] = _follow_chain(rows, key)
+                    state = state_stack[-1] = new
+                    continue
+                size, callback, origin = act
+                if size:
+                    children = value_stack[-size:]
+                    del state_stack[-size:]
+                    del value_stack[-size:]
+                else:
+                    children = []
+                push_value(callback(children))
+                state = rows[state_stack[-1]][origin]
+                push_state(state)
+    if pending is not None:
+        raise pending
     if tok is None:
         return []
-    tok = Token("$END", "", len(lexer.text), lexer)
+    end = ("$END", "", len(lexer.text))
+    state = _settle(rows, state_stack, value_stack, state, "$END", end_state)
+    if state != end_state:
+        raise _syntax_error(lexer, end)
+    return value_stack[-1]
+
+
+def _settle(rows, state_stack, value_stack, state, ttype, end_state=None):
+    """Make the reductions the lookahead ``ttype`` calls for, up to its shift (or, for ``$END``,
+    up to ``end_state``).  Returns the state then, or None if ``ttype`` cannot come next."""
     while True:
-        act = rows[state].get("$END")
-        if act is None or type(act) is int:
-            raise _syntax_error(lexer, tok)
-        if type(act) is str:
+        act = rows[state].get(ttype)
+        if act is None:
+            return None
+        kind = act.__class__
+        if kind is int:
+            return state
+        if kind is str:  # a ``?a: b`` reduction: only the top state changes
             state = state_stack[-1] = rows[state_stack[-2]][act]
         else:
             size, callback, origin = act
@@ -165,11 +219,284 @@ def _drive(tables, lexer):
                 del value_stack[-size:]
             else:
                 children = []
-            push_value(callback(children))
+            value_stack.append(callback(children))
             state = rows[state_stack[-1]][origin]
-            push_state(state)
+            state_stack.append(state)
         if state == end_state:
-            return value_stack[-1]
+            return state
+
+
+# ----------------------------------------------------------------------------------------------
+# The fast clause parser
+# ----------------------------------------------------------------------------------------------
+#
+# Most of a D script is clauses: probe descriptions, a predicate and statements over expressions.
+# The LALR automaton spends about a microsecond per action on them (a shift per token, a
+# reduction per node and one per list element), so clauses are read first by this hand-written
+# recursive-descent parser over the item's token list, which builds the same nodes the
+# automaton's callbacks build, with the same positions.  It handles the expression language
+# without types; at anything else (a cast, sizeof, offsetof, xlate, a TYPE_NAME, nesting deep
+# enough to reach Python's recursion limit, or any syntax error) it gives up and the automaton
+# reads the clause token by token, so what is accepted, the tree and the error messages stay
+# the automaton's (tests/test_parser_fast.py compares the two on the corpus and generated D).
+
+
+class _GiveUp(Exception):
+    """The fast clause parser leaves this clause to the LALR automaton."""
+
+
+_ASSIGN_TOKENS = frozenset(("ASSIGN", "ADD_ASSIGN", "SUB_ASSIGN", "MUL_ASSIGN", "DIV_ASSIGN",
+                            "MOD_ASSIGN", "AND_ASSIGN", "XOR_ASSIGN", "OR_ASSIGN", "SHL_ASSIGN",
+                            "SHR_ASSIGN"))
+_BINOP_TOKENS = frozenset(("OROR", "XORXOR", "ANDAND", "BOR", "XOR", "AMP", "EQ", "NE", "LT", "GT",
+                           "LE", "GE", "LSHIFT", "RSHIFT", "PLUS", "MINUS", "STAR", "SLASH",
+                           "PERCENT"))
+_PREFIX_TOKENS = frozenset(("INC", "DEC", "AMP", "STAR", "PLUS", "MINUS", "TILDE", "BANG"))
+
+
+def _clause_parser(pos_at):
+    """A function: one clause's token list -> its :class:`tree.Clause`, or None to leave it to
+    the automaton.  ``pos_at`` maps a token's offset to its position."""
+    Ident, IntLit, StringLit, CharLit = tree.Ident, tree.IntLit, tree.StringLit, tree.CharLit
+    MacroVar, AggVar, SelfVar, ThisVar = tree.MacroVar, tree.AggVar, tree.SelfVar, tree.ThisVar
+    Binary, Assign, Ternary, Unary = tree.Binary, tree.Assign, tree.Ternary, tree.Unary
+    Call, Index, Member, Postfix = tree.Call, tree.Index, tree.Member, tree.Postfix
+    ExprStmt, EmptyStmt, Block, If = tree.ExprStmt, tree.EmptyStmt, tree.Block, tree.If
+    ASSIGN, BINOP, PREFIX = _ASSIGN_TOKENS, _BINOP_TOKENS, _PREFIX_TOKENS
+    binchain = _binchain
+    toks: list = []
+
+    def expr(i):
+        node, i = assign(i)
+        while toks[i][0] == "COMMA":
+            right, i = assign(i + 1)
+            node = Binary(",", node, right, pos=node.pos)
+        return node, i
+
+    def assign(i):
+        node, i, is_unary = cond(i)
+        tok = toks[i]
+        if tok[0] in ASSIGN:
+            if not is_unary:
+                raise _GiveUp
+            value, i = assign(i + 1)
+            return Assign(tok[1], node, value, pos=node.pos), i
+        return node, i
+
+    def cond(i):
+        # bin_expr: operands and operators in one flat list, then D's precedence table
+        node, i = unary(i)
+        if toks[i][0] in BINOP:
+            chain = [node]
+            while toks[i][0] in BINOP:
+                chain.append(toks[i])
+                node, i = unary(i + 1)
+                chain.append(node)
+            node = binchain(chain)
+            is_unary = False
+        else:
+            is_unary = True
+        if toks[i][0] == "QUESTION":
+            then, i = expr(i + 1)
+            if toks[i][0] != "COLON":
+                raise _GiveUp
+            otherwise, i, _ = cond(i + 1)
+            return Ternary(node, then, otherwise, pos=node.pos), i, False
+        return node, i, is_unary
+
+    def unary(i):
+        tok = toks[i]
+        kind = tok[0]
+        if kind in PREFIX:
+            operand, i = unary(i + 1)
+            return Unary(tok[1], operand, pos=pos_at(tok[2])), i
+        if kind == "K_STRINGOF":
+            operand, i = unary(i + 1)
+            return tree.Stringof(operand, pos=pos_at(tok[2])), i
+        if kind == "K_SIZEOF":
+            operand, i = unary(i + 1)
+            return tree.SizeofExpr(operand, pos=pos_at(tok[2])), i
+        # postfix_expr: a primary, then [ ] ( ) . -> ++ --
+        if kind == "IDENT":
+            value = tok[1]
+            node = Ident(value, None, pos=pos_at(tok[2]))
+        elif kind == "SCOPED":
+            module, _, name = tok[1].rpartition("`")
+            node = Ident(name, module, pos=pos_at(tok[2]))
+        elif kind == "INTLIT":
+            node = IntLit(tok[1], pos=pos_at(tok[2]))
+        elif kind == "STRLIT":
+            node = StringLit(tok[1], pos=pos_at(tok[2]))
+        elif kind == "K_SELF" or kind == "K_THIS":
+            name = toks[i + 2]
+            if toks[i + 1][0] != "ARROW" or (name[0] != "IDENT" and name[0] != "TYPE_NAME"):
+                raise _GiveUp
+            node = (SelfVar if kind == "K_SELF" else ThisVar)(name[1], pos=pos_at(tok[2]))
+            i += 2
+        elif kind == "MACRO":
+            node = MacroVar(tok[1], pos=pos_at(tok[2]))
+        elif kind == "AGG":
+            node = AggVar(tok[1], pos=pos_at(tok[2]))
+        elif kind == "CHARLIT":
+            node = CharLit(tok[1], pos=pos_at(tok[2]))
+        elif kind == "LPAREN":  # (expr); a cast's type name makes expr() give up
+            node, i = expr(i + 1)
+            if toks[i][0] != "RPAREN":
+                raise _GiveUp
+        else:
+            raise _GiveUp
+        i += 1
+        while True:
+            tok = toks[i]
+            kind = tok[0]
+            if kind == "LPAREN":
+                if toks[i + 1][0] == "RPAREN":
+                    node = Call(node, (), pos=node.pos)
+                    i += 2
+                    continue
+                args, i = arguments(i + 1)
+                if toks[i][0] != "RPAREN":
+                    raise _GiveUp
+                node = Call(node, args, pos=node.pos)
+            elif kind == "LBRACK":
+                args, i = arguments(i + 1)
+                if toks[i][0] != "RBRACK":
+                    raise _GiveUp
+                node = Index(node, args, pos=node.pos)
+            elif kind == "ARROW" or kind == "DOT":
+                name = toks[i + 1]
+                if name[0] != "IDENT" and name[0] != "TYPE_NAME":
+                    raise _GiveUp
+                node = Member(node, tok[1], name[1], pos=node.pos)
+                i += 1
+            elif kind == "INC" or kind == "DEC":
+                node = Postfix(tok[1], node, pos=node.pos)
+            else:
+                return node, i
+            i += 1
+
+    def arguments(i):
+        node, i = assign(i)
+        out = [node]
+        while toks[i][0] == "COMMA":
+            node, i = assign(i + 1)
+            out.append(node)
+        return out, i
+
+    def statements(i):
+        """Statements up to the ``}`` that ends them (not read)."""
+        out = []
+        while True:
+            tok = toks[i]
+            kind = tok[0]
+            if kind == "RBRACE":
+                return out, i
+            if kind == "SEMI":
+                out.append(EmptyStmt(pos=pos_at(tok[2])))
+                i += 1
+            elif kind == "LBRACE":
+                body, i = statements(i + 1)
+                out.append(Block(body, pos=pos_at(tok[2])))
+                i += 1
+            elif kind == "K_IF":
+                node, i = if_stmt(i)
+                out.append(node)
+            else:
+                node, i = expr(i)
+                out.append(ExprStmt(node, pos=node.pos))
+                kind = toks[i][0]
+                if kind == "SEMI":
+                    i += 1
+                elif kind == "RBRACE":  # the last statement may go without its ';'
+                    return out, i
+                else:
+                    raise _GiveUp
+
+    def embedded(i):
+        """The statement of an if or else."""
+        tok = toks[i]
+        kind = tok[0]
+        if kind == "LBRACE":
+            body, i = statements(i + 1)
+            return Block(body, pos=pos_at(tok[2])), i + 1
+        if kind == "K_IF":
+            return if_stmt(i)
+        if kind == "SEMI":
+            return EmptyStmt(pos=pos_at(tok[2])), i + 1
+        node, i = expr(i)
+        if toks[i][0] != "SEMI":
+            raise _GiveUp
+        return ExprStmt(node, pos=node.pos), i + 1
+
+    def if_stmt(i):
+        tok = toks[i]
+        if toks[i + 1][0] != "LPAREN":
+            raise _GiveUp
+        test, i = expr(i + 2)
+        if toks[i][0] != "RPAREN":
+            raise _GiveUp
+        then, i = embedded(i + 1)
+        otherwise = None
+        if toks[i][0] == "K_ELSE":
+            otherwise, i = embedded(i + 1)
+        return If(test, then, otherwise, pos=pos_at(tok[2])), i
+
+    def clause(items):
+        nonlocal toks
+        toks = items
+        n = len(items)
+        try:
+            first = items[0]
+            probes = _L([tree.ProbeDesc(first[1], pos=pos_at(first[2]))])
+            probes.pos = probes[0].pos
+            i = 1
+            while i < n and items[i][0] == "COMMA":
+                if i + 1 < n and items[i + 1][0] == "PDESC":
+                    tok = items[i + 1]
+                    probes.append(tree.ProbeDesc(tok[1], pos=pos_at(tok[2])))
+                    i += 2
+                else:
+                    i += 1  # a trailing comma
+                    break
+            predicate = body = None
+            if i < n and items[i][0] == "PRED_OPEN":
+                predicate, i = expr(i + 1)
+                if toks[i][0] != "PRED_CLOSE":
+                    return None
+                i += 1
+            if i < n and items[i][0] == "LBRACE":
+                body, i = statements(i + 1)
+                i += 1  # statements() stops only at a '}'
+            if i != n or (predicate is None and body is None):
+                return None
+            return tree.Clause(probes, predicate, body, pos=probes.pos)
+        except (_GiveUp, IndexError, RecursionError, DSyntaxError):
+            return None
+        finally:
+            toks = []
+
+    return clause
+
+
+def _binchain(items):
+    """Build the Binary nodes of a flat chain ``e op e op e`` (op tokens) by D's precedence table."""
+    prec = _PREC
+    operands = [items[0]]
+    ops = []
+    for i in range(1, len(items), 2):
+        op = items[i][1]
+        p = prec[op]
+        while ops and prec[ops[-1]] >= p:
+            right = operands.pop()
+            left = operands.pop()
+            operands.append(tree.Binary(ops.pop(), left, right, pos=left.pos))
+        ops.append(op)
+        operands.append(items[i + 1])
+    while ops:
+        right = operands.pop()
+        left = operands.pop()
+        operands.append(tree.Binary(ops.pop(), left, right, pos=left.pos))
+    return operands[0]
 
 
 def _follow_chain(rows, key):
@@ -182,14 +509,14 @@ def _follow_chain(rows, key):
 
 
 def _syntax_error(lexer, token) -> DSyntaxError:
-    if token is None or token.type == "$END":
+    if token is None or token[0] == "$END":
         return lexer.error("syntax error near end of input", len(lexer.text))
-    value = str(token.value) if token.type != "STRLIT" else '"..."'
-    if token.type == "AGG":
+    ttype, value, start = token
+    if ttype == "STRLIT":
+        value = '"..."'
+    elif ttype == "AGG":
         value = "@" + value
-    if token.type == "PDESC" and lexer.text[token.start_pos: token.start_pos + len(value)] != value:
-        pass
-    return lexer.error(f'syntax error near "{value}"', token.start_pos)
+    return lexer.error(f'syntax error near "{value}"', start)
 
 
 def _splice(items, extra):
@@ -288,7 +615,7 @@ def _make_parser():
                   else (rule[0], _make_callback(build, *rule), rule[1]) for rule in data["rules"]]
     rows = [{t: act if act >= 0 else reductions[~act] for t, act in row.items()} for row in data["states"]]
     # chains: (state below, top state, token type) -> the top state after ?a: b reductions
-    return (rows, data["start"], data["end"], {}), build
+    return (rows, data["start"], data["end"], {}, build), build
 
 
 def build_table_data(grammar: "str | None" = None) -> dict:
@@ -441,7 +768,7 @@ class _Pred:
 
 def _name_of(tok) -> tuple[str, str | None]:
     """Split a possibly backquoted name: ``genunix`kthread_t`` -> ("kthread_t", "genunix")."""
-    value = str(tok)
+    value = tok[1]
     if "`" in value:
         module, _, name = value.rpartition("`")
         return name, module
@@ -468,10 +795,11 @@ class _Build:
 
     def __init__(self):
         self.file = "<string>"
+        self.pos_at = None  # the lexer's offset -> Pos, set for each parse
 
     def _p(self, x):
-        if type(x) is Token:
-            return x.where()
+        if x.__class__ is tuple:  # a token
+            return self.pos_at(x[2])
         return x.pos  # a node, or a list carrying a position (_L)
 
     # -- top level -----------------------------------------------------------------------------
@@ -494,10 +822,10 @@ class _Build:
 
     def pdescs(self, c):
         if len(c) == 1:
-            out = _L([tree.ProbeDesc(str(c[0]), pos=self._p(c[0]))])
+            out = _L([tree.ProbeDesc(c[0][1], pos=self._p(c[0]))])
             out.pos = out[0].pos
             return out
-        c[0].append(tree.ProbeDesc(str(c[2]), pos=self._p(c[2])))
+        c[0].append(tree.ProbeDesc(c[2][1], pos=self._p(c[2])))
         return c[0]
 
     def clause(self, c):
@@ -541,7 +869,7 @@ class _Build:
 
     # -- expressions ---------------------------------------------------------------------------
     def binary(self, c):
-        return tree.Binary(str(c[1]), c[0], c[2], pos=c[0].pos)
+        return tree.Binary(c[1][1], c[0], c[2], pos=c[0].pos)
 
     def bin_chain(self, c):
         if isinstance(c[0], list):
@@ -551,28 +879,10 @@ class _Build:
         return c
 
     def binchain(self, c):
-        """Build the Binary nodes of a flat chain ``e op e op e`` by D's precedence table."""
-        items = c[0]
-        prec = _PREC
-        operands = [items[0]]
-        ops = []
-        for i in range(1, len(items), 2):
-            op = items[i].value
-            p = prec[op]
-            while ops and prec[ops[-1]] >= p:
-                right = operands.pop()
-                left = operands.pop()
-                operands.append(tree.Binary(ops.pop(), left, right, pos=left.pos))
-            ops.append(op)
-            operands.append(items[i + 1])
-        while ops:
-            right = operands.pop()
-            left = operands.pop()
-            operands.append(tree.Binary(ops.pop(), left, right, pos=left.pos))
-        return operands[0]
+        return _binchain(c[0])
 
     def assign(self, c):
-        return tree.Assign(c[1].value, c[0], c[2], pos=c[0].pos)
+        return tree.Assign(c[1][1], c[0], c[2], pos=c[0].pos)
 
     def assign_op(self, c):
         return c[0]
@@ -584,7 +894,7 @@ class _Build:
         return tree.Cast(c[1], c[3], pos=self._p(c[0]))
 
     def prefix(self, c):
-        return tree.Unary(str(c[0]), c[1], pos=self._p(c[0]))
+        return tree.Unary(c[0][1], c[1], pos=self._p(c[0]))
 
     def sizeof_expr(self, c):
         return tree.SizeofExpr(c[1], pos=self._p(c[0]))
@@ -603,46 +913,45 @@ class _Build:
         return tree.Call(c[0], args, pos=c[0].pos)
 
     def member(self, c):
-        return tree.Member(c[0], c[1].value, c[2].value, pos=c[0].pos)
+        return tree.Member(c[0], c[1][1], c[2][1], pos=c[0].pos)
 
     def postfix(self, c):
-        return tree.Postfix(c[1].value, c[0], pos=c[0].pos)
+        return tree.Postfix(c[1][1], c[0], pos=c[0].pos)
 
-    # Leaves: c[0] is a Token (these run once per operand, so they skip _p and str()).
+    # Leaves: c[0] is a token (these run once per operand, so they skip _p).
     def ident(self, c):
-        tok = c[0]
-        value = tok.value
+        _, value, start = c[0]
         if "`" in value:
             module, _, name = value.rpartition("`")
-            return tree.Ident(name, module, pos=tok.where())
-        return tree.Ident(value, None, pos=tok.where())
+            return tree.Ident(name, module, pos=self.pos_at(start))
+        return tree.Ident(value, None, pos=self.pos_at(start))
 
     def intlit(self, c):
-        return tree.IntLit(c[0].value, pos=c[0].where())
+        return tree.IntLit(c[0][1], pos=self.pos_at(c[0][2]))
 
     def charlit(self, c):
-        return tree.CharLit(c[0].value, pos=c[0].where())
+        return tree.CharLit(c[0][1], pos=self.pos_at(c[0][2]))
 
     def strlit(self, c):
-        return tree.StringLit(c[0].value, pos=c[0].where())
+        return tree.StringLit(c[0][1], pos=self.pos_at(c[0][2]))
 
     def macro(self, c):
-        return tree.MacroVar(c[0].value, pos=c[0].where())
+        return tree.MacroVar(c[0][1], pos=self.pos_at(c[0][2]))
 
     def agg(self, c):
-        return tree.AggVar(c[0].value, pos=c[0].where())
+        return tree.AggVar(c[0][1], pos=self.pos_at(c[0][2]))
 
     def selfvar(self, c):
-        return tree.SelfVar(c[2].value, pos=c[0].where())
+        return tree.SelfVar(c[2][1], pos=self.pos_at(c[0][2]))
 
     def thisvar(self, c):
-        return tree.ThisVar(c[2].value, pos=c[0].where())
+        return tree.ThisVar(c[2][1], pos=self.pos_at(c[0][2]))
 
     def paren(self, c):
         return c[1]
 
     def offsetof(self, c):
-        return tree.Offsetof(c[2], str(c[4]), pos=self._p(c[0]))
+        return tree.Offsetof(c[2], c[4][1], pos=self._p(c[0]))
 
     def xlate(self, c):
         return tree.Xlate(c[2], c[5], pos=self._p(c[0]))
@@ -652,7 +961,7 @@ class _Build:
 
     # -- types and declarations ----------------------------------------------------------------
     def _specs(self, c):
-        out = _L(str(x) if not isinstance(x, tree.Node) else x for x in c)
+        out = _L(x[1] if x.__class__ is tuple else x for x in c)
         out.pos = self._p(c[0])
         return out
 
@@ -668,12 +977,12 @@ class _Build:
         return tree.TypeRef(name, module, pos=self._p(c[0]))
 
     def struct_spec(self, c):
-        kind = str(c[0])
+        kind = c[0][1]
         name = None
         members = None
         rest = c[1:]
-        if rest and not isinstance(rest[0], tree.Node) and rest[0].type != "LBRACE":
-            name = str(rest[0])
+        if rest and not isinstance(rest[0], tree.Node) and rest[0][0] != "LBRACE":
+            name = rest[0][1]
             rest = rest[1:]
         if rest:
             members = tuple(x for x in rest if isinstance(x, tree.FieldDecl))
@@ -696,15 +1005,15 @@ class _Build:
     def enum_spec(self, c):
         name = None
         rest = c[1:]
-        if rest and not isinstance(rest[0], tree.Node) and rest[0].type != "LBRACE":
-            name = str(rest[0])
+        if rest and not isinstance(rest[0], tree.Node) and rest[0][0] != "LBRACE":
+            name = rest[0][1]
             rest = rest[1:]
         enumerators = tuple(x for x in rest if isinstance(x, tree.Enumerator)) if rest else None
         return tree.EnumSpec(name, enumerators, pos=self._p(c[0]))
 
     def enumerator(self, c):
         value = c[2] if len(c) == 3 else None
-        return tree.Enumerator(str(c[0]), value, pos=self._p(c[0]))
+        return tree.Enumerator(c[0][1], value, pos=self._p(c[0]))
 
     def declaration(self, c):
         decls = c[1] if len(c) == 3 else ()
@@ -721,7 +1030,7 @@ class _Build:
             if isinstance(x, list):
                 rest = x
             else:
-                quals.append(str(x))
+                quals.append(x[1])
         out = _L([tuple(quals)])
         out.extend(rest)
         out.pos = self._p(c[0])
@@ -736,7 +1045,7 @@ class _Build:
         return self._wrap_pointers(c[0], c[1])
 
     def name_decl(self, c):
-        return tree.NameDecl(str(c[0]), pos=self._p(c[0]))
+        return tree.NameDecl(c[0][1], pos=self._p(c[0]))
 
     def array_decl(self, c):
         dims = c[2] if len(c) == 4 else ()
@@ -749,7 +1058,7 @@ class _Build:
     def array_dims(self, c):
         out = []
         for x in c[0::2]:
-            if getattr(x, "type", None) == "ELLIPSIS":
+            if x.__class__ is tuple:  # the token ELLIPSIS
                 x = tree.Param(("...",), None, pos=self._p(x))
             elif isinstance(x, tree.Param):
                 decl = x.declarator
@@ -767,7 +1076,7 @@ class _Build:
         for x in c:
             if isinstance(x, tree.Param):
                 out.append(x)
-            elif getattr(x, "type", None) == "ELLIPSIS":
+            elif x.__class__ is tuple and x[0] == "ELLIPSIS":
                 out.append(tree.Param(("...",), None, pos=self._p(x)))
         return out
 
@@ -813,11 +1122,11 @@ class _Build:
                                members, pos=self._p(c[0]))
 
     def xlator_member(self, c):
-        return tree.TranslatorMember(str(c[0]), c[2], pos=self._p(c[0]))
+        return tree.TranslatorMember(c[0][1], c[2], pos=self._p(c[0]))
 
     def provider(self, c):
         probes = tuple(x for x in c[3:] if isinstance(x, tree.ProviderProbe))
-        return tree.Provider(str(c[1]), probes, pos=self._p(c[0]))
+        return tree.Provider(c[1][1], probes, pos=self._p(c[0]))
 
     def provider_probe(self, c):
         name = c[1]
@@ -827,6 +1136,6 @@ class _Build:
             params, rest = rest[0], rest[1:]
         rest = rest[1:]  # RPAREN
         mapped = None
-        if rest and getattr(rest[0], "type", None) == "COLON":
+        if rest and rest[0].__class__ is tuple and rest[0][0] == "COLON":
             mapped = rest[2] if isinstance(rest[2], list) else ()
-        return tree.ProviderProbe(str(name), params, mapped, pos=self._p(c[0]))
+        return tree.ProviderProbe(name[1], params, mapped, pos=self._p(c[0]))

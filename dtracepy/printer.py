@@ -92,6 +92,17 @@ def _dangles(stmt: T.Stmt) -> bool:
     return False
 
 
+# (printer class, node class) -> (its visit_<Node> function or None, the node class's _problem or
+# None): looked up once per pair, not once per node printed.
+_DISPATCH: dict = {}
+
+
+def _dispatch(printer: type, cls: type) -> tuple:
+    method = getattr(printer, "visit_" + cls.__name__, None) if issubclass(cls, T.Node) else None
+    found = _DISPATCH[(printer, cls)] = (method, getattr(cls, "_problem", None))
+    return found
+
+
 class DPrinter:
     """Prints a D syntax tree.  Subclass and override ``visit_<Node>`` to change one construct."""
 
@@ -101,8 +112,11 @@ class DPrinter:
     # -- dispatch ----------------------------------------------------------------------------
 
     def visit(self, node) -> str:
-        method = getattr(self, "visit_" + type(node).__name__, None)
-        if method is None or not isinstance(node, T.Node):
+        found = _DISPATCH.get((self.__class__, node.__class__))
+        if found is None:
+            found = _dispatch(self.__class__, node.__class__)
+        method, check = found
+        if method is None:
             from dtracepy.errors import DSLError
             from dtracepy.source import user_pos
 
@@ -110,12 +124,11 @@ class DPrinter:
                            "node where one belongs", user_pos())
         # The last line of defence: a node that cannot print as what its kind means (built around
         # its constructor) is refused, as its constructor would have (see tree, "Invariants").
-        check = getattr(node, "_problem", None)
         if check is not None:
-            problem = check()
+            problem = check(node)
             if problem is not None:
                 T._refuse(node, problem)
-        return method(node)
+        return method(self, node)
 
     def _tabs(self) -> str:
         return INDENT * self.indent

@@ -389,6 +389,40 @@ def test_lifecycle_findings_for_a_clause_of_3000_descriptions(capsys, tmp_path):
             and "(the cleanup clause (line 3006) zeroes other thread-locals, not this one) [self-leak]" in err)
 
 
+def test_checks_walk_the_tree_once(monkeypatch):
+    """The checks read one shared walk of the program, whatever its size: each check walking the
+    tree itself (and each clause's thread-locals, clause-locals, predicate and formats walked
+    again per check) made the checks of a dense 1 MiB script cost more than parsing it."""
+    from dtracepy import tree as T
+    from dtracepy.checks import check_program
+    from dtracepy.parser import parse
+
+    clause = ("syscall::read{i}:entry\n/pid == $target && self->ts == 0/\n{{\n\tself->ts = timestamp;\n"
+              "\tthis->n = arg0;\n\t@a[execname, probefunc] = count();\n"
+              "\tprintf(\"%d %s\\n\", this->n, copyinstr(arg1));\n}}\n\n"
+              "syscall::read{i}:return\n/self->ts/\n{{\n\t@t = quantize(timestamp - self->ts);\n"
+              "\tself->ts = 0;\n}}\n\n")
+    program = parse("".join(clause.format(i=i) for i in range(200)), "d.d")
+    size = sum(1 for _ in program.walk())
+    visited = {"walk": 0, "children": 0}
+    walk, children = T.Node.walk, T.Node.children
+
+    def counting_walk(node):
+        for found in walk(node):
+            visited["walk"] += 1
+            yield found
+
+    def counting_children(node):
+        for found in children(node):
+            visited["children"] += 1
+            yield found
+
+    monkeypatch.setattr(T.Node, "walk", counting_walk)
+    monkeypatch.setattr(T.Node, "children", counting_children)
+    assert check_program(program) == []
+    assert visited["walk"] <= size and visited["children"] <= size // 10, (visited, size)
+
+
 # --- layout: invalid C refused, located; linear in the header ------------------------------------
 
 @pytest.mark.parametrize("text,message", [

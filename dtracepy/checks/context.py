@@ -14,7 +14,7 @@ from dtracepy.facts import probes
 from dtracepy.source import Pos
 
 
-@attrs.frozen
+@attrs.define  # (not frozen: a frozen class's __init__ costs twice as much, and checks make many)
 class Access:
     """One use of a variable.
 
@@ -62,22 +62,41 @@ def _base_var(node, cls):
     return node.name if isinstance(node, cls) else None
 
 
+# Node classes that hold no nodes (their fields are strings the constructors check), so the walk
+# below steps over them without asking for their children.
+_LEAVES = frozenset((t.Ident, t.IntLit, t.StringLit, t.CharLit, t.MacroVar, t.AggVar, t.SelfVar,
+                     t.ThisVar))
+
+
 def accesses(expr, cls, in_predicate=False, guarded=False):
     """Every use of a variable of class ``cls`` (``t.SelfVar``, ``t.ThisVar`` ...) in ``expr``, in
     evaluation order (an assignment's value before its target)."""
     out: list[Access] = []
-    # an explicit stack of (node, mode): mode "eval" or a ready Access to emit
+    emit = out.append
+    # an explicit stack of nodes to evaluate and ready Accesses to emit.  The hot loop of the
+    # lifecycle checks: the common node classes are taken apart here, the rest by children().
     stack = [expr]
+    pop, push = stack.pop, stack.append
+    Assign, Binary, Call, Index, Member, ExprStmt = t.Assign, t.Binary, t.Call, t.Index, t.Member, t.ExprStmt
+    Unary, Postfix, leaves = t.Unary, t.Postfix, _LEAVES
     while stack:
-        node = stack.pop()
-        if isinstance(node, Access):
-            out.append(node)
+        node = pop()
+        kind = node.__class__
+        if kind is cls:
+            emit(Access("read", node, node.name, in_predicate=in_predicate, guarded=guarded))
+        elif kind in leaves:
             continue
-        if isinstance(node, cls):
-            out.append(Access("read", node, node.name, in_predicate=in_predicate, guarded=guarded))
-            continue
-        if isinstance(node, t.Assign):
-            name = _var_name(node.target, cls)
+        elif kind is Binary:
+            push(node.right)
+            push(node.left)
+        elif kind is Call:
+            stack.extend(reversed(node.args))
+            push(node.callee)
+        elif kind is Access:
+            emit(node)
+        elif kind is Assign:
+            target = node.target
+            name = target.name if target.__class__ is cls else None
             later = []
             if name is not None:
                 if node.op == "=":
@@ -86,33 +105,40 @@ def accesses(expr, cls, in_predicate=False, guarded=False):
                 else:
                     later.append(Access("update", node, name, in_predicate=in_predicate, guarded=guarded))
             else:
-                base = _base_var(node.target, cls)
+                base = _base_var(target, cls)
                 if base is not None:
-                    kind = "partial" if node.op == "=" else "update"
-                    later.append(Access(kind, node, base, in_predicate=in_predicate, guarded=guarded))
+                    later.append(Access("partial" if node.op == "=" else "update", node, base,
+                                        in_predicate=in_predicate, guarded=guarded))
                     # the keys / subscripts of the target are read
-                    target = node.target
-                    while isinstance(target, (t.Index, t.Member)):
-                        if isinstance(target, t.Index):
-                            later.extend(reversed(list(target.keys)))
+                    while isinstance(target, (Index, Member)):
+                        if target.__class__ is Index:
+                            later.extend(reversed(target.keys))
                         target = target.base
                 else:
-                    later.append(node.target)
+                    later.append(target)
             # evaluate value first, then the target (stack: push in reverse)
-            stack.extend(reversed([node.value, *later]))
-            continue
-        if isinstance(node, (t.Unary, t.Postfix)) and node.op in ("++", "--"):
+            stack.extend(reversed(later))
+            push(node.value)
+        elif (kind is Unary or kind is Postfix) and node.op in ("++", "--"):
             name = _var_name(node.operand, cls) or _base_var(node.operand, cls)
             if name is not None:
-                out.append(Access("update", node, name, in_predicate=in_predicate, guarded=guarded))
-                if not isinstance(node.operand, cls):  # x[k]++: the keys are read
+                emit(Access("update", node, name, in_predicate=in_predicate, guarded=guarded))
+                if node.operand.__class__ is not cls:  # x[k]++: the keys are read
                     target = node.operand
-                    while isinstance(target, (t.Index, t.Member)):
-                        if isinstance(target, t.Index):
-                            stack.extend(reversed(list(target.keys)))
+                    while isinstance(target, (Index, Member)):
+                        if target.__class__ is Index:
+                            stack.extend(reversed(target.keys))
                         target = target.base
-                continue
-        if isinstance(node, t.Node):
+            else:
+                push(node.operand)
+        elif kind is Index:
+            stack.extend(reversed(node.keys))
+            push(node.base)
+        elif kind is Member or kind is Unary or kind is Postfix:
+            push(node.base if kind is Member else node.operand)
+        elif kind is ExprStmt:
+            push(node.expr)
+        elif isinstance(node, t.Node):
             stack.extend(reversed(list(node.children())))
     return out
 
@@ -315,6 +341,85 @@ class Context:
         """Every node of the program, depth first: walked once, shared by the checks (each walking
         the tree itself made a check of a dense 4 MiB script several walks long)."""
         return list(self.program.walk())
+
+    @cached_property
+    def _by_class(self) -> dict:
+        by_class: dict[type, list] = {}
+        get = by_class.get
+        for node in self.nodes:
+            found = get(node.__class__)
+            if found is None:
+                by_class[node.__class__] = [node]
+            else:
+                found.append(node)
+        return by_class
+
+    def of(self, cls) -> list:
+        """The program's nodes of class ``cls`` (a concrete node class: none is subclassed), in
+        the order of :attr:`nodes`; a check that looks at one kind of node reads this list, not
+        every node."""
+        return self._by_class.get(cls, [])
+
+    def has(self, *classes) -> bool:
+        """Does the program hold a node of any of these concrete classes?"""
+        return any(cls in self._by_class for cls in classes)
+
+    def of_any(self, *classes) -> list:
+        """The program's nodes of any of these concrete classes, in the order of :attr:`nodes`."""
+        present = [cls for cls in classes if cls in self._by_class]
+        if len(present) <= 1:
+            return self.of(present[0]) if present else []
+        wanted = frozenset(present)
+        return [node for node in self.nodes if node.__class__ in wanted]
+
+    def clause_accesses(self, cls) -> list:
+        """:func:`clause_accesses` of every clause for ``cls``, computed once per class (the
+        lifecycle and names checks share them); no walk at all when the program has no ``cls``."""
+        cache = self.__dict__.setdefault("_accesses", {})
+        found = cache.get(cls)
+        if found is None:
+            if cls in self._by_class:
+                found = [clause_accesses(clause, cls) for clause in self.clauses]
+            else:
+                found = [[] for _ in self.clauses]
+            cache[cls] = found
+        return found
+
+    @cached_property
+    def defined_names(self) -> set[str]:
+        """Names the program defines: assigned globals, declared names, enumerators, inlines,
+        translator inputs, parameters, ``#define`` macros."""
+        from dtracepy.checks.lifecycle import declarator_name
+
+        names = set()
+        for item in self.program.items:
+            if isinstance(item, t.Inline):
+                name = declarator_name(item.declarator)
+                if name:
+                    names.add(name)
+        for node in self.of(t.Assign):
+            target = node.target
+            while isinstance(target, (t.Index, t.Member)):
+                target = target.base
+            if isinstance(target, t.Ident):
+                names.add(target.name)
+        for node in (*self.of(t.Unary), *self.of(t.Postfix)):
+            if node.op in ("++", "--"):
+                target = node.operand
+                while isinstance(target, (t.Index, t.Member)):
+                    target = target.base
+                if isinstance(target, t.Ident):
+                    names.add(target.name)
+        names.update(node.name for node in self.of(t.NameDecl) if node.name)
+        names.update(node.name for node in self.of(t.Enumerator))
+        names.update(node.input_name for node in self.of(t.Translator))
+        for node in self.of(t.Param):
+            if node.declarator is not None:
+                name = declarator_name(node.declarator)
+                if name:
+                    names.add(name)
+        names |= self.defined_macros
+        return names
 
 
     @cached_property

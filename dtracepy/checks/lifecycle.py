@@ -8,7 +8,7 @@ and never zeroes it leaks that space on every firing until the kernel drops dyna
 from __future__ import annotations
 
 from dtracepy import tree as t
-from dtracepy.checks.context import DescIndex, DescSet, EarlierWrites, clause_accesses, is_zero, mentions
+from dtracepy.checks.context import DescIndex, DescSet, EarlierWrites, is_zero
 from dtracepy.facts import probes
 
 
@@ -49,10 +49,8 @@ class VarUses:
 def collect(ctx, cls=t.SelfVar):
     """name -> VarUses, plus the per-clause access lists."""
     uses: dict[str, VarUses] = {}
-    per_clause = []
-    for index, clause in enumerate(ctx.clauses):
-        acc = clause_accesses(clause, cls)
-        per_clause.append(acc)
+    per_clause = ctx.clause_accesses(cls)
+    for index, acc in enumerate(per_clause):
         for a in acc:
             u = uses.setdefault(a.name, VarUses())
             if a.kind == "read":
@@ -189,11 +187,13 @@ def _read_unset(ctx, uses, per_clause):
     clauses = ctx.clauses
     earlier = None
     for index, clause in enumerate(clauses):
-        if mentions(clause.predicate, t.SelfVar):
-            continue  # the usual guard: /self->ts/
+        acc = per_clause[index]
+        # the usual guard: /self->ts/ (every self-> in the predicate is an access there, listed first)
+        if acc and acc[0].in_predicate:
+            continue
         set_here: set[str] = set()
         reported: set[str] = set()
-        for a in per_clause[index]:
+        for a in acc:
             if a.kind != "read":
                 set_here.add(a.name)
                 continue

@@ -9,7 +9,7 @@ import re
 from dtracepy import tree as t
 from dtracepy.facts import functions as Fn
 from dtracepy.facts import variables as V
-from dtracepy.checks.context import EarlierWrites, clause_accesses
+from dtracepy.checks.context import EarlierWrites
 from dtracepy.checks.lifecycle import declarator_name
 
 
@@ -24,14 +24,15 @@ def run(ctx):
     yield from _dialect_if(ctx)
 
 
+_NAMED = (t.Ident, t.SelfVar, t.ThisVar, t.AggVar, t.NameDecl)
+
+
 def _keywords(ctx):
     keywords = ctx.options.dialect.keywords
-    for node in ctx.nodes:
-        name = None
-        if isinstance(node, (t.Ident, t.SelfVar, t.ThisVar, t.AggVar)):
-            name = node.name
-        elif isinstance(node, t.NameDecl):
-            name = node.name
+    if not any(node.name in keywords for cls in _NAMED for node in ctx.of(cls)):
+        return  # the usual case, told without ordering the nodes
+    for node in ctx.of_any(*_NAMED):
+        name = node.name
         if name and name in keywords:
             what = type(node).__name__
             spelled = {"SelfVar": "self->", "ThisVar": "this->", "AggVar": "@", "Member": "member "}.get(what, "")
@@ -40,7 +41,7 @@ def _keywords(ctx):
 
 def _this_unset(ctx):
     clauses = ctx.clauses
-    per_clause = [clause_accesses(c, t.ThisVar) for c in clauses]
+    per_clause = ctx.clause_accesses(t.ThisVar)
     earlier = None
     for index, clause in enumerate(clauses):
         set_here: set[str] = set()
@@ -71,7 +72,7 @@ def _macro_args(ctx):
     if given is None or "defaultargs" in ctx.options_set:
         return
     seen = set()
-    for node in ctx.nodes:
+    for node in ctx.of_any(t.MacroVar, t.ProbeDesc):
         texts = []
         if isinstance(node, t.MacroVar):
             texts = [node.name]
@@ -89,10 +90,10 @@ def _macro_args(ctx):
                         f"(document more with /* dtracepy: args=N */, or set #pragma D option defaultargs)")
 
 
-def _agg_uses(program):
+def _agg_uses(ctx):
     """(name, keys or None, function name, node) for each ``@a[keys] = f(...)``."""
-    for node in program.walk():
-        if isinstance(node, t.Assign) and node.op == "=" and isinstance(node.value, t.Call):
+    for node in ctx.of(t.Assign):
+        if node.op == "=" and isinstance(node.value, t.Call):
             target = node.target
             if isinstance(target, t.AggVar):
                 yield target.name, 0, node.value.name, node
@@ -102,7 +103,7 @@ def _agg_uses(program):
 
 def _aggregations(ctx):
     first: dict[str, tuple] = {}
-    for name, nkeys, func, node in _agg_uses(ctx.program):
+    for name, nkeys, func, node in _agg_uses(ctx):
         if func is None or func not in Fn.AGGREGATING_FUNCTIONS:
             continue
         if name not in first:
@@ -131,8 +132,8 @@ def _inline_names(program):
 
 def _calls(ctx):
     skip = ctx.defined_macros | _inline_names(ctx.program)
-    for node in ctx.nodes:
-        if not isinstance(node, t.Call) or node.name is None or node.name in skip:
+    for node in ctx.of(t.Call):
+        if node.name is None or node.name in skip:
             continue
         name = node.name
         if name not in Fn.ARITY:
@@ -151,56 +152,29 @@ def _calls(ctx):
                               f"{name}() takes {want} argument{'s' if want != '1' else ''}, {count} given")
 
 
-def _defined_names(program):
-    names = set(_inline_names(program))
-    for node in program.walk():
-        if isinstance(node, t.Assign):
-            target = node.target
-            while isinstance(target, (t.Index, t.Member)):
-                target = target.base
-            if isinstance(target, t.Ident):
-                names.add(target.name)
-        elif isinstance(node, (t.Unary, t.Postfix)) and node.op in ("++", "--"):
-            target = node.operand
-            while isinstance(target, (t.Index, t.Member)):
-                target = target.base
-            if isinstance(target, t.Ident):
-                names.add(target.name)
-        elif isinstance(node, t.NameDecl) and node.name:
-            names.add(node.name)
-        elif isinstance(node, t.Enumerator):
-            names.add(node.name)
-        elif isinstance(node, t.Translator):
-            names.add(node.input_name)
-        elif isinstance(node, t.Param) and node.declarator is not None:
-            name = declarator_name(node.declarator)
-            if name:
-                names.add(name)
-    for item in program.items:
-        if isinstance(item, t.Directive) and item.name == "define":
-            match = re.match(r"\s*(\w+)", item.text)
-            if match:
-                names.add(match.group(1))
-    return names
-
-
 _CONSTANT = re.compile(r"[A-Z][A-Z0-9_]*$")
 
 
 def _undefined(ctx):
     if ctx.uses_cpp:
         return  # headers define enumerators and macros we cannot see
-    known = V.KNOWN_NAMES | _defined_names(ctx.program)
-    callees = {id(n.callee) for n in ctx.nodes if isinstance(n, t.Call)}
+    defined = ctx.defined_names
+    known = None
+    callees = {id(n.callee) for n in ctx.of(t.Call)}
     reported = set()
-    for node in ctx.nodes:
-        if (not isinstance(node, t.Ident) or node.module is not None or id(node) in callees
+    for node in ctx.of(t.Ident):
+        if (node.module is not None or id(node) in callees
                 or node.is_global):  # a tracer's glob: global-unset says it better
             continue
-        if node.name in known or node.name in reported or _CONSTANT.match(node.name):
+        name = node.name
+        if name in defined or name in V.KNOWN_NAMES:
+            continue
+        if name in reported or _CONSTANT.match(name):
             continue  # ALL_CAPS names are enumerators and macros of the D libraries and headers
-        reported.add(node.name)
-        hint = _close_matches(node.name, sorted(known), n=1, cutoff=0.75)
+        reported.add(name)
+        if known is None:
+            known = sorted(V.KNOWN_NAMES | defined)
+        hint = _close_matches(name, known, n=1, cutoff=0.75)
         yield ctx.finding(
             "undefined-name", node,
             f"{node.name} is no built-in variable and is never declared, defined or assigned"
@@ -209,10 +183,10 @@ def _undefined(ctx):
 
 def _globals_unset(ctx):
     """A global the tracer made with ``glob`` (the node says so) that nothing assigns or declares."""
-    made = [n for n in ctx.nodes if isinstance(n, t.Ident) and n.is_global]
+    made = [n for n in ctx.of(t.Ident) if n.is_global]
     if not made:
         return
-    defined = _defined_names(ctx.program)
+    defined = ctx.defined_names
     reported = set()
     for node in made:
         if node.name not in defined and node.name not in reported:
@@ -222,7 +196,7 @@ def _globals_unset(ctx):
 
 def _dialect_if(ctx):
     dialect = ctx.options.dialect
-    if dialect.has_if_else:
+    if dialect.has_if_else or not ctx.has(t.If):
         return
     for clause in ctx.program.clauses:
         # the compiler lowers if/else for such a dialect (passes/lower_if.py), but not in a clause

@@ -63,21 +63,26 @@ def type_problem(conv: str, k: str | None) -> str | None:
 
 
 def run(ctx):
-    key_counts, key_exprs = _aggregation_keys(ctx.program)
-    for node in ctx.nodes:
-        if not isinstance(node, t.Call) or node.name is None:
+    key_counts, key_exprs = None, None
+    for node in ctx.of(t.Call):
+        if node.name is None:
             continue
         if node.name in PRINTF_LIKE and node.args:
             yield from _check_printf(ctx, node)
         elif node.name == "printa":
+            if key_counts is None:
+                key_counts, key_exprs = _aggregation_keys(ctx)
             yield from _check_printa(ctx, node, key_counts, key_exprs)
 
 
 def _format(ctx, call, arg):
     """The format's conversions, or None after reporting; None silently for non-literals."""
     if isinstance(arg, t.StringLit):
+        parsed = ctx.__dict__.setdefault("_formats", {})  # a script repeats its formats
         try:
-            convs = parse_format(arg.value)
+            convs = parsed.get(arg.value)
+            if convs is None:
+                convs = parsed[arg.value] = parse_format(arg.value)
         except FormatError as err:
             ctx_finding = ctx.finding("printf-format", arg, f"{call.name}(): {err}", fallback=call)
             raise _Reported(ctx_finding) from None
@@ -193,12 +198,12 @@ def _check_printa(ctx, call, key_counts, key_exprs):
                                   f"printa(): key conversion {conv.text!r} of @{name}: {problem}", fallback=call)
 
 
-def _aggregation_keys(program):
+def _aggregation_keys(ctx):
     """@name -> number of keys (when every use agrees) and the key expressions of one use."""
     counts: dict[str, set] = {}
     exprs: dict[str, tuple] = {}
-    for node in program.walk():
-        if isinstance(node, t.Assign) and node.op == "=":
+    for node in ctx.of(t.Assign):
+        if node.op == "=":
             target = node.target
             if isinstance(target, t.AggVar):
                 counts.setdefault(target.name, set()).add(0)

@@ -12,8 +12,10 @@ from dtracepy.facts import probes, providers
 def run(ctx):
     yield from _destructive(ctx)
     yield from _pragmas(ctx)
-    for clause in ctx.clauses:
-        yield from _speculation(ctx, clause)
+    called = {node.name for node in ctx.of(t.Call)}
+    if "speculate" in called or "commit" in called:  # else no clause has anything to say
+        for clause in ctx.clauses:
+            yield from _speculation(ctx, clause)
     for clause in ctx.clauses:
         for desc in clause.probes:
             problem = probe_desc_problem(desc.text)
@@ -34,8 +36,8 @@ def destructive_allowed(ctx) -> bool:
 def _destructive(ctx):
     if destructive_allowed(ctx):
         return
-    for node in ctx.nodes:
-        if isinstance(node, t.Call) and node.name in Fn.DESTRUCTIVE:
+    for node in ctx.of(t.Call):
+        if node.name in Fn.DESTRUCTIVE:
             yield ctx.finding(
                 "destructive", node,
                 f"{node.name}() is a destructive action: add #pragma D option destructive "
@@ -63,7 +65,7 @@ def _destructive_after_cpp(ctx):
         return  # D that does not preprocess or parse fails elsewhere, louder
     called = sorted({node.name for node in expanded.walk()
                      if isinstance(node, t.Call) and node.name in Fn.DESTRUCTIVE})
-    direct = {node.name for node in ctx.program.walk() if isinstance(node, t.Call)}
+    direct = {node.name for node in ctx.of(t.Call)}
     hidden = [name for name in called if name not in direct]
     if hidden:
         names = ", ".join(f"{name}()" for name in hidden)

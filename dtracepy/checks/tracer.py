@@ -13,8 +13,9 @@ def run(ctx):
         return  # (before the imports: `dtracepy check` need not load the passes)
     from dtracepy.checks import Finding
     from dtracepy.checks.registry import BY_NAME
+    from dtracepy import tree as t
     from dtracepy.passes.cleanup import cleanup_problems
 
     by_name = {point.name: point for point in points}
-    for check, pos, message in cleanup_problems(ctx.program, by_name):
+    for check, pos, message in cleanup_problems(ctx.program, by_name, ctx.clause_accesses(t.SelfVar)):
         yield Finding(BY_NAME[check].severity, message, check, pos or ctx.first_pos)

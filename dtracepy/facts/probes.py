@@ -16,6 +16,7 @@ ENTRY, RETURN = "entry", "return"
 _PARTNER = {ENTRY: RETURN, RETURN: ENTRY}
 
 _GLOB = re.compile(r"[*?\[\\]")
+_SPACE = re.compile(r"\s").search
 
 
 def split(text: str) -> tuple[str, ...]:
@@ -77,6 +78,7 @@ def matches(pattern: str, concrete: str) -> bool:
 # on first use by re's cache: only the DSL asks, and `dtracepy check` should not pay for it.)
 _FIELD = r"(?:[A-Za-z0-9_.\-*?!\\\[\]]|\$(?:\$?[0-9]+|[A-Za-z_][A-Za-z0-9_]*))*"
 _FIELD_CHAR = r"[A-Za-z0-9_.\-*?!\\\[\]$]"
+_field_ok = None  # re.compile(_FIELD).fullmatch, on first use
 
 
 def syntax_problem(text: str) -> str | None:
@@ -90,8 +92,11 @@ def syntax_problem(text: str) -> str | None:
     if len(fields) > 4:
         return (f"probe description {text!r} has {len(fields)} fields; at most four "
                 "(provider:module:function:name)")
+    global _field_ok
+    if _field_ok is None:
+        _field_ok = re.compile(_FIELD).fullmatch
     for field in fields:
-        if not re.fullmatch(_FIELD, field):
+        if not _field_ok(field):
             bad = next((c for c in field if not re.match(_FIELD_CHAR, c)), None)
             what = f"the character {bad!r}" if bad else "a malformed macro variable"
             return f"malformed probe description {text!r}: {what} in field {field!r}"
@@ -120,7 +125,7 @@ def problem(text: str) -> str | None:
     """Why a probe description is malformed or can match no probe; None when it looks fine."""
     if not text.strip():
         return "empty"
-    if any(ch.isspace() for ch in text):
+    if _SPACE(text):  # (re's \s is str.isspace's set of characters)
         return "contains white space"
     parts = text.split(":")
     if len(parts) > 4:

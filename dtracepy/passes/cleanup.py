@@ -28,17 +28,20 @@ asks for what the user already did:
 
 from __future__ import annotations
 
+import functools
+
 from dtracepy import tree
-from dtracepy.facts.probes import return_of
+from dtracepy.facts.probes import return_of, split
 
 COMMENT = " dtracepy: zero the thread-locals set above, once every other clause has run "
 
 
 def is_zero(node) -> bool:
     """0, NULL, a cast of either, or a chained assignment of 0 (``self->a = self->b = 0``)."""
-    from dtracepy.checks.context import is_zero as zero
+    global is_zero
+    from dtracepy.checks.context import is_zero  # (imported on first use; then this name is it)
 
-    return zero(node)
+    return is_zero(node)
 
 
 def _self_target(target):
@@ -63,34 +66,33 @@ def _all_assignments(clause):
 
 def thread_local_sets(program):
     """name -> [(clause, Assign)] for every non-zero assignment of ``self->name``, in order."""
+    return _sets_and_zeros(program)[0]
+
+
+def hand_zeroed(program) -> dict[str, object]:
+    """name -> the first ``self->name = 0`` (or ``self->name[k] = 0``) the user wrote."""
+    return _sets_and_zeros(program)[1]
+
+
+def _sets_and_zeros(program):
+    """:func:`thread_local_sets` and :func:`hand_zeroed` of ``program``, in one walk."""
     sets: dict[str, list] = {}
+    zeros: dict[str, object] = {}
     for clause in program.clauses:
         for node in _all_assignments(clause):
             found = _self_target(node.target)
             if found is None:
                 continue
-            name, element = found
             if node.op == "=" and is_zero(node.value):
-                continue
-            sets.setdefault(name, []).append((clause, node))
-    return sets
-
-
-def hand_zeroed(program) -> dict[str, object]:
-    """name -> the first ``self->name = 0`` (or ``self->name[k] = 0``) the user wrote."""
-    zeros: dict[str, object] = {}
-    for clause in program.clauses:
-        for node in _all_assignments(clause):
-            found = _self_target(node.target)
-            if found is not None and node.op == "=" and is_zero(node.value):
                 zeros.setdefault(found[0], node)
-    return zeros
+            else:
+                sets.setdefault(found[0], []).append((clause, node))
+    return sets, zeros
 
 
+@functools.lru_cache(maxsize=1 << 16)  # asked for each description of each clause using a variable
 def _normal(text: str) -> tuple:
     """A description's fields, with ``*`` spelled as the empty field it means."""
-    from dtracepy.facts.probes import split
-
     return tuple("" if f == "*" else f for f in split(text))
 
 
@@ -99,13 +101,17 @@ def _in_pair(clause, pair: frozenset) -> bool:
     return all(_normal(d.text) in pair for d in clause.probes)
 
 
-def self_accesses(program) -> dict[str, list]:
-    """name -> [(clause, Access)] for every use of ``self->name``, in program order (one walk)."""
+def self_accesses(program, per_clause=None) -> dict[str, list]:
+    """name -> [(clause, Access)] for every use of ``self->name``, in program order (one walk).
+    ``per_clause``: the clauses' accesses if already known (the checks' context has them)."""
     from dtracepy.checks.context import clause_accesses
 
+    clauses = program.clauses
+    if per_clause is None:
+        per_clause = [clause_accesses(clause, tree.SelfVar) for clause in clauses]
     by_name: dict[str, list] = {}
-    for clause in program.clauses:
-        for access in clause_accesses(clause, tree.SelfVar):
+    for clause, found in zip(clauses, per_clause):
+        for access in found:
             by_name.setdefault(access.name, []).append((clause, access))
     return by_name
 
@@ -113,9 +119,12 @@ def self_accesses(program) -> dict[str, list]:
 def _outside_use(accesses, name, pair):
     """The first read or non-zero set of ``self->name`` in a clause outside ``pair``: (clause,
     node, kind), or None.  ``accesses`` is :func:`self_accesses` of the program."""
+    inside = None  # the last clause found inside the pair (a clause uses a variable many times)
     for clause, access in accesses.get(name, ()):
-        if not (access.kind == "write" and access.zero) and not _in_pair(clause, pair):
-            return clause, access.node, access.kind
+        if not (access.kind == "write" and access.zero) and clause is not inside:
+            if not _in_pair(clause, pair):
+                return clause, access.node, access.kind
+            inside = clause
     return None
 
 
@@ -207,12 +216,12 @@ def _clear_probes(name, uses, clear_points, accesses, zeros) -> tuple[str, ...]:
     return tuple(returns)
 
 
-def cleanup_problems(program, clear_points):
+def cleanup_problems(program, clear_points, per_clause=None):
     """(check, pos, message) for each thread-local this pass cannot place and each clear point
-    that names a thread-local never set: the compiler's ``self-clear`` and ``clear-unused`` rules."""
-    sets = thread_local_sets(program)
-    zeros = hand_zeroed(program)
-    accesses = self_accesses(program) if sets else {}
+    that names a thread-local never set: the compiler's ``self-clear`` and ``clear-unused`` rules.
+    ``per_clause``: as for :func:`self_accesses`."""
+    sets, zeros = _sets_and_zeros(program)
+    accesses = self_accesses(program, per_clause) if sets else {}
     for name, point in clear_points.items():
         if name not in sets:
             verb = "keep" if not point.probes else "clear"
@@ -227,8 +236,7 @@ def zero_thread_locals(program: tree.Program, ctx) -> tree.Program:
     if not getattr(ctx, "cleanup", True):
         return program  # Tracer(cleanup=False): the program zeroes what it zeroes itself
     clear_points = ctx.clear_points
-    sets = thread_local_sets(program)
-    zeros = hand_zeroed(program)
+    sets, zeros = _sets_and_zeros(program)
     accesses = self_accesses(program) if sets else {}
     groups: dict[tuple[str, ...], list] = {}
     for name, uses in sets.items():
