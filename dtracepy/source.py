@@ -48,24 +48,35 @@ def user_pos(skip: int = 1) -> Pos | None:
     except OSError:  # the working directory was removed: no caching, same answers as before
         cwd = None
     package = _PACKAGE_DIR
+    shown_in = _SHOWN.get((cwd, package)) if cwd is not None else None
+    if shown_in is None:
+        shown_in = {}
+        if cwd is not None:
+            _SHOWN[(cwd, package)] = shown_in
     while frame is not None:
         filename = frame.f_code.co_filename
-        key = (filename, cwd, package)
-        shown = _SHOWN.get(key, _UNKNOWN)
+        shown = shown_in.get(filename, _UNKNOWN)
         if shown is _UNKNOWN:
-            shown = None if _internal(filename, package) else _display_name(filename)
-            if cwd is not None:
-                _SHOWN[key] = shown
+            shown = shown_in[filename] = None if _internal(filename, package) else _display_name(filename)
         if shown is not None:
-            return Pos(shown, frame.f_lineno)
+            # Pos is immutable: one object per user line (the DSL asks for each node it builds)
+            key = (shown, frame.f_lineno)
+            pos = _POSITIONS.get(key)
+            if pos is None:
+                if len(_POSITIONS) >= 1 << 16:
+                    _POSITIONS.clear()
+                pos = _POSITIONS[key] = Pos(shown, frame.f_lineno)
+            return pos
         frame = frame.f_back
     return None
 
 
-# (code file name, working directory, package directory) -> the name user_pos shows for it, or
-# None for dtracepy's own files
-_SHOWN: dict[tuple, str | None] = {}
+# (working directory, package directory) -> {code file name -> the name user_pos shows for it, or
+# None for dtracepy's own files}
+_SHOWN: dict[tuple, dict[str, str | None]] = {}
 _UNKNOWN = object()
+# (shown file name, line) -> its Pos, shared (a bounded cache)
+_POSITIONS: dict[tuple, Pos] = {}
 
 
 def _internal(filename: str, package: str) -> bool:

@@ -306,6 +306,28 @@ class EarlierWrites:
         return found is not None and any(j < index for j in found.matching(desc))
 
 
+# node class -> a function giving a node's field values (those Node.walk reads), last field first
+_FIELD_GETTERS: dict = {}
+
+
+def _field_getter(cls):
+    from operator import attrgetter
+
+    names = tuple(reversed(t._field_names(cls)))
+    if len(names) > 1:
+        getter = attrgetter(*names)
+    elif names:
+        one = attrgetter(names[0])
+
+        def getter(node):
+            return (one(node),)
+    else:
+        def getter(node):
+            return ()
+    _FIELD_GETTERS[cls] = getter
+    return getter
+
+
 class Context:
     """One program and options, with the facts checks share, computed once."""
 
@@ -338,21 +360,49 @@ class Context:
     # --- program-wide facts ---
     @cached_property
     def nodes(self) -> list:
-        """Every node of the program, depth first: walked once, shared by the checks (each walking
-        the tree itself made a check of a dense 4 MiB script several walks long)."""
-        return list(self.program.walk())
+        """Every node of the program, depth first (the order of ``program.walk()``): walked once,
+        shared by the checks (each walking the tree itself made a check of a dense 4 MiB script
+        several walks long)."""
+        self._index()
+        return self.nodes
 
     @cached_property
     def _by_class(self) -> dict:
+        self._index()
+        return self._by_class
+
+    def _index(self) -> None:
+        """:attr:`nodes` and :attr:`_by_class` in one pass: ``Node.walk``'s loop, inlined."""
+        nodes: list = []
         by_class: dict[type, list] = {}
-        get = by_class.get
-        for node in self.nodes:
-            found = get(node.__class__)
+        stack = [self.program]
+        pop, push, add = stack.pop, stack.append, nodes.append
+        get, getters, Node = by_class.get, _FIELD_GETTERS, t.Node
+        while stack:
+            node = pop()
+            add(node)
+            cls = node.__class__
+            found = get(cls)
             if found is None:
-                by_class[node.__class__] = [node]
+                by_class[cls] = [node]
             else:
                 found.append(node)
-        return by_class
+            fields = getters.get(cls)
+            if fields is None:
+                fields = _field_getter(cls)
+            for value in fields(node):
+                if value.__class__ is str or value is None:
+                    continue  # most fields that are not nodes: names, operators, spellings
+                if isinstance(value, Node):
+                    push(value)
+                elif isinstance(value, tuple):
+                    for item in reversed(value):
+                        if isinstance(item, Node):
+                            push(item)
+                        elif isinstance(item, tuple):  # e.g. Translator members
+                            stack.extend(x for x in reversed(item) if isinstance(x, Node))
+        self.__dict__["nodes"] = nodes
+        self.__dict__["_by_class"] = by_class
 
     def of(self, cls) -> list:
         """The program's nodes of class ``cls`` (a concrete node class: none is subclassed), in
