@@ -586,3 +586,15 @@ def test_terminating_dtracepy_stops_dtrace_and_cleans_up(tmp_path, signame):
     with pytest.raises(ProcessLookupError):
         os.kill(child, 0)
     assert not [p for p in tmp_path.iterdir() if p.is_dir()], "the temp dir is left behind"
+
+
+def test_string_target_command_is_split_as_a_shell_would(tmp_path):
+    script = tmp_path / "t.d"
+    script.write_text("pid$target:::entry { @[probefunc] = count(); }\n")
+    prepared = prepare_d(str(script))
+    argv = command(prepared, str(tmp_path / "x.d"), "dtrace", target_cmd='sh -c "ls /; echo hi"')
+    assert argv[argv.index("-c") + 1] == str(tmp_path / "target.sh")
+    assert (tmp_path / "target.sh").read_text() == "#!/bin/sh\nexec sh -c 'ls /; echo hi'\n"
+    assert command(prepared, "x.d", "dtrace", target_cmd="ls -l")[-4:-2] == ["-c", "ls -l"]
+    with pytest.raises(RunError, match="cannot split into words"):
+        command(prepared, "x.d", "dtrace", target_cmd='sh -c "unterminated')

@@ -211,10 +211,15 @@ def command(prepared: Prepared, script_path: str, dtrace: str, *, args=(), targe
 def target_command(target_cmd, directory: str) -> str:
     """The ``-c`` argument.  dtrace splits it at blanks and knows no quoting, so a command whose
     words hold blanks or quotes runs through a small script that ``exec``s it (same pid, so
-    ``$target`` is still the command).  A string is taken as dtrace would take it."""
+    ``$target`` is still the command).  A string is split into words as a shell would
+    (:func:`shlex.split`: ``'sh -c "ls /; echo hi"'`` is ``sh``, ``-c``, ``ls /; echo hi``)."""
     if isinstance(target_cmd, str):
-        return target_cmd
-    words = [str(w) for w in target_cmd]
+        try:
+            words = shlex.split(target_cmd)
+        except ValueError as err:
+            raise RunError(f"-c {target_cmd!r}: cannot split into words: {err}") from None
+    else:
+        words = [str(w) for w in target_cmd]
     if not words:
         raise RunError("-c needs a command")
     if all(w and re.fullmatch(r"[^\s'\"\\]+", w) for w in words):
