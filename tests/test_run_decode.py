@@ -598,3 +598,30 @@ def test_string_target_command_is_split_as_a_shell_would(tmp_path):
     assert command(prepared, "x.d", "dtrace", target_cmd="ls -l")[-4:-2] == ["-c", "ls -l"]
     with pytest.raises(RunError, match="cannot split into words"):
         command(prepared, "x.d", "dtrace", target_cmd='sh -c "unterminated')
+
+
+def test_framing_begin_is_invisible_without_quiet():
+    from dtracepy.run.decode import STARTED
+    from dtracepy.run.runner import _unframed_matched
+
+    header = b"CPU     ID                    FUNCTION:NAME\n"
+    begin = b"  1      1                           :BEGIN \x1eB\n\n"
+    for chunk in (1, 7, 1 << 16):
+        dec = Decoder()
+        data = header + begin + b"\n\n"        # nothing fired: dtrace's blank lines at exit only
+        events = [e for i in range(0, len(data), chunk) for e in dec.feed(data[i:i + chunk])]
+        events += dec.close()
+        assert STARTED in events
+        assert [e for e in events if e is not STARTED] == ["\n", "\n"]
+    dec = Decoder()
+    fired = b"  0   3626                       read:entry                   10\n\n"
+    events = [e for e in dec.feed(header + begin + fired) if e is not STARTED]
+    assert events == [header.decode(), fired.decode().splitlines(True)[0], "\n"]
+    assert _unframed_matched("dtrace: script 'x.d' matched 2 probes\n", 1) == \
+        "dtrace: script 'x.d' matched 1 probe\n"
+    assert _unframed_matched("dtrace: script 'x.d' matched 5 probes\n", 2) == \
+        "dtrace: script 'x.d' matched 3 probes\n"
+    from dtracepy.parser import parse_bytes
+
+    assert framing.frame_program(parse_bytes(b"BEGIN { trace(1); }\n", "x.d"))[1].added_clauses == 1
+    assert framing.frame_program(parse_bytes(b"BEGIN { @n = count(); }\n", "x.d"))[1].added_clauses == 2

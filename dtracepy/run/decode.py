@@ -45,6 +45,9 @@ class Started:
 
 
 STARTED = Started()
+#: dtrace's column header without -q, and the framing BEGIN's marker after its probe prefix.
+_HEADER = re.compile(rb"CPU +ID +FUNCTION:NAME")
+_PREFIXED_START = re.compile(rb" *\d+ +\d+ +:BEGIN \x1eB")
 
 
 class Printed:
@@ -225,6 +228,12 @@ class Decoder:
         self.counts = {"records": 0, "text": 0, "aggregations": 0}
         self._pending = b""
         self._block = None          # (PrintaSpec, [lines]) inside \036A .. \036Z
+        # Without -q, dtrace prints a "CPU ID FUNCTION:NAME" header, the framing BEGIN's probe
+        # prefix before its marker and a blank line after it: the framing stays invisible, the
+        # header is held until the script prints something of its own.
+        self._prelude = True
+        self._header: bytes | None = None
+        self._skip_blank = False
 
     def feed(self, data: bytes) -> list:
         out: list = []
@@ -260,6 +269,19 @@ class Decoder:
                         continue        # (to the loop's else: keep the unfinished line)
                 line = lines[i]
                 i += 1
+                if self._prelude:
+                    if _HEADER.fullmatch(line):
+                        self._header = line
+                        continue
+                    if _PREFIXED_START.fullmatch(line):
+                        self._prelude = False
+                        self._skip_blank = True
+                        out.append(STARTED)
+                        continue
+                elif self._skip_blank:
+                    self._skip_blank = False
+                    if not line:
+                        continue
                 if self._block is not None:
                     if line.endswith(b"\x1eZ"):
                         if len(line) > 2:   # a format without a final newline
@@ -293,6 +315,7 @@ class Decoder:
                             last = b""
                             break
                     elif kind == b"B" and len(line) == 2:
+                        self._prelude = False
                         out.append(STARTED)
                         continue
                     elif kind == b"A":
@@ -315,6 +338,12 @@ class Decoder:
                 self._pending = last
                 break
         self.counts["records"] += nrec
+        if self._header is not None and not self._prelude:
+            for k, event in enumerate(out):
+                if isinstance(event, Text) and event.strip():    # not dtrace's blank lines at exit
+                    out.insert(k, Text(_text(self._header) + "\n"))
+                    self._header = None
+                    break
         return out
 
     def close(self) -> list:

@@ -108,6 +108,7 @@ class Plan:
     printas: tuple[PrintaSpec, ...] = ()
     aggs: tuple[AggInfo, ...] = ()
     framed: bool = True
+    added_clauses: int = 0      # clauses the framing added (dtrace counts their probes as matched)
 
     def agg(self, name: str) -> AggInfo | None:
         for info in self.aggs:
@@ -273,5 +274,5 @@ def frame_program(program: tree.Program, records=(), record_calls=None) -> tuple
     # The first BEGIN clause says "tracing now": every probe is enabled, SIGINT is handled.
     first = next((i for i, item in enumerate(items) if isinstance(item, tree.Clause)), len(items))
     items.insert(first, tree.Clause((tree.ProbeDesc("BEGIN"),), None, (_printf(f"{RS}B\n"),)))
-    plan = Plan(tuple(framer.specs), tuple(framer.printas), aggs)
+    plan = Plan(tuple(framer.specs), tuple(framer.printas), aggs, added_clauses=2 if end_body else 1)
     return tree.Program(tuple(items)), plan

@@ -231,6 +231,20 @@ def target_command(target_cmd, directory: str) -> str:
     return path
 
 
+_MATCHED = re.compile(r"(dtrace: script '.*' matched )(\d+)( probes?)$")
+
+
+def _unframed_matched(line: str, added: int) -> str:
+    """dtrace's "matched N probes", without the probes of the clauses the framing added."""
+    if not added:
+        return line
+    m = _MATCHED.match(line.rstrip("\n"))
+    if m is None:
+        return line
+    n = max(0, int(m.group(2)) - added)
+    return f"{m.group(1)}{n} probe{'' if n == 1 else 's'}" + line[m.end():]
+
+
 def _child_setup() -> None:
     # A parent started in the background may ignore SIGINT; dtrace then keeps ignoring it and
     # Ctrl-C (or stop()) would not end it.
@@ -434,6 +448,7 @@ class Tracing:
     def _read_stderr(self) -> None:
         for raw in self.process.stderr:
             line = raw.decode("utf-8", "replace")
+            line = _unframed_matched(line, self.prepared.plan.added_clauses)
             warning = self.messages.add(line)
             if warning is None:
                 self.stderr_lines.append(line.rstrip("\n"))
