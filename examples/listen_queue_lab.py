@@ -290,13 +290,18 @@ def report_lines(result: dict) -> list[str]:
     return out
 
 
-def plot(result: dict, path: str) -> None:
-    """Q and Qmax over time, and each connection's SYN, drop, retransmission and establish
-    marks on its own line."""
+def _matplotlib():
     try:
         import matplotlib
     except ImportError:
         raise LabError("--plot needs matplotlib: pip install 'dtracepy[plot]'") from None
+    return matplotlib
+
+
+def plot(result: dict, path: str) -> None:
+    """Q and Qmax over time, and each connection's SYN, drop, retransmission and establish
+    marks on its own line."""
+    matplotlib = _matplotlib()
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -356,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
                            opts.stagger), sys.stdout)
         return 0
     try:
+        if opts.plot:
+            _matplotlib()       # before the experiment, not after it
         result = run_lab(opts.port, opts.backlog, opts.clients, opts.hold, opts.syn_linear_timeouts,
                          opts.dtrace, opts.timeout, opts.stagger)
         if opts.plot:

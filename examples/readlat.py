@@ -1,6 +1,6 @@
 """read(2) latency: a histogram of every read's time in the kernel, and a row per slow read.
 
-    sudo dtracepy run examples/readlat.py --duration 5
+    sudo dtracepy run examples/readlat.py --duration 5 -- 1000000
     sudo dtracepy run examples/readlat.py --format jsonl -o reads.jsonl -- 1000000
 
 $1 is the threshold in nanoseconds above which a read gets its own row.

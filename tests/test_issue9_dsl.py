@@ -346,10 +346,10 @@ def own_negation():
 
 @real
 def translated_oracle():
-    from dtracepy.dsl import args, builtin, curlwpsinfo, curpsinfo, curthread
+    from dtracepy import fds   # importable by its D name, as every built-in variable
+    from dtracepy.dsl import args, curlwpsinfo, curpsinfo, curthread
 
     t = Tracer(options={"quiet": True}, dialect="oracle")
-    fds = builtin("fds")
 
     @t.probe("syscall::read:entry", when=fds[arg0].fi_fs == "ext4")
     def _():

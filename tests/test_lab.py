@@ -144,3 +144,15 @@ def test_the_lab_live_reproduces_the_seeds_experiment(tmp_path):
     assert lab["dropped"] == lab["listen_overflows"] > 0
     if importlib.util.find_spec("matplotlib"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_without_matplotlib_fails_before_the_experiment(monkeypatch, capsys):
+    lab = _lab()
+    monkeypatch.setitem(sys.modules, "matplotlib", None)          # import matplotlib fails
+
+    def run_lab(*args):
+        raise AssertionError("the experiment ran although its plot could not be drawn")
+
+    monkeypatch.setattr(lab, "run_lab", run_lab)
+    assert lab.main(["--plot", "lab.png"]) == 1
+    assert "--plot needs matplotlib" in capsys.readouterr().err

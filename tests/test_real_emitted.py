@@ -40,8 +40,9 @@ NOT_TRACERS = {
     "\"\"\"Imported from tcpq_ex11.d by `dtracepy import`.":
         "the head of an imported module (its first clause follows, judged); the whole reads Solaris's "
         "struct tcphdr (th_sport), which Linux's D libraries lack, as the blog's original does",
-    "from tracers.readlat import t":
-        "runs a tracer (the Tracer.run API); examples/readlat.py, the tracer it runs, is judged whole",
+    "import sys":
+        "runs a tracer (the Tracer.run API): tests/test_readme_run.py runs this block itself, and "
+        "examples/readlat.py, the tracer it runs, is judged whole",
 }
 
 PREAMBLE = "from dtracepy import *\nt = Tracer()\n"

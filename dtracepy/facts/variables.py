@@ -90,7 +90,7 @@ LIBRARY_TABLE = {
     "rootdir": ("vnode_t *", "pointer", "illumos", True),
     "cpuinfo": ("", "", None, False),
     "curcpuinfo": ("", "", None, False),
-    "fds": ("", "", None, False),
+    "fds": ("fileinfo_t[]", "array", None, True),      # io.d: inline fileinfo_t fds[int]
     "psinfo": ("", "", None, False),
     "lwpsinfo": ("", "", None, False),
     "cpu": ("", "", None, False),
