@@ -99,7 +99,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("script", metavar="TRACER.py|SCRIPT.d")
     p.add_argument("macro_args", nargs="*", metavar="ARG", help="macro arguments $1.. (after --)")
     p.add_argument("--tracer", dest="tracer_name", metavar="NAME", help="which tracer of the module")
-    p.add_argument("--duration", type=float, metavar="SECONDS", help="stop (as Ctrl-C) after this long")
+    p.add_argument("--duration", type=_duration, metavar="SECONDS", help="stop (as Ctrl-C) after this long")
     p.add_argument("--format", choices=["table", "csv", "jsonl"],
                    help="output format (default: table, or from -o's extension)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the output here")
@@ -124,6 +124,20 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VAL]")
     p.set_defaults(run="dtracepy.commands.import_cmd:run")
     return parser
+
+
+def _duration(text: str) -> float:
+    """``--duration``: a finite number of seconds, not negative."""
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more: {text!r}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

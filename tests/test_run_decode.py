@@ -510,3 +510,79 @@ def test_fake_dtrace_end_to_end(tmp_path, monkeypatch, capsys):
     names = [o["aggregation"] for o in objs if "aggregation" in o]
     assert names[:3] == ["count", "sum", "avg"]
     assert "7 dynvar drops" in capsys.readouterr().err
+
+
+# --- review fixes: -o, signals, usage ----------------------------------------------------------
+def _fake_dtrace(tmp_path, body="exit 0"):
+    fake = tmp_path / "dtrace"
+    fake.write_text("#!/bin/sh\n" + body + "\n")
+    fake.chmod(0o755)
+    return fake
+
+
+@pytest.mark.parametrize("spelling", ["same", "dot", "symlink"])
+def test_output_over_the_script_is_refused(tmp_path, monkeypatch, capsys, spelling):
+    script = tmp_path / "s.d"
+    script.write_text("BEGIN { exit(0); }\n")
+    (tmp_path / "link.d").symlink_to(script)
+    fake = _fake_dtrace(tmp_path)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.chdir(tmp_path)
+    target = {"same": str(script), "dot": "./s.d", "symlink": "link.d"}[spelling]
+    assert main(["run", "s.d", "--dtrace", str(fake), "-o", target]) == 1
+    assert "refusing to write the output over the input" in capsys.readouterr().err
+    assert script.read_text() == "BEGIN { exit(0); }\n"
+
+
+def test_output_errors_are_located_and_a_failed_run_leaves_no_file(tmp_path, monkeypatch, capsys):
+    script = tmp_path / "s.d"
+    script.write_text("BEGIN { exit(0); }\n")
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    fake = _fake_dtrace(tmp_path, "echo 'dtrace: failed to compile script x: line 1: oops' >&2\nexit 1")
+    assert main(["run", str(script), "--dtrace", str(fake), "-o", str(tmp_path)]) == 1
+    assert f"{tmp_path}:1: error: cannot write: it is a directory" in capsys.readouterr().err
+    missing = str(tmp_path / "nope" / "x.csv")
+    assert main(["run", str(script), "--dtrace", str(fake), "-o", missing]) == 1
+    assert f"{missing}:1: error: cannot write: no such directory" in capsys.readouterr().err
+    target = tmp_path / "o.csv"
+    assert main(["run", str(script), "--dtrace", str(fake), "-o", str(target)]) == 1
+    assert not target.exists()
+
+
+def test_unreadable_script_and_negative_duration(tmp_path, capsys):
+    assert main(["run", str(tmp_path / "nope.d")]) == 1
+    assert f"{tmp_path / 'nope.d'}:1: error: cannot read: no such file or directory" in capsys.readouterr().err
+    assert main(["run", str(tmp_path)]) == 1
+    assert f"{tmp_path}:1: error: cannot read: is a directory" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(FIX / "oracle_kinds.d"), "--duration", "-1"])
+    assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_terminating_dtracepy_stops_dtrace_and_cleans_up(tmp_path, signame):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    if os.geteuid() != 0:
+        pytest.skip("run checks for root before it starts dtrace")
+    pidfile = tmp_path / "pid"
+    fake = _fake_dtrace(tmp_path, f"echo $$ > '{pidfile}'\nwhile :; do sleep 0.05; done")
+    env = dict(os.environ, PYTHONPATH=str(pathlib.Path(__file__).parent.parent), TMPDIR=str(tmp_path))
+    proc = subprocess.Popen([sys.executable, "-m", "dtracepy.cli", "run", str(FIX / "oracle_kinds.d"),
+                             "--dtrace", str(fake)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while not (pidfile.exists() and pidfile.read_text().strip()):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    child = int(pidfile.read_text())
+    time.sleep(0.3)
+    proc.send_signal(getattr(signal, signame))
+    assert proc.wait(20) == 128 + getattr(signal, signame)
+    time.sleep(0.2)
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)
+    assert not [p for p in tmp_path.iterdir() if p.is_dir()], "the temp dir is left behind"

@@ -34,7 +34,26 @@ def default_format(output: str | None) -> str:
     return "table"
 
 
+def check_output_path(path: str, script: str) -> None:
+    """Refuse, before dtrace starts, an ``-o`` that names the script (however spelled), a
+    directory, or a file in a directory that does not exist: located errors, as ``compile -o``."""
+    import os
+
+    from dtracepy.inputs import InputError, refuse_overwriting
+    from dtracepy.source import Pos
+
+    refuse_overwriting(path, [script])
+    if os.path.isdir(path):
+        raise InputError("cannot write: it is a directory", Pos(path, 1))
+    directory = os.path.dirname(os.path.realpath(path)) or "."
+    if not os.path.isdir(directory):
+        raise InputError(f"cannot write: no such directory {os.path.dirname(path) or '.'}", Pos(path, 1))
+
+
 def run(args) -> int:
+    import io
+
+    from dtracepy.inputs import write_output
     from dtracepy.run import output
     from dtracepy.run.runner import RunError, run as make_run
 
@@ -46,41 +65,64 @@ def run(args) -> int:
         key, sep, value = item.partition("=")
         options[key] = value if sep else True
     fmt = args.format or default_format(args.output)
+    if args.output:
+        check_output_path(args.output, args.script)
     tracing = make_run(args.script, duration=args.duration, args=macro_args,
                        target_cmd=args.target_cmd, pid=args.pid, dtrace=args.dtrace,
                        destructive=args.destructive, zdefs=args.zdefs, options=options,
                        tracer_name=args.tracer_name)
-    out = open(args.output, "w", encoding="utf-8", newline="", errors="surrogateescape") \
-        if args.output else sys.stdout
+    # -o is written at the end, atomically (never over the script, never empty after a failure)
+    out = io.StringIO(newline="") if args.output else sys.stdout
+    wrote = False
     writer = output.writer(fmt, out, sys.stderr)
-    previous = signal.getsignal(signal.SIGINT)
+    ending = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.getsignal(sig) for sig in ending}
+    received: list[int] = []
+
+    def on_signal(signum, _frame):
+        # Ctrl-C, kill or a closed terminal: stop dtrace as Ctrl-C does (it is killed if it
+        # has not ended within the stop bound), decode what it printed, remove the temp dir.
+        if signum != signal.SIGINT:
+            received.append(signum)
+            tracing.stop_timeout = min(tracing.stop_timeout, 5.0)
+            if not tracing.wait_started(0):
+                tracing.kill()      # still compiling: it has no END clauses to run yet
+                return
+        tracing.stop()
+
     done = threading.Event()
     status = None
     try:
         tracing.start()
-        signal.signal(signal.SIGINT, lambda *_: tracing.stop())
+        for sig in ending:
+            signal.signal(sig, on_signal)
         if sys.stderr.isatty() and not args.no_status:
             status = threading.Thread(target=_status_line, args=(tracing, sys.stderr, done), daemon=True)
             status.start()
         for event in tracing.events():
             writer.event(event)
+            wrote = True
         code = tracing.wait()
     finally:
         done.set()
         if status is not None:
             status.join()
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if tracing.process is not None and tracing.running:
             tracing.kill()
             tracing.wait()
         writer.close()
-        if args.output:
-            out.close()
+    if args.output and (wrote or code == 0):
+        write_output(args.output, out.getvalue().encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                     inputs=[args.script])
     script = tracing.script_path
     for line in tracing.stderr_lines:
         print(line.replace(script, args.script), file=sys.stderr)
     for warning in tracing.warnings:
         print(warning.render(), file=sys.stderr)
+    if received:
+        return 128 + received[0]
     if code not in (0, None):
         why = tracing.failure()
         if why and "privileged" in why:

@@ -126,11 +126,9 @@ def prepare_tracer(tracer, frame: bool = True) -> Prepared:
 def prepare_d(path: str, frame: bool = True) -> Prepared:
     from dtracepy.compiler import macros_used
 
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as err:
-        raise RunError(f"{path}: {err.strerror}") from None
+    from dtracepy.inputs import read_input
+
+    _, data = read_input(path)
     text = data.decode("utf-8", "surrogateescape")
     flags = _shebang_flags(text)
     cpp = "C" in flags
