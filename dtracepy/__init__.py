@@ -13,6 +13,9 @@ import Tracer, self, parse, to_d`` works as before; the first use of a DSL name 
 
 import os as _os
 
+#: The package's version (pyproject.toml's; ``dtracepy --version`` prints it).
+__version__ = "0.1.0"
+
 # name -> (module, attribute); ``None`` attribute: the module itself.
 _CORE = {
     "tree": ("dtracepy.tree", None),

@@ -23,11 +23,39 @@ def _count(text: str) -> int:
     return int(text)
 
 
+def _abi(text: str) -> str:
+    """An ABI's name (or alias: amd64, arm64 ...); another is a usage error listing the ABIs."""
+    from dtracepy.layout.abi import ABIS, ALIASES
+
+    key = ALIASES.get(text.lower(), text.lower())
+    if key not in ABIS:
+        raise argparse.ArgumentTypeError(f"unknown ABI {text!r} (choose from {', '.join(ABIS)})")
+    return key
+
+
+def _version() -> str:
+    from dtracepy import __version__
+
+    return f"dtracepy {__version__}"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the version is looked up only when asked for."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(_version())
+        parser.exit()
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dtracepy",
         description="Write DTrace tracers as Python modules; compile them to readable, checked D.",
     )
+    parser.add_argument("--version", action=_VersionAction, help="print dtracepy's version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -60,7 +88,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("layout", help="print the memory layout of a C type")
     p.add_argument("header", metavar="FILE.h")
     p.add_argument("type", metavar="TYPE")
-    p.add_argument("--abi", default="x86_64", help="x86_64, i386, aarch64 or sparcv9")
+    p.add_argument("--abi", default="x86_64", type=_abi, help="x86_64 (default), i386, aarch64 or sparcv9")
     p.add_argument("--json", action="store_true")
     p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
     p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VAL]")

@@ -159,8 +159,9 @@ def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
         dialect = tracer.dialect
     program = run_passes(program, PassContext(dict(tracer.clear_points), dialect,
                                               cleanup=getattr(tracer, "cleanup", True)))
+    kept = frozenset(point.name for point in tracer.clear_points.values() if not point.probes)
     findings = tuple(run_checks(program, dialect, clear_points=_clear_points(tracer),
-                                only_rules=not checks))
+                                only_rules=not checks, kept=kept))
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise CompileError.from_findings(errors)
@@ -202,11 +203,13 @@ def _clear_points(tracer):
     return tuple(tracer.clear_points.values())
 
 
-def run_checks(program, dialect="illumos", *, clear_points: tuple = (), only_rules: bool = False):
-    """The findings for a compiled tracer's program (the compiler's rules are errors there)."""
+def run_checks(program, dialect="illumos", *, clear_points: tuple = (), only_rules: bool = False,
+               kept: frozenset = frozenset()):
+    """The findings for a compiled tracer's program (the compiler's rules are errors there);
+    ``kept``: the thread-locals the tracer keeps on purpose (``t.keep``), which do not leak."""
     from dtracepy.checks import CheckOptions, check_program
     from dtracepy.checks.registry import BY_NAME, COMPILER_RULES
 
     disabled = frozenset(BY_NAME) - COMPILER_RULES if only_rules else frozenset()
-    options = CheckOptions(dialect=dialect, clear_points=clear_points, disabled=disabled)
+    options = CheckOptions(dialect=dialect, clear_points=clear_points, disabled=disabled, kept=kept)
     return check_program(program, options=options)

@@ -7,7 +7,7 @@
 * :func:`write_output` writes a file through a temporary file in the same directory and a rename,
   so a failed write (a full disk, a read-only directory) leaves any old file as it was and never a
   truncated one; it refuses to overwrite one of the inputs (``-o tracer.py``), however the path is
-  spelled.  Device files (``/dev/stdout``) are written in place.
+  spelled (:func:`refuse_overwriting`, which a command may call before it starts).  Device files (``/dev/stdout``) are written in place.
 * :func:`describe_exception` names an exception even when its ``__str__`` raises.
 """
 
@@ -92,6 +92,15 @@ def same_file(a: str, b: str) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
 
+def refuse_overwriting(path: str, inputs=()) -> None:
+    """A located :class:`InputError` if the output ``path`` names one of ``inputs`` (through
+    ``./``, ``..`` or a symlink): called by :func:`write_output`, and by a command before it starts
+    work that the refusal would waste."""
+    for source in inputs:
+        if source != "-" and same_file(path, source):
+            raise InputError(f"refusing to write the output over the input {source}", Pos(path, 1))
+
+
 def write_output(path: str, text: str, *, executable: bool = False, inputs=()) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically; errors are located :class:`InputError` exceptions.
 
@@ -100,9 +109,7 @@ def write_output(path: str, text: str, *, executable: bool = False, inputs=()) -
     renamed over the target (through a symlink, the file it points to), so the target is either
     the old file or the whole new one.  A device or pipe (``/dev/stdout``) is written in place.
     """
-    for source in inputs:
-        if same_file(path, source):
-            raise InputError(f"refusing to write the output over the input {source}", Pos(path, 1))
+    refuse_overwriting(path, inputs)
     data = text.encode("utf-8")
     real = os.path.realpath(path)
     try:

@@ -7,6 +7,11 @@ file that cannot be found is kept as written (it becomes a ``Directive`` node), 
 no system headers to read; ``#pragma`` lines pass through to the parser; ``#error`` is a located
 error, as in cpp.
 
+An ``#include`` found nowhere is an error, as it is to cpp, unless it names a system header
+(:func:`system_header`): dtracepy does not read system headers (a script written for illumos names
+``<sys/vnode.h>``, which no other system has), so those it keeps as written.  ``<nonexistent.h>``
+is a located error at the header's name: ``x.d:1:10: error: nonexistent.h: no such file ...``.
+
 Nothing here grows without bound: an included file must be a regular file, every file read counts
 towards the input limit (:data:`dtracepy.inputs.MAX_INPUT_BYTES`, read at most plus one byte),
 and macro expansion stops with a located error once it has made more than :data:`MAX_EXPANSION`
@@ -34,9 +39,62 @@ MAX_EXPANSION = 200_000
 class _Refused(Exception):
     """Raised inside pcpp to stop it; carries a located message."""
 
-    def __init__(self, message: str, file: str | None, line: int | None):
+    def __init__(self, message: str, file: str | None, line: int | None, col: int | None = None):
         super().__init__(message)
-        self.message, self.file, self.line = message, file, line
+        self.message, self.file, self.line, self.col = message, file, line, col
+
+
+#: Headers of the C and POSIX standards, which every system has (some spelled ``"stdio.h"``).
+STANDARD_HEADERS = frozenset("""
+    assert.h complex.h ctype.h errno.h fenv.h float.h inttypes.h iso646.h limits.h locale.h math.h
+    setjmp.h signal.h stdalign.h stdarg.h stdatomic.h stdbool.h stddef.h stdint.h stdio.h stdlib.h
+    stdnoreturn.h string.h tgmath.h threads.h time.h uchar.h wchar.h wctype.h
+    aio.h alloca.h arpa/inet.h byteswap.h cpio.h dirent.h dlfcn.h elf.h endian.h fcntl.h features.h
+    fnmatch.h glob.h grp.h iconv.h langinfo.h libgen.h link.h malloc.h monetary.h mqueue.h ndbm.h
+    netdb.h nl_types.h poll.h pthread.h pwd.h regex.h sched.h search.h semaphore.h spawn.h
+    strings.h stropts.h syslog.h tar.h termios.h thread.h ucontext.h ulimit.h unistd.h utime.h
+    utmpx.h wordexp.h
+""".split())
+
+#: The directories of system headers on the systems DTrace runs on (``<sys/vnode.h>``,
+#: ``<inet/common.h>``, ``<netinet/in.h>``, ``<linux/sched.h>``, ``<dtrace/dif_defines.h>`` ...).
+SYSTEM_HEADER_DIRS = frozenset("""
+    sys netinet netinet6 inet net arpa vm machine dtrace linux asm asm-generic bits rpc rpcsvc kern
+    mach libkern i386 amd64 x86 uvm security fs nfs ufs xen crypto bsm contrib isofs ipp
+""".split())
+
+
+def system_include_dirs() -> list[str]:
+    """Where cpp looks for ``<...>`` headers on this machine (those of them that exist)."""
+    import sysconfig
+
+    multiarch = sysconfig.get_config_var("MULTIARCH")
+    dirs = ["/usr/local/include"] + ([f"/usr/include/{multiarch}"] if multiarch else []) + ["/usr/include"]
+    return [d for d in dirs if os.path.isdir(d)]
+
+
+def system_header(name: str) -> bool:
+    """Is ``name`` (as written between ``<>`` or quotes) a system header: a standard one, one in a
+    system directory (``sys/``, ``netinet/`` ...), or one in this machine's include directories?"""
+    if name in STANDARD_HEADERS:
+        return True
+    if "/" in name and name.split("/", 1)[0] in SYSTEM_HEADER_DIRS:
+        return True
+    return any(os.path.isfile(os.path.join(d, name)) for d in system_include_dirs())
+
+
+_INCLUDE_RE = re.compile(r'^\s*#\s*include\s*([<"])')
+
+
+def include_column(line: str | None) -> int | None:
+    """The column of the header's name (its ``<`` or ``"``) on an ``#include`` line."""
+    m = _INCLUDE_RE.match(line or "")
+    return m.start(1) + 1 if m else None
+
+
+def missing_header_message(name: str) -> str:
+    return (f"{name}: no such file (looked in the including file's directory and the -I "
+            "directories; it is not a system header either)")
 
 
 def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=()):
@@ -47,9 +105,17 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
     errors: list[tuple[str, int, str]] = []
     budget = {"read": len(text.encode("utf-8", "surrogatepass")), "expanded": 0}
 
+    texts: dict[str, list[str]] = {}  # an included file's absolute path -> its lines
+
     class _Cpp(Preprocessor):
         def on_include_not_found(self, is_malformed, is_system_include, curdir, includepath):
-            raise OutputDirective(Action.IgnoreAndPassThrough)
+            if is_malformed or system_header(includepath):
+                raise OutputDirective(Action.IgnoreAndPassThrough)  # kept as written
+            file, line = self._where()
+            shown = filename if not file or file == "<string>" else file
+            source = lines if shown == filename else texts.get(os.path.abspath(file), [])
+            text = source[line - 1] if line and 0 < line <= len(source) else None
+            raise _Refused(missing_header_message(includepath), file, line, include_column(text))
 
         def on_error(self, file, line, msg):
             errors.append((file, line, msg))
@@ -79,7 +145,9 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             except UnicodeDecodeError as err:
                 raise _Refused(f"#include of {includepath}: invalid UTF-8 byte 0x{data[err.start]:02x}",
                                *self._where()) from None
-            return io.StringIO(decoded[1:] if decoded.startswith("\ufeff") else decoded)
+            decoded = decoded[1:] if decoded.startswith("\ufeff") else decoded
+            texts[os.path.abspath(includepath)] = decoded.splitlines()
+            return io.StringIO(decoded)
 
         def expand_macros(self, tokens, expanding_from=[]):  # noqa: B006 - pcpp's signature
             before = len(tokens)
@@ -100,10 +168,10 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
 
     lines = text.splitlines()
 
-    def located(message, file, line):
+    def located(message, file, line, col=None):
         file = filename if not file or file == "<string>" else file
         source_line = lines[line - 1] if file == filename and line and 0 < line <= len(lines) else None
-        return DSyntaxError(message, Pos(_shown(file, filename), line or 1, 1), source_line)
+        return DSyntaxError(message, Pos(_shown(file, filename), line or 1, col or 1), source_line)
 
     cpp = _Cpp()
     cpp.line_directive = "#line"
@@ -119,7 +187,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
         cpp.parse(text, source=filename)
         cpp.write(out)
     except _Refused as err:
-        raise located(err.message, err.file, err.line) from None
+        raise located(err.message, err.file, err.line, err.col) from None
     except RecursionError:
         raise DSyntaxError("C preprocessor: nested too deeply (a file that includes itself, or recursive "
                            "macros)", Pos(filename, 1, 1)) from None

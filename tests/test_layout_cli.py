@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from dtracepy.cli import main
 from dtracepy.layout import header_path
 
@@ -60,8 +62,15 @@ def test_layout_defines_and_includes(capsys, tmp_path):
     assert code == 0 and json.loads(out)["size"] == 10
 
 
-def test_layout_unknown_abi_and_missing_file(capsys, tmp_path):
-    code, _, err = run(capsys, header_path("ip.h"), "ip", "--abi", "pdp11")
-    assert code == 1 and "unknown ABI 'pdp11'" in err
+def test_layout_unknown_abi_is_a_usage_error_listing_the_abis(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["layout", header_path("ip.h"), "ip", "--abi", "pdp11"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and err.startswith("usage: dtracepy layout")
+    assert "argument --abi: unknown ABI 'pdp11' (choose from x86_64, i386, aarch64, sparcv9)" in err
+    assert run(capsys, header_path("ip.h"), "ip", "--abi", "ARM64")[1].startswith("struct ip: size 20, align 4 (aarch64)")
+
+
+def test_layout_missing_file(capsys, tmp_path):
     code, _, err = run(capsys, str(tmp_path / "none.h"), "ip")
     assert code == 1 and "cannot read" in err

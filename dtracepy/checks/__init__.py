@@ -52,6 +52,9 @@ class CheckOptions:
     #: ``name``, ``probes``, ``pos``: ``t.clear``/``t.keep``).  Then the ``tracer`` family runs and
     #: :data:`~dtracepy.checks.registry.COMPILER_RULES` findings are errors.
     clear_points: tuple | None = None
+    #: Thread-locals the tracer keeps set on purpose (``t.keep``, with or without the cleanup):
+    #: ``self-leak`` does not report them.
+    kept: frozenset = frozenset()
 
     @property
     def compiling(self) -> bool:

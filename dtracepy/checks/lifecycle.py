@@ -99,7 +99,7 @@ def run(ctx):
             yield ctx.finding("self-undefined", u.reads[0][1].node,
                               f"self->{name} is read but never assigned or declared{hint}")
         # leak: assigned at :entry, never zeroed
-        if name in leaking:
+        if name in leaking and name not in ctx.options.kept:
             if cleanups is None:
                 cleanups = _Cleanups(clauses, per_clause)
             yield from _leak(ctx, name, u, per_clause, cleanups)

@@ -57,7 +57,11 @@ def load_module(path: str):
     name = name if name.isidentifier() else "_dtracepy_tracer"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
-        raise CompileError("cannot be imported as a Python module", Pos(path, 1))
+        hint = ""
+        if path.endswith(".d"):
+            hint = ("; it is a D script (.d): use `dtracepy check` or `dtracepy run` on it, or "
+                    "`dtracepy import` to turn it into a tracer module")
+        raise CompileError(f"cannot be imported as a Python module{hint}", Pos(path, 1))
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, directory)
     sys.modules[name] = module
@@ -203,10 +207,10 @@ class module_output_to_stderr:  # noqa: N801 - a context manager used like a fun
 def run(args) -> int:
     if args.output:
         # refuse `-o TRACER.py` (however spelled) before anything runs
-        from dtracepy.inputs import InputError, same_file
+        from dtracepy.inputs import refuse_overwriting
 
-        if os.path.exists(args.tracer) and same_file(args.output, args.tracer):
-            raise InputError(f"refusing to write the output over the input {args.tracer}", Pos(args.output, 1))
+        if os.path.exists(args.tracer):
+            refuse_overwriting(args.output, [args.tracer])
     try:
         with module_output_to_stderr():
             compiled, tracer = compile_path(args.tracer, args.tracer_name, with_tracer=True,

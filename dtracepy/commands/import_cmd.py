@@ -10,31 +10,21 @@ from __future__ import annotations
 import os
 import sys
 
-from dtracepy.errors import CompileError
-
 
 def run(args) -> int:
     from dtracepy.importer import import_program
+    from dtracepy.inputs import read_input, refuse_overwriting, write_output
     from dtracepy.parser import parse_bytes
 
-    path = args.script
-    if path == "-":
-        filename, data = "<stdin>", sys.stdin.buffer.read()
-    else:
-        filename = path
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError as err:
-            raise CompileError(f"{path}: cannot read: {err.strerror}") from None
+    filename, data = read_input(args.script)
+    if args.output:
+        refuse_overwriting(args.output, [args.script])  # `import x.d -o x.d`: before any work
     program = parse_bytes(data, filename, cpp=args.cpp, include_dirs=args.include_dirs,
                           defines=args.defines)
     source = import_program(program, os.path.basename(filename), exact=args.exact)
     if args.output:
-        tmp = args.output + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(source)
-        os.replace(tmp, args.output)
+        # the same atomic writer as `compile -o`: it refuses an output naming the input
+        write_output(args.output, source, inputs=[args.script])
     else:
         sys.stdout.write(source)
     return 0

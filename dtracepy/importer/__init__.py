@@ -4,7 +4,8 @@
   text) return the module's Python source.
 * ``exact=True`` (``--exact``, faithful): the module compiles back to a tree equal to the
   original's, comments and layout aside (:func:`same_program`), with ``Tracer(cleanup=False)``
-  since the D zeroes its thread-locals itself.  The module is executed and compared before it is
+  since the D zeroes its thread-locals itself, and ``t.keep`` for each thread-local it leaks (so
+  that ``dtracepy compile`` of the module does not refuse the leak: it is the original's).  The module is executed and compared before it is
   returned, so a construct the DSL cannot rebuild is an error, never a wrong module.
 * default (idiomatic): :mod:`dtracepy.importer.idioms` first rewrites the program as a person
   would write it with dtracepy (hand zeroing left to the cleanup, records, ``at``...), and notes
@@ -27,11 +28,12 @@ def import_program(program: tree.Program, filename: str = "<string>", *, exact: 
     """The tracer module (Python source) that builds ``program``."""
     from dtracepy.importer.module import ModuleWriter
 
-    from dtracepy.importer.idioms import Plan, idiomatic
+    from dtracepy.importer.idioms import faithful_plan, idiomatic
 
     source_program = program
-    plan = Plan()
-    if not exact:
+    if exact:
+        plan = faithful_plan(program)  # t.keep for the original's leaks: the D stays the same
+    else:
         program, plan = idiomatic(program)
     writer = ModuleWriter(program, filename, exact=exact, plan=plan)
     try:

@@ -274,3 +274,34 @@ def _mark_rows(program, fmt, n, var, plan):
             if (isinstance(call, tree.Call) and call.name == "printf" and len(call.args) == n + 1
                     and isinstance(call.args[0], tree.StringLit) and call.args[0].value == fmt):
                 plan.rows[id(stmt)] = var
+
+
+# --- the faithful module's leaks -------------------------------------------------------------------
+def faithful_plan(program: tree.Program) -> Plan:
+    """What ``--exact`` adds to the module: ``t.keep(self.x)`` for each thread-local the original
+    sets at an ``:entry`` and never zeroes (which ``self-leak`` would refuse when the module is
+    compiled), with a comment saying so.  ``t.keep`` adds nothing to the D (the cleanup is off):
+    it says the leak is the original's, kept as it was, so the module compiles back to the same D."""
+    from dtracepy.checks import CheckOptions
+    from dtracepy.checks.context import Context
+    from dtracepy.checks.lifecycle import collect
+    from dtracepy.facts.probes import is_entry
+
+    plan = Plan()
+    ctx = Context(program, CheckOptions(), None)
+    uses, _ = collect(ctx)
+    set_names = {n for n, u in uses.items() if u.assigned}
+    never_set = sorted(n for n, u in uses.items() if u.zeros and not u.assigned)
+    for name, u in uses.items():
+        if not u.writes or u.zeros or u.partials:
+            continue  # the self-leak check's leaking thread-locals, as lifecycle.run finds them
+        entry = next((d.text for index, _access in u.writes for d in ctx.clauses[index].probes
+                      if is_entry(d.text)), None)
+        if entry is None:
+            continue
+        plan.keeps.append(name)
+        typo = difflib.get_close_matches(name, [n for n in never_set if n not in set_names], n=1, cutoff=0.7)
+        also = f" (it zeroes self->{typo[0]}, which is never set: a typo)" if typo else ""
+        plan.notes.append(f"# Leak in the original: self->{name} is set at {entry} and never "
+                          f"zeroed{also}; t.keep(self.{name}) says so, and keeps the D as it was.")
+    return plan

@@ -1,10 +1,14 @@
 """The C front end: preprocess (pcpp), recognise attributes (:mod:`.prepass`), parse (pycparser)
 and turn declarations into laid-out types.
 
-System headers are not read: ``#include <...>`` that is not found in ``-I`` directories is
-skipped, and the common fixed-width and Solaris/BSD typedefs (``uint32_t``, ``uchar_t``,
+System headers are not read: ``#include <...>`` of a system header
+(:func:`dtracepy.preprocess.system_header`) that is not found in ``-I`` directories is skipped, and
+the common fixed-width and Solaris/BSD typedefs (``uint32_t``, ``uchar_t``,
 ``u_short``, ``in_addr_t`` ...) are predefined instead.  Each ABI predefines the macros headers
 test for (``__x86_64__``, ``_LP64``, ``__BYTE_ORDER__``, ``_BIT_FIELDS_LTOH`` / ``_BIT_FIELDS_HTOL``).
+A header found nowhere that is not a system header is a located error, as it is to cpp.  When a
+header fails to parse after system headers of this machine were skipped, the error says which
+``-I`` reads them.
 """
 
 from __future__ import annotations
@@ -76,11 +80,35 @@ class _Preprocessor(pcpp.Preprocessor):
         self.errors: list[LayoutError] = []
         self.line_directive = "#line"
         self.main_file = None
+        self.texts: dict[str, list[str]] = {}  # absolute path -> lines, of the files read
+        self.skipped: list[tuple[str, str]] = []  # (header, directory): system headers not read
 
     def on_include_not_found(self, is_malformed, is_system_include, curdir, includepath):
-        if is_system_include:  # system headers are replaced by the predefined typedefs
+        from dtracepy.preprocess import (include_column, missing_header_message, system_header,
+                                         system_include_dirs)
+
+        if is_malformed:
+            super().on_include_not_found(is_malformed, is_system_include, curdir, includepath)
+        if system_header(includepath):  # system headers are replaced by the predefined typedefs
+            found = [d for d in system_include_dirs() if os.path.isfile(os.path.join(d, includepath))]
+            if found:
+                self.skipped.append((includepath, found[0]))
             raise pcpp.OutputDirective(pcpp.Action.IgnoreAndRemove)
-        super().on_include_not_found(is_malformed, is_system_include, curdir, includepath)
+        d = self.lastdirective
+        file = getattr(d, "source", None) or self.main_file or "<string>"
+        line = getattr(d, "lineno", None) or 1
+        text = self.texts.get(os.path.abspath(file), [])
+        col = include_column(text[line - 1] if 0 < line <= len(text) else None)
+        raise LayoutError(missing_header_message(includepath), Pos(self.shown(file), line, col or 1))
+
+    def shown(self, file: str) -> str:
+        """A file's name as the user gave it (the main header), else relative to the working
+        directory when below it, else absolute."""
+        if self.main_file and os.path.abspath(file) == os.path.abspath(self.main_file):
+            return self.main_file
+        from dtracepy.preprocess import _shown
+
+        return _shown(os.path.abspath(file), self.main_file or "")
 
     def on_error(self, file, line, msg):
         file = file or self.main_file
@@ -111,17 +139,24 @@ class _Preprocessor(pcpp.Preprocessor):
             raise LayoutError(f"#include of {includepath}: over {LIMIT_TEXT}; dtracepy reads at most {LIMIT_TEXT}",
                               where)
         text = data.decode("utf-8", errors="replace")
-        return io.StringIO(text[1:] if text.startswith("\ufeff") else text)
+        text = text[1:] if text.startswith("\ufeff") else text
+        self.texts[os.path.abspath(includepath)] = text.splitlines()
+        return io.StringIO(text)
 
 
 _NEEDS_CPP = re.compile(r"^[ \t]*#[ \t]*(?!pragma\b|line\b|\d)\w", re.M)
 
 
-def preprocess(text: str, filename: str, abi: ABI, include_dirs=(), defines=()) -> str:
-    """Run the C preprocessor over ``text`` unless it has no directives that need one."""
+_LINE_MARKER = re.compile(r'^#line (\d+) "([^"]*)"$', re.M)
+
+
+def preprocess(text: str, filename: str, abi: ABI, include_dirs=(), defines=(), skipped=None) -> str:
+    """Run the C preprocessor over ``text`` unless it has no directives that need one.  The
+    system headers skipped that this machine has are appended to ``skipped`` (a list), if given."""
     if not _NEEDS_CPP.search(text):
         return f'#line 1 "{filename}"\n{text}'
     pp = _Preprocessor()
+    pp.texts[os.path.abspath(filename)] = text.splitlines()
     for name, value in abi_macros(abi).items():
         pp.define(f"{name} {value}")
     for item in defines:
@@ -137,7 +172,12 @@ def preprocess(text: str, filename: str, abi: ABI, include_dirs=(), defines=()) 
     pp.write(out)
     if pp.errors:
         raise pp.errors[0]
-    return f'#line 1 "{filename}"\n{out.getvalue()}'
+    if skipped is not None:
+        skipped += pp.skipped
+    # pcpp names files relative to the working directory (../../usr/include/x.h): name each as
+    # the user gave it (the header itself) or as _shown does
+    output = _LINE_MARKER.sub(lambda m: f'#line {m.group(1)} "{pp.shown(m.group(2))}"', out.getvalue())
+    return f'#line 1 "{filename}"\n{output}'
 
 
 def read_source(source, filename: "str | None" = None) -> tuple[str, str]:
@@ -504,9 +544,25 @@ def parse_layouts(source, abi="x86_64", include_dirs=(), defines=(), filename: "
     """Lay out every struct and union declared in ``source`` (a path or a string of C)."""
     abi = get_abi(abi)
     text, filename = read_source(source, filename)
-    text = preprocess(text, filename, abi, include_dirs, defines)
-    ast, pre = parse_c(text, filename, abi)
+    skipped: list[tuple[str, str]] = []
+    text = preprocess(text, filename, abi, include_dirs, defines, skipped)
     try:
+        ast, pre = parse_c(text, filename, abi)
         return _Converter(abi, pre).run(ast)
     except RecursionError:
         raise LayoutError("nested too deeply for dtracepy's C parser", _deepest(text, filename)) from None
+    except LayoutError as err:
+        if skipped and err.pos is not None:
+            _hint_system_headers(err, skipped)
+        raise
+
+
+def _hint_system_headers(err: LayoutError, skipped) -> None:
+    """Say which system headers were not read, and the -I that reads them."""
+    names = ", ".join(f"<{name}>" for name, _ in skipped[:3]) + (", ..." if len(skipped) > 3 else "")
+    dirs = []
+    for _, directory in skipped:
+        if directory not in dirs:
+            dirs.append(directory)
+    flags = " ".join(f"-I {d}" for d in dirs)
+    err.message += f"; dtracepy skipped the system headers {names}: {flags} reads them"

@@ -1,0 +1,206 @@
+"""The CLI as a new user meets it: outputs never overwrite inputs, every error is located,
+usage errors are argparse's (exit 2), ``--version``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import dtracepy
+from dtracepy.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+SCRIPT = "BEGIN { exit(0); }\n"
+
+
+def _dir_listing(path: Path) -> list[str]:
+    return sorted(os.listdir(path))
+
+
+@pytest.mark.parametrize("spelling", ["same", "dot", "symlink"])
+def test_import_refuses_an_output_that_is_its_input(tmp_path, capsys, monkeypatch, spelling):
+    monkeypatch.chdir(tmp_path)
+    script = tmp_path / "t1.d"
+    script.write_text(SCRIPT)
+    (tmp_path / "link.d").symlink_to(script)
+    out = {"same": "t1.d", "dot": "./t1.d", "symlink": "link.d"}[spelling]
+    assert main(["import", "t1.d", "-o", out]) == 1
+    assert capsys.readouterr().err.startswith(f"{out}:1: error: refusing to write the output over the input t1.d")
+    assert script.read_text() == SCRIPT
+    assert main(["import", "link.d", "-o", "t1.d", "--exact"]) == 1
+    assert script.read_text() == SCRIPT
+
+
+@pytest.mark.parametrize("where,message", [
+    ("missing/x.py", "cannot write: no such directory {dir}/missing"),
+    (".", "cannot write: it is a directory"),
+])
+def test_import_output_errors_are_located_and_leave_nothing_behind(tmp_path, capsys, where, message):
+    (tmp_path / "g.d").write_text(SCRIPT)
+    work = tmp_path / "work"
+    work.mkdir()
+    out = str(work / where) if where != "." else str(work)
+    before = _dir_listing(tmp_path), _dir_listing(work)
+    assert main(["import", str(tmp_path / "g.d"), "-o", out]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{out}:1: error: " + message.format(dir=work)), err
+    assert "internal error" not in err
+    assert (_dir_listing(tmp_path), _dir_listing(work)) == before  # no stray `work.tmp`
+
+
+def test_import_writes_through_a_unique_temporary_file(tmp_path, capsys):
+    (tmp_path / "g.d").write_text(SCRIPT)
+    out = tmp_path / "g.py"
+    (tmp_path / "g.py.tmp").write_text("someone else's file\n")  # the old fixed temp name
+    assert main(["import", str(tmp_path / "g.d"), "-o", str(out)]) == 0
+    assert "Tracer" in out.read_text()
+    assert (tmp_path / "g.py.tmp").read_text() == "someone else's file\n"
+    assert _dir_listing(tmp_path) == ["g.d", "g.py", "g.py.tmp"]
+
+
+def test_import_missing_input_is_located_as_compile_and_check_say_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["import", "nope.d"]) == 1
+    assert capsys.readouterr().err == "nope.d:1: error: cannot read: no such file or directory\n"
+    assert main(["check", "nope.d"]) == 1
+    assert capsys.readouterr().err == "nope.d:1: error: cannot read: no such file or directory\n"
+
+
+def test_version_is_the_packages(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out == f"dtracepy {dtracepy.__version__}\n"
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert f'\nversion = "{dtracepy.__version__}"\n' in pyproject
+
+
+def test_version_from_the_command_line():
+    done = subprocess.run([sys.executable, "-m", "dtracepy", "--version"], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"dtracepy {dtracepy.__version__}\n", "")
+
+
+def test_compile_of_a_d_script_says_which_command_takes_it(tmp_path, capsys):
+    script = tmp_path / "hello.d"
+    script.write_text(SCRIPT)
+    assert main(["compile", str(script)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{script}:1: error: cannot be imported as a Python module; it is a D script (.d): "
+                          "use `dtracepy check` or `dtracepy run` on it")
+
+
+# --- --exact modules compile back, leaks and all ---------------------------------------------------
+
+def test_exact_import_of_the_seed_script_compiles_back_to_the_same_d(tmp_path, capsys):
+    from dtracepy.importer import comparable
+    from dtracepy.parser import parse
+
+    original = REPO / "examples" / "imported" / "tcpq_ex11.d"
+    module = tmp_path / "ex.py"
+    assert main(["import", "--exact", str(original), "-o", str(module)]) == 0
+    source = module.read_text()
+    flat = " ".join(line.lstrip("# ") for line in source.splitlines())
+    assert "t.keep(self.srcPort)" in source
+    assert ("Leak in the original: self->srcPort is set at fbt:ip:tcp_conn_request:entry and never zeroed "
+            "(it zeroes self->secPort, which is never set: a typo)") in flat
+    capsys.readouterr()
+    out = tmp_path / "ex.d"
+    assert main(["compile", str(module), "-o", str(out)]) == 0
+    assert "[self-leak]" not in capsys.readouterr().err
+    assert comparable(parse(out.read_text(), "ex.d")) == comparable(parse(original.read_text(), "o.d"))
+
+
+def test_t_keep_of_a_thread_local_set_at_entry_is_not_a_leak(tmp_path, capsys):
+    module = tmp_path / "k.py"
+    module.write_text(
+        "from dtracepy import Tracer, self, timestamp, trace\n"
+        "t = Tracer()\n"
+        "t.keep(self.x)\n"
+        "@t.probe('syscall::read:entry')\n"
+        "def a():\n"
+        "    self.x = timestamp\n"
+        "    self.y = 1\n"
+        "@t.probe('syscall::read:return', when=self.y)\n"
+        "def b():\n"
+        "    trace(self.x)\n")
+    assert main(["compile", str(module)]) == 0
+    captured = capsys.readouterr()
+    assert "[self-leak]" not in captured.err
+    assert "self->y = 0;" in captured.out and "self->x = 0;" not in captured.out
+
+
+def test_t_keep_with_the_cleanup_off_keeps_the_d_and_is_not_a_leak(tmp_path, capsys):
+    module = tmp_path / "k.py"
+    text = ("from dtracepy import Tracer, self, timestamp, trace\n"
+            "t = Tracer(cleanup=False)\n"
+            "t.keep(self.x)\n"
+            "@t.probe('syscall::read:entry')\n"
+            "def a():\n"
+            "    self.x = timestamp\n"
+            "    self.y = 1\n"
+            "@t.probe('syscall::read:return', when=self.y)\n"
+            "def b():\n"
+            "    trace(self.x)\n"
+            "    self.y = 0\n")
+    module.write_text(text)
+    assert main(["compile", str(module)]) == 0
+    kept = capsys.readouterr().out
+    module.write_text(text.replace("t.keep(self.x)\n", ""))
+    assert main(["compile", str(module)]) == 1
+    assert "k.py:5: error: self->x is assigned at syscall::read:entry but never zeroed" in capsys.readouterr().err
+    assert "self->x = 0;" not in kept and kept.count("self->y = ") == 2
+
+
+# --- #include of a header found nowhere -----------------------------------------------------------
+
+MISSING = "no such file (looked in the including file's directory and the -I directories"
+
+
+def test_check_c_refuses_an_include_found_nowhere_at_the_header_name(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("n4.d").write_text("#include <nonexistent.h>\nBEGIN { exit(0); }\n")
+    assert main(["check", "-C", "n4.d"]) == 1
+    assert capsys.readouterr().err.startswith(f"n4.d:1:10: error: nonexistent.h: {MISSING}")
+    Path("inc.h").write_text("\n  #include \"nope.h\"\n")
+    Path("n5.d").write_text('#include "inc.h"\nBEGIN { exit(0); }\n')
+    assert main(["import", "-C", "n5.d"]) == 1
+    assert capsys.readouterr().err.startswith(f"inc.h:2:12: error: nope.h: {MISSING}")
+
+
+def test_check_c_keeps_system_headers_it_does_not_read(tmp_path, capsys):
+    script = tmp_path / "s.d"
+    script.write_text('#include <sys/vnode.h>\n#include <inet/common.h>\n#include <stdio.h>\n'
+                      '#include "endian.h"\nBEGIN { exit(0); }\n')
+    assert main(["check", "-C", str(script)]) == 0, capsys.readouterr().err
+
+
+def test_layout_refuses_an_include_found_nowhere(tmp_path, capsys, monkeypatch):
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    (tmp_path / "n2.h").write_text("#include <nonexistent.h>\nstruct a { int x; };\n")
+    assert main(["layout", "../n2.h", "a"]) == 1
+    assert capsys.readouterr().err.startswith(f"../n2.h:1:10: error: nonexistent.h: {MISSING}")
+    (tmp_path / "n3.h").write_text('#include <sys/types.h>\n#include "stdint.h"\nstruct a { uint32_t x; };\n')
+    assert main(["layout", "../n3.h", "a"]) == 0
+    assert capsys.readouterr().out.startswith("struct a: size 4")
+
+
+SYSTEM_IP_H = Path("/usr/include/netinet/ip.h")
+
+
+@pytest.mark.skipif(not SYSTEM_IP_H.is_file(), reason="no /usr/include/netinet/ip.h on this machine")
+def test_layout_of_a_system_header_names_it_as_given_and_says_which_i_reads_its_includes(capsys):
+    from dtracepy.preprocess import system_include_dirs
+
+    assert main(["layout", str(SYSTEM_IP_H), "struct ip"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{SYSTEM_IP_H}:"), err
+    assert "dtracepy skipped the system headers <features.h>" in err and "-I /usr/include" in err
+    flags = [arg for d in system_include_dirs() for arg in ("-I", d)]
+    assert main(["layout", str(SYSTEM_IP_H), "struct ip", *flags]) == 0
+    assert capsys.readouterr().out.startswith("struct ip: size 20, align 4 (x86_64)")
