@@ -84,6 +84,11 @@ _EXPR_RE = re.compile(
     """,
     re.VERBOSE,
 )
+# The groups of _EXPR_RE's token kinds, by number (Match.lastindex; cheaper than by name).
+_G_COMMENT, _G_IDENT, _G_NUM, _G_STR, _G_CHR, _G_MACRO, _G_AGG, _G_PUNCT, _G_HASH = (
+    _EXPR_RE.groupindex[name] for name in ("comment", "ident", "num", "str", "chr", "macro", "agg",
+                                            "punct", "hash"))
+assert _EXPR_RE.groups == 9  # no nested groups: lastindex is the token kind's group
 _PSPEC_RE = re.compile(
     r"(?:[-$:A-Za-z_.?*\\\[\]!]|\([^()\n{}/]*\))(?:[-$:0-9A-Za-z_.`?*\\\[\]!]|\([^()\n{}/]*\))*")
 _NL_RE = re.compile("\n")
@@ -436,9 +441,8 @@ class Lexer:
                         continue
                     raise error("expected a predicate or a clause body after probe description", pos)
                 if state == DESC:
-                    if ch == "{" or ch == "/":  # a trailing comma, as dtrace accepts
-                        state = AFTER_DESC
-                        continue
+                    if ch == "{" or ch == "/":  # a comma after the last description
+                        raise error(f'syntax error near "{ch}"', pos)  # as dtrace says
                     m = _PSPEC_RE.match(text, pos)
                     if not m:
                         raise error(f'syntax error near "{ch}": expected a probe description', pos)
@@ -504,13 +508,13 @@ class Lexer:
                 if ch == "$":
                     raise error("invalid macro variable", pos)
                 raise error(_invalid_character(ch), pos)
-            kind = m.lastgroup
+            kind = m.lastindex  # the group of the token's kind (_G_*)
             start = m.start(kind)
             pos = m.end()
-            if kind == "comment":
+            if kind == _G_COMMENT:
                 pos = self._comment(start, keep=False)
                 continue
-            if kind == "ident":
+            if kind == _G_IDENT:
                 word = m.group(kind)
                 if (state != DECL and not spec_ctx and not typedef_name_expected
                         and prev not in _SLOW_PREV and "`" not in word):
@@ -597,7 +601,7 @@ class Lexer:
                 prev2, prev = prev, ttype
                 continue
             spec_ctx = False
-            if kind == "punct":
+            if kind == _G_PUNCT:
                 p = m.group(kind)
                 ttype = _PUNCT[p]
                 if p not in _SPECIAL_PUNCT:  # an operator the state machine does not follow
@@ -722,32 +726,32 @@ class Lexer:
                 add((ttype, p, start))
                 prev2, prev = prev, ttype
                 continue
-            if kind == "num":
+            if kind == _G_NUM:
                 add(("INTLIT", self._number(m.group(kind), start), start))
                 prev2, prev = prev, "INTLIT"
                 continue
-            if kind == "str":
+            if kind == _G_STR:
                 value, pos = self._string(start)
                 add(("STRLIT", value, start))
                 prev2, prev = prev, "STRLIT"
                 continue
-            if kind == "chr":
+            if kind == _G_CHR:
                 body, pos = self._char(start)
                 add(("CHARLIT", body, start))
                 prev2, prev = prev, "CHARLIT"
                 continue
-            if kind == "macro":
+            if kind == _G_MACRO:
                 nxt = text[pos : pos + 1]
                 if nxt and (nxt.isalnum() or nxt in "_$`"):
                     raise error(f"invalid macro variable '{m.group(kind)}{nxt}'", start)
                 add(("MACRO", m.group(kind), start))
                 prev2, prev = prev, "MACRO"
                 continue
-            if kind == "agg":
+            if kind == _G_AGG:
                 add(("AGG", m.group(kind)[1:], start))
                 prev2, prev = prev, "AGG"
                 continue
-            if kind == "hash":
+            if kind == _G_HASH:
                 if self._at_line_start(start):
                     # a #pragma inside an item applies to the whole program: hoist it
                     pos = self._directive(start, top=False)

@@ -265,61 +265,71 @@ def _clause_parser(pos_at):
     ASSIGN, BINOP, PREFIX = _ASSIGN_TOKENS, _BINOP_TOKENS, _PREFIX_TOKENS
     binchain = _binchain
     toks: list = []
+    kinds: list = []  # the tokens' types
 
     def expr(i):
         node, i = assign(i)
-        while toks[i][0] == "COMMA":
+        while kinds[i] == "COMMA":
             right, i = assign(i + 1)
             node = Binary(",", node, right, pos=node.pos)
         return node, i
 
     def assign(i):
-        node, i, is_unary = cond(i)
-        tok = toks[i]
-        if tok[0] in ASSIGN:
-            if not is_unary:
-                raise _GiveUp
+        """assign_expr: a unary expression assigned to, or a cond_expr (as cond() reads it)."""
+        node, i = unary(i)
+        kind = kinds[i]
+        if kind in ASSIGN:
+            op = toks[i][1]
             value, i = assign(i + 1)
-            return Assign(tok[1], node, value, pos=node.pos), i
+            return Assign(op, node, value, pos=node.pos), i
+        if kind in BINOP:
+            node, i = chain(node, i)
+            kind = kinds[i]
+        if kind == "QUESTION":
+            return ternary(node, i)
         return node, i
 
     def cond(i):
-        # bin_expr: operands and operators in one flat list, then D's precedence table
         node, i = unary(i)
-        if toks[i][0] in BINOP:
-            chain = [node]
-            while toks[i][0] in BINOP:
-                chain.append(toks[i])
-                node, i = unary(i + 1)
-                chain.append(node)
-            node = binchain(chain)
-            is_unary = False
-        else:
-            is_unary = True
-        if toks[i][0] == "QUESTION":
-            then, i = expr(i + 1)
-            if toks[i][0] != "COLON":
-                raise _GiveUp
-            otherwise, i, _ = cond(i + 1)
-            return Ternary(node, then, otherwise, pos=node.pos), i, False
-        return node, i, is_unary
+        kind = kinds[i]
+        if kind in BINOP:
+            node, i = chain(node, i)
+            kind = kinds[i]
+        if kind == "QUESTION":
+            return ternary(node, i)
+        return node, i
+
+    def chain(node, i):
+        # bin_expr: operands and operators in one flat list, then D's precedence table
+        items = [node]
+        while kinds[i] in BINOP:
+            items.append(toks[i])
+            node, i = unary(i + 1)
+            items.append(node)
+        return binchain(items), i
+
+    def ternary(node, i):
+        then, i = expr(i + 1)
+        if kinds[i] != "COLON":
+            raise _GiveUp
+        otherwise, i = cond(i + 1)
+        return Ternary(node, then, otherwise, pos=node.pos), i
 
     def unary(i):
+        """unary_expr: prefix operators, then a primary and its postfix operators."""
         tok = toks[i]
         kind = tok[0]
-        if kind in PREFIX:
+        if kind == "IDENT":  # the common case first
+            node = Ident(tok[1], None, pos=pos_at(tok[2]))
+        elif kind in PREFIX:
             operand, i = unary(i + 1)
             return Unary(tok[1], operand, pos=pos_at(tok[2])), i
-        if kind == "K_STRINGOF":
+        elif kind == "K_STRINGOF":
             operand, i = unary(i + 1)
             return tree.Stringof(operand, pos=pos_at(tok[2])), i
-        if kind == "K_SIZEOF":
+        elif kind == "K_SIZEOF":
             operand, i = unary(i + 1)
             return tree.SizeofExpr(operand, pos=pos_at(tok[2])), i
-        # postfix_expr: a primary, then [ ] ( ) . -> ++ --
-        if kind == "IDENT":
-            value = tok[1]
-            node = Ident(value, None, pos=pos_at(tok[2]))
         elif kind == "SCOPED":
             module, _, name = tok[1].rpartition("`")
             node = Ident(name, module, pos=pos_at(tok[2]))
@@ -329,7 +339,7 @@ def _clause_parser(pos_at):
             node = StringLit(tok[1], pos=pos_at(tok[2]))
         elif kind == "K_SELF" or kind == "K_THIS":
             name = toks[i + 2]
-            if toks[i + 1][0] != "ARROW" or (name[0] != "IDENT" and name[0] != "TYPE_NAME"):
+            if kinds[i + 1] != "ARROW" or (name[0] != "IDENT" and name[0] != "TYPE_NAME"):
                 raise _GiveUp
             node = (SelfVar if kind == "K_SELF" else ThisVar)(name[1], pos=pos_at(tok[2]))
             i += 2
@@ -341,36 +351,35 @@ def _clause_parser(pos_at):
             node = CharLit(tok[1], pos=pos_at(tok[2]))
         elif kind == "LPAREN":  # (expr); a cast's type name makes expr() give up
             node, i = expr(i + 1)
-            if toks[i][0] != "RPAREN":
+            if kinds[i] != "RPAREN":
                 raise _GiveUp
         else:
             raise _GiveUp
         i += 1
         while True:
-            tok = toks[i]
-            kind = tok[0]
+            kind = kinds[i]
             if kind == "LPAREN":
-                if toks[i + 1][0] == "RPAREN":
+                if kinds[i + 1] == "RPAREN":
                     node = Call(node, (), pos=node.pos)
                     i += 2
                     continue
                 args, i = arguments(i + 1)
-                if toks[i][0] != "RPAREN":
+                if kinds[i] != "RPAREN":
                     raise _GiveUp
                 node = Call(node, args, pos=node.pos)
             elif kind == "LBRACK":
                 args, i = arguments(i + 1)
-                if toks[i][0] != "RBRACK":
+                if kinds[i] != "RBRACK":
                     raise _GiveUp
                 node = Index(node, args, pos=node.pos)
             elif kind == "ARROW" or kind == "DOT":
                 name = toks[i + 1]
                 if name[0] != "IDENT" and name[0] != "TYPE_NAME":
                     raise _GiveUp
-                node = Member(node, tok[1], name[1], pos=node.pos)
+                node = Member(node, toks[i][1], name[1], pos=node.pos)
                 i += 1
             elif kind == "INC" or kind == "DEC":
-                node = Postfix(tok[1], node, pos=node.pos)
+                node = Postfix(toks[i][1], node, pos=node.pos)
             else:
                 return node, i
             i += 1
@@ -378,7 +387,7 @@ def _clause_parser(pos_at):
     def arguments(i):
         node, i = assign(i)
         out = [node]
-        while toks[i][0] == "COMMA":
+        while kinds[i] == "COMMA":
             node, i = assign(i + 1)
             out.append(node)
         return out, i
@@ -404,7 +413,7 @@ def _clause_parser(pos_at):
             else:
                 node, i = expr(i)
                 out.append(ExprStmt(node, pos=node.pos))
-                kind = toks[i][0]
+                kind = kinds[i]
                 if kind == "SEMI":
                     i += 1
                 elif kind == "RBRACE":  # the last statement may go without its ';'
@@ -424,26 +433,28 @@ def _clause_parser(pos_at):
         if kind == "SEMI":
             return EmptyStmt(pos=pos_at(tok[2])), i + 1
         node, i = expr(i)
-        if toks[i][0] != "SEMI":
+        if kinds[i] != "SEMI":
             raise _GiveUp
         return ExprStmt(node, pos=node.pos), i + 1
 
     def if_stmt(i):
         tok = toks[i]
-        if toks[i + 1][0] != "LPAREN":
+        if kinds[i + 1] != "LPAREN":
             raise _GiveUp
         test, i = expr(i + 2)
-        if toks[i][0] != "RPAREN":
+        if kinds[i] != "RPAREN":
             raise _GiveUp
         then, i = embedded(i + 1)
         otherwise = None
-        if toks[i][0] == "K_ELSE":
+        if kinds[i] == "K_ELSE":
             otherwise, i = embedded(i + 1)
         return If(test, then, otherwise, pos=pos_at(tok[2])), i
 
     def clause(items):
-        nonlocal toks
+        nonlocal toks, kinds
         toks = items
+        kinds = [tok[0] for tok in items]
+        kinds.append("$END")  # a look past the end reads this, not an IndexError
         n = len(items)
         try:
             first = items[0]
@@ -451,17 +462,15 @@ def _clause_parser(pos_at):
             probes.pos = probes[0].pos
             i = 1
             while i < n and items[i][0] == "COMMA":
-                if i + 1 < n and items[i + 1][0] == "PDESC":
-                    tok = items[i + 1]
-                    probes.append(tree.ProbeDesc(tok[1], pos=pos_at(tok[2])))
-                    i += 2
-                else:
-                    i += 1  # a trailing comma
-                    break
+                tok = items[i + 1]
+                if tok[0] != "PDESC":
+                    return None
+                probes.append(tree.ProbeDesc(tok[1], pos=pos_at(tok[2])))
+                i += 2
             predicate = body = None
             if i < n and items[i][0] == "PRED_OPEN":
                 predicate, i = expr(i + 1)
-                if toks[i][0] != "PRED_CLOSE":
+                if kinds[i] != "PRED_CLOSE":
                     return None
                 i += 1
             if i < n and items[i][0] == "LBRACE":
@@ -473,7 +482,7 @@ def _clause_parser(pos_at):
         except (_GiveUp, IndexError, RecursionError, DSyntaxError):
             return None
         finally:
-            toks = []
+            toks = kinds = []
 
     return clause
 

@@ -1,6 +1,6 @@
 """``dtracepy import`` over the corpus: every ``parse-ok`` file imports; the faithful module
 compiles back to an equal tree for >= 99% of them (and compiles, checks on, wherever the original
-has no error finding) and the idiomatic one compiles for >= 97%.
+has no error finding but leaks) and the idiomatic one compiles for >= 97%.
 
 Every failure is either a located ``cannot import`` error listed with its reason in
 tests/import_exceptions.txt, or waits for a DSL name another helper is adding (``assign_expr``,
@@ -85,7 +85,8 @@ def outcomes(corpus):
             try:
                 compile_module(source, path + ".py")  # `dtracepy compile`, checks and all
             except DTracePyError as err:
-                if not any(f.severity == "error" for f in check_program(program)):
+                # a leak is no reason: dtrace runs a leaking script, and t.keep keeps the leak
+                if not any(f.severity == "error" and f.check != "self-leak" for f in check_program(program)):
                     refused["message"] = err.render(with_context=False)
 
         compiled = {}
@@ -103,7 +104,8 @@ def outcomes(corpus):
 @pytest.mark.skipif(corpus_dir() is None, reason="the D corpus is missing")
 def test_faithful_modules_compile_wherever_the_original_passes_the_checks(outcomes):
     """`dtracepy compile` of an --exact module (checks on) succeeds for every original that
-    `dtracepy check` finds no error in: a leak the original has is kept with t.keep, not refused."""
+    `dtracepy check` finds no error in but leaks (``self-leak``, which dtrace runs): a leak the
+    original has is kept with t.keep, not refused."""
     refused = [f"{path}: {result['exact_refused']}" for path, result in outcomes.items()
                if result["exact_refused"] is not None]
     assert not refused, f"{len(refused)} faithful modules refused by compile:\n" + "\n".join(refused[:20])

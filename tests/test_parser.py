@@ -70,6 +70,18 @@ def test_description_without_predicate_or_body_is_an_error():
     assert "expected a predicate" in err("BEGIN").message
 
 
+@pytest.mark.parametrize("src,where,near", [
+    ("syscall::read:entry, { }", (1, 22), "{"),
+    ("syscall::read:entry,\nsyscall::write:entry,\n/pid == 1/ { }", (3, 1), "/"),
+    ("BEGIN, /* c */ {}", (1, 16), "{"),
+])
+def test_comma_after_the_last_description_is_an_error(src, where, near):
+    # as the real compilers say (dtrace -e: 'syntax error near "{"'); the grammar once took it
+    e = err(src)
+    assert e.message == f'syntax error near "{near}"'
+    assert (e.pos.file, e.pos.line, e.pos.col) == ("x.d", *where)
+
+
 def test_positions_are_file_line_col():
     prog = parse("\nBEGIN\n{\n\tx = y + 1;\n}\n", "f.d")
     clause = prog.items[0]

@@ -113,7 +113,9 @@ def test_mutated_corpus_same_errors():
     "BEGIN { x = 1; ; { y = 2; } }",
     "BEGIN { if (a) if (b) x = 1; else y = 2; else z = 3; }",
     "BEGIN { if (a) { } else if (b) ; else { x++; } }",
-    "a:b:c:d, e:f:g:h, { }",  # the trailing comma dtrace's grammar accepts
+    "a:b:c:d, e:f:g:h, { }",  # a comma after the last description: an error
+    "a:b:c:d, e:f:g:h { }",
+    "a:b:c:d,\ne:f:g:h,\n/x/ { }",
     "BEGIN /x/",
     "BEGIN /a, b/ { c = d, e; }",
     "BEGIN { a = b = c += d; x = a ? b : c ? d : e; }",
