@@ -569,7 +569,9 @@ def test_terminating_dtracepy_stops_dtrace_and_cleans_up(tmp_path, signame):
     if os.geteuid() != 0:
         pytest.skip("run checks for root before it starts dtrace")
     pidfile = tmp_path / "pid"
-    fake = _fake_dtrace(tmp_path, f"echo $$ > '{pidfile}'\nwhile :; do sleep 0.05; done")
+    fake = _fake_dtrace(tmp_path, f"echo $$ > '{pidfile}'\n"
+                        # bounded: were dtracepy to leave it behind, it still ends within 60 s
+                        "i=0; while [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done")
     env = dict(os.environ, PYTHONPATH=str(pathlib.Path(__file__).parent.parent), TMPDIR=str(tmp_path))
     proc = subprocess.Popen([sys.executable, "-m", "dtracepy.cli", "run", str(FIX / "oracle_kinds.d"),
                              "--dtrace", str(fake)], env=env, stdout=subprocess.DEVNULL,
