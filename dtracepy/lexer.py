@@ -241,9 +241,11 @@ class Lexer:
             return self.pos_at
         filename = self.filename
 
-        def pos_at(offset, bisect=bisect_right, newlines=newlines, filename=filename, Pos=Pos):
+        def pos_at(offset, bisect=bisect_right, newlines=newlines, filename=filename, Pos=Pos,
+                   new=tuple.__new__):
             index = bisect(newlines, offset - 1)  # the number of newlines before offset
-            return Pos(filename, index + 1, offset - newlines[index - 1] if index else offset + 1)
+            # Pos(filename, line, col), made directly (a Pos is a tuple underneath)
+            return new(Pos, (filename, index + 1, offset - newlines[index - 1] if index else offset + 1))
 
         return pos_at
 

@@ -264,6 +264,15 @@ def _clause_parser(pos_at):
     ExprStmt, EmptyStmt, Block, If = tree.ExprStmt, tree.EmptyStmt, tree.Block, tree.If
     ASSIGN, BINOP, PREFIX = _ASSIGN_TOKENS, _BINOP_TOKENS, _PREFIX_TOKENS
     binchain = _binchain
+    # The common nodes are made as ``new(cls)`` then ``cls.__init__`` (see tree.initializer): the
+    # same construction, invariants and all, without the dictionary a class call with ``pos=``
+    # builds.
+    new, init = object.__new__, tree.initializer
+    ident_init, intlit_init, strlit_init = init(Ident), init(IntLit), init(StringLit)
+    selfvar_init, thisvar_init, macro_init, agg_init = init(SelfVar), init(ThisVar), init(MacroVar), init(AggVar)
+    assign_init, call_init, index_init, member_init = init(Assign), init(Call), init(Index), init(Member)
+    stmt_init, probe_init, ProbeDesc = init(ExprStmt), init(tree.ProbeDesc), tree.ProbeDesc
+    Clause, clause_init = tree.Clause, init(tree.Clause)
     toks: list = []
     kinds: list = []  # the tokens' types
 
@@ -281,7 +290,10 @@ def _clause_parser(pos_at):
         if kind in ASSIGN:
             op = toks[i][1]
             value, i = assign(i + 1)
-            return Assign(op, node, value, pos=node.pos), i
+            target = node
+            node = new(Assign)
+            assign_init(node, op, target, value, pos=target.pos)
+            return node, i
         if kind in BINOP:
             node, i = chain(node, i)
             kind = kinds[i]
@@ -320,7 +332,8 @@ def _clause_parser(pos_at):
         tok = toks[i]
         kind = tok[0]
         if kind == "IDENT":  # the common case first
-            node = Ident(tok[1], None, pos=pos_at(tok[2]))
+            node = new(Ident)
+            ident_init(node, tok[1], None, pos=pos_at(tok[2]))
         elif kind in PREFIX:
             operand, i = unary(i + 1)
             return Unary(tok[1], operand, pos=pos_at(tok[2])), i
@@ -334,19 +347,28 @@ def _clause_parser(pos_at):
             module, _, name = tok[1].rpartition("`")
             node = Ident(name, module, pos=pos_at(tok[2]))
         elif kind == "INTLIT":
-            node = IntLit(tok[1], pos=pos_at(tok[2]))
+            node = new(IntLit)
+            intlit_init(node, tok[1], pos=pos_at(tok[2]))
         elif kind == "STRLIT":
-            node = StringLit(tok[1], pos=pos_at(tok[2]))
+            node = new(StringLit)
+            strlit_init(node, tok[1], pos=pos_at(tok[2]))
         elif kind == "K_SELF" or kind == "K_THIS":
             name = toks[i + 2]
             if kinds[i + 1] != "ARROW" or (name[0] != "IDENT" and name[0] != "TYPE_NAME"):
                 raise _GiveUp
-            node = (SelfVar if kind == "K_SELF" else ThisVar)(name[1], pos=pos_at(tok[2]))
+            if kind == "K_SELF":
+                node = new(SelfVar)
+                selfvar_init(node, name[1], pos=pos_at(tok[2]))
+            else:
+                node = new(ThisVar)
+                thisvar_init(node, name[1], pos=pos_at(tok[2]))
             i += 2
         elif kind == "MACRO":
-            node = MacroVar(tok[1], pos=pos_at(tok[2]))
+            node = new(MacroVar)
+            macro_init(node, tok[1], pos=pos_at(tok[2]))
         elif kind == "AGG":
-            node = AggVar(tok[1], pos=pos_at(tok[2]))
+            node = new(AggVar)
+            agg_init(node, tok[1], pos=pos_at(tok[2]))
         elif kind == "CHARLIT":
             node = CharLit(tok[1], pos=pos_at(tok[2]))
         elif kind == "LPAREN":  # (expr); a cast's type name makes expr() give up
@@ -359,24 +381,30 @@ def _clause_parser(pos_at):
         while True:
             kind = kinds[i]
             if kind == "LPAREN":
+                base = node
+                node = new(Call)
                 if kinds[i + 1] == "RPAREN":
-                    node = Call(node, (), pos=node.pos)
+                    call_init(node, base, (), pos=base.pos)
                     i += 2
                     continue
                 args, i = arguments(i + 1)
                 if kinds[i] != "RPAREN":
                     raise _GiveUp
-                node = Call(node, args, pos=node.pos)
+                call_init(node, base, args, pos=base.pos)
             elif kind == "LBRACK":
                 args, i = arguments(i + 1)
                 if kinds[i] != "RBRACK":
                     raise _GiveUp
-                node = Index(node, args, pos=node.pos)
+                base = node
+                node = new(Index)
+                index_init(node, base, args, pos=base.pos)
             elif kind == "ARROW" or kind == "DOT":
                 name = toks[i + 1]
                 if name[0] != "IDENT" and name[0] != "TYPE_NAME":
                     raise _GiveUp
-                node = Member(node, toks[i][1], name[1], pos=node.pos)
+                base = node
+                node = new(Member)
+                member_init(node, base, toks[i][1], name[1], pos=base.pos)
                 i += 1
             elif kind == "INC" or kind == "DEC":
                 node = Postfix(toks[i][1], node, pos=node.pos)
@@ -412,7 +440,9 @@ def _clause_parser(pos_at):
                 out.append(node)
             else:
                 node, i = expr(i)
-                out.append(ExprStmt(node, pos=node.pos))
+                stmt = new(ExprStmt)
+                stmt_init(stmt, node, pos=node.pos)
+                out.append(stmt)
                 kind = kinds[i]
                 if kind == "SEMI":
                     i += 1
@@ -458,14 +488,18 @@ def _clause_parser(pos_at):
         n = len(items)
         try:
             first = items[0]
-            probes = _L([tree.ProbeDesc(first[1], pos=pos_at(first[2]))])
-            probes.pos = probes[0].pos
+            desc = new(ProbeDesc)
+            probe_init(desc, first[1], pos=pos_at(first[2]))
+            probes = _L((desc,))
+            probes.pos = desc.pos
             i = 1
             while i < n and items[i][0] == "COMMA":
                 tok = items[i + 1]
                 if tok[0] != "PDESC":
                     return None
-                probes.append(tree.ProbeDesc(tok[1], pos=pos_at(tok[2])))
+                desc = new(ProbeDesc)
+                probe_init(desc, tok[1], pos=pos_at(tok[2]))
+                probes.append(desc)
                 i += 2
             predicate = body = None
             if i < n and items[i][0] == "PRED_OPEN":
@@ -478,7 +512,9 @@ def _clause_parser(pos_at):
                 i += 1  # statements() stops only at a '}'
             if i != n or (predicate is None and body is None):
                 return None
-            return tree.Clause(probes, predicate, body, pos=probes.pos)
+            node = new(Clause)
+            clause_init(node, probes, predicate, body, pos=probes.pos)
+            return node
         except (_GiveUp, IndexError, RecursionError, DSyntaxError):
             return None
         finally:
@@ -487,9 +523,11 @@ def _clause_parser(pos_at):
     return clause
 
 
-def _binchain(items):
+def _binchain(items, new=object.__new__):
     """Build the Binary nodes of a flat chain ``e op e op e`` (op tokens) by D's precedence table."""
     prec = _PREC
+    Binary = tree.Binary
+    init = tree.initializer(Binary)
     operands = [items[0]]
     ops = []
     for i in range(1, len(items), 2):
@@ -498,13 +536,17 @@ def _binchain(items):
         while ops and prec[ops[-1]] >= p:
             right = operands.pop()
             left = operands.pop()
-            operands.append(tree.Binary(ops.pop(), left, right, pos=left.pos))
+            node = new(Binary)
+            init(node, ops.pop(), left, right, pos=left.pos)
+            operands.append(node)
         ops.append(op)
         operands.append(items[i + 1])
     while ops:
         right = operands.pop()
         left = operands.pop()
-        operands.append(tree.Binary(ops.pop(), left, right, pos=left.pos))
+        node = new(Binary)
+        init(node, ops.pop(), left, right, pos=left.pos)
+        operands.append(node)
     return operands[0]
 
 

@@ -9,22 +9,52 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import namedtuple
 
 import attrs
 
+_PosFields = namedtuple("_PosFields", ("file", "line", "col"), defaults=(None,))
 
-@attrs.frozen
-class Pos:
-    """Where something came from: a file name, a 1-based line and an optional 1-based column."""
 
-    file: str
-    line: int
-    col: int | None = None
+class Pos(_PosFields):
+    """Where something came from: a file name, a 1-based line and an optional 1-based column.
+
+    Immutable; equal (and hashed alike) when file, line and column are.  Not a tree node: the
+    parser makes one per operand (a few hundred thousand for a large script), so a position is a
+    tuple underneath (made as cheaply as Python makes anything) rather than an attrs class.  It
+    compares equal only to another ``Pos``, never to a plain tuple, and has no order.
+    """
+
+    __slots__ = ()
 
     def __str__(self) -> str:
-        if self.col is None:
-            return f"{self.file}:{self.line}"
-        return f"{self.file}:{self.line}:{self.col}"
+        if self[2] is None:
+            return f"{self[0]}:{self[1]}"
+        return f"{self[0]}:{self[1]}:{self[2]}"
+
+    def __eq__(self, other):
+        if other.__class__ is not Pos:
+            # (a plain tuple would compare by items if given the chance)
+            return False if isinstance(other, tuple) else NotImplemented
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other):
+        if other.__class__ is not Pos:
+            return True if isinstance(other, tuple) else NotImplemented
+        return tuple.__ne__(self, other)
+
+    __hash__ = _PosFields.__hash__
+
+    def __lt__(self, other):
+        return NotImplemented
+
+    __le__ = __gt__ = __ge__ = __lt__
+
+    def __setattr__(self, name, value):
+        raise attrs.exceptions.FrozenInstanceError()
+
+    def __delattr__(self, name):
+        raise attrs.exceptions.FrozenInstanceError()
 
 
 # Frames in these directories belong to dtracepy itself; the user's position is the first frame

@@ -111,10 +111,80 @@ def _node(cls):
     def __repr__(self):
         return shown + "(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in names) + ")"
 
-    for method in (__eq__, __ne__, __hash__, __repr__):
+    attrs_init = cls.__init__
+
+    def __init__(self, *args, **kwargs):
+        init = initializer(cls)
+        init(self, *args, **kwargs)
+
+    __init__.__wrapped__ = attrs_init  # (what inspect.signature reports)
+    _ATTRS_INIT[cls] = attrs_init
+    for method in (__eq__, __ne__, __hash__, __repr__, __init__):
         method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
         setattr(cls, method.__name__, method)
     return cls
+
+
+# Construction.  attrs' ``__init__`` for a frozen slotted class stores each field through
+# ``object.__setattr__`` bound to the new node (a method-wrapper call that also checks the class
+# hierarchy); the parser makes a node per operand, so each class gets attrs' own ``__init__`` code
+# with each store made by the field's slot descriptor instead (the same store, about a quarter
+# cheaper per node): same signature, defaults, converters and ``__attrs_post_init__`` (the
+# invariants).  Like the methods above it is compiled on the class's first construction.
+
+# class -> the __init__ attrs generated for it
+_ATTRS_INIT: dict[type, object] = {}
+
+
+def initializer(cls):
+    """``cls.__init__``, the fast one (made now if ``cls`` was never built).  The parser calls it
+    directly on ``object.__new__(cls)``: the same as ``cls(...)`` without the keyword-argument
+    dictionary a class call builds for ``pos=``."""
+    init = cls.__dict__["__init__"]
+    if init.__code__.co_filename.startswith("<dtracepy.tree."):
+        return init
+    init = _fast_init(cls, _ATTRS_INIT[cls]) or _ATTRS_INIT[cls]
+    cls.__init__ = init
+    return init
+
+
+def _fast_init(cls, attrs_init):
+    """attrs' ``__init__`` source for ``cls`` with each ``_setattr('name', value)`` made a slot
+    store; None (keep attrs' own) if the source is not the form expected."""
+    import linecache
+    import types
+
+    lines = linecache.getlines(attrs_init.__code__.co_filename)
+    out = []
+    namespace = dict(attrs_init.__globals__)
+    for line in lines:
+        if line.strip() == "_setattr = _cached_setattr_get(self)":
+            continue
+        m = re.fullmatch(r"( *)_setattr\('(\w+)', (.*)\)\n?", line)
+        if m is not None:
+            indent, name, value = m.groups()
+            for klass in cls.__mro__:
+                slot = klass.__dict__.get(name)
+                if slot is not None:
+                    break
+            if not isinstance(slot, types.MemberDescriptorType):
+                return None
+            namespace[f"_set_{name}"] = slot.__set__
+            out.append(f"{indent}_set_{name}(self, {value})\n")
+        elif "_setattr" in line:
+            return None
+        else:
+            out.append(line)
+    if not out or not out[0].startswith("def __init__("):
+        return None
+    filename = f"<dtracepy.tree.{cls.__qualname__} init>"
+    source = "".join(out)
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102
+    linecache.cache[filename] = (len(source), None, out, filename)  # (for tracebacks)
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__annotations__ = attrs_init.__annotations__
+    return init
 
 
 # ----------------------------------------------------------------------------------------------

@@ -377,7 +377,7 @@ class Context:
         by_class: dict[type, list] = {}
         stack = [self.program]
         pop, push, add = stack.pop, stack.append, nodes.append
-        get, getters, Node = by_class.get, _FIELD_GETTERS, t.Node
+        get, getters, Node, leaves = by_class.get, _FIELD_GETTERS, t.Node, _LEAVES
         while stack:
             node = pop()
             add(node)
@@ -387,6 +387,8 @@ class Context:
                 by_class[cls] = [node]
             else:
                 found.append(node)
+            if cls in leaves:  # about half the nodes: names and literals
+                continue
             fields = getters.get(cls)
             if fields is None:
                 fields = _field_getter(cls)
