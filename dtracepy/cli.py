@@ -70,10 +70,10 @@ class _Formatter(argparse.HelpFormatter):
     metavar), and its own asks shutil for the terminal's width: importing shutil (with bz2 and
     lzma) cost every ``dtracepy check`` a few milliseconds."""
 
-    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
+    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None, **kwargs):
         if width is None:
             width = _terminal_columns() - 2
-        super().__init__(prog, indent_increment, max_help_position, width)
+        super().__init__(prog, indent_increment, max_help_position, width, **kwargs)
 
 
 class _Subcommands:
