@@ -9,12 +9,9 @@ a located message and exit status 1, and an unexpected exception into an ``inter
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
-
-from dtracepy.errors import DTracePyError
-from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT
-from dtracepy.facts.dialects import NAMES as DIALECTS
 
 
 def _count(text: str) -> int:
@@ -109,6 +106,9 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     ``only`` is not a subcommand (a typo, ``--help``), all are built, for argparse's message.
     ``prog`` is given to ``add_subparsers`` so that argparse does not build a help formatter
     (which imports shutil) to compute it."""
+    from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT
+    from dtracepy.facts.dialects import NAMES as DIALECTS
+
     parser = argparse.ArgumentParser(
         prog="dtracepy",
         formatter_class=_Formatter,
@@ -203,6 +203,25 @@ def _duration(text: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Start-up makes tens of thousands of long-lived objects (attrs, the tree's node classes, the
+    # checks' tables) and the cyclic collector scanned them again and again while they were made
+    # (some thirty collections, one of them of everything).  It stays off until the command's
+    # module is loaded; then, when this is the program (no argv given: not a caller's process),
+    # what start-up made is frozen out of the collector's sight (gc.freeze: it lives as long as
+    # the process anyway), and the collector runs as usual.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _main(argv, collecting)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _main(argv, collecting: bool) -> int:
+    from dtracepy.errors import DTracePyError
+
+    program = argv is None
     if argv is None:
         argv = sys.argv[1:]
     parser = _build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
@@ -215,7 +234,13 @@ def main(argv: list[str] | None = None) -> int:
         args.macro_args = list(args.macro_args or []) + extra[1:]
     module_name, func_name = args.run.split(":")
     try:
-        module = __import__(module_name, fromlist=[func_name])
+        try:
+            module = __import__(module_name, fromlist=[func_name])
+        finally:
+            if collecting:
+                if program:
+                    gc.freeze()
+                gc.enable()
         return int(getattr(module, func_name)(args) or 0)
     except DTracePyError as err:
         print(err.render(), file=sys.stderr)

@@ -267,3 +267,46 @@ def test_user_pos_follows_the_working_directory(tmp_path, monkeypatch):
     assert str(namespace["where"]()) == "tracer.py:2"
     monkeypatch.chdir(tmp_path.parent)
     assert str(namespace["where"]()) == os.path.join(tmp_path.name, "tracer.py") + ":2"
+
+
+# -- cli.main: the cyclic collector is off during start-up only ----------------------------------
+
+
+@pytest.mark.parametrize("argv", [["check", "{script}"], ["check", "{script}", "--bogus"], ["--version"],
+                                  ["check", "/no/such/file.d"]])
+@pytest.mark.parametrize("enabled", [True, False])
+def test_main_leaves_the_collector_as_it_found_it(argv, enabled, tmp_path, capsys):
+    import gc
+
+    from dtracepy.cli import main
+
+    script = tmp_path / "x.d"
+    script.write_text("BEGIN { exit(0); }\n")
+    argv = [a.format(script=script) for a in argv]
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        try:
+            main(argv)
+        except SystemExit:
+            pass
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    capsys.readouterr()
+
+
+def test_the_program_runs_with_the_collector_on_and_start_up_frozen(tmp_path):
+    script = tmp_path / "x.d"
+    script.write_text("BEGIN { exit(0); }\n")
+    code = ("import gc, sys\n"
+            "import dtracepy.commands.check_cmd as c\n"
+            "real = c.run\n"
+            "def run(args):\n"
+            "    print(gc.isenabled(), gc.get_freeze_count() > 1000)\n"
+            "    return real(args)\n"
+            "c.run = run\n"
+            f"sys.argv = ['dtracepy', 'check', {str(script)!r}]\n"
+            "from dtracepy.cli import main\n"
+            "sys.exit(main())")
+    assert run_python(code).split() == ["True", "True"]
