@@ -116,9 +116,8 @@ def run(args) -> int:
     if args.output and (wrote or code == 0):
         write_output(args.output, out.getvalue().encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
                      inputs=[args.script])
-    script = tracing.script_path
     for line in tracing.stderr_lines:
-        print(line.replace(script, args.script), file=sys.stderr)
+        print(line, file=sys.stderr)
     for warning in tracing.warnings:
         print(warning.render(), file=sys.stderr)
     if received:
