@@ -182,3 +182,10 @@ def test_an_unframed_run_counts_its_duration_from_when_dtrace_traces(live):
     assert tracing.returncode == 0
     assert "hello" in text and "bye" in text and "\x1e" not in text
     assert not [line for line in tracing.stderr_lines if "dtracepy-started" in line]
+
+
+@pytest.mark.parametrize("command", ["run", "compile"])
+def test_a_missing_tracer_module_is_reported_as_a_missing_script_is(tmp_path, capsys, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    assert main([command, "nope.py"]) == 1
+    assert capsys.readouterr().err == "nope.py:1: error: cannot read: no such file or directory\n"
