@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -189,3 +190,54 @@ def test_a_missing_tracer_module_is_reported_as_a_missing_script_is(tmp_path, ca
     monkeypatch.chdir(tmp_path)
     assert main([command, "nope.py"]) == 1
     assert capsys.readouterr().err == "nope.py:1: error: cannot read: no such file or directory\n"
+
+
+# --- run -o: streamed, byte-exact ----------------------------------------------------------------
+
+def test_output_is_streamed_to_a_temporary_file_while_dtrace_runs(tmp_path, monkeypatch):
+    """-o does not hold a long run in memory: the rows are in a temporary file beside the target
+    while dtrace still runs, and the target appears, whole, when it ends."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.d").write_text("BEGIN\n{\n\ttrace(1);\n}\n")
+    gate = tmp_path / "gate"
+    fake = _standin(tmp_path, "i=0\nwhile [ $i -lt 2000 ]; do echo \"line $i\"; i=$((i+1)); done\n"
+                              f"while [ ! -e '{gate}' ]; do sleep 0.05; done\nexit 0")
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    proc = subprocess.Popen([sys.executable, "-m", "dtracepy", "run", "s.d", "--dtrace", fake, "-o", "out.txt"],
+                            cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        temps = []
+        for _ in range(600):
+            temps = [p for p in tmp_path.iterdir() if p.name.startswith(".out.txt.") and p.stat().st_size]
+            if temps:
+                break
+            assert proc.poll() is None, proc.stderr.read()
+            time.sleep(0.05)
+        assert temps, "nothing was written while dtrace ran"
+        assert not (tmp_path / "out.txt").exists()
+    finally:
+        gate.write_text("")
+        proc.wait(60)
+    assert proc.returncode == 0, proc.stderr.read()
+    lines = (tmp_path / "out.txt").read_text().splitlines()
+    assert lines[0] == "line 0" and lines[-1] == "line 1999"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dtrace", "gate", "out.txt", "s.d"]
+
+
+def test_a_full_disk_under_output_is_a_located_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.d").write_text("BEGIN\n{\n\ttrace(1);\n}\n")
+    fake = _standin(tmp_path, "i=0\nwhile [ $i -lt 3000 ]; do echo \"line $i\"; i=$((i+1)); done\nexit 0")
+    assert main(["run", "s.d", "--dtrace", fake, "-o", "/dev/full"]) == 1
+    assert capsys.readouterr().err == "/dev/full:1: error: cannot write: no space left on device\n"
+
+
+def test_bytes_that_are_not_utf8_come_back_exactly(live, tmp_path):
+    (tmp_path / "u.d").write_text('#!/usr/sbin/dtrace -qs\nBEGIN\n{\n\tprintf("a\\377b\\n");\n\texit(0);\n}\n')
+    env = dict(os.environ, PYTHONPATH=ROOT, PYTHONIOENCODING="utf-8:strict")
+    for argv in (["u.d"], ["u.d", "-o", "u.txt"]):
+        result = subprocess.run([sys.executable, "-m", "dtracepy", "run", *argv], cwd=tmp_path, env=env,
+                                capture_output=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        written = (tmp_path / "u.txt").read_bytes() if "-o" in argv else result.stdout
+        assert written.startswith(b"a\xffb\n"), written
