@@ -241,3 +241,46 @@ def test_bytes_that_are_not_utf8_come_back_exactly(live, tmp_path):
         assert result.returncode == 0, result.stderr
         written = (tmp_path / "u.txt").read_bytes() if "-o" in argv else result.stdout
         assert written.startswith(b"a\xffb\n"), written
+
+
+# --- runtime errors name the clause's line -------------------------------------------------------
+
+def test_oracle_runtime_errors_are_located_at_their_clause(tmp_path):
+    from dtracepy.run.messages import Messages
+
+    script = tmp_path / "e.d"
+    script.write_text(FAULTING_D)
+    prepared = prepare(str(script))
+    messages = Messages(origins.clause_origins(prepared.program))
+    # the framing's BEGIN is dt_clause_0: the user's clauses are 1, 2, 3
+    for line in ["dtrace: error in dt_clause_2 for probe ID 1 (dtrace:::BEGIN): invalid address (0x0) at BPF pc 202"] * 2 + [
+            "dtrace: error in dt_clause_0 for probe ID 1 (dtrace:::BEGIN): invalid address (0x8) at BPF pc 9"]:
+        messages.add(line)
+    assert [w.render() for w in messages.warnings] == [
+        f"{script}:6:1: warning: 2 error(s) on dtrace:::BEGIN: invalid address",
+        "dtracepy: warning: 1 error(s) on dtrace:::BEGIN: invalid address"]
+
+
+FAULTING_D = """\
+BEGIN
+{
+\tx = 1;
+}
+
+BEGIN
+{
+\ttrace(*(int *)0);
+}
+
+BEGIN
+{
+\texit(0);
+}
+"""
+
+
+def test_a_runtime_error_names_the_clause_live(live, tmp_path):
+    (tmp_path / "e.d").write_text(FAULTING_D)
+    result = _run_cli(tmp_path, "e.d", "--duration", "10")
+    assert result.returncode == 0, result.stderr
+    assert "e.d:6:1: warning: 1 error(s) on dtrace:::BEGIN: invalid address" in result.stderr

@@ -1,6 +1,7 @@
 """Where a line of the D that dtracepy ran came from: dtrace's compile errors name a line of the
 script it was given (the framed program, printed into a temporary file), which is not a line the
-user wrote.  dtracepy maps it back to the user's ``tracer.py:LINE`` or ``script.d:LINE:COL``.
+user wrote.  dtracepy maps it back to the user's ``tracer.py:LINE`` or ``script.d:LINE:COL``; and
+Oracle's runtime errors name a clause by its number (``dt_clause_2``), mapped the same way.
 
 The map is made only when dtrace reports such an error: the printed text is parsed back, which
 gives the same tree as the one printed (``parse(to_d(t)) == t``) with positions in the printed
@@ -65,3 +66,16 @@ def locate_compile_error(line: str, program: tree.Program | None, text: str, scr
         if where is None:
             return f"{name}: error: {m.group('message')} [dtrace, line {number} of the D it ran]"
     return f"{where}: error: {m.group('message')} [dtrace]"
+
+
+def clause_origins(program: tree.Program | None):
+    """``n -> Pos`` of the ``n``-th clause (from 0) of ``program``, or None: Oracle's dtrace names
+    the clause a runtime error happened in (``dt_clause_2``) in that order."""
+    if program is None:
+        return None
+    clauses = [item for item in program.items if isinstance(item, tree.Clause)]
+
+    def origin(n: int) -> Pos | None:
+        return clauses[n].pos if 0 <= n < len(clauses) else None
+
+    return origin

@@ -346,7 +346,7 @@ class Tracing:
             raise
         self._check_privileges = check_privileges_first
         self.decoder = Decoder(prepared.plan)
-        self.messages = Messages()
+        self.messages = Messages(origins.clause_origins(prepared.program))
         self.started: float | None = None
         self.process: subprocess.Popen | None = None
         self.returncode: int | None = None
