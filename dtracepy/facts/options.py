@@ -23,7 +23,6 @@ option a misspelt name probably meant.
 
 from __future__ import annotations
 
-import difflib
 import re
 
 import attrs
@@ -116,6 +115,8 @@ def option(name: str) -> Option | None:
 
 def suggest(name: str) -> str | None:
     """The known option a misspelt ``name`` most likely meant, or None."""
+    import difflib  # only when there is something to suggest: it costs start-up time
+
     close = difflib.get_close_matches(name, OPTIONS, n=1, cutoff=0.75)
     return close[0] if close else None
 
