@@ -1,5 +1,5 @@
-"""Wall time of ``dtracepy check`` on a seed-sized script, from the shell (run by hand:
-``python3 benchmarks/bench_check_cli.py``).
+"""Wall time of ``dtracepy check`` on a seed-sized script, from the shell (run by hand, with the
+Python that has dtracepy's dependencies: ``python3 benchmarks/bench_check_cli.py``).
 
 "Cold" deletes any LALR tables cached in the temporary directory first (``dtracepy-*.tables``,
 left by dtracepy versions that built the tables with lark on first use), as on the first run after
@@ -8,7 +8,9 @@ the two should agree; "fallback" runs with the shipped tables unfindable (lark r
 when grammar/d.lark changed and the file was not regenerated).  In both, Python's bytecode is cached
 (as after a real ``pip install``): the runs use ``PYTHONPYCACHEPREFIX`` (a directory under the
 temporary directory) with ``PYTHONDONTWRITEBYTECODE`` removed, after one run to fill it.  Also
-prints ``python -X importtime``'s top imports for the command, since start-up is most of the time.
+prints ``python -X importtime``'s top imports for the command, since start-up is most of the time,
+and the floor under it: importing :mod:`dtracepy.tree` (attrs, and the tree's frozen attrs node
+classes) costs most of a ``check`` and no change to the rest can take that away.
 """
 
 from __future__ import annotations
@@ -92,11 +94,18 @@ def main() -> int:
                     "P._grammar_resource = lambda n: None if n == P.TABLES_NAME else real(n); "
                     "from dtracepy.cli import main; sys.exit(main(['check', sys.argv[1]]))", path]
     fallback = [run(fallback_cmd, env) for _ in range(3)]
-    base = [run([sys.executable, "-c", "pass"], env) for _ in range(5)]
+    base, floor = [], []
+    for _ in range(10):  # interleaved, so that a change of load hits both alike
+        base.append(run([sys.executable, "-c", "pass"], env))
+        floor.append(run([sys.executable, "-c", "import dtracepy.tree"], env))
     print(f"dtracepy check ({len(SCRIPT)} bytes): cold cache median {statistics.median(cold) * 1e3:.0f} ms, "
           f"warm cache median {statistics.median(warm) * 1e3:.0f} ms, "
           f"fallback (no shipped tables) median {statistics.median(fallback) * 1e3:.0f} ms "
-          f"(bare python start-up {statistics.median(base) * 1e3:.0f} ms)")
+          f"(bare python start-up {statistics.median(base) * 1e3:.0f} ms: warm is "
+          f"{statistics.median(warm) / statistics.median(base):.1f}x)")
+    print(f"floor: python -c 'import dtracepy.tree' (attrs and the tree's node classes, which check "
+          f"cannot skip) median {statistics.median(floor) * 1e3:.0f} ms "
+          f"({statistics.median(floor) / statistics.median(base):.1f}x bare python)")
     result = subprocess.run([sys.executable, "-X", "importtime", *cmd[1:]], capture_output=True, env=env)
     rows = []
     for line in result.stderr.decode().splitlines():

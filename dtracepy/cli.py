@@ -9,11 +9,9 @@ a located message and exit status 1, and an unexpected exception into an ``inter
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import sys
-
-from dtracepy.errors import DTracePyError
-from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT
-from dtracepy.facts.dialects import NAMES as DIALECTS
 
 
 def _count(text: str) -> int:
@@ -50,14 +48,76 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``, without importing shutil (see :class:`_Formatter`)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter; argparse makes one for every ``add_argument`` (to check the
+    metavar), and its own asks shutil for the terminal's width: importing shutil (with bz2 and
+    lzma) cost every ``dtracepy check`` a few milliseconds."""
+
+    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None, **kwargs):
+        if width is None:
+            width = _terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width, **kwargs)
+
+
+class _Subcommands:
+    """``add_subparsers``' action, building only the subcommand ``only`` (all when ``None``)."""
+
+    def __init__(self, action, only: str | None):
+        self.action = action
+        self.only = only
+        self.found = False
+
+    def add_parser(self, name: str, **kwargs):
+        if self.only is None or name == self.only:
+            self.found = True
+            return self.action.add_parser(name, formatter_class=_Formatter, **kwargs)
+        return _Unbuilt()
+
+
+class _Unbuilt:
+    """A subcommand the command line does not name: its arguments are not built."""
+
+    def add_argument(self, *args, **kwargs):
+        pass
+
+    def set_defaults(self, **kwargs):
+        pass
+
+
+def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; ``only``: the subcommand the command line names, the only one built.
+
+    Building all six parsers cost every run a few milliseconds; the others are not needed to parse
+    or to report a usage error, since the top-level usage says ``COMMAND``, not the list.  When
+    ``only`` is not a subcommand (a typo, ``--help``), all are built, for argparse's message.
+    ``prog`` is given to ``add_subparsers`` so that argparse does not build a help formatter
+    (which imports shutil) to compute it."""
+    from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT
+    from dtracepy.facts.dialects import NAMES as DIALECTS
+
     parser = argparse.ArgumentParser(
         prog="dtracepy",
+        formatter_class=_Formatter,
         description="Write DTrace tracers as Python modules; compile them to readable, checked D.",
     )
     parser.add_argument("--version", action=_VersionAction, help="print dtracepy's version and exit")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", prog="dtracepy")
+    subparsers.required = True
+    sub = _Subcommands(subparsers, only)
 
     # --- compile (issue 3) -------------------------------------------------------------------
     p = sub.add_parser("compile", help="compile a tracer module (.py) to D")
@@ -123,6 +183,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
     p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VAL]")
     p.set_defaults(run="dtracepy.commands.import_cmd:run")
+    if not sub.found:
+        return _build_parser()
     return parser
 
 
@@ -141,7 +203,28 @@ def _duration(text: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _build_parser()
+    # Start-up makes tens of thousands of long-lived objects (attrs, the tree's node classes, the
+    # checks' tables) and the cyclic collector scanned them again and again while they were made
+    # (some thirty collections, one of them of everything).  It stays off until the command's
+    # module is loaded; then, when this is the program (no argv given: not a caller's process),
+    # what start-up made is frozen out of the collector's sight (gc.freeze: it lives as long as
+    # the process anyway), and the collector runs as usual.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _main(argv, collecting)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _main(argv, collecting: bool) -> int:
+    from dtracepy.errors import DTracePyError
+
+    program = argv is None
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = _build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
     args, extra = parser.parse_known_args(argv)
     if extra:
         # `dtracepy run X.d [options] -- ARGS`: argparse has already given the positional its
@@ -151,7 +234,13 @@ def main(argv: list[str] | None = None) -> int:
         args.macro_args = list(args.macro_args or []) + extra[1:]
     module_name, func_name = args.run.split(":")
     try:
-        module = __import__(module_name, fromlist=[func_name])
+        try:
+            module = __import__(module_name, fromlist=[func_name])
+        finally:
+            if collecting:
+                if program:
+                    gc.freeze()
+                gc.enable()
         return int(getattr(module, func_name)(args) or 0)
     except DTracePyError as err:
         print(err.render(), file=sys.stderr)

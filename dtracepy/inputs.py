@@ -7,7 +7,9 @@
 * :func:`write_output` writes a file through a temporary file in the same directory and a rename,
   so a failed write (a full disk, a read-only directory) leaves any old file as it was and never a
   truncated one; it refuses to overwrite one of the inputs (``-o tracer.py``), however the path is
-  spelled (:func:`refuse_overwriting`, which a command may call before it starts).  Device files (``/dev/stdout``) are written in place.
+  spelled (:func:`refuse_overwriting`, which a command may call before it starts).  Device files
+  (``/dev/stdout``) are written in place.  :class:`AtomicOutput` does the same for an output
+  written as it comes.
 * :func:`describe_exception` names an exception even when its ``__str__`` raises.
 """
 
@@ -109,52 +111,98 @@ def write_output(path: str, text: str, *, executable: bool = False, inputs=()) -
     renamed over the target (through a symlink, the file it points to), so the target is either
     the old file or the whole new one.  A device or pipe (``/dev/stdout``) is written in place.
     """
-    refuse_overwriting(path, inputs)
     data = text.encode("utf-8")
-    real = os.path.realpath(path)
+    output = AtomicOutput(path, executable=executable, inputs=inputs)
     try:
-        st = os.stat(real)
-    except FileNotFoundError:
-        st = None
-    except OSError as err:
-        raise InputError(f"cannot write: {_reason(err)}", Pos(path, 1)) from None
-    if st is not None and stat.S_ISDIR(st.st_mode):
-        raise InputError("cannot write: it is a directory", Pos(path, 1))
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        try:
-            with open(real, "wb") as handle:
-                handle.write(data)
-        except OSError as err:
-            raise InputError(f"cannot write: {_reason(err)}", Pos(path, 1)) from None
-        return
-    if st is not None and (not os.access(real, os.W_OK) or not st.st_mode & 0o222):
-        raise InputError("cannot write: the file is read-only", Pos(path, 1))
-    directory = os.path.dirname(real) or "."
-    if not os.path.isdir(directory):
-        raise InputError(f"cannot write: no such directory {os.path.dirname(path) or '.'}", Pos(path, 1))
-    mode = (st.st_mode & 0o7777) if st is not None else (0o666 & ~_umask())
-    if executable:
-        mode |= (mode & 0o444) >> 2  # x wherever r
-    import tempfile
+        output.write(data)
+    except BaseException:
+        output.discard()
+        raise
+    output.commit()
 
-    temp = None
-    try:
-        fd, temp = tempfile.mkstemp(prefix="." + os.path.basename(real) + ".", suffix=".tmp", dir=directory)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, real)
-        temp = None
-    except OSError as err:
-        raise InputError(f"cannot write: {_reason(err)}", Pos(path, 1)) from None
-    finally:
-        if temp is not None:
+
+class AtomicOutput:
+    """An output file written as :func:`write_output` writes one, but bit by bit (``dtracepy
+    run -o`` streams a long run's rows there instead of holding them in memory): bytes go to the
+    temporary file as they come; :meth:`commit` renames it over the target, :meth:`discard`
+    removes it and leaves any old file as it was.  Errors are located :class:`InputError`
+    exceptions, raised when opening (a directory, a read-only file, a missing directory) or when
+    writing (a full disk)."""
+
+    def __init__(self, path: str, *, executable: bool = False, inputs=()):
+        refuse_overwriting(path, inputs)
+        self.path = path
+        self.real = real = os.path.realpath(path)
+        self.temp: str | None = None
+        try:
+            st = os.stat(real)
+        except FileNotFoundError:
+            st = None
+        except OSError as err:
+            raise self.error(err) from None
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            raise InputError("cannot write: it is a directory", Pos(path, 1))
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            try:     # a device or pipe: written in place
+                self.handle = open(real, "wb")  # noqa: SIM115 - closed by commit/discard
+            except OSError as err:
+                raise self.error(err) from None
+            return
+        if st is not None and (not os.access(real, os.W_OK) or not st.st_mode & 0o222):
+            raise InputError("cannot write: the file is read-only", Pos(path, 1))
+        directory = os.path.dirname(real) or "."
+        if not os.path.isdir(directory):
+            raise InputError(f"cannot write: no such directory {os.path.dirname(path) or '.'}", Pos(path, 1))
+        self.mode = (st.st_mode & 0o7777) if st is not None else (0o666 & ~_umask())
+        if executable:
+            self.mode |= (self.mode & 0o444) >> 2  # x wherever r
+        import tempfile
+
+        try:
+            fd, self.temp = tempfile.mkstemp(prefix="." + os.path.basename(real) + ".", suffix=".tmp",
+                                             dir=directory)
+        except OSError as err:
+            raise self.error(err) from None
+        self.handle = os.fdopen(fd, "wb")
+
+    def error(self, err: OSError) -> InputError:
+        return InputError(f"cannot write: {_reason(err)}", Pos(self.path, 1))
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.handle.write(data)
+        except OSError as err:
+            raise self.error(err) from None
+
+    def commit(self) -> None:
+        try:
             try:
-                os.unlink(temp)
+                self.handle.flush()
+                if self.temp is not None:
+                    os.fsync(self.handle.fileno())
+            finally:
+                self.handle.close()
+            if self.temp is not None:
+                os.chmod(self.temp, self.mode)
+                os.replace(self.temp, self.real)
+                self.temp = None
+        except OSError as err:
+            raise self.error(err) from None
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Drop what was written (nothing, after :meth:`commit`); safe to call twice."""
+        try:
+            self.handle.close()
+        except OSError:
+            pass
+        if self.temp is not None:
+            try:
+                os.unlink(self.temp)
             except OSError:
                 pass
+            self.temp = None
 
 
 def _umask() -> int:

@@ -146,6 +146,13 @@ def _invalid_character(ch: str) -> str:
 TYPE, VALUE, START = range(3)
 
 
+def _byte(value: int) -> str:
+    """The character an escape for byte ``value`` stands for: itself below 0x80; above, the
+    byte as Python's ``surrogateescape`` spells an undecodable byte (U+DC80 to U+DCFF), since D
+    text is UTF-8 and ``"\\377"`` is the byte 0xFF, not the character U+00FF (two bytes)."""
+    return chr(value) if value < 0x80 else chr(0xDC00 + value)
+
+
 def decode_string(body: str) -> str:
     """Decode the C escapes of a string constant's body (what stands between the quotes)."""
     if "\\" not in body:
@@ -166,13 +173,13 @@ def decode_string(body: str) -> str:
             j = i + 1
             while j < n and j < i + 4 and body[j] in "01234567":
                 j += 1
-            out.append(chr(int(body[i + 1 : j], 8) & 0xFF))
+            out.append(_byte(int(body[i + 1 : j], 8) & 0xFF))
             i = j
         elif nxt == "x":
             j = i + 2
             while j < n and body[j] in "0123456789abcdefABCDEF":
                 j += 1
-            out.append(chr(int(body[i + 2 : j], 16) & 0xFF) if j > i + 2 else "x")
+            out.append(_byte(int(body[i + 2 : j], 16) & 0xFF) if j > i + 2 else "x")
             i = j
         else:  # an unknown escape stands for the character itself, as in dt_lex.l
             out.append(nxt)

@@ -628,17 +628,19 @@ def _grammar_text() -> str:
     return text
 
 
-def grammar_digest(grammar: str) -> str:
-    import hashlib
+def grammar_digest(grammar: str) -> int:
+    """The grammar's CRC-32: the tables file records the grammar it was made from.  Not SHA-256:
+    it only has to notice an edit of d.lark, and hashlib (OpenSSL) cost every ``check`` ~2 ms."""
+    import zlib
 
-    return hashlib.sha256(grammar.encode("utf-8")).hexdigest()
+    return zlib.crc32(grammar.encode("utf-8"))
 
 
 def _load_tables() -> dict:
     """The LALR tables as plain data (the form of grammar/d_tables.json, see :func:`build_table_data`).
 
     They ship precomputed, so neither lark nor the ~0.2 s table construction is needed.  If the
-    shipped file is missing, unreadable or was made from another grammar (its ``grammar_sha256``
+    shipped file is missing, unreadable or was made from another grammar (its ``grammar_crc32``
     differs), lark rebuilds the tables from d.lark: slower, never wrong.
     """
     import json
@@ -648,7 +650,7 @@ def _load_tables() -> dict:
     if text is not None:
         try:
             data = json.loads(text)
-            if data.get("grammar_sha256") == grammar_digest(grammar):
+            if data.get("grammar_crc32") == grammar_digest(grammar):
                 return data
         except ValueError:  # a damaged file: rebuild
             pass
@@ -722,7 +724,7 @@ def build_table_data(grammar: "str | None" = None) -> dict:
         states.append(row)
     return {
         "about": f"LALR tables generated from grammar/d.lark by lark; do not edit. Regenerate: {REGEN_COMMAND}",
-        "grammar_sha256": grammar_digest(grammar),
+        "grammar_crc32": grammar_digest(grammar),
         "start": 0,
         "end": number[table.end_states["start"]],
         "rules": [list(f) for f in rules],
@@ -737,7 +739,7 @@ def dump_table_data(data: dict) -> str:
     def dump(value):
         return json.dumps(value, separators=(",", ":"))
 
-    head = ",\n".join(f" {dump(k)}: {dump(data[k])}" for k in ("about", "grammar_sha256", "start", "end"))
+    head = ",\n".join(f" {dump(k)}: {dump(data[k])}" for k in ("about", "grammar_crc32", "start", "end"))
     rules = ",\n".join("  " + dump(r) for r in data["rules"])
     states = ",\n".join("  " + dump(s) for s in data["states"])
     return f'{{\n{head},\n "rules": [\n{rules}\n ],\n "states": [\n{states}\n ]\n}}\n'

@@ -51,7 +51,9 @@ def to_d(node: T.Node) -> str:
 
 def escape_string(value: str) -> str:
     """``value`` as the inside of a D string literal: C escapes for ``\\``, ``"``, newline and tab,
-    octal escapes for other control characters; other characters (incl. non-ASCII) as themselves."""
+    octal escapes for other control characters and for bytes that are not UTF-8 (held as
+    ``surrogateescape`` does, U+DC80 to U+DCFF: what ``"\\377"`` reads as); other characters
+    (incl. non-ASCII) as themselves."""
     out = []
     for ch in value:
         if ch == "\\":
@@ -64,6 +66,8 @@ def escape_string(value: str) -> str:
             out.append("\\t")
         elif ord(ch) < 0x20 or ord(ch) == 0x7F:
             out.append("\\%03o" % ord(ch))
+        elif "\udc80" <= ch <= "\udcff":
+            out.append("\\%03o" % (ord(ch) - 0xDC00))
         else:
             out.append(ch)
     return "".join(out)

@@ -243,6 +243,15 @@ def test_if_else_only_where_the_dialect_has_it():
     assert len(found) == 1 and found[0].severity == "error"
 
 
+def test_anonymous_members_only_where_the_dialect_has_them():
+    # Oracle's D 2.0 says 'syntax error near ";"' (checked against it by test_real_corpus)
+    text = "union record {\n\tint a;\n\tstruct {\n\t\tint b;\n\t};\n\tlong named;\n} var;\nBEGIN { var.a = 1; }"
+    for dialect in ("illumos", "freebsd", "macos"):
+        assert only(text, "dialect-anonymous-member", dialect=dialect) == []
+    found = only(text, "dialect-anonymous-member", dialect="oracle")
+    assert [(f.severity, f.pos.line, f.pos.col) for f in found] == [("error", 3, 2)]
+
+
 # --- safety -------------------------------------------------------------------------------------
 
 

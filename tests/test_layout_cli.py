@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -23,6 +24,20 @@ def test_layout_table_shows_offsets_and_bits(capsys):
     rows = {line.split()[-1]: line for line in out.splitlines()[2:] if line.strip()}
     assert rows["ip_src"].split() == ["12", "(0xc)", "4", "in_addr_t", "ip_src"]
     assert rows["ip_v"].split() == ["0", "(0x0)", "1", "4:4", "uint8_t", "ip_v"]
+
+
+def test_layout_table_lines_up_decimal_and_hex_offsets(capsys):
+    code, out, _ = run(capsys, header_path("tcp.h"), "struct tcphdr")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[2:5] == ["offset     size  bits  type      name",
+                          " 0 (0x0)      2        uint16_t  th_sport",
+                          " 2 (0x2)      2        uint16_t  th_dport"]
+    table = [line for line in lines[3:] if "(0x" in line]
+    # every decimal ends, every "(0x" starts and every size ends in the same column
+    assert len({line.index(" (0x") for line in table}) == 1
+    assert len({re.search(r"\)\s+\d+", line).end() for line in table}) == 1
+    assert "16 (0x10)" in out and "12 (0xc) " in out
 
 
 def test_layout_json_flattens_nested_members(capsys, tmp_path):

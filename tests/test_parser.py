@@ -143,6 +143,17 @@ def test_literals_keep_spelling_and_decode_strings():
     assert expr(r'"a\tb\"c\\\101\x41"') == t.StringLit('a\tb"c\\AA')
 
 
+def test_byte_escapes_above_0x7f_are_bytes_not_characters():
+    # "\377" is the byte 0xFF (as dtrace prints it), not U+00FF (two bytes in UTF-8): it reads
+    # as surrogateescape holds an undecodable byte, and prints back as the same escape
+    from dtracepy.printer import to_d
+
+    assert expr(r'"a\377b\xfe\200"') == t.StringLit("a\udcffb\udcfe\udc80")
+    assert t.StringLit("a\udcffb\udcfe\udc80").value.encode("utf-8", "surrogateescape") == b"a\xffb\xfe\x80"
+    assert to_d(expr(r'"a\377b\xfe\200"')) == r'"a\377b\376\200"'
+    assert to_d(t.StringLit("\u00ff")) == '"\u00ff"'
+
+
 @pytest.mark.parametrize("src,spec,decl", [
     ("(tcp_t **)arg0", (t.TypeRef("tcp_t"),), t.PointerDecl(t.PointerDecl(t.NameDecl(None)))),
     ("(struct ip *)p", (t.StructSpec("struct", "ip"),), t.PointerDecl(t.NameDecl(None))),

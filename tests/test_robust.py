@@ -88,11 +88,21 @@ def test_a_4301_digit_literal_in_python_is_a_located_syntax_error(capsys, tmp_pa
     assert status == 1 and err.startswith("big.py:1: error: invalid Python syntax"), err
 
 
-def test_a_lone_surrogate_in_a_string_is_a_located_error(capsys, tracer):
-    tracer.write_text(TRACER.replace('"hi\\n"', '"\\udc80"'))
+@pytest.mark.parametrize("surrogate", ["\\ud800", "\\udc7f", "\\udd00", "\\udfff"])
+def test_a_lone_surrogate_in_a_string_is_a_located_error(capsys, tracer, surrogate):
+    tracer.write_text(TRACER.replace('"hi\\n"', f'"{surrogate}"'))
     status, out, err = cli(capsys, "compile", "x.py")
     assert status == 1 and out == ""
-    assert err.startswith("x.py:6: error: the string '\\udc80' holds a lone surrogate"), err
+    assert err.startswith(f"x.py:6: error: the string '{surrogate}' holds a lone surrogate"), err
+
+
+def test_an_undecodable_byte_in_a_string_prints_as_its_octal_escape(capsys, tracer):
+    # U+DC80..U+DCFF is how Python's surrogateescape holds a byte that is not UTF-8 (and how
+    # the parser reads D's "\\377"): the byte itself, in D
+    tracer.write_text(TRACER.replace('"hi\\n"', '"a\\udcffb\\udc80"'))
+    status, out, err = cli(capsys, "compile", "x.py")
+    assert status == 0, err
+    assert 'printf("a\\377b\\200");' in out
 
 
 # --- compile -o: refuse the input, never leave a broken file -------------------------------------

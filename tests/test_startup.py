@@ -58,6 +58,54 @@ def test_running_check_imports_no_dsl_printer_lark_or_pycparser(tmp_path):
         f"assert main(['check', {str(script)!r}]) == 0")
     for heavy in ("dtracepy.dsl", "dtracepy.printer", "lark", "pycparser", "pcpp"):
         assert not _under(modules, heavy), heavy
+    # each cost every check milliseconds of start-up: shutil (argparse's terminal width, with bz2
+    # and lzma), difflib (only for did-you-mean), hashlib (OpenSSL; the tables' grammar check)
+    for module in ("shutil", "difflib", "hashlib", "bz2", "lzma"):
+        assert module not in modules, module
+
+
+def test_check_with_a_misspelt_option_still_suggests(tmp_path):
+    script = tmp_path / "x.d"
+    script.write_text("#pragma D option dynvarsise=16m\nBEGIN { exit(0); }\n")
+    result = subprocess.run([sys.executable, "-m", "dtracepy", "check", str(script)], capture_output=True,
+                            text=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert result.returncode == 1
+    assert "did you mean 'dynvarsize'?" in result.stderr
+
+
+# -- the command line: building only the named subcommand changes no output ----------------------
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", "-h"], ["check"], ["check", "x.d", "--bogus"], ["check", "--dialect", "x", "x.d"],
+    ["check", "--macro-args", "many", "x.d"], ["compile", "-h"], ["compile"], ["run", "-h"], ["run"],
+    ["run", "x.d", "--duration", "-1"], ["layout", "-h"], ["layout", "x.h", "t", "--abi", "vax"],
+    ["import", "-h"], ["import"], ["chek", "x.d"], ["-h"], ["--bogus"], []])
+def test_partial_argument_parser_says_what_the_full_one_does(argv, capsys, monkeypatch):
+    from dtracepy import cli
+
+    monkeypatch.setenv("COLUMNS", "100")
+    said = []
+    for only in (None, argv[0] if argv and not argv[0].startswith("-") else None):
+        try:
+            args, extra = cli._build_parser(only).parse_known_args(argv)
+            outcome = (vars(args), extra)
+        except SystemExit as exit_info:
+            outcome = exit_info.code
+        said.append((outcome, capsys.readouterr()))
+    assert said[0] == said[1]
+
+
+def test_help_follows_the_terminal_width(monkeypatch):
+    from dtracepy import cli
+
+    for columns in ("40", "200"):
+        monkeypatch.setenv("COLUMNS", columns)
+        import shutil
+
+        assert cli._terminal_columns() == shutil.get_terminal_size().columns
+    monkeypatch.delenv("COLUMNS")
+    assert cli._terminal_columns() == shutil.get_terminal_size().columns
 
 
 def test_import_dtracepy_alone_is_empty():
@@ -219,3 +267,46 @@ def test_user_pos_follows_the_working_directory(tmp_path, monkeypatch):
     assert str(namespace["where"]()) == "tracer.py:2"
     monkeypatch.chdir(tmp_path.parent)
     assert str(namespace["where"]()) == os.path.join(tmp_path.name, "tracer.py") + ":2"
+
+
+# -- cli.main: the cyclic collector is off during start-up only ----------------------------------
+
+
+@pytest.mark.parametrize("argv", [["check", "{script}"], ["check", "{script}", "--bogus"], ["--version"],
+                                  ["check", "/no/such/file.d"]])
+@pytest.mark.parametrize("enabled", [True, False])
+def test_main_leaves_the_collector_as_it_found_it(argv, enabled, tmp_path, capsys):
+    import gc
+
+    from dtracepy.cli import main
+
+    script = tmp_path / "x.d"
+    script.write_text("BEGIN { exit(0); }\n")
+    argv = [a.format(script=script) for a in argv]
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        try:
+            main(argv)
+        except SystemExit:
+            pass
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    capsys.readouterr()
+
+
+def test_the_program_runs_with_the_collector_on_and_start_up_frozen(tmp_path):
+    script = tmp_path / "x.d"
+    script.write_text("BEGIN { exit(0); }\n")
+    code = ("import gc, sys\n"
+            "import dtracepy.commands.check_cmd as c\n"
+            "real = c.run\n"
+            "def run(args):\n"
+            "    print(gc.isenabled(), gc.get_freeze_count() > 1000)\n"
+            "    return real(args)\n"
+            "c.run = run\n"
+            f"sys.argv = ['dtracepy', 'check', {str(script)!r}]\n"
+            "from dtracepy.cli import main\n"
+            "sys.exit(main())")
+    assert run_python(code).split() == ["True", "True"]

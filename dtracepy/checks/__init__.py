@@ -74,8 +74,9 @@ class Finding:
                               self.source_line if with_context else None)
 
 
-_DIRECTIVE = re.compile(r"dtracepy:\s*(ignore|disable)\b(?:\s*\[([^\]]*)\])?")
-_ARGS = re.compile(r"dtracepy:\s*args\s*[=:]?\s*(\d+)")
+# Patterns, compiled (by re, which caches them) only when a line says "dtracepy:" at all.
+_DIRECTIVE = r"dtracepy:\s*(ignore|disable)\b(?:\s*\[([^\]]*)\])?"
+_ARGS = r"dtracepy:\s*args\s*[=:]?\s*(\d+)"
 
 
 @attrs.define(slots=False)
@@ -93,7 +94,7 @@ class Directives:
         for number, line in lines:
             if "dtracepy:" not in line:
                 continue
-            for match in _DIRECTIVE.finditer(line):
+            for match in re.finditer(_DIRECTIVE, line):
                 names = {n.strip() for n in (match.group(2) or "*").split(",") if n.strip()} or {"*"}
                 from dtracepy.checks.registry import BY_NAME
 
@@ -108,7 +109,7 @@ class Directives:
                     found.ignore.setdefault(number, set()).update(names)
                 else:
                     found.disable.update(names)
-            match = _ARGS.search(line)
+            match = re.search(_ARGS, line)
             if match:
                 if len(match.group(1)) > 4:  # (dtrace takes at most a few hundred arguments)
                     found.problems.append((number, match.start(1) + 1,

@@ -22,6 +22,7 @@ def run(ctx):
     yield from _undefined(ctx)
     yield from _globals_unset(ctx)
     yield from _dialect_if(ctx)
+    yield from _dialect_anonymous_members(ctx)
 
 
 _NAMED = (t.Ident, t.SelfVar, t.ThisVar, t.AggVar, t.NameDecl)
@@ -208,6 +209,17 @@ def _dialect_if(ctx):
             if isinstance(node, t.If):
                 yield ctx.finding("dialect-if", node,
                                   f"{dialect.name} D has no if/else; use a predicated clause or ?:{why}")
+
+
+def _dialect_anonymous_members(ctx):
+    dialect = ctx.options.dialect
+    if dialect.has_anonymous_members or not ctx.has(t.FieldDecl):
+        return
+    for node in ctx.of(t.FieldDecl):
+        if not node.declarators:
+            yield ctx.finding("dialect-anonymous-member", node,
+                              f"{dialect.name} D has no unnamed struct or union members; give this "
+                              "member a name")
 
 
 def _close_matches(word, possibilities, n, cutoff):

@@ -58,6 +58,8 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("undefined-name", "names", "warning",
               "an identifier that is no built-in variable and is never declared, defined or assigned"),
     CheckInfo("dialect-if", "names", "error", "if/else in a dialect that has none (oracle)"),
+    CheckInfo("dialect-anonymous-member", "names", "error",
+              "an unnamed struct or union member in a dialect that has none (oracle)"),
     CheckInfo("global-unset", "names", "error",
               "a global a tracer made with glob is read but never assigned or declared"),
     # safety

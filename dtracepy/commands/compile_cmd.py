@@ -49,7 +49,7 @@ def _located(err: BaseException, path: str):
 def load_module(path: str):
     """Import the module at ``path``; errors become located CompileErrors."""
     if not os.path.exists(path):
-        raise CompileError("no such file", Pos(path, 1))
+        raise CompileError("cannot read: no such file or directory", Pos(path, 1))
     if not os.path.isfile(path):
         raise CompileError("not a regular file (a tracer is a Python module, TRACER.py)", Pos(path, 1))
     directory = os.path.dirname(os.path.abspath(path))

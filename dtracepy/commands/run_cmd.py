@@ -50,29 +50,24 @@ def check_output_path(path: str, script: str) -> None:
         raise InputError(f"cannot write: no such directory {os.path.dirname(path) or '.'}", Pos(path, 1))
 
 
-def run(args) -> int:
+def _trace(args, macro_args, options, fmt, atomic):
+    """Run dtrace and write its events (to ``atomic``'s file, or standard output); (dtrace's exit
+    status, whether anything was written, the signals that ended it, the Tracing)."""
     import io
 
-    from dtracepy.inputs import write_output
     from dtracepy.run import output
-    from dtracepy.run.runner import RunError, run as make_run
+    from dtracepy.run.runner import run as make_run
 
-    macro_args = list(args.macro_args or [])
-    if macro_args and macro_args[0] == "--":
-        macro_args = macro_args[1:]
-    options = {}
-    for item in args.xoptions:
-        key, sep, value = item.partition("=")
-        options[key] = value if sep else True
-    fmt = args.format or default_format(args.output)
-    if args.output:
-        check_output_path(args.output, args.script)
     tracing = make_run(args.script, duration=args.duration, args=macro_args,
                        target_cmd=args.target_cmd, pid=args.pid, dtrace=args.dtrace,
                        destructive=args.destructive, zdefs=args.zdefs, options=options,
                        tracer_name=args.tracer_name)
-    # -o is written at the end, atomically (never over the script, never empty after a failure)
-    out = io.StringIO(newline="") if args.output else sys.stdout
+    if atomic is not None:
+        out = io.TextIOWrapper(atomic.handle, encoding="utf-8", errors="surrogateescape", newline="")
+    else:
+        out = sys.stdout
+        if hasattr(out, "reconfigure"):
+            out.reconfigure(errors="surrogateescape")
     wrote = False
     writer = output.writer(fmt, out, sys.stderr)
     ending = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -103,6 +98,11 @@ def run(args) -> int:
             writer.event(event)
             wrote = True
         code = tracing.wait()
+        writer.close()
+    except OSError as err:
+        if atomic is None:
+            raise
+        raise atomic.error(err) from None     # a full disk under -o: located at the output
     finally:
         done.set()
         if status is not None:
@@ -112,13 +112,43 @@ def run(args) -> int:
         if tracing.process is not None and tracing.running:
             tracing.kill()
             tracing.wait()
-        writer.close()
-    if args.output and (wrote or code == 0):
-        write_output(args.output, out.getvalue().encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
-                     inputs=[args.script])
-    script = tracing.script_path
+        if atomic is not None:
+            out.detach()        # the file is the AtomicOutput's to commit or discard
+    return code, wrote, received, tracing
+
+
+def run(args) -> int:
+    from dtracepy.inputs import AtomicOutput
+    from dtracepy.run.runner import RunError
+
+    macro_args = list(args.macro_args or [])
+    if macro_args and macro_args[0] == "--":
+        macro_args = macro_args[1:]
+    options = {}
+    for item in args.xoptions:
+        key, sep, value = item.partition("=")
+        options[key] = value if sep else True
+    fmt = args.format or default_format(args.output)
+    # -o streams to a temporary file renamed over the target when the run ends (never over the
+    # script, never empty after a failure); dtrace's bytes that are not UTF-8 come back exactly
+    # (the decoder holds them as surrogateescape does), in -o as on standard output
+    atomic = None
+    if args.output:
+        check_output_path(args.output, args.script)
+        atomic = AtomicOutput(args.output, inputs=[args.script])
+    try:
+        code, wrote, received, tracing = _trace(args, macro_args, options, fmt, atomic)
+    except BaseException:
+        if atomic is not None:
+            atomic.discard()
+        raise
+    if atomic is not None:
+        if wrote or code == 0:
+            atomic.commit()
+        else:
+            atomic.discard()
     for line in tracing.stderr_lines:
-        print(line.replace(script, args.script), file=sys.stderr)
+        print(line, file=sys.stderr)
     for warning in tracing.warnings:
         print(warning.render(), file=sys.stderr)
     if received:

@@ -30,6 +30,8 @@ class Dialect:
     title: str
     #: The grammar has ``if (e) s [else s]``; without it the compiler lowers if/else.
     has_if_else: bool
+    #: A struct or union may hold an unnamed struct or union member (``union { int a; long b; };``).
+    has_anonymous_members: bool
     #: Reserved words (refused as identifiers).
     keywords: frozenset
     #: Built-in variable names.
@@ -48,23 +50,26 @@ def _in(dialects: str | None, name: str) -> bool:
     return dialects is None or name in dialects.split()
 
 
-def _make(name: str, title: str, *, has_if_else: bool) -> Dialect:
+def _make(name: str, title: str, *, has_if_else: bool, has_anonymous_members: bool) -> Dialect:
     return Dialect(
         name=name,
         title=title,
         has_if_else=has_if_else,
+        has_anonymous_members=has_anonymous_members,
         keywords=_keywords.KEYWORDS | _keywords.KEYWORDS_BY_DIALECT[name],
         variables=frozenset(n for n, row in _variables.BUILTIN_TABLE.items() if _in(row[2], name)),
         functions=frozenset(n for n, row in _functions.TABLE.items() if _in(row[5], name)),
     )
 
 
-# name -> (title, has_if_else); the Dialect objects are made on first use, one per name.
+# name -> (title, has_if_else, has_anonymous_members); the Dialect objects are made on first
+# use, one per name.  Anonymous members: illumos' and Apple's test suites have them
+# (tst.StructAnon.d, tst.UnionAnon.d); Oracle's D 2.0 rejects them ('syntax error near ";"').
 _TABLE = {
-    "illumos": ("illumos (and Solaris) DTrace", True),
-    "freebsd": ("FreeBSD DTrace", True),
-    "macos": ("macOS DTrace", True),
-    "oracle": ("Oracle DTrace for Linux (D 2.0)", False),
+    "illumos": ("illumos (and Solaris) DTrace", True, True),
+    "freebsd": ("FreeBSD DTrace", True, True),
+    "macos": ("macOS DTrace", True, True),
+    "oracle": ("Oracle DTrace for Linux (D 2.0)", False, False),
 }
 _DIALECTS: dict[str, Dialect] = {}
 
@@ -82,7 +87,8 @@ def dialect_named(name) -> Dialect:
     if dialect is None:
         if not isinstance(name, str) or name not in _TABLE:
             raise UnknownDialect(f"unknown D dialect {name!r}: {', '.join(NAMES)}")
-        title, has_if_else = _TABLE[name]
+        title, has_if_else, has_anonymous_members = _TABLE[name]
         # setdefault: two threads asking at once still share one object
-        dialect = _DIALECTS.setdefault(name, _make(name, title, has_if_else=has_if_else))
+        dialect = _DIALECTS.setdefault(name, _make(name, title, has_if_else=has_if_else,
+                                                   has_anonymous_members=has_anonymous_members))
     return dialect

@@ -23,7 +23,6 @@ option a misspelt name probably meant.
 
 from __future__ import annotations
 
-import difflib
 import re
 
 import attrs
@@ -100,14 +99,21 @@ DEPENDS_ON = ("library", "module", "provider")
 
 _BOOL_WORDS = frozenset("yes no enable disable enabled disabled true false on off set unset".split())
 _NUMBER = r"(?:0[xX][0-9A-Fa-f]+|[0-9]+)"
-_SIZE = re.compile(_NUMBER + r"[kKmMgGtT]?").fullmatch
-_RATE = re.compile(_NUMBER + r"(?:ns|nsec|us|usec|ms|msec|s|sec|m|min|h|hour|d|day|hz)?",
-                   re.IGNORECASE).fullmatch
-_COUNT = re.compile(_NUMBER).fullmatch
-_COMMENT = re.compile(r"/\*.*?\*/", re.S)
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*").fullmatch
+
+
+def _fullmatch(pattern: str, flags: int = 0):
+    """``re.compile(pattern, flags).fullmatch``, compiled on first use: a ``check`` compiles only
+    the patterns its pragmas need (re caches them)."""
+    return lambda text: re.fullmatch(pattern, text, flags)
+
+
+_SIZE = _fullmatch(_NUMBER + r"[kKmMgGtT]?")
+_RATE = _fullmatch(_NUMBER + r"(?:ns|nsec|us|usec|ms|msec|s|sec|m|min|h|hour|d|day|hz)?", re.IGNORECASE)
+_COUNT = _fullmatch(_NUMBER)
+_COMMENT = r"/\*.*?\*/"
+_NAME = _fullmatch(r"[A-Za-z_][A-Za-z0-9_]*")
 # A value is one word of a #pragma line: no blanks, quotes or control characters, no comment.
-_VALUE = re.compile(r'[^\x00-\x20"\x7f]*').fullmatch
+_VALUE = _fullmatch(r'[^\x00-\x20"\x7f]*')
 
 
 def option(name: str) -> Option | None:
@@ -116,6 +122,8 @@ def option(name: str) -> Option | None:
 
 def suggest(name: str) -> str | None:
     """The known option a misspelt ``name`` most likely meant, or None."""
+    import difflib  # only when there is something to suggest: it costs start-up time
+
     close = difflib.get_close_matches(name, OPTIONS, n=1, cutoff=0.75)
     return close[0] if close else None
 
@@ -185,7 +193,7 @@ def pragma_problem(words, dialect: str | None = None) -> str | None:
     if not words or words[0] != "D":
         return None
     if any("/*" in word for word in words):  # D reads comments on a pragma line as blanks
-        words = tuple(_COMMENT.sub(" ", " ".join(words)).split())
+        words = tuple(re.sub(_COMMENT, " ", " ".join(words), flags=re.S).split())
     if len(words) < 2:
         return "#pragma D names no pragma (" + ", ".join(D_PRAGMAS) + ")"
     kind = words[1]

@@ -237,6 +237,18 @@ class _Framer:
                                        pos=call.pos), pos=call.pos)
 
 
+def _started_clause() -> tree.Clause:
+    return tree.Clause((tree.ProbeDesc("BEGIN"),), None, (_printf(f"{RS}B\n"),))
+
+
+def started_script() -> tree.Program:
+    """A script of its own, given to dtrace after a script that runs as the user wrote it
+    (one dtracepy cannot parse, so cannot frame): its ``BEGIN`` says "tracing now" all the same.
+    ``argref``: the user's macro arguments need not be used by this script (the pragma holds for
+    the script it is in, not for the user's)."""
+    return tree.Program((tree.Pragma(("D", "option", "argref")), _started_clause()))
+
+
 def _is_header_clause(item, header_texts) -> bool:
     if not (isinstance(item, tree.Clause) and item.predicate is None and item.body
             and len(item.body) == 1 and [p.text for p in item.probes] == ["BEGIN"]):
@@ -273,6 +285,6 @@ def frame_program(program: tree.Program, records=(), record_calls=None) -> tuple
         items.append(tree.Clause((tree.ProbeDesc("END"),), None, tuple(end_body)))
     # The first BEGIN clause says "tracing now": every probe is enabled, SIGINT is handled.
     first = next((i for i, item in enumerate(items) if isinstance(item, tree.Clause)), len(items))
-    items.insert(first, tree.Clause((tree.ProbeDesc("BEGIN"),), None, (_printf(f"{RS}B\n"),)))
+    items.insert(first, _started_clause())
     plan = Plan(tuple(framer.specs), tuple(framer.printas), aggs, added_clauses=2 if end_body else 1)
     return tree.Program(tuple(items)), plan

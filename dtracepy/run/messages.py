@@ -29,7 +29,9 @@ _ERROR_ILLUMOS = re.compile(
     r"^dtrace: error on enabled probe ID \d+ \(ID \d+: (?P<probe>[^)]*)\): (?P<fault>.*?)"
     r"(?: in action #\d+)?(?: at DIF offset \d+)?$")
 _ERROR_ORACLE = re.compile(
-    r"^dtrace: error in \S+ for probe ID \d+ \((?P<probe>[^)]*)\): (?P<fault>.*?)(?: at BPF pc \d+)?$")
+    r"^dtrace: error in (?P<clause>\S+) for probe ID \d+ \((?P<probe>[^)]*)\): (?P<fault>.*?)(?: at BPF pc \d+)?$")
+# Oracle's name for the Nth clause (from 0) of the script
+_CLAUSE = re.compile(r"dt_clause_(\d+)")
 _FAULT_ADDR = re.compile(r"\s*\(0x[0-9a-fA-F]+\)")
 
 KINDS = {
@@ -45,7 +47,9 @@ class Warning:  # noqa: A001 - the name users expect
     """One kind of trouble dtrace reported: ``kind`` (``dynvar-drops``, ``dynvar-dirty-drops``,
     ``aggregation-drops``, ``drops``, ``speculative-drops``, ``failed-speculations``,
     ``error``, ``message``), ``count`` (the sum of the counts dtrace gave), ``probe`` and
-    ``fault`` for errors (``invalid address``), ``message`` the last line as dtrace wrote it."""
+    ``fault`` for errors (``invalid address``), ``message`` the last line as dtrace wrote it;
+    ``where`` the user's line of the clause that faulted (``tcpq.py:14``), when dtrace names
+    the clause (Oracle's does)."""
 
     kind: str
     count: int
@@ -53,10 +57,12 @@ class Warning:  # noqa: A001 - the name users expect
     probe: str | None = None
     fault: str | None = None
     cpu: int | None = None
+    where: str | None = None
 
     def render(self) -> str:
         if self.kind == "error":
-            return f"dtracepy: warning: {self.count} error(s) on {self.probe}: {self.fault}"
+            head = f"{self.where}: warning:" if self.where else "dtracepy: warning:"
+            return f"{head} {self.count} error(s) on {self.probe}: {self.fault}"
         if self.kind == "message":
             return self.message
         return f"dtracepy: warning: {self.count} {self.kind.replace('-', ' ')}"
@@ -65,8 +71,9 @@ class Warning:  # noqa: A001 - the name users expect
         return {k: v for k, v in attrs.asdict(self).items() if v is not None}
 
 
-def classify(line: str):
-    """(key, Warning) for one stderr line of dtrace, or None for a line that is not a warning."""
+def classify(line: str, clause_origin=None):
+    """(key, Warning) for one stderr line of dtrace, or None for a line that is not a warning.
+    ``clause_origin(n)`` is where the script's clause ``n`` (from 0) came from, or None."""
     line = line.rstrip("\n")
     m = _DROPS.match(line)
     if m:
@@ -85,20 +92,24 @@ def classify(line: str):
     if m:
         fault = _FAULT_ADDR.sub("", m["fault"]).strip()
         probe = m["probe"]
-        return ("error", probe, fault), Warning("error", 1, line, probe=probe, fault=fault)
+        clause = _CLAUSE.fullmatch(m.groupdict().get("clause") or "")
+        where = clause_origin(int(clause.group(1))) if clause and clause_origin else None
+        where = None if where is None else str(where)
+        return ("error", probe, fault, where), Warning("error", 1, line, probe=probe, fault=fault, where=where)
     return None
 
 
 class Messages:
     """Accumulates dtrace's stderr: warnings merged by kind, other lines kept in order."""
 
-    def __init__(self):
+    def __init__(self, clause_origin=None):
         self.by_key: dict[tuple, Warning] = {}
         self.other: list[str] = []
+        self.clause_origin = clause_origin
 
     def add(self, line: str):
         """Record one line; returns the updated Warning, or None for a plain message."""
-        found = classify(line)
+        found = classify(line, self.clause_origin)
         if found is None:
             self.other.append(line.rstrip("\n"))
             return None

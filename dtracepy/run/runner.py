@@ -26,9 +26,10 @@ import attrs
 
 from dtracepy import tree
 from dtracepy.errors import DTracePyError
-from dtracepy.run import framing
+from dtracepy.run import framing, origins
 from dtracepy.run.decode import STARTED, Decoder, Printed, Text
 from dtracepy.run.messages import Messages
+from dtracepy.source import Pos
 
 
 class RunError(DTracePyError):
@@ -75,7 +76,14 @@ class Prepared:
     quiet: bool = False
     zdefs: bool = False
     destructive_asked: bool = False   # the script's #! line or pragmas want -w
-    macros: tuple[str, ...] = ()      # macro names used ($1, $$2, $target ...)
+    # macro names used ($1, $$2, $target ...); None when unknown (a script dtracepy cannot parse)
+    macros: tuple[str, ...] | None = ()
+    # the tree printed as ``text`` (None: ``text`` is the user's file as written), so that
+    # dtrace's errors about a line of ``text`` can name the user's line
+    program: tree.Program | None = None
+    pos: Pos | None = None            # where the tracer or script is, for errors about it as a whole
+    # why dtracepy's parser could not read the script (then it runs as written, unframed)
+    parse_error: DTracePyError | None = None
 
 
 def _shebang_flags(text: str) -> str:
@@ -103,7 +111,7 @@ def _destructive_pragma(program: tree.Program) -> bool:
                and i.words[2].split("=")[0] == "destructive" for i in program.items)
 
 
-def prepare_tracer(tracer, frame: bool = True) -> Prepared:
+def prepare_tracer(tracer, frame: bool = True, name: str | None = None) -> Prepared:
     from dtracepy.compiler import macros_used
 
     compiled = tracer.compile()
@@ -111,16 +119,16 @@ def prepare_tracer(tracer, frame: bool = True) -> Prepared:
     records = [(f"r{i}", rec) for i, rec in enumerate(tracer.records)]
     calls = {id(call): i for i, (_, rec) in enumerate(records) for call in rec.calls}
     if frame:
-        framed, plan = framing.frame_program(program, records, calls)
+        program, plan = framing.frame_program(program, records, calls)
         from dtracepy.printer import to_d
 
-        text = to_d(framed)
+        text = to_d(program)
     else:
         text, plan = compiled.text, framing.Plan(framed=False)
     flags = _shebang_flags(compiled.text)
-    return Prepared(text, plan, tracer.name or "tracer", cpp="C" in flags, quiet="q" in flags,
+    return Prepared(text, plan, name or tracer.name or "tracer", cpp="C" in flags, quiet="q" in flags,
                     zdefs="Z" in flags, destructive_asked=_destructive_pragma(program) or "w" in flags,
-                    macros=tuple(macros_used(program.items)))
+                    macros=tuple(macros_used(program.items)), program=program, pos=tracer.pos)
 
 
 def prepare_d(path: str, frame: bool = True) -> Prepared:
@@ -132,27 +140,29 @@ def prepare_d(path: str, frame: bool = True) -> Prepared:
     text = data.decode("utf-8", "surrogateescape")
     flags = _shebang_flags(text)
     cpp = "C" in flags
-    program = None
+    program = parse_error = None
     try:
         from dtracepy.parser import parse_bytes
 
         program = parse_bytes(data, path, cpp=cpp)
-    except DTracePyError:
-        program = None
-    macros: tuple[str, ...] = ()
+    except DTracePyError as err:
+        parse_error = err
+    macros: tuple[str, ...] | None = None
     plan = framing.Plan(framed=False)
     destructive = "w" in flags
+    printed = None
     if program is not None:
         macros = tuple(macros_used(program.items))
         destructive = destructive or _destructive_pragma(program)
         if frame:
             from dtracepy.printer import to_d
 
-            framed, plan = framing.frame_program(program)
-            text = to_d(framed)
+            printed, plan = framing.frame_program(program)
+            text = to_d(printed)
             cpp = False    # already preprocessed
     return Prepared(text, plan, path, cpp=cpp, quiet="q" in flags, zdefs="Z" in flags,
-                    destructive_asked=destructive, macros=macros)
+                    destructive_asked=destructive, macros=macros, program=printed,
+                    pos=Pos(path, 1), parse_error=parse_error)
 
 
 def prepare(source, tracer_name: str | None = None, frame: bool = True) -> Prepared:
@@ -166,7 +176,7 @@ def prepare(source, tracer_name: str | None = None, frame: bool = True) -> Prepa
         from dtracepy.commands.compile_cmd import load_module, choose
 
         tracer = choose(load_module(path), path, tracer_name)
-        return prepare_tracer(tracer, frame)
+        return prepare_tracer(tracer, frame, name=path)
     return prepare_d(path, frame)
 
 
@@ -176,16 +186,21 @@ def command(prepared: Prepared, script_path: str, dtrace: str, *, args=(), targe
             quiet: bool | None = None, options=None) -> list[str]:
     """dtrace's argv; checks the macro arguments against what the script uses."""
     args = [str(a) for a in args]
-    numbers = _macro_numbers(prepared.macros)
-    want = max(numbers) if numbers else 0
-    if len(args) != want:
-        used = ", ".join(f"${n}" for n in sorted(set(numbers))) or "none"
-        raise RunError(f"{prepared.name} takes {want} macro argument(s) (it uses {used}), "
-                       f"but {len(args)} were given" + (" after --" if args else ""))
+    if prepared.macros is not None:     # else dtrace itself counts them
+        numbers = _macro_numbers(prepared.macros)
+        want = max(numbers) if numbers else 0
+        if len(args) != want:
+            docs = _macro_docs(prepared)
+            used = ", ".join(f"${n}" + (f" ({docs[n]})" if n in docs else "")
+                             for n in sorted(set(numbers))) or "none"
+            raise RunError(f"{prepared.name} takes {want} macro argument(s) (it uses {used}), "
+                           f"but {len(args)} were given" + (" after --" if args else ""),
+                           _macro_place(prepared, want, len(args)))
     if target_cmd is not None and pid is not None:
         raise RunError("give -c COMMAND or -p PID, not both")
-    if "$target" in prepared.macros and target_cmd is None and pid is None:
-        raise RunError(f"{prepared.name} uses $target: give the process with -c COMMAND or -p PID")
+    if "$target" in (prepared.macros or ()) and target_cmd is None and pid is None:
+        raise RunError(f"{prepared.name} uses $target: give the process with -c COMMAND or -p PID",
+                       _first_use(prepared.program, "$target") or prepared.pos)
     if prepared.destructive_asked and not destructive:
         raise RunError(f"{prepared.name} asks for destructive actions; allow them with -w "
                        "(destructive=True)")
@@ -204,8 +219,46 @@ def command(prepared: Prepared, script_path: str, dtrace: str, *, args=(), targe
         argv += ["-c", target_command(target_cmd, os.path.dirname(script_path))]
     if pid is not None:
         argv += ["-p", str(int(pid))]
-    argv += ["-s", script_path, *args]
+    argv += ["-s", script_path]
+    if not prepared.plan.framed:
+        # nothing in the script says "tracing now": a second script does (see Tracing.start)
+        argv += ["-s", os.path.join(os.path.dirname(script_path), STARTED_SCRIPT)]
+    argv += args
     return argv
+
+
+STARTED_SCRIPT = "dtracepy-started.d"
+
+
+def _first_use(program: tree.Program | None, name: str) -> Pos | None:
+    """Where ``program`` first uses the macro variable ``name`` (``$1``, ``$target``)."""
+    if program is None:
+        return None
+    for item in program.items:
+        if isinstance(item, tree.Clause):
+            for desc in item.probes:
+                if name in re.findall(r"\$\$?\w+", desc.text):
+                    return desc.pos or item.pos
+        for node in item.walk():
+            if isinstance(node, tree.MacroVar) and node.name.lstrip("$") == name.lstrip("$"):
+                return node.pos or item.pos
+    return None
+
+
+def _macro_place(prepared: Prepared, want: int, given: int) -> Pos | None:
+    """Too few: the first use of the first missing argument; too many: the tracer itself."""
+    place = _first_use(prepared.program, f"${given + 1}") if given < want else None
+    return place or prepared.pos
+
+
+def _macro_docs(prepared: Prepared) -> dict[int, str]:
+    """Argument number -> what the tracer said it is (``macro(1, "listening port")``)."""
+    docs: dict[int, str] = {}
+    for item in prepared.program.items if prepared.program is not None else ():
+        for node in item.walk():
+            if isinstance(node, tree.MacroVar) and node.doc and node.name.lstrip("$").isdigit():
+                docs.setdefault(int(node.name.lstrip("$")), node.doc)
+    return docs
 
 
 def target_command(target_cmd, directory: str) -> str:
@@ -293,7 +346,7 @@ class Tracing:
             raise
         self._check_privileges = check_privileges_first
         self.decoder = Decoder(prepared.plan)
-        self.messages = Messages()
+        self.messages = Messages(origins.clause_origins(prepared.program))
         self.started: float | None = None
         self.process: subprocess.Popen | None = None
         self.returncode: int | None = None
@@ -313,6 +366,13 @@ class Tracing:
             check_privileges()
         with open(self.script_path, "w", encoding="utf-8", errors="surrogateescape") as handle:
             handle.write(self.prepared.text)
+        if not self.prepared.plan.framed:
+            # The duration counts from when dtrace traces, framed or not: a SIGINT while dtrace
+            # still compiles would kill it without a word (and without its END clauses).
+            from dtracepy.printer import to_d
+
+            with open(os.path.join(self._dir.name, STARTED_SCRIPT), "w", encoding="utf-8") as handle:
+                handle.write(to_d(framing.started_script()))
         self.started = time.monotonic()
         try:
             self.process = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -326,8 +386,6 @@ class Tracing:
         self._threads = [out, err]
         out.start()
         err.start()
-        if not self.prepared.plan.framed:
-            self._on_started()      # no BEGIN marker to wait for: count from now
         return self
 
     def _on_started(self) -> None:
@@ -446,12 +504,19 @@ class Tracing:
                 self._cond.notify_all()
 
     def _read_stderr(self) -> None:
+        prepared = self.prepared
         for raw in self.process.stderr:
             line = raw.decode("utf-8", "replace")
-            line = _unframed_matched(line, self.prepared.plan.added_clauses)
+            if STARTED_SCRIPT in line and _MATCHED.match(line.rstrip("\n")):
+                continue        # the notice of dtracepy's own started script
+            line = _unframed_matched(line, prepared.plan.added_clauses)
+            located = origins.locate_compile_error(line.rstrip("\n"), prepared.program, prepared.text,
+                                                   self.script_path, prepared.name)
+            if located is not None:
+                line = located + "\n"
             warning = self.messages.add(line)
             if warning is None:
-                self.stderr_lines.append(line.rstrip("\n"))
+                self.stderr_lines.append(line.rstrip("\n").replace(self.script_path, prepared.name))
             if self.on_warning is not None:
                 self.on_warning(warning, line.rstrip("\n"))
 

@@ -1,0 +1,286 @@
+"""dtracepy run's errors name the user's file and line: dtrace's compile errors (which name a line
+of the framed script dtracepy wrote to a temporary file), macro arguments that do not match, a
+script that runs as written (dtracepy cannot parse it) ended by ``--duration`` while dtrace still
+compiles it.  The live tests need the real dtrace and root; the rest use a stand-in."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.real_dtrace import need_dtrace, need_root
+
+from dtracepy import Tracer, printf
+from dtracepy.cli import main
+from dtracepy.parser import parse
+from dtracepy.printer import to_d
+from dtracepy.run import framing, origins, run
+from dtracepy.run.runner import prepare
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+BAD_TRACER = '''\
+from dtracepy import Tracer, builtin, trace
+
+t = Tracer()
+
+
+@t.probe("syscall::openat:entry")
+def _():
+    trace(1)
+    trace(builtin("curthread").nosuch)
+'''
+
+BAD_D = """\
+/* a comment line, so the framing's added lines come before line 3 */
+syscall::openat:entry
+{
+\ttrace(1);
+\ttrace(curthread->nosuch);
+}
+"""
+
+
+def _run_cli(tmp_path, *argv):
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    return subprocess.run([sys.executable, "-m", "dtracepy", "run", *argv], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+# --- without dtrace ---------------------------------------------------------------------------
+
+def test_every_printed_line_of_a_framed_tracer_maps_back_to_the_users_line(tmp_path):
+    source = tmp_path / "bad.py"
+    source.write_text(BAD_TRACER)
+    prepared = prepare(str(source))
+    lines = prepared.text.splitlines()
+    found = origins.line_origins(prepared.program, prepared.text)
+    nosuch = next(i for i, text in enumerate(lines, 1) if "nosuch" in text)
+    first = next(i for i, text in enumerate(lines, 1) if "trace(1)" in text)
+    assert (found[nosuch].line, found[first].line) == (9, 8)
+    assert os.path.basename(found[nosuch].file) == "bad.py"
+    # the framing's own BEGIN clause came from nowhere the user wrote
+    begin = next(i for i, text in enumerate(lines, 1) if text.startswith("BEGIN"))
+    assert begin not in found
+
+
+def test_a_compile_error_is_rewritten_only_when_it_is_about_the_script_that_ran(tmp_path):
+    script = tmp_path / "x.d"
+    script.write_text(BAD_D)
+    prepared = prepare(str(script))
+    line = next(i for i, text in enumerate(prepared.text.splitlines(), 1) if "nosuch" in text)
+    assert line != 5        # the framing moved it
+    said = f"dtrace: failed to compile script /tmp/run/x.d: line {line}: nosuch is not a member"
+    assert origins.locate_compile_error(said, prepared.program, prepared.text, "/tmp/run/x.d",
+                                        str(script)) == f"{script}:5:2: error: nosuch is not a member [dtrace]"
+    assert origins.locate_compile_error(said, prepared.program, prepared.text, "/tmp/other.d", "x") is None
+    assert origins.locate_compile_error("dtrace: 3 drops on CPU 0", None, "", "/tmp/run/x.d", "x") is None
+    # a script that ran as written: its lines are the user's
+    unframed = said.replace(f"line {line}", "line 4")
+    assert origins.locate_compile_error(unframed, None, BAD_D, "/tmp/run/x.d", "x.d") == \
+        "x.d:4: error: nosuch is not a member [dtrace]"
+
+
+def test_an_unparseable_script_gets_a_second_script_that_says_started(tmp_path):
+    script = tmp_path / "s.d"
+    script.write_text("syscall::openat:entry\n{\n\ttrace(arg0\n}\n")
+    prepared = prepare(str(script))
+    assert not prepared.plan.framed and prepared.macros is None and prepared.parse_error is not None
+    started = framing.started_script()
+    assert parse(to_d(started)) == started
+    assert to_d(started) == '#pragma D option argref\n\nBEGIN\n{\n\tprintf("\\036B\\n");\n}\n'
+
+
+
+def _standin(tmp_path, body="exit 0"):
+    fake = tmp_path / "dtrace"
+    fake.write_text("#!/bin/sh\n" + body + "\n")
+    fake.chmod(0o755)
+    return str(fake)
+
+
+def test_too_few_macro_arguments_point_at_the_first_missing_ones_use(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.py").write_text(
+        "from dtracepy import Tracer, arg0, macro, trace\n\nt = Tracer()\n\n\n"
+        "@t.probe('syscall::openat:entry', when=macro(1, 'a pid') == 0)\ndef _():\n"
+        "    trace(macro(2, 'a port'))\n")
+    fake = _standin(tmp_path)
+    assert main(["run", "m.py", "--dtrace", fake]) == 1
+    assert capsys.readouterr().err == (
+        "m.py:6: error: m.py takes 2 macro argument(s) (it uses $1 (a pid), $2 (a port)), but 0 were given\n")
+    assert main(["run", "m.py", "--dtrace", fake, "--", "1"]) == 1
+    assert capsys.readouterr().err.startswith("m.py:8: error: m.py takes 2 macro argument(s)")
+    assert main(["run", "m.py", "--dtrace", fake, "--", "1", "2", "3"]) == 1
+    assert capsys.readouterr().err.startswith("m.py:3: error: m.py takes 2 macro argument(s)")
+
+
+def test_target_without_c_or_p_points_at_its_use(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.d").write_text("BEGIN\n{\n\tx = 1;\n}\n\npid$target:libc.so.6:malloc:entry\n{\n}\n")
+    assert main(["run", "t.d", "--dtrace", _standin(tmp_path)]) == 1
+    assert capsys.readouterr().err.startswith("t.d:6:1: error: t.d uses $target")
+
+
+def test_macro_arguments_of_a_script_dtracepy_cannot_parse_are_left_to_dtrace(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.d").write_text("BEGIN\n{\n\ttrace($1\n}\n")
+    argv_file = tmp_path / "argv"
+    fake = _standin(tmp_path, f'printf "%s\\n" "$@" > {argv_file}\nexit 0')
+    assert main(["run", "s.d", "--dtrace", fake, "--", "7"]) == 0
+    argv = argv_file.read_text().split("\n")
+    assert argv[-2] == "7" and argv[argv.index("-s") + 1].endswith("s.d")
+    assert argv.count("-s") == 2 and argv[argv.index("-s", argv.index("-s") + 1) + 1].endswith(
+        "dtracepy-started.d")
+
+
+# --- live --------------------------------------------------------------------------------------
+
+@pytest.fixture
+def live():
+    need_dtrace()
+    need_root()
+
+
+def test_dtrace_compile_errors_name_the_tracers_line(live, tmp_path):
+    (tmp_path / "bad.py").write_text(BAD_TRACER)
+    (tmp_path / "bad.d").write_text(BAD_D)
+    result = _run_cli(tmp_path, "bad.py", "--duration", "1")
+    assert result.returncode == 1
+    assert "bad.py:9: error: nosuch is not a member of struct task_struct [dtrace]" in result.stderr
+    assert "/tmp" not in result.stderr
+    result = _run_cli(tmp_path, "bad.d", "--duration", "1")
+    assert result.returncode == 1
+    assert "bad.d:5:2: error: nosuch is not a member of struct task_struct [dtrace]" in result.stderr
+
+
+def test_an_unparseable_script_with_a_short_duration_says_why_dtrace_refused_it(live, tmp_path):
+    (tmp_path / "syn.d").write_text("syscall::openat:entry\n{\n\ttrace(arg0\n}\n")
+    result = _run_cli(tmp_path, "syn.d", "--duration", "0.2")
+    assert result.returncode == 1
+    assert 'syn.d:4: error: syntax error near "}" [dtrace]' in result.stderr
+
+
+def test_an_unframed_run_counts_its_duration_from_when_dtrace_traces(live):
+    t = Tracer("unframed")
+
+    @t.probe("BEGIN")
+    def _():
+        printf("hello\n")
+
+    @t.probe("END")
+    def _():
+        printf("bye\n")
+
+    # dtrace takes about a second to compile and attach: a clock started at launch would have
+    # killed it silently, without its END clause
+    with run(t, frame=False, duration=0.2) as tracing:
+        text = "".join(str(e) for e in tracing.events())
+    assert tracing.returncode == 0
+    assert "hello" in text and "bye" in text and "\x1e" not in text
+    assert not [line for line in tracing.stderr_lines if "dtracepy-started" in line]
+
+
+@pytest.mark.parametrize("command", ["run", "compile"])
+def test_a_missing_tracer_module_is_reported_as_a_missing_script_is(tmp_path, capsys, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    assert main([command, "nope.py"]) == 1
+    assert capsys.readouterr().err == "nope.py:1: error: cannot read: no such file or directory\n"
+
+
+# --- run -o: streamed, byte-exact ----------------------------------------------------------------
+
+def test_output_is_streamed_to_a_temporary_file_while_dtrace_runs(tmp_path, monkeypatch):
+    """-o does not hold a long run in memory: the rows are in a temporary file beside the target
+    while dtrace still runs, and the target appears, whole, when it ends."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.d").write_text("BEGIN\n{\n\ttrace(1);\n}\n")
+    gate = tmp_path / "gate"
+    fake = _standin(tmp_path, "i=0\nwhile [ $i -lt 2000 ]; do echo \"line $i\"; i=$((i+1)); done\n"
+                              f"while [ ! -e '{gate}' ]; do sleep 0.05; done\nexit 0")
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    proc = subprocess.Popen([sys.executable, "-m", "dtracepy", "run", "s.d", "--dtrace", fake, "-o", "out.txt"],
+                            cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        temps = []
+        for _ in range(600):
+            temps = [p for p in tmp_path.iterdir() if p.name.startswith(".out.txt.") and p.stat().st_size]
+            if temps:
+                break
+            assert proc.poll() is None, proc.stderr.read()
+            time.sleep(0.05)
+        assert temps, "nothing was written while dtrace ran"
+        assert not (tmp_path / "out.txt").exists()
+    finally:
+        gate.write_text("")
+        proc.wait(60)
+    assert proc.returncode == 0, proc.stderr.read()
+    lines = (tmp_path / "out.txt").read_text().splitlines()
+    assert lines[0] == "line 0" and lines[-1] == "line 1999"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dtrace", "gate", "out.txt", "s.d"]
+
+
+def test_a_full_disk_under_output_is_a_located_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.d").write_text("BEGIN\n{\n\ttrace(1);\n}\n")
+    fake = _standin(tmp_path, "i=0\nwhile [ $i -lt 3000 ]; do echo \"line $i\"; i=$((i+1)); done\nexit 0")
+    assert main(["run", "s.d", "--dtrace", fake, "-o", "/dev/full"]) == 1
+    assert capsys.readouterr().err == "/dev/full:1: error: cannot write: no space left on device\n"
+
+
+def test_bytes_that_are_not_utf8_come_back_exactly(live, tmp_path):
+    (tmp_path / "u.d").write_text('#!/usr/sbin/dtrace -qs\nBEGIN\n{\n\tprintf("a\\377b\\n");\n\texit(0);\n}\n')
+    env = dict(os.environ, PYTHONPATH=ROOT, PYTHONIOENCODING="utf-8:strict")
+    for argv in (["u.d"], ["u.d", "-o", "u.txt"]):
+        result = subprocess.run([sys.executable, "-m", "dtracepy", "run", *argv], cwd=tmp_path, env=env,
+                                capture_output=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        written = (tmp_path / "u.txt").read_bytes() if "-o" in argv else result.stdout
+        assert written.startswith(b"a\xffb\n"), written
+
+
+# --- runtime errors name the clause's line -------------------------------------------------------
+
+def test_oracle_runtime_errors_are_located_at_their_clause(tmp_path):
+    from dtracepy.run.messages import Messages
+
+    script = tmp_path / "e.d"
+    script.write_text(FAULTING_D)
+    prepared = prepare(str(script))
+    messages = Messages(origins.clause_origins(prepared.program))
+    # the framing's BEGIN is dt_clause_0: the user's clauses are 1, 2, 3
+    for line in ["dtrace: error in dt_clause_2 for probe ID 1 (dtrace:::BEGIN): invalid address (0x0) at BPF pc 202"] * 2 + [
+            "dtrace: error in dt_clause_0 for probe ID 1 (dtrace:::BEGIN): invalid address (0x8) at BPF pc 9"]:
+        messages.add(line)
+    assert [w.render() for w in messages.warnings] == [
+        f"{script}:6:1: warning: 2 error(s) on dtrace:::BEGIN: invalid address",
+        "dtracepy: warning: 1 error(s) on dtrace:::BEGIN: invalid address"]
+
+
+FAULTING_D = """\
+BEGIN
+{
+\tx = 1;
+}
+
+BEGIN
+{
+\ttrace(*(int *)0);
+}
+
+BEGIN
+{
+\texit(0);
+}
+"""
+
+
+def test_a_runtime_error_names_the_clause_live(live, tmp_path):
+    (tmp_path / "e.d").write_text(FAULTING_D)
+    result = _run_cli(tmp_path, "e.d", "--duration", "10")
+    assert result.returncode == 0, result.stderr
+    assert "e.d:6:1: warning: 1 error(s) on dtrace:::BEGIN: invalid address" in result.stderr
