@@ -64,12 +64,19 @@ tick-10sec
 """
 
 
-def run(cmd, env):
+def run(cmd, env, cpu=None):
+    """The wall time of one run; its CPU time (user + system) is appended to ``cpu`` if given."""
     t0 = time.perf_counter()
-    result = subprocess.run(cmd, capture_output=True, env=env)
+    process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = process.stderr.read()
+    process.stderr.close()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = status  # reaped here: keep Popen from waiting again
     dt = time.perf_counter() - t0
-    if result.returncode != 0:
-        print(result.stderr.decode(), file=sys.stderr)
+    if status != 0:
+        print(err.decode(), file=sys.stderr)
+    if cpu is not None:
+        cpu.append(usage.ru_utime + usage.ru_stime)
     return dt
 
 
@@ -88,24 +95,29 @@ def main() -> int:
         for cache in glob.glob(caches):
             os.unlink(cache)
         cold.append(run(cmd, env))
-    warm = [run(cmd, env) for _ in range(10)]
+    # Warm runs interleaved with bare Python and the floor, so that a change of load (the machine
+    # is shared) hits all three alike; wall and CPU medians.
+    warm, base, floor = [], [], []
+    warm_cpu, base_cpu, floor_cpu = [], [], []
+    for _ in range(20):
+        warm.append(run(cmd, env, warm_cpu))
+        base.append(run([sys.executable, "-c", "pass"], env, base_cpu))
+        floor.append(run([sys.executable, "-c", "import dtracepy.tree"], env, floor_cpu))
     fallback_cmd = [sys.executable, "-c",
                     "import sys; from dtracepy import parser as P; real = P._grammar_resource; "
                     "P._grammar_resource = lambda n: None if n == P.TABLES_NAME else real(n); "
                     "from dtracepy.cli import main; sys.exit(main(['check', sys.argv[1]]))", path]
     fallback = [run(fallback_cmd, env) for _ in range(3)]
-    base, floor = [], []
-    for _ in range(10):  # interleaved, so that a change of load hits both alike
-        base.append(run([sys.executable, "-c", "pass"], env))
-        floor.append(run([sys.executable, "-c", "import dtracepy.tree"], env))
-    print(f"dtracepy check ({len(SCRIPT)} bytes): cold cache median {statistics.median(cold) * 1e3:.0f} ms, "
-          f"warm cache median {statistics.median(warm) * 1e3:.0f} ms, "
-          f"fallback (no shipped tables) median {statistics.median(fallback) * 1e3:.0f} ms "
-          f"(bare python start-up {statistics.median(base) * 1e3:.0f} ms: warm is "
-          f"{statistics.median(warm) / statistics.median(base):.1f}x)")
+    med = statistics.median
+    print(f"dtracepy check ({len(SCRIPT)} bytes): cold cache median {med(cold) * 1e3:.0f} ms, "
+          f"warm cache median {med(warm) * 1e3:.0f} ms, "
+          f"fallback (no shipped tables) median {med(fallback) * 1e3:.0f} ms "
+          f"(bare python start-up {med(base) * 1e3:.0f} ms)")
+    print(f"warm / bare python: {med(warm) / med(base):.1f}x wall, {med(warm_cpu) / med(base_cpu):.1f}x CPU "
+          f"(CPU medians {med(warm_cpu) * 1e3:.0f} and {med(base_cpu) * 1e3:.0f} ms)")
     print(f"floor: python -c 'import dtracepy.tree' (attrs and the tree's node classes, which check "
-          f"cannot skip) median {statistics.median(floor) * 1e3:.0f} ms "
-          f"({statistics.median(floor) / statistics.median(base):.1f}x bare python)")
+          f"cannot skip) median {med(floor) * 1e3:.0f} ms wall, {med(floor_cpu) * 1e3:.0f} ms CPU: "
+          f"{med(floor) / med(base):.1f}x and {med(floor_cpu) / med(base_cpu):.1f}x bare python")
     result = subprocess.run([sys.executable, "-X", "importtime", *cmd[1:]], capture_output=True, env=env)
     rows = []
     for line in result.stderr.decode().splitlines():
