@@ -547,7 +547,7 @@ class Tracing:
 
     @property
     def warnings(self) -> list:
-        return self.messages.warnings
+        return self.messages.warnings + self.decoder.warnings
 
     @property
     def counts(self) -> dict:
