@@ -284,3 +284,24 @@ def test_a_runtime_error_names_the_clause_live(live, tmp_path):
     result = _run_cli(tmp_path, "e.d", "--duration", "10")
     assert result.returncode == 0, result.stderr
     assert "e.d:6:1: warning: 1 error(s) on dtrace:::BEGIN: invalid address" in result.stderr
+
+
+def test_the_run_ends_when_dtrace_does_though_a_background_process_holds_its_output(live, tmp_path):
+    """dtrace -c runs the command with dtrace's own stdout and stderr: a process the command
+    leaves behind holds them open after dtrace exits; the run must not wait for it."""
+    (tmp_path / "h.d").write_text("BEGIN\n{\n\ttrace(1);\n}\n")
+    pidfile = tmp_path / "bg.pid"
+    try:
+        started = time.monotonic()
+        result = _run_cli(tmp_path, "h.d", "--duration", "1", "-c",
+                          f"sh -c 'sleep 90 & echo $! > {pidfile}; echo hi'")
+        took = time.monotonic() - started
+        assert result.returncode == 0, result.stderr
+        assert "hi" in result.stdout and "1" in result.stdout
+        assert took < 60, f"the run waited {took:.0f} s for the background sleep"
+    finally:
+        if pidfile.exists():
+            try:
+                os.kill(int(pidfile.read_text()), 9)
+            except (ProcessLookupError, ValueError):
+                pass

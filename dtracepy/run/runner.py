@@ -306,6 +306,7 @@ def _child_setup() -> None:
 
 # --- the run -----------------------------------------------------------------------------------
 _END = object()
+_GRACE = 1.0    # seconds without output, once dtrace ended, before its pipes are let go
 
 
 class Tracing:
@@ -353,6 +354,13 @@ class Tracing:
         self._events: collections.deque = collections.deque()
         self._cond = threading.Condition()
         self._threads: list[threading.Thread] = []
+        # dtrace's output ends when every process holding its pipes has ended: a command of
+        # -c that leaves a process in the background ("sleep 60 &") holds them after dtrace
+        # exits.  Then the readers are abandoned once they read nothing for _GRACE seconds.
+        self._feed_lock = threading.Lock()
+        self._read_count = 0
+        self._stdout_ended = threading.Event()
+        self._abandoned = False
         self._stop_sent = False
         self._stop_wanted = False
         self._timer: threading.Timer | None = None
@@ -383,9 +391,11 @@ class Tracing:
             raise RunError(f"cannot run {self.dtrace}: {err.strerror}") from None
         out = threading.Thread(target=self._read_stdout, name="dtracepy-stdout", daemon=True)
         err = threading.Thread(target=self._read_stderr, name="dtracepy-stderr", daemon=True)
+        reaper = threading.Thread(target=self._reap, name="dtracepy-reaper", daemon=True)
         self._threads = [out, err]
         out.start()
         err.start()
+        reaper.start()
         return self
 
     def _on_started(self) -> None:
@@ -456,8 +466,13 @@ class Tracing:
                     self.process.kill()
                 if deadline is not None and time.monotonic() >= deadline:
                     return None
+        self._stdout_ended.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        # the stderr reader ends with the stdout one, unless the pipes were let go (then what
+        # dtrace wrote has been read by now: it ended a _GRACE ago)
+        bound = 0.1 if self._abandoned else _GRACE
         for thread in self._threads:
-            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if not (self._abandoned and thread.name == "dtracepy-stdout"):
+                thread.join(bound if deadline is None else max(0.0, min(bound, deadline - time.monotonic())))
         if self._timer is not None:
             self._timer.cancel()
         self._dir.cleanup()
@@ -488,20 +503,52 @@ class Tracing:
         try:
             while True:
                 data = os.read(fd, 1 << 16)
-                if not data:
-                    break
-                events = self.decoder.feed(data)
-                if events and STARTED in events:
-                    events = [e for e in events if e is not STARTED]
-                    self._on_started()
-                self._push(events)
-            self._push([e for e in self.decoder.close() if e is not STARTED])
+                with self._feed_lock:
+                    if self._abandoned:
+                        return
+                    self._read_count += 1
+                    if not data:
+                        self._end_output()
+                        return
+                    events = self.decoder.feed(data)
+                    if events and STARTED in events:
+                        events = [e for e in events if e is not STARTED]
+                        self._on_started()
+                    self._push(events)
+        except BaseException as err:  # noqa: BLE001 - reported to the consumer
+            with self._feed_lock:
+                if not self._stdout_ended.is_set():
+                    self.error = err
+                    self._end_output(decode_rest=False)
+
+    def _end_output(self, decode_rest: bool = True) -> None:
+        """The end of dtrace's output (with ``_feed_lock`` held): decode what is pending, then
+        the end marker."""
+        try:
+            if decode_rest:
+                self._push([e for e in self.decoder.close() if e is not STARTED])
         except BaseException as err:  # noqa: BLE001 - reported to the consumer
             self.error = err
         finally:
             with self._cond:
                 self._events.append(_END)
                 self._cond.notify_all()
+            self._stdout_ended.set()
+
+    def _reap(self) -> None:
+        """After dtrace exits, give its output _GRACE seconds without a read to end; a process
+        still holding the pipe then does not keep the run (or Ctrl-C) waiting."""
+        self.process.wait()
+        seen = self._read_count
+        while not self._stdout_ended.wait(_GRACE):
+            with self._feed_lock:
+                if self._stdout_ended.is_set():
+                    return
+                if self._read_count == seen:
+                    self._abandoned = True
+                    self._end_output()
+                    return
+                seen = self._read_count
 
     def _read_stderr(self) -> None:
         prepared = self.prepared
