@@ -111,10 +111,15 @@ def _destructive_pragma(program: tree.Program) -> bool:
                and i.words[2].split("=")[0] == "destructive" for i in program.items)
 
 
-def prepare_tracer(tracer, frame: bool = True, name: str | None = None) -> Prepared:
+def prepare_tracer(tracer, frame: bool = True, name: str | None = None, dialect=None,
+                   detected: str | None = None) -> Prepared:
+    """``dialect``: compile for it (``--dialect``); else for the tracer's own, if it names one;
+    else for ``detected``, the dialect of the dtrace that will run it."""
     from dtracepy.compiler import macros_used
 
-    compiled = tracer.compile()
+    if dialect is None and not getattr(tracer, "dialect_given", True):
+        dialect = detected
+    compiled = tracer.compile(dialect=dialect)
     program = compiled.program
     records = [(f"r{i}", rec) for i, rec in enumerate(tracer.records)]
     calls = {id(call): i for i, (_, rec) in enumerate(records) for call in rec.calls}
@@ -165,19 +170,35 @@ def prepare_d(path: str, frame: bool = True) -> Prepared:
                     pos=Pos(path, 1), parse_error=parse_error)
 
 
-def prepare(source, tracer_name: str | None = None, frame: bool = True) -> Prepared:
-    """A Tracer, a tracer module path (``.py``) or a D script path."""
+def prepare(source, tracer_name: str | None = None, frame: bool = True, dialect=None,
+            detected: str | None = None) -> Prepared:
+    """A Tracer, a tracer module path (``.py``) or a D script path (``dialect`` and ``detected``:
+    see :func:`prepare_tracer`)."""
     from dtracepy.dsl.tracer import Tracer
 
     if isinstance(source, Tracer):
-        return prepare_tracer(source, frame)
+        return prepare_tracer(source, frame, dialect=dialect, detected=detected)
     path = os.fspath(source)
     if path.endswith(".py"):
         from dtracepy.commands.compile_cmd import load_module, choose
 
         tracer = choose(load_module(path), path, tracer_name)
-        return prepare_tracer(tracer, frame, name=path)
+        return prepare_tracer(tracer, frame, name=path, dialect=dialect, detected=detected)
     return prepare_d(path, frame)
+
+
+def detect_dialect(dtrace: str | None) -> str | None:
+    """The D dialect of the dtrace that will run (``dtrace -V``); None when unknown or when
+    there is no dtrace (then running fails with its own message, after the tracer compiled)."""
+    from dtracepy.facts.dialects import dialect_of_version
+
+    try:
+        path = find_dtrace(dtrace)
+        version = subprocess.run([path, "-V"], stdin=subprocess.DEVNULL, capture_output=True,
+                                 text=True, errors="replace", timeout=30)
+    except (RunError, OSError, subprocess.SubprocessError):
+        return None
+    return dialect_of_version(version.stdout + version.stderr)
 
 
 # --- the command line --------------------------------------------------------------------------
@@ -306,6 +327,7 @@ def _child_setup() -> None:
 
 # --- the run -----------------------------------------------------------------------------------
 _END = object()
+_GRACE = 1.0    # seconds without output, once dtrace ended, before its pipes are let go
 
 
 class Tracing:
@@ -353,6 +375,13 @@ class Tracing:
         self._events: collections.deque = collections.deque()
         self._cond = threading.Condition()
         self._threads: list[threading.Thread] = []
+        # dtrace's output ends when every process holding its pipes has ended: a command of
+        # -c that leaves a process in the background ("sleep 60 &") holds them after dtrace
+        # exits.  Then the readers are abandoned once they read nothing for _GRACE seconds.
+        self._feed_lock = threading.Lock()
+        self._read_count = 0
+        self._stdout_ended = threading.Event()
+        self._abandoned = False
         self._stop_sent = False
         self._stop_wanted = False
         self._timer: threading.Timer | None = None
@@ -383,9 +412,11 @@ class Tracing:
             raise RunError(f"cannot run {self.dtrace}: {err.strerror}") from None
         out = threading.Thread(target=self._read_stdout, name="dtracepy-stdout", daemon=True)
         err = threading.Thread(target=self._read_stderr, name="dtracepy-stderr", daemon=True)
+        reaper = threading.Thread(target=self._reap, name="dtracepy-reaper", daemon=True)
         self._threads = [out, err]
         out.start()
         err.start()
+        reaper.start()
         return self
 
     def _on_started(self) -> None:
@@ -456,8 +487,13 @@ class Tracing:
                     self.process.kill()
                 if deadline is not None and time.monotonic() >= deadline:
                     return None
+        self._stdout_ended.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        # the stderr reader ends with the stdout one, unless the pipes were let go (then what
+        # dtrace wrote has been read by now: it ended a _GRACE ago)
+        bound = 0.1 if self._abandoned else _GRACE
         for thread in self._threads:
-            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if not (self._abandoned and thread.name == "dtracepy-stdout"):
+                thread.join(bound if deadline is None else max(0.0, min(bound, deadline - time.monotonic())))
         if self._timer is not None:
             self._timer.cancel()
         self._dir.cleanup()
@@ -488,20 +524,52 @@ class Tracing:
         try:
             while True:
                 data = os.read(fd, 1 << 16)
-                if not data:
-                    break
-                events = self.decoder.feed(data)
-                if events and STARTED in events:
-                    events = [e for e in events if e is not STARTED]
-                    self._on_started()
-                self._push(events)
-            self._push([e for e in self.decoder.close() if e is not STARTED])
+                with self._feed_lock:
+                    if self._abandoned:
+                        return
+                    self._read_count += 1
+                    if not data:
+                        self._end_output()
+                        return
+                    events = self.decoder.feed(data)
+                    if events and STARTED in events:
+                        events = [e for e in events if e is not STARTED]
+                        self._on_started()
+                    self._push(events)
+        except BaseException as err:  # noqa: BLE001 - reported to the consumer
+            with self._feed_lock:
+                if not self._stdout_ended.is_set():
+                    self.error = err
+                    self._end_output(decode_rest=False)
+
+    def _end_output(self, decode_rest: bool = True) -> None:
+        """The end of dtrace's output (with ``_feed_lock`` held): decode what is pending, then
+        the end marker."""
+        try:
+            if decode_rest:
+                self._push([e for e in self.decoder.close() if e is not STARTED])
         except BaseException as err:  # noqa: BLE001 - reported to the consumer
             self.error = err
         finally:
             with self._cond:
                 self._events.append(_END)
                 self._cond.notify_all()
+            self._stdout_ended.set()
+
+    def _reap(self) -> None:
+        """After dtrace exits, give its output _GRACE seconds without a read to end; a process
+        still holding the pipe then does not keep the run (or Ctrl-C) waiting."""
+        self.process.wait()
+        seen = self._read_count
+        while not self._stdout_ended.wait(_GRACE):
+            with self._feed_lock:
+                if self._stdout_ended.is_set():
+                    return
+                if self._read_count == seen:
+                    self._abandoned = True
+                    self._end_output()
+                    return
+                seen = self._read_count
 
     def _read_stderr(self) -> None:
         prepared = self.prepared
@@ -566,15 +634,18 @@ class Tracing:
 def run(source, *, duration: float | None = None, args=(), target_cmd=None, pid: int | None = None,
         dtrace: str | None = None, destructive: bool = False, zdefs: bool = False,
         quiet: bool | None = None, options=None, tracer_name: str | None = None, frame: bool = True,
-        on_warning=None) -> Tracing:
+        on_warning=None, dialect=None) -> Tracing:
     """A :class:`Tracing` (not started: use it in a ``with`` block, or call ``start()``).
 
     ``source`` is a Tracer, a tracer module (``.py``) or a D script; ``args`` the macro arguments
     ($1 ...); ``target_cmd``/``pid`` the process of ``$target`` (dtrace ``-c``/``-p``);
     ``duration`` seconds before the run is stopped as Ctrl-C would; ``destructive`` allows
     destructive actions (``-w``); ``zdefs`` lets probe descriptions match nothing (``-Z``);
-    ``options`` become ``-x name=value``."""
-    prepared = prepare(source, tracer_name, frame)
+    ``options`` become ``-x name=value``; a tracer is compiled for ``dialect`` if given, else
+    for its own if it names one, else for the dialect of the dtrace that runs it (``dtrace -V``:
+    Oracle's D has no ``if``, so ``if_`` is lowered for it)."""
+    detected = None if str(source).endswith(".d") else detect_dialect(dtrace)
+    prepared = prepare(source, tracer_name, frame, dialect=dialect, detected=detected)
     return Tracing(prepared, dtrace=dtrace, args=args, target_cmd=target_cmd, pid=pid,
                    duration=duration, destructive=destructive, zdefs=zdefs, quiet=quiet,
                    options=options, on_warning=on_warning)
