@@ -8,7 +8,9 @@
   so a failed write (a full disk, a read-only directory) leaves any old file as it was and never a
   truncated one; it refuses to overwrite one of the inputs (``-o tracer.py``), however the path is
   spelled (:func:`refuse_overwriting`, which a command may call before it starts).  Device files
-  (``/dev/stdout``) are written in place.  :class:`AtomicOutput` does the same for an output
+  and pipes are written in place; ``/dev/stdout``, ``/dev/stderr``, ``/dev/fd/N`` and
+  ``/proc/self/fd/N`` are written through the descriptor they name, whatever it is (a pipe, a
+  terminal, a file the shell opened).  :class:`AtomicOutput` does the same for an output
   written as it comes.
 * :func:`describe_exception` names an exception even when its ``__str__`` raises.
 """
@@ -103,6 +105,26 @@ def refuse_overwriting(path: str, inputs=()) -> None:
             raise InputError(f"refusing to write the output over the input {source}", Pos(path, 1))
 
 
+#: The names of the standard descriptors under /dev.
+_STANDARD_DESCRIPTORS = {"stdin": 0, "stdout": 1, "stderr": 2}
+
+
+def named_descriptor(path: str) -> int | None:
+    """The open descriptor that ``path`` names as ``/dev/stdout``, ``/dev/stderr``, ``/dev/stdin``,
+    ``/dev/fd/N`` or ``/proc/self/fd/N`` (``/proc/<this process>/fd/N``) spell it; else ``None``."""
+    parts = os.path.normpath(os.path.abspath(path)).split("/")[1:]
+    if len(parts) == 2 and parts[0] == "dev":
+        return _STANDARD_DESCRIPTORS.get(parts[1])
+    if len(parts) == 3 and parts[:2] == ["dev", "fd"]:
+        number = parts[2]
+    elif len(parts) == 4 and parts[0] == "proc" and parts[2] == "fd" and parts[1] in (
+            "self", "thread-self", str(os.getpid())):
+        number = parts[3]
+    else:
+        return None
+    return int(number) if number.isascii() and number.isdigit() and len(number) < 10 else None
+
+
 def write_output(path: str, text: str, *, executable: bool = False, inputs=()) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically; errors are located :class:`InputError` exceptions.
 
@@ -132,10 +154,20 @@ class AtomicOutput:
     def __init__(self, path: str, *, executable: bool = False, inputs=()):
         refuse_overwriting(path, inputs)
         self.path = path
-        self.real = real = os.path.realpath(path)
         self.temp: str | None = None
+        descriptor = named_descriptor(path)
+        if descriptor is not None:
+            # /dev/stdout and its kin: written through the descriptor itself (os.path.realpath
+            # would turn a pipe's into "/proc/<pid>/fd/pipe:[...]", a name no one can open, and a
+            # file's into its path, to be replaced instead of written where the shell opened it)
+            try:
+                self.handle = os.fdopen(os.dup(descriptor), "wb")  # noqa: SIM115 - closed by commit/discard
+            except OSError as err:
+                raise self.error(err) from None
+            return
+        self.real = real = os.path.realpath(path)
         try:
-            st = os.stat(real)
+            st = os.stat(path)
         except FileNotFoundError:
             st = None
         except OSError as err:
@@ -143,8 +175,8 @@ class AtomicOutput:
         if st is not None and stat.S_ISDIR(st.st_mode):
             raise InputError("cannot write: it is a directory", Pos(path, 1))
         if st is not None and not stat.S_ISREG(st.st_mode):
-            try:     # a device or pipe: written in place
-                self.handle = open(real, "wb")  # noqa: SIM115 - closed by commit/discard
+            try:     # a device or pipe: written in place, opened by its name as given
+                self.handle = open(path, "wb")  # noqa: SIM115 - closed by commit/discard
             except OSError as err:
                 raise self.error(err) from None
             return

@@ -382,3 +382,31 @@ def test_long_lines_wrap_within_the_width_and_mean_the_same(line):
         tail = "\ndef f(): pass" if line.startswith("@") else ""   # a decorator needs its function
         assert ast.dump(ast.parse("\n".join(lines).strip() + tail)) == ast.dump(ast.parse(line + tail)), \
             "\n".join(lines)
+
+
+@pytest.mark.parametrize("exact", [False, True])
+@pytest.mark.parametrize("text,message", [
+    ("profile::::tick-1sec { trace(1); }\n",
+     "<stdin>:1:1: error: probe description 'profile::::tick-1sec' has 5 fields; at most four"),
+    ("BEGIN { }\n\nsyscall::read:entry,\n  a:b:c:d:e { trace(1); }\n",
+     "<stdin>:4:3: error: probe description 'a:b:c:d:e' has 5 fields; at most four"),
+    ("tcpp:::send { trace(1); }\n",
+     "<stdin>:1:1: error: probe description 'tcpp:::send': there is no 'tcpp' provider; did you mean 'tcp'"),
+])
+def test_a_description_the_dsl_refuses_is_a_located_error_as_check_says(capsys, monkeypatch, exact, text, message):
+    # five fields crashed clause naming ("too many values to unpack", exit 70)
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    assert main(["import", "-", *(["--exact"] if exact else [])]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith(message), err
+
+
+def test_the_corpus_five_field_descriptions_import_as_located_errors(capsys):
+    script = REPO.parent / "shared/corpus/dtrace-utils-tests/test/unittest/providers/err.D_PDESC_INVAL.wrongdec4.d"
+    if not script.exists():
+        pytest.skip(f"no corpus at {script.parent}")
+    assert main(["import", str(script)]) == 1
+    assert capsys.readouterr().err.startswith(f"{script}:26:1: error: probe description 'profile::::tick-1sec'")

@@ -54,6 +54,9 @@ def hello():
 '''
 
 
+SCRIPT_D = "BEGIN { exit(0); }\n"
+
+
 @pytest.fixture
 def tracer(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -103,6 +106,67 @@ def test_an_undecodable_byte_in_a_string_prints_as_its_octal_escape(capsys, trac
     status, out, err = cli(capsys, "compile", "x.py")
     assert status == 0, err
     assert 'printf("a\\377b\\200");' in out
+
+
+def _compile_elsewhere(tracer, cwd, entry=None) -> tuple[int, str, str]:
+    """``dtracepy compile TRACER`` in a fresh process run from ``cwd`` (``python -m dtracepy``, or
+    the script ``entry``): (status, D, stderr)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    program = [str(entry)] if entry is not None else ["-m", "dtracepy"]
+    done = subprocess.run([sys.executable, *program, "compile", str(tracer)], capture_output=True,
+                          text=True, timeout=120, env=env, cwd=cwd)
+    assert "Traceback" not in done.stderr and done.returncode != 70, done.stderr
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("stem", ["dtracepy", "re", "typing", "os", "json", "attrs"])
+def test_a_tracer_named_as_a_module_dtracepy_imports_compiles(tmp_path, stem):
+    # the tracer was registered in sys.modules under its stem (dtracepy's `import re` got the
+    # tracer) and its directory went first on sys.path: exit 70, or a misleading error
+    work = tmp_path / "work"
+    work.mkdir()
+    tracer = work / f"{stem}.py"
+    tracer.write_text((REPO / "examples/tcpq.py").read_text())
+    status, out, err = _compile_elsewhere(tracer, tmp_path)
+    assert (status, err) == (0, ""), err
+    expected = _compile_elsewhere(REPO / "examples/tcpq.py", tmp_path)[1]
+    assert out == expected.replace("from tcpq.py (tracer t)", f"from {stem}.py (tracer t)")
+
+
+def test_a_tracer_imports_its_sibling_modules_but_they_never_shadow_the_standard_library(tmp_path):
+    work = tmp_path / "work"
+    (work / "pkg").mkdir(parents=True)
+    (work / "helpers.py").write_text('GREETING = "hi from a helper\\n"\n')
+    (work / "pkg" / "__init__.py").write_text("")
+    (work / "pkg" / "more.py").write_text('WORD = "sub"\n')
+    for shadow in ("re", "typing", "json", "tempfile", "dtracepy", "csv"):   # never imported in their place
+        (work / f"{shadow}.py").write_text("raise SystemExit('the wrong module')\n")
+    (work / "tr.py").write_text(TRACER.replace("from dtracepy import Tracer, printf",
+                                                "from dtracepy import Tracer, printf\nimport helpers\nfrom pkg import more")
+                                      .replace('"hi\\n"', "helpers.GREETING + more.WORD"))
+    status, out, err = _compile_elsewhere(work / "tr.py", tmp_path)
+    assert (status, err) == (0, ""), err
+    assert 'printf("hi from a helper\\nsub");' in out
+    # from the tracer's own directory too, as the installed `dtracepy` script (`python -m` would put
+    # the current directory, and its dtracepy.py, first on sys.path before dtracepy starts)
+    entry = tmp_path / "bin" / "dtracepy"
+    entry.parent.mkdir()
+    entry.write_text("import sys\nfrom dtracepy.cli import main\nsys.exit(main())\n")
+    status, out, err = _compile_elsewhere(work / "tr.py", work, entry)
+    assert (status, err) == (0, ""), err
+
+
+def test_two_tracers_of_one_name_in_one_process_each_compile_to_their_own_d(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for where, word in (("a", "first"), ("b", "second")):
+        (tmp_path / where).mkdir()
+        (tmp_path / where / "json.py").write_text(TRACER.replace("hi", word))
+    for where, word in (("a", "first"), ("b", "second"), ("a", "first")):
+        status, out, err = cli(capsys, "compile", f"{where}/json.py")
+        assert status == 0 and f'printf("{word}\\n");' in out, err
+    import json
+
+    assert json.dumps([1]) == "[1]"   # the standard library's, still
 
 
 # --- compile -o: refuse the input, never leave a broken file -------------------------------------
@@ -169,6 +233,59 @@ def test_a_failed_write_leaves_the_old_file_whole_and_no_temporary(capsys, trace
     assert status == 1 and err.startswith("x.d:1: error: cannot write: no space left on device"), err
     assert (tmp_path / "x.d").read_text() == "the good old script\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.d", "x.py"]
+
+
+def _piped(command: str) -> tuple[int, str, str]:
+    """``command | cat`` in a shell: (the command's exit status, what came through the pipe, stderr)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run(["bash", "-c", command + ' | cat; exit "${PIPESTATUS[0]}"'], capture_output=True,
+                          text=True, timeout=120, env=env, cwd=REPO)
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("spelled", ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"])
+def test_compile_and_import_to_dev_stdout_through_a_pipe(spelled, tmp_path):
+    # os.path.realpath made /dev/stdout "/proc/<pid>/fd/pipe:[...]": "cannot write: no such file"
+    (tmp_path / "hi.d").write_text(SCRIPT_D)
+    dtracepy = f"{sys.executable} -m dtracepy"
+    status, out, err = _piped(f"{dtracepy} compile examples/tcpq.py -o {spelled}")
+    assert (status, err) == (0, "") and out.startswith("#!/usr/sbin/dtrace"), err
+    status, out, err = _piped(f"{dtracepy} import {tmp_path / 'hi.d'} -o {spelled}")
+    assert (status, err) == (0, "") and "from dtracepy import" in out, err
+
+
+def test_dev_stdout_to_a_file_is_written_where_the_shell_opened_it(tmp_path):
+    # appended to the file the shell opened (>>), not a new file renamed over it
+    log = tmp_path / "log.d"
+    log.write_text("// kept\n")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    done = subprocess.run(["bash", "-c", f"{sys.executable} -m dtracepy compile examples/tcpq.py -o /dev/stdout >> {log}"],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=REPO)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert log.read_text().startswith("// kept\n#!/usr/sbin/dtrace")
+
+
+def test_run_to_dev_stdout_through_a_pipe(tmp_path):
+    from tests.real_dtrace import need_dtrace, need_root
+
+    need_dtrace()
+    need_root()
+    (tmp_path / "hi.d").write_text('BEGIN { printf("hi there\\n"); exit(0); }\n')
+    status, out, err = _piped(f"{sys.executable} -m dtracepy run {tmp_path / 'hi.d'} -o /dev/stdout")
+    assert status == 0 and "hi there" in out, err
+    assert "cannot write" not in err
+
+
+def test_the_refusals_stay_for_outputs_under_dev_and_proc(capsys, tracer, tmp_path):
+    # /dev/fd/N naming the input itself is still refused, as is a directory under /proc
+    with open(tracer, "rb") as handle:
+        fd = handle.fileno()
+        status, _, err = cli(capsys, "compile", "x.py", "-o", f"/dev/fd/{fd}")
+        assert status == 1 and err.startswith(f"/dev/fd/{fd}:1: error: refusing to write the output over the input"), err
+    status, _, err = cli(capsys, "compile", "x.py", "-o", "/proc/self/fd")
+    assert status == 1 and err.startswith("/proc/self/fd:1: error: cannot write: it is a directory"), err
+    assert tracer.read_text() == TRACER
 
 
 # --- reading: never more than the limit plus one byte ---------------------------------------------
@@ -499,3 +616,31 @@ def test_layout_of_a_chain_of_1000_structs_is_listed_without_recursing(capsys, t
     status, out, err = cli(capsys, "layout", tmp_path / "c.h", "s999")
     assert status == 0, err
     assert out.count("\n") > 2997 and ("prev." * 998 + "f") in out
+
+
+def test_a_nul_in_text_bound_for_a_comment_is_escaped(capsys, tracer):
+    tracer.write_text(TRACER.replace('t = Tracer()', 't = Tracer(description="a \\x00 b")')
+                      .replace('printf("hi\\n")', 'printf("%s\\n", macro_str(1, "s\\x00x"))')
+                      .replace("import Tracer, printf", "import Tracer, macro_str, printf"))
+    status, out, err = cli(capsys, "compile", "x.py")
+    assert status == 0, err
+    assert " * a \\0 b\n" in out and "$$1  s\\0x" in out
+
+
+def test_what_runs_dtracepy_is_not_the_users_code(monkeypatch):
+    import runpy
+
+    from dtracepy import source
+
+    monkeypatch.setattr(source, "_RUNNERS", None)
+    monkeypatch.setattr(sys, "argv", ["/venv/bin/dtracepy", "compile", "x.py"])
+    package = source._PACKAGE_DIR
+    assert source._internal("/venv/bin/dtracepy", package)
+    assert source._internal(runpy.__file__, package)
+    assert source._internal("<frozen importlib._bootstrap>", package)
+    assert not source._internal("/home/me/tracer.py", package)
+    # a tracer run as a script is the user's own code
+    monkeypatch.setattr(source, "_RUNNERS", None)
+    monkeypatch.setattr(sys, "argv", ["/home/me/tracer.py"])
+    assert not source._internal("/home/me/tracer.py", package)
+    monkeypatch.setattr(source, "_RUNNERS", None)

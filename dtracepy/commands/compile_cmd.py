@@ -1,6 +1,7 @@
 """``dtracepy compile TRACER.py [-o OUT.d] [--tracer NAME] [--check] [--dialect NAME]``.
 
-Imports the tracer module by path (its directory first on ``sys.path``), finds its
+Imports the tracer module by path (its sibling modules importable, as a script's are; see
+:func:`load_module`), finds its
 :class:`~dtracepy.dsl.Tracer` objects, compiles the chosen one and prints the D (or writes an
 executable file with ``-o``).  An error while importing the module is reported at the user's file
 and line, without a traceback.  ``--check`` parses the emitted D back and runs the checks on it.
@@ -46,6 +47,78 @@ def _located(err: BaseException, path: str):
     return Pos(_display(frame.filename), frame.lineno or 1), frame.line
 
 
+#: Top-level modules that dtracepy itself imports (besides the standard library's): neither a
+#: tracer's name nor a module in its directory may stand for one of them.
+OWN_MODULES = frozenset({"dtracepy", "attr", "attrs", "lark", "pcpp", "pycparser", "matplotlib"})
+
+
+def _protected(name: str) -> bool:
+    return name in sys.stdlib_module_names or name in OWN_MODULES or name.startswith("_dtracepy_tracer")
+
+
+def _same_file(origin, path: str) -> bool:
+    try:
+        return origin is not None and os.path.samefile(origin, path)
+    except (OSError, TypeError, ValueError):
+        return False
+
+
+def module_name(path: str) -> str:
+    """The name a tracer module is imported under: its file's stem (``tcpq.py``: ``tcpq``), unless
+    that is no identifier or names another module (``re.py``, ``dtracepy.py``, ``json.py``, one
+    already imported or installed), whose importers would get the tracer instead: then a private
+    ``_dtracepy_tracer_<stem>``."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if stem.isidentifier() and not _protected(stem):
+        loaded = sys.modules.get(stem)
+        if loaded is not None:
+            if _same_file(getattr(loaded, "__file__", None), path):
+                return stem         # the same tracer compiled again (in one process)
+        else:
+            try:
+                found = importlib.util.find_spec(stem)
+            except (ImportError, ValueError):
+                found = None
+            if found is None or _same_file(found.origin, path):
+                return stem
+    tail = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in stem)
+    return f"_dtracepy_tracer_{tail}"
+
+
+class SiblingFinder:
+    """Finds the modules beside a tracer (``import helpers`` in ``tracer.py`` finds
+    ``helpers.py``), ahead of installed ones as a script's own directory is, but never one named
+    as a module of the standard library or of dtracepy's own (:data:`OWN_MODULES`): a ``re.py`` or
+    ``typing.py`` beside a tracer cannot stand in for the real one when dtracepy imports it later.
+    (Submodules of a sibling package are found through the package's own path.)"""
+
+    def __init__(self, directory: str):
+        self.directory = directory
+
+    def find_spec(self, name, path=None, target=None):
+        if path is not None or _protected(name):
+            return None
+        from importlib.machinery import PathFinder
+
+        return PathFinder.find_spec(name, [self.directory], target)
+
+    def invalidate_caches(self) -> None:
+        pass
+
+
+def add_sibling_finder(directory: str) -> None:
+    """Make the modules in ``directory`` importable (the newest tracer's directory first), in
+    place of putting it first on ``sys.path``, where it would shadow the standard library."""
+    from importlib.machinery import PathFinder
+
+    finders = [f for f in sys.meta_path
+               if not (isinstance(f, SiblingFinder) and f.directory == directory)]
+    at = next((i for i, f in enumerate(finders) if isinstance(f, SiblingFinder) or f is PathFinder),
+              len(finders))
+    finders.insert(at, SiblingFinder(directory))
+    sys.meta_path[:] = finders
+
+
 def load_module(path: str):
     """Import the module at ``path``; errors become located CompileErrors."""
     if not os.path.exists(path):
@@ -53,8 +126,7 @@ def load_module(path: str):
     if not os.path.isfile(path):
         raise CompileError("not a regular file (a tracer is a Python module, TRACER.py)", Pos(path, 1))
     directory = os.path.dirname(os.path.abspath(path))
-    name = os.path.splitext(os.path.basename(path))[0]
-    name = name if name.isidentifier() else "_dtracepy_tracer"
+    name = module_name(path)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         hint = ""
@@ -63,7 +135,7 @@ def load_module(path: str):
                     "`dtracepy import` to turn it into a tracer module")
         raise CompileError(f"cannot be imported as a Python module{hint}", Pos(path, 1))
     module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, directory)
+    add_sibling_finder(directory)
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)

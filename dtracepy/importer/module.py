@@ -442,6 +442,12 @@ class ModuleWriter:
         self._block(pyfmt.wrap(f"t.provider({', '.join([py_string(item.name)] + probes)})"))
 
     def i_Clause(self, item):
+        from dtracepy.dsl.probes import check_desc
+
+        for desc in item.probes:
+            # what t.probe() would refuse (five fields, a stray character, a provider misspelled):
+            # located at the description, as `check` reports it, instead of a module that fails
+            check_desc(desc.text, desc.pos)
         record = self.plan.headers.get(id(item))
         if record is not None:
             var, columns, sep = record
