@@ -170,6 +170,8 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("-x", dest="xoptions", action="append", default=[], metavar="OPT[=VAL]",
                    help="a dtrace option (dtrace -x)")
     p.add_argument("--dtrace", metavar="PATH", help="the dtrace to run (default: $DTRACEPY_DTRACE, PATH)")
+    p.add_argument("--dialect", choices=DIALECTS, default=None,
+                   help="compile a tracer for this D (default: the tracer's, else the dtrace's own)")
     p.add_argument("--no-status", action="store_true", help="no status line on a terminal")
     p.set_defaults(run="dtracepy.commands.run_cmd:run")
 

@@ -104,8 +104,10 @@ def header_comment(tracer, macros: dict) -> tree.Comment:
 
 
 def comment_safe(text: str) -> str:
-    """``text`` with every ``*/`` and ``/*`` broken by a space, so that it can stand inside a D
-    comment (which cannot nest): a description, docstring or tracer name is the user's text."""
+    """``text`` with every ``*/`` and ``/*`` broken by a space and each NUL written ``\\0``, so
+    that it can stand inside a D comment (which cannot nest, and D text holds no NUL): a
+    description, docstring, macro argument's doc or tracer name is the user's text."""
+    text = text.replace("\0", "\\0")
     while "*/" in text or "/*" in text:
         text = text.replace("*/", "* /").replace("/*", "/ *")
     return text

@@ -401,7 +401,9 @@ class Lexer:
                     yield buf
                     buf = self._buf = []
                     add = buf.append
-                pos = self._skip_blank(pos, keep_comments=(state == TOP))
+                pos = _WS_RE.match(text, pos).end()
+                if text.startswith("/*", pos):
+                    pos = self._skip_blank(pos, keep_comments=(state == TOP))
                 if pos >= n:
                     if state == AFTER_DESC:
                         raise error("expected a predicate or a clause body after probe description", pos)
@@ -468,7 +470,8 @@ class Lexer:
                         is_decl = True
                     else:
                         after = m.end()
-                        nxt = self._next_char(after)
+                        nxt = _WS_RE.match(text, after).end()
+                        nxt = text[nxt : nxt + 1]  # the next non-blank character
                         if nxt and (nxt.isalpha() or nxt in "_`"):
                             is_decl = True
                         elif nxt == "*" and (text[after] != "*" or word in typedefs
@@ -795,6 +798,8 @@ class Lexer:
         return nxt == "*" or nxt.isalpha() or nxt == "_"
 
     def _number(self, spelled: str, start: int) -> str:
+        if spelled.isdigit() and len(spelled) < 19 and (spelled[0] != "0" or len(spelled) == 1):
+            return spelled  # the usual constant: decimal, below 10**18, no suffix (nothing to check)
         if "." in spelled:
             raise self.error(f"floating-point constants are not supported: '{spelled}'", start)
         m = _INT_RE.match(spelled)

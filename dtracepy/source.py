@@ -110,11 +110,30 @@ _POSITIONS: dict[tuple, Pos] = {}
 
 
 def _internal(filename: str, package: str) -> bool:
-    """Is code from ``filename`` dtracepy's own: its package, or the methods attrs generates for
-    the tree's node classes (``<attrs generated init dtracepy.tree.Ident>``)?"""
+    """Is code from ``filename`` no user's: dtracepy's package, the methods attrs generates for
+    the tree's node classes (``<attrs generated init dtracepy.tree.Ident>``), or what runs
+    dtracepy (the ``dtracepy`` console script, ``python -m``'s runpy, importlib's frozen code)?"""
     if filename.startswith("<"):
-        return filename.startswith(("<attrs generated", "<dtracepy."))
-    return os.path.abspath(filename).startswith(package + os.sep)
+        return filename.startswith(("<attrs generated", "<dtracepy.", "<frozen "))
+    path = os.path.abspath(filename)
+    return path.startswith(package + os.sep) or path in _runners()
+
+
+def _runners() -> frozenset:
+    """The files that start dtracepy: its console script (``sys.argv[0]`` when it is the
+    ``dtracepy`` command; a user's own script run as ``python tracer.py`` is the user's) and
+    runpy."""
+    global _RUNNERS
+    if _RUNNERS is None:
+        import runpy
+
+        script = sys.argv[0] if sys.argv else ""
+        command = [script] if os.path.basename(script) == "dtracepy" else []
+        _RUNNERS = frozenset(os.path.abspath(p) for p in (*command, runpy.__file__))
+    return _RUNNERS
+
+
+_RUNNERS: frozenset | None = None
 
 
 def _display_name(filename: str) -> str:

@@ -661,3 +661,31 @@ def test_layout_of_a_chain_of_1000_structs_is_listed_without_recursing(capsys, t
     status, out, err = cli(capsys, "layout", tmp_path / "c.h", "s999")
     assert status == 0, err
     assert out.count("\n") > 2997 and ("prev." * 998 + "f") in out
+
+
+def test_a_nul_in_text_bound_for_a_comment_is_escaped(capsys, tracer):
+    tracer.write_text(TRACER.replace('t = Tracer()', 't = Tracer(description="a \\x00 b")')
+                      .replace('printf("hi\\n")', 'printf("%s\\n", macro_str(1, "s\\x00x"))')
+                      .replace("import Tracer, printf", "import Tracer, macro_str, printf"))
+    status, out, err = cli(capsys, "compile", "x.py")
+    assert status == 0, err
+    assert " * a \\0 b\n" in out and "$$1  s\\0x" in out
+
+
+def test_what_runs_dtracepy_is_not_the_users_code(monkeypatch):
+    import runpy
+
+    from dtracepy import source
+
+    monkeypatch.setattr(source, "_RUNNERS", None)
+    monkeypatch.setattr(sys, "argv", ["/venv/bin/dtracepy", "compile", "x.py"])
+    package = source._PACKAGE_DIR
+    assert source._internal("/venv/bin/dtracepy", package)
+    assert source._internal(runpy.__file__, package)
+    assert source._internal("<frozen importlib._bootstrap>", package)
+    assert not source._internal("/home/me/tracer.py", package)
+    # a tracer run as a script is the user's own code
+    monkeypatch.setattr(source, "_RUNNERS", None)
+    monkeypatch.setattr(sys, "argv", ["/home/me/tracer.py"])
+    assert not source._internal("/home/me/tracer.py", package)
+    monkeypatch.setattr(source, "_RUNNERS", None)

@@ -10,6 +10,7 @@ import json
 import os
 import pathlib
 
+import attrs
 import pytest
 
 from dtracepy import Tracer, agg, count, execname, printa, printf, quantize, self, timestamp
@@ -61,7 +62,10 @@ def test_framed_program_frames_records_and_names_aggregations():
     assert 'printf("plain %d\\n", 1);' in text
     # the last END clause prints each aggregation between markers
     tail = text[text.rindex("END"):]
-    assert tail.index("printa(@n)") < tail.index("printa(@lat)")
+    # framed: every entry after \036K, its fields after \037 (execname is a string)
+    assert tail.index('printa("\\036K\\037%s\\037%@d\\n", @n)') < tail.index(
+        'printa("\\036K\\037%@d\\n", @lat)')
+    assert [p.fields for p in prepared.plan.printas] == [("str", "agg"), ("agg",)]
     assert tail.count('printf("\\036Z\\n");') == 2
     assert [a.name for a in prepared.plan.aggs] == ["n", "lat"]
     assert [a.kind for a in prepared.plan.aggs] == ["count", "quantize"]
@@ -158,8 +162,14 @@ def test_unframed_output_is_all_text():
     assert dec.close() == ["b"]
 
 
+def _unframed(plan):
+    """The plan as it was before printa was framed (the recorded outputs of the default format
+    and of the user's formats test the parsers of those)."""
+    return attrs.evolve(plan, printas=tuple(attrs.evolve(p, fields=None) for p in plan.printas))
+
+
 def test_aggregation_block_event():
-    plan = _plan()
+    plan = _unframed(_plan())
     dec = Decoder(plan)
     n = plan.printas[0].number
     data = (b"\x1eA\x1f%d\n\n  bash                                             3\n"
@@ -180,9 +190,9 @@ def test_ip_address_helper():
 
 
 # --- aggregations from recorded output --------------------------------------------------------
-def _recorded(name):
+def _recorded(name, framed=False):
     prepared = prepare_d(str(FIX / f"{name}.d"))
-    dec = Decoder(prepared.plan)
+    dec = Decoder(prepared.plan if framed else _unframed(prepared.plan))
     events = dec.feed((FIX / f"{name}.out").read_bytes()) + dec.close()
     return dec.aggregations, events
 
@@ -499,17 +509,23 @@ def test_wrong_macro_count_from_the_cli(capsys, tmp_path):
 def test_fake_dtrace_end_to_end(tmp_path, monkeypatch, capsys):
     """A stand-in dtrace that prints recorded framed output: the whole CLI path, without root."""
     fake = tmp_path / "dtrace"
-    out = FIX / "oracle_kinds.out"
+    out = FIX / "oracle_framed.out"
     fake.write_text(f"#!/bin/sh\ncat '{out}'\necho 'dtrace: 7 dynamic variable drops' >&2\nexit 3\n")
     fake.chmod(0o755)
     monkeypatch.setattr(os, "geteuid", lambda: 0)
     target = tmp_path / "o.jsonl"
-    code = main(["run", str(FIX / "oracle_kinds.d"), "--dtrace", str(fake), "-o", str(target)])
+    code = main(["run", str(FIX / "oracle_framed.d"), "--dtrace", str(fake), "-o", str(target)])
     assert code == 3, "the exit status is dtrace's"
     objs = [json.loads(line) for line in target.read_text().splitlines()]
     names = [o["aggregation"] for o in objs if "aggregation" in o]
-    assert names[:3] == ["count", "sum", "avg"]
-    assert "7 dynvar drops" in capsys.readouterr().err
+    assert names[:3] == ["c", "user", "w6"]
+    entries = {o["aggregation"]: o["entries"] for o in objs if "aggregation" in o}
+    assert entries["w3"] == [{"key": ["a b", "c  d"], "value": 1}]
+    assert entries["w5"] == [{"key": ["", 4], "value": 1}]
+    assert entries["w6"] == [{"key": ["  7"], "value": 1}]
+    assert entries["nl"] == [{"key": ["x\ny"], "value": 1}]
+    err = capsys.readouterr().err
+    assert "7 dynvar drops" in err and "could not be decoded" not in err
 
 
 # --- review fixes: -o, signals, usage ----------------------------------------------------------
@@ -627,3 +643,116 @@ def test_framing_begin_is_invisible_without_quiet():
 
     assert framing.frame_program(parse_bytes(b"BEGIN { trace(1); }\n", "x.d"))[1].added_clauses == 1
     assert framing.frame_program(parse_bytes(b"BEGIN { @n = count(); }\n", "x.d"))[1].added_clauses == 2
+
+
+# --- framed printa: keys come back exactly --------------------------------------------------------
+def test_oracle_framed_keys_come_back_exactly():
+    """Recorded from Oracle's dtrace 2.0 running the framed program of oracle_framed.d: keys
+    dtrace's default format prints ambiguously (spaces, empty strings, digits, newlines) are
+    printed framed, since their types are known, and decode exactly."""
+    aggs, events = _recorded("oracle_framed", framed=True)
+    assert dict(aggs["w3"]) == {("a b", "c  d"): 1}
+    assert dict(aggs["w5"]) == {("", 4): 1}
+    assert dict(aggs["w6"]) == {("  7",): 1}
+    assert dict(aggs["a"]) == {("x y", "z"): 1, ("x", "y z"): 1}
+    assert dict(aggs["nl"]) == {("x\ny",): 1}
+    assert dict(aggs["nl2"]) == {("x\ny", 3): 4}
+    assert aggs["q"][("k",)].count_at(5) == 1 and aggs["q"].kind == "quantize"
+    assert dict(aggs["s"]) == {(Stack(()), "z"): 1}
+    # the user's printa formats, widths and all ("%6d %4s %@8d\n", "%s %s %@d\n", "%-@8u")
+    assert dict(aggs["c"]) == {(1, "R"): 5}
+    assert dict(aggs["user"]) == {("x y", "z"): 1, ("x", "y z"): 1}
+    # keys of unknown type: the default format, decoded as before
+    assert dict(aggs["unknown"]) == {("u v", 1): 1}
+    assert dict(aggs["big"]) == {(-1, -3): 2}
+    texts = [e for e in events if isinstance(e, Text)]
+    assert texts == ["--widths\n", "--user\n", "--flags\n", "\n"]     # dtrace's blank line at exit
+
+
+def test_framed_printa_formats():
+    info = framing.AggInfo("a", "count", 3, (2,), ("string", "int", "stack"))
+    assert framing.framed_default(info) == (("str", "int", "stack", "agg"),
+                                            "\x1eK\x1f%s\x1f%d\x1f%k\x1f%@d\n")
+    assert framing.framed_default(framing.AggInfo("a", "count", 1, (), (None,))) is None
+    assert framing.framed_default(framing.AggInfo("a", "count", None, (), ())) is None
+    assert framing.framed_user("%6d %4s %@8d\n", 1) == (("int", "str", "agg"),
+                                                       "\x1eK\x1f%d\x1f%s\x1f%@d\n")
+    assert framing.framed_user("%-16s %-@8u|%%\n", 1)[1] == "\x1eK\x1f%s\x1f%@u\n"
+    assert framing.framed_user("%s\n", 1)[0] == ("str", "agg")     # dtrace adds the value
+    assert framing.framed_user("%s %@d %@d\n", 2)[0] == ("str", "agg", "agg")
+    assert framing.framed_user("%*d %@d\n", 1) is None
+
+
+def test_printa_format_with_value_width():
+    """``%@8d`` (a width on the value, DTraceToolkit's habit) decodes, in every flag order."""
+    for fmt in ("%6d %4s %@8d\n", "%6d %4s %-@8d\n", "%6d %4s %@-8d\n", "%6d %4s %8@d\n"):
+        text = "     1 R    " + ("       5" if "-" not in fmt else "5       ") + "\n"
+        aggs = A.parse_printa(text, fmt, ("c",))
+        assert dict(aggs["c"]) == {(1, "R"): 5}, fmt
+
+
+def _block(plan, number, body: bytes) -> bytes:
+    return b"\x1eA\x1f%d\n" % number + body + b"\x1eZ\n"
+
+
+def test_undecodable_block_is_text_with_a_warning():
+    """A string key holding the separator bytes cannot be framed reliably: the block comes out
+    as text, with a warning, never a crash and never wrong keys."""
+    plan = _plan()
+    dec = Decoder(plan)
+    events = dec.feed(_block(plan, 0, b"\x1eK\x1fa\x1fb\x1f3\n\x1eK\x1fc\x1f4\n")) + dec.close()
+    assert events == [Text("a b 3\nc 4\n")]
+    assert "n" not in dec.aggregations
+    [warning] = dec.warnings
+    assert warning.kind == "decode" and "@n" in warning.render() and "shown as text" in warning.render()
+    # a user format this cannot read, output that does not match it: text and a warning
+    spec = framing.PrintaSpec(0, ("n",), "%d %@d\n")
+    dec = Decoder(attrs.evolve(plan, printas=(spec,)))
+    events = dec.feed(_block(plan, 0, b"what\n")) + dec.close()
+    assert events == [Text("what\n")] and len(dec.warnings) == 1
+
+
+def test_default_format_ambiguity_is_warned():
+    """Keys of unknown type are printed in dtrace's default format: when an entry does not split
+    into as many words as the aggregation has keys, or entries merge, the decoder says so."""
+    plan = framing.Plan(printas=(framing.PrintaSpec(0, ("u",), None),),
+                        aggs=(framing.AggInfo("u", "count", 2, (), (None, None)),))
+    dec = Decoder(plan)
+    dec.feed(_block(plan, 0, b"\n  x    y z  1\n  x y  z    1\n")) + dec.close()
+    assert dict(dec.aggregations["u"]) == {("x", "y z"): 1, ("x y", "z"): 1}
+    [warning] = dec.warnings
+    assert "spaces" in warning.render()
+    dec = Decoder(plan)
+    dec.feed(_block(plan, 0, b"\n  a  1  5\n  b  2  7\n")) + dec.close()
+    assert dec.warnings == []
+
+
+def test_oracle_aggpercpu_lines_are_not_keys():
+    """``-x aggpercpu``: the default format adds ``[CPU n]`` lines (values or histogram tables)
+    after each entry; recorded from Oracle's dtrace 2.0.  They are dropped, the totals stay."""
+    lines = (FIX / "oracle_aggpercpu.txt").read_text().split("\n")
+    cut = lines.index("                1")
+    q = A.parse_default(lines[:cut], "q", None, 1, ())
+    assert list(q) == [("q",)] and q[("q",)].count_at(2) == 1 and q[("q",)].total == 1
+    assert dict(A.parse_default(lines[cut - 1:cut + 4], "n", "count", 0, ())) == {(): 1}
+    b = A.parse_default(lines[cut + 4:], "b", "sum", 1, ())
+    assert dict(b) == {("q",): 3}
+    assert A.default_doubt(lines[cut + 4:], b, 1) is None
+
+
+def test_printa_format_with_fewer_keys_prints_them_all_when_typed(tmp_path):
+    """``printa("%@d\\n", @a)`` of a two-key aggregation: framed with every key when their types
+    are known; when they are not, a warning says entries merged."""
+    script = tmp_path / "few.d"
+    script.write_text('BEGIN { @a["x", 1] = count(); @a["y", 2] = count();'
+                      ' this->s = "z"; @b[this->s, 1] = count(); @b[this->s, 2] = count();'
+                      ' printa("%@d\\n", @a); printa("%@d\\n", @b); exit(0); }\n')
+    plan = prepare_d(str(script)).plan
+    assert [p.fields for p in plan.printas][:2] == [("str", "int", "agg"), ("agg",)]
+    dec = Decoder(plan)
+    dec.feed(_block(plan, 0, b"\x1eK\x1fx\x1f1\x1f1\n\x1eK\x1fy\x1f2\x1f1\n")
+             + _block(plan, 1, b"\x1eK\x1f1\n\x1eK\x1f1\n")) + dec.close()
+    assert dict(dec.aggregations["a"]) == {("x", 1): 1, ("y", 2): 1}
+    assert dict(dec.aggregations["b"]) == {(): 2}
+    [warning] = dec.warnings
+    assert "prints 0 of the 2 keys" in warning.render()

@@ -322,3 +322,57 @@ def test_the_run_ends_when_dtrace_does_though_a_background_process_holds_its_out
                 os.kill(int(pidfile.read_text()), 9)
             except (ProcessLookupError, ValueError):
                 pass
+
+
+# --- the dialect of the dtrace that runs ---------------------------------------------------------
+
+IF_TRACER = '''\
+from dtracepy import Tracer, arg0, else_, exit_, if_, printf
+
+t = Tracer({dialect})
+
+
+@t.probe("BEGIN")
+def _():
+    with if_(arg0 == 0):
+        printf("zero\\n")
+    with else_():
+        printf("other\\n")
+    exit_(0)
+'''
+
+
+def _version_standin(tmp_path, version):
+    """A dtrace that says ``version`` to -V and keeps the script it is given to run."""
+    return _standin(tmp_path, f'if [ "$1" = "-V" ]; then echo "dtrace: {version}"; exit 0; fi\n'
+                              f'while [ $# -gt 0 ]; do [ "$1" = "-s" ] && cp "$2" {tmp_path}/ran.d; shift; done\n'
+                              "exit 0")
+
+
+@pytest.mark.parametrize("version,dialect,argv,lowered", [
+    ("Oracle D 2.0", "", [], True),
+    ("Sun D 1.13", "", [], False),
+    ("Oracle D 2.0", 'dialect="illumos"', [], False),       # the tracer's own choice stands
+    ("Oracle D 2.0", 'dialect="illumos"', ["--dialect", "oracle"], True),
+    ("Sun D 1.13", "", ["--dialect", "oracle"], True),
+])
+def test_a_tracer_is_compiled_for_the_dtrace_that_runs_it(tmp_path, monkeypatch, version, dialect, argv, lowered):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ifr.py").write_text(IF_TRACER.format(dialect=dialect))
+    assert main(["run", "ifr.py", "--dtrace", _version_standin(tmp_path, version), *argv]) == 0
+    ran = (tmp_path / "ran.d").read_text()
+    assert ("if (" not in ran) == lowered and "zero" in ran
+
+
+def test_dtrace_version_names_the_dialect():
+    from dtracepy.facts.dialects import dialect_of_version
+
+    assert dialect_of_version("dtrace: Oracle D 2.0\n") == "oracle"
+    assert dialect_of_version("dtrace: Sun D 1.13\n") is None
+
+
+def test_if_runs_on_this_dtrace_without_naming_a_dialect(live, tmp_path):
+    (tmp_path / "ifr.py").write_text(IF_TRACER.format(dialect=""))
+    result = _run_cli(tmp_path, "ifr.py", "--duration", "10")
+    assert result.returncode == 0, result.stderr
+    assert "zero" in result.stdout and "other" not in result.stdout

@@ -17,8 +17,8 @@ import pytest
 from tests.real_dtrace import need_dtrace, need_root
 
 from dtracepy import (
-    Tracer, agg, args, count, execname, macro, pid, ppid, printf, quantize, self, stack, target,
-    timestamp, walltimestamp,
+    Tracer, agg, args, count, execname, macro, pid, ppid, printa, printf, quantize, self, stack,
+    target, timestamp, walltimestamp,
 )
 from dtracepy.run import Histogram, Stack, Text, run
 
@@ -205,3 +205,36 @@ def test_cli_sigint_decodes_aggregations_and_exits_with_dtrace_status(tmp_path):
     assert set(names) == {"calls", "lat"}
     assert any(e["key"] == ["read"] or e["key"] == ["write"] for e in names["calls"]["entries"])
     assert names["lat"]["entries"][0]["value"]["total"] > 0
+
+
+def test_awkward_aggregation_keys_and_printa_widths_come_back_exactly():
+    """Keys dtrace's default format prints ambiguously (spaces, an empty string, digits, a
+    newline) and a printa format with widths on the keys and the value (``%@8d``)."""
+    from dtracepy import exit as exit_
+
+    t = Tracer(options={"quiet": True})
+
+    @t.probe("BEGIN")
+    def begin():
+        agg.w3["a b", "c  d"] = count()
+        agg.w5["", 4] = count()
+        agg.w6["  7"] = count()
+        agg.weird["x\ny"] = count()
+        agg.n["ab"] = count()
+        exit_(0)
+
+    @t.probe("END")
+    def end():
+        printa("%-16s %@8d\n", agg.n)
+
+    with t.run(duration=10) as tracing:
+        events = list(tracing.events())
+    assert tracing.returncode == 0, tracing.stderr_lines
+    aggs = tracing.aggregations
+    assert dict(aggs["w3"]) == {("a b", "c  d"): 1}
+    assert dict(aggs["w5"]) == {("", 4): 1}
+    assert dict(aggs["w6"]) == {("  7",): 1}
+    assert dict(aggs["weird"]) == {("x\ny",): 1}
+    assert dict(aggs["n"]) == {("ab",): 1}
+    assert tracing.warnings == []
+    assert not [e for e in events if isinstance(e, Text) and e.strip()]

@@ -32,6 +32,8 @@ class Access:
 
 def is_zero(expr) -> bool:
     """Is ``expr`` the constant 0 (through casts and chained assignments)?"""
+    if expr.__class__ is t.IntLit and expr.text == "0":  # the usual spelling
+        return True
     while True:
         if isinstance(expr, t.Cast):
             expr = expr.operand
@@ -66,15 +68,19 @@ def _base_var(node, cls):
 # below steps over them without asking for their children.
 _LEAVES = frozenset((t.Ident, t.IntLit, t.StringLit, t.CharLit, t.MacroVar, t.AggVar, t.SelfVar,
                      t.ThisVar))
+# (and for the whole-program index, probe descriptions and empty statements)
+_INDEX_LEAVES = _LEAVES | {t.ProbeDesc, t.EmptyStmt}
 
 
-def accesses(expr, cls, in_predicate=False, guarded=False):
+def accesses(expr, cls, in_predicate=False, guarded=False, out=None):
     """Every use of a variable of class ``cls`` (``t.SelfVar``, ``t.ThisVar`` ...) in ``expr``, in
-    evaluation order (an assignment's value before its target)."""
-    out: list[Access] = []
+    evaluation order (an assignment's value before its target); appended to ``out`` if given."""
+    if out is None:
+        out = []
     emit = out.append
     # an explicit stack of nodes to evaluate and ready Accesses to emit.  The hot loop of the
     # lifecycle checks: the common node classes are taken apart here, the rest by children().
+    # (Accesses are made with positional arguments: kind, node, name, zero, in_predicate, guarded.)
     stack = [expr]
     pop, push = stack.pop, stack.append
     Assign, Binary, Call, Index, Member, ExprStmt = t.Assign, t.Binary, t.Call, t.Index, t.Member, t.ExprStmt
@@ -83,7 +89,7 @@ def accesses(expr, cls, in_predicate=False, guarded=False):
         node = pop()
         kind = node.__class__
         if kind is cls:
-            emit(Access("read", node, node.name, in_predicate=in_predicate, guarded=guarded))
+            emit(Access("read", node, node.name, False, in_predicate, guarded))
         elif kind in leaves:
             continue
         elif kind is Binary:
@@ -96,19 +102,18 @@ def accesses(expr, cls, in_predicate=False, guarded=False):
             emit(node)
         elif kind is Assign:
             target = node.target
-            name = target.name if target.__class__ is cls else None
-            later = []
-            if name is not None:
+            if target.__class__ is cls:
+                # the target's access comes after the value's
                 if node.op == "=":
-                    later.append(Access("write", node, name, zero=is_zero(node.value),
-                                        in_predicate=in_predicate, guarded=guarded))
+                    push(Access("write", node, target.name, is_zero(node.value), in_predicate, guarded))
                 else:
-                    later.append(Access("update", node, name, in_predicate=in_predicate, guarded=guarded))
+                    push(Access("update", node, target.name, False, in_predicate, guarded))
             else:
+                later = []
                 base = _base_var(target, cls)
                 if base is not None:
-                    later.append(Access("partial" if node.op == "=" else "update", node, base,
-                                        in_predicate=in_predicate, guarded=guarded))
+                    later.append(Access("partial" if node.op == "=" else "update", node, base, False,
+                                        in_predicate, guarded))
                     # the keys / subscripts of the target are read
                     while isinstance(target, (Index, Member)):
                         if target.__class__ is Index:
@@ -116,13 +121,13 @@ def accesses(expr, cls, in_predicate=False, guarded=False):
                         target = target.base
                 else:
                     later.append(target)
-            # evaluate value first, then the target (stack: push in reverse)
-            stack.extend(reversed(later))
+                # evaluate value first, then the target (stack: push in reverse)
+                stack.extend(reversed(later))
             push(node.value)
         elif (kind is Unary or kind is Postfix) and node.op in ("++", "--"):
             name = _var_name(node.operand, cls) or _base_var(node.operand, cls)
             if name is not None:
-                emit(Access("update", node, name, in_predicate=in_predicate, guarded=guarded))
+                emit(Access("update", node, name, False, in_predicate, guarded))
                 if node.operand.__class__ is not cls:  # x[k]++: the keys are read
                     target = node.operand
                     while isinstance(target, (Index, Member)):
@@ -170,9 +175,14 @@ def clause_accesses(clause, cls):
     """Predicate accesses, then body accesses, for one clause."""
     out = []
     if clause.predicate is not None:
-        out.extend(accesses(clause.predicate, cls, in_predicate=True))
-    for expr, guarded in stmt_exprs(clause.body, cls):
-        out.extend(accesses(expr, cls, guarded=guarded))
+        accesses(clause.predicate, cls, True, False, out)
+    ExprStmt = t.ExprStmt
+    for stmt in clause.body or ():
+        if stmt.__class__ is ExprStmt:  # the usual statement: stmt_exprs' answer, made directly
+            accesses(stmt.expr, cls, False, False, out)
+        else:
+            for expr, guarded in stmt_exprs((stmt,), cls):
+                accesses(expr, cls, False, guarded, out)
     return out
 
 
@@ -377,7 +387,7 @@ class Context:
         by_class: dict[type, list] = {}
         stack = [self.program]
         pop, push, add = stack.pop, stack.append, nodes.append
-        get, getters, Node, leaves = by_class.get, _FIELD_GETTERS, t.Node, _LEAVES
+        get, getters, Node, leaves = by_class.get, _FIELD_GETTERS, t.Node, _INDEX_LEAVES
         while stack:
             node = pop()
             add(node)

@@ -52,7 +52,9 @@ def collect(ctx, cls=t.SelfVar):
     per_clause = ctx.clause_accesses(cls)
     for index, acc in enumerate(per_clause):
         for a in acc:
-            u = uses.setdefault(a.name, VarUses())
+            u = uses.get(a.name)
+            if u is None:
+                u = uses[a.name] = VarUses()
             if a.kind == "read":
                 u.reads.append((index, a))
             elif a.kind == "write":

@@ -16,14 +16,20 @@ def run(ctx):
     if "speculate" in called or "commit" in called:  # else no clause has anything to say
         for clause in ctx.clauses:
             yield from _speculation(ctx, clause)
+    judged: dict[str, tuple] = {}  # description text -> its two answers (scripts repeat descriptions)
     for clause in ctx.clauses:
         for desc in clause.probes:
-            problem = probe_desc_problem(desc.text)
+            text = desc.text
+            answers = judged.get(text)
+            if answers is None:
+                problem = probe_desc_problem(text)
+                answers = judged[text] = (problem, None if problem else providers.problem(text))
+            problem = answers[0]
             if problem:
                 yield ctx.finding("probe-desc", desc, f"probe description {desc.text!r}: {problem}",
                                   fallback=clause)
                 continue
-            problem = providers.problem(desc.text)
+            problem = answers[1]
             if problem:
                 yield ctx.finding("probe-name", desc, f"probe description {desc.text!r}: {problem}",
                                   fallback=clause)

@@ -61,7 +61,7 @@ def _trace(args, macro_args, options, fmt, atomic):
     tracing = make_run(args.script, duration=args.duration, args=macro_args,
                        target_cmd=args.target_cmd, pid=args.pid, dtrace=args.dtrace,
                        destructive=args.destructive, zdefs=args.zdefs, options=options,
-                       tracer_name=args.tracer_name)
+                       tracer_name=args.tracer_name, dialect=getattr(args, "dialect", None))
     if atomic is not None:
         out = io.TextIOWrapper(atomic.handle, encoding="utf-8", errors="surrogateescape", newline="")
     else:

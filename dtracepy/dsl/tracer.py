@@ -29,7 +29,7 @@ from dtracepy.dsl.records import Record
 from dtracepy.dsl.values import D, expr
 from dtracepy.errors import DSLError
 from dtracepy.facts import options as _options
-from dtracepy.facts.dialects import UnknownDialect, dialect_named
+from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT, UnknownDialect, dialect_named
 from dtracepy.source import user_pos
 
 
@@ -97,8 +97,9 @@ class Tracer:
     """A D program.  ``options`` become ``#pragma D option``s (``True`` for a bare option);
     ``includes``/``defines`` become ``#include``/``#define`` lines and make the script run
     through the C preprocessor (``dtrace -C``), as does ``cpp=True``.  ``dialect`` (illumos,
-    oracle, freebsd, macos, or a :class:`~dtracepy.facts.dialects.Dialect`) is the D the program
-    is compiled for and the checks hold it to; it is resolved here, once.  For a dialect without
+    oracle, freebsd, macos, or a :class:`~dtracepy.facts.dialects.Dialect`; illumos when not
+    given, except that ``run`` then compiles for the dtrace it runs) is the D the program is
+    compiled for and the checks hold it to; it is resolved here, once.  For a dialect without
     ``if`` (Oracle's), each clause with an ``if_`` is lowered to predicated clauses
     (:mod:`dtracepy.passes.lower_if`).
 
@@ -110,13 +111,15 @@ class Tracer:
 
     def __init__(self, name: str | None = None, *, options: dict | None = None, includes=(),
                  defines: dict | None = None, cpp: bool = False, description: str | None = None,
-                 dialect="illumos", cleanup: bool = True, shebang: bool | str = True):
+                 dialect=None, cleanup: bool = True, shebang: bool | str = True):
         pos = user_pos()
         try:
             #: The :class:`~dtracepy.facts.dialects.Dialect` the program is written for.
-            self.dialect = dialect_named(dialect)
+            self.dialect = dialect_named(dialect if dialect is not None else DEFAULT_DIALECT)
         except UnknownDialect as err:
             raise DSLError(str(err), pos) from None
+        #: Whether ``dialect`` was given: ``dtracepy run`` otherwise compiles for the dtrace it runs.
+        self.dialect_given = dialect is not None
         if not isinstance(cleanup, bool):
             raise DSLError(f"cleanup is True or False, not {cleanup!r}", pos)
         if not isinstance(shebang, (bool, str)) or (isinstance(shebang, str) and "\n" in shebang):

@@ -92,3 +92,9 @@ def dialect_named(name) -> Dialect:
         dialect = _DIALECTS.setdefault(name, _make(name, title, has_if_else=has_if_else,
                                                    has_anonymous_members=has_anonymous_members))
     return dialect
+
+
+def dialect_of_version(text: str) -> str | None:
+    """The dialect a ``dtrace -V`` line names: ``dtrace: Oracle D 2.0`` is Oracle's; the others
+    all say ``Sun D 1.x`` (illumos, FreeBSD, macOS: one D as far as dtracepy compiles), None."""
+    return "oracle" if "Oracle D" in text else None

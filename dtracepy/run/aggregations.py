@@ -219,6 +219,29 @@ def _fold_hex_keys(lines):
     return out
 
 
+_PER_CPU = re.compile(r"^\s+\[CPU \d+\](?:\s+-?\d+)?\s*$")
+
+
+def _drop_per_cpu(lines):
+    """``-x aggpercpu`` adds, after each entry, one ``[CPU n]`` line per CPU (its value, or its
+    histogram table below it): dropped, the entry's total stays."""
+    if not any(l.lstrip().startswith("[CPU ") for l in lines):
+        return lines
+    out = []
+    i, n = 0, len(lines)
+    while i < n:
+        line = lines[i]
+        i += 1
+        if not _PER_CPU.match(line):
+            out.append(line)
+            continue
+        if i < n and _HIST_HEADER.match(lines[i]):
+            i += 1
+            while i < n and _HIST_ROW.match(lines[i]):
+                i += 1
+    return out
+
+
 def _is_frame(line: str) -> bool:
     return line.startswith(_FRAME_INDENT) and not _INTS.match(line)
 
@@ -234,7 +257,7 @@ def parse_default(lines, name: str = "", kind: str | None = None, nkeys: int | N
     ``stack()``/``ustack()`` keys among them; unknown, a line of frames (indented 14 spaces) is
     taken for a stack key."""
     agg = Aggregation(name, kind)
-    lines = _fold_hex_keys(lines)
+    lines = _fold_hex_keys(_drop_per_cpu(lines))
     n = len(lines)
     has_stack = bool(stack_keys) if stack_keys is not None else any(_is_frame(l) for l in lines)
     plain_keys = None if nkeys is None else nkeys - (len(stack_keys) if stack_keys else int(has_stack))
@@ -319,7 +342,8 @@ def _entry_keys(pending: list[str], plain_keys: int | None, has_stack: bool) -> 
 
 
 # --- printa with a format string ---------------------------------------------------------------
-_CONV = re.compile(r"%(%|[-#+ 0']*[0-9*]*(?:\.[0-9*]*)?(?:hh|h|ll|l|L|w|z|j|t)?@?[a-zA-Z@])")
+# ``@`` is a flag: dtrace takes ``%@d``, ``%@8d``, ``%-@8d`` and ``%8@d`` alike
+_CONV = re.compile(r"%(%|[-#+ 0'@?]*[0-9*]*@?(?:\.[0-9*]*)?(?:hh|h|ll|l|L|w|z|j|t)?@?[a-zA-Z@])")
 _HIST_BLOCK = r"(\s*value\s+-+ Distribution -+\s+count\s*\n(?:[^\n|]*\|[^\n]*\n)*\n?)"
 
 
@@ -327,7 +351,7 @@ def _conv_regex(conv: str) -> tuple[str, str]:
     """(regex, type) for one conversion of a printa format; types: int, str, stack, agg, float."""
     letter = conv[-1]
     if "@" in conv:
-        return r"\s*(-?\d+)|" + _HIST_BLOCK, "agg"
+        return r"\s*(-?\d+)[ ]*|" + _HIST_BLOCK, "agg"
     if letter in "diu" or letter in "c":
         return r"\s*(-?\d+)\s*", "int"
     if letter in "xX":
@@ -408,6 +432,74 @@ class FormatDecoder:
                     keys.append(raw.rstrip(" ") if raw.endswith(" ") else raw)
             pos = m.end()
             yield tuple(keys), values
+
+
+def _framed_value(kind: str, raw: str):
+    if kind == "agg":
+        if "Distribution" in raw:
+            lines = raw.split("\n")
+            start = next(j for j, l in enumerate(lines) if _HIST_HEADER.match(l))
+            return _histogram(lines, start)[0]
+        return int(raw.strip())
+    if kind in ("int", "uint"):
+        return int(raw.strip())
+    if kind == "hex":
+        return int(raw.strip(), 16)
+    if kind == "oct":
+        return int(raw.strip(), 8)
+    if kind == "float":
+        return float(raw.strip())
+    if kind == "stack":
+        return Stack(f.strip() for f in raw.split("\n") if f.strip())
+    return raw
+
+
+def parse_framed(text: str, fields, names, kinds=None) -> dict:
+    """Decode a framed printa block (:func:`dtracepy.run.framing.framed_default`): entries
+    ``\036K`` then each field after a ``\037``, a newline at the end.  ``fields`` are the kinds of
+    the fields in order (``agg`` for a value, one per name).  ValueError when an entry does not
+    split into its fields (a string key holding the separator bytes)."""
+    kinds = kinds or {}
+    aggs = {name: Aggregation(name, kinds.get(name)) for name in names}
+    text = text if text.endswith("\n") else text + "\n"
+    pieces = text.split(_ENTRY)
+    if pieces[0].strip():
+        raise ValueError(f"text before the first entry: {pieces[0][:60]!r}")
+    for piece in pieces[1:]:
+        if not piece.startswith(_US) or not piece.endswith("\n"):
+            raise ValueError(f"an entry is cut short: {piece[:60]!r}")
+        raw = piece[1:-1].split(_US)
+        if len(raw) != len(fields):
+            raise ValueError("a string key holds the separator bytes \\036K or \\037")
+        keys, values = [], []
+        for kind, value in zip(fields, raw):
+            (values if kind == "agg" else keys).append(_framed_value(kind, value))
+        key = tuple(keys)
+        for name, value in zip(names, values):
+            _put(aggs[name], key, value)
+    return aggs
+
+
+_ENTRY = "\x1eK"
+_US = "\x1f"
+
+
+def default_doubt(lines, agg: Aggregation, nkeys: int | None) -> str | None:
+    """Why keys decoded from the default format may be wrong, when it shows: an entry's keys
+    do not split into ``nkeys`` words (a string key holds spaces, or is empty), or entries printed
+    alike were merged.  None when nothing shows (which is no proof: a string key ``"7"`` and an
+    integer key ``7`` print alike)."""
+    lines = [l for l in _drop_per_cpu(lines) if l.strip()]
+    if not lines or any(_is_frame(l) or "Distribution" in l or _HEX_HEADER.match(l) for l in lines):
+        return None
+    if any(len(l.split()) - 1 != nkeys for l in lines) if nkeys is not None else False:
+        return ("a string key holds spaces or is empty, and dtrace's default format separates keys "
+                "by spaces: the keys may be split wrongly (give printa a format, or key types "
+                "dtracepy can see)")
+    if len(agg) < len(lines):
+        return (f"{len(lines)} entries printed as {len(agg)} keys: string keys holding spaces "
+                "cannot be told apart in dtrace's default format")
+    return None
 
 
 def parse_printa(text: str, fmt: str, names, kinds=None) -> dict:

@@ -17,7 +17,9 @@ import re
 import sys
 
 from dtracepy.run import aggregations as _aggs
+from dtracepy.run.framing import ENTRY as _ENTRY
 from dtracepy.run.framing import RS, US, Plan, RecordSpec
+from dtracepy.run.messages import Warning  # noqa: A004 - dtracepy's Warning
 
 _RS = RS.encode()
 _US = US.encode()
@@ -226,6 +228,8 @@ class Decoder:
         self.printas = {str(p.number).encode(): p for p in self.plan.printas}
         self.aggregations: dict[str, _aggs.Aggregation] = {}
         self.counts = {"records": 0, "text": 0, "aggregations": 0}
+        self.warnings: list[Warning] = []     # what could not be decoded exactly
+        self._warned: dict[str, Warning] = {}
         self._pending = b""
         self._block = None          # (PrintaSpec, [lines]) inside \036A .. \036Z
         # Without -q, dtrace prints a "CPU ID FUNCTION:NAME" header, the framing BEGIN's probe
@@ -363,23 +367,62 @@ class Decoder:
         spec, lines = self._block
         self._block = None
         text_lines = [_text(line) for line in lines]
-        aggs = decode_block(spec, text_lines, self.plan)
+        try:
+            aggs, doubt = decode_block(spec, text_lines, self.plan)
+        except ValueError as err:
+            # never a crash nor a guess: the block as dtrace printed it, and a warning
+            if text_lines and not spec.fields:
+                out.append(Text("\n".join(text_lines) + "\n"))
+            elif text_lines:
+                out.append(Text("".join(_unframe(line) + "\n" for line in text_lines)))
+            self._warn(f"printa of {_names(spec.names)} could not be decoded ({err}); "
+                       "shown as text")
+            return
+        if doubt:
+            self._warn(f"{_names(spec.names)}: {doubt}")
         self.aggregations.update(aggs)
         self.counts["aggregations"] += 1
         out.append(Printed(aggs, spec.fmt))
 
+    def _warn(self, message: str) -> None:
+        old = self._warned.get(message)
+        if old is not None:
+            old.count += 1
+            return
+        warning = Warning("decode", 1, f"dtracepy: warning: {message}")
+        self._warned[message] = warning
+        self.warnings.append(warning)
 
-def decode_block(spec, lines: list[str], plan: Plan) -> dict:
-    """The aggregations of one printa block (lines of text, no newlines)."""
+
+def _names(names) -> str:
+    return ", ".join(f"@{n}" for n in names)
+
+
+def _unframe(line: str) -> str:
+    return line.replace(_ENTRY + US, "").replace(US, " ")
+
+
+def decode_block(spec, lines: list[str], plan: Plan) -> tuple[dict, str | None]:
+    """The aggregations of one printa block (lines of text, no newlines), and why they may be
+    wrong (None when they are exact); ValueError when the block cannot be decoded."""
+    kinds = {n: (plan.agg(n).kind if plan.agg(n) else None) for n in spec.names}
+    if spec.fields is not None:
+        doubt = None
+        info = plan.agg(spec.names[0]) if len(spec.names) == 1 else None
+        shown = sum(1 for f in spec.fields if f != "agg")
+        if info is not None and info.nkeys is not None and shown < info.nkeys:
+            doubt = (f"printa's format prints {shown} of the {info.nkeys} keys: entries that "
+                     "differ only in the others are merged")
+        return _aggs.parse_framed("\n".join(lines), spec.fields, spec.names, kinds), doubt
     if spec.fmt is None and len(spec.names) == 1:
         name = spec.names[0]
         info = plan.agg(name)
-        return {name: _aggs.parse_default(
+        agg = _aggs.parse_default(
             lines, name, info.kind if info else None, info.nkeys if info else None,
-            info.stack_keys if info else None)}
-    kinds = {n: (plan.agg(n).kind if plan.agg(n) else None) for n in spec.names}
+            info.stack_keys if info else None)
+        return {name: agg}, _aggs.default_doubt(lines, agg, info.nkeys if info else None)
     text = "\n".join(lines) + "\n"
     if spec.fmt is None:
         raise ValueError("printa of several aggregations needs a format")
     # printa prints a blank line first in the default format only
-    return _aggs.parse_printa(text, spec.fmt, spec.names, kinds)
+    return _aggs.parse_printa(text, spec.fmt, spec.names, kinds), None

@@ -12,6 +12,11 @@ Three rewrites of the compiled program (never of what ``dtracepy compile`` print
   the decoder knows the titles.
 * every ``printa(...)`` statement is bracketed by ``printf("\\036A\\037<n>\\n")`` and
   ``printf("\\036Z\\n")``; ``<n>`` says which aggregations and which format the block holds.
+  The ``printa`` itself is framed when it can be: every entry ``\\036K`` then each key and value
+  after a ``\\037`` (:func:`framed_default` when the type of every key is known from its
+  expressions, :func:`framed_user` from the conversions of the user's format), so string keys
+  holding spaces or newlines come back exactly; otherwise dtrace's default format is decoded by
+  its layout, with a warning when that shows ambiguity.
 * a first ``BEGIN`` clause prints ``\\036B``: dtrace is tracing (and handles SIGINT) from then on;
 * a last ``END`` clause prints, bracketed the same way, every aggregation the program never hands
   to ``printa``: what dtrace would print at exit, now with names.
@@ -90,6 +95,9 @@ class PrintaSpec:
     number: int
     names: tuple[str, ...]        # aggregation names ("" for @)
     fmt: str | None               # None: the default format
+    # The framed form dtrace prints instead (None: printed as written): the kind of each field
+    # after a ``\036K`` entry mark, in order: int, uint, hex, oct, float, str, sym, stack, agg.
+    fields: tuple[str, ...] | None = None
 
 
 @attrs.frozen
@@ -98,6 +106,9 @@ class AggInfo:
     kind: str | None               # count, sum, quantize ... (None when it varies or is unknown)
     nkeys: int | None
     stack_keys: tuple[int, ...]
+    # what is known for certain of each key's type (string, int, stack; None unknown); () when
+    # the keys differ between assignments
+    key_kinds: tuple = ()
 
 
 @attrs.frozen
@@ -140,15 +151,78 @@ def aggregation_info(program: tree.Program) -> tuple[AggInfo, ...]:
             continue
         kind = _call_name(node.value)
         stacks = tuple(i for i, k in enumerate(keys) if _call_name(k) in ("stack", "ustack", "jstack"))
-        info = AggInfo(name, kind, len(keys), stacks)
+        kinds = tuple(_key_kind(k) for k in keys)
+        info = AggInfo(name, kind, len(keys), stacks, kinds)
         old = found.get(name)
         if old is None:
             found[name] = info
         elif old != info:
+            same = old.key_kinds == kinds and old.nkeys == len(keys)
             found[name] = AggInfo(name, old.kind if old.kind == kind else None,
                                   old.nkeys if old.nkeys == len(keys) else None,
-                                  old.stack_keys if old.stack_keys == stacks else ())
+                                  old.stack_keys if old.stack_keys == stacks else (),
+                                  kinds if same else ())
     return tuple(found.values())
+
+
+def _key_kind(expr) -> str | None:
+    from dtracepy.checks.printf import kind
+
+    if isinstance(expr, tree.Unary) and expr.op in ("-", "+", "~"):
+        return "int" if _key_kind(expr.operand) == "int" else None
+    found = kind(expr)
+    return found if found in ("string", "int", "stack") else None
+
+
+# The framed printa: each entry is ``\036K`` then every field after a ``\037``; the decoder
+# splits on the separators, so string keys holding spaces (or newlines) come back exactly.
+ENTRY = RS + "K"
+_KEY_CONVERSIONS = {"string": ("str", "%s"), "int": ("int", "%d"), "stack": ("stack", "%k")}
+_PRINTA_CONV = re.compile(r"%%|%([-#+ 0'?@$]*)([0-9*]*)((?:\.[0-9*]*)?)(hh|h|ll|l|L|w|z|j|t)?([a-zA-Z])")
+_USER_CONVERSIONS = {
+    "d": ("int", "%d"), "i": ("int", "%d"), "u": ("uint", "%u"), "x": ("hex", "%x"),
+    "X": ("hex", "%x"), "o": ("oct", "%o"), "p": ("hex", "%p"), "s": ("str", "%s"),
+    "S": ("str", "%s"), "k": ("stack", "%k"), "a": ("sym", "%a"), "A": ("sym", "%A"),
+    "c": ("str", "%c"), "C": ("str", "%c"), "T": ("sym", "%T"), "Y": ("sym", "%Y"),
+    "e": ("float", "%e"), "E": ("float", "%e"), "f": ("float", "%f"), "g": ("float", "%g"),
+    "G": ("float", "%g"),
+}
+
+
+def framed_default(info: AggInfo | None) -> tuple[tuple[str, ...], str] | None:
+    """(fields, framed format) for ``printa(@a)`` when every key's type is known, else None."""
+    if info is None or info.nkeys is None or len(info.key_kinds) != info.nkeys:
+        return None
+    if any(k not in _KEY_CONVERSIONS for k in info.key_kinds):
+        return None
+    convs = [_KEY_CONVERSIONS[k] for k in info.key_kinds] + [("agg", "%@d")]
+    return tuple(f for f, _ in convs), ENTRY + "".join(US + c for _, c in convs) + "\n"
+
+
+def framed_user(fmt: str, naggs: int) -> tuple[tuple[str, ...], str] | None:
+    """(fields, framed format) for ``printa(fmt, @a, ...)``: the user's conversions in their
+    order, bare (no widths, no text between them); None for a format this cannot read."""
+    fields, convs = [], []
+    for m in _PRINTA_CONV.finditer(fmt):
+        if m.group(0) == "%%":
+            continue
+        flags, letter = m.group(1), m.group(5)
+        if "@" in flags:
+            fields.append("agg")
+            convs.append("%@u" if letter == "u" else "%@d")
+            continue
+        if "$" in flags or "*" in m.group(2) + m.group(3) or letter not in _USER_CONVERSIONS:
+            return None
+        field, conv = _USER_CONVERSIONS[letter]
+        fields.append(field)
+        convs.append(conv)
+    nvalues = fields.count("agg")
+    if nvalues == 0 and naggs == 1:
+        fields.append("agg")
+        convs.append("%@d")
+    elif nvalues != naggs:
+        return None
+    return tuple(fields), ENTRY + "".join(US + c for c in convs) + "\n"
 
 
 # --- the rewrite ---------------------------------------------------------------------------
@@ -161,7 +235,8 @@ def _strlen(value) -> tree.Call:
 
 
 class _Framer:
-    def __init__(self, records, record_calls):
+    def __init__(self, records, record_calls, aggs=()):
+        self.aggs = {info.name: info for info in aggs}
         self.records = list(records)          # (name, Record) pairs
         self.record_calls = record_calls      # id(Call) -> index into records
         self.by_format: dict[str, int] = {}
@@ -191,10 +266,32 @@ class _Framer:
         names = tuple(a.name for a in args if isinstance(a, tree.AggVar))
         if not names or len(names) != len(args):
             return None
-        spec = PrintaSpec(len(self.printas), names, fmt)
-        self.printas.append(spec)
         self.printed.update(names)
-        return spec
+        return self.add_printa(names, fmt)
+
+    def add_printa(self, names, fmt) -> PrintaSpec:
+        if fmt is None:
+            framed = framed_default(self.aggs.get(names[0])) if len(names) == 1 else None
+        else:
+            framed = framed_user(fmt, len(names))
+            info = self.aggs.get(names[0]) if len(names) == 1 else None
+            if (framed is not None and info is not None and info.nkeys is not None
+                    and len(framed[0]) - 1 < info.nkeys):
+                # the format prints fewer keys than there are: all of them when their types
+                # are known (else the entries that differ only in the others would merge)
+                framed = framed_default(info) or framed
+        spec = PrintaSpec(len(self.printas), names, fmt, framed[0] if framed else None)
+        self.printas.append(spec)
+        return spec, (framed[1] if framed else None)
+
+    @staticmethod
+    def printa_stmt(spec: PrintaSpec, framed_fmt, stmt) -> list:
+        if framed_fmt is not None:
+            call = stmt.expr
+            args = tuple(tree.AggVar(n) for n in spec.names)
+            stmt = tree.ExprStmt(tree.Call(call.callee, (tree.StringLit(framed_fmt), *args),
+                                           pos=call.pos), pos=stmt.pos)
+        return [_printf(f"{RS}A{US}{spec.number}\n"), stmt, _printf(f"{RS}Z\n")]
 
     def stmt(self, stmt) -> list:
         if isinstance(stmt, tree.ExprStmt):
@@ -204,9 +301,9 @@ class _Framer:
                 if index is not None:
                     return [self.framed_row(self.specs[index], stmt.expr)]
             elif name == "printa":
-                spec = self.printa_spec(stmt.expr)
-                if spec is not None:
-                    return [_printf(f"{RS}A{US}{spec.number}\n"), stmt, _printf(f"{RS}Z\n")]
+                found = self.printa_spec(stmt.expr)
+                if found is not None:
+                    return self.printa_stmt(*found, stmt)
             return [stmt]
         if isinstance(stmt, tree.Block):
             return [attrs.evolve(stmt, body=tuple(self.body(stmt.body)))]
@@ -262,9 +359,9 @@ def _is_header_clause(item, header_texts) -> bool:
 def frame_program(program: tree.Program, records=(), record_calls=None) -> tuple[tree.Program, Plan]:
     """The framed program and the plan its output decodes with.  ``records`` are (name, Record)
     pairs of the tracer, ``record_calls`` maps ``id()`` of their printf calls to their index."""
-    framer = _Framer(records, record_calls or {})
-    header_texts = {rec.header_text.replace("%", "%%") for _, rec in framer.records}
     aggs = aggregation_info(program)
+    framer = _Framer(records, record_calls or {}, aggs)
+    header_texts = {rec.header_text.replace("%", "%%") for _, rec in framer.records}
     items = []
     for item in program.items:
         if header_texts and _is_header_clause(item, header_texts):
@@ -276,11 +373,9 @@ def frame_program(program: tree.Program, records=(), record_calls=None) -> tuple
     for info in aggs:
         if info.name in framer.printed:
             continue
-        spec = PrintaSpec(len(framer.printas), (info.name,), None)
-        framer.printas.append(spec)
-        end_body += [_printf(f"{RS}A{US}{spec.number}\n"),
-                     tree.ExprStmt(tree.Call(tree.Ident("printa"), (tree.AggVar(info.name),))),
-                     _printf(f"{RS}Z\n")]
+        spec, framed_fmt = framer.add_printa((info.name,), None)
+        end_body += framer.printa_stmt(
+            spec, framed_fmt, tree.ExprStmt(tree.Call(tree.Ident("printa"), (tree.AggVar(info.name),))))
     if end_body:
         items.append(tree.Clause((tree.ProbeDesc("END"),), None, tuple(end_body)))
     # The first BEGIN clause says "tracing now": every probe is enabled, SIGINT is handled.

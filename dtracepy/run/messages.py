@@ -46,7 +46,7 @@ KINDS = {
 class Warning:  # noqa: A001 - the name users expect
     """One kind of trouble dtrace reported: ``kind`` (``dynvar-drops``, ``dynvar-dirty-drops``,
     ``aggregation-drops``, ``drops``, ``speculative-drops``, ``failed-speculations``,
-    ``error``, ``message``), ``count`` (the sum of the counts dtrace gave), ``probe`` and
+    ``error``, ``message``, ``decode``: dtracepy could not decode an aggregation exactly), ``count`` (the sum of the counts dtrace gave), ``probe`` and
     ``fault`` for errors (``invalid address``), ``message`` the last line as dtrace wrote it;
     ``where`` the user's line of the clause that faulted (``tcpq.py:14``), when dtrace names
     the clause (Oracle's does)."""
@@ -63,7 +63,7 @@ class Warning:  # noqa: A001 - the name users expect
         if self.kind == "error":
             head = f"{self.where}: warning:" if self.where else "dtracepy: warning:"
             return f"{head} {self.count} error(s) on {self.probe}: {self.fault}"
-        if self.kind == "message":
+        if self.kind in ("message", "decode"):
             return self.message
         return f"dtracepy: warning: {self.count} {self.kind.replace('-', ' ')}"
 

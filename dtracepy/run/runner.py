@@ -113,10 +113,15 @@ def _destructive_pragma(program: tree.Program) -> tree.Pragma | None:
                  and i.words[:2] == ("D", "option") and i.words[2].split("=")[0] == "destructive"), None)
 
 
-def prepare_tracer(tracer, frame: bool = True, name: str | None = None) -> Prepared:
+def prepare_tracer(tracer, frame: bool = True, name: str | None = None, dialect=None,
+                   detected: str | None = None) -> Prepared:
+    """``dialect``: compile for it (``--dialect``); else for the tracer's own, if it names one;
+    else for ``detected``, the dialect of the dtrace that will run it."""
     from dtracepy.compiler import macros_used
 
-    compiled = tracer.compile()
+    if dialect is None and not getattr(tracer, "dialect_given", True):
+        dialect = detected
+    compiled = tracer.compile(dialect=dialect)
     program = compiled.program
     records = [(f"r{i}", rec) for i, rec in enumerate(tracer.records)]
     calls = {id(call): i for i, (_, rec) in enumerate(records) for call in rec.calls}
@@ -174,19 +179,35 @@ def prepare_d(path: str, frame: bool = True) -> Prepared:
                     pos=Pos(path, 1), parse_error=parse_error)
 
 
-def prepare(source, tracer_name: str | None = None, frame: bool = True) -> Prepared:
-    """A Tracer, a tracer module path (``.py``) or a D script path."""
+def prepare(source, tracer_name: str | None = None, frame: bool = True, dialect=None,
+            detected: str | None = None) -> Prepared:
+    """A Tracer, a tracer module path (``.py``) or a D script path (``dialect`` and ``detected``:
+    see :func:`prepare_tracer`)."""
     from dtracepy.dsl.tracer import Tracer
 
     if isinstance(source, Tracer):
-        return prepare_tracer(source, frame)
+        return prepare_tracer(source, frame, dialect=dialect, detected=detected)
     path = os.fspath(source)
     if path.endswith(".py"):
         from dtracepy.commands.compile_cmd import load_module, choose
 
         tracer = choose(load_module(path), path, tracer_name)
-        return prepare_tracer(tracer, frame, name=path)
+        return prepare_tracer(tracer, frame, name=path, dialect=dialect, detected=detected)
     return prepare_d(path, frame)
+
+
+def detect_dialect(dtrace: str | None) -> str | None:
+    """The D dialect of the dtrace that will run (``dtrace -V``); None when unknown or when
+    there is no dtrace (then running fails with its own message, after the tracer compiled)."""
+    from dtracepy.facts.dialects import dialect_of_version
+
+    try:
+        path = find_dtrace(dtrace)
+        version = subprocess.run([path, "-V"], stdin=subprocess.DEVNULL, capture_output=True,
+                                 text=True, errors="replace", timeout=30)
+    except (RunError, OSError, subprocess.SubprocessError):
+        return None
+    return dialect_of_version(version.stdout + version.stderr)
 
 
 # --- the command line --------------------------------------------------------------------------
@@ -603,7 +624,7 @@ class Tracing:
 
     @property
     def warnings(self) -> list:
-        return self.messages.warnings
+        return self.messages.warnings + self.decoder.warnings
 
     @property
     def counts(self) -> dict:
@@ -622,15 +643,18 @@ class Tracing:
 def run(source, *, duration: float | None = None, args=(), target_cmd=None, pid: int | None = None,
         dtrace: str | None = None, destructive: bool = False, zdefs: bool = False,
         quiet: bool | None = None, options=None, tracer_name: str | None = None, frame: bool = True,
-        on_warning=None) -> Tracing:
+        on_warning=None, dialect=None) -> Tracing:
     """A :class:`Tracing` (not started: use it in a ``with`` block, or call ``start()``).
 
     ``source`` is a Tracer, a tracer module (``.py``) or a D script; ``args`` the macro arguments
     ($1 ...); ``target_cmd``/``pid`` the process of ``$target`` (dtrace ``-c``/``-p``);
     ``duration`` seconds before the run is stopped as Ctrl-C would; ``destructive`` allows
     destructive actions (``-w``); ``zdefs`` lets probe descriptions match nothing (``-Z``);
-    ``options`` become ``-x name=value``."""
-    prepared = prepare(source, tracer_name, frame)
+    ``options`` become ``-x name=value``; a tracer is compiled for ``dialect`` if given, else
+    for its own if it names one, else for the dialect of the dtrace that runs it (``dtrace -V``:
+    Oracle's D has no ``if``, so ``if_`` is lowered for it)."""
+    detected = None if str(source).endswith(".d") else detect_dialect(dtrace)
+    prepared = prepare(source, tracer_name, frame, dialect=dialect, detected=detected)
     return Tracing(prepared, dtrace=dtrace, args=args, target_cmd=target_cmd, pid=pid,
                    duration=duration, destructive=destructive, zdefs=zdefs, quiet=quiet,
                    options=options, on_warning=on_warning)
