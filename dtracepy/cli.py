@@ -220,9 +220,33 @@ def main(argv: list[str] | None = None) -> int:
             gc.enable()
 
 
+class _ClosedOutput:
+    """Standard output when the shell closed it (``dtracepy compile x.py >&-``: Python's
+    ``sys.stdout`` is None): writing to it is a located error, not an internal one; a command
+    that writes nothing there (a clean ``check``) is unaffected."""
+
+    def write(self, text: str) -> int:
+        from dtracepy.inputs import InputError
+        from dtracepy.source import Pos
+
+        raise InputError("cannot write standard output: it is closed", Pos("<stdout>", 1))
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
 def _main(argv, collecting: bool) -> int:
     from dtracepy.errors import DTracePyError
 
+    if sys.stdout is None:
+        sys.stdout = _ClosedOutput()
+    if sys.stderr is None:      # closed too: errors have nowhere to go, but must not go to stdout
+        import os
+
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
     program = argv is None
     if argv is None:
         argv = sys.argv[1:]

@@ -12,6 +12,7 @@ import errno
 import os
 import random
 import re
+import shlex
 import subprocess
 import sys
 
@@ -689,3 +690,19 @@ def test_what_runs_dtracepy_is_not_the_users_code(monkeypatch):
     monkeypatch.setattr(sys, "argv", ["/home/me/tracer.py"])
     assert not source._internal("/home/me/tracer.py", package)
     monkeypatch.setattr(source, "_RUNNERS", None)
+
+
+def test_a_closed_standard_output_is_a_located_error_not_an_internal_one(tracer, tmp_path):
+    (tmp_path / "ok.d").write_text("BEGIN\n{\n\ttrace(1);\n}\n")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    command = f"{shlex.quote(sys.executable)} -m dtracepy"
+    result = subprocess.run(["sh", "-c", f"{command} compile x.py >&-"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stderr) == (1, "<stdout>:1: error: cannot write standard output: it is closed\n")
+    result = subprocess.run(["sh", "-c", f"{command} check ok.d >&-"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stderr) == (0, "")
+    # stderr closed: an error goes nowhere, and never to standard output
+    result = subprocess.run(["sh", "-c", f"{command} compile nope.py 2>&-"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout) == (1, "")
