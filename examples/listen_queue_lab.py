@@ -2,7 +2,7 @@
 
     sudo python3 examples/listen_queue_lab.py                 # the seeds' CSV, then a report
     sudo python3 examples/listen_queue_lab.py --json          # the same as JSON
-    sudo python3 examples/listen_queue_lab.py --plot lab.png  # and a timeline (dtracepy[plot])
+    sudo python3 examples/listen_queue_lab.py --plot lab.png  # and a timeline (pip install '.[plot]')
 
 In a private network namespace (only its loopback; the host's settings are left alone) a server
 listens with backlog 1 and does not accept() for a few seconds while five clients connect at
@@ -294,7 +294,7 @@ def _matplotlib():
     try:
         import matplotlib
     except ImportError:
-        raise LabError("--plot needs matplotlib: pip install 'dtracepy[plot]'") from None
+        raise LabError("--plot needs matplotlib, dtracepy's extra plot: pip install '.[plot]' in its clone") from None
     return matplotlib
 
 

@@ -215,3 +215,15 @@ def test_preprocessor_defines_and_include_dirs(tmp_path):
                       "struct s { port_t p[N]; /* comment */\n#ifdef BIG\n long extra;\n#endif\n};\n")
     assert parse_layouts(header, include_dirs=[str(tmp_path / "inc")])["s"].size == 6
     assert parse_layouts(header, include_dirs=[str(tmp_path / "inc")], defines=["BIG"])["s"].size == 16
+
+
+def test_defines_are_expanded_in_a_header_without_directives(tmp_path, capsys):
+    # the preprocessor was skipped when the header had no # line, defines and all
+    from dtracepy.cli import main
+
+    header = tmp_path / "my.h"
+    header.write_text("struct s { int a[N]; };\n")
+    assert parse_layouts(header, abi="i386", defines=["N=4"])["s"].size == 16
+    assert parse_layouts("struct s { int a[N]; };", defines=["N"])["s"].size == 4
+    assert main(["layout", str(header), "struct s", "-D", "N=2"]) == 0, capsys.readouterr().err
+    assert "struct s: size 8, align 4" in capsys.readouterr().out

@@ -50,3 +50,70 @@ def test_the_lowered_if_else_is_as_shown(tmp_path):
                           capture_output=True, text=True, env={"PYTHONPATH": str(REPO)})
     assert proc.returncode == 0, proc.stderr
     assert _shown("/*\n * dtracepy: Oracle D has no if/else") in proc.stdout
+
+
+def _block(first_line: str) -> str:
+    blocks = [text for _, lang, text in readme_blocks() if lang == "python" and text.startswith(first_line)]
+    assert len(blocks) == 1, f"the README's block that starts with {first_line!r} is gone"
+    return blocks[0]
+
+
+def test_the_layout_snippet_shows_what_it_returns(tmp_path, monkeypatch):
+    # it showed D text beside read_expr(...), which returns a tree (its repr is no D)
+    import ast
+
+    text = _block("from dtracepy.layout import parse_layouts")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "my.h").write_text("struct s { int a[N]; };\n")
+    namespace: dict = {}
+    lines = text.splitlines()
+    shown = 0
+    for i, line in enumerate(lines):
+        code, _, comment = line.partition("  # ")
+        if line.startswith("#"):
+            continue
+        exec(code, namespace)  # noqa: S102 - the README's own snippet
+        if code.startswith(("read_expr(", "to_d(")):
+            assert code.startswith("to_d("), f"README: {line!r} shows no D: read_expr returns a tree"
+            if not comment.strip().startswith("'") and i + 1 < len(lines) and lines[i + 1].startswith("# '"):
+                comment = lines[i + 1][2:]
+            assert eval(code, namespace) == ast.literal_eval(comment.strip()), line  # noqa: S307
+            shown += 1
+    assert shown == 3
+
+
+def test_to_d_is_the_clis_text_as_the_readme_says(tmp_path):
+    from dtracepy.commands.compile_cmd import compile_path, load_module
+
+    readme = (REPO / "README.md").read_text()
+    assert 'Tracer(name="t", description=__doc__, ...)' in readme
+    text = _block('# hello.py\n"""Who opens which files."""')
+    (tmp_path / "hello.py").write_text(text)
+    cli = compile_path(str(tmp_path / "hello.py")).text
+    assert "Tracer(options=" in text
+    (tmp_path / "hello_api.py").write_text(text.replace("Tracer(options=", 'Tracer(name="t", description=__doc__, options='))
+    api = load_module(str(tmp_path / "hello_api.py")).t.to_d()
+    assert api == cli.replace("from hello.py", "from hello_api.py")
+
+
+def test_the_lab_plot_says_which_extra_it_needs():
+    import re
+
+    readme = (REPO / "README.md").read_text()
+    pyproject = (REPO / "pyproject.toml").read_text()
+    extra = re.search(r"^(\w+) = \[\"matplotlib", pyproject, re.M)
+    assert extra, "pyproject.toml defines no extra with matplotlib"
+    plot = readme.index("listen_queue_lab.py --plot")
+    assert f"pip install '.[{extra[1]}]'" in readme[plot - 600:plot]
+
+
+def test_the_tour_never_writes_over_a_file_it_started_from():
+    # `dtracepy compile tcpq_ex11.py -o tcpq_ex11.d` replaced the imported original
+    import re
+
+    readme = (REPO / "README.md").read_text()
+    inputs = set(re.findall(r"dtracepy (?:import|check|run)(?: --\w+)* (\S+\.d)\b", readme))
+    assert "tcpq_ex11.d" in inputs
+    outputs = re.findall(r"dtracepy compile \S+ -o (\S+\.d)\b", readme)
+    assert outputs and not set(outputs) & inputs, set(outputs) & inputs

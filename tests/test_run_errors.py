@@ -126,6 +126,23 @@ def test_target_without_c_or_p_points_at_its_use(tmp_path, capsys, monkeypatch):
     assert capsys.readouterr().err.startswith("t.d:6:1: error: t.d uses $target")
 
 
+@pytest.mark.parametrize("name,text,where", [
+    ("destr.d", "BEGIN { x = 1; }\n\n#pragma D option destructive\nBEGIN { exit(0); }\n", "destr.d:3:1"),
+    ("destr.d", "#!/usr/sbin/dtrace -ws\nBEGIN { exit(0); }\n", "destr.d:1"),
+    ("destr.d", "#!/usr/sbin/dtrace -Cs\n#define X 1\n\n#pragma D option destructive\nBEGIN { exit(X); }\n",
+     "destr.d:4:1"),
+    ("destr.py", "from dtracepy import Tracer, exit_\n\nt = Tracer(\n    options={'destructive': True})\n\n\n"
+     "@t.probe('BEGIN')\ndef _():\n    exit_(0)\n", "destr.py:3"),
+])
+def test_destructive_without_w_points_at_what_asked_for_it(tmp_path, capsys, monkeypatch, name, text, where):
+    # was "error: destr.d asks for destructive actions ...", with no file or line
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_text(text)
+    assert main(["run", name, "--dtrace", _standin(tmp_path)]) == 1
+    assert capsys.readouterr().err.startswith(
+        f"{where}: error: {name} asks for destructive actions; allow them with -w (destructive=True)")
+
+
 def test_macro_arguments_of_a_script_dtracepy_cannot_parse_are_left_to_dtrace(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "s.d").write_text("BEGIN\n{\n\ttrace($1\n}\n")

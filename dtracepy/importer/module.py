@@ -205,7 +205,8 @@ class ModuleWriter:
 
     def _assemble(self) -> str:
         tracer_line = self._tracer_call()
-        title = f"Imported from {self.filename} by `dtracepy import{' --exact' if self.exact else ''}`."
+        title = (f"Imported from {_docstring_text(self.filename)} by "
+                 f"`dtracepy import{' --exact' if self.exact else ''}`.")
         head = ['"""' + title]
         if len(head[0]) > pyfmt.WIDTH:      # a long path: the tool's name goes on a line of its own
             head = [head[0][:head[0].index(" by `")], title[title.index(" by `") + 1:]]
@@ -545,6 +546,14 @@ class ModuleWriter:
             text, ok = self.ex.member_target(node)
             return text if ok else None
         return None
+
+
+def _docstring_text(name: str) -> str:
+    """A file name as it may stand in a docstring: printable UTF-8 (a byte that is not UTF-8 as
+    ``\\xff``), backslashes and quotes escaped so that the docstring reads the name."""
+    from dtracepy.inputs import printable_name
+
+    return printable_name(name).replace("\\", "\\\\").replace('"', '\\"')
 
 
 # --- clause names -------------------------------------------------------------------------------

@@ -151,9 +151,10 @@ _LINE_MARKER = re.compile(r'^#line (\d+) "([^"]*)"$', re.M)
 
 
 def preprocess(text: str, filename: str, abi: ABI, include_dirs=(), defines=(), skipped=None) -> str:
-    """Run the C preprocessor over ``text`` unless it has no directives that need one.  The
+    """Run the C preprocessor over ``text`` unless it has no directives that need one and no
+    ``defines`` are given (``-D N=4`` is expanded in a header without a ``#`` line too).  The
     system headers skipped that this machine has are appended to ``skipped`` (a list), if given."""
-    if not _NEEDS_CPP.search(text):
+    if not defines and not _NEEDS_CPP.search(text):
         return f'#line 1 "{filename}"\n{text}'
     pp = _Preprocessor()
     pp.texts[os.path.abspath(filename)] = text.splitlines()

@@ -76,6 +76,7 @@ class Prepared:
     quiet: bool = False
     zdefs: bool = False
     destructive_asked: bool = False   # the script's #! line or pragmas want -w
+    destructive_pos: Pos | None = None   # where: the pragma, else the #! line (else ``pos``)
     # macro names used ($1, $$2, $target ...); None when unknown (a script dtracepy cannot parse)
     macros: tuple[str, ...] | None = ()
     # the tree printed as ``text`` (None: ``text`` is the user's file as written), so that
@@ -106,9 +107,10 @@ def _macro_numbers(macros) -> list[int]:
     return out
 
 
-def _destructive_pragma(program: tree.Program) -> bool:
-    return any(isinstance(i, tree.Pragma) and len(i.words) >= 3 and i.words[:2] == ("D", "option")
-               and i.words[2].split("=")[0] == "destructive" for i in program.items)
+def _destructive_pragma(program: tree.Program) -> tree.Pragma | None:
+    """The first ``#pragma D option destructive``, if any."""
+    return next((i for i in program.items if isinstance(i, tree.Pragma) and len(i.words) >= 3
+                 and i.words[:2] == ("D", "option") and i.words[2].split("=")[0] == "destructive"), None)
 
 
 def prepare_tracer(tracer, frame: bool = True, name: str | None = None, dialect=None,
@@ -131,8 +133,10 @@ def prepare_tracer(tracer, frame: bool = True, name: str | None = None, dialect=
     else:
         text, plan = compiled.text, framing.Plan(framed=False)
     flags = _shebang_flags(compiled.text)
+    pragma = _destructive_pragma(program)
     return Prepared(text, plan, name or tracer.name or "tracer", cpp="C" in flags, quiet="q" in flags,
-                    zdefs="Z" in flags, destructive_asked=_destructive_pragma(program) or "w" in flags,
+                    zdefs="Z" in flags, destructive_asked=pragma is not None or "w" in flags,
+                    destructive_pos=pragma.pos if pragma is not None else None,
                     macros=tuple(macros_used(program.items)), program=program, pos=tracer.pos)
 
 
@@ -155,10 +159,14 @@ def prepare_d(path: str, frame: bool = True) -> Prepared:
     macros: tuple[str, ...] | None = None
     plan = framing.Plan(framed=False)
     destructive = "w" in flags
+    destructive_pos = Pos(path, 1) if destructive else None     # the #! line
     printed = None
     if program is not None:
         macros = tuple(macros_used(program.items))
-        destructive = destructive or _destructive_pragma(program)
+        pragma = _destructive_pragma(program)
+        if pragma is not None:
+            destructive = True
+            destructive_pos = pragma.pos or destructive_pos
         if frame:
             from dtracepy.printer import to_d
 
@@ -166,7 +174,8 @@ def prepare_d(path: str, frame: bool = True) -> Prepared:
             text = to_d(printed)
             cpp = False    # already preprocessed
     return Prepared(text, plan, path, cpp=cpp, quiet="q" in flags, zdefs="Z" in flags,
-                    destructive_asked=destructive, macros=macros, program=printed,
+                    destructive_asked=destructive, destructive_pos=destructive_pos, macros=macros,
+                    program=printed,
                     pos=Pos(path, 1), parse_error=parse_error)
 
 
@@ -224,7 +233,7 @@ def command(prepared: Prepared, script_path: str, dtrace: str, *, args=(), targe
                        _first_use(prepared.program, "$target") or prepared.pos)
     if prepared.destructive_asked and not destructive:
         raise RunError(f"{prepared.name} asks for destructive actions; allow them with -w "
-                       "(destructive=True)")
+                       "(destructive=True)", prepared.destructive_pos or prepared.pos)
     argv = [dtrace]
     if prepared.cpp:
         argv.append("-C")
