@@ -5,7 +5,8 @@
    in 64 KiB chunks as they come from dtrace's pipe; rows per second, and the peak memory while
    streaming 1 and 4 times as many rows (flat: the decoder keeps no rows).
 2. Aggregations: one aggregation of 100,000 keys (a string and an int) in dtrace's default
-   format, and a quantize keyed by 10,000 strings; seconds to decode.
+   format and framed (``\\036K\\037%s\\037%d\\037%@d``, as when the key types are known), and a
+   quantize keyed by 10,000 strings; seconds to decode.
 
 Times are CPU seconds of this process (``time.process_time``): on a machine shared with other
 work, wall-clock time measures the neighbours too.
@@ -133,6 +134,23 @@ def bench_printa_block(nkeys: int) -> float:
     return elapsed
 
 
+def bench_framed_block(nkeys: int) -> float:
+    """The same aggregation printed framed (its key types known: ``\\036K\\037%s\\037%d\\037%@d``)."""
+    framing = __import__("dtracepy.run.framing", fromlist=["AggInfo"])
+    plan = Plan((), (PrintaSpec(0, ("big",), None, ("str", "int", "agg")),),
+                (framing.AggInfo("big", "count", 2, (), ("string", "int")),))
+    body = "".join(f"\x1eK\x1fproc{i}\x1f{i % 1000}\x1f{i * 3}\n" for i in range(nkeys))
+    data = ("\x1eA\x1f0\n" + body + "\x1eZ\n").encode()
+    dec = Decoder(plan)
+    start = time.process_time()
+    for i in range(0, len(data), 1 << 16):
+        dec.feed(data[i:i + (1 << 16)])
+    dec.close()
+    elapsed = time.process_time() - start
+    assert len(dec.aggregations["big"]) == nkeys and dec.aggregations["big"][("proc7", 7)] == 21
+    return elapsed
+
+
 def calibrate() -> float:
     """CPU seconds of an empty Python loop of 10**7: how fast this machine is right now."""
     start = time.process_time()
@@ -152,6 +170,7 @@ def main() -> int:
     print(f"peak memory streaming 50,000 rows: {small / 1e6:.2f} MB; 200,000 rows: {large / 1e6:.2f} MB")
     print(f"aggregation of 100,000 keys (default format): {bench_aggregation(100_000):.2f} s")
     print(f"same, through the stream decoder: {bench_printa_block(100_000):.2f} s")
+    print(f"same, framed (key types known), through the stream decoder: {bench_framed_block(100_000):.2f} s")
     print(f"quantize keyed by 10,000 strings: {bench_histograms(10_000):.2f} s")
     return 0
 

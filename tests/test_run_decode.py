@@ -756,3 +756,13 @@ def test_printa_format_with_fewer_keys_prints_them_all_when_typed(tmp_path):
     assert dict(dec.aggregations["b"]) == {(): 2}
     [warning] = dec.warnings
     assert "prints 0 of the 2 keys" in warning.render()
+
+
+def test_framed_block_with_a_broken_table_is_text():
+    """A histogram table cut short (no header row after the ``Distribution`` mark) is text with a
+    warning, not an internal error."""
+    plan = _plan()
+    dec = Decoder(plan)
+    events = dec.feed(_block(plan, 1, b"\x1eK\x1f\n  Distribution\n")) + dec.close()
+    assert [e for e in events if isinstance(e, Text)] == [Text("\n  Distribution\n")]
+    assert len(dec.warnings) == 1

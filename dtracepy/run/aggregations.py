@@ -465,7 +465,14 @@ def parse_framed(text: str, fields, names, kinds=None) -> dict:
     pieces = text.split(_ENTRY)
     if pieces[0].strip():
         raise ValueError(f"text before the first entry: {pieces[0][:60]!r}")
+    simple = fields[-1] == "agg" and all(f in ("str", "int") for f in fields[:-1]) and len(names) == 1
     for piece in pieces[1:]:
+        if simple and piece[:1] == _US and piece[-1:] == "\n":
+            raw = piece[1:-1].split(_US)
+            if len(raw) == len(fields) and "Distribution" not in raw[-1]:
+                key = tuple([int(v) if f == "int" else v for f, v in zip(fields, raw[:-1])])
+                _put(aggs[names[0]], key, int(raw[-1]))
+                continue
         if not piece.startswith(_US) or not piece.endswith("\n"):
             raise ValueError(f"an entry is cut short: {piece[:60]!r}")
         raw = piece[1:-1].split(_US)

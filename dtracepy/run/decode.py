@@ -369,7 +369,7 @@ class Decoder:
         text_lines = [_text(line) for line in lines]
         try:
             aggs, doubt = decode_block(spec, text_lines, self.plan)
-        except ValueError as err:
+        except (ValueError, LookupError, StopIteration) as err:
             # never a crash nor a guess: the block as dtrace printed it, and a warning
             if text_lines and not spec.fields:
                 out.append(Text("\n".join(text_lines) + "\n"))
