@@ -57,7 +57,7 @@ def macros_used(items, _found=None) -> dict[str, str | None]:
         if seen.get(node.name) is None:
             seen[node.name] = node.doc
     for text in (d.text for item in items if isinstance(item, tree.Clause) for d in item.probes):
-        for name in _macros_in_desc(text):
+        for name in macros_in_desc(text):
             seen.setdefault(name, None)
 
     def key(name):
@@ -67,7 +67,8 @@ def macros_used(items, _found=None) -> dict[str, str | None]:
     return {name: seen[name] for name in sorted(seen, key=key)}
 
 
-def _macros_in_desc(text):
+def macros_in_desc(text):
+    """The macro variables a probe description's text names (``$1``, ``$$2``, ``$target``)."""
     import re
 
     return re.findall(r"\$\$?(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*)", text)

@@ -262,15 +262,18 @@ STARTED_SCRIPT = "dtracepy-started.d"
 
 def _first_use(program: tree.Program | None, name: str) -> Pos | None:
     """Where ``program`` first uses the macro variable ``name`` (``$1``, ``$target``)."""
+    from dtracepy.compiler import macros_in_desc
+
     if program is None:
         return None
+    bare = name.lstrip("$")
     for item in program.items:
         if isinstance(item, tree.Clause):
             for desc in item.probes:
-                if name in re.findall(r"\$\$?\w+", desc.text):
+                if any(m.lstrip("$") == bare for m in macros_in_desc(desc.text)):
                     return desc.pos or item.pos
         for node in item.walk():
-            if isinstance(node, tree.MacroVar) and node.name.lstrip("$") == name.lstrip("$"):
+            if isinstance(node, tree.MacroVar) and node.name.lstrip("$") == bare:
                 return node.pos or item.pos
     return None
 
