@@ -3,7 +3,7 @@ Python that has dtracepy's dependencies: ``python3 benchmarks/bench_check_cli.py
 
 "Cold" deletes any LALR tables cached in the temporary directory first (``dtracepy-*.tables``,
 left by dtracepy versions that built the tables with lark on first use), as on the first run after
-installing; "warm" repeats the runs.  The tables now ship precomputed (grammar/d_tables.json), so
+installing; "warm" repeats the runs.  The tables now ship precomputed (grammar/d_tables.marshal), so
 the two should agree; "fallback" runs with the shipped tables unfindable (lark rebuilds them, as
 when grammar/d.lark changed and the file was not regenerated).  In both, Python's bytecode is cached
 (as after a real ``pip install``): the runs use ``PYTHONPYCACHEPREFIX`` (a directory under the
@@ -105,7 +105,7 @@ def main() -> int:
         floor.append(run([sys.executable, "-c", "import dtracepy.tree"], env, floor_cpu))
     fallback_cmd = [sys.executable, "-c",
                     "import sys; from dtracepy import parser as P; real = P._grammar_resource; "
-                    "P._grammar_resource = lambda n: None if n == P.TABLES_NAME else real(n); "
+                    "P._grammar_resource = lambda n, binary=False: None if n == P.TABLES_NAME else real(n, binary); "
                     "from dtracepy.cli import main; sys.exit(main(['check', sys.argv[1]]))", path]
     fallback = [run(fallback_cmd, env) for _ in range(3)]
     med = statistics.median
