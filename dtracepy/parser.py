@@ -751,21 +751,17 @@ def dump_table_data(data: dict) -> bytes:
 
 def load_table_data(blob: bytes) -> dict:
     """The tables file's data, as :func:`build_table_data` returns it; ValueError if ``blob`` is
-    not a whole, well-formed tables file."""
+    not a whole tables file (its shape is checked; its entries are what lark made, see
+    tests/test_parser_tables.py)."""
     import marshal
 
     try:
         data = marshal.loads(blob)
-        states, rules = data["states"], data["rules"]
-        n_states, n_rules = len(states), len(rules)
         well_formed = (
             type(data) is dict and data.keys() == {"about", "grammar_crc32", "start", "end", "rules", "states"}
-            and type(data["grammar_crc32"]) is int and type(states) is list and type(rules) is list
-            and all(type(n) is int and 0 <= n < n_states for n in (data["start"], data["end"]))
-            and all(type(rule) is list and len(rule) == 5 for rule in rules)
-            and all(type(row) is dict and (not row or (-n_rules <= min(row.values()) and max(row.values()) < n_states))
-                    for row in states))
-    except (EOFError, ValueError, TypeError, KeyError, IndexError):  # (what marshal and a wrong shape raise)
+            and type(data["states"]) is list and type(data["rules"]) is list
+            and all(type(data[key]) is int for key in ("grammar_crc32", "start", "end")))
+    except (EOFError, ValueError, TypeError):  # what marshal raises for a cut or foreign file
         well_formed = False
     if not well_formed:
         raise ValueError("the LALR tables file is damaged")

@@ -109,9 +109,8 @@ def test_shipped_and_lark_built_tables_parse_alike(monkeypatch):
 @pytest.mark.parametrize("damage", [
     lambda b: b[:-1], lambda b: b[:len(b) // 2], lambda b: b"", lambda b: b"not marshal data",
     lambda b: P.dump_table_data([1, 2]),
-    lambda b: P.dump_table_data({**P.load_table_data(b), "end": 10 ** 6}),
-    lambda b: P.dump_table_data({**P.load_table_data(b), "states": [{"IDENT": 10 ** 6}]}),
-    lambda b: P.dump_table_data({**P.load_table_data(b), "states": [{"IDENT": -10 ** 6}]}),
+    lambda b: P.dump_table_data({**P.load_table_data(b), "end": "41"}),
+    lambda b: P.dump_table_data({**P.load_table_data(b), "states": {}}),
     lambda b: P.dump_table_data({k: v for k, v in P.load_table_data(b).items() if k != "rules"}),
 ])
 def test_a_damaged_tables_file_is_refused(damage):
