@@ -18,6 +18,7 @@ import pytest
 
 from dtracepy import Tracer, agg, count, execname, printa, printf, quantize, self, timestamp
 from dtracepy.cli import main
+from dtracepy.parser import parse_bytes
 from dtracepy.run import Decoder, Histogram, Printed, Stack, Text, ip_address
 from dtracepy.run import aggregations as A
 from dtracepy.run import framing
@@ -97,6 +98,21 @@ def test_user_printa_is_bracketed_and_not_printed_twice():
     prepared = prepare(t)
     assert prepared.text.count("printa(") == 1
     assert prepared.plan.printas[0].fmt == "%s %@d\n"
+
+
+def test_variables_typed_by_their_assignments_frame_their_keys():
+    """A key held in a self->, this-> or global variable has the kind every assignment of it
+    gives (0, the freeing assignment, fits any): framed and decoded exactly when that is known."""
+    program = parse_bytes(
+        b"syscall::openat:entry { self->f = copyinstr(arg1); this->n = 5; g = self->f; }\n"
+        b"syscall::openat:return { @a[self->f, this->n] = count(); @b[g] = count();"
+        b" @c[self->m] = count(); @d[self->i] = count(); self->f = 0; }\n"
+        b"BEGIN { self->m = 1; self->i = 2; self->i += 1; }\n"
+        b"END { self->m = \"s\"; }\n", "x.d")
+    kinds = {i.name: i.key_kinds for i in framing.aggregation_info(program)}
+    assert kinds == {"a": ("string", "int"), "b": ("string",), "c": (None,), "d": ("int",)}
+    printas = framing.frame_program(program)[1].printas
+    assert [p.fields for p in printas] == [("str", "int", "agg"), ("str", "agg"), None, ("int", "agg")]
 
 
 def test_column_kinds():
@@ -800,7 +816,7 @@ def test_printa_format_with_fewer_keys_prints_them_all_when_typed(tmp_path):
     are known; when they are not, a warning says entries merged."""
     script = tmp_path / "few.d"
     script.write_text('BEGIN { @a["x", 1] = count(); @a["y", 2] = count();'
-                      ' this->s = "z"; @b[this->s, 1] = count(); @b[this->s, 2] = count();'
+                      ' this->s = 1 ? "z" : "w"; @b[this->s, 1] = count(); @b[this->s, 2] = count();'
                       ' printa("%@d\\n", @a); printa("%@d\\n", @b); exit(0); }\n')
     plan = attrs.evolve(prepare_d(str(script)).plan, token="")
     assert [p.fields for p in plan.printas][:2] == [("str", "int", "agg"), ("agg",)]

@@ -209,8 +209,10 @@ def test_cli_sigint_decodes_aggregations_and_exits_with_dtrace_status(tmp_path):
 
 def test_awkward_aggregation_keys_and_printa_widths_come_back_exactly():
     """Keys dtrace's default format prints ambiguously (spaces, an empty string, digits, a
-    newline) and a printa format with widths on the keys and the value (``%@8d``)."""
+    newline), string keys held in variables, and a printa format with widths on the keys and the
+    value (``%@8d``)."""
     from dtracepy import exit as exit_
+    from dtracepy import this
 
     t = Tracer(options={"quiet": True})
 
@@ -221,6 +223,10 @@ def test_awkward_aggregation_keys_and_printa_widths_come_back_exactly():
         agg.w6["  7"] = count()
         agg.weird["x\ny"] = count()
         agg.n["ab"] = count()
+        this.digits = "7"
+        self.name = "a  b"
+        agg.held[this.digits, self.name] = count()
+        self.name = 0
         exit_(0)
 
     @t.probe("END")
@@ -236,6 +242,7 @@ def test_awkward_aggregation_keys_and_printa_widths_come_back_exactly():
     assert dict(aggs["w6"]) == {("  7",): 1}
     assert dict(aggs["weird"]) == {("x\ny",): 1}
     assert dict(aggs["n"]) == {("ab",): 1}
+    assert dict(aggs["held"]) == {("7", "a  b"): 1}, "typed by their assignments: strings"
     assert tracing.warnings == []
     assert not [e for e in events if isinstance(e, Text) and e.strip()]
 

@@ -159,6 +159,7 @@ def _call_name(node) -> str | None:
 def aggregation_info(program: tree.Program) -> tuple[AggInfo, ...]:
     """Each aggregation the program assigns: its aggregating function and keys, in order."""
     found: dict[str, AggInfo] = {}
+    variables = _variable_kinds(program)
     for node in program.walk():
         if not isinstance(node, tree.Assign):
             continue
@@ -172,7 +173,7 @@ def aggregation_info(program: tree.Program) -> tuple[AggInfo, ...]:
             continue
         kind = _call_name(node.value)
         stacks = tuple(i for i, k in enumerate(keys) if _call_name(k) in ("stack", "ustack", "jstack"))
-        kinds = tuple(_key_kind(k) for k in keys)
+        kinds = tuple(_key_kind(k, variables) for k in keys)
         info = AggInfo(name, kind, len(keys), stacks, kinds)
         old = found.get(name)
         if old is None:
@@ -186,13 +187,59 @@ def aggregation_info(program: tree.Program) -> tuple[AggInfo, ...]:
     return tuple(found.values())
 
 
-def _key_kind(expr) -> str | None:
+def _key_kind(expr, variables=None) -> str | None:
     from dtracepy.checks.printf import kind
 
     if isinstance(expr, tree.Unary) and expr.op in ("-", "+", "~"):
-        return "int" if _key_kind(expr.operand) == "int" else None
+        return "int" if _key_kind(expr.operand, variables) == "int" else None
+    if variables and isinstance(expr, _VARIABLES):
+        found = variables.get((type(expr), expr.name))
+        if found is not None:
+            return found
     found = kind(expr)
     return found if found in ("string", "int", "stack") else None
+
+
+_VARIABLES = (tree.SelfVar, tree.ThisVar, tree.Ident)
+
+
+def _variable_kinds(program: tree.Program) -> dict:
+    """(class, name) -> ``string`` or ``int``, for each ``self->``, ``this->`` or global variable
+    that every assignment in the program gives that kind (D types such a variable by its first
+    assignment, program-wide, and refuses a later one of another type); a literal ``0`` (how
+    dynamic variables are freed) fits either.  So ``@[self->name]`` with ``self->name =
+    copyinstr(arg0)`` is a string key, framed, decoded exactly."""
+    from dtracepy.facts import variables as builtins
+
+    assigned: dict = {}
+    for node in program.walk():
+        if not isinstance(node, tree.Assign) or not isinstance(node.target, _VARIABLES):
+            continue
+        target = node.target
+        if isinstance(target, tree.Ident) and (target.module is not None
+                                               or target.name in builtins.KNOWN_NAMES):
+            continue
+        assigned.setdefault((type(target), target.name), []).append(node)
+    kinds: dict = {}
+    for _ in range(3):      # a variable assigned from another: a few rounds settle chains
+        changed = False
+        for key, assignments in assigned.items():
+            found = set()
+            for node in assignments:
+                value = node.value
+                if node.op != "=":
+                    found.add("int")        # arithmetic (D refuses += on a string)
+                elif isinstance(value, tree.IntLit) and value.text == "0":
+                    continue
+                else:
+                    found.add(_key_kind(value, kinds))
+            known = found.pop() if len(found) == 1 else None
+            if known in ("string", "int") and kinds.get(key) != known:
+                kinds[key] = known
+                changed = True
+        if not changed:
+            break
+    return kinds
 
 
 # The framed printa: each entry is ``\036K`` then every field after a ``\037``; the decoder
