@@ -49,26 +49,30 @@ def parse(text: str, filename: str = "<string>") -> tree.Program:
 
 def parse_bytes(data: bytes, filename: str = "<string>", cpp: bool = False, include_dirs=(),
                 defines=()) -> tree.Program:
-    """Parse a D file's bytes: UTF-8 (a bad byte is a located error), optionally preprocessed
-    first by a C preprocessor, as ``dtrace -C`` does."""
+    """Parse a D file's bytes, optionally preprocessed first by a C preprocessor, as ``dtrace -C``
+    does.  D text is bytes: a byte that is not UTF-8 is held as Python's ``surrogateescape``
+    holds it (U+DC80 to U+DCFF, as the lexer holds ``"\\351"``), so it may stand where dtrace
+    takes any byte (a string, a character constant, a comment, a ``#!`` or ``#pragma ident``
+    line) and elsewhere is a located error, as dtrace's "syntax error".  A UTF-8 byte order mark
+    is an error at 1:1 (dtrace reads it as three bytes of text), except under ``-C``: the C
+    preprocessor drops it."""
     if len(data) > MAX_INPUT_BYTES:
         raise DSyntaxError(
             f"input too large: {len(data)} bytes; dtracepy parses D files of at most "
             f"{MAX_INPUT_BYTES // (1024 * 1024)} MiB", Pos(filename, 1, 1))
-    nul = data.find(b"\0")
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        if 0 <= nul < err.start:
-            text = data[:nul].decode("utf-8")
-            raise _error_at(text, filename, nul, "NUL character in input (is this a binary file?)")
-        good = data[: err.start].decode("utf-8")
-        raise _error_at(good, filename, len(good),
-                        f"invalid UTF-8 byte 0x{data[err.start]:02x} (is this a binary file?)")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", "surrogateescape")
+    nul = text.find("\0")
     if nul >= 0:
-        raise _error_at(text, filename, text.find("\0"), "NUL character in input (is this a binary file?)")
+        raise _error_at(text, filename, nul, "NUL character in input (is this a binary file?)")
+    if text.startswith("\ufeff"):
+        if not cpp:
+            raise _error_at(text, filename, 0,
+                            "the file starts with a UTF-8 byte order mark (BOM), which dtrace rejects "
+                            "(syntax error); save the file without it (or preprocess it: -C)")
+        text = text[1:]
     if cpp:
         from dtracepy.preprocess import preprocess
 

@@ -502,6 +502,24 @@ def test_table_output_draws_histograms():
     assert "@lat (quantize)" in text
 
 
+def test_table_header_is_not_repeated_after_each_text_line():
+    """Text between rows of one record (a printf, a -c command's output) does not repeat the
+    header; rows after an aggregation's printout start a new table under the header again."""
+    events = _decode(_stream(4), 1 << 16)          # text, row, text, row, text, row, text, row
+    hist = A.Aggregation("lat", "quantize", {("read",): Histogram([(0, 1), (1, 3)])})
+    events[4:4] = [Printed({"lat": hist}, None)]
+    out = io.StringIO()
+    w = writer("table", out)
+    for e in events:
+        w.event(e)
+    lines = out.getvalue().splitlines()
+    headers = [i for i, line in enumerate(lines) if line.split() == ["TS", "Name", "Addr", "When", "C"]]
+    assert len(headers) == 2, out.getvalue()
+    assert lines[headers[0] - 1] == "text before" and lines[headers[1] - 1] == "text before"
+    assert lines[headers[0] + 1].split()[0] == "0" and lines[headers[1] + 1].split()[0] == "2"
+    assert lines[headers[0] + 2] == "text before" and lines[headers[0] + 3].split()[0] == "1"
+
+
 # --- the command line and its refusals ---------------------------------------------------------
 def test_macro_argument_count_is_checked(tmp_path):
     script = tmp_path / "m.d"
