@@ -643,7 +643,7 @@ def grammar_digest(grammar: str) -> int:
 
 
 def _load_tables() -> dict:
-    """The LALR tables as plain data (the form :func:`build_table_data` returns), read from
+    """The LALR tables as plain data (in :func:`pack_table_data`'s form), read from
     grammar/d_tables.marshal (see :func:`load_table_data`).
 
     They ship precomputed, so neither lark nor the ~0.2 s table construction is needed.  If the
@@ -660,7 +660,7 @@ def _load_tables() -> dict:
         else:
             if data["grammar_crc32"] == grammar_digest(grammar):
                 return data
-    return build_table_data(grammar)
+    return pack_table_data(build_table_data(grammar))
 
 
 def _make_parser():
@@ -672,7 +672,12 @@ def _make_parser():
     # keeps the value and only changes the state; else (size, callback, origin).
     reductions = [rule[1] if rule[0] == 1 and rule[3] and not rule[4]
                   else (rule[0], _make_callback(build, *rule), rule[1]) for rule in data["rules"]]
-    rows = [{t: act if act >= 0 else reductions[~act] for t, act in row.items()} for row in data["states"]]
+    rows = []
+    for shifts, reduces in data["states"]:  # (see pack_table_data)
+        row = dict(shifts)
+        for rule, symbols in reduces:
+            row.update(dict.fromkeys(symbols, reductions[rule]))
+        rows.append(row)
     # chains: (state below, top state, token type) -> the top state after ?a: b reductions
     return (rows, data["start"], data["end"], {}, build), build
 
@@ -738,24 +743,51 @@ def build_table_data(grammar: "str | None" = None) -> dict:
     }
 
 
-# The tables file holds build_table_data()'s dict in Python's marshal format (version 4, which
-# every Python since 3.4 reads): marshal is built in and reads the 8,500 entries in C, in about
-# a quarter of the time ``json.loads`` took, and without importing json (both cost every ``check``
-# some 7 ms, on a 170 ms check).  It is made from d.lark alone, by lark; a test rebuilds it and
-# compares.  A file this Python cannot read is rebuilt with lark (see _load_tables).
+# The tables file holds the tables in Python's marshal format (version 4, which every Python since
+# 3.4 reads): marshal is built in and reads them in C, without importing json (json cost every
+# ``check`` some 7 ms, on a 170 ms check).  They are held packed (see pack_table_data): of a
+# state's 8,500 actions, 5,900 are reductions by only 260 rules, so the parser makes its rows in
+# 670 dictionary operations rather than 8,500 steps of Python.  The file is made from d.lark
+# alone, by lark; a test rebuilds it and compares.  A file this Python cannot read is rebuilt
+# with lark (see _load_tables).
 _MARSHAL_VERSION = 4
+
+
+def pack_table_data(data: dict) -> dict:
+    """:func:`build_table_data`'s tables with each state as ``(shifts, reductions)``: its actions
+    ``k >= 0`` (symbol -> state), and ``[rule, symbols]`` for each rule it reduces by."""
+    states = []
+    for row in data["states"]:
+        by_rule: dict[int, list] = {}
+        for symbol, action in row.items():
+            if action < 0:
+                by_rule.setdefault(~action, []).append(symbol)
+        states.append(({symbol: action for symbol, action in row.items() if action >= 0},
+                       [(rule, tuple(symbols)) for rule, symbols in sorted(by_rule.items())]))
+    return {**data, "states": states}
+
+
+def unpack_table_data(data: dict) -> dict:
+    """The inverse of :func:`pack_table_data`."""
+    states = []
+    for shifts, reductions in data["states"]:
+        row = dict(shifts)
+        for rule, symbols in reductions:
+            row.update(dict.fromkeys(symbols, ~rule))
+        states.append(dict(sorted(row.items())))
+    return {**data, "states": states}
 
 
 def dump_table_data(data: dict) -> bytes:
     """The tables file's bytes for :func:`build_table_data`'s data."""
     import marshal
 
-    return marshal.dumps(data, _MARSHAL_VERSION)
+    return marshal.dumps(pack_table_data(data), _MARSHAL_VERSION)
 
 
 def load_table_data(blob: bytes) -> dict:
-    """The tables file's data, as :func:`build_table_data` returns it; ValueError if ``blob`` is
-    not a whole tables file (its shape is checked; its entries are what lark made, see
+    """The tables file's data, packed (see :func:`pack_table_data`); ValueError if ``blob`` is not
+    a whole tables file (its shape is checked; its entries are what lark made, see
     tests/test_parser_tables.py)."""
     import marshal
 
