@@ -93,12 +93,16 @@ _TOKEN_RE = re.compile(
     """,
     re.VERBOSE,
 )
+# The token of a name that is a keyword ("K_..."), or "TYPE_NAME" for a standard type that is not.
+_KNOWN_WORDS = {**{name: "TYPE_NAME" for name in STANDARD_TYPES}, **KEYWORDS}
 # The first characters of names (the tokens :data:`_TOKEN_RE` reads as names).
 _IDENT_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_`")
 _PSPEC_RE = re.compile(
     r"(?:[-$:A-Za-z_.?*\\\[\]!]|\([^()\n{}/]*\))(?:[-$:0-9A-Za-z_.`?*\\\[\]!]|\([^()\n{}/]*\))*")
 _NL_RE = re.compile("\n")
 _IDENT_RE = re.compile(r"[A-Za-z_`][A-Za-z0-9_`]*")
+# A name at the top level and the white space after it (what decides declaration or clause).
+_WORD_RE = re.compile(r"([A-Za-z_`][A-Za-z0-9_`]*)[ \t\r\f\v\n]*")
 _WS_RE = re.compile(r"[ \t\r\f\v\n]*")
 _INT_RE = re.compile(r"(0[xX][0-9A-Fa-f]+|[0-9]+)([uU]?(?:ll|LL|l|L)?|(?:ll|LL|l|L)[uU])$")
 _STARS_CLOSE_RE = re.compile(r"[ \t\r\n]*(?:\*[ \t\r\n]*)+\)")
@@ -408,6 +412,7 @@ class Lexer:
         state = TOP
         finditer = _TOKEN_RE.finditer
         ident_start = _IDENT_START
+        known_word = _KNOWN_WORDS.get
         punct = _PUNCT
         error = self.error
         typedefs = self.typedefs
@@ -430,9 +435,12 @@ class Lexer:
 
         while True:
             if state < PRED:  # TOP, AFTER_DESC, DESC, AFTER_PRED
-                if state == AFTER_PRED and self._peek_past_blank(pos) not in ("{", ";"):
-                    # the clause has no body: what follows (comments too) is top level
-                    state = TOP
+                if state == AFTER_PRED:
+                    pos = _WS_RE.match(text, pos).end()
+                    ch = text[pos : pos + 1]
+                    if ch != "{" and ch != ";" and self._peek_past_blank(pos) not in ("{", ";"):
+                        # the clause has no body: what follows (comments too) is top level
+                        state = TOP
                 if state == TOP and buf:  # an item ended
                     yield buf
                     buf = self._buf = []
@@ -498,15 +506,15 @@ class Lexer:
                     state = AFTER_DESC
                     continue
                 # TOP: a declaration or a clause?
-                m = _IDENT_RE.match(text, pos)
-                word = m.group(0) if m else None
+                m = _WORD_RE.match(text, pos)
                 is_decl = False
-                if word is not None:
+                if m is not None:
+                    word = m[1]
                     if word in KEYWORDS:
                         is_decl = True
                     else:
-                        after = m.end()
-                        nxt = _WS_RE.match(text, after).end()
+                        after = m.end(1)
+                        nxt = m.end()
                         nxt = text[nxt : nxt + 1]  # the next non-blank character
                         if nxt and (nxt.isalpha() or nxt in "_`"):
                             is_decl = True
@@ -561,13 +569,15 @@ class Lexer:
                         if prev == "DOT" or prev == "ARROW":
                             ttype = "IDENT"
                         else:
-                            ttype = KEYWORDS.get(word)
+                            ttype = known_word(word)  # a keyword's token or a standard type's
                             if ttype is None:
-                                if word in typedefs or word in STANDARD_TYPES:
+                                if word in typedefs:
                                     ttype = "TYPE_NAME"
                                     type_done = True
                                 else:
                                     ttype = "IDENT"
+                            elif ttype == "TYPE_NAME":
+                                type_done = True
                         add((ttype, word, start))
                         prev2, prev = prev, ttype
                         continue
