@@ -167,14 +167,17 @@ def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
     program = build_program(tracer)
     if dialect is None:
         dialect = tracer.dialect
-    refused = refusals(tuple(tracer.items), dialect, getattr(tracer, "pos", None) or _tracer_pos(tracer),
-                       includes=getattr(tracer, "includes", ()))
     program = run_passes(program, PassContext(dict(tracer.clear_points), dialect,
                                               cleanup=getattr(tracer, "cleanup", True)))
+    refused = refusals(tuple(tracer.items), dialect, getattr(tracer, "pos", None) or _tracer_pos(tracer),
+                       includes=getattr(tracer, "includes", ()), passed=program.items)
     kept = frozenset(point.name for point in tracer.clear_points.values() if not point.probes)
     findings = tuple(run_checks(program, dialect, clear_points=_clear_points(tracer),
                                 only_rules=not checks, kept=kept))
-    errors = refused + [f for f in findings if f.severity == "error"]
+    # (a clause-local read above any assignment is this-unset's too: said once)
+    said = {f.pos for f in refused if f.check == "used-before-assigned"}
+    errors = refused + [f for f in findings if f.severity == "error"
+                        and not (f.check == "this-unset" and f.pos in said)]
     if errors:
         raise CompileError.from_findings(errors)
     text = to_d(program)

@@ -31,10 +31,13 @@ from dtracepy.facts import variables as V
 from dtracepy.facts.translated import PORTABLE_CONSTANTS
 
 
-def refusals(items, dialect, pos=None, includes=()) -> list[Finding]:
+def refusals(items, dialect, pos=None, includes=(), passed=None) -> list[Finding]:
     """The errors in a tracer's items (``tracer.items``, in order); ``pos`` locates those that
     belong to no node (an empty program: the tracer's line).  A program that ``#include``s a
-    header (``includes``) may get its clauses there, so it is never called empty."""
+    header (``includes``) may get its clauses there, so it is never called empty.  ``passed``:
+    the program's items after the passes, in the order dtrace reads them (Oracle's D gets an
+    ``if_`` as predicated clauses that evaluate every condition first), where a variable must be
+    assigned above its uses (``items`` when not given)."""
     found: list[Finding] = []
     if not includes and not any(isinstance(item, (t.Clause, t.Inline, t.Translator, t.Provider)) or (
             isinstance(item, t.Directive) and item.name == "include") for item in items):
@@ -51,7 +54,7 @@ def refusals(items, dialect, pos=None, includes=()) -> list[Finding]:
                 found += _read_only(node, dialect)
             elif cls is t.AggVar:
                 found += _aggregation_as_value(node, parents)
-    found += _used_before_assigned(items)
+    found += _used_before_assigned(items if passed is None else passed)
     return found
 
 
@@ -134,7 +137,8 @@ def _call_refusals(node, parents, dialect):
                                 f"as a value here"))
     if name in Fn.CONSTANT_ARGUMENTS:
         values = [_constant(arg, dialect) for arg in node.args]
-        for index, message in Fn.constant_argument_problems(name, values):
+        for index, message in Fn.constant_argument_problems(
+                name, values, dialect.llquantize_steps_divide_power):
             out.append(_finding("constant-argument", node.args[index].pos or node.pos, message))
     return out
 
@@ -174,6 +178,8 @@ def _constant(node, dialect):
     if isinstance(node, (t.MacroVar, t.SizeofType, t.SizeofExpr, t.Offsetof, t.CharLit)):
         return _UNKNOWN
     if isinstance(node, t.Ident):
+        if dialect is None:
+            return _UNKNOWN
         if node.module is None and (node.name in dialect.variables or node.is_global
                                     or (node.name in V.LIBRARY_TABLE and V.LIBRARY_TABLE[node.name][3])):
             return Fn.NOT_CONSTANT
@@ -230,13 +236,58 @@ _SCOPES = ((t.SelfVar, "self", "self->"), (t.ThisVar, "this", "this->"), (t.Iden
 
 def _uses(exprs, globals_made):
     """(access, scope, prefix) for each use of a self, this or glob variable in ``exprs``, in
-    evaluation order for each scope."""
+    evaluation order for each scope.  What D's constant folding drops is not a use: the branch
+    ``c ? a : b`` does not take when ``c`` is a constant (dtrace folds it before it looks)."""
     for expr in exprs:
+        dead = _dead_branches(expr)
+        made = _made_by_unary(expr)
         for cls, scope, prefix in _SCOPES:
             for a in accesses(expr, cls):
+                if dead and id(a.node) in dead:
+                    continue
                 if scope != "global" or (a.name in globals_made and (
                         a.kind != "read" or a.node.module is None)):  # (not a kernel symbol `x)
-                    yield a, scope, prefix
+                    yield a, scope, prefix, id(a.node) in made
+
+
+def _made_by_unary(expr) -> set:
+    """The ids of the variables a unary ``! - ~ +`` applies to directly (``!self->x``,
+    ``-this->a[k]``, ``~a[k]`` for a global array; not a plain global): dtrace gives such a
+    variable, not yet typed, the type int64_t there (libdtrace dt_cook_op1) instead of refusing
+    the read."""
+    made = set()
+    for node in expr.walk():
+        if node.__class__ is t.Unary and node.op in ("!", "-", "~", "+"):
+            operand = node.operand
+            if operand.__class__ is t.Index:
+                operand = operand.base
+                if operand.__class__ is t.Ident:
+                    made.add(id(operand))
+            if operand.__class__ in (t.SelfVar, t.ThisVar):
+                made.add(id(operand))
+    return made
+
+
+def _dead_branches(expr) -> set:
+    """The ids of the nodes under the branch a ternary with a constant condition never takes."""
+    dead: set = set()
+    for node in expr.walk():
+        if node.__class__ is t.Ternary and id(node) not in dead:
+            value = _constant(node.cond, None)
+            if isinstance(value, int) and value is not Fn.NOT_CONSTANT:
+                dead.update(id(n) for n in (node.otherwise if value else node.then).walk())
+    return dead
+
+
+def _chained_on_itself(exprs) -> set:
+    """The ids of the inner assignments of ``x = x = v`` (any scope, any operator)."""
+    found = set()
+    for expr in exprs:
+        for node in expr.walk():
+            if (node.__class__ is t.Assign and node.value.__class__ is t.Assign
+                    and node.value.target == node.target):
+                found.add(id(node.value))
+    return found
 
 
 def _creates(a) -> bool:
@@ -245,22 +296,28 @@ def _creates(a) -> bool:
     return a.kind in ("write", "partial") or (a.kind == "update" and a.node.__class__ is not t.Assign)
 
 
-def _follow(uses, known, assigned, item):
+def _follow(uses, known, assigned, item, chained=frozenset()):
     """Walk ``uses`` in order from the variables ``known`` (typed): the variables known after
     them, and the refusals (the first for each variable)."""
     known = set(known)
     out = []
     reported = set()
-    for a, scope, prefix in uses:
+    for a, scope, prefix, made in uses:
         key = (scope, a.name)
         if key in known:
             continue
-        if _creates(a):
+        if made or _creates(a):
             known.add(key)
+            if id(a.node) in chained:
+                out.append(_finding(
+                    "used-before-assigned", a.node.pos or item.pos,
+                    f"{prefix}{a.name} is assigned twice in one expression ({_shown(a.node)} inside "
+                    f"an assignment to it) where it is first assigned, which crashes Oracle's dtrace "
+                    f"2.0 (a segmentation fault compiling it): assign it once"))
             continue
-        # Reads of a variable nothing assigns are the self-undefined, global-unset and this-unset
-        # rules' to report; reads of a clause-local, this-unset's (it is stricter: per firing).
-        if key in reported or (a.kind == "read" and (key not in assigned or scope == "this")):
+        # Reads of a thread-local or global nothing assigns are the self-undefined and
+        # global-unset rules' to report (errors whatever the tracer says).
+        if key in reported or (a.kind == "read" and key not in assigned and scope != "this"):
             continue
         reported.add(key)
         how = f"updated ({a.node.op})" if a.kind != "read" else "read"
@@ -281,7 +338,7 @@ def _used_before_assigned(items):
     pred_uses = {id(c): list(_uses([c.predicate] if c.predicate is not None else [], globals_made))
                  for c in clauses}
     assigned = {(scope, a.name) for table in (body_uses, pred_uses) for found in table.values()
-                for a, scope, _ in found if a.kind != "read"}
+                for a, scope, _, made in found if a.kind != "read" or made}
     known: set[tuple[str, str]] = set()
     out = []
     for item in items:
@@ -290,11 +347,14 @@ def _used_before_assigned(items):
             continue
         if not isinstance(item, t.Clause):
             continue
+        chained = _chained_on_itself([e for e, _ in stmt_exprs(item.body or ())]
+                                     + ([item.predicate] if item.predicate is not None else []))
         # dtrace cooks a clause's actions, then its predicate; when that fails on an undefined
         # variable it tries the predicate first (libdtrace dt_cook_clause).
-        after, refused = _follow(body_uses[id(item)] + pred_uses[id(item)], known, assigned, item)
+        after, refused = _follow(body_uses[id(item)] + pred_uses[id(item)], known, assigned, item, chained)
         if refused and pred_uses[id(item)]:
-            after, refused = _follow(pred_uses[id(item)] + body_uses[id(item)], known, assigned, item)
+            after, refused = _follow(pred_uses[id(item)] + body_uses[id(item)], known, assigned, item,
+                                     chained)
         known = after
         out += refused
     return out

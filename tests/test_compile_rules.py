@@ -16,7 +16,7 @@ import textwrap
 import pytest
 
 from dtracepy import (
-    B_READ, Tracer, ksym, agg, anon_agg, arg0, arg1, args, assign, clear, count, curpsinfo, execname, glob,
+    B_READ, Tracer, assign_expr, cond, elif_, if_, ksym, agg, anon_agg, arg0, arg1, args, assign, clear, count, curpsinfo, execname, glob,
     lit, llquantize, lquantize, normalize, not_, pid, postinc, printa, printf, self, stack, stmt, sum,
     this, timestamp, trace, tracemem, trunc, ustack,
 )
@@ -101,6 +101,23 @@ CASES = {
     "own negation guard": (lambda: _with_keep(one("syscall::connect:entry", lambda: setattr(self, "sock", arg0),
                                                   when=not_(self.sock)), "sock"), None),
     "glob += after the declaration": (lambda: _declared_then_iadd(), None),
+    # dtrace types a variable a unary operator applies to as int64_t instead of refusing it
+    "!self->x before its assignment": (
+        lambda: _with_keep(one("BEGIN", lambda: (trace(not_(self.x)), setattr(self, "x", 1))), "x"), None),
+    "-this->x before any assignment": (lambda: one("BEGIN", lambda: trace(-this.x), cleanup=False), None),
+    "!glob[k] before its assignment": (
+        lambda: one("BEGIN", lambda: (trace(not_(glob.a[1])), glob.a.__setitem__(1, 2))), None),
+    "!glob before its assignment": (
+        lambda: one("BEGIN", lambda: (trace(not_(glob.g)), setattr(glob, "g", 2))), "used-before-assigned"),
+    "this read in a branch D folds away": (lambda: one("BEGIN", lambda: trace(cond(1, arg0, this.a)), cleanup=False),
+                                           None),
+    "self = self = v where first assigned": (
+        lambda: _with_keep(one("BEGIN", lambda: setattr(self, "x", assign_expr(self.x, 1))), "x"),
+        "used-before-assigned"),
+    "this = this = v after an assignment": (
+        lambda: one("BEGIN", lambda: (setattr(this, "x", 0), setattr(this, "x", assign_expr(this.x, 1)))), None),
+    "elif condition reads what the if branch assigns (oracle: conditions first)": (
+        lambda: one("BEGIN", lambda: _if_assigns_elif_reads()), "used-before-assigned"),
     # the kernel's `x is no read of the global x (the corpus' tst.badcopyin.d)
     "glob x = f(`x)": (lambda: one("BEGIN", lambda: setattr(glob, "lbolt", ksym("lbolt") + 0)), None),
     "self += in a later clause": (lambda: _with_keep(two(
@@ -171,6 +188,16 @@ CASES = {
 
 # Not for the real dtrace here: Linux has no kernel symbol lbolt (illumos and macOS have).
 NOT_JUDGED = {"glob x = f(`x)"}
+
+
+def _if_assigns_elif_reads():
+    glob.n = 0
+    with if_(arg0 == 1):
+        stmt(postinc(glob.n))
+    with elif_(glob.m):
+        trace(2)
+    with if_(arg0 == 2):
+        glob.m = 1
 
 
 def _iadd(scope, name):
@@ -256,3 +283,20 @@ def test_an_empty_tracer_is_an_error_at_its_line():
     assert info.value.pos.file.endswith(HERE)
     t.clause("BEGIN")
     assert "BEGIN" in t.to_d()
+
+
+def test_the_llquantize_rule_only_oracle_has():
+    """steps > factor must divide factor ** (low + 1) in Oracle's D only (Apple's tst.steps.d and
+    tst.llquantsteps.d use llquantize(x, 10, 0, 10, 1000))."""
+    for dialect, refused in (("oracle", True), ("illumos", False), ("macos", False)):
+        t = Tracer(dialect=dialect)
+
+        @t.probe("BEGIN")
+        def _():
+            agg.a = llquantize(arg0, 10, 0, 10, 1000)
+
+        if refused:
+            with pytest.raises(CompileError, match="must divide the factor squared"):
+                t.compile()
+        else:
+            assert "llquantize(arg0, 10, 0, 10, 1000)" in t.to_d()

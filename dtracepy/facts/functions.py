@@ -245,11 +245,13 @@ _RULE_TEXT = {
 }
 
 
-def constant_argument_problems(name: str, values) -> list[tuple[int, str]]:
+def constant_argument_problems(name: str, values, steps_divide_power: bool = True) -> list[tuple[int, str]]:
     """What dtrace refuses in the constant arguments of a call of ``name``: (argument index,
     message) pairs.  ``values`` holds each argument's value: an int when it is a constant whose
     value is known, None when it is a constant of unknown value (a macro argument, a sizeof), or
-    :data:`NOT_CONSTANT`.  Nothing is reported that depends on an unknown value."""
+    :data:`NOT_CONSTANT`.  Nothing is reported that depends on an unknown value.
+    ``steps_divide_power``: the dialect's llquantize rule of that name
+    (:attr:`dtracepy.facts.dialects.Dialect.llquantize_steps_divide_power`)."""
     rules = CONSTANT_ARGUMENTS.get(name)
     if not rules:
         return []
@@ -295,7 +297,7 @@ def constant_argument_problems(name: str, values) -> list[tuple[int, str]]:
         elif steps > factor and steps % factor:
             problems.append((4, f"llquantize() steps ({steps}) must be a multiple of the factor "
                                 f"({factor}) when larger than it"))
-        elif steps > factor and (factor ** (low + 1) if low else factor * factor) % steps:
+        elif steps > factor and steps_divide_power and (factor ** (low + 1) if low else factor * factor) % steps:
             square = "the factor squared" if not low else "factor ** (low magnitude + 1)"
             problems.append((4, f"llquantize() steps ({steps}) must divide {square} evenly when "
                                 "larger than the factor"))
