@@ -1,16 +1,26 @@
-"""Wall time of ``dtracepy check`` on a seed-sized script, from the shell (run by hand, with the
-Python that has dtracepy's dependencies: ``python3 benchmarks/bench_check_cli.py``).
+"""Start-up of ``dtracepy check`` on a seed-sized script, from the shell, and the floor under it (run
+by hand, with the Python that has dtracepy's dependencies: ``python3 benchmarks/bench_check_cli.py``;
+``--instructions`` also counts machine instructions with valgrind, which the load does not change).
 
-"Cold" deletes any LALR tables cached in the temporary directory first (``dtracepy-*.tables``,
-left by dtracepy versions that built the tables with lark on first use), as on the first run after
-installing; "warm" repeats the runs.  The tables now ship precomputed (grammar/d_tables.json), so
-the two should agree; "fallback" runs with the shipped tables unfindable (lark rebuilds them, as
-when grammar/d.lark changed and the file was not regenerated).  In both, Python's bytecode is cached
-(as after a real ``pip install``): the runs use ``PYTHONPYCACHEPREFIX`` (a directory under the
-temporary directory) with ``PYTHONDONTWRITEBYTECODE`` removed, after one run to fill it.  Also
-prints ``python -X importtime``'s top imports for the command, since start-up is most of the time,
-and the floor under it: importing :mod:`dtracepy.tree` (attrs, and the tree's frozen attrs node
-classes) costs most of a ``check`` and no change to the rest can take that away.
+Four commands run interleaved, so that a change of load (the machine is shared) hits all alike;
+medians of wall and CPU (user + system) time, and each one's ratio to bare Python:
+
+1. ``python -c pass``: Python itself;
+2. ``python -c 'import attrs'``: attrs, which imports inspect, typing, ast, dis, platform... (the
+   project's requirement is a syntax tree of attrs nodes, so this is paid by every run);
+3. ``python -c 'import dtracepy.tree'``: attrs plus defining the tree's frozen attrs node classes
+   (attrs builds and compiles each class as it is defined): the floor no change to ``check`` can
+   go under while the tree is made of attrs classes;
+4. ``dtracepy check`` of the script: the floor plus the command line, lexer, parser tables, checks
+   and the work itself.
+
+"Cold" deletes any LALR tables cached in the temporary directory first (``dtracepy-*.tables``, left
+by dtracepy versions that built the tables with lark on first use); the tables now ship
+precomputed (grammar/d_tables.marshal), so cold and warm agree.  "Fallback" runs with the shipped
+tables unfindable (lark rebuilds them, as when grammar/d.lark changed and the file was not
+regenerated).  Python's bytecode is cached, as after a real ``pip install``: the runs use
+``PYTHONPYCACHEPREFIX`` (a directory under the temporary directory) with ``PYTHONDONTWRITEBYTECODE``
+removed, after one run to fill it.  Also prints ``python -X importtime``'s largest imports.
 """
 
 from __future__ import annotations
@@ -80,7 +90,18 @@ def run(cmd, env, cpu=None):
     return dt
 
 
-def main() -> int:
+def instructions(cmd, env):
+    """The machine instructions ``cmd`` executes (valgrind's cachegrind, no cache simulation)."""
+    result = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+                             *cmd], env=env, capture_output=True, text=True)
+    for line in result.stderr.splitlines():
+        if "I" in line and "refs:" in line:
+            return int(line.split("refs:")[1].replace(",", ""))
+    raise RuntimeError(f"no instruction count from valgrind: {result.stderr[-500:]}")
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     env = dict(os.environ, PYTHONPATH=str(REPO),
                PYTHONPYCACHEPREFIX=os.path.join(tempfile.gettempdir(), "dtracepy-bench-pycache"))
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # else nothing is cached and every run compiles all
@@ -88,36 +109,46 @@ def main() -> int:
         handle.write(SCRIPT)
         path = handle.name
     cmd = [sys.executable, "-m", "dtracepy", "check", path]
+    ladder = [("python -c pass", [sys.executable, "-c", "pass"]),
+              ("python -c 'import attrs'", [sys.executable, "-c", "import attrs"]),
+              ("python -c 'import dtracepy.tree'", [sys.executable, "-c", "import dtracepy.tree"]),
+              ("dtracepy check (seed-sized)", cmd)]
     caches = os.path.join(tempfile.gettempdir(), "dtracepy-*.tables")
-    run(cmd, env)  # fill the bytecode cache
+    for _, command in ladder:
+        run(command, env)  # fill the bytecode cache
     cold = []
     for _ in range(5):
         for cache in glob.glob(caches):
             os.unlink(cache)
         cold.append(run(cmd, env))
-    # Warm runs interleaved with bare Python and the floor, so that a change of load (the machine
-    # is shared) hits all three alike; wall and CPU medians.
-    warm, base, floor = [], [], []
-    warm_cpu, base_cpu, floor_cpu = [], [], []
+    wall = {name: [] for name, _ in ladder}
+    cpu = {name: [] for name, _ in ladder}
     for _ in range(20):
-        warm.append(run(cmd, env, warm_cpu))
-        base.append(run([sys.executable, "-c", "pass"], env, base_cpu))
-        floor.append(run([sys.executable, "-c", "import dtracepy.tree"], env, floor_cpu))
+        for name, command in ladder:
+            wall[name].append(run(command, env, cpu[name]))
     fallback_cmd = [sys.executable, "-c",
                     "import sys; from dtracepy import parser as P; real = P._grammar_resource; "
-                    "P._grammar_resource = lambda n: None if n == P.TABLES_NAME else real(n); "
+                    "P._grammar_resource = lambda n, binary=False: None if n == P.TABLES_NAME else real(n, binary); "
                     "from dtracepy.cli import main; sys.exit(main(['check', sys.argv[1]]))", path]
     fallback = [run(fallback_cmd, env) for _ in range(3)]
     med = statistics.median
-    print(f"dtracepy check ({len(SCRIPT)} bytes): cold cache median {med(cold) * 1e3:.0f} ms, "
-          f"warm cache median {med(warm) * 1e3:.0f} ms, "
-          f"fallback (no shipped tables) median {med(fallback) * 1e3:.0f} ms "
-          f"(bare python start-up {med(base) * 1e3:.0f} ms)")
-    print(f"warm / bare python: {med(warm) / med(base):.1f}x wall, {med(warm_cpu) / med(base_cpu):.1f}x CPU "
-          f"(CPU medians {med(warm_cpu) * 1e3:.0f} and {med(base_cpu) * 1e3:.0f} ms)")
-    print(f"floor: python -c 'import dtracepy.tree' (attrs and the tree's node classes, which check "
-          f"cannot skip) median {med(floor) * 1e3:.0f} ms wall, {med(floor_cpu) * 1e3:.0f} ms CPU: "
-          f"{med(floor) / med(base):.1f}x and {med(floor_cpu) / med(base_cpu):.1f}x bare python")
+    base_wall, base_cpu = med(wall[ladder[0][0]]), med(cpu[ladder[0][0]])
+    print(f"start-up, {len(SCRIPT)}-byte script (medians of 20 interleaved runs; x = times bare python):")
+    print(f"  {'':34s} {'wall ms':>8s} {'':>6s} {'CPU ms':>8s} {'':>6s}")
+    for name, _ in ladder:
+        w, c = med(wall[name]), med(cpu[name])
+        print(f"  {name:34s} {w * 1e3:8.0f} {w / base_wall:5.1f}x {c * 1e3:8.0f} {c / base_cpu:5.1f}x")
+    tree_cpu, check_cpu = med(cpu[ladder[2][0]]), med(cpu[ladder[3][0]])
+    print(f"  check above the floor (import dtracepy.tree): {(check_cpu - tree_cpu) * 1e3:.0f} ms CPU; "
+          f"the floor is {tree_cpu / check_cpu:.0%} of check")
+    print(f"dtracepy check: cold cache median {med(cold) * 1e3:.0f} ms, warm {med(wall[ladder[3][0]]) * 1e3:.0f} ms, "
+          f"fallback (no shipped tables) {med(fallback) * 1e3:.0f} ms wall")
+    if "--instructions" in argv:
+        counts = {name: instructions(command, env) for name, command in ladder}
+        base = counts[ladder[0][0]]
+        print("machine instructions (valgrind; independent of the load):")
+        for name, _ in ladder:
+            print(f"  {name:34s} {counts[name] / 1e6:8.1f} M {counts[name] / base:5.1f}x")
     result = subprocess.run([sys.executable, "-X", "importtime", *cmd[1:]], capture_output=True, env=env)
     rows = []
     for line in result.stderr.decode().splitlines():

@@ -4,7 +4,10 @@
 
 from __future__ import annotations
 
-from dtracepy.source import Pos
+from dtracepy.source import Pos, shown_name, shown_text
+
+__all__ = ["DTracePyError", "render_located", "shown_name", "shown_text", "DSyntaxError", "DSLError",
+           "CompileError", "LayoutError"]
 
 
 class DTracePyError(Exception):
@@ -33,17 +36,31 @@ class DTracePyError(Exception):
 
 def render_located(severity: str, message: str, pos: Pos | None, source_line: str | None = None) -> str:
     """``file:line:col: severity: message``, then (if given) the source line and a caret under the
-    column.  Errors and check findings both print through this one function."""
+    column.  Errors and check findings both print through this one function.  The file name is
+    shown as :func:`~dtracepy.source.shown_name` shows it (``x\\xff.d``: the bytes of a name that
+    is not UTF-8, as the shell shows them); in the message and the source line a byte that is not
+    UTF-8 is shown as ``\\xff`` too, and in the source line, which is shown character for character
+    above the caret, as U+FFFD, a carriage return or other control character (but a tab) as a
+    space, so that the caret stays under its column and the terminal shows the line as it is."""
     head = f"{pos}: " if pos is not None else ""
-    text = f"{head}{severity}: {message}"
+    text = f"{head}{severity}: {shown_text(message)}"
     if source_line is not None:
-        line = source_line.rstrip("\r\n")
+        line = _shown_line(source_line.rstrip("\r\n"))
         text += "\n" + line
         if pos is not None and pos.col is not None:
             # Keep tabs under tabs so the caret lines up in a terminal.
             prefix = "".join(ch if ch == "\t" else " " for ch in line[: pos.col - 1])
             text += "\n" + prefix + "^"
     return text
+
+
+def _shown_line(line: str) -> str:
+    """A source line as a terminal can show it under a message, one character per character (so
+    a caret counted in characters stays under its column)."""
+    if line.isprintable() or line.replace("\t", " ").isprintable():
+        return line
+    return "".join(c if c.isprintable() or c == "\t" else "\ufffd" if "\udc80" <= c <= "\udcff" else " "
+                   for c in line)
 
 
 class DSyntaxError(DTracePyError):

@@ -22,7 +22,7 @@ import stat
 import sys
 
 from dtracepy.errors import DTracePyError
-from dtracepy.source import Pos
+from dtracepy.source import Pos, shown_name
 
 
 class InputError(DTracePyError):
@@ -78,14 +78,9 @@ def _reason(err: BaseException) -> str:
     return describe_exception(err)
 
 
-def printable_name(name: str) -> str:
-    """A file name as text that can be written anywhere (a D comment, a Python docstring, UTF-8):
-    a byte that is not UTF-8 (which Python holds as U+DC80..U+DCFF) as ``\\xff``, a control
-    character as Python escapes it (``\\n``); the rest as it is."""
-    if name.isprintable():      # (a surrogate is not)
-        return name
-    return "".join(c if c.isprintable() else f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff"
-                   else repr(c)[1:-1] for c in name)
+#: A file name as text that can be written anywhere (a D comment, a Python docstring, an error's
+#: prefix): the one helper of the error model, :func:`dtracepy.source.shown_name`.
+printable_name = shown_name
 
 
 def describe_exception(err: BaseException) -> str:

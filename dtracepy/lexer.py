@@ -135,6 +135,9 @@ def _invalid_character(ch: str) -> str:
     if ch == "\u00a0":
         # Scripts copied from web pages arrive indented with no-break spaces.
         return "invalid character U+00A0 (a no-break space, as pasted from a web page); D separates tokens with ASCII blanks only"
+    if "\udc80" <= ch <= "\udcff":  # a byte that is not UTF-8 (see parser.parse_bytes)
+        return (f"invalid byte 0x{ord(ch) - 0xDC00:02x} (not UTF-8 text; D takes such bytes only "
+                "in strings, character constants and comments)")
     if ch.isprintable():
         return f"invalid character {ch!r}"
     return f"invalid character U+{ord(ch):04X}"
@@ -195,6 +198,24 @@ def _char_len(body: str) -> int:
 def parse_pragma_words(text: str) -> list[str]:
     """Split a ``#pragma`` line's text into words; quoted words keep their quotes."""
     return re.findall(r'"(?:[^"\\]|\\.)*"?|\S+', text)
+
+
+def _crlf_rejected(line: str) -> str | None:
+    """For a directive line that ends in ``\\r`` (CRLF), the word dtrace reads with the ``\\r`` on
+    it when that makes dtrace reject the line, else None.  dtrace's control-line lexer separates
+    words by blanks other than ``\\r`` (dt_lex.l, state S3), so the last word takes the ``\\r``:
+    ``#pragma D option quiet\\r`` sets the unknown option ``quiet\\r``; a ``#line``, ``# 12``, a
+    null directive or ``#pragma`` alone is malformed; a pragma dtrace ignores (``#pragma ident``,
+    a ``#pragma`` not of D) stays ignored (dt_pragma.c)."""
+    words = line[1:].split()
+    # (after a blank or a quoted string, the "\r" is a word of its own)
+    last = "\r" if not words or line[-1] in " \t\f\v\"" else words[-1] + "\r"
+    if not words or words[0] == "line" or words[0].isdigit():
+        return last
+    if words[0] == "pragma":
+        if len(words) == 1 or words[1] == "line" or (words[1] == "D" and len(words) > 2 and words[2] != "ident"):
+            return last
+    return None
 
 
 class Lexer:
@@ -317,6 +338,13 @@ class Lexer:
                 continue
             break
         line = text[pos:nl].rstrip("\r")
+        if text[nl - 1] == "\r" and self.line_map is None and not (pos == 0 and line.startswith("#!")):
+            word = _crlf_rejected(line)
+            if word is not None:
+                raise self.error(
+                    f"this line ends in a carriage return (a CRLF line ending), which dtrace reads as "
+                    f"part of the directive ({word!r}) and rejects the line; save the file with LF "
+                    f"line endings (or preprocess it: -C)", nl - 1)
         node_pos = self._pos(pos)
         if line.startswith("#!") and pos == 0:
             node = tree.Shebang(line[2:], pos=node_pos)

@@ -140,11 +140,8 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             if more or budget["read"] > MAX_INPUT_BYTES:
                 raise _Refused(f"#include of {includepath}: the input with its includes is over "
                                f"{LIMIT_TEXT}; dtracepy reads at most {LIMIT_TEXT}", *self._where())
-            try:
-                decoded = data.decode("utf-8")
-            except UnicodeDecodeError as err:
-                raise _Refused(f"#include of {includepath}: invalid UTF-8 byte 0x{data[err.start]:02x}",
-                               *self._where()) from None
+            # bytes, as cpp reads them: one that is not UTF-8 held as surrogateescape holds it
+            decoded = data.decode("utf-8", "surrogateescape")
             decoded = decoded[1:] if decoded.startswith("\ufeff") else decoded
             texts[os.path.abspath(includepath)] = decoded.splitlines()
             return io.StringIO(decoded)

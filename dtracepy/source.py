@@ -28,9 +28,12 @@ class Pos(_PosFields):
     __slots__ = ()
 
     def __str__(self) -> str:
+        file = self[0]
+        if file.__class__ is str and not file.isprintable():
+            file = shown_name(file)
         if self[2] is None:
-            return f"{self[0]}:{self[1]}"
-        return f"{self[0]}:{self[1]}:{self[2]}"
+            return f"{file}:{self[1]}"
+        return f"{file}:{self[1]}:{self[2]}"
 
     def __eq__(self, other):
         if other.__class__ is not Pos:
@@ -55,6 +58,26 @@ class Pos(_PosFields):
 
     def __delattr__(self, name):
         raise attrs.exceptions.FrozenInstanceError()
+
+
+def shown_name(name: str) -> str:
+    """A file name as text that can be written anywhere (an error's ``file:line:`` prefix, a D
+    comment, a Python docstring, UTF-8), showing its bytes as the shell would: a byte that is not
+    UTF-8 (which Python holds as U+DC80..U+DCFF, ``os.fsdecode``'s surrogateescape) as ``\\xff``,
+    a control character as Python escapes it (``\\n``); the rest as it is.  Every error prefix
+    goes through it (:class:`Pos`'s ``str``)."""
+    if name.isprintable():      # (a surrogate is not)
+        return name
+    return "".join(c if c.isprintable() else f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff"
+                   else repr(c)[1:-1] for c in name)
+
+
+def shown_text(text: str) -> str:
+    """``text`` (a message) with any byte that is not UTF-8 (a surrogate, as in :func:`shown_name`)
+    shown as ``\\xff``, so that it prints as the file holds it; everything else as it is."""
+    if text.isascii() or not any("\udc80" <= c <= "\udcff" for c in text):
+        return text
+    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff" else c for c in text)
 
 
 # Frames in these directories belong to dtracepy itself; the user's position is the first frame

@@ -22,7 +22,7 @@ CASES = {
     "nested_comment": (b"/* a\n /* b */\nBEGIN { }\n", "nested comment", (2, 2)),
     "unterminated_string": (b'BEGIN { x = "abc; }', "unterminated string", (1, 13)),
     "newline_in_string": (b'BEGIN { x = "abc\n"; }\n', "newline in string constant", (1, 17)),
-    "non_utf8": (b"BEGIN { x = 1; }\nEND { \xff\xfe }\n", "invalid UTF-8 byte 0xff", (2, 7)),
+    "non_utf8": (b"BEGIN { x = 1; }\nEND { \xff\xfe }\n", "invalid byte 0xff (not UTF-8", (2, 7)),
     "nul_byte": (b"BEGIN { x\x00 = 1; }\n", "NUL character", (1, 10)),
     "binary_garbage": (bytes(range(256)) * 4, "NUL character", (1, 1)),
     "deep_parens": (b"BEGIN { x = " + b"(" * 10000 + b"1" + b")" * 10000 + b"; }\n",

@@ -350,3 +350,81 @@ def test_cli_dialect_and_stdin():
     assert run_cli("-", stdin=text).returncode == 0
     proc = run_cli("--dialect", "oracle", "-", stdin=text)
     assert proc.returncode == 1 and "<stdin>:1:9: error:" in proc.stderr and "[dialect-if]" in proc.stderr
+
+
+# --- short probe descriptions: D fills the fields from the right -------------------------------
+
+SHORT_FORMS = {
+    # description -> what check says (None: nothing), as dtrace -e judges it (below)
+    "syscall::read": "did you mean 'syscall::read:entry'?",
+    "syscall::read*": "did you mean 'syscall::read*:entry'?",
+    "syscall:vmlinux:read": "did you mean 'syscall:vmlinux:read:entry'?",
+    "syscall::": "did you mean 'syscall:::'?",
+    "syscall:": "did you mean 'syscall:::'?",
+    "syscall": "did you mean 'syscall:::'?",
+    "proc::exec-success": "did you mean 'proc:::exec-success'?",
+    "syscall::read:": None,
+    "syscall:::": None,
+    "syscall:::entry": None,
+    "read:entry": None,
+    "::read:entry": None,
+    "vmlinux:read:entry": None,
+    "tick-1s": None,
+    ":tick-1s": None,
+}
+
+
+def _short_form_clause(desc):
+    return f"{desc}\n{{\n\texit(0);\n}}\n"
+
+
+@pytest.mark.parametrize("desc", sorted(SHORT_FORMS))
+def test_a_short_description_that_starts_with_a_provider_is_read_from_the_right(desc):
+    """``syscall::read`` is ``:syscall::read`` to D (module syscall, probe read): it matches no
+    probe, and check says so at the description, with the one meant."""
+    found = only(_short_form_clause(desc), "probe-name")
+    expected = SHORT_FORMS[desc]
+    if expected is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and expected in found[0].message and "from the right" in found[0].message
+        assert (found[0].pos.line, found[0].pos.col) == (1, 1) and found[0].severity == "error"
+
+
+def test_short_forms_that_name_a_module_probe_are_left_alone():
+    # module fbt/dtrace (illumos) with entry/return probes; a pid function named syscall
+    for desc in ("fbt::entry", "dtrace::return", "syscall:entry", "ip::receive", "tcp:receive"):
+        assert only(_short_form_clause(desc), "probe-name") == [], desc
+
+
+def test_dtrace_matches_the_short_forms_as_check_says():
+    from real_dtrace import judge_scripts
+
+    verdicts = judge_scripts({desc: {"text": _short_form_clause(desc)} for desc in SHORT_FORMS})
+    for desc, expected in SHORT_FORMS.items():
+        if expected is None:
+            assert verdicts[desc] is None, f"{desc}: {verdicts[desc]}"
+        else:
+            assert verdicts[desc] is not None and "does not match any probes" in verdicts[desc], desc
+
+
+# --- a write in a clause that runs only while the thread-local is set does not leak it ----------
+
+
+def test_a_write_guarded_by_the_variables_own_value_is_no_leak():
+    """php_syscolors.d's pattern: set once per thread elsewhere, then only updated in clauses whose
+    predicate requires it set; such an update takes no new space (it used to be reported as a
+    leak "on every firing")."""
+    text = ("php*:::function-entry\n/self->last == 0/\n{\n\tself->last = timestamp;\n}\n\n"
+            "syscall:::entry\n/self->last/\n{\n\ttrace(timestamp - self->last);\n\tself->last = timestamp;\n}\n\n"
+            "syscall:::return\n/self->last != 0 && pid == 1/\n{\n\ttrace(self->last);\n\tself->last = timestamp;\n}\n")
+    assert only(text, "self-leak") == []
+
+
+def test_an_unguarded_write_at_entry_still_leaks_beside_guarded_ones():
+    text = ("syscall::read:entry\n/self->t > 0/\n{\n\tself->t = timestamp;\n}\n\n"
+            "syscall::read:entry\n/pid == 1/\n{\n\tself->t = timestamp;\n}\n\n"
+            "syscall::read:return\n/self->t/\n{\n\ttrace(self->t);\n}\n")
+    found = only(text, "self-leak")
+    assert [(f.pos.line, f.severity) for f in found] == [(10, "warning")]
+    assert "never zeroed" in found[0].message

@@ -10,14 +10,19 @@ import json
 import os
 import pathlib
 
+import re
+import sys
+
 import attrs
 import pytest
 
 from dtracepy import Tracer, agg, count, execname, printa, printf, quantize, self, timestamp
 from dtracepy.cli import main
+from dtracepy.parser import parse_bytes
 from dtracepy.run import Decoder, Histogram, Printed, Stack, Text, ip_address
 from dtracepy.run import aggregations as A
 from dtracepy.run import framing
+from dtracepy.run.decode import Started
 from dtracepy.run.messages import Messages, classify
 from dtracepy.run.output import writer
 from dtracepy.run.runner import RunError, command, find_dtrace, prepare, prepare_d
@@ -56,17 +61,22 @@ def test_framed_program_frames_records_and_names_aggregations():
     t, row = _tracer()
     prepared = prepare(t)
     text = prepared.text
+    token = prepared.plan.token
+    assert re.fullmatch("[A-Za-z]{8}", token), "a run's marks carry a fresh secret token"
+    assert prepare(t).plan.token != token
+    mark = "\\036" + token
     assert "TS,Name" not in text, "the header clause is dropped when framed"
-    assert 'printf("\\036R0\\037%d\\037%d\\037%s\\037%x\\037%d\\037%d\\n",' in text
+    assert f'printf("{mark}R0\\037%d\\037%d\\037%s\\037%x\\037%d\\037%d\\n",' in text
     assert "strlen(execname), execname" in text
     assert 'printf("plain %d\\n", 1);' in text
     # the last END clause prints each aggregation between markers
     tail = text[text.rindex("END"):]
-    # framed: every entry after \036K, its fields after \037 (execname is a string)
-    assert tail.index('printa("\\036K\\037%s\\037%@d\\n", @n)') < tail.index(
-        'printa("\\036K\\037%@d\\n", @lat)')
+    # framed: every entry after \036<token>K, its fields after \037 (execname is a string)
+    assert tail.index(f'printa("{mark}K\\037%s\\037%@d\\n", @n)') < tail.index(
+        f'printa("{mark}K\\037%@d\\n", @lat)')
     assert [p.fields for p in prepared.plan.printas] == [("str", "agg"), ("agg",)]
-    assert tail.count('printf("\\036Z\\n");') == 2
+    assert tail.count(f'printf("{mark}Z\\n");') == 2
+    assert f'printf("{mark}B\\n");' in text
     assert [a.name for a in prepared.plan.aggs] == ["n", "lat"]
     assert [a.kind for a in prepared.plan.aggs] == ["count", "quantize"]
     # the framed program is D our own checker accepts
@@ -88,6 +98,21 @@ def test_user_printa_is_bracketed_and_not_printed_twice():
     prepared = prepare(t)
     assert prepared.text.count("printa(") == 1
     assert prepared.plan.printas[0].fmt == "%s %@d\n"
+
+
+def test_variables_typed_by_their_assignments_frame_their_keys():
+    """A key held in a self->, this-> or global variable has the kind every assignment of it
+    gives (0, the freeing assignment, fits any): framed and decoded exactly when that is known."""
+    program = parse_bytes(
+        b"syscall::openat:entry { self->f = copyinstr(arg1); this->n = 5; g = self->f; }\n"
+        b"syscall::openat:return { @a[self->f, this->n] = count(); @b[g] = count();"
+        b" @c[self->m] = count(); @d[self->i] = count(); self->f = 0; }\n"
+        b"BEGIN { self->m = 1; self->i = 2; self->i += 1; }\n"
+        b"END { self->m = \"s\"; }\n", "x.d")
+    kinds = {i.name: i.key_kinds for i in framing.aggregation_info(program)}
+    assert kinds == {"a": ("string", "int"), "b": ("string",), "c": (None,), "d": ("int",)}
+    printas = framing.frame_program(program)[1].printas
+    assert [p.fields for p in printas] == [("str", "int", "agg"), ("str", "agg"), None, ("int", "agg")]
 
 
 def test_column_kinds():
@@ -114,8 +139,10 @@ def _stream(n=3):
 
 
 def _plan():
+    """The tracer's plan, with the empty token the hand-written outputs below carry (a run's
+    marks carry a random one: see test_forged_marks_are_text)."""
     t, row = _tracer()
-    return prepare(t).plan
+    return attrs.evolve(prepare(t).plan, token="")
 
 
 def _decode(data: bytes, chunk: int) -> list:
@@ -140,6 +167,42 @@ def test_records_with_separators_and_newlines_come_back_exactly(chunk):
     assert [type(e) for e in events] == [Text, type(rows[0])] * 3
     assert rows[0].as_dict()["Name"] == NASTY + "0"
     assert type(rows[0]).titles == ("TS", "Name", "Addr", "When", "C")
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 1 << 16])
+def test_forged_marks_are_text(chunk):
+    """A traced process chooses the strings a script prints (``printf("%s\\n", execname)``):
+    text that looks like dtracepy's marks, but without the run's secret token, stays text.  It
+    could forge a record, end a printa block early, or forge aggregation entries before."""
+    t, row = _tracer()
+    plan = prepare(t).plan
+    mark = plan.mark.encode()
+    spec = plan.printas[0]
+    forged_row = b"\x1eR0\x1f7\x1f1\x1fx\x1f0\x1f0\x1f66"
+    forged_block = b"\x1eA\x1f%d" % spec.number
+    data = (forged_row + b"\n"
+            + b"tail" + forged_row + b"\n"
+            + forged_block + b"\n"
+            + b"\x1eB\n"
+            # a real block whose string key holds a forged entry and a forged end of block
+            + mark + b"A\x1f%d\n" % spec.number
+            + mark + b"K\x1fbash\n\x1eK\x1fevil\x1f999\n\x1eZ\x1f3\n"
+            + mark + b"Z\n"
+            + mark + b"R0\x1f1\x1f4\x1freal\x1f0\x1f0\x1f66\n")
+    dec = Decoder(plan)
+    events = []
+    for i in range(0, len(data), chunk):
+        events += dec.feed(data[i:i + chunk])
+    events += dec.close()
+    rows = [e for e in events if isinstance(e, tuple)]
+    assert [r.Name for r in rows] == ["real"], "only the row with the token is a record"
+    texts = "".join(e for e in events if isinstance(e, Text))
+    assert texts.startswith(forged_row.decode() + "\ntail" + forged_row.decode() + "\n"
+                            + forged_block.decode() + "\n\x1eB\n")
+    assert not any(isinstance(e, Started) for e in events)
+    # the block either decodes with the key as printed, or is shown as text with a warning:
+    # never with the forged "evil" entry
+    assert "evil" not in {k[0] for agg in dec.aggregations.values() for k in agg}
 
 
 def test_text_without_newline_before_a_record_is_its_own_event():
@@ -191,8 +254,8 @@ def test_ip_address_helper():
 
 # --- aggregations from recorded output --------------------------------------------------------
 def _recorded(name, framed=False):
-    prepared = prepare_d(str(FIX / f"{name}.d"))
-    dec = Decoder(prepared.plan if framed else _unframed(prepared.plan))
+    plan = attrs.evolve(prepare_d(str(FIX / f"{name}.d")).plan, token="")   # (as recorded)
+    dec = Decoder(plan if framed else _unframed(plan))
     events = dec.feed((FIX / f"{name}.out").read_bytes()) + dec.close()
     return dec.aggregations, events
 
@@ -439,6 +502,24 @@ def test_table_output_draws_histograms():
     assert "@lat (quantize)" in text
 
 
+def test_table_header_is_not_repeated_after_each_text_line():
+    """Text between rows of one record (a printf, a -c command's output) does not repeat the
+    header; rows after an aggregation's printout start a new table under the header again."""
+    events = _decode(_stream(4), 1 << 16)          # text, row, text, row, text, row, text, row
+    hist = A.Aggregation("lat", "quantize", {("read",): Histogram([(0, 1), (1, 3)])})
+    events[4:4] = [Printed({"lat": hist}, None)]
+    out = io.StringIO()
+    w = writer("table", out)
+    for e in events:
+        w.event(e)
+    lines = out.getvalue().splitlines()
+    headers = [i for i, line in enumerate(lines) if line.split() == ["TS", "Name", "Addr", "When", "C"]]
+    assert len(headers) == 2, out.getvalue()
+    assert lines[headers[0] - 1] == "text before" and lines[headers[1] - 1] == "text before"
+    assert lines[headers[0] + 1].split()[0] == "0" and lines[headers[1] + 1].split()[0] == "2"
+    assert lines[headers[0] + 2] == "text before" and lines[headers[0] + 3].split()[0] == "1"
+
+
 # --- the command line and its refusals ---------------------------------------------------------
 def test_macro_argument_count_is_checked(tmp_path):
     script = tmp_path / "m.d"
@@ -507,10 +588,18 @@ def test_wrong_macro_count_from_the_cli(capsys, tmp_path):
 
 
 def test_fake_dtrace_end_to_end(tmp_path, monkeypatch, capsys):
-    """A stand-in dtrace that prints recorded framed output: the whole CLI path, without root."""
+    """A stand-in dtrace that prints recorded framed output: the whole CLI path, without root.
+    The recording's marks carry no token: the stand-in puts in the one its script carries."""
     fake = tmp_path / "dtrace"
     out = FIX / "oracle_framed.out"
-    fake.write_text(f"#!/bin/sh\ncat '{out}'\necho 'dtrace: 7 dynamic variable drops' >&2\nexit 3\n")
+    fake.write_text(f"""#!{sys.executable}
+import re, sys
+script = open(sys.argv[sys.argv.index("-s") + 1]).read()
+token = re.search(r"\\\\036([A-Za-z]{{8}})B", script).group(1).encode()
+sys.stdout.buffer.write(open({str(out)!r}, "rb").read().replace(b"\\x1e", b"\\x1e" + token))
+sys.stderr.write("dtrace: 7 dynamic variable drops\\n")
+sys.exit(3)
+""")
     fake.chmod(0o755)
     monkeypatch.setattr(os, "geteuid", lambda: 0)
     target = tmp_path / "o.jsonl"
@@ -745,9 +834,9 @@ def test_printa_format_with_fewer_keys_prints_them_all_when_typed(tmp_path):
     are known; when they are not, a warning says entries merged."""
     script = tmp_path / "few.d"
     script.write_text('BEGIN { @a["x", 1] = count(); @a["y", 2] = count();'
-                      ' this->s = "z"; @b[this->s, 1] = count(); @b[this->s, 2] = count();'
+                      ' this->s = 1 ? "z" : "w"; @b[this->s, 1] = count(); @b[this->s, 2] = count();'
                       ' printa("%@d\\n", @a); printa("%@d\\n", @b); exit(0); }\n')
-    plan = prepare_d(str(script)).plan
+    plan = attrs.evolve(prepare_d(str(script)).plan, token="")
     assert [p.fields for p in plan.printas][:2] == [("str", "int", "agg"), ("agg",)]
     dec = Decoder(plan)
     dec.feed(_block(plan, 0, b"\x1eK\x1fx\x1f1\x1f1\n\x1eK\x1fy\x1f2\x1f1\n")

@@ -209,8 +209,10 @@ def test_cli_sigint_decodes_aggregations_and_exits_with_dtrace_status(tmp_path):
 
 def test_awkward_aggregation_keys_and_printa_widths_come_back_exactly():
     """Keys dtrace's default format prints ambiguously (spaces, an empty string, digits, a
-    newline) and a printa format with widths on the keys and the value (``%@8d``)."""
+    newline), string keys held in variables, and a printa format with widths on the keys and the
+    value (``%@8d``)."""
     from dtracepy import exit as exit_
+    from dtracepy import this
 
     t = Tracer(options={"quiet": True})
 
@@ -221,6 +223,10 @@ def test_awkward_aggregation_keys_and_printa_widths_come_back_exactly():
         agg.w6["  7"] = count()
         agg.weird["x\ny"] = count()
         agg.n["ab"] = count()
+        this.digits = "7"
+        self.name = "a  b"
+        agg.held[this.digits, self.name] = count()
+        self.name = 0
         exit_(0)
 
     @t.probe("END")
@@ -236,5 +242,32 @@ def test_awkward_aggregation_keys_and_printa_widths_come_back_exactly():
     assert dict(aggs["w6"]) == {("  7",): 1}
     assert dict(aggs["weird"]) == {("x\ny",): 1}
     assert dict(aggs["n"]) == {("ab",): 1}
+    assert dict(aggs["held"]) == {("7", "a  b"): 1}, "typed by their assignments: strings"
     assert tracing.warnings == []
     assert not [e for e in events if isinstance(e, Text) and e.strip()]
+
+
+def test_traced_text_cannot_forge_records():
+    """The traced process writes what looks like one of dtracepy's record marks; the tracer prints
+    it with a plain printf.  Real dtrace prints the bytes as they are; without the run's secret
+    token they decode as text, never as a row."""
+    from dtracepy import arg1, arg2, copyinstr
+
+    forged = "\x1eR0\x1f42\x1f6\x1fforged"
+    t = Tracer(options={"quiet": True, "strsize": 64})
+    row = t.record(("N", "%d"), ("Name", "%s"))
+
+    @t.probe("syscall::write:entry", when=(pid == target) & (arg2 == len(forged) + 1))
+    def wrote():
+        printf("%s", copyinstr(arg1, arg2 + 1))    # (the size counts the NUL)
+        row.emit(7, execname)
+
+    script = f"import os; os.write(1, {forged + chr(10)!r}.encode())"
+    with t.run(target_cmd=[sys.executable, "-c", script]) as tracing:
+        events = list(tracing.events())
+    assert tracing.returncode == 0, tracing.stderr_lines
+    rows = [e for e in events if isinstance(e, tuple)]
+    texts = [e for e in events if isinstance(e, Text)]
+    assert [r.N for r in rows] == [7], "one row: the tracer's own"
+    # twice: the tracer's printf, and the target's own output (dtrace -c shares its stdout)
+    assert texts.count(forged + "\n") == 2

@@ -156,7 +156,10 @@ def check_program(program, options: CheckOptions | None = None, source: str | No
     from dtracepy.checks.registry import CHECKS, COMPILER_RULES
 
     options = options or CheckOptions()
-    lines = source.splitlines() if source is not None else None
+    # Lines as D counts them: ended by "\n" only (str.splitlines also ends one at "\r", "\f",
+    # "\v", "\x1c".., which D reads as blanks within a line: it would put findings under the
+    # wrong line and let a directive silence the wrong one).
+    lines = source.split("\n") if source is not None else None
     if lines is not None:
         directives = Directives.scan(enumerate(lines, start=1))
     else:

@@ -127,6 +127,28 @@ def guarded_by_own_negation(predicate, name) -> bool:
     return False
 
 
+def guarded_by_own_value(predicate, name) -> bool:
+    """Does ``predicate`` hold only while ``self->name`` is set (``self->name``, ``self->name !=
+    0``, ``self->name > 0``, as one of its ``&&`` operands)?  An assignment in such a clause
+    replaces a value the thread already holds: it takes no new dynamic-variable space, so it is
+    not where the variable leaks (``/self->last/ { ...; self->last = timestamp; }``)."""
+    stack = [predicate] if predicate is not None else []
+    while stack:
+        node = stack.pop()
+        if _is_self(node, name):
+            return True
+        if isinstance(node, t.Binary):
+            if node.op == "&&":
+                stack += [node.left, node.right]
+            elif node.op == "!=" and ((_is_self(node.left, name) and is_zero(node.right))
+                                      or (_is_self(node.right, name) and is_zero(node.left))):
+                return True
+            elif ((node.op == ">" and _is_self(node.left, name) and is_zero(node.right))
+                  or (node.op == "<" and _is_self(node.right, name) and is_zero(node.left))):
+                return True
+    return False
+
+
 def _is_self(node, name) -> bool:
     return isinstance(node, t.SelfVar) and node.name == name
 
@@ -135,8 +157,8 @@ def _leak(ctx, name, u, per_clause, cleanups):
     clauses = ctx.clauses
     for index, access in u.writes:
         entries = [d.text for d in clauses[index].probes if probes.is_entry(d.text)]
-        if not entries:
-            continue
+        if not entries or (not access.in_predicate and guarded_by_own_value(clauses[index].predicate, name)):
+            continue  # (a clause that only runs while the variable is set cannot leak it)
         returns = [probes.partner(e) for e in entries]
         if guarded_by_own_negation(clauses[index].predicate, name):
             yield ctx.finding(

@@ -71,7 +71,8 @@ CHECKS: tuple[CheckInfo, ...] = (
               "superfluous words, or a value the option does not take"),
     CheckInfo("probe-name", "safety", "error",
               "a misspelled well-known provider (sycall) or a probe its provider does not have "
-              "(tcp:::recieve), with did-you-mean"),
+              "(tcp:::recieve), or a short description read from the right (syscall::read is "
+              ":syscall::read), with did-you-mean"),
     CheckInfo("speculation", "safety", "error",
               "speculate() not first or twice in its clause, or with an aggregation, a destructive "
               "action, exit(), commit() or discard(); commit() with a data-recording action"),

@@ -15,7 +15,7 @@ import sys
 
 from dtracepy.checks import CheckOptions, check_program
 from dtracepy.checks.registry import BY_NAME, CHECKS
-from dtracepy.errors import DTracePyError
+from dtracepy.errors import DTracePyError, shown_name
 from dtracepy.facts.dialects import dialect_named
 from dtracepy.inputs import read_input
 from dtracepy.parser import parse_bytes
@@ -62,11 +62,11 @@ def run(args) -> int:
         # a second for a dense 1 MiB script).  The tree holds no cycles: take it out of the
         # collector's sight (reference counting still frees it).
         gc.freeze()
-        source = data.decode("utf-8", errors="replace")
+        source = data.decode("utf-8", "surrogateescape")  # as parse_bytes reads it: same columns
         try:
             findings = check_program(program, options=options, source=source)
         except Exception as err:  # noqa: BLE001 - one file's checker bug must not stop the rest
-            print(f"{filename}: error: internal error in the checks: {type(err).__name__}: {err}",
+            print(f"{shown_name(filename)}: error: internal error in the checks: {type(err).__name__}: {err}",
                   file=sys.stderr)
             errors += 1
             continue

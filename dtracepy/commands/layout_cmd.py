@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from dtracepy.errors import LayoutError
+from dtracepy.errors import LayoutError, shown_name, shown_text
 from dtracepy.layout import get_abi, parse_layouts
 
 
@@ -51,7 +51,7 @@ def run(args) -> int:
         if err.pos is not None:
             raise
         # Name the header the type was looked for in, as a compiler names the file.
-        print(f"{args.header}: error: {err.message}", file=sys.stderr)
+        print(f"{shown_name(args.header)}: error: {shown_text(err.message)}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(layout.to_json(limit=MAX_FIELDS), indent=2))

@@ -75,7 +75,18 @@ def _self_name(var, what: str, pos) -> str:
         return node.name
     if tree.is_identifier(var):
         return var
-    raise DSLError(f"{what} takes a thread-local (self.x) or its name", pos)
+    raise DSLError(f"{what} takes a thread-local (self.x) or its name, not {_given(var)}", pos)
+
+
+def _given(value) -> str:
+    """What a user passed, for a message: D text for a D value, else its type and repr."""
+    if isinstance(value, D):
+        try:
+            return str(value)
+        except Exception:  # noqa: BLE001 - only a message
+            return "this D value"
+    text = repr(value)
+    return f"{type(value).__name__} ({text if len(text) <= 60 else text[:57] + '...'})"
 
 
 def _dialect_name(dialect) -> str:
@@ -301,7 +312,7 @@ class Tracer:
         return rec
 
     # --- thread-local lifetimes ---------------------------------------------------------------
-    def clear(self, var, at) -> None:
+    def clear(self, var=None, at=None) -> None:
         """Zero thread-local ``var`` at probe(s) ``at`` instead of at the matching return probe(s)
         of the entry probes that set it (``t.clear(self.conn, at="syscall::accept*:return")``).
         For a thread-local associative array, name the element: ``t.clear(self.path[arg0],
@@ -314,6 +325,12 @@ class Tracer:
             name, keys = node.base.name, node.keys
         else:
             name = _self_name(var, "clear", pos)
+        if at is None:
+            raise DSLError(f"clear(self.{name}, at=...) needs at=: the probe description(s) where "
+                           f"self->{name} is zeroed (at=\"syscall::read:return\", or a list of them)", pos)
+        if not isinstance(at, (str, list, tuple)):
+            raise DSLError(f"clear(..., at=...) takes a probe description (a str) or a list or tuple "
+                           f"of them, not {type(at).__name__} ({at!r})", pos)
         probes = (at,) if isinstance(at, str) else tuple(at)
         for desc in probes:
             check_desc(desc, pos)

@@ -102,9 +102,41 @@ def closest(word: str, candidates, limit: int | None = None) -> str | None:
     return None if best is None or tie or best_d == 0 else best
 
 
+#: Kernel providers whose name is never a module, function or probe name elsewhere: in a
+#: description of fewer than four fields, where D reads it as one of those (``syscall::read`` is
+#: ``:syscall::read``), it was meant as the provider.  (ip, tcp and udp are illumos kernel
+#: modules too, and fbt, dtrace and profile are modules on illumos whose functions have entry and
+#: return probes: a short form ending in entry or return is never judged.)
+_SHORT_FORM_PROVIDERS = ("syscall", "fbt", "proc", "sched", "io", "profile", "dtrace")
+
+
+def short_form_problem(text: str) -> str | None:
+    """Why a description of fewer than four fields that starts with a kernel provider's name
+    matches no probe: D fills the fields from the right (``syscall::read`` is module ``syscall``,
+    probe ``read``, as ``:syscall::read``), so the provider is empty and the name stands where no
+    probe has it; with the description meant.  None for any other description."""
+    parts = text.split(":")
+    if len(parts) >= 4 or parts[0] not in _SHORT_FORM_PROVIDERS or parts[-1] in (_probes.ENTRY, _probes.RETURN):
+        return None
+    provider, rest = parts[0], parts[1:]
+    as_read = ":".join(_probes.split(text))
+    if not any(rest):
+        meant = f"{provider}:::"
+    elif provider in _probes.ENTRY_RETURN_PROVIDERS:
+        meant = ":".join([provider, *[""] * (2 - len(rest)), *rest, _probes.ENTRY])
+    else:
+        meant = ":".join([provider, *[""] * (3 - len(rest)), *rest])
+    kinds = ("name", "function", "module")[len(parts) - 1]
+    return (f"D fills a description of {len(parts)} field{'s' if len(parts) > 1 else ''} from the "
+            f"right, so {provider!r} is the {kinds} here ({as_read!r}, no provider) and it matches "
+            f"no probe; did you mean {meant!r}?")
+
+
 def problem(text: str) -> str | None:
     """Why ``text`` names a provider or probe that does not exist, with the likely intended one;
     None when it names a known one, or one this module cannot judge."""
+    if text.count(":") < 3:
+        return short_form_problem(text)
     fields = _probes.split(text)
     if len(fields) != 4:
         return None

@@ -454,15 +454,15 @@ def _framed_value(kind: str, raw: str):
     return raw
 
 
-def parse_framed(text: str, fields, names, kinds=None) -> dict:
+def parse_framed(text: str, fields, names, kinds=None, entry: str = "\x1eK") -> dict:
     """Decode a framed printa block (:func:`dtracepy.run.framing.framed_default`): entries
-    ``\036K`` then each field after a ``\037``, a newline at the end.  ``fields`` are the kinds of
-    the fields in order (``agg`` for a value, one per name).  ValueError when an entry does not
-    split into its fields (a string key holding the separator bytes)."""
+    ``entry`` (``\036``, the run's token, ``K``) then each field after a ``\037``, a newline at
+    the end.  ``fields`` are the kinds of the fields in order (``agg`` for a value, one per name).
+    ValueError when an entry does not split into its fields (a string key holding ``\037``)."""
     kinds = kinds or {}
     aggs = {name: Aggregation(name, kinds.get(name)) for name in names}
     text = text if text.endswith("\n") else text + "\n"
-    pieces = text.split(_ENTRY)
+    pieces = text.split(entry)
     if pieces[0].strip():
         raise ValueError(f"text before the first entry: {pieces[0][:60]!r}")
     simple = fields[-1] == "agg" and all(f in ("str", "int") for f in fields[:-1]) and len(names) == 1
@@ -477,7 +477,7 @@ def parse_framed(text: str, fields, names, kinds=None) -> dict:
             raise ValueError(f"an entry is cut short: {piece[:60]!r}")
         raw = piece[1:-1].split(_US)
         if len(raw) != len(fields):
-            raise ValueError("a string key holds the separator bytes \\036K or \\037")
+            raise ValueError("a string key holds the separator byte \\037")
         keys, values = [], []
         for kind, value in zip(fields, raw):
             (values if kind == "agg" else keys).append(_framed_value(kind, value))
@@ -487,7 +487,6 @@ def parse_framed(text: str, fields, names, kinds=None) -> dict:
     return aggs
 
 
-_ENTRY = "\x1eK"
 _US = "\x1f"
 
 

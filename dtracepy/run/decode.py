@@ -17,11 +17,10 @@ import re
 import sys
 
 from dtracepy.run import aggregations as _aggs
-from dtracepy.run.framing import ENTRY as _ENTRY
-from dtracepy.run.framing import RS, US, Plan, RecordSpec
+from dtracepy.run.framing import ENTRY_KIND
+from dtracepy.run.framing import US, Plan, RecordSpec
 from dtracepy.run.messages import Warning  # noqa: A004 - dtracepy's Warning
 
-_RS = RS.encode()
 _US = US.encode()
 _UTC = datetime.timezone.utc
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)
@@ -47,9 +46,13 @@ class Started:
 
 
 STARTED = Started()
-#: dtrace's column header without -q, and the framing BEGIN's marker after its probe prefix.
+#: dtrace's column header without -q
 _HEADER = re.compile(rb"CPU +ID +FUNCTION:NAME")
-_PREFIXED_START = re.compile(rb" *\d+ +\d+ +:BEGIN \x1eB")
+
+
+def _prefixed_start(mark: bytes) -> re.Pattern:
+    """The framing BEGIN's mark after dtrace's probe prefix (without -q)."""
+    return re.compile(rb" *\d+ +\d+ +:BEGIN " + re.escape(mark) + rb"B")
 
 
 class Printed:
@@ -223,7 +226,13 @@ class Decoder:
 
     def __init__(self, plan: Plan | None = None):
         self.plan = plan or Plan(framed=False)
-        self.records = {f"{RS}R{s.number}".encode(): _RecordDecoder(s) for s in self.plan.records}
+        # every mark starts with \036 and the run's token: a line that does not is text
+        self.mark = mark = self.plan.mark.encode()
+        self._marklen = len(mark)
+        self._record_mark = mark + b"R"
+        self._block_end = mark + b"Z"
+        self._prefixed_start = _prefixed_start(mark)
+        self.records = {mark + b"R%d" % s.number: _RecordDecoder(s) for s in self.plan.records}
         self.fasts = {k: d.fast for k, d in self.records.items()}
         self.printas = {str(p.number).encode(): p for p in self.plan.printas}
         self.aggregations: dict[str, _aggs.Aggregation] = {}
@@ -247,6 +256,8 @@ class Decoder:
         fasts = self.fasts
         append = out.append
         nrec = 0
+        mark, marklen, record_mark = self.mark, self._marklen, self._record_mark
+        kind_at = marklen + 1
         while buf:
             lines = buf.split(b"\n")
             last = lines.pop()
@@ -259,7 +270,7 @@ class Decoder:
                     start = i
                     while i < n:
                         line = lines[i]
-                        if line[:2] != b"\x1eR":
+                        if line[:kind_at] != record_mark:
                             break
                         fields = line.split(_US)
                         fast = fasts.get(fields[0])
@@ -277,7 +288,7 @@ class Decoder:
                     if _HEADER.fullmatch(line):
                         self._header = line
                         continue
-                    if _PREFIXED_START.fullmatch(line):
+                    if self._prefixed_start.fullmatch(line):
                         self._prelude = False
                         self._skip_blank = True
                         out.append(STARTED)
@@ -287,15 +298,15 @@ class Decoder:
                     if not line:
                         continue
                 if self._block is not None:
-                    if line.endswith(b"\x1eZ"):
-                        if len(line) > 2:   # a format without a final newline
-                            self._block[1].append(line[:-2])
+                    if line.endswith(self._block_end):
+                        if len(line) > kind_at:   # a format without a final newline
+                            self._block[1].append(line[:-kind_at])
                         self._end_block(out)
                     else:
                         self._block[1].append(line)
                     continue
-                if line[:1] == _RS:
-                    kind = line[1:2]
+                if line[:marklen] == mark:
+                    kind = line[marklen:kind_at]
                     if kind == b"R":
                         fields = line.split(_US)
                         dec = records.get(fields[0])
@@ -318,18 +329,18 @@ class Decoder:
                             buf = rest[end:]
                             last = b""
                             break
-                    elif kind == b"B" and len(line) == 2:
+                    elif kind == b"B" and len(line) == kind_at:
                         self._prelude = False
                         out.append(STARTED)
                         continue
                     elif kind == b"A":
-                        spec = self.printas.get(line[3:])
+                        spec = self.printas.get(line[kind_at + 1:])
                         if spec is not None:
                             self._block = (spec, [])
                             continue
                     out.append(Text(_text(line) + "\n"))
                     continue
-                cut = line.find(_RS)
+                cut = line.find(mark)
                 if cut > 0:
                     # text without a newline before a framed item: split it off
                     out.append(Text(_text(line[:cut])))
@@ -374,7 +385,9 @@ class Decoder:
             if text_lines and not spec.fields:
                 out.append(Text("\n".join(text_lines) + "\n"))
             elif text_lines:
-                out.append(Text("".join(_unframe(line) + "\n" for line in text_lines)))
+                entry = self.plan.mark + ENTRY_KIND + US
+                out.append(Text("".join(line.replace(entry, "").replace(US, " ") + "\n"
+                                        for line in text_lines)))
             self._warn(f"printa of {_names(spec.names)} could not be decoded ({err}); "
                        "shown as text")
             return
@@ -398,10 +411,6 @@ def _names(names) -> str:
     return ", ".join(f"@{n}" for n in names)
 
 
-def _unframe(line: str) -> str:
-    return line.replace(_ENTRY + US, "").replace(US, " ")
-
-
 def decode_block(spec, lines: list[str], plan: Plan) -> tuple[dict, str | None]:
     """The aggregations of one printa block (lines of text, no newlines), and why they may be
     wrong (None when they are exact); ValueError when the block cannot be decoded."""
@@ -413,7 +422,8 @@ def decode_block(spec, lines: list[str], plan: Plan) -> tuple[dict, str | None]:
         if info is not None and info.nkeys is not None and shown < info.nkeys:
             doubt = (f"printa's format prints {shown} of the {info.nkeys} keys: entries that "
                      "differ only in the others are merged")
-        return _aggs.parse_framed("\n".join(lines), spec.fields, spec.names, kinds), doubt
+        return (_aggs.parse_framed("\n".join(lines), spec.fields, spec.names, kinds,
+                                   entry=plan.mark + ENTRY_KIND), doubt)
     if spec.fmt is None and len(spec.names) == 1:
         name = spec.names[0]
         info = plan.agg(name)

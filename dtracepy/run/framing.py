@@ -23,11 +23,20 @@ Three rewrites of the compiled program (never of what ``dtracepy compile`` print
 
 Oracle's, illumos' and macOS' ``printf("%s")`` all copy a string's bytes as they are (checked
 against Oracle D 2.0 here by ``tests/test_run_live.py``); none of them escapes control bytes.
+So a traced string can hold the separator bytes, and a traced process chooses its strings (its
+name, its file names, what it writes): were the marks only ``\036R``..., a user's
+``printf("%s\n", copyinstr(arg1))`` could print a line that decodes as a forged record or ends
+a printa block early.  Every mark therefore carries the run's *token* after the ``\036``: eight
+random letters made per run (:func:`new_token`), which live only in the script dtracepy writes
+to its private (mode 0700) directory and in dtracepy's memory.  ``\036`` then anything else is
+text.  ``frame_program`` without a token (tests, ``compile``-like uses) frames with an empty one.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
+import string
 
 import attrs
 
@@ -35,6 +44,12 @@ from dtracepy import tree
 
 RS = "\x1e"
 US = "\x1f"
+TOKEN_LENGTH = 8
+
+
+def new_token() -> str:
+    """A run's secret for its marks (see the module's doc)."""
+    return "".join(secrets.choice(string.ascii_letters) for _ in range(TOKEN_LENGTH))
 
 _CONV = re.compile(r"%([-#+ 0'?@$]*)([0-9*]*)((?:\.[0-9*]*)?)(hh|h|ll|l|L|w|z|j|t)?([aAcCdiouxXeEfgGkpsSTY])")
 
@@ -85,9 +100,9 @@ class RecordSpec:
     def titles(self) -> tuple[str, ...]:
         return tuple(c.title for c in self.columns)
 
-    @property
-    def framed_format(self) -> str:
-        return f"{RS}R{self.number}" + "".join(US + c.framed for c in self.columns) + "\n"
+    def framed_format(self, mark: str = RS) -> str:
+        """The framed printf's format; ``mark`` is the plan's (``\\036`` and the token)."""
+        return f"{mark}R{self.number}" + "".join(US + c.framed for c in self.columns) + "\n"
 
 
 @attrs.frozen
@@ -120,6 +135,12 @@ class Plan:
     aggs: tuple[AggInfo, ...] = ()
     framed: bool = True
     added_clauses: int = 0      # clauses the framing added (dtrace counts their probes as matched)
+    token: str = attrs.field(default="", kw_only=True)   # the run's secret (see the module's doc)
+
+    @property
+    def mark(self) -> str:
+        """What every mark starts with: ``\\036`` and the token."""
+        return RS + self.token
 
     def agg(self, name: str) -> AggInfo | None:
         for info in self.aggs:
@@ -138,6 +159,7 @@ def _call_name(node) -> str | None:
 def aggregation_info(program: tree.Program) -> tuple[AggInfo, ...]:
     """Each aggregation the program assigns: its aggregating function and keys, in order."""
     found: dict[str, AggInfo] = {}
+    variables = _variable_kinds(program)
     for node in program.walk():
         if not isinstance(node, tree.Assign):
             continue
@@ -151,7 +173,7 @@ def aggregation_info(program: tree.Program) -> tuple[AggInfo, ...]:
             continue
         kind = _call_name(node.value)
         stacks = tuple(i for i, k in enumerate(keys) if _call_name(k) in ("stack", "ustack", "jstack"))
-        kinds = tuple(_key_kind(k) for k in keys)
+        kinds = tuple(_key_kind(k, variables) for k in keys)
         info = AggInfo(name, kind, len(keys), stacks, kinds)
         old = found.get(name)
         if old is None:
@@ -165,18 +187,64 @@ def aggregation_info(program: tree.Program) -> tuple[AggInfo, ...]:
     return tuple(found.values())
 
 
-def _key_kind(expr) -> str | None:
+def _key_kind(expr, variables=None) -> str | None:
     from dtracepy.checks.printf import kind
 
     if isinstance(expr, tree.Unary) and expr.op in ("-", "+", "~"):
-        return "int" if _key_kind(expr.operand) == "int" else None
+        return "int" if _key_kind(expr.operand, variables) == "int" else None
+    if variables and isinstance(expr, _VARIABLES):
+        found = variables.get((type(expr), expr.name))
+        if found is not None:
+            return found
     found = kind(expr)
     return found if found in ("string", "int", "stack") else None
 
 
+_VARIABLES = (tree.SelfVar, tree.ThisVar, tree.Ident)
+
+
+def _variable_kinds(program: tree.Program) -> dict:
+    """(class, name) -> ``string`` or ``int``, for each ``self->``, ``this->`` or global variable
+    that every assignment in the program gives that kind (D types such a variable by its first
+    assignment, program-wide, and refuses a later one of another type); a literal ``0`` (how
+    dynamic variables are freed) fits either.  So ``@[self->name]`` with ``self->name =
+    copyinstr(arg0)`` is a string key, framed, decoded exactly."""
+    from dtracepy.facts import variables as builtins
+
+    assigned: dict = {}
+    for node in program.walk():
+        if not isinstance(node, tree.Assign) or not isinstance(node.target, _VARIABLES):
+            continue
+        target = node.target
+        if isinstance(target, tree.Ident) and (target.module is not None
+                                               or target.name in builtins.KNOWN_NAMES):
+            continue
+        assigned.setdefault((type(target), target.name), []).append(node)
+    kinds: dict = {}
+    for _ in range(3):      # a variable assigned from another: a few rounds settle chains
+        changed = False
+        for key, assignments in assigned.items():
+            found = set()
+            for node in assignments:
+                value = node.value
+                if node.op != "=":
+                    found.add("int")        # arithmetic (D refuses += on a string)
+                elif isinstance(value, tree.IntLit) and value.text == "0":
+                    continue
+                else:
+                    found.add(_key_kind(value, kinds))
+            known = found.pop() if len(found) == 1 else None
+            if known in ("string", "int") and kinds.get(key) != known:
+                kinds[key] = known
+                changed = True
+        if not changed:
+            break
+    return kinds
+
+
 # The framed printa: each entry is ``\036K`` then every field after a ``\037``; the decoder
 # splits on the separators, so string keys holding spaces (or newlines) come back exactly.
-ENTRY = RS + "K"
+ENTRY_KIND = "K"     # an entry mark: the plan's mark, then this
 _KEY_CONVERSIONS = {"string": ("str", "%s"), "int": ("int", "%d"), "stack": ("stack", "%k")}
 _PRINTA_CONV = re.compile(r"%%|%([-#+ 0'?@$]*)([0-9*]*)((?:\.[0-9*]*)?)(hh|h|ll|l|L|w|z|j|t)?([a-zA-Z])")
 _USER_CONVERSIONS = {
@@ -189,17 +257,17 @@ _USER_CONVERSIONS = {
 }
 
 
-def framed_default(info: AggInfo | None) -> tuple[tuple[str, ...], str] | None:
+def framed_default(info: AggInfo | None, mark: str = RS) -> tuple[tuple[str, ...], str] | None:
     """(fields, framed format) for ``printa(@a)`` when every key's type is known, else None."""
     if info is None or info.nkeys is None or len(info.key_kinds) != info.nkeys:
         return None
     if any(k not in _KEY_CONVERSIONS for k in info.key_kinds):
         return None
     convs = [_KEY_CONVERSIONS[k] for k in info.key_kinds] + [("agg", "%@d")]
-    return tuple(f for f, _ in convs), ENTRY + "".join(US + c for _, c in convs) + "\n"
+    return tuple(f for f, _ in convs), mark + ENTRY_KIND + "".join(US + c for _, c in convs) + "\n"
 
 
-def framed_user(fmt: str, naggs: int) -> tuple[tuple[str, ...], str] | None:
+def framed_user(fmt: str, naggs: int, mark: str = RS) -> tuple[tuple[str, ...], str] | None:
     """(fields, framed format) for ``printa(fmt, @a, ...)``: the user's conversions in their
     order, bare (no widths, no text between them); None for a format this cannot read."""
     fields, convs = [], []
@@ -222,7 +290,7 @@ def framed_user(fmt: str, naggs: int) -> tuple[tuple[str, ...], str] | None:
         convs.append("%@d")
     elif nvalues != naggs:
         return None
-    return tuple(fields), ENTRY + "".join(US + c for c in convs) + "\n"
+    return tuple(fields), mark + ENTRY_KIND + "".join(US + c for c in convs) + "\n"
 
 
 # --- the rewrite ---------------------------------------------------------------------------
@@ -235,7 +303,8 @@ def _strlen(value) -> tree.Call:
 
 
 class _Framer:
-    def __init__(self, records, record_calls, aggs=()):
+    def __init__(self, records, record_calls, aggs=(), mark: str = RS):
+        self.mark = mark
         self.aggs = {info.name: info for info in aggs}
         self.records = list(records)          # (name, Record) pairs
         self.record_calls = record_calls      # id(Call) -> index into records
@@ -271,27 +340,26 @@ class _Framer:
 
     def add_printa(self, names, fmt) -> PrintaSpec:
         if fmt is None:
-            framed = framed_default(self.aggs.get(names[0])) if len(names) == 1 else None
+            framed = framed_default(self.aggs.get(names[0]), self.mark) if len(names) == 1 else None
         else:
-            framed = framed_user(fmt, len(names))
+            framed = framed_user(fmt, len(names), self.mark)
             info = self.aggs.get(names[0]) if len(names) == 1 else None
             if (framed is not None and info is not None and info.nkeys is not None
                     and len(framed[0]) - 1 < info.nkeys):
                 # the format prints fewer keys than there are: all of them when their types
                 # are known (else the entries that differ only in the others would merge)
-                framed = framed_default(info) or framed
+                framed = framed_default(info, self.mark) or framed
         spec = PrintaSpec(len(self.printas), names, fmt, framed[0] if framed else None)
         self.printas.append(spec)
         return spec, (framed[1] if framed else None)
 
-    @staticmethod
-    def printa_stmt(spec: PrintaSpec, framed_fmt, stmt) -> list:
+    def printa_stmt(self, spec: PrintaSpec, framed_fmt, stmt) -> list:
         if framed_fmt is not None:
             call = stmt.expr
             args = tuple(tree.AggVar(n) for n in spec.names)
             stmt = tree.ExprStmt(tree.Call(call.callee, (tree.StringLit(framed_fmt), *args),
                                            pos=call.pos), pos=stmt.pos)
-        return [_printf(f"{RS}A{US}{spec.number}\n"), stmt, _printf(f"{RS}Z\n")]
+        return [_printf(f"{self.mark}A{US}{spec.number}\n"), stmt, _printf(f"{self.mark}Z\n")]
 
     def stmt(self, stmt) -> list:
         if isinstance(stmt, tree.ExprStmt):
@@ -330,20 +398,20 @@ class _Framer:
                 args += [_strlen(value), value]
             else:
                 args.append(value)
-        return tree.ExprStmt(tree.Call(call.callee, (tree.StringLit(spec.framed_format), *args),
+        return tree.ExprStmt(tree.Call(call.callee, (tree.StringLit(spec.framed_format(self.mark)), *args),
                                        pos=call.pos), pos=call.pos)
 
 
-def _started_clause() -> tree.Clause:
-    return tree.Clause((tree.ProbeDesc("BEGIN"),), None, (_printf(f"{RS}B\n"),))
+def _started_clause(mark: str) -> tree.Clause:
+    return tree.Clause((tree.ProbeDesc("BEGIN"),), None, (_printf(f"{mark}B\n"),))
 
 
-def started_script() -> tree.Program:
+def started_script(token: str = "") -> tree.Program:
     """A script of its own, given to dtrace after a script that runs as the user wrote it
     (one dtracepy cannot parse, so cannot frame): its ``BEGIN`` says "tracing now" all the same.
     ``argref``: the user's macro arguments need not be used by this script (the pragma holds for
     the script it is in, not for the user's)."""
-    return tree.Program((tree.Pragma(("D", "option", "argref")), _started_clause()))
+    return tree.Program((tree.Pragma(("D", "option", "argref")), _started_clause(RS + token)))
 
 
 def _is_header_clause(item, header_texts) -> bool:
@@ -356,11 +424,13 @@ def _is_header_clause(item, header_texts) -> bool:
             and stmt.expr.args[0].value in header_texts)
 
 
-def frame_program(program: tree.Program, records=(), record_calls=None) -> tuple[tree.Program, Plan]:
+def frame_program(program: tree.Program, records=(), record_calls=None,
+                  token: str = "") -> tuple[tree.Program, Plan]:
     """The framed program and the plan its output decodes with.  ``records`` are (name, Record)
-    pairs of the tracer, ``record_calls`` maps ``id()`` of their printf calls to their index."""
+    pairs of the tracer, ``record_calls`` maps ``id()`` of their printf calls to their index;
+    ``token`` is the run's secret (:func:`new_token`)."""
     aggs = aggregation_info(program)
-    framer = _Framer(records, record_calls or {}, aggs)
+    framer = _Framer(records, record_calls or {}, aggs, RS + token)
     header_texts = {rec.header_text.replace("%", "%%") for _, rec in framer.records}
     items = []
     for item in program.items:
@@ -380,6 +450,7 @@ def frame_program(program: tree.Program, records=(), record_calls=None) -> tuple
         items.append(tree.Clause((tree.ProbeDesc("END"),), None, tuple(end_body)))
     # The first BEGIN clause says "tracing now": every probe is enabled, SIGINT is handled.
     first = next((i for i, item in enumerate(items) if isinstance(item, tree.Clause)), len(items))
-    items.insert(first, _started_clause())
-    plan = Plan(tuple(framer.specs), tuple(framer.printas), aggs, added_clauses=2 if end_body else 1)
+    items.insert(first, _started_clause(framer.mark))
+    plan = Plan(tuple(framer.specs), tuple(framer.printas), aggs, added_clauses=2 if end_body else 1,
+                token=token)
     return tree.Program(tuple(items)), plan

@@ -16,7 +16,7 @@ import re
 
 from dtracepy import tree
 from dtracepy.errors import DTracePyError
-from dtracepy.source import Pos
+from dtracepy.source import Pos, shown_name
 
 # Oracle's and illumos' dtrace(1): "dtrace: failed to compile script x.d: line 4: message"
 _COMPILE_ERROR = re.compile(r"dtrace: failed to compile script (?P<script>.+?): line (?P<line>\d+): "
@@ -64,7 +64,7 @@ def locate_compile_error(line: str, program: tree.Program | None, text: str, scr
     else:
         where = line_origins(program, text).get(number)
         if where is None:
-            return f"{name}: error: {m.group('message')} [dtrace, line {number} of the D it ran]"
+            return f"{shown_name(name)}: error: {m.group('message')} [dtrace, line {number} of the D it ran]"
     return f"{where}: error: {m.group('message')} [dtrace]"
 
 

@@ -72,7 +72,9 @@ class Writer:
 
 class TableWriter(Writer):
     """Rows under a header of the record's titles, in columns as wide as the titles or the widths
-    the record's formats ask for (a longer value widens its column from then on)."""
+    the record's formats ask for (a longer value widens its column from then on).  The header is
+    printed before a record's first row and again when its rows follow another record's rows or
+    an aggregation, never because text lines came in between."""
 
     def __init__(self, out, err=None):
         super().__init__(out, err)
@@ -105,7 +107,9 @@ class TableWriter(Writer):
         return "  ".join(parts).rstrip()
 
     def text(self, text: str) -> None:
-        self.last = None
+        # A line of the script's other output (a printf, a -c command's) between rows does not
+        # start a new table: the header is printed again only when another record's rows or an
+        # aggregation came in between (a header after every interleaved line buried the rows).
         self.out.write(text)
 
     def aggregation(self, agg) -> None:

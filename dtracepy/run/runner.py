@@ -126,12 +126,12 @@ def prepare_tracer(tracer, frame: bool = True, name: str | None = None, dialect=
     records = [(f"r{i}", rec) for i, rec in enumerate(tracer.records)]
     calls = {id(call): i for i, (_, rec) in enumerate(records) for call in rec.calls}
     if frame:
-        program, plan = framing.frame_program(program, records, calls)
+        program, plan = framing.frame_program(program, records, calls, framing.new_token())
         from dtracepy.printer import to_d
 
         text = to_d(program)
     else:
-        text, plan = compiled.text, framing.Plan(framed=False)
+        text, plan = compiled.text, framing.Plan(framed=False, token=framing.new_token())
     flags = _shebang_flags(compiled.text)
     pragma = _destructive_pragma(program)
     return Prepared(text, plan, name or tracer.name or "tracer", cpp="C" in flags, quiet="q" in flags,
@@ -157,7 +157,7 @@ def prepare_d(path: str, frame: bool = True) -> Prepared:
     except DTracePyError as err:
         parse_error = err
     macros: tuple[str, ...] | None = None
-    plan = framing.Plan(framed=False)
+    plan = framing.Plan(framed=False, token=framing.new_token())
     destructive = "w" in flags
     destructive_pos = Pos(path, 1) if destructive else None     # the #! line
     printed = None
@@ -170,7 +170,7 @@ def prepare_d(path: str, frame: bool = True) -> Prepared:
         if frame:
             from dtracepy.printer import to_d
 
-            printed, plan = framing.frame_program(program)
+            printed, plan = framing.frame_program(program, token=plan.token)
             text = to_d(printed)
             cpp = False    # already preprocessed
     return Prepared(text, plan, path, cpp=cpp, quiet="q" in flags, zdefs="Z" in flags,
@@ -413,7 +413,7 @@ class Tracing:
             from dtracepy.printer import to_d
 
             with open(os.path.join(self._dir.name, STARTED_SCRIPT), "w", encoding="utf-8") as handle:
-                handle.write(to_d(framing.started_script()))
+                handle.write(to_d(framing.started_script(self.prepared.plan.token)))
         self.started = time.monotonic()
         try:
             self.process = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
