@@ -174,10 +174,12 @@ def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
     kept = frozenset(point.name for point in tracer.clear_points.values() if not point.probes)
     findings = tuple(run_checks(program, dialect, clear_points=_clear_points(tracer),
                                 only_rules=not checks, kept=kept))
-    # (a clause-local read above any assignment is this-unset's too: said once)
-    said = {f.pos for f in refused if f.check == "used-before-assigned"}
-    errors = refused + [f for f in findings if f.severity == "error"
-                        and not (f.check == "this-unset" and f.pos in said)]
+    # (a clause-local read above any assignment is this-unset's too, an error here unless the
+    # tracer has no cleanup: said once, by this-unset)
+    said = {f.pos for f in findings if f.check == "this-unset" and f.severity == "error"}
+    errors = [f for f in refused if not (f.check == "used-before-assigned" and f.pos in said
+                                         and f.message.startswith("this->"))]
+    errors += [f for f in findings if f.severity == "error"]
     if errors:
         raise CompileError.from_findings(errors)
     text = to_d(program)

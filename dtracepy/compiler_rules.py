@@ -151,9 +151,10 @@ def _aggregation_as_value(node, parents):
         used, parent = parent, parents.get(id(parent))
     if _is_agg_target(used, parents):
         return []
-    if used is node and isinstance(parent, t.Call) and parent.name in Fn.AGGREGATION_ARGUMENTS:
+    if isinstance(parent, t.Call) and parent.name in Fn.AGGREGATION_ARGUMENTS and any(
+            arg is used for arg in parent.args):  # (clear(@a[k]) too: dtrace takes it)
         where = Fn.AGGREGATION_ARGUMENTS[parent.name]
-        index = next(i for i, arg in enumerate(parent.args) if arg is node)
+        index = next(i for i, arg in enumerate(parent.args) if arg is used)
         if where is None or index in where:
             return []
     return [_finding("aggregation-value", node.pos or (parent.pos if parent is not None else None),

@@ -146,6 +146,9 @@ CASES = {
     "trace(@a)": (_agg_then(lambda: trace(agg.a)), "aggregation-value"),
     "printa, trunc, normalize, clear": (_agg_then(lambda: (printa(agg.a), printa("%@d\n", agg.a), trunc(agg.a, 5),
                                                            normalize(agg.a, 2), clear(agg.a))), None),
+    "clear(@a[k]), trunc(@a[k])": (lambda: one("BEGIN", lambda: (agg.a.__setitem__(1, count()), clear(agg.a[1]),
+                                                                trunc(agg.a[1], 2))), None),
+    "trunc(@a, @a)": (_agg_then(lambda: trunc(agg.a, agg.a)), "aggregation-value"),
     "printa(@)": (lambda: one("BEGIN", lambda: (agg.__setitem__(1, count()), printa(anon_agg))), None),
     # arguments that must be integer constants in a range
     "stack(-1)": (lambda: one("BEGIN", lambda: stack(-1)), "constant-argument"),
