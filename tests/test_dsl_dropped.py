@@ -1,9 +1,10 @@
 """Nothing the user writes in a probe body is dropped silently, and record titles cannot corrupt the
 header line.
 
-* A value with an effect (``postinc(x)``, ``assign_expr(...)``, a subroutine or ``call()``, an
-  aggregating function) computed in a body and never used would not be in the D (Python drops the
-  value of an expression standing alone): a located error saying to use ``stmt(...)``.
+* A value with an effect (``postinc(x)``, ``assign_expr(...)``, ``call()``, a subroutine called
+  for what it does such as ``bcopy``, an aggregating function) computed in a body and never used
+  would not be in the D (Python drops the value of an expression standing alone): a located
+  error saying to use ``stmt(...)``.  A pure value Python chose not to use is no error.
 * ``async def`` and generator functions never run their body when called: a located error.
 * A record's title holding its separator, its line end, a newline or the bytes ``dtracepy run``
   frames with is refused where the record is made; ``sep``/``end`` are printed as written
@@ -20,8 +21,8 @@ import textwrap
 import pytest
 
 from dtracepy import (
-    Tracer, agg, arg0, arg1, assign_expr, bcopy, call, copyinstr, count, else_, if_, pid, postinc,
-    self, stmt, this, trace,
+    Tracer, agg, arg0, arg1, assign_expr, bcopy, call, copyinstr, count, else_, execname, if_, pid,
+    postinc, self, stmt, strjoin, strtok, this, trace,
 )
 from dtracepy.errors import DSLError
 from real_dtrace import job_for_d, judge_scripts
@@ -53,13 +54,25 @@ def test_a_bare_increment_is_an_error_at_its_line():
 
 @pytest.mark.parametrize("make", [
     lambda: assign_expr(this.x, arg0),
-    lambda: copyinstr(arg0),
     lambda: bcopy(arg0, arg1, 8),
+    lambda: strtok(execname, " "),
     lambda: call("foo", arg0),
     lambda: postinc(self.n) + 1,           # used, but by an expression that is dropped itself
 ])
 def test_bare_effects_and_calls_are_errors(make):
     body_error(lambda: make())
+
+
+def test_a_pure_value_python_chose_not_to_use_is_no_error():
+    t = Tracer()
+
+    @t.probe("syscall::read:entry")
+    def _():
+        copyinstr(arg0)                   # built by Python logic, then not used: nothing to do
+        other = strjoin(execname, "x")
+        trace(other if arg0 is None else 1)
+
+    assert "trace(1);" in t.to_d() and "copyinstr" not in t.to_d()
 
 
 def test_a_bare_aggregating_function_says_to_assign_it():

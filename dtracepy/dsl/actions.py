@@ -60,8 +60,11 @@ def _action(name: str):
 
 
 def _subroutine(name: str):
+    effect = name in _functions.EFFECTS
+
     def subroutine(*args):
-        return context.made(D(_call_node(name, args)))
+        value = D(_call_node(name, args))
+        return context.made(value) if effect else value
     subroutine.__name__ = subroutine.__qualname__ = name
     subroutine.__doc__ = f"The D subroutine ``{name}(...)``; returns an expression."
     return subroutine

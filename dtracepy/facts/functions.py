@@ -174,6 +174,11 @@ DESTRUCTIVE = frozenset(n for n, row in TABLE.items() if "d" in row[4])
 RECORDS_DATA = frozenset(n for n, row in TABLE.items() if "r" in row[4])
 AGGREGATING_FUNCTIONS = frozenset(n for n, row in TABLE.items() if row[0] == AGGREGATING)
 
+#: Subroutines called for what they do, not only for their value: bcopy, copyinto and
+#: physmem_write write memory, strtok keeps its place between calls, speculation() takes a
+#: speculation buffer.  (The DSL refuses one whose value a probe body computes and drops.)
+EFFECTS = frozenset({"bcopy", "copyinto", "physmem_write", "strtok", "speculation"})
+
 #: Functions whose first argument is a printf-like format.
 PRINTF_LIKE = ("printf", "system", "freopen")
 
