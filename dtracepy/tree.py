@@ -130,46 +130,56 @@ def _node(cls):
 # hierarchy); the parser makes a node per operand, so each class gets attrs' own ``__init__`` code
 # with each store made by the field's slot descriptor instead (the same store, about a quarter
 # cheaper per node): same signature, defaults, converters and ``__attrs_post_init__`` (the
-# invariants).  Like the methods above it is compiled on the class's first construction.
+# invariants).  It is made on the class's first construction.  Compiling it then cost a
+# seed-sized ``dtracepy check`` ~6 ms (half a million machine instructions for each of the ~26
+# classes it builds), so the code ships precompiled as ordinary Python in
+# :mod:`dtracepy.tree_inits` (generated from attrs' own source by :func:`tree_inits_source`,
+# and cached as bytecode like any module): a class uses it while attrs still generates the very
+# source it was made from, and compiles its own as before otherwise (another attrs version).
 
 # class -> the __init__ attrs generated for it
 _ATTRS_INIT: dict[type, object] = {}
+# class -> the __init__ it is built with (see initializer)
+_INIT: dict[type, object] = {}
 
 
 def initializer(cls):
     """``cls.__init__``, the fast one (made now if ``cls`` was never built).  The parser calls it
     directly on ``object.__new__(cls)``: the same as ``cls(...)`` without the keyword-argument
     dictionary a class call builds for ``pos=``."""
-    init = cls.__dict__["__init__"]
-    if init.__code__.co_filename.startswith("<dtracepy.tree."):
-        return init
-    init = _fast_init(cls, _ATTRS_INIT[cls]) or _ATTRS_INIT[cls]
-    cls.__init__ = init
+    init = _INIT.get(cls)
+    if init is None:
+        init = _INIT[cls] = cls.__init__ = _fast_init(cls, _ATTRS_INIT[cls]) or _ATTRS_INIT[cls]
     return init
 
 
-def _fast_init(cls, attrs_init):
-    """attrs' ``__init__`` source for ``cls`` with each ``_setattr('name', value)`` made a slot
-    store; None (keep attrs' own) if the source is not the form expected."""
+def _slot(cls, name):
+    for klass in cls.__mro__:
+        slot = klass.__dict__.get(name)
+        if slot is not None:
+            return slot
+    return None
+
+
+def _fast_init_lines(cls, attrs_init):
+    """attrs' ``__init__`` source lines for ``cls`` with each ``_setattr('name', value)`` made a
+    slot store ``_set_name(self, value)``, and the names stored; None if the source is not the form
+    expected."""
     import linecache
     import types
 
-    lines = linecache.getlines(attrs_init.__code__.co_filename)
     out = []
-    namespace = dict(attrs_init.__globals__)
-    for line in lines:
+    stored = []
+    for line in linecache.getlines(attrs_init.__code__.co_filename):
         if line.strip() == "_setattr = _cached_setattr_get(self)":
             continue
         m = re.fullmatch(r"( *)_setattr\('(\w+)', (.*)\)\n?", line)
         if m is not None:
             indent, name, value = m.groups()
-            for klass in cls.__mro__:
-                slot = klass.__dict__.get(name)
-                if slot is not None:
-                    break
-            if not isinstance(slot, types.MemberDescriptorType):
+            if not isinstance(_slot(cls, name), types.MemberDescriptorType):
                 return None
-            namespace[f"_set_{name}"] = slot.__set__
+            if name not in stored:
+                stored.append(name)
             out.append(f"{indent}_set_{name}(self, {value})\n")
         elif "_setattr" in line:
             return None
@@ -177,14 +187,90 @@ def _fast_init(cls, attrs_init):
             out.append(line)
     if not out or not out[0].startswith("def __init__("):
         return None
-    filename = f"<dtracepy.tree.{cls.__qualname__} init>"
-    source = "".join(out)
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102
-    linecache.cache[filename] = (len(source), None, out, filename)  # (for tracebacks)
-    init = namespace["__init__"]
+    return out, tuple(stored)
+
+
+def _fast_init(cls, attrs_init):
+    """``cls``'s fast ``__init__``: the shipped one if it was made from the source attrs generated
+    for ``cls`` in this process, else one compiled now; None (keep attrs' own) if attrs' source is
+    not the form expected."""
+    import linecache
+    import types
+
+    shipped = None
+    try:
+        from dtracepy import tree_inits
+    except ImportError:  # pragma: no cover - a damaged install; compile instead
+        pass
+    else:
+        shipped = tree_inits.INITS.get(cls.__qualname__)
+    if shipped is not None and shipped[1] == "".join(linecache.getlines(attrs_init.__code__.co_filename)):
+        function, _, stored = shipped
+        namespace = dict(attrs_init.__globals__)
+        for name in stored:
+            namespace[f"_set_{name}"] = _slot(cls, name).__set__
+        code = function.__code__
+        names = {"co_name": "__init__"}
+        if hasattr(code, "co_qualname"):  # (Python 3.11 and later; what tracebacks show)
+            names["co_qualname"] = f"{cls.__qualname__}.__init__"
+        init = types.FunctionType(code.replace(**names), namespace, "__init__", attrs_init.__defaults__)
+        init.__kwdefaults__ = attrs_init.__kwdefaults__
+    else:
+        made = _fast_init_lines(cls, attrs_init)
+        if made is None:
+            return None
+        out, stored = made
+        namespace = dict(attrs_init.__globals__)
+        for name in stored:
+            namespace[f"_set_{name}"] = _slot(cls, name).__set__
+        filename = f"<dtracepy.tree.{cls.__qualname__} init>"
+        source = "".join(out)
+        exec(compile(source, filename, "exec"), namespace)  # noqa: S102
+        linecache.cache[filename] = (len(source), None, out, filename)  # (for tracebacks)
+        init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__annotations__ = attrs_init.__annotations__
     return init
+
+
+TREE_INITS_REGEN = "DTRACEPY_REGEN=1 python3 -m pytest tests/test_tree_inits.py"
+
+
+def tree_inits_source() -> str:
+    """The text of :mod:`dtracepy.tree_inits`: every node class's fast ``__init__`` (as
+    :func:`_fast_init_lines` makes it from the source attrs generates here), each as a function
+    named after its class whose defaults are placeholders (the real ones are attrs' own, set when
+    the class takes it), with the source it was made from and the fields it stores."""
+    import linecache
+
+    functions, entries = [], []
+    for cls in sorted(_ATTRS_INIT, key=lambda c: c.__qualname__):
+        attrs_init = _ATTRS_INIT[cls]
+        made = _fast_init_lines(cls, attrs_init)
+        if made is None:
+            continue
+        out, stored = made
+        code = attrs_init.__code__
+        positional = list(code.co_varnames[:code.co_argcount])
+        keywords = list(code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount])
+        with_default = len(attrs_init.__defaults__ or ())
+        params = [name if i < len(positional) - with_default else f"{name}=None"
+                  for i, name in enumerate(positional)]
+        if keywords:
+            params += ["*"] + [f"{name}=None" if name in (attrs_init.__kwdefaults__ or {}) else name
+                               for name in keywords]
+        if not out[0].rstrip("\n").endswith("):"):
+            raise ValueError(f"attrs' __init__ for {cls.__qualname__} does not fit on its def line")
+        functions.append(f"def {cls.__qualname__}({', '.join(params)}):\n" + "".join(out[1:]))
+        source = "".join(linecache.getlines(code.co_filename))
+        entries.append(f"    {cls.__qualname__!r}: ({cls.__qualname__}, {source!r}, {stored!r}),\n")
+    return ('"""The node classes\' fast ``__init__`` code, precompiled: see ``dtracepy.tree.initializer``.\n\n'
+            "Generated by dtracepy.tree.tree_inits_source() from the source attrs generates for each class;\n"
+            f"do not edit.  Regenerate: {TREE_INITS_REGEN}\n"
+            '"""\n\n# ruff: noqa\n# fmt: off\n\n\n'
+            + "\n\n".join(functions)
+            + "\n\n# class name -> (its __init__'s code, the attrs source it was made from, the fields it stores)\n"
+            + "INITS = {\n" + "".join(entries) + "}\n")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ PACKAGE = ROOT / "dtracepy"
 LAYERS = (
     ("facts", ("dtracepy.facts",)),
     ("base", ("dtracepy.source", "dtracepy.errors", "dtracepy.inputs")),
-    ("tree", ("dtracepy.tree",)),
+    ("tree", ("dtracepy.tree", "dtracepy.tree_inits")),
     ("analysis", ("dtracepy.passes", "dtracepy.checks")),
     ("text", ("dtracepy.lexer", "dtracepy.preprocess", "dtracepy.parser", "dtracepy.printer",
               "dtracepy.layout")),
