@@ -5,7 +5,9 @@
 pragmas, preprocessor lines, the user's items in order; then it runs the passes
 (:mod:`dtracepy.passes`, automatic cleanup first: passes only rewrite the tree), runs the checks
 (:mod:`dtracepy.checks`, the compiler's own rules among them; every finding of severity error is
-reported, each located, and fails the compile) and prints D.
+reported, each located, and fails the compile) and prints D.  What no D compiler takes (a built-in
+assigned, ``count()`` used as a value, ``stack(-1)``, a variable read above its first assignment,
+an empty program) is refused first, at the user's line (:mod:`dtracepy.compiler_rules`).
 """
 
 from __future__ import annotations
@@ -160,15 +162,24 @@ def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
     from dtracepy.passes import PassContext, run_passes
     from dtracepy.printer import to_d
 
+    from dtracepy.compiler_rules import refusals
+
     program = build_program(tracer)
     if dialect is None:
         dialect = tracer.dialect
     program = run_passes(program, PassContext(dict(tracer.clear_points), dialect,
                                               cleanup=getattr(tracer, "cleanup", True)))
+    refused = refusals(tuple(tracer.items), dialect, getattr(tracer, "pos", None) or _tracer_pos(tracer),
+                       includes=getattr(tracer, "includes", ()), passed=program.items)
     kept = frozenset(point.name for point in tracer.clear_points.values() if not point.probes)
     findings = tuple(run_checks(program, dialect, clear_points=_clear_points(tracer),
                                 only_rules=not checks, kept=kept))
-    errors = [f for f in findings if f.severity == "error"]
+    # (a clause-local read above any assignment is this-unset's too, an error here unless the
+    # tracer has no cleanup: said once, by this-unset)
+    said = {f.pos for f in findings if f.check == "this-unset" and f.severity == "error"}
+    errors = [f for f in refused if not (f.check == "used-before-assigned" and f.pos in said
+                                         and f.message.startswith("this->"))]
+    errors += [f for f in findings if f.severity == "error"]
     if errors:
         raise CompileError.from_findings(errors)
     text = to_d(program)

@@ -67,32 +67,42 @@ _PUNCT = {
     "[": "LBRACK", "]": "RBRACK", "{": "LBRACE", "}": "RBRACE",
 }
 
-_EXPR_RE = re.compile(
+# One token of a predicate, body or declaration, after any white space: group 1 is the token, whose
+# first character says its kind.  A comment and a string constant are whole tokens when they are
+# well formed; otherwise the alternative matches their first characters only (``/*``, ``"``) and
+# the lexer's own code finds the error.  The last alternative takes a character no token starts
+# with (an error), so a scan never skips text: where the pattern stops matching, only blanks are
+# left.  One group, not one per kind: the engine's cost grows with the groups it must track.
+_TOKEN_RE = re.compile(
     r"""
-    [ \t\r\f\v\n]*  # white space before the token: no group, so a token's group starts it
-    (?:
-    (?P<comment>/\*)
-  | (?P<ident>[A-Za-z_`][A-Za-z0-9_`]*)
-  | (?P<num>[0-9][A-Za-z0-9_$.]*)
-  | (?P<str>")
-  | (?P<chr>')
-  | (?P<macro>\$\$?[0-9]+|\$[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<agg>@[A-Za-z_][A-Za-z0-9_]*|@)
-  | (?P<punct><<=|>>=|\.\.\.|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||\^\^|[-+*/%&^|]=|[-+*/%&|^~!<>=?:;,.()\[\]{}])
-  | (?P<hash>\#)
+    [ \t\r\f\v\n]*  # white space before the token
+    (
+      [A-Za-z_`][A-Za-z0-9_`]*                      # a name (a keyword, a module`symbol)
+    | [(),;\[\]{}?:~]                               # punctuators, each the longest it can be:
+    | -[->=]? | ==? | [!*%]=? | &[&=]? | \|[|=]? | \^[\^=]? | \+[+=]?
+    | <(?:<=?|=)? | >(?:>=?|=)? | \.(?:\.\.)?
+    | /(?:\*(?:[^*]*\*+(?:[^/*][^*]*\*+)*/)?|=)?    # / /= or a comment (or its opening only)
+    | [0-9][A-Za-z0-9_$.]*                          # a number, suffixes and mistakes included
+    | "(?:[^"\\\n]*(?:\\[^\n][^"\\\n]*)*")?         # a string constant (or its opening quote)
+    | '                                             # a character constant's opening quote
+    | \$\$?[0-9]+|\$[A-Za-z_][A-Za-z0-9_]*          # a macro variable
+    | @[A-Za-z_][A-Za-z0-9_]*|@                     # an aggregation
+    | \#
+    | [^ \t\r\f\v\n]                                # anything else: not a token (an error)
     )
     """,
     re.VERBOSE,
 )
-# The groups of _EXPR_RE's token kinds, by number (Match.lastindex; cheaper than by name).
-_G_COMMENT, _G_IDENT, _G_NUM, _G_STR, _G_CHR, _G_MACRO, _G_AGG, _G_PUNCT, _G_HASH = (
-    _EXPR_RE.groupindex[name] for name in ("comment", "ident", "num", "str", "chr", "macro", "agg",
-                                            "punct", "hash"))
-assert _EXPR_RE.groups == 9  # no nested groups: lastindex is the token kind's group
+# The token of a name that is a keyword ("K_..."), or "TYPE_NAME" for a standard type that is not.
+_KNOWN_WORDS = {**{name: "TYPE_NAME" for name in STANDARD_TYPES}, **KEYWORDS}
+# The first characters of names (the tokens :data:`_TOKEN_RE` reads as names).
+_IDENT_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_`")
 _PSPEC_RE = re.compile(
     r"(?:[-$:A-Za-z_.?*\\\[\]!]|\([^()\n{}/]*\))(?:[-$:0-9A-Za-z_.`?*\\\[\]!]|\([^()\n{}/]*\))*")
 _NL_RE = re.compile("\n")
 _IDENT_RE = re.compile(r"[A-Za-z_`][A-Za-z0-9_`]*")
+# A name at the top level and the white space after it (what decides declaration or clause).
+_WORD_RE = re.compile(r"([A-Za-z_`][A-Za-z0-9_`]*)[ \t\r\f\v\n]*")
 _WS_RE = re.compile(r"[ \t\r\f\v\n]*")
 _INT_RE = re.compile(r"(0[xX][0-9A-Fa-f]+|[0-9]+)([uU]?(?:ll|LL|l|L)?|(?:ll|LL|l|L)[uU])$")
 _STARS_CLOSE_RE = re.compile(r"[ \t\r\n]*(?:\*[ \t\r\n]*)+\)")
@@ -400,7 +410,10 @@ class Lexer:
         n = len(text)
         pos = 0
         state = TOP
-        match = _EXPR_RE.match
+        finditer = _TOKEN_RE.finditer
+        ident_start = _IDENT_START
+        known_word = _KNOWN_WORDS.get
+        punct = _PUNCT
         error = self.error
         typedefs = self.typedefs
         depth = 0  # ( [ { nesting inside the current item
@@ -422,9 +435,12 @@ class Lexer:
 
         while True:
             if state < PRED:  # TOP, AFTER_DESC, DESC, AFTER_PRED
-                if state == AFTER_PRED and self._peek_past_blank(pos) not in ("{", ";"):
-                    # the clause has no body: what follows (comments too) is top level
-                    state = TOP
+                if state == AFTER_PRED:
+                    pos = _WS_RE.match(text, pos).end()
+                    ch = text[pos : pos + 1]
+                    if ch != "{" and ch != ";" and self._peek_past_blank(pos) not in ("{", ";"):
+                        # the clause has no body: what follows (comments too) is top level
+                        state = TOP
                 if state == TOP and buf:  # an item ended
                     yield buf
                     buf = self._buf = []
@@ -490,15 +506,15 @@ class Lexer:
                     state = AFTER_DESC
                     continue
                 # TOP: a declaration or a clause?
-                m = _IDENT_RE.match(text, pos)
-                word = m.group(0) if m else None
+                m = _WORD_RE.match(text, pos)
                 is_decl = False
-                if word is not None:
+                if m is not None:
+                    word = m[1]
                     if word in KEYWORDS:
                         is_decl = True
                     else:
-                        after = m.end()
-                        nxt = _WS_RE.match(text, after).end()
+                        after = m.end(1)
+                        nxt = m.end()
                         nxt = text[nxt : nxt + 1]  # the next non-blank character
                         if nxt and (nxt.isalpha() or nxt in "_`"):
                             is_decl = True
@@ -535,268 +551,287 @@ class Lexer:
                     continue
 
             # -- expression tokens (PRED, BODY, DECL) -------------------------------------------
-            m = match(text, pos)
-            if m is None:
-                pos = _WS_RE.match(text, pos).end()
-                if pos >= n:
-                    if state == PRED:
-                        raise error("unterminated predicate: expected '/'", pos)
-                    return  # the parser says what is missing
-                ch = text[pos]
-                if ch == "\0":
-                    raise error("NUL character in input", pos)
-                if ch == "$":
-                    raise error("invalid macro variable", pos)
-                raise error(_invalid_character(ch), pos)
-            kind = m.lastindex  # the group of the token's kind (_G_*)
-            start = m.start(kind)
-            pos = m.end()
-            if kind == _G_COMMENT:
-                pos = self._comment(start, keep=False)
-                continue
-            if kind == _G_IDENT:
-                word = m.group(kind)
-                if (state != DECL and not spec_ctx and not typedef_name_expected
-                        and prev not in _SLOW_PREV and "`" not in word):
-                    # the common case in predicates and bodies, as the general path below
-                    # decides it when none of its special cases applies
-                    if prev == "DOT" or prev == "ARROW":
-                        ttype = "IDENT"
-                    else:
-                        ttype = KEYWORDS.get(word)
-                        if ttype is None:
-                            if word in typedefs or word in STANDARD_TYPES:
-                                ttype = "TYPE_NAME"
+            # One scan of the token pattern from here on: the regular expression engine walks the
+            # text in a C loop and this loop only looks at what it found.  The scan is left (and
+            # a new one begun where the lexer goes on) only where a token is not the pattern's:
+            # the item ends (the state machine goes back to the top level), a character constant,
+            # a '#' line.
+            for m in finditer(text, pos):
+                tok = m[1]
+                start = m.start(1)
+                c = tok[0]
+                if c in ident_start:
+                    word = tok
+                    if (state != DECL and not spec_ctx and not typedef_name_expected
+                            and prev not in _SLOW_PREV and "`" not in word):
+                        # the common case in predicates and bodies, as the general path below
+                        # decides it when none of its special cases applies
+                        if prev == "DOT" or prev == "ARROW":
+                            ttype = "IDENT"
+                        else:
+                            ttype = known_word(word)  # a keyword's token or a standard type's
+                            if ttype is None:
+                                if word in typedefs:
+                                    ttype = "TYPE_NAME"
+                                    type_done = True
+                                else:
+                                    ttype = "IDENT"
+                            elif ttype == "TYPE_NAME":
                                 type_done = True
-                            else:
-                                ttype = "IDENT"
-                    add((ttype, word, start))
-                    prev2, prev = prev, ttype
-                    continue
-                if "`" in word:
-                    ttype = "SCOPED"
-                    if prev in ("K_STRUCT", "K_UNION", "K_ENUM"):
+                        add((ttype, word, start))
+                        prev2, prev = prev, ttype
+                        continue
+                    pos = m.end()
+                    if "`" in word:
+                        ttype = "SCOPED"
+                        if prev in ("K_STRUCT", "K_UNION", "K_ENUM"):
+                            pass
+                        elif spec_ctx or prev == "LPAREN" and self._cast_type(word, pos, cast_before):
+                            ttype = "TYPE_NAME"
+                            spec_ctx = False
+                        elif (state == DECL and paren_kinds and paren_kinds[-1] == "dims"
+                              and (prev == "LBRACK" or prev == "COMMA") and self._dim_type(word, pos)):
+                            ttype = "TYPE_NAME"  # a module-scoped key type: int a[genunix`u4_t *]
+                            type_done = True
+                        if ttype == "TYPE_NAME" and prev == "LPAREN" and parens and parens[-1] == "open":
+                            parens[-1] = "cast"
+                        add((ttype, word, start))
+                        prev2, prev = prev, ttype
+                        continue
+                    kw = KEYWORDS.get(word) if prev != "DOT" and prev != "ARROW" else None
+                    if kw is not None:
+                        if state == DECL and word in TYPE_KEYWORDS:
+                            type_done = True
+                        if spec_ctx and word not in STORAGE_QUAL:
+                            spec_ctx = False
+                        if word == "typedef" and state == DECL:
+                            decl_kind = "typedef"
+                            typedef_name_expected = True
+                        elif word in ("struct", "union", "enum") and state == DECL:
+                            su_pending = word
+                        elif word == "translator" and state == DECL:
+                            in_xlator_header = True
+                            spec_ctx = True
+                        if prev == "LPAREN" and parens and parens[-1] == "open" and word in _CAST_WORDS:
+                            parens[-1] = "cast"
+                        add((kw, word, start))
+                        prev2, prev = prev, kw
+                        continue
+                    ttype = "IDENT"
+                    if prev == "DOT" or prev == "ARROW":
                         pass
-                    elif spec_ctx or prev == "LPAREN" and self._cast_type(word, pos, cast_before):
-                        ttype = "TYPE_NAME"
+                    elif prev in ("K_STRUCT", "K_UNION", "K_ENUM"):
+                        type_done = True
+                    elif spec_ctx:
                         spec_ctx = False
+                        if not (state == DECL and not paren_kinds and self._next_char(pos) in (",", ";", "[", "=")):
+                            ttype = "TYPE_NAME"  # else a declarator name: self x, y;
+                            type_done = True
                     elif (state == DECL and paren_kinds and paren_kinds[-1] == "dims"
                           and (prev == "LBRACK" or prev == "COMMA") and self._dim_type(word, pos)):
-                        ttype = "TYPE_NAME"  # a module-scoped key type: int a[genunix`u4_t *]
+                        ttype = "TYPE_NAME"  # an associative array's key type: int a[foo_t, bar *]
                         type_done = True
-                    if ttype == "TYPE_NAME" and prev == "LPAREN" and parens and parens[-1] == "open":
+                    elif (state == DECL and type_done and not decl_expr
+                          and (not brace_kinds or brace_kinds[-1] != "xlator")):
+                        pass  # a declarator's name
+                    elif word in typedefs or word in STANDARD_TYPES:
+                        ttype = "TYPE_NAME"
+                        type_done = True
+                    elif prev == "LPAREN" and self._cast_type(word, pos, cast_before):
+                        ttype = "TYPE_NAME"
+                    if ttype == "IDENT":
+                        if (decl_kind == "typedef" and typedef_name_expected and depth == len(paren_kinds)
+                                and not brace_kinds and prev not in ("K_STRUCT", "K_UNION", "K_ENUM")):
+                            typedefs.add(word)
+                            typedef_name_expected = False
+                    elif prev == "LPAREN" and parens and parens[-1] == "open":
                         parens[-1] = "cast"
                     add((ttype, word, start))
                     prev2, prev = prev, ttype
                     continue
-                kw = KEYWORDS.get(word) if prev != "DOT" and prev != "ARROW" else None
-                if kw is not None:
-                    if state == DECL and word in TYPE_KEYWORDS:
-                        type_done = True
-                    if spec_ctx and word not in STORAGE_QUAL:
-                        spec_ctx = False
-                    if word == "typedef" and state == DECL:
-                        decl_kind = "typedef"
-                        typedef_name_expected = True
-                    elif word in ("struct", "union", "enum") and state == DECL:
-                        su_pending = word
-                    elif word == "translator" and state == DECL:
-                        in_xlator_header = True
-                        spec_ctx = True
-                    if prev == "LPAREN" and parens and parens[-1] == "open" and word in _CAST_WORDS:
-                        parens[-1] = "cast"
-                    add((kw, word, start))
-                    prev2, prev = prev, kw
-                    continue
-                ttype = "IDENT"
-                if prev == "DOT" or prev == "ARROW":
-                    pass
-                elif prev in ("K_STRUCT", "K_UNION", "K_ENUM"):
-                    type_done = True
-                elif spec_ctx:
+                ttype = punct.get(tok)
+                if ttype is not None:
                     spec_ctx = False
-                    if not (state == DECL and not paren_kinds and self._next_char(pos) in (",", ";", "[", "=")):
-                        ttype = "TYPE_NAME"  # else a declarator name: self x, y;
-                        type_done = True
-                elif (state == DECL and paren_kinds and paren_kinds[-1] == "dims"
-                      and (prev == "LBRACK" or prev == "COMMA") and self._dim_type(word, pos)):
-                    ttype = "TYPE_NAME"  # an associative array's key type: int a[foo_t, bar *]
-                    type_done = True
-                elif (state == DECL and type_done and not decl_expr
-                      and (not brace_kinds or brace_kinds[-1] != "xlator")):
-                    pass  # a declarator's name
-                elif word in typedefs or word in STANDARD_TYPES:
-                    ttype = "TYPE_NAME"
-                    type_done = True
-                elif prev == "LPAREN" and self._cast_type(word, pos, cast_before):
-                    ttype = "TYPE_NAME"
-                if ttype == "IDENT":
-                    if (decl_kind == "typedef" and typedef_name_expected and depth == len(paren_kinds)
-                            and not brace_kinds and prev not in ("K_STRUCT", "K_UNION", "K_ENUM")):
-                        typedefs.add(word)
-                        typedef_name_expected = False
-                elif prev == "LPAREN" and parens and parens[-1] == "open":
-                    parens[-1] = "cast"
-                add((ttype, word, start))
-                prev2, prev = prev, ttype
-                continue
-            spec_ctx = False
-            if kind == _G_PUNCT:
-                p = m.group(kind)
-                ttype = _PUNCT[p]
-                if p not in _SPECIAL_PUNCT:  # an operator the state machine does not follow
+                    if tok not in _SPECIAL_PUNCT:  # an operator the state machine does not follow
+                        add((ttype, tok, start))
+                        prev2, prev = prev, ttype
+                        continue
+                    p = tok
+                    if p == "(" or p == "[" or p == "{":
+                        depth += 1
+                        if depth > MAX_NESTING:
+                            raise error(f"nested too deeply (more than {MAX_NESTING} levels of ( [ {{)", start)
+                        if state == PRED:
+                            pred_depth += 1
+                        if p == "{":
+                            if state == DECL:
+                                opener = prev2 if prev in ("IDENT", "TYPE_NAME") else prev
+                                if opener in ("K_STRUCT", "K_UNION"):
+                                    brace_kinds.append("struct")
+                                    spec_ctx = True
+                                    type_done = False
+                                elif opener == "K_ENUM":
+                                    brace_kinds.append("enum")
+                                    enum_depths.append(depth)
+                                    type_done = True
+                                elif in_xlator_header:
+                                    brace_kinds.append("xlator")
+                                    in_xlator_header = False
+                                    type_done = False
+                                else:
+                                    brace_kinds.append("provider")
+                        elif p == "(":
+                            if prev == "RPAREN":
+                                # after a cast's or an if's ')' a '(' may open another cast
+                                cast_before = "" if closed == "cast" or closed == "cond" else prev
+                            else:
+                                cast_before = prev
+                            if prev in _COND_BEFORE:
+                                parens.append("cond")
+                            elif cast_before in _NOT_CAST_BEFORE:
+                                parens.append("call")
+                            else:
+                                parens.append("open")
+                            if state == DECL:
+                                params = not decl_expr and (
+                                    (prev in ("IDENT", "SCOPED", "RPAREN", "RBRACK", "TYPE_NAME")
+                                     and (not brace_kinds or brace_kinds[-1] in ("struct", "provider"))
+                                     and prev2 not in ("ASSIGN",))
+                                    or prev == "COLON" and brace_kinds[-1:] == ["provider"])
+                                paren_kinds.append(params)
+                                if params:
+                                    spec_ctx = True
+                                    type_done = False
+                            if prev == "K_OFFSETOF":
+                                spec_ctx = True
+                        elif p == "[" and state == DECL:
+                            if decl_expr:
+                                paren_kinds.append("index")  # a subscript in an initializer
+                            else:
+                                paren_kinds.append("dims")
+                                type_done = False
+                    elif p == ")" or p == "]" or p == "}":
+                        depth -= 1
+                        if depth < 0:
+                            raise error(f'syntax error near "{p}"', start)
+                        if state == PRED:
+                            pred_depth -= 1
+                        if p == ")":
+                            closed = parens.pop() if parens else ""
+                        if state == DECL:
+                            if p == "}":
+                                if brace_kinds:
+                                    if brace_kinds.pop() == "enum":
+                                        enum_depths.pop()
+                                        decl_expr = False
+                                type_done = True
+                            elif paren_kinds:
+                                paren_kinds.pop()
+                                if p == "]":
+                                    type_done = True
+                        elif state == BODY and depth == 0:
+                            add((ttype, p, start))
+                            prev2, prev = prev, ttype
+                            state = TOP
+                            pos = m.end()
+                            break
+                    elif p == "/" and state != PRED and text.startswith("//", start) and not text.startswith("//*", start):
+                        raise error(NO_LINE_COMMENTS, start)
+                    elif p == "/" and state == PRED and pred_depth == 0:
+                        pos = m.end()
+                        nxt = self._next_char(pos)
+                        if nxt in ("", "{", ";", "/") or (nxt == "#" and self._hash_line_next(pos)):
+                            add(("PRED_CLOSE", "/", start))
+                            prev2, prev = prev, "PRED_CLOSE"
+                            state = AFTER_PRED
+                            break
+                    elif p == ";":
+                        if state == DECL and depth == 0:
+                            add((ttype, p, start))
+                            prev2, prev = prev, ttype
+                            state = TOP
+                            pos = m.end()
+                            break
+                        if state == DECL and brace_kinds and brace_kinds[-1] == "struct" and depth == len(brace_kinds):
+                            spec_ctx = True
+                            type_done = False
+                        decl_expr = False
+                    elif p == ",":
+                        if state == DECL:
+                            if paren_kinds and paren_kinds[-1] is True and depth == len(brace_kinds) + len(paren_kinds):
+                                spec_ctx = True
+                                type_done = False
+                            elif paren_kinds and paren_kinds[-1] == "dims":
+                                type_done = False
+                            if decl_kind == "typedef" and depth == 0:
+                                typedef_name_expected = True
+                            if enum_depths and enum_depths[-1] == depth:
+                                decl_expr = False  # the next enumerator
+                                type_done = True
+                    elif p == "<":
+                        if prev == "K_XLATE" or (in_xlator_header and state == DECL):
+                            spec_ctx = True
+                            type_done = False
+                    elif p == "=" and state == DECL:
+                        type_done = False
+                        decl_expr = True
                     add((ttype, p, start))
                     prev2, prev = prev, ttype
                     continue
-                if p in "([{" and len(p) == 1:
-                    depth += 1
-                    if depth > MAX_NESTING:
-                        raise error(f"nested too deeply (more than {MAX_NESTING} levels of ( [ {{)", start)
-                    if state == PRED:
-                        pred_depth += 1
-                    if p == "{":
-                        if state == DECL:
-                            opener = prev2 if prev in ("IDENT", "TYPE_NAME") else prev
-                            if opener in ("K_STRUCT", "K_UNION"):
-                                brace_kinds.append("struct")
-                                spec_ctx = True
-                                type_done = False
-                            elif opener == "K_ENUM":
-                                brace_kinds.append("enum")
-                                enum_depths.append(depth)
-                                type_done = True
-                            elif in_xlator_header:
-                                brace_kinds.append("xlator")
-                                in_xlator_header = False
-                                type_done = False
-                            else:
-                                brace_kinds.append("provider")
-                    elif p == "(":
-                        if prev == "RPAREN":
-                            # after a cast's or an if's ')' a '(' may open another cast
-                            cast_before = "" if closed == "cast" or closed == "cond" else prev
-                        else:
-                            cast_before = prev
-                        if prev in _COND_BEFORE:
-                            parens.append("cond")
-                        elif cast_before in _NOT_CAST_BEFORE:
-                            parens.append("call")
-                        else:
-                            parens.append("open")
-                        if state == DECL:
-                            params = not decl_expr and (
-                                (prev in ("IDENT", "SCOPED", "RPAREN", "RBRACK", "TYPE_NAME")
-                                 and (not brace_kinds or brace_kinds[-1] in ("struct", "provider"))
-                                 and prev2 not in ("ASSIGN",))
-                                or prev == "COLON" and brace_kinds[-1:] == ["provider"])
-                            paren_kinds.append(params)
-                            if params:
-                                spec_ctx = True
-                                type_done = False
-                        if prev == "K_OFFSETOF":
-                            spec_ctx = True
-                    elif p == "[" and state == DECL:
-                        if decl_expr:
-                            paren_kinds.append("index")  # a subscript in an initializer
-                        else:
-                            paren_kinds.append("dims")
-                            type_done = False
-                elif p in ")]}":
-                    depth -= 1
-                    if depth < 0:
-                        raise error(f'syntax error near "{p}"', start)
-                    if state == PRED:
-                        pred_depth -= 1
-                    if p == ")":
-                        closed = parens.pop() if parens else ""
-                    if state == DECL:
-                        if p == "}":
-                            if brace_kinds:
-                                if brace_kinds.pop() == "enum":
-                                    enum_depths.pop()
-                                    decl_expr = False
-                            type_done = True
-                        elif paren_kinds:
-                            paren_kinds.pop()
-                            if p == "]":
-                                type_done = True
-                    elif state == BODY and depth == 0:
-                        add((ttype, p, start))
-                        prev2, prev = prev, ttype
-                        state = TOP
-                        continue
-                elif p == "/" and state != PRED and text.startswith("//", start) and not text.startswith("//*", start):
-                    raise error(NO_LINE_COMMENTS, start)
-                elif p == "/" and state == PRED and pred_depth == 0:
-                    nxt = self._next_char(pos)
-                    if nxt in ("", "{", ";", "/") or (nxt == "#" and self._hash_line_next(pos)):
-                        add(("PRED_CLOSE", "/", start))
-                        prev2, prev = prev, "PRED_CLOSE"
-                        state = AFTER_PRED
-                        continue
-                elif p == ";":
-                    if state == DECL and depth == 0:
-                        add((ttype, p, start))
-                        prev2, prev = prev, ttype
-                        state = TOP
-                        continue
-                    if state == DECL and brace_kinds and brace_kinds[-1] == "struct" and depth == len(brace_kinds):
-                        spec_ctx = True
-                        type_done = False
-                    decl_expr = False
-                elif p == ",":
-                    if state == DECL:
-                        if paren_kinds and paren_kinds[-1] is True and depth == len(brace_kinds) + len(paren_kinds):
-                            spec_ctx = True
-                            type_done = False
-                        elif paren_kinds and paren_kinds[-1] == "dims":
-                            type_done = False
-                        if decl_kind == "typedef" and depth == 0:
-                            typedef_name_expected = True
-                        if enum_depths and enum_depths[-1] == depth:
-                            decl_expr = False  # the next enumerator
-                            type_done = True
-                elif p == "<":
-                    if prev == "K_XLATE" or (in_xlator_header and state == DECL):
-                        spec_ctx = True
-                        type_done = False
-                elif p == "=" and state == DECL:
-                    type_done = False
-                    decl_expr = True
-                add((ttype, p, start))
-                prev2, prev = prev, ttype
-                continue
-            if kind == _G_NUM:
-                add(("INTLIT", self._number(m.group(kind), start), start))
-                prev2, prev = prev, "INTLIT"
-                continue
-            if kind == _G_STR:
-                value, pos = self._string(start)
-                add(("STRLIT", value, start))
-                prev2, prev = prev, "STRLIT"
-                continue
-            if kind == _G_CHR:
-                body, pos = self._char(start)
-                add(("CHARLIT", body, start))
-                prev2, prev = prev, "CHARLIT"
-                continue
-            if kind == _G_MACRO:
-                nxt = text[pos : pos + 1]
-                if nxt and (nxt.isalnum() or nxt in "_$`"):
-                    raise error(f"invalid macro variable '{m.group(kind)}{nxt}'", start)
-                add(("MACRO", m.group(kind), start))
-                prev2, prev = prev, "MACRO"
-                continue
-            if kind == _G_AGG:
-                add(("AGG", m.group(kind)[1:], start))
-                prev2, prev = prev, "AGG"
-                continue
-            if kind == _G_HASH:
-                if self._at_line_start(start):
-                    # a #pragma inside an item applies to the whole program: hoist it
-                    pos = self._directive(start, top=False)
+                if c == "/":  # a comment ('/' and '/=' are operators): dropped inside an item
+                    if len(tok) == 2 or tok.find("/*", 2, len(tok) - 2) >= 0:
+                        self._comment(start, keep=False)  # unterminated or nested: its error
                     continue
-                raise error("invalid character '#'", start)
+                spec_ctx = False
+                if c in "0123456789":
+                    if not (tok.isdigit() and len(tok) < 19 and (c != "0" or len(tok) == 1)):
+                        tok = self._number(tok, start)
+                    add(("INTLIT", tok, start))
+                    prev2, prev = prev, "INTLIT"
+                    continue
+                if c == '"':
+                    if len(tok) == 1:  # not a well-formed string: _string says what is wrong
+                        value, pos = self._string(start)
+                        add(("STRLIT", value, start))
+                        prev2, prev = prev, "STRLIT"
+                        break
+                    add(("STRLIT", decode_string(tok[1:-1]), start))
+                    prev2, prev = prev, "STRLIT"
+                    continue
+                if c == "@":
+                    add(("AGG", tok[1:], start))
+                    prev2, prev = prev, "AGG"
+                    continue
+                if c == "$" and len(tok) > 1:
+                    pos = m.end()
+                    nxt = text[pos : pos + 1]
+                    if nxt and (nxt.isalnum() or nxt in "_$`"):
+                        raise error(f"invalid macro variable '{tok}{nxt}'", start)
+                    add(("MACRO", tok, start))
+                    prev2, prev = prev, "MACRO"
+                    continue
+                if c == "'":
+                    body, pos = self._char(start)
+                    add(("CHARLIT", body, start))
+                    prev2, prev = prev, "CHARLIT"
+                    break  # the scan goes on after the constant
+                if c == "#":
+                    if self._at_line_start(start):
+                        # a #pragma inside an item applies to the whole program: hoist it
+                        pos = self._directive(start, top=False)
+                        break  # the scan goes on after the line
+                    raise error("invalid character '#'", start)
+                # a character no token starts with
+                if c == "\0":
+                    raise error("NUL character in input", start)
+                if c == "$":
+                    raise error("invalid macro variable", start)
+                raise error(_invalid_character(c), start)
+            else:
+                # the rest of the text is blank
+                if state == PRED:
+                    raise error("unterminated predicate: expected '/'", n)
+                return  # the parser says what is missing
 
     def _cast_type(self, word: str, pos: int, before_paren: str) -> bool:
         """Is the name at pos (just after a '(') the type of a cast or sizeof?  Heuristic 3/4."""

@@ -20,7 +20,7 @@ LAYERS = (
     ("analysis", ("dtracepy.passes", "dtracepy.checks")),
     ("text", ("dtracepy.lexer", "dtracepy.preprocess", "dtracepy.parser", "dtracepy.printer",
               "dtracepy.layout")),
-    ("compiler", ("dtracepy.compiler",)),
+    ("compiler", ("dtracepy.compiler", "dtracepy.compiler_rules")),
     ("dsl", ("dtracepy.dsl",)),
     ("front", ("dtracepy.run", "dtracepy.importer", "dtracepy.commands", "dtracepy.cli",
                "dtracepy.__main__", "dtracepy")),

@@ -428,3 +428,25 @@ def test_an_unguarded_write_at_entry_still_leaks_beside_guarded_ones():
     found = only(text, "self-leak")
     assert [(f.pos.line, f.severity) for f in found] == [(10, "warning")]
     assert "never zeroed" in found[0].message
+
+
+def test_a_thread_local_zeroed_at_the_return_of_only_some_of_its_entries_leaks_at_the_others():
+    text = ("syscall::read:entry, syscall::write:entry, syscall::pread*:entry\n{\n\tself->ts = timestamp;\n}\n\n"
+            "syscall::read:return, syscall::pread*:return\n/self->ts/\n{\n"
+            "\t@[probefunc] = quantize(timestamp - self->ts);\n\tself->ts = 0;\n}\n")
+    found = only(text, "self-leak")
+    assert [(f.pos.line, f.pos.col, f.severity) for f in found] == [(3, 2, "warning")]
+    assert ("assigned at syscall::write:entry and zeroed at syscall::read:return, but not at "
+            "syscall::write:return") in found[0].message
+
+
+@pytest.mark.parametrize("zeroing", [
+    "syscall:::return",                           # every return: both covered
+    "syscall::read:return, syscall::write:return",
+    "syscall::read*:return, syscall::write:return",
+    "syscall::read:return, syscall::close:entry",  # a zeroing elsewhere: the script's own end point
+])
+def test_zeroing_at_every_matching_return_or_elsewhere_is_not_a_partial_leak(zeroing):
+    text = ("syscall::read:entry, syscall::write:entry\n{\n\tself->ts = timestamp;\n}\n\n"
+            f"{zeroing}\n/self->ts/\n{{\n\ttrace(timestamp - self->ts);\n\tself->ts = 0;\n}}\n")
+    assert only(text, "self-leak") == []

@@ -101,3 +101,10 @@ def test_clear_and_keep_with_odd_arguments_are_located_errors(call, message):
     pos = info.value.pos  # the user's line: where t.clear is called
     assert pos is not None and pos.file.endswith("test_cli_prefix.py")
     assert pos.line == call.__code__.co_firstlineno
+
+
+def test_an_unknown_check_name_that_is_not_utf8_is_shown_with_its_bytes(tmp_path):
+    (tmp_path / "x.d").write_text("BEGIN { exit(0); }\n")
+    result = _dtracepy("check", "--disable", os.fsdecode(b"\xff"), "x.d", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(b"dtracepy: error: --disable: unknown check(s) \\xff (known: ")

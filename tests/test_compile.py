@@ -58,11 +58,13 @@ def test_output_file_is_executable(tmp_path):
 
 def test_shebang_flags():
     t = Tracer()
+    t.clause("BEGIN")
     assert t.compile(checks=False).text.startswith("#!/usr/sbin/dtrace -s\n")
     t = Tracer(includes=["sys/types.h"])
     text = t.compile(checks=False).text
     assert text.startswith("#!/usr/sbin/dtrace -Cs\n") and "#include <sys/types.h>" in text
     t = Tracer(options={"quiet": True, "bufsize": "4m"}, defines={"PORT": "22"})
+    t.clause("BEGIN")
     text = t.compile(checks=False).text
     assert text.startswith("#!/usr/sbin/dtrace -Cqs\n")
     assert "#pragma D option quiet\n#pragma D option bufsize=4m" in text and "#define PORT 22" in text
@@ -83,7 +85,7 @@ def test_macro_arguments_are_listed_in_the_header():
 
 
 def test_several_tracers_need_tracer_option(tmp_path):
-    path = write(tmp_path, "from dtracepy import Tracer\na = Tracer()\nb = Tracer()\n")
+    path = write(tmp_path, "from dtracepy import Tracer\na = Tracer()\nb = Tracer()\nb.clause('BEGIN')\n")
     result = run("compile", str(path))
     assert result.returncode == 1
     assert "a, b" in result.stderr and "--tracer" in result.stderr

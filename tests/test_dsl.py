@@ -355,6 +355,7 @@ def test_options_and_pragmas():
     t = Tracer(options={"quiet": True, "bufsize": "8m", "destructive": True})
     t.option("switchrate", "10hz")
     t.pragma("D", "depends_on", "module", "ip")
+    t.clause("BEGIN")  # (a program needs a clause: test_compile_rules.py)
     text = t.compile(checks=False).text
     for line in ("#pragma D option quiet", "#pragma D option bufsize=8m",
                  "#pragma D option destructive", "#pragma D option switchrate=10hz",

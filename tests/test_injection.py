@@ -83,6 +83,7 @@ def test_misspelt_option_is_an_error_with_a_did_you_mean():
 def test_option_values_follow_what_each_option_takes():
     t = Tracer(options={"quiet": True, "bufsize": "8m", "switchrate": "10hz", "bufpolicy": "ring",
                         "zdefs": True, "strsize": 1024, "aggsortrev": "yes"})
+    t.clause("BEGIN")
     text = t.compile(checks=False).text
     for line in ("quiet", "bufsize=8m", "switchrate=10hz", "bufpolicy=ring", "zdefs", "strsize=1024",
                  "aggsortrev=yes"):

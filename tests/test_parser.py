@@ -379,6 +379,36 @@ def test_errors_are_located_like_a_compilers(src, message, line, col):
     assert e.render().startswith(f"x.d:{line}:{col}: error: ")
 
 
+# Inside a predicate or a body the lexer reads a well-formed comment or string as one match of
+# its token pattern and leaves a malformed one to its own code: the errors stay where they were.
+@pytest.mark.parametrize("src,message,line,col", [
+    ("BEGIN { x = 1; /* a /* b */ }", "nested comment", 1, 21),
+    ("BEGIN { x = 1; /* no end\n}", "unterminated comment", 1, 16),
+    ("BEGIN\n/x /* c\n", "unterminated comment", 2, 4),
+    ("int x /* c", "unterminated comment", 1, 7),
+    ('BEGIN { x = "a\\"b; }', "unterminated string", 1, 13),
+    ('BEGIN { x = "a\\\nb"; }', "newline in string constant", 1, 16),
+    ('BEGIN { x = "ab\\', "unterminated string", 1, 13),
+    ("BEGIN { x = $$; }", "invalid macro variable", 1, 13),
+    ("BEGIN { x = $1a; }", "invalid macro variable '$1a'", 1, 13),
+    ("BEGIN { x = 1 \u00a0; }", "invalid character U+00A0", 1, 15),
+    ("BEGIN { x = 'a\\\n'; }", "is not the inside of a D character constant", 1, 13),
+    ("BEGIN { x = a # b; }", "invalid character '#'", 1, 15),
+    ("BEGIN /x/* c */ { }", 'syntax error near "{"', 1, 17),
+])
+def test_lexical_errors_inside_items(src, message, line, col):
+    e = err(src)
+    assert message in e.message
+    assert (e.pos.line, e.pos.col) == (line, col)
+
+
+def test_comments_and_strings_inside_a_body():
+    src = "BEGIN { /* \"x */ trace(\"/* y */\\\"\\\\\"); /**/ trace('\\''); /***/ }\n#pragma D option quiet\n"
+    clause, pragma = parse(src).items
+    assert [s.expr.args[0] for s in clause.body] == [t.StringLit('/* y */"\\'), t.CharLit("\\'")]
+    assert pragma == t.Pragma(["D", "option", "quiet"])
+
+
 @pytest.mark.parametrize("text", ["9223372036854775807", "9223372036854775808U", "18446744073709551615ULL",
                                   "18446744073709551615uL", "0xffffffffffffffff", "01777777777777777777777"])
 def test_integer_constants_up_to_64_bits_that_d_can_type(text):

@@ -105,6 +105,8 @@ def run(ctx):
             if cleanups is None:
                 cleanups = _Cleanups(clauses, per_clause)
             yield from _leak(ctx, name, u, per_clause, cleanups)
+        elif u.writes and u.zeros and not u.partials and name not in ctx.options.kept:
+            yield from _partly_zeroed(ctx, name, u)
 
     yield from _read_unset(ctx, uses, per_clause)
 
@@ -177,6 +179,41 @@ def _leak(ctx, name, u, per_clause, cleanups):
         else:
             yield ctx.finding("self-leak", access.node, message, severity="warning", fallback=clauses[index])
         return
+
+
+def _partly_zeroed(ctx, name, u):
+    """A thread-local set at several entry probes and zeroed at the return of some of them only
+    (``syscall::read:entry, syscall::write:entry`` set it, ``syscall::read:return`` zeroes it):
+    it leaks whenever the others fire.  Judged only where every zeroing is at return probes (a
+    zeroing elsewhere, ``syscall::close:entry``, may be where the script means to end it)."""
+    clauses = ctx.clauses
+    zero_clauses = {index for index, _ in u.zeros}
+    zeroed_at = [d.text for index in sorted(zero_clauses) for d in clauses[index].probes]
+    if not zeroed_at or not all(probes.split(d)[-1] == probes.RETURN for d in zeroed_at):
+        return
+    covered, missing = [], []
+    for index, access in u.writes:
+        clause = clauses[index]
+        if index in zero_clauses or guarded_by_own_value(clause.predicate, name) \
+                or guarded_by_own_negation(clause.predicate, name):
+            continue
+        for desc in clause.probes:
+            ret = probes.return_of(desc.text)
+            if ret is None:
+                continue
+            if any(probes.matches(z, ret) or probes.matches(ret, z) for z in zeroed_at):
+                covered.append(ret)
+            else:
+                missing.append((desc.text, ret, access, clause))
+    if covered and missing:
+        entry, ret, access, clause = missing[0]
+        others = sorted({r for _, r, _, _ in missing} - {ret})
+        also = f" (and at {', '.join(others)})" if others else ""
+        yield ctx.finding(
+            "self-leak", access.node,
+            f"self->{name} is assigned at {entry} and zeroed at {covered[0]}, but not at {ret}"
+            f"{also}: it leaks dynamic-variable space whenever {entry} fires; zero it at {ret} "
+            f"too", severity="warning", fallback=clause)
 
 
 class _Cleanups:

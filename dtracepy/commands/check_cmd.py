@@ -15,7 +15,7 @@ import sys
 
 from dtracepy.checks import CheckOptions, check_program
 from dtracepy.checks.registry import BY_NAME, CHECKS
-from dtracepy.errors import DTracePyError, shown_name
+from dtracepy.errors import DTracePyError, shown_name, shown_text
 from dtracepy.facts.dialects import dialect_named
 from dtracepy.inputs import read_input
 from dtracepy.parser import parse_bytes
@@ -25,7 +25,7 @@ def run(args) -> int:
     disabled = frozenset(name.strip() for item in args.disable for name in item.split(","))
     unknown = sorted(disabled - set(BY_NAME))
     if unknown:
-        print(f"dtracepy: error: --disable: unknown check(s) {', '.join(unknown)} "
+        print(f"dtracepy: error: --disable: unknown check(s) {shown_text(', '.join(unknown))} "
               f"(known: {', '.join(info.name for info in CHECKS)})", file=sys.stderr)
         return 2
     options = CheckOptions(

@@ -15,6 +15,7 @@ names here but a star-import gives only the aliases ``min_``, ``max_``, ``sum_``
 from __future__ import annotations
 
 from dtracepy import tree
+from dtracepy.dsl import context
 from dtracepy.dsl.values import D, as_statement, expr
 from dtracepy.errors import DSLError
 from dtracepy.facts import functions as _functions
@@ -35,7 +36,7 @@ def _call_node(name: str, args) -> tree.Call:
 
 def call(name: str, *args) -> D:
     """A call of any D function by name, as an expression (record it with :func:`stmt`)."""
-    return D(_call_node(name, args))
+    return context.made(D(_call_node(name, args)))
 
 
 def stmt(value) -> None:
@@ -59,8 +60,11 @@ def _action(name: str):
 
 
 def _subroutine(name: str):
+    effect = name in _functions.EFFECTS
+
     def subroutine(*args):
-        return D(_call_node(name, args))
+        value = D(_call_node(name, args))
+        return context.made(value) if effect else value
     subroutine.__name__ = subroutine.__qualname__ = name
     subroutine.__doc__ = f"The D subroutine ``{name}(...)``; returns an expression."
     return subroutine
@@ -73,7 +77,7 @@ def _aggregating(name: str):
         if not lo <= len(args) <= hi:
             want = _functions.arity_text(lo, hi)
             raise DSLError(f"{name}() takes {want} arguments, not {len(args)}", user_pos())
-        return D(_call_node(name, args), agg=True)
+        return context.made(D(_call_node(name, args), agg=True))
     aggregating.__name__ = aggregating.__qualname__ = name
     aggregating.__doc__ = f"The aggregating function ``{name}(...)``; assign it to an aggregation."
     return aggregating

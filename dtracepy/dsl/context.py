@@ -35,10 +35,40 @@ def record(stmt) -> None:
     current().append(stmt)
 
 
-def push() -> list:
-    body: list = []
+class Body(list):
+    """The statements of a probe body or an ``if_`` block being run, and the values with an
+    effect (``postinc(x)``, ``assign_expr(...)``, calls) made while it ran: each must end up in
+    the clause, else Python dropped it (:func:`made`, :func:`dropped`)."""
+
+    __slots__ = ("effects",)
+
+    def __init__(self):
+        super().__init__()
+        self.effects: list = []
+
+
+def push() -> Body:
+    body = Body()
     _STACK.set((*_STACK.get(), body))
     return body
+
+
+def made(value):
+    """Remember ``value`` (a D value with an effect, or a call) made in the innermost body being
+    run, if any; returns it."""
+    stack = _STACK.get()
+    if stack:
+        stack[-1].effects.append(value)
+    return value
+
+
+def dropped(effects, roots) -> list:
+    """The values of ``effects`` whose expression is nowhere under ``roots`` (the clause's
+    statements and predicate as recorded): Python computed them and nothing used them."""
+    if not effects:
+        return []
+    seen = {id(node) for root in roots if root is not None for node in root.walk()}
+    return [value for value in effects if id(value._node) not in seen]
 
 
 def pop(body: list) -> None:

@@ -39,6 +39,7 @@ class _Branch:
     def __exit__(self, exc_type, exc, tb):
         context.pop(self.body)
         if exc_type is None:
+            self.parent.effects.extend(self.body.effects)  # used later in the body, perhaps
             self.finish(tree.Block(tuple(self.body), pos=self.pos))
         return False
 

@@ -13,6 +13,7 @@ import re
 from functools import reduce
 
 from dtracepy import tree
+from dtracepy.dsl import context
 from dtracepy.dsl import types as _types
 from dtracepy.dsl.values import D, expr
 from dtracepy.errors import DSLError
@@ -231,7 +232,7 @@ def arrow(base, path: str) -> D:
 
 
 def _incdec(op, cls, value):
-    return D(cls(op, expr(value), pos=user_pos()))
+    return context.made(D(cls(op, expr(value), pos=user_pos())))
 
 
 def preinc(value) -> D:
@@ -286,4 +287,4 @@ def assign_expr(target, value, op: str = "=") -> D:
             isinstance(target_node, tree.Unary) and target_node.op == "*"):
         raise DSLError("assign_expr() assigns to a variable, an array element, a member or *p, "
                        f"not to {str(D(target_node))}", pos)
-    return D(tree.Assign(op, target_node, expr(value), pos=pos))
+    return context.made(D(tree.Assign(op, target_node, expr(value), pos=pos)))

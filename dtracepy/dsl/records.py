@@ -28,6 +28,29 @@ def _one_conversion(fmt: str) -> bool:
     return len(convs) == 1 and not convs[0].stars and not convs[0].agg and not convs[0].positional
 
 
+# Bytes that would break the header line: a line end, and the bytes `dtracepy run` frames with.
+_TITLE_BYTES = {"\n": "a newline", "\r": "a carriage return", "\0": "a NUL",
+                "\036": "the byte 0x1e (dtracepy run frames rows with it)",
+                "\037": "the byte 0x1f (dtracepy run frames rows with it)"}
+
+
+def _title_problem(title: str, sep: str, end: str) -> str | None:
+    """Why ``title`` cannot stand in the header line ``sep.join(titles) + end``, or None: the
+    header must split back into the titles, as the rows split into their values."""
+    for byte, what in _TITLE_BYTES.items():
+        if byte in title:
+            return f"a title cannot hold {what}: the header line would not read back as the titles"
+    for what, text in (("separator", sep), ("line end", end)):
+        if text and text in title:
+            return (f"a title cannot hold the record's {what} {text!r}: the header line would split "
+                    "into other columns than the rows (give the record another sep=, or retitle)")
+    return None
+
+
+def _literal(text: str) -> str:
+    return text.replace("%", "%%")
+
+
 class Record:
     """Named output columns: ``columns`` is a tuple of (title, printf conversion)."""
 
@@ -35,6 +58,9 @@ class Record:
         pos = user_pos()
         if not isinstance(columns, (list, tuple)):
             raise DSLError(f"a record's columns are (title, format) pairs, not {columns!r}", pos)
+        for what, value in (("sep", sep), ("end", end)):
+            if not isinstance(value, str):
+                raise DSLError(f"a record's {what} is a str, not {type(value).__name__} ({value!r})", pos)
         cols = []
         for col in columns:
             if not (isinstance(col, tuple) and len(col) == 2 and all(isinstance(c, str) for c in col)):
@@ -43,12 +69,12 @@ class Record:
             if not _one_conversion(fmt):
                 raise DSLError(f"column {title!r}: the format {fmt!r} must hold exactly one printf "
                                "conversion (such as %d, %s, 0x%08x)", pos)
+            problem = _title_problem(title, sep, end)
+            if problem:
+                raise DSLError(f"column {title!r}: {problem}", pos)
             cols.append((title, fmt))
         if not cols:
             raise DSLError("a record needs at least one column", pos)
-        for what, value in (("sep", sep), ("end", end)):
-            if not isinstance(value, str):
-                raise DSLError(f"a record's {what} is a str, not {type(value).__name__} ({value!r})", pos)
         self.columns = tuple(cols)
         self.sep = sep
         self.end = end
@@ -66,7 +92,9 @@ class Record:
 
     @property
     def format(self) -> str:
-        return self.sep.join(fmt for _, fmt in self.columns) + self.end
+        """The row's printf format: the columns' conversions between ``sep``, then ``end``, both
+        printed as they are (a ``%`` in them is written ``%%``)."""
+        return _literal(self.sep).join(fmt for _, fmt in self.columns) + _literal(self.end)
 
     def header_clause(self, pos=None) -> tree.Clause:
         text = self.header_text.replace("%", "%%")

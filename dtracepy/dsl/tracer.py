@@ -14,6 +14,7 @@ calls becomes the clause's D statements.  Items appear in the D in the order the
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 from collections.abc import Mapping
@@ -102,6 +103,28 @@ def _optional_text(value, what: str, pos):
 _DEFINE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\((?:\s*[A-Za-z_][A-Za-z0-9_]*\s*"
                           r"(?:,\s*[A-Za-z_][A-Za-z0-9_]*\s*)*)?\))?").fullmatch
 _HEADER = re.compile(r'<[^<>"\x00-\x1f\x7f]+>|"[^"<>\x00-\x1f\x7f]+"|[A-Za-z0-9_./+-]+').fullmatch
+
+
+_NEVER_RUNS = ("@t.probe(...) decorates a plain function, whose body Python runs once, now, to "
+               "record the clause: the body of an `async def` or of a generator (a function with "
+               "`yield`) would not run, and the clause would be empty")
+
+
+def _never_runs(fn) -> bool:
+    """An ``async def`` or generator function, or the coroutine or generator it returned."""
+    return (inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)
+            or inspect.isgeneratorfunction(fn) or inspect.iscoroutine(fn) or inspect.isgenerator(fn)
+            or inspect.isasyncgen(fn))
+
+
+def _dropped_message(value) -> str:
+    text = str(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    hint = (f"assign it to an aggregation (agg.name[keys] = {text})" if value._agg else
+            "record it as a statement with stmt(...), or use its value")
+    return (f"{text} is computed here but never used, so it would not be in the D (Python drops "
+            f"the value of an expression standing alone): {hint}")
 
 
 class Tracer:
@@ -239,14 +262,22 @@ class Tracer:
         def decorate(fn):
             if not callable(fn):
                 raise DSLError("@t.probe(...) decorates a function", pos)
+            if _never_runs(fn):
+                raise DSLError(_NEVER_RUNS, pos)
             depth = context.depth()
             body = context.push()
             try:
-                fn()
+                result = fn()
             except BaseException:
                 context.unwind(depth)  # only what this body pushed
                 raise
             context.pop(body)
+            if _never_runs(result):
+                result.close()  # (a coroutine or generator object: its body has not run)
+                raise DSLError(_NEVER_RUNS, pos)
+            lost = context.dropped(body.effects, [*body, predicate])
+            if lost:
+                raise DSLError(_dropped_message(lost[0]), lost[0]._node.pos or pos)
             resolved, stmts = resolve_clause(probes, predicate, body, self.dialect)
             self.items.append(tree.Clause(probes, resolved, tuple(stmts), pos=pos))
             return fn

@@ -38,6 +38,10 @@ class Dialect:
     variables: frozenset
     #: Action, subroutine and aggregating-function names.
     functions: frozenset
+    #: llquantize(v, factor, low, high, steps) with steps > factor also needs steps to divide
+    #: factor ** (low + 1) (factor squared when low is 0): Oracle's dt_cg.c has the rule, illumos'
+    #: and Apple's compilers do not (Apple's tst.llquantsteps.d uses steps 1000 with factor 10).
+    llquantize_steps_divide_power: bool = False
 
     def __str__(self) -> str:
         return self.name
@@ -50,7 +54,8 @@ def _in(dialects: str | None, name: str) -> bool:
     return dialects is None or name in dialects.split()
 
 
-def _make(name: str, title: str, *, has_if_else: bool, has_anonymous_members: bool) -> Dialect:
+def _make(name: str, title: str, *, has_if_else: bool, has_anonymous_members: bool,
+          llquantize_steps_divide_power: bool) -> Dialect:
     return Dialect(
         name=name,
         title=title,
@@ -59,17 +64,19 @@ def _make(name: str, title: str, *, has_if_else: bool, has_anonymous_members: bo
         keywords=_keywords.KEYWORDS | _keywords.KEYWORDS_BY_DIALECT[name],
         variables=frozenset(n for n, row in _variables.BUILTIN_TABLE.items() if _in(row[2], name)),
         functions=frozenset(n for n, row in _functions.TABLE.items() if _in(row[5], name)),
+        llquantize_steps_divide_power=llquantize_steps_divide_power,
     )
 
 
-# name -> (title, has_if_else, has_anonymous_members); the Dialect objects are made on first
+# name -> (title, has_if_else, has_anonymous_members, llquantize_steps_divide_power); the
+# Dialect objects are made on first
 # use, one per name.  Anonymous members: illumos' and Apple's test suites have them
 # (tst.StructAnon.d, tst.UnionAnon.d); Oracle's D 2.0 rejects them ('syntax error near ";"').
 _TABLE = {
-    "illumos": ("illumos (and Solaris) DTrace", True, True),
-    "freebsd": ("FreeBSD DTrace", True, True),
-    "macos": ("macOS DTrace", True, True),
-    "oracle": ("Oracle DTrace for Linux (D 2.0)", False, False),
+    "illumos": ("illumos (and Solaris) DTrace", True, True, False),
+    "freebsd": ("FreeBSD DTrace", True, True, False),
+    "macos": ("macOS DTrace", True, True, False),
+    "oracle": ("Oracle DTrace for Linux (D 2.0)", False, False, True),
 }
 _DIALECTS: dict[str, Dialect] = {}
 
@@ -87,10 +94,11 @@ def dialect_named(name) -> Dialect:
     if dialect is None:
         if not isinstance(name, str) or name not in _TABLE:
             raise UnknownDialect(f"unknown D dialect {name!r}: {', '.join(NAMES)}")
-        title, has_if_else, has_anonymous_members = _TABLE[name]
+        title, has_if_else, has_anonymous_members, llq = _TABLE[name]
         # setdefault: two threads asking at once still share one object
         dialect = _DIALECTS.setdefault(name, _make(name, title, has_if_else=has_if_else,
-                                                   has_anonymous_members=has_anonymous_members))
+                                                   has_anonymous_members=has_anonymous_members,
+                                                   llquantize_steps_divide_power=llq))
     return dialect
 
 

@@ -174,6 +174,11 @@ DESTRUCTIVE = frozenset(n for n, row in TABLE.items() if "d" in row[4])
 RECORDS_DATA = frozenset(n for n, row in TABLE.items() if "r" in row[4])
 AGGREGATING_FUNCTIONS = frozenset(n for n, row in TABLE.items() if row[0] == AGGREGATING)
 
+#: Subroutines called for what they do, not only for their value: bcopy, copyinto and
+#: physmem_write write memory, strtok keeps its place between calls, speculation() takes a
+#: speculation buffer.  (The DSL refuses one whose value a probe body computes and drops.)
+EFFECTS = frozenset({"bcopy", "copyinto", "physmem_write", "strtok", "speculation"})
+
 #: Functions whose first argument is a printf-like format.
 PRINTF_LIKE = ("printf", "system", "freopen")
 
@@ -204,3 +209,101 @@ def arity_text(low: int, high: int | None) -> str:
     if high is None:
         return f"at least {low}"
     return str(low) if low == high else f"{low} to {high}"
+
+
+#: The functions that take an aggregation as an argument, and which arguments (None: every one
+#: after the first, as ``printa("fmt", @a, @b)``; ``printa(@a)`` too).  Anywhere else an
+#: aggregation is no value: dtrace says "may not be applied to a dynamic expression" or
+#: "operands have incompatible types".
+AGGREGATION_ARGUMENTS = {"printa": None, "clear": (0,), "trunc": (0,), "normalize": (0,),
+                         "denormalize": (0,)}
+
+#: Arguments that must be integer constants, and what values dtrace takes there (from Oracle's
+#: libdtrace/dt_cg.c, the same rules as illumos' dt_cc.c): name -> {argument index: rule}.
+#: "positive": a non-zero positive constant; "nonnegative": a constant >= 0; "int32": a constant
+#: that fits in 32 bits; "uint16": a constant from 0 to 65535; "positive16": from 1 to 65535;
+#: "factor": from 2 to 65535.  :func:`constant_argument_problems` also applies the rules that tie
+#: lquantize's and llquantize's arguments together.
+CONSTANT_ARGUMENTS = {
+    "stack": {0: "positive"},
+    "ustack": {0: "positive", 1: "nonnegative"},
+    "jstack": {0: "positive", 1: "nonnegative"},
+    "tracemem": {1: "positive"},
+    "lquantize": {1: "int32", 2: "int32", 3: "positive16"},
+    "llquantize": {1: "factor", 2: "uint16", 3: "uint16", 4: "positive16"},
+}
+
+#: An argument that is no integer constant (a variable, a call ...), for
+#: :func:`constant_argument_problems`.
+NOT_CONSTANT = object()
+
+_INT32 = (-2**31, 2**31 - 1)
+_RULE_RANGES = {"positive": (1, None), "nonnegative": (0, None), "int32": _INT32,
+                "uint16": (0, 0xFFFF), "positive16": (1, 0xFFFF), "factor": (2, 0xFFFF)}
+_RULE_TEXT = {
+    "positive": "a non-zero positive integer constant",
+    "nonnegative": "a positive integer constant (or 0)",
+    "int32": "an integer constant that fits in 32 bits",
+    "uint16": "an integer constant from 0 to 65535",
+    "positive16": "an integer constant from 1 to 65535",
+    "factor": "an integer constant from 2 to 65535",
+}
+
+
+def constant_argument_problems(name: str, values, steps_divide_power: bool = True) -> list[tuple[int, str]]:
+    """What dtrace refuses in the constant arguments of a call of ``name``: (argument index,
+    message) pairs.  ``values`` holds each argument's value: an int when it is a constant whose
+    value is known, None when it is a constant of unknown value (a macro argument, a sizeof), or
+    :data:`NOT_CONSTANT`.  Nothing is reported that depends on an unknown value.
+    ``steps_divide_power``: the dialect's llquantize rule of that name
+    (:attr:`dtracepy.facts.dialects.Dialect.llquantize_steps_divide_power`)."""
+    rules = CONSTANT_ARGUMENTS.get(name)
+    if not rules:
+        return []
+    problems = []
+    for index, rule in rules.items():
+        if index >= len(values):
+            continue
+        value = values[index]
+        if value is None:
+            continue
+        low, high = _RULE_RANGES[rule]
+        if value is NOT_CONSTANT or value < low or (high is not None and value > high):
+            shown = "" if value is NOT_CONSTANT else f", not {value}"
+            problems.append((index, f"{name}() argument #{index + 1} must be {_RULE_TEXT[rule]}{shown}"))
+    if problems:
+        return problems
+    known = [v if isinstance(v, int) else None for v in values]
+    if name == "lquantize" and len(known) >= 3 and None not in known[1:3]:
+        base, limit = known[1], known[2]
+        step = known[3] if len(known) > 3 else 1
+        if limit <= base:
+            problems.append((2, f"lquantize() base (argument #2, {base}) must be less than its limit "
+                                f"(argument #3, {limit})"))
+        elif step is not None:
+            levels = (limit - base) // step
+            if levels == 0:
+                problems.append((3, f"lquantize() step {step} is too large for the range {base} to "
+                                    f"{limit}: it must make at least one level"))
+            elif levels > 0xFFFF:
+                problems.append((3, f"lquantize() step {step} is too small for the range {base} to "
+                                    f"{limit}: it makes {levels} levels, over 65535"))
+    if name == "llquantize" and len(known) >= 5 and None not in known[1:5]:
+        factor, low, high, steps = known[1:5]
+        if high < low:
+            problems.append((3, f"llquantize() high magnitude (argument #4, {high}) must be at least "
+                                f"the low magnitude (argument #3, {low})"))
+        elif factor ** (high + 1) > 2**64 - 1:
+            problems.append((3, f"llquantize() high magnitude {high} overflows 64 bits "
+                                f"({factor}**{high + 1})"))
+        elif steps < factor and factor % steps:
+            problems.append((4, f"llquantize() steps ({steps}) must divide the factor ({factor}) "
+                                "evenly when smaller than it"))
+        elif steps > factor and steps % factor:
+            problems.append((4, f"llquantize() steps ({steps}) must be a multiple of the factor "
+                                f"({factor}) when larger than it"))
+        elif steps > factor and steps_divide_power and (factor ** (low + 1) if low else factor * factor) % steps:
+            square = "the factor squared" if not low else "factor ** (low magnitude + 1)"
+            problems.append((4, f"llquantize() steps ({steps}) must divide {square} evenly when "
+                                "larger than the factor"))
+    return problems

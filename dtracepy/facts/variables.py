@@ -126,6 +126,18 @@ KNOWN_NAMES = frozenset(BUILTIN_TABLE) | frozenset(LIBRARY_TABLE) | LIBRARY_CONS
 DSL_NAMES = tuple(n for table in (BUILTIN_TABLE, LIBRARY_TABLE) for n, row in table.items() if row[3])
 
 
+def read_only(name: str, dialect_variables: frozenset, dialect_name: str) -> bool:
+    """Whether D refuses to assign ``name`` (``name = v``, ``name += v``, ``name++``, an element or
+    a member of it), whoever spells it (the DSL's ``glob.pid`` is D's ``pid``): a built-in variable
+    of the dialect (``dialect_variables``) or a variable of its D libraries (``curpsinfo``, ``cwd``,
+    ``fds``): "operator = can only be applied to a writable variable"; a constant of the libraries
+    (``B_READ``, ``NULL``): "operator = requires modifiable lvalue as an operand"."""
+    if name in dialect_variables or name in LIBRARY_CONSTANTS:
+        return True
+    row = LIBRARY_TABLE.get(name)
+    return row is not None and row[3] and (row[2] is None or dialect_name in row[2].split())
+
+
 def kind(name: str) -> str:
     """What the checks may assume of built-in or library variable ``name`` ("" when unknown)."""
     row = BUILTIN_TABLE.get(name) or LIBRARY_TABLE.get(name)
