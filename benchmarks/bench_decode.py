@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from dtracepy.run import aggregations as A  # noqa: E402
 from dtracepy.run.decode import Decoder  # noqa: E402
-from dtracepy.run.framing import Column, Plan, PrintaSpec, RecordSpec, column  # noqa: E402
+from dtracepy.run.framing import AggInfo, Column, Plan, PrintaSpec, RecordSpec, column  # noqa: E402
 
 COLUMNS = [("TS", "%d"), ("Pid", "%d"), ("Tid", "%d"), ("Bytes", "%u"), ("Addr", "0x%x"),
            ("Comm", "%-16s"), ("Path", "%s"), ("When", "%Y"), ("Kind", "%c")]
@@ -120,35 +120,31 @@ def bench_histograms(nkeys: int) -> float:
 
 def bench_printa_block(nkeys: int) -> float:
     """The same 100,000-key aggregation through the whole decoder (block markers and all)."""
-    plan = Plan((), (PrintaSpec(0, ("big",), None),), (A and __import__(
-        "dtracepy.run.framing", fromlist=["AggInfo"]).AggInfo("big", "count", 2, ()),))
+    plan = Plan((), (PrintaSpec(0, ("big",), None),), (AggInfo("big", "count", 2, ()),))
     body = "\n".join(f"  {'proc' + str(i):<50} {i % 1000:>16} {i * 3:>16}" for i in range(nkeys))
-    data = ("\x1eA\x1f0\n\n" + body + "\n\x1eZ\n").encode()
-    dec = Decoder(plan)
-    start = time.process_time()
-    for i in range(0, len(data), 1 << 16):
-        dec.feed(data[i:i + (1 << 16)])
-    dec.close()
-    elapsed = time.process_time() - start
+    dec, elapsed = _stream_block(plan, ("\x1eA\x1f0\n\n" + body + "\n\x1eZ\n").encode())
     assert len(dec.aggregations["big"]) == nkeys
     return elapsed
 
 
 def bench_framed_block(nkeys: int) -> float:
     """The same aggregation printed framed (its key types known: ``\\036K\\037%s\\037%d\\037%@d``)."""
-    framing = __import__("dtracepy.run.framing", fromlist=["AggInfo"])
     plan = Plan((), (PrintaSpec(0, ("big",), None, ("str", "int", "agg")),),
-                (framing.AggInfo("big", "count", 2, (), ("string", "int")),))
+                (AggInfo("big", "count", 2, (), ("string", "int")),))
     body = "".join(f"\x1eK\x1fproc{i}\x1f{i % 1000}\x1f{i * 3}\n" for i in range(nkeys))
-    data = ("\x1eA\x1f0\n" + body + "\x1eZ\n").encode()
+    dec, elapsed = _stream_block(plan, ("\x1eA\x1f0\n" + body + "\x1eZ\n").encode())
+    assert len(dec.aggregations["big"]) == nkeys and dec.aggregations["big"][("proc7", 7)] == 21
+    return elapsed
+
+
+def _stream_block(plan: Plan, data: bytes) -> tuple[Decoder, float]:
+    """The decoder after ``data`` was fed to it in 64 KiB chunks, and the CPU seconds it took."""
     dec = Decoder(plan)
     start = time.process_time()
     for i in range(0, len(data), 1 << 16):
         dec.feed(data[i:i + (1 << 16)])
     dec.close()
-    elapsed = time.process_time() - start
-    assert len(dec.aggregations["big"]) == nkeys and dec.aggregations["big"][("proc7", 7)] == 21
-    return elapsed
+    return dec, time.process_time() - start
 
 
 def calibrate() -> float:
