@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+from tests.pythonpath import env_with
 
 from conftest import REPO
 from dtracepy.errors import DSyntaxError
@@ -33,7 +34,7 @@ CASES = {
 
 
 def run_check(*args, stdin: bytes | None = None, timeout: float = 60):
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = env_with(REPO)
     return subprocess.run([sys.executable, "-m", "dtracepy", "check", "--syntax-only", *args],
                           input=stdin, capture_output=True, timeout=timeout, env=env, cwd=REPO)
 

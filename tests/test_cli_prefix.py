@@ -16,6 +16,7 @@ import subprocess
 import sys
 
 import pytest
+from tests.pythonpath import env_with
 
 from conftest import REPO
 from dtracepy import Tracer, arg0, glob, self, this, timestamp
@@ -26,7 +27,7 @@ BAD_NAME = os.fsdecode(b"x\xff.d")  # a name that is not UTF-8, as Python holds 
 
 
 def _dtracepy(*args, cwd, stdin=None):
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = env_with(REPO)
     return subprocess.run([sys.executable, "-m", "dtracepy", *args], capture_output=True, cwd=cwd,
                           env=env, timeout=120, input=stdin)
 

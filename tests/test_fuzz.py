@@ -20,6 +20,7 @@ import subprocess
 import sys
 
 import pytest
+from tests.pythonpath import env_with
 
 from conftest import REPO, corpus_dir
 from dtracepy.cli import main
@@ -203,7 +204,7 @@ def test_the_real_command_on_mutated_input(tmp_path, seed):
     data = _mutate(rng, (REPO / "examples" / "tcpq.d").read_bytes(), D_TOKENS)
     path = tmp_path / "fz.d"
     path.write_bytes(data)
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = env_with(REPO)
     for argv in (["check", path], ["check", "-C", path]):
         result = subprocess.run([sys.executable, "-m", "dtracepy", *map(str, argv)], capture_output=True,
                                 timeout=120, env=env)

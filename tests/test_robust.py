@@ -17,6 +17,7 @@ import subprocess
 import sys
 
 import pytest
+from tests.pythonpath import env_with
 
 from conftest import REPO
 from dtracepy.cli import main
@@ -37,7 +38,7 @@ def cli(capsys, *argv):
 
 
 def run(*argv, stdin=None, shell=None, timeout=120):
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = env_with(REPO)
     command = shell if shell is not None else [sys.executable, "-m", "dtracepy", *map(str, argv)]
     result = subprocess.run(command, input=stdin, capture_output=True, timeout=timeout, env=env, cwd=REPO,
                             shell=shell is not None)
@@ -236,6 +237,17 @@ def test_output_is_written_whole_and_executable(capsys, tracer, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.d", "x.py"]  # no temporary left
 
 
+def test_compile_leaves_no_bytecode_beside_the_tracer(capsys, tracer, tmp_path, monkeypatch):
+    """Even where Python writes bytecode (no PYTHONDONTWRITEBYTECODE), importing the tracer and
+    the modules beside it leaves no __pycache__ in the user's directory, as ``python x.py``."""
+    (tmp_path / "helper.py").write_text("VALUE = 1\n")
+    (tmp_path / "x.py").write_text("import helper\n" + (tmp_path / "x.py").read_text())
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    assert cli(capsys, "compile", "x.py", "-o", "x.d")[0] == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["helper.py", "x.d", "x.py"]
+    assert sys.dont_write_bytecode is False, "restored after the import"
+
+
 def test_output_through_a_symlink_replaces_the_target_not_the_link(capsys, tracer, tmp_path):
     (tmp_path / "real.d").write_text("old\n")
     os.symlink("real.d", tmp_path / "link.d")
@@ -283,7 +295,7 @@ def test_a_failed_write_leaves_the_old_file_whole_and_no_temporary(capsys, trace
 
 def _piped(command: str) -> tuple[int, str, str]:
     """``command | cat`` in a shell: (the command's exit status, what came through the pipe, stderr)."""
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = env_with(REPO)
     done = subprocess.run(["bash", "-c", command + ' | cat; exit "${PIPESTATUS[0]}"'], capture_output=True,
                           text=True, timeout=120, env=env, cwd=REPO)
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr

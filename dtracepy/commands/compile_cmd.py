@@ -137,6 +137,9 @@ def load_module(path: str):
     module = importlib.util.module_from_spec(spec)
     add_sibling_finder(directory)
     sys.modules[name] = module
+    # Like ``python tracer.py``, compiling a tracer leaves no __pycache__ beside it (nor beside
+    # the modules it imports from its directory): dtracepy reads the user's files, never adds any.
+    wrote_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
     try:
         spec.loader.exec_module(module)
     except DTracePyError as err:
@@ -155,6 +158,7 @@ def load_module(path: str):
     except BaseException as err:  # noqa: BLE001 - the user's module may raise anything
         raise CompileError(describe_exception(err), *_located(err, path)) from None
     finally:
+        sys.dont_write_bytecode = wrote_bytecode
         from dtracepy.dsl import context
 
         context.reset()
