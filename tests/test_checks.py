@@ -196,9 +196,16 @@ def test_keyword_used_as_identifier_in_a_built_tree():
 
 
 def test_clause_local_read_before_assignment():
-    found = only("BEGIN { trace(this->x); this->x = 1; }", "this-unset")
+    text = "BEGIN { trace(this->x); this->x = 1; }"
+    found = only(text, "this-unset", disabled=frozenset({"used-before-assigned"}))
     assert len(found) == 1 and found[0].pos.col == 15
+    # above any assignment in the text, dtrace refuses it: said once, as that error
+    assert [(f.check, f.severity, f.pos.col) for f in check(text) if "this->x" in f.message] == \
+        [("used-before-assigned", "error", 15)]
     assert only("BEGIN { this->x = 1; }\nBEGIN { trace(this->x); }", "this-unset") == []
+    # assigned above in the text, but by a clause of another probe: a warning, not a refusal
+    text = "BEGIN { this->x = 1; }\ntick-1s { trace(this->x); }"
+    assert [(f.check, f.severity) for f in check(text)] == [("this-unset", "warning")]
 
 
 def test_macro_arguments_beyond_those_given():

@@ -1,4 +1,4 @@
-"""What no D compiler takes is refused at the user's line (dtracepy/compiler_rules.py), and only that.
+"""What no D compiler takes is refused at the user's line (dtracepy/checks/rules.py), and only that.
 
 Each case is a tracer built with the DSL.  A refused one fails to compile with a located error
 naming the rule; an accepted one compiles.  Then the real dtrace judges all of them in one process:
@@ -18,7 +18,7 @@ import pytest
 from dtracepy import (
     B_READ, Tracer, assign_expr, cond, elif_, if_, ksym, agg, anon_agg, arg0, arg1, args, assign, clear, count, curpsinfo, execname, glob,
     lit, llquantize, lquantize, normalize, not_, pid, postinc, printa, printf, self, stack, stmt, sum,
-    this, timestamp, trace, tracemem, trunc, ustack,
+    this, timestamp, trace, tracemem, trunc, ustack, copyinstr, exit, htons, strjoin, strlen,
 )
 from dtracepy.errors import CompileError, DSLError
 from real_dtrace import job_for_d, judge_scripts
@@ -186,7 +186,41 @@ CASES = {
     "llquantize steps 100, low 1": (_llq(10, 1, 6, 100), None),
     # a program needs a clause
     "empty tracer": (lambda: Tracer(dialect="oracle", options={"quiet": True}), "empty-program"),
+    # an aggregation is typed where the text first assigns it, as any variable
+    "printa(@x) never assigned": (lambda: one("BEGIN", lambda: printa(agg.x)), "used-before-assigned"),
+    "printa(@x) above its assignment": (lambda: two(
+        ("BEGIN", lambda: printa(agg.x), None),
+        ("END", lambda: setattr(agg, "x", count()), None)), "used-before-assigned"),
+    "trunc(@x) never assigned": (lambda: one("BEGIN", lambda: trunc(agg.x, 5)), "used-before-assigned"),
+    "printa(@) never assigned": (lambda: one("BEGIN", lambda: printa(anon_agg)), "used-before-assigned"),
+    "printa(@x) below its assignment": (lambda: two(
+        ("END", lambda: setattr(agg, "x", count()), None),
+        ("BEGIN", lambda: printa(agg.x), None)), None),
+    # arguments of the kind the function's prototype says; inlines of their type
+    "strlen(12)": (lambda: one("BEGIN", lambda: trace(strlen(12))), "argument-type"),
+    "strlen(arg0)": (lambda: one("BEGIN", lambda: trace(strlen(arg0))), "argument-type"),
+    "strjoin(s, 1)": (lambda: one("BEGIN", lambda: trace(strjoin("a", 1))), "argument-type"),
+    "htons(\"a\")": (lambda: one("BEGIN", lambda: trace(htons("a"))), "argument-type"),
+    "exit(\"a\")": (lambda: one("BEGIN", lambda: exit("a")), "argument-type"),
+    "strlen(0)": (lambda: one("BEGIN", lambda: trace(strlen(0))), None),
+    "strlen(execname)": (lambda: one("BEGIN", lambda: trace(strlen(execname))), None),
+    "strlen(copyinstr(arg0))": (lambda: one("BEGIN", lambda: trace(strlen(copyinstr(arg0)))), None),
+    "htons(arg0)": (lambda: one("BEGIN", lambda: trace(htons(arg0))), None),
+    "inline int = 'text'": (lambda: _inline("int", "text"), "inline-type"),
+    "inline string = 1": (lambda: _inline("string", 1), "inline-type"),
+    "inline uint32_t = 'x'": (lambda: _inline("uint32_t", "x"), "inline-type"),
+    "inline int = 3": (lambda: _inline("int", 3), None),
+    "inline string = 'text'": (lambda: _inline("string", "text"), None),
+    "inline string = 0": (lambda: _inline("string", 0), None),
 }
+
+
+def _inline(type_text, value):
+    t = Tracer(dialect="oracle")
+    f = t.inline("f", type_text, value)
+    t.probe("BEGIN")(lambda: trace(f))
+    return t
+
 
 
 # Not for the real dtrace here: Linux has no kernel symbol lbolt (illumos and macOS have).

@@ -151,7 +151,7 @@ def check_program(program, options: CheckOptions | None = None, source: str | No
     ``source`` is the program's text, if there is one: it gives findings their source line and
     lets ``dtracepy:`` comments silence them (see the module docstring).
     """
-    from dtracepy.checks import lifecycle, names, printf, safety
+    from dtracepy.checks import lifecycle, names, printf, rules, safety
     from dtracepy.checks.context import Context
     from dtracepy.checks.registry import CHECKS, COMPILER_RULES
 
@@ -178,6 +178,8 @@ def check_program(program, options: CheckOptions | None = None, source: str | No
         from dtracepy.checks import tracer
 
         families.append(tracer)
+    else:
+        families.append(rules)  # (a tracer gets them from the compiler, at its Python lines)
     for family in families:
         family_name = family.__name__.rsplit(".", 1)[-1]
         if all(c.name in options.disabled for c in CHECKS if c.family == family_name):
@@ -192,6 +194,11 @@ def check_program(program, options: CheckOptions | None = None, source: str | No
                     finding = attrs.evolve(finding, source_line=lines[finding.pos.line - 1])
             findings.append(finding)
     findings.sort(key=_order)
+    # a clause-local read above any assignment to it is said once, as the error (this-unset's
+    # warning is about the order of firing, which does not matter then)
+    refused = {f.pos for f in findings if f.check == "used-before-assigned" and f.message.startswith("this->")}
+    if refused:
+        findings = [f for f in findings if not (f.check == "this-unset" and f.pos in refused)]
     return _dedupe(findings)
 
 

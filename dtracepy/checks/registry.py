@@ -1,6 +1,6 @@
 """The list of checks: name, family, severity, and what each one finds.
 
-Each family module (``lifecycle``, ``printf``, ``names``, ``safety``, ``tracer``) has a ``run(ctx)`` generator
+Each family module (``lifecycle``, ``printf``, ``names``, ``safety``, ``rules``, ``tracer``) has a ``run(ctx)`` generator
 that yields :class:`~dtracepy.checks.Finding` objects tagged with one of the names below; the
 severity of a finding is normally the one listed here (a few checks pick ``error`` or ``warning``
 per finding and say so in their summary).
@@ -76,6 +76,26 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("speculation", "safety", "error",
               "speculate() not first or twice in its clause, or with an aggregation, a destructive "
               "action, exit(), commit() or discard(); commit() with a data-recording action"),
+    # what every D compiler refuses (dtracepy/checks/rules.py): a tracer gets these from the compiler,
+    # always as errors; dtracepy check runs them on D files
+    CheckInfo("assigned-read-only", "rules", "error",
+              "a built-in variable, a variable of D's libraries or a library constant assigned"),
+    CheckInfo("aggregation-value", "rules", "error",
+              "an aggregating function anywhere but assigned to an aggregation, or an aggregation "
+              "anywhere but assigned or given to printa, clear, trunc, normalize, denormalize"),
+    CheckInfo("constant-argument", "rules", "error",
+              "an argument that must be an integer constant in a range (stack(n), lquantize's ...) "
+              "that is not"),
+    CheckInfo("used-before-assigned", "rules", "error",
+              "a variable or aggregation read (or updated with +=) above its first assignment or "
+              "declaration in the program text, or an aggregation never assigned"),
+    CheckInfo("empty-program", "rules", "error",
+              "a program without a probe clause (a warning for a D file of declarations only, which "
+              "may be a D library)"),
+    CheckInfo("argument-type", "rules", "error",
+              "an argument of a kind the function does not take (strlen(12), htons(\"a\"))"),
+    CheckInfo("inline-type", "rules", "error",
+              "an inline whose value is of another kind than its type (inline int f = \"a\";)"),
     # tracers built with the DSL (the compiler's own rules; never for a .d file)
     CheckInfo("self-clear", "tracer", "error",
               "a thread-local set where no return probe can zero it (or an associative array), "
@@ -87,7 +107,7 @@ CHECKS: tuple[CheckInfo, ...] = (
 )
 
 BY_NAME = {info.name: info for info in CHECKS}
-FAMILIES = ("lifecycle", "printf", "names", "safety", "tracer", "directives")
+FAMILIES = ("lifecycle", "printf", "names", "safety", "rules", "tracer", "directives")
 
 #: The compiler's own rules: run on every tracer it compiles, even with checks off, and always
 #: errors there (a D program breaking them would be wrong, not just suspect).

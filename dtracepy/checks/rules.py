@@ -1,9 +1,11 @@
-"""What every D compiler refuses in a tracer's program, found before any D is printed.
+"""What every D compiler refuses in a program: the rules family of the checks.
 
-The DSL builds whatever Python says; some of it is no D a real ``dtrace`` takes.  The compiler
-(:func:`dtracepy.compiler.compile_tracer`) calls :func:`refusals` on the tracer's own items
-(before the passes add anything), and each refusal becomes an error at the user's Python line,
-so no entry point of the DSL needs to know these rules:
+The DSL builds whatever Python says; some of it is no D a real ``dtrace`` takes, and a D file may
+hold the same.  The compiler (:func:`dtracepy.compiler.compile_tracer`, through
+:mod:`dtracepy.compiler_rules`) calls :func:`refusals` on a tracer's own items (before the passes
+add anything), and each refusal becomes an error at the user's Python line, so no entry point of
+the DSL needs to know these rules; ``dtracepy check`` runs them on a D file (:func:`run`), each an
+error at its ``file:line:col``:
 
 * ``assigned-read-only``: assigning a built-in variable, a library variable or constant
   (``execname = ...``, ``pid++``, ``curpsinfo->pr_pid = 1``);
@@ -16,7 +18,18 @@ so no entry point of the DSL needs to know these rules:
   program text, so a read, or a compound assignment (``+=``), of a variable no earlier text
   assigns or declares is refused ("has not yet been declared or assigned"), even if a later
   clause assigns it; ``x++`` may come first (it makes an int);
-* ``empty-program``: a tracer with no clause (dtrace: "empty D program translation unit").
+* ``empty-program``: a tracer with no clause (dtrace: "empty D program translation unit");
+* ``argument-type``: an argument of a kind the function's prototype does not take
+  (``strlen(12)``, ``htons("a")``: :data:`dtracepy.facts.functions.ARGUMENT_KINDS`);
+* ``inline-type``: an inline whose value is of another kind than its type (``inline int f =
+  "text";``).
+
+For a D file, an aggregation or clause-local counts as above; a global is a name the program
+assigns somewhere (``x = ...``, ``x[k] = ...``, ``x++``), not a built-in: a name nothing assigns may
+be a kernel variable or an enumerator dtracepy cannot see (``undefined-name`` warns of it), but a
+name the program assigns is no kernel variable (dtrace refuses to assign one), so reading it above
+its first assignment is refused.  With the C preprocessor, globals are not judged (a macro may
+stand for anything).
 
 The facts come from the facts modules; this module only walks the tree.
 """
@@ -26,36 +39,86 @@ from __future__ import annotations
 from dtracepy import tree as t
 from dtracepy.checks import Finding
 from dtracepy.checks.context import accesses, stmt_exprs
+from dtracepy.checks.printf import kind as _kind
 from dtracepy.facts import functions as Fn
 from dtracepy.facts import variables as V
+from dtracepy.facts.keywords import INTEGER_TYPE_WORDS
 from dtracepy.facts.translated import PORTABLE_CONSTANTS
 
 
-def refusals(items, dialect, pos=None, includes=(), passed=None) -> list[Finding]:
+class _Words:
+    """How a refusal names things and says what to do: in the DSL's terms for a tracer, in D's
+    for a D file."""
+
+    def __init__(self, dsl: bool, shown=None):
+        self.dsl = dsl
+        self.shown = shown or _shown_plain
+        self.add_clause = "add one with @t.probe(...)" if dsl else "add one"
+        self.own_variable = "this.x, self.x, glob.x" if dsl else "this->x, self->x, a global"
+        self.aggregate = "agg.name[keys] = count()" if dsl else "@name[keys] = count()"
+
+    def declare(self, prefix: str, name: str) -> str:
+        if self.dsl:
+            return "declare it with t.declare(...) before the clauses"
+        scope = {"self->": "self ", "this->": "this "}.get(prefix, "")
+        return f"declare it above this clause ({scope}int {name};)"
+
+
+def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
+             hand_written=False, judge_globals=True) -> list[Finding]:
     """The errors in a tracer's items (``tracer.items``, in order); ``pos`` locates those that
     belong to no node (an empty program: the tracer's line).  A program that ``#include``s a
     header (``includes``) may get its clauses there, so it is never called empty.  ``passed``:
     the program's items after the passes, in the order dtrace reads them (Oracle's D gets an
     ``if_`` as predicated clauses that evaluate every condition first), where a variable must be
-    assigned above its uses (``items`` when not given)."""
+    assigned above its uses (``items`` when not given).  ``shown(node)``: the text a message
+    shows for a node (the compiler prints it as D; plain names otherwise).  ``hand_written``:
+    the items are a D file's (see the module docstring: which names are globals; messages in
+    D's terms), not a tracer's; ``judge_globals=False``: its globals are not judged (it uses the
+    C preprocessor)."""
+    words = _Words(not hand_written, shown)
     found: list[Finding] = []
     if not includes and not any(isinstance(item, (t.Clause, t.Inline, t.Translator, t.Provider)) or (
             isinstance(item, t.Directive) and item.name == "include") for item in items):
-        found.append(_finding("empty-program", pos,
-                              "the tracer has no probe clause, and dtrace refuses a program without "
-                              "one (\"empty D program translation unit\"): add one with @t.probe(...)"))
+        if words.dsl:
+            found.append(_finding("empty-program", pos,
+                                  "the tracer has no probe clause, and dtrace refuses a program without "
+                                  "one (\"empty D program translation unit\"): add one with @t.probe(...)"))
+        elif any(isinstance(item, t.Declaration) for item in items):
+            # declarations alone: a D library (dtrace -L reads those), or a script missing its clauses
+            found.append(Finding("warning", "the program declares but has no probe clause: as a D "
+                                 "library (dtrace -L DIR) that is fine, but dtrace -s refuses it (\"empty "
+                                 "D program translation unit\")", "empty-program", pos))
+        else:
+            found.append(_finding("empty-program", pos,
+                                  "the program has no probe clause, and dtrace refuses a program without "
+                                  "one (\"empty D program translation unit\"; #pragma D option empty "
+                                  "allows it)"))
     for item in items:
+        if item.__class__ is t.Inline:
+            found += _inline_type(item, words)
         parents: dict[int, t.Node] = {}
         for node in _walk_with_parents(item, parents):
             cls = node.__class__
             if cls is t.Call:
-                found += _call_refusals(node, parents, dialect)
+                found += _call_refusals(node, parents, dialect, words)
             elif cls is t.Assign or ((cls is t.Unary or cls is t.Postfix) and node.op in ("++", "--")):
-                found += _read_only(node, dialect)
+                found += _read_only(node, dialect, words)
             elif cls is t.AggVar:
-                found += _aggregation_as_value(node, parents)
-    found += _used_before_assigned(items if passed is None else passed)
+                found += _aggregation_as_value(node, parents, words)
+    found += _used_before_assigned(items if passed is None else passed, words,
+                                   None if not hand_written
+                                   else _assigned_globals(items, dialect) if judge_globals else set())
     return found
+
+
+def run(ctx):
+    """The rules on a D file (``dtracepy check``; a tracer gets them from the compiler)."""
+    if ctx.options.compiling:
+        return
+    includes = ("",) if ctx.uses_cpp or "empty" in ctx.options_set else ()  # (a header may hold the clauses)
+    yield from refusals(ctx.program.items, ctx.options.dialect, ctx.first_pos, includes,
+                        hand_written=True, judge_globals=not ctx.uses_cpp)
 
 
 def _finding(check: str, pos, message: str) -> Finding:
@@ -73,11 +136,23 @@ def _walk_with_parents(root, parents):
         stack.extend(reversed(children))
 
 
-def _shown(node) -> str:
-    from dtracepy.printer import to_d
+_PREFIXES = {t.SelfVar: "self->", t.ThisVar: "this->", t.AggVar: "@"}
 
-    text = to_d(node)
-    return text if len(text) <= 60 else text[:57] + "..."
+
+def _shown_plain(node) -> str:
+    """A short name for the lvalue ``node`` (no printer here: the checks do not import one)."""
+    if isinstance(node, t.Ident):
+        return node.name if node.module is None else f"{node.module}`{node.name}"
+    prefix = _PREFIXES.get(node.__class__)
+    if prefix is not None:
+        return prefix + node.name
+    if isinstance(node, t.Member):
+        return f"{_shown_plain(node.base)}{node.op}{node.name}"
+    if isinstance(node, t.Index):
+        return f"{_shown_plain(node.base)}[...]"
+    if isinstance(node, t.Assign):
+        return f"{_shown_plain(node.target)} {node.op} ..."
+    return "this expression"
 
 
 # --- assigning what cannot be assigned ------------------------------------------------------------
@@ -96,7 +171,7 @@ def _root(node):
             return node
 
 
-def _read_only(node, dialect):
+def _read_only(node, dialect, words):
     target = node.target if node.__class__ is t.Assign else node.operand
     root = _root(target)
     if not isinstance(root, t.Ident) or root.module is not None:
@@ -107,9 +182,8 @@ def _read_only(node, dialect):
                 else "a variable of D's libraries")
         op = node.op
         return [_finding("assigned-read-only", node.pos or root.pos,
-                         f"{_shown(target)} cannot be assigned ({op}): {name} is {what}, which D "
-                         "only reads; keep the value in a variable of your own (this.x, self.x, "
-                         "glob.x)")]
+                         f"{words.shown(target)} cannot be assigned ({op}): {name} is {what}, which "
+                         f"D only reads; keep the value in a variable of your own ({words.own_variable})")]
     return []
 
 
@@ -121,7 +195,7 @@ def _is_agg_target(node, parents) -> bool:
     return isinstance(parent, t.Assign) and parent.target is node and parent.op == "="
 
 
-def _call_refusals(node, parents, dialect):
+def _call_refusals(node, parents, dialect, words):
     name = node.name
     if name is None:
         return []
@@ -133,17 +207,68 @@ def _call_refusals(node, parents, dialect):
                 isinstance(target, t.Index) and isinstance(target.base, t.AggVar))):
             out.append(_finding("aggregation-value", node.pos,
                                 f"{name}() is an aggregating function: its result can only be "
-                                f"assigned to an aggregation (agg.name[keys] = {name}(...)), not used "
-                                f"as a value here"))
+                                f"assigned to an aggregation ({words.aggregate.replace('count()', name + '(...)')}), "
+                                f"not used as a value here"))
     if name in Fn.CONSTANT_ARGUMENTS:
         values = [_constant(arg, dialect) for arg in node.args]
         for index, message in Fn.constant_argument_problems(
                 name, values, dialect.llquantize_steps_divide_power):
             out.append(_finding("constant-argument", node.args[index].pos or node.pos, message))
+    kinds = Fn.ARGUMENT_KINDS.get(name)
+    if kinds:
+        for index, (want, arg) in enumerate(zip(kinds, node.args)):
+            problem = _argument_problem(want, arg, dialect)
+            if problem:
+                out.append(_finding("argument-type", arg.pos or node.pos,
+                                    f"{name}() argument #{index + 1} must be {Fn.KIND_TEXT[want]}, "
+                                    f"not {problem}"))
     return out
 
 
-def _aggregation_as_value(node, parents):
+def _argument_problem(want, arg, dialect):
+    """What is wrong with ``arg`` where a value of kind ``want`` ("string" or "int") goes, as the
+    message says it ("an integer", "a string"); None when it fits or its kind is not known.  An
+    integer constant 0 is a null pointer, which a string parameter takes."""
+    have = _kind(arg)
+    if want == "string" and have == "int":
+        value = _constant(arg, dialect)
+        if value == 0 and value is not Fn.NOT_CONSTANT:
+            return None
+        return "an integer"
+    if want == "int" and have == "string":
+        return "a string"
+    return None
+
+
+def _declared_kind(specifiers, declarator):
+    """"string" or "int" for an inline of a plain ``string`` or integer type; None otherwise."""
+    if not isinstance(declarator, t.NameDecl):
+        return None  # a pointer, an array, a parameterised inline
+    words = tuple(s.name if isinstance(s, t.TypeRef) and s.module is None else s for s in specifiers
+                  if s not in ("const", "volatile"))
+    if words == ("string",):
+        return "string"
+    if words and all(w in INTEGER_TYPE_WORDS for w in words):
+        return "int"
+    return None
+
+
+def _inline_type(item, words):
+    want = _declared_kind(item.specifiers, item.declarator)
+    if want is None:
+        return []
+    problem = _argument_problem(want, item.value, None)
+    if not problem:
+        return []
+    name = item.declarator.name
+    typed = " ".join(s if isinstance(s, str) else s.name for s in item.specifiers)
+    return [_finding("inline-type", item.value.pos or item.pos,
+                     f"inline {name} is declared {typed} but its value is {problem} (dtrace: "
+                     f"\"inline {name} definition uses incompatible types\"); give it a value of "
+                     f"its type{' (an expression, not a Python str, for D text)' if words.dsl else ''}")]
+
+
+def _aggregation_as_value(node, parents, words):
     shown = f"@{node.name}" if node.name else "the anonymous aggregation @"
     used = node
     parent = parents.get(id(node))
@@ -159,7 +284,7 @@ def _aggregation_as_value(node, parents):
             return []
     return [_finding("aggregation-value", node.pos or (parent.pos if parent is not None else None),
                      f"{shown} is an aggregation, not a value: assign it an aggregating function "
-                     "(agg.name[keys] = count()) or print it with printa(); D cannot read it in an "
+                     f"({words.aggregate}) or print it with printa(); D cannot read it in an "
                      "expression")]
 
 
@@ -232,7 +357,36 @@ def _declared(item):
             yield scope, decl.name
 
 
-_SCOPES = ((t.SelfVar, "self", "self->"), (t.ThisVar, "this", "this->"), (t.Ident, "global", ""))
+_SCOPES = ((t.SelfVar, "self", "self->"), (t.ThisVar, "this", "this->"), (t.Ident, "global", ""),
+           (t.AggVar, "agg", "@"))
+#: Scopes whose reads are refused here even when nothing assigns the variable (no other rule says
+#: it: a clause-local or an aggregation is never a kernel variable or a library name).
+_ALWAYS_REPORTED = ("this", "agg")
+
+
+def _assigned_globals(items, dialect) -> set:
+    """The names a D file assigns as globals (``x = v``, ``x[k] = v``, ``x++``, ``x += v``): no
+    built-in or library variable (assigning one is assigned-read-only's) and no kernel symbol
+    (```x``)."""
+    names = set()
+    for item in items:
+        if not isinstance(item, t.Clause):
+            continue
+        for node in item.walk():
+            cls = node.__class__
+            if cls is t.Assign:
+                target = node.target
+            elif (cls is t.Unary or cls is t.Postfix) and node.op in ("++", "--"):
+                target = node.operand
+            else:
+                continue
+            while isinstance(target, t.Index):
+                target = target.base
+            if isinstance(target, t.Ident) and target.module is None and not (
+                    V.read_only(target.name, dialect.variables, dialect.name)
+                    or target.name in PORTABLE_CONSTANTS):
+                names.add(target.name)
+    return names
 
 
 def _uses(exprs, globals_made):
@@ -297,7 +451,7 @@ def _creates(a) -> bool:
     return a.kind in ("write", "partial") or (a.kind == "update" and a.node.__class__ is not t.Assign)
 
 
-def _follow(uses, known, assigned, item, chained=frozenset()):
+def _follow(uses, known, assigned, item, words, chained=frozenset()):
     """Walk ``uses`` in order from the variables ``known`` (typed): the variables known after
     them, and the refusals (the first for each variable)."""
     known = set(known)
@@ -312,28 +466,34 @@ def _follow(uses, known, assigned, item, chained=frozenset()):
             if id(a.node) in chained:
                 out.append(_finding(
                     "used-before-assigned", a.node.pos or item.pos,
-                    f"{prefix}{a.name} is assigned twice in one expression ({_shown(a.node)} inside "
+                    f"{prefix}{a.name} is assigned twice in one expression ({words.shown(a.node)} inside "
                     f"an assignment to it) where it is first assigned, which crashes Oracle's dtrace "
                     f"2.0 (a segmentation fault compiling it): assign it once"))
             continue
         # Reads of a thread-local or global nothing assigns are the self-undefined and
         # global-unset rules' to report (errors whatever the tracer says).
-        if key in reported or (a.kind == "read" and key not in assigned and scope != "this"):
+        if key in reported or (a.kind == "read" and key not in assigned and scope not in _ALWAYS_REPORTED):
             continue
         reported.add(key)
         how = f"updated ({a.node.op})" if a.kind != "read" else "read"
-        out.append(_finding(
-            "used-before-assigned", a.node.pos or item.pos,
-            f"{prefix}{a.name} is {how} here before any assignment to it in the program text, "
-            f"and D gives a variable its type at its first assignment or declaration (dtrace: "
-            f"\"{_undefined_text(prefix, a.name)}\"): assign it first (= 0) or in a clause "
-            f"defined above this one, or declare it with t.declare(...) before the clauses"))
+        if scope == "agg":
+            example = f"agg.{a.name or 'name'}[keys] = count()" if words.dsl else f"@{a.name}[keys] = count()"
+            message = (f"@{a.name} is used here before any aggregating function is assigned to it in "
+                       f"the program text (dtrace: \"failed to resolve @{a.name or '_'}: Unknown variable "
+                       f"name\"): assign it first ({example}) in this clause or one defined above it")
+        else:
+            message = (f"{prefix}{a.name} is {how} here before any assignment to it in the program text, "
+                       f"and D gives a variable its type at its first assignment or declaration (dtrace: "
+                       f"\"{_undefined_text(prefix, a.name)}\"): assign it first (= 0) or in a clause "
+                       f"defined above this one, or {words.declare(prefix, a.name)}")
+        out.append(_finding("used-before-assigned", a.node.pos or item.pos, message))
     return known, out
 
 
-def _used_before_assigned(items):
-    globals_made = {n.name for item in items if isinstance(item, t.Clause) for n in item.walk()
-                    if n.__class__ is t.Ident and n.is_global}
+def _used_before_assigned(items, words, globals_made=None):
+    if globals_made is None:  # a tracer's: the globals it made with glob
+        globals_made = {n.name for item in items if isinstance(item, t.Clause) for n in item.walk()
+                        if n.__class__ is t.Ident and n.is_global}
     clauses = [item for item in items if isinstance(item, t.Clause)]
     body_uses = {id(c): list(_uses([e for e, _ in stmt_exprs(c.body or ())], globals_made)) for c in clauses}
     pred_uses = {id(c): list(_uses([c.predicate] if c.predicate is not None else [], globals_made))
@@ -352,10 +512,11 @@ def _used_before_assigned(items):
                                      + ([item.predicate] if item.predicate is not None else []))
         # dtrace cooks a clause's actions, then its predicate; when that fails on an undefined
         # variable it tries the predicate first (libdtrace dt_cook_clause).
-        after, refused = _follow(body_uses[id(item)] + pred_uses[id(item)], known, assigned, item, chained)
+        after, refused = _follow(body_uses[id(item)] + pred_uses[id(item)], known, assigned, item, words,
+                                 chained)
         if refused and pred_uses[id(item)]:
             after, refused = _follow(pred_uses[id(item)] + body_uses[id(item)], known, assigned, item,
-                                     chained)
+                                     words, chained)
         known = after
         out += refused
     return out

@@ -218,6 +218,56 @@ def arity_text(low: int, high: int | None) -> str:
 AGGREGATION_ARGUMENTS = {"printa": None, "clear": (0,), "trunc": (0,), "normalize": (0,),
                          "denormalize": (0,)}
 
+#: The kind of value each argument of a function must be, where its prototype says so (Oracle's
+#: libdtrace/dt_open.c, the same as illumos' and FreeBSD's): "string" (a string, or a ``char *``
+#: or ``char[]``; an integer constant 0 is a null pointer and also fits) or "int" (an integer or a
+#: pointer, not a string); None: any, or a pointer the checks cannot judge.  The ``argument-type``
+#: rule (dtracepy/checks/rules.py) refuses only what it knows for certain is of the other kind
+#: (``strlen(12)``, ``strlen(arg0)``, ``htons("a")``); tests/test_check_rules.py has the real
+#: dtrace judge every entry both ways (toupper and tolower, which Oracle's D lacks, by Apple's
+#: tests in the corpus: err.D_PROTO_ARG.toupperbadarg.d).
+ARGUMENT_KINDS = {
+    "strlen": ("string",),
+    "strjoin": ("string", "string"),
+    "strstr": ("string", "string"),
+    "strtok": ("string", "string"),
+    "strchr": ("string", "int"),
+    "strrchr": ("string", "int"),
+    "index": ("string", "string", "int"),
+    "rindex": ("string", "string", "int"),
+    "substr": ("string", "int", "int"),
+    "basename": ("string",),
+    "dirname": ("string",),
+    "cleanpath": ("string",),
+    "toupper": ("string",),
+    "tolower": ("string",),
+    "copyin": ("int", "int"),
+    "copyinstr": ("int", "int"),
+    "copyinto": ("int", "int", None),
+    "htonl": ("int",),
+    "htonll": ("int",),
+    "htons": ("int",),
+    "ntohl": ("int",),
+    "ntohll": ("int",),
+    "ntohs": ("int",),
+    "lltostr": ("int",),
+    "progenyof": ("int",),
+    "alloca": ("int",),
+    "inet_ntop": ("int", None),
+    "link_ntop": ("int", None),
+    "speculate": ("int",),
+    "commit": ("int",),
+    "discard": ("int",),
+    "exit": ("int",),
+    "raise": ("int",),
+    "chill": ("int",),
+    "trunc": (None, "int"),
+    "setopt": ("string", "string"),
+}
+
+#: How a message names an argument kind.
+KIND_TEXT = {"string": "a string", "int": "an integer"}
+
 #: Arguments that must be integer constants, and what values dtrace takes there (from Oracle's
 #: libdtrace/dt_cg.c, the same rules as illumos' dt_cc.c): name -> {argument index: rule}.
 #: "positive": a non-zero positive constant; "nonnegative": a constant >= 0; "int32": a constant

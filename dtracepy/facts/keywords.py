@@ -52,6 +52,15 @@ STANDARD_TYPES = frozenset(
     pktinfo_t csinfo_t siginfo_t vnode_t""".split()
 )
 
+#: Type names that are integers everywhere (basic types and standard integer typedefs): a value
+#: of one of these types is no string (``inline int f = "a";`` is refused).
+INTEGER_TYPE_WORDS = frozenset(
+    """char short int long signed unsigned int8_t int16_t int32_t int64_t uint8_t uint16_t uint32_t
+    uint64_t intptr_t uintptr_t intmax_t uintmax_t size_t ssize_t uchar_t ushort_t uint_t ulong_t
+    longlong_t u_longlong_t u_char u_short u_int u_long u_int8_t u_int16_t u_int32_t u_int64_t
+    pid_t uid_t gid_t id_t hrtime_t""".split()
+)
+
 #: Macro variables by name (``$target`` ...); ``$1``.. ``$N`` and ``$$N`` are the arguments.
 MACRO_VARIABLES = ("target", "pid", "ppid", "uid", "gid", "euid", "egid", "pgid", "sid", "projid", "taskid")
 
