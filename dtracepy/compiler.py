@@ -225,8 +225,10 @@ def run_checks(program, dialect="illumos", *, clear_points: tuple = (), only_rul
     """The findings for a compiled tracer's program (the compiler's rules are errors there);
     ``kept``: the thread-locals the tracer keeps on purpose (``t.keep``), which do not leak."""
     from dtracepy.checks import CheckOptions, check_program
-    from dtracepy.checks.registry import BY_NAME, COMPILER_RULES
+    from dtracepy.checks.registry import BY_NAME, CHECKS, COMPILER_RULES
 
     disabled = frozenset(BY_NAME) - COMPILER_RULES if only_rules else frozenset()
+    # the rules family is what compile_tracer's refusals say, at the tracer's lines
+    disabled |= frozenset(info.name for info in CHECKS if info.family == "rules")
     options = CheckOptions(dialect=dialect, clear_points=clear_points, disabled=disabled, kept=kept)
     return check_program(program, options=options)

@@ -145,7 +145,7 @@ def _drive(tables, lexer, fast_clauses=True):
         except StopIteration:
             break
         except DSyntaxError as err:
-            pending = err
+            pending = _at_description(lexer, err)
             toks = lexer.partial
         if fast is not None and pending is None and toks[0][0] == "PDESC":
             clause = fast(toks)
@@ -561,6 +561,17 @@ def _follow_chain(rows, key):
         if type(act) is not str:
             return state
         state = rows[below][act]
+
+
+def _at_description(lexer, err: DSyntaxError) -> DSyntaxError:
+    """A clause of probe descriptions with neither a predicate nor a body (``syscall::open:entry``
+    at the end of the file, or before the next clause) is reported at its first description, where
+    dtrace reports it, not where the lexer found what was missing (the end of the file)."""
+    toks = lexer.partial
+    if (toks and toks[-1][0] == "PDESC" and all(tok[0] in ("PDESC", "COMMA") for tok in toks)
+            and err.message.startswith("expected a predicate or a clause body")):
+        return lexer.error(err.message, toks[0][2])
+    return err
 
 
 def _syntax_error(lexer, token) -> DSyntaxError:

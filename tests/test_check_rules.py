@@ -160,19 +160,30 @@ def test_the_real_dtrace_refuses_each_case_and_accepts_its_variant():
 
 _GOOD = {"string": '"abc"', "int": "1"}
 _BAD = {"string": "12", "int": '"abc"'}
-_VOID = {"speculate", "commit", "discard", "exit", "raise", "chill", "trunc", "setopt", "copyinto"}
+_VOID = {"speculate", "commit", "discard", "exit", "raise", "chill", "trunc", "setopt", "copyinto",
+         "normalize", "pcap"}
 _OTHER = {("copyinto", 2): "alloca(1)", ("inet_ntop", 1): "(void *)alloca(16)",
-          ("link_ntop", 1): "(void *)alloca(16)", ("trunc", 0): "@a"}
+          ("link_ntop", 1): "(void *)alloca(16)", ("trunc", 0): "@a", ("normalize", 0): "@a",
+          ("inet_ntoa6", 0): "(struct in6_addr *)alloca(16)", ("pcap", 0): "0",
+          ("lquantize", 1): "0", ("lquantize", 2): "10", ("lquantize", 3): "2",
+          ("llquantize", 1): "10", ("llquantize", 2): "0", ("llquantize", 3): "2", ("llquantize", 4): "20"}
 #: Not in Oracle's D (judged by Apple's tests in the corpus instead: err.D_PROTO_ARG.*badarg.d).
 _NOT_HERE = {"toupper", "tolower"}
+
+
+#: How dtrace says an argument is of the wrong kind: "argument #2 is incompatible with prototype"
+#: (subroutines, actions), "argument #1 must be of scalar type", "(argument #2) must be of scalar
+#: type" (aggregating functions).
+_REFUSED = (" is incompatible", " must be of scalar type", ") must be of scalar type")
 
 
 def _call(name, kinds, bad=None):
     args = [_BAD[k] if i == bad else _OTHER[(name, i)] if k is None else _GOOD[k] for i, k in enumerate(kinds)]
     text = f"{name}({', '.join(args)})"
-    body = f"{text};" if name in _VOID else f"trace({text});"
+    body = f"{text};" if name in _VOID else f"@b = {text};" if name in Fn.AGGREGATING_FUNCTIONS \
+        else f"trace({text});"
     pre = "#pragma D option destructive\n" if name in Fn.DESTRUCTIVE else ""
-    agg = "@a = count(); " if name == "trunc" else ""
+    agg = "@a = count(); " if name in ("trunc", "normalize") else ""
     return f"{pre}BEGIN {{ {agg}{body} }}\n"
 
 
@@ -198,7 +209,7 @@ def test_argument_kinds_flagged_where_dtrace_refuses_them():
             # chill() is "not implemented" in Oracle's D: its prototype is what is judged here
             if (said is not None and "argument #" in said) or (said is not None and name != "chill") or found:
                 wrong.append(f"{text.strip()}: dtrace {said or 'accepted'}; dtracepy {found}")
-        elif said is None or f"argument #{index + 1} is incompatible" not in said or \
+        elif said is None or not any(f"argument #{index + 1}{how}" in said for how in _REFUSED) or \
                 [f.message.split(" must")[0] for f in found] != [f"{name}() argument #{index + 1}"]:
             wrong.append(f"{text.strip()}: dtrace {said or 'accepted'}; dtracepy {found}")
     assert not wrong, "\n".join(wrong)
@@ -235,3 +246,70 @@ def test_a_name_nothing_assigns_is_a_warning_not_a_refusal():
 def test_with_the_preprocessor_globals_are_not_judged():
     text = "#define LIMIT limit\nBEGIN { trace(LIMIT); }\ntick-1s { limit = 1; }"
     assert [f for f in errors(text) if f.check == "used-before-assigned"] == []
+
+
+# --- probe descriptions that match no probe (D_PDESC_ZERO) ------------------------------------
+
+# name -> (refused D, check, severity, accepted D); judged without -Z, as D_PDESC_ZERO needs
+PROBE_CASES = {
+    "a cpc name whose count is no number": (
+        "cpc:::cpu_clock-all-10000bonehead { }", "probe-desc", "error", "cpc:::cpu_clock-all-10000 { }"),
+    "a cpc name without its mode": (
+        "cpc:::cpu_clock-10000 { }", "probe-desc", "error", "cpc:::cpu_clock-kernel-10000 { }"),
+    "a bare provider no DTrace has": (
+        "pidgin:::entry { }", "probe-name", "warning", "proc:::exec-success { }"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROBE_CASES))
+def test_probe_descriptions_that_match_nothing(name):
+    bad, check, severity, good = PROBE_CASES[name]
+    found = [f for f in check_program(parse(bad + "\n", "x.d"), source=bad + "\n") if f.check == check]
+    assert [(f.severity, f.pos.line, f.pos.col) for f in found] == [(severity, 1, 1)], found
+    assert check_program(parse(good + "\n", "x.d"), source=good + "\n") == []
+
+
+def test_the_real_dtrace_finds_no_probe_for_each_and_one_for_its_variant():
+    jobs = {}
+    for name, (bad, _check, _severity, good) in PROBE_CASES.items():
+        jobs[f"{name} / refused"] = {"text": bad + "\n"}
+        jobs[f"{name} / accepted"] = {"text": good + "\n"}
+    verdicts = judge_scripts(jobs)
+    wrong = [f"{name}: dtrace: {verdicts[name] or 'accepted'}" for name in jobs
+             if (verdicts[name] is None) != name.endswith("/ accepted")
+             or (verdicts[name] is not None and "does not match any probes" not in verdicts[name])]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_user_space_and_known_providers_are_not_warned_of():
+    text = "myapp$target:::start { }\nmyapp*:::start { }\nmyapp123:::start { }\ndt_test:::test { }\n"
+    assert [f for f in check_program(parse(text, "x.d"), source=text) if f.check == "probe-name"] == []
+    text = "sycall::read:entry { }\n"  # a misspelling is said as one, an error
+    assert [(f.severity, "did you mean 'syscall'" in f.message)
+            for f in check_program(parse(text, "x.d"), source=text) if f.check == "probe-name"] == [("error", True)]
+
+
+# --- a clause without a body, in Oracle's D ------------------------------------------------------
+
+def test_oracle_d_has_no_clause_without_a_body():
+    bad = "BEGIN { exit(0); }\nsyscall::read:entry\n/pid == 1/\n"
+    good = "BEGIN { exit(0); }\nsyscall::read:entry\n/pid == 1/\n{ }\n"
+    found = [f for f in errors(bad, dialect="oracle") if f.check == "dialect-bodyless"]
+    assert [(f.pos.line, f.pos.col) for f in found] == [(3, 2)]
+    assert errors(good, dialect="oracle") == [] and errors(bad) == []
+    verdicts = judge_scripts({"bad": {"text": bad}, "good": {"text": good}})
+    assert verdicts["bad"] is not None and verdicts["good"] is None, verdicts
+
+
+def test_an_oracle_tracer_without_actions_gets_braces():
+    from dtracepy import Tracer, pid
+    from real_dtrace import job_for_d
+
+    t = Tracer(dialect="oracle")
+    t.clause("syscall::read:entry", when=pid == 1)
+    text = t.to_d()
+    assert text.rstrip().endswith("/pid == 1/\n{\n}")
+    assert judge_scripts({"t": job_for_d(text)})["t"] is None
+    t = Tracer()  # illumos: as before, the predicate last stands alone
+    t.clause("syscall::read:entry", when=pid == 1)
+    assert t.to_d().rstrip().endswith("/pid == 1/")

@@ -66,7 +66,7 @@ def test_slash_in_predicate_divides_unless_it_closes():
 def test_description_without_predicate_or_body_is_an_error():
     e = err("profile-1\nint i;\n{\n}\n")
     assert "expected a predicate or a clause body after probe description" in e.message
-    assert (e.pos.line, e.pos.col) == (2, 1)
+    assert (e.pos.line, e.pos.col) == (1, 1)  # at the description, as dtrace says ("line 1: ...")
     assert "expected a predicate" in err("BEGIN").message
 
 
@@ -429,3 +429,31 @@ def test_parse_bytes_with_cpp_maps_lines_back():
 def test_parse_bytes_with_cpp_defines():
     prog = parse_bytes(b"probe\n{\n}\n", "d.d", cpp=True, defines=["probe=BEGIN"])
     assert prog.items[0].probes == (t.ProbeDesc("BEGIN"),)
+
+
+# --- a probe description with neither predicate nor body: reported at the description ---------
+
+HANGING = {
+    "at the end of the file": ("BEGIN { exit(0); }\n\nsyscall::open:entry\n", (3, 1)),
+    "several, at the end of the file": ("BEGIN { exit(0); }\n\nsyscall::open:entry,\n  syscall::read:entry\n\n\n", (3, 1)),
+    "before the next clause": ("syscall::open:entry\nBEGIN { exit(0); }\n", (1, 1)),
+    "after a comment, at the end": ("BEGIN { exit(0); }\n/* x */ syscall::open:entry /* y */\n", (2, 9)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HANGING))
+def test_a_hanging_probe_description_is_reported_at_the_description(name):
+    text, (line, col) = HANGING[name]
+    with pytest.raises(DSyntaxError) as info:
+        parse(text, "x.d")
+    assert (info.value.pos.line, info.value.pos.col) == (line, col), info.value.render()
+    assert "expected a predicate or a clause body after probe description" in str(info.value)
+
+
+def test_dtrace_reports_a_hanging_description_at_its_line():
+    from real_dtrace import judge_scripts
+
+    verdicts = judge_scripts({name: {"text": text} for name, (text, _) in HANGING.items()})
+    for name, (_text, (line, _col)) in HANGING.items():
+        assert verdicts[name] is not None and verdicts[name].startswith(f"line {line}: expected predicate"), \
+            (name, verdicts[name])

@@ -1,6 +1,6 @@
 """Names: keywords as identifiers, clause-locals read before assignment, macro arguments beyond
 those given, aggregations used two ways, unknown or mis-called functions, undefined identifiers,
-``if``/``else`` in a dialect without it."""
+``if``/``else`` or a clause without a body in a dialect without them."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def run(ctx):
     yield from _globals_unset(ctx)
     yield from _dialect_if(ctx)
     yield from _dialect_anonymous_members(ctx)
+    yield from _dialect_bodyless(ctx)
 
 
 _NAMED = (t.Ident, t.SelfVar, t.ThisVar, t.AggVar, t.NameDecl)
@@ -220,6 +221,18 @@ def _dialect_anonymous_members(ctx):
             yield ctx.finding("dialect-anonymous-member", node,
                               f"{dialect.name} D has no unnamed struct or union members; give this "
                               "member a name")
+
+
+def _dialect_bodyless(ctx):
+    dialect = ctx.options.dialect
+    if dialect.has_bodyless_clauses:
+        return
+    for clause in ctx.clauses:
+        if clause.body is None:
+            yield ctx.finding("dialect-bodyless", clause.predicate or clause,
+                              f"{dialect.name} D has no clause without a body: add {{ }} after the "
+                              "predicate (dtrace: \"expected actions { } following probe description "
+                              "and predicate\")", fallback=clause)
 
 
 def _close_matches(word, possibilities, n, cutoff):

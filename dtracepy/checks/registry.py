@@ -60,6 +60,8 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("dialect-if", "names", "error", "if/else in a dialect that has none (oracle)"),
     CheckInfo("dialect-anonymous-member", "names", "error",
               "an unnamed struct or union member in a dialect that has none (oracle)"),
+    CheckInfo("dialect-bodyless", "names", "error",
+              "a clause without a body (desc /pred/) in a dialect that has none (oracle)"),
     CheckInfo("global-unset", "names", "error",
               "a global a tracer made with glob is read but never assigned or declared"),
     # safety
@@ -72,7 +74,8 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("probe-name", "safety", "error",
               "a misspelled well-known provider (sycall) or a probe its provider does not have "
               "(tcp:::recieve), or a short description read from the right (syscall::read is "
-              ":syscall::read), with did-you-mean"),
+              ":syscall::read), with did-you-mean; a warning for a bare provider no DTrace dtracepy "
+              "knows has (pidgin:::entry)"),
     CheckInfo("speculation", "safety", "error",
               "speculate() not first or twice in its clause, or with an aggregation, a destructive "
               "action, exit(), commit() or discard(); commit() with a data-recording action"),

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from dtracepy import tree as t
 from dtracepy.checks import Finding
-from dtracepy.checks.context import accesses, stmt_exprs
+from dtracepy.checks.context import clause_accesses
 from dtracepy.checks.printf import kind as _kind
 from dtracepy.facts import functions as Fn
 from dtracepy.facts import variables as V
@@ -65,7 +65,7 @@ class _Words:
 
 
 def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
-             hand_written=False, judge_globals=True) -> list[Finding]:
+             hand_written=False, judge_globals=True, of=None, per_clause=None) -> list[Finding]:
     """The errors in a tracer's items (``tracer.items``, in order); ``pos`` locates those that
     belong to no node (an empty program: the tracer's line).  A program that ``#include``s a
     header (``includes``) may get its clauses there, so it is never called empty.  ``passed``:
@@ -75,7 +75,9 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
     shows for a node (the compiler prints it as D; plain names otherwise).  ``hand_written``:
     the items are a D file's (see the module docstring: which names are globals; messages in
     D's terms), not a tracer's; ``judge_globals=False``: its globals are not judged (it uses the
-    C preprocessor)."""
+    C preprocessor).  ``of(cls)`` (the nodes of a class, in walk order) and ``per_clause(cls)``
+    (:func:`~dtracepy.checks.context.clause_accesses` of each clause) come from the checks'
+    :class:`~dtracepy.checks.context.Context` for a D file; made here otherwise."""
     words = _Words(not hand_written, shown)
     found: list[Finding] = []
     if not includes and not any(isinstance(item, (t.Clause, t.Inline, t.Translator, t.Provider)) or (
@@ -97,43 +99,57 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
     for item in items:
         if item.__class__ is t.Inline:
             found += _inline_type(item, words)
-        parents: dict[int, t.Node] = {}
-        for node in _walk_with_parents(item, parents):
-            cls = node.__class__
-            if cls is t.Call:
-                found += _call_refusals(node, parents, dialect, words)
-            elif cls is t.Assign or ((cls is t.Unary or cls is t.Postfix) and node.op in ("++", "--")):
+    if of is None:
+        of = _index(items)
+    found += _calls_and_aggregations(of, dialect, words)
+    for cls in (t.Assign, t.Unary, t.Postfix):
+        for node in of(cls):
+            if cls is t.Assign or node.op in ("++", "--"):
                 found += _read_only(node, dialect, words)
-            elif cls is t.AggVar:
-                found += _aggregation_as_value(node, parents, words)
-    found += _used_before_assigned(items if passed is None else passed, words,
+    if passed is not None:
+        of = _index(passed)
+    clauses = [item for item in (items if passed is None else passed) if isinstance(item, t.Clause)]
+    if per_clause is None:
+        cache: dict = {}
+
+        def per_clause(cls):
+            if cls not in cache:
+                cache[cls] = [clause_accesses(clause, cls) for clause in clauses]
+            return cache[cls]
+    found += _used_before_assigned(items if passed is None else passed, of, per_clause, words,
                                    None if not hand_written
-                                   else _assigned_globals(items, dialect) if judge_globals else set())
+                                   else _assigned_globals(of, dialect) if judge_globals else set())
+    found.sort(key=_place)
     return found
 
 
+def _place(finding):
+    pos = finding.pos
+    return (0, pos.line, pos.col or 0) if pos is not None else (1, 0, 0)
+
+
+def _index(items):
+    """``of(cls)``: the nodes of class ``cls`` in ``items``, in the order of a walk (one walk)."""
+    by_class: dict = {}
+    for item in items:
+        for node in item.walk():
+            by_class.setdefault(node.__class__, []).append(node)
+    return lambda cls: by_class.get(cls, [])
+
+
 def run(ctx):
-    """The rules on a D file (``dtracepy check``; a tracer gets them from the compiler)."""
+    """The rules on a D file (``dtracepy check``; a tracer gets them from the compiler), reading
+    the checks' index of the tree and their per-clause accesses (no walk of its own)."""
     if ctx.options.compiling:
         return
     includes = ("",) if ctx.uses_cpp or "empty" in ctx.options_set else ()  # (a header may hold the clauses)
     yield from refusals(ctx.program.items, ctx.options.dialect, ctx.first_pos, includes,
-                        hand_written=True, judge_globals=not ctx.uses_cpp)
+                        hand_written=True, judge_globals=not ctx.uses_cpp, of=ctx.of,
+                        per_clause=ctx.clause_accesses)
 
 
 def _finding(check: str, pos, message: str) -> Finding:
     return Finding("error", message, check, pos)
-
-
-def _walk_with_parents(root, parents):
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        yield node
-        children = list(node.children())
-        for child in children:
-            parents[id(child)] = node
-        stack.extend(reversed(children))
 
 
 _PREFIXES = {t.SelfVar: "self->", t.ThisVar: "this->", t.AggVar: "@"}
@@ -189,39 +205,62 @@ def _read_only(node, dialect, words):
 
 # --- aggregations and aggregating functions as values ------------------------------------------
 
-def _is_agg_target(node, parents) -> bool:
-    """``node`` (an aggregation or ``@a[keys]``) is what an ``=`` assigns."""
-    parent = parents.get(id(node))
-    return isinstance(parent, t.Assign) and parent.target is node and parent.op == "="
+def _agg_of(node):
+    """The aggregation ``node`` is (``@a``) or indexes (``@a[k]``), or None."""
+    if node.__class__ is t.Index:
+        node = node.base
+    return node if node.__class__ is t.AggVar else None
 
 
-def _call_refusals(node, parents, dialect, words):
-    name = node.name
-    if name is None:
-        return []
+def _calls_and_aggregations(of, dialect, words):
+    """aggregation-value, constant-argument and argument-type: an aggregating function is a value
+    only assigned to an aggregation, an aggregation only assigned (=) or given to the functions of
+    AGGREGATION_ARGUMENTS (where they take it)."""
     out = []
-    if name in Fn.AGGREGATING_FUNCTIONS:
-        parent = parents.get(id(node))
-        target = parent.target if isinstance(parent, t.Assign) and parent.value is node else None
-        if target is None or not (isinstance(target, t.AggVar) or (
-                isinstance(target, t.Index) and isinstance(target.base, t.AggVar))):
+    assigned_calls, usable = set(), set()
+    for node in of(t.Assign):
+        agg = _agg_of(node.target)
+        if agg is not None:
+            assigned_calls.add(id(node.value))
+            if node.op == "=":
+                usable.add(id(agg))
+    calls = of(t.Call)
+    for node in calls:
+        if node.name in Fn.AGGREGATION_ARGUMENTS:  # (clear(@a[k]) too: dtrace takes it)
+            where = Fn.AGGREGATION_ARGUMENTS[node.name]
+            for index, arg in enumerate(node.args):
+                agg = _agg_of(arg)
+                if agg is not None and (where is None or index in where):
+                    usable.add(id(agg))
+    for node in calls:
+        name = node.name
+        if name is None:
+            continue
+        if name in Fn.AGGREGATING_FUNCTIONS and id(node) not in assigned_calls:
+            example = words.aggregate.replace("count()", name + "(...)")
             out.append(_finding("aggregation-value", node.pos,
                                 f"{name}() is an aggregating function: its result can only be "
-                                f"assigned to an aggregation ({words.aggregate.replace('count()', name + '(...)')}), "
-                                f"not used as a value here"))
-    if name in Fn.CONSTANT_ARGUMENTS:
-        values = [_constant(arg, dialect) for arg in node.args]
-        for index, message in Fn.constant_argument_problems(
-                name, values, dialect.llquantize_steps_divide_power):
-            out.append(_finding("constant-argument", node.args[index].pos or node.pos, message))
-    kinds = Fn.ARGUMENT_KINDS.get(name)
-    if kinds:
-        for index, (want, arg) in enumerate(zip(kinds, node.args)):
-            problem = _argument_problem(want, arg, dialect)
-            if problem:
-                out.append(_finding("argument-type", arg.pos or node.pos,
-                                    f"{name}() argument #{index + 1} must be {Fn.KIND_TEXT[want]}, "
-                                    f"not {problem}"))
+                                f"assigned to an aggregation ({example}), not used as a value here"))
+        if name in Fn.CONSTANT_ARGUMENTS:
+            values = [_constant(arg, dialect) for arg in node.args]
+            for index, message in Fn.constant_argument_problems(
+                    name, values, dialect.llquantize_steps_divide_power):
+                out.append(_finding("constant-argument", node.args[index].pos or node.pos, message))
+        kinds = Fn.ARGUMENT_KINDS.get(name)
+        if kinds:
+            for index, (want, arg) in enumerate(zip(kinds, node.args)):
+                problem = _argument_problem(want, arg, dialect) if want else None
+                if problem:
+                    out.append(_finding("argument-type", arg.pos or node.pos,
+                                        f"{name}() argument #{index + 1} must be {Fn.KIND_TEXT[want]}, "
+                                        f"not {problem}"))
+    for node in of(t.AggVar):
+        if id(node) not in usable:
+            shown = f"@{node.name}" if node.name else "the anonymous aggregation @"
+            out.append(_finding("aggregation-value", node.pos,
+                                f"{shown} is an aggregation, not a value: assign it an aggregating "
+                                f"function ({words.aggregate}) or print it with printa(); D cannot read "
+                                "it in an expression"))
     return out
 
 
@@ -266,26 +305,6 @@ def _inline_type(item, words):
                      f"inline {name} is declared {typed} but its value is {problem} (dtrace: "
                      f"\"inline {name} definition uses incompatible types\"); give it a value of "
                      f"its type{' (an expression, not a Python str, for D text)' if words.dsl else ''}")]
-
-
-def _aggregation_as_value(node, parents, words):
-    shown = f"@{node.name}" if node.name else "the anonymous aggregation @"
-    used = node
-    parent = parents.get(id(node))
-    if isinstance(parent, t.Index) and parent.base is node:
-        used, parent = parent, parents.get(id(parent))
-    if _is_agg_target(used, parents):
-        return []
-    if isinstance(parent, t.Call) and parent.name in Fn.AGGREGATION_ARGUMENTS and any(
-            arg is used for arg in parent.args):  # (clear(@a[k]) too: dtrace takes it)
-        where = Fn.AGGREGATION_ARGUMENTS[parent.name]
-        index = next(i for i, arg in enumerate(parent.args) if arg is used)
-        if where is None or index in where:
-            return []
-    return [_finding("aggregation-value", node.pos or (parent.pos if parent is not None else None),
-                     f"{shown} is an aggregation, not a value: assign it an aggregating function "
-                     f"({words.aggregate}) or print it with printa(); D cannot read it in an "
-                     "expression")]
 
 
 # --- integer constants ----------------------------------------------------------------------------
@@ -364,19 +383,16 @@ _SCOPES = ((t.SelfVar, "self", "self->"), (t.ThisVar, "this", "this->"), (t.Iden
 _ALWAYS_REPORTED = ("this", "agg")
 
 
-def _assigned_globals(items, dialect) -> set:
+def _assigned_globals(of, dialect) -> set:
     """The names a D file assigns as globals (``x = v``, ``x[k] = v``, ``x++``, ``x += v``): no
     built-in or library variable (assigning one is assigned-read-only's) and no kernel symbol
     (```x``)."""
     names = set()
-    for item in items:
-        if not isinstance(item, t.Clause):
-            continue
-        for node in item.walk():
-            cls = node.__class__
+    for cls in (t.Assign, t.Unary, t.Postfix):
+        for node in of(cls):
             if cls is t.Assign:
                 target = node.target
-            elif (cls is t.Unary or cls is t.Postfix) and node.op in ("++", "--"):
+            elif node.op in ("++", "--"):
                 target = node.operand
             else:
                 continue
@@ -389,30 +405,27 @@ def _assigned_globals(items, dialect) -> set:
     return names
 
 
-def _uses(exprs, globals_made):
-    """(access, scope, prefix) for each use of a self, this or glob variable in ``exprs``, in
-    evaluation order for each scope.  What D's constant folding drops is not a use: the branch
-    ``c ? a : b`` does not take when ``c`` is a constant (dtrace folds it before it looks)."""
-    for expr in exprs:
-        dead = _dead_branches(expr)
-        made = _made_by_unary(expr)
-        for cls, scope, prefix in _SCOPES:
-            for a in accesses(expr, cls):
-                if dead and id(a.node) in dead:
-                    continue
-                if scope != "global" or (a.name in globals_made and (
-                        a.kind != "read" or a.node.module is None)):  # (not a kernel symbol `x)
-                    yield a, scope, prefix, id(a.node) in made
+def _uses(accs, scope, prefix, globals_made, dead, made):
+    """(access, scope, prefix, made) for the uses among ``accs`` (one clause's accesses of one
+    scope's variables) that count: what D's constant folding drops is not a use (the branch
+    ``c ? a : b`` does not take when ``c`` is a constant: dtrace folds it before it looks); of the
+    identifiers, only the globals."""
+    for a in accs:
+        if dead and id(a.node) in dead:
+            continue
+        if scope != "global" or (a.name in globals_made and (
+                a.kind != "read" or a.node.module is None)):  # (not a kernel symbol `x)
+            yield a, scope, prefix, id(a.node) in made
 
 
-def _made_by_unary(expr) -> set:
+def _made_by_unary(of) -> set:
     """The ids of the variables a unary ``! - ~ +`` applies to directly (``!self->x``,
     ``-this->a[k]``, ``~a[k]`` for a global array; not a plain global): dtrace gives such a
     variable, not yet typed, the type int64_t there (libdtrace dt_cook_op1) instead of refusing
     the read."""
     made = set()
-    for node in expr.walk():
-        if node.__class__ is t.Unary and node.op in ("!", "-", "~", "+"):
+    for node in of(t.Unary):
+        if node.op in ("!", "-", "~", "+"):
             operand = node.operand
             if operand.__class__ is t.Index:
                 operand = operand.base
@@ -423,26 +436,21 @@ def _made_by_unary(expr) -> set:
     return made
 
 
-def _dead_branches(expr) -> set:
+def _dead_branches(of) -> set:
     """The ids of the nodes under the branch a ternary with a constant condition never takes."""
     dead: set = set()
-    for node in expr.walk():
-        if node.__class__ is t.Ternary and id(node) not in dead:
+    for node in of(t.Ternary):  # (outer ones first: the order of a walk)
+        if id(node) not in dead:
             value = _constant(node.cond, None)
             if isinstance(value, int) and value is not Fn.NOT_CONSTANT:
                 dead.update(id(n) for n in (node.otherwise if value else node.then).walk())
     return dead
 
 
-def _chained_on_itself(exprs) -> set:
+def _chained_on_itself(of) -> set:
     """The ids of the inner assignments of ``x = x = v`` (any scope, any operator)."""
-    found = set()
-    for expr in exprs:
-        for node in expr.walk():
-            if (node.__class__ is t.Assign and node.value.__class__ is t.Assign
-                    and node.value.target == node.target):
-                found.add(id(node.value))
-    return found
+    return {id(node.value) for node in of(t.Assign)
+            if node.value.__class__ is t.Assign and node.value.target == node.target}
 
 
 def _creates(a) -> bool:
@@ -490,33 +498,39 @@ def _follow(uses, known, assigned, item, words, chained=frozenset()):
     return known, out
 
 
-def _used_before_assigned(items, words, globals_made=None):
+def _used_before_assigned(items, of, per_clause, words, globals_made=None):
+    """``per_clause(cls)``: each clause's accesses of ``cls`` variables, predicate first (see
+    :func:`~dtracepy.checks.context.clause_accesses`)."""
     if globals_made is None:  # a tracer's: the globals it made with glob
-        globals_made = {n.name for item in items if isinstance(item, t.Clause) for n in item.walk()
-                        if n.__class__ is t.Ident and n.is_global}
+        globals_made = {n.name for n in of(t.Ident) if n.is_global}
     clauses = [item for item in items if isinstance(item, t.Clause)]
-    body_uses = {id(c): list(_uses([e for e, _ in stmt_exprs(c.body or ())], globals_made)) for c in clauses}
-    pred_uses = {id(c): list(_uses([c.predicate] if c.predicate is not None else [], globals_made))
-                 for c in clauses}
-    assigned = {(scope, a.name) for table in (body_uses, pred_uses) for found in table.values()
-                for a, scope, _, made in found if a.kind != "read" or made}
+    dead, made, chained = _dead_branches(of), _made_by_unary(of), _chained_on_itself(of)
+    body_uses: list[list] = [[] for _ in clauses]
+    pred_uses: list[list] = [[] for _ in clauses]
+    for cls, scope, prefix in _SCOPES:
+        if not of(cls) or (scope == "global" and not globals_made):
+            continue  # (no clause has a use to judge: nothing to walk)
+        for index, accs in enumerate(per_clause(cls)):
+            for use in _uses(accs, scope, prefix, globals_made, dead, made):
+                (pred_uses if use[0].in_predicate else body_uses)[index].append(use)
+    assigned = {(scope, a.name) for table in (body_uses, pred_uses) for found in table
+                for a, scope, _, made_ in found if a.kind != "read" or made_}
     known: set[tuple[str, str]] = set()
     out = []
+    index = -1
     for item in items:
         if isinstance(item, t.Declaration):
             known.update(_declared(item))
             continue
         if not isinstance(item, t.Clause):
             continue
-        chained = _chained_on_itself([e for e, _ in stmt_exprs(item.body or ())]
-                                     + ([item.predicate] if item.predicate is not None else []))
+        index += 1
+        body, pred = body_uses[index], pred_uses[index]
         # dtrace cooks a clause's actions, then its predicate; when that fails on an undefined
         # variable it tries the predicate first (libdtrace dt_cook_clause).
-        after, refused = _follow(body_uses[id(item)] + pred_uses[id(item)], known, assigned, item, words,
-                                 chained)
-        if refused and pred_uses[id(item)]:
-            after, refused = _follow(pred_uses[id(item)] + body_uses[id(item)], known, assigned, item,
-                                     words, chained)
+        after, refused = _follow(body + pred, known, assigned, item, words, chained)
+        if refused and pred:
+            after, refused = _follow(pred + body, known, assigned, item, words, chained)
         known = after
         out += refused
     return out

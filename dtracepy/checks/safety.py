@@ -17,6 +17,7 @@ def run(ctx):
         for clause in ctx.clauses:
             yield from _speculation(ctx, clause)
     judged: dict[str, tuple] = {}  # description text -> its two answers (scripts repeat descriptions)
+    unknown: dict[str, str | None] = {}  # description text -> why its provider is known nowhere
     for clause in ctx.clauses:
         for desc in clause.probes:
             text = desc.text
@@ -33,6 +34,12 @@ def run(ctx):
             if problem:
                 yield ctx.finding("probe-name", desc, f"probe description {desc.text!r}: {problem}",
                                   fallback=clause)
+            elif not answers[0]:
+                problem = unknown[text] if text in unknown else unknown.setdefault(
+                    text, providers.unknown_provider(text))
+                if problem:
+                    yield ctx.finding("probe-name", desc, f"probe description {desc.text!r}: {problem}",
+                                      severity="warning", fallback=clause)
 
 
 def destructive_allowed(ctx) -> bool:

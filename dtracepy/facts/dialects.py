@@ -42,6 +42,10 @@ class Dialect:
     #: factor ** (low + 1) (factor squared when low is 0): Oracle's dt_cg.c has the rule, illumos'
     #: and Apple's compilers do not (Apple's tst.llquantsteps.d uses steps 1000 with factor 10).
     llquantize_steps_divide_power: bool = False
+    #: A clause may end with its predicate, without a body (``desc /pred/`` last in the file: the
+    #: default action).  Oracle's D 2.0 refuses it ("syntax error near end of input", or "expected
+    #: actions { } following probe description and predicate" before a ``;``).
+    has_bodyless_clauses: bool = True
 
     def __str__(self) -> str:
         return self.name
@@ -65,6 +69,7 @@ def _make(name: str, title: str, *, has_if_else: bool, has_anonymous_members: bo
         variables=frozenset(n for n, row in _variables.BUILTIN_TABLE.items() if _in(row[2], name)),
         functions=frozenset(n for n, row in _functions.TABLE.items() if _in(row[5], name)),
         llquantize_steps_divide_power=llquantize_steps_divide_power,
+        has_bodyless_clauses=has_if_else,  # (the same lineages: illumos' grammar, or Oracle's D 2.0)
     )
 
 

@@ -262,6 +262,17 @@ ARGUMENT_KINDS = {
     "raise": ("int",),
     "chill": ("int",),
     "trunc": (None, "int"),
+    "normalize": (None, "int"),
+    "inet_ntoa6": (None, "int"),
+    "pcap": (None, "int"),
+    "sum": ("int",),
+    "avg": ("int",),
+    "min": ("int",),
+    "max": ("int",),
+    "stddev": ("int",),
+    "quantize": ("int", "int"),
+    "lquantize": ("int", None, None, None, "int"),
+    "llquantize": ("int", None, None, None, None, "int"),
     "setopt": ("string", "string"),
 }
 

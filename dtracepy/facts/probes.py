@@ -119,6 +119,8 @@ PROFILE_MIN_INTERVAL_NS = 200_000
 #: Providers whose probes are only ever named entry or return.
 ENTRY_RETURN_PROVIDERS = ("fbt", "syscall")
 _PID_NAME = re.compile(r"(entry|return|[0-9a-fA-F]+)$")
+#: cpc probe names: event-mode[-attributes]-count (illumos' dcpc, Oracle's dt_prov_cpc.c).
+_CPC_NAME = re.compile(r"[^-]+(-[^-]+)+-([0-9]+|0[xX][0-9a-fA-F]+)$")
 
 
 def problem(text: str) -> str | None:
@@ -158,6 +160,9 @@ def problem(text: str) -> str | None:
         return "profile probes are named profile-N or tick-N"
     if provider in ENTRY_RETURN_PROVIDERS and name and not is_glob(name) and name not in (ENTRY, RETURN):
         return f"{provider} probes are named entry or return, not {name!r}"
+    if provider == "cpc" and name and not is_glob(name) and "$" not in name and not _CPC_NAME.match(name):
+        return ("cpc probes are named EVENT-MODE-COUNT (cpc:::cpu_clock-all-10000: an event, the mode "
+                f"all, user or kernel, and the overflow count, a number), not {name!r}")
     if provider.startswith("pid") and name and not is_glob(name) and not _PID_NAME.match(name):
         return f"pid probes are named entry, return or an instruction offset, not {name!r}"
     return None

@@ -54,6 +54,7 @@ PROVIDERS: dict[str, frozenset | None] = {
         "php", "mysql", "postgresql", "node", "tcl", "sh", "objc", "mach_trap", "xpv", "xdt",
         "dtrace_test", "perf", "stmf", "sysevent", "ipfw", "pf", "cam", "kmem", "zfs", "lockmgr",
         "vmm", "proc_ops", "iommu", "geom", "intr", "vmem", "dlpi", "ib", "cs", "test",
+        "dt_test", "rawfbt",  # Oracle's test provider (the dt_test kernel module); fbt without its checks
     )},
 }
 
@@ -161,6 +162,24 @@ def problem(text: str) -> str | None:
         return (f"the {provider} provider has no probe {name!r}; did you mean {guess!r} "
                 f"({_fixed(text, 3, guess)})? Its probes: {listing}")
     return f"the {provider} provider has no probe {name!r}; its probes: {listing}"
+
+
+def unknown_provider(text: str) -> str | None:
+    """Why the provider of ``text`` is known nowhere: a bare name (no glob, macro variable or
+    process ID) that is no kernel provider of any DTrace listed here and none's misspelling
+    (:func:`problem` says those).  A user-space provider is named with its process
+    (``myapp$target``, ``myapp123``, ``myapp*``), so a bare name can only be a kernel provider: one
+    that exists where the script runs but not in this list, or a mistake (``pidgin:::entry``).  The
+    ``probe-name`` check reports it as a warning."""
+    if text.count(":") != 3:
+        return None
+    provider = text.split(":", 1)[0]
+    if (not provider or provider in PROVIDERS or _probes.is_glob(provider) or "$" in provider
+            or _PROCESS_SUFFIX.search(provider) or closest(provider, PROVIDERS) is not None):
+        return None
+    return (f"no DTrace dtracepy knows has a {provider!r} provider, so this matches no probe unless "
+            f"one exists where the script runs (a user-space provider needs its process: "
+            f"{provider}$target, {provider}1234 or {provider}*)")
 
 
 def _fixed(text: str, index: int, value: str) -> str:
