@@ -192,6 +192,13 @@ def _partly_zeroed(ctx, name, u):
     if not zeroed_at or not all(probes.split(d)[-1] == probes.RETURN for d in zeroed_at):
         return
     covered, missing = [], []
+    # (indexed both ways round: a script of thousands of entry/return pairs is linear, not
+    # quadratic, in them)
+    as_patterns, as_probes = DescIndex(), DescSet()
+    for text in zeroed_at:
+        as_patterns.add(text, 0)
+        as_probes.add(text, 0)
+    answers: dict[str, bool] = {}
     for index, access in u.writes:
         clause = clauses[index]
         if index in zero_clauses or guarded_by_own_value(clause.predicate, name) \
@@ -201,7 +208,11 @@ def _partly_zeroed(ctx, name, u):
             ret = probes.return_of(desc.text)
             if ret is None:
                 continue
-            if any(probes.matches(z, ret) or probes.matches(ret, z) for z in zeroed_at):
+            found = answers.get(ret)
+            if found is None:
+                found = answers[ret] = (any(True for _ in as_patterns.matching(ret))
+                                        or any(True for _ in as_probes.matched_by(ret)))
+            if found:
                 covered.append(ret)
             else:
                 missing.append((desc.text, ret, access, clause))
