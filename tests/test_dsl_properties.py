@@ -35,6 +35,14 @@ def _read_self(name):
     return getattr(self, name)
 
 
+def _number(value):
+    """``value``, unless it is a string (``execname``): htons() and quantize() take no string
+    (the argument-type rule refuses it, as dtrace does); arg0 then."""
+    from dtracepy.checks.printf import kind
+
+    return arg0 if kind(value._node) == "string" else value
+
+
 def gen_expr(data, readable_self, readable_this, depth=0):
     leaves = [lambda: arg0, lambda: arg1, lambda: timestamp, lambda: tid, lambda: execname,
               lambda: data.draw(st.integers(-2**63, 2**64 - 1)), lambda: macro(1)]
@@ -67,7 +75,7 @@ def gen_expr(data, readable_self, readable_this, depth=0):
     if kind == 8:
         return at(sub(), data.draw(st.integers(0, 4096)), data.draw(st.sampled_from(["uint32_t", "tcp_t *"])))
     if kind == 9:
-        return htons(sub())
+        return htons(_number(sub()))
     if kind == 10:
         return getattr(sub(), data.draw(st.sampled_from(["tcp_connp", "b_rptr"])))
     return dot(sub(), "u_port.tcpu_ports")
@@ -95,7 +103,7 @@ def gen_body(data, entry, readable_self, assigned, readable_this, depth=0):
             if data.draw(st.booleans()):
                 agg.calls[execname, gen_expr(data, readable_self, readable_this)] = count()
             else:
-                agg.lat = quantize(gen_expr(data, readable_self, readable_this))
+                agg.lat = quantize(_number(gen_expr(data, readable_self, readable_this)))
         elif kind == 5 and depth < 2:
             with if_(gen_expr(data, readable_self, readable_this)):
                 gen_body(data, entry, readable_self, assigned, readable_this, depth + 1)
