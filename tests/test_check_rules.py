@@ -313,3 +313,9 @@ def test_an_oracle_tracer_without_actions_gets_braces():
     t = Tracer()  # illumos: as before, the predicate last stands alone
     t.clause("syscall::read:entry", when=pid == 1)
     assert t.to_d().rstrip().endswith("/pid == 1/")
+
+
+def test_a_cpc_count_spelled_as_a_name_may_be_a_macro():
+    """dtrace-utils' tst.cpu_clock2.d runs with -C -DPERIOD=...: cpu_clock-all-PERIOD is D then."""
+    text = "#define PERIOD 10000\ncpc:::cpu_clock-all-PERIOD { }\n"
+    assert [f for f in check_program(parse(text, "x.d"), source=text) if f.check == "probe-desc"] == []

@@ -119,8 +119,10 @@ PROFILE_MIN_INTERVAL_NS = 200_000
 #: Providers whose probes are only ever named entry or return.
 ENTRY_RETURN_PROVIDERS = ("fbt", "syscall")
 _PID_NAME = re.compile(r"(entry|return|[0-9a-fA-F]+)$")
-#: cpc probe names: event-mode[-attributes]-count (illumos' dcpc, Oracle's dt_prov_cpc.c).
-_CPC_NAME = re.compile(r"[^-]+(-[^-]+)+-([0-9]+|0[xX][0-9a-fA-F]+)$")
+#: cpc probe names: event-mode[-attributes]-count (illumos' dcpc, Oracle's dt_prov_cpc.c).  A
+#: count spelled as a name is left alone: under ``dtrace -C`` it may be a macro
+#: (``cpu_clock-all-PERIOD`` with ``-DPERIOD=...``).
+_CPC_NAME = re.compile(r"[^-]+(-[^-]+)+-([0-9]+|0[xX][0-9a-fA-F]+|[A-Za-z_][A-Za-z0-9_]*)$")
 
 
 def problem(text: str) -> str | None:
