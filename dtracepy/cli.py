@@ -3,7 +3,10 @@
 Each subcommand's work lives in its own module; this file only wires arguments to it.  No
 subcommand may let a Python traceback reach the user: :func:`main` turns any dtracepy error into
 a located message and exit status 1, and an unexpected exception into an ``internal error`` line
-(exit 70) that still names the input.
+(exit 70) that still names the input.  Standard output that cannot be written (a full disk) is
+``dtracepy: error: cannot write to standard output: ...`` (exit 1); a reader that went away (EPIPE)
+ends the command quietly with 141, as SIGPIPE would.  Usage errors name the subcommand and suggest
+what a misspelt option or choice meant.
 """
 
 from __future__ import annotations
@@ -17,8 +20,49 @@ import sys
 def _count(text: str) -> int:
     """A number of macro arguments: 0 to 9999."""
     if not text.strip().isdigit() or len(text.strip()) > 4:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of arguments (0 or more)")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of arguments (0 to 9999)")
     return int(text)
+
+
+def _output(text: str) -> str:
+    """``-o FILE``: a file name; an empty one is a usage error (it is no file, not standard
+    output: ``-o /dev/stdout`` is)."""
+    if not text:
+        raise argparse.ArgumentTypeError("empty file name (to write standard output, leave -o out "
+                                          "or write -o /dev/stdout)")
+    return text
+
+
+_MACRO_NAME = None
+
+
+def _define(text: str) -> str:
+    """``-D NAME[=VAL]``: NAME is a C identifier, or one with a parameter list (``f(x)=x``), as
+    cpp requires of a macro's name."""
+    global _MACRO_NAME
+    if _MACRO_NAME is None:
+        import re
+
+        _MACRO_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\([ \t]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t]*"
+                                 r"(?:,[ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]*)*)?\))?").fullmatch
+    name = text.partition("=")[0]
+    if _MACRO_NAME(name) is None:
+        raise argparse.ArgumentTypeError(f"{name!r} is not a macro name (a C identifier, as in "
+                                         "-D NAME or -D NAME=VALUE)")
+    return text
+
+
+def _xoption(text: str) -> str:
+    """``run -x OPT[=VAL]``: OPT is an option dtrace knows (a misspelt one is a usage error with a
+    did-you-mean, not dtrace's bare "Invalid option name"); the value is dtrace's to judge."""
+    from dtracepy.facts import options
+
+    name = text.partition("=")[0]
+    if options.option(name) is None and name not in options.COMMAND_LINE_ONLY:
+        guess = options.suggest(name)
+        raise argparse.ArgumentTypeError(f"unknown dtrace option {name!r}"
+                                         + (f"; did you mean {guess!r}?" if guess else ""))
+    return text
 
 
 def _abi(text: str) -> str:
@@ -73,6 +117,48 @@ class _Formatter(argparse.HelpFormatter):
         super().__init__(prog, indent_increment, max_help_position, width, **kwargs)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors show a byte that is not UTF-8 as the shell does
+    (``\\xff``, not Python's ``'\\udcff'``) and suggest the choice a misspelt one meant."""
+
+    def error(self, message: str):
+        import re
+
+        from dtracepy.source import shown_text
+
+        # raw (unrecognized arguments) and repr'd ('\udcff', invalid choice) surrogate escapes
+        message = re.sub(r"(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])", r"\1\\x\2", shown_text(message))
+        choice = re.fullmatch(r"(.*invalid choice: )('.*?') \(choose from (.*)\)", message, re.DOTALL)
+        if choice is not None:
+            guess = _suggest(choice.group(2)[1:-1], re.findall(r"'([^']*)'", choice.group(3)))
+            if guess:
+                message = (f"{choice.group(1)}{choice.group(2)} (did you mean {guess!r}? choose from "
+                           f"{choice.group(3)})")
+        super().error(message)
+
+
+def _suggest(word: str, known) -> str | None:
+    """The one of ``known`` that a misspelt ``word`` most likely meant, or None."""
+    import difflib  # only when there is something to suggest: it costs start-up time
+
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _unrecognized(parser, extra: list[str]):
+    """A usage error for arguments ``parser`` does not know, with a did-you-mean for an option."""
+    from dtracepy.source import shown_text
+
+    first = extra[0]
+    if first.startswith("-") and len(first) > 1:
+        name = first.partition("=")[0]
+        guess = _suggest(name, [o for o in parser._option_string_actions if o.startswith("--")]
+                         if name.startswith("--") else parser._option_string_actions)
+        hint = f" (did you mean {guess}?)" if guess else ""
+        parser.error(f"unrecognized option {shown_text(first)}{hint}")
+    parser.error(f"unrecognized arguments: {' '.join(extra)}")
+
+
 class _Subcommands:
     """``add_subparsers``' action, building only the subcommand ``only`` (all when ``None``)."""
 
@@ -109,7 +195,7 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT
     from dtracepy.facts.dialects import NAMES as DIALECTS
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="dtracepy",
         formatter_class=_Formatter,
         description="Write DTrace tracers as Python modules; compile them to readable, checked D.",
@@ -117,12 +203,13 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction, help="print dtracepy's version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", prog="dtracepy")
     subparsers.required = True
+    parser.commands = subparsers.choices    # the subcommands' parsers, for their usage errors
     sub = _Subcommands(subparsers, only)
 
     # --- compile (issue 3) -------------------------------------------------------------------
     p = sub.add_parser("compile", help="compile a tracer module (.py) to D")
     p.add_argument("tracer", metavar="TRACER.py")
-    p.add_argument("-o", "--output", metavar="OUT.d", help="write an executable D script here")
+    p.add_argument("-o", "--output", type=_output, metavar="OUT.d", help="write an executable D script here")
     p.add_argument("--tracer", dest="tracer_name", metavar="NAME", help="which tracer of the module")
     p.add_argument("--check", action="store_true", help="parse and check the emitted D as well")
     p.add_argument("--dialect", choices=DIALECTS, default=None,
@@ -141,7 +228,7 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("-w", dest="destructive", action="store_true", help="destructive actions are allowed, as dtrace -w")
     p.add_argument("-C", dest="cpp", action="store_true", help="run the C preprocessor first, as dtrace -C")
     p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
-    p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VAL]")
+    p.add_argument("-D", dest="defines", action="append", default=[], type=_define, metavar="NAME[=VAL]")
     p.set_defaults(run="dtracepy.commands.check_cmd:run")
 
     # --- layout (issue 4) --------------------------------------------------------------------
@@ -151,7 +238,7 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--abi", default="x86_64", type=_abi, help="x86_64 (default), i386, aarch64 or sparcv9")
     p.add_argument("--json", action="store_true")
     p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
-    p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VAL]")
+    p.add_argument("-D", dest="defines", action="append", default=[], type=_define, metavar="NAME[=VAL]")
     p.set_defaults(run="dtracepy.commands.layout_cmd:run")
 
     # --- run (issue 10) ----------------------------------------------------------------------
@@ -162,12 +249,12 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--duration", type=_duration, metavar="SECONDS", help="stop (as Ctrl-C) after this long")
     p.add_argument("--format", choices=["table", "csv", "jsonl"],
                    help="output format (default: table, or from -o's extension)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the output here")
+    p.add_argument("-o", "--output", type=_output, metavar="FILE", help="write the output here")
     p.add_argument("-c", dest="target_cmd", metavar="COMMAND", help="run COMMAND as $target (dtrace -c)")
     p.add_argument("-p", dest="pid", type=int, metavar="PID", help="trace PID as $target (dtrace -p)")
     p.add_argument("-w", dest="destructive", action="store_true", help="allow destructive actions")
     p.add_argument("-Z", dest="zdefs", action="store_true", help="allow probe descriptions that match nothing")
-    p.add_argument("-x", dest="xoptions", action="append", default=[], metavar="OPT[=VAL]",
+    p.add_argument("-x", dest="xoptions", action="append", default=[], type=_xoption, metavar="OPT[=VAL]",
                    help="a dtrace option (dtrace -x)")
     p.add_argument("--dtrace", metavar="PATH", help="the dtrace to run (default: $DTRACEPY_DTRACE, PATH)")
     p.add_argument("--dialect", choices=DIALECTS, default=None,
@@ -178,12 +265,12 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     # --- import (issue 13) -------------------------------------------------------------------
     p = sub.add_parser("import", help="turn a D script into a tracer module (.py)")
     p.add_argument("script", metavar="SCRIPT.d", help="the D script ('-' reads standard input)")
-    p.add_argument("-o", "--output", metavar="OUT.py", help="write the module here")
+    p.add_argument("-o", "--output", type=_output, metavar="OUT.py", help="write the module here")
     p.add_argument("--exact", action="store_true",
                    help="faithful: the module compiles back to the same D program")
     p.add_argument("-C", dest="cpp", action="store_true", help="run the C preprocessor first, as dtrace -C")
     p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
-    p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VAL]")
+    p.add_argument("-D", dest="defines", action="append", default=[], type=_define, metavar="NAME[=VAL]")
     p.set_defaults(run="dtracepy.commands.import_cmd:run")
     if not sub.found:
         return _build_parser()
@@ -238,43 +325,95 @@ class _ClosedOutput:
         return False
 
 
+class _StdoutError(OSError):
+    """Writing standard output failed (a full disk, a closed pipe, an I/O error)."""
+
+
+def _guarded_stdout():
+    """Python's standard output, rebuilt over a raw writer whose failures are
+    :class:`_StdoutError`s: a failed write to descriptor 1 is then told apart from any other
+    ``OSError``, wherever in a command it surfaces (a ``write``, a ``flush``, the last flush)."""
+    import io
+
+    class _Raw(io.RawIOBase):
+        def writable(self) -> bool:
+            return True
+
+        def fileno(self) -> int:
+            return 1
+
+        def isatty(self) -> bool:
+            return os.isatty(1)
+
+        def write(self, data) -> int:
+            try:
+                return os.write(1, data)
+            except OSError as err:
+                raise _StdoutError(err.errno, err.strerror) from None
+
+    old = sys.stdout
+    sys.stdout.flush()
+    return io.TextIOWrapper(io.BufferedWriter(_Raw()), encoding=old.encoding, errors=old.errors,
+                            line_buffering=old.line_buffering)
+
+
+def _output_failed(err: OSError) -> int:
+    """The exit status, and the message, for standard output that could not be written: a reader
+    that went away (EPIPE: ``dtracepy compile x.py | head -1``) ends the command quietly, with the
+    status of a process SIGPIPE ends (141), as ``cat`` does; any other failure is an error."""
+    import errno
+
+    try:    # nothing more can be written there, not even at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass
+    if err.errno == errno.EPIPE:
+        return 141
+    reason = err.strerror or os.strerror(err.errno or 0)
+    print(f"dtracepy: error: cannot write to standard output: {reason}", file=sys.stderr)
+    return 1
+
+
+def _split_run_arguments(argv: list[str]) -> tuple[list[str], list[str]]:
+    """``run``'s arguments before the first ``--``, and the macro arguments after it."""
+    if "--" in argv:
+        at = argv.index("--")
+        return argv[:at], argv[at + 1:]
+    return argv, []
+
+
 def _main(argv, collecting: bool) -> int:
     from dtracepy.errors import DTracePyError
 
     if sys.stdout is None:
         sys.stdout = _ClosedOutput()
     if sys.stderr is None:      # closed too: errors have nowhere to go, but must not go to stdout
-        import os
-
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
     program = argv is None
     if argv is None:
         argv = sys.argv[1:]
-    parser = _build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
-    args, extra = parser.parse_known_args(argv)
-    if extra:
-        # `dtracepy run X.d [options] -- ARGS`: argparse has already given the positional its
-        # (empty) list when it reaches "--"; the macro arguments are what follows it.
-        if args.command != "run" or extra[0] != "--":
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")
-        args.macro_args = list(args.macro_args or []) + extra[1:]
-    module_name, func_name = args.run.split(":")
+        if sys.stdout is sys.__stdout__ and sys.stdout is not None:
+            sys.stdout = _guarded_stdout()
     try:
+        status = _command(argv, program, collecting)
+        sys.stdout.flush()      # a full disk is told here, not in the interpreter's last flush
+    except _StdoutError as err:
+        return _output_failed(err)
+    except SystemExit:          # argparse's usage errors and --help, after their output is out
         try:
-            module = __import__(module_name, fromlist=[func_name])
-        finally:
-            if collecting:
-                if program:
-                    gc.freeze()
-                gc.enable()
-        return int(getattr(module, func_name)(args) or 0)
+            sys.stdout.flush()
+        except _StdoutError as err:
+            return _output_failed(err)
+        raise
     except DTracePyError as err:
         print(err.render(), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        return 0
+        return 141
     except RecursionError:
         print("dtracepy: error: input nested too deeply to process", file=sys.stderr)
         return 1
@@ -286,6 +425,38 @@ def _main(argv, collecting: bool) -> int:
 
         print(f"dtracepy: internal error: {describe_exception(err)}", file=sys.stderr)
         return 70
+    return status
+
+
+def _command(argv: list[str], program: bool, collecting: bool) -> int:
+    """Parse ``argv`` and run its subcommand: its exit status."""
+    command = argv[0] if argv and not argv[0].startswith("-") else None
+    parser = _build_parser(command)
+    after = []
+    if command == "run":
+        # `dtracepy run X.d [options] [ARG ...] [-- ARG ...]`: the macro arguments are the words
+        # that are no option, wherever they stand, then all that follows the first `--`
+        argv, after = _split_run_arguments(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "run":
+        words = [w for w in extra if not (w.startswith("-") and len(w) > 1)
+                 or parser._negative_number_matcher.match(w)]
+        extra = [w for w in extra if w not in words]
+        args.macro_args = [*args.macro_args, *words, *after]
+        if args.tracer_name is not None and not args.script.endswith(".py"):
+            parser.commands["run"].error(f"--tracer {args.tracer_name}: {args.script} is a D script, "
+                                         "not a tracer module (TRACER.py): it has no tracers to choose from")
+    if extra:
+        _unrecognized(parser.commands[args.command], extra)
+    module_name, func_name = args.run.split(":")
+    try:
+        module = __import__(module_name, fromlist=[func_name])
+    finally:
+        if collecting:
+            if program:
+                gc.freeze()
+            gc.enable()
+    return int(getattr(module, func_name)(args) or 0)
 
 
 if __name__ == "__main__":

@@ -529,7 +529,7 @@ def test_macro_argument_count_is_checked(tmp_path):
     with pytest.raises(RunError, match=r"takes 2 macro argument\(s\) \(it uses \$1, \$2\), but 1"):
         command(prepared, "x.d", "dtrace", args=["1"])
     argv = command(prepared, "x.d", "/usr/sbin/dtrace", args=[1, 2])
-    assert argv == ["/usr/sbin/dtrace", "-s", "x.d", "1", "2"]
+    assert argv == ["/usr/sbin/dtrace", "-s", "x.d", "--", "1", "2"]   # after --: "-5" is no option
 
 
 def test_shebang_flags_and_target(tmp_path):

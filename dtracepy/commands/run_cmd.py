@@ -113,7 +113,10 @@ def _trace(args, macro_args, options, fmt, atomic):
             tracing.kill()
             tracing.wait()
         if atomic is not None:
-            out.detach()        # the file is the AtomicOutput's to commit or discard
+            try:
+                out.detach()    # the file is the AtomicOutput's to commit or discard
+            except OSError:     # its last flush failed (a full disk): told above, or by commit
+                pass
     return code, wrote, received, tracing
 
 

@@ -224,7 +224,7 @@ def command(prepared: Prepared, script_path: str, dtrace: str, *, args=(), targe
             used = ", ".join(f"${n}" + (f" ({docs[n]})" if n in docs else "")
                              for n in sorted(set(numbers))) or "none"
             raise RunError(f"{prepared.name} takes {want} macro argument(s) (it uses {used}), "
-                           f"but {len(args)} were given" + (" after --" if args else ""),
+                           f"but {len(args)} were given",
                            _macro_place(prepared, want, len(args)))
     if target_cmd is not None and pid is not None:
         raise RunError("give -c COMMAND or -p PID, not both")
@@ -253,7 +253,8 @@ def command(prepared: Prepared, script_path: str, dtrace: str, *, args=(), targe
     if not prepared.plan.framed:
         # nothing in the script says "tracing now": a second script does (see Tracing.start)
         argv += ["-s", os.path.join(os.path.dirname(script_path), STARTED_SCRIPT)]
-    argv += args
+    if args:    # after `--`: a macro argument that starts with `-` (`-5`) is no dtrace option
+        argv += ["--", *args]
     return argv
 
 
