@@ -332,10 +332,13 @@ class _StdoutError(OSError):
 def _guarded_stdout():
     """Python's standard output, rebuilt over a raw writer whose failures are
     :class:`_StdoutError`s: a failed write to descriptor 1 is then told apart from any other
-    ``OSError``, wherever in a command it surfaces (a ``write``, a ``flush``, the last flush)."""
+    ``OSError``, wherever in a command it surfaces (a ``write``, a ``flush``, the last flush), and
+    is remembered (``.buffer``'s ``failed``) where a caller swallows it (argparse's help)."""
     import io
 
     class _Raw(io.RawIOBase):
+        failed: _StdoutError | None = None     # the first failure, even one a caller swallowed
+
         def writable(self) -> bool:
             return True
 
@@ -346,15 +349,27 @@ def _guarded_stdout():
             return os.isatty(1)
 
         def write(self, data) -> int:
+            view = memoryview(data)
             try:
-                return os.write(1, data)
+                done = 0
+                while done < len(view):     # all of it: a pipe may take a part
+                    done += os.write(1, view[done:])
+                return done
             except OSError as err:
-                raise _StdoutError(err.errno, err.strerror) from None
+                failure = _StdoutError(err.errno, err.strerror)
+                if self.failed is None:
+                    self.failed = failure
+                raise failure from None
 
     old = sys.stdout
-    sys.stdout.flush()
-    return io.TextIOWrapper(io.BufferedWriter(_Raw()), encoding=old.encoding, errors=old.errors,
-                            line_buffering=old.line_buffering)
+    old.flush()
+    # buffered as Python buffered it (unbuffered under python -u or PYTHONUNBUFFERED, where a
+    # `run`'s rows must reach a pipe as they come)
+    raw = _Raw()
+    buffered = isinstance(getattr(old, "buffer", None), io.BufferedWriter)
+    return io.TextIOWrapper(io.BufferedWriter(raw) if buffered else raw, encoding=old.encoding,
+                            errors=old.errors, line_buffering=old.line_buffering,
+                            write_through=getattr(old, "write_through", False))
 
 
 def _output_failed(err: OSError) -> int:
@@ -374,6 +389,16 @@ def _output_failed(err: OSError) -> int:
     reason = err.strerror or os.strerror(err.errno or 0)
     print(f"dtracepy: error: cannot write to standard output: {reason}", file=sys.stderr)
     return 1
+
+
+def _flush_stdout() -> None:
+    """Flush standard output; raise the first failure writing it, even one swallowed on the way."""
+    sys.stdout.flush()
+    raw = getattr(sys.stdout, "buffer", None)
+    raw = getattr(raw, "raw", raw)
+    failed = getattr(raw, "failed", None)
+    if isinstance(failed, _StdoutError):
+        raise failed
 
 
 def _split_run_arguments(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -398,12 +423,12 @@ def _main(argv, collecting: bool) -> int:
             sys.stdout = _guarded_stdout()
     try:
         status = _command(argv, program, collecting)
-        sys.stdout.flush()      # a full disk is told here, not in the interpreter's last flush
+        _flush_stdout()         # a full disk is told here, not in the interpreter's last flush
     except _StdoutError as err:
         return _output_failed(err)
     except SystemExit:          # argparse's usage errors and --help, after their output is out
         try:
-            sys.stdout.flush()
+            _flush_stdout()
         except _StdoutError as err:
             return _output_failed(err)
         raise

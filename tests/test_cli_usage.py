@@ -24,11 +24,16 @@ TRACER = ('"""A tracer."""\nfrom dtracepy import Tracer, execname, macro, printf
 full = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
 
 
-def _shell(command: str, cwd) -> subprocess.CompletedProcess:
-    """``command`` in bash, with ``dtracepy`` this checkout's ``python -m dtracepy``."""
+def _shell(command: str, cwd, unbuffered: bool = False) -> subprocess.CompletedProcess:
+    """``command`` in bash, with ``dtracepy`` this checkout's ``python -m dtracepy`` (its standard
+    output buffered as Python buffers it, or not at all: PYTHONUNBUFFERED)."""
     prefix = f'dtracepy() {{ "{sys.executable}" -m dtracepy "$@"; }}\n'
+    env = env_with(REPO)
+    env.pop("PYTHONUNBUFFERED", None)
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
     return subprocess.run(["bash", "-c", prefix + command], capture_output=True, text=True,
-                          timeout=120, env=env_with(REPO), cwd=cwd)
+                          timeout=120, env=env, cwd=cwd)
 
 
 def _usage_error(capsys, *argv) -> str:
@@ -58,8 +63,9 @@ def work(tmp_path):
 @pytest.mark.parametrize("command", [
     "compile x.py", "import x.d", "layout s.h s", "layout s.h s --json", "--version", "check --help",
     "run x.d --dtrace ./dtrace"])
-def test_a_full_standard_output_is_an_error_not_an_internal_one(work, command):
-    done = _shell(f"dtracepy {command} > /dev/full", work)
+@pytest.mark.parametrize("unbuffered", [False, True])
+def test_a_full_standard_output_is_an_error_not_an_internal_one(work, command, unbuffered):
+    done = _shell(f"dtracepy {command} > /dev/full", work, unbuffered)
     assert (done.returncode, done.stderr) == (
         1, "dtracepy: error: cannot write to standard output: No space left on device\n")
 
@@ -75,10 +81,30 @@ def test_a_full_output_file_is_a_located_error(work, command):
 
 
 @pytest.mark.parametrize("command", ["import big.d", "layout s.h s", "run x.d --dtrace ./dtrace"])
-def test_a_reader_that_goes_away_ends_the_command_quietly(work, command):
+@pytest.mark.parametrize("unbuffered", [False, True])
+def test_a_reader_that_goes_away_ends_the_command_quietly(work, command, unbuffered):
     (work / "big.d").write_text("BEGIN\n{\n\texit(0);\n}\n" * 3000)
-    done = _shell(f'dtracepy {command} | (exec 0<&-; sleep 1); echo "status ${{PIPESTATUS[0]}}"', work)
+    done = _shell(f'dtracepy {command} | (exec 0<&-; sleep 1); echo "status ${{PIPESTATUS[0]}}"', work,
+                  unbuffered)
     assert (done.stdout, done.stderr) == ("status 141\n", "")
+
+
+def test_unbuffered_output_still_streams(work):
+    """Under PYTHONUNBUFFERED (python -u) a run's lines reach a pipe as they come, as they did
+    before standard output was rebuilt to tell its write errors apart."""
+    import time
+
+    (work / "dtrace").write_text("#!/bin/sh\necho first\nsleep 5\necho second\n")
+    env = dict(env_with(REPO), PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "dtracepy", "run", "x.d", "--dtrace", "./dtrace"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=work)
+    try:
+        start = time.monotonic()
+        assert proc.stdout.readline() == "first\n"
+        assert time.monotonic() - start < 4.5 and proc.poll() is None
+    finally:
+        out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, out, err) == (0, "second\n", "")
 
 
 # --- CSV: a header whenever the fields change --------------------------------------------------
