@@ -117,11 +117,19 @@ class _Formatter(argparse.HelpFormatter):
         super().__init__(prog, indent_increment, max_help_position, width, **kwargs)
 
 
+class _ParseFailed(Exception):
+    """A usage error while :attr:`_Parser.raising`: the caller tries another reading."""
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse's parser, whose usage errors show a byte that is not UTF-8 as the shell does
     (``\\xff``, not Python's ``'\\udcff'``) and suggest the choice a misspelt one meant."""
 
+    raising = False     # raise _ParseFailed instead of printing the error and exiting
+
     def error(self, message: str):
+        if self.raising:
+            raise _ParseFailed(message)
         import re
 
         from dtracepy.source import shown_text
@@ -244,7 +252,8 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     # --- run (issue 10) ----------------------------------------------------------------------
     p = sub.add_parser("run", help="run a tracer (.py) or D script under dtrace; decode its output")
     p.add_argument("script", metavar="TRACER.py|SCRIPT.d")
-    p.add_argument("macro_args", nargs="*", metavar="ARG", help="macro arguments $1.. (after --)")
+    p.add_argument("macro_args", nargs="*", metavar="ARG",
+                   help="macro arguments $1.. (the words that are no option, and all after --)")
     p.add_argument("--tracer", dest="tracer_name", metavar="NAME", help="which tracer of the module")
     p.add_argument("--duration", type=_duration, metavar="SECONDS", help="stop (as Ctrl-C) after this long")
     p.add_argument("--format", choices=["table", "csv", "jsonl"],
@@ -401,14 +410,6 @@ def _flush_stdout() -> None:
         raise failed
 
 
-def _split_run_arguments(argv: list[str]) -> tuple[list[str], list[str]]:
-    """``run``'s arguments before the first ``--``, and the macro arguments after it."""
-    if "--" in argv:
-        at = argv.index("--")
-        return argv[:at], argv[at + 1:]
-    return argv, []
-
-
 def _main(argv, collecting: bool) -> int:
     from dtracepy.errors import DTracePyError
 
@@ -458,12 +459,26 @@ def _command(argv: list[str], program: bool, collecting: bool) -> int:
     command = argv[0] if argv and not argv[0].startswith("-") else None
     parser = _build_parser(command)
     after = []
-    if command == "run":
+    args = None
+    if command == "run" and "--" in argv:
         # `dtracepy run X.d [options] [ARG ...] [-- ARG ...]`: the macro arguments are the words
-        # that are no option, wherever they stand, then all that follows the first `--`
-        argv, after = _split_run_arguments(argv)
-    args, extra = parser.parse_known_args(argv)
+        # that are no option, wherever they stand, then all that follows the first `--`; unless
+        # the script itself is named after it (`run -- -x.d 7`): then argparse's own reading
+        run = parser.commands["run"]
+        at = argv.index("--")
+        run.raising = True
+        try:
+            args, extra = parser.parse_known_args(argv[:at])
+            after = argv[at + 1:]
+        except _ParseFailed:
+            args = None
+        finally:
+            run.raising = False
+    if args is None:
+        args, extra = parser.parse_known_args(argv)
     if args.command == "run":
+        if args.macro_args[:1] == ["--"]:
+            args.macro_args = args.macro_args[1:]
         words = [w for w in extra if not (w.startswith("-") and len(w) > 1)
                  or parser._negative_number_matcher.match(w)]
         extra = [w for w in extra if w not in words]

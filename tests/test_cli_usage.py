@@ -250,3 +250,13 @@ def test_a_tracer_whose_name_does_not_end_in_py_says_so(tmp_path, capsys, monkey
     assert main(["compile", name]) == 1
     assert capsys.readouterr().err.startswith(
         f"{name}:1: error: cannot be imported as a Python module (a tracer module's file name ends in .py)")
+
+
+def test_a_script_named_after_the_double_dash_is_still_the_script(work, capsys, monkeypatch):
+    """`run -- -m.d 7`: a script whose name starts with `-` is named after `--`, as argparse reads
+    it; the words after it are its macro arguments."""
+    monkeypatch.chdir(work)
+    (work / "-m.d").write_text("BEGIN\n{\n\ttrace($1);\n}\n")
+    (work / "dtrace").write_text('#!/bin/sh\necho "argv: $*"\n')
+    assert main(["run", "--dtrace", "./dtrace", "--", "-m.d", "7"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("-m.d -- 7")
