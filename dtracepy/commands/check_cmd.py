@@ -36,6 +36,9 @@ def run(args) -> int:
         destructive=args.destructive,
     )
     errors = warnings = 0
+    # When the process ends as soon as this returns (the command line's `args.keep`), the last
+    # file's tree is left to it: freeing a large tree node by node is work nobody needs.
+    keep = getattr(args, "keep", None)
     for path in args.files:
         try:
             filename, data = read_input(path)
@@ -55,6 +58,8 @@ def run(args) -> int:
             print(err.render(), file=sys.stderr)
             errors += 1
             continue
+        if keep is not None:
+            keep[:] = (program,)
         if args.syntax_only:
             continue
         # The parser runs with the cyclic collector off, so every node it made is still in the
