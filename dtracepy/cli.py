@@ -272,6 +272,32 @@ def _quick_check_args(argv: list[str]):
                       run="dtracepy.commands.check_cmd:run")
 
 
+def _prime_patterns() -> None:
+    """Put the regular expressions a check compiles into the ``re`` module's cache, made from
+    their shipped compiled code (``dtracepy/regex_codes.py``): ``re.compile`` then finds them
+    there.  Compiling them (re's parser and compiler are Python code) cost a seed-sized check
+    some 20 M machine instructions, as much as the rest of its start-up beyond Python, attrs and
+    the tree; this costs 0.3 M.  The pattern objects are the ones ``re.compile`` would make (a
+    test compares them); on a Python whose ``re`` compiles to other code (another version) or
+    keeps another cache, nothing is done."""
+    import re
+
+    import _sre
+
+    from dtracepy import regex_codes
+
+    cache = getattr(re, "_cache", None)
+    if (type(cache) is not dict or tuple(sys.version_info[:2]) != regex_codes.PYTHON
+            or getattr(_sre, "MAGIC", None) != regex_codes.MAGIC
+            or getattr(_sre, "CODESIZE", None) != regex_codes.CODESIZE):
+        return
+    make = _sre.compile
+    for pattern, flags, compiled_flags, code, groups, index, names in regex_codes.PATTERNS:
+        key = (type(pattern), pattern, flags)
+        if key not in cache:
+            cache[key] = make(pattern, compiled_flags, list(code), groups, dict(index), names)
+
+
 def main(argv: list[str] | None = None) -> int:
     # Start-up makes tens of thousands of long-lived objects (attrs, the tree's node classes, the
     # checks' tables) and the cyclic collector scanned them again and again while they were made
@@ -281,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
     # the process anyway), and the collector runs as usual.
     collecting = gc.isenabled()
     gc.disable()
+    if argv is None:  # the program (not a caller's process): see _prime_patterns
+        _prime_patterns()
     try:
         return _main(argv, collecting)
     finally:
