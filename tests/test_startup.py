@@ -176,6 +176,38 @@ def test_check_ends_as_usual_when_its_output_cannot_be_flushed(monkeypatch):
     assert ended == [1]
 
 
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_checks_run_with_the_collector_off(fails, tmp_path, monkeypatch, capsys):
+    """``check`` runs the checks with the cyclic collector off (as the parser runs) and turns it
+    back on after them, when they fail too."""
+    import gc
+
+    import dtracepy.commands.check_cmd as check_cmd
+    from dtracepy.cli import main
+
+    script = tmp_path / "x.d"
+    script.write_text("BEGIN { exit(0); }\n")
+    seen = []
+    real = check_cmd.check_program
+
+    def check_program(*args, **kwargs):
+        seen.append(gc.isenabled())
+        if fails:
+            raise ValueError("a checker bug")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(check_cmd, "check_program", check_program)
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        assert main(["check", str(script), str(script)]) == (1 if fails else 0)
+        assert gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert seen == [False, False]
+    capsys.readouterr()
+
+
 def test_help_follows_the_terminal_width(monkeypatch):
     from dtracepy import cli
 
