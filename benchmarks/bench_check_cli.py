@@ -9,8 +9,11 @@ medians of wall and CPU (user + system) time, and each one's ratio to bare Pytho
 2. ``python -c 'import attrs'``: attrs, which imports inspect, typing, ast, dis, platform... (the
    project's requirement is a syntax tree of attrs nodes, so this is paid by every run);
 3. ``python -c 'import dtracepy.tree'``: attrs plus defining the tree's frozen attrs node classes
-   (attrs builds and compiles each class as it is defined): the floor no change to ``check`` can
-   go under while the tree is made of attrs classes;
+   (attrs builds and compiles each class as it is defined): the floor of ``check`` while the tree
+   is made of attrs classes.  Not quite a floor: this command also compiles the patterns attrs'
+   imports compile and finalizes the interpreter, which ``check`` no longer does (its patterns
+   come precompiled, ``dtracepy/regex_codes.py``, and it ends with ``os._exit``), so a check's
+   wall time can come in under it;
 4. ``dtracepy check`` of the script: the floor plus the command line, lexer, parser tables, checks
    and the work itself.
 
