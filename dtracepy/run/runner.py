@@ -628,7 +628,9 @@ class Tracing:
         self._stop_wanted = False       # stop() was called (the stopping thread runs)
         self._kill_at: float | None = None      # when the stopping thread kills dtrace
         self._exited = threading.Event()        # dtrace has exited (the reaper saw it)
-        self._stop_lock = threading.Lock()
+        # stop() runs in the caller's thread, a timer's, a signal handler (which may interrupt
+        # another stop() in the same thread) and the stopping thread: one re-entrant lock
+        self._stop_lock = threading.RLock()
         self._target_cmd = target_cmd is not None
         self._timer: threading.Timer | None = None
         self._started = threading.Event()      # dtrace is tracing (its first BEGIN ran)
@@ -719,16 +721,17 @@ class Tracing:
 
     def _send_stop(self) -> bool:
         """Send the SIGINT if dtrace handles it now; whether it has been sent."""
-        if self._stop_sent:
+        with self._stop_lock:
+            if self._stop_sent:
+                return True
+            if not self._started.is_set() or _ignores_sigint(self.process.pid):
+                return False
+            self._stop_sent = True
+            try:
+                self.process.send_signal(signal.SIGINT)
+            except ProcessLookupError:
+                pass
             return True
-        if not self._started.is_set() or _ignores_sigint(self.process.pid):
-            return False
-        self._stop_sent = True
-        try:
-            self.process.send_signal(signal.SIGINT)
-        except ProcessLookupError:
-            pass
-        return True
 
     def _stopping(self) -> None:
         nudged = not self._target_cmd
