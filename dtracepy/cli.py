@@ -311,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
         _prime_patterns()
     try:
         return _main(argv, collecting)
+    except KeyboardInterrupt:       # Ctrl-C anywhere (importing, parsing arguments): quietly
+        return 130
     finally:
         if collecting:
             gc.enable()
