@@ -11,7 +11,6 @@ what a misspelt option or choice meant.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import sys
@@ -19,6 +18,8 @@ import sys
 
 def _count(text: str) -> int:
     """A number of macro arguments: 0 to 9999."""
+    import argparse
+
     if not text.strip().isdigit() or len(text.strip()) > 4:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of arguments (0 to 9999)")
     return int(text)
@@ -27,6 +28,8 @@ def _count(text: str) -> int:
 def _output(text: str) -> str:
     """``-o FILE``: a file name; an empty one is a usage error (it is no file, not standard
     output: ``-o /dev/stdout`` is)."""
+    import argparse
+
     if not text:
         raise argparse.ArgumentTypeError("empty file name (to write standard output, leave -o out "
                                           "or write -o /dev/stdout)")
@@ -39,6 +42,8 @@ _MACRO_NAME = None
 def _define(text: str) -> str:
     """``-D NAME[=VAL]``: NAME is a C identifier, or one with a parameter list (``f(x)=x``), as
     cpp requires of a macro's name."""
+    import argparse
+
     global _MACRO_NAME
     if _MACRO_NAME is None:
         import re
@@ -55,6 +60,8 @@ def _define(text: str) -> str:
 def _xoption(text: str) -> str:
     """``run -x OPT[=VAL]``: OPT is an option dtrace knows (a misspelt one is a usage error with a
     did-you-mean, not dtrace's bare "Invalid option name"); the value is dtrace's to judge."""
+    import argparse
+
     from dtracepy.facts import options
 
     name = text.partition("=")[0]
@@ -67,6 +74,8 @@ def _xoption(text: str) -> str:
 
 def _abi(text: str) -> str:
     """An ABI's name (or alias: amd64, arm64 ...); another is a usage error listing the ABIs."""
+    import argparse
+
     from dtracepy.layout.abi import ABIS, ALIASES
 
     key = ALIASES.get(text.lower(), text.lower())
@@ -81,19 +90,9 @@ def _version() -> str:
     return f"dtracepy {__version__}"
 
 
-class _VersionAction(argparse.Action):
-    """``--version``: the version is looked up only when asked for."""
-
-    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
-        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        print(_version())
-        parser.exit()
-
-
 def _terminal_columns() -> int:
-    """``shutil.get_terminal_size().columns``, without importing shutil (see :class:`_Formatter`)."""
+    """``shutil.get_terminal_size().columns``, without importing shutil (see
+    :func:`_argparse_classes`)."""
     try:
         columns = int(os.environ["COLUMNS"])
     except (KeyError, ValueError):
@@ -106,43 +105,63 @@ def _terminal_columns() -> int:
         return 80
 
 
-class _Formatter(argparse.HelpFormatter):
-    """argparse's help formatter; argparse makes one for every ``add_argument`` (to check the
-    metavar), and its own asks shutil for the terminal's width: importing shutil (with bz2 and
-    lzma) cost every ``dtracepy check`` a few milliseconds."""
+def _argparse_classes():
+    """argparse and the command line's two subclasses of its classes, made on first need: a plain
+    ``check`` command line is read without argparse (see :func:`_quick_check_args`)."""
+    global _classes
+    if _classes is not None:
+        return _classes
+    import argparse
 
-    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None, **kwargs):
-        if width is None:
-            width = _terminal_columns() - 2
-        super().__init__(prog, indent_increment, max_help_position, width, **kwargs)
+    class _VersionAction(argparse.Action):
+        """``--version``: the version is looked up only when asked for."""
+
+        def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+            super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+        def __call__(self, parser, namespace, values, option_string=None):
+            print(_version())
+            parser.exit()
+
+    class _Formatter(argparse.HelpFormatter):
+        """argparse's help formatter; argparse makes one for every ``add_argument`` (to check the
+        metavar), and its own asks shutil for the terminal's width: importing shutil (with bz2 and
+        lzma) cost every ``dtracepy check`` a few milliseconds."""
+
+        def __init__(self, prog, indent_increment=2, max_help_position=24, width=None, **kwargs):
+            if width is None:
+                width = _terminal_columns() - 2
+            super().__init__(prog, indent_increment, max_help_position, width, **kwargs)
+
+    class _Parser(argparse.ArgumentParser):
+        """argparse's parser, whose usage errors show a byte that is not UTF-8 as the shell does
+        (``\\xff``, not Python's ``'\\udcff'``) and suggest the choice a misspelt one meant."""
+
+        raising = False     # raise _ParseFailed instead of printing the error and exiting
+
+        def error(self, message: str):
+            if self.raising:
+                raise _ParseFailed(message)
+            import re
+
+            from dtracepy.source import shown_text
+
+            # raw (unrecognized arguments) and repr'd ('\udcff', invalid choice) surrogate escapes
+            message = re.sub(r"(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])", r"\1\\x\2", shown_text(message))
+            choice = re.fullmatch(r"(.*invalid choice: )('.*?') \(choose from (.*)\)", message, re.DOTALL)
+            if choice is not None:
+                guess = _suggest(choice.group(2)[1:-1], re.findall(r"'([^']*)'", choice.group(3)))
+                if guess:
+                    message = (f"{choice.group(1)}{choice.group(2)} (did you mean {guess!r}? choose from "
+                               f"{choice.group(3)})")
+            super().error(message)
+
+    _classes = argparse, _VersionAction, _Formatter, _Parser
+    return _classes
 
 
 class _ParseFailed(Exception):
-    """A usage error while :attr:`_Parser.raising`: the caller tries another reading."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse's parser, whose usage errors show a byte that is not UTF-8 as the shell does
-    (``\\xff``, not Python's ``'\\udcff'``) and suggest the choice a misspelt one meant."""
-
-    raising = False     # raise _ParseFailed instead of printing the error and exiting
-
-    def error(self, message: str):
-        if self.raising:
-            raise _ParseFailed(message)
-        import re
-
-        from dtracepy.source import shown_text
-
-        # raw (unrecognized arguments) and repr'd ('\udcff', invalid choice) surrogate escapes
-        message = re.sub(r"(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])", r"\1\\x\2", shown_text(message))
-        choice = re.fullmatch(r"(.*invalid choice: )('.*?') \(choose from (.*)\)", message, re.DOTALL)
-        if choice is not None:
-            guess = _suggest(choice.group(2)[1:-1], re.findall(r"'([^']*)'", choice.group(3)))
-            if guess:
-                message = (f"{choice.group(1)}{choice.group(2)} (did you mean {guess!r}? choose from "
-                           f"{choice.group(3)})")
-        super().error(message)
+    """A usage error while a parser is ``raising``: the caller tries another reading."""
 
 
 def _suggest(word: str, known) -> str | None:
@@ -167,6 +186,9 @@ def _unrecognized(parser, extra: list[str]):
     parser.error(f"unrecognized arguments: {' '.join(extra)}")
 
 
+_classes = None
+
+
 class _Subcommands:
     """``add_subparsers``' action, building only the subcommand ``only`` (all when ``None``)."""
 
@@ -178,7 +200,7 @@ class _Subcommands:
     def add_parser(self, name: str, **kwargs):
         if self.only is None or name == self.only:
             self.found = True
-            return self.action.add_parser(name, formatter_class=_Formatter, **kwargs)
+            return self.action.add_parser(name, formatter_class=_argparse_classes()[2], **kwargs)
         return _Unbuilt()
 
 
@@ -203,6 +225,7 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT
     from dtracepy.facts.dialects import NAMES as DIALECTS
 
+    argparse, _VersionAction, _Formatter, _Parser = _argparse_classes()
     parser = _Parser(
         prog="dtracepy",
         formatter_class=_Formatter,
@@ -300,6 +323,82 @@ def _duration(text: str) -> float:
     return value
 
 
+# ``check``'s options that take no value, and their attributes.
+_CHECK_SWITCHES = {"--strict": "strict", "--syntax-only": "syntax_only", "-w": "destructive", "-C": "cpp"}
+
+
+class _Arguments:
+    """The parsed arguments of a command line :func:`_quick_check_args` reads: the attributes
+    argparse's namespace would have, with the same values."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+    def __repr__(self) -> str:
+        return f"Arguments({', '.join(f'{k}={v!r}' for k, v in self.__dict__.items())})"
+
+
+def _quick_check_args(argv: list[str]):
+    """The arguments of a plain ``check`` command line, read without argparse (importing argparse
+    and building its parser cost a seed-sized check some 20 M machine instructions, a quarter of
+    what it does beyond importing the tree): ``check``, then file names in one run (``-``, or
+    names that do not start with ``-``) and the options that take no value (``--strict``,
+    ``--syntax-only``, ``-w``, ``-C``), each spelt in full, before or after the names.  ``None``
+    for any other command line (another option, an abbreviation, ``--``, no name, names in two
+    runs, which argparse refuses): argparse reads it, and says what is wrong.  The result has the
+    attributes and values argparse's would (``tests/test_startup.py`` compares them)."""
+    if not argv or argv[0] != "check":
+        return None
+    values = dict.fromkeys(_CHECK_SWITCHES.values(), False)
+    files: list[str] = []
+    names_ended = False
+    for arg in argv[1:]:
+        switch = _CHECK_SWITCHES.get(arg)
+        if switch is not None:
+            values[switch] = True
+            names_ended = bool(files)
+        elif arg == "-" or not arg.startswith("-"):
+            if names_ended:
+                return None
+            files.append(arg)
+        else:
+            return None
+    if not files:
+        return None
+    from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT
+
+    return _Arguments(command="check", files=files, strict=values["strict"], disable=[],
+                      dialect=DEFAULT_DIALECT, syntax_only=values["syntax_only"], macro_args=None,
+                      destructive=values["destructive"], cpp=values["cpp"], include_dirs=[], defines=[],
+                      run="dtracepy.commands.check_cmd:run")
+
+
+def _prime_patterns() -> None:
+    """Put the regular expressions a check compiles into the ``re`` module's cache, made from
+    their shipped compiled code (``dtracepy/regex_codes.py``): ``re.compile`` then finds them
+    there.  Compiling them (re's parser and compiler are Python code) cost a seed-sized check
+    some 20 M machine instructions, as much as the rest of its start-up beyond Python, attrs and
+    the tree; this costs 0.3 M.  The pattern objects are the ones ``re.compile`` would make (a
+    test compares them); on a Python whose ``re`` compiles to other code (another version) or
+    keeps another cache, nothing is done."""
+    import re
+
+    import _sre
+
+    from dtracepy import regex_codes
+
+    cache = getattr(re, "_cache", None)
+    if (type(cache) is not dict or tuple(sys.version_info[:2]) != regex_codes.PYTHON
+            or getattr(_sre, "MAGIC", None) != regex_codes.MAGIC
+            or getattr(_sre, "CODESIZE", None) != regex_codes.CODESIZE):
+        return
+    make = _sre.compile
+    for pattern, flags, compiled_flags, code, groups, index, names in regex_codes.PATTERNS:
+        key = (type(pattern), pattern, flags)
+        if key not in cache:
+            cache[key] = make(pattern, compiled_flags, list(code), groups, dict(index), names)
+
+
 def main(argv: list[str] | None = None) -> int:
     # Start-up makes tens of thousands of long-lived objects (attrs, the tree's node classes, the
     # checks' tables) and the cyclic collector scanned them again and again while they were made
@@ -309,11 +408,31 @@ def main(argv: list[str] | None = None) -> int:
     # the process anyway), and the collector runs as usual.
     collecting = gc.isenabled()
     gc.disable()
+    if argv is None:  # the program (not a caller's process): see _prime_patterns
+        _prime_patterns()
     try:
         return _main(argv, collecting)
+    except KeyboardInterrupt:       # Ctrl-C anywhere (importing, parsing arguments): quietly
+        return 130
     finally:
         if collecting:
             gc.enable()
+
+
+def _end_now(status: int) -> None:
+    """End the process with ``status`` once its output is flushed, without the interpreter's
+    finalization: freeing the parsed tree (kept alive in ``args.keep`` for this), the modules
+    and their objects one by one took a dense 4 MiB check several per cent of its time and a
+    seed-sized one some 7 M machine instructions.  Only ``check`` ends so: it opens no file for
+    writing, starts no thread or process, and registers nothing to run at exit.  If a flush fails
+    (standard output a closed pipe ...), nothing is skipped: the interpreter ends as usual and
+    says what it always says."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:  # noqa: BLE001 - the usual ending reports it
+        return
+    os._exit(status)
 
 
 class _ClosedOutput:
@@ -456,6 +575,29 @@ def _main(argv, collecting: bool) -> int:
 
 def _command(argv: list[str], program: bool, collecting: bool) -> int:
     """Parse ``argv`` and run its subcommand: its exit status."""
+    args, extra = _quick_check_args(argv), []
+    if args is None:
+        args, extra, parser = _parse(argv)
+        if extra:
+            _unrecognized(parser.commands[args.command], extra)
+    module_name, func_name = args.run.split(":")
+    try:
+        module = __import__(module_name, fromlist=[func_name])
+    finally:
+        if collecting:
+            if program:
+                gc.freeze()
+            gc.enable()
+    if program and args.command == "check":
+        args.keep = []  # what the command need not free: the process ends when it returns
+        status = int(getattr(module, func_name)(args) or 0)
+        _end_now(status)
+        return status
+    return int(getattr(module, func_name)(args) or 0)
+
+
+def _parse(argv: list[str]):
+    """argparse's reading of ``argv``: (the arguments, the words it did not take, the parser)."""
     command = argv[0] if argv and not argv[0].startswith("-") else None
     parser = _build_parser(command)
     after = []
@@ -486,17 +628,7 @@ def _command(argv: list[str], program: bool, collecting: bool) -> int:
         if args.tracer_name is not None and not args.script.endswith(".py"):
             parser.commands["run"].error(f"--tracer {args.tracer_name}: {args.script} is a D script, "
                                          "not a tracer module (TRACER.py): it has no tracers to choose from")
-    if extra:
-        _unrecognized(parser.commands[args.command], extra)
-    module_name, func_name = args.run.split(":")
-    try:
-        module = __import__(module_name, fromlist=[func_name])
-    finally:
-        if collecting:
-            if program:
-                gc.freeze()
-            gc.enable()
-    return int(getattr(module, func_name)(args) or 0)
+    return args, extra, parser
 
 
 if __name__ == "__main__":
