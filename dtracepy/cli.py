@@ -57,21 +57,6 @@ def _define(text: str) -> str:
     return text
 
 
-def _xoption(text: str) -> str:
-    """``run -x OPT[=VAL]``: OPT is an option dtrace knows (a misspelt one is a usage error with a
-    did-you-mean, not dtrace's bare "Invalid option name"); the value is dtrace's to judge."""
-    import argparse
-
-    from dtracepy.facts import options
-
-    name = text.partition("=")[0]
-    if options.option(name) is None and name not in options.COMMAND_LINE_ONLY:
-        guess = options.suggest(name)
-        raise argparse.ArgumentTypeError(f"unknown dtrace option {name!r}"
-                                         + (f"; did you mean {guess!r}?" if guess else ""))
-    return text
-
-
 def _abi(text: str) -> str:
     """An ABI's name (or alias: amd64, arm64 ...); another is a usage error listing the ABIs."""
     import argparse
@@ -286,7 +271,7 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("-p", dest="pid", type=int, metavar="PID", help="trace PID as $target (dtrace -p)")
     p.add_argument("-w", dest="destructive", action="store_true", help="allow destructive actions")
     p.add_argument("-Z", dest="zdefs", action="store_true", help="allow probe descriptions that match nothing")
-    p.add_argument("-x", dest="xoptions", action="append", default=[], type=_xoption, metavar="OPT[=VAL]",
+    p.add_argument("-x", dest="xoptions", action="append", default=[], metavar="OPT[=VAL]",
                    help="a dtrace option (dtrace -x)")
     p.add_argument("--dtrace", metavar="PATH", help="the dtrace to run (default: $DTRACEPY_DTRACE, PATH)")
     p.add_argument("--dialect", choices=DIALECTS, default=None,
