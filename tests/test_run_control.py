@@ -138,6 +138,9 @@ def test_duration_ends_a_run_with_c_whose_dtrace_ignores_sigint(tmp_path):
      {"quiet": True, "zdefs": True, "destructive": True,
       "options": (("bufsize", "8m"), ("aggsortkey", True))}),
     ("#!/usr/sbin/dtrace -b 4m -Fs", {"options": (("bufsize", "4m"), ("flowindent", True))}),
+    ("#!/usr/bin/env -S dtrace -Cqs", {"cpp": True, "quiet": True}),   # read -S as dtrace's -S
+    ("#!/usr/sbin/dtrace -64 -qs", {"quiet": True}),                   # the data model: dtrace's
+    ("#!/bin/sh", {}),                                                 # not dtrace: no flags
 ])
 def test_shebang_flags_are_read_as_dtraces_getopt_reads_them(line, expected):
     found = shebang(line + "\nBEGIN {}\n", None)
@@ -151,6 +154,12 @@ def test_shebang_flags_are_read_as_dtraces_getopt_reads_them(line, expected):
     ("#!/usr/sbin/dtrace -n BEGIN -s", "the #! line's -n is not taken by dtracepy run: probes named"),
     ("#!/usr/sbin/dtrace -qs -p 1", "the #! line has words after -s"),
     ("#!/usr/sbin/dtrace -Ks", "the #! line's -K is not a dtrace flag"),
+    # -L takes a value (a library directory; -l, which lists probes, does not): it was "not a dtrace flag"
+    ("#!/usr/sbin/dtrace -L /lib/d -qs", "the #! line's -L is not taken by dtracepy run: dtracepy run "
+                                         "does not choose where D libraries are found"),
+    ("#!/usr/sbin/dtrace -l -qs", "the #! line's -l is not taken by dtracepy run: it makes dtrace list"),
+    ("#!/usr/sbin/dtrace -B -s", "the #! line's -B is not taken by dtracepy run: it makes dtrace discard"),
+    ("#!/usr/sbin/dtrace extra -qs", "the #! line's 'extra' is not a flag"),
 ])
 def test_a_shebang_flag_run_cannot_honour_is_refused_at_the_shebang_line(tmp_path, line, message):
     path = _script(tmp_path, line + "\nBEGIN\n{\n\texit(0);\n}\n")

@@ -28,6 +28,7 @@ import attrs
 
 from dtracepy import tree
 from dtracepy.errors import DTracePyError
+from dtracepy.facts import command_line
 from dtracepy.run import framing, origins
 from dtracepy.run.decode import STARTED, Decoder, Printed, Text
 from dtracepy.run.messages import Messages
@@ -113,79 +114,56 @@ class Shebang:
     include_dirs: tuple = ()       # -I DIR
 
 
-# dtrace's flags that take a value (DTRACE_OPTSTR), and why those dtracepy run cannot take from a
-# #! line are refused
-_VALUED = frozenset("bcDfiIlmnopPsUxX")
+# Why the flags that dtracepy run cannot take from a #! line are refused.
+_PROBE_ON_COMMAND_LINE = "probes named on the command line are not part of the script"
 _REFUSED = {
     "c": "give the command with -c (target_cmd=)", "p": "give the process with -p (pid=)",
     "o": "dtracepy run writes the output itself (-o FILE)",
     "U": "dtracepy's C preprocessor takes no -U",
     "X": "dtracepy run does not choose the C preprocessor's conformance (-X)",
+    "L": "dtracepy run does not choose where D libraries are found (-L)",
     "e": "it makes dtrace compile without tracing", "l": "it makes dtrace list probes, not trace",
     "G": "it makes dtrace link an object file, not trace", "h": "it makes dtrace write a header",
     "H": "it makes dtrace print included files, not trace", "V": "it makes dtrace print its version",
     "v": "it makes dtrace print stability, not trace", "S": "it makes dtrace print its compiler's code",
     "A": "it makes dtrace write anonymous tracing's configuration", "a": "it claims anonymous tracing state",
-    "n": "probes named on the command line are not part of the script", "P": "probes named on the "
-    "command line are not part of the script", "m": "probes named on the command line are not part "
-    "of the script", "f": "probes named on the command line are not part of the script",
-    "i": "probes named on the command line are not part of the script",
+    "B": "it makes dtrace discard what it would print",
+    **{letter: _PROBE_ON_COMMAND_LINE for letter in "nPmfi"},
 }
+_SET = {"C": "cpp", "q": "quiet", "Z": "zdefs", "w": "destructive"}
 
 
 def shebang(text: str, where: Pos | None) -> Shebang:
     """The flags of ``text``'s ``#!`` line, as dtrace's getopt reads them (``-qs``, ``-Cs``,
-    ``-x bufsize=8m -s``); a flag dtracepy run cannot honour is a RunError at ``where``."""
+    ``-x bufsize=8m -s``: :func:`dtracepy.facts.command_line.shebang_flags`); a flag dtracepy
+    run cannot honour, or a line dtrace would not read, is a RunError at ``where``."""
     first = text.split("\n", 1)[0]
     if not first.startswith("#!"):
         return Shebang()
-    words = first[2:].split()[1:]
+    flags, problems = command_line.shebang_flags(first[2:])
+    if problems:
+        raise RunError(problems[0], where)
     found: dict = {"options": [], "defines": [], "include_dirs": []}
-    i = 0
-    while i < len(words):
-        word = words[i]
-        i += 1
-        if not word.startswith("-") or word in ("-", "--"):
-            break       # the script's own arguments (dtrace -s reads no more flags of ours)
-        j = 1
-        while j < len(word):
-            flag = word[j]
-            j += 1
-            value = None
-            if flag in _VALUED and flag != "s":
-                value = word[j:]
-                j = len(word)
-                if not value:
-                    if i >= len(words):
-                        raise RunError(f"the #! line's -{flag} has no value", where)
-                    value = words[i]
-                    i += 1
-            if flag in _REFUSED:
-                raise RunError(f"the #! line's -{flag} is not taken by dtracepy run: {_REFUSED[flag]}",
-                               where)
-            if flag == "s":
-                if j < len(word) or i < len(words):
-                    raise RunError("the #! line has words after -s: dtrace would read the first as "
-                                   "the script's name (-s must come last)", where)
-                return _shebang_of(found)
-            if flag in "CqZw":
-                found[{"C": "cpp", "q": "quiet", "Z": "zdefs", "w": "destructive"}[flag]] = True
-            elif flag == "F":
-                found["options"].append(("flowindent", True))
-            elif flag == "b":
-                found["options"].append(("bufsize", value))
-            elif flag == "x":
-                name, sep, val = value.partition("=")
-                problem = options_problem(name, val if sep else None)
-                if problem is not None:
-                    raise RunError(f"the #! line's -x {value}: {problem}", where)
-                found["options"].append((name, val if sep else True))
-            elif flag == "D":
-                found["defines"].append(value)
-            elif flag == "I":
-                found["include_dirs"].append(value)
-            elif flag not in "3264":        # -32/-64: the data model, dtrace's own choice
-                raise RunError(f"the #! line's -{flag} is not a dtrace flag", where)
+    for flag, value in flags:
+        if flag in _REFUSED:
+            raise RunError(f"the #! line's -{flag} is not taken by dtracepy run: {_REFUSED[flag]}", where)
+        if flag in _SET:
+            found[_SET[flag]] = True
+        elif flag == "F":
+            found["options"].append(("flowindent", True))
+        elif flag == "b":
+            found["options"].append(("bufsize", value))
+        elif flag == "x":
+            name, sep, val = value.partition("=")
+            problem = options_problem(name, val if sep else None)
+            if problem is not None:
+                raise RunError(f"the #! line's -x {value}: {problem}", where)
+            found["options"].append((name, val if sep else True))
+        elif flag == "D":
+            found["defines"].append(value)
+        elif flag == "I":
+            found["include_dirs"].append(value)
+        # -s ends the flags; -32/-64 (read as -3 and -6 with a value) are dtrace's choice of data model
     return _shebang_of(found)
 
 
