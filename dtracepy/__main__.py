@@ -20,6 +20,9 @@ if sys.path and not sys.flags.safe_path:
     if sys.path[0] == "" or (_cwd is not None and sys.path[0] == _cwd):
         del sys.path[0]
 
-from dtracepy.cli import main  # noqa: E402 - after the working directory is off sys.path
+try:
+    from dtracepy.cli import main  # noqa: E402 - after the working directory is off sys.path
+except KeyboardInterrupt:  # Ctrl-C while the command line itself loads: quietly, as main() does
+    sys.exit(130)
 
 sys.exit(main())

@@ -3,12 +3,14 @@
 Each subcommand's work lives in its own module; this file only wires arguments to it.  No
 subcommand may let a Python traceback reach the user: :func:`main` turns any dtracepy error into
 a located message and exit status 1, and an unexpected exception into an ``internal error`` line
-(exit 70) that still names the input.
+(exit 70) that still names the input.  Standard output that cannot be written (a full disk) is
+``dtracepy: error: cannot write to standard output: ...`` (exit 1); a reader that went away (EPIPE)
+ends the command quietly with 141, as SIGPIPE would.  Usage errors name the subcommand and suggest
+what a misspelt option or choice meant.
 """
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import sys
@@ -16,13 +18,49 @@ import sys
 
 def _count(text: str) -> int:
     """A number of macro arguments: 0 to 9999."""
+    import argparse
+
     if not text.strip().isdigit() or len(text.strip()) > 4:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of arguments (0 or more)")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of arguments (0 to 9999)")
     return int(text)
+
+
+def _output(text: str) -> str:
+    """``-o FILE``: a file name; an empty one is a usage error (it is no file, not standard
+    output: ``-o /dev/stdout`` is)."""
+    import argparse
+
+    if not text:
+        raise argparse.ArgumentTypeError("empty file name (to write standard output, leave -o out "
+                                          "or write -o /dev/stdout)")
+    return text
+
+
+_MACRO_NAME = None
+
+
+def _define(text: str) -> str:
+    """``-D NAME[=VAL]``: NAME is a C identifier, or one with a parameter list (``f(x)=x``), as
+    cpp requires of a macro's name."""
+    import argparse
+
+    global _MACRO_NAME
+    if _MACRO_NAME is None:
+        import re
+
+        _MACRO_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\([ \t]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t]*"
+                                 r"(?:,[ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]*)*)?\))?").fullmatch
+    name = text.partition("=")[0]
+    if _MACRO_NAME(name) is None:
+        raise argparse.ArgumentTypeError(f"{name!r} is not a macro name (a C identifier, as in "
+                                         "-D NAME or -D NAME=VALUE)")
+    return text
 
 
 def _abi(text: str) -> str:
     """An ABI's name (or alias: amd64, arm64 ...); another is a usage error listing the ABIs."""
+    import argparse
+
     from dtracepy.layout.abi import ABIS, ALIASES
 
     key = ALIASES.get(text.lower(), text.lower())
@@ -37,19 +75,9 @@ def _version() -> str:
     return f"dtracepy {__version__}"
 
 
-class _VersionAction(argparse.Action):
-    """``--version``: the version is looked up only when asked for."""
-
-    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
-        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        print(_version())
-        parser.exit()
-
-
 def _terminal_columns() -> int:
-    """``shutil.get_terminal_size().columns``, without importing shutil (see :class:`_Formatter`)."""
+    """``shutil.get_terminal_size().columns``, without importing shutil (see
+    :func:`_argparse_classes`)."""
     try:
         columns = int(os.environ["COLUMNS"])
     except (KeyError, ValueError):
@@ -62,15 +90,88 @@ def _terminal_columns() -> int:
         return 80
 
 
-class _Formatter(argparse.HelpFormatter):
-    """argparse's help formatter; argparse makes one for every ``add_argument`` (to check the
-    metavar), and its own asks shutil for the terminal's width: importing shutil (with bz2 and
-    lzma) cost every ``dtracepy check`` a few milliseconds."""
+def _argparse_classes():
+    """argparse and the command line's two subclasses of its classes, made on first need: a plain
+    ``check`` command line is read without argparse (see :func:`_quick_check_args`)."""
+    global _classes
+    if _classes is not None:
+        return _classes
+    import argparse
 
-    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None, **kwargs):
-        if width is None:
-            width = _terminal_columns() - 2
-        super().__init__(prog, indent_increment, max_help_position, width, **kwargs)
+    class _VersionAction(argparse.Action):
+        """``--version``: the version is looked up only when asked for."""
+
+        def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+            super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+        def __call__(self, parser, namespace, values, option_string=None):
+            print(_version())
+            parser.exit()
+
+    class _Formatter(argparse.HelpFormatter):
+        """argparse's help formatter; argparse makes one for every ``add_argument`` (to check the
+        metavar), and its own asks shutil for the terminal's width: importing shutil (with bz2 and
+        lzma) cost every ``dtracepy check`` a few milliseconds."""
+
+        def __init__(self, prog, indent_increment=2, max_help_position=24, width=None, **kwargs):
+            if width is None:
+                width = _terminal_columns() - 2
+            super().__init__(prog, indent_increment, max_help_position, width, **kwargs)
+
+    class _Parser(argparse.ArgumentParser):
+        """argparse's parser, whose usage errors show a byte that is not UTF-8 as the shell does
+        (``\\xff``, not Python's ``'\\udcff'``) and suggest the choice a misspelt one meant."""
+
+        raising = False     # raise _ParseFailed instead of printing the error and exiting
+
+        def error(self, message: str):
+            if self.raising:
+                raise _ParseFailed(message)
+            import re
+
+            from dtracepy.source import shown_text
+
+            # raw (unrecognized arguments) and repr'd ('\udcff', invalid choice) surrogate escapes
+            message = re.sub(r"(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])", r"\1\\x\2", shown_text(message))
+            choice = re.fullmatch(r"(.*invalid choice: )('.*?') \(choose from (.*)\)", message, re.DOTALL)
+            if choice is not None:
+                guess = _suggest(choice.group(2)[1:-1], re.findall(r"'([^']*)'", choice.group(3)))
+                if guess:
+                    message = (f"{choice.group(1)}{choice.group(2)} (did you mean {guess!r}? choose from "
+                               f"{choice.group(3)})")
+            super().error(message)
+
+    _classes = argparse, _VersionAction, _Formatter, _Parser
+    return _classes
+
+
+class _ParseFailed(Exception):
+    """A usage error while a parser is ``raising``: the caller tries another reading."""
+
+
+def _suggest(word: str, known) -> str | None:
+    """The one of ``known`` that a misspelt ``word`` most likely meant, or None."""
+    import difflib  # only when there is something to suggest: it costs start-up time
+
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _unrecognized(parser, extra: list[str]):
+    """A usage error for arguments ``parser`` does not know, with a did-you-mean for an option."""
+    from dtracepy.source import shown_text
+
+    first = extra[0]
+    if first.startswith("-") and len(first) > 1:
+        name = first.partition("=")[0]
+        guess = _suggest(name, [o for o in parser._option_string_actions if o.startswith("--")]
+                         if name.startswith("--") else parser._option_string_actions)
+        hint = f" (did you mean {guess}?)" if guess else ""
+        parser.error(f"unrecognized option {shown_text(first)}{hint}")
+    parser.error(f"unrecognized arguments: {' '.join(extra)}")
+
+
+_classes = None
 
 
 class _Subcommands:
@@ -84,7 +185,7 @@ class _Subcommands:
     def add_parser(self, name: str, **kwargs):
         if self.only is None or name == self.only:
             self.found = True
-            return self.action.add_parser(name, formatter_class=_Formatter, **kwargs)
+            return self.action.add_parser(name, formatter_class=_argparse_classes()[2], **kwargs)
         return _Unbuilt()
 
 
@@ -109,7 +210,8 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT
     from dtracepy.facts.dialects import NAMES as DIALECTS
 
-    parser = argparse.ArgumentParser(
+    argparse, _VersionAction, _Formatter, _Parser = _argparse_classes()
+    parser = _Parser(
         prog="dtracepy",
         formatter_class=_Formatter,
         description="Write DTrace tracers as Python modules; compile them to readable, checked D.",
@@ -117,12 +219,13 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction, help="print dtracepy's version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", prog="dtracepy")
     subparsers.required = True
+    parser.commands = subparsers.choices    # the subcommands' parsers, for their usage errors
     sub = _Subcommands(subparsers, only)
 
     # --- compile (issue 3) -------------------------------------------------------------------
     p = sub.add_parser("compile", help="compile a tracer module (.py) to D")
     p.add_argument("tracer", metavar="TRACER.py")
-    p.add_argument("-o", "--output", metavar="OUT.d", help="write an executable D script here")
+    p.add_argument("-o", "--output", type=_output, metavar="OUT.d", help="write an executable D script here")
     p.add_argument("--tracer", dest="tracer_name", metavar="NAME", help="which tracer of the module")
     p.add_argument("--check", action="store_true", help="parse and check the emitted D as well")
     p.add_argument("--dialect", choices=DIALECTS, default=None,
@@ -141,7 +244,7 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("-w", dest="destructive", action="store_true", help="destructive actions are allowed, as dtrace -w")
     p.add_argument("-C", dest="cpp", action="store_true", help="run the C preprocessor first, as dtrace -C")
     p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
-    p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VAL]")
+    p.add_argument("-D", dest="defines", action="append", default=[], type=_define, metavar="NAME[=VAL]")
     p.set_defaults(run="dtracepy.commands.check_cmd:run")
 
     # --- layout (issue 4) --------------------------------------------------------------------
@@ -151,18 +254,19 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--abi", default="x86_64", type=_abi, help="x86_64 (default), i386, aarch64 or sparcv9")
     p.add_argument("--json", action="store_true")
     p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
-    p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VAL]")
+    p.add_argument("-D", dest="defines", action="append", default=[], type=_define, metavar="NAME[=VAL]")
     p.set_defaults(run="dtracepy.commands.layout_cmd:run")
 
     # --- run (issue 10) ----------------------------------------------------------------------
     p = sub.add_parser("run", help="run a tracer (.py) or D script under dtrace; decode its output")
     p.add_argument("script", metavar="TRACER.py|SCRIPT.d")
-    p.add_argument("macro_args", nargs="*", metavar="ARG", help="macro arguments $1.. (after --)")
+    p.add_argument("macro_args", nargs="*", metavar="ARG",
+                   help="macro arguments $1.. (the words that are no option, and all after --)")
     p.add_argument("--tracer", dest="tracer_name", metavar="NAME", help="which tracer of the module")
     p.add_argument("--duration", type=_duration, metavar="SECONDS", help="stop (as Ctrl-C) after this long")
     p.add_argument("--format", choices=["table", "csv", "jsonl"],
                    help="output format (default: table, or from -o's extension)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the output here")
+    p.add_argument("-o", "--output", type=_output, metavar="FILE", help="write the output here")
     p.add_argument("-c", dest="target_cmd", metavar="COMMAND", help="run COMMAND as $target (dtrace -c)")
     p.add_argument("-p", dest="pid", type=int, metavar="PID", help="trace PID as $target (dtrace -p)")
     p.add_argument("-w", dest="destructive", action="store_true", help="allow destructive actions")
@@ -178,12 +282,12 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     # --- import (issue 13) -------------------------------------------------------------------
     p = sub.add_parser("import", help="turn a D script into a tracer module (.py)")
     p.add_argument("script", metavar="SCRIPT.d", help="the D script ('-' reads standard input)")
-    p.add_argument("-o", "--output", metavar="OUT.py", help="write the module here")
+    p.add_argument("-o", "--output", type=_output, metavar="OUT.py", help="write the module here")
     p.add_argument("--exact", action="store_true",
                    help="faithful: the module compiles back to the same D program")
     p.add_argument("-C", dest="cpp", action="store_true", help="run the C preprocessor first, as dtrace -C")
     p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
-    p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VAL]")
+    p.add_argument("-D", dest="defines", action="append", default=[], type=_define, metavar="NAME[=VAL]")
     p.set_defaults(run="dtracepy.commands.import_cmd:run")
     if not sub.found:
         return _build_parser()
@@ -204,6 +308,82 @@ def _duration(text: str) -> float:
     return value
 
 
+# ``check``'s options that take no value, and their attributes.
+_CHECK_SWITCHES = {"--strict": "strict", "--syntax-only": "syntax_only", "-w": "destructive", "-C": "cpp"}
+
+
+class _Arguments:
+    """The parsed arguments of a command line :func:`_quick_check_args` reads: the attributes
+    argparse's namespace would have, with the same values."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+    def __repr__(self) -> str:
+        return f"Arguments({', '.join(f'{k}={v!r}' for k, v in self.__dict__.items())})"
+
+
+def _quick_check_args(argv: list[str]):
+    """The arguments of a plain ``check`` command line, read without argparse (importing argparse
+    and building its parser cost a seed-sized check some 20 M machine instructions, a quarter of
+    what it does beyond importing the tree): ``check``, then file names in one run (``-``, or
+    names that do not start with ``-``) and the options that take no value (``--strict``,
+    ``--syntax-only``, ``-w``, ``-C``), each spelt in full, before or after the names.  ``None``
+    for any other command line (another option, an abbreviation, ``--``, no name, names in two
+    runs, which argparse refuses): argparse reads it, and says what is wrong.  The result has the
+    attributes and values argparse's would (``tests/test_startup.py`` compares them)."""
+    if not argv or argv[0] != "check":
+        return None
+    values = dict.fromkeys(_CHECK_SWITCHES.values(), False)
+    files: list[str] = []
+    names_ended = False
+    for arg in argv[1:]:
+        switch = _CHECK_SWITCHES.get(arg)
+        if switch is not None:
+            values[switch] = True
+            names_ended = bool(files)
+        elif arg == "-" or not arg.startswith("-"):
+            if names_ended:
+                return None
+            files.append(arg)
+        else:
+            return None
+    if not files:
+        return None
+    from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT
+
+    return _Arguments(command="check", files=files, strict=values["strict"], disable=[],
+                      dialect=DEFAULT_DIALECT, syntax_only=values["syntax_only"], macro_args=None,
+                      destructive=values["destructive"], cpp=values["cpp"], include_dirs=[], defines=[],
+                      run="dtracepy.commands.check_cmd:run")
+
+
+def _prime_patterns() -> None:
+    """Put the regular expressions a check compiles into the ``re`` module's cache, made from
+    their shipped compiled code (``dtracepy/regex_codes.py``): ``re.compile`` then finds them
+    there.  Compiling them (re's parser and compiler are Python code) cost a seed-sized check
+    some 20 M machine instructions, as much as the rest of its start-up beyond Python, attrs and
+    the tree; this costs 0.3 M.  The pattern objects are the ones ``re.compile`` would make (a
+    test compares them); on a Python whose ``re`` compiles to other code (another version) or
+    keeps another cache, nothing is done."""
+    import re
+
+    import _sre
+
+    from dtracepy import regex_codes
+
+    cache = getattr(re, "_cache", None)
+    if (type(cache) is not dict or tuple(sys.version_info[:2]) != regex_codes.PYTHON
+            or getattr(_sre, "MAGIC", None) != regex_codes.MAGIC
+            or getattr(_sre, "CODESIZE", None) != regex_codes.CODESIZE):
+        return
+    make = _sre.compile
+    for pattern, flags, compiled_flags, code, groups, index, names in regex_codes.PATTERNS:
+        key = (type(pattern), pattern, flags)
+        if key not in cache:
+            cache[key] = make(pattern, compiled_flags, list(code), groups, dict(index), names)
+
+
 def main(argv: list[str] | None = None) -> int:
     # Start-up makes tens of thousands of long-lived objects (attrs, the tree's node classes, the
     # checks' tables) and the cyclic collector scanned them again and again while they were made
@@ -213,11 +393,31 @@ def main(argv: list[str] | None = None) -> int:
     # the process anyway), and the collector runs as usual.
     collecting = gc.isenabled()
     gc.disable()
+    if argv is None:  # the program (not a caller's process): see _prime_patterns
+        _prime_patterns()
     try:
         return _main(argv, collecting)
+    except KeyboardInterrupt:       # Ctrl-C anywhere (importing, parsing arguments): quietly
+        return 130
     finally:
         if collecting:
             gc.enable()
+
+
+def _end_now(status: int) -> None:
+    """End the process with ``status`` once its output is flushed, without the interpreter's
+    finalization: freeing the parsed tree (kept alive in ``args.keep`` for this), the modules
+    and their objects one by one took a dense 4 MiB check several per cent of its time and a
+    seed-sized one some 7 M machine instructions.  Only ``check`` ends so: it opens no file for
+    writing, starts no thread or process, and registers nothing to run at exit.  If a flush fails
+    (standard output a closed pipe ...), nothing is skipped: the interpreter ends as usual and
+    says what it always says."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:  # noqa: BLE001 - the usual ending reports it
+        return
+    os._exit(status)
 
 
 class _ClosedOutput:
@@ -238,43 +438,112 @@ class _ClosedOutput:
         return False
 
 
+class _StdoutError(OSError):
+    """Writing standard output failed (a full disk, a closed pipe, an I/O error)."""
+
+
+def _guarded_stdout():
+    """Python's standard output, rebuilt over a raw writer whose failures are
+    :class:`_StdoutError`s: a failed write to descriptor 1 is then told apart from any other
+    ``OSError``, wherever in a command it surfaces (a ``write``, a ``flush``, the last flush), and
+    is remembered (``.buffer``'s ``failed``) where a caller swallows it (argparse's help)."""
+    import io
+
+    class _Raw(io.RawIOBase):
+        failed: _StdoutError | None = None     # the first failure, even one a caller swallowed
+
+        def writable(self) -> bool:
+            return True
+
+        def fileno(self) -> int:
+            return 1
+
+        def isatty(self) -> bool:
+            return os.isatty(1)
+
+        def write(self, data) -> int:
+            view = memoryview(data)
+            try:
+                done = 0
+                while done < len(view):     # all of it: a pipe may take a part
+                    done += os.write(1, view[done:])
+                return done
+            except OSError as err:
+                failure = _StdoutError(err.errno, err.strerror)
+                if self.failed is None:
+                    self.failed = failure
+                raise failure from None
+
+    old = sys.stdout
+    old.flush()
+    # buffered as Python buffered it (unbuffered under python -u or PYTHONUNBUFFERED, where a
+    # `run`'s rows must reach a pipe as they come)
+    raw = _Raw()
+    buffered = isinstance(getattr(old, "buffer", None), io.BufferedWriter)
+    return io.TextIOWrapper(io.BufferedWriter(raw) if buffered else raw, encoding=old.encoding,
+                            errors=old.errors, line_buffering=old.line_buffering,
+                            write_through=getattr(old, "write_through", False))
+
+
+def _output_failed(err: OSError) -> int:
+    """The exit status, and the message, for standard output that could not be written: a reader
+    that went away (EPIPE: ``dtracepy compile x.py | head -1``) ends the command quietly, with the
+    status of a process SIGPIPE ends (141), as ``cat`` does; any other failure is an error."""
+    import errno
+
+    try:    # nothing more can be written there, not even at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass
+    if err.errno == errno.EPIPE:
+        return 141
+    reason = err.strerror or os.strerror(err.errno or 0)
+    print(f"dtracepy: error: cannot write to standard output: {reason}", file=sys.stderr)
+    return 1
+
+
+def _flush_stdout() -> None:
+    """Flush standard output; raise the first failure writing it, even one swallowed on the way."""
+    sys.stdout.flush()
+    raw = getattr(sys.stdout, "buffer", None)
+    raw = getattr(raw, "raw", raw)
+    failed = getattr(raw, "failed", None)
+    if isinstance(failed, _StdoutError):
+        raise failed
+
+
 def _main(argv, collecting: bool) -> int:
     from dtracepy.errors import DTracePyError
 
     if sys.stdout is None:
         sys.stdout = _ClosedOutput()
     if sys.stderr is None:      # closed too: errors have nowhere to go, but must not go to stdout
-        import os
-
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
     program = argv is None
     if argv is None:
         argv = sys.argv[1:]
-    parser = _build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
-    args, extra = parser.parse_known_args(argv)
-    if extra:
-        # `dtracepy run X.d [options] -- ARGS`: argparse has already given the positional its
-        # (empty) list when it reaches "--"; the macro arguments are what follows it.
-        if args.command != "run" or extra[0] != "--":
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")
-        args.macro_args = list(args.macro_args or []) + extra[1:]
-    module_name, func_name = args.run.split(":")
+        if sys.stdout is sys.__stdout__ and sys.stdout is not None:
+            sys.stdout = _guarded_stdout()
     try:
+        status = _command(argv, program, collecting)
+        _flush_stdout()         # a full disk is told here, not in the interpreter's last flush
+    except _StdoutError as err:
+        return _output_failed(err)
+    except SystemExit:          # argparse's usage errors and --help, after their output is out
         try:
-            module = __import__(module_name, fromlist=[func_name])
-        finally:
-            if collecting:
-                if program:
-                    gc.freeze()
-                gc.enable()
-        return int(getattr(module, func_name)(args) or 0)
+            _flush_stdout()
+        except _StdoutError as err:
+            return _output_failed(err)
+        raise
     except DTracePyError as err:
         print(err.render(), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        return 0
+        return 141
     except RecursionError:
         print("dtracepy: error: input nested too deeply to process", file=sys.stderr)
         return 1
@@ -286,6 +555,65 @@ def _main(argv, collecting: bool) -> int:
 
         print(f"dtracepy: internal error: {describe_exception(err)}", file=sys.stderr)
         return 70
+    return status
+
+
+def _command(argv: list[str], program: bool, collecting: bool) -> int:
+    """Parse ``argv`` and run its subcommand: its exit status."""
+    args, extra = _quick_check_args(argv), []
+    if args is None:
+        args, extra, parser = _parse(argv)
+        if extra:
+            _unrecognized(parser.commands[args.command], extra)
+    module_name, func_name = args.run.split(":")
+    try:
+        module = __import__(module_name, fromlist=[func_name])
+    finally:
+        if collecting:
+            if program:
+                gc.freeze()
+            gc.enable()
+    if program and args.command == "check":
+        args.keep = []  # what the command need not free: the process ends when it returns
+        status = int(getattr(module, func_name)(args) or 0)
+        _end_now(status)
+        return status
+    return int(getattr(module, func_name)(args) or 0)
+
+
+def _parse(argv: list[str]):
+    """argparse's reading of ``argv``: (the arguments, the words it did not take, the parser)."""
+    command = argv[0] if argv and not argv[0].startswith("-") else None
+    parser = _build_parser(command)
+    after = []
+    args = None
+    if command == "run" and "--" in argv:
+        # `dtracepy run X.d [options] [ARG ...] [-- ARG ...]`: the macro arguments are the words
+        # that are no option, wherever they stand, then all that follows the first `--`; unless
+        # the script itself is named after it (`run -- -x.d 7`): then argparse's own reading
+        run = parser.commands["run"]
+        at = argv.index("--")
+        run.raising = True
+        try:
+            args, extra = parser.parse_known_args(argv[:at])
+            after = argv[at + 1:]
+        except _ParseFailed:
+            args = None
+        finally:
+            run.raising = False
+    if args is None:
+        args, extra = parser.parse_known_args(argv)
+    if args.command == "run":
+        if args.macro_args[:1] == ["--"]:
+            args.macro_args = args.macro_args[1:]
+        words = [w for w in extra if not (w.startswith("-") and len(w) > 1)
+                 or parser._negative_number_matcher.match(w)]
+        extra = [w for w in extra if w not in words]
+        args.macro_args = [*args.macro_args, *words, *after]
+        if args.tracer_name is not None and not args.script.endswith(".py"):
+            parser.commands["run"].error(f"--tracer {args.tracer_name}: {args.script} is a D script, "
+                                         "not a tracer module (TRACER.py): it has no tracers to choose from")
+    return args, extra, parser
 
 
 if __name__ == "__main__":

@@ -99,7 +99,11 @@ def header_comment(tracer, macros: dict) -> tree.Comment:
             doc = macros[m] or _MACRO_DEFAULT_DOCS.get(m, "")
             if not doc and m.startswith("$$"):
                 doc = f"argument {m[2:]}, as a string"
-            lines.append(f"  {m.ljust(width)}  {doc}".rstrip())
+            # a doc of several lines: each under the first (no line of the comment may lose
+            # its " * ", which a reader of the D relies on, whatever the doc holds)
+            first, *more = doc.splitlines() or [""]
+            lines.append(f"  {m.ljust(width)}  {first}".rstrip())
+            lines += [f"  {'':{width}}  {line}".rstrip() for line in more]
     else:
         lines.append("Arguments: none.")
     body = "".join(f"\n * {line}".rstrip() for line in lines)
@@ -202,12 +206,18 @@ def _refuse_unencodable(program, text: str, fallback) -> None:
         return
     except UnicodeEncodeError as err:
         bad = text[err.start]
+    unplaced = None     # the header comment holds a macro()'s doc too: name the macro()'s line
     for node in program.walk():
         for value in attrs.astuple(node, recurse=False):
             if isinstance(value, str) and bad in value:
-                raise CompileError(f"the string {value[:40]!r} holds a lone surrogate "
-                                   f"(U+{ord(bad):04X}), which is not text and cannot be written as "
-                                   "UTF-8 D", node.pos or fallback)
+                error = CompileError(f"the string {value[:40]!r} holds a lone surrogate "
+                                     f"(U+{ord(bad):04X}), which is not text and cannot be written as "
+                                     "UTF-8 D", node.pos or fallback)
+                if node.pos is not None:
+                    raise error
+                unplaced = unplaced or error
+    if unplaced is not None:
+        raise unplaced
     raise CompileError(f"the D holds a lone surrogate (U+{ord(bad):04X}), which cannot be written as UTF-8",
                        fallback)
 

@@ -337,7 +337,7 @@ class Lexer:
         if not top and not re.match(r"#[ \t]*pragma\b", text[pos : pos + 40]):
             raise self.error(
                 "preprocessor directive inside a clause or declaration "
-                "(use the C preprocessor: dtracepy check -C)", pos)
+                "(run the C preprocessor first: -C, as dtrace -C does)", pos)
         end = pos
         while True:
             nl = text.find("\n", end)

@@ -230,7 +230,9 @@ def _unchecked_d(t) -> str:
     return to_d(run_passes(build_program(t), PassContext(dict(t.clear_points), t.dialect, cleanup=t.cleanup)))
 
 
-@settings(max_examples=PROGRAMS, deadline=None, database=None,
+# derandomize: the same programs every run, so the floors on how many compile and how many are
+# refused (asserted below) cannot fail by the luck of one draw (19 compiled of 100 once did)
+@settings(max_examples=PROGRAMS, deadline=None, database=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.data())
 def test_mixed_programs_compile_or_are_refused_at_their_line(data):

@@ -529,7 +529,7 @@ def test_macro_argument_count_is_checked(tmp_path):
     with pytest.raises(RunError, match=r"takes 2 macro argument\(s\) \(it uses \$1, \$2\), but 1"):
         command(prepared, "x.d", "dtrace", args=["1"])
     argv = command(prepared, "x.d", "/usr/sbin/dtrace", args=[1, 2])
-    assert argv == ["/usr/sbin/dtrace", "-s", "x.d", "1", "2"]
+    assert argv == ["/usr/sbin/dtrace", "-s", "x.d", "--", "1", "2"]   # after --: "-5" is no option
 
 
 def test_shebang_flags_and_target(tmp_path):
@@ -730,8 +730,47 @@ def test_framing_begin_is_invisible_without_quiet():
         "dtrace: script 'x.d' matched 3 probes\n"
     from dtracepy.parser import parse_bytes
 
-    assert framing.frame_program(parse_bytes(b"BEGIN { trace(1); }\n", "x.d"))[1].added_clauses == 1
+    # the framing's BEGIN and its END (always there: see the next test)
+    assert framing.frame_program(parse_bytes(b"BEGIN { trace(1); }\n", "x.d"))[1].added_clauses == 2
     assert framing.frame_program(parse_bytes(b"BEGIN { @n = count(); }\n", "x.d"))[1].added_clauses == 2
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_the_framings_end_clause_and_dtraces_exit_blank_lines_are_invisible(quiet):
+    """What Oracle's dtrace 2.0 printed for ``BEGIN { @a["x"] = count(); exit(0); }`` framed:
+    without -q the END clause's probe prefix (``  0  2  :END``) and the blank line after the
+    clause were text events, and dtrace's blank line at exit another (jsonl ended with two
+    ``{"text": "\\n"}``); with -q, that blank line after the aggregation."""
+    from dtracepy.parser import parse_bytes
+    from dtracepy.printer import to_d
+
+    program, plan = framing.frame_program(
+        parse_bytes(b'BEGIN { @a["x"] = count(); exit(0); }\n', "x.d"), token="tok")
+    text = to_d(program)
+    assert text.rstrip().endswith('printf("\\036tokF\\n");\n}')
+    mark = b"\x1etok"
+    if quiet:
+        data = (mark + b"B\n" + mark + b"E\n" + mark + b"A\x1f0\n" + mark + b"K\x1fx\x1f1\n"
+                + mark + b"Z\n" + mark + b"F\n\n")
+    else:
+        data = (b"CPU     ID                    FUNCTION:NAME\n"
+                b"  0      1                           :BEGIN " + mark + b"B\n\n"
+                b"  0      1                           :BEGIN \n"
+                b"  0      2                             :END " + mark + b"E\n" + mark + b"A\x1f0\n"
+                + mark + b"K\x1fx\x1f1\n" + mark + b"Z\n" + mark + b"F\n\n\n")
+    for chunk in (1, 5, 1 << 16):
+        dec = Decoder(plan)
+        events = [e for i in range(0, len(data), chunk) for e in dec.feed(data[i:i + chunk])]
+        events += dec.close()
+        shown = [e if isinstance(e, str) else type(e).__name__ for e in events]
+        expected = ["Started", "Printed"] if quiet else [
+            "Started", "CPU     ID                    FUNCTION:NAME\n",
+            "  0      1                           :BEGIN \n", "Printed"]
+        assert shown == expected, chunk
+        assert dict(dec.aggregations["a"]) == {("x",): 1}
+    # a user's own blank lines before dtracepy's END are the user's
+    dec = Decoder(plan)
+    assert dec.feed(mark + b"B\n\n\n" + mark + b"E\n" + mark + b"F\n\n")[1:] == ["\n", "\n"]
 
 
 # --- framed printa: keys come back exactly --------------------------------------------------------

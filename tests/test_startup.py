@@ -63,6 +63,8 @@ def test_running_check_imports_no_dsl_printer_lark_or_pycparser(tmp_path):
     # and lzma), difflib (only for did-you-mean), hashlib (OpenSSL; the tables' grammar check)
     for module in ("shutil", "difflib", "hashlib", "bz2", "lzma"):
         assert module not in modules, module
+    # a plain check command line is read without argparse (cli._quick_check_args)
+    assert "argparse" not in modules
 
 
 def test_check_with_a_misspelt_option_still_suggests(tmp_path):
@@ -95,6 +97,115 @@ def test_partial_argument_parser_says_what_the_full_one_does(argv, capsys, monke
             outcome = exit_info.code
         said.append((outcome, capsys.readouterr()))
     assert said[0] == said[1]
+
+
+_QUICK_WORDS = ["a.d", "-", "", "--strict", "--syntax-only", "-w", "-C", "--str", "-wC", "--", "-x", "-1",
+                "--dialect", "oracle", "--disable=names", "-h", "b c.d"]
+
+
+def _argparse_outcome(argv):
+    from dtracepy import cli
+
+    try:
+        args, extra = cli._build_parser("check").parse_known_args(argv)
+    except SystemExit:
+        return None
+    return None if extra else vars(args)
+
+
+def test_quick_check_arguments_are_argparses(capsys):
+    """Every command line of up to three words after ``check`` (from the words above) that the
+    quick reader takes gets the arguments argparse gives it; the plain ones are taken."""
+    import itertools
+
+    from dtracepy import cli
+
+    taken = 0
+    for size in range(4):
+        for words in itertools.product(_QUICK_WORDS, repeat=size):
+            argv = ["check", *words]
+            quick = cli._quick_check_args(argv)
+            if quick is not None:
+                taken += 1
+                assert vars(quick) == _argparse_outcome(argv), argv
+    capsys.readouterr()
+    assert taken > 200
+    for argv in (["check", "a.d"], ["check", "-"], ["check", "--strict", "a.d", "b.d", "-w"],
+                 ["check", "a.d", "-C", "--syntax-only"]):
+        assert vars(cli._quick_check_args(argv)) == _argparse_outcome(argv)
+    for argv in (["check"], ["check", "a.d", "-w", "b.d"], ["check", "--dialect", "oracle", "a.d"],
+                 ["check", "a.d", "--"], ["check", "-h"], ["compile", "a.py"], []):
+        assert cli._quick_check_args(argv) is None
+
+
+def test_check_ends_without_finalizing_once_its_output_is_out(tmp_path):
+    """The check command ends with ``os._exit`` (no freeing of the tree, modules ...), after its
+    output is flushed: every finding arrives, with the usual exit status, and nothing registered
+    to run at exit runs."""
+    script = tmp_path / "x.d"
+    script.write_text("".join(f"BEGIN {{ x = y{i}; }}\n" for i in range(3000)) + "BEGIN { self->z = 1 }\n")
+    program = ("import atexit, sys\n"
+               "atexit.register(lambda: print('finalized', file=sys.stderr))\n"
+               f"sys.argv = ['dtracepy', 'check', '--strict', {str(script)!r}]\n"
+               "from dtracepy.cli import main\n"
+               "sys.exit(main())\n")
+    with open(tmp_path / "err", "w") as err:
+        result = subprocess.run([sys.executable, "-c", program], stdout=subprocess.PIPE, stderr=err,
+                                env=env_with(ROOT), cwd=ROOT)
+    said = (tmp_path / "err").read_text().splitlines()
+    assert result.returncode == 1
+    assert "finalized" not in said
+    assert len(said) == 3001 and said[-1].endswith("[self-unused]")
+    assert sum(line.endswith("[undefined-name]") for line in said) == 3000
+
+
+def test_check_ends_as_usual_when_its_output_cannot_be_flushed(monkeypatch):
+    from dtracepy import cli
+
+    ended = []
+    monkeypatch.setattr(cli.os, "_exit", ended.append)
+
+    class Broken:
+        def flush(self):
+            raise BrokenPipeError
+
+    cli._end_now(1)
+    assert ended == [1]
+    monkeypatch.setattr(cli.sys, "stdout", Broken())
+    cli._end_now(0)
+    assert ended == [1]
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_checks_run_with_the_collector_off(fails, tmp_path, monkeypatch, capsys):
+    """``check`` runs the checks with the cyclic collector off (as the parser runs) and turns it
+    back on after them, when they fail too."""
+    import gc
+
+    import dtracepy.commands.check_cmd as check_cmd
+    from dtracepy.cli import main
+
+    script = tmp_path / "x.d"
+    script.write_text("BEGIN { exit(0); }\n")
+    seen = []
+    real = check_cmd.check_program
+
+    def check_program(*args, **kwargs):
+        seen.append(gc.isenabled())
+        if fails:
+            raise ValueError("a checker bug")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(check_cmd, "check_program", check_program)
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        assert main(["check", str(script), str(script)]) == (1 if fails else 0)
+        assert gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert seen == [False, False]
+    capsys.readouterr()
 
 
 def test_help_follows_the_terminal_width(monkeypatch):

@@ -10,7 +10,7 @@ import attrs
 
 from dtracepy import tree as t
 from dtracepy.checks.registry import BY_NAME
-from dtracepy.facts import probes
+from dtracepy.facts import command_line, probes
 from dtracepy.source import Pos
 
 
@@ -184,31 +184,6 @@ def clause_accesses(clause, cls):
             for expr, guarded in stmt_exprs((stmt,), cls):
                 accesses(expr, cls, False, guarded, out)
     return out
-
-
-#: dtrace's flags that take an argument (cmd/dtrace.c, DTRACE_OPTSTR "3:6:aAb:Bc:CD:ef:FGhHi:I:lL:m:n:
-#: o:p:P:qs:SU:vVwx:X:Z").
-FLAGS_WITH_ARGUMENT = frozenset("36bcDfiILmnopPsUxX")
-
-
-def shebang_flags(text: str) -> list[str]:
-    """The flags a ``#!`` line's text gives dtrace, in order (``/usr/sbin/dtrace -qws`` ->
-    ``["q", "w", "s"]``); an option's argument is skipped, attached or in the next word."""
-    flags: list[str] = []
-    words = text.split()[1:]
-    skip = False
-    for word in words:
-        if skip:
-            skip = False
-            continue
-        if not word.startswith("-") or word == "-" or word.startswith("--"):
-            continue
-        for i, letter in enumerate(word[1:], 1):
-            flags.append(letter)
-            if letter in FLAGS_WITH_ARGUMENT:
-                skip = i == len(word) - 1  # the argument is the next word
-                break
-    return flags
 
 
 # --- probe descriptions, indexed (so checks stay linear in clauses and descriptions) ------------
@@ -496,21 +471,27 @@ class Context:
             words = pragma.words
             if len(words) >= 3 and words[0] == "D" and words[1] == "option":
                 names.add(words[2].split("=")[0])
-        for item in self.program.items:
-            if isinstance(item, t.Shebang):
-                for match in re.finditer(r"-x\s*(\w+)", item.text):
-                    names.add(match.group(1))
+        for letter, value in self.shebang_flag_values:
+            if letter == "x":
+                names.add(value.split("=")[0])
         return names
 
     @cached_property
-    def shebang_flags(self) -> str:
-        """The one-letter flags of the ``#!`` line, read as dtrace's getopt reads them: in
-        ``-qws`` each letter is a flag, but in ``-xswitchrate=10hz`` or ``-o w.out`` what follows
-        a flag that takes an argument is that argument (so neither holds a ``-w``)."""
+    def shebang_flag_values(self) -> list[tuple[str, str | None]]:
+        """The flags of the ``#!`` line with their values, read as dtrace's getopt reads them
+        (:func:`dtracepy.facts.command_line.shebang_flags`; what is wrong with the line is
+        dtrace's to say when it runs the script)."""
         for item in self.program.items:
             if isinstance(item, t.Shebang):
-                return "".join(shebang_flags(item.text))
-        return ""
+                return command_line.shebang_flags(item.text)[0]
+        return []
+
+    @cached_property
+    def shebang_flags(self) -> str:
+        """The one-letter flags of the ``#!`` line: in ``-qws`` each letter is a flag, but in
+        ``-xswitchrate=10hz`` or ``-o w.out`` what follows a flag that takes a value is that
+        value (so neither holds a ``-w``)."""
+        return "".join(letter for letter, _ in self.shebang_flag_values)
 
     @cached_property
     def uses_cpp(self) -> bool:

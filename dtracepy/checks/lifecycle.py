@@ -191,14 +191,15 @@ def _partly_zeroed(ctx, name, u):
     zeroed_at = [d.text for index in sorted(zero_clauses) for d in clauses[index].probes]
     if not zeroed_at or not all(probes.split(d)[-1] == probes.RETURN for d in zeroed_at):
         return
-    covered, missing = [], []
-    # (indexed both ways round: a script of thousands of entry/return pairs is linear, not
-    # quadratic, in them)
+    # whether a return description matches a zeroing's or is matched by one, indexed both ways
+    # and answered once per description (trying every zeroing for every entry made a check of
+    # 10,000 entry/return clauses quadratic: a minute)
     as_patterns, as_probes = DescIndex(), DescSet()
-    for text in zeroed_at:
-        as_patterns.add(text, 0)
-        as_probes.add(text, 0)
-    answers: dict[str, bool] = {}
+    for z in zeroed_at:
+        as_patterns.add(z, True)
+        as_probes.add(z, True)
+    zeroed: dict[str, bool] = {}
+    covered, missing = [], []
     for index, access in u.writes:
         clause = clauses[index]
         if index in zero_clauses or guarded_by_own_value(clause.predicate, name) \
@@ -208,11 +209,11 @@ def _partly_zeroed(ctx, name, u):
             ret = probes.return_of(desc.text)
             if ret is None:
                 continue
-            found = answers.get(ret)
-            if found is None:
-                found = answers[ret] = (any(True for _ in as_patterns.matching(ret))
-                                        or any(True for _ in as_probes.matched_by(ret)))
-            if found:
+            hit = zeroed.get(ret)
+            if hit is None:
+                hit = zeroed[ret] = (next(as_patterns.matching(ret), None) is not None
+                                     or next(as_probes.matched_by(ret), None) is not None)
+            if hit:
                 covered.append(ret)
             else:
                 missing.append((desc.text, ret, access, clause))

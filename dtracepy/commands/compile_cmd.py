@@ -133,6 +133,8 @@ def load_module(path: str):
         if path.endswith(".d"):
             hint = ("; it is a D script (.d): use `dtracepy check` or `dtracepy run` on it, or "
                     "`dtracepy import` to turn it into a tracer module")
+        else:
+            hint = " (a tracer module's file name ends in .py)"
         raise CompileError(f"cannot be imported as a Python module{hint}", Pos(path, 1))
     module = importlib.util.module_from_spec(spec)
     add_sibling_finder(directory)

@@ -62,6 +62,7 @@ def _trace(args, macro_args, options, fmt, atomic):
                        target_cmd=args.target_cmd, pid=args.pid, dtrace=args.dtrace,
                        destructive=args.destructive, zdefs=args.zdefs, options=options,
                        tracer_name=args.tracer_name, dialect=getattr(args, "dialect", None))
+    tracing.raise_on_failure = False      # dtrace's messages are printed below, with its status
     if atomic is not None:
         out = io.TextIOWrapper(atomic.handle, encoding="utf-8", errors="surrogateescape", newline="")
     else:
@@ -79,10 +80,11 @@ def _trace(args, macro_args, options, fmt, atomic):
         # has not ended within the stop bound), decode what it printed, remove the temp dir.
         if signum != signal.SIGINT:
             received.append(signum)
-            tracing.stop_timeout = min(tracing.stop_timeout, 5.0)
             if not tracing.wait_started(0):
                 tracing.kill()      # still compiling: it has no END clauses to run yet
                 return
+            tracing.stop(within=5.0)    # killed 5 s from now, wherever this thread waits
+            return
         tracing.stop()
 
     done = threading.Event()
@@ -113,7 +115,10 @@ def _trace(args, macro_args, options, fmt, atomic):
             tracing.kill()
             tracing.wait()
         if atomic is not None:
-            out.detach()        # the file is the AtomicOutput's to commit or discard
+            try:
+                out.detach()    # the file is the AtomicOutput's to commit or discard
+            except OSError:     # its last flush failed (a full disk): told above, or by commit
+                pass
     return code, wrote, received, tracing
 
 

@@ -14,7 +14,9 @@ See :mod:`dtracepy.run.runner` (the process), :mod:`dtracepy.run.framing` (what 
 from dtracepy.run.aggregations import Aggregation, Histogram, Stack  # noqa: F401
 from dtracepy.run.decode import Decoder, Printed, Text, ip_address  # noqa: F401
 from dtracepy.run.messages import Warning  # noqa: F401,A004
-from dtracepy.run.runner import RunError, Tracing, find_dtrace, prepare, run  # noqa: F401
+from dtracepy.run.runner import (  # noqa: F401
+    DTraceFailed, RunArgumentError, RunError, Tracing, find_dtrace, prepare, run,
+)
 
-__all__ = ["run", "Tracing", "RunError", "find_dtrace", "prepare", "Decoder", "Text", "Printed",
+__all__ = ["run", "Tracing", "RunError", "RunArgumentError", "DTraceFailed", "find_dtrace", "prepare", "Decoder", "Text", "Printed",
            "Aggregation", "Histogram", "Stack", "Warning", "ip_address"]

@@ -17,7 +17,7 @@ import re
 import sys
 
 from dtracepy.run import aggregations as _aggs
-from dtracepy.run.framing import ENTRY_KIND
+from dtracepy.run.framing import END_CLOSE, END_OPEN, ENTRY_KIND
 from dtracepy.run.framing import US, Plan, RecordSpec
 from dtracepy.run.messages import Warning  # noqa: A004 - dtracepy's Warning
 
@@ -53,6 +53,11 @@ _HEADER = re.compile(rb"CPU +ID +FUNCTION:NAME")
 def _prefixed_start(mark: bytes) -> re.Pattern:
     """The framing BEGIN's mark after dtrace's probe prefix (without -q)."""
     return re.compile(rb" *\d+ +\d+ +:BEGIN " + re.escape(mark) + rb"B")
+
+
+def _prefixed_end(mark: bytes) -> re.Pattern:
+    """The framing END's first mark, after dtrace's probe prefix (without -q) or alone."""
+    return re.compile(rb"(?: *\d+ +\d+ +:END )?" + re.escape(mark) + END_OPEN.encode())
 
 
 class Printed:
@@ -232,6 +237,10 @@ class Decoder:
         self._record_mark = mark + b"R"
         self._block_end = mark + b"Z"
         self._prefixed_start = _prefixed_start(mark)
+        self._end_open = mark + END_OPEN.encode()
+        self._end_close = mark + END_CLOSE.encode()
+        self._prefixed_end = _prefixed_end(mark)
+        self._ended = False     # dtracepy's END clause has printed all it prints
         self.records = {mark + b"R%d" % s.number: _RecordDecoder(s) for s in self.plan.records}
         self.fasts = {k: d.fast for k, d in self.records.items()}
         self.printas = {str(p.number).encode(): p for p in self.plan.printas}
@@ -297,6 +306,8 @@ class Decoder:
                     self._skip_blank = False
                     if not line:
                         continue
+                if self._ended and not line:
+                    continue        # dtrace's own blank lines at exit (and after a probe's output)
                 if self._block is not None:
                     if line.endswith(self._block_end):
                         if len(line) > kind_at:   # a format without a final newline
@@ -333,6 +344,11 @@ class Decoder:
                         self._prelude = False
                         out.append(STARTED)
                         continue
+                    elif line == self._end_open:
+                        continue        # dtracepy's END clause: what it prints is decoded
+                    elif line == self._end_close:
+                        self._ended = True
+                        continue
                     elif kind == b"A":
                         spec = self.printas.get(line[kind_at + 1:])
                         if spec is not None:
@@ -341,6 +357,8 @@ class Decoder:
                     out.append(Text(_text(line) + "\n"))
                     continue
                 cut = line.find(mark)
+                if cut > 0 and line.endswith(self._end_open) and self._prefixed_end.fullmatch(line):
+                    continue            # without -q: dtrace's probe prefix of dtracepy's END
                 if cut > 0:
                     # text without a newline before a framed item: split it off
                     out.append(Text(_text(line[:cut])))

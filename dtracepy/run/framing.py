@@ -19,7 +19,10 @@ Three rewrites of the compiled program (never of what ``dtracepy compile`` print
   its layout, with a warning when that shows ambiguity.
 * a first ``BEGIN`` clause prints ``\\036B``: dtrace is tracing (and handles SIGINT) from then on;
 * a last ``END`` clause prints, bracketed the same way, every aggregation the program never hands
-  to ``printa``: what dtrace would print at exit, now with names.
+  to ``printa``: what dtrace would print at exit, now with names.  It is always there, between
+  marks of its own (``\\036E``, ``\\036F``), so that the decoder hides it: without ``-q`` dtrace
+  prints its probe prefix (``  0      2    :END``) and a blank line around what it prints, and
+  after it only dtrace's own blank lines at exit follow.
 
 Oracle's, illumos' and macOS' ``printf("%s")`` all copy a string's bytes as they are (checked
 against Oracle D 2.0 here by ``tests/test_run_live.py``); none of them escapes control bytes.
@@ -293,6 +296,10 @@ def framed_user(fmt: str, naggs: int, mark: str = RS) -> tuple[tuple[str, ...], 
     return tuple(fields), mark + ENTRY_KIND + "".join(US + c for c in convs) + "\n"
 
 
+END_OPEN = "E"       # dtracepy's END clause begins (its marks: the plan's mark, then this)
+END_CLOSE = "F"      # ... and ends: dtrace prints only its own blank lines after it
+
+
 # --- the rewrite ---------------------------------------------------------------------------
 def _printf(text: str, *args) -> tree.ExprStmt:
     return tree.ExprStmt(tree.Call(tree.Ident("printf"), (tree.StringLit(text), *args)))
@@ -446,11 +453,14 @@ def frame_program(program: tree.Program, records=(), record_calls=None,
         spec, framed_fmt = framer.add_printa((info.name,), None)
         end_body += framer.printa_stmt(
             spec, framed_fmt, tree.ExprStmt(tree.Call(tree.Ident("printa"), (tree.AggVar(info.name),))))
-    if end_body:
-        items.append(tree.Clause((tree.ProbeDesc("END"),), None, tuple(end_body)))
+    # The last END clause, always there: between its marks (E, F) what it prints is dtracepy's
+    # own (without -q, dtrace's probe prefix before the first mark is dropped too), and what
+    # dtrace prints after F is its own blank lines at exit.
+    end_body = [_printf(f"{framer.mark}{END_OPEN}\n"), *end_body, _printf(f"{framer.mark}{END_CLOSE}\n")]
+    items.append(tree.Clause((tree.ProbeDesc("END"),), None, tuple(end_body)))
     # The first BEGIN clause says "tracing now": every probe is enabled, SIGINT is handled.
     first = next((i for i, item in enumerate(items) if isinstance(item, tree.Clause)), len(items))
     items.insert(first, _started_clause(framer.mark))
-    plan = Plan(tuple(framer.specs), tuple(framer.printas), aggs, added_clauses=2 if end_body else 1,
+    plan = Plan(tuple(framer.specs), tuple(framer.printas), aggs, added_clauses=2,
                 token=token)
     return tree.Program(tuple(items)), plan

@@ -1,5 +1,5 @@
 """Writing a run's events: ``table`` (aligned columns, histograms drawn as DTrace draws them),
-``csv`` (each record's header, then its rows) and ``jsonl`` (one object per line).
+``csv`` (a header row whenever the rows' fields change, then the rows) and ``jsonl`` (one object per line).
 
 A writer gets events one at a time (:meth:`Writer.event`) and never holds more than the widths
 of the table it is writing, so a long run streams in constant memory.
@@ -135,19 +135,21 @@ class TableWriter(Writer):
 
 
 class CsvWriter(Writer):
-    """Each record's header (the first time it appears), then its rows; text events go to
-    stderr; aggregations follow as ``aggregation,key...,value`` rows (a histogram one row per
-    bucket: ``aggregation,key...,bucket,count``)."""
+    """A header row whenever the rows' fields change: before a record's first row, and again
+    when its rows follow another record's rows or an aggregation (each row's columns are then
+    the titles of the header above it); text events go to stderr; aggregations follow as
+    ``aggregation,key...,value`` rows under their own header (a histogram one row per bucket:
+    ``aggregation,key...,bucket,count``)."""
 
     def __init__(self, out, err=None):
         super().__init__(out, err)
         self.csv = csv.writer(out, lineterminator="\n")
-        self.seen: set = set()
+        self.last = None
 
     def row(self, row) -> None:
         cls = type(row)
-        if cls not in self.seen:
-            self.seen.add(cls)
+        if cls is not self.last:
+            self.last = cls
             self.csv.writerow(cls.titles)
         self.csv.writerow([v.isoformat() if isinstance(v, datetime.datetime) else v for v in row])
 
@@ -156,6 +158,7 @@ class CsvWriter(Writer):
             self.err.write(text)
 
     def aggregation(self, agg) -> None:
+        self.last = None
         nkeys = max((len(k) for k in agg), default=0)
         hist = any(isinstance(v, Histogram) for v in agg.values())
         keys = [f"key{i + 1}" for i in range(nkeys)]

@@ -5,7 +5,9 @@
 its ``#!`` line implies and the macro arguments it expects.  :class:`Tracing` runs it: a reader
 thread decodes stdout into events as they arrive, another reads stderr into warnings; the caller
 iterates ``records()``/``events()`` from its own thread, or stops the run with :meth:`stop`
-(which only sends SIGINT and returns) from any thread.
+from any thread: it returns at once, and a stopping thread of the run's own sends dtrace its
+SIGINT when dtrace handles it, ends the command of ``-c`` if dtrace does not end, and kills
+dtrace (with what it started) after ``stop_timeout``, wherever the consumer is blocked.
 """
 
 from __future__ import annotations
@@ -26,14 +28,24 @@ import attrs
 
 from dtracepy import tree
 from dtracepy.errors import DTracePyError
+from dtracepy.facts import command_line
 from dtracepy.run import framing, origins
 from dtracepy.run.decode import STARTED, Decoder, Printed, Text
 from dtracepy.run.messages import Messages
-from dtracepy.source import Pos
+from dtracepy.source import Pos, user_pos
 
 
 class RunError(DTracePyError):
     """dtrace cannot be run as asked: not found, not privileged, wrong arguments."""
+
+
+class DTraceFailed(RunError):
+    """dtrace refused the tracer before it traced; the message is what it said, each line
+    located at the user's file and line where dtracepy could (``tracer.py:9: error: ...``)."""
+
+    def render(self, with_context: bool = True) -> str:
+        return self.message if ": error: " in self.message.split("\n", 1)[0] else \
+            f"dtracepy: error: {self.message}"
 
 
 # --- finding dtrace ----------------------------------------------------------------------------
@@ -85,17 +97,87 @@ class Prepared:
     pos: Pos | None = None            # where the tracer or script is, for errors about it as a whole
     # why dtracepy's parser could not read the script (then it runs as written, unframed)
     parse_error: DTracePyError | None = None
+    options: tuple = ()               # (name, value or True) from the #! line (-x, -b, -F)
+    cpp_args: tuple = ()              # -D/-I of the #! line, for dtrace -C (a script run as written)
 
 
-def _shebang_flags(text: str) -> str:
+@attrs.frozen
+class Shebang:
+    """What a script's ``#!`` line asks of dtrace, as ``./x.d`` would run it."""
+
+    cpp: bool = False
+    quiet: bool = False
+    zdefs: bool = False
+    destructive: bool = False
+    options: tuple = ()            # (name, value or True) for -x, -b, -F
+    defines: tuple = ()            # -D NAME[=VAL], for the C preprocessor (-C)
+    include_dirs: tuple = ()       # -I DIR
+
+
+# Why the flags that dtracepy run cannot take from a #! line are refused.
+_PROBE_ON_COMMAND_LINE = "probes named on the command line are not part of the script"
+_REFUSED = {
+    "c": "give the command with -c (target_cmd=)", "p": "give the process with -p (pid=)",
+    "o": "dtracepy run writes the output itself (-o FILE)",
+    "U": "dtracepy's C preprocessor takes no -U",
+    "X": "dtracepy run does not choose the C preprocessor's conformance (-X)",
+    "L": "dtracepy run does not choose where D libraries are found (-L)",
+    "e": "it makes dtrace compile without tracing", "l": "it makes dtrace list probes, not trace",
+    "G": "it makes dtrace link an object file, not trace", "h": "it makes dtrace write a header",
+    "H": "it makes dtrace print included files, not trace", "V": "it makes dtrace print its version",
+    "v": "it makes dtrace print stability, not trace", "S": "it makes dtrace print its compiler's code",
+    "A": "it makes dtrace write anonymous tracing's configuration", "a": "it claims anonymous tracing state",
+    "B": "it makes dtrace discard what it would print",
+    **{letter: _PROBE_ON_COMMAND_LINE for letter in "nPmfi"},
+}
+_SET = {"C": "cpp", "q": "quiet", "Z": "zdefs", "w": "destructive"}
+
+
+def shebang(text: str, where: Pos | None) -> Shebang:
+    """The flags of ``text``'s ``#!`` line, as dtrace's getopt reads them (``-qs``, ``-Cs``,
+    ``-x bufsize=8m -s``: :func:`dtracepy.facts.command_line.shebang_flags`); a flag dtracepy
+    run cannot honour, or a line dtrace would not read, is a RunError at ``where``."""
     first = text.split("\n", 1)[0]
     if not first.startswith("#!"):
-        return ""
-    flags = ""
-    for word in first[2:].split()[1:]:
-        if word.startswith("-") and not word.startswith("--"):
-            flags += word[1:]
-    return flags
+        return Shebang()
+    flags, problems = command_line.shebang_flags(first[2:])
+    if problems:
+        raise RunError(problems[0], where)
+    found: dict = {"options": [], "defines": [], "include_dirs": []}
+    for flag, value in flags:
+        if flag in _REFUSED:
+            raise RunError(f"the #! line's -{flag} is not taken by dtracepy run: {_REFUSED[flag]}", where)
+        if flag in _SET:
+            found[_SET[flag]] = True
+        elif flag == "F":
+            found["options"].append(("flowindent", True))
+        elif flag == "b":
+            found["options"].append(("bufsize", value))
+        elif flag == "x":
+            name, sep, val = value.partition("=")
+            problem = options_problem(name, val if sep else None)
+            if problem is not None:
+                raise RunError(f"the #! line's -x {value}: {problem}", where)
+            found["options"].append((name, val if sep else True))
+        elif flag == "D":
+            found["defines"].append(value)
+        elif flag == "I":
+            found["include_dirs"].append(value)
+        # -s ends the flags; -32/-64 (read as -3 and -6 with a value) are dtrace's choice of data model
+    return _shebang_of(found)
+
+
+def _shebang_of(found: dict) -> Shebang:
+    return Shebang(**{k: tuple(v) if isinstance(v, list) else v for k, v in found.items()})
+
+
+def options_problem(name: str, value: str | None) -> str | None:
+    """Why ``-x name[=value]`` is not an option dtrace takes, or None."""
+    from dtracepy.facts import options
+
+    if name in options.COMMAND_LINE_ONLY:
+        return None if value is not None else f"option {name} needs a value ({name}=...)"
+    return options.problem(name, value)
 
 
 def _macro_numbers(macros) -> list[int]:
@@ -122,7 +204,8 @@ def prepare_tracer(tracer, frame: bool = True, name: str | None = None, dialect=
     if dialect is None and not getattr(tracer, "dialect_given", True):
         dialect = detected
     compiled = tracer.compile(dialect=dialect)
-    program = compiled.program
+    flags = shebang(compiled.text, tracer.pos)
+    program = _without_shebang(compiled.program)
     records = [(f"r{i}", rec) for i, rec in enumerate(tracer.records)]
     calls = {id(call): i for i, (_, rec) in enumerate(records) for call in rec.calls}
     if frame:
@@ -131,13 +214,27 @@ def prepare_tracer(tracer, frame: bool = True, name: str | None = None, dialect=
 
         text = to_d(program)
     else:
-        text, plan = compiled.text, framing.Plan(framed=False, token=framing.new_token())
-    flags = _shebang_flags(compiled.text)
+        text = compiled.text.split("\n", 1)[1] if compiled.text.startswith("#!") else compiled.text
+        plan = framing.Plan(framed=False, token=framing.new_token())
     pragma = _destructive_pragma(program)
-    return Prepared(text, plan, name or tracer.name or "tracer", cpp="C" in flags, quiet="q" in flags,
-                    zdefs="Z" in flags, destructive_asked=pragma is not None or "w" in flags,
+    return Prepared(text, plan, name or tracer.name or "tracer", cpp=flags.cpp, quiet=flags.quiet,
+                    zdefs=flags.zdefs, destructive_asked=pragma is not None or flags.destructive,
                     destructive_pos=pragma.pos if pragma is not None else None,
-                    macros=tuple(macros_used(program.items)), program=program, pos=tracer.pos)
+                    macros=tuple(macros_used(program.items)), program=program, pos=tracer.pos,
+                    options=flags.options, cpp_args=_cpp_args(flags))
+
+
+def _without_shebang(program: tree.Program) -> tree.Program:
+    """``program`` without its ``#!`` line: dtrace is given its flags on the command line (and
+    under ``-C`` the line, kept by the C preprocessor as ``# !...``, is an invalid directive)."""
+    items = tuple(i for i in program.items if not isinstance(i, tree.Shebang) and not (
+        isinstance(i, tree.Directive) and i.name == "" and i.text.startswith("!")))
+    return program if len(items) == len(program.items) else attrs.evolve(program, items=items)
+
+
+def _cpp_args(flags: Shebang) -> tuple:
+    return tuple(a for d in flags.defines for a in ("-D", d)) + tuple(
+        a for d in flags.include_dirs for a in ("-I", d))
 
 
 def prepare_d(path: str, frame: bool = True) -> Prepared:
@@ -147,18 +244,19 @@ def prepare_d(path: str, frame: bool = True) -> Prepared:
 
     _, data = read_input(path)
     text = data.decode("utf-8", "surrogateescape")
-    flags = _shebang_flags(text)
-    cpp = "C" in flags
+    flags = shebang(text, Pos(path, 1))
+    cpp = flags.cpp
     program = parse_error = None
     try:
         from dtracepy.parser import parse_bytes
 
-        program = parse_bytes(data, path, cpp=cpp)
+        program = _without_shebang(parse_bytes(data, path, cpp=cpp, include_dirs=flags.include_dirs,
+                                               defines=flags.defines))
     except DTracePyError as err:
         parse_error = err
     macros: tuple[str, ...] | None = None
     plan = framing.Plan(framed=False, token=framing.new_token())
-    destructive = "w" in flags
+    destructive = flags.destructive
     destructive_pos = Pos(path, 1) if destructive else None     # the #! line
     printed = None
     if program is not None:
@@ -173,10 +271,10 @@ def prepare_d(path: str, frame: bool = True) -> Prepared:
             printed, plan = framing.frame_program(program, token=plan.token)
             text = to_d(printed)
             cpp = False    # already preprocessed
-    return Prepared(text, plan, path, cpp=cpp, quiet="q" in flags, zdefs="Z" in flags,
+    return Prepared(text, plan, path, cpp=cpp, quiet=flags.quiet, zdefs=flags.zdefs,
                     destructive_asked=destructive, destructive_pos=destructive_pos, macros=macros,
-                    program=printed,
-                    pos=Pos(path, 1), parse_error=parse_error)
+                    program=printed, pos=Pos(path, 1), parse_error=parse_error,
+                    options=flags.options, cpp_args=_cpp_args(flags) if cpp else ())
 
 
 def prepare(source, tracer_name: str | None = None, frame: bool = True, dialect=None,
@@ -210,6 +308,67 @@ def detect_dialect(dtrace: str | None) -> str | None:
     return dialect_of_version(version.stdout + version.stderr)
 
 
+# --- the arguments of a run -------------------------------------------------------------------
+class RunArgumentError(RunError, TypeError, ValueError):
+    """An argument of a run that cannot be right (``duration="abc"``, ``args="12"``, ``pid=-1``,
+    ``-x nosuchopt``): refused before anything runs, at the caller's line."""
+
+
+def _number(value, what: str, where: Pos | None) -> float:
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RunArgumentError(f"{what} must be a number of seconds, not {type(value).__name__} "
+                               f"{value!r}", where)
+    if not math.isfinite(value) or value < 0:
+        raise RunArgumentError(f"{what} must be a finite number of seconds, 0 or more: {value!r}", where)
+    return float(value)
+
+
+def check_arguments(*, duration=None, args=(), target_cmd=None, pid=None, options=None,
+                    stop_timeout=30.0, where: Pos | None = None) -> None:
+    """Refuse, before anything runs, what a run cannot be given: a duration that is not a finite
+    number of seconds (a string would only fail later, in a timer thread, and the run go on), a
+    string as the macro arguments (iterated, ``"12"`` would be two), a pid that is not a running
+    process, an option dtrace does not know.  RunArgumentError at ``where`` (the caller's line)."""
+    if duration is not None:
+        _number(duration, "duration", where)
+    _number(stop_timeout, "stop_timeout", where)
+    if isinstance(args, (str, bytes)) or not isinstance(args, (list, tuple)):
+        raise RunArgumentError(f"args must be a list of the macro arguments ($1, $2 ...), not "
+                               f"{type(args).__name__} {args!r}" + (
+                                   f" (write [{args!r}] for one argument)" if isinstance(args, str) else ""),
+                               where)
+    for i, arg in enumerate(args, 1):
+        if isinstance(arg, bool) or not isinstance(arg, (str, int, float)):
+            raise RunArgumentError(f"macro argument ${i} must be a string or a number, not "
+                                   f"{type(arg).__name__} {arg!r}", where)
+        if isinstance(arg, str) and "\0" in arg:
+            raise RunArgumentError(f"macro argument ${i} holds a NUL byte: {arg!r}", where)
+    if target_cmd is not None and not isinstance(target_cmd, str) and (
+            not isinstance(target_cmd, (list, tuple)) or not all(isinstance(w, str) for w in target_cmd)):
+        raise RunArgumentError(f"target_cmd must be a command line (str) or a list of its words, not "
+                               f"{target_cmd!r}", where)
+    if pid is not None:
+        if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
+            raise RunArgumentError(f"pid must be a process id (an int above 0), not {pid!r}", where)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            raise RunArgumentError(f"-p {pid}: no such process", where) from None
+        except OSError:
+            pass        # it exists (not ours to signal: dtrace says what it can do)
+    if options is not None and not isinstance(options, dict):
+        raise RunArgumentError(f"options must be a dict of dtrace options, not {options!r}", where)
+    for name, value in (options or {}).items():
+        if value is not True and (isinstance(value, bool) or not isinstance(value, (str, int))):
+            raise RunArgumentError(f"-x {name}: its value must be a string, a number or True, "
+                                   f"not {value!r}", where)
+        problem = options_problem(name, None if value is True else str(value))
+        if problem is not None:
+            raise RunArgumentError(f"-x {name}{'' if value is True else f'={value}'}: {problem}", where)
+
+
 # --- the command line --------------------------------------------------------------------------
 def command(prepared: Prepared, script_path: str, dtrace: str, *, args=(), target_cmd=None,
             pid: int | None = None, destructive: bool = False, zdefs: bool = False,
@@ -224,7 +383,7 @@ def command(prepared: Prepared, script_path: str, dtrace: str, *, args=(), targe
             used = ", ".join(f"${n}" + (f" ({docs[n]})" if n in docs else "")
                              for n in sorted(set(numbers))) or "none"
             raise RunError(f"{prepared.name} takes {want} macro argument(s) (it uses {used}), "
-                           f"but {len(args)} were given" + (" after --" if args else ""),
+                           f"but {len(args)} were given",
                            _macro_place(prepared, want, len(args)))
     if target_cmd is not None and pid is not None:
         raise RunError("give -c COMMAND or -p PID, not both")
@@ -236,14 +395,16 @@ def command(prepared: Prepared, script_path: str, dtrace: str, *, args=(), targe
                        "(destructive=True)", prepared.destructive_pos or prepared.pos)
     argv = [dtrace]
     if prepared.cpp:
-        argv.append("-C")
+        argv += ["-C", *prepared.cpp_args]
     if prepared.quiet if quiet is None else quiet:
         argv.append("-q")
     if zdefs or prepared.zdefs:
         argv.append("-Z")
     if destructive:
         argv.append("-w")
-    for key, value in (options or {}).items():
+    merged = dict(prepared.options)         # the #! line's, then the caller's (-x) over them
+    merged.update(options or {})
+    for key, value in merged.items():
         argv += ["-x", key if value is True else f"{key}={value}"]
     if target_cmd is not None:
         argv += ["-c", target_command(target_cmd, os.path.dirname(script_path))]
@@ -253,7 +414,8 @@ def command(prepared: Prepared, script_path: str, dtrace: str, *, args=(), targe
     if not prepared.plan.framed:
         # nothing in the script says "tracing now": a second script does (see Tracing.start)
         argv += ["-s", os.path.join(os.path.dirname(script_path), STARTED_SCRIPT)]
-    argv += args
+    if args:    # after `--`: a macro argument that starts with `-` (`-5`) is no dtrace option
+        argv += ["--", *args]
     return argv
 
 
@@ -308,6 +470,12 @@ def target_command(target_cmd, directory: str) -> str:
         words = [str(w) for w in target_cmd]
     if not words:
         raise RunError("-c needs a command")
+    program = words[0]
+    found = (os.path.isfile(program) and os.access(program, os.X_OK)) if os.sep in program \
+        else shutil.which(program) is not None
+    if not found:
+        raise RunError(f"-c {shlex.join(words)}: no such command: {program}"
+                       + (" (not on PATH)" if os.sep not in program else ""))
     if all(w and re.fullmatch(r"[^\s'\"\\]+", w) for w in words):
         return " ".join(words)
     path = os.path.join(directory, "target.sh")
@@ -332,14 +500,51 @@ def _unframed_matched(line: str, added: int) -> str:
 
 
 def _child_setup() -> None:
-    # A parent started in the background may ignore SIGINT; dtrace then keeps ignoring it and
-    # Ctrl-C (or stop()) would not end it.
+    # A parent started in the background may ignore SIGINT, or a thread block it; dtrace then
+    # keeps ignoring it (it sets its handler only if SIGINT is not ignored) and Ctrl-C (or
+    # stop()) would not end it.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+def _ignores_sigint(pid: int) -> bool:
+    """Whether process ``pid`` ignores SIGINT now (Linux: /proc/PID/status; elsewhere False).
+    dtrace does while it runs a ``system()`` command (the C library's system() ignores SIGINT
+    in the caller until the command ends): a SIGINT sent then is lost, and dtrace runs on."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"SigIgn:"):
+                    return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+    except (OSError, ValueError, IndexError):
+        pass
+    return False
+
+
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux: /proc/PID/task/*/children; elsewhere none)."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children", "rb") as handle:
+                found += [int(w) for w in handle.read().split()]
+        except (OSError, ValueError):
+            continue
+    return found
 
 
 # --- the run -----------------------------------------------------------------------------------
 _END = object()
 _GRACE = 1.0    # seconds without output, once dtrace ended, before its pipes are let go
+# seconds after the SIGINT before the command of -c is asked to end (SIGTERM) if dtrace has not:
+# dtrace ends when its command does, running its END clauses as for Ctrl-C
+_NUDGE = 2.0
+_POLL = 0.05    # how often the stopping thread looks at dtrace
 
 
 class Tracing:
@@ -351,7 +556,9 @@ class Tracing:
     * ``aggregations``: each aggregation by name, as last printed (complete once dtrace ended);
     * ``warnings``: dtrace's drops and errors, merged, with counts;
     * ``stop()`` asks dtrace to end (SIGINT: its END clauses run and aggregations print) and
-      returns at once; ``wait()`` waits for the end and returns dtrace's exit status.
+      returns at once; ``wait()`` waits for the end and returns dtrace's exit status;
+    * ``events()``/``records()`` raise :class:`DTraceFailed` when dtrace refused the tracer
+      before it traced (``raise_on_failure``).
 
     Only one of ``records()``/``events()`` should be iterated; events not consumed wait in
     memory (``records()`` drops text events as it goes).
@@ -360,7 +567,9 @@ class Tracing:
     def __init__(self, prepared: Prepared, *, dtrace: str | None = None, args=(), target_cmd=None,
                  pid: int | None = None, duration: float | None = None, destructive: bool = False,
                  zdefs: bool = False, quiet: bool | None = None, options=None, on_warning=None,
-                 stop_timeout: float = 30.0, check_privileges_first: bool = True):
+                 stop_timeout: float = 30.0, check_privileges_first: bool = True, where: Pos | None = None):
+        check_arguments(duration=duration, args=args, target_cmd=target_cmd, pid=pid, options=options,
+                        stop_timeout=stop_timeout, where=where or user_pos())
         self.prepared = prepared
         self.dtrace = find_dtrace(dtrace)
         self.duration = duration
@@ -394,12 +603,19 @@ class Tracing:
         self._read_count = 0
         self._stdout_ended = threading.Event()
         self._abandoned = False
-        self._stop_sent = False
-        self._stop_wanted = False
+        self._stop_sent = False         # dtrace was sent its SIGINT
+        self._stop_wanted = False       # stop() was called (the stopping thread runs)
+        self._kill_at: float | None = None      # when the stopping thread kills dtrace
+        self._exited = threading.Event()        # dtrace has exited (the reaper saw it)
+        # stop() runs in the caller's thread, a timer's, a signal handler (which may interrupt
+        # another stop() in the same thread) and the stopping thread: one re-entrant lock
+        self._stop_lock = threading.RLock()
+        self._target_cmd = target_cmd is not None
         self._timer: threading.Timer | None = None
         self._started = threading.Event()      # dtrace is tracing (its first BEGIN ran)
         self.stderr_lines: list[str] = []
         self.error: BaseException | None = None
+        self.raise_on_failure = True
 
     # --- life cycle -----------------------------------------------------------------------
     def start(self) -> "Tracing":
@@ -439,8 +655,6 @@ class Tracing:
             self._timer = threading.Timer(self.duration, self.stop)
             self._timer.daemon = True
             self._timer.start()
-        if self._stop_wanted:
-            self.stop()
 
     def wait_started(self, timeout: float | None = None) -> bool:
         """Wait until dtrace traces (its probes are enabled); False if it ended or timed out
@@ -461,27 +675,76 @@ class Tracing:
             self.stop()
         self.wait()
 
-    def stop(self) -> None:
-        """Ask dtrace to end, as Ctrl-C does (its END clauses run); returns at once.  A second
-        call does nothing: a second SIGINT would make dtrace skip printing its aggregations."""
+    def stop(self, within: float | None = None) -> None:
+        """Ask dtrace to end, as Ctrl-C does (its END clauses run and it prints its aggregations);
+        returns at once.  A thread of its own sends dtrace one SIGINT as soon as dtrace handles it
+        (once it traces, and not while a ``system()`` command of its runs); with ``-c``, if dtrace
+        has not ended ``_NUDGE`` seconds after it traced and was asked to stop, its command is
+        sent SIGTERM (dtrace ends when its command does, END clauses and all); and dtrace, with whatever it started, is killed if it has not ended within
+        ``stop_timeout`` seconds of the first stop, or ``within`` seconds of this one, wherever
+        the caller is waiting.  Only one SIGINT is ever sent: a second makes dtrace skip
+        printing its aggregations."""
         if self._timer is not None:
             self._timer.cancel()
-        if self._stop_sent or self.process is None or self.process.poll() is not None:
+        if self.process is None or self._exited.is_set():
             return
-        if not self._started.is_set():
-            # dtrace handles SIGINT only once it traces: before that, the signal would kill it
-            # without its END clauses; stop as soon as it starts.
+        with self._stop_lock:
+            now = time.monotonic()
+            bound = self.stop_timeout if within is None else within
+            self._kill_at = now + bound if self._kill_at is None else min(self._kill_at, now + bound)
+            if self._stop_wanted:
+                return
             self._stop_wanted = True
-            return
-        self._stop_sent = True
-        try:
-            self.process.send_signal(signal.SIGINT)
-        except ProcessLookupError:
-            pass
+        self._send_stop()
+        threading.Thread(target=self._stopping, name="dtracepy-stop", daemon=True).start()
+
+    def _send_stop(self) -> bool:
+        """Send the SIGINT if dtrace handles it now; whether it has been sent."""
+        with self._stop_lock:
+            if self._stop_sent:
+                return True
+            if not self._started.is_set() or _ignores_sigint(self.process.pid):
+                return False
+            self._stop_sent = True
+            try:
+                self.process.send_signal(signal.SIGINT)
+            except ProcessLookupError:
+                pass
+            return True
+
+    def _stopping(self) -> None:
+        nudged = not self._target_cmd
+        since = None        # when dtrace was first seen tracing with the stop asked for
+        while not self._exited.wait(_POLL):
+            now = time.monotonic()
+            if now >= self._kill_at:
+                self.kill()
+                return
+            self._send_stop()
+            if since is None and self._started.is_set():
+                since = now
+            if not nudged and since is not None and now - since >= _NUDGE:
+                # with -c: dtrace has not ended (it ignores SIGINT, or has not been sent it yet):
+                # end its command, and dtrace ends as it does when the command exits
+                nudged = True
+                for child in _children(self.process.pid):
+                    try:
+                        os.kill(child, signal.SIGTERM)
+                    except OSError:
+                        pass
 
     def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
+        """Kill dtrace and what it started (its process group: the command of ``-c``, those of
+        ``system()``), so that nothing holds its output."""
+        if self.process is None or self._exited.is_set() or self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except OSError:
+            try:
+                self.process.kill()
+            except OSError:
+                pass
 
     def wait(self, timeout: float | None = None) -> int | None:
         """Wait for dtrace and the decoding of all its output; its exit status (None on timeout).
@@ -489,16 +752,10 @@ class Tracing:
         if self.process is None:
             return None
         deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            step = 0.2 if deadline is None else max(0.0, min(0.2, deadline - time.monotonic()))
-            try:
-                self.returncode = self.process.wait(step)
-                break
-            except subprocess.TimeoutExpired:
-                if (self._stop_sent or self._stop_wanted) and self._stop_time_exceeded():
-                    self.process.kill()
-                if deadline is not None and time.monotonic() >= deadline:
-                    return None
+        try:
+            self.returncode = self.process.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            return None
         self._stdout_ended.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
         # the stderr reader ends with the stdout one, unless the pipes were let go (then what
         # dtrace wrote has been read by now: it ended a _GRACE ago)
@@ -510,11 +767,6 @@ class Tracing:
             self._timer.cancel()
         self._dir.cleanup()
         return self.returncode
-
-    def _stop_time_exceeded(self) -> bool:
-        if not hasattr(self, "_stop_at"):
-            self._stop_at = time.monotonic()
-        return time.monotonic() - self._stop_at > self.stop_timeout
 
     @property
     def running(self) -> bool:
@@ -572,6 +824,7 @@ class Tracing:
         """After dtrace exits, give its output _GRACE seconds without a read to end; a process
         still holding the pipe then does not keep the run (or Ctrl-C) waiting."""
         self.process.wait()
+        self._exited.set()
         seen = self._read_count
         while not self._stdout_ended.wait(_GRACE):
             with self._feed_lock:
@@ -612,8 +865,19 @@ class Tracing:
                     self._events.appendleft(_END)   # later iterations end at once
                 if self.error is not None:
                     raise self.error
+                self._raise_failure()
                 return
             yield event
+
+    def _raise_failure(self) -> None:
+        """dtrace refused the tracer (it ended with an error before it traced: a compile error,
+        an option it does not take, no such process): a DTraceFailed with its located messages,
+        unless ``raise_on_failure`` is off (the command line prints them itself)."""
+        if not self.raise_on_failure or self._started.is_set() or self._stop_wanted:
+            return
+        if self.wait(_GRACE * 5) in (0, None):
+            return
+        raise DTraceFailed(self.failure() or f"dtrace exited with status {self.returncode}")
 
     def records(self):
         """The record rows, as they arrive (text events and aggregation blocks are skipped)."""
@@ -656,11 +920,14 @@ def run(source, *, duration: float | None = None, args=(), target_cmd=None, pid:
     ``options`` become ``-x name=value``; a tracer is compiled for ``dialect`` if given, else
     for its own if it names one, else for the dialect of the dtrace that runs it (``dtrace -V``:
     Oracle's D has no ``if``, so ``if_`` is lowered for it)."""
+    where = user_pos()
+    check_arguments(duration=duration, args=args, target_cmd=target_cmd, pid=pid, options=options,
+                    where=where)
     detected = None if str(source).endswith(".d") else detect_dialect(dtrace)
     prepared = prepare(source, tracer_name, frame, dialect=dialect, detected=detected)
     return Tracing(prepared, dtrace=dtrace, args=args, target_cmd=target_cmd, pid=pid,
                    duration=duration, destructive=destructive, zdefs=zdefs, quiet=quiet,
-                   options=options, on_warning=on_warning)
+                   options=options, on_warning=on_warning, where=where)
 
 
-__all__ = ["RunError", "Tracing", "run", "prepare", "find_dtrace", "Printed", "Text"]
+__all__ = ["RunError", "RunArgumentError", "DTraceFailed", "Tracing", "run", "prepare", "find_dtrace", "Printed", "Text"]

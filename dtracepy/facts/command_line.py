@@ -1,0 +1,68 @@
+"""dtrace's command-line flags, and the flags a script's ``#!`` line gives it.
+
+The one home of these facts: ``check`` reads a ``#!`` line for its ``-w`` and ``-C`` (and the
+``-x`` options it names), ``run`` for every flag it honours or refuses.  The flags are those of
+``DTRACE_OPTSTR`` in ``cmd/dtrace.c`` (Oracle's DTrace 2.0 for Linux; illumos and FreeBSD have the
+same letters): a letter followed by ``:`` takes a value, attached (``-xbufsize=8m``) or as the
+next word (``-x bufsize=8m``), so in ``-xswitchrate=10hz`` or ``-o w.out`` no ``w`` is a flag.
+"""
+
+from __future__ import annotations
+
+OPTSTR = "3:6:aAb:Bc:CD:ef:FGhHi:I:lL:m:n:o:p:P:qs:SU:vVwx:X:Z"
+
+#: Every flag letter dtrace knows.
+FLAGS = frozenset(OPTSTR.replace(":", ""))
+#: The flags that take a value.
+TAKES_VALUE = frozenset(letter for letter, after in zip(OPTSTR, OPTSTR[1:] + " ")
+                        if letter != ":" and after == ":")
+
+
+def shebang_flags(text: str) -> tuple[list[tuple[str, str | None]], list[str]]:
+    """The flags the ``#!`` line whose text (after ``#!``) is ``text`` gives dtrace, in order, as
+    ``(letter, value or None)``, and what is wrong with the line, if anything.
+
+    The words after the interpreter are read as dtrace's getopt reads them (``-qs``, ``-Cs``,
+    ``-x bufsize=8m -s``); a line that runs another program (``#!/bin/sh``) gives none.  Reading ends at ``-s``: its value is the script's path, which the
+    kernel appends.  A word that is not a flag, a letter dtrace does not know, a value missing and
+    words after ``-s`` are each described in the second list; the first holds every flag read."""
+    flags: list[tuple[str, str | None]] = []
+    problems: list[str] = []
+    words = text.split()
+    if words and words[0].rsplit("/", 1)[-1] == "env":     # #!/usr/bin/env [-S] dtrace -qs
+        words = words[1:]
+        while words and words[0].startswith("-"):
+            words = words[1:]
+    if not words or "dtrace" not in words[0].rsplit("/", 1)[-1]:
+        return flags, problems
+    words = words[1:]
+    i = 0
+    while i < len(words):
+        word = words[i]
+        i += 1
+        if not word.startswith("-") or word in ("-", "--"):
+            problems.append(f"the #! line's {word!r} is not a flag (dtrace would take it as a macro "
+                            "argument)")
+            continue
+        j = 1
+        while j < len(word):
+            letter = word[j]
+            j += 1
+            if letter not in FLAGS:
+                problems.append(f"the #! line's -{letter} is not a dtrace flag")
+                continue
+            value = None
+            if letter in TAKES_VALUE and letter != "s":
+                value, j = word[j:], len(word)
+                if not value:
+                    if i >= len(words):
+                        problems.append(f"the #! line's -{letter} has no value")
+                        continue
+                    value, i = words[i], i + 1
+            flags.append((letter, value))
+            if letter == "s":
+                if j < len(word) or i < len(words):
+                    problems.append("the #! line has words after -s: dtrace would read the first as "
+                                    "the script's name (-s must come last)")
+                return flags, problems
+    return flags, problems
