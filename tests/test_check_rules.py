@@ -71,6 +71,10 @@ CASES = {
         'BEGIN { execname = "a"; }',
         "assigned-read-only", "1:9",
         'BEGIN { name = "a"; trace(name); }'),
+    "a library constant assigned": (
+        "BEGIN { EPERM = 2; }",
+        "assigned-read-only", "1:9",
+        "BEGIN { PROT_READ = 1; trace(PROT_READ); }"),  # (no D library defines PROT_READ)
     "a built-in variable incremented": (
         "BEGIN { pid++; }",
         "assigned-read-only", "1:9",

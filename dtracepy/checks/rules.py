@@ -43,7 +43,6 @@ from dtracepy.checks.printf import kind as _kind
 from dtracepy.facts import functions as Fn
 from dtracepy.facts import variables as V
 from dtracepy.facts.keywords import INTEGER_TYPE_WORDS
-from dtracepy.facts.translated import PORTABLE_CONSTANTS
 
 
 class _Words:
@@ -187,13 +186,21 @@ def _root(node):
             return node
 
 
+def _portable_constants():
+    """The constants the compiler declares for a tracer (``PROT_READ`` ...): read-only in a tracer,
+    but a D file may name a global so (no D library defines them)."""
+    from dtracepy.facts.translated import PORTABLE_CONSTANTS
+
+    return PORTABLE_CONSTANTS
+
+
 def _read_only(node, dialect, words):
     target = node.target if node.__class__ is t.Assign else node.operand
     root = _root(target)
     if not isinstance(root, t.Ident) or root.module is not None:
         return []
     name = root.name
-    if V.read_only(name, dialect.variables, dialect.name) or name in PORTABLE_CONSTANTS:
+    if V.read_only(name, dialect.variables, dialect.name) or (words.dsl and name in _portable_constants()):
         what = ("a constant" if name.isupper() else "a built-in variable" if name in dialect.variables
                 else "a variable of D's libraries")
         op = node.op
@@ -398,9 +405,8 @@ def _assigned_globals(of, dialect) -> set:
                 continue
             while isinstance(target, t.Index):
                 target = target.base
-            if isinstance(target, t.Ident) and target.module is None and not (
-                    V.read_only(target.name, dialect.variables, dialect.name)
-                    or target.name in PORTABLE_CONSTANTS):
+            if isinstance(target, t.Ident) and target.module is None and not V.read_only(
+                    target.name, dialect.variables, dialect.name):
                 names.add(target.name)
     return names
 

@@ -122,7 +122,7 @@ _PID_NAME = re.compile(r"(entry|return|[0-9a-fA-F]+)$")
 #: cpc probe names: event-mode[-attributes]-count (illumos' dcpc, Oracle's dt_prov_cpc.c).  A
 #: count spelled as a name is left alone: under ``dtrace -C`` it may be a macro
 #: (``cpu_clock-all-PERIOD`` with ``-DPERIOD=...``).
-_CPC_NAME = re.compile(r"[^-]+(-[^-]+)+-([0-9]+|0[xX][0-9a-fA-F]+|[A-Za-z_][A-Za-z0-9_]*)$")
+_CPC_NAME = r"[^-]+(-[^-]+)+-([0-9]+|0[xX][0-9a-fA-F]+|[A-Za-z_][A-Za-z0-9_]*)$"  # (compiled when used)
 
 
 def problem(text: str) -> str | None:
@@ -162,7 +162,7 @@ def problem(text: str) -> str | None:
         return "profile probes are named profile-N or tick-N"
     if provider in ENTRY_RETURN_PROVIDERS and name and not is_glob(name) and name not in (ENTRY, RETURN):
         return f"{provider} probes are named entry or return, not {name!r}"
-    if provider == "cpc" and name and not is_glob(name) and "$" not in name and not _CPC_NAME.match(name):
+    if provider == "cpc" and name and not is_glob(name) and "$" not in name and not re.match(_CPC_NAME, name):
         return ("cpc probes are named EVENT-MODE-COUNT (cpc:::cpu_clock-all-10000: an event, the mode "
                 f"all, user or kernel, and the overflow count, a number), not {name!r}")
     if provider.startswith("pid") and name and not is_glob(name) and not _PID_NAME.match(name):
