@@ -538,7 +538,10 @@ def _main(argv, collecting: bool) -> int:
             return _output_failed(err)
         raise
     except DTracePyError as err:
-        print(err.render(), file=sys.stderr)
+        said = err.render()
+        if err.pos is None and not said.startswith("dtracepy"):
+            said = "dtracepy: " + said      # about the command line itself: the program's name
+        print(said, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

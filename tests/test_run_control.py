@@ -245,10 +245,10 @@ def test_the_command_line_refuses_the_same_in_the_projects_error_form(tmp_path):
     fake = _standin(tmp_path)
     gone = subprocess.Popen(["true"])
     gone.wait()
-    for argv, said in ([["-x", "nosuchopt"], "error: -x nosuchopt: unknown D option 'nosuchopt'\n"],
-                       [["-p", str(gone.pid)], f"error: -p {gone.pid}: no such process\n"],
+    for argv, said in ([["-x", "nosuchopt"], "dtracepy: error: -x nosuchopt: unknown D option 'nosuchopt'\n"],
+                       [["-p", str(gone.pid)], f"dtracepy: error: -p {gone.pid}: no such process\n"],
                        [["-c", "nosuchcmd-dtracepy"],
-                        "error: -c nosuchcmd-dtracepy: no such command: nosuchcmd-dtracepy (not on PATH)\n"]):
+                        "dtracepy: error: -c nosuchcmd-dtracepy: no such command: nosuchcmd-dtracepy (not on PATH)\n"]):
         result = _cli(tmp_path, "s.d", "--dtrace", fake, *argv)
         assert (result.returncode, result.stderr, result.stdout) == (1, said, "")
 
