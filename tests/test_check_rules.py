@@ -323,3 +323,25 @@ def test_a_cpc_count_spelled_as_a_name_may_be_a_macro():
     """dtrace-utils' tst.cpu_clock2.d runs with -C -DPERIOD=...: cpu_clock-all-PERIOD is D then."""
     text = "#define PERIOD 10000\ncpc:::cpu_clock-all-PERIOD { }\n"
     assert [f for f in check_program(parse(text, "x.d"), source=text) if f.check == "probe-desc"] == []
+
+
+def test_aggregations_only_assigned_need_no_walk_of_the_clauses(monkeypatch):
+    """used-before-assigned walks each clause for the aggregations only when one is used other than
+    as the target of ``=`` (a printa, a trunc): a dense script of ``@a[k] = count()`` clauses spent
+    a quarter of its checks on that walk.  What it finds is unchanged (the printa case above)."""
+    from dtracepy import tree as t
+    from dtracepy.checks import context
+
+    asked = []
+    real = context.clause_accesses
+    monkeypatch.setattr(context, "clause_accesses",
+                        lambda clause, cls: asked.append(cls) or real(clause, cls))
+    assigned_only = "syscall::read:entry\n{\n\t@a[execname] = count();\n\t@b = sum(arg0);\n}\n"
+    assert check_program(parse(assigned_only, "x.d")) == []
+    assert t.AggVar not in asked
+    printed = assigned_only + "END\n{\n\tprinta(@a);\n}\n"
+    assert check_program(parse(printed, "x.d")) == []
+    assert t.AggVar in asked
+    early = "BEGIN\n{\n\tprinta(@a);\n}\n" + assigned_only
+    assert [f.check for f in check_program(parse(early, "x.d")) if f.severity == "error"] == \
+        ["used-before-assigned"]
