@@ -185,7 +185,10 @@ class _Subcommands:
     def add_parser(self, name: str, **kwargs):
         if self.only is None or name == self.only:
             self.found = True
-            return self.action.add_parser(name, formatter_class=_argparse_classes()[2], **kwargs)
+            # allow_abbrev=False: --durat is a typo to point out (did you mean --duration?), not
+            # an abbreviation that silently means --duration
+            return self.action.add_parser(name, formatter_class=_argparse_classes()[2],
+                                          allow_abbrev=False, **kwargs)
         return _Unbuilt()
 
 
@@ -213,6 +216,7 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     argparse, _VersionAction, _Formatter, _Parser = _argparse_classes()
     parser = _Parser(
         prog="dtracepy",
+        allow_abbrev=False,
         formatter_class=_Formatter,
         description="Write DTrace tracers as Python modules; compile them to readable, checked D.",
     )

@@ -143,6 +143,11 @@ def test_csv_repeats_the_header_when_the_record_changes():
     (["check", "x.d", "--strikt"], "dtracepy check: error: unrecognized option --strikt (did you mean --strict?)"),
     (["run", "x.d", "--no-statuz"],
      "dtracepy run: error: unrecognized option --no-statuz (did you mean --no-status?)"),
+    # an abbreviation was taken silently for the option it begins (--durat 3 ran as --duration 3)
+    (["run", "x.d", "--durat", "3"], "dtracepy run: error: unrecognized option --durat (did you mean "
+                                     "--duration?)"),
+    (["check", "--stric", "x.d"], "dtracepy check: error: unrecognized option --stric (did you mean "
+                                  "--strict?)"),
     (["check", "--dialect", "orcle", "x.d"],
      "dtracepy check: error: argument --dialect: invalid choice: 'orcle' (did you mean 'oracle'? choose "
      "from 'illumos', 'freebsd', 'macos', 'oracle')"),

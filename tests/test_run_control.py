@@ -206,6 +206,12 @@ def test_a_cpp_shebang_script_is_framed_without_its_shebang_line_and_gets_its_fl
     ({"options": {"nosuchopt": True}}, "-x nosuchopt: unknown D option 'nosuchopt'"),
     ({"options": {"bufsize": "zz"}}, "-x bufsize=zz: option bufsize takes a size such as 4m, 512k or "
                                      "65536; not 'zz'"),
+    # were plain RunErrors without the caller's line; stop_timeout was not taken at all (TypeError)
+    ({"target_cmd": ["/nonexistent-dtracepy"]}, "-c /nonexistent-dtracepy: no such command: "
+                                                "/nonexistent-dtracepy"),
+    ({"target_cmd": ["true"], "pid": os.getpid()}, "give the process of $target with -c COMMAND "
+                                                  "(target_cmd=) or -p PID (pid=), not both"),
+    ({"stop_timeout": -1}, "stop_timeout must be a finite number of seconds, 0 or more: -1"),
 ])
 def test_bad_run_arguments_are_refused_at_the_callers_line(tmp_path, kwargs, message):
     t = Tracer()
@@ -251,6 +257,30 @@ def test_the_command_line_refuses_the_same_in_the_projects_error_form(tmp_path):
                         "dtracepy: error: -c nosuchcmd-dtracepy: no such command: nosuchcmd-dtracepy (not on PATH)\n"]):
         result = _cli(tmp_path, "s.d", "--dtrace", fake, *argv)
         assert (result.returncode, result.stderr, result.stdout) == (1, said, "")
+
+
+def test_the_command_line_says_when_it_killed_dtrace_and_exits_as_the_shell_would(tmp_path):
+    """A dtrace that had not ended within the bound after the stop was killed without a word; and
+    a dtrace ended by a signal gave its negative status to sys.exit (-9: the shell saw 247)."""
+    _script(tmp_path)
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    proc = subprocess.Popen([sys.executable, "-m", "dtracepy", "run", "s.d", "--dtrace", _standin(tmp_path)],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(3)                               # started (the stand-in traces at once)
+        proc.send_signal(signal.SIGTERM)            # stop(within=5): the stand-in ignores the SIGINT
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 143
+    assert "dtracepy: error: dtrace had not ended 5 s after it was asked to stop: killed" in err, err
+    crashing = tmp_path / "crashing-dtrace"
+    crashing.write_text(f"#!{sys.executable}\nimport os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n")
+    crashing.chmod(0o755)
+    result = _cli(tmp_path, "s.d", "--dtrace", str(crashing))
+    assert result.returncode == 128 + signal.SIGSEGV, (result.returncode, result.stderr)
 
 
 # --- 5. Ctrl-C anywhere ------------------------------------------------------------------------------

@@ -156,8 +156,13 @@ def run(args) -> int:
         print(line, file=sys.stderr)
     for warning in tracing.warnings:
         print(warning.render(), file=sys.stderr)
+    if tracing.killed_after is not None:
+        print(f"dtracepy: error: dtrace had not ended {tracing.killed_after:g} s after it was asked to "
+              "stop: killed, with what it started", file=sys.stderr)
     if received:
         return 128 + received[0]
+    if code is not None and code < 0:       # dtrace ended by a signal: the shell's 128 + N
+        return 128 - code
     if code not in (0, None):
         why = tracing.failure()
         if why and "privileged" in why:

@@ -325,6 +325,9 @@ def _number(value, what: str, where: Pos | None) -> float:
     return float(value)
 
 
+_NOT_BOTH = "give the process of $target with -c COMMAND (target_cmd=) or -p PID (pid=), not both"
+
+
 def check_arguments(*, duration=None, args=(), target_cmd=None, pid=None, options=None,
                     stop_timeout=30.0, where: Pos | None = None) -> None:
     """Refuse, before anything runs, what a run cannot be given: a duration that is not a finite
@@ -349,6 +352,13 @@ def check_arguments(*, duration=None, args=(), target_cmd=None, pid=None, option
             not isinstance(target_cmd, (list, tuple)) or not all(isinstance(w, str) for w in target_cmd)):
         raise RunArgumentError(f"target_cmd must be a command line (str) or a list of its words, not "
                                f"{target_cmd!r}", where)
+    if target_cmd is not None and pid is not None:
+        raise RunArgumentError(_NOT_BOTH, where)
+    if target_cmd is not None:
+        try:
+            target_words(target_cmd)
+        except RunError as err:
+            raise RunArgumentError(err.message, where) from None
     if pid is not None:
         if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
             raise RunArgumentError(f"pid must be a process id (an int above 0), not {pid!r}", where)
@@ -386,7 +396,7 @@ def command(prepared: Prepared, script_path: str, dtrace: str, *, args=(), targe
                            f"but {len(args)} were given",
                            _macro_place(prepared, want, len(args)))
     if target_cmd is not None and pid is not None:
-        raise RunError("give -c COMMAND or -p PID, not both")
+        raise RunError(_NOT_BOTH)
     if "$target" in (prepared.macros or ()) and target_cmd is None and pid is None:
         raise RunError(f"{prepared.name} uses $target: give the process with -c COMMAND or -p PID",
                        _first_use(prepared.program, "$target") or prepared.pos)
@@ -456,11 +466,10 @@ def _macro_docs(prepared: Prepared) -> dict[int, str]:
     return docs
 
 
-def target_command(target_cmd, directory: str) -> str:
-    """The ``-c`` argument.  dtrace splits it at blanks and knows no quoting, so a command whose
-    words hold blanks or quotes runs through a small script that ``exec``s it (same pid, so
-    ``$target`` is still the command).  A string is split into words as a shell would
-    (:func:`shlex.split`: ``'sh -c "ls /; echo hi"'`` is ``sh``, ``-c``, ``ls /; echo hi``)."""
+def target_words(target_cmd) -> list[str]:
+    """The words of a ``-c`` command (a string is split as a shell would: :func:`shlex.split`,
+    ``'sh -c "ls /; echo hi"'`` is ``sh``, ``-c``, ``ls /; echo hi``); a RunError if it cannot
+    be split or its program is not found."""
     if isinstance(target_cmd, str):
         try:
             words = shlex.split(target_cmd)
@@ -476,6 +485,14 @@ def target_command(target_cmd, directory: str) -> str:
     if not found:
         raise RunError(f"-c {shlex.join(words)}: no such command: {program}"
                        + (" (not on PATH)" if os.sep not in program else ""))
+    return words
+
+
+def target_command(target_cmd, directory: str) -> str:
+    """The ``-c`` argument.  dtrace splits it at blanks and knows no quoting, so a command whose
+    words hold blanks or quotes runs through a small script that ``exec``s it (same pid, so
+    ``$target`` is still the command)."""
+    words = target_words(target_cmd)
     if all(w and re.fullmatch(r"[^\s'\"\\]+", w) for w in words):
         return " ".join(words)
     path = os.path.join(directory, "target.sh")
@@ -605,6 +622,9 @@ class Tracing:
         self._abandoned = False
         self._stop_sent = False         # dtrace was sent its SIGINT
         self._stop_wanted = False       # stop() was called (the stopping thread runs)
+        self._stop_asked = 0.0          # when (time.monotonic())
+        #: Seconds after the stop at which dtrace, not ended, was killed (None: it was not).
+        self.killed_after: float | None = None
         self._kill_at: float | None = None      # when the stopping thread kills dtrace
         self._exited = threading.Event()        # dtrace has exited (the reaper saw it)
         # stop() runs in the caller's thread, a timer's, a signal handler (which may interrupt
@@ -695,6 +715,7 @@ class Tracing:
             if self._stop_wanted:
                 return
             self._stop_wanted = True
+            self._stop_asked = now
         self._send_stop()
         threading.Thread(target=self._stopping, name="dtracepy-stop", daemon=True).start()
 
@@ -718,6 +739,7 @@ class Tracing:
         while not self._exited.wait(_POLL):
             now = time.monotonic()
             if now >= self._kill_at:
+                self.killed_after = round(self._kill_at - self._stop_asked, 1)
                 self.kill()
                 return
             self._send_stop()
@@ -910,7 +932,7 @@ class Tracing:
 def run(source, *, duration: float | None = None, args=(), target_cmd=None, pid: int | None = None,
         dtrace: str | None = None, destructive: bool = False, zdefs: bool = False,
         quiet: bool | None = None, options=None, tracer_name: str | None = None, frame: bool = True,
-        on_warning=None, dialect=None) -> Tracing:
+        on_warning=None, dialect=None, stop_timeout: float = 30.0) -> Tracing:
     """A :class:`Tracing` (not started: use it in a ``with`` block, or call ``start()``).
 
     ``source`` is a Tracer, a tracer module (``.py``) or a D script; ``args`` the macro arguments
@@ -919,15 +941,16 @@ def run(source, *, duration: float | None = None, args=(), target_cmd=None, pid:
     destructive actions (``-w``); ``zdefs`` lets probe descriptions match nothing (``-Z``);
     ``options`` become ``-x name=value``; a tracer is compiled for ``dialect`` if given, else
     for its own if it names one, else for the dialect of the dtrace that runs it (``dtrace -V``:
-    Oracle's D has no ``if``, so ``if_`` is lowered for it)."""
+    Oracle's D has no ``if``, so ``if_`` is lowered for it); ``stop_timeout`` seconds after a
+    stop, dtrace and what it started are killed if they have not ended."""
     where = user_pos()
     check_arguments(duration=duration, args=args, target_cmd=target_cmd, pid=pid, options=options,
-                    where=where)
+                    stop_timeout=stop_timeout, where=where)
     detected = None if str(source).endswith(".d") else detect_dialect(dtrace)
     prepared = prepare(source, tracer_name, frame, dialect=dialect, detected=detected)
     return Tracing(prepared, dtrace=dtrace, args=args, target_cmd=target_cmd, pid=pid,
                    duration=duration, destructive=destructive, zdefs=zdefs, quiet=quiet,
-                   options=options, on_warning=on_warning, where=where)
+                   options=options, on_warning=on_warning, stop_timeout=stop_timeout, where=where)
 
 
 __all__ = ["RunError", "RunArgumentError", "DTraceFailed", "Tracing", "run", "prepare", "find_dtrace", "Printed", "Text"]
