@@ -283,6 +283,21 @@ def test_the_command_line_says_when_it_killed_dtrace_and_exits_as_the_shell_woul
     assert result.returncode == 128 + signal.SIGSEGV, (result.returncode, result.stderr)
 
 
+def test_a_script_dtracepy_cannot_read_and_dtrace_refuses_is_explained_at_its_line(tmp_path):
+    """#!/usr/sbin/dtrace -Cqs with a missing #include: dtrace's message named only /dev/stdin;
+    dtracepy's own reading of the file (kept, unused) says where."""
+    _script(tmp_path, '#!/usr/sbin/dtrace -Cqs\n#include "nofile.h"\nBEGIN\n{\n\texit(0);\n}\n')
+    refusing = tmp_path / "refusing-dtrace"
+    refusing.write_text(f"#!{sys.executable}\nimport sys\nsys.stderr.write('/dev/stdin:2:10: fatal error: "
+                        "nofile.h: No such file or directory\\n')\nsys.exit(1)\n")
+    refusing.chmod(0o755)
+    result = _cli(tmp_path, "s.d", "--dtrace", str(refusing))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{tmp_path / 's.d'}:2:10: error: nofile.h: no such file") or \
+        result.stderr.startswith("s.d:2:10: error: nofile.h: no such file"), result.stderr
+    assert "/dev/stdin:2:10: fatal error" in result.stderr     # dtrace's own message follows
+
+
 # --- 5. Ctrl-C anywhere ------------------------------------------------------------------------------
 
 def test_ctrl_c_while_the_command_line_starts_exits_130_quietly(monkeypatch, capsys):

@@ -152,6 +152,11 @@ def run(args) -> int:
             atomic.commit()
         else:
             atomic.discard()
+    unread = tracing.prepared.parse_error
+    if unread is not None and code not in (0, None) and not tracing.wait_started(0):
+        # dtrace refused a script dtracepy could not read either: dtracepy's reading, located in
+        # the user's file, says why (dtrace's own may name /dev/stdin: it reads what it is given)
+        print(unread.render(), file=sys.stderr)
     for line in tracing.stderr_lines:
         print(line, file=sys.stderr)
     for warning in tracing.warnings:
