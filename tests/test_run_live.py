@@ -205,6 +205,21 @@ def test_cli_sigint_decodes_aggregations_and_exits_with_dtrace_status(tmp_path):
     assert set(names) == {"calls", "lat"}
     assert any(e["key"] == ["read"] or e["key"] == ["write"] for e in names["calls"]["entries"])
     assert names["lat"]["entries"][0]["value"]["total"] > 0
+    # dtrace prints a newline on its first SIGINT, even under -q: it was a {"text": "\n"} event
+    assert {"text": "\n"} not in objs, objs
+
+
+def test_a_stopped_run_has_no_text_of_dtraces_own(tmp_path):
+    """--duration stops dtrace with SIGINT; the newline dtrace prints for it was the first event of
+    every such run (a blank line in a table)."""
+    script = tmp_path / "reads.d"
+    script.write_text("syscall::read:entry\n{\n\t@reads[execname] = count();\n}\n")
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    result = subprocess.run([sys.executable, "-m", "dtracepy", "run", str(script), "--duration", "1",
+                             "--format", "jsonl"], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    objs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o.get("aggregation") for o in objs] == ["reads"], objs
 
 
 def test_awkward_aggregation_keys_and_printa_widths_come_back_exactly():

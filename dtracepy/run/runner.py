@@ -623,6 +623,7 @@ class Tracing:
         self._stop_sent = False         # dtrace was sent its SIGINT
         self._stop_wanted = False       # stop() was called (the stopping thread runs)
         self._stop_asked = 0.0          # when (time.monotonic())
+        self._sigint_newline = False    # dtrace's newline for the SIGINT may come (see _push)
         #: Seconds after the stop at which dtrace, not ended, was killed (None: it was not).
         self.killed_after: float | None = None
         self._kill_at: float | None = None      # when the stopping thread kills dtrace
@@ -727,6 +728,7 @@ class Tracing:
             if not self._started.is_set() or _ignores_sigint(self.process.pid):
                 return False
             self._stop_sent = True
+            self._sigint_newline = True     # the next text may be dtrace's newline for it
             try:
                 self.process.send_signal(signal.SIGINT)
             except ProcessLookupError:
@@ -800,10 +802,26 @@ class Tracing:
 
     # --- reading --------------------------------------------------------------------------
     def _push(self, events) -> None:
+        if events and self._sigint_newline:
+            events = self._without_sigint_newline(events)
         if events:
             with self._cond:
                 self._events.extend(events)
                 self._cond.notify_all()
+
+    def _without_sigint_newline(self, events) -> list:
+        """``events`` without the newline dtrace prints on its first SIGINT (cmd/dtrace.c: "just
+        to make the output look slightly cleaner", even under -q): the first text after the stop's
+        SIGINT, if it is a lone newline.  At worst (a blank line of the script's own printed, or
+        read, just then) a blank line is dropped in place of dtrace's, which then shows: the same
+        text, a line apart."""
+        for i, event in enumerate(events):
+            if event.__class__ is Text:
+                self._sigint_newline = False
+                if event == "\n":
+                    return events[:i] + events[i + 1:]
+                break
+        return events
 
     def _read_stdout(self) -> None:
         fd = self.process.stdout.fileno()
