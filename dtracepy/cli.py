@@ -241,8 +241,9 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE.d")
     p.add_argument("--strict", action="store_true", help="warnings count towards the exit status")
     p.add_argument("--disable", action="append", default=[], metavar="NAME", help="turn a check off")
-    p.add_argument("--dialect", choices=DIALECTS, default=DEFAULT_DIALECT,
-                   help="the D the script is written for (default %(default)s)")
+    p.add_argument("--dialect", choices=DIALECTS, default=None,
+                   help=f"the D the script is written for (default {DEFAULT_DIALECT}; when given, a "
+                        "function that D lacks is an error)")
     p.add_argument("--syntax-only", action="store_true", help="only parse; run no checks")
     p.add_argument("--macro-args", type=_count, metavar="N", help="how many macro arguments ($1..$N) the script is given")
     p.add_argument("-w", dest="destructive", action="store_true", help="destructive actions are allowed, as dtrace -w")
@@ -354,10 +355,8 @@ def _quick_check_args(argv: list[str]):
             return None
     if not files:
         return None
-    from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT
-
     return _Arguments(command="check", files=files, strict=values["strict"], disable=[],
-                      dialect=DEFAULT_DIALECT, syntax_only=values["syntax_only"], macro_args=None,
+                      dialect=None, syntax_only=values["syntax_only"], macro_args=None,
                       destructive=values["destructive"], cpp=values["cpp"], include_dirs=[], defines=[],
                       run="dtracepy.commands.check_cmd:run")
 

@@ -19,7 +19,7 @@ import pytest
 from dtracepy.checks import CheckOptions, check_program
 from dtracepy.facts import functions as Fn
 from dtracepy.parser import parse
-from real_dtrace import judge_scripts
+from real_dtrace import job_for_d, judge_scripts
 
 # name -> (refused D, check, "line:col", accepted D)
 CASES = {
@@ -345,3 +345,40 @@ def test_aggregations_only_assigned_need_no_walk_of_the_clauses(monkeypatch):
     early = "BEGIN\n{\n\tprinta(@a);\n}\n" + assigned_only
     assert [f.check for f in check_program(parse(early, "x.d")) if f.severity == "error"] == \
         ["used-before-assigned"]
+
+
+# --- dialect-function: a function the chosen dialect lacks -----------------------------------------
+_ORACLE_LACKS = ['strtoll("12")', 'toupper("a")', 'tolower("a")', 'json("{}", "a")', "getf(0)"]
+_ORACLE_HAS = ["mutex_type_adaptive(0)", "mutex_type_spin(0)", "d_path(0)", 'strlen("a")']
+
+
+def _calling(call: str) -> str:
+    return f"BEGIN\n{{\n\ttrace({call});\n\texit(0);\n}}\n"
+
+
+def test_a_function_the_chosen_dialect_lacks_is_refused_as_dtrace_refuses_it():
+    """check --dialect oracle passed strtoll("12"), which Oracle's dtrace refuses ("undefined
+    function name"); without --dialect a script may be written for another platform: no error."""
+    verdicts = judge_scripts({call: job_for_d(_calling(call)) for call in _ORACLE_LACKS + _ORACLE_HAS})
+    for call in _ORACLE_LACKS:
+        assert verdicts[call] is not None and "undefined function name" in verdicts[call], (call, verdicts[call])
+        chosen = check_program(parse(_calling(call), "x.d"), CheckOptions(dialect="oracle", dialect_given=True))
+        assert [(f.check, f.pos.line, f.pos.col) for f in chosen if f.severity == "error"] == \
+            [("dialect-function", 3, 8)], (call, chosen)
+        assumed = check_program(parse(_calling(call), "x.d"), CheckOptions(dialect="oracle"))
+        assert not [f for f in assumed if f.check == "dialect-function"]
+    for call in _ORACLE_HAS:
+        assert verdicts[call] is None, (call, verdicts[call])
+        chosen = check_program(parse(_calling(call), "x.d"), CheckOptions(dialect="oracle", dialect_given=True))
+        assert not [f for f in chosen if f.check == "dialect-function"], (call, chosen)
+
+
+def test_check_dialect_on_the_command_line_is_a_chosen_dialect(tmp_path):
+    script = tmp_path / "x.d"
+    script.write_text(_calling('strtoll("12")'))
+    chosen = subprocess.run([sys.executable, "-m", "dtracepy", "check", "--dialect", "oracle", str(script)],
+                            capture_output=True, text=True)
+    assert chosen.returncode == 1 and ":3:8: error: strtoll() is not a function of Oracle" in chosen.stderr
+    assumed = subprocess.run([sys.executable, "-m", "dtracepy", "check", str(script)],
+                             capture_output=True, text=True)
+    assert assumed.returncode == 0, assumed.stderr

@@ -59,7 +59,7 @@ def dtracepy_error(root, path: str, notes: str) -> str | None:
     except DTracePyError as err:
         return err.render().splitlines()[0]
     text = data.decode("utf-8", errors="replace")
-    options = attrs.evolve(harness_options(path, "", text), dialect="oracle")
+    options = attrs.evolve(harness_options(path, "", text), dialect="oracle", dialect_given=True)
     for finding in check_program(program, options, source=text):
         if finding.severity == "error":
             return finding.render()

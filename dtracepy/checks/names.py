@@ -146,12 +146,20 @@ def _calls(ctx):
                 + (f"; did you mean {hint[0]}()?" if hint else ""),
                 severity="warning" if ctx.uses_cpp else "error")
             continue
+        if ctx.options.dialect_given and name not in ctx.options.dialect.functions:
+            yield ctx.finding("dialect-function", node,
+                              f"{name}() is not a function of {ctx.options.dialect.title}: only "
+                              f"{_listed(Fn.TABLE[name][5].split())} D have it (--dialect)")
         low, high = Fn.ARITY[name]
         count = len(node.args)
         if count < low or (high is not None and count > high):
             want = Fn.arity_text(low, high)
             yield ctx.finding("call-arity", node,
                               f"{name}() takes {want} argument{'s' if want != '1' else ''}, {count} given")
+
+
+def _listed(words) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 _CONSTANT = re.compile(r"[A-Z][A-Z0-9_]*$")

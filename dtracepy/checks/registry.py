@@ -53,6 +53,8 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("unknown-function", "names", "error",
               "a call of a name that is no D action, subroutine or aggregating function "
               "(warning when the script uses the C preprocessor)"),
+    CheckInfo("dialect-function", "names", "error",
+              "a function the chosen dialect lacks (check --dialect: strtoll() in oracle)"),
     CheckInfo("call-arity", "names", "error",
               "an action, subroutine or aggregating function called with the wrong number of arguments"),
     CheckInfo("undefined-name", "names", "warning",

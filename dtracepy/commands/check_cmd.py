@@ -16,6 +16,7 @@ import sys
 from dtracepy.checks import CheckOptions, check_program
 from dtracepy.checks.registry import BY_NAME, CHECKS
 from dtracepy.errors import DTracePyError, shown_name, shown_text
+from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT
 from dtracepy.facts.dialects import dialect_named
 from dtracepy.inputs import read_input
 from dtracepy.parser import parse_bytes
@@ -30,7 +31,8 @@ def run(args) -> int:
         return 2
     options = CheckOptions(
         disabled=disabled,
-        dialect=dialect_named(args.dialect),  # resolved once, here
+        dialect=dialect_named(args.dialect or DEFAULT_DIALECT),  # resolved once, here
+        dialect_given=args.dialect is not None,
         strict=args.strict,
         macro_args=args.macro_args,
         destructive=args.destructive,

@@ -4,7 +4,10 @@
 (:mod:`dtracepy.dsl.actions`), the ``call-arity``/``unknown-function`` checks read the arity, the
 printf check the result kind, the safety checks destructiveness and whether an action records data.
 A name whose ``dialects`` is not None exists in those dialects only; it is still accepted
-everywhere (a script may be written for another platform), with its arity checked.
+everywhere (a script may be written for another platform), with its arity checked, unless
+``check --dialect`` names a dialect that lacks it (``dialect-function``).  Oracle's D lacks
+``strtoll``, ``toupper``, ``tolower``, ``json`` and ``getf`` (its dtrace says "undefined function
+name") and has ``mutex_type_adaptive``/``mutex_type_spin``: tests/test_check_rules.py asks it.
 """
 
 from __future__ import annotations
@@ -97,7 +100,7 @@ TABLE = {
     "copyin": ("subroutine", 2, 2, "pointer", "", None),
     "copyinto": ("subroutine", 3, 3, "void", "", None),
     "mutex_owner": ("subroutine", 1, 1, "pointer", "", None),
-    "getf": ("subroutine", 1, 1, "pointer", "", None),
+    "getf": ("subroutine", 1, 1, "pointer", "", "illumos freebsd macos"),
     "basename": ("subroutine", 1, 1, "string", "", None),
     "cleanpath": ("subroutine", 1, 1, "string", "", None),
     "copyinstr": ("subroutine", 1, 2, "string", "", None),
@@ -112,9 +115,9 @@ TABLE = {
     "strjoin": ("subroutine", 2, 2, "string", "", None),
     "strtok": ("subroutine", 2, 2, "string", "", None),
     "substr": ("subroutine", 2, 3, "string", "", None),
-    "tolower": ("subroutine", 1, 1, "string", "", None),
-    "toupper": ("subroutine", 1, 1, "string", "", None),
-    "json": ("subroutine", 2, 2, "string", "", None),
+    "tolower": ("subroutine", 1, 1, "string", "", "illumos freebsd macos"),
+    "toupper": ("subroutine", 1, 1, "string", "", "illumos freebsd macos"),
+    "json": ("subroutine", 2, 2, "string", "", "illumos freebsd macos"),
     "getmajor": ("subroutine", 1, 1, "int", "", None),
     "getminor": ("subroutine", 1, 1, "int", "", None),
     "htonl": ("subroutine", 1, 1, "int", "", None),
@@ -135,11 +138,11 @@ TABLE = {
     "rw_iswriter": ("subroutine", 1, 1, "int", "", None),
     "rw_read_held": ("subroutine", 1, 1, "int", "", None),
     "rw_write_held": ("subroutine", 1, 1, "int", "", None),
-    "strtoll": ("subroutine", 1, 2, "int", "", None),
+    "strtoll": ("subroutine", 1, 2, "int", "", "illumos freebsd macos"),
     # subroutines of some dialects only
     "ddi_pathname": ("subroutine", 2, 2, "string", "", "illumos"),
-    "mutex_type_adaptive": ("subroutine", 1, 1, "int", "", "illumos macos"),
-    "mutex_type_spin": ("subroutine", 1, 1, "int", "", "illumos macos"),
+    "mutex_type_adaptive": ("subroutine", 1, 1, "int", "", "illumos macos oracle"),
+    "mutex_type_spin": ("subroutine", 1, 1, "int", "", "illumos macos oracle"),
     "d_path": ("subroutine", 1, 1, "string", "", "oracle"),
     "link_ntop": ("subroutine", 2, 2, "string", "", "oracle"),
     "memref": ("subroutine", 2, 2, "", "", "freebsd"),
