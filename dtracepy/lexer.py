@@ -850,6 +850,8 @@ class Lexer:
         if word.endswith("_t"):
             return True
         nxt = m.group(1)
+        if nxt == "!" and text.startswith("=", m.end(1)):
+            return False    # (a) != 0: "!=" compares, where "!" would start a cast's operand
         return nxt != "" and nxt in _OPERAND_START
 
     def _dim_type(self, word: str, pos: int) -> bool:

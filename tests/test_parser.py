@@ -457,3 +457,15 @@ def test_dtrace_reports_a_hanging_description_at_its_line():
     for name, (_text, (line, _col)) in HANGING.items():
         assert verdicts[name] is not None and verdicts[name].startswith(f"line {line}: expected predicate"), \
             (name, verdicts[name])
+
+
+def test_a_parenthesised_name_before_not_equal_is_no_cast():
+    """(a) != 0 was lexed as the cast (a)(!= 0) and refused (dtrace reads a comparison); found by
+    the round-trip test's random programs as xlate<int>(a) != 0."""
+    from dtracepy import tree as t
+
+    for text in ("BEGIN\n{\n\tx = (a) != 0;\n}\n", "BEGIN\n{\n\tx = xlate<int>(a) != 0;\n}\n"):
+        expr = parse(text, "x.d").items[0].body[0].expr.value
+        assert isinstance(expr, t.Binary) and expr.op == "!="
+    expr = parse("BEGIN\n{\n\tx = (uint64_t) !y;\n}\n", "x.d").items[0].body[0].expr.value
+    assert isinstance(expr, t.Cast)         # "!" alone still starts a cast's operand
