@@ -278,12 +278,26 @@ class Lexer:
         if self.line_map is not None:
             return self.pos_at
         filename = self.filename
+        # The parser asks for offsets mostly in order, a few per line: the line of the last answer
+        # is tried first, then the next one, before a binary search (which compares a dozen
+        # Python integers: a large share of a position's cost).  ``bounds[i]`` and
+        # ``bounds[i + 1]`` are the offsets of the newlines around line i + 1 (-1 and past the
+        # text's end at the ends, twice there: a line past the last never holds an offset);
+        # ``last`` holds the line index of the last answer.
+        end = len(self.text) + 1
+        bounds = [-1, *newlines, end, end]
+        last = [0]
 
-        def pos_at(offset, bisect=bisect_right, newlines=newlines, filename=filename, Pos=Pos,
-                   new=tuple.__new__):
-            index = bisect(newlines, offset - 1)  # the number of newlines before offset
+        def pos_at(offset, bisect=bisect_right, newlines=newlines, bounds=bounds, last=last,
+                   filename=filename, Pos=Pos, new=tuple.__new__):
+            index = last[0]
+            if not bounds[index] < offset <= bounds[index + 1]:
+                index += 1
+                if not bounds[index] < offset <= bounds[index + 1]:
+                    index = bisect(newlines, offset - 1)  # the number of newlines before offset
+                last[0] = index
             # Pos(filename, line, col), made directly (a Pos is a tuple underneath)
-            return new(Pos, (filename, index + 1, offset - newlines[index - 1] if index else offset + 1))
+            return new(Pos, (filename, index + 1, offset - bounds[index]))
 
         return pos_at
 

@@ -17,6 +17,7 @@ spliced in by position.
 from __future__ import annotations
 
 import threading
+from operator import itemgetter
 
 from dtracepy import tree
 from dtracepy.errors import DSyntaxError
@@ -277,6 +278,7 @@ def _clause_parser(pos_at):
     assign_init, call_init, index_init, member_init = init(Assign), init(Call), init(Index), init(Member)
     stmt_init, probe_init, ProbeDesc = init(ExprStmt), init(tree.ProbeDesc), tree.ProbeDesc
     Clause, clause_init = tree.Clause, init(tree.Clause)
+    kind_of = itemgetter(0)
     toks: list = []
     kinds: list = []  # the tokens' types
 
@@ -487,7 +489,7 @@ def _clause_parser(pos_at):
     def clause(items):
         nonlocal toks, kinds
         toks = items
-        kinds = [tok[0] for tok in items]
+        kinds = list(map(kind_of, items))  # (a loop in C)
         kinds.append("$END")  # a look past the end reads this, not an IndexError
         n = len(items)
         try:

@@ -556,6 +556,9 @@ class StringLit(Expr):
         return None
 
 
+_NAMES_SEEN: set = set()  # plain names an Ident took (not keywords): they need no second test
+
+
 @_node
 class Ident(Expr):
     """A name: a global variable, built-in variable, subroutine, enumerator or inline.
@@ -571,9 +574,14 @@ class Ident(Expr):
 
     def __attrs_post_init__(self):
         name = self.name
-        if not (self.module is None and name.__class__ is str and name.isidentifier()
-                and name.isascii() and name not in _KEYWORDS):
-            _check_new(self)
+        if name.__class__ is str and self.module is None:
+            if name in _NAMES_SEEN:  # (a name the test below passed: one lookup, not three tests)
+                return
+            if name.isidentifier() and name.isascii() and name not in _KEYWORDS:
+                if len(_NAMES_SEEN) < 100_000:  # (bounded: what a long-lived process keeps)
+                    _NAMES_SEEN.add(name)
+                return
+        _check_new(self)
 
     def _problem(self):
         module = self.module
@@ -778,7 +786,10 @@ class Call(Expr):
 
     @property
     def name(self) -> str | None:
-        return self.callee.name if isinstance(self.callee, Ident) and self.callee.module is None else None
+        callee = self.callee
+        if callee.__class__ is Ident or isinstance(callee, Ident):  # (the first test: the usual case, fast)
+            return callee.name if callee.module is None else None
+        return None
 
 
 @_node

@@ -634,6 +634,136 @@ def test_checks_walk_the_tree_once(monkeypatch):
     assert visited["walk"] <= size and visited["children"] <= size // 10, (visited, size)
 
 
+def _dense(clauses: int) -> str:
+    """bench_robust's dense D: each clause a predicate, a thread-local, an aggregation, a printf."""
+    clause = ('syscall::read:entry\n/pid == $target && self->ts == 0/\n{\n\tself->ts = timestamp;\n'
+              '\t@a[execname, probefunc] = count();\n\tprintf("%d %s\\n", pid, copyinstr(arg0));\n}\n\n')
+    return clause * clauses
+
+
+def test_check_sets_off_no_collection_over_the_new_tree(tmp_path):
+    """``check`` keeps the cyclic collector off from the parse to the checks' end: a collection set
+    off between the parser's end and the tree's ``gc.freeze()`` scanned every node of the tree
+    (2 % of a dense script's instructions)."""
+    import gc
+    from types import SimpleNamespace
+
+    from dtracepy.commands import check_cmd
+
+    path = tmp_path / "d.d"
+    path.write_text(_dense(300))
+    args = SimpleNamespace(disable=[], dialect=None, strict=False, macro_args=None, destructive=False,
+                           files=[str(path)], cpp=False, include_dirs=[], defines=[], syntax_only=False)
+    collections = []  # those that ran while the tree was still in the collector's sight
+
+    def note(phase, info):
+        if phase == "start" and gc.get_freeze_count() == 0:
+            collections.append(info["generation"])
+
+    assert gc.isenabled()
+    gc.unfreeze()
+    gc.collect()
+    gc.callbacks.append(note)
+    try:
+        status = check_cmd.run(args)
+    finally:
+        gc.callbacks.remove(note)
+        gc.unfreeze()
+    assert status == 0 and gc.isenabled()
+    assert collections == []
+
+
+def test_positions_asked_in_order_need_no_binary_search():
+    """The parser asks for a position per leaf, mostly in text order: the lexer's position
+    function tries the line of its last answer and the next one before a binary search (which
+    was 3 % of a dense script's instructions).  Every answer is the binary search's."""
+    from bisect import bisect_right
+
+    from dtracepy.lexer import Lexer
+
+    text = _dense(20) + "BEGIN\n\n\n{ x = 1; }"
+    pos_at = Lexer(text, "d.d").position_function()
+    newlines = [i for i, c in enumerate(text) if c == "\n"]
+    searches = []
+
+    def counting(*args):
+        searches.append(args)
+        return bisect_right(*args)
+
+    offsets = list(range(len(text) + 1))
+    for offset in offsets + offsets[::-7] + offsets[::13]:
+        line = bisect_right(newlines, offset - 1)
+        want = ("d.d", line + 1, offset - newlines[line - 1] if line else offset + 1)
+        assert tuple(pos_at(offset, bisect=counting)) == want
+    # in order, only the step over the blank lines searches; backwards and by jumps, nearly all
+    assert len(searches) < len(offsets) // 13 + len(offsets) // 7 + 3
+
+
+def test_the_checks_ask_each_call_its_name_about_twice(monkeypatch):
+    """``Call.name`` is a property: the checks ask it once for all of them (``Context.call_names``)
+    instead of once or twice per check (ten times a call on a dense script)."""
+    from dtracepy import tree as T
+    from dtracepy.checks import check_program
+    from dtracepy.parser import parse
+
+    program = parse(_dense(100), "d.d")
+    calls = sum(1 for node in program.walk() if isinstance(node, T.Call))
+    asked = {"n": 0}
+    name = T.Call.name
+
+    def counting(node):
+        asked["n"] += 1
+        return name.fget(node)
+
+    monkeypatch.setattr(T.Call, "name", property(counting))
+    findings = check_program(program)
+    assert [f.check for f in findings] == ["self-leak"]
+    assert asked["n"] <= 3 * calls, (asked, calls)
+
+
+def test_a_return_spelled_as_its_zeroing_needs_no_matching(monkeypatch):
+    """The partly-zeroed rule looks each entry's return up among the zeroings' descriptions: one
+    spelled as a zeroing's matches it without the pattern matching (a third of the checks of
+    bench_robust's entry/return clauses)."""
+    from dtracepy.facts import probes
+
+    calls = {"n": 0}
+    matches = probes.matches
+
+    def counting(pattern, concrete):
+        calls["n"] += 1
+        return matches(pattern, concrete)
+
+    monkeypatch.setattr(probes, "matches", counting)
+    text = "".join(f"fbt::f{i}:entry{{self->a=timestamp;}}\nfbt::f{i}:return/self->a/{{self->a=0;}}\n"
+                   for i in range(500))
+    from dtracepy.checks import check_program
+    from dtracepy.parser import parse
+
+    assert check_program(parse(text, "d.d")) == []
+    assert calls["n"] == 0
+    # a return that is not spelled as the zeroing still matches it (and is matched for it)
+    text = ("fbt::f:entry, fbt::g:entry { self->a = timestamp; }\n"
+            "fbt::f:return, fbt::g*:return /self->a/ { self->a = 0; }\n")
+    assert check_program(parse(text, "d.d")) == []
+    assert calls["n"] > 0
+
+
+def test_names_an_ident_took_are_remembered_but_never_what_it_refuses():
+    """An ``Ident`` checks a name once and remembers it (a dense script names the same few
+    hundred times); keywords, non-names and non-strings are refused every time, however often."""
+    from dtracepy import tree as T
+    from dtracepy.errors import DSLError
+
+    for _ in range(3):
+        assert T.Ident("timestamp").name == "timestamp"
+        for bad in ("self", "if", "1x", "a b", "é", 1, None):
+            with pytest.raises(DSLError):
+                T.Ident(bad)
+    assert "timestamp" in T._NAMES_SEEN
+    assert not {"self", "if", "1x", "a b", "é"} & T._NAMES_SEEN
+
+
 # --- layout: invalid C refused, located; linear in the header ------------------------------------
 
 @pytest.mark.parametrize("text,message", [

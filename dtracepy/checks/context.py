@@ -191,7 +191,16 @@ def clause_accesses(clause, cls):
 
 def _concrete(field: str) -> bool:
     """A field that only matches itself: not empty and without glob characters."""
-    return bool(field) and not probes.is_glob(field)
+    found = _CONCRETE.get(field)
+    if found is None:
+        found = bool(field) and not probes.is_glob(field)
+        if len(_CONCRETE) >= 200_000:  # (bounded: a long-lived process checks many programs)
+            _CONCRETE.clear()
+        _CONCRETE[field] = found
+    return found
+
+
+_CONCRETE: dict = {}  # field -> _concrete(field): asked for every field of every description
 
 
 class DescIndex:
@@ -363,6 +372,9 @@ class Context:
         stack = [self.program]
         pop, push, add = stack.pop, stack.append, nodes.append
         get, getters, Node, leaves = by_class.get, _FIELD_GETTERS, t.Node, _INDEX_LEAVES
+        extend = stack.extend
+        Binary, Call, Assign, ExprStmt, Index, Member = t.Binary, t.Call, t.Assign, t.ExprStmt, t.Index, t.Member
+        Clause = t.Clause
         while stack:
             node = pop()
             add(node)
@@ -374,8 +386,39 @@ class Context:
                 found.append(node)
             if cls in leaves:  # about half the nodes: names and literals
                 continue
+            # the common classes taken apart here (their node fields always hold nodes), in the
+            # order of the general code below: the first field's nodes come first
+            if cls is Binary or cls is Assign:
+                push(node.right if cls is Binary else node.value)
+                push(node.left if cls is Binary else node.target)
+                continue
+            if cls is Call or cls is Index:
+                extend(reversed(node.args if cls is Call else node.keys))
+                push(node.callee if cls is Call else node.base)
+                continue
+            if cls is ExprStmt:
+                push(node.expr)
+                continue
+            if cls is Member:
+                push(node.base)
+                continue
+            if cls is Clause:
+                body = node.body
+                if body:
+                    extend(reversed(body))
+                if node.predicate is not None:
+                    push(node.predicate)
+                extend(reversed(node.probes))
+                continue
             fields = getters.get(cls)
             if fields is None:
+                if not isinstance(node, Node):  # a value the fast branches above pushed unlooked
+                    nodes.pop()
+                    found = by_class[cls]
+                    found.pop()
+                    if not found:
+                        del by_class[cls]
+                    continue
                 fields = _field_getter(cls)
             for value in fields(node):
                 if value.__class__ is str or value is None:
@@ -396,6 +439,12 @@ class Context:
         the order of :attr:`nodes`; a check that looks at one kind of node reads this list, not
         every node."""
         return self._by_class.get(cls, [])
+
+    @cached_property
+    def call_names(self) -> list:
+        """``node.name`` of each node of :meth:`of` ``(t.Call)``, in that order (several checks
+        look at every call's name: asked once)."""
+        return [node.name for node in self.of(t.Call)]
 
     def has(self, *classes) -> bool:
         """Does the program hold a node of any of these concrete classes?"""

@@ -198,7 +198,8 @@ def _partly_zeroed(ctx, name, u):
     for z in zeroed_at:
         as_patterns.add(z, True)
         as_probes.add(z, True)
-    zeroed: dict[str, bool] = {}
+    # a description spelled as a zeroing's matches it (the usual case: the entry's own return)
+    zeroed: dict[str, bool] = dict.fromkeys(zeroed_at, True)
     covered, missing = [], []
     for index, access in u.writes:
         clause = clauses[index]

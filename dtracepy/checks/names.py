@@ -134,10 +134,9 @@ def _inline_names(program):
 
 def _calls(ctx):
     skip = ctx.defined_macros | _inline_names(ctx.program)
-    for node in ctx.of(t.Call):
-        if node.name is None or node.name in skip:
+    for node, name in zip(ctx.of(t.Call), ctx.call_names):
+        if name is None or name in skip:
             continue
-        name = node.name
         if name not in Fn.ARITY:
             hint = _close_matches(name, sorted(Fn.TABLE), n=1, cutoff=0.75)
             yield ctx.finding(

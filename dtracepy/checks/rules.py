@@ -232,15 +232,15 @@ def _calls_and_aggregations(of, dialect, words):
             if node.op == "=":
                 usable.add(id(agg))
     calls = of(t.Call)
-    for node in calls:
-        if node.name in Fn.AGGREGATION_ARGUMENTS:  # (clear(@a[k]) too: dtrace takes it)
-            where = Fn.AGGREGATION_ARGUMENTS[node.name]
+    names = [node.name for node in calls]  # (a property: asked once per call)
+    for node, name in zip(calls, names):
+        if name in Fn.AGGREGATION_ARGUMENTS:  # (clear(@a[k]) too: dtrace takes it)
+            where = Fn.AGGREGATION_ARGUMENTS[name]
             for index, arg in enumerate(node.args):
                 agg = _agg_of(arg)
                 if agg is not None and (where is None or index in where):
                     usable.add(id(agg))
-    for node in calls:
-        name = node.name
+    for node, name in zip(calls, names):
         if name is None:
             continue
         if name in Fn.AGGREGATING_FUNCTIONS and id(node) not in assigned_calls:

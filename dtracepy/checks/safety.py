@@ -12,7 +12,7 @@ from dtracepy.facts import probes, providers
 def run(ctx):
     yield from _destructive(ctx)
     yield from _pragmas(ctx)
-    called = {node.name for node in ctx.of(t.Call)}
+    called = set(ctx.call_names)
     if "speculate" in called or "commit" in called:  # else no clause has anything to say
         for clause in ctx.clauses:
             yield from _speculation(ctx, clause)
@@ -49,11 +49,11 @@ def destructive_allowed(ctx) -> bool:
 def _destructive(ctx):
     if destructive_allowed(ctx):
         return
-    for node in ctx.of(t.Call):
-        if node.name in Fn.DESTRUCTIVE:
+    for node, name in zip(ctx.of(t.Call), ctx.call_names):
+        if name in Fn.DESTRUCTIVE:
             yield ctx.finding(
                 "destructive", node,
-                f"{node.name}() is a destructive action: add #pragma D option destructive "
+                f"{name}() is a destructive action: add #pragma D option destructive "
                 f"(or run dtrace -w)")
     yield from _destructive_after_cpp(ctx)
 
@@ -78,7 +78,7 @@ def _destructive_after_cpp(ctx):
         return  # D that does not preprocess or parse fails elsewhere, louder
     called = sorted({node.name for node in expanded.walk()
                      if isinstance(node, t.Call) and node.name in Fn.DESTRUCTIVE})
-    direct = {node.name for node in ctx.of(t.Call)}
+    direct = set(ctx.call_names)
     hidden = [name for name in called if name not in direct]
     if hidden:
         names = ", ".join(f"{name}()" for name in hidden)

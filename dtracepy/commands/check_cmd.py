@@ -48,40 +48,42 @@ def run(args) -> int:
             print(err.render(), file=sys.stderr)
             errors += 1
             continue
-        try:
-            program = parse_bytes(
-                data,
-                filename=filename,
-                cpp=args.cpp,
-                include_dirs=args.include_dirs,
-                defines=args.defines,
-            )
-        except DTracePyError as err:
-            print(err.render(), file=sys.stderr)
-            errors += 1
-            continue
-        if keep is not None:
-            keep[:] = (program,)
-        if args.syntax_only:
-            continue
-        # The parser runs with the cyclic collector off, so every node it made is still in the
-        # youngest generation: the first collections during the checks would scan them all (half
-        # a second for a dense 1 MiB script).  The tree holds no cycles: take it out of the
-        # collector's sight (reference counting still frees it).
-        gc.freeze()
-        source = data.decode("utf-8", "surrogateescape")  # as parse_bytes reads it: same columns
-        # The checks, too, run with the collector off: what they make (indexes, access lists,
-        # findings) is freed by reference counting, and the collections it set off cost a
-        # dense script some 2 % of its time (the peak memory is the same either way).
+        # The parse and the checks run with the cyclic collector off: what they make (the tree,
+        # indexes, access lists, findings) holds no cycles and is freed by reference counting.
+        # The parser turns it off itself, but a collection set off between its end and the
+        # gc.freeze() below would scan the whole new tree (2 % of a dense script's time); the
+        # checks' own collections cost a dense script some 2 % more.
         collecting = gc.isenabled()
         gc.disable()
         try:
-            findings = check_program(program, options=options, source=source)
-        except Exception as err:  # noqa: BLE001 - one file's checker bug must not stop the rest
-            print(f"{shown_name(filename)}: error: internal error in the checks: {type(err).__name__}: {err}",
-                  file=sys.stderr)
-            errors += 1
-            continue
+            try:
+                program = parse_bytes(
+                    data,
+                    filename=filename,
+                    cpp=args.cpp,
+                    include_dirs=args.include_dirs,
+                    defines=args.defines,
+                )
+            except DTracePyError as err:
+                print(err.render(), file=sys.stderr)
+                errors += 1
+                continue
+            if keep is not None:
+                keep[:] = (program,)
+            if args.syntax_only:
+                continue
+            # The tree was made with the collector off, so every node is still in the youngest
+            # generation: the first collection after the checks would scan them all (half a second
+            # for a dense 1 MiB script).  Take it out of the collector's sight.
+            gc.freeze()
+            source = data.decode("utf-8", "surrogateescape")  # as parse_bytes reads it: same columns
+            try:
+                findings = check_program(program, options=options, source=source)
+            except Exception as err:  # noqa: BLE001 - one file's checker bug must not stop the rest
+                print(f"{shown_name(filename)}: error: internal error in the checks: {type(err).__name__}: {err}",
+                      file=sys.stderr)
+                errors += 1
+                continue
         finally:
             if collecting:
                 gc.enable()

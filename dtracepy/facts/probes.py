@@ -19,13 +19,23 @@ _GLOB = re.compile(r"[*?\[\\]")
 _SPACE = re.compile(r"\s").search
 
 
+_SPLIT: dict = {}  # text -> split(text): the checks split each description several times
+
+
 def split(text: str) -> tuple[str, ...]:
     """provider, module, function, name; fewer than four fields fill from the left with "".
     A description with more than four fields (malformed) gives all of them."""
+    found = _SPLIT.get(text)
+    if found is not None:
+        return found
     parts = text.split(":")
     if len(parts) < 4:
         parts = [""] * (4 - len(parts)) + parts
-    return tuple(parts)
+    found = tuple(parts)
+    if len(_SPLIT) >= 200_000:  # (bounded: a long-lived process checks many programs)
+        _SPLIT.clear()
+    _SPLIT[text] = found
+    return found
 
 
 def is_glob(field: str) -> bool:
@@ -56,16 +66,18 @@ def matches(pattern: str, concrete: str) -> bool:
     """Can a probe matched by ``concrete`` also be matched by ``pattern``?  Empty fields and globs
     in ``pattern`` match anything; a globbed ``concrete`` field only matches an equal or empty
     field (we cannot intersect globs)."""
-    import fnmatch
-
+    if pattern == concrete:  # (every field equal: the loop below says so too, slower)
+        return True
     pf, cf = split(pattern), split(concrete)
     if len(pf) != 4 or len(cf) != 4:
-        return pattern == concrete
+        return False
     for p, c in zip(pf, cf):
         if p == "" or p == "*" or p == c:
             continue
         if any(ch in c for ch in "*?["):
             return False
+        import fnmatch
+
         if not fnmatch.fnmatchcase(c, p):
             return False
     return True
