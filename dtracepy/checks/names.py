@@ -5,6 +5,7 @@ those given, aggregations used two ways, unknown or mis-called functions, undefi
 from __future__ import annotations
 
 import re
+from operator import attrgetter
 
 from dtracepy import tree as t
 from dtracepy.facts import functions as Fn
@@ -27,12 +28,13 @@ def run(ctx):
 
 
 _NAMED = (t.Ident, t.SelfVar, t.ThisVar, t.AggVar, t.NameDecl)
+_NAME = attrgetter("name")
 
 
 def _keywords(ctx):
     keywords = ctx.options.dialect.keywords
-    if not any(node.name in keywords for cls in _NAMED for node in ctx.of(cls)):
-        return  # the usual case, told without ordering the nodes
+    if all(keywords.isdisjoint(map(_NAME, ctx.of(cls))) for cls in _NAMED):
+        return  # the usual case, told without ordering the nodes (and in C loops)
     for node in ctx.of_any(*_NAMED):
         name = node.name
         if name and name in keywords:
@@ -168,6 +170,9 @@ def _undefined(ctx):
     if ctx.uses_cpp:
         return  # headers define enumerators and macros we cannot see
     defined = ctx.defined_names
+    idents = ctx.of(t.Ident)
+    if not set(map(_NAME, idents)) - defined - V.KNOWN_NAMES:
+        return  # every name is defined or known (the usual case, told in C loops)
     known = None
     callees = {id(n.callee) for n in ctx.of(t.Call)}
     reported = set()
