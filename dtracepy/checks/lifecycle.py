@@ -194,11 +194,8 @@ def _partly_zeroed(ctx, name, u):
     # whether a return description matches a zeroing's or is matched by one, indexed both ways
     # and answered once per description (trying every zeroing for every entry made a check of
     # 10,000 entry/return clauses quadratic: a minute)
-    as_patterns, as_probes = DescIndex(), DescSet()
-    for z in zeroed_at:
-        as_patterns.add(z, True)
-        as_probes.add(z, True)
-    # a description spelled as a zeroing's matches it (the usual case: the entry's own return)
+    # (indexed only if some return is not spelled as a zeroing's, which matches it: the usual case)
+    as_patterns = as_probes = None
     zeroed: dict[str, bool] = dict.fromkeys(zeroed_at, True)
     covered, missing = [], []
     for index, access in u.writes:
@@ -212,6 +209,11 @@ def _partly_zeroed(ctx, name, u):
                 continue
             hit = zeroed.get(ret)
             if hit is None:
+                if as_patterns is None:
+                    as_patterns, as_probes = DescIndex(), DescSet()
+                    for z in zeroed_at:
+                        as_patterns.add(z, True)
+                        as_probes.add(z, True)
                 hit = zeroed[ret] = (next(as_patterns.matching(ret), None) is not None
                                      or next(as_probes.matched_by(ret), None) is not None)
             if hit:
