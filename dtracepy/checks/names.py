@@ -149,7 +149,9 @@ def _calls(ctx):
         if ctx.options.dialect_given and name not in ctx.options.dialect.functions:
             yield ctx.finding("dialect-function", node,
                               f"{name}() is not a function of {ctx.options.dialect.title}: only "
-                              f"{_listed(Fn.TABLE[name][5].split())} D have it (--dialect)")
+                              f"{_listed(Fn.TABLE[name][5].split())} D have it "
+                              + ("(compiled for dialect " + ctx.options.dialect.name + ")"
+                                 if ctx.options.compiling else "(--dialect)"))
         low, high = Fn.ARITY[name]
         count = len(node.args)
         if count < low or (high is not None and count > high):
