@@ -25,7 +25,10 @@ from dtracepy.run import framing
 from dtracepy.run.decode import Started
 from dtracepy.run.messages import Messages, classify
 from dtracepy.run.output import writer
-from dtracepy.run.runner import RunError, command, find_dtrace, prepare, prepare_d
+from dtracepy.run.argv import command
+from dtracepy.run.dtrace_binary import find_dtrace
+from dtracepy.run.errors import RunError
+from dtracepy.run.script import prepare, prepare_d
 
 FIX = pathlib.Path(__file__).parent / "fixtures" / "run"
 
