@@ -151,6 +151,10 @@ def test_csv_repeats_the_header_when_the_record_changes():
     (["check", "--dialect", "orcle", "x.d"],
      "dtracepy check: error: argument --dialect: invalid choice: 'orcle' (did you mean 'oracle'? choose "
      "from 'illumos', 'freebsd', 'macos', 'oracle')"),
+    # an option before the command (argparse said "the following arguments are required: COMMAND")
+    (["--vers"], "dtracepy: error: unrecognized option --vers (did you mean --version?)"),
+    (["--verison", "check", "x.d"], "dtracepy: error: unrecognized option --verison (did you mean --version?)"),
+    (["--vers=1"], "dtracepy: error: unrecognized option --vers=1 (did you mean --version?)"),
     (["chek", "x.d"], "dtracepy: error: argument COMMAND: invalid choice: 'chek' (did you mean 'check'? "
      "choose from 'compile', 'check', 'layout', 'run', 'import')"),
     (["check", "--macro-args", "10000", "x.d"],
