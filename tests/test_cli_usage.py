@@ -194,6 +194,32 @@ def test_a_misspelt_dtrace_option_gets_a_did_you_mean(work, capsys, monkeypatch)
     assert "-x quite: unknown D option 'quite'; did you mean 'quiet'?" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("argv,said", [
+    (["-x", "qu\udcffet"], "-x qu\\xffet: 'qu\\xffet' is not an option name"),
+    (["-x", "bufsize=\udcff"], "-x bufsize=\\xff: option bufsize takes a size such as 4m, 512k or 65536; "
+                               "not '\\xff'"),
+])
+def test_an_option_that_is_not_utf8_is_shown_as_its_bytes(work, capsys, monkeypatch, argv, said):
+    """As every other message of the command line: \\xff, not Python's '\\udcff' (the option facts
+    quoted the name with repr)."""
+    monkeypatch.chdir(work)
+    assert main(["run", "x.d", "--dtrace", "./dtrace", *argv]) == 1
+    err = capsys.readouterr().err
+    assert said in err and "udc" not in err, err
+
+
+def test_a_shebang_option_and_a_pragma_that_are_not_utf8_are_shown_as_their_bytes(work, capsys, monkeypatch):
+    monkeypatch.chdir(work)
+    (work / "b.d").write_bytes(b"#!/usr/sbin/dtrace -x qu\xffet -s\nBEGIN\n{\n\texit(0);\n}\n")
+    assert main(["run", "b.d", "--dtrace", "./dtrace"]) == 1
+    err = capsys.readouterr().err
+    assert "'qu\\xffet' is not an option name" in err and "udc" not in err, err
+    (work / "p.d").write_bytes(b"#pragma D option qu\xffet\nBEGIN\n{\n\texit(0);\n}\n")
+    main(["check", "p.d"])
+    err = capsys.readouterr().err
+    assert "'qu\\xffet'" in err and "udc" not in err, err
+
+
 def test_function_like_defines_are_macro_names(work, capsys, monkeypatch):
     monkeypatch.chdir(work)
     (work / "f.d").write_text("BEGIN\n{\n\ttrace(TWICE(2) + N);\n}\n")
