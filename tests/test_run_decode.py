@@ -505,6 +505,20 @@ def test_table_output_draws_histograms():
     assert "@lat (quantize)" in text
 
 
+def test_table_lines_end_without_blanks():
+    """The histogram's rows as the table prints them end at their count (Histogram.draw() keeps
+    dtrace's padding: test_histogram_draws_as_dtrace_does)."""
+    out = io.StringIO()
+    w = writer("table", out)
+    for e in _events():
+        w.event(e)
+    w.event(Printed({"q": A.Aggregation("q", "lquantize", {(): Histogram([(0, 12345), (10, 2)], 0, 0, 0, 20)})},
+                    None))
+    lines = out.getvalue().splitlines()
+    assert sum("|" in line for line in lines) == 7, lines
+    assert [line for line in lines if line != line.rstrip()] == []
+
+
 def test_table_header_is_not_repeated_after_each_text_line():
     """Text between rows of one record (a printf, a -c command's output) does not repeat the
     header; rows after an aggregation's printout start a new table under the header again."""
