@@ -113,9 +113,8 @@ class Tracing:
         self._exited = threading.Event()        # dtrace has exited (the reaper saw it)
         self._timer: threading.Timer | None = None
         self._started = threading.Event()      # dtrace is tracing (its first BEGIN ran)
-        self._stopper = Stopper(stop_timeout=stop_timeout, target_cmd=target_cmd is not None,
-                                started=self._started, exited=self._exited,
-                                on_sigint=self._expect_sigint_newline)
+        self._stopper = Stopper(target_cmd=target_cmd is not None, started=self._started,
+                                exited=self._exited, on_sigint=self._expect_sigint_newline)
         self.stderr_lines: list[str] = []
         self.error: BaseException | None = None
         self.raise_on_failure = True
@@ -188,7 +187,7 @@ class Tracing:
         printing its aggregations."""
         if self._timer is not None:
             self._timer.cancel()
-        self._stopper.stop(within)
+        self._stopper.stop(self.stop_timeout if within is None else within)
 
     def kill(self) -> None:
         """Kill dtrace and what it started (its process group: the command of ``-c``, those of

@@ -22,9 +22,8 @@ class Stopper:
     ``on_sigint()`` is called just before the SIGINT is sent; ``process`` is set when dtrace has
     been started."""
 
-    def __init__(self, *, stop_timeout: float, target_cmd: bool, started: threading.Event,
-                 exited: threading.Event, on_sigint):
-        self.stop_timeout = stop_timeout
+    def __init__(self, *, target_cmd: bool, started: threading.Event, exited: threading.Event,
+                 on_sigint):
         self.process = None
         self._target_cmd = target_cmd
         self._started = started
@@ -40,14 +39,14 @@ class Stopper:
         # another stop() in the same thread) and the stopping thread: one re-entrant lock
         self._lock = threading.RLock()
 
-    def stop(self, within: float | None = None) -> None:
-        """See :meth:`dtracepy.run.runner.Tracing.stop`."""
+    def stop(self, within: float) -> None:
+        """Stop, and kill dtrace if it has not ended ``within`` seconds from now (or from an
+        earlier stop, if that ends sooner): :meth:`dtracepy.run.runner.Tracing.stop`."""
         if self.process is None or self._exited.is_set():
             return
         with self._lock:
             now = time.monotonic()
-            bound = self.stop_timeout if within is None else within
-            self._kill_at = now + bound if self._kill_at is None else min(self._kill_at, now + bound)
+            self._kill_at = now + within if self._kill_at is None else min(self._kill_at, now + within)
             if self.wanted:
                 return
             self.wanted = True
