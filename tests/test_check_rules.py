@@ -140,24 +140,36 @@ def errors(text: str, **options) -> list:
             if f.severity == "error"]
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_check_flags_the_refused_case_at_its_place(name):
-    bad, check, where, good = CASES[name]
+def assert_flagged_at_its_place(cases, name):
+    """The refused script of ``cases[name]`` gets its check's error at its ``line:col``; the
+    accepted variant gets no error (with the dialect assumed, or Oracle's chosen)."""
+    bad, check, where, good = cases[name]
     found = [f for f in errors(bad) if f.check == check]
     assert found, f"{name}: {check} not reported: {errors(bad)}"
     assert f"{found[0].pos.line}:{found[0].pos.col}" == where, found[0].render()
     assert errors(good) == [], f"{name}: the accepted variant is flagged: {errors(good)}"
+    assert errors(good, dialect="oracle", dialect_given=True) == []
 
 
-def test_the_real_dtrace_refuses_each_case_and_accepts_its_variant():
+def assert_dtrace_judges_both_ways(cases):
+    """The real dtrace refuses each refused script of ``cases`` and accepts each variant."""
     jobs = {}
-    for name, (bad, _check, _where, good) in CASES.items():
+    for name, (bad, _check, _where, good) in cases.items():
         jobs[f"{name} / refused"] = {"text": bad + "\n"}
         jobs[f"{name} / accepted"] = {"text": good + "\n"}
     verdicts = judge_scripts(jobs)
     wrong = [f"{name}: dtrace: {verdicts[name] or 'accepted'}" for name in jobs
              if (verdicts[name] is None) != name.endswith("/ accepted")]
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_check_flags_the_refused_case_at_its_place(name):
+    assert_flagged_at_its_place(CASES, name)
+
+
+def test_the_real_dtrace_refuses_each_case_and_accepts_its_variant():
+    assert_dtrace_judges_both_ways(CASES)
 
 
 # --- every argument kind of the facts, judged ------------------------------------------------

@@ -101,6 +101,15 @@ COVERAGE = {
     "D_LQUANT_STEPSMALL": (("constant-argument",), 1.0),
     "D_LQUANT_STEPTYPE": (("constant-argument",), 0.75),
     "D_LQUANT_STEPVAL": (("constant-argument",), 1.0),
+    # declarations and constant expressions (dtracepy/checks/declarations.py)
+    "D_DECL_COMBO": (("type-combination",), 0.65),
+    "D_DECL_LONGINT": (("type-combination",), 1.0),
+    "D_DECL_SIGNINT": (("type-combination",), 1.0),
+    "D_DECL_VOIDATTR": (("type-combination",), 1.0),
+    "D_DECL_CHARATTR": (("type-combination",), 1.0),
+    "D_DECL_IDRED": (("redeclared",), 0.75),
+    "D_DECL_INCOMPLETE": (("incomplete-type",), 0.75),
+    "D_DIV_ZERO": (("division-by-zero",), 1.0),
 }
 
 #: Files run by a harness that passes exactly the @@runtest-opts arguments (Apple's and illumos's

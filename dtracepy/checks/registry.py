@@ -101,6 +101,17 @@ CHECKS: tuple[CheckInfo, ...] = (
               "an argument of a kind the function does not take (strlen(12), htons(\"a\"))"),
     CheckInfo("inline-type", "rules", "error",
               "an inline whose value is of another kind than its type (inline int f = \"a\";)"),
+    # what every D compiler refuses in a D file's declarations (dtracepy/checks/declarations.py)
+    CheckInfo("type-combination", "rules", "error",
+              "type specifiers that name no type (char int, short long, unsigned float, two struct "
+              "definitions without a ; between them)"),
+    CheckInfo("redeclared", "rules", "error",
+              "a name declared again as something else: a variable of another type, a typedef of a "
+              "type, an inline, variable or enumerator named as a built-in, a function, a library "
+              "constant or another declaration, a struct member twice, a struct defined twice"),
+    CheckInfo("incomplete-type", "rules", "error",
+              "a struct member of a struct type defined only below it (or of the struct itself)"),
+    CheckInfo("division-by-zero", "rules", "error", "a division or modulo by a constant expression that is 0"),
     # tracers built with the DSL (the compiler's own rules; never for a .d file)
     CheckInfo("self-clear", "tracer", "error",
               "a thread-local set where no return probe can zero it (or an associative array), "
