@@ -394,3 +394,52 @@ def test_check_dialect_on_the_command_line_is_a_chosen_dialect(tmp_path):
     assumed = subprocess.run([sys.executable, "-m", "dtracepy", "check", str(script)],
                              capture_output=True, text=True)
     assert assumed.returncode == 0, assumed.stderr
+
+
+def _call_of(name: str) -> str:
+    """A call of ``name`` with its fewest arguments, each of a kind it takes, as a statement."""
+    low, _high = Fn.ARITY[name]
+    kinds = Fn.ARGUMENT_KINDS.get(name) or ()
+    args = ", ".join('"a"' if i < len(kinds) and kinds[i] == "string" else "1" for i in range(low))
+    call = f"{name}({args})"
+    return f"@a = {call};" if Fn.TABLE[name][0] == "aggregating" else f"{call};"
+
+
+def test_the_functions_oracles_d_has_not_implemented_are_refused_as_dtrace_refuses_them():
+    """jstack(), chill(), stop(), panic(), breakpoint(): Oracle's dtrace knows them and refuses them
+    ("not implemented (yet)"); every other function of its D is not.  check --dialect oracle says
+    so (dialect-function); without --dialect, nothing."""
+    from dtracepy.facts.dialects import dialect_named
+
+    oracle = dialect_named("oracle")
+    scripts = {name: f"#pragma D option destructive\nBEGIN\n{{\n\t{_call_of(name)}\n}}\n"
+               for name in sorted(oracle.functions)}
+    verdicts = judge_scripts({name: {"text": text} for name, text in scripts.items()})
+    said = {name for name, verdict in verdicts.items() if verdict and "is not implemented" in verdict}
+    assert said == Fn.NOT_IMPLEMENTED["oracle"] == oracle.not_implemented
+    for name, text in scripts.items():
+        chosen = [(f.pos.line, f.pos.col) for f in check_program(
+            parse(text, "x.d"), CheckOptions(dialect="oracle", dialect_given=True)) if f.check == "dialect-function"]
+        assert chosen == ([(4, 2 + len("@a = ") * (Fn.TABLE[name][0] == "aggregating"))] if name in said else []), name
+        assumed = check_program(parse(text, "x.d"), CheckOptions(dialect="oracle"))
+        assert not [f for f in assumed if f.check == "dialect-function"], name
+
+
+_ORACLE_LACKS_OPTIONS = ["encoding=utf8", "agghist", "aggpack", "buflimit=50", "noerror", "temporal", "zone=global"]
+_ORACLE_HAS_OPTIONS = ["quiet", "aggsortkey", "bufsize=4m", "switchrate=10hz", "strsize=256"]
+
+
+def test_an_option_the_chosen_dialect_lacks_is_refused_as_dtrace_refuses_it():
+    """check --dialect oracle passed #pragma D option temporal, which Oracle's dtrace refuses
+    ("Invalid option name"); without --dialect a script may be written for another platform."""
+    scripts = {o: f"#pragma D option {o}\nBEGIN\n{{\n\texit(0);\n}}\n"
+               for o in _ORACLE_LACKS_OPTIONS + _ORACLE_HAS_OPTIONS}
+    verdicts = judge_scripts({o: {"text": text} for o, text in scripts.items()})
+    for option, text in scripts.items():
+        lacks = option in _ORACLE_LACKS_OPTIONS
+        assert (verdicts[option] is not None and "Invalid option name" in verdicts[option]) == lacks, \
+            (option, verdicts[option])
+        chosen = check_program(parse(text, "x.d"), CheckOptions(dialect="oracle", dialect_given=True))
+        assert [(f.check, f.pos.line) for f in chosen if f.severity == "error"] == ([("pragma", 1)] if lacks else [])
+        assumed = check_program(parse(text, "x.d"), CheckOptions(dialect="oracle"))
+        assert not [f for f in assumed if f.severity == "error"], option

@@ -150,6 +150,10 @@ def _calls(ctx):
             yield ctx.finding("dialect-function", node,
                               f"{name}() is not a function of {ctx.options.dialect.title}: only "
                               f"{_listed(Fn.TABLE[name][5].split())} D have it (--dialect)")
+        elif ctx.options.dialect_given and name in ctx.options.dialect.not_implemented:
+            yield ctx.finding("dialect-function", node,
+                              f"{name}() is not implemented in {ctx.options.dialect.title} (dtrace: "
+                              f"\"{name}() is not implemented (yet)\") (--dialect)")
         low, high = Fn.ARITY[name]
         count = len(node.args)
         if count < low or (high is not None and count > high):

@@ -54,7 +54,8 @@ CHECKS: tuple[CheckInfo, ...] = (
               "a call of a name that is no D action, subroutine or aggregating function "
               "(warning when the script uses the C preprocessor)"),
     CheckInfo("dialect-function", "names", "error",
-              "a function the chosen dialect lacks (check --dialect: strtoll() in oracle)"),
+              "a function the chosen dialect lacks or has not implemented (check --dialect: strtoll(), "
+              "jstack() in oracle)"),
     CheckInfo("call-arity", "names", "error",
               "an action, subroutine or aggregating function called with the wrong number of arguments"),
     CheckInfo("undefined-name", "names", "warning",

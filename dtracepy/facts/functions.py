@@ -371,3 +371,10 @@ def constant_argument_problems(name: str, values, steps_divide_power: bool = Tru
             problems.append((4, f"llquantize() steps ({steps}) must divide {square} evenly when "
                                 "larger than the factor"))
     return problems
+
+
+#: Functions a dialect's compiler knows but refuses, by dialect: Oracle's D 2.0 says "jstack() is
+#: not implemented (yet)" (the real dtrace judges each, tests/test_check_rules.py).
+NOT_IMPLEMENTED: dict[str, frozenset] = {
+    "oracle": frozenset({"breakpoint", "chill", "jstack", "panic", "stop"}),
+}
