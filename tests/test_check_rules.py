@@ -127,6 +127,18 @@ CASES = {
         "inline string g = 1;\nBEGIN { trace(g); }",
         "inline-type", "1:19",
         "inline string g = 0;\nBEGIN { trace(g); }"),
+    "lquantize with another base for the same aggregation": (
+        "BEGIN { @ = lquantize(0, 10, 20, 1); }\nEND { @ = lquantize(0, 15, 20, 1); }",
+        "agg-mismatch", "2:24",
+        "BEGIN { @ = lquantize(0, 10, 20, 1); }\nEND { @ = lquantize(5, 10, 20, 1); }"),
+    "lquantize with another step than the default one": (
+        "BEGIN { @a = lquantize(0, 0, 10); @a = lquantize(1, 0, 10, 2); }",
+        "agg-mismatch", "1:60",
+        "BEGIN { @a = lquantize(0, 0, 10); @a = lquantize(1, 0, 10, 1); }"),
+    "llquantize with other steps for the same aggregation": (
+        "BEGIN { @ = llquantize(0, 10, 0, 6, 20); @ = llquantize(0, 10, 0, 6, 50); }",
+        "agg-mismatch", "1:70",
+        "BEGIN { @ = llquantize(0, 10, 0, 6, 20); @b = llquantize(0, 10, 0, 6, 50); }"),
     "an inline uint32_t of a string": (
         'inline uint32_t u = "x";\nBEGIN { trace(u); }',
         "inline-type", "1:21",

@@ -44,6 +44,9 @@ COVERAGE = {
     "D_PRINTA_AGGARG": (("printa-args",), 1.0),
     "D_PRINTA_PROTO": (("printa-args",), 1.0),
     "D_AGG_REDEF": (("agg-mismatch",), 1.0),
+    **{tag: (("agg-mismatch",), 1.0) for tag in (
+        "D_LQUANT_MATCHBASE", "D_LQUANT_MATCHLIM", "D_LQUANT_MATCHSTEP", "D_LLQUANT_MATCHFACTOR",
+        "D_LLQUANT_MATCHLMAG", "D_LLQUANT_MATCHHMAG", "D_LLQUANT_MATCHSTEPS")},
     "D_FUNC_UNDEF": (("unknown-function",), 1.0),
     "D_IDENT_UNDEF": (("undefined-name", "self-undefined", "used-before-assigned", "aggregation-value"), 0.65),
     "D_PDESC_ZERO": (("probe-desc", "probe-name"), 0.70),

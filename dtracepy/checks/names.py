@@ -120,6 +120,29 @@ def _aggregations(ctx):
         elif nkeys != nkeys0:
             yield ctx.finding("agg-mismatch", node,
                               f"{shown} is used with {nkeys} key(s) here but {nkeys0}{where}")
+        elif func in Fn.QUANTIZE_PARAMETERS:
+            differ = _parameters_differ(func, node0.value.args, node.value.args, ctx.options.dialect)
+            if differ:
+                index, was, now = differ
+                what = Fn.QUANTIZE_PARAMETERS[func][index - 1]
+                args = node.value.args
+                yield ctx.finding("agg-mismatch", args[index] if index < len(args) else node,
+                                  f"{shown} is used with {func}() {what} {now} here but {was}{where} "
+                                  f"(dtrace: \"{func}() {what} (argument #{index}) doesn't match previous "
+                                  "declaration\")", fallback=node)
+
+
+def _parameters_differ(func, before, after, dialect):
+    """(argument index, first value, this value) for the first parameter of ``lquantize`` or
+    ``llquantize`` (after the value) to which two uses give different constants, or None."""
+    from dtracepy.checks.rules import _constant
+
+    for index, default in enumerate(Fn.QUANTIZE_DEFAULTS[func], start=1):
+        was = _constant(before[index], dialect) if index < len(before) else default
+        now = _constant(after[index], dialect) if index < len(after) else default
+        if was.__class__ is int and now.__class__ is int and was != now:
+            return index, was, now
+    return None
 
 
 def _inline_names(program):

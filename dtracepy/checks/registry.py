@@ -49,7 +49,8 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("macro-arg", "names", "error",
               "a macro argument ($N) beyond those the script documents or is given"),
     CheckInfo("agg-mismatch", "names", "error",
-              "one aggregation used with two different functions or numbers of keys"),
+              "one aggregation used with two different functions, numbers of keys, or lquantize/"
+              "llquantize parameters"),
     CheckInfo("unknown-function", "names", "error",
               "a call of a name that is no D action, subroutine or aggregating function "
               "(warning when the script uses the C preprocessor)"),

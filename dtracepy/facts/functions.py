@@ -378,3 +378,12 @@ def constant_argument_problems(name: str, values, steps_divide_power: bool = Tru
 NOT_IMPLEMENTED: dict[str, frozenset] = {
     "oracle": frozenset({"breakpoint", "chill", "jstack", "panic", "stop"}),
 }
+
+#: The parameters of lquantize() and llquantize() after the value, as dtrace names them, and their
+#: defaults (None: none): every use of one aggregation must give the same constants
+#: ("lquantize() base (argument #1) doesn't match previous declaration").
+QUANTIZE_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "lquantize": ("base", "limit", "step"),
+    "llquantize": ("factor", "lmag", "hmag", "steps"),
+}
+QUANTIZE_DEFAULTS: dict[str, tuple] = {"lquantize": (None, None, 1), "llquantize": (None, None, None, None)}
