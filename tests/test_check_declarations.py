@@ -85,6 +85,30 @@ CASES = {
     "a union member of a union defined below": (
         "union a { union b x; };\nunion b { int y; };" + B, "incomplete-type", "1:19",
         "union a { union b x[2]; };\nunion b { int y; };" + B),  # (an array of it: taken)
+    # declaration
+    "two storage classes": ("self this int x;" + B, "declaration", "1:1", "self int x;" + B),
+    "a storage class of C": ("static int x;" + B, "declaration", "1:1", "extern int x;" + B),
+    "a bit-field bigger than its type": ("struct s { char a : 9; };" + B, "declaration", "1:21",
+                                         "struct s { char a : 8; };" + B),
+    "a named bit-field of no bits": ("struct s { int a : 0; };" + B, "declaration", "1:20",
+                                     "struct s { int a : 1; int : 0; };" + B),
+    "a bit-field of a float": ("struct s { float a : 1; };" + B, "declaration", "1:18",
+                               "struct s { float a; };" + B),
+    "an array without a dimension": ("int a[];" + B, "declaration", "1:5", "extern int a[];" + B),
+    "an array of no elements": ("int a[0];" + B, "declaration", "1:7", "int a[1];" + B),
+    "an array too big": ("int a[4294967296];" + B, "declaration", "1:7", "int a[4294967295];" + B),
+    "an enumerator beyond an int": ("enum e { A = 2147483648 };" + B, "declaration", "1:14",
+                                    "enum e { A = -2147483648 };" + B),
+    # address-of-variable
+    "the address of a global": ("BEGIN { x = 1; p = &x; }", "address-of-variable", "1:20",
+                                "struct r { int x; };\nstruct r v;\nBEGIN { p = &v.x; }"),
+    "the address of a clause-local": ("BEGIN { this->x = 1; p = &this->x; }", "address-of-variable", "1:26",
+                                      "int a[5];\nBEGIN { p = &a[1]; }"),
+    "the address of an associative array's element": (
+        "BEGIN { a[1] = 2; p = &a[1]; }", "address-of-variable", "1:23",
+        "BEGIN { s = (char *)alloca(15); p = &s[14]; }"),  # (s may be a pointer)
+    "the address of a built-in variable": ("BEGIN { p = &arg0; }", "address-of-variable", "1:13",
+                                           "BEGIN { p = &curthread->pid; trace(p); }"),
     # division-by-zero
     "a division by a constant 0": ("BEGIN { c = 123/(7-7); trace(c); }", "division-by-zero", "1:18",
                                    "BEGIN { c = 123/(7-6); trace(c); }"),

@@ -113,6 +113,10 @@ COVERAGE = {
     "D_DECL_IDRED": (("redeclared",), 0.75),
     "D_DECL_INCOMPLETE": (("incomplete-type",), 0.75),
     "D_DIV_ZERO": (("division-by-zero",), 1.0),
+    **{tag: (("declaration",), 1.0) for tag in (
+        "D_DECL_CLASS", "D_DECL_BADCLASS", "D_DECL_BFCONST", "D_DECL_BFSIZE", "D_DECL_BFTYPE", "D_DECL_ARRNULL",
+        "D_DECL_ARRSUB", "D_DECL_ARRBIG", "D_DECL_ENOFLOW")},
+    "D_ADDROF_VAR": (("address-of-variable", "aggregation-value"), 0.65),
 }
 
 #: Files run by a harness that passes exactly the @@runtest-opts arguments (Apple's and illumos's

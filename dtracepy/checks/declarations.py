@@ -1,5 +1,5 @@
-"""What every D compiler refuses in a D file's declarations and constant expressions (part of the
-rules family: :func:`dtracepy.checks.rules.run` yields these for a D file; a tracer's declarations
+"""What every D compiler refuses in a D file's declarations, constant expressions and addresses (part
+of the rules family: :func:`dtracepy.checks.rules.run` yields these for a D file; a tracer's declarations
 are the DSL's to make right).
 
 * ``type-combination``: type specifiers that name no type (``char int``, ``short long``,
@@ -15,6 +15,14 @@ are the DSL's to make right).
 * ``incomplete-type``: a struct or union member of a struct or union type (not a pointer to one)
   that the program defines only below it, or the struct being defined itself ("incomplete
   struct/union/enum");
+* ``declaration``: a declaration D refuses: two storage classes (``self this int x;``) or one of
+  C's D has not (``static``, ``register``), a bit-field of a non-integer type, of no bits or of
+  more than its type has (``char c : 9``), an array declared without a dimension or with one
+  that is not positive or above 2^32-1 (``int a[];``, ``int a[0];``), an enumerator whose value
+  does not fit an int;
+* ``address-of-variable``: ``&x`` of a variable D keeps itself (a global, an element of an
+  associative array, a thread-local, a clause-local, a built-in variable, an inline): "cannot
+  take address of dynamic variable";
 * ``division-by-zero``: a ``/``, ``%``, ``/=`` or ``%=`` by a constant expression that is 0, even
   where it is never evaluated (dtrace folds constants first: "expression contains division by
   zero").
@@ -39,6 +47,14 @@ def run(ctx):
     yield from _divisions_by_zero(ctx, dialect)
     yield from _members_and_tags(ctx)
     yield from _names(ctx, dialect)
+    if ctx.has(t.Declaration):
+        yield from _storage(ctx)
+        yield from _array_dimensions(ctx, dialect)
+    if ctx.has(t.FieldDecl):
+        yield from _bit_fields(ctx, dialect)
+    if ctx.has(t.Enumerator):
+        yield from _enumerator_values(ctx, dialect)
+    yield from _addresses(ctx, dialect)
 
 
 # --- type specifiers ------------------------------------------------------------------------------
@@ -309,3 +325,150 @@ def _names(ctx, dialect):
                 yield ctx.finding("redeclared", enumerator, f"enumerator {name} is already {what} (dtrace: "
                                   f"\"{tag}: {name}\"): name it otherwise", fallback=spec)
             seen.setdefault(name, spec)
+
+
+# --- storage classes, bit-fields, array dimensions, enumerator values -------------------------
+
+_STORAGE = ("self", "this", "typedef", "extern", "static", "register")
+#: Storage classes C has and D refuses ("specified storage class not appropriate in D").
+_NOT_IN_D = ("static", "register")
+#: Bits of the integer types a bit-field may be declared with.
+_BITS = {"char": 8, "short": 16, "int": 32, "long": 64, "int8_t": 8, "uint8_t": 8, "int16_t": 16,
+         "uint16_t": 16, "int32_t": 32, "uint32_t": 32, "int64_t": 64, "uint64_t": 64}
+
+
+def _storage(ctx):
+    for node in ctx.of(t.Declaration):
+        classes = [s for s in node.specifiers if s.__class__ is str and s in _STORAGE]
+        if len(classes) > 1:
+            yield ctx.finding("declaration", node, f"{' '.join(classes)}: only one storage class is "
+                              "allowed in a declaration (dtrace refuses it)")
+        elif classes and classes[0] in _NOT_IN_D:
+            yield ctx.finding("declaration", node, f"{classes[0]} is a storage class of C that D refuses "
+                              "(\"specified storage class not appropriate in D\"): leave it out")
+
+
+def _bit_width(specifiers):
+    """Bits of the integer type ``specifiers`` name (0: not an integer type D takes for a
+    bit-field; None: not known here, a typedef of another name)."""
+    words = [s.name if s.__class__ is t.TypeRef and s.module is None else s for s in specifiers
+             if s not in ("const", "volatile")]
+    if any(w.__class__ is not str for w in words):
+        return 0  # a struct, union or enum
+    if len(words) == 1 and words[0] not in TYPE_KEYWORDS:
+        return _BITS.get(words[0])
+    if any(w in ("float", "double", "void", "string") for w in words):
+        return 0
+    if "long" in words:
+        return 64
+    if "short" in words:
+        return 16
+    if "char" in words:
+        return 8
+    return 32
+
+
+def _bit_fields(ctx, dialect):
+    from dtracepy.checks.rules import _constant
+
+    for field in ctx.of(t.FieldDecl):
+        for fd in field.declarators:
+            if fd.width is None:
+                continue
+            declarator = fd.declarator
+            name = _declared_name(declarator) if declarator is not None else None
+            width = _constant(fd.width, dialect)
+            bits = 0 if declarator is not None and declarator.__class__ is not t.NameDecl else \
+                _bit_width(field.specifiers)
+            shown = name or "(unnamed)"
+            if bits == 0:
+                yield ctx.finding("declaration", declarator or fd, f"bit-field {shown} is not of an integer "
+                                  "type (dtrace: \"invalid type for bit-field\")", fallback=field)
+            elif width.__class__ is int and name is not None and width <= 0:
+                yield ctx.finding("declaration", fd.width, f"bit-field {shown} has {width} bits: a named "
+                                  "bit-field needs a positive size", fallback=field)
+            elif width.__class__ is int and bits is not None and width > bits:
+                yield ctx.finding("declaration", fd.width, f"bit-field {shown} has {width} bits, more than "
+                                  f"its type's {bits} (dtrace: \"bit-field too big for type\")", fallback=field)
+
+
+def _array_dimensions(ctx, dialect):
+    from dtracepy.checks.rules import _constant
+
+    for item in ctx.program.items:
+        if item.__class__ is not t.Declaration or "typedef" in item.specifiers or "extern" in item.specifiers:
+            continue  # (extern int a[]; is taken)
+        for declarator in item.declarators:
+            if declarator.__class__ is not t.ArrayDecl:
+                continue
+            name = _declared_name(declarator)
+            if not declarator.dims:
+                yield ctx.finding("declaration", declarator, f"array {name} is declared without a dimension "
+                                  f"(dtrace: \"array declaration requires array dimension or tuple signature\"): "
+                                  f"give it one ({name}[16]) or key types ({name}[int])", fallback=item)
+                continue
+            first = declarator.dims[0]
+            if len(declarator.dims) != 1 or first.__class__ is t.TypeName:
+                continue
+            size = _constant(first, dialect)
+            if size.__class__ is int and size <= 0:
+                yield ctx.finding("declaration", first, f"array {name} has dimension {size}: an array needs "
+                                  "a positive one (dtrace refuses it)", fallback=declarator)
+            elif size.__class__ is int and size > 2**32 - 1:
+                yield ctx.finding("declaration", first, f"array {name} has dimension {size}, more than D "
+                                  "takes (dtrace: \"array dimension too big\")", fallback=declarator)
+
+
+def _enumerator_values(ctx, dialect):
+    from dtracepy.checks.rules import _constant
+
+    for node in ctx.of(t.Enumerator):
+        if node.value is None:
+            continue
+        value = _constant(node.value, dialect)
+        if value.__class__ is int and not -2**31 <= value <= 2**31 - 1:
+            yield ctx.finding("declaration", node.value, f"enumerator {node.name} = {value} does not fit an "
+                              "int (dtrace: \"value overflows INT_MAX\")", fallback=node)
+
+
+# --- the address of a D variable ---------------------------------------------------------------
+
+def _addresses(ctx, dialect):
+    """``&x`` of a variable D keeps itself (a global, an element of an associative array, a
+    thread-local, a clause-local, a built-in): it has no address (dtrace: "cannot take address of
+    dynamic variable"); a member of one, or an element of a declared array, has."""
+    from dtracepy.checks.rules import _assigned_globals
+
+    found = [node for node in ctx.of(t.Unary) if node.op == "&"]
+    if not found:
+        return
+    declared, arrays = set(), set()
+    for item in ctx.program.items:
+        if item.__class__ is t.Declaration and not any(s in ("typedef", "self", "this") for s in item.specifiers):
+            for declarator in item.declarators:
+                if declarator.__class__ in (t.NameDecl, t.ArrayDecl):
+                    (arrays if declarator.__class__ is t.ArrayDecl and declarator.dims
+                     and declarator.dims[0].__class__ is not t.TypeName else declared).add(
+                        _declared_name(declarator))
+        elif item.__class__ is t.Inline:
+            declared.add(_declared_name(item.declarator))
+    assigned = set() if ctx.uses_cpp else _assigned_globals(ctx.of, dialect)
+    # a name assigned whole (s = alloca(15)) may be a pointer, whose s[14] has an address
+    whole = {node.target.name for node in ctx.of(t.Assign) if node.target.__class__ is t.Ident}
+    for node in found:
+        operand = node.operand
+        cls = operand.__class__
+        if cls in (t.SelfVar, t.ThisVar):
+            what = f"{'self->' if cls is t.SelfVar else 'this->'}{operand.name}"
+        elif cls is t.Ident and operand.module is None and (
+                operand.name in dialect.variables or operand.name in declared | assigned) and (
+                operand.name not in arrays):
+            what = operand.name
+        elif cls is t.Index and operand.base.__class__ is t.Ident and operand.base.module is None and (
+                operand.base.name in assigned and operand.base.name not in arrays | declared | whole):
+            what = f"{operand.base.name}[...]"
+        else:
+            continue
+        yield ctx.finding("address-of-variable", node, f"&{what}: {what} is a variable D keeps itself, which has no "
+                          "address (dtrace: \"cannot take address of dynamic variable\"); copy what you need "
+                          "(a member of it, or an element of a declared array, has one)")

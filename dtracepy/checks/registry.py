@@ -114,6 +114,13 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("incomplete-type", "rules", "error",
               "a struct member of a struct type defined only below it (or of the struct itself)"),
     CheckInfo("division-by-zero", "rules", "error", "a division or modulo by a constant expression that is 0"),
+    CheckInfo("declaration", "rules", "error",
+              "a declaration D refuses: two storage classes or static/register, a bit-field of a "
+              "non-integer type or of a size its type cannot hold, an array without a positive "
+              "dimension, an enumerator beyond an int"),
+    CheckInfo("address-of-variable", "rules", "error",
+              "&x of a variable D keeps itself (a global, an associative array element, self->x, "
+              "this->x, a built-in variable, an inline)"),
     # tracers built with the DSL (the compiler's own rules; never for a .d file)
     CheckInfo("self-clear", "tracer", "error",
               "a thread-local set where no return probe can zero it (or an associative array), "
