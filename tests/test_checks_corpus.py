@@ -117,6 +117,9 @@ COVERAGE = {
         "D_DECL_CLASS", "D_DECL_BADCLASS", "D_DECL_BFCONST", "D_DECL_BFSIZE", "D_DECL_BFTYPE", "D_DECL_ARRNULL",
         "D_DECL_ARRSUB", "D_DECL_ARRBIG", "D_DECL_ENOFLOW")},
     "D_ADDROF_VAR": (("address-of-variable", "aggregation-value"), 0.65),
+    "D_OP_INT": (("operand-type",), 1.0),
+    "D_OP_SCALAR": (("operand-type",), 1.0),
+    "D_OP_INCOMPAT": (("operand-type", "aggregation-value", "inline-type"), 0.4),
 }
 
 #: Files run by a harness that passes exactly the @@runtest-opts arguments (Apple's and illumos's

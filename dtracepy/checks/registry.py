@@ -118,6 +118,9 @@ CHECKS: tuple[CheckInfo, ...] = (
               "a declaration D refuses: two storage classes or static/register, a bit-field of a "
               "non-integer type or of a size its type cannot hold, an array without a positive "
               "dimension, an enumerator beyond an int"),
+    CheckInfo("operand-type", "rules", "error",
+              "a string where an integer or scalar is needed (\"a\" & 1, !execname, s++), compared "
+              "with an integer, or assigned to a variable typed int (and the converse)"),
     CheckInfo("address-of-variable", "rules", "error",
               "&x of a variable D keeps itself (a global, an associative array element, self->x, "
               "this->x, a built-in variable, an inline)"),

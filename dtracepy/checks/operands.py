@@ -1,0 +1,154 @@
+"""Operands of the wrong kind, where every D compiler refuses them (part of the rules family:
+:func:`dtracepy.checks.rules.run` yields these for a D file): ``operand-type``.
+
+Only what is certain is judged: an operand known to be a string (a string constant, ``execname``,
+a string function's result, ``stringof``, a variable the program types as a string) or an
+integer (a constant, a comparison, a variable the program types as an integer), as
+:func:`dtracepy.checks.printf.kind` and the program's own declarations and first assignments say:
+
+* a string where an integer or a scalar is needed: ``& | ^ << >> % * /``, ``&& || ^^``, unary
+  ``! - ~ +``, the condition of ``?:``, ``++``/``--`` ("operator & requires operands of integral
+  type", "... of scalar type");
+* a string compared with an integer other than the constant 0 (``execname == 1``: "operands
+  have incompatible types"; ``execname == 0`` compares with a null pointer), or subtracted from
+  an integer;
+* a variable given a value of the other kind than its type: D types a variable at its declaration
+  (``int x;``, ``this x;`` is an int, ``string s;``) or at its first assignment in the program
+  text, so ``x = 1; ... x = "a";`` or ``x += "a"`` is refused ("int" = "string"); 0 is also a
+  string (a null one).
+
+No walk of its own: it reads the checks' index of the tree.
+"""
+
+from __future__ import annotations
+
+from dtracepy import tree as t
+from dtracepy.checks.printf import kind as _kind
+
+_INTEGRAL = frozenset({"&", "|", "^", "<<", ">>", "%", "*", "/"})
+_SCALAR = frozenset({"&&", "||", "^^"})
+_COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">="})
+_UNARY = frozenset({"!", "-", "~", "+"})
+_COMPOUND = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "%=": "%", "&=": "&", "|=": "|", "^=": "^",
+             "<<=": "<<", ">>=": ">>"}
+
+
+def run(ctx):
+    variables, refused = _variable_kinds(ctx)
+
+    def kind(node):
+        found = _kind(node)
+        if found is None:
+            key = _variable(node)
+            if key is not None:
+                return variables.get(key)
+        return found
+
+    for node in ctx.of(t.Binary):
+        op = node.op
+        if op in _INTEGRAL or op in _SCALAR:
+            for side in (node.left, node.right):
+                if kind(side) == "string":
+                    need = "integral" if op in _INTEGRAL else "scalar"
+                    yield ctx.finding("operand-type", side, f"operator {op} needs operands of {need} type, "
+                                      "and this is a string (dtrace refuses it)", fallback=node)
+                    break
+        elif op in _COMPARISONS or op == "-":
+            left, right = kind(node.left), kind(node.right)
+            if {left, right} == {"string", "int"} and (op != "-" or left == "int"):
+                number = node.left if left == "int" else node.right
+                if op != "-" and _is_zero(number):
+                    continue  # (a null pointer: a string may be compared with it)
+                yield ctx.finding("operand-type", node.right if op == "-" else number,
+                                  f"a string and an integer cannot be operands of {op} (dtrace: operands "
+                                  f"have incompatible types: '{left}' {op} '{right}')", fallback=node)
+    for node in ctx.of(t.Unary):
+        op = node.op
+        if (op in _UNARY or op in ("++", "--")) and kind(node.operand) == "string":
+            yield ctx.finding("operand-type", node.operand, f"operator {op} needs a scalar operand, and this "
+                              "is a string (dtrace refuses it)", fallback=node)
+    for node in ctx.of(t.Postfix):
+        if node.op in ("++", "--") and kind(node.operand) == "string":
+            yield ctx.finding("operand-type", node.operand, f"operator {node.op} needs a scalar operand, and "
+                              "this is a string (dtrace refuses it)", fallback=node)
+    for node in ctx.of(t.Ternary):
+        if kind(node.cond) == "string":
+            yield ctx.finding("operand-type", node.cond, "the condition of ?: must be a scalar, and this is a "
+                              "string (dtrace refuses it)", fallback=node)
+    for node in ctx.of(t.Assign):
+        op = node.op
+        if op == "=":
+            continue  # (the assignments are judged by _variable_kinds)
+        target = kind(node.target)
+        value = kind(node.value)
+        if target is None or value is None:
+            continue
+        if target == "string" or (value == "string" and target == "int"):
+            yield ctx.finding("operand-type", node, f"{op} of a{'n' if value == 'int' else ''} {value} to a "
+                              f"variable of type {target} (dtrace: operands have incompatible types: "
+                              f"'{target}' {op} '{value}')")
+    yield from refused
+
+
+def _is_zero(node) -> bool:
+    return node.__class__ is t.IntLit and node.text in ("0", "0x0", "00")
+
+
+def _variable(node):
+    """The key of the variable ``node`` is (or of whose elements it is one): ("global", name),
+    ("self", name), ("this", name); None for anything else."""
+    if node.__class__ is t.Index:
+        node = node.base
+        if node.__class__ is not t.Ident:
+            return None  # (self->a[k]: an element of a thread-local array, typed apart)
+        return ("array", node.name) if node.module is None else None
+    if node.__class__ is t.Ident:
+        return ("global", node.name) if node.module is None else None
+    if node.__class__ is t.SelfVar:
+        return ("self", node.name)
+    if node.__class__ is t.ThisVar:
+        return ("this", node.name)
+    return None
+
+
+def _variable_kinds(ctx):
+    """variable key -> "int" or "string" as the program types it (its declaration, or its first
+    assignment in the text), with the assignments that give it the other kind as findings."""
+    kinds: dict = {}
+    refused: list = []
+    for item in ctx.program.items:
+        if item.__class__ is not t.Declaration:
+            continue
+        words = [s for s in item.specifiers if s.__class__ is str]
+        if len(words) != len(item.specifiers) or "typedef" in words or "extern" in words:
+            continue
+        scope = "self" if "self" in words else "this" if "this" in words else "global"
+        types = [w for w in words if w not in ("self", "this", "const", "volatile")]
+        declared = "string" if types == ["string"] else "int" if (not types and scope != "global") or (
+            types and all(w in ("int", "long", "short", "char", "signed", "unsigned") for w in types)) else None
+        if declared is None:
+            continue
+        for declarator in item.declarators:
+            if declarator.__class__ is t.NameDecl and declarator.name:
+                kinds.setdefault((scope, declarator.name), declared)
+    if ctx.uses_cpp:
+        return kinds, refused  # (a macro may stand for anything)
+    for node in ctx.of(t.Assign):
+        if node.op != "=":
+            continue
+        key = _variable(node.target)
+        if key is None:
+            continue
+        value = _kind(node.value)
+        if value not in ("int", "string"):
+            if key not in kinds:
+                kinds[key] = None  # typed by a value of a kind not known here: not judged
+            continue
+        have = kinds.setdefault(key, value)
+        if have is None or have == value or (have == "string" and _is_zero(node.value)):
+            continue
+        refused.append(ctx.finding(
+            "operand-type", node, f"a{'n' if value == 'int' else ''} {value} assigned to a variable of type "
+            f"{have}: D types a variable at its declaration or first assignment (dtrace: operands have "
+            f"incompatible types: '{have}' = '{value}'); use another variable"))
+    return kinds, refused
