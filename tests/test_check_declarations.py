@@ -109,6 +109,21 @@ CASES = {
         "BEGIN { s = (char *)alloca(15); p = &s[14]; }"),  # (s may be a pointer)
     "the address of a built-in variable": ("BEGIN { p = &arg0; }", "address-of-variable", "1:13",
                                            "BEGIN { p = &curthread->pid; trace(p); }"),
+    "a translator to an int": (
+        'struct in { int i; };\ntranslator int < struct in *p > { };' + B, "declaration", "2:12",
+        'struct in { int i; };\nstruct out { int o; };\ntranslator struct out < struct in *p > { o = p->i; };' + B),
+    "a translator declared twice": (
+        'struct in { int i; };\nstruct out { int o; };\ntranslator struct out < struct in *p > { o = p->i; };\ntranslator struct out < struct in *p > { o = p->i; };' + B, "declaration", "4:1",
+        'struct in { int i; };\nstruct out { int o; };\nstruct out2 { int o; };\ntranslator struct out < struct in *p > { o = p->i; };\ntranslator struct out2 < struct in *p > { o = p->i; };' + B),
+    "a clause-local declared an associative array": (
+        'this int a[int];' + B, "declaration", "1:10",
+        'self int a[int];' + B),
+    "offsetof of an int": (
+        'BEGIN { trace(offsetof(int, x)); }', "offsetof-member", "1:15",
+        'struct s { int x; };\nBEGIN { trace(offsetof(struct s, x)); }'),
+    "offsetof of a member the struct lacks": (
+        'struct s { int x; };\nBEGIN { trace(offsetof(struct s, y)); }', "offsetof-member", "2:15",
+        'struct s { int x; int y; };\nBEGIN { trace(offsetof(struct s, y)); }'),
     # division-by-zero
     "a division by a constant 0": ("BEGIN { c = 123/(7-7); trace(c); }", "division-by-zero", "1:18",
                                    "BEGIN { c = 123/(7-6); trace(c); }"),

@@ -55,6 +55,12 @@ def run(ctx):
     if ctx.has(t.Enumerator):
         yield from _enumerator_values(ctx, dialect)
     yield from _addresses(ctx, dialect)
+    if ctx.has(t.Translator):
+        yield from _translators(ctx)
+    if ctx.has(t.Declaration):
+        yield from _local_arrays(ctx)
+    if ctx.has(t.Offsetof):
+        yield from _offsets(ctx)
 
 
 # --- type specifiers ------------------------------------------------------------------------------
@@ -472,3 +478,60 @@ def _addresses(ctx, dialect):
         yield ctx.finding("address-of-variable", node, f"&{what}: {what} is a variable D keeps itself, which has no "
                           "address (dtrace: \"cannot take address of dynamic variable\"); copy what you need "
                           "(a member of it, or an element of a declared array, has one)")
+
+
+# --- translators, clause-local arrays, offsetof ------------------------------------------------
+
+def _translators(ctx):
+    seen = []
+    for node in ctx.of(t.Translator):
+        output = node.output
+        named = [s for s in output.specifiers if s.__class__ is not str or s in TYPE_KEYWORDS]
+        if output.declarator.__class__ is t.NameDecl and named and (
+                all(s.__class__ is str for s in named) or named[0].__class__ is t.EnumSpec):
+            yield ctx.finding("declaration", output, "a translator's output type must be a struct or union "
+                              "(dtrace: \"translator output type must be a struct or union\")", fallback=node)
+        key = (output, node.input)
+        if key in seen:
+            yield ctx.finding("declaration", node, "this translator (the same input and output types) is "
+                              "declared above already (dtrace: \"has already been declared\")")
+        seen.append(key)
+
+
+def _local_arrays(ctx):
+    for item in ctx.program.items:
+        if item.__class__ is t.Declaration and "this" in item.specifiers:
+            for declarator in item.declarators:
+                if declarator.__class__ is t.ArrayDecl and declarator.dims and \
+                        declarator.dims[0].__class__ is t.TypeName:
+                    yield ctx.finding("declaration", declarator, f"this->{_declared_name(declarator)} is declared "
+                                      "an associative array, which a clause-local cannot be (dtrace: "
+                                      "\"associative arrays may not be declared as local variables\")", fallback=item)
+
+
+def _offsets(ctx):
+    defined = {}
+    for spec in ctx.of(t.StructSpec):
+        if spec.members is not None and spec.name is not None:
+            defined.setdefault((spec.kind, spec.name), spec)
+    for node in ctx.of(t.Offsetof):
+        specifiers = node.type.specifiers
+        if node.type.declarator.__class__ is not t.NameDecl:
+            continue
+        words = [s for s in specifiers if s.__class__ is not str or s in TYPE_KEYWORDS]
+        if words and all(s.__class__ is str for s in words):
+            yield ctx.finding("offsetof-member", node, f"offsetof({' '.join(words)}, ...): offsetof takes a "
+                              "struct or union type (dtrace: \"offsetof operand must be a struct or union type\")")
+            continue
+        spec = words[0] if len(words) == 1 and words[0].__class__ is t.StructSpec else None
+        if spec is None:
+            continue
+        definition = spec if spec.members is not None else defined.get((spec.kind, spec.name))
+        if definition is None or any(
+                fd.declarator is None or _declared_name(fd.declarator) is None
+                for field in definition.members for fd in field.declarators):
+            continue  # (the kernel's type, or one with unnamed members: not judged)
+        names = {_declared_name(fd.declarator) for field in definition.members for fd in field.declarators}
+        if node.member not in names:
+            yield ctx.finding("offsetof-member", node, f"{spec.kind} {spec.name} has no member {node.member} "
+                              f"(dtrace: \"failed to determine offset of {node.member}: Member name not found\")")

@@ -23,6 +23,7 @@ No walk of its own: it reads the checks' index of the tree.
 from __future__ import annotations
 
 from dtracepy import tree as t
+from dtracepy.checks.declarations import _declared_name
 from dtracepy.checks.printf import kind as _kind
 
 _INTEGRAL = frozenset({"&", "|", "^", "<<", ">>", "%", "*", "/"})
@@ -88,6 +89,8 @@ def run(ctx):
                               f"variable of type {target} (dtrace: operands have incompatible types: "
                               f"'{target}' {op} '{value}')")
     yield from refused
+    yield from aggregations(ctx)
+    yield from arrays(ctx, ctx.options.dialect)
 
 
 def _is_zero(node) -> bool:
@@ -152,3 +155,122 @@ def _variable_kinds(ctx):
             f"{have}: D types a variable at its declaration or first assignment (dtrace: operands have "
             f"incompatible types: '{have}' = '{value}'); use another variable"))
     return kinds, refused
+
+
+# --- aggregations given where they are needed -------------------------------------------------
+
+def _aggregation_of(node):
+    """The aggregation ``node`` is (``@a``) or an element of (``@a[k]``), or None."""
+    if node.__class__ is t.Index:
+        node = node.base
+    return node if node.__class__ is t.AggVar else None
+
+
+def aggregations(ctx):
+    """aggregation-argument: clear(), trunc(), normalize(), denormalize() given something that is
+    not an aggregation; printa-keys: printa() of aggregations whose keys differ in number or kind."""
+    from dtracepy.facts import functions as Fn
+
+    calls = [node for node in ctx.of(t.Call) if node.name in Fn.AGGREGATION_ARGUMENTS]
+    if not calls:
+        return
+    keys: dict = {}  # aggregation name -> its first assignment's keys
+    for node in ctx.of(t.Assign):
+        target = node.target
+        if target.__class__ is t.Index and target.base.__class__ is t.AggVar:
+            keys.setdefault(target.base.name, target.keys)
+        elif target.__class__ is t.AggVar:
+            keys.setdefault(target.name, ())
+    for node in calls:
+        where = Fn.AGGREGATION_ARGUMENTS[node.name]
+        if where is not None:
+            for index in where:
+                if index < len(node.args) and _aggregation_of(node.args[index]) is None:
+                    yield ctx.finding("aggregation-argument", node.args[index],
+                                      f"{node.name}() argument #{index + 1} must be an aggregation (@name), and "
+                                      "this is not one (dtrace: \"incompatible with prototype\")", fallback=node)
+            continue
+        given = [a for a in node.args if a.__class__ is t.AggVar and a.name in keys]
+        for other in given[1:]:
+            first = given[0]
+            a, b = keys[first.name], keys[other.name]
+            if len(a) != len(b):
+                yield ctx.finding("printa-keys", other, f"printa() of @{first.name} ({len(a)} key(s)) and "
+                                  f"@{other.name} ({len(b)}): aggregations printed together must have the same keys "
+                                  "(dtrace: \"do not have matching key signatures\")", fallback=node)
+                continue
+            for number, (x, y) in enumerate(zip(a, b), start=1):
+                if {_kind(x), _kind(y)} == {"int", "string"}:
+                    yield ctx.finding("printa-keys", other, f"printa() of @{first.name} and @{other.name}: key "
+                                      f"#{number} is {_kind(x)} in one and {_kind(y)} in the other (dtrace: \"key "
+                                      f"#{number} is incompatible\")", fallback=node)
+                    break
+
+
+# --- arrays used as what they are not -----------------------------------------------------------
+
+def arrays(ctx, dialect):
+    """array-use: a declared array given two keys or a constant index beyond it, a clause-local
+    used as an associative array, an associative array (or ``args``) named without a key."""
+    from dtracepy.checks.rules import _constant
+
+    indexes = ctx.of(t.Index)
+    if not indexes and "args" not in {n.name for n in ctx.of(t.Ident)}:
+        return
+    declared: dict = {}  # a global array declared with a dimension -> its size (None: not constant)
+    for item in ctx.program.items:
+        if item.__class__ is t.Declaration and not any(s in ("typedef", "self", "this") for s in item.specifiers):
+            for declarator in item.declarators:
+                if declarator.__class__ is t.ArrayDecl and declarator.target.__class__ is t.NameDecl and \
+                        len(declarator.dims) == 1 and declarator.dims[0].__class__ is not t.TypeName:
+                    size = _constant(declarator.dims[0], dialect)
+                    declared[declarator.target.name] = size if size.__class__ is int else None
+    bases = set()
+    # &a[n], one past a declared array's end: illumos' D takes it (as C does), Oracle's refuses it
+    ends = {id(node.operand) for node in ctx.of(t.Unary) if node.op == "&"} if declared else set()
+    for node in indexes:
+        base = node.base
+        bases.add(id(base))
+        if base.__class__ is t.Ident and base.module is None and base.name in declared:
+            if len(node.keys) != 1:
+                yield ctx.finding("array-use", node, f"{base.name} is an array of {declared[base.name]} declared "
+                                  f"above: it takes one index, not {len(node.keys)} keys (dtrace: \"cannot access "
+                                  f"scalar {base.name} as an associative array\")")
+                continue
+            size, index = declared[base.name], _constant(node.keys[0], dialect)
+            if size is not None and index.__class__ is int and not 0 <= index < size and not (
+                    index == size and id(node) in ends):
+                yield ctx.finding("array-use", node.keys[0], f"index {index} is outside {base.name}[{size}] "
+                                  "(dtrace: \"index outside array bounds\")", fallback=node)
+    if ctx.uses_cpp:
+        return
+    whole = {node.target.name for node in ctx.of(t.Assign) if node.target.__class__ in (t.Ident, t.ThisVar)}
+    declared_locals = {_declared_name(d) for item in ctx.program.items if item.__class__ is t.Declaration
+                       and "this" in item.specifiers for d in item.declarators}
+    seen = set()
+    for node in indexes:
+        base = node.base
+        if base.__class__ is t.ThisVar and base.name not in whole and base.name not in declared_locals \
+                and base.name not in seen:
+            seen.add(base.name)
+            yield ctx.finding("array-use", node, f"this->{base.name}[...]: a clause-local cannot be an associative "
+                              "array (dtrace: \"local variables may not be used as associative arrays\"); use a "
+                              "global or thread-local one")
+    # names the program uses only as associative arrays (assigned by key, never whole or declared)
+    by_key = {node.target.base.name for node in ctx.of(t.Assign) if node.target.__class__ is t.Index
+              and node.target.base.__class__ is t.Ident and node.target.base.module is None}
+    arrays_only = by_key - whole - set(declared) - _declared_globals(ctx)
+    if dialect is not None and "args" in dialect.variables:
+        arrays_only.add("args")
+    if not arrays_only:
+        return
+    targets = {id(node.target) for node in ctx.of(t.Assign)}
+    for node in ctx.of(t.Ident):
+        if node.name in arrays_only and node.module is None and id(node) not in bases and id(node) not in targets:
+            yield ctx.finding("array-use", node, f"{node.name} is an associative array: name an element of it "
+                              f"({node.name}[key]), not the array (dtrace: \"may not be referenced as scalar\")")
+
+
+def _declared_globals(ctx) -> set:
+    return {_declared_name(d) for item in ctx.program.items if item.__class__ is t.Declaration
+            and not any(s in ("self", "this") for s in item.specifiers) for d in item.declarators}

@@ -117,10 +117,20 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("declaration", "rules", "error",
               "a declaration D refuses: two storage classes or static/register, a bit-field of a "
               "non-integer type or of a size its type cannot hold, an array without a positive "
-              "dimension, an enumerator beyond an int"),
+              "dimension, an enumerator beyond an int, a translator to a type that is no struct or "
+              "twice, a clause-local associative array"),
     CheckInfo("operand-type", "rules", "error",
               "a string where an integer or scalar is needed (\"a\" & 1, !execname, s++), compared "
               "with an integer, or assigned to a variable typed int (and the converse)"),
+    CheckInfo("aggregation-argument", "rules", "error",
+              "clear(), trunc(), normalize() or denormalize() given something that is not an aggregation"),
+    CheckInfo("printa-keys", "rules", "error",
+              "printa() of aggregations whose keys differ in number or kind"),
+    CheckInfo("array-use", "rules", "error",
+              "a declared array given two keys or a constant index beyond it, a clause-local used as "
+              "an associative array, an associative array (or args) named without a key"),
+    CheckInfo("offsetof-member", "rules", "error",
+              "offsetof() of a type that is no struct or union, or of a member the program's struct lacks"),
     CheckInfo("address-of-variable", "rules", "error",
               "&x of a variable D keeps itself (a global, an associative array element, self->x, "
               "this->x, a built-in variable, an inline)"),
