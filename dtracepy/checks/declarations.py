@@ -47,19 +47,19 @@ def run(ctx):
     yield from _divisions_by_zero(ctx, dialect)
     yield from _members_and_tags(ctx)
     yield from _names(ctx, dialect)
-    if ctx.has(t.Declaration):
+    if ctx.of(t.Declaration):
         yield from _storage(ctx)
         yield from _array_dimensions(ctx, dialect)
-    if ctx.has(t.FieldDecl):
+    if ctx.of(t.FieldDecl):
         yield from _bit_fields(ctx, dialect)
-    if ctx.has(t.Enumerator):
+    if ctx.of(t.Enumerator):
         yield from _enumerator_values(ctx, dialect)
     yield from _addresses(ctx, dialect)
-    if ctx.has(t.Translator):
+    if ctx.of(t.Translator):
         yield from _translators(ctx)
-    if ctx.has(t.Declaration):
+    if ctx.of(t.Declaration):
         yield from _local_arrays(ctx)
-    if ctx.has(t.Offsetof):
+    if ctx.of(t.Offsetof):
         yield from _offsets(ctx)
 
 
@@ -232,9 +232,9 @@ def _shown_type(specifiers) -> str:
 
 
 def _names(ctx, dialect):
-    items = ctx.program.items
-    if not any(item.__class__ in (t.Declaration, t.Inline) for item in items):
+    if not ctx.of(t.Declaration) and not ctx.of(t.Inline):
         return
+    items = ctx.program.items
     # A file without a probe clause is taken for a D library (as empty-program does), maybe the one
     # that defines D's names: what the libraries define is not judged there.
     library = not ctx.clauses

@@ -25,6 +25,8 @@ from __future__ import annotations
 from dtracepy import tree as t
 from dtracepy.checks.declarations import _declared_name
 from dtracepy.checks.printf import kind as _kind
+from dtracepy.facts import functions as Fn
+from dtracepy.facts import variables as V
 
 _INTEGRAL = frozenset({"&", "|", "^", "<<", ">>", "%", "*", "/"})
 _SCALAR = frozenset({"&&", "||", "^^"})
@@ -35,9 +37,46 @@ _COMPOUND = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "%=": "%", "&=": "&", "
 
 
 def run(ctx):
+    if _strings_possible(ctx):
+        yield from _operands(ctx)
+    yield from aggregations(ctx)
+    yield from arrays(ctx, ctx.options.dialect)
+
+
+def _strings_possible(ctx) -> bool:
+    """Could any operand of the program be a string?  (Every operand-type finding has one; most
+    programs have none, and then nothing more is looked at.)"""
+    if ctx.of(t.StringLit) or ctx.of(t.Stringof):
+        return True
+    if any(node.name is not None and Fn.result(node.name) == "string" for node in ctx.of(t.Call)):
+        return True
+    if any(V.kind(node.name) == "string" for node in ctx.of(t.Ident)):
+        return True
+    return any("string" in node.specifiers for cls in (t.Declaration, t.TypeName) for node in ctx.of(cls))
+
+
+def _is_string(node, variables) -> bool:
+    """Is ``node`` certainly a string?  (What printf.kind says, without walking into operators,
+    which never make one, plus the variables the program types as strings.)"""
+    cls = node.__class__
+    if cls is t.StringLit or cls is t.Stringof:
+        return True
+    if cls is t.Call:
+        return node.name is not None and Fn.result(node.name) == "string"
+    if cls is t.Cast:
+        return _kind(node) == "string"
+    if cls is t.Ident and node.module is None and V.kind(node.name) == "string":
+        return True
+    key = _variable(node)
+    return key is not None and variables.get(key) == "string"
+
+
+def _operands(ctx):
     variables, refused = _variable_kinds(ctx)
 
     def kind(node):
+        if _is_string(node, variables):
+            return "string"
         found = _kind(node)
         if found is None:
             key = _variable(node)
@@ -49,12 +88,13 @@ def run(ctx):
         op = node.op
         if op in _INTEGRAL or op in _SCALAR:
             for side in (node.left, node.right):
-                if kind(side) == "string":
+                if _is_string(side, variables):
                     need = "integral" if op in _INTEGRAL else "scalar"
                     yield ctx.finding("operand-type", side, f"operator {op} needs operands of {need} type, "
                                       "and this is a string (dtrace refuses it)", fallback=node)
                     break
-        elif op in _COMPARISONS or op == "-":
+        elif (op in _COMPARISONS or op == "-") and (
+                _is_string(node.left, variables) or _is_string(node.right, variables)):
             left, right = kind(node.left), kind(node.right)
             if {left, right} == {"string", "int"} and (op != "-" or left == "int"):
                 number = node.left if left == "int" else node.right
@@ -65,15 +105,15 @@ def run(ctx):
                                   f"have incompatible types: '{left}' {op} '{right}')", fallback=node)
     for node in ctx.of(t.Unary):
         op = node.op
-        if (op in _UNARY or op in ("++", "--")) and kind(node.operand) == "string":
+        if (op in _UNARY or op in ("++", "--")) and _is_string(node.operand, variables):
             yield ctx.finding("operand-type", node.operand, f"operator {op} needs a scalar operand, and this "
                               "is a string (dtrace refuses it)", fallback=node)
     for node in ctx.of(t.Postfix):
-        if node.op in ("++", "--") and kind(node.operand) == "string":
+        if node.op in ("++", "--") and _is_string(node.operand, variables):
             yield ctx.finding("operand-type", node.operand, f"operator {node.op} needs a scalar operand, and "
                               "this is a string (dtrace refuses it)", fallback=node)
     for node in ctx.of(t.Ternary):
-        if kind(node.cond) == "string":
+        if _is_string(node.cond, variables):
             yield ctx.finding("operand-type", node.cond, "the condition of ?: must be a scalar, and this is a "
                               "string (dtrace refuses it)", fallback=node)
     for node in ctx.of(t.Assign):
@@ -89,8 +129,6 @@ def run(ctx):
                               f"variable of type {target} (dtrace: operands have incompatible types: "
                               f"'{target}' {op} '{value}')")
     yield from refused
-    yield from aggregations(ctx)
-    yield from arrays(ctx, ctx.options.dialect)
 
 
 def _is_zero(node) -> bool:
@@ -169,8 +207,6 @@ def _aggregation_of(node):
 def aggregations(ctx):
     """aggregation-argument: clear(), trunc(), normalize(), denormalize() given something that is
     not an aggregation; printa-keys: printa() of aggregations whose keys differ in number or kind."""
-    from dtracepy.facts import functions as Fn
-
     calls = [node for node in ctx.of(t.Call) if node.name in Fn.AGGREGATION_ARGUMENTS]
     if not calls:
         return
@@ -212,25 +248,63 @@ def aggregations(ctx):
 def arrays(ctx, dialect):
     """array-use: a declared array given two keys or a constant index beyond it, a clause-local
     used as an associative array, an associative array (or ``args``) named without a key."""
+    indexes = ctx.of(t.Index)
+    declared = _declared_arrays(ctx, dialect)
+    if declared and indexes:
+        yield from _declared_array_uses(ctx, dialect, indexes, declared)
+    if ctx.uses_cpp:
+        return
+    assigns = ctx.of(t.Assign)
+    locals_indexed = [node for node in indexes if node.base.__class__ is t.ThisVar]
+    whole = {node.target.name for node in assigns if node.target.__class__ in (t.Ident, t.ThisVar)} \
+        if locals_indexed or indexes else set()
+    if locals_indexed:
+        declared_locals = {_declared_name(d) for item in ctx.of(t.Declaration) if "this" in item.specifiers
+                           for d in item.declarators}
+        seen = set()
+        for node in locals_indexed:
+            name = node.base.name
+            if name not in whole and name not in declared_locals and name not in seen:
+                seen.add(name)
+                yield ctx.finding("array-use", node, f"this->{name}[...]: a clause-local cannot be an associative "
+                                  "array (dtrace: \"local variables may not be used as associative arrays\"); use a "
+                                  "global or thread-local one")
+    # names the program uses only as associative arrays (assigned by key, never whole or declared)
+    by_key = {node.target.base.name for node in assigns if node.target.__class__ is t.Index
+              and node.target.base.__class__ is t.Ident and node.target.base.module is None}
+    arrays_only = by_key - whole - set(declared) - _declared_globals(ctx) if by_key else set()
+    if dialect is not None and "args" in dialect.variables:
+        arrays_only.add("args")
+    bases = {id(node.base) for node in indexes}
+    targets = {id(node.target) for node in assigns} if by_key else ()
+    for node in ctx.of(t.Ident):
+        if node.name in arrays_only and node.module is None and id(node) not in bases and id(node) not in targets:
+            yield ctx.finding("array-use", node, f"{node.name} is an associative array: name an element of it "
+                              f"({node.name}[key]), not the array (dtrace: \"may not be referenced as scalar\")")
+
+
+def _declared_arrays(ctx, dialect) -> dict:
+    """A global array the program declares with a dimension -> its size (None: not constant)."""
     from dtracepy.checks.rules import _constant
 
-    indexes = ctx.of(t.Index)
-    if not indexes and "args" not in {n.name for n in ctx.of(t.Ident)}:
-        return
-    declared: dict = {}  # a global array declared with a dimension -> its size (None: not constant)
-    for item in ctx.program.items:
-        if item.__class__ is t.Declaration and not any(s in ("typedef", "self", "this") for s in item.specifiers):
+    declared: dict = {}
+    for item in ctx.of(t.Declaration):
+        if not any(s in ("typedef", "self", "this") for s in item.specifiers):
             for declarator in item.declarators:
                 if declarator.__class__ is t.ArrayDecl and declarator.target.__class__ is t.NameDecl and \
                         len(declarator.dims) == 1 and declarator.dims[0].__class__ is not t.TypeName:
                     size = _constant(declarator.dims[0], dialect)
                     declared[declarator.target.name] = size if size.__class__ is int else None
-    bases = set()
+    return declared
+
+
+def _declared_array_uses(ctx, dialect, indexes, declared):
+    from dtracepy.checks.rules import _constant
+
     # &a[n], one past a declared array's end: illumos' D takes it (as C does), Oracle's refuses it
-    ends = {id(node.operand) for node in ctx.of(t.Unary) if node.op == "&"} if declared else set()
+    ends = {id(node.operand) for node in ctx.of(t.Unary) if node.op == "&"}
     for node in indexes:
         base = node.base
-        bases.add(id(base))
         if base.__class__ is t.Ident and base.module is None and base.name in declared:
             if len(node.keys) != 1:
                 yield ctx.finding("array-use", node, f"{base.name} is an array of {declared[base.name]} declared "
@@ -242,35 +316,8 @@ def arrays(ctx, dialect):
                     index == size and id(node) in ends):
                 yield ctx.finding("array-use", node.keys[0], f"index {index} is outside {base.name}[{size}] "
                                   "(dtrace: \"index outside array bounds\")", fallback=node)
-    if ctx.uses_cpp:
-        return
-    whole = {node.target.name for node in ctx.of(t.Assign) if node.target.__class__ in (t.Ident, t.ThisVar)}
-    declared_locals = {_declared_name(d) for item in ctx.program.items if item.__class__ is t.Declaration
-                       and "this" in item.specifiers for d in item.declarators}
-    seen = set()
-    for node in indexes:
-        base = node.base
-        if base.__class__ is t.ThisVar and base.name not in whole and base.name not in declared_locals \
-                and base.name not in seen:
-            seen.add(base.name)
-            yield ctx.finding("array-use", node, f"this->{base.name}[...]: a clause-local cannot be an associative "
-                              "array (dtrace: \"local variables may not be used as associative arrays\"); use a "
-                              "global or thread-local one")
-    # names the program uses only as associative arrays (assigned by key, never whole or declared)
-    by_key = {node.target.base.name for node in ctx.of(t.Assign) if node.target.__class__ is t.Index
-              and node.target.base.__class__ is t.Ident and node.target.base.module is None}
-    arrays_only = by_key - whole - set(declared) - _declared_globals(ctx)
-    if dialect is not None and "args" in dialect.variables:
-        arrays_only.add("args")
-    if not arrays_only:
-        return
-    targets = {id(node.target) for node in ctx.of(t.Assign)}
-    for node in ctx.of(t.Ident):
-        if node.name in arrays_only and node.module is None and id(node) not in bases and id(node) not in targets:
-            yield ctx.finding("array-use", node, f"{node.name} is an associative array: name an element of it "
-                              f"({node.name}[key]), not the array (dtrace: \"may not be referenced as scalar\")")
 
 
 def _declared_globals(ctx) -> set:
-    return {_declared_name(d) for item in ctx.program.items if item.__class__ is t.Declaration
-            and not any(s in ("self", "this") for s in item.specifiers) for d in item.declarators}
+    return {_declared_name(d) for item in ctx.of(t.Declaration)
+            if not any(s in ("self", "this") for s in item.specifiers) for d in item.declarators}
