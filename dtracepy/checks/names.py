@@ -157,6 +157,8 @@ def _inline_names(program):
 
 def _calls(ctx):
     skip = ctx.defined_macros | _inline_names(ctx.program)
+    where = ("(compiled for dialect " + ctx.options.dialect.name + ")" if ctx.options.compiling
+             else "(--dialect)")
     for node in ctx.of(t.Call):
         if node.name is None or node.name in skip:
             continue
@@ -172,11 +174,11 @@ def _calls(ctx):
         if ctx.options.dialect_given and name not in ctx.options.dialect.functions:
             yield ctx.finding("dialect-function", node,
                               f"{name}() is not a function of {ctx.options.dialect.title}: only "
-                              f"{_listed(Fn.TABLE[name][5].split())} D have it (--dialect)")
+                              f"{_listed(Fn.TABLE[name][5].split())} D have it " + where)
         elif ctx.options.dialect_given and name in ctx.options.dialect.not_implemented:
             yield ctx.finding("dialect-function", node,
                               f"{name}() is not implemented in {ctx.options.dialect.title} (dtrace: "
-                              f"\"{name}() is not implemented (yet)\") (--dialect)")
+                              f"\"{name}() is not implemented (yet)\") " + where)
         low, high = Fn.ARITY[name]
         count = len(node.args)
         if count < low or (high is not None and count > high):

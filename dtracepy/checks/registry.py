@@ -55,8 +55,8 @@ CHECKS: tuple[CheckInfo, ...] = (
               "a call of a name that is no D action, subroutine or aggregating function "
               "(warning when the script uses the C preprocessor)"),
     CheckInfo("dialect-function", "names", "error",
-              "a function the chosen dialect lacks or has not implemented (check --dialect: strtoll(), "
-              "jstack() in oracle)"),
+              "a function the chosen dialect lacks or has not implemented (check --dialect, or a tracer "
+              "compiled for a dialect: strtoll(), jstack() in oracle)"),
     CheckInfo("call-arity", "names", "error",
               "an action, subroutine or aggregating function called with the wrong number of arguments"),
     CheckInfo("undefined-name", "names", "warning",
@@ -149,7 +149,8 @@ FAMILIES = ("lifecycle", "printf", "names", "safety", "rules", "tracer", "direct
 
 #: The compiler's own rules: run on every tracer it compiles, even with checks off, and always
 #: errors there (a D program breaking them would be wrong, not just suspect).
-COMPILER_RULES = frozenset({"self-undefined", "this-unset", "global-unset", "self-clear", "clear-unused"})
+COMPILER_RULES = frozenset({"self-undefined", "this-unset", "global-unset", "self-clear", "clear-unused",
+                            "dialect-function"})
 
 
 def severity(name: str) -> str:
