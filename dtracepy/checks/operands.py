@@ -157,21 +157,21 @@ def _variable_kinds(ctx):
     assignment in the text), with the assignments that give it the other kind as findings."""
     kinds: dict = {}
     refused: list = []
-    for item in ctx.program.items:
-        if item.__class__ is not t.Declaration:
+    for item in ctx.of(t.Declaration):
+        specifiers = item.specifiers
+        if "typedef" in specifiers or "extern" in specifiers:
             continue
-        words = [s for s in item.specifiers if s.__class__ is str]
-        if len(words) != len(item.specifiers) or "typedef" in words or "extern" in words:
-            continue
+        words = [s for s in specifiers if s.__class__ is str]
         scope = "self" if "self" in words else "this" if "this" in words else "global"
         types = [w for w in words if w not in ("self", "this", "const", "volatile")]
-        declared = "string" if types == ["string"] else "int" if (not types and scope != "global") or (
-            types and all(w in ("int", "long", "short", "char", "signed", "unsigned") for w in types)) else None
-        if declared is None:
-            continue
+        declared = None
+        if len(words) == len(specifiers):
+            declared = "string" if types == ["string"] else "int" if (not types and scope != "global") or (
+                types and all(w in ("int", "long", "short", "char", "signed", "unsigned") for w in types)) else None
         for declarator in item.declarators:
-            if declarator.__class__ is t.NameDecl and declarator.name:
-                kinds.setdefault((scope, declarator.name), declared)
+            name = _declared_name(declarator)
+            if name:  # (a pointer, an array, a type not known here: typed, but not judged)
+                kinds.setdefault((scope, name), declared if declarator.__class__ is t.NameDecl else None)
     if ctx.uses_cpp:
         return kinds, refused  # (a macro may stand for anything)
     for node in ctx.of(t.Assign):
