@@ -591,6 +591,11 @@ def _parse(argv: list[str]):
     """argparse's reading of ``argv``: (the arguments, the words it did not take, the parser)."""
     command = argv[0] if argv and not argv[0].startswith("-") else None
     parser = _build_parser(command)
+    if argv and argv[0].startswith("-") and argv[0] != "--" and len(argv[0]) > 1 and \
+            argv[0].partition("=")[0] not in parser._option_string_actions:
+        # an option before the command that dtracepy has not (--vers): said as such, with a
+        # did-you-mean, not argparse's "COMMAND is required" when nothing follows
+        _unrecognized(parser, argv[:1])
     after = []
     args = None
     if command == "run" and "--" in argv:

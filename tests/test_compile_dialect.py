@@ -106,7 +106,7 @@ def test_only_a_named_dialect_is_held_to_its_functions():
 def test_run_refuses_it_before_starting_dtrace():
     """``t.run()`` compiles for the tracer's dialect, or the running dtrace's (prepare_tracer's
     ``detected``) when it names none: both are named."""
-    from dtracepy.run.runner import prepare_tracer
+    from dtracepy.run.script import prepare_tracer
 
     with pytest.raises(CompileError) as info:
         _tracer(_call("toupper"), dialect="oracle").run(dtrace="/nonexistent/dtrace")

@@ -406,9 +406,7 @@ def test_a_description_the_dsl_refuses_is_a_located_error_as_check_says(capsys, 
     assert out == "" and err.startswith(message), err
 
 
-def test_the_corpus_five_field_descriptions_import_as_located_errors(capsys):
-    script = REPO.parent / "shared/corpus/dtrace-utils-tests/test/unittest/providers/err.D_PDESC_INVAL.wrongdec4.d"
-    if not script.exists():
-        pytest.skip(f"no corpus at {script.parent}")
+def test_the_corpus_five_field_descriptions_import_as_located_errors(capsys, corpus):
+    script = corpus / "dtrace-utils-tests/test/unittest/providers/err.D_PDESC_INVAL.wrongdec4.d"
     assert main(["import", str(script)]) == 1
     assert capsys.readouterr().err.startswith(f"{script}:26:1: error: probe description 'profile::::tick-1sec'")

@@ -22,7 +22,9 @@ from tests.real_dtrace import need_dtrace, need_root
 
 from dtracepy import Tracer, printf
 from dtracepy.run import DTraceFailed, RunArgumentError, RunError, Text, Tracing, run
-from dtracepy.run.runner import Shebang, command, prepare, shebang
+from dtracepy.run.argv import command
+from dtracepy.run.script import prepare
+from dtracepy.run.shebang import Shebang, shebang
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 START_TIMEOUT = 60

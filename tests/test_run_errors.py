@@ -19,7 +19,7 @@ from dtracepy.cli import main
 from dtracepy.parser import parse
 from dtracepy.printer import to_d
 from dtracepy.run import framing, origins, run
-from dtracepy.run.runner import prepare
+from dtracepy.run.script import prepare
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

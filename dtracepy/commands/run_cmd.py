@@ -124,7 +124,7 @@ def _trace(args, macro_args, options, fmt, atomic):
 
 def run(args) -> int:
     from dtracepy.inputs import AtomicOutput
-    from dtracepy.run.runner import RunError
+    from dtracepy.run.errors import RunError
 
     macro_args = list(args.macro_args or [])
     if macro_args and macro_args[0] == "--":

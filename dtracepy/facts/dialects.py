@@ -48,6 +48,9 @@ class Dialect:
     has_bodyless_clauses: bool = True
     #: Functions the compiler knows but refuses ("jstack() is not implemented (yet)").
     not_implemented: frozenset = frozenset()
+    #: A keyword after ``->`` or ``.`` is a name (``this->self``, ``self->string``):
+    #: :data:`dtracepy.facts.keywords.KEYWORDS_AFTER_ARROW`.
+    keywords_after_arrow: bool = False
 
     def __str__(self) -> str:
         return self.name
@@ -73,6 +76,7 @@ def _make(name: str, title: str, *, has_if_else: bool, has_anonymous_members: bo
         llquantize_steps_divide_power=llquantize_steps_divide_power,
         has_bodyless_clauses=has_if_else,  # (the same lineages: illumos' grammar, or Oracle's D 2.0)
         not_implemented=_functions.NOT_IMPLEMENTED.get(name, frozenset()),
+        keywords_after_arrow=name in _keywords.KEYWORDS_AFTER_ARROW,
     )
 
 

@@ -22,7 +22,7 @@ import pcpp
 from pycparser import c_ast, c_parser
 
 from dtracepy.errors import DTracePyError, LayoutError
-from dtracepy.layout.abi import ABI, get_abi
+from dtracepy.layout.abi import ABI, get_abi, host_abi_name
 from dtracepy.layout.engine import MemberSpec, lay_out
 from dtracepy.layout.model import Array, Layout, Pointer, Scalar, close_names
 from dtracepy.layout.prepass import Attrs, prepass
@@ -117,6 +117,17 @@ class _Preprocessor(pcpp.Preprocessor):
         self.errors.append(LayoutError(msg[:1].lower() + msg[1:], Pos(file, line or 1, 1)))
         self.return_code += 1
 
+    def on_directive_unknown(self, directive, toks, ifpassthru, precedingtoks):
+        # pcpp prints #error to stderr (cwd-relative, its own format) and goes on; cpp stops there
+        if directive.value == "error":
+            message = "".join(tok.value for tok in toks).strip()
+            self.errors.append(LayoutError(f"#error {message}".rstrip(),
+                                           Pos(self.shown(directive.source or self.main_file or "<string>"),
+                                               directive.lineno or 1, 1)))
+            self.return_code += 1
+            return True
+        return super().on_directive_unknown(directive, toks, ifpassthru, precedingtoks)
+
     def on_comment(self, tok):  # keep comments out of the output; the prepass would blank them anyway
         return False
 
@@ -171,10 +182,10 @@ def preprocess(text: str, filename: str, abi: ABI, include_dirs=(), defines=(), 
     pp.parse(text, filename)
     out = io.StringIO()
     pp.write(out)
-    if pp.errors:
-        raise pp.errors[0]
     if skipped is not None:
         skipped += pp.skipped
+    if pp.errors:
+        raise pp.errors[0]
     # pcpp names files relative to the working directory (../../usr/include/x.h): name each as
     # the user gave it (the header itself) or as _shown does
     output = _LINE_MARKER.sub(lambda m: f'#line {m.group(1)} "{pp.shown(m.group(2))}"', out.getvalue())
@@ -546,21 +557,28 @@ def parse_layouts(source, abi="x86_64", include_dirs=(), defines=(), filename: "
     abi = get_abi(abi)
     text, filename = read_source(source, filename)
     skipped: list[tuple[str, str]] = []
-    text = preprocess(text, filename, abi, include_dirs, defines, skipped)
     try:
+        text = preprocess(text, filename, abi, include_dirs, defines, skipped)
         ast, pre = parse_c(text, filename, abi)
         return _Converter(abi, pre).run(ast)
     except RecursionError:
         raise LayoutError("nested too deeply for dtracepy's C parser", _deepest(text, filename)) from None
     except LayoutError as err:
         if skipped and err.pos is not None:
-            _hint_system_headers(err, skipped)
+            _hint_system_headers(err, skipped, abi)
         raise
 
 
-def _hint_system_headers(err: LayoutError, skipped) -> None:
-    """Say which system headers were not read, and the -I that reads them."""
+def _hint_system_headers(err: LayoutError, skipped, abi: ABI) -> None:
+    """Say which system headers were not read, and the -I that reads them; not for an ABI other
+    than the machine's, whose headers would lay its structs out wrongly (say so instead)."""
     names = ", ".join(f"<{name}>" for name, _ in skipped[:3]) + (", ..." if len(skipped) > 3 else "")
+    host = host_abi_name()
+    if host != abi.name:
+        err.message += (f"; dtracepy skipped the system headers {names}: this machine's are "
+                        f"{host or 'another ABI'}'s and would lay {abi.name} structs out wrongly, so -I "
+                        f"the {abi.name} headers (a {abi.name} sysroot's usr/include)")
+        return
     dirs = []
     for _, directory in skipped:
         if directory not in dirs:
