@@ -26,19 +26,28 @@ def run(ctx):
     yield from _dialect_bodyless(ctx)
 
 
-_NAMED = (t.Ident, t.SelfVar, t.ThisVar, t.AggVar, t.NameDecl)
+# (Not t.AggVar: every lexer reads ``@int`` whole as an aggregation's name, RGX_AGG.)
+_NAMED = (t.Ident, t.SelfVar, t.ThisVar, t.NameDecl)
+
+
+# A thread-local's or clause-local's name follows ``->``: where the dialect's lexer reads a
+# keyword there as a name, it is one.
+_AFTER_ARROW = (t.SelfVar, t.ThisVar)
 
 
 def _keywords(ctx):
-    keywords = ctx.options.dialect.keywords
-    if not any(node.name in keywords for cls in _NAMED for node in ctx.of(cls)):
+    dialect = ctx.options.dialect
+    keywords = dialect.keywords
+    named = tuple(c for c in _NAMED if not (dialect.keywords_after_arrow and c in _AFTER_ARROW))
+    if not any(node.name in keywords for cls in named for node in ctx.of(cls)):
         return  # the usual case, told without ordering the nodes
-    for node in ctx.of_any(*_NAMED):
+    for node in ctx.of_any(*named):
         name = node.name
         if name and name in keywords:
             what = type(node).__name__
-            spelled = {"SelfVar": "self->", "ThisVar": "this->", "AggVar": "@", "Member": "member "}.get(what, "")
-            yield ctx.finding("keyword-name", node, f"{spelled}{name}: '{name}' is a D keyword, not a name")
+            spelled = {"SelfVar": "self->", "ThisVar": "this->"}.get(what, "")
+            after = " (Oracle's D reads one after -> as a name)" if isinstance(node, _AFTER_ARROW) else ""
+            yield ctx.finding("keyword-name", node, f"{spelled}{name}: '{name}' is a D keyword, not a name{after}")
 
 
 def _this_unset(ctx):

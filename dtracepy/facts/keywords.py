@@ -21,6 +21,11 @@ KEYWORDS_BY_DIALECT = {
     "macos": frozenset(),
     "oracle": frozenset(),
 }
+#: Dialects whose lexer reads any identifier after ``->`` or ``.`` as a name, a keyword too
+#: (``this->self``, ``self->string``, ``this->int``): Oracle's dt_lex.l enters its identifier-only
+#: state SIDENT there.  illumos', FreeBSD's and Apple's lexers return the keyword's token after
+#: ``->`` as anywhere else, a syntax error (their dt_lex.l: ``<S0>"->" return (DT_TOK_PTR);``).
+KEYWORDS_AFTER_ARROW = frozenset({"oracle"})
 #: Every word any dialect reserves (the lexer's keyword tokens).
 ALL_KEYWORDS = KEYWORDS.union(*KEYWORDS_BY_DIALECT.values())
 
