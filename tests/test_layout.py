@@ -123,6 +123,23 @@ def test_pragma_pack_and_aligned_attributes():
     assert (layouts["b"].size, layouts["b"].align, layouts["b"].member("i").offset) == (16, 16, 8)
 
 
+def test_gnu_signed_spelling_and_inline_assembly_are_read_as_gcc_does():
+    """Linux's UAPI headers write `__signed__` and put inline assembly in static inline functions;
+    both were refused.  The asm goes (with its qualifiers and operands), `__signed__` is `signed`,
+    and the columns of what follows stay right."""
+    text = ("static __inline__ unsigned f(unsigned x)\n{\n\t__asm__ __volatile__(\"bswap %0\" : \"=r\" (x) : \"0\" (x));\n"
+            "\treturn x;\n}\nint g(void) __asm__(\"g2\");\n"
+            "typedef __signed__ char s8;\nstruct s { s8 a:3; __signed__ int b; };\n")
+    s = parse_layouts(text)["s"]
+    assert (s.size, s.member("a").bit_width, s.member("a").signed, s.member("b").offset) == (8, 3, True, 4)
+    with pytest.raises(LayoutError) as err:
+        parse_layouts("int x;\nvoid h(void) { asm volatile (\"nop\"; }\n struct s { oops };")
+    assert str(err.value).startswith("<string>:2:16: error: unbalanced parentheses in asm"), str(err.value)
+    with pytest.raises(LayoutError) as err:
+        parse_layouts("typedef __signed__ char s8;\nstruct t { s8 a; nosuch_t b; };")
+    assert "2:18" in str(err.value) and "nosuch_t" in str(err.value), str(err.value)
+
+
 def test_pointer_member_is_followed_into_another_layout():
     text = "struct conn { char pad[266]; uint16_t lport; }; struct tcp { long x; struct conn *connp; };"
     tcp = parse_layouts(text)["tcp"]

@@ -181,9 +181,10 @@ def _calls(ctx):
                 severity="warning" if ctx.uses_cpp else "error")
             continue
         if ctx.options.dialect_given and name not in ctx.options.dialect.functions:
+            owners = Fn.TABLE[name][5].split()
             yield ctx.finding("dialect-function", node,
                               f"{name}() is not a function of {ctx.options.dialect.title}: only "
-                              f"{_listed(Fn.TABLE[name][5].split())} D have it " + where)
+                              f"{_listed(owners)} D {'has' if len(owners) == 1 else 'have'} it " + where)
         elif ctx.options.dialect_given and name in ctx.options.dialect.not_implemented:
             yield ctx.finding("dialect-function", node,
                               f"{name}() is not implemented in {ctx.options.dialect.title} (dtrace: "
@@ -193,7 +194,7 @@ def _calls(ctx):
         if count < low or (high is not None and count > high):
             want = Fn.arity_text(low, high)
             yield ctx.finding("call-arity", node,
-                              f"{name}() takes {want} argument{'s' if want != '1' else ''}, {count} given")
+                              f"{name}() takes {want}, {count} given")
 
 
 def _listed(words) -> str:
