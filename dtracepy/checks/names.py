@@ -156,9 +156,10 @@ def _calls(ctx):
                 severity="warning" if ctx.uses_cpp else "error")
             continue
         if ctx.options.dialect_given and name not in ctx.options.dialect.functions:
+            owners = Fn.TABLE[name][5].split()
             yield ctx.finding("dialect-function", node,
                               f"{name}() is not a function of {ctx.options.dialect.title}: only "
-                              f"{_listed(Fn.TABLE[name][5].split())} D have it "
+                              f"{_listed(owners)} D {'has' if len(owners) == 1 else 'have'} it "
                               + ("(compiled for dialect " + ctx.options.dialect.name + ")"
                                  if ctx.options.compiling else "(--dialect)"))
         low, high = Fn.ARITY[name]
@@ -166,7 +167,7 @@ def _calls(ctx):
         if count < low or (high is not None and count > high):
             want = Fn.arity_text(low, high)
             yield ctx.finding("call-arity", node,
-                              f"{name}() takes {want} argument{'s' if want != '1' else ''}, {count} given")
+                              f"{name}() takes {want}, {count} given")
 
 
 def _listed(words) -> str:

@@ -208,10 +208,13 @@ def __getattr__(name: str):
 
 
 def arity_text(low: int, high: int | None) -> str:
-    """``1``, ``1 to 3``, ``at least 1``: how a message says what an arity allows."""
+    """``1 argument``, ``0 arguments``, ``1 to 3 arguments``, ``at least 1 argument``: how a
+    message says what an arity allows (the one place that says it, so the noun agrees)."""
     if high is None:
-        return f"at least {low}"
-    return str(low) if low == high else f"{low} to {high}"
+        return f"at least {low} argument{'' if low == 1 else 's'}"
+    if low == high:
+        return f"{low} argument{'' if low == 1 else 's'}"
+    return f"{low} to {high} arguments"
 
 
 #: The functions that take an aggregation as an argument, and which arguments (None: every one
