@@ -214,7 +214,10 @@ class D:
         return D(tree.Index(expr(self), tuple(expr(k) for k in keys), pos=user_pos()))
 
     def __call__(self, *args):
-        return D(tree.Call(expr(self), tuple(expr(a) for a in args), pos=user_pos()))
+        node = expr(self)
+        if isinstance(node, tree.Member):
+            raise DSLError(_method_message(node), user_pos())
+        return D(tree.Call(node, tuple(expr(a) for a in args), pos=user_pos()))
 
     # --- operators ---------------------------------------------------------------------------
     def __add__(self, o): return _binop("+", self, o)
@@ -278,6 +281,29 @@ class Compound(D):
         object.__setattr__(self, "_target", expr(target))
         object.__setattr__(self, "_op", op)
         object.__setattr__(self, "_value", expr(value))
+
+
+# Python's str methods a tracer may reach for, and what D says instead.
+_METHOD_HINTS = {
+    "startswith": "substr(s, 0, 2) == \"ss\"",
+    "endswith": "strstr(s, \"x\") != NULL, or substr() from the end",
+    "upper": "toupper(s)", "lower": "tolower(s)", "find": "index(s, \"x\")",
+    "index": "index(s, \"x\")", "split": "strtok(s, \" \")", "strip": "substr()",
+    "replace": "strjoin() of substr()s", "join": "strjoin(a, b)", "format": "printf()",
+}
+
+
+def _method_message(member: tree.Member) -> str:
+    from dtracepy.printer import to_d
+
+    base = to_d(member.base)
+    if len(base) > 40:
+        base = base[:37] + "..."
+    hint = _METHOD_HINTS.get(member.name)
+    hint = f", such as {hint}" if hint else ""
+    return (f"{base}.{member.name}(...) calls a method of a D value, which D has not: "
+            f"{base}.{member.name} is member access ({base}->{member.name}) and D calls only its "
+            f"functions and actions, by name: use D's functions{hint}")
 
 
 def _compound(op, target, value):
