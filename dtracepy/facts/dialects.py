@@ -49,6 +49,8 @@ class Dialect:
     #: default action).  Oracle's D 2.0 refuses it ("syntax error near end of input", or "expected
     #: actions { } following probe description and predicate" before a ``;``).
     has_bodyless_clauses: bool = True
+    #: Functions the compiler knows but refuses ("jstack() is not implemented (yet)").
+    not_implemented: frozenset = frozenset()
     #: A keyword after ``->`` or ``.`` is a name (``this->self``, ``self->string``):
     #: :data:`dtracepy.facts.keywords.KEYWORDS_AFTER_ARROW`.
     keywords_after_arrow: bool = False
@@ -77,6 +79,7 @@ def _make(name: str, title: str, *, has_if_else: bool, has_anonymous_members: bo
         functions=frozenset(n for n, row in _functions.TABLE.items() if _in(row[5], name)),
         llquantize_steps_divide_power=llquantize_steps_divide_power,
         has_bodyless_clauses=has_if_else,  # (the same lineages: illumos' grammar, or Oracle's D 2.0)
+        not_implemented=_functions.NOT_IMPLEMENTED.get(name, frozenset()),
         keywords_after_arrow=name in _keywords.KEYWORDS_AFTER_ARROW,
     )
 
