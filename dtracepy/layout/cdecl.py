@@ -218,7 +218,7 @@ class Layouts(dict):
     def __init__(self, *args, abi: "ABI | None" = None, typedefs=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.abi = abi
-        self.typedefs = typedefs or {}
+        self.typedefs = typedefs if typedefs is not None else {}  # shared: filled as the header is read
 
     def __missing__(self, key):
         name = " ".join(str(key).split())
@@ -226,13 +226,19 @@ class Layouts(dict):
             if candidate in self.keys():
                 return dict.__getitem__(self, candidate)
         bare = name.split(" ", 1)[-1] if name.startswith(("struct ", "union ")) else name
-        if bare in self.typedefs and not isinstance(self.typedefs[bare][0], Layout):
-            raise LayoutError(f"{name} is {self.typedefs[bare][1]}, not a struct or union")
         known = sorted(self.keys())
+        listing = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "") if known else "(none)"
+        if bare in self.typedefs and not isinstance(self.typedefs[bare][0], Layout):
+            target = self.typedefs[bare][0]
+            what = f"{target.spelling()} ({target.size} bytes)" if target.size else target.spelling()
+            raise LayoutError(f"{name} is {what}, not a struct or union: layout lays out structs and "
+                              f"unions (known types: {listing})")
+        if name.startswith("enum "):
+            raise LayoutError(f"{name} is an enum, not a struct or union: layout lays out structs and "
+                              f"unions (known types: {listing})")
         bare_known = {k.split(" ", 1)[-1]: k for k in known}
         hits = difflib.get_close_matches(bare, list(bare_known), n=3)
         hint = "; did you mean " + " or ".join(repr(bare_known[h]) for h in hits) + "?" if hits else ""
-        listing = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "") if known else "(none)"
         raise LayoutError(f"unknown type {name!r}{hint} (known types: {listing})")
 
     def get(self, key, default=None):
@@ -318,8 +324,8 @@ class _Converter:
                            "2**64)", node)
             arr = Array(elem, count)
             return arr, arr.spelling().replace(elem.spelling(), spelling, 1)
-        if isinstance(node, c_ast.FuncDecl):
-            self.error("a function type cannot be a member; use a pointer to it", node)
+        if isinstance(node, c_ast.FuncDecl):  # valid in a typedef; refused as a member (below)
+            return Scalar("a function type", 0, 1, False, "function"), "function"
         self.error(f"unsupported declaration ({type(node).__name__})", node)
 
     def base_type(self, node: c_ast.IdentifierType) -> tuple[object, str]:
@@ -406,6 +412,8 @@ class _Converter:
             width = None if decl.bitsize is None else self.const(decl.bitsize)
             if getattr(t, "kind", None) == "void":
                 self.error(f"member {decl.name} has type void", decl)
+            if getattr(getattr(t, "elem", t), "kind", None) == "function":
+                self.error("a function type cannot be a member; use a pointer to it", decl)
             if isinstance(t, Array) and t.count == 0 and decl is not decls[-1]:
                 self.error(f"flexible array member {decl.name} is not last", decl)
             specs.append(MemberSpec(decl.name, t, spelling, width, a.packed, a.aligned, self.pos(decl)))
