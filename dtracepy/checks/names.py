@@ -20,6 +20,7 @@ def run(ctx):
     yield from _aggregations(ctx)
     yield from _calls(ctx)
     yield from _undefined(ctx)
+    yield from _dialect_variables(ctx)
     yield from _globals_unset(ctx)
     yield from _dialect_if(ctx)
     yield from _dialect_anonymous_members(ctx)
@@ -228,6 +229,25 @@ def _undefined(ctx):
             "undefined-name", node,
             f"{node.name} is no built-in variable and is never declared, defined or assigned"
             + (f"; did you mean {hint[0]}?" if hint else ""))
+
+
+def _dialect_variables(ctx):
+    """A variable of another dialect (``zonename`` under --dialect oracle), read where the program
+    does not define that name itself (in Oracle's D ``zonename = "x"`` makes a global)."""
+    foreign = ctx.options.dialect.foreign_variables
+    if not ctx.options.dialect_given or not any(node.name in foreign for node in ctx.of(t.Ident)):
+        return
+    defined = ctx.defined_names
+    callees = {id(n.callee) for n in ctx.of(t.Call)}
+    for node in ctx.of(t.Ident):
+        name = node.name
+        if name in foreign and node.module is None and name not in defined and id(node) not in callees:
+            owners = V.DIALECT_VARIABLES[name]
+            yield ctx.finding("dialect-variable", node,
+                              f"{name} is not a variable of {ctx.options.dialect.title}: only "
+                              f"{_listed(owners)} D {'has' if len(owners) == 1 else 'have'} it "
+                              + ("(compiled for dialect " + ctx.options.dialect.name + ")"
+                                 if ctx.options.compiling else "(--dialect)"))
 
 
 def _globals_unset(ctx):

@@ -57,6 +57,9 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("dialect-function", "names", "error",
               "a function the chosen dialect lacks or has not implemented (check --dialect, or a tracer "
               "compiled for a dialect: strtoll(), jstack() in oracle)"),
+    CheckInfo("dialect-variable", "names", "error",
+              "a built-in or library variable the chosen dialect lacks (check --dialect, or a tracer "
+              "compiled for a dialect: zonename in oracle)"),
     CheckInfo("call-arity", "names", "error",
               "an action, subroutine or aggregating function called with the wrong number of arguments"),
     CheckInfo("undefined-name", "names", "warning",
@@ -150,7 +153,7 @@ FAMILIES = ("lifecycle", "printf", "names", "safety", "rules", "tracer", "direct
 #: The compiler's own rules: run on every tracer it compiles, even with checks off, and always
 #: errors there (a D program breaking them would be wrong, not just suspect).
 COMPILER_RULES = frozenset({"self-undefined", "this-unset", "global-unset", "self-clear", "clear-unused",
-                            "dialect-function"})
+                            "dialect-function", "dialect-variable"})
 
 
 def severity(name: str) -> str:

@@ -36,6 +36,9 @@ class Dialect:
     keywords: frozenset
     #: Built-in variable names.
     variables: frozenset
+    #: Variables other dialects have and this one lacks (built in or from the D libraries:
+    #: :data:`dtracepy.facts.variables.DIALECT_VARIABLES`; ``zonename`` in oracle).
+    foreign_variables: frozenset
     #: Action, subroutine and aggregating-function names.
     functions: frozenset
     #: llquantize(v, factor, low, high, steps) with steps > factor also needs steps to divide
@@ -72,6 +75,7 @@ def _make(name: str, title: str, *, has_if_else: bool, has_anonymous_members: bo
         has_anonymous_members=has_anonymous_members,
         keywords=_keywords.KEYWORDS | _keywords.KEYWORDS_BY_DIALECT[name],
         variables=frozenset(n for n, row in _variables.BUILTIN_TABLE.items() if _in(row[2], name)),
+        foreign_variables=frozenset(n for n, owners in _variables.DIALECT_VARIABLES.items() if name not in owners),
         functions=frozenset(n for n, row in _functions.TABLE.items() if _in(row[5], name)),
         llquantize_steps_divide_power=llquantize_steps_divide_power,
         has_bodyless_clauses=has_if_else,  # (the same lineages: illumos' grammar, or Oracle's D 2.0)
