@@ -282,6 +282,8 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--dialect", choices=DIALECTS, default=None,
                    help="compile a tracer for this D (default: the tracer's, else the dtrace's own)")
     p.add_argument("--no-status", action="store_true", help="no status line on a terminal")
+    p.add_argument("--verifier-log", type=_output, metavar="FILE",
+                   help="write the kernel's BPF verifier log here when it refuses dtrace's program")
     p.set_defaults(run="dtracepy.commands.run_cmd:run")
 
     # --- import (issue 13) -------------------------------------------------------------------
@@ -591,6 +593,11 @@ def _parse(argv: list[str]):
     """argparse's reading of ``argv``: (the arguments, the words it did not take, the parser)."""
     command = argv[0] if argv and not argv[0].startswith("-") else None
     parser = _build_parser(command)
+    if argv and argv[0].startswith("-") and argv[0] != "--" and len(argv[0]) > 1 and \
+            argv[0].partition("=")[0] not in parser._option_string_actions:
+        # an option before the command that dtracepy has not (--vers): said as such, with a
+        # did-you-mean, not argparse's "COMMAND is required" when nothing follows
+        _unrecognized(parser, argv[:1])
     after = []
     args = None
     if command == "run" and "--" in argv:

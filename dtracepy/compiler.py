@@ -169,6 +169,9 @@ def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
     from dtracepy.compiler_rules import refusals
 
     program = build_program(tracer)
+    # a dialect named (the tracer's, compile --dialect's, the running dtrace's) is held to its
+    # functions (dialect-function); the default one is assumed, as check without --dialect
+    dialect_given = dialect is not None or getattr(tracer, "dialect_given", False)
     if dialect is None:
         dialect = tracer.dialect
     program = run_passes(program, PassContext(dict(tracer.clear_points), dialect,
@@ -177,7 +180,7 @@ def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
                        includes=getattr(tracer, "includes", ()), passed=program.items)
     kept = frozenset(point.name for point in tracer.clear_points.values() if not point.probes)
     findings = tuple(run_checks(program, dialect, clear_points=_clear_points(tracer),
-                                only_rules=not checks, kept=kept))
+                                only_rules=not checks, kept=kept, dialect_given=dialect_given))
     # (a clause-local read above any assignment is this-unset's too, an error here unless the
     # tracer has no cleanup: said once, by this-unset)
     said = {f.pos for f in findings if f.check == "this-unset" and f.severity == "error"}
@@ -231,14 +234,16 @@ def _clear_points(tracer):
 
 
 def run_checks(program, dialect="illumos", *, clear_points: tuple = (), only_rules: bool = False,
-               kept: frozenset = frozenset()):
+               kept: frozenset = frozenset(), dialect_given: bool = False):
     """The findings for a compiled tracer's program (the compiler's rules are errors there);
-    ``kept``: the thread-locals the tracer keeps on purpose (``t.keep``), which do not leak."""
+    ``kept``: the thread-locals the tracer keeps on purpose (``t.keep``), which do not leak;
+    ``dialect_given``: the dialect was named, and a function it lacks is an error."""
     from dtracepy.checks import CheckOptions, check_program
     from dtracepy.checks.registry import BY_NAME, CHECKS, COMPILER_RULES
 
     disabled = frozenset(BY_NAME) - COMPILER_RULES if only_rules else frozenset()
     # the rules family is what compile_tracer's refusals say, at the tracer's lines
     disabled |= frozenset(info.name for info in CHECKS if info.family == "rules")
-    options = CheckOptions(dialect=dialect, clear_points=clear_points, disabled=disabled, kept=kept)
+    options = CheckOptions(dialect=dialect, dialect_given=dialect_given, clear_points=clear_points,
+                           disabled=disabled, kept=kept)
     return check_program(program, options=options)

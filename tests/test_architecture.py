@@ -124,3 +124,27 @@ def test_the_layer_table_is_the_one_in_the_architecture_document():
         for prefix in prefixes:
             shown = prefix.replace("dtracepy.", "").replace("dtracepy", "dtracepy/__init__")
             assert f"`{shown}" in row, f"layer {name}: {shown} is not in its row"
+
+
+# The modules of dtracepy/run, lowest first: each imports only those before it (docs/ARCHITECTURE.md,
+# "Running", lists them in this order).
+RUN_ORDER = ("errors", "messages", "aggregations", "framing", "decode", "output", "origins", "shebang",
+             "script", "argv", "arguments", "dtrace_binary", "process", "stopping", "runner")
+
+
+def test_the_run_modules_import_only_those_before_them():
+    modules = {path.stem for path in (PACKAGE / "run").glob("*.py")} - {"__init__"}
+    assert modules == set(RUN_ORDER), "add the module to RUN_ORDER and to docs/ARCHITECTURE.md"
+    problems = []
+    for name in RUN_ORDER:
+        path = PACKAGE / "run" / f"{name}.py"
+        for target, line in imports(path, f"dtracepy.run.{name}"):
+            target = resolve(target)
+            other = target.removeprefix("dtracepy.run.")
+            if other in RUN_ORDER and RUN_ORDER.index(other) >= RUN_ORDER.index(name):
+                problems.append(f"dtracepy/run/{name}.py:{line}: imports {target}, listed after it")
+    assert not problems, "\n".join(problems)
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    rows = [line.split("`")[1] for line in text.split("## Running", 1)[1].split("\n## ", 1)[0].splitlines()
+            if line.startswith("| `")]
+    assert tuple(rows) == RUN_ORDER

@@ -151,6 +151,10 @@ def test_csv_repeats_the_header_when_the_record_changes():
     (["check", "--dialect", "orcle", "x.d"],
      "dtracepy check: error: argument --dialect: invalid choice: 'orcle' (did you mean 'oracle'? choose "
      "from 'illumos', 'freebsd', 'macos', 'oracle')"),
+    # an option before the command (argparse said "the following arguments are required: COMMAND")
+    (["--vers"], "dtracepy: error: unrecognized option --vers (did you mean --version?)"),
+    (["--verison", "check", "x.d"], "dtracepy: error: unrecognized option --verison (did you mean --version?)"),
+    (["--vers=1"], "dtracepy: error: unrecognized option --vers=1 (did you mean --version?)"),
     (["chek", "x.d"], "dtracepy: error: argument COMMAND: invalid choice: 'chek' (did you mean 'check'? "
      "choose from 'compile', 'check', 'layout', 'run', 'import')"),
     (["check", "--macro-args", "10000", "x.d"],
@@ -188,6 +192,32 @@ def test_a_misspelt_dtrace_option_gets_a_did_you_mean(work, capsys, monkeypatch)
     monkeypatch.chdir(work)
     assert main(["run", "x.d", "--dtrace", "./dtrace", "-x", "quite"]) == 1
     assert "-x quite: unknown D option 'quite'; did you mean 'quiet'?" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv,said", [
+    (["-x", "qu\udcffet"], "-x qu\\xffet: 'qu\\xffet' is not an option name"),
+    (["-x", "bufsize=\udcff"], "-x bufsize=\\xff: option bufsize takes a size such as 4m, 512k or 65536; "
+                               "not '\\xff'"),
+])
+def test_an_option_that_is_not_utf8_is_shown_as_its_bytes(work, capsys, monkeypatch, argv, said):
+    """As every other message of the command line: \\xff, not Python's '\\udcff' (the option facts
+    quoted the name with repr)."""
+    monkeypatch.chdir(work)
+    assert main(["run", "x.d", "--dtrace", "./dtrace", *argv]) == 1
+    err = capsys.readouterr().err
+    assert said in err and "udc" not in err, err
+
+
+def test_a_shebang_option_and_a_pragma_that_are_not_utf8_are_shown_as_their_bytes(work, capsys, monkeypatch):
+    monkeypatch.chdir(work)
+    (work / "b.d").write_bytes(b"#!/usr/sbin/dtrace -x qu\xffet -s\nBEGIN\n{\n\texit(0);\n}\n")
+    assert main(["run", "b.d", "--dtrace", "./dtrace"]) == 1
+    err = capsys.readouterr().err
+    assert "'qu\\xffet' is not an option name" in err and "udc" not in err, err
+    (work / "p.d").write_bytes(b"#pragma D option qu\xffet\nBEGIN\n{\n\texit(0);\n}\n")
+    main(["check", "p.d"])
+    err = capsys.readouterr().err
+    assert "'qu\\xffet'" in err and "udc" not in err, err
 
 
 def test_function_like_defines_are_macro_names(work, capsys, monkeypatch):

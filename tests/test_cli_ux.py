@@ -204,3 +204,45 @@ def test_layout_of_a_system_header_names_it_as_given_and_says_which_i_reads_its_
     flags = [arg for d in system_include_dirs() for arg in ("-I", d)]
     assert main(["layout", str(SYSTEM_IP_H), "struct ip", *flags]) == 0
     assert capsys.readouterr().out.startswith("struct ip: size 20, align 4 (x86_64)")
+
+
+def test_layout_for_another_abi_does_not_send_the_user_to_this_machines_headers(tmp_path, capsys, monkeypatch):
+    """This machine's system headers are its own ABI's (x86_64's bits/endianness.h is little-endian):
+    read for sparcv9 they give wrong offsets (struct ip's ip_hl at 28:4 where sparc64 gcc says 24:4),
+    so the hint for another ABI must not name them."""
+    import platform
+
+    monkeypatch.setattr(platform, "machine", lambda: "x86_64")
+    header = tmp_path / "lh.h"
+    header.write_text("#include <netinet/ip.h>\nstruct s { struct ip i; };\n")
+    assert main(["layout", str(header), "s", "--abi", "sparcv9"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{header}:2:22: error: member i of struct s has incomplete type struct ip"), err
+    assert "-I /usr/include" not in err and "x86_64" in err and "-I the sparcv9 headers" in err, err
+    assert main(["layout", str(header), "s", "--abi", "x86_64"]) == 1
+    err = capsys.readouterr().err
+    if SYSTEM_IP_H.is_file():
+        assert "-I /usr/include reads them" in err, err
+
+
+def test_layout_error_directive_is_a_located_error_and_stops(tmp_path, capsys):
+    """pcpp printed #error itself (`../../x.h:2 error: ...`, relative to the working directory, in
+    no editor's form) and went on to lay the header out; cpp stops there."""
+    header = tmp_path / "e.h"
+    header.write_text('struct a { int x; };\n#error "Adjust your <asm/byteorder.h> defines"\n')
+    assert main(["layout", str(header), "a"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f'{header}:2:1: error: #error "Adjust your <asm/byteorder.h> defines"\n'
+
+
+@pytest.mark.parametrize("machine,abi", [("x86_64", "x86_64"), ("AMD64", "x86_64"), ("i686", "i386"),
+                                         ("aarch64", "aarch64"), ("arm64", "aarch64"), ("sparc64", "sparcv9"),
+                                         ("riscv64", None)])
+def test_host_abi_names_the_machines_abi(monkeypatch, machine, abi):
+    import platform
+
+    from dtracepy.layout.abi import host_abi_name
+
+    monkeypatch.setattr(platform, "machine", lambda: machine)
+    assert host_abi_name() == abi

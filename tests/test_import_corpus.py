@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import IMPORT_TOTALS, corpus_dir
+from conftest import IMPORT_TOTALS
 from test_corpus_parse import _exceptions, cpp_defines
 from dtracepy.checks import check_program
 from dtracepy.errors import DTracePyError
@@ -101,7 +101,6 @@ def outcomes(corpus):
     return results
 
 
-@pytest.mark.skipif(corpus_dir() is None, reason="the D corpus is missing")
 def test_faithful_modules_compile_wherever_the_original_passes_the_checks(outcomes):
     """`dtracepy compile` of an --exact module (checks on) succeeds for every original that
     `dtracepy check` finds no error in but leaks (``self-leak``, which dtrace runs): a leak the
@@ -114,7 +113,6 @@ def test_faithful_modules_compile_wherever_the_original_passes_the_checks(outcom
 _LONG_STRING = re.compile(r'"(?:[^"\\]|\\.){38,}"' + r"|'(?:[^'\\]|\\.){38,}'")
 
 
-@pytest.mark.skipif(corpus_dir() is None, reason="the D corpus is missing")
 def test_idiomatic_modules_fit_the_line_width(outcomes):
     """Lines stay within WIDTH unless nothing can break them: a string literal or a path that is
     long by itself, or code nested so deep (column 40 and more) that black would not fit it either."""
@@ -128,7 +126,6 @@ def test_idiomatic_modules_fit_the_line_width(outcomes):
     assert not too_long, f"{len(too_long)} lines over {WIDTH} columns:\n" + "\n".join(too_long[:40])
 
 
-@pytest.mark.skipif(corpus_dir() is None, reason="the D corpus is missing")
 @pytest.mark.parametrize("mode,target", [("exact", FAITHFUL_TARGET), ("idiomatic", IDIOMATIC_TARGET)])
 def test_corpus_imports(outcomes, mode, target):
     listed = listed_exceptions()

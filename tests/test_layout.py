@@ -123,6 +123,49 @@ def test_pragma_pack_and_aligned_attributes():
     assert (layouts["b"].size, layouts["b"].align, layouts["b"].member("i").offset) == (16, 16, 8)
 
 
+def test_gnu_signed_spelling_and_inline_assembly_are_read_as_gcc_does():
+    """Linux's UAPI headers write `__signed__` and put inline assembly in static inline functions;
+    both were refused.  The asm goes (with its qualifiers and operands), `__signed__` is `signed`,
+    and the columns of what follows stay right."""
+    text = ("static __inline__ unsigned f(unsigned x)\n{\n\t__asm__ __volatile__(\"bswap %0\" : \"=r\" (x) : \"0\" (x));\n"
+            "\treturn x;\n}\nint g(void) __asm__(\"g2\");\n"
+            "typedef __signed__ char s8;\nstruct s { s8 a:3; __signed__ int b; };\n")
+    s = parse_layouts(text)["s"]
+    assert (s.size, s.member("a").bit_width, s.member("a").signed, s.member("b").offset) == (8, 3, True, 4)
+    with pytest.raises(LayoutError) as err:
+        parse_layouts("int x;\nvoid h(void) { asm volatile (\"nop\"; }\n struct s { oops };")
+    assert str(err.value).startswith("<string>:2:16: error: unbalanced parentheses in asm"), str(err.value)
+    with pytest.raises(LayoutError) as err:
+        parse_layouts("typedef __signed__ char s8;\nstruct t { s8 a; nosuch_t b; };")
+    assert "2:18" in str(err.value) and "nosuch_t" in str(err.value), str(err.value)
+
+
+def test_a_typedef_of_a_function_type_is_valid_c_but_not_a_member():
+    """`typedef int fn(int);` was refused wherever it stood; only a member of function type is."""
+    layouts = parse_layouts("typedef int fn(int);\nstruct m { int a; fn *f; };")
+    assert (layouts["m"].size, layouts["m"].member("f").offset) == (16, 8)
+    for text, where in (("typedef int fn(int);\nstruct m { int a; fn f; };", "2:22"),
+                        ("struct m { int a; int f(int); };", "1:23"),
+                        ("typedef int fn(int);\nstruct m { fn g[2]; };", "2:15")):
+        with pytest.raises(LayoutError) as err:
+            parse_layouts(text)
+        assert f"<string>:{where}: error: a function type cannot be a member" in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize("name,what", [("state_t", "enum <anonymous> (4 bytes)"), ("myint", "int (4 bytes)"),
+                                       ("sp", "struct s * (8 bytes)"), ("fn", "a function type"),
+                                       ("enum e", "an enum")])
+def test_a_type_that_is_not_a_record_is_named_for_what_it_is(name, what):
+    """The typedefs were lost (an empty dict is falsy: Layouts made itself a new one), so a
+    typedef of an enum or a scalar was an 'unknown type'."""
+    layouts = parse_layouts("typedef enum { A, B } state_t;\nenum e { X };\ntypedef int myint;\n"
+                            "typedef struct s *sp;\ntypedef int fn(int);\nstruct s { state_t st; };\n")
+    with pytest.raises(LayoutError) as err:
+        layouts[name]
+    assert str(err.value) == (f"error: {name} is {what}, not a struct or union: layout lays out structs and unions "
+                              "(known types: struct s)")
+
+
 def test_pointer_member_is_followed_into_another_layout():
     text = "struct conn { char pad[266]; uint16_t lport; }; struct tcp { long x; struct conn *connp; };"
     tcp = parse_layouts(text)["tcp"]

@@ -10,6 +10,8 @@ compiler is installed; where a compiler is missing the test is skipped and says 
 
 from __future__ import annotations
 
+import pathlib
+
 import pytest
 
 from dtracepy.layout import cc, shipped
@@ -108,3 +110,22 @@ def test_compare_notices_a_wrong_layout(monkeypatch):
     real = reads.bit_offset_in_unit
     monkeypatch.setattr(reads, "bit_offset_in_unit", lambda abi, *a: real(abi, *a) + 1)
     assert cc.compare("struct w { unsigned a:3, b:4; };", "x86_64")
+
+
+UAPI = pathlib.Path("/usr/include/linux")
+UAPI_TYPES = {"ip": "struct iphdr", "tcp": "struct tcphdr", "udp": "struct udphdr", "ipv6": "struct ipv6hdr",
+              "if_ether": "struct ethhdr", "perf_event": "struct perf_event_attr", "sched": "struct clone_args"}
+
+
+def test_linux_uapi_headers_agree_with_gcc():
+    """This machine's own kernel headers, the natural input on Linux: they spell signed
+    `__signed__` and have inline assembly in static functions (asm/swab.h), which the layout
+    refused ('Missing type in declaration', then a syntax error at the asm)."""
+    needs("x86_64")
+    from dtracepy.preprocess import system_include_dirs
+
+    missing = [h for h in UAPI_TYPES if not (UAPI / f"{h}.h").is_file()]
+    if missing:
+        pytest.skip(f"no kernel headers here (linux-libc-dev): {UAPI} lacks {', '.join(missing)}")
+    text = "".join(f"#include <linux/{h}.h>\n" for h in UAPI_TYPES)
+    assert cc.compare(text, "x86_64", types=list(UAPI_TYPES.values()), include_dirs=system_include_dirs()) == []

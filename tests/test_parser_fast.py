@@ -16,7 +16,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import strategies
-from conftest import corpus_dir
 from dtracepy import parser as P
 from dtracepy import tree
 from dtracepy.errors import DSyntaxError
@@ -67,10 +66,7 @@ def _used_fast(text: str) -> int:
         return 0
 
 
-def _corpus_texts():
-    root = corpus_dir()
-    if root is None:
-        pytest.skip("no D corpus at ../shared/corpus")
+def _corpus_texts(root):
     out = []
     for line in (root / "MANIFEST.tsv").read_text().splitlines()[1:]:
         path = root / line.split("\t", 1)[0]
@@ -78,8 +74,8 @@ def _corpus_texts():
     return out
 
 
-def test_corpus_same_trees_and_errors():
-    texts = _corpus_texts()
+def test_corpus_same_trees_and_errors(corpus):
+    texts = _corpus_texts(corpus)
     fast_clauses = 0
     for name, text in texts:
         _same(text)
@@ -87,8 +83,8 @@ def test_corpus_same_trees_and_errors():
     assert fast_clauses > 500  # the fast parser does read most clauses of real scripts
 
 
-def test_mutated_corpus_same_errors():
-    texts = _corpus_texts()
+def test_mutated_corpus_same_errors(corpus):
+    texts = _corpus_texts(corpus)
     rng = random.Random(8)
     soup = ["(", ")", "{", "}", "[", "]", ";", ",", "/", "=", "==", "?", ":", "->", ".", "++", "x",
             "1", '"s"', "if", "else", "(int)", "sizeof", "self->", "@a", "$1", "&&", "*", "-", "!"]

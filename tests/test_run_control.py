@@ -22,7 +22,9 @@ from tests.real_dtrace import need_dtrace, need_root
 
 from dtracepy import Tracer, printf
 from dtracepy.run import DTraceFailed, RunArgumentError, RunError, Text, Tracing, run
-from dtracepy.run.runner import Shebang, command, prepare, shebang
+from dtracepy.run.argv import command
+from dtracepy.run.script import prepare
+from dtracepy.run.shebang import Shebang, shebang
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 START_TIMEOUT = 60
@@ -187,6 +189,18 @@ def test_a_cpp_shebang_script_is_framed_without_its_shebang_line_and_gets_its_fl
 
     prepared = prepare(t)
     assert "#!" not in prepared.text and prepared.zdefs
+
+
+def test_a_cpp_script_whose_system_header_is_kept_is_given_to_dtrace_with_C(tmp_path):
+    """dtracepy keeps `#include <linux/errno.h>` as written (it reads no system header): the
+    preprocessed text was given to dtrace without -C, which refused the line ("invalid control
+    directive: #include").  dtrace's cpp now reads the header, with the #! line's -D/-I."""
+    path = _script(tmp_path, "#!/usr/sbin/dtrace -C -D Y=7 -I /inc -qs\n#define P(x) printf(\"%d\\n\", x)\n"
+                             "#include <linux/errno.h>\nBEGIN\n{\n\tP(-ENOENT + Y);\n\texit(0);\n}\n")
+    prepared = prepare(path)
+    assert "#include <linux/errno.h>" in prepared.text and 'printf("%d\\n", -ENOENT + 7)' in prepared.text
+    argv = command(prepared, str(tmp_path / "run.d"), "dtrace")
+    assert argv[:7] == ["dtrace", "-C", "-D", "Y=7", "-I", "/inc", "-q"]
 
 
 # --- 4. arguments refused before anything runs ----------------------------------------------------
@@ -430,6 +444,22 @@ def test_a_cpp_shebang_script_runs_with_its_flags_live(live, tmp_path):
     result = _cli(tmp_path, "c.d", "--format", "jsonl")
     assert result.returncode == 0, result.stderr
     assert result.stdout == '{"text": "x=1 y=7\\n"}\n'
+
+
+def test_a_cpp_script_including_a_system_header_runs_and_its_errors_are_located_live(live, tmp_path):
+    """`#include <linux/errno.h>` under `#!/usr/sbin/dtrace -Cqs` (kept by dtracepy, read by
+    dtrace's own cpp); an error below the header is still at the script's line and column."""
+    (tmp_path / "c.d").write_text("#!/usr/sbin/dtrace -Cqs\n#define P(x) printf(\"e=%d\\n\", x)\n"
+                                  "#include <linux/errno.h>\nBEGIN\n/-ENOENT < 0/\n{\n\tP(-ENOENT);\n"
+                                  "\texit(0);\n}\n")
+    result = _cli(tmp_path, "c.d", "--format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == '{"text": "e=-2\\n"}\n'
+    (tmp_path / "bad.d").write_text("#!/usr/sbin/dtrace -Cqs\n#include <linux/errno.h>\n\nBEGIN\n{\n"
+                                    "\tx = -ENOENT;\n\tx = \"s\";\n\texit(0);\n}\n")
+    result = _cli(tmp_path, "bad.d")
+    assert result.returncode == 1
+    assert result.stderr.startswith('bad.d:7:2: error: operands have incompatible types'), result.stderr
 
 
 def test_dtracepys_own_end_clause_is_invisible_without_quiet_live(live, tmp_path):

@@ -25,7 +25,10 @@ from dtracepy.run import framing
 from dtracepy.run.decode import Started
 from dtracepy.run.messages import Messages, classify
 from dtracepy.run.output import writer
-from dtracepy.run.runner import RunError, command, find_dtrace, prepare, prepare_d
+from dtracepy.run.argv import command
+from dtracepy.run.dtrace_binary import find_dtrace
+from dtracepy.run.errors import RunError
+from dtracepy.run.script import prepare, prepare_d
 
 FIX = pathlib.Path(__file__).parent / "fixtures" / "run"
 
@@ -500,6 +503,20 @@ def test_table_output_draws_histograms():
     assert "\\n%s" in text          # escaped, one row per line
     assert "value  ------------- Distribution ------------- count" in text
     assert "@lat (quantize)" in text
+
+
+def test_table_lines_end_without_blanks():
+    """The histogram's rows as the table prints them end at their count (Histogram.draw() keeps
+    dtrace's padding: test_histogram_draws_as_dtrace_does)."""
+    out = io.StringIO()
+    w = writer("table", out)
+    for e in _events():
+        w.event(e)
+    w.event(Printed({"q": A.Aggregation("q", "lquantize", {(): Histogram([(0, 12345), (10, 2)], 0, 0, 0, 20)})},
+                    None))
+    lines = out.getvalue().splitlines()
+    assert sum("|" in line for line in lines) == 7, lines
+    assert [line for line in lines if line != line.rstrip()] == []
 
 
 def test_table_header_is_not_repeated_after_each_text_line():

@@ -43,8 +43,9 @@ class CheckOptions:
     disabled: frozenset = frozenset()
     #: A :class:`dtracepy.facts.dialects.Dialect` (a dialect's name is resolved to one).
     dialect: object = attrs.field(default="illumos", converter=_dialect)
-    #: The dialect was chosen (``check --dialect``), not assumed: a function it lacks is an error
-    #: (``dialect-function``).  Assumed, a script may be written for another platform.
+    #: The dialect was chosen (``check --dialect``; a tracer's ``Tracer(dialect=...)``, ``compile
+    #: --dialect`` or the dialect of the dtrace ``run`` uses), not assumed: a function it lacks is an
+    #: error (``dialect-function``).  Assumed, a script may be written for another platform.
     dialect_given: bool = False
     strict: bool = False
     #: How many macro arguments the script is given (``$1``..``$N``); None: unknown.

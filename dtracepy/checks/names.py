@@ -21,26 +21,36 @@ def run(ctx):
     yield from _aggregations(ctx)
     yield from _calls(ctx)
     yield from _undefined(ctx)
+    yield from _dialect_variables(ctx)
     yield from _globals_unset(ctx)
     yield from _dialect_if(ctx)
     yield from _dialect_anonymous_members(ctx)
     yield from _dialect_bodyless(ctx)
 
 
-_NAMED = (t.Ident, t.SelfVar, t.ThisVar, t.AggVar, t.NameDecl)
+# (Not t.AggVar: every lexer reads ``@int`` whole as an aggregation's name, RGX_AGG.)
+_NAMED = (t.Ident, t.SelfVar, t.ThisVar, t.NameDecl)
 _NAME = attrgetter("name")
 
 
+# A thread-local's or clause-local's name follows ``->``: where the dialect's lexer reads a
+# keyword there as a name, it is one.
+_AFTER_ARROW = (t.SelfVar, t.ThisVar)
+
+
 def _keywords(ctx):
-    keywords = ctx.options.dialect.keywords
-    if all(keywords.isdisjoint(map(_NAME, ctx.of(cls))) for cls in _NAMED):
+    dialect = ctx.options.dialect
+    keywords = dialect.keywords
+    named = tuple(c for c in _NAMED if not (dialect.keywords_after_arrow and c in _AFTER_ARROW))
+    if all(keywords.isdisjoint(map(_NAME, ctx.of(cls))) for cls in named):
         return  # the usual case, told without ordering the nodes (and in C loops)
-    for node in ctx.of_any(*_NAMED):
+    for node in ctx.of_any(*named):
         name = node.name
         if name and name in keywords:
             what = type(node).__name__
-            spelled = {"SelfVar": "self->", "ThisVar": "this->", "AggVar": "@", "Member": "member "}.get(what, "")
-            yield ctx.finding("keyword-name", node, f"{spelled}{name}: '{name}' is a D keyword, not a name")
+            spelled = {"SelfVar": "self->", "ThisVar": "this->"}.get(what, "")
+            after = " (Oracle's D reads one after -> as a name)" if isinstance(node, _AFTER_ARROW) else ""
+            yield ctx.finding("keyword-name", node, f"{spelled}{name}: '{name}' is a D keyword, not a name{after}")
 
 
 def _this_unset(ctx):
@@ -122,6 +132,29 @@ def _aggregations(ctx):
         elif nkeys != nkeys0:
             yield ctx.finding("agg-mismatch", node,
                               f"{shown} is used with {nkeys} key(s) here but {nkeys0}{where}")
+        elif func in Fn.QUANTIZE_PARAMETERS:
+            differ = _parameters_differ(func, node0.value.args, node.value.args, ctx.options.dialect)
+            if differ:
+                index, was, now = differ
+                what = Fn.QUANTIZE_PARAMETERS[func][index - 1]
+                args = node.value.args
+                yield ctx.finding("agg-mismatch", args[index] if index < len(args) else node,
+                                  f"{shown} is used with {func}() {what} {now} here but {was}{where} "
+                                  f"(dtrace: \"{func}() {what} (argument #{index}) doesn't match previous "
+                                  "declaration\")", fallback=node)
+
+
+def _parameters_differ(func, before, after, dialect):
+    """(argument index, first value, this value) for the first parameter of ``lquantize`` or
+    ``llquantize`` (after the value) to which two uses give different constants, or None."""
+    from dtracepy.checks.rules import _constant
+
+    for index, default in enumerate(Fn.QUANTIZE_DEFAULTS[func], start=1):
+        was = _constant(before[index], dialect) if index < len(before) else default
+        now = _constant(after[index], dialect) if index < len(after) else default
+        if was.__class__ is int and now.__class__ is int and was != now:
+            return index, was, now
+    return None
 
 
 def _inline_names(program):
@@ -136,6 +169,8 @@ def _inline_names(program):
 
 def _calls(ctx):
     skip = ctx.defined_macros | _inline_names(ctx.program)
+    where = ("(compiled for dialect " + ctx.options.dialect.name + ")" if ctx.options.compiling
+             else "(--dialect)")
     for node, name in zip(ctx.of(t.Call), ctx.call_names):
         if name is None or name in skip:
             continue
@@ -148,15 +183,20 @@ def _calls(ctx):
                 severity="warning" if ctx.uses_cpp else "error")
             continue
         if ctx.options.dialect_given and name not in ctx.options.dialect.functions:
+            owners = Fn.TABLE[name][5].split()
             yield ctx.finding("dialect-function", node,
                               f"{name}() is not a function of {ctx.options.dialect.title}: only "
-                              f"{_listed(Fn.TABLE[name][5].split())} D have it (--dialect)")
+                              f"{_listed(owners)} D {'has' if len(owners) == 1 else 'have'} it " + where)
+        elif ctx.options.dialect_given and name in ctx.options.dialect.not_implemented:
+            yield ctx.finding("dialect-function", node,
+                              f"{name}() is not implemented in {ctx.options.dialect.title} (dtrace: "
+                              f"\"{name}() is not implemented (yet)\") " + where)
         low, high = Fn.ARITY[name]
         count = len(node.args)
         if count < low or (high is not None and count > high):
             want = Fn.arity_text(low, high)
             yield ctx.finding("call-arity", node,
-                              f"{name}() takes {want} argument{'s' if want != '1' else ''}, {count} given")
+                              f"{name}() takes {want}, {count} given")
 
 
 def _listed(words) -> str:
@@ -193,6 +233,25 @@ def _undefined(ctx):
             "undefined-name", node,
             f"{node.name} is no built-in variable and is never declared, defined or assigned"
             + (f"; did you mean {hint[0]}?" if hint else ""))
+
+
+def _dialect_variables(ctx):
+    """A variable of another dialect (``zonename`` under --dialect oracle), read where the program
+    does not define that name itself (in Oracle's D ``zonename = "x"`` makes a global)."""
+    foreign = ctx.options.dialect.foreign_variables
+    if not ctx.options.dialect_given or not any(node.name in foreign for node in ctx.of(t.Ident)):
+        return
+    defined = ctx.defined_names
+    callees = {id(n.callee) for n in ctx.of(t.Call)}
+    for node in ctx.of(t.Ident):
+        name = node.name
+        if name in foreign and node.module is None and name not in defined and id(node) not in callees:
+            owners = V.DIALECT_VARIABLES[name]
+            yield ctx.finding("dialect-variable", node,
+                              f"{name} is not a variable of {ctx.options.dialect.title}: only "
+                              f"{_listed(owners)} D {'has' if len(owners) == 1 else 'have'} it "
+                              + ("(compiled for dialect " + ctx.options.dialect.name + ")"
+                                 if ctx.options.compiling else "(--dialect)"))
 
 
 def _globals_unset(ctx):

@@ -76,7 +76,7 @@ def _aggregating(name: str):
     def aggregating(*args):
         if not lo <= len(args) <= hi:
             want = _functions.arity_text(lo, hi)
-            raise DSLError(f"{name}() takes {want} arguments, not {len(args)}", user_pos())
+            raise DSLError(f"{name}() takes {want}, not {len(args)}", user_pos())
         return context.made(D(_call_node(name, args), agg=True))
     aggregating.__name__ = aggregating.__qualname__ = name
     aggregating.__doc__ = f"The aggregating function ``{name}(...)``; assign it to an aggregation."

@@ -208,10 +208,13 @@ def __getattr__(name: str):
 
 
 def arity_text(low: int, high: int | None) -> str:
-    """``1``, ``1 to 3``, ``at least 1``: how a message says what an arity allows."""
+    """``1 argument``, ``0 arguments``, ``1 to 3 arguments``, ``at least 1 argument``: how a
+    message says what an arity allows (the one place that says it, so the noun agrees)."""
     if high is None:
-        return f"at least {low}"
-    return str(low) if low == high else f"{low} to {high}"
+        return f"at least {low} argument{'' if low == 1 else 's'}"
+    if low == high:
+        return f"{low} argument{'' if low == 1 else 's'}"
+    return f"{low} to {high} arguments"
 
 
 #: The functions that take an aggregation as an argument, and which arguments (None: every one
@@ -371,3 +374,19 @@ def constant_argument_problems(name: str, values, steps_divide_power: bool = Tru
             problems.append((4, f"llquantize() steps ({steps}) must divide {square} evenly when "
                                 "larger than the factor"))
     return problems
+
+
+#: Functions a dialect's compiler knows but refuses, by dialect: Oracle's D 2.0 says "jstack() is
+#: not implemented (yet)" (the real dtrace judges each, tests/test_check_rules.py).
+NOT_IMPLEMENTED: dict[str, frozenset] = {
+    "oracle": frozenset({"breakpoint", "chill", "jstack", "panic", "stop"}),
+}
+
+#: The parameters of lquantize() and llquantize() after the value, as dtrace names them, and their
+#: defaults (None: none): every use of one aggregation must give the same constants
+#: ("lquantize() base (argument #1) doesn't match previous declaration").
+QUANTIZE_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "lquantize": ("base", "limit", "step"),
+    "llquantize": ("factor", "lmag", "hmag", "steps"),
+}
+QUANTIZE_DEFAULTS: dict[str, tuple] = {"lquantize": (None, None, 1), "llquantize": (None, None, None, None)}

@@ -128,16 +128,29 @@ def suggest(name: str) -> str | None:
     return close[0] if close else None
 
 
+def _quoted(text) -> str:
+    """``repr(text)`` for a message, except that a byte that is not UTF-8 (read as a lone surrogate,
+    ``os.fsdecode``'s and D files' surrogateescape) stays itself: whoever prints the message shows
+    it as the file or command line holds it (``\\xff``, ``dtracepy.source.shown_text``), as every
+    other message does, rather than as Python's ``'\\udcff'``."""
+    shown = repr(text)
+    if "\\udc" not in shown:
+        return shown
+    # repr's escape of a lone surrogate (not an escaped backslash followed by "udc..")
+    return re.sub(r"(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])",
+                  lambda m: m.group(1) + chr(0xDC00 + int(m.group(2), 16)), shown)
+
+
 def name_problem(name, dialect: str | None = None) -> str | None:
     """Why ``name`` is not an option D knows (for ``dialect``, if given), or None."""
     if not isinstance(name, str) or _NAME(name) is None:
-        return f"{name!r} is not an option name"
+        return f"{_quoted(name)} is not an option name"
     if name in COMMAND_LINE_ONLY:
         return f"option {name} can only be given on dtrace's command line (-x {name}=...)"
     known = OPTIONS.get(name)
     if known is None:
         guess = suggest(name)
-        return f"unknown D option {name!r}" + (f"; did you mean {guess!r}?" if guess else "")
+        return f"unknown D option {_quoted(name)}" + (f"; did you mean {guess!r}?" if guess else "")
     if dialect is not None and known.dialects is not None and dialect not in known.dialects:
         return f"option {name} is not known to {dialect} D (only to {', '.join(sorted(known.dialects))})"
     return None
@@ -150,10 +163,10 @@ def value_problem(name: str, value: str | None) -> str | None:
     if value is None:
         return f"option {name} needs a value ({name}=...)" if known.needs_value else None
     if not isinstance(value, str) or _VALUE(value) is None:
-        return (f"option {name}: {value!r} is not an option value (one word: no blanks, quotes or "
+        return (f"option {name}: {_quoted(value)} is not an option value (one word: no blanks, quotes or "
                 "control characters)")
     if "/*" in value or "*/" in value:
-        return f"option {name}: {value!r} holds a comment delimiter"
+        return f"option {name}: {_quoted(value)} holds a comment delimiter"
     kind = known.kind
     if kind == "flag":
         return f"option {name} takes no value (write it alone: #pragma D option {name})"
@@ -161,21 +174,21 @@ def value_problem(name: str, value: str | None) -> str | None:
         if value == "" or value.lower() in _BOOL_WORDS or _COUNT(value):
             return None
         return (f"option {name} takes no value, a number or one of yes/no, on/off, true/false, "
-                f"enable/disable, set/unset; not {value!r}")
+                f"enable/disable, set/unset; not {_quoted(value)}")
     if kind == "size":
         if _SIZE(value) or (name == "lockmem" and value == "unlimited"):
             return None
-        return f"option {name} takes a size such as 4m, 512k or 65536; not {value!r}"
+        return f"option {name} takes a size such as 4m, 512k or 65536; not {_quoted(value)}"
     if kind == "rate":
         if _RATE(value):
             return None
-        return f"option {name} takes a rate such as 10hz, 100ms or 1s; not {value!r}"
+        return f"option {name} takes a rate such as 10hz, 100ms or 1s; not {_quoted(value)}"
     if kind == "count":
-        return None if _COUNT(value) else f"option {name} takes a number; not {value!r}"
+        return None if _COUNT(value) else f"option {name} takes a number; not {_quoted(value)}"
     if kind == "choice":
         if value in known.choices or (name == "linktype" and value.lower() in known.choices):
             return None
-        return f"option {name} takes {' or '.join(known.choices)}; not {value!r}"
+        return f"option {name} takes {' or '.join(known.choices)}; not {_quoted(value)}"
     if value == "":
         return f"option {name} needs a value ({name}=...)"
     return None
@@ -198,7 +211,7 @@ def pragma_problem(words, dialect: str | None = None) -> str | None:
         return "#pragma D names no pragma (" + ", ".join(D_PRAGMAS) + ")"
     kind = words[1]
     if kind not in D_PRAGMAS:
-        return f"invalid D pragma {kind!r}: D knows " + ", ".join(D_PRAGMAS)
+        return f"invalid D pragma {_quoted(kind)}: D knows " + ", ".join(D_PRAGMAS)
     if kind == "option":
         if len(words) != 3:
             return ("#pragma D option takes one word, name or name=value" if len(words) < 3 else

@@ -184,9 +184,18 @@ class ModuleWriter:
         return f"t = Tracer({', '.join(args)})"
 
     def _needs_oracle(self) -> bool:
-        """Whether the script sets an option only Oracle's D knows (``printsize``): the tracer is
-        then an Oracle one, or its own option check would refuse it."""
+        """Whether the script sets an option only Oracle's D knows (``printsize``), or names a
+        thread-local or clause-local with a keyword (``this->self``: only Oracle's lexer reads a
+        keyword after ``->`` as a name): the tracer is then an Oracle one, or its own checks would
+        refuse it."""
+        from dtracepy.facts.dialects import dialect_named
         from dtracepy.facts.options import name_problem
+
+        default, oracle = dialect_named("illumos"), dialect_named("oracle")
+        if oracle.keywords_after_arrow and not default.keywords_after_arrow and any(
+                isinstance(node, (tree.SelfVar, tree.ThisVar)) and node.name in default.keywords
+                for node in self.program.walk()):
+            return True
 
         names = set(self.options)
         for item in self.program.items:

@@ -6,6 +6,8 @@ SysV, ``long long`` and ``double`` are 8 bytes but aligned to 4 inside a struct.
 
 from __future__ import annotations
 
+import re
+
 import attrs
 
 from dtracepy.errors import LayoutError
@@ -63,6 +65,16 @@ ABIS: dict[str, ABI] = {
 }
 ALIASES = {"amd64": "x86_64", "x86-64": "x86_64", "x86": "i386", "ia32": "i386", "arm64": "aarch64",
            "sparc64": "sparcv9", "sparc": "sparcv9"}
+
+
+def host_abi_name() -> "str | None":
+    """The name of the ABI this machine's own headers are written for (its system headers are
+    that ABI's: x86_64's bits/ headers lay another ABI's structs out wrongly), or None."""
+    import platform
+
+    machine = platform.machine().lower()
+    key = ALIASES.get(machine, "i386" if re.fullmatch(r"i[3-6]86", machine) else machine)
+    return key if key in ABIS else None
 
 
 def get_abi(abi: "str | ABI") -> ABI:

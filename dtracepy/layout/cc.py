@@ -125,7 +125,7 @@ def expected_bytes(info, size: int, byteorder: str) -> bytes:
     return bytes(buf)
 
 
-def compare(c_text: str, abi: str = "x86_64", types=None) -> list[str]:
+def compare(c_text: str, abi: str = "x86_64", types=None, include_dirs=()) -> list[str]:
     """Lay out ``c_text`` with dtracepy and with the C compiler; the disagreements, if any.
 
     Checks size, alignment, each ordinary field's offset, and each bit-field's bits (all ones in a
@@ -136,7 +136,7 @@ def compare(c_text: str, abi: str = "x86_64", types=None) -> list[str]:
     from dtracepy.layout.evaluate import evaluate
     from dtracepy.layout.reads import read_expr
 
-    layouts = parse_layouts(c_text, abi=abi, filename="probe.h")
+    layouts = parse_layouts(c_text, abi=abi, filename="probe.h", include_dirs=include_dirs)
     order = "big" if get_abi(abi).big_endian else "little"
     problems = []
     for name in types or list(layouts):

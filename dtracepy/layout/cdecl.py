@@ -22,7 +22,7 @@ import pcpp
 from pycparser import c_ast, c_parser
 
 from dtracepy.errors import DTracePyError, LayoutError
-from dtracepy.layout.abi import ABI, get_abi
+from dtracepy.layout.abi import ABI, get_abi, host_abi_name
 from dtracepy.layout.engine import MemberSpec, lay_out
 from dtracepy.layout.model import Array, Layout, Pointer, Scalar, close_names
 from dtracepy.layout.prepass import Attrs, prepass
@@ -117,6 +117,17 @@ class _Preprocessor(pcpp.Preprocessor):
         self.errors.append(LayoutError(msg[:1].lower() + msg[1:], Pos(file, line or 1, 1)))
         self.return_code += 1
 
+    def on_directive_unknown(self, directive, toks, ifpassthru, precedingtoks):
+        # pcpp prints #error to stderr (cwd-relative, its own format) and goes on; cpp stops there
+        if directive.value == "error":
+            message = "".join(tok.value for tok in toks).strip()
+            self.errors.append(LayoutError(f"#error {message}".rstrip(),
+                                           Pos(self.shown(directive.source or self.main_file or "<string>"),
+                                               directive.lineno or 1, 1)))
+            self.return_code += 1
+            return True
+        return super().on_directive_unknown(directive, toks, ifpassthru, precedingtoks)
+
     def on_comment(self, tok):  # keep comments out of the output; the prepass would blank them anyway
         return False
 
@@ -171,10 +182,10 @@ def preprocess(text: str, filename: str, abi: ABI, include_dirs=(), defines=(), 
     pp.parse(text, filename)
     out = io.StringIO()
     pp.write(out)
-    if pp.errors:
-        raise pp.errors[0]
     if skipped is not None:
         skipped += pp.skipped
+    if pp.errors:
+        raise pp.errors[0]
     # pcpp names files relative to the working directory (../../usr/include/x.h): name each as
     # the user gave it (the header itself) or as _shown does
     output = _LINE_MARKER.sub(lambda m: f'#line {m.group(1)} "{pp.shown(m.group(2))}"', out.getvalue())
@@ -207,7 +218,7 @@ class Layouts(dict):
     def __init__(self, *args, abi: "ABI | None" = None, typedefs=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.abi = abi
-        self.typedefs = typedefs or {}
+        self.typedefs = typedefs if typedefs is not None else {}  # shared: filled as the header is read
 
     def __missing__(self, key):
         name = " ".join(str(key).split())
@@ -215,13 +226,19 @@ class Layouts(dict):
             if candidate in self.keys():
                 return dict.__getitem__(self, candidate)
         bare = name.split(" ", 1)[-1] if name.startswith(("struct ", "union ")) else name
-        if bare in self.typedefs and not isinstance(self.typedefs[bare][0], Layout):
-            raise LayoutError(f"{name} is {self.typedefs[bare][1]}, not a struct or union")
         known = sorted(self.keys())
+        listing = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "") if known else "(none)"
+        if bare in self.typedefs and not isinstance(self.typedefs[bare][0], Layout):
+            target = self.typedefs[bare][0]
+            what = f"{target.spelling()} ({target.size} bytes)" if target.size else target.spelling()
+            raise LayoutError(f"{name} is {what}, not a struct or union: layout lays out structs and "
+                              f"unions (known types: {listing})")
+        if name.startswith("enum "):
+            raise LayoutError(f"{name} is an enum, not a struct or union: layout lays out structs and "
+                              f"unions (known types: {listing})")
         bare_known = {k.split(" ", 1)[-1]: k for k in known}
         hits = difflib.get_close_matches(bare, list(bare_known), n=3)
         hint = "; did you mean " + " or ".join(repr(bare_known[h]) for h in hits) + "?" if hits else ""
-        listing = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "") if known else "(none)"
         raise LayoutError(f"unknown type {name!r}{hint} (known types: {listing})")
 
     def get(self, key, default=None):
@@ -307,8 +324,8 @@ class _Converter:
                            "2**64)", node)
             arr = Array(elem, count)
             return arr, arr.spelling().replace(elem.spelling(), spelling, 1)
-        if isinstance(node, c_ast.FuncDecl):
-            self.error("a function type cannot be a member; use a pointer to it", node)
+        if isinstance(node, c_ast.FuncDecl):  # valid in a typedef; refused as a member (below)
+            return Scalar("a function type", 0, 1, False, "function"), "function"
         self.error(f"unsupported declaration ({type(node).__name__})", node)
 
     def base_type(self, node: c_ast.IdentifierType) -> tuple[object, str]:
@@ -395,6 +412,8 @@ class _Converter:
             width = None if decl.bitsize is None else self.const(decl.bitsize)
             if getattr(t, "kind", None) == "void":
                 self.error(f"member {decl.name} has type void", decl)
+            if getattr(getattr(t, "elem", t), "kind", None) == "function":
+                self.error("a function type cannot be a member; use a pointer to it", decl)
             if isinstance(t, Array) and t.count == 0 and decl is not decls[-1]:
                 self.error(f"flexible array member {decl.name} is not last", decl)
             specs.append(MemberSpec(decl.name, t, spelling, width, a.packed, a.aligned, self.pos(decl)))
@@ -546,21 +565,28 @@ def parse_layouts(source, abi="x86_64", include_dirs=(), defines=(), filename: "
     abi = get_abi(abi)
     text, filename = read_source(source, filename)
     skipped: list[tuple[str, str]] = []
-    text = preprocess(text, filename, abi, include_dirs, defines, skipped)
     try:
+        text = preprocess(text, filename, abi, include_dirs, defines, skipped)
         ast, pre = parse_c(text, filename, abi)
         return _Converter(abi, pre).run(ast)
     except RecursionError:
         raise LayoutError("nested too deeply for dtracepy's C parser", _deepest(text, filename)) from None
     except LayoutError as err:
         if skipped and err.pos is not None:
-            _hint_system_headers(err, skipped)
+            _hint_system_headers(err, skipped, abi)
         raise
 
 
-def _hint_system_headers(err: LayoutError, skipped) -> None:
-    """Say which system headers were not read, and the -I that reads them."""
+def _hint_system_headers(err: LayoutError, skipped, abi: ABI) -> None:
+    """Say which system headers were not read, and the -I that reads them; not for an ABI other
+    than the machine's, whose headers would lay its structs out wrongly (say so instead)."""
     names = ", ".join(f"<{name}>" for name, _ in skipped[:3]) + (", ..." if len(skipped) > 3 else "")
+    host = host_abi_name()
+    if host != abi.name:
+        err.message += (f"; dtracepy skipped the system headers {names}: this machine's are "
+                        f"{host or 'another ABI'}'s and would lay {abi.name} structs out wrongly, so -I "
+                        f"the {abi.name} headers (a {abi.name} sysroot's usr/include)")
+        return
     dirs = []
     for _, directory in skipped:
         if directory not in dirs:

@@ -42,6 +42,12 @@ _LINE = re.compile(r'\#\s*(?:line\s+)?(\d+)(?:\s+"((?:\\.|[^"\\])*)")?')
 _PACK = re.compile(r"\#\s*pragma\s+pack\s*\((.*)\)\s*$")
 _BLANK_WORDS = {"__extension__", "__restrict", "__restrict__", "__inline", "__inline__", "inline",
                 "__volatile__", "__const"}
+# GNU spellings of ISO words, written over in place (padded with blanks, so columns stay right)
+_RESPELLED = {"__signed__": "signed", "__signed": "signed"}
+# GNU inline assembly (Linux's UAPI headers have it in static inline functions): blanked with its
+# qualifiers and parenthesised operands, which leaves an empty statement or a plain declarator
+_ASM_WORDS = {"__asm__", "__asm", "asm"}
+_ASM_QUALIFIERS = {"volatile", "__volatile__", "__volatile", "goto", "inline", "__inline__"}
 _REFUSED = {"mode", "vector_size", "ms_struct", "scalar_storage_order", "designated_init"}
 
 
@@ -203,6 +209,26 @@ def _parse_attribute(body: str, pos: Pos, max_align: int) -> Attrs:
     return out
 
 
+def _skip_blanks(text: str, i: int) -> int:
+    while i < len(text) and text[i] in " \t\r\n":
+        i += 1
+    return i
+
+
+def _closing_paren(text: str, i: int, what: str, here: Pos) -> int:
+    """The offset of the ')' that closes the '(' at ``text[i]``."""
+    depth, j = 0, i
+    while j < len(text):
+        if text[j] == "(":
+            depth += 1
+        elif text[j] == ")":
+            depth -= 1
+            if depth == 0:
+                return j
+        j += 1
+    raise LayoutError(f"unbalanced parentheses in {what}", here)
+
+
 def prepass(text: str, filename: str, max_align: int = 16) -> Prepassed:
     """Scan ``text`` (preprocessed C); see the module docstring."""
     out = list(text)
@@ -269,24 +295,25 @@ def prepass(text: str, filename: str, max_align: int = 16) -> Prepassed:
         if kind == "id" and value in _BLANK_WORDS:
             blank(start, m.end())
             continue
+        if kind == "id" and value in _RESPELLED:
+            out[start:m.end()] = _RESPELLED[value].ljust(m.end() - start)
+            continue
+        if kind == "id" and value in _ASM_WORDS:
+            i = _skip_blanks(text, m.end())
+            while (word := re.match(r"[A-Za-z_]\w*", text[i:])) and word.group() in _ASM_QUALIFIERS:
+                i = _skip_blanks(text, i + word.end())
+            if i >= len(text) or text[i] != "(":
+                raise LayoutError(f"expected '(' after {value}", here)
+            j = _closing_paren(text, i, value, here)
+            blank(start, j + 1)
+            skip_until = j + 1
+            continue
         if kind == "id" and value in ("__attribute__", "__attribute"):
             # find the balanced (( ... ))
-            i = m.end()
-            while i < len(text) and text[i] in " \t\r\n":
-                i += 1
+            i = _skip_blanks(text, m.end())
             if i >= len(text) or text[i] != "(":
                 raise LayoutError("expected '((' after __attribute__", here)
-            depth, j = 0, i
-            while j < len(text):
-                if text[j] == "(":
-                    depth += 1
-                elif text[j] == ")":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                j += 1
-            else:
-                raise LayoutError("unbalanced parentheses in __attribute__", here)
+            j = _closing_paren(text, i, "__attribute__", here)
             body = text[i + 1:j].strip()
             if body.startswith("(") and body.endswith(")"):
                 body = body[1:-1]

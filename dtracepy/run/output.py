@@ -131,7 +131,8 @@ class TableWriter(Writer):
             if isinstance(value, Histogram):
                 if key:
                     self.out.write("  " + "  ".join(_cell(x) for x in key) + "\n")
-                self.out.write(value.draw() + "\n")
+                # draw() pads as dtrace does (count    ): the table's lines end at their text
+                self.out.write("".join(line.rstrip() + "\n" for line in value.draw().split("\n")))
 
 
 class CsvWriter(Writer):

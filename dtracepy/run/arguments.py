@@ -1,0 +1,76 @@
+"""The arguments of a run (duration, macro arguments, the process of ``$target``, ``-x`` options),
+refused before anything runs when they cannot be right, at the caller's line."""
+
+from __future__ import annotations
+
+import os
+
+from dtracepy.run.argv import NOT_BOTH, target_words
+from dtracepy.run.errors import RunArgumentError, RunError
+from dtracepy.run.shebang import options_problem
+from dtracepy.source import Pos
+
+
+def _number(value, what: str, where: Pos | None) -> float:
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RunArgumentError(f"{what} must be a number of seconds, not {type(value).__name__} "
+                               f"{value!r}", where)
+    if not math.isfinite(value) or value < 0:
+        raise RunArgumentError(f"{what} must be a finite number of seconds, 0 or more: {value!r}", where)
+    return float(value)
+
+
+NOT_BOTH = "give the process of $target with -c COMMAND (target_cmd=) or -p PID (pid=), not both"
+
+
+def check_arguments(*, duration=None, args=(), target_cmd=None, pid=None, options=None,
+                    stop_timeout=30.0, where: Pos | None = None) -> None:
+    """Refuse, before anything runs, what a run cannot be given: a duration that is not a finite
+    number of seconds (a string would only fail later, in a timer thread, and the run go on), a
+    string as the macro arguments (iterated, ``"12"`` would be two), a pid that is not a running
+    process, an option dtrace does not know.  RunArgumentError at ``where`` (the caller's line)."""
+    if duration is not None:
+        _number(duration, "duration", where)
+    _number(stop_timeout, "stop_timeout", where)
+    if isinstance(args, (str, bytes)) or not isinstance(args, (list, tuple)):
+        raise RunArgumentError(f"args must be a list of the macro arguments ($1, $2 ...), not "
+                               f"{type(args).__name__} {args!r}" + (
+                                   f" (write [{args!r}] for one argument)" if isinstance(args, str) else ""),
+                               where)
+    for i, arg in enumerate(args, 1):
+        if isinstance(arg, bool) or not isinstance(arg, (str, int, float)):
+            raise RunArgumentError(f"macro argument ${i} must be a string or a number, not "
+                                   f"{type(arg).__name__} {arg!r}", where)
+        if isinstance(arg, str) and "\0" in arg:
+            raise RunArgumentError(f"macro argument ${i} holds a NUL byte: {arg!r}", where)
+    if target_cmd is not None and not isinstance(target_cmd, str) and (
+            not isinstance(target_cmd, (list, tuple)) or not all(isinstance(w, str) for w in target_cmd)):
+        raise RunArgumentError(f"target_cmd must be a command line (str) or a list of its words, not "
+                               f"{target_cmd!r}", where)
+    if target_cmd is not None and pid is not None:
+        raise RunArgumentError(NOT_BOTH, where)
+    if target_cmd is not None:
+        try:
+            target_words(target_cmd)
+        except RunError as err:
+            raise RunArgumentError(err.message, where) from None
+    if pid is not None:
+        if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
+            raise RunArgumentError(f"pid must be a process id (an int above 0), not {pid!r}", where)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            raise RunArgumentError(f"-p {pid}: no such process", where) from None
+        except OSError:
+            pass        # it exists (not ours to signal: dtrace says what it can do)
+    if options is not None and not isinstance(options, dict):
+        raise RunArgumentError(f"options must be a dict of dtrace options, not {options!r}", where)
+    for name, value in (options or {}).items():
+        if value is not True and (isinstance(value, bool) or not isinstance(value, (str, int))):
+            raise RunArgumentError(f"-x {name}: its value must be a string, a number or True, "
+                                   f"not {value!r}", where)
+        problem = options_problem(name, None if value is True else str(value))
+        if problem is not None:
+            raise RunArgumentError(f"-x {name}{'' if value is True else f'={value}'}: {problem}", where)

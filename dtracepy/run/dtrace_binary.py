@@ -1,0 +1,54 @@
+"""Which dtrace runs: finding it, whether this process may run it, and the dialect of its D."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+from dtracepy.run.errors import RunError
+
+
+def find_dtrace(explicit: str | None = None) -> str:
+    """``explicit`` (``--dtrace PATH``), else ``$DTRACEPY_DTRACE``, else ``dtrace`` on ``PATH``."""
+    for origin, candidate in (("--dtrace", explicit), ("$DTRACEPY_DTRACE", os.environ.get("DTRACEPY_DTRACE"))):
+        if candidate:
+            path = candidate if os.sep in candidate else shutil.which(candidate)
+            if not path or not os.path.isfile(path):
+                raise RunError(f"{origin} names {candidate!r}, which does not exist")
+            if not os.access(path, os.X_OK):
+                raise RunError(f"{origin} names {candidate!r}, which is not executable")
+            return path
+    path = shutil.which("dtrace") or next(
+        (p for p in ("/usr/sbin/dtrace", "/usr/bin/dtrace") if os.access(p, os.X_OK)), None)
+    if path is None:
+        raise RunError("no dtrace found: install DTrace, put dtrace on PATH, or name it with "
+                       "--dtrace PATH or $DTRACEPY_DTRACE")
+    return path
+
+
+def check_privileges() -> None:
+    """On Linux DTrace needs root; elsewhere the dtrace_* privileges may suffice, and dtrace
+    itself says so."""
+    if sys.platform.startswith("linux") and os.geteuid() != 0:
+        raise RunError("running DTrace needs root here (run dtracepy with sudo)")
+
+
+#: What dtrace says when it may not trace (a run's failure then says so).
+PRIV_MESSAGES = ("requires additional privileges", "Permission denied", "Operation not permitted",
+                  "DTrace requires", "must be root")
+
+
+def detect_dialect(dtrace: str | None) -> str | None:
+    """The D dialect of the dtrace that will run (``dtrace -V``); None when unknown or when
+    there is no dtrace (then running fails with its own message, after the tracer compiled)."""
+    from dtracepy.facts.dialects import dialect_of_version
+
+    try:
+        path = find_dtrace(dtrace)
+        version = subprocess.run([path, "-V"], stdin=subprocess.DEVNULL, capture_output=True,
+                                 text=True, errors="replace", timeout=30)
+    except (RunError, OSError, subprocess.SubprocessError):
+        return None
+    return dialect_of_version(version.stdout + version.stderr)
