@@ -48,7 +48,7 @@ def _strings_possible(ctx) -> bool:
     programs have none, and then nothing more is looked at.)"""
     if ctx.of(t.StringLit) or ctx.of(t.Stringof):
         return True
-    if any(node.name is not None and Fn.result(node.name) == "string" for node in ctx.of(t.Call)):
+    if any(name is not None and Fn.result(name) == "string" for name in ctx.call_names):
         return True
     if any(V.kind(node.name) == "string" for node in ctx.of(t.Ident)):
         return True
@@ -207,7 +207,7 @@ def _aggregation_of(node):
 def aggregations(ctx):
     """aggregation-argument: clear(), trunc(), normalize(), denormalize() given something that is
     not an aggregation; printa-keys: printa() of aggregations whose keys differ in number or kind."""
-    calls = [node for node in ctx.of(t.Call) if node.name in Fn.AGGREGATION_ARGUMENTS]
+    calls = [node for node, name in zip(ctx.of(t.Call), ctx.call_names) if name in Fn.AGGREGATION_ARGUMENTS]
     if not calls:
         return
     keys: dict = {}  # aggregation name -> its first assignment's keys
