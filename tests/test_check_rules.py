@@ -127,6 +127,18 @@ CASES = {
         "inline string g = 1;\nBEGIN { trace(g); }",
         "inline-type", "1:19",
         "inline string g = 0;\nBEGIN { trace(g); }"),
+    "lquantize with another base for the same aggregation": (
+        "BEGIN { @ = lquantize(0, 10, 20, 1); }\nEND { @ = lquantize(0, 15, 20, 1); }",
+        "agg-mismatch", "2:24",
+        "BEGIN { @ = lquantize(0, 10, 20, 1); }\nEND { @ = lquantize(5, 10, 20, 1); }"),
+    "lquantize with another step than the default one": (
+        "BEGIN { @a = lquantize(0, 0, 10); @a = lquantize(1, 0, 10, 2); }",
+        "agg-mismatch", "1:60",
+        "BEGIN { @a = lquantize(0, 0, 10); @a = lquantize(1, 0, 10, 1); }"),
+    "llquantize with other steps for the same aggregation": (
+        "BEGIN { @ = llquantize(0, 10, 0, 6, 20); @ = llquantize(0, 10, 0, 6, 50); }",
+        "agg-mismatch", "1:70",
+        "BEGIN { @ = llquantize(0, 10, 0, 6, 20); @b = llquantize(0, 10, 0, 6, 50); }"),
     "an inline uint32_t of a string": (
         'inline uint32_t u = "x";\nBEGIN { trace(u); }',
         "inline-type", "1:21",
@@ -140,24 +152,36 @@ def errors(text: str, **options) -> list:
             if f.severity == "error"]
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_check_flags_the_refused_case_at_its_place(name):
-    bad, check, where, good = CASES[name]
+def assert_flagged_at_its_place(cases, name):
+    """The refused script of ``cases[name]`` gets its check's error at its ``line:col``; the
+    accepted variant gets no error (with the dialect assumed, or Oracle's chosen)."""
+    bad, check, where, good = cases[name]
     found = [f for f in errors(bad) if f.check == check]
     assert found, f"{name}: {check} not reported: {errors(bad)}"
     assert f"{found[0].pos.line}:{found[0].pos.col}" == where, found[0].render()
     assert errors(good) == [], f"{name}: the accepted variant is flagged: {errors(good)}"
+    assert errors(good, dialect="oracle", dialect_given=True) == []
 
 
-def test_the_real_dtrace_refuses_each_case_and_accepts_its_variant():
+def assert_dtrace_judges_both_ways(cases):
+    """The real dtrace refuses each refused script of ``cases`` and accepts each variant."""
     jobs = {}
-    for name, (bad, _check, _where, good) in CASES.items():
+    for name, (bad, _check, _where, good) in cases.items():
         jobs[f"{name} / refused"] = {"text": bad + "\n"}
         jobs[f"{name} / accepted"] = {"text": good + "\n"}
     verdicts = judge_scripts(jobs)
     wrong = [f"{name}: dtrace: {verdicts[name] or 'accepted'}" for name in jobs
              if (verdicts[name] is None) != name.endswith("/ accepted")]
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_check_flags_the_refused_case_at_its_place(name):
+    assert_flagged_at_its_place(CASES, name)
+
+
+def test_the_real_dtrace_refuses_each_case_and_accepts_its_variant():
+    assert_dtrace_judges_both_ways(CASES)
 
 
 # --- every argument kind of the facts, judged ------------------------------------------------
@@ -382,3 +406,52 @@ def test_check_dialect_on_the_command_line_is_a_chosen_dialect(tmp_path):
     assumed = subprocess.run([sys.executable, "-m", "dtracepy", "check", str(script)],
                              capture_output=True, text=True)
     assert assumed.returncode == 0, assumed.stderr
+
+
+def _call_of(name: str) -> str:
+    """A call of ``name`` with its fewest arguments, each of a kind it takes, as a statement."""
+    low, _high = Fn.ARITY[name]
+    kinds = Fn.ARGUMENT_KINDS.get(name) or ()
+    args = ", ".join('"a"' if i < len(kinds) and kinds[i] == "string" else "1" for i in range(low))
+    call = f"{name}({args})"
+    return f"@a = {call};" if Fn.TABLE[name][0] == "aggregating" else f"{call};"
+
+
+def test_the_functions_oracles_d_has_not_implemented_are_refused_as_dtrace_refuses_them():
+    """jstack(), chill(), stop(), panic(), breakpoint(): Oracle's dtrace knows them and refuses them
+    ("not implemented (yet)"); every other function of its D is not.  check --dialect oracle says
+    so (dialect-function); without --dialect, nothing."""
+    from dtracepy.facts.dialects import dialect_named
+
+    oracle = dialect_named("oracle")
+    scripts = {name: f"#pragma D option destructive\nBEGIN\n{{\n\t{_call_of(name)}\n}}\n"
+               for name in sorted(oracle.functions)}
+    verdicts = judge_scripts({name: {"text": text} for name, text in scripts.items()})
+    said = {name for name, verdict in verdicts.items() if verdict and "is not implemented" in verdict}
+    assert said == Fn.NOT_IMPLEMENTED["oracle"] == oracle.not_implemented
+    for name, text in scripts.items():
+        chosen = [(f.pos.line, f.pos.col) for f in check_program(
+            parse(text, "x.d"), CheckOptions(dialect="oracle", dialect_given=True)) if f.check == "dialect-function"]
+        assert chosen == ([(4, 2 + len("@a = ") * (Fn.TABLE[name][0] == "aggregating"))] if name in said else []), name
+        assumed = check_program(parse(text, "x.d"), CheckOptions(dialect="oracle"))
+        assert not [f for f in assumed if f.check == "dialect-function"], name
+
+
+_ORACLE_LACKS_OPTIONS = ["encoding=utf8", "agghist", "aggpack", "buflimit=50", "noerror", "temporal", "zone=global"]
+_ORACLE_HAS_OPTIONS = ["quiet", "aggsortkey", "bufsize=4m", "switchrate=10hz", "strsize=256"]
+
+
+def test_an_option_the_chosen_dialect_lacks_is_refused_as_dtrace_refuses_it():
+    """check --dialect oracle passed #pragma D option temporal, which Oracle's dtrace refuses
+    ("Invalid option name"); without --dialect a script may be written for another platform."""
+    scripts = {o: f"#pragma D option {o}\nBEGIN\n{{\n\texit(0);\n}}\n"
+               for o in _ORACLE_LACKS_OPTIONS + _ORACLE_HAS_OPTIONS}
+    verdicts = judge_scripts({o: {"text": text} for o, text in scripts.items()})
+    for option, text in scripts.items():
+        lacks = option in _ORACLE_LACKS_OPTIONS
+        assert (verdicts[option] is not None and "Invalid option name" in verdicts[option]) == lacks, \
+            (option, verdicts[option])
+        chosen = check_program(parse(text, "x.d"), CheckOptions(dialect="oracle", dialect_given=True))
+        assert [(f.check, f.pos.line) for f in chosen if f.severity == "error"] == ([("pragma", 1)] if lacks else [])
+        assumed = check_program(parse(text, "x.d"), CheckOptions(dialect="oracle"))
+        assert not [f for f in assumed if f.severity == "error"], option

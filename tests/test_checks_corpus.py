@@ -44,6 +44,9 @@ COVERAGE = {
     "D_PRINTA_AGGARG": (("printa-args",), 1.0),
     "D_PRINTA_PROTO": (("printa-args",), 1.0),
     "D_AGG_REDEF": (("agg-mismatch",), 1.0),
+    **{tag: (("agg-mismatch",), 1.0) for tag in (
+        "D_LQUANT_MATCHBASE", "D_LQUANT_MATCHLIM", "D_LQUANT_MATCHSTEP", "D_LLQUANT_MATCHFACTOR",
+        "D_LLQUANT_MATCHLMAG", "D_LLQUANT_MATCHHMAG", "D_LLQUANT_MATCHSTEPS")},
     "D_FUNC_UNDEF": (("unknown-function",), 1.0),
     "D_IDENT_UNDEF": (("undefined-name", "self-undefined", "used-before-assigned", "aggregation-value"), 0.65),
     "D_PDESC_ZERO": (("probe-desc", "probe-name"), 0.70),
@@ -101,6 +104,33 @@ COVERAGE = {
     "D_LQUANT_STEPSMALL": (("constant-argument",), 1.0),
     "D_LQUANT_STEPTYPE": (("constant-argument",), 0.75),
     "D_LQUANT_STEPVAL": (("constant-argument",), 1.0),
+    # declarations and constant expressions (dtracepy/checks/declarations.py)
+    "D_DECL_COMBO": (("type-combination",), 0.65),
+    "D_DECL_LONGINT": (("type-combination",), 1.0),
+    "D_DECL_SIGNINT": (("type-combination",), 1.0),
+    "D_DECL_VOIDATTR": (("type-combination",), 1.0),
+    "D_DECL_CHARATTR": (("type-combination",), 1.0),
+    "D_DECL_IDRED": (("redeclared",), 0.75),
+    "D_DECL_INCOMPLETE": (("incomplete-type",), 0.75),
+    "D_DIV_ZERO": (("division-by-zero",), 1.0),
+    **{tag: (("declaration",), 1.0) for tag in (
+        "D_DECL_CLASS", "D_DECL_BADCLASS", "D_DECL_BFCONST", "D_DECL_BFSIZE", "D_DECL_BFTYPE", "D_DECL_ARRNULL",
+        "D_DECL_ARRSUB", "D_DECL_ARRBIG", "D_DECL_ENOFLOW")},
+    "D_ADDROF_VAR": (("address-of-variable", "aggregation-value"), 0.65),
+    "D_TRUNC_AGGARG": (("aggregation-argument",), 1.0),
+    "D_PRINTA_AGGKEY": (("printa-keys",), 1.0),
+    "D_PRINTA_AGGPROTO": (("printa-keys",), 1.0),
+    "D_ARR_BADREF": (("array-use",), 1.0),
+    "D_ARR_LOCAL": (("array-use",), 1.0),
+    "D_ARR_BOUNDS": (("array-use",), 0.5),
+    "D_IDENT_BADREF": (("array-use",), 1.0),
+    "D_DECL_LOCASSC": (("declaration",), 1.0),
+    "D_XLATE_SOU": (("declaration",), 0.5),
+    "D_XLATE_REDECL": (("declaration",), 0.5),
+    "D_OFFSETOF_TYPE": (("offsetof-member",), 0.3),
+    "D_OP_INT": (("operand-type",), 1.0),
+    "D_OP_SCALAR": (("operand-type",), 1.0),
+    "D_OP_INCOMPAT": (("operand-type", "aggregation-value", "inline-type"), 0.4),
 }
 
 #: Files run by a harness that passes exactly the @@runtest-opts arguments (Apple's and illumos's

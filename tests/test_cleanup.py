@@ -224,3 +224,52 @@ def test_malformed_probe_description_is_a_located_error():
     for bad in ("a:b:c:d:e", "syscall::read:entry /x/", "", "a,b", "fbt::{:entry"):
         with pytest.raises(DSLError, match=r"test_cleanup.py:\d+: error: "):
             t.probe(bad)
+
+
+def _follow_suggestion(tracer, var):
+    """The at= a self-clear message suggests for ``tracer()`` (as Python reads it), followed:
+    t.clear(var(), at=it) on a fresh tracer, whose program is returned."""
+    import ast
+    import re
+
+    with pytest.raises(CompileError) as err:
+        build_d(tracer())
+    found = re.search(r'at=(\[[^\]]*\]|"[^"]*")', str(err.value))
+    assert found, str(err.value)
+    at = ast.literal_eval(found.group(1))
+    assert at == ["syscall::open*:return", "syscall::creat:return"]
+    t = tracer()
+    t.clear(var(), at=at)
+    return build(t)
+
+
+def test_self_clear_suggestion_for_several_returns_is_what_t_clear_takes():
+    def tracer():
+        t = Tracer()
+
+        @t.probe("syscall::open*:entry", "syscall::creat:entry")
+        def _():
+            self.path = arg0
+
+        @t.probe("syscall::write:entry", when=self.path)
+        def _():
+            trace(self.path)
+
+        return t
+
+    program = _follow_suggestion(tracer, lambda: self.path)
+    assert zeroed(program) == [(("syscall::open*:return", "syscall::creat:return"), ["path"])]
+
+
+def test_self_clear_suggestion_for_an_array_element_is_what_t_clear_takes():
+    def tracer():
+        t = Tracer()
+
+        @t.probe("syscall::open*:entry", "syscall::creat:entry")
+        def _():
+            self.path[arg0] = 1
+
+        return t
+
+    program = _follow_suggestion(tracer, lambda: self.path[arg0])
+    assert "self->path[arg0] = 0;" in to_d(program)

@@ -20,6 +20,7 @@ from dtracepy import (
     self, stmt, this, trace,
 )
 from dtracepy import tree as T
+from dtracepy.dsl.values import expr
 from dtracepy.checks import CheckOptions, check_program
 from dtracepy.errors import CompileError, DSLError, DSyntaxError
 from dtracepy.parser import parse
@@ -222,12 +223,12 @@ def test_char_offsetof_builtin_ksym_call_refuse_other_text():
 
 
 def test_char_escapes_what_it_is_given():
-    assert str(char("'")) == "'\\''"
-    assert str(char("\\")) == "'\\\\'"
-    assert str(char("\n")) == "'\\n'"
-    assert str(char("\\n")) == "'\\n'"
-    assert str(char("\x01")) == "'\\001'"
-    assert str(char("a")) == "'a'"
+    assert to_d(expr(char("'"))) == "'\\''"
+    assert to_d(expr(char("\\"))) == "'\\\\'"
+    assert to_d(expr(char("\n"))) == "'\\n'"
+    assert to_d(expr(char("\\n"))) == "'\\n'"
+    assert to_d(expr(char("\x01"))) == "'\\001'"
+    assert to_d(expr(char("a"))) == "'a'"
 
 
 def test_inline_and_declare_names_are_identifiers():

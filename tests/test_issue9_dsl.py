@@ -13,6 +13,8 @@ from dtracepy.checks import CheckOptions, check_program
 from dtracepy.dsl import (Tracer, agg, arg0, arg1, char, commit, count, execname, printf, self,
                           speculate, speculation, timestamp, trace, copyinstr, not_, and_)
 from dtracepy.errors import CompileError, DSLError
+from dtracepy.dsl.values import expr
+from dtracepy.printer import to_d
 from dtracepy.parser import parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -98,7 +100,7 @@ def test_the_array_error_without_a_clear_point_suggests_what_works():
     ("\t", "'\\t'"), ("\0", "'\\000'"), ("\x01", "'\\001'"), ('"', "'\"'"),
 ])
 def test_char_escapes_what_d_needs(value, d):
-    assert str(char(value)) == d
+    assert to_d(expr(char(value))) == d
 
 
 @real
@@ -515,7 +517,7 @@ def test_constants_import_by_name_not_by_star():
     import dtracepy
     from dtracepy import B_READ, NULL, TCP_STATE_ESTABLISHED  # noqa: F401
 
-    assert str(B_READ) == "B_READ" and str(NULL) == "NULL"
+    assert to_d(expr(B_READ)) == "B_READ" and to_d(expr(NULL)) == "NULL"
     assert "NULL" in dtracepy.__all__ and "B_READ" not in dtracepy.__all__
     assert "anon_agg" in dtracepy.__all__ and "assign_expr" in dtracepy.__all__
     with pytest.raises(ImportError):

@@ -20,6 +20,7 @@ def run(ctx):
     yield from _aggregations(ctx)
     yield from _calls(ctx)
     yield from _undefined(ctx)
+    yield from _dialect_variables(ctx)
     yield from _globals_unset(ctx)
     yield from _dialect_if(ctx)
     yield from _dialect_anonymous_members(ctx)
@@ -129,6 +130,29 @@ def _aggregations(ctx):
         elif nkeys != nkeys0:
             yield ctx.finding("agg-mismatch", node,
                               f"{shown} is used with {nkeys} key(s) here but {nkeys0}{where}")
+        elif func in Fn.QUANTIZE_PARAMETERS:
+            differ = _parameters_differ(func, node0.value.args, node.value.args, ctx.options.dialect)
+            if differ:
+                index, was, now = differ
+                what = Fn.QUANTIZE_PARAMETERS[func][index - 1]
+                args = node.value.args
+                yield ctx.finding("agg-mismatch", args[index] if index < len(args) else node,
+                                  f"{shown} is used with {func}() {what} {now} here but {was}{where} "
+                                  f"(dtrace: \"{func}() {what} (argument #{index}) doesn't match previous "
+                                  "declaration\")", fallback=node)
+
+
+def _parameters_differ(func, before, after, dialect):
+    """(argument index, first value, this value) for the first parameter of ``lquantize`` or
+    ``llquantize`` (after the value) to which two uses give different constants, or None."""
+    from dtracepy.checks.rules import _constant
+
+    for index, default in enumerate(Fn.QUANTIZE_DEFAULTS[func], start=1):
+        was = _constant(before[index], dialect) if index < len(before) else default
+        now = _constant(after[index], dialect) if index < len(after) else default
+        if was.__class__ is int and now.__class__ is int and was != now:
+            return index, was, now
+    return None
 
 
 def _inline_names(program):
@@ -143,6 +167,8 @@ def _inline_names(program):
 
 def _calls(ctx):
     skip = ctx.defined_macros | _inline_names(ctx.program)
+    where = ("(compiled for dialect " + ctx.options.dialect.name + ")" if ctx.options.compiling
+             else "(--dialect)")
     for node in ctx.of(t.Call):
         if node.name is None or node.name in skip:
             continue
@@ -159,9 +185,11 @@ def _calls(ctx):
             owners = Fn.TABLE[name][5].split()
             yield ctx.finding("dialect-function", node,
                               f"{name}() is not a function of {ctx.options.dialect.title}: only "
-                              f"{_listed(owners)} D {'has' if len(owners) == 1 else 'have'} it "
-                              + ("(compiled for dialect " + ctx.options.dialect.name + ")"
-                                 if ctx.options.compiling else "(--dialect)"))
+                              f"{_listed(owners)} D {'has' if len(owners) == 1 else 'have'} it " + where)
+        elif ctx.options.dialect_given and name in ctx.options.dialect.not_implemented:
+            yield ctx.finding("dialect-function", node,
+                              f"{name}() is not implemented in {ctx.options.dialect.title} (dtrace: "
+                              f"\"{name}() is not implemented (yet)\") " + where)
         low, high = Fn.ARITY[name]
         count = len(node.args)
         if count < low or (high is not None and count > high):
@@ -201,6 +229,25 @@ def _undefined(ctx):
             "undefined-name", node,
             f"{node.name} is no built-in variable and is never declared, defined or assigned"
             + (f"; did you mean {hint[0]}?" if hint else ""))
+
+
+def _dialect_variables(ctx):
+    """A variable of another dialect (``zonename`` under --dialect oracle), read where the program
+    does not define that name itself (in Oracle's D ``zonename = "x"`` makes a global)."""
+    foreign = ctx.options.dialect.foreign_variables
+    if not ctx.options.dialect_given or not any(node.name in foreign for node in ctx.of(t.Ident)):
+        return
+    defined = ctx.defined_names
+    callees = {id(n.callee) for n in ctx.of(t.Call)}
+    for node in ctx.of(t.Ident):
+        name = node.name
+        if name in foreign and node.module is None and name not in defined and id(node) not in callees:
+            owners = V.DIALECT_VARIABLES[name]
+            yield ctx.finding("dialect-variable", node,
+                              f"{name} is not a variable of {ctx.options.dialect.title}: only "
+                              f"{_listed(owners)} D {'has' if len(owners) == 1 else 'have'} it "
+                              + ("(compiled for dialect " + ctx.options.dialect.name + ")"
+                                 if ctx.options.compiling else "(--dialect)"))
 
 
 def _globals_unset(ctx):

@@ -49,13 +49,17 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("macro-arg", "names", "error",
               "a macro argument ($N) beyond those the script documents or is given"),
     CheckInfo("agg-mismatch", "names", "error",
-              "one aggregation used with two different functions or numbers of keys"),
+              "one aggregation used with two different functions, numbers of keys, or lquantize/"
+              "llquantize parameters"),
     CheckInfo("unknown-function", "names", "error",
               "a call of a name that is no D action, subroutine or aggregating function "
               "(warning when the script uses the C preprocessor)"),
     CheckInfo("dialect-function", "names", "error",
-              "a function the chosen dialect lacks (check --dialect, or a tracer compiled for a dialect: "
-              "strtoll() in oracle)"),
+              "a function the chosen dialect lacks or has not implemented (check --dialect, or a tracer "
+              "compiled for a dialect: strtoll(), jstack() in oracle)"),
+    CheckInfo("dialect-variable", "names", "error",
+              "a built-in or library variable the chosen dialect lacks (check --dialect, or a tracer "
+              "compiled for a dialect: zonename in oracle)"),
     CheckInfo("call-arity", "names", "error",
               "an action, subroutine or aggregating function called with the wrong number of arguments"),
     CheckInfo("undefined-name", "names", "warning",
@@ -102,6 +106,37 @@ CHECKS: tuple[CheckInfo, ...] = (
               "an argument of a kind the function does not take (strlen(12), htons(\"a\"))"),
     CheckInfo("inline-type", "rules", "error",
               "an inline whose value is of another kind than its type (inline int f = \"a\";)"),
+    # what every D compiler refuses in a D file's declarations (dtracepy/checks/declarations.py)
+    CheckInfo("type-combination", "rules", "error",
+              "type specifiers that name no type (char int, short long, unsigned float, two struct "
+              "definitions without a ; between them)"),
+    CheckInfo("redeclared", "rules", "error",
+              "a name declared again as something else: a variable of another type, a typedef of a "
+              "type, an inline, variable or enumerator named as a built-in, a function, a library "
+              "constant or another declaration, a struct member twice, a struct defined twice"),
+    CheckInfo("incomplete-type", "rules", "error",
+              "a struct member of a struct type defined only below it (or of the struct itself)"),
+    CheckInfo("division-by-zero", "rules", "error", "a division or modulo by a constant expression that is 0"),
+    CheckInfo("declaration", "rules", "error",
+              "a declaration D refuses: two storage classes or static/register, a bit-field of a "
+              "non-integer type or of a size its type cannot hold, an array without a positive "
+              "dimension, an enumerator beyond an int, a translator to a type that is no struct or "
+              "twice, a clause-local associative array"),
+    CheckInfo("operand-type", "rules", "error",
+              "a string where an integer or scalar is needed (\"a\" & 1, !execname, s++), compared "
+              "with an integer, or assigned to a variable typed int (and the converse)"),
+    CheckInfo("aggregation-argument", "rules", "error",
+              "clear(), trunc(), normalize() or denormalize() given something that is not an aggregation"),
+    CheckInfo("printa-keys", "rules", "error",
+              "printa() of aggregations whose keys differ in number or kind"),
+    CheckInfo("array-use", "rules", "error",
+              "a declared array given two keys or a constant index beyond it, a clause-local used as "
+              "an associative array, an associative array (or args) named without a key"),
+    CheckInfo("offsetof-member", "rules", "error",
+              "offsetof() of a type that is no struct or union, or of a member the program's struct lacks"),
+    CheckInfo("address-of-variable", "rules", "error",
+              "&x of a variable D keeps itself (a global, an associative array element, self->x, "
+              "this->x, a built-in variable, an inline)"),
     # tracers built with the DSL (the compiler's own rules; never for a .d file)
     CheckInfo("self-clear", "tracer", "error",
               "a thread-local set where no return probe can zero it (or an associative array), "
@@ -118,7 +153,7 @@ FAMILIES = ("lifecycle", "printf", "names", "safety", "rules", "tracer", "direct
 #: The compiler's own rules: run on every tracer it compiles, even with checks off, and always
 #: errors there (a D program breaking them would be wrong, not just suspect).
 COMPILER_RULES = frozenset({"self-undefined", "this-unset", "global-unset", "self-clear", "clear-unused",
-                            "dialect-function"})
+                            "dialect-function", "dialect-variable"})
 
 
 def severity(name: str) -> str:

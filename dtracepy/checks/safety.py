@@ -91,9 +91,11 @@ def _destructive_after_cpp(ctx):
 def _pragmas(ctx):
     from dtracepy.facts import options
 
+    # Any dialect's options pass here unless the dialect was chosen (check --dialect; the DSL
+    # holds a tracer to its own dialect's): a script may be written for another platform.
+    dialect = ctx.options.dialect.name if ctx.options.dialect_given else None
     for pragma in ctx.pragmas:
-        # Any dialect's options pass here (the DSL holds a tracer to its own dialect's).
-        problem = options.pragma_problem(pragma.words)
+        problem = options.pragma_problem(pragma.words, dialect)
         if problem:
             yield ctx.finding("pragma", pragma, problem)
 

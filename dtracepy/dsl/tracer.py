@@ -89,6 +89,19 @@ def _given(value) -> str:
     return f"{type(value).__name__} ({text if len(text) <= 60 else text[:57] + '...'})"
 
 
+def _predicate(when, pos):
+    """``when=`` as a D expression; a Python string would be D's string constant, which no
+    predicate takes (dtrace: "predicate result must be of scalar type")."""
+    if when is None:
+        return None
+    if isinstance(when, str):
+        text = when if len(when) <= 60 else when[:57] + "..."
+        raise DSLError(f"when={text!r} is a Python string, so the predicate would be that string "
+                       "constant (dtrace: \"predicate result must be of scalar type\"): write it "
+                       "as a D expression, when=arg0 > 0 or when=and_(pid == 1, arg0 != 0)", pos)
+    return expr(when)
+
+
 def _dialect_name(dialect) -> str:
     return getattr(dialect, "name", dialect)
 
@@ -257,7 +270,7 @@ class Tracer:
         """Decorator: the function's body becomes a clause for ``descs`` with predicate ``when``."""
         pos = user_pos()
         probes = self._descs(descs, pos)
-        predicate = None if when is None else expr(when)
+        predicate = _predicate(when, pos)
 
         def decorate(fn):
             if not callable(fn):
@@ -290,7 +303,7 @@ class Tracer:
         The printer writes it without braces where that is D (a predicate, and nothing but
         comments after it) and with an empty body elsewhere, which dtrace reads the same way."""
         pos = user_pos()
-        predicate = None if when is None else expr(when)
+        predicate = _predicate(when, pos)
         probes = self._descs(descs, pos)
         predicate, _ = resolve_clause(probes, predicate, None, self.dialect)
         self.items.append(tree.Clause(probes, predicate, None, pos=pos))

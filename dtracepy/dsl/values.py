@@ -24,6 +24,7 @@ Coercion
 from __future__ import annotations
 
 import builtins
+import os
 import sys
 
 from dtracepy import tree
@@ -87,8 +88,58 @@ def _shadowed_builtin_help() -> str | None:
     return None
 
 
+def _called_by_user() -> bool:
+    """Is the code that asked for a D value's text (str, repr) the user's own, not dtracepy's,
+    Python's library or a tool's (a debugger, a test runner, site-packages)?"""
+    import sysconfig
+
+    from dtracepy.source import _PACKAGE_DIR, _internal
+
+    frame = sys._getframe(2)
+    filename = frame.f_code.co_filename
+    if _internal(filename, _PACKAGE_DIR) or filename.startswith("<frozen ") or _in_print(frame):
+        return False
+    global _LIBRARY_DIRS
+    if _LIBRARY_DIRS is None:
+        paths = sysconfig.get_paths()
+        _LIBRARY_DIRS = tuple({os.path.abspath(paths[k]) + os.sep
+                               for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths})
+    return not os.path.abspath(filename).startswith(_LIBRARY_DIRS)
+
+
+_LIBRARY_DIRS: tuple | None = None
+
+
+def _in_print(frame) -> bool:
+    """Is the expression ``frame`` is evaluating a call of ``print(...)``: Python's print, which
+    shows the text while the tracer is built (the compile command reports it; D's print_ takes
+    the value itself and never asks for a string)."""
+    import linecache
+
+    try:
+        positions = list(frame.f_code.co_positions())[frame.f_lasti // 2]
+    except (AttributeError, IndexError, ValueError):
+        return False
+    line, end_line, col, _end_col = positions
+    if line is None or col is None:
+        return False
+    text = linecache.getline(frame.f_code.co_filename, line)
+    return text[col:].lstrip().startswith("print(")
+
+
+def _as_text_message(value, how: str) -> str:
+    text = value._text()
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return (f"a D value ({text}) made into a Python string ({how}) becomes that text, not its "
+            "value when the probe fires: pass it as an argument instead, "
+            f"printf(\"%d\\n\", {text}) (%s for strings), or join strings in D with strjoin()")
+
+
 class D:
-    """A D expression built by the DSL.  ``str(x)`` shows its D text."""
+    """A D expression built by the DSL.  Its D text is ``dtracepy.printer.to_d(expr(x))``;
+    ``str(x)``, ``repr(x)`` and formatting in the user's code are located errors, since the text
+    would end up in the D as a string."""
 
     __slots__ = ("_node", "_depth", "_pending", "_agg", "__weakref__")
 
@@ -113,16 +164,24 @@ class D:
     __hash__ = object.__hash__
 
     def __repr__(self):
-        return "D(" + str(self) + ")"
+        # dtracepy's own messages, debuggers and test runners see the D text; the user's code
+        # (repr(x), f"{x!r}", "%r" % x) would put that text into a Python string: refused.
+        if _called_by_user():
+            raise DSLError(_as_text_message(self, "repr()"), user_pos())
+        return "D(" + self._text() + ")"
 
     def __format__(self, spec):
         # f"{execname}\n" would put the *text* execname into a Python string: D never sees it.
-        text = str(self)
-        raise DSLError(f"a D value ({text}) formatted into a Python string (an f-string or "
-                       "str.format) becomes that text, not its value when the probe fires: pass it "
-                       f"as an argument instead, printf(\"%d\\n\", {text}) (%s for strings)", user_pos())
+        raise DSLError(_as_text_message(self, "an f-string or str.format"), user_pos())
 
     def __str__(self):
+        # str(pid), "pid=" + str(pid), "%s" % execname, print(x): the same as an f-string.
+        if _called_by_user():
+            raise DSLError(_as_text_message(self, "str() or %-formatting"), user_pos())
+        return self._text()
+
+    def _text(self) -> str:
+        """The D text of the expression, for dtracepy's own messages."""
         from dtracepy.printer import to_d
 
         return to_d(self._node)
@@ -155,7 +214,10 @@ class D:
         return D(tree.Index(expr(self), tuple(expr(k) for k in keys), pos=user_pos()))
 
     def __call__(self, *args):
-        return D(tree.Call(expr(self), tuple(expr(a) for a in args), pos=user_pos()))
+        node = expr(self)
+        if isinstance(node, tree.Member):
+            raise DSLError(_method_message(node), user_pos())
+        return D(tree.Call(node, tuple(expr(a) for a in args), pos=user_pos()))
 
     # --- operators ---------------------------------------------------------------------------
     def __add__(self, o): return _binop("+", self, o)
@@ -219,6 +281,29 @@ class Compound(D):
         object.__setattr__(self, "_target", expr(target))
         object.__setattr__(self, "_op", op)
         object.__setattr__(self, "_value", expr(value))
+
+
+# Python's str methods a tracer may reach for, and what D says instead.
+_METHOD_HINTS = {
+    "startswith": "substr(s, 0, 2) == \"ss\"",
+    "endswith": "strstr(s, \"x\") != NULL, or substr() from the end",
+    "upper": "toupper(s)", "lower": "tolower(s)", "find": "index(s, \"x\")",
+    "index": "index(s, \"x\")", "split": "strtok(s, \" \")", "strip": "substr()",
+    "replace": "strjoin() of substr()s", "join": "strjoin(a, b)", "format": "printf()",
+}
+
+
+def _method_message(member: tree.Member) -> str:
+    from dtracepy.printer import to_d
+
+    base = to_d(member.base)
+    if len(base) > 40:
+        base = base[:37] + "..."
+    hint = _METHOD_HINTS.get(member.name)
+    hint = f", such as {hint}" if hint else ""
+    return (f"{base}.{member.name}(...) calls a method of a D value, which D has not: "
+            f"{base}.{member.name} is member access ({base}->{member.name}) and D calls only its "
+            f"functions and actions, by name: use D's functions{hint}")
 
 
 def _compound(op, target, value):

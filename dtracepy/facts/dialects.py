@@ -36,6 +36,9 @@ class Dialect:
     keywords: frozenset
     #: Built-in variable names.
     variables: frozenset
+    #: Variables other dialects have and this one lacks (built in or from the D libraries:
+    #: :data:`dtracepy.facts.variables.DIALECT_VARIABLES`; ``zonename`` in oracle).
+    foreign_variables: frozenset
     #: Action, subroutine and aggregating-function names.
     functions: frozenset
     #: llquantize(v, factor, low, high, steps) with steps > factor also needs steps to divide
@@ -46,6 +49,8 @@ class Dialect:
     #: default action).  Oracle's D 2.0 refuses it ("syntax error near end of input", or "expected
     #: actions { } following probe description and predicate" before a ``;``).
     has_bodyless_clauses: bool = True
+    #: Functions the compiler knows but refuses ("jstack() is not implemented (yet)").
+    not_implemented: frozenset = frozenset()
     #: A keyword after ``->`` or ``.`` is a name (``this->self``, ``self->string``):
     #: :data:`dtracepy.facts.keywords.KEYWORDS_AFTER_ARROW`.
     keywords_after_arrow: bool = False
@@ -70,9 +75,11 @@ def _make(name: str, title: str, *, has_if_else: bool, has_anonymous_members: bo
         has_anonymous_members=has_anonymous_members,
         keywords=_keywords.KEYWORDS | _keywords.KEYWORDS_BY_DIALECT[name],
         variables=frozenset(n for n, row in _variables.BUILTIN_TABLE.items() if _in(row[2], name)),
+        foreign_variables=frozenset(n for n, owners in _variables.DIALECT_VARIABLES.items() if name not in owners),
         functions=frozenset(n for n, row in _functions.TABLE.items() if _in(row[5], name)),
         llquantize_steps_divide_power=llquantize_steps_divide_power,
         has_bodyless_clauses=has_if_else,  # (the same lineages: illumos' grammar, or Oracle's D 2.0)
+        not_implemented=_functions.NOT_IMPLEMENTED.get(name, frozenset()),
         keywords_after_arrow=name in _keywords.KEYWORDS_AFTER_ARROW,
     )
 

@@ -374,3 +374,19 @@ def constant_argument_problems(name: str, values, steps_divide_power: bool = Tru
             problems.append((4, f"llquantize() steps ({steps}) must divide {square} evenly when "
                                 "larger than the factor"))
     return problems
+
+
+#: Functions a dialect's compiler knows but refuses, by dialect: Oracle's D 2.0 says "jstack() is
+#: not implemented (yet)" (the real dtrace judges each, tests/test_check_rules.py).
+NOT_IMPLEMENTED: dict[str, frozenset] = {
+    "oracle": frozenset({"breakpoint", "chill", "jstack", "panic", "stop"}),
+}
+
+#: The parameters of lquantize() and llquantize() after the value, as dtrace names them, and their
+#: defaults (None: none): every use of one aggregation must give the same constants
+#: ("lquantize() base (argument #1) doesn't match previous declaration").
+QUANTIZE_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "lquantize": ("base", "limit", "step"),
+    "llquantize": ("factor", "lmag", "hmag", "steps"),
+}
+QUANTIZE_DEFAULTS: dict[str, tuple] = {"lquantize": (None, None, 1), "llquantize": (None, None, None, None)}

@@ -76,3 +76,57 @@ def macro_argument_number(name: str) -> int | None:
     if name.startswith("$") and len(name) - len(digits) <= 2 and digits.isdigit() and digits.isascii():
         return int(digits)
     return None
+
+
+#: Typedefs every session defines (D's own integer types, its libraries' translated types, the
+#: POSIX types every kernel has), which a program may not typedef again ("typedef redeclared":
+#: the real dtrace judges each, tests/test_check_declarations.py).  Others of
+#: :data:`STANDARD_TYPES` come from one kernel's types only (``kthread_t``), where another
+#: system takes a program's typedef of the name.
+DEFINED_TYPEDEFS = frozenset(
+    """int8_t int16_t int32_t int64_t uint8_t uint16_t uint32_t uint64_t intptr_t uintptr_t
+    size_t ssize_t ptrdiff_t caddr_t uchar_t ushort_t uint_t ulong_t u_longlong_t pid_t uid_t gid_t
+    id_t dev_t time_t processorid_t psetid_t projid_t taskid_t zoneid_t timestruc_t psinfo_t
+    lwpsinfo_t cpuinfo_t bufinfo_t devinfo_t fileinfo_t conninfo_t ipinfo_t ifinfo_t ipv4info_t
+    ipv6info_t pktinfo_t csinfo_t""".split()
+)
+
+#: The words of a type specifier that name a base type; a typedef name, a struct, union or enum
+#: stand among them as "name", "struct", "union", "enum".
+_BASES = frozenset({"void", "char", "int", "float", "double", "string", "name", "struct", "union",
+                    "enum"})
+_SHOWN = {"name": "a typedef name", "struct": "a struct", "union": "a union", "enum": "an enum"}
+
+
+def type_specifier_problem(words) -> str | None:
+    """What D refuses in a list of type specifier words (``char int``, ``short long``, ``unsigned
+    float``; see :data:`_BASES` for how a named type is given), as a message; None when D takes
+    it.  As libdtrace's dt_decl.c decides: one base type at most ("invalid type combination"),
+    ``signed``/``unsigned`` only with an integer, ``short`` only with ``int``, ``long`` (twice at
+    most) only with ``int`` or once with ``double`` (otherwise the type name it spells is unknown,
+    or refused outright).  illumos' D also refuses a word repeated (``short short``, four
+    ``long``), which Oracle's takes: that is not said."""
+    bases = [w for w in words if w in _BASES]
+    if len(bases) > 1:
+        return (f"{_SHOWN.get(bases[0], bases[0])} and {_SHOWN.get(bases[1], bases[1])} are two types "
+                "in one: invalid type combination")
+    base = bases[0] if bases else None
+    what = _SHOWN.get(base, base)
+    signs = {w for w in words if w in ("signed", "unsigned")}
+    longs = sum(1 for w in words if w == "long")
+    short = "short" in words
+    if len(signs) > 1:
+        return "signed and unsigned together name no type"
+    if short and longs:
+        return "short and long together name no type"
+    if longs == 3:  # (four are taken by Oracle's D, refused by illumos': neither is said here)
+        return "long long long names no type"
+    if signs and base not in (None, "char", "int"):
+        return f"signed and unsigned may only be used with an integer type, not {what}"
+    if short and base in ("char", "void", "float", "double"):
+        return f"short may not be used with {what}"
+    if longs and base not in (None, "int", "double"):
+        return f"long may not be used with {what}"
+    if longs > 1 and base == "double":
+        return "long long double names no type"
+    return None

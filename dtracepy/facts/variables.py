@@ -119,6 +119,23 @@ LIBRARY_CONSTANTS = frozenset(
     EBUSY EEXIST EINVAL ENOSPC EPIPE ERANGE ETIMEDOUT EWOULDBLOCK EINPROGRESS""".split()
 )
 
+
+def _owners() -> dict:
+    owners: dict = {}
+    for table in (BUILTIN_TABLE, LIBRARY_TABLE):
+        for name, row in table.items():
+            if row[2] is None:
+                owners[name] = None
+            elif owners.get(name, ()) is not None:
+                owners[name] = tuple(sorted(set(owners.get(name, ())) | set(row[2].split())))
+    return {name: found for name, found in owners.items() if found is not None}
+
+
+#: The variables only some dialects have (built in, or defined by their D libraries), name -> those
+#: dialects: another dialect's dtrace says "failed to resolve NAME: Unknown variable name".  (``cpu``
+#: is FreeBSD's built-in, and every dialect's sched.d inline.)
+DIALECT_VARIABLES = _owners()
+
 #: Every name a D program may read without defining it (any dialect).
 KNOWN_NAMES = frozenset(BUILTIN_TABLE) | frozenset(LIBRARY_TABLE) | LIBRARY_CONSTANTS
 

@@ -132,6 +132,14 @@ def _desc_list(texts) -> str:
     return ", ".join(texts)
 
 
+def _at_value(texts) -> str:
+    """``at=``'s value in a suggestion, as t.clear takes it: one description, or a list of them
+    (a description holding a comma is refused)."""
+    texts = list(texts)
+    quoted = [f'"{text}"' for text in texts]
+    return quoted[0] if len(quoted) == 1 else "[" + ", ".join(quoted) + "]"
+
+
 class _Problem(Exception):
     def __init__(self, where, message):
         super().__init__(message)
@@ -197,7 +205,7 @@ def _clear_probes(name, uses, clear_points, accesses, zeros) -> tuple[str, ...]:
             raise _Problem(node.pos or clause.pos, f"self->{name} is set at {_desc_list(entries)} and {verb} at {where}, outside that "
                 f"entry/return pair: zeroing it at {_desc_list(returns)} would make {where} see 0 "
                 f"(or lose the value) whenever it fires after the return. Say where it may be "
-                f"zeroed with t.clear(self.{name}, at=...) (at=\"{_desc_list(returns)}\" if {where} "
+                f"zeroed with t.clear(self.{name}, at=...) (at={_at_value(returns)} if {where} "
                 f"only fires inside the call), zero it yourself where it is no longer needed, or "
                 f"keep it with t.keep(self.{name})")
     from dtracepy.checks.lifecycle import guarded_by_own_negation
@@ -211,7 +219,7 @@ def _clear_probes(name, uses, clear_points, accesses, zeros) -> tuple[str, ...]:
     if element:
         clause, node = uses[0]
         raise _Problem(node.pos or clause.pos, f"self->{name}[...] is a thread-local associative array: D cannot zero it whole; name "
-            f"the element to zero at the return, t.clear(self.{name}[key], at=\"{_desc_list(returns)}\"), "
+            f"the element to zero at the return, t.clear(self.{name}[key], at={_at_value(returns)}), "
             f"or zero each element yourself (self.{name}[key] = 0)")
     return tuple(returns)
 

@@ -1,0 +1,323 @@
+"""Operands of the wrong kind, where every D compiler refuses them (part of the rules family:
+:func:`dtracepy.checks.rules.run` yields these for a D file): ``operand-type``.
+
+Only what is certain is judged: an operand known to be a string (a string constant, ``execname``,
+a string function's result, ``stringof``, a variable the program types as a string) or an
+integer (a constant, a comparison, a variable the program types as an integer), as
+:func:`dtracepy.checks.printf.kind` and the program's own declarations and first assignments say:
+
+* a string where an integer or a scalar is needed: ``& | ^ << >> % * /``, ``&& || ^^``, unary
+  ``! - ~ +``, the condition of ``?:``, ``++``/``--`` ("operator & requires operands of integral
+  type", "... of scalar type");
+* a string compared with an integer other than the constant 0 (``execname == 1``: "operands
+  have incompatible types"; ``execname == 0`` compares with a null pointer), or subtracted from
+  an integer;
+* a variable given a value of the other kind than its type: D types a variable at its declaration
+  (``int x;``, ``this x;`` is an int, ``string s;``) or at its first assignment in the program
+  text, so ``x = 1; ... x = "a";`` or ``x += "a"`` is refused ("int" = "string"); 0 is also a
+  string (a null one).
+
+No walk of its own: it reads the checks' index of the tree.
+"""
+
+from __future__ import annotations
+
+from dtracepy import tree as t
+from dtracepy.checks.declarations import _declared_name
+from dtracepy.checks.printf import kind as _kind
+from dtracepy.facts import functions as Fn
+from dtracepy.facts import variables as V
+
+_INTEGRAL = frozenset({"&", "|", "^", "<<", ">>", "%", "*", "/"})
+_SCALAR = frozenset({"&&", "||", "^^"})
+_COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">="})
+_UNARY = frozenset({"!", "-", "~", "+"})
+_COMPOUND = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "%=": "%", "&=": "&", "|=": "|", "^=": "^",
+             "<<=": "<<", ">>=": ">>"}
+
+
+def run(ctx):
+    if _strings_possible(ctx):
+        yield from _operands(ctx)
+    yield from aggregations(ctx)
+    yield from arrays(ctx, ctx.options.dialect)
+
+
+def _strings_possible(ctx) -> bool:
+    """Could any operand of the program be a string?  (Every operand-type finding has one; most
+    programs have none, and then nothing more is looked at.)"""
+    if ctx.of(t.StringLit) or ctx.of(t.Stringof):
+        return True
+    if any(node.name is not None and Fn.result(node.name) == "string" for node in ctx.of(t.Call)):
+        return True
+    if any(V.kind(node.name) == "string" for node in ctx.of(t.Ident)):
+        return True
+    return any("string" in node.specifiers for cls in (t.Declaration, t.TypeName) for node in ctx.of(cls))
+
+
+def _is_string(node, variables) -> bool:
+    """Is ``node`` certainly a string?  (What printf.kind says, without walking into operators,
+    which never make one, plus the variables the program types as strings.)"""
+    cls = node.__class__
+    if cls is t.StringLit or cls is t.Stringof:
+        return True
+    if cls is t.Call:
+        return node.name is not None and Fn.result(node.name) == "string"
+    if cls is t.Cast:
+        return _kind(node) == "string"
+    if cls is t.Ident and node.module is None and V.kind(node.name) == "string":
+        return True
+    key = _variable(node)
+    return key is not None and variables.get(key) == "string"
+
+
+def _operands(ctx):
+    variables, refused = _variable_kinds(ctx)
+
+    def kind(node):
+        if _is_string(node, variables):
+            return "string"
+        found = _kind(node)
+        if found is None:
+            key = _variable(node)
+            if key is not None:
+                return variables.get(key)
+        return found
+
+    for node in ctx.of(t.Binary):
+        op = node.op
+        if op in _INTEGRAL or op in _SCALAR:
+            for side in (node.left, node.right):
+                if _is_string(side, variables):
+                    need = "integral" if op in _INTEGRAL else "scalar"
+                    yield ctx.finding("operand-type", side, f"operator {op} needs operands of {need} type, "
+                                      "and this is a string (dtrace refuses it)", fallback=node)
+                    break
+        elif (op in _COMPARISONS or op == "-") and (
+                _is_string(node.left, variables) or _is_string(node.right, variables)):
+            left, right = kind(node.left), kind(node.right)
+            if {left, right} == {"string", "int"} and (op != "-" or left == "int"):
+                number = node.left if left == "int" else node.right
+                if op != "-" and _is_zero(number):
+                    continue  # (a null pointer: a string may be compared with it)
+                yield ctx.finding("operand-type", node.right if op == "-" else number,
+                                  f"a string and an integer cannot be operands of {op} (dtrace: operands "
+                                  f"have incompatible types: '{left}' {op} '{right}')", fallback=node)
+    for node in ctx.of(t.Unary):
+        op = node.op
+        if (op in _UNARY or op in ("++", "--")) and _is_string(node.operand, variables):
+            yield ctx.finding("operand-type", node.operand, f"operator {op} needs a scalar operand, and this "
+                              "is a string (dtrace refuses it)", fallback=node)
+    for node in ctx.of(t.Postfix):
+        if node.op in ("++", "--") and _is_string(node.operand, variables):
+            yield ctx.finding("operand-type", node.operand, f"operator {node.op} needs a scalar operand, and "
+                              "this is a string (dtrace refuses it)", fallback=node)
+    for node in ctx.of(t.Ternary):
+        if _is_string(node.cond, variables):
+            yield ctx.finding("operand-type", node.cond, "the condition of ?: must be a scalar, and this is a "
+                              "string (dtrace refuses it)", fallback=node)
+    for node in ctx.of(t.Assign):
+        op = node.op
+        if op == "=":
+            continue  # (the assignments are judged by _variable_kinds)
+        target = kind(node.target)
+        value = kind(node.value)
+        if target is None or value is None:
+            continue
+        if target == "string" or (value == "string" and target == "int"):
+            yield ctx.finding("operand-type", node, f"{op} of a{'n' if value == 'int' else ''} {value} to a "
+                              f"variable of type {target} (dtrace: operands have incompatible types: "
+                              f"'{target}' {op} '{value}')")
+    yield from refused
+
+
+def _is_zero(node) -> bool:
+    return node.__class__ is t.IntLit and node.text in ("0", "0x0", "00")
+
+
+def _variable(node):
+    """The key of the variable ``node`` is (or of whose elements it is one): ("global", name),
+    ("self", name), ("this", name); None for anything else."""
+    if node.__class__ is t.Index:
+        node = node.base
+        if node.__class__ is not t.Ident:
+            return None  # (self->a[k]: an element of a thread-local array, typed apart)
+        return ("array", node.name) if node.module is None else None
+    if node.__class__ is t.Ident:
+        return ("global", node.name) if node.module is None else None
+    if node.__class__ is t.SelfVar:
+        return ("self", node.name)
+    if node.__class__ is t.ThisVar:
+        return ("this", node.name)
+    return None
+
+
+def _variable_kinds(ctx):
+    """variable key -> "int" or "string" as the program types it (its declaration, or its first
+    assignment in the text), with the assignments that give it the other kind as findings."""
+    kinds: dict = {}
+    refused: list = []
+    for item in ctx.of(t.Declaration):
+        specifiers = item.specifiers
+        if "typedef" in specifiers or "extern" in specifiers:
+            continue
+        words = [s for s in specifiers if s.__class__ is str]
+        scope = "self" if "self" in words else "this" if "this" in words else "global"
+        types = [w for w in words if w not in ("self", "this", "const", "volatile")]
+        declared = None
+        if len(words) == len(specifiers):
+            declared = "string" if types == ["string"] else "int" if (not types and scope != "global") or (
+                types and all(w in ("int", "long", "short", "char", "signed", "unsigned") for w in types)) else None
+        for declarator in item.declarators:
+            name = _declared_name(declarator)
+            if name:  # (a pointer, an array, a type not known here: typed, but not judged)
+                kinds.setdefault((scope, name), declared if declarator.__class__ is t.NameDecl else None)
+    if ctx.uses_cpp:
+        return kinds, refused  # (a macro may stand for anything)
+    for node in ctx.of(t.Assign):
+        if node.op != "=":
+            continue
+        key = _variable(node.target)
+        if key is None:
+            continue
+        value = _kind(node.value)
+        if value not in ("int", "string"):
+            if key not in kinds:
+                kinds[key] = None  # typed by a value of a kind not known here: not judged
+            continue
+        have = kinds.setdefault(key, value)
+        if have is None or have == value or (have == "string" and _is_zero(node.value)):
+            continue
+        refused.append(ctx.finding(
+            "operand-type", node, f"a{'n' if value == 'int' else ''} {value} assigned to a variable of type "
+            f"{have}: D types a variable at its declaration or first assignment (dtrace: operands have "
+            f"incompatible types: '{have}' = '{value}'); use another variable"))
+    return kinds, refused
+
+
+# --- aggregations given where they are needed -------------------------------------------------
+
+def _aggregation_of(node):
+    """The aggregation ``node`` is (``@a``) or an element of (``@a[k]``), or None."""
+    if node.__class__ is t.Index:
+        node = node.base
+    return node if node.__class__ is t.AggVar else None
+
+
+def aggregations(ctx):
+    """aggregation-argument: clear(), trunc(), normalize(), denormalize() given something that is
+    not an aggregation; printa-keys: printa() of aggregations whose keys differ in number or kind."""
+    calls = [node for node in ctx.of(t.Call) if node.name in Fn.AGGREGATION_ARGUMENTS]
+    if not calls:
+        return
+    keys: dict = {}  # aggregation name -> its first assignment's keys
+    for node in ctx.of(t.Assign):
+        target = node.target
+        if target.__class__ is t.Index and target.base.__class__ is t.AggVar:
+            keys.setdefault(target.base.name, target.keys)
+        elif target.__class__ is t.AggVar:
+            keys.setdefault(target.name, ())
+    for node in calls:
+        where = Fn.AGGREGATION_ARGUMENTS[node.name]
+        if where is not None:
+            for index in where:
+                if index < len(node.args) and _aggregation_of(node.args[index]) is None:
+                    yield ctx.finding("aggregation-argument", node.args[index],
+                                      f"{node.name}() argument #{index + 1} must be an aggregation (@name), and "
+                                      "this is not one (dtrace: \"incompatible with prototype\")", fallback=node)
+            continue
+        given = [a for a in node.args if a.__class__ is t.AggVar and a.name in keys]
+        for other in given[1:]:
+            first = given[0]
+            a, b = keys[first.name], keys[other.name]
+            if len(a) != len(b):
+                yield ctx.finding("printa-keys", other, f"printa() of @{first.name} ({len(a)} key(s)) and "
+                                  f"@{other.name} ({len(b)}): aggregations printed together must have the same keys "
+                                  "(dtrace: \"do not have matching key signatures\")", fallback=node)
+                continue
+            for number, (x, y) in enumerate(zip(a, b), start=1):
+                if {_kind(x), _kind(y)} == {"int", "string"}:
+                    yield ctx.finding("printa-keys", other, f"printa() of @{first.name} and @{other.name}: key "
+                                      f"#{number} is {_kind(x)} in one and {_kind(y)} in the other (dtrace: \"key "
+                                      f"#{number} is incompatible\")", fallback=node)
+                    break
+
+
+# --- arrays used as what they are not -----------------------------------------------------------
+
+def arrays(ctx, dialect):
+    """array-use: a declared array given two keys or a constant index beyond it, a clause-local
+    used as an associative array, an associative array (or ``args``) named without a key."""
+    indexes = ctx.of(t.Index)
+    declared = _declared_arrays(ctx, dialect)
+    if declared and indexes:
+        yield from _declared_array_uses(ctx, dialect, indexes, declared)
+    if ctx.uses_cpp:
+        return
+    assigns = ctx.of(t.Assign)
+    locals_indexed = [node for node in indexes if node.base.__class__ is t.ThisVar]
+    whole = {node.target.name for node in assigns if node.target.__class__ in (t.Ident, t.ThisVar)} \
+        if locals_indexed or indexes else set()
+    if locals_indexed:
+        declared_locals = {_declared_name(d) for item in ctx.of(t.Declaration) if "this" in item.specifiers
+                           for d in item.declarators}
+        seen = set()
+        for node in locals_indexed:
+            name = node.base.name
+            if name not in whole and name not in declared_locals and name not in seen:
+                seen.add(name)
+                yield ctx.finding("array-use", node, f"this->{name}[...]: a clause-local cannot be an associative "
+                                  "array (dtrace: \"local variables may not be used as associative arrays\"); use a "
+                                  "global or thread-local one")
+    # names the program uses only as associative arrays (assigned by key, never whole or declared)
+    by_key = {node.target.base.name for node in assigns if node.target.__class__ is t.Index
+              and node.target.base.__class__ is t.Ident and node.target.base.module is None}
+    arrays_only = by_key - whole - set(declared) - _declared_globals(ctx) if by_key else set()
+    if dialect is not None and "args" in dialect.variables:
+        arrays_only.add("args")
+    bases = {id(node.base) for node in indexes}
+    targets = {id(node.target) for node in assigns} if by_key else ()
+    for node in ctx.of(t.Ident):
+        if node.name in arrays_only and node.module is None and id(node) not in bases and id(node) not in targets:
+            yield ctx.finding("array-use", node, f"{node.name} is an associative array: name an element of it "
+                              f"({node.name}[key]), not the array (dtrace: \"may not be referenced as scalar\")")
+
+
+def _declared_arrays(ctx, dialect) -> dict:
+    """A global array the program declares with a dimension -> its size (None: not constant)."""
+    from dtracepy.checks.rules import _constant
+
+    declared: dict = {}
+    for item in ctx.of(t.Declaration):
+        if not any(s in ("typedef", "self", "this") for s in item.specifiers):
+            for declarator in item.declarators:
+                if declarator.__class__ is t.ArrayDecl and declarator.target.__class__ is t.NameDecl and \
+                        len(declarator.dims) == 1 and declarator.dims[0].__class__ is not t.TypeName:
+                    size = _constant(declarator.dims[0], dialect)
+                    declared[declarator.target.name] = size if size.__class__ is int else None
+    return declared
+
+
+def _declared_array_uses(ctx, dialect, indexes, declared):
+    from dtracepy.checks.rules import _constant
+
+    # &a[n], one past a declared array's end: illumos' D takes it (as C does), Oracle's refuses it
+    ends = {id(node.operand) for node in ctx.of(t.Unary) if node.op == "&"}
+    for node in indexes:
+        base = node.base
+        if base.__class__ is t.Ident and base.module is None and base.name in declared:
+            if len(node.keys) != 1:
+                yield ctx.finding("array-use", node, f"{base.name} is an array of {declared[base.name]} declared "
+                                  f"above: it takes one index, not {len(node.keys)} keys (dtrace: \"cannot access "
+                                  f"scalar {base.name} as an associative array\")")
+                continue
+            size, index = declared[base.name], _constant(node.keys[0], dialect)
+            if size is not None and index.__class__ is int and not 0 <= index < size and not (
+                    index == size and id(node) in ends):
+                yield ctx.finding("array-use", node.keys[0], f"index {index} is outside {base.name}[{size}] "
+                                  "(dtrace: \"index outside array bounds\")", fallback=node)
+
+
+def _declared_globals(ctx) -> set:
+    return {_declared_name(d) for item in ctx.of(t.Declaration)
+            if not any(s in ("self", "this") for s in item.specifiers) for d in item.declarators}
