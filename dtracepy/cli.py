@@ -282,6 +282,8 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--dialect", choices=DIALECTS, default=None,
                    help="compile a tracer for this D (default: the tracer's, else the dtrace's own)")
     p.add_argument("--no-status", action="store_true", help="no status line on a terminal")
+    p.add_argument("--verifier-log", type=_output, metavar="FILE",
+                   help="write the kernel's BPF verifier log here when it refuses dtrace's program")
     p.set_defaults(run="dtracepy.commands.run_cmd:run")
 
     # --- import (issue 13) -------------------------------------------------------------------

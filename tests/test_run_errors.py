@@ -376,3 +376,70 @@ def test_if_runs_on_this_dtrace_without_naming_a_dialect(live, tmp_path):
     result = _run_cli(tmp_path, "ifr.py", "--duration", "10")
     assert result.returncode == 0, result.stderr
     assert "zero" in result.stdout and "other" not in result.stdout
+
+
+# --- the kernel's BPF verifier refuses dtrace's program ------------------------------------------
+
+PROC_EXIT_D = "proc:::exit\n{\n\t@t[execname] = sum(1);\n}\n"
+# What Oracle's dtrace printed for PROC_EXIT_D (its verifier log, 4,403 lines, shortened here)
+BPF_REFUSED = os.path.join(ROOT, "tests", "fixtures", "run", "oracle_bpf_refused.err")
+
+
+def test_a_bpf_verifier_refusal_is_one_located_message_not_a_privilege_problem(tmp_path, capsys, monkeypatch):
+    """Oracle's dtrace cannot run `proc:::exit { @t[execname] = sum(1); }`: the kernel's verifier
+    refuses its program ("BPF program load ... failed: Permission denied").  dtracepy said "dtrace
+    is not privileged enough to trace here" (we are root) and printed the verifier log twice
+    (8,810 lines), with no file:line."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pe.d").write_text(PROC_EXIT_D)
+    fake = _standin(tmp_path, f"cat '{BPF_REFUSED}' >&2\nexit 1")
+    assert main(["run", "pe.d", "--dtrace", fake]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "dtrace: script 'pe.d' matched 1 probe",
+        "pe.d:1:1: error: the kernel's BPF verifier refused the program dtrace made for "
+        "rawtp:sched::sched_process_exit: R1 type=scalar expected=map_ptr "
+        "[dtrace: BPF program load failed: Permission denied]",
+        "dtracepy: note: the kernel's BPF verifier log (13 lines) is not shown: --verifier-log FILE writes it"]
+    # the whole log, on demand
+    assert main(["run", "pe.d", "--dtrace", fake, "--verifier-log", "v.log"]) == 1
+    assert "--verifier-log" not in capsys.readouterr().err
+    log = (tmp_path / "v.log").read_text().splitlines()
+    assert len(log) == 13 and log[0] == "BPF: func#0 @0" and log[-1].startswith("BPF: processed 1163 insns")
+    # the API: a DTraceFailed that says the same, not "not privileged"
+    from dtracepy.run import DTraceFailed
+
+    with pytest.raises(DTraceFailed) as caught:
+        with run(str(tmp_path / "pe.d"), dtrace=fake) as tracing:
+            list(tracing.events())
+    assert "not privileged" not in str(caught.value) and "BPF verifier refused" in str(caught.value)
+    assert len(tracing.verifier_log) == 13
+
+
+def test_a_bpf_refusal_is_located_at_the_clause_of_its_probe(tmp_path):
+    """The clause whose description matches the probe dtrace names; else the only clause for
+    probes other than BEGIN/END/ERROR (dtrace names the probe underneath: proc:::exit runs on
+    rawtp:sched::sched_process_exit); else nowhere."""
+    script = tmp_path / "two.d"
+    script.write_text("BEGIN\n{\n\tx = 1;\n}\n\nsyscall::read:entry\n{\n\t@a = count();\n}\n\n"
+                      "proc:::exit\n{\n\t@t[execname] = sum(1);\n}\n")
+    program = prepare(str(script)).program
+    assert str(origins.clause_of_probe(program, "syscall:vmlinux:read:entry")) == f"{script}:6:1"
+    assert origins.clause_of_probe(program, "rawtp:sched::sched_process_exit") is None   # two candidates
+    assert origins.clause_of_probe(program, "dtrace:::BEGIN") is not None
+    script.write_text("BEGIN\n{\n\tx = 1;\n}\n\nproc:::exit\n{\n\t@t[execname] = sum(1);\n}\n")
+    program = prepare(str(script)).program
+    assert str(origins.clause_of_probe(program, "rawtp:sched::sched_process_exit")) == f"{script}:6:1"
+    assert origins.clause_of_probe(program, "uprobe:::END") is None
+
+
+def test_a_bpf_verifier_refusal_is_short_and_located_live(live, tmp_path):
+    """The real dtrace (Oracle's D 2.0 on Linux) cannot run this program; the run says why in a
+    few lines, at the clause."""
+    (tmp_path / "pe.d").write_text(PROC_EXIT_D)
+    result = _run_cli(tmp_path, "pe.d", "--duration", "2")
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) <= 4, result.stderr[:2000]
+    assert any(line.startswith("pe.d:1:1: error: the kernel's BPF verifier refused the program dtrace "
+                               "made for ") for line in lines), result.stderr
+    assert "privileged" not in result.stderr

@@ -122,6 +122,21 @@ def _trace(args, macro_args, options, fmt, atomic):
     return code, wrote, received, tracing
 
 
+def _verifier_log(tracing, path: str | None) -> None:
+    """The kernel's BPF verifier log, when it refused dtrace's program: written to ``path``
+    (``--verifier-log``), else only counted, in a note saying how to have it."""
+    log = tracing.verifier_log
+    if not log:
+        return
+    if path is None:
+        print(f"dtracepy: note: the kernel's BPF verifier log ({len(log)} lines) is not shown: "
+              "--verifier-log FILE writes it", file=sys.stderr)
+        return
+    from dtracepy.inputs import write_output
+
+    write_output(path, "".join(line + "\n" for line in log), inputs=[tracing.prepared.name])
+
+
 def run(args) -> int:
     from dtracepy.inputs import AtomicOutput
     from dtracepy.run.errors import RunError
@@ -159,6 +174,7 @@ def run(args) -> int:
         print(unread.render(), file=sys.stderr)
     for line in tracing.stderr_lines:
         print(line, file=sys.stderr)
+    _verifier_log(tracing, getattr(args, "verifier_log", None))
     for warning in tracing.warnings:
         print(warning.render(), file=sys.stderr)
     if tracing.killed_after is not None:

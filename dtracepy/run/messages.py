@@ -34,6 +34,33 @@ _ERROR_ORACLE = re.compile(
 _CLAUSE = re.compile(r"dt_clause_(\d+)")
 _FAULT_ADDR = re.compile(r"\s*\(0x[0-9a-fA-F]+\)")
 
+# Oracle's dtrace when the kernel's BPF verifier refuses a program it made (the verifier's log, every
+# line "BPF: ...", comes first): no privilege problem, though the kernel's errno is often EACCES
+_BPF_LOAD = re.compile(r"^dtrace: could not enable tracing: BPF program load for '(?P<probe>[^']*)' "
+                       r"failed: (?P<why>.*)$")
+VERIFIER_LOG_PREFIX = "BPF: "
+# the verifier's closing statistics, after its reason
+_VERIFIER_STATS = re.compile(r"(verification time |stack depth |processed \d+ insns)")
+_VERIFIER_INSN = re.compile(r"\d+: |; |func#|Live regs|\s*$")
+
+
+def bpf_load_failure(line: str) -> tuple[str, str] | None:
+    """(the probe, the kernel's error) when ``line`` says the kernel refused dtrace's BPF
+    program for a probe, else None."""
+    m = _BPF_LOAD.match(line.rstrip("\n"))
+    return (m["probe"], m["why"]) if m else None
+
+
+def verifier_reason(log: list[str]) -> str | None:
+    """The verifier's own reason for refusing a program: the last line of its ``log`` that is
+    neither an instruction nor a closing statistic (``R1 type=scalar expected=map_ptr``)."""
+    for line in reversed(log):
+        text = line[len(VERIFIER_LOG_PREFIX):] if line.startswith(VERIFIER_LOG_PREFIX) else line
+        if not _VERIFIER_STATS.match(text) and not _VERIFIER_INSN.match(text):
+            return text.strip()
+    return None
+
+
 KINDS = {
     "dynamic variable drops": "dynvar-drops",
     "aggregation drops": "aggregation-drops",

@@ -79,3 +79,24 @@ def clause_origins(program: tree.Program | None):
         return clauses[n].pos if 0 <= n < len(clauses) else None
 
     return origin
+
+
+def clause_of_probe(program: tree.Program | None, probe: str) -> Pos | None:
+    """Where the user's clause for the probe dtrace names (``syscall:vmlinux:read:entry``) is:
+    the one clause whose description matches it; else, when the probe is none of dtrace's own
+    (BEGIN, END, ERROR) and the program has only one clause for other probes (Oracle's dtrace
+    names the probe it runs the clause on, ``rawtp:sched::sched_process_exit`` for
+    ``proc:::exit``), that clause; else None.  The framing's clauses have no position."""
+    from dtracepy.facts import probes
+
+    if program is None:
+        return None
+    clauses = [i for i in program.items if isinstance(i, tree.Clause) and i.pos is not None]
+    matching = [c for c in clauses if any(probes.matches(d.text, probe) for d in c.probes)]
+    if len(matching) == 1:
+        return matching[0].pos
+    if matching or probes.split(probe)[-1] in probes.SPECIAL_PROBES:
+        return None
+    others = [c for c in clauses
+              if not all(probes.split(d.text)[-1] in probes.SPECIAL_PROBES for d in c.probes)]
+    return others[0].pos if len(others) == 1 else None

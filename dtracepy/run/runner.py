@@ -27,11 +27,11 @@ from dtracepy.run.arguments import check_arguments
 from dtracepy.run.decode import STARTED, Decoder, Printed, Text
 from dtracepy.run.dtrace_binary import PRIV_MESSAGES, check_privileges, detect_dialect, find_dtrace
 from dtracepy.run.errors import DTraceFailed, RunArgumentError, RunError
-from dtracepy.run.messages import Messages
+from dtracepy.run.messages import VERIFIER_LOG_PREFIX, Messages, bpf_load_failure, verifier_reason
 from dtracepy.run.process import launch
 from dtracepy.run.script import Prepared, prepare
 from dtracepy.run.stopping import Stopper
-from dtracepy.source import Pos, user_pos
+from dtracepy.source import Pos, shown_name, user_pos
 
 
 _MATCHED = re.compile(r"(dtrace: script '.*' matched )(\d+)( probes?)$")
@@ -61,6 +61,8 @@ class Tracing:
       :class:`~dtracepy.run.decode.Printed` events in the order dtrace printed them;
     * ``aggregations``: each aggregation by name, as last printed (complete once dtrace ended);
     * ``warnings``: dtrace's drops and errors, merged, with counts;
+    * ``verifier_log``: the kernel's BPF verifier log when it refused dtrace's program (its
+      reason is in the error message);
     * ``stop()`` asks dtrace to end (SIGINT: its END clauses run and aggregations print) and
       returns at once; ``wait()`` waits for the end and returns dtrace's exit status;
     * ``events()``/``records()`` raise :class:`DTraceFailed` when dtrace refused the tracer
@@ -116,6 +118,10 @@ class Tracing:
         self._stopper = Stopper(target_cmd=target_cmd is not None, started=self._started,
                                 exited=self._exited, on_sigint=self._expect_sigint_newline)
         self.stderr_lines: list[str] = []
+        # the kernel's BPF verifier's log ("BPF: ..." lines), when it refused a program: kept
+        # here, not among stderr_lines (thousands of lines); the refusal itself is one message
+        self.verifier_log: list[str] = []
+        self._bpf_refused = False
         self.error: BaseException | None = None
         self.raise_on_failure = True
 
@@ -314,9 +320,13 @@ class Tracing:
             line = raw.decode("utf-8", "replace")
             if STARTED_SCRIPT in line and _MATCHED.match(line.rstrip("\n")):
                 continue        # the notice of dtracepy's own started script
+            if line.startswith(VERIFIER_LOG_PREFIX):
+                self.verifier_log.append(line.rstrip("\n"))
+                continue
             line = _unframed_matched(line, prepared.plan.added_clauses)
             located = origins.locate_compile_error(line.rstrip("\n"), prepared.program, prepared.text,
-                                                   self.script_path, prepared.name)
+                                                   self.script_path, prepared.name) \
+                or self._bpf_refusal(line)
             if located is not None:
                 line = located + "\n"
             warning = self.messages.add(line)
@@ -324,6 +334,21 @@ class Tracing:
                 self.stderr_lines.append(line.rstrip("\n").replace(self.script_path, prepared.name))
             if self.on_warning is not None:
                 self.on_warning(warning, line.rstrip("\n"))
+
+    def _bpf_refusal(self, line: str) -> str | None:
+        """dtrace's "BPF program load for 'P' failed" as one located error with the verifier's
+        reason, or None for another line."""
+        found = bpf_load_failure(line)
+        if found is None:
+            return None
+        self._bpf_refused = True
+        probe, why = found
+        where = origins.clause_of_probe(self.prepared.program, probe)
+        head = str(where) if where is not None else shown_name(self.prepared.name)
+        reason = verifier_reason(self.verifier_log)
+        return (f"{head}: error: the kernel's BPF verifier refused the program dtrace made for "
+                f"{probe}" + (f": {reason}" if reason else "")
+                + f" [dtrace: BPF program load failed: {why}]")
 
     def events(self):
         """Every event in order, as it arrives; ends when dtrace's output ends."""
@@ -374,7 +399,7 @@ class Tracing:
         if self.returncode in (0, None):
             return None
         text = "\n".join(self.stderr_lines).strip()
-        if any(m in text for m in PRIV_MESSAGES):
+        if not self._bpf_refused and any(m in text for m in PRIV_MESSAGES):
             return f"dtrace is not privileged enough to trace here: {text}"
         return text or f"dtrace exited with status {self.returncode}"
 
