@@ -16,6 +16,7 @@ from dtracepy.errors import CompileError, DTracePyError
 from dtracepy.importer import CannotImport, comparable, compile_module, import_d
 from dtracepy.importer.pyfmt import WIDTH
 from dtracepy.parser import parse
+from dtracepy.printer import to_d
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -418,6 +419,29 @@ def test_the_corpus_five_field_descriptions_import_as_located_errors(capsys, cor
     script = corpus / "dtrace-utils-tests/test/unittest/providers/err.D_PDESC_INVAL.wrongdec4.d"
     assert main(["import", str(script)]) == 1
     assert capsys.readouterr().err.startswith(f"{script}:26:1: error: probe description 'profile::::tick-1sec'")
+
+
+def test_an_exact_import_keeps_a_shebang_line_below_the_first_as_dtrace_reads_it():
+    """A `#!` line not on line 1 (dtrace4linux demo/spec/specopen.d; here below a comment) is a
+    line dtrace skips; `import --exact` wrote t.directive("", "!/usr/sbin/dtrace -Fs"), printed
+    `# !/usr/sbin/dtrace -Fs`, which dtrace refuses ("invalid control directive")."""
+    text = "/* c */\n#!/usr/sbin/dtrace -Fs\nBEGIN\n{\n\texit(0);\n}\n"
+    program = parse(text, "sh2.d")
+    assert "\n#!/usr/sbin/dtrace -Fs\n" in to_d(program) and parse(to_d(program), "again.d") == program
+    emitted = compile_module(import_d(text, "sh2.d", exact=True), "sh2.py").text
+    assert "\n#!/usr/sbin/dtrace -Fs\n" in emitted and "# !" not in emitted
+    # first in a program, `#!` would read back as the #! line: the directive keeps its blank
+    first = parse("# !/usr/sbin/dtrace -Fs\nBEGIN\n{\n}\n", "first.d")
+    assert to_d(first).startswith("# !/usr/sbin/dtrace -Fs\n") and parse(to_d(first), "f.d") == first
+
+
+def test_an_exact_import_of_a_late_shebang_line_passes_dtrace(tmp_path):
+    from tests.real_dtrace import job_for_d, judge_scripts
+
+    text = "/* c */\n#!/usr/sbin/dtrace -Fs\nBEGIN\n{\n\texit(0);\n}\n"
+    emitted = compile_module(import_d(text, "sh2.d", exact=True), "sh2.py").text
+    assert judge_scripts({"original": job_for_d(text), "emitted": job_for_d(emitted)}) == {
+        "original": None, "emitted": None}
 
 
 def test_an_if_without_braces_imports_idiomatically():
