@@ -108,6 +108,9 @@ CHECKS: tuple[CheckInfo, ...] = (
               "an argument of a kind the function does not take (strlen(12), htons(\"a\"))"),
     CheckInfo("inline-type", "rules", "error",
               "an inline whose value is of another kind than its type (inline int f = \"a\";)"),
+    CheckInfo("cpp-directive", "rules", "error",
+              "a C preprocessor line (#define, #include, #if ...) in a script read without -C, which "
+              "dtrace refuses (a warning when no #! line says how the script is run)"),
     # what every D compiler refuses in a D file's declarations (dtracepy/checks/declarations.py)
     CheckInfo("type-combination", "rules", "error",
               "type specifiers that name no type (char int, short long, unsigned float, two struct "
