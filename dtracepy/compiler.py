@@ -120,19 +120,21 @@ def comment_safe(text: str) -> str:
     return text
 
 
-def _option_pragma(name, value) -> tree.Pragma:
+def _option_pragma(name, value, pos=None) -> tree.Pragma:
     word = name if value is True else f"{name}={value}"
-    return tree.Pragma(("D", "option", word))
+    return tree.Pragma(("D", "option", word), pos=pos)
 
 
-def build_program(tracer) -> tree.Program:
-    """The program as the user wrote it, with its prologue; no passes yet."""
-    user_items = tuple(tracer.items)
+def build_program(tracer, items=None) -> tree.Program:
+    """The program as the user wrote it, with its prologue; no passes yet.  ``items``: the
+    tracer's items as compiled for another dialect (``Tracer.items_for``)."""
+    user_items = tuple(tracer.items if items is None else items)
     found = _nodes_of(user_items, (tree.MacroVar, tree.Ident))
     line = shebang(tracer)
     items: list[tree.TopLevel] = [tree.Shebang(line)] if line is not None else []
     items.append(header_comment(tracer, macros_used(user_items, found)))
-    items += [_option_pragma(k, v) for k, v in tracer.options.items()]
+    where = getattr(tracer, "_option_pos", {})
+    items += [_option_pragma(k, v, where.get(k, tracer.pos)) for k, v in tracer.options.items()]
     where = getattr(tracer, "_define_pos", {})
     items += [tree.Directive("define", f"{k} {v}".rstrip(), pos=where.get(k, tracer.pos))
               for k, v in tracer.defines.items()]
@@ -168,15 +170,17 @@ def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
 
     from dtracepy.compiler_rules import refusals
 
-    program = build_program(tracer)
     # a dialect named (the tracer's, compile --dialect's, the running dtrace's) is held to its
     # functions (dialect-function); the default one is assumed, as check without --dialect
     dialect_given = dialect is not None or getattr(tracer, "dialect_given", False)
     if dialect is None:
         dialect = tracer.dialect
+    # the DSL's member operators, decided again for the dialect compiled for
+    items = tracer.items_for(dialect) if hasattr(tracer, "items_for") else tracer.items
+    program = build_program(tracer, items)
     program = run_passes(program, PassContext(dict(tracer.clear_points), dialect,
                                               cleanup=getattr(tracer, "cleanup", True)))
-    refused = refusals(tuple(tracer.items), dialect, getattr(tracer, "pos", None) or _tracer_pos(tracer),
+    refused = refusals(tuple(items), dialect, getattr(tracer, "pos", None) or _tracer_pos(tracer),
                        includes=getattr(tracer, "includes", ()), passed=program.items)
     kept = frozenset(point.name for point in tracer.clear_points.values() if not point.probes)
     findings = tuple(run_checks(program, dialect, clear_points=_clear_points(tracer),
@@ -186,13 +190,33 @@ def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
     said = {f.pos for f in findings if f.check == "this-unset" and f.severity == "error"}
     errors = [f for f in refused if not (f.check == "used-before-assigned" and f.pos in said
                                          and f.message.startswith("this->"))]
-    errors += [f for f in findings if f.severity == "error"]
+    # options and pragmas are judged for the dialect compiled for, if named, checks or not
+    foreign = _foreign_options(program, dialect) if dialect_given else []
+    said = {(f.pos, f.message) for f in foreign}
+    errors += foreign
+    errors += [f for f in findings if f.severity == "error" and (f.pos, f.message) not in said]
     if errors:
         raise CompileError.from_findings(errors)
     text = to_d(program)
     if not text.isascii():
         _refuse_unencodable(program, text, _tracer_pos(tracer))
     return Compiled(program, text, findings)
+
+
+def _foreign_options(program, dialect) -> list:
+    """A ``pragma`` finding for each ``#pragma D option`` the named ``dialect`` has not (the
+    tracer's ``options=``, ``t.option``, ``t.pragma``), at the line that gave it."""
+    from dtracepy.checks import Finding
+    from dtracepy.facts import options as _options
+
+    name = getattr(dialect, "name", dialect)
+    found = []
+    for item in program.items:
+        if isinstance(item, tree.Pragma):
+            problem = _options.pragma_problem(item.words, name)
+            if problem and not _options.pragma_problem(item.words):
+                found.append(Finding("error", problem, "pragma", item.pos))
+    return found
 
 
 def _tracer_pos(tracer):

@@ -495,6 +495,10 @@ class DPrinter:
     def visit_Directive(self, node: T.Directive) -> str:
         if not node.text:
             return "#" + node.name
+        if node.name == "" and node.text.startswith("!"):
+            # a `#!` line below the first, as written: dtrace skips it, but refuses `# !...`
+            # ("invalid control directive"); first in a program see visit_Program
+            return "#" + node.text
         return "#" + node.name + " " + node.text
 
     def visit_Shebang(self, node: T.Shebang) -> str:
@@ -515,6 +519,9 @@ class DPrinter:
                 # Without braces this would not be D (see bodyless_is_d); an empty body means
                 # the same to dtrace: the clause has no actions, so the default record is traced.
                 item = attrs.evolve(item, body=())
-            out.append(self.visit(item))
+            if index == 0 and isinstance(item, T.Directive) and item.name == "" and item.text.startswith("!"):
+                out.append("# " + item.text)    # `#!` on the first line would read back as the #! line
+            else:
+                out.append(self.visit(item))
             previous = item
         return "".join(out) + "\n" if out else ""

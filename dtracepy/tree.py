@@ -327,6 +327,10 @@ SPECIFIER_WORDS = frozenset(
 DIRECTIVES = frozenset(
     "include include_next import define undef if ifdef ifndef elif else endif line error warning "
     "ident sccs assert unassert".split()) | {""}
+#: The control lines D reads itself, without the C preprocessor (``#pragma`` aside): a line
+#: marker, ``#line`` and ``#ident``; dtrace refuses any other without ``-C`` ("invalid control
+#: directive", dt_lex.l; judged by the real dtrace in tests/test_check_preprocessor.py).
+DIRECTIVES_WITHOUT_CPP = frozenset(("", "line", "ident"))
 
 
 def _check_new(self) -> None:

@@ -40,7 +40,7 @@ COVERAGE = {
     "D_PRINTF_DYN_PROTO": (("printf-args",), 1.0),
     "D_PRINTF_DYN_TYPE": (("printf-type",), 1.0),
     "D_PRINTF_AGG_CONV": (("printf-agg-conv",), 1.0),
-    "D_PRINTF_ARG_FMT": (("printf-format",), 0.5),
+    "D_PRINTF_ARG_FMT": (("printf-format",), 1.0),
     "D_PRINTA_AGGARG": (("printa-args",), 1.0),
     "D_PRINTA_PROTO": (("printa-args",), 1.0),
     "D_AGG_REDEF": (("agg-mismatch",), 1.0),

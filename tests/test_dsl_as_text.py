@@ -84,3 +84,16 @@ def test_dtracepys_messages_and_tools_still_show_the_d_text():
         t.clear(self.x, at=execname)
     # a tool's repr (a debugger's, a test runner's) shows the D text
     assert reprlib.repr(execname) == "D(execname)"
+
+
+def test_a_d_value_has_no_python_number():
+    def body():
+        trace("%d" % pid)  # marker
+
+    t = Tracer()
+    with pytest.raises(DSLError, match=r"a D value \(pid\) has no Python number") as err:
+        t.probe("syscall::read:entry")(body)
+    assert err.value.pos.line == _line_of("# marker", body)
+    for make in (lambda: int(pid), lambda: "%x" % execname, lambda: [1, 2][pid], lambda: range(pid)):
+        with pytest.raises(DSLError, match="has no Python number"):
+            make()

@@ -42,15 +42,16 @@ def listed_exceptions() -> dict[str, str]:
 
 
 def _parse(root: Path, path: str, notes: str):
+    """(program, the text it was parsed from: None when preprocessed), or None."""
     data = (root / path).read_bytes()
     try:
-        return parse_bytes(data, path)
+        return parse_bytes(data, path), data.decode("utf-8", "surrogateescape")
     except DTracePyError:
         defines = cpp_defines(notes)
         if defines is None:
             return None  # the parser's own conformance test holds it to its verdict
         try:
-            return parse_bytes(data, path, cpp=True, defines=defines)
+            return parse_bytes(data, path, cpp=True, defines=defines), None
         except DTracePyError:
             return None
 
@@ -73,15 +74,16 @@ def outcomes(corpus):
                 if r["expect"] == "parse-ok" and r["path"] not in parser_exceptions]
     results = {}
     for row in rows:
-        program = _parse(corpus, row["path"], row["notes"] or "")
-        if program is None:
+        parsed = _parse(corpus, row["path"], row["notes"] or "")
+        if parsed is None:
             continue
+        program, text = parsed
         path = row["path"]
 
         refused = {}
 
-        def exact(program=program, path=path, refused=refused):
-            source = import_program(program, path, exact=True)  # executes the module, compares the trees
+        def exact(program=program, path=path, refused=refused, text=text):
+            source = import_program(program, path, exact=True, text=text)  # executes the module, compares the trees
             try:
                 compile_module(source, path + ".py")  # `dtracepy compile`, checks and all
             except DTracePyError as err:
@@ -91,8 +93,8 @@ def outcomes(corpus):
 
         compiled = {}
 
-        def idiomatic(program=program, path=path, compiled=compiled):
-            compiled["py"] = import_program(program, path)
+        def idiomatic(program=program, path=path, compiled=compiled, text=text):
+            compiled["py"] = import_program(program, path, text=text)
             compiled["d"] = compile_module(compiled["py"], path + ".py").text  # checks too
 
         results[path] = {"exact": _outcome(exact), "idiomatic": _outcome(idiomatic),

@@ -7,6 +7,7 @@ located errors, the option list, and the destructive-action rule however the act
 
 from __future__ import annotations
 
+import inspect
 import os
 import pathlib
 import subprocess
@@ -97,9 +98,17 @@ def test_option_values_follow_what_each_option_takes():
     refused(Tracer, options={"setenv": "A=1"}, match="command line")
 
 
-def test_options_of_another_dialect_are_refused_for_the_tracer_s_dialect():
-    Tracer(dialect="oracle", options={"printsize": "4k"})
-    refused(Tracer, dialect="illumos", options={"printsize": "4k"}, match="oracle")
+def test_options_of_another_dialect_are_refused_for_the_dialect_compiled_for():
+    # judged when compiled, for the dialect compiled for (the tracer's own, or compile's), at
+    # the line that gave the option; an option no dialect has is refused at once
+    Tracer(dialect="oracle", options={"printsize": "4k"}).clause("BEGIN")
+    t = Tracer(dialect="illumos", options={"printsize": "4k"}); line = inspect.currentframe().f_lineno  # noqa: E702
+    t.clause("BEGIN")
+    with pytest.raises(CompileError, match=r"option printsize is not known to illumos D \(only to oracle\)") as err:
+        t.compile()
+    assert err.value.pos.line == line and err.value.pos.file.endswith("test_injection.py")
+    assert "#pragma D option printsize=4k" in t.compile(dialect="oracle").text
+    refused(Tracer, dialect="oracle", options={"printsze": "4k"}, match="printsize")
 
 
 def test_unknown_d_pragma_is_refused():

@@ -533,6 +533,10 @@ class Context:
         for item in self.program.items:
             if isinstance(item, t.Shebang):
                 return command_line.shebang_flags(item.text)[0]
+        first = self.program.items[0] if self.program.items else None
+        if isinstance(first, t.Directive) and first.name == "" and first.text.startswith("!"):
+            # under -C the preprocessor keeps the #! line as a null directive (`# !/usr/sbin/dtrace -Cws`)
+            return command_line.shebang_flags(first.text[1:])[0]
         return []
 
     @cached_property

@@ -155,12 +155,36 @@ def _is_self(node, name) -> bool:
     return isinstance(node, t.SelfVar) and node.name == name
 
 
-def _leak(ctx, name, u, per_clause, cleanups):
+def leaks(ctx) -> dict[str, str]:
+    """name -> the entry probe it is set at, for each thread-local ``self-leak`` reports as never
+    zeroed (``import``'s comments on the original's leaks say what this says)."""
+    uses, _ = collect(ctx)
+    found = {}
+    for name, u in uses.items():
+        if u.writes and not u.zeros and not u.partials and name not in ctx.options.kept:
+            site = _leak_site(ctx, name, u)
+            if site is not None:
+                found[name] = site[0][0]
+    return found
+
+
+def _leak_site(ctx, name, u):
+    """(the entry descriptions, clause index, access) of the first write of ``self->name`` that
+    leaks it: at an entry probe, in a clause that may run while it is unset; or None."""
     clauses = ctx.clauses
     for index, access in u.writes:
         entries = [d.text for d in clauses[index].probes if probes.is_entry(d.text)]
         if not entries or (not access.in_predicate and guarded_by_own_value(clauses[index].predicate, name)):
             continue  # (a clause that only runs while the variable is set cannot leak it)
+        return entries, index, access
+    return None
+
+
+def _leak(ctx, name, u, per_clause, cleanups):
+    clauses = ctx.clauses
+    site = _leak_site(ctx, name, u)
+    if site is not None:
+        entries, index, access = site
         returns = [probes.partner(e) for e in entries]
         if guarded_by_own_negation(clauses[index].predicate, name):
             yield ctx.finding(

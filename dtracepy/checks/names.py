@@ -20,6 +20,7 @@ def run(ctx):
     yield from _macro_args(ctx)
     yield from _aggregations(ctx)
     yield from _calls(ctx)
+    yield from _function_values(ctx)
     yield from _undefined(ctx)
     yield from _dialect_variables(ctx)
     yield from _globals_unset(ctx)
@@ -206,13 +207,43 @@ def _listed(words) -> str:
 _CONSTANT = re.compile(r"[A-Z][A-Z0-9_]*$")
 
 
+_FUNCTION_KINDS = {"aggregating": "an aggregating function", "action": "an action", "subroutine": "a subroutine"}
+
+
+def _functions_here(ctx) -> frozenset:
+    """The functions the program's D has: the chosen dialect's, else those every dialect has (a
+    script for another platform may name a variable after one this dialect lacks)."""
+    if ctx.options.dialect_given:
+        return ctx.options.dialect.functions
+    return Fn.EVERYWHERE
+
+
+def _function_values(ctx):
+    """A function named without a call (``@a = count;``, ``trace(exit)``): every D compiler
+    refuses it ("aggregating function 'count' may not be referenced as scalar"), even where the
+    program assigns the name."""
+    functions = _functions_here(ctx)
+    named = [node for node in ctx.of(t.Ident) if node.name in functions and node.module is None]
+    if not named:
+        return
+    callees = {id(n.callee) for n in ctx.of(t.Call)}
+    macros = ctx.defined_macros
+    for node in named:
+        if id(node) in callees or node.name in macros:
+            continue
+        what = _FUNCTION_KINDS.get(Fn.TABLE[node.name][0], "a function")
+        yield ctx.finding("function-value", node,
+                          f"{node.name} is {what}, not a value: call it, {node.name}(...) (dtrace: "
+                          f"\"may not be referenced as scalar\")")
+
+
 def _undefined(ctx):
     if ctx.uses_cpp:
         return  # headers define enumerators and macros we cannot see
     defined = ctx.defined_names
-    idents = ctx.of(t.Ident)
-    if not set(map(_NAME, idents)) - defined - V.KNOWN_NAMES:
-        return  # every name is defined or known (the usual case, told in C loops)
+    functions = _functions_here(ctx)
+    if not set(map(_NAME, ctx.of(t.Ident))) - defined - V.KNOWN_NAMES - functions:
+        return  # every name is defined, known or a function's (the usual case, told in C loops)
     known = None
     callees = {id(n.callee) for n in ctx.of(t.Call)}
     reported = set()
@@ -221,8 +252,8 @@ def _undefined(ctx):
                 or node.is_global):  # a tracer's glob: global-unset says it better
             continue
         name = node.name
-        if name in defined or name in V.KNOWN_NAMES:
-            continue
+        if name in defined or name in V.KNOWN_NAMES or name in functions:
+            continue  # (a function's name is function-value's)
         if name in reported or _CONSTANT.match(name):
             continue  # ALL_CAPS names are enumerators and macros of the D libraries and headers
         reported.add(name)

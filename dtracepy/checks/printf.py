@@ -81,6 +81,9 @@ def type_problem(conv: str, k: str | None) -> str | None:
         return f"%{conv} needs an integer or pointer, not a string"
     if k == "int" and conv in C.STRING_CONVERSIONS:
         return f"%{conv} needs a string or char array, not an integer (use stringof or copyinstr)"
+    if k == "int" and conv in C.FLOAT_CONVERSIONS:
+        return (f"%{conv} needs a floating-point value, and D has none: print an integer with %d "
+                f"(dtrace: \"prototype: float, double, or long double\")")
     return None
 
 
@@ -116,10 +119,25 @@ def _format(ctx, call, arg):
                     "printf-format", arg, f"{call.name}(): conversion #{number} {conv.text!r} is positional "
                     f"(%n$), which D does not support", fallback=call))
         return convs
-    if isinstance(arg, (t.IntLit, t.CharLit)):
+    if isinstance(arg, (t.IntLit, t.CharLit)) or _variable_format(ctx, arg):
         raise _Reported(ctx.finding("printf-format", arg,
-                                    f"{call.name}() needs a string constant as its format", fallback=call))
+                                    f"{call.name}() needs a string constant as its format"
+                                    + ("" if isinstance(arg, (t.IntLit, t.CharLit)) else
+                                       f", not a value (dtrace: \"argument #1 is incompatible with prototype: "
+                                       f"string constant\"); to print it: {call.name}(\"%s\", ...)"),
+                                    fallback=call))
     return None
+
+
+# Formats that are values, never constants: a variable (an inline too), a call's result, a member,
+# an element.  (A macro, ``$$1``, ``c ? "a" : "b"`` can be constants: not judged.)
+_VALUES = (t.SelfVar, t.ThisVar, t.Call, t.Stringof, t.Index, t.Member)
+
+
+def _variable_format(ctx, arg) -> bool:
+    if arg.__class__ is t.Ident:
+        return arg.module is None and not ctx.uses_cpp and arg.name not in ctx.defined_macros
+    return isinstance(arg, _VALUES)
 
 
 class _Reported(Exception):

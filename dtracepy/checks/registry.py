@@ -60,6 +60,8 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("dialect-variable", "names", "error",
               "a built-in or library variable the chosen dialect lacks (check --dialect, or a tracer "
               "compiled for a dialect: zonename in oracle)"),
+    CheckInfo("function-value", "names", "error",
+              "a function named without a call, as a value (@a = count;, trace(exit))"),
     CheckInfo("call-arity", "names", "error",
               "an action, subroutine or aggregating function called with the wrong number of arguments"),
     CheckInfo("undefined-name", "names", "warning",
@@ -106,6 +108,9 @@ CHECKS: tuple[CheckInfo, ...] = (
               "an argument of a kind the function does not take (strlen(12), htons(\"a\"))"),
     CheckInfo("inline-type", "rules", "error",
               "an inline whose value is of another kind than its type (inline int f = \"a\";)"),
+    CheckInfo("cpp-directive", "rules", "error",
+              "a C preprocessor line (#define, #include, #if ...) in a script read without -C, which "
+              "dtrace refuses (a warning when no #! line says how the script is run)"),
     # what every D compiler refuses in a D file's declarations (dtracepy/checks/declarations.py)
     CheckInfo("type-combination", "rules", "error",
               "type specifiers that name no type (char int, short long, unsigned float, two struct "
@@ -129,6 +134,9 @@ CHECKS: tuple[CheckInfo, ...] = (
               "clear(), trunc(), normalize() or denormalize() given something that is not an aggregation"),
     CheckInfo("printa-keys", "rules", "error",
               "printa() of aggregations whose keys differ in number or kind"),
+    CheckInfo("key-type", "rules", "error",
+              "an aggregation's or associative array's key of another kind than at its first use "
+              "(@a[execname] and @a[pid]; a[1] and a[\"x\"])"),
     CheckInfo("array-use", "rules", "error",
               "a declared array given two keys or a constant index beyond it, a clause-local used as "
               "an associative array, an associative array (or args) named without a key"),

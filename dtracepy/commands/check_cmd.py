@@ -16,6 +16,7 @@ import sys
 from dtracepy.checks import CheckOptions, check_program
 from dtracepy.checks.registry import BY_NAME, CHECKS
 from dtracepy.errors import DTracePyError, shown_name, shown_text
+from dtracepy.facts.command_line import preprocessing
 from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT
 from dtracepy.facts.dialects import dialect_named
 from dtracepy.inputs import read_input
@@ -48,6 +49,10 @@ def run(args) -> int:
             print(err.render(), file=sys.stderr)
             errors += 1
             continue
+        # the #! line's -C, -D and -I, as running ./x.d gives them to dtrace (before the command line's)
+        shebang_cpp, shebang_defines, shebang_dirs = preprocessing(
+            data[:data.find(b"\n")].decode("utf-8", "surrogateescape") if data.startswith(b"#!") else "")
+        cpp = args.cpp or shebang_cpp
         # The parse and the checks run with the cyclic collector off: what they make (the tree,
         # indexes, access lists, findings) holds no cycles and is freed by reference counting.
         # The parser turns it off itself, but a collection set off between its end and the
@@ -60,9 +65,9 @@ def run(args) -> int:
                 program = parse_bytes(
                     data,
                     filename=filename,
-                    cpp=args.cpp,
-                    include_dirs=args.include_dirs,
-                    defines=args.defines,
+                    cpp=cpp,
+                    include_dirs=[*shebang_dirs, *args.include_dirs] if cpp else args.include_dirs,
+                    defines=[*shebang_defines, *args.defines] if cpp else args.defines,
                 )
             except DTracePyError as err:
                 print(err.render(), file=sys.stderr)

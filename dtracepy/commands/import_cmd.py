@@ -21,7 +21,9 @@ def run(args) -> int:
         refuse_overwriting(args.output, [args.script])  # `import x.d -o x.d`: before any work
     program = parse_bytes(data, filename, cpp=args.cpp, include_dirs=args.include_dirs,
                           defines=args.defines)
-    source = import_program(program, os.path.basename(filename), exact=args.exact)
+    # the text, for the comments inside clauses (under -C the preprocessor has dropped them)
+    text = None if args.cpp else data.decode("utf-8", "surrogateescape")
+    source = import_program(program, os.path.basename(filename), exact=args.exact, text=text)
     if args.output:
         # the same atomic writer as `compile -o`: it refuses an output naming the input
         write_output(args.output, source, inputs=[args.script])

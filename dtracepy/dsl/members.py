@@ -5,7 +5,8 @@ struct value.  When the DSL builds the node it often cannot know which ``x`` is:
 depends on the probe, ``curthread`` on the dialect.  So it writes ``->`` (the common case),
 remembers the node as *chosen by default*, and once the clause's probes and the tracer's dialect
 are known (:func:`resolve_clause`, called by ``t.probe`` and ``t.clause``) gives every such node
-the operator the known types ask for:
+the operator the known types ask for; a compile for another dialect resolves the clause as built
+again, for that dialect (``Tracer.items_for``):
 
 * translated variables and arrays (:mod:`dtracepy.facts.translated`): ``curpsinfo`` is a
   ``psinfo_t *``, ``fds[fd]`` a ``fileinfo_t`` (``fds[arg0].fi_pathname``);

@@ -146,7 +146,9 @@ class Tracer:
     through the C preprocessor (``dtrace -C``), as does ``cpp=True``.  ``dialect`` (illumos,
     oracle, freebsd, macos, or a :class:`~dtracepy.facts.dialects.Dialect`; illumos when not
     given, except that ``run`` then compiles for the dtrace it runs) is the D the program is
-    compiled for and the checks hold it to; it is resolved here, once.  For a dialect without
+    compiled for and the checks hold it to, unless a compile names another (``compile(dialect=)``,
+    ``dtracepy compile --dialect``, ``run``'s dtrace's): what depends on it (member operators,
+    options, ``if`` lowering) is decided for the dialect compiled for.  For a dialect without
     ``if`` (Oracle's), each clause with an ``if_`` is lowered to predicated clauses
     (:mod:`dtracepy.passes.lower_if`).
 
@@ -178,6 +180,7 @@ class Tracer:
         self.source = os.path.basename(pos.file) if pos else None
         self.pos = pos
         self.options: dict = {}
+        self._option_pos: dict = {}
         for what, value, kind in (("options", options, Mapping), ("defines", defines, Mapping),
                                   ("includes", includes, (list, tuple))):
             if value is not None and not isinstance(value, kind):
@@ -192,6 +195,8 @@ class Tracer:
             self._define(key, value, pos)
         self.cpp = bool(cpp)
         self.items: list[tree.TopLevel] = []
+        # id(clause) -> (clause, predicate, body) before its members were resolved (items_for)
+        self._as_built: dict[int, tuple] = {}
         self.clear_points: dict[str, ClearPoint] = {}
         self.declared: set[tuple[str, str]] = set()  # (scope, name) from declare()
         self.records: list[Record] = []
@@ -210,7 +215,8 @@ class Tracer:
         return text
 
     def _set_option(self, name, value, pos) -> None:
-        problem = _options.name_problem(name, _dialect_name(self.dialect))
+        # an option of any dialect is taken here: the one compiled for judges it (compile_tracer)
+        problem = _options.name_problem(name)
         if problem:
             raise DSLError(problem, pos)
         if value is False or value is None:
@@ -229,6 +235,7 @@ class Tracer:
         if problem:
             raise DSLError(problem, pos)
         self.options[name] = True if text is None else text
+        self._option_pos[name] = pos
 
     def option(self, name: str, value=True) -> None:
         """``#pragma D option name[=value]``; ``value`` True for a bare option, False to drop it.
@@ -291,8 +298,7 @@ class Tracer:
             lost = context.dropped(body.effects, [*body, predicate])
             if lost:
                 raise DSLError(_dropped_message(lost[0]), lost[0]._node.pos or pos)
-            resolved, stmts = resolve_clause(probes, predicate, body, self.dialect)
-            self.items.append(tree.Clause(probes, resolved, tuple(stmts), pos=pos))
+            self._add_clause(probes, predicate, tuple(body), pos)
             return fn
 
         return decorate
@@ -305,8 +311,33 @@ class Tracer:
         pos = user_pos()
         predicate = _predicate(when, pos)
         probes = self._descs(descs, pos)
-        predicate, _ = resolve_clause(probes, predicate, None, self.dialect)
-        self.items.append(tree.Clause(probes, predicate, None, pos=pos))
+        self._add_clause(probes, predicate, None, pos)
+
+    def _add_clause(self, probes, predicate, body, pos) -> None:
+        """The clause, its members resolved for the tracer's dialect; as built, too, for a compile
+        for another dialect (:meth:`items_for`)."""
+        resolved, stmts = resolve_clause(probes, predicate, body, self.dialect)
+        clause = tree.Clause(probes, resolved, None if body is None else tuple(stmts), pos=pos)
+        self.items.append(clause)
+        self._as_built[id(clause)] = (clause, predicate, body)
+
+    def items_for(self, dialect) -> list:
+        """The items as compiled for ``dialect`` (a name or Dialect; None: the tracer's own): each
+        member whose ``->`` or ``.`` the DSL chose is chosen again from what that dialect's types
+        say (``curthread.cred.uid.val`` is ``curthread->cred->uid.val`` for Oracle)."""
+        if dialect is None or _dialect_name(dialect) == _dialect_name(self.dialect):
+            return self.items
+        items = []
+        for item in self.items:
+            built = self._as_built.get(id(item))
+            if built is not None and built[0] is item:
+                _clause, predicate, body = built
+                predicate, stmts = resolve_clause(item.probes, predicate, body, dialect)
+                stmts = None if body is None else tuple(stmts)
+                if predicate is not item.predicate or stmts != item.body:
+                    item = attrs.evolve(item, predicate=predicate, body=stmts)
+            items.append(item)
+        return items
 
     @staticmethod
     def _descs(descs, pos):
@@ -470,7 +501,7 @@ class Tracer:
             if not isinstance(word, (str, int)) or isinstance(word, bool):
                 raise DSLError(f"a #pragma word is a str, not {type(word).__name__} ({word!r})", pos)
         node = tree.Pragma(tuple(str(w) for w in words), pos=pos)
-        problem = _options.pragma_problem(node.words, _dialect_name(self.dialect))
+        problem = _options.pragma_problem(node.words)  # the dialect compiled for: compile_tracer
         if problem:
             raise DSLError(problem, pos)
         self.items.append(node)
@@ -481,7 +512,7 @@ class Tracer:
         if not isinstance(item, tree.TopLevel):
             raise DSLError(f"add() takes a dtracepy.tree top-level node, not {type(item).__name__}", user_pos())
         if isinstance(item, tree.Pragma):
-            problem = _options.pragma_problem(item.words, _dialect_name(self.dialect))
+            problem = _options.pragma_problem(item.words)
             if problem:
                 raise DSLError(problem, user_pos())
         tree.check_tree(item, "t.add()")

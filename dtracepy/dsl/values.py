@@ -180,6 +180,17 @@ class D:
             raise DSLError(_as_text_message(self, "str() or %-formatting"), user_pos())
         return self._text()
 
+    def __int__(self):
+        # int(pid), "%d" % pid, "%x" % arg0, range(pid), a list indexed by a D value
+        text = self._text()
+        if len(text) > 60:
+            text = text[:57] + "..."
+        raise DSLError(f"a D value ({text}) has no Python number: it has a value only when the "
+                       "probe fires, in D; pass it to D instead (printf(\"%d\\n\", "
+                       f"{text}), x + 1 builds D's addition)", user_pos())
+
+    __index__ = __float__ = __int__
+
     def _text(self) -> str:
         """The D text of the expression, for dtracepy's own messages."""
         from dtracepy.printer import to_d

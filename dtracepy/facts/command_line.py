@@ -1,7 +1,7 @@
 """dtrace's command-line flags, and the flags a script's ``#!`` line gives it.
 
-The one home of these facts: ``check`` reads a ``#!`` line for its ``-w`` and ``-C`` (and the
-``-x`` options it names), ``run`` for every flag it honours or refuses.  The flags are those of
+The one home of these facts: ``check`` reads a ``#!`` line for its ``-w``, its ``-C`` with ``-D``
+and ``-I`` (:func:`preprocessing`) and the ``-x`` options it names, ``run`` for every flag it honours or refuses.  The flags are those of
 ``DTRACE_OPTSTR`` in ``cmd/dtrace.c`` (Oracle's DTrace 2.0 for Linux; illumos and FreeBSD have the
 same letters): a letter followed by ``:`` takes a value, attached (``-xbufsize=8m``) or as the
 next word (``-x bufsize=8m``), so in ``-xswitchrate=10hz`` or ``-o w.out`` no ``w`` is a flag.
@@ -71,3 +71,15 @@ def shebang_flags(text: str) -> tuple[list[tuple[str, str | None]], list[str]]:
                                     "the script's name (-s must come last)")
                 return flags, problems
     return flags, problems
+
+
+def preprocessing(first_line: str) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
+    """What a script's first line, when it is a ``#!`` line (``first_line`` with its ``#!``), asks
+    of the C preprocessor, as :func:`shebang_flags` reads it: (``-C`` given, the ``-D`` values,
+    the ``-I`` values).  ``check`` reads a script with them as ``./x.d`` would run it."""
+    if not first_line.startswith("#!"):
+        return False, (), ()
+    flags = shebang_flags(first_line[2:])[0]
+    return (any(letter == "C" for letter, _ in flags),
+            tuple(value for letter, value in flags if letter == "D"),
+            tuple(value for letter, value in flags if letter == "I"))

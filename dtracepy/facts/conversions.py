@@ -15,6 +15,10 @@ SIZE_PREFIXES = ("ll", "hh", "h", "l", "L", "w", "z", "j", "t")
 INTEGER_CONVERSIONS = frozenset("diouxXcCpaAYT")
 #: Conversions that print a floating-point value or a stack.
 OTHER_NUMERIC_CONVERSIONS = frozenset("eEfgGk")
+#: Conversions that print a floating-point value.  No D value is one (floating-point constants are
+#: refused, no cast makes one), so an integer given to one is refused by every lineage
+#: (dt_printf.c's pfcheck_fp: "prototype: float, double, or long double").
+FLOAT_CONVERSIONS = frozenset("eEfgG")
 #: Conversions that print a string or char array.
 STRING_CONVERSIONS = frozenset("sS")
 #: The conversion that prints a stack.

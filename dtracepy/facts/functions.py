@@ -207,6 +207,10 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+#: The functions every dialect has.
+EVERYWHERE = frozenset(name for name, row in TABLE.items() if row[5] is None)
+
+
 def arity_text(low: int, high: int | None) -> str:
     """``1 argument``, ``0 arguments``, ``1 to 3 arguments``, ``at least 1 argument``: how a
     message says what an arity allows (the one place that says it, so the noun agrees)."""

@@ -24,8 +24,9 @@ __all__ = ["CannotImport", "import_d", "import_program", "run_module", "same_pro
 
 
 def import_program(program: tree.Program, filename: str = "<string>", *, exact: bool = False,
-                   verify: bool = True) -> str:
-    """The tracer module (Python source) that builds ``program``."""
+                   verify: bool = True, text: "str | None" = None) -> str:
+    """The tracer module (Python source) that builds ``program``; given ``text``, the D it was
+    parsed from (not preprocessed), the comments inside its clauses are kept too."""
     from dtracepy.importer.module import ModuleWriter
 
     from dtracepy.importer.idioms import faithful_plan, idiomatic
@@ -35,7 +36,7 @@ def import_program(program: tree.Program, filename: str = "<string>", *, exact: 
         plan = faithful_plan(program)  # t.keep for the original's leaks: the D stays the same
     else:
         program, plan = idiomatic(program)
-    writer = ModuleWriter(program, filename, exact=exact, plan=plan)
+    writer = ModuleWriter(program, filename, exact=exact, plan=plan, text=text)
     try:
         source = writer.write()
     except RecursionError:
@@ -49,7 +50,7 @@ def import_program(program: tree.Program, filename: str = "<string>", *, exact: 
 def import_d(text: str, filename: str = "<string>", *, exact: bool = False, verify: bool = True) -> str:
     from dtracepy.parser import parse
 
-    return import_program(parse(text, filename), filename, exact=exact, verify=verify)
+    return import_program(parse(text, filename), filename, exact=exact, verify=verify, text=text)
 
 
 def comparable(program: tree.Program) -> tuple:

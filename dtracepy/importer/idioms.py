@@ -96,6 +96,7 @@ def _lifetimes(program, plan):
     from dtracepy.passes.cleanup import thread_local_sets
 
     cleaned = thread_local_sets(program)  # what the cleanup pass would zero (or ask about)
+    leaks, unzeroed = _check_leaks(program)  # what the self-leak check says the original leaks
     drop: dict[str, frozenset] = {}  # name -> return probes where its hand zeroing goes
     auto_leaks, kept_leaks = [], []
     for name, setters in sets.items():
@@ -104,12 +105,16 @@ def _lifetimes(program, plan):
         returns = _returns(setters)
         if name not in indexed and returns is not None and _read_only_in_pairs(name, clauses, setters, returns):
             drop[name] = returns
-            if name not in zeroed:
+            if name in leaks:
                 auto_leaks.append((name, setters, returns))
             continue
         plan.keeps.append(name)
-        if name not in zeroed:
-            kept_leaks.append((name, setters))
+        if name in leaks:
+            kept_leaks.append((name, leaks[name]))
+        elif name in unzeroed:
+            plan.notes.append(f"# The original never zeroes self->{name} (set at "
+                              f"{setters[0].probes[0].text}; no leak to the self-leak check); "
+                              f"t.keep(self.{name}) keeps it that way.")
     typos = [n for n in zeroed if n not in sets]
 
     items = []
@@ -141,8 +146,7 @@ def _lifetimes(program, plan):
         also = f" (it zeroes self->{typo[0]}, which is never set: a typo)" if typo else ""
         plan.notes.append(f"# Leak in the original: self->{name} is set and never zeroed{also}; "
                           f"dtracepy's cleanup now zeroes it at {where}.")
-    for name, setters in kept_leaks:
-        where = setters[0].probes[0].text
+    for name, where in kept_leaks:
         plan.notes.append(f"# Leak in the original: self->{name} is set at {where} and never "
                           f"zeroed; t.keep(self.{name}) keeps it that way.")
     for name in sorted(dropped_typos):
@@ -277,6 +281,19 @@ def _mark_rows(program, fmt, n, var, plan):
 
 
 # --- the faithful module's leaks -------------------------------------------------------------------
+def _check_leaks(program: tree.Program) -> tuple[dict[str, str], set[str]]:
+    """The thread-locals ``self-leak`` reports as never zeroed in ``program`` -> the entry probe
+    each is set at (the importer's comments on the original's leaks say what the check says), and
+    the names the checks see set and never zeroed, whole or an element."""
+    from dtracepy.checks import CheckOptions
+    from dtracepy.checks.context import Context
+    from dtracepy.checks.lifecycle import collect, leaks
+
+    ctx = Context(program, CheckOptions(), None)
+    uses, _ = collect(ctx)
+    return leaks(ctx), {n for n, u in uses.items() if u.assigned and not u.zeros and not u.partials}
+
+
 def faithful_plan(program: tree.Program) -> Plan:
     """What ``--exact`` adds to the module: ``t.keep(self.x)`` for each thread-local the original
     sets at an ``:entry`` and never zeroes (which ``self-leak`` would refuse when the module is
@@ -284,21 +301,14 @@ def faithful_plan(program: tree.Program) -> Plan:
     it says the leak is the original's, kept as it was, so the module compiles back to the same D."""
     from dtracepy.checks import CheckOptions
     from dtracepy.checks.context import Context
-    from dtracepy.checks.lifecycle import collect
-    from dtracepy.facts.probes import is_entry
+    from dtracepy.checks.lifecycle import collect, leaks
 
     plan = Plan()
     ctx = Context(program, CheckOptions(), None)
     uses, _ = collect(ctx)
     set_names = {n for n, u in uses.items() if u.assigned}
     never_set = sorted(n for n, u in uses.items() if u.zeros and not u.assigned)
-    for name, u in uses.items():
-        if not u.writes or u.zeros or u.partials:
-            continue  # the self-leak check's leaking thread-locals, as lifecycle.run finds them
-        entry = next((d.text for index, _access in u.writes for d in ctx.clauses[index].probes
-                      if is_entry(d.text)), None)
-        if entry is None:
-            continue
+    for name, entry in leaks(ctx).items():    # the self-leak check's, as lifecycle.run finds them
         plan.keeps.append(name)
         typo = difflib.get_close_matches(name, [n for n in never_set if n not in set_names], n=1, cutoff=0.7)
         also = f" (it zeroes self->{typo[0]}, which is never set: a typo)" if typo else ""

@@ -16,6 +16,7 @@ import re
 from dtracepy import tree
 from dtracepy.facts.probes import split as fields
 from dtracepy.importer import pyfmt
+from dtracepy.importer.body_comments import CommentFinder, comment_lines
 from dtracepy.importer.exprs import CannotImport, ExprEmitter, Names, is_attr_name, py_string, type_text
 from dtracepy.printer import to_d
 
@@ -51,8 +52,13 @@ def _declared_names(decl):
 
 
 class ModuleWriter:
-    def __init__(self, program: tree.Program, filename: str, *, exact: bool, plan=None):
+    def __init__(self, program: tree.Program, filename: str, *, exact: bool, plan=None, text: "str | None" = None):
         from dtracepy.importer.idioms import Plan
+
+        # the D text, to find the comments inside clauses (the tree keeps only top-level ones)
+        self.comments = CommentFinder(text) if text is not None else None
+        self.leading: dict[tuple, list[str]] = {}  # a statement's position -> comment lines above it
+        self.trailing: dict[tuple, str] = {}  # a statement's position -> the comment on its line
 
         self.plan = plan or Plan()
         self.program = program
@@ -101,9 +107,12 @@ class ModuleWriter:
         if self.plan.keeps:
             keeps = ", ".join(self.ex.scoped("self", n) for n in self.plan.keeps)
             self.after_tracer = pyfmt.wrap(f"t.keep({keeps})")
-        for item in items:
+        for i, item in enumerate(items):
+            self._next_pos = items[i + 1].pos if i + 1 < len(items) else None
             self._item(item)
         return self._assemble()
+
+    _next_pos = None
 
     def _prologue(self, items):
         """Shebang, options, defines and includes that the Tracer's arguments rebuild in place."""
@@ -277,13 +286,7 @@ class ModuleWriter:
     _last_pos = None
 
     def i_Comment(self, item):
-        text = item.text.strip("\n")
-        lines = [re.sub(r"^\s*\*? ?", "", line).rstrip() for line in text.split("\n")]
-        while lines and not lines[0].strip("*- "):
-            lines.pop(0)
-        while lines and not lines[-1].strip("*- "):
-            lines.pop()
-        for line in lines:
+        for line in comment_lines(item.text):
             self.pending_comments += pyfmt.comment(line)
 
     def i_Shebang(self, item):
@@ -477,16 +480,59 @@ class ModuleWriter:
         lines = pyfmt.wrap(f"@t.probe({', '.join(descs)})")
         lines.append(f"def {name}():")
         self.ex.in_body = True
+        tail = self._place_body_comments(item)
         body = self.statements(item.body, "    ")
         self.ex.in_body = False
+        body += [line for text in tail for line in pyfmt.comment(text, "    ")]
         lines += body or ["    pass"]
         self._block(lines)
+
+    def _place_body_comments(self, clause) -> list[str]:
+        """Share out the comments inside ``clause`` (see body_comments): one on a statement's
+        line trails it, the others lead the next statement; those after the last statement are
+        returned (they end the body).  A comment on a statement the idioms dropped (hand zeroing)
+        goes with it, or leads what follows."""
+        pos = clause.pos
+        nxt = self._next_pos
+        if self.comments is None or pos is None or pos.file != getattr(nxt, "file", pos.file):
+            return []
+        found = self.comments.between((pos.line, pos.col or 1), (nxt.line, nxt.col or 1) if nxt else None)
+        if not found:
+            return []
+        starts = sorted(key for key in map(_stmt_key, _all_statements(clause.body)) if key is not None)
+        lines_of = {line for line, _ in starts}
+        tail: list[str] = []
+        for c in found:
+            if c.trailing and c.line in lines_of:
+                key = max(k for k in starts if k[0] == c.line and k < (c.line, c.col)) \
+                    if any(k[0] == c.line and k < (c.line, c.col) for k in starts) else None
+                if key is not None and "\n" not in c.text:
+                    self.trailing[key] = (self.trailing[key] + "; " if key in self.trailing else "") + c.text
+                    continue
+            after = [k for k in starts if k > (c.line, c.col)]
+            if after:
+                self.leading.setdefault(after[0], []).extend(c.text.split("\n"))
+            else:
+                tail.extend(c.text.split("\n"))
+        return tail
 
     # --- statements ----------------------------------------------------------------------------
     def statements(self, stmts, indent) -> list[str]:
         out = []
         for stmt in stmts:
-            out += self.statement(stmt, indent)
+            key = _stmt_key(stmt)
+            for text in self.leading.pop(key, ()):
+                out += pyfmt.comment(text, indent)
+            lines = self.statement(stmt, indent)
+            note = self.trailing.pop(key, None)
+            if note is not None:
+                # on the line that opens the statement (an if's `with`), else on its last
+                at = 0 if isinstance(stmt, tree.If) else len(lines) - 1
+                if len(lines[at]) + 4 + len(note) <= pyfmt.WIDTH:
+                    lines[at] += "  # " + note
+                else:
+                    lines[:0] = pyfmt.comment(note, indent)
+            out += lines
         return out
 
     def statement(self, stmt, indent) -> list[str]:
@@ -505,21 +551,29 @@ class ModuleWriter:
         raise CannotImport(f"the statement {type(stmt).__name__}", "such statement", stmt.pos)
 
     def if_statement(self, stmt, indent, fn) -> list[str]:
-        if not isinstance(stmt.then, tree.Block):
-            raise CannotImport("an if without braces", "if whose body is not a { block }", stmt.then.pos or stmt.pos)
         self.names.use(fn)
         lines = pyfmt.wrap(f"with {fn}({self.ex.code(stmt.cond)}):", indent)
-        lines += self.statements(stmt.then.body, indent + "    ") or [indent + "    pass"]
+        lines += self.statements(self._branch(stmt.then, "an if", stmt), indent + "    ") or [indent + "    pass"]
         other = stmt.otherwise
         if isinstance(other, tree.If):
             lines += self.if_statement(other, indent, "elif_")
-        elif isinstance(other, tree.Block):
+        elif other is not None:
             self.names.use("else_")
             lines.append(f"{indent}with else_():")
-            lines += self.statements(other.body, indent + "    ") or [indent + "    pass"]
-        elif other is not None:
-            raise CannotImport("an else without braces", "else whose body is not a { block }", other.pos or stmt.pos)
+            lines += self.statements(self._branch(other, "an else", stmt), indent + "    ") or [indent + "    pass"]
         return lines
+
+    def _branch(self, part, what, stmt):
+        """The statements of an if's or else's branch.  The DSL writes every branch in braces, so
+        one without (`if (x) y = 1;`) is the same program only where layout does not count: the
+        idiomatic module takes it, the faithful one (whose D must be the original's) cannot."""
+        if isinstance(part, tree.Block):
+            return part.body
+        if self.exact:
+            raise CannotImport(f"{what} without braces exactly",
+                               f"{what[3:]} whose body is not a {{ block }} (the DSL writes braces; "
+                               "import without --exact takes it)", part.pos or stmt.pos)
+        return (part,)
 
     def expr_statement(self, node) -> str:
         ex = self.ex
@@ -630,3 +684,22 @@ def clause_name(clause: tree.Clause) -> str:
         noun = f"{parts[0]}_{parts[1]}"
     name = f"{_verb(clause.body)}_{noun}"[:48].rstrip("_")
     return name if not keyword.iskeyword(name) else name + "_"
+
+
+def _stmt_key(stmt) -> "tuple[int, int] | None":
+    pos = stmt.pos
+    return None if pos is None else (pos.line, pos.col or 1)
+
+
+def _all_statements(stmts):
+    """The statements of a body, those inside ifs too."""
+    for stmt in stmts or ():
+        yield stmt
+        if isinstance(stmt, tree.If):
+            for part in (stmt.then, stmt.otherwise):
+                if isinstance(part, tree.Block):
+                    yield from _all_statements(part.body)
+                elif part is not None:
+                    yield from _all_statements((part,))
+        elif isinstance(stmt, tree.Block):
+            yield from _all_statements(stmt.body)

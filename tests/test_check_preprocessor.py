@@ -1,0 +1,88 @@
+"""``cpp-directive``: a C preprocessor line in a script read without ``-C``
+(dtracepy/checks/preprocessor.py).  check passed ``#define``/``#include`` in a script whose ``#!``
+line runs dtrace without ``-C``, which dtrace refuses ("invalid control directive").
+
+Every directive the tree knows is judged by the real dtrace both ways: refused without ``-C``
+exactly when it is not one D reads itself (:data:`dtracepy.tree.DIRECTIVES_WITHOUT_CPP`), and
+check says so exactly then.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dtracepy import tree
+from dtracepy.checks import CheckOptions, check_program
+from dtracepy.cli import main
+from dtracepy.parser import parse
+from real_dtrace import judge_scripts
+
+# a line of each directive, as a script might hold it (the conditionals alone on their line: dtrace
+# refuses them at that line, whatever follows)
+LINES = {"include": "#include <stdio.h>", "include_next": "#include_next <x.h>", "import": "#import <x.h>",
+         "define": "#define N 3", "undef": "#undef N", "if": "#if 0", "ifdef": "#ifdef N", "ifndef": "#ifndef N",
+         "elif": "#elif 1", "else": "#else", "endif": "#endif", "line": "#line 3", "error": "#error stop",
+         "warning": "#warning w", "ident": '#ident "x"', "sccs": '#sccs "x"', "assert": "#assert x(y)",
+         "unassert": "#unassert x", "": '# 3 "x.d"'}
+SHEBANG = "#!/usr/sbin/dtrace -qs\n"
+BODY = "\nBEGIN { exit(0); }\n"
+
+
+def findings(text: str) -> list:
+    return [f for f in check_program(parse(text, "x.d"), CheckOptions(), source=text) if f.check == "cpp-directive"]
+
+
+def test_every_directive_is_known():
+    assert set(LINES) == set(tree.DIRECTIVES)
+
+
+@pytest.mark.parametrize("name", sorted(LINES))
+def test_a_directive_dtrace_reads_only_under_cpp_is_flagged_at_its_line(name):
+    with_line = findings(SHEBANG + LINES[name] + BODY)
+    without = findings(LINES[name] + BODY)
+    if name in tree.DIRECTIVES_WITHOUT_CPP:
+        assert with_line == without == []
+        return
+    assert [(f.severity, f.pos.line, f.pos.col) for f in with_line] == [("error", 2, 1)], with_line
+    assert with_line[0].message.startswith(f"#{name} needs the C preprocessor, and the #! line runs "
+                                           "dtrace without -C"), with_line[0].message
+    # no #! line: `dtrace -C -s x.d` may be how it runs
+    assert [(f.severity, f.pos.line) for f in without] == [("warning", 1)], without
+
+
+def test_the_real_dtrace_refuses_exactly_those():
+    jobs = {name: {"text": SHEBANG + line + BODY} for name, line in LINES.items()}
+    jobs["define, under -C"] = {"text": "#!/usr/sbin/dtrace -Cqs\n#define N 3\nBEGIN { trace(N); exit(0); }\n",
+                                "flags": "C"}
+    verdicts = judge_scripts(jobs)
+    wrong = [f"{name!r}: dtrace {verdicts[name] or 'accepts it'}" for name in LINES
+             if (verdicts[name] is None) != (name in tree.DIRECTIVES_WITHOUT_CPP)]
+    assert not wrong, "\n".join(wrong)
+    assert verdicts["define, under -C"] is None
+
+
+def test_the_check_command_follows_the_shebang(tmp_path, capsys):
+    script = tmp_path / "x.d"
+    script.write_text(SHEBANG + "#define N 3\nBEGIN { trace(N); exit(0); }\n")
+    assert main(["check", str(script)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{script}:2:1: error: #define needs the C preprocessor"), err
+    script.write_text(SHEBANG.replace("-qs", "-Cqs") + "#define N 3\nBEGIN { trace(N); exit(0); }\n")
+    assert main(["check", str(script)]) == 0
+    assert "cpp-directive" not in capsys.readouterr().err
+    script.write_text("#define N 3\nBEGIN { trace(N); exit(0); }\n")
+    assert main(["check", str(script)]) == 0
+    assert "warning: #define needs the C preprocessor" in capsys.readouterr().err
+    assert main(["check", "-C", str(script)]) == 0
+    assert "cpp-directive" not in capsys.readouterr().err
+
+
+def test_a_tracer_with_defines_compiles_and_checks_clean(tmp_path, capsys):
+    """The compiler gives the #! line its -C; `compile --check` reads that line."""
+    tracer = tmp_path / "t.py"
+    tracer.write_text("from dtracepy import Tracer, trace\nt = Tracer(defines={'N': '3'})\n\n"
+                      "@t.probe('BEGIN')\ndef b():\n    trace(3)\n")
+    assert main(["compile", str(tracer), "--check"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("#!/usr/sbin/dtrace -C") and "#define N 3" in captured.out
+    assert "cpp-directive" not in captured.err, captured.err
