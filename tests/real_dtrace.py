@@ -161,6 +161,9 @@ _STANDIN_TYPES = re.compile(r"\b(mblk_t|conn_t|tcp_t|struct T_conn_ind)\b")
 _NEEDS_Z = re.compile(r"^\s*(fbt|pid\$target|pid\d*)[:\w$]*:", re.M)
 
 
+_STRINGS_AND_COMMENTS = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?\*/', re.S)
+
+
 def job_for_d(text: str) -> dict:
     """How ``dtrace -e`` must be run on a script dtracepy emitted, for the script to be judged on
     this Linux machine: the Solaris type stand-ins when it names one (tests/fixtures/
@@ -177,7 +180,10 @@ def job_for_d(text: str) -> dict:
         job["preludes"] = [str(STANDINS)]
     if "$target" in text:
         job["target"] = True
-    numbers = {int(n): kind for kind, n in re.findall(r"(\$\$?)(\d+)", text)}
+    # a $N in a string constant or a comment is text, not a macro argument (dtrace says
+    # "extraneous argument" when given one the script does not use)
+    code = _STRINGS_AND_COMMENTS.sub(" ", text)
+    numbers = {int(n): kind for kind, n in re.findall(r"(\$\$?)(\d+)", code)}
     if numbers:
         job["args"] = ["x" if numbers.get(i) == "$$" else "1" for i in range(1, max(numbers) + 1)]
         if len(numbers) < max(numbers):
