@@ -11,11 +11,6 @@ from __future__ import annotations
 
 OPTSTR = "3:6:aAb:Bc:CD:ef:FGhHi:I:lL:m:n:o:p:P:qs:SU:vVwx:X:Z"
 
-#: The control lines dtrace's lexer reads itself, without ``-C`` (a line marker ``# 12 "f.d"`` or
-#: the null directive is ``""``): any other (``#include``, ``#define``, ``#if`` ...) is "invalid
-#: control directive" unless the C preprocessor runs first.
-READ_WITHOUT_CPP = frozenset(("", "line", "ident"))
-
 #: Every flag letter dtrace knows.
 FLAGS = frozenset(OPTSTR.replace(":", ""))
 #: The flags that take a value.

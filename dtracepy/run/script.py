@@ -82,9 +82,8 @@ def _without_shebang(program: tree.Program) -> tree.Program:
 
 def _needs_cpp(program: tree.Program) -> bool:
     """Does ``program`` still hold a control line dtrace reads only under ``-C``?"""
-    from dtracepy.facts.command_line import READ_WITHOUT_CPP
-
-    return any(isinstance(i, tree.Directive) and i.name not in READ_WITHOUT_CPP for i in program.items)
+    return any(isinstance(i, tree.Directive) and i.name not in tree.DIRECTIVES_WITHOUT_CPP
+               for i in program.items)
 
 
 def _cpp_args(flags: Shebang) -> tuple:
