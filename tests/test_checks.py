@@ -115,12 +115,36 @@ def test_declared_thread_local_is_defined():
 
 @pytest.mark.parametrize("fmt,expected", [
     ("%d %s\\n", 2), ("%%d", 0), ("%-*.*lld", 3), ("%@d", 1), ("%5.2f %#x %08X", 3),
-    ("%'d %?p % d %+d", 4), ("%hhu %hd %lu %Lf %ws %wc", 6), ("%k %Y %T %S %C %a %A", 7),
+    ("%'d %?p % d %+d", 4), ("%hu %hd %lu %Lf %ws %wc %llx", 7), ("%k %Y %T %S %C %a %A", 7),
 ])
 def test_parse_format_counts_conversions_and_stars(fmt, expected):
     fmt = fmt.replace("\\n", "\n")
     convs = parse_format(fmt)
     assert sum(c.stars + (0 if c.agg else 1) for c in convs) + sum(1 for c in convs if c.agg) == expected
+
+
+C_ONLY_SIZES = {"%hhd": "%h", "%zu": "%z", "%jd": "%j", "%td": "%t"}
+
+
+@pytest.mark.parametrize("conv", sorted(C_ONLY_SIZES))
+def test_c_size_prefixes_d_has_not_are_unknown_conversions(conv):
+    """C's hh, z, j and t were taken as D's size prefixes; D has h, l, ll, L, w only, and dtrace
+    refuses the others ("format conversion #1 is undefined: %z")."""
+    with pytest.raises(FormatError) as err:
+        parse_format(conv + "\n")
+    assert str(err.value) == f"unknown conversion {C_ONLY_SIZES[conv]!r}"
+    found = only(f'BEGIN {{ printf("{conv}\\n", 1); exit(0); }}', "printf-format")
+    assert [f.severity for f in found] == ["error"], found
+
+
+def test_the_real_dtrace_refuses_c_size_prefixes_and_takes_ds():
+    from real_dtrace import judge_scripts
+
+    jobs = {conv: {"text": f'BEGIN {{ printf("{conv}\\n", 1); exit(0); }}\n'} for conv in C_ONLY_SIZES}
+    jobs["D's"] = {"text": 'BEGIN { printf("%d %hd %ld %lld %hu\\n", 1, (short)1, 1L, 1LL, (unsigned short)1); exit(0); }\n'}
+    verdicts = judge_scripts(jobs)
+    assert all(verdicts[conv] and "undefined" in verdicts[conv] for conv in C_ONLY_SIZES), verdicts
+    assert verdicts["D's"] is None, verdicts
 
 
 @pytest.mark.parametrize("fmt", ["%q", "%", "abc %5"])

@@ -1,7 +1,7 @@
 """printf conversions of D (``printf``, ``printa``, ``system``, ``freopen``) and how to read a format.
 
 D's conversions: ``%a %A %c %C %d %i %o %u %x %X %e %E %f %g %G %k %p %s %S %T %Y %%``, size
-prefixes ``h hh l ll L w``, flags ``# + - space ? ' 0 @``, widths and precisions as digits or ``*``
+prefixes ``h l ll L w`` (not C's ``hh z j t``: "format conversion is undefined"), flags ``# + - space ? ' 0 @``, widths and precisions as digits or ``*``
 (each ``*`` takes an integer argument), ``N$`` argument references.  :func:`parse_format` is the one
 reader of formats: the printf check and the DSL's records both use it.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 CONVERSIONS = frozenset("aAcCdiouxXeEfgGkpsSTY")
 FLAGS = frozenset("#+- ?'0")
-SIZE_PREFIXES = ("ll", "hh", "h", "l", "L", "w", "z", "j", "t")
+SIZE_PREFIXES = ("ll", "h", "l", "L", "w")
 #: Conversions that print an integer or pointer (never a string).
 INTEGER_CONVERSIONS = frozenset("diouxXcCpaAYT")
 #: Conversions that print a floating-point value or a stack.
