@@ -911,3 +911,19 @@ def test_framed_block_with_a_broken_table_is_text():
     events = dec.feed(_block(plan, 1, b"\x1eK\x1f\n  Distribution\n")) + dec.close()
     assert [e for e in events if isinstance(e, Text)] == [Text("\n  Distribution\n")]
     assert len(dec.warnings) == 1
+
+
+def test_a_dtrace_that_crashes_is_said_to_have_crashed(tmp_path, monkeypatch, capsys):
+    """Oracle's dtrace aborts on some scripts (an assertion in dt_map.c for a char-array
+    aggregation key): run printed dtrace's assertion and exited 134, with no word of its own."""
+    script = tmp_path / "s.d"
+    script.write_text("syscall::read:entry { @c[curthread->comm] = count(); }\n")
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    fake = _fake_dtrace(tmp_path, "echo \"dtrace: libdtrace/dt_map.c:276: dt_aggid_rec_add: Assertion "
+                                  "\\`alignment > 0' failed.\" >&2\nkill -ABRT $$")
+    assert main(["run", str(script), "--dtrace", str(fake), "--duration", "5"]) == 128 + 6
+    err = capsys.readouterr().err
+    assert "Assertion `alignment > 0' failed." in err, err
+    assert err.rstrip().endswith("dtracepy: error: dtrace ended on SIGABRT (signal 6) before tracing began, a "
+                                 "signal dtracepy did not send: dtrace itself crashed or was killed (an "
+                                 "assertion above is a bug of dtrace's, not of the script)"), err

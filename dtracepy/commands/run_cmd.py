@@ -122,6 +122,13 @@ def _trace(args, macro_args, options, fmt, atomic):
     return code, wrote, received, tracing
 
 
+def _signal_name(number: int) -> str:
+    try:
+        return f"{signal.Signals(number).name} (signal {number})"
+    except ValueError:
+        return f"signal {number}"
+
+
 def _verifier_log(tracing, path: str | None) -> None:
     """The kernel's BPF verifier log, when it refused dtrace's program: written to ``path``
     (``--verifier-log``), else only counted, in a note saying how to have it."""
@@ -183,6 +190,11 @@ def run(args) -> int:
     if received:
         return 128 + received[0]
     if code is not None and code < 0:       # dtrace ended by a signal: the shell's 128 + N
+        if tracing.killed_after is None:    # not dtracepy's doing: dtrace crashed (or was killed)
+            print(f"dtracepy: error: dtrace ended on {_signal_name(-code)} "
+                  f"{'while tracing' if tracing.wait_started(0) else 'before tracing began'}, "
+                  "a signal dtracepy did not send: dtrace itself crashed or was killed (an assertion "
+                  "above is a bug of dtrace's, not of the script)", file=sys.stderr)
         return 128 - code
     if code not in (0, None):
         why = tracing.failure()
