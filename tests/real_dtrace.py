@@ -51,6 +51,31 @@ def need_root() -> None:
         pytest.skip(message)
 
 
+def dtrace_processes() -> list[int]:
+    """The pids of the dtrace processes running now (by their command name)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as handle:
+                    if handle.read().strip() == "dtrace":
+                        pids.append(int(entry))
+            except OSError:
+                pass  # it ended meanwhile
+    return pids
+
+
+def wait_for_no_dtrace(timeout: float = 20.0) -> None:
+    """Wait (bounded) until no dtrace runs: one a previous live test killed may still be taking
+    its probes down, and Oracle's dtrace then fails to enable another's ("could not enable
+    tracing: Failed to enable probe", seen once in a full run, never alone)."""
+    import time
+
+    end = time.monotonic() + timeout
+    while dtrace_processes() and time.monotonic() < end:
+        time.sleep(0.1)
+
+
 # One spinner per CPU, at the lowest priority, that ends by itself after ``seconds``.
 _SPIN = "import os, time\nos.nice(19)\nend = time.monotonic() + float({seconds})\nwhile time.monotonic() < end: pass\n"
 

@@ -22,3 +22,29 @@ def test_a_macro_argument_in_a_string_or_a_comment_is_text():
 def test_the_real_dtrace_accepts_both_as_run():
     verdicts = judge_scripts({"in text": job_for_d(IN_TEXT), "in code": job_for_d(IN_CODE)})
     assert verdicts == {"in text": None, "in code": None}, verdicts
+
+
+def test_dtrace_processes_are_found_by_name():
+    """wait_for_no_dtrace (live tests start with no other dtrace running) finds them by name."""
+    import subprocess
+    import sys
+
+    from real_dtrace import dtrace_processes, wait_for_no_dtrace
+
+    # a process named dtrace (prctl PR_SET_NAME), bounded: it ends by itself after 30 s
+    helper = subprocess.Popen([sys.executable, "-c", "import ctypes, time\n"
+                               "ctypes.CDLL(None).prctl(15, b'dtrace', 0, 0, 0)\ntime.sleep(30)"])
+    try:
+        import time
+
+        deadline = time.monotonic() + 10
+        while helper.pid not in dtrace_processes() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert helper.pid in dtrace_processes()
+        started = time.monotonic()
+        wait_for_no_dtrace(timeout=0.5)  # bounded: it gives up when one stays
+        assert 0.4 < time.monotonic() - started < 5
+    finally:
+        helper.kill()
+        helper.wait()
+    assert helper.pid not in dtrace_processes()

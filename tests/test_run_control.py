@@ -18,7 +18,7 @@ import time
 import attrs
 import pytest
 
-from tests.real_dtrace import need_dtrace, need_root
+from tests.real_dtrace import need_dtrace, need_root, wait_for_no_dtrace
 
 from dtracepy import Tracer, printf
 from dtracepy.run import DTraceFailed, RunArgumentError, RunError, Text, Tracing, run
@@ -331,6 +331,7 @@ def test_ctrl_c_while_the_command_line_starts_exits_130_quietly(monkeypatch, cap
 def live():
     need_dtrace()
     need_root()
+    wait_for_no_dtrace()
 
 
 def test_sigterm_ends_a_run_whose_dtrace_runs_a_system_command_live(live, tmp_path):
