@@ -44,6 +44,23 @@ def corpus() -> pathlib.Path:
     return path
 
 
+@pytest.fixture
+def matches_calls(monkeypatch) -> dict:
+    """Counts the calls of ``dtracepy.facts.probes.matches`` (the probe-pattern matching the
+    lifecycle checks must not do per pair): ``matches_calls["n"]``."""
+    from dtracepy.facts import probes
+
+    calls = {"n": 0}
+    real = probes.matches
+
+    def counting(pattern, concrete):
+        calls["n"] += 1
+        return real(pattern, concrete)
+
+    monkeypatch.setattr(probes, "matches", counting)
+    return calls
+
+
 def pytest_terminal_summary(terminalreporter):
     if IMPORT_TOTALS:
         terminalreporter.section("dtracepy import over the D corpus")

@@ -483,20 +483,11 @@ def test_zeroing_at_every_matching_return_or_elsewhere_is_not_a_partial_leak(zer
     assert only(text, "self-leak") == []
 
 
-def test_partly_zeroed_is_linear_in_the_entry_return_pairs(monkeypatch):
+def test_partly_zeroed_is_linear_in_the_entry_return_pairs(matches_calls):
     """Thousands of fbt entry/return pairs setting and zeroing one thread-local (bench_robust's
     clauses()): each return description is looked up in an index of the zeroings, not matched
     against every one of them (20,000 clauses took 230 s of CPU)."""
-    from dtracepy.facts import probes
-
-    calls = {"n": 0}
-    matches = probes.matches
-
-    def counting(pattern, concrete):
-        calls["n"] += 1
-        return matches(pattern, concrete)
-
-    monkeypatch.setattr(probes, "matches", counting)
+    calls = matches_calls
     text = "".join(f"fbt::f{i}:entry{{self->a=timestamp;}}\nfbt::f{i}:return/self->a/{{self->a=0;}}\n"
                    for i in range(1000))
     assert check(text) == []

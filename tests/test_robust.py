@@ -563,30 +563,21 @@ def test_description_index_agrees_with_matching_every_pair():
         assert sorted(found.matched_by(query)) == [i for i, t in enumerate(texts) if probes.matches(query, t)]
 
 
-def test_partly_zeroed_thread_locals_are_judged_without_trying_every_pair(monkeypatch):
+def test_partly_zeroed_thread_locals_are_judged_without_trying_every_pair(matches_calls):
     """2,000 entry/return clauses, each return zeroing the thread-local: whether each entry's
     return is among the zeroings is looked up in an index, not tried against every zeroing (that
     made 10,000 clauses take a minute).  Counted, not timed: D's matching is tried a few times
     per clause, not once per pair of clauses."""
     from dtracepy.checks import CheckOptions, check_program
-    from dtracepy.facts import probes
     from dtracepy.parser import parse
 
     n = 1000
     text = "".join(f"fbt::f{i}:entry{{self->a=timestamp;}}\nfbt::f{i}:return/self->a/{{self->a=0;}}\n"
                    for i in range(n))
     program = parse(text, "x.d")
-    calls = [0]
-    real = probes.matches
-
-    def matches(pattern, query):
-        calls[0] += 1
-        return real(pattern, query)
-
-    monkeypatch.setattr(probes, "matches", matches)
     findings = check_program(program, options=CheckOptions(), source=text)
     assert not [f for f in findings if f.check == "self-leak"]
-    assert calls[0] <= 10 * n, calls[0]
+    assert matches_calls["n"] <= 10 * n, matches_calls["n"]
 
 
 def test_lifecycle_findings_for_a_clause_of_3000_descriptions(capsys, tmp_path):
@@ -721,20 +712,11 @@ def test_the_checks_ask_each_call_its_name_about_twice(monkeypatch):
     assert asked["n"] <= 3 * calls, (asked, calls)
 
 
-def test_a_return_spelled_as_its_zeroing_needs_no_matching(monkeypatch):
+def test_a_return_spelled_as_its_zeroing_needs_no_matching(matches_calls):
     """The partly-zeroed rule looks each entry's return up among the zeroings' descriptions: one
     spelled as a zeroing's matches it without the pattern matching (a third of the checks of
     bench_robust's entry/return clauses)."""
-    from dtracepy.facts import probes
-
-    calls = {"n": 0}
-    matches = probes.matches
-
-    def counting(pattern, concrete):
-        calls["n"] += 1
-        return matches(pattern, concrete)
-
-    monkeypatch.setattr(probes, "matches", counting)
+    calls = matches_calls
     text = "".join(f"fbt::f{i}:entry{{self->a=timestamp;}}\nfbt::f{i}:return/self->a/{{self->a=0;}}\n"
                    for i in range(500))
     from dtracepy.checks import check_program

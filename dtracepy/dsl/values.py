@@ -127,10 +127,14 @@ def _in_print(frame) -> bool:
     return text[col:].lstrip().startswith("print(")
 
 
-def _as_text_message(value, how: str) -> str:
+def _short_text(value) -> str:
+    """A D value's text for a message, at most 60 characters."""
     text = value._text()
-    if len(text) > 60:
-        text = text[:57] + "..."
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _as_text_message(value, how: str) -> str:
+    text = _short_text(value)
     return (f"a D value ({text}) made into a Python string ({how}) becomes that text, not its "
             "value when the probe fires: pass it as an argument instead, "
             f"printf(\"%d\\n\", {text}) (%s for strings), or join strings in D with strjoin()")
@@ -182,9 +186,7 @@ class D:
 
     def __int__(self):
         # int(pid), "%d" % pid, "%x" % arg0, range(pid), a list indexed by a D value
-        text = self._text()
-        if len(text) > 60:
-            text = text[:57] + "..."
+        text = _short_text(self)
         raise DSLError(f"a D value ({text}) has no Python number: it has a value only when the "
                        "probe fires, in D; pass it to D instead (printf(\"%d\\n\", "
                        f"{text}), x + 1 builds D's addition)", user_pos())
