@@ -143,7 +143,7 @@ def _expansion_failed(ctx, err, text: str, items, triggers):
                      and line is not None and to_d(item).split("\n")[0] == line), node)
     elif pos is not None:
         where = f" ({pos.file}:{pos.line})"  # in an included header
-    message = err.message.removeprefix("C preprocessor: ")
+    message = " ".join(err.message.removeprefix("C preprocessor: ").split())
     if message.startswith("#error"):
         return ctx.finding("destructive", node, f"the C preprocessor stops at {message}{where}, and "
                            "dtrace -C refuses the script there", fallback=triggers[0])

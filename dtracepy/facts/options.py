@@ -209,20 +209,15 @@ def toggle_on(value: str | None) -> bool:
 
 def python_value_problem(name: str, value) -> str | None:
     """Why a tracer's ``options={name: value}`` (or ``t.option``) would say to a Python reader what
-    dtrace does not hear, or None: a toggle set to a number (dtrace reads ``quiet=0`` as on), and
-    ``destructive`` set to anything but True (False or None leave it out), since only the bare
-    option cannot be misread (``destructive=0`` is on, ``destructive=no`` off)."""
-    known = OPTIONS.get(name)
-    if known is None or known.kind != "toggle" or value is True:
+    dtrace does not hear, or None: ``destructive`` set to anything but True (False or None leave
+    it out), since only the bare option cannot be misread (``destructive=0`` is on,
+    ``destructive=no`` off).  (Other "toggles" take numbers that mean numbers: ``nspec=4``,
+    ``maxframes=10``.)"""
+    if name != "destructive" or value is True:
         return None
-    if name == "destructive":
-        return (f"option destructive: write True (#pragma D option destructive) to allow destructive "
-                f"actions, or leave it out, not {_quoted(value)}: dtrace reads destructive=0 and "
-                "destructive=1 as on but destructive=no, =off and =false as off")
-    if isinstance(value, int) or (isinstance(value, str) and _COUNT(value)):
-        return (f"option {name}={value}: dtrace reads any number as on ({name}=0 too): write True to "
-                "set it, or leave it out")
-    return None
+    return (f"option destructive: write True (#pragma D option destructive) to allow destructive "
+            f"actions, or leave it out, not {_quoted(value)}: dtrace reads destructive=0 and "
+            "destructive=1 as on but destructive=no, =off and =false as off")
 
 
 def problem(name, value: str | None = None, dialect: str | None = None) -> str | None:
