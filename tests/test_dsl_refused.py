@@ -51,3 +51,14 @@ def test_member_access_is_still_member_access():
     assert to_d(expr(curpsinfo.pr_psargs)) == "curpsinfo->pr_psargs"
     assert to_d(expr(args[0].b_bcount)) == "args[0]->b_bcount"
     assert to_d(expr(arg0)) == "arg0"
+
+
+def test_two_strings_added_are_refused_at_their_line():
+    """execname + "x": dtrace says "operands have incompatible types: "string" + "string"" (judged
+    by the real dtrace in tests/test_check_operands.py, where check says the same)."""
+    with pytest.raises(DSLError, match=r"two strings cannot be operands of \+.*strjoin") as err:
+        line = _here(); execname + "x"  # noqa: E702
+    assert err.value.pos.line == line and err.value.pos.file.endswith("test_dsl_refused.py")
+    with pytest.raises(DSLError, match="two strings"):
+        "x" + execname
+    assert to_d(expr(execname + 1)) == "execname + 1"

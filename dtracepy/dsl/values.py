@@ -324,7 +324,13 @@ def _compound(op, target, value):
 
 
 def _binop(op: str, left, right) -> D:
-    return D(tree.Binary(op, expr(left), expr(right), pos=user_pos()))
+    left, right = expr(left), expr(right)
+    if op == "+":
+        from dtracepy.checks.operands import STRING_SUM, _is_string
+
+        if _is_string(left, {}) and _is_string(right, {}):
+            raise DSLError(STRING_SUM, user_pos())
+    return D(tree.Binary(op, left, right, pos=user_pos()))
 
 
 def _unop(op: str, operand) -> D:
