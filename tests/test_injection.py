@@ -21,7 +21,7 @@ from dtracepy import (
     self, stmt, this, trace,
 )
 from dtracepy import tree as T
-from dtracepy.dsl.values import expr
+from dtracepy.dsl.values import D, expr
 from dtracepy.checks import CheckOptions, check_program
 from dtracepy.errors import CompileError, DSLError, DSyntaxError
 from dtracepy.parser import parse
@@ -325,6 +325,48 @@ def test_printer_refuses_a_node_changed_behind_its_constructor():
         to_d(T.ExprStmt(node))
     with pytest.raises(DSLError, match="cannot print"):
         to_d(T.ExprStmt("trace(1)"))
+
+
+def test_nodes_built_by_hand_are_reported_at_the_users_line():
+    """A raw node has no position: what the checks or the printer find in it was reported at the
+    tracer's first line (the `from dtracepy import *` line, or x.py:1:1); D(), expr() and t.add()
+    give each node without one the user's line (review 8, finding 10)."""
+    import copy
+
+    t = Tracer()
+    lines = []
+
+    @t.probe("BEGIN")
+    def _():
+        lines.append(inspect.currentframe().f_lineno + 1)
+        stmt(D(T.Call(T.Ident("system"), (T.StringLit("id"),))))
+        lines.append(inspect.currentframe().f_lineno + 1)
+        stmt(D(T.Call(T.Ident("system", module=""), (T.StringLit("id"),))))
+        lines.append(inspect.currentframe().f_lineno + 1)
+        trace(T.Binary("+", T.Ident("a"), T.Call(T.Ident("chill"), (T.IntLit("1"),))))
+
+    with pytest.raises(CompileError) as excinfo:
+        t.compile()
+    found = {(f.pos.line, f.check) for f in excinfo.value.findings}
+    assert {(lines[0], "destructive"), (lines[1], "unknown-function"), (lines[2], "destructive")} <= found, found
+    assert all(os.path.basename(f.pos.file) == HERE for f in excinfo.value.findings), excinfo.value.findings
+    # changed behind its constructor after D(): the printer refuses it at the line of the D()
+    t = Tracer()
+
+    @t.probe("BEGIN")
+    def _():
+        lines.append(inspect.currentframe().f_lineno + 1)
+        v = D(T.Ident("okname"))
+        object.__setattr__(v._node, "name", 'x); system("id"); trace(1')
+        trace(v)
+
+    with pytest.raises(DSLError, match="not a D identifier") as excinfo:
+        t.compile()
+    assert excinfo.value.pos.line == lines[3] and os.path.basename(excinfo.value.pos.file) == HERE
+    # changed before: refused by D() itself, here
+    node = copy.deepcopy(T.Ident("ok"))
+    object.__setattr__(node, "name", "a b")
+    refused(D, node, match="not a D identifier")
 
 
 # --- comments: docstrings, descriptions, names, macro docs ---------------------------------------------

@@ -27,7 +27,7 @@ from dtracepy.dsl import types as _types
 from dtracepy.dsl.members import resolve_clause
 from dtracepy.dsl.probes import check_desc
 from dtracepy.dsl.records import Record
-from dtracepy.dsl.values import D, expr
+from dtracepy.dsl.values import D, expr, placed
 from dtracepy.errors import DSLError
 from dtracepy.facts import options as _options
 from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT, UnknownDialect, dialect_named
@@ -515,8 +515,7 @@ class Tracer:
             problem = _options.pragma_problem(item.words)
             if problem:
                 raise DSLError(problem, user_pos())
-        tree.check_tree(item, "t.add()")
-        self.items.append(item)
+        self.items.append(placed(item, "t.add()"))
 
     # --- output -------------------------------------------------------------------------------
     def compile(self, *, checks: bool = True, dialect=None):

@@ -148,6 +148,8 @@ class D:
     __slots__ = ("_node", "_depth", "_pending", "_agg", "__weakref__")
 
     def __init__(self, node: tree.Expr, depth: int | None = None, agg: bool = False):
+        if getattr(node, "pos", 0) is None and _user_code(sys._getframe(1)):
+            node = placed(node, "D()")  # a node the user built: checked, and at the user's line
         object.__setattr__(self, "_node", node)
         object.__setattr__(self, "_depth", depth)  # pointer depth when known (0 = not a pointer)
         object.__setattr__(self, "_pending", None)  # (list, stmt) when recorded as a statement
@@ -370,12 +372,60 @@ def expr(value) -> tree.Expr:
     if isinstance(value, str):
         return tree.StringLit(value, pos=user_pos())
     if isinstance(value, tree.Expr):
-        tree.check_tree(value, "an expression node")  # built by hand: refuse what cannot print
-        return value
+        return placed(value, "an expression node")  # built by hand: refuse what cannot print
     if isinstance(value, float):
         raise TypeError("D has no floating-point constants; scale to an integer")
     raise TypeError(f"cannot use a Python {type(value).__name__} as a D value (only D expressions, "
                     "int and str)")
+
+
+def _user_code(frame) -> bool:
+    from dtracepy.source import _PACKAGE_DIR, _internal
+
+    return not _internal(frame.f_code.co_filename, _PACKAGE_DIR)
+
+
+def placed(node, what: str):
+    """A tree the user built by hand (``D(tree.Call(...))``, ``t.add(...)``), checked as
+    :func:`tree.check_tree` does, with each node that has no position given the user's line: the
+    checks and the printer then report what is wrong in it there, not at the tracer's first line.
+    (The nodes are rebuilt, so each is checked again as its constructor checks it.)"""
+    tree.check_tree(node, what)
+    pos = user_pos()
+    if pos is None:
+        return node
+    import attrs
+
+    done: dict = {}
+
+    def swap(value):
+        if isinstance(value, tree.Node):
+            return done.get(id(value), value)
+        if isinstance(value, tuple):
+            new = tuple(swap(x) for x in value)
+            return value if all(a is b for a, b in zip(new, value)) else new
+        return value
+
+    stack = [(node, False)]
+    while stack:  # (children first, without recursion: a deep tree built by hand is fine)
+        current, ready = stack.pop()
+        if id(current) in done:
+            continue
+        if not ready:
+            stack.append((current, True))
+            stack.extend((child, False) for child in current.children() if child.pos is None)
+            continue
+        changes = {}
+        for field in attrs.fields(current.__class__):
+            if field.name != "pos" and field.init:
+                value = getattr(current, field.name)
+                new = swap(value)
+                if new is not value:
+                    changes[field.name] = new
+        if current.pos is None:
+            changes["pos"] = pos
+        done[id(current)] = attrs.evolve(current, **changes) if changes else current
+    return done[id(node)]
 
 
 def wrap(value) -> D:
