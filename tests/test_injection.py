@@ -126,8 +126,29 @@ def test_check_finds_unknown_and_malformed_option_pragmas():
     found = [(f.pos.line, f.message) for f in check_program(program) if f.check == "pragma"]
     assert [line for line, _ in found] == [1, 2, 3]
     assert "did you mean 'quiet'" in found[0][1] and "superfluous" in found[1][1]
-    clean = parse('#pragma D option bufsize=4m /* comment */\n#pragma D binding "1.0" f\nBEGIN { }\n')
+    clean = parse('#pragma D option bufsize=4m\n#pragma D binding "1.0" f\nBEGIN { }\n')
     assert [f for f in check_program(clean) if f.check == "pragma"] == []
+
+
+COMMENTED_PRAGMA = '#pragma D option destructive /* x */\nBEGIN\n{\n\tsystem("true");\n\texit(0);\n}\n'
+
+
+def test_a_comment_on_a_pragma_line_is_words_to_d_and_a_blank_to_cpp():
+    """dtrace reads `#pragma D option destructive /* x */` as superfluous words (check passed it,
+    with the option on); under -C, cpp has made the comment a blank."""
+    from dtracepy.parser import parse_bytes
+
+    found = [f for f in check_program(parse(COMMENTED_PRAGMA, "p.d")) if f.severity == "error"]
+    assert [(f.check, f.pos.line) for f in found] == [("pragma", 1)] and "superfluous" in found[0].message
+    under_cpp = parse_bytes(COMMENTED_PRAGMA.encode(), "p.d", cpp=True)
+    assert [f for f in check_program(under_cpp) if f.severity == "error"] == []
+
+
+def test_the_real_dtrace_reads_a_comment_on_a_pragma_line_as_words():
+    from real_dtrace import compile_scripts
+
+    assert "superfluous arguments" in (compile_scripts({"d": COMMENTED_PRAGMA})["d"] or "")
+    assert compile_scripts({"cpp": COMMENTED_PRAGMA}, flags=("-C",))["cpp"] is None
 
 
 # --- preprocessor lines ---------------------------------------------------------------------------
