@@ -131,6 +131,9 @@ def test_check_finds_unknown_and_malformed_option_pragmas():
 
 
 COMMENTED_PRAGMA = '#pragma D option destructive /* x */\nBEGIN\n{\n\tsystem("true");\n\texit(0);\n}\n'
+# depends_on and binding ignore words past theirs (Oracle's own libdtrace/iscsit.d comments them)
+OTHER_PRAGMAS = ('#pragma D depends_on provider syscall /* x */\n#pragma D binding "1.0" foo x\n'
+                 'inline int foo = 1;\nBEGIN\n{\n\texit(0);\n}\n')
 
 
 def test_a_comment_on_a_pragma_line_is_words_to_d_and_a_blank_to_cpp():
@@ -142,6 +145,7 @@ def test_a_comment_on_a_pragma_line_is_words_to_d_and_a_blank_to_cpp():
     assert [(f.check, f.pos.line) for f in found] == [("pragma", 1)] and "superfluous" in found[0].message
     under_cpp = parse_bytes(COMMENTED_PRAGMA.encode(), "p.d", cpp=True)
     assert [f for f in check_program(under_cpp) if f.severity == "error"] == []
+    assert [f for f in check_program(parse(OTHER_PRAGMAS, "o.d")) if f.severity == "error"] == []
 
 
 def test_the_real_dtrace_reads_a_comment_on_a_pragma_line_as_words():
@@ -149,6 +153,7 @@ def test_the_real_dtrace_reads_a_comment_on_a_pragma_line_as_words():
 
     assert "superfluous arguments" in (compile_scripts({"d": COMMENTED_PRAGMA})["d"] or "")
     assert compile_scripts({"cpp": COMMENTED_PRAGMA}, flags=("-C",))["cpp"] is None
+    assert compile_scripts({"others": OTHER_PRAGMAS})["others"] is None
 
 
 # --- preprocessor lines ---------------------------------------------------------------------------

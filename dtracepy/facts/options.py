@@ -202,8 +202,9 @@ def pragma_problem(words, dialect: str | None = None) -> str | None:
     """Why the ``#pragma`` with these words is one D rejects, or None.  Only ``#pragma D ...``
     lines are D's: other pragmas are ignored (K&R).  A comment on the line is words to D
     (``#pragma D option quiet /* x */``: "superfluous arguments specified for #pragma option",
-    judged by the real dtrace in tests/test_injection.py); under ``-C`` the C preprocessor has
-    made it a blank before (dtracepy.preprocess does the same)."""
+    judged by the real dtrace in tests/test_injection.py), which ``depends_on`` and ``binding``
+    ignore as they ignore any word past theirs; under ``-C`` the C preprocessor has made it a
+    blank before (dtracepy.preprocess does the same)."""
     words = tuple(words)
     if not words or words[0] != "D":
         return None
@@ -218,10 +219,11 @@ def pragma_problem(words, dialect: str | None = None) -> str | None:
                     f"superfluous arguments for #pragma D option: {' '.join(words[3:])}")
         name, eq, value = words[2].partition("=")
         return problem(name, value if eq else None, dialect)
+    # (only option refuses words past its own: depends_on and binding ignore them, a comment too)
     if kind == "depends_on":
-        if len(words) != 4 or words[2] not in DEPENDS_ON:
+        if len(words) < 4 or words[2] not in DEPENDS_ON:
             return "#pragma D depends_on takes provider, module or library and one name"
     if kind == "binding":
-        if len(words) != 4 or not words[2].startswith('"'):
+        if len(words) < 4 or not words[2].startswith('"'):
             return '#pragma D binding takes a quoted version and a name: #pragma D binding "1.0" name'
     return None
