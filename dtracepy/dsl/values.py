@@ -379,6 +379,19 @@ def expr(value) -> tree.Expr:
                     "int and str)")
 
 
+def surrogate_problem(text: str, what: str) -> str | None:
+    """Why ``text`` cannot be written as UTF-8 D: a lone surrogate (``"\\ud800"``, or a byte a bad
+    decode left, U+DC80..U+DCFF), as a message naming ``what`` and the text around it; else None."""
+    if text.isascii():
+        return None
+    for i, ch in enumerate(text):
+        if "\ud800" <= ch <= "\udfff":
+            around = text[max(0, i - 20): i + 20]
+            return (f"{what} holds a lone surrogate (U+{ord(ch):04X}, in {around!r}), which is not text and "
+                    "cannot be written as UTF-8 D")
+    return None
+
+
 def _user_code(frame) -> bool:
     from dtracepy.source import _PACKAGE_DIR, _internal
 
