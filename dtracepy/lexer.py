@@ -197,7 +197,12 @@ def decode_string(body: str) -> str:
         else:  # an unknown escape stands for the character itself, as in dt_lex.l
             out.append(nxt)
             i += 2
-    return "".join(out)
+    value = "".join(out)
+    if not value.isascii():
+        # D strings are bytes: escaped bytes that spell a UTF-8 character are that character
+        # ("\342\200\256" is U+202E, as the printer writes it), the others stay one each
+        value = value.encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")
+    return value
 
 
 def _char_len(body: str) -> int:
@@ -206,8 +211,10 @@ def _char_len(body: str) -> int:
 
 
 def parse_pragma_words(text: str) -> list[str]:
-    """Split a ``#pragma`` line's text into words; quoted words keep their quotes."""
-    return re.findall(r'"(?:[^"\\]|\\.)*"?|\S+', text)
+    """Split a ``#pragma`` line's text into words; quoted words keep their quotes.  Only ASCII
+    white space separates them, as in dtrace (Python's ``\\s`` takes U+2028 and U+0085 too, which
+    dtrace reads as part of a word: ``quiet`` + U+2028 is an invalid option name)."""
+    return re.findall(r'"(?:[^"\\]|\\.)*"?|\S+', text, re.ASCII)
 
 
 def _crlf_rejected(line: str) -> str | None:
