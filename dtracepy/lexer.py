@@ -289,22 +289,23 @@ class Lexer:
         # is tried first, then the next one, before a binary search (which compares a dozen
         # Python integers: a large share of a position's cost).  ``bounds[i]`` and
         # ``bounds[i + 1]`` are the offsets of the newlines around line i + 1 (-1 and past the
-        # text's end at the ends, twice there: a line past the last never holds an offset);
-        # ``last`` holds the line index of the last answer.
+        # text's end at the ends, twice there: a line past the last never holds an offset).
+        # The last answer's line is held in the closure's cells, its bounds and number ready, so
+        # an offset on that line (most of them) costs one comparison and the position itself.
         end = len(self.text) + 1
         bounds = [-1, *newlines, end, end]
-        last = [0]
+        line_start, line_end, line = -1, bounds[1], 1  # line: the last answer's (1-based)
+        new = tuple.__new__
 
-        def pos_at(offset, bisect=bisect_right, newlines=newlines, bounds=bounds, last=last,
-                   filename=filename, Pos=Pos, new=tuple.__new__):
-            index = last[0]
-            if not bounds[index] < offset <= bounds[index + 1]:
-                index += 1
+        def pos_at(offset, bisect=bisect_right):
+            nonlocal line_start, line_end, line
+            if not line_start < offset <= line_end:
+                index = line  # the next line's (0-based)
                 if not bounds[index] < offset <= bounds[index + 1]:
                     index = bisect(newlines, offset - 1)  # the number of newlines before offset
-                last[0] = index
+                line_start, line_end, line = bounds[index], bounds[index + 1], index + 1
             # Pos(filename, line, col), made directly (a Pos is a tuple underneath)
-            return new(Pos, (filename, index + 1, offset - bounds[index]))
+            return new(Pos, (filename, line, offset - line_start))
 
         return pos_at
 

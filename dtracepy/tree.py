@@ -1046,12 +1046,26 @@ class TopLevel(Node):
     """Base class of what a D program is a sequence of."""
 
 
+_DESCS_SEEN: set = set()  # probe descriptions a ProbeDesc took: they need no second test
+
+
 @_node
 class ProbeDesc(Node):
     """A probe description as written: ``fbt:ip:tcp_conn_request:entry``, ``BEGIN``,
     ``syscall::read*:entry``, ``pid$target::malloc:entry``, ``profile-997``."""
 
     text: str
+
+    def __attrs_post_init__(self):
+        text = self.text
+        # A description the test below passed is remembered: its two regular expressions cost
+        # more than the rest of the node, and scripts repeat their descriptions (a dense script
+        # names a few over and over).  A refused text never enters.
+        if text.__class__ is str and text in _DESCS_SEEN:
+            return
+        _check_new(self)
+        if text.__class__ is str and len(_DESCS_SEEN) < 100_000:  # (bounded, as _NAMES_SEEN)
+            _DESCS_SEEN.add(text)
 
     def _problem(self):
         text = self.text
