@@ -62,7 +62,7 @@ def destructive_allowed(ctx) -> bool:
             on = toggle_on(setting if eq else None)
     for pragma in ctx.pragmas:
         words = pragma.words
-        if len(words) == 3 and words[0] == "D" and words[1] == "option":
+        if len(words) >= 3 and words[0] == "D" and words[1] == "option":  # (more words: the pragma check says)
             name, eq, setting = words[2].partition("=")
             if name == "destructive":
                 on = toggle_on(setting if eq else None)
