@@ -889,3 +889,32 @@ def test_a_closed_standard_output_is_a_located_error_not_an_internal_one(tracer,
     result = subprocess.run(["sh", "-c", f"{command} compile nope.py 2>&-"], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=60)
     assert (result.returncode, result.stdout) == (1, "")
+
+
+# --- review 8, finding 10: errors at the user's line, quoting what is wrong ------------------------
+
+@pytest.mark.parametrize("given,line,message", [
+    ('t = Tracer(shebang="/usr/sbin/dtrace -s\\rBEGIN { }")', 3,
+     "the #! line must be one line without control characters"),
+    ('t = Tracer(description="a\\ud800b")', 3, "a tracer's description holds a lone surrogate (U+D800, in 'a\\ud800b')"),
+    ('t = Tracer(name="a\\ud800b")', 3, "a tracer's name holds a lone surrogate (U+D800, in 'a\\ud800b')"),
+    ('t = Tracer()\nc = char("\\ud800")', 4, "char()'s string holds a lone surrogate (U+D800"),
+])
+def test_a_bad_tracer_argument_is_reported_at_its_line(capsys, tmp_path, monkeypatch, given, line, message):
+    """Were: the #! line and the surrogates at line 1 (the header comment's text quoted, not the
+    description), and char("\\ud800") a raw UnicodeEncodeError."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.py").write_text("# a tracer\nfrom dtracepy import *\n" + given
+                                   + '\n@t.probe("BEGIN")\ndef b():\n    trace(1)\n')
+    status, out, err = cli(capsys, "compile", "x.py")
+    assert status == 1 and out == "" and err.startswith(f"x.py:{line}: error: {message}"), err
+
+
+def test_a_long_name_is_clipped_in_its_message(capsys, tmp_path, monkeypatch):
+    """A 3 MB identifier was quoted whole in its warning (3 MB on stderr); every message prints
+    through render_located, which clips a word over 80 characters."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "l.d").write_text("BEGIN\n{\n\ttrace(" + "a" * 300_000 + ");\n}\n")
+    status, out, err = cli(capsys, "check", "l.d")
+    assert err == f"l.d:3:8: warning: {'a' * 40}... (300,000 characters) is no built-in variable and is never " \
+                  "declared, defined or assigned [undefined-name]\n", err[:300]

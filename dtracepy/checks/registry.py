@@ -52,8 +52,8 @@ CHECKS: tuple[CheckInfo, ...] = (
               "one aggregation used with two different functions, numbers of keys, or lquantize/"
               "llquantize parameters"),
     CheckInfo("unknown-function", "names", "error",
-              "a call of a name that is no D action, subroutine or aggregating function "
-              "(warning when the script uses the C preprocessor)"),
+              "a call of a name that is no D action, subroutine or aggregating function, or of a "
+              "kernel symbol (warning when the script uses the C preprocessor)"),
     CheckInfo("dialect-function", "names", "error",
               "a function the chosen dialect lacks or has not implemented (check --dialect, or a tracer "
               "compiled for a dialect: strtoll(), jstack() in oracle)"),
@@ -128,8 +128,8 @@ CHECKS: tuple[CheckInfo, ...] = (
               "dimension, an enumerator beyond an int, a translator to a type that is no struct or "
               "twice, a clause-local associative array"),
     CheckInfo("operand-type", "rules", "error",
-              "a string where an integer or scalar is needed (\"a\" & 1, !execname, s++), compared "
-              "with an integer, or assigned to a variable typed int (and the converse)"),
+              "a string where an integer or scalar is needed (\"a\" & 1, !execname, s++), added to a "
+              "string, compared with an integer, or assigned to a variable typed int (and the converse)"),
     CheckInfo("aggregation-argument", "rules", "error",
               "clear(), trunc(), normalize() or denormalize() given something that is not an aggregation"),
     CheckInfo("printa-keys", "rules", "error",
