@@ -180,6 +180,10 @@ def _calls(ctx):
              else "(--dialect)")
     arity, dialect_given = Fn.ARITY, ctx.options.dialect_given
     for node, name in zip(ctx.of(t.Call), ctx.call_names):
+        if name is None and node.callee.__class__ is t.Ident:  # `system(...), genunix`f(...)
+            shown = f"{node.callee.module}`{node.callee.name}"
+            yield ctx.finding("unknown-function", node, f"{shown}() names a kernel symbol, and D calls only "
+                              f"its own functions (dtrace: \"undefined function name: {shown}\")")
         if name is None or name in skip:
             continue
         if name not in arity:

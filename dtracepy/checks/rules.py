@@ -151,9 +151,10 @@ def run(ctx):
     yield from refusals(ctx.program.items, ctx.options.dialect, ctx.first_pos, includes,
                         hand_written=True, judge_globals=not ctx.uses_cpp, of=ctx.of,
                         per_clause=ctx.clause_accesses, call_names=ctx.call_names)
-    from dtracepy.checks import declarations, keys, operands, preprocessor
+    from dtracepy.checks import declarations, hidden, keys, operands, preprocessor
 
     yield from preprocessor.run(ctx)
+    yield from hidden.run(ctx)
     yield from declarations.run(ctx)
     yield from operands.run(ctx)
     yield from keys.run(ctx)
