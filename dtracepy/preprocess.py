@@ -122,7 +122,12 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
         def on_error(self, file, line, msg):
             errors.append((file, line, msg))
 
-        def on_comment(self, tok):  # keep comments, as cpp -C would not; D tolerates them
+        def on_comment(self, tok):
+            # A /* */ comment is kept (D reads it, and a "dtracepy: disable" one means something);
+            # a // comment, which cpp removes and D has not, becomes the blank cpp leaves (pcpp's
+            # own replacement is a newline, which would shift every later line by one).
+            if tok.type == self.t_COMMENT2:
+                tok.value = " "
             return True
 
         def _where(self):

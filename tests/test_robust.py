@@ -891,6 +891,55 @@ def test_a_closed_standard_output_is_a_located_error_not_an_internal_one(tracer,
     assert (result.returncode, result.stdout) == (1, "")
 
 
+_PARTS = (  # clauses of every shape the checks' thread-local accesses meet
+    "syscall::read:entry\n/pid == $target && self->ts == 0/\n{\n\tself->ts = timestamp;\n"
+    "\t@a[execname, probefunc] = count();\n\tprintf(\"%d %s\\n\", pid, copyinstr(arg0));\n}\n",
+    "syscall::read:return\n/self->ts/\n{\n\t@t = quantize(timestamp - self->ts);\n\tself->ts = 0;\n}\n",
+    "BEGIN\n{\n\tx = 1;\n\tif (self->a) { self->b = 1; } else { y = 2; }\n\tz = 3;\n\tself->c[1]++;\n}\n",
+    "profile:::tick-1s\n/x > 1/\n{\n\ttrace(x);\n}\n",
+    "tick-1s\n{\n\tif (x) { trace(1); }\n\tself->d = self->d + 1;\n}\n",
+    "END\n/self->e == 0/\n;\n",
+    "BEGIN\n{\n\tself->f.g = 1;\n\tthis->h = self->i;\n\t{ self->j = 0; }\n\ttrace(arg0);\n}\n",
+    "int x;\nfbt:::entry\n{\n\t;\n\tself->k = x ? self->l : 0;\n}\n",
+)
+
+
+def test_the_checks_walk_no_expression_without_a_thread_local_for_thread_locals(monkeypatch):
+    """The checks' index notes where each clause's predicate and expression statements begin in
+    the list of thread-locals, and the per-clause thread-local accesses leave out those that hold
+    none (in a dense script, the aggregation and the printf: half the nodes of the clauses'
+    walks).  The accesses are those of walking every clause whole, in the same order."""
+    from dtracepy import tree as T
+    from dtracepy.checks import CheckOptions, context
+    from dtracepy.parser import parse
+
+    rng = random.Random(8)
+    text = "".join(rng.choice(_PARTS) for _ in range(300)) + _dense(20)
+    program = parse(text, "d.d")
+    walked = []
+    gather = context._gather
+    monkeypatch.setattr(context, "_gather", lambda stack, *rest, **kw: walked.extend(stack) or gather(stack, *rest, **kw))
+    ctx = context.Context(program, CheckOptions())
+    pruned = ctx.clause_accesses(T.SelfVar)
+    walked_ids = {id(node) for node in walked}
+    whole = [context.clause_accesses(clause, T.SelfVar) for clause in program.clauses]
+
+    def shown(per_clause):
+        return [[(a.kind, id(a.node), a.name, a.zero, a.in_predicate, a.guarded) for a in found]
+                for found in per_clause]
+
+    assert shown(pruned) == shown(whole)
+    left_out = 0
+    for clause in program.clauses:
+        if any(stmt.__class__ is not T.ExprStmt for stmt in clause.body or ()):
+            continue  # (what follows a statement up to the next counts as its own: an if's condition)
+        for stmt in clause.body or ():
+            if not any(n.__class__ is T.SelfVar for n in stmt.walk()):
+                assert id(stmt.expr) not in walked_ids, f"walked for thread-locals, holding none: {stmt}"
+                left_out += 1
+    assert left_out >= 40
+
+
 # --- review 8, finding 10: errors at the user's line, quoting what is wrong ------------------------
 
 @pytest.mark.parametrize("given,line,message", [

@@ -57,6 +57,11 @@ def _strings_possible(ctx) -> bool:
     return any("string" in node.specifiers for cls in (t.Declaration, t.TypeName) for node in ctx.of(cls))
 
 
+# The node classes that may be a string here (the tests of _is_string below); anything else, an
+# operator or a number (most operands), is told by this set alone.
+_MAY_BE_STRING = frozenset((t.StringLit, t.Stringof, t.Call, t.Cast, t.Ident, t.Index, t.SelfVar, t.ThisVar))
+
+
 #: What D says of ``a + b`` where both are strings (the DSL says it too, dsl/values.py).
 STRING_SUM = ("two strings cannot be operands of + (dtrace: operands have incompatible types: \"string\" + "
               "\"string\"); join strings with strjoin(a, b)")
@@ -66,6 +71,8 @@ def _is_string(node, variables) -> bool:
     """Is ``node`` certainly a string?  (What printf.kind says, without walking into operators,
     which never make one, plus the variables the program types as strings.)"""
     cls = node.__class__
+    if cls not in _MAY_BE_STRING:
+        return False
     if cls is t.StringLit or cls is t.Stringof:
         return True
     if cls is t.Call:

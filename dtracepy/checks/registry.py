@@ -111,6 +111,9 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("cpp-directive", "rules", "error",
               "a C preprocessor line (#define, #include, #if ...) in a script read without -C, which "
               "dtrace refuses (a warning when no #! line says how the script is run)"),
+    CheckInfo("hidden-character", "rules", "warning",
+              "a character that shows as something else or as nothing (a bidirectional override, "
+              "zero-width or format character, C1 control, line separator: \"Trojan source\")"),
     # what every D compiler refuses in a D file's declarations (dtracepy/checks/declarations.py)
     CheckInfo("type-combination", "rules", "error",
               "type specifiers that name no type (char int, short long, unsigned float, two struct "
