@@ -1267,10 +1267,14 @@ def comment_safe(text: str) -> str:
     that it can stand inside a D comment (which cannot nest, and D text holds no NUL): a
     description, docstring, macro argument's doc or tracer name is the user's text.  A
     ``dtracepy:`` is broken too (``dtracepy :``): in a comment of the emitted file it would be a
-    directive to ``check`` (``dtracepy: disable[destructive]`` turns that rule off)."""
+    directive to ``check`` (``dtracepy: disable[destructive]`` turns that rule off).  A
+    character that hides (:func:`hidden_character`: a bidirectional override would make the
+    comment and the code after it display otherwise than D reads them) is written ``<U+202E>``."""
     text = text.replace("\0", "\\0")
     while "*/" in text or "/*" in text:
         text = text.replace("*/", "* /").replace("/*", "/ *")
+    if not text.isascii():
+        text = "".join(f"<U+{ord(ch):04X}>" if hidden_character(ch) else ch for ch in text)
     return text.replace("dtracepy:", "dtracepy :")
 
 

@@ -74,3 +74,16 @@ def test_dtrace_prints_the_escaped_bytes_as_the_character():
     out = subprocess.run(["dtrace", "-q", "-n", script], capture_output=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout == "x\u202ey\n".encode()  # (and the newline dtrace ends its output with)
+
+
+def test_a_hidden_character_in_the_users_text_for_comments_is_written_by_its_code_point():
+    # a description, docstring or tracer name goes into comments, where no escape exists
+    t = Tracer(description="reads \u202e; \u2066 friendly", name="x\u200by")
+
+    @t.probe("BEGIN")
+    def begin():
+        trace(1)
+
+    d = compile_tracer(t).text
+    assert not any(T.hidden_character(ch) for ch in d), d
+    assert "reads <U+202E>; <U+2066> friendly" in d and "(tracer x<U+200B>y)" in d
