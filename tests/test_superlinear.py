@@ -134,3 +134,45 @@ def test_a_declarator_of_many_stars_takes_each_star_once(monkeypatch):
     # the outermost declarator is the leftmost star's
     assert quals == [("const",), ("volatile",)] + [()] * n and decl == t.NameDecl("p")
     assert P.parse("int * const * volatile p;", "d.d").items[0].declarators[0].pos.col == 5
+
+
+def test_an_include_bomb_of_empty_headers_stops_at_the_inclusion_limit(capsys, tmp_path, monkeypatch):
+    """Forty empty headers, each including the one before it twice: 2**41 inclusions of nothing,
+    which the input limit never stops (fifteen took 94 s and 900 MB before the output limit did).
+    The preprocessor stops once it has included MAX_INCLUDES files, at the ``#include`` that
+    goes past the limit."""
+    import pcpp
+
+    from dtracepy.cli import main
+    from dtracepy.preprocess import MAX_INCLUDES
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "h0.h").write_text("")
+    for i in range(1, 41):
+        (tmp_path / f"h{i}.h").write_text(f'#include "h{i - 1}.h"\n#include "h{i - 1}.h"\n')
+    (tmp_path / "b.d").write_text('#include "h40.h"\nBEGIN\n{\n\texit(0);\n}\n')
+    parsed = {"files": 0}
+    parsegen = pcpp.Preprocessor.parsegen
+
+    def counting(self, *args, **kwargs):
+        parsed["files"] += 1
+        assert parsed["files"] <= 5 * MAX_INCLUDES, "the preprocessor does not stop"
+        return parsegen(self, *args, **kwargs)
+
+    monkeypatch.setattr(pcpp.Preprocessor, "parsegen", counting)
+    assert main(["check", "-C", "b.d"]) == 1
+    err = capsys.readouterr().err
+    assert err == (f"h1.h:2:1: error: #include of {tmp_path / 'h0.h'}: more than {MAX_INCLUDES:,} files "
+                   "included; dtracepy stops there (do the headers include each other over and over?)\n")
+    assert parsed["files"] <= MAX_INCLUDES + 2, parsed  # (the main file, and the includes)
+
+
+def test_headers_included_once_each_do_not_count_against_the_limit(capsys, tmp_path, monkeypatch):
+    """A guarded header included from everywhere is read once: pcpp skips it after that."""
+    from dtracepy.cli import main
+    from dtracepy.preprocess import MAX_INCLUDES
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "g.h").write_text("#ifndef G_H\n#define G_H\ninline int g = 1;\n#endif\n")
+    (tmp_path / "b.d").write_text('#include "g.h"\n' * (2 * MAX_INCLUDES) + "BEGIN\n{\n\ttrace(g);\n}\n")
+    assert main(["check", "-C", "b.d"]) == 0, capsys.readouterr().err
