@@ -270,3 +270,30 @@ def test_defines_are_expanded_in_a_header_without_directives(tmp_path, capsys):
     assert parse_layouts("struct s { int a[N]; };", defines=["N"])["s"].size == 4
     assert main(["layout", str(header), "struct s", "-D", "N=2"]) == 0, capsys.readouterr().err
     assert "struct s: size 8, align 4" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("source, message", [
+    # gcc: "requested alignment '1099511627776' exceeds maximum 268435456"; dtracepy made a 1 TiB struct
+    ("struct a { int x; } __attribute__((aligned(1L<<40)));", "requested alignment 1099511627776 exceeds maximum 268435456"),
+    ("struct a { int x __attribute__((aligned(1L<<29))); };", "requested alignment 536870912 exceeds maximum 268435456"),
+    # gcc: "left shift count >= width of type"; dtracepy gave the enum the value 2**70
+    ("enum e { A = 1 << 70 };\nstruct a { char c[A]; };", "shift count 70 is out of range"),
+    ("enum e { A = 1 >> -1 };\nstruct a { int x; };", "shift count -1 is out of range"),
+    ("enum e { A = 99999999999999999999999 };\nstruct a { int x; };", "too large for its type"),
+    ("enum e { A = (1L << 62) * 8 };\nstruct a { int x; };", "overflows 64 bits"),
+])
+def test_constants_and_alignments_gcc_refuses_are_located_errors(source, message):
+    with pytest.raises(LayoutError, match=r"^x\.h:\d+:\d+: error: .*" + message):
+        parse_layouts(source, filename="x.h")
+
+
+def test_alignment_up_to_gccs_maximum_is_accepted():
+    layouts = parse_layouts("struct a { int x; } __attribute__((aligned(1L<<28)));")
+    assert layouts["a"].align == 1 << 28
+
+
+def test_constant_division_truncates_toward_zero_in_integers():
+    # through a float, (2**62 + 1) / 1 lost its last bit; C truncates toward zero (-7 / 2 == -3)
+    layouts = parse_layouts("enum e { A = ((1L << 62) + 1) / 1 - (1L << 62), B = -7 / 2 + 4, C = -7 % 2 + 2 };\n"
+                            "struct a { char x[A]; char y[B]; char z[C]; };")
+    assert [f.size for f in layouts["a"].fields] == [1, 1, 1]

@@ -432,12 +432,16 @@ class _Converter:
             text = node.value.rstrip("uUlL")
             try:
                 if text[:2].lower() in ("0x", "0b"):
-                    return int(text, 0)
-                if len(text) > 1 and text[0] == "0":
-                    return int(text, 8)
-                return int(text)
+                    value = int(text, 0)
+                elif len(text) > 1 and text[0] == "0":
+                    value = int(text, 8)
+                else:
+                    value = int(text)
             except ValueError:
                 self.error(f"not an integer constant: {node.value}", node)
+            if value >= 1 << 64:
+                self.error(f"integer constant is too large for its type: {node.value[:30]}", node)
+            return value
         if isinstance(node, c_ast.ID):
             if node.name in self.enumerators:
                 return self.enumerators[node.name]
@@ -458,17 +462,22 @@ class _Converter:
                 return ops[node.op]()
         if isinstance(node, c_ast.BinaryOp):
             a, b = self.const(node.left), self.const(node.right)
+            if node.op in ("<<", ">>") and not 0 <= b < 64:
+                self.error(f"shift count {b} is out of range (0 to 63)", node)
             ops = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
-                   "/": lambda: int(a / b), "%": lambda: a - int(a / b) * b,
+                   "/": lambda: _c_quotient(a, b), "%": lambda: a - _c_quotient(a, b) * b,
                    "<<": lambda: a << b, ">>": lambda: a >> b, "&": lambda: a & b, "|": lambda: a | b,
                    "^": lambda: a ^ b, "==": lambda: int(a == b), "!=": lambda: int(a != b),
                    "<": lambda: int(a < b), ">": lambda: int(a > b), "<=": lambda: int(a <= b),
                    ">=": lambda: int(a >= b), "&&": lambda: int(bool(a and b)), "||": lambda: int(bool(a or b))}
             if node.op in ops:
                 try:
-                    return ops[node.op]()
+                    value = ops[node.op]()
                 except ZeroDivisionError:
                     self.error("division by zero in a constant expression", node)
+                if not -(1 << 63) <= value < 1 << 64:
+                    self.error("integer constant expression overflows 64 bits", node)
+                return value
         if isinstance(node, c_ast.TernaryOp):
             return self.const(node.iftrue) if self.const(node.cond) else self.const(node.iffalse)
         self.error(f"not an integer constant expression ({type(node).__name__})", node)
@@ -558,6 +567,13 @@ def parse_c(text: str, filename: str, abi: ABI):
             raise LayoutError(msg, Pos(m.group(1), int(m.group(2)), int(m.group(3)))) from None
         raise LayoutError(f"syntax error: {err}", Pos(filename, 1, 1)) from None
     return ast, pre
+
+
+def _c_quotient(a: int, b: int) -> int:
+    """C's integer division, which truncates toward zero (Python's // floors; a / b through a
+    float lost the low bits of a 64-bit value)."""
+    quotient = abs(a) // abs(b)
+    return quotient if (a < 0) == (b < 0) else -quotient
 
 
 def parse_layouts(source, abi="x86_64", include_dirs=(), defines=(), filename: "str | None" = None) -> Layouts:

@@ -178,6 +178,11 @@ def _pack_value(text: str, pos: Pos) -> int:
     return value
 
 
+# gcc's limit on ``aligned(N)`` (it refuses more, "requested alignment ... exceeds maximum"): a
+# larger N is no layout a C compiler would give, and one of 2**40 made a struct of a terabyte.
+MAX_ALIGNMENT = 1 << 28
+
+
 def _parse_attribute(body: str, pos: Pos, max_align: int) -> Attrs:
     """``packed, aligned(8)`` -> Attrs."""
     out = Attrs()
@@ -203,6 +208,8 @@ def _parse_attribute(body: str, pos: Pos, max_align: int) -> Attrs:
             value = _eval_int(m.group(2), pos) if m.group(2) else max_align
             if value <= 0 or value & (value - 1):
                 raise LayoutError(f"requested alignment {value} is not a positive power of 2", pos)
+            if value > MAX_ALIGNMENT:
+                raise LayoutError(f"requested alignment {value} exceeds maximum {MAX_ALIGNMENT}", pos)
             out.aligned = max(out.aligned or 0, value)
         elif name in _REFUSED:
             raise LayoutError(f"__attribute__(({name})) changes layout in a way dtracepy does not model", pos)
