@@ -176,3 +176,127 @@ def test_headers_included_once_each_do_not_count_against_the_limit(capsys, tmp_p
     (tmp_path / "g.h").write_text("#ifndef G_H\n#define G_H\ninline int g = 1;\n#endif\n")
     (tmp_path / "b.d").write_text('#include "g.h"\n' * (2 * MAX_INCLUDES) + "BEGIN\n{\n\ttrace(g);\n}\n")
     assert main(["check", "-C", "b.d"]) == 0, capsys.readouterr().err
+
+
+# --- compile: the D a tracer makes is D that check reads ------------------------------------------
+
+
+def _compile(capsys, tmp_path, monkeypatch, body, head="t = Tracer()\n"):
+    from dtracepy.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.py").write_text("from dtracepy import *\nimport contextlib\n" + head
+                                   + "@t.probe('BEGIN')\ndef b():\n" + body)
+    status = main(["compile", "d.py", "-o", "d.d"])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "internal error" not in err, err
+    return status, err
+
+
+def test_a_value_doubled_in_a_loop_is_refused_at_its_statement_without_walking_it(
+        capsys, tmp_path, monkeypatch):
+    """``x = x + x`` forty times is 41 nodes but 2**40 copies of arg0 in the D: compile printed,
+    walked and checked it as a tree (n = 22 took over 20 s); now it is refused, at the statement
+    that prints it, before anything walks it."""
+    from dtracepy import tree as T
+
+    walked = {"n": 0}
+    walk = T.Node.walk
+
+    def counting_walk(node):
+        for found in walk(node):
+            walked["n"] += 1
+            assert walked["n"] < 1_000_000, "the tree is walked as a tree"
+            yield found
+
+    monkeypatch.setattr(T.Node, "walk", counting_walk)
+    status, err = _compile(capsys, tmp_path, monkeypatch,
+                           "    x = arg0\n    for i in range(40):\n        x = x + x\n    trace(x)\n")
+    assert status == 1 and err.startswith("d.py:9: error: the D is over 4 MiB here (at least "), err
+    assert "a D value used twice is printed twice" in err
+
+
+def test_nesting_is_refused_exactly_where_check_would_refuse_it(capsys, tmp_path, monkeypatch):
+    """``y = 1 - y`` prints ``1 - (1 - (...))``: 255 steps nest 256 levels (the clause's brace and
+    trace's parenthesis among them), which check reads; 256 steps nest 257, which check refuses,
+    and so compile refuses them, at the line that builds the step."""
+    from dtracepy.checks import CheckOptions, check_program  # noqa: F401 - (check's parser below)
+    from dtracepy.compiler import build_program
+    from dtracepy.commands.compile_cmd import choose, load_module
+    from dtracepy.errors import DSyntaxError
+    from dtracepy.parser import parse
+    from dtracepy.printer import to_d
+
+    body = "    y = arg0\n    for i in range({n}):\n        y = 1 - y\n    trace(y)\n"
+    status, err = _compile(capsys, tmp_path, monkeypatch, body.format(n=255))
+    assert status == 0, err
+    parse((tmp_path / "d.d").read_text(), "d.d")  # (check reads it)
+    status, err = _compile(capsys, tmp_path, monkeypatch, body.format(n=256))
+    assert status == 1 and err.startswith("d.py:8: error: the D nests ( [ { more than 256 levels deep here"), err
+    tracer = choose(load_module(str(tmp_path / "d.py")), "d.py", None)
+    with pytest.raises(DSyntaxError, match="nested too deeply"):
+        parse(to_d(build_program(tracer)), "d.d")
+
+
+def test_a_thousand_nested_if_blocks_are_refused_at_the_if(capsys, tmp_path, monkeypatch):
+    """1,000 nested ``if_`` compiled, exit 0, to D that check refuses (more than 256 levels)."""
+    status, err = _compile(capsys, tmp_path, monkeypatch,
+                           "    with contextlib.ExitStack() as s:\n        for i in range(1000):\n"
+                           "            s.enter_context(if_(arg0 == i))\n        trace(1)\n")
+    assert status == 1 and err.startswith("d.py:8: error: the D nests ( [ { more than 256 levels deep here"), err
+
+
+def test_a_description_over_the_input_limit_is_refused_at_the_tracer(capsys, tmp_path, monkeypatch):
+    from dtracepy.inputs import MAX_INPUT_BYTES
+
+    status, err = _compile(capsys, tmp_path, monkeypatch, "    trace(1)\n",
+                           head=f"t = Tracer(description='x' * {MAX_INPUT_BYTES})\n")
+    assert status == 1 and err.startswith("d.py:3: error: the D is "), err
+    assert not (tmp_path / "d.d").exists()
+
+
+def test_the_measure_of_the_d_is_the_printers(corpus):
+    """printer.measure says how deeply each item's D nests without printing it: exactly what the
+    printed D nests (brackets outside strings, comments and directives), and never more characters
+    than it has.  On every 7th script of the corpus."""
+    from dtracepy.parser import parse
+    from dtracepy.printer import measure, to_d
+
+    def nesting(text):
+        depth = best = i = 0
+        while i < len(text):
+            c = text[i]
+            if c in "\"'":
+                j = i + 1
+                while j < len(text) and text[j] != c:
+                    j += 2 if text[j] == "\\" else 1
+                i = j + 1
+                continue
+            if text.startswith("/*", i):
+                i = text.index("*/", i + 2) + 2
+                continue
+            if c == "#" and (i == 0 or text[i - 1] == "\n"):
+                j = text.find("\n", i)
+                while j > 0 and text[j - 1] == "\\":
+                    j = text.find("\n", j + 1)
+                i = len(text) if j < 0 else j
+                continue
+            depth += c in "([{"
+            depth -= c in ")]}"
+            best = max(best, depth)
+            i += 1
+        return best
+
+    items = 0
+    for path in sorted(corpus.rglob("*.d"))[::7]:
+        try:
+            program = parse(path.read_text(encoding="utf-8", errors="surrogateescape"), str(path))
+        except Exception:  # noqa: BLE001 - (the corpus holds D that check refuses)
+            continue
+        found = measure(program.items)
+        for item in program.items:
+            text = to_d(item)
+            assert found[id(item)] == (found[id(item)][0], nesting(text)), (path, text[:300])
+            assert found[id(item)][0] <= len(text), (path, text[:300])
+            items += 1
+    assert items > 2000
