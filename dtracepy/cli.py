@@ -566,8 +566,19 @@ def _main(argv, collecting: bool) -> int:
     return status
 
 
+def _after_end_of_options(argv: list[str]) -> list[str]:
+    """``dtracepy -- COMMAND ...`` is ``dtracepy COMMAND ...``: ``--`` ends dtracepy's own options
+    (``--version``, ``-h``), and the command follows, which reads its own arguments as ever.  (Python
+    3.11's argparse took the ``--`` for the command: "invalid choice: '--'".)  A word after it that
+    looks like an option is no command: argparse's reading (:func:`_parse`) says so."""
+    if argv[:1] == ["--"] and len(argv) > 1 and not argv[1].startswith("-"):
+        return argv[1:]
+    return argv
+
+
 def _command(argv: list[str], program: bool, collecting: bool) -> int:
     """Parse ``argv`` and run its subcommand: its exit status."""
+    argv = _after_end_of_options(argv)
     args, extra = _quick_check_args(argv), []
     if args is None:
         args, extra, parser = _parse(argv)
@@ -593,6 +604,11 @@ def _parse(argv: list[str]):
     """argparse's reading of ``argv``: (the arguments, the words it did not take, the parser)."""
     command = argv[0] if argv and not argv[0].startswith("-") else None
     parser = _build_parser(command)
+    if argv[:1] == ["--"] and len(argv) > 1:
+        # `dtracepy -- --version`: after `--` a word is the command, and this one is none (argparse
+        # said "invalid choice: '--'"; _after_end_of_options took `-- check`)
+        parser.error(f"argument COMMAND: invalid choice: {argv[1]!r} (choose from "
+                     f"{', '.join(repr(name) for name in parser.commands)})")
     if argv and argv[0].startswith("-") and argv[0] != "--" and len(argv[0]) > 1 and \
             argv[0].partition("=")[0] not in parser._option_string_actions:
         # an option before the command that dtracepy has not (--vers): said as such, with a

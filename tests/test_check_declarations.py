@@ -88,6 +88,12 @@ CASES = {
     # declaration
     "two storage classes": ("self this int x;" + B, "declaration", "1:1", "self int x;" + B),
     "a storage class of C": ("static int x;" + B, "declaration", "1:1", "extern int x;" + B),
+    # `self` after the type is its storage class, not a name: the declaration declares nothing
+    "a keyword where the name goes": ("int self;" + B, "declaration", "1:1", "self int x;" + B),
+    "this as the name of a string": ("string this;" + B, "declaration", "1:1", "this string x;" + B),
+    "a type alone": ("int;" + B, "declaration", "1:1", "struct s;" + B),
+    "a storage class and a type alone": ("self int;" + B, "declaration", "1:1",
+                                         "self struct s { int a; };" + B),
     "a bit-field bigger than its type": ("struct s { char a : 9; };" + B, "declaration", "1:21",
                                          "struct s { char a : 8; };" + B),
     "a named bit-field of no bits": ("struct s { int a : 0; };" + B, "declaration", "1:20",

@@ -3,7 +3,8 @@
 Oracle's lexer reads any identifier after ``->`` or ``.`` as a name (its identifier-only state,
 SIDENT, dt_lex.l), so ``this->self``, ``self->this``, ``self->string`` and ``this->int`` are
 valid Oracle D; illumos', FreeBSD's and Apple's lexers return the keyword's token there, a syntax
-error (facts/keywords.py, ``KEYWORDS_AFTER_ARROW``).  Every lexer reads ``@int`` whole as an
+error (facts/keywords.py, ``KEYWORDS_AFTER_ARROW``); a member's name (``curthread->int``,
+``s.string``) likewise.  Every lexer reads ``@int`` whole as an
 aggregation's name.  ``check``, the DSL and the importer follow the same fact; the real dtrace
 (Oracle's) judges the D.
 """
@@ -26,10 +27,12 @@ AFTER_ARROW = (
     "\tself->this = 0;\n\tself->string = 0;\n}\n"
 )
 AGGREGATION = "BEGIN { @int = count(); @self[1] = sum(1); printa(@int); }\n"
+# a member named by a keyword, after -> and after . (gaps item 4)
+MEMBERS = "BEGIN\n{\n\ttrace(curthread->int);\n\ttrace(curpsinfo->string);\n\ttrace((*curthread).self);\n}\n"
 
 
-def keyword_findings(text: str, dialect: str) -> list:
-    found = check_program(parse(text, "x.d"), CheckOptions(dialect=dialect), source=text)
+def keyword_findings(text: str, dialect: str, given: bool = False) -> list:
+    found = check_program(parse(text, "x.d"), CheckOptions(dialect=dialect, dialect_given=given), source=text)
     return [(f.check, f.pos.line, f.pos.col) for f in found if f.check == "keyword-name"]
 
 
@@ -40,6 +43,27 @@ def test_oracle_reads_a_keyword_after_the_arrow_as_a_name():
         ("keyword-name", 3, 2), ("keyword-name", 4, 2), ("keyword-name", 5, 2), ("keyword-name", 6, 2),
         ("keyword-name", 7, 8), ("keyword-name", 7, 21), ("keyword-name", 7, 34), ("keyword-name", 7, 49),
         ("keyword-name", 8, 2), ("keyword-name", 9, 2)]
+
+
+def test_a_member_named_by_a_keyword_is_refused_where_the_arrow_does_not_make_it_a_name():
+    """illumos' grammar takes only an identifier or a type name after ``->`` and ``.``
+    (dt_grammar.y: ``postfix_expression DT_TOK_PTR DT_TOK_IDENT`` / ``DT_TOK_TNAME``; its lexer
+    returns a keyword's token there), so ``curthread->int`` is a syntax error there; check passed
+    it.  Oracle's lexer reads the word as a name, and its dtrace judges the member, not the syntax.
+    Only a named dialect is held to it: Linux's kernel types have members named ``self`` and
+    ``counter`` (the corpus's tst.keyword-member.d, Oracle's io.d), which an unnamed one may mean."""
+    assert keyword_findings(MEMBERS, "oracle", given=True) == []
+    for dialect in ("illumos", "freebsd", "macos"):
+        assert keyword_findings(MEMBERS, dialect, given=True) == [
+            ("keyword-name", 3, 8), ("keyword-name", 4, 8), ("keyword-name", 5, 9)], dialect
+        assert keyword_findings(MEMBERS, dialect) == [], dialect
+    found = check_program(parse(MEMBERS, "x.d"), CheckOptions(dialect="illumos", dialect_given=True),
+                          source=MEMBERS)
+    assert [f.message for f in found if f.check == "keyword-name"][1:] == [
+        "->string: 'string' is a D keyword, not a name (Oracle's D reads one after -> as a name)",
+        ".self: 'self' is a D keyword, not a name (Oracle's D reads one after . as a name)"]
+    verdicts = judge_scripts({"members": job_for_d(MEMBERS)})
+    assert "syntax error" not in verdicts["members"] and "int is not a member" in verdicts["members"]
 
 
 def test_an_aggregation_may_be_named_by_a_keyword_in_every_dialect():

@@ -157,6 +157,14 @@ def test_csv_repeats_the_header_when_the_record_changes():
     (["--vers=1"], "dtracepy: error: unrecognized option --vers=1 (did you mean --version?)"),
     (["chek", "x.d"], "dtracepy: error: argument COMMAND: invalid choice: 'chek' (did you mean 'check'? "
      "choose from 'compile', 'check', 'layout', 'run', 'import')"),
+    # `--` ends dtracepy's own options: what follows is the command, never an option
+    (["--", "--version"], "dtracepy: error: argument COMMAND: invalid choice: '--version' (choose from "
+     "'compile', 'check', 'layout', 'run', 'import')"),
+    (["--", "--", "check", "x.d"], "dtracepy: error: argument COMMAND: invalid choice: '--' (choose from "
+     "'compile', 'check', 'layout', 'run', 'import')"),
+    (["--", "chek", "x.d"], "dtracepy: error: argument COMMAND: invalid choice: 'chek' (did you mean 'check'? "
+     "choose from 'compile', 'check', 'layout', 'run', 'import')"),
+    (["--"], "dtracepy: error: the following arguments are required: COMMAND"),
     (["check", "--macro-args", "10000", "x.d"],
      "dtracepy check: error: argument --macro-args: '10000' is not a number of arguments (0 to 9999)"),
     # a byte that is not UTF-8 (os.fsdecode's surrogate) is shown as the shell shows it
@@ -297,3 +305,32 @@ def test_a_script_named_after_the_double_dash_is_still_the_script(work, capsys, 
     (work / "dtrace").write_text('#!/bin/sh\necho "argv: $*"\n')
     assert main(["run", "--dtrace", "./dtrace", "--", "-m.d", "7"]) == 0
     assert capsys.readouterr().out.rstrip().endswith("-m.d -- 7")
+
+
+def _outcome(capsys, argv):
+    try:
+        status = main(list(argv))
+    except SystemExit as exit_info:
+        status = exit_info.code
+    return status, capsys.readouterr()
+
+
+_WORDS = ["x.d", "-", "--strict", "-w", "-C", "--", "-x", "--dialect", "oracle", "--syntax-only", "b.d"]
+
+
+def test_a_double_dash_before_the_command_ends_dtracepys_own_options(work, capsys, monkeypatch):
+    """`dtracepy -- check x.d` was refused ("invalid choice: '--'": Python 3.11's argparse took the
+    `--` for the command); it is `dtracepy check x.d`, as `--` ends options in most command lines.
+    Every check command line of up to two words (from the words above: the quick reader's and
+    argparse's), and one of each other command, give the same status and output with `--` before."""
+    import itertools
+
+    monkeypatch.chdir(work)
+    (work / "b.d").write_text("BEGIN\n{\n\ttrace(nosuch);\n}\n")
+    lines = [["check", *words] for size in range(3) for words in itertools.product(_WORDS, repeat=size)]
+    lines += [["compile", "x.py"], ["compile"], ["layout", "s.h", "struct s", "--json"], ["import", "x.d"],
+              ["run", "x.d", "--dtrace", "./nosuch"]]
+    for argv in lines:
+        assert _outcome(capsys, ["--", *argv]) == _outcome(capsys, argv), argv
+    assert _outcome(capsys, ["--", "check", "x.d"])[0] == 0
+    assert _outcome(capsys, ["--", "check", "--strict", "b.d"])[0] == 1

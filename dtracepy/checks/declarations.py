@@ -352,6 +352,12 @@ def _storage(ctx):
         elif classes and classes[0] in _NOT_IN_D:
             yield ctx.finding("declaration", node, f"{classes[0]} is a storage class of C that D refuses "
                               "(\"specified storage class not appropriate in D\"): leave it out")
+        elif not node.declarators and not any(s.__class__ in (t.StructSpec, t.EnumSpec) for s in node.specifiers):
+            # `int self;`: no name, no struct, union or enum (dt_parser.c's dt_node_decl)
+            text = " ".join(s if s.__class__ is str else getattr(s, "name", "?") for s in node.specifiers)
+            keyword = f": '{classes[-1]}' is a storage class, not a name" if classes else ""
+            yield ctx.finding("declaration", node, f"{text}; declares nothing{keyword} (dtrace: \"useless "
+                              "declaration\")")
 
 
 def _bit_width(specifiers):

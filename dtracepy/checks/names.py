@@ -30,27 +30,32 @@ def run(ctx):
 
 
 # (Not t.AggVar: every lexer reads ``@int`` whole as an aggregation's name, RGX_AGG.)
-_NAMED = (t.Ident, t.SelfVar, t.ThisVar, t.NameDecl)
+_NAMED = (t.Ident, t.SelfVar, t.ThisVar, t.NameDecl, t.Member)
 _NAME = attrgetter("name")
 
 
-# A thread-local's or clause-local's name follows ``->``: where the dialect's lexer reads a
-# keyword there as a name, it is one.
-_AFTER_ARROW = (t.SelfVar, t.ThisVar)
+# A thread-local's or clause-local's name follows ``->``, a member's ``->`` or ``.``: where the
+# dialect's lexer reads a keyword there as a name, it is one (illumos' grammar takes only an
+# identifier or a type name there: ``p->int``, ``s.string`` are syntax errors).  A member is judged
+# only when the dialect is named (``check --dialect``, ``Tracer(dialect=...)``): Linux's kernel
+# types have members named ``self`` and ``counter``, which scripts for Oracle's D use.
+_AFTER_ARROW = (t.SelfVar, t.ThisVar, t.Member)
 
 
 def _keywords(ctx):
     dialect = ctx.options.dialect
     keywords = dialect.keywords
-    named = tuple(c for c in _NAMED if not (dialect.keywords_after_arrow and c in _AFTER_ARROW))
+    named = tuple(c for c in _NAMED if not (dialect.keywords_after_arrow and c in _AFTER_ARROW)
+                  and (c is not t.Member or ctx.options.dialect_given))
     if all(keywords.isdisjoint(map(_NAME, ctx.of(cls))) for cls in named):
         return  # the usual case, told without ordering the nodes (and in C loops)
     for node in ctx.of_any(*named):
         name = node.name
         if name and name in keywords:
             what = type(node).__name__
-            spelled = {"SelfVar": "self->", "ThisVar": "this->"}.get(what, "")
-            after = " (Oracle's D reads one after -> as a name)" if isinstance(node, _AFTER_ARROW) else ""
+            arrow = node.op if what == "Member" else "->"
+            spelled = {"SelfVar": "self->", "ThisVar": "this->", "Member": arrow}.get(what, "")
+            after = f" (Oracle's D reads one after {arrow} as a name)" if isinstance(node, _AFTER_ARROW) else ""
             yield ctx.finding("keyword-name", node, f"{spelled}{name}: '{name}' is a D keyword, not a name{after}")
 
 

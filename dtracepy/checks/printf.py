@@ -3,6 +3,12 @@ the count, and the type where it is known for certain.
 
 Formats are read by :func:`dtracepy.facts.conversions.parse_format` (D's conversions, flags and
 size prefixes are listed there).  A positional conversion (``%1$d``) is an error: no D supports it.
+
+Beyond :func:`kind` (what other checks share), this check alone knows two more things of a value:
+that it is a pointer (a cast to one, ``curthread``), which only ``%p``, ``%a`` and ``%A`` print,
+in every dialect; and, in a dialect whose integer types are known for certain
+(:data:`dtracepy.facts.conversions.BUILTIN_INTEGER_TYPES`), its C integer type, which the
+conversions with a size prefix (``%ld`` needs a long) and ``%c``, ``%Y``, ``%T`` are judged by.
 """
 
 from __future__ import annotations
@@ -85,6 +91,129 @@ def type_problem(conv: str, k: str | None) -> str | None:
         return (f"%{conv} needs a floating-point value, and D has none: print an integer with %d "
                 f"(dtrace: \"prototype: float, double, or long double\")")
     return None
+
+
+# The types of values this check alone reasons about (see the module's docstring): "pointer", or a
+# name of :data:`dtracepy.facts.conversions.INTEGER_TYPES`; None when unknown.
+_QUALIFIERS = frozenset({"const", "volatile", "restrict"})
+_INTEGER_WORDS = {  # a cast's type words, sorted, less "int" and "signed" where they change nothing
+    ("char",): "char", ("char", "signed"): "signed char", ("char", "unsigned"): "unsigned char",
+    ("short",): "short", ("short", "unsigned"): "unsigned short", (): "int", ("unsigned",): "unsigned int",
+    ("long",): "long", ("long", "unsigned"): "unsigned long", ("long", "long"): "long long",
+    ("long", "long", "unsigned"): "unsigned long long",
+}
+_TYPE_WORDS = frozenset(("char", "short", "int", "long", "signed", "unsigned"))
+# the typedefs a cast may name whose types are sure (D's own, the same in every program)
+_TYPEDEFS = frozenset("int8_t uint8_t int16_t uint16_t int32_t uint32_t int64_t uint64_t intptr_t uintptr_t "
+                      "size_t ssize_t".split())
+_COMPARISONS = frozenset(("==", "!=", "<", "<=", ">", ">=", "&&", "||", "^^"))
+
+
+def _cast_type(type_name) -> str | None:
+    if type_name.declarator.__class__ is t.PointerDecl:
+        return "pointer"
+    if type_name.declarator.__class__ is not t.NameDecl:
+        return None
+    words = [s for s in type_name.specifiers if s not in _QUALIFIERS]
+    if len(words) == 1 and words[0].__class__ is t.TypeRef and words[0].module is None:
+        return words[0].name if words[0].name in _TYPEDEFS else None
+    if not words or not all(w.__class__ is str and w in _TYPE_WORDS for w in words):
+        return None
+    if "signed" in words and "unsigned" in words:
+        return None
+    key = tuple(sorted(w for w in words if w not in ("int", "signed")))
+    return "signed char" if key == ("char",) and "signed" in words else _INTEGER_WORDS.get(key)
+
+
+def _literal_type(node) -> str | None:
+    """An integer constant's type, as D gives it (the first of int, long ... its value fits)."""
+    digits = node.text.rstrip("uUlL")
+    suffix = node.text[len(digits):].lower()
+    value = node.value
+    unsigned, longs = "u" in suffix, suffix.count("l")
+    decimal = not (len(digits) > 1 and digits[0] == "0")
+    if longs == 0 and not unsigned and value < 2 ** 31:
+        return "int"
+    if longs == 0 and not unsigned and not decimal and value < 2 ** 32:
+        return "unsigned int"
+    if longs == 0 and unsigned and value < 2 ** 32:
+        return "unsigned int"
+    if longs < 2 and not unsigned and value < 2 ** 63:
+        return "long"
+    if longs < 2 and unsigned and value < 2 ** 64:
+        return "unsigned long"
+    if longs == 2 and value < 2 ** 63:
+        return "unsigned long long" if unsigned else "long long"
+    return None
+
+
+def _value_type(expr, builtins) -> str | None:
+    """The type of ``expr`` where certain: "pointer", or the name of an integer type (only given
+    ``builtins``, the dialect's built-in integer types: its integer types are known); else None."""
+    cls = expr.__class__
+    if cls is t.Cast:
+        found = _cast_type(expr.type)
+        return found if found == "pointer" or builtins is not None else None
+    if cls is t.Ident and expr.module is None:
+        if V.kind(expr.name) == "pointer":
+            return "pointer"
+        return builtins.get(expr.name) if builtins is not None else None
+    if builtins is None:
+        return None
+    if cls is t.IntLit:
+        return _literal_type(expr)
+    if cls is t.SizeofExpr or cls is t.SizeofType:
+        return "size_t"
+    if (cls is t.Binary and expr.op in _COMPARISONS) or (cls is t.Unary and expr.op == "!"):
+        return "int"
+    return None
+
+
+# conversion (with its size prefix) -> (what it needs, test of (bits, signed, base, int64 typedef))
+_INTEGER_NEEDS = {
+    "c": ("an integer of 32 bits at most (char, short or int)", lambda b, s, n, q: b <= 32),
+    "T": ("a 64-bit integer", lambda b, s, n, q: b == 64),
+    "hd": ("a short", lambda b, s, n, q: b == 16 and s),
+    "ho": ("an unsigned short", lambda b, s, n, q: b == 16 and not s),
+    "hx": ("a short or unsigned short", lambda b, s, n, q: n in ("short", "unsigned short")),
+    "ld": ("a long (64 bits, signed)", lambda b, s, n, q: b == 64 and s),
+    "lo": ("an unsigned long (64 bits)", lambda b, s, n, q: b == 64 and not s),
+    "lx": ("a long or unsigned long", lambda b, s, n, q: n in ("long", "unsigned long")),
+    "lld": ("a long long (64 bits, signed)", lambda b, s, n, q: b == 64 and s),
+    "llo": ("an unsigned long long (64 bits)", lambda b, s, n, q: b == 64 and not s),
+    "llx": ("a long long, unsigned long long, int64_t or uint64_t",
+            lambda b, s, n, q: q or n in ("long long", "unsigned long long")),
+    "lc": ("an int", lambda b, s, n, q: b == 32 and s),
+}
+for _same, _as in (("C", "c"), ("Y", "T"), ("hi", "hd"), ("hu", "ho"), ("hX", "hx"), ("li", "ld"), ("lu", "lo"),
+                   ("lX", "lx"), ("lli", "lld"), ("llu", "llo"), ("llX", "llx"), ("wc", "lc")):
+    _INTEGER_NEEDS[_same] = _INTEGER_NEEDS[_as]
+
+
+def _value_type_problem(conv, expr, ctx) -> str | None:
+    """What dtrace refuses in giving ``expr`` to ``conv`` that :func:`type_problem` does not see:
+    a pointer, an integer of the wrong size or sign, a string for a wide string."""
+    name = conv.size + conv.conv
+    if name in ("ls", "ws"):
+        if kind(expr) == "string":
+            return f"%{name} needs an array of wchar_t, not a string: print it with %s"
+        return None
+    if conv.conv in C.ADDRESS_CONVERSIONS or conv.agg:
+        return None
+    found = _value_type(expr, C.BUILTIN_INTEGER_TYPES.get(ctx.options.dialect.name))
+    if found is None:
+        return None
+    if found == "pointer":
+        if conv.conv in C.STRING_CONVERSIONS:
+            return f"%{name} needs a string or char array, not a pointer (use stringof or copyinstr)"
+        if conv.conv in C.FLOAT_CONVERSIONS or conv.conv == C.STACK_CONVERSION:
+            return None  # type_problem's, or not judged
+        return f"%{name} needs an integer, not a pointer: print an address with %p"
+    needs = _INTEGER_NEEDS.get(name)
+    if needs is None or needs[1](*C.INTEGER_TYPES[found]):
+        return None
+    hint = f" (%{conv.conv} takes any integer)" if conv.size and conv.conv in "diouxX" else ""
+    return f"%{name} needs {needs[0]}, not the {found} given{hint}"
 
 
 def run(ctx):
@@ -172,12 +301,12 @@ def _check_printf(ctx, call):
     i = 0
     for conv in convs:
         for _ in range(conv.stars):
-            if i < len(args) and kind(args[i]) not in (None, "int"):
+            if i < len(args) and (kind(args[i]) not in (None, "int") or _value_type(args[i], None) == "pointer"):
                 yield ctx.finding("printf-type", args[i],
                                   f"{call.name}(): the * in {conv.text!r} takes an integer", fallback=call)
             i += 1
         if i < len(args):
-            problem = type_problem(conv.conv, kind(args[i]))
+            problem = type_problem(conv.conv, kind(args[i])) or _value_type_problem(conv, args[i], ctx)
             if problem:
                 yield ctx.finding("printf-type", args[i],
                                   f"{call.name}(): argument {i + 1} for {conv.text!r}: {problem}", fallback=call)

@@ -1,8 +1,10 @@
 """printf conversions of D (``printf``, ``printa``, ``system``, ``freopen``) and how to read a format.
 
 D's conversions: ``%a %A %c %C %d %i %o %u %x %X %e %E %f %g %G %k %p %s %S %T %Y %%``, size
-prefixes ``h l ll L w`` (not C's ``hh z j t``: "format conversion is undefined"), flags ``# + - space ? ' 0 @``, widths and precisions as digits or ``*``
-(each ``*`` takes an integer argument), ``N$`` argument references.  :func:`parse_format` is the one
+prefixes ``h l ll L w`` (not C's ``hh z j t``: "format conversion is undefined"), each with some
+conversions only (:data:`PREFIXED`: ``%Lx``, ``%lf`` are undefined), flags ``# + - space ? ' 0 @``,
+widths and precisions as digits or ``*`` (each ``*`` takes an integer argument), ``N$`` argument
+references.  :func:`parse_format` is the one
 reader of formats: the printf check and the DSL's records both use it.
 """
 
@@ -23,6 +25,53 @@ FLOAT_CONVERSIONS = frozenset("eEfgG")
 STRING_CONVERSIONS = frozenset("sS")
 #: The conversion that prints a stack.
 STACK_CONVERSION = "k"
+#: The conversions each size prefix goes with: dtrace looks the prefix and the conversion up
+#: together in its table of conversions (dt_printf.c, every lineage) and refuses any other pair,
+#: "format conversion #1 is undefined: %Lx" (tests/test_check_printf_types.py has the real dtrace
+#: judge every pair).
+PREFIXED = {"h": frozenset("diouxX"), "l": frozenset("cdiouxXs"), "ll": frozenset("diouxX"),
+            "L": frozenset("eEfgG"), "w": frozenset("cs")}
+#: Conversions that take the value as a pointer or an integer (dt_printf.c's pfcheck_addr,
+#: pfcheck_kaddr, pfcheck_uaddr): a pointer given to any other is refused.
+ADDRESS_CONVERSIONS = frozenset("paA")
+
+# --- the integer types the printf check reasons about (D for Oracle Linux: LP64) ---------------
+#: A C integer type: (bits, signed, the base type's name, a typedef of [u]int64_t).  A printf
+#: conversion with a size prefix takes only some of them (dt_printf.c: %ld and %li need a signed
+#: 64-bit integer, %lx a long or unsigned long by name, %llx also an [u]int64_t typedef; %c needs
+#: at most 32 bits, %Y and %T 64 bits), where %d takes any.
+INTEGER_TYPES = {
+    "char": (8, True, "char", False), "signed char": (8, True, "signed char", False),
+    "unsigned char": (8, False, "unsigned char", False),
+    "short": (16, True, "short", False), "unsigned short": (16, False, "unsigned short", False),
+    "int": (32, True, "int", False), "unsigned int": (32, False, "unsigned int", False),
+    "long": (64, True, "long", False), "unsigned long": (64, False, "unsigned long", False),
+    "long long": (64, True, "long long", False),
+    "unsigned long long": (64, False, "unsigned long long", False),
+    "int8_t": (8, True, "char", False), "uint8_t": (8, False, "unsigned char", False),
+    "int16_t": (16, True, "short", False), "uint16_t": (16, False, "unsigned short", False),
+    "int32_t": (32, True, "int", False), "uint32_t": (32, False, "unsigned int", False),
+    "int64_t": (64, True, "long", True), "uint64_t": (64, False, "unsigned long", True),
+    "intptr_t": (64, True, "long", False), "uintptr_t": (64, False, "unsigned long", False),
+    "size_t": (64, False, "unsigned long", False), "ssize_t": (64, True, "long", False),
+    # the types of built-in variables below
+    "pid_t": (32, True, "int", False), "id_t": (32, True, "int", False),
+    "uid_t": (32, False, "unsigned int", False), "gid_t": (32, False, "unsigned int", False),
+    "uint_t": (32, False, "unsigned int", False),
+}
+#: The types of the built-in integer variables, by dialect, where they are known for certain (seen
+#: on the real dtrace: tests/test_check_printf_types.py): only there does the printf check judge
+#: the conversions with a size prefix (an int given to %ld), since long's size and the variables'
+#: types differ between platforms (``epid`` is a uint_t on illumos, a uint64_t here).
+BUILTIN_INTEGER_TYPES = {
+    "oracle": {
+        **{f"arg{i}": "int64_t" for i in range(10)},
+        "pid": "pid_t", "ppid": "pid_t", "tid": "id_t", "errno": "int", "uid": "uid_t", "gid": "gid_t",
+        "id": "uint_t", "ipl": "uint_t", "stackdepth": "uint32_t", "ustackdepth": "uint32_t",
+        "epid": "uint64_t", "caller": "uintptr_t", "ucaller": "uint64_t", "timestamp": "uint64_t",
+        "vtimestamp": "uint64_t", "walltimestamp": "int64_t",
+    },
+}
 
 # what may stand between % and the conversion character
 _FLAG_CHARS = frozenset("#+- ?'0@$.*0123456789")
@@ -31,26 +80,28 @@ _FLAG_CHARS = frozenset("#+- ?'0@$.*0123456789")
 class Conv:
     """One conversion of a format.  (A plain slotted class: cheap to import.)"""
 
-    __slots__ = ("text", "conv", "stars", "agg", "positional")
+    __slots__ = ("text", "conv", "stars", "agg", "positional", "size")
 
-    def __init__(self, text: str, conv: str, stars: int = 0, agg: bool = False, positional: bool = False):
+    def __init__(self, text: str, conv: str, stars: int = 0, agg: bool = False, positional: bool = False,
+                 size: str = ""):
         self.text = text  # the whole conversion, "%-*.3ld"
         self.conv = conv  # the conversion character ("d"), "" for a bare "%@"
         self.stars = stars  # how many * (width, precision) take arguments
         self.agg = agg  # has the @ flag
         self.positional = positional  # an N$ argument reference
+        self.size = size  # the size prefix ("l"), "" without one
 
     def __eq__(self, other):
         if not isinstance(other, Conv):
             return NotImplemented
-        return (self.text, self.conv, self.stars, self.agg, self.positional) == (
-            other.text, other.conv, other.stars, other.agg, other.positional)
+        return (self.text, self.conv, self.stars, self.agg, self.positional, self.size) == (
+            other.text, other.conv, other.stars, other.agg, other.positional, other.size)
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return (f"Conv({self.text!r}, {self.conv!r}, stars={self.stars}, agg={self.agg}, "
-                f"positional={self.positional})")
+                f"positional={self.positional}, size={self.size!r})")
 
 
 class FormatError(ValueError):
@@ -81,20 +132,25 @@ def parse_format(fmt: str) -> list[Conv]:
             elif ch == "$":
                 positional = True
             i += 1
+        size = ""
         for prefix in SIZE_PREFIXES:
             if fmt.startswith(prefix, i):
                 # "L" etc. only count as a prefix when a conversion follows
                 if i + len(prefix) < n and fmt[i + len(prefix)] in CONVERSIONS:
                     i += len(prefix)
+                    size = prefix
                 break
         if i < n and fmt[i] in CONVERSIONS:
             conv = fmt[i]
             i += 1
+            if size and conv not in PREFIXED[size]:
+                raise FormatError(f"undefined conversion {fmt[start:i]!r}: D's {size} goes with "
+                                  f"{', '.join('%' + size + c for c in sorted(PREFIXED[size]))} only")
         elif agg:
             conv = ""  # "%@" alone prints the aggregation value
         elif i >= n:
             raise FormatError(f"format ends inside the conversion {fmt[start:]!r}")
         else:
             raise FormatError(f"unknown conversion {fmt[start:i + 1]!r}")
-        convs.append(Conv(fmt[start:i], conv, stars, agg, positional))
+        convs.append(Conv(fmt[start:i], conv, stars, agg, positional, size))
     return convs
