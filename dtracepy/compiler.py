@@ -177,10 +177,12 @@ def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
         dialect = tracer.dialect
     # the DSL's member operators, decided again for the dialect compiled for
     items = tracer.items_for(dialect) if hasattr(tracer, "items_for") else tracer.items
-    _refuse_beyond_limits(items, _tracer_pos(tracer))
+    where = getattr(tracer, "pos", None) or _tracer_pos(tracer)
+    _refuse_beyond_limits(items, where, nesting=False)  # (before anything walks a graph as a tree)
     program = build_program(tracer, items)
     program = run_passes(program, PassContext(dict(tracer.clear_points), dialect,
                                               cleanup=getattr(tracer, "cleanup", True)))
+    _refuse_beyond_limits(program.items, where)  # (the passes lower if for Oracle: nesting as printed)
     refused = refusals(tuple(items), dialect, getattr(tracer, "pos", None) or _tracer_pos(tracer),
                        includes=getattr(tracer, "includes", ()), passed=program.items)
     kept = frozenset(point.name for point in tracer.clear_points.values() if not point.probes)
@@ -201,15 +203,15 @@ def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
     text = to_d(program)
     if not text.isascii():
         _refuse_unencodable(program, text, _tracer_pos(tracer))
-    _refuse_too_long(text, getattr(tracer, "pos", None) or _tracer_pos(tracer))
+    _refuse_too_long(text, where)
     return Compiled(program, text, findings)
 
 
-def _refuse_beyond_limits(items, fallback) -> None:
+def _refuse_beyond_limits(items, fallback, nesting: bool = True) -> None:
     """The D ``items`` print must be D ``dtracepy check`` reads: at most the input limit long and
-    nested at most the lexer's limit deep.  Measured on the tree as built, each distinct node once,
-    before anything walks it as a tree: a value used twice is one node printed twice, so ``x = x +
-    x`` twenty times prints arg0 2**20 times, and the passes and checks would walk it as often."""
+    (``nesting``) nested at most the lexer's limit deep.  Measured on the tree as built, each
+    distinct node once: a value used twice is one node printed twice, so ``x = x + x`` twenty
+    times prints arg0 2**20 times, and the passes and checks would walk it as often."""
     from dtracepy.errors import DSLError
     from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
     from dtracepy.lexer import MAX_NESTING
@@ -218,8 +220,8 @@ def _refuse_beyond_limits(items, fallback) -> None:
     found = measure(items)
     total = 0
     for item in items:
-        size, nesting = found[id(item)]
-        if nesting > MAX_NESTING:
+        size, deep = found[id(item)]
+        if nesting and deep > MAX_NESTING:
             raise DSLError(f"the D nests ( [ {{ more than {MAX_NESTING} levels deep here, which dtracepy "
                            "check refuses (nested too deeply): an if_ inside hundreds of others, or an "
                            "expression built in a loop that puts each step in parentheses; nest less, or "
