@@ -210,9 +210,12 @@ def test_a_value_doubled_in_a_loop_is_refused_at_its_statement_without_walking_i
             yield found
 
     monkeypatch.setattr(T.Node, "walk", counting_walk)
-    status, err = _compile(capsys, tmp_path, monkeypatch,
-                           "    x = arg0\n    for i in range(40):\n        x = x + x\n    trace(x)\n")
-    assert status == 1 and err.startswith("d.py:9: error: the D is over 4 MiB here (at least "), err
+    # (a member whose operator the types decide, made anywhere, had the DSL look for such members
+    # in each clause, walking it as a tree; so did a value with an effect, looked for as dropped)
+    status, err = _compile(capsys, tmp_path, monkeypatch, "    x = strlen(execname)\n"
+                           "    for i in range(40):\n        x = x + x\n    trace(x)\n",
+                           head="t = Tracer()\nkept = this.p.q\n")
+    assert status == 1 and err.startswith("d.py:10: error: the D is over 4 MiB here (at least "), err
     assert "a D value used twice is printed twice" in err
 
 
