@@ -86,6 +86,15 @@ CASES = {
     "%ld given a comparison": (
         'BEGIN { printf("%ld", arg0 > 1); }', "printf-type", "arg0 > 1",
         'BEGIN { printf("%d", arg0 > 1); }', False),
+    "printa's %@ld of a count": (
+        'BEGIN { @a = count(); printa("%@ld", @a); }', "printf-type", '"%@ld"',
+        'BEGIN { @a = count(); printa("%@lu", @a); }', True),
+    "printa's %@lu of a sum": (
+        'BEGIN { @a[1] = sum(arg0); printa("%d %@lu", @a); }', "printf-type", '"%d %@lu"',
+        'BEGIN { @a[1] = sum(arg0); printa("%d %@ld", @a); }', True),
+    "printa's %@c of a max": (
+        'BEGIN { @a = max(1); printa("%@c", @a); }', "printf-type", '"%@c"',
+        'BEGIN { @a = max(1); printa("%@d", @a); }', True),
     "%ld given a hex constant beyond int": (
         'BEGIN { printf("%ld", 0x80000000); }', "printf-type", "0x80000000",
         'BEGIN { printf("%ld", 4294967296); }', False),
@@ -103,7 +112,7 @@ ORACLE = {"dialect": "oracle", "dialect_given": True}
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_check_flags_the_refused_case_at_its_argument(name):
     bad, check, argument, good, everywhere = CASES[name]
-    place = f"1:{bad.index(argument, bad.index('printf(') + 7) + 1}"
+    place = f"1:{bad.index(argument, bad.rindex('print') + 7) + 1}"
     for options in (ORACLE, {}, {"dialect": "illumos", "dialect_given": True}):
         found = [(f.check, f"{f.pos.line}:{f.pos.col}") for f in _errors(bad, **options)]
         if options is ORACLE or everywhere:
@@ -164,3 +173,25 @@ def test_the_rules_types_agree_with_the_real_dtrace():
     assert disagree == {}
     assert [_literal_type(t.IntLit(v)) for v in ("1", "1L", "1ULL", "0777", "0x80000000")] == [
         "int", "long", "unsigned long long", "int", "unsigned int"]
+
+
+def test_printas_value_types_agree_with_the_real_dtrace():
+    """printa's %@ conversions are given a uint64_t for count(), an int64_t for every other
+    aggregating function (dt_printf.c fakes the value's node so): each function with each
+    conversion, check flags exactly where the real dtrace refuses (--dialect oracle), and never
+    where it takes it (in every dialect: %lx, which takes a long by name, only in Oracle's)."""
+    functions = ["count()", "sum(arg0)", "min(arg0)", "max(arg0)", "avg(arg0)", "stddev(arg0)", "quantize(arg0)",
+                 "lquantize(arg0, 0, 10)", "llquantize(arg0, 10, 0, 6, 20)"]
+    jobs = {f"{conv}|{function}": {"text": f'BEGIN {{ @a[1] = {function}; printa("%d %@{conv}", @a); exit(0); }}\n'}
+            for function in functions for conv in _CONVERSIONS if conv not in "pa"}
+    verdicts = judge_scripts(jobs)
+    disagree = {}
+    for name, job in jobs.items():
+        for options in (ORACLE, {}, {"dialect": "illumos", "dialect_given": True}):
+            flagged = [f.message for f in _errors(job["text"], **options)]
+            if (bool(flagged) != (verdicts[name] is not None)) if options is ORACLE else (
+                    flagged and verdicts[name] is None):
+                disagree[name, options.get("dialect")] = (flagged, verdicts[name])
+    assert disagree == {}
+    refused = [name for name in jobs if verdicts[name] is not None]
+    assert "ld|count()" in refused and "lu|sum(arg0)" in refused and "lu|count()" not in refused

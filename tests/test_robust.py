@@ -763,7 +763,8 @@ def test_names_an_ident_took_are_remembered_but_never_what_it_refuses():
     ("struct a { int x __attribute__((aligned(1<<10**10))); };\n", "error: cannot evaluate attribute argument"),
     ("struct a { char x[1ULL<<62]; char y[1ULL<<62]; char z[1ULL<<62]; char w[1ULL<<62]; char v; };\n",
      "error: struct a is too large: 18446744073709551617 bytes (sizes must be below 2**64)"),
-    ("struct a { char x[18446744073709551616]; };\n", "1:17: error: array too large"),
+    # the constant itself, as gcc says it ("integer constant is too large for its type")
+    ("struct a { char x[18446744073709551616]; };\n", "1:19: error: integer constant is too large for its type"),
     ("struct a { int b[" + "(" * 300 + "1" + ")" * 300 + "]; };\n", "1:317: error: nested too deeply"),
     ("#include \"/dev/zero\"\nstruct a { int x; };\n", "1:1: error: #include of /dev/zero, which is not a regular file"),
     ("struct a { int x };\n", "1:18: error: syntax error before: }"),

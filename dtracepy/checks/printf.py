@@ -9,6 +9,9 @@ that it is a pointer (a cast to one, ``curthread``), which only ``%p``, ``%a`` a
 in every dialect; and, in a dialect whose integer types are known for certain
 (:data:`dtracepy.facts.conversions.BUILTIN_INTEGER_TYPES`), its C integer type, which the
 conversions with a size prefix (``%ld`` needs a long) and ``%c``, ``%Y``, ``%T`` are judged by.
+printa's ``%@`` conversions are judged so in every dialect: the value is a uint64_t for count(), an
+int64_t for the others, whatever long's size (only ``%@lx``, which takes a long by name, waits for
+a known one).
 """
 
 from __future__ import annotations
@@ -209,6 +212,11 @@ def _value_type_problem(conv, expr, ctx) -> str | None:
         if conv.conv in C.FLOAT_CONVERSIONS or conv.conv == C.STACK_CONVERSION:
             return None  # type_problem's, or not judged
         return f"%{name} needs an integer, not a pointer: print an address with %p"
+    return _integer_problem(conv, found)
+
+
+def _integer_problem(conv, found: str) -> str | None:
+    name = conv.size + conv.conv
     needs = _INTEGER_NEEDS.get(name)
     if needs is None or needs[1](*C.INTEGER_TYPES[found]):
         return None
@@ -217,7 +225,7 @@ def _value_type_problem(conv, expr, ctx) -> str | None:
 
 
 def run(ctx):
-    key_counts, key_exprs = None, None
+    key_counts, key_exprs, functions = None, None, None
     for node, name in zip(ctx.of(t.Call), ctx.call_names):
         if name is None:
             continue
@@ -225,8 +233,8 @@ def run(ctx):
             yield from _check_printf(ctx, node)
         elif name == "printa":
             if key_counts is None:
-                key_counts, key_exprs = _aggregation_keys(ctx)
-            yield from _check_printa(ctx, node, key_counts, key_exprs)
+                key_counts, key_exprs, functions = _aggregation_keys(ctx)
+            yield from _check_printa(ctx, node, key_counts, key_exprs, functions)
 
 
 def _format(ctx, call, arg):
@@ -319,7 +327,7 @@ def _show(arg):
     return '"' + (text if len(text) <= 40 else text[:37] + "...") + '"'
 
 
-def _check_printa(ctx, call, key_counts, key_exprs):
+def _check_printa(ctx, call, key_counts, key_exprs, functions):
     args = list(call.args)
     if not args:
         return  # call-arity reports it
@@ -358,6 +366,15 @@ def _check_printa(ctx, call, key_counts, key_exprs):
             f"printa(): the format has {len(keys)} key conversions but @{name} has {nkeys} key(s)",
             fallback=call)
         return
+    found = _aggregation_value_type(functions, aggs)
+    # (%lx takes a long by name: an int64_t is one where long has 64 bits, known in Oracle's D only)
+    model_known = ctx.options.dialect.name in C.BUILTIN_INTEGER_TYPES
+    for conv in values if found else ():
+        if conv.conv and (model_known or conv.size + conv.conv not in ("lx", "lX")):
+            problem = _integer_problem(conv, found)
+            if problem:
+                yield ctx.finding("printf-type", first, f"printa(): {conv.text!r} prints the value of @{name} "
+                                  f"({next(iter(functions[name]))}(): {found}): {problem}", fallback=call)
     exprs = key_exprs.get(name)
     if exprs:
         for conv, key in zip(keys, exprs):
@@ -368,9 +385,11 @@ def _check_printa(ctx, call, key_counts, key_exprs):
 
 
 def _aggregation_keys(ctx):
-    """@name -> number of keys (when every use agrees) and the key expressions of one use."""
+    """@name -> number of keys (when every use agrees), the key expressions of one use, and the
+    aggregating functions assigned to it."""
     counts: dict[str, set] = {}
     exprs: dict[str, tuple] = {}
+    functions: dict[str, set] = {}
     for node in ctx.of(t.Assign):
         if node.op == "=":
             target = node.target
@@ -379,4 +398,17 @@ def _aggregation_keys(ctx):
             elif isinstance(target, t.Index) and isinstance(target.base, t.AggVar):
                 counts.setdefault(target.base.name, set()).add(len(target.keys))
                 exprs.setdefault(target.base.name, target.keys)
-    return {k: next(iter(v)) for k, v in counts.items() if len(v) == 1}, exprs
+                target = target.base
+            else:
+                continue
+            functions.setdefault(target.name, set()).add(node.value.name if node.value.__class__ is t.Call else None)
+    return {k: next(iter(v)) for k, v in counts.items() if len(v) == 1}, exprs, functions
+
+
+def _aggregation_value_type(functions, aggs) -> str | None:
+    """The type printa's %@ conversions are given: dt_printf.c fakes a uint64_t value for count(),
+    an int64_t for every other aggregating function, from the first aggregation's function."""
+    found = functions.get(aggs[0].name, ())
+    if len(found) != 1 or next(iter(found)) not in Fn.AGGREGATING_FUNCTIONS:
+        return None
+    return "uint64_t" if next(iter(found)) == "count" else "int64_t"
