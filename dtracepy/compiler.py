@@ -285,7 +285,8 @@ def _refuse_unencodable(program, text: str, fallback) -> None:
     for node in program.walk():
         for value in attrs.astuple(node, recurse=False):
             if isinstance(value, str) and bad in value:
-                error = CompileError(f"the string {value[:40]!r} holds a lone surrogate "
+                at = value.index(bad)  # (the text around it: a header comment is long)
+                error = CompileError(f"the string {value[max(0, at - 20):at + 20]!r} holds a lone surrogate "
                                      f"(U+{ord(bad):04X}), which is not text and cannot be written as "
                                      "UTF-8 D", node.pos or fallback)
                 if node.pos is not None:

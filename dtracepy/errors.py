@@ -43,7 +43,7 @@ def render_located(severity: str, message: str, pos: Pos | None, source_line: st
     above the caret, as U+FFFD, a carriage return or other control character (but a tab) as a
     space, so that the caret stays under its column and the terminal shows the line as it is."""
     head = f"{pos}: " if pos is not None else ""
-    text = f"{head}{severity}: {shown_text(message)}"
+    text = f"{head}{severity}: {shown_text(clipped(message))}"
     if source_line is not None:
         line = _shown_line(source_line.rstrip("\r\n"))
         text += "\n" + line
@@ -52,6 +52,25 @@ def render_located(severity: str, message: str, pos: Pos | None, source_line: st
             prefix = "".join(ch if ch == "\t" else " " for ch in line[: pos.col - 1])
             text += "\n" + prefix + "^"
     return text
+
+
+#: A name (or number, or other word) longer than this is clipped in a message: a 3 MB identifier
+#: was quoted whole in its warning.
+MAX_WORD = 80
+_LONG_WORD = None
+
+
+def clipped(message: str) -> str:
+    """``message`` with each word of letters, digits, ``_``, ``$`` and backquotes longer than
+    :data:`MAX_WORD` shown as its first 40 characters, ``...`` and its length."""
+    global _LONG_WORD
+    if len(message) <= MAX_WORD:
+        return message
+    if _LONG_WORD is None:
+        import re
+
+        _LONG_WORD = re.compile(r"[A-Za-z0-9_$`]{%d,}" % (MAX_WORD + 1))
+    return _LONG_WORD.sub(lambda m: f"{m[0][:40]}... ({len(m[0]):,} characters)", message)
 
 
 def _shown_line(line: str) -> str:

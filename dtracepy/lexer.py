@@ -197,7 +197,12 @@ def decode_string(body: str) -> str:
         else:  # an unknown escape stands for the character itself, as in dt_lex.l
             out.append(nxt)
             i += 2
-    return "".join(out)
+    value = "".join(out)
+    if not value.isascii():
+        # D strings are bytes: escaped bytes that spell a UTF-8 character are that character
+        # ("\342\200\256" is U+202E, as the printer writes it), the others stay one each
+        value = value.encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")
+    return value
 
 
 def _char_len(body: str) -> int:
@@ -206,8 +211,10 @@ def _char_len(body: str) -> int:
 
 
 def parse_pragma_words(text: str) -> list[str]:
-    """Split a ``#pragma`` line's text into words; quoted words keep their quotes."""
-    return re.findall(r'"(?:[^"\\]|\\.)*"?|\S+', text)
+    """Split a ``#pragma`` line's text into words; quoted words keep their quotes.  Only ASCII
+    white space separates them, as in dtrace (Python's ``\\s`` takes U+2028 and U+0085 too, which
+    dtrace reads as part of a word: ``quiet`` + U+2028 is an invalid option name)."""
+    return re.findall(r'"(?:[^"\\]|\\.)*"?|\S+', text, re.ASCII)
 
 
 def _crlf_rejected(line: str) -> str | None:
@@ -282,22 +289,23 @@ class Lexer:
         # is tried first, then the next one, before a binary search (which compares a dozen
         # Python integers: a large share of a position's cost).  ``bounds[i]`` and
         # ``bounds[i + 1]`` are the offsets of the newlines around line i + 1 (-1 and past the
-        # text's end at the ends, twice there: a line past the last never holds an offset);
-        # ``last`` holds the line index of the last answer.
+        # text's end at the ends, twice there: a line past the last never holds an offset).
+        # The last answer's line is held in the closure's cells, its bounds and number ready, so
+        # an offset on that line (most of them) costs one comparison and the position itself.
         end = len(self.text) + 1
         bounds = [-1, *newlines, end, end]
-        last = [0]
+        line_start, line_end, line = -1, bounds[1], 1  # line: the last answer's (1-based)
+        new = tuple.__new__
 
-        def pos_at(offset, bisect=bisect_right, newlines=newlines, bounds=bounds, last=last,
-                   filename=filename, Pos=Pos, new=tuple.__new__):
-            index = last[0]
-            if not bounds[index] < offset <= bounds[index + 1]:
-                index += 1
+        def pos_at(offset, bisect=bisect_right):
+            nonlocal line_start, line_end, line
+            if not line_start < offset <= line_end:
+                index = line  # the next line's (0-based)
                 if not bounds[index] < offset <= bounds[index + 1]:
                     index = bisect(newlines, offset - 1)  # the number of newlines before offset
-                last[0] = index
+                line_start, line_end, line = bounds[index], bounds[index + 1], index + 1
             # Pos(filename, line, col), made directly (a Pos is a tuple underneath)
-            return new(Pos, (filename, index + 1, offset - bounds[index]))
+            return new(Pos, (filename, line, offset - line_start))
 
         return pos_at
 

@@ -257,6 +257,11 @@ _BINOP_TOKENS = frozenset(("OROR", "XORXOR", "ANDAND", "BOR", "XOR", "AMP", "EQ"
                            "LE", "GE", "LSHIFT", "RSHIFT", "PLUS", "MINUS", "STAR", "SLASH",
                            "PERCENT"))
 _PREFIX_TOKENS = frozenset(("INC", "DEC", "AMP", "STAR", "PLUS", "MINUS", "TILDE", "BANG"))
+# The tokens that may follow a primary expression as a postfix operator (a call, a subscript, a
+# member access, ++ or --).
+_POSTFIX_TOKENS = frozenset(("LPAREN", "LBRACK", "ARROW", "DOT", "INC", "DEC"))
+# The tokens that may follow a unary expression inside an assign_expr (anything else ends it).
+_AFTER_OPERAND_TOKENS = _ASSIGN_TOKENS | _BINOP_TOKENS | {"QUESTION"}
 
 
 def _clause_parser(pos_at):
@@ -267,7 +272,8 @@ def _clause_parser(pos_at):
     Binary, Assign, Ternary, Unary = tree.Binary, tree.Assign, tree.Ternary, tree.Unary
     Call, Index, Member, Postfix = tree.Call, tree.Index, tree.Member, tree.Postfix
     ExprStmt, EmptyStmt, Block, If = tree.ExprStmt, tree.EmptyStmt, tree.Block, tree.If
-    ASSIGN, BINOP, PREFIX = _ASSIGN_TOKENS, _BINOP_TOKENS, _PREFIX_TOKENS
+    ASSIGN, BINOP, PREFIX, POSTFIX = _ASSIGN_TOKENS, _BINOP_TOKENS, _PREFIX_TOKENS, _POSTFIX_TOKENS
+    AFTER_OPERAND = _AFTER_OPERAND_TOKENS
     binchain = _binchain
     # The common nodes are made as ``new(cls)`` then ``cls.__init__`` (see tree.initializer): the
     # same construction, invariants and all, without the dictionary a class call with ``pos=``
@@ -293,6 +299,8 @@ def _clause_parser(pos_at):
         """assign_expr: a unary expression assigned to, or a cond_expr (as cond() reads it)."""
         node, i = unary(i)
         kind = kinds[i]
+        if kind not in AFTER_OPERAND:  # (the usual case: a ',', ')', ';' ... ends the operand)
+            return node, i
         if kind in ASSIGN:
             op = toks[i][1]
             value, i = assign(i + 1)
@@ -384,6 +392,8 @@ def _clause_parser(pos_at):
         else:
             raise _GiveUp
         i += 1
+        if kinds[i] not in POSTFIX:  # (the usual case: one set lookup, not six comparisons)
+            return node, i
         while True:
             kind = kinds[i]
             if kind == "LPAREN":

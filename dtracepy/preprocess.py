@@ -33,6 +33,8 @@ from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
 from dtracepy.source import Pos
 
 _LINE_RE = re.compile(r'^#(?:line)?[ \t]+(\d+)(?:[ \t]+"([^"]*)")?')
+_PRAGMA_RE = re.compile(r"[ \t]*#[ \t]*pragma\b")
+_COMMENT_RE = re.compile(r"/\*.*?\*/")
 
 #: At most this many tokens made by macro expansion, over a whole run of the preprocessor.
 MAX_EXPANSION = 200_000
@@ -126,7 +128,12 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
         def on_error(self, file, line, msg):
             errors.append((file, line, msg))
 
-        def on_comment(self, tok):  # keep comments, as cpp -C would not; D tolerates them
+        def on_comment(self, tok):
+            # A /* */ comment is kept (D reads it, and a "dtracepy: disable" one means something);
+            # a // comment, which cpp removes and D has not, becomes the blank cpp leaves (pcpp's
+            # own replacement is a newline, which would shift every later line by one).
+            if tok.type == self.t_COMMENT2:
+                tok.value = " "
             return True
 
         def _where(self):
@@ -221,6 +228,8 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             result_lines.append("")
             line_map.append((current_file, current))
             continue
+        if "/*" in raw and _PRAGMA_RE.match(raw):  # cpp makes a comment a blank, and dtrace
+            raw = _COMMENT_RE.sub(" ", raw)          # reads one on a #pragma line as words
         result_lines.append(raw)
         line_map.append((current_file, current))
         current += 1

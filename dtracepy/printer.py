@@ -52,8 +52,10 @@ def to_d(node: T.Node) -> str:
 def escape_string(value: str) -> str:
     """``value`` as the inside of a D string literal: C escapes for ``\\``, ``"``, newline and tab,
     octal escapes for other control characters and for bytes that are not UTF-8 (held as
-    ``surrogateescape`` does, U+DC80 to U+DCFF: what ``"\\377"`` reads as); other characters
-    (incl. non-ASCII) as themselves."""
+    ``surrogateescape`` does, U+DC80 to U+DCFF: what ``"\\377"`` reads as); the octal escapes of
+    their UTF-8 bytes for the characters that hide (``tree.hidden_character``: a bidirectional
+    override printed raw makes the line read other than it runs); other characters (incl.
+    non-ASCII) as themselves."""
     out = []
     for ch in value:
         if ch == "\\":
@@ -68,6 +70,8 @@ def escape_string(value: str) -> str:
             out.append("\\%03o" % ord(ch))
         elif "\udc80" <= ch <= "\udcff":
             out.append("\\%03o" % (ord(ch) - 0xDC00))
+        elif ch >= "\x80" and T.hidden_character(ch):
+            out.extend("\\%03o" % byte for byte in ch.encode("utf-8"))
         else:
             out.append(ch)
     return "".join(out)

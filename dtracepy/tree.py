@@ -402,12 +402,29 @@ def comments_closed(text: str) -> bool:
         pos = end + 2
 
 
+# Unicode categories of the characters that show as something else, or as nothing, in an editor
+# or a terminal: controls (the C1 ones, U+0085 among them, are not ASCII), format characters (the
+# bidirectional overrides of "Trojan source", U+202E, U+2066..., zero-width spaces) and the line
+# and paragraph separators U+2028/U+2029.  D text that holds one reads differently from what it
+# does: the printer writes them in strings as escapes, and a line (#!, #pragma, a directive)
+# cannot hold one.
+HIDDEN_CATEGORIES = frozenset(("Cc", "Cf", "Zl", "Zp"))
+
+
+def hidden_character(ch: str) -> bool:
+    """Is ``ch`` a non-ASCII character a reader would not see for what it is (see
+    HIDDEN_CATEGORIES)?  ASCII controls are each text's own business (a tab is fine in a line)."""
+    import unicodedata  # only for text that is not ASCII
+
+    return ch >= "\x80" and unicodedata.category(ch) in HIDDEN_CATEGORIES
+
+
 def _line_problem(text: str, what: str, continued: bool = False) -> str | None:
     """Why ``text`` cannot stand on one preprocessor line (``continued``: backslash-newline
     continuations allowed), or None."""
     if continued and "\n" in text:
         text = _CONTINUATION("", text)
-    if _CONTROL(text):
+    if _CONTROL(text) or not text.isascii() and any(map(hidden_character, text)):
         return f"{what} must be one line without control characters, not {text!r}"
     if text.rstrip(" \t").endswith("\\"):  # cpp continues a line at a backslash before blanks too
         return f"{what} must not end with a backslash (it would continue onto the next line): {text!r}"
@@ -1029,12 +1046,26 @@ class TopLevel(Node):
     """Base class of what a D program is a sequence of."""
 
 
+_DESCS_SEEN: set = set()  # probe descriptions a ProbeDesc took: they need no second test
+
+
 @_node
 class ProbeDesc(Node):
     """A probe description as written: ``fbt:ip:tcp_conn_request:entry``, ``BEGIN``,
     ``syscall::read*:entry``, ``pid$target::malloc:entry``, ``profile-997``."""
 
     text: str
+
+    def __attrs_post_init__(self):
+        text = self.text
+        # A description the test below passed is remembered: its two regular expressions cost
+        # more than the rest of the node, and scripts repeat their descriptions (a dense script
+        # names a few over and over).  A refused text never enters.
+        if text.__class__ is str and text in _DESCS_SEEN:
+            return
+        _check_new(self)
+        if text.__class__ is str and len(_DESCS_SEEN) < 100_000:  # (bounded, as _NAMES_SEEN)
+            _DESCS_SEEN.add(text)
 
     def _problem(self):
         text = self.text

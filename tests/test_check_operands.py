@@ -59,6 +59,12 @@ CASES = {
     "+= of a string to an int": (
         'BEGIN { a = 3; a += "foobar"; }', "operand-type", "1:16",
         "BEGIN { a = 3; a += 4; }"),
+    "two strings added": (
+        'BEGIN { trace(execname + "x"); }', "operand-type", "1:15",
+        'BEGIN { trace(strjoin(execname, "x")); }'),
+    "a string constant added to a string variable": (
+        'BEGIN { s = "a"; trace(s + "b"); }', "operand-type", "1:24",
+        'BEGIN { s = "a"; trace(s - "b"); }'),
     "an associative array of ints given a string": (
         'BEGIN { a[1] = 1; a[2] = "a"; }', "operand-type", "1:19",
         'BEGIN { a[1] = 1; b[2] = "a"; }'),

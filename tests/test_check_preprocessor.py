@@ -86,3 +86,19 @@ def test_a_tracer_with_defines_compiles_and_checks_clean(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out.startswith("#!/usr/sbin/dtrace -C") and "#define N 3" in captured.out
     assert "cpp-directive" not in captured.err, captured.err
+
+
+def test_line_comments_under_cpp_are_removed_as_cpp_removes_them(tmp_path, capsys):
+    # cpp removes // comments, so dtrace -C accepts them; check -C refused them ("syntax error
+    # near /"), and a comment in a #define was kept in the macro (review 8, finding 12)
+    text = ('#define X 1 // one\nBEGIN // the start\n{\n\tx = X; // c\n\ty = "a // b";\n'
+            '\tz = 1 / 2;\n\texit(0);\n}\n')
+    path = tmp_path / "sl.d"
+    path.write_text(text)
+    assert judge_scripts({"sl": {"text": text, "flags": "C"}}) == {"sl": None}
+    assert main(["check", "-C", str(path)]) == 0
+    assert capsys.readouterr().err == ""
+    # the lines after a // comment keep their numbers
+    path.write_text(text.replace("exit(0);", "exit(nosuch);"))
+    main(["check", "-C", str(path)])
+    assert f"{path}:7:" in capsys.readouterr().err

@@ -260,6 +260,29 @@ def test_macro_defined_functions_are_not_unknown():
     assert only(text, "unknown-function") == []
 
 
+SCOPED_CALLS = {"`system": 'BEGIN { system("id"); `system("id"); }', "genunix`system": 'BEGIN { genunix`system("id"); }',
+                "`trace": "BEGIN { `trace(1); }"}
+
+
+def test_a_call_of_a_kernel_symbol_is_an_unknown_function():
+    """`system("id") printed from a raw tree.Call: dtrace says "undefined function name: `system";
+    check passed it (and compile printed it)."""
+    for shown, text in SCOPED_CALLS.items():
+        found = only(text, "unknown-function")
+        assert [f.message.split("()")[0] for f in found] == [shown] and f"undefined function name: {shown}" in \
+            found[0].message and found[0].severity == "error", found
+
+
+def test_the_real_dtrace_refuses_calls_of_kernel_symbols():
+    from real_dtrace import judge_scripts
+
+    jobs = {shown: {"text": "#pragma D option destructive\n" + text + "\n"} for shown, text in SCOPED_CALLS.items()}
+    jobs["its own"] = {"text": 'BEGIN { trace(strlen("id")); exit(0); }\n'}
+    verdicts = judge_scripts(jobs)
+    assert all(f"undefined function name: {shown}" in (verdicts[shown] or "") for shown in SCOPED_CALLS), verdicts
+    assert verdicts["its own"] is None and only(jobs["its own"]["text"], "unknown-function") == [], verdicts
+
+
 def test_undefined_identifier_but_not_globals_builtins_or_constants():
     found = only("BEGIN { trace(execnam); }", "undefined-name")
     assert len(found) == 1 and "did you mean execname?" in found[0].message

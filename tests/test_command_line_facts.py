@@ -23,7 +23,10 @@ def test_the_flags_that_take_a_value_are_dtraces_optstr():
     ("/usr/bin/env -S dtrace -ws", [("w", None), ("s", None)], 0),
     ("/bin/sh -w", [], 0),
     ("/usr/sbin/dtrace -p", [], 1),
-    ("/usr/sbin/dtrace -Kws extra", [("w", None), ("s", None)], 2),
+    # dtrace stops at a letter it does not know ("invalid option") and runs nothing: no -w counts
+    ("/usr/sbin/dtrace -Kws extra", [], 1),
+    ("/usr/sbin/dtrace --w -s", [], 1),
+    ("/usr/sbin/dtrace -q -w- -s", [], 1),
 ])
 def test_a_shebang_line_is_read_as_dtraces_getopt_reads_it(text, flags, problems):
     found, wrong = command_line.shebang_flags(text)
@@ -40,3 +43,21 @@ def test_checks_w_rule_reads_the_shebang_through_the_shared_reader():
     assert not _destructive_findings("#!/usr/sbin/dtrace -l -ws\n" + body)   # -l takes no value
     assert _destructive_findings("#!/usr/sbin/dtrace -xswitchrate=10hz -s\n" + body)
     assert _destructive_findings("#!/bin/sh -w\n" + body)                     # not dtrace's -w
+    assert _destructive_findings("#!/usr/sbin/dtrace --w -s\n" + body)        # invalid option: no -w
+    assert _destructive_findings("#!/usr/sbin/dtrace -Kw -s\n" + body)
+    assert _destructive_findings("#!/usr/sbin/dtrace -w- -s\n" + body)
+
+
+def test_the_real_dtrace_refuses_an_unknown_letter_and_reads_no_flag_after_it(tmp_path):
+    import subprocess
+
+    from real_dtrace import need_dtrace
+
+    dtrace = need_dtrace()
+    script = tmp_path / "x.d"
+    script.write_text('BEGIN\n{\n\texit(0);\n}\n')
+    for words in (["--w", "-s"], ["-Kw", "-s"], ["-w-", "-s"]):
+        done = subprocess.run([dtrace, "-e", *words, str(script)], capture_output=True, text=True, timeout=120)
+        assert done.returncode != 0 and "invalid option" in done.stderr, (words, done.stderr[:200])
+    done = subprocess.run([dtrace, "-e", "-w", "-s", str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -51,3 +51,52 @@ def test_member_access_is_still_member_access():
     assert to_d(expr(curpsinfo.pr_psargs)) == "curpsinfo->pr_psargs"
     assert to_d(expr(args[0].b_bcount)) == "args[0]->b_bcount"
     assert to_d(expr(arg0)) == "arg0"
+
+
+def test_two_strings_added_are_refused_at_their_line():
+    """execname + "x": dtrace says "operands have incompatible types: "string" + "string"" (judged
+    by the real dtrace in tests/test_check_operands.py, where check says the same)."""
+    with pytest.raises(DSLError, match=r"two strings cannot be operands of \+.*strjoin") as err:
+        line = _here(); execname + "x"  # noqa: E702
+    assert err.value.pos.line == line and err.value.pos.file.endswith("test_dsl_refused.py")
+    with pytest.raises(DSLError, match="two strings"):
+        "x" + execname
+    assert to_d(expr(execname + 1)) == "execname + 1"
+
+
+# type texts given to the DSL that name no D type, and the D they used to print
+NOT_TYPES = {"int x": "(int x)arg0", "foo bar": "(foo bar)arg0", "int int": "(int int)arg0",
+             "system": "(system)arg0", "execname": "(execname)arg0", "unsigned tcp_t": "(unsigned tcp_t)arg0"}
+TYPES = ("unsigned long long", "const char *", "uint64_t", "struct task_struct *", "long double", "char [4]")
+
+
+@pytest.mark.parametrize("text", sorted(NOT_TYPES))
+def test_a_type_text_that_is_no_type_is_refused_at_its_line_wherever_given(text):
+    """A type text is a type name only (no declared name, one type, no D function or variable):
+    cast, sizeof, xlate, offsetof, at, declare, inline and its parameters read it in one place
+    (dsl/types.parse_type)."""
+    from dtracepy.dsl import at, offsetof, sizeof, xlate
+    from dtracepy.dsl.exprs import cast
+
+    t = Tracer()
+    uses = [lambda: cast(arg0, text), lambda: sizeof(text), lambda: xlate(text, arg0),
+            lambda: offsetof(text, "m"), lambda: at(arg0, 8, text), lambda: t.declare("v", text),
+            lambda: t.inline("i", text, 1), lambda: t.inline("f", "int", lambda x: x, params=[text + " y"])]
+    first = _here() - 3
+    for use in uses:
+        with pytest.raises(DSLError, match=f"the type '{text}.*' is no D type") as err:
+            use()
+        assert err.value.pos.file.endswith("test_dsl_refused.py") and first <= err.value.pos.line < first + 3
+    assert t.items == []
+
+
+def test_the_real_dtrace_refuses_what_those_type_texts_printed_and_takes_the_types():
+    from dtracepy.dsl import sizeof
+    from real_dtrace import judge_scripts
+
+    jobs = {text: {"text": f"BEGIN {{ trace({d}); exit(0); }}\n"} for text, d in NOT_TYPES.items()}
+    for text in TYPES:
+        jobs[text] = {"text": f"BEGIN {{ trace({to_d(expr(sizeof(text)))}); exit(0); }}\n"}
+    verdicts = judge_scripts(jobs)
+    assert all(verdicts[text] for text in NOT_TYPES), verdicts
+    assert all(verdicts[text] is None for text in TYPES), verdicts

@@ -21,7 +21,7 @@ from dtracepy import (
     self, stmt, this, trace,
 )
 from dtracepy import tree as T
-from dtracepy.dsl.values import expr
+from dtracepy.dsl.values import D, expr
 from dtracepy.checks import CheckOptions, check_program
 from dtracepy.errors import CompileError, DSLError, DSyntaxError
 from dtracepy.parser import parse
@@ -126,8 +126,34 @@ def test_check_finds_unknown_and_malformed_option_pragmas():
     found = [(f.pos.line, f.message) for f in check_program(program) if f.check == "pragma"]
     assert [line for line, _ in found] == [1, 2, 3]
     assert "did you mean 'quiet'" in found[0][1] and "superfluous" in found[1][1]
-    clean = parse('#pragma D option bufsize=4m /* comment */\n#pragma D binding "1.0" f\nBEGIN { }\n')
+    clean = parse('#pragma D option bufsize=4m\n#pragma D binding "1.0" f\nBEGIN { }\n')
     assert [f for f in check_program(clean) if f.check == "pragma"] == []
+
+
+COMMENTED_PRAGMA = '#pragma D option destructive /* x */\nBEGIN\n{\n\tsystem("true");\n\texit(0);\n}\n'
+# depends_on and binding ignore words past theirs (Oracle's own libdtrace/iscsit.d comments them)
+OTHER_PRAGMAS = ('#pragma D depends_on provider syscall /* x */\n#pragma D binding "1.0" foo x\n'
+                 'inline int foo = 1;\nBEGIN\n{\n\texit(0);\n}\n')
+
+
+def test_a_comment_on_a_pragma_line_is_words_to_d_and_a_blank_to_cpp():
+    """dtrace reads `#pragma D option destructive /* x */` as superfluous words (check passed it,
+    with the option on); under -C, cpp has made the comment a blank."""
+    from dtracepy.parser import parse_bytes
+
+    found = [f for f in check_program(parse(COMMENTED_PRAGMA, "p.d")) if f.severity == "error"]
+    assert [(f.check, f.pos.line) for f in found] == [("pragma", 1)] and "superfluous" in found[0].message
+    under_cpp = parse_bytes(COMMENTED_PRAGMA.encode(), "p.d", cpp=True)
+    assert [f for f in check_program(under_cpp) if f.severity == "error"] == []
+    assert [f for f in check_program(parse(OTHER_PRAGMAS, "o.d")) if f.severity == "error"] == []
+
+
+def test_the_real_dtrace_reads_a_comment_on_a_pragma_line_as_words():
+    from real_dtrace import compile_scripts
+
+    assert "superfluous arguments" in (compile_scripts({"d": COMMENTED_PRAGMA})["d"] or "")
+    assert compile_scripts({"cpp": COMMENTED_PRAGMA}, flags=("-C",))["cpp"] is None
+    assert compile_scripts({"others": OTHER_PRAGMAS})["others"] is None
 
 
 # --- preprocessor lines ---------------------------------------------------------------------------
@@ -325,6 +351,48 @@ def test_printer_refuses_a_node_changed_behind_its_constructor():
         to_d(T.ExprStmt(node))
     with pytest.raises(DSLError, match="cannot print"):
         to_d(T.ExprStmt("trace(1)"))
+
+
+def test_nodes_built_by_hand_are_reported_at_the_users_line():
+    """A raw node has no position: what the checks or the printer find in it was reported at the
+    tracer's first line (the `from dtracepy import *` line, or x.py:1:1); D(), expr() and t.add()
+    give each node without one the user's line (review 8, finding 10)."""
+    import copy
+
+    t = Tracer()
+    lines = []
+
+    @t.probe("BEGIN")
+    def _():
+        lines.append(inspect.currentframe().f_lineno + 1)
+        stmt(D(T.Call(T.Ident("system"), (T.StringLit("id"),))))
+        lines.append(inspect.currentframe().f_lineno + 1)
+        stmt(D(T.Call(T.Ident("system", module=""), (T.StringLit("id"),))))
+        lines.append(inspect.currentframe().f_lineno + 1)
+        trace(T.Binary("+", T.Ident("a"), T.Call(T.Ident("chill"), (T.IntLit("1"),))))
+
+    with pytest.raises(CompileError) as excinfo:
+        t.compile()
+    found = {(f.pos.line, f.check) for f in excinfo.value.findings}
+    assert {(lines[0], "destructive"), (lines[1], "unknown-function"), (lines[2], "destructive")} <= found, found
+    assert all(os.path.basename(f.pos.file) == HERE for f in excinfo.value.findings), excinfo.value.findings
+    # changed behind its constructor after D(): the printer refuses it at the line of the D()
+    t = Tracer()
+
+    @t.probe("BEGIN")
+    def _():
+        lines.append(inspect.currentframe().f_lineno + 1)
+        v = D(T.Ident("okname"))
+        object.__setattr__(v._node, "name", 'x); system("id"); trace(1')
+        trace(v)
+
+    with pytest.raises(DSLError, match="not a D identifier") as excinfo:
+        t.compile()
+    assert excinfo.value.pos.line == lines[3] and os.path.basename(excinfo.value.pos.file) == HERE
+    # changed before: refused by D() itself, here
+    node = copy.deepcopy(T.Ident("ok"))
+    object.__setattr__(node, "name", "a b")
+    refused(D, node, match="not a D identifier")
 
 
 # --- comments: docstrings, descriptions, names, macro docs ---------------------------------------------

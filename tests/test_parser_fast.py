@@ -169,3 +169,19 @@ def test_positions_follow_the_tables_builder(monkeypatch):
     program = P.parse("int x;\nBEGIN { y = (int)x; }\n", "x.d")
     assert [str(n.pos) for n in program.items] == ["x.d:1:1", "x.d:2:1"]
     assert str(program.items[1].body[0].expr.value.pos) == "x.d:2:13"
+
+
+def test_the_fast_parsers_token_sets_are_the_grammars():
+    """The fast parser tells the usual case (an operand with nothing after it) by set lookups
+    before its comparisons: the sets must be what d.lark says may follow."""
+    import re
+    from pathlib import Path
+
+    grammar = (Path(P.__file__).parent.parent / "grammar" / "d.lark").read_text()
+    postfix = set()  # what follows postfix_expr in its own alternatives: the first word, or (A | B)
+    for after in re.findall(r"\|\s*postfix_expr\s+(\([^)]*\)|\w+)", grammar):
+        postfix.update(re.findall(r"[A-Z_]+", after))
+    assert postfix == P._POSTFIX_TOKENS
+    assign_ops = re.search(r"\?assign_op:(.*?)\n(?!\s*\|)", grammar, re.S).group(1)
+    assert set(re.findall(r"[A-Z_]+", assign_ops)) == P._ASSIGN_TOKENS
+    assert P._AFTER_OPERAND_TOKENS == P._ASSIGN_TOKENS | P._BINOP_TOKENS | {"QUESTION"}

@@ -696,6 +696,22 @@ def test_positions_asked_in_order_need_no_binary_search():
     assert len(searches) < len(offsets) // 13 + len(offsets) // 7 + 3
 
 
+def test_the_position_function_holds_the_last_line_ready():
+    """Most positions fall on the line of the last answer: the position function keeps that
+    line's bounds and number in its closure (one comparison, no list reads or arithmetic but the
+    column's), and moving on to another line updates them."""
+    from dtracepy.lexer import Lexer
+
+    pos_at = Lexer("ab\ncd\n\nef", "d.d").position_function()
+    assert {"line_start", "line_end", "line"} <= set(pos_at.__code__.co_freevars)
+    cells = dict(zip(pos_at.__code__.co_freevars, pos_at.__closure__))
+    assert [tuple(pos_at(o)) for o in (0, 1, 4, 7, 3, 0)] == [
+        ("d.d", 1, 1), ("d.d", 1, 2), ("d.d", 2, 2), ("d.d", 4, 1), ("d.d", 2, 1), ("d.d", 1, 1)]
+    assert (cells["line_start"].cell_contents, cells["line"].cell_contents) == (-1, 1)
+    pos_at(9)
+    assert (cells["line_start"].cell_contents, cells["line_end"].cell_contents, cells["line"].cell_contents) == (6, 10, 4)
+
+
 def test_the_checks_ask_each_call_its_name_about_twice(monkeypatch):
     """``Call.name`` is a property: the checks ask it once for all of them (``Context.call_names``)
     instead of once or twice per check (ten times a call on a dense script)."""
@@ -750,6 +766,22 @@ def test_names_an_ident_took_are_remembered_but_never_what_it_refuses():
                 T.Ident(bad)
     assert "timestamp" in T._NAMES_SEEN
     assert not {"self", "if", "1x", "a b", "é"} & T._NAMES_SEEN
+
+
+def test_descriptions_a_probedesc_took_are_remembered_but_never_what_it_refuses():
+    """A ``ProbeDesc`` checks a description once and remembers it (its two regular expressions
+    cost three times the rest of the node); what it refuses is refused every time."""
+    from dtracepy import tree as T
+    from dtracepy.errors import DSLError
+
+    refused = ("int", "a b", "x{", "", "char*x")
+    for _ in range(3):
+        assert T.ProbeDesc("syscall::read:entry").text == "syscall::read:entry"
+        for bad in (*refused, 1, None):
+            with pytest.raises(DSLError):
+                T.ProbeDesc(bad)
+    assert "syscall::read:entry" in T._DESCS_SEEN
+    assert not set(refused) & T._DESCS_SEEN
 
 
 # --- layout: invalid C refused, located; linear in the header ------------------------------------
@@ -863,3 +895,81 @@ def test_a_closed_standard_output_is_a_located_error_not_an_internal_one(tracer,
     result = subprocess.run(["sh", "-c", f"{command} compile nope.py 2>&-"], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=60)
     assert (result.returncode, result.stdout) == (1, "")
+
+
+_PARTS = (  # clauses of every shape the checks' thread-local accesses meet
+    "syscall::read:entry\n/pid == $target && self->ts == 0/\n{\n\tself->ts = timestamp;\n"
+    "\t@a[execname, probefunc] = count();\n\tprintf(\"%d %s\\n\", pid, copyinstr(arg0));\n}\n",
+    "syscall::read:return\n/self->ts/\n{\n\t@t = quantize(timestamp - self->ts);\n\tself->ts = 0;\n}\n",
+    "BEGIN\n{\n\tx = 1;\n\tif (self->a) { self->b = 1; } else { y = 2; }\n\tz = 3;\n\tself->c[1]++;\n}\n",
+    "profile:::tick-1s\n/x > 1/\n{\n\ttrace(x);\n}\n",
+    "tick-1s\n{\n\tif (x) { trace(1); }\n\tself->d = self->d + 1;\n}\n",
+    "END\n/self->e == 0/\n;\n",
+    "BEGIN\n{\n\tself->f.g = 1;\n\tthis->h = self->i;\n\t{ self->j = 0; }\n\ttrace(arg0);\n}\n",
+    "int x;\nfbt:::entry\n{\n\t;\n\tself->k = x ? self->l : 0;\n}\n",
+)
+
+
+def test_the_checks_walk_no_expression_without_a_thread_local_for_thread_locals(monkeypatch):
+    """The checks' index notes where each clause's predicate and expression statements begin in
+    the list of thread-locals, and the per-clause thread-local accesses leave out those that hold
+    none (in a dense script, the aggregation and the printf: half the nodes of the clauses'
+    walks).  The accesses are those of walking every clause whole, in the same order."""
+    from dtracepy import tree as T
+    from dtracepy.checks import CheckOptions, context
+    from dtracepy.parser import parse
+
+    rng = random.Random(8)
+    text = "".join(rng.choice(_PARTS) for _ in range(300)) + _dense(20)
+    program = parse(text, "d.d")
+    walked = []
+    gather = context._gather
+    monkeypatch.setattr(context, "_gather", lambda stack, *rest, **kw: walked.extend(stack) or gather(stack, *rest, **kw))
+    ctx = context.Context(program, CheckOptions())
+    pruned = ctx.clause_accesses(T.SelfVar)
+    walked_ids = {id(node) for node in walked}
+    whole = [context.clause_accesses(clause, T.SelfVar) for clause in program.clauses]
+
+    def shown(per_clause):
+        return [[(a.kind, id(a.node), a.name, a.zero, a.in_predicate, a.guarded) for a in found]
+                for found in per_clause]
+
+    assert shown(pruned) == shown(whole)
+    left_out = 0
+    for clause in program.clauses:
+        if any(stmt.__class__ is not T.ExprStmt for stmt in clause.body or ()):
+            continue  # (what follows a statement up to the next counts as its own: an if's condition)
+        for stmt in clause.body or ():
+            if not any(n.__class__ is T.SelfVar for n in stmt.walk()):
+                assert id(stmt.expr) not in walked_ids, f"walked for thread-locals, holding none: {stmt}"
+                left_out += 1
+    assert left_out >= 40
+
+
+# --- review 8, finding 10: errors at the user's line, quoting what is wrong ------------------------
+
+@pytest.mark.parametrize("given,line,message", [
+    ('t = Tracer(shebang="/usr/sbin/dtrace -s\\rBEGIN { }")', 3,
+     "the #! line must be one line without control characters"),
+    ('t = Tracer(description="a\\ud800b")', 3, "a tracer's description holds a lone surrogate (U+D800, in 'a\\ud800b')"),
+    ('t = Tracer(name="a\\ud800b")', 3, "a tracer's name holds a lone surrogate (U+D800, in 'a\\ud800b')"),
+    ('t = Tracer()\nc = char("\\ud800")', 4, "char()'s string holds a lone surrogate (U+D800"),
+])
+def test_a_bad_tracer_argument_is_reported_at_its_line(capsys, tmp_path, monkeypatch, given, line, message):
+    """Were: the #! line and the surrogates at line 1 (the header comment's text quoted, not the
+    description), and char("\\ud800") a raw UnicodeEncodeError."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.py").write_text("# a tracer\nfrom dtracepy import *\n" + given
+                                   + '\n@t.probe("BEGIN")\ndef b():\n    trace(1)\n')
+    status, out, err = cli(capsys, "compile", "x.py")
+    assert status == 1 and out == "" and err.startswith(f"x.py:{line}: error: {message}"), err
+
+
+def test_a_long_name_is_clipped_in_its_message(capsys, tmp_path, monkeypatch):
+    """A 3 MB identifier was quoted whole in its warning (3 MB on stderr); every message prints
+    through render_located, which clips a word over 80 characters."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "l.d").write_text("BEGIN\n{\n\ttrace(" + "a" * 300_000 + ");\n}\n")
+    status, out, err = cli(capsys, "check", "l.d")
+    assert err == f"l.d:3:8: warning: {'a' * 40}... (300,000 characters) is no built-in variable and is never " \
+                  "declared, defined or assigned [undefined-name]\n", err[:300]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from itertools import compress
+from operator import attrgetter, lt
 
 import attrs
 
@@ -28,6 +30,9 @@ class Access:
     zero: bool = False
     in_predicate: bool = False
     guarded: bool = False  # inside an if whose condition mentions a variable of the same class
+
+
+_NAME = attrgetter("name")
 
 
 def is_zero(expr, chains=None) -> bool:
@@ -96,15 +101,31 @@ def accesses(expr, cls, in_predicate=False, guarded=False, out=None):
     evaluation order (an assignment's value before its target); appended to ``out`` if given."""
     if out is None:
         out = []
+    _gather([expr], cls, in_predicate, guarded, out)
+    return out
+
+
+class _PredicateEnds:
+    """On :func:`_gather`'s stack between a clause's predicate and its body: what follows is not
+    in the predicate."""
+
+
+_PREDICATE_ENDS = _PredicateEnds()
+
+
+def _gather(stack, cls, in_predicate, guarded, out, *, Assign=t.Assign, Binary=t.Binary, Call=t.Call,
+            Index=t.Index, Member=t.Member, ExprStmt=t.ExprStmt, Unary=t.Unary, Postfix=t.Postfix,
+            leaves=_LEAVES):
+    """:func:`accesses` of the expressions on ``stack``, the last one first: those of several
+    expressions in a row are gathered in one call (a clause's predicate and statements: one call
+    for each was a fifth of the work, setting up this loop; the node classes are bound as
+    defaults for the same reason)."""
     emit = out.append
     # an explicit stack of nodes to evaluate and ready Accesses to emit.  The hot loop of the
     # lifecycle checks: the common node classes are taken apart here, the rest by children().
     # (Accesses are made with positional arguments: kind, node, name, zero, in_predicate, guarded.)
-    stack = [expr]
     pop, push = stack.pop, stack.append
     chains: dict = {}  # (is_zero's answers for the links of a = b = ... = v)
-    Assign, Binary, Call, Index, Member, ExprStmt = t.Assign, t.Binary, t.Call, t.Index, t.Member, t.ExprStmt
-    Unary, Postfix, leaves = t.Unary, t.Postfix, _LEAVES
     while stack:
         node = pop()
         kind = node.__class__
@@ -163,9 +184,10 @@ def accesses(expr, cls, in_predicate=False, guarded=False, out=None):
             push(node.base if kind is Member else node.operand)
         elif kind is ExprStmt:
             push(node.expr)
+        elif kind is _PredicateEnds:
+            in_predicate = False
         elif isinstance(node, t.Node):
             stack.extend(reversed(list(node.children())))
-    return out
 
 
 def stmt_exprs(stmts, guard_cls=None, guarded=False):
@@ -194,16 +216,59 @@ def mentions(expr, cls) -> bool:
 def clause_accesses(clause, cls):
     """Predicate accesses, then body accesses, for one clause."""
     out = []
-    if clause.predicate is not None:
-        accesses(clause.predicate, cls, True, False, out)
+    predicate, body = clause.predicate, clause.body or ()
     ExprStmt = t.ExprStmt
+    plain = [stmt.expr for stmt in body if stmt.__class__ is ExprStmt]
+    if len(plain) == len(body):  # the usual clause (no if, no block): one walk of it all
+        plain.reverse()
+        if predicate is not None:
+            plain += (_PREDICATE_ENDS, predicate)
+        _gather(plain, cls, predicate is not None, False, out)
+        return out
+    if predicate is not None:
+        _gather([predicate], cls, True, False, out)
+    plain = []  # a run of expression statements (the usual ones: stmt_exprs' answer, made directly)
     for stmt in clause.body or ():
-        if stmt.__class__ is ExprStmt:  # the usual statement: stmt_exprs' answer, made directly
-            accesses(stmt.expr, cls, False, False, out)
-        else:
-            for expr, guarded in stmt_exprs((stmt,), cls):
-                accesses(expr, cls, False, guarded, out)
+        if stmt.__class__ is ExprStmt:
+            plain.append(stmt.expr)
+            continue
+        if plain:
+            plain.reverse()
+            _gather(plain, cls, False, False, out)
+            plain = []
+        for expr, guarded in stmt_exprs((stmt,), cls):
+            accesses(expr, cls, False, guarded, out)
+    if plain:
+        plain.reverse()
+        _gather(plain, cls, False, False, out)
     return out
+
+
+class _ClauseParts:
+    """What :func:`clause_accesses` reads of a clause (its predicate and body), with the parts that
+    hold no variable of the class asked for left out (:func:`_parts_holding`)."""
+
+    __slots__ = ("predicate", "body")
+
+    def __init__(self, predicate, body):
+        self.predicate = predicate
+        self.body = body
+
+
+def _parts_holding(clause, holding):
+    """``clause``, or its :class:`_ClauseParts` without the predicate and expression statements
+    whose ids are not in ``holding`` (they give no access: every access is of a node of the class
+    under the expression), or None when nothing is left.  A statement of another kind (an ``if``,
+    a block) is always kept."""
+    predicate, body = clause.predicate, clause.body
+    kept_predicate = predicate if predicate is not None and id(predicate) in holding else None
+    ExprStmt = t.ExprStmt
+    kept = [stmt for stmt in body if stmt.__class__ is not ExprStmt or id(stmt) in holding] if body else ()
+    if kept_predicate is None and not kept:
+        return None
+    if kept_predicate is predicate and len(kept) == len(body or ()):
+        return clause
+    return _ClauseParts(kept_predicate, kept)
 
 
 # --- probe descriptions, indexed (so checks stay linear in clauses and descriptions) ------------
@@ -374,55 +439,66 @@ class Context:
     # --- program-wide facts ---
     @cached_property
     def nodes(self) -> list:
-        """Every node of the program, depth first (the order of ``program.walk()``): walked once,
-        shared by the checks (each walking the tree itself made a check of a dense 4 MiB script
-        several walks long)."""
-        self._index()
-        return self.nodes
+        """Every node of the program, depth first (the order of ``program.walk()``, which is the
+        order of each list :meth:`of` gives).  Walked only when asked (:meth:`of_any` of several
+        classes the program has, which is rare): the checks read the index by class."""
+        return list(self.program.walk())
 
     @cached_property
     def _by_class(self) -> dict:
-        self._index()
-        return self._by_class
-
-    def _index(self) -> None:
-        """:attr:`nodes` and :attr:`_by_class` in one pass: ``Node.walk``'s loop, inlined."""
-        nodes: list = []
+        """Node class -> the program's nodes of that class, in the order of a walk: the one walk of
+        the whole tree the checks make (``Node.walk``'s loop, inlined)."""
         by_class: dict[type, list] = {}
+        # Where each clause's predicate and each expression statement begins in the list of
+        # thread-locals (see :meth:`_holding`): ``roots`` (the predicates and statements, None for
+        # a clause without a predicate) and ``marks`` (the length of that list when each was
+        # reached).  A clause's predicate is reached just after the clause (its probe
+        # descriptions hold no variable).
+        roots: list = []
+        marks: list = []
+        selfs = by_class[t.SelfVar] = []
         stack = [self.program]
-        pop, push, add = stack.pop, stack.append, nodes.append
+        pop, push = stack.pop, stack.append
         get, getters, Node, leaves = by_class.get, _FIELD_GETTERS, t.Node, _INDEX_LEAVES
         extend = stack.extend
         Binary, Call, Assign, ExprStmt, Index, Member = t.Binary, t.Call, t.Assign, t.ExprStmt, t.Index, t.Member
         Clause = t.Clause
         while stack:
             node = pop()
-            add(node)
             cls = node.__class__
             found = get(cls)
             if found is None:
+                if not isinstance(node, Node):  # a value the fast branches below pushed unlooked
+                    continue
                 by_class[cls] = [node]
             else:
                 found.append(node)
             if cls in leaves:  # about half the nodes: names and literals
                 continue
-            # the common classes taken apart here (their node fields always hold nodes), in the
-            # order of the general code below: the first field's nodes come first
-            if cls is Binary or cls is Assign:
-                push(node.right if cls is Binary else node.value)
-                push(node.left if cls is Binary else node.target)
-                continue
-            if cls is Call or cls is Index:
-                extend(reversed(node.args if cls is Call else node.keys))
-                push(node.callee if cls is Call else node.base)
-                continue
-            if cls is ExprStmt:
-                push(node.expr)
-                continue
-            if cls is Member:
-                push(node.base)
-                continue
-            if cls is Clause:
+            # The common classes are taken apart here (their node fields always hold nodes), in
+            # the order of the general code below: the first field's nodes come first.  ``first``
+            # is the node the walk reaches next.
+            if cls is Binary:
+                push(node.right)
+                first = node.left
+            elif cls is Assign:
+                push(node.value)
+                first = node.target
+            elif cls is Call:
+                extend(reversed(node.args))
+                first = node.callee
+            elif cls is Index:
+                extend(reversed(node.keys))
+                first = node.base
+            elif cls is ExprStmt:
+                roots.append(node)
+                marks.append(len(selfs))
+                first = node.expr
+            elif cls is Member:
+                first = node.base
+            elif cls is Clause:
+                roots.append(node.predicate)
+                marks.append(len(selfs))
                 body = node.body
                 if body:
                     extend(reversed(body))
@@ -430,16 +506,20 @@ class Context:
                     push(node.predicate)
                 extend(reversed(node.probes))
                 continue
-            fields = getters.get(cls)
-            if fields is None:
-                if not isinstance(node, Node):  # a value the fast branches above pushed unlooked
-                    nodes.pop()
-                    found = by_class[cls]
-                    found.pop()
-                    if not found:
-                        del by_class[cls]
-                    continue
-                fields = _field_getter(cls)
+            else:
+                first = None  # (a class of the general code below)
+            if first is not None:
+                kind = first.__class__
+                if kind in leaves:  # (a name, most often): recorded at once, not pushed and popped
+                    found = get(kind)
+                    if found is None:
+                        by_class[kind] = [first]
+                    else:
+                        found.append(first)
+                else:
+                    push(first)
+                continue
+            fields = getters.get(cls) or _field_getter(cls)
             for value in fields(node):
                 if value.__class__ is str or value is None:
                     continue  # most fields that are not nodes: names, operators, spellings
@@ -451,8 +531,26 @@ class Context:
                             push(item)
                         elif isinstance(item, tuple):  # e.g. Translator members
                             stack.extend(x for x in reversed(item) if isinstance(x, Node))
-        self.__dict__["nodes"] = nodes
-        self.__dict__["_by_class"] = by_class
+        marks.append(len(selfs))  # (where the last one ends)
+        if not selfs:
+            del by_class[t.SelfVar]  # (the index holds the classes the program has, no other)
+        self._roots, self._marks = roots, marks
+        return by_class
+
+    def _holding(self) -> set | None:
+        """The ids of the clauses' predicates and expression statements that hold a thread-local
+        (``t.SelfVar``), or may (what follows an expression statement
+        up to the next one or the next clause, an ``if`` for instance, counts as its own).  The
+        others have no access of a thread-local to give: :meth:`clause_accesses` does not walk them.
+        None when every one holds one (nothing to leave out).  (Counted in C loops: a program of
+        one-statement clauses, where every one holds one, spent more on this than it saved.)"""
+        self._by_class  # (the walk that notes where each one starts)
+        marks = self._marks
+        holds = list(map(lt, marks, marks[1:]))  # its list grew between its start and the next
+        roots = self._roots
+        if sum(holds) == len(roots) - roots.count(None):  # (a clause without predicate: a None)
+            return None
+        return set(map(id, compress(roots, holds)))
 
     def of(self, cls) -> list:
         """The program's nodes of class ``cls`` (a concrete node class: none is subclassed), in
@@ -465,6 +563,12 @@ class Context:
         """``node.name`` of each node of :meth:`of` ``(t.Call)``, in that order (several checks
         look at every call's name: asked once)."""
         return [node.name for node in self.of(t.Call)]
+
+    @cached_property
+    def ident_names(self) -> list:
+        """``node.name`` of each node of :meth:`of` ``(t.Ident)``, in that order (several checks
+        ask a question of every identifier's name, which sets answer without a Python loop)."""
+        return list(map(_NAME, self.of(t.Ident)))
 
     def has(self, *classes) -> bool:
         """Does the program hold a node of any of these concrete classes?"""
@@ -484,10 +588,15 @@ class Context:
         cache = self.__dict__.setdefault("_accesses", {})
         found = cache.get(cls)
         if found is None:
-            if cls in self._by_class:
+            if cls not in self._by_class:
+                found = [[] for _ in self.clauses]
+            elif cls is not t.SelfVar or (holding := self._holding()) is None:
                 found = [clause_accesses(clause, cls) for clause in self.clauses]
             else:
-                found = [[] for _ in self.clauses]
+                found = []
+                for clause in self.clauses:
+                    parts = _parts_holding(clause, holding)
+                    found.append(clause_accesses(parts, cls) if parts is not None else [])
             cache[cls] = found
         return found
 
@@ -503,18 +612,19 @@ class Context:
                 name = declarator_name(item.declarator)
                 if name:
                     names.add(name)
+        Index, Member, Ident = t.Index, t.Member, t.Ident  # (concrete classes: compared)
         for node in self.of(t.Assign):
             target = node.target
-            while isinstance(target, (t.Index, t.Member)):
+            while target.__class__ is Index or target.__class__ is Member:
                 target = target.base
-            if isinstance(target, t.Ident):
+            if target.__class__ is Ident:
                 names.add(target.name)
         for node in (*self.of(t.Unary), *self.of(t.Postfix)):
             if node.op in ("++", "--"):
                 target = node.operand
-                while isinstance(target, (t.Index, t.Member)):
+                while target.__class__ is Index or target.__class__ is Member:
                     target = target.base
-                if isinstance(target, t.Ident):
+                if target.__class__ is Ident:
                     names.add(target.name)
         names.update(node.name for node in self.of(t.NameDecl) if node.name)
         names.update(node.name for node in self.of(t.Enumerator))

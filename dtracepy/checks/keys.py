@@ -30,7 +30,7 @@ def run(ctx):
         key = _array(node.base)
         if key is None or key[1] in declared:
             continue
-        kinds = tuple(_kind(k) for k in node.keys)
+        kinds = tuple(map(_kind, node.keys))
         seen = first.get(key)
         if seen is None:
             first[key] = (node, kinds)

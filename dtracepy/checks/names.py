@@ -47,7 +47,7 @@ def _keywords(ctx):
     keywords = dialect.keywords
     named = tuple(c for c in _NAMED if not (dialect.keywords_after_arrow and c in _AFTER_ARROW)
                   and (c is not t.Member or ctx.options.dialect_given))
-    if all(keywords.isdisjoint(map(_NAME, ctx.of(cls))) for cls in named):
+    if all(keywords.isdisjoint(ctx.ident_names if cls is t.Ident else map(_NAME, ctx.of(cls))) for cls in named):
         return  # the usual case, told without ordering the nodes (and in C loops)
     for node in ctx.of_any(*named):
         name = node.name
@@ -112,12 +112,13 @@ def _macro_args(ctx):
 
 def _agg_uses(ctx):
     """(name, keys or None, function name, node) for each ``@a[keys] = f(...)``."""
+    Call, AggVar, Index = t.Call, t.AggVar, t.Index  # (concrete classes: compared)
     for node in ctx.of(t.Assign):
-        if node.op == "=" and isinstance(node.value, t.Call):
+        if node.op == "=" and node.value.__class__ is Call:
             target = node.target
-            if isinstance(target, t.AggVar):
+            if target.__class__ is AggVar:
                 yield target.name, 0, node.value.name, node
-            elif isinstance(target, t.Index) and isinstance(target.base, t.AggVar):
+            elif target.__class__ is Index and target.base.__class__ is AggVar:
                 yield target.base.name, len(target.keys), node.value.name, node
 
 
@@ -177,10 +178,15 @@ def _calls(ctx):
     skip = ctx.defined_macros | _inline_names(ctx.program)
     where = ("(compiled for dialect " + ctx.options.dialect.name + ")" if ctx.options.compiling
              else "(--dialect)")
+    arity, dialect_given = Fn.ARITY, ctx.options.dialect_given
     for node, name in zip(ctx.of(t.Call), ctx.call_names):
+        if name is None and node.callee.__class__ is t.Ident:  # `system(...), genunix`f(...)
+            shown = f"{node.callee.module}`{node.callee.name}"
+            yield ctx.finding("unknown-function", node, f"{shown}() names a kernel symbol, and D calls only "
+                              f"its own functions (dtrace: \"undefined function name: {shown}\")")
         if name is None or name in skip:
             continue
-        if name not in Fn.ARITY:
+        if name not in arity:
             hint = _close_matches(name, sorted(Fn.TABLE), n=1, cutoff=0.75)
             yield ctx.finding(
                 "unknown-function", node,
@@ -188,16 +194,16 @@ def _calls(ctx):
                 + (f"; did you mean {hint[0]}()?" if hint else ""),
                 severity="warning" if ctx.uses_cpp else "error")
             continue
-        if ctx.options.dialect_given and name not in ctx.options.dialect.functions:
+        if dialect_given and name not in ctx.options.dialect.functions:
             owners = Fn.TABLE[name][5].split()
             yield ctx.finding("dialect-function", node,
                               f"{name}() is not a function of {ctx.options.dialect.title}: only "
                               f"{_listed(owners)} D {'has' if len(owners) == 1 else 'have'} it " + where)
-        elif ctx.options.dialect_given and name in ctx.options.dialect.not_implemented:
+        elif dialect_given and name in ctx.options.dialect.not_implemented:
             yield ctx.finding("dialect-function", node,
                               f"{name}() is not implemented in {ctx.options.dialect.title} (dtrace: "
                               f"\"{name}() is not implemented (yet)\") " + where)
-        low, high = Fn.ARITY[name]
+        low, high = arity[name]
         count = len(node.args)
         if count < low or (high is not None and count > high):
             want = Fn.arity_text(low, high)
@@ -228,9 +234,15 @@ def _function_values(ctx):
     refuses it ("aggregating function 'count' may not be referenced as scalar"), even where the
     program assigns the name."""
     functions = _functions_here(ctx)
-    named = [node for node in ctx.of(t.Ident) if node.name in functions and node.module is None]
-    if not named:
+    names = ctx.ident_names
+    if functions.isdisjoint(names):
         return
+    # The usual case: each identifier named as a function is a call's callee.  As many
+    # identifiers named so (of any module) as calls of a function named so (by a plain callee)
+    # says that without a Python loop over every identifier: each such call's callee is one.
+    if sum(map(functions.__contains__, names)) == sum(map(functions.__contains__, ctx.call_names)):
+        return
+    named = [node for node in ctx.of(t.Ident) if node.name in functions and node.module is None]
     callees = {id(n.callee) for n in ctx.of(t.Call)}
     macros = ctx.defined_macros
     for node in named:
@@ -247,7 +259,7 @@ def _undefined(ctx):
         return  # headers define enumerators and macros we cannot see
     defined = ctx.defined_names
     functions = _functions_here(ctx)
-    if not set(map(_NAME, ctx.of(t.Ident))) - defined - V.KNOWN_NAMES - functions:
+    if not set(ctx.ident_names) - defined - V.KNOWN_NAMES - functions:
         return  # every name is defined, known or a function's (the usual case, told in C loops)
     known = None
     callees = {id(n.callee) for n in ctx.of(t.Call)}
@@ -275,7 +287,7 @@ def _dialect_variables(ctx):
     """A variable of another dialect (``zonename`` under --dialect oracle), read where the program
     does not define that name itself (in Oracle's D ``zonename = "x"`` makes a global)."""
     foreign = ctx.options.dialect.foreign_variables
-    if not ctx.options.dialect_given or not any(node.name in foreign for node in ctx.of(t.Ident)):
+    if not ctx.options.dialect_given or foreign.isdisjoint(ctx.ident_names):
         return
     defined = ctx.defined_names
     callees = {id(n.callee) for n in ctx.of(t.Call)}

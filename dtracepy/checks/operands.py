@@ -9,6 +9,8 @@ integer (a constant, a comparison, a variable the program types as an integer), 
 * a string where an integer or a scalar is needed: ``& | ^ << >> % * /``, ``&& || ^^``, unary
   ``! - ~ +``, the condition of ``?:``, ``++``/``--`` ("operator & requires operands of integral
   type", "... of scalar type");
+* two strings added (``execname + "x"``: "operands have incompatible types: "string" +
+  "string""; D joins strings with ``strjoin()``; ``"a" - "b"`` is taken);
 * a string compared with an integer other than the constant 0 (``execname == 1``: "operands
   have incompatible types"; ``execname == 0`` compares with a null pointer), or subtracted from
   an integer;
@@ -55,10 +57,22 @@ def _strings_possible(ctx) -> bool:
     return any("string" in node.specifiers for cls in (t.Declaration, t.TypeName) for node in ctx.of(cls))
 
 
+# The node classes that may be a string here (the tests of _is_string below); anything else, an
+# operator or a number (most operands), is told by this set alone.
+_MAY_BE_STRING = frozenset((t.StringLit, t.Stringof, t.Call, t.Cast, t.Ident, t.Index, t.SelfVar, t.ThisVar))
+
+
+#: What D says of ``a + b`` where both are strings (the DSL says it too, dsl/values.py).
+STRING_SUM = ("two strings cannot be operands of + (dtrace: operands have incompatible types: \"string\" + "
+              "\"string\"); join strings with strjoin(a, b)")
+
+
 def _is_string(node, variables) -> bool:
     """Is ``node`` certainly a string?  (What printf.kind says, without walking into operators,
     which never make one, plus the variables the program types as strings.)"""
     cls = node.__class__
+    if cls not in _MAY_BE_STRING:
+        return False
     if cls is t.StringLit or cls is t.Stringof:
         return True
     if cls is t.Call:
@@ -93,6 +107,8 @@ def _operands(ctx):
                     yield ctx.finding("operand-type", side, f"operator {op} needs operands of {need} type, "
                                       "and this is a string (dtrace refuses it)", fallback=node)
                     break
+        elif op == "+" and _is_string(node.left, variables) and _is_string(node.right, variables):
+            yield ctx.finding("operand-type", node, STRING_SUM)
         elif (op in _COMPARISONS or op == "-") and (
                 _is_string(node.left, variables) or _is_string(node.right, variables)):
             left, right = kind(node.left), kind(node.right)

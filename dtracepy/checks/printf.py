@@ -290,16 +290,19 @@ def _check_printf(ctx, call):
         return
     if convs is None:
         return
-    args = list(call.args[1:])
-    for conv in convs:
-        if conv.agg:
-            yield ctx.finding("printf-agg-conv", call.args[0],
-                              f"{call.name}(): {conv.text!r} uses %@, which only printa understands",
-                              fallback=call)
-            return
-    if any(c.positional for c in convs):
+    args = call.args[1:]
+    summaries = ctx.__dict__.setdefault("_format_summaries", {})  # format text -> _summary
+    summary = summaries.get(call.args[0].value)  # (a string constant: convs were parsed from it)
+    if summary is None:
+        summary = summaries[call.args[0].value] = _summary(convs)
+    agg, positional, needed = summary
+    if agg is not None:
+        yield ctx.finding("printf-agg-conv", call.args[0],
+                          f"{call.name}(): {agg.text!r} uses %@, which only printa understands",
+                          fallback=call)
         return
-    needed = sum(c.stars + 1 for c in convs)
+    if positional:
+        return
     if needed != len(args):
         what = "too few" if len(args) < needed else "too many"
         yield ctx.finding(
@@ -319,6 +322,13 @@ def _check_printf(ctx, call):
                 yield ctx.finding("printf-type", args[i],
                                   f"{call.name}(): argument {i + 1} for {conv.text!r}: {problem}", fallback=call)
         i += 1
+
+
+def _summary(convs):
+    """(the first %@ conversion or None, whether one is positional, how many arguments the
+    conversions take) of a format's conversions: what every printf of that format asks first."""
+    agg = next((conv for conv in convs if conv.agg), None)
+    return agg, any(c.positional for c in convs), sum(c.stars + 1 for c in convs)
 
 
 def _show(arg):

@@ -52,8 +52,8 @@ CHECKS: tuple[CheckInfo, ...] = (
               "one aggregation used with two different functions, numbers of keys, or lquantize/"
               "llquantize parameters"),
     CheckInfo("unknown-function", "names", "error",
-              "a call of a name that is no D action, subroutine or aggregating function "
-              "(warning when the script uses the C preprocessor)"),
+              "a call of a name that is no D action, subroutine or aggregating function, or of a "
+              "kernel symbol (warning when the script uses the C preprocessor)"),
     CheckInfo("dialect-function", "names", "error",
               "a function the chosen dialect lacks or has not implemented (check --dialect, or a tracer "
               "compiled for a dialect: strtoll(), jstack() in oracle)"),
@@ -111,6 +111,9 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("cpp-directive", "rules", "error",
               "a C preprocessor line (#define, #include, #if ...) in a script read without -C, which "
               "dtrace refuses (a warning when no #! line says how the script is run)"),
+    CheckInfo("hidden-character", "rules", "warning",
+              "a character that shows as something else or as nothing (a bidirectional override, "
+              "zero-width or format character, C1 control, line separator: \"Trojan source\")"),
     # what every D compiler refuses in a D file's declarations (dtracepy/checks/declarations.py)
     CheckInfo("type-combination", "rules", "error",
               "type specifiers that name no type (char int, short long, unsigned float, two struct "
@@ -128,8 +131,8 @@ CHECKS: tuple[CheckInfo, ...] = (
               "dimension, an enumerator beyond an int, a translator to a type that is no struct or "
               "twice, a clause-local associative array"),
     CheckInfo("operand-type", "rules", "error",
-              "a string where an integer or scalar is needed (\"a\" & 1, !execname, s++), compared "
-              "with an integer, or assigned to a variable typed int (and the converse)"),
+              "a string where an integer or scalar is needed (\"a\" & 1, !execname, s++), added to a "
+              "string, compared with an integer, or assigned to a variable typed int (and the converse)"),
     CheckInfo("aggregation-argument", "rules", "error",
               "clear(), trunc(), normalize() or denormalize() given something that is not an aggregation"),
     CheckInfo("printa-keys", "rules", "error",

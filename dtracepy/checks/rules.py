@@ -64,7 +64,8 @@ class _Words:
 
 
 def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
-             hand_written=False, judge_globals=True, of=None, per_clause=None) -> list[Finding]:
+             hand_written=False, judge_globals=True, of=None, per_clause=None,
+             call_names=None) -> list[Finding]:
     """The errors in a tracer's items (``tracer.items``, in order); ``pos`` locates those that
     belong to no node (an empty program: the tracer's line).  A program that ``#include``s a
     header (``includes``) may get its clauses there, so it is never called empty.  ``passed``:
@@ -76,7 +77,8 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
     D's terms), not a tracer's; ``judge_globals=False``: its globals are not judged (it uses the
     C preprocessor).  ``of(cls)`` (the nodes of a class, in walk order) and ``per_clause(cls)``
     (:func:`~dtracepy.checks.context.clause_accesses` of each clause) come from the checks'
-    :class:`~dtracepy.checks.context.Context` for a D file; made here otherwise."""
+    :class:`~dtracepy.checks.context.Context` for a D file; made here otherwise, as is
+    ``call_names`` (``node.name`` of each node of ``of(t.Call)``)."""
     words = _Words(not hand_written, shown)
     found: list[Finding] = []
     if not includes and not any(isinstance(item, (t.Clause, t.Inline, t.Translator, t.Provider)) or (
@@ -100,11 +102,15 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
             found += _inline_type(item, words)
     if of is None:
         of = _index(items)
-    found += _calls_and_aggregations(of, dialect, words)
+    found += _calls_and_aggregations(of, dialect, words, call_names)
+    Ident = t.Ident
     for cls in (t.Assign, t.Unary, t.Postfix):
         for node in of(cls):
             if cls is t.Assign or node.op in ("++", "--"):
-                found += _read_only(node, dialect, words)
+                # only an identifier can be read-only (the usual target is not one: told here)
+                root = _root(node.target if cls is t.Assign else node.operand)
+                if root.__class__ is Ident and root.module is None:
+                    found += _read_only(node, root, dialect, words)
     if passed is not None:
         of = _index(passed)
     clauses = [item for item in (items if passed is None else passed) if isinstance(item, t.Clause)]
@@ -144,10 +150,11 @@ def run(ctx):
     includes = ("",) if ctx.uses_cpp or "empty" in ctx.options_set else ()  # (a header may hold the clauses)
     yield from refusals(ctx.program.items, ctx.options.dialect, ctx.first_pos, includes,
                         hand_written=True, judge_globals=not ctx.uses_cpp, of=ctx.of,
-                        per_clause=ctx.clause_accesses)
-    from dtracepy.checks import declarations, keys, operands, preprocessor
+                        per_clause=ctx.clause_accesses, call_names=ctx.call_names)
+    from dtracepy.checks import declarations, hidden, keys, operands, preprocessor
 
     yield from preprocessor.run(ctx)
+    yield from hidden.run(ctx)
     yield from declarations.run(ctx)
     yield from operands.run(ctx)
     yield from keys.run(ctx)
@@ -180,13 +187,13 @@ def _shown_plain(node) -> str:
 
 def _root(node):
     """The variable an lvalue writes into (``x`` of ``x[k].m``, ``curpsinfo`` of
-    ``curpsinfo->pr_pid``, ``p`` of ``*p``)."""
+    ``curpsinfo->pr_pid``, ``p`` of ``*p``).  (Node classes are concrete, never subclassed: the
+    class is compared, asked once per assignment.)"""
     while True:
-        if isinstance(node, t.Index):
+        cls = node.__class__
+        if cls is t.Index or cls is t.Member:
             node = node.base
-        elif isinstance(node, t.Member):
-            node = node.base
-        elif isinstance(node, (t.Unary, t.Cast)) and (not isinstance(node, t.Unary) or node.op == "*"):
+        elif cls is t.Cast or (cls is t.Unary and node.op == "*"):
             node = node.operand
         else:
             return node
@@ -200,11 +207,9 @@ def _portable_constants():
     return PORTABLE_CONSTANTS
 
 
-def _read_only(node, dialect, words):
+def _read_only(node, root, dialect, words):
+    """``node`` assigns the identifier ``root`` (its :func:`_root`, without a module)."""
     target = node.target if node.__class__ is t.Assign else node.operand
-    root = _root(target)
-    if not isinstance(root, t.Ident) or root.module is not None:
-        return []
     name = root.name
     if V.read_only(name, dialect.variables, dialect.name) or (words.dsl and name in _portable_constants()):
         what = ("a constant" if name.isupper() else "a built-in variable" if name in dialect.variables
@@ -225,7 +230,7 @@ def _agg_of(node):
     return node if node.__class__ is t.AggVar else None
 
 
-def _calls_and_aggregations(of, dialect, words):
+def _calls_and_aggregations(of, dialect, words, names=None):
     """aggregation-value, constant-argument and argument-type: an aggregating function is a value
     only assigned to an aggregation, an aggregation only assigned (=) or given to the functions of
     AGGREGATION_ARGUMENTS (where they take it)."""
@@ -238,28 +243,31 @@ def _calls_and_aggregations(of, dialect, words):
             if node.op == "=":
                 usable.add(id(agg))
     calls = of(t.Call)
-    names = [node.name for node in calls]  # (a property: asked once per call)
+    if names is None:
+        names = [node.name for node in calls]  # (a property: asked once per call)
+    aggregation_arguments = Fn.AGGREGATION_ARGUMENTS
     for node, name in zip(calls, names):
-        if name in Fn.AGGREGATION_ARGUMENTS:  # (clear(@a[k]) too: dtrace takes it)
-            where = Fn.AGGREGATION_ARGUMENTS[name]
+        if name in aggregation_arguments:  # (clear(@a[k]) too: dtrace takes it)
+            where = aggregation_arguments[name]
             for index, arg in enumerate(node.args):
                 agg = _agg_of(arg)
                 if agg is not None and (where is None or index in where):
                     usable.add(id(agg))
+    aggregating, constant_arguments, argument_kinds = Fn.AGGREGATING_FUNCTIONS, Fn.CONSTANT_ARGUMENTS, Fn.ARGUMENT_KINDS
     for node, name in zip(calls, names):
         if name is None:
             continue
-        if name in Fn.AGGREGATING_FUNCTIONS and id(node) not in assigned_calls:
+        if name in aggregating and id(node) not in assigned_calls:
             example = words.aggregate.replace("count()", name + "(...)")
             out.append(_finding("aggregation-value", node.pos,
                                 f"{name}() is an aggregating function: its result can only be "
                                 f"assigned to an aggregation ({example}), not used as a value here"))
-        if name in Fn.CONSTANT_ARGUMENTS:
+        if name in constant_arguments:
             values = [_constant(arg, dialect) for arg in node.args]
             for index, message in Fn.constant_argument_problems(
                     name, values, dialect.llquantize_steps_divide_power):
                 out.append(_finding("constant-argument", node.args[index].pos or node.pos, message))
-        kinds = Fn.ARGUMENT_KINDS.get(name)
+        kinds = argument_kinds.get(name)
         if kinds:
             for index, (want, arg) in enumerate(zip(kinds, node.args)):
                 problem = _argument_problem(want, arg, dialect) if want else None
@@ -409,9 +417,9 @@ def _assigned_globals(of, dialect) -> set:
                 target = node.operand
             else:
                 continue
-            while isinstance(target, t.Index):
+            while target.__class__ is t.Index:  # (node classes are concrete: compared)
                 target = target.base
-            if isinstance(target, t.Ident) and target.module is None and not V.read_only(
+            if target.__class__ is t.Ident and target.module is None and not V.read_only(
                     target.name, dialect.variables, dialect.name):
                 names.add(target.name)
     return names
@@ -526,8 +534,15 @@ def _used_before_assigned(items, of, per_clause, words, globals_made=None):
                 scope == "agg" and _only_assigned(of)):
             continue  # (no clause has a use to judge: nothing to walk)
         for index, accs in enumerate(per_clause(cls)):
+            if not accs:
+                continue
+            body, pred = body_uses[index], pred_uses[index]
+            if scope != "global" and not dead:  # every access counts (_uses, made directly)
+                for a in accs:
+                    (pred if a.in_predicate else body).append((a, scope, prefix, id(a.node) in made))
+                continue
             for use in _uses(accs, scope, prefix, globals_made, dead, made):
-                (pred_uses if use[0].in_predicate else body_uses)[index].append(use)
+                (pred if use[0].in_predicate else body).append(use)
     assigned = {(scope, a.name) for table in (body_uses, pred_uses) for found in table
                 for a, scope, _, made_ in found if a.kind != "read" or made_}
     known: set[tuple[str, str]] = set()
@@ -541,6 +556,8 @@ def _used_before_assigned(items, of, per_clause, words, globals_made=None):
             continue
         index += 1
         body, pred = body_uses[index], pred_uses[index]
+        if all((scope, a.name) in known for uses in (body, pred) for a, scope, _, _ in uses):
+            continue  # every variable it uses is typed already (the usual clause): nothing to follow
         # dtrace cooks a clause's actions, then its predicate; when that fails on an undefined
         # variable it tries the predicate first (libdtrace dt_cook_clause).
         added, refused = _follow(body + pred, known, assigned, item, words, chained)

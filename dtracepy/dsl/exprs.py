@@ -15,7 +15,7 @@ from functools import reduce
 from dtracepy import tree
 from dtracepy.dsl import context
 from dtracepy.dsl import types as _types
-from dtracepy.dsl.values import D, expr
+from dtracepy.dsl.values import D, expr, surrogate_problem
 from dtracepy.errors import DSLError
 from dtracepy.source import user_pos
 
@@ -147,7 +147,10 @@ def char_text(value: str, pos=None) -> str:
         raise DSLError(f"char() takes a one-character string such as \"a\" or \"\\n\", not "
                        f"{type(value).__name__}", pos or user_pos())
     value = _CHAR_SPELLED.get(value, value)
-    size = len(value.encode("utf-8", "surrogatepass"))
+    problem = surrogate_problem(value, "char()'s string")
+    if problem:
+        raise DSLError(problem, pos or user_pos())
+    size = len(value.encode("utf-8"))
     if not 1 <= size <= 8:
         what = "an empty string" if not value else f"{value!r} ({size} bytes in UTF-8)"
         raise DSLError(f"char() takes one character (D's character constants hold 1 to 8 bytes), "

@@ -27,7 +27,7 @@ from dtracepy.dsl import types as _types
 from dtracepy.dsl.members import resolve_clause
 from dtracepy.dsl.probes import check_desc
 from dtracepy.dsl.records import Record
-from dtracepy.dsl.values import D, expr
+from dtracepy.dsl.values import D, expr, placed, surrogate_problem
 from dtracepy.errors import DSLError
 from dtracepy.facts import options as _options
 from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT, UnknownDialect, dialect_named
@@ -109,6 +109,9 @@ def _dialect_name(dialect) -> str:
 def _optional_text(value, what: str, pos):
     if value is not None and not isinstance(value, str):
         raise DSLError(f"{what} is a str (or None), not {type(value).__name__} ({value!r})", pos)
+    problem = surrogate_problem(value, what) if value else None
+    if problem:
+        raise DSLError(problem, pos)
     return value
 
 
@@ -173,6 +176,8 @@ class Tracer:
             raise DSLError(f"cleanup is True or False, not {cleanup!r}", pos)
         if not isinstance(shebang, (bool, str)) or (isinstance(shebang, str) and "\n" in shebang):
             raise DSLError(f"shebang is True, False or the text of one line, not {shebang!r}", pos)
+        if isinstance(shebang, str):
+            tree.Shebang(_optional_text(shebang, "shebang", pos), pos=pos)  # refused here, at this line
         self.cleanup = cleanup
         self.shebang = shebang
         self.name = _optional_text(name, "a tracer's name", pos)
@@ -515,8 +520,7 @@ class Tracer:
             problem = _options.pragma_problem(item.words)
             if problem:
                 raise DSLError(problem, user_pos())
-        tree.check_tree(item, "t.add()")
-        self.items.append(item)
+        self.items.append(placed(item, "t.add()"))
 
     # --- output -------------------------------------------------------------------------------
     def compile(self, *, checks: bool = True, dialect=None):

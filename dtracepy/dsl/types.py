@@ -7,7 +7,9 @@ import re
 
 from dtracepy import tree
 from dtracepy.errors import DSLError
+from dtracepy.facts import functions as _functions
 from dtracepy.facts import keywords as _keywords
+from dtracepy.facts import variables as _variables
 from dtracepy.source import user_pos
 
 # Words that are type keywords (or qualifiers) rather than typedef names.
@@ -59,7 +61,29 @@ def parse_type(text: str, pos=None) -> tuple[tuple, int, tuple]:
             dims.append(tree.IntLit(dim) if dim else None)
     if not specs:
         raise DSLError(f"the type {text!r} names no type", pos or user_pos())
+    problem = _type_problem(specs)
+    if problem:
+        raise DSLError(f"the type {text!r} is no D type: {problem}", pos or user_pos())
     return tuple(specs), depth, tuple(dims)
+
+
+def _type_problem(specs) -> str | None:
+    """What dtrace refuses in a type text's specifiers: two types in one (``int int``), a type
+    and a name (``int x``, ``foo bar``: a type text names a type only, the DSL takes a declared
+    name apart), a D function or variable as a type name (``system``, ``execname``), which
+    dtrace's lexer never reads as a type (all are syntax errors there)."""
+    names = [s for s in specs if s.__class__ is tree.TypeRef]
+    for ref in names:
+        if ref.module is None and (ref.name in _functions.TABLE or ref.name in _variables.KNOWN_NAMES):
+            what = "function" if ref.name in _functions.TABLE else "variable"
+            return f"{ref.name} is a D {what}, not a type"
+    words = [s if s.__class__ is str else "name" if s.__class__ is tree.TypeRef
+             else "enum" if s.__class__ is tree.EnumSpec else s.kind for s in specs]
+    problem = _keywords.type_specifier_problem(words)
+    if problem and names and len(specs) > 1:
+        problem += (f" ({names[-1].name} reads as a declared name: a type text names only a type, "
+                    "without a name)")
+    return problem
 
 
 def _declarator(name: str | None, depth: int, dims: tuple, pos=None) -> tree.Declarator:

@@ -148,6 +148,8 @@ class D:
     __slots__ = ("_node", "_depth", "_pending", "_agg", "__weakref__")
 
     def __init__(self, node: tree.Expr, depth: int | None = None, agg: bool = False):
+        if getattr(node, "pos", 0) is None and _user_code(sys._getframe(1)):
+            node = placed(node, "D()")  # a node the user built: checked, and at the user's line
         object.__setattr__(self, "_node", node)
         object.__setattr__(self, "_depth", depth)  # pointer depth when known (0 = not a pointer)
         object.__setattr__(self, "_pending", None)  # (list, stmt) when recorded as a statement
@@ -324,7 +326,13 @@ def _compound(op, target, value):
 
 
 def _binop(op: str, left, right) -> D:
-    return D(tree.Binary(op, expr(left), expr(right), pos=user_pos()))
+    left, right = expr(left), expr(right)
+    if op == "+":
+        from dtracepy.checks.operands import STRING_SUM, _is_string
+
+        if _is_string(left, {}) and _is_string(right, {}):
+            raise DSLError(STRING_SUM, user_pos())
+    return D(tree.Binary(op, left, right, pos=user_pos()))
 
 
 def _unop(op: str, operand) -> D:
@@ -364,12 +372,73 @@ def expr(value) -> tree.Expr:
     if isinstance(value, str):
         return tree.StringLit(value, pos=user_pos())
     if isinstance(value, tree.Expr):
-        tree.check_tree(value, "an expression node")  # built by hand: refuse what cannot print
-        return value
+        return placed(value, "an expression node")  # built by hand: refuse what cannot print
     if isinstance(value, float):
         raise TypeError("D has no floating-point constants; scale to an integer")
     raise TypeError(f"cannot use a Python {type(value).__name__} as a D value (only D expressions, "
                     "int and str)")
+
+
+def surrogate_problem(text: str, what: str) -> str | None:
+    """Why ``text`` cannot be written as UTF-8 D: a lone surrogate (``"\\ud800"``, or a byte a bad
+    decode left, U+DC80..U+DCFF), as a message naming ``what`` and the text around it; else None."""
+    if text.isascii():
+        return None
+    for i, ch in enumerate(text):
+        if "\ud800" <= ch <= "\udfff":
+            around = text[max(0, i - 20): i + 20]
+            return (f"{what} holds a lone surrogate (U+{ord(ch):04X}, in {around!r}), which is not text and "
+                    "cannot be written as UTF-8 D")
+    return None
+
+
+def _user_code(frame) -> bool:
+    from dtracepy.source import _PACKAGE_DIR, _internal
+
+    return not _internal(frame.f_code.co_filename, _PACKAGE_DIR)
+
+
+def placed(node, what: str):
+    """A tree the user built by hand (``D(tree.Call(...))``, ``t.add(...)``), checked as
+    :func:`tree.check_tree` does, with each node that has no position given the user's line: the
+    checks and the printer then report what is wrong in it there, not at the tracer's first line.
+    (The nodes are rebuilt, so each is checked again as its constructor checks it.)"""
+    tree.check_tree(node, what)
+    pos = user_pos()
+    if pos is None:
+        return node
+    import attrs
+
+    done: dict = {}
+
+    def swap(value):
+        if isinstance(value, tree.Node):
+            return done.get(id(value), value)
+        if isinstance(value, tuple):
+            new = tuple(swap(x) for x in value)
+            return value if all(a is b for a, b in zip(new, value)) else new
+        return value
+
+    stack = [(node, False)]
+    while stack:  # (children first, without recursion: a deep tree built by hand is fine)
+        current, ready = stack.pop()
+        if id(current) in done:
+            continue
+        if not ready:
+            stack.append((current, True))
+            stack.extend((child, False) for child in current.children() if child.pos is None)
+            continue
+        changes = {}
+        for field in attrs.fields(current.__class__):
+            if field.name != "pos" and field.init:
+                value = getattr(current, field.name)
+                new = swap(value)
+                if new is not value:
+                    changes[field.name] = new
+        if current.pos is None:
+            changes["pos"] = pos
+        done[id(current)] = attrs.evolve(current, **changes) if changes else current
+    return done[id(node)]
 
 
 def wrap(value) -> D:

@@ -25,7 +25,9 @@ def shebang_flags(text: str) -> tuple[list[tuple[str, str | None]], list[str]]:
     The words after the interpreter are read as dtrace's getopt reads them (``-qs``, ``-Cs``,
     ``-x bufsize=8m -s``); a line that runs another program (``#!/bin/sh``) gives none.  Reading ends at ``-s``: its value is the script's path, which the
     kernel appends.  A word that is not a flag, a letter dtrace does not know, a value missing and
-    words after ``-s`` are each described in the second list; the first holds every flag read."""
+    words after ``-s`` are each described in the second list; the first holds every flag read.
+    A letter dtrace does not know (``--w``, ``-Kw``, ``-w-``) ends the reading with no flag read:
+    dtrace says "invalid option" and runs nothing, so not even a ``-w`` before it is given."""
     flags: list[tuple[str, str | None]] = []
     problems: list[str] = []
     words = text.split()
@@ -48,9 +50,9 @@ def shebang_flags(text: str) -> tuple[list[tuple[str, str | None]], list[str]]:
         while j < len(word):
             letter = word[j]
             j += 1
-            if letter not in FLAGS:
+            if letter not in FLAGS:  # dtrace stops there ("invalid option") and runs nothing
                 problems.append(f"the #! line's -{letter} is not a dtrace flag")
-                continue
+                return [], problems
             value = None
             if letter in TAKES_VALUE and letter != "s":
                 value, j = word[j:], len(word)
