@@ -107,17 +107,7 @@ def header_comment(tracer, macros: dict) -> tree.Comment:
     else:
         lines.append("Arguments: none.")
     body = "".join(f"\n * {line}".rstrip() for line in lines)
-    return tree.Comment(comment_safe(body) + "\n ")
-
-
-def comment_safe(text: str) -> str:
-    """``text`` with every ``*/`` and ``/*`` broken by a space and each NUL written ``\\0``, so
-    that it can stand inside a D comment (which cannot nest, and D text holds no NUL): a
-    description, docstring, macro argument's doc or tracer name is the user's text."""
-    text = text.replace("\0", "\\0")
-    while "*/" in text or "/*" in text:
-        text = text.replace("*/", "* /").replace("/*", "/ *")
-    return text
+    return tree.Comment(tree.comment_safe(body) + "\n ")
 
 
 def _option_pragma(name, value, pos=None) -> tree.Pragma:

@@ -331,6 +331,13 @@ DIRECTIVES = frozenset(
 #: marker, ``#line`` and ``#ident``; dtrace refuses any other without ``-C`` ("invalid control
 #: directive", dt_lex.l; judged by the real dtrace in tests/test_check_preprocessor.py).
 DIRECTIVES_WITHOUT_CPP = frozenset(("", "line", "ident"))
+# What a null directive (name ``""``) may hold: a line marker ``# 12 "file" 1 3`` as cpp writes it
+# (flags after the file name), or a ``#!`` line below the first (``!`` and the rest), which dtrace
+# skips.  Anything else would print as a directive of another name: ``# pragma D option
+# destructive``, ``# define trace system``, ``# include "x.h"`` are read as such by cpp and dtrace.
+_NULL_DIRECTIVE = _lazy("_NULL_DIRECTIVE",
+                        r'[0-9]+(?:[ \t]+"(?:[^"\\\x00-\x1f\x7f]|\\[^\x00-\x1f\x7f])*"(?:[ \t]+[0-9]+)*)?'
+                        r'|![^\x00-\x08\x0a-\x1f\x7f]*')
 
 
 def _check_new(self) -> None:
@@ -1217,7 +1224,10 @@ class Pragma(TopLevel):
 class Directive(TopLevel):
     """Any other preprocessor line at top level, kept as written: ``#include <sys/socket.h>`` is
     ``Directive("include", "<sys/socket.h>")``; ``#define X 1``, ``#if``, ``#endif``, ``#line``,
-    ``# 12 "file"`` (name ``""``).  ``text`` keeps backslash-continued lines."""
+    ``# 12 "file"`` (name ``""``).  ``text`` keeps backslash-continued lines, but for the lines
+    dtrace reads without cpp (:data:`DIRECTIVES_WITHOUT_CPP`).  A null directive (name ``""``)
+    holds only a line marker, a ``#!`` line below the first (``"!/usr/sbin/dtrace -s"``) or
+    nothing: ``Directive("", "pragma D option destructive")`` would print a ``#pragma``."""
 
     name: str
     text: str = ""
@@ -1225,9 +1235,19 @@ class Directive(TopLevel):
     def _problem(self):
         if self.name not in DIRECTIVES:
             return f"#{self.name} is not a preprocessor directive"
-        if not isinstance(self.text, str):
-            return f"a directive's text is a str, not {type(self.text).__name__}"
-        return _line_problem(self.text, f"#{self.name}", continued=True)
+        text = self.text
+        if not isinstance(text, str):
+            return f"a directive's text is a str, not {type(text).__name__}"
+        plain = self.name in DIRECTIVES_WITHOUT_CPP
+        if plain and "\n" in text:
+            # dtrace reads these itself, without cpp, and does not continue them at a backslash
+            return (f"{'#' + self.name if self.name else 'a line marker or #! line'} cannot be continued "
+                    "onto a second line: dtrace reads it without the C preprocessor, so the next line "
+                    f"would be a line of its own ({text[:60]!r})")
+        if self.name == "" and text and _NULL_DIRECTIVE(text) is None:
+            return (f"a null directive (#) holds a line marker (# 12 \"file\") or nothing, not "
+                    f"{text[:60]!r}, which cpp or dtrace would read as a directive of its own")
+        return _line_problem(text, f"#{self.name}", continued=not plain)
 
 
 @_node
@@ -1240,6 +1260,18 @@ class Shebang(TopLevel):
         if not isinstance(self.text, str):
             return f"a #! line's text is a str, not {type(self.text).__name__}"
         return _line_problem(self.text, "the #! line")
+
+
+def comment_safe(text: str) -> str:
+    """``text`` with every ``*/`` and ``/*`` broken by a space and each NUL written ``\\0``, so
+    that it can stand inside a D comment (which cannot nest, and D text holds no NUL): a
+    description, docstring, macro argument's doc or tracer name is the user's text.  A
+    ``dtracepy:`` is broken too (``dtracepy :``): in a comment of the emitted file it would be a
+    directive to ``check`` (``dtracepy: disable[destructive]`` turns that rule off)."""
+    text = text.replace("\0", "\\0")
+    while "*/" in text or "/*" in text:
+        text = text.replace("*/", "* /").replace("/*", "/ *")
+    return text.replace("dtracepy:", "dtracepy :")
 
 
 @_node

@@ -43,49 +43,115 @@ def run(ctx):
 
 
 def destructive_allowed(ctx) -> bool:
-    return ctx.options.destructive or "destructive" in ctx.options_set or "w" in ctx.shebang_flags
+    """Are destructive actions allowed: ``check -w``, else the last word of the script on it, as
+    dtrace reads them in order (the ``#!`` line's ``-w`` and ``-x destructive[=v]``, then each
+    ``#pragma D option destructive[=v]``; ``=no``, ``=off``, ``=false`` turn it off, ``=0`` on:
+    :func:`dtracepy.facts.options.toggle_on`)."""
+    if ctx.options.destructive:
+        return True
+    if "destructive" not in ctx.options_set:
+        return "w" in ctx.shebang_flags
+    from dtracepy.facts.options import toggle_on
+
+    on = False
+    for letter, value in ctx.shebang_flag_values:  # in order: `-w -x destructive=no` is off
+        if letter == "w":
+            on = True
+        elif letter == "x" and value is not None and value.partition("=")[0] == "destructive":
+            name, eq, setting = value.partition("=")
+            on = toggle_on(setting if eq else None)
+    for pragma in ctx.pragmas:
+        words = pragma.words
+        if len(words) >= 3 and words[0] == "D" and words[1] == "option":  # (more words: the pragma check says)
+            name, eq, setting = words[2].partition("=")
+            if name == "destructive":
+                on = toggle_on(setting if eq else None)
+    return on
 
 
 def _destructive(ctx):
     if destructive_allowed(ctx):
+        yield from _destructive_after_cpp(ctx, allowed=True)
         return
+    fix = ("add #pragma D option destructive (or run dtrace -w)" if "destructive" not in ctx.options_set
+           else "the script's last destructive option turns it off (=no, =off, =false, =unset or = "
+                "are off to dtrace): write #pragma D option destructive")
     for node, name in zip(ctx.of(t.Call), ctx.call_names):
         if name in Fn.DESTRUCTIVE:
-            yield ctx.finding(
-                "destructive", node,
-                f"{name}() is a destructive action: add #pragma D option destructive "
-                f"(or run dtrace -w)")
-    yield from _destructive_after_cpp(ctx)
+            yield ctx.finding("destructive", node, f"{name}() is a destructive action: {fix}")
+    yield from _destructive_after_cpp(ctx, allowed=False)
 
 
-def _destructive_after_cpp(ctx):
+#: The directives whose effect only the C preprocessor's expansion shows: a ``#define`` can spell
+#: a destructive action under another name, and ``#error`` stops dtrace -C where it is reached.
+_EXPANDED = ("define", "error")
+
+
+def _destructive_after_cpp(ctx, allowed: bool):
     """A ``#define`` can spell a destructive action under another name (``#define trace system``,
-    or by pasting tokens): when the program defines macros, expand it as ``dtrace -C`` would and
-    look again.  Found calls are reported at the program's first ``#define``."""
-    defines = [item for item in ctx.program.items if isinstance(item, t.Directive) and item.name == "define"]
-    if not defines:
-        return
+    or by pasting tokens): when the program defines macros (or has an ``#error``), expand it as
+    ``dtrace -C`` would and look again.  Found calls are reported at the program's first
+    ``#define``.  An expansion that fails (an ``#error`` reached, an ``#if`` or header dtracepy's
+    preprocessor cannot read) is an error too, never a silent pass: the program cannot be shown
+    free of hidden destructive actions.  Quoted headers are read from the program's own directory
+    (system headers are kept unread, as everywhere in dtracepy)."""
+    triggers = [item for item in ctx.program.items
+                if isinstance(item, t.Directive) and item.name in _EXPANDED]
+    if not triggers or (allowed and not any(item.name == "error" for item in triggers)):
+        return  # (destructive actions allowed: only an #error reached is left to find)
+    import os
+
     from dtracepy.errors import DTracePyError
     from dtracepy.parser import parse
     from dtracepy.preprocess import preprocess
     from dtracepy.printer import to_d
 
     items = tuple(item for item in ctx.program.items if not isinstance(item, t.Shebang))
+    text = to_d(t.Program(items))
+    source = getattr(ctx.first_pos, "file", None)
+    folder = os.path.dirname(source) if source else ""
     try:
-        text, _ = preprocess(to_d(t.Program(items)), "<expanded>")
-        expanded = parse(text, "<expanded>")
-    except DTracePyError:
-        return  # D that does not preprocess or parse fails elsewhere, louder
+        expanded_text, _ = preprocess(text, "<expanded>", include_dirs=[folder] if os.path.isdir(folder or ".") else [])
+        expanded = parse(expanded_text, "<expanded>")
+    except DTracePyError as err:
+        yield _expansion_failed(ctx, err, text, items, triggers)
+        return
     called = sorted({node.name for node in expanded.walk()
                      if isinstance(node, t.Call) and node.name in Fn.DESTRUCTIVE})
     direct = set(ctx.call_names)
     hidden = [name for name in called if name not in direct]
-    if hidden:
+    defines = [item for item in triggers if item.name == "define"]
+    if hidden and defines and not allowed:
         names = ", ".join(f"{name}()" for name in hidden)
         yield ctx.finding(
             "destructive", defines[0],
             f"after C preprocessing the program calls {names}, a destructive action spelled "
             f"through #define: add #pragma D option destructive (or run dtrace -w)")
+
+
+def _expansion_failed(ctx, err, text: str, items, triggers):
+    """The finding for an expansion that failed: at the directive it failed on when that is one of
+    the program's own lines, else at the first ``#define`` or ``#error``."""
+    from dtracepy.printer import to_d
+
+    pos = getattr(err, "pos", None)
+    where, node = "", triggers[0]
+    if pos is not None and pos.file == "<expanded>":
+        lines = text.split("\n")
+        line = lines[pos.line - 1] if 0 < pos.line <= len(lines) else None
+        node = next((item for item in items if isinstance(item, t.Directive)
+                     and line is not None and to_d(item).split("\n")[0] == line), node)
+    elif pos is not None:
+        where = f" ({pos.file}:{pos.line})"  # in an included header
+    message = " ".join(err.message.removeprefix("C preprocessor: ").split())
+    if message.startswith("#error"):
+        return ctx.finding("destructive", node, f"the C preprocessor stops at {message}{where}, and "
+                           "dtrace -C refuses the script there", fallback=triggers[0])
+    return ctx.finding(
+        "destructive", node,
+        f"the C preprocessor (as dtrace -C runs it) fails here{where}: {message}; dtracepy expands "
+        "a program that has #define to find destructive actions spelled through a macro, so it "
+        "cannot show this one free of them", fallback=triggers[0])
 
 
 def _pragmas(ctx):

@@ -305,7 +305,9 @@ def run(args) -> int:
         # adds only what it finds beyond them.
         already = {(f.check, f.message) for f in compiled.findings}
         dialect = getattr(args, "dialect", None) or tracer.dialect
-        status = check_text(text, args.output or "<compiled>", dialect, skip=already)
+        status = check_text(text, args.output or "<compiled>", dialect, skip=already,
+                            include_dirs=[os.path.dirname(os.path.abspath(args.tracer))],
+                            cpp=_uses_cpp(compiled.program))
     if args.output:
         write_output(args.output, text, executable=True, inputs=[args.tracer])
     else:
@@ -314,13 +316,27 @@ def run(args) -> int:
     return status
 
 
-def check_text(text: str, filename: str, dialect="illumos", skip=frozenset()) -> int:
-    """Parse emitted D back and run the checks; print findings (but those whose (check, message)
-    is in ``skip``, printed already); 1 if any error."""
-    from dtracepy.checks import CheckOptions, check_program
-    from dtracepy.parser import parse
+def _uses_cpp(program) -> bool:
+    from dtracepy import tree
 
-    program = parse(text, filename)
+    return any(isinstance(item, tree.Directive) and item.name not in tree.DIRECTIVES_WITHOUT_CPP
+               for item in program.items)
+
+
+def check_text(text: str, filename: str, dialect="illumos", skip=frozenset(), include_dirs=(),
+               cpp: bool = False) -> int:
+    """Parse emitted D back and run the checks; print findings (but those whose (check, message)
+    is in ``skip``, printed already); 1 if any error.  ``cpp``: the D runs through the C
+    preprocessor (it has an ``#include``, ``#define`` ...): it is checked so, as ``check -C``
+    checks it, reading quoted headers from ``include_dirs`` (the tracer's directory)."""
+    from dtracepy.checks import CheckOptions, check_program
+    from dtracepy.parser import parse, parse_bytes
+
+    if cpp:
+        program = parse_bytes(text.encode("utf-8", "surrogateescape"), filename, cpp=True,
+                              include_dirs=include_dirs)
+    else:
+        program = parse(text, filename)
     errors = 0
     for finding in check_program(program, options=CheckOptions(dialect=dialect), source=text):
         errors += finding.severity == "error"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dtracepy import tree
 from dtracepy.dsl import context
-from dtracepy.dsl.values import Compound, D, expr
+from dtracepy.dsl.values import Compound, D, expr, python_only_dunders
 from dtracepy.errors import DSLError
 from dtracepy.source import user_pos
 
@@ -55,6 +55,9 @@ class _Scope:
         return D(self._make(name, user_pos()))
 
     def __setattr__(self, name: str, value) -> None:
+        if name.startswith("__"):  # as reading one is (self.__class__ is Python's, not self->__class__)
+            raise DSLError(f"{self._label}.{name}: a name starting with __ is Python's; write "
+                           f"{self._label}({name!r}) for the D variable", user_pos())
         assign(D(self._make(name, user_pos())), value)
 
     def __call__(self, name: str) -> D:
@@ -83,6 +86,9 @@ class _AggScope(_Scope):
     def __setitem__(self, keys, value) -> None:
         assign(self[keys], value)
 
+
+python_only_dunders(_Scope)
+python_only_dunders(_AggScope)
 
 self = _Scope(lambda n, p: tree.SelfVar(n, pos=p), "self")
 this = _Scope(lambda n, p: tree.ThisVar(n, pos=p), "this")

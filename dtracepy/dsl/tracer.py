@@ -227,6 +227,9 @@ class Tracer:
         if value is False or value is None:
             self.options.pop(name, None)
             return
+        problem = _options.python_value_problem(name, value)
+        if problem:
+            raise DSLError(problem, pos)
         if value is True:
             text = None
         elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:

@@ -140,12 +140,40 @@ def _as_text_message(value, how: str) -> str:
             f"printf(\"%d\\n\", {text}) (%s for strings), or join strings in D with strjoin()")
 
 
+class _PythonOnly(str):
+    """A class's ``__doc__`` or ``__module__`` that an instance cannot read: ``trace(arg0.__doc__)``
+    or ``trace(self.__module__)`` would put dtracepy's own text into the D as a string constant.
+    The class keeps it (``D.__doc__``, ``help(D)``, pickle's ``D.__module__``)."""
+
+    __slots__ = ("_name",)
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self
+        raise DSLError(f"{self._name} is Python's attribute of a dtracepy object, not a D value: its "
+                       "text would go into the D as a string", user_pos())
+
+
+def python_only_dunders(cls) -> None:
+    """Make ``cls``'s ``__doc__`` and ``__module__`` readable on the class only (see :class:`_PythonOnly`)."""
+    for name in ("__doc__", "__module__"):
+        value = cls.__dict__.get(name)
+        if isinstance(value, str) and not isinstance(value, _PythonOnly):
+            guarded = _PythonOnly(value)
+            guarded._name = name
+            setattr(cls, name, guarded)
+
+
 class D:
     """A D expression built by the DSL.  Its D text is ``dtracepy.printer.to_d(expr(x))``;
     ``str(x)``, ``repr(x)`` and formatting in the user's code are located errors, since the text
     would end up in the D as a string."""
 
     __slots__ = ("_node", "_depth", "_pending", "_agg", "__weakref__")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        python_only_dunders(cls)
 
     def __init__(self, node: tree.Expr, depth: int | None = None, agg: bool = False):
         if getattr(node, "pos", 0) is None and _user_code(sys._getframe(1)):
@@ -284,6 +312,9 @@ class D:
     def __ixor__(self, o): return _compound("^=", self, o)
     def __ilshift__(self, o): return _compound("<<=", self, o)
     def __irshift__(self, o): return _compound(">>=", self, o)
+
+
+python_only_dunders(D)
 
 
 class Compound(D):

@@ -98,6 +98,11 @@ D_PRAGMAS = ("attributes", "binding", "depends_on", "error", "ident", "line", "o
 DEPENDS_ON = ("library", "module", "provider")
 
 _BOOL_WORDS = frozenset("yes no enable disable enabled disabled true false on off set unset".split())
+#: The values that turn a toggle off (any case), as Oracle's dtrace reads them: the empty value
+#: too.  Every other value it takes turns it on: no value, ``yes``/``on``/``true``/``enable``/
+#: ``enabled``/``set``, and a number, ``0`` too (``destructive=0`` runs ``system()``; judged by
+#: the real dtrace, for a pragma and for ``-x``, in tests/test_safety_review8.py).
+TOGGLE_OFF = frozenset("no disable disabled false off unset".split()) | {""}
 _NUMBER = r"(?:0[xX][0-9A-Fa-f]+|[0-9]+)"
 
 
@@ -191,6 +196,27 @@ def value_problem(name: str, value: str | None) -> str | None:
     if value == "":
         return f"option {name} needs a value ({name}=...)"
     return None
+
+
+def toggle_on(value: str | None) -> bool:
+    """Does a toggle option set to ``value`` (None: given bare) turn on?  A value dtrace refuses
+    (``destructive=x``) is not on: the option's own check reports it."""
+    if value is None:
+        return True
+    return value.lower() not in TOGGLE_OFF and (value.lower() in _BOOL_WORDS or _COUNT(value) is not None)
+
+
+def python_value_problem(name: str, value) -> str | None:
+    """Why a tracer's ``options={name: value}`` (or ``t.option``) would say to a Python reader what
+    dtrace does not hear, or None: ``destructive`` set to anything but True (False or None leave
+    it out), since only the bare option cannot be misread (``destructive=0`` is on,
+    ``destructive=no`` off).  (Other "toggles" take numbers that mean numbers: ``nspec=4``,
+    ``maxframes=10``.)"""
+    if name != "destructive" or value is True:
+        return None
+    return (f"option destructive: write True (#pragma D option destructive) to allow destructive "
+            f"actions, or leave it out, not {_quoted(value)}: dtrace reads destructive=0 and "
+            "destructive=1 as on but destructive=no, =off and =false as off")
 
 
 def problem(name, value: str | None = None, dialect: str | None = None) -> str | None:

@@ -200,7 +200,8 @@ def _set_next(name, value, pos):
 
 
 def _where(pos) -> str:
-    return f" at {pos.file}:{pos.line}" if pos is not None and getattr(pos, "file", None) else ""
+    # (a path may hold "*/" or "dtracepy:")
+    return tree.comment_safe(f" at {pos.file}:{pos.line}") if pos is not None and getattr(pos, "file", None) else ""
 
 
 def _comment(clause, count, name, dialect) -> tree.Comment:
