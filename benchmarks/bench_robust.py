@@ -26,11 +26,13 @@ def run(argv, cwd):
     """(wall s, cpu s, peak MB, exit status) of ``python -m dtracepy ARGV``."""
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "dtracepy", *map(str, argv)], cwd=cwd, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    # (standard error to a file: a pipe nobody reads until the end blocks the command once it
+    # holds 64 KB of warnings)
+    with tempfile.TemporaryFile() as stderr:
+        proc = subprocess.Popen([sys.executable, "-m", "dtracepy", *map(str, argv)], cwd=cwd, env=env,
+                                stdout=subprocess.DEVNULL, stderr=stderr)
+        _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    proc.stderr.close()
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
@@ -100,6 +102,39 @@ def deep_tracer(n: int) -> str:
             f"    x = arg0\n    for i in range({n}):\n        x = x + 1\n    trace(x)\n")
 
 
+# --- review 8's super-linear inputs (docs/PERFORMANCE.md, "sixth round") --------------------------
+
+def distinct_pairs(n: int) -> str:
+    """n entry/return pairs, each with its own thread-local (review 8's q5)."""
+    return "".join(f"syscall::f{i}:entry\n{{\n\tself->t{i} = timestamp;\n}}\n"
+                   f"syscall::f{i}:return\n{{\n\ttrace(self->t{i});\n\tself->t{i} = 0;\n}}\n" for i in range(n))
+
+
+def one_line_entries(n: int) -> str:
+    """n one-line :entry clauses, each setting its own thread-local (review 8's q3)."""
+    return "".join(f"syscall::f{i}:entry{{self->t{i} = timestamp;}}\n" for i in range(n))
+
+
+def assignment_chain(n: int) -> str:
+    return "BEGIN\n{\n\t" + " = ".join(f"x{i}" for i in range(n)) + " = 1;\n}\n"
+
+
+def stars(n: int) -> str:
+    return "int " + "*" * n + "p;\nBEGIN\n{\n\ttrace(1);\n}\n"
+
+
+def include_bomb(n: int) -> dict:
+    """n empty headers, each including the one before it twice; the script includes the last."""
+    files = {"h0.h": ""}
+    files.update({f"h{i}.h": f'#include "h{i - 1}.h"\n#include "h{i - 1}.h"\n' for i in range(1, n + 1)})
+    files["x.d"] = f'#include "h{n}.h"\nBEGIN\n{{\n\ttrace(1);\n}}\n'
+    return files
+
+
+def tracer_body(body: str) -> str:
+    return "from dtracepy import *\nimport contextlib\nt = Tracer()\n\n@t.probe('BEGIN')\ndef b():\n" + body
+
+
 def cases(quick: bool):
     big = (1_000, 10_000) if quick else (1_000, 10_000, 100_000)
     for n in big:
@@ -121,6 +156,21 @@ def cases(quick: bool):
         yield "layout-linear", f"layout, a header of {n:,} structs", "x.h", chain_structs(n), \
             ["layout", "x.h", f"s{n - 1}"]
     yield "layout-nested", "layout, 20 doubly nested structs", "x.h", doubly_nested(20), ["layout", "x.h", "s20"]
+    for n in ((10_000,) if quick else (10_000, 20_000)):
+        yield "superlinear-pairs", f"{n:,} pairs, a thread-local each", "x.d", distinct_pairs(n), ["check", "x.d"]
+    for n in ((20_000,) if quick else (20_000, 50_000)):
+        yield "superlinear-entries", f"{n:,} one-line :entry clauses", "x.d", one_line_entries(n), ["check", "x.d"]
+    yield "superlinear-chain", "x0 = x1 = ... = x7999 = 1", "x.d", assignment_chain(8_000), ["check", "x.d"]
+    yield "superlinear-stars", "int *...*p, 32,000 stars", "x.d", stars(32_000), ["check", "x.d"]
+    yield "superlinear-include", "-C, 40 empty headers each including 2x", "x.d", include_bomb(40), \
+        ["check", "-C", "x.d"]
+    yield "superlinear-dag", "compile, x = x + x 22 times (refused)", "x.py", tracer_body(
+        "    x = arg0\n    for i in range(22):\n        x = x + x\n    trace(x)\n"), ["compile", "x.py"]
+    yield "superlinear-if", "compile, 1,000 nested if_ (refused)", "x.py", tracer_body(
+        "    with contextlib.ExitStack() as s:\n        for i in range(1000):\n"
+        "            s.enter_context(if_(arg0 == i))\n        trace(1)\n"), ["compile", "x.py"]
+    yield "superlinear-parens", "compile, x = (x + 1) * 2 20,000 times (refused)", "x.py", tracer_body(
+        "    x = arg0\n    for i in range(20000):\n        x = (x + 1) * 2\n    trace(x)\n"), ["compile", "x.py"]
 
 
 def main() -> int:
@@ -133,10 +183,11 @@ def main() -> int:
         for name, label, filename, text, argv in cases(args.quick):
             if args.only and not name.startswith(args.only):
                 continue
-            path = pathlib.Path(tmp) / filename
-            path.write_text(text)
+            files = text if isinstance(text, dict) else {filename: text}  # (a script and its headers)
+            for name_, text_ in files.items():
+                (pathlib.Path(tmp) / name_).write_text(text_)
             wall, cpu, peak, status = run(argv, tmp)
-            size = len(text.encode())
+            size = sum(len(text_.encode()) for text_ in files.values())
             print(f"{label:<45} {size:>10,} {wall:>7.2f} {cpu:>7.2f} {peak:>8.0f} {status:>4}", flush=True)
     with open("/proc/loadavg") if os.path.exists("/proc/loadavg") else open(os.devnull) as handle:
         load = handle.read().split()[:3]

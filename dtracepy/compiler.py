@@ -155,6 +155,7 @@ def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
     ``checks=False`` turns the rest off.  Every error finding is reported at once: the
     :class:`CompileError` holds them all, each at the tracer's Python line.  ``dialect`` (a
     :class:`~dtracepy.facts.dialects.Dialect`) overrides the tracer's, as ``compile --dialect``."""
+    from dtracepy.lexer import MAX_NESTING
     from dtracepy.passes import PassContext, run_passes
     from dtracepy.printer import to_d
 
@@ -167,9 +168,13 @@ def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
         dialect = tracer.dialect
     # the DSL's member operators, decided again for the dialect compiled for
     items = tracer.items_for(dialect) if hasattr(tracer, "items_for") else tracer.items
+    where = getattr(tracer, "pos", None) or _tracer_pos(tracer)
+    nests = _refuse_beyond_limits(items, where, nesting=False)  # (before anything walks a graph)
     program = build_program(tracer, items)
     program = run_passes(program, PassContext(dict(tracer.clear_points), dialect,
                                               cleanup=getattr(tracer, "cleanup", True)))
+    if nests > MAX_NESTING:  # (the passes lower if_ for Oracle, and nest nothing deeper: measured
+        _refuse_beyond_limits(program.items, where)  # again only when the tracer's tree is too deep)
     refused = refusals(tuple(items), dialect, getattr(tracer, "pos", None) or _tracer_pos(tracer),
                        includes=getattr(tracer, "includes", ()), passed=program.items)
     kept = frozenset(point.name for point in tracer.clear_points.values() if not point.probes)
@@ -190,7 +195,50 @@ def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
     text = to_d(program)
     if not text.isascii():
         _refuse_unencodable(program, text, _tracer_pos(tracer))
+    _refuse_too_long(text, where)
     return Compiled(program, text, findings)
+
+
+def _refuse_beyond_limits(items, fallback, nesting: bool = True) -> int:
+    """The D ``items`` print must be D ``dtracepy check`` reads: at most the input limit long and
+    (``nesting``) nested at most the lexer's limit deep.  Measured on the tree as built, each
+    distinct node once: a value used twice is one node printed twice, so ``x = x + x`` twenty
+    times prints arg0 2**20 times, and the passes and checks would walk it as often."""
+    from dtracepy.errors import DSLError
+    from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
+    from dtracepy.lexer import MAX_NESTING
+    from dtracepy.printer import deepest, largest, measure
+
+    found = measure(items)
+    total = deepest_seen = 0
+    for item in items:
+        size, deep = found[id(item)]
+        deepest_seen = max(deepest_seen, deep)
+        if nesting and deep > MAX_NESTING:
+            raise DSLError(f"the D nests ( [ {{ more than {MAX_NESTING} levels deep here, which dtracepy "
+                           "check refuses (nested too deeply): an if_ inside hundreds of others, or an "
+                           "expression built in a loop that puts each step in parentheses; nest less, or "
+                           "keep a step's value in a variable (this->x = ...)",
+                           deepest(item, found, MAX_NESTING).pos or fallback)
+        total += size
+        if total > MAX_INPUT_BYTES:
+            raise DSLError(f"the D is over {LIMIT_TEXT} here (at least {total:,} bytes), which dtracepy "
+                           "check refuses (input too large): a D value used twice is printed twice (x = x "
+                           "+ x in a loop doubles it each time); keep a value in a variable (this->x = "
+                           "...) and use that", largest(item, found).pos or fallback)
+    return deepest_seen
+
+
+def _refuse_too_long(text: str, fallback) -> None:
+    """The printed D, over the input limit (a ``description=`` of megabytes): refused at the tracer."""
+    from dtracepy.errors import DSLError
+    from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
+
+    if len(text) > MAX_INPUT_BYTES // 4:  # (else at most 4 bytes a character cannot be over)
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > MAX_INPUT_BYTES:
+            raise DSLError(f"the D is {size:,} bytes, over {LIMIT_TEXT}, which dtracepy check refuses "
+                           "(input too large): is a description= or docstring that long?", fallback)
 
 
 def _foreign_options(program, dialect) -> list:

@@ -1158,21 +1158,24 @@ class _Build:
         return c[0::2]
 
     def pointer(self, c):
-        # [STAR quals... inner_pointer?] -> list of qualifier tuples, outermost (leftmost) first
+        # [STAR quals... inner_pointer?] -> list of qualifier tuples, innermost (rightmost) first:
+        # each level appends to the list of the levels inside it (copying it made 32,000 stars
+        # take 6.5 s), and the outermost level, reduced last, sets the position
         quals = []
-        rest = []
+        out = None
         for x in c[1:]:
             if isinstance(x, list):
-                rest = x
+                out = x
             else:
                 quals.append(x[1])
-        out = _L([tuple(quals)])
-        out.extend(rest)
+        if out is None:
+            out = _L()
+        out.append(tuple(quals))
         out.pos = self._p(c[0])
         return out
 
     def _wrap_pointers(self, stars, decl):
-        for quals in reversed(stars):
+        for quals in stars:  # (innermost first)
             decl = tree.PointerDecl(decl, quals, pos=stars.pos)
         return decl
 

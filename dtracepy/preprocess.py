@@ -16,7 +16,9 @@ Nothing here grows without bound: an included file must be a regular file, every
 towards the input limit (:data:`dtracepy.inputs.MAX_INPUT_BYTES`, read at most plus one byte),
 and macro expansion stops with a located error once it has made more than :data:`MAX_EXPANSION`
 tokens (twenty nested ``#define A1 A0 A0`` would otherwise make a million tokens and a gigabyte),
-as does output longer than the input limit.
+as do more than :data:`MAX_INCLUDES` inclusions (fifteen empty headers, each including the one
+before it twice, took 94 s and 900 MB: empty files never reach the input limit) and output longer
+than the input limit.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ _COMMENT_RE = re.compile(r"/\*.*?\*/")
 
 #: At most this many tokens made by macro expansion, over a whole run of the preprocessor.
 MAX_EXPANSION = 200_000
+
+#: At most this many files included, over a whole run of the preprocessor (pcpp takes about a
+#: millisecond for each, even for an empty file; a header it skips as included once is not counted).
+MAX_INCLUDES = 1_000
 
 
 class _Refused(Exception):
@@ -105,7 +111,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
     from pcpp import Action, OutputDirective, Preprocessor
 
     errors: list[tuple[str, int, str]] = []
-    budget = {"read": len(text.encode("utf-8", "surrogatepass")), "expanded": 0}
+    budget = {"read": len(text.encode("utf-8", "surrogatepass")), "expanded": 0, "included": 0}
 
     texts: dict[str, list[str]] = {}  # an included file's absolute path -> its lines
 
@@ -140,6 +146,11 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                 raise IsADirectoryError(includepath)
             if not stat.S_ISREG(st.st_mode):
                 raise _Refused(f"#include of {includepath}, which is not a regular file", *self._where())
+            budget["included"] += 1
+            if budget["included"] > MAX_INCLUDES:
+                raise _Refused(f"#include of {includepath}: more than {MAX_INCLUDES:,} files included; "
+                               "dtracepy stops there (do the headers include each other over and over?)",
+                               *self._where())
             with open(includepath, "rb") as handle:
                 data = handle.read(MAX_INPUT_BYTES + 1 - budget["read"])
                 more = handle.read(1)

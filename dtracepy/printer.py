@@ -529,3 +529,155 @@ class DPrinter:
                 out.append(self.visit(item))
             previous = item
         return "".join(out) + "\n" if out else ""
+
+
+# -- measuring before printing -----------------------------------------------------------------
+#
+# A DSL tree is a graph: a value used twice is one node printed twice (``x = x + x`` twenty times
+# prints 2**20 copies of arg0), so printing it, or walking it as a tree, can take exponential
+# time.  :func:`measure` answers for each distinct node, once: at least how long its D is, and how
+# deeply its D nests ( [ { (the lexer's nesting limit).  The bracket rules are the printer's above.
+
+_LEAF_TEXT = {T.IntLit: "text", T.CharLit: "text", T.StringLit: "value", T.Ident: "name",
+              T.MacroVar: "name", T.SelfVar: "name", T.ThisVar: "name", T.AggVar: "name",
+              T.ProbeDesc: "text", T.Comment: "text", T.TypeRef: "name", T.Pragma: None,
+              T.Directive: "text", T.Shebang: "text", T.NameDecl: "name"}
+
+
+_LEAVES = frozenset((T.IntLit, T.CharLit, T.StringLit, T.Ident, T.MacroVar, T.SelfVar, T.ThisVar,
+                     T.AggVar, T.ProbeDesc, T.Comment, T.TypeRef, T.Directive, T.Shebang, T.NameDecl))
+
+
+def _wrapped(printer, node, min_level) -> int:
+    """1 if the printer puts ``node`` in parentheses where it needs ``min_level``."""
+    return 1 if isinstance(node, T.Expr) and printer.level(node) < min_level else 0
+
+
+def bracketed(printer, node) -> tuple[int, list]:
+    """(the nesting of ``node``'s own brackets, [(child, the brackets around it)])."""
+    p = printer
+    cls = node.__class__
+    if cls is T.Binary:
+        return 0, [(node.left, _wrapped(p, node.left, P.BINARY[node.op])),
+                   (node.right, _wrapped(p, node.right, P.BINARY[node.op] + 1))]
+    if cls is T.Unary:
+        need = P.UNARY if node.op in P.PREFIX_UNARY_OPERAND else P.CAST
+        return 0, [(node.operand, _wrapped(p, node.operand, need))]
+    if cls is T.Postfix:
+        return 0, [(node.operand, _wrapped(p, node.operand, P.POSTFIX))]
+    if cls is T.Assign:
+        return 0, [(node.target, _wrapped(p, node.target, P.UNARY)),
+                   (node.value, _wrapped(p, node.value, P.ASSIGN))]
+    if cls is T.Ternary:
+        return 0, [(node.cond, _wrapped(p, node.cond, P.LOGICAL_OR)),
+                   (node.then, _wrapped(p, node.then, P.TERNARY)),
+                   (node.otherwise, _wrapped(p, node.otherwise, P.TERNARY))]
+    if cls is T.Cast:
+        return 1, [(node.type, 1), (node.operand, _wrapped(p, node.operand, P.CAST))]
+    if cls in (T.SizeofExpr, T.Stringof):
+        return 1, [(node.operand, 1)]
+    if cls in (T.SizeofType, T.Offsetof):
+        return 1, [(node.type, 1)]
+    if cls is T.Xlate:
+        return 1, [(node.type, 0), (node.operand, 1)]
+    if cls is T.Call:
+        return 1, [(node.callee, _wrapped(p, node.callee, P.POSTFIX))] + [
+            (a, 1 + _wrapped(p, a, P.ASSIGN)) for a in node.args]
+    if cls is T.Index:
+        return 1, [(node.base, _wrapped(p, node.base, P.POSTFIX))] + [
+            (k, 1 + _wrapped(p, k, P.ASSIGN)) for k in node.keys]
+    if cls is T.Member:
+        intlit = node.op == "." and node.base.__class__ is T.IntLit
+        return 0, [(node.base, _wrapped(p, node.base, P.POSTFIX) + intlit)]
+    if cls in (T.ArrayDecl, T.FuncDecl):
+        inner = node.dims if cls is T.ArrayDecl else node.params
+        return 1, [(node.target, 1 if isinstance(node.target, T.PointerDecl) else 0)] + [
+            (d, 1 + (0 if isinstance(d, (T.TypeName, T.Param)) else _wrapped(p, d, P.ASSIGN))) for d in inner]
+    if cls in (T.EnumSpec, T.StructSpec):
+        inner = node.enumerators if cls is T.EnumSpec else node.members
+        return (0, []) if inner is None else (1, [(m, 1) for m in inner])
+    if cls is T.Enumerator or cls is T.Inline or cls is T.TranslatorMember:
+        value = node.value
+        parts = [] if value is None else [(value, _wrapped(p, value, P.TERNARY if cls is T.Enumerator
+                                                               else P.ASSIGN))]
+        return 0, [(c, 0) for c in node.children() if c is not value] + parts
+    if cls is T.FieldDeclarator:
+        parts = [] if node.declarator is None else [(node.declarator, 0)]
+        return 0, parts + ([] if node.width is None else [(node.width, _wrapped(p, node.width, P.TERNARY))])
+    if cls is T.Block:
+        return 1, [(s, 1) for s in node.body]
+    if cls is T.If:
+        protect = node.otherwise is not None and not isinstance(node.then, T.Block) and _dangles(node.then)
+        parts = [(node.cond, 1), (node.then, 1 if protect else 0)]
+        return 1, parts + ([] if node.otherwise is None else [(node.otherwise, 0)])
+    if cls is T.Clause:
+        parts = [(d, 0) for d in node.probes] + ([] if node.predicate is None else [(node.predicate, 0)])
+        return (0, parts) if node.body is None else (1, parts + [(s, 1) for s in node.body])
+    if cls in (T.Translator, T.Provider):
+        inner = node.members if cls is T.Translator else node.probes
+        inside = {id(m) for m in inner}
+        return 1, [(c, 0) for c in node.children() if id(c) not in inside] + [(m, 1) for m in inner]
+    if cls is T.ProviderProbe:
+        parts = [(q, 1) for q in node.params]
+        return 1, parts + ([] if node.mapped is None else [(q, 1) for q in node.mapped])
+    return 0, [(c, 0) for c in node.children()]
+
+
+def measure(roots) -> dict:
+    """id(node) -> (at least how many characters its D has, how deeply its D nests ( [ {) for
+    every node under ``roots``, each distinct node measured once (iteratively: any depth)."""
+    printer = DPrinter()
+    found: dict = {}
+    stack = [(root, False) for root in reversed(tuple(roots))]
+    parts: dict = {}
+    while stack:
+        node, ready = stack.pop()
+        key = id(node)
+        if key in found:
+            continue
+        if not ready:
+            field = _LEAF_TEXT.get(node.__class__)
+            if field is not None and node.__class__ in _LEAVES:  # (most nodes: no children)
+                found[key] = (len(getattr(node, field) or ""), 0)
+                continue
+            own, children = parts[key] = bracketed(printer, node)
+            stack.append((node, True))
+            stack.extend((child, False) for child, _ in reversed(children) if id(child) not in found)
+            continue
+        own, children = parts.pop(key)
+        field = _LEAF_TEXT.get(node.__class__)
+        size = len(getattr(node, field) or "") if field else len(getattr(node, "op", "") or "")
+        nesting = own
+        for child, around in children:
+            child_size, child_nesting = found[id(child)]
+            size += child_size
+            nesting = max(nesting, child_nesting + around)
+        found[key] = (size, nesting)
+    return found
+
+
+def deepest(root, found: dict, limit: int):
+    """The node under ``root`` whose brackets are the first to nest deeper than ``limit`` (``found``:
+    :func:`measure`'s), or the nearest node above it that has a position."""
+    printer = DPrinter()
+    node, depth, placed = root, 0, root
+    while True:
+        if node.pos is not None:
+            placed = node
+        own, children = bracketed(printer, node)
+        if not children or depth + own > limit:
+            return placed
+        child, around = max(children, key=lambda part: found[id(part[0])][1] + part[1])
+        if depth + around > limit:
+            return placed
+        node, depth = child, depth + around
+
+
+def largest(root, found: dict):
+    """The statement under ``root`` (a clause) that prints the most D, or ``root``."""
+    node = root
+    while True:
+        inner = [c for c in node.children() if isinstance(c, T.Stmt) and c.pos is not None]
+        if not inner:
+            return node
+        node = max(inner, key=lambda c: found[id(c)][0])

@@ -480,17 +480,19 @@ def _creates(a) -> bool:
 
 
 def _follow(uses, known, assigned, item, words, chained=frozenset()):
-    """Walk ``uses`` in order from the variables ``known`` (typed): the variables known after
-    them, and the refusals (the first for each variable)."""
-    known = set(known)
+    """Walk ``uses`` in order from the variables ``known`` (typed, left as it is): the variables
+    they type that ``known`` lacks, and the refusals (the first for each variable).  (Copying
+    ``known`` for each clause made check quadratic in the clauses: 20,000 entry/return pairs with
+    a thread-local each took 32 s.)"""
+    added: set = set()
     out = []
     reported = set()
     for a, scope, prefix, made in uses:
         key = (scope, a.name)
-        if key in known:
+        if key in known or key in added:
             continue
         if made or _creates(a):
-            known.add(key)
+            added.add(key)
             if id(a.node) in chained:
                 out.append(_finding(
                     "used-before-assigned", a.node.pos or item.pos,
@@ -515,7 +517,7 @@ def _follow(uses, known, assigned, item, words, chained=frozenset()):
                        f"\"{_undefined_text(prefix, a.name)}\"): assign it first (= 0) or in a clause "
                        f"defined above this one, or {words.declare(prefix, a.name)}")
         out.append(_finding("used-before-assigned", a.node.pos or item.pos, message))
-    return known, out
+    return added, out
 
 
 def _used_before_assigned(items, of, per_clause, words, globals_made=None):
@@ -558,10 +560,10 @@ def _used_before_assigned(items, of, per_clause, words, globals_made=None):
             continue  # every variable it uses is typed already (the usual clause): nothing to follow
         # dtrace cooks a clause's actions, then its predicate; when that fails on an undefined
         # variable it tries the predicate first (libdtrace dt_cook_clause).
-        after, refused = _follow(body + pred, known, assigned, item, words, chained)
+        added, refused = _follow(body + pred, known, assigned, item, words, chained)
         if refused and pred:
-            after, refused = _follow(pred + body, known, assigned, item, words, chained)
-        known = after
+            added, refused = _follow(pred + body, known, assigned, item, words, chained)
+        known |= added
         out += refused
     return out
 

@@ -67,8 +67,21 @@ def dropped(effects, roots) -> list:
     statements and predicate as recorded): Python computed them and nothing used them."""
     if not effects:
         return []
-    seen = {id(node) for root in roots if root is not None for node in root.walk()}
+    seen = {key for key, _ in distinct_ids(roots)}
     return [value for value in effects if id(value._node) not in seen]
+
+
+def distinct_ids(roots):
+    """(id, node) for the nodes under ``roots``, each node once: a value used twice is one node under
+    two parents, and ``walk()`` visits it twice (``x = x + x`` twenty times: 2**20 visits)."""
+    seen: set = set()
+    stack = [root for root in roots if root is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            yield id(node), node
+            stack.extend(node.children())
 
 
 def pop(body: list) -> None:

@@ -124,7 +124,9 @@ def resolve(node, probes: tuple[str, ...], dialect: str | None):
     member is returned as it is."""
     if node is None or not _DEFAULT_OP:
         return node
-    if not any(isinstance(n, tree.Member) and _is_default(n) for n in node.walk()):
+    from dtracepy.dsl.context import distinct_ids
+
+    if not any(isinstance(n, tree.Member) and _is_default(n) for _, n in distinct_ids((node,))):
         return node
     done: dict[int, object] = {}  # id(original) -> rebuilt
     stack = [(node, False)]

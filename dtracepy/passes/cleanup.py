@@ -36,12 +36,12 @@ from dtracepy.facts.probes import return_of, split
 COMMENT = " dtracepy: zero the thread-locals set above, once every other clause has run "
 
 
-def is_zero(node) -> bool:
+def is_zero(node, chains=None) -> bool:
     """0, NULL, a cast of either, or a chained assignment of 0 (``self->a = self->b = 0``)."""
     global is_zero
     from dtracepy.checks.context import is_zero  # (imported on first use; then this name is it)
 
-    return is_zero(node)
+    return is_zero(node, chains)
 
 
 def _self_target(target):
@@ -78,12 +78,13 @@ def _sets_and_zeros(program):
     """:func:`thread_local_sets` and :func:`hand_zeroed` of ``program``, in one walk."""
     sets: dict[str, list] = {}
     zeros: dict[str, object] = {}
+    chains: dict = {}  # (is_zero's: each link of self->a = self->b = ... = 0 followed once)
     for clause in program.clauses:
         for node in _all_assignments(clause):
             found = _self_target(node.target)
             if found is None:
                 continue
-            if node.op == "=" and is_zero(node.value):
+            if node.op == "=" and is_zero(node.value, chains):
                 zeros.setdefault(found[0], node)
             else:
                 sets.setdefault(found[0], []).append((clause, node))
