@@ -16,6 +16,7 @@ from dtracepy.dsl import (
     Tracer, agg, and_, arg0, arg1, at, cast, cond, count, execname, htons, if_, else_, not_, or_,
     printf, quantize, self, this, timestamp, tid, trace, xor, dot, macro, stringof,
 )
+from dtracepy.errors import DSLError
 
 ENTRY = ["fbt:ip:tcp_conn_request:entry", "syscall::read:entry", "syscall::accept*:entry",
          "pid$target::malloc:entry", "fbt::tcp_*:entry"]
@@ -60,10 +61,15 @@ def gen_expr(data, readable_self, readable_this, depth=0):
     if kind <= 3:
         op = data.draw(st.sampled_from(BINOPS))
         a, b = sub(), sub()
-        return {"+": a.__add__, "-": a.__sub__, "*": a.__mul__, "/": a.__truediv__,
-                "%": a.__mod__, "&": a.__and__, "|": a.__or__, "^": a.__xor__,
-                "<<": a.__lshift__, ">>": a.__rshift__, "==": a.__eq__, "!=": a.__ne__,
-                "<": a.__lt__, "<=": a.__le__, ">": a.__gt__, ">=": a.__ge__}[op](b)
+        try:
+            return {"+": a.__add__, "-": a.__sub__, "*": a.__mul__, "/": a.__truediv__,
+                    "%": a.__mod__, "&": a.__and__, "|": a.__or__, "^": a.__xor__,
+                    "<<": a.__lshift__, ">>": a.__rshift__, "==": a.__eq__, "!=": a.__ne__,
+                    "<": a.__lt__, "<=": a.__le__, ">": a.__gt__, ">=": a.__ge__}[op](b)
+        except DSLError as error:  # the DSL refuses a sum of two strings, as dtrace does
+            if "two strings" not in str(error):
+                raise
+            return a - b
     if kind == 4:
         return data.draw(st.sampled_from([and_, or_, xor]))(sub(), sub())
     if kind == 5:
