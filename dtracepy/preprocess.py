@@ -33,7 +33,8 @@ from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
 from dtracepy.source import Pos
 
 _LINE_RE = re.compile(r'^#(?:line)?[ \t]+(\d+)(?:[ \t]+"([^"]*)")?')
-_PRAGMA_RE = re.compile(r"[ \t]*#[ \t]*pragma\b")
+# a #pragma line, comments before its # too (cpp reads "/**/#pragma" as the directive)
+_PRAGMA_RE = re.compile(r"[ \t]*(?:/\*.*?\*/[ \t]*)*#(?:[ \t]|/\*.*?\*/)*pragma\b")
 _COMMENT_RE = re.compile(r"/\*.*?\*/")
 
 #: At most this many tokens made by macro expansion, over a whole run of the preprocessor.

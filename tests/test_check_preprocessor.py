@@ -102,3 +102,18 @@ def test_line_comments_under_cpp_are_removed_as_cpp_removes_them(tmp_path, capsy
     path.write_text(text.replace("exit(0);", "exit(nosuch);"))
     main(["check", "-C", str(path)])
     assert f"{path}:7:" in capsys.readouterr().err
+
+
+def test_a_pragma_line_with_comments_around_its_hash_is_a_pragma_under_cpp(tmp_path, capsys):
+    # cpp reads "/**/#pragma" and "#/**/pragma" as the directive (a comment is a blank to it);
+    # check -C read the first as a syntax error and the second as no pragma (review 8, finding 12)
+    text = "/**/#pragma D option quiet\n/* a */ # pragma D option flowindent /* b */\nBEGIN { exit(0); }\n"
+    assert judge_scripts({"p": {"text": text, "flags": "C"}}) == {"p": None}
+    path = tmp_path / "p.d"
+    path.write_text(text)
+    assert main(["check", "-C", str(path)]) == 0
+    assert capsys.readouterr().err == ""
+    for pragma, allowed in [("#/**/pragma D option destructive\n", True), ("", False)]:
+        path.write_text(pragma + 'BEGIN { system("echo hi"); exit(0); }\n')
+        assert main(["check", "-C", str(path)]) == (0 if allowed else 1)
+        assert ("[destructive]" in capsys.readouterr().err) is not allowed
