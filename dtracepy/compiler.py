@@ -175,7 +175,7 @@ def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
                                               cleanup=getattr(tracer, "cleanup", True)))
     if nests > MAX_NESTING:  # (the passes lower if_ for Oracle, and nest nothing deeper: measured
         _refuse_beyond_limits(program.items, where)  # again only when the tracer's tree is too deep)
-    refused = refusals(tuple(items), dialect, getattr(tracer, "pos", None) or _tracer_pos(tracer),
+    refused = refusals(tuple(items), dialect, where,
                        includes=getattr(tracer, "includes", ()), passed=program.items)
     kept = frozenset(point.name for point in tracer.clear_points.values() if not point.probes)
     findings = tuple(run_checks(program, dialect, clear_points=_clear_points(tracer),
