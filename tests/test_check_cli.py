@@ -68,18 +68,18 @@ def _check(*args):
 
 
 def test_the_shebang_lines_preprocessor_flags_are_honoured_as_run_does(tmp_path):
-    """`#!/usr/sbin/dtrace -C -D ... -I ... -s`: check read the script without cpp (false errors on
+    """`#!/usr/bin/env -S /usr/sbin/dtrace -C -D ... -I ... -s`: check read the script without cpp (false errors on
     DTraceToolkit j_profile.d, tcpsnoop.d ...: a directive inside a clause, a macro in a probe
     description) where run, and ./x.d, preprocess it with those flags."""
     (tmp_path / "inc").mkdir()
     (tmp_path / "inc" / "rate.h").write_text("#define RATE 101\n")
     path = tmp_path / "c.d"
-    path.write_bytes(b"#!/usr/sbin/dtrace -C -D BIG=1 -I " + str(tmp_path / "inc").encode() + b" -s\n"
+    path.write_bytes(b"#!/usr/bin/env -S /usr/sbin/dtrace -C -D BIG=1 -I " + str(tmp_path / "inc").encode() + b" -s\n"
                      b'#include "rate.h"\nprofile-RATE\n{\n#if BIG\n\ttrace(1);\n#else\n\ttrace(2);\n#endif\n}\n')
     result = _check(str(path))
     assert (result.returncode, result.stderr) == (0, b"")
     # the command line's -D comes after the #! line's (it wins), as its -C adds to none
-    path.write_bytes(b"#!/usr/sbin/dtrace -C -D N=1 -s\nBEGIN\n/N == 2/\n{\n#if N == 2\n\texit(0);\n#endif\n}\n")
+    path.write_bytes(b"#!/usr/bin/env -S /usr/sbin/dtrace -C -D N=1 -s\nBEGIN\n/N == 2/\n{\n#if N == 2\n\texit(0);\n#endif\n}\n")
     assert _check("-D", "N=2", str(path)).returncode == 0
     # no -C: read as written, as dtrace would (the directive in the clause is an error)
     path.write_bytes(b"#!/usr/sbin/dtrace -s\nBEGIN\n{\n#if 1\n\texit(0);\n#endif\n}\n")

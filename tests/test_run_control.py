@@ -135,13 +135,13 @@ def test_duration_ends_a_run_with_c_whose_dtrace_ignores_sigint(tmp_path):
     ("#!/usr/sbin/dtrace -s", {}),
     ("#!/usr/sbin/dtrace -qs", {"quiet": True}),
     ("#!/usr/sbin/dtrace -Cs", {"cpp": True}),
-    ("#!/usr/sbin/dtrace -C -D X=2 -I/inc -s", {"cpp": True, "defines": ("X=2",), "include_dirs": ("/inc",)}),
-    ("#!/usr/sbin/dtrace -x bufsize=8m -x aggsortkey -qZws",
+    ("#!/usr/bin/env -S /usr/sbin/dtrace -C -D X=2 -I/inc -s", {"cpp": True, "defines": ("X=2",), "include_dirs": ("/inc",)}),
+    ("#!/usr/bin/env -S /usr/sbin/dtrace -x bufsize=8m -x aggsortkey -qZws",
      {"quiet": True, "zdefs": True, "destructive": True,
       "options": (("bufsize", "8m"), ("aggsortkey", True))}),
-    ("#!/usr/sbin/dtrace -b 4m -Fs", {"options": (("bufsize", "4m"), ("flowindent", True))}),
+    ("#!/usr/bin/env -S /usr/sbin/dtrace -b 4m -Fs", {"options": (("bufsize", "4m"), ("flowindent", True))}),
     ("#!/usr/bin/env -S dtrace -Cqs", {"cpp": True, "quiet": True}),   # read -S as dtrace's -S
-    ("#!/usr/sbin/dtrace -64 -qs", {"quiet": True}),                   # the data model: dtrace's
+    ("#!/usr/bin/env -S /usr/sbin/dtrace -64 -qs", {"quiet": True}),                   # the data model: dtrace's
     ("#!/bin/sh", {}),                                                 # not dtrace: no flags
 ])
 def test_shebang_flags_are_read_as_dtraces_getopt_reads_them(line, expected):
@@ -150,18 +150,18 @@ def test_shebang_flags_are_read_as_dtraces_getopt_reads_them(line, expected):
 
 
 @pytest.mark.parametrize("line,message", [
-    ("#!/usr/sbin/dtrace -p 42 -s", "the #! line's -p is not taken by dtracepy run: give the process with -p"),
-    ("#!/usr/sbin/dtrace -o out -s", "the #! line's -o is not taken by dtracepy run: dtracepy run writes"),
-    ("#!/usr/sbin/dtrace -x nosuch -s", "the #! line's -x nosuch: unknown D option 'nosuch'"),
-    ("#!/usr/sbin/dtrace -n BEGIN -s", "the #! line's -n is not taken by dtracepy run: probes named"),
-    ("#!/usr/sbin/dtrace -qs -p 1", "the #! line has words after -s"),
+    ("#!/usr/bin/env -S /usr/sbin/dtrace -p 42 -s", "the #! line's -p is not taken by dtracepy run: give the process with -p"),
+    ("#!/usr/bin/env -S /usr/sbin/dtrace -o out -s", "the #! line's -o is not taken by dtracepy run: dtracepy run writes"),
+    ("#!/usr/bin/env -S /usr/sbin/dtrace -x nosuch -s", "the #! line's -x nosuch: unknown D option 'nosuch'"),
+    ("#!/usr/bin/env -S /usr/sbin/dtrace -n BEGIN -s", "the #! line's -n is not taken by dtracepy run: probes named"),
+    ("#!/usr/bin/env -S /usr/sbin/dtrace -qs -p 1", "the #! line has words after -s"),
     ("#!/usr/sbin/dtrace -Ks", "the #! line's -K is not a dtrace flag"),
     # -L takes a value (a library directory; -l, which lists probes, does not): it was "not a dtrace flag"
-    ("#!/usr/sbin/dtrace -L /lib/d -qs", "the #! line's -L is not taken by dtracepy run: dtracepy run "
+    ("#!/usr/bin/env -S /usr/sbin/dtrace -L /lib/d -qs", "the #! line's -L is not taken by dtracepy run: dtracepy run "
                                          "does not choose where D libraries are found"),
-    ("#!/usr/sbin/dtrace -l -qs", "the #! line's -l is not taken by dtracepy run: it makes dtrace list"),
-    ("#!/usr/sbin/dtrace -B -s", "the #! line's -B is not taken by dtracepy run: it makes dtrace discard"),
-    ("#!/usr/sbin/dtrace extra -qs", "the #! line's 'extra' is not a flag"),
+    ("#!/usr/bin/env -S /usr/sbin/dtrace -l -qs", "the #! line's -l is not taken by dtracepy run: it makes dtrace list"),
+    ("#!/usr/bin/env -S /usr/sbin/dtrace -B -s", "the #! line's -B is not taken by dtracepy run: it makes dtrace discard"),
+    ("#!/usr/bin/env -S /usr/sbin/dtrace extra -qs", "the #! line's 'extra' is not a flag"),
 ])
 def test_a_shebang_flag_run_cannot_honour_is_refused_at_the_shebang_line(tmp_path, line, message):
     path = _script(tmp_path, line + "\nBEGIN\n{\n\texit(0);\n}\n")
@@ -173,7 +173,7 @@ def test_a_shebang_flag_run_cannot_honour_is_refused_at_the_shebang_line(tmp_pat
 def test_a_cpp_shebang_script_is_framed_without_its_shebang_line_and_gets_its_flags(tmp_path):
     """`#!/usr/sbin/dtrace -Cs`: the framed (already preprocessed) text kept the line as
     `# !/usr/sbin/dtrace -Cs`, which dtrace refused ("invalid control directive")."""
-    path = _script(tmp_path, "#!/usr/sbin/dtrace -C -D Y=7 -x bufsize=4m -qs\n#define X 1\n"
+    path = _script(tmp_path, "#!/usr/bin/env -S /usr/sbin/dtrace -C -D Y=7 -x bufsize=4m -qs\n#define X 1\n"
                              "BEGIN\n{\n\tprintf(\"%d %d\\n\", X, Y);\n\texit(0);\n}\n")
     prepared = prepare(path)
     assert "!/usr/sbin/dtrace" not in prepared.text and "printf(\"%d %d\\n\", 1, 7)" in prepared.text
@@ -195,7 +195,7 @@ def test_a_cpp_script_whose_system_header_is_kept_is_given_to_dtrace_with_C(tmp_
     """dtracepy keeps `#include <linux/errno.h>` as written (it reads no system header): the
     preprocessed text was given to dtrace without -C, which refused the line ("invalid control
     directive: #include").  dtrace's cpp now reads the header, with the #! line's -D/-I."""
-    path = _script(tmp_path, "#!/usr/sbin/dtrace -C -D Y=7 -I /inc -qs\n#define P(x) printf(\"%d\\n\", x)\n"
+    path = _script(tmp_path, "#!/usr/bin/env -S /usr/sbin/dtrace -C -D Y=7 -I /inc -qs\n#define P(x) printf(\"%d\\n\", x)\n"
                              "#include <linux/errno.h>\nBEGIN\n{\n\tP(-ENOENT + Y);\n\texit(0);\n}\n")
     prepared = prepare(path)
     assert "#include <linux/errno.h>" in prepared.text and 'printf("%d\\n", -ENOENT + 7)' in prepared.text
@@ -440,7 +440,7 @@ def test_duration_with_c_ends_the_run_and_its_command_live(live, tmp_path):
 
 
 def test_a_cpp_shebang_script_runs_with_its_flags_live(live, tmp_path):
-    (tmp_path / "c.d").write_text("#!/usr/sbin/dtrace -C -D Y=7 -qs\n#define X 1\n"
+    (tmp_path / "c.d").write_text("#!/usr/bin/env -S /usr/sbin/dtrace -C -D Y=7 -qs\n#define X 1\n"
                                   "BEGIN\n{\n\tprintf(\"x=%d y=%d\\n\", X, Y);\n\texit(0);\n}\n")
     result = _cli(tmp_path, "c.d", "--format", "jsonl")
     assert result.returncode == 0, result.stderr

@@ -157,10 +157,10 @@ def test_the_last_setting_of_the_destructive_option_wins():
     body = 'BEGIN\n{\n\tsystem("id");\n}\n'
     assert _destructive_findings(_pragma(None) + _pragma("off") + body) == 1
     assert _destructive_findings(_pragma("off") + _pragma(None) + body) == 0
-    assert _destructive_findings("#!/usr/sbin/dtrace -w -x destructive=no -s\n" + body) == 1
-    assert _destructive_findings("#!/usr/sbin/dtrace -x destructive=no -w -s\n" + body) == 0
-    assert _destructive_findings("#!/usr/sbin/dtrace -x destructive=0 -s\n" + body) == 0
-    assert _destructive_findings("#!/usr/sbin/dtrace -w -s\n" + _pragma("false") + body) == 1
+    assert _destructive_findings("#!/usr/bin/env -S /usr/sbin/dtrace -w -x destructive=no -s\n" + body) == 1
+    assert _destructive_findings("#!/usr/bin/env -S /usr/sbin/dtrace -x destructive=no -w -s\n" + body) == 0
+    assert _destructive_findings("#!/usr/bin/env -S /usr/sbin/dtrace -x destructive=0 -s\n" + body) == 0
+    assert _destructive_findings("#!/usr/bin/env -S /usr/sbin/dtrace -w -s\n" + _pragma("false") + body) == 1
 
 
 def test_the_option_facts_say_which_toggle_values_are_on():

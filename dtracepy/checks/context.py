@@ -656,18 +656,23 @@ class Context:
         return names
 
     @cached_property
-    def shebang_flag_values(self) -> list[tuple[str, str | None]]:
-        """The flags of the ``#!`` line with their values, read as dtrace's getopt reads them
-        (:func:`dtracepy.facts.command_line.shebang_flags`; what is wrong with the line is
-        dtrace's to say when it runs the script)."""
+    def shebang_reading(self) -> tuple[t.Node | None, list[tuple[str, str | None]], list[str]]:
+        """The ``#!`` line's item, its flags with their values and what is wrong with it, read as
+        the kernel and dtrace's getopt read it (:func:`dtracepy.facts.command_line.shebang_flags`)."""
         for item in self.program.items:
             if isinstance(item, t.Shebang):
-                return command_line.shebang_flags(item.text)[0]
+                return (item, *command_line.shebang_flags(item.text))
         first = self.program.items[0] if self.program.items else None
         if isinstance(first, t.Directive) and first.name == "" and first.text.startswith("!"):
             # under -C the preprocessor keeps the #! line as a null directive (`# !/usr/sbin/dtrace -Cws`)
-            return command_line.shebang_flags(first.text[1:])[0]
-        return []
+            return (first, *command_line.shebang_flags(first.text[1:]))
+        return None, [], []
+
+    @cached_property
+    def shebang_flag_values(self) -> list[tuple[str, str | None]]:
+        """The flags of the ``#!`` line with their values (the ``shebang`` check says what is
+        wrong with the line)."""
+        return self.shebang_reading[1]
 
     @cached_property
     def shebang_flags(self) -> str:

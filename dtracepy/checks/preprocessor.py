@@ -1,5 +1,7 @@
-"""``cpp-directive``: a C preprocessor line in a script dtrace reads without ``-C`` (part of the
-rules family: :func:`dtracepy.checks.rules.run` yields these for a D file).
+"""How the script is run: ``shebang``, a ``#!`` line that cannot start dtrace as ``./x.d`` (a
+warning: ``dtrace -s x.d`` reads the line as a comment), and ``cpp-directive``, a C preprocessor
+line in a script dtrace reads without ``-C`` (part of the rules family:
+:func:`dtracepy.checks.rules.run` yields these for a D file).
 
 Without ``-C`` dtrace reads no ``#define``, ``#include``, ``#if``...: "invalid control directive"
 (``#error`` too).  ``check`` reads such lines either way (under ``-C``, or the ``#!`` line's, the
@@ -15,6 +17,9 @@ from dtracepy import tree as t
 
 
 def run(ctx):
+    item, _, problems = ctx.shebang_reading
+    for problem in problems:
+        yield ctx.finding("shebang", item, f"run as a program, the script would not start: {problem}", "warning")
     if "C" in ctx.shebang_flags:
         return
     has_shebang = any(isinstance(item, t.Shebang) for item in ctx.program.items[:1])

@@ -111,6 +111,9 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("cpp-directive", "rules", "error",
               "a C preprocessor line (#define, #include, #if ...) in a script read without -C, which "
               "dtrace refuses (a warning when no #! line says how the script is run)"),
+    CheckInfo("shebang", "rules", "warning",
+              "a #! line that cannot start dtrace as ./x.d: blanks among its flags (the kernel "
+              "passes them as one argument), a letter dtrace does not know, words after -s"),
     CheckInfo("hidden-character", "rules", "warning",
               "a character that shows as something else or as nothing (a bidirectional override, "
               "zero-width or format character, C1 control, line separator: \"Trojan source\")"),

@@ -22,22 +22,41 @@ def shebang_flags(text: str) -> tuple[list[tuple[str, str | None]], list[str]]:
     """The flags the ``#!`` line whose text (after ``#!``) is ``text`` gives dtrace, in order, as
     ``(letter, value or None)``, and what is wrong with the line, if anything.
 
-    The words after the interpreter are read as dtrace's getopt reads them (``-qs``, ``-Cs``,
-    ``-x bufsize=8m -s``); a line that runs another program (``#!/bin/sh``) gives none.  Reading ends at ``-s``: its value is the script's path, which the
+    What follows the interpreter is one argument, as the kernel passes it, read as dtrace's getopt
+    reads it (``-qs``, ``-Cs``, ``-xbufsize=8m``); a blank in it gives no flag and a problem
+    (``-q -w -s`` stops dtrace at "invalid option"), but for ``#!/usr/bin/env -S dtrace -q -s``,
+    whose words env splits.  A line that runs another program (``#!/bin/sh``) gives none.  Reading ends at ``-s``: its value is the script's path, which the
     kernel appends.  A word that is not a flag, a letter dtrace does not know, a value missing and
     words after ``-s`` are each described in the second list; the first holds every flag read.
     A letter dtrace does not know (``--w``, ``-Kw``, ``-w-``) ends the reading with no flag read:
     dtrace says "invalid option" and runs nothing, so not even a ``-w`` before it is given."""
     flags: list[tuple[str, str | None]] = []
     problems: list[str] = []
-    words = text.split()
-    if words and words[0].rsplit("/", 1)[-1] == "env":     # #!/usr/bin/env [-S] dtrace -qs
-        words = words[1:]
-        while words and words[0].startswith("-"):
-            words = words[1:]
+    # The kernel (Linux, and FreeBSD since 6.0) splits a #! line once: the interpreter, then all
+    # the rest, blanks included, as ONE argument.  `-q -w -s` reaches dtrace's getopt as one word,
+    # which stops at the blank ("invalid option -- ' '"), and `dtrace -s x.d` reads the line as a
+    # comment: a blank among the flags gives dtrace no flag at all.  Only `env -S` splits words.
+    interpreter, _, rest = text.strip(" \t").replace("\t", " ").partition(" ")
+    rest = rest.strip(" ")
+    if interpreter.rsplit("/", 1)[-1] == "env":     # #!/usr/bin/env -S dtrace -qs
+        if rest.startswith("-S"):
+            words = rest[2:].split()
+        else:                                       # env runs a program named all of `rest`
+            if " " in rest and "dtrace" in rest.split(" ", 1)[0].rsplit("/", 1)[-1]:
+                problems.append(f"the #! line gives env {rest!r} as one argument, the name of the "
+                                "program to run (write #!/usr/bin/env -S ... to split it into words)")
+            return flags, problems
+    else:
+        words = [interpreter, rest] if rest else [interpreter]
     if not words or "dtrace" not in words[0].rsplit("/", 1)[-1]:
         return flags, problems
     words = words[1:]
+    if len(words) == 1 and " " in words[0]:
+        problems.append(f"the #! line gives dtrace {words[0]!r} as one argument (the kernel passes "
+                        "all that follows the interpreter as one word), so ./x.d stops at \"invalid "
+                        "option\": write the flags as one word that ends in s (-qws), and options "
+                        "as #pragma D option lines")
+        return flags, problems
     i = 0
     while i < len(words):
         word = words[i]
