@@ -218,10 +218,14 @@ def test_an_option_that_is_not_utf8_is_shown_as_its_bytes(work, capsys, monkeypa
 
 def test_a_shebang_option_and_a_pragma_that_are_not_utf8_are_shown_as_their_bytes(work, capsys, monkeypatch):
     monkeypatch.chdir(work)
-    (work / "b.d").write_bytes(b"#!/usr/sbin/dtrace -x qu\xffet -s\nBEGIN\n{\n\texit(0);\n}\n")
+    (work / "b.d").write_bytes(b"#!/usr/bin/env -S /usr/sbin/dtrace -x qu\xffet -s\nBEGIN\n{\n\texit(0);\n}\n")
     assert main(["run", "b.d", "--dtrace", "./dtrace"]) == 1
     err = capsys.readouterr().err
     assert "'qu\\xffet' is not an option name" in err and "udc" not in err, err
+    (work / "b.d").write_bytes(b"#!/usr/sbin/dtrace -x qu\xffet -s\nBEGIN\n{\n\texit(0);\n}\n")
+    assert main(["run", "b.d", "--dtrace", "./dtrace"]) == 1
+    err = capsys.readouterr().err
+    assert "gives dtrace '-x qu\\xffet -s' as one argument" in err and "udc" not in err, err
     (work / "p.d").write_bytes(b"#pragma D option qu\xffet\nBEGIN\n{\n\texit(0);\n}\n")
     main(["check", "p.d"])
     err = capsys.readouterr().err

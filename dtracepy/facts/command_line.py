@@ -43,7 +43,7 @@ def shebang_flags(text: str) -> tuple[list[tuple[str, str | None]], list[str]]:
             words = rest[2:].split()
         else:                                       # env runs a program named all of `rest`
             if " " in rest and "dtrace" in rest.split(" ", 1)[0].rsplit("/", 1)[-1]:
-                problems.append(f"the #! line gives env {rest!r} as one argument, the name of the "
+                problems.append(f"the #! line gives env '{rest}' as one argument, the name of the "
                                 "program to run (write #!/usr/bin/env -S ... to split it into words)")
             return flags, problems
     else:
@@ -52,7 +52,7 @@ def shebang_flags(text: str) -> tuple[list[tuple[str, str | None]], list[str]]:
         return flags, problems
     words = words[1:]
     if len(words) == 1 and " " in words[0]:
-        problems.append(f"the #! line gives dtrace {words[0]!r} as one argument (the kernel passes "
+        problems.append(f"the #! line gives dtrace '{words[0]}' as one argument (the kernel passes "
                         "all that follows the interpreter as one word), so ./x.d stops at \"invalid "
                         "option\": write the flags as one word that ends in s (-qws), and options "
                         "as #pragma D option lines")
