@@ -114,6 +114,10 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("shebang", "rules", "warning",
               "a #! line that cannot start dtrace as ./x.d: blanks among its flags (the kernel "
               "passes them as one argument), a letter dtrace does not know, words after -s"),
+    CheckInfo("parser-stack", "rules", "error",
+              "an expression nested deeper than dtrace's parser stack holds (\"memory exhausted\"): "
+              "a chain of about 10,000 prefix operators, 3,300 casts, 5,000 assignments or 2,500 "
+              "conditionals"),
     CheckInfo("hidden-character", "rules", "warning",
               "a character that shows as something else or as nothing (a bidirectional override, "
               "zero-width or format character, C1 control, line separator: \"Trojan source\")"),

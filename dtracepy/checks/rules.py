@@ -151,13 +151,14 @@ def run(ctx):
     yield from refusals(ctx.program.items, ctx.options.dialect, ctx.first_pos, includes,
                         hand_written=True, judge_globals=not ctx.uses_cpp, of=ctx.of,
                         per_clause=ctx.clause_accesses, call_names=ctx.call_names)
-    from dtracepy.checks import declarations, hidden, keys, operands, preprocessor
+    from dtracepy.checks import declarations, hidden, keys, operands, parser_stack, preprocessor
 
     yield from preprocessor.run(ctx)
     yield from hidden.run(ctx)
     yield from declarations.run(ctx)
     yield from operands.run(ctx)
     yield from keys.run(ctx)
+    yield from parser_stack.run(ctx)
 
 
 def _finding(check: str, pos, message: str) -> Finding:

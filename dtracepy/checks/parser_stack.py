@@ -1,0 +1,138 @@
+"""``parser-stack``: an expression nested deeper than dtrace's parser can hold (part of the rules
+family: :func:`dtracepy.checks.rules.run` yields these for a D file).
+
+dtrace reads D with a bison parser whose stack holds at most ``YYMAXDEPTH`` (10,000) states.  A
+chain of prefix operators, casts, assignments or conditionals keeps states on that stack until
+its innermost operand is read, and past the limit dtrace stops: "memory exhausted near ...".
+dtracepy's own parser has no such limit (it reads these chains without recursion), so without
+this rule ``check`` passed scripts dtrace refuses (review 9, finding 5).
+
+The states are counted from the tree, as bisection against the real dtrace 2.0 measured them
+(``tests/test_check_parser_stack.py`` holds each case at its last accepted length and one more):
+an operand one state; a prefix operator (``!``, ``-``, ``*``, ``stringof`` ...) one more than its
+operand; a cast three (``(``, the type, ``)``); a binary operator's or an assignment's right side
+two more (the left side and the operator wait); a conditional's middle two more, its last
+operand four; a call's or an index's first argument two more (the callee and ``(``), each later
+one four.  Where the statement stands adds to it: two for a statement after the first in its
+clause, one for a clause or declaration after the first in the file.  Parentheses the source
+wrote beyond those the tree needs are not in the tree (one state each, at most
+``lexer.MAX_NESTING`` of them), so the count is a lower bound: what it flags, dtrace refuses.
+"""
+
+from __future__ import annotations
+
+from dtracepy import tree as t
+
+#: The deepest count dtrace 2.0 accepts for the first statement of a file's first clause (or
+#: its predicate): ``BEGIN { x = !...!1; }`` with 9,992 ``!`` is 2 + 9,992 + 1.
+LIMIT = 9995
+#: Fewer characters than this cannot reach the limit: every state but the innermost operand's
+#: stands for a token of at least one character.
+_SHORTEST = LIMIT - 8
+
+_GRAMMAR_ITEMS = (t.Clause, t.Declaration, t.Inline, t.Translator, t.Provider)
+
+
+def run(ctx):
+    lines = ctx.lines
+    if lines is not None and sum(map(len, lines)) + len(lines) < _SHORTEST:
+        return
+    items = [item for item in ctx.program.items if isinstance(item, _GRAMMAR_ITEMS)]
+    spans = _spans(items, lines, ctx.first_pos.file if ctx.first_pos is not None else None)
+    before = 0   # states the file's earlier items leave on the stack (a list reduced to one)
+    for item, span in zip(items, spans):
+        if isinstance(item, t.Clause) and span >= _SHORTEST:
+            if item.predicate is not None:
+                yield from _judge(ctx, item.predicate, before, item)
+            yield from _statements(ctx, item.body, before, item)
+        before = 1
+
+
+def _spans(items, lines, file) -> list[float]:
+    """How many characters each item may span (from its start to the next item's): a clause
+    shorter than the shortest chain dtrace refuses is not walked (a dense file's are all short).
+    An item placed in another file (an included header, through ``#line``) is not measured."""
+    if lines is None:
+        return [float("inf")] * len(items)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    offsets = [starts[item.pos.line - 1] + item.pos.col - 1
+               if item.pos is not None and item.pos.file == file and 0 < item.pos.line <= len(lines)
+               else None for item in items]
+    offsets.append(starts[-1])
+    spans: list[float] = []
+    for i, offset in enumerate(offsets[:-1]):
+        after = offsets[i + 1]
+        spans.append(float("inf") if offset is None or after is None or after < offset else after - offset)
+    return spans
+
+
+def _statements(ctx, body, base, clause):
+    for number, stmt in enumerate(body):
+        extra = base + (2 if number else 0)
+        if isinstance(stmt, t.ExprStmt):
+            yield from _judge(ctx, stmt.expr, extra, clause)
+        elif isinstance(stmt, t.Block):
+            yield from _statements(ctx, stmt.body, extra + 1, clause)
+        elif isinstance(stmt, t.If):      # `if (` waits: two states (a lower bound for each part)
+            yield from _judge(ctx, stmt.cond, extra + 2, clause)
+            for part in (stmt.then, stmt.otherwise):
+                if part is not None:
+                    yield from _statements(ctx, (part,), extra + 4, clause)
+
+
+def _judge(ctx, expr, base, clause):
+    states, node = _deepest(expr)
+    if base + states > LIMIT:
+        yield ctx.finding(
+            "parser-stack", node,
+            f"this expression nests {base + states:,} parser states deep, past the {LIMIT:,} that dtrace's "
+            "parser holds (\"memory exhausted\"): a long chain of prefix operators, casts, "
+            "assignments or conditionals; split it with clause-local variables (this->x)",
+            fallback=clause)
+
+
+def _deepest(expr) -> tuple[int, object]:
+    """The most states ``expr`` keeps on dtrace's parser stack, and the innermost node of the
+    deepest chain (where dtrace stops), without recursion (the chains are 10,000 deep)."""
+    depth: dict[int, tuple[int, object]] = {}     # id(node) -> (states, deepest node)
+    stack = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        parts = _parts(node)
+        if not ready:
+            stack.append((node, True))
+            stack.extend((part, False) for _, part in parts)
+            continue
+        best = (1, node)
+        for extra, part in parts:
+            states, where = depth.pop(id(part))
+            if extra + states > best[0]:
+                best = (extra + states, where)
+        depth[id(node)] = best
+    return depth[id(expr)]
+
+
+def _parts(node) -> list[tuple[int, object]]:
+    """(states waiting while the part is read, part) for each sub-expression of ``node``."""
+    cls = node.__class__
+    if cls is t.Unary or cls is t.SizeofExpr or cls is t.Stringof:
+        return [(1, node.operand)]
+    if cls is t.Binary:
+        return [(0, node.left), (2, node.right)]
+    if cls is t.Assign:
+        return [(0, node.target), (2, node.value)]
+    if cls is t.Ternary:
+        return [(0, node.cond), (2, node.then), (4, node.otherwise)]
+    if cls is t.Cast:
+        return [(3, node.operand)]
+    if cls is t.Xlate:                   # xlate < type > (
+        return [(5, node.operand)]
+    if cls is t.Call:
+        return [(0, node.callee)] + [(4 if i else 2, arg) for i, arg in enumerate(node.args)]
+    if cls is t.Index:
+        return [(0, node.base)] + [(4 if i else 2, key) for i, key in enumerate(node.keys)]
+    if cls is t.Postfix or cls is t.Member:
+        return [(0, node.operand if cls is t.Postfix else node.base)]
+    return []

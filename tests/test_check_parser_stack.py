@@ -1,0 +1,80 @@
+"""``parser-stack`` (review 9, finding 5): an expression nested deeper than dtrace's bison stack
+holds ("memory exhausted").  Each case stands at the last length dtrace 2.0 accepts (found by
+bisection against it) and one more: check passes the first and flags the second, at the line of
+the chain's innermost operand, and the real dtrace judges both the same way."""
+
+from __future__ import annotations
+
+import pytest
+
+from dtracepy.checks import check_program
+from dtracepy.parser import parse
+
+NOT = "!"
+
+
+def _chain(n):
+    return "".join(f"x{i} = " for i in range(n))
+
+
+# name -> (script of n, the largest n dtrace 2.0 accepts)
+CASES = {
+    "prefix operators": (lambda n: "BEGIN\n{\n\tx = " + NOT * n + "1;\n}\n", 9992),
+    "minus signs": (lambda n: "BEGIN\n{\n\tx = " + "- " * n + "1;\n}\n", 9992),
+    "in a predicate": (lambda n: "BEGIN\n/" + NOT * n + "1/\n{\n}\n", 9994),
+    "an expression statement": (lambda n: "BEGIN\n{\n\ttrace(" + NOT * n + "1);\n}\n", 9992),
+    "casts": (lambda n: "BEGIN\n{\n\tx = " + "(int)" * n + "1;\n}\n", 3330),
+    "assignments": (lambda n: "BEGIN\n{\n\t" + _chain(n) + "1;\n}\n", 4997),
+    "conditionals, second statement": (lambda n: "BEGIN\n{\n\ty = 1;\n\tx = " + "y ? 1 : " * n + "2;\n}\n", 2497),
+    "second statement": (lambda n: "BEGIN\n{\n\ty = 1;\n\tx = " + NOT * n + "1;\n}\n", 9990),
+    "second clause": (lambda n: "BEGIN\n{\n}\n\nBEGIN\n{\n\tx = " + NOT * n + "1;\n}\n", 9991),
+    "after a declaration": (lambda n: "int y;\n\nBEGIN\n{\n\tx = " + NOT * n + "1;\n}\n", 9991),
+    "right of a binary operator": (lambda n: "BEGIN\n{\n\tx = 1 + " + NOT * n + "1;\n}\n", 9990),
+    "a later argument": (lambda n: 'BEGIN\n{\n\tprintf("%d %d", 1, ' + NOT * n + "1);\n}\n", 9990),
+    "an index": (lambda n: "BEGIN\n{\n\tx[" + NOT * n + "1] = 1;\n}\n", 9992),
+}
+
+
+def _stack_findings(text):
+    return [f for f in check_program(parse(text, "s.d"), source=text) if f.check == "parser-stack"]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_check_flags_one_past_the_deepest_chain_dtrace_accepts(name):
+    make, largest = CASES[name]
+    assert _stack_findings(make(largest)) == []
+    found = _stack_findings(make(largest + 1))
+    assert len(found) == 1 and found[0].severity == "error", found
+    assert "memory exhausted" in found[0].message
+    text = make(largest + 1)
+    assert found[0].pos.line == text.count("\n") - 1 - (name == "in a predicate") * 1, found[0].pos
+
+
+def test_the_real_dtrace_stops_where_check_does():
+    from real_dtrace import judge_scripts
+
+    jobs = {}
+    for name, (make, largest) in CASES.items():
+        jobs[f"{name}/ok"] = {"text": make(largest)}
+        jobs[f"{name}/over"] = {"text": make(largest + 1)}
+    verdicts = judge_scripts(jobs)
+    for name in CASES:
+        assert verdicts[f"{name}/ok"] is None, (name, verdicts[f"{name}/ok"])
+        assert "memory exhausted" in (verdicts[f"{name}/over"] or ""), (name, verdicts[f"{name}/over"])
+
+
+def test_redundant_parentheses_are_not_counted_so_what_is_flagged_dtrace_refuses():
+    # 100 parentheses around 9,892 '!': dtrace's limit (each '(' is a state); the tree has no
+    # parentheses, so check counts 9,895 and passes it: a lower bound, never a false error
+    text = "BEGIN\n{\n\tx = " + "(" * 100 + NOT * 9893 + "1" + ")" * 100 + ";\n}\n"
+    assert _stack_findings(text) == []
+
+
+def test_the_message_is_located_at_the_chain_from_the_command_line(tmp_path, capsys):
+    from dtracepy.cli import main
+
+    path = tmp_path / "deep.d"
+    path.write_text("BEGIN\n{\n\ttrace(1);\n\tx = " + "- " * 10000 + "1;\n}\n")
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:4:" in err and "[parser-stack]" in err and "Traceback" not in err
