@@ -196,7 +196,23 @@ def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
     if not text.isascii():
         _refuse_unencodable(program, text, _tracer_pos(tracer))
     _refuse_too_long(text, where)
+    _refuse_too_deep_for_dtrace(program, text)
     return Compiled(program, text, findings)
+
+
+def _refuse_too_deep_for_dtrace(program, text: str) -> None:
+    """D whose expression is deeper than dtrace's parser stack (``check``'s ``parser-stack``:
+    ``~`` applied 10,000 times in a loop) is refused at the tracer's line, not emitted."""
+    from dtracepy.checks import parser_stack
+
+    if len(text) < parser_stack.SHORTEST:   # (too short to reach the limit: nothing to walk)
+        return
+    from dtracepy.checks import CheckOptions
+    from dtracepy.checks.context import Context
+
+    found = list(parser_stack.run(Context(program, CheckOptions(), None)))
+    if found:
+        raise CompileError.from_findings(found)
 
 
 def _refuse_beyond_limits(items, fallback, nesting: bool = True) -> int:

@@ -78,3 +78,19 @@ def test_the_message_is_located_at_the_chain_from_the_command_line(tmp_path, cap
     assert main(["check", str(path)]) == 1
     err = capsys.readouterr().err
     assert f"{path}:4:" in err and "[parser-stack]" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("times, refused", [(9990, False), (10000, True)])
+def test_compile_refuses_a_tracer_whose_d_dtraces_parser_cannot_hold(tmp_path, capsys, times, refused):
+    from dtracepy.cli import main
+
+    path = tmp_path / "deep.py"
+    path.write_text("from dtracepy import *\nt = Tracer()\n\n@t.probe('BEGIN')\ndef b():\n    v = arg0\n"
+                    f"    for _ in range({times}):\n        v = ~v\n    trace(v)\n")
+    status = main(["compile", str(path), "-o", str(tmp_path / "deep.d")])
+    err = capsys.readouterr().err
+    if refused:
+        assert status == 1 and f"{path}:8: error: this expression nests" in err and "[parser-stack]" in err, err
+        assert not (tmp_path / "deep.d").exists()
+    else:
+        assert status == 0, err

@@ -28,20 +28,20 @@ from dtracepy import tree as t
 LIMIT = 9995
 #: Fewer characters than this cannot reach the limit: every state but the innermost operand's
 #: stands for a token of at least one character.
-_SHORTEST = LIMIT - 8
+SHORTEST = LIMIT - 8
 
 _GRAMMAR_ITEMS = (t.Clause, t.Declaration, t.Inline, t.Translator, t.Provider)
 
 
 def run(ctx):
     lines = ctx.lines
-    if lines is not None and sum(map(len, lines)) + len(lines) < _SHORTEST:
+    if lines is not None and sum(map(len, lines)) + len(lines) < SHORTEST:
         return
     items = [item for item in ctx.program.items if isinstance(item, _GRAMMAR_ITEMS)]
     spans = _spans(items, lines, ctx.first_pos.file if ctx.first_pos is not None else None)
     before = 0   # states the file's earlier items leave on the stack (a list reduced to one)
     for item, span in zip(items, spans):
-        if isinstance(item, t.Clause) and span >= _SHORTEST:
+        if isinstance(item, t.Clause) and span >= SHORTEST:
             if item.predicate is not None:
                 yield from _judge(ctx, item.predicate, before, item)
             yield from _statements(ctx, item.body, before, item)
@@ -109,7 +109,8 @@ def _deepest(expr) -> tuple[int, object]:
         for extra, part in parts:
             states, where = depth.pop(id(part))
             if extra + states > best[0]:
-                best = (extra + states, where)
+                # (a node without a position, the DSL's arg0, is shown at the innermost one with)
+                best = (extra + states, where if where.pos is not None else node)
         depth[id(node)] = best
     return depth[id(expr)]
 
