@@ -94,3 +94,11 @@ def test_compile_refuses_a_tracer_whose_d_dtraces_parser_cannot_hold(tmp_path, c
         assert not (tmp_path / "deep.d").exists()
     else:
         assert status == 0, err
+
+
+def test_a_thousand_chained_else_ifs_are_walked_without_recursion():
+    text = ("BEGIN\n{\n\tif (arg0 == 0) { trace(0); }\n"
+            + "".join(f"\telse if (arg0 == {i}) {{ trace({i}); }}\n" for i in range(1, 1000))
+            + "\telse { x = " + NOT * 9990 + "1; }\n}\n")
+    found = _stack_findings(text)
+    assert len(found) == 1 and found[0].pos.line == 1003, found

@@ -69,17 +69,20 @@ def _spans(items, lines, file) -> list[float]:
 
 
 def _statements(ctx, body, base, clause):
-    for number, stmt in enumerate(body):
-        extra = base + (2 if number else 0)
-        if isinstance(stmt, t.ExprStmt):
-            yield from _judge(ctx, stmt.expr, extra, clause)
-        elif isinstance(stmt, t.Block):
-            yield from _statements(ctx, stmt.body, extra + 1, clause)
-        elif isinstance(stmt, t.If):      # `if (` waits: two states (a lower bound for each part)
-            yield from _judge(ctx, stmt.cond, extra + 2, clause)
-            for part in (stmt.then, stmt.otherwise):
-                if part is not None:
-                    yield from _statements(ctx, (part,), extra + 4, clause)
+    # (without recursion: a thousand chained `else if`s nest as deep)
+    pending = [(body, base)]
+    while pending:
+        stmts, outer = pending.pop()
+        for number, stmt in enumerate(stmts):
+            extra = outer + (2 if number else 0)
+            if isinstance(stmt, t.ExprStmt):
+                yield from _judge(ctx, stmt.expr, extra, clause)
+            elif isinstance(stmt, t.Block):
+                pending.append((stmt.body, extra + 1))
+            elif isinstance(stmt, t.If):      # `if (` waits: two states (a lower bound for each part)
+                yield from _judge(ctx, stmt.cond, extra + 2, clause)
+                pending.extend(((part,), extra + 4) for part in (stmt.then, stmt.otherwise)
+                               if part is not None)
 
 
 def _judge(ctx, expr, base, clause):
