@@ -380,3 +380,17 @@ def test_includes_are_bounded_as_check_c_bounds_them(tmp_path):
         parse_layouts(tmp_path / "y.h")
     assert f"the header with its includes is over {LIMIT_TEXT}" in info.value.message
     assert (info.value.pos.line,) == (2,)
+
+
+def test_a_binary_header_preprocessed_is_refused_at_a_stray_character(tmp_path):
+    # pcpp copies the rest of the file for each character it cannot read (400 KB took 22 s)
+    header = tmp_path / "b.h"
+    header.write_bytes(b"#define X 1\nstruct a { int x; };\n" + b"\x01\xff" * 2000 + b"\n" + b"a" * (1 << 20))
+    with pytest.raises(LayoutError) as info:
+        parse_layouts(header)
+    assert info.value.message.endswith("in the header (is this a binary file?)")
+    assert info.value.message.startswith(("stray '\\x01'", "stray '\\xff'"))
+    assert (info.value.pos.file, info.value.pos.line) == (str(header), 3)
+    dollars = tmp_path / "d.h"  # what pcpp cannot read but C can is still read
+    dollars.write_text("#define N 2\nstruct a { int a$b[N]; int $c; };\n")
+    assert [m.name for m in parse_layouts(dollars)["a"].members] == ["a$b", "$c"]

@@ -21,7 +21,8 @@ import re
 import pcpp
 from pycparser import c_ast, c_parser
 
-from dtracepy.errors import DTracePyError, LayoutError
+from dtracepy.errors import DTracePyError, LayoutError, shown_name
+from dtracepy.inputs import MAX_INPUT_BYTES
 from dtracepy.layout.abi import ABI, get_abi, host_abi_name
 from dtracepy.layout.engine import MemberSpec, lay_out
 from dtracepy.layout.model import Array, Layout, Pointer, Scalar, array_spelling, close_names
@@ -74,6 +75,11 @@ def abi_macros(abi: ABI) -> dict[str, str]:
     return macros
 
 
+#: How many characters pcpp's lexer may copy for the characters it cannot read (each copies the
+#: rest of its file) before one is refused: about a tenth of a second.
+MAX_STRAY_COPIED = 64 * MAX_INPUT_BYTES
+
+
 class _Preprocessor(pcpp.Preprocessor):
     def __init__(self):
         super().__init__()
@@ -87,6 +93,22 @@ class _Preprocessor(pcpp.Preprocessor):
         self.included = 0  # files included
         self.read = 0  # bytes read, the header's and its includes'
         self.expanding_at = None  # the line being expanded
+        # pcpp's lexer (PLY) copies the rest of the file for each character it cannot read (a
+        # binary header of 400 KB took 22 s): past a budget of copying, such a character is refused
+        self.stray_copied = 0
+        lexer_error = self.lexer.lexerrorf
+
+        def stray(tok):
+            self.stray_copied += len(tok.value)
+            if self.stray_copied > MAX_STRAY_COPIED:
+                data, offset = tok.lexer.lexdata, tok.lexpos
+                line_start = data.rfind("\n", 0, offset) + 1
+                file = self.source or self.main_file or "<string>"
+                raise LayoutError(f"stray '{shown_name(data[offset])}' in the header (is this a binary file?)",
+                                  Pos(self.shown(file), data.count("\n", 0, offset) + 1, offset - line_start + 1))
+            return lexer_error(tok)
+
+        self.lexer.lexerrorf = stray
 
     def on_include_not_found(self, is_malformed, is_system_include, curdir, includepath):
         from dtracepy.preprocess import (include_column, missing_header_message, system_header,
@@ -156,7 +178,7 @@ class _Preprocessor(pcpp.Preprocessor):
         """A header to include: a regular file, read at most to the input limit."""
         import stat
 
-        from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
+        from dtracepy.inputs import LIMIT_TEXT
 
         st = os.stat(includepath)  # OSError: not there, pcpp tries the next directory
         if stat.S_ISDIR(st.st_mode):
