@@ -394,3 +394,10 @@ def test_a_binary_header_preprocessed_is_refused_at_a_stray_character(tmp_path):
     dollars = tmp_path / "d.h"  # what pcpp cannot read but C can is still read
     dollars.write_text("#define N 2\nstruct a { int a$b[N]; int $c; };\n")
     assert [m.name for m in parse_layouts(dollars)["a"].members] == ["a$b", "$c"]
+
+
+def test_members_of_one_scalar_type_share_its_type():
+    # the scalar types a header names are made once each (per-member cost)
+    layout = parse_layouts("struct a { int x; int y; unsigned long u; unsigned long v; };")["a"]
+    x, y, u, v = (m.type for m in layout.members)
+    assert x is y and u is v and (x.size, u.size) == (4, 8)

@@ -320,6 +320,7 @@ class _Converter:
         self.typedefs: dict[str, tuple[object, str]] = {}
         self.tags: dict[tuple[str, str], object] = {}
         self.enumerators: dict[str, int] = {}
+        self.scalars: dict[tuple, tuple[Scalar, str]] = {}  # type words -> (Scalar, spelling)
         self.result = Layouts(abi=abi, typedefs=self.typedefs)
 
     # -- errors -------------------------------------------------------------------------------
@@ -431,15 +432,22 @@ class _Converter:
         if len(names) == 1 and names[0] in self.typedefs:
             t, _ = self.typedefs[names[0]]
             return t, names[0]
+        key = tuple(names)
+        known = self.scalars.get(key)  # (a header names a few scalar types, over and over)
+        if known is not None:
+            return known
         unknown = [n for n in names if n not in _C_KEYWORDS]
         if unknown:
             self.error(f"unknown type name {unknown[0]!r}{close_names(unknown[0], self.typedefs)}", node)
         canon = self.canonical(names, node)
         if canon == "void":
-            return Scalar("void", 1, 1, False, "void"), "void"
-        size, align, signed = self.abi.base(canon)
-        kind = "bool" if canon == "_Bool" else "float" if canon in ("float", "double", "long double") else "int"
-        return Scalar(spelling, size, align, signed, kind), spelling
+            known = Scalar("void", 1, 1, False, "void"), "void"
+        else:
+            size, align, signed = self.abi.base(canon)
+            kind = "bool" if canon == "_Bool" else "float" if canon in ("float", "double", "long double") else "int"
+            known = Scalar(spelling, size, align, signed, kind), spelling
+        self.scalars[key] = known
+        return known
 
     def canonical(self, names: list[str], node) -> str:
         count = {n: names.count(n) for n in set(names)}
