@@ -43,6 +43,21 @@ from dtracepy.facts import keywords as _kw
 from dtracepy.source import Pos
 
 MAX_NESTING = 256
+# One expression of a predicate or clause body may hold at most MAX_OPERATORS operators (the
+# binary, assignment, conditional and prefix operators at one level of brackets, and a ( or [
+# right after a ) or ]; a ',' or ';' starts the count again; member accesses are not counted), and
+# one list (a call's arguments, a subscript's keys, a comma expression) at most MAX_ITEMS items:
+# dtrace cannot run more.  Oracle D 2.0 for Linux (``dtrace -s``, its default 8 MiB stack; measured
+# 2026-12-01) runs ``BEGIN{x=1;trace(x+x+...+x);exit(0);}`` of 15,000 operators and crashes
+# (SIGSEGV) on 20,000 (and on 50,000 to 1,500,000); it refuses a printf of 8,000 arguments
+# ("could not enable tracing: failed to create BPF map 'mem': Too big"; 4,000 run) and an
+# aggregation key of 10,000 ("Insufficient tuple registers to generate code"), and takes 75 s
+# only to compile (``-e``) a call of 100,000 (its argument list grows by walking it: quadratic).
+# Counted as the lexer goes, the limits refuse such input at the operator or comma past them,
+# before its tokens and nodes are made: a 3 MB ``x+x+...`` or argument list took dtracepy 640 to
+# 780 MB and 6 to 10 s to read whole.  Declarations are not counted.
+MAX_OPERATORS = 20_000
+MAX_ITEMS = 8_000
 
 # The lexer's keyword tokens: every word any dialect reserves (dtracepy.facts.keywords).
 KEYWORDS = {kw: "K_" + kw.upper() for kw in sorted(_kw.ALL_KEYWORDS)}
@@ -132,6 +147,11 @@ _CAST_WORDS = {"void", "char", "short", "int", "long", "float", "double", "signe
 _SLOW_PREV = frozenset(("LPAREN", "K_STRUCT", "K_UNION", "K_ENUM"))
 # The punctuators the lexer's state machine looks at (nesting, predicates, declarations).
 _SPECIAL_PUNCT = frozenset("([{)]}/;,<=")
+_POSTFIX = frozenset(("ARROW", "DOT"))  # (not counted: see MAX_OPERATORS)
+_TOO_MANY_OPERATORS = (f"expression too long: more than {MAX_OPERATORS:,} operators in one expression "
+                       f"(dtrace crashes running one of {MAX_OPERATORS:,})")
+_TOO_MANY_ITEMS = (f"list too long: more than {MAX_ITEMS:,} items (arguments, keys or comma operands) "
+                   f"in one list (dtrace cannot run a call of {MAX_ITEMS:,} arguments)")
 _NOT_CAST_BEFORE = {"IDENT", "SCOPED", "RPAREN", "RBRACK", "K_IF", "K_STRINGOF", "K_SIZEOF",
                     "K_OFFSETOF", "MACRO", "AGG", "K_WHILE", "K_SWITCH", "K_FOR"}
 
@@ -483,6 +503,8 @@ class Lexer:
 
         while True:
             if state < PRED:  # TOP, AFTER_DESC, DESC, AFTER_PRED
+                nops = ncommas = 0  # (see MAX_OPERATORS: a predicate or a body starts anew)
+                levels = []  # the counts of the enclosing levels of brackets
                 if state == AFTER_PRED:
                     pos = _WS_RE.match(text, pos).end()
                     ch = text[pos : pos + 1]
@@ -604,6 +626,7 @@ class Lexer:
             # a new one begun where the lexer goes on) only where a token is not the pattern's:
             # the item ends (the state machine goes back to the top level), a character constant,
             # a '#' line.
+            most_ops, most_commas = (n, n) if state == DECL else (MAX_OPERATORS, MAX_ITEMS - 1)
             for m in (body_finditer if state == BODY else finditer)(text, pos):
                 tok = m[1]
                 start = m.start(1)
@@ -703,9 +726,23 @@ class Lexer:
                     if tok not in _SPECIAL_PUNCT:  # an operator the state machine does not follow
                         add((ttype, tok, start))
                         prev2, prev = prev, ttype
+                        if ttype not in _POSTFIX:
+                            nops += 1
+                            if nops > most_ops:
+                                raise error(_TOO_MANY_OPERATORS, start)
                         continue
                     p = tok
+                    if p == "<" or p == "=" or p == "/":  # (the operators among the special)
+                        nops += 1
+                        if nops > most_ops:
+                            raise error(_TOO_MANY_OPERATORS, start)
                     if p == "(" or p == "[" or p == "{":
+                        if prev == "RPAREN" or prev == "RBRACK":  # f(x)(y), a[x][y]: one more level
+                            nops += 1
+                            if nops > most_ops:
+                                raise error(_TOO_MANY_OPERATORS, start)
+                        levels.append((nops, ncommas))
+                        nops = ncommas = 0
                         depth += 1
                         if depth > MAX_NESTING:
                             raise error(f"nested too deeply (more than {MAX_NESTING} levels of ( [ {{)", start)
@@ -759,6 +796,7 @@ class Lexer:
                                 paren_kinds.append("dims")
                                 type_done = False
                     elif p == ")" or p == "]" or p == "}":
+                        nops, ncommas = levels.pop() if levels else (0, 0)
                         depth -= 1
                         if depth < 0:
                             raise error(f'syntax error near "{p}"', start)
@@ -794,6 +832,7 @@ class Lexer:
                             state = AFTER_PRED
                             break
                     elif p == ";":
+                        nops = ncommas = 0
                         if state == DECL and depth == 0:
                             add((ttype, p, start))
                             prev2, prev = prev, ttype
@@ -805,6 +844,10 @@ class Lexer:
                             type_done = False
                         decl_expr = False
                     elif p == ",":
+                        ncommas += 1
+                        if ncommas > most_commas:
+                            raise error(_TOO_MANY_ITEMS, start)
+                        nops = 0
                         if state == DECL:
                             if paren_kinds and paren_kinds[-1] is True and depth == len(brace_kinds) + len(paren_kinds):
                                 spec_ctx = True
@@ -827,6 +870,7 @@ class Lexer:
                     prev2, prev = prev, ttype
                     continue
                 if c == ";":  # a run of ';' in a body (one ';' is a punctuator, above)
+                    nops = ncommas = 0
                     add(("SEMI", ";", start))
                     second = tok.find(";", 1)
                     add((SEMIS, tok[second:], start + second))
