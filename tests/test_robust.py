@@ -1048,3 +1048,25 @@ def test_a_list_of_more_items_than_dtrace_runs_is_refused_as_it_is_read(capsys, 
                                   "BEGIN\n{\n\t@[x" + ", x" * 8_000 + "] = count();\n}\n")
     status, _, err = cli(capsys, "check", tmp_path / "x.d")
     assert status == 1 and f"x.d:4:{5 + 3 * 7_999}: error: list too long" in err
+
+
+def test_compile_refuses_what_check_would_refuse_as_too_long(capsys, tmp_path, monkeypatch):
+    """compile makes only D that check reads: an expression of more than lexer.MAX_OPERATORS
+    operators, or a call of more than lexer.MAX_ITEMS arguments, is a located error at the line
+    that makes it; at the limits, the D compiles and check reads it."""
+    monkeypatch.chdir(tmp_path)
+    body = ("from dtracepy import Tracer, arg0, printf, trace\nt = Tracer()\n\n@t.probe('BEGIN')\ndef b():\n"
+            "    x = arg0\n    for i in range(N):\n        x = x + 1\n    trace(x)\n"
+            "    printf('%d' * M, *([arg0] * M))\n")
+    (tmp_path / "d.py").write_text(body.replace("N", "20000").replace("M", "7999"))
+    status, out, err = cli(capsys, "compile", "d.py", "-o", "d.d")
+    assert status == 0, err
+    status, out, err = cli(capsys, "check", "d.d")
+    assert "error" not in err, err
+    (tmp_path / "d.py").write_text(body.replace("N", "20001").replace("M", "7999"))
+    status, out, err = cli(capsys, "compile", "d.py")
+    assert status == 1 and err.startswith("d.py:8: error: the D has more than 20,000 operators"), err
+    (tmp_path / "d.py").write_text(body.replace("N", "10").replace("M", "8000"))
+    status, out, err = cli(capsys, "compile", "d.py")
+    assert status == 1 and err.startswith("d.py:10: error: the D has more than 20,000 operators in one "
+                                          "expression, or more than 8,000 arguments"), err
