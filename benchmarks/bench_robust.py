@@ -137,6 +137,23 @@ def include_bomb(n: int) -> dict:
     return files
 
 
+# --- inputs under the 4 MiB limit that once cost too much memory (session 9) ------------------------
+
+def empty_statements(n: int) -> str:
+    """One clause of n empty statements: ``BEGIN{;;;...;}``."""
+    return "BEGIN{" + ";" * n + "}\n"
+
+
+def long_sum(size: int) -> str:
+    """``BEGIN{trace(x+x+...+x);}`` of about SIZE bytes: one expression of size/2 operands."""
+    return "BEGIN{trace(x" + "+x" * (size // 2) + ");}\n"
+
+
+def long_arguments(size: int) -> str:
+    """``BEGIN{printf("%d", x,x,...);}`` of about SIZE bytes: one call of size/2 arguments."""
+    return 'BEGIN{printf("%d", x' + ",x" * (size // 2) + ");}\n"
+
+
 def tracer_body(body: str) -> str:
     return "from dtracepy import *\nimport contextlib\nt = Tracer()\n\n@t.probe('BEGIN')\ndef b():\n" + body
 
@@ -157,7 +174,7 @@ def cases(quick: bool):
         yield "compile-pairs", f"compile, {n:,} entry/return pairs", "x.py", pairs_tracer(n), ["compile", "x.py"]
     for n in (1_000, 4_000):
         yield "compile-elif", f"compile, {n:,} elif_", "x.py", elif_tracer(n), ["compile", "x.py"]
-    yield "compile-deep", "compile, a 100,000-deep expression", "x.py", deep_tracer(100_000), ["compile", "x.py"]
+    yield "compile-deep", "compile, a 100,000-deep expression (refused)", "x.py", deep_tracer(100_000), ["compile", "x.py"]
     for n in (100, 1_000, 10_000):
         yield "layout-linear", f"layout, a header of {n:,} structs", "x.h", chain_structs(n), \
             ["layout", "x.h", f"s{n - 1}"]
@@ -185,6 +202,9 @@ def cases(quick: bool):
     yield "superlinear-stars", "int *...*p, 32,000 stars", "x.d", stars(32_000), ["check", "x.d"]
     yield "superlinear-include", "-C, 40 empty headers each including 2x", "x.d", include_bomb(40), \
         ["check", "-C", "x.d"]
+    yield "memory-empty", "BEGIN{ 3,000,000 ';' }", "x.d", empty_statements(3_000_000), ["check", "x.d"]
+    yield "memory-sum", "trace(x+x+...+x), 3 MB", "x.d", long_sum(3_000_000), ["check", "x.d"]
+    yield "memory-arguments", "printf(\"%d\", x,x,...), 3 MB", "x.d", long_arguments(3_000_000), ["check", "x.d"]
     yield "superlinear-dag", "compile, x = x + x 22 times (refused)", "x.py", tracer_body(
         "    x = arg0\n    for i in range(22):\n        x = x + x\n    trace(x)\n"), ["compile", "x.py"]
     yield "superlinear-if", "compile, 1,000 nested if_ (refused)", "x.py", tracer_body(
