@@ -156,8 +156,13 @@ def load_module(path: str):
         raise TracerInterrupted(*_located(err, path)) from None
     except SystemExit as err:
         # sys.exit() in a tracer module must not become dtracepy's own exit status
+        hint = ""
+        if getattr(err, "dtracepy_in_probe_body", False):  # (set by Tracer.probe)
+            code = err.code if isinstance(err.code, int) and not isinstance(err.code, bool) else 0
+            hint = (f"; did you mean exit_({code}), D's exit? (`from dtracepy import exit` for the "
+                    "plain name)")
         raise CompileError(f"the module exited while being imported (SystemExit({err.code!r})); a tracer "
-                           "module must define its Tracer, not exit", *_located(err, path)) from None
+                           f"module must define its Tracer, not exit{hint}", *_located(err, path)) from None
     except BaseException as err:  # noqa: BLE001 - the user's module may raise anything
         raise CompileError(describe_exception(err), *_located(err, path)) from None
     finally:
