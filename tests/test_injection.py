@@ -437,7 +437,8 @@ def test_wrong_argument_types_are_located_dsl_errors():
 
 
 @pytest.mark.parametrize("line", ["ksym(None)", "call({})", "Tracer(description=1.5)",
-                                  'printf(f"{execname}\\n")'])
+                                  'printf(f"{execname}\\n")',
+                                  "with if_(None):\n        trace(1)"])  # (was an internal error)
 def test_wrong_types_at_the_cli_are_user_errors_not_internal_errors(tmp_path, line):
     path = tmp_path / "bad.py"
     path.write_text("from dtracepy import *\nt = Tracer()\n\n@t.probe('BEGIN')\ndef _():\n"
