@@ -477,6 +477,10 @@ def test_d_values_and_scopes_have_no_python_hash_nor_size():
         from dtracepy import pid
         refused(shells.get, execname, 0, match=r"a D value \(execname\) has no Python hash.*dict or set")
         refused(hash, pid, match="has no Python hash")
+        # still the TypeError Python raises for an unhashable value, which code that asks
+        # (hypothesis's sampled_from of D values) catches
+        with pytest.raises(TypeError):
+            hash(execname)
         refused(lambda: {pid: 1}, match="has no Python hash")
         refused(lambda: {pid, pid}, match="has no Python hash")
         refused(lambda: pid.__sizeof__(), match=r"a D value \(pid\) has no Python size")
