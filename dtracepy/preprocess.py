@@ -7,7 +7,16 @@ file that cannot be found is kept as written (it becomes a ``Directive`` node), 
 no system headers to read; ``#pragma`` lines pass through to the parser, and so does the
 ``_Pragma("...")`` operator, made a ``#pragma`` line of its own as cpp makes it (dtrace -C reads
 ``_Pragma("D option destructive")`` as the pragma); ``#error`` is a located error, as in cpp, and
-``#warning`` a located warning (given to the caller, or printed as cpp prints it).
+``#warning`` a located warning (given to the caller, or printed as cpp prints it).  ``%:`` is read
+as the ``#`` it spells (``%:%:`` as ``##``), as cpp reads the digraph; a line loses only spaces and
+tabs at its end (dtrace -C refuses ``#pragma D option quiet`` and a no-break space).  A quoted
+``#include`` in the main file is not looked for beside it: dtrace -C gives cpp the script through
+``/dev/stdin`` (only the ``-I`` directories; a header beside the script is a located error saying so).
+
+A text with nothing for the preprocessor to do (:func:`_plain`: no directive, no name of a macro)
+is not given to pcpp: its output is made in one pass, line for line (pcpp took 55 s and 577 MB on
+4 MiB of dense D, and a gigabyte per 2 MB of comment: it lexes a comment or a string a character
+at a time).
 
 An ``#include`` found nowhere is an error, as it is to cpp, unless it names a system header
 (:func:`system_header`): dtracepy does not read system headers (a script written for illumos names
@@ -18,7 +27,8 @@ Nothing here grows without bound: an included file must be a regular file, every
 towards the input limit (:data:`dtracepy.inputs.MAX_INPUT_BYTES`, read at most plus one byte),
 and macro expansion stops with a located error once it has made more than :data:`MAX_EXPANSION`
 tokens (twenty nested ``#define A1 A0 A0`` would otherwise make a million tokens and a gigabyte),
-as do more than :data:`MAX_INCLUDES` inclusions (fifteen empty headers, each including the one
+as do ``(`` nested more than :data:`MAX_PAREN_NESTING` deep (read before pcpp runs),
+more than :data:`MAX_INCLUDES` inclusions (fifteen empty headers, each including the one
 before it twice, took 94 s and 900 MB: empty files never reach the input limit) and output longer
 than the input limit.
 """
@@ -78,6 +88,99 @@ MAX_EXPANSION = 200_000
 #: At most this many files included, over a whole run of the preprocessor (pcpp takes about a
 #: millisecond for each, even for an empty file; a header it skips as included once is not counted).
 MAX_INCLUDES = 1_000
+
+
+#: At most this many ``(`` open at once in a text the macros are expanded in: pcpp copies the rest
+#: of the line at each level of a macro's argument (``F(F(F(...)))`` 100,000 deep took over 60 s
+#: and 1.6 GB; dtrace -C's own cpp did not finish 10,000 levels in 100 s).
+MAX_PAREN_NESTING = 1_000
+
+# What the fast path (:func:`_plain`) must find: a comment, a string or character constant, or what
+# only the preprocessor reads (a directive's ``#``, its digraph ``%:``); an opening that is never
+# closed on its line matches its last, lone alternative.  (A string is matched as runs of plain
+# characters: an alternation repeated per character keeps a mark per character, 500 MB for 4 MB.)
+_PLAIN_RE = re.compile(r"""/\*.*?\*/|//[^\n]*|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|#|%:|/\*|["']""", re.S)
+# Characters the fast path leaves to pcpp: a line's splice, trigraphs, the line breaks Python's
+# splitlines() knows (pcpp splits lines with it), NUL.
+_NOT_PLAIN_RE = re.compile("\\\\[ \t]*\n|\\?\\?|[\r\f\v\x1c-\x1e\x85\u2028\u2029\0]")
+# The same pieces as _PLAIN_RE, and each ( and ) and digraph, for the text pcpp reads
+_NESTING_RE = re.compile(r"""/\*.*?\*/|//[^\n]*|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|[()]|%:%:|%:""", re.S)
+
+
+class _Identity:
+    """The line map of a text that is its own source: line ``i + 1`` of ``file`` at index ``i``."""
+
+    __slots__ = ("file", "count")
+
+    def __init__(self, file: str, count: int):
+        self.file, self.count = file, count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index: int):
+        if not 0 <= index < self.count:
+            raise IndexError(index)
+        return (self.file, index + 1)
+
+
+def _plain(text: str, defines=()) -> str | None:
+    """What the preprocessor (pcpp, as dtracepy drives it) makes of a text with nothing for it
+    to do, made in one pass, or None when there may be something: a directive (``#`` or ``%:``
+    outside comments, strings and character constants), an identifier naming a macro (a name
+    defined with ``-D``, one beginning ``__`` (all the predefined ones), ``_Pragma``), a line's
+    splice, a trigraph, a comment, string or constant left open.  What pcpp makes of the rest is
+    the text with each line's trailing blanks gone and each ``//`` comment a blank; its lines stay
+    where they were, but for the blank ones at the end; the last one ends in a newline."""
+    if "__" in text or "_Pragma" in text or _NOT_PLAIN_RE.search(text):
+        return None
+    names = [name.partition("=")[0] for name in defines]
+    if names and re.search(r"\b(?:%s)\b" % "|".join(map(re.escape, names)), text):
+        return None
+    if " \n" in text or "\t\n" in text or text.endswith((" ", "\t")):
+        text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
+    pieces, at = [], 0
+    for m in _PLAIN_RE.finditer(text):
+        first = m.group()[:2]
+        if first == "//":
+            pieces += [text[at:m.start()], " "]
+            at = m.end()
+        elif (first == "/*" and len(m.group()) >= 4) or (first[0] in "\"'" and len(m.group()) > 1):
+            continue
+        else:  # a directive, or something left open
+            return None
+    pieces.append(text[at:])
+    made = "".join(pieces).rstrip("\n")  # (pcpp drops the blank lines at the end, ends the last one)
+    return made + "\n" if made else ""
+
+
+def _nesting_and_digraphs(text: str, filename: str):
+    """``text`` with each digraph ``%:`` read as the ``#`` it spells (``%:%:`` as ``##``), padded to
+    keep the columns, as cpp reads them; a located error at the ``(`` that opens more than
+    :data:`MAX_PAREN_NESTING` at once."""
+    pieces, at, depth = [], 0, 0
+    for m in _NESTING_RE.finditer(text):
+        token = m.group()
+        if token == "(":
+            depth += 1
+            if depth > MAX_PAREN_NESTING:
+                line = text.count("\n", 0, m.start()) + 1
+                start = text.rfind("\n", 0, m.start()) + 1
+                end = text.find("\n", m.start())
+                raise DSyntaxError(
+                    f"nested too deeply for the C preprocessor: more than {MAX_PAREN_NESTING:,} levels of "
+                    "( (dtracepy stops there; dtrace -C's cpp took over 100 s on 10,000 levels of a macro's "
+                    "argument)", Pos(filename, line, m.start() - start + 1),
+                    text[start:end if end >= 0 else len(text)])
+        elif token == ")":
+            depth = max(0, depth - 1)
+        elif token[0] == "%":
+            pieces += [text[at:m.start()], "##  " if token == "%:%:" else "# "]
+            at = m.end()
+    if not pieces:
+        return text
+    pieces.append(text[at:])
+    return "".join(pieces)
 
 
 class _Refused(Exception):
@@ -148,6 +251,9 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
     and printed to standard error as cpp prints it when there is neither."""
     from pcpp import Action, OutputDirective, Preprocessor
 
+    plain = _plain(text, defines)
+    if plain is not None:  # (nothing for the preprocessor to do: dense D of 4 MiB took 55 s in pcpp)
+        return plain, _Identity(filename, plain.count("\n") + 1)
     if warnings is None:
         warnings = _WARNINGS.get()
 
@@ -164,10 +270,39 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             shown = filename if not file or file == "<string>" else file
             source = lines if shown == filename else texts.get(os.path.abspath(file), [])
             text = source[line - 1] if line and 0 < line <= len(source) else None
-            raise _Refused(missing_header_message(includepath), file, line, include_column(text))
+            message = missing_header_message(includepath)
+            beside = os.path.join(os.path.dirname(filename), includepath)
+            if shown == filename and not is_system_include and os.path.isfile(beside):
+                message = (f"{includepath}: dtrace -C will not find it beside the script: it gives cpp the "
+                           "script through /dev/stdin, so cpp looks for a quoted header in /dev, then in the "
+                           f"-I directories (add -I {os.path.dirname(filename) or '.'})")
+            raise _Refused(message, file, line, include_column(text))
 
         def on_error(self, file, line, msg):
             errors.append((file, line, msg))
+
+        def group_lines(self, input, abssource):
+            # pcpp's, but a line loses only the blanks cpp knows (space and tab) at its end, not
+            # every Unicode space (str.rstrip): dtrace -C reads "quiet\xa0" as the option's name
+            lex = self.lexer.clone()
+            lex.input("\n".join(x.rstrip(" \t") for x in input.splitlines()))
+            lex.lineno = 1
+            current_line = []
+            while True:
+                tok = lex.token()
+                if not tok:
+                    break
+                tok.source = abssource
+                current_line.append(tok)
+                if tok.type in self.t_WS and tok.value == "\n":
+                    yield current_line
+                    current_line = []
+            if current_line:
+                nltok = _copy.copy(current_line[-1])
+                nltok.type = self.t_NEWLINE
+                nltok.value = "\n"
+                current_line.append(nltok)
+                yield current_line
 
         def on_comment(self, tok):
             # A /* */ comment is kept (D reads it, and a "dtracepy: disable" one means something);
@@ -261,6 +396,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             return made
 
     lines = text.splitlines()
+    read = _nesting_and_digraphs(text, filename)
 
     def _main(file) -> bool:  # (pcpp names the main file relative to the working directory)
         return not file or file in ("<string>", filename) or os.path.abspath(file) == os.path.abspath(filename)
@@ -294,8 +430,13 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
     cpp.define("__SUNW_D 1")
     cpp.define("__SUNW_D_VERSION 0x02000000")
     out = _CappedWriter(filename)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10 * MAX_PAREN_NESTING + 5_000))  # (pcpp recurses per level)
     try:
-        cpp.parse(text, source=filename)
+        cpp.parse(read, source=filename)
+        # dtrace -C runs cpp on /dev/stdin: a quoted header is not looked for beside the script
+        # (nor in the working directory, pcpp's choice when it has nowhere to look)
+        cpp.temp_path[:1] = [os.path.join(os.devnull, "")]
         cpp.write(out)
     except _Refused as err:
         raise located(err.message, err.file, err.line, err.col) from None
@@ -306,6 +447,8 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
         from dtracepy.inputs import describe_exception
 
         raise DSyntaxError(f"C preprocessor: {describe_exception(err)}", Pos(filename, 1, 1)) from None
+    finally:
+        sys.setrecursionlimit(limit)
     for file, line, msg in errors:
         if "not found" in msg:
             continue
