@@ -16,7 +16,8 @@ tabs at its end (dtrace -C refuses ``#pragma D option quiet`` and a no-break spa
 A text with nothing for the preprocessor to do (:func:`_plain`: no directive, no name of a macro)
 is not given to pcpp: its output is made in one pass, line for line (pcpp took 55 s and 577 MB on
 4 MiB of dense D, and a gigabyte per 2 MB of comment: it lexes a comment or a string a character
-at a time).
+at a time).  A text pcpp is given has each comment and string longer than
+:data:`HELD_LONGER_THAN` held out (:func:`_prepared`, :func:`_restored`).
 
 An ``#include`` found nowhere is an error, as it is to cpp, unless it names a system header
 (:func:`system_header`): dtracepy does not read system headers (a script written for illumos names
@@ -154,11 +155,24 @@ def _plain(text: str, defines=()) -> str | None:
     return made + "\n" if made else ""
 
 
-def _nesting_and_digraphs(text: str, filename: str):
-    """``text`` with each digraph ``%:`` read as the ``#`` it spells (``%:%:`` as ``##``), padded to
-    keep the columns, as cpp reads them; a located error at the ``(`` that opens more than
-    :data:`MAX_PAREN_NESTING` at once."""
-    pieces, at, depth = [], 0, 0
+#: A comment or a string longer than this is held out of pcpp's sight (:func:`_prepared`).
+HELD_LONGER_THAN = 256
+_HELD_RE = re.compile("\0(\\d+)\0(\n*)")
+# the start of a line where a string may be held: not a directive's (#include "x.h", #line 1 "x.d"
+# name files), a #define's may
+_HELD_STRING_RE = re.compile(r"(?![ \t]*(?:#|%:))|[ \t]*(?:#|%:)[ \t]*(?:define|pragma|error|warning)\b")
+
+
+def _prepared(text: str, filename: str):
+    """What pcpp is given for ``text``, and what was held out of it: each digraph ``%:`` read as
+    the ``#`` it spells (``%:%:`` as ``##``), padded to keep the columns, as cpp reads them; each
+    comment and each string (without a backslash) longer than :data:`HELD_LONGER_THAN` replaced by
+    ``\\0N\\0`` and the comment's newlines (pcpp lexes them a character at a time: 2.1 GB for a
+    4 MB comment), ``held[N]`` what it stood for, as pcpp would have written it (:func:`_restored`
+    puts it back).  A located error at the ``(`` that opens more than :data:`MAX_PAREN_NESTING` at
+    once."""
+    pieces, at, depth, held = [], 0, 0, []
+    hold = "\0" not in text and "_Pragma" not in text  # (_Pragma's columns are counted in what pcpp reads)
     for m in _NESTING_RE.finditer(text):
         token = m.group()
         if token == "(":
@@ -177,10 +191,33 @@ def _nesting_and_digraphs(text: str, filename: str):
         elif token[0] == "%":
             pieces += [text[at:m.start()], "##  " if token == "%:%:" else "# "]
             at = m.end()
+        elif len(token) > HELD_LONGER_THAN and hold:
+            if token.startswith("/*"):
+                body = token[2:-2].split("\n")  # (its lines lose their blanks at the end, as in pcpp)
+                held.append("\n".join([line.rstrip(" \t") for line in body[:-1]] + body[-1:]))
+                pieces += [text[at:m.start()], f"/*\0{len(held) - 1}\0" + "\n" * (len(body) - 1) + "*/"]
+                at = m.end()
+            elif token[0] == '"' and "\\" not in token and _HELD_STRING_RE.match(
+                    text, text.rfind("\n", 0, m.start()) + 1, m.start()):
+                held.append(token[1:-1])
+                pieces += [text[at:m.start()], f'"\0{len(held) - 1}\0"']
+                at = m.end()
     if not pieces:
-        return text
+        return text, held
     pieces.append(text[at:])
-    return "".join(pieces)
+    return "".join(pieces), held
+
+
+def _restored(text: str, held: list) -> str:
+    """``text`` with what :func:`_prepared` held out put back (a comment's newlines with it)."""
+    if not held:
+        return text
+
+    def back(m):
+        body = held[int(m.group(1))]
+        return body + m.group(2)[body.count("\n"):]
+
+    return _HELD_RE.sub(back, text)
 
 
 class _Refused(Exception):
@@ -353,10 +390,10 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
 
         def on_directive_unknown(self, directive, toks, ifpassthru, precedingtoks):
             if directive.value == "error":
-                message = "".join(tok.value for tok in toks).strip()
+                message = _restored("".join(tok.value for tok in toks), held).strip()
                 raise _Refused(f"#error {message}".rstrip(), directive.source, directive.lineno)
             if directive.value == "warning":
-                message = "#warning " + "".join(tok.value for tok in toks).strip()
+                message = "#warning " + _restored("".join(tok.value for tok in toks), held).strip()
                 file, line = directive.source, directive.lineno
                 m = _WARNING_RE.match(_line_of(file, line) or "")
                 pos = located(message, file, line, m.end() - len("warning") + 1 if m else None).pos
@@ -396,7 +433,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             return made
 
     lines = text.splitlines()
-    read = _nesting_and_digraphs(text, filename)
+    read, held = _prepared(text, filename)
 
     def _main(file) -> bool:  # (pcpp names the main file relative to the working directory)
         return not file or file in ("<string>", filename) or os.path.abspath(file) == os.path.abspath(filename)
@@ -429,7 +466,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
         cpp.define(f"{name} {value or '1'}")
     cpp.define("__SUNW_D 1")
     cpp.define("__SUNW_D_VERSION 0x02000000")
-    out = _CappedWriter(filename)
+    out = _CappedWriter(filename, held)
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 10 * MAX_PAREN_NESTING + 5_000))  # (pcpp recurses per level)
     try:
@@ -488,7 +525,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             result_lines.append(piece)
             line_map.append((current_file, current))
         current += 1
-    return "\n".join(result_lines), line_map
+    return _restored("\n".join(result_lines), held), line_map
 
 
 def _shown(file: str, main: str) -> str:
@@ -508,9 +545,10 @@ def _shown(file: str, main: str) -> str:
 class _CappedWriter(io.StringIO):
     """pcpp's output, refused once it is longer than the input limit."""
 
-    def __init__(self, filename: str):
+    def __init__(self, filename: str, held=()):
         super().__init__()
         self.filename = filename
+        self.held = held  # (what a \0N\0 written stands for counts at its length)
         self.size = 0
         self.pragmas: list[tuple] = []  # (start, end, its resume) of each _PragmaText written
 
@@ -518,6 +556,8 @@ class _CappedWriter(io.StringIO):
         if s.__class__ is _PragmaText:
             self.pragmas.append((self.size, self.size + len(s), s.resume))
         self.size += len(s)
+        if "\0" in s and self.held:
+            self.size += sum(len(self.held[int(m.group(1))]) for m in _HELD_RE.finditer(s))
         if self.size > MAX_INPUT_BYTES:
             raise _Refused(f"the preprocessed text is over {LIMIT_TEXT}; dtracepy reads at most {LIMIT_TEXT}",
                            self.filename, 1)

@@ -168,3 +168,47 @@ def test_a_quoted_header_beside_the_script_needs_i_as_dtrace_c_does(tmp_path, ca
     assert "(add -I .)" in capsys.readouterr().err
     verdicts = judge_scripts({"beside": {"path": str(tmp_path / "inc" / "g.d"), "flags": "C"}})
     assert verdicts["beside"] and "Preprocessor failed" in verdicts["beside"], verdicts
+
+
+def test_long_comments_and_strings_are_held_out_of_pcpps_sight(tmp_path, capsys, monkeypatch):
+    """pcpp lexes a comment or a string a character at a time (2.1 GB for a 4 MB comment): one longer
+    than HELD_LONGER_THAN is given to it as a few characters and put back in its output."""
+    import pcpp
+
+    given = []
+    parse = pcpp.Preprocessor.parse
+
+    def seen(self, text, *args, **kwargs):
+        given.append(text)
+        return parse(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(pcpp.Preprocessor, "parse", seen)
+    text = ("#define N 1\n/* " + "a" * 50_000 + "   \n" + "b" * 50_000 + " */ BEGIN { x = \"" + "c" * 100_000
+            + "\"; trace(N); }\nBEGIN { y = 1 +; }\n")
+    (tmp_path / "h.d").write_text(text)
+    assert main(["check", "-C", str(tmp_path / "h.d")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{tmp_path / 'h.d'}:4:16: error: syntax error near \";\""), err[:300]
+    assert len(given[0]) < 1_000
+    out, _ = pp.preprocess(text, "h.d")
+    monkeypatch.setattr(pp, "HELD_LONGER_THAN", 10**9)
+    assert pp.preprocess(text, "h.d")[0] == out
+
+
+@pytest.mark.parametrize("text", [
+    "#define N 1\n/* " + "a  \n" * 200 + "*/ BEGIN { trace(N); }\n",
+    '#define Q(x) #x\nBEGIN { printf(Q("' + "q" * 300 + '")); }\n',
+    "#define C /* " + "c" * 300 + " */ 1\nBEGIN { trace(C + C); }\n",
+    "#pragma D option quiet /* " + "p" * 300 + " */\nBEGIN { }\n",
+    "#warning /* " + "w" * 300 + " */ here\nBEGIN { }\n",
+])
+def test_what_is_held_out_comes_back_as_pcpp_writes_it(monkeypatch, text):
+    held = pp.preprocess(text, "x.d", warnings=[])
+    monkeypatch.setattr(pp, "HELD_LONGER_THAN", 10**9)
+    assert pp.preprocess(text, "x.d", warnings=[]) == held
+
+
+def test_a_held_comment_counts_at_its_length_in_the_output_limit(tmp_path, capsys):
+    (tmp_path / "c.d").write_text("#define C /* " + "c" * 300_000 + " */\nBEGIN { " + "C " * 20 + "}\n")
+    assert main(["check", "-C", str(tmp_path / "c.d")]) == 1
+    assert "the preprocessed text is over 4 MiB" in capsys.readouterr().err
