@@ -45,13 +45,31 @@ def render_located(severity: str, message: str, pos: Pos | None, source_line: st
     head = f"{pos}: " if pos is not None else ""
     text = f"{head}{severity}: {shown_text(clipped(message))}"
     if source_line is not None:
-        line = _shown_line(source_line.rstrip("\r\n"))
+        col = pos.col if pos is not None else None
+        line, col = _window(source_line.rstrip("\r\n"), col)
+        line = _shown_line(line)
         text += "\n" + line
-        if pos is not None and pos.col is not None:
+        if col is not None:
             # Keep tabs under tabs so the caret lines up in a terminal.
-            prefix = "".join(ch if ch == "\t" else " " for ch in line[: pos.col - 1])
+            prefix = "".join(ch if ch == "\t" else " " for ch in line[: col - 1])
             text += "\n" + prefix + "^"
     return text
+
+
+#: A source line longer than this is shown as this much of it around the column, between
+#: ``...``: a 3 MB line of D was printed whole under its error.
+MAX_LINE = 160
+
+
+def _window(line: str, col: int | None) -> tuple[str, int | None]:
+    """The part of ``line`` shown under a message, and the column of the caret in it."""
+    if len(line) <= MAX_LINE:
+        return line, col
+    at = col - 1 if col is not None else 0
+    start = max(0, min(at - MAX_LINE // 2, len(line) - MAX_LINE))
+    end = start + MAX_LINE
+    shown = ("..." if start else "") + line[start:end] + ("..." if end < len(line) else "")
+    return shown, (col - start + (3 if start else 0)) if col is not None else None
 
 
 #: A name (or number, or other word) longer than this is clipped in a message: a 3 MB identifier
