@@ -102,3 +102,15 @@ def test_a_thousand_chained_else_ifs_are_walked_without_recursion():
             + "\telse { x = " + NOT * 9990 + "1; }\n}\n")
     found = _stack_findings(text)
     assert len(found) == 1 and found[0].pos.line == 1003, found
+
+
+def test_compile_measures_a_shared_value_once(tmp_path, capsys):
+    """The DSL shares subtrees: arg0 given 7,999 times, x = x + x doubling; each is walked once
+    (a KeyError, then, for the shared argument)."""
+    from dtracepy.cli import main
+
+    path = tmp_path / "shared.py"
+    path.write_text("from dtracepy import *\nt = Tracer()\n\n@t.probe('BEGIN')\ndef b():\n    x = arg0\n"
+                    "    for _ in range(16):\n        x = x + x\n    trace(x)\n"
+                    "    printf('%d' * 7999, *([arg0] * 7999))\n")
+    assert main(["compile", str(path), "-o", str(tmp_path / "shared.d")]) == 0, capsys.readouterr().err

@@ -98,19 +98,22 @@ def _judge(ctx, expr, base, clause):
 
 def _deepest(expr) -> tuple[int, object]:
     """The most states ``expr`` keeps on dtrace's parser stack, and the innermost node of the
-    deepest chain (where dtrace stops), without recursion (the chains are 10,000 deep)."""
+    deepest chain (where dtrace stops), without recursion (the chains are 10,000 deep) and each
+    distinct node once (the DSL shares subtrees: ``x = x + x`` in a loop)."""
     depth: dict[int, tuple[int, object]] = {}     # id(node) -> (states, deepest node)
     stack = [(expr, False)]
     while stack:
         node, ready = stack.pop()
+        if id(node) in depth:
+            continue
         parts = _parts(node)
         if not ready:
             stack.append((node, True))
-            stack.extend((part, False) for _, part in parts)
+            stack.extend((part, False) for _, part in parts if id(part) not in depth)
             continue
         best = (1, node)
         for extra, part in parts:
-            states, where = depth.pop(id(part))
+            states, where = depth[id(part)]
             if extra + states > best[0]:
                 # (a node without a position, the DSL's arg0, is shown at the innermost one with)
                 best = (extra + states, where if where.pos is not None else node)
