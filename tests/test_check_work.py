@@ -1,0 +1,93 @@
+"""Issue 8, session 9: the checks' work per clause (``check`` of 100,000 clauses within 5 s).
+
+No test here is timed: each counts the work a check does on a script of many clauses (calls of a
+fact's function, fields read), which the round cut (docs/PERFORMANCE.md, "seventh round"), and
+checks that the shortcut gives the findings the full work gives.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dtracepy import tree as t
+from dtracepy.checks import check_program
+from dtracepy.parser import parse
+
+
+def _pairs(n: int) -> str:
+    return "".join(f"fbt::f{i}:entry{{self->a=timestamp;}}\nfbt::f{i}:return/self->a/{{self->a=0;}}\n"
+                   for i in range(n))
+
+
+def test_descriptions_differing_only_in_a_plain_function_are_judged_once(monkeypatch):
+    """probe-desc and probe-name judged each distinct description (some 12,000 instructions
+    each, a fifth of the checks of 100,000 clauses); of descriptions that differ only in their
+    function, one found fine answers for the others."""
+    from dtracepy.checks import safety
+
+    calls = {"n": 0}
+    real = safety.probe_desc_problem
+
+    def counting(text):
+        calls["n"] += 1
+        return real(text)
+
+    monkeypatch.setattr(safety, "probe_desc_problem", counting)
+    text = _pairs(500)
+    assert check_program(parse(text, "x.d"), source=text) == []
+    assert calls["n"] == 2, calls  # fbt::*:entry and fbt::*:return
+
+
+@pytest.mark.parametrize("bad, check", [
+    ("fbt::BEGIN:entry", "probe-desc"),     # a dtrace probe's name in the function field
+    ("fbt::f1:entyr", "probe-desc"),        # another name: judged on its own
+    ("fbt:mod:f1:entry", None),             # another module: judged on its own (fine)
+    ("fbtt::f1:entry", "probe-name"),       # another provider
+    ("fbt::f\u00a0x:entry", "probe-desc"),  # white space in the function (what \s matches)
+    ("fbt:::entry", None),                  # an empty function: judged on its own
+])
+def test_a_description_unlike_the_fine_ones_is_still_judged(bad, check):
+    from dtracepy.checks.safety import _judged, probe_desc_problem
+    from dtracepy.facts import providers
+
+    fine: set = set()
+    assert _judged("fbt::f0:entry", fine) == (None, None, None)
+    assert fine  # remembered
+    answers = _judged(bad, fine)
+    problem = probe_desc_problem(bad)
+    expected = (problem, None, None) if problem else (
+        None, providers.problem(bad), None if providers.problem(bad) else providers.unknown_provider(bad))
+    assert answers == expected
+    said = "probe-desc" if answers[0] else "probe-name" if answers[1] or answers[2] else None
+    assert said == check
+
+
+def test_used_before_assigned_lists_the_uses_of_a_clause_only_when_it_follows_it(monkeypatch):
+    """used-before-assigned listed every access of every clause (a tuple each) before asking
+    whether the clause uses a variable not yet typed; it tells that from the accesses' names now,
+    and lists the uses of the clauses it follows (here the first)."""
+    from dtracepy.checks import CheckOptions, rules
+    from dtracepy.checks.context import Access, Context
+
+    text = _pairs(500)
+    program = parse(text, "x.d")
+    ctx = Context(program, CheckOptions())
+    per_clause = {cls: ctx.clause_accesses(cls) for cls in (t.SelfVar, t.ThisVar)}  # (made before counting)
+    counts = {"n": 0}
+    slot = Access.__dict__["in_predicate"]
+
+    def read(access):
+        counts["n"] += 1
+        return slot.__get__(access, Access)
+
+    monkeypatch.setattr(Access, "in_predicate", property(read))
+    found = rules.refusals(program.items, ctx.options.dialect, ctx.first_pos, (), hand_written=True,
+                           of=ctx.of, per_clause=per_clause.__getitem__, call_names=ctx.call_names)
+    assert found == []
+    assert counts["n"] <= 2, counts
+
+
+def test_used_before_assigned_still_finds_a_read_above_the_assignment_among_typed_clauses():
+    text = _pairs(50) + "fbt::g:entry{trace(self->b);}\nfbt::g:return{self->b=1;}\n" + _pairs(5)
+    found = [f for f in check_program(parse(text, "x.d"), source=text) if f.check == "used-before-assigned"]
+    assert [(f.pos.line, f.message.split(" ")[0]) for f in found] == [(101, "self->b")], found
