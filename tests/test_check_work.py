@@ -91,3 +91,50 @@ def test_used_before_assigned_still_finds_a_read_above_the_assignment_among_type
     text = _pairs(50) + "fbt::g:entry{trace(self->b);}\nfbt::g:return{self->b=1;}\n" + _pairs(5)
     found = [f for f in check_program(parse(text, "x.d"), source=text) if f.check == "used-before-assigned"]
     assert [(f.pos.line, f.message.split(" ")[0]) for f in found] == [(101, "self->b")], found
+
+
+def test_the_accesses_of_plain_clauses_are_gathered_in_one_walk(monkeypatch):
+    """Each clause's accesses were gathered by a call of their own (setting up the walk's loop:
+    a tenth of the accesses' work on one-statement clauses); the clauses whose bodies are
+    expression statements are gathered in one call now, and give the same accesses."""
+    from dtracepy.checks import CheckOptions
+    from dtracepy.checks import context as C
+
+    text = _pairs(300) + "fbt::g:entry{if (self->a) {self->b = 1;} self->c = self->b;}\n" + _pairs(3)
+    program = parse(text, "x.d")
+    one_by_one = [[(a.kind, id(a.node), a.name, a.zero, a.in_predicate, a.guarded)
+                   for a in C.clause_accesses(clause, t.SelfVar)] for clause in program.clauses]
+    calls = {"n": 0}
+    real = C._gather
+
+    def counting(*args, **kwargs):
+        calls["n"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(C, "_gather", counting)
+    found = C.Context(program, CheckOptions()).clause_accesses(t.SelfVar)
+    assert [[(a.kind, id(a.node), a.name, a.zero, a.in_predicate, a.guarded) for a in acc]
+            for acc in found] == one_by_one
+    assert calls["n"] <= 5, calls  # (the clause with an if: on its own)
+
+
+class _CountingItems(tuple):
+    """A program's items that count how often they are gone through."""
+
+    walks = 0
+
+    def __iter__(self):
+        _CountingItems.walks += 1
+        return super().__iter__()
+
+
+def test_the_checks_go_through_the_items_of_many_clauses_a_few_times(monkeypatch):
+    """Twelve checks went through every item of the program to find one of a class (a pragma, a
+    directive, an inline, a declaration): they ask the set of the items' classes first."""
+    text = _pairs(200)
+    program = parse(text, "x.d")
+    counted = parse(text, "x.d")
+    object.__setattr__(counted, "items", _CountingItems(counted.items))  # (the class makes a tuple of it)
+    monkeypatch.setattr(_CountingItems, "walks", 0)
+    assert check_program(counted, source=text) == check_program(program, source=text)
+    assert _CountingItems.walks <= 6, _CountingItems.walks

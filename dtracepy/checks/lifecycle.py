@@ -77,7 +77,7 @@ def _line(node):
 
 def run(ctx):
     uses, per_clause = collect(ctx)
-    declared = declared_vars(ctx.program, "self")
+    declared = declared_vars(ctx.program, "self") if t.Declaration in ctx.item_classes else set()
     clauses = ctx.clauses
 
     leaking = {n for n, u in uses.items() if u.writes and not u.zeros and not u.partials}

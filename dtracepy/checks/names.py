@@ -175,7 +175,7 @@ def _inline_names(program):
 
 
 def _calls(ctx):
-    skip = ctx.defined_macros | _inline_names(ctx.program)
+    skip = ctx.defined_macros | (_inline_names(ctx.program) if t.Inline in ctx.item_classes else set())
     where = ("(compiled for dialect " + ctx.options.dialect.name + ")" if ctx.options.compiling
              else "(--dialect)")
     arity, dialect_given = Fn.ARITY, ctx.options.dialect_given

@@ -128,8 +128,7 @@ def _destructive_after_cpp(ctx, allowed: bool):
     preprocessor cannot read) is an error too, never a silent pass: the program cannot be shown
     free of hidden destructive actions.  Quoted headers are read from the program's own directory
     (system headers are kept unread, as everywhere in dtracepy)."""
-    triggers = [item for item in ctx.program.items
-                if isinstance(item, t.Directive) and item.name in _EXPANDED]
+    triggers = [item for item in ctx.items_of(t.Directive) if item.name in _EXPANDED]
     if not triggers or (allowed and not any(item.name == "error" for item in triggers)):
         return  # (destructive actions allowed: only an #error reached is left to find)
     import os
