@@ -138,3 +138,24 @@ def test_the_checks_go_through_the_items_of_many_clauses_a_few_times(monkeypatch
     monkeypatch.setattr(_CountingItems, "walks", 0)
     assert check_program(counted, source=text) == check_program(program, source=text)
     assert _CountingItems.walks <= 6, _CountingItems.walks
+
+
+def test_a_program_without_clause_locals_or_directives_is_not_gone_through_for_them(monkeypatch):
+    """this-unset went through every clause's (empty) list of clause-local accesses, and the
+    ``dtracepy:`` comments were looked for on every line of a file that has none."""
+    from dtracepy.checks import CheckOptions, Directives, names
+    from dtracepy.checks.context import Context
+
+    text = _pairs(100)
+    ctx = Context(parse(text, "x.d"), CheckOptions())
+    monkeypatch.setattr(ctx, "clause_accesses", lambda cls: pytest.fail(f"asked for {cls.__name__}"))
+    assert list(names._this_unset(ctx)) == []
+    lines_read = []
+    real = Directives.scan.__func__
+    monkeypatch.setattr(Directives, "scan", classmethod(lambda cls, lines: real(cls, (
+        lines_read.append(line) or line for line in lines))))
+    assert check_program(parse(text, "x.d"), source=text) == []
+    assert lines_read == []
+    said = text + "/* dtracepy: ignore[self-leak] */\n"
+    check_program(parse(said, "x.d"), source=said)
+    assert len(lines_read) == said.count("\n") + 1

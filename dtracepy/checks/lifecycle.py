@@ -291,7 +291,7 @@ def _read_unset(ctx, uses, per_clause):
     for index, clause in enumerate(clauses):
         acc = per_clause[index]
         # the usual guard: /self->ts/ (every self-> in the predicate is an access there, listed first)
-        if acc and acc[0].in_predicate:
+        if not acc or acc[0].in_predicate:
             continue
         set_here: set[str] = set()
         reported: set[str] = set()

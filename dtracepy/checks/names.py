@@ -60,6 +60,8 @@ def _keywords(ctx):
 
 
 def _this_unset(ctx):
+    if not ctx.has(t.ThisVar):
+        return  # (no clause has an access to look at)
     clauses = ctx.clauses
     per_clause = ctx.clause_accesses(t.ThisVar)
     earlier = None
