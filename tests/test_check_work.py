@@ -159,3 +159,42 @@ def test_a_program_without_clause_locals_or_directives_is_not_gone_through_for_t
     said = text + "/* dtracepy: ignore[self-leak] */\n"
     check_program(parse(said, "x.d"), source=said)
     assert len(lines_read) == said.count("\n") + 1
+
+
+_LEAF_CLAUSES = (
+    "fbt::a:entry{self->a=timestamp;}\n", "fbt::a:return/self->a/{self->a=0;}\n",
+    "fbt::b:entry/x/{self->b=self->a;x=self->b;}\n", "fbt::c:entry{self->c+=1;self->c;this->d=self->c;}\n",
+    "BEGIN{x=0;y=x;@a=1;}\n", "fbt::d:entry/this->d/{this->d=this->e;self->e-=this->d;}\n",
+    "fbt::e:entry{self->f=(int)0;}\n", "fbt::f:entry{self->g=NULL;y=\"s\";}\n",
+    "fbt::g:entry/self->g == 0/{self->g=1;}\n", "fbt::h:entry{trace(self->a);self->a=0;}\n",
+    "fbt::i:entry{if (self->a) {self->b = 1;} self->c = 2;}\n", "fbt::j:entry{;self->a=1;}\n",
+    "fbt::k:entry{}\n", "fbt::l:entry/self->l/{}\n", "fbt::m:entry{self->m=self->n=0;}\n",
+)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_accesses_made_without_a_walk_are_those_of_the_walk(seed):
+    """The usual clause's accesses (a leaf predicate, statements that are leaves or assign a leaf
+    to a leaf) are made without a walk: the same accesses, in the same order, for every class."""
+    import random
+
+    from dtracepy.checks import context as C
+
+    rng = random.Random(seed)
+    text = "".join(rng.choice(_LEAF_CLAUSES) for _ in range(200))
+    program = parse(text, "x.d")
+    for cls in (t.SelfVar, t.ThisVar, t.Ident, t.AggVar):
+        walked = [[(a.kind, id(a.node), a.name, a.zero, a.in_predicate, a.guarded)
+                   for a in C.clause_accesses(clause, cls)] for clause in program.clauses]
+        made = [[(a.kind, id(a.node), a.name, a.zero, a.in_predicate, a.guarded) for a in found]
+                for found in C.clauses_accesses(program.clauses, cls)]
+        assert made == walked, cls
+
+
+def test_the_usual_clauses_accesses_need_no_walk(monkeypatch):
+    from dtracepy.checks import CheckOptions
+    from dtracepy.checks import context as C
+
+    monkeypatch.setattr(C, "_gather", lambda *args, **kwargs: pytest.fail("walked"))
+    found = C.Context(parse(_pairs(300), "x.d"), CheckOptions()).clause_accesses(t.SelfVar)
+    assert [[a.kind for a in acc] for acc in found[:2]] == [["write"], ["read", "write"]]

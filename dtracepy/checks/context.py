@@ -262,19 +262,58 @@ def clause_accesses(clause, cls):
 
 def clauses_accesses(clauses, cls) -> list:
     """:func:`clause_accesses` of each of ``clauses`` (a clause, its :class:`_ClauseParts`, or
-    None for a clause with nothing to gather: no access), in order.  The clauses whose bodies are
-    expression statements only (the usual clause) are gathered in one :func:`_gather` call, a
-    :class:`_ClauseEnds` after each: a call for each was a third of the work on a script of
-    one-statement clauses."""
+    None for a clause with nothing to gather: no access), in order.
+
+    The usual clause, whose predicate (if any) is a name or a literal and whose statements are
+    such leaves or assignments of a leaf to a leaf (``self->ts = timestamp``), has its accesses
+    made here, in the order :func:`_gather` gives them, without a walk.  The other clauses whose
+    bodies are expression statements only are gathered in one :func:`_gather` call, a
+    :class:`_ClauseEnds` after each (a call for each was a tenth of the work on a script of
+    one-statement clauses); a clause with an ``if`` or a block on its own."""
     found: list = []
     ends = _ClauseEnds(found)
     run: list = []  # the expressions of the clauses since the last call, in the order gathered
-    PREDICATE_ENDS, ExprStmt = _PREDICATE_ENDS, t.ExprStmt
+    PREDICATE_ENDS, ExprStmt, Assign, leaves = _PREDICATE_ENDS, t.ExprStmt, t.Assign, _LEAVES
     for clause in clauses:
         if clause is None:
-            run.append(ends)
+            if run:
+                run.append(ends)
+            else:
+                found.append([])
             continue
         body = clause.body
+        predicate = clause.predicate
+        if predicate is None or predicate.__class__ in leaves:
+            made = [] if predicate is None or predicate.__class__ is not cls else \
+                [Access("read", predicate, predicate.name, False, True, False)]
+            for stmt in body or ():
+                if stmt.__class__ is not ExprStmt:
+                    break
+                expr = stmt.expr
+                kind = expr.__class__
+                if kind is Assign:
+                    value, target = expr.value, expr.target
+                    if value.__class__ not in leaves or target.__class__ not in leaves:
+                        break
+                    if value.__class__ is cls:  # (the value is evaluated first)
+                        made.append(Access("read", value, value.name, False, False, False))
+                    if target.__class__ is cls:
+                        if expr.op == "=":
+                            made.append(Access("write", expr, target.name, is_zero(value), False, False))
+                        else:
+                            made.append(Access("update", expr, target.name, False, False, False))
+                elif kind in leaves:
+                    if kind is cls:
+                        made.append(Access("read", expr, expr.name, False, False, False))
+                else:
+                    break
+            else:
+                if run:
+                    run.reverse()
+                    _gather(run, cls, True, False, [])
+                    run = []
+                found.append(made)
+                continue
         if body:
             plain = [stmt.expr for stmt in body if stmt.__class__ is ExprStmt]
             if len(plain) != len(body):  # (an if, a block: the clause on its own)
@@ -286,7 +325,6 @@ def clauses_accesses(clauses, cls) -> list:
                 continue
         else:
             plain = ()
-        predicate = clause.predicate
         if predicate is not None:
             run.append(predicate)
         run.append(PREDICATE_ENDS)
