@@ -198,3 +198,29 @@ def test_the_usual_clauses_accesses_need_no_walk(monkeypatch):
     monkeypatch.setattr(C, "_gather", lambda *args, **kwargs: pytest.fail("walked"))
     found = C.Context(parse(_pairs(300), "x.d"), CheckOptions()).clause_accesses(t.SelfVar)
     assert [[a.kind for a in acc] for acc in found[:2]] == [["write"], ["read", "write"]]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_index_records_the_usual_clause_in_the_walks_order(seed):
+    """The index records the nodes of the usual clause without pushing them on its stack: each
+    class's list is still in the order of ``program.walk()``, and the thread-locals' marks give
+    the accesses of walking every clause whole."""
+    import random
+
+    from dtracepy.checks import CheckOptions
+    from dtracepy.checks import context as C
+
+    rng = random.Random(seed)
+    text = "".join(rng.choice(_LEAF_CLAUSES) for _ in range(200)) + \
+        'syscall::read:entry\n/pid == $target/\n{\n\t@a[execname] = count();\n\tprintf("%d", pid);\n}\n'
+    program = parse(text, "x.d")
+    ctx = C.Context(program, CheckOptions())
+    walked: dict = {}
+    for node in program.walk():
+        walked.setdefault(node.__class__, []).append(node)
+    assert {cls: [id(n) for n in nodes] for cls, nodes in ctx._by_class.items()} == \
+        {cls: [id(n) for n in nodes] for cls, nodes in walked.items()}
+    whole = [[(a.kind, id(a.node), a.in_predicate) for a in C.clause_accesses(clause, t.SelfVar)]
+             for clause in program.clauses]
+    assert [[(a.kind, id(a.node), a.in_predicate) for a in acc]
+            for acc in ctx.clause_accesses(t.SelfVar)] == whole

@@ -589,13 +589,46 @@ class Context:
             elif cls is Member:
                 first = node.base
             elif cls is Clause:
-                roots.append(node.predicate)
+                predicate, body = node.predicate, node.body
+                roots.append(predicate)
                 marks.append(len(selfs))
-                body = node.body
+                if predicate is None or predicate.__class__ in leaves:
+                    # The usual clause (see clauses_accesses): recorded here, in the walk's order,
+                    # when its statements are leaves or assign a leaf to a leaf.
+                    for stmt in body or ():
+                        if stmt.__class__ is not ExprStmt:
+                            break
+                        expr = stmt.expr
+                        if expr.__class__ is Assign:
+                            if expr.target.__class__ not in leaves or expr.value.__class__ not in leaves:
+                                break
+                        elif expr.__class__ not in leaves:
+                            break
+                    else:
+                        for leaf in (*node.probes, predicate) if predicate is not None else node.probes:
+                            kind = leaf.__class__
+                            found = get(kind)
+                            if found is None:
+                                by_class[kind] = [leaf]
+                            else:
+                                found.append(leaf)
+                        for stmt in body or ():
+                            roots.append(stmt)
+                            marks.append(len(selfs))
+                            expr = stmt.expr
+                            for one in (stmt, expr, expr.target, expr.value) if expr.__class__ is Assign \
+                                    else (stmt, expr):
+                                kind = one.__class__
+                                found = get(kind)
+                                if found is None:
+                                    by_class[kind] = [one]
+                                else:
+                                    found.append(one)
+                        continue
                 if body:
                     extend(reversed(body))
-                if node.predicate is not None:
-                    push(node.predicate)
+                if predicate is not None:
+                    push(predicate)
                 extend(reversed(node.probes))
                 continue
             else:

@@ -18,9 +18,15 @@ def run(ctx):
             yield from _speculation(ctx, clause)
     judged: dict[str, tuple] = {}  # description text -> its three answers (scripts repeat descriptions)
     fine: set = set()  # (see _judged)
+    special = probes.SPECIAL_PROBES
     for clause in ctx.clauses:
         for desc in clause.probes:
             text = desc.text
+            parts = text.split(":")  # (_judged's first step, here: the usual description stops here)
+            if len(parts) == 4 and (parts[0], parts[1], parts[3]) in fine:
+                function = parts[2]
+                if (function.isidentifier() or function.split() == [function]) and function not in special:
+                    continue
             answers = judged.get(text)
             if answers is None:
                 answers = judged[text] = _judged(text, fine)
