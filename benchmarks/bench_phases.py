@@ -63,7 +63,7 @@ def phases(path: str):
     def directives():
         source = state["data"].decode("utf-8", "surrogateescape")
         state["lines"] = lines = source.split("\n")
-        Directives.scan(enumerate(lines, start=1))
+        Directives.scan(enumerate(lines, start=1) if "dtracepy:" in source else ())  # (as check_program)
         state["ctx"] = Context(state["program"], CheckOptions(), lines)
 
     def ctx():
