@@ -83,6 +83,12 @@ def doubly_nested(n: int) -> str:
         f"struct s{i} {{ struct s{i - 1} a; struct s{i - 1} b; }};\n" for i in range(1, n + 1))
 
 
+def random_bytes(n: int) -> bytes:
+    import random
+
+    return random.Random(8).randbytes(n)
+
+
 def pairs_tracer(n: int) -> str:
     """n entry/return clause pairs, each entry setting a thread-local its return reads."""
     return ("from dtracepy import Tracer, self, timestamp, trace\nt = Tracer()\n"
@@ -131,6 +137,23 @@ def include_bomb(n: int) -> dict:
     return files
 
 
+# --- inputs under the 4 MiB limit that once cost too much memory (session 9) ------------------------
+
+def empty_statements(n: int) -> str:
+    """One clause of n empty statements: ``BEGIN{;;;...;}``."""
+    return "BEGIN{" + ";" * n + "}\n"
+
+
+def long_sum(size: int) -> str:
+    """``BEGIN{trace(x+x+...+x);}`` of about SIZE bytes: one expression of size/2 operands."""
+    return "BEGIN{trace(x" + "+x" * (size // 2) + ");}\n"
+
+
+def long_arguments(size: int) -> str:
+    """``BEGIN{printf("%d", x,x,...);}`` of about SIZE bytes: one call of size/2 arguments."""
+    return 'BEGIN{printf("%d", x' + ",x" * (size // 2) + ");}\n"
+
+
 def tracer_body(body: str) -> str:
     return "from dtracepy import *\nimport contextlib\nt = Tracer()\n\n@t.probe('BEGIN')\ndef b():\n" + body
 
@@ -151,11 +174,26 @@ def cases(quick: bool):
         yield "compile-pairs", f"compile, {n:,} entry/return pairs", "x.py", pairs_tracer(n), ["compile", "x.py"]
     for n in (1_000, 4_000):
         yield "compile-elif", f"compile, {n:,} elif_", "x.py", elif_tracer(n), ["compile", "x.py"]
-    yield "compile-deep", "compile, a 100,000-deep expression", "x.py", deep_tracer(100_000), ["compile", "x.py"]
+    yield "compile-deep", "compile, a 100,000-deep expression (refused)", "x.py", deep_tracer(100_000), ["compile", "x.py"]
     for n in (100, 1_000, 10_000):
         yield "layout-linear", f"layout, a header of {n:,} structs", "x.h", chain_structs(n), \
             ["layout", "x.h", f"s{n - 1}"]
     yield "layout-nested", "layout, 20 doubly nested structs", "x.h", doubly_nested(20), ["layout", "x.h", "s20"]
+    # review 9, finding 4
+    yield "layout-macros", "layout, 20 nested exponential macros", "x.h", \
+        exponential_macros(20).rsplit("\n", 2)[0] + "\nstruct a { int A20; };\n", ["layout", "x.h", "a"]
+    for n in ((5_000,) if quick else (5_000, 20_000)):
+        yield "layout-dims", f"layout, char x[1][1]... {n:,} dimensions", "x.h", \
+            "struct a { char x" + "[1]" * n + "; };\n", ["layout", "x.h", "a"]
+    for n in ((100_000,) if quick else (100_000, 1_000_000)):
+        yield "layout-sum", f"layout, char x[1+1+...] {n:,} terms", "x.h", \
+            "struct a { char x[" + "+".join(["1"] * n) + "]; };\n", ["layout", "x.h", "a"]
+    yield "layout-stars", "layout, int *...*p, 1,000,000 stars", "x.h", \
+        "struct a { int " + "*" * 1_000_000 + "p; };\n", ["layout", "x.h", "a"]
+    yield "layout-binary", "layout, 4 MB of random bytes", "x.h", random_bytes(4_000_000), ["layout", "x.h", "a"]
+    for n in ((30_000,) if quick else (30_000, 300_000)):
+        yield "layout-members", f"layout, a struct of {n:,} members", "x.h", \
+            "struct a {" + "".join(f" int m{i};" for i in range(n)) + " };\n", ["layout", "x.h", "a"]
     for n in ((10_000,) if quick else (10_000, 20_000)):
         yield "superlinear-pairs", f"{n:,} pairs, a thread-local each", "x.d", distinct_pairs(n), ["check", "x.d"]
     for n in ((20_000,) if quick else (20_000, 50_000)):
@@ -164,6 +202,9 @@ def cases(quick: bool):
     yield "superlinear-stars", "int *...*p, 32,000 stars", "x.d", stars(32_000), ["check", "x.d"]
     yield "superlinear-include", "-C, 40 empty headers each including 2x", "x.d", include_bomb(40), \
         ["check", "-C", "x.d"]
+    yield "memory-empty", "BEGIN{ 3,000,000 ';' }", "x.d", empty_statements(3_000_000), ["check", "x.d"]
+    yield "memory-sum", "trace(x+x+...+x), 3 MB", "x.d", long_sum(3_000_000), ["check", "x.d"]
+    yield "memory-arguments", "printf(\"%d\", x,x,...), 3 MB", "x.d", long_arguments(3_000_000), ["check", "x.d"]
     yield "superlinear-dag", "compile, x = x + x 22 times (refused)", "x.py", tracer_body(
         "    x = arg0\n    for i in range(22):\n        x = x + x\n    trace(x)\n"), ["compile", "x.py"]
     yield "superlinear-if", "compile, 1,000 nested if_ (refused)", "x.py", tracer_body(
@@ -185,9 +226,10 @@ def main() -> int:
                 continue
             files = text if isinstance(text, dict) else {filename: text}  # (a script and its headers)
             for name_, text_ in files.items():
-                (pathlib.Path(tmp) / name_).write_text(text_)
+                path = pathlib.Path(tmp) / name_
+                path.write_bytes(text_) if isinstance(text_, bytes) else path.write_text(text_)
             wall, cpu, peak, status = run(argv, tmp)
-            size = sum(len(text_.encode()) for text_ in files.values())
+            size = sum(len(text_ if isinstance(text_, bytes) else text_.encode()) for text_ in files.values())
             print(f"{label:<45} {size:>10,} {wall:>7.2f} {cpu:>7.2f} {peak:>8.0f} {status:>4}", flush=True)
     with open("/proc/loadavg") if os.path.exists("/proc/loadavg") else open(os.devnull) as handle:
         load = handle.read().split()[:3]

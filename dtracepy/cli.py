@@ -548,7 +548,9 @@ def _main(argv, collecting: bool) -> int:
             said = "dtracepy: " + said      # about the command line itself: the program's name
         print(said, file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
+        if hasattr(err, "render"):  # where a tracer module was interrupted (compile_cmd.TracerInterrupted)
+            print(err.render(), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 141

@@ -200,19 +200,20 @@ def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
 
 
 def _refuse_beyond_limits(items, fallback, nesting: bool = True) -> int:
-    """The D ``items`` print must be D ``dtracepy check`` reads: at most the input limit long and
-    (``nesting``) nested at most the lexer's limit deep.  Measured on the tree as built, each
+    """The D ``items`` print must be D ``dtracepy check`` reads: at most the input limit long,
+    (``nesting``) nested at most the lexer's limit deep, and no expression or list longer than
+    the lexer's limits (``lexer.MAX_OPERATORS``, ``MAX_ITEMS``).  Measured on the tree as built, each
     distinct node once: a value used twice is one node printed twice, so ``x = x + x`` twenty
     times prints arg0 2**20 times, and the passes and checks would walk it as often."""
     from dtracepy.errors import DSLError
     from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
-    from dtracepy.lexer import MAX_NESTING
-    from dtracepy.printer import deepest, largest, measure
+    from dtracepy.lexer import MAX_ITEMS, MAX_NESTING, MAX_OPERATORS
+    from dtracepy.printer import crowded, deepest, largest, measure
 
     found = measure(items)
     total = deepest_seen = 0
     for item in items:
-        size, deep = found[id(item)]
+        size, deep, _, most, longest = found[id(item)]
         deepest_seen = max(deepest_seen, deep)
         if nesting and deep > MAX_NESTING:
             raise DSLError(f"the D nests ( [ {{ more than {MAX_NESTING} levels deep here, which dtracepy "
@@ -226,6 +227,11 @@ def _refuse_beyond_limits(items, fallback, nesting: bool = True) -> int:
                            "check refuses (input too large): a D value used twice is printed twice (x = x "
                            "+ x in a loop doubles it each time); keep a value in a variable (this->x = "
                            "...) and use that", largest(item, found).pos or fallback)
+        if most > MAX_OPERATORS or longest > MAX_ITEMS:
+            raise DSLError(f"the D has more than {MAX_OPERATORS:,} operators in one expression, or more "
+                           f"than {MAX_ITEMS:,} arguments in one call, here, which dtracepy check refuses "
+                           "(dtrace cannot run it): an expression built in a loop; keep a step's value in a "
+                           "variable (this->x = ...)", crowded(item, found, MAX_OPERATORS, MAX_ITEMS).pos or fallback)
     return deepest_seen
 
 

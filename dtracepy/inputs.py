@@ -7,7 +7,8 @@
 * :func:`write_output` writes a file through a temporary file in the same directory and a rename,
   so a failed write (a full disk, a read-only directory) leaves any old file as it was and never a
   truncated one; it refuses to overwrite one of the inputs (``-o tracer.py``), however the path is
-  spelled (:func:`refuse_overwriting`, which a command may call before it starts).  Device files
+  spelled (:func:`refuse_overwriting`, which a command may call before it starts), and ``compile``
+  refuses one that is the file of a module the tracer loaded (:func:`refuse_overwriting_modules`).  Device files
   and pipes are written in place; ``/dev/stdout``, ``/dev/stderr``, ``/dev/fd/N`` and
   ``/proc/self/fd/N`` are written through the descriptor they name, whatever it is (a pipe, a
   terminal, a file the shell opened).  :class:`AtomicOutput` does the same for an output
@@ -108,6 +109,30 @@ def refuse_overwriting(path: str, inputs=()) -> None:
     for source in inputs:
         if source != "-" and same_file(path, source):
             raise InputError(f"refusing to write the output over the input {source}", Pos(path, 1))
+
+
+def refuse_overwriting_modules(path: str, modules=None) -> None:
+    """A located :class:`InputError` if the output ``path`` is the file of a Python module this
+    process has loaded (``modules``, by default ``sys.modules``: a helper the tracer imported,
+    ``-o helpers.py``; one of dtracepy's own), however the path is spelled."""
+    try:
+        target = os.stat(os.path.realpath(path))  # the file write_output replaces (`x/../h.py` too)
+    except OSError:
+        return  # nothing there yet: no module was loaded from it
+    if not stat.S_ISREG(target.st_mode):
+        return  # a device or a pipe (written in place): no module's file
+    for name, module in list((sys.modules if modules is None else modules).items()):
+        try:
+            file = module.__dict__.get("__file__")
+            found = os.stat(file) if isinstance(file, str) else None
+        except (AttributeError, OSError, TypeError, ValueError):
+            continue
+        if found is not None and (found.st_dev, found.st_ino) == (target.st_dev, target.st_ino):
+            relative = os.path.relpath(file)
+            file = file if relative.startswith("..") else relative
+            raise InputError(f"refusing to write the output over {shown_name(file)}, the file of the Python "
+                             f"module {name}, which the tracer module loaded (directly or through "
+                             "another module)", Pos(path, 1))
 
 
 #: The names of the standard descriptors under /dev.

@@ -43,6 +43,21 @@ from dtracepy.facts import keywords as _kw
 from dtracepy.source import Pos
 
 MAX_NESTING = 256
+# One expression of a predicate or clause body may hold at most MAX_OPERATORS operators (the
+# binary, assignment, conditional and prefix operators at one level of brackets, and a ( or [
+# right after a ) or ]; a ',' or ';' starts the count again; member accesses are not counted), and
+# one list (a call's arguments, a subscript's keys, a comma expression) at most MAX_ITEMS items:
+# dtrace cannot run more.  Oracle D 2.0 for Linux (``dtrace -s``, its default 8 MiB stack; measured
+# 2026-12-01) runs ``BEGIN{x=1;trace(x+x+...+x);exit(0);}`` of 15,000 operators and crashes
+# (SIGSEGV) on 20,000 (and on 50,000 to 1,500,000); it refuses a printf of 8,000 arguments
+# ("could not enable tracing: failed to create BPF map 'mem': Too big"; 4,000 run) and an
+# aggregation key of 10,000 ("Insufficient tuple registers to generate code"), and takes 75 s
+# only to compile (``-e``) a call of 100,000 (its argument list grows by walking it: quadratic).
+# Counted as the lexer goes, the limits refuse such input at the operator or comma past them,
+# before its tokens and nodes are made: a 3 MB ``x+x+...`` or argument list took dtracepy 640 to
+# 780 MB and 6 to 10 s to read whole.  Declarations are not counted.
+MAX_OPERATORS = 20_000
+MAX_ITEMS = 8_000
 
 # The lexer's keyword tokens: every word any dialect reserves (dtracepy.facts.keywords).
 KEYWORDS = {kw: "K_" + kw.upper() for kw in sorted(_kw.ALL_KEYWORDS)}
@@ -93,6 +108,17 @@ _TOKEN_RE = re.compile(
     """,
     re.VERBOSE,
 )
+# The same inside a clause body, where a run of ``;`` (white space between them) is one token: a
+# body of 3,000,000 empty statements is one scan step and one token, not 3,000,000 (dtrace reads
+# such a body in a second and 70 MB; as 3,000,000 tokens and nodes it took dtracepy 7 s and
+# 850 MB).  The lexer hands the run over as ``SEMI`` and one ``SEMIS`` token (see :data:`SEMIS`).
+_BODY_TOKEN_RE = re.compile(_TOKEN_RE.pattern.replace(r"[(),;\[\]{}?:~]", r";[; \t\r\f\v\n]*;|[(),;\[\]{}?:~]", 1),
+                            re.VERBOSE)
+assert _BODY_TOKEN_RE.pattern != _TOKEN_RE.pattern
+#: The token type of the ``;`` after the first of a run in a clause body (each one an empty
+#: statement): its value is the run's text from its second ``;`` on, its offset that ``;``'s.
+#: :func:`semicolons` gives the single ``SEMI`` tokens it stands for (the automaton reads those).
+SEMIS = "SEMIS"
 # The token of a name that is a keyword ("K_..."), or "TYPE_NAME" for a standard type that is not.
 _KNOWN_WORDS = {**{name: "TYPE_NAME" for name in STANDARD_TYPES}, **KEYWORDS}
 # The first characters of names (the tokens :data:`_TOKEN_RE` reads as names).
@@ -121,6 +147,11 @@ _CAST_WORDS = {"void", "char", "short", "int", "long", "float", "double", "signe
 _SLOW_PREV = frozenset(("LPAREN", "K_STRUCT", "K_UNION", "K_ENUM"))
 # The punctuators the lexer's state machine looks at (nesting, predicates, declarations).
 _SPECIAL_PUNCT = frozenset("([{)]}/;,<=")
+_POSTFIX = frozenset(("ARROW", "DOT"))  # (not counted: see MAX_OPERATORS)
+_TOO_MANY_OPERATORS = (f"expression too long: more than {MAX_OPERATORS:,} operators in one expression "
+                       f"(dtrace crashes running one of {MAX_OPERATORS:,})")
+_TOO_MANY_ITEMS = (f"list too long: more than {MAX_ITEMS:,} items (arguments, keys or comma operands) "
+                   f"in one list (dtrace cannot run a call of {MAX_ITEMS:,} arguments)")
 _NOT_CAST_BEFORE = {"IDENT", "SCOPED", "RPAREN", "RBRACK", "K_IF", "K_STRINGOF", "K_SIZEOF",
                     "K_OFFSETOF", "MACRO", "AGG", "K_WHILE", "K_SWITCH", "K_FOR"}
 
@@ -235,6 +266,19 @@ def _crlf_rejected(line: str) -> str | None:
     return None
 
 
+def semicolons(tokens):
+    """``tokens`` with each ``SEMIS`` token replaced by the ``SEMI`` tokens it stands for."""
+    for tok in tokens:
+        if tok[0] == SEMIS:
+            run, start = tok[1], tok[2]
+            i = 0
+            while i >= 0:
+                yield ("SEMI", ";", start + i)
+                i = run.find(";", i + 1)
+        else:
+            yield tok
+
+
 class Lexer:
     """Tokenises one D text.  Iterate :meth:`tokens`; top-level comments and directives are
     collected in :attr:`toplevel` as tree nodes."""
@@ -246,6 +290,7 @@ class Lexer:
         self.toplevel: list = []
         self.typedefs: set[str] = set()
         self._newlines: list[int] | None = None  # offsets of the text's newlines, when needed
+        self.semis = False  # has a SEMIS token been made (see SEMIS)?
 
     # -- errors and positions ------------------------------------------------------------------
     def _lc(self, pos: int) -> tuple[int, int]:
@@ -402,12 +447,12 @@ class Lexer:
 
     # -- the token stream ----------------------------------------------------------------------
     def tokens(self):
-        """The tokens, one by one (see :meth:`items`)."""
+        """The tokens, one by one (see :meth:`items`; a ``SEMIS`` run as its ``SEMI`` tokens)."""
         try:
             for item in self.items():
-                yield from item
+                yield from semicolons(item)
         except DSyntaxError:
-            yield from self.partial  # the tokens before the error come first, as they would
+            yield from semicolons(self.partial)  # the tokens before the error come first, as they would
             raise
 
     def items(self):
@@ -433,6 +478,7 @@ class Lexer:
         pos = 0
         state = TOP
         finditer = _TOKEN_RE.finditer
+        body_finditer = _BODY_TOKEN_RE.finditer  # (a state lasts a whole scan: see below)
         ident_start = _IDENT_START
         known_word = _KNOWN_WORDS.get
         punct = _PUNCT
@@ -457,6 +503,8 @@ class Lexer:
 
         while True:
             if state < PRED:  # TOP, AFTER_DESC, DESC, AFTER_PRED
+                nops = ncommas = 0  # (see MAX_OPERATORS: a predicate or a body starts anew)
+                levels = []  # the counts of the enclosing levels of brackets
                 if state == AFTER_PRED:
                     pos = _WS_RE.match(text, pos).end()
                     ch = text[pos : pos + 1]
@@ -578,7 +626,8 @@ class Lexer:
             # a new one begun where the lexer goes on) only where a token is not the pattern's:
             # the item ends (the state machine goes back to the top level), a character constant,
             # a '#' line.
-            for m in finditer(text, pos):
+            most_ops, most_commas = (n, n) if state == DECL else (MAX_OPERATORS, MAX_ITEMS - 1)
+            for m in (body_finditer if state == BODY else finditer)(text, pos):
                 tok = m[1]
                 start = m.start(1)
                 c = tok[0]
@@ -677,9 +726,23 @@ class Lexer:
                     if tok not in _SPECIAL_PUNCT:  # an operator the state machine does not follow
                         add((ttype, tok, start))
                         prev2, prev = prev, ttype
+                        if ttype not in _POSTFIX:
+                            nops += 1
+                            if nops > most_ops:
+                                raise error(_TOO_MANY_OPERATORS, start)
                         continue
                     p = tok
+                    if p == "<" or p == "=" or p == "/":  # (the operators among the special)
+                        nops += 1
+                        if nops > most_ops:
+                            raise error(_TOO_MANY_OPERATORS, start)
                     if p == "(" or p == "[" or p == "{":
+                        if prev == "RPAREN" or prev == "RBRACK":  # f(x)(y), a[x][y]: one more level
+                            nops += 1
+                            if nops > most_ops:
+                                raise error(_TOO_MANY_OPERATORS, start)
+                        levels.append((nops, ncommas))
+                        nops = ncommas = 0
                         depth += 1
                         if depth > MAX_NESTING:
                             raise error(f"nested too deeply (more than {MAX_NESTING} levels of ( [ {{)", start)
@@ -733,6 +796,7 @@ class Lexer:
                                 paren_kinds.append("dims")
                                 type_done = False
                     elif p == ")" or p == "]" or p == "}":
+                        nops, ncommas = levels.pop() if levels else (0, 0)
                         depth -= 1
                         if depth < 0:
                             raise error(f'syntax error near "{p}"', start)
@@ -768,6 +832,7 @@ class Lexer:
                             state = AFTER_PRED
                             break
                     elif p == ";":
+                        nops = ncommas = 0
                         if state == DECL and depth == 0:
                             add((ttype, p, start))
                             prev2, prev = prev, ttype
@@ -779,6 +844,10 @@ class Lexer:
                             type_done = False
                         decl_expr = False
                     elif p == ",":
+                        ncommas += 1
+                        if ncommas > most_commas:
+                            raise error(_TOO_MANY_ITEMS, start)
+                        nops = 0
                         if state == DECL:
                             if paren_kinds and paren_kinds[-1] is True and depth == len(brace_kinds) + len(paren_kinds):
                                 spec_ctx = True
@@ -799,6 +868,14 @@ class Lexer:
                         decl_expr = True
                     add((ttype, p, start))
                     prev2, prev = prev, ttype
+                    continue
+                if c == ";":  # a run of ';' in a body (one ';' is a punctuator, above)
+                    nops = ncommas = 0
+                    add(("SEMI", ";", start))
+                    second = tok.find(";", 1)
+                    add((SEMIS, tok[second:], start + second))
+                    self.semis = True
+                    prev2, prev = prev, "SEMI"
                     continue
                 if c == "/":  # a comment ('/' and '/=' are operators): dropped inside an item
                     if len(tok) == 2 or tok.find("/*", 2, len(tok) - 2) >= 0:

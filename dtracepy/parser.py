@@ -17,6 +17,7 @@ spliced in by position.
 from __future__ import annotations
 
 import threading
+from itertools import repeat
 from operator import itemgetter
 
 from dtracepy import tree
@@ -130,6 +131,8 @@ def _drive(tables, lexer, fast_clauses=True):
     fast clause parser (:func:`_clause_parser`), whose node is pushed onto the automaton's stack as
     if the automaton had reduced the clause itself; what that parser leaves alone (declarations,
     casts, errors, anything unusual) the automaton reads token by token, as before."""
+    from dtracepy.lexer import semicolons
+
     rows, start_state, end_state, chains, _ = tables
     state = start_state
     state_stack = [state]
@@ -161,6 +164,8 @@ def _drive(tables, lexer, fast_clauses=True):
                     tok = toks[-1]
                     continue
                 state = state_stack[-1]  # not at an item's start: the automaton says why
+        if lexer.semis:  # the automaton reads a run of ';' as the SEMI tokens it stands for
+            toks = semicolons(toks)
         for tok in toks:
             ttype = tok[0]
             while True:
@@ -445,7 +450,15 @@ def _clause_parser(pos_at):
             if kind == "RBRACE":
                 return out, i
             if kind == "SEMI":
-                out.append(EmptyStmt(pos=pos_at(tok[2])))
+                # (an empty statement right after another is the same node: see tree.EmptyStmt)
+                if out and out[-1].__class__ is EmptyStmt:
+                    out.append(out[-1])
+                else:
+                    out.append(EmptyStmt(pos=pos_at(tok[2])))
+                i += 1
+            elif kind == "SEMIS":  # a run of empty statements (see lexer.SEMIS): one node, shared
+                empty = out[-1] if out and out[-1].__class__ is EmptyStmt else EmptyStmt(pos=pos_at(tok[2]))
+                out += repeat(empty, tok[1].count(";"))
                 i += 1
             elif kind == "LBRACE":
                 body, i = statements(i + 1)
@@ -947,7 +960,14 @@ class _Build:
         c[0].append(c[1])
         return c[0]
 
-    stmt_list = items
+    def stmt_list(self, c):
+        if len(c) == 1:
+            return [c[0]]
+        out, stmt = c
+        if stmt.__class__ is tree.EmptyStmt and out[-1].__class__ is tree.EmptyStmt:
+            stmt = out[-1]  # an empty statement right after another is the same node (tree.EmptyStmt)
+        out.append(stmt)
+        return out
 
     def arg_list(self, c):
         if len(c) == 1:

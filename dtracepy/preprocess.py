@@ -4,8 +4,10 @@
 map from each output line to the file and line it came from, so that the parser's positions and
 error messages point into the file the user wrote (or the header it included).  ``#include`` of a
 file that cannot be found is kept as written (it becomes a ``Directive`` node), since dtracepy has
-no system headers to read; ``#pragma`` lines pass through to the parser; ``#error`` is a located
-error, as in cpp.
+no system headers to read; ``#pragma`` lines pass through to the parser, and so does the
+``_Pragma("...")`` operator, made a ``#pragma`` line of its own as cpp makes it (dtrace -C reads
+``_Pragma("D option destructive")`` as the pragma); ``#error`` is a located error, as in cpp, and
+``#warning`` a located warning (given to the caller, or printed as cpp prints it).
 
 An ``#include`` found nowhere is an error, as it is to cpp, unless it names a system header
 (:func:`system_header`): dtracepy does not read system headers (a script written for illumos names
@@ -23,10 +25,14 @@ than the input limit.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import copy as _copy
 import io
 import os
 import re
 import stat
+import sys
 
 from dtracepy.errors import DSyntaxError
 from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
@@ -36,6 +42,35 @@ _LINE_RE = re.compile(r'^#(?:line)?[ \t]+(\d+)(?:[ \t]+"([^"]*)")?')
 # a #pragma line, comments before its # too (cpp reads "/**/#pragma" as the directive)
 _PRAGMA_RE = re.compile(r"[ \t]*(?:/\*.*?\*/[ \t]*)*#(?:[ \t]|/\*.*?\*/)*pragma\b")
 _COMMENT_RE = re.compile(r"/\*.*?\*/")
+# an escape that destringizing _Pragma's string undoes (C11 6.10.9: \" and \\)
+_DESTRINGIZED_RE = re.compile(r'\\(["\\])')
+_PRAGMA_MESSAGE = "_Pragma takes a parenthesized string literal"  # (cpp's words)
+_WARNING_RE = re.compile(r"[ \t]*#[ \t]*warning\b")
+
+#: Where a run of :func:`preprocess` without a ``warnings`` list puts its ``#warning``s: a list
+#: while :func:`collected_warnings` is active, else nowhere but standard error.
+_WARNINGS: contextvars.ContextVar[list | None] = contextvars.ContextVar("dtracepy_cpp_warnings", default=None)
+
+
+@contextlib.contextmanager
+def collected_warnings():
+    """Within, a :func:`preprocess` that is given no ``warnings`` list (the parser's) adds its
+    ``#warning``s, ``(Pos, message)``, to the list this yields instead of printing them."""
+    found: list = []
+    token = _WARNINGS.set(found)
+    try:
+        yield found
+    finally:
+        _WARNINGS.reset(token)
+
+
+class _PragmaText(str):
+    """The ``#pragma`` line a ``_Pragma("...")`` operator stands for, as pcpp writes it out: the
+    writer notes where it lands, and the line is split there (:func:`preprocess`).  ``resume``:
+    the column (from 0) after its ``)`` in the user's line, where what follows it stands (None
+    when a macro made it)."""
+
+    resume: int | None = None
 
 #: At most this many tokens made by macro expansion, over a whole run of the preprocessor.
 MAX_EXPANSION = 200_000
@@ -106,10 +141,15 @@ def missing_header_message(name: str) -> str:
             "directories; it is not a system header either)")
 
 
-def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=()):
+def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(), warnings=None):
     """Run the C preprocessor over D text.  Returns ``(output_text, line_map)`` where
-    ``line_map[i]`` is ``(file, line)``, where output line ``i + 1`` came from."""
+    ``line_map[i]`` is ``(file, line)``, where output line ``i + 1`` came from.  Each ``#warning``
+    reached is ``(Pos, message)`` added to ``warnings`` (or to :func:`collected_warnings`' list),
+    and printed to standard error as cpp prints it when there is neither."""
     from pcpp import Action, OutputDirective, Preprocessor
+
+    if warnings is None:
+        warnings = _WARNINGS.get()
 
     errors: list[tuple[str, int, str]] = []
     budget = {"read": len(text.encode("utf-8", "surrogatepass")), "expanded": 0, "included": 0}
@@ -180,9 +220,64 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             if directive.value == "error":
                 message = "".join(tok.value for tok in toks).strip()
                 raise _Refused(f"#error {message}".rstrip(), directive.source, directive.lineno)
+            if directive.value == "warning":
+                message = "#warning " + "".join(tok.value for tok in toks).strip()
+                file, line = directive.source, directive.lineno
+                m = _WARNING_RE.match(_line_of(file, line) or "")
+                pos = located(message, file, line, m.end() - len("warning") + 1 if m else None).pos
+                if warnings is not None:
+                    warnings.append((pos, message.rstrip()))
+                else:
+                    print(f"{pos}: warning: {message.rstrip()}", file=sys.stderr)
+                return True  # (the line is dropped, as cpp drops it)
             return super().on_directive_unknown(directive, toks, ifpassthru, precedingtoks)
 
+        def token(self):
+            tok = super().token()
+            if tok is not None and tok.type == "CPP_ID" and tok.value == "_Pragma":
+                return self._pragma_operator(tok)
+            return tok
+
+        def _pragma_operator(self, first):
+            """``_Pragma ( "string" )`` (an ``L``/``u8``/``u``/``U`` prefix allowed) as the
+            ``#pragma`` line it stands for: the string destringized, as cpp does it (C11 6.10.9)."""
+            def solid():
+                while True:
+                    tok = super(_Cpp, self).token()
+                    if tok is None or tok.type not in self.t_WS:
+                        return tok
+
+            opening = solid()
+            string = solid() if opening is not None and opening.value == "(" else None
+            if string is not None and string.type == "CPP_ID" and string.value in ("L", "u8", "u", "U"):
+                string = solid()
+            closing = solid() if string is not None and string.type == self.t_STRING else None
+            if closing is None or closing.value != ")":
+                raise _Refused(_PRAGMA_MESSAGE, first.source, first.lineno, _column_of(first))
+            made = _copy.copy(first)
+            made.type = self.t_STRING
+            made.value = _PragmaText("#pragma " + _DESTRINGIZED_RE.sub(r"\1", string.value[1:-1]))
+            made.value.resume = _column_of(closing)
+            return made
+
     lines = text.splitlines()
+
+    def _main(file) -> bool:  # (pcpp names the main file relative to the working directory)
+        return not file or file in ("<string>", filename) or os.path.abspath(file) == os.path.abspath(filename)
+
+    def _line_of(file, line):
+        source = lines if _main(file) else texts.get(os.path.abspath(file), [])
+        return source[line - 1] if line and 0 < line <= len(source) else None
+
+    def _column_of(tok):
+        """The column of a token of the main file at its own line (None for one a macro made:
+        its offset is in the macro's definition)."""
+        source_line = _line_of(tok.source, tok.lineno)
+        if source_line is None or not _main(tok.source):
+            return None
+        start = sum(len(x) + 1 for x in lines[:tok.lineno - 1])  # (lines end at \n: splitlines aside)
+        col = tok.lexpos - start + 1
+        return col if 0 < col <= len(source_line) and source_line[col - 1:].startswith(tok.value) else None
 
     def located(message, file, line, col=None):
         file = filename if not file or file == "<string>" else file
@@ -220,7 +315,9 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
     line_map: list[tuple[str, int]] = []
     current = 1
     current_file = filename
+    spans, k, offset = out.pragmas, 0, 0  # where the _Pragma operators' #pragma lines were written
     for raw in out.getvalue().split("\n"):
+        start, offset = offset, offset + len(raw) + 1
         m = _LINE_RE.match(raw)
         if m:
             current = int(m.group(1)) if len(m.group(1)) < 10 else 1
@@ -229,10 +326,24 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             result_lines.append("")
             line_map.append((current_file, current))
             continue
-        if "/*" in raw and _PRAGMA_RE.match(raw):  # cpp makes a comment a blank, and dtrace
-            raw = _COMMENT_RE.sub(" ", raw)          # reads one on a #pragma line as words
-        result_lines.append(raw)
-        line_map.append((current_file, current))
+        pieces = [raw]
+        if k < len(spans) and spans[k][0] < offset:
+            # a _Pragma's #pragma is a line of its own (cpp's too), between what stood around it,
+            # which keeps its columns; all of them come from this line
+            pieces, at = [], start
+            indent = 0
+            while k < len(spans) and spans[k][0] < offset:
+                begin, end, resume = spans[k]
+                pieces += [" " * indent + raw[at - start:begin - start], raw[begin - start:end - start]]
+                at, k = end, k + 1
+                indent = resume if resume is not None else at - start
+            pieces.append(" " * indent + raw[at - start:])
+            pieces = [piece for piece in pieces if piece.strip()] or [""]
+        for piece in pieces:
+            if "/*" in piece and _PRAGMA_RE.match(piece):  # cpp makes a comment a blank, and dtrace
+                piece = _COMMENT_RE.sub(" ", piece)        # reads one on a #pragma line as words
+            result_lines.append(piece)
+            line_map.append((current_file, current))
         current += 1
     return "\n".join(result_lines), line_map
 
@@ -258,8 +369,11 @@ class _CappedWriter(io.StringIO):
         super().__init__()
         self.filename = filename
         self.size = 0
+        self.pragmas: list[tuple] = []  # (start, end, its resume) of each _PragmaText written
 
     def write(self, s: str) -> int:
+        if s.__class__ is _PragmaText:
+            self.pragmas.append((self.size, self.size + len(s), s.resume))
         self.size += len(s)
         if self.size > MAX_INPUT_BYTES:
             raise _Refused(f"the preprocessed text is over {LIMIT_TEXT}; dtracepy reads at most {LIMIT_TEXT}",

@@ -624,8 +624,11 @@ def bracketed(printer, node) -> tuple[int, list]:
 
 
 def measure(roots) -> dict:
-    """id(node) -> (at least how many characters its D has, how deeply its D nests ( [ {) for
-    every node under ``roots``, each distinct node measured once (iteratively: any depth)."""
+    """id(node) -> (at least how many characters its D has, how deeply its D nests ( [ {, how many
+    operators its D has at its own level of brackets, the most at any level under it, the longest
+    list of arguments or keys under it) for every node under ``roots``, each distinct node
+    measured once (iteratively: any depth).  The operators are those the lexer counts against
+    ``lexer.MAX_OPERATORS``, or more (a comma expression's operands are counted as one)."""
     printer = DPrinter()
     found: dict = {}
     stack = [(root, False) for root in reversed(tuple(roots))]
@@ -638,7 +641,7 @@ def measure(roots) -> dict:
         if not ready:
             field = _LEAF_TEXT.get(node.__class__)
             if field is not None and node.__class__ in _LEAVES:  # (most nodes: no children)
-                found[key] = (len(getattr(node, field) or ""), 0)
+                found[key] = (len(getattr(node, field) or ""), 0, 0, 0, 0)
                 continue
             own, children = parts[key] = bracketed(printer, node)
             stack.append((node, True))
@@ -648,12 +651,52 @@ def measure(roots) -> dict:
         field = _LEAF_TEXT.get(node.__class__)
         size = len(getattr(node, field) or "") if field else len(getattr(node, "op", "") or "")
         nesting = own
+        cls = node.__class__
+        ops = _OWN_OPERATORS.get(cls, 0)
+        if cls is T.Binary and node.op == ",":
+            ops = 0
+        elif cls is T.Call or cls is T.Index:
+            base = node.callee if cls is T.Call else node.base
+            if base.__class__ is T.Call or base.__class__ is T.Index or children[0][1]:
+                ops = 1  # f(x)(y), a[x][y]: a ( or [ after a ) or ], as the lexer counts
+        most = 0
+        items = len(node.args) if cls is T.Call else len(node.keys) if cls is T.Index else 0
         for child, around in children:
-            child_size, child_nesting = found[id(child)]
+            child_size, child_nesting, child_ops, child_most, child_items = found[id(child)]
             size += child_size
             nesting = max(nesting, child_nesting + around)
-        found[key] = (size, nesting)
+            if not around:
+                ops += child_ops
+            most = max(most, child_most)
+            items = max(items, child_items)
+        found[key] = (size, nesting, ops, max(most, ops), items)
     return found
+
+
+# The operators a node's own D has (see measure; a call's or subscript's are decided there).
+_OWN_OPERATORS = {T.Binary: 1, T.Assign: 1, T.Unary: 1, T.Postfix: 1, T.Ternary: 2}
+
+
+def crowded(root, found: dict, most_operators: int, most_items: int):
+    """The node under ``root`` whose own level holds more than ``most_operators`` operators or whose
+    list more than ``most_items`` items (``found``: :func:`measure`'s), or the nearest node above
+    it that has a position."""
+    node = placed = root
+    while True:
+        if node.pos is not None:
+            placed = node
+        _, _, ops, _, _ = found[id(node)]
+        if ops > most_operators:
+            return placed
+        if node.__class__ is T.Call and len(node.args) > most_items:
+            return placed
+        if node.__class__ is T.Index and len(node.keys) > most_items:
+            return placed
+        inner = [c for c in node.children()
+                 if found[id(c)][3] > most_operators or found[id(c)][4] > most_items]
+        if not inner:
+            return placed
+        node = inner[0]
 
 
 def deepest(root, found: dict, limit: int):

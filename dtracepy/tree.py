@@ -1024,7 +1024,9 @@ class ExprStmt(Stmt):
 
 @_node
 class EmptyStmt(Stmt):
-    """A lone ``;``."""
+    """A lone ``;``.  The parser makes one node for a run of them in a statement list (``;;;``,
+    with blanks or comments between): the list holds that node once per ``;``, at the first one's
+    position (dtrace keeps none of them; a body of millions of ``;`` stays one node)."""
 
 
 @_node

@@ -246,3 +246,70 @@ def test_host_abi_names_the_machines_abi(monkeypatch, machine, abi):
 
     monkeypatch.setattr(platform, "machine", lambda: machine)
     assert host_abi_name() == abi
+
+
+HELPER_TRACER = ("import helper_gaps_o\nfrom dtracepy import Tracer, arg0, trace\nt = Tracer()\n"
+                 "@t.probe('BEGIN')\ndef b():\n    trace(arg0 + helper_gaps_o.X)\n")
+
+
+@pytest.mark.parametrize("spelling", ["helper_gaps_o.py", "./sub/../helper_gaps_o.py", "link.py", "absolute"])
+def test_compile_refuses_an_output_over_a_module_the_tracer_imported(tmp_path, capsys, monkeypatch, spelling):
+    """`compile tr.py -o helper.py` wrote the D over the helper the tracer imports (session 9, gaps
+    item 3): refused, at the output's path, and the module is left as it was."""
+    monkeypatch.chdir(tmp_path)
+    name = f"helper_gaps_o{len(spelling)}"  # (one module name per case: this process imports each once)
+    helper = tmp_path / f"{name}.py"
+    helper.write_text("X = 1\n")
+    (tmp_path / "link.py").symlink_to(helper)
+    (tmp_path / "tr.py").write_text(HELPER_TRACER.replace("helper_gaps_o", name))
+    out = str(helper) if spelling == "absolute" else spelling.replace("helper_gaps_o", name)
+    assert main(["compile", "tr.py", "-o", out]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{out}:1: error: refusing to write the output over {name}.py, the file of "
+                          f"the Python module {name}, which the tracer module loaded"), err
+    assert helper.read_text() == "X = 1\n" and sorted(os.listdir(tmp_path)) == [f"{name}.py", "link.py", "tr.py"]
+    assert main(["compile", "tr.py", "-o", "out.d"]) == 0
+    assert "arg0 + 1" in (tmp_path / "out.d").read_text()
+
+
+def test_compile_refuses_an_output_over_a_module_imported_through_another(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pkg_gaps_o").mkdir()
+    (tmp_path / "pkg_gaps_o" / "__init__.py").write_text("from pkg_gaps_o.deep import X\n")
+    (tmp_path / "pkg_gaps_o" / "deep.py").write_text("X = 2\n")
+    (tmp_path / "tr.py").write_text(HELPER_TRACER.replace("helper_gaps_o", "pkg_gaps_o"))
+    assert main(["compile", "tr.py", "-o", "pkg_gaps_o/deep.py"]) == 1
+    assert "the file of the Python module pkg_gaps_o.deep" in capsys.readouterr().err
+    assert (tmp_path / "pkg_gaps_o" / "deep.py").read_text() == "X = 2\n"
+
+
+def _compile_in_a_process(tmp_path, name: str, text: str, **popen):
+    (tmp_path / name).write_text(text)
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.Popen([sys.executable, "-m", "dtracepy", "compile", name], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+
+
+def test_a_keyboard_interrupt_in_the_tracer_module_is_said_where_and_exits_130(tmp_path):
+    """It exited 130 saying nothing (session 9, gaps item 4)."""
+    process = _compile_in_a_process(tmp_path, "k.py", "from dtracepy import Tracer\nt = Tracer()\n\n"
+                                    "raise KeyboardInterrupt\n")
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130 and out == ""
+    assert err == ("k.py:4: error: interrupted (KeyboardInterrupt) while the tracer module ran; "
+                   "nothing was compiled\n")
+
+
+def test_ctrl_c_while_the_tracer_module_runs_is_said_where_and_exits_130(tmp_path):
+    import signal
+
+    process = _compile_in_a_process(tmp_path, "k.py", "import sys, time\nfrom dtracepy import Tracer\n"
+                                    "t = Tracer()\nprint('ready', file=sys.stderr, flush=True)\n"
+                                    "time.sleep(120)\n")
+    assert process.stderr.readline() == "ready\n"
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130 and out == ""
+    # at the sleep (or at the print, if the signal came before it returned)
+    assert err.startswith(("k.py:5: error: interrupted (KeyboardInterrupt)", "k.py:4: error: interrupted"))
+    assert err.count("\n") == 1 and "Traceback" not in err

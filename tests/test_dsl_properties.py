@@ -61,19 +61,24 @@ def gen_expr(data, readable_self, readable_this, depth=0):
     if kind <= 3:
         op = data.draw(st.sampled_from(BINOPS))
         a, b = sub(), sub()
-        try:
+
+        def apply(a, b):
             return {"+": a.__add__, "-": a.__sub__, "*": a.__mul__, "/": a.__truediv__,
                     "%": a.__mod__, "&": a.__and__, "|": a.__or__, "^": a.__xor__,
                     "<<": a.__lshift__, ">>": a.__rshift__, "==": a.__eq__, "!=": a.__ne__,
                     "<": a.__lt__, "<=": a.__le__, ">": a.__gt__, ">=": a.__ge__}[op](b)
-        except DSLError as error:  # the DSL refuses a sum of two strings, as dtrace does
-            if "two strings" not in str(error):
+
+        try:
+            return apply(a, b)
+        except DSLError as error:  # the DSL refuses what dtrace refuses on a string (execname * 2,
+            if "string" not in str(error):  # execname + execname: checks/operands.py): numbers then
                 raise
-            return a - b
+            return apply(_number(a), _number(b))
     if kind == 4:
         return data.draw(st.sampled_from([and_, or_, xor]))(sub(), sub())
     if kind == 5:
-        return data.draw(st.sampled_from([lambda x: -x, lambda x: ~x, not_, lambda x: +x]))(sub())
+        # (not of a string: dtrace refuses -execname, and so does the DSL)
+        return data.draw(st.sampled_from([lambda x: -x, lambda x: ~x, not_, lambda x: +x]))(_number(sub()))
     if kind == 6:
         return cond(sub(), sub(), sub())
     if kind == 7:

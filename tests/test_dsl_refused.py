@@ -64,6 +64,83 @@ def test_two_strings_added_are_refused_at_their_line():
     assert to_d(expr(execname + 1)) == "execname + 1"
 
 
+# operators dtrace refuses on a string operand, as D text -> how the DSL writes it (session 9,
+# gaps item 7: only check said so, after compile had emitted the D); and some it takes
+STRING_OPERANDS = {
+    "1 - execname": lambda: 1 - execname, "execname * 2": lambda: execname * 2,
+    "2 * execname": lambda: 2 * execname, "execname / 2": lambda: execname / 2,
+    "execname % 2": lambda: execname % 2, "execname & 1": lambda: execname & 1,
+    "execname << 1": lambda: execname << 1, "execname == 1": lambda: execname == 1,
+    "-execname": lambda: -execname, "~execname": lambda: ~execname,
+}
+TAKEN = {"execname - 1": lambda: execname - 1, "execname == 0": lambda: execname == 0,
+         "execname == \"x\"": lambda: execname == "x", "arg0 * 2": lambda: arg0 * 2}
+
+
+@pytest.mark.parametrize("d", sorted(STRING_OPERANDS))
+def test_an_operator_dtrace_refuses_on_a_string_is_refused_at_its_line_with_checks_words(d):
+    from dtracepy.checks import CheckOptions, check_program
+    from dtracepy.parser import parse
+
+    text = f"BEGIN {{ trace({d}); }}"
+    said = [f.message for f in check_program(parse(text, "x.d"), CheckOptions(), source=text)
+            if f.check == "operand-type"]
+    assert len(said) == 1, said
+    with pytest.raises(DSLError) as err:
+        STRING_OPERANDS[d]()
+    assert err.value.message == said[0]  # one rule, checks/operands.py, says it for both
+    assert err.value.pos.line == STRING_OPERANDS[d].__code__.co_firstlineno  # the line that wrote it
+    assert err.value.pos.file.endswith("test_dsl_refused.py")
+
+
+def test_what_dtrace_takes_on_a_string_is_built():
+    for d, build in TAKEN.items():
+        assert to_d(expr(build())) == d
+
+
+def test_the_real_dtrace_refuses_those_operators_and_takes_the_others():
+    from real_dtrace import judge_scripts
+
+    jobs = {d: {"text": f"BEGIN {{ trace({d}); }}\n"} for d in (*STRING_OPERANDS, *TAKEN)}
+    verdicts = judge_scripts(jobs)
+    assert all(verdicts[d] for d in STRING_OPERANDS), verdicts
+    assert all(verdicts[d] is None for d in TAKEN), verdicts
+
+
+def test_a_scope_or_a_d_value_copies_as_itself_and_pickles_as_a_located_error():
+    """copy.copy(self) recursed until RecursionError (session 9, gaps item 2): a scope is one
+    namespace and a D value immutable, so a copy is the object itself (as for a str); pickle is
+    refused at the user's line (the value belongs to the tracer being built)."""
+    import copy
+    import pickle
+
+    from dtracepy.dsl import agg, glob, self, this
+
+    for obj in (self, this, glob, agg, arg0, execname, self.x, arg0 + 1):
+        assert copy.copy(obj) is obj and copy.deepcopy(obj) is obj
+        assert copy.deepcopy({"k": [obj]})["k"][0] is obj
+        with pytest.raises(DSLError, match="cannot be pickled") as err:
+            line = _here(); pickle.dumps(obj)  # noqa: E702
+        assert err.value.pos.line == line and err.value.pos.file.endswith("test_dsl_refused.py")
+
+
+def test_compile_of_a_tracer_that_copies_self_uses_the_scope(tmp_path, capsys, monkeypatch):
+    from dtracepy.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.py").write_text("import copy\nfrom dtracepy import Tracer, arg0, self\nt = Tracer()\n"
+                                   "s = copy.copy(self)\n@t.probe('syscall::read:entry')\ndef e():\n"
+                                   "    s.fd = arg0\n@t.probe('syscall::read:return', when=self.fd)\ndef r():\n"
+                                   "    pass\n")
+    assert main(["compile", "c.py"]) == 0
+    assert "self->fd = arg0;" in capsys.readouterr().out
+    (tmp_path / "c.py").write_text("import pickle\nfrom dtracepy import Tracer, self\nt = Tracer()\n"
+                                   "pickle.dumps(self)\n")
+    assert main(["compile", "c.py"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("c.py:4: error: the DSL's scope self cannot be pickled") and "Traceback" not in err
+
+
 # type texts given to the DSL that name no D type, and the D they used to print
 NOT_TYPES = {"int x": "(int x)arg0", "foo bar": "(foo bar)arg0", "int int": "(int int)arg0",
              "system": "(system)arg0", "execname": "(execname)arg0", "unsigned tcp_t": "(unsigned tcp_t)arg0"}

@@ -297,3 +297,107 @@ def test_constant_division_truncates_toward_zero_in_integers():
     layouts = parse_layouts("enum e { A = ((1L << 62) + 1) / 1 - (1L << 62), B = -7 / 2 + 4, C = -7 % 2 + 2 };\n"
                             "struct a { char x[A]; char y[B]; char z[C]; };")
     assert [f.size for f in layouts["a"].fields] == [1, 1, 1]
+
+
+# --- review 9, finding 4: what gcc takes is laid out, in time linear in the header ----------------
+
+def test_exponential_macros_stop_at_the_preprocessors_cap_located(tmp_path):
+    from dtracepy.preprocess import MAX_EXPANSION
+
+    header = tmp_path / "lm.h"
+    header.write_text("#define A0 x\n" + "".join(f"#define A{i} A{i - 1} A{i - 1}\n" for i in range(1, 21))
+                      + "struct a { int A20; };\n")
+    with pytest.raises(LayoutError) as info:
+        parse_layouts(header)
+    assert f"macro expansion makes more than {MAX_EXPANSION:,} tokens" in info.value.message
+    assert (info.value.pos.file, info.value.pos.line) == (str(header), 22)
+
+
+def test_thousands_of_array_dimensions_are_laid_out():
+    layout = parse_layouts("struct a { char c; int x" + "[1]" * 5000 + "[3]; };")["a"]
+    assert (layout.size, layout.align) == (16, 4)
+    x = layout.member("x")
+    assert (x.offset, x.size) == (4, 12)
+    assert x.type == "int " + "[1]" * 5000 + "[3]"
+
+
+def test_a_sum_of_a_thousand_terms_is_a_dimension():
+    layout = parse_layouts("struct a { char x[" + "+".join(["1"] * 1000) + "]; char y[100000-" +
+                           "-".join(["1"] * 999) + "]; };")["a"]
+    assert layout.size == 1000 + 100000 - 1000 + 1
+
+
+def test_twenty_thousand_stars_are_one_pointer():
+    layout = parse_layouts("typedef int *ip; struct a { char c; int " + "*" * 20000 + "p; ip **q; };")["a"]
+    assert layout.size == 24
+    p, q = layout.member("p"), layout.member("q")
+    assert (p.offset, p.size, p.type) == (8, 8, "int " + "*" * 20000)
+    assert (q.offset, q.type) == (16, "ip **")
+    assert p.ctype.target_spelling() == "int " + "*" * 19999
+    assert p.ctype.target.target.spelling() == "int " + "*" * 19997 + " *"
+
+
+def test_binary_input_is_refused_at_its_first_nul_located(tmp_path):
+    header = tmp_path / "r.h"
+    header.write_bytes(b"struct a { int x; };\n\xff\x18ab\x00cd\n")
+    with pytest.raises(LayoutError) as info:
+        parse_layouts(header)
+    assert info.value.message == "NUL character in input (is this a binary file?)"
+    assert (info.value.pos.line, info.value.pos.col) == (2, 5)
+    main = tmp_path / "m.h"
+    main.write_text('#include "r.h"\n')
+    with pytest.raises(LayoutError) as info:
+        parse_layouts(main)
+    assert info.value.message.startswith("NUL character")
+    assert (info.value.pos.file.endswith("r.h"), info.value.pos.line, info.value.pos.col) == (True, 2, 5)
+
+
+def test_a_hostile_directive_is_quoted_with_its_bytes_escaped(tmp_path):
+    header = tmp_path / "d.h"
+    header.write_bytes(b"#pragma once\n#P\xff\xfeD\x18\xd1\x87 x\n")
+    with pytest.raises(LayoutError) as info:
+        parse_layouts(header)
+    assert info.value.message.startswith("unexpected preprocessor directive '#P\\xff\\xfeD\\x18\u0447'")
+    assert (info.value.pos.line, info.value.pos.col) == (2, 1)
+
+
+def test_includes_are_bounded_as_check_c_bounds_them(tmp_path):
+    from dtracepy.inputs import LIMIT_TEXT
+    from dtracepy.preprocess import MAX_INCLUDES
+
+    for i in range(1, 12):
+        (tmp_path / f"h{i}.h").write_text(f'#include "h{i - 1}.h"\n#include "h{i - 1}.h"\n')
+    (tmp_path / "h0.h").write_text("struct s { int x; };\n#undef X\n")
+    (tmp_path / "x.h").write_text('#include "h11.h"\n')
+    with pytest.raises(LayoutError) as info:
+        parse_layouts(tmp_path / "x.h")
+    assert f"more than {MAX_INCLUDES:,} files included" in info.value.message
+    big = "/*" + "x" * (3 * 1024 * 1024) + "*/\n"
+    (tmp_path / "a.h").write_text(big)
+    (tmp_path / "b.h").write_text(big)
+    (tmp_path / "y.h").write_text('#include "a.h"\n#include "b.h"\n')
+    with pytest.raises(LayoutError) as info:
+        parse_layouts(tmp_path / "y.h")
+    assert f"the header with its includes is over {LIMIT_TEXT}" in info.value.message
+    assert (info.value.pos.line,) == (2,)
+
+
+def test_a_binary_header_preprocessed_is_refused_at_a_stray_character(tmp_path):
+    # pcpp copies the rest of the file for each character it cannot read (400 KB took 22 s)
+    header = tmp_path / "b.h"
+    header.write_bytes(b"#define X 1\nstruct a { int x; };\n" + b"\x01\xff" * 2000 + b"\n" + b"a" * (1 << 20))
+    with pytest.raises(LayoutError) as info:
+        parse_layouts(header)
+    assert info.value.message.endswith("in the header (is this a binary file?)")
+    assert info.value.message.startswith(("stray '\\x01'", "stray '\\xff'"))
+    assert (info.value.pos.file, info.value.pos.line) == (str(header), 3)
+    dollars = tmp_path / "d.h"  # what pcpp cannot read but C can is still read
+    dollars.write_text("#define N 2\nstruct a { int a$b[N]; int $c; };\n")
+    assert [m.name for m in parse_layouts(dollars)["a"].members] == ["a$b", "$c"]
+
+
+def test_members_of_one_scalar_type_share_its_type():
+    # the scalar types a header names are made once each (per-member cost)
+    layout = parse_layouts("struct a { int x; int y; unsigned long u; unsigned long v; };")["a"]
+    x, y, u, v = (m.type for m in layout.members)
+    assert x is y and u is v and (x.size, u.size) == (4, 8)

@@ -129,3 +129,11 @@ def test_linux_uapi_headers_agree_with_gcc():
         pytest.skip(f"no kernel headers here (linux-libc-dev): {UAPI} lacks {', '.join(missing)}")
     text = "".join(f"#include <linux/{h}.h>\n" for h in UAPI_TYPES)
     assert cc.compare(text, "x86_64", types=list(UAPI_TYPES.values()), include_dirs=system_include_dirs()) == []
+
+
+def test_long_sums_many_dimensions_and_stars_agree_with_gcc():
+    # review 9, finding 4: dtracepy called these "nested too deeply"; gcc lays them out
+    needs("x86_64")
+    text = ("struct long_decls { char c; char s[" + "+".join(["1"] * 1000) + "]; short d" + "[1]" * 3000
+            + "[3]; int " + "*" * 3000 + "p; char e; };\n")
+    assert cc.compare(text, "x86_64", types=["struct long_decls"]) == []

@@ -138,6 +138,11 @@ def test_mutated_corpus_same_errors(corpus):
     "BEGIN { x = 1" + " + 1" * 3000 + "; }",
     "BEGIN {\n" + "if (x)\n" * 989 + "y = 1;\n}\n",
     "BEGIN {\n\tif (x == 0) { y = 0; }\n" + "".join(f"\telse if (x == {i}) {{ y = {i}; }}\n" for i in range(1, 1000)) + "}\n",
+    "BEGIN { ;;; x;; ;\n; if (x) ;; else ;/**/; { ; ;} ;}",  # runs of ';' (lexer.SEMIS)
+    "BEGIN { ;; (int)y;;; if (x) ; else ;; }",  # the same read by the automaton
+    "BEGIN { x = ;; }",
+    "BEGIN /x;;/ { }",
+    "int x;; BEGIN { }",
     "BEGIN { x = 08; }",  # a lexing error inside a clause
     "BEGIN { x = = 08; }",  # a syntax error before it wins
     "BEGIN { x = 1; }\nEND { y = \"unterminated; }",

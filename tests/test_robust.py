@@ -973,3 +973,100 @@ def test_a_long_name_is_clipped_in_its_message(capsys, tmp_path, monkeypatch):
     status, out, err = cli(capsys, "check", "l.d")
     assert err == f"l.d:3:8: warning: {'a' * 40}... (300,000 characters) is no built-in variable and is never " \
                   "declared, defined or assigned [undefined-name]\n", err[:300]
+
+
+def test_a_run_of_empty_statements_is_one_token_and_one_node():
+    """``BEGIN{;;;...}`` (3,000,000 ';' read in a second by dtrace; 850 MB and 7 s of dtracepy's
+    when each was a token and a node): the lexer hands a run over as one token, and the statement
+    list holds one node for it, once per ';' (printed back, each is a ';' again)."""
+    from dtracepy import parser, tree
+    from dtracepy.lexer import SEMIS, Lexer
+    from dtracepy.printer import to_d
+
+    text = "BEGIN\n{\n\tx = 1;" + ";" * 1000 + " ;\n;\n}\n"
+    (item,) = Lexer(text, "x.d").items()
+    assert [tok[0] for tok in item].count(SEMIS) == 1 and len(item) < 12
+    for fast in (True, False):
+        saved, parser.FAST_CLAUSES = parser.FAST_CLAUSES, fast
+        try:
+            body = parser.parse(text, "x.d").items[0].body
+        finally:
+            parser.FAST_CLAUSES = saved
+        assert len(body) == 1003 and len({id(stmt) for stmt in body[1:]}) == 1
+        assert body[1] == tree.EmptyStmt() and str(body[1].pos) == "x.d:3:8"
+    printed = to_d(parser.parse(text, "x.d"))
+    assert printed.count(";") == 1003 and parser.parse(printed) == parser.parse(text)
+
+
+def _lex_error(text):
+    """(the lexing error, the number of tokens made before it) of ``text``."""
+    from dtracepy.errors import DSyntaxError
+    from dtracepy.lexer import Lexer
+
+    lexer = Lexer(text, "x.d")
+    with pytest.raises(DSyntaxError) as info:
+        for _ in lexer.items():
+            pass
+    return info.value, len(lexer.partial)
+
+
+def test_an_expression_of_more_operators_than_dtrace_runs_is_refused_as_it_is_read(capsys, tmp_path):
+    """``trace(x+x+...+x)`` of 3 MB took 780 MB and 10 s to read; dtrace crashes running one of
+    20,000 operators (lexer.MAX_OPERATORS): refused at the operator past the limit, before the
+    rest of the clause is lexed."""
+    from dtracepy import lexer, parser
+
+    assert lexer.MAX_OPERATORS == 20_000
+    parser.parse("BEGIN{trace(x" + "+x" * 20_000 + ");}")  # 20,000 are read
+    parser.parse("BEGIN{trace(x" + "+(x)" * 15_000 + ");y=a" + "->b" * 25_000 + ";x=x" + "+x" * 19_000 + ";}")
+    err, made = _lex_error("BEGIN{trace(x" + "+x" * 1_500_000 + ");}")
+    assert (err.pos.line, err.pos.col) == (1, 14 + 2 * 20_000)
+    assert made < 2 * 20_000 + 10
+    assert "more than 20,000 operators in one expression" in err.message
+    err, _ = _lex_error("BEGIN{x = y" + "[0]" * 20_001 + ";}")  # a[0][0]...: each a level
+    assert "20,000 operators" in err.message
+    err, _ = _lex_error("BEGIN{x = " + "-" * 1_000_000 + "y;}")  # -- -- ...: prefix operators
+    assert "20,000 operators" in err.message
+    (tmp_path / "x.d").write_text("BEGIN\n{\n\tx = " + "!" * 30_000 + "1;\n}\n")
+    status, _, err = cli(capsys, "check", tmp_path / "x.d")  # ('=' is the first operator)
+    assert status == 1 and f"x.d:3:{6 + 19_999}: error: expression too long" in err
+
+
+def test_a_list_of_more_items_than_dtrace_runs_is_refused_as_it_is_read(capsys, tmp_path):
+    """``printf("%d", x,x,...)`` of 3 MB took 640 MB; dtrace cannot run a printf of 8,000
+    arguments (lexer.MAX_ITEMS): refused at the comma past the limit."""
+    from dtracepy import lexer, parser
+
+    assert lexer.MAX_ITEMS == 8_000
+    parser.parse('BEGIN{printf("%d"' + ",x" * 7_999 + ");" + "f(x" + ",x" * 7_999 + ");}")  # 8,000 each
+    parser.parse("BEGIN{f(" + "g(x, x), " * 5_000 + "x);}")  # the inner lists' commas are their own
+    err, made = _lex_error('BEGIN{printf("%d"' + ",x" * 1_500_000 + ");}")
+    assert (err.pos.line, err.pos.col) == (1, 18 + 2 * 7_999)
+    assert made < 2 * 8_000 + 10
+    assert "more than 8,000 items" in err.message
+    (tmp_path / "x.d").write_text("enum e { " + ", ".join(f"e{i}" for i in range(9_000)) + " };\n"
+                                  "BEGIN\n{\n\t@[x" + ", x" * 8_000 + "] = count();\n}\n")
+    status, _, err = cli(capsys, "check", tmp_path / "x.d")
+    assert status == 1 and f"x.d:4:{5 + 3 * 7_999}: error: list too long" in err
+
+
+def test_compile_refuses_what_check_would_refuse_as_too_long(capsys, tmp_path, monkeypatch):
+    """compile makes only D that check reads: an expression of more than lexer.MAX_OPERATORS
+    operators, or a call of more than lexer.MAX_ITEMS arguments, is a located error at the line
+    that makes it; at the limits, the D compiles and check reads it."""
+    monkeypatch.chdir(tmp_path)
+    body = ("from dtracepy import Tracer, arg0, printf, trace\nt = Tracer()\n\n@t.probe('BEGIN')\ndef b():\n"
+            "    x = arg0\n    for i in range(N):\n        x = x + 1\n    trace(x)\n"
+            "    printf('%d' * M, *([arg0] * M))\n")
+    (tmp_path / "d.py").write_text(body.replace("N", "20000").replace("M", "7999"))
+    status, out, err = cli(capsys, "compile", "d.py", "-o", "d.d")
+    assert status == 0, err
+    status, out, err = cli(capsys, "check", "d.d")
+    assert "error" not in err, err
+    (tmp_path / "d.py").write_text(body.replace("N", "20001").replace("M", "7999"))
+    status, out, err = cli(capsys, "compile", "d.py")
+    assert status == 1 and err.startswith("d.py:8: error: the D has more than 20,000 operators"), err
+    (tmp_path / "d.py").write_text(body.replace("N", "10").replace("M", "8000"))
+    status, out, err = cli(capsys, "compile", "d.py")
+    assert status == 1 and err.startswith("d.py:10: error: the D has more than 20,000 operators in one "
+                                          "expression, or more than 8,000 arguments"), err

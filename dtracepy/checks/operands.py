@@ -85,45 +85,64 @@ def _is_string(node, variables) -> bool:
     return key is not None and variables.get(key) == "string"
 
 
+def _kind_of(node, variables):
+    if _is_string(node, variables):
+        return "string"
+    found = _kind(node)
+    if found is None:
+        key = _variable(node)
+        if key is not None:
+            return variables.get(key)
+    return found
+
+
+def binary_problem(node, variables):
+    """``(the operand to blame, the message)`` when dtrace refuses the operands of the binary
+    operator ``node`` (``variables``: the program's variables typed as strings or integers; the DSL
+    gives none), else None.  The DSL asks it of each operator it builds (dsl/values.py)."""
+    op = node.op
+    if op in _INTEGRAL or op in _SCALAR:
+        for side in (node.left, node.right):
+            if _is_string(side, variables):
+                need = "integral" if op in _INTEGRAL else "scalar"
+                return side, f"operator {op} needs operands of {need} type, and this is a string (dtrace refuses it)"
+    elif op == "+" and _is_string(node.left, variables) and _is_string(node.right, variables):
+        return node, STRING_SUM
+    elif (op in _COMPARISONS or op == "-") and (
+            _is_string(node.left, variables) or _is_string(node.right, variables)):
+        left, right = _kind_of(node.left, variables), _kind_of(node.right, variables)
+        if {left, right} == {"string", "int"} and (op != "-" or left == "int"):
+            number = node.left if left == "int" else node.right
+            if op != "-" and _is_zero(number):
+                return None  # (a null pointer: a string may be compared with it)
+            return (node.right if op == "-" else number,
+                    f"a string and an integer cannot be operands of {op} (dtrace: operands "
+                    f"have incompatible types: '{left}' {op} '{right}')")
+    return None
+
+
+def unary_problem(node, variables):
+    """``(the operand, the message)`` when dtrace refuses the operand of the unary operator
+    ``node`` (a string where a scalar is needed), else None; the DSL asks it too."""
+    if (node.op in _UNARY or node.op in ("++", "--")) and _is_string(node.operand, variables):
+        return node.operand, f"operator {node.op} needs a scalar operand, and this is a string (dtrace refuses it)"
+    return None
+
+
 def _operands(ctx):
     variables, refused = _variable_kinds(ctx)
 
     def kind(node):
-        if _is_string(node, variables):
-            return "string"
-        found = _kind(node)
-        if found is None:
-            key = _variable(node)
-            if key is not None:
-                return variables.get(key)
-        return found
+        return _kind_of(node, variables)
 
     for node in ctx.of(t.Binary):
-        op = node.op
-        if op in _INTEGRAL or op in _SCALAR:
-            for side in (node.left, node.right):
-                if _is_string(side, variables):
-                    need = "integral" if op in _INTEGRAL else "scalar"
-                    yield ctx.finding("operand-type", side, f"operator {op} needs operands of {need} type, "
-                                      "and this is a string (dtrace refuses it)", fallback=node)
-                    break
-        elif op == "+" and _is_string(node.left, variables) and _is_string(node.right, variables):
-            yield ctx.finding("operand-type", node, STRING_SUM)
-        elif (op in _COMPARISONS or op == "-") and (
-                _is_string(node.left, variables) or _is_string(node.right, variables)):
-            left, right = kind(node.left), kind(node.right)
-            if {left, right} == {"string", "int"} and (op != "-" or left == "int"):
-                number = node.left if left == "int" else node.right
-                if op != "-" and _is_zero(number):
-                    continue  # (a null pointer: a string may be compared with it)
-                yield ctx.finding("operand-type", node.right if op == "-" else number,
-                                  f"a string and an integer cannot be operands of {op} (dtrace: operands "
-                                  f"have incompatible types: '{left}' {op} '{right}')", fallback=node)
+        found = binary_problem(node, variables)
+        if found is not None:
+            yield ctx.finding("operand-type", found[0], found[1], fallback=node)
     for node in ctx.of(t.Unary):
-        op = node.op
-        if (op in _UNARY or op in ("++", "--")) and _is_string(node.operand, variables):
-            yield ctx.finding("operand-type", node.operand, f"operator {op} needs a scalar operand, and this "
-                              "is a string (dtrace refuses it)", fallback=node)
+        found = unary_problem(node, variables)
+        if found is not None:
+            yield ctx.finding("operand-type", found[0], found[1], fallback=node)
     for node in ctx.of(t.Postfix):
         if node.op in ("++", "--") and _is_string(node.operand, variables):
             yield ctx.finding("operand-type", node.operand, f"operator {node.op} needs a scalar operand, and "

@@ -312,16 +312,26 @@ def _check_printf(ctx, call):
     i = 0
     for conv in convs:
         for _ in range(conv.stars):
-            if i < len(args) and (kind(args[i]) not in (None, "int") or _value_type(args[i], None) == "pointer"):
+            if i < len(args) and (kind(args[i]) not in (None, "int") or _value_type(args[i], None) == "pointer"
+                                  or _void_problem(args[i])):
                 yield ctx.finding("printf-type", args[i],
                                   f"{call.name}(): the * in {conv.text!r} takes an integer", fallback=call)
             i += 1
         if i < len(args):
-            problem = type_problem(conv.conv, kind(args[i])) or _value_type_problem(conv, args[i], ctx)
+            problem = (_void_problem(args[i]) or type_problem(conv.conv, kind(args[i]))
+                       or _value_type_problem(conv, args[i], ctx))
             if problem:
                 yield ctx.finding("printf-type", args[i],
                                   f"{call.name}(): argument {i + 1} for {conv.text!r}: {problem}", fallback=call)
         i += 1
+
+
+def _void_problem(arg) -> str | None:
+    """An action or subroutine that returns nothing given as a value to print (``printf("%d",
+    printf(""))``; dtrace: "argument: void")."""
+    if arg.__class__ is t.Call and arg.name is not None and Fn.result(arg.name) == "void":
+        return f"{arg.name}() returns no value (void), which no conversion prints"
+    return None
 
 
 def _summary(convs):

@@ -149,7 +149,8 @@ def _destructive_after_cpp(ctx, allowed: bool):
     source = getattr(ctx.first_pos, "file", None)
     folder = os.path.dirname(source) if source else ""
     try:
-        expanded_text, _ = preprocess(text, "<expanded>", include_dirs=[folder] if os.path.isdir(folder or ".") else [])
+        expanded_text, _ = preprocess(text, "<expanded>", include_dirs=[folder] if os.path.isdir(folder or ".") else [],
+                                      warnings=[])  # (its #warnings are the script's run's to print, not this look's)
         expanded = parse(expanded_text, "<expanded>")
     except DTracePyError as err:
         yield _expansion_failed(ctx, err, text, items, triggers)

@@ -151,8 +151,9 @@ def load_module(path: str):
     except SyntaxError as err:
         pos = Pos(_display(err.filename or path), err.lineno or 1, err.offset or None)
         raise CompileError(f"invalid Python syntax: {err.msg}", pos, err.text) from None
-    except KeyboardInterrupt:
-        raise
+    except KeyboardInterrupt as err:
+        # Ctrl-C (or the module's own raise): still an interrupt (exit 130), said where it stopped
+        raise TracerInterrupted(*_located(err, path)) from None
     except SystemExit as err:
         # sys.exit() in a tracer module must not become dtracepy's own exit status
         raise CompileError(f"the module exited while being imported (SystemExit({err.code!r})); a tracer "
@@ -165,6 +166,18 @@ def load_module(path: str):
 
         context.reset()
     return module
+
+
+class TracerInterrupted(KeyboardInterrupt):
+    """A KeyboardInterrupt while the tracer module ran: the command line says where it stopped
+    (one line, as a compiler reports an interrupt) and exits 130, as for any Ctrl-C."""
+
+    def __init__(self, pos: Pos, source_line: str | None = None):
+        super().__init__(pos)
+        self.pos, self.source_line = pos, source_line
+
+    def render(self) -> str:
+        return f"{self.pos}: error: interrupted (KeyboardInterrupt) while the tracer module ran; nothing was compiled"
 
 
 def find_tracers(module) -> dict:
@@ -296,24 +309,61 @@ def run(args) -> int:
     except DTracePyError as err:
         _add_source_lines(err)
         raise
+    if args.output:
+        # nor over a module the tracer loaded while it ran (`-o helpers.py`): now they are known
+        from dtracepy.inputs import refuse_overwriting_modules
+
+        refuse_overwriting_modules(args.output)
     for finding in compiled.findings:
         print(finding.render(), file=sys.stderr)
     text = compiled.text
     status = 0
+    folder = os.path.dirname(os.path.abspath(args.tracer))
+    said = _report_cpp_warnings(compiled, args.tracer, folder)
     if args.check:
         # The compiler has printed its findings at the Python lines; the emitted D's own check
         # adds only what it finds beyond them.
+        from dtracepy.preprocess import collected_warnings
+
         already = {(f.check, f.message) for f in compiled.findings}
         dialect = getattr(args, "dialect", None) or tracer.dialect
-        status = check_text(text, args.output or "<compiled>", dialect, skip=already,
-                            include_dirs=[os.path.dirname(os.path.abspath(args.tracer))],
-                            cpp=_uses_cpp(compiled.program))
+        checked = args.output or "<compiled>"
+        with collected_warnings() as warnings:
+            status = check_text(text, checked, dialect, skip=already, include_dirs=[folder],
+                                cpp=_uses_cpp(compiled.program))
+        for pos, message in warnings:  # a header's own; the D's were said above, at the tracer's lines
+            if os.path.abspath(pos.file) != os.path.abspath(checked) and (pos, message) not in said:
+                print(f"{pos}: warning: {message}", file=sys.stderr)
     if args.output:
         write_output(args.output, text, executable=True, inputs=[args.tracer])
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
     return status
+
+
+def _report_cpp_warnings(compiled, path: str, folder: str) -> list:
+    """A ``#warning`` the tracer's D reaches when ``dtrace -C`` reads it (``t.directive("warning",
+    ...)``), said as cpp will say it, but at the tracer's line that made it (or at the line of the
+    header it is in); returns those said in a header, as ``(Pos, message)``."""
+    from dtracepy import tree
+
+    if not any(isinstance(item, tree.Directive) and item.name == "warning" for item in compiled.program.items):
+        return []
+    from dtracepy.errors import DTracePyError
+    from dtracepy.preprocess import preprocess
+    from dtracepy.run.origins import line_origins
+
+    warnings: list = []
+    try:
+        preprocess(compiled.text, "<compiled>", include_dirs=[folder], warnings=warnings)
+    except DTracePyError:
+        return []  # (an expansion that fails is the destructive check's to say, and it has)
+    origins = line_origins(compiled.program, compiled.text) if warnings else {}
+    for pos, message in warnings:
+        shown = origins.get(pos.line, Pos(_display(path), 1)) if pos.file == "<compiled>" else pos
+        print(f"{shown}: warning: {message}", file=sys.stderr)
+    return [(pos, message) for pos, message in warnings if pos.file != "<compiled>"]
 
 
 def _uses_cpp(program) -> bool:

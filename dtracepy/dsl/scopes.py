@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dtracepy import tree
 from dtracepy.dsl import context
-from dtracepy.dsl.values import Compound, D, expr, python_only_dunders
+from dtracepy.dsl.values import Compound, D, expr, not_pickled, python_only_dunders
 from dtracepy.errors import DSLError
 from dtracepy.source import user_pos
 
@@ -50,7 +50,7 @@ class _Scope:
         object.__setattr__(self, "_label", label)
 
     def __getattr__(self, name: str) -> D:
-        if name.startswith("__"):
+        if name.startswith("__") or name in _Scope.__slots__:  # (a slot unset: an object never made)
             raise AttributeError(name)
         return D(self._make(name, user_pos()))
 
@@ -69,6 +69,16 @@ class _Scope:
 
     def __bool__(self):
         return True
+
+    # A scope is one namespace (self is every thread-local): a copy is the scope itself.
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce_ex__(self, protocol):
+        raise DSLError(not_pickled(f"the DSL's scope {self._label}"), user_pos())
 
 
 def _global(name, pos):

@@ -140,6 +140,12 @@ def _as_text_message(value, how: str) -> str:
             f"printf(\"%d\\n\", {text}) (%s for strings), or join strings in D with strjoin()")
 
 
+def not_pickled(what: str) -> str:
+    """What pickle is told of a DSL object: it belongs to a tracer being built, in this process."""
+    return (f"{what} cannot be pickled: it is part of the tracer being built, not data; pickle "
+            "or save the tracer's D instead (t.to_d())")
+
+
 class _PythonOnly(str):
     """A class's ``__doc__`` or ``__module__`` that an instance cannot read: ``trace(arg0.__doc__)``
     or ``trace(self.__module__)`` would put dtracepy's own text into the D as a string constant.
@@ -222,6 +228,16 @@ class D:
                        f"{text}), x + 1 builds D's addition)", user_pos())
 
     __index__ = __float__ = __int__
+
+    # --- copying: a D value is an immutable piece of D (a node of the tree) ------------------
+    def __copy__(self):
+        return self  # as copy.copy of a str or a tuple: the value itself
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce_ex__(self, protocol):
+        raise DSLError(not_pickled(f"a D value ({_short_text(self)})"), user_pos())
 
     def _text(self) -> str:
         """The D text of the expression, for dtracepy's own messages."""
@@ -357,17 +373,27 @@ def _compound(op, target, value):
 
 
 def _binop(op: str, left, right) -> D:
-    left, right = expr(left), expr(right)
-    if op == "+":
-        from dtracepy.checks.operands import STRING_SUM, _is_string
+    # Operands dtrace refuses (a string where an integer is needed: `execname * 2`, `1 - execname`,
+    # two strings added) are refused at the user's line, by the rule `check` applies to D files.
+    from dtracepy.checks.operands import binary_problem
 
-        if _is_string(left, {}) and _is_string(right, {}):
-            raise DSLError(STRING_SUM, user_pos())
-    return D(tree.Binary(op, left, right, pos=user_pos()))
+    pos = user_pos()
+    node = tree.Binary(op, expr(left), expr(right), pos=pos)
+    problem = binary_problem(node, {})
+    if problem is not None:
+        raise DSLError(problem[1], pos)
+    return D(node)
 
 
 def _unop(op: str, operand) -> D:
-    return D(tree.Unary(op, expr(operand), pos=user_pos()))
+    from dtracepy.checks.operands import unary_problem
+
+    pos = user_pos()
+    node = tree.Unary(op, expr(operand), pos=pos)
+    problem = unary_problem(node, {})
+    if problem is not None:
+        raise DSLError(problem[1], pos)
+    return D(node)
 
 
 def _member(base, name: str, op: str | None) -> D:

@@ -21,10 +21,11 @@ import re
 import pcpp
 from pycparser import c_ast, c_parser
 
-from dtracepy.errors import DTracePyError, LayoutError
+from dtracepy.errors import DTracePyError, LayoutError, shown_name
+from dtracepy.inputs import MAX_INPUT_BYTES
 from dtracepy.layout.abi import ABI, get_abi, host_abi_name
 from dtracepy.layout.engine import MemberSpec, lay_out
-from dtracepy.layout.model import Array, Layout, Pointer, Scalar, close_names
+from dtracepy.layout.model import Array, Layout, Pointer, Scalar, array_spelling, close_names
 from dtracepy.layout.prepass import Attrs, prepass
 from dtracepy.source import Pos
 
@@ -74,6 +75,11 @@ def abi_macros(abi: ABI) -> dict[str, str]:
     return macros
 
 
+#: How many characters pcpp's lexer may copy for the characters it cannot read (each copies the
+#: rest of its file) before one is refused: about a tenth of a second.
+MAX_STRAY_COPIED = 64 * MAX_INPUT_BYTES
+
+
 class _Preprocessor(pcpp.Preprocessor):
     def __init__(self):
         super().__init__()
@@ -82,6 +88,27 @@ class _Preprocessor(pcpp.Preprocessor):
         self.main_file = None
         self.texts: dict[str, list[str]] = {}  # absolute path -> lines, of the files read
         self.skipped: list[tuple[str, str]] = []  # (header, directory): system headers not read
+        # what check -C's preprocessor bounds, bounded by the same limits (dtracepy.preprocess)
+        self.expanded = 0  # tokens made by macro expansion
+        self.included = 0  # files included
+        self.read = 0  # bytes read, the header's and its includes'
+        self.expanding_at = None  # the line being expanded
+        # pcpp's lexer (PLY) copies the rest of the file for each character it cannot read (a
+        # binary header of 400 KB took 22 s): past a budget of copying, such a character is refused
+        self.stray_copied = 0
+        lexer_error = self.lexer.lexerrorf
+
+        def stray(tok):
+            self.stray_copied += len(tok.value)
+            if self.stray_copied > MAX_STRAY_COPIED:
+                data, offset = tok.lexer.lexdata, tok.lexpos
+                line_start = data.rfind("\n", 0, offset) + 1
+                file = self.source or self.main_file or "<string>"
+                raise LayoutError(f"stray '{shown_name(data[offset])}' in the header (is this a binary file?)",
+                                  Pos(self.shown(file), data.count("\n", 0, offset) + 1, offset - line_start + 1))
+            return lexer_error(tok)
+
+        self.lexer.lexerrorf = stray
 
     def on_include_not_found(self, is_malformed, is_system_include, curdir, includepath):
         from dtracepy.preprocess import (include_column, missing_header_message, system_header,
@@ -128,6 +155,22 @@ class _Preprocessor(pcpp.Preprocessor):
             return True
         return super().on_directive_unknown(directive, toks, ifpassthru, precedingtoks)
 
+    def expand_macros(self, tokens, expanding_from=[]):  # noqa: B006 - pcpp's signature
+        from dtracepy.preprocess import MAX_EXPANSION
+
+        before = len(tokens)
+        if not expanding_from and tokens:  # the line being expanded, for the error below
+            self.expanding_at = tokens[0]
+        out = super().expand_macros(tokens, expanding_from)
+        self.expanded += max(0, len(out) - before)
+        if self.expanded > MAX_EXPANSION:
+            at = self.expanding_at
+            file = getattr(at, "source", None) or self.main_file or "<string>"
+            raise LayoutError(f"macro expansion makes more than {MAX_EXPANSION:,} tokens; dtracepy stops "
+                              "there (are the macros exponential?)",
+                              Pos(self.shown(file), getattr(at, "lineno", None) or 1, 1))
+        return out
+
     def on_comment(self, tok):  # keep comments out of the output; the prepass would blank them anyway
         return False
 
@@ -135,7 +178,7 @@ class _Preprocessor(pcpp.Preprocessor):
         """A header to include: a regular file, read at most to the input limit."""
         import stat
 
-        from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
+        from dtracepy.inputs import LIMIT_TEXT
 
         st = os.stat(includepath)  # OSError: not there, pcpp tries the next directory
         if stat.S_ISDIR(st.st_mode):
@@ -144,13 +187,21 @@ class _Preprocessor(pcpp.Preprocessor):
         where = Pos(getattr(d, "source", None) or self.main_file or "<string>", getattr(d, "lineno", None) or 1, 1)
         if not stat.S_ISREG(st.st_mode):
             raise LayoutError(f"#include of {includepath}, which is not a regular file", where)
+        from dtracepy.preprocess import MAX_INCLUDES
+
+        self.included += 1
+        if self.included > MAX_INCLUDES:
+            raise LayoutError(f"#include of {includepath}: more than {MAX_INCLUDES:,} files included; dtracepy "
+                              "stops there (do the headers include each other over and over?)", where)
         with open(includepath, "rb") as handle:
-            data = handle.read(MAX_INPUT_BYTES + 1)
-        if len(data) > MAX_INPUT_BYTES:
-            raise LayoutError(f"#include of {includepath}: over {LIMIT_TEXT}; dtracepy reads at most {LIMIT_TEXT}",
-                              where)
-        text = data.decode("utf-8", errors="replace")
+            data = handle.read(MAX_INPUT_BYTES + 1 - self.read)
+        self.read += len(data)
+        if self.read > MAX_INPUT_BYTES:
+            raise LayoutError(f"#include of {includepath}: the header with its includes is over {LIMIT_TEXT}; "
+                              f"dtracepy reads at most {LIMIT_TEXT}", where)
+        text = data.decode("utf-8", "surrogateescape")  # a byte that is not UTF-8 shown as \xff
         text = text[1:] if text.startswith("\ufeff") else text
+        refuse_binary(text, self.shown(includepath))
         self.texts[os.path.abspath(includepath)] = text.splitlines()
         return io.StringIO(text)
 
@@ -169,6 +220,7 @@ def preprocess(text: str, filename: str, abi: ABI, include_dirs=(), defines=(), 
         return f'#line 1 "{filename}"\n{text}'
     pp = _Preprocessor()
     pp.texts[os.path.abspath(filename)] = text.splitlines()
+    pp.read = len(text.encode("utf-8", "surrogateescape"))
     for name, value in abi_macros(abi).items():
         pp.define(f"{name} {value}")
     for item in defines:
@@ -204,8 +256,19 @@ def read_source(source, filename: "str | None" = None) -> tuple[str, str]:
             shown, data = read_input(path)  # at most the input limit plus one byte
         except DTracePyError as err:
             raise LayoutError(err.message, err.pos) from None
-        return data.decode("utf-8", errors="replace"), filename or shown
+        # bytes, as cpp reads them: one that is not UTF-8 held as surrogateescape holds it
+        return data.decode("utf-8", "surrogateescape"), filename or shown
     return str(source), filename or "<string>"
+
+
+def refuse_binary(text: str, filename: str) -> None:
+    """A located error at the first NUL character, as check gives (a binary file is refused
+    before it is preprocessed or parsed)."""
+    nul = text.find("\0")
+    if nul >= 0:
+        line_start = text.rfind("\n", 0, nul) + 1
+        raise LayoutError("NUL character in input (is this a binary file?)",
+                          Pos(filename, text.count("\n", 0, nul) + 1, nul - line_start + 1))
 
 
 class Layouts(dict):
@@ -257,6 +320,7 @@ class _Converter:
         self.typedefs: dict[str, tuple[object, str]] = {}
         self.tags: dict[tuple[str, str], object] = {}
         self.enumerators: dict[str, int] = {}
+        self.scalars: dict[tuple, tuple[Scalar, str]] = {}  # type words -> (Scalar, spelling)
         self.result = Layouts(abi=abi, typedefs=self.typedefs)
 
     # -- errors -------------------------------------------------------------------------------
@@ -296,11 +360,59 @@ class _Converter:
     # -- types --------------------------------------------------------------------------------
 
     def type_of(self, node) -> tuple[object, str]:
-        """(type, spelling) of a pycparser type node."""
-        if isinstance(node, c_ast.TypeDecl):
-            return self.type_of(node.type)
-        if isinstance(node, c_ast.Typename):
-            return self.type_of(node.type)
+        """(type, spelling) of a pycparser type node.  Pointers and array dimensions are taken
+        without recursing, a run of each at once (a header may declare ``int **...*p`` with a
+        million stars or ``char x[1][1]...`` with thousands of dimensions)."""
+        chain = []  # the PtrDecl and ArrayDecl nodes above the base type, outermost first
+        while True:
+            if isinstance(node, (c_ast.TypeDecl, c_ast.Typename)):
+                node = node.type
+            elif isinstance(node, c_ast.PtrDecl) and not isinstance(node.type, c_ast.FuncDecl):
+                chain.append(node)
+                node = node.type
+            elif isinstance(node, c_ast.ArrayDecl):
+                chain.append(node)
+                node = node.type
+            else:
+                break
+        t, spelling = self._base_of(node)
+        i = len(chain) - 1
+        while i >= 0:
+            if isinstance(chain[i], c_ast.PtrDecl):
+                j = i
+                while j > 0 and isinstance(chain[j - 1], c_ast.PtrDecl):
+                    j -= 1
+                stars = i - j + 1
+                t = Pointer(t, self.abi.pointer_size, spelling)
+                for _ in range(stars - 1):
+                    t = Pointer(t, self.abi.pointer_size, None)
+                spelling = spelling + ("" if spelling.endswith("*") else " ") + "*" * stars
+            else:
+                j = i
+                while j > 0 and isinstance(chain[j - 1], c_ast.ArrayDecl):
+                    j -= 1
+                inner_spelling = t.spelling()
+                size = t.size
+                counts = []
+                for k in range(i, j - 1, -1):  # innermost dimension first
+                    node = chain[k]
+                    count = 0 if node.dim is None else self.const(node.dim)
+                    if count < 0:
+                        self.error(f"array size is negative ({count})", node)
+                    if count * max(size, 1) >= 2**64:
+                        self.error(f"array too large: {count} elements of {size} bytes (sizes must be below "
+                                   "2**64)", node)
+                    size *= count
+                    t = Array(t, count)
+                    counts.append(count)
+                counts.reverse()
+                # the element's own spelling (a typedef name) unless it is an array's
+                spelling = array_spelling(inner_spelling if inner_spelling.endswith("]") else spelling, counts)
+            i = j - 1
+        return t, spelling
+
+    def _base_of(self, node) -> tuple[object, str]:
+        """(type, spelling) of what a declarator's pointers and dimensions apply to."""
         if isinstance(node, c_ast.IdentifierType):
             return self.base_type(node)
         if isinstance(node, (c_ast.Struct, c_ast.Union)):
@@ -308,22 +420,8 @@ class _Converter:
             return t, t.name if node.name is None else f"{'struct' if isinstance(node, c_ast.Struct) else 'union'} {node.name}"
         if isinstance(node, c_ast.Enum):
             return self.enum(node)
-        if isinstance(node, c_ast.PtrDecl):
-            if isinstance(node.type, c_ast.FuncDecl):
-                return Pointer(None, self.abi.pointer_size, "function"), "void (*)()"
-            target, spelling = self.type_of(node.type)
-            ptr_spelling = spelling + ("*" if spelling.endswith("*") else " *")
-            return Pointer(target, self.abi.pointer_size, spelling), ptr_spelling
-        if isinstance(node, c_ast.ArrayDecl):
-            elem, spelling = self.type_of(node.type)
-            count = 0 if node.dim is None else self.const(node.dim)
-            if count < 0:
-                self.error(f"array size is negative ({count})", node)
-            if count * max(elem.size, 1) >= 2**64:
-                self.error(f"array too large: {count} elements of {elem.size} bytes (sizes must be below "
-                           "2**64)", node)
-            arr = Array(elem, count)
-            return arr, arr.spelling().replace(elem.spelling(), spelling, 1)
+        if isinstance(node, c_ast.PtrDecl):  # to a function
+            return Pointer(None, self.abi.pointer_size, "function"), "void (*)()"
         if isinstance(node, c_ast.FuncDecl):  # valid in a typedef; refused as a member (below)
             return Scalar("a function type", 0, 1, False, "function"), "function"
         self.error(f"unsupported declaration ({type(node).__name__})", node)
@@ -334,15 +432,22 @@ class _Converter:
         if len(names) == 1 and names[0] in self.typedefs:
             t, _ = self.typedefs[names[0]]
             return t, names[0]
+        key = tuple(names)
+        known = self.scalars.get(key)  # (a header names a few scalar types, over and over)
+        if known is not None:
+            return known
         unknown = [n for n in names if n not in _C_KEYWORDS]
         if unknown:
             self.error(f"unknown type name {unknown[0]!r}{close_names(unknown[0], self.typedefs)}", node)
         canon = self.canonical(names, node)
         if canon == "void":
-            return Scalar("void", 1, 1, False, "void"), "void"
-        size, align, signed = self.abi.base(canon)
-        kind = "bool" if canon == "_Bool" else "float" if canon in ("float", "double", "long double") else "int"
-        return Scalar(spelling, size, align, signed, kind), spelling
+            known = Scalar("void", 1, 1, False, "void"), "void"
+        else:
+            size, align, signed = self.abi.base(canon)
+            kind = "bool" if canon == "_Bool" else "float" if canon in ("float", "double", "long double") else "int"
+            known = Scalar(spelling, size, align, signed, kind), spelling
+        self.scalars[key] = known
+        return known
 
     def canonical(self, names: list[str], node) -> str:
         count = {n: names.count(n) for n in set(names)}
@@ -425,6 +530,40 @@ class _Converter:
     # -- constant expressions -----------------------------------------------------------------
 
     def const(self, node) -> int:
+        """The value of an integer constant expression, evaluated without recursing (pycparser
+        gives ``1+1+...+1`` as a chain as long as the sum), operands left to right as before."""
+        values: list[int] = []
+        stack = [(node, False)]
+        while stack:
+            node, operands_done = stack.pop()
+            if isinstance(node, c_ast.BinaryOp):
+                if not operands_done:
+                    stack += ((node, True), (node.right, False), (node.left, False))
+                else:
+                    b = values.pop()
+                    values.append(self._binary(node, values.pop(), b))
+            elif isinstance(node, c_ast.UnaryOp) and node.op not in ("sizeof", "_Alignof"):
+                if not operands_done:
+                    stack += ((node, True), (node.expr, False))
+                else:
+                    v = values.pop()
+                    ops = {"-": lambda: -v, "+": lambda: v, "~": lambda: ~v, "!": lambda: int(not v)}
+                    if node.op not in ops:
+                        self.error("not an integer constant expression (UnaryOp)", node)
+                    values.append(ops[node.op]())
+            elif isinstance(node, c_ast.Cast):
+                stack.append((node.expr, False))
+            elif isinstance(node, c_ast.TernaryOp):
+                if not operands_done:
+                    stack += ((node, True), (node.cond, False))
+                else:
+                    stack.append((node.iftrue if values.pop() else node.iffalse, False))
+            else:
+                values.append(self._operand(node))
+        return values[0]
+
+    def _operand(self, node) -> int:
+        """A constant, an enumerator, ``sizeof`` or ``_Alignof``."""
         if isinstance(node, c_ast.Constant):
             if node.type == "char":
                 body = node.value[1:-1]
@@ -446,41 +585,33 @@ class _Converter:
             if node.name in self.enumerators:
                 return self.enumerators[node.name]
             self.error(f"{node.name!r} is not a known constant", node)
-        if isinstance(node, c_ast.Cast):
-            return self.const(node.expr)
-        if isinstance(node, c_ast.UnaryOp):
-            if node.op == "sizeof":
-                t = self.type_of(node.expr)[0] if isinstance(node.expr, c_ast.Typename) else None
-                if t is None:
-                    self.error("sizeof of an expression is not supported here", node)
-                return t.size
-            if node.op == "_Alignof":
-                return self.type_of(node.expr)[0].align
-            v = self.const(node.expr)
-            ops = {"-": lambda: -v, "+": lambda: v, "~": lambda: ~v, "!": lambda: int(not v)}
-            if node.op in ops:
-                return ops[node.op]()
-        if isinstance(node, c_ast.BinaryOp):
-            a, b = self.const(node.left), self.const(node.right)
-            if node.op in ("<<", ">>") and not 0 <= b < 64:
-                self.error(f"shift count {b} is out of range (0 to 63)", node)
-            ops = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
-                   "/": lambda: _c_quotient(a, b), "%": lambda: a - _c_quotient(a, b) * b,
-                   "<<": lambda: a << b, ">>": lambda: a >> b, "&": lambda: a & b, "|": lambda: a | b,
-                   "^": lambda: a ^ b, "==": lambda: int(a == b), "!=": lambda: int(a != b),
-                   "<": lambda: int(a < b), ">": lambda: int(a > b), "<=": lambda: int(a <= b),
-                   ">=": lambda: int(a >= b), "&&": lambda: int(bool(a and b)), "||": lambda: int(bool(a or b))}
-            if node.op in ops:
-                try:
-                    value = ops[node.op]()
-                except ZeroDivisionError:
-                    self.error("division by zero in a constant expression", node)
-                if not -(1 << 63) <= value < 1 << 64:
-                    self.error("integer constant expression overflows 64 bits", node)
-                return value
-        if isinstance(node, c_ast.TernaryOp):
-            return self.const(node.iftrue) if self.const(node.cond) else self.const(node.iffalse)
+        if isinstance(node, c_ast.UnaryOp) and node.op == "sizeof":
+            t = self.type_of(node.expr)[0] if isinstance(node.expr, c_ast.Typename) else None
+            if t is None:
+                self.error("sizeof of an expression is not supported here", node)
+            return t.size
+        if isinstance(node, c_ast.UnaryOp) and node.op == "_Alignof":
+            return self.type_of(node.expr)[0].align
         self.error(f"not an integer constant expression ({type(node).__name__})", node)
+
+    def _binary(self, node: c_ast.BinaryOp, a: int, b: int) -> int:
+        if node.op in ("<<", ">>") and not 0 <= b < 64:
+            self.error(f"shift count {b} is out of range (0 to 63)", node)
+        ops = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
+               "/": lambda: _c_quotient(a, b), "%": lambda: a - _c_quotient(a, b) * b,
+               "<<": lambda: a << b, ">>": lambda: a >> b, "&": lambda: a & b, "|": lambda: a | b,
+               "^": lambda: a ^ b, "==": lambda: int(a == b), "!=": lambda: int(a != b),
+               "<": lambda: int(a < b), ">": lambda: int(a > b), "<=": lambda: int(a <= b),
+               ">=": lambda: int(a >= b), "&&": lambda: int(bool(a and b)), "||": lambda: int(bool(a or b))}
+        if node.op not in ops:
+            self.error("not an integer constant expression (BinaryOp)", node)
+        try:
+            value = ops[node.op]()
+        except ZeroDivisionError:
+            self.error("division by zero in a constant expression", node)
+        if not -(1 << 63) <= value < 1 << 64:
+            self.error("integer constant expression overflows 64 bits", node)
+        return value
 
 
 _PARSE_ERROR = re.compile(r"^(.*?):(\d+):(\d+): (.*)$", re.S)
@@ -546,12 +677,34 @@ def _deepest(text: str, filename: str) -> Pos:
     return where
 
 
+class _CParser(c_parser.CParser):
+    """pycparser, with each array dimension or function suffix added to a declarator in constant
+    time (pycparser walks the declarator's whole chain for each, quadratic in the dimensions)."""
+
+    _last = (None, None)  # (a declarator, its modifier just above its TypeDecl)
+
+    def _type_modify_decl(self, decl, modifier):
+        if isinstance(decl, c_ast.TypeDecl):
+            return super()._type_modify_decl(decl, modifier)
+        modifier_tail = modifier
+        while modifier_tail.type:
+            modifier_tail = modifier_tail.type
+        head, tail = self._last
+        decl_tail = tail if head is decl and isinstance(tail.type, c_ast.TypeDecl) else decl
+        while not isinstance(decl_tail.type, c_ast.TypeDecl):
+            decl_tail = decl_tail.type
+        modifier_tail.type = decl_tail.type
+        decl_tail.type = modifier
+        self._last = (decl, modifier_tail)
+        return decl
+
+
 def parse_c(text: str, filename: str, abi: ABI):
     """Parse preprocessed ``text``: prepass, prelude, pycparser.  Returns (FileAST, Prepassed)."""
     pre = prepass(text, filename, abi.max_align)
     full = f'#line 1 "{BUILTIN_FILE}"\n{PRELUDE}{pre.text}'
     try:
-        ast = c_parser.CParser().parse(full, filename)
+        ast = _CParser().parse(full, filename)
     except RecursionError:
         raise LayoutError("nested too deeply for dtracepy's C parser", _deepest(full, filename)) from None
     except c_parser.ParseError as err:
@@ -580,6 +733,7 @@ def parse_layouts(source, abi="x86_64", include_dirs=(), defines=(), filename: "
     """Lay out every struct and union declared in ``source`` (a path or a string of C)."""
     abi = get_abi(abi)
     text, filename = read_source(source, filename)
+    refuse_binary(text, filename)
     skipped: list[tuple[str, str]] = []
     try:
         text = preprocess(text, filename, abi, include_dirs, defines, skipped)

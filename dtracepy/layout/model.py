@@ -39,7 +39,9 @@ class Pointer:
 
     target: object
     size: int
-    target_name: str = "void"
+    #: the target's spelling; None for a pointer to the pointer below it in one declarator
+    #: (``int ***p``), spelled from that one on demand (a spelling per level would be quadratic)
+    target_name: "str | None" = "void"
 
     @property
     def align(self) -> int:
@@ -49,8 +51,18 @@ class Pointer:
     def signed(self) -> bool:
         return False
 
+    def target_spelling(self) -> str:
+        """The target's spelling (``int **`` for ``int ***p``), counted down the chain without
+        recursing."""
+        stars, p = 0, self
+        while p.target_name is None:
+            stars, p = stars + 1, p.target
+        if not stars:
+            return p.target_name
+        return p.target_name + ("" if p.target_name.endswith("*") else " ") + "*" * stars
+
     def spelling(self) -> str:
-        return f"{self.target_name} *"
+        return f"{self.target_spelling()} *"
 
 
 @attrs.frozen
@@ -60,21 +72,40 @@ class Array:
     elem: object
     count: int
 
+    # (each walks the chain of dimensions without recursing: a header may give thousands)
+    def _base(self) -> "tuple[object, list[int]]":
+        """The element type below every dimension, and the counts, outermost first."""
+        counts, t = [], self
+        while isinstance(t, Array):
+            counts.append(t.count)
+            t = t.elem
+        return t, counts
+
     @property
     def size(self) -> int:
-        return self.elem.size * self.count
+        base, counts = self._base()
+        size = base.size
+        for count in counts:
+            size *= count
+        return size
 
     @property
     def align(self) -> int:
-        return self.elem.align
+        return self._base()[0].align
 
     def spelling(self) -> str:
-        inner = self.elem.spelling()
-        dims = f"[{self.count}]" if self.count else "[]"
-        if inner.endswith("]"):
-            base, _, rest = inner.partition("[")
-            return f"{base}{dims}[{rest}"
-        return f"{inner} {dims}"
+        base, counts = self._base()
+        return array_spelling(base.spelling(), counts)
+
+
+def array_spelling(inner: str, counts) -> str:
+    """``inner`` (an element's spelling) with the dimensions ``counts`` (outermost first; 0 is
+    ``[]``) added: ``int [2][3]``, ``int * [4]``."""
+    dims = "".join(f"[{count}]" if count else "[]" for count in counts)
+    if inner.endswith("]"):
+        base, _, rest = inner.partition("[")
+        return f"{base}{dims}[{rest}"
+    return f"{inner} {dims}"
 
 
 @attrs.define(eq=False)

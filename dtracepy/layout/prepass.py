@@ -22,7 +22,7 @@ import re
 
 import attrs
 
-from dtracepy.errors import LayoutError
+from dtracepy.errors import LayoutError, shown_name
 from dtracepy.source import Pos
 
 _TOKEN = re.compile(
@@ -294,7 +294,9 @@ def prepass(text: str, filename: str, max_align: int = 16) -> Prepassed:
             elif value[1:].lstrip().startswith("pragma"):
                 blank(start, m.end())
             else:
-                raise LayoutError(f"unexpected preprocessor directive {value.split()[0]!r} "
+                word = value.split()[0]
+                shown = shown_name(word[:40]) + ("..." if len(word) > 40 else "")
+                raise LayoutError(f"unexpected preprocessor directive '{shown}' "
                                   "(was the text preprocessed?)", where(start))
             line += nlines
             continue

@@ -116,7 +116,7 @@ class _Walk:
             raise LayoutError(f"{self.name or self.top.name} is not a pointer; cannot use '->'")
         target = self.type.target
         if not isinstance(target, Layout) or not target.complete:
-            raise LayoutError(f"{self.name} points to {self.type.target_name}, whose layout is not known")
+            raise LayoutError(f"{self.name} points to {self.type.target_spelling()}, whose layout is not known")
         self.base = _load(self.top, self.base, self.offset, self.dynamic, self.type.size, False)
         self.top = self.type = target
         self.offset, self.dynamic, self.member, self.name = 0, [], None, self.name + "->"

@@ -104,7 +104,7 @@ def dump_layout(layout: Layout) -> dict:
         if isinstance(value, Scalar):
             return {"scalar": [value.name, value.size, value.align, value.signed, value.kind]}
         if isinstance(value, Pointer):
-            return {"pointer": [ctype(value.target), value.size, value.target_name]}
+            return {"pointer": [ctype(value.target), value.size, value.target_spelling()]}
         if isinstance(value, Array):
             return {"array": [ctype(value.elem), value.count]}
         raise TypeError(f"cannot store a {type(value).__name__} in the shipped layouts")
