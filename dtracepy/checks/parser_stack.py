@@ -37,7 +37,10 @@ def run(ctx):
     lines = ctx.lines
     if lines is not None and sum(map(len, lines)) + len(lines) < SHORTEST:
         return
-    items = [item for item in ctx.program.items if isinstance(item, _GRAMMAR_ITEMS)]
+    if any(cls in ctx.item_classes for cls in _GRAMMAR_ITEMS[1:]):
+        items = [item for item in ctx.program.items if isinstance(item, _GRAMMAR_ITEMS)]
+    else:                                         # (the usual file: no pass over its items)
+        items = ctx.clauses
     spans = _spans(items, lines, ctx.first_pos.file if ctx.first_pos is not None else None)
     before = 0   # states the file's earlier items leave on the stack (a list reduced to one)
     for item, span in zip(items, spans):
