@@ -167,6 +167,18 @@ def cases(quick: bool):
     for mb in ((1,) if quick else (1, 4)):
         size = mb * 1024 * 1024 - (1024 if mb == 4 else 0)
         yield "check-dense", f"dense D, {mb} MiB", "x.d", dense(size), ["check", "x.d"]
+    for mb in ((1,) if quick else (1, 4)):
+        size = mb * 1024 * 1024 - (1024 if mb == 4 else 0)
+        yield "check-cpp-dense", f"-C, dense D, {mb} MiB", "x.d", dense(size), ["check", "-C", "x.d"]
+    big = 4 * 1024 * 1024 - 4096
+    yield "check-cpp-comment", "-C, a 4 MB comment", "x.d", "/*" + "a" * big + "*/\nBEGIN {}\n", \
+        ["check", "-C", "x.d"]
+    yield "check-cpp-string", "-C, a 4 MB string", "x.d", 'BEGIN { x = "' + "a" * big + '"; }\n', \
+        ["check", "-C", "x.d"]
+    yield "check-cpp-nested", "-C, F(F(...)) 100,000 deep (refused)", "x.d", "#define F(x) (x)\nBEGIN { y = " + \
+        "F(" * 100_000 + "1" + ")" * 100_000 + "; }\n", ["check", "-C", "x.d"]
+    yield "check-cpp-macros", "-C, dense D, 1 MiB, and one #define", "x.d", \
+        "#define N 1\n" + dense(1024 * 1024 - 1024), ["check", "-C", "x.d"]
     yield "check-cpp-cap", "-C, 20 nested exponential macros", "x.d", exponential_macros(20), ["check", "-C", "x.d"]
     yield "check-nesting", "989 nested unbraced ifs", "x.d", nested_ifs(989), ["check", "x.d"]
     yield "check-nesting", "1,000 chained else-ifs", "x.d", else_ifs(1000), ["check", "x.d"]
@@ -201,7 +213,7 @@ def cases(quick: bool):
     yield "superlinear-chain", "x0 = x1 = ... = x7999 = 1", "x.d", assignment_chain(8_000), ["check", "x.d"]
     yield "superlinear-stars", "int *...*p, 32,000 stars", "x.d", stars(32_000), ["check", "x.d"]
     yield "superlinear-include", "-C, 40 empty headers each including 2x", "x.d", include_bomb(40), \
-        ["check", "-C", "x.d"]
+        ["check", "-C", "-I", ".", "x.d"]
     yield "memory-empty", "BEGIN{ 3,000,000 ';' }", "x.d", empty_statements(3_000_000), ["check", "x.d"]
     yield "memory-sum", "trace(x+x+...+x), 3 MB", "x.d", long_sum(3_000_000), ["check", "x.d"]
     yield "memory-arguments", "printf(\"%d\", x,x,...), 3 MB", "x.d", long_arguments(3_000_000), ["check", "x.d"]

@@ -13,6 +13,8 @@
   ``/proc/self/fd/N`` are written through the descriptor they name, whatever it is (a pipe, a
   terminal, a file the shell opened).  :class:`AtomicOutput` does the same for an output
   written as it comes.
+* :func:`read_regular_file` reads a regular file, bounded, and nothing else (no device, no pipe):
+  what an error message reads to show the user's source line.
 * :func:`describe_exception` names an exception even when its ``__str__`` raises.
 """
 
@@ -71,6 +73,26 @@ def read_input(path: str, limit: int = MAX_INPUT_BYTES) -> tuple[str, bytes]:
             return path, read_bounded(handle, path, limit)
     except OSError as err:
         raise InputError(f"cannot read: {_reason(err)}", Pos(path, 1)) from None
+
+
+def read_regular_file(path: str, limit: int = MAX_INPUT_BYTES) -> bytes | None:
+    """The bytes of ``path`` when it is a regular file of at most ``limit`` bytes; else None (a
+    device such as ``/dev/zero``, a pipe, a directory, a missing or unreadable or too large file).
+    It never blocks (a FIFO is opened without waiting for a writer, then refused) and never reads
+    past the limit: what an error message reads to show a source line."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except (OSError, ValueError):
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):  # (replaced since the stat)
+                return None
+            return read_bounded(handle, path, limit)
+        except (InputError, OSError):
+            return None
 
 
 def _reason(err: BaseException) -> str:

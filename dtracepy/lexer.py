@@ -485,6 +485,9 @@ class Lexer:
         error = self.error
         typedefs = self.typedefs
         depth = 0  # ( [ { nesting inside the current item
+        # the operators and commas counted at each enclosing level (see MAX_OPERATORS), by depth
+        outer_ops, outer_commas = [0] * (MAX_NESTING + 2), [0] * (MAX_NESTING + 2)
+        postfix = _POSTFIX
         pred_depth = 0
         brace_kinds: list[str] = []  # kinds of open braces in a DECL: struct enum xlator provider
         paren_kinds: list[bool] = []  # True for a parameter list
@@ -504,7 +507,6 @@ class Lexer:
         while True:
             if state < PRED:  # TOP, AFTER_DESC, DESC, AFTER_PRED
                 nops = ncommas = 0  # (see MAX_OPERATORS: a predicate or a body starts anew)
-                levels = []  # the counts of the enclosing levels of brackets
                 if state == AFTER_PRED:
                     pos = _WS_RE.match(text, pos).end()
                     ch = text[pos : pos + 1]
@@ -726,26 +728,23 @@ class Lexer:
                     if tok not in _SPECIAL_PUNCT:  # an operator the state machine does not follow
                         add((ttype, tok, start))
                         prev2, prev = prev, ttype
-                        if ttype not in _POSTFIX:
+                        if ttype not in postfix:
                             nops += 1
                             if nops > most_ops:
                                 raise error(_TOO_MANY_OPERATORS, start)
                         continue
                     p = tok
-                    if p == "<" or p == "=" or p == "/":  # (the operators among the special)
-                        nops += 1
-                        if nops > most_ops:
-                            raise error(_TOO_MANY_OPERATORS, start)
                     if p == "(" or p == "[" or p == "{":
                         if prev == "RPAREN" or prev == "RBRACK":  # f(x)(y), a[x][y]: one more level
                             nops += 1
                             if nops > most_ops:
                                 raise error(_TOO_MANY_OPERATORS, start)
-                        levels.append((nops, ncommas))
-                        nops = ncommas = 0
                         depth += 1
                         if depth > MAX_NESTING:
                             raise error(f"nested too deeply (more than {MAX_NESTING} levels of ( [ {{)", start)
+                        outer_ops[depth] = nops
+                        outer_commas[depth] = ncommas
+                        nops = ncommas = 0
                         if state == PRED:
                             pred_depth += 1
                         if p == "{":
@@ -796,7 +795,9 @@ class Lexer:
                                 paren_kinds.append("dims")
                                 type_done = False
                     elif p == ")" or p == "]" or p == "}":
-                        nops, ncommas = levels.pop() if levels else (0, 0)
+                        if depth > 0:
+                            nops = outer_ops[depth]
+                            ncommas = outer_commas[depth]
                         depth -= 1
                         if depth < 0:
                             raise error(f'syntax error near "{p}"', start)
@@ -821,16 +822,21 @@ class Lexer:
                             state = TOP
                             pos = m.end()
                             break
-                    elif p == "/" and state != PRED and text.startswith("//", start) and not text.startswith("//*", start):
-                        raise error(NO_LINE_COMMENTS, start)
-                    elif p == "/" and state == PRED and pred_depth == 0:
-                        pos = m.end()
-                        nxt = self._next_char(pos)
-                        if nxt in ("", "{", ";", "/") or (nxt == "#" and self._hash_line_next(pos)):
-                            add(("PRED_CLOSE", "/", start))
-                            prev2, prev = prev, "PRED_CLOSE"
-                            state = AFTER_PRED
-                            break
+                    elif p == "/":
+                        if state != PRED:
+                            if text.startswith("//", start) and not text.startswith("//*", start):
+                                raise error(NO_LINE_COMMENTS, start)
+                        elif pred_depth == 0:
+                            pos = m.end()
+                            nxt = self._next_char(pos)
+                            if nxt in ("", "{", ";", "/") or (nxt == "#" and self._hash_line_next(pos)):
+                                add(("PRED_CLOSE", "/", start))
+                                prev2, prev = prev, "PRED_CLOSE"
+                                state = AFTER_PRED
+                                break
+                        nops += 1  # a division
+                        if nops > most_ops:
+                            raise error(_TOO_MANY_OPERATORS, start)
                     elif p == ";":
                         nops = ncommas = 0
                         if state == DECL and depth == 0:
@@ -863,9 +869,16 @@ class Lexer:
                         if prev == "K_XLATE" or (in_xlator_header and state == DECL):
                             spec_ctx = True
                             type_done = False
-                    elif p == "=" and state == DECL:
-                        type_done = False
-                        decl_expr = True
+                        nops += 1
+                        if nops > most_ops:
+                            raise error(_TOO_MANY_OPERATORS, start)
+                    elif p == "=":
+                        if state == DECL:
+                            type_done = False
+                            decl_expr = True
+                        nops += 1
+                        if nops > most_ops:
+                            raise error(_TOO_MANY_OPERATORS, start)
                     add((ttype, p, start))
                     prev2, prev = prev, ttype
                     continue

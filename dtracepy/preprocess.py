@@ -7,7 +7,17 @@ file that cannot be found is kept as written (it becomes a ``Directive`` node), 
 no system headers to read; ``#pragma`` lines pass through to the parser, and so does the
 ``_Pragma("...")`` operator, made a ``#pragma`` line of its own as cpp makes it (dtrace -C reads
 ``_Pragma("D option destructive")`` as the pragma); ``#error`` is a located error, as in cpp, and
-``#warning`` a located warning (given to the caller, or printed as cpp prints it).
+``#warning`` a located warning (given to the caller, or printed as cpp prints it).  ``%:`` is read
+as the ``#`` it spells (``%:%:`` as ``##``), as cpp reads the digraph; a line loses only spaces and
+tabs at its end (dtrace -C refuses ``#pragma D option quiet`` and a no-break space).  A quoted
+``#include`` in the main file is not looked for beside it: dtrace -C gives cpp the script through
+``/dev/stdin`` (only the ``-I`` directories; a header beside the script is a located error saying so).
+
+A text with nothing for the preprocessor to do (:func:`_plain`: no directive, no name of a macro)
+is not given to pcpp: its output is made in one pass, line for line (pcpp took 55 s and 577 MB on
+4 MiB of dense D, and a gigabyte per 2 MB of comment: it lexes a comment or a string a character
+at a time).  A text pcpp is given has each comment and string longer than
+:data:`HELD_LONGER_THAN` held out (:func:`_prepared`, :func:`_restored`).
 
 An ``#include`` found nowhere is an error, as it is to cpp, unless it names a system header
 (:func:`system_header`): dtracepy does not read system headers (a script written for illumos names
@@ -18,7 +28,8 @@ Nothing here grows without bound: an included file must be a regular file, every
 towards the input limit (:data:`dtracepy.inputs.MAX_INPUT_BYTES`, read at most plus one byte),
 and macro expansion stops with a located error once it has made more than :data:`MAX_EXPANSION`
 tokens (twenty nested ``#define A1 A0 A0`` would otherwise make a million tokens and a gigabyte),
-as do more than :data:`MAX_INCLUDES` inclusions (fifteen empty headers, each including the one
+as do ``(`` nested more than :data:`MAX_PAREN_NESTING` deep (read before pcpp runs),
+more than :data:`MAX_INCLUDES` inclusions (fifteen empty headers, each including the one
 before it twice, took 94 s and 900 MB: empty files never reach the input limit) and output longer
 than the input limit.
 """
@@ -78,6 +89,135 @@ MAX_EXPANSION = 200_000
 #: At most this many files included, over a whole run of the preprocessor (pcpp takes about a
 #: millisecond for each, even for an empty file; a header it skips as included once is not counted).
 MAX_INCLUDES = 1_000
+
+
+#: At most this many ``(`` open at once in a text the macros are expanded in: pcpp copies the rest
+#: of the line at each level of a macro's argument (``F(F(F(...)))`` 100,000 deep took over 60 s
+#: and 1.6 GB; dtrace -C's own cpp did not finish 10,000 levels in 100 s).
+MAX_PAREN_NESTING = 1_000
+
+# What the fast path (:func:`_plain`) must find: a comment, a string or character constant, or what
+# only the preprocessor reads (a directive's ``#``, its digraph ``%:``); an opening that is never
+# closed on its line matches its last, lone alternative.  (A string is matched as runs of plain
+# characters: an alternation repeated per character keeps a mark per character, 500 MB for 4 MB.)
+_PLAIN_RE = re.compile(r"""/\*.*?\*/|//[^\n]*|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|#|%:|/\*|["']""", re.S)
+# Characters the fast path leaves to pcpp: a line's splice, trigraphs, the line breaks Python's
+# splitlines() knows (pcpp splits lines with it), NUL.
+_NOT_PLAIN_RE = re.compile("\\\\[ \t]*\n|\\?\\?|[\r\f\v\x1c-\x1e\x85\u2028\u2029\0]")
+# The same pieces as _PLAIN_RE, and each ( and ) and digraph, for the text pcpp reads
+_NESTING_RE = re.compile(r"""/\*.*?\*/|//[^\n]*|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|[()]|%:%:|%:""", re.S)
+
+
+class _Identity:
+    """The line map of a text that is its own source: line ``i + 1`` of ``file`` at index ``i``."""
+
+    __slots__ = ("file", "count")
+
+    def __init__(self, file: str, count: int):
+        self.file, self.count = file, count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index: int):
+        if not 0 <= index < self.count:
+            raise IndexError(index)
+        return (self.file, index + 1)
+
+
+def _plain(text: str, defines=()) -> str | None:
+    """What the preprocessor (pcpp, as dtracepy drives it) makes of a text with nothing for it
+    to do, made in one pass, or None when there may be something: a directive (``#`` or ``%:``
+    outside comments, strings and character constants), an identifier naming a macro (a name
+    defined with ``-D``, one beginning ``__`` (all the predefined ones), ``_Pragma``), a line's
+    splice, a trigraph, a comment, string or constant left open.  What pcpp makes of the rest is
+    the text with each line's trailing blanks gone and each ``//`` comment a blank; its lines stay
+    where they were, but for the blank ones at the end; the last one ends in a newline."""
+    if "__" in text or "_Pragma" in text or _NOT_PLAIN_RE.search(text):
+        return None
+    names = [name.partition("=")[0] for name in defines]
+    if names and re.search(r"\b(?:%s)\b" % "|".join(map(re.escape, names)), text):
+        return None
+    if " \n" in text or "\t\n" in text or text.endswith((" ", "\t")):
+        text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
+    pieces, at = [], 0
+    for m in _PLAIN_RE.finditer(text):
+        first = m.group()[:2]
+        if first == "//":
+            pieces += [text[at:m.start()], " "]
+            at = m.end()
+        elif (first == "/*" and len(m.group()) >= 4) or (first[0] in "\"'" and len(m.group()) > 1):
+            continue
+        else:  # a directive, or something left open
+            return None
+    pieces.append(text[at:])
+    made = "".join(pieces).rstrip("\n")  # (pcpp drops the blank lines at the end, ends the last one)
+    return made + "\n" if made else ""
+
+
+#: A comment or a string longer than this is held out of pcpp's sight (:func:`_prepared`).
+HELD_LONGER_THAN = 256
+_HELD_RE = re.compile("\0(\\d+)\0(\n*)")
+# the start of a line where a string may be held: not a directive's (#include "x.h", #line 1 "x.d"
+# name files), a #define's may
+_HELD_STRING_RE = re.compile(r"(?![ \t]*(?:#|%:))|[ \t]*(?:#|%:)[ \t]*(?:define|pragma|error|warning)\b")
+
+
+def _prepared(text: str, filename: str):
+    """What pcpp is given for ``text``, and what was held out of it: each digraph ``%:`` read as
+    the ``#`` it spells (``%:%:`` as ``##``), padded to keep the columns, as cpp reads them; each
+    comment and each string (without a backslash) longer than :data:`HELD_LONGER_THAN` replaced by
+    ``\\0N\\0`` and the comment's newlines (pcpp lexes them a character at a time: 2.1 GB for a
+    4 MB comment), ``held[N]`` what it stood for, as pcpp would have written it (:func:`_restored`
+    puts it back).  A located error at the ``(`` that opens more than :data:`MAX_PAREN_NESTING` at
+    once."""
+    pieces, at, depth, held = [], 0, 0, []
+    hold = "\0" not in text and "_Pragma" not in text  # (_Pragma's columns are counted in what pcpp reads)
+    for m in _NESTING_RE.finditer(text):
+        token = m.group()
+        if token == "(":
+            depth += 1
+            if depth > MAX_PAREN_NESTING:
+                line = text.count("\n", 0, m.start()) + 1
+                start = text.rfind("\n", 0, m.start()) + 1
+                end = text.find("\n", m.start())
+                raise DSyntaxError(
+                    f"nested too deeply for the C preprocessor: more than {MAX_PAREN_NESTING:,} levels of "
+                    "( (dtracepy stops there; dtrace -C's cpp took over 100 s on 10,000 levels of a macro's "
+                    "argument)", Pos(filename, line, m.start() - start + 1),
+                    text[start:end if end >= 0 else len(text)])
+        elif token == ")":
+            depth = max(0, depth - 1)
+        elif token[0] == "%":
+            pieces += [text[at:m.start()], "##  " if token == "%:%:" else "# "]
+            at = m.end()
+        elif len(token) > HELD_LONGER_THAN and hold:
+            if token.startswith("/*"):
+                body = token[2:-2].split("\n")  # (its lines lose their blanks at the end, as in pcpp)
+                held.append("\n".join([line.rstrip(" \t") for line in body[:-1]] + body[-1:]))
+                pieces += [text[at:m.start()], f"/*\0{len(held) - 1}\0" + "\n" * (len(body) - 1) + "*/"]
+                at = m.end()
+            elif token[0] == '"' and "\\" not in token and _HELD_STRING_RE.match(
+                    text, text.rfind("\n", 0, m.start()) + 1, m.start()):
+                held.append(token[1:-1])
+                pieces += [text[at:m.start()], f'"\0{len(held) - 1}\0"']
+                at = m.end()
+    if not pieces:
+        return text, held
+    pieces.append(text[at:])
+    return "".join(pieces), held
+
+
+def _restored(text: str, held: list) -> str:
+    """``text`` with what :func:`_prepared` held out put back (a comment's newlines with it)."""
+    if not held:
+        return text
+
+    def back(m):
+        body = held[int(m.group(1))]
+        return body + m.group(2)[body.count("\n"):]
+
+    return _HELD_RE.sub(back, text)
 
 
 class _Refused(Exception):
@@ -148,6 +288,9 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
     and printed to standard error as cpp prints it when there is neither."""
     from pcpp import Action, OutputDirective, Preprocessor
 
+    plain = _plain(text, defines)
+    if plain is not None:  # (nothing for the preprocessor to do: dense D of 4 MiB took 55 s in pcpp)
+        return plain, _Identity(filename, plain.count("\n") + 1)
     if warnings is None:
         warnings = _WARNINGS.get()
 
@@ -164,10 +307,39 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             shown = filename if not file or file == "<string>" else file
             source = lines if shown == filename else texts.get(os.path.abspath(file), [])
             text = source[line - 1] if line and 0 < line <= len(source) else None
-            raise _Refused(missing_header_message(includepath), file, line, include_column(text))
+            message = missing_header_message(includepath)
+            beside = os.path.join(os.path.dirname(filename), includepath)
+            if shown == filename and not is_system_include and os.path.isfile(beside):
+                message = (f"{includepath}: dtrace -C will not find it beside the script: it gives cpp the "
+                           "script through /dev/stdin, so cpp looks for a quoted header in /dev, then in the "
+                           f"-I directories (add -I {os.path.dirname(filename) or '.'})")
+            raise _Refused(message, file, line, include_column(text))
 
         def on_error(self, file, line, msg):
             errors.append((file, line, msg))
+
+        def group_lines(self, input, abssource):
+            # pcpp's, but a line loses only the blanks cpp knows (space and tab) at its end, not
+            # every Unicode space (str.rstrip): dtrace -C reads "quiet\xa0" as the option's name
+            lex = self.lexer.clone()
+            lex.input("\n".join(x.rstrip(" \t") for x in input.splitlines()))
+            lex.lineno = 1
+            current_line = []
+            while True:
+                tok = lex.token()
+                if not tok:
+                    break
+                tok.source = abssource
+                current_line.append(tok)
+                if tok.type in self.t_WS and tok.value == "\n":
+                    yield current_line
+                    current_line = []
+            if current_line:
+                nltok = _copy.copy(current_line[-1])
+                nltok.type = self.t_NEWLINE
+                nltok.value = "\n"
+                current_line.append(nltok)
+                yield current_line
 
         def on_comment(self, tok):
             # A /* */ comment is kept (D reads it, and a "dtracepy: disable" one means something);
@@ -218,10 +390,10 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
 
         def on_directive_unknown(self, directive, toks, ifpassthru, precedingtoks):
             if directive.value == "error":
-                message = "".join(tok.value for tok in toks).strip()
+                message = _restored("".join(tok.value for tok in toks), held).strip()
                 raise _Refused(f"#error {message}".rstrip(), directive.source, directive.lineno)
             if directive.value == "warning":
-                message = "#warning " + "".join(tok.value for tok in toks).strip()
+                message = "#warning " + _restored("".join(tok.value for tok in toks), held).strip()
                 file, line = directive.source, directive.lineno
                 m = _WARNING_RE.match(_line_of(file, line) or "")
                 pos = located(message, file, line, m.end() - len("warning") + 1 if m else None).pos
@@ -261,6 +433,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             return made
 
     lines = text.splitlines()
+    read, held = _prepared(text, filename)
 
     def _main(file) -> bool:  # (pcpp names the main file relative to the working directory)
         return not file or file in ("<string>", filename) or os.path.abspath(file) == os.path.abspath(filename)
@@ -293,9 +466,14 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
         cpp.define(f"{name} {value or '1'}")
     cpp.define("__SUNW_D 1")
     cpp.define("__SUNW_D_VERSION 0x02000000")
-    out = _CappedWriter(filename)
+    out = _CappedWriter(filename, held)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10 * MAX_PAREN_NESTING + 5_000))  # (pcpp recurses per level)
     try:
-        cpp.parse(text, source=filename)
+        cpp.parse(read, source=filename)
+        # dtrace -C runs cpp on /dev/stdin: a quoted header is not looked for beside the script
+        # (nor in the working directory, pcpp's choice when it has nowhere to look)
+        cpp.temp_path[:1] = [os.path.join(os.devnull, "")]
         cpp.write(out)
     except _Refused as err:
         raise located(err.message, err.file, err.line, err.col) from None
@@ -306,6 +484,8 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
         from dtracepy.inputs import describe_exception
 
         raise DSyntaxError(f"C preprocessor: {describe_exception(err)}", Pos(filename, 1, 1)) from None
+    finally:
+        sys.setrecursionlimit(limit)
     for file, line, msg in errors:
         if "not found" in msg:
             continue
@@ -345,7 +525,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             result_lines.append(piece)
             line_map.append((current_file, current))
         current += 1
-    return "\n".join(result_lines), line_map
+    return _restored("\n".join(result_lines), held), line_map
 
 
 def _shown(file: str, main: str) -> str:
@@ -365,9 +545,10 @@ def _shown(file: str, main: str) -> str:
 class _CappedWriter(io.StringIO):
     """pcpp's output, refused once it is longer than the input limit."""
 
-    def __init__(self, filename: str):
+    def __init__(self, filename: str, held=()):
         super().__init__()
         self.filename = filename
+        self.held = held  # (what a \0N\0 written stands for counts at its length)
         self.size = 0
         self.pragmas: list[tuple] = []  # (start, end, its resume) of each _PragmaText written
 
@@ -375,6 +556,8 @@ class _CappedWriter(io.StringIO):
         if s.__class__ is _PragmaText:
             self.pragmas.append((self.size, self.size + len(s), s.resume))
         self.size += len(s)
+        if "\0" in s and self.held:
+            self.size += sum(len(self.held[int(m.group(1))]) for m in _HELD_RE.finditer(s))
         if self.size > MAX_INPUT_BYTES:
             raise _Refused(f"the preprocessed text is over {LIMIT_TEXT}; dtracepy reads at most {LIMIT_TEXT}",
                            self.filename, 1)

@@ -357,9 +357,12 @@ def test_aggregations_only_assigned_need_no_walk_of_the_clauses(monkeypatch):
     from dtracepy.checks import context
 
     asked = []
-    real = context.clause_accesses
+    real, real_all = context.clause_accesses, context.clauses_accesses
     monkeypatch.setattr(context, "clause_accesses",
                         lambda clause, cls: asked.append(cls) or real(clause, cls))
+    # (the clauses of expression statements are walked together)
+    monkeypatch.setattr(context, "clauses_accesses",
+                        lambda clauses, cls: asked.append(cls) or real_all(clauses, cls))
     assigned_only = "syscall::read:entry\n{\n\t@a[execname] = count();\n\t@b = sum(arg0);\n}\n"
     assert check_program(parse(assigned_only, "x.d")) == []
     assert t.AggVar not in asked

@@ -168,7 +168,7 @@ def test_check_c_refuses_an_include_found_nowhere_at_the_header_name(tmp_path, c
     assert capsys.readouterr().err.startswith(f"n4.d:1:10: error: nonexistent.h: {MISSING}")
     Path("inc.h").write_text("\n  #include \"nope.h\"\n")
     Path("n5.d").write_text('#include "inc.h"\nBEGIN { exit(0); }\n')
-    assert main(["import", "-C", "n5.d"]) == 1
+    assert main(["import", "-C", "-I", ".", "n5.d"]) == 1
     assert capsys.readouterr().err.startswith(f"inc.h:2:12: error: nope.h: {MISSING}")
 
 

@@ -437,7 +437,8 @@ def test_wrong_argument_types_are_located_dsl_errors():
 
 
 @pytest.mark.parametrize("line", ["ksym(None)", "call({})", "Tracer(description=1.5)",
-                                  'printf(f"{execname}\\n")'])
+                                  'printf(f"{execname}\\n")',
+                                  "with if_(None):\n        trace(1)"])  # (was an internal error)
 def test_wrong_types_at_the_cli_are_user_errors_not_internal_errors(tmp_path, line):
     path = tmp_path / "bad.py"
     path.write_text("from dtracepy import *\nt = Tracer()\n\n@t.probe('BEGIN')\ndef _():\n"
@@ -460,6 +461,102 @@ def test_d_value_formatted_into_a_python_string_says_pass_it_as_an_argument():
         printf("%s\n", execname)
 
     assert 'printf("%s\\n", execname);' in t.compile(checks=False).text
+
+
+def test_d_values_and_scopes_have_no_python_hash_nor_size():
+    """A dict lookup, a set or hash() of a D value was done once, in Python, by identity, and its
+    answer became a constant in the D (review 9, finding 11): ``{"bash": 1}.get(execname, 0)``
+    compiled to ``trace(0);``.  (``id(pid)`` cannot be intercepted: Python's id() calls no method.)"""
+    import sys as _sys
+
+    t = Tracer()
+    shells = {"bash": 1}
+
+    @t.probe("BEGIN")
+    def _():
+        from dtracepy import pid
+        refused(shells.get, execname, 0, match=r"a D value \(execname\) has no Python hash.*dict or set")
+        refused(hash, pid, match="has no Python hash")
+        # still the TypeError Python raises for an unhashable value, which code that asks
+        # (hypothesis's sampled_from of D values) catches
+        with pytest.raises(TypeError):
+            hash(execname)
+        refused(lambda: {pid: 1}, match="has no Python hash")
+        refused(lambda: {pid, pid}, match="has no Python hash")
+        refused(lambda: pid.__sizeof__(), match=r"a D value \(pid\) has no Python size")
+        refused(_sys.getsizeof, pid, match="has no Python size")
+        for scope in (self, this, glob, agg):
+            refused(hash, scope, match=f"scope {scope._label} has no Python hash")
+            refused(_sys.getsizeof, scope, match="has no Python size")
+        trace(1)
+
+    assert "trace(1);" in t.compile(checks=False).text
+
+
+@pytest.mark.parametrize("line", ['trace({"bash": 1, "sh": 2}.get(execname, 0))', "trace(hash(pid))",
+                                  "trace(hash(execname) & 0xff)", "trace(len({pid, pid}))",
+                                  "trace(pid.__sizeof__())", "trace({self: 1}[self])"])
+def test_hash_of_a_d_value_at_the_cli_is_a_located_error(tmp_path, line):
+    path = tmp_path / "h.py"
+    path.write_text("from dtracepy import *\nt = Tracer()\n\n@t.probe('BEGIN')\ndef _():\n"
+                    f"    {line}\n")
+    result = cli("compile", str(path))
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    assert "h.py:6: error:" in result.stderr and "has no Python " in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("shebang, match", [
+    ("/usr/bin/env -S sh -c id", "runs '/usr/bin/env', not dtrace"),
+    ("/bin/sh -c id", "runs '/bin/sh', not dtrace"),
+    ("/usr/sbin/dtracex -s", "not dtrace"),
+    ("#!/usr/sbin/dtrace -ws", "not the #! too"),
+    ("/usr/sbin/dtrace -q -s", "as one argument"),
+    ("/usr/sbin/dtrace -x destructive -s", "as one argument"),
+    ("/usr/sbin/dtrace -q", "must end in -s"),
+    ("/usr/sbin/dtrace", "must end in -s"),
+    ("/usr/sbin/dtrace -Ks", "-K is not a dtrace flag"),
+    ("   ", "runs nothing"),
+])
+def test_shebang_must_run_dtrace_with_one_word_of_flags(shebang, match):
+    """``Tracer(shebang="/usr/bin/env -S sh -c id")`` made ``./x.d`` run ``id``, and a shebang given
+    with its ``#!`` emitted ``#!#!`` (review 9, finding 6)."""
+    refused(Tracer, shebang=shebang, match=match)
+
+
+@pytest.mark.parametrize("shebang", ["/usr/sbin/dtrace -qs", "/usr/local/bin/dtrace -Zs", "dtrace -CZs",
+                                     "/usr/sbin/dtrace -xbufsize=8m", "/usr/sbin/dtrace -s"])
+def test_shebang_of_dtrace_and_one_flag_word_is_emitted(shebang):
+    if not shebang.endswith("s"):
+        refused(Tracer, shebang=shebang, match="must end in -s")
+        return
+    t = Tracer(shebang=shebang)
+    t.clause("BEGIN")
+    assert t.to_d().startswith(f"#!{shebang}\n")
+
+
+def test_import_of_a_script_whose_shebang_runs_another_program_is_refused(tmp_path):
+    path = tmp_path / "sh.d"
+    path.write_text("#!/bin/sh -p\nBEGIN { exit(0); }\n")
+    result = cli("import", str(path))
+    assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
+    assert "sh.d:1:1: error: cannot import the #! line '/bin/sh -p'" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("line, hinted", [("    exit(0)", True), ("    import sys; sys.exit(3)", True),
+                                          ("    trace(1)\nexit(0)", False)])
+def test_python_exit_in_a_probe_body_hints_at_d_exit(tmp_path, line, hinted):
+    """Python's ``exit(0)`` in a probe body (the star import gives D's exit as exit_): the module
+    exited, and the error says which exit was almost certainly meant (review 9, finding 12)."""
+    path = tmp_path / "e.py"
+    path.write_text(f"from dtracepy import *\nt = Tracer()\n\n@t.probe('BEGIN')\ndef _():\n{line}\n")
+    result = cli("compile", str(path))
+    assert result.returncode == 1 and "the module exited while being imported" in result.stderr, result.stderr
+    hint = "D's exit? (`from dtracepy import exit` for the plain name)"
+    assert (hint in result.stderr) is hinted, result.stderr
+    if hinted:
+        assert f"did you mean exit_({3 if 'sys' in line else 0})" in result.stderr, result.stderr
+        assert "e.py:6: error:" in result.stderr, result.stderr
 
 
 # --- -w and destructive actions however spelled ---------------------------------------------------------

@@ -57,7 +57,7 @@ def test_layout_json_flattens_nested_members(capsys, tmp_path):
 def test_layout_unknown_type_is_an_error_not_a_traceback(capsys):
     code, _, err = run(capsys, header_path("tcp.h"), "tcphd")
     assert code == 1 and "unknown type 'tcphd'; did you mean 'struct tcphdr'" in err
-    assert err.startswith(f"{header_path('tcp.h')}: error: ")
+    assert err.startswith(f"{header_path('tcp.h')}:1: error: ")  # located, as every error (review 9, §2.2)
     assert "Traceback" not in err
 
 

@@ -497,7 +497,7 @@ def test_cpp_errors_in_an_included_file_are_reported_there(capsys, tmp_path, mon
     monkeypatch.chdir(tmp_path)
     (tmp_path / "inc.h").write_text("BEGIN\n{\n\tx = 1 +;\n}\n")
     (tmp_path / "main.d").write_text("/* top */\n#include \"inc.h\"\nEND { }\n")
-    status, _, err = cli(capsys, "check", "-C", "main.d")
+    status, _, err = cli(capsys, "check", "-C", "-I", ".", "main.d")  # (-I: as dtrace -C needs)
     assert status == 1 and err.startswith('inc.h:3:9: error: syntax error near ";"'), err
 
 
@@ -517,7 +517,7 @@ def test_cpp_exponential_macros_are_capped(capsys, tmp_path):
 def test_cpp_a_file_including_itself_is_an_error(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "s.d").write_text('#include "s.d"\nBEGIN { }\n')
-    status, _, err = cli(capsys, "check", "-C", "s.d")
+    status, _, err = cli(capsys, "check", "-C", "-I", ".", "s.d")
     assert status == 1 and err.startswith("s.d:1:1: error: "), err
 
 
@@ -1070,3 +1070,14 @@ def test_compile_refuses_what_check_would_refuse_as_too_long(capsys, tmp_path, m
     status, out, err = cli(capsys, "compile", "d.py")
     assert status == 1 and err.startswith("d.py:10: error: the D has more than 20,000 operators in one "
                                           "expression, or more than 8,000 arguments"), err
+
+
+def test_a_predicate_of_exactly_the_most_operators_is_read():
+    """The predicate's closing '/' is no operator (it was counted as one: a predicate of 20,000
+    operators was refused at it); a division is."""
+    from dtracepy import parser
+
+    program = parser.parse("BEGIN /x" + "+x" * 20_000 + "/ { y = 1; }")
+    assert program.items[0].predicate is not None
+    err, _ = _lex_error("BEGIN /x" + "+x" * 20_000 + "/x/ { y = 1; }")  # x/x: the 20,001st
+    assert (err.pos.line, err.pos.col) == (1, 9 + 2 * 20_000) and "20,000 operators" in err.message

@@ -160,7 +160,7 @@ def test_an_include_bomb_of_empty_headers_stops_at_the_inclusion_limit(capsys, t
         return parsegen(self, *args, **kwargs)
 
     monkeypatch.setattr(pcpp.Preprocessor, "parsegen", counting)
-    assert main(["check", "-C", "b.d"]) == 1
+    assert main(["check", "-C", "-I", ".", "b.d"]) == 1
     err = capsys.readouterr().err
     assert err == (f"h1.h:2:1: error: #include of {tmp_path / 'h0.h'}: more than {MAX_INCLUDES:,} files "
                    "included; dtracepy stops there (do the headers include each other over and over?)\n")
@@ -175,7 +175,7 @@ def test_headers_included_once_each_do_not_count_against_the_limit(capsys, tmp_p
     monkeypatch.chdir(tmp_path)
     (tmp_path / "g.h").write_text("#ifndef G_H\n#define G_H\ninline int g = 1;\n#endif\n")
     (tmp_path / "b.d").write_text('#include "g.h"\n' * (2 * MAX_INCLUDES) + "BEGIN\n{\n\ttrace(g);\n}\n")
-    assert main(["check", "-C", "b.d"]) == 0, capsys.readouterr().err
+    assert main(["check", "-C", "-I", ".", "b.d"]) == 0, capsys.readouterr().err
 
 
 # --- compile: the D a tracer makes is D that check reads ------------------------------------------

@@ -165,7 +165,8 @@ def check_program(program, options: CheckOptions | None = None, source: str | No
     # wrong line and let a directive silence the wrong one).
     lines = source.split("\n") if source is not None else None
     if lines is not None:
-        directives = Directives.scan(enumerate(lines, start=1))
+        # (only a line that says "dtracepy:" says anything: most files have none)
+        directives = Directives.scan(enumerate(lines, start=1) if "dtracepy:" in source else ())
     else:
         directives = Directives.scan(_comment_lines(program))
     if options.macro_args is None and directives.args is not None:

@@ -113,6 +113,17 @@ class _PredicateEnds:
 _PREDICATE_ENDS = _PredicateEnds()
 
 
+class _ClauseEnds:
+    """On :func:`_gather`'s stack after each clause of several gathered in one call
+    (:func:`clauses_accesses`): the accesses gathered since the last one are the clause's, and go
+    to ``outs``; the next clause starts in its predicate."""
+
+    __slots__ = ("outs",)
+
+    def __init__(self, outs: list):
+        self.outs = outs
+
+
 def _gather(stack, cls, in_predicate, guarded, out, *, Assign=t.Assign, Binary=t.Binary, Call=t.Call,
             Index=t.Index, Member=t.Member, ExprStmt=t.ExprStmt, Unary=t.Unary, Postfix=t.Postfix,
             leaves=_LEAVES):
@@ -186,6 +197,11 @@ def _gather(stack, cls, in_predicate, guarded, out, *, Assign=t.Assign, Binary=t
             push(node.expr)
         elif kind is _PredicateEnds:
             in_predicate = False
+        elif kind is _ClauseEnds:
+            node.outs.append(out)
+            out = []
+            emit = out.append
+            in_predicate = True
         elif isinstance(node, t.Node):
             stack.extend(reversed(list(node.children())))
 
@@ -242,6 +258,82 @@ def clause_accesses(clause, cls):
         plain.reverse()
         _gather(plain, cls, False, False, out)
     return out
+
+
+def clauses_accesses(clauses, cls) -> list:
+    """:func:`clause_accesses` of each of ``clauses`` (a clause, its :class:`_ClauseParts`, or
+    None for a clause with nothing to gather: no access), in order.
+
+    The usual clause, whose predicate (if any) is a name or a literal and whose statements are
+    such leaves or assignments of a leaf to a leaf (``self->ts = timestamp``), has its accesses
+    made here, in the order :func:`_gather` gives them, without a walk.  The other clauses whose
+    bodies are expression statements only are gathered in one :func:`_gather` call, a
+    :class:`_ClauseEnds` after each (a call for each was a tenth of the work on a script of
+    one-statement clauses); a clause with an ``if`` or a block on its own."""
+    found: list = []
+    ends = _ClauseEnds(found)
+    run: list = []  # the expressions of the clauses since the last call, in the order gathered
+    PREDICATE_ENDS, ExprStmt, Assign, leaves = _PREDICATE_ENDS, t.ExprStmt, t.Assign, _LEAVES
+    for clause in clauses:
+        if clause is None:
+            if run:
+                run.append(ends)
+            else:
+                found.append([])
+            continue
+        body = clause.body
+        predicate = clause.predicate
+        if predicate is None or predicate.__class__ in leaves:
+            made = [] if predicate is None or predicate.__class__ is not cls else \
+                [Access("read", predicate, predicate.name, False, True, False)]
+            for stmt in body or ():
+                if stmt.__class__ is not ExprStmt:
+                    break
+                expr = stmt.expr
+                kind = expr.__class__
+                if kind is Assign:
+                    value, target = expr.value, expr.target
+                    if value.__class__ not in leaves or target.__class__ not in leaves:
+                        break
+                    if value.__class__ is cls:  # (the value is evaluated first)
+                        made.append(Access("read", value, value.name, False, False, False))
+                    if target.__class__ is cls:
+                        if expr.op == "=":
+                            made.append(Access("write", expr, target.name, is_zero(value), False, False))
+                        else:
+                            made.append(Access("update", expr, target.name, False, False, False))
+                elif kind in leaves:
+                    if kind is cls:
+                        made.append(Access("read", expr, expr.name, False, False, False))
+                else:
+                    break
+            else:
+                if run:
+                    run.reverse()
+                    _gather(run, cls, True, False, [])
+                    run = []
+                found.append(made)
+                continue
+        if body:
+            plain = [stmt.expr for stmt in body if stmt.__class__ is ExprStmt]
+            if len(plain) != len(body):  # (an if, a block: the clause on its own)
+                if run:
+                    run.reverse()
+                    _gather(run, cls, True, False, [])
+                    run = []
+                found.append(clause_accesses(clause, cls))
+                continue
+        else:
+            plain = ()
+        if predicate is not None:
+            run.append(predicate)
+        run.append(PREDICATE_ENDS)
+        run += plain
+        run.append(ends)
+    if run:
+        run.reverse()
+        _gather(run, cls, True, False, [])
+    return found
 
 
 class _ClauseParts:
@@ -497,13 +589,46 @@ class Context:
             elif cls is Member:
                 first = node.base
             elif cls is Clause:
-                roots.append(node.predicate)
+                predicate, body = node.predicate, node.body
+                roots.append(predicate)
                 marks.append(len(selfs))
-                body = node.body
+                if predicate is None or predicate.__class__ in leaves:
+                    # The usual clause (see clauses_accesses): recorded here, in the walk's order,
+                    # when its statements are leaves or assign a leaf to a leaf.
+                    for stmt in body or ():
+                        if stmt.__class__ is not ExprStmt:
+                            break
+                        expr = stmt.expr
+                        if expr.__class__ is Assign:
+                            if expr.target.__class__ not in leaves or expr.value.__class__ not in leaves:
+                                break
+                        elif expr.__class__ not in leaves:
+                            break
+                    else:
+                        for leaf in (*node.probes, predicate) if predicate is not None else node.probes:
+                            kind = leaf.__class__
+                            found = get(kind)
+                            if found is None:
+                                by_class[kind] = [leaf]
+                            else:
+                                found.append(leaf)
+                        for stmt in body or ():
+                            roots.append(stmt)
+                            marks.append(len(selfs))
+                            expr = stmt.expr
+                            for one in (stmt, expr, expr.target, expr.value) if expr.__class__ is Assign \
+                                    else (stmt, expr):
+                                kind = one.__class__
+                                found = get(kind)
+                                if found is None:
+                                    by_class[kind] = [one]
+                                else:
+                                    found.append(one)
+                        continue
                 if body:
                     extend(reversed(body))
-                if node.predicate is not None:
-                    push(node.predicate)
+                if predicate is not None:
+                    push(predicate)
                 extend(reversed(node.probes))
                 continue
             else:
@@ -591,12 +716,9 @@ class Context:
             if cls not in self._by_class:
                 found = [[] for _ in self.clauses]
             elif cls is not t.SelfVar or (holding := self._holding()) is None:
-                found = [clause_accesses(clause, cls) for clause in self.clauses]
+                found = clauses_accesses(self.clauses, cls)
             else:
-                found = []
-                for clause in self.clauses:
-                    parts = _parts_holding(clause, holding)
-                    found.append(clause_accesses(parts, cls) if parts is not None else [])
+                found = clauses_accesses([_parts_holding(clause, holding) for clause in self.clauses], cls)
             cache[cls] = found
         return found
 
@@ -607,11 +729,10 @@ class Context:
         from dtracepy.checks.lifecycle import declarator_name
 
         names = set()
-        for item in self.program.items:
-            if isinstance(item, t.Inline):
-                name = declarator_name(item.declarator)
-                if name:
-                    names.add(name)
+        for item in self.items_of(t.Inline):
+            name = declarator_name(item.declarator)
+            if name:
+                names.add(name)
         Index, Member, Ident = t.Index, t.Member, t.Ident  # (concrete classes: compared)
         for node in self.of(t.Assign):
             target = node.target
@@ -639,8 +760,21 @@ class Context:
 
 
     @cached_property
+    def item_classes(self) -> frozenset:
+        """The classes of the program's items (node classes are concrete: a check that looks for
+        an item of one class asks this first, not every item: a script of 100,000 clauses has as
+        many items)."""
+        return frozenset(map(type, self.program.items))
+
+    def items_of(self, cls) -> list:
+        """The program's items of class ``cls`` (concrete), in order."""
+        if cls not in self.item_classes:
+            return []
+        return [item for item in self.program.items if item.__class__ is cls]
+
+    @cached_property
     def pragmas(self):
-        return [item for item in self.program.items if isinstance(item, t.Pragma)]
+        return self.items_of(t.Pragma)
 
     @cached_property
     def options_set(self) -> set[str]:
@@ -660,9 +794,8 @@ class Context:
         """The flags of the ``#!`` line with their values, read as dtrace's getopt reads them
         (:func:`dtracepy.facts.command_line.shebang_flags`; what is wrong with the line is
         dtrace's to say when it runs the script)."""
-        for item in self.program.items:
-            if isinstance(item, t.Shebang):
-                return command_line.shebang_flags(item.text)[0]
+        for item in self.items_of(t.Shebang):
+            return command_line.shebang_flags(item.text)[0]
         first = self.program.items[0] if self.program.items else None
         if isinstance(first, t.Directive) and first.name == "" and first.text.startswith("!"):
             # under -C the preprocessor keeps the #! line as a null directive (`# !/usr/sbin/dtrace -Cws`)
@@ -678,15 +811,15 @@ class Context:
 
     @cached_property
     def uses_cpp(self) -> bool:
-        if any(isinstance(item, t.Directive) for item in self.program.items):
+        if t.Directive in self.item_classes:
             return True
         return "C" in self.shebang_flags
 
     @cached_property
     def defined_macros(self) -> set[str]:
         names = set()
-        for item in self.program.items:
-            if isinstance(item, t.Directive) and item.name == "define":
+        for item in self.items_of(t.Directive):
+            if item.name == "define":
                 match = re.match(r"\s*(\w+)", item.text)
                 if match:
                     names.add(match.group(1))

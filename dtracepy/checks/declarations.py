@@ -407,8 +407,8 @@ def _bit_fields(ctx, dialect):
 def _array_dimensions(ctx, dialect):
     from dtracepy.checks.rules import _constant
 
-    for item in ctx.program.items:
-        if item.__class__ is not t.Declaration or "typedef" in item.specifiers or "extern" in item.specifiers:
+    for item in ctx.items_of(t.Declaration):
+        if "typedef" in item.specifiers or "extern" in item.specifiers:
             continue  # (extern int a[]; is taken)
         for declarator in item.declarators:
             if declarator.__class__ is not t.ArrayDecl:
@@ -455,8 +455,8 @@ def _addresses(ctx, dialect):
     if not found:
         return
     declared, arrays = set(), set()
-    for item in ctx.program.items:
-        if item.__class__ is t.Declaration and not any(s in ("typedef", "self", "this") for s in item.specifiers):
+    for item in ctx.items_of(t.Declaration):
+        if not any(s in ("typedef", "self", "this") for s in item.specifiers):
             for declarator in item.declarators:
                 if declarator.__class__ in (t.NameDecl, t.ArrayDecl):
                     (arrays if declarator.__class__ is t.ArrayDecl and declarator.dims
@@ -505,8 +505,8 @@ def _translators(ctx):
 
 
 def _local_arrays(ctx):
-    for item in ctx.program.items:
-        if item.__class__ is t.Declaration and "this" in item.specifiers:
+    for item in ctx.items_of(t.Declaration):
+        if "this" in item.specifiers:
             for declarator in item.declarators:
                 if declarator.__class__ is t.ArrayDecl and declarator.dims and \
                         declarator.dims[0].__class__ is t.TypeName:

@@ -77,7 +77,7 @@ def _line(node):
 
 def run(ctx):
     uses, per_clause = collect(ctx)
-    declared = declared_vars(ctx.program, "self")
+    declared = declared_vars(ctx.program, "self") if t.Declaration in ctx.item_classes else set()
     clauses = ctx.clauses
 
     leaking = {n for n, u in uses.items() if u.writes and not u.zeros and not u.partials}
@@ -213,7 +213,8 @@ def _partly_zeroed(ctx, name, u):
     clauses = ctx.clauses
     zero_clauses = {index for index, _ in u.zeros}
     zeroed_at = [d.text for index in sorted(zero_clauses) for d in clauses[index].probes]
-    if not zeroed_at or not all(probes.split(d)[-1] == probes.RETURN for d in zeroed_at):
+    # (each zeroing's last field is return: what follows its last colon)
+    if not zeroed_at or not all(d.endswith(":return") or d == probes.RETURN for d in zeroed_at):
         return
     # whether a return description matches a zeroing's or is matched by one, indexed both ways
     # and answered once per description (trying every zeroing for every entry made a check of
@@ -224,8 +225,9 @@ def _partly_zeroed(ctx, name, u):
     covered, missing = [], []
     for index, access in u.writes:
         clause = clauses[index]
-        if index in zero_clauses or guarded_by_own_value(clause.predicate, name) \
-                or guarded_by_own_negation(clause.predicate, name):
+        predicate = clause.predicate
+        if index in zero_clauses or predicate is not None and (
+                guarded_by_own_value(predicate, name) or guarded_by_own_negation(predicate, name)):
             continue
         for desc in clause.probes:
             ret = probes.return_of(desc.text)
@@ -289,7 +291,7 @@ def _read_unset(ctx, uses, per_clause):
     for index, clause in enumerate(clauses):
         acc = per_clause[index]
         # the usual guard: /self->ts/ (every self-> in the predicate is an access there, listed first)
-        if acc and acc[0].in_predicate:
+        if not acc or acc[0].in_predicate:
             continue
         set_here: set[str] = set()
         reported: set[str] = set()

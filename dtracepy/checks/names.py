@@ -60,6 +60,8 @@ def _keywords(ctx):
 
 
 def _this_unset(ctx):
+    if not ctx.has(t.ThisVar):
+        return  # (no clause has an access to look at)
     clauses = ctx.clauses
     per_clause = ctx.clause_accesses(t.ThisVar)
     earlier = None
@@ -175,7 +177,7 @@ def _inline_names(program):
 
 
 def _calls(ctx):
-    skip = ctx.defined_macros | _inline_names(ctx.program)
+    skip = ctx.defined_macros | (_inline_names(ctx.program) if t.Inline in ctx.item_classes else set())
     where = ("(compiled for dialect " + ctx.options.dialect.name + ")" if ctx.options.compiling
              else "(--dialect)")
     arity, dialect_given = Fn.ARITY, ctx.options.dialect_given

@@ -18,8 +18,8 @@ def run(ctx):
     if "C" in ctx.shebang_flags:
         return
     has_shebang = any(isinstance(item, t.Shebang) for item in ctx.program.items[:1])
-    for item in ctx.program.items:
-        if item.__class__ is not t.Directive or item.name in t.DIRECTIVES_WITHOUT_CPP:
+    for item in ctx.items_of(t.Directive):
+        if item.name in t.DIRECTIVES_WITHOUT_CPP:
             continue
         if has_shebang:
             message = (f"#{item.name} needs the C preprocessor, and the #! line runs dtrace without -C "

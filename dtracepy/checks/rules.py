@@ -36,6 +36,8 @@ The facts come from the facts modules; this module only walks the tree.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from dtracepy import tree as t
 from dtracepy.checks import Finding
 from dtracepy.checks.context import clause_accesses
@@ -522,50 +524,91 @@ def _follow(uses, known, assigned, item, words, chained=frozenset()):
 
 def _used_before_assigned(items, of, per_clause, words, globals_made=None):
     """``per_clause(cls)``: each clause's accesses of ``cls`` variables, predicate first (see
-    :func:`~dtracepy.checks.context.clause_accesses`)."""
+    :func:`~dtracepy.checks.context.clause_accesses`).
+
+    A clause is followed (:func:`_follow`) only when it uses a variable not yet typed; what
+    ``known`` holds after a clause is what it held before and the variables the clause types
+    (:func:`_follow` adds exactly those it lacks), so a clause all of whose variables are typed
+    already (the usual clause) is told by the names of its accesses alone, in C loops, and its
+    uses are never listed."""
     if globals_made is None:  # a tracer's: the globals it made with glob
         globals_made = {n.name for n in of(t.Ident) if n.is_global}
-    clauses = [item for item in items if isinstance(item, t.Clause)]
     dead, made, chained = _dead_branches(of), _made_by_unary(of), _chained_on_itself(of)
-    body_uses: list[list] = [[] for _ in clauses]
-    pred_uses: list[list] = [[] for _ in clauses]
+    scopes = []  # (scope, prefix, each clause's accesses) of the scopes that have uses to judge
     for cls, scope, prefix in _SCOPES:
         if not of(cls) or (scope == "global" and not globals_made) or (
                 scope == "agg" and _only_assigned(of)):
             continue  # (no clause has a use to judge: nothing to walk)
-        for index, accs in enumerate(per_clause(cls)):
+        scopes.append((scope, prefix, per_clause(cls)))
+    if not scopes:
+        return []
+
+    def uses_of(index):
+        """The uses that count in clause ``index``: (body uses, predicate uses)."""
+        body, pred = [], []
+        for scope, prefix, table in scopes:
+            accs = table[index]
             if not accs:
                 continue
-            body, pred = body_uses[index], pred_uses[index]
             if scope != "global" and not dead:  # every access counts (_uses, made directly)
                 for a in accs:
                     (pred if a.in_predicate else body).append((a, scope, prefix, id(a.node) in made))
                 continue
             for use in _uses(accs, scope, prefix, globals_made, dead, made):
                 (pred if use[0].in_predicate else body).append(use)
-    assigned = {(scope, a.name) for table in (body_uses, pred_uses) for found in table
-                for a, scope, _, made_ in found if a.kind != "read" or made_}
+        return body, pred
+
+    assigned = _Assigned(uses_of, len(scopes[0][2]))
     known: set[tuple[str, str]] = set()
+    names_known = {scope: set() for scope, _, _ in scopes}  # (known's names, by scope)
     out = []
     index = -1
+    Declaration, Clause = t.Declaration, t.Clause
     for item in items:
-        if isinstance(item, t.Declaration):
-            known.update(_declared(item))
+        cls = item.__class__
+        if cls is Declaration:
+            for key in _declared(item):
+                known.add(key)
+                if key[0] in names_known:
+                    names_known[key[0]].add(key[1])
             continue
-        if not isinstance(item, t.Clause):
+        if cls is not Clause:
             continue
         index += 1
-        body, pred = body_uses[index], pred_uses[index]
-        if all((scope, a.name) in known for uses in (body, pred) for a, scope, _, _ in uses):
+        for scope, _, table in scopes:
+            accs = table[index]
+            if accs and not names_known[scope].issuperset(map(_NAME, accs)):
+                break
+        else:
             continue  # every variable it uses is typed already (the usual clause): nothing to follow
+        body, pred = uses_of(index)
         # dtrace cooks a clause's actions, then its predicate; when that fails on an undefined
         # variable it tries the predicate first (libdtrace dt_cook_clause).
         added, refused = _follow(body + pred, known, assigned, item, words, chained)
         if refused and pred:
             added, refused = _follow(pred + body, known, assigned, item, words, chained)
         known |= added
+        for scope, name in added:
+            names_known[scope].add(name)
         out += refused
     return out
+
+
+_NAME = attrgetter("name")
+
+
+class _Assigned:
+    """The (scope, name) of every variable the program's counted uses assign (or type: ``!x``),
+    made the first time :func:`_follow` asks (it asks only of a read of a variable not yet typed)."""
+
+    def __init__(self, uses_of, clauses):
+        self._uses_of, self._clauses, self._keys = uses_of, clauses, None
+
+    def __contains__(self, key) -> bool:
+        if self._keys is None:
+            self._keys = {(scope, a.name) for index in range(self._clauses) for found in self._uses_of(index)
+                          for a, scope, _, made_ in found if a.kind != "read" or made_}
+        return key in self._keys
 
 
 def _only_assigned(of) -> bool:

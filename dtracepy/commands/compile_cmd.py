@@ -156,8 +156,13 @@ def load_module(path: str):
         raise TracerInterrupted(*_located(err, path)) from None
     except SystemExit as err:
         # sys.exit() in a tracer module must not become dtracepy's own exit status
+        hint = ""
+        if getattr(err, "dtracepy_in_probe_body", False):  # (set by Tracer.probe)
+            code = err.code if isinstance(err.code, int) and not isinstance(err.code, bool) else 0
+            hint = (f"; did you mean exit_({code}), D's exit? (`from dtracepy import exit` for the "
+                    "plain name)")
         raise CompileError(f"the module exited while being imported (SystemExit({err.code!r})); a tracer "
-                           "module must define its Tracer, not exit", *_located(err, path)) from None
+                           f"module must define its Tracer, not exit{hint}", *_located(err, path)) from None
     except BaseException as err:  # noqa: BLE001 - the user's module may raise anything
         raise CompileError(describe_exception(err), *_located(err, path)) from None
     finally:
@@ -396,13 +401,20 @@ def check_text(text: str, filename: str, dialect="illumos", skip=frozenset(), in
 
 
 def _add_source_lines(err) -> None:
-    """Show the tracer's source line under each located error (the error's, or each finding's)."""
-    import linecache
-
+    """Show the tracer's source line under each located error (the error's, or each finding's).
+    Lines are read from regular files only, bounded (:func:`~dtracepy.inputs.read_regular_file`):
+    the error may be that the path is ``/dev/zero`` or a FIFO, which must not be read."""
     import attrs
 
+    files: dict = {}
+
     def line(pos):
-        return (linecache.getline(pos.file, pos.line) or None) if pos is not None else None
+        if pos is None or not isinstance(pos.file, str):
+            return None
+        if pos.file not in files:
+            files[pos.file] = _source_lines(pos.file)
+        lines = files[pos.file]
+        return lines[pos.line - 1] if lines is not None and 0 < pos.line <= len(lines) else None
 
     if err.source_line is None:
         err.source_line = line(err.pos)
@@ -410,3 +422,21 @@ def _add_source_lines(err) -> None:
     if findings:
         err.findings = tuple(f if f.source_line is not None else attrs.evolve(f, source_line=line(f.pos))
                              for f in findings)
+
+
+def _source_lines(path: str) -> list[str] | None:
+    """The lines of the Python source file ``path`` (decoded as Python decodes it), or None when it
+    is no regular file, is over the size limit or cannot be decoded."""
+    import io
+    import tokenize
+
+    from dtracepy.inputs import read_regular_file
+
+    data = read_regular_file(path)
+    if data is None:
+        return None
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return io.StringIO(data.decode(encoding), newline=None).readlines()  # Python's line breaks only
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from dtracepy.errors import LayoutError, shown_name, shown_text
+from dtracepy.errors import LayoutError, render_located
+from dtracepy.source import Pos
 from dtracepy.layout import get_abi, parse_layouts
 
 
@@ -50,8 +51,9 @@ def run(args) -> int:
     except LayoutError as err:
         if err.pos is not None:
             raise
-        # Name the header the type was looked for in, as a compiler names the file.
-        print(f"{shown_name(args.header)}: error: {shown_text(err.message)}", file=sys.stderr)
+        # At the header the type was looked for in (its first line: the whole file was read), as
+        # every error is located (`compile` says "defines no Tracer" so).
+        print(render_located("error", err.message, Pos(args.header, 1)), file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(layout.to_json(limit=MAX_FIELDS), indent=2))

@@ -21,12 +21,16 @@ from dtracepy.errors import DSLError
 from dtracepy.source import user_pos
 
 
+#: else_'s condition: none (``if_(None)`` is a Python None given as a condition, refused by expr).
+_NO_CONDITION = object()
+
+
 class _Branch:
     kind = "if_"
 
-    def __init__(self, condition=None):
+    def __init__(self, condition):
         self.pos = user_pos()
-        self.cond = None if condition is None else expr(condition)
+        self.cond = None if condition is _NO_CONDITION else expr(condition)
         self.parent = None
         self.body = None
 
@@ -96,7 +100,7 @@ class else_(_Else):  # noqa: N801
     kind = "else_"
 
     def __init__(self):
-        super().__init__(None)
+        super().__init__(_NO_CONDITION)
 
     def finish(self, block):
         self.attach(block)

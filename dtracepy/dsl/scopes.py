@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dtracepy import tree
 from dtracepy.dsl import context
-from dtracepy.dsl.values import Compound, D, expr, not_pickled, python_only_dunders
+from dtracepy.dsl.values import Compound, D, NoPythonValue, expr, not_pickled, python_only_dunders
 from dtracepy.errors import DSLError
 from dtracepy.source import user_pos
 
@@ -69,6 +69,16 @@ class _Scope:
 
     def __bool__(self):
         return True
+
+    def __hash__(self):
+        # {self: 1}, hash(glob): a Python constant in the D, as a D value's hash would be
+        raise NoPythonValue(f"the DSL's scope {self._label} has no Python hash: it names D variables, "
+                       "whose values exist only when the probe fires; a Python dict or set cannot "
+                       "hold it or be looked up by it", user_pos())
+
+    def __sizeof__(self):
+        raise NoPythonValue(f"the DSL's scope {self._label} has no Python size: sys.getsizeof() measures "
+                       "the Python object (write sizeof(x) for D's sizeof)", user_pos())
 
     # A scope is one namespace (self is every thread-local): a copy is the scope itself.
     def __copy__(self):

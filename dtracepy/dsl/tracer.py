@@ -159,7 +159,8 @@ class Tracer:
     for you, and the program keeps exactly the zeroing it writes itself (``dtracepy import
     --exact`` emits it, since the imported D zeroes by hand).  ``shebang`` is the ``#!`` line:
     ``True`` (the default) derives it from the options (``/usr/sbin/dtrace -qs``), a string gives
-    its text after ``#!``, ``False`` leaves it out."""
+    its text after ``#!`` (``<path>/dtrace`` and one word of flags ending in ``-s``: Linux passes
+    the rest of the line to dtrace as one argument; anything else is refused), ``False`` leaves it out."""
 
     def __init__(self, name: str | None = None, *, options: dict | None = None, includes=(),
                  defines: dict | None = None, cpp: bool = False, description: str | None = None,
@@ -178,6 +179,11 @@ class Tracer:
             raise DSLError(f"shebang is True, False or the text of one line, not {shebang!r}", pos)
         if isinstance(shebang, str):
             tree.Shebang(_optional_text(shebang, "shebang", pos), pos=pos)  # refused here, at this line
+            from dtracepy.facts.command_line import dtrace_shebang_problem
+
+            problem = dtrace_shebang_problem(shebang)  # ./x.d runs dtrace, and runs it as written
+            if problem:
+                raise DSLError(f"shebang {shebang!r}: {problem}", pos)
         self.cleanup = cleanup
         self.shebang = shebang
         self.name = _optional_text(name, "a tracer's name", pos)
@@ -296,8 +302,11 @@ class Tracer:
             body = context.push()
             try:
                 result = fn()
-            except BaseException:
+            except BaseException as err:
                 context.unwind(depth)  # only what this body pushed
+                if isinstance(err, SystemExit):
+                    # Python's exit(0) where D's exit_(0) was meant: the CLI's error says so
+                    err.dtracepy_in_probe_body = True
                 raise
             context.pop(body)
             if _never_runs(result):

@@ -140,6 +140,17 @@ def _as_text_message(value, how: str) -> str:
             f"printf(\"%d\\n\", {text}) (%s for strings), or join strings in D with strjoin()")
 
 
+def _no_python_value_message(value, what: str, consequence: str) -> str:
+    return (f"a D value ({_short_text(value)}) has no Python {what}: it has a value only when the probe "
+            f"fires, in D; {consequence}")
+
+
+class NoPythonValue(DSLError, TypeError):
+    """A located DSLError that is also the TypeError Python raises for an unhashable object: code
+    that asks whether a value is hashable (``try: hash(x) except TypeError``, as hypothesis's
+    ``sampled_from`` does) gets its usual answer, and the user's own dict lookup a located error."""
+
+
 def not_pickled(what: str) -> str:
     """What pickle is told of a DSL object: it belongs to a tracer being built, in this process."""
     return (f"{what} cannot be pickled: it is part of the tracer being built, not data; pickle "
@@ -201,7 +212,17 @@ class D:
     def __contains__(self, item):
         raise TypeError("`x in expr` has no D meaning; " + _BOOL_HELP)
 
-    __hash__ = object.__hash__
+    def __hash__(self):
+        # {"bash": 1}.get(execname, 0), {pid: 1}, a set of D values, hash(pid): a lookup done once,
+        # in Python, by the object's identity, whose answer would go into the D as a constant.
+        # (dtracepy keys its own tables by the tree node or by id(), never by a D value.)
+        raise NoPythonValue(_no_python_value_message(self, "hash", "a Python dict or set cannot be looked up "
+                       "by it (use a D associative array, glob.a[k], or cond())"), user_pos())
+
+    def __sizeof__(self):
+        # pid.__sizeof__(), sys.getsizeof(pid): the size of the Python object, not of the D value
+        raise NoPythonValue(_no_python_value_message(self, "size", "sys.getsizeof() measures the Python "
+                       "object (write sizeof(x) for D's sizeof)"), user_pos())
 
     def __repr__(self):
         # dtracepy's own messages, debuggers and test runners see the D text; the user's code

@@ -70,6 +70,30 @@ def shebang_flags(text: str) -> tuple[list[tuple[str, str | None]], list[str]]:
     return flags, problems
 
 
+def dtrace_shebang_problem(text: str) -> str | None:
+    """Why ``text`` (what follows ``#!``) cannot be the ``#!`` line of a D script dtracepy writes,
+    or None: it must run dtrace (``<path>/dtrace``), and give it at most one word of flags ending
+    in ``-s`` (``/usr/sbin/dtrace -qs``), since Linux passes everything after the interpreter as
+    one argument; the flags are read by :func:`shebang_flags`."""
+    if text.startswith("#!"):
+        return "give the text after #! (the #! is written for you), not the #! too"
+    words = text.split()
+    if not words:
+        return "an empty #! line runs nothing"
+    if words[0].rsplit("/", 1)[-1] != "dtrace":
+        return (f"the #! line runs {words[0]!r}, not dtrace: ./x.d would run that program on the D "
+                "(write <path>/dtrace -qs)")
+    if len(words) > 2:
+        return (f"the #! line gives dtrace {' '.join(words[1:])!r}: Linux passes everything after the "
+                "interpreter as one argument, so write the flags as one word (-qws), ending in -s")
+    flags, problems = shebang_flags(text)
+    if problems:
+        return problems[0]
+    if not flags or flags[-1][0] != "s":
+        return "the #! line's flags must end in -s, which names the script to dtrace (write -qs)"
+    return None
+
+
 def preprocessing(first_line: str) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
     """What a script's first line, when it is a ``#!`` line (``first_line`` with its ``#!``), asks
     of the C preprocessor, as :func:`shebang_flags` reads it: (``-C`` given, the ``-D`` values,

@@ -59,7 +59,11 @@ def is_entry(text: str) -> bool:
 def return_of(text: str) -> str | None:
     """The return probe matching an entry probe (``fbt:ip:f:entry`` -> ``fbt:ip:f:return``), or
     None when the description is not a function-entry probe."""
-    return partner(text) if is_entry(text) else None
+    # (partner(text) if is_entry(text), told from the text: split gives four fields when it has
+    # at most three colons, and its last field is what follows the last colon)
+    if (text.endswith(":entry") or text == ENTRY) and text.count(":") <= 3:
+        return text[:-5] + RETURN
+    return None
 
 
 def matches(pattern: str, concrete: str) -> bool:

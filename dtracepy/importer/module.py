@@ -128,6 +128,12 @@ class ModuleWriter:
                 continue
             if isinstance(item, tree.Shebang) and shebang is None and stage == 0 and not options:
                 shebang = item.text
+                from dtracepy.facts.command_line import dtrace_shebang_problem
+
+                problem = dtrace_shebang_problem(shebang)  # what Tracer(shebang=) refuses
+                if problem:
+                    raise CannotImport(f"the #! line {shebang!r}", f"#! line but dtrace's with one word of "
+                                       f"flags ({problem})", item.pos)
                 continue
             opt = option_of(item)
             if opt is not None and (stage == 0 or not self.exact) and opt[0] not in options:

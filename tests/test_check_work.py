@@ -1,0 +1,226 @@
+"""Issue 8, session 9: the checks' work per clause (``check`` of 100,000 clauses within 5 s).
+
+No test here is timed: each counts the work a check does on a script of many clauses (calls of a
+fact's function, fields read), which the round cut (docs/PERFORMANCE.md, "seventh round"), and
+checks that the shortcut gives the findings the full work gives.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dtracepy import tree as t
+from dtracepy.checks import check_program
+from dtracepy.parser import parse
+
+
+def _pairs(n: int) -> str:
+    return "".join(f"fbt::f{i}:entry{{self->a=timestamp;}}\nfbt::f{i}:return/self->a/{{self->a=0;}}\n"
+                   for i in range(n))
+
+
+def test_descriptions_differing_only_in_a_plain_function_are_judged_once(monkeypatch):
+    """probe-desc and probe-name judged each distinct description (some 12,000 instructions
+    each, a fifth of the checks of 100,000 clauses); of descriptions that differ only in their
+    function, one found fine answers for the others."""
+    from dtracepy.checks import safety
+
+    calls = {"n": 0}
+    real = safety.probe_desc_problem
+
+    def counting(text):
+        calls["n"] += 1
+        return real(text)
+
+    monkeypatch.setattr(safety, "probe_desc_problem", counting)
+    text = _pairs(500)
+    assert check_program(parse(text, "x.d"), source=text) == []
+    assert calls["n"] == 2, calls  # fbt::*:entry and fbt::*:return
+
+
+@pytest.mark.parametrize("bad, check", [
+    ("fbt::BEGIN:entry", "probe-desc"),     # a dtrace probe's name in the function field
+    ("fbt::f1:entyr", "probe-desc"),        # another name: judged on its own
+    ("fbt:mod:f1:entry", None),             # another module: judged on its own (fine)
+    ("fbtt::f1:entry", "probe-name"),       # another provider
+    ("fbt::f\u00a0x:entry", "probe-desc"),  # white space in the function (what \s matches)
+    ("fbt:::entry", None),                  # an empty function: judged on its own
+])
+def test_a_description_unlike_the_fine_ones_is_still_judged(bad, check):
+    from dtracepy.checks.safety import _judged, probe_desc_problem
+    from dtracepy.facts import providers
+
+    fine: set = set()
+    assert _judged("fbt::f0:entry", fine) == (None, None, None)
+    assert fine  # remembered
+    answers = _judged(bad, fine)
+    problem = probe_desc_problem(bad)
+    expected = (problem, None, None) if problem else (
+        None, providers.problem(bad), None if providers.problem(bad) else providers.unknown_provider(bad))
+    assert answers == expected
+    said = "probe-desc" if answers[0] else "probe-name" if answers[1] or answers[2] else None
+    assert said == check
+
+
+def test_used_before_assigned_lists_the_uses_of_a_clause_only_when_it_follows_it(monkeypatch):
+    """used-before-assigned listed every access of every clause (a tuple each) before asking
+    whether the clause uses a variable not yet typed; it tells that from the accesses' names now,
+    and lists the uses of the clauses it follows (here the first)."""
+    from dtracepy.checks import CheckOptions, rules
+    from dtracepy.checks.context import Access, Context
+
+    text = _pairs(500)
+    program = parse(text, "x.d")
+    ctx = Context(program, CheckOptions())
+    per_clause = {cls: ctx.clause_accesses(cls) for cls in (t.SelfVar, t.ThisVar)}  # (made before counting)
+    counts = {"n": 0}
+    slot = Access.__dict__["in_predicate"]
+
+    def read(access):
+        counts["n"] += 1
+        return slot.__get__(access, Access)
+
+    monkeypatch.setattr(Access, "in_predicate", property(read))
+    found = rules.refusals(program.items, ctx.options.dialect, ctx.first_pos, (), hand_written=True,
+                           of=ctx.of, per_clause=per_clause.__getitem__, call_names=ctx.call_names)
+    assert found == []
+    assert counts["n"] <= 2, counts
+
+
+def test_used_before_assigned_still_finds_a_read_above_the_assignment_among_typed_clauses():
+    text = _pairs(50) + "fbt::g:entry{trace(self->b);}\nfbt::g:return{self->b=1;}\n" + _pairs(5)
+    found = [f for f in check_program(parse(text, "x.d"), source=text) if f.check == "used-before-assigned"]
+    assert [(f.pos.line, f.message.split(" ")[0]) for f in found] == [(101, "self->b")], found
+
+
+def test_the_accesses_of_plain_clauses_are_gathered_in_one_walk(monkeypatch):
+    """Each clause's accesses were gathered by a call of their own (setting up the walk's loop:
+    a tenth of the accesses' work on one-statement clauses); the clauses whose bodies are
+    expression statements are gathered in one call now, and give the same accesses."""
+    from dtracepy.checks import CheckOptions
+    from dtracepy.checks import context as C
+
+    text = _pairs(300) + "fbt::g:entry{if (self->a) {self->b = 1;} self->c = self->b;}\n" + _pairs(3)
+    program = parse(text, "x.d")
+    one_by_one = [[(a.kind, id(a.node), a.name, a.zero, a.in_predicate, a.guarded)
+                   for a in C.clause_accesses(clause, t.SelfVar)] for clause in program.clauses]
+    calls = {"n": 0}
+    real = C._gather
+
+    def counting(*args, **kwargs):
+        calls["n"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(C, "_gather", counting)
+    found = C.Context(program, CheckOptions()).clause_accesses(t.SelfVar)
+    assert [[(a.kind, id(a.node), a.name, a.zero, a.in_predicate, a.guarded) for a in acc]
+            for acc in found] == one_by_one
+    assert calls["n"] <= 5, calls  # (the clause with an if: on its own)
+
+
+class _CountingItems(tuple):
+    """A program's items that count how often they are gone through."""
+
+    walks = 0
+
+    def __iter__(self):
+        _CountingItems.walks += 1
+        return super().__iter__()
+
+
+def test_the_checks_go_through_the_items_of_many_clauses_a_few_times(monkeypatch):
+    """Twelve checks went through every item of the program to find one of a class (a pragma, a
+    directive, an inline, a declaration): they ask the set of the items' classes first."""
+    text = _pairs(200)
+    program = parse(text, "x.d")
+    counted = parse(text, "x.d")
+    object.__setattr__(counted, "items", _CountingItems(counted.items))  # (the class makes a tuple of it)
+    monkeypatch.setattr(_CountingItems, "walks", 0)
+    assert check_program(counted, source=text) == check_program(program, source=text)
+    assert _CountingItems.walks <= 6, _CountingItems.walks
+
+
+def test_a_program_without_clause_locals_or_directives_is_not_gone_through_for_them(monkeypatch):
+    """this-unset went through every clause's (empty) list of clause-local accesses, and the
+    ``dtracepy:`` comments were looked for on every line of a file that has none."""
+    from dtracepy.checks import CheckOptions, Directives, names
+    from dtracepy.checks.context import Context
+
+    text = _pairs(100)
+    ctx = Context(parse(text, "x.d"), CheckOptions())
+    monkeypatch.setattr(ctx, "clause_accesses", lambda cls: pytest.fail(f"asked for {cls.__name__}"))
+    assert list(names._this_unset(ctx)) == []
+    lines_read = []
+    real = Directives.scan.__func__
+    monkeypatch.setattr(Directives, "scan", classmethod(lambda cls, lines: real(cls, (
+        lines_read.append(line) or line for line in lines))))
+    assert check_program(parse(text, "x.d"), source=text) == []
+    assert lines_read == []
+    said = text + "/* dtracepy: ignore[self-leak] */\n"
+    check_program(parse(said, "x.d"), source=said)
+    assert len(lines_read) == said.count("\n") + 1
+
+
+_LEAF_CLAUSES = (
+    "fbt::a:entry{self->a=timestamp;}\n", "fbt::a:return/self->a/{self->a=0;}\n",
+    "fbt::b:entry/x/{self->b=self->a;x=self->b;}\n", "fbt::c:entry{self->c+=1;self->c;this->d=self->c;}\n",
+    "BEGIN{x=0;y=x;@a=1;}\n", "fbt::d:entry/this->d/{this->d=this->e;self->e-=this->d;}\n",
+    "fbt::e:entry{self->f=(int)0;}\n", "fbt::f:entry{self->g=NULL;y=\"s\";}\n",
+    "fbt::g:entry/self->g == 0/{self->g=1;}\n", "fbt::h:entry{trace(self->a);self->a=0;}\n",
+    "fbt::i:entry{if (self->a) {self->b = 1;} self->c = 2;}\n", "fbt::j:entry{;self->a=1;}\n",
+    "fbt::k:entry{}\n", "fbt::l:entry/self->l/{}\n", "fbt::m:entry{self->m=self->n=0;}\n",
+)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_accesses_made_without_a_walk_are_those_of_the_walk(seed):
+    """The usual clause's accesses (a leaf predicate, statements that are leaves or assign a leaf
+    to a leaf) are made without a walk: the same accesses, in the same order, for every class."""
+    import random
+
+    from dtracepy.checks import context as C
+
+    rng = random.Random(seed)
+    text = "".join(rng.choice(_LEAF_CLAUSES) for _ in range(200))
+    program = parse(text, "x.d")
+    for cls in (t.SelfVar, t.ThisVar, t.Ident, t.AggVar):
+        walked = [[(a.kind, id(a.node), a.name, a.zero, a.in_predicate, a.guarded)
+                   for a in C.clause_accesses(clause, cls)] for clause in program.clauses]
+        made = [[(a.kind, id(a.node), a.name, a.zero, a.in_predicate, a.guarded) for a in found]
+                for found in C.clauses_accesses(program.clauses, cls)]
+        assert made == walked, cls
+
+
+def test_the_usual_clauses_accesses_need_no_walk(monkeypatch):
+    from dtracepy.checks import CheckOptions
+    from dtracepy.checks import context as C
+
+    monkeypatch.setattr(C, "_gather", lambda *args, **kwargs: pytest.fail("walked"))
+    found = C.Context(parse(_pairs(300), "x.d"), CheckOptions()).clause_accesses(t.SelfVar)
+    assert [[a.kind for a in acc] for acc in found[:2]] == [["write"], ["read", "write"]]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_index_records_the_usual_clause_in_the_walks_order(seed):
+    """The index records the nodes of the usual clause without pushing them on its stack: each
+    class's list is still in the order of ``program.walk()``, and the thread-locals' marks give
+    the accesses of walking every clause whole."""
+    import random
+
+    from dtracepy.checks import CheckOptions
+    from dtracepy.checks import context as C
+
+    rng = random.Random(seed)
+    text = "".join(rng.choice(_LEAF_CLAUSES) for _ in range(200)) + \
+        'syscall::read:entry\n/pid == $target/\n{\n\t@a[execname] = count();\n\tprintf("%d", pid);\n}\n'
+    program = parse(text, "x.d")
+    ctx = C.Context(program, CheckOptions())
+    walked: dict = {}
+    for node in program.walk():
+        walked.setdefault(node.__class__, []).append(node)
+    assert {cls: [id(n) for n in nodes] for cls, nodes in ctx._by_class.items()} == \
+        {cls: [id(n) for n in nodes] for cls, nodes in walked.items()}
+    whole = [[(a.kind, id(a.node), a.in_predicate) for a in C.clause_accesses(clause, t.SelfVar)]
+             for clause in program.clauses]
+    assert [[(a.kind, id(a.node), a.in_predicate) for a in acc]
+            for acc in ctx.clause_accesses(t.SelfVar)] == whole
