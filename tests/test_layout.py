@@ -401,3 +401,18 @@ def test_members_of_one_scalar_type_share_its_type():
     layout = parse_layouts("struct a { int x; int y; unsigned long u; unsigned long v; };")["a"]
     x, y, u, v = (m.type for m in layout.members)
     assert x is y and u is v and (x.size, u.size) == (4, 8)
+
+
+def test_the_collector_is_off_while_a_header_is_read_and_back_on_after(monkeypatch):
+    import gc
+
+    from dtracepy.layout import cdecl
+
+    seen = []
+    run = cdecl._Converter.run
+    monkeypatch.setattr(cdecl._Converter, "run", lambda self, ast: (seen.append(gc.isenabled()), run(self, ast))[1])
+    assert gc.isenabled()
+    assert parse_layouts("struct a { int x; };")["a"].size == 4
+    with pytest.raises(LayoutError):
+        parse_layouts("struct a { int x; int x; };")
+    assert seen == [False, False] and gc.isenabled()
