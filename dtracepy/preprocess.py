@@ -45,7 +45,7 @@ import re
 import stat
 import sys
 
-from dtracepy.errors import DSyntaxError
+from dtracepy.errors import DSyntaxError, shown_name
 from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
 from dtracepy.source import Pos
 
@@ -218,6 +218,28 @@ def _restored(text: str, held: list) -> str:
         return body + m.group(2)[body.count("\n"):]
 
     return _HELD_RE.sub(back, text)
+
+
+#: How many characters pcpp's lexer (PLY) may copy for the characters it cannot read before one
+#: is refused: PLY copies the rest of the file for each (random bytes without a NUL, 1.2 MB under
+#: check -C, took 12 s; 4 MB, minutes).  About a tenth of a second of copying.
+MAX_STRAY_COPIED = 64 * MAX_INPUT_BYTES
+
+
+def bound_stray_characters(lexer, refuse) -> None:
+    """Make pcpp's ``lexer`` (and the clones pcpp makes of it) call ``refuse(text, offset)``, which
+    raises, at the character it cannot read once such characters have cost it more than
+    :data:`MAX_STRAY_COPIED` characters of copying.  ``check -C`` and ``layout`` share it."""
+    lexer_error = lexer.lexerrorf
+    copied = [0]
+
+    def stray(tok):
+        copied[0] += len(tok.value)
+        if copied[0] > MAX_STRAY_COPIED:
+            refuse(tok.lexer.lexdata, tok.lexpos)
+        return lexer_error(tok)
+
+    lexer.lexerrorf = stray
 
 
 class _Refused(Exception):
@@ -459,6 +481,14 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
 
     cpp = _Cpp()
     cpp.line_directive = "#line"
+
+    def refuse_stray(data, offset):
+        start = data.rfind("\n", 0, offset) + 1
+        raise _Refused(f"stray '{shown_name(data[offset])}' in the input (is this a binary file?)",
+                       getattr(cpp, "source", None) or filename, data.count("\n", 0, offset) + 1,
+                       offset - start + 1)
+
+    bound_stray_characters(cpp.lexer, refuse_stray)
     for directory in include_dirs:
         cpp.add_path(directory)
     for define in defines:

@@ -75,11 +75,6 @@ def abi_macros(abi: ABI) -> dict[str, str]:
     return macros
 
 
-#: How many characters pcpp's lexer may copy for the characters it cannot read (each copies the
-#: rest of its file) before one is refused: about a tenth of a second.
-MAX_STRAY_COPIED = 64 * MAX_INPUT_BYTES
-
-
 class _Preprocessor(pcpp.Preprocessor):
     def __init__(self):
         super().__init__()
@@ -95,20 +90,15 @@ class _Preprocessor(pcpp.Preprocessor):
         self.expanding_at = None  # the line being expanded
         # pcpp's lexer (PLY) copies the rest of the file for each character it cannot read (a
         # binary header of 400 KB took 22 s): past a budget of copying, such a character is refused
-        self.stray_copied = 0
-        lexer_error = self.lexer.lexerrorf
+        from dtracepy.preprocess import bound_stray_characters
 
-        def stray(tok):
-            self.stray_copied += len(tok.value)
-            if self.stray_copied > MAX_STRAY_COPIED:
-                data, offset = tok.lexer.lexdata, tok.lexpos
-                line_start = data.rfind("\n", 0, offset) + 1
-                file = self.source or self.main_file or "<string>"
-                raise LayoutError(f"stray '{shown_name(data[offset])}' in the header (is this a binary file?)",
-                                  Pos(self.shown(file), data.count("\n", 0, offset) + 1, offset - line_start + 1))
-            return lexer_error(tok)
+        def stray(data, offset):
+            line_start = data.rfind("\n", 0, offset) + 1
+            file = self.source or self.main_file or "<string>"
+            raise LayoutError(f"stray '{shown_name(data[offset])}' in the header (is this a binary file?)",
+                              Pos(self.shown(file), data.count("\n", 0, offset) + 1, offset - line_start + 1))
 
-        self.lexer.lexerrorf = stray
+        bound_stray_characters(self.lexer, stray)
 
     def on_include_not_found(self, is_malformed, is_system_include, curdir, includepath):
         from dtracepy.preprocess import (include_column, missing_header_message, system_header,
