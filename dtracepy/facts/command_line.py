@@ -102,10 +102,7 @@ def dtrace_shebang_problem(text: str) -> str | None:
     if words[0].rsplit("/", 1)[-1] != "dtrace":
         return (f"the #! line runs {words[0]!r}, not dtrace: ./x.d would run that program on the D "
                 "(write <path>/dtrace -qs)")
-    if len(words) > 2:
-        return (f"the #! line gives dtrace {' '.join(words[1:])!r}: Linux passes everything after the "
-                "interpreter as one argument, so write the flags as one word (-qws), ending in -s")
-    flags, problems = shebang_flags(text)
+    flags, problems = shebang_flags(text)   # (blanks among the flags: one argument, said there)
     if problems:
         return problems[0]
     if not flags or flags[-1][0] != "s":
