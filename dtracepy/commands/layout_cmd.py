@@ -41,6 +41,11 @@ def format_table(layout) -> str:
 
 
 def run(args) -> int:
+    import gc
+
+    # as parse_layouts while it reads: the laid-out records are many long-lived objects, which each
+    # collection would scan again (300,000 members: the table took 3.4 s with it, 1.5 s without)
+    gc.disable()
     abi = get_abi(args.abi)
     import pathlib
 
