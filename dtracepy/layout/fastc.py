@@ -290,16 +290,16 @@ class _Reader:
             bits = self.expr()
         node = c_ast.TypeDecl(name, quals, None, base, None, attributes=_NO)
         for q in stars:
-            node = c_ast.PtrDecl(q or [], node, None, attributes=_NO)
+            node = c_ast.PtrDecl(q or _NO, node, None, attributes=_NO)
         if function:
             if dims:
                 raise Unsupported("a function returning an array")
             node = c_ast.FuncDecl(params, node, None, attributes=_NO)
             for q in inner_stars:
-                node = c_ast.PtrDecl(q or [], node, None, attributes=_NO)
+                node = c_ast.PtrDecl(q or _NO, node, None, attributes=_NO)
             dims = inner_dims
         for d in reversed(dims):
-            node = c_ast.ArrayDecl(node, d, [], None, attributes=_NO)
+            node = c_ast.ArrayDecl(node, d, _NO, None, attributes=_NO)
         return name, node, bits
 
     def params(self):
@@ -315,9 +315,9 @@ class _Reader:
             dims = self.dims()
             node = c_ast.TypeDecl(name, quals[:], None, base, None, attributes=_NO)
             for q in stars:
-                node = c_ast.PtrDecl(q or [], node, None, attributes=_NO)
+                node = c_ast.PtrDecl(q or _NO, node, None, attributes=_NO)
             for d in reversed(dims):
-                node = c_ast.ArrayDecl(node, d, [], None, attributes=_NO)
+                node = c_ast.ArrayDecl(node, d, _NO, None, attributes=_NO)
             if name is None:
                 out.append(c_ast.Typename(None, quals, None, node, None, attributes=_NO))
             else:
