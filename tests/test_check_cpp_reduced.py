@@ -61,17 +61,8 @@ def _results(data: bytes, path: str):
     return ("findings", [f.render() for f in check_program(program, source=data.decode("utf-8", "surrogateescape"))])
 
 
-def test_pcpp_is_given_only_the_lines_it_could_change(tmp_path, capsys, monkeypatch):
-    import pcpp
-
-    given = []
-    parse = pcpp.Preprocessor.parse
-
-    def spied(self, input, *args, **kwargs):
-        given.append(input)
-        return parse(self, input, *args, **kwargs)
-
-    monkeypatch.setattr(pcpp.Preprocessor, "parse", spied)
+def test_pcpp_is_given_only_the_lines_it_could_change(tmp_path, capsys, monkeypatch, pcpp_given):
+    given = pcpp_given
     text = "#define N 1\n" + CLAUSE * 2_000 + "BEGIN\n{\n\ttrace(N);\n}\n" + CLAUSE * 2_000  # (700 KB)
     (tmp_path / "x.d").write_text(text)
     assert main(["check", "-C", str(tmp_path / "x.d")]) == 0, capsys.readouterr().err
