@@ -1019,9 +1019,9 @@ def _mapped_lines(written: str, spans, filename: str):
 
 
 def _shown(file: str, main: str) -> str:
-    """The name to show for a file pcpp names: the main file as given, a header as given or
-    relative to the working directory."""
-    if file == main or file == "<string>":
+    """The name to show for a file pcpp names: the main file as given (pcpp names it relative to
+    the working directory), a header as given or relative to the working directory."""
+    if file == main or file == "<string>" or os.path.abspath(file) == os.path.abspath(main):
         return main
     if os.path.isabs(file):
         try:

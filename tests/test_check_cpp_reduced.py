@@ -256,6 +256,15 @@ def _with_a_map(*args, in_place=False, **kwargs):
     return _PREPROCESS(*args, **kwargs)
 
 
+@pytest.mark.parametrize("given", ["./x.d", "x.d", "{tmp}/x.d", "{tmp}/./x.d"])
+def test_the_file_is_named_as_given(tmp_path, capsys, monkeypatch, given):
+    # pcpp names it relative to the working directory: "./x.d" was "x.d" (its lines then had a map)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.d").write_text("#define N 1\nBEGIN { trace(N); }\nBEGIN { x = 1 +; }\n")
+    assert main(["check", "-C", given.format(tmp=tmp_path)]) == 1
+    assert capsys.readouterr().err.startswith(given.format(tmp=tmp_path) + ":3:16: error: syntax error")
+
+
 @pytest.mark.parametrize("text", [
     "#define N 1\n#line 3\nBEGIN { trace(N); }\nBEGIN { x = ; }\n",  # a #line back: a map
     "#define N 1\n#line 900\nBEGIN { trace(N); }\nBEGIN { x = ; }\n",  # past the end: a map
