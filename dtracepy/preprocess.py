@@ -897,6 +897,9 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                 tries += 1
                 continue
         break
+    # (each run's classes hold these in reference cycles until a collection, which the parser puts
+    # off while it reads the output: 30 MB of 4 MiB's lines through its peak)
+    lines = read = held = reduction = None
     for pos, message in found:
         if warnings is not None:
             warnings.append((pos, message))
