@@ -151,8 +151,8 @@ def _plain(text: str, defines=()) -> str | None:
         return None
     if any(c in text for c in (_NOT_PLAIN if text.isascii() else _NOT_PLAIN_WIDE)):
         return None
-    names = [name.partition("=")[0] for name in defines]
-    if names and re.search(r"\b(?:%s)\b" % "|".join(map(re.escape, names)), text):
+    names = [_defined_name(define) for define in defines]  # (as pcpp reads a name: 1N is 1 and N)
+    if names and _names_re(names).search(text):
         return None
     if " \n" in text or "\t\n" in text or text.endswith((" ", "\t")):
         text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
@@ -318,7 +318,12 @@ _BUILTIN_NAMES = frozenset(("__LINE__", "__COUNTER__", "__FILE__", "__DATE__", "
 
 def _known_names(defines) -> frozenset:
     """The names of macros known before the text is read: the builtin ones and ``-D``'s."""
-    return _BUILTIN_NAMES | {define.partition("=")[0] for define in defines}
+    return _BUILTIN_NAMES | {_defined_name(define) for define in defines}
+
+
+def _defined_name(define: str) -> str:
+    """The name a ``-D`` definition defines (``F`` of ``F(x)=x``)."""
+    return define.partition("=")[0].partition("(")[0]
 
 
 def _names_re(names):

@@ -195,6 +195,14 @@ def test_the_reduced_text_gives_what_the_whole_gives_on_generated_texts(monkeypa
         _same(monkeypatch, text, rng.choice([(), ("N=3",), ("HM=2",), ("F(x)=x",)]), [headers])
 
 
+@pytest.mark.parametrize("text", ["BEGIN { trace(F(1)); }\n", "BEGIN { x = 1N; }\n", "BEGIN { x = N; }\n"])
+def test_a_name_given_with_d_is_read_where_pcpp_reads_it(monkeypatch, text):
+    # the fast path (no directive) missed a function-like -D (F(x)=x) and a name after a number
+    made = pp.preprocess(text, "x.d", defines=["F(x)=x", "N=5"])
+    monkeypatch.setattr(pp, "_plain", lambda *args: None)
+    assert made == pp.preprocess(text, "x.d", defines=["F(x)=x", "N=5"])
+
+
 def test_d_characters_that_c_has_not_cost_pcpp_no_copying(tmp_path, capsys, monkeypatch):
     # each one PLY could not read cost a copy of the rest of the text, and past the budget it was
     # refused as a binary file's: check -C of 1 MiB of dense D with one #define was refused so
