@@ -476,11 +476,15 @@ def _reduced(read: str, names, avoid: str = "") -> _Reduction | None:
         while line < count and (depth or pending):
             hot[line] = 1
             text = code(line)
-            for c in text:
-                if c == "(":
-                    depth += 1
-                elif c == ")" and depth:
-                    depth -= 1
+            closes = text.count(")")
+            if depth >= closes:  # (none closes at 0)
+                depth += text.count("(") - closes
+            else:
+                for c in text:
+                    if c == "(":
+                        depth += 1
+                    elif c == ")" and depth:
+                        depth -= 1
             if text.strip():
                 pending = _NAME_AT_END_RE.search(text) is not None
             line += 1
