@@ -391,18 +391,17 @@ def _prime_patterns() -> None:
 
 def _ship_attrs_methods() -> None:
     """Let attrs take the methods it generates for dtracepy's classes (``__init__``, ``__eq__``,
-    ``__repr__``, ``__hash__`` of the tree's nodes, ``Finding``, ``CheckOptions`` ...) from their
-    shipped compiled code (``dtracepy/attrs_codes.py``) instead of compiling their source: attrs
-    writes each class's methods as Python source and compiles it as the class is defined, which
-    cost a seed-sized check 35 M machine instructions of its 311 M (12 M of them beyond
-    ``import dtracepy.tree``).  Only a source that is exactly the one shipped, under the name
-    attrs gives it, is taken from there; any other (another attrs, another class, the user's
-    own classes) is compiled by attrs as before (the same source, Python and flags make the same
-    code), and so is a hashable class's (``Finding``,
-    ``CheckOptions``: attrs writes into its ``__hash__`` a number drawn from the string hash of
-    the class's name, which PYTHONHASHSEED changes from process to process).  On another Python (another bytecode) or
-    an attrs that compiles with other flags, nothing is done; nor for a caller's process (only
-    the program does this)."""
+    ``__repr__`` ... of the tree's nodes, ``Directives``, ``Dialect`` ...) from their shipped
+    compiled code (``dtracepy/attrs_codes.py``) instead of compiling their source: attrs writes
+    each class's methods as Python source and compiles it as the class is defined, which cost a
+    seed-sized check 27 M of its 295 M machine instructions.  Only a source that is exactly the
+    one shipped, under the name attrs gives it, is taken from there (the same source, Python and
+    flags make the same code); any other (another attrs, another class, the user's own classes)
+    is compiled by attrs as before, and so is a hashable class's (``Finding``, ``CheckOptions``:
+    attrs writes into its ``__hash__`` a number drawn from the string hash of the class's name,
+    which PYTHONHASHSEED changes from process to process).  On another Python (another
+    bytecode) or an attrs that compiles otherwise, nothing is done; nor in a caller's process
+    (only the program does this)."""
     import marshal
     from importlib._bootstrap_external import MAGIC_NUMBER
 
@@ -416,7 +415,8 @@ def _ship_attrs_methods() -> None:
     if (MAGIC_NUMBER != attrs_codes.MAGIC or compile_and_eval is None
             or getattr(compile_and_eval, "shipped", False)
             or getattr(compile_and_eval, "__code__", None) is None
-            or compile_and_eval.__code__.co_flags != attrs_codes.FLAGS):
+            or compile_and_eval.__code__.co_flags != attrs_codes.FLAGS
+            or compile_and_eval.__code__.co_varnames[:4] != ("script", "globs", "locs", "filename")):
         return
     codes = attrs_codes.CODES
 
