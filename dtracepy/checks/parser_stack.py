@@ -77,12 +77,13 @@ def _spans(items, lines, file) -> list[float]:
     return spans
 
 
-def _printed_spans(all_items, items, starts: list, length: int) -> list[int]:
-    """:func:`_spans` of ``items`` (the grammar's, among ``all_items``) from the offsets of
-    ``all_items`` in the printed text (``starts``) and its length: from an item's start to the
-    next one's of ``items``."""
-    start_of = {id(item): start for item, start in zip(all_items, starts)}
-    offsets = [start_of[id(item)] for item in items]
+def _printed_spans(all_items, items, starts: list, length: int) -> list[float]:
+    """:func:`_spans` of ``items`` (the grammar's items among ``all_items``, in order) from the
+    offsets of ``all_items`` in the printed text (``starts``) and its length: from an item's
+    start to the next one's of ``items``."""
+    offsets = [start for item, start in zip(all_items, starts) if isinstance(item, _GRAMMAR_ITEMS)]
+    if len(offsets) != len(items):   # (not the program printed: measure nothing, walk all)
+        return [float("inf")] * len(items)
     offsets.append(length)
     return [after - offset for offset, after in zip(offsets, offsets[1:])]
 
