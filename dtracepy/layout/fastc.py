@@ -10,7 +10,8 @@ pycparser would, so the rest of ``layout`` does not know which reader read the t
 The lexer is one compiled regular expression (``findall``: a list of token strings); the parser is
 recursive descent, with loops instead of recursion for binary operator chains (operator
 precedence with explicit stacks), pointer stars and array dimensions, and a depth limit where it
-does recurse (parentheses, nested records).  Positions are kept only where ``layout`` needs them
+does recurse (parentheses, nested records, ternaries) or pycparser does (prefix operators, casts
+and type names count too): deeper, pycparser's path decides, and refuses as it always did.  Positions are kept only where ``layout`` needs them
 on the way to a result: each ``struct``/``union`` (its tag or ``{``, the key of the attributes the
 prepass found) and whether a typedef is the prelude's.
 
