@@ -31,6 +31,8 @@ LIMIT = 9995
 SHORTEST = LIMIT - 8
 
 _GRAMMAR_ITEMS = (t.Clause, t.Declaration, t.Inline, t.Translator, t.Provider)
+# Expressions with no parts (see _parts): one state each.
+_OPERANDS = frozenset((t.Ident, t.IntLit, t.StringLit, t.CharLit, t.MacroVar, t.AggVar, t.SelfVar, t.ThisVar))
 
 
 def run(ctx):
@@ -60,9 +62,9 @@ def _spans(items, lines, file) -> list[float]:
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line) + 1)
-    offsets = [starts[item.pos.line - 1] + item.pos.col - 1
-               if item.pos is not None and item.pos.file == file and 0 < item.pos.line <= len(lines)
-               else None for item in items]
+    offsets = [starts[pos.line - 1] + pos.col - 1
+               if pos is not None and pos.file == file and 0 < pos.line <= len(lines)
+               else None for pos in (item.pos for item in items)]  # (each made once: tree.Node.pos)
     offsets.append(starts[-1])
     spans: list[float] = []
     for i, offset in enumerate(offsets[:-1]):
@@ -79,6 +81,8 @@ def _statements(ctx, body, base, clause):
         for number, stmt in enumerate(stmts):
             extra = outer + (2 if number else 0)
             if isinstance(stmt, t.ExprStmt):
+                if stmt.expr.__class__ in _OPERANDS and extra < LIMIT:
+                    continue        # (one state: a statement of a lone operand is no chain)
                 yield from _judge(ctx, stmt.expr, extra, clause)
             elif isinstance(stmt, t.Block):
                 pending.append((stmt.body, extra + 1))
