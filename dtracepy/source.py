@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from array import array
 from bisect import bisect_right
 from collections import namedtuple
 
@@ -70,7 +69,7 @@ class Pos(_PosFields):
 # binary search).  An integer is the cheapest thing a node can hold (often the very one the lexer
 # made for the token's offset); a ``Pos`` per operand (a tuple and a column) was about a third of
 # the tree's memory and a tenth of the parse's time, and most are never asked for.  Each text's
-# name, newline offsets (4 bytes a line) and line map stay registered for the process's life.
+# name, newline offsets (the lexer's list) and line map stay registered for the process's life.
 
 class _Text:
     __slots__ = ("base", "end", "filename", "newlines", "line_map")
@@ -91,9 +90,19 @@ def register_text(filename: str, length: int, newlines, line_map=None) -> int:
     with _TEXTS_LOCK:
         base = _TEXTS[-1].end if _TEXTS else 0
         # (offsets run to the text's end inclusive: where a missing token is reported)
-        _TEXTS.append(_Text(base, base + length + 1, filename, array("q", newlines), line_map))
+        _TEXTS.append(_Text(base, base + length + 1, filename, newlines, line_map))
         _TEXT_BASES.append(base)
     return base
+
+
+def text_offset(at: int, filename: str) -> int | None:
+    """The offset in its text of a node's stored position ``at`` (see :func:`register_text`) if
+    that text is ``filename``'s and was not preprocessed (its positions are its own), else None:
+    what ``position_at`` would say as a line and column, without making it."""
+    text = _TEXTS[bisect_right(_TEXT_BASES, at) - 1]
+    if text.line_map is None and text.filename == filename:
+        return at - text.base
+    return None
 
 
 def position_at(at: int) -> Pos:

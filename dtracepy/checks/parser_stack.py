@@ -22,6 +22,7 @@ wrote beyond those the tree needs are not in the tree (one state each, at most
 from __future__ import annotations
 
 from dtracepy import tree as t
+from dtracepy.source import text_offset
 
 #: The deepest count dtrace 2.0 accepts for the first statement of a file's first clause (or
 #: its predicate): ``BEGIN { x = !...!1; }`` with 9,992 ``!`` is 2 + 9,992 + 1.
@@ -62,15 +63,24 @@ def _spans(items, lines, file) -> list[float]:
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line) + 1)
-    offsets = [starts[pos.line - 1] + pos.col - 1
-               if pos is not None and pos.file == file and 0 < pos.line <= len(lines)
-               else None for pos in (item.pos for item in items)]  # (each made once: tree.Node.pos)
+    offsets = [_offset(item, starts, lines, file) for item in items]
     offsets.append(starts[-1])
     spans: list[float] = []
     for i, offset in enumerate(offsets[:-1]):
         after = offsets[i + 1]
         spans.append(float("inf") if offset is None or after is None or after < offset else after - offset)
     return spans
+
+
+def _offset(item, starts, lines, file):
+    at = item._at
+    if at.__class__ is int:  # a parsed item's offset, as stored (tree.Node.pos: no Pos made)
+        offset = text_offset(at, file)
+        if offset is not None:
+            return offset
+    pos = item.pos
+    return starts[pos.line - 1] + pos.col - 1 \
+        if pos is not None and pos.file == file and 0 < pos.line <= len(lines) else None
 
 
 def _statements(ctx, body, base, clause):
