@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
+import _thread
 from bisect import bisect_right
 from collections import namedtuple
 
@@ -80,7 +80,7 @@ class _Text:
 
 _TEXTS: list[_Text] = []  # registered texts, in the order of their bases
 _TEXT_BASES: list[int] = []
-_TEXTS_LOCK = threading.Lock()
+_TEXTS_LOCK = _thread.allocate_lock()  # (not threading: nothing more to import)
 
 
 def register_text(filename: str, length: int, newlines, line_map=None) -> int:
