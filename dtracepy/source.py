@@ -95,14 +95,17 @@ def register_text(filename: str, length: int, newlines, line_map=None) -> int:
     return base
 
 
-def text_offset(at: int, filename: str) -> int | None:
-    """The offset in its text of a node's stored position ``at`` (see :func:`register_text`) if
-    that text is ``filename``'s and was not preprocessed (its positions are its own), else None:
-    what ``position_at`` would say as a line and column, without making it."""
+def line_and_column(at: int, filename: str) -> tuple[int, int] | None:
+    """The 1-based line and column of a node's stored position ``at`` (see
+    :func:`register_text`) if its text is ``filename``'s and has no line map: what
+    :func:`position_at` says, without making a :class:`Pos`; else None."""
     text = _TEXTS[bisect_right(_TEXT_BASES, at) - 1]
-    if text.line_map is None and text.filename == filename:
-        return at - text.base
-    return None
+    if text.line_map is not None or text.filename != filename:
+        return None
+    offset = at - text.base
+    newlines = text.newlines
+    index = bisect_right(newlines, offset - 1)  # the number of newlines before offset
+    return index + 1, (offset - newlines[index - 1] if index else offset + 1)
 
 
 def position_at(at: int) -> Pos:

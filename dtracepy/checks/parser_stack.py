@@ -22,7 +22,7 @@ wrote beyond those the tree needs are not in the tree (one state each, at most
 from __future__ import annotations
 
 from dtracepy import tree as t
-from dtracepy.source import text_offset
+from dtracepy.source import line_and_column
 
 #: The deepest count dtrace 2.0 accepts for the first statement of a file's first clause (or
 #: its predicate): ``BEGIN { x = !...!1; }`` with 9,992 ``!`` is 2 + 9,992 + 1.
@@ -36,7 +36,10 @@ _GRAMMAR_ITEMS = (t.Clause, t.Declaration, t.Inline, t.Translator, t.Provider)
 _OPERANDS = frozenset((t.Ident, t.IntLit, t.StringLit, t.CharLit, t.MacroVar, t.AggVar, t.SelfVar, t.ThisVar))
 
 
-def run(ctx):
+def run(ctx, printed: tuple[list, int] | None = None):
+    """``printed``, for a program printed rather than read (``compile``): the offset of each of
+    the program's items in its D text (``printer.to_d``'s ``starts``) and the text's length, which
+    measure the items as the lines of a D file do."""
     lines = ctx.lines
     if lines is not None and sum(map(len, lines)) + len(lines) < SHORTEST:
         return
@@ -44,7 +47,10 @@ def run(ctx):
         items = [item for item in ctx.program.items if isinstance(item, _GRAMMAR_ITEMS)]
     else:                                         # (the usual file: no pass over its items)
         items = ctx.clauses
-    spans = _spans(items, lines, ctx.first_pos.file if ctx.first_pos is not None else None)
+    if printed is not None:
+        spans = _printed_spans(ctx.program.items, items, *printed)
+    else:
+        spans = _spans(items, lines, ctx.first_pos.file if ctx.first_pos is not None else None)
     before = 0   # states the file's earlier items leave on the stack (a list reduced to one)
     for item, span in zip(items, spans):
         if isinstance(item, t.Clause) and span >= SHORTEST:
@@ -74,13 +80,25 @@ def _spans(items, lines, file) -> list[float]:
 
 def _offset(item, starts, lines, file):
     at = item._at
-    if at.__class__ is int:  # a parsed item's offset, as stored (tree.Node.pos: no Pos made)
-        offset = text_offset(at, file)
-        if offset is not None:
-            return offset
+    if at.__class__ is int:  # a parsed item's position, as stored (tree.Node.pos: no Pos made)
+        where = line_and_column(at, file)
+        if where is not None:
+            line, col = where
+            return starts[line - 1] + col - 1 if 0 < line <= len(lines) else None
     pos = item.pos
     return starts[pos.line - 1] + pos.col - 1 \
         if pos is not None and pos.file == file and 0 < pos.line <= len(lines) else None
+
+
+def _printed_spans(all_items, items, starts: list, length: int) -> list[float]:
+    """:func:`_spans` of ``items`` (the grammar's items among ``all_items``, in order) from the
+    offsets of ``all_items`` in the printed text (``starts``) and its length: from an item's
+    start to the next one's of ``items``."""
+    offsets = [start for item, start in zip(all_items, starts) if isinstance(item, _GRAMMAR_ITEMS)]
+    if len(offsets) != len(items):   # (not the program printed: measure nothing, walk all)
+        return [float("inf")] * len(items)
+    offsets.append(length)
+    return [after - offset for offset, after in zip(offsets, offsets[1:])]
 
 
 def _statements(ctx, body, base, clause):
