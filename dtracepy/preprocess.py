@@ -303,6 +303,16 @@ def missing_header_message(name: str) -> str:
             "directories; it is not a system header either)")
 
 
+def beside_message(name: str, folder: str) -> str | None:
+    """Why a quoted header ``name`` of the script is not found when it is in the script's
+    ``folder``; None when it is not there either."""
+    if not os.path.isfile(os.path.join(folder, name)):
+        return None
+    return (f"{name}: dtrace -C will not find it beside the script: it gives cpp the script through "
+            f"/dev/stdin, so cpp looks for a quoted header in /dev, then in the -I directories (add -I "
+            f"{folder or '.'})")
+
+
 def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(), warnings=None):
     """Run the C preprocessor over D text.  Returns ``(output_text, line_map)`` where
     ``line_map[i]`` is ``(file, line)``, where output line ``i + 1`` came from.  Each ``#warning``
@@ -330,11 +340,8 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             source = lines if shown == filename else texts.get(os.path.abspath(file), [])
             text = source[line - 1] if line and 0 < line <= len(source) else None
             message = missing_header_message(includepath)
-            beside = os.path.join(os.path.dirname(filename), includepath)
-            if shown == filename and not is_system_include and os.path.isfile(beside):
-                message = (f"{includepath}: dtrace -C will not find it beside the script: it gives cpp the "
-                           "script through /dev/stdin, so cpp looks for a quoted header in /dev, then in the "
-                           f"-I directories (add -I {os.path.dirname(filename) or '.'})")
+            if shown == filename and not is_system_include:
+                message = beside_message(includepath, os.path.dirname(filename)) or message
             raise _Refused(message, file, line, include_column(text))
 
         def on_error(self, file, line, msg):

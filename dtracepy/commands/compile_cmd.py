@@ -323,8 +323,10 @@ def run(args) -> int:
         print(finding.render(), file=sys.stderr)
     text = compiled.text
     status = 0
-    folder = os.path.dirname(os.path.abspath(args.tracer))
-    said = _report_cpp_warnings(compiled, args.tracer, folder)
+    # quoted headers are read from the #! line's -I directories only, as dtrace -C reads them: it
+    # gives cpp the script through /dev/stdin, so a header beside the tracer is not found
+    folders = _include_dirs(text)
+    said = _report_cpp_warnings(compiled, args.tracer, folders)
     if args.check:
         # The compiler has printed its findings at the Python lines; the emitted D's own check
         # adds only what it finds beyond them.
@@ -334,8 +336,12 @@ def run(args) -> int:
         dialect = getattr(args, "dialect", None) or tracer.dialect
         checked = args.output or "<compiled>"
         with collected_warnings() as warnings:
-            status = check_text(text, checked, dialect, skip=already, include_dirs=[folder],
-                                cpp=_uses_cpp(compiled.program))
+            try:
+                status = check_text(text, checked, dialect, skip=already, include_dirs=folders,
+                                    cpp=_uses_cpp(compiled.program))
+            except DTracePyError as err:
+                _say_beside_the_tracer(err, args.tracer)
+                raise
         for pos, message in warnings:  # a header's own; the D's were said above, at the tracer's lines
             if os.path.abspath(pos.file) != os.path.abspath(checked) and (pos, message) not in said:
                 print(f"{pos}: warning: {message}", file=sys.stderr)
@@ -347,7 +353,24 @@ def run(args) -> int:
     return status
 
 
-def _report_cpp_warnings(compiled, path: str, folder: str) -> list:
+def _say_beside_the_tracer(err, tracer: str) -> None:
+    """A quoted header of the emitted D found nowhere that is beside the tracer: ``err`` says why
+    dtrace -C does not find it there (the D, written elsewhere or not at all, is no guide)."""
+    from dtracepy.preprocess import beside_message
+
+    name, sep, _ = err.message.partition(": no such file (looked in")
+    if sep and err.source_line is not None and f'"{name}"' in err.source_line:
+        err.message = beside_message(name, os.path.dirname(tracer)) or err.message
+
+
+def _include_dirs(text: str) -> tuple:
+    """The ``-I`` directories of the emitted D's ``#!`` line (``Tracer(shebang=...)``)."""
+    from dtracepy.facts.command_line import preprocessing
+
+    return preprocessing(text[:text.find("\n")] if text.startswith("#!") else "")[2]
+
+
+def _report_cpp_warnings(compiled, path: str, folders) -> list:
     """A ``#warning`` the tracer's D reaches when ``dtrace -C`` reads it (``t.directive("warning",
     ...)``), said as cpp will say it, but at the tracer's line that made it (or at the line of the
     header it is in); returns those said in a header, as ``(Pos, message)``."""
@@ -361,7 +384,7 @@ def _report_cpp_warnings(compiled, path: str, folder: str) -> list:
 
     warnings: list = []
     try:
-        preprocess(compiled.text, "<compiled>", include_dirs=[folder], warnings=warnings)
+        preprocess(compiled.text, "<compiled>", include_dirs=folders, warnings=warnings)
     except DTracePyError:
         return []  # (an expansion that fails is the destructive check's to say, and it has)
     origins = line_origins(compiled.program, compiled.text) if warnings else {}
@@ -383,7 +406,7 @@ def check_text(text: str, filename: str, dialect="illumos", skip=frozenset(), in
     """Parse emitted D back and run the checks; print findings (but those whose (check, message)
     is in ``skip``, printed already); 1 if any error.  ``cpp``: the D runs through the C
     preprocessor (it has an ``#include``, ``#define`` ...): it is checked so, as ``check -C``
-    checks it, reading quoted headers from ``include_dirs`` (the tracer's directory)."""
+    checks it, reading quoted headers from ``include_dirs`` (the ``#!`` line's ``-I``)."""
     from dtracepy.checks import CheckOptions, check_program
     from dtracepy.parser import parse, parse_bytes
 
