@@ -336,11 +336,10 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             if is_malformed or system_header(includepath):
                 raise OutputDirective(Action.IgnoreAndPassThrough)  # kept as written
             file, line = self._where()
-            shown = filename if not file or file == "<string>" else file
-            source = lines if shown == filename else texts.get(os.path.abspath(file), [])
+            source = lines if _main(file) else texts.get(os.path.abspath(file), [])
             text = source[line - 1] if line and 0 < line <= len(source) else None
             message = missing_header_message(includepath)
-            if shown == filename and not is_system_include:
+            if _main(file) and not is_system_include:
                 message = beside_message(includepath, os.path.dirname(filename)) or message
             raise _Refused(message, file, line, include_column(text))
 
@@ -482,7 +481,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
         return col if 0 < col <= len(source_line) and source_line[col - 1:].startswith(tok.value) else None
 
     def located(message, file, line, col=None):
-        file = filename if not file or file == "<string>" else file
+        file = filename if _main(file) else file
         source_line = lines[line - 1] if file == filename and line and 0 < line <= len(lines) else None
         return DSyntaxError(message, Pos(_shown(file, filename), line or 1, col or 1), source_line)
 
@@ -566,9 +565,10 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
 
 
 def _shown(file: str, main: str) -> str:
-    """The name to show for a file pcpp names: the main file as given, a header as given or
-    relative to the working directory."""
-    if file == main or file == "<string>":
+    """The name to show for a file pcpp names: the main file as given (pcpp names it relative to
+    the working directory: ``/abs/x.d`` run in ``/abs/..`` is its ``abs/x.d``), a header as given
+    or relative to the working directory."""
+    if file == main or file == "<string>" or os.path.abspath(file) == os.path.abspath(main):
         return main
     if os.path.isabs(file):
         try:
