@@ -71,6 +71,9 @@ def run(args) -> int:
                     defines=[*shebang_defines, *args.defines] if cpp else args.defines,
                 )
             except DTracePyError as err:
+                if filename.endswith(".py"):  # (`check tracer.py`: its "#" comment is no directive)
+                    err.message += (f" ({shown_name(filename)} is read as D: a tracer module is checked with "
+                                    f"`dtracepy compile --check {shown_name(filename)}`)")
                 print(err.render(), file=sys.stderr)
                 errors += 1
                 continue

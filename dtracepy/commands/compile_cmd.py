@@ -164,13 +164,52 @@ def load_module(path: str):
         raise CompileError(f"the module exited while being imported (SystemExit({err.code!r})); a tracer "
                            f"module must define its Tracer, not exit{hint}", *_located(err, path)) from None
     except BaseException as err:  # noqa: BLE001 - the user's module may raise anything
-        raise CompileError(describe_exception(err), *_located(err, path)) from None
+        raise CompileError(describe_exception(err) + _did_you_mean(err), *_located(err, path)) from None
     finally:
         sys.dont_write_bytecode = wrote_bytecode
         from dtracepy.dsl import context
 
         context.reset()
     return module
+
+
+def _did_you_mean(err: BaseException) -> str:
+    """A did-you-mean for a misspelt name, which Python 3.11 prints only in its own traceback:
+    a ``NameError`` (``prinft``: the names the module's line could see; one of dtracepy's names
+    not imported says so) or an ``ImportError`` of a name dtracepy does not have (``from dtracepy
+    import execnam``)."""
+    import difflib
+
+    wanted = getattr(err, "name", None)
+    if isinstance(err, NameError) and isinstance(wanted, str):
+        tb, frame = err.__traceback__, None
+        while tb is not None:
+            frame, tb = tb.tb_frame, tb.tb_next
+        if frame is None:
+            return ""
+        import builtins
+
+        import dtracepy
+
+        if not wanted.startswith("_") and wanted in dir(dtracepy):  # (the usual one: a name not imported)
+            return f"; it is dtracepy's: from dtracepy import {wanted}"
+
+        # the module's own names first (what it imported from dtracepy: prinft is printf, not print)
+        close = difflib.get_close_matches(wanted, sorted({*frame.f_locals, *frame.f_globals} - {wanted}), n=1)
+        names = set() if close else set(vars(builtins))
+    elif isinstance(err, ImportError) and wanted == "dtracepy":
+        import re
+
+        import dtracepy
+
+        found = re.match(r"cannot import name '(\w+)' from 'dtracepy'", str(err))
+        if found is None:
+            return ""
+        wanted, names, close = found.group(1), {name for name in dir(dtracepy) if not name.startswith("_")}, []
+    else:
+        return ""
+    close = close or difflib.get_close_matches(wanted, sorted(names - {wanted}), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 class TracerInterrupted(KeyboardInterrupt):
