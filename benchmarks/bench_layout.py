@@ -5,7 +5,7 @@
 The header mixes what real headers hold: #define constants and #ifdef blocks (so the
 preprocessor runs), comments, typedefs, enums, structs with bit-fields, unions, nested and
 anonymous members, arrays, pointers, and packed/aligned attributes.  Prints the best wall time of
-parse_layouts() over the repeats (preprocess + attribute pass + pycparser + layout), and of laying
+parse_layouts() over the repeats (preprocess + attribute pass + the fast C reader + layout), and of laying
 out plus flattening every record's fields.
 """
 

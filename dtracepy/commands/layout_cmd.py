@@ -19,18 +19,19 @@ MAX_FIELDS = 10_000
 def format_table(layout) -> str:
     """The layout as an aligned table: offset (decimal and hex), size, bits, type, name."""
     fields, expanded = layout.fields_up_to(MAX_FIELDS)
-    # the offset's decimal right-aligned and its hex left-aligned after it, so both line up
-    dec = max((len(str(f.offset)) for f in fields), default=1)
-    hexes = max((len(f"{f.offset:#x}") for f in fields), default=3)
+    # the offset's decimal right-aligned and its hex left-aligned after it, so both line up (the
+    # widest of each is the largest offset's: offsets are not negative)
+    largest = max((f.offset for f in fields), default=0)
+    dec, hexes = len(str(largest)), len(f"{largest:#x}")
     rows = [("offset", "size", "bits", "type", "name")]
     for f in fields:
         bits = "" if f.bit_width is None else f"{f.bit_offset}:{f.bit_width}"
         offset = f"{str(f.offset).rjust(dec)} ({f.offset:#x})".ljust(dec + 3 + hexes)
         rows.append((offset, str(f.size), bits, f.type, f.name))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    widths = [max(map(len, column)) for column in list(zip(*rows))[:4]]
+    row = f"{{:<{widths[0]}}}  {{:>{widths[1]}}}  {{:<{widths[2]}}}  {{:<{widths[3]}}}  {{}}".format
     lines = [f"{layout.name}: size {layout.size}, align {layout.align} ({layout.abi.name})", ""]
-    for r in rows:
-        lines.append(f"{r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]:<{widths[3]}}  {r[4]}".rstrip())
+    lines += [row(*r).rstrip() for r in rows]
     if not expanded:
         lines += ["", f"Nested members are not expanded: {layout.name} has {layout.flat_count():,} of them "
                       f"(over {MAX_FIELDS:,}); ask for a nested type by name to see its members."]
@@ -41,6 +42,20 @@ def format_table(layout) -> str:
 
 
 def run(args) -> int:
+    import gc
+
+    # as parse_layouts while it reads: the laid-out records are many long-lived objects, which each
+    # collection would scan again (300,000 members: the table took 3.4 s with it, 1.5 s without)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(args)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run(args) -> int:
     abi = get_abi(args.abi)
     import pathlib
 

@@ -26,7 +26,7 @@ from dtracepy.inputs import MAX_INPUT_BYTES
 from dtracepy.layout.abi import ABI, get_abi, host_abi_name
 from dtracepy.layout.engine import MemberSpec, lay_out
 from dtracepy.layout.model import Array, Layout, Pointer, Scalar, array_spelling, close_names
-from dtracepy.layout.prepass import Attrs, prepass
+from dtracepy.layout.prepass import Attrs, Prepassed, prepass
 from dtracepy.source import Pos
 
 BUILTIN_FILE = "<builtin>"
@@ -311,6 +311,7 @@ class _Converter:
         self.tags: dict[tuple[str, str], object] = {}
         self.enumerators: dict[str, int] = {}
         self.scalars: dict[tuple, tuple[Scalar, str]] = {}  # type words -> (Scalar, spelling)
+        self.named: dict[tuple, tuple[object, str]] = {}  # names as written -> base_type's answer
         self.result = Layouts(abi=abi, typedefs=self.typedefs)
 
     # -- errors -------------------------------------------------------------------------------
@@ -332,6 +333,7 @@ class _Converter:
             if isinstance(node, c_ast.Typedef):
                 t, spelling = self.type_of(node.type)
                 self.typedefs[node.name] = (t, node.name)
+                self.named.pop((node.name,), None)  # a typedef given again names its new type
                 if isinstance(t, Layout):
                     if t.tag is None and t.name.endswith("<anonymous>"):
                         t.name = node.name
@@ -353,6 +355,8 @@ class _Converter:
         """(type, spelling) of a pycparser type node.  Pointers and array dimensions are taken
         without recursing, a run of each at once (a header may declare ``int **...*p`` with a
         million stars or ``char x[1][1]...`` with thousands of dimensions)."""
+        if node.__class__ is c_ast.TypeDecl and node.type.__class__ is c_ast.IdentifierType:
+            return self.base_type(node.type)  # the common case, a member of a plain type
         chain = []  # the PtrDecl and ArrayDecl nodes above the base type, outermost first
         while True:
             if isinstance(node, (c_ast.TypeDecl, c_ast.Typename)):
@@ -417,14 +421,19 @@ class _Converter:
         self.error(f"unsupported declaration ({type(node).__name__})", node)
 
     def base_type(self, node: c_ast.IdentifierType) -> tuple[object, str]:
+        known = self.named.get(tuple(node.names))  # (a header names a few types, over and over)
+        if known is not None:
+            return known
         names = [n for n in node.names if n not in ("const", "volatile")]
         spelling = " ".join(names)
         if len(names) == 1 and names[0] in self.typedefs:
             t, _ = self.typedefs[names[0]]
+            self.named[tuple(node.names)] = t, names[0]
             return t, names[0]
         key = tuple(names)
-        known = self.scalars.get(key)  # (a header names a few scalar types, over and over)
+        known = self.scalars.get(key)
         if known is not None:
+            self.named[tuple(node.names)] = known
             return known
         unknown = [n for n in names if n not in _C_KEYWORDS]
         if unknown:
@@ -436,7 +445,7 @@ class _Converter:
             size, align, signed = self.abi.base(canon)
             kind = "bool" if canon == "_Bool" else "float" if canon in ("float", "double", "long double") else "int"
             known = Scalar(spelling, size, align, signed, kind), spelling
-        self.scalars[key] = known
+        self.scalars[key] = self.named[tuple(node.names)] = known
         return known
 
     def canonical(self, names: list[str], node) -> str:
@@ -505,13 +514,15 @@ class _Converter:
         for decl, a in zip(decls, mattrs):
             t, spelling = self.type_of(decl.type)
             width = None if decl.bitsize is None else self.const(decl.bitsize)
-            if getattr(t, "kind", None) == "void":
-                self.error(f"member {decl.name} has type void", decl)
-            if getattr(getattr(t, "elem", t), "kind", None) == "function":
-                self.error("a function type cannot be a member; use a pointer to it", decl)
-            if isinstance(t, Array) and t.count == 0 and decl is not decls[-1]:
-                self.error(f"flexible array member {decl.name} is not last", decl)
-            specs.append(MemberSpec(decl.name, t, spelling, width, a.packed, a.aligned, self.pos(decl)))
+            if t.__class__ is Scalar and t.kind in ("void", "function") or t.__class__ is Array:
+                if getattr(t, "kind", None) == "void":
+                    self.error(f"member {decl.name} has type void", decl)
+                if getattr(getattr(t, "elem", t), "kind", None) == "function":
+                    self.error("a function type cannot be a member; use a pointer to it", decl)
+                if isinstance(t, Array) and t.count == 0 and decl is not decls[-1]:
+                    self.error(f"flexible array member {decl.name} is not last", decl)
+            specs.append(MemberSpec(decl.name, t, spelling, width, a.packed, a.aligned,
+                                    None if decl.coord is None else self.pos(decl)))
         lay_out(layout, specs, packed=rattrs.packed, aligned=rattrs.aligned, pack=self.pre.record_pack.get(rkey))
         if node.name and self._user(node):
             self.result[f"{kind} {node.name}"] = layout
@@ -557,7 +568,12 @@ class _Converter:
         if isinstance(node, c_ast.Constant):
             if node.type == "char":
                 body = node.value[1:-1]
-                return ord(body.encode().decode("unicode_escape")) if body else 0
+                if not body:
+                    return 0
+                char = "?" if body == "\\?" else body.encode().decode("unicode_escape")
+                if len(char) != 1:  # ord() of two characters was an internal error
+                    self.error(f"multi-character character constant {node.value[:30]} is not supported", node)
+                return ord(char)
             text = node.value.rstrip("uUlL")
             try:
                 if text[:2].lower() in ("0x", "0b"):
@@ -689,6 +705,29 @@ class _CParser(c_parser.CParser):
         return decl
 
 
+#: Read what the fast reader can (:mod:`.fastc`) before pycparser; tests turn it off to compare.
+FAST_READER = True
+
+# What the prepass would change or refuse: comments, #pragma, GNU words (__attribute__ ...), any
+# directive but a line marker; without these ("/*", "//", "__", "inline" or "asm" anywhere, or this)
+# its text is the text and it finds no attribute and no pack
+_NEEDS_PREPASS = re.compile(r"#(?![ \t]*(?:line[ \t]+)?\d)")
+
+
+def read_fast(text: str, filename: str, abi: ABI):
+    """(FileAST, Prepassed) of preprocessed ``text`` as :func:`parse_c` gives them, from the
+    fast reader; None when the text is outside its subset (pycparser reads it then)."""
+    from dtracepy.layout import fastc
+
+    # (substrings first: a regular expression trying words at every position took 0.2 s a 3 MB)
+    needs = any(w in text for w in ("/*", "//", "__", "inline", "asm")) or _NEEDS_PREPASS.search(text)
+    pre = prepass(text, filename, abi.max_align) if needs else Prepassed(text)
+    try:
+        return fastc.read(PRELUDE, pre.text, BUILTIN_FILE), pre
+    except fastc.Unsupported:
+        return None
+
+
 def parse_c(text: str, filename: str, abi: ABI):
     """Parse preprocessed ``text``: prepass, prelude, pycparser.  Returns (FileAST, Prepassed)."""
     pre = prepass(text, filename, abi.max_align)
@@ -731,6 +770,12 @@ def parse_layouts(source, abi="x86_64", include_dirs=(), defines=(), filename: "
     gc.disable()  # as the D parser: pycparser's tree is many long-lived objects, which each
     try:          # collection would scan again (30,000 members: 2.6 CPU s with it, 1.9 without)
         text = preprocess(text, filename, abi, include_dirs, defines, skipped)
+        fast = read_fast(text, filename, abi) if FAST_READER else None
+        if fast is not None:
+            try:
+                return _Converter(abi, fast[1]).run(fast[0])
+            except (LayoutError, RecursionError):
+                pass  # refused: pycparser's path refuses it too, located as it always was
         ast, pre = parse_c(text, filename, abi)
         return _Converter(abi, pre).run(ast)
     except RecursionError:

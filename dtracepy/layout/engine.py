@@ -75,16 +75,20 @@ def lay_out(layout: Layout, specs: list[MemberSpec], *, packed: bool = False, al
     members = []
     seen: set[str] = set()
     for spec in specs:
-        _check_member_type(layout, spec)
-        names = [spec.name] if spec.name is not None else (
-            spec.type.member_names() if isinstance(spec.type, Layout) and spec.type.complete else [])
+        t = spec.type
+        if spec.width is not None or isinstance(t, Layout):
+            _check_member_type(layout, spec)
+        names = (spec.name,) if spec.name is not None else (
+            t.member_names() if isinstance(t, Layout) and t.complete else ())
         for name in names:
             if name in seen:
                 raise LayoutError(f"duplicate member {name!r} in {layout.name}", spec.pos)
             seen.add(name)
-        t = spec.type
         is_packed = packed or spec.packed
-        pos = 0 if union else max(pos, end)  # computed fields go after pinned ones
+        if union:
+            pos = 0
+        elif end > pos:
+            pos = end  # computed fields go after pinned ones
         if spec.width is not None:
             talign, tbits = t.align, t.size * 8
             if spec.bit_pos is not None:
@@ -113,18 +117,20 @@ def lay_out(layout: Layout, specs: list[MemberSpec], *, packed: bool = False, al
             pos = place + spec.width
         else:
             a = 1 if is_packed else t.align
-            if spec.aligned is not None:
-                a = max(a, spec.aligned)
-            if pack is not None:
-                a = min(a, pack)
+            if spec.aligned is not None and spec.aligned > a:
+                a = spec.aligned
+            if pack is not None and pack < a:
+                a = pack
             if spec.offset is not None:
                 place = spec.offset * 8
             else:
-                place = _round_up(pos, a * 8)
-            rec_align = max(rec_align, a)
+                place = -(-pos // (a * 8)) * a * 8
+            if a > rec_align:
+                rec_align = a
             members.append(Member(spec.name, t, spec.type_name, place // 8))
             pos = place + t.size * 8
-        end = max(end, pos)
+        if pos > end:
+            end = pos
     if aligned is not None:
         rec_align = max(rec_align, aligned)
     if align is not None:

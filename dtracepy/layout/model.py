@@ -286,18 +286,20 @@ class Layout:
         while stack:
             layout, prefix, base, i = stack.pop()
             layout._require_complete()
-            if i >= len(layout.members):
-                continue
-            stack.append((layout, prefix, base, i + 1))  # the members after this one, later
-            m = layout.members[i]
-            if m.name is None:
-                if isinstance(m.type, Layout):
-                    stack.append((m.type, prefix, base + m.offset, 0))
-                continue
-            name = prefix + m.name
-            out.append(field_info(top, name, m, base))
-            if nested and isinstance(m.type, Layout) and m.type.complete:
-                stack.append((m.type, name + ".", base + m.offset, 0))
+            members = layout.members
+            while i < len(members):
+                m = members[i]
+                i += 1
+                if m.name is None:
+                    if isinstance(m.type, Layout):  # its members now, the ones after it later
+                        stack += ((layout, prefix, base, i), (m.type, prefix, base + m.offset, 0))
+                        break
+                    continue
+                name = prefix + m.name
+                out.append(field_info(top, name, m, base))
+                if nested and isinstance(m.type, Layout) and m.type.complete:
+                    stack += ((layout, prefix, base, i), (m.type, name + ".", base + m.offset, 0))
+                    break
 
     def to_json(self, limit: "int | None" = None) -> dict:
         fields, expanded = (self.fields, True) if limit is None else self.fields_up_to(limit)

@@ -1,0 +1,370 @@
+"""The fast C reader (dtracepy/layout/fastc.py) against pycparser's path: for every C text in the
+layout tests, the shipped headers, bench_layout's header and a generated set (and mutations of
+them), ``parse_layouts`` gives the same layouts, or the same located error, with the reader on and
+off.  And the reader is used: pycparser is not called for a header in its subset, and long
+operator chains, stars and dimensions are read without recursing."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+import random
+import sys
+
+import pytest
+
+from dtracepy.errors import LayoutError
+from dtracepy.layout import cdecl, fastc, parse_layouts
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+
+
+def outcome(text: str, abi: str, fast: bool, monkeypatch) -> tuple:
+    monkeypatch.setattr(cdecl, "FAST_READER", fast)
+    try:
+        layouts = parse_layouts(text, abi=abi, filename="h.h")
+    except LayoutError as err:
+        return ("error", err.message, str(err.pos))
+    except RecursionError:  # pragma: no cover - would be a bug on either path
+        return ("RecursionError",)
+    return ("ok", [(name, layout.to_json(limit=2000)) for name, layout in layouts.items()],
+            sorted(layouts.typedefs))
+
+
+def same(text: str, monkeypatch, abi: str = "x86_64") -> tuple:
+    slow = outcome(text, abi, False, monkeypatch)
+    quick = outcome(text, abi, True, monkeypatch)
+    assert quick == slow, text[:2000]
+    return quick
+
+
+def read_by_fastc(text: str, abi: str = "x86_64") -> bool:
+    """Whether the fast reader takes ``text`` (as parse_layouts gives it, preprocessed)."""
+    from dtracepy.layout.abi import get_abi
+
+    try:
+        pre = cdecl.preprocess(text, "h.h", get_abi(abi))
+        return cdecl.read_fast(pre, "h.h", get_abi(abi)) is not None
+    except LayoutError:
+        return False
+
+
+# --- the C of the tests ------------------------------------------------------------------------
+
+
+def _c_texts_of_tests() -> list[str]:
+    """Every string constant in the layout tests (and test_robust's layout cases) that looks like
+    C declarations."""
+    out = []
+    for path in sorted(REPO.glob("tests/test_layout*.py")) + [REPO / "tests" / "test_robust.py",
+                                                              REPO / "tests" / "test_fuzz.py"]:
+        if path.name == "test_layout_reader.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                s = node.value
+                if ";" in s and any(w in s for w in ("struct", "union", "typedef", "enum")) and len(s) < 20000:
+                    out.append(s)
+    return sorted(set(out))
+
+
+TEST_TEXTS = _c_texts_of_tests()
+
+
+def test_the_tests_hold_many_c_texts():
+    assert len(TEST_TEXTS) > 60
+
+
+@pytest.mark.parametrize("abi", ["x86_64", "i386", "sparcv9"])
+def test_every_c_text_of_the_tests_reads_the_same(abi, monkeypatch):
+    taken = 0
+    for text in TEST_TEXTS:
+        same(text, monkeypatch, abi)
+        taken += read_by_fastc(text, abi)
+    assert taken > len(TEST_TEXTS) // 3  # most are in the reader's subset
+
+
+@pytest.mark.parametrize("name", ["ip.h", "tcp.h"])
+@pytest.mark.parametrize("abi", ["x86_64", "sparcv9"])
+def test_the_shipped_headers_read_the_same(name, abi, monkeypatch):
+    text = (REPO / "dtracepy" / "layout" / "headers" / name).read_text()
+    assert same(text, monkeypatch, abi)[0] == "ok"
+
+
+def _bench_header(lines: int) -> str:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import bench_layout
+    finally:
+        sys.path.pop(0)
+    return bench_layout.generate(lines)
+
+
+def test_bench_layout_header_reads_the_same_without_pycparser(monkeypatch):
+    text = _bench_header(2000)
+    result = same(text, monkeypatch)
+    assert result[0] == "ok" and len(result[1]) > 100
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("pycparser called")
+
+    monkeypatch.setattr(cdecl._CParser, "parse", refuse)
+    monkeypatch.setattr(cdecl, "FAST_READER", True)
+    assert parse_layouts(text, filename="h.h")["struct s_3"].member("u.w.hi").offset == 20
+
+
+# --- generated headers ---------------------------------------------------------------------------
+
+_SCALARS = ["char", "signed char", "unsigned char", "short", "unsigned short", "int", "unsigned int",
+            "long", "unsigned long", "long long", "unsigned long long", "unsigned", "long int",
+            "short int", "long unsigned int", "uint8_t", "int16_t", "uint32_t", "int64_t", "double",
+            "float", "_Bool", "const int", "volatile uint16_t", "u_short", "caddr_t", "size_t"]
+_BITS = ["char", "unsigned char", "short", "unsigned short", "int", "unsigned int", "long long",
+         "uint8_t", "uint16_t", "int32_t", "_Bool", "unsigned"]
+
+
+def _expr(rng, enums, depth=0) -> str:
+    choice = rng.randrange(14 if depth < 3 else 5)
+    if choice == 0:
+        return str(rng.randrange(1, 9))
+    if choice == 1:
+        return rng.choice(["0x4", "010", "2u", "3UL", "0b11", "'a'", "'\\n'", "1ULL", "07"])
+    if choice == 2 and enums:
+        return rng.choice(enums)
+    if choice == 3:
+        return f"sizeof({rng.choice(_SCALARS + ['char *', 'struct r0', 'int[3]'])})"
+    if choice == 4:
+        return "+".join(str(rng.randrange(0, 5)) for _ in range(rng.randrange(2, 6)))
+    if choice in (5, 6, 7, 8):
+        op = rng.choice(["+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^", "==", "<", ">=", "&&", "||", "!="])
+        return f"{_expr(rng, enums, depth + 1)} {op} {_expr(rng, enums, depth + 1)}"
+    if choice == 9:
+        return f"({_expr(rng, enums, depth + 1)})"
+    if choice == 10:
+        return f"{rng.choice(['-', '~', '!', '+'])}{_expr(rng, enums, depth + 1)}"
+    if choice == 11:
+        return f"{_expr(rng, enums, depth + 1)} ? {_expr(rng, enums, depth + 1)} : {_expr(rng, enums, depth + 1)}"
+    if choice == 12:
+        return f"(int){_expr(rng, enums, depth + 1)}"
+    return f"_Alignof({rng.choice(_SCALARS)})"
+
+
+def _member(rng, names, enums, depth) -> str:
+    kind = rng.choice(["scalar", "scalar", "bits", "bits", "array", "pointer", "fnptr", "record", "enum"]
+                      if depth < 3 else ["scalar", "bits", "array", "pointer"])
+    name = f"m{next(names)}"
+    if kind == "scalar":
+        attr = rng.choice(["", "", "", " __attribute__((packed))", " __attribute__((aligned(8)))"])
+        more = rng.choice(["", "", f", m{next(names)}", f", *m{next(names)}"])
+        return f"{rng.choice(_SCALARS)} {name}{more}{attr};"
+    if kind == "bits":
+        t = rng.choice(_BITS)
+        width = rng.choice(["0", "1", "3", "7", "1+2", "(4)", "sizeof(char)"])
+        if width == "0" or rng.randrange(5) == 0:
+            return f"{t} :{width};"
+        return f"{t} {name}:{width};"
+    if kind == "array":
+        dims = "".join(f"[{_expr(rng, enums)}]" for _ in range(rng.randrange(1, 3)))
+        return f"{rng.choice(_SCALARS)} {name}{dims};"
+    if kind == "pointer":
+        return f"{rng.choice(_SCALARS + ['struct r0', 'void', 'struct nosuch'])} {'*' * rng.randrange(1, 4)}" \
+               f"{rng.choice(['', 'const '])}{name};"
+    if kind == "fnptr":
+        params = rng.choice(["", "void", "int", "int, char *", "const char *s, unsigned long n", "struct r0 *"])
+        return f"{rng.choice(['void', 'int', 'char *'])} (*{name}{rng.choice(['', '[2]'])})({params});"
+    if kind == "enum":
+        return f"enum {rng.choice(['', 'ee' + str(next(names)) + ' '])}{{ X{next(names)}, Y{next(names)} = 3 }} {name};"
+    body = _body(rng, names, enums, depth + 1)
+    keyword = rng.choice(["struct", "union"])
+    packed = rng.choice(["", "", " __attribute__((packed))"])
+    if rng.randrange(3) == 0:
+        return f"{keyword} {{ {body} }}{packed};"
+    tag = rng.choice(["", f"t{next(names)} "])
+    return f"{keyword} {tag}{{ {body} }}{packed} {name}{rng.choice(['', '[2]'])};"
+
+
+def _body(rng, names, enums, depth=0) -> str:
+    parts = [_member(rng, names, enums, depth) for _ in range(rng.randrange(1, 6))]
+    parts.append(f"char m{next(names)};")
+    return ("\n\t" if rng.randrange(2) else " ").join(parts)
+
+
+def generated_header(seed: int) -> str:
+    import itertools
+
+    rng = random.Random(seed)
+    names = itertools.count()
+    enums: list[str] = []
+    out = ["struct r0 { int a; char b; };"]
+    for i in range(rng.randrange(1, 5)):
+        kind = rng.randrange(6)
+        if kind == 0:
+            values = [f"E{i}_{k}" for k in range(rng.randrange(1, 4))]
+            items = ", ".join(v + (f" = {_expr(rng, enums)}" if rng.randrange(2) else "") for v in values)
+            out.append(f"enum en{i} {{ {items}{rng.choice(['', ','])} }};")
+            enums += values
+        elif kind == 1:
+            out.append(f"typedef {rng.choice(_SCALARS)} ty{i}, *typ{i}, tya{i}[{rng.randrange(1, 4)}];")
+        elif kind == 2:
+            out.append(f"typedef struct {rng.choice(['', f'tg{i} '])}{{ {_body(rng, names, enums)} }} ts{i};")
+        elif kind == 3:
+            out.append(f"#pragma pack({rng.choice([1, 2, 4])})\nstruct p{i} {{ {_body(rng, names, enums)} }};\n"
+                       "#pragma pack()")
+        elif kind == 4:
+            out.append(f"/* c{i} */ union u{i} {{ {_body(rng, names, enums)} }};  // end")
+        else:
+            out.append(f"typedef void (*fn{i})(int);\nstruct s{i} {{ fn{i} f; {_body(rng, names, enums)} }};")
+    out.append(f"struct a {{ {_body(rng, names, enums)} }};")
+    return "\n".join(out) + "\n"
+
+
+def mutated(text: str, rng: random.Random) -> str:
+    """A small random change: a token dropped, doubled or replaced."""
+    import re
+
+    tokens = re.findall(r"\w+|\S|\s+", text)
+    k = rng.randrange(len(tokens))
+    how = rng.randrange(4)
+    if how == 0:
+        del tokens[k]
+    elif how == 1:
+        tokens.insert(k, tokens[k])
+    elif how == 2:
+        tokens[k] = rng.choice(["int", ";", "{", "}", "(", ")", "*", ":", "[", "]", "x", "0", "typedef",
+                                "struct", "enum", ",", "=", "-1", "uint8_t", "99999999999999999999"])
+    else:
+        tokens.insert(k, rng.choice(["const ", "long ", "static ", "a ", "#line 7 \"o.h\"\n"]))
+    return "".join(tokens)
+
+
+@pytest.mark.parametrize("block", range(4))
+def test_generated_headers_read_the_same(block, monkeypatch):
+    taken = 0
+    for seed in range(block * 60, block * 60 + 60):
+        text = generated_header(seed)
+        result = same(text, monkeypatch, ["x86_64", "i386", "aarch64", "sparcv9"][seed % 4])
+        assert result[0] == "ok" or "nosuch" in text or "/ 0" in text or "% 0" in text or "error" == result[0]
+        taken += read_by_fastc(text)
+    assert taken > 30
+
+
+@pytest.mark.parametrize("block", range(4))
+def test_mutated_headers_refuse_or_read_the_same(block, monkeypatch):
+    rng = random.Random(block)
+    sources = TEST_TEXTS + [generated_header(s) for s in range(40)]
+    for _ in range(150):
+        text = mutated(rng.choice(sources), rng)
+        same(text, monkeypatch, rng.choice(["x86_64", "i386"]))
+
+
+@pytest.mark.parametrize("text", [
+    "struct a { int x; } a1, a2;\n",  # one struct node shared by two declarators
+    "struct a { struct b { int y; } b; struct b c; };\n",
+    "typedef struct a a_t; struct a { a_t *next; int v:3, :0, w:5; };\n",
+    "typedef unsigned int u; struct a { u x; u const y; const u z; };\n",
+    "enum e { A = 1 << 3, B, C = 'x' }; struct a { char x[C - A]; enum e k; };\n",
+    "struct a { char x[(1 ? 4 : 9)]; char y[sizeof(struct a *)]; int (*fp[3])(int, char *); };\n",
+    "struct a { int x; };\n#line 40 \"o.h\"\nstruct b { int y; } __attribute__((aligned(16)));\n",
+    "typedef int T; struct a { T T; };\n",  # a typedef name as a member name: pycparser's
+    "typedef int T; typedef int T; struct a { T x; };\n",
+    "struct a { int x; };;\n",
+    "struct a { };\n",
+    "int f(int); struct a { int x; };\n",
+    "struct a { int x = 1; };\n",
+    "struct a { char *s; }; char *p = \"x\";\n",
+    "struct a { int x[-1]; };\n",
+    "struct a { int x[1/0]; };\n",
+    "struct a { int x:99; };\n",
+    "struct a { int x; char x; };\n",
+    "struct a { char x[18446744073709551616]; };\n",
+    "struct a { char x[99999999999999999999+1+1]; };\n",
+    "struct a { char x[9223372036854775807+9223372036854775807+1]; };\n",
+    "struct a { int x[1 << 64]; };\n",
+    "struct a { int b[" + "(" * 300 + "1" + ")" * 300 + "]; };\n",
+    "struct a { struct a x; };\n",
+    "struct a { nosuch x; };\n",
+    "struct a { int x } ;\n",
+    "struct a { __int128 x; };\n",
+    "struct a { int x; }\n",
+    "struct a { int x; };\n#pragma pack(2)\nstruct b { char c; int y; };\n",
+    "struct a { unsigned char c; _Bool b : 1; long double d; };\n",
+    "struct s { int x; }; struct a { struct s; int y; };\n",
+    "typedef struct { int x; } anon; struct a { anon z; };\n",
+    "\tstruct\n  a\n{\n\tint x;\n} ;\n",
+    "struct a { int x; };\r\n",
+    "struct a { int x; char y['ab']; };\n",
+    "struct a { char y['\\?']; };\n",
+])
+def test_edge_cases_read_the_same(text, monkeypatch):
+    for abi in ("x86_64", "i386"):
+        same(text, monkeypatch, abi)
+
+
+# --- the reader is used, and does not recurse ---------------------------------------------------
+
+
+def _no_pycparser(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("pycparser called")
+
+    monkeypatch.setattr(cdecl._CParser, "parse", refuse)
+    monkeypatch.setattr(cdecl, "FAST_READER", True)
+
+
+def test_a_struct_of_many_members_is_read_without_pycparser(monkeypatch):
+    _no_pycparser(monkeypatch)
+    text = "struct a {" + "".join(f" int m{i};" for i in range(3000)) + " };\n"
+    layout = parse_layouts(text, filename="h.h")["a"]
+    assert layout.size == 12000 and layout.member("m2999").offset == 11996
+
+
+def test_long_chains_stars_and_dimensions_are_read_without_recursing(monkeypatch):
+    _no_pycparser(monkeypatch)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(150)
+    try:
+        summed = parse_layouts("struct a { char x[" + "+".join(["1"] * 20000) + "]; };\n", filename="h.h")
+        product = parse_layouts("struct a { char x[" + "*".join(["1"] * 20000) + "]; };\n", filename="h.h")
+        stars = parse_layouts("struct a { int " + "*" * 20000 + "p; };\n", filename="h.h")
+        dims = parse_layouts("struct a { char x" + "[1]" * 3000 + "; };\n", filename="h.h")
+    finally:
+        sys.setrecursionlimit(limit)
+    assert summed["a"].size == 20000 and product["a"].size == 1
+    assert stars["a"].size == 8 and dims["a"].size == 1
+
+
+def test_a_sum_of_literals_is_one_constant(monkeypatch):
+    """``1+1+...`` is read as the one constant the engine would compute, no node per term."""
+    text = '#line 1 "h.h"\nstruct a { char x[' + "+".join(["1"] * 1000) + "-1]; };\n"
+    tree = fastc.read(cdecl.PRELUDE, text, cdecl.BUILTIN_FILE)
+    dim = tree.ext[-1].type.decls[0].type.dim
+    assert (type(dim).__name__, dim.value) == ("Constant", "999")
+    # where a partial sum leaves [0, 2**63) it is nodes, and the engine judges them
+    text = '#line 1 "h.h"\nstruct a { char x[' + "+".join(["9223372036854775807"] * 2) + "]; };\n"
+    assert type(fastc.read(cdecl.PRELUDE, text, cdecl.BUILTIN_FILE).ext[-1].type.decls[0].type.dim).__name__ \
+        == "BinaryOp"
+
+
+@pytest.mark.parametrize("text", [
+    "int f(int);\n", 'char *s = "x";\n', "struct a { int x; };;\n", "static int x;\n",
+    "#pragma once\n", "struct a { int x; } \f;\n", "typedef int T; typedef int T;\n",
+    "struct a { int b[" + "(" * 300 + "1" + ")" * 300 + "]; };\n",
+])
+def test_outside_the_subset_the_reader_gives_way(text):
+    with pytest.raises(fastc.Unsupported):
+        fastc.read(cdecl.PRELUDE, '#line 1 "h.h"\n' + text, cdecl.BUILTIN_FILE)
+
+
+def test_a_refusal_on_the_fast_path_is_pycparser_paths(monkeypatch):
+    """The engine refuses what the reader read: the message and place are the old path's."""
+    calls = []
+    parse = cdecl._CParser.parse
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return parse(self, *args, **kwargs)
+
+    monkeypatch.setattr(cdecl._CParser, "parse", counted)
+    with pytest.raises(LayoutError) as info:
+        parse_layouts("struct a {\n  int x;\n  char x;\n};\n", filename="h.h")
+    assert calls and info.value.message == "duplicate member 'x' in struct a" and str(info.value.pos) == "h.h:3:8"
