@@ -73,3 +73,17 @@ def test_a_misspelt_import_from_dtracepy_gets_a_did_you_mean(tmp_path, capsys, m
     err = capsys.readouterr().err
     assert err.startswith("nuimp.py:3: error: ImportError: cannot import name 'execnam' from 'dtracepy' ("), err
     assert "); did you mean 'execname'?\n" in err
+
+
+def test_run_without_root_says_how_sudo_finds_dtracepy(tmp_path, capsys, monkeypatch):
+    """"run dtracepy with sudo" led a new user in a virtual environment to `sudo dtracepy`, which
+    sudo's own PATH does not find (README, section 8)."""
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    (tmp_path / "nuroot.py").write_text(HELLO % 'printf("%s %s\\n", execname, copyinstr(arg1))')
+    assert main(["run", "nuroot.py"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith('dtracepy: error: running DTrace needs root here: run as root, e.g. sudo '
+                          '"$(command -v dtracepy)" run ...'), err
