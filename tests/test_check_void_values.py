@@ -16,13 +16,13 @@ from real_dtrace import judge_scripts
 
 # name -> (refused D, the argument flagged, a close variant dtrace takes)
 CASES = {
-    "printf of printf": ('BEGIN { printf("%d", printf("")); }', 'printf("")',
+    "printf of printf": ('BEGIN { printf("%d", printf("a")); }', 'printf("a")',
                          'BEGIN { printf("%d", strlen("")); }'),
     "the second argument": ('BEGIN { printf("%d %d", 1, trace(1)); }', "trace(1)",
                             'BEGIN { printf("%d %d", 1, 2); }'),
     "%s of exit": ('BEGIN { printf("%s", exit(0)); }', "exit(0)", 'BEGIN { printf("%s", execname); }'),
     "a cast to void": ('BEGIN { printf("%d", (void)0); }', "(void)0", 'BEGIN { printf("%d", (int)0); }'),
-    "a * width": ('BEGIN { printf("%*d", printf(""), 1); }', 'printf("")', 'BEGIN { printf("%*d", 3, 1); }'),
+    "a * width": ('BEGIN { printf("%*d", printf("a"), 1); }', 'printf("a")', 'BEGIN { printf("%*d", 3, 1); }'),
 }
 
 
@@ -53,7 +53,7 @@ def test_the_real_dtrace_judges_them_so():
 
 def test_check_says_it_at_line_and_column(tmp_path, capsys):
     path = tmp_path / "v.d"
-    path.write_text('BEGIN\n{\n\tprintf("%d", printf(""));\n}\n')
+    path.write_text('BEGIN\n{\n\tprintf("%d", printf("a"));\n}\n')
     assert main(["check", str(path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"{path}:3:15: error: printf(): argument 1 for '%d': printf() returns no value")
@@ -121,3 +121,27 @@ def test_check_cli_refuses_the_briefs_two(tmp_path, capsys, body, col):
     assert main(["check", str(path)]) == 1
     err = capsys.readouterr().err
     assert f"{path}:3:{col}: error: printf() returns no value (void)" in err and "[void-value]" in err
+    # (and the empty format, which dtrace refuses too: "printf( ) format string is empty")
+    assert f"{path}:3:{col + 7}: error: printf(): the format string is empty" in err
+
+
+EMPTY_FORMATS = ['BEGIN { printf(""); }', 'BEGIN { @a = count(); printa("", @a); }',
+                 'BEGIN { system(""); }\n#pragma D option destructive\n']
+
+
+@pytest.mark.parametrize("text", EMPTY_FORMATS)
+def test_an_empty_format_is_an_error_at_it(text):
+    found = _flagged(text)
+    assert [f.check for f in found] == ["printf-format"], found
+    assert found[0].pos.col == text.index('""') + 1 and "format string is empty" in found[0].message
+
+
+def test_the_real_dtrace_refuses_empty_formats_but_freopens():
+    accepted = 'BEGIN { freopen(""); printf("%s", ""); }\n#pragma D option destructive\n'
+    assert _flagged(accepted) == []
+    jobs = {text: {"text": text + "\n"} for text in EMPTY_FORMATS}
+    jobs[accepted] = {"text": accepted + "\n"}
+    verdicts = judge_scripts(jobs)
+    for text in EMPTY_FORMATS:
+        assert verdicts[text] is not None and "format string is empty" in verdicts[text], (text, verdicts[text])
+    assert verdicts[accepted] is None, verdicts[accepted]

@@ -309,6 +309,10 @@ def _where(parent, child) -> str:
 
 def _format(ctx, call, arg):
     """The format's conversions, or None after reporting; None silently for non-literals."""
+    if isinstance(arg, t.StringLit) and not arg.value and call.name != "freopen":
+        # dt_printf.c: "printf( ) format string is empty" (freopen("") is its own: back to stdout)
+        raise _Reported(ctx.finding("printf-format", arg, f"{call.name}(): the format string is empty, which "
+                                    f"dtrace refuses (\"format string is empty\")", fallback=call))
     if isinstance(arg, t.StringLit):
         parsed = ctx.__dict__.setdefault("_formats", {})  # a script repeats its formats
         try:
