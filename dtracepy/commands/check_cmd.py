@@ -37,7 +37,7 @@ def run(args) -> int:
         strict=args.strict,
         macro_args=args.macro_args,
         destructive=args.destructive,
-        include_dirs=args.include_dirs,
+        include_dirs=tuple(args.include_dirs),
     )
     errors = warnings = 0
     # When the process ends as soon as this returns (the command line's `args.keep`), the last
