@@ -391,6 +391,48 @@ def _prime_patterns() -> None:
             cache[key] = make(pattern, compiled_flags, list(code), groups, dict(index), names)
 
 
+def _ship_attrs_methods() -> None:
+    """Let attrs take the methods it generates for dtracepy's classes (``__init__``, ``__eq__``,
+    ``__repr__`` ... of the tree's nodes, ``Directives``, ``Dialect`` ...) from their shipped
+    compiled code (``dtracepy/attrs_codes.py``) instead of compiling their source: attrs writes
+    each class's methods as Python source and compiles it as the class is defined, which cost a
+    seed-sized check 27 M of its 295 M machine instructions.  Only a source that is exactly the
+    one shipped, under the name attrs gives it, is taken from there (the same source, Python and
+    flags make the same code); any other (another attrs, another class, the user's own classes)
+    is compiled by attrs as before, and so is a hashable class's (``Finding``, ``CheckOptions``:
+    attrs writes into its ``__hash__`` a number drawn from the string hash of the class's name,
+    which PYTHONHASHSEED changes from process to process).  On another Python (another
+    bytecode) or an attrs that compiles otherwise, nothing is done; nor in a caller's process
+    (only the program does this)."""
+    import marshal
+    from importlib._bootstrap_external import MAGIC_NUMBER
+
+    from attr import _make
+
+    from dtracepy import attrs_codes
+
+    # (attrs' compile inherits its module's __future__ flags, which its function's code holds;
+    # attr.__version__ is not asked: it imports importlib.metadata, 24 ms)
+    compile_and_eval = getattr(_make, "_compile_and_eval", None)
+    if (MAGIC_NUMBER != attrs_codes.MAGIC or compile_and_eval is None
+            or getattr(compile_and_eval, "shipped", False)
+            or getattr(compile_and_eval, "__code__", None) is None
+            or compile_and_eval.__code__.co_flags != attrs_codes.FLAGS
+            or compile_and_eval.__code__.co_varnames[:4] != ("script", "globs", "locs", "filename")):
+        return
+    codes = attrs_codes.CODES
+
+    def shipped_compile_and_eval(script, globs, locs=None, filename=""):
+        found = codes.get(filename)
+        if found is not None and found[0] == script:
+            eval(marshal.loads(found[1]), globs, locs)  # noqa: S307 - the code of attrs' own script
+        else:
+            compile_and_eval(script, globs, locs, filename)
+
+    shipped_compile_and_eval.shipped = True
+    _make._compile_and_eval = shipped_compile_and_eval
+
+
 def main(argv: list[str] | None = None) -> int:
     # Start-up makes tens of thousands of long-lived objects (attrs, the tree's node classes, the
     # checks' tables) and the cyclic collector scanned them again and again while they were made
@@ -400,8 +442,9 @@ def main(argv: list[str] | None = None) -> int:
     # the process anyway), and the collector runs as usual.
     collecting = gc.isenabled()
     gc.disable()
-    if argv is None:  # the program (not a caller's process): see _prime_patterns
+    if argv is None:  # the program (not a caller's process): see _prime_patterns, _ship_attrs_methods
         _prime_patterns()
+        _ship_attrs_methods()
     try:
         return _main(argv, collecting)
     except KeyboardInterrupt:       # Ctrl-C anywhere (importing, parsing arguments): quietly

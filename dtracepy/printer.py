@@ -33,20 +33,29 @@ CONTINUATION = "    "  # continuation lines: the statement's indentation and fou
 _LINE_ITEMS = (T.Pragma, T.Directive)
 
 
-def to_d(node: T.Node) -> str:
+def to_d(node: T.Node, starts: list | None = None) -> str:
     """Print ``node`` as D.  A Program prints as a file (ending in a newline); any other node
-    prints as that construct alone (an Expr as an expression, a Stmt as a statement...)."""
+    prints as that construct alone (an Expr as an expression, a Stmt as a statement...).
+    ``starts`` (a list, for a Program): filled with the offset in the text of each of its items."""
     try:
-        return DPrinter().visit(node)
+        return _printer(starts).visit(node)
     except RecursionError:
         pass
     # A very deep tree (a long operator chain): retry with room to recurse, a few frames per node.
     old = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old, 4 * sum(1 for _ in node.walk()) + 10_000))
     try:
-        return DPrinter().visit(node)
+        return _printer(starts).visit(node)
     finally:
         sys.setrecursionlimit(old)
+
+
+def _printer(starts: list | None) -> DPrinter:
+    printer = DPrinter()
+    if starts is not None:
+        starts.clear()
+        printer.item_starts = starts
+    return printer
 
 
 def escape_string(value: str) -> str:
@@ -113,6 +122,9 @@ def _dispatch(printer: type, cls: type) -> tuple:
 
 class DPrinter:
     """Prints a D syntax tree.  Subclass and override ``visit_<Node>`` to change one construct."""
+
+    #: A list to fill with the offset of each of a Program's items in its text, or None.
+    item_starts: list | None = None
 
     def __init__(self) -> None:
         self.indent = 0
@@ -515,10 +527,14 @@ class DPrinter:
         out = []
         previous = None
         items = node.items
+        starts = self.item_starts
+        length = 0
         for index, item in enumerate(items):
             if previous is not None:
                 together = isinstance(previous, _LINE_ITEMS) and isinstance(item, _LINE_ITEMS)
                 out.append("\n" if together else "\n\n")
+                if starts is not None:
+                    length += 1 if together else 2
             if isinstance(item, T.Clause) and item.body is None and not bodyless_is_d(items, index):
                 # Without braces this would not be D (see bodyless_is_d); an empty body means
                 # the same to dtrace: the clause has no actions, so the default record is traced.
@@ -527,6 +543,9 @@ class DPrinter:
                 out.append("# " + item.text)    # `#!` on the first line would read back as the #! line
             else:
                 out.append(self.visit(item))
+            if starts is not None:
+                starts.append(length)
+                length += len(out[-1])
             previous = item
         return "".join(out) + "\n" if out else ""
 

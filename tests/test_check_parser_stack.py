@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from dtracepy.checks import check_program
+from dtracepy.checks import check_program, parser_stack
 from dtracepy.parser import parse
 
 NOT = "!"
@@ -114,3 +114,60 @@ def test_compile_measures_a_shared_value_once(tmp_path, capsys):
                     "    for _ in range(16):\n        x = x + x\n    trace(x)\n"
                     "    printf('%d' * 7999, *([arg0] * 7999))\n")
     assert main(["compile", str(path), "-o", str(tmp_path / "shared.d")]) == 0, capsys.readouterr().err
+
+
+def _pairs_tracer(tmp_path, pairs, deep=0):
+    path = tmp_path / "pairs.py"
+    path.write_text("from dtracepy import *\nt = Tracer(options={'quiet': True})\n"
+                    f"for i in range({pairs}):\n"
+                    "    @t.probe(f'syscall::f{i}:entry')\n    def _():\n        self.ts = timestamp\n"
+                    "    @t.probe(f'syscall::f{i}:return', when=self.ts)\n    def _():\n        trace(timestamp - self.ts)\n"
+                    "@t.probe('END')\ndef e():\n    v = arg0\n"
+                    f"    for _ in range({deep}):\n        v = ~v\n    trace(v)\n")
+    return path
+
+
+@pytest.mark.parametrize("deep, walked", [(0, 0), (10000, 1)])
+def test_compile_walks_only_the_clauses_long_enough_to_reach_the_limit(tmp_path, capsys, monkeypatch, deep, walked):
+    """compile judges the D it prints as check judges a D file: a clause whose D is shorter than
+    the shortest chain dtrace refuses is not walked (every clause of 20,000 pairs was: a tenth
+    of compiling them); the one long clause still is, and refused at the tracer's line."""
+    from dtracepy.checks import parser_stack
+    from dtracepy.cli import main
+
+    roots = []
+    real = parser_stack._deepest
+    monkeypatch.setattr(parser_stack, "_deepest", lambda expr: roots.append(expr) or real(expr))
+    path = _pairs_tracer(tmp_path, 300, deep)
+    status = main(["compile", str(path), "-o", str(tmp_path / "pairs.d")])
+    err = capsys.readouterr().err
+    if deep:
+        assert status == 1 and f"{path}:14: error: this expression nests" in err, err
+    else:
+        assert status == 0, err
+    assert len(roots) == walked, len(roots)
+
+
+def test_the_printed_items_spans_are_those_check_measures_in_the_printed_text():
+    """to_d's offsets of the items give parser_stack the spans check finds in the same D's lines
+    (line items together, clauses and declarations apart, a pragma between clauses)."""
+    from dtracepy.checks.context import Context
+    from dtracepy.checks import CheckOptions
+    from dtracepy.printer import to_d
+
+    text = ("#pragma D option quiet\n#pragma D option bufsize=8m\n\nint y;\n\nBEGIN\n{\n\tx = 1;\n}\n\n"
+            "#pragma D option switchrate=10hz\nsyscall::read:entry\n/arg0/\n{\n\tself->t = "
+            + NOT * 300 + "1;\n}\n\ninline int z = 3;\n\nEND\n{\n\ttrace(x);\n}\n")
+    program = parse(text, "s.d")
+    starts: list = []
+    printed = to_d(program, starts)
+    assert len(starts) == len(program.items)
+    for item, start in zip(program.items, starts):
+        assert printed[start:].startswith(to_d(item)), (item, start)
+    again = parse(printed, "p.d")
+    ctx = Context(again, CheckOptions(), printed.split("\n")[:-1])
+    items = [item for item in again.items if isinstance(item, parser_stack._GRAMMAR_ITEMS)]
+    from dtracepy.checks import parser_stack as ps
+
+    assert ps._printed_spans(program.items, [i for i in program.items if isinstance(i, ps._GRAMMAR_ITEMS)],
+                             starts, len(printed)) == ps._spans(items, ctx.lines, "p.d")

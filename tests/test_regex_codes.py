@@ -19,7 +19,7 @@ import re
 import subprocess
 import sys
 
-from tests.pythonpath import env_with
+from tests.pythonpath import env_with, generated_source
 
 from dtracepy import cli, regex_codes
 
@@ -84,10 +84,7 @@ print("\n".join(lines))
 
 
 def _fresh_source() -> str:
-    result = subprocess.run([sys.executable, "-c", _GENERATOR, str(SEED)], capture_output=True, text=True,
-                            env=env_with(ROOT), cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return generated_source(ROOT, _GENERATOR, SEED)
 
 
 def _same_python() -> bool:

@@ -33,7 +33,10 @@ SHORTEST = LIMIT - 8
 _GRAMMAR_ITEMS = (t.Clause, t.Declaration, t.Inline, t.Translator, t.Provider)
 
 
-def run(ctx):
+def run(ctx, printed: tuple[list, int] | None = None):
+    """``printed``, for a program printed rather than read (``compile``): the offset of each of
+    the program's items in its D text (``printer.to_d``'s ``starts``) and the text's length, which
+    measure the items as the lines of a D file do."""
     lines = ctx.lines
     if lines is not None and sum(map(len, lines)) + len(lines) < SHORTEST:
         return
@@ -41,7 +44,10 @@ def run(ctx):
         items = [item for item in ctx.program.items if isinstance(item, _GRAMMAR_ITEMS)]
     else:                                         # (the usual file: no pass over its items)
         items = ctx.clauses
-    spans = _spans(items, lines, ctx.first_pos.file if ctx.first_pos is not None else None)
+    if printed is not None:
+        spans = _printed_spans(ctx.program.items, items, *printed)
+    else:
+        spans = _spans(items, lines, ctx.first_pos.file if ctx.first_pos is not None else None)
     before = 0   # states the file's earlier items leave on the stack (a list reduced to one)
     for item, span in zip(items, spans):
         if isinstance(item, t.Clause) and span >= SHORTEST:
@@ -69,6 +75,17 @@ def _spans(items, lines, file) -> list[float]:
         after = offsets[i + 1]
         spans.append(float("inf") if offset is None or after is None or after < offset else after - offset)
     return spans
+
+
+def _printed_spans(all_items, items, starts: list, length: int) -> list[float]:
+    """:func:`_spans` of ``items`` (the grammar's items among ``all_items``, in order) from the
+    offsets of ``all_items`` in the printed text (``starts``) and its length: from an item's
+    start to the next one's of ``items``."""
+    offsets = [start for item, start in zip(all_items, starts) if isinstance(item, _GRAMMAR_ITEMS)]
+    if len(offsets) != len(items):   # (not the program printed: measure nothing, walk all)
+        return [float("inf")] * len(items)
+    offsets.append(length)
+    return [after - offset for offset, after in zip(offsets, offsets[1:])]
 
 
 def _statements(ctx, body, base, clause):
