@@ -76,10 +76,10 @@ def parse_bytes(data: bytes, filename: str = "<string>", cpp: bool = False, incl
                             "(syntax error); save the file without it (or preprocess it: -C)")
         text = text[1:]
     if cpp:
-        from dtracepy.preprocess import preprocess
+        from dtracepy.preprocess import preprocess, same_lines
 
-        out, line_map = preprocess(text, filename, include_dirs=include_dirs, defines=defines)
-        return _parse(out, filename, line_map=line_map)
+        out, line_map = preprocess(text, filename, include_dirs=include_dirs, defines=defines, in_place=True)
+        return _parse(out, filename, line_map=None if same_lines(line_map, filename) else line_map)
     return _parse(text, filename)
 
 

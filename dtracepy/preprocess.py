@@ -50,6 +50,7 @@ from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
 from dtracepy.source import Pos
 
 _LINE_RE = re.compile(r'^#(?:line)?[ \t]+(\d+)(?:[ \t]+"([^"]*)")?')
+_LINE_MARK_RE = re.compile(r'^#(?:line)?[ \t]+(\d+)(?:[ \t]+"([^"\n]*)")?', re.M)  # (the same, in a text)
 # a #pragma line, comments before its # too (cpp reads "/**/#pragma" as the directive)
 _PRAGMA_RE = re.compile(r"[ \t]*(?:/\*.*?\*/[ \t]*)*#(?:[ \t]|/\*.*?\*/)*pragma\b")
 _COMMENT_RE = re.compile(r"/\*.*?\*/")
@@ -96,16 +97,29 @@ MAX_INCLUDES = 1_000
 #: and 1.6 GB; dtrace -C's own cpp did not finish 10,000 levels in 100 s).
 MAX_PAREN_NESTING = 1_000
 
-# What the fast path (:func:`_plain`) must find: a comment, a string or character constant, or what
-# only the preprocessor reads (a directive's ``#``, its digraph ``%:``); an opening that is never
-# closed on its line matches its last, lone alternative.  (A string is matched as runs of plain
-# characters: an alternation repeated per character keeps a mark per character, 500 MB for 4 MB.)
-_PLAIN_RE = re.compile(r"""/\*.*?\*/|//[^\n]*|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|#|%:|/\*|["']""", re.S)
-# Characters the fast path leaves to pcpp: a line's splice, trigraphs, the line breaks Python's
-# splitlines() knows (pcpp splits lines with it), NUL.
-_NOT_PLAIN_RE = re.compile("\\\\[ \t]*\n|\\?\\?|[\r\f\v\x1c-\x1e\x85\u2028\u2029\0]")
-# The same pieces as _PLAIN_RE, and each ( and ) and digraph, for the text pcpp reads
-_NESTING_RE = re.compile(r"""/\*.*?\*/|//[^\n]*|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|[()]|%:%:|%:""", re.S)
+# What the fast path (:func:`_plain`) must find (group 1), after what it skips at C speed (code,
+# comments, strings and character constants): a line comment, or what only the preprocessor reads
+# (a directive's ``#``, its digraph ``%:``), or an opening that is never closed (on its line, for a
+# quote).  (A string is matched as runs of plain characters: an alternation repeated per character
+# keeps a mark per character, 500 MB for 4 MB.  \Z at the end: a search that fails would try
+# again at each later offset.)
+_PLAIN_RE = re.compile(r"""(?:[^/"'#%]++|/(?![/*])|%(?!:)|/\*.*?\*/"""
+                       r"""|"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+')*+"""
+                       r"""(?:(//[^\n]*|#|%:|/\*|["'])|\Z)""", re.S)
+# What the fast path leaves to pcpp: a line's splice, trigraphs (??), the line breaks Python's
+# splitlines() knows (pcpp splits lines with it), NUL.  (Each looked for on its own: one search for
+# them all took 15 ms a MiB.)
+_SPLICE_RE = re.compile("\\\\[ \t]*\n")
+_NOT_PLAIN = "\r\f\v\x1c\x1d\x1e\0"
+_NOT_PLAIN_WIDE = _NOT_PLAIN + "\x85\u2028\u2029"
+# The same pieces as _PLAIN_RE and each digraph, for the text pcpp reads (group 1, after what is
+# skipped at C speed: the code between them, whose ( and ) are counted by :func:`_deepened`); a
+# quote or a comment's opening left open is code (and \Z: a search that fails tries again at each
+# later offset)
+_PIECES_RE = re.compile(r"""(?:[^/"'%]++|/(?![/*])|%(?!:))*+"""
+                        r"""(?:(/\*.*?\*/|//[^\n]*|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|%:%:|%:)|[/"']|\Z)""", re.S)
+_NOT_PARENS_RE = re.compile(r"[^()]+")
+_PARENS_RE = re.compile(r"[()]")
 
 
 class _Identity:
@@ -133,23 +147,24 @@ def _plain(text: str, defines=()) -> str | None:
     splice, a trigraph, a comment, string or constant left open.  What pcpp makes of the rest is
     the text with each line's trailing blanks gone and each ``//`` comment a blank; its lines stay
     where they were, but for the blank ones at the end; the last one ends in a newline."""
-    if "__" in text or "_Pragma" in text or _NOT_PLAIN_RE.search(text):
+    if "__" in text or "_Pragma" in text or "??" in text or _SPLICE_RE.search(text):
         return None
-    names = [name.partition("=")[0] for name in defines]
-    if names and re.search(r"\b(?:%s)\b" % "|".join(map(re.escape, names)), text):
+    if any(c in text for c in (_NOT_PLAIN if text.isascii() else _NOT_PLAIN_WIDE)):
+        return None
+    names = [_defined_name(define) for define in defines]  # (as pcpp reads a name: 1N is 1 and N)
+    if names and _names_re(names).search(text):
         return None
     if " \n" in text or "\t\n" in text or text.endswith((" ", "\t")):
         text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
     pieces, at = [], 0
     for m in _PLAIN_RE.finditer(text):
-        first = m.group()[:2]
-        if first == "//":
-            pieces += [text[at:m.start()], " "]
-            at = m.end()
-        elif (first == "/*" and len(m.group()) >= 4) or (first[0] in "\"'" and len(m.group()) > 1):
-            continue
-        else:  # a directive, or something left open
+        start = m.start(1)
+        if start < 0:  # (the end)
+            break
+        if not text.startswith("//", start):  # a directive, or something left open
             return None
+        pieces += [text[at:start], " "]
+        at = m.end()
     pieces.append(text[at:])
     made = "".join(pieces).rstrip("\n")  # (pcpp drops the blank lines at the end, ends the last one)
     return made + "\n" if made else ""
@@ -171,41 +186,92 @@ def _prepared(text: str, filename: str):
     4 MB comment), ``held[N]`` what it stood for, as pcpp would have written it (:func:`_restored`
     puts it back).  A located error at the ``(`` that opens more than :data:`MAX_PAREN_NESTING` at
     once."""
-    pieces, at, depth, held = [], 0, 0, []
+    pieces, at, held, code, codes = [], 0, [], 0, []  # codes: (start, end) of the code between pieces
     hold = "\0" not in text and "_Pragma" not in text  # (_Pragma's columns are counted in what pcpp reads)
-    for m in _NESTING_RE.finditer(text):
-        token = m.group()
-        if token == "(":
-            depth += 1
-            if depth > MAX_PAREN_NESTING:
-                line = text.count("\n", 0, m.start()) + 1
-                start = text.rfind("\n", 0, m.start()) + 1
-                end = text.find("\n", m.start())
-                raise DSyntaxError(
-                    f"nested too deeply for the C preprocessor: more than {MAX_PAREN_NESTING:,} levels of "
-                    "( (dtracepy stops there; dtrace -C's cpp took over 100 s on 10,000 levels of a macro's "
-                    "argument)", Pos(filename, line, m.start() - start + 1),
-                    text[start:end if end >= 0 else len(text)])
-        elif token == ")":
-            depth = max(0, depth - 1)
-        elif token[0] == "%":
-            pieces += [text[at:m.start()], "##  " if token == "%:%:" else "# "]
+    for m in _PIECES_RE.finditer(text):
+        start = m.start(1)
+        if start < 0:  # (a quote or an opening left open, or the end)
+            continue
+        codes.append((code, start))
+        code = m.end()
+        token = m.group(1)
+        if token[0] == "%":
+            pieces += [text[at:start], "##  " if token == "%:%:" else "# "]
             at = m.end()
         elif len(token) > HELD_LONGER_THAN and hold:
             if token.startswith("/*"):
                 body = token[2:-2].split("\n")  # (its lines lose their blanks at the end, as in pcpp)
                 held.append("\n".join([line.rstrip(" \t") for line in body[:-1]] + body[-1:]))
-                pieces += [text[at:m.start()], f"/*\0{len(held) - 1}\0" + "\n" * (len(body) - 1) + "*/"]
+                pieces += [text[at:start], f"/*\0{len(held) - 1}\0" + "\n" * (len(body) - 1) + "*/"]
                 at = m.end()
             elif token[0] == '"' and "\\" not in token and _HELD_STRING_RE.match(
-                    text, text.rfind("\n", 0, m.start()) + 1, m.start()):
+                    text, text.rfind("\n", 0, start) + 1, start):
                 held.append(token[1:-1])
-                pieces += [text[at:m.start()], f'"\0{len(held) - 1}\0"']
+                pieces += [text[at:start], f'"\0{len(held) - 1}\0"']
                 at = m.end()
+    codes.append((code, len(text)))
+    _nesting(text, codes, filename)
     if not pieces:
         return text, held
     pieces.append(text[at:])
     return "".join(pieces), held
+
+
+def _nesting(text: str, codes, filename: str) -> None:
+    """A located error at the first ``(`` in the code of ``text`` (``codes``: (start, end) of each
+    stretch of it) that opens more than :data:`MAX_PAREN_NESTING` at once.  First at C speed: the
+    ``()`` that close at once are taken out, round after round (as many rounds as pairs nest), and
+    what is left, ``)`` then ``(``, counted: no ``(`` is deeper than the rounds and the ``(`` left;
+    else a stretch at a time (:func:`_deepened`)."""
+    if text.count("(") <= MAX_PAREN_NESTING:
+        return
+    parens = _NOT_PARENS_RE.sub("", "".join([text[start:end] for start, end in codes]))
+    for rounds in range(16):
+        fewer = parens.replace("()", "")
+        if len(fewer) == len(parens):
+            if rounds + len(parens.lstrip(")")) <= MAX_PAREN_NESTING:
+                return
+            break
+        parens = fewer
+    depth = 0
+    for start, end in codes:
+        depth = _deepened(text, start, end, depth, filename)
+
+
+def _deepened(text: str, start: int, end: int, depth: int, filename: str) -> int:
+    """How many ``(`` are open after ``text[start:end]`` (code) when ``depth`` were before it (a
+    ``)`` closes one if one is open); a located error at a ``(`` that opens more than
+    :data:`MAX_PAREN_NESTING`.  The ``()`` that close at once are taken out, a few rounds at C
+    speed, and what is left, ``)`` then ``(``, counted; else a parenthesis at a time."""
+    opens = text.count("(", start, end)
+    if not opens:
+        return max(0, depth - text.count(")", start, end)) if depth else 0
+    closes = text.count(")", start, end)
+    if depth + opens <= MAX_PAREN_NESTING:
+        if depth >= closes:  # (none closes at 0)
+            return depth + opens - closes
+        parens = _NOT_PARENS_RE.sub("", text[start:end])
+        for _ in range(16):
+            fewer = parens.replace("()", "")
+            if len(fewer) == len(parens):
+                closing = len(parens) - len(parens.lstrip(")"))
+                return max(0, depth - closing) + len(parens) - closing
+            parens = fewer
+    for m in _PARENS_RE.finditer(text, start, end):
+        if m.group() == ")":
+            depth = max(0, depth - 1)
+            continue
+        depth += 1
+        if depth > MAX_PAREN_NESTING:
+            line = text.count("\n", 0, m.start()) + 1
+            first = text.rfind("\n", 0, m.start()) + 1
+            last = text.find("\n", m.start())
+            raise DSyntaxError(
+                f"nested too deeply for the C preprocessor: more than {MAX_PAREN_NESTING:,} levels of "
+                "( (dtracepy stops there; dtrace -C's cpp took over 100 s on 10,000 levels of a macro's "
+                "argument)", Pos(filename, line, m.start() - first + 1),
+                text[first:last if last >= 0 else len(text)])
+    return depth
 
 
 def _restored(text: str, held: list) -> str:
@@ -220,21 +286,275 @@ def _restored(text: str, held: list) -> str:
     return _HELD_RE.sub(back, text)
 
 
+#: A text pcpp is given is reduced (:func:`_reduced`) when it is at least this long (a shorter one
+#: costs pcpp a few milliseconds either way; the tests set it to 0).
+REDUCE_FROM = 4096
+
+# What the reduction must find in the text pcpp's lexer reads (group 1), after what it skips at C
+# speed (code, and the comments, strings and character constants within a line): a comment or a
+# string across lines (each as pcpp's lexer matches it: a backslash takes the character after it,
+# a newline too), a line comment, one left open, what only the preprocessor reads (#, \) and each
+# character pcpp's lexer has no token for.  (\Z at the end: a search that fails would try again
+# at each later offset.)
+_INERT_RE = re.compile(
+    r"""(?:[^/"'#\\\x00-\x08\x0b-\x1f\x7f-\U0010ffff]++|/(?![/*])"""
+    r"""|"[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\[^\n][^'\\\n]*+)*+'"""
+    r"""|/\*[^*\n]*+(?:\*++[^*/\n][^*\n]*+)*+\*++/)*+"""
+    r"""(?:(/\*.*?\*/|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|//[^\n]*|/\*|[#\\"']|[^\t\n\x20-\x7e])|\Z)""",
+    re.S)
+# the comments, strings and character constants of a line
+_LINE_PIECES_RE = re.compile(r"""/\*.*?\*/|//.*|"[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*'""")
+# more than six blank lines: pcpp writes a line marker for them, not blank lines
+_BLANKS_RE = re.compile("\n{8,}")
+_DIRECTIVE_RE = re.compile(r"[ \t]*#")
+_DEFINED_RE = re.compile(r"#[ \t]*(?:define|undef)[ \t]+([A-Za-z_]\w*)")  # (anywhere: more names is safe)
+# the end of a line after which a ( on a later line may open a macro's arguments
+_NAME_AT_END_RE = re.compile(r"[\w)][ \t]*$")
+#: Names pcpp expands that are in no macro table (``__LINE__``, ``__COUNTER__``), its predefined
+#: macros, those dtracepy defines, ``__FILE__`` (defined for each file read), ``_Pragma``.
+_BUILTIN_NAMES = frozenset(("__LINE__", "__COUNTER__", "__FILE__", "__DATE__", "__TIME__", "__PCPP__",
+                            "__SUNW_D", "__SUNW_D_VERSION", "_Pragma"))
+
+
+def _known_names(defines) -> frozenset:
+    """The names of macros known before the text is read: the builtin ones and ``-D``'s."""
+    return _BUILTIN_NAMES | {_defined_name(define) for define in defines}
+
+
+def _defined_name(define: str) -> str:
+    """The name a ``-D`` definition defines (``F`` of ``F(x)=x``)."""
+    return define.partition("=")[0].partition("(")[0]
+
+
+def _names_re(names):
+    """Where one of ``names`` may stand as a token of its own: as a word, or at the end of one (a
+    letter after a number is a token of its own to pcpp's lexer: ``1uN`` is ``1u`` and ``N``)."""
+    alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+    return re.compile(r"(?:%s)(?!\w)" % alternatives)
+
+
+def _nested(tokens) -> bool:
+    """Do the parentheses among ``tokens`` nest (none closes what it did not open, all close)?"""
+    depth = 0
+    for tok in tokens:
+        if tok.value == "(":
+            depth += 1
+        elif tok.value == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+class _Reduction:
+    """What pcpp is given in place of a text most of whose lines it would only copy (dense D with a
+    ``#define`` took it 5 s a MiB), made by :func:`_reduced`.  Each run of *inert* lines becomes
+    one line, a placeholder identifier, which pcpp copies as it would have copied the lines (or
+    drops, in an ``#if 0`` group); :meth:`text_of` gives the lines back as pcpp writes it out,
+    written as a comment, whose lines pcpp counts.  A line is inert when pcpp could do nothing but
+    copy it: no directive, no ``\\`` (nor the line after one at a line's end), no comment or string
+    across lines, no line comment, no character pcpp's lexer has no token for, no name of a macro
+    (:attr:`names`), not within what a macro's name may take as arguments (from a line naming one to
+    the ``)`` that closes what was opened after it, and the next line with code, whose ``(`` a name
+    at the end of a line may take).  A run is at most six blank lines apart (pcpp writes a line
+    marker after more) and has code (a line of a comment alone is blank to pcpp).  The lines pcpp
+    is given keep their numbers and offsets in the whole text (:attr:`numbers`, :attr:`shifts`), so
+    ``__LINE__``, the line markers, the errors and the cost of a stray character are as they were.
+    Whether :attr:`names` were all the macros there were is known after the run (:meth:`confirmed`)."""
+
+    def __init__(self, text, names, runs, numbers, shifts, prefix, whole):
+        self.text = text            # what pcpp is given
+        self.names = names          # the macro names the lines were read against
+        self.runs = runs            # placeholder -> the lines it stands for, as pcpp writes them
+        self.numbers = numbers      # numbers[r]: the number in the whole text of line r of the text
+        self.shifts = shifts        # shifts[r]: the offset in the whole text of line r, less that in .text
+        self.prefix = prefix        # of every placeholder
+        self.whole = whole          # the whole text as pcpp's lexer reads it
+        self.length = len(whole)
+        self.data = None            # what pcpp's lexer reads of .text (set when it starts)
+        self._starts = None
+
+    def text_of(self, name: str):
+        """The lines a placeholder stands for (None for any other identifier)."""
+        return self.runs.get(name) if name.startswith(self.prefix) else None
+
+    def _row(self, offset: int) -> int:
+        """The line (from 1) of :attr:`data` that ``offset`` is on."""
+        import bisect
+
+        if self._starts is None:
+            starts, at = [], 0
+            for line in self.data.split("\n"):
+                starts.append(at)
+                at += len(line) + 1
+            self._starts = starts
+        return bisect.bisect_right(self._starts, offset)
+
+    def whole_offset(self, offset: int) -> int:
+        """The offset in the whole text of an offset in :attr:`data`."""
+        return offset + self.shifts[self._row(offset)]
+
+    def where(self, offset: int) -> tuple[int, int]:
+        """(line, column) in the whole text of an offset in :attr:`data`."""
+        row = self._row(offset)
+        return self.numbers[row], offset - self._starts[row - 1] + 1
+
+    def confirmed(self, defined: dict) -> bool | None:
+        """After a run of pcpp, which defined ``defined`` (name -> whether the parentheses of its
+        replacement nest): True if the run stands (no macro that the lines were not read against is
+        named in the text); None if the text names a macro whose parentheses do not nest (its
+        expansion may open arguments that run on: the whole text must be read); False if it must
+        be read again against more names."""
+        improper = [name for name, nested in defined.items() if not nested]
+        if improper and _names_re(improper).search(self.whole):
+            return None
+        new = [name for name in defined if name not in self.names]
+        return not (new and _names_re(new).search(self.whole))
+
+
+def _reduced(read: str, names, avoid: str = "") -> _Reduction | None:
+    """``read`` (what pcpp is given) reduced as :class:`_Reduction` says, read against the macro
+    names ``names`` and those the text defines; None when no line is inert.  No placeholder
+    occurs in ``read`` or ``avoid`` (the -D definitions)."""
+    import bisect
+    from itertools import accumulate
+
+    from pcpp.parser import trigraph
+
+    # the lines pcpp's lexer reads (trigraphs replaced, spaces and tabs at their ends gone)
+    lines = [line.rstrip(" \t") for line in (trigraph(read) if "??" in read else read).splitlines()]
+    count = len(lines)
+    if not count:
+        return None
+    whole = "\n".join(lines)
+    starts = [0, *accumulate(len(line) + 1 for line in lines)]
+    names = frozenset(names) | set(_DEFINED_RE.findall(whole))
+
+    def row(offset):  # the line (from 0) of `whole` an offset is on
+        return bisect.bisect_right(starts, offset) - 1
+
+    hot = bytearray(count)  # 1: given to pcpp as it is
+    across = []  # (start, end) of each comment and string across lines, in order
+    for m in _INERT_RE.finditer(whole):
+        start, end = m.span(1)
+        if start < 0:  # (the end)
+            break
+        closed = whole[start] in "\"'" if end - start > 1 else False
+        if closed or end - start >= 4 and whole.startswith("/*", start):  # (a line comment is not)
+            across.append((start, end))
+            first, last = row(start), row(end - 1)
+            hot[first:last + 1] = b"\1" * (last + 1 - first)
+            continue
+        line = row(start)
+        if whole.startswith("/*", start):  # a comment left open: the rest is pcpp's
+            hot[line:] = b"\1" * (count - line)
+            break
+        hot[line] = 1
+        if whole[start] == "\\" and end < len(whole) and whole[end] == "\n":
+            hot[line + 1] = 1  # the line it continues
+    ends = [end for _, end in across]
+
+    def code(line):  # the line without its comments, strings and constants (each a blank)
+        s, e = starts[line], starts[line] + len(lines[line])
+        i = bisect.bisect_right(ends, s)
+        while i < len(across) and across[i][0] < e:
+            if across[i][0] <= s:
+                s = across[i][1]
+            else:
+                e = across[i][0]
+            i += 1
+        return _LINE_PIECES_RE.sub(" ", whole[s:e]) if s < e else ""
+
+    # a line naming a macro, and what the name may take as arguments: up to the ) that closes
+    # what was opened after it, and the next line with code, if a line ends in a name or a )
+    covered = 0
+    present = [name for name in names if name in whole] if len(names) < 64 else names
+    for line in sorted({row(m.start()) for m in _names_re(present).finditer(whole)} if present else ()):
+        if line < covered or _DIRECTIVE_RE.match(lines[line]) and not (line and lines[line - 1].endswith("\\")):
+            continue  # (a directive is no macro's argument)
+        depth, pending = 0, True
+        while line < count and (depth or pending):
+            hot[line] = 1
+            text = code(line)
+            closes = text.count(")")
+            if depth >= closes:  # (none closes at 0)
+                depth += text.count("(") - closes
+            else:
+                for c in text:
+                    if c == "(":
+                        depth += 1
+                    elif c == ")" and depth:
+                        depth -= 1
+            if text.strip():
+                pending = _NAME_AT_END_RE.search(text) is not None
+            line += 1
+        covered = line
+
+    prefix = "_dtracepy_inert_"
+    while prefix in whole or prefix in avoid:
+        prefix += "_"
+    runs: dict[str, str] = {}
+    kept: list[tuple[int, int, str]] = []  # (first line, line after, placeholder)
+
+    def take(s, e):  # the lines from offset s to offset e, blank ones at either end left out
+        while s < e and whole[s] == "\n":
+            s += 1
+        while e > s and whole[e - 1] == "\n":
+            e -= 1
+        if s == e:
+            return
+        first, last = row(s), row(e - 1)
+        if "/*" in whole[s:e] and not any(code(i).strip() for i in range(first, last + 1)):
+            return  # comments alone: blank lines to pcpp
+        name = f"{prefix}{len(runs)}"
+        runs[name] = whole[s:e]
+        kept.append((first, last + 1, name))
+
+    at = hot.find(0)
+    while 0 <= at < count:
+        end = hot.find(1, at)
+        end = count if end < 0 else end
+        s, e = starts[at], starts[end] - 1
+        for m in _BLANKS_RE.finditer(whole, s, e):
+            take(s, m.start())
+            s = m.end()
+        take(s, e)
+        at = hot.find(0, end)
+    if not runs:
+        return None
+    out, numbers, shifts, offset, line = [], [0], [0], 0, 0
+    for first, after, name in kept + [(count, count, None)]:
+        for i in range(line, first):
+            out.append(lines[i])
+            numbers.append(i + 1)
+            shifts.append(starts[i] - offset)
+            offset += len(lines[i]) + 1
+        if name is not None:
+            out.append(name)
+            numbers.append(first + 1)
+            shifts.append(starts[first] - offset)
+            offset += len(name) + 1
+        line = after
+    # (ended by a newline: pcpp splits it into lines, and a blank last line, after a \, must stay)
+    return _Reduction("\n".join(out) + "\n", names, runs, numbers, shifts, prefix, whole)
+
+
 #: How many characters pcpp's lexer (PLY) may copy for the characters it cannot read before one
 #: is refused: PLY copies the rest of the file for each (random bytes without a NUL, 1.2 MB under
 #: check -C, took 12 s; 4 MB, minutes).  About a tenth of a second of copying.
 MAX_STRAY_COPIED = 64 * MAX_INPUT_BYTES
 
 
-def bound_stray_characters(lexer, refuse) -> None:
+def bound_stray_characters(lexer, refuse, cost=None) -> None:
     """Make pcpp's ``lexer`` (and the clones pcpp makes of it) call ``refuse(text, offset)``, which
     raises, at the character it cannot read once such characters have cost it more than
-    :data:`MAX_STRAY_COPIED` characters of copying.  ``check -C`` and ``layout`` share it."""
+    :data:`MAX_STRAY_COPIED` characters of copying (``cost(tok)`` of each, if given, else what
+    was copied).  ``check -C`` and ``layout`` share it."""
     lexer_error = lexer.lexerrorf
     copied = [0]
 
     def stray(tok):
-        copied[0] += len(tok.value)
+        copied[0] += len(tok.value) if cost is None else cost(tok)
         if copied[0] > MAX_STRAY_COPIED:
             refuse(tok.lexer.lexdata, tok.lexpos)
         return lexer_error(tok)
@@ -313,11 +633,15 @@ def beside_message(name: str, folder: str) -> str | None:
             f"{folder or '.'})")
 
 
-def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(), warnings=None):
+def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(), warnings=None,
+               in_place: bool = False):
     """Run the C preprocessor over D text.  Returns ``(output_text, line_map)`` where
     ``line_map[i]`` is ``(file, line)``, where output line ``i + 1`` came from.  Each ``#warning``
     reached is ``(Pos, message)`` added to ``warnings`` (or to :func:`collected_warnings`' list),
-    and printed to standard error as cpp prints it when there is neither."""
+    and printed to standard error as cpp prints it when there is neither.  ``in_place``: keep each
+    line at its own number when that can be done (no header's lines, no ``#line`` back): each
+    line marker is then the blank lines it stands for, and the map says so (:func:`same_lines`),
+    which costs the parser nothing to ask (a map of 4 MiB of D cost it a second)."""
     from pcpp import Action, OutputDirective, Preprocessor
 
     plain = _plain(text, defines)
@@ -326,213 +650,361 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
     if warnings is None:
         warnings = _WARNINGS.get()
 
-    errors: list[tuple[str, int, str]] = []
-    budget = {"read": len(text.encode("utf-8", "surrogatepass")), "expanded": 0, "included": 0}
-
-    texts: dict[str, list[str]] = {}  # an included file's absolute path -> its lines
-
-    class _Cpp(Preprocessor):
-        def on_include_not_found(self, is_malformed, is_system_include, curdir, includepath):
-            if is_malformed or system_header(includepath):
-                raise OutputDirective(Action.IgnoreAndPassThrough)  # kept as written
-            file, line = self._where()
-            source = lines if _main(file) else texts.get(os.path.abspath(file), [])
-            text = source[line - 1] if line and 0 < line <= len(source) else None
-            message = missing_header_message(includepath)
-            if _main(file) and not is_system_include:
-                message = beside_message(includepath, os.path.dirname(filename)) or message
-            raise _Refused(message, file, line, include_column(text))
-
-        def on_error(self, file, line, msg):
-            errors.append((file, line, msg))
-
-        def group_lines(self, input, abssource):
-            # pcpp's, but a line loses only the blanks cpp knows (space and tab) at its end, not
-            # every Unicode space (str.rstrip): dtrace -C reads "quiet\xa0" as the option's name
-            lex = self.lexer.clone()
-            lex.input("\n".join(x.rstrip(" \t") for x in input.splitlines()))
-            lex.lineno = 1
-            current_line = []
-            while True:
-                tok = lex.token()
-                if not tok:
-                    break
-                tok.source = abssource
-                current_line.append(tok)
-                if tok.type in self.t_WS and tok.value == "\n":
-                    yield current_line
-                    current_line = []
-            if current_line:
-                nltok = _copy.copy(current_line[-1])
-                nltok.type = self.t_NEWLINE
-                nltok.value = "\n"
-                current_line.append(nltok)
-                yield current_line
-
-        def on_comment(self, tok):
-            # A /* */ comment is kept (D reads it, and a "dtracepy: disable" one means something);
-            # a // comment, which cpp removes and D has not, becomes the blank cpp leaves (pcpp's
-            # own replacement is a newline, which would shift every later line by one).
-            if tok.type == self.t_COMMENT2:
-                tok.value = " "
-            return True
-
-        def _where(self):
-            d = self.lastdirective
-            return (getattr(d, "source", None), getattr(d, "lineno", None)) if d is not None else (None, None)
-
-        def on_file_open(self, is_system_include, includepath):
-            st = os.stat(includepath)  # OSError (IOError): not there, pcpp tries the next directory
-            if stat.S_ISDIR(st.st_mode):
-                raise IsADirectoryError(includepath)
-            if not stat.S_ISREG(st.st_mode):
-                raise _Refused(f"#include of {includepath}, which is not a regular file", *self._where())
-            budget["included"] += 1
-            if budget["included"] > MAX_INCLUDES:
-                raise _Refused(f"#include of {includepath}: more than {MAX_INCLUDES:,} files included; "
-                               "dtracepy stops there (do the headers include each other over and over?)",
-                               *self._where())
-            with open(includepath, "rb") as handle:
-                data = handle.read(MAX_INPUT_BYTES + 1 - budget["read"])
-                more = handle.read(1)
-            budget["read"] += len(data)
-            if more or budget["read"] > MAX_INPUT_BYTES:
-                raise _Refused(f"#include of {includepath}: the input with its includes is over "
-                               f"{LIMIT_TEXT}; dtracepy reads at most {LIMIT_TEXT}", *self._where())
-            # bytes, as cpp reads them: one that is not UTF-8 held as surrogateescape holds it
-            decoded = data.decode("utf-8", "surrogateescape")
-            decoded = decoded[1:] if decoded.startswith("\ufeff") else decoded
-            texts[os.path.abspath(includepath)] = decoded.splitlines()
-            return io.StringIO(decoded)
-
-        def expand_macros(self, tokens, expanding_from=[]):  # noqa: B006 - pcpp's signature
-            before = len(tokens)
-            if not expanding_from and tokens:  # the line being expanded, for the error below
-                budget["at"] = (getattr(tokens[0], "source", None), getattr(tokens[0], "lineno", None))
-            out = super().expand_macros(tokens, expanding_from)
-            budget["expanded"] += max(0, len(out) - before)
-            if budget["expanded"] > MAX_EXPANSION:
-                raise _Refused(f"macro expansion makes more than {MAX_EXPANSION:,} tokens; dtracepy "
-                               "stops there (are the macros exponential?)", *budget.get("at", (None, None)))
-            return out
-
-        def on_directive_unknown(self, directive, toks, ifpassthru, precedingtoks):
-            if directive.value == "error":
-                message = _restored("".join(tok.value for tok in toks), held).strip()
-                raise _Refused(f"#error {message}".rstrip(), directive.source, directive.lineno)
-            if directive.value == "warning":
-                message = "#warning " + _restored("".join(tok.value for tok in toks), held).strip()
-                file, line = directive.source, directive.lineno
-                m = _WARNING_RE.match(_line_of(file, line) or "")
-                pos = located(message, file, line, m.end() - len("warning") + 1 if m else None).pos
-                if warnings is not None:
-                    warnings.append((pos, message.rstrip()))
-                else:
-                    print(f"{pos}: warning: {message.rstrip()}", file=sys.stderr)
-                return True  # (the line is dropped, as cpp drops it)
-            return super().on_directive_unknown(directive, toks, ifpassthru, precedingtoks)
-
-        def token(self):
-            tok = super().token()
-            if tok is not None and tok.type == "CPP_ID" and tok.value == "_Pragma":
-                return self._pragma_operator(tok)
-            return tok
-
-        def _pragma_operator(self, first):
-            """``_Pragma ( "string" )`` (an ``L``/``u8``/``u``/``U`` prefix allowed) as the
-            ``#pragma`` line it stands for: the string destringized, as cpp does it (C11 6.10.9)."""
-            def solid():
-                while True:
-                    tok = super(_Cpp, self).token()
-                    if tok is None or tok.type not in self.t_WS:
-                        return tok
-
-            opening = solid()
-            string = solid() if opening is not None and opening.value == "(" else None
-            if string is not None and string.type == "CPP_ID" and string.value in ("L", "u8", "u", "U"):
-                string = solid()
-            closing = solid() if string is not None and string.type == self.t_STRING else None
-            if closing is None or closing.value != ")":
-                raise _Refused(_PRAGMA_MESSAGE, first.source, first.lineno, _column_of(first))
-            made = _copy.copy(first)
-            made.type = self.t_STRING
-            made.value = _PragmaText("#pragma " + _DESTRINGIZED_RE.sub(r"\1", string.value[1:-1]))
-            made.value.resume = _column_of(closing)
-            return made
-
     lines = text.splitlines()
     read, held = _prepared(text, filename)
 
-    def _main(file) -> bool:  # (pcpp names the main file relative to the working directory)
-        return not file or file in ("<string>", filename) or os.path.abspath(file) == os.path.abspath(filename)
+    def run(reduction, found: list, defined: dict, spoiled: list):
+        """One run of pcpp over ``read`` (or its reduction, :class:`_Reduction`): its
+        ``(output, line_map)``.  Each #warning reached is added to ``found``; each macro defined to
+        ``defined`` (name -> whether the parentheses of its replacement nest); ``spoiled`` is made
+        true by a header that holds the reduction's placeholders' prefix."""
+        errors: list[tuple[str, int, str]] = []
+        budget = {"read": len(text.encode("utf-8", "surrogatepass")), "expanded": 0, "included": 0}
 
-    def _line_of(file, line):
-        source = lines if _main(file) else texts.get(os.path.abspath(file), [])
-        return source[line - 1] if line and 0 < line <= len(source) else None
+        texts: dict[str, list[str]] = {}  # an included file's absolute path -> its lines
+        unread = [reduction] if reduction is not None else []
 
-    def _column_of(tok):
-        """The column of a token of the main file at its own line (None for one a macro made:
-        its offset is in the macro's definition)."""
-        source_line = _line_of(tok.source, tok.lineno)
-        if source_line is None or not _main(tok.source):
+        class _Cpp(Preprocessor):
+            def on_include_not_found(self, is_malformed, is_system_include, curdir, includepath):
+                if is_malformed or system_header(includepath):
+                    raise OutputDirective(Action.IgnoreAndPassThrough)  # kept as written
+                file, line = self._where()
+                source = lines if _main(file) else texts.get(os.path.abspath(file), [])
+                text = source[line - 1] if line and 0 < line <= len(source) else None
+                message = missing_header_message(includepath)
+                if _main(file) and not is_system_include:
+                    message = beside_message(includepath, os.path.dirname(filename)) or message
+                raise _Refused(message, file, line, include_column(text))
+
+            def on_error(self, file, line, msg):
+                errors.append((file, line, msg))
+
+            def group_lines(self, input, abssource):
+                # pcpp's, but a line loses only the blanks cpp knows (space and tab) at its end, not
+                # every Unicode space (str.rstrip): dtrace -C reads "quiet\xa0" as the option's name
+                lex = self.lexer.clone()
+                data = "\n".join(x.rstrip(" \t") for x in input.splitlines())
+                lex.input(data)
+                lex.lineno = 1
+                reduced = unread.pop() if unread else None  # (the main file is read first)
+                if reduced is not None:
+                    reduced.data = data
+                    numbers, shifts = reduced.numbers, reduced.shifts
+                current_line = []
+                while True:
+                    tok = lex.token()
+                    if not tok:
+                        break
+                    tok.source = abssource
+                    if reduced is not None:  # where it stands in the whole text
+                        tok.lexpos += shifts[tok.lineno]
+                        tok.lineno = numbers[tok.lineno]
+                    current_line.append(tok)
+                    if tok.type in self.t_WS and tok.value == "\n":
+                        yield current_line
+                        current_line = []
+                if current_line:
+                    nltok = _copy.copy(current_line[-1])
+                    nltok.type = self.t_NEWLINE
+                    nltok.value = "\n"
+                    current_line.append(nltok)
+                    yield current_line
+
+            def on_comment(self, tok):
+                # A /* */ comment is kept (D reads it, and a "dtracepy: disable" one means something);
+                # a // comment, which cpp removes and D has not, becomes the blank cpp leaves (pcpp's
+                # own replacement is a newline, which would shift every later line by one).
+                if tok.type == self.t_COMMENT2:
+                    tok.value = " "
+                return True
+
+            def _where(self):
+                d = self.lastdirective
+                return (getattr(d, "source", None), getattr(d, "lineno", None)) if d is not None else (None, None)
+
+            def on_file_open(self, is_system_include, includepath):
+                st = os.stat(includepath)  # OSError (IOError): not there, pcpp tries the next directory
+                if stat.S_ISDIR(st.st_mode):
+                    raise IsADirectoryError(includepath)
+                if not stat.S_ISREG(st.st_mode):
+                    raise _Refused(f"#include of {includepath}, which is not a regular file", *self._where())
+                budget["included"] += 1
+                if budget["included"] > MAX_INCLUDES:
+                    raise _Refused(f"#include of {includepath}: more than {MAX_INCLUDES:,} files included; "
+                                   "dtracepy stops there (do the headers include each other over and over?)",
+                                   *self._where())
+                with open(includepath, "rb") as handle:
+                    data = handle.read(MAX_INPUT_BYTES + 1 - budget["read"])
+                    more = handle.read(1)
+                budget["read"] += len(data)
+                if more or budget["read"] > MAX_INPUT_BYTES:
+                    raise _Refused(f"#include of {includepath}: the input with its includes is over "
+                                   f"{LIMIT_TEXT}; dtracepy reads at most {LIMIT_TEXT}", *self._where())
+                # bytes, as cpp reads them: one that is not UTF-8 held as surrogateescape holds it
+                decoded = data.decode("utf-8", "surrogateescape")
+                decoded = decoded[1:] if decoded.startswith("\ufeff") else decoded
+                if reduction is not None and reduction.prefix in decoded:
+                    spoiled.append(includepath)
+                texts[os.path.abspath(includepath)] = decoded.splitlines()
+                return io.StringIO(decoded)
+
+            def expand_macros(self, tokens, expanding_from=[]):  # noqa: B006 - pcpp's signature
+                before = len(tokens)
+                if not expanding_from and tokens:  # the line being expanded, for the error below
+                    budget["at"] = (getattr(tokens[0], "source", None), getattr(tokens[0], "lineno", None))
+                out = super().expand_macros(tokens, expanding_from)
+                budget["expanded"] += max(0, len(out) - before)
+                if budget["expanded"] > MAX_EXPANSION:
+                    raise _Refused(f"macro expansion makes more than {MAX_EXPANSION:,} tokens; dtracepy "
+                                   "stops there (are the macros exponential?)", *budget.get("at", (None, None)))
+                return out
+
+            def on_directive_unknown(self, directive, toks, ifpassthru, precedingtoks):
+                if directive.value == "error":
+                    message = _restored("".join(tok.value for tok in toks), held).strip()
+                    raise _Refused(f"#error {message}".rstrip(), directive.source, directive.lineno)
+                if directive.value == "warning":
+                    message = "#warning " + _restored("".join(tok.value for tok in toks), held).strip()
+                    file, line = directive.source, directive.lineno
+                    m = _WARNING_RE.match(_line_of(file, line) or "")
+                    pos = located(message, file, line, m.end() - len("warning") + 1 if m else None).pos
+                    found.append((pos, message.rstrip()))
+                    return True  # (the line is dropped, as cpp drops it)
+                return super().on_directive_unknown(directive, toks, ifpassthru, precedingtoks)
+
+            def token(self):
+                tok = super().token()
+                if tok is not None and tok.type == "CPP_ID":
+                    if tok.value == "_Pragma":
+                        return self._pragma_operator(tok)
+                    if reduction is not None:
+                        stood = reduction.text_of(tok.value)
+                        if stood is not None:  # the lines a placeholder stands for, written as pcpp
+                            made = _copy.copy(tok)  # writes a comment: counting its lines
+                            made.type, made.value = self.t_COMMENT1, stood
+                            return made
+                return tok
+
+            def define(self, tokens):
+                super().define(tokens)
+                named = self.tokenize(tokens) if isinstance(tokens, str) else tokens
+                if named:
+                    macro = self.macros.get(named[0].value)
+                    nested = macro is None or _nested(macro.value)
+                    defined[named[0].value] = defined.get(named[0].value, True) and nested
+
+            def _pragma_operator(self, first):
+                """``_Pragma ( "string" )`` (an ``L``/``u8``/``u``/``U`` prefix allowed) as the
+                ``#pragma`` line it stands for: the string destringized, as cpp does it (C11 6.10.9)."""
+                def solid():
+                    while True:
+                        tok = super(_Cpp, self).token()
+                        if tok is None or tok.type not in self.t_WS:
+                            return tok
+
+                opening = solid()
+                string = solid() if opening is not None and opening.value == "(" else None
+                if string is not None and string.type == "CPP_ID" and string.value in ("L", "u8", "u", "U"):
+                    string = solid()
+                closing = solid() if string is not None and string.type == self.t_STRING else None
+                if closing is None or closing.value != ")":
+                    raise _Refused(_PRAGMA_MESSAGE, first.source, first.lineno, _column_of(first))
+                made = _copy.copy(first)
+                made.type = self.t_STRING
+                made.value = _PragmaText("#pragma " + _DESTRINGIZED_RE.sub(r"\1", string.value[1:-1]))
+                made.value.resume = _column_of(closing)
+                return made
+
+        def _main(file) -> bool:  # (pcpp names the main file relative to the working directory)
+            return not file or file in ("<string>", filename) or os.path.abspath(file) == os.path.abspath(filename)
+
+        def _line_of(file, line):
+            source = lines if _main(file) else texts.get(os.path.abspath(file), [])
+            return source[line - 1] if line and 0 < line <= len(source) else None
+
+        def _column_of(tok):
+            """The column of a token of the main file at its own line (None for one a macro made:
+            its offset is in the macro's definition)."""
+            source_line = _line_of(tok.source, tok.lineno)
+            if source_line is None or not _main(tok.source):
+                return None
+            start = sum(len(x) + 1 for x in lines[:tok.lineno - 1])  # (lines end at \n: splitlines aside)
+            col = tok.lexpos - start + 1
+            return col if 0 < col <= len(source_line) and source_line[col - 1:].startswith(tok.value) else None
+
+        def located(message, file, line, col=None):
+            file = filename if _main(file) else file
+            source_line = lines[line - 1] if file == filename and line and 0 < line <= len(lines) else None
+            return DSyntaxError(message, Pos(_shown(file, filename), line or 1, col or 1), source_line)
+
+        cpp = _Cpp()
+        cpp.line_directive = "#line"
+
+        def refuse_stray(data, offset):
+            start = data.rfind("\n", 0, offset) + 1
+            line, col = data.count("\n", 0, offset) + 1, offset - start + 1
+            if reduction is not None and data is reduction.data:
+                line, col = reduction.where(offset)
+            raise _Refused(f"stray '{shown_name(data[offset])}' in the input (is this a binary file?)",
+                           getattr(cpp, "source", None) or filename, line, col)
+
+        def copied(tok):  # what pcpp's lexer copied for a character it cannot read: the rest of the
+            if reduction is not None and tok.lexer.lexdata is reduction.data:  # whole text
+                return reduction.length - reduction.whole_offset(tok.lexpos)
+            return len(tok.value)
+
+        # D's characters that C has not, which pcpp's lexer reads as one character each, as it reads
+        # a stray one, but without copying the rest of the text for each
+        if "$" not in cpp.lexer.lexliterals:
+            cpp.lexer.lexliterals += "$@`"
+        bound_stray_characters(cpp.lexer, refuse_stray, copied)
+        for directory in include_dirs:
+            cpp.add_path(directory)
+        for define in defines:
+            name, _, value = define.partition("=")
+            cpp.define(f"{name} {value or '1'}")
+        cpp.define("__SUNW_D 1")
+        cpp.define("__SUNW_D_VERSION 0x02000000")
+        out = _CappedWriter(filename, held)
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 10 * MAX_PAREN_NESTING + 5_000))  # (pcpp recurses per level)
+        try:
+            cpp.parse(read if reduction is None else reduction.text, source=filename)
+            # dtrace -C runs cpp on /dev/stdin: a quoted header is not looked for beside the script
+            # (nor in the working directory, pcpp's choice when it has nowhere to look)
+            cpp.temp_path[:1] = [os.path.join(os.devnull, "")]
+            cpp.write(out)
+        except _Refused as err:
+            raise located(err.message, err.file, err.line, err.col) from None
+        except RecursionError:
+            raise DSyntaxError("C preprocessor: nested too deeply (a file that includes itself, or recursive "
+                               "macros)", Pos(filename, 1, 1)) from None
+        except Exception as err:  # noqa: BLE001 - pcpp raises assorted errors on bad input
+            from dtracepy.inputs import describe_exception
+
+            raise DSyntaxError(f"C preprocessor: {describe_exception(err)}", Pos(filename, 1, 1)) from None
+        finally:
+            sys.setrecursionlimit(limit)
+        for file, line, msg in errors:
+            if "not found" in msg:
+                continue
+            raise located(f"C preprocessor: {msg}", file, line)
+
+        written, line_map = _mapped(out.getvalue(), out.pragmas, filename, len(lines) + 1 if in_place else 0)
+        return _restored(written, held), line_map
+
+    reduction, tries = None, 0
+    if len(read) >= REDUCE_FROM:
+        reduction = _reduced(read, _known_names(defines), "\n".join(defines))
+    while True:
+        found: list = []  # the #warnings reached: given out once the run is known to stand
+        defined: dict = {}
+        spoiled: list = []
+        try:
+            made, failed = run(reduction, found, defined, spoiled), None
+        except DSyntaxError as err:
+            made, failed = None, err
+        if reduction is not None:
+            verdict = None if spoiled or tries >= 2 else reduction.confirmed(defined)
+            if verdict is not True:  # (a macro was read against lines taken for inert: again)
+                reduction = None if verdict is None else _reduced(
+                    read, reduction.names | set(defined), "\n".join(defines))
+                tries += 1
+                continue
+        break
+    # (each run's classes hold these in reference cycles until a collection, which the parser puts
+    # off while it reads the output: 30 MB of 4 MiB's lines through its peak)
+    lines = read = held = reduction = None
+    for pos, message in found:
+        if warnings is not None:
+            warnings.append((pos, message))
+        else:
+            print(f"{pos}: warning: {message}", file=sys.stderr)
+    if failed is not None:
+        raise failed
+    return made
+
+
+def _mapped(written: str, spans, filename: str, in_place: int = 0):
+    """pcpp's output ``written`` without its line markers, and its line map (:func:`preprocess`);
+    ``spans``: ``(start, end, resume)`` of each ``#pragma`` a ``_Pragma`` operator made in it,
+    which is made a line of its own (:func:`_mapped_lines`).  Lines are taken as they are, a
+    segment between line markers at a time, but where there are such ``#pragma``s.  With
+    ``in_place`` (the number of lines of the main file, plus one), each line is kept at its
+    number when the markers allow it (:func:`_in_place`)."""
+    if spans:
+        return _mapped_lines(written, spans, filename)
+    if in_place:
+        made = _in_place(written, filename, in_place)
+        if made is not None:
+            return made
+    result_lines: list[str] = []
+    line_map: list[tuple[str, int]] = []
+    current, current_file, at, end = 1, filename, 0, len(written)
+    for m in _LINE_MARK_RE.finditer(written):
+        _taken(written[at:m.start()], result_lines, line_map, current, current_file)
+        current = int(m.group(1)) if len(m.group(1)) < 10 else 1
+        if m.group(2) is not None:
+            current_file = _shown(m.group(2), filename)
+        result_lines.append("")
+        line_map.append((current_file, current))
+        at = written.find("\n", m.end())
+        at = end + 1 if at < 0 else at + 1
+    if at <= end:
+        _taken(written[at:] + "\n", result_lines, line_map, current, current_file)
+    return "\n".join(result_lines), line_map
+
+
+def _in_place(written: str, filename: str, most: int):
+    """pcpp's output ``written`` with each line at its own number of ``filename``, each line
+    marker made the blank lines it stands for, and an identity map; None if a marker names
+    another file, goes back, or goes past line ``most``."""
+    result_lines: list[str] = []
+    current, at, end = 1, 0, len(written)
+    for m in _LINE_MARK_RE.finditer(written):
+        current = _taken(written[at:m.start()], result_lines, None, current, filename)
+        line = int(m.group(1)) if len(m.group(1)) < 10 else 1
+        if m.group(2) is not None and _shown(m.group(2), filename) != filename or not current <= line <= most:
             return None
-        start = sum(len(x) + 1 for x in lines[:tok.lineno - 1])  # (lines end at \n: splitlines aside)
-        col = tok.lexpos - start + 1
-        return col if 0 < col <= len(source_line) and source_line[col - 1:].startswith(tok.value) else None
+        result_lines += [""] * (line - current)
+        current = line
+        at = written.find("\n", m.end())
+        at = end + 1 if at < 0 else at + 1
+    if at <= end:
+        _taken(written[at:] + "\n", result_lines, None, current, filename)
+    return "\n".join(result_lines), _Identity(filename, len(result_lines))
 
-    def located(message, file, line, col=None):
-        file = filename if _main(file) else file
-        source_line = lines[line - 1] if file == filename and line and 0 < line <= len(lines) else None
-        return DSyntaxError(message, Pos(_shown(file, filename), line or 1, col or 1), source_line)
 
-    cpp = _Cpp()
-    cpp.line_directive = "#line"
+def same_lines(line_map, filename: str) -> bool:
+    """Does ``line_map`` (:func:`preprocess`'s) send each line to its own number in ``filename``
+    (the parser then needs no map)?"""
+    return isinstance(line_map, _Identity) and line_map.file == filename
 
-    def refuse_stray(data, offset):
-        start = data.rfind("\n", 0, offset) + 1
-        raise _Refused(f"stray '{shown_name(data[offset])}' in the input (is this a binary file?)",
-                       getattr(cpp, "source", None) or filename, data.count("\n", 0, offset) + 1,
-                       offset - start + 1)
 
-    bound_stray_characters(cpp.lexer, refuse_stray)
-    for directory in include_dirs:
-        cpp.add_path(directory)
-    for define in defines:
-        name, _, value = define.partition("=")
-        cpp.define(f"{name} {value or '1'}")
-    cpp.define("__SUNW_D 1")
-    cpp.define("__SUNW_D_VERSION 0x02000000")
-    out = _CappedWriter(filename, held)
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 10 * MAX_PAREN_NESTING + 5_000))  # (pcpp recurses per level)
-    try:
-        cpp.parse(read, source=filename)
-        # dtrace -C runs cpp on /dev/stdin: a quoted header is not looked for beside the script
-        # (nor in the working directory, pcpp's choice when it has nowhere to look)
-        cpp.temp_path[:1] = [os.path.join(os.devnull, "")]
-        cpp.write(out)
-    except _Refused as err:
-        raise located(err.message, err.file, err.line, err.col) from None
-    except RecursionError:
-        raise DSyntaxError("C preprocessor: nested too deeply (a file that includes itself, or recursive "
-                           "macros)", Pos(filename, 1, 1)) from None
-    except Exception as err:  # noqa: BLE001 - pcpp raises assorted errors on bad input
-        from dtracepy.inputs import describe_exception
+def _taken(lines: str, result_lines: list, line_map: list, current: int, file: str) -> int:
+    """Add ``lines`` (each ending in a newline) to the output and the map, from line ``current``
+    of ``file``; the line number after them."""
+    from itertools import repeat
 
-        raise DSyntaxError(f"C preprocessor: {describe_exception(err)}", Pos(filename, 1, 1)) from None
-    finally:
-        sys.setrecursionlimit(limit)
-    for file, line, msg in errors:
-        if "not found" in msg:
-            continue
-        raise located(f"C preprocessor: {msg}", file, line)
+    if not lines:
+        return current
+    pieces = lines[:-1].split("\n")
+    if "/*" in lines and "pragma" in lines:  # cpp makes a comment a blank, and dtrace reads one on a
+        pieces = [_COMMENT_RE.sub(" ", p) if "/*" in p and _PRAGMA_RE.match(p) else p for p in pieces]  # #pragma line as words
+    result_lines += pieces
+    if line_map is not None:
+        line_map += zip(repeat(file, len(pieces)), range(current, current + len(pieces)))
+    return current + len(pieces)
 
+
+def _mapped_lines(written: str, spans, filename: str):
+    """:func:`_mapped`, a line at a time, each ``#pragma`` a ``_Pragma`` made a line of its own."""
     result_lines: list[str] = []
     line_map: list[tuple[str, int]] = []
     current = 1
     current_file = filename
-    spans, k, offset = out.pragmas, 0, 0  # where the _Pragma operators' #pragma lines were written
-    for raw in out.getvalue().split("\n"):
+    k, offset = 0, 0
+    for raw in written.split("\n"):
         start, offset = offset, offset + len(raw) + 1
         m = _LINE_RE.match(raw)
         if m:
@@ -561,13 +1033,12 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             result_lines.append(piece)
             line_map.append((current_file, current))
         current += 1
-    return _restored("\n".join(result_lines), held), line_map
+    return "\n".join(result_lines), line_map
 
 
 def _shown(file: str, main: str) -> str:
     """The name to show for a file pcpp names: the main file as given (pcpp names it relative to
-    the working directory: ``/abs/x.d`` run in ``/abs/..`` is its ``abs/x.d``), a header as given
-    or relative to the working directory."""
+    the working directory), a header as given or relative to the working directory."""
     if file == main or file == "<string>" or os.path.abspath(file) == os.path.abspath(main):
         return main
     if os.path.isabs(file):

@@ -45,6 +45,22 @@ def corpus() -> pathlib.Path:
 
 
 @pytest.fixture
+def pcpp_given(monkeypatch) -> list:
+    """The texts given to pcpp (``pcpp.Preprocessor.parse``), in order."""
+    import pcpp
+
+    given: list = []
+    parse = pcpp.Preprocessor.parse
+
+    def seen(self, text, *args, **kwargs):
+        given.append(text)
+        return parse(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(pcpp.Preprocessor, "parse", seen)
+    return given
+
+
+@pytest.fixture
 def matches_calls(monkeypatch) -> dict:
     """Counts the calls of ``dtracepy.facts.probes.matches`` (the probe-pattern matching the
     lifecycle checks must not do per pair): ``matches_calls["n"]``."""

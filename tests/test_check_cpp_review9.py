@@ -170,19 +170,10 @@ def test_a_quoted_header_beside_the_script_needs_i_as_dtrace_c_does(tmp_path, ca
     assert verdicts["beside"] and "Preprocessor failed" in verdicts["beside"], verdicts
 
 
-def test_long_comments_and_strings_are_held_out_of_pcpps_sight(tmp_path, capsys, monkeypatch):
+def test_long_comments_and_strings_are_held_out_of_pcpps_sight(tmp_path, capsys, monkeypatch, pcpp_given):
     """pcpp lexes a comment or a string a character at a time (2.1 GB for a 4 MB comment): one longer
     than HELD_LONGER_THAN is given to it as a few characters and put back in its output."""
-    import pcpp
-
-    given = []
-    parse = pcpp.Preprocessor.parse
-
-    def seen(self, text, *args, **kwargs):
-        given.append(text)
-        return parse(self, text, *args, **kwargs)
-
-    monkeypatch.setattr(pcpp.Preprocessor, "parse", seen)
+    given = pcpp_given
     text = ("#define N 1\n/* " + "a" * 50_000 + "   \n" + "b" * 50_000 + " */ BEGIN { x = \"" + "c" * 100_000
             + "\"; trace(N); }\nBEGIN { y = 1 +; }\n")
     (tmp_path / "h.d").write_text(text)
