@@ -144,6 +144,12 @@ def empty_statements(n: int) -> str:
     return "BEGIN{" + ";" * n + "}\n"
 
 
+def lone_operands(n: int) -> str:
+    """One clause of n statements of a lone name, ``BEGIN{x;x;...;}`` (dtrace accepts it): two
+    tokens and two nodes a statement, all of them kept (session 10)."""
+    return "BEGIN{" + "x;" * n + "}"
+
+
 def long_sum(size: int) -> str:
     """``BEGIN{trace(x+x+...+x);}`` of about SIZE bytes: one expression of size/2 operands."""
     return "BEGIN{trace(x" + "+x" * (size // 2) + ");}\n"
@@ -215,6 +221,7 @@ def cases(quick: bool):
     yield "superlinear-include", "-C, 40 empty headers each including 2x", "x.d", include_bomb(40), \
         ["check", "-C", "-I", ".", "x.d"]
     yield "memory-empty", "BEGIN{ 3,000,000 ';' }", "x.d", empty_statements(3_000_000), ["check", "x.d"]
+    yield "memory-statements", "BEGIN{ 'x;' x 1,500,000 }", "x.d", lone_operands(1_500_000), ["check", "x.d"]
     yield "memory-sum", "trace(x+x+...+x), 3 MB", "x.d", long_sum(3_000_000), ["check", "x.d"]
     yield "memory-arguments", "printf(\"%d\", x,x,...), 3 MB", "x.d", long_arguments(3_000_000), ["check", "x.d"]
     yield "superlinear-dag", "compile, x = x + x 22 times (refused)", "x.py", tracer_body(

@@ -265,7 +265,9 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     # --- run (issue 10) ----------------------------------------------------------------------
     p = sub.add_parser("run", help="run a tracer (.py) or D script under dtrace; decode its output")
     p.add_argument("script", metavar="TRACER.py|SCRIPT.d")
-    p.add_argument("macro_args", nargs="*", metavar="ARG",
+    # (default=[]: without one argparse counts a "*" positional as required, and `dtracepy run`
+    # alone said "the following arguments are required: TRACER.py|SCRIPT.d, ARG")
+    p.add_argument("macro_args", nargs="*", default=[], metavar="ARG",
                    help="macro arguments $1.. (the words that are no option, and all after --)")
     p.add_argument("--tracer", dest="tracer_name", metavar="NAME", help="which tracer of the module")
     p.add_argument("--duration", type=_duration, metavar="SECONDS", help="stop (as Ctrl-C) after this long")

@@ -40,7 +40,7 @@ from bisect import bisect_right
 from dtracepy import tree
 from dtracepy.errors import DSyntaxError
 from dtracepy.facts import keywords as _kw
-from dtracepy.source import Pos
+from dtracepy.source import Pos, register_text
 
 MAX_NESTING = 256
 # One expression of a predicate or clause body may hold at most MAX_OPERATORS operators (the
@@ -291,6 +291,9 @@ class Lexer:
         self.typedefs: set[str] = set()
         self._newlines: list[int] | None = None  # offsets of the text's newlines, when needed
         self.semis = False  # has a SEMIS token been made (see SEMIS)?
+        self._at = None  # see offset_function
+        self.more = False  # is the list items() just yielded a part of a clause? (see items())
+        self.resume = None  # where that clause began (see items())
 
     # -- errors and positions ------------------------------------------------------------------
     def _lc(self, pos: int) -> tuple[int, int]:
@@ -320,6 +323,14 @@ class Lexer:
         return Pos(*self.line_map(index + 1), col)
 
     _pos = pos_at
+
+    def _node_at(self, offset: int):
+        """What a top-level node the lexer makes stores as its position: a registered offset
+        (see :meth:`offset_function`), or for preprocessed text its ``Pos`` (the parser orders
+        such nodes among the items by their mapped lines)."""
+        if self.line_map is not None:
+            return self.pos_at(offset)
+        return self.offset_function()(offset)
 
     def position_function(self):
         """A function offset -> :class:`Pos`, as :meth:`pos_at` but faster (the parser asks once
@@ -354,6 +365,19 @@ class Lexer:
 
         return pos_at
 
+    def offset_function(self):
+        """A function offset -> what the parser stores as a node's position: the offset in this
+        text registered with :func:`dtracepy.source.register_text` (the same function for every
+        call), whose ``Pos`` the node makes when asked (``tree.Node.pos``)."""
+        at = self._at
+        if at is None:
+            newlines = self._newlines
+            if newlines is None:
+                newlines = self._newlines = [m.start() for m in _NL_RE.finditer(self.text)]
+            # (an int's own addition: a call in C, cheaper than any Python function)
+            at = self._at = register_text(self.filename, len(self.text), newlines, self.line_map).__add__
+        return at
+
     # -- helpers -------------------------------------------------------------------------------
     def _skip_blank(self, pos: int, keep_comments: bool) -> int:
         """Skip white space and comments; record comments as top-level nodes if asked."""
@@ -377,7 +401,7 @@ class Lexer:
         if nested >= 0:
             raise self.error("nested comment", nested)
         if keep:
-            self.toplevel.append(tree.Comment(text[pos + 2 : end], pos=self._pos(pos)))
+            self.toplevel.append(tree.Comment(text[pos + 2 : end], pos=self._node_at(pos)))
         return end + 2
 
     def _peek_past_blank(self, pos: int) -> str:
@@ -422,7 +446,7 @@ class Lexer:
                     f"this line ends in a carriage return (a CRLF line ending), which dtrace reads as "
                     f"part of the directive ({word!r}) and rejects the line; save the file with LF "
                     f"line endings (or preprocess it: -C)", nl - 1)
-        node_pos = self._pos(pos)
+        node_pos = self._node_at(pos)
         if line.startswith("#!") and pos == 0:
             node = tree.Shebang(line[2:], pos=node_pos)
         else:
@@ -455,28 +479,39 @@ class Lexer:
             yield from semicolons(self.partial)  # the tokens before the error come first, as they would
             raise
 
-    def items(self):
+    def items(self, chunk: int | None = None, resume=None):
         """The tokens, in lists: one per top-level item (a clause or a declaration), as the lexer
         sees items end (a clause body's closing ``}``, a declaration's ``;``, a predicate with no
-        body).  On a lexing error, :attr:`partial` holds the tokens of the item before it."""
+        body).  On a lexing error, :attr:`partial` holds the tokens of the item before it.
+
+        With ``chunk``, a clause body is handed over in parts instead of whole: once the body's
+        list holds ``chunk`` tokens, it is yielded at the next ``;`` of the body's own statement
+        list (its level of braces) and a new list begun.  :attr:`more` says whether the list
+        just yielded is such a part (the item goes on in the next).  A body of millions of
+        statements is then never held whole as tokens.  :attr:`resume` then tells where the
+        clause began, in the form ``items(resume=...)`` takes: lexing again from there, in the
+        same state, gives the clause as one list (the parser does when it needs the whole clause)
+        and then the items after it."""
         buf: list = []
         self.partial = buf
-        add = buf.append
+        self.more = False
         try:
-            yield from self._lex(buf)
+            yield from self._lex(buf, chunk, resume)
         except DSyntaxError:
             self.partial = self._buf
             raise
+        self.more = False
         if self._buf:
             yield self._buf
 
-    def _lex(self, buf):
+    def _lex(self, buf, chunk=None, resume=None):
         add = buf.append
         self._buf = buf
         text = self.text
         n = len(text)
         pos = 0
         state = TOP
+        chunk_size = chunk or n + 2  # (a body never holds more than n + 1 tokens)
         finditer = _TOKEN_RE.finditer
         body_finditer = _BODY_TOKEN_RE.finditer  # (a state lasts a whole scan: see below)
         ident_start = _IDENT_START
@@ -503,6 +538,21 @@ class Lexer:
         parens: list[str] = []  # open '(': "call" (or sizeof ...), "cond" (if ...), "open", "cast"
         closed = ""  # what the last ')' closed
         cast_before = ""  # the token before the last '(', as the cast heuristic sees it
+        # Resuming where a clause began (see items()), in the state it began in: what of the
+        # state before a clause can still change how it lexes (a '(' left open by a malformed
+        # item; a typedef declaration that never named its type, after which a name at the same
+        # level of brackets becomes that type, as before; and the typedefs then).
+        clause_quirk = None
+        if resume is not None:
+            pos, toplevel_len, parens, clause_quirk = resume
+            parens = list(parens)
+            del self.toplevel[toplevel_len:]
+            if clause_quirk is not None:
+                typedef_name_expected = True
+                decl_kind, paren_kinds, brace_kinds, kept = clause_quirk
+                typedefs.clear()
+                typedefs.update(kept)
+            chunk_size = n + 2  # the clause whole, then the items after it as asked
 
         while True:
             if state < PRED:  # TOP, AFTER_DESC, DESC, AFTER_PRED
@@ -514,9 +564,12 @@ class Lexer:
                         # the clause has no body: what follows (comments too) is top level
                         state = TOP
                 if state == TOP and buf:  # an item ended
+                    self.more = False
                     yield buf
                     buf = self._buf = []
                     add = buf.append
+                    if chunk is not None:
+                        chunk_size = chunk
                 pos = _WS_RE.match(text, pos).end()
                 if text.startswith("/*", pos):
                     pos = self._skip_blank(pos, keep_comments=(state == TOP))
@@ -617,6 +670,10 @@ class Lexer:
                         if text.startswith("//", pos) and not text.startswith("//*", pos):
                             raise error(NO_LINE_COMMENTS, pos)
                         raise error(f'syntax error near "{ch}": expected a probe description or declaration', pos)
+                    if chunk is not None:  # a clause begins: what resuming here needs
+                        self.resume = (pos, len(self.toplevel), tuple(parens),
+                                       (decl_kind, paren_kinds, brace_kinds, set(typedefs))
+                                       if typedef_name_expected else None)
                     add(("PDESC", m.group(0), pos))
                     pos = m.end()
                     state = AFTER_DESC
@@ -849,6 +906,15 @@ class Lexer:
                             spec_ctx = True
                             type_done = False
                         decl_expr = False
+                        if depth == 1 and len(buf) >= chunk_size and state == BODY:
+                            # a long body's statement ends: hand over its part (see items())
+                            add((ttype, p, start))
+                            prev2, prev = prev, ttype
+                            self.more = True
+                            yield buf
+                            buf = self._buf = []
+                            add = buf.append
+                            continue
                     elif p == ",":
                         ncommas += 1
                         if ncommas > most_commas:
@@ -889,6 +955,11 @@ class Lexer:
                     add((SEMIS, tok[second:], start + second))
                     self.semis = True
                     prev2, prev = prev, "SEMI"
+                    if depth == 1 and len(buf) >= chunk_size:  # (as at a ';' above)
+                        self.more = True
+                        yield buf
+                        buf = self._buf = []
+                        add = buf.append
                     continue
                 if c == "/":  # a comment ('/' and '/=' are operators): dropped inside an item
                     if len(tok) == 2 or tok.find("/*", 2, len(tok) - 2) >= 0:

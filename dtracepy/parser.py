@@ -30,6 +30,8 @@ from dtracepy.source import Pos
 from dtracepy.inputs import MAX_INPUT_BYTES  # noqa: E402
 
 _lock = threading.Lock()
+#: How many tokens of a clause body the fast parser is handed at a time (see lexer.Lexer.items).
+CLAUSE_PART = 4096
 #: Read clauses with the fast clause parser first (see :func:`_clause_parser`); tests turn it off
 #: to compare with the automaton alone.
 FAST_CLAUSES = True
@@ -111,7 +113,7 @@ def _parse(text: str, filename: str, line_map=None) -> tree.Program:
         tables, _ = _get_parser()
         build = tables[4]  # the builder the tables' callbacks belong to
         build.file = filename
-        build.pos_at = lexer.position_function()
+        build.pos_at = lexer.offset_function()
         gc_was_enabled = gc.isenabled()
         gc.disable()  # the parse makes many long-lived objects; collections would go quadratic
         try:
@@ -139,8 +141,14 @@ def _drive(tables, lexer, fast_clauses=True):
     value_stack = []
     push_state = state_stack.append
     push_value = value_stack.append
-    fast = _clause_parser(lexer.position_function()) if fast_clauses else None
-    items = lexer.items()
+    fast = _clause_parser(lexer.offset_function()) if fast_clauses else None
+    # (the fast parser reads a long clause body in parts, never holding all its tokens: see
+    # lexer.Lexer.items; the automaton reads a clause whole, lexed again from its start)
+    items = lexer.items(CLAUSE_PART if fast is not None else None)
+
+    def next_part():
+        return next(items), not lexer.more
+
     pending = None  # a lexing error, raised once the tokens before it are read
     tok = None
     while pending is None:
@@ -152,7 +160,8 @@ def _drive(tables, lexer, fast_clauses=True):
             pending = _at_description(lexer, err)
             toks = lexer.partial
         if fast is not None and pending is None and toks[0][0] == "PDESC":
-            clause = fast(toks)
+            parted = lexer.more
+            clause = fast(toks, next_part if parted else None)
             if clause is not None:
                 # the reductions the clause's first token makes, then the clause in its place
                 state = _settle(rows, state_stack, value_stack, state, "PDESC")
@@ -164,6 +173,13 @@ def _drive(tables, lexer, fast_clauses=True):
                     tok = toks[-1]
                     continue
                 state = state_stack[-1]  # not at an item's start: the automaton says why
+            if parted:  # the automaton needs the clause whole: lexed again from its start
+                items = lexer.items(CLAUSE_PART, resume=lexer.resume)
+                try:
+                    toks = next(items)
+                except DSyntaxError as err:
+                    pending = _at_description(lexer, err)
+                    toks = lexer.partial
         if lexer.semis:  # the automaton reads a run of ';' as the SEMI tokens it stands for
             toks = semicolons(toks)
         for tok in toks:
@@ -292,12 +308,13 @@ def _clause_parser(pos_at):
     kind_of = itemgetter(0)
     toks: list = []
     kinds: list = []  # the tokens' types
+    more = None  # the next part of a long clause (see clause())
 
     def expr(i):
         node, i = assign(i)
         while kinds[i] == "COMMA":
             right, i = assign(i + 1)
-            node = Binary(",", node, right, pos=node.pos)
+            node = Binary(",", node, right, pos=node._at)
         return node, i
 
     def assign(i):
@@ -311,7 +328,7 @@ def _clause_parser(pos_at):
             value, i = assign(i + 1)
             target = node
             node = new(Assign)
-            assign_init(node, op, target, value, pos=target.pos)
+            assign_init(node, op, target, value, pos=target._at)
             return node, i
         if kind in BINOP:
             node, i = chain(node, i)
@@ -344,7 +361,7 @@ def _clause_parser(pos_at):
         if kinds[i] != "COLON":
             raise _GiveUp
         otherwise, i = cond(i + 1)
-        return Ternary(node, then, otherwise, pos=node.pos), i
+        return Ternary(node, then, otherwise, pos=node._at), i
 
     def unary(i):
         """unary_expr: prefix operators, then a primary and its postfix operators."""
@@ -405,30 +422,30 @@ def _clause_parser(pos_at):
                 base = node
                 node = new(Call)
                 if kinds[i + 1] == "RPAREN":
-                    call_init(node, base, (), pos=base.pos)
+                    call_init(node, base, (), pos=base._at)
                     i += 2
                     continue
                 args, i = arguments(i + 1)
                 if kinds[i] != "RPAREN":
                     raise _GiveUp
-                call_init(node, base, args, pos=base.pos)
+                call_init(node, base, args, pos=base._at)
             elif kind == "LBRACK":
                 args, i = arguments(i + 1)
                 if kinds[i] != "RBRACK":
                     raise _GiveUp
                 base = node
                 node = new(Index)
-                index_init(node, base, args, pos=base.pos)
+                index_init(node, base, args, pos=base._at)
             elif kind == "ARROW" or kind == "DOT":
                 name = toks[i + 1]
                 if name[0] != "IDENT" and name[0] != "TYPE_NAME":
                     raise _GiveUp
                 base = node
                 node = new(Member)
-                member_init(node, base, toks[i][1], name[1], pos=base.pos)
+                member_init(node, base, toks[i][1], name[1], pos=base._at)
                 i += 1
             elif kind == "INC" or kind == "DEC":
-                node = Postfix(toks[i][1], node, pos=node.pos)
+                node = Postfix(toks[i][1], node, pos=node._at)
             else:
                 return node, i
             i += 1
@@ -445,10 +462,13 @@ def _clause_parser(pos_at):
         """Statements up to the ``}`` that ends them (not read)."""
         out = []
         while True:
-            tok = toks[i]
-            kind = tok[0]
+            kind = kinds[i]
             if kind == "RBRACE":
                 return out, i
+            if kind == "$MORE":  # the end of a part of a long body (see lexer.Lexer.items)
+                i = refill()
+                continue
+            tok = toks[i]
             if kind == "SEMI":
                 # (an empty statement right after another is the same node: see tree.EmptyStmt)
                 if out and out[-1].__class__ is EmptyStmt:
@@ -470,7 +490,7 @@ def _clause_parser(pos_at):
             else:
                 node, i = expr(i)
                 stmt = new(ExprStmt)
-                stmt_init(stmt, node, pos=node.pos)
+                stmt_init(stmt, node, pos=node._at)
                 out.append(stmt)
                 kind = kinds[i]
                 if kind == "SEMI":
@@ -494,7 +514,7 @@ def _clause_parser(pos_at):
         node, i = expr(i)
         if kinds[i] != "SEMI":
             raise _GiveUp
-        return ExprStmt(node, pos=node.pos), i + 1
+        return ExprStmt(node, pos=node._at), i + 1
 
     def if_stmt(i):
         tok = toks[i]
@@ -505,22 +525,37 @@ def _clause_parser(pos_at):
             raise _GiveUp
         then, i = embedded(i + 1)
         otherwise = None
+        if kinds[i] == "$MORE":  # (an else may begin the next part)
+            i = refill()
         if kinds[i] == "K_ELSE":
             otherwise, i = embedded(i + 1)
         return If(test, then, otherwise, pos=pos_at(tok[2])), i
 
-    def clause(items):
+    def refill():
+        """The next part of a long clause body in place of the one read (see lexer.Lexer.items:
+        parts end after a ';' of the body's own statement list); the index to go on from."""
         nonlocal toks, kinds
+        toks, last = more()
+        kinds = list(map(kind_of, toks))
+        kinds.append("$END" if last else "$MORE")
+        return 0
+
+    def clause(items, parts=None):
+        """``items``: the clause's tokens; or, with ``parts``, the first part of them, and
+        ``parts()`` gives the next part and whether it is the last."""
+        nonlocal toks, kinds, more
         toks = items
         kinds = list(map(kind_of, items))  # (a loop in C)
-        kinds.append("$END")  # a look past the end reads this, not an IndexError
+        # a look past the end reads this, not an IndexError
+        kinds.append("$END" if parts is None else "$MORE")
+        more = parts
         n = len(items)
         try:
             first = items[0]
             desc = new(ProbeDesc)
             probe_init(desc, first[1], pos=pos_at(first[2]))
             probes = _L((desc,))
-            probes.pos = desc.pos
+            probes._at = desc._at
             i = 1
             while i < n and items[i][0] == "COMMA":
                 tok = items[i + 1]
@@ -539,15 +574,17 @@ def _clause_parser(pos_at):
             if i < n and items[i][0] == "LBRACE":
                 body, i = statements(i + 1)
                 i += 1  # statements() stops only at a '}'
-            if i != n or (predicate is None and body is None):
+                n = len(toks)  # (the last part's)
+            if i != n or (predicate is None and body is None) or kinds[-1] != "$END":
                 return None
             node = new(Clause)
-            clause_init(node, probes, predicate, body, pos=probes.pos)
+            clause_init(node, probes, predicate, body, pos=probes._at)
             return node
-        except (_GiveUp, IndexError, RecursionError, DSyntaxError):
+        except (_GiveUp, IndexError, RecursionError, DSyntaxError, StopIteration):
             return None
         finally:
             toks = kinds = []
+            more = None
 
     return clause
 
@@ -566,7 +603,7 @@ def _binchain(items, new=object.__new__):
             right = operands.pop()
             left = operands.pop()
             node = new(Binary)
-            init(node, ops.pop(), left, right, pos=left.pos)
+            init(node, ops.pop(), left, right, pos=left._at)
             operands.append(node)
         ops.append(op)
         operands.append(items[i + 1])
@@ -574,7 +611,7 @@ def _binchain(items, new=object.__new__):
         right = operands.pop()
         left = operands.pop()
         node = new(Binary)
-        init(node, ops.pop(), left, right, pos=left.pos)
+        init(node, ops.pop(), left, right, pos=left._at)
         operands.append(node)
     return operands[0]
 
@@ -614,7 +651,11 @@ def _splice(items, extra):
     """Merge two position-ordered lists of top-level nodes."""
     out = []
     i = 0
-    key = lambda n: (n.pos.line, n.pos.col or 0)  # noqa: E731
+    if all(n._at.__class__ is int for n in extra):
+        # (positions in one text, not preprocessed: the offsets are in the same order)
+        key = tree.Node._at.__get__
+    else:
+        key = lambda n: (n.pos.line, n.pos.col or 0)  # noqa: E731
     for node in extra:
         k = key(node)
         while i < len(items) and key(items[i]) < k:
@@ -902,9 +943,9 @@ _PREC = {op: level for op, level in _precedence.BINARY.items() if op != ","}
 
 
 class _L(list):
-    """A list carrying the position of its first element."""
+    """A list carrying the position of its first element (as a node stores it: ``_at``)."""
 
-    __slots__ = ("pos",)
+    __slots__ = ("_at",)
 
 
 class _Pred:
@@ -930,7 +971,7 @@ def _strip_name(decl):
         chain.append(decl)
         decl = decl.target
     name = decl.name
-    result = tree.NameDecl(None, pos=decl.pos)
+    result = tree.NameDecl(None, pos=decl._at)
     for outer in reversed(chain):
         import attrs
 
@@ -948,7 +989,7 @@ class _Build:
     def _p(self, x):
         if x.__class__ is tuple:  # a token
             return self.pos_at(x[2])
-        return x.pos  # a node, or a list carrying a position (_L)
+        return x._at  # a node, or a list carrying a position (_L)
 
     # -- top level -----------------------------------------------------------------------------
     def start(self, c):
@@ -978,7 +1019,7 @@ class _Build:
     def pdescs(self, c):
         if len(c) == 1:
             out = _L([tree.ProbeDesc(c[0][1], pos=self._p(c[0]))])
-            out.pos = out[0].pos
+            out._at = out[0]._at
             return out
         c[0].append(tree.ProbeDesc(c[2][1], pos=self._p(c[2])))
         return c[0]
@@ -992,7 +1033,7 @@ class _Build:
                 predicate = x.expr
             else:
                 body = x
-        return tree.Clause(probes, predicate, body, pos=probes.pos)
+        return tree.Clause(probes, predicate, body, pos=probes._at)
 
     def pdesc_list(self, c):
         return c[0]
@@ -1006,11 +1047,11 @@ class _Build:
     def stmts(self, c):
         out = c[0] if c and isinstance(c[0], list) else []
         if c and isinstance(c[-1], tree.Expr):
-            out.append(tree.ExprStmt(c[-1], pos=c[-1].pos))
+            out.append(tree.ExprStmt(c[-1], pos=c[-1]._at))
         return tuple(out)
 
     def expr_stmt(self, c):
-        return tree.ExprStmt(c[0], pos=c[0].pos)
+        return tree.ExprStmt(c[0], pos=c[0]._at)
 
     def empty_stmt(self, c):
         return tree.EmptyStmt(pos=self._p(c[0]))
@@ -1024,7 +1065,7 @@ class _Build:
 
     # -- expressions ---------------------------------------------------------------------------
     def binary(self, c):
-        return tree.Binary(c[1][1], c[0], c[2], pos=c[0].pos)
+        return tree.Binary(c[1][1], c[0], c[2], pos=c[0]._at)
 
     def bin_chain(self, c):
         if isinstance(c[0], list):
@@ -1037,13 +1078,13 @@ class _Build:
         return _binchain(c[0])
 
     def assign(self, c):
-        return tree.Assign(c[1][1], c[0], c[2], pos=c[0].pos)
+        return tree.Assign(c[1][1], c[0], c[2], pos=c[0]._at)
 
     def assign_op(self, c):
         return c[0]
 
     def ternary(self, c):
-        return tree.Ternary(c[0], c[2], c[4], pos=c[0].pos)
+        return tree.Ternary(c[0], c[2], c[4], pos=c[0]._at)
 
     def cast(self, c):
         return tree.Cast(c[1], c[3], pos=self._p(c[0]))
@@ -1061,17 +1102,17 @@ class _Build:
         return tree.Stringof(c[1], pos=self._p(c[0]))
 
     def index(self, c):
-        return tree.Index(c[0], c[2], pos=c[0].pos)
+        return tree.Index(c[0], c[2], pos=c[0]._at)
 
     def call(self, c):
         args = c[2] if len(c) == 4 else ()
-        return tree.Call(c[0], args, pos=c[0].pos)
+        return tree.Call(c[0], args, pos=c[0]._at)
 
     def member(self, c):
-        return tree.Member(c[0], c[1][1], c[2][1], pos=c[0].pos)
+        return tree.Member(c[0], c[1][1], c[2][1], pos=c[0]._at)
 
     def postfix(self, c):
-        return tree.Postfix(c[1][1], c[0], pos=c[0].pos)
+        return tree.Postfix(c[1][1], c[0], pos=c[0]._at)
 
     # Leaves: c[0] is a token (these run once per operand, so they skip _p).
     def ident(self, c):
@@ -1117,15 +1158,15 @@ class _Build:
     # -- types and declarations ----------------------------------------------------------------
     def _specs(self, c):
         out = _L(x[1] if x.__class__ is tuple else x for x in c)
-        out.pos = self._p(c[0])
+        out._at = self._p(c[0])
         return out
 
     spec_qual_list = _specs
     decl_specs = _specs
 
     def type_name(self, c):
-        decl = c[1] if len(c) > 1 else tree.NameDecl(None, pos=c[0].pos)
-        return tree.TypeName(tuple(c[0]), decl, pos=c[0].pos)
+        decl = c[1] if len(c) > 1 else tree.NameDecl(None, pos=c[0]._at)
+        return tree.TypeName(tuple(c[0]), decl, pos=c[0]._at)
 
     def typeref(self, c):
         name, module = _name_of(c[0])
@@ -1145,17 +1186,17 @@ class _Build:
 
     def field_decl(self, c):
         decls = c[1] if len(c) == 3 else ()
-        return tree.FieldDecl(tuple(c[0]), decls, pos=c[0].pos)
+        return tree.FieldDecl(tuple(c[0]), decls, pos=c[0]._at)
 
     def field_declarators(self, c):
         return c[0::2]
 
     def field_declarator(self, c):
         if len(c) == 1:
-            return tree.FieldDeclarator(c[0], None, pos=c[0].pos)
+            return tree.FieldDeclarator(c[0], None, pos=c[0]._at)
         if len(c) == 2:
             return tree.FieldDeclarator(None, c[1], pos=self._p(c[0]))
-        return tree.FieldDeclarator(c[0], c[2], pos=c[0].pos)
+        return tree.FieldDeclarator(c[0], c[2], pos=c[0]._at)
 
     def enum_spec(self, c):
         name = None
@@ -1172,7 +1213,7 @@ class _Build:
 
     def declaration(self, c):
         decls = c[1] if len(c) == 3 else ()
-        return tree.Declaration(tuple(c[0]), decls, pos=c[0].pos)
+        return tree.Declaration(tuple(c[0]), decls, pos=c[0]._at)
 
     def declarator_list(self, c):
         return c[0::2]
@@ -1191,12 +1232,12 @@ class _Build:
         if out is None:
             out = _L()
         out.append(tuple(quals))
-        out.pos = self._p(c[0])
+        out._at = self._p(c[0])
         return out
 
     def _wrap_pointers(self, stars, decl):
         for quals in stars:  # (innermost first)
-            decl = tree.PointerDecl(decl, quals, pos=stars.pos)
+            decl = tree.PointerDecl(decl, quals, pos=stars._at)
         return decl
 
     def pointer_declarator(self, c):
@@ -1207,11 +1248,11 @@ class _Build:
 
     def array_decl(self, c):
         dims = c[2] if len(c) == 4 else ()
-        return tree.ArrayDecl(c[0], dims, pos=c[0].pos)
+        return tree.ArrayDecl(c[0], dims, pos=c[0]._at)
 
     def func_decl(self, c):
         params = c[2] if len(c) == 4 else ()
-        return tree.FuncDecl(c[0], params, pos=c[0].pos)
+        return tree.FuncDecl(c[0], params, pos=c[0]._at)
 
     def array_dims(self, c):
         out = []
@@ -1221,11 +1262,11 @@ class _Build:
             elif isinstance(x, tree.Param):
                 decl = x.declarator
                 if decl is None:
-                    x = tree.TypeName(x.specifiers, pos=x.pos)
+                    x = tree.TypeName(x.specifiers, pos=x._at)
                 else:
                     _, name = _strip_name(decl)
                     if name is None:
-                        x = tree.TypeName(x.specifiers, decl, pos=x.pos)
+                        x = tree.TypeName(x.specifiers, decl, pos=x._at)
             out.append(x)
         return out
 
@@ -1240,13 +1281,13 @@ class _Build:
 
     def param(self, c):
         decl = c[1] if len(c) > 1 else None
-        return tree.Param(tuple(c[0]), decl, pos=c[0].pos)
+        return tree.Param(tuple(c[0]), decl, pos=c[0]._at)
 
     def abstract_declarator(self, c):
         if len(c) == 1:
             if isinstance(c[0], tree.Declarator):
                 return c[0]
-            return self._wrap_pointers(c[0], tree.NameDecl(None, pos=c[0].pos))
+            return self._wrap_pointers(c[0], tree.NameDecl(None, pos=c[0]._at))
         return self._wrap_pointers(c[0], c[1])
 
     def abstract_array(self, c):
@@ -1255,7 +1296,7 @@ class _Build:
         else:
             target = tree.NameDecl(None, pos=self._p(c[0]))
         dims = c[1] if len(c) == 3 else ()
-        return tree.ArrayDecl(target, dims, pos=target.pos)
+        return tree.ArrayDecl(target, dims, pos=target._at)
 
     def abstract_func(self, c):
         if isinstance(c[0], tree.Declarator):
@@ -1263,7 +1304,7 @@ class _Build:
         else:
             target = tree.NameDecl(None, pos=self._p(c[0]))
         params = c[1] if len(c) == 3 else ()
-        return tree.FuncDecl(target, params, pos=target.pos)
+        return tree.FuncDecl(target, params, pos=target._at)
 
     def inline_def(self, c):
         return tree.Inline(tuple(c[1]), c[2], c[4], pos=self._p(c[0]))
@@ -1276,7 +1317,7 @@ class _Build:
         if name is None:
             raise DSyntaxError("translator input needs a name", param.pos)
         members = tuple(x for x in c[6:] if isinstance(x, tree.TranslatorMember))
-        return tree.Translator(output, tree.TypeName(param.specifiers, decl, pos=param.pos), name,
+        return tree.Translator(output, tree.TypeName(param.specifiers, decl, pos=param._at), name,
                                members, pos=self._p(c[0]))
 
     def xlator_member(self, c):

@@ -623,6 +623,16 @@ def missing_header_message(name: str) -> str:
             "directories; it is not a system header either)")
 
 
+def beside_message(name: str, folder: str) -> str | None:
+    """Why a quoted header ``name`` of the script is not found when it is in the script's
+    ``folder``; None when it is not there either."""
+    if not os.path.isfile(os.path.join(folder, name)):
+        return None
+    return (f"{name}: dtrace -C will not find it beside the script: it gives cpp the script through "
+            f"/dev/stdin, so cpp looks for a quoted header in /dev, then in the -I directories (add -I "
+            f"{folder or '.'})")
+
+
 def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(), warnings=None,
                in_place: bool = False):
     """Run the C preprocessor over D text.  Returns ``(output_text, line_map)`` where
@@ -659,15 +669,11 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                 if is_malformed or system_header(includepath):
                     raise OutputDirective(Action.IgnoreAndPassThrough)  # kept as written
                 file, line = self._where()
-                shown = filename if not file or file == "<string>" else file
-                source = lines if shown == filename else texts.get(os.path.abspath(file), [])
+                source = lines if _main(file) else texts.get(os.path.abspath(file), [])
                 text = source[line - 1] if line and 0 < line <= len(source) else None
                 message = missing_header_message(includepath)
-                beside = os.path.join(os.path.dirname(filename), includepath)
-                if shown == filename and not is_system_include and os.path.isfile(beside):
-                    message = (f"{includepath}: dtrace -C will not find it beside the script: it gives cpp the "
-                               "script through /dev/stdin, so cpp looks for a quoted header in /dev, then in the "
-                               f"-I directories (add -I {os.path.dirname(filename) or '.'})")
+                if _main(file) and not is_system_include:
+                    message = beside_message(includepath, os.path.dirname(filename)) or message
                 raise _Refused(message, file, line, include_column(text))
 
             def on_error(self, file, line, msg):
@@ -827,7 +833,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             return col if 0 < col <= len(source_line) and source_line[col - 1:].startswith(tok.value) else None
 
         def located(message, file, line, col=None):
-            file = filename if not file or file == "<string>" else file
+            file = filename if _main(file) else file
             source_line = lines[line - 1] if file == filename and line and 0 < line <= len(lines) else None
             return DSyntaxError(message, Pos(_shown(file, filename), line or 1, col or 1), source_line)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
+import _thread
+from bisect import bisect_right
 from collections import namedtuple
 
 import attrs
@@ -58,6 +60,66 @@ class Pos(_PosFields):
 
     def __delattr__(self, name):
         raise attrs.exceptions.FrozenInstanceError()
+
+
+# Positions in parsed text, made when asked.  The parser stores on each node it builds an integer,
+# ``at``: the offset of the node's first character in the text plus the text's *base* (each text
+# parsed in this process takes the next range of integers, :func:`register_text`); ``node.pos``
+# makes the :class:`Pos` from it on demand (:func:`position_at`: the text's newline offsets, a
+# binary search).  An integer is the cheapest thing a node can hold (often the very one the lexer
+# made for the token's offset); a ``Pos`` per operand (a tuple and a column) was about a third of
+# the tree's memory and a tenth of the parse's time, and most are never asked for.  Each text's
+# name, newline offsets (the lexer's list) and line map stay registered for the process's life.
+
+class _Text:
+    __slots__ = ("base", "end", "filename", "newlines", "line_map")
+
+    def __init__(self, base, end, filename, newlines, line_map):
+        self.base, self.end, self.filename, self.newlines, self.line_map = base, end, filename, newlines, line_map
+
+
+_TEXTS: list[_Text] = []  # registered texts, in the order of their bases
+_TEXT_BASES: list[int] = []
+_TEXTS_LOCK = _thread.allocate_lock()  # (not threading: nothing more to import)
+
+
+def register_text(filename: str, length: int, newlines, line_map=None) -> int:
+    """Register a text of ``length`` characters about to be parsed: its file name, the offsets of
+    its newlines and, for preprocessed text, a function output line -> (file, line).  Returns its
+    base: the text's offset ``o`` is ``base + o`` on its nodes (see :func:`position_at`)."""
+    with _TEXTS_LOCK:
+        base = _TEXTS[-1].end if _TEXTS else 0
+        # (offsets run to the text's end inclusive: where a missing token is reported)
+        _TEXTS.append(_Text(base, base + length + 1, filename, newlines, line_map))
+        _TEXT_BASES.append(base)
+    return base
+
+
+def line_and_column(at: int, filename: str) -> tuple[int, int] | None:
+    """The 1-based line and column of a node's stored position ``at`` (see
+    :func:`register_text`) if its text is ``filename``'s and has no line map: what
+    :func:`position_at` says, without making a :class:`Pos`; else None."""
+    text = _TEXTS[bisect_right(_TEXT_BASES, at) - 1]
+    if text.line_map is not None or text.filename != filename:
+        return None
+    offset = at - text.base
+    newlines = text.newlines
+    index = bisect_right(newlines, offset - 1)  # the number of newlines before offset
+    return index + 1, (offset - newlines[index - 1] if index else offset + 1)
+
+
+def position_at(at: int) -> Pos:
+    """The :class:`Pos` of a node's stored offset (see :func:`register_text`): the text's file
+    name (or, for preprocessed text, the file and line its line came from), the 1-based line and
+    column."""
+    text = _TEXTS[bisect_right(_TEXT_BASES, at) - 1]
+    offset = at - text.base
+    newlines = text.newlines
+    index = bisect_right(newlines, offset - 1)  # the number of newlines before offset
+    col = offset - newlines[index - 1] if index else offset + 1
+    if text.line_map is None:
+        return tuple.__new__(Pos, (text.filename, index + 1, col))
+    return Pos(*text.line_map(index + 1), col)
 
 
 def shown_name(name: str) -> str:

@@ -23,7 +23,7 @@ import attrs
 from dtracepy.errors import DSLError, DSyntaxError
 from dtracepy.facts import precedence as _P
 from dtracepy.facts.probes import split as _split_desc
-from dtracepy.source import Pos
+from dtracepy.source import Pos, position_at as _position_at
 
 
 def _pos_field():
@@ -87,12 +87,18 @@ def _compile_methods(cls) -> None:
         setattr(cls, name, method)
 
 
+# The node classes the DSL refers to weakly (dsl/control.py: the last if_ chain; dsl/members.py:
+# the member operators it chose): only these have a ``__weakref__`` slot.
+_WEAKLY_REFERRED = frozenset(("If", "Member"))
+
+
 def _node(cls):
     """``attrs.frozen``, with the stand-in methods described above; a class that defines
     ``_problem`` (see "Invariants" below) refuses, when built, what it cannot print."""
     if "_problem" in cls.__dict__ and "__attrs_post_init__" not in cls.__dict__:
         cls.__attrs_post_init__ = _check_new
-    cls = attrs.frozen(cls, eq=False, repr=False)
+    # (no ``__weakref__`` slot, 8 bytes a node, but where the DSL holds weak references)
+    cls = attrs.frozen(cls, eq=False, repr=False, weakref_slot=cls.__name__ in _WEAKLY_REFERRED)
     names = _field_names(cls)
     shown = cls.__qualname__.rsplit(">.", 1)[-1]
 
@@ -154,6 +160,8 @@ def initializer(cls):
 
 
 def _slot(cls, name):
+    if name == "pos":
+        return _POS_SLOT  # (not Node.pos: see _PosField)
     for klass in cls.__mro__:
         slot = klass.__dict__.get(name)
         if slot is not None:
@@ -507,6 +515,38 @@ class Node:
                             push(item)
                         elif isinstance(item, tuple):  # e.g. Translator members
                             stack.extend(x for x in reversed(item) if isinstance(x, Node))
+
+
+# ``pos`` is read through a descriptor that makes the position of a parsed node when asked: the
+# parser stores an integer in the field's slot (the node's offset in its text, see
+# ``source.register_text``), the DSL and everything else a ``Pos`` (or None).  ``node._at`` reads
+# the slot as stored (the parser passes it on to the nodes it builds above; nothing else needs
+# it).  Construction, ``attrs.evolve`` and pickling store through the same slot.
+_POS_SLOT = Node.__dict__["pos"]
+
+
+class _PosField:
+    """``Node.pos``: the slot's value, a stored offset made a :class:`Pos`."""
+
+    __slots__ = ()
+
+    def __get__(self, node, cls=None, _get=_POS_SLOT.__get__):
+        if node is None:
+            return self
+        at = _get(node)
+        if at.__class__ is int:
+            return _position_at(at)
+        return at
+
+    def __set__(self, node, value, _set=_POS_SLOT.__set__):
+        _set(node, value)
+
+    def __delete__(self, node):
+        _POS_SLOT.__delete__(node)
+
+
+Node.pos = _PosField()
+Node._at = _POS_SLOT
 
 
 def same_tree(a, b) -> bool:

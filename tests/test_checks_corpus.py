@@ -43,6 +43,8 @@ COVERAGE = {
     "D_PRINTF_ARG_FMT": (("printf-format",), 1.0),
     "D_PRINTA_AGGARG": (("printa-args",), 1.0),
     "D_PRINTA_PROTO": (("printa-args",), 1.0),
+    "D_TRACE_VOID": (("void-value",), 1.0),
+    "D_PRINTF_FMT_EMPTY": (("printf-format",), 1.0),
     "D_AGG_REDEF": (("agg-mismatch",), 1.0),
     **{tag: (("agg-mismatch",), 1.0) for tag in (
         "D_LQUANT_MATCHBASE", "D_LQUANT_MATCHLIM", "D_LQUANT_MATCHSTEP", "D_LLQUANT_MATCHFACTOR",

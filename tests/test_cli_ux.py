@@ -272,6 +272,30 @@ def test_compile_refuses_an_output_over_a_module_the_tracer_imported(tmp_path, c
     assert "arg0 + 1" in (tmp_path / "out.d").read_text()
 
 
+@pytest.mark.parametrize("spelling", ["helper_gaps_o.py", "./sub/../helper_gaps_o.py", "link.py", "absolute"])
+def test_run_refuses_an_output_over_a_module_the_tracer_imported(tmp_path, capsys, monkeypatch, spelling):
+    """`run -o helper.py tr.py` wrote the events over the helper the tracer imports, which `compile
+    -o` refuses (session 10, part 1b): refused before dtrace starts, the module left as it was."""
+    monkeypatch.chdir(tmp_path)
+    name = f"helper_run_o{len(spelling)}"  # (one module name per case: this process imports each once)
+    helper = tmp_path / f"{name}.py"
+    helper.write_text("X = 1\n")
+    (tmp_path / "link.py").symlink_to(helper)
+    (tmp_path / "tr.py").write_text(HELPER_TRACER.replace("helper_gaps_o", name))
+    started = tmp_path / "started"
+    fake = tmp_path / "dtrace"
+    fake.write_text(f'#!/bin/sh\ncase "$*" in *-V*) echo "dtrace: Sun D 2.0";; *) touch {started};; esac\n')
+    fake.chmod(0o755)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    out = str(helper) if spelling == "absolute" else spelling.replace("helper_gaps_o", name)
+    assert main(["run", "tr.py", "--dtrace", str(fake), "-o", out]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{out}:1: error: refusing to write the output over {name}.py, the file of "
+                          f"the Python module {name}, which the tracer module loaded"), err
+    assert helper.read_text() == "X = 1\n" and not started.exists()
+    assert sorted(os.listdir(tmp_path)) == ["dtrace", f"{name}.py", "link.py", "tr.py"]
+
+
 def test_compile_refuses_an_output_over_a_module_imported_through_another(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pkg_gaps_o").mkdir()

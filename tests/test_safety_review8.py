@@ -295,9 +295,11 @@ def test_compile_check_reads_the_headers_a_tracer_includes(tmp_path, capsys):
                                      "@t.probe('BEGIN')\ndef b():\n    exit_(0)\n")
     assert main(["compile", "--check", str(tmp_path / "h06.py")]) == 1
     err = capsys.readouterr().err
-    assert "evil.h:3:2: error: system() is a destructive action" in err, err
+    # (session 10: as dtrace -C, which gives cpp the script through /dev/stdin, a quoted header
+    # beside the tracer is not found at all: refused, whatever it holds)
+    assert "evil.h: dtrace -C will not find it beside the script" in err, err
     (tmp_path / "evil.h").write_text("inline int N = 1;\n")
-    assert main(["compile", "--check", str(tmp_path / "h06.py")]) == 0
+    assert main(["compile", "--check", str(tmp_path / "h06.py")]) == 1
 
 
 # --- 4. Python's attributes of DSL objects are not D values --------------------------------------

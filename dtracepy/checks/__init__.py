@@ -52,6 +52,9 @@ class CheckOptions:
     macro_args: int | None = None
     #: The script runs with ``-w`` (destructive actions allowed) whatever its text says.
     destructive: bool = False
+    #: The ``-I`` directories the script is preprocessed with (``check -I``), besides its ``#!``
+    #: line's: where the destructive check's expansion reads quoted headers, as dtrace -C does.
+    include_dirs: tuple = ()  # (no converter=tuple: attrs would read tuple's signature, which costs a tokenize)
     #: Set when the DSL compiler checks a tracer: the tracer's clear points (objects with
     #: ``name``, ``probes``, ``pos``: ``t.clear``/``t.keep``).  Then the ``tracer`` family runs and
     #: :data:`~dtracepy.checks.registry.COMPILER_RULES` findings are errors.

@@ -134,7 +134,8 @@ def _aggregations(ctx):
             continue
         nkeys0, func0, node0 = first[name]
         shown = f"@{name}" if name else "the anonymous aggregation @"
-        where = f" (line {node0.pos.line})" if node0.pos is not None else ""
+        where = f" (line {node0.pos.line})" if (func != func0 or nkeys != nkeys0 or func in Fn.QUANTIZE_PARAMETERS) \
+            and node0.pos is not None else ""       # (made only for a finding: tree.Node.pos)
         if func != func0:
             yield ctx.finding("agg-mismatch", node,
                               f"{shown} is used with {func}() here but with {func0}(){where}")

@@ -22,6 +22,7 @@ wrote beyond those the tree needs are not in the tree (one state each, at most
 from __future__ import annotations
 
 from dtracepy import tree as t
+from dtracepy.source import line_and_column
 
 #: The deepest count dtrace 2.0 accepts for the first statement of a file's first clause (or
 #: its predicate): ``BEGIN { x = !...!1; }`` with 9,992 ``!`` is 2 + 9,992 + 1.
@@ -31,6 +32,8 @@ LIMIT = 9995
 SHORTEST = LIMIT - 8
 
 _GRAMMAR_ITEMS = (t.Clause, t.Declaration, t.Inline, t.Translator, t.Provider)
+# Expressions with no parts (see _parts): one state each.
+_OPERANDS = frozenset((t.Ident, t.IntLit, t.StringLit, t.CharLit, t.MacroVar, t.AggVar, t.SelfVar, t.ThisVar))
 
 
 def run(ctx, printed: tuple[list, int] | None = None):
@@ -66,15 +69,25 @@ def _spans(items, lines, file) -> list[float]:
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line) + 1)
-    offsets = [starts[item.pos.line - 1] + item.pos.col - 1
-               if item.pos is not None and item.pos.file == file and 0 < item.pos.line <= len(lines)
-               else None for item in items]
+    offsets = [_offset(item, starts, lines, file) for item in items]
     offsets.append(starts[-1])
     spans: list[float] = []
     for i, offset in enumerate(offsets[:-1]):
         after = offsets[i + 1]
         spans.append(float("inf") if offset is None or after is None or after < offset else after - offset)
     return spans
+
+
+def _offset(item, starts, lines, file):
+    at = item._at
+    if at.__class__ is int:  # a parsed item's position, as stored (tree.Node.pos: no Pos made)
+        where = line_and_column(at, file)
+        if where is not None:
+            line, col = where
+            return starts[line - 1] + col - 1 if 0 < line <= len(lines) else None
+    pos = item.pos
+    return starts[pos.line - 1] + pos.col - 1 \
+        if pos is not None and pos.file == file and 0 < pos.line <= len(lines) else None
 
 
 def _printed_spans(all_items, items, starts: list, length: int) -> list[float]:
@@ -96,6 +109,8 @@ def _statements(ctx, body, base, clause):
         for number, stmt in enumerate(stmts):
             extra = outer + (2 if number else 0)
             if isinstance(stmt, t.ExprStmt):
+                if stmt.expr.__class__ in _OPERANDS and extra < LIMIT:
+                    continue        # (one state: a statement of a lone operand is no chain)
                 yield from _judge(ctx, stmt.expr, extra, clause)
             elif isinstance(stmt, t.Block):
                 pending.append((stmt.body, extra + 1))

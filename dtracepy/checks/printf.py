@@ -235,10 +235,84 @@ def run(ctx):
             if key_counts is None:
                 key_counts, key_exprs, functions = _aggregation_keys(ctx)
             yield from _check_printa(ctx, node, key_counts, key_exprs, functions)
+    if not _VOID.isdisjoint(ctx.call_names) or any(map(_void_cast, ctx.of(t.Cast))):
+        yield from _void_values(ctx)
+
+
+# The functions that return nothing: actions (printf, trace, exit ...) and a few subroutines (bcopy).
+_VOID = frozenset(name for name, row in Fn.TABLE.items() if row[3] == "void")
+
+
+def _void_cast(node) -> bool:
+    """Is ``node`` (a t.Cast) a cast to void, ``(void)x``, which has no value?"""
+    return node.type.specifiers == ("void",) and node.type.declarator.__class__ is t.NameDecl
+
+
+def _void_values(ctx):
+    """A call of a function that returns nothing, or a cast to void, used as a value (``x =
+    printf("")``, ``trace(exit(0))``, ``/trace(1)/``, ``trace((void)x)``): dtrace refuses it
+    ("operands have incompatible types: "void" = "void"", "trace( ) may not be applied to a void
+    expression" ...).  It may only be a statement, or a branch of a ``?:`` (dtrace takes ``x = 1 ?
+    2 : printf("")``, whose constant condition it folds: the branches are not judged here).  A void
+    argument of printf() or printa() is theirs (printf-type, printa-args)."""
+    allowed = {id(stmt.expr) for stmt in ctx.of(t.ExprStmt)}
+    for node, name in zip(ctx.of(t.Call), ctx.call_names):
+        if name in PRINTF_LIKE or name == "printa":
+            allowed.update(map(id, node.args))
+    for ternary in ctx.of(t.Ternary):
+        allowed.update((id(ternary.then), id(ternary.otherwise)))
+    found = [node for node, name in zip(ctx.of(t.Call), ctx.call_names) if name in _VOID and id(node) not in allowed]
+    found += [node for node in ctx.of(t.Cast) if _void_cast(node) and id(node) not in allowed]
+    if not found:
+        return
+    wanted = set(map(id, found))
+    where = {}
+    for clause in ctx.of(t.Clause):
+        if clause.predicate is not None and id(clause.predicate) in wanted:
+            where[id(clause.predicate)] = "a predicate"
+    for parent in ctx.nodes:
+        for child in parent.children():
+            if id(child) in wanted and id(child) not in where:
+                where[id(child)] = _where(parent, child)
+    for node in found:
+        place = where.get(id(node), "a value")
+        if node.__class__ is t.Cast:
+            yield ctx.finding("void-value", node, f"a cast to void has no value, so it cannot be {place}")
+        else:
+            yield ctx.finding("void-value", node, f"{node.name}() returns no value (void), so it cannot be {place}: "
+                              f"call it as a statement of its own ({node.name}(...);)")
+
+
+def _where(parent, child) -> str:
+    """What ``child``, a void call, is to ``parent``: the words of :func:`_void_values`' message."""
+    cls = parent.__class__
+    if cls is t.Assign:
+        return "assigned" if child is parent.value else "assigned to"
+    if cls is t.Call:
+        return f"an argument of {parent.name}()" if parent.name else "an argument"
+    if cls is t.Index:
+        return "a key" if child is not parent.base else "indexed"
+    if cls is t.Binary:
+        return "an operand of the comma operator" if parent.op == "," else f"an operand of {parent.op}"
+    if cls is t.Unary or cls is t.Postfix:
+        return f"an operand of {parent.op}"
+    if cls is t.Cast:
+        return "cast"
+    if cls is t.Ternary:
+        return "the condition of a ?: expression"
+    if cls is t.Inline:
+        return "an inline's value"
+    if cls is t.If:
+        return "a condition"
+    return "a value"
 
 
 def _format(ctx, call, arg):
     """The format's conversions, or None after reporting; None silently for non-literals."""
+    if isinstance(arg, t.StringLit) and not arg.value and call.name != "freopen":
+        # dt_printf.c: "printf( ) format string is empty" (freopen("") is its own: back to stdout)
+        raise _Reported(ctx.finding("printf-format", arg, f"{call.name}(): the format string is empty, which "
+                                    f"dtrace refuses (\"format string is empty\")", fallback=call))
     if isinstance(arg, t.StringLit):
         parsed = ctx.__dict__.setdefault("_formats", {})  # a script repeats its formats
         try:
@@ -331,6 +405,8 @@ def _void_problem(arg) -> str | None:
     printf(""))``; dtrace: "argument: void")."""
     if arg.__class__ is t.Call and arg.name is not None and Fn.result(arg.name) == "void":
         return f"{arg.name}() returns no value (void), which no conversion prints"
+    if arg.__class__ is t.Cast and _void_cast(arg):
+        return "a cast to void has no value, which no conversion prints"
     return None
 
 

@@ -42,6 +42,9 @@ CHECKS: tuple[CheckInfo, ...] = (
               "a malformed format string or a format that is not a string constant"),
     CheckInfo("printa-args", "printf", "error",
               "printa without an aggregation, or given something that is not an aggregation"),
+    CheckInfo("void-value", "printf", "error",
+              "a call that returns nothing (printf(), trace(), exit() ...) used as a value: "
+              "x = printf(\"\");, trace(printf(\"\"))"),
     # names
     CheckInfo("keyword-name", "names", "error", "a D keyword used as an identifier"),
     CheckInfo("this-unset", "names", "warning",

@@ -132,24 +132,23 @@ def _destructive_after_cpp(ctx, allowed: bool):
     ``dtrace -C`` would and look again.  Found calls are reported at the program's first
     ``#define``.  An expansion that fails (an ``#error`` reached, an ``#if`` or header dtracepy's
     preprocessor cannot read) is an error too, never a silent pass: the program cannot be shown
-    free of hidden destructive actions.  Quoted headers are read from the program's own directory
-    (system headers are kept unread, as everywhere in dtracepy)."""
+    free of hidden destructive actions.  Quoted headers are read from the ``-I`` directories (the
+    ``#!`` line's, then ``check -I``'s), never beside the script: dtrace -C gives cpp the script
+    through /dev/stdin (system headers are kept unread, as everywhere in dtracepy)."""
     triggers = [item for item in ctx.items_of(t.Directive) if item.name in _EXPANDED]
     if not triggers or (allowed and not any(item.name == "error" for item in triggers)):
         return  # (destructive actions allowed: only an #error reached is left to find)
-    import os
-
     from dtracepy.errors import DTracePyError
+    from dtracepy.facts.command_line import preprocessing
     from dtracepy.parser import parse
     from dtracepy.preprocess import preprocess
     from dtracepy.printer import to_d
 
     items = tuple(item for item in ctx.program.items if not isinstance(item, t.Shebang))
     text = to_d(t.Program(items))
-    source = getattr(ctx.first_pos, "file", None)
-    folder = os.path.dirname(source) if source else ""
+    shebang_dirs = [d for item in ctx.items_of(t.Shebang) for d in preprocessing("#!" + item.text)[2]]
     try:
-        expanded_text, _ = preprocess(text, "<expanded>", include_dirs=[folder] if os.path.isdir(folder or ".") else [],
+        expanded_text, _ = preprocess(text, "<expanded>", include_dirs=[*shebang_dirs, *ctx.options.include_dirs],
                                       warnings=[])  # (its #warnings are the script's run's to print, not this look's)
         expanded = parse(expanded_text, "<expanded>")
     except DTracePyError as err:
@@ -183,6 +182,14 @@ def _expansion_failed(ctx, err, text: str, items, triggers):
     elif pos is not None:
         where = f" ({pos.file}:{pos.line})"  # in an included header
     message = " ".join(err.message.removeprefix("C preprocessor: ").split())
+    source = getattr(ctx.first_pos, "file", None)
+    if (not where and node.__class__ is t.Directive and node.name == "include" and source
+            and node.text.startswith('"') and message.startswith(f"{node.text[1:-1]}: no such file")):
+        import os
+
+        from dtracepy.preprocess import beside_message
+
+        message = beside_message(node.text[1:-1], os.path.dirname(source)) or message
     if message.startswith("#error"):
         return ctx.finding("destructive", node, f"the C preprocessor stops at {message}{where}, and "
                            "dtrace -C refuses the script there", fallback=triggers[0])

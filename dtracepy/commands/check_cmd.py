@@ -37,6 +37,7 @@ def run(args) -> int:
         strict=args.strict,
         macro_args=args.macro_args,
         destructive=args.destructive,
+        include_dirs=tuple(args.include_dirs),
     )
     errors = warnings = 0
     # When the process ends as soon as this returns (the command line's `args.keep`), the last
@@ -70,6 +71,9 @@ def run(args) -> int:
                     defines=[*shebang_defines, *args.defines] if cpp else args.defines,
                 )
             except DTracePyError as err:
+                if filename.endswith(".py"):  # (`check tracer.py`: its "#" comment is no directive)
+                    err.message += (f" ({shown_name(filename)} is read as D: a tracer module is checked with "
+                                    f"`dtracepy compile --check {shown_name(filename)}`)")
                 print(err.render(), file=sys.stderr)
                 errors += 1
                 continue

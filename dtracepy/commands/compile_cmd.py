@@ -164,13 +164,52 @@ def load_module(path: str):
         raise CompileError(f"the module exited while being imported (SystemExit({err.code!r})); a tracer "
                            f"module must define its Tracer, not exit{hint}", *_located(err, path)) from None
     except BaseException as err:  # noqa: BLE001 - the user's module may raise anything
-        raise CompileError(describe_exception(err), *_located(err, path)) from None
+        raise CompileError(describe_exception(err) + _did_you_mean(err), *_located(err, path)) from None
     finally:
         sys.dont_write_bytecode = wrote_bytecode
         from dtracepy.dsl import context
 
         context.reset()
     return module
+
+
+def _did_you_mean(err: BaseException) -> str:
+    """A did-you-mean for a misspelt name, which Python 3.11 prints only in its own traceback:
+    a ``NameError`` (``prinft``: the names the module's line could see; one of dtracepy's names
+    not imported says so) or an ``ImportError`` of a name dtracepy does not have (``from dtracepy
+    import execnam``)."""
+    import difflib
+
+    wanted = getattr(err, "name", None)
+    if isinstance(err, NameError) and isinstance(wanted, str):
+        tb, frame = err.__traceback__, None
+        while tb is not None:
+            frame, tb = tb.tb_frame, tb.tb_next
+        if frame is None:
+            return ""
+        import builtins
+
+        import dtracepy
+
+        if not wanted.startswith("_") and wanted in dir(dtracepy):  # (the usual one: a name not imported)
+            return f"; it is dtracepy's: from dtracepy import {wanted}"
+
+        # the module's own names first (what it imported from dtracepy: prinft is printf, not print)
+        close = difflib.get_close_matches(wanted, sorted({*frame.f_locals, *frame.f_globals} - {wanted}), n=1)
+        names = set() if close else set(vars(builtins))
+    elif isinstance(err, ImportError) and wanted == "dtracepy":
+        import re
+
+        import dtracepy
+
+        found = re.match(r"cannot import name '(\w+)' from 'dtracepy'", str(err))
+        if found is None:
+            return ""
+        wanted, names, close = found.group(1), {name for name in dir(dtracepy) if not name.startswith("_")}, []
+    else:
+        return ""
+    close = close or difflib.get_close_matches(wanted, sorted(names - {wanted}), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 class TracerInterrupted(KeyboardInterrupt):
@@ -323,8 +362,10 @@ def run(args) -> int:
         print(finding.render(), file=sys.stderr)
     text = compiled.text
     status = 0
-    folder = os.path.dirname(os.path.abspath(args.tracer))
-    said = _report_cpp_warnings(compiled, args.tracer, folder)
+    # quoted headers are read from the #! line's -I directories only, as dtrace -C reads them: it
+    # gives cpp the script through /dev/stdin, so a header beside the tracer is not found
+    folders = _include_dirs(text)
+    said = _report_cpp_warnings(compiled, args.tracer, folders)
     if args.check:
         # The compiler has printed its findings at the Python lines; the emitted D's own check
         # adds only what it finds beyond them.
@@ -334,8 +375,12 @@ def run(args) -> int:
         dialect = getattr(args, "dialect", None) or tracer.dialect
         checked = args.output or "<compiled>"
         with collected_warnings() as warnings:
-            status = check_text(text, checked, dialect, skip=already, include_dirs=[folder],
-                                cpp=_uses_cpp(compiled.program))
+            try:
+                status = check_text(text, checked, dialect, skip=already, include_dirs=folders,
+                                    cpp=_uses_cpp(compiled.program))
+            except DTracePyError as err:
+                _say_beside_the_tracer(err, args.tracer)
+                raise
         for pos, message in warnings:  # a header's own; the D's were said above, at the tracer's lines
             if os.path.abspath(pos.file) != os.path.abspath(checked) and (pos, message) not in said:
                 print(f"{pos}: warning: {message}", file=sys.stderr)
@@ -347,7 +392,24 @@ def run(args) -> int:
     return status
 
 
-def _report_cpp_warnings(compiled, path: str, folder: str) -> list:
+def _say_beside_the_tracer(err, tracer: str) -> None:
+    """A quoted header of the emitted D found nowhere that is beside the tracer: ``err`` says why
+    dtrace -C does not find it there (the D, written elsewhere or not at all, is no guide)."""
+    from dtracepy.preprocess import beside_message
+
+    name, sep, _ = err.message.partition(": no such file (looked in")
+    if sep and err.source_line is not None and f'"{name}"' in err.source_line:
+        err.message = beside_message(name, os.path.dirname(tracer)) or err.message
+
+
+def _include_dirs(text: str) -> tuple:
+    """The ``-I`` directories of the emitted D's ``#!`` line (``Tracer(shebang=...)``)."""
+    from dtracepy.facts.command_line import preprocessing
+
+    return preprocessing(text[:text.find("\n")] if text.startswith("#!") else "")[2]
+
+
+def _report_cpp_warnings(compiled, path: str, folders) -> list:
     """A ``#warning`` the tracer's D reaches when ``dtrace -C`` reads it (``t.directive("warning",
     ...)``), said as cpp will say it, but at the tracer's line that made it (or at the line of the
     header it is in); returns those said in a header, as ``(Pos, message)``."""
@@ -361,7 +423,7 @@ def _report_cpp_warnings(compiled, path: str, folder: str) -> list:
 
     warnings: list = []
     try:
-        preprocess(compiled.text, "<compiled>", include_dirs=[folder], warnings=warnings)
+        preprocess(compiled.text, "<compiled>", include_dirs=folders, warnings=warnings)
     except DTracePyError:
         return []  # (an expansion that fails is the destructive check's to say, and it has)
     origins = line_origins(compiled.program, compiled.text) if warnings else {}
@@ -383,7 +445,7 @@ def check_text(text: str, filename: str, dialect="illumos", skip=frozenset(), in
     """Parse emitted D back and run the checks; print findings (but those whose (check, message)
     is in ``skip``, printed already); 1 if any error.  ``cpp``: the D runs through the C
     preprocessor (it has an ``#include``, ``#define`` ...): it is checked so, as ``check -C``
-    checks it, reading quoted headers from ``include_dirs`` (the tracer's directory)."""
+    checks it, reading quoted headers from ``include_dirs`` (the ``#!`` line's ``-I``)."""
     from dtracepy.checks import CheckOptions, check_program
     from dtracepy.parser import parse, parse_bytes
 

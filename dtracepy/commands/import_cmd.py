@@ -14,13 +14,21 @@ import sys
 def run(args) -> int:
     from dtracepy.importer import import_program
     from dtracepy.inputs import read_input, refuse_overwriting, write_output
+    from dtracepy.errors import DTracePyError
     from dtracepy.parser import parse_bytes
+    from dtracepy.source import shown_name
 
     filename, data = read_input(args.script)
     if args.output:
         refuse_overwriting(args.output, [args.script])  # `import x.d -o x.d`: before any work
-    program = parse_bytes(data, filename, cpp=args.cpp, include_dirs=args.include_dirs,
-                          defines=args.defines)
+    try:
+        program = parse_bytes(data, filename, cpp=args.cpp, include_dirs=args.include_dirs,
+                              defines=args.defines)
+    except DTracePyError as err:
+        if filename.endswith(".py"):  # (`import tracer.py`: a tracer module is read as D)
+            err.message += (f" ({shown_name(filename)} is read as D: a tracer module is Python already; "
+                            f"`dtracepy compile {shown_name(filename)}` prints its D)")
+        raise
     # the text, for the comments inside clauses (under -C the preprocessor has dropped them)
     text = None if args.cpp else data.decode("utf-8", "surrogateescape")
     source = import_program(program, os.path.basename(filename), exact=args.exact, text=text)

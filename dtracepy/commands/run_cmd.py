@@ -62,6 +62,11 @@ def _trace(args, macro_args, options, fmt, atomic):
                        target_cmd=args.target_cmd, pid=args.pid, dtrace=args.dtrace,
                        destructive=args.destructive, zdefs=args.zdefs, options=options,
                        tracer_name=args.tracer_name, dialect=getattr(args, "dialect", None))
+    if args.output:
+        # nor over a module the tracer loaded (`-o helpers.py`), as compile -o: now they are known
+        from dtracepy.inputs import refuse_overwriting_modules
+
+        refuse_overwriting_modules(args.output)
     tracing.raise_on_failure = False      # dtrace's messages are printed below, with its status
     if atomic is not None:
         out = io.TextIOWrapper(atomic.handle, encoding="utf-8", errors="surrogateescape", newline="")

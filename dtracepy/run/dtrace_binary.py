@@ -32,7 +32,8 @@ def check_privileges() -> None:
     """On Linux DTrace needs root; elsewhere the dtrace_* privileges may suffice, and dtrace
     itself says so."""
     if sys.platform.startswith("linux") and os.geteuid() != 0:
-        raise RunError("running DTrace needs root here (run dtracepy with sudo)")
+        raise RunError('running DTrace needs root here: run as root, e.g. sudo "$(command -v dtracepy)" run ... '
+                       "(sudo's own PATH holds no virtual environment, where a plain `sudo dtracepy` is not found)")
 
 
 #: What dtrace says when it may not trace (a run's failure then says so).

@@ -1,0 +1,89 @@
+"""A new user's walk through the README (session 10, /work/review10.md): the small mistakes a
+first session makes, and what dtracepy says to them."""
+
+from __future__ import annotations
+
+import pytest
+
+from dtracepy.cli import main
+
+HELLO = '''# hello.py
+"""Who opens which files."""
+from dtracepy import Tracer, arg1, copyinstr, execname, printf
+
+t = Tracer(options={"quiet": True})
+
+@t.probe("syscall::openat:entry")
+def opens():
+    %s
+'''
+
+
+def test_run_alone_asks_for_the_script_only(capsys):
+    """`dtracepy run` said "the following arguments are required: TRACER.py|SCRIPT.d, ARG",
+    though macro arguments are optional."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["run"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.rstrip().endswith("dtracepy run: error: the following arguments are required: TRACER.py|SCRIPT.d")
+
+
+@pytest.mark.parametrize("command, hint", [
+    (["check"], "(hello.py is read as D: a tracer module is checked with `dtracepy compile --check hello.py`)"),
+    (["import"], "(hello.py is read as D: a tracer module is Python already; `dtracepy compile hello.py` prints "
+                 "its D)"),
+])
+def test_a_tracer_given_where_d_goes_says_so(tmp_path, capsys, monkeypatch, command, hint):
+    """`check hello.py` said only "#hello is not a preprocessor directive" (its first comment)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "hello.py").write_text(HELLO % 'printf("%s %s\\n", execname, copyinstr(arg1))')
+    assert main([*command, "hello.py"]) == 1
+    assert capsys.readouterr().err == f"hello.py:1:1: error: #hello is not a preprocessor directive {hint}\n"
+
+
+def test_a_d_file_named_py_that_parses_is_checked_without_a_word(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.py").write_text("BEGIN { trace(1); }\n")
+    assert main(["check", "d.py"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("body, line, said", [
+    # a misspelt name of the module's own (what it imported from dtracepy) before a builtin's
+    ('prinft("%s\\n", execname)', 9, "NameError: name 'prinft' is not defined; did you mean 'printf'?"),
+    ("printf(lne([]))", 9, "NameError: name 'lne' is not defined; did you mean 'len'?"),
+    ("printf(zzqqxxyy)", 9, "NameError: name 'zzqqxxyy' is not defined\n"),
+    # a name of dtracepy's not imported: said so (not "did you mean 'Tracer'?")
+    ("trace(1)", 9, "NameError: name 'trace' is not defined; it is dtracepy's: from dtracepy import trace\n"),
+])
+def test_a_misspelt_name_gets_a_did_you_mean(tmp_path, capsys, monkeypatch, body, line, said):
+    """Python 3.11 says "Did you mean" only in its own traceback, which dtracepy does not print."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / f"nu{line}{len(body)}.py").write_text(HELLO % body)
+    assert main(["compile", f"nu{line}{len(body)}.py"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"nu{line}{len(body)}.py:{line}: error: {said}"), err
+
+
+def test_a_misspelt_import_from_dtracepy_gets_a_did_you_mean(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "nuimp.py").write_text((HELLO % "trace(1)").replace("execname,", "execnam,"))
+    assert main(["compile", "nuimp.py"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("nuimp.py:3: error: ImportError: cannot import name 'execnam' from 'dtracepy' ("), err
+    assert "); did you mean 'execname'?\n" in err
+
+
+def test_run_without_root_says_how_sudo_finds_dtracepy(tmp_path, capsys, monkeypatch):
+    """"run dtracepy with sudo" led a new user in a virtual environment to `sudo dtracepy`, which
+    sudo's own PATH does not find (README, section 8)."""
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    (tmp_path / "nuroot.py").write_text(HELLO % 'printf("%s %s\\n", execname, copyinstr(arg1))')
+    assert main(["run", "nuroot.py"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith('dtracepy: error: running DTrace needs root here: run as root, e.g. sudo '
+                          '"$(command -v dtracepy)" run ...'), err
