@@ -306,6 +306,11 @@ def test_mutated_headers_refuse_or_read_the_same(block, monkeypatch):
     "struct a { char x[" + "sizeof(char[" * 100 + "1" + "])" * 100 + "]; };\n",
     "struct a { char x[" + "sizeof(struct {char y[" * 70 + "1" + "];})" * 70 + "]; };\n",
     "struct a {" + "struct {" * 90 + "char x[" + "- " * 20 + "1];" + "};" * 90 + "};\n",
+    # a sum of literals folds into one int constant only where it is one: 3000000000 is a long
+    # (a long long on i386), 2147483647 + 1 overflows int
+    "struct a { char x[(3000000000 - 2999999999) - 2U > 0 ? 1 : 2]; };\n",
+    "struct a { char x[(2147483647 + 1 - 2147483647) - 2U > 0 ? 1 : 2]; };\n",
+    "struct a { char x[2147483647 + 1 - 2147483647]; };\n",
 ])
 def test_edge_cases_read_the_same(text, monkeypatch):
     for abi in ("x86_64", "i386"):

@@ -321,7 +321,8 @@ class _Converter:
         self.pre = pre
         self.typedefs: dict[str, tuple[object, str]] = {}
         self.tags: dict[tuple[str, str], object] = {}
-        self.enumerators: dict[str, int] = {}
+        self.enumerators: dict[str, tuple[int, tuple[int, bool]]] = {}  # name -> (value, type)
+        self.array_size = False  # is the constant expression being evaluated an array size?
         self.scalars: dict[tuple, tuple[Scalar, str]] = {}  # type words -> (Scalar, spelling)
         self.named: dict[tuple, tuple[object, str]] = {}  # names as written -> base_type's answer
         self.result = Layouts(abi=abi, typedefs=self.typedefs)
@@ -402,7 +403,7 @@ class _Converter:
                 counts = []
                 for k in range(i, j - 1, -1):  # innermost dimension first
                     node = chain[k]
-                    count = 0 if node.dim is None else self.const(node.dim)
+                    count = 0 if node.dim is None else self.const(node.dim, array_size=True)
                     if count < 0:
                         self.error(f"array size is negative ({count})", node)
                     if count * max(size, 1) >= 2**64:
@@ -487,16 +488,24 @@ class _Converter:
         if node.values is None:
             t = self.tags.get(("enum", node.name))
             return (t or Scalar(spelling, 4, 4, False, "enum")), spelling
-        value, values = 0, []
+        value, t, values = 0, _INT, []
         for e in node.values.enumerators:
             if e.value is not None:
-                value = self.const(e.value)
-            self.enumerators[e.name] = value
+                value, t, _ = self.typed_const(e.value)
+            # gcc: an enumerator is an int if its value fits, else of its value's type (until the
+            # enum is complete: then of the enum's type)
+            self.enumerators[e.name] = value, _INT if -(1 << 31) <= value < 1 << 31 else t
             values.append(value)
             value += 1
+            if _wrap(value, t) != value:
+                t = (64, t[1] and value < 1 << 63)
         signed = any(v < 0 for v in values)
         big = any(v >= 2**32 or v < -(2**31) for v in values) or (signed and any(v >= 2**31 for v in values))
         t = Scalar(spelling, 8 if big else 4, 8 if big else 4, signed, "enum")
+        for e in node.values.enumerators:
+            v = self.enumerators[e.name][0]
+            if not -(1 << 31) <= v < 1 << 31:
+                self.enumerators[e.name] = v, (t.size * 8, signed)
         if node.name:
             self.tags[("enum", node.name)] = t
         return t, spelling
@@ -541,52 +550,137 @@ class _Converter:
         return layout
 
     # -- constant expressions -----------------------------------------------------------------
+    #
+    # Evaluated as gcc does for the target: every value has an integer type, (bits, signed) --
+    # the rank of C's types only matters between types of one width, where the usual arithmetic
+    # conversions pick the unsigned one either way.  Results wrap modulo 2**bits.  A signed
+    # result out of its type's range has overflowed: gcc keeps the wrapped value (with a warning)
+    # and carries the overflow with it through arithmetic and casts, but a comparison, ``&&``,
+    # ``||`` or the chosen arm of ``?:`` with an overflowed operand is not a constant; the
+    # condition of ``?:`` drops it.  A left shift of a negative value or into the sign bit is
+    # not a constant either.  gcc refuses what is not a constant as an array size ("variably
+    # modified at file scope") and folds it anyway for an enumerator or a bit-field width
+    # (``enum { F = 1 << 31 }`` is INT_MIN): ``array_size`` says which.  A shift count beyond
+    # the width or negative is refused everywhere (gcc: a warning, or an error when negative).
 
-    def const(self, node) -> int:
+    def const(self, node, array_size: bool = False) -> int:
         """The value of an integer constant expression, evaluated without recursing (pycparser
         gives ``1+1+...+1`` as a chain as long as the sum), operands left to right as before."""
-        values: list[int] = []
-        stack = [(node, False)]
+        value, _, overflow = self.typed_const(node, array_size)
+        if array_size and overflow is not None and self.abi.pointer_size == 4:
+            # gcc keeps the overflow through the conversion to a 32-bit size_t (not to a 64-bit one)
+            self.error("integer overflow in an array size (gcc for a 32-bit target: exceeds maximum object size)",
+                       overflow)
+        return value
+
+    def _not_constant(self, overflowed, node):
+        if not self.array_size:
+            return
+        op = getattr(node, "op", "?:")
+        self.error(f"integer overflow in an operand of {op!r}: not a constant array size (gcc: variably modified)",
+                   overflowed)
+
+    def typed_const(self, node, array_size: bool = False) -> tuple[int, tuple[int, bool], object]:
+        outer, self.array_size = self.array_size, array_size  # (a sizeof may hold another one)
+        try:
+            return self._typed_const(node)
+        finally:
+            self.array_size = outer
+
+    def _typed_const(self, node) -> tuple[int, tuple[int, bool], object]:
+        """(value, (bits, signed), the node that overflowed or None) of a constant expression.
+        The arm of ``?:`` and the operand of ``&&``/``||`` that are not evaluated are read
+        "quietly": only for their type, their errors ignored (gcc accepts ``1 ? 1 : 1/0``)."""
+        values: list[tuple[int, tuple[int, bool], object]] = []
+        stack = [(node, 0, False)]
         while stack:
-            node, operands_done = stack.pop()
-            if isinstance(node, c_ast.BinaryOp):
-                if not operands_done:
-                    stack += ((node, True), (node.right, False), (node.left, False))
+            node, state, quiet = stack.pop()
+            try:
+                if isinstance(node, c_ast.BinaryOp):
+                    if state == 0:
+                        stack += ((node, 1, quiet), (node.left, 0, quiet))
+                    elif state == 1 and node.op in ("&&", "||"):
+                        decided = bool(values[-1][0]) == (node.op == "||")
+                        stack += ((node, 2, quiet), (node.right, 0, quiet or decided))
+                    elif state == 1:
+                        stack += ((node, 2, quiet), (node.right, 0, quiet))
+                    else:
+                        b = values.pop()
+                        values.append(self._binary(node, values.pop(), b, quiet))
+                elif isinstance(node, c_ast.UnaryOp) and node.op not in ("sizeof", "_Alignof"):
+                    if state == 0:
+                        stack += ((node, 1, quiet), (node.expr, 0, quiet))
+                    else:
+                        values.append(self._unary(node, values.pop()))
+                elif isinstance(node, c_ast.Cast):
+                    if state == 0:
+                        stack += ((node, 1, quiet), (node.expr, 0, quiet))
+                    else:
+                        values.append(self._cast(node, values.pop()))
+                elif isinstance(node, c_ast.TernaryOp):
+                    if state == 0:
+                        stack += ((node, 1, quiet), (node.cond, 0, quiet))
+                    elif state == 1:
+                        yes = bool(values.pop()[0])
+                        stack += ((node, 2 if yes else 3, quiet), (node.iffalse, 0, quiet or yes),
+                                  (node.iftrue, 0, quiet or not yes))
+                    else:
+                        no, yes = values.pop(), values.pop()
+                        t = _common(yes[1], no[1])
+                        chosen = yes if state == 2 else no
+                        if chosen[2] is not None:
+                            self._not_constant(chosen[2], node)
+                        values.append((_wrap(chosen[0], t), t, None))
                 else:
-                    b = values.pop()
-                    values.append(self._binary(node, values.pop(), b))
-            elif isinstance(node, c_ast.UnaryOp) and node.op not in ("sizeof", "_Alignof"):
-                if not operands_done:
-                    stack += ((node, True), (node.expr, False))
-                else:
-                    v = values.pop()
-                    ops = {"-": lambda: -v, "+": lambda: v, "~": lambda: ~v, "!": lambda: int(not v)}
-                    if node.op not in ops:
-                        self.error("not an integer constant expression (UnaryOp)", node)
-                    values.append(ops[node.op]())
-            elif isinstance(node, c_ast.Cast):
-                stack.append((node.expr, False))
-            elif isinstance(node, c_ast.TernaryOp):
-                if not operands_done:
-                    stack += ((node, True), (node.cond, False))
-                else:
-                    stack.append((node.iftrue if values.pop() else node.iffalse, False))
-            else:
-                values.append(self._operand(node))
+                    values.append(self._operand(node))
+            except LayoutError:
+                if not quiet:
+                    raise
+                values.append((0, _INT, None))  # only the type of an unevaluated operand counts
         return values[0]
 
-    def _operand(self, node) -> int:
-        """A constant, an enumerator, ``sizeof`` or ``_Alignof``."""
+    def _int_type(self, t) -> "tuple[int, bool] | None":
+        """(bits, signed) of an integer, enum or _Bool type; None for any other."""
+        if isinstance(t, Scalar) and t.kind in ("int", "enum", "bool"):
+            return (1, False) if t.kind == "bool" else (t.size * 8, t.signed)
+        return None
+
+    def _cast(self, node: c_ast.Cast, operand):
+        value, t, overflow = operand
+        to = self._int_type(self.type_of(node.to_type)[0])
+        if to is None:  # a pointer or floating type: the value as it was
+            return operand
+        if to == (1, False):  # _Bool
+            return int(value != 0), _BOOL, overflow
+        return _wrap(value, to), to, overflow
+
+    def _unary(self, node: c_ast.UnaryOp, operand):
+        value, t, overflow = operand
+        if node.op == "!":  # (gcc: a fresh constant, without the operand's overflow)
+            return int(not value), _INT, None
+        if node.op not in ("-", "+", "~"):
+            self.error("not an integer constant expression (UnaryOp)", node)
+        t = _promote(t)
+        exact = -value if node.op == "-" else ~value if node.op == "~" else value
+        result = _wrap(exact, t)
+        return result, t, overflow if result == exact or not t[1] else overflow or node
+
+    def _operand(self, node):
+        """A constant, an enumerator, ``sizeof`` or ``_Alignof``: (value, type, None)."""
         if isinstance(node, c_ast.Constant):
             if node.type == "char":
                 body = node.value[1:-1]
                 if not body:
-                    return 0
+                    return 0, _INT, None
                 char = "?" if body == "\\?" else body.encode().decode("unicode_escape")
                 if len(char) != 1:  # ord() of two characters was an internal error
                     self.error(f"multi-character character constant {node.value[:30]} is not supported", node)
-                return ord(char)
+                value = ord(char)
+                if self.abi.char_signed and 128 <= value < 256:  # '\377' is -1 where char is signed
+                    value -= 256
+                return value, _INT, None
             text = node.value.rstrip("uUlL")
+            suffix = node.value[len(text):].lower()
             try:
                 if text[:2].lower() in ("0x", "0b"):
                     value = int(text, 0)
@@ -598,38 +692,114 @@ class _Converter:
                 self.error(f"not an integer constant: {node.value}", node)
             if value >= 1 << 64:
                 self.error(f"integer constant is too large for its type: {node.value[:30]}", node)
-            return value
+            try:
+                return value, self._literal_type(value, text, suffix), None
+            except LayoutError as err:
+                self.error(err.message, node)
         if isinstance(node, c_ast.ID):
             if node.name in self.enumerators:
-                return self.enumerators[node.name]
+                value, t = self.enumerators[node.name]
+                return value, t, None
             self.error(f"{node.name!r} is not a known constant", node)
+        size_t = (self.abi.long_size * 8, False)
         if isinstance(node, c_ast.UnaryOp) and node.op == "sizeof":
             t = self.type_of(node.expr)[0] if isinstance(node.expr, c_ast.Typename) else None
             if t is None:
                 self.error("sizeof of an expression is not supported here", node)
-            return t.size
+            return t.size, size_t, None
         if isinstance(node, c_ast.UnaryOp) and node.op == "_Alignof":
-            return self.type_of(node.expr)[0].align
+            return self.type_of(node.expr)[0].align, size_t, None
         self.error(f"not an integer constant expression ({type(node).__name__})", node)
 
-    def _binary(self, node: c_ast.BinaryOp, a: int, b: int) -> int:
-        if node.op in ("<<", ">>") and not 0 <= b < 64:
-            self.error(f"shift count {b} is out of range (0 to 63)", node)
-        ops = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
-               "/": lambda: _c_quotient(a, b), "%": lambda: a - _c_quotient(a, b) * b,
-               "<<": lambda: a << b, ">>": lambda: a >> b, "&": lambda: a & b, "|": lambda: a | b,
-               "^": lambda: a ^ b, "==": lambda: int(a == b), "!=": lambda: int(a != b),
-               "<": lambda: int(a < b), ">": lambda: int(a > b), "<=": lambda: int(a <= b),
-               ">=": lambda: int(a >= b), "&&": lambda: int(bool(a and b)), "||": lambda: int(bool(a or b))}
-        if node.op not in ops:
-            self.error("not an integer constant expression (BinaryOp)", node)
-        try:
-            value = ops[node.op]()
-        except ZeroDivisionError:
+    def _literal_type(self, value: int, digits: str, suffix: str) -> tuple[int, bool]:
+        """The type of an integer constant (C11 6.4.4.1): the first of its suffix's list that holds
+        the value; a decimal one without ``u`` only among the signed types."""
+        lng = self.abi.long_size * 8
+        longs = suffix.count("l")
+        candidates = [(32, True), (32, False), (lng, True), (lng, False), (64, True), (64, False)]
+        candidates = candidates[4:] if longs == 2 else candidates[2 * longs:]
+        decimal = not (digits[:2].lower() in ("0x", "0b") or (len(digits) > 1 and digits[0] == "0"))
+        if "u" in suffix:
+            candidates = [t for t in candidates if not t[1]]
+        elif decimal:
+            candidates = [t for t in candidates if t[1]]
+        for bits, signed in candidates:
+            if value < 1 << (bits - signed):
+                return bits, signed
+        # gcc: "so large that it is unsigned": an unsigned __int128 on x86_64, a wrapped long long on i386
+        raise LayoutError(f"integer constant is too large for its type: {digits[:30]} is beyond long long "
+                          "(write it with a U suffix)")
+
+    def _binary(self, node: c_ast.BinaryOp, a, b, quiet: bool = False):
+        op = node.op
+        (x, ta, oa), (y, tb, ob) = a, b
+        overflow = oa or ob
+        if op in ("&&", "||"):
+            decided = bool(x) == (op == "||")  # b was read quietly: only a counts
+            if (oa if decided else overflow) is not None:
+                self._not_constant(oa if decided else overflow, node)
+            return int(bool(x and y) if op == "&&" else bool(x or y)), _INT, None
+        if op in ("<<", ">>"):
+            t = _promote(ta)
+            if not 0 <= y < t[0]:
+                self.error(f"shift count {y} is out of range for {self._type_name(t)} (0 to {t[0] - 1})", node)
+            if op == ">>":
+                return x >> y, t, overflow
+            if t[1] and (x < 0 or x << y >= 1 << (t[0] - 1)) and self.array_size:
+                self.error(f"left shift of {x} by {y} overflows {self._type_name(t)} (gcc: not a constant)", node)
+            return _wrap(x << y, t), t, overflow
+        t = _common(ta, tb)
+        x, y = _wrap(x, t), _wrap(y, t)
+        compare = {"==": x == y, "!=": x != y, "<": x < y, ">": x > y, "<=": x <= y, ">=": x >= y}
+        if op in compare:
+            if overflow is not None:
+                self._not_constant(overflow, node)
+            return int(compare[op]), _INT, None
+        if op in ("/", "%") and y == 0:
             self.error("division by zero in a constant expression", node)
-        if not -(1 << 63) <= value < 1 << 64:
-            self.error("integer constant expression overflows 64 bits", node)
-        return value
+        ops = {"+": lambda: x + y, "-": lambda: x - y, "*": lambda: x * y,
+               "/": lambda: _c_quotient(x, y), "%": lambda: x - _c_quotient(x, y) * y,
+               "&": lambda: x & y, "|": lambda: x | y, "^": lambda: x ^ y}
+        if op not in ops:
+            self.error("not an integer constant expression (BinaryOp)", node)
+        exact = ops[op]()
+        result = _wrap(exact, t)
+        if t[1] and (result != exact or op == "%" and y == -1 and x == -(1 << (t[0] - 1))):
+            overflow = overflow or node  # (gcc: INT_MIN % -1 overflows as INT_MIN / -1 does)
+        return result, t, overflow
+
+    def _type_name(self, t: tuple[int, bool]) -> str:
+        name = {32: "int", 64: "long" if self.abi.long_size == 8 else "long long"}.get(t[0], f"{t[0]}-bit int")
+        return name if t[1] else "unsigned " + name
+
+
+_INT = (32, True)
+_BOOL = (1, False)  # promoted to int like any type narrower than int
+
+
+def _promote(t: tuple[int, bool]) -> tuple[int, bool]:
+    """C's integer promotions: a type narrower than int becomes int."""
+    return _INT if t[0] < 32 else t
+
+
+def _common(a: tuple[int, bool], b: tuple[int, bool]) -> tuple[int, bool]:
+    """The usual arithmetic conversions, by width and signedness (see ``const``)."""
+    a, b = _promote(a), _promote(b)
+    if a == b:
+        return a
+    if a[1] == b[1]:
+        return max(a, b)
+    unsigned, signed = (a, b) if not a[1] else (b, a)
+    return unsigned if unsigned[0] >= signed[0] else signed
+
+
+def _wrap(value: int, t: tuple[int, bool]) -> int:
+    """``value`` converted to the integer type ``t``: modulo 2**bits, then signed if ``t`` is."""
+    bits, signed = t
+    value &= (1 << bits) - 1
+    if signed and value >> (bits - 1):
+        value -= 1 << bits
+    return value
 
 
 _PARSE_ERROR = re.compile(r"^(.*?):(\d+):(\d+): (.*)$", re.S)

@@ -469,8 +469,10 @@ class _Reader:
 
     def sum_of_literals(self):
         """``1+2-1+...``, plain decimal literals added and subtracted, as the one constant the
-        layout engine would compute from it, when every operand and partial sum is in [0, 2**63)
-        (where it refuses nothing); else None, and the chain is read as nodes."""
+        layout engine would compute from it, when every operand and partial sum is in [0, 2**31)
+        (then every operand, partial sum and the constant are ``int``s, and the engine refuses
+        nothing; a sum beyond it overflows ``int`` or has operands of wider types, which the
+        engine types); else None, and the chain is read as nodes."""
         toks = self.toks
         i = self.i
         plain = _PLAIN_DECIMAL.match
@@ -478,6 +480,8 @@ class _Reader:
         if toks[i + 1] not in ("+", "-") or not plain(t):
             return None
         total = int(t)
+        if total >= 1 << 31:  # a long: ``3000000000 - 2999999999`` is not the int 1
+            return None
         while True:
             op = toks[i + 1]
             if op != "+" and op != "-":
@@ -486,7 +490,7 @@ class _Reader:
             if not plain(t):
                 return None
             total = total + int(t) if op == "+" else total - int(t)
-            if not 0 <= total < 1 << 63:
+            if not 0 <= total < 1 << 31:
                 return None
             i += 2
         if toks[i + 1] in _PREC:  # a higher (or lower) precedence operator follows: not a plain sum
