@@ -422,3 +422,19 @@ def test_the_collector_is_off_while_a_header_is_read_and_back_on_after(monkeypat
 def test_a_character_constant_with_an_escaped_question_mark_is_its_character():
     # '\?' is '?' in C; ord() of what Python's decoder left of it was an internal error
     assert parse_layouts("struct a { char x['\\?']; };", filename="h.h")["a"].size == ord("?")
+
+
+@pytest.mark.parametrize("directive, message", [
+    ("#undef", "no macro name given in #undef directive"),
+    ("#undef ", "no macro name given in #undef directive"),
+    ("#define", "no macro name given in #define directive"),
+    ("#ifdef\n#endif", "no macro name given in #ifdef directive"),
+    ("#ifndef\n#endif", "no macro name given in #ifndef directive"),
+    ("#if\n#endif", "empty expression"),  # (pcpp's words for it after the first line)
+])
+@pytest.mark.parametrize("before", ["", "struct s { int x; };\n"])
+def test_a_directive_without_its_name_or_expression_is_a_located_error(directive, message, before):
+    """pcpp read the first token after the directive unchecked: an IndexError, an internal error."""
+    with pytest.raises(LayoutError) as info:
+        parse_layouts(before + directive + "\nstruct t { int y; };\n", filename="h.h")
+    assert info.value.message == message and str(info.value.pos) == f"h.h:{1 + before.count(chr(10))}:1"

@@ -294,6 +294,18 @@ def test_mutated_headers_refuse_or_read_the_same(block, monkeypatch):
     "struct a { int x; };\r\n",
     "struct a { int x; char y['ab']; };\n",
     "struct a { char y['\\?']; };\n",
+    # digits str.isdigit() takes that C does not: '٣' was read as 3, '²' an internal error
+    "struct a { char x[\u0663+1]; };\n",
+    "struct a { char x[1+\u0663]; };\n",
+    "struct a { char x[\u00b2+1]; };\n",
+    # pycparser recurses for each prefix operator, cast and type name: as deep, the reader gives way
+    "struct a { char x[" + "- " * 600 + "1]; };\n",
+    "struct a { char x[" + "~" * 600 + "1]; };\n",
+    "struct a { char x[" + "(int)" * 1500 + "1]; };\n",
+    "struct a { char x[" + ("- " * 30 + "(") * 40 + "1" + ")" * 40 + "]; };\n",
+    "struct a { char x[" + "sizeof(char[" * 100 + "1" + "])" * 100 + "]; };\n",
+    "struct a { char x[" + "sizeof(struct {char y[" * 70 + "1" + "];})" * 70 + "]; };\n",
+    "struct a {" + "struct {" * 90 + "char x[" + "- " * 20 + "1];" + "};" * 90 + "};\n",
 ])
 def test_edge_cases_read_the_same(text, monkeypatch):
     for abi in ("x86_64", "i386"):

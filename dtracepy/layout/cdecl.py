@@ -128,6 +128,9 @@ class _Preprocessor(pcpp.Preprocessor):
         return _shown(os.path.abspath(file), self.main_file or "")
 
     def on_error(self, file, line, msg):
+        d = self.lastdirective
+        if file == "unknown" and not line and d is not None:  # pcpp's "Empty expression" (#if): the #if's
+            file, line = d.source, d.lineno
         file = file or self.main_file
         if self.main_file and os.path.abspath(file) == os.path.abspath(self.main_file):
             file = self.main_file
@@ -223,7 +226,16 @@ def preprocess(text: str, filename: str, abi: ABI, include_dirs=(), defines=(), 
     pp.main_file = filename
     pp.parse(text, filename)
     out = io.StringIO()
-    pp.write(out)
+    try:
+        pp.write(out)
+    except IndexError:  # pcpp reads the first token after #define, #undef, #if ... unchecked
+        d = pp.lastdirective
+        if d is None:
+            raise
+        name = d.value
+        what = (f"no macro name given in #{name} directive" if name in ("define", "undef", "ifdef", "ifndef")
+                else "empty expression" if name in ("if", "elif") else f"malformed #{name} directive")
+        raise LayoutError(what, Pos(pp.shown(d.source or filename), d.lineno or 1, 1)) from None
     if skipped is not None:
         skipped += pp.skipped
     if pp.errors:

@@ -10,7 +10,8 @@ pycparser would, so the rest of ``layout`` does not know which reader read the t
 The lexer is one compiled regular expression (``findall``: a list of token strings); the parser is
 recursive descent, with loops instead of recursion for binary operator chains (operator
 precedence with explicit stacks), pointer stars and array dimensions, and a depth limit where it
-does recurse (parentheses, nested records).  Positions are kept only where ``layout`` needs them
+does recurse (parentheses, nested records, ternaries) or pycparser does (prefix operators, casts
+and type names count too): deeper, pycparser's path decides, and refuses as it always did.  Positions are kept only where ``layout`` needs them
 on the way to a result: each ``struct``/``union`` (its tag or ``{``, the key of the attributes the
 prepass found) and whether a typedef is the prelude's.
 
@@ -43,6 +44,8 @@ _RECORDS = re.compile(r'^[ \t]*#[ \t]*(?:line[ \t]+)?([0-9]+)(?:[ \t]+"([^"\\\n]
                       r"|\b(?:struct|union)\b[ \t\n]*([A-Za-z_][A-Za-z0-9_]*|\{)?", re.M | re.A)
 _INTEGER = re.compile(r"(?:0[xX][0-9a-fA-F]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)"
                       r"(?:[uU](?:ll|LL|[lL])?|(?:ll|LL|[lL])[uU]?)?")
+# a plain decimal literal below 10**18 (ASCII digits only: str.isdigit() takes '²' and '٣' too)
+_PLAIN_DECIMAL = re.compile(r"(?:[1-9][0-9]{0,17}|0)\Z")
 _CHAR = re.compile(r"'(?:[ -&(-\[\]-~]|\\[ntvbrfa\\'\"]|\\[0-7]{1,3}|\\x[0-9a-fA-F]{1,2})'")
 
 _BASE = frozenset({"signed", "unsigned", "char", "short", "int", "long", "float", "double", "_Bool", "void"})
@@ -51,7 +54,8 @@ _PREC = {"||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6, "<": 7, ">"
          "<<": 8, ">>": 8, "+": 9, "-": 9, "*": 10, "/": 10, "%": 10}
 _PREFIX = frozenset({"-", "+", "~", "!"})
 _ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
-_MAX_DEPTH = 100  # nested parentheses or records; deeper goes to pycparser
+_MAX_DEPTH = 100  # nested parentheses, records, prefix operators, type names; deeper goes to pycparser
+_TYPENAME_DEPTH = 3
 
 
 def _reserved() -> frozenset:
@@ -415,8 +419,12 @@ class _Reader:
     # -- constant expressions -----------------------------------------------------------------
 
     def typename(self) -> c_ast.Typename:
+        self.depth += _TYPENAME_DEPTH  # pycparser recurses deeper for a type name than a '('
+        if self.depth > _MAX_DEPTH:
+            raise Unsupported("nested deeply")
         _, quals, base = self.specifiers(False)
         _, node, _ = self.declarator(base, quals, False, abstract=True)
+        self.depth -= _TYPENAME_DEPTH
         return c_ast.Typename(None, quals, None, node, None, attributes=_NO)
 
     def expr(self):
@@ -465,8 +473,9 @@ class _Reader:
         (where it refuses nothing); else None, and the chain is read as nodes."""
         toks = self.toks
         i = self.i
+        plain = _PLAIN_DECIMAL.match
         t = toks[i]
-        if not (len(t) < 19 and t.isdigit() and (t[0] != "0" or t == "0")) or toks[i + 1] not in ("+", "-"):
+        if toks[i + 1] not in ("+", "-") or not plain(t):
             return None
         total = int(t)
         while True:
@@ -474,7 +483,7 @@ class _Reader:
             if op != "+" and op != "-":
                 break
             t = toks[i + 2]
-            if not (len(t) < 19 and t.isdigit() and (t[0] != "0" or t == "0")):
+            if not plain(t):
                 return None
             total = total + int(t) if op == "+" else total - int(t)
             if not 0 <= total < 1 << 63:
@@ -499,6 +508,9 @@ class _Reader:
                 self.expect(")")
             else:
                 break
+            self.depth += 1  # pycparser recurses for each prefix operator and cast
+            if self.depth > _MAX_DEPTH:
+                raise Unsupported("nested deeply")
         t = toks[self.i]
         self.i += 1
         if t == "sizeof" or t == "_Alignof":
@@ -526,6 +538,7 @@ class _Reader:
             node = c_ast.ID(t)
         else:
             raise Unsupported(f"operand {t!r}")
+        self.depth -= len(prefix)
         for p in reversed(prefix):
             node = c_ast.UnaryOp(p, node) if isinstance(p, str) else c_ast.Cast(p, node)
         return node
