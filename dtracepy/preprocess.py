@@ -618,6 +618,14 @@ def include_column(line: str | None) -> int | None:
     return m.start(1) + 1 if m else None
 
 
+def empty_directive_message(directive: str) -> str:
+    """What cpp says of a directive written without what it needs (``#undef``, ``#if`` alone),
+    which pcpp reads past the end of (an IndexError) instead of refusing: gcc's words."""
+    if directive in ("define", "undef", "ifdef", "ifndef"):
+        return f"no macro name given in #{directive} directive"
+    return "empty expression" if directive in ("if", "elif") else f"malformed #{directive} directive"
+
+
 def missing_header_message(name: str) -> str:
     return (f"{name}: no such file (looked in the including file's directory and the -I "
             "directories; it is not a system header either)")
@@ -677,6 +685,9 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                 raise _Refused(message, file, line, include_column(text))
 
             def on_error(self, file, line, msg):
+                if file == "unknown" and not line and self.lastdirective is not None:
+                    # pcpp's "Empty expression" (#if alone) names no place: the #if's, in gcc's words
+                    (file, line), msg = self._where(), empty_directive_message(self.lastdirective.value)
                 errors.append((file, line, msg))
 
             def group_lines(self, input, abssource):
@@ -880,6 +891,11 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             raise DSyntaxError("C preprocessor: nested too deeply (a file that includes itself, or recursive "
                                "macros)", Pos(filename, 1, 1)) from None
         except Exception as err:  # noqa: BLE001 - pcpp raises assorted errors on bad input
+            file, line = cpp._where()
+            if isinstance(err, IndexError) and line is not None:  # (pcpp reads the first token
+                # after #define, #undef, #if ... unchecked)
+                raise located(f"C preprocessor: {empty_directive_message(cpp.lastdirective.value)}", file,
+                              line) from None
             from dtracepy.inputs import describe_exception
 
             raise DSyntaxError(f"C preprocessor: {describe_exception(err)}", Pos(filename, 1, 1)) from None

@@ -97,3 +97,21 @@ def test_a_d_value_has_no_python_number():
     for make in (lambda: int(pid), lambda: "%x" % execname, lambda: [1, 2][pid], lambda: range(pid)):
         with pytest.raises(DSLError, match="has no Python number"):
             make()
+
+
+@pytest.mark.parametrize("make, conversion", [
+    (lambda: f"{execname}", 'printf("%s\\n", execname), or'),   # a string: %s alone
+    (lambda: f"{pid}", 'printf("%d\\n", pid), or'),               # an integer: %d alone
+    (lambda: f"{self.x}", 'printf("%d\\n", self->x) (%s for strings), or'),  # unknown: both
+])
+def test_the_hint_gives_the_conversion_of_the_values_type(make, conversion):
+    """Review 10, finding 9: the hint wrote ``printf("%d\\n", execname) (%s for strings)`` for a
+    value D knows to be a string."""
+    t = Tracer()
+
+    def body():
+        trace(make())  # marker
+
+    with pytest.raises(DSLError) as err:
+        t.probe("syscall::read:entry")(body)
+    assert conversion in err.value.message, err.value.message

@@ -87,3 +87,15 @@ def test_run_without_root_says_how_sudo_finds_dtracepy(tmp_path, capsys, monkeyp
     err = capsys.readouterr().err
     assert err.startswith('dtracepy: error: running DTrace needs root here: run as root, e.g. sudo '
                           '"$(command -v dtracepy)" run ...'), err
+
+
+@pytest.mark.parametrize("body", ['printf("%d\\n", printf("a"))', 'printf("%s\\n", copyinstr(printf("b")))'])
+def test_an_action_used_as_a_value_says_it_returns_nothing(tmp_path, capsys, monkeypatch, body):
+    """Review 10, finding 8: "cannot use a Python NoneType as a D value" did not say why a value was
+    None (printf() returns nothing; ``check`` says the same of D: ``void-value``)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "nu.py").write_text(HELLO % body)
+    assert main(["compile", "nu.py"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("nu.py:9: error: TypeError: cannot use None as a D value: an action (printf(), "
+                          "trace(), exit() ...) returns nothing, so it is a statement of its own"), err

@@ -172,3 +172,47 @@ def test_parser_stack_does_not_walk_a_statement_of_a_lone_operand(monkeypatch):
     text = "BEGIN\n{\n" + "x;\n" * 6_000 + "y = 1 + 2;\n}\n"
     check_program(P.parse(text, "d.d"), CheckOptions(), source=text)
     assert len(walked) == 1
+
+
+def test_the_checks_index_holds_no_list_of_every_statement():
+    """The checks' one walk (``Context._by_class``) keeps, per statement, only its entries in the
+    lists of nodes by class: which statements hold a thread-local is noted as they are reached,
+    not kept as two lists of every statement and where each begins (16 bytes a statement, 24 MB
+    of ``BEGIN{x;x;...}``'s 3 MB; issue 8: 300 MB).  The lists by class hold an ExprStmt and an
+    Ident a statement: 16 bytes and their growth.  Before: 36 bytes a statement."""
+    from dtracepy.checks.context import Context
+
+    n = 20_000
+    program = P.parse(_statements(n), "d.d")
+    context = Context(program, None)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        index = context._by_class
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(index[T.ExprStmt]) == n
+    assert kept / n < 24
+
+
+@pytest.mark.parametrize("text, holding", [
+    ("BEGIN { x = 1; self->a = 1; y = 2; }", ["self->a = 1;"]),
+    ("BEGIN /self->a/ { x = 1; y = self->a; }", ["/self->a/", "y = self->a;"]),
+    ("BEGIN { x = 1; } END { self->a = 0; z = 2; }", ["self->a = 0;"]),
+    ("BEGIN { self->a = 1; self->b = 2; } END /x/ { trace(self->a); }",
+     ["self->a = 1;", "self->b = 2;", "trace(self->a);"]),
+])
+def test_the_checks_index_notes_which_statements_hold_a_thread_local(text, holding):
+    """What the walk notes instead of the two lists: the predicates and statements that hold a
+    ``self->`` (the others give the lifecycle checks no access to read)."""
+    from dtracepy.checks.context import Context
+    from dtracepy.printer import to_d
+
+    program = P.parse(text, "d.d")
+    ids = Context(program, None)._holding()
+    roots = [c.predicate for c in program.clauses if c.predicate is not None]
+    roots += [s for c in program.clauses for s in c.body]
+    found = [to_d(r).strip() if isinstance(r, T.ExprStmt) else f"/{to_d(r).strip()}/"
+             for r in roots if id(r) in ids]
+    assert sorted(found) == sorted(holding)

@@ -927,3 +927,22 @@ def test_a_dtrace_that_crashes_is_said_to_have_crashed(tmp_path, monkeypatch, ca
     assert err.rstrip().endswith("dtracepy: error: dtrace ended on SIGABRT (signal 6) before tracing began, a "
                                  "signal dtracepy did not send: dtrace itself crashed or was killed (an "
                                  "assertion above is a bug of dtrace's, not of the script)"), err
+
+
+def test_a_csv_output_of_text_only_says_where_the_text_went(tmp_path, monkeypatch, capsys):
+    """Review 10, finding 6: ``run hello.py -o h.csv`` of a tracer that prints text only left an
+    empty h.csv and the text on the terminal, without a word."""
+    script = tmp_path / "s.d"
+    script.write_text('BEGIN { printf("hello\\n"); exit(0); }\n')
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    fake = _fake_dtrace(tmp_path, "echo hello\nexit 0")
+    target = tmp_path / "h.csv"
+    assert main(["run", str(script), "--dtrace", str(fake), "-o", str(target)]) == 0
+    err = capsys.readouterr().err
+    assert "hello" in err and target.read_text() == ""
+    assert (f"dtracepy: note: {target} holds no rows: the tracer printed text only, which --format csv "
+            "sends to stderr (above)") in err, err
+    assert main(["run", str(script), "--dtrace", str(fake), "-o", str(tmp_path / "h.jsonl")]) == 0
+    assert "note" not in capsys.readouterr().err  # (jsonl keeps text in the file)
+    assert main(["run", str(script), "--dtrace", str(fake), "--format", "csv"]) == 0
+    assert "note" not in capsys.readouterr().err  # (no -o: the text is on the terminal anyway)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from itertools import compress
-from operator import attrgetter, lt
+from operator import attrgetter
 
 import attrs
 
@@ -541,13 +540,16 @@ class Context:
         """Node class -> the program's nodes of that class, in the order of a walk: the one walk of
         the whole tree the checks make (``Node.walk``'s loop, inlined)."""
         by_class: dict[type, list] = {}
-        # Where each clause's predicate and each expression statement begins in the list of
-        # thread-locals (see :meth:`_holding`): ``roots`` (the predicates and statements, None for
-        # a clause without a predicate) and ``marks`` (the length of that list when each was
-        # reached).  A clause's predicate is reached just after the clause (its probe
-        # descriptions hold no variable).
-        roots: list = []
-        marks: list = []
+        # Which clauses' predicates and expression statements ("roots") hold a thread-local (see
+        # :meth:`_holding`): each root, as it is reached, closes the one before it, which holds
+        # one if the list of thread-locals grew since it was reached.  Only those are kept, in
+        # ``holders``, and a count of the roots: a list of every root (or of where each begins)
+        # cost 16 bytes a statement, 24 MB for 1,500,000 ``x;``.  A clause's predicate is
+        # reached just after the clause (its probe descriptions hold no variable); a clause
+        # without one counts as a root (a None) that holds nothing.
+        holders: list = []
+        roots = 0
+        root, seen = None, 0
         selfs = by_class[t.SelfVar] = []
         stack = [self.program]
         pop, push = stack.pop, stack.append
@@ -583,15 +585,22 @@ class Context:
                 extend(reversed(node.keys))
                 first = node.base
             elif cls is ExprStmt:
-                roots.append(node)
-                marks.append(len(selfs))
+                if len(selfs) != seen:
+                    holders.append(root)
+                    seen = len(selfs)
+                root = node
+                roots += 1
                 first = node.expr
             elif cls is Member:
                 first = node.base
             elif cls is Clause:
                 predicate, body = node.predicate, node.body
-                roots.append(predicate)
-                marks.append(len(selfs))
+                if len(selfs) != seen:
+                    holders.append(root)
+                    seen = len(selfs)
+                root = predicate
+                if predicate is not None:
+                    roots += 1
                 if predicate is None or predicate.__class__ in leaves:
                     # The usual clause (see clauses_accesses): recorded here, in the walk's order,
                     # when its statements are leaves or assign a leaf to a leaf.
@@ -613,8 +622,11 @@ class Context:
                             else:
                                 found.append(leaf)
                         for stmt in body or ():
-                            roots.append(stmt)
-                            marks.append(len(selfs))
+                            if len(selfs) != seen:  # (the predicate or the statement before)
+                                holders.append(root)
+                                seen = len(selfs)
+                            root = stmt
+                            roots += 1
                             expr = stmt.expr
                             for one in (stmt, expr, expr.target, expr.value) if expr.__class__ is Assign \
                                     else (stmt, expr):
@@ -656,10 +668,11 @@ class Context:
                             push(item)
                         elif isinstance(item, tuple):  # e.g. Translator members
                             stack.extend(x for x in reversed(item) if isinstance(x, Node))
-        marks.append(len(selfs))  # (where the last one ends)
+        if len(selfs) != seen:  # (where the last one ends)
+            holders.append(root)
         if not selfs:
             del by_class[t.SelfVar]  # (the index holds the classes the program has, no other)
-        self._roots, self._marks = roots, marks
+        self._holders, self._root_count = holders, roots
         return by_class
 
     def _holding(self) -> set | None:
@@ -669,13 +682,12 @@ class Context:
         others have no access of a thread-local to give: :meth:`clause_accesses` does not walk them.
         None when every one holds one (nothing to leave out).  (Counted in C loops: a program of
         one-statement clauses, where every one holds one, spent more on this than it saved.)"""
-        self._by_class  # (the walk that notes where each one starts)
-        marks = self._marks
-        holds = list(map(lt, marks, marks[1:]))  # its list grew between its start and the next
-        roots = self._roots
-        if sum(holds) == len(roots) - roots.count(None):  # (a clause without predicate: a None)
+        self._by_class  # (the walk that notes which ones hold one)
+        holders = set(map(id, self._holders))
+        holders.discard(id(None))  # (a thread-local before any root: none is, see _by_class)
+        if len(holders) == self._root_count:
             return None
-        return set(map(id, compress(roots, holds)))
+        return holders
 
     def of(self, cls) -> list:
         """The program's nodes of class ``cls`` (a concrete node class: none is subclassed), in

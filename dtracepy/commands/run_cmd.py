@@ -124,6 +124,11 @@ def _trace(args, macro_args, options, fmt, atomic):
                 out.detach()    # the file is the AtomicOutput's to commit or discard
             except OSError:     # its last flush failed (a full disk): told above, or by commit
                 pass
+    if atomic is not None and getattr(writer, "texts_elsewhere", 0) and not writer.rows:
+        # (review 10: an empty h.csv, the tracer's printf lines on the terminal, and no word why)
+        print(f"dtracepy: note: {args.output} holds no rows: the tracer printed text only, which "
+              f"--format {fmt} sends to stderr (above); a record() or an aggregation makes rows, "
+              "and --format table or jsonl keeps text in the file", file=sys.stderr)
     return code, wrote, received, tracing
 
 

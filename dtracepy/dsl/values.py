@@ -134,10 +134,16 @@ def _short_text(value) -> str:
 
 
 def _as_text_message(value, how: str) -> str:
+    from dtracepy.checks.printf import kind  # (what D's printf says of the value's type)
+
     text = _short_text(value)
+    node = getattr(value, "_node", None)
+    known = kind(node) if isinstance(node, tree.Expr) else None
+    conversion = ("printf(\"%s\\n\", {})" if known == "string" else "printf(\"%d\\n\", {})" if known == "int"
+                  else "printf(\"%d\\n\", {}) (%s for strings)").format(text)
     return (f"a D value ({text}) made into a Python string ({how}) becomes that text, not its "
-            "value when the probe fires: pass it as an argument instead, "
-            f"printf(\"%d\\n\", {text}) (%s for strings), or join strings in D with strjoin()")
+            f"value when the probe fires: pass it as an argument instead, {conversion}, or join "
+            "strings in D with strjoin()")
 
 
 def _no_python_value_message(value, what: str, consequence: str) -> str:
@@ -453,6 +459,9 @@ def expr(value) -> tree.Expr:
         return placed(value, "an expression node")  # built by hand: refuse what cannot print
     if isinstance(value, float):
         raise TypeError("D has no floating-point constants; scale to an integer")
+    if value is None:  # (most often an action's: trace(printf("a")), x = printf("a"))
+        raise TypeError("cannot use None as a D value: an action (printf(), trace(), exit() ...) returns "
+                        "nothing, so it is a statement of its own, not a value")
     raise TypeError(f"cannot use a Python {type(value).__name__} as a D value (only D expressions, "
                     "int and str)")
 

@@ -232,10 +232,10 @@ def preprocess(text: str, filename: str, abi: ABI, include_dirs=(), defines=(), 
         d = pp.lastdirective
         if d is None:
             raise
-        name = d.value
-        what = (f"no macro name given in #{name} directive" if name in ("define", "undef", "ifdef", "ifndef")
-                else "empty expression" if name in ("if", "elif") else f"malformed #{name} directive")
-        raise LayoutError(what, Pos(pp.shown(d.source or filename), d.lineno or 1, 1)) from None
+        from dtracepy.preprocess import empty_directive_message
+
+        raise LayoutError(empty_directive_message(d.value),
+                          Pos(pp.shown(d.source or filename), d.lineno or 1, 1)) from None
     if skipped is not None:
         skipped += pp.skipped
     if pp.errors:

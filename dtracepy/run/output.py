@@ -146,8 +146,11 @@ class CsvWriter(Writer):
         super().__init__(out, err)
         self.csv = csv.writer(out, lineterminator="\n")
         self.last = None
+        self.rows = 0            # rows written (records' and aggregations')
+        self.texts_elsewhere = 0  # text events sent to ``err``, not to ``out``
 
     def row(self, row) -> None:
+        self.rows += 1
         cls = type(row)
         if cls is not self.last:
             self.last = cls
@@ -157,8 +160,10 @@ class CsvWriter(Writer):
     def text(self, text: str) -> None:
         if self.err is not None:
             self.err.write(text)
+            self.texts_elsewhere += 1
 
     def aggregation(self, agg) -> None:
+        self.rows += 1
         self.last = None
         nkeys = max((len(k) for k in agg), default=0)
         hist = any(isinstance(v, Histogram) for v in agg.values())
