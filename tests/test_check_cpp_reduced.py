@@ -23,10 +23,10 @@ import pytest
 
 from dtracepy import parser
 from dtracepy import preprocess as pp
-from dtracepy.checks import check_program
 from dtracepy.cli import main
 from dtracepy.errors import DTracePyError
-from dtracepy.parser import parse_bytes
+
+from cpp_results import cpp_results
 
 # (benchmarks/bench_robust.py's dense D)
 CLAUSE = ('syscall::read:entry\n/pid == $target && self->ts == 0/\n{\n\tself->ts = timestamp;\n'
@@ -51,14 +51,6 @@ def _same(monkeypatch, text, defines=(), dirs=()):
     reduced = _preprocessed(monkeypatch, text, True, defines, dirs)
     assert reduced == _preprocessed(monkeypatch, text, False, defines, dirs), text
     return reduced
-
-
-def _results(data: bytes, path: str):
-    try:
-        program = parse_bytes(data, path, cpp=True)
-    except DTracePyError as err:
-        return ("error", err.render())
-    return ("findings", [f.render() for f in check_program(program, source=data.decode("utf-8", "surrogateescape"))])
 
 
 def test_pcpp_is_given_only_the_lines_it_could_change(tmp_path, capsys, monkeypatch, pcpp_given):
@@ -92,9 +84,9 @@ def test_the_reduced_text_gives_what_the_whole_gives_on_the_corpus(monkeypatch):
     for path, data in texts:
         _same(monkeypatch, data.decode("utf-8", "surrogateescape").removeprefix("\ufeff"))
     monkeypatch.setattr(pp, "REDUCE_FROM", 0)
-    fast = [_results(data, path) for path, data in texts[::4]]
+    fast = [cpp_results(data, path) for path, data in texts[::4]]
     monkeypatch.setattr(pp, "REDUCE_FROM", 1 << 62)
-    assert [_results(data, path) for path, data in texts[::4]] == fast
+    assert [cpp_results(data, path) for path, data in texts[::4]] == fast
 
 
 BODY = "x = y + z;\ntrace(arg0);\n@a[execname] = count();\n"
@@ -250,14 +242,14 @@ def test_lines_are_kept_in_place_and_the_parser_needs_no_map(monkeypatch):
 
     monkeypatch.setattr(parser, "_parse", spied)
     data = ("#define N 1\n\n" + CLAUSE * 3 + "\n" * 9 + "BEGIN { trace(N); }\n").encode()
-    kept = _results(data, "x.d")
+    kept = cpp_results(data, "x.d")
     assert maps == [None]
     text, line_map = pp.preprocess(data.decode(), "x.d", in_place=True)
     assert pp.same_lines(line_map, "x.d") and text.split("\n")[-2] == "BEGIN { trace(1); }"
     assert len(text.split("\n")) == data.decode().count("\n") + 1
     # what it finds where it finds it is what it found with a map
     monkeypatch.setattr(pp, "preprocess", _with_a_map)
-    assert _results(data, "x.d") == kept and maps[-1] is not None
+    assert cpp_results(data, "x.d") == kept and maps[-1] is not None
 
 
 def _with_a_map(*args, in_place=False, **kwargs):
@@ -280,9 +272,9 @@ def test_the_file_is_named_as_given(tmp_path, capsys, monkeypatch, given):
     "#define N 1\n\n\n\n\n\n\n\n\n\nBEGIN { x = ; }\n",
 ])
 def test_findings_are_where_they_were_with_a_map(monkeypatch, text):
-    kept = _results(text.encode(), "x.d")
+    kept = cpp_results(text.encode(), "x.d")
     monkeypatch.setattr(pp, "preprocess", _with_a_map)
-    assert _results(text.encode(), "x.d") == kept
+    assert cpp_results(text.encode(), "x.d") == kept
 
 
 def test_output_is_taken_a_segment_at_a_time_as_a_line_at_a_time():

@@ -22,22 +22,13 @@ import os
 import pytest
 
 from dtracepy import preprocess as pp
-from dtracepy.checks import check_program
 from dtracepy.cli import main
-from dtracepy.errors import DTracePyError
-from dtracepy.parser import parse_bytes
+
+from cpp_results import cpp_results
 from real_dtrace import judge_scripts
 
 DENSE = ('syscall::read:entry\n/pid == $target && self->ts == 0/\n{\n\tself->ts = timestamp;  // start\n'
          '\t@a[execname, probefunc] = count();\n\tprintf("%d %s\\n", pid, copyinstr(arg0));\n}\n\n')
-
-
-def _results(data: bytes, path: str):
-    try:
-        program = parse_bytes(data, path, cpp=True)
-    except DTracePyError as err:
-        return ("error", err.render())
-    return ("findings", [f.render() for f in check_program(program, source=data.decode("utf-8", "surrogateescape"))])
 
 
 CRAFTED = [
@@ -52,9 +43,9 @@ CRAFTED = [
 @pytest.mark.parametrize("text", CRAFTED)
 def test_the_plain_path_gives_what_pcpp_gives(monkeypatch, text):
     assert pp._plain(text) is not None
-    fast = _results(text.encode(), "x.d")
+    fast = cpp_results(text.encode(), "x.d")
     monkeypatch.setattr(pp, "_plain", lambda *args, **kwargs: None)
-    assert _results(text.encode(), "x.d") == fast
+    assert cpp_results(text.encode(), "x.d") == fast
 
 
 def test_the_plain_path_gives_what_pcpp_gives_on_the_corpus(monkeypatch):
@@ -69,9 +60,9 @@ def test_the_plain_path_gives_what_pcpp_gives_on_the_corpus(monkeypatch):
         if "\0" not in text and not text.startswith("\ufeff") and pp._plain(text) is not None:
             plain.append((path, data))
     assert len(plain) > 300, len(plain)  # (811 of 3,122 on 2026-12-01)
-    fast = [_results(data, path) for path, data in plain[::4]]
+    fast = [cpp_results(data, path) for path, data in plain[::4]]
     monkeypatch.setattr(pp, "_plain", lambda *args, **kwargs: None)
-    assert [_results(data, path) for path, data in plain[::4]] == fast
+    assert [cpp_results(data, path) for path, data in plain[::4]] == fast
 
 
 def test_a_plain_text_is_not_given_to_pcpp(tmp_path, capsys, monkeypatch):
