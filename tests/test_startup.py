@@ -39,6 +39,25 @@ def _under(modules: set[str], package: str) -> list[str]:
     return sorted(m for m in modules if m == package or m.startswith(package + "."))
 
 
+def test_compile_caches_dtracepys_own_bytecode_but_not_the_tracers(tmp_path):
+    """``compile`` writes no bytecode for the tracer's own files (as ``python tracer.py``), but the
+    DSL's modules, which the tracer is the first to import, have theirs cached where Python caches
+    bytecode: they were compiled from source on every compile where no install had written it."""
+    import shutil
+
+    tracer = tmp_path / "t.py"
+    shutil.copy(os.path.join(ROOT, "examples", "tcpq.py"), tracer)
+    prefix = tmp_path / "pycache"
+    env = dict(env_with(ROOT), PYTHONPYCACHEPREFIX=str(prefix))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    result = subprocess.run([sys.executable, "-m", "dtracepy", "compile", str(tracer), "-o", str(tmp_path / "t.d")],
+                            capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    cached = {path.name.split(".")[0] for path in prefix.rglob("*.pyc")}
+    assert {"tracer", "actions", "exprs", "scopes"} <= cached  # (dtracepy/dsl/)
+    assert "t" not in cached and not (tmp_path / "__pycache__").exists()
+
+
 # -- what the check command imports ------------------------------------------------------------
 
 

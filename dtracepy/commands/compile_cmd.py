@@ -141,6 +141,11 @@ def load_module(path: str):
     sys.modules[name] = module
     # Like ``python tracer.py``, compiling a tracer leaves no __pycache__ beside it (nor beside
     # the modules it imports from its directory): dtracepy reads the user's files, never adds any.
+    # The DSL, which every tracer imports, is imported before, as any of dtracepy's modules is
+    # (its bytecode cached where Python caches it): first imported by the tracer, it was compiled
+    # from source on every compile where no install had written its bytecode.
+    import dtracepy.dsl  # noqa: F401
+
     wrote_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
     try:
         spec.loader.exec_module(module)
