@@ -365,6 +365,35 @@ def _quick_check_args(argv: list[str]):
                       run="dtracepy.commands.check_cmd:run")
 
 
+def _quick_compile_args(argv: list[str]):
+    """The arguments of a plain ``compile`` command line, read without argparse as
+    :func:`_quick_check_args` reads a check's (argparse and its parser cost a compile some 20 M
+    machine instructions): ``compile``, one tracer file name (not starting with ``-``), and
+    ``--check`` and ``-o FILE`` / ``--output FILE`` (a name not starting with ``-``, not empty),
+    each at most once, in any order.  ``None`` for any other command line: argparse reads it
+    (``tests/test_startup.py`` compares the two)."""
+    if not argv or argv[0] != "compile":
+        return None
+    tracer = output = None
+    check = False
+    words = iter(argv[1:])
+    for arg in words:
+        if arg == "--check" and not check:
+            check = True
+        elif arg in ("-o", "--output") and output is None:
+            output = next(words, "")
+            if not output or output.startswith("-"):
+                return None
+        elif tracer is None and not arg.startswith("-"):
+            tracer = arg
+        else:
+            return None
+    if tracer is None:
+        return None
+    return _Arguments(command="compile", tracer=tracer, output=output, tracer_name=None, check=check,
+                      dialect=None, run="dtracepy.commands.compile_cmd:run")
+
+
 def _prime_patterns() -> None:
     """Put the regular expressions a check compiles into the ``re`` module's cache, made from
     their shipped compiled code (``dtracepy/regex_codes.py``): ``re.compile`` then finds them
@@ -732,7 +761,7 @@ def _after_end_of_options(argv: list[str]) -> list[str]:
 def _command(argv: list[str], program: bool, collecting: bool) -> int:
     """Parse ``argv`` and run its subcommand: its exit status."""
     argv = _after_end_of_options(argv)
-    args, extra = _quick_check_args(argv), []
+    args, extra = _quick_check_args(argv) or _quick_compile_args(argv), []
     if args is None:
         args, extra, parser = _parse(argv)
         if extra:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-import traceback
 
 from dtracepy.errors import CompileError, DTracePyError
 from dtracepy.inputs import describe_exception, write_output
@@ -22,6 +21,8 @@ from dtracepy.source import Pos
 
 def _user_frame(tb, path: str):
     """The innermost traceback frame in ``path``, else the innermost outside dtracepy."""
+    import traceback  # (only for a failing tracer: it imports textwrap, which compiles patterns)
+
     frames = traceback.extract_tb(tb)
     real = os.path.realpath(path)
     for frame in reversed(frames):
