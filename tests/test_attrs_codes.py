@@ -272,13 +272,19 @@ def test_the_methods_made_from_shipped_code_are_attrs_own():
 
 def test_shipping_is_skipped_for_another_python(monkeypatch):
     monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
-    monkeypatch.delitem(_make.__dict__, "compile", raising=False)
+    monkeypatch.setitem(_make.__dict__, "compile", None)  # (so that the test's end takes it away)
+    del _make.__dict__["compile"]
     monkeypatch.setattr(attrs_codes, "MAGIC", b"x" + attrs_codes.MAGIC)
     cli._ship_attrs_methods()
     assert "compile" not in _make.__dict__
     monkeypatch.setattr(attrs_codes, "MAGIC", MAGIC_NUMBER)
     cli._ship_attrs_methods()  # (attrs imported already: its module is given the compile as it is)
     assert _make.__dict__["compile"].shipped and not any(isinstance(f, cli._AttrsMakeFinder) for f in sys.meta_path)
+
+
+def test_the_test_process_compiles_as_attrs_does():
+    """(The test above leaves attrs' module as it found it.)"""
+    assert "compile" not in _make.__dict__
 
 
 def _caller_without_future_flags(compile_, *args):
