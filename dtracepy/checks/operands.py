@@ -147,10 +147,9 @@ def _operands(ctx):
         if node.op in ("++", "--") and _is_string(node.operand, variables):
             yield ctx.finding("operand-type", node.operand, f"operator {node.op} needs a scalar operand, and "
                               "this is a string (dtrace refuses it)", fallback=node)
-    for node in ctx.of(t.Ternary):
-        if _is_string(node.cond, variables):
-            yield ctx.finding("operand-type", node.cond, "the condition of ?: must be a scalar, and this is a "
-                              "string (dtrace refuses it)", fallback=node)
+    ternaries = ctx.of(t.Ternary)
+    if ternaries:
+        yield from _ternary_branches(ctx, ternaries, variables)
     for node in ctx.of(t.Assign):
         op = node.op
         if op == "=":
@@ -164,6 +163,32 @@ def _operands(ctx):
                               f"variable of type {target} (dtrace: operands have incompatible types: "
                               f"'{target}' {op} '{value}')")
     yield from refused
+
+
+def _ternary_branches(ctx, ternaries, variables):
+    """A string condition of ?:, or a string branch beside an integer one (``pid ? 1 : "b"``:
+    "operator ?: operands must have compatible types"; 0 is also a null pointer, which a string
+    branch takes).  Not where dtrace's parser folds the ?: first: a constant condition keeps one
+    branch, unjudged (``1 ? 1 : "b"``), and what is under the branch it drops is never judged."""
+    from dtracepy.checks.rules import _constant, _dead_branches, program_names
+
+    dead = names = None
+    for node in ternaries:
+        if _is_string(node.cond, variables):
+            yield ctx.finding("operand-type", node.cond, "the condition of ?: must be a scalar, and this is a "
+                              "string (dtrace refuses it)", fallback=node)
+            continue
+        kinds = (_kind_of(node.then, variables), _kind_of(node.otherwise, variables))
+        if set(kinds) != {"string", "int"} or _is_zero(node.then if kinds[0] == "int" else node.otherwise):
+            continue
+        if names is None:
+            names, dead = program_names(ctx.of, ctx.options.dialect), _dead_branches(ctx.of)
+        if id(node) in dead or _constant(node.cond, ctx.options.dialect, names) is not Fn.NOT_CONSTANT:
+            continue
+        number = node.then if kinds[0] == "int" else node.otherwise
+        yield ctx.finding("operand-type", number, "the branches of this ?: are an integer and a string, which "
+                          "dtrace refuses (\"operator ?: operands must have compatible types\"): give both "
+                          "branches one type", fallback=node)
 
 
 def _is_zero(node) -> bool:

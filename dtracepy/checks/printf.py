@@ -276,11 +276,17 @@ def _void_values(ctx):
         return
     parents = {id(child): parent for parent in ctx.nodes for child in parent.children()}
     predicates = {id(clause.predicate) for clause in ctx.of(t.Clause) if clause.predicate is not None}
-    dialect = ctx.options.dialect
+    from dtracepy.checks.rules import _constant, program_names
+
+    dialect, names = ctx.options.dialect, program_names(ctx.of, ctx.options.dialect)
+
+    def value(cond):  # (what a condition folds to: its value, None unknown, or NOT_CONSTANT)
+        return _constant(cond, dialect, names)
+
     reported = set()
     for node in found:
-        problem = _void_use_problem(node, parents, allowed, predicates, dialect)
-        if problem is not None and id(problem[0]) not in reported and not _folded_away(node, parents, dialect):
+        problem = _void_use_problem(node, parents, allowed, predicates, value)
+        if problem is not None and id(problem[0]) not in reported and not _folded_away(node, parents, value):
             reported.add(id(problem[0]))
             yield ctx.finding("void-value", problem[0], problem[1])
 
@@ -294,18 +300,16 @@ _COMPATIBLE = "operator ?: operands must have compatible types"
 _CONDITIONAL = "action cannot be used in a conditional context"
 
 
-def _void_use_problem(node, parents, allowed, predicates, dialect):
+def _void_use_problem(node, parents, allowed, predicates, value):
     """(the node to flag, the message) for ``node``, a void call or cast or an action, where it
     stands; None where dtrace takes it.  Walks up through what passes a void value on: the ``?:``
     whose branch it is, the comma whose right operand it is."""
-    from dtracepy.checks.rules import _constant
-
     start = shown = node  # (shown: what is void where the walk ends; a folded ?: is its branch)
     while id(node) not in allowed:
         parent = parents.get(id(node))
         cls = parent.__class__
         if cls is t.Ternary and node is not parent.cond:
-            cond = _constant(parent.cond, dialect)
+            cond = value(parent.cond)
             if cond is None:
                 return None  # a constant whose value is not known here: which branch stays is not known
             if cond is not Fn.NOT_CONSTANT:
@@ -313,8 +317,8 @@ def _void_use_problem(node, parents, allowed, predicates, dialect):
                     return None  # folded away: never judged
                 node = parent  # the branch taken stands where the ?: stood
                 continue
-            mine = _void_kind(node, dialect)
-            other = _void_kind(parent.otherwise if node is parent.then else parent.then, dialect)
+            mine = _void_kind(node, value)
+            other = _void_kind(parent.otherwise if node is parent.then else parent.then, value)
             if mine is None or other is None:
                 return None
             if mine != other:  # (flagged from the void branch's side)
@@ -322,7 +326,7 @@ def _void_use_problem(node, parents, allowed, predicates, dialect):
                     f"{_shown(node)}, and the other branch of this ?: has one, which "
                     f"dtrace refuses (\"{_COMPATIBLE}\"): make it a statement of its own, in a clause "
                     f"whose predicate is the condition"))
-            action = _folded(node, dialect)
+            action = _folded(node, value)
             if action.__class__ is t.Call and action.name in _ACTIONS:
                 return action, (f"{action.name}() is an action, which cannot be a branch of ?: whose condition "
                                 f"is not a constant (dtrace: \"{_CONDITIONAL}\"): call it in a clause whose "
@@ -332,12 +336,12 @@ def _void_use_problem(node, parents, allowed, predicates, dialect):
             node = shown = parent  # both branches void: so is the ?:
             continue
         if cls is t.Binary and parent.op == ",":
-            action = _folded(node, dialect)
+            action = _folded(node, value)
             if action.__class__ is t.Call and action.name in _ACTIONS:
                 return action, (f"{action.name}() is an action, which cannot be an operand of the comma operator "
                                 f"(dtrace: \"operator , operands cannot be actions\"): make it a statement "
                                 f"of its own ({action.name}(...);)")
-            if node is parent.left or _void_kind(node, dialect) != "void":
+            if node is parent.left or _void_kind(node, value) != "void":
                 return None
             node = shown = parent  # the comma's value is its right operand's
             continue
@@ -355,28 +359,24 @@ def _void_use_problem(node, parents, allowed, predicates, dialect):
     return None
 
 
-def _folded_away(node, parents, dialect) -> bool:
+def _folded_away(node, parents, value) -> bool:
     """Is ``node`` under the branch that a ``?:`` with a constant condition does not take (which
     dtrace's parser drops unjudged: ``0 ? trace(printf("a")) : 1``)?"""
-    from dtracepy.checks.rules import _constant
-
     parent = parents.get(id(node))
     while parent is not None:
         if parent.__class__ is t.Ternary and node is not parent.cond:
-            cond = _constant(parent.cond, dialect)
+            cond = value(parent.cond)
             if cond is not None and cond is not Fn.NOT_CONSTANT and node is (parent.otherwise if cond else parent.then):
                 return True
         node, parent = parent, parents.get(id(parent))
     return False
 
 
-def _folded(node, dialect):
+def _folded(node, value):
     """``node`` with each ``?:`` whose condition is a known constant replaced by its branch taken
     (None when such a condition's value is not known here)."""
-    from dtracepy.checks.rules import _constant
-
     while node.__class__ is t.Ternary:
-        cond = _constant(node.cond, dialect)
+        cond = value(node.cond)
         if cond is None:
             return None
         if cond is Fn.NOT_CONSTANT:
@@ -385,10 +385,10 @@ def _folded(node, dialect):
     return node
 
 
-def _void_kind(node, dialect) -> str | None:
+def _void_kind(node, value) -> str | None:
     """"void" when ``node`` has no value as dtrace types it, "value" when it has one, None when
     that is not known here (a ?: whose constant condition is not known, or which is refused)."""
-    node = _folded(node, dialect)
+    node = _folded(node, value)
     if node is None:
         return None
     cls = node.__class__
@@ -397,9 +397,9 @@ def _void_kind(node, dialect) -> str | None:
     if cls is t.Cast:
         return "void" if _void_cast(node) else "value"
     if cls is t.Binary and node.op == ",":
-        return _void_kind(node.right, dialect)
+        return _void_kind(node.right, value)
     if cls is t.Ternary:
-        kinds = {_void_kind(node.then, dialect), _void_kind(node.otherwise, dialect)}
+        kinds = {_void_kind(node.then, value), _void_kind(node.otherwise, value)}
         return kinds.pop() if len(kinds) == 1 else None
     return "value"
 
