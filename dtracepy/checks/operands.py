@@ -29,6 +29,7 @@ from dtracepy.checks.declarations import _declared_name
 from dtracepy.checks.printf import kind as _kind
 from dtracepy.facts import functions as Fn
 from dtracepy.facts import variables as V
+from dtracepy.facts.keywords import INTEGER_TYPE_WORDS
 
 _INTEGRAL = frozenset({"&", "|", "^", "<<", ">>", "%", "*", "/"})
 _SCALAR = frozenset({"&&", "||", "^^"})
@@ -150,6 +151,14 @@ def _operands(ctx):
     ternaries = ctx.of(t.Ternary)
     if ternaries:
         yield from _ternary_branches(ctx, ternaries, variables)
+    for node in ctx.of(t.Cast):
+        if _is_string(node.operand, variables) and _cast_takes_no_string(node.type):
+            from dtracepy.printer import to_d
+
+            spelled = to_d(node.type)
+            yield ctx.finding("operand-type", node, f"a string cannot be cast to {spelled}, which dtrace refuses "
+                              f"(\"invalid cast expression: \"string\" to \"{spelled}\"\"): a D string is no "
+                              f"pointer or integer; only (string) and (void) take one")
     for node in ctx.of(t.Assign):
         op = node.op
         if op == "=":
@@ -163,6 +172,16 @@ def _operands(ctx):
                               f"variable of type {target} (dtrace: operands have incompatible types: "
                               f"'{target}' {op} '{value}')")
     yield from refused
+
+
+def _cast_takes_no_string(type_name) -> bool:
+    """Is the cast ``(type_name)`` one dtrace refuses of a string?  Every cast but to ``string``
+    or ``void`` (to a pointer, ``(char *)execname``, or an integer, ``(uint64_t)execname``); a
+    typedef name is judged only if it is a standard integer type (another may name string)."""
+    specifiers = [s for s in type_name.specifiers if s not in ("const", "volatile")]
+    if type_name.declarator.__class__ is t.NameDecl and specifiers in (["string"], ["void"]):
+        return False
+    return all(s.__class__ is str or s.name in INTEGER_TYPE_WORDS for s in specifiers)
 
 
 def _ternary_branches(ctx, ternaries, variables):

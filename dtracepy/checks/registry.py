@@ -144,8 +144,8 @@ CHECKS: tuple[CheckInfo, ...] = (
               "twice, a clause-local associative array"),
     CheckInfo("operand-type", "rules", "error",
               "a string where an integer or scalar is needed (\"a\" & 1, !execname, s++), added to a "
-              "string, compared with an integer, beside an integer as a branch of ?:, or assigned to a "
-              "variable typed int (and the converse)"),
+              "string, compared with an integer, beside an integer as a branch of ?:, cast to a pointer or "
+              "integer, or assigned to a variable typed int (and the converse)"),
     CheckInfo("aggregation-argument", "rules", "error",
               "clear(), trunc(), normalize() or denormalize() given something that is not an aggregation"),
     CheckInfo("printa-keys", "rules", "error",
