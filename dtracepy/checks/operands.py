@@ -153,9 +153,7 @@ def _operands(ctx):
         yield from _ternary_branches(ctx, ternaries, variables)
     for node in ctx.of(t.Cast):
         if _is_string(node.operand, variables) and _cast_takes_no_string(node.type):
-            from dtracepy.printer import to_d
-
-            spelled = to_d(node.type)
+            spelled = _spelled_type(node.type)
             yield ctx.finding("operand-type", node, f"a string cannot be cast to {spelled}, which dtrace refuses "
                               f"(\"invalid cast expression: \"string\" to \"{spelled}\"\"): a D string is no "
                               f"pointer or integer; only (string) and (void) take one")
@@ -181,7 +179,21 @@ def _cast_takes_no_string(type_name) -> bool:
     specifiers = [s for s in type_name.specifiers if s not in ("const", "volatile")]
     if type_name.declarator.__class__ is t.NameDecl and specifiers in (["string"], ["void"]):
         return False
-    return all(s.__class__ is str or s.name in INTEGER_TYPE_WORDS for s in specifiers)
+    decl = type_name.declarator
+    while decl.__class__ is t.PointerDecl:
+        decl = decl.target
+    return decl.__class__ is t.NameDecl and all(  # (a pointer or a plain type: no array, no function)
+        s.__class__ is str or (s.__class__ is t.TypeRef and s.name in INTEGER_TYPE_WORDS) for s in specifiers)
+
+
+def _spelled_type(type_name) -> str:
+    """``(const char **)`` -> ``const char **``, as dtrace spells a type in its messages (a cast
+    :func:`_cast_takes_no_string` judges: words, typedef names and pointers only)."""
+    stars, decl = 0, type_name.declarator
+    while decl.__class__ is t.PointerDecl:
+        stars, decl = stars + 1, decl.target
+    words = " ".join(s if s.__class__ is str else s.name for s in type_name.specifiers)
+    return words + (" " + "*" * stars if stars else "")
 
 
 def _ternary_branches(ctx, ternaries, variables):
