@@ -141,6 +141,15 @@ TABLE = [
     ('(enum e0 { Z = -1 }) 4294967295 + 2', 1),
     ('(enum e1 { Y = 1 }) 4294967295 + 2', 1),
     ('(unsigned short)(sizeof(int) - 5) - 65000', 535),
+    # a decimal constant in [2**63, 2**64) without u: a signed __int128 on the LP64 ABIs, a
+    # long long wrapped to a negative value on i386 (it was refused: "beyond long long")
+    ('9223372036854775808 > 0 ? 1 : 2', 1, {'i386': 2}),
+    ('-9223372036854775808 < 0 ? 1 : 2', 1, {'i386': 'error'}),
+    ('18446744073709551615 + 1 > 0 ? 1 : 2', 1, {'i386': 2}),
+    ('9223372036854775808 * 4 > 0 ? 3 : 4', 3, {'i386': 'error'}),
+    ('(9223372036854775808 << 62) < 0 ? 3 : 4', 4, {'i386': 'error'}),
+    ('9223372036854775808LL - 9223372036854775807 == 1 ? 1 : 2', 1, {'i386': 'error'}),
+    ('-1 < 9223372036854775808 ? 1 : 2', 1, {'i386': 2}),
 ]
 
 # gcc's flags that give each ABI's data model and char signedness to the x86_64 gcc (values only:
