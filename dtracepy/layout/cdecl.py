@@ -26,7 +26,7 @@ from dtracepy.inputs import MAX_INPUT_BYTES
 from dtracepy.layout.abi import ABI, get_abi, host_abi_name
 from dtracepy.layout.engine import MemberSpec, lay_out
 from dtracepy.layout.model import Array, Layout, Pointer, Scalar, array_spelling, close_names
-from dtracepy.layout.prepass import Attrs, Prepassed, prepass
+from dtracepy.layout.prepass import MAX_ALIGNMENT, Argument, Attrs, Prepassed, prepass
 from dtracepy.source import Pos
 
 BUILTIN_FILE = "<builtin>"
@@ -326,6 +326,8 @@ class _Converter:
         self.scalars: dict[tuple, tuple[Scalar, str]] = {}  # type words -> (Scalar, spelling)
         self.named: dict[tuple, tuple[object, str]] = {}  # names as written -> base_type's answer
         self._line_starts = None  # (file, line) -> offset in the prepassed text, made for an error
+        self.alignments: dict[int, int] = {}  # id(Argument) -> its value, evaluated
+        self.defining: set[int] = set()  # ids of the records whose members are being read
         self.result = Layouts(abi=abi, typedefs=self.typedefs)
 
     # -- errors -------------------------------------------------------------------------------
@@ -357,6 +359,8 @@ class _Converter:
                 if isinstance(node.type, c_ast.FuncDecl):
                     continue
                 self.type_of(node.type)
+        for arg in self.pre.arguments:  # those no record took (a typedef's, an object's): gcc checks them too
+            self.requested_alignment(arg)
         return self.result
 
     @staticmethod
@@ -552,6 +556,8 @@ class _Converter:
             return existing
         if existing is not None and existing.complete:
             self.error(f"redefinition of {kind} {node.name}", node)
+        if existing is not None and id(existing) in self.defining:  # (it would hold itself: no size)
+            self.error(f"nested redefinition of {kind} {node.name}", node)
         layout = existing or Layout(node.name, kind, self.abi)
         if node.name:
             self.tags[key] = layout
@@ -563,6 +569,7 @@ class _Converter:
         if len(mattrs) != len(decls):
             mattrs = [Attrs()] * len(decls)
         specs = []
+        self.defining.add(id(layout))
         for decl, a in zip(decls, mattrs):
             t, spelling = self.type_of(decl.type)
             width = None if decl.bitsize is None else self.const(decl.bitsize)
@@ -573,12 +580,64 @@ class _Converter:
                     self.error("a function type cannot be a member; use a pointer to it", decl)
                 if isinstance(t, Array) and t.count == 0 and decl is not decls[-1]:
                     self.error(f"flexible array member {decl.name} is not last", decl)
-            specs.append(MemberSpec(decl.name, t, spelling, width, a.packed, a.aligned,
+            specs.append(MemberSpec(decl.name, t, spelling, width, a.packed, self.alignment(a),
                                     None if decl.coord is None else self.pos(decl)))
-        lay_out(layout, specs, packed=rattrs.packed, aligned=rattrs.aligned, pack=self.pre.record_pack.get(rkey))
+        self.defining.discard(id(layout))
+        lay_out(layout, specs, packed=rattrs.packed, aligned=self.alignment(rattrs),
+                pack=self.pre.record_pack.get(rkey))
         if node.name and self._user(node):
             self.result[f"{kind} {node.name}"] = layout
         return layout
+
+    # -- attribute arguments ------------------------------------------------------------------
+
+    def alignment(self, a: Attrs) -> "int | None":
+        """The largest alignment ``a`` asks for, or None (``aligned(0)``: gcc warns and ignores it)."""
+        best = None
+        for request in a.aligned:
+            value = request if isinstance(request, int) else self.requested_alignment(request)
+            if value:
+                best = max(best or 0, value)
+        return best
+
+    def requested_alignment(self, arg: Argument) -> int:
+        """The value of ``aligned(N)``, evaluated as an enumerator is (typed as gcc types it, an
+        overflow folded: gcc folds ``aligned(2147483647 + 1)`` to INT_MIN and refuses that), with
+        the types and enumerators declared before it; refused as gcc refuses it, at the attribute."""
+        done = self.alignments.get(id(arg))
+        if done is not None:
+            return done
+        node = self._argument_node(arg)
+        try:
+            value = self.typed_const(node)[0]
+        except LayoutError as err:
+            if err.pos is None:  # (an error in a literal: at the attribute)
+                raise LayoutError(err.message, arg.at) from None
+            raise
+        if value < 0 or value & (value - 1):
+            raise LayoutError(f"requested alignment {value} is not a positive power of 2", arg.at)
+        if value > MAX_ALIGNMENT:
+            raise LayoutError(f"requested alignment {value} exceeds maximum {MAX_ALIGNMENT}", arg.at)
+        self.alignments[id(arg)] = value
+        return value
+
+    def _argument_node(self, arg: Argument):
+        """The expression of an attribute's argument: a literal as it is, else parsed by pycparser
+        at its place in the header (its typedef names declared first, so a cast parses)."""
+        from dtracepy.layout.fastc import _INTEGER
+
+        text = arg.text.strip()
+        if _INTEGER.fullmatch(text):  # the common aligned(8)
+            return c_ast.Constant("int", text)
+        names = sorted(set(re.findall(r"[A-Za-z_]\w*", arg.text)) & set(self.typedefs))
+        source = "".join(f"typedef int {name};\n" for name in names) + (
+            f'char __dtracepy_argument[(\n#line {arg.pos.line} "{arg.pos.file}"\n'
+            f'{" " * (arg.pos.col - 1)}{arg.text}\n)];\n')
+        try:
+            ast = _CParser().parse(source, arg.pos.file)
+        except c_parser.ParseError as err:
+            raise _located_parse_error(err, arg.at) from None
+        return ast.ext[-1].type.dim
 
     # -- constant expressions -----------------------------------------------------------------
     #
@@ -724,7 +783,7 @@ class _Converter:
         if node.op == "!":  # (gcc: a fresh constant, without the operand's overflow)
             return int(not value), _INT, None
         if node.op not in ("-", "+", "~"):
-            self.error("not an integer constant expression (UnaryOp)", node)
+            self.error(f"operator '{node.op}' is not allowed in an integer constant expression", node)
         t = _promote(t)
         exact = -value if node.op == "-" else ~value if node.op == "~" else value
         result = _wrap(exact, t)
@@ -830,7 +889,7 @@ class _Converter:
                "/": lambda: _c_quotient(x, y), "%": lambda: x - _c_quotient(x, y) * y,
                "&": lambda: x & y, "|": lambda: x | y, "^": lambda: x ^ y}
         if op not in ops:
-            self.error("not an integer constant expression (BinaryOp)", node)
+            self.error(f"operator '{op}' is not allowed in an integer constant expression", node)
         exact = ops[op]()
         result = _wrap(exact, t)
         if t[1] and (result != exact or op == "%" and y == -1 and x == -(1 << (t[0] - 1))):
@@ -1102,13 +1161,21 @@ def parse_c(text: str, filename: str, abi: ABI):
             name, pos = guess
             raise LayoutError(f"unknown type name {name!r} (declare it with a typedef, or -I the header "
                               "that does)", pos) from None
-        m = _PARSE_ERROR.match(str(err))
-        if m:
-            msg = m.group(4)
-            msg = f"syntax error {msg}" if msg.startswith("before") else msg
-            raise LayoutError(msg, Pos(m.group(1), int(m.group(2)), int(m.group(3)))) from None
-        raise LayoutError(f"syntax error: {err}", Pos(filename, 1, 1)) from None
+        raise _located_parse_error(err, Pos(filename, 1, 1)) from None
     return ast, pre
+
+
+def _located_parse_error(err: c_parser.ParseError, where: Pos) -> LayoutError:
+    """pycparser's error at its place ("syntax error before: }"); at ``where`` if it has none."""
+    m = _PARSE_ERROR.match(str(err))
+    if m:
+        msg = m.group(4)
+        msg = f"syntax error {msg}" if msg.startswith("before") else msg
+        return LayoutError(msg, Pos(m.group(1), int(m.group(2)), int(m.group(3))))
+    words = str(err)
+    if where.file and words.startswith(f"{where.file}: "):  # (pycparser names the file without a line)
+        words = words[len(where.file) + 2:]
+    return LayoutError(f"syntax error: {words}", where)
 
 
 def _c_quotient(a: int, b: int) -> int:
