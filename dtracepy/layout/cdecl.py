@@ -18,6 +18,7 @@ import io
 import os
 import re
 
+import attrs
 import pcpp
 from pycparser import c_ast, c_parser
 
@@ -345,9 +346,15 @@ class _Converter:
     # -- top level ----------------------------------------------------------------------------
 
     def run(self, ast: c_ast.FileAST) -> Layouts:
+        typedefs = [node for node in ast.ext if isinstance(node, c_ast.Typedef) and self._user(node)]
+        # the prepass's attributes of each typedef declarator, in order (none if they do not pair up)
+        attributes = dict(zip(map(id, typedefs), self.pre.typedef_attrs)) \
+            if len(typedefs) == len(self.pre.typedef_attrs) else {}
         for node in ast.ext:
             if isinstance(node, c_ast.Typedef):
                 t, spelling = self.type_of(node.type)
+                if id(node) in attributes:
+                    t = self._aligned_typedef(node, t, attributes[id(node)])
                 self.typedefs[node.name] = (t, node.name)
                 self.named.pop((node.name,), None)  # a typedef given again names its new type
                 if isinstance(t, Layout):
@@ -405,6 +412,8 @@ class _Converter:
                     j -= 1
                 inner_spelling = t.spelling()
                 size = t.size
+                if size % t.align:  # (a typedef aligned beyond its size: gcc refuses an array of it)
+                    self.error("alignment of array elements is greater than element size", chain[i])
                 counts = []
                 for k in range(i, j - 1, -1):  # innermost dimension first
                     node = chain[k]
@@ -599,6 +608,17 @@ class _Converter:
             if value:
                 best = max(best or 0, value)
         return best
+
+    def _aligned_typedef(self, node, t, a: Attrs):
+        """``t`` with the alignment a typedef's ``aligned(N)`` gives it: gcc raises or lowers a
+        typedef's alignment to N and leaves its size (``packed`` on a typedef: gcc ignores it)."""
+        align = self.alignment(a)
+        if align is None or align == t.align:
+            return t
+        if not isinstance(t, Scalar) or t.kind in ("void", "function"):
+            self.error(f"__attribute__((aligned({align}))) on a typedef of {t.spelling()} is not supported by "
+                       "dtracepy (on a typedef of an integer, enum or floating type it is)", node)
+        return attrs.evolve(t, align=align)
 
     def requested_alignment(self, arg: Argument) -> int:
         """The value of ``aligned(N)``, evaluated as an enumerator is (typed as gcc types it, an

@@ -84,6 +84,7 @@ class Prepassed:
     member_attrs: dict = attrs.field(factory=dict)  # (file, line, col) -> [Attrs per declarator]
     record_pack: dict = attrs.field(factory=dict)  # (file, line, col) -> int | None
     arguments: list = attrs.field(factory=list)  # every Argument, the ones no record takes too
+    typedef_attrs: list = attrs.field(factory=list)  # Attrs of each file-scope typedef's declarator, in order
 
 
 class _Record:
@@ -95,6 +96,7 @@ class _Record:
         self.declarators: list[Attrs] = [Attrs()]
         self.parens = 0
         self.started = False
+        self.typedef = False  # (file scope) the declaration is a typedef
 
 
 # gcc's limit on ``aligned(N)`` (it refuses more, "requested alignment ... exceeds maximum"): a
@@ -243,6 +245,8 @@ def prepass(text: str, filename: str, max_align: int = 16) -> Prepassed:
     stack: list = []  # _Record or None (another kind of brace)
     pending = None  # [name_key or None, Attrs] after 'struct'/'union'
     closed = None  # the _Record whose '}' we just passed
+    scope = _Record(None, Attrs())  # the declaration at file scope: a typedef's attributes are kept
+    last = None  # the last ordinary token at file scope (a ')' before '{' opens a function's body)
     classify = None  # (record, Attrs) of an attribute whose target the next token decides
     pack, pack_stack = None, []
     tokens = _TOKEN.finditer(text)
@@ -333,6 +337,8 @@ def prepass(text: str, filename: str, max_align: int = 16) -> Prepassed:
                 result.record_attrs[closed.key] = closed.attrs
             elif stack and isinstance(stack[-1], _Record) and stack[-1].parens == 0:
                 classify = (stack[-1], found)
+            elif not stack and scope.parens == 0:
+                classify = (scope, found)
             continue
         # an ordinary token
         if classify is not None:
@@ -347,6 +353,9 @@ def prepass(text: str, filename: str, max_align: int = 16) -> Prepassed:
         closed = None
         if stack and isinstance(stack[-1], _Record) and value not in (";", "}"):
             stack[-1].started = True
+        if not stack and value not in (";", "}"):
+            scope.typedef = scope.typedef or not scope.started and value == "typedef"
+            scope.started = True
         if kind == "id" and value in ("struct", "union"):
             pending = [None, Attrs()]
             continue
@@ -362,13 +371,16 @@ def prepass(text: str, filename: str, max_align: int = 16) -> Prepassed:
                 pending = None
                 continue
             pending = None
-        top = stack[-1] if stack else None
+        top = stack[-1] if stack else scope
+        before, last = last, value if not stack else last
         if value == "{":
-            stack.append(None)
+            stack.append("function" if not stack and before == ")" else None)
         elif value == "}":
             if not stack:
                 raise LayoutError("unbalanced '}'", here)
             done = stack.pop()
+            if done == "function":  # a function's body ends its definition: no ';' follows
+                scope = _Record(None, Attrs())
             if isinstance(done, _Record):
                 if done.started:
                     _end_declaration(done)
@@ -384,6 +396,10 @@ def prepass(text: str, filename: str, max_align: int = 16) -> Prepassed:
                 top.declarators.append(Attrs())
             elif top.parens == 0 and value == ";":
                 _end_declaration(top)
+                if top is scope:
+                    if scope.typedef:
+                        result.typedef_attrs.extend(scope.members)
+                    scope = _Record(None, Attrs())
     result.text = "".join(out)
     return result
 
