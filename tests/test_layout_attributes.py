@@ -198,14 +198,17 @@ TYPEDEFS = [
     ('typedef unsigned T __attribute__((aligned(1)));|struct a { char c; T x:30; char d; };', 1, 6),
     ('typedef char T __attribute__((aligned(4)));|struct a { char c; T x; } __attribute__((packed));', 1, 2),
     ('typedef enum { A, B } T __attribute__((aligned(8)));|struct a { char c; T x; };', 8, 16),
-    ('static inline int f(void) { return 1; }|typedef int T __attribute__((aligned(8)));|struct a { char c; T x; };', 8, 16),
+    ('static inline int f(void) { return 1; }|typedef int T __attribute__((aligned(8)));|'
+     'struct a { char c; T x; };', 8, 16),
     ('typedef int T __attribute__((aligned(8))) __attribute__((aligned(4)));|struct a { char c; T x; };', 4, 8),
     ('typedef int T __attribute__((aligned(4), aligned(16)));|struct a { char c; T x; };', 16, 32),
     ('typedef int T __attribute__((packed));|struct a { char c; T x; };', 4, 8),
-    ('typedef void (*fp)(int x __attribute__((unused)));|typedef int T __attribute__((aligned(8)));|struct a { char c; T x; fp f; };', 8, 24),
+    ('typedef void (*fp)(int x __attribute__((unused)));|typedef int T __attribute__((aligned(8)));|'
+     'struct a { char c; T x; fp f; };', 8, 24),
     ('#pragma pack(2)|typedef int T __attribute__((aligned(8)));|struct a { char c; T x; };', 2, 6),
     ('typedef int T __attribute__((aligned(8)));|struct a { char c; T x __attribute__((aligned(2))); };', 8, 16),
-    ('typedef int T __attribute__((aligned(8)));|typedef T U __attribute__((aligned(2)));|struct a { char c; U x; };', 2, 6),
+    ('typedef int T __attribute__((aligned(8)));|typedef T U __attribute__((aligned(2)));|'
+     'struct a { char c; U x; };', 2, 6),
 ]
 
 

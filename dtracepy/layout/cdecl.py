@@ -589,7 +589,8 @@ class _Converter:
                     self.error("a function type cannot be a member; use a pointer to it", decl)
                 if isinstance(t, Array) and t.count == 0 and decl is not decls[-1]:
                     self.error(f"flexible array member {decl.name} is not last", decl)
-            specs.append(MemberSpec(decl.name, t, spelling, width, a.packed, self.alignment(a),
+            aligned = self.alignment(a) if a.aligned else None
+            specs.append(MemberSpec(decl.name, t, spelling, width, a.packed, aligned,
                                     None if decl.coord is None else self.pos(decl)))
         self.defining.discard(id(layout))
         lay_out(layout, specs, packed=rattrs.packed, aligned=self.alignment(rattrs),

@@ -353,9 +353,10 @@ def prepass(text: str, filename: str, max_align: int = 16) -> Prepassed:
         closed = None
         if stack and isinstance(stack[-1], _Record) and value not in (";", "}"):
             stack[-1].started = True
-        if not stack and value not in (";", "}"):
-            scope.typedef = scope.typedef or not scope.started and value == "typedef"
-            scope.started = True
+        if not stack:
+            if value != ";" and value != "}" and not scope.started:
+                scope.typedef, scope.started = value == "typedef", True
+            before, last = last, value
         if kind == "id" and value in ("struct", "union"):
             pending = [None, Attrs()]
             continue
@@ -372,7 +373,6 @@ def prepass(text: str, filename: str, max_align: int = 16) -> Prepassed:
                 continue
             pending = None
         top = stack[-1] if stack else scope
-        before, last = last, value if not stack else last
         if value == "{":
             stack.append("function" if not stack and before == ")" else None)
         elif value == "}":
