@@ -854,10 +854,18 @@ class _Converter:
             t = self.type_of(node.expr)[0] if isinstance(node.expr, c_ast.Typename) else None
             if t is None:
                 self.error("sizeof of an expression is not supported here", node)
+            self._refuse_incomplete(t, node)
             return t.size, size_t, None
         if isinstance(node, c_ast.UnaryOp) and node.op == "_Alignof":
-            return self.type_of(node.expr)[0].align, size_t, None
+            t = self.type_of(node.expr)[0]
+            self._refuse_incomplete(t, node)
+            return t.align, size_t, None
         self.error(f"not an integer constant expression ({type(node).__name__})", node)
+
+    def _refuse_incomplete(self, t, node):
+        """gcc's error for ``sizeof``/``_Alignof`` of a struct not (yet) defined: its size was 0."""
+        if isinstance(t, Layout) and not t.complete:
+            self.error(f"invalid application of '{node.op}' to incomplete type '{t.name}'", node)
 
     def _literal_type(self, value: int, digits: str, suffix: str) -> tuple[int, bool]:
         """The type of an integer constant (C11 6.4.4.1): the first of its suffix's list that holds
