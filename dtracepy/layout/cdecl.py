@@ -587,7 +587,8 @@ class _Converter:
                     self.error(f"member {decl.name} has type void", decl)
                 if getattr(getattr(t, "elem", t), "kind", None) == "function":
                     self.error("a function type cannot be a member; use a pointer to it", decl)
-                if isinstance(t, Array) and t.count == 0 and decl is not decls[-1]:
+                # (x[0], GNU's zero-length array, may be anywhere: only x[] must be last)
+                if isinstance(decl.type, c_ast.ArrayDecl) and decl.type.dim is None and decl is not decls[-1]:
                     self.error(f"flexible array member {decl.name} is not last", decl)
             aligned = self.alignment(a) if a.aligned else None
             specs.append(MemberSpec(decl.name, t, spelling, width, a.packed, aligned,
