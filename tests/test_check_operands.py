@@ -105,6 +105,16 @@ CASES = {
     "a string cast to a pointer": (
         'BEGIN { x = (const char *)"abc"; trace(x); }', "operand-type", "1:13",
         'BEGIN { x = (const char *)curthread->comm; trace(x); }'),
+    # session 11 (review 11, finding 15): a string as a predicate
+    "a string as a predicate": (
+        "BEGIN /execname/ { trace(1); }", "operand-type", "1:8",
+        'BEGIN /execname != ""/ { trace(1); } BEGIN /strlen(execname)/ { trace(2); }'),
+    "a string constant as a predicate": (
+        'BEGIN /"a"/ { trace(1); }', "operand-type", "1:8",
+        "BEGIN /1/ { trace(1); }"),
+    "a string variable as a predicate": (
+        "BEGIN { x = execname; }\nBEGIN /x/ { trace(1); }", "operand-type", "2:8",
+        "BEGIN { x = pid; }\nBEGIN /x/ { trace(1); }"),
     "args without an index": (
         'syscall::read:entry { trace(args); }', "array-use", "1:29",
         'syscall::read:entry { trace(args[0]); }'),

@@ -68,6 +68,10 @@ STRING_SUM = ("two strings cannot be operands of + (dtrace: operands have incomp
               "\"string\"); join strings with strjoin(a, b)")
 
 
+STRING_PREDICATE = ("a predicate cannot be a string (dtrace: \"predicate result must be of scalar type\"): "
+                    "compare it with a string (x != \"\") or test its length (strlen(x) > 0)")
+
+
 def _is_string(node, variables) -> bool:
     """Is ``node`` certainly a string?  (What printf.kind says, without walking into operators,
     which never make one, plus the variables the program types as strings.)"""
@@ -148,6 +152,9 @@ def _operands(ctx):
         if node.op in ("++", "--") and _is_string(node.operand, variables):
             yield ctx.finding("operand-type", node.operand, f"operator {node.op} needs a scalar operand, and "
                               "this is a string (dtrace refuses it)", fallback=node)
+    for clause in ctx.of(t.Clause):
+        if clause.predicate is not None and _is_string(clause.predicate, variables):
+            yield ctx.finding("operand-type", clause.predicate, STRING_PREDICATE)
     ternaries = ctx.of(t.Ternary)
     if ternaries:
         yield from _ternary_branches(ctx, ternaries, variables)

@@ -145,7 +145,7 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("operand-type", "rules", "error",
               "a string where an integer or scalar is needed (\"a\" & 1, !execname, s++), added to a "
               "string, compared with an integer, beside an integer as a branch of ?:, cast to a pointer or "
-              "integer, or assigned to a variable typed int (and the converse)"),
+              "integer, a predicate, or assigned to a variable typed int (and the converse)"),
     CheckInfo("aggregation-argument", "rules", "error",
               "clear(), trunc(), normalize() or denormalize() given something that is not an aggregation"),
     CheckInfo("printa-keys", "rules", "error",
