@@ -271,7 +271,7 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
                    help="macro arguments $1.. (the words that are no option, and all after --)")
     p.add_argument("--tracer", dest="tracer_name", metavar="NAME", help="which tracer of the module")
     p.add_argument("--duration", type=_duration, metavar="SECONDS", help="stop (as Ctrl-C) after this long")
-    p.add_argument("--format", choices=["table", "csv", "jsonl"],
+    p.add_argument("--format", choices=["table", "csv", "jsonl", "json"],
                    help="output format (default: table, or from -o's extension)")
     p.add_argument("-o", "--output", type=_output, metavar="FILE", help="write the output here")
     p.add_argument("-c", dest="target_cmd", metavar="COMMAND", help="run COMMAND as $target (dtrace -c)")

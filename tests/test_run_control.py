@@ -447,6 +447,16 @@ def test_a_cpp_shebang_script_runs_with_its_flags_live(live, tmp_path):
     assert result.stdout == '{"text": "x=1 y=7\\n"}\n'
 
 
+def test_output_to_a_json_file_is_what_json_load_reads_live(live, tmp_path):
+    (tmp_path / "j.d").write_text("#pragma D option quiet\nBEGIN\n{\n\tprintf(\"a\\n\");\n"
+                                  "\t@c[\"k\"] = count();\n\texit(0);\n}\n")
+    result = _cli(tmp_path, "j.d", "-o", "out.json")
+    assert result.returncode == 0, result.stderr
+    objects = json.loads((tmp_path / "out.json").read_text())
+    assert objects[0] == {"text": "a\n"}
+    assert objects[-1]["aggregation"] == "c" and objects[-1]["entries"] == [{"key": ["k"], "value": 1}]
+
+
 def test_a_cpp_script_including_a_system_header_runs_and_its_errors_are_located_live(live, tmp_path):
     """`#include <linux/errno.h>` under `#!/usr/sbin/dtrace -Cqs` (kept by dtracepy, read by
     dtrace's own cpp); an error below the header is still at the script's line and column."""

@@ -493,6 +493,25 @@ def test_jsonl_output():
     assert objs[-1]["aggregation"] == "lat" and objs[-1]["entries"][0]["value"]["total"] == 4
 
 
+def test_json_output_is_one_array_of_the_jsonl_objects():
+    """``-o x.json`` (review 11, finding 7): JSON lines in a .json file were what json.load
+    refuses ("Extra data"); ``json`` writes the same objects as one array."""
+    from dtracepy.commands.run_cmd import default_format
+
+    lines, array = io.StringIO(), io.StringIO()
+    for fmt, out in (("jsonl", lines), ("json", array)):
+        w = writer(fmt, out)
+        for e in _events():
+            w.event(e)
+        w.close()
+    assert json.loads(array.getvalue()) == [json.loads(line) for line in lines.getvalue().splitlines()]
+    empty = io.StringIO()
+    writer("json", empty).close()
+    assert json.loads(empty.getvalue()) == []
+    assert [default_format(f) for f in ("r.json", "r.jsonl", "r.csv", "r.txt", None)] == \
+        ["json", "jsonl", "csv", "table", "table"]
+
+
 def test_table_output_draws_histograms():
     out = io.StringIO()
     w = writer("table", out)

@@ -26,11 +26,13 @@ def _status_line(tracing, stream, done: threading.Event) -> None:
 
 
 def default_format(output: str | None) -> str:
-    """``table``, unless ``-o`` names a ``.csv`` or ``.jsonl`` file."""
+    """``table``, unless ``-o`` names a ``.csv``, ``.jsonl`` or ``.json`` file."""
     if output and output.endswith(".csv"):
         return "csv"
-    if output and output.endswith((".jsonl", ".json")):
+    if output and output.endswith(".jsonl"):
         return "jsonl"
+    if output and output.endswith(".json"):
+        return "json"  # one array, which json.load reads (JSON lines in a .json file it does not)
     return "table"
 
 
@@ -128,7 +130,7 @@ def _trace(args, macro_args, options, fmt, atomic):
         # (review 10: an empty h.csv, the tracer's printf lines on the terminal, and no word why)
         print(f"dtracepy: note: {args.output} holds no rows: the tracer printed text only, which "
               f"--format {fmt} sends to stderr (above); a record() or an aggregation makes rows, "
-              "and --format table or jsonl keeps text in the file", file=sys.stderr)
+              "and --format table, jsonl or json keeps text in the file", file=sys.stderr)
     return code, wrote, received, tracing
 
 

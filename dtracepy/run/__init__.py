@@ -15,7 +15,7 @@ the threads that read it), :mod:`dtracepy.run.dtrace_binary` (which dtrace, its 
 :mod:`dtracepy.run.stopping` (stopping it as Ctrl-C does), :mod:`dtracepy.run.errors`.  Reading:
 :mod:`dtracepy.run.decode` (rows and text), :mod:`dtracepy.run.aggregations` (printa output),
 :mod:`dtracepy.run.messages` (dtrace's warnings), :mod:`dtracepy.run.origins` (dtrace's lines ->
-the user's) and :mod:`dtracepy.run.output` (table, csv, jsonl).
+the user's) and :mod:`dtracepy.run.output` (table, csv, jsonl, json).
 """
 
 from dtracepy.run.aggregations import Aggregation, Histogram, Stack  # noqa: F401

@@ -1,5 +1,6 @@
 """Writing a run's events: ``table`` (aligned columns, histograms drawn as DTrace draws them),
-``csv`` (a header row whenever the rows' fields change, then the rows) and ``jsonl`` (one object per line).
+``csv`` (a header row whenever the rows' fields change, then the rows), ``jsonl`` (one object per line)
+and ``json`` (the same objects as one array).
 
 A writer gets events one at a time (:meth:`Writer.event`) and never holds more than the widths
 of the table it is writing, so a long run streams in constant memory.
@@ -188,17 +189,37 @@ class JsonlWriter(Writer):
     "entries": [{"key": [...], "value": ...}]}``)."""
 
     def row(self, row) -> None:
-        self.out.write(json.dumps({t: _plain(v) for t, v in zip(row.titles, row)}) + "\n")
+        self.object({t: _plain(v) for t, v in zip(row.titles, row)})
 
     def text(self, text: str) -> None:
-        self.out.write(json.dumps({"text": text}) + "\n")
+        self.object({"text": text})
 
     def aggregation(self, agg) -> None:
         entries = [{"key": _plain(k), "value": _plain(v)} for k, v in agg.items()]
-        self.out.write(json.dumps({"aggregation": agg.name, "kind": agg.kind, "entries": entries}) + "\n")
+        self.object({"aggregation": agg.name, "kind": agg.kind, "entries": entries})
+
+    def object(self, obj) -> None:
+        self.out.write(json.dumps(obj) + "\n")
 
 
-WRITERS = {"table": TableWriter, "csv": CsvWriter, "jsonl": JsonlWriter}
+class JsonWriter(JsonlWriter):
+    """The objects of ``jsonl`` as one JSON array, for ``-o x.json`` (what ``json.load`` reads),
+    written as they come: ``[`` before the first, ``]`` at the end."""
+
+    def __init__(self, out, err=None):
+        super().__init__(out, err)
+        self.objects = 0
+
+    def object(self, obj) -> None:
+        self.out.write(("[\n" if not self.objects else ",\n") + json.dumps(obj))
+        self.objects += 1
+
+    def close(self) -> None:
+        self.out.write("\n]\n" if self.objects else "[]\n")
+        super().close()
+
+
+WRITERS = {"table": TableWriter, "csv": CsvWriter, "jsonl": JsonlWriter, "json": JsonWriter}
 
 
 def writer(fmt: str, out, err=None) -> Writer:
