@@ -151,9 +151,9 @@ class _ParseFailed(Exception):
 
 def _suggest(word: str, known) -> str | None:
     """The one of ``known`` that a misspelt ``word`` most likely meant, or None."""
-    import difflib  # only when there is something to suggest: it costs start-up time
+    from dtracepy.errors import close_matches
 
-    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    close = close_matches(word, known)
     return close[0] if close else None
 
 

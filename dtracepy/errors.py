@@ -133,3 +133,39 @@ class CompileError(DTracePyError):
 
 class LayoutError(DTracePyError):
     """C declarations that cannot be laid out (bad C, unknown type, unsupported ABI)."""
+
+
+def close_matches(word: str, possibilities, n: int = 1, cutoff: float = 0.6) -> list[str]:
+    """What a misspelt ``word`` may have meant, best first: the one home of dtracepy's "did you
+    mean".  Names one edit away come before difflib's ranking by similarity, which alone put
+    ``printm`` before ``printf`` for ``prinft``: two neighbours swapped first (the commonest typo),
+    then one character changed, then one missing or added.  Words of fewer than three characters
+    get difflib's ranking only (one edit from ``a`` is every short name)."""
+    import difflib  # only when there is something to suggest: it costs start-up time
+
+    possibilities = list(possibilities)
+    ranked = difflib.get_close_matches(word, possibilities, n=len(possibilities) or 1, cutoff=cutoff)
+    if len(word) >= 3:
+        by_rank = {p: i for i, p in enumerate(ranked)}
+        near = sorted((kind, by_rank.get(p, len(ranked)), p) for p in possibilities
+                      if (kind := _one_edit(word, p)) is not None)
+        if near:
+            first = [p for _, _, p in near]
+            ranked = first + [p for p in ranked if p not in first]
+    return ranked[:n]
+
+
+def _one_edit(a: str, b: str) -> "int | None":
+    """How ``b`` is one edit from ``a``: 0, two neighbouring characters swapped; 1, one changed;
+    2, one missing or added; None, it is not."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return None
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        if i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2:] == b[i + 2:]:
+            return 0
+        return 1 if a[i + 1:] == b[i + 1:] else None
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return 2 if longer[i + 1:] == shorter[i:] else None

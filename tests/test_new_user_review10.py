@@ -66,6 +66,31 @@ def test_a_misspelt_name_gets_a_did_you_mean(tmp_path, capsys, monkeypatch, body
     assert err.startswith(f"nu{line}{len(body)}.py:{line}: error: {said}"), err
 
 
+def test_a_misspelt_name_after_a_star_import_gets_the_swapped_letters_name(tmp_path, capsys, monkeypatch):
+    """Review 11, finding 13: after ``from dtracepy import *``, difflib's ranking alone offered
+    ``printm`` for ``prinft``; a name two swapped letters away comes first."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "star.py").write_text("from dtracepy import *\nt = Tracer()\n\n\n@t.probe('BEGIN')\n"
+                                      "def b():\n    prinft('%s\\n', execname)\n")
+    assert main(["compile", "star.py"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("star.py:7: error: NameError: name 'prinft' is not defined; did you mean 'printf'?"), err
+
+
+@pytest.mark.parametrize("word, known, meant", [
+    ("prinft", ["print", "printm", "printf", "printa"], ["printf"]),   # swapped before dropped
+    ("execnam", ["execname", "exec", "exit"], ["execname"]),
+    ("quite", ["quiet", "quit"], ["quiet"]),                           # swapped before changed
+    ("bufsiz", ["bufsize", "aggsize"], ["bufsize"]),
+    ("a", ["b", "ab"], ["ab"]),                                       # short: difflib's only
+    ("xyzzy", ["printf"], []),
+])
+def test_close_matches_put_one_edit_first(word, known, meant):
+    from dtracepy.errors import close_matches
+
+    assert close_matches(word, known) == meant
+
+
 def test_a_misspelt_import_from_dtracepy_gets_a_did_you_mean(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "nuimp.py").write_text((HELLO % "trace(1)").replace("execname,", "execnam,"))

@@ -139,9 +139,9 @@ class Directives:
 
 
 def _did_you_mean(name, known) -> str:
-    import difflib
+    from dtracepy.errors import close_matches
 
-    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    close = close_matches(name, sorted(known))
     return f"; did you mean {close[0]}?" if close else ""
 
 

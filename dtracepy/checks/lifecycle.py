@@ -9,6 +9,7 @@ and never zeroes it leaks that space on every firing until the kernel drops dyna
 from __future__ import annotations
 
 from dtracepy import tree as t
+from dtracepy.errors import close_matches
 from dtracepy.checks.context import DescIndex, DescSet, EarlierWrites, is_zero
 from dtracepy.facts import probes
 
@@ -68,7 +69,7 @@ def collect(ctx, cls=t.SelfVar):
 
 
 def _did_you_mean(name, candidates):
-    match = _close_matches(name, sorted(candidates), n=1, cutoff=0.6)
+    match = close_matches(name, sorted(candidates), n=1, cutoff=0.6)
     return f"; did you mean self->{match[0]}?" if match else ""
 
 
@@ -316,9 +317,3 @@ def _read_unset(ctx, uses, per_clause):
                 f"self->{a.name} is read in a clause that can fire before any assignment "
                 f"(it is 0 then); guard the clause with a predicate such as /self->{a.name}/",
                 fallback=clause)
-
-
-def _close_matches(word, possibilities, n, cutoff):
-    import difflib  # only when there is something to suggest: it costs start-up time
-
-    return difflib.get_close_matches(word, possibilities, n=n, cutoff=cutoff)

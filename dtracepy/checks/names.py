@@ -8,6 +8,7 @@ import re
 from operator import attrgetter
 
 from dtracepy import tree as t
+from dtracepy.errors import close_matches
 from dtracepy.facts import functions as Fn
 from dtracepy.facts import variables as V
 from dtracepy.checks.context import EarlierWrites
@@ -190,7 +191,7 @@ def _calls(ctx):
         if name is None or name in skip:
             continue
         if name not in arity:
-            hint = _close_matches(name, sorted(Fn.TABLE), n=1, cutoff=0.75)
+            hint = close_matches(name, sorted(Fn.TABLE), n=1, cutoff=0.75)
             yield ctx.finding(
                 "unknown-function", node,
                 f"{name}() is no D action, subroutine or aggregating function"
@@ -279,7 +280,7 @@ def _undefined(ctx):
         reported.add(name)
         if known is None:
             known = sorted(V.KNOWN_NAMES | defined)
-        hint = _close_matches(name, known, n=1, cutoff=0.75)
+        hint = close_matches(name, known, n=1, cutoff=0.75)
         yield ctx.finding(
             "undefined-name", node,
             f"{node.name} is no built-in variable and is never declared, defined or assigned"
@@ -355,9 +356,3 @@ def _dialect_bodyless(ctx):
                               f"{dialect.name} D has no clause without a body: add {{ }} after the "
                               "predicate (dtrace: \"expected actions { } following probe description "
                               "and predicate\")", fallback=clause)
-
-
-def _close_matches(word, possibilities, n, cutoff):
-    import difflib  # only when there is something to suggest: it costs start-up time
-
-    return difflib.get_close_matches(word, possibilities, n=n, cutoff=cutoff)

@@ -184,7 +184,7 @@ def _did_you_mean(err: BaseException) -> str:
     a ``NameError`` (``prinft``: the names the module's line could see; one of dtracepy's names
     not imported says so) or an ``ImportError`` of a name dtracepy does not have (``from dtracepy
     import execnam``)."""
-    import difflib
+    from dtracepy.errors import close_matches
 
     wanted = getattr(err, "name", None)
     if isinstance(err, NameError) and isinstance(wanted, str):
@@ -201,7 +201,7 @@ def _did_you_mean(err: BaseException) -> str:
             return f"; it is dtracepy's: from dtracepy import {wanted}"
 
         # the module's own names first (what it imported from dtracepy: prinft is printf, not print)
-        close = difflib.get_close_matches(wanted, sorted({*frame.f_locals, *frame.f_globals} - {wanted}), n=1)
+        close = close_matches(wanted, sorted({*frame.f_locals, *frame.f_globals} - {wanted}))
         names = set() if close else set(vars(builtins))
     elif isinstance(err, ImportError) and wanted == "dtracepy":
         import re
@@ -214,7 +214,7 @@ def _did_you_mean(err: BaseException) -> str:
         wanted, names, close = found.group(1), {name for name in dir(dtracepy) if not name.startswith("_")}, []
     else:
         return ""
-    close = close or difflib.get_close_matches(wanted, sorted(names - {wanted}), n=1)
+    close = close or close_matches(wanted, sorted(names - {wanted}))
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
