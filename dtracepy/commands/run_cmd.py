@@ -141,22 +141,22 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def _never_traced(tracing, code: int) -> bool:
+def _never_traced(tracing, code: int) -> None:
     """Say why dtrace ended before tracing began when it did not say it itself (review 11:
     ``--dtrace /bin/false`` exited 1 and ``/bin/true`` 0, without a word), or when the dynamic
     loader could not start it (a dtrace whose libdtrace is not on the library path: exit 127
-    and the loader's line only).  True when something was said."""
+    and the loader's line only)."""
     text = "\n".join(tracing.stderr_lines)
     if "error while loading shared libraries" in text:
         print(f"dtracepy: error: {tracing.dtrace} could not start: the dynamic loader did not find a "
               "library it needs (above); that dtrace is not installed for this machine's library path, "
               "or another one is meant (--dtrace PATH names it)", file=sys.stderr)
-        return True
+        return
     if not text.strip():
-        print(f"dtracepy: error: {tracing.dtrace} exited with status {code} before tracing began, and "
-              "said nothing: is it DTrace? (--dtrace PATH names the dtrace to run)", file=sys.stderr)
-        return True
-    return False
+        # (a warning when it ended well: the status stays dtrace's, as always)
+        print(f"dtracepy: {'warning' if code == 0 else 'error'}: {tracing.dtrace} exited with status {code} "
+              "before tracing began, and said nothing: is it DTrace? (--dtrace PATH names the dtrace to run)",
+              file=sys.stderr)
 
 
 def _verifier_log(tracing, path: str | None) -> None:
@@ -220,8 +220,7 @@ def run(args) -> int:
     if received:
         return 128 + received[0]
     if code is not None and code >= 0 and tracing.killed_after is None and not tracing.wait_started(0):
-        if _never_traced(tracing, code) and code == 0:
-            return 1
+        _never_traced(tracing, code)
     if code is not None and code < 0:       # dtrace ended by a signal: the shell's 128 + N
         if tracing.killed_after is None:    # not dtracepy's doing: dtrace crashed (or was killed)
             print(f"dtracepy: error: dtrace ended on {_signal_name(-code)} "
