@@ -493,3 +493,39 @@ def test_the_solaris_tracer_on_linux_says_which_type_and_for_what_it_was_written
     result = subprocess.run([sys.executable, "-m", "dtracepy", "run", "--dialect", "illumos", "examples/tcpq.py",
                              "22"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert "this tracer is written for illumos (and Solaris) DTrace (its dialect)" in result.stderr
+
+
+IF_TRACER = """from dtracepy import Tracer, arg0, else_, if_, trace
+
+t = Tracer()
+
+
+@t.probe("BEGIN")
+def begin():
+    with if_(arg0 > 0):
+        trace(1)
+    with else_():
+        trace(2)
+"""
+
+
+def test_if_else_on_a_dtrace_without_them_gets_a_note_live(live, tmp_path):
+    """Review 11, finding 14: a tracer compiled for illumos (--dialect illumos) run by Oracle's
+    dtrace, or a D script with if, got only `syntax error near "if"`."""
+    from dtracepy.facts.dialects import dialect_named
+    from dtracepy.run.dtrace_binary import detect_dialect
+
+    if dialect_named(detect_dialect(None) or "oracle").has_if_else:
+        pytest.skip("this dtrace has if/else: nothing to note")
+    (tmp_path / "ora.py").write_text(IF_TRACER)
+    result = _run_cli(tmp_path, "--dialect", "illumos", "ora.py", "--duration", "1")
+    lines = result.stderr.splitlines()
+    assert result.returncode == 1 and lines[0] == 'ora.py:8: error: syntax error near "if" [dtrace]', lines
+    assert lines[1].startswith("ora.py:8: note: this tracer is compiled for illumos (and Solaris) DTrace, whose D "
+                               "has if/else, and this dtrace (Oracle"), lines
+    assert "without --dialect (or with --dialect oracle)" in lines[1] and len(lines) == 2, lines
+    assert _run_cli(tmp_path, "ora.py", "--duration", "1").returncode == 0  # compiled for the dtrace: runs
+    (tmp_path / "i.d").write_text("BEGIN\n{\n\tif (pid > 0) { trace(1); }\n\texit(0);\n}\n")
+    lines = _run_cli(tmp_path, "i.d").stderr.splitlines()
+    assert lines[0] == 'i.d:3:2: error: syntax error near "if" [dtrace]', lines
+    assert lines[1].startswith("i.d:3:2: note: this dtrace (Oracle") and "has no if/else" in lines[1], lines

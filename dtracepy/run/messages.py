@@ -160,6 +160,23 @@ class Messages:
         return sum(w.count for w in self.by_key.values() if w.kind.endswith("drops"))
 
 
+def no_if_else_note(written_for: str | None, runs_on: str | None) -> str | None:
+    """The note after dtrace's ``syntax error near "if"`` when this dtrace's D has no if/else
+    (Oracle's D 2.0) and the tracer was compiled for a dialect that has them (``--dialect illumos``:
+    review 11, finding 14), or a D script uses them; None when this dtrace has them."""
+    from dtracepy.facts.dialects import dialect_named
+
+    if runs_on is None or dialect_named(runs_on).has_if_else:
+        return None
+    here = dialect_named(runs_on).title
+    if written_for and dialect_named(written_for).has_if_else:
+        return (f"this tracer is compiled for {dialect_named(written_for).title}, whose D has if/else, and this "
+                f"dtrace ({here}) has none: without --dialect (or with --dialect {runs_on}) dtracepy compiles "
+                "for the dtrace that runs it, and turns if_/else_ into predicated clauses")
+    return (f"this dtrace ({here}) has no if/else: write each branch as a clause with a predicate, or write "
+            "the tracer with dtracepy, whose if_/else_ become such clauses")
+
+
 def unknown_type_note(name: str, written_for: str | None, runs_on: str | None) -> str:
     """The note after dtrace's "syntax error" on a line that casts to ``name``, a typedef name
     this dtrace does not know: dtrace's parser takes an unknown type name for a variable, so it

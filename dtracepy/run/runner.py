@@ -27,7 +27,8 @@ from dtracepy.run.arguments import check_arguments
 from dtracepy.run.decode import STARTED, Decoder, Printed, Text
 from dtracepy.run.dtrace_binary import PRIV_MESSAGES, check_privileges, detect_dialect, find_dtrace, unknown_types
 from dtracepy.run.errors import DTraceFailed, RunArgumentError, RunError
-from dtracepy.run.messages import VERIFIER_LOG_PREFIX, Messages, bpf_load_failure, unknown_type_note, verifier_reason
+from dtracepy.run.messages import (VERIFIER_LOG_PREFIX, Messages, bpf_load_failure, no_if_else_note, unknown_type_note,
+                                   verifier_reason)
 from dtracepy.run.process import launch
 from dtracepy.run.script import Prepared, prepare
 from dtracepy.run.stopping import Stopper
@@ -240,6 +241,13 @@ class Tracing:
         number, index = self._syntax_error
         self._syntax_error = None  # (once)
         prepared = self.prepared
+        said = self.stderr_lines[index] if index < len(self.stderr_lines) else ""
+        if re.search(r'syntax error near "(if|else)"', said):
+            note = no_if_else_note(prepared.dialect, detect_dialect(self.dtrace))
+            if note:
+                where = said.split(": error:", 1)[0] if ": error:" in said else shown_name(prepared.name)
+                self.stderr_lines.insert(index + 1, f"{where}: note: {note}")
+            return
         named = origins.types_on_line(prepared.program, prepared.text, number, prepared.name)
         unknown = set(unknown_types(self.dtrace, [n for n, _ in named])) if named else set()
         if not unknown:
