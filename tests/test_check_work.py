@@ -224,3 +224,47 @@ def test_the_index_records_the_usual_clause_in_the_walks_order(seed):
              for clause in program.clauses]
     assert [[(a.kind, id(a.node), a.in_predicate) for a in acc]
             for acc in ctx.clause_accesses(t.SelfVar)] == whole
+
+
+def _identifiers_read(monkeypatch, text: str) -> int:
+    """How many identifiers the checks take from the index (Context.of(t.Ident)) on ``text``."""
+    from dtracepy.checks.context import Context
+
+    read = [0]
+
+    class Counting(list):
+        def __iter__(self):
+            for node in list.__iter__(self):
+                read[0] += 1
+                yield node
+
+    real = Context.of
+
+    def of(self, cls):
+        found = real(self, cls)
+        return Counting(found) if cls is t.Ident else found
+
+    monkeypatch.setattr(Context, "of", of)
+    check_program(parse(text, "x.d"), source=text)
+    return read[0]
+
+
+def test_undefined_names_stop_looking_once_each_is_reported(monkeypatch):
+    """``BEGIN{x;x;...}`` (issue 8, 3 MB): undefined-name reported x at its first use, then
+    went on over the 1,500,000 others; and operand-type asked each identifier's type where each
+    distinct name does (lexfast's count, session 11)."""
+    from dtracepy.facts import variables as V
+
+    asked = [0]
+    real = V.kind
+
+    def kind(name):
+        asked[0] += 1
+        return real(name)
+
+    monkeypatch.setattr(V, "kind", kind)
+    text = "BEGIN { trace(\"s\"); " + "x; " * 2_000 + "}\n"
+    findings = check_program(parse(text, "x.d"), source=text)
+    assert [f.check for f in findings] == ["undefined-name"]
+    assert asked[0] < 100, asked
+    assert _identifiers_read(monkeypatch, text) <= 3 * 2_000 + 10  # (4 passes over them before)

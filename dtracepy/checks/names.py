@@ -263,7 +263,9 @@ def _undefined(ctx):
         return  # headers define enumerators and macros we cannot see
     defined = ctx.defined_names
     functions = _functions_here(ctx)
-    if not set(ctx.ident_names) - defined - V.KNOWN_NAMES - functions:
+    pending = {name for name in set(ctx.ident_names) - defined - V.KNOWN_NAMES - functions
+               if not _CONSTANT.match(name)}
+    if not pending:
         return  # every name is defined, known or a function's (the usual case, told in C loops)
     known = None
     callees = {id(n.callee) for n in ctx.of(t.Call)}
@@ -285,6 +287,9 @@ def _undefined(ctx):
             "undefined-name", node,
             f"{node.name} is no built-in variable and is never declared, defined or assigned"
             + (f"; did you mean {hint[0]}?" if hint else ""))
+        pending.discard(name)
+        if not pending:
+            return  # each name is reported once: the identifiers after the last one add nothing
 
 
 def _dialect_variables(ctx):

@@ -53,7 +53,7 @@ def _strings_possible(ctx) -> bool:
         return True
     if any(name is not None and Fn.result(name) == "string" for name in ctx.call_names):
         return True
-    if any(V.kind(node.name) == "string" for node in ctx.of(t.Ident)):
+    if any(V.kind(name) == "string" for name in set(ctx.ident_names)):  # (each name once)
         return True
     return any("string" in node.specifiers for cls in (t.Declaration, t.TypeName) for node in ctx.of(cls))
 
