@@ -7,6 +7,8 @@ the thread-local: quadratic, 100,000 clauses took minutes (benchmarks/bench_robu
 
 from __future__ import annotations
 
+import pytest
+
 from dtracepy import tree
 from dtracepy.importer import import_d
 
@@ -41,3 +43,61 @@ def test_import_walks_grow_linearly_with_the_clauses(monkeypatch):
         small = _nodes_walked(monkeypatch, make(100))
         large = _nodes_walked(monkeypatch, make(400))
         assert large < 4.4 * small, (make.__name__, small, large)  # 4x the clauses: 16x when quadratic
+
+
+def test_a_clause_of_many_probes_is_named_from_its_first_three_distinct_parts(monkeypatch):
+    """The clause's function name uses at most three distinct probe parts; searching a list of
+    all of them for each probe was quadratic (a clause of 40,000 probes)."""
+    from dtracepy.importer import module
+    from dtracepy.parser import parse
+
+    clause = parse("".join(f"fbt::f{i}:entry,\n" for i in range(1_000)) + "fbt::g:entry{}\n", "x.d").items[0]
+    calls = [0]
+    real = module._probe_part
+
+    def counting(desc):
+        calls[0] += 1
+        return real(desc)
+
+    monkeypatch.setattr(module, "_probe_part", counting)
+    assert module.clause_name(clause) == "trace_f0_entry_etc"
+    assert calls[0] == 3
+
+
+def test_wrapping_a_long_line_encodes_it_once_at_most():
+    """pyfmt turns ast's byte offsets into indexes of the line; encoding the whole line again for
+    each node was quadratic (12 s for the decorator of a clause of 40,000 probes)."""
+    import sys
+
+    from dtracepy.importer import pyfmt
+
+    line = "t.probe(" + ", ".join(f'"fbt::f{i}:entry"' for i in range(2_000)) + ")"
+    encodes = [0]
+
+    def profile(frame, event, arg):
+        if event == "c_call" and getattr(arg, "__name__", "") == "encode":
+            encodes[0] += 1
+
+    sys.setprofile(profile)
+    try:
+        lines = pyfmt.wrap(line)
+    finally:
+        sys.setprofile(None)
+    assert len(lines) == 2_002 and lines[1] == '    "fbt::f0:entry",'
+    assert encodes[0] <= 1, encodes
+
+
+@pytest.mark.parametrize("line", [
+    'f("ascii", 1)',
+    'f("é", "x", ("ü€", b), "𝔘", c)',            # 2-, 3- and 4-byte characters before nodes
+    'f("𝔘𝔘", x["ö"], y)',
+])
+def test_segments_of_non_ascii_lines_are_ast_s(line):
+    import ast
+
+    from dtracepy.importer import pyfmt
+
+    for node in ast.walk(ast.parse(line)):
+        if hasattr(node, "col_offset") and not isinstance(node, ast.Module):
+            assert pyfmt._segment(line, node) == ast.get_source_segment(line, node)
+            assert line[pyfmt._offset(line, node):pyfmt._end_offset(line, node)] == pyfmt._segment(line, node)
