@@ -120,3 +120,64 @@ def test_fresh_names_of_one_base_are_numbered_without_recounting():
     made = [names.fresh("f") for _ in range(1_000)]
     assert made[:4] == ["f", "f_2", "f_4", "f_5"] and len(set(made)) == 1_000
     assert Counting.asked < 3_000, Counting.asked
+
+
+def test_positions_in_a_long_tracer_function_are_its_lines(tmp_path):
+    """The DSL locates each node at its line in the tracer (user_pos).  CPython finds a frame's
+    line by reading the code's line table from its start, which in a function of 20,000
+    statements (an ``import --exact`` of 20,000 lines writes one) was quadratic: 20 s.  The
+    table is now read once per code object; the lines must be the same, wrapped calls too."""
+    from dtracepy.importer import run_module
+
+    lines = ["from dtracepy import Tracer, builtin, stmt, trace", "t = Tracer()", "@t.probe('BEGIN')",
+             "def b():"]
+    expected = []
+    for i in range(3_000):
+        if i % 3 == 0:
+            lines.append("    stmt(builtin('x'))")
+        elif i % 3 == 1:
+            lines += ["    trace(", "        builtin('y'))"]
+        else:
+            lines.append("    stmt(builtin('z')); stmt(builtin('w'))")
+            expected.append(len(lines))
+        expected.append(len(lines) if i % 3 != 1 else len(lines) - 1)
+    tracer = run_module("\n".join(lines) + "\n", str(tmp_path / "long.py"))
+    clause = tracer.compile(checks=False).program.clauses[0]
+    assert [s.pos.line for s in clause.body] == expected
+
+
+@pytest.mark.parametrize("long_table", [0, 1 << 30])  # every table read by _line_of; none
+def test_line_of_is_f_lineno(monkeypatch, long_table):
+    import sys
+
+    from dtracepy import source
+    from dtracepy.source import _line_of
+
+    monkeypatch.setattr(source, "_LONG_LINE_TABLE", long_table)
+
+    seen = []
+
+    def here():
+        frame = sys._getframe(1)
+        seen.append((_line_of(frame), frame.f_lineno))
+        return 1
+
+    def shapes(a=None):
+        here()
+        x = [here(),
+             here()]
+        if here():
+            here(
+            )
+        for _ in range(2):
+            here()
+        (lambda: here())()
+        try:
+            1 / 0
+        except ZeroDivisionError:
+            here()
+        return x, here() + (here()
+                            + here())
+
+    shapes()
+    assert len(seen) == 12 and all(a == b for a, b in seen), seen
