@@ -142,10 +142,10 @@ def _signal_name(number: int) -> str:
 
 
 def _never_traced(tracing, code: int) -> None:
-    """Say why dtrace ended before tracing began when it did not say it itself (review 11:
-    ``--dtrace /bin/false`` exited 1 and ``/bin/true`` 0, without a word), or when the dynamic
-    loader could not start it (a dtrace whose libdtrace is not on the library path: exit 127
-    and the loader's line only)."""
+    """Say why dtrace ended before tracing began, having printed nothing, when it did not say
+    why itself (review 11: ``--dtrace /bin/false`` exited 1 and ``/bin/true`` 0, without a
+    word), or when the dynamic loader could not start it (a dtrace whose libdtrace is not on
+    the library path: exit 127 and the loader's line only)."""
     text = "\n".join(tracing.stderr_lines)
     if "error while loading shared libraries" in text:
         print(f"dtracepy: error: {tracing.dtrace} could not start: the dynamic loader did not find a "
@@ -219,7 +219,8 @@ def run(args) -> int:
               "stop: killed, with what it started", file=sys.stderr)
     if received:
         return 128 + received[0]
-    if code is not None and code >= 0 and tracing.killed_after is None and not tracing.wait_started(0):
+    if code is not None and code >= 0 and tracing.killed_after is None and not wrote \
+            and not tracing.wait_started(0):
         _never_traced(tracing, code)
     if code is not None and code < 0:       # dtrace ended by a signal: the shell's 128 + N
         if tracing.killed_after is None:    # not dtracepy's doing: dtrace crashed (or was killed)
