@@ -23,6 +23,15 @@ from real_dtrace import job_for_d, judge_scripts
 
 # name -> (refused D, check, "line:col", accepted D)
 CASES = {
+    # session 11 (review 11, finding 16): an inline called as a function
+    "an inline with parameters called as a function": (
+        "inline int f[int x] = x + 1;\nBEGIN { trace(f(1)); }",
+        "unknown-function", "2:15",
+        "inline int f[int x] = x + 1;\nBEGIN { trace(f[1]); }"),
+    "an inline called as a function": (
+        "inline int N = 3;\nBEGIN { trace(N(1)); }",
+        "unknown-function", "2:15",
+        "inline int N = 3;\nBEGIN { trace(N); }"),
     "printa of an aggregation never assigned": (
         "BEGIN { printa(@x); }",
         "used-before-assigned", "1:16",
@@ -458,3 +467,18 @@ def test_an_option_the_chosen_dialect_lacks_is_refused_as_dtrace_refuses_it():
         assert [(f.check, f.pos.line) for f in chosen if f.severity == "error"] == ([("pragma", 1)] if lacks else [])
         assumed = check_program(parse(text, "x.d"), CheckOptions(dialect="oracle"))
         assert not [f for f in assumed if f.severity == "error"], option
+
+
+def test_calling_a_parameterised_inline_from_a_tracer_is_an_error_at_its_line(tmp_path, capsys, monkeypatch):
+    """Review 11, finding 16: ``call("f", 1)`` of ``t.inline("f", ..., params=[...])`` compiled to
+    ``f(1)``, which dtrace refuses; the inline is used as ``f[1]``."""
+    from dtracepy.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "inl.py").write_text(
+        "from dtracepy import Tracer, call, trace\n\nt = Tracer()\n"
+        "f = t.inline(\"f\", \"int\", lambda x: x + 1, params=[\"int x\"])\n\n\n"
+        "@t.probe(\"BEGIN\")\ndef b():\n    trace(f[2])\n    trace(call(\"f\", 1))\n")
+    assert main(["compile", "inl.py"]) == 1
+    assert capsys.readouterr().err.startswith(
+        "inl.py:10: error: f is an inline with parameters: use it as f[...], not f(...)")

@@ -168,18 +168,20 @@ def _parameters_differ(func, before, after, dialect):
     return None
 
 
-def _inline_names(program):
-    names = set()
+def _inline_names(program) -> dict:
+    """The program's inline names -> whether each takes parameters (``inline int f[int x]``)."""
+    names = {}
     for item in program.items:
         if isinstance(item, t.Inline):
             name = declarator_name(item.declarator)
             if name:
-                names.add(name)
+                names[name] = isinstance(item.declarator, t.ArrayDecl)
     return names
 
 
 def _calls(ctx):
-    skip = ctx.defined_macros | (_inline_names(ctx.program) if t.Inline in ctx.item_classes else set())
+    inlines = _inline_names(ctx.program) if t.Inline in ctx.item_classes else {}
+    skip = ctx.defined_macros
     where = ("(compiled for dialect " + ctx.options.dialect.name + ")" if ctx.options.compiling
              else "(--dialect)")
     arity, dialect_given = Fn.ARITY, ctx.options.dialect_given
@@ -189,6 +191,12 @@ def _calls(ctx):
             yield ctx.finding("unknown-function", node, f"{shown}() names a kernel symbol, and D calls only "
                               f"its own functions (dtrace: \"undefined function name: {shown}\")")
         if name is None or name in skip:
+            continue
+        if name in inlines:  # (review 11: the DSL's call("f", 1) of its parameterised inline)
+            yield ctx.finding("unknown-function", node, (
+                f"{name} is an inline with parameters: use it as {name}[...], not {name}(...) (dtrace: "
+                f"\"associative array '{name}' may not be referenced as a function\")") if inlines[name] else (
+                f"{name} is an inline, not a function (dtrace: \"function designator is not of function type\")"))
             continue
         if name not in arity:
             hint = close_matches(name, sorted(Fn.TABLE), n=1, cutoff=0.75)
