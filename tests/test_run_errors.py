@@ -495,7 +495,7 @@ def test_the_solaris_tracer_on_linux_says_which_type_and_for_what_it_was_written
     assert "this tracer is written for illumos (and Solaris) DTrace (its dialect)" in result.stderr
 
 
-IF_TRACER = """from dtracepy import Tracer, arg0, else_, if_, trace
+IF_ELSE_TRACER = """from dtracepy import Tracer, arg0, else_, if_, trace
 
 t = Tracer()
 
@@ -517,7 +517,7 @@ def test_if_else_on_a_dtrace_without_them_gets_a_note_live(live, tmp_path):
 
     if dialect_named(detect_dialect(None) or "oracle").has_if_else:
         pytest.skip("this dtrace has if/else: nothing to note")
-    (tmp_path / "ora.py").write_text(IF_TRACER)
+    (tmp_path / "ora.py").write_text(IF_ELSE_TRACER)
     result = _run_cli(tmp_path, "--dialect", "illumos", "ora.py", "--duration", "1")
     lines = result.stderr.splitlines()
     assert result.returncode == 1 and lines[0] == 'ora.py:8: error: syntax error near "if" [dtrace]', lines
