@@ -22,12 +22,13 @@ from collections.abc import Mapping
 import attrs
 
 from dtracepy import tree
+from dtracepy.checks.printf import kind as _kind
 from dtracepy.dsl import context
 from dtracepy.dsl import types as _types
 from dtracepy.dsl.members import resolve_clause
 from dtracepy.dsl.probes import check_desc
 from dtracepy.dsl.records import Record
-from dtracepy.dsl.values import D, expr, placed, surrogate_problem
+from dtracepy.dsl.values import D, _short_text, at_position, expr, placed, surrogate_problem
 from dtracepy.errors import DSLError
 from dtracepy.facts import options as _options
 from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT, UnknownDialect, dialect_named
@@ -58,7 +59,9 @@ def _parsed(text, pos, kind, what):
     items = [item for item in program.items if not isinstance(item, tree.Comment)]
     if not items or any(not isinstance(item, kind) for item in items):
         raise DSLError(f"{text!r} is not {what}", pos)
-    return items
+    # (at the user's line: a finding about them, a struct defined twice, is the tracer's, not
+    # "<dtracepy>:1:1")
+    return [at_position(item, pos, every=True) for item in items] if pos is not None else items
 
 
 def _declared_name(decl):
@@ -99,7 +102,20 @@ def _predicate(when, pos):
         raise DSLError(f"when={text!r} is a Python string, so the predicate would be that string "
                        "constant (dtrace: \"predicate result must be of scalar type\"): write it "
                        "as a D expression, when=arg0 > 0 or when=and_(pid == 1, arg0 != 0)", pos)
-    return expr(when)
+    node = expr(when)
+    if _kind(node) == "string":  # (when=execname: the same refusal, for a D string)
+        raise DSLError(_not_scalar("the predicate", node, "\"predicate result must be of scalar type\""), pos)
+    return node
+
+
+def _not_scalar(what: str, node, dtrace_says: str) -> str:
+    """What is said of a D string where D wants a scalar (a predicate, an ``if_`` condition)."""
+    from dtracepy.printer import to_d
+
+    text = to_d(node)
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return (f"{what} ({text}) is a string, and D tests only integers and pointers (dtrace: "
+            f"{dtrace_says}): compare it, {text} != \"\", or test its length, strlen({text})")
 
 
 def _dialect_name(dialect) -> str:
@@ -315,6 +331,14 @@ class Tracer:
             lost = context.dropped(body.effects, [*body, predicate])
             if lost:
                 raise DSLError(_dropped_message(lost[0]), lost[0]._node.pos or pos)
+            if isinstance(result, D) and result._pending is None:
+                # `return arg0 > 0` (a predicate meant?) or `return x` made nothing: the clause
+                # would be empty, silently.  (A lambda's call, `lambda: trace(1)`, returns what
+                # it recorded as a statement: that is fine.)
+                raise DSLError(f"a probe body's return value ({_short_text(result)}) becomes no D: the "
+                               "clause records what its body calls and assigns; for a predicate write "
+                               "@t.probe(..., when=...), to record a value trace(x)",
+                               result._node.pos or pos)
             self._add_clause(probes, predicate, tuple(body), pos)
             return fn
 
