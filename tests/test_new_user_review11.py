@@ -235,3 +235,46 @@ def test_the_real_dtrace_refuses_those_declarations():
         jobs[declare.__name__] = job_for_d(unchecked_d(t))
     verdicts = judge_scripts(jobs)
     assert all(verdicts.values()), verdicts
+
+
+def test_a_clear_point_where_the_variable_is_set_is_an_error():
+    """t.clear(self.x, at="syscall::read:entry") for a variable set at syscall::read:entry put the
+    zeroing after every clause of that firing: the return clause's /self->x/ never held, and the
+    tracer printed nothing, silently."""
+    t = Tracer()
+    t.clear(self.x, at="syscall::read:entry")
+    t.probe("syscall::read:entry")(lambda: setattr(self, "x", arg0))
+    t.probe("syscall::read:return", when=self.x)(lambda: trace(self.x))
+    with pytest.raises(CompileError, match=r'zeroes self->x at syscall::read:entry, where it is set: .*'
+                       r'at="syscall::read:return", the matching return') as err:
+        t.compile()
+    assert [f.check for f in err.value.findings] == ["self-clear"]
+    assert err.value.findings[0].pos.file.endswith(HERE)
+    # spelled otherwise (an empty field for *), the same
+    t = Tracer()
+    t.clear(self.x, at="syscall:*:read:entry")
+    t.probe("syscall::read:entry")(lambda: setattr(self, "x", arg0))
+    with pytest.raises(CompileError, match=r"\[self-clear\]"):
+        t.compile()
+    # where it is no longer needed: fine
+    t = Tracer()
+    t.clear(self.x, at="syscall::close:entry")
+    t.probe("syscall::read:entry")(lambda: setattr(self, "x", arg0))
+    t.probe("syscall::close:entry", when=self.x)(lambda: trace(self.x))
+    assert "syscall::close:entry\n{\n\tself->x = 0;" in t.to_d()
+
+
+@pytest.mark.parametrize("call, said", [
+    (lambda: trace(abs(arg0)), "D has no abs(): write cond(arg0 < 0, -(arg0), arg0)"),
+    (lambda: trace(divmod(arg0, 3)), "D has no divmod(): write x / y and x % y"),
+    (lambda: trace(divmod(3, arg0)), "D has no divmod()"),
+    (lambda: trace(round(arg0)), "a D value (arg0) is an integer, and D has no floating point"),
+    (lambda: trace(__import__("math").floor(arg0)), "D has no floating point"),
+    (lambda: trace(__import__("math").trunc(arg0)), "D has no floating point"),
+])
+def test_pythons_numeric_builtins_on_a_d_value_say_what_to_write(call, said):
+    """abs(arg0) said "bad operand type for abs(): 'D'", divmod() and round() alike."""
+    with pytest.raises(DSLError) as err:
+        _tracer(call)
+    assert said in str(err.value)
+    assert err.value.pos is not None and err.value.pos.file.endswith(HERE)

@@ -230,6 +230,23 @@ class D:
         raise NoPythonValue(_no_python_value_message(self, "length", "for the length of a D string "
                        "write strlen(x)"), user_pos())
 
+    # Python's numeric built-ins on a D value said only "bad operand type for abs(): 'D'"
+    def __abs__(self):
+        x = _short_text(self)
+        raise DSLError(f"D has no abs(): write cond({x} < 0, -({x}), {x})", user_pos())
+
+    def __divmod__(self, o):
+        raise DSLError("D has no divmod(): write x / y and x % y", user_pos())
+
+    __rdivmod__ = __divmod__
+
+    def __round__(self, ndigits=None):
+        raise DSLError(f"a D value ({_short_text(self)}) is an integer, and D has no floating point: "
+                       "round(), math.floor() and math.ceil() have nothing to do (divide to scale it)",
+                       user_pos())
+
+    __trunc__ = __floor__ = __ceil__ = __round__
+
     def __sizeof__(self):
         # pid.__sizeof__(), sys.getsizeof(pid): the size of the Python object, not of the D value
         raise NoPythonValue(_no_python_value_message(self, "size", "sys.getsizeof() measures the Python "
