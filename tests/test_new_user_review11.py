@@ -278,3 +278,45 @@ def test_pythons_numeric_builtins_on_a_d_value_say_what_to_write(call, said):
         _tracer(call)
     assert said in str(err.value)
     assert err.value.pos is not None and err.value.pos.file.endswith(HERE)
+
+
+def test_a_python_return_inside_with_if_is_an_error_at_its_line():
+    """`with if_(arg0): trace(1); return` then `trace(2)`: the D was `if (arg0) { trace(1); }`
+    alone, trace(2) lost for every firing, silently."""
+    from dtracepy import if_
+
+    def returns():
+        with if_(arg0):
+            trace(1)
+            return
+        trace(2)
+
+    with pytest.raises(DSLError, match=r"this return inside `with if_\(...\)` is Python's, not D's") as err:
+        _tracer(returns)
+    assert err.value.pos.file.endswith(HERE)
+    assert err.value.pos.line == returns.__code__.co_firstlineno + 3
+
+    def continues():
+        for i in range(2):
+            with if_(arg0 == i):
+                trace(i)
+                continue
+            trace(2)
+
+    with pytest.raises(DSLError, match=r"this continue .* after it in that pass of the loop"):
+        _tracer(continues)
+
+    def fine():   # a loop inside the block, a function defined there, and returns outside it
+        with if_(arg0):
+            for i in range(3):
+                if i:
+                    break
+                trace(i)
+
+            def helper():
+                return 1
+            trace(helper())
+        trace(2)
+        return None
+
+    assert "trace(2);" in _tracer(fine).to_d()

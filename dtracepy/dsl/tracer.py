@@ -17,6 +17,7 @@ from __future__ import annotations
 import inspect
 import os
 import re
+import sys
 from collections.abc import Mapping
 
 import attrs
@@ -147,6 +148,25 @@ def _never_runs(fn) -> bool:
     return (inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)
             or inspect.isgeneratorfunction(fn) or inspect.iscoroutine(fn) or inspect.isgenerator(fn)
             or inspect.isasyncgen(fn))
+
+
+def _refuse_an_early_exit(fn, pos, decorated_in: str) -> None:
+    """A ``return`` inside ``with if_(...)`` in ``fn``'s body: an error at its line
+    (:mod:`dtracepy.dsl.early_exit` says why)."""
+    from dtracepy.dsl.early_exit import early_exit
+    from dtracepy.source import Pos
+
+    code = getattr(fn, "__code__", None)
+    found = early_exit(code) if code is not None else None
+    if found is None:
+        return
+    line, statement = found
+    file = pos.file if pos is not None and code.co_filename == decorated_in else code.co_filename
+    after = "after it" if statement == "return" else "after it in that pass of the loop"
+    raise DSLError(f"this {statement} inside `with if_(...)` is Python's, not D's: it leaves the block "
+                   f"while the body is recorded, so what the body says {after} is never recorded, for "
+                   "any firing (a D clause has no return). Put the rest in `with else_():`, or guard "
+                   "it with the negated condition", Pos(file, line))
 
 
 def _dropped_message(value) -> str:
@@ -331,6 +351,8 @@ class Tracer:
             lost = context.dropped(body.effects, [*body, predicate])
             if lost:
                 raise DSLError(_dropped_message(lost[0]), lost[0]._node.pos or pos)
+            if any(stmt.__class__ is tree.If for stmt in body):  # (only then can it happen)
+                _refuse_an_early_exit(fn, pos, sys._getframe(1).f_code.co_filename)
             if isinstance(result, D) and result._pending is None:
                 # `return arg0 > 0` (a predicate meant?) or `return x` made nothing: the clause
                 # would be empty, silently.  (A lambda's call, `lambda: trace(1)`, returns what
