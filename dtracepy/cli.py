@@ -365,6 +365,35 @@ def _quick_check_args(argv: list[str]):
                       run="dtracepy.commands.check_cmd:run")
 
 
+def _quick_compile_args(argv: list[str]):
+    """The arguments of a plain ``compile`` command line, read without argparse as
+    :func:`_quick_check_args` reads a check's (argparse and its parser cost a compile some 20 M
+    machine instructions): ``compile``, one tracer file name (not starting with ``-``), and
+    ``--check`` and ``-o FILE`` / ``--output FILE`` (a name not starting with ``-``, not empty),
+    each at most once, in any order.  ``None`` for any other command line: argparse reads it
+    (``tests/test_startup.py`` compares the two)."""
+    if not argv or argv[0] != "compile":
+        return None
+    tracer = output = None
+    check = False
+    words = iter(argv[1:])
+    for arg in words:
+        if arg == "--check" and not check:
+            check = True
+        elif arg in ("-o", "--output") and output is None:
+            output = next(words, "")
+            if not output or output.startswith("-"):
+                return None
+        elif tracer is None and not arg.startswith("-"):
+            tracer = arg
+        else:
+            return None
+    if tracer is None:
+        return None
+    return _Arguments(command="compile", tracer=tracer, output=output, tracer_name=None, check=check,
+                      dialect=None, run="dtracepy.commands.compile_cmd:run")
+
+
 def _prime_patterns() -> None:
     """Put the regular expressions a check compiles into the ``re`` module's cache, made from
     their shipped compiled code (``dtracepy/regex_codes.py``): ``re.compile`` then finds them
@@ -391,46 +420,152 @@ def _prime_patterns() -> None:
             cache[key] = make(pattern, compiled_flags, list(code), groups, dict(index), names)
 
 
-def _ship_attrs_methods() -> None:
-    """Let attrs take the methods it generates for dtracepy's classes (``__init__``, ``__eq__``,
-    ``__repr__`` ... of the tree's nodes, ``Directives``, ``Dialect`` ...) from their shipped
-    compiled code (``dtracepy/attrs_codes.py``) instead of compiling their source: attrs writes
-    each class's methods as Python source and compiles it as the class is defined, which cost a
-    seed-sized check 27 M of its 295 M machine instructions.  Only a source that is exactly the
-    one shipped, under the name attrs gives it, is taken from there (the same source, Python and
-    flags make the same code); any other (another attrs, another class, the user's own classes)
-    is compiled by attrs as before, and so is a hashable class's (``Finding``, ``CheckOptions``:
-    attrs writes into its ``__hash__`` a number drawn from the string hash of the class's name,
-    which PYTHONHASHSEED changes from process to process).  On another Python (another
-    bytecode) or an attrs that compiles otherwise, nothing is done; nor in a caller's process
-    (only the program does this)."""
-    import marshal
-    from importlib._bootstrap_external import MAGIC_NUMBER
+# The flags compile() inherits from the code that calls it (CPython's PyCF_MASK: the __future__
+# features' flags; tests/test_attrs_codes.py checks it against the __future__ module).
+_FUTURE_FLAGS = 0x1FE0000
 
-    from attr import _make
+
+def _shipped_compile(codes, hashed, shipped_flags):
+    """A ``compile`` for attrs' module (``attr._make``), whose code generator calls
+    ``compile(script, filename, "exec")`` for every class's methods: a script that is exactly one
+    of ``codes`` (attrs' name for it -> (the script, its code, marshalled)), or one of ``hashed``
+    with its number (see :func:`_hashed_code`), compiled under the same inherited flags
+    (``shipped_flags``), is
+    the shipped code (the same source, Python and flags make the same code); any other call is
+    the built-in ``compile``, with the flags it would have inherited from its caller."""
+    import builtins
+    import marshal
+
+    real = builtins.compile
+
+    def compile(source, filename, mode, flags=0, dont_inherit=False, optimize=-1, **kwargs):  # noqa: A001
+        inherited = 0 if dont_inherit else sys._getframe(1).f_code.co_flags & _FUTURE_FLAGS
+        if mode == "exec" and not flags and optimize == -1 and not kwargs and inherited == shipped_flags \
+                and type(source) is str:
+            found = codes.get(filename)
+            if found is not None and found[0] == source:
+                return marshal.loads(found[1])
+            found = hashed.get(filename)
+            if found is not None:
+                code = _hashed_code(source, *found)
+                if code is not None:
+                    return code
+        return real(source, filename, mode, flags | inherited, True, optimize, **kwargs)
+
+    compile.shipped = True
+    return compile
+
+
+def _hashed_code(source: str, before: str, after: str, placeholders: dict):
+    """The code of a hashable class's script, ``before`` + a number + ``after``, or None.  attrs
+    writes into its ``__hash__`` a number drawn from the string hash of the class's name, which
+    PYTHONHASHSEED changes from process to process; its code ships compiled with a placeholder
+    number of the same length in characters (``placeholders``: length -> (the placeholder, its
+    code, marshalled); the number's columns are in the code's line table, so only one of the same
+    length will do), and the script's own number takes the placeholder's place among the
+    constants.  None when the source is not of that form, no placeholder is as long, or the code
+    does not hold the placeholder once."""
+    import marshal
+
+    if len(source) <= len(before) + len(after) or not (source.startswith(before) and source.endswith(after)):
+        return None
+    number = source[len(before):len(source) - len(after)]
+    found = placeholders.get(len(number))
+    if found is None or not number.lstrip("-").isdigit() or str(int(number)) != number:
+        return None
+    placeholder, code = found
+    code, replaced = _with_constant(marshal.loads(code), placeholder, int(number))
+    return code if replaced == 1 else None
+
+
+def _with_constant(value, old: int, new: int):
+    """``value`` (a code object, or a constant in one) with the integer ``old`` in it replaced by
+    ``new`` (in a code object's constants, in code and tuples nested there: ``hash((N,))`` is
+    one constant, a tuple), and how many were replaced."""
+    if type(value) is int:
+        return (new, 1) if value == old else (value, 0)
+    if type(value) is tuple or hasattr(value, "co_consts"):
+        parts = [_with_constant(part, old, new) for part in (value if type(value) is tuple else value.co_consts)]
+        replaced = sum(count for _, count in parts)
+        if not replaced:
+            return value, 0
+        consts = tuple(part for part, _ in parts)
+        return (consts if type(value) is tuple else value.replace(co_consts=consts)), replaced
+    return value, 0
+
+
+class _AttrsMakeFinder:
+    """An import finder that gives ``attr._make`` a global ``compile`` before its code runs:
+    attrs' code generator looks ``compile`` up in its module's globals first, and attrs defines
+    its own classes (``Attribute``, ``Factory``, the validators') with it while ``import attr``
+    runs, so patching the module after its import was too late for them.  It finds the module
+    as the finders after it would, and steps aside once it has (or at once, when the module is
+    found by no loader that runs module code)."""
+
+    def __init__(self, compile_):
+        self.compile = compile_
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "attr._make":
+            return None
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            spec = find(name, path, target) if find is not None else None
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = _AttrsMakeLoader(spec.loader, self.compile)
+        return spec
+
+
+class _AttrsMakeLoader:
+    """``attr._make``'s own loader, which it runs after putting ``compile`` in the module."""
+
+    def __init__(self, loader, compile_):
+        self.loader = loader
+        self.compile = compile_
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        module.__loader__ = module.__spec__.loader = self.loader  # (as if this one never was)
+        module.compile = self.compile
+        self.loader.exec_module(module)
+
+
+def _ship_attrs_methods() -> None:
+    """Let attrs take the methods it generates for its own classes and dtracepy's (``__init__``,
+    ``__eq__``, ``__repr__``, ``__hash__`` ... of ``attr.Attribute``, the validators, the tree's
+    nodes, ``Directives``, ``Finding`` ...) from their shipped compiled code
+    (``dtracepy/attrs_codes.py``) instead of compiling their source: attrs writes each class's
+    methods as Python source and compiles it as the class is defined, which cost a seed-sized
+    check some 40 M of its 267 M machine instructions (half of them attrs' own classes, defined
+    while ``import attr`` runs).  Only a source that is exactly the one shipped, under the name
+    attrs gives it, is taken from there (see :func:`_shipped_compile`); any other (another
+    attrs, another class, the user's own classes) is compiled as before.  On another Python
+    (another bytecode) or under ``-O``, nothing is done; nor in a caller's process (only the
+    program does this).  attrs not imported yet (the program's usual case) is given the
+    ``compile`` as its module is loaded (:class:`_AttrsMakeFinder`), attrs imported already as
+    it is."""
+    from importlib._bootstrap_external import MAGIC_NUMBER
 
     from dtracepy import attrs_codes
 
-    # (attrs' compile inherits its module's __future__ flags, which its function's code holds;
-    # attr.__version__ is not asked: it imports importlib.metadata, 24 ms)
-    compile_and_eval = getattr(_make, "_compile_and_eval", None)
-    if (MAGIC_NUMBER != attrs_codes.MAGIC or compile_and_eval is None
-            or getattr(compile_and_eval, "shipped", False)
-            or getattr(compile_and_eval, "__code__", None) is None
-            or compile_and_eval.__code__.co_flags != attrs_codes.FLAGS
-            or compile_and_eval.__code__.co_varnames[:4] != ("script", "globs", "locs", "filename")):
+    # (attr.__version__ is not asked: it imports importlib.metadata, 24 ms)
+    if MAGIC_NUMBER != attrs_codes.MAGIC or sys.flags.optimize:
         return
-    codes = attrs_codes.CODES
-
-    def shipped_compile_and_eval(script, globs, locs=None, filename=""):
-        found = codes.get(filename)
-        if found is not None and found[0] == script:
-            eval(marshal.loads(found[1]), globs, locs)  # noqa: S307 - the code of attrs' own script
-        else:
-            compile_and_eval(script, globs, locs, filename)
-
-    shipped_compile_and_eval.shipped = True
-    _make._compile_and_eval = shipped_compile_and_eval
+    compile_ = _shipped_compile(attrs_codes.CODES, attrs_codes.HASHED, attrs_codes.FLAGS)
+    made = sys.modules.get("attr._make")
+    if made is None:
+        if not any(isinstance(finder, _AttrsMakeFinder) for finder in sys.meta_path):
+            sys.meta_path.insert(0, _AttrsMakeFinder(compile_))
+    elif not getattr(getattr(made, "compile", None), "shipped", False):
+        made.compile = compile_
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -626,7 +761,7 @@ def _after_end_of_options(argv: list[str]) -> list[str]:
 def _command(argv: list[str], program: bool, collecting: bool) -> int:
     """Parse ``argv`` and run its subcommand: its exit status."""
     argv = _after_end_of_options(argv)
-    args, extra = _quick_check_args(argv), []
+    args, extra = _quick_check_args(argv) or _quick_compile_args(argv), []
     if args is None:
         args, extra, parser = _parse(argv)
         if extra:

@@ -92,6 +92,19 @@ CASES = {
     "an associative array named without a key": (
         'BEGIN { a[0] = 1; trace(sizeof(a)); }', "array-use", "1:32",
         'BEGIN { a[0] = 1; trace(sizeof(a[0])); }'),
+    # session 11: ?: whose condition is no constant, given an integer and a string
+    "an integer and a string as the branches of ?:": (
+        'BEGIN { trace(pid ? 1 : "b"); }', "operand-type", "1:21",
+        'BEGIN { trace(pid ? 0 : "b"); trace(1 ? 1 : "b"); x = 0 ? (pid ? 1 : "b") : 2; }'),
+    "a string and an integer, the condition a variable": (
+        'BEGIN { x = 1; trace(x ? execname : 2); }', "operand-type", "1:37",
+        'inline int c = 1;\nBEGIN { x = 1; trace(c ? execname : 2); }'),
+    "a string cast to an integer": (
+        "BEGIN { x = (uint64_t)execname; trace(x); }", "operand-type", "1:13",
+        "BEGIN { x = (string)execname; trace(x); (void)execname; y = (uint64_t)pid; trace(y); }"),
+    "a string cast to a pointer": (
+        'BEGIN { x = (const char *)"abc"; trace(x); }', "operand-type", "1:13",
+        'BEGIN { x = (const char *)curthread->comm; trace(x); }'),
     "args without an index": (
         'syscall::read:entry { trace(args); }', "array-use", "1:29",
         'syscall::read:entry { trace(args[0]); }'),

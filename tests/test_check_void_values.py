@@ -72,7 +72,6 @@ VALUE_CASES = {
     "a key": ('BEGIN { @a[printf("a")] = count(); }', 'printf("a")', "a key"),
     "an aggregating function's argument": ('BEGIN { @a = sum(exit(0)); }', "exit(0)", "an argument of sum()"),
     "a predicate": ('BEGIN /printf("a")/ { trace(1); }', 'printf("a")', "a predicate"),
-    "the comma operator": ('BEGIN { printf("a"), trace(1); }', 'printf("a")', "the comma operator"),
     "a cast": ('BEGIN { (void)printf("a"); }', 'printf("a")', "cast"),
     "a subroutine's argument": ('BEGIN { trace(strlen(printf("a"))); }', 'printf("a")', "an argument of strlen()"),
     "a void subroutine": ('BEGIN { x = bcopy(0, 0, 0); }', "bcopy(0, 0, 0)", "assigned"),
@@ -145,3 +144,74 @@ def test_the_real_dtrace_refuses_empty_formats_but_freopens():
     for text in EMPTY_FORMATS:
         assert verdicts[text] is not None and "format string is empty" in verdicts[text], (text, verdicts[text])
     assert verdicts[accepted] is None, verdicts[accepted]
+
+
+# ?: and the comma operator as dtrace 2.0 judges them (session 11): a constant condition is folded
+# by dtrace's parser, so the branch not taken is never judged and the one taken stands where the ?:
+# stood; otherwise a void branch needs a void other branch, no branch may be an action, and both
+# void make the ?: void; no operand of a comma may be an action, and its value is its right
+# operand's.  `check` took every ?: branch (`pid ? printf("a") : 2`) and refused `1, (void)0`.
+# text -> (what is flagged, words of the message, dtrace's words)
+FOLDED_REFUSED = {
+    'BEGIN { x = pid ? printf("a") : 2; trace(x); }': ('printf("a")', "the other branch of this ?: has one",
+                                                        "operands must have compatible types"),
+    'BEGIN { pid ? 2 : (void)0; }': ("(void)0", "a cast to void has no value, and the other branch",
+                                     "operands must have compatible types"),
+    'BEGIN { x = 1 ? (pid ? 2 : printf("a")) : 3; trace(x); }': ('printf("a")', "the other branch",
+                                                                  "operands must have compatible types"),
+    'BEGIN { pid ? printf("a") : printf("b"); }': ('printf("a")', "is an action, which cannot be a branch of ?:",
+                                                   "action cannot be used in a conditional context"),
+    'BEGIN { pid ? exit(0) : (void)0; }': ("exit(0)", "is an action", "action cannot be used in a conditional context"),
+    'BEGIN { @a[pid ? stack() : stack()] = count(); }': ("stack()", "stack() is an action",
+                                                         "action cannot be used in a conditional context"),
+    'BEGIN { x = 0 ? 2 : printf("a"); trace(x); }': ('printf("a")', "returns no value (void), so it cannot be assigned",
+                                                     '"void" = "void"'),
+    'BEGIN { x = !1 ? 2 : printf("a"); trace(x); }': ('printf("a")', "so it cannot be assigned", '"void" = "void"'),
+    'BEGIN { x = 1 < 0 ? 2 : printf("a"); trace(x); }': ('printf("a")', "so it cannot be assigned", '"void" = "void"'),
+    'BEGIN { x = (char)256 ? 2 : printf("a"); trace(x); }': ('printf("a")', "so it cannot be assigned",
+                                                             '"void" = "void"'),
+    'BEGIN { trace(1 ? printf("a") : 2); }': ('printf("a")', "an argument of trace()", "void expression"),
+    'BEGIN { x = pid ? (void)0 : (void)1; }': ("pid ?", "this ?: expression has no value", '"void" = "void"'),
+    'BEGIN /pid ? (void)0 : (void)1/ { trace(1); }': ("pid ?", "so it cannot be a predicate", "scalar type"),
+    'BEGIN { printf("a"), trace(1); }': ('printf("a")', "is an action, which cannot be an operand of the comma operator",
+                                         "operands cannot be actions"),
+    'BEGIN { @a[(1, stack())] = count(); }': ("stack()", "operand of the comma operator", "operands cannot be actions"),
+    'BEGIN { x = (1, (void)0); }': ("1, (void)0", "this comma expression has no value", '"void" = "void"'),
+    'BEGIN { x = 1 / (char)256; }': ("(char)256", "is 0", "division by zero"),
+    # an inline's value is folded in; a global the program assigns is no constant
+    'inline int c = 0;\nBEGIN { x = c ? 2 : printf("a"); trace(x); }': ('printf("a")', "so it cannot be assigned",
+                                                                        '"void" = "void"'),
+    'BEGIN { x = 1; x ? printf("a") : 1; }': ('printf("a")', "the other branch", "operands must have compatible types"),
+}
+FOLDED_ACCEPTED = [
+    'BEGIN { x = 1 ? 2 : printf("a"); trace(x); }', 'BEGIN { x = 1 == 1 ? 2 : printf("a"); trace(x); }',
+    'BEGIN { x = !0 ? 2 : printf("a"); trace(x); }', 'BEGIN { x = (int)1 ? 2 : printf("a"); trace(x); }',
+    'BEGIN { x = 0 ? (pid ? 2 : printf("a")) : 3; trace(x); }', 'BEGIN { x = 0 ? trace(printf("a")) : 1; trace(x); }',
+    'BEGIN { pid ? (void)0 : (void)1; }', 'BEGIN { pid ? (void)0 : (0 ? 3 : (void)2); }',
+    'BEGIN { @a[1 ? stack() : 2] = count(); }', 'BEGIN { 1, (void)0; }', 'BEGIN { (void)0, 1; }',
+    'BEGIN { 1 ? printf("a") : 2; }', 'inline int c = 1;\nBEGIN { x = c ? 2 : printf("a"); trace(x); }',
+]
+
+
+@pytest.mark.parametrize("text", FOLDED_REFUSED)
+def test_void_in_conditionals_and_commas_is_flagged_where_dtrace_refuses_it(text):
+    flagged, words, _ = FOLDED_REFUSED[text]
+    found = _flagged(text)
+    assert len({f.check for f in found}) == 1, found
+    line_start = text.rfind("\n", 0, text.index(flagged)) + 1
+    assert found[0].pos.col == text.index(flagged) - line_start + 1, found
+    assert words in found[0].message, found[0].message
+
+
+@pytest.mark.parametrize("text", FOLDED_ACCEPTED)
+def test_void_in_conditionals_and_commas_dtrace_takes_is_not_flagged(text):
+    assert _flagged(text) == []
+
+
+def test_the_real_dtrace_judges_conditionals_and_commas_so():
+    jobs = {text: {"text": text + "\n"} for text in [*FOLDED_REFUSED, *FOLDED_ACCEPTED]}
+    verdicts = judge_scripts(jobs)
+    for text, (_, _, said) in FOLDED_REFUSED.items():
+        assert verdicts[text] is not None and said in verdicts[text], (text, verdicts[text])
+    for text in FOLDED_ACCEPTED:
+        assert verdicts[text] is None, (text, verdicts[text])

@@ -515,3 +515,53 @@ def test_partly_zeroed_is_linear_in_the_entry_return_pairs(matches_calls):
                    for i in range(1000))
     assert check(text) == []
     assert calls["n"] <= 10 * 2000, calls
+
+
+# --- self-leak beyond entry/return: the spans a later probe on the same thread ends (session 11) -
+# (facts/probes.py SPANS: sched on-cpu/off-cpu both ways, io wait-start/wait-done, sdt
+# interrupt-start/interrupt-complete; the entries of every provider, syscall, fbt, pid, were already
+# paired with their returns)
+
+@pytest.mark.parametrize("begin, end", [
+    ("sched:::on-cpu", "sched:::off-cpu"), ("sched:::off-cpu", "sched:::on-cpu"),
+    ("io:::wait-start", "io:::wait-done"), ("sdt:::interrupt-start", "sdt:::interrupt-complete"),
+    ("interrupt-start", "interrupt-complete"), ("pid$target::malloc:entry", "pid$target::malloc:return"),
+])
+def test_a_thread_local_set_where_a_span_begins_and_never_zeroed_leaks(begin, end):
+    text = f"{begin}\n{{\n\tself->ts = timestamp;\n}}\n\n{end}\n/self->ts/\n{{\n\t@ = quantize(timestamp - self->ts);\n}}\n"
+    found = only(text, "self-leak")
+    assert [(f.pos.line, f.pos.col, f.severity) for f in found] == [(3, 2, "warning")], found
+    assert f"assigned at {begin} but never zeroed" in found[0].message and f"zero it at {end}" in found[0].message
+
+
+def test_a_span_end_that_zeroes_other_thread_locals_but_not_this_one_is_an_error():
+    """DTraceToolkit's intoncpu.d: interrupt-complete zeroes self->name, never self->ts."""
+    text = ("sdt:::interrupt-start\n{\n\tself->ts = vtimestamp;\n\tself->name = 0;\n}\n\n"
+            "sdt:::interrupt-complete\n/self->ts/\n{\n\tself->name = execname;\n"
+            "\t@[self->name] = quantize(vtimestamp - self->ts);\n\tself->name = 0;\n}\n")
+    found = only(text, "self-leak")
+    assert [(f.pos.line, f.severity) for f in found] == [(3, "error")], found
+
+
+@pytest.mark.parametrize("text", [
+    # zeroed at the span's end: the usual script
+    "sched:::off-cpu { self->ts = timestamp; }\nsched:::on-cpu /self->ts/ { trace(self->ts); self->ts = 0; }",
+    # probes whose end is not on the same thread or not known: per-thread state, not judged
+    "sched:::enqueue { self->t = timestamp; }\nsched:::dequeue /self->t/ { trace(self->t); }",
+    "profile:::tick-1s { self->n = 1; }\nsyscall:::entry /self->n/ { trace(self->n); }",
+    "python*:::function-entry { self->last = timestamp; }\n"
+    "python*:::function-return /self->last/ { trace(timestamp - self->last); self->last = timestamp; }",
+])
+def test_no_leak_where_the_span_is_closed_or_has_no_known_end(text):
+    assert only(text, "self-leak") == []
+
+
+def test_release_of_pairs_entries_and_spans_as_written():
+    from dtracepy.facts.probes import release_of
+
+    assert release_of("syscall::read:entry") == "syscall::read:return"
+    assert release_of("sched:::on-cpu") == "sched:::off-cpu"
+    assert release_of("on-cpu") == "off-cpu"
+    assert release_of("sched::*:on-cpu") == "sched::*:off-cpu"
+    assert release_of("io:::start") is None and release_of("sched:::enqueue") is None
+    assert release_of("fbt:::on-cpu") is None  # (another provider's probe of that name)

@@ -440,3 +440,32 @@ def test_a_directive_without_its_name_or_expression_is_a_located_error(directive
     with pytest.raises(LayoutError) as info:
         parse_layouts(before + directive + "\nstruct t { int y; };\n", filename="h.h")
     assert info.value.message == message and str(info.value.pos) == f"h.h:{1 + before.count(chr(10))}:1"
+
+
+def test_a_record_defined_again_inside_itself_is_gccs_error():
+    # a struct a inside struct a was the same Layout: it held itself, and flattening it for the
+    # table ran out of memory; gcc: "nested redefinition of 'struct a'" at the inner tag
+    for text, where, kind in [("struct a { struct a { int x; } in; };", "1:19", "struct a"),
+                              ("struct a { int y; union b { struct a { int x; } in; } u; };", "1:36", "struct a"),
+                              ("union u { union u { int x; } in; };", "1:17", "union u")]:
+        with pytest.raises(LayoutError) as info:
+            parse_layouts(text, filename="x.h")
+        assert str(info.value) == f"x.h:{where}: error: nested redefinition of {kind}"
+    assert parse_layouts("struct a { struct b { int x; } in; struct b c; };")["a"].size == 8
+
+
+@pytest.mark.parametrize("text, message", [
+    # the size of a struct not yet defined was 0 (its alignment 1): gcc refuses them
+    ("struct a { char x[sizeof(struct a)]; };", "1:19: error: invalid application of 'sizeof' to incomplete type "
+                                                "'struct a'"),
+    ("struct b; struct a { char x[sizeof(struct b) + 1]; };", "1:29: error: invalid application of 'sizeof'"),
+    ("union u; struct a { char x[sizeof(union u)]; };", "1:28: error: invalid application of 'sizeof' to incomplete "
+                                                        "type 'union u'"),
+    ("struct a { char x[_Alignof(struct b)]; };", "1:19: error: invalid application of '_Alignof'"),
+    ("struct a { int y; int x __attribute__((aligned(sizeof(struct a)))); };", "1:48: error: invalid application"),
+])
+def test_sizeof_an_incomplete_struct_is_gccs_error(text, message):
+    with pytest.raises(LayoutError) as info:
+        parse_layouts(text, filename="x.h")
+    assert str(info.value).startswith(f"x.h:{message}")
+    assert parse_layouts("struct b { int x; };\nstruct a { char x[sizeof(struct b)]; };")["a"].size == 4

@@ -141,6 +141,15 @@ TABLE = [
     ('(enum e0 { Z = -1 }) 4294967295 + 2', 1),
     ('(enum e1 { Y = 1 }) 4294967295 + 2', 1),
     ('(unsigned short)(sizeof(int) - 5) - 65000', 535),
+    # a decimal constant in [2**63, 2**64) without u: a signed __int128 on the LP64 ABIs, a
+    # long long wrapped to a negative value on i386 (it was refused: "beyond long long")
+    ('9223372036854775808 > 0 ? 1 : 2', 1, {'i386': 2}),
+    ('-9223372036854775808 < 0 ? 1 : 2', 1, {'i386': 'error'}),
+    ('18446744073709551615 + 1 > 0 ? 1 : 2', 1, {'i386': 2}),
+    ('9223372036854775808 * 4 > 0 ? 3 : 4', 3, {'i386': 'error'}),
+    ('(9223372036854775808 << 62) < 0 ? 3 : 4', 4, {'i386': 'error'}),
+    ('9223372036854775808LL - 9223372036854775807 == 1 ? 1 : 2', 1, {'i386': 'error'}),
+    ('-1 < 9223372036854775808 ? 1 : 2', 1, {'i386': 2}),
 ]
 
 # gcc's flags that give each ABI's data model and char signedness to the x86_64 gcc (values only:
@@ -250,3 +259,80 @@ def test_gcc_gives_the_headers(abi):
     _gcc_or_skip(abi)
     got = [_gcc_values(abi, [("n", f"{header}\nunsigned long n = sizeof(struct a);\n")])["n"] for header, _ in HEADERS]
     assert got == [size for _, size in HEADERS]
+
+
+# A floating constant as the operand of a cast to an integer type is an integer constant (C11
+# 6.6p6; it was refused: "not an integer constant: 2.5"), the constant rounded to its type first
+# (16777217.0f is 16777216; a long double is x87's 64-bit significand on x86, IEEE quad's 113 bits
+# on aarch64 and sparcv9).  gcc lays each out, the real compiler for each ABI judging.
+FLOATING = [
+    "(int)2.5", "(_Bool)0.5", "(int)(2.5)", "(char)2.5", "(int)2.5f", "(int)2.5F", "(int)2.5L", "(int)2.5l",
+    "(int)0x1p3", "(int)0x1.8p1", "(int)0x.8p1", "(int).5e1", "(int)5.", "(int)1e+2", "(int)1e-5 + 1",
+    "(int)16777217.0f - 16777200", "(long long)9007199254740993.0 - 9007199254740990",
+    "(long long)9007199254740993.0L - 9007199254740990", "(int)2.9999999999999999999999L",
+    "(int)0.99999999999999999999 + 1", "(_Bool)0.0 + 1", "(_Bool)1e-400 + 1", "(_Bool)0x0p0 + 1",
+    "(int)1.5e-320 + 1", "(int)2147483647.9 == 2147483647 ? 1 : 2", "(unsigned char)255.9 + 1",
+    "(unsigned short)65535.99 + 0", "(unsigned)4294967295.5 == 4294967295U ? 1 : 2",
+    "(unsigned long long)1e19 == 10000000000000000000ULL ? 1 : 2", "(int)2.5 ? (int)1.5 : 2",
+    "(int)2.5 + (int)1.5", "(enum e0 { Z })2.5 + 1", "(signed char)200.0 ? 1 : 2",
+    # out of the type's range: saturated and marked overflowed, which the condition of ?: drops
+    "(int)3e9 ? 1 : 2", "(unsigned char)300.0 ? 1 : 2", "(int)1e100 ? 1 : 2", "(int)1e999 ? 1 : 2",
+    "(_Bool)1e999 + 1", "(long)1e19 ? 1 : 2", "(unsigned)4294967296.0 ? 1 : 2",
+]
+FLOATING_X86_64 = [2, 1, 2, 2, 2, 2, 2, 2, 8, 3, 1, 5, 5, 100, 1, 16, 2, 3, 3, 2, 1, 1, 1, 1, 1, 256, 65535, 1, 1,
+                   1, 3, 3, 1, 1, 1, 1, 1, 2, 1, 1]
+
+# what C does not allow (a floating constant not the operand of a cast, a cast to a floating
+# type, an out-of-range conversion as an operand or the size): refused, located; gcc folds each
+# but says the array is "variably modified" (not a constant)
+NOT_CONSTANT = [
+    "(int)(2.5 + 1.0)", "(int)-2.5 + 5", "2.5 > 1 ? 1 : 2", "(int)+2.5", "(int)(float)2.5", "(int)(1 ? 2.5 : 1)",
+    "(int)(double)2", "0 && 2.5 ? 1 : 2", "(int)3e9 * 0 + 1", "(unsigned char)300.0 > 0 ? 1 : 2",
+    "(unsigned char)300.0 + 0", "(int)1e100 - 2147483600",
+]
+
+
+def floating_header(exprs) -> str:
+    return "struct f { " + " ".join(f"char x{i}[{e}];" for i, e in enumerate(exprs)) + " };\n"
+
+
+def test_casts_of_floating_constants_are_integer_constants():
+    layout = parse_layouts(floating_header(FLOATING), abi="x86_64")["f"]
+    assert [m.type.size for m in layout.members] == FLOATING_X86_64
+    quad = [parse_layouts(floating_header(["(int)2.9999999999999999999999L"]), abi=abi)["f"].size
+            for abi in ("i386", "aarch64", "sparcv9")]
+    assert quad == [3, 2, 2]  # x87 rounds it to 3.0; IEEE quad holds it below 3
+
+
+@pytest.mark.parametrize("abi", ABIS)
+def test_gcc_lays_out_the_floating_casts_alike(abi):
+    from dtracepy.layout import cc
+
+    if cc.unavailable(abi):
+        pytest.skip(f"cannot compile for {abi} here: {cc.unavailable(abi)}")
+    assert cc.compare(floating_header(FLOATING), abi) == []
+
+
+@pytest.mark.parametrize("expr", NOT_CONSTANT)
+def test_floating_operands_c_does_not_allow_are_refused(expr):
+    refused = r"^x\.h:2:\d+: error: .*(floating|not a constant array size|a cast to double)"
+    with pytest.raises(LayoutError, match=refused):
+        parse_layouts(f"struct a {{\n char x[{expr}]; }};", filename="x.h")
+
+
+def test_gcc_says_what_c_does_not_allow_is_not_a_constant():
+    _gcc_or_skip("x86_64")
+    with tempfile.TemporaryDirectory() as d:
+        for expr in NOT_CONSTANT:
+            path = os.path.join(d, "t.c")
+            with open(path, "w") as f:
+                f.write(f"struct a {{ char x[{expr}]; }};\n")
+            proc = subprocess.run(["gcc", "-std=gnu11", "-S", "-o", os.devnull, path], capture_output=True, text=True)
+            assert "variably modified" in proc.stderr, expr
+
+
+def test_a_floating_constant_elsewhere_is_refused_in_cs_words():
+    for text in ("enum e { A = 2.5 };", "struct a { int x : 2.5; };", "struct a { char x[1 ? 1 : 2.5]; };"):
+        with pytest.raises(LayoutError, match="floating constant 2.5 in an integer constant expression: C allows "
+                                              "one only as the operand of a cast to an integer type"):
+            parse_layouts(text + "\nstruct b { int y; };", filename="x.h")

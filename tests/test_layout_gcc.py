@@ -64,6 +64,16 @@ TRICKY = {
     "nine_bytes": "#pragma pack(push, 1)\nstruct T { char :6; unsigned long long a:59; long long b:61; char z:3; "
                   "long long c:64; };\n#pragma pack(pop)",
     "long_double": "struct ld { char a; long double x; short s; };",
+    # aligned(N) on a bit-field places it as a member asking for N (it was ignored), capped by pack
+    "aligned_bitfields": "struct ab { char a; long long b:62 __attribute__((aligned(32))); int c:3 "
+                         "__attribute__((aligned(8))); char d; unsigned e:5 __attribute__((aligned(2))); int :0; "
+                         "short f:4 __attribute__((aligned(1))); };",
+    "aligned_bitfields_packed": "#pragma pack(2)\nstruct abp { char a; int b:3 __attribute__((aligned(8))); char c; "
+                                "int d:9 __attribute__((aligned(16))); };\n#pragma pack()\n"
+                                "struct abq { char a; int b:3 __attribute__((aligned(4), packed)); char c; } "
+                                "__attribute__((packed));",
+    # GNU's zero-length arrays may be anywhere (they were refused as flexible arrays not last)
+    "zero_length_arrays": "struct zl { char a; int b[0]; char c; long d[0]; short e; char f[]; };",
 }
 
 

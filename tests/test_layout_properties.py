@@ -1,7 +1,8 @@
 """Random structs (hypothesis) laid out by dtracepy and by gcc must agree: bit-fields (named,
-unnamed, zero-width, signed), unions, nested and anonymous members, arrays, ``packed``,
-``aligned(N)`` and ``#pragma pack``.  Each bit-field's read expression is also evaluated over
-gcc's bytes (see tests/test_layout_gcc.py for which compilers each ABI needs)."""
+unnamed, zero-width, signed, ``aligned(N)``), unions, nested and anonymous members, arrays (of
+zero length too), ``packed``, ``aligned(N)`` and ``#pragma pack``.  Each bit-field's read
+expression is also evaluated over gcc's bytes (see tests/test_layout_gcc.py for which compilers
+each ABI needs)."""
 
 from __future__ import annotations
 
@@ -30,14 +31,16 @@ def members(draw, names, depth):
         attr = draw(st.sampled_from(["", "", "", " __attribute__((packed))", " __attribute__((aligned(2)))",
                                      " __attribute__((aligned(8)))", " __attribute__((aligned(16)))"]))
         return f"{draw(st.sampled_from(SCALARS))} {name}{attr};"
-    if kind == "array":
-        return f"{draw(st.sampled_from(SCALARS))} {name}[{draw(st.integers(1, 4))}];"
+    if kind == "array":  # (0: GNU's zero-length array, which may be anywhere)
+        return f"{draw(st.sampled_from(SCALARS))} {name}[{draw(st.integers(0, 4))}];"
     if kind == "bits":
         t = draw(st.sampled_from(sorted(BIT_TYPES)))
         width = draw(st.integers(0, BIT_TYPES[t]))
         if width == 0 or draw(st.integers(0, 5)) == 0:
             return f"{t} :{width};"
-        return f"{t} {name}:{width};"
+        attr = draw(st.sampled_from(["", "", "", " __attribute__((packed))", " __attribute__((aligned(8)))",
+                                     " __attribute__((aligned(2)))"]))
+        return f"{t} {name}:{width}{attr};"
     body = draw(record_body(names, depth + 1))
     keyword = draw(st.sampled_from(["struct", "union"]))
     packed = draw(st.sampled_from(["", "", " __attribute__((packed))"]))

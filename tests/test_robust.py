@@ -790,9 +790,9 @@ def test_descriptions_a_probedesc_took_are_remembered_but_never_what_it_refuses(
     ("struct a { _Bool b:2; };\n", "1:18: error: width of bit-field b (2) exceeds its type (1 bit)"),
     ("struct a { int x; char x; };\n", "1:24: error: duplicate member 'x' in struct a"),
     ("struct a { int x; struct { int x; }; };\n", "1:26: error: duplicate member 'x' in struct a"),
-    ("#pragma pack(3)\nstruct a { int x; };\n", "1:1: error: #pragma pack(3): the value must be 1, 2, 4, 8 or 16"),
-    ("#pragma pack(9**9**9)\nstruct a { int x; };\n", "1:1: error: cannot evaluate attribute argument '9**9**9'"),
-    ("struct a { int x __attribute__((aligned(1<<10**10))); };\n", "error: cannot evaluate attribute argument"),
+    ("#pragma pack(3)\nstruct a { int x; };\n", "1:1: error: alignment must be a small power of two, not 3"),
+    ("#pragma pack(9**9**9)\nstruct a { int x; };\n", "1:1: error: malformed '#pragma pack'"),
+    ("struct a { int x __attribute__((aligned(1<<10**10))); };\n", "1:48: error: operator '*' is not allowed"),
     ("struct a { char x[1ULL<<62]; char y[1ULL<<62]; char z[1ULL<<62]; char w[1ULL<<62]; char v; };\n",
      "error: struct a is too large: 18446744073709551617 bytes (sizes must be below 2**64)"),
     # the constant itself, as gcc says it ("integer constant is too large for its type")

@@ -39,6 +39,25 @@ def _under(modules: set[str], package: str) -> list[str]:
     return sorted(m for m in modules if m == package or m.startswith(package + "."))
 
 
+def test_compile_caches_dtracepys_own_bytecode_but_not_the_tracers(tmp_path):
+    """``compile`` writes no bytecode for the tracer's own files (as ``python tracer.py``), but the
+    DSL's modules, which the tracer is the first to import, have theirs cached where Python caches
+    bytecode: they were compiled from source on every compile where no install had written it."""
+    import shutil
+
+    tracer = tmp_path / "t.py"
+    shutil.copy(os.path.join(ROOT, "examples", "tcpq.py"), tracer)
+    prefix = tmp_path / "pycache"
+    env = dict(env_with(ROOT), PYTHONPYCACHEPREFIX=str(prefix))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    result = subprocess.run([sys.executable, "-m", "dtracepy", "compile", str(tracer), "-o", str(tmp_path / "t.d")],
+                            capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    cached = {path.name.split(".")[0] for path in prefix.rglob("*.pyc")}
+    assert {"tracer", "actions", "exprs", "scopes"} <= cached  # (dtracepy/dsl/)
+    assert "t" not in cached and not (tmp_path / "__pycache__").exists()
+
+
 # -- what the check command imports ------------------------------------------------------------
 
 
@@ -107,35 +126,71 @@ def _argparse_outcome(argv):
     from dtracepy import cli
 
     try:
-        args, extra = cli._build_parser("check").parse_known_args(argv)
+        args, extra = cli._build_parser(argv[0]).parse_known_args(argv)
     except SystemExit:
         return None
     return None if extra else vars(args)
 
 
-def test_quick_check_arguments_are_argparses(capsys):
-    """Every command line of up to three words after ``check`` (from the words above) that the
-    quick reader takes gets the arguments argparse gives it; the plain ones are taken."""
+def _quick_lines_taken(reader, command: str, words: list[str], most: int) -> int:
+    """How many command lines of up to ``most`` of ``words`` after ``command`` ``reader`` takes;
+    each one it takes gets the arguments argparse gives it."""
     import itertools
 
-    from dtracepy import cli
-
     taken = 0
-    for size in range(4):
-        for words in itertools.product(_QUICK_WORDS, repeat=size):
-            argv = ["check", *words]
-            quick = cli._quick_check_args(argv)
+    for size in range(most + 1):
+        for line in itertools.product(words, repeat=size):
+            argv = [command, *line]
+            quick = reader(argv)
             if quick is not None:
                 taken += 1
                 assert vars(quick) == _argparse_outcome(argv), argv
+    return taken
+
+
+def test_quick_check_arguments_are_argparses(capsys):
+    """Every command line of up to three words after ``check`` (from the words above) that the
+    quick reader takes gets the arguments argparse gives it; the plain ones are taken."""
+    from dtracepy import cli
+
+    assert _quick_lines_taken(cli._quick_check_args, "check", _QUICK_WORDS, 3) > 200
     capsys.readouterr()
-    assert taken > 200
     for argv in (["check", "a.d"], ["check", "-"], ["check", "--strict", "a.d", "b.d", "-w"],
                  ["check", "a.d", "-C", "--syntax-only"]):
         assert vars(cli._quick_check_args(argv)) == _argparse_outcome(argv)
     for argv in (["check"], ["check", "a.d", "-w", "b.d"], ["check", "--dialect", "oracle", "a.d"],
                  ["check", "a.d", "--"], ["check", "-h"], ["compile", "a.py"], []):
         assert cli._quick_check_args(argv) is None
+
+
+_QUICK_COMPILE_WORDS = ["t.py", "-", "", "--check", "-o", "--output", "o.d", "-x.d", "--chec", "--", "-h",
+                        "--tracer", "--dialect", "oracle", "-oX", "--output=o.d", "-1"]
+
+
+def test_quick_compile_arguments_are_argparses(capsys):
+    """Every command line of up to four words after ``compile`` (from the words above) that the
+    quick reader takes gets the arguments argparse gives it; the plain ones are taken, others are
+    left to argparse."""
+    from dtracepy import cli
+
+    assert _quick_lines_taken(cli._quick_compile_args, "compile", _QUICK_COMPILE_WORDS, 4) > 200
+    capsys.readouterr()
+    for argv in (["compile", "t.py"], ["compile", "t.py", "-o", "o.d"], ["compile", "--check", "--output", "o.d", "t.py"]):
+        assert vars(cli._quick_compile_args(argv)) == _argparse_outcome(argv)
+    for argv in (["compile"], ["compile", "t.py", "--tracer", "x"], ["compile", "t.py", "-o", "a", "-o", "b"],
+                 ["compile", "t.py", "-o"], ["check", "a.d"], []):
+        assert cli._quick_compile_args(argv) is None
+
+
+def test_compile_imports_no_argparse_nor_traceback(tmp_path):
+    """A plain ``compile`` command line is read without argparse, and a tracer that compiles
+    needs no traceback module (textwrap, its import, compiles patterns)."""
+    code = ("import os, sys\n"
+            "from dtracepy.cli import main\n"
+            f"sys.argv = ['dtracepy', 'compile', {os.path.join(ROOT, 'examples', 'tcpq.py')!r}, '-o', {str(tmp_path / 't.d')!r}]\n"
+            "status = main()\n"
+            "print(status, sorted(m for m in ('argparse', 'traceback', 'textwrap') if m in sys.modules))\n")
+    assert run_python(code).split(None, 1) == ["0", "[]\n"]
 
 
 def test_check_ends_without_finalizing_once_its_output_is_out(tmp_path):

@@ -1,5 +1,6 @@
 """Thread-local (``self->``) lifecycle: unused, zeroed-but-never-assigned (a typo), leaked at
-``:return``, read before any assignment, never defined.
+``:return`` (or at the end of a span such as ``sched:::on-cpu``..``off-cpu``: facts.probes.SPANS), read
+before any assignment, never defined.
 
 A thread-local takes dynamic-variable space while non-zero; a script that sets one at ``:entry``
 and never zeroes it leaks that space on every firing until the kernel drops dynamic variables.
@@ -173,7 +174,8 @@ def _leak_site(ctx, name, u):
     leaks it: at an entry probe, in a clause that may run while it is unset; or None."""
     clauses = ctx.clauses
     for index, access in u.writes:
-        entries = [d.text for d in clauses[index].probes if probes.is_entry(d.text)]
+        # (an entry, or a probe of probes.SPANS: where a later probe on the thread ends it)
+        entries = [d.text for d in clauses[index].probes if probes.release_of(d.text) is not None]
         if not entries or (not access.in_predicate and guarded_by_own_value(clauses[index].predicate, name)):
             continue  # (a clause that only runs while the variable is set cannot leak it)
         return entries, index, access
@@ -185,7 +187,7 @@ def _leak(ctx, name, u, per_clause, cleanups):
     site = _leak_site(ctx, name, u)
     if site is not None:
         entries, index, access = site
-        returns = [probes.partner(e) for e in entries]
+        returns = [probes.release_of(e) for e in entries]
         if guarded_by_own_negation(clauses[index].predicate, name):
             yield ctx.finding(
                 "self-leak", access.node,

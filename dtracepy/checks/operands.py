@@ -29,6 +29,7 @@ from dtracepy.checks.declarations import _declared_name
 from dtracepy.checks.printf import kind as _kind
 from dtracepy.facts import functions as Fn
 from dtracepy.facts import variables as V
+from dtracepy.facts.keywords import INTEGER_TYPE_WORDS
 
 _INTEGRAL = frozenset({"&", "|", "^", "<<", ">>", "%", "*", "/"})
 _SCALAR = frozenset({"&&", "||", "^^"})
@@ -147,10 +148,15 @@ def _operands(ctx):
         if node.op in ("++", "--") and _is_string(node.operand, variables):
             yield ctx.finding("operand-type", node.operand, f"operator {node.op} needs a scalar operand, and "
                               "this is a string (dtrace refuses it)", fallback=node)
-    for node in ctx.of(t.Ternary):
-        if _is_string(node.cond, variables):
-            yield ctx.finding("operand-type", node.cond, "the condition of ?: must be a scalar, and this is a "
-                              "string (dtrace refuses it)", fallback=node)
+    ternaries = ctx.of(t.Ternary)
+    if ternaries:
+        yield from _ternary_branches(ctx, ternaries, variables)
+    for node in ctx.of(t.Cast):
+        if _is_string(node.operand, variables) and _cast_takes_no_string(node.type):
+            spelled = _spelled_type(node.type)
+            yield ctx.finding("operand-type", node, f"a string cannot be cast to {spelled}, which dtrace refuses "
+                              f"(\"invalid cast expression: \"string\" to \"{spelled}\"\"): a D string is no "
+                              f"pointer or integer; only (string) and (void) take one")
     for node in ctx.of(t.Assign):
         op = node.op
         if op == "=":
@@ -164,6 +170,56 @@ def _operands(ctx):
                               f"variable of type {target} (dtrace: operands have incompatible types: "
                               f"'{target}' {op} '{value}')")
     yield from refused
+
+
+def _cast_takes_no_string(type_name) -> bool:
+    """Is the cast ``(type_name)`` one dtrace refuses of a string?  Every cast but to ``string``
+    or ``void`` (to a pointer, ``(char *)execname``, or an integer, ``(uint64_t)execname``); a
+    typedef name is judged only if it is a standard integer type (another may name string)."""
+    specifiers = [s for s in type_name.specifiers if s not in ("const", "volatile")]
+    if type_name.declarator.__class__ is t.NameDecl and specifiers in (["string"], ["void"]):
+        return False
+    decl = type_name.declarator
+    while decl.__class__ is t.PointerDecl:
+        decl = decl.target
+    return decl.__class__ is t.NameDecl and all(  # (a pointer or a plain type: no array, no function)
+        s.__class__ is str or (s.__class__ is t.TypeRef and s.name in INTEGER_TYPE_WORDS) for s in specifiers)
+
+
+def _spelled_type(type_name) -> str:
+    """``(const char **)`` -> ``const char **``, as dtrace spells a type in its messages (a cast
+    :func:`_cast_takes_no_string` judges: words, typedef names and pointers only)."""
+    stars, decl = 0, type_name.declarator
+    while decl.__class__ is t.PointerDecl:
+        stars, decl = stars + 1, decl.target
+    words = " ".join(s if s.__class__ is str else s.name for s in type_name.specifiers)
+    return words + (" " + "*" * stars if stars else "")
+
+
+def _ternary_branches(ctx, ternaries, variables):
+    """A string condition of ?:, or a string branch beside an integer one (``pid ? 1 : "b"``:
+    "operator ?: operands must have compatible types"; 0 is also a null pointer, which a string
+    branch takes).  Not where dtrace's parser folds the ?: first: a constant condition keeps one
+    branch, unjudged (``1 ? 1 : "b"``), and what is under the branch it drops is never judged."""
+    from dtracepy.checks.rules import _constant, _dead_branches, program_names
+
+    dead = names = None
+    for node in ternaries:
+        if _is_string(node.cond, variables):
+            yield ctx.finding("operand-type", node.cond, "the condition of ?: must be a scalar, and this is a "
+                              "string (dtrace refuses it)", fallback=node)
+            continue
+        kinds = (_kind_of(node.then, variables), _kind_of(node.otherwise, variables))
+        if set(kinds) != {"string", "int"} or _is_zero(node.then if kinds[0] == "int" else node.otherwise):
+            continue
+        if names is None:
+            names, dead = program_names(ctx.of, ctx.options.dialect), _dead_branches(ctx.of)
+        if id(node) in dead or _constant(node.cond, ctx.options.dialect, names) is not Fn.NOT_CONSTANT:
+            continue
+        number = node.then if kinds[0] == "int" else node.otherwise
+        yield ctx.finding("operand-type", number, "the branches of this ?: are an integer and a string, which "
+                          "dtrace refuses (\"operator ?: operands must have compatible types\"): give both "
+                          "branches one type", fallback=node)
 
 
 def _is_zero(node) -> bool:

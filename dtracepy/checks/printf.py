@@ -235,12 +235,9 @@ def run(ctx):
             if key_counts is None:
                 key_counts, key_exprs, functions = _aggregation_keys(ctx)
             yield from _check_printa(ctx, node, key_counts, key_exprs, functions)
-    if not _VOID.isdisjoint(ctx.call_names) or any(map(_void_cast, ctx.of(t.Cast))):
+    if (not _VOID.isdisjoint(ctx.call_names) or any(map(_void_cast, ctx.of(t.Cast)))
+            or not _VALUE_ACTIONS.isdisjoint(ctx.call_names)):
         yield from _void_values(ctx)
-
-
-# The functions that return nothing: actions (printf, trace, exit ...) and a few subroutines (bcopy).
-_VOID = frozenset(name for name, row in Fn.TABLE.items() if row[3] == "void")
 
 
 def _void_cast(node) -> bool:
@@ -252,35 +249,168 @@ def _void_values(ctx):
     """A call of a function that returns nothing, or a cast to void, used as a value (``x =
     printf("")``, ``trace(exit(0))``, ``/trace(1)/``, ``trace((void)x)``): dtrace refuses it
     ("operands have incompatible types: "void" = "void"", "trace( ) may not be applied to a void
-    expression" ...).  It may only be a statement, or a branch of a ``?:`` (dtrace takes ``x = 1 ?
-    2 : printf("")``, whose constant condition it folds: the branches are not judged here).  A void
-    argument of printf() or printa() is theirs (printf-type, printa-args)."""
+    expression" ...).  It may be a statement, or an operand of the comma operator if it is no
+    action.  A void argument of printf() or printa() is theirs (printf-type, printa-args).
+
+    ``?:`` is judged as dtrace's parser and compiler judge it: a condition that is an integer
+    constant (``1``, ``!0``, ``(char)256``) is folded before anything is typed, so the branch not
+    taken is never judged and the one taken stands where the ``?:`` stood; otherwise a void branch
+    needs a void other branch ("operator ?: operands must have compatible types"), neither may be
+    an action ("action cannot be used in a conditional context"), and the ``?:`` is then void
+    itself.  An action, void or not (``stack()``), may not be an operand of the comma operator
+    ("operator , operands cannot be actions"), whose value is its right operand's."""
+    names = ctx.call_names
     allowed = {id(stmt.expr) for stmt in ctx.of(t.ExprStmt)}
-    for node, name in zip(ctx.of(t.Call), ctx.call_names):
+    for node, name in zip(ctx.of(t.Call), names):
         if name in PRINTF_LIKE or name == "printa":
             allowed.update(map(id, node.args))
-    for ternary in ctx.of(t.Ternary):
-        allowed.update((id(ternary.then), id(ternary.otherwise)))
-    found = [node for node, name in zip(ctx.of(t.Call), ctx.call_names) if name in _VOID and id(node) not in allowed]
+    found = [node for node, name in zip(ctx.of(t.Call), names) if name in _VOID and id(node) not in allowed]
     found += [node for node in ctx.of(t.Cast) if _void_cast(node) and id(node) not in allowed]
+    # the actions that are values (stack(), func()): only as a branch or a comma operand
+    branches = {id(n) for node in ctx.of(t.Ternary) for n in (node.then, node.otherwise)}
+    branches.update(id(n) for node in ctx.of(t.Binary) if node.op == "," for n in (node.left, node.right))
+    if branches:
+        found += [node for node, name in zip(ctx.of(t.Call), names)
+                  if id(node) in branches and name in _VALUE_ACTIONS]
     if not found:
         return
-    wanted = set(map(id, found))
-    where = {}
-    for clause in ctx.of(t.Clause):
-        if clause.predicate is not None and id(clause.predicate) in wanted:
-            where[id(clause.predicate)] = "a predicate"
-    for parent in ctx.nodes:
-        for child in parent.children():
-            if id(child) in wanted and id(child) not in where:
-                where[id(child)] = _where(parent, child)
+    parents = {id(child): parent for parent in ctx.nodes for child in parent.children()}
+    predicates = {id(clause.predicate) for clause in ctx.of(t.Clause) if clause.predicate is not None}
+    from dtracepy.checks.rules import _constant, program_names
+
+    dialect, names = ctx.options.dialect, program_names(ctx.of, ctx.options.dialect)
+
+    def value(cond):  # (what a condition folds to: its value, None unknown, or NOT_CONSTANT)
+        return _constant(cond, dialect, names)
+
+    reported = set()
     for node in found:
-        place = where.get(id(node), "a value")
-        if node.__class__ is t.Cast:
-            yield ctx.finding("void-value", node, f"a cast to void has no value, so it cannot be {place}")
-        else:
-            yield ctx.finding("void-value", node, f"{node.name}() returns no value (void), so it cannot be {place}: "
-                              f"call it as a statement of its own ({node.name}(...);)")
+        problem = _void_use_problem(node, parents, allowed, predicates, value)
+        if problem is not None and id(problem[0]) not in reported and not _folded_away(node, parents, value):
+            reported.add(id(problem[0]))
+            yield ctx.finding("void-value", problem[0], problem[1])
+
+
+# The functions that return nothing: actions (printf, trace, exit ...) and a few subroutines (bcopy).
+_VOID = frozenset(name for name, row in Fn.TABLE.items() if row[3] == "void")
+# The actions: void or a value (stack(), func()), none may be a ?: branch or a comma operand.
+_ACTIONS = frozenset(name for name, row in Fn.TABLE.items() if row[0] == Fn.ACTION)
+_VALUE_ACTIONS = _ACTIONS - _VOID
+_COMPATIBLE = "operator ?: operands must have compatible types"
+_CONDITIONAL = "action cannot be used in a conditional context"
+
+
+def _void_use_problem(node, parents, allowed, predicates, value):
+    """(the node to flag, the message) for ``node``, a void call or cast or an action, where it
+    stands; None where dtrace takes it.  Walks up through what passes a void value on: the ``?:``
+    whose branch it is, the comma whose right operand it is."""
+    start = shown = node  # (shown: what is void where the walk ends; a folded ?: is its branch)
+    while id(node) not in allowed:
+        parent = parents.get(id(node))
+        cls = parent.__class__
+        if cls is t.Ternary and node is not parent.cond:
+            cond = value(parent.cond)
+            if cond is None:
+                return None  # a constant whose value is not known here: which branch stays is not known
+            if cond is not Fn.NOT_CONSTANT:
+                if node is (parent.otherwise if cond else parent.then):
+                    return None  # folded away: never judged
+                node = parent  # the branch taken stands where the ?: stood
+                continue
+            mine = _void_kind(node, value)
+            other = _void_kind(parent.otherwise if node is parent.then else parent.then, value)
+            if mine is None or other is None:
+                return None
+            if mine != other:  # (flagged from the void branch's side)
+                return None if mine != "void" else (node, (
+                    f"{_shown(node)}, and the other branch of this ?: has one, which "
+                    f"dtrace refuses (\"{_COMPATIBLE}\"): make it a statement of its own, in a clause "
+                    f"whose predicate is the condition"))
+            action = _folded(node, value)
+            if action.__class__ is t.Call and action.name in _ACTIONS:
+                return action, (f"{action.name}() is an action, which cannot be a branch of ?: whose condition "
+                                f"is not a constant (dtrace: \"{_CONDITIONAL}\"): call it in a clause whose "
+                                f"predicate is the condition")
+            if mine != "void":
+                return None
+            node = shown = parent  # both branches void: so is the ?:
+            continue
+        if cls is t.Binary and parent.op == ",":
+            action = _folded(node, value)
+            if action.__class__ is t.Call and action.name in _ACTIONS:
+                return action, (f"{action.name}() is an action, which cannot be an operand of the comma operator "
+                                f"(dtrace: \"operator , operands cannot be actions\"): make it a statement "
+                                f"of its own ({action.name}(...);)")
+            if node is parent.left or _void_kind(node, value) != "void":
+                return None
+            node = shown = parent  # the comma's value is its right operand's
+            continue
+        if start.__class__ is t.Call and start.name in _VALUE_ACTIONS:
+            return None  # a value where it ended up
+        place = "a predicate" if id(node) in predicates else _where(parent, node) if parent is not None else "a value"
+        if shown.__class__ is t.Cast:
+            return shown, f"a cast to void has no value, so it cannot be {place}"
+        if shown.__class__ is t.Call:
+            return shown, (f"{shown.name}() returns no value (void), so it cannot be {place}: "
+                           f"call it as a statement of its own ({shown.name}(...);)")
+        what = "this ?: expression has no value (both its branches are void)" if shown.__class__ is t.Ternary \
+            else "this comma expression has no value (its right operand is void)"
+        return shown, f"{what}, so it cannot be {place}"
+    return None
+
+
+def _folded_away(node, parents, value) -> bool:
+    """Is ``node`` under the branch that a ``?:`` with a constant condition does not take (which
+    dtrace's parser drops unjudged: ``0 ? trace(printf("a")) : 1``)?"""
+    parent = parents.get(id(node))
+    while parent is not None:
+        if parent.__class__ is t.Ternary and node is not parent.cond:
+            cond = value(parent.cond)
+            if cond is not None and cond is not Fn.NOT_CONSTANT and node is (parent.otherwise if cond else parent.then):
+                return True
+        node, parent = parent, parents.get(id(parent))
+    return False
+
+
+def _folded(node, value):
+    """``node`` with each ``?:`` whose condition is a known constant replaced by its branch taken
+    (None when such a condition's value is not known here)."""
+    while node.__class__ is t.Ternary:
+        cond = value(node.cond)
+        if cond is None:
+            return None
+        if cond is Fn.NOT_CONSTANT:
+            return node
+        node = node.then if cond else node.otherwise
+    return node
+
+
+def _void_kind(node, value) -> str | None:
+    """"void" when ``node`` has no value as dtrace types it, "value" when it has one, None when
+    that is not known here (a ?: whose constant condition is not known, or which is refused)."""
+    node = _folded(node, value)
+    if node is None:
+        return None
+    cls = node.__class__
+    if cls is t.Call:
+        return "void" if node.name in _VOID else "value"
+    if cls is t.Cast:
+        return "void" if _void_cast(node) else "value"
+    if cls is t.Binary and node.op == ",":
+        return _void_kind(node.right, value)
+    if cls is t.Ternary:
+        kinds = {_void_kind(node.then, value), _void_kind(node.otherwise, value)}
+        return kinds.pop() if len(kinds) == 1 else None
+    return "value"
+
+
+def _shown(node) -> str:
+    """The words saying that ``node``, a void branch of ?:, has no value."""
+    if node.__class__ is t.Call:
+        return f"{node.name}() returns no value (void)"
+    if node.__class__ is t.Cast:
+        return "a cast to void has no value"
+    return "this branch has no value (void)"
 
 
 def _where(parent, child) -> str:

@@ -25,8 +25,9 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("self-zero-unassigned", "lifecycle", "warning",
               "a thread-local is zeroed but never assigned (usually a typo; says 'did you mean')"),
     CheckInfo("self-leak", "lifecycle", "error",
-              "a thread-local assigned at :entry is never zeroed (error when the matching :return "
-              "has a cleanup clause that misses it, warning otherwise)"),
+              "a thread-local assigned at :entry (or at sched:::on-cpu, off-cpu, io:::wait-start, "
+              "sdt:::interrupt-start) is never zeroed (error when the matching :return, or the probe "
+              "that ends the span, has a cleanup clause that misses it, warning otherwise)"),
     CheckInfo("self-read-unset", "lifecycle", "warning",
               "a thread-local is read in a clause that can fire before any assignment "
               "(no guarding predicate, no earlier assignment in the same firing)"),
@@ -44,7 +45,8 @@ CHECKS: tuple[CheckInfo, ...] = (
               "printa without an aggregation, or given something that is not an aggregation"),
     CheckInfo("void-value", "printf", "error",
               "a call that returns nothing (printf(), trace(), exit() ...) used as a value: "
-              "x = printf(\"\");, trace(printf(\"\"))"),
+              "x = printf(\"\");, trace(printf(\"\")), pid ? printf(\"\") : 2; an action as a branch "
+              "of ?: or an operand of the comma operator"),
     # names
     CheckInfo("keyword-name", "names", "error", "a D keyword used as an identifier"),
     CheckInfo("this-unset", "names", "warning",
@@ -142,7 +144,8 @@ CHECKS: tuple[CheckInfo, ...] = (
               "twice, a clause-local associative array"),
     CheckInfo("operand-type", "rules", "error",
               "a string where an integer or scalar is needed (\"a\" & 1, !execname, s++), added to a "
-              "string, compared with an integer, or assigned to a variable typed int (and the converse)"),
+              "string, compared with an integer, beside an integer as a branch of ?:, cast to a pointer or "
+              "integer, or assigned to a variable typed int (and the converse)"),
     CheckInfo("aggregation-argument", "rules", "error",
               "clear(), trunc(), normalize() or denormalize() given something that is not an aggregation"),
     CheckInfo("printa-keys", "rules", "error",

@@ -42,6 +42,7 @@ from dtracepy import tree as t
 from dtracepy.checks import Finding
 from dtracepy.checks.context import clause_accesses
 from dtracepy.checks.printf import kind as _kind
+from dtracepy.facts import conversions as C
 from dtracepy.facts import functions as Fn
 from dtracepy.facts import variables as V
 from dtracepy.facts.keywords import INTEGER_TYPE_WORDS
@@ -336,9 +337,11 @@ def _inline_type(item, words):
 _UNKNOWN = None
 
 
-def _constant(node, dialect):
+def _constant(node, dialect, names=None):
     """The value of a constant integer expression as D folds it: an int, None when it is a constant
-    whose value is not known here (a macro argument, sizeof, an enumerator), or NOT_CONSTANT."""
+    whose value is not known here (a macro argument, sizeof, an enumerator), or NOT_CONSTANT.
+    ``names`` (see :func:`program_names`) tells the program's own identifiers: its inlines, whose
+    values dtrace's parser folds in, its enumerators and the variables it assigns."""
     if isinstance(node, t.IntLit):
         try:
             return node.value
@@ -352,16 +355,21 @@ def _constant(node, dialect):
         if node.module is None and (node.name in dialect.variables or node.is_global
                                     or (node.name in V.LIBRARY_TABLE and V.LIBRARY_TABLE[node.name][3])):
             return Fn.NOT_CONSTANT
+        if names is not None and node.module is None and node.name in names:
+            found = names[node.name]
+            if found is None or found is Fn.NOT_CONSTANT:
+                return found
+            return _constant(found, dialect)  # (an inline's value; not through other inlines)
         return _UNKNOWN  # an inline or enumerator may be a constant
     if isinstance(node, t.Cast):
-        return _constant(node.operand, dialect)
-    if isinstance(node, t.Unary) and node.op in ("-", "+", "~"):
-        value = _constant(node.operand, dialect)
+        return _cast_constant(node, _constant(node.operand, dialect, names))
+    if isinstance(node, t.Unary) and node.op in ("-", "+", "~", "!"):
+        value = _constant(node.operand, dialect, names)
         if not isinstance(value, int) or value is Fn.NOT_CONSTANT:
             return value
-        return {"-": -value, "+": value, "~": ~value}[node.op]
-    if isinstance(node, t.Binary) and node.op in ("+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^"):
-        left, right = _constant(node.left, dialect), _constant(node.right, dialect)
+        return {"-": -value, "+": value, "~": ~value, "!": int(not value)}[node.op]
+    if isinstance(node, t.Binary) and node.op in _FOLDED:
+        left, right = _constant(node.left, dialect, names), _constant(node.right, dialect, names)
         if left is Fn.NOT_CONSTANT or right is Fn.NOT_CONSTANT:
             return Fn.NOT_CONSTANT
         if left is None or right is None:
@@ -370,10 +378,62 @@ def _constant(node, dialect):
             return _fold(node.op, left, right)
         except (ZeroDivisionError, ValueError, OverflowError):
             return _UNKNOWN
+    if isinstance(node, t.Ternary):
+        # dtrace's parser replaces c ? a : b by a or b when c is an integer constant (dt_node_op3)
+        cond = _constant(node.cond, dialect, names)
+        if cond is Fn.NOT_CONSTANT or cond is None:
+            return cond
+        return _constant(node.then if cond else node.otherwise, dialect, names)
     if isinstance(node, (t.SelfVar, t.ThisVar, t.AggVar, t.Call, t.Assign, t.Index, t.Member,
-                         t.StringLit, t.Postfix)):
+                         t.StringLit, t.Postfix, t.Binary)):  # (a Binary here: the comma, never folded)
         return Fn.NOT_CONSTANT
     return _UNKNOWN
+
+
+def program_names(of, dialect) -> dict:
+    """name -> what :func:`_constant` knows of it in this program: an inline's value (an Expr,
+    folded where it is used), None for an enumerator (a constant not known here), NOT_CONSTANT
+    for a global the program assigns."""
+    names: dict = dict.fromkeys(_assigned_globals(of, dialect), Fn.NOT_CONSTANT)
+    for item in of(t.Enumerator):
+        names[item.name] = None
+    for item in of(t.Inline):
+        decl = item.declarator
+        if decl.__class__ is t.NameDecl:  # (a parameterised inline is no constant)
+            names[decl.name] = item.value
+    return names
+
+
+# The binary operators dtrace's parser folds when both operands are integer constants (dt_node_op2:
+# the arithmetic, bitwise, shift, comparison and logical ones; never the comma).
+_FOLDED = frozenset({"+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^", "==", "!=", "<", "<=", ">", ">=",
+                     "&&", "||", "^^"})
+# The integer types a cast folds to, by their words (a cast to a pointer, a struct or another
+# typedef is not folded here).
+_CAST_WORDS = {"signed char": "signed char", "short int": "short", "signed short": "short",
+               "unsigned short int": "unsigned short", "signed": "int", "signed int": "int",
+               "unsigned": "unsigned int", "long int": "long", "signed long": "long",
+               "unsigned long int": "unsigned long", "long long int": "long long"}
+
+
+def _cast_constant(node, value):
+    """``value`` cast as ``(type)`` ``node`` folds it: dtrace's parser keeps the low bits that fit
+    an integer type (``(char)256`` is 0: dt_node_op2's cast of an integer constant)."""
+    if not isinstance(value, int) or value is Fn.NOT_CONSTANT:
+        return value
+    if node.type.declarator.__class__ is not t.NameDecl:
+        return _UNKNOWN  # a pointer
+    words = " ".join(s if s.__class__ is str else getattr(s, "name", "?") for s in node.type.specifiers)
+    found = C.INTEGER_TYPES.get(_CAST_WORDS.get(words, words))
+    if found is None:
+        return _UNKNOWN
+    bits, signed = found[0], found[1]
+    low = value % (1 << bits)
+    if low == 0 or not signed:
+        return low
+    if low >= 1 << (bits - 1):
+        low -= 1 << bits
+    return low if low == value else _UNKNOWN  # (a signed narrowing's sign: not judged here)
 
 
 def _fold(op, a, b):
@@ -381,6 +441,12 @@ def _fold(op, a, b):
         raise ValueError("C's division of negative numbers: not folded here")
     if op in ("<<", ">>") and not 0 <= b < 64:
         raise ValueError("shift out of range")
+    if op in ("&&", "||", "^^"):
+        return int({"&&": bool(a and b), "||": bool(a or b), "^^": bool(a) != bool(b)}[op])
+    if op in ("==", "!=", "<", "<=", ">", ">="):
+        if not (0 <= a < 2**63 and 0 <= b < 2**63):
+            raise ValueError("a comparison whose result depends on the operands' signedness")
+        return int({"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op])
     value = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a // b,
              "%": lambda: a % b, "<<": lambda: a << b, ">>": lambda: a >> b, "&": lambda: a & b,
              "|": lambda: a | b, "^": lambda: a ^ b}[op]()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-import traceback
 
 from dtracepy.errors import CompileError, DTracePyError
 from dtracepy.inputs import describe_exception, write_output
@@ -22,6 +21,8 @@ from dtracepy.source import Pos
 
 def _user_frame(tb, path: str):
     """The innermost traceback frame in ``path``, else the innermost outside dtracepy."""
+    import traceback  # (only for a failing tracer: it imports textwrap, which compiles patterns)
+
     frames = traceback.extract_tb(tb)
     real = os.path.realpath(path)
     for frame in reversed(frames):
@@ -141,6 +142,11 @@ def load_module(path: str):
     sys.modules[name] = module
     # Like ``python tracer.py``, compiling a tracer leaves no __pycache__ beside it (nor beside
     # the modules it imports from its directory): dtracepy reads the user's files, never adds any.
+    # The DSL, which every tracer imports, is imported before, as any of dtracepy's modules is
+    # (its bytecode cached where Python caches it): first imported by the tracer, it was compiled
+    # from source on every compile where no install had written its bytecode.
+    import dtracepy.dsl  # noqa: F401
+
     wrote_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
     try:
         spec.loader.exec_module(module)

@@ -66,6 +66,38 @@ def return_of(text: str) -> str | None:
     return None
 
 
+#: Probes that begin a span a later probe on the same thread ends, beyond ``entry``/``return``, by
+#: (provider, name) -> the name that ends it: what a thread-local set at the first is zeroed at
+#: (``sched:::on-cpu { self->ts = timestamp; } sched:::off-cpu /self->ts/ { ...; self->ts = 0; }``).
+#: Only spans certain to end on the thread that began them: not ``sched:::enqueue``/``dequeue``
+#: (another thread may dequeue), nor ``io:::start``/``done`` (an interrupt completes the I/O), nor
+#: USDT ``function-entry``/``-return``, where scripts keep ``self->last`` per thread on purpose.
+SPANS = {
+    ("sched", "on-cpu"): "off-cpu", ("sched", "off-cpu"): "on-cpu",
+    ("io", "wait-start"): "wait-done",
+    ("sdt", "interrupt-start"): "interrupt-complete",
+}
+_SPAN_NAMES = {name: (provider, end) for (provider, name), end in SPANS.items()}
+
+
+def release_of(text: str) -> str | None:
+    """The description of the probe that ends, on the same thread, what the probe of ``text``
+    begins, spelled as ``text`` is with the name changed: the return of an entry
+    (``syscall::read:entry`` -> ``syscall::read:return``), the end of a span of :data:`SPANS`
+    (``sched:::on-cpu`` -> ``sched:::off-cpu``; a bare ``on-cpu`` -> ``off-cpu``); None for others."""
+    found = return_of(text)
+    if found is not None:
+        return found
+    name = text.rpartition(":")[2]
+    span = _SPAN_NAMES.get(name)
+    if span is None or text.count(":") > 3:
+        return None
+    provider = split(text)[0]
+    if provider not in ("", span[0]):
+        return None
+    return text[: len(text) - len(name)] + span[1]
+
+
 def matches(pattern: str, concrete: str) -> bool:
     """Can a probe matched by ``concrete`` also be matched by ``pattern``?  Empty fields and globs
     in ``pattern`` match anything; a globbed ``concrete`` field only matches an equal or empty

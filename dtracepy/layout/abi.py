@@ -28,6 +28,9 @@ class ABI:
     max_align: int  # what a bare ``__attribute__((aligned))`` means
     # An unnamed bit-field (zero-width too) raises the struct alignment (AAPCS64 does, SysV does not).
     unnamed_bitfield_aligns_record: bool = False
+    # bits of a long double's significand: x87's 80-bit format on x86, IEEE quad elsewhere (what
+    # (long)1e19L and the like convert, in an integer constant expression)
+    long_double_digits: int = 113
 
     @property
     def byteorder(self) -> str:
@@ -58,8 +61,8 @@ class ABI:
 
 
 ABIS: dict[str, ABI] = {
-    "x86_64": ABI("x86_64", 8, 8, False, True, 8, 8, (16, 16), 16),
-    "i386": ABI("i386", 4, 4, False, True, 4, 4, (12, 4), 16),
+    "x86_64": ABI("x86_64", 8, 8, False, True, 8, 8, (16, 16), 16, long_double_digits=64),
+    "i386": ABI("i386", 4, 4, False, True, 4, 4, (12, 4), 16, long_double_digits=64),
     "aarch64": ABI("aarch64", 8, 8, False, False, 8, 8, (16, 16), 16, unnamed_bitfield_aligns_record=True),
     "sparcv9": ABI("sparcv9", 8, 8, True, True, 8, 8, (16, 16), 16),
 }

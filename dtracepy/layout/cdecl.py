@@ -18,6 +18,7 @@ import io
 import os
 import re
 
+import attrs
 import pcpp
 from pycparser import c_ast, c_parser
 
@@ -26,7 +27,7 @@ from dtracepy.inputs import MAX_INPUT_BYTES
 from dtracepy.layout.abi import ABI, get_abi, host_abi_name
 from dtracepy.layout.engine import MemberSpec, lay_out
 from dtracepy.layout.model import Array, Layout, Pointer, Scalar, array_spelling, close_names
-from dtracepy.layout.prepass import Attrs, Prepassed, prepass
+from dtracepy.layout.prepass import MAX_ALIGNMENT, Argument, Attrs, Prepassed, prepass
 from dtracepy.source import Pos
 
 BUILTIN_FILE = "<builtin>"
@@ -325,6 +326,9 @@ class _Converter:
         self.array_size = False  # is the constant expression being evaluated an array size?
         self.scalars: dict[tuple, tuple[Scalar, str]] = {}  # type words -> (Scalar, spelling)
         self.named: dict[tuple, tuple[object, str]] = {}  # names as written -> base_type's answer
+        self._line_starts = None  # (file, line) -> offset in the prepassed text, made for an error
+        self.alignments: dict[int, int] = {}  # id(Argument) -> its value, evaluated
+        self.defining: set[int] = set()  # ids of the records whose members are being read
         self.result = Layouts(abi=abi, typedefs=self.typedefs)
 
     # -- errors -------------------------------------------------------------------------------
@@ -342,9 +346,15 @@ class _Converter:
     # -- top level ----------------------------------------------------------------------------
 
     def run(self, ast: c_ast.FileAST) -> Layouts:
+        typedefs = [node for node in ast.ext if isinstance(node, c_ast.Typedef) and self._user(node)]
+        # the prepass's attributes of each typedef declarator, in order (none if they do not pair up)
+        attributes = dict(zip(map(id, typedefs), self.pre.typedef_attrs)) \
+            if len(typedefs) == len(self.pre.typedef_attrs) else {}
         for node in ast.ext:
             if isinstance(node, c_ast.Typedef):
                 t, spelling = self.type_of(node.type)
+                if id(node) in attributes:
+                    t = self._aligned_typedef(node, t, attributes[id(node)])
                 self.typedefs[node.name] = (t, node.name)
                 self.named.pop((node.name,), None)  # a typedef given again names its new type
                 if isinstance(t, Layout):
@@ -356,6 +366,8 @@ class _Converter:
                 if isinstance(node.type, c_ast.FuncDecl):
                     continue
                 self.type_of(node.type)
+        for arg in self.pre.arguments:  # those no record took (a typedef's, an object's): gcc checks them too
+            self.requested_alignment(arg)
         return self.result
 
     @staticmethod
@@ -400,6 +412,8 @@ class _Converter:
                     j -= 1
                 inner_spelling = t.spelling()
                 size = t.size
+                if size % t.align:  # (a typedef aligned beyond its size: gcc refuses an array of it)
+                    self.error("alignment of array elements is greater than element size", chain[i])
                 counts = []
                 for k in range(i, j - 1, -1):  # innermost dimension first
                     node = chain[k]
@@ -462,6 +476,10 @@ class _Converter:
         return known
 
     def canonical(self, names: list[str], node) -> str:
+        refused = _refused_type_words(names)
+        if refused is not None:
+            index, message = refused
+            raise LayoutError(message, self._type_word_pos(node, index))
         count = {n: names.count(n) for n in set(names)}
         unsigned = "unsigned" in count
         if "__int128" in count:
@@ -482,6 +500,32 @@ class _Converter:
         if longs == 1:
             return prefix + "long"
         return prefix + "int"
+
+    def _type_word_pos(self, node, index: int) -> "Pos | None":
+        """Where the ``index``-th type word of ``node`` (an IdentifierType) is, as gcc locates a
+        refused one: read from the prepassed text at the node's place (qualifiers and blanked
+        attributes between the words are skipped); the node's place if it cannot be found."""
+        pos = self.pos(node)
+        if pos is None or pos.col is None:
+            return pos
+        if self._line_starts is None:
+            self._line_starts = _line_starts(self.pre.text)
+        start = self._line_starts.get((pos.file, pos.line))
+        if start is None:
+            return pos
+        text, line, line_start = self.pre.text, pos.line, start
+        seen = 0
+        for m in re.finditer(r"[A-Za-z_]\w*|#|\n", text[start + pos.col - 1:]):
+            at = start + pos.col - 1 + m.start()
+            if m.group() == "#":  # a line marker: the words are not all on this file's lines
+                return pos
+            if m.group() == "\n":
+                line, line_start = line + 1, at + 1
+            elif m.group() in _C_KEYWORDS:
+                if seen == index:
+                    return Pos(pos.file, line, at - line_start + 1)
+                seen += 1
+        return pos
 
     def enum(self, node: c_ast.Enum) -> tuple[object, str]:
         spelling = f"enum {node.name}" if node.name else "enum <anonymous>"
@@ -521,6 +565,8 @@ class _Converter:
             return existing
         if existing is not None and existing.complete:
             self.error(f"redefinition of {kind} {node.name}", node)
+        if existing is not None and id(existing) in self.defining:  # (it would hold itself: no size)
+            self.error(f"nested redefinition of {kind} {node.name}", node)
         layout = existing or Layout(node.name, kind, self.abi)
         if node.name:
             self.tags[key] = layout
@@ -532,6 +578,7 @@ class _Converter:
         if len(mattrs) != len(decls):
             mattrs = [Attrs()] * len(decls)
         specs = []
+        self.defining.add(id(layout))
         for decl, a in zip(decls, mattrs):
             t, spelling = self.type_of(decl.type)
             width = None if decl.bitsize is None else self.const(decl.bitsize)
@@ -540,14 +587,79 @@ class _Converter:
                     self.error(f"member {decl.name} has type void", decl)
                 if getattr(getattr(t, "elem", t), "kind", None) == "function":
                     self.error("a function type cannot be a member; use a pointer to it", decl)
-                if isinstance(t, Array) and t.count == 0 and decl is not decls[-1]:
+                # (x[0], GNU's zero-length array, may be anywhere: only x[] must be last)
+                if isinstance(decl.type, c_ast.ArrayDecl) and decl.type.dim is None and decl is not decls[-1]:
                     self.error(f"flexible array member {decl.name} is not last", decl)
-            specs.append(MemberSpec(decl.name, t, spelling, width, a.packed, a.aligned,
+            aligned = self.alignment(a) if a.aligned else None
+            specs.append(MemberSpec(decl.name, t, spelling, width, a.packed, aligned,
                                     None if decl.coord is None else self.pos(decl)))
-        lay_out(layout, specs, packed=rattrs.packed, aligned=rattrs.aligned, pack=self.pre.record_pack.get(rkey))
+        self.defining.discard(id(layout))
+        lay_out(layout, specs, packed=rattrs.packed, aligned=self.alignment(rattrs),
+                pack=self.pre.record_pack.get(rkey))
         if node.name and self._user(node):
             self.result[f"{kind} {node.name}"] = layout
         return layout
+
+    # -- attribute arguments ------------------------------------------------------------------
+
+    def alignment(self, a: Attrs) -> "int | None":
+        """The largest alignment ``a`` asks for, or None (``aligned(0)``: gcc warns and ignores it)."""
+        best = None
+        for request in a.aligned:
+            value = request if isinstance(request, int) else self.requested_alignment(request)
+            if value:
+                best = max(best or 0, value)
+        return best
+
+    def _aligned_typedef(self, node, t, a: Attrs):
+        """``t`` with the alignment a typedef's ``aligned(N)`` gives it: gcc raises or lowers a
+        typedef's alignment to N and leaves its size (``packed`` on a typedef: gcc ignores it)."""
+        align = self.alignment(a)
+        if align is None or align == t.align:
+            return t
+        if not isinstance(t, Scalar) or t.kind in ("void", "function"):
+            self.error(f"__attribute__((aligned({align}))) on a typedef of {t.spelling()} is not supported by "
+                       "dtracepy (on a typedef of an integer, enum or floating type it is)", node)
+        return attrs.evolve(t, align=align)
+
+    def requested_alignment(self, arg: Argument) -> int:
+        """The value of ``aligned(N)``, evaluated as an enumerator is (typed as gcc types it, an
+        overflow folded: gcc folds ``aligned(2147483647 + 1)`` to INT_MIN and refuses that), with
+        the types and enumerators declared before it; refused as gcc refuses it, at the attribute."""
+        done = self.alignments.get(id(arg))
+        if done is not None:
+            return done
+        node = self._argument_node(arg)
+        try:
+            value = self.typed_const(node)[0]
+        except LayoutError as err:
+            if err.pos is None:  # (an error in a literal: at the attribute)
+                raise LayoutError(err.message, arg.at) from None
+            raise
+        if value < 0 or value & (value - 1):
+            raise LayoutError(f"requested alignment {value} is not a positive power of 2", arg.at)
+        if value > MAX_ALIGNMENT:
+            raise LayoutError(f"requested alignment {value} exceeds maximum {MAX_ALIGNMENT}", arg.at)
+        self.alignments[id(arg)] = value
+        return value
+
+    def _argument_node(self, arg: Argument):
+        """The expression of an attribute's argument: a literal as it is, else parsed by pycparser
+        at its place in the header (its typedef names declared first, so a cast parses)."""
+        from dtracepy.layout.fastc import _INTEGER
+
+        text = arg.text.strip()
+        if _INTEGER.fullmatch(text):  # the common aligned(8)
+            return c_ast.Constant("int", text)
+        names = sorted(set(re.findall(r"[A-Za-z_]\w*", arg.text)) & set(self.typedefs))
+        source = "".join(f"typedef int {name};\n" for name in names) + (
+            f'char __dtracepy_argument[(\n#line {arg.pos.line} "{arg.pos.file}"\n'
+            f'{" " * (arg.pos.col - 1)}{arg.text}\n)];\n')
+        try:
+            ast = _CParser().parse(source, arg.pos.file)
+        except c_parser.ParseError as err:
+            raise _located_parse_error(err, arg.at) from None
+        return ast.ext[-1].type.dim
 
     # -- constant expressions -----------------------------------------------------------------
     #
@@ -567,6 +679,10 @@ class _Converter:
         """The value of an integer constant expression, evaluated without recursing (pycparser
         gives ``1+1+...+1`` as a chain as long as the sum), operands left to right as before."""
         value, _, overflow = self.typed_const(node, array_size)
+        if array_size and isinstance(overflow, c_ast.Cast):
+            self.error(f"floating constant {overflow.expr.value[:30]} is out of the range of "
+                       f"{self.type_of(overflow.to_type)[1]}: not a constant array size (gcc: variably "
+                       "modified)", overflow)
         if array_size and overflow is not None and self.abi.pointer_size == 4:
             # gcc keeps the overflow through the conversion to a 32-bit size_t (not to a 64-bit one)
             self.error("integer overflow in an array size (gcc for a 32-bit target: exceeds maximum object size)",
@@ -577,8 +693,9 @@ class _Converter:
         if not self.array_size:
             return
         op = getattr(node, "op", "?:")
-        self.error(f"integer overflow in an operand of {op!r}: not a constant array size (gcc: variably modified)",
-                   overflowed)
+        what = "integer overflow" if not isinstance(overflowed, c_ast.Cast) else \
+            f"floating constant {overflowed.expr.value[:30]} out of range of {self.type_of(overflowed.to_type)[1]}"
+        self.error(f"{what} in an operand of {op!r}: not a constant array size (gcc: variably modified)", overflowed)
 
     def typed_const(self, node, array_size: bool = False) -> tuple[int, tuple[int, bool], object]:
         outer, self.array_size = self.array_size, array_size  # (a sizeof may hold another one)
@@ -613,7 +730,9 @@ class _Converter:
                     else:
                         values.append(self._unary(node, values.pop()))
                 elif isinstance(node, c_ast.Cast):
-                    if state == 0:
+                    if state == 0 and _is_floating(node.expr):  # C allows a floating constant only here
+                        values.append(self._floating_cast(node))
+                    elif state == 0:
                         stack += ((node, 1, quiet), (node.expr, 0, quiet))
                     else:
                         values.append(self._cast(node, values.pop()))
@@ -634,7 +753,7 @@ class _Converter:
                 else:
                     values.append(self._operand(node))
             except LayoutError:
-                if not quiet:
+                if not quiet or _is_floating(node):  # (a floating operand makes the type not an integer's)
                     raise
                 values.append((0, _INT, None))  # only the type of an unevaluated operand counts
         return values[0]
@@ -647,19 +766,46 @@ class _Converter:
 
     def _cast(self, node: c_ast.Cast, operand):
         value, t, overflow = operand
-        to = self._int_type(self.type_of(node.to_type)[0])
-        if to is None:  # a pointer or floating type: the value as it was
+        target = self.type_of(node.to_type)[0]
+        to = self._int_type(target)
+        if getattr(target, "kind", None) == "float":  # (gcc folds it, warning that the size is variable)
+            self.error(f"a cast to {target.spelling()} is not allowed in an integer constant expression", node)
+        if to is None:  # a pointer type: the value as it was
             return operand
         if to == (1, False):  # _Bool
             return int(value != 0), _BOOL, overflow
         return _wrap(value, to), to, overflow
+
+    def _floating_cast(self, node: c_ast.Cast):
+        """``(T)2.5``: the floating constant as its type holds it (``16777217.0f`` is 16777216),
+        truncated toward zero.  Beyond T's range (or infinite) gcc saturates and marks it
+        overflowed: not a constant where an integer overflow is not one, nor as an array size."""
+        target = self.type_of(node.to_type)[0]
+        to = self._int_type(target)
+        if to is None:
+            self.error(f"a cast of a floating constant to {target.spelling()} is not an integer constant "
+                       "expression", node)
+        literal = node.expr.value
+        if len(literal) > 4000:  # (digits Python's int() refuses beyond 4300)
+            self.error(f"floating constant {literal[:30]}... is too long", node.expr)
+        suffix = literal[-1].lower() if literal[-1] in "fFlL" else ""
+        digits, max_exp = {"f": (24, 128), "l": (self.abi.long_double_digits, 16384)}.get(suffix, (53, 1024))
+        value = _floating_value(literal.rstrip("fFlL"), digits, max_exp)
+        if value is False:
+            self.error(f"unsupported floating constant {literal[:30]}", node.expr)
+        if to == _BOOL:
+            return int(value != 0), _BOOL, None
+        high = (1 << (to[0] - to[1])) - 1
+        if value is None or value >= high + 1:
+            return high, to, node
+        return int(value), to, None
 
     def _unary(self, node: c_ast.UnaryOp, operand):
         value, t, overflow = operand
         if node.op == "!":  # (gcc: a fresh constant, without the operand's overflow)
             return int(not value), _INT, None
         if node.op not in ("-", "+", "~"):
-            self.error("not an integer constant expression (UnaryOp)", node)
+            self.error(f"operator '{node.op}' is not allowed in an integer constant expression", node)
         t = _promote(t)
         exact = -value if node.op == "-" else ~value if node.op == "~" else value
         result = _wrap(exact, t)
@@ -679,6 +825,9 @@ class _Converter:
                 if self.abi.char_signed and 128 <= value < 256:  # '\377' is -1 where char is signed
                     value -= 256
                 return value, _INT, None
+            if _is_floating(node):
+                self.error(f"floating constant {node.value[:30]} in an integer constant expression: C allows "
+                           "one only as the operand of a cast to an integer type", node)
             text = node.value.rstrip("uUlL")
             suffix = node.value[len(text):].lower()
             try:
@@ -691,11 +840,11 @@ class _Converter:
             except ValueError:
                 self.error(f"not an integer constant: {node.value}", node)
             if value >= 1 << 64:
-                self.error(f"integer constant is too large for its type: {node.value[:30]}", node)
-            try:
-                return value, self._literal_type(value, text, suffix), None
-            except LayoutError as err:
-                self.error(err.message, node)
+                # (gcc warns and keeps its low 64 bits, which is no value the header meant)
+                self.error(f"integer constant is too large for its type: {node.value[:30]} is 2**64 or more "
+                           "(gcc keeps only its low 64 bits)", node)
+            t = self._literal_type(value, text, suffix)
+            return _wrap(value, t), t, None
         if isinstance(node, c_ast.ID):
             if node.name in self.enumerators:
                 value, t = self.enumerators[node.name]
@@ -706,10 +855,18 @@ class _Converter:
             t = self.type_of(node.expr)[0] if isinstance(node.expr, c_ast.Typename) else None
             if t is None:
                 self.error("sizeof of an expression is not supported here", node)
+            self._refuse_incomplete(t, node)
             return t.size, size_t, None
         if isinstance(node, c_ast.UnaryOp) and node.op == "_Alignof":
-            return self.type_of(node.expr)[0].align, size_t, None
+            t = self.type_of(node.expr)[0]
+            self._refuse_incomplete(t, node)
+            return t.align, size_t, None
         self.error(f"not an integer constant expression ({type(node).__name__})", node)
+
+    def _refuse_incomplete(self, t, node):
+        """gcc's error for ``sizeof``/``_Alignof`` of a struct not (yet) defined: its size was 0."""
+        if isinstance(t, Layout) and not t.complete:
+            self.error(f"invalid application of '{node.op}' to incomplete type '{t.name}'", node)
 
     def _literal_type(self, value: int, digits: str, suffix: str) -> tuple[int, bool]:
         """The type of an integer constant (C11 6.4.4.1): the first of its suffix's list that holds
@@ -726,9 +883,10 @@ class _Converter:
         for bits, signed in candidates:
             if value < 1 << (bits - signed):
                 return bits, signed
-        # gcc: "so large that it is unsigned": an unsigned __int128 on x86_64, a wrapped long long on i386
-        raise LayoutError(f"integer constant is too large for its type: {digits[:30]} is beyond long long "
-                          "(write it with a U suffix)")
+        # a decimal constant in [2**63, 2**64) without u: gcc warns that it "is so large that it is
+        # unsigned" and makes it a (signed) __int128 where the target has one (the LP64 ABIs), a
+        # long long wrapped to a negative value on i386
+        return (128, True) if self.abi.pointer_size == 8 else (64, True)
 
     def _binary(self, node: c_ast.BinaryOp, a, b, quiet: bool = False):
         op = node.op
@@ -761,7 +919,7 @@ class _Converter:
                "/": lambda: _c_quotient(x, y), "%": lambda: x - _c_quotient(x, y) * y,
                "&": lambda: x & y, "|": lambda: x | y, "^": lambda: x ^ y}
         if op not in ops:
-            self.error("not an integer constant expression (BinaryOp)", node)
+            self.error(f"operator '{op}' is not allowed in an integer constant expression", node)
         exact = ops[op]()
         result = _wrap(exact, t)
         if t[1] and (result != exact or op == "%" and y == -1 and x == -(1 << (t[0] - 1))):
@@ -769,12 +927,50 @@ class _Converter:
         return result, t, overflow
 
     def _type_name(self, t: tuple[int, bool]) -> str:
-        name = {32: "int", 64: "long" if self.abi.long_size == 8 else "long long"}.get(t[0], f"{t[0]}-bit int")
+        name = {32: "int", 64: "long" if self.abi.long_size == 8 else "long long", 128: "__int128"}.get(
+            t[0], f"{t[0]}-bit int")
         return name if t[1] else "unsigned " + name
 
 
 _INT = (32, True)
-_BOOL = (1, False)  # promoted to int like any type narrower than int
+_BOOL = (1, False)
+
+_FLOATING = re.compile(r"(?:(\d*)\.?(\d*)(?:[eE]([+-]?\d+))?|0[xX]([0-9a-fA-F]*)\.?([0-9a-fA-F]*)[pP]([+-]?\d+))")
+
+
+def _is_floating(node) -> bool:
+    return isinstance(node, c_ast.Constant) and node.type in ("float", "double", "long double")
+
+
+def _floating_value(text: str, digits: int, max_exp: int):
+    """The value of a floating constant (without suffix) rounded to nearest, ties to even, to a
+    ``digits``-bit significand, as a Fraction; None when beyond the type's range (infinite); False
+    when it is not one this reads."""
+    from fractions import Fraction
+
+    m = _FLOATING.fullmatch(text)
+    if m is None or not any(m.group(i) for i in (1, 2, 4, 5)):
+        return False
+    if m.group(6) is None:
+        whole, frac, exp, base = m.group(1), m.group(2), int(m.group(3) or 0), 10
+    else:
+        whole, frac, exp, base = m.group(4), m.group(5), int(m.group(6)), 2
+        exp -= 4 * len(frac)
+    n = int(whole + frac or "0", 16 if base == 2 else 10)
+    exp -= len(frac) if base == 10 else 0
+    if n == 0:
+        return Fraction(0)
+    scale = exp if base == 2 else exp * 3.33  # (about log2 of the power of ten)
+    if scale + n.bit_length() > max_exp + 8:  # (far beyond every type: not worth the exact power)
+        return None
+    if scale + n.bit_length() < -100:  # far below 1: it truncates to 0 whatever its rounding
+        return Fraction(0)
+    x = Fraction(n) * Fraction(base) ** exp
+    e = x.numerator.bit_length() - x.denominator.bit_length()  # floor(log2(x)) is e or e - 1
+    if Fraction(2) ** e > x:
+        e -= 1
+    rounded = Fraction(round(x / Fraction(2) ** (e - digits + 1))) * Fraction(2) ** (e - digits + 1)
+    return None if rounded >= Fraction(2) ** max_exp else rounded  # promoted to int like any type narrower than int
 
 
 def _promote(t: tuple[int, bool]) -> tuple[int, bool]:
@@ -800,6 +996,77 @@ def _wrap(value: int, t: tuple[int, bool]) -> int:
     if signed and value >> (bits - 1):
         value -= 1 << bits
     return value
+
+
+# gcc's checks of a declaration's type words (c-decl.cc, declspecs_add_type), in gcc's words: the
+# words are taken one by one and the first that cannot join those before it is refused
+_NO_LONG = ("void", "__int128", "_Bool", "char", "float")  # 'long' cannot join these ...
+_NO_SHORT = _NO_LONG + ("double",)  # ... 'short' these
+_NO_SIGN = ("void", "_Bool", "float", "double")  # ... 'signed' and 'unsigned' these
+
+
+def _refused_type_words(names: list[str]) -> "tuple[int, str] | None":
+    """(index, gcc's message) of the first of ``names`` (C's type words, in order) gcc refuses."""
+    longs, short, signed, unsigned, word = 0, False, False, False, None
+
+    def both(a, b):
+        return f"both '{a}' and '{b}' in declaration specifiers"
+
+    for i, name in enumerate(names):
+        if name == "long":
+            if longs == 2:
+                return i, "'long long long' is too long for GCC"
+            if longs == 1 and word == "double":
+                return i, both("long long", "double")
+            if longs == 0 and short:
+                return i, both("long", "short")
+            if longs == 0 and word in _NO_LONG:
+                return i, both("long", word)
+            longs += 1
+        elif name == "short":
+            if longs:
+                return i, both("long", "short")
+            if word in _NO_SHORT:
+                return i, both("short", word)
+            if short:
+                return i, "duplicate 'short'"
+            short = True
+        elif name in ("signed", "unsigned"):
+            if (unsigned if name == "signed" else signed):
+                return i, both("signed", "unsigned")
+            if word in _NO_SIGN:
+                return i, both(name, word)
+            if (signed if name == "signed" else unsigned):
+                return i, f"duplicate '{name}'"
+            signed, unsigned = signed or name == "signed", unsigned or name == "unsigned"
+        elif name in _C_KEYWORDS:
+            if word is not None:
+                return i, "two or more data types in declaration specifiers"
+            if name == "__int128" and (longs or short):
+                return i, both("__int128", "long" if longs else "short")
+            if name == "double" and (longs == 2 or short):  # (long double is a type)
+                return i, both("long long" if longs == 2 else "short", name)
+            if name in _NO_LONG and (longs or short):
+                return i, both("long" if longs else "short", name)
+            if name in _NO_SIGN and (signed or unsigned):
+                return i, both("signed" if signed else "unsigned", name)
+            word = name
+    return None
+
+
+def _line_starts(text: str) -> dict:
+    """(file, line) -> the offset where that line starts in ``text``, which has line markers."""
+    out = {}
+    file, line, offset = None, 0, 0
+    for raw in text.split("\n"):
+        m = _LINE_MARK.match(raw)
+        if m:
+            file, line = m.group(2) or file, int(m.group(1)[:9]) - 1
+        else:
+            line += 1
+            out.setdefault((file, line), offset)
+        offset += len(raw) + 1
+    return out
 
 
 _PARSE_ERROR = re.compile(r"^(.*?):(\d+):(\d+): (.*)$", re.S)
@@ -924,13 +1191,21 @@ def parse_c(text: str, filename: str, abi: ABI):
             name, pos = guess
             raise LayoutError(f"unknown type name {name!r} (declare it with a typedef, or -I the header "
                               "that does)", pos) from None
-        m = _PARSE_ERROR.match(str(err))
-        if m:
-            msg = m.group(4)
-            msg = f"syntax error {msg}" if msg.startswith("before") else msg
-            raise LayoutError(msg, Pos(m.group(1), int(m.group(2)), int(m.group(3)))) from None
-        raise LayoutError(f"syntax error: {err}", Pos(filename, 1, 1)) from None
+        raise _located_parse_error(err, Pos(filename, 1, 1)) from None
     return ast, pre
+
+
+def _located_parse_error(err: c_parser.ParseError, where: Pos) -> LayoutError:
+    """pycparser's error at its place ("syntax error before: }"); at ``where`` if it has none."""
+    m = _PARSE_ERROR.match(str(err))
+    if m:
+        msg = m.group(4)
+        msg = f"syntax error {msg}" if msg.startswith("before") else msg
+        return LayoutError(msg, Pos(m.group(1), int(m.group(2)), int(m.group(3))))
+    words = str(err)
+    if where.file and words.startswith(f"{where.file}: "):  # (pycparser names the file without a line)
+        words = words[len(where.file) + 2:]
+    return LayoutError(f"syntax error: {words}", where)
 
 
 def _c_quotient(a: int, b: int) -> int:

@@ -7,7 +7,9 @@ Rules (positions in bits, alignments in bytes):
 * A bit-field is placed at the next free bit unless it would then span more alignment units of
   its declared type than the type itself has (a 3-bit ``int`` may not cross a 4-byte boundary; an
   i386 ``long long`` aligned to 4 may span two 4-byte units), in which case it moves to the next
-  boundary.  ``packed`` bit-fields and any bit-field under ``#pragma pack`` skip that rule.
+  boundary.  ``packed`` bit-fields and any bit-field under ``#pragma pack`` skip that rule.  A
+  bit-field with ``aligned(N)`` first moves to the next multiple of N (capped by ``#pragma pack``)
+  and raises the record's alignment to it, as an ordinary member asking for N would.
 * A named bit-field raises the record's alignment to its type's (capped by packing); an unnamed
   one does not, except on aarch64.  A zero-width bit-field moves to the next boundary of its type
   and is not affected by packing.
@@ -102,6 +104,8 @@ def lay_out(layout: Layout, specs: list[MemberSpec], *, packed: bool = False, al
                 continue
             else:
                 place = pos
+                if spec.aligned is not None:  # gcc places it as an ordinary member asking for that
+                    place = _round_up(place, (spec.aligned if pack is None else min(spec.aligned, pack)) * 8)
                 unit = talign * 8
                 if not is_packed and pack is None:
                     if (place % unit + spec.width + unit - 1) // unit > tbits // unit:
@@ -113,6 +117,8 @@ def lay_out(layout: Layout, specs: list[MemberSpec], *, packed: bool = False, al
                 elif is_packed:
                     eff = 1
                 rec_align = max(rec_align, eff)
+            if spec.aligned is not None and spec.width:
+                rec_align = max(rec_align, spec.aligned if pack is None else min(spec.aligned, pack))
             members.append(Member(spec.name, t, spec.type_name, place // 8, place, spec.width))
             pos = place + spec.width
         else:

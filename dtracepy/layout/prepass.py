@@ -5,12 +5,17 @@ pycparser parses ISO C only.  This pass scans the preprocessed text once, blanks
 pycparser reports is still right), and records what the layout engine needs:
 
 * ``packed`` and ``aligned(N)`` on a struct or union (between ``struct`` and ``{``, or right after
-  the closing ``}``), keyed by the position pycparser gives the struct (its tag, or its ``{``);
+  the closing ``}``), keyed by the position pycparser gives the struct (its tag, or its ``{``).
+  ``N`` is kept as written (an :class:`Argument`): the converter evaluates it as it evaluates an
+  array size, typed as gcc types it, with the enumerators and types declared before it;
 * ``packed`` and ``aligned(N)`` on a member, as a list per struct in member (declarator) order:
   an attribute before a declaration's first declarator applies to all of them, one after a
   declarator to that declarator;
-* the ``#pragma pack`` value (``pack(N)``, ``pack()``, ``pack(push[, N])``, ``pack(pop)``) in
-  force where each struct body opens.
+* the ``#pragma pack`` value in force where each struct body opens, as gcc keeps it: ``pack(N)``,
+  ``pack()``, ``pack(push[, id][, N])``, ``pack(pop[, id])``, N a single integer constant (gcc
+  expands no macro there) of 0 (the default), 1, 2, 4, 8 or 16.  What gcc ignores with a warning
+  (``pack(1+1)``, ``pack(3)``, an unknown action) is refused in gcc's words: the layout gcc would
+  give is not the one the header asks for.  A ``pop`` without its ``push`` changes nothing, as in gcc.
 
 Attributes that change layout in ways this engine does not model (``mode``, ``vector_size``,
 ``ms_struct``, ``scalar_storage_order``) are refused with a located error; others are ignored.
@@ -51,14 +56,23 @@ _ASM_QUALIFIERS = {"volatile", "__volatile__", "__volatile", "goto", "inline", "
 _REFUSED = {"mode", "vector_size", "ms_struct", "scalar_storage_order", "designated_init"}
 
 
+@attrs.frozen(eq=False)
+class Argument:
+    """The argument of an ``aligned(...)`` as written, for the converter to evaluate."""
+
+    text: str
+    pos: Pos  # where the text starts (a parse of it is located in the header)
+    at: Pos  # the attribute, where gcc reports an alignment it refuses
+
+
 @attrs.define
 class Attrs:
     packed: bool = False
-    aligned: "int | None" = None
+    # each ``aligned`` asked for: an int (a bare ``aligned``: the ABI's largest) or an Argument
+    aligned: tuple = ()
 
     def merge(self, other: "Attrs") -> "Attrs":
-        aligned = self.aligned if other.aligned is None else max(self.aligned or 0, other.aligned)
-        return Attrs(self.packed or other.packed, aligned)
+        return Attrs(self.packed or other.packed, self.aligned + other.aligned)
 
 
 @attrs.define
@@ -69,6 +83,8 @@ class Prepassed:
     record_attrs: dict = attrs.field(factory=dict)  # (file, line, col) -> Attrs
     member_attrs: dict = attrs.field(factory=dict)  # (file, line, col) -> [Attrs per declarator]
     record_pack: dict = attrs.field(factory=dict)  # (file, line, col) -> int | None
+    arguments: list = attrs.field(factory=list)  # every Argument, the ones no record takes too
+    typedef_attrs: list = attrs.field(factory=list)  # Attrs of each file-scope typedef's declarator, in order
 
 
 class _Record:
@@ -80,140 +96,125 @@ class _Record:
         self.declarators: list[Attrs] = [Attrs()]
         self.parens = 0
         self.started = False
-
-
-_INT_TOKEN = re.compile(r"\s*(?:(0[xX][0-9a-fA-F]+|\d+)[uUlL]*|(<<|>>|[-+*()~]))")
-
-
-def _eval_int(text: str, pos: Pos) -> int:
-    """An attribute or pragma argument: integers with ``+ - * << >> ~ ( )``, evaluated without
-    ``eval`` and bounded (no value beyond 2**64, no more than 200 characters), so ``9**9**9``
-    or ``1<<10**10`` are refused instead of hanging."""
-    def refuse():
-        return LayoutError(f"cannot evaluate attribute argument {text.strip()[:60]!r}", pos)
-
-    if len(text) > 200:
-        raise refuse()
-    tokens = []
-    i = 0
-    while i < len(text):
-        m = _INT_TOKEN.match(text, i)
-        if m is None or m.end() == i:
-            if text[i:].strip() == "":
-                break
-            raise refuse()
-        if m.group(1):
-            digits = m.group(1)
-            tokens.append(int(digits, 16) if digits[:2] in ("0x", "0X")
-                          else int(digits, 8) if len(digits) > 1 and digits[0] == "0" else int(digits))
-        else:
-            tokens.append(m.group(2))
-        i = m.end()
-    pos_ = 0
-
-    def peek():
-        return tokens[pos_] if pos_ < len(tokens) else None
-
-    def take():
-        nonlocal pos_
-        pos_ += 1
-        return tokens[pos_ - 1]
-
-    def check(value):
-        if not -(2**64) < value < 2**64:
-            raise refuse()
-        return value
-
-    def primary(depth=0):
-        if depth > 50:
-            raise refuse()
-        tok = take() if peek() is not None else None
-        if isinstance(tok, int):
-            return check(tok)
-        if tok == "(":
-            value = shift()
-            if take() != ")" if peek() is not None else True:
-                raise refuse()
-            return value
-        if tok in ("-", "+", "~"):
-            value = primary(depth + 1)
-            return check(-value if tok == "-" else ~value if tok == "~" else value)
-        raise refuse()
-
-    def product():
-        value = primary()
-        while peek() == "*":
-            take()
-            value = check(value * primary())
-        return value
-
-    def total():
-        value = product()
-        while peek() in ("+", "-"):
-            value = check(value + product() if take() == "+" else value - product())
-        return value
-
-    def shift():
-        value = total()
-        while peek() in ("<<", ">>"):
-            op, amount = take(), total()
-            if not 0 <= amount < 64:
-                raise refuse()
-            value = check(value << amount if op == "<<" else value >> amount)
-        return value
-
-    try:
-        value = shift()
-    except IndexError:
-        raise refuse() from None
-    if peek() is not None:
-        raise refuse()
-    return value
-
-
-def _pack_value(text: str, pos: Pos) -> int:
-    value = _eval_int(text, pos)
-    if value not in (1, 2, 4, 8, 16):
-        raise LayoutError(f"#pragma pack({text.strip()[:20]}): the value must be 1, 2, 4, 8 or 16", pos)
-    return value
+        self.typedef = False  # (file scope) the declaration is a typedef
 
 
 # gcc's limit on ``aligned(N)`` (it refuses more, "requested alignment ... exceeds maximum"): a
 # larger N is no layout a C compiler would give, and one of 2**40 made a struct of a terabyte.
 MAX_ALIGNMENT = 1 << 28
 
+_ATTRIBUTE_ITEM = re.compile(r"\s*(\w+)\s*(?:\((.*)\))?\s*", re.S)
+_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 
-def _parse_attribute(body: str, pos: Pos, max_align: int) -> Attrs:
-    """``packed, aligned(8)`` -> Attrs."""
-    out = Attrs()
-    depth, start, items = 0, 0, []
-    for i, ch in enumerate(body + ","):
+
+def _top_level_commas(text: str) -> list[int]:
+    depth, out = 0, []
+    for i, ch in enumerate(text):
         if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
         elif ch == "," and depth == 0:
-            items.append(body[start:i].strip())
-            start = i + 1
-    for item in items:
-        if not item:
-            continue
-        m = re.fullmatch(r"(\w+)\s*(?:\((.*)\))?", item, re.S)
+            out.append(i)
+    return out
+
+
+def _parse_attribute(text: str, start: int, end: int, here: Pos, locate, max_align: int,
+                     arguments: list) -> Attrs:
+    """The attributes of ``text[start:end]`` (``packed, aligned(8)``) -> Attrs; ``locate(offset)``
+    is the Pos of an offset of ``text``.  Each ``aligned`` argument is appended to ``arguments``."""
+    out = Attrs()
+    cuts = [start - 1] + [start + c for c in _top_level_commas(text[start:end])] + [end]
+    for a, b in zip(cuts, cuts[1:]):
+        m = _ATTRIBUTE_ITEM.fullmatch(text, a + 1, b)
         if not m:
             continue
         name = m.group(1).strip("_")
+        arg = m.group(2)
+        if name in ("packed", "aligned") and arg is not None and (
+                name == "packed" and arg.strip() or _top_level_commas(arg)):
+            raise LayoutError(f"wrong number of arguments specified for '{name}' attribute", here)
         if name == "packed":
             out.packed = True
+        elif name == "aligned" and (arg is None or not arg.strip()):
+            out.aligned += (max_align,)
         elif name == "aligned":
-            value = _eval_int(m.group(2), pos) if m.group(2) else max_align
-            if value <= 0 or value & (value - 1):
-                raise LayoutError(f"requested alignment {value} is not a positive power of 2", pos)
-            if value > MAX_ALIGNMENT:
-                raise LayoutError(f"requested alignment {value} exceeds maximum {MAX_ALIGNMENT}", pos)
-            out.aligned = max(out.aligned or 0, value)
+            # (a comment in it, if the header was not preprocessed: blanks, so columns stay right)
+            arg = _COMMENT.sub(lambda c: re.sub(r"[^\n]", " ", c.group()), arg)
+            argument = Argument(arg, locate(m.start(2)), here)
+            arguments.append(argument)
+            out.aligned += (argument,)
         elif name in _REFUSED:
-            raise LayoutError(f"__attribute__(({name})) changes layout in a way dtracepy does not model", pos)
+            raise LayoutError(f"__attribute__(({name})) changes layout in a way dtracepy does not model", here)
     return out
+
+
+_PACK_TOKEN = re.compile(r"\s*([A-Za-z_]\w*|\.?[0-9](?:[eEpP][+-]|[\w.])*|'(?:\\.|[^'\\])*'|\S)")
+_PACK_INTEGER = re.compile(r"(0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)(?:[uU](?:ll|LL|[lL])?|(?:ll|LL|[lL])[uU]?)?")
+
+
+def _pragma_pack(args: str, pos: Pos, pack, stack: list):
+    """The pack value after ``#pragma pack(args)`` (None: the default), ``stack`` updated (its
+    entries: (value, id)); read as gcc reads it (c-pragma.cc, handle_pragma_pack)."""
+    def refuse(words):
+        return LayoutError(f"{words}: gcc ignores the pragma, with a warning (dtracepy refuses it)", pos)
+
+    def name(token):
+        return token[:1].isalpha() or token[:1] == "_"
+
+    def number(token):  # a preprocessing number: an integer constant, else gcc's "invalid constant"
+        m = _PACK_INTEGER.fullmatch(token)
+        if m is None:
+            raise refuse("invalid constant in '#pragma pack'")
+        digits = m.group(1)
+        return int(digits, 0) if digits[:2].lower() in ("0x", "0b") else int(digits, 8 if digits[0] == "0" else 10)
+
+    tokens = [m.group(1) for m in _PACK_TOKEN.finditer(args)]
+    action, ident, value = "set", None, None
+    if not tokens:
+        value = 0
+    elif name(tokens[0]):
+        action = tokens[0]
+        if action not in ("push", "pop"):
+            raise refuse(f"unknown action '{action}' for '#pragma pack'")
+        rest = tokens[1:]
+        while rest:
+            if rest[0] != "," or len(rest) < 2:
+                rest = None
+                break
+            token, rest = rest[1], rest[2:]
+            if name(token) and ident is None:
+                ident = token
+            elif action == "push" and value is None and token[:1].isdigit():
+                value = number(token)
+            else:
+                rest = None
+                break
+        if rest is None:
+            raise refuse("malformed '#pragma pack(push[, id][, <n>])'" if action == "push" else
+                         "malformed '#pragma pack(pop[, id])'")
+    elif tokens[0][:1].isdigit() or tokens[0][:1] == ".":
+        value = number(tokens[0])
+        if len(tokens) != 1:
+            raise refuse("malformed '#pragma pack'")
+    else:
+        raise refuse("malformed '#pragma pack'")
+    if value is not None and value not in (0, 1, 2, 4, 8, 16):
+        raise refuse(f"alignment must be a small power of two, not {value}")
+    new = pack if value is None else value or None  # (0: the default, as pack())
+    if action == "set":
+        return new
+    if action == "push":
+        stack.append((pack, ident))
+        return new
+    if not stack:  # gcc: "pop encountered without matching push", and nothing changes
+        return pack
+    if ident is not None:  # back to the push of that id (gcc pops one when none matches)
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i][1] == ident:
+                del stack[i + 1:]
+                break
+    return stack.pop()[0]
 
 
 def _skip_blanks(text: str, i: int) -> int:
@@ -244,6 +245,8 @@ def prepass(text: str, filename: str, max_align: int = 16) -> Prepassed:
     stack: list = []  # _Record or None (another kind of brace)
     pending = None  # [name_key or None, Attrs] after 'struct'/'union'
     closed = None  # the _Record whose '}' we just passed
+    scope = _Record(None, Attrs())  # the declaration at file scope: a typedef's attributes are kept
+    last = None  # the last ordinary token at file scope (a ')' before '{' opens a function's body)
     classify = None  # (record, Attrs) of an attribute whose target the next token decides
     pack, pack_stack = None, []
     tokens = _TOKEN.finditer(text)
@@ -279,17 +282,7 @@ def prepass(text: str, filename: str, max_align: int = 16) -> Prepassed:
                 if lm.group(2) is not None:
                     file = lm.group(2)
             elif pm:
-                args = [a.strip() for a in pm.group(1).split(",") if a.strip()]
-                if not args:
-                    pack = None
-                elif args[0] == "push":
-                    pack_stack.append(pack)
-                    if len(args) > 1:
-                        pack = _pack_value(args[-1], where(start))
-                elif args[0] == "pop":
-                    pack = pack_stack.pop() if pack_stack else None
-                else:
-                    pack = _pack_value(args[0], where(start))
+                pack = _pragma_pack(pm.group(1), where(start), pack, pack_stack)
                 blank(start, m.end())
             elif value[1:].lstrip().startswith("pragma"):
                 blank(start, m.end())
@@ -323,10 +316,18 @@ def prepass(text: str, filename: str, max_align: int = 16) -> Prepassed:
             if i >= len(text) or text[i] != "(":
                 raise LayoutError("expected '((' after __attribute__", here)
             j = _closing_paren(text, i, "__attribute__", here)
-            body = text[i + 1:j].strip()
-            if body.startswith("(") and body.endswith(")"):
-                body = body[1:-1]
-            found = _parse_attribute(body, here, max_align)
+            body_start, body_end = _skip_blanks(text, i + 1), j
+            while body_end > body_start and text[body_end - 1] in " \t\r\n":
+                body_end -= 1
+            if text[body_start:body_start + 1] == "(" and text[body_end - 1:body_end] == ")":
+                body_start, body_end = body_start + 1, body_end - 1
+
+            def locate(offset, line=line, line_start=line_start):
+                newline = text.rfind("\n", start, offset)
+                return Pos(file, line + text.count("\n", start, offset),
+                           offset - (line_start if newline < 0 else newline + 1) + 1)
+
+            found = _parse_attribute(text, body_start, body_end, here, locate, max_align, result.arguments)
             blank(start, j + 1)
             skip_until = j + 1
             if pending is not None:
@@ -336,6 +337,8 @@ def prepass(text: str, filename: str, max_align: int = 16) -> Prepassed:
                 result.record_attrs[closed.key] = closed.attrs
             elif stack and isinstance(stack[-1], _Record) and stack[-1].parens == 0:
                 classify = (stack[-1], found)
+            elif not stack and scope.parens == 0:
+                classify = (scope, found)
             continue
         # an ordinary token
         if classify is not None:
@@ -350,6 +353,10 @@ def prepass(text: str, filename: str, max_align: int = 16) -> Prepassed:
         closed = None
         if stack and isinstance(stack[-1], _Record) and value not in (";", "}"):
             stack[-1].started = True
+        if not stack:
+            if value != ";" and value != "}" and not scope.started:
+                scope.typedef, scope.started = value == "typedef", True
+            before, last = last, value
         if kind == "id" and value in ("struct", "union"):
             pending = [None, Attrs()]
             continue
@@ -365,13 +372,15 @@ def prepass(text: str, filename: str, max_align: int = 16) -> Prepassed:
                 pending = None
                 continue
             pending = None
-        top = stack[-1] if stack else None
+        top = stack[-1] if stack else scope
         if value == "{":
-            stack.append(None)
+            stack.append("function" if not stack and before == ")" else None)
         elif value == "}":
             if not stack:
                 raise LayoutError("unbalanced '}'", here)
             done = stack.pop()
+            if done == "function":  # a function's body ends its definition: no ';' follows
+                scope = _Record(None, Attrs())
             if isinstance(done, _Record):
                 if done.started:
                     _end_declaration(done)
@@ -387,6 +396,10 @@ def prepass(text: str, filename: str, max_align: int = 16) -> Prepassed:
                 top.declarators.append(Attrs())
             elif top.parens == 0 and value == ";":
                 _end_declaration(top)
+                if top is scope:
+                    if scope.typedef:
+                        result.typedef_attrs.extend(scope.members)
+                    scope = _Record(None, Attrs())
     result.text = "".join(out)
     return result
 

@@ -53,3 +53,24 @@ def detect_dialect(dtrace: str | None) -> str | None:
     except (RunError, OSError, subprocess.SubprocessError):
         return None
     return dialect_of_version(version.stdout + version.stderr)
+
+
+def unknown_types(dtrace: str, names, limit: int = 3) -> list[str]:
+    """Of the typedef names ``names`` (``tcp_t``, ``genunix`kthread_t``), the first ``limit``
+    this dtrace does not know: those a cast to a pointer to which does not compile (``dtrace -e``
+    compiles only; about a second each, asked only after dtrace refused a script)."""
+    import re
+
+    unknown = []
+    for name in list(names)[:limit]:
+        if not re.fullmatch(r"(?:\w+`)?\w+", name):
+            continue
+        try:
+            done = subprocess.run([dtrace, "-e", "-n", f"BEGIN {{ trace((uintptr_t)({name} *)0); }}"],
+                                  stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                  errors="replace", timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            return unknown  # (no answer: say nothing more)
+        if done.returncode != 0 and "syntax error" in done.stderr:
+            unknown.append(name)
+    return unknown

@@ -158,3 +158,21 @@ class Messages:
     @property
     def drops(self) -> int:
         return sum(w.count for w in self.by_key.values() if w.kind.endswith("drops"))
+
+
+def unknown_type_note(name: str, written_for: str | None, runs_on: str | None) -> str:
+    """The note after dtrace's "syntax error" on a line that casts to ``name``, a typedef name
+    this dtrace does not know: dtrace's parser takes an unknown type name for a variable, so it
+    never says which name it does not know.  ``written_for``: the dialect the tracer names (or
+    None), ``runs_on``: this dtrace's."""
+    from dtracepy.facts.dialects import dialect_named
+
+    here = f" ({dialect_named(runs_on).title})" if runs_on else ""
+    note = (f"{name}, which this line casts to, is no type this dtrace{here} knows, and dtrace reads a "
+            f"cast to an unknown type name as a syntax error: kernel types are those of the kernel dtrace "
+            f"runs on")
+    if written_for and runs_on and written_for != runs_on:
+        note += (f", and this tracer is written for {dialect_named(written_for).title} (its dialect), "
+                 f"whose kernel types are not this kernel's")
+    return (note + "; declare the type (typedef), or read its fields at their byte offsets as standard "
+            "integer types, which need no kernel type")

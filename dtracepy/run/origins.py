@@ -27,26 +27,81 @@ def line_origins(program: tree.Program, text: str) -> dict[int, Pos]:
     """Printed line number -> the position of what printed there (lines of nodes without any
     position, such as a framing clause, are absent).  Empty when ``text`` does not parse back
     to ``program``'s shape."""
+    origins: dict[int, Pos] = {}
+    for _, theirs, where in _side_by_side(program, text):
+        if theirs.pos is not None and where is not None:
+            origins.setdefault(theirs.pos.line, where)
+    return origins
+
+
+def _side_by_side(program: tree.Program, text: str) -> list:
+    """(node of ``program``, the same node parsed from ``text``, the user's position of the first
+    or of its nearest ancestor that has one), in the order of a walk; [] when ``text`` does not
+    parse back to ``program``'s shape."""
     from dtracepy.parser import parse
 
     try:
         printed = parse(text, "<printed>")
     except DTracePyError:
-        return {}
-    origins: dict[int, Pos] = {}
+        return []
+    pairs = []
     stack = [(program, printed, None)]
     while stack:
         mine, theirs, inherited = stack.pop()
         if mine.__class__ is not theirs.__class__:
-            return {}
+            return []
         where = mine.pos if mine.pos is not None else inherited
-        if theirs.pos is not None and where is not None:
-            origins.setdefault(theirs.pos.line, where)
+        pairs.append((mine, theirs, where))
         children, printed_children = list(mine.children()), list(theirs.children())
         if len(children) != len(printed_children):
-            return {}
+            return []
         stack.extend((a, b, where) for a, b in reversed(list(zip(children, printed_children))))
-    return origins
+    return pairs
+
+
+# The expressions that name a type: a cast to an unknown typedef name (``(tcp_t *)x``) is a
+# syntax error to dtrace ("syntax error near ")""), sizeof and offsetof of one too.
+_TYPED = (tree.Cast, tree.SizeofType, tree.Offsetof)
+
+
+def types_on_line(program: tree.Program | None, text: str, number: int, name: str) -> list[tuple[str, Pos | None]]:
+    """The typedef names (``tcp_t``, ``genunix`kthread_t``) the casts, sizeof and offsetof on line
+    ``number`` of ``text`` name, each with where the user wrote that expression (``program``: the
+    tree printed as ``text``; None when ``text`` is the user's file ``name`` as written)."""
+    if program is None:
+        from dtracepy.parser import parse
+
+        try:
+            pairs = [(node, node, node.pos) for node in parse(text, name).walk()]
+        except DTracePyError:
+            return []
+    else:
+        pairs = _side_by_side(program, text)
+    declared = {decl for _, theirs, _ in pairs if theirs.__class__ is tree.Declaration
+                and "typedef" in theirs.specifiers for decl in map(_declared_name, theirs.declarators)}
+    found: list[tuple[str, Pos | None]] = []
+    for _, theirs, where in pairs:
+        if theirs.__class__ in _TYPED and theirs.pos is not None and theirs.pos.line == number:
+            for spec in theirs.type.specifiers:
+                if isinstance(spec, tree.TypeRef):
+                    spelled = spec.name if spec.module is None else f"{spec.module}`{spec.name}"
+                    if spelled not in declared and all(spelled != seen for seen, _ in found):
+                        found.append((spelled, where))
+    return found
+
+
+def _declared_name(decl) -> str | None:
+    while decl is not None and not isinstance(decl, tree.NameDecl):
+        decl = getattr(decl, "target", None) or getattr(decl, "declarator", None)
+    return decl.name if decl is not None else None
+
+
+def compile_error_line(line: str, script: str) -> tuple[int, str] | None:
+    """(the line number, the message) of dtrace's compile error ``line`` about ``script``, else None."""
+    m = _COMPILE_ERROR.fullmatch(line)
+    if m is None or m.group("script") != script:
+        return None
+    return int(m.group("line")), m.group("message")
 
 
 def locate_compile_error(line: str, program: tree.Program | None, text: str, script: str,

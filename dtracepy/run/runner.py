@@ -25,9 +25,9 @@ from dtracepy.run import framing, origins
 from dtracepy.run.argv import STARTED_SCRIPT, command
 from dtracepy.run.arguments import check_arguments
 from dtracepy.run.decode import STARTED, Decoder, Printed, Text
-from dtracepy.run.dtrace_binary import PRIV_MESSAGES, check_privileges, detect_dialect, find_dtrace
+from dtracepy.run.dtrace_binary import PRIV_MESSAGES, check_privileges, detect_dialect, find_dtrace, unknown_types
 from dtracepy.run.errors import DTraceFailed, RunArgumentError, RunError
-from dtracepy.run.messages import VERIFIER_LOG_PREFIX, Messages, bpf_load_failure, verifier_reason
+from dtracepy.run.messages import VERIFIER_LOG_PREFIX, Messages, bpf_load_failure, unknown_type_note, verifier_reason
 from dtracepy.run.process import launch
 from dtracepy.run.script import Prepared, prepare
 from dtracepy.run.stopping import Stopper
@@ -122,6 +122,9 @@ class Tracing:
         # here, not among stderr_lines (thousands of lines); the refusal itself is one message
         self.verifier_log: list[str] = []
         self._bpf_refused = False
+        # dtrace's first "syntax error" about the script: (its line in the script, its index in
+        # stderr_lines), for a note on the unknown types that line names (_explain_syntax_error)
+        self._syntax_error: tuple[int, int] | None = None
         self.error: BaseException | None = None
         self.raise_on_failure = True
 
@@ -224,8 +227,27 @@ class Tracing:
                 thread.join(bound if deadline is None else max(0.0, min(bound, deadline - time.monotonic())))
         if self._timer is not None:
             self._timer.cancel()
+        if self.returncode and self._syntax_error is not None:
+            self._explain_syntax_error()
         self._dir.cleanup()
         return self.returncode
+
+    def _explain_syntax_error(self) -> None:
+        """After dtrace's "syntax error" on a line that casts to a typedef name this dtrace does not
+        know (``(tcp_t *)arg0`` of a tracer written for Solaris, run on Linux), a note saying so,
+        where the user wrote the cast: dtrace's parser reads an unknown type name as an identifier,
+        and says only ``syntax error near ")"``."""
+        number, index = self._syntax_error
+        self._syntax_error = None  # (once)
+        prepared = self.prepared
+        named = origins.types_on_line(prepared.program, prepared.text, number, prepared.name)
+        unknown = set(unknown_types(self.dtrace, [n for n, _ in named])) if named else set()
+        if not unknown:
+            return
+        runs_on = detect_dialect(self.dtrace)
+        notes = [f"{where or shown_name(prepared.name)}: note: {unknown_type_note(name, prepared.dialect, runs_on)}"
+                 for name, where in named if name in unknown]
+        self.stderr_lines[index + 1:index + 1] = notes
 
     @property
     def running(self) -> bool:
@@ -328,6 +350,9 @@ class Tracing:
                                                    self.script_path, prepared.name) \
                 or self._bpf_refusal(line)
             if located is not None:
+                error = origins.compile_error_line(line.rstrip("\n"), self.script_path)
+                if error is not None and error[1].startswith("syntax error") and self._syntax_error is None:
+                    self._syntax_error = (error[0], len(self.stderr_lines))  # (explained by wait())
                 line = located + "\n"
             warning = self.messages.add(line)
             if warning is None:

@@ -35,6 +35,9 @@ class Prepared:
     parse_error: DTracePyError | None = None
     options: tuple = ()               # (name, value or True) from the #! line (-x, -b, -F)
     cpp_args: tuple = ()              # -D/-I of the #! line, for dtrace -C (a script run as written)
+    # the dialect a tracer was compiled for when it, or the run, named one (``Tracer(dialect=...)``,
+    # ``--dialect``): what it was written for, said when dtrace does not know a type it casts to
+    dialect: str | None = None
 
 
 def _destructive_pragma(program: tree.Program) -> tree.Pragma | None:
@@ -49,6 +52,7 @@ def prepare_tracer(tracer, frame: bool = True, name: str | None = None, dialect=
     else for ``detected``, the dialect of the dtrace that will run it."""
     from dtracepy.compiler import macros_used
 
+    named = dialect if dialect is not None else tracer.dialect if getattr(tracer, "dialect_given", False) else None
     if dialect is None and not getattr(tracer, "dialect_given", True):
         dialect = detected
     compiled = tracer.compile(dialect=dialect)
@@ -69,7 +73,8 @@ def prepare_tracer(tracer, frame: bool = True, name: str | None = None, dialect=
                     zdefs=flags.zdefs, destructive_asked=pragma is not None or flags.destructive,
                     destructive_pos=pragma.pos if pragma is not None else None,
                     macros=tuple(macros_used(program.items)), program=program, pos=tracer.pos,
-                    options=flags.options, cpp_args=_cpp_args(flags))
+                    options=flags.options, cpp_args=_cpp_args(flags),
+                    dialect=None if named is None else str(named))
 
 
 def _without_shebang(program: tree.Program) -> tree.Program:
