@@ -79,11 +79,13 @@ def gen_expr(data, readable_self, readable_this, depth=0):
         # (not of a string: dtrace refuses -execname, and so does the DSL)
         return data.draw(st.sampled_from([lambda x: -x, lambda x: ~x, not_, lambda x: +x]))(_number(sub()))
     if kind == 6:
-        return cond(_number(sub()), sub(), sub())
+        # (branches of one kind: an integer beside a string is refused, checks/operands.py)
+        return cond(_number(sub()), _number(sub()), _number(sub()))
     if kind == 7:
-        return cast(sub(), data.draw(st.sampled_from(["int", "uint16_t *", "struct ip *", "unsigned long"])))
+        # (no string: dtrace refuses a string cast to anything but string or void)
+        return cast(_number(sub()), data.draw(st.sampled_from(["int", "uint16_t *", "struct ip *", "unsigned long"])))
     if kind == 8:
-        return at(sub(), data.draw(st.integers(0, 4096)), data.draw(st.sampled_from(["uint32_t", "tcp_t *"])))
+        return at(_number(sub()), data.draw(st.integers(0, 4096)), data.draw(st.sampled_from(["uint32_t", "tcp_t *"])))
     if kind == 9:
         return htons(_number(sub()))
     if kind == 10:
