@@ -224,6 +224,18 @@ def cases(quick: bool):
     yield "memory-statements", "BEGIN{ 'x;' x 1,500,000 }", "x.d", lone_operands(1_500_000), ["check", "x.d"]
     yield "memory-sum", "trace(x+x+...+x), 3 MB", "x.d", long_sum(3_000_000), ["check", "x.d"]
     yield "memory-arguments", "printf(\"%d\", x,x,...), 3 MB", "x.d", long_arguments(3_000_000), ["check", "x.d"]
+    # `dtracepy import` (session 11: quadratic in clauses, in descriptions, in clauses of one name,
+    # and --exact in statements of one function)
+    for n in ((10_000,) if quick else (10_000, 100_000)):
+        yield "import-clauses", f"import, {n:,} clauses", "x.d", clauses(n), ["import", "x.d", "-o", "x.py"]
+    yield "import-descriptions", "import, 40,000 descriptions in one clause", "x.d", descriptions(40_000), \
+        ["import", "x.d", "-o", "x.py"]
+    yield "import-dense", "import, dense D, 4 MiB", "x.d", dense(4 * 1024 * 1024 - 1024), ["import", "x.d", "-o", "x.py"]
+    for n in ((10_000,) if quick else (10_000, 30_000)):
+        yield "import-exact", f"import --exact, {n:,} clauses", "x.d", clauses(n), \
+            ["import", "--exact", "x.d", "-o", "x.py"]
+    yield "import-exact", "import --exact, BEGIN{ 'x;' x 100,000 }", "x.d", lone_operands(100_000), \
+        ["import", "--exact", "x.d", "-o", "x.py"]
     yield "superlinear-dag", "compile, x = x + x 22 times (refused)", "x.py", tracer_body(
         "    x = arg0\n    for i in range(22):\n        x = x + x\n    trace(x)\n"), ["compile", "x.py"]
     yield "superlinear-if", "compile, 1,000 nested if_ (refused)", "x.py", tracer_body(

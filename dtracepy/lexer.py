@@ -709,7 +709,7 @@ class Lexer:
                             elif ttype == "TYPE_NAME":
                                 type_done = True
                         add((ttype, word, start))
-                        prev2, prev = prev, ttype
+                        prev = ttype  # (prev2 is read in declarations only)
                         continue
                     pos = m.end()
                     if "`" in word:
@@ -778,6 +778,21 @@ class Lexer:
                         parens[-1] = "cast"
                     add((ttype, word, start))
                     prev2, prev = prev, ttype
+                    continue
+                if tok == ";" and state != DECL:
+                    # a statement's end in a predicate or body, the next most common token: what
+                    # the general path below does with it there, without its tests of the other
+                    # punctuators (prev2 is read in declarations only)
+                    nops = ncommas = 0
+                    spec_ctx = decl_expr = False
+                    add(("SEMI", ";", start))
+                    prev = "SEMI"
+                    if depth == 1 and len(buf) >= chunk_size and state == BODY:
+                        # a long body's statement ends: hand over its part (see items())
+                        self.more = True
+                        yield buf
+                        buf = self._buf = []
+                        add = buf.append
                     continue
                 ttype = punct.get(tok)
                 if ttype is not None:

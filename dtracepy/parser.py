@@ -283,6 +283,9 @@ _PREFIX_TOKENS = frozenset(("INC", "DEC", "AMP", "STAR", "PLUS", "MINUS", "TILDE
 _POSTFIX_TOKENS = frozenset(("LPAREN", "LBRACK", "ARROW", "DOT", "INC", "DEC"))
 # The tokens that may follow a unary expression inside an assign_expr (anything else ends it).
 _AFTER_OPERAND_TOKENS = _ASSIGN_TOKENS | _BINOP_TOKENS | {"QUESTION"}
+# The tokens at a statement's start that the fast parser's statement loop reads other than as an
+# expression statement's first token (and the end of a part of a long body, "$MORE").
+_STATEMENT_STARTS = frozenset(("RBRACE", "$MORE", "SEMI", "SEMIS", "LBRACE", "K_IF"))
 
 
 def _clause_parser(pos_at):
@@ -294,7 +297,7 @@ def _clause_parser(pos_at):
     Call, Index, Member, Postfix = tree.Call, tree.Index, tree.Member, tree.Postfix
     ExprStmt, EmptyStmt, Block, If = tree.ExprStmt, tree.EmptyStmt, tree.Block, tree.If
     ASSIGN, BINOP, PREFIX, POSTFIX = _ASSIGN_TOKENS, _BINOP_TOKENS, _PREFIX_TOKENS, _POSTFIX_TOKENS
-    AFTER_OPERAND = _AFTER_OPERAND_TOKENS
+    AFTER_OPERAND, STATEMENT_STARTS = _AFTER_OPERAND_TOKENS, _STATEMENT_STARTS
     binchain = _binchain
     # The common nodes are made as ``new(cls)`` then ``cls.__init__`` (see tree.initializer): the
     # same construction, invariants and all, without the dictionary a class call with ``pos=``
@@ -312,6 +315,12 @@ def _clause_parser(pos_at):
 
     def expr(i):
         node, i = assign(i)
+        if kinds[i] == "COMMA":
+            return comma_rest(node, i)
+        return node, i
+
+    def comma_rest(node, i):
+        """The rest of a comma expression whose first operand, ``node``, ends at ``i``."""
         while kinds[i] == "COMMA":
             right, i = assign(i + 1)
             node = Binary(",", node, right, pos=node._at)
@@ -320,9 +329,14 @@ def _clause_parser(pos_at):
     def assign(i):
         """assign_expr: a unary expression assigned to, or a cond_expr (as cond() reads it)."""
         node, i = unary(i)
-        kind = kinds[i]
-        if kind not in AFTER_OPERAND:  # (the usual case: a ',', ')', ';' ... ends the operand)
+        if kinds[i] not in AFTER_OPERAND:  # (the usual case: a ',', ')', ';' ... ends the operand)
             return node, i
+        return assign_rest(node, i)
+
+    def assign_rest(node, i):
+        """The rest of an assign_expr whose first unary expression, ``node``, ends at ``i``, where
+        a token of AFTER_OPERAND follows it."""
+        kind = kinds[i]
         if kind in ASSIGN:
             op = toks[i][1]
             value, i = assign(i + 1)
@@ -463,6 +477,28 @@ def _clause_parser(pos_at):
         out = []
         while True:
             kind = kinds[i]
+            if kind not in STATEMENT_STARTS:
+                # An expression statement (the usual statement: one set lookup for it, not six
+                # comparisons).  As expr() reads it, without its two calls: most statements
+                # are an operand alone or an assignment.
+                node, i = unary(i)
+                kind = kinds[i]
+                if kind in AFTER_OPERAND:
+                    node, i = assign_rest(node, i)
+                    kind = kinds[i]
+                if kind == "COMMA":
+                    node, i = comma_rest(node, i)
+                    kind = kinds[i]
+                stmt = new(ExprStmt)
+                stmt_init(stmt, node, pos=node._at)
+                out.append(stmt)
+                if kind == "SEMI":
+                    i += 1
+                elif kind == "RBRACE":  # the last statement may go without its ';'
+                    return out, i
+                else:
+                    raise _GiveUp
+                continue
             if kind == "RBRACE":
                 return out, i
             if kind == "$MORE":  # the end of a part of a long body (see lexer.Lexer.items)
@@ -484,21 +520,9 @@ def _clause_parser(pos_at):
                 body, i = statements(i + 1)
                 out.append(Block(body, pos=pos_at(tok[2])))
                 i += 1
-            elif kind == "K_IF":
+            else:  # K_IF
                 node, i = if_stmt(i)
                 out.append(node)
-            else:
-                node, i = expr(i)
-                stmt = new(ExprStmt)
-                stmt_init(stmt, node, pos=node._at)
-                out.append(stmt)
-                kind = kinds[i]
-                if kind == "SEMI":
-                    i += 1
-                elif kind == "RBRACE":  # the last statement may go without its ';'
-                    return out, i
-                else:
-                    raise _GiveUp
 
     def embedded(i):
         """The statement of an if or else."""

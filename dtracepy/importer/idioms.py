@@ -45,8 +45,15 @@ def _self_name(target):
     return target.name if isinstance(target, tree.SelfVar) else None
 
 
-def _mentions(node, name) -> bool:
-    return any(isinstance(n, tree.SelfVar) and n.name == name for n in node.walk())
+def _mentioned(clauses) -> dict[str, list[int]]:
+    """Thread-local name -> the indexes (into ``clauses``, ascending) of the clauses that mention
+    it.  One walk of the program: asking each clause again for each name was quadratic (100,000
+    clauses took minutes to import)."""
+    where: dict[str, list[int]] = {}
+    for i, clause in enumerate(clauses):
+        for name in {n.name for n in clause.walk() if isinstance(n, tree.SelfVar)}:
+            where.setdefault(name, []).append(i)
+    return where
 
 
 def _is_zeroing(stmt, name=None) -> bool:
@@ -93,6 +100,7 @@ def _lifetimes(program, plan):
                 if isinstance(node, tree.Assign) and _self_name(node.target):
                     sets.setdefault(_self_name(node.target), []).append(clause)
 
+    mentioned = _mentioned(clauses)
     from dtracepy.passes.cleanup import thread_local_sets
 
     cleaned = thread_local_sets(program)  # what the cleanup pass would zero (or ask about)
@@ -103,7 +111,8 @@ def _lifetimes(program, plan):
         if name not in cleaned:
             continue  # set only by ++, inside expressions...: the cleanup leaves it alone
         returns = _returns(setters)
-        if name not in indexed and returns is not None and _read_only_in_pairs(name, clauses, setters, returns):
+        if name not in indexed and returns is not None and _read_only_in_pairs(
+                [clauses[i] for i in mentioned[name]], setters, returns):
             drop[name] = returns
             if name in leaks:
                 auto_leaks.append((name, setters, returns))
@@ -119,7 +128,10 @@ def _lifetimes(program, plan):
 
     items = []
     dropped_typos = set()
+    index = -1  # of the clause in ``clauses``
     for item in program.items:
+        if isinstance(item, tree.Clause):
+            index += 1
         if not isinstance(item, tree.Clause) or item.body is None:
             items.append(item)
             continue
@@ -127,8 +139,7 @@ def _lifetimes(program, plan):
         body, removed = [], 0
         for stmt in item.body:
             name = stmt.expr.target.name if _is_zeroing(stmt) else None
-            later = items_after(program, item)
-            if name in drop and probes <= drop[name] and not any(_mentions(c, name) for c in later):
+            if name in drop and probes <= drop[name] and mentioned[name][-1] <= index:  # none later
                 removed += 1
                 continue
             if name in typos and all(_is_return(p) for p in probes):
@@ -156,15 +167,6 @@ def _lifetimes(program, plan):
     return tree.Program(tuple(items), pos=program.pos)
 
 
-def items_after(program, clause):
-    seen = False
-    for item in program.items:
-        if item is clause:
-            seen = True
-        elif seen and isinstance(item, tree.Clause):
-            yield item
-
-
 def _is_return(text: str) -> bool:
     return text.endswith(":return")
 
@@ -182,13 +184,11 @@ def _returns(setters) -> frozenset | None:
     return frozenset(out)
 
 
-def _read_only_in_pairs(name, clauses, setters, returns) -> bool:
-    """Whether every clause mentioning self->name is on its entry probes or their returns."""
+def _read_only_in_pairs(mentioning, setters, returns) -> bool:
+    """Whether every clause mentioning the thread-local (``mentioning``) is on its entry probes
+    or their returns."""
     allowed = {d.text for c in setters for d in c.probes} | set(returns)
-    for clause in clauses:
-        if any(d.text not in allowed for d in clause.probes) and _mentions(clause, name):
-            return False
-    return True
+    return all(d.text in allowed for clause in mentioning for d in clause.probes)
 
 
 # --- records -------------------------------------------------------------------------------------

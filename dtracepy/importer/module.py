@@ -680,11 +680,13 @@ def _verb(body) -> str:
 
 
 def clause_name(clause: tree.Clause) -> str:
-    parts = []
+    parts = []  # the first three distinct: all the name uses (a list search of all was quadratic)
     for desc in clause.probes:
         part = _probe_part(desc.text)
         if part not in parts:
             parts.append(part)
+            if len(parts) == 3:
+                break
     noun = parts[0] if len(parts) == 1 else f"{parts[0]}_etc"
     if len(parts) == 2 and len(parts[0]) + len(parts[1]) < 28:
         noun = f"{parts[0]}_{parts[1]}"

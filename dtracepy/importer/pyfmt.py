@@ -4,6 +4,9 @@ imports sorted as isort sorts them (constants, classes, functions), none unused.
 from __future__ import annotations
 
 import ast
+import bisect
+import functools
+import re
 
 WIDTH = 88
 INDENT = "    "
@@ -70,11 +73,35 @@ def _first_width(line: str, node) -> int:
     return _end_offset(line, node) - _offset(line, node)
 
 
+@functools.lru_cache(maxsize=8)
+def _wide_characters(line: str) -> "tuple[list[int], list[int]] | None":
+    """For turning ast's column offsets (UTF-8 bytes) into indexes of ``line``: the byte offsets
+    where its non-ASCII characters start, and the bytes beyond one that those before each one
+    take (cumulative); None for an ASCII line.  Made once for the few lines being wrapped:
+    encoding a line again for each of its nodes was quadratic (a clause of 40,000 probes took 12 s
+    in ``encode``)."""
+    if line.isascii():
+        return None
+    starts, extra = [], [0]
+    for m in re.finditer(r"[^\x00-\x7f]", line):
+        starts.append(m.start() + extra[-1])
+        extra.append(extra[-1] + len(m.group().encode("utf-8", "surrogatepass")) - 1)
+    return starts, extra
+
+
+def _characters(line: str, offset: int) -> int:
+    """The index in ``line`` of the UTF-8 byte ``offset``."""
+    wide = _wide_characters(line)
+    if wide is None:
+        return offset
+    starts, extra = wide
+    return offset - extra[bisect.bisect_left(starts, offset)]
+
+
 def _segment(line: str, node) -> str:
     """The source text of ``node`` in the one-line ``line`` (ast.get_source_segment, without its
     per-call line splitting)."""
-    data = line.encode("utf-8")
-    return data[node.col_offset:node.end_col_offset].decode("utf-8")
+    return line[_characters(line, node.col_offset):_characters(line, node.end_col_offset)]
 
 
 def wrap_value(prefix: str, code: str, suffix: str, indent: str) -> list[str]:
@@ -101,11 +128,11 @@ def comment(text: str, indent: str = "") -> list[str]:
 
 def _offset(line: str, node) -> int:
     """ast's column offsets count UTF-8 bytes; this counts characters."""
-    return len(line.encode("utf-8")[: node.col_offset].decode("utf-8", "replace"))
+    return _characters(line, node.col_offset)
 
 
 def _end_offset(line: str, node) -> int:
-    return len(line.encode("utf-8")[: node.end_col_offset].decode("utf-8", "replace"))
+    return _characters(line, node.end_col_offset)
 
 
 def _wrap_expr(line, node, indent, prefix, suffix, parens=False) -> list[str]:

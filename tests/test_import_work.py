@@ -1,0 +1,183 @@
+"""Issue 8: ``dtracepy import`` does work linear in the script (any input under the size limit is
+answered in seconds).  Not timed: these count the nodes that the walks of the tree visit.
+
+Before, the idiomatic mode asked every later clause, for each hand zeroing, whether it mentioned
+the thread-local: quadratic, 100,000 clauses took minutes (benchmarks/bench_robust.py
+``import-*`` cases)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dtracepy import tree
+from dtracepy.importer import import_d
+
+
+def _pairs(n: int) -> str:
+    return "".join(f"fbt::f{i}:entry{{self->a=timestamp;}}\nfbt::f{i}:return/self->a/{{self->a=0;}}\n"
+                   for i in range(n))
+
+
+def _distinct_pairs(n: int) -> str:
+    return "".join(f"fbt::f{i}:entry{{self->a{i}=timestamp;}}\nfbt::f{i}:return/self->a{i}/{{self->a{i}=0;}}\n"
+                   for i in range(n))
+
+
+def _nodes_walked(monkeypatch, text: str) -> int:
+    count = [0]
+    real = tree.Node.walk
+
+    def counting(self):
+        for node in real(self):
+            count[0] += 1
+            yield node
+
+    monkeypatch.setattr(tree.Node, "walk", counting)
+    import_d(text, "x.d")
+    monkeypatch.setattr(tree.Node, "walk", real)
+    return count[0]
+
+
+def test_import_walks_grow_linearly_with_the_clauses(monkeypatch):
+    for make in (_pairs, _distinct_pairs):
+        small = _nodes_walked(monkeypatch, make(100))
+        large = _nodes_walked(monkeypatch, make(400))
+        assert large < 4.4 * small, (make.__name__, small, large)  # 4x the clauses: 16x when quadratic
+
+
+def test_a_clause_of_many_probes_is_named_from_its_first_three_distinct_parts(monkeypatch):
+    """The clause's function name uses at most three distinct probe parts; searching a list of
+    all of them for each probe was quadratic (a clause of 40,000 probes)."""
+    from dtracepy.importer import module
+    from dtracepy.parser import parse
+
+    clause = parse("".join(f"fbt::f{i}:entry,\n" for i in range(1_000)) + "fbt::g:entry{}\n", "x.d").items[0]
+    calls = [0]
+    real = module._probe_part
+
+    def counting(desc):
+        calls[0] += 1
+        return real(desc)
+
+    monkeypatch.setattr(module, "_probe_part", counting)
+    assert module.clause_name(clause) == "trace_f0_entry_etc"
+    assert calls[0] == 3
+
+
+def test_wrapping_a_long_line_encodes_it_once_at_most():
+    """pyfmt turns ast's byte offsets into indexes of the line; encoding the whole line again for
+    each node was quadratic (12 s for the decorator of a clause of 40,000 probes)."""
+    import sys
+
+    from dtracepy.importer import pyfmt
+
+    line = "t.probe(" + ", ".join(f'"fbt::f{i}:entry"' for i in range(2_000)) + ")"
+    encodes = [0]
+
+    def profile(frame, event, arg):
+        if event == "c_call" and getattr(arg, "__name__", "") == "encode":
+            encodes[0] += 1
+
+    sys.setprofile(profile)
+    try:
+        lines = pyfmt.wrap(line)
+    finally:
+        sys.setprofile(None)
+    assert len(lines) == 2_002 and lines[1] == '    "fbt::f0:entry",'
+    assert encodes[0] <= 1, encodes
+
+
+@pytest.mark.parametrize("line", [
+    'f("ascii", 1)',
+    'f("é", "x", ("ü€", b), "𝔘", c)',            # 2-, 3- and 4-byte characters before nodes
+    'f("𝔘𝔘", x["ö"], y)',
+])
+def test_segments_of_non_ascii_lines_are_ast_s(line):
+    import ast
+
+    from dtracepy.importer import pyfmt
+
+    for node in ast.walk(ast.parse(line)):
+        if hasattr(node, "col_offset") and not isinstance(node, ast.Module):
+            assert pyfmt._segment(line, node) == ast.get_source_segment(line, node)
+            assert line[pyfmt._offset(line, node):pyfmt._end_offset(line, node)] == pyfmt._segment(line, node)
+
+
+def test_fresh_names_of_one_base_are_numbered_without_recounting():
+    """26,000 clauses of one name (4 MiB of dense D): each fresh name tried every number from 2
+    again (quadratic); it now goes on from the last one, with the same names."""
+    from dtracepy.importer.exprs import Names
+
+    class Counting(set):
+        asked = 0
+
+        def __contains__(self, name):
+            Counting.asked += 1
+            return super().__contains__(name)
+
+    names = Names()
+    names.taken = Counting(names.taken | {"f_3"})
+    made = [names.fresh("f") for _ in range(1_000)]
+    assert made[:4] == ["f", "f_2", "f_4", "f_5"] and len(set(made)) == 1_000
+    assert Counting.asked < 3_000, Counting.asked
+
+
+def test_positions_in_a_long_tracer_function_are_its_lines(tmp_path):
+    """The DSL locates each node at its line in the tracer (user_pos).  CPython finds a frame's
+    line by reading the code's line table from its start, which in a function of 20,000
+    statements (an ``import --exact`` of 20,000 lines writes one) was quadratic: 20 s.  The
+    table is now read once per code object; the lines must be the same, wrapped calls too."""
+    from dtracepy.importer import run_module
+
+    lines = ["from dtracepy import Tracer, builtin, stmt, trace", "t = Tracer()", "@t.probe('BEGIN')",
+             "def b():"]
+    expected = []
+    for i in range(3_000):
+        if i % 3 == 0:
+            lines.append("    stmt(builtin('x'))")
+        elif i % 3 == 1:
+            lines += ["    trace(", "        builtin('y'))"]
+        else:
+            lines.append("    stmt(builtin('z')); stmt(builtin('w'))")
+            expected.append(len(lines))
+        expected.append(len(lines) if i % 3 != 1 else len(lines) - 1)
+    tracer = run_module("\n".join(lines) + "\n", str(tmp_path / "long.py"))
+    clause = tracer.compile(checks=False).program.clauses[0]
+    assert [s.pos.line for s in clause.body] == expected
+
+
+@pytest.mark.parametrize("long_table", [0, 1 << 30])  # every table read by _line_of; none
+def test_line_of_is_f_lineno(monkeypatch, long_table):
+    import sys
+
+    from dtracepy import source
+    from dtracepy.source import _line_of
+
+    monkeypatch.setattr(source, "_LONG_LINE_TABLE", long_table)
+
+    seen = []
+
+    def here():
+        frame = sys._getframe(1)
+        seen.append((_line_of(frame), frame.f_lineno))
+        return 1
+
+    def shapes(a=None):
+        here()
+        x = [here(),
+             here()]
+        if here():
+            here(
+            )
+        for _ in range(2):
+            here()
+        (lambda: here())()
+        try:
+            1 / 0
+        except ZeroDivisionError:
+            here()
+        return x, here() + (here()
+                            + here())
+
+    shapes()
+    assert len(seen) == 12 and all(a == b for a, b in seen), seen
