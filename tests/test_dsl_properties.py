@@ -70,7 +70,10 @@ def gen_expr(data, readable_self, readable_this, depth=0):
         # numbers only: dtrace refuses most operators on a string (execname * 2, execname +
         # execname), and a string compared with a variable an integer typed (execname != self->ts),
         # and so do the DSL and the compiler (checks/operands.py)
-        return apply(_number(a), _number(b))
+        a, b = _number(a), _number(b)
+        if op in ("/", "%"):
+            b = b | 1  # (never a constant 0: dtrace folds it and refuses it, and so does the compiler)
+        return apply(a, b)
     if kind == 4:
         # (a string is no operand of && || ^^, nor the condition of ?:, if_ or a predicate:
         # dtrace refuses them, and so does the compiler: checks/operands.py)
