@@ -207,6 +207,7 @@ def _compile_tracer(tracer, checks: bool, dialect) -> Compiled:
     said = {(f.pos, f.message) for f in foreign}
     errors += foreign
     errors += [f for f in findings if f.severity == "error" and (f.pos, f.message) not in said]
+    errors += _refused_in_operands(program, dialect)
     if errors:
         raise CompileError.from_findings(errors)
     starts: list = []
@@ -216,6 +217,23 @@ def _compile_tracer(tracer, checks: bool, dialect) -> Compiled:
     _refuse_too_long(text, where)
     _refuse_too_deep_for_dtrace(program, text, starts)
     return Compiled(program, text, findings)
+
+
+def _refused_in_operands(program, dialect) -> list:
+    """What ``check`` refuses in a D file's operands, keys and declarations (``checks/operands.py``,
+    ``keys.py``, ``declarations.py``: every D compiler refuses them too) found in the tracer's
+    program, at its Python lines.  ``run_checks`` leaves the rules family to the compiler, and
+    :func:`~dtracepy.compiler_rules.refusals` holds only ``checks/rules.py``'s own: without this,
+    ``glob.i = 1`` then ``glob.i = "a"``, ``@a[execname]`` then ``@a[pid]``, ``addr(glob.a[1])``
+    or ``arg0 / (7 - 7)`` compiled to D that dtrace refuses.  Always errors, as the refusals are,
+    checks or not; run on the program after the passes (the order dtrace reads)."""
+    from dtracepy.checks import CheckOptions
+    from dtracepy.checks import declarations, keys, operands
+    from dtracepy.checks.context import Context
+
+    ctx = Context(program, CheckOptions(dialect=dialect), None)
+    return [finding for module in (operands, keys, declarations) for finding in module.run(ctx)
+            if finding.severity == "error"]
 
 
 def _refuse_too_deep_for_dtrace(program, text: str, starts: list) -> None:

@@ -16,7 +16,6 @@ from dtracepy.dsl import (
     Tracer, agg, and_, arg0, arg1, at, cast, cond, count, execname, htons, if_, else_, not_, or_,
     printf, quantize, self, this, timestamp, tid, trace, xor, dot, macro, stringof,
 )
-from dtracepy.errors import DSLError
 
 ENTRY = ["fbt:ip:tcp_conn_request:entry", "syscall::read:entry", "syscall::accept*:entry",
          "pid$target::malloc:entry", "fbt::tcp_*:entry"]
@@ -68,23 +67,28 @@ def gen_expr(data, readable_self, readable_this, depth=0):
                     "<<": a.__lshift__, ">>": a.__rshift__, "==": a.__eq__, "!=": a.__ne__,
                     "<": a.__lt__, "<=": a.__le__, ">": a.__gt__, ">=": a.__ge__}[op](b)
 
-        try:
-            return apply(a, b)
-        except DSLError as error:  # the DSL refuses what dtrace refuses on a string (execname * 2,
-            if "string" not in str(error):  # execname + execname: checks/operands.py): numbers then
-                raise
-            return apply(_number(a), _number(b))
+        # numbers only: dtrace refuses most operators on a string (execname * 2, execname +
+        # execname), and a string compared with a variable an integer typed (execname != self->ts),
+        # and so do the DSL and the compiler (checks/operands.py)
+        a, b = _number(a), _number(b)
+        if op in ("/", "%"):
+            b = b | 1  # (never a constant 0: dtrace folds it and refuses it, and so does the compiler)
+        return apply(a, b)
     if kind == 4:
-        return data.draw(st.sampled_from([and_, or_, xor]))(sub(), sub())
+        # (a string is no operand of && || ^^, nor the condition of ?:, if_ or a predicate:
+        # dtrace refuses them, and so does the compiler: checks/operands.py)
+        return data.draw(st.sampled_from([and_, or_, xor]))(_number(sub()), _number(sub()))
     if kind == 5:
         # (not of a string: dtrace refuses -execname, and so does the DSL)
         return data.draw(st.sampled_from([lambda x: -x, lambda x: ~x, not_, lambda x: +x]))(_number(sub()))
     if kind == 6:
-        return cond(sub(), sub(), sub())
+        # (branches of one kind: an integer beside a string is refused, checks/operands.py)
+        return cond(_number(sub()), _number(sub()), _number(sub()))
     if kind == 7:
-        return cast(sub(), data.draw(st.sampled_from(["int", "uint16_t *", "struct ip *", "unsigned long"])))
+        # (no string: dtrace refuses a string cast to anything but string or void)
+        return cast(_number(sub()), data.draw(st.sampled_from(["int", "uint16_t *", "struct ip *", "unsigned long"])))
     if kind == 8:
-        return at(sub(), data.draw(st.integers(0, 4096)), data.draw(st.sampled_from(["uint32_t", "tcp_t *"])))
+        return at(_number(sub()), data.draw(st.integers(0, 4096)), data.draw(st.sampled_from(["uint32_t", "tcp_t *"])))
     if kind == 9:
         return htons(_number(sub()))
     if kind == 10:
@@ -100,11 +104,14 @@ def gen_body(data, entry, readable_self, assigned, readable_this, depth=0):
             value = gen_expr(data, readable_self, readable_this)
             if isinstance(value._node, T.IntLit) and value._node.value == 0:
                 value = 1   # assigning 0 zeroes a thread-local; it is not a set
+            # (a variable holds one type, given by its first assignment: a string where another
+            # assignment gives an integer is refused, as dtrace refuses it; so no strings)
+            value = _number(wrap(value))
             setattr(self, name, value)
             assigned.add(name)
         elif kind == 2:
             name = data.draw(st.sampled_from(THIS_NAMES))
-            value = gen_expr(data, readable_self, readable_this)
+            value = _number(gen_expr(data, readable_self, readable_this))  # (one type: as above)
             setattr(this, name, value)
             readable_this.add(name)
         elif kind == 3:
@@ -112,11 +119,12 @@ def gen_body(data, entry, readable_self, assigned, readable_this, depth=0):
             printf(data.draw(TEXT).replace("%", "%%") + " %d" * len(values) + "\n", *values)
         elif kind == 4:
             if data.draw(st.booleans()):
-                agg.calls[execname, gen_expr(data, readable_self, readable_this)] = count()
+                # (a key holds one type in every use: as above)
+                agg.calls[execname, _number(gen_expr(data, readable_self, readable_this))] = count()
             else:
                 agg.lat = quantize(_number(gen_expr(data, readable_self, readable_this)))
         elif kind == 5 and depth < 2:
-            with if_(gen_expr(data, readable_self, readable_this)):
+            with if_(_number(gen_expr(data, readable_self, readable_this))):
                 gen_body(data, entry, readable_self, assigned, readable_this, depth + 1)
             if data.draw(st.booleans()):
                 with else_():
@@ -139,7 +147,7 @@ def gen_tracer(data):
             descs = [data.draw(st.sampled_from(OTHER))]
             entry = False
         _READS.clear()
-        when = gen_expr(data, readable_self, set()) if data.draw(st.booleans()) else None
+        when = _number(gen_expr(data, readable_self, set())) if data.draw(st.booleans()) else None
         assigned: set = set()
 
         def body():

@@ -17,6 +17,7 @@ import weakref
 from dtracepy import tree
 from dtracepy.dsl import context
 from dtracepy.dsl.values import expr
+from dtracepy.checks.printf import kind as _kind
 from dtracepy.errors import DSLError
 from dtracepy.source import user_pos
 
@@ -31,6 +32,12 @@ class _Branch:
     def __init__(self, condition):
         self.pos = user_pos()
         self.cond = None if condition is _NO_CONDITION else expr(condition)
+        if self.cond is not None and _kind(self.cond) == "string":  # (if_(execname))
+            from dtracepy.dsl.tracer import _not_scalar
+
+            raise DSLError(_not_scalar(f"the {self.kind} condition", self.cond,
+                                       "refused; Oracle's, which gets if_ as ?:, says \"operator ?: expression must be of "
+                                       "scalar type\""), self.pos)
         self.parent = None
         self.body = None
 

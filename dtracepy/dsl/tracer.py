@@ -17,17 +17,19 @@ from __future__ import annotations
 import inspect
 import os
 import re
+import sys
 from collections.abc import Mapping
 
 import attrs
 
 from dtracepy import tree
+from dtracepy.checks.printf import kind as _kind
 from dtracepy.dsl import context
 from dtracepy.dsl import types as _types
 from dtracepy.dsl.members import resolve_clause
 from dtracepy.dsl.probes import check_desc
 from dtracepy.dsl.records import Record
-from dtracepy.dsl.values import D, expr, placed, surrogate_problem
+from dtracepy.dsl.values import D, _short_text, at_position, expr, placed, surrogate_problem
 from dtracepy.errors import DSLError
 from dtracepy.facts import options as _options
 from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT, UnknownDialect, dialect_named
@@ -58,7 +60,9 @@ def _parsed(text, pos, kind, what):
     items = [item for item in program.items if not isinstance(item, tree.Comment)]
     if not items or any(not isinstance(item, kind) for item in items):
         raise DSLError(f"{text!r} is not {what}", pos)
-    return items
+    # (at the user's line: a finding about them, a struct defined twice, is the tracer's, not
+    # "<dtracepy>:1:1")
+    return [at_position(item, pos, every=True) for item in items] if pos is not None else items
 
 
 def _declared_name(decl):
@@ -99,7 +103,20 @@ def _predicate(when, pos):
         raise DSLError(f"when={text!r} is a Python string, so the predicate would be that string "
                        "constant (dtrace: \"predicate result must be of scalar type\"): write it "
                        "as a D expression, when=arg0 > 0 or when=and_(pid == 1, arg0 != 0)", pos)
-    return expr(when)
+    node = expr(when)
+    if _kind(node) == "string":  # (when=execname: the same refusal, for a D string)
+        raise DSLError(_not_scalar("the predicate", node, "\"predicate result must be of scalar type\""), pos)
+    return node
+
+
+def _not_scalar(what: str, node, dtrace_says: str) -> str:
+    """What is said of a D string where D wants a scalar (a predicate, an ``if_`` condition)."""
+    from dtracepy.printer import to_d
+
+    text = to_d(node)
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return (f"{what} ({text}) is a string, and D tests only integers and pointers (dtrace: "
+            f"{dtrace_says}): compare it, {text} != \"\", or test its length, strlen({text})")
 
 
 def _dialect_name(dialect) -> str:
@@ -131,6 +148,25 @@ def _never_runs(fn) -> bool:
     return (inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)
             or inspect.isgeneratorfunction(fn) or inspect.iscoroutine(fn) or inspect.isgenerator(fn)
             or inspect.isasyncgen(fn))
+
+
+def _refuse_an_early_exit(fn, pos, decorated_in: str) -> None:
+    """A ``return`` inside ``with if_(...)`` in ``fn``'s body: an error at its line
+    (:mod:`dtracepy.dsl.early_exit` says why)."""
+    from dtracepy.dsl.early_exit import early_exit
+    from dtracepy.source import Pos
+
+    code = getattr(fn, "__code__", None)
+    found = early_exit(code) if code is not None else None
+    if found is None:
+        return
+    line, statement = found
+    file = pos.file if pos is not None and code.co_filename == decorated_in else code.co_filename
+    after = "after it" if statement == "return" else "after it in that pass of the loop"
+    raise DSLError(f"this {statement} inside `with if_(...)` is Python's, not D's: it leaves the block "
+                   f"while the body is recorded, so what the body says {after} is never recorded, for "
+                   "any firing (a D clause has no return). Put the rest in `with else_():`, or guard "
+                   "it with the negated condition", Pos(file, line))
 
 
 def _dropped_message(value) -> str:
@@ -315,6 +351,16 @@ class Tracer:
             lost = context.dropped(body.effects, [*body, predicate])
             if lost:
                 raise DSLError(_dropped_message(lost[0]), lost[0]._node.pos or pos)
+            if any(stmt.__class__ is tree.If for stmt in body):  # (only then can it happen)
+                _refuse_an_early_exit(fn, pos, sys._getframe(1).f_code.co_filename)
+            if isinstance(result, D) and result._pending is None:
+                # `return arg0 > 0` (a predicate meant?) or `return x` made nothing: the clause
+                # would be empty, silently.  (A lambda's call, `lambda: trace(1)`, returns what
+                # it recorded as a statement: that is fine.)
+                raise DSLError(f"a probe body's return value ({_short_text(result)}) becomes no D: the "
+                               "clause records what its body calls and assigns; for a predicate write "
+                               "@t.probe(..., when=...), to record a value trace(x)",
+                               result._node.pos or pos)
             self._add_clause(probes, predicate, tuple(body), pos)
             return fn
 

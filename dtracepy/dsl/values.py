@@ -225,6 +225,28 @@ class D:
         raise NoPythonValue(_no_python_value_message(self, "hash", "a Python dict or set cannot be looked up "
                        "by it (use a D associative array, glob.a[k], or cond())"), user_pos())
 
+    def __len__(self):
+        # len(execname): Python's len() said only "object of type 'D' has no len()"
+        raise NoPythonValue(_no_python_value_message(self, "length", "for the length of a D string "
+                       "write strlen(x)"), user_pos())
+
+    # Python's numeric built-ins on a D value said only "bad operand type for abs(): 'D'"
+    def __abs__(self):
+        x = _short_text(self)
+        raise DSLError(f"D has no abs(): write cond({x} < 0, -({x}), {x})", user_pos())
+
+    def __divmod__(self, o):
+        raise DSLError("D has no divmod(): write x / y and x % y", user_pos())
+
+    __rdivmod__ = __divmod__
+
+    def __round__(self, ndigits=None):
+        raise DSLError(f"a D value ({_short_text(self)}) is an integer, and D has no floating point: "
+                       "round(), math.floor() and math.ceil() have nothing to do (divide to scale it)",
+                       user_pos())
+
+    __trunc__ = __floor__ = __ceil__ = __round__
+
     def __sizeof__(self):
         # pid.__sizeof__(), sys.getsizeof(pid): the size of the Python object, not of the D value
         raise NoPythonValue(_no_python_value_message(self, "size", "sys.getsizeof() measures the Python "
@@ -494,6 +516,13 @@ def placed(node, what: str):
     pos = user_pos()
     if pos is None:
         return node
+    return at_position(node, pos)
+
+
+def at_position(node, pos, every: bool = False):
+    """``node`` rebuilt with ``pos`` for each of its nodes that has no position (``every``: for
+    each node, whatever position it had: a tree parsed from the user's text, ``t.declare_c(...)``,
+    whose positions name a line of that text, not of the tracer)."""
     import attrs
 
     done: dict = {}
@@ -513,7 +542,7 @@ def placed(node, what: str):
             continue
         if not ready:
             stack.append((current, True))
-            stack.extend((child, False) for child in current.children() if child.pos is None)
+            stack.extend((child, False) for child in current.children() if every or child.pos is None)
             continue
         changes = {}
         for field in attrs.fields(current.__class__):
@@ -522,7 +551,7 @@ def placed(node, what: str):
                 new = swap(value)
                 if new is not value:
                     changes[field.name] = new
-        if current.pos is None:
+        if every or current.pos is None:
             changes["pos"] = pos
         done[id(current)] = attrs.evolve(current, **changes) if changes else current
     return done[id(node)]

@@ -129,6 +129,17 @@ def _outside_use(accesses, name, pair):
     return None
 
 
+def _set_where_zeroed(uses, probes):
+    """A description of a clause that sets the variable which ``probes`` (a clear point) names
+    too, spelled the same (``*`` as an empty field), or None."""
+    cleared = {_normal(text) for text in probes}
+    for clause, _node in uses:
+        for desc in clause.probes:
+            if _normal(desc.text) in cleared:
+                return desc.text
+    return None
+
+
 def _desc_list(texts) -> str:
     return ", ".join(texts)
 
@@ -170,6 +181,16 @@ def _clear_probes(name, uses, clear_points, accesses, zeros) -> tuple[str, ...]:
         if point.keys and not element:
             raise _Problem(point.pos, f"t.clear(self.{name}[...]): self->{name} is not an associative array; "
                                f"write t.clear(self.{name}, at=...)")
+        same = _set_where_zeroed(uses, point.probes)
+        if same is not None:
+            # the zeroing clause comes after every clause of the firing that set it: the
+            # variable is 0 before any other probe can read it (a tracer that never fires)
+            later = same[: -len("entry")] + "return" if same.endswith(":entry") else None
+            raise _Problem(point.pos, f"t.clear(self.{name}, at=...) zeroes self->{name} at {same}, where it is "
+                f"set: the zeroing runs once every clause of that firing has run, so every other probe "
+                f"reads 0; name where it is no longer needed"
+                + (f" (at=\"{later}\", the matching return?)" if later else "")
+                + ", or use a clause-local (this." + name + ") for a value of one firing")
         return point.probes
     # Zeroed by hand somewhere: where the compiler would have to ask, the user has answered.
     managed = name in (zeros or {})
