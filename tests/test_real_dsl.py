@@ -251,13 +251,35 @@ def test_random_programs_compile(data):
 
 
 def _libdtrace_asserts(text: str) -> bool:
-    """Whether ``dtrace -e`` on ``text`` aborts on an assertion inside libdtrace."""
+    """Whether ``dtrace -e`` on ``text``, run as the judge runs it (job_for_d: its macro
+    arguments, -Z, -C, options), aborts on an assertion inside libdtrace.  (Without the macro
+    arguments dtrace stopped at "macro argument $1 is not defined", before the code generator
+    whose assertion the judge had hit: a crash of libdtrace counted as a rejection, session 11.)"""
+    job = job_for_d(text)
     with tempfile.NamedTemporaryFile("w", suffix=".d") as f:
         f.write(text)
         f.flush()
-        result = subprocess.run([need_dtrace(), "-e", "-s", f.name], capture_output=True, text=True,
-                                timeout=120)
+        argv = [need_dtrace(), "-e", *(f"-{flag}" for flag in job["flags"])]
+        for name, value in job["options"].items():
+            argv += ["-x", name if value is None else f"{name}={value}"]
+        for prelude in job.get("preludes") or ():
+            argv += ["-s", prelude]
+        if job.get("target"):
+            argv += ["-c", "/bin/true"]
+        argv += ["-s", f.name, *job.get("args", ())]
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     return result.returncode in (134, -6) and re.search(r"libdtrace/\S+: .*Assertion .* failed", result.stderr) is not None
+
+
+def test_a_libdtrace_assertion_is_confirmed_with_the_scripts_macro_arguments():
+    """A random program that uses $1 and trips libdtrace's `i < DT_TSTRING_SLOTS` (too many
+    temporary strings in one clause) is a crash of the real compiler, not a rejection."""
+    need_dtrace()
+    assert _libdtrace_asserts(
+        "syscall::openat:entry\n{\n"
+        "\t@a[copyinstr(arg0), copyinstr(arg0) == lltostr(timestamp) && cpu - 37 > cpu] = count();\n"
+        "\t@b[strjoin(execname, strjoin(probefunc, probefunc)), tid] = max($1);\n}\n")
+    assert not _libdtrace_asserts("BEGIN { trace($1); }\n")
 
 
 def test_the_real_compiler_accepts_random_programs():
