@@ -1,0 +1,156 @@
+"""A hostile new user's walk (session 12, /work/review12.md): what got through, fixed.
+
+Each test fails on the code before its fix: a record whose separator or column format holds a NUL
+compiled to D whose row printf dtrace refuses or cuts short; an integer of more than 4,300 digits,
+a huge macro number or option value said Python's "Exceeds the limit ... for integer string
+conversion"; ``os._exit()`` in a tracer module ended ``compile`` with status 0 and no output;
+``compile --check`` said an error of the emitted D at ``<compiled>:9:1`` (or at the ``-o`` file,
+which it then did not write).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from tests.pythonpath import env_with
+
+from conftest import REPO
+from dtracepy import Tracer, macro, macro_str, trace
+from dtracepy.errors import DSLError
+
+HERE = "test_new_user_review12.py"
+
+
+def _located_here(err) -> None:
+    assert err.value.pos is not None and err.value.pos.file.endswith(HERE), err.value
+
+
+@pytest.mark.parametrize("kwargs, said", [
+    ({"sep": "\0"}, "sep cannot hold a NUL"),
+    ({"end": "\0\n"}, "end cannot hold a NUL"),
+])
+def test_a_records_separator_or_end_cannot_hold_a_nul(kwargs, said):
+    """sep="\\0" compiled, exit 0; dtrace: "printf( ) prototype mismatch: only 1 arguments
+    required by this format string" (its printf ends the format at the NUL)."""
+    t = Tracer()
+    with pytest.raises(DSLError) as err:
+        t.record(("a", "%d"), ("b", "%d"), **kwargs)
+    assert said in str(err.value)
+    _located_here(err)
+
+
+def test_a_record_columns_format_cannot_hold_a_nul():
+    """("a", "%d\\0") compiled: the row's newline never printed."""
+    t = Tracer()
+    with pytest.raises(DSLError) as err:
+        t.record(("a", "%d\0"))
+    assert "holds a NUL" in str(err.value)
+    _located_here(err)
+
+
+def test_a_nul_free_separator_still_compiles():
+    t = Tracer()
+    row = t.record(("a", "%d"), ("b", "%d"), sep="%")
+
+    @t.probe("BEGIN")
+    def _():
+        row.emit(1, 2)
+
+    assert 'printf("%d%%%d\\n", 1, 2);' in t.to_d()
+
+
+def test_an_integer_too_long_to_print_says_it_does_not_fit_in_64_bits():
+    """trace(10**5000): "ValueError: Exceeds the limit (4300 digits) for integer string
+    conversion; use sys.set_int_max_str_digits()", Python's words about printing it."""
+    t = Tracer()
+
+    def body():
+        trace(10**5000)
+
+    with pytest.raises(TypeError) as err:
+        t.probe("BEGIN")(body)
+    assert "an integer of 16610 bits does not fit in 64 bits" in str(err.value)
+
+
+@pytest.mark.parametrize("make", [lambda: macro(10**5000), lambda: macro(2**31), lambda: macro_str(2**40)],
+                         ids=["10**5000", "2**31", "str-2**40"])
+def test_a_macro_number_no_command_line_can_give_is_an_error(make):
+    """macro(10**5000) said Python's "Exceeds the limit"; macro(2**31) compiled to $2147483648."""
+    with pytest.raises(DSLError) as err:
+        make()
+    assert "no macro argument" in str(err.value)
+    _located_here(err)
+
+
+def test_a_large_macro_number_a_command_line_can_give_still_works():
+    t = Tracer()
+
+    @t.probe("BEGIN")
+    def _():
+        trace(macro(1000))
+
+    assert "trace($1000);" in t.to_d()
+
+
+@pytest.mark.parametrize("value, said", [
+    (10**30, "1000000000000000000000000000000 does not fit in 64 bits"),
+    (2**64, "18446744073709551616 does not fit in 64 bits"),
+    (10**5000, "an integer of 16610 bits does not fit in 64 bits"),
+], ids=["10**30", "2**64", "10**5000"])
+def test_an_option_value_beyond_64_bits_is_an_error(value, said):
+    """options={"bufsize": 10**30} compiled, exit 0; dtrace: "failed to set option 'bufsize' to
+    '1000000000000000000000000000000': Invalid value for specified option"."""
+    with pytest.raises(DSLError) as err:
+        Tracer(options={"bufsize": value})
+    assert said in str(err.value)
+    _located_here(err)
+
+
+def test_a_define_of_an_integer_too_long_to_print_is_an_error():
+    with pytest.raises(DSLError) as err:
+        Tracer(defines={"N": 10**5000})
+    assert "does not fit in 64 bits" in str(err.value)
+    _located_here(err)
+
+
+def _cli(tmp_path, *args):
+    return subprocess.run([sys.executable, "-m", "dtracepy", *args], capture_output=True, text=True,
+                          env=env_with(REPO), cwd=tmp_path, timeout=120)
+
+
+def test_os_exit_in_a_tracer_module_is_an_error_at_its_line(tmp_path):
+    """``os._exit(0)`` in the module: compile exited 0, printing nothing and writing no -o file."""
+    (tmp_path / "quits.py").write_text("import os\n\nos._exit(0)\n")
+    result = _cli(tmp_path, "compile", "quits.py", "-o", "quits.d")
+    assert result.returncode == 1, result
+    assert result.stderr.startswith("quits.py:3: error: the module called os._exit(0)"), result.stderr
+    assert not (tmp_path / "quits.d").exists()
+
+
+def test_a_child_the_module_forks_still_exits_with_os_exit(tmp_path):
+    (tmp_path / "forks.py").write_text(
+        "import os\nfrom dtracepy import Tracer, trace\n"
+        "child = os.fork()\nif child == 0:\n    os._exit(7)\n"
+        "assert os.WEXITSTATUS(os.waitpid(child, 0)[1]) == 7\n"
+        "t = Tracer()\n\n@t.probe('BEGIN')\ndef _():\n    trace(1)\n")
+    result = _cli(tmp_path, "compile", "forks.py")
+    assert result.returncode == 0, result.stderr
+    assert "trace(1);" in result.stdout
+
+
+@pytest.mark.parametrize("output", [None, "out.d"])
+def test_compile_check_says_an_error_of_the_emitted_d_at_the_tracers_line(tmp_path, output):
+    """includes=["/dev/zero"]: `compile --check` said `<compiled>:9:1: error: #include of
+    /dev/zero ...`, or `out.d:9:1` for an out.d it then did not write."""
+    (tmp_path / "inc.py").write_text(
+        "from dtracepy import Tracer, trace\n\n"
+        "t = Tracer(includes=['/dev/zero'])\n\n@t.probe('BEGIN')\ndef _():\n    trace(1)\n")
+    result = _cli(tmp_path, "compile", "--check", "inc.py", *(["-o", output] if output else []))
+    assert result.returncode == 1, result
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("inc.py:3: error: #include of /dev/zero, which is not a regular file"), result.stderr
+    assert "#include </dev/zero>" in first
+    assert "<compiled>" not in result.stderr
+    assert not (tmp_path / "out.d").exists()
