@@ -154,3 +154,42 @@ def test_compile_check_says_an_error_of_the_emitted_d_at_the_tracers_line(tmp_pa
     assert "#include </dev/zero>" in first
     assert "<compiled>" not in result.stderr
     assert not (tmp_path / "out.d").exists()
+
+
+def test_a_framed_row_of_a_long_string_leaves_the_aggregations_alone():
+    """A row with a string of 18 bytes or more, then an aggregation in the same firing: the framed
+    row sent its length as strlen(s), and in Oracle's D 2.0 a strlen() of 18 bytes or more
+    corrupts the aggregations updated after it in that firing (@c held 12354, the bytes "A0"
+    plus one, where `dtrace -s` of the compiled D printed 1; @q's 5 went to the bucket
+    -4611686018427387904).  Also a string of strsize bytes, whose length Oracle's rindex says
+    one short, comes back whole."""
+    from tests.real_dtrace import need_dtrace, need_root
+
+    from dtracepy import agg, count, quantize
+    from dtracepy import exit as exit_
+
+    need_dtrace()
+    need_root()
+    long = "=cmd|' /C calc'!A0 and some more"
+    at_strsize = "B" * 300                     # dtrace keeps strsize (64 here) bytes of it
+    t = Tracer(options={"quiet": True, "strsize": 64})
+    row = t.record(("S", "%s"), ("N", "%d"), ("T", "%s"))
+
+    @t.probe("BEGIN")
+    def _():
+        row.emit(long, 1, at_strsize)
+
+    @t.probe("BEGIN")
+    def _():
+        agg.c["k", 3] = count()
+        agg.q = quantize(5)
+        exit_(0)
+
+    with t.run(duration=30) as tracing:
+        rows = list(tracing.records())
+    assert tracing.returncode == 0, tracing.stderr_lines
+    assert [tuple(r) for r in rows] == [(long, 1, "B" * 64)]
+    assert dict(tracing.aggregations["c"]) == {("k", 3): 1}
+    buckets = {value: n for value, n in tracing.aggregations["q"][()].buckets if n}
+    assert buckets == {4: 1}, buckets
+    assert tracing.warnings == []
