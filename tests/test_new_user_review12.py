@@ -193,3 +193,39 @@ def test_a_framed_row_of_a_long_string_leaves_the_aggregations_alone():
     buckets = {value: n for value, n in tracing.aggregations["q"][()].buckets if n}
     assert buckets == {4: 1}, buckets
     assert tracing.warnings == []
+
+
+@pytest.mark.parametrize("add", [
+    lambda t: t.define("N", "4"),
+    lambda t: t.include("sys/types.h"),
+    lambda t: t.directive("error", "not here"),
+], ids=["define", "include", "error"])
+def test_a_shebang_without_c_for_a_tracer_that_needs_cpp_is_an_error(add):
+    """Tracer(shebang="/usr/sbin/dtrace -s") with a #define (what `dtracepy import` makes of a
+    script that has both) compiled, exit 0; dtrace: "invalid control directive: #define"."""
+    t = Tracer(shebang="/usr/sbin/dtrace -s")
+    add(t)
+
+    @t.probe("BEGIN")
+    def _():
+        trace(1)
+
+    with pytest.raises(DSLError) as err:
+        t.to_d()
+    assert "runs dtrace without -C" in str(err.value)
+    _located_here(err)
+
+
+def test_a_shebang_with_c_or_a_line_marker_needs_no_error():
+    t = Tracer(shebang="/usr/sbin/dtrace -Cs", defines={"N": "4"})
+    t.directive("", '12 "x.d"')
+
+    @t.probe("BEGIN")
+    def _():
+        trace(1)
+
+    assert t.to_d().startswith("#!/usr/sbin/dtrace -Cs\n")
+    plain = Tracer(shebang="/usr/sbin/dtrace -s")
+    plain.directive("", '12 "x.d"')
+    plain.probe("BEGIN")(lambda: trace(1))
+    assert plain.to_d().startswith("#!/usr/sbin/dtrace -s\n")
