@@ -229,3 +229,16 @@ def test_a_shebang_with_c_or_a_line_marker_needs_no_error():
     plain.directive("", '12 "x.d"')
     plain.probe("BEGIN")(lambda: trace(1))
     assert plain.to_d().startswith("#!/usr/sbin/dtrace -s\n")
+
+
+@pytest.mark.parametrize("value, shown", [
+    ("é\u202e", "é\\u202e"),          # was \xe9\u202e: the é escaped with the U+202E
+    ("dé\nx", "dé\\nx"),
+    ("a\\b\n", "a\\\\b\\n"),
+    ("x\udcff", "x\\xff"),            # a byte that is not UTF-8 (was \udcff)
+    ("plain é", "plain é"),
+])
+def test_a_table_cell_escapes_only_what_cannot_be_shown(value, shown):
+    from dtracepy.run.output import _cell
+
+    assert _cell(value) == shown
