@@ -242,3 +242,26 @@ def test_a_table_cell_escapes_only_what_cannot_be_shown(value, shown):
     from dtracepy.run.output import _cell
 
     assert _cell(value) == shown
+
+
+@pytest.mark.parametrize("kwargs, said", [
+    ({"args": [10**5000]}, "macro argument $1 does not fit in 64 bits: an integer of 16610 bits"),
+    ({"args": [2**64]}, "macro argument $1 does not fit in 64 bits: 18446744073709551616"),
+    ({"duration": 10**5000}, "duration must be a finite number of seconds, 0 or more: an integer of"),
+    ({"duration": 1e12}, "duration must be at most"),
+    ({"pid": 2**70}, "no such process"),
+    ({"target_cmd": ["true\0"]}, "target_cmd holds a NUL byte"),
+], ids=["arg-10**5000", "arg-2**64", "duration-10**5000", "duration-1e12", "pid-2**70", "cmd-nul"])
+def test_run_arguments_that_cannot_be_right_are_located_errors(kwargs, said):
+    """Were Python's ValueError ("Exceeds the limit (4300 digits)"), OverflowError ("int too large
+    to convert to float", "Python int too large to convert to C long"), a Timer thread's
+    OverflowError after the run began (its duration then never ended it), and "no such command:
+    true  (not on PATH)" for a NUL."""
+    from dtracepy.run import RunArgumentError
+
+    t = Tracer()
+    t.probe("BEGIN")(lambda: trace(1))
+    with pytest.raises(RunArgumentError) as err:
+        t.run(**kwargs)
+    assert said in str(err.value)
+    _located_here(err)
