@@ -265,3 +265,12 @@ def test_run_arguments_that_cannot_be_right_are_located_errors(kwargs, said):
         t.run(**kwargs)
     assert said in str(err.value)
     _located_here(err)
+
+
+def test_compile_of_standard_input_says_a_tracer_is_read_from_its_file(tmp_path):
+    """`dtracepy compile - < t.py` said "-:1: error: cannot read: no such file or directory"
+    (check and run read `-` as standard input; compile imports a module by its path)."""
+    result = subprocess.run([sys.executable, "-m", "dtracepy", "compile", "-"], input="x = 1\n",
+                            capture_output=True, text=True, env=env_with(REPO), cwd=tmp_path, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.startswith("-:1: error: a tracer is a Python module read from its file"), result.stderr

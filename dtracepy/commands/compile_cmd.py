@@ -144,6 +144,9 @@ def _refusing_os_exit(real_exit):
 
 def load_module(path: str):
     """Import the module at ``path``; errors become located CompileErrors."""
+    if path == "-" and not os.path.exists(path):
+        raise CompileError("a tracer is a Python module read from its file (TRACER.py), not from standard "
+                           "input: Python imports it by its path", Pos(path, 1))
     if not os.path.exists(path):
         raise CompileError("cannot read: no such file or directory", Pos(path, 1))
     if not os.path.isfile(path):
