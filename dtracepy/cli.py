@@ -612,7 +612,7 @@ class _LazyModule(type(sys)):
         __import__(name)
         real = sys.modules[name]
         for module in list(sys.modules.values()):
-            names = getattr(module, "__dict__", None)
+            names = module.__dict__ if isinstance(module, type(sys)) else None
             if type(names) is dict and names.get(name) is self:
                 names[name] = real
         return getattr(real, attribute)
