@@ -18,6 +18,7 @@ from dtracepy.facts.probes import split as fields
 from dtracepy.importer import pyfmt
 from dtracepy.importer.body_comments import CommentFinder, comment_lines
 from dtracepy.importer.exprs import CannotImport, ExprEmitter, Names, is_attr_name, py_string, type_text
+from dtracepy.importer.scan import scan
 from dtracepy.printer import to_d
 
 _OPTION_WORD = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)(?:=(.*))?\Z")
@@ -61,6 +62,8 @@ class ModuleWriter:
         self.trailing: dict[tuple, str] = {}  # a statement's position -> the comment on its line
 
         self.plan = plan or Plan()
+        # the one walk of the clauses (the idioms' when they left them as they were)
+        self.scan = self.plan.scan if self.plan.scan is not None else scan(program)
         self.program = program
         self.filename = filename
         self.exact = exact
@@ -87,15 +90,7 @@ class ModuleWriter:
                         name = _declared_names(decl)
                         if name and not isinstance(decl, tree.FuncDecl):
                             self.names.globals.add(name)
-            elif isinstance(item, tree.Clause):
-                for node in item.walk():
-                    if isinstance(node, tree.Assign) or (isinstance(node, (tree.Unary, tree.Postfix))
-                                                         and node.op in ("++", "--")):
-                        target = node.target if isinstance(node, tree.Assign) else node.operand
-                        while isinstance(target, tree.Index):
-                            target = target.base
-                        if isinstance(target, tree.Ident) and target.module is None:
-                            self.names.globals.add(target.name)
+        self.names.globals |= self.scan.globals  # (assigned in clauses)
 
     # --- the module ----------------------------------------------------------------------------
     def write(self) -> str:
@@ -207,10 +202,15 @@ class ModuleWriter:
         from dtracepy.facts.options import name_problem
 
         default, oracle = dialect_named("illumos"), dialect_named("oracle")
-        if oracle.keywords_after_arrow and not default.keywords_after_arrow and any(
-                isinstance(node, (tree.SelfVar, tree.ThisVar)) and node.name in default.keywords
-                for node in self.program.walk()):
-            return True
+        # (the scan's names are its program's, or the idioms' program's, which has more: a
+        # keyword among them, rare, is looked for again in this one)
+        if oracle.keywords_after_arrow and not default.keywords_after_arrow:
+            items = self.program.items
+            if default.keywords.isdisjoint(self.scan.arrow_names):
+                items = [item for item in items if not isinstance(item, tree.Clause)]
+            if any(isinstance(node, (tree.SelfVar, tree.ThisVar)) and node.name in default.keywords
+                   for item in items for node in item.walk()):
+                return True
 
         names = set(self.options)
         for item in self.program.items:
@@ -482,7 +482,7 @@ class ModuleWriter:
         if item.body is None:
             self._block(pyfmt.wrap(f"t.clause({', '.join(descs)})"))
             return
-        name = self.names.fresh(clause_name(item))
+        name = self.names.fresh(clause_name(item, self.scan.calls.get(id(item), frozenset())))
         lines = pyfmt.wrap(f"@t.probe({', '.join(descs)})")
         lines.append(f"def {name}():")
         self.ex.in_body = True
@@ -645,17 +645,16 @@ def _probe_part(desc: str) -> str:
     return _ident("_".join(p for p in (provider if not function else "", function, name) if p)) or "probe"
 
 
-def _verb(body) -> str:
+def _verb(body, calls=None) -> str:
+    """``calls``: the names of the functions ``body`` calls, when known (a clause's scan)."""
     from dtracepy.passes.walk import is_zero
 
     if not body:
         return "trace"
-    calls = set()
+    if calls is None:
+        calls = {node.name for stmt in body for node in stmt.walk() if isinstance(node, tree.Call) and node.name}
     aggs = zeroes = sets = 0
     for stmt in body:
-        for node in stmt.walk():
-            if isinstance(node, tree.Call) and node.name:
-                calls.add(node.name)
         if isinstance(stmt, tree.ExprStmt) and isinstance(stmt.expr, tree.Assign):
             target = stmt.expr.target
             while isinstance(target, tree.Index):
@@ -679,7 +678,8 @@ def _verb(body) -> str:
     return "on"
 
 
-def clause_name(clause: tree.Clause) -> str:
+def clause_name(clause: tree.Clause, calls=None) -> str:
+    """The name of the clause's function (``calls``: its body's, when known: see _verb)."""
     parts = []  # the first three distinct: all the name uses (a list search of all was quadratic)
     for desc in clause.probes:
         part = _probe_part(desc.text)
@@ -690,7 +690,7 @@ def clause_name(clause: tree.Clause) -> str:
     noun = parts[0] if len(parts) == 1 else f"{parts[0]}_etc"
     if len(parts) == 2 and len(parts[0]) + len(parts[1]) < 28:
         noun = f"{parts[0]}_{parts[1]}"
-    name = f"{_verb(clause.body)}_{noun}"[:48].rstrip("_")
+    name = f"{_verb(clause.body, calls)}_{noun}"[:48].rstrip("_")
     return name if not keyword.iskeyword(name) else name + "_"
 
 
