@@ -38,6 +38,19 @@ def _nodes_walked(monkeypatch, text: str, exact: bool = False) -> int:
     return count[0]
 
 
+def _calls(monkeypatch, owner, name: str) -> list:
+    """The arguments of each call of ``owner.name`` from now on (the test's)."""
+    calls = []
+    real = getattr(owner, name)
+
+    def counting(*args):
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(owner, name, counting)
+    return calls
+
+
 def test_import_walks_grow_linearly_with_the_clauses(monkeypatch):
     for make in (_pairs, _distinct_pairs):
         small = _nodes_walked(monkeypatch, make(100))
@@ -52,16 +65,9 @@ def test_a_clause_of_many_probes_is_named_from_its_first_three_distinct_parts(mo
     from dtracepy.parser import parse
 
     clause = parse("".join(f"fbt::f{i}:entry,\n" for i in range(1_000)) + "fbt::g:entry{}\n", "x.d").items[0]
-    calls = [0]
-    real = module._probe_part
-
-    def counting(desc):
-        calls[0] += 1
-        return real(desc)
-
-    monkeypatch.setattr(module, "_probe_part", counting)
+    calls = _calls(monkeypatch, module, "_probe_part")
     assert module.clause_name(clause) == "trace_f0_entry_etc"
-    assert calls[0] == 3
+    assert len(calls) == 3
 
 
 def test_wrapping_a_long_line_encodes_it_once_at_most():
@@ -241,3 +247,52 @@ def test_a_clause_function_s_verb_comes_from_the_calls_the_scan_found(body, verb
     source = import_d(f"fbt::f:entry{{{body}}}\nfbt::g:entry{{x = 2; self->a = 1;}}\n", "x.d", exact=True,
                       verify=False)
     assert f"def {verb}_f_entry():" in source, source
+
+
+def test_a_probe_description_repeated_is_checked_once(monkeypatch):
+    """The writer checks each description as ``t.probe`` would (located at the D); 26,000 clauses
+    of one probe (dense D) asked the same question 26,000 times."""
+    from dtracepy.dsl import probes
+
+    calls = _calls(monkeypatch, probes, "check_desc")
+    import_d(_dense(300) + _pairs(5), "x.d")
+    texts = [text for text, _pos in calls]
+    assert texts.count("syscall::read:entry") == 1 and len(texts) == len(set(texts)) > 5, texts
+
+
+def test_a_misspelt_description_after_many_good_ones_is_still_refused():
+    from dtracepy.errors import DSLError
+
+    with pytest.raises(DSLError, match="x.d:601:1:.*'syscal' provider"):
+        import_d(_pairs(300) + "syscal::read:entry{}\n", "x.d")
+
+
+def test_writing_the_module_imports_nothing_per_node(monkeypatch):
+    """An ``import`` statement inside the expression writer's methods ran for each node (the
+    DSL's tables of actions and builtins): they are looked up once per module written."""
+    import builtins
+
+    text = _dense(200)
+    imports = [0]
+    real = builtins.__import__
+
+    def counting(*args, **kwargs):
+        imports[0] += 1
+        return real(*args, **kwargs)
+
+    import_d(text, "x.d")  # (the modules loaded)
+    monkeypatch.setattr(builtins, "__import__", counting)
+    import_d(text, "x.d")
+    assert imports[0] < 200, imports[0]
+
+
+@pytest.mark.parametrize("make", [_pairs, _dense])
+def test_positions_are_made_only_where_a_comment_may_go(monkeypatch, make):
+    """A parsed node holds an offset, made a position when asked (``position_at``); the writer
+    asked for five a clause (the item, the next one, the statements' keys, the descriptions
+    checked) where only comments in the text need them: none now, in a script without any."""
+    made = _calls(monkeypatch, tree, "_position_at")
+    import_d(make(200), "x.d")
+    assert len(made) == 0
+    import_d("/* a comment */\n" + make(200), "x.d")
+    assert 0 < len(made) <= 2 * 400 + 2, len(made)
