@@ -37,6 +37,11 @@ MAX_INPUT_BYTES = 4 * 1024 * 1024
 LIMIT_TEXT = f"{MAX_INPUT_BYTES // (1024 * 1024)} MiB"
 
 
+#: What reading ``""`` says (an empty shell variable given as the file): open("") says only
+#: "no such file or directory".
+EMPTY_FILE_NAME = "cannot read: the file name is empty"
+
+
 def too_large(filename: str) -> InputError:
     return InputError(f"input too large: over {LIMIT_TEXT}; dtracepy reads files of at most {LIMIT_TEXT}",
                       Pos(filename, 1, 1))
@@ -68,6 +73,8 @@ def read_input(path: str, limit: int = MAX_INPUT_BYTES) -> tuple[str, bytes]:
             return "<stdin>", read_bounded(buffer, "<stdin>", limit)
         except (OSError, ValueError) as err:
             raise InputError(f"cannot read standard input: {_reason(err)}", Pos("<stdin>", 1)) from None
+    if not path:
+        raise InputError(EMPTY_FILE_NAME, Pos(path, 1))
     try:
         with open(path, "rb") as handle:
             return path, read_bounded(handle, path, limit)

@@ -31,7 +31,7 @@ class Pos(_PosFields):
 
     def __str__(self) -> str:
         file = self[0]
-        if file.__class__ is str and not file.isprintable():
+        if file.__class__ is str and not (file and file.isprintable()):
             file = shown_name(file)
         if self[2] is None:
             return f"{file}:{self[1]}"
@@ -127,9 +127,10 @@ def shown_name(name: str) -> str:
     comment, a Python docstring, UTF-8), showing its bytes as the shell would: a byte that is not
     UTF-8 (which Python holds as U+DC80..U+DCFF, ``os.fsdecode``'s surrogateescape) as ``\\xff``,
     a control character as Python escapes it (``\\n``); the rest as it is.  Every error prefix
-    goes through it (:class:`Pos`'s ``str``)."""
+    goes through it (:class:`Pos`'s ``str``).  An empty name is shown ``''``, as the shell quotes
+    it: a prefix ``:1:`` would name no file at all."""
     if name.isprintable():      # (a surrogate is not)
-        return name
+        return name or "''"
     return "".join(c if c.isprintable() else f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff"
                    else repr(c)[1:-1] for c in name)
 

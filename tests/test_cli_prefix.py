@@ -56,6 +56,17 @@ def test_every_command_prefixes_a_bad_file_name_with_its_bytes(tmp_path, command
     assert b"\\udc" not in result.stderr and b"Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("args", [["check", ""], ["check", "-C", ""], ["import", ""], ["layout", "", "T"],
+                                  ["compile", ""], ["run", ""]])
+def test_an_empty_file_name_is_named_and_said(tmp_path, args):
+    """An empty argument (an unset shell variable) was ``:1: error: cannot read: no such file or
+    directory`` (a prefix naming no file), and ``layout`` read the working directory (``.``)."""
+    result = _dtracepy(*args, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == b"'':1: error: cannot read: the file name is empty\n"
+    assert str(Pos("", 1)) == "'':1" and shown_name("") == "''"
+
+
 def test_python_dash_m_imports_its_own_dependencies_not_the_working_directorys(tmp_path):
     """``python -m`` puts the working directory first on sys.path; an attrs.py there used to be
     imported by dtracepy (here: exit status 3 and its message, before any check ran)."""

@@ -16,7 +16,7 @@ import sys
 
 from dtracepy.cli import FinderAfter, LoaderAround
 from dtracepy.errors import CompileError, DTracePyError
-from dtracepy.inputs import describe_exception, write_output
+from dtracepy.inputs import EMPTY_FILE_NAME, describe_exception, write_output
 from dtracepy.source import Pos
 
 
@@ -173,6 +173,8 @@ def load_module(path: str):
     if path == "-" and not os.path.exists(path):
         raise CompileError("a tracer is a Python module read from its file (TRACER.py), not from standard "
                            "input: Python imports it by its path", Pos(path, 1))
+    if not path:
+        raise CompileError(EMPTY_FILE_NAME, Pos(path, 1))
     if not os.path.exists(path):
         raise CompileError("cannot read: no such file or directory", Pos(path, 1))
     if not os.path.isfile(path):

@@ -59,8 +59,10 @@ def _run(args) -> int:
     abi = get_abi(args.abi)
     import pathlib
 
-    # the argument is a path, whatever it contains (a;b{.h is a file name, not C text)
-    layouts = parse_layouts(pathlib.Path(args.header), abi=abi, include_dirs=args.include_dirs, defines=args.defines)
+    # the argument is a path, whatever it contains (a;b{.h is a file name, not C text); Path("")
+    # would be ".", the directory, so an empty name stays the (empty) string the reader refuses
+    header = pathlib.Path(args.header) if args.header else args.header
+    layouts = parse_layouts(header, abi=abi, include_dirs=args.include_dirs, defines=args.defines)
     try:
         layout = layouts[args.type]
     except LayoutError as err:
