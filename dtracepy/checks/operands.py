@@ -208,7 +208,7 @@ def _ternary_branches(ctx, ternaries, variables):
     "operator ?: operands must have compatible types"; 0 is also a null pointer, which a string
     branch takes).  Not where dtrace's parser folds the ?: first: a constant condition keeps one
     branch, unjudged (``1 ? 1 : "b"``), and what is under the branch it drops is never judged."""
-    from dtracepy.checks.rules import _constant, _dead_branches, program_names
+    from dtracepy.checks.rules import _dead_branches, condition_constant, program_names
 
     dead = names = None
     for node in ternaries:
@@ -221,7 +221,7 @@ def _ternary_branches(ctx, ternaries, variables):
             continue
         if names is None:
             names, dead = program_names(ctx.of, ctx.options.dialect), _dead_branches(ctx.of)
-        if id(node) in dead or _constant(node.cond, ctx.options.dialect, names) is not Fn.NOT_CONSTANT:
+        if id(node) in dead or condition_constant(node.cond, ctx.options.dialect, names) is not Fn.NOT_CONSTANT:
             continue
         number = node.then if kinds[0] == "int" else node.otherwise
         yield ctx.finding("operand-type", number, "the branches of this ?: are an integer and a string, which "

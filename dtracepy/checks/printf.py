@@ -276,12 +276,12 @@ def _void_values(ctx):
         return
     parents = {id(child): parent for parent in ctx.nodes for child in parent.children()}
     predicates = {id(clause.predicate) for clause in ctx.of(t.Clause) if clause.predicate is not None}
-    from dtracepy.checks.rules import _constant, program_names
+    from dtracepy.checks.rules import condition_constant, program_names
 
     dialect, names = ctx.options.dialect, program_names(ctx.of, ctx.options.dialect)
 
     def value(cond):  # (what a condition folds to: its value, None unknown, or NOT_CONSTANT)
-        return _constant(cond, dialect, names)
+        return condition_constant(cond, dialect, names)
 
     reported = set()
     for node in found:
