@@ -272,6 +272,8 @@ def _calls_and_aggregations(of, dialect, words, names=None):
                     name, values, dialect.llquantize_steps_divide_power):
                 out.append(_finding("constant-argument", node.args[index].pos or node.pos, message))
         kinds = argument_kinds.get(name)
+        if name in Fn.DIALECT_ARGUMENT_KINDS:
+            kinds = Fn.DIALECT_ARGUMENT_KINDS[name].get(dialect.name, kinds)
         if kinds:
             for index, (want, arg) in enumerate(zip(kinds, node.args)):
                 problem = _argument_problem(want, arg, dialect) if want else None
@@ -301,6 +303,8 @@ def _argument_problem(want, arg, dialect):
         return "an integer"
     if want == "int" and have == "string":
         return "a string"
+    if want == "pointer" and have == "int":
+        return "an integer"
     return None
 
 
