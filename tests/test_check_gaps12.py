@@ -76,6 +76,19 @@ CASES = {
     "array keys 1 then 2": ("BEGIN { a[1] = 1; a[1, 2] = 2; }", None, "key-type"),
     "thread-local array keys 2 then 1": ("BEGIN { self->a[1, 2] = 1; trace(self->a[1]); }", None, "key-type"),
     "array keys 2 and 2": ("BEGIN { a[1, 2] = 1; trace(a[3, 4]); }", None, None),
+    # a pointer where D needs an integer
+    "pointer * 1": ("BEGIN { x = curthread * 1; trace(x); }", None, "operand-type"),
+    "pointer & 0": ("BEGIN { x = curthread & 0; trace(x); }", None, "operand-type"),
+    "pointer << 1": ("BEGIN { x = (char *)arg0 << 1; trace(x); }", None, "operand-type"),
+    "pointer + pointer": ("BEGIN { x = curthread + curthread; trace(x); }", None, "operand-type"),
+    "pointer == 1": ("BEGIN { x = curthread == 1; trace(x); }", None, "operand-type"),
+    "-pointer": ("BEGIN { x = -curthread; trace(x); }", None, "operand-type"),
+    "~pointer": ("BEGIN { x = ~curpsinfo; trace(x); }", None, "operand-type"),
+    "pointer + 1": ("BEGIN { x = curthread + 1; trace(x); }", None, None),
+    "pointer - pointer": ("BEGIN { x = curthread - curthread; trace(x); }", None, None),
+    "pointer == 0": ("BEGIN { x = curthread == 0; trace(x); }", None, None),
+    "!pointer": ("BEGIN { x = !curthread; trace(x); }", None, None),
+    "pointer cast & 1": ("BEGIN { x = (uintptr_t)curthread & 1; trace(x); }", None, None),
     # a translator's output struct is complete where the translator stands
     "translator to a struct defined below": (
         "translator struct s < int x > { a = x; };\nstruct s { int a; };\nBEGIN { exit(0); }", None, "declaration"),
