@@ -37,6 +37,11 @@ CASES = {
     "%A of a pointer": ('BEGIN { printf("%A\\n", curthread); }', None, "printf-type"),
     "%A of ucaller": ('BEGIN { printf("%A\\n", ucaller); }', None, "printf-type"),
     "%a of an integer": ('BEGIN { printf("%a\\n", 1); }', None, None),
+    # a cast to an integer type is an integer; a pointer is no floating-point value
+    "%s of (char)1": ('BEGIN { printf("%s\\n", (char)1); }', None, "printf-type"),
+    "%S of (uint8_t)1": ('BEGIN { printf("%S\\n", (uint8_t)1); }', None, "printf-type"),
+    "%e of curthread": ('BEGIN { printf("%e\\n", curthread); }', None, "printf-type"),
+    "%d of (char)1": ('BEGIN { printf("%d\\n", (char)1); }', None, None),
     # %k prints a stack only
     "%k of an integer": ('BEGIN { printf("%k\\n", 1); }', None, "printf-type"),
     "%k of caller": ('BEGIN { printf("%k\\n", caller); }', None, "printf-type"),

@@ -73,8 +73,12 @@ def kind(expr) -> str | None:
             return "int"
     if isinstance(expr, t.Unary) and expr.op == "!":
         return "int"
-    if isinstance(expr, t.Cast) and tuple(s for s in expr.type.specifiers if isinstance(s, str)) == ("string",):
-        return "string"
+    if isinstance(expr, t.Cast):
+        if tuple(s for s in expr.type.specifiers if isinstance(s, str)) == ("string",):
+            return "string"
+        found = _cast_type(expr.type)
+        if found is not None and found != "pointer":
+            return "int"  # ((char)1, (uint8_t)x: an integer, which %s refuses)
     return None
 
 
@@ -215,7 +219,8 @@ def _value_type_problem(conv, expr, ctx) -> str | None:
         if conv.conv == C.STACK_CONVERSION:
             return "%k prints a stack (a stack() or ustack() aggregation key, with printa), not a pointer"
         if conv.conv in C.FLOAT_CONVERSIONS:
-            return None  # type_problem's
+            return (f"%{name} needs a floating-point value, and D has none: print a pointer with %p "
+                    f"(dtrace: \"prototype: float, double, or long double\")")
         return f"%{name} needs an integer, not a pointer: print an address with %p"
     return _integer_problem(conv, found)
 
