@@ -41,7 +41,7 @@ class Function:
 
     @property
     def is_value(self) -> bool:
-        """An action that is also a value (an aggregation key, a printf argument)."""
+        """An action that is also a value: an aggregation key (dtrace refuses it elsewhere but as a statement)."""
         return self.kind == ACTION and self.result in ("stack", "symbol")
 
 
