@@ -60,9 +60,13 @@ def run(cmd, env, cpu=None):
 
 
 def instructions(cmd, env):
-    """The machine instructions ``cmd`` executes (valgrind's cachegrind, no cache simulation)."""
-    result = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
-                             *cmd], env=env, capture_output=True, text=True)
+    """The machine instructions ``cmd`` executes (valgrind's cachegrind, no cache simulation), run
+    from an empty directory with hash seed 0: ``python -m`` lists the working directory, and
+    from a crowded one (``/tmp``) the count of a check varied by 5 M from run to run."""
+    with tempfile.TemporaryDirectory() as empty:
+        result = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no",
+                                 "--cachegrind-out-file=/dev/null", *cmd], env=dict(env, PYTHONHASHSEED="0"),
+                                capture_output=True, text=True, cwd=empty)
     for line in result.stderr.splitlines():
         if "I" in line and "refs:" in line:
             return int(line.split("refs:")[1].replace(",", ""))

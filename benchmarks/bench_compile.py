@@ -2,6 +2,7 @@
 
     python benchmarks/bench_compile.py            # tcpq wall time, then 1k/10k/100k clauses
     python benchmarks/bench_compile.py --quick    # 1k and 10k only
+    python benchmarks/bench_compile.py --quick --instructions  # also tcpq's machine instructions (valgrind)
 
 1. `dtracepy compile examples/tcpq.py` (and the other examples) from the shell, best of 5 runs,
    wall-clock time of the whole process, next to `python -c pass` for Python's own start-up.
@@ -61,12 +62,22 @@ def shell_time(argv, runs=5) -> float:
     return best
 
 
-def bench_examples():
+def bench_examples(count_instructions=False):
     base = shell_time([sys.executable, "-c", "pass"])
     print(f"python -c pass                              {base * 1000:7.1f} ms (Python start-up)")
     for name in ("tcpq.py", "tcpq_part1.py", "tcpq_part3.py"):
         wall = shell_time([sys.executable, "-m", "dtracepy", "compile", f"examples/{name}"])
         print(f"dtracepy compile examples/{name:16s}  {wall * 1000:7.1f} ms wall")
+    if count_instructions:  # (bench_check_cli.py's count: the same setting, from an empty directory)
+        sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+        from bench_check_cli import instructions
+
+        env = {**os.environ, "PYTHONPATH": ROOT,
+               "PYTHONPYCACHEPREFIX": os.path.join(tempfile.gettempdir(), "dtracepy-bench-pycache")}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        for argv in ([sys.executable, "-c", "pass"],
+                     [sys.executable, "-m", "dtracepy", "compile", os.path.join(ROOT, "examples", "tcpq.py")]):
+            print(f"{' '.join(argv[1:]):60s} {instructions(argv, env) / 1e6:8.1f} M instructions")
 
 
 def bench_generated(sizes):
@@ -107,6 +118,6 @@ def bench_generated(sizes):
 
 if __name__ == "__main__":
     quick = "--quick" in sys.argv
-    bench_examples()
+    bench_examples("--instructions" in sys.argv)
     print()
     bench_generated([1_000, 10_000] if quick else [1_000, 10_000, 100_000])

@@ -494,48 +494,181 @@ def _with_constant(value, old: int, new: int):
     return value, 0
 
 
-class _AttrsMakeFinder:
-    """An import finder that gives ``attr._make`` a global ``compile`` before its code runs:
-    attrs' code generator looks ``compile`` up in its module's globals first, and attrs defines
-    its own classes (``Attribute``, ``Factory``, the validators') with it while ``import attr``
-    runs, so patching the module after its import was too late for them.  It finds the module
-    as the finders after it would, and steps aside once it has (or at once, when the module is
-    found by no loader that runs module code)."""
+class FinderAfter:
+    """An import finder that finds a module as the finders after it in ``sys.meta_path`` would
+    (:meth:`others_spec`), to wrap its loader in a :class:`LoaderAround`."""
 
-    def __init__(self, compile_):
-        self.compile = compile_
+    def __init__(self):
+        self.finding = False    # (another finder that asks the others in turn asks this one)
 
-    def find_spec(self, name, path=None, target=None):
-        if name != "attr._make":
+    def others_spec(self, name, path, target):
+        """The spec the other finders give ``name``, or None."""
+        if self.finding:
             return None
-        if self in sys.meta_path:
-            sys.meta_path.remove(self)
-        for finder in sys.meta_path:
-            find = getattr(finder, "find_spec", None)
-            spec = find(name, path, target) if find is not None else None
-            if spec is not None:
-                break
-        else:
+        self.finding = True
+        try:
+            for finder in list(sys.meta_path):
+                find = getattr(finder, "find_spec", None)
+                spec = find(name, path, target) if find is not None and finder is not self else None
+                if spec is not None:
+                    return spec
             return None
-        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-            spec.loader = _AttrsMakeLoader(spec.loader, self.compile)
-        return spec
+        finally:
+            self.finding = False
 
 
-class _AttrsMakeLoader:
-    """``attr._make``'s own loader, which it runs after putting ``compile`` in the module."""
+class LoaderAround:
+    """A module's own loader (``loader``), which :meth:`run` runs; the module keeps it as its
+    loader, as if this one never was."""
 
-    def __init__(self, loader, compile_):
+    def __init__(self, loader):
         self.loader = loader
-        self.compile = compile_
+
+    @classmethod
+    def around(cls, spec, *args):
+        """``spec`` with its loader wrapped (where it runs module code), or None."""
+        if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = cls(spec.loader, *args)
+        return spec
 
     def create_module(self, spec):
         return self.loader.create_module(spec)
 
     def exec_module(self, module):
-        module.__loader__ = module.__spec__.loader = self.loader  # (as if this one never was)
-        module.compile = self.compile
+        module.__loader__ = module.__spec__.loader = self.loader
+        self.run(module)
+
+    def run(self, module):
         self.loader.exec_module(module)
+
+
+class _AttrsMakeFinder(FinderAfter):
+    """An import finder that gives ``attr._make`` a global ``compile`` before its code runs:
+    attrs' code generator looks ``compile`` up in its module's globals first, and attrs defines
+    its own classes (``Attribute``, ``Factory``, the validators') with it while ``import attr``
+    runs, so patching the module after its import was too late for them.  It finds the module
+    as the finders after it would, and steps aside once it has (or at once, when the module is
+    found by no loader that runs module code).  It also runs ``attr._compat`` and ``attr._make``
+    with stand-ins for ``inspect`` and ``tokenize`` (:class:`_LazyModule`), and gives attrs an
+    annotation reader that needs no ``inspect`` for a plain function
+    (:func:`_annotation_extractor`)."""
+
+    def __init__(self, compile_):
+        super().__init__()
+        self.compile = compile_
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in ("attr._compat", "attr._make") or self.finding:
+            return None
+        if name == "attr._make" and self in sys.meta_path:
+            sys.meta_path.remove(self)
+        return _AttrsMakeLoader.around(self.others_spec(name, path, target),
+                                       self.compile if name == "attr._make" else None)
+
+
+class _AttrsMakeLoader(LoaderAround):
+    """``attr._make``'s (or ``attr._compat``'s) own loader, which it runs after putting
+    ``compile`` in the module (``attr._make``), with ``inspect`` standing in (both)."""
+
+    def __init__(self, loader, compile_):
+        super().__init__(loader)
+        self.compile = compile_
+
+    def run(self, module):
+        if self.compile is not None:
+            module.compile = self.compile
+        stand_ins = [_LazyModule(name) for name in _LAZY_FOR_ATTRS if name not in sys.modules]
+        for stand_in in stand_ins:
+            sys.modules[stand_in.__name__] = stand_in
+        try:
+            self.loader.exec_module(module)
+        finally:
+            for stand_in in stand_ins:
+                if sys.modules.get(stand_in.__name__) is stand_in:
+                    del sys.modules[stand_in.__name__]
+        extractor = module.__dict__.get("_AnnotationExtractor")
+        if module.__name__ == "attr._compat" and isinstance(extractor, type):
+            module._AnnotationExtractor = _annotation_extractor(extractor)
+
+
+# What attrs' modules (and linecache, which ``attr._make`` imports) import but a check never uses.
+_LAZY_FOR_ATTRS = ("inspect", "tokenize")
+
+
+class _LazyModule(type(sys)):
+    """What ``import inspect`` (or ``import tokenize``) gives a module while attrs' modules are
+    loaded by the program: attrs imports ``inspect`` (with ``ast``, ``dis``, ``opcode``: ~20 M
+    machine instructions of a seed-sized check's 242 M, ``_ast`` alone 9 M) only to call
+    ``inspect.signature`` later, which a check never does, and ``linecache`` imports
+    ``tokenize`` (3 M) to read a file for a traceback.  The first attribute asked of the
+    stand-in imports the real module (into ``sys.modules`` as usual) and puts it in place of the
+    stand-in wherever a module's global of that name is the stand-in; a stand-in is never in
+    ``sys.modules`` once attrs' module ran, so any other ``import inspect`` is Python's own."""
+
+    def __getattr__(self, attribute):
+        name = self.__name__
+        if sys.modules.get(name) is self:
+            del sys.modules[name]
+        __import__(name)
+        real = sys.modules[name]
+        for module in list(sys.modules.values()):
+            names = module.__dict__ if isinstance(module, type(sys)) else None
+            if type(names) is dict and names.get(name) is self:
+                names[name] = real
+        return getattr(real, attribute)
+
+
+def _annotation_extractor(base, modules=sys.modules):
+    """attrs' ``_AnnotationExtractor`` (``base``: the annotations of a converter's first
+    parameter and return, for ``__init__``'s annotations), which reads those of a plain Python
+    function (no attribute of its own: no ``__wrapped__``, ``__signature__`` ...) as
+    ``inspect.signature`` would, without importing ``inspect``, while nothing has imported it:
+    the tree's converters (``_tuple``, ``_opt_tuple``) are such.  Anything else is attrs' own
+    reading (``tests/test_startup.py`` compares the two).  ``modules``: where to look whether
+    anything imported ``inspect`` (``sys.modules``)."""
+    import keyword
+
+    function = type(_annotation_extractor)
+
+    class _Annotations(tuple):
+        """(the first parameter's annotation, the return's): None where there is none."""
+
+    def plain(callable_):
+        """The annotations of ``callable_`` as ``inspect.signature`` reads them, or None."""
+        if type(callable_) is not function or callable_.__dict__ or "inspect" in modules:
+            return None
+        code = callable_.__code__
+        positional, keyword_only, flags = code.co_argcount, code.co_kwonlyargcount, code.co_flags
+        count = positional + keyword_only + bool(flags & 4) + bool(flags & 8)  # (*args, **kwargs)
+        names = code.co_varnames[:count]
+        if len(names) != count or not all(n.isidentifier() and not keyword.iskeyword(n) for n in names):
+            return None  # (inspect refuses the name: attrs then reads no annotation at all)
+        annotations = callable_.__annotations__
+        if type(annotations) is not dict:
+            return None
+        # inspect's order: positional, *args, keyword-only, **kwargs
+        first = names[keyword_only if not positional and flags & 4 else 0] if names else None
+        return _Annotations((annotations.get(first) if first is not None else None, annotations.get("return")))
+
+    class _AnnotationExtractor(base):
+        __slots__ = ()
+
+        def __init__(self, callable):  # noqa: A002 - attrs' name
+            read = plain(callable)
+            if read is None:
+                super().__init__(callable)
+            else:
+                self.sig = read
+
+        def get_first_param_type(self):
+            return self.sig[0] if type(self.sig) is _Annotations else super().get_first_param_type()
+
+        def get_return_type(self):
+            return self.sig[1] if type(self.sig) is _Annotations else super().get_return_type()
+
+    _AnnotationExtractor.__qualname__ = base.__qualname__
+    _AnnotationExtractor.__module__ = base.__module__
+    return _AnnotationExtractor
 
 
 def _ship_attrs_methods() -> None:

@@ -55,6 +55,8 @@ def test_compile_caches_dtracepys_own_bytecode_but_not_the_tracers(tmp_path):
     assert result.returncode == 0, result.stderr
     cached = {path.name.split(".")[0] for path in prefix.rglob("*.pyc")}
     assert {"tracer", "actions", "exprs", "scopes"} <= cached  # (dtracepy/dsl/)
+    # dtracepy.layout, which the tracer is the first to import (compile_cmd._OwnBytecode)
+    assert {"define", "model", "engine", "shipped"} <= cached
     assert "t" not in cached and not (tmp_path / "__pycache__").exists()
 
 
@@ -84,6 +86,173 @@ def test_running_check_imports_no_dsl_printer_lark_or_pycparser(tmp_path):
         assert module not in modules, module
     # a plain check command line is read without argparse (cli._quick_check_args)
     assert "argparse" not in modules
+
+
+def _imported_by_the_program(*argv) -> list[str]:
+    """The modules ``python -X importtime -m dtracepy ARGV`` imports, in order (the program itself,
+    which ships attrs' methods and stands in for what attrs imports unused)."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "dtracepy", *argv], capture_output=True,
+                            text=True, cwd=ROOT, env=env_with(ROOT))
+    assert result.returncode == 0, result.stderr
+    return [line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines()
+            if line.startswith("import time:") and line.count("|") == 2][1:]
+
+
+def test_the_program_checks_without_inspect_or_tokenize():
+    """attrs imports ``inspect`` (which imports ``ast``, ``dis``, ``opcode``) and ``linecache``
+    imports ``tokenize``, which a check never uses: ~20 M of a seed-sized check's 242 M machine
+    instructions.  The program loads attrs' modules with stand-ins for them
+    (``cli._LazyModule``), and reads a plain converter's annotations without ``inspect``
+    (``cli._annotation_extractor``)."""
+    imported = _imported_by_the_program("check", os.path.join(ROOT, "benchmarks", "seed.d"))
+    assert "dtracepy.checks" in imported and "attr._make" in imported and "linecache" in imported
+    assert not {"inspect", "ast", "_ast", "dis", "opcode", "tokenize"} & set(imported)
+
+
+_STAND_INS = r'''
+import sys, types
+from dtracepy import cli
+cli._ship_attrs_methods()
+import attr, linecache
+from functools import cached_property
+said = ["inspect" in sys.modules, "tokenize" in sys.modules, type(attr._make.inspect).__name__,
+        type(linecache.tokenize).__name__]
+
+
+@attr.s(slots=True)
+class C:  # (a cached property of a slotted class: attrs asks inspect.signature of it)
+    x: int = attr.ib(converter=int)
+
+    @cached_property
+    def double(self) -> int:
+        return self.x * 2
+
+    def __attrs_pre_init__(self):  # (attrs asks inspect.signature of this too)
+        pass
+
+
+said += [C("4").double, C.__init__.__annotations__.get("x"), type(sys.modules["inspect"]) is types.ModuleType,
+         attr._make.inspect is sys.modules["inspect"] is attr._compat.inspect]
+said += [linecache.getline(cli.__file__, 1).startswith('"""The'), linecache.tokenize is sys.modules["tokenize"]]
+import inspect, tokenize
+said += [inspect.signature(len).__class__.__name__, tokenize.open.__name__]
+print(said)
+'''
+
+
+def test_the_stand_ins_become_the_real_modules_when_used():
+    """A stand-in for ``inspect`` or ``tokenize`` is the real module as soon as anything is
+    asked of it (attrs' ``inspect.signature`` for a slotted class's cached property and an
+    ``__attrs_pre_init__``; linecache reading a file), and is never what ``import inspect``
+    gives another module."""
+    said = run_python(_STAND_INS).strip()
+    assert said == ("[False, False, '_LazyModule', '_LazyModule', 8, None, True, True, True, True, "
+                    "'Signature', 'open']"), said
+
+
+def _annotated(text: str, future: bool = False):
+    namespace = {}
+    exec(compile(("from __future__ import annotations\n" if future else "") + text, "<t>", "exec"), namespace)
+    return namespace["f"]
+
+
+def _callables():
+    import functools
+
+    def wrapped(x: int) -> str:
+        return str(x)
+
+    @functools.wraps(wrapped)
+    def wrapper(*args, **kwargs):
+        return wrapped(*args, **kwargs)
+
+    signed = _annotated("def f(a: int) -> int: return a")
+    signed.__signature__ = None
+    text_signed = _annotated("def f(a: int) -> int: return a")
+    text_signed.__text_signature__ = "(b)"
+    keyword_named = _annotated("def f(a: int): return a")
+    keyword_named.__code__ = keyword_named.__code__.replace(co_varnames=("class",))
+    keyword_named.__annotations__ = {"class": int}
+
+    class Callable:
+        def __call__(self, x: bytes) -> float:
+            return 0.0
+
+    return [
+        _annotated("def f(x: int) -> str: return x"), _annotated("def f(x): return x"),
+        _annotated("def f(x: 'List[int]', y: int = 2) -> 'X': return x", True),
+        _annotated("def f(*args: int, k: str, **kw: bytes) -> None: pass"),
+        _annotated("def f(*, k: str, **kw: bytes): pass"), _annotated("def f(**kw: bytes) -> int: pass"),
+        _annotated("def f(a: int, /, b: str) -> bool: pass"), _annotated("def f() -> None: pass"),
+        _annotated("def f(a: None) -> None: pass"), _annotated("def f(*a): pass"),
+        _annotated("f = lambda x: x"), wrapper, signed, text_signed, keyword_named, len, int, str.upper,
+        functools.partial(wrapped), Callable(), Callable().__call__, _tuple_converter(),
+    ]
+
+
+def _tuple_converter():
+    from dtracepy import tree
+
+    return tree._tuple
+
+
+def test_the_annotation_reader_reads_as_attrs_does():
+    """The program's annotation reader (no ``inspect`` for a plain function) says what attrs'
+    own says of every kind of converter; only plain functions are read without ``inspect``."""
+    from attr import _compat
+
+    from dtracepy import cli
+
+    base = _compat._AnnotationExtractor
+    assert base.__module__ == "attr._compat" and base.__bases__ == (object,)  # (the test process's own)
+    mine = cli._annotation_extractor(base, modules={})
+    plain = 0
+    for callable_ in _callables():
+        theirs, ours = base(callable_), mine(callable_)
+        assert (ours.get_first_param_type(), ours.get_return_type()) == \
+               (theirs.get_first_param_type(), theirs.get_return_type()), callable_
+        plain += type(ours.sig).__name__ == "_Annotations"
+    assert plain == 12
+    # once anything imported inspect, it is attrs' own reading
+    assert type(cli._annotation_extractor(base)(_tuple_converter()).sig).__name__ == "Signature"
+
+
+def test_facts_translated_reads_its_members_without_the_pattern():
+    """``facts/translated.py`` reads its ~260 member declarations from their ends: its pattern,
+    whose lazy ``(.*?)`` tried every start, cost every compile 15 M machine instructions."""
+    code = ("import re\ncalls = []\nreal = re.fullmatch\n"
+            "re.fullmatch = lambda *a, **k: calls.append(a) or real(*a, **k)\n"
+            "import dtracepy.facts.translated as t\n"
+            "print(len(calls), sum(map(len, t.TYPES.values())) > 200)")
+    assert run_python(code).split() == ["0", "True"]
+
+
+def test_facts_translated_reads_a_member_as_its_pattern_does():
+    import random
+    import re
+
+    from dtracepy.facts import translated
+
+    rng = random.Random(8)
+    alphabet = ["a", "b", "_", "1", "*", " ", "[", "]", "\u00e9", "+", "\t", "int", "char", "x"]
+    tried = 0
+    for _ in range(20000):
+        decl = " ".join("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 9))).split())
+        if not decl:
+            continue
+        match = re.fullmatch(translated._MEMBER, decl)
+        mine = translated._member(decl)
+        assert mine is None or (match is not None and mine == match.groups()), decl
+        tried += mine is not None
+    assert tried > 5000
+    for decl in ("char * * x", "x", "**x", "int x [4]", "int x[]", "struct ucred *p_ucred", "char pr_fname[16]"):
+        assert translated._member(decl) == re.fullmatch(translated._MEMBER, decl).groups(), decl
+
+
+def test_the_layout_module_imports_no_difflib():
+    """difflib only suggests a member's name (``layout/model.py``): a compile of a tracer that
+    uses ``dtracepy.layout`` does not import it."""
+    assert "difflib" not in loaded_after("import dtracepy.layout")
 
 
 def test_check_with_a_misspelt_option_still_suggests(tmp_path):

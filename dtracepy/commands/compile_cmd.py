@@ -14,6 +14,7 @@ import importlib.util
 import os
 import sys
 
+from dtracepy.cli import FinderAfter, LoaderAround
 from dtracepy.errors import CompileError, DTracePyError
 from dtracepy.inputs import describe_exception, write_output
 from dtracepy.source import Pos
@@ -120,6 +121,31 @@ def add_sibling_finder(directory: str) -> None:
     sys.meta_path[:] = finders
 
 
+class _OwnBytecode(FinderAfter):
+    """While a tracer module runs (``sys.dont_write_bytecode`` on: no ``__pycache__`` beside the
+    user's files), a module of dtracepy's own that the tracer is the first to import (``from
+    dtracepy.layout import define``) is loaded as any of dtracepy's modules is, its bytecode
+    cached where Python caches it: ``dtracepy.layout`` was compiled from source on every
+    compile where no install had written its bytecode (39 M machine instructions of a
+    compile of examples/tcpq.py).  It finds the module as the finders after it would."""
+
+    def find_spec(self, name, path=None, target=None):
+        if self.finding or not (name == "dtracepy" or name.startswith("dtracepy.")):
+            return None
+        return _OwnBytecodeLoader.around(self.others_spec(name, path, target))
+
+
+class _OwnBytecodeLoader(LoaderAround):
+    """A dtracepy module's own loader, run with bytecode written (see :class:`_OwnBytecode`)."""
+
+    def run(self, module):
+        written, sys.dont_write_bytecode = sys.dont_write_bytecode, False
+        try:
+            self.loader.exec_module(module)
+        finally:
+            sys.dont_write_bytecode = written
+
+
 def load_module(path: str):
     """Import the module at ``path``; errors become located CompileErrors."""
     if not os.path.exists(path):
@@ -144,10 +170,14 @@ def load_module(path: str):
     # the modules it imports from its directory): dtracepy reads the user's files, never adds any.
     # The DSL, which every tracer imports, is imported before, as any of dtracepy's modules is
     # (its bytecode cached where Python caches it): first imported by the tracer, it was compiled
-    # from source on every compile where no install had written its bytecode.
+    # from source on every compile where no install had written its bytecode.  Another of
+    # dtracepy's modules that the tracer is the first to import is cached too (_OwnBytecode).
     import dtracepy.dsl  # noqa: F401
 
     wrote_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    own = _OwnBytecode() if not wrote_bytecode else None
+    if own is not None:
+        sys.meta_path.insert(0, own)
     try:
         spec.loader.exec_module(module)
     except DTracePyError as err:
@@ -173,6 +203,8 @@ def load_module(path: str):
         raise CompileError(describe_exception(err) + _did_you_mean(err), *_located(err, path)) from None
     finally:
         sys.dont_write_bytecode = wrote_bytecode
+        if own is not None and own in sys.meta_path:
+            sys.meta_path.remove(own)
         from dtracepy.dsl import context
 
         context.reset()

@@ -10,7 +10,6 @@ read is always ``(unit >> bit_offset) & mask``.
 
 from __future__ import annotations
 
-import difflib
 import re
 
 import attrs
@@ -226,6 +225,8 @@ class Layout:
         hit = self.find(name)
         if hit is None:
             names = self.member_names()
+            import difflib  # (only to suggest a name: it costs start-up time)
+
             close = difflib.get_close_matches(name, names, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; members: {', '.join(names) or '(none)'}"
             raise LayoutError(f"{self.name} has no member {name!r}{hint}")
@@ -311,5 +312,7 @@ class Layout:
 
 
 def close_names(name: str, known) -> str:
+    import difflib  # (only to suggest a name: it costs start-up time)
+
     close = difflib.get_close_matches(name, list(known), n=3)
     return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
