@@ -33,6 +33,16 @@ def shebang(tracer) -> str | None:
     if given is False:
         return None
     if isinstance(given, str):
+        if tracer.includes or tracer.defines or any(
+                isinstance(i, tree.Directive) and i.name not in tree.DIRECTIVES_WITHOUT_CPP for i in tracer.items):
+            from dtracepy.facts.command_line import preprocessing
+
+            if not preprocessing("#!" + given)[0]:
+                from dtracepy.errors import DSLError
+
+                raise DSLError(f"shebang {given!r} runs dtrace without -C, but the tracer's #define, "
+                               "#include or directive needs the C preprocessor (dtrace: \"invalid "
+                               "control directive\"): add C to its flags (-Cs)", tracer.pos)
         return given
     flags = ("C" if tracer.uses_cpp else "") + ("q" if tracer.quiet else "") + "s"
     return f"{DTRACE} -{flags}"

@@ -468,8 +468,10 @@ def test_dtrace_matches_the_short_forms_as_check_says():
 def test_a_write_guarded_by_the_variables_own_value_is_no_leak():
     """php_syscolors.d's pattern: set once per thread elsewhere, then only updated in clauses whose
     predicate requires it set; such an update takes no new space (it used to be reported as a
-    leak "on every firing")."""
-    text = ("php*:::function-entry\n/self->last == 0/\n{\n\tself->last = timestamp;\n}\n\n"
+    leak "on every firing").  (Set first at a probe with no end, proc:::lwp-start: since session 12 a
+    USDT function-entry pairs with its function-return, and a set there guarded by !self->last
+    is reported as per-thread state kept on purpose, as at any entry.)"""
+    text = ("proc:::lwp-start\n/self->last == 0/\n{\n\tself->last = timestamp;\n}\n\n"
             "syscall:::entry\n/self->last/\n{\n\ttrace(timestamp - self->last);\n\tself->last = timestamp;\n}\n\n"
             "syscall:::return\n/self->last != 0 && pid == 1/\n{\n\ttrace(self->last);\n\tself->last = timestamp;\n}\n")
     assert only(text, "self-leak") == []
@@ -526,6 +528,10 @@ def test_partly_zeroed_is_linear_in_the_entry_return_pairs(matches_calls):
     ("sched:::on-cpu", "sched:::off-cpu"), ("sched:::off-cpu", "sched:::on-cpu"),
     ("io:::wait-start", "io:::wait-done"), ("sdt:::interrupt-start", "sdt:::interrupt-complete"),
     ("interrupt-start", "interrupt-complete"), ("pid$target::malloc:entry", "pid$target::malloc:return"),
+    # (session 12: USDT X-entry/X-return, and proc:::exec, which ends at exec-success or exec-failure)
+    ("python*:::function-entry", "python*:::function-return"),
+    ("ruby$target:::method-entry", "ruby$target:::method-return"),
+    ("proc:::exec", "proc:::exec-success"),
 ])
 def test_a_thread_local_set_where_a_span_begins_and_never_zeroed_leaks(begin, end):
     text = f"{begin}\n{{\n\tself->ts = timestamp;\n}}\n\n{end}\n/self->ts/\n{{\n\t@ = quantize(timestamp - self->ts);\n}}\n"
@@ -550,7 +556,9 @@ def test_a_span_end_that_zeroes_other_thread_locals_but_not_this_one_is_an_error
     "sched:::enqueue { self->t = timestamp; }\nsched:::dequeue /self->t/ { trace(self->t); }",
     "profile:::tick-1s { self->n = 1; }\nsyscall:::entry /self->n/ { trace(self->n); }",
     "python*:::function-entry { self->last = timestamp; }\n"
-    "python*:::function-return /self->last/ { trace(timestamp - self->last); self->last = timestamp; }",
+    "python*:::function-return /self->last/ { trace(timestamp - self->last); self->last = 0; }",
+    "proc:::exec { self->e = timestamp; }\nproc:::exec-success, proc:::exec-failure /self->e/ "
+    "{ trace(self->e); self->e = 0; }",
 ])
 def test_no_leak_where_the_span_is_closed_or_has_no_known_end(text):
     assert only(text, "self-leak") == []
@@ -565,3 +573,21 @@ def test_release_of_pairs_entries_and_spans_as_written():
     assert release_of("sched::*:on-cpu") == "sched::*:off-cpu"
     assert release_of("io:::start") is None and release_of("sched:::enqueue") is None
     assert release_of("fbt:::on-cpu") is None  # (another provider's probe of that name)
+
+
+def test_releases_of_pairs_exec_with_both_its_ends_and_usdt_entries_with_their_returns():
+    from dtracepy.facts.probes import releases_of
+
+    assert releases_of("proc:::exec") == ("proc:::exec-success", "proc:::exec-failure")
+    assert releases_of("exec") == ("exec-success", "exec-failure")
+    assert releases_of("python*:::function-entry") == ("python*:::function-return",)
+    assert releases_of("syscall::read:entry") == ("syscall::read:return",)
+    assert releases_of("proc:::exec-success") == () and releases_of("io:::start") == ()
+    assert releases_of("foo:::x*-entry") == ()  # (a glob: what it matches is not known)
+
+
+def test_a_thread_local_set_at_exec_and_zeroed_at_one_end_only_leaks_at_the_other():
+    text = ("proc:::exec { self->e = timestamp; }\n"
+            "proc:::exec-success /self->e/ { trace(self->e); self->e = 0; }\n")
+    found = only(text, "self-leak")
+    assert found and "exec-failure" in found[0].message, found

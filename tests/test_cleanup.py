@@ -273,3 +273,47 @@ def test_self_clear_suggestion_for_an_array_element_is_what_t_clear_takes():
 
     program = _follow_suggestion(tracer, lambda: self.path[arg0])
     assert "self->path[arg0] = 0;" in to_d(program)
+
+
+# --- session 12: the pairing is facts.probes.releases_of, the one self-leak uses: a span's end -----
+
+@pytest.mark.parametrize("begin, ends", [
+    ("sched:::off-cpu", ("sched:::on-cpu",)),
+    ("proc:::exec", ("proc:::exec-success", "proc:::exec-failure")),
+    ("python*:::function-entry", ("python*:::function-return",)),
+])
+def test_cleanup_zeroes_a_thread_local_where_its_span_ends(begin, ends):
+    t = Tracer()
+
+    @t.probe(begin)
+    def _():
+        self.ts = timestamp
+
+    @t.probe(*ends, when=self.ts)
+    def _():
+        printf("%d\n", timestamp - self.ts)
+
+    assert zeroed(build(t)) == [(ends, ["ts"])]
+
+
+def test_self_leak_and_the_cleanup_agree_on_every_span():
+    """What check's self-leak says a thread-local set at a probe is zeroed at is where the
+    compiler zeroes it."""
+    from dtracepy.checks import CheckOptions, check_program
+    from dtracepy.parser import parse
+
+    for begin in ("sched:::off-cpu", "sched:::on-cpu", "proc:::exec", "io:::wait-start",
+                  "sdt:::interrupt-start", "ruby*:::method-entry", "syscall::read:entry"):
+        t = Tracer()
+
+        @t.probe(begin)
+        def _():
+            self.ts = timestamp
+            trace(self.ts)
+
+        text = build_d(t)
+        found = [f for f in check_program(parse(text, "x.d"), CheckOptions(), source=text) if f.check == "self-leak"]
+        assert found == [], (begin, text, found)
+        source = f"{begin} {{ self->ts = timestamp; trace(self->ts); }}\n"
+        leak = [f for f in check_program(parse(source, "x.d"), CheckOptions(), source=source) if f.check == "self-leak"]
+        assert leak, begin

@@ -43,6 +43,16 @@ def _number(value):
     return arg0 if kind(value._node) == "string" else value
 
 
+def _integer(value):
+    """``value``, unless it is a string or certainly a pointer (``(uint16_t *)x``): dtrace refuses a
+    pointer as an operand of ``* / % << >> & | ^``, of unary ``- ~ +``, or compared with a non-zero
+    constant, and so does the compiler (checks/operands.py); arg0 then."""
+    from dtracepy.checks.operands import _is_pointer
+
+    value = _number(value)
+    return arg0 if _is_pointer(value._node) else value
+
+
 def gen_expr(data, readable_self, readable_this, depth=0):
     leaves = [lambda: arg0, lambda: arg1, lambda: timestamp, lambda: tid, lambda: execname,
               lambda: data.draw(st.integers(-2**63, 2**64 - 1)), lambda: macro(1)]
@@ -70,7 +80,7 @@ def gen_expr(data, readable_self, readable_this, depth=0):
         # numbers only: dtrace refuses most operators on a string (execname * 2, execname +
         # execname), and a string compared with a variable an integer typed (execname != self->ts),
         # and so do the DSL and the compiler (checks/operands.py)
-        a, b = _number(a), _number(b)
+        a, b = _integer(a), _integer(b)
         if op in ("/", "%"):
             b = b | 1  # (never a constant 0: dtrace folds it and refuses it, and so does the compiler)
         return apply(a, b)
@@ -80,7 +90,7 @@ def gen_expr(data, readable_self, readable_this, depth=0):
         return data.draw(st.sampled_from([and_, or_, xor]))(_number(sub()), _number(sub()))
     if kind == 5:
         # (not of a string: dtrace refuses -execname, and so does the DSL)
-        return data.draw(st.sampled_from([lambda x: -x, lambda x: ~x, not_, lambda x: +x]))(_number(sub()))
+        return data.draw(st.sampled_from([lambda x: -x, lambda x: ~x, not_, lambda x: +x]))(_integer(sub()))
     if kind == 6:
         # (branches of one kind: an integer beside a string is refused, checks/operands.py)
         return cond(_number(sub()), _number(sub()), _number(sub()))

@@ -489,7 +489,7 @@ def _addresses(ctx, dialect):
 # --- translators, clause-local arrays, offsetof ------------------------------------------------
 
 def _translators(ctx):
-    seen = []
+    seen, defined = [], {}
     for node in ctx.of(t.Translator):
         output = node.output
         named = [s for s in output.specifiers if s.__class__ is not str or s in TYPE_KEYWORDS]
@@ -497,11 +497,38 @@ def _translators(ctx):
                 all(s.__class__ is str for s in named) or named[0].__class__ is t.EnumSpec):
             yield ctx.finding("declaration", output, "a translator's output type must be a struct or union "
                               "(dtrace: \"translator output type must be a struct or union\")", fallback=node)
+        spec = named[0] if len(named) == 1 and named[0].__class__ is t.StructSpec else None
+        if (spec is not None and spec.members is None and spec.name is not None and not ctx.uses_cpp
+                and output.declarator.__class__ is t.NameDecl):
+            yield from _translator_output(ctx, node, spec, defined)
         key = (output, node.input)
         if key in seen:
             yield ctx.finding("declaration", node, "this translator (the same input and output types) is "
                               "declared above already (dtrace: \"has already been declared\")")
         seen.append(key)
+
+
+def _translator_output(ctx, node, spec, defined):
+    """A translator's output struct must be complete where the translator stands (dtrace:
+    "incomplete struct/union/enum struct s"): defined above it in the script, or by the kernel
+    (``struct task_struct``), which check cannot see, so a struct the script never defines is
+    a warning, one it defines only below the translator an error."""
+    if not defined:
+        for s in ctx.of(t.StructSpec):
+            if s.members is not None and s.name is not None and s.pos is not None:
+                defined.setdefault((s.kind, s.name), s.pos)
+        defined.setdefault(None, None)  # (looked at once)
+    where = defined.get((spec.kind, spec.name))
+    name = f"{spec.kind} {spec.name}"
+    quoted = f"(dtrace: \"incomplete struct/union/enum {name}\")"
+    if where is None:
+        yield ctx.finding("declaration", node.output, f"{name} is not defined in this script, and a translator's "
+                          f"output type must be complete: unless the kernel defines it, dtrace refuses it "
+                          f"{quoted}; define it above the translator", severity="warning", fallback=node)
+    elif node.pos is not None and (where.line, where.col) > (node.pos.line, node.pos.col):
+        yield ctx.finding("declaration", node.output, f"{name} is defined only below this translator (line "
+                          f"{where.line}), and a translator's output type must be complete where it stands "
+                          f"{quoted}: define it above the translator", fallback=node)
 
 
 def _local_arrays(ctx):

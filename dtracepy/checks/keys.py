@@ -8,6 +8,8 @@ key: pid_t").  Only what is certain is judged (:func:`dtracepy.checks.printf.kin
 constant, ``execname``, a string function's result; an integer constant, ``pid``, a comparison);
 a key of a kind not known here, an array the program declares, and the constant 0 (a null string
 to D) are not.  Integers of two widths are one kind (``@a[pid]`` and ``@a[tid]`` are fine).
+An associative array given another number of keys than at its first use is refused too
+("a[ ] prototype mismatch: 2 keys passed, 1 expected"; agg-mismatch says it of an aggregation).
 """
 
 from __future__ import annotations
@@ -37,7 +39,16 @@ def run(ctx):
             continue
         prototype = seen[1]
         if len(prototype) != len(kinds):
-            continue  # (agg-mismatch says it of an aggregation)
+            if key[0] != "@":  # (agg-mismatch says it of an aggregation)
+                where = seen[0].pos
+                yield ctx.finding(
+                    "key-type", node, f"{_spelled(key)}[ ] has {len(kinds)} key{'s' if len(kinds) != 1 else ''} "
+                    f"here but {len(prototype)} at its first use"
+                    + (f" (line {where.line})" if where is not None else "")
+                    + f": an associative array takes one number of keys (dtrace: \"{key[1]}[ ] "
+                    f"prototype mismatch: {len(kinds)} key{'s' if len(kinds) != 1 else ''} passed, "
+                    f"{len(prototype)} expected\")")
+            continue
         for number, (want, have) in enumerate(zip(prototype, kinds), start=1):
             value = node.keys[number - 1]
             if want in _KINDS and have in _KINDS and want != have and not _zero(value) \

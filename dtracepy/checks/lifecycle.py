@@ -1,5 +1,6 @@
 """Thread-local (``self->``) lifecycle: unused, zeroed-but-never-assigned (a typo), leaked at
-``:return`` (or at the end of a span such as ``sched:::on-cpu``..``off-cpu``: facts.probes.SPANS), read
+``:return`` (or at the end of a span such as ``sched:::on-cpu``..``off-cpu``, ``proc:::exec``..``exec-success``,
+a USDT ``function-entry``..``function-return``: facts.probes.releases_of), read
 before any assignment, never defined.
 
 A thread-local takes dynamic-variable space while non-zero; a script that sets one at ``:entry``
@@ -176,7 +177,7 @@ def _leak_site(ctx, name, u):
     clauses = ctx.clauses
     for index, access in u.writes:
         # (an entry, or a probe of probes.SPANS: where a later probe on the thread ends it)
-        entries = [d.text for d in clauses[index].probes if probes.release_of(d.text) is not None]
+        entries = [d.text for d in clauses[index].probes if probes.releases_of(d.text)]
         if not entries or (not access.in_predicate and guarded_by_own_value(clauses[index].predicate, name)):
             continue  # (a clause that only runs while the variable is set cannot leak it)
         return entries, index, access
@@ -188,7 +189,7 @@ def _leak(ctx, name, u, per_clause, cleanups):
     site = _leak_site(ctx, name, u)
     if site is not None:
         entries, index, access = site
-        returns = [probes.release_of(e) for e in entries]
+        returns = [r for e in entries for r in probes.releases_of(e)]
         if guarded_by_own_negation(clauses[index].predicate, name):
             yield ctx.finding(
                 "self-leak", access.node,
@@ -199,7 +200,7 @@ def _leak(ctx, name, u, per_clause, cleanups):
             return
         cleanup = cleanups.first(returns)
         message = (f"self->{name} is assigned at {entries[0]} but never zeroed, so it leaks "
-                   f"dynamic-variable space on every firing; zero it at {returns[0]}")
+                   f"dynamic-variable space on every firing; zero it at {_ends(entries[0])}")
         if cleanup is not None:
             message += f" (the cleanup clause{_line(cleanup)} zeroes other thread-locals, not this one)"
             yield ctx.finding("self-leak", access.node, message, severity="error", fallback=clauses[index])
@@ -208,16 +209,24 @@ def _leak(ctx, name, u, per_clause, cleanups):
         return
 
 
+def _ends(entry: str) -> str:
+    """Where a thread-local set at ``entry`` is zeroed, in words: its return, or each end of its span."""
+    ends = probes.releases_of(entry)
+    return ends[0] if len(ends) == 1 else ", ".join(ends[:-1]) + " and " + ends[-1]
+
+
 def _partly_zeroed(ctx, name, u):
     """A thread-local set at several entry probes and zeroed at the return of some of them only
-    (``syscall::read:entry, syscall::write:entry`` set it, ``syscall::read:return`` zeroes it):
-    it leaks whenever the others fire.  Judged only where every zeroing is at return probes (a
+    (``syscall::read:entry, syscall::write:entry`` set it, ``syscall::read:return`` zeroes it), or
+    set where a span begins and zeroed at one of its ends only (``proc:::exec``, zeroed at
+    ``exec-success`` but not ``exec-failure``): it leaks whenever the others fire.  Judged only
+    where every zeroing is at return probes or span ends (a
     zeroing elsewhere, ``syscall::close:entry``, may be where the script means to end it)."""
     clauses = ctx.clauses
     zero_clauses = {index for index, _ in u.zeros}
     zeroed_at = [d.text for index in sorted(zero_clauses) for d in clauses[index].probes]
-    # (each zeroing's last field is return: what follows its last colon)
-    if not zeroed_at or not all(d.endswith(":return") or d == probes.RETURN for d in zeroed_at):
+    # (each zeroing is where something ends: a return, a span's end)
+    if not zeroed_at or not all(map(probes.is_release, zeroed_at)):
         return
     # whether a return description matches a zeroing's or is matched by one, indexed both ways
     # and answered once per description (trying every zeroing for every entry made a check of
@@ -232,10 +241,7 @@ def _partly_zeroed(ctx, name, u):
         if index in zero_clauses or predicate is not None and (
                 guarded_by_own_value(predicate, name) or guarded_by_own_negation(predicate, name)):
             continue
-        for desc in clause.probes:
-            ret = probes.return_of(desc.text)
-            if ret is None:
-                continue
+        for desc, ret in ((desc, ret) for desc in clause.probes for ret in probes.releases_of(desc.text)):
             hit = zeroed.get(ret)
             if hit is None:
                 if as_patterns is None:

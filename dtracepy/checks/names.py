@@ -215,12 +215,14 @@ def _calls(ctx):
             yield ctx.finding("dialect-function", node,
                               f"{name}() is not implemented in {ctx.options.dialect.title} (dtrace: "
                               f"\"{name}() is not implemented (yet)\") " + where)
-        low, high = arity[name]
+        low, high = arity[name] if name not in Fn.DIALECT_ARITY or not dialect_given else \
+            Fn.arity_in(name, ctx.options.dialect.name)
         count = len(node.args)
         if count < low or (high is not None and count > high):
             want = Fn.arity_text(low, high)
+            own = f" in {ctx.options.dialect.title} {where}" if (low, high) != arity[name] else ""
             yield ctx.finding("call-arity", node,
-                              f"{name}() takes {want}, {count} given")
+                              f"{name}() takes {want}{own}, {count} given")
 
 
 def _listed(words) -> str:

@@ -42,8 +42,51 @@ _COMPOUND = {"+=": "+", "-=": "-", "*=": "*", "/=": "/", "%=": "%", "&=": "&", "
 def run(ctx):
     if _strings_possible(ctx):
         yield from _operands(ctx)
+    if any(V.kind(name) == "pointer" for name in set(ctx.ident_names)) or any(
+            node.type.declarator.__class__ is t.PointerDecl for node in ctx.of(t.Cast)):
+        yield from _pointer_operands(ctx)
     yield from aggregations(ctx)
     yield from arrays(ctx, ctx.options.dialect)
+
+
+def _is_pointer(node) -> bool:
+    """Is ``node`` certainly a pointer: a built-in or library variable of a pointer type
+    (``curthread``, ``curpsinfo``), or a cast to a pointer type (``(char *)arg0``)?"""
+    cls = node.__class__
+    if cls is t.Ident:
+        return node.module is None and V.kind(node.name) == "pointer"
+    return cls is t.Cast and node.type.declarator.__class__ is t.PointerDecl
+
+
+def _pointer_operands(ctx):
+    """A pointer where dtrace refuses one: an operand of ``* / % << >> & | ^`` ("operator * requires
+    operands of arithmetic type"), of unary ``- ~ +``, both operands of ``+``, or compared with
+    an integer constant other than 0 (``curthread == 1``: "operands have incompatible types")."""
+    for node in ctx.of(t.Binary):
+        op = node.op
+        if op in _INTEGRAL:
+            side = node.left if _is_pointer(node.left) else node.right if _is_pointer(node.right) else None
+            if side is not None:
+                need = "arithmetic" if op in ("*", "/") else "integral"
+                yield ctx.finding("operand-type", side, f"operator {op} needs operands of {need} type, and this is "
+                                  f"a pointer (dtrace: \"operator {op} requires operands of {need} type\"): "
+                                  f"cast it to an integer first ((uintptr_t)p)", fallback=node)
+        elif op == "+" and _is_pointer(node.left) and _is_pointer(node.right):
+            yield ctx.finding("operand-type", node, "two pointers cannot be operands of + (dtrace: \"operands "
+                              "have incompatible types\")")
+        elif op in _COMPARISONS:
+            for side, other in ((node.left, node.right), (node.right, node.left)):
+                if _is_pointer(side) and other.__class__ is t.IntLit and not _is_zero(other):
+                    yield ctx.finding("operand-type", other, f"a pointer and an integer other than 0 cannot be "
+                                      f"operands of {op} (dtrace: \"operands have incompatible types\"): cast "
+                                      f"the pointer to an integer ((uintptr_t)p {op} ...)", fallback=node)
+                    break
+    for node in ctx.of(t.Unary):
+        if node.op in ("-", "~", "+") and _is_pointer(node.operand):
+            need = "integral" if node.op == "~" else "arithmetic"
+            yield ctx.finding("operand-type", node.operand, f"operator {node.op} needs an operand of {need} type, "
+                              f"and this is a pointer (dtrace: \"operator {node.op} requires an operand of "
+                              f"{need} type\")", fallback=node)
 
 
 def _strings_possible(ctx) -> bool:
@@ -208,7 +251,7 @@ def _ternary_branches(ctx, ternaries, variables):
     "operator ?: operands must have compatible types"; 0 is also a null pointer, which a string
     branch takes).  Not where dtrace's parser folds the ?: first: a constant condition keeps one
     branch, unjudged (``1 ? 1 : "b"``), and what is under the branch it drops is never judged."""
-    from dtracepy.checks.rules import _constant, _dead_branches, program_names
+    from dtracepy.checks.rules import _dead_branches, condition_constant, program_names
 
     dead = names = None
     for node in ternaries:
@@ -221,7 +264,7 @@ def _ternary_branches(ctx, ternaries, variables):
             continue
         if names is None:
             names, dead = program_names(ctx.of, ctx.options.dialect), _dead_branches(ctx.of)
-        if id(node) in dead or _constant(node.cond, ctx.options.dialect, names) is not Fn.NOT_CONSTANT:
+        if id(node) in dead or condition_constant(node.cond, ctx.options.dialect, names) is not Fn.NOT_CONSTANT:
             continue
         number = node.then if kinds[0] == "int" else node.otherwise
         yield ctx.finding("operand-type", number, "the branches of this ?: are an integer and a string, which "

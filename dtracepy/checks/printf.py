@@ -78,6 +78,18 @@ def kind(expr) -> str | None:
     return None
 
 
+def _argument_kind(expr) -> str | None:
+    """:func:`kind` of a printf argument, where also a cast to an integer type is an integer
+    (``printf("%s", (char)1)`` is refused).  (Not in :func:`kind`: run/framing.py asks that of
+    aggregation keys, and frames only those its recorded tests say.)"""
+    found = kind(expr)
+    if found is None and expr.__class__ is t.Cast:
+        cast = _cast_type(expr.type)
+        if cast is not None and cast != "pointer":
+            return "int"
+    return found
+
+
 def type_problem(conv: str, k: str | None) -> str | None:
     """Why a conversion cannot print a value of kind ``k``; None when it can (or we do not know)."""
     if k is None:
@@ -86,6 +98,9 @@ def type_problem(conv: str, k: str | None) -> str | None:
         return "an aggregation can only be printed by printa"
     if k == "stack":
         return None if conv == C.STACK_CONVERSION else "a stack can only be printed with %k"
+    if conv == C.STACK_CONVERSION and k in ("int", "string"):
+        return (f"%k prints a stack (a stack() or ustack() aggregation key, with printa), not "
+                f"{'an integer' if k == 'int' else 'a string'} (dtrace: \"prototype: stack\")")
     if k == "string" and (conv in C.INTEGER_CONVERSIONS or conv in C.OTHER_NUMERIC_CONVERSIONS):
         return f"%{conv} needs an integer or pointer, not a string"
     if k == "int" and conv in C.STRING_CONVERSIONS:
@@ -209,8 +224,11 @@ def _value_type_problem(conv, expr, ctx) -> str | None:
     if found == "pointer":
         if conv.conv in C.STRING_CONVERSIONS:
             return f"%{name} needs a string or char array, not a pointer (use stringof or copyinstr)"
-        if conv.conv in C.FLOAT_CONVERSIONS or conv.conv == C.STACK_CONVERSION:
-            return None  # type_problem's, or not judged
+        if conv.conv == C.STACK_CONVERSION:
+            return "%k prints a stack (a stack() or ustack() aggregation key, with printa), not a pointer"
+        if conv.conv in C.FLOAT_CONVERSIONS:
+            return (f"%{name} needs a floating-point value, and D has none: print a pointer with %p "
+                    f"(dtrace: \"prototype: float, double, or long double\")")
         return f"%{name} needs an integer, not a pointer: print an address with %p"
     return _integer_problem(conv, found)
 
@@ -258,7 +276,10 @@ def _void_values(ctx):
     needs a void other branch ("operator ?: operands must have compatible types"), neither may be
     an action ("action cannot be used in a conditional context"), and the ``?:`` is then void
     itself.  An action, void or not (``stack()``), may not be an operand of the comma operator
-    ("operator , operands cannot be actions"), whose value is its right operand's."""
+    ("operator , operands cannot be actions"), whose value is its right operand's.  An action that
+    has a value (``stack()``, ``func(pc)``) is one only as an aggregation key: anywhere else but a
+    statement (printf's or trace's argument, assigned) dtrace refuses it ("tracing function
+    stack( ) may not be called from a D expression")."""
     names = ctx.call_names
     allowed = {id(stmt.expr) for stmt in ctx.of(t.ExprStmt)}
     for node, name in zip(ctx.of(t.Call), names):
@@ -266,26 +287,27 @@ def _void_values(ctx):
             allowed.update(map(id, node.args))
     found = [node for node, name in zip(ctx.of(t.Call), names) if name in _VOID and id(node) not in allowed]
     found += [node for node in ctx.of(t.Cast) if _void_cast(node) and id(node) not in allowed]
-    # the actions that are values (stack(), func()): only as a branch or a comma operand
-    branches = {id(n) for node in ctx.of(t.Ternary) for n in (node.then, node.otherwise)}
-    branches.update(id(n) for node in ctx.of(t.Binary) if node.op == "," for n in (node.left, node.right))
-    if branches:
-        found += [node for node, name in zip(ctx.of(t.Call), names)
-                  if id(node) in branches and name in _VALUE_ACTIONS]
+    # the actions that are values (stack(), func()): only statements or aggregation keys
+    statements = {id(stmt.expr) for stmt in ctx.of(t.ExprStmt)}
+    found += [node for node, name in zip(ctx.of(t.Call), names)
+              if name in _VALUE_ACTIONS and id(node) not in statements]
     if not found:
         return
+    keys = {id(key) for node in ctx.of(t.Index) if node.base.__class__ is t.AggVar for key in node.keys}
+    action_allowed = statements | keys
     parents = {id(child): parent for parent in ctx.nodes for child in parent.children()}
     predicates = {id(clause.predicate) for clause in ctx.of(t.Clause) if clause.predicate is not None}
-    from dtracepy.checks.rules import _constant, program_names
+    from dtracepy.checks.rules import condition_constant, program_names
 
     dialect, names = ctx.options.dialect, program_names(ctx.of, ctx.options.dialect)
 
     def value(cond):  # (what a condition folds to: its value, None unknown, or NOT_CONSTANT)
-        return _constant(cond, dialect, names)
+        return condition_constant(cond, dialect, names)
 
     reported = set()
     for node in found:
-        problem = _void_use_problem(node, parents, allowed, predicates, value)
+        problem = _void_use_problem(node, parents, action_allowed if node.__class__ is t.Call and node.name
+                                    in _VALUE_ACTIONS else allowed, predicates, value)
         if problem is not None and id(problem[0]) not in reported and not _folded_away(node, parents, value):
             reported.add(id(problem[0]))
             yield ctx.finding("void-value", problem[0], problem[1])
@@ -346,7 +368,10 @@ def _void_use_problem(node, parents, allowed, predicates, value):
             node = shown = parent  # the comma's value is its right operand's
             continue
         if start.__class__ is t.Call and start.name in _VALUE_ACTIONS:
-            return None  # a value where it ended up
+            # (not a statement nor an aggregation key: printf's argument, trace's, a value)
+            return start, (f"{start.name}() is an action, which D takes only as a statement of its own or as an "
+                           f"aggregation key (@[{start.name}(...)] = count()), not as a value here (dtrace: "
+                           f"\"tracing function {start.name}( ) may not be called from a D expression\")")
         place = "a predicate" if id(node) in predicates else _where(parent, node) if parent is not None else "a value"
         if shown.__class__ is t.Cast:
             return shown, f"a cast to void has no value, so it cannot be {place}"
@@ -516,18 +541,48 @@ def _check_printf(ctx, call):
     i = 0
     for conv in convs:
         for _ in range(conv.stars):
-            if i < len(args) and (kind(args[i]) not in (None, "int") or _value_type(args[i], None) == "pointer"
-                                  or _void_problem(args[i])):
+            if i < len(args) and not _value_action(args[i]) and (
+                    kind(args[i]) not in (None, "int") or _value_type(args[i], None) == "pointer"
+                    or _void_problem(args[i])):
                 yield ctx.finding("printf-type", args[i],
                                   f"{call.name}(): the * in {conv.text!r} takes an integer", fallback=call)
             i += 1
-        if i < len(args):
-            problem = (_void_problem(args[i]) or type_problem(conv.conv, kind(args[i]))
+        if i < len(args) and not _value_action(args[i]):  # (an action given as a value: void-value's)
+            problem = (_void_problem(args[i]) or type_problem(conv.conv, _argument_kind(args[i]))
                        or _value_type_problem(conv, args[i], ctx))
+            problem = problem or _user_symbol_problem(ctx, conv)
             if problem:
                 yield ctx.finding("printf-type", args[i],
                                   f"{call.name}(): argument {i + 1} for {conv.text!r}: {problem}", fallback=call)
         i += 1
+
+
+def _value_action(arg) -> bool:
+    """Is ``arg`` a call of an action that has a value (``stack()``, ``func(pc)``)?  Only a
+    statement or an aggregation key may be one: void-value reports it elsewhere."""
+    return arg.__class__ is t.Call and arg.name in _VALUE_ACTIONS
+
+
+def _user_symbol_problem(ctx, conv) -> str | None:
+    """%A given a value that is no user symbol (an integer, a pointer): dtrace takes it only when
+    run with -p or -c, which a script naming ``$target`` is."""
+    if conv.conv != C.USER_SYMBOL_CONVERSION or _names_target(ctx):
+        return None
+    return (f"%{conv.conv} prints a user-space address only when dtrace runs with -p PID or -c CMD, and this "
+            f"script names no $target (dtrace -s without them: \"prototype: pointer or integer (with -p/-c) "
+            f"or _usymaddr (without -p/-c)\"); print the address with %p, or use $target (pid$target) and "
+            f"run it with -p or -c")
+
+
+def _names_target(ctx) -> bool:
+    """Does the program name ``$target`` (in an expression or a probe description): then it is run
+    with -p or -c, and %A takes any integer or pointer."""
+    found = ctx.__dict__.get("_names_target")
+    if found is None:
+        found = ctx.__dict__["_names_target"] = (
+            any(node.name == "$target" for node in ctx.of(t.MacroVar))
+            or any("$target" in desc.text for clause in ctx.clauses for desc in clause.probes))
+    return found
 
 
 def _void_problem(arg) -> str | None:
@@ -595,16 +650,32 @@ def _check_printa(ctx, call, key_counts, key_exprs, functions):
     found = _aggregation_value_type(functions, aggs)
     # (%lx takes a long by name: an int64_t is one where long has 64 bits, known in Oracle's D only)
     model_known = ctx.options.dialect.name in C.BUILTIN_INTEGER_TYPES
-    for conv in values if found else ():
-        if conv.conv and (model_known or conv.size + conv.conv not in ("lx", "lX")):
+    for conv in values:
+        if not conv.conv:
+            continue
+        # (an aggregation's value is an integer, whatever the function: a string, float or stack
+        # conversion is "aggregating action is incompatible with conversion")
+        problem = type_problem(conv.conv, "int") or _user_symbol_problem(ctx, conv)
+        if problem:
+            yield ctx.finding("printf-type", first, f"printa(): {conv.text!r} prints the value of @{name}, an "
+                              f"integer: {problem}", fallback=call)
+            continue
+        if found and (model_known or conv.size + conv.conv not in ("lx", "lX")):
             problem = _integer_problem(conv, found)
             if problem:
                 yield ctx.finding("printf-type", first, f"printa(): {conv.text!r} prints the value of @{name} "
                                   f"({next(iter(functions[name]))}(): {found}): {problem}", fallback=call)
     exprs = key_exprs.get(name)
     if exprs:
+        typed = ctx.options.dialect.name in C.SYMBOL_KEYS_TYPED
         for conv, key in zip(keys, exprs):
             problem = type_problem(conv.conv, kind(key))
+            symbol = C.SYMBOL_KEY_CONVERSIONS.get(key.name) if key.__class__ is t.Call else None
+            if problem is None and symbol is not None and typed and conv.conv != symbol:
+                problem = (f"a {key.name}() key prints with %{symbol} only (dtrace: \"argument #2 is "
+                           f"incompatible with conversion\")")
+            if problem is None and symbol is None:
+                problem = _user_symbol_problem(ctx, conv)
             if problem:
                 yield ctx.finding("printf-type", first,
                                   f"printa(): key conversion {conv.text!r} of @{name}: {problem}", fallback=call)

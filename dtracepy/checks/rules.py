@@ -272,6 +272,8 @@ def _calls_and_aggregations(of, dialect, words, names=None):
                     name, values, dialect.llquantize_steps_divide_power):
                 out.append(_finding("constant-argument", node.args[index].pos or node.pos, message))
         kinds = argument_kinds.get(name)
+        if name in Fn.DIALECT_ARGUMENT_KINDS:
+            kinds = Fn.DIALECT_ARGUMENT_KINDS[name].get(dialect.name, kinds)
         if kinds:
             for index, (want, arg) in enumerate(zip(kinds, node.args)):
                 problem = _argument_problem(want, arg, dialect) if want else None
@@ -301,6 +303,8 @@ def _argument_problem(want, arg, dialect):
         return "an integer"
     if want == "int" and have == "string":
         return "a string"
+    if want == "pointer" and have == "int":
+        return "an integer"
     return None
 
 
@@ -339,7 +343,7 @@ _UNKNOWN = None
 
 def _constant(node, dialect, names=None):
     """The value of a constant integer expression as D folds it: an int, None when it is a constant
-    whose value is not known here (a macro argument, sizeof, an enumerator), or NOT_CONSTANT.
+    whose value is not known here (a macro argument, sizeof of a type, an enumerator), or NOT_CONSTANT.
     ``names`` (see :func:`program_names`) tells the program's own identifiers: its inlines, whose
     values dtrace's parser folds in, its enumerators and the variables it assigns."""
     if isinstance(node, t.IntLit):
@@ -347,8 +351,13 @@ def _constant(node, dialect, names=None):
             return node.value
         except ValueError:
             return _UNKNOWN
-    if isinstance(node, (t.MacroVar, t.SizeofType, t.SizeofExpr, t.Offsetof, t.CharLit)):
+    if isinstance(node, (t.MacroVar, t.SizeofType, t.Offsetof, t.CharLit)):
         return _UNKNOWN
+    if isinstance(node, t.SizeofExpr):
+        # dt_node_op1 folds sizeof only of a type or a string constant; sizeof of any other
+        # expression is typed later, so it is no constant to the parser (x ? a : b is not folded,
+        # an array dimension refuses it)
+        return _UNKNOWN if isinstance(node.operand, t.StringLit) else Fn.NOT_CONSTANT
     if isinstance(node, t.Ident):
         if dialect is None:
             return _UNKNOWN
@@ -380,7 +389,7 @@ def _constant(node, dialect, names=None):
             return _UNKNOWN
     if isinstance(node, t.Ternary):
         # dtrace's parser replaces c ? a : b by a or b when c is an integer constant (dt_node_op3)
-        cond = _constant(node.cond, dialect, names)
+        cond = condition_constant(node.cond, dialect, names)
         if cond is Fn.NOT_CONSTANT or cond is None:
             return cond
         return _constant(node.then if cond else node.otherwise, dialect, names)
@@ -388,6 +397,14 @@ def _constant(node, dialect, names=None):
                          t.StringLit, t.Postfix, t.Binary)):  # (a Binary here: the comma, never folded)
         return Fn.NOT_CONSTANT
     return _UNKNOWN
+
+
+def condition_constant(node, dialect, names=None):
+    """:func:`_constant` of the condition of a ``?:``, where only its truth matters: ``sizeof`` of a
+    type or of a string constant is folded by the parser and never 0 (1 stands for it here)."""
+    if node.__class__ is t.SizeofType or (node.__class__ is t.SizeofExpr and node.operand.__class__ is t.StringLit):
+        return 1
+    return _constant(node, dialect, names)
 
 
 def program_names(of, dialect) -> dict:
@@ -530,7 +547,7 @@ def _dead_branches(of) -> set:
     dead: set = set()
     for node in of(t.Ternary):  # (outer ones first: the order of a walk)
         if id(node) not in dead:
-            value = _constant(node.cond, None)
+            value = condition_constant(node.cond, None)
             if isinstance(value, int) and value is not Fn.NOT_CONSTANT:
                 dead.update(id(n) for n in (node.otherwise if value else node.then).walk())
     return dead

@@ -121,6 +121,28 @@ def add_sibling_finder(directory: str) -> None:
     sys.meta_path[:] = finders
 
 
+class _ModuleOsExit(BaseException):
+    """``os._exit()`` called by a tracer module while it is imported (see :func:`load_module`)."""
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
+def _refusing_os_exit(real_exit):
+    """``os._exit`` for the time a tracer module runs: in dtracepy's own process it raises (the
+    real one ends the process at once: ``compile`` exited 0 having written nothing); in a child the
+    module forked it is the real one."""
+    pid = os.getpid()
+
+    def _exit(code):
+        if os.getpid() != pid:
+            real_exit(code)
+        raise _ModuleOsExit(code)
+
+    return _exit
+
+
 class _OwnBytecode(FinderAfter):
     """While a tracer module runs (``sys.dont_write_bytecode`` on: no ``__pycache__`` beside the
     user's files), a module of dtracepy's own that the tracer is the first to import (``from
@@ -148,6 +170,9 @@ class _OwnBytecodeLoader(LoaderAround):
 
 def load_module(path: str):
     """Import the module at ``path``; errors become located CompileErrors."""
+    if path == "-" and not os.path.exists(path):
+        raise CompileError("a tracer is a Python module read from its file (TRACER.py), not from standard "
+                           "input: Python imports it by its path", Pos(path, 1))
     if not os.path.exists(path):
         raise CompileError("cannot read: no such file or directory", Pos(path, 1))
     if not os.path.isfile(path):
@@ -175,11 +200,17 @@ def load_module(path: str):
     import dtracepy.dsl  # noqa: F401
 
     wrote_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    real_exit = os._exit
+    os._exit = _refusing_os_exit(real_exit)
     own = _OwnBytecode() if not wrote_bytecode else None
     if own is not None:
         sys.meta_path.insert(0, own)
     try:
         spec.loader.exec_module(module)
+    except _ModuleOsExit as err:
+        raise CompileError(f"the module called os._exit({err.code!r}) while being imported, which would end "
+                           "dtracepy without a word or any D; a tracer module must define its Tracer, "
+                           "not exit", *_located(err, path)) from None
     except DTracePyError as err:
         if err.pos is None:  # raised below the DSL without a position: the user's line that called it
             err.pos, err.source_line = _located(err, path)
@@ -202,6 +233,7 @@ def load_module(path: str):
     except BaseException as err:  # noqa: BLE001 - the user's module may raise anything
         raise CompileError(describe_exception(err) + _did_you_mean(err), *_located(err, path)) from None
     finally:
+        os._exit = real_exit
         sys.dont_write_bytecode = wrote_bytecode
         if own is not None and own in sys.meta_path:
             sys.meta_path.remove(own)
@@ -418,6 +450,7 @@ def run(args) -> int:
                                     cpp=_uses_cpp(compiled.program))
             except DTracePyError as err:
                 _say_beside_the_tracer(err, args.tracer)
+                _at_the_tracers_line(err, checked, compiled, text, tracer.pos or Pos(_display(args.tracer), 1))
                 raise
         for pos, message in warnings:  # a header's own; the D's were said above, at the tracer's lines
             if os.path.abspath(pos.file) != os.path.abspath(checked) and (pos, message) not in said:
@@ -428,6 +461,20 @@ def run(args) -> int:
         sys.stdout.write(text)
         sys.stdout.flush()
     return status
+
+
+def _at_the_tracers_line(err, checked: str, compiled, text: str, fallback: Pos) -> None:
+    """An error the emitted D's check raised at a line of that D (``<compiled>``, or the ``-o``
+    file, which is then not written: no file the user has) is moved to the tracer's line that made
+    the line, else to the Tracer's (``Tracer(includes=[...])``), the D's line quoted."""
+    if err.pos is None or err.pos.file != checked:
+        return
+    from dtracepy.run.origins import line_origins
+
+    line = err.source_line
+    err.pos = line_origins(compiled.program, text).get(err.pos.line) or fallback
+    err.message += f" (the emitted D's line {line.strip()!r})" if line and line.strip() else ""
+    err.source_line = None
 
 
 def _say_beside_the_tracer(err, tracer: str) -> None:

@@ -23,7 +23,7 @@ from dtracepy.source import user_pos
 
 # Generated from the one table of D's functions (dtracepy.facts.functions), in its order.
 ACTIONS = [n for n, f in _functions.FUNCTIONS.items() if f.kind == _functions.ACTION]
-# Actions that are also values (aggregation keys, printf arguments).
+# Actions that are also values: aggregation keys (dtrace refuses them anywhere else but a statement).
 VALUE_ACTIONS = frozenset(n for n, f in _functions.FUNCTIONS.items() if f.is_value)
 SUBROUTINES = [n for n, f in _functions.FUNCTIONS.items() if f.kind == _functions.SUBROUTINE]
 AGGREGATING = [n for n, f in _functions.FUNCTIONS.items() if f.kind == _functions.AGGREGATING]

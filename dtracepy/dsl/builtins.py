@@ -39,10 +39,20 @@ def ksym(name: str, module: str = "") -> D:
     return D(tree.Ident(name, module, pos=pos))
 
 
+def _macro_number(n: int) -> None:
+    """A macro argument's number is one a command line can give: below 2**31 (dtrace's argument
+    count is an int); a larger one is a located error, not Python's own about printing it."""
+    if n.bit_length() > 31:
+        shown = f"{n}" if n.bit_length() <= 256 else f"of {n.bit_length()} bits"
+        raise DSLError(f"no macro argument {shown}: a command line passes fewer than 2**31 arguments",
+                       user_pos())
+
+
 def macro(n, doc: str | None = None) -> D:
     """A macro variable: ``macro(1)`` is ``$1``, ``macro("target")`` is ``$target``.  ``doc`` is
     listed in the emitted D's header comment."""
     if isinstance(n, int) and not isinstance(n, bool) and n >= 0:
+        _macro_number(n)
         name = f"${n}"
     elif isinstance(n, str) and n in _MACRO_NAMES:
         name = f"${n}"
@@ -58,6 +68,7 @@ def macro_str(n: int, doc: str | None = None) -> D:
     """``$$1``: macro argument ``n`` always as a string."""
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise DSLError(f"macro_str takes an argument number, not {n!r}", user_pos())
+    _macro_number(n)
     if doc is not None and not isinstance(doc, str):
         raise DSLError(f"macro(): doc is a str, not {type(doc).__name__}", user_pos())
     return D(tree.MacroVar(f"$${n}", doc=doc or None, pos=user_pos()))

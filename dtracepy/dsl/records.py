@@ -61,11 +61,17 @@ class Record:
         for what, value in (("sep", sep), ("end", end)):
             if not isinstance(value, str):
                 raise DSLError(f"a record's {what} is a str, not {type(value).__name__} ({value!r})", pos)
+            if "\0" in value:
+                raise DSLError(f"a record's {what} cannot hold a NUL ({value!r}): dtrace's printf ends "
+                               "its format there, so the rest of the row would never print", pos)
         cols = []
         for col in columns:
             if not (isinstance(col, tuple) and len(col) == 2 and all(isinstance(c, str) for c in col)):
                 raise DSLError(f"a record column is a (title, format) pair of strings, not {col!r}", pos)
             title, fmt = col
+            if "\0" in fmt:
+                raise DSLError(f"column {title!r}: the format {fmt!r} holds a NUL: dtrace's printf ends "
+                               "the format there, so the rest of the row would never print", pos)
             if not _one_conversion(fmt):
                 raise DSLError(f"column {title!r}: the format {fmt!r} must hold exactly one printf "
                                "conversion (such as %d, %s, 0x%08x)", pos)

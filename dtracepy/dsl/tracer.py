@@ -269,6 +269,10 @@ class Tracer:
         if value is False or value is None:
             self.options.pop(name, None)
             return
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 2**64:
+            shown = f"{value}" if value.bit_length() <= 256 else f"an integer of {value.bit_length()} bits"
+            raise DSLError(f"option {name}: {shown} does not fit in 64 bits (dtrace refuses it: "
+                           "\"Invalid value for specified option\")", pos)
         problem = _options.python_value_problem(name, value)
         if problem:
             raise DSLError(problem, pos)
@@ -300,6 +304,9 @@ class Tracer:
         if not isinstance(name, str) or _DEFINE_NAME(name) is None:
             raise DSLError(f"{name!r} is not a macro name for #define (NAME or NAME(a, b))", pos)
         if isinstance(value, int) and not isinstance(value, bool):
+            if value.bit_length() > 64:
+                raise DSLError(f"#define {name}: an integer of {value.bit_length()} bits does not fit "
+                               "in 64 bits", pos)
             value = str(value)
         if not isinstance(value, str):
             raise DSLError(f"#define {name}: the value is a str or an int, not {value!r}", pos)

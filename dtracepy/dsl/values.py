@@ -47,7 +47,8 @@ def _int_node(value: int) -> tree.Expr:
     or long long only: above INT64_MAX it needs a U suffix (the real compiler says "cannot be
     represented in any built-in integral type"), and INT64_MIN is written as limits.h writes it."""
     if value < -_INT64_MAX - 1 or value >= _MAX_INT:
-        raise TypeError(f"{value} does not fit in 64 bits (D's integers run from -2**63 to 2**64 - 1)")
+        shown = f"{value}" if value.bit_length() <= 256 else f"an integer of {value.bit_length()} bits"
+        raise TypeError(f"{shown} does not fit in 64 bits (D's integers run from -2**63 to 2**64 - 1)")
     if value == -_INT64_MAX - 1:
         return tree.Binary("-", tree.Unary("-", tree.IntLit(str(_INT64_MAX))), tree.IntLit("1"), pos=user_pos())
     if value < 0:

@@ -25,6 +25,17 @@ FLOAT_CONVERSIONS = frozenset("eEfgG")
 STRING_CONVERSIONS = frozenset("sS")
 #: The conversion that prints a stack.
 STACK_CONVERSION = "k"
+#: The conversion that prints a user-space symbol (dt_printf.c's pfcheck_uaddr): it takes a
+#: ufunc()/usym()/umod()/uaddr() aggregation key, or any integer or pointer only where dtrace runs
+#: with -p or -c (``$target`` is set).
+USER_SYMBOL_CONVERSION = "A"
+#: The conversion each symbol action's value takes as a printa key, in Oracle's D (whose
+#: ``_symaddr``/``_usymaddr`` are no integers there: ``printa("%d", @)`` of a ``func()`` key is
+#: refused, "argument #2 is incompatible with conversion #1 prototype").
+SYMBOL_KEY_CONVERSIONS = {"func": "a", "sym": "a", "mod": "a",
+                          "ufunc": "A", "usym": "A", "umod": "A", "uaddr": "A"}
+#: The dialects where :data:`SYMBOL_KEY_CONVERSIONS` holds (illumos types them as integers).
+SYMBOL_KEYS_TYPED = frozenset({"oracle"})
 #: The conversions each size prefix goes with: dtrace looks the prefix and the conversion up
 #: together in its table of conversions (dt_printf.c, every lineage) and refuses any other pair,
 #: "format conversion #1 is undefined: %Lx" (tests/test_check_printf_types.py has the real dtrace

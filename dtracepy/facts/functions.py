@@ -41,7 +41,7 @@ class Function:
 
     @property
     def is_value(self) -> bool:
-        """An action that is also a value (an aggregation key, a printf argument)."""
+        """An action that is also a value: an aggregation key (dtrace refuses it elsewhere but as a statement)."""
         return self.kind == ACTION and self.result in ("stack", "symbol")
 
 
@@ -173,6 +173,18 @@ TABLE = {
 
 #: name -> (min, max) argument counts (max None: any).
 ARITY = {n: (row[1], row[2]) for n, row in TABLE.items()}
+#: Where a dialect's arity differs from :data:`ARITY`'s: name -> {dialect: (min, max)}.  Oracle's
+#: ``lltostr`` takes no base ("lltostr( ) prototype mismatch: 2 args passed, 1 expected"; its
+#: prototype is ``string(int64_t)``), illumos' and FreeBSD's ``string(int64_t, [int])``.
+DIALECT_ARITY = {"lltostr": {"oracle": (1, 1)}}
+
+
+def arity_in(name: str, dialect: str | None) -> tuple[int, int | None]:
+    """``name``'s (min, max) argument counts in ``dialect`` (None: any dialect's widest)."""
+    found = DIALECT_ARITY.get(name)
+    if found is not None and dialect in found:
+        return found[dialect]
+    return ARITY[name]
 DESTRUCTIVE = frozenset(n for n, row in TABLE.items() if "d" in row[4])
 RECORDS_DATA = frozenset(n for n, row in TABLE.items() if "r" in row[4])
 AGGREGATING_FUNCTIONS = frozenset(n for n, row in TABLE.items() if row[0] == AGGREGATING)
@@ -286,8 +298,14 @@ ARGUMENT_KINDS = {
     "setopt": ("string", "string"),
 }
 
+#: Where a dialect's prototype differs from :data:`ARGUMENT_KINDS`': name -> {dialect: kinds}.
+#: "pointer": a pointer (or a string), not an integer.  Oracle's ``print`` takes ``void *`` and
+#: prints what it points to ("print( ) argument #1 is incompatible with prototype: void *" for
+#: ``print(1)``, ``print(pid)``); illumos' takes a value of any type.
+DIALECT_ARGUMENT_KINDS = {"print": {"oracle": ("pointer",)}}
+
 #: How a message names an argument kind.
-KIND_TEXT = {"string": "a string", "int": "an integer"}
+KIND_TEXT = {"string": "a string", "int": "an integer", "pointer": "a pointer (it prints what the pointer points to)"}
 
 #: Arguments that must be integer constants, and what values dtrace takes there (from Oracle's
 #: libdtrace/dt_cg.c, the same rules as illumos' dt_cc.c): name -> {argument index: rule}.

@@ -67,35 +67,64 @@ def return_of(text: str) -> str | None:
 
 
 #: Probes that begin a span a later probe on the same thread ends, beyond ``entry``/``return``, by
-#: (provider, name) -> the name that ends it: what a thread-local set at the first is zeroed at
+#: (provider, name) -> the names that end it: what a thread-local set at the first is zeroed at
 #: (``sched:::on-cpu { self->ts = timestamp; } sched:::off-cpu /self->ts/ { ...; self->ts = 0; }``).
+#: ``proc:::exec`` ends at ``exec-success`` or ``exec-failure`` (both on the thread that called
+#: exec).  USDT probes named ``X-entry`` end at ``X-return`` (``function-entry``/``function-return``,
+#: ``method-entry``/``method-return``): :func:`releases_of` pairs those by name, whatever the provider.
 #: Only spans certain to end on the thread that began them: not ``sched:::enqueue``/``dequeue``
-#: (another thread may dequeue), nor ``io:::start``/``done`` (an interrupt completes the I/O), nor
-#: USDT ``function-entry``/``-return``, where scripts keep ``self->last`` per thread on purpose.
+#: (another thread may dequeue), nor ``io:::start``/``done`` (an interrupt completes the I/O).
+#: The one home of this pairing: ``self-leak`` (checks/lifecycle.py) and the compiler's automatic
+#: zeroing of thread-locals (passes/cleanup.py) both ask :func:`releases_of`.
 SPANS = {
-    ("sched", "on-cpu"): "off-cpu", ("sched", "off-cpu"): "on-cpu",
-    ("io", "wait-start"): "wait-done",
-    ("sdt", "interrupt-start"): "interrupt-complete",
+    ("sched", "on-cpu"): ("off-cpu",), ("sched", "off-cpu"): ("on-cpu",),
+    ("io", "wait-start"): ("wait-done",),
+    ("sdt", "interrupt-start"): ("interrupt-complete",),
+    ("proc", "exec"): ("exec-success", "exec-failure"),
 }
-_SPAN_NAMES = {name: (provider, end) for (provider, name), end in SPANS.items()}
+_SPAN_NAMES = {name: (provider, ends) for (provider, name), ends in SPANS.items()}
+_USDT_ENTRY = "-entry"
+
+
+def releases_of(text: str) -> tuple[str, ...]:
+    """The descriptions of the probes that end, on the same thread, what the probe of ``text``
+    begins, spelled as ``text`` is with the name changed: the return of an entry
+    (``syscall::read:entry`` -> ``syscall::read:return``), the ends of a span of :data:`SPANS`
+    (``sched:::on-cpu`` -> ``sched:::off-cpu``; a bare ``on-cpu`` -> ``off-cpu``; ``proc:::exec``
+    -> ``proc:::exec-success``, ``proc:::exec-failure``), a USDT ``X-entry``'s ``X-return``
+    (``python*:::function-entry`` -> ``python*:::function-return``); () for others."""
+    found = return_of(text)
+    if found is not None:
+        return (found,)
+    if text.count(":") > 3:
+        return ()
+    name = text.rpartition(":")[2]
+    span = _SPAN_NAMES.get(name)
+    if span is None:
+        if name.endswith(_USDT_ENTRY) and len(name) > len(_USDT_ENTRY) and not is_glob(name):
+            return (text[: len(text) - len(_USDT_ENTRY)] + "-return",)
+        return ()
+    provider = split(text)[0]
+    if provider not in ("", span[0]):
+        return ()
+    stem = text[: len(text) - len(name)]
+    return tuple(stem + end for end in span[1])
+
+
+_END_NAMES = frozenset(end for ends in SPANS.values() for end in ends) | {RETURN}
+
+
+def is_release(text: str) -> bool:
+    """Does ``text`` name a probe that ends what another begins (a return, a span's end of
+    :data:`SPANS`, a USDT ``X-return``)?"""
+    name = text.rpartition(":")[2]
+    return name in _END_NAMES or name.endswith("-return")
 
 
 def release_of(text: str) -> str | None:
-    """The description of the probe that ends, on the same thread, what the probe of ``text``
-    begins, spelled as ``text`` is with the name changed: the return of an entry
-    (``syscall::read:entry`` -> ``syscall::read:return``), the end of a span of :data:`SPANS`
-    (``sched:::on-cpu`` -> ``sched:::off-cpu``; a bare ``on-cpu`` -> ``off-cpu``); None for others."""
-    found = return_of(text)
-    if found is not None:
-        return found
-    name = text.rpartition(":")[2]
-    span = _SPAN_NAMES.get(name)
-    if span is None or text.count(":") > 3:
-        return None
-    provider = split(text)[0]
-    if provider not in ("", span[0]):
-        return None
-    return text[: len(text) - len(name)] + span[1]
+    """The first of :func:`releases_of` (None when there is none)."""
+    found = releases_of(text)
+    return found[0] if found else None
 
 
 def matches(pattern: str, concrete: str) -> bool:

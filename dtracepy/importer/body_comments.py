@@ -55,6 +55,9 @@ class CommentFinder:
                                               trailing=bool(before.strip())))
         self._keys = [(c.line, c.col) for c in self._comments]
 
+    def __len__(self) -> int:
+        return len(self._comments)
+
     def _line_col(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self._starts, offset)
         return line, offset - self._starts[line - 1] + 1

@@ -120,9 +120,17 @@ class ExprEmitter:
     are also values may record and withdraw a statement there; elsewhere they are ``call``s)."""
 
     def __init__(self, names: Names, exact: bool = True):
+        from dtracepy.dsl import actions
+        from dtracepy.dsl.builtins import BUILTIN_NAMES
+        from dtracepy.facts.functions import ARITY
+        from dtracepy.facts.keywords import macro_argument_number
+
         self.names = names
         self.exact = exact
         self.in_body = False
+        # (imported once: an import statement in the methods cost each node of the tree)
+        self.actions, self.builtin_names, self.arity = actions, BUILTIN_NAMES, ARITY
+        self.macro_number = macro_argument_number
 
     # --- entry points --------------------------------------------------------------------------
     def code(self, node: tree.Expr) -> str:
@@ -197,9 +205,7 @@ class ExprEmitter:
             return Py(names.inlines[name])
         if name in names.globals:
             return Py(self.scoped("glob", name), PRIMARY)
-        from dtracepy.dsl.builtins import BUILTIN_NAMES
-
-        if name in BUILTIN_NAMES and name in names.dsl and name != "id" and name not in names.taken:
+        if name in self.builtin_names and name in names.dsl and name != "id" and name not in names.taken:
             return Py(names.use(name))
         if (name.isupper() and len(name) > 1 or name == "NULL") and name not in names.macros:
             return Py(names.constant(name), PRIMARY)
@@ -212,10 +218,8 @@ class ExprEmitter:
         return f"{scope}({py_string(name)})"
 
     def e_MacroVar(self, node):
-        from dtracepy.facts.keywords import macro_argument_number as macro_number
-
         name = node.name
-        n = macro_number(name)
+        n = self.macro_number(name)
         if n is not None:
             fn = "macro_str" if name.startswith("$$") else "macro"
             return Py(f"{self.names.use(fn)}({n})", PRIMARY)
@@ -372,15 +376,12 @@ class ExprEmitter:
     def function_name(self, node: tree.Call, statement: bool) -> str | None:
         """The DSL function that rebuilds this call (as a statement when ``statement``), or None
         when it must be ``call("name", ...)``."""
-        from dtracepy.dsl import actions
-
+        actions = self.actions
         name = node.name
         if name is None:
             return None
         if name in actions.AGGREGATING:
-            from dtracepy.facts.functions import ARITY
-
-            lo, hi = ARITY[name]
+            lo, hi = self.arity[name]
             fits = lo <= len(node.args) and (hi is None or len(node.args) <= hi)
             return _RENAMED.get(name, name) if fits else None
         if name in actions.SUBROUTINES:

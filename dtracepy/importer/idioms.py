@@ -24,6 +24,7 @@ import attrs
 
 from dtracepy import tree
 from dtracepy.facts.probes import return_of
+from dtracepy.importer.scan import INDEXED, ZERO, ProgramScan, scan
 from dtracepy.passes.walk import is_zero, statements
 
 SEPARATORS = (",", "\t", ";", "|", " ")
@@ -37,23 +38,13 @@ class Plan:
     keeps: list = attrs.field(factory=list)  # thread-local names for t.keep(...)
     headers: dict = attrs.field(factory=dict)  # id(BEGIN clause) -> (var, columns, sep)
     rows: dict = attrs.field(factory=dict)  # id(ExprStmt) -> var
+    scan: ProgramScan | None = None  # the clauses' one walk, for the writer (see _lifetimes)
 
 
 def _self_name(target):
     while isinstance(target, tree.Index):
         target = target.base
     return target.name if isinstance(target, tree.SelfVar) else None
-
-
-def _mentioned(clauses) -> dict[str, list[int]]:
-    """Thread-local name -> the indexes (into ``clauses``, ascending) of the clauses that mention
-    it.  One walk of the program: asking each clause again for each name was quadratic (100,000
-    clauses took minutes to import)."""
-    where: dict[str, list[int]] = {}
-    for i, clause in enumerate(clauses):
-        for name in {n.name for n in clause.walk() if isinstance(n, tree.SelfVar)}:
-            where.setdefault(name, []).append(i)
-    return where
 
 
 def _is_zeroing(stmt, name=None) -> bool:
@@ -73,37 +64,22 @@ def idiomatic(program: tree.Program):
 
 # --- thread-local lifetimes ------------------------------------------------------------------------
 def _lifetimes(program, plan):
-    clauses = list(program.clauses)
+    found = scan(program)  # (one walk for all that follows, and the writer's when nothing changes)
+    clauses = found.clauses
     sets: dict[str, list] = {}  # name -> clauses setting it (non-zero)
     indexed: set[str] = set()
-    zeroed: dict[str, list] = {}  # name -> clauses zeroing it
-    for clause in clauses:
-        for stmt in statements(clause.body):
-            for node in stmt.walk():
-                if isinstance(node, tree.Assign):
-                    name = _self_name(node.target)
-                    if name is None:
-                        continue
-                    if isinstance(node.target, tree.Index):
-                        indexed.add(name)
-                        sets.setdefault(name, []).append(clause)
-                    elif node.op == "=" and is_zero(node.value):
-                        zeroed.setdefault(name, []).append(clause)
-                    else:
-                        sets.setdefault(name, []).append(clause)
-                elif isinstance(node, (tree.Unary, tree.Postfix)) and node.op in ("++", "--"):
-                    name = _self_name(node.operand)
-                    if name is not None:
-                        sets.setdefault(name, []).append(clause)
-        if clause.predicate is not None:
-            for node in clause.predicate.walk():
-                if isinstance(node, tree.Assign) and _self_name(node.target):
-                    sets.setdefault(_self_name(node.target), []).append(clause)
-
-    mentioned = _mentioned(clauses)
-    from dtracepy.passes.cleanup import thread_local_sets
-
-    cleaned = thread_local_sets(program)  # what the cleanup pass would zero (or ask about)
+    zeroed: set[str] = set()  # names zeroed
+    for clause, name, kind in found.events:
+        if kind != ZERO:
+            if kind == INDEXED:
+                indexed.add(name)
+            setters = sets.setdefault(name, [])
+            if not setters or setters[-1] is not clause:  # (each clause once)
+                setters.append(clause)
+        else:
+            zeroed.add(name)
+    mentioned = found.mentioned  # name -> the indexes of the clauses that mention it
+    cleaned = found.cleaned  # what the cleanup pass would zero (or ask about)
     leaks, unzeroed = _check_leaks(program)  # what the self-leak check says the original leaks
     drop: dict[str, frozenset] = {}  # name -> return probes where its hand zeroing goes
     auto_leaks, kept_leaks = [], []
@@ -124,9 +100,12 @@ def _lifetimes(program, plan):
             plan.notes.append(f"# The original never zeroes self->{name} (set at "
                               f"{setters[0].probes[0].text}; no leak to the self-leak check); "
                               f"t.keep(self.{name}) keeps it that way.")
-    typos = [n for n in zeroed if n not in sets]
+    typos = {n for n in zeroed if n not in sets}
 
     items = []
+    # The writer reuses the scan: what the idioms drop is hand zeroing (``self->x = 0``: no global,
+    # no call), unless a clause goes with a predicate that assigns a global
+    reuse = True
     dropped_typos = set()
     index = -1  # of the clause in ``clauses``
     for item in program.items:
@@ -148,8 +127,14 @@ def _lifetimes(program, plan):
                 continue
             body.append(stmt)
         if removed and not body:
+            reuse = reuse and (item.predicate is None or not scan(tree.Program((item,))).globals)
             continue  # the clause only zeroed: the cleanup does that now
-        items.append(attrs.evolve(item, body=tuple(body)) if removed else item)
+        if removed:
+            rewritten = attrs.evolve(item, body=tuple(body))
+            if id(item) in found.calls:  # (the same calls: the scan keeps ``item`` alive)
+                found.calls[id(rewritten)] = found.calls[id(item)]
+            item = rewritten
+        items.append(item)
 
     for name, setters, returns in auto_leaks:
         where = ", ".join(sorted(returns))
@@ -164,6 +149,8 @@ def _lifetimes(program, plan):
         if not any(name in note for note in plan.notes):
             plan.notes.append(f"# The original zeroes self->{name}, which it never sets; "
                               "that zeroing is dropped.")
+    if reuse:
+        plan.scan = found
     return tree.Program(tuple(items), pos=program.pos)
 
 

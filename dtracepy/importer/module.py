@@ -14,10 +14,13 @@ import keyword
 import re
 
 from dtracepy import tree
+from dtracepy.errors import DSLError
 from dtracepy.facts.probes import split as fields
 from dtracepy.importer import pyfmt
 from dtracepy.importer.body_comments import CommentFinder, comment_lines
 from dtracepy.importer.exprs import CannotImport, ExprEmitter, Names, is_attr_name, py_string, type_text
+from dtracepy.importer.scan import scan
+from dtracepy.passes.walk import is_zero
 from dtracepy.printer import to_d
 
 _OPTION_WORD = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)(?:=(.*))?\Z")
@@ -61,6 +64,8 @@ class ModuleWriter:
         self.trailing: dict[tuple, str] = {}  # a statement's position -> the comment on its line
 
         self.plan = plan or Plan()
+        # the one walk of the clauses (the idioms' when they left them as they were)
+        self.scan = self.plan.scan if self.plan.scan is not None else scan(program)
         self.program = program
         self.filename = filename
         self.exact = exact
@@ -73,6 +78,10 @@ class ModuleWriter:
         self.after_tracer: list[str] = []  # t.keep(...) lines and the like
         self.record_names: dict[str, str] = {}  # the plan's record -> its Python variable
         self.leading_comments: list[str] = []  # the D file's first comment: the module docstring
+        from dtracepy.dsl.probes import check_desc
+
+        self._check_desc = check_desc  # (imported once, not for each clause)
+        self._checked_descs: set[str] = set()  # (recent) probe descriptions found well-formed
         self._collect_globals()
 
     # --- analysis ------------------------------------------------------------------------------
@@ -87,15 +96,7 @@ class ModuleWriter:
                         name = _declared_names(decl)
                         if name and not isinstance(decl, tree.FuncDecl):
                             self.names.globals.add(name)
-            elif isinstance(item, tree.Clause):
-                for node in item.walk():
-                    if isinstance(node, tree.Assign) or (isinstance(node, (tree.Unary, tree.Postfix))
-                                                         and node.op in ("++", "--")):
-                        target = node.target if isinstance(node, tree.Assign) else node.operand
-                        while isinstance(target, tree.Index):
-                            target = target.base
-                        if isinstance(target, tree.Ident) and target.module is None:
-                            self.names.globals.add(target.name)
+        self.names.globals |= self.scan.globals  # (assigned in clauses)
 
     # --- the module ----------------------------------------------------------------------------
     def write(self) -> str:
@@ -107,12 +108,22 @@ class ModuleWriter:
         if self.plan.keeps:
             keeps = ", ".join(self.ex.scoped("self", n) for n in self.plan.keeps)
             self.after_tracer = pyfmt.wrap(f"t.keep({keeps})")
+        self._items = items
         for i, item in enumerate(items):
-            self._next_pos = items[i + 1].pos if i + 1 < len(items) else None
+            self._index = i
             self._item(item)
         return self._assemble()
 
-    _next_pos = None
+    # Positions are made when asked (a node holds an offset; position_at makes a Pos of it): the
+    # item being written and its neighbours' only where a comment may go with them
+    _items: list = []
+    _index = -1
+    _last = None  # the last item written that is no comment
+
+    def _next_pos(self):
+        """The position of the item after the one being written, or None."""
+        i = self._index + 1
+        return self._items[i].pos if i < len(self._items) else None
 
     def _prologue(self, items):
         """Shebang, options, defines and includes that the Tracer's arguments rebuild in place."""
@@ -207,10 +218,15 @@ class ModuleWriter:
         from dtracepy.facts.options import name_problem
 
         default, oracle = dialect_named("illumos"), dialect_named("oracle")
-        if oracle.keywords_after_arrow and not default.keywords_after_arrow and any(
-                isinstance(node, (tree.SelfVar, tree.ThisVar)) and node.name in default.keywords
-                for node in self.program.walk()):
-            return True
+        # (the scan's names are its program's, or the idioms' program's, which has more: a
+        # keyword among them, rare, is looked for again in this one)
+        if oracle.keywords_after_arrow and not default.keywords_after_arrow:
+            items = self.program.items
+            if default.keywords.isdisjoint(self.scan.arrow_names):
+                items = [item for item in items if not isinstance(item, tree.Clause)]
+            if any(isinstance(node, (tree.SelfVar, tree.ThisVar)) and node.name in default.keywords
+                   for item in items for node in item.walk()):
+                return True
 
         names = set(self.options)
         for item in self.program.items:
@@ -274,8 +290,8 @@ class ModuleWriter:
         self.pending_comments = []
 
     def _item(self, item) -> None:
-        if (isinstance(item, tree.Comment) and self.blocks and item.pos and self._last_pos
-                and item.pos.line == self._last_pos.line and "\n" not in item.text.strip()):
+        if (isinstance(item, tree.Comment) and self.blocks and item.pos and self._last is not None
+                and self._last.pos and item.pos.line == self._last.pos.line and "\n" not in item.text.strip()):
             # a comment after an item, on its line: it belongs to that item
             last = self.blocks[-1]
             comment = "  # " + item.text.strip().strip("*").strip()
@@ -285,11 +301,9 @@ class ModuleWriter:
                 last += pyfmt.comment(item.text.strip().strip("*").strip())
             return
         if not isinstance(item, tree.Comment):
-            self._last_pos = item.pos
+            self._last = item
         method = getattr(self, "i_" + type(item).__name__)
         method(item)
-
-    _last_pos = None
 
     def i_Comment(self, item):
         for line in comment_lines(item.text):
@@ -315,7 +329,6 @@ class ModuleWriter:
 
     def _simple_declaration(self, item) -> str | None:
         from dtracepy.dsl.types import declaration
-        from dtracepy.errors import DSLError
 
         if len(item.declarators) != 1:
             return None
@@ -461,12 +474,19 @@ class ModuleWriter:
         self._block(pyfmt.wrap(f"t.provider({', '.join([py_string(item.name)] + probes)})"))
 
     def i_Clause(self, item):
-        from dtracepy.dsl.probes import check_desc
-
+        check_desc, checked = self._check_desc, self._checked_descs
         for desc in item.probes:
             # what t.probe() would refuse (five fields, a stray character, a provider misspelled):
             # located at the description, as `check` reports it, instead of a module that fails
-            check_desc(desc.text, desc.pos)
+            if desc.text not in checked:  # (a text once: 26,000 clauses of one probe in dense D)
+                try:
+                    check_desc(desc.text, None)  # (its position is made only for the error)
+                except DSLError:
+                    check_desc(desc.text, desc.pos)
+                    raise
+                if len(checked) > 4096:
+                    checked.clear()
+                checked.add(desc.text)
         record = self.plan.headers.get(id(item))
         if record is not None:
             var, columns, sep = record
@@ -482,7 +502,7 @@ class ModuleWriter:
         if item.body is None:
             self._block(pyfmt.wrap(f"t.clause({', '.join(descs)})"))
             return
-        name = self.names.fresh(clause_name(item))
+        name = self.names.fresh(clause_name(item, self.scan.calls.get(id(item), frozenset())))
         lines = pyfmt.wrap(f"@t.probe({', '.join(descs)})")
         lines.append(f"def {name}():")
         self.ex.in_body = True
@@ -498,9 +518,11 @@ class ModuleWriter:
         line trails it, the others lead the next statement; those after the last statement are
         returned (they end the body).  A comment on a statement the idioms dropped (hand zeroing)
         goes with it, or leads what follows."""
+        if self.comments is None or not len(self.comments):  # (no comment in the text: no position)
+            return []
         pos = clause.pos
-        nxt = self._next_pos
-        if self.comments is None or pos is None or pos.file != getattr(nxt, "file", pos.file):
+        nxt = self._next_pos()
+        if pos is None or pos.file != getattr(nxt, "file", pos.file):
             return []
         found = self.comments.between((pos.line, pos.col or 1), (nxt.line, nxt.col or 1) if nxt else None)
         if not found:
@@ -526,7 +548,7 @@ class ModuleWriter:
     def statements(self, stmts, indent) -> list[str]:
         out = []
         for stmt in stmts:
-            key = _stmt_key(stmt)
+            key = _stmt_key(stmt) if self.leading or self.trailing else None  # (comments to place)
             for text in self.leading.pop(key, ()):
                 out += pyfmt.comment(text, indent)
             lines = self.statement(stmt, indent)
@@ -594,9 +616,7 @@ class ModuleWriter:
             return f"{self.names.use('assign')}({', '.join(args)})"
         if isinstance(node, tree.Call):
             fn = ex.function_name(node, statement=True)
-            from dtracepy.dsl.actions import ACTIONS
-
-            if fn is not None and node.name in ACTIONS:
+            if fn is not None and node.name in ex.actions.ACTIONS:
                 return ex.e_Call(node, statement=True).code
         return f"{self.names.use('stmt')}({ex.emit(node).code})"
 
@@ -626,9 +646,13 @@ def _docstring_text(name: str) -> str:
 
 
 # --- clause names -------------------------------------------------------------------------------
+_NOT_NAME = re.compile(r"[^A-Za-z0-9_]+")
+_UNDERSCORES = re.compile(r"_+")
+
+
 def _ident(text: str) -> str:
-    text = re.sub(r"[^A-Za-z0-9_]+", "_", text.replace("*", "")).strip("_").lower()
-    text = re.sub(r"_+", "_", text)
+    text = _NOT_NAME.sub("_", text.replace("*", "")).strip("_").lower()
+    text = _UNDERSCORES.sub("_", text)
     if not text or text[0].isdigit():
         text = "probe_" + text if text else "probe"
     return text
@@ -645,17 +669,14 @@ def _probe_part(desc: str) -> str:
     return _ident("_".join(p for p in (provider if not function else "", function, name) if p)) or "probe"
 
 
-def _verb(body) -> str:
-    from dtracepy.passes.walk import is_zero
-
+def _verb(body, calls=None) -> str:
+    """``calls``: the names of the functions ``body`` calls, when known (a clause's scan)."""
     if not body:
         return "trace"
-    calls = set()
+    if calls is None:
+        calls = {node.name for stmt in body for node in stmt.walk() if isinstance(node, tree.Call) and node.name}
     aggs = zeroes = sets = 0
     for stmt in body:
-        for node in stmt.walk():
-            if isinstance(node, tree.Call) and node.name:
-                calls.add(node.name)
         if isinstance(stmt, tree.ExprStmt) and isinstance(stmt.expr, tree.Assign):
             target = stmt.expr.target
             while isinstance(target, tree.Index):
@@ -679,7 +700,8 @@ def _verb(body) -> str:
     return "on"
 
 
-def clause_name(clause: tree.Clause) -> str:
+def clause_name(clause: tree.Clause, calls=None) -> str:
+    """The name of the clause's function (``calls``: its body's, when known: see _verb)."""
     parts = []  # the first three distinct: all the name uses (a list search of all was quadratic)
     for desc in clause.probes:
         part = _probe_part(desc.text)
@@ -690,7 +712,7 @@ def clause_name(clause: tree.Clause) -> str:
     noun = parts[0] if len(parts) == 1 else f"{parts[0]}_etc"
     if len(parts) == 2 and len(parts[0]) + len(parts[1]) < 28:
         noun = f"{parts[0]}_{parts[1]}"
-    name = f"{_verb(clause.body)}_{noun}"[:48].rstrip("_")
+    name = f"{_verb(clause.body, calls)}_{noun}"[:48].rstrip("_")
     return name if not keyword.iskeyword(name) else name + "_"
 
 

@@ -2,7 +2,11 @@
 
 A thread-local assigned (a non-zero value) in a clause whose probes are function entries
 (``fbt:ip:tcp_conn_request:entry``, ``syscall::accept*:entry``, ``pid$target::f:entry`` — any
-description whose name field is ``entry``) is zeroed in the matching ``:return`` probe(s).  The
+description whose name field is ``entry``) is zeroed in the matching ``:return`` probe(s); one set
+where another span begins on the thread is zeroed where it ends (``sched:::off-cpu`` at
+``sched:::on-cpu``, ``proc:::exec`` at ``exec-success`` and ``exec-failure``, a USDT
+``function-entry`` at ``function-return``): the pairing is :func:`dtracepy.facts.probes.releases_of`,
+the one ``self-leak`` uses.  The
 zeroing clauses are appended after every user clause, so user clauses on the same return probes
 fire first and still read the values.  Variables with the same set of return probes share one
 multi-description clause.
@@ -31,7 +35,7 @@ from __future__ import annotations
 import functools
 
 from dtracepy import tree
-from dtracepy.facts.probes import return_of, split
+from dtracepy.facts.probes import releases_of, split
 
 COMMENT = " dtracepy: zero the thread-locals set above, once every other clause has run "
 
@@ -199,12 +203,12 @@ def _clear_probes(name, uses, clear_points, accesses, zeros) -> tuple[str, ...]:
     no_return = None
     for clause, node in uses:
         for desc in clause.probes:
-            ret = return_of(desc.text)
-            if ret is None:
+            ends = releases_of(desc.text)
+            if not ends:
                 no_return = no_return or (clause, node, desc.text)
             else:
                 entries[desc.text] = None
-                returns[ret] = None
+                returns.update(dict.fromkeys(ends))
     if no_return is not None:
         if managed:
             return ()

@@ -17,8 +17,15 @@ def _number(value, what: str, where: Pos | None) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise RunArgumentError(f"{what} must be a number of seconds, not {type(value).__name__} "
                                f"{value!r}", where)
+    import threading
+
+    if isinstance(value, int) and value.bit_length() > 64:
+        raise RunArgumentError(f"{what} must be a finite number of seconds, 0 or more: an integer of "
+                               f"{value.bit_length()} bits", where)
     if not math.isfinite(value) or value < 0:
         raise RunArgumentError(f"{what} must be a finite number of seconds, 0 or more: {value!r}", where)
+    if value > threading.TIMEOUT_MAX:       # (a timer thread's wait refuses it: OverflowError)
+        raise RunArgumentError(f"{what} must be at most {threading.TIMEOUT_MAX:.0f} seconds: {value!r}", where)
     return float(value)
 
 
@@ -45,10 +52,15 @@ def check_arguments(*, duration=None, args=(), target_cmd=None, pid=None, option
                                    f"{type(arg).__name__} {arg!r}", where)
         if isinstance(arg, str) and "\0" in arg:
             raise RunArgumentError(f"macro argument ${i} holds a NUL byte: {arg!r}", where)
+        if isinstance(arg, int) and not -2**63 <= arg < 2**64:
+            shown = f"{arg}" if arg.bit_length() <= 256 else f"an integer of {arg.bit_length()} bits"
+            raise RunArgumentError(f"macro argument ${i} does not fit in 64 bits: {shown}", where)
     if target_cmd is not None and not isinstance(target_cmd, str) and (
             not isinstance(target_cmd, (list, tuple)) or not all(isinstance(w, str) for w in target_cmd)):
         raise RunArgumentError(f"target_cmd must be a command line (str) or a list of its words, not "
                                f"{target_cmd!r}", where)
+    if target_cmd is not None and "\0" in "".join(target_cmd):
+        raise RunArgumentError(f"target_cmd holds a NUL byte: {target_cmd!r}", where)
     if target_cmd is not None and pid is not None:
         raise RunArgumentError(NOT_BOTH, where)
     if target_cmd is not None:
@@ -59,6 +71,8 @@ def check_arguments(*, duration=None, args=(), target_cmd=None, pid=None, option
     if pid is not None:
         if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
             raise RunArgumentError(f"pid must be a process id (an int above 0), not {pid!r}", where)
+        if pid.bit_length() > 31:       # (os.kill: "Python int too large to convert to C long")
+            raise RunArgumentError(f"-p {pid if pid.bit_length() <= 256 else '...'}: no such process", where)
         try:
             os.kill(pid, 0)
         except ProcessLookupError:

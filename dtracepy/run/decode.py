@@ -202,8 +202,15 @@ class _RecordDecoder:
                     return None
                 length = int(data[pos:sep])
                 pos = sep + 1
-                if pos + length > n:
+                if pos + length >= n:
                     return None
+                if data[pos + length:pos + length + 1] not in (_US, b"\n"):
+                    # Oracle's rindex(s, "") says strsize - 1 for a string of strsize bytes
+                    # (framing._strlen): the string is one byte longer when that ends the field
+                    if pos + length + 1 >= n:
+                        return None
+                    if data[pos + length + 1:pos + length + 2] in (_US, b"\n"):
+                        length += 1
                 values.append(data[pos:pos + length].decode("utf-8", "surrogateescape"))
                 pos += length
             else:

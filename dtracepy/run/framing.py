@@ -6,7 +6,7 @@ Three rewrites of the compiled program (never of what ``dtracepy compile`` print
 * every row a :class:`~dtracepy.dsl.Record` emits becomes
   ``printf("\\036R<n>\\037<f1>\\037<f2>...\\n", ...)``: a record-separator byte, the record's number,
   then each column's bare conversion after a unit-separator byte.  A string column is sent as
-  ``strlen(s)`` then ``s`` (``%d\\037%s``), so its bytes come back exactly whatever they hold
+  its length then ``s`` (``%d\\037%s``), so its bytes come back exactly whatever they hold
   (separators, commas, quotes, ``%``, newlines); ``%Y`` is sent as the nanosecond count (``%d``) and
   ``%c`` as its code, so nothing is lost to formatting.  The header clause of a record is dropped:
   the decoder knows the titles.
@@ -306,7 +306,13 @@ def _printf(text: str, *args) -> tree.ExprStmt:
 
 
 def _strlen(value) -> tree.Call:
-    return tree.Call(tree.Ident("strlen"), (value,))
+    """The length of the string ``value``, as ``rindex(value, "")`` (where the empty string last
+    occurs: at its end, in every D; illumos' tests hold D's ``rindex("foo", "")`` to 3).  Not
+    ``strlen()``: in Oracle's D 2.0 a ``strlen()`` of a string of 18 bytes or more corrupts every
+    aggregation the same firing updates after it (``@c = count()`` then held the string's bytes
+    plus one), so a framed row would have changed the tracer's aggregations.  Oracle's ``rindex``
+    says one less than the length for a string of ``strsize`` bytes: the decoder allows for it."""
+    return tree.Call(tree.Ident("rindex"), (value, tree.StringLit("")))
 
 
 class _Framer:

@@ -39,9 +39,19 @@ def _cell(value) -> str:
     if isinstance(value, Stack):
         return ";".join(value)
     if isinstance(value, str):
-        return value.encode("unicode_escape", "backslashreplace").decode("ascii") \
-            if not value.isprintable() else value
+        return value if value.isprintable() else "".join(map(_shown_char, value))
     return str(value)
+
+
+def _shown_char(char: str) -> str:
+    """A character of a table cell that holds one that cannot be shown: the others as they are
+    (``é``), a backslash doubled, a byte that was not UTF-8 as ``\\xff``, a control or format
+    character (a newline, U+202E) as Python escapes it."""
+    if char.isprintable():
+        return "\\\\" if char == "\\" else char
+    if 0xDC80 <= ord(char) <= 0xDCFF:       # (decoded with surrogateescape)
+        return f"\\x{ord(char) - 0xDC00:02x}"
+    return char.encode("unicode_escape").decode("ascii")
 
 
 class Writer:
