@@ -299,15 +299,21 @@ def _clause_parser(pos_at):
     ASSIGN, BINOP, PREFIX, POSTFIX = _ASSIGN_TOKENS, _BINOP_TOKENS, _PREFIX_TOKENS, _POSTFIX_TOKENS
     AFTER_OPERAND, STATEMENT_STARTS = _AFTER_OPERAND_TOKENS, _STATEMENT_STARTS
     binchain = _binchain
-    # The common nodes are made as ``new(cls)`` then ``cls.__init__`` (see tree.initializer): the
-    # same construction, invariants and all, without the dictionary a class call with ``pos=``
-    # builds.
-    new, init = object.__new__, tree.initializer
-    ident_init, intlit_init, strlit_init = init(Ident), init(IntLit), init(StringLit)
-    selfvar_init, thisvar_init, macro_init, agg_init = init(SelfVar), init(ThisVar), init(MacroVar), init(AggVar)
-    assign_init, call_init, index_init, member_init = init(Assign), init(Call), init(Index), init(Member)
-    stmt_init, probe_init, ProbeDesc = init(ExprStmt), init(tree.ProbeDesc), tree.ProbeDesc
-    Clause, clause_init = tree.Clause, init(tree.Clause)
+    ProbeDesc, Clause = tree.ProbeDesc, tree.Clause
+    # The common nodes are made as builders (see tree.builder): an instance that takes plain
+    # stores of every field, then becomes the node's class and has its invariant tested, by the
+    # class's __attrs_post_init__ or (Ident, Assign) the same test inline.  The fields are those
+    # of the class's __init__ with its defaults, each as its converter makes it
+    # (tests/test_reading_work.py checks that every field of a parsed node is stored).
+    builder = tree.builder
+    IdentBuilder, ExprStmtBuilder, AssignBuilder = builder(Ident), builder(ExprStmt), builder(Assign)
+    IntLitBuilder, StringLitBuilder = builder(IntLit), builder(StringLit)
+    SelfVarBuilder, ThisVarBuilder, MacroVarBuilder, AggVarBuilder = \
+        builder(SelfVar), builder(ThisVar), builder(MacroVar), builder(AggVar)
+    CallBuilder, IndexBuilder, MemberBuilder = builder(Call), builder(Index), builder(Member)
+    ProbeDescBuilder, ClauseBuilder = builder(ProbeDesc), builder(Clause)
+    names_seen = tree._NAMES_SEEN  # (Ident's invariant: a name it passed before needs no other test)
+    assign_ops = tree.ASSIGN_OPS  # (Assign's)
     kind_of = itemgetter(0)
     toks: list = []
     kinds: list = []  # the tokens' types
@@ -341,8 +347,14 @@ def _clause_parser(pos_at):
             op = toks[i][1]
             value, i = assign(i + 1)
             target = node
-            node = new(Assign)
-            assign_init(node, op, target, value, pos=target._at)
+            node = AssignBuilder()
+            node.pos = target._at
+            node.op = op
+            node.target = target
+            node.value = value
+            node.__class__ = Assign
+            if op not in assign_ops:
+                node.__attrs_post_init__()
             return node, i
         if kind in BINOP:
             node, i = chain(node, i)
@@ -382,8 +394,14 @@ def _clause_parser(pos_at):
         tok = toks[i]
         kind = tok[0]
         if kind == "IDENT":  # the common case first
-            node = new(Ident)
-            ident_init(node, tok[1], None, pos=pos_at(tok[2]))
+            node = IdentBuilder()
+            node.pos = pos_at(tok[2])
+            node.name = name = tok[1]
+            node.module = None
+            node.is_global = False
+            node.__class__ = Ident
+            if name not in names_seen:
+                node.__attrs_post_init__()
         elif kind in PREFIX:
             operand, i = unary(i + 1)
             return Unary(tok[1], operand, pos=pos_at(tok[2])), i
@@ -397,28 +415,46 @@ def _clause_parser(pos_at):
             module, _, name = tok[1].rpartition("`")
             node = Ident(name, module, pos=pos_at(tok[2]))
         elif kind == "INTLIT":
-            node = new(IntLit)
-            intlit_init(node, tok[1], pos=pos_at(tok[2]))
+            node = IntLitBuilder()
+            node.pos = pos_at(tok[2])
+            node.text = tok[1]
+            node.__class__ = IntLit
+            node.__attrs_post_init__()
         elif kind == "STRLIT":
-            node = new(StringLit)
-            strlit_init(node, tok[1], pos=pos_at(tok[2]))
+            node = StringLitBuilder()
+            node.pos = pos_at(tok[2])
+            node.value = tok[1]
+            node.__class__ = StringLit
+            node.__attrs_post_init__()
         elif kind == "K_SELF" or kind == "K_THIS":
             name = toks[i + 2]
             if kinds[i + 1] != "ARROW" or (name[0] != "IDENT" and name[0] != "TYPE_NAME"):
                 raise _GiveUp
             if kind == "K_SELF":
-                node = new(SelfVar)
-                selfvar_init(node, name[1], pos=pos_at(tok[2]))
+                node = SelfVarBuilder()
+                node.pos = pos_at(tok[2])
+                node.name = name[1]
+                node.__class__ = SelfVar
             else:
-                node = new(ThisVar)
-                thisvar_init(node, name[1], pos=pos_at(tok[2]))
+                node = ThisVarBuilder()
+                node.pos = pos_at(tok[2])
+                node.name = name[1]
+                node.__class__ = ThisVar
+            node.__attrs_post_init__()
             i += 2
         elif kind == "MACRO":
-            node = new(MacroVar)
-            macro_init(node, tok[1], pos=pos_at(tok[2]))
+            node = MacroVarBuilder()
+            node.pos = pos_at(tok[2])
+            node.name = tok[1]
+            node.doc = None
+            node.__class__ = MacroVar
+            node.__attrs_post_init__()
         elif kind == "AGG":
-            node = new(AggVar)
-            agg_init(node, tok[1], pos=pos_at(tok[2]))
+            node = AggVarBuilder()
+            node.pos = pos_at(tok[2])
+            node.name = tok[1]
+            node.__class__ = AggVar
+            node.__attrs_post_init__()
         elif kind == "CHARLIT":
             node = CharLit(tok[1], pos=pos_at(tok[2]))
         elif kind == "LPAREN":  # (expr); a cast's type name makes expr() give up
@@ -433,30 +469,42 @@ def _clause_parser(pos_at):
         while True:
             kind = kinds[i]
             if kind == "LPAREN":
-                base = node
-                node = new(Call)
                 if kinds[i + 1] == "RPAREN":
-                    call_init(node, base, (), pos=base._at)
-                    i += 2
-                    continue
-                args, i = arguments(i + 1)
-                if kinds[i] != "RPAREN":
-                    raise _GiveUp
-                call_init(node, base, args, pos=base._at)
+                    args = ()
+                    i += 1
+                else:
+                    args, i = arguments(i + 1)
+                    if kinds[i] != "RPAREN":
+                        raise _GiveUp
+                    args = tuple(args)
+                base = node
+                node = CallBuilder()
+                node.pos = base._at
+                node.callee = base
+                node.args = args
+                node.__class__ = Call
             elif kind == "LBRACK":
                 args, i = arguments(i + 1)
                 if kinds[i] != "RBRACK":
                     raise _GiveUp
                 base = node
-                node = new(Index)
-                index_init(node, base, args, pos=base._at)
+                node = IndexBuilder()
+                node.pos = base._at
+                node.base = base
+                node.keys = tuple(args)
+                node.__class__ = Index
             elif kind == "ARROW" or kind == "DOT":
                 name = toks[i + 1]
                 if name[0] != "IDENT" and name[0] != "TYPE_NAME":
                     raise _GiveUp
                 base = node
-                node = new(Member)
-                member_init(node, base, toks[i][1], name[1], pos=base._at)
+                node = MemberBuilder()
+                node.pos = base._at
+                node.base = base
+                node.op = toks[i][1]
+                node.name = name[1]
+                node.__class__ = Member
+                node.__attrs_post_init__()
                 i += 1
             elif kind == "INC" or kind == "DEC":
                 node = Postfix(toks[i][1], node, pos=node._at)
@@ -481,6 +529,26 @@ def _clause_parser(pos_at):
                 # An expression statement (the usual statement: one set lookup for it, not six
                 # comparisons).  As expr() reads it, without its two calls: most statements
                 # are an operand alone or an assignment.
+                if kind == "IDENT" and kinds[i + 1] == "SEMI":
+                    # a lone name (``x;``): its two nodes made here, without unary()'s call (the
+                    # Ident as unary() makes it: a copy kept for the call it saves, 7 % of
+                    # BEGIN{x;x;...}'s check)
+                    tok = toks[i]
+                    node = IdentBuilder()
+                    node.pos = at = pos_at(tok[2])
+                    node.name = name = tok[1]
+                    node.module = None
+                    node.is_global = False
+                    node.__class__ = Ident
+                    if name not in names_seen:
+                        node.__attrs_post_init__()
+                    stmt = ExprStmtBuilder()
+                    stmt.pos = at
+                    stmt.expr = node
+                    stmt.__class__ = ExprStmt
+                    out.append(stmt)
+                    i += 2
+                    continue
                 node, i = unary(i)
                 kind = kinds[i]
                 if kind in AFTER_OPERAND:
@@ -489,8 +557,10 @@ def _clause_parser(pos_at):
                 if kind == "COMMA":
                     node, i = comma_rest(node, i)
                     kind = kinds[i]
-                stmt = new(ExprStmt)
-                stmt_init(stmt, node, pos=node._at)
+                stmt = ExprStmtBuilder()
+                stmt.pos = node._at
+                stmt.expr = node
+                stmt.__class__ = ExprStmt
                 out.append(stmt)
                 if kind == "SEMI":
                     i += 1
@@ -575,20 +645,22 @@ def _clause_parser(pos_at):
         more = parts
         n = len(items)
         try:
-            first = items[0]
-            desc = new(ProbeDesc)
-            probe_init(desc, first[1], pos=pos_at(first[2]))
-            probes = _L((desc,))
-            probes._at = desc._at
-            i = 1
-            while i < n and items[i][0] == "COMMA":
-                tok = items[i + 1]
-                if tok[0] != "PDESC":
-                    return None
-                desc = new(ProbeDesc)
-                probe_init(desc, tok[1], pos=pos_at(tok[2]))
+            probes = []
+            i = 0
+            while True:  # (items[i] is a PDESC)
+                tok = items[i]
+                desc = ProbeDescBuilder()
+                desc.pos = pos_at(tok[2])
+                desc.text = tok[1]
+                desc.__class__ = ProbeDesc
+                desc.__attrs_post_init__()
                 probes.append(desc)
-                i += 2
+                i += 1
+                if i >= n or items[i][0] != "COMMA":
+                    break
+                if items[i + 1][0] != "PDESC":
+                    return None
+                i += 1
             predicate = body = None
             if i < n and items[i][0] == "PRED_OPEN":
                 predicate, i = expr(i + 1)
@@ -601,8 +673,13 @@ def _clause_parser(pos_at):
                 n = len(toks)  # (the last part's)
             if i != n or (predicate is None and body is None) or kinds[-1] != "$END":
                 return None
-            node = new(Clause)
-            clause_init(node, probes, predicate, body, pos=probes._at)
+            node = ClauseBuilder()
+            node.pos = probes[0]._at
+            node.probes = tuple(probes)
+            node.predicate = predicate
+            node.body = None if body is None else tuple(body)
+            node.__class__ = Clause
+            node.__attrs_post_init__()
             return node
         except (_GiveUp, IndexError, RecursionError, DSyntaxError, StopIteration):
             return None
@@ -613,30 +690,33 @@ def _clause_parser(pos_at):
     return clause
 
 
-def _binchain(items, new=object.__new__):
-    """Build the Binary nodes of a flat chain ``e op e op e`` (op tokens) by D's precedence table."""
+def _binchain(items):
+    """Build the Binary nodes of a flat chain ``e op e op e`` (op tokens) by D's precedence table
+    (as builders: see _clause_parser)."""
     prec = _PREC
     Binary = tree.Binary
-    init = tree.initializer(Binary)
+    BinaryBuilder = tree.builder(Binary)
+    binary_ops = tree.BINARY_OPS
     operands = [items[0]]
     ops = []
-    for i in range(1, len(items), 2):
-        op = items[i][1]
-        p = prec[op]
+    n = len(items)
+    for i in range(1, n + 1, 2):
+        p = prec[items[i][1]] if i < n else -1  # (after the last operand: what is left reduces)
         while ops and prec[ops[-1]] >= p:
             right = operands.pop()
             left = operands.pop()
-            node = new(Binary)
-            init(node, ops.pop(), left, right, pos=left._at)
+            node = BinaryBuilder()
+            node.pos = left._at
+            node.op = op = ops.pop()
+            node.left = left
+            node.right = right
+            node.__class__ = Binary
+            if op not in binary_ops:
+                node.__attrs_post_init__()
             operands.append(node)
-        ops.append(op)
-        operands.append(items[i + 1])
-    while ops:
-        right = operands.pop()
-        left = operands.pop()
-        node = new(Binary)
-        init(node, ops.pop(), left, right, pos=left._at)
-        operands.append(node)
+        if i < n:
+            ops.append(items[i][1])
+            operands.append(items[i + 1])
     return operands[0]
 
 

@@ -93,6 +93,11 @@ _LEAVES = frozenset((t.Ident, t.IntLit, t.StringLit, t.CharLit, t.MacroVar, t.Ag
                      t.ThisVar))
 # (and for the whole-program index, probe descriptions and empty statements)
 _INDEX_LEAVES = _LEAVES | {t.ProbeDesc, t.EmptyStmt}
+# The index records a clause body of at least _BULK statements that are all lone operands of these
+# classes (not thread-locals) in C loops (see Context._by_class).
+_BULK = 16
+_BULK_LEAVES = _LEAVES - {t.SelfVar}
+_EXPR = attrgetter("expr")
 
 
 def accesses(expr, cls, in_predicate=False, guarded=False, out=None):
@@ -602,18 +607,30 @@ class Context:
                 if predicate is not None:
                     roots += 1
                 if predicate is None or predicate.__class__ in leaves:
-                    # The usual clause (see clauses_accesses): recorded here, in the walk's order,
-                    # when its statements are leaves or assign a leaf to a leaf.
-                    for stmt in body or ():
-                        if stmt.__class__ is not ExprStmt:
-                            break
-                        expr = stmt.expr
-                        if expr.__class__ is Assign:
-                            if expr.target.__class__ not in leaves or expr.value.__class__ not in leaves:
+                    bulk = None
+                    if body and len(body) >= _BULK and set(map(type, body)) == {ExprStmt}:
+                        # A long body of lone operands that are not thread-locals (``x; y; 1;``):
+                        # recorded in C loops, a class at a time (each class's list is still in
+                        # the walk's order), and no statement of it holds a thread-local.
+                        exprs = list(map(_EXPR, body))
+                        bulk = set(map(type, exprs))
+                        if not bulk <= _BULK_LEAVES:
+                            bulk = None
+                    if bulk is None:
+                        # The usual clause (see clauses_accesses): recorded here, in the walk's
+                        # order, when its statements are leaves or assign a leaf to a leaf.
+                        for stmt in body or ():
+                            if stmt.__class__ is not ExprStmt:
                                 break
-                        elif expr.__class__ not in leaves:
-                            break
-                    else:
+                            expr = stmt.expr
+                            if expr.__class__ is Assign:
+                                if expr.target.__class__ not in leaves or expr.value.__class__ not in leaves:
+                                    break
+                            elif expr.__class__ not in leaves:
+                                break
+                        else:
+                            bulk = ()  # (statement by statement)
+                    if bulk is not None:
                         for leaf in (*node.probes, predicate) if predicate is not None else node.probes:
                             kind = leaf.__class__
                             found = get(kind)
@@ -621,6 +638,21 @@ class Context:
                                 by_class[kind] = [leaf]
                             else:
                                 found.append(leaf)
+                        if bulk:
+                            if len(selfs) != seen:  # (the predicate, or what came before)
+                                holders.append(root)
+                                seen = len(selfs)
+                            root = body[-1]
+                            roots += len(body)
+                            for kind, of_kind in ((ExprStmt, body), *(
+                                    (kind, exprs if len(bulk) == 1 else [e for e in exprs if e.__class__ is kind])
+                                    for kind in bulk)):
+                                found = get(kind)
+                                if found is None:
+                                    by_class[kind] = list(of_kind)
+                                else:
+                                    found += of_kind
+                            continue
                         for stmt in body or ():
                             if len(selfs) != seen:  # (the predicate or the statement before)
                                 holders.append(root)
