@@ -327,9 +327,14 @@ def test_a_keyboard_interrupt_in_the_tracer_module_is_said_where_and_exits_130(t
 def test_ctrl_c_while_the_tracer_module_runs_is_said_where_and_exits_130(tmp_path):
     import signal
 
+    # Ctrl-C as a terminal gives it: the child starts with SIGINT at its default, whatever this
+    # process inherited (a job started with `&` by a shell without job control ignores SIGINT,
+    # and so did every child it started: Python then installs no KeyboardInterrupt handler, and
+    # the test waited out the module's sleep)
     process = _compile_in_a_process(tmp_path, "k.py", "import sys, time\nfrom dtracepy import Tracer\n"
                                     "t = Tracer()\nprint('ready', file=sys.stderr, flush=True)\n"
-                                    "time.sleep(120)\n")
+                                    "time.sleep(120)\n",
+                                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert process.stderr.readline() == "ready\n"
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=120)
