@@ -17,7 +17,7 @@ import re
 import sys
 
 from dtracepy.run import aggregations as _aggs
-from dtracepy.run.framing import END_CLOSE, END_OPEN, ENTRY_KIND
+from dtracepy.run.framing import END_CLOSE, END_OPEN, ENTRY_KIND, PAIRED
 from dtracepy.run.framing import US, Plan, RecordSpec
 from dtracepy.run.messages import Warning  # noqa: A004 - dtracepy's Warning
 
@@ -447,8 +447,15 @@ def decode_block(spec, lines: list[str], plan: Plan) -> tuple[dict, str | None]:
         if info is not None and info.nkeys is not None and shown < info.nkeys:
             doubt = (f"printa's format prints {shown} of the {info.nkeys} keys: entries that "
                      "differ only in the others are merged")
-        return (_aggs.parse_framed("\n".join(lines), spec.fields, spec.names, kinds,
-                                   entry=plan.mark + ENTRY_KIND), doubt)
+        default = None
+        if spec.paired:
+            split = lines.index(plan.mark + PAIRED)     # ValueError (shown as text) if missing
+            lines, default = lines[:split], lines[split + 1:]
+        aggs = _aggs.parse_framed("\n".join(lines), spec.fields, spec.names, kinds,
+                                  entry=plan.mark + ENTRY_KIND)
+        if default is not None:
+            doubt = _aggs.paired_values(aggs[spec.names[0]], spec.fields, default)
+        return aggs, doubt
     if spec.fmt is None and len(spec.names) == 1:
         name = spec.names[0]
         info = plan.agg(name)

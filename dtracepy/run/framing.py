@@ -116,6 +116,11 @@ class PrintaSpec:
     # The framed form dtrace prints instead (None: printed as written): the kind of each field
     # after a ``\036K`` entry mark, in order: int, uint, hex, oct, float, str, sym, stack, agg.
     fields: tuple[str, ...] | None = None
+    # an avg printed in the default format: dtrace's printa formats divide an average's sum
+    # unsigned (``%@d`` of avg(-4), avg(3) prints 9223372036854775807 where its default format
+    # prints 0), so the framed entries give the keys and dtrace's default printa, after a
+    # ``V`` mark, the values (:func:`dtracepy.run.aggregations.paired_values`)
+    paired: bool = False
 
 
 @attrs.frozen
@@ -296,6 +301,7 @@ def framed_user(fmt: str, naggs: int, mark: str = RS) -> tuple[tuple[str, ...], 
     return tuple(fields), mark + ENTRY_KIND + "".join(US + c for c in convs) + "\n"
 
 
+PAIRED = "V"         # in a paired block (PrintaSpec.paired): dtrace's default printa follows
 END_OPEN = "E"       # dtracepy's END clause begins (its marks: the plan's mark, then this)
 END_CLOSE = "F"      # ... and ends: dtrace prints only its own blank lines after it
 
@@ -352,8 +358,14 @@ class _Framer:
         return self.add_printa(names, fmt)
 
     def add_printa(self, names, fmt) -> PrintaSpec:
+        paired = False
         if fmt is None:
-            framed = framed_default(self.aggs.get(names[0]), self.mark) if len(names) == 1 else None
+            info = self.aggs.get(names[0]) if len(names) == 1 else None
+            framed = framed_default(info, self.mark) if len(names) == 1 else None
+            if framed is not None and info.kind == "avg":
+                # see PrintaSpec.paired; a stack key is decoded from the default format alone
+                paired = all(f in ("str", "int") for f in framed[0][:-1])
+                framed = framed if paired else None
         else:
             framed = framed_user(fmt, len(names), self.mark)
             info = self.aggs.get(names[0]) if len(names) == 1 else None
@@ -362,17 +374,20 @@ class _Framer:
                 # the format prints fewer keys than there are: all of them when their types
                 # are known (else the entries that differ only in the others would merge)
                 framed = framed_default(info, self.mark) or framed
-        spec = PrintaSpec(len(self.printas), names, fmt, framed[0] if framed else None)
+        spec = PrintaSpec(len(self.printas), names, fmt, framed[0] if framed else None,
+                          paired=paired)
         self.printas.append(spec)
         return spec, (framed[1] if framed else None)
 
     def printa_stmt(self, spec: PrintaSpec, framed_fmt, stmt) -> list:
+        default = stmt
         if framed_fmt is not None:
             call = stmt.expr
             args = tuple(tree.AggVar(n) for n in spec.names)
             stmt = tree.ExprStmt(tree.Call(call.callee, (tree.StringLit(framed_fmt), *args),
                                            pos=call.pos), pos=stmt.pos)
-        return [_printf(f"{self.mark}A{US}{spec.number}\n"), stmt, _printf(f"{self.mark}Z\n")]
+        paired = [_printf(f"{self.mark}{PAIRED}\n"), default] if spec.paired else []
+        return [_printf(f"{self.mark}A{US}{spec.number}\n"), stmt, *paired, _printf(f"{self.mark}Z\n")]
 
     def stmt(self, stmt) -> list:
         if isinstance(stmt, tree.ExprStmt):
