@@ -6,8 +6,8 @@ Three rewrites of the compiled program (never of what ``dtracepy compile`` print
 * every row a :class:`~dtracepy.dsl.Record` emits becomes
   ``printf("\\036R<n>\\037<f1>\\037<f2>...\\n", ...)``: a record-separator byte, the record's number,
   then each column's bare conversion after a unit-separator byte.  A string column is sent as
-  its length then ``s`` (``%d\\037%s``), so its bytes come back exactly whatever they hold
-  (separators, commas, quotes, ``%``, newlines); ``%Y`` is sent as the nanosecond count (``%d``) and
+  ``s`` then a NUL byte (``%s%c`` of ``s, 0``: no D string holds a NUL), so its bytes come back
+  exactly whatever they hold (separators, commas, quotes, ``%``, newlines); ``%Y`` is sent as the nanosecond count (``%d``) and
   ``%c`` as its code, so nothing is lost to formatting.  The header clause of a record is dropped:
   the decoder knows the titles.
 * every ``printa(...)`` statement is bracketed by ``printf("\\036A\\037<n>\\n")`` and
@@ -72,7 +72,7 @@ def column(title: str, fmt: str) -> Column:
     length = m.group(4) or ""
     letter = m.group(5)
     if letter in "sS":
-        return Column(title, fmt, "str", "%d" + US + "%s")
+        return Column(title, fmt, "str", "%s%c")
     if letter == "Y":
         return Column(title, fmt, "time", "%d")
     if letter in "cC":
@@ -311,14 +311,14 @@ def _printf(text: str, *args) -> tree.ExprStmt:
     return tree.ExprStmt(tree.Call(tree.Ident("printf"), (tree.StringLit(text), *args)))
 
 
-def _strlen(value) -> tree.Call:
-    """The length of the string ``value``, as ``rindex(value, "")`` (where the empty string last
-    occurs: at its end, in every D; illumos' tests hold D's ``rindex("foo", "")`` to 3).  Not
-    ``strlen()``: in Oracle's D 2.0 a ``strlen()`` of a string of 18 bytes or more corrupts every
-    aggregation the same firing updates after it (``@c = count()`` then held the string's bytes
-    plus one), so a framed row would have changed the tracer's aggregations.  Oracle's ``rindex``
-    says one less than the length for a string of ``strsize`` bytes: the decoder allows for it."""
-    return tree.Call(tree.Ident("rindex"), (value, tree.StringLit("")))
+def _nul() -> tree.IntLit:
+    """The NUL byte that ends a framed string (printed by ``%c``).  A string's length is not
+    sent: ``strlen()`` in Oracle's D 2.0 corrupts the aggregations the same firing updates after
+    it when the string has 18 bytes or more (``@c = count()`` then held the string's bytes plus
+    one), and ``rindex(s, "")``, which does not, costs the kernel's BPF verifier so much that a
+    record of six string columns was refused ("BPF program load ... failed: Argument list too
+    long") where ``dtrace -s`` of the same D runs."""
+    return tree.IntLit("0")
 
 
 class _Framer:
@@ -363,9 +363,9 @@ class _Framer:
             info = self.aggs.get(names[0]) if len(names) == 1 else None
             framed = framed_default(info, self.mark) if len(names) == 1 else None
             if framed is not None and info.kind == "avg":
-                # see PrintaSpec.paired; a stack key is decoded from the default format alone
+                # see PrintaSpec.paired; not with a stack key, whose lines in the default format
+                # are not known here (and which the default format's decoding loses)
                 paired = all(f in ("str", "int") for f in framed[0][:-1])
-                framed = framed if paired else None
         else:
             framed = framed_user(fmt, len(names), self.mark)
             info = self.aggs.get(names[0]) if len(names) == 1 else None
@@ -423,7 +423,7 @@ class _Framer:
         args = []
         for col, value in zip(spec.columns, call.args[1:]):
             if col.kind == "str":
-                args += [_strlen(value), value]
+                args += [value, _nul()]
             else:
                 args.append(value)
         return tree.ExprStmt(tree.Call(call.callee, (tree.StringLit(spec.framed_format(self.mark)), *args),
