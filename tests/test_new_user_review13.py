@@ -262,3 +262,20 @@ def test_two_columns_of_one_title_are_an_error():
     assert err.value.pos.file.endswith("test_new_user_review13.py")
     row = t.record(("Source IP", "%d"), ("Source-IP", "%d"))    # titles differ: fine
     assert row.titles == ("Source IP", "Source-IP")
+
+
+def test_a_stack_key_before_keys_of_unknown_type_decodes():
+    """@c[stack(), curthread->pid] = count() (a key type dtracepy does not know, so the default
+    format): dtrace prints the frames, then the other keys and the value on one line; `run` gave
+    no entry at all, and no warning."""
+    from dtracepy.run.aggregations import Stack, parse_default
+
+    lines = ["", "", "              vmlinux`perf_syscall_enter+0x1db",
+             "              vmlinux`do_syscall_64+0x20f", "    19207                1",
+             "", "              vmlinux`ksys_read+0x9", "    42                3",
+             "", "     7                2"]
+    agg = parse_default(lines, "c", "count", 2, (0,))
+    assert dict(agg) == {
+        (Stack(["vmlinux`perf_syscall_enter+0x1db", "vmlinux`do_syscall_64+0x20f"]), 19207): 1,
+        (Stack(["vmlinux`ksys_read+0x9"]), 42): 3,
+        (Stack(), 7): 2}

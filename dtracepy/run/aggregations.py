@@ -288,6 +288,16 @@ def parse_default(lines, name: str = "", kind: str | None = None, nkeys: int | N
                     _put(agg, _entry_keys(pending, plain_keys, True), int(stripped))
                     pending = []
                     continue
+            if stack_keys == (0,) and plain_keys and not _is_frame(line):
+                # the stack first (dtrace prints keys in order): the plain keys after its frames
+                # (none: an empty stack), on the value's line (@[stack(), pid] = count()): such
+                # entries were dropped
+                head, _, value = line.rstrip().rpartition(" ")
+                if _INT.match(value):
+                    frames = Stack(f.strip() for f in pending if _is_frame(f))
+                    _put(agg, (frames,) + _split_keys(head, plain_keys), int(value))
+                    pending = []
+                    continue
             pending.append(line)
             continue
         if _HIST_HEADER.match(nxt):
