@@ -7,8 +7,8 @@ Three rewrites of the compiled program (never of what ``dtracepy compile`` print
   ``printf("\\036R<n>\\037<f1>\\037<f2>...\\n", ...)``: a record-separator byte, the record's number,
   then each column's bare conversion after a unit-separator byte.  A string column is sent as
   ``s`` then a NUL byte (``%s%c`` of ``s, 0``: no D string holds a NUL), so its bytes come back
-  exactly whatever they hold (separators, commas, quotes, ``%``, newlines); ``%Y`` is sent as the nanosecond count (``%d``) and
-  ``%c`` as its code, so nothing is lost to formatting.  The header clause of a record is dropped:
+  exactly whatever they hold (separators, commas, quotes, ``%``, newlines); ``%Y`` is sent as
+  the nanosecond count (``%d``) and ``%c`` as its code, so nothing is lost to formatting.  The header clause of a record is dropped:
   the decoder knows the titles.
 * every ``printa(...)`` statement is bracketed by ``printf("\\036A\\037<n>\\n")`` and
   ``printf("\\036Z\\n")``; ``<n>`` says which aggregations and which format the block holds.
@@ -364,7 +364,7 @@ class _Framer:
             framed = framed_default(info, self.mark) if len(names) == 1 else None
             if framed is not None and info.kind == "avg":
                 # see PrintaSpec.paired; not with a stack key, whose lines in the default format
-                # are not known here (and which the default format's decoding loses)
+                # are not known here
                 paired = all(f in ("str", "int") for f in framed[0][:-1])
         else:
             framed = framed_user(fmt, len(names), self.mark)
