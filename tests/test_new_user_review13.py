@@ -279,3 +279,17 @@ def test_a_stack_key_before_keys_of_unknown_type_decodes():
         (Stack(["vmlinux`perf_syscall_enter+0x1db", "vmlinux`do_syscall_64+0x20f"]), 19207): 1,
         (Stack(["vmlinux`ksys_read+0x9"]), 42): 3,
         (Stack(), 7): 2}
+
+
+def test_an_ellipsis_is_no_declaration_specifier():
+    """t.add(Declaration(("...",), (NameDecl("x"),))) compiled to `... x;`, which no D reads
+    (check's own parser: "expected a predicate or a clause body after probe description"); the
+    full suite's test_injection_properties drew it."""
+    from dtracepy import Tracer
+    from dtracepy import tree as T
+
+    with pytest.raises(DSLError) as err:
+        T.Declaration(("...",), (T.NameDecl("x"),))
+    assert "'...' is not a declaration specifier" in str(err.value)
+    assert T.Param(("...",), None).specifiers == ("...",)      # a parameter's ellipsis stays
+    assert Tracer  # (the DSL's t.add takes the node: refused above, where it is built)
