@@ -107,13 +107,18 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
         of = _index(items)
     found += _calls_and_aggregations(of, dialect, words, call_names)
     Ident = t.Ident
+    writable: set = set()  # (names _read_only found writable: each asked once, not once an assignment)
     for cls in (t.Assign, t.Unary, t.Postfix):
         for node in of(cls):
             if cls is t.Assign or node.op in ("++", "--"):
                 # only an identifier can be read-only (the usual target is not one: told here)
                 root = _root(node.target if cls is t.Assign else node.operand)
-                if root.__class__ is Ident and root.module is None:
-                    found += _read_only(node, root, dialect, words)
+                if root.__class__ is Ident and root.module is None and root.name not in writable:
+                    refused = _read_only(node, root, dialect, words)
+                    if refused:
+                        found += refused
+                    else:
+                        writable.add(root.name)
     if passed is not None:
         of = _index(passed)
     clauses = [item for item in (items if passed is None else passed) if isinstance(item, t.Clause)]
@@ -495,6 +500,8 @@ def _assigned_globals(of, dialect) -> set:
     built-in or library variable (assigning one is assigned-read-only's) and no kernel symbol
     (```x``)."""
     names = set()
+    asked = set()  # (the names asked of V.read_only: each once, not once an assignment)
+    Index, Ident = t.Index, t.Ident
     for cls in (t.Assign, t.Unary, t.Postfix):
         for node in of(cls):
             if cls is t.Assign:
@@ -503,11 +510,14 @@ def _assigned_globals(of, dialect) -> set:
                 target = node.operand
             else:
                 continue
-            while target.__class__ is t.Index:  # (node classes are concrete: compared)
+            while target.__class__ is Index:  # (node classes are concrete: compared)
                 target = target.base
-            if target.__class__ is t.Ident and target.module is None and not V.read_only(
-                    target.name, dialect.variables, dialect.name):
-                names.add(target.name)
+            if target.__class__ is Ident and target.module is None:
+                name = target.name
+                if name not in asked:
+                    asked.add(name)
+                    if not V.read_only(name, dialect.variables, dialect.name):
+                        names.add(name)
     return names
 
 
@@ -774,7 +784,7 @@ class _GlobalUses:
         predicate = clause.predicate
         if predicate is not None:
             accesses(predicate, Ident, True, False, self)
-        seen, names, globals_made = self._seen[False], self.names, self._globals
+        seen, names, globals_made, made = self._seen[False], self.names, self._globals, self._made
         for stmt in clause.body or ():
             if stmt.__class__ is not ExprStmt:
                 for expr, guarded in stmt_exprs((stmt,), Ident):
@@ -785,8 +795,12 @@ class _GlobalUses:
             if kind is Assign:
                 target, value = expr.target, expr.value
                 if target.__class__ is Ident and value.__class__ in leaves:
-                    if value.__class__ is Ident:  # (the value is evaluated first)
-                        self._read(value)
+                    if value.__class__ is Ident:  # (the value is evaluated first: _read, inlined)
+                        name = value.name
+                        names.add(name)
+                        if name in globals_made and not seen.get(name, 0) & (_TYPED | _READ) or \
+                                id(value) in made:
+                            self.append(Access("read", value, name, False, False, False))
                     name = target.name
                     names.add(name)
                     if name in globals_made and not seen.get(name, 0) & _TYPED:
