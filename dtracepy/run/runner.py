@@ -29,6 +29,7 @@ from dtracepy.run.dtrace_binary import PRIV_MESSAGES, check_privileges, detect_d
 from dtracepy.run.errors import DTraceFailed, RunArgumentError, RunError
 from dtracepy.run.messages import (VERIFIER_LOG_PREFIX, Messages, bpf_load_failure, no_if_else_note, unknown_type_note,
                                    verifier_reason)
+from dtracepy.run.leftovers import remove_stale_events
 from dtracepy.run.process import launch
 from dtracepy.run.script import Prepared, prepare
 from dtracepy.run.stopping import Stopper
@@ -142,6 +143,8 @@ class Tracing:
 
             with open(os.path.join(self._dir.name, STARTED_SCRIPT), "w", encoding="utf-8") as handle:
                 handle.write(to_d(framing.started_script(self.prepared.plan.token)))
+        # a killed dtrace's probe events would make this one fail if it got the same pid
+        remove_stale_events()
         self.started = time.monotonic()
         try:
             self.process = launch(self.argv)
