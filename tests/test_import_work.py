@@ -368,6 +368,7 @@ _PIECES_MODULES["local"] = _PIECES_MODULES["body"].replace("def b():\n", "def b(
 _PIECES_MODULES["string"] = _PIECES_MODULES["body"].replace(
     "def b():\n", "def b():\n    trace('''a\nstmt(builtin('q'))\n    b''')\n")
 _PIECES_MODULES["global"] = "global q\n" + _PIECES_MODULES["clauses"]
+_PIECES_MODULES["cr"] = _PIECES_MODULES["clauses"].replace("def e3():", "# a\r# b\ndef e3():")
 
 
 @pytest.mark.parametrize("name", sorted(_PIECES_MODULES))

@@ -23,9 +23,10 @@ one namespace, which is what running the module does:
   ``yield``, ``await``, ``async``, ``break``, ``continue``, ``global`` or ``nonlocal`` anywhere in
   its text (even in a string), no docstring, and no line of it at column 0 but comments.
 
-What is not so, or does not compile in pieces (or warns while compiling), is compiled whole, as
-before: a module either runs as written or exactly as ``exec`` of it would.  Everything compiles
-before anything runs.  Modules of at most :data:`PIECE` characters are compiled whole.
+What is not so, or does not compile in pieces (or warns while compiling, or holds a ``\r``:
+Python ends a line there), is compiled whole, as before: a module either runs as written or
+exactly as ``exec`` of it would.  Everything compiles before anything runs.  Modules of at most
+:data:`PIECE` characters are compiled whole.
 """
 
 from __future__ import annotations
@@ -74,8 +75,8 @@ def _runner(functions):
 
 def _steps(source: str, filename: str):
     """[(code, None or (runner's name, the body's parts' codes))], or None: compile it whole."""
-    if _KEEP_WHOLE.search(source) or _RUNNER in source:
-        return None
+    if _KEEP_WHOLE.search(source) or _RUNNER in source or "\r" in source:
+        return None  # (Python reads a lone \r as a line's end: the lines counted here are \n's)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # (a warning is then at the module's line, compiled whole)
