@@ -9,9 +9,9 @@ one namespace, which is what running the module does:
 
 * **Top-level pieces** end where a line starts with a letter, ``_`` or ``@`` (not ``else``,
   ``elif``, ``except``, ``finally``, nor ``def``, ``class`` or ``async``, which a decorator may
-  stand above).  If each piece compiles on its own, the module is the
-  pieces' statements in order: a cut inside a string, brackets, a continued line or a block, or
-  before a decorated ``def``, leaves a piece that does not compile.  Each piece's code (and the
+  stand above).  If each piece compiles on its own, the module is the pieces' statements in
+  order: a cut inside a string, brackets, a continued line or a block, or under a decorator,
+  leaves a piece that does not compile (it runs on to the next cut).  Each piece's code (and the
   functions in it) is moved to its lines in the module (``co_firstlineno``: line tables are
   relative to it), so the DSL places every node at its line.
 * **The body of one large function** (``import --exact`` of one clause of 100,000 statements
@@ -79,7 +79,7 @@ def _steps(source: str, filename: str):
         return None  # (Python reads a lone \r as a line's end: the lines counted here are \n's)
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error")  # (a warning is then at the module's line, compiled whole)
+            warnings.simplefilter("error")  # (a warning: compiled whole, at its line)
             return list(_compiled(source, filename))
     except (_Whole, SyntaxError, ValueError, Warning):
         return None
@@ -111,17 +111,24 @@ def _cuts(text: str, pattern, start: int):
 def _compiled(source: str, filename: str):
     line = 1
     first = True
+    start = 0  # (a piece that does not compile, cut inside a string, runs on to the next cut)
     for begin, end, alone in _cuts(source, _STATEMENT, 0):
-        text = source[begin:end]
-        split = _split_function(text, filename, line, first) if alone else None
+        text = source[start:end]
+        split = _split_function(text, filename, line, first) if alone and start == begin else None
         if split is not None:
             yield split
         else:
-            code = compile(text, filename, "exec")
+            try:
+                code = compile(text, filename, "exec")
+            except SyntaxError:
+                if end == len(source):
+                    raise
+                continue
             if not first and "__doc__" in code.co_names:  # (a piece starting with a string)
                 raise _Whole
             yield _moved(code, line - 1), None
         first = False
+        start = end
         line += text.count("\n")
 
 
@@ -139,7 +146,8 @@ def _split_function(text: str, filename: str, line: int, first: bool):
     name = match.group(1)
     parts = []
     body_line = line + header.count("\n")
-    pattern = re.compile(r"\n(?=" + indent + r"[A-Za-z_@])(?!" + indent + r"(?:else|elif|except|finally)(?!\w))")
+    pattern = re.compile(r"\n(?=" + indent + r"[A-Za-z_@])(?!" + indent
+                         + r"(?:else|elif|except|finally)(?!\w))")
     for begin, end, _ in _cuts(body, pattern, 0):
         part = body[begin:end]
         module = compile(f"def {name}():\n" + part, filename, "exec")
