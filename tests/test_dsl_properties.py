@@ -92,8 +92,9 @@ def gen_expr(data, readable_self, readable_this, depth=0):
         # (not of a string: dtrace refuses -execname, and so does the DSL)
         return data.draw(st.sampled_from([lambda x: -x, lambda x: ~x, not_, lambda x: +x]))(_integer(sub()))
     if kind == 6:
-        # (branches of one kind: an integer beside a string is refused, checks/operands.py)
-        return cond(_number(sub()), _number(sub()), _number(sub()))
+        # (branches of one kind: an integer beside a string, or beside a pointer, is refused,
+        # checks/operands.py)
+        return cond(_number(sub()), _integer(sub()), _integer(sub()))
     if kind == 7:
         # (no string: dtrace refuses a string cast to anything but string or void)
         return cast(_number(sub()), data.draw(st.sampled_from(["int", "uint16_t *", "struct ip *", "unsigned long"])))
@@ -114,14 +115,14 @@ def gen_body(data, entry, readable_self, assigned, readable_this, depth=0):
             value = gen_expr(data, readable_self, readable_this)
             if isinstance(value._node, T.IntLit) and value._node.value == 0:
                 value = 1   # assigning 0 zeroes a thread-local; it is not a set
-            # (a variable holds one type, given by its first assignment: a string where another
-            # assignment gives an integer is refused, as dtrace refuses it; so no strings)
-            value = _number(wrap(value))
+            # (a variable holds one type, given by its first assignment: a string or a pointer where
+            # another assignment gives an integer is refused, as dtrace refuses it; so neither)
+            value = _integer(wrap(value))
             setattr(self, name, value)
             assigned.add(name)
         elif kind == 2:
             name = data.draw(st.sampled_from(THIS_NAMES))
-            value = _number(gen_expr(data, readable_self, readable_this))  # (one type: as above)
+            value = _integer(gen_expr(data, readable_self, readable_this))  # (one type: as above)
             setattr(this, name, value)
             readable_this.add(name)
         elif kind == 3:

@@ -422,6 +422,14 @@ def _array_dimensions(ctx, dialect):
             first = declarator.dims[0]
             if len(declarator.dims) != 1 or first.__class__ is t.TypeName:
                 continue
+            sizeof = next((n for n in first.walk() if n.__class__ is t.SizeofExpr
+                           and n.operand.__class__ is not t.StringLit), None)
+            if sizeof is not None:
+                yield ctx.finding("declaration", sizeof, f"array {name}'s dimension takes sizeof of an expression, "
+                                  "which dtrace's parser does not fold to a constant (dtrace: \"positive integral "
+                                  "constant expression or tuple signature expected as array declaration "
+                                  "subscript\"): use sizeof of a type (sizeof (int))", fallback=declarator)
+                continue
             size = _constant(first, dialect)
             if size.__class__ is int and size <= 0:
                 yield ctx.finding("declaration", first, f"array {name} has dimension {size}: an array needs "

@@ -43,8 +43,11 @@ def run(ctx):
     if _strings_possible(ctx):
         yield from _operands(ctx)
     if any(V.kind(name) == "pointer" for name in set(ctx.ident_names)) or any(
-            node.type.declarator.__class__ is t.PointerDecl for node in ctx.of(t.Cast)):
+            node.type.declarator.__class__ is t.PointerDecl for node in ctx.of(t.Cast)) or any(
+            d.__class__ is t.PointerDecl for item in ctx.of(t.Declaration) for d in item.declarators):
         yield from _pointer_operands(ctx)
+        yield from _pointer_assignments(ctx)
+        yield from _pointer_branches(ctx)
     yield from aggregations(ctx)
     yield from arrays(ctx, ctx.options.dialect)
 
@@ -87,6 +90,65 @@ def _pointer_operands(ctx):
             yield ctx.finding("operand-type", node.operand, f"operator {node.op} needs an operand of {need} type, "
                               f"and this is a pointer (dtrace: \"operator {node.op} requires an operand of "
                               f"{need} type\")", fallback=node)
+
+
+def _pointer_or_int(node, variables=None):
+    """"pointer" or "int" where ``node`` is certainly one (a variable as ``variables`` types it);
+    else None."""
+    if _is_pointer(node):
+        return "pointer"
+    found = _kind(node)
+    if found is None and variables is not None:
+        key = _variable(node)
+        if key is not None:
+            return variables.get(key)
+    return found if found == "int" else None
+
+
+def _pointer_assignments(ctx):
+    """A variable typed as an integer (``int g;``, or ``g = 1`` first in the text) given a pointer,
+    or typed as a pointer given an integer other than 0 (dtrace: "operands have incompatible
+    types: "int" = "struct task_struct *""); a pointer variable takes 0, a null pointer."""
+    kinds: dict = {}
+    for key, declarator, declared in _declared_variables(ctx):
+        cls = declarator.__class__
+        kinds.setdefault(key, "pointer" if cls is t.PointerDecl and declarator.target.__class__ is t.NameDecl
+                         else "int" if cls is t.NameDecl and declared == "int" else None)
+    if ctx.uses_cpp:
+        return  # (a macro may stand for anything)
+    for node, key in _variable_assignments(ctx):
+        value = _pointer_or_int(node.value)
+        have = kinds.setdefault(key, value)
+        if have is None or value is None or have == value or (have == "pointer" and _is_zero(node.value)):
+            continue
+        yield ctx.finding(
+            "operand-type", node, f"a{'n' if value == 'int' else ''} {'integer' if value == 'int' else value} "
+            f"assigned to a variable of {'an integer' if have == 'int' else 'a pointer'} type: D types a variable "
+            f"at its declaration or first assignment (dtrace: \"operands have incompatible types\"); use another "
+            f"variable, or cast ({'(uintptr_t)p' if have == 'int' else '(type *)n'})")
+
+
+def _pointer_branches(ctx):
+    """A pointer beside an integer other than 0 as the branches of ?: (``arg0 ? curthread : 1``:
+    "operator ?: operands must have compatible types"; 0 is a null pointer, which a pointer branch
+    takes).  Not where dtrace's parser folds the ?: first (a constant condition: ``1 ? p : 1``)."""
+    from dtracepy.checks.rules import _dead_branches, condition_constant, program_names
+
+    dead = names = None
+    for node in ctx.of(t.Ternary):
+        kinds = (_pointer_or_int(node.then), _pointer_or_int(node.otherwise))
+        if set(kinds) != {"pointer", "int"}:
+            continue
+        number = node.then if kinds[0] == "int" else node.otherwise
+        if _is_zero(number):
+            continue
+        if names is None:
+            names, dead = program_names(ctx.of, ctx.options.dialect), _dead_branches(ctx.of)
+        if id(node) in dead or condition_constant(node.cond, ctx.options.dialect, names) is not Fn.NOT_CONSTANT:
+            continue
+        yield ctx.finding("operand-type", number, "the branches of this ?: are a pointer and an integer other "
+                          "than 0, which dtrace refuses (\"operator ?: operands must have compatible types\"): "
+                          "cast the pointer to an integer ((uintptr_t)p) or the integer to a pointer", fallback=node)
 
 
 def _strings_possible(ctx) -> bool:
@@ -293,11 +355,10 @@ def _variable(node):
     return None
 
 
-def _variable_kinds(ctx):
-    """variable key -> "int" or "string" as the program types it (its declaration, or its first
-    assignment in the text), with the assignments that give it the other kind as findings."""
-    kinds: dict = {}
-    refused: list = []
+def _declared_variables(ctx):
+    """(key, declarator, kind) for each variable the program declares: its key as :func:`_variable`
+    gives it, and "string" or "int" where its specifiers say so (``string s;``, ``long n;``,
+    ``this x;``), else None."""
     for item in ctx.of(t.Declaration):
         specifiers = item.specifiers
         if "typedef" in specifiers or "extern" in specifiers:
@@ -311,16 +372,30 @@ def _variable_kinds(ctx):
                 types and all(w in ("int", "long", "short", "char", "signed", "unsigned") for w in types)) else None
         for declarator in item.declarators:
             name = _declared_name(declarator)
-            if name:  # (a pointer, an array, a type not known here: typed, but not judged)
-                kinds.setdefault((scope, name), declared if declarator.__class__ is t.NameDecl else None)
+            if name:
+                yield (scope, name), declarator, declared
+
+
+def _variable_assignments(ctx):
+    """(node, key) for each plain assignment (``=``) to a variable, in the text's order."""
+    for node in ctx.of(t.Assign):
+        if node.op == "=":
+            key = _variable(node.target)
+            if key is not None:
+                yield node, key
+
+
+def _variable_kinds(ctx):
+    """variable key -> "int" or "string" as the program types it (its declaration, or its first
+    assignment in the text), with the assignments that give it the other kind as findings."""
+    kinds: dict = {}
+    refused: list = []
+    for key, declarator, declared in _declared_variables(ctx):
+        # (a pointer, an array, a type not known here: typed, but not judged)
+        kinds.setdefault(key, declared if declarator.__class__ is t.NameDecl else None)
     if ctx.uses_cpp:
         return kinds, refused  # (a macro may stand for anything)
-    for node in ctx.of(t.Assign):
-        if node.op != "=":
-            continue
-        key = _variable(node.target)
-        if key is None:
-            continue
+    for node, key in _variable_assignments(ctx):
         value = _kind(node.value)
         if value not in ("int", "string"):
             if key not in kinds:

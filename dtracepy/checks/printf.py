@@ -218,6 +218,9 @@ def _value_type_problem(conv, expr, ctx) -> str | None:
         return None
     if conv.conv in C.ADDRESS_CONVERSIONS or conv.agg:
         return None
+    if expr.__class__ is t.Member and conv.conv not in C.STRING_CONVERSIONS and _char_array(ctx, expr):
+        return (f"%{name} needs {'a stack' if conv.conv == C.STACK_CONVERSION else 'a number'}, and this is a "
+                f"char array (dtrace: \"argument is incompatible with conversion prototype\"): print it with %s")
     found = _value_type(expr, C.BUILTIN_INTEGER_TYPES.get(ctx.options.dialect.name))
     if found is None:
         return None
@@ -231,6 +234,66 @@ def _value_type_problem(conv, expr, ctx) -> str | None:
                     f"(dtrace: \"prototype: float, double, or long double\")")
         return f"%{name} needs an integer, not a pointer: print an address with %p"
     return _integer_problem(conv, found)
+
+
+def _char_array(ctx, member) -> bool:
+    """Is ``member`` certainly a char array: a member declared ``char name[N]`` of a translated
+    variable's type (``curpsinfo->pr_fname``, ``curthread->comm``, :mod:`dtracepy.facts.translated`)
+    or of a struct the program defines, reached through a global the program declares of that
+    struct (``struct s v; ... v.c``) or a pointer to it?"""
+    base = member.base
+    if base.__class__ is not t.Ident or base.module is not None:
+        return False
+    from dtracepy.facts import translated as Tr
+
+    dialect = ctx.options.dialect.name
+    if member.op == "->" and base.name in Tr.VARIABLES:
+        shown = Tr.variable_type(base.name, dialect)
+        if shown is None:
+            return False
+        struct, depth, array = Tr.split_type(shown)
+        found = Tr.member_type(struct, member.name, dialect) if depth == 1 and not array else None
+        return found is not None and Tr.split_type(found)[1:] == (0, True) and Tr.split_type(found)[0] in (
+            "char", "signed char", "unsigned char")
+    structs = ctx.__dict__.get("_char_arrays")
+    if structs is None:
+        structs = ctx.__dict__["_char_arrays"] = _program_char_arrays(ctx)
+    return (base.name, member.op, member.name) in structs
+
+
+def _program_char_arrays(ctx) -> set:
+    """(global, "." or "->", member) for each char array member of a struct the program defines,
+    reached through a global the program declares of that struct (or a pointer to it)."""
+    members: dict = {}
+    for node in ctx.of(t.StructSpec):
+        if node.name is None or node.members is None:
+            continue
+        names = members.setdefault((node.kind, node.name), set())
+        for field in node.members:
+            if [w for w in field.specifiers if w not in _QUALIFIERS] not in (["char"], ["signed", "char"],
+                                                                             ["unsigned", "char"]):
+                continue
+            for fd in field.declarators:
+                decl = fd.declarator
+                if decl.__class__ is t.ArrayDecl and decl.target.__class__ is t.NameDecl and len(decl.dims) == 1:
+                    names.add(decl.target.name)
+    found = set()
+    if not members:
+        return found
+    for item in ctx.of(t.Declaration):
+        words = [w for w in item.specifiers if w not in _QUALIFIERS]
+        if len(words) != 1 or words[0].__class__ is not t.StructSpec or "typedef" in item.specifiers:
+            continue
+        names = members.get((words[0].kind, words[0].name))
+        if not names:
+            continue
+        for decl in item.declarators:
+            op = "." if decl.__class__ is t.NameDecl else "->" if (
+                decl.__class__ is t.PointerDecl and decl.target.__class__ is t.NameDecl) else None
+            if op is not None:
+                name = decl.name if op == "." else decl.target.name
+                found.update((name, op, m) for m in names)
+    return found
 
 
 def _integer_problem(conv, found: str) -> str | None:
@@ -464,10 +527,11 @@ def _where(parent, child) -> str:
 
 def _format(ctx, call, arg):
     """The format's conversions, or None after reporting; None silently for non-literals."""
-    if isinstance(arg, t.StringLit) and not arg.value and call.name != "freopen":
+    if isinstance(arg, t.StringLit) and not C.format_text(arg.value) and call.name != "freopen":
         # dt_printf.c: "printf( ) format string is empty" (freopen("") is its own: back to stdout)
-        raise _Reported(ctx.finding("printf-format", arg, f"{call.name}(): the format string is empty, which "
-                                    f"dtrace refuses (\"format string is empty\")", fallback=call))
+        nul = " (it ends at its first \\0)" if arg.value else ""
+        raise _Reported(ctx.finding("printf-format", arg, f"{call.name}(): the format string is empty{nul}, "
+                                    f"which dtrace refuses (\"format string is empty\")", fallback=call))
     if isinstance(arg, t.StringLit):
         parsed = ctx.__dict__.setdefault("_formats", {})  # a script repeats its formats
         try:
@@ -537,7 +601,8 @@ def _check_printf(ctx, call):
         yield ctx.finding(
             "printf-args", call.args[min(needed, len(args))] if len(args) > needed else call,
             f"{call.name}(): {what} arguments: the format {_show(call.args[0])} takes {needed}, "
-            f"{len(args)} given", fallback=call)
+            f"{len(args)} given" + (" (dtrace reads a format up to its first \\0)" if "\0" in call.args[0].value
+                                    else ""), fallback=call)
     i = 0
     for conv in convs:
         for _ in range(conv.stars):

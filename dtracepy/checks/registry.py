@@ -90,6 +90,9 @@ CHECKS: tuple[CheckInfo, ...] = (
               "(tcp:::recieve), or a short description read from the right (syscall::read is "
               ":syscall::read), with did-you-mean; a warning for a bare provider no DTrace dtracepy "
               "knows has (pidgin:::entry)"),
+    CheckInfo("strlen-aggregation", "safety", "warning",
+              "in a dialect whose strlen() corrupts aggregations (oracle): strlen() of a string that may "
+              "hold 18 bytes or more, then an aggregation updated in the same clause"),
     CheckInfo("speculation", "safety", "error",
               "speculate() not first or twice in its clause, or with an aggregation, a destructive "
               "action, exit(), commit() or discard(); commit() with a data-recording action"),

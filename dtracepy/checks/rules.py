@@ -305,7 +305,24 @@ def _argument_problem(want, arg, dialect):
         return "a string"
     if want == "pointer" and have == "int":
         return "an integer"
+    if want == "pointer" and _pointed_value(arg):
+        return "what a pointer points to (*p is a struct or an integer, no pointer): give it the pointer, print(p)"
     return None
+
+
+def _pointed_value(arg) -> bool:
+    """Is ``arg`` ``*p`` where ``p`` is certainly a pointer to a value that is no pointer: a built-in
+    variable of a one-level pointer type (``*curthread``) or a cast to one (``*(int *)p``)?"""
+    if arg.__class__ is not t.Unary or arg.op != "*":
+        return False
+    inner = arg.operand
+    if inner.__class__ is t.Ident and inner.module is None:
+        return V.kind(inner.name) == "pointer" and V.type_text(inner.name).count("*") == 1
+    if inner.__class__ is t.Cast:
+        decl = inner.type.declarator
+        return decl.__class__ is t.PointerDecl and decl.target.__class__ is t.NameDecl and not any(
+            s.__class__ is t.TypeRef for s in inner.type.specifiers)  # (a typedef may name a pointer)
+    return False
 
 
 def _declared_kind(specifiers, declarator):

@@ -16,6 +16,9 @@ def run(ctx):
     if "speculate" in called or "commit" in called:  # else no clause has anything to say
         for clause in ctx.clauses:
             yield from _speculation(ctx, clause)
+    if "strlen" in called and ctx.options.dialect.strlen_corrupts_aggregations:
+        for clause in ctx.clauses:
+            yield from _strlen_then_aggregation(ctx, clause)
     judged: dict[str, tuple] = {}  # description text -> its three answers (scripts repeat descriptions)
     fine: set = set()  # (see _judged)
     special = probes.SPECIAL_PROBES
@@ -210,6 +213,12 @@ def _pragmas(ctx):
         problem = options.pragma_problem(pragma.words, dialect)
         if problem:
             yield ctx.finding("pragma", pragma, problem)
+        elif options.crashing_pragma(pragma.words):
+            # an error for the dialect whose compiler crashes; a warning when none was chosen
+            if dialect is None:
+                yield ctx.finding("pragma", pragma, options.CRASHING_PRAGMA, severity="warning")
+            elif ctx.options.dialect.crashes_on_provider_attributes:
+                yield ctx.finding("pragma", pragma, options.CRASHING_PRAGMA)
 
 
 def probe_desc_problem(text: str) -> str | None:
@@ -226,6 +235,42 @@ def _statement_calls(clause):
                 isinstance(expr.target, t.AggVar)
                 or (isinstance(expr.target, t.Index) and isinstance(expr.target.base, t.AggVar))):
             yield "@", expr
+
+
+#: A string strlen() may take without harm: shorter than 18 bytes (execname: 15 at most).
+_SHORT_STRINGS = frozenset(("execname",))
+
+
+def _long_strlen(node) -> bool:
+    """Is ``node`` a strlen() call whose string may hold 18 bytes or more?"""
+    if node.__class__ is not t.Call or node.name != "strlen" or len(node.args) != 1:
+        return False
+    arg = node.args[0]
+    if arg.__class__ is t.StringLit:
+        return len(arg.value.encode("utf-8", "surrogateescape")) >= 18
+    return not (arg.__class__ is t.Ident and arg.module is None and arg.name in _SHORT_STRINGS)
+
+
+def _strlen_then_aggregation(ctx, clause):
+    """strlen() followed, in the same clause, by an aggregation update (or in its keys:
+    ``@a[strlen(s)] = count()``): :attr:`dtracepy.facts.dialects.Dialect.strlen_corrupts_aggregations`."""
+    first = None
+    for expr, _guarded in stmt_exprs(clause.body):
+        target = expr.target if expr.__class__ is t.Assign else None
+        agg = target if target.__class__ is t.AggVar else target.base if (
+            target.__class__ is t.Index and target.base.__class__ is t.AggVar) else None
+        if agg is not None and first is None and target.__class__ is t.Index:
+            first = next((n for key in target.keys for n in key.walk() if _long_strlen(n)), None)
+        if agg is not None and first is not None:
+            shown = f"@{agg.name}" if agg.name else "@"
+            yield ctx.finding("strlen-aggregation", first, (
+                f"{ctx.options.dialect.title}: strlen() of a string of 18 bytes or more corrupts every "
+                f"aggregation updated after it ({shown} here; with dtrace -s a count() of 1 printed "
+                f"8752877226454971251; later clauses and firings too): take the length with rindex(s, \"\") "
+                f"instead, or update the aggregations first"), fallback=clause)
+            return
+        if first is None:
+            first = next((n for n in expr.walk() if _long_strlen(n)), None)
 
 
 def _speculation(ctx, clause):

@@ -572,6 +572,8 @@ class Tracer:
                 raise DSLError(f"a #pragma word is a str, not {type(word).__name__} ({word!r})", pos)
         node = tree.Pragma(tuple(str(w) for w in words), pos=pos)
         problem = _options.pragma_problem(node.words)  # the dialect compiled for: compile_tracer
+        if problem is None and self.dialect.crashes_on_provider_attributes and _options.crashing_pragma(node.words):
+            problem = _options.CRASHING_PRAGMA  # (another dialect: compile's check warns of it)
         if problem:
             raise DSLError(problem, pos)
         self.items.append(node)

@@ -119,8 +119,17 @@ class FormatError(ValueError):
     pass
 
 
+def format_text(fmt: str) -> str:
+    """What of a format string D reads: up to its first NUL (``"%d\\0%d"`` is ``"%d"``: dtrace
+    takes the format as a C string, so what follows a ``\\0`` is neither printed nor judged, and
+    ``printf("%d\\0%d", 1, 2)`` has one argument too many)."""
+    return fmt.split("\0", 1)[0] if "\0" in fmt else fmt
+
+
 def parse_format(fmt: str) -> list[Conv]:
-    """The conversions of a printf format, in order; raises :class:`FormatError` when malformed."""
+    """The conversions of a printf format (up to its first NUL, :func:`format_text`), in order;
+    raises :class:`FormatError` when malformed."""
+    fmt = format_text(fmt)
     convs = []
     i, n = 0, len(fmt)
     while i < n:

@@ -54,6 +54,16 @@ class Dialect:
     #: A keyword after ``->`` or ``.`` is a name (``this->self``, ``self->string``):
     #: :data:`dtracepy.facts.keywords.KEYWORDS_AFTER_ARROW`.
     keywords_after_arrow: bool = False
+    #: ``#pragma D attributes <attrs> provider <name>`` (or ``provider`` with no name) crashes the
+    #: compiler: Oracle's dtrace 2.0 dies of a segmentation fault (exit 139) on it, for a provider
+    #: that exists (syscall) or not; :func:`dtracepy.facts.options.crashing_pragma` says which lines.
+    crashes_on_provider_attributes: bool = False
+    #: ``strlen()`` of a string of 18 bytes or more corrupts the aggregations updated after it: in
+    #: Oracle's dtrace 2.0 ``BEGIN { n = strlen("abcdefghijklmnopqrstuvwxyz"); @c = count(); }``
+    #: printed 8752877226454971251 for @c (``dtrace -s``, session 13), as did a count() in a later
+    #: clause or firing; 17 bytes, an aggregation updated before it, or ``sum(strlen(s))`` alone
+    #: were right.  (dtracepy's runner takes a length with rindex(s, ""): run/framing.py.)
+    strlen_corrupts_aggregations: bool = False
 
     def __str__(self) -> str:
         return self.name
@@ -81,6 +91,8 @@ def _make(name: str, title: str, *, has_if_else: bool, has_anonymous_members: bo
         has_bodyless_clauses=has_if_else,  # (the same lineages: illumos' grammar, or Oracle's D 2.0)
         not_implemented=_functions.NOT_IMPLEMENTED.get(name, frozenset()),
         keywords_after_arrow=name in _keywords.KEYWORDS_AFTER_ARROW,
+        crashes_on_provider_attributes=name == "oracle",
+        strlen_corrupts_aggregations=name == "oracle",
     )
 
 

@@ -174,6 +174,9 @@ def value_problem(name: str, value: str | None) -> str | None:
     kind = known.kind
     if kind == "flag":
         return f"option {name} takes no value (write it alone: #pragma D option {name})"
+    if kind in _NUMBERS_READ and _too_big(value):
+        return (f"option {name}: {_quoted(value if len(value) <= 40 else value[:37] + '...')} does not fit in "
+                "64 bits (dtrace refuses it: \"Invalid value for specified option\")")
     if kind == "toggle":
         if value == "" or value.lower() in _BOOL_WORDS or _COUNT(value):
             return None
@@ -196,6 +199,24 @@ def value_problem(name: str, value: str | None) -> str | None:
     if value == "":
         return f"option {name} needs a value ({name}=...)"
     return None
+
+
+#: The kinds whose number dtrace reads with strtoull() and refuses past 2**64 - 1 ("failed to set
+#: option 'bufsize' to '18446744073709551616': Invalid value for specified option").  Not a rate:
+#: Oracle's ``dtrace -e`` takes ``switchrate=18446744073709551616``; nor the product of a size
+#: and its suffix (``bufsize=18446744073709551615k`` is taken too).
+_NUMBERS_READ = frozenset(("size", "count", "toggle"))
+
+
+def _too_big(value: str) -> bool:
+    """Is the number ``value`` starts with (as strtoull reads it: hex, octal or decimal) past
+    2**64 - 1?"""
+    match = re.match(r"0[xX]([0-9A-Fa-f]+)|0([0-7]+)|([0-9]+)", value)
+    if match is None:
+        return False
+    hexadecimal, octal, decimal = match.groups()
+    number = int(hexadecimal, 16) if hexadecimal else int(octal, 8) if octal else int(decimal)
+    return number >= 2**64
 
 
 def toggle_on(value: str | None) -> bool:
@@ -222,6 +243,20 @@ def python_value_problem(name: str, value) -> str | None:
 def problem(name, value: str | None = None, dialect: str | None = None) -> str | None:
     """Why ``#pragma D option name[=value]`` is not an option D accepts, or None."""
     return name_problem(name, dialect) or value_problem(name, value)
+
+
+def crashing_pragma(words) -> bool:
+    """Is this ``#pragma`` the ``D attributes <attrs> provider [name]`` line Oracle's dtrace 2.0
+    crashes on (a segmentation fault, exit 139, with ``dtrace -e`` too; with more words after the
+    name it says "unused #pragma attributes" instead)?  A dialect says whether its compiler
+    crashes so: :attr:`dtracepy.facts.dialects.Dialect.crashes_on_provider_attributes`."""
+    words = tuple(words)
+    return len(words) in (4, 5) and words[:2] == ("D", "attributes") and words[3] == "provider"
+
+
+#: What is said of a :func:`crashing_pragma` line.
+CRASHING_PRAGMA = ("#pragma D attributes ... provider crashes Oracle's dtrace (D 2.0: a segmentation fault, "
+                   "exit 139, before any error message): leave the line out for it")
 
 
 def pragma_problem(words, dialect: str | None = None) -> str | None:

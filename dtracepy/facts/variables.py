@@ -161,6 +161,13 @@ def kind(name: str) -> str:
     return row[1] if row is not None else ""
 
 
+def type_text(name: str) -> str:
+    """The type of built-in or library variable ``name`` as D writes it ("kthread_t *"; "" when
+    unknown)."""
+    row = BUILTIN_TABLE.get(name) or LIBRARY_TABLE.get(name)
+    return row[0] if row is not None else ""
+
+
 def _variables(table) -> dict[str, Variable]:
     return {n: Variable(n, type_, kind_, None if dialects is None else frozenset(dialects.split()), dsl)
             for n, (type_, kind_, dialects, dsl) in table.items()}

@@ -87,6 +87,7 @@ class _Preprocessor(pcpp.Preprocessor):
         # what check -C's preprocessor bounds, bounded by the same limits (dtracepy.preprocess)
         self.expanded = 0  # tokens made by macro expansion
         self.included = 0  # files included
+        self.open_files: list[str] = []  # the headers being read, outermost first (absolute paths)
         self.read = 0  # bytes read, the header's and its includes'
         self.expanding_at = None  # the line being expanded
         # pcpp's lexer (PLY) copies the rest of the file for each character it cannot read (a
@@ -197,7 +198,34 @@ class _Preprocessor(pcpp.Preprocessor):
         text = text[1:] if text.startswith("\ufeff") else text
         refuse_binary(text, self.shown(includepath))
         self.texts[os.path.abspath(includepath)] = text.splitlines()
+        self._cycle(os.path.abspath(includepath), where)
         return io.StringIO(text)
+
+    #: How many times one header may be open inside itself (an include guard stops the second).
+    MAX_SELF_NESTING = 8
+
+    def include(self, tokens, original_line):
+        """pcpp's #include, keeping :attr:`open_files`: the headers being read, outermost first."""
+        depth = len(self.open_files)
+        try:
+            yield from super().include(tokens, original_line)
+        finally:
+            del self.open_files[depth:]
+
+    def _cycle(self, path: str, where: Pos) -> None:
+        """Open ``path`` inside the headers being read; a header read inside itself over and over
+        (no include guard stops it) is refused at the #include that opens it again."""
+        stack = self.open_files
+        stack.append(path)
+        main = os.path.abspath(self.main_file) if self.main_file else None
+        if stack.count(path) + (path == main) <= self.MAX_SELF_NESTING:
+            return
+        before = len(stack) - 2 - stack[-2::-1].index(path) if path in stack[:-1] else -1
+        through = [self.shown(p) for p in stack[before + 1:-1]]
+        shown = self.shown(path)
+        raise LayoutError(f"{shown} includes itself" + (f" (through {', '.join(through)})" if through else "")
+                          + ": with no include guard to stop it, this #include would be read forever",
+                          Pos(self.shown(where.file), where.line, where.col))
 
 
 _NEEDS_CPP = re.compile(r"^[ \t]*#[ \t]*(?!pragma\b|line\b|\d)\w", re.M)
@@ -229,6 +257,15 @@ def preprocess(text: str, filename: str, abi: ABI, include_dirs=(), defines=(), 
     out = io.StringIO()
     try:
         pp.write(out)
+    except RecursionError:
+        # pcpp includes recursively: a header that includes itself (or two that include each
+        # other) without an include guard recurses until Python stops it
+        d = pp.lastdirective
+        if d is None or d.value != "include":
+            raise
+        where = pp.shown(d.source or filename)
+        raise LayoutError("#include nested too deeply for dtracepy's C preprocessor (do headers include "
+                          "each other with no include guard?)", Pos(where, d.lineno or 1, 1)) from None
     except IndexError:  # pcpp reads the first token after #define, #undef, #if ... unchecked
         d = pp.lastdirective
         if d is None:

@@ -146,12 +146,36 @@ class TableWriter(Writer):
                 self.out.write("".join(line.rstrip() + "\n" for line in value.draw().split("\n")))
 
 
+#: The first characters that make a spreadsheet read a cell as a formula (OWASP, "CSV
+#: Injection"): a string cell starting with one gets a ``'`` in front, and so does one starting
+#: with ``'`` (so taking one leading ``'`` off any string cell gives the value back exactly).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def csv_text(value: str) -> str:
+    """A string as a CSV cell: a value that would start a formula (``=cmd|' /C calc'!A0``,
+    ``-2+3``, ``@SUM(A1)``) or starts with ``'`` is given a leading ``'``; any other is as it was.
+    Numbers are never strings here (a ``%d`` field is an int), so ``-5`` stays ``-5``."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def _csv_cell(value):
+    if isinstance(value, str):
+        return csv_text(value)
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, Stack):
+        return csv_text(_cell(value))
+    return value
+
+
 class CsvWriter(Writer):
     """A header row whenever the rows' fields change: before a record's first row, and again
     when its rows follow another record's rows or an aggregation (each row's columns are then
     the titles of the header above it); text events go to stderr; aggregations follow as
     ``aggregation,key...,value`` rows under their own header (a histogram one row per bucket:
-    ``aggregation,key...,bucket,count``)."""
+    ``aggregation,key...,bucket,count``).  A string cell a spreadsheet would take for a formula
+    is neutralised by :func:`csv_text`."""
 
     def __init__(self, out, err=None):
         super().__init__(out, err)
@@ -166,7 +190,7 @@ class CsvWriter(Writer):
         if cls is not self.last:
             self.last = cls
             self.csv.writerow(cls.titles)
-        self.csv.writerow([v.isoformat() if isinstance(v, datetime.datetime) else v for v in row])
+        self.csv.writerow([_csv_cell(v) for v in row])
 
     def text(self, text: str) -> None:
         if self.err is not None:
@@ -181,7 +205,7 @@ class CsvWriter(Writer):
         keys = [f"key{i + 1}" for i in range(nkeys)]
         self.csv.writerow(["aggregation", *keys, *(["bucket", "count"] if hist else ["value"])])
         for key, value in agg.items():
-            cells = [_cell(k) if isinstance(k, Stack) else k for k in key]
+            cells = [_csv_cell(k) for k in key]
             if isinstance(value, Histogram):
                 if value.underflow_bound is not None:
                     self.csv.writerow([agg.name, *cells, f"<{value.underflow_bound}", value.underflow])
