@@ -333,10 +333,10 @@ def test_exact_compiles_no_large_text_at_once(monkeypatch):
         assert sizes and max(sizes) < 2 * pieces.PIECE + 1_000, (len(module), max(sizes))
 
 
-@pytest.mark.parametrize("text, bound", [(_lone_operands(20_000), 50e6), (_clause_pairs(2_000), 30e6)])
+@pytest.mark.parametrize("text, bound", [(_lone_operands(20_000), 50e6), (_clause_pairs(2_000), 14e6)])
 def test_exact_memory_peak(text, bound):
-    """tracemalloc's peak of ``import_d(exact=True)``: 81 MB and 37 MB before (Python's compile of the
-    whole module), 34 MB and 21 MB now."""
+    """tracemalloc's peak of ``import_d(exact=True)``: 80 MB and 19 MB before (Python's compile of the
+    whole module), 32 MB and 11 MB now."""
     import tracemalloc
 
     from dtracepy.importer import import_d
