@@ -268,3 +268,76 @@ def test_undefined_names_stop_looking_once_each_is_reported(monkeypatch):
     assert [f.check for f in findings] == ["undefined-name"]
     assert asked[0] < 100, asked
     assert _identifiers_read(monkeypatch, text) <= 3 * 2_000 + 10  # (4 passes over them before)
+
+
+# --- session 13: used-before-assigned's memory on many uses of globals -----------------------------
+
+def _lone_assignments(n: int) -> str:
+    """benchmarks/bench_robust.py's memory-assignments input: one clause of ``x=y;`` n times."""
+    return "BEGIN{" + "x=y;" * n + "}"
+
+
+def _peak_per_statement(work, n: int) -> float:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1] / n
+    finally:
+        tracemalloc.stop()
+
+
+def test_used_before_assigned_keeps_no_record_for_each_use_of_a_global():
+    """check of 750,000 ``x=y;`` peaked at 507 MB: used-before-assigned kept an access record for
+    every read and every write of a global, in every clause (282 bytes a statement at its peak);
+    it gathers the globals' uses a clause at a time now, keeping those its following can reach
+    (here: the first write of x)."""
+    from dtracepy.checks import CheckOptions, rules
+    from dtracepy.checks.context import Context
+
+    n = 20_000
+    ctx = Context(parse(_lone_assignments(n), "x.d"), CheckOptions())
+    ctx._by_class, ctx.call_names, ctx.ident_names  # (the index every family shares: made before)
+    found = []
+    peak = _peak_per_statement(lambda: found.extend(rules.run(ctx)), n)
+    assert found == []
+    assert peak < 40, peak  # (10 bytes a statement: what rules.run makes of the index, not records)
+    assert not ctx.__dict__.get("_accesses", {}).get(t.Ident)  # (and none kept for later)
+
+
+def test_the_checks_of_many_uses_of_globals_keep_little_beside_the_index():
+    """The checks of ``x=y;`` n times peaked at 354 bytes a statement (the access records, a list
+    of every identifier's name); the index of the tree's nodes by class (4 nodes a statement) is
+    most of what they need now."""
+    from dtracepy.checks import CheckOptions
+    from dtracepy.checks.context import Context
+
+    n = 20_000
+    text = _lone_assignments(n)
+    program = parse(text, "x.d")
+    found = []
+    peak = _peak_per_statement(lambda: found.extend(check_program(program, source=text)), n)
+    assert [f.check for f in found] == ["undefined-name"]  # (y)
+    assert peak < 100, peak
+    assert Context(program, CheckOptions()).ident_names == {"x": n, "y": n}  # (counted, not listed)
+
+
+def test_used_before_assigned_finds_the_same_with_the_uses_it_leaves_out():
+    """Of a global's uses in a clause's predicate or body, used-before-assigned keeps the first
+    read, the first other use and the first that types it (the rest cannot change what it says):
+    what it says on reads, updates, repeats, a predicate, an if, a kernel symbol, a unary
+    ``!f[k]`` (which types f), a dead branch and ``w = w = 1`` is what it said following them all."""
+    text = ("BEGIN\n/n + m/\n{\n\ta; a; b += 1; a = b; b; c++; c; m = 1;\n}\n"
+            "tick-1s\n/a/\n{\n\td; d += 2; d = 0; e = d; e = e = 3; x = !f[1]; f[2] = 1;\n\t`k; k = 1;\n}\n"
+            "tick-2s\n{\n\tif (g) { g = 1; } else { h += 1; }\n\tn = (0 ? q : 1); q = 1; w = w = 1;\n}\n")
+    found = [(f.pos.line, f.pos.col, f.message.split(" (")[0].split(", and")[0])
+             for f in check_program(parse(text, "g.d"), source=text) if f.check == "used-before-assigned"]
+    assert found == [(2, 2, "n is read here before any assignment to it in the program text"),
+                     (2, 6, "m is read here before any assignment to it in the program text"),
+                     (4, 2, "a is read here before any assignment to it in the program text"),
+                     (4, 8, "b is updated"),
+                     (9, 2, "d is read here before any assignment to it in the program text"),
+                     (14, 6, "g is read here before any assignment to it in the program text"),
+                     (14, 27, "h is updated"),
+                     (15, 30, "w is assigned twice in one expression")]

@@ -125,6 +125,27 @@ def test_the_index_of_a_long_body_of_lone_operands_is_made_in_c_loops():
     assert T.SelfVar not in index
 
 
+@pytest.mark.parametrize("text, classes", [
+    ("x = y;", (T.ExprStmt, T.Assign, T.Ident)),
+    ("x = 1;", (T.ExprStmt, T.Assign, T.Ident, T.IntLit)),
+    ("this->x = y;", (T.ExprStmt, T.Assign, T.ThisVar, T.Ident)),
+])
+def test_the_index_of_a_long_body_of_assignments_is_made_in_c_loops(text, classes):
+    """Session 13: 750,000 ``x=y;`` were indexed a statement at a time (four appends each); a body
+    of assignments of one class of operand to one is indexed in C loops, in the walk's order."""
+    n = 20_000
+    program = P.parse("BEGIN{" + text * n + "}\n", "d.d")
+    context = Context(program, None)
+    calls = _count(lambda: context._by_class, "c_call", sys.modules[Context.__module__].__file__)
+    assert calls < 50
+    index = context._by_class
+    walked = list(program.walk())
+    for cls in (*classes, T.ProbeDesc, T.Clause):
+        assert list(map(id, index[cls])) == [id(node) for node in walked if node.__class__ is cls]
+    assert {cls for cls in index} == {node.__class__ for node in walked}
+    assert context._holding() == set()  # (no statement holds a thread-local)
+
+
 def test_a_short_statement_is_not_walked_by_parser_stack(monkeypatch):
     """``x = y;`` cannot reach the limit: told from the statements' offsets, without a walk (each
     of a body of 750,000 was walked: a third of its check).  A long one still is."""

@@ -4,7 +4,9 @@ that classifies each use of a variable as a read, a write, a zeroing or an updat
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import cached_property
+from itertools import chain
 from operator import attrgetter
 
 import attrs
@@ -98,6 +100,22 @@ _INDEX_LEAVES = _LEAVES | {t.ProbeDesc, t.EmptyStmt}
 _BULK = 16
 _BULK_LEAVES = _LEAVES - {t.SelfVar}
 _EXPR = attrgetter("expr")
+_TARGET, _VALUE, _TARGET_VALUE = attrgetter("target"), attrgetter("value"), attrgetter("target", "value")
+
+
+def _assignments_in_bulk(exprs) -> list | None:
+    """(class, a new list of its nodes in the walk's order) for the nodes of ``exprs``, a new list
+    of assignments, when their targets are all of one class of lone operand and their values of
+    one (not thread-locals: see Context._by_class), made in C loops and no list but those kept;
+    None otherwise.  (750,000 ``x=y;`` were recorded a statement at a time, four nodes each.)"""
+    target_kinds = set(map(type, map(_TARGET, exprs)))
+    value_kinds = set(map(type, map(_VALUE, exprs)))
+    if len(target_kinds) != 1 or len(value_kinds) != 1 or not (target_kinds | value_kinds) <= _BULK_LEAVES:
+        return None
+    (target_kind,), (value_kind,) = target_kinds, value_kinds
+    if target_kind is value_kind:  # (each statement's target, then its value)
+        return [(t.Assign, exprs), (target_kind, list(chain.from_iterable(map(_TARGET_VALUE, exprs))))]
+    return [(t.Assign, exprs), (target_kind, list(map(_TARGET, exprs))), (value_kind, list(map(_VALUE, exprs)))]
 
 
 def accesses(expr, cls, in_predicate=False, guarded=False, out=None):
@@ -612,10 +630,18 @@ class Context:
                         # A long body of lone operands that are not thread-locals (``x; y; 1;``):
                         # recorded in C loops, a class at a time (each class's list is still in
                         # the walk's order), and no statement of it holds a thread-local.
-                        exprs = list(map(_EXPR, body))
-                        bulk = set(map(type, exprs))
-                        if not bulk <= _BULK_LEAVES:
+                        # (the classes first: a list of the expressions of a body that is no such
+                        # bulk was 6 MB at the peak of check's memory)
+                        bulk = set(map(type, map(_EXPR, body)))
+                        if bulk == {Assign}:
+                            # or of assignments of one class of operand to one (``x = y;``)
+                            bulk = _assignments_in_bulk(list(map(_EXPR, body)))
+                        elif not bulk <= _BULK_LEAVES:
                             bulk = None
+                        else:
+                            exprs = list(map(_EXPR, body))
+                            bulk = [(kind, exprs if len(bulk) == 1 else [e for e in exprs if e.__class__ is kind])
+                                    for kind in bulk]
                     if bulk is None:
                         # The usual clause (see clauses_accesses): recorded here, in the walk's
                         # order, when its statements are leaves or assign a leaf to a leaf.
@@ -644,12 +670,10 @@ class Context:
                                 seen = len(selfs)
                             root = body[-1]
                             roots += len(body)
-                            for kind, of_kind in ((ExprStmt, body), *(
-                                    (kind, exprs if len(bulk) == 1 else [e for e in exprs if e.__class__ is kind])
-                                    for kind in bulk)):
+                            for kind, of_kind in ((ExprStmt, body), *bulk):
                                 found = get(kind)
-                                if found is None:
-                                    by_class[kind] = list(of_kind)
+                                if found is None:  # (bulk's lists are new: kept, not copied)
+                                    by_class[kind] = of_kind if of_kind.__class__ is list else list(of_kind)
                                 else:
                                     found += of_kind
                             continue
@@ -734,10 +758,11 @@ class Context:
         return [node.name for node in self.of(t.Call)]
 
     @cached_property
-    def ident_names(self) -> list:
-        """``node.name`` of each node of :meth:`of` ``(t.Ident)``, in that order (several checks
-        ask a question of every identifier's name, which sets answer without a Python loop)."""
-        return list(map(_NAME, self.of(t.Ident)))
+    def ident_names(self) -> dict:
+        """``node.name`` of the nodes of :meth:`of` ``(t.Ident)``: each name, with how many there
+        are of it (several checks ask a question of every identifier's name, which sets answer
+        without a Python loop; a list of them cost 16 bytes a statement of ``x=y;``)."""
+        return Counter(map(_NAME, self.of(t.Ident)))
 
     def has(self, *classes) -> bool:
         """Does the program hold a node of any of these concrete classes?"""

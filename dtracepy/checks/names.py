@@ -254,7 +254,8 @@ def _function_values(ctx):
     # The usual case: each identifier named as a function is a call's callee.  As many
     # identifiers named so (of any module) as calls of a function named so (by a plain callee)
     # says that without a Python loop over every identifier: each such call's callee is one.
-    if sum(map(functions.__contains__, names)) == sum(map(functions.__contains__, ctx.call_names)):
+    if sum(count for name, count in names.items() if name in functions) == \
+            sum(map(functions.__contains__, ctx.call_names)):
         return
     named = [node for node in ctx.of(t.Ident) if node.name in functions and node.module is None]
     callees = {id(n.callee) for n in ctx.of(t.Call)}

@@ -40,7 +40,7 @@ from operator import attrgetter
 
 from dtracepy import tree as t
 from dtracepy.checks import Finding
-from dtracepy.checks.context import clause_accesses
+from dtracepy.checks.context import _LEAVES, Access, accesses, clause_accesses, is_zero, stmt_exprs
 from dtracepy.checks.printf import kind as _kind
 from dtracepy.facts import conversions as C
 from dtracepy.facts import functions as Fn
@@ -107,13 +107,18 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
         of = _index(items)
     found += _calls_and_aggregations(of, dialect, words, call_names)
     Ident = t.Ident
+    writable: set = set()  # (names _read_only found writable: each asked once, not once an assignment)
     for cls in (t.Assign, t.Unary, t.Postfix):
         for node in of(cls):
             if cls is t.Assign or node.op in ("++", "--"):
                 # only an identifier can be read-only (the usual target is not one: told here)
                 root = _root(node.target if cls is t.Assign else node.operand)
-                if root.__class__ is Ident and root.module is None:
-                    found += _read_only(node, root, dialect, words)
+                if root.__class__ is Ident and root.module is None and root.name not in writable:
+                    refused = _read_only(node, root, dialect, words)
+                    if refused:
+                        found += refused
+                    else:
+                        writable.add(root.name)
     if passed is not None:
         of = _index(passed)
     clauses = [item for item in (items if passed is None else passed) if isinstance(item, t.Clause)]
@@ -512,6 +517,8 @@ def _assigned_globals(of, dialect) -> set:
     built-in or library variable (assigning one is assigned-read-only's) and no kernel symbol
     (```x``)."""
     names = set()
+    asked = set()  # (the names asked of V.read_only: each once, not once an assignment)
+    Index, Ident = t.Index, t.Ident
     for cls in (t.Assign, t.Unary, t.Postfix):
         for node in of(cls):
             if cls is t.Assign:
@@ -520,11 +527,14 @@ def _assigned_globals(of, dialect) -> set:
                 target = node.operand
             else:
                 continue
-            while target.__class__ is t.Index:  # (node classes are concrete: compared)
+            while target.__class__ is Index:  # (node classes are concrete: compared)
                 target = target.base
-            if target.__class__ is t.Ident and target.module is None and not V.read_only(
-                    target.name, dialect.variables, dialect.name):
-                names.add(target.name)
+            if target.__class__ is Ident and target.module is None:
+                name = target.name
+                if name not in asked:
+                    asked.add(name)
+                    if not V.read_only(name, dialect.variables, dialect.name):
+                        names.add(name)
     return names
 
 
@@ -625,7 +635,8 @@ def _follow(uses, known, assigned, item, words, chained=frozenset()):
 
 def _used_before_assigned(items, of, per_clause, words, globals_made=None):
     """``per_clause(cls)``: each clause's accesses of ``cls`` variables, predicate first (see
-    :func:`~dtracepy.checks.context.clause_accesses`).
+    :func:`~dtracepy.checks.context.clause_accesses`), for the thread-locals, clause-locals and
+    aggregations; the globals' uses are gathered here, a clause at a time (:class:`_GlobalUses`).
 
     A clause is followed (:func:`_follow`) only when it uses a variable not yet typed; what
     ``known`` holds after a clause is what it held before and the variables the clause types
@@ -636,22 +647,36 @@ def _used_before_assigned(items, of, per_clause, words, globals_made=None):
         globals_made = {n.name for n in of(t.Ident) if n.is_global}
     dead, made, chained = _dead_branches(of), _made_by_unary(of), _chained_on_itself(of)
     scopes = []  # (scope, prefix, each clause's accesses) of the scopes that have uses to judge
+    judged_globals = False
     for cls, scope, prefix in _SCOPES:
         if not of(cls) or (scope == "global" and not globals_made) or (
                 scope == "agg" and _only_assigned(of)):
             continue  # (no clause has a use to judge: nothing to walk)
-        scopes.append((scope, prefix, per_clause(cls)))
+        # (the globals' table stays None: their uses are gathered clause by clause)
+        scopes.append((scope, prefix, per_clause(cls) if scope != "global" else None))
+        judged_globals |= scope == "global"
     if not scopes:
         return []
+    # (the clauses, for the globals' uses: a program without judged globals is not gone through for them)
+    clauses = [item for item in items if item.__class__ is t.Clause] if judged_globals else None
 
-    def uses_of(index):
-        """The uses that count in clause ``index``: (body uses, predicate uses)."""
+    def global_uses(index):
+        return _GlobalUses(clauses[index], globals_made, dead, made)
+
+    def uses_of(index, globals_=None):
+        """The uses that count in clause ``index``: (body uses, predicate uses).  ``globals_``:
+        the clause's :class:`_GlobalUses` if made already."""
         body, pred = [], []
         for scope, prefix, table in scopes:
+            if table is None:
+                found = globals_ if globals_ is not None else global_uses(index)
+                body += found.body
+                pred += found.pred
+                continue
             accs = table[index]
             if not accs:
                 continue
-            if scope != "global" and not dead:  # every access counts (_uses, made directly)
+            if not dead:  # every access counts (_uses, made directly)
                 for a in accs:
                     (pred if a.in_predicate else body).append((a, scope, prefix, id(a.node) in made))
                 continue
@@ -659,7 +684,7 @@ def _used_before_assigned(items, of, per_clause, words, globals_made=None):
                 (pred if use[0].in_predicate else body).append(use)
         return body, pred
 
-    assigned = _Assigned(uses_of, len(scopes[0][2]))
+    assigned = _Assigned(uses_of, len(clauses) if judged_globals else len(scopes[0][2]))
     known: set[tuple[str, str]] = set()
     names_known = {scope: set() for scope, _, _ in scopes}  # (known's names, by scope)
     out = []
@@ -676,13 +701,22 @@ def _used_before_assigned(items, of, per_clause, words, globals_made=None):
         if cls is not Clause:
             continue
         index += 1
+        globals_ = None
         for scope, _, table in scopes:
+            if table is None:
+                globals_ = global_uses(index)
+                if globals_.names and not names_known[scope].issuperset(globals_.names):
+                    break
+                continue
             accs = table[index]
             if accs and not names_known[scope].issuperset(map(_NAME, accs)):
                 break
         else:
             continue  # every variable it uses is typed already (the usual clause): nothing to follow
-        body, pred = uses_of(index)
+        if judged_globals and globals_ is None:
+            globals_ = global_uses(index)
+        body, pred = uses_of(index, globals_)
+        globals_ = None
         # dtrace cooks a clause's actions, then its predicate; when that fails on an undefined
         # variable it tries the predicate first (libdtrace dt_cook_clause).
         added, refused = _follow(body + pred, known, assigned, item, words, chained)
@@ -693,6 +727,112 @@ def _used_before_assigned(items, of, per_clause, words, globals_made=None):
             names_known[scope].add(name)
         out += refused
     return out
+
+
+# what _GlobalUses has kept of a name in a part of a clause: its first read, its first other use
+# (``x += v``), the use that types it (after which nothing of it is kept)
+_READ, _OTHER, _TYPED = 1, 2, 4
+
+
+class _GlobalUses:
+    """One clause's uses of the globals, as used-before-assigned reads them, gathered without
+    keeping an access record for each: ``names``, the names of every access
+    (:func:`~dtracepy.checks.context.clause_accesses`' of ``t.Ident``), and ``body`` and ``pred``,
+    the uses that count (:func:`_uses`' tuples), in order, less those :func:`_follow` cannot
+    reach.  :func:`_follow` reads the uses of a name in order and stops at the first that types it
+    (:func:`_creates`, or made by a unary operator); before that it reports the first use it
+    reports at all: the first read, or the first other use.  So of each name, in the predicate and
+    in the body apart (the two are followed in either order), only those three are kept, and
+    :func:`_follow` gives the same answers on them as on them all.  (Keeping every access of every
+    clause cost 194 bytes a statement of ``x=y;``: 507 MB for 3 MB of them.)
+
+    The usual statement (a name, or a name assigned a name or a literal) is read here directly,
+    as :func:`~dtracepy.checks.context.clauses_accesses` reads it, and an access is made only for
+    a use that is kept; the others go through :func:`~dtracepy.checks.context.accesses`, which
+    gives them to :meth:`append` one at a time."""
+
+    __slots__ = ("names", "body", "pred", "_seen", "_globals", "_dead", "_made")
+
+    def __init__(self, clause, globals_made, dead, made):
+        self.names: set = set()
+        self.body: list = []
+        self.pred: list = []
+        self._seen = ({}, {})  # (body, predicate): name -> _READ | _OTHER | _TYPED kept of it
+        self._globals, self._dead, self._made = globals_made, dead, made
+        if clause is not None:
+            self._gather(clause)
+
+    def append(self, a) -> None:
+        """Take one access (in the order of the clause's accesses)."""
+        name = a.name
+        self.names.add(name)
+        if name not in self._globals or (a.kind == "read" and a.node.module is not None):
+            return  # (not a global the program assigns; a kernel symbol `x)
+        node = a.node
+        if self._dead and id(node) in self._dead:
+            return
+        in_predicate = a.in_predicate
+        seen = self._seen[in_predicate]
+        bits = seen.get(name, 0)
+        if bits & _TYPED:
+            return
+        made = id(node) in self._made
+        if made or _creates(a):
+            seen[name] = bits | _TYPED
+        else:
+            bit = _READ if a.kind == "read" else _OTHER
+            if bits & bit:
+                return
+            seen[name] = bits | bit
+        (self.pred if in_predicate else self.body).append((a, "global", "", made))
+
+    def _read(self, node) -> None:
+        """A read of the name ``node`` in a statement (the fast path of :meth:`_gather`)."""
+        name = node.name
+        self.names.add(name)
+        if name in self._globals and not self._seen[False].get(name, 0) & (_TYPED | _READ) or \
+                id(node) in self._made:
+            self.append(Access("read", node, name, False, False, False))
+
+    def _gather(self, clause) -> None:
+        """The clause's accesses of the globals, in :func:`~dtracepy.checks.context.clause_accesses`'
+        order: the predicate's, then each statement's."""
+        Ident, ExprStmt, Assign, leaves = t.Ident, t.ExprStmt, t.Assign, _LEAVES
+        predicate = clause.predicate
+        if predicate is not None:
+            accesses(predicate, Ident, True, False, self)
+        seen, names, globals_made, made = self._seen[False], self.names, self._globals, self._made
+        for stmt in clause.body or ():
+            if stmt.__class__ is not ExprStmt:
+                for expr, guarded in stmt_exprs((stmt,), Ident):
+                    accesses(expr, Ident, False, guarded, self)
+                continue
+            expr = stmt.expr
+            kind = expr.__class__
+            if kind is Assign:
+                target, value = expr.target, expr.value
+                if target.__class__ is Ident and value.__class__ in leaves:
+                    if value.__class__ is Ident:  # (the value is evaluated first: _read, inlined)
+                        name = value.name
+                        names.add(name)
+                        if name in globals_made and not seen.get(name, 0) & (_TYPED | _READ) or \
+                                id(value) in made:
+                            self.append(Access("read", value, name, False, False, False))
+                    name = target.name
+                    names.add(name)
+                    if name in globals_made and not seen.get(name, 0) & _TYPED:
+                        # (a write types its name: kept unless the name is typed already)
+                        if expr.op == "=":
+                            self.append(Access("write", expr, name, is_zero(value), False, False))
+                        else:
+                            self.append(Access("update", expr, name, False, False, False))
+                    continue
+            elif kind is Ident:
+                self._read(expr)
+                continue
+            elif kind in leaves:
+                continue
+            accesses(expr, Ident, False, False, self)
 
 
 _NAME = attrgetter("name")
