@@ -59,9 +59,9 @@ def _chunks(n: int, size: int = 1 << 16):
     for i in range(n):
         comm = b"sshd" if i % 3 else b"postgres"
         path = b"/var/log/auth.log" if i % 5 else b"/a,b \"c\"/d%s"
-        rows.append(b"\x1eR0\x1f%d\x1f%d\x1f%d\x1f%d\x1f%x\x1f%d\x1f%s\x1f%d\x1f%s\x1f%d\x1f%d\n" % (
-            1_000_000_000 + i, 4000 + i % 50, 4000 + i % 70, i * 7, 0xFFFF8000 + i, len(comm), comm,
-            len(path), path, 1_700_000_000_000_000_000 + i, 65 + i % 26))
+        rows.append(b"\x1eR0\x1f%d\x1f%d\x1f%d\x1f%d\x1f%x\x1f%s\0\x1f%s\0\x1f%d\x1f%d\n" % (
+            1_000_000_000 + i, 4000 + i % 50, 4000 + i % 70, i * 7, 0xFFFF8000 + i, comm,
+            path, 1_700_000_000_000_000_000 + i, 65 + i % 26))
     data = b"".join(rows)
     return [data[i:i + size] for i in range(0, len(data), size)]
 

@@ -1213,6 +1213,8 @@ class Declaration(TopLevel):
     declarators: tuple[Declarator, ...] = attrs.field(converter=_tuple, default=())
 
     def _problem(self):
+        if "..." in self.specifiers:    # (a parameter's only: `... x;` is no D)
+            return "'...' is not a declaration specifier (a type keyword, a qualifier or a typedef name)"
         return _specifiers_problem(self.specifiers)
 
 

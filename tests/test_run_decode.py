@@ -69,8 +69,8 @@ def test_framed_program_frames_records_and_names_aggregations():
     assert prepare(t).plan.token != token
     mark = "\\036" + token
     assert "TS,Name" not in text, "the header clause is dropped when framed"
-    assert f'printf("{mark}R0\\037%d\\037%d\\037%s\\037%x\\037%d\\037%d\\n",' in text
-    assert 'rindex(execname, ""), execname' in text
+    assert f'printf("{mark}R0\\037%d\\037%s%c\\037%x\\037%d\\037%d\\n",' in text
+    assert 'execname, 0,' in text and "rindex(" not in text and "strlen(" not in text
     assert 'printf("plain %d\\n", 1);' in text
     # the last END clause prints each aggregation between markers
     tail = text[text.rindex("END"):]
@@ -124,7 +124,7 @@ def test_column_kinds():
     assert kinds == {"%d": "int", "%5u": "int", "0x%08x": "hex", "%-20s": "str", "%Y": "time",
                      "%c": "char", "%p": "hex", "%lld": "int", "%a": "sym", "%f": "float", "%o": "oct"}
     assert framing.column("x", "%lld").framed == "%lld"
-    assert framing.column("x", "%-20s").framed == "%d\x1f%s"
+    assert framing.column("x", "%-20s").framed == "%s%c"
 
 
 # --- the stream decoder ------------------------------------------------------------------------
@@ -136,8 +136,8 @@ def _stream(n=3):
     for i in range(n):
         name = (NASTY + str(i)).encode()
         spec_line.append(b"text before\n")
-        spec_line.append(b"\x1eR0\x1f%d\x1f%d\x1f%s\x1f1f\x1f1700000000123456789\x1f65\n" % (
-            i, len(name), name))
+        spec_line.append(b"\x1eR0\x1f%d\x1f%s\0\x1f1f\x1f1700000000123456789\x1f65\n" % (
+            i, name))
     return b"".join(spec_line)
 
 
@@ -181,7 +181,7 @@ def test_forged_marks_are_text(chunk):
     plan = prepare(t).plan
     mark = plan.mark.encode()
     spec = plan.printas[0]
-    forged_row = b"\x1eR0\x1f7\x1f1\x1fx\x1f0\x1f0\x1f66"
+    forged_row = b"\x1eR0\x1f7\x1fx\0\x1f0\x1f0\x1f66"
     forged_block = b"\x1eA\x1f%d" % spec.number
     data = (forged_row + b"\n"
             + b"tail" + forged_row + b"\n"
@@ -191,7 +191,7 @@ def test_forged_marks_are_text(chunk):
             + mark + b"A\x1f%d\n" % spec.number
             + mark + b"K\x1fbash\n\x1eK\x1fevil\x1f999\n\x1eZ\x1f3\n"
             + mark + b"Z\n"
-            + mark + b"R0\x1f1\x1f4\x1freal\x1f0\x1f0\x1f66\n")
+            + mark + b"R0\x1f1\x1freal\0\x1f0\x1f0\x1f66\n")
     dec = Decoder(plan)
     events = []
     for i in range(0, len(data), chunk):
@@ -209,7 +209,7 @@ def test_forged_marks_are_text(chunk):
 
 
 def test_text_without_newline_before_a_record_is_its_own_event():
-    data = b"partial\x1eR0\x1f5\x1f1\x1fx\x1f0\x1f0\x1f66\nafter"
+    data = b"partial\x1eR0\x1f5\x1fx\0\x1f0\x1f0\x1f66\nafter"
     events = _decode(data, 1 << 16)
     assert events[0] == "partial" and isinstance(events[0], Text)
     assert events[1].Name == "x" and events[1].C == "B"
@@ -217,7 +217,7 @@ def test_text_without_newline_before_a_record_is_its_own_event():
 
 
 def test_invalid_utf8_survives():
-    data = b"\x1eR0\x1f5\x1f2\x1f\xff\xfe\x1f0\x1f0\x1f66\n"
+    data = b"\x1eR0\x1f5\x1f\xff\xfe\0\x1f0\x1f0\x1f66\n"
     row = _decode(data, 3)[0]
     assert row.Name.encode("utf-8", "surrogateescape") == b"\xff\xfe"
 

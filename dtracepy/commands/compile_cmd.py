@@ -129,6 +129,14 @@ class _ModuleOsExit(BaseException):
         self.code = code
 
 
+class _ThreadFailed(Exception):
+    """An exception in a thread the tracer module started while it was imported."""
+
+    def __init__(self, err: BaseException):
+        super().__init__(err)
+        self.err = err
+
+
 def _refusing_os_exit(real_exit):
     """``os._exit`` for the time a tracer module runs: in dtracepy's own process it raises (the
     real one ends the process at once: ``compile`` exited 0 having written nothing); in a child the
@@ -201,14 +209,36 @@ def load_module(path: str):
     # dtracepy's modules that the tracer is the first to import is cached too (_OwnBytecode).
     import dtracepy.dsl  # noqa: F401
 
+    import threading
+
     wrote_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
     real_exit = os._exit
+    # an exception in a thread the module started (and let end) is printed by Python as a
+    # traceback and ends nothing: the compile went on and exited 0 without what the thread did
+    thread_errors: list[BaseException] = []
+    real_hook = threading.excepthook
+
+    def _thread_failed(args):
+        if args.exc_type is SystemExit:
+            return real_hook(args)
+        thread_errors.append(args.exc_value)
+
+    threading.excepthook = _thread_failed
     os._exit = _refusing_os_exit(real_exit)
     own = _OwnBytecode() if not wrote_bytecode else None
     if own is not None:
         sys.meta_path.insert(0, own)
     try:
         spec.loader.exec_module(module)
+        if thread_errors:
+            raise _ThreadFailed(thread_errors[0])
+    except _ThreadFailed as failed:
+        err = failed.err
+        where = _located(err, path)
+        what = err.message if isinstance(err, DTracePyError) else describe_exception(err)
+        raise CompileError(f"in a thread the module started: {what}",
+                           err.pos if isinstance(err, DTracePyError) and err.pos else where[0],
+                           where[1]) from None
     except _ModuleOsExit as err:
         raise CompileError(f"the module called os._exit({err.code!r}) while being imported, which would end "
                            "dtracepy without a word or any D; a tracer module must define its Tracer, "
@@ -235,6 +265,7 @@ def load_module(path: str):
     except BaseException as err:  # noqa: BLE001 - the user's module may raise anything
         raise CompileError(describe_exception(err) + _did_you_mean(err), *_located(err, path)) from None
     finally:
+        threading.excepthook = real_hook
         os._exit = real_exit
         sys.dont_write_bytecode = wrote_bytecode
         if own is not None and own in sys.meta_path:

@@ -81,6 +81,14 @@ class Record:
             cols.append((title, fmt))
         if not cols:
             raise DSLError("a record needs at least one column", pos)
+        titles = [title for title, _ in cols]
+        twice = next((title for i, title in enumerate(titles) if title in titles[:i]), None)
+        if twice is not None:
+            # a row's as_dict(), `run --format json`/`jsonl` (keyed by the titles) and
+            # emit(title=...) would keep one of them: a column lost without a word
+            raise DSLError(f"two columns are titled {twice!r}: a row's as_dict() and `dtracepy run "
+                           "--format json` key the values by title and would keep only one; give "
+                           "each column its own title", pos)
         self.columns = tuple(cols)
         self.sep = sep
         self.end = end

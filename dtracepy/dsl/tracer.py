@@ -339,6 +339,11 @@ class Tracer:
         def decorate(fn):
             if not callable(fn):
                 raise DSLError("@t.probe(...) decorates a function", pos)
+            if isinstance(fn, type):
+                # calling it makes an instance: the clause was empty, silently
+                raise DSLError(f"@t.probe(...) decorates a function, not a class ({fn.__name__}): a "
+                               "class body runs when Python defines the class, outside the probe, "
+                               "and the clause would be empty", pos)
             if _never_runs(fn):
                 raise DSLError(_NEVER_RUNS, pos)
             depth = context.depth()

@@ -288,6 +288,16 @@ def parse_default(lines, name: str = "", kind: str | None = None, nkeys: int | N
                     _put(agg, _entry_keys(pending, plain_keys, True), int(stripped))
                     pending = []
                     continue
+            if stack_keys == (0,) and plain_keys and not _is_frame(line):
+                # the stack first (dtrace prints keys in order): the plain keys after its frames
+                # (none: an empty stack), on the value's line (@[stack(), pid] = count()): such
+                # entries were dropped
+                head, _, value = line.rstrip().rpartition(" ")
+                if _INT.match(value):
+                    frames = Stack(f.strip() for f in pending if _is_frame(f))
+                    _put(agg, (frames,) + _split_keys(head, plain_keys), int(value))
+                    pending = []
+                    continue
             pending.append(line)
             continue
         if _HIST_HEADER.match(nxt):
@@ -488,6 +498,75 @@ def parse_framed(text: str, fields, names, kinds=None, entry: str = "\x1eK") -> 
 
 
 _US = "\x1f"
+_VALUE_LINE = re.compile(r".*\s(-?\d+)$")
+_DUMPED = re.compile(r"[^\x20-\x7e\t\n\v\f\r\b\a]")
+
+
+def paired_values(agg: Aggregation, fields, lines) -> str | None:
+    """Give ``agg`` (an ``avg`` decoded from its framed entries: exact keys, in the order dtrace
+    printed them) the values of the same entries in dtrace's default format, ``lines``.
+
+    dtrace's printa formats compute an average in unsigned arithmetic (Oracle's and illumos'
+    ``pfprint_average``: ``data[1] / normal / data[0]`` on ``uint64_t``), so ``%@d`` of
+    ``avg(-4)`` and ``avg(3)`` prints 9223372036854775807; the default format divides signed and
+    prints 0, which is what ``dtrace -s`` of the script shows.  Both printa print the entries in
+    the same order, and in the default format each entry ends with its value: an entry spans one
+    line plus one per newline in its string keys, or, when a string key is one dtrace dumps as
+    bytes (empty, or holding bytes that are not printable ASCII), a length this does not know;
+    such an entry is located from its neighbours when it is the only one.  Returns why values may
+    be wrong (they are then the framed ones), or None."""
+    lines = _drop_per_cpu(lines)
+    start = 0
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    lines = lines[start:]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    keys = list(agg)
+    spans = []
+    for key in keys:
+        strings = [k for f, k in zip(fields, key) if f == "str"]
+        if any(not s or _DUMPED.search(s) for s in strings):
+            spans.append(None)
+        else:
+            spans.append(1 + sum(s.count("\n") for s in strings))
+    n = len(keys)
+    unknown = [i for i, span in enumerate(spans) if span is None]
+    if len(unknown) > 1:
+        return (f"{len(unknown)} entries have string keys dtrace prints as bytes, so their "
+                "averages could not be read from its default format: dtrace's printa formats "
+                "print a negative average as a large positive number, and these values are those")
+    ends: list | None = [None] * n
+    pos = 0
+    for i in range(n):                      # from the start, up to the unknown span
+        if spans[i] is None:
+            break
+        pos += spans[i]
+        ends[i] = pos - 1
+    if unknown:                             # from the end, back to it: it holds what is left
+        after = len(lines)
+        for i in range(n - 1, unknown[0], -1):
+            ends[i] = after - 1
+            after -= spans[i]
+        ends[unknown[0]] = after - 1
+        if after - 1 < pos:
+            ends = None
+    elif pos != len(lines):
+        ends = None
+    values = []
+    for end in ends or ():
+        m = _VALUE_LINE.match(lines[end]) if 0 <= end < len(lines) else None
+        if m is None:
+            values = None
+            break
+        values.append(int(m.group(1)))
+    if ends is None or values is None or len(values) != n:
+        return ("the averages could not be read from dtrace's default format: dtrace's printa "
+                "formats print a negative average as a large positive number, and these values "
+                "are those")
+    for key, value in zip(keys, values):
+        agg[key] = value
+    return None
 
 
 def default_doubt(lines, agg: Aggregation, nkeys: int | None) -> str | None:

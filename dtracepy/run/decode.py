@@ -17,7 +17,7 @@ import re
 import sys
 
 from dtracepy.run import aggregations as _aggs
-from dtracepy.run.framing import END_CLOSE, END_OPEN, ENTRY_KIND
+from dtracepy.run.framing import END_CLOSE, END_OPEN, ENTRY_KIND, PAIRED
 from dtracepy.run.framing import US, Plan, RecordSpec
 from dtracepy.run.messages import Warning  # noqa: A004 - dtracepy's Warning
 
@@ -148,18 +148,11 @@ class _RecordDecoder:
         self.cls = row_class(spec)
         self.kinds = [c.kind for c in spec.columns]
         self.convs = [_CONVERTERS[k] for k in self.kinds]
-        self.nfields = 1 + len(self.kinds) + self.kinds.count("str")
-        # field index (after the marker) of each string's length
-        self.strings = []
-        j = 1
-        for kind in self.kinds:
-            if kind == "str":
-                self.strings.append(j)
-                j += 1
-            j += 1
+        self.nfields = 1 + len(self.kinds)
+        self.strings = [j for j, kind in enumerate(self.kinds, 1) if kind == "str"]
         self.simple = not self.strings
         # fast(fields): the row from a line split at the separators, or None when a string
-        # holds separators or newlines (its length then disagrees)
+        # holds separators or newlines (a string's field then does not end with its NUL)
         self.fast = self._compile_fast()
 
     def _compile_fast(self):
@@ -171,9 +164,10 @@ class _RecordDecoder:
                  "time": "_time({})", "char": "_char({})", "sym": "{}.decode('utf-8', 'surrogateescape')"}
         for kind in self.kinds:
             if kind == "str":
-                checks.append(f"int(f[{j}]) == len(f[{j + 1}])")
-                exprs.append(f"f[{j + 1}].decode('utf-8', 'surrogateescape')")
-                j += 2
+                # no D string holds a NUL: one ending the field is the string's end
+                checks.append(f"f[{j}][-1:] == b'\\0'")
+                exprs.append(f"f[{j}][:-1].decode('utf-8', 'surrogateescape')")
+                j += 1
             else:
                 exprs.append(names[kind].format(f"f[{j}]"))
                 j += 1
@@ -185,8 +179,8 @@ class _RecordDecoder:
 
     def slow(self, data: bytes, start: int):
         """Parse one record from ``data[start:]`` (just after the marker's number), reading each
-        string by its length.  Returns (row, end offset after the newline) or None if ``data``
-        ends first."""
+        string up to the NUL that ends it.  Returns (row, end offset after the newline) or None
+        if ``data`` ends first."""
         pos = start
         values = []
         n = len(data)
@@ -197,22 +191,11 @@ class _RecordDecoder:
                 raise ValueError("malformed record")
             pos += 1
             if kind == "str":
-                sep = data.find(_US, pos)
-                if sep < 0:
+                end = data.find(b"\0", pos)
+                if end < 0:
                     return None
-                length = int(data[pos:sep])
-                pos = sep + 1
-                if pos + length >= n:
-                    return None
-                if data[pos + length:pos + length + 1] not in (_US, b"\n"):
-                    # Oracle's rindex(s, "") says strsize - 1 for a string of strsize bytes
-                    # (framing._strlen): the string is one byte longer when that ends the field
-                    if pos + length + 1 >= n:
-                        return None
-                    if data[pos + length + 1:pos + length + 2] in (_US, b"\n"):
-                        length += 1
-                values.append(data[pos:pos + length].decode("utf-8", "surrogateescape"))
-                pos += length
+                values.append(data[pos:end].decode("utf-8", "surrogateescape"))
+                pos = end + 1
             else:
                 end = pos
                 while end < n and data[end:end + 1] not in (_US, b"\n"):
@@ -447,8 +430,15 @@ def decode_block(spec, lines: list[str], plan: Plan) -> tuple[dict, str | None]:
         if info is not None and info.nkeys is not None and shown < info.nkeys:
             doubt = (f"printa's format prints {shown} of the {info.nkeys} keys: entries that "
                      "differ only in the others are merged")
-        return (_aggs.parse_framed("\n".join(lines), spec.fields, spec.names, kinds,
-                                   entry=plan.mark + ENTRY_KIND), doubt)
+        default = None
+        if spec.paired:
+            split = lines.index(plan.mark + PAIRED)     # ValueError (shown as text) if missing
+            lines, default = lines[:split], lines[split + 1:]
+        aggs = _aggs.parse_framed("\n".join(lines), spec.fields, spec.names, kinds,
+                                  entry=plan.mark + ENTRY_KIND)
+        if default is not None:
+            doubt = _aggs.paired_values(aggs[spec.names[0]], spec.fields, default)
+        return aggs, doubt
     if spec.fmt is None and len(spec.names) == 1:
         name = spec.names[0]
         info = plan.agg(name)

@@ -6,9 +6,9 @@ Three rewrites of the compiled program (never of what ``dtracepy compile`` print
 * every row a :class:`~dtracepy.dsl.Record` emits becomes
   ``printf("\\036R<n>\\037<f1>\\037<f2>...\\n", ...)``: a record-separator byte, the record's number,
   then each column's bare conversion after a unit-separator byte.  A string column is sent as
-  its length then ``s`` (``%d\\037%s``), so its bytes come back exactly whatever they hold
-  (separators, commas, quotes, ``%``, newlines); ``%Y`` is sent as the nanosecond count (``%d``) and
-  ``%c`` as its code, so nothing is lost to formatting.  The header clause of a record is dropped:
+  ``s`` then a NUL byte (``%s%c`` of ``s, 0``: no D string holds a NUL), so its bytes come back
+  exactly whatever they hold (separators, commas, quotes, ``%``, newlines); ``%Y`` is sent as
+  the nanosecond count (``%d``) and ``%c`` as its code, so nothing is lost to formatting.  The header clause of a record is dropped:
   the decoder knows the titles.
 * every ``printa(...)`` statement is bracketed by ``printf("\\036A\\037<n>\\n")`` and
   ``printf("\\036Z\\n")``; ``<n>`` says which aggregations and which format the block holds.
@@ -72,7 +72,7 @@ def column(title: str, fmt: str) -> Column:
     length = m.group(4) or ""
     letter = m.group(5)
     if letter in "sS":
-        return Column(title, fmt, "str", "%d" + US + "%s")
+        return Column(title, fmt, "str", "%s%c")
     if letter == "Y":
         return Column(title, fmt, "time", "%d")
     if letter in "cC":
@@ -116,6 +116,11 @@ class PrintaSpec:
     # The framed form dtrace prints instead (None: printed as written): the kind of each field
     # after a ``\036K`` entry mark, in order: int, uint, hex, oct, float, str, sym, stack, agg.
     fields: tuple[str, ...] | None = None
+    # an avg printed in the default format: dtrace's printa formats divide an average's sum
+    # unsigned (``%@d`` of avg(-4), avg(3) prints 9223372036854775807 where its default format
+    # prints 0), so the framed entries give the keys and dtrace's default printa, after a
+    # ``V`` mark, the values (:func:`dtracepy.run.aggregations.paired_values`)
+    paired: bool = False
 
 
 @attrs.frozen
@@ -296,6 +301,7 @@ def framed_user(fmt: str, naggs: int, mark: str = RS) -> tuple[tuple[str, ...], 
     return tuple(fields), mark + ENTRY_KIND + "".join(US + c for c in convs) + "\n"
 
 
+PAIRED = "V"         # in a paired block (PrintaSpec.paired): dtrace's default printa follows
 END_OPEN = "E"       # dtracepy's END clause begins (its marks: the plan's mark, then this)
 END_CLOSE = "F"      # ... and ends: dtrace prints only its own blank lines after it
 
@@ -305,14 +311,14 @@ def _printf(text: str, *args) -> tree.ExprStmt:
     return tree.ExprStmt(tree.Call(tree.Ident("printf"), (tree.StringLit(text), *args)))
 
 
-def _strlen(value) -> tree.Call:
-    """The length of the string ``value``, as ``rindex(value, "")`` (where the empty string last
-    occurs: at its end, in every D; illumos' tests hold D's ``rindex("foo", "")`` to 3).  Not
-    ``strlen()``: in Oracle's D 2.0 a ``strlen()`` of a string of 18 bytes or more corrupts every
-    aggregation the same firing updates after it (``@c = count()`` then held the string's bytes
-    plus one), so a framed row would have changed the tracer's aggregations.  Oracle's ``rindex``
-    says one less than the length for a string of ``strsize`` bytes: the decoder allows for it."""
-    return tree.Call(tree.Ident("rindex"), (value, tree.StringLit("")))
+def _nul() -> tree.IntLit:
+    """The NUL byte that ends a framed string (printed by ``%c``).  A string's length is not
+    sent: ``strlen()`` in Oracle's D 2.0 corrupts the aggregations the same firing updates after
+    it when the string has 18 bytes or more (``@c = count()`` then held the string's bytes plus
+    one), and ``rindex(s, "")``, which does not, costs the kernel's BPF verifier so much that a
+    record of six string columns was refused ("BPF program load ... failed: Argument list too
+    long") where ``dtrace -s`` of the same D runs."""
+    return tree.IntLit("0")
 
 
 class _Framer:
@@ -352,8 +358,14 @@ class _Framer:
         return self.add_printa(names, fmt)
 
     def add_printa(self, names, fmt) -> PrintaSpec:
+        paired = False
         if fmt is None:
-            framed = framed_default(self.aggs.get(names[0]), self.mark) if len(names) == 1 else None
+            info = self.aggs.get(names[0]) if len(names) == 1 else None
+            framed = framed_default(info, self.mark) if len(names) == 1 else None
+            if framed is not None and info.kind == "avg":
+                # see PrintaSpec.paired; not with a stack key, whose lines in the default format
+                # are not known here
+                paired = all(f in ("str", "int") for f in framed[0][:-1])
         else:
             framed = framed_user(fmt, len(names), self.mark)
             info = self.aggs.get(names[0]) if len(names) == 1 else None
@@ -362,17 +374,20 @@ class _Framer:
                 # the format prints fewer keys than there are: all of them when their types
                 # are known (else the entries that differ only in the others would merge)
                 framed = framed_default(info, self.mark) or framed
-        spec = PrintaSpec(len(self.printas), names, fmt, framed[0] if framed else None)
+        spec = PrintaSpec(len(self.printas), names, fmt, framed[0] if framed else None,
+                          paired=paired)
         self.printas.append(spec)
         return spec, (framed[1] if framed else None)
 
     def printa_stmt(self, spec: PrintaSpec, framed_fmt, stmt) -> list:
+        default = stmt
         if framed_fmt is not None:
             call = stmt.expr
             args = tuple(tree.AggVar(n) for n in spec.names)
             stmt = tree.ExprStmt(tree.Call(call.callee, (tree.StringLit(framed_fmt), *args),
                                            pos=call.pos), pos=stmt.pos)
-        return [_printf(f"{self.mark}A{US}{spec.number}\n"), stmt, _printf(f"{self.mark}Z\n")]
+        paired = [_printf(f"{self.mark}{PAIRED}\n"), default] if spec.paired else []
+        return [_printf(f"{self.mark}A{US}{spec.number}\n"), stmt, *paired, _printf(f"{self.mark}Z\n")]
 
     def stmt(self, stmt) -> list:
         if isinstance(stmt, tree.ExprStmt):
@@ -408,7 +423,7 @@ class _Framer:
         args = []
         for col, value in zip(spec.columns, call.args[1:]):
             if col.kind == "str":
-                args += [_strlen(value), value]
+                args += [value, _nul()]
             else:
                 args.append(value)
         return tree.ExprStmt(tree.Call(call.callee, (tree.StringLit(spec.framed_format(self.mark)), *args),
