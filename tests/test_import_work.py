@@ -296,3 +296,115 @@ def test_positions_are_made_only_where_a_comment_may_go(monkeypatch, make):
     assert len(made) == 0
     import_d("/* a comment */\n" + make(200), "x.d")
     assert 0 < len(made) <= 2 * 400 + 2, len(made)
+
+
+# --- import --exact runs its module in pieces (session 13) ------------------------------------------
+
+def _lone_operands(n: int) -> str:
+    return "BEGIN{" + "x;" * n + "}"
+
+
+def _clause_pairs(n: int) -> str:
+    return "".join(f"fbt::f{i}:entry{{self->a=timestamp;}}\nfbt::f{i}:return/self->a/{{self->a=0;}}\n"
+                   for i in range(n // 2))
+
+
+def test_exact_compiles_no_large_text_at_once(monkeypatch):
+    """Python's compile of a whole module held ~150 bytes a byte of it (356 MB for the module of
+    100,000 ``x;``): the check of ``--exact`` compiles pieces of at most a few PIECEs, never the
+    whole module, also when it is one function of 20,000 statements."""
+    import builtins
+
+    from dtracepy.importer import import_d, pieces
+
+    sizes = []
+    real = builtins.compile
+
+    def counting(source, *args, **kwargs):
+        if isinstance(source, str):
+            sizes.append(len(source))
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "compile", counting)
+    for text in (_lone_operands(20_000), _clause_pairs(4_000)):
+        sizes.clear()
+        module = import_d(text, "x.d", exact=True)
+        assert len(module) > 4 * pieces.PIECE
+        assert sizes and max(sizes) < 2 * pieces.PIECE + 1_000, (len(module), max(sizes))
+
+
+@pytest.mark.parametrize("text, bound", [(_lone_operands(20_000), 50e6), (_clause_pairs(2_000), 14e6)])
+def test_exact_memory_peak(text, bound):
+    """tracemalloc's peak of ``import_d(exact=True)``: 80 MB and 19 MB before (Python's compile of the
+    whole module), 32 MB and 11 MB now."""
+    import tracemalloc
+
+    from dtracepy.importer import import_d
+
+    import_d("BEGIN{x;}", "w.d", exact=True)  # (the modules imported before the count)
+    tracemalloc.start()
+    try:
+        import_d(text, "x.d", exact=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < bound, peak
+
+
+_PIECES_MODULES = {
+    "body": "from dtracepy import Tracer, builtin, stmt, trace\nt = Tracer()\n\n@t.probe('BEGIN')\ndef b():\n"
+            + "".join("    stmt(builtin('x'))\n    trace(\n        builtin('y'))\n" if i % 7 else
+                      "    stmt(builtin('z')); stmt(builtin('w'))\n    # a comment\n\n" for i in range(300)),
+    "clauses": "from dtracepy import Tracer, self, timestamp\nt = Tracer()\n" + "".join(
+        f"\n\n@t.probe(\n    'fbt::f{i}:entry',\n)\ndef e{i}():\n    self.a = timestamp\n\n\n"
+        f"@t.probe('fbt::f{i}:return', when=self.a)\ndef r{i}():\n    self.a = 0\n" for i in range(100)),
+}
+# bodies the pieces must not cut (a docstring, a return, a local, a line at column 0 in a string,
+# `global`): each is run as exec of the whole would run it
+_PIECES_MODULES["docstring"] = _PIECES_MODULES["body"].replace("def b():\n", 'def b():\n    """Doc."""\n')
+_PIECES_MODULES["return"] = _PIECES_MODULES["body"] + "    return None\n"
+_PIECES_MODULES["local"] = _PIECES_MODULES["body"].replace("def b():\n", "def b():\n    y = builtin('y')\n") \
+    + "    stmt(y)\n"
+_PIECES_MODULES["string"] = _PIECES_MODULES["body"].replace(
+    "def b():\n", "def b():\n    trace('''a\nstmt(builtin('q'))\n    b''')\n")
+_PIECES_MODULES["global"] = "global q\n" + _PIECES_MODULES["clauses"]
+_PIECES_MODULES["cr"] = _PIECES_MODULES["clauses"].replace("def e3():", "# a\r# b\ndef e3():")
+
+
+@pytest.mark.parametrize("name", sorted(_PIECES_MODULES))
+def test_a_module_run_in_pieces_is_the_module(monkeypatch, name):
+    """Run in pieces of 200 characters, a module builds the same program, every node at the same
+    line, as exec of it whole; and each piece compiled is at most a statement or PIECE long."""
+    import builtins
+
+    from dtracepy.importer import pieces, run_module
+
+    source = _PIECES_MODULES[name]
+
+    def program():
+        compiled = run_module(source, "m.py").compile(checks=False).program
+        return compiled, [(type(node).__name__, node.pos) for item in compiled.items for node in item.walk()]
+
+    whole = program()
+    sizes = []
+    real = builtins.compile
+    monkeypatch.setattr(builtins, "compile", lambda s, *a, **k: (sizes.append(len(s)), real(s, *a, **k))[1])
+    monkeypatch.setattr(pieces, "PIECE", 200)
+    assert program() == whole
+    if name in ("body", "clauses"):  # (the others are compiled whole where they cannot be cut)
+        assert max(sizes) < 3 * 200
+    else:  # (the function, or for `global` the module, compiled whole)
+        assert max(sizes) > len(source) - 100
+
+
+def test_pieces_refuse_what_the_whole_refuses(monkeypatch):
+    """A module that does not compile whole is not run in pieces: the same SyntaxError."""
+    from dtracepy.importer import pieces, run_module
+
+    source = _PIECES_MODULES["clauses"] + "from __future__ import annotations\n"
+    with pytest.raises(SyntaxError) as whole:
+        run_module(source, "m.py")
+    monkeypatch.setattr(pieces, "PIECE", 200)
+    with pytest.raises(SyntaxError) as cut:
+        run_module(source, "m.py")
+    assert (cut.value.msg, cut.value.lineno) == (whole.value.msg, whole.value.lineno)

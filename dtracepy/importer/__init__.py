@@ -66,11 +66,13 @@ def run_module(source: str, filename: str = "<imported>"):
     """Execute a generated module; its one Tracer."""
     from dtracepy.dsl import context
     from dtracepy.dsl.tracer import Tracer
+    from dtracepy.importer import pieces
 
     namespace: dict = {"__name__": "_dtracepy_imported"}
     try:
         try:
-            exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated module
+            # (in pieces for a large module: Python's compile of it whole held 150 bytes a byte)
+            pieces.run(source, filename, namespace)
         except ImportError as err:
             import re
 
