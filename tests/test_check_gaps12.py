@@ -107,17 +107,26 @@ def _errors(text, dialect):
     return [f for f in check_program(parse(text, "x.d"), options, source=text) if f.severity == "error"]
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_check_judges_each_case(name):
-    text, dialect, rule = CASES[name]
+def assert_first_error(cases, name):
+    """``cases[name]`` is (text, dialect, rule): check's first error is of that rule (None: none)."""
+    text, dialect, rule = cases[name]
     found = _errors(text, dialect)
     assert [f.check for f in found][:1] == ([rule] if rule else []), (name, found)
 
 
+def dtrace_disagreements(cases) -> dict:
+    """The cases the real dtrace judges otherwise than their rule says (refused: a rule)."""
+    verdicts = judge_scripts({name: {"text": text + "\n"} for name, (text, _, _) in cases.items()})
+    return {name: verdicts[name] for name, (_, _, rule) in cases.items() if (verdicts[name] is None) != (rule is None)}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_check_judges_each_case(name):
+    assert_first_error(CASES, name)
+
+
 def test_the_real_dtrace_judges_them_the_same_way():
-    verdicts = judge_scripts({name: {"text": text + "\n"} for name, (text, _, _) in CASES.items()})
-    wrong = {name: verdicts[name] for name, (_, _, rule) in CASES.items() if (verdicts[name] is None) != (rule is None)}
-    assert wrong == {}
+    assert dtrace_disagreements(CASES) == {}
 
 
 def test_a_script_naming_target_may_print_an_integer_with_percent_A():

@@ -50,6 +50,8 @@ def run(ctx):
     if ctx.of(t.Declaration):
         yield from _storage(ctx)
         yield from _array_dimensions(ctx, dialect)
+    if ctx.of(t.SizeofExpr) and ctx.of(t.ArrayDecl):
+        yield from _sizeof_dimensions(ctx)
     if ctx.of(t.FieldDecl):
         yield from _bit_fields(ctx, dialect)
     if ctx.of(t.Enumerator):
@@ -404,6 +406,30 @@ def _bit_fields(ctx, dialect):
                                   f"its type's {bits} (dtrace: \"bit-field too big for type\")", fallback=field)
 
 
+def _sizeof_of_expression(dim):
+    """The ``sizeof expr`` (not of a string constant) in an array dimension ``dim``, or None."""
+    if dim.__class__ is t.TypeName or dim.__class__ is t.Param:
+        return None
+    return next((n for n in dim.walk() if n.__class__ is t.SizeofExpr and n.operand.__class__ is not t.StringLit),
+                None)
+
+
+def _sizeof_dimensions(ctx):
+    """sizeof of an expression in any array declarator's dimension: a variable's, a struct or union
+    member's, a typedef's, each dimension of it (``int a[sizeof(y)]``, ``struct s { int a[2][sizeof(1)]; }``)."""
+    for declarator in ctx.of(t.ArrayDecl):
+        for dim in declarator.dims:
+            sizeof = _sizeof_of_expression(dim)
+            if sizeof is not None:
+                name = _declared_name(declarator)
+                yield ctx.finding("declaration", sizeof, f"{f'array {name}' if name else 'an array'}'s dimension "
+                                  "takes sizeof of an expression, which dtrace's parser does not fold to a constant "
+                                  "(dtrace: \"positive integral constant expression or tuple signature expected as "
+                                  "array declaration subscript\"): use sizeof of a type (sizeof (int))",
+                                  fallback=declarator)
+                break
+
+
 def _array_dimensions(ctx, dialect):
     from dtracepy.checks.rules import _constant
 
@@ -422,14 +448,8 @@ def _array_dimensions(ctx, dialect):
             first = declarator.dims[0]
             if len(declarator.dims) != 1 or first.__class__ is t.TypeName:
                 continue
-            sizeof = next((n for n in first.walk() if n.__class__ is t.SizeofExpr
-                           and n.operand.__class__ is not t.StringLit), None)
-            if sizeof is not None:
-                yield ctx.finding("declaration", sizeof, f"array {name}'s dimension takes sizeof of an expression, "
-                                  "which dtrace's parser does not fold to a constant (dtrace: \"positive integral "
-                                  "constant expression or tuple signature expected as array declaration "
-                                  "subscript\"): use sizeof of a type (sizeof (int))", fallback=declarator)
-                continue
+            if _sizeof_of_expression(first) is not None:
+                continue  # (_sizeof_dimensions)
             size = _constant(first, dialect)
             if size.__class__ is int and size <= 0:
                 yield ctx.finding("declaration", first, f"array {name} has dimension {size}: an array needs "

@@ -17,7 +17,9 @@ integer (a constant, a comparison, a variable the program types as an integer), 
 * a variable given a value of the other kind than its type: D types a variable at its declaration
   (``int x;``, ``this x;`` is an int, ``string s;``) or at its first assignment in the program
   text, so ``x = 1; ... x = "a";`` or ``x += "a"`` is refused ("int" = "string"); 0 is also a
-  string (a null one).
+  string (a null one);
+* two pointers of incompatible types (spelled integer types of another size or signedness, or
+  one more ``*``, curthread's struct beside them) as ``?:``'s branches or given to one variable.
 
 No walk of its own: it reads the checks' index of the tree.
 """
@@ -48,6 +50,7 @@ def run(ctx):
         yield from _pointer_operands(ctx)
         yield from _pointer_assignments(ctx)
         yield from _pointer_branches(ctx)
+        yield from _pointer_type_assignments(ctx)
     yield from aggregations(ctx)
     yield from arrays(ctx, ctx.options.dialect)
 
@@ -128,6 +131,79 @@ def _pointer_assignments(ctx):
             f"variable, or cast ({'(uintptr_t)p' if have == 'int' else '(type *)n'})")
 
 
+#: Bytes of an integer type word (LP64, as the D compilers of 64-bit systems).
+_INTEGER_SIZES = {"char": 1, "short": 2, "int": 4, "long": 8}
+_INTEGER_WORDS = frozenset(("char", "short", "int", "long", "signed", "unsigned"))
+
+
+def _pointer_type(specifiers, declarator):
+    """What ``specifiers declarator`` points to where it is certain: (levels of ``*``, what) with
+    what ("int", bytes, signedness: "s", "u" or "?" for plain char) for a pointer to a spelled
+    integer type (``char *``, ``unsigned long **``; const and volatile aside), ("aggregate",) for
+    curthread's; None for anything else (void, a typedef name, a struct: not judged)."""
+    levels = 0
+    while declarator.__class__ is t.PointerDecl:
+        levels += 1
+        declarator = declarator.target
+    if not levels or declarator.__class__ is not t.NameDecl:
+        return None
+    words = [w for w in specifiers if w not in ("const", "volatile")]
+    if not words or not all(w.__class__ is str and w in _INTEGER_WORDS for w in words):
+        return None
+    size = next((_INTEGER_SIZES[w] for w in ("char", "short", "long") if w in words), 4)
+    sign = "u" if "unsigned" in words else "s" if "signed" in words or "char" not in words else "?"
+    return levels, ("int", size, sign)
+
+
+def _pointer_type_of(node):
+    """:func:`_pointer_type` of an expression: a cast to a pointer type, or curthread."""
+    if node.__class__ is t.Cast:
+        return _pointer_type(node.type.specifiers, node.type.declarator)
+    if node.__class__ is t.Ident and node.module is None and node.name == "curthread":
+        return 1, ("aggregate",)
+    return None
+
+
+def _incompatible_pointers(a, b) -> bool:
+    """Are these :func:`_pointer_type` results pointers dtrace holds incompatible (``char *`` and
+    ``struct task_struct *``, ``int *`` and ``long *``, ``char *`` and ``char **``; a pointer to
+    void is compatible with every pointer, ``long`` and ``long long``, ``int`` and ``signed int``
+    are one type to it)?"""
+    if a is None or b is None or a == b:
+        return False
+    if a[0] != b[0] or a[1][0] != b[1][0]:
+        return True
+    if a[1][0] != "int":
+        return False
+    return a[1][1] != b[1][1] or "?" not in (a[1][2], b[1][2]) and a[1][2] != b[1][2]
+
+
+def _pointer_type_assignments(ctx):
+    """A variable typed as one pointer (``char *g;``, or ``x = (char *)arg0`` first in the text)
+    given another it is incompatible with (``x = curthread``: "operands have incompatible types:
+    "char *" = "struct task_struct *"")."""
+    if ctx.uses_cpp:
+        return  # (a macro may stand for anything)
+    types: dict = {}
+    for item in ctx.of(t.Declaration):
+        if "typedef" in item.specifiers or "extern" in item.specifiers:
+            continue
+        scope = "self" if "self" in item.specifiers else "this" if "this" in item.specifiers else "global"
+        specifiers = [s for s in item.specifiers if s not in ("self", "this")]
+        for declarator in item.declarators:
+            name = _declared_name(declarator)
+            if name:
+                types.setdefault((scope, name), _pointer_type(specifiers, declarator))
+    for node, key in _variable_assignments(ctx):
+        value = _pointer_type_of(node.value)
+        have = types.setdefault(key, value)
+        if _incompatible_pointers(have, value):
+            yield ctx.finding("operand-type", node, "a pointer assigned to a variable of an incompatible pointer "
+                              "type: D types a variable at its declaration or first assignment (dtrace: "
+                              "\"operands have incompatible types\"); use another variable, or cast to the "
+                              "variable's type")
+
+
 def _pointer_branches(ctx):
     """A pointer beside an integer other than 0 as the branches of ?: (``arg0 ? curthread : 1``:
     "operator ?: operands must have compatible types"; 0 is a null pointer, which a pointer branch
@@ -137,18 +213,25 @@ def _pointer_branches(ctx):
     dead = names = None
     for node in ctx.of(t.Ternary):
         kinds = (_pointer_or_int(node.then), _pointer_or_int(node.otherwise))
-        if set(kinds) != {"pointer", "int"}:
-            continue
-        number = node.then if kinds[0] == "int" else node.otherwise
-        if _is_zero(number):
+        if set(kinds) == {"pointer", "int"}:
+            number = node.then if kinds[0] == "int" else node.otherwise
+            if _is_zero(number):
+                continue
+            where, message = number, ("the branches of this ?: are a pointer and an integer other than 0, which "
+                                      "dtrace refuses (\"operator ?: operands must have compatible types\"): cast "
+                                      "the pointer to an integer ((uintptr_t)p) or the integer to a pointer")
+        elif kinds == ("pointer", "pointer") and _incompatible_pointers(
+                _pointer_type_of(node.then), _pointer_type_of(node.otherwise)):
+            where, message = node.otherwise, (
+                "the branches of this ?: are pointers of incompatible types, which dtrace refuses (\"operator ?: "
+                "operands must have compatible types\"): cast one to the other's type, or both to void *")
+        else:
             continue
         if names is None:
             names, dead = program_names(ctx.of, ctx.options.dialect), _dead_branches(ctx.of)
         if id(node) in dead or condition_constant(node.cond, ctx.options.dialect, names) is not Fn.NOT_CONSTANT:
             continue
-        yield ctx.finding("operand-type", number, "the branches of this ?: are a pointer and an integer other "
-                          "than 0, which dtrace refuses (\"operator ?: operands must have compatible types\"): "
-                          "cast the pointer to an integer ((uintptr_t)p) or the integer to a pointer", fallback=node)
+        yield ctx.finding("operand-type", where, message, fallback=node)
 
 
 def _strings_possible(ctx) -> bool:

@@ -310,17 +310,47 @@ def _argument_problem(want, arg, dialect):
         return "a string"
     if want == "pointer" and have == "int":
         return "an integer"
-    if want == "pointer" and _pointed_value(arg):
+    if want == "pointer" and _pointed_value(arg, dialect):
         return "what a pointer points to (*p is a struct or an integer, no pointer): give it the pointer, print(p)"
+    if want == "pointer" and arg.__class__ is t.Member:
+        found = _member_chain_type(arg, dialect)
+        if found is not None and found[1:] == (0, False) and found[0] not in _POINTER_NAMES:
+            return f"a member of type {found[0]}, no pointer: give it a pointer (print(&p->m) or the struct's p)"
     return None
 
 
-def _pointed_value(arg) -> bool:
+#: Member types of :mod:`dtracepy.facts.translated` without a ``*`` that are no integer or struct:
+#: a typedef of a pointer, D's string.
+_POINTER_NAMES = frozenset(("caddr_t", "string"))
+
+
+def _member_chain_type(node, dialect):
+    """:func:`dtracepy.facts.translated.split_type` of ``v->m->n`` where ``v`` is a translated or
+    kernel variable (``curthread->mm``) and every member's type is known in ``dialect``; else None."""
+    from dtracepy.facts import translated as Tr
+
+    if node.__class__ is t.Ident:
+        shown = Tr.variable_type(node.name, dialect.name) if node.module is None else None
+        return None if shown is None else Tr.split_type(shown)
+    if node.__class__ is not t.Member or node.op != "->":
+        return None
+    base = _member_chain_type(node.base, dialect)
+    if base is None or base[1:] != (1, False):
+        return None
+    shown = Tr.member_type(base[0], node.name, dialect.name)
+    return None if shown is None else Tr.split_type(shown)
+
+
+def _pointed_value(arg, dialect) -> bool:
     """Is ``arg`` ``*p`` where ``p`` is certainly a pointer to a value that is no pointer: a built-in
-    variable of a one-level pointer type (``*curthread``) or a cast to one (``*(int *)p``)?"""
+    variable of a one-level pointer type (``*curthread``), a member of one that the dialect's types
+    say is (``*curthread->mm``), or a cast to one (``*(int *)p``)?"""
     if arg.__class__ is not t.Unary or arg.op != "*":
         return False
     inner = arg.operand
+    if inner.__class__ is t.Member:
+        found = _member_chain_type(inner, dialect)
+        return found is not None and found[1:] == (1, False) and found[0] not in _POINTER_NAMES
     if inner.__class__ is t.Ident and inner.module is None:
         return V.kind(inner.name) == "pointer" and V.type_text(inner.name).count("*") == 1
     if inner.__class__ is t.Cast:

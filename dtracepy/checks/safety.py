@@ -17,8 +17,17 @@ def run(ctx):
         for clause in ctx.clauses:
             yield from _speculation(ctx, clause)
     if "strlen" in called and ctx.options.dialect.strlen_corrupts_aggregations:
+        pending: dict = {}  # probe description text -> a strlen() an earlier clause of it ran
         for clause in ctx.clauses:
-            yield from _strlen_then_aggregation(ctx, clause)
+            shared = next((desc.text for desc in clause.probes if desc.text in pending), None)
+            earlier = pending[shared] if shared is not None else None
+            found, first = _strlen_then_aggregation(ctx, clause, earlier, shared)
+            if found is not None:
+                yield found
+                pending = {text: node for text, node in pending.items() if node is not first}
+            elif first is not None and first is not earlier and clause.predicate is None:
+                for desc in clause.probes:
+                    pending.setdefault(desc.text, first)
     judged: dict[str, tuple] = {}  # description text -> its three answers (scripts repeat descriptions)
     fine: set = set()  # (see _judged)
     special = probes.SPECIAL_PROBES
@@ -210,7 +219,7 @@ def _pragmas(ctx):
     # holds a tracer to its own dialect's): a script may be written for another platform.
     dialect = ctx.options.dialect.name if ctx.options.dialect_given else None
     for pragma in ctx.pragmas:
-        problem = options.pragma_problem(pragma.words, dialect)
+        problem = options.pragma_problem(pragma.words, dialect) or _attributes_target(ctx, pragma)
         if problem:
             yield ctx.finding("pragma", pragma, problem)
         elif options.crashing_pragma(pragma.words):
@@ -219,6 +228,23 @@ def _pragmas(ctx):
                 yield ctx.finding("pragma", pragma, options.CRASHING_PRAGMA, severity="warning")
             elif ctx.options.dialect.crashes_on_provider_attributes:
                 yield ctx.finding("pragma", pragma, options.CRASHING_PRAGMA)
+
+
+def _attributes_target(ctx, pragma):
+    """:func:`dtracepy.facts.options.attributes_target_problem` of a ``#pragma D attributes``
+    line; not under the C preprocessor (a header may declare the name)."""
+    if pragma.words[1:2] != ("attributes",) or ctx.uses_cpp:
+        return None
+    from dtracepy.checks.lifecycle import declarator_name
+    from dtracepy.facts import functions, options, variables
+
+    declared = {declarator_name(item.declarator) for item in ctx.items_of(t.Inline)}
+    for item in ctx.items_of(t.Declaration):
+        if not {"self", "this", "typedef"} & set(item.specifiers):
+            declared.update(declarator_name(decl) for decl in item.declarators)
+    declared.update(node.name for node in ctx.of(t.Enumerator))
+    return options.attributes_target_problem(
+        pragma.words, declared, lambda name: name in variables.KNOWN_NAMES or name in functions.TABLE)
 
 
 def probe_desc_problem(text: str) -> str | None:
@@ -251,10 +277,13 @@ def _long_strlen(node) -> bool:
     return not (arg.__class__ is t.Ident and arg.module is None and arg.name in _SHORT_STRINGS)
 
 
-def _strlen_then_aggregation(ctx, clause):
+def _strlen_then_aggregation(ctx, clause, earlier=None, shared=None):
     """strlen() followed, in the same clause, by an aggregation update (or in its keys:
-    ``@a[strlen(s)] = count()``): :attr:`dtracepy.facts.dialects.Dialect.strlen_corrupts_aggregations`."""
-    first = None
+    ``@a[strlen(s)] = count()``), or ``earlier``'s strlen() (in an earlier clause of one of this
+    clause's probe descriptions, without a predicate: clauses of one description run in their order
+    in one firing) by an update in this clause: :attr:`dtracepy.facts.dialects.Dialect.strlen_corrupts_aggregations`.
+    (the finding or None, the strlen() it is at, or the clause's first such when none, or ``earlier``)."""
+    first = earlier
     for expr, _guarded in stmt_exprs(clause.body):
         target = expr.target if expr.__class__ is t.Assign else None
         agg = target if target.__class__ is t.AggVar else target.base if (
@@ -263,14 +292,16 @@ def _strlen_then_aggregation(ctx, clause):
             first = next((n for key in target.keys for n in key.walk() if _long_strlen(n)), None)
         if agg is not None and first is not None:
             shown = f"@{agg.name}" if agg.name else "@"
-            yield ctx.finding("strlen-aggregation", first, (
+            where = "here" if first is not earlier else (
+                f"in a later clause of {shared}, which runs in the same firing")
+            return ctx.finding("strlen-aggregation", first, (
                 f"{ctx.options.dialect.title}: strlen() of a string of 18 bytes or more corrupts every "
-                f"aggregation updated after it ({shown} here; with dtrace -s a count() of 1 printed "
+                f"aggregation updated after it ({shown} {where}; with dtrace -s a count() of 1 printed "
                 f"8752877226454971251; later clauses and firings too): take the length with rindex(s, \"\") "
-                f"instead, or update the aggregations first"), fallback=clause)
-            return
+                f"instead, or update the aggregations first"), fallback=clause), first
         if first is None:
             first = next((n for n in expr.walk() if _long_strlen(n)), None)
+    return None, first
 
 
 def _speculation(ctx, clause):

@@ -259,6 +259,41 @@ CRASHING_PRAGMA = ("#pragma D attributes ... provider crashes Oracle's dtrace (D
                    "exit 139, before any error message): leave the line out for it")
 
 
+def attributes_words(words) -> tuple:
+    """The words of a ``#pragma D attributes`` line up to a comment (dtrace reads a comment there
+    as no word: ``... execname /* x */`` is refused for naming execname, not for the comment)."""
+    words = tuple(words)
+    end = next((i for i, word in enumerate(words) if word.startswith(("/*", "//"))), len(words))
+    return words[:end]
+
+
+#: ``#pragma D attributes`` without an identifier (Oracle's dtrace 2.0: "malformed #pragma
+#: attributes <attributes> <ident>").
+MALFORMED_ATTRIBUTES = ("#pragma D attributes takes attributes and an identifier: "
+                        "#pragma D attributes Evolving/Evolving/Common name (dtrace: malformed)")
+
+
+def attributes_target_problem(words, declared, builtin) -> str | None:
+    """Why a ``#pragma D attributes <attrs> <name>`` line is refused for its name, or None.
+    dtrace looks the name up among the program's global identifiers (a declared variable, an
+    inline, an enumerator, wherever in the program Oracle's D 2.0 declares it): a name declared
+    nowhere, or only assigned, a ``self``/``this`` variable, a type, is "unused #pragma
+    attributes"; a built-in one (execname, arg0, strlen, ESRCH) "cannot modify entity defined
+    outside program scope".  Lines with more words are not judged here.
+    ``declared``: the program's global identifiers; ``builtin``: is a name D's own."""
+    words = attributes_words(words)
+    if len(words) != 4 or words[:2] != ("D", "attributes") or words[3] == "provider":
+        return None  # (more words: judged otherwise; provider: crashing_pragma)
+    name = words[3]
+    if name in declared:
+        return None
+    if builtin(name):
+        return (f"#pragma D attributes cannot change {name}: it is D's own, defined outside the "
+                "program (dtrace: cannot modify entity defined outside program scope)")
+    return (f"#pragma D attributes names {name}, which the program declares nowhere as a global "
+            "variable, inline or enumerator (dtrace: unused #pragma attributes)")
+
+
 def pragma_problem(words, dialect: str | None = None) -> str | None:
     """Why the ``#pragma`` with these words is one D rejects, or None.  Only ``#pragma D ...``
     lines are D's: other pragmas are ignored (K&R).  A comment on the line is words to D
@@ -280,6 +315,8 @@ def pragma_problem(words, dialect: str | None = None) -> str | None:
                     f"superfluous arguments for #pragma D option: {' '.join(words[3:])}")
         name, eq, value = words[2].partition("=")
         return problem(name, value if eq else None, dialect)
+    if kind == "attributes" and len(attributes_words(words)) < 4:
+        return MALFORMED_ATTRIBUTES
     # (only option refuses words past its own: depends_on and binding ignore them, a comment too)
     if kind == "depends_on":
         if len(words) < 4 or words[2] not in DEPENDS_ON:
