@@ -314,6 +314,10 @@ def _duration(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more: {text!r}")
+    import threading
+
+    if value > threading.TIMEOUT_MAX:       # (as run's own check says it, but a usage error here)
+        raise argparse.ArgumentTypeError(f"must be at most {threading.TIMEOUT_MAX:.0f} seconds: {text!r}")
     return value
 
 

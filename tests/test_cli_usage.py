@@ -165,6 +165,9 @@ def test_csv_repeats_the_header_when_the_record_changes():
     (["--", "chek", "x.d"], "dtracepy: error: argument COMMAND: invalid choice: 'chek' (did you mean 'check'? "
      "choose from 'compile', 'check', 'layout', 'run', 'import')"),
     (["--"], "dtracepy: error: the following arguments are required: COMMAND"),
+    # a duration too long for a timer was a plain error, exit 1 (review 13, finding 8)
+    (["run", "x.d", "--duration", "1e308"],
+     "dtracepy run: error: argument --duration: must be at most 9223372036 seconds: '1e308'"),
     (["check", "--macro-args", "10000", "x.d"],
      "dtracepy check: error: argument --macro-args: '10000' is not a number of arguments (0 to 9999)"),
     # a byte that is not UTF-8 (os.fsdecode's surrogate) is shown as the shell shows it

@@ -213,7 +213,10 @@ def test_a_cpp_script_whose_system_header_is_kept_is_given_to_dtrace_with_C(tmp_
     ({"duration": True}, "duration must be a number of seconds, not bool True"),
     ({"args": "12"}, "args must be a list of the macro arguments ($1, $2 ...), not str '12' "
                      "(write ['12'] for one argument)"),
-    ({"args": [None]}, "macro argument $1 must be a string or a number, not NoneType None"),
+    ({"args": [None]}, "macro argument $1 must be a string or an integer, not NoneType None"),
+    # dtrace took 1.5 for a string, and refused printf("%d", $1) (review 13, finding 10)
+    ({"args": [1, 1.5]}, "macro argument $2 is a float (1.5): D has no floating-point numbers "
+                         "(dtrace takes it for a string); give an int, or a str"),
     ({"pid": "12"}, "pid must be a process id (an int above 0), not '12'"),
     ({"pid": 0}, "pid must be a process id (an int above 0), not 0"),
     ({"target_cmd": 5}, "target_cmd must be a command line (str) or a list of its words, not 5"),

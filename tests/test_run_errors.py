@@ -415,6 +415,30 @@ def test_a_bpf_verifier_refusal_is_one_located_message_not_a_privilege_problem(t
     assert len(tracing.verifier_log) == 13
 
 
+def test_a_verifier_log_dtrace_kept_none_of_is_said_in_the_located_error(tmp_path, capsys, monkeypatch):
+    """When the verifier's log outgrew dtrace's buffer, dtrace prints three lines of its own
+    (log incomplete, set bpflogsize, its size) before the failure: they were printed raw above
+    the located error (review 13, finding 7).  Now the error says it, and the lines are the log."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pe.d").write_text(PROC_EXIT_D)
+    err = tmp_path / "incomplete.err"
+    err.write_text("dtrace: script 'pe.d' matched 3 probes\n"
+                   "BPF verifier log is incomplete and is not reported.\n"
+                   "Set DTrace option 'bpflogsize' to some greater size for more output.\n"
+                   "(Current size is 16777215.)\n"
+                   "dtrace: could not enable tracing: BPF program load for "
+                   "'rawtp:sched::sched_process_exit' failed: Argument list too long\n")
+    fake = _standin(tmp_path, f"cat '{err}' >&2\nexit 1")
+    assert main(["run", "pe.d", "--dtrace", fake]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "dtrace: script 'pe.d' matched 1 probe",
+        "pe.d:1:1: error: the kernel's BPF verifier refused the program dtrace made for "
+        "rawtp:sched::sched_process_exit: its log was longer than dtrace keeps (bpflogsize, "
+        "16777215 bytes), and dtrace reported none of it "
+        "[dtrace: BPF program load failed: Argument list too long]",
+        "dtracepy: note: the kernel's BPF verifier log (3 lines) is not shown: --verifier-log FILE writes it"]
+
+
 def test_a_bpf_refusal_is_located_at_the_clause_of_its_probe(tmp_path):
     """The clause whose description matches the probe dtrace names; else the only clause for
     probes other than BEGIN/END/ERROR (dtrace names the probe underneath: proc:::exit runs on

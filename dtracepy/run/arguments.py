@@ -47,8 +47,11 @@ def check_arguments(*, duration=None, args=(), target_cmd=None, pid=None, option
                                    f" (write [{args!r}] for one argument)" if isinstance(args, str) else ""),
                                where)
     for i, arg in enumerate(args, 1):
-        if isinstance(arg, bool) or not isinstance(arg, (str, int, float)):
-            raise RunArgumentError(f"macro argument ${i} must be a string or a number, not "
+        if isinstance(arg, float):
+            raise RunArgumentError(f"macro argument ${i} is a float ({arg!r}): D has no floating-point "
+                                   f"numbers (dtrace takes it for a string); give an int, or a str", where)
+        if isinstance(arg, bool) or not isinstance(arg, (str, int)):
+            raise RunArgumentError(f"macro argument ${i} must be a string or an integer, not "
                                    f"{type(arg).__name__} {arg!r}", where)
         if isinstance(arg, str) and "\0" in arg:
             raise RunArgumentError(f"macro argument ${i} holds a NUL byte: {arg!r}", where)

@@ -39,6 +39,11 @@ _FAULT_ADDR = re.compile(r"\s*\(0x[0-9a-fA-F]+\)")
 _BPF_LOAD = re.compile(r"^dtrace: could not enable tracing: BPF program load for '(?P<probe>[^']*)' "
                        r"failed: (?P<why>.*)$")
 VERIFIER_LOG_PREFIX = "BPF: "
+# what Oracle's dtrace prints instead of the log when the log outgrew its buffer (bpflogsize)
+_VERIFIER_LOG_INCOMPLETE = re.compile(
+    r"^(?:BPF verifier log is incomplete and is not reported\."
+    r"|Set DTrace option 'bpflogsize' to some greater size for more output\."
+    r"|\(Current size is (?P<size>\d+)\.\))$")
 # the verifier's closing statistics, after its reason
 _VERIFIER_STATS = re.compile(r"(verification time |stack depth |processed \d+ insns)")
 _VERIFIER_INSN = re.compile(r"\d+: |; |func#|Live regs|\s*$")
@@ -51,9 +56,20 @@ def bpf_load_failure(line: str) -> tuple[str, str] | None:
     return (m["probe"], m["why"]) if m else None
 
 
+def is_verifier_log(line: str) -> bool:
+    """Whether a line of dtrace's stderr belongs to the verifier's log: a line of it, or dtrace's
+    three lines saying it kept none (they come before the failure, and are part of its story)."""
+    return line.startswith(VERIFIER_LOG_PREFIX) or _VERIFIER_LOG_INCOMPLETE.match(line) is not None
+
+
 def verifier_reason(log: list[str]) -> str | None:
     """The verifier's own reason for refusing a program: the last line of its ``log`` that is
-    neither an instruction nor a closing statistic (``R1 type=scalar expected=map_ptr``)."""
+    neither an instruction nor a closing statistic (``R1 type=scalar expected=map_ptr``); when
+    dtrace kept none of the log, that."""
+    sizes = [m["size"] for m in map(_VERIFIER_LOG_INCOMPLETE.match, log) if m is not None and m["size"]]
+    if sizes:
+        return (f"its log was longer than dtrace keeps (bpflogsize, {sizes[-1]} bytes), and dtrace "
+                f"reported none of it")
     for line in reversed(log):
         text = line[len(VERIFIER_LOG_PREFIX):] if line.startswith(VERIFIER_LOG_PREFIX) else line
         if not _VERIFIER_STATS.match(text) and not _VERIFIER_INSN.match(text):

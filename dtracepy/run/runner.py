@@ -27,7 +27,7 @@ from dtracepy.run.arguments import check_arguments
 from dtracepy.run.decode import STARTED, Decoder, Printed, Text
 from dtracepy.run.dtrace_binary import PRIV_MESSAGES, check_privileges, detect_dialect, find_dtrace, unknown_types
 from dtracepy.run.errors import DTraceFailed, RunArgumentError, RunError
-from dtracepy.run.messages import (VERIFIER_LOG_PREFIX, Messages, bpf_load_failure, no_if_else_note, unknown_type_note,
+from dtracepy.run.messages import (Messages, bpf_load_failure, is_verifier_log, no_if_else_note, unknown_type_note,
                                    verifier_reason)
 from dtracepy.run.leftovers import remove_stale_events
 from dtracepy.run.process import launch
@@ -353,7 +353,7 @@ class Tracing:
             line = raw.decode("utf-8", "replace")
             if STARTED_SCRIPT in line and _MATCHED.match(line.rstrip("\n")):
                 continue        # the notice of dtracepy's own started script
-            if line.startswith(VERIFIER_LOG_PREFIX):
+            if is_verifier_log(line.rstrip("\n")):
                 self.verifier_log.append(line.rstrip("\n"))
                 continue
             line = _unframed_matched(line, prepared.plan.added_clauses)
