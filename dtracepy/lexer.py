@@ -82,16 +82,17 @@ _PUNCT = {
     "[": "LBRACK", "]": "RBRACK", "{": "LBRACE", "}": "RBRACE",
 }
 
-# One token of a predicate, body or declaration, after any white space: group 1 is the token, whose
-# first character says its kind.  A comment and a string constant are whole tokens when they are
-# well formed; otherwise the alternative matches their first characters only (``/*``, ``"``) and
-# the lexer's own code finds the error.  The last alternative takes a character no token starts
-# with (an error), so a scan never skips text: where the pattern stops matching, only blanks are
-# left.  One group, not one per kind: the engine's cost grows with the groups it must track.
+# One token of a predicate, body or declaration: the match is the token, whose first character
+# says its kind.  A comment and a string constant are whole tokens when they are well formed;
+# otherwise the alternative matches their first characters only (``/*``, ``"``) and the lexer's
+# own code finds the error.  The last alternative takes a character no token starts with (an
+# error), and no alternative starts with a blank, so a scan (``finditer``: a search) skips blanks
+# only: where the pattern stops matching, only blanks are left.  No group, not one per kind: the
+# engine's cost grows with the groups it must track (a group around the token, after a leading
+# ``[ \t\r\f\v\n]*``, cost 370 machine instructions a token more: its marks, ``m.start(1)``).
 _TOKEN_RE = re.compile(
     r"""
-    [ \t\r\f\v\n]*  # white space before the token
-    (
+    (?:
       [A-Za-z_`][A-Za-z0-9_`]*                      # a name (a keyword, a module`symbol)
     | [(),;\[\]{}?:~]                               # punctuators, each the longest it can be:
     | -[->=]? | ==? | [!*%]=? | &[&=]? | \|[|=]? | \^[\^=]? | \+[+=]?
@@ -144,7 +145,9 @@ _COND_BEFORE = {"K_IF", "K_WHILE", "K_SWITCH", "K_FOR"}
 _CAST_WORDS = {"void", "char", "short", "int", "long", "float", "double", "signed", "unsigned",
                "string", "struct", "union", "enum", "const", "volatile", "restrict", "userland"}
 # The previous tokens after which a name is not lexed by the fast path of :meth:`Lexer.tokens`.
-_SLOW_PREV = frozenset(("LPAREN", "K_STRUCT", "K_UNION", "K_ENUM"))
+# Its value for such a previous token: "" (the general path decides), or the token a name takes
+# after it (a member name after ``.`` and ``->``).
+_NAME_AFTER = {"LPAREN": "", "K_STRUCT": "", "K_UNION": "", "K_ENUM": "", "DOT": "IDENT", "ARROW": "IDENT"}
 # The punctuators the lexer's state machine looks at (nesting, predicates, declarations).
 _SPECIAL_PUNCT = frozenset("([{)]}/;,<=")
 _POSTFIX = frozenset(("ARROW", "DOT"))  # (not counted: see MAX_OPERATORS)
@@ -199,16 +202,23 @@ def _byte(value: int) -> str:
 
 def decode_string(body: str) -> str:
     """Decode the C escapes of a string constant's body (what stands between the quotes)."""
-    if "\\" not in body:
+    i = body.find("\\")
+    if i < 0:
         return body
-    out = []
-    i, n = 0, len(body)
+    out = [body[:i]]
+    n = len(body)
     while i < n:
-        ch = body[i]
-        if ch != "\\" or i + 1 >= n:
-            out.append(ch)
-            i += 1
-            continue
+        if body[i] != "\\":
+            # the text up to the next escape, whole (not a character at a time)
+            j = body.find("\\", i)
+            if j < 0:
+                out.append(body[i:])
+                break
+            out.append(body[i:j])
+            i = j
+        if i + 1 >= n:  # a backslash at the end stands for itself
+            out.append("\\")
+            break
         nxt = body[i + 1]
         if nxt in _ESCAPES:
             out.append(_ESCAPES[nxt])
@@ -515,10 +525,15 @@ class Lexer:
         finditer = _TOKEN_RE.finditer
         body_finditer = _BODY_TOKEN_RE.finditer  # (a state lasts a whole scan: see below)
         ident_start = _IDENT_START
-        known_word = _KNOWN_WORDS.get
+        decl = DECL
+        name_after = _NAME_AFTER
         punct = _PUNCT
         error = self.error
         typedefs = self.typedefs
+        # a name's token in the fast path below: _KNOWN_WORDS's, else TYPE_NAME for a typedef
+        # (kept with typedefs; a keyword is never one: only a name lexed as IDENT is added)
+        word_kinds = {**dict.fromkeys(typedefs, "TYPE_NAME"), **_KNOWN_WORDS}
+        word_kind = word_kinds.get
         depth = 0  # ( [ { nesting inside the current item
         # the operators and commas counted at each enclosing level (see MAX_OPERATORS), by depth
         outer_ops, outer_commas = [0] * (MAX_NESTING + 2), [0] * (MAX_NESTING + 2)
@@ -552,6 +567,8 @@ class Lexer:
                 decl_kind, paren_kinds, brace_kinds, kept = clause_quirk
                 typedefs.clear()
                 typedefs.update(kept)
+                word_kinds = {**dict.fromkeys(typedefs, "TYPE_NAME"), **_KNOWN_WORDS}
+                word_kind = word_kinds.get
             chunk_size = n + 2  # the clause whole, then the items after it as asked
 
         while True:
@@ -687,30 +704,26 @@ class Lexer:
             # a '#' line.
             most_ops, most_commas = (n, n) if state == DECL else (MAX_OPERATORS, MAX_ITEMS - 1)
             for m in (body_finditer if state == BODY else finditer)(text, pos):
-                tok = m[1]
-                start = m.start(1)
+                tok = m[0]
+                start = m.start()
                 c = tok[0]
                 if c in ident_start:
-                    word = tok
-                    if (state != DECL and not spec_ctx and not typedef_name_expected
-                            and prev not in _SLOW_PREV and "`" not in word):
+                    if not spec_ctx and not typedef_name_expected and state != decl and "`" not in tok:
                         # the common case in predicates and bodies, as the general path below
-                        # decides it when none of its special cases applies
-                        if prev == "DOT" or prev == "ARROW":
-                            ttype = "IDENT"
-                        else:
-                            ttype = known_word(word)  # a keyword's token or a standard type's
-                            if ttype is None:
-                                if word in typedefs:
-                                    ttype = "TYPE_NAME"
-                                    type_done = True
-                                else:
-                                    ttype = "IDENT"
-                            elif ttype == "TYPE_NAME":
-                                type_done = True
-                        add((ttype, word, start))
-                        prev = ttype  # (prev2 is read in declarations only)
-                        continue
+                        # decides it when none of its special cases applies (type_done, which
+                        # it sets for a type name, is read in declarations only)
+                        if prev not in name_after:
+                            # a keyword's token, a standard type's or a typedef's
+                            ttype = word_kind(tok, "IDENT")
+                            add((ttype, tok, start))
+                            prev = ttype  # (prev2 is read in declarations only)
+                            continue
+                        ttype = name_after[prev]
+                        if ttype:  # a member's name
+                            add((ttype, tok, start))
+                            prev = ttype
+                            continue
+                    word = tok
                     pos = m.end()
                     if "`" in word:
                         ttype = "SCOPED"
@@ -773,6 +786,7 @@ class Lexer:
                         if (decl_kind == "typedef" and typedef_name_expected and depth == len(paren_kinds)
                                 and not brace_kinds and prev not in ("K_STRUCT", "K_UNION", "K_ENUM")):
                             typedefs.add(word)
+                            word_kinds.setdefault(word, "TYPE_NAME")
                             typedef_name_expected = False
                     elif prev == "LPAREN" and parens and parens[-1] == "open":
                         parens[-1] = "cast"
@@ -806,7 +820,30 @@ class Lexer:
                                 raise error(_TOO_MANY_OPERATORS, start)
                         continue
                     p = tok
-                    if p == "(" or p == "[" or p == "{":
+                    if p == "=":  # (the most common of these first)
+                        if state == DECL:
+                            type_done = False
+                            decl_expr = True
+                        nops += 1
+                        if nops > most_ops:
+                            raise error(_TOO_MANY_OPERATORS, start)
+                    elif p == ",":
+                        ncommas += 1
+                        if ncommas > most_commas:
+                            raise error(_TOO_MANY_ITEMS, start)
+                        nops = 0
+                        if state == DECL:
+                            if paren_kinds and paren_kinds[-1] is True and depth == len(brace_kinds) + len(paren_kinds):
+                                spec_ctx = True
+                                type_done = False
+                            elif paren_kinds and paren_kinds[-1] == "dims":
+                                type_done = False
+                            if decl_kind == "typedef" and depth == 0:
+                                typedef_name_expected = True
+                            if enum_depths and enum_depths[-1] == depth:
+                                decl_expr = False  # the next enumerator
+                                type_done = True
+                    elif p == "(" or p == "[" or p == "{":
                         if prev == "RPAREN" or prev == "RBRACK":  # f(x)(y), a[x][y]: one more level
                             nops += 1
                             if nops > most_ops:
@@ -930,33 +967,10 @@ class Lexer:
                             buf = self._buf = []
                             add = buf.append
                             continue
-                    elif p == ",":
-                        ncommas += 1
-                        if ncommas > most_commas:
-                            raise error(_TOO_MANY_ITEMS, start)
-                        nops = 0
-                        if state == DECL:
-                            if paren_kinds and paren_kinds[-1] is True and depth == len(brace_kinds) + len(paren_kinds):
-                                spec_ctx = True
-                                type_done = False
-                            elif paren_kinds and paren_kinds[-1] == "dims":
-                                type_done = False
-                            if decl_kind == "typedef" and depth == 0:
-                                typedef_name_expected = True
-                            if enum_depths and enum_depths[-1] == depth:
-                                decl_expr = False  # the next enumerator
-                                type_done = True
                     elif p == "<":
                         if prev == "K_XLATE" or (in_xlator_header and state == DECL):
                             spec_ctx = True
                             type_done = False
-                        nops += 1
-                        if nops > most_ops:
-                            raise error(_TOO_MANY_OPERATORS, start)
-                    elif p == "=":
-                        if state == DECL:
-                            type_done = False
-                            decl_expr = True
                         nops += 1
                         if nops > most_ops:
                             raise error(_TOO_MANY_OPERATORS, start)

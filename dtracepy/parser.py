@@ -334,7 +334,22 @@ def _clause_parser(pos_at):
 
     def assign(i):
         """assign_expr: a unary expression assigned to, or a cond_expr (as cond() reads it)."""
-        node, i = unary(i)
+        tok = toks[i]
+        if tok[0] == "IDENT" and kinds[i + 1] not in POSTFIX:
+            # a name alone (an assignment's value, an argument, a key): its node made here, as
+            # unary() makes it, without unary()'s call (a copy of unary()'s lines kept for the
+            # call it saves, as the statement loop's below)
+            node = IdentBuilder()
+            node.pos = pos_at(tok[2])
+            node.name = name = tok[1]
+            node.module = None
+            node.is_global = False
+            node.__class__ = Ident
+            if name not in names_seen:
+                node.__attrs_post_init__()
+            i += 1
+        else:
+            node, i = unary(i)
         if kinds[i] not in AFTER_OPERAND:  # (the usual case: a ',', ')', ';' ... ends the operand)
             return node, i
         return assign_rest(node, i)
@@ -527,12 +542,12 @@ def _clause_parser(pos_at):
             kind = kinds[i]
             if kind not in STATEMENT_STARTS:
                 # An expression statement (the usual statement: one set lookup for it, not six
-                # comparisons).  As expr() reads it, without its two calls: most statements
-                # are an operand alone or an assignment.
-                if kind == "IDENT" and kinds[i + 1] == "SEMI":
-                    # a lone name (``x;``): its two nodes made here, without unary()'s call (the
-                    # Ident as unary() makes it: a copy kept for the call it saves, 7 % of
-                    # BEGIN{x;x;...}'s check)
+                # comparisons).  As expr() reads it, without its calls: most statements are
+                # an operand alone or an assignment.
+                if kind == "IDENT" and kinds[i + 1] not in POSTFIX:
+                    # a name not followed by a postfix operator (``x;``, ``x = ...``): its node
+                    # made here, without unary()'s call (the Ident as unary() makes it: a copy
+                    # kept for the call it saves, 7 % of BEGIN{x;x;...}'s check)
                     tok = toks[i]
                     node = IdentBuilder()
                     node.pos = at = pos_at(tok[2])
@@ -542,16 +557,35 @@ def _clause_parser(pos_at):
                     node.__class__ = Ident
                     if name not in names_seen:
                         node.__attrs_post_init__()
-                    stmt = ExprStmtBuilder()
-                    stmt.pos = at
-                    stmt.expr = node
-                    stmt.__class__ = ExprStmt
-                    out.append(stmt)
-                    i += 2
-                    continue
-                node, i = unary(i)
-                kind = kinds[i]
-                if kind in AFTER_OPERAND:
+                    i += 1
+                    kind = kinds[i]
+                    if kind == "SEMI":  # a lone name
+                        stmt = ExprStmtBuilder()
+                        stmt.pos = at
+                        stmt.expr = node
+                        stmt.__class__ = ExprStmt
+                        out.append(stmt)
+                        i += 1
+                        continue
+                else:
+                    node, i = unary(i)
+                    kind = kinds[i]
+                if kind in ASSIGN:
+                    # an assignment, as assign_rest() reads it, without its call (a copy of its
+                    # lines kept for the call it saves: 5 % of BEGIN{x=y;...}'s parse)
+                    op = toks[i][1]
+                    value, i = assign(i + 1)
+                    target = node
+                    node = AssignBuilder()
+                    node.pos = target._at
+                    node.op = op
+                    node.target = target
+                    node.value = value
+                    node.__class__ = Assign
+                    if op not in assign_ops:
+                        node.__attrs_post_init__()
+                    kind = kinds[i]
+                elif kind in AFTER_OPERAND:
                     node, i = assign_rest(node, i)
                     kind = kinds[i]
                 if kind == "COMMA":
@@ -693,10 +727,21 @@ def _clause_parser(pos_at):
 def _binchain(items):
     """Build the Binary nodes of a flat chain ``e op e op e`` (op tokens) by D's precedence table
     (as builders: see _clause_parser)."""
-    prec = _PREC
     Binary = tree.Binary
-    BinaryBuilder = tree.builder(Binary)
+    BinaryBuilder = _BINARY_BUILDER or _binary_builder()
     binary_ops = tree.BINARY_OPS
+    if len(items) == 3:  # one operator (the usual chain): its node, without the stacks below
+        left = items[0]
+        node = BinaryBuilder()
+        node.pos = left._at
+        node.op = op = items[1][1]
+        node.left = left
+        node.right = items[2]
+        node.__class__ = Binary
+        if op not in binary_ops:
+            node.__attrs_post_init__()
+        return node
+    prec = _PREC
     operands = [items[0]]
     ops = []
     n = len(items)
@@ -718,6 +763,15 @@ def _binchain(items):
             ops.append(items[i][1])
             operands.append(items[i + 1])
     return operands[0]
+
+
+_BINARY_BUILDER = None
+
+
+def _binary_builder():
+    global _BINARY_BUILDER
+    _BINARY_BUILDER = tree.builder(tree.Binary)
+    return _BINARY_BUILDER
 
 
 def _follow_chain(rows, key):
