@@ -175,9 +175,9 @@ class _Compat:
     instances being written (a recursive repr writes ``...``)."""
 
     def __init__(self):
-        import threading
+        import _thread  # (threading.local, without importing threading)
 
-        self.repr_context = threading.local()
+        self.repr_context = _thread._local()
 
 
 _compat = None
@@ -236,11 +236,15 @@ def frozen(maybe_cls=None, **options):
 mutable = define
 
 
-def _implement(cls, flag, dunders, default=True) -> bool:
-    """attrs' ``_determine_whether_to_implement`` (with auto_detect)."""
+def _implement(own, flag, dunders, default=True) -> bool:
+    """attrs' ``_determine_whether_to_implement`` (with auto_detect); ``own``: the class's
+    ``__dict__``."""
     if flag is True or flag is False:
         return flag
-    return default if not any(dunder in cls.__dict__ for dunder in dunders) else False
+    for dunder in dunders:
+        if dunder in own:
+            return False
+    return default
 
 
 def _attributes(cls):
@@ -315,18 +319,16 @@ def _make(cls, *, repr, init, slots, frozen, weakref_slot, eq):  # noqa: A002
     """What attrs' ``attrs(...)`` makes of ``cls`` (``auto_detect``, ``auto_attribs``,
     ``collect_by_mro``, ``match_args``; no ordering, ``str``, hash caching or ``on_setattr``)."""
     global _compat
+    own = cls.__dict__
     is_frozen = frozen or cls.__setattr__ is _frozen_setattrs
     if issubclass(cls, BaseException) or getattr(cls, "__attrs_pre_init__", None) is not None:
         raise NotShipped("exceptions and __attrs_pre_init__")
-    if "__setattr__" in cls.__dict__ and is_frozen:
+    if is_frozen and "__setattr__" in own:
         raise ValueError("Can't freeze a class with a custom __setattr__.")
     base_attrs, own_attrs, base_map = _attributes(cls)
     attributes = _Fields(base_attrs + own_attrs)
-    names = tuple(a.name for a in attributes)
-    if not is_frozen and any(a.converter is not None for a in attributes):
-        raise NotShipped("a mutable class with a converter (attrs' on_setattr hook)")
-    added_eq = _implement(cls, eq, ("__eq__", "__ne__"))
-    if "__hash__" in cls.__dict__:
+    added_eq = _implement(own, eq, ("__eq__", "__ne__"))
+    if "__hash__" in own:
         hashable = None     # left alone
     elif added_eq and is_frozen:
         hashable = True
@@ -334,62 +336,84 @@ def _make(cls, *, repr, init, slots, frozen, weakref_slot, eq):  # noqa: A002
         hashable = None
     else:
         hashable = False
-    added_repr = _implement(cls, repr, ("__repr__",))
-    added_init = _implement(cls, init, ("__init__",))
-    pickling = _implement(cls, None, ("__getstate__", "__setstate__"), default=slots)
-    if not added_init:
+    added_repr = _implement(own, repr, ("__repr__",))
+    if not _implement(own, init, ("__init__",)):
         raise NotShipped("a class without attrs' __init__")
 
-    cd = dict(cls.__dict__) if slots else {}
-    cd["__attrs_attrs__"] = attributes
-    if is_frozen:
-        cd["__setattr__"] = _frozen_setattrs
-        cd["__delattr__"] = _frozen_delattrs
-    if pickling:
-        cd["__getstate__"], cd["__setstate__"] = _getstate_setstate(tuple(n for n in names if n != "__weakref__"))
-    if added_eq:
-        cd["__ne__"] = __ne__
-    if hashable is False:
-        cd["__hash__"] = None
-    if "__match_args__" not in cls.__dict__:
-        cd["__match_args__"] = tuple(a.name for a in attributes if a.init and not a.kw_only)
-
-    # the methods attrs writes: __repr__, __eq__, __hash__, __init__, in one script
-    code, filename = _script_code(cls, "methods")
+    # what attrs' scripts read (their globals), the __init__'s annotations and parameters
     module = sys.modules.get(cls.__module__)
     globs = dict(module.__dict__) if module is not None else {}
     globs["NOTHING"] = NOTHING
-    globs["attr_dict"] = {a.name: a for a in attributes if a.init or a.default is not NOTHING}
-    if is_frozen:
-        globs["_cached_setattr_get"] = object.__setattr__.__get__
+    globs["attr_dict"] = attr_dict = {}
     annotations = {"return": None}
+    names, positional, keywords = [], ["self"], []
     for a in attributes:
-        if isinstance(a.default, Factory):
-            if a.default.takes_self:
+        name, default, converter = a[0], a[1], a[12]
+        names.append(name)
+        if a.init:
+            (keywords if a.kw_only else positional).append(a.alias)
+        if a.init or default is not NOTHING:
+            attr_dict[name] = a
+        if default.__class__ is Factory:
+            if default.takes_self:
                 raise NotShipped("Factory(takes_self=True)")
-            globs[f"__attr_factory_{a.name}"] = a.default.factory
-        if a.converter is not None:
-            globs[f"__attr_converter_{a.name}"] = a.converter
-            if _first_param_annotation(a.converter) is not None:
-                annotations[a.alias] = _first_param_annotation(a.converter)
+            globs[f"__attr_factory_{name}"] = default.factory
+        if converter is not None:
+            if not is_frozen:
+                raise NotShipped("a mutable class with a converter (attrs' on_setattr hook)")
+            globs[f"__attr_converter_{name}"] = converter
+            first = _first_param_annotation(converter)
+            if first is not None:
+                annotations[a.alias] = first
         elif a.init and a.type is not None:
             annotations[a.alias] = a.type
+    names = tuple(names)
+    if is_frozen:
+        globs["_cached_setattr_get"] = object.__setattr__.__get__
     if added_repr:
         if _compat is None:
             _compat = _Compat()
         globs["_compat"] = _compat
         globs["AttributeError"] = AttributeError
-    exec(code, globs)  # noqa: S102 - attrs' own script, shipped compiled
-    made = [("__repr__", added_repr), ("__eq__", added_eq), ("__hash__", hashable is True), ("__init__", True)]
-    for name, wanted in made:
-        if wanted:
-            method = globs[name]
-            if name == "__init__":
-                method.__annotations__ = annotations
-            cd[name] = _with_dunders(cls, method)
+
+    cd = dict(own) if slots else {}
+    cd["__attrs_attrs__"] = attributes
+    if is_frozen:
+        cd["__setattr__"] = _frozen_setattrs
+        cd["__delattr__"] = _frozen_delattrs
+    if _implement(own, None, ("__getstate__", "__setstate__"), default=slots):
+        cd["__getstate__"], cd["__setstate__"] = _getstate_setstate(tuple(n for n in names if n != "__weakref__"))
+    if added_eq:
+        cd["__ne__"] = __ne__
+    if hashable is False:
+        cd["__hash__"] = None
+    if "__match_args__" not in own:
+        cd["__match_args__"] = tuple(positional[1:])
+
+    # the methods attrs writes: __repr__, __eq__, __hash__, __init__, in one script
+    code, filename = _script_code(cls, "methods")
+    try:
+        exec(code, globs)  # noqa: S102 - attrs' own script, shipped compiled
+    except KeyError:  # (a default of a field the class no longer has: attr_dict['name'])
+        globs.pop("__init__", None)
+    init = globs.get("__init__")
+    init_code = getattr(init, "__code__", None)
+    params = (*positional, *keywords)
+    if init_code is None or init_code.co_varnames[:init_code.co_argcount + init_code.co_kwonlyargcount] != params:
+        raise NotShipped(f"the shipped attrs code for {cls.__module__}.{cls.__qualname__} is not for its fields "
+                         f"{params[1:]} (regenerate dtracepy/attrs_codes.py)")
+    if added_repr:
+        cd["__repr__"] = _with_dunders(cls, globs["__repr__"])
+    if added_eq:
+        cd["__eq__"] = _with_dunders(cls, globs["__eq__"])
+    if hashable is True:
+        cd["__hash__"] = _with_dunders(cls, globs["__hash__"])
+    init.__annotations__ = annotations
+    cd["__init__"] = _with_dunders(cls, init)
+    base_names = {a[0] for a in base_attrs}
     if not slots:
-        return _patch_original_class(cls, cd, names, {a.name for a in base_attrs})
-    return _slotted_class(cls, cd, names, {a.name for a in base_attrs}, weakref_slot, is_frozen)
+        return _patch_original_class(cls, cd, names, base_names)
+    return _slotted_class(cls, cd, names, base_names, weakref_slot, is_frozen)
 
 
 def _first_param_annotation(converter):
@@ -456,7 +480,8 @@ _function = type(_patch_original_class)
 
 def _slotted_class(cls, cd, names, base_names, weakref_slot, is_frozen):
     """attrs' ``_create_slots_class``: a new class, with ``__slots__``."""
-    cd = {k: v for k, v in cd.items() if k not in (*names, "__dict__", "__weakref__")}
+    dropped = {*names, "__dict__", "__weakref__"}
+    cd = {k: v for k, v in cd.items() if k not in dropped}
     if not is_frozen:
         cd["__attrs_own_setattr__"] = False
         if "__setattr__" not in cls.__dict__:

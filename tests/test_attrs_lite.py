@@ -280,3 +280,17 @@ def test_a_check_of_the_corpus_says_the_same_either_way(options):
     program, caller = _both_ways(["check", *options, *files])
     assert "internal error" not in program
     assert program == caller
+
+
+def test_attrs_lite_refuses_a_stale_shipped_code():
+    """A class whose fields are not those its shipped ``__init__`` was written for (a field added
+    without regenerating ``attrs_codes.py``) is refused, not made with the old ``__init__``."""
+    class Finding:
+        severity: str
+        message: str
+        check: str
+        extra: int = 0
+
+    Finding.__module__, Finding.__qualname__ = "dtracepy.checks", "Finding"
+    with pytest.raises(attrs_lite.NotShipped, match="not for its fields"):
+        attrs_lite.frozen(Finding, slots=False)
