@@ -23,7 +23,10 @@ def _distinct_pairs(n: int) -> str:
                    for i in range(n))
 
 
-def _nodes_walked(monkeypatch, text: str, exact: bool = False) -> int:
+def _nodes_walked(monkeypatch, text: str, exact: bool = False, scans: bool = True) -> int:
+    """The nodes that import's walks visit: Node.walk's, and (``scans``) the scan's own loop's."""
+    from dtracepy.importer import scan
+
     count = [0]
     real = tree.Node.walk
 
@@ -32,10 +35,11 @@ def _nodes_walked(monkeypatch, text: str, exact: bool = False) -> int:
             count[0] += 1
             yield node
 
+    made = _calls(monkeypatch, scan.ProgramScan, "__init__")
     monkeypatch.setattr(tree.Node, "walk", counting)
     import_d(text, "x.d", exact=exact, verify=False)
     monkeypatch.setattr(tree.Node, "walk", real)
-    return count[0]
+    return count[0] + (sum(found.nodes for found, _clauses in made) if scans else 0)
 
 
 def _calls(monkeypatch, owner, name: str) -> list:
@@ -408,3 +412,77 @@ def test_pieces_refuse_what_the_whole_refuses(monkeypatch):
     with pytest.raises(SyntaxError) as cut:
         run_module(source, "m.py")
     assert (cut.value.msg, cut.value.lineno) == (whole.value.msg, whole.value.lineno)
+
+
+# --- session 14: the work of import, not its walks' number -------------------------------------------
+
+@pytest.mark.parametrize("make", [_pairs, _dense])
+@pytest.mark.parametrize("exact", [False, True])
+def test_the_scan_walks_without_a_generator(monkeypatch, make, exact):
+    """The scan walked each clause with ``Node.walk``, a generator's step for each node (most of
+    the scan's work): its loop is the scan's own now, and nothing else in import walks a clause
+    of these programs (``_nodes_walked`` counts the scan's nodes, as before)."""
+    assert _nodes_walked(monkeypatch, make(200), exact=exact, scans=False) == 0
+    assert _nodes_walked(monkeypatch, make(200), exact=exact) > 0
+
+
+@pytest.mark.parametrize("make", [_pairs, _dense])
+@pytest.mark.parametrize("exact", [False, True])
+def test_the_leak_check_finds_the_thread_locals_where_the_scan_saw_them(monkeypatch, make, exact):
+    """What the original leaks is the self-leak check's answer (lifecycle.leaks of a check
+    context), whose context walked the whole tree again (``_by_class``) to find the clauses that
+    name a thread-local: the scan has found them, and the context is told (``holders_known``)."""
+    from dtracepy.checks.context import Context
+
+    index = Context.__dict__["_by_class"]
+    walks = []
+    monkeypatch.setattr(Context, "_by_class", property(lambda ctx: (walks.append(ctx), index.func(ctx))[1]))
+    import_d(make(100), "x.d", exact=exact, verify=False)
+    assert walks == []
+
+
+def test_the_leaks_found_are_the_check_s():
+    """The same answer as the check context that walks the tree itself: set at an entry and never
+    zeroed, a partial write, a write in a predicate, an element, a clause without any."""
+    from dtracepy.checks import CheckOptions
+    from dtracepy.checks.context import Context
+    from dtracepy.checks.lifecycle import collect, leaks
+    from dtracepy.importer import idioms
+    from dtracepy.importer.scan import scan
+    from dtracepy.parser import parse
+
+    text = ("BEGIN{x = 1;}\nfbt::a:entry{self->a = 1; self->b[1] = 2;}\nfbt::b:entry/(self->c = 1)/{}\n"
+            "fbt::c:entry{self->d = 1; if (x) { self->e = 1; }}\nfbt::c:return/self->d/{self->d = 0; trace(1);}\n"
+            "fbt::d:entry{self->f++; self->g.x = 1;}\nsyscall::read:entry{trace(self->h);}\n")
+    program = parse(text, "x.d")
+    ctx = Context(program, CheckOptions(), None)
+    uses, _ = collect(ctx)
+    want = (leaks(ctx), {n for n, u in uses.items() if u.assigned and not u.zeros and not u.partials})
+    assert idioms._check_leaks(program, scan(program)) == want
+    assert want[0] and want[1] - set(want[0])
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_import_runs_without_the_cyclic_collector(exact):
+    """Collections set off by what import makes scanned the parsed tree again and again (half the
+    work of importing 4 MiB of dense D): import runs with the collector off, as the parser and
+    the compiler do, and turns it on again after."""
+    import gc
+
+    from dtracepy.importer import import_program
+    from dtracepy.parser import parse
+
+    program = parse(_dense(300), "x.d")
+    collections = []
+
+    def callback(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    assert gc.isenabled()
+    gc.callbacks.append(callback)
+    try:
+        import_program(program, "x.d", exact=exact)
+    finally:
+        gc.callbacks.remove(callback)
+    assert collections == [] and gc.isenabled()

@@ -80,7 +80,7 @@ def _lifetimes(program, plan):
             zeroed.add(name)
     mentioned = found.mentioned  # name -> the indexes of the clauses that mention it
     cleaned = found.cleaned  # what the cleanup pass would zero (or ask about)
-    leaks, unzeroed = _check_leaks(program)  # what the self-leak check says the original leaks
+    leaks, unzeroed = _check_leaks(program, found)  # what the self-leak check says the original leaks
     drop: dict[str, frozenset] = {}  # name -> return probes where its hand zeroing goes
     auto_leaks, kept_leaks = [], []
     for name, setters in sets.items():
@@ -268,16 +268,28 @@ def _mark_rows(program, fmt, n, var, plan):
 
 
 # --- the faithful module's leaks -------------------------------------------------------------------
-def _check_leaks(program: tree.Program) -> tuple[dict[str, str], set[str]]:
-    """The thread-locals ``self-leak`` reports as never zeroed in ``program`` -> the entry probe
-    each is set at (the importer's comments on the original's leaks say what the check says), and
-    the names the checks see set and never zeroed, whole or an element."""
+def _lifecycle(program: tree.Program, found: ProgramScan):
+    """(the checks' context, name -> VarUses of each thread-local) of ``program``, whose scan is
+    ``found``: the clauses that name a thread-local are the scan's, so the context does not walk
+    the whole tree again to find them."""
     from dtracepy.checks import CheckOptions
     from dtracepy.checks.context import Context
-    from dtracepy.checks.lifecycle import collect, leaks
+    from dtracepy.checks.lifecycle import collect
 
     ctx = Context(program, CheckOptions(), None)
+    ctx.holders_known(tree.SelfVar, {i for where in found.mentioned.values() for i in where})
     uses, _ = collect(ctx)
+    return ctx, uses
+
+
+def _check_leaks(program: tree.Program, found: ProgramScan) -> tuple[dict[str, str], set[str]]:
+    """The thread-locals ``self-leak`` reports as never zeroed in ``program`` (whose scan is
+    ``found``) -> the entry probe each is set at (the importer's comments on the original's leaks
+    say what the check says), and the names the checks see set and never zeroed, whole or an
+    element."""
+    from dtracepy.checks.lifecycle import leaks
+
+    ctx, uses = _lifecycle(program, found)
     return leaks(ctx), {n for n, u in uses.items() if u.assigned and not u.zeros and not u.partials}
 
 
@@ -285,14 +297,12 @@ def faithful_plan(program: tree.Program) -> Plan:
     """What ``--exact`` adds to the module: ``t.keep(self.x)`` for each thread-local the original
     sets at an ``:entry`` and never zeroes (which ``self-leak`` would refuse when the module is
     compiled), with a comment saying so.  ``t.keep`` adds nothing to the D (the cleanup is off):
-    it says the leak is the original's, kept as it was, so the module compiles back to the same D."""
-    from dtracepy.checks import CheckOptions
-    from dtracepy.checks.context import Context
-    from dtracepy.checks.lifecycle import collect, leaks
+    it says the leak is the original's, kept as it was, so the module compiles back to the same D.
+    The program's scan goes with the plan, for the writer."""
+    from dtracepy.checks.lifecycle import leaks
 
-    plan = Plan()
-    ctx = Context(program, CheckOptions(), None)
-    uses, _ = collect(ctx)
+    plan = Plan(scan=scan(program))
+    ctx, uses = _lifecycle(program, plan.scan)
     set_names = {n for n, u in uses.items() if u.assigned}
     never_set = sorted(n for n, u in uses.items() if u.zeros and not u.assigned)
     for name, entry in leaks(ctx).items():    # the self-leak check's, as lifecycle.run finds them
