@@ -486,3 +486,20 @@ def test_import_runs_without_the_cyclic_collector(exact):
     finally:
         gc.callbacks.remove(callback)
     assert collections == [] and gc.isenabled()
+
+
+@pytest.mark.parametrize("op", ["*", "&", "-"])
+@pytest.mark.parametrize("exact", [False, True])
+def test_each_node_of_an_expression_is_emitted_once(monkeypatch, op, exact):
+    """``*p`` emitted its operand, then emitted it again for the ``deref`` call (``&`` too): n
+    stars took 2**n emissions (18 of them, 5 s).  Each node is emitted once now, and what a
+    value's ``lit`` wraps is not emitted again either."""
+    from dtracepy.importer.exprs import ExprEmitter
+
+    emitted = _calls(monkeypatch, ExprEmitter, "emit")
+    operand = "& " * 16 + "x" if op == "&" else "curthread" if op == "*" else "(-(-(x + 1)))"
+    text = f"BEGIN{{trace({op * 16 if op != '&' else '*'}{operand}); y = 1 + 2; z = -3 - 4;}}\n"
+    source = import_d(text, "x.d", exact=exact)
+    nodes = sum(1 for node in __import__("dtracepy.parser").parser.parse(text, "x.d").walk()
+                if isinstance(node, tree.Expr))
+    assert len(emitted) <= nodes, (len(emitted), nodes, source)
