@@ -80,7 +80,7 @@ def _lifetimes(program, plan):
             zeroed.add(name)
     mentioned = found.mentioned  # name -> the indexes of the clauses that mention it
     cleaned = found.cleaned  # what the cleanup pass would zero (or ask about)
-    leaks, unzeroed = _check_leaks(program, found)  # what the self-leak check says the original leaks
+    leaks, unzeroed = _check_leaks(program, found, zeroed)  # what the self-leak check says the original leaks
     drop: dict[str, frozenset] = {}  # name -> return probes where its hand zeroing goes
     auto_leaks, kept_leaks = [], []
     for name, setters in sets.items():
@@ -268,29 +268,40 @@ def _mark_rows(program, fmt, n, var, plan):
 
 
 # --- the faithful module's leaks -------------------------------------------------------------------
-def _lifecycle(program: tree.Program, found: ProgramScan):
-    """(the checks' context, name -> VarUses of each thread-local) of ``program``, whose scan is
-    ``found``: the clauses that name a thread-local are the scan's, so the context does not walk
-    the whole tree again to find them."""
+def _lifecycle(program: tree.Program, holding):
+    """(the checks' context, name -> VarUses of each thread-local) of ``program``, gathered from
+    the clauses of indexes ``holding`` only (those the scan saw naming the thread-locals asked
+    about): the context does not walk the whole tree again to find them."""
     from dtracepy.checks import CheckOptions
     from dtracepy.checks.context import Context
     from dtracepy.checks.lifecycle import collect
 
     ctx = Context(program, CheckOptions(), None)
-    ctx.holders_known(tree.SelfVar, {i for where in found.mentioned.values() for i in where})
+    ctx.holders_known(tree.SelfVar, holding)
     uses, _ = collect(ctx)
     return ctx, uses
 
 
-def _check_leaks(program: tree.Program, found: ProgramScan) -> tuple[dict[str, str], set[str]]:
+def _check_leaks(program: tree.Program, found: ProgramScan, zeroed) -> tuple[dict[str, str], set[str]]:
     """The thread-locals ``self-leak`` reports as never zeroed in ``program`` (whose scan is
     ``found``) -> the entry probe each is set at (the importer's comments on the original's leaks
     say what the check says), and the names the checks see set and never zeroed, whole or an
-    element."""
+    element.
+
+    ``zeroed``: names the scan saw zeroed (``self->x = 0`` in a body), which the checks see zeroed
+    too (their zero is the literal's and more): neither answer can hold them, so only the
+    clauses naming the others are gathered, and none when every one is zeroed somewhere (the
+    usual entry/return pairs)."""
     from dtracepy.checks.lifecycle import leaks
 
-    ctx, uses = _lifecycle(program, found)
-    return leaks(ctx), {n for n, u in uses.items() if u.assigned and not u.zeros and not u.partials}
+    asked = [name for name in found.mentioned if name not in zeroed]
+    if not asked:
+        return {}, set()
+    mentioned = found.mentioned
+    ctx, uses = _lifecycle(program, {i for name in asked for i in mentioned[name]})
+    # (a zeroed name may be named in those clauses too: its uses there are not all of them)
+    return ({n: entry for n, entry in leaks(ctx).items() if n not in zeroed},
+            {n for n, u in uses.items() if u.assigned and not u.zeros and not u.partials and n not in zeroed})
 
 
 def faithful_plan(program: tree.Program) -> Plan:
@@ -302,7 +313,12 @@ def faithful_plan(program: tree.Program) -> Plan:
     from dtracepy.checks.lifecycle import leaks
 
     plan = Plan(scan=scan(program))
-    ctx, uses = _lifecycle(program, plan.scan)
+    found = plan.scan
+    zeroed = {name for _clause, name, kind in found.events if kind == ZERO}
+    if not _check_leaks(program, found, zeroed)[0]:
+        return plan  # (no leak: nothing to keep, and no typo to look for)
+    # the typos are looked for among all the thread-locals: each one's uses, from every clause
+    ctx, uses = _lifecycle(program, {i for where in found.mentioned.values() for i in where})
     set_names = {n for n, u in uses.items() if u.assigned}
     never_set = sorted(n for n, u in uses.items() if u.zeros and not u.assigned)
     for name, entry in leaks(ctx).items():    # the self-leak check's, as lifecycle.run finds them
