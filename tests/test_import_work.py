@@ -543,3 +543,54 @@ def test_a_text_without_comments_is_not_read_for_them(monkeypatch):
     assert scans == []
     assert "# why\n" in import_d("BEGIN\n{\n\t/* why */\n\tx = 1;\n}\n" + _dense(5), "x.d")
     assert len(scans) == 1
+
+
+def test_a_description_s_name_part_is_made_once(monkeypatch):
+    """Each clause's function is named from its descriptions (``_probe_part``: their fields, two
+    regular expressions): 26,000 clauses of one probe in dense D made the same part 26,000
+    times.  Once a text now; a part without a run of underscores is not searched for one."""
+    from dtracepy.importer import module
+
+    getattr(module, "_PARTS", {}).clear()  # (made by earlier tests)
+    made = _calls(monkeypatch, module, "_ident")
+    real = module._UNDERSCORES
+
+    class Counting:
+        subs = 0
+
+        def sub(self, *args):
+            Counting.subs += 1
+            return real.sub(*args)
+
+    monkeypatch.setattr(module, "_UNDERSCORES", Counting())
+    source = import_d(_dense(300), "x.d")
+    assert len(made) == 1 and "def print_read_entry_300():" in source
+    assert Counting.subs == 0
+    assert module._probe_part("fbt:m:a__b:entry") == "a_b_entry" and Counting.subs == 1
+
+
+def test_a_decimal_literal_is_written_as_its_text(monkeypatch):
+    """A decimal integer's text is its Python spelling: its value (``IntLit.value``, an int()
+    of the text) is not computed to find that out; other spellings still are."""
+    from dtracepy.importer.exprs import ExprEmitter, Names
+
+    computed = []
+    real = tree.IntLit.value
+    monkeypatch.setattr(tree.IntLit, "value", property(lambda node: (computed.append(node.text), real.fget(node))[1]))
+    emitter = ExprEmitter(Names())
+    assert [emitter.code(tree.IntLit(text)) for text in ("0", "7", "123456789012345678")] == \
+        ["0", "7", "123456789012345678"]
+    assert computed == []
+    assert emitter.code(tree.IntLit("0x10")) == "hexint(0x10)" and computed == ["0x10"]
+
+
+def test_a_string_is_quoted_once(monkeypatch):
+    """py_string (repr, and double quotes) is asked for every description and format string:
+    the same ones clause after clause in dense D; each distinct string is quoted once."""
+    from dtracepy.importer import exprs
+
+    getattr(exprs.py_string, "cache_clear", lambda: None)()  # (quoted by earlier tests)
+    quoted = []
+    monkeypatch.setattr(exprs, "repr", lambda value: (quoted.append(value), repr(value))[1], raising=False)
+    import_d(_dense(200), "x.d")
+    assert sorted(quoted) == ["%d %s\n", "syscall::read:entry"]

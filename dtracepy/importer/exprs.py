@@ -60,6 +60,7 @@ class Py:
         return f"Py({self.code!r}, {self.prec}, {self.kind!r}, {self.depth!r})"
 
 
+@functools.lru_cache(maxsize=4096)  # (the same descriptions, names and formats, clause after clause)
 def py_string(value: str) -> str:
     """A Python string literal, double-quoted as people write them."""
     text = repr(value)
@@ -176,6 +177,8 @@ class ExprEmitter:
     # --- literals and names --------------------------------------------------------------------
     def e_IntLit(self, node):
         text = node.text
+        if text.isdigit() and text.isascii() and len(text) < 19 and (text[0] != "0" or len(text) == 1):
+            return Py(text, kind="int")  # (the usual decimal: its text is str(value), not computed)
         value = node.value
         if text == str(value):
             return Py(text, kind="int")
