@@ -594,3 +594,36 @@ def test_a_string_is_quoted_once(monkeypatch):
     monkeypatch.setattr(exprs, "repr", lambda value: (quoted.append(value), repr(value))[1], raising=False)
     import_d(_dense(200), "x.d")
     assert sorted(quoted) == ["%d %s\n", "syscall::read:entry"]
+
+
+def test_the_expression_writer_s_per_node_look_ups(monkeypatch):
+    """For each node the writer found its ``e_`` method by ``getattr`` of a name made for it, built
+    its ``Py`` with attrs' frozen ``__init__`` (``object.__setattr__`` for each field), and asked
+    whether a ``self->``/``this->``/``@`` name is a Python attribute name again: the method is
+    looked up once per node class, ``Py`` is a plain class, the names' answers are kept."""
+    import sys
+
+    from dtracepy.importer import exprs
+
+    getattr(exprs.is_attr_name, "cache_clear", lambda: None)()  # (asked by earlier tests)
+    text = _dense(200)
+    counts = {"getattr": 0, "__setattr__": 0, "isidentifier": 0}
+
+    def profile(frame, event, arg):
+        if event != "c_call":
+            return
+        name = getattr(arg, "__name__", "")
+        code = frame.f_code
+        if name == "getattr" and code.co_name == "emit":
+            counts["getattr"] += 1
+        elif name == "__setattr__" and code.co_name == "__init__":
+            counts["__setattr__"] += 1
+        elif name == "isidentifier" and code.co_name == "is_attr_name":
+            counts["isidentifier"] += 1
+
+    sys.setprofile(profile)
+    try:
+        import_d(text, "x.d")
+    finally:
+        sys.setprofile(None)
+    assert counts["getattr"] <= 20 and counts["__setattr__"] == 0 and counts["isidentifier"] <= 5, counts
