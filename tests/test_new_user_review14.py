@@ -1,0 +1,43 @@
+"""A hostile new user's walk (session 14, /work/review14.md): what got through, fixed.
+
+Each test fails on the code before its fix.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from tests.pythonpath import env_with
+
+from conftest import REPO
+from dtracepy.run import framing
+from dtracepy.run.decode import Decoder, row_class
+
+# --- records: every title gives a field ---------------------------------------------------------
+
+
+def _row_class(*titles):
+    return row_class(framing.RecordSpec(0, "r0", tuple(framing.column(t, "%d") for t in titles)))
+
+
+def test_a_title_of_no_name_characters_still_names_a_field():
+    """t.record(("½", "%d")) compiled; `dtracepy run` said "internal error: ValueError: Type names
+    and field names must be valid identifiers: '½'" (exit 70); a ligature beside its letters,
+    "ﬁle" and "file", "internal error: SyntaxError: duplicate argument 'file'"."""
+    cls = _row_class("½", "²", "ﬁle", "file", "١")
+    row = cls(1, 2, 3, 4, 5)
+    assert cls._fields == ("f_1_2", "f_2", "file", "file_", "f_١")
+    assert (row.f_1_2, row.f_2, row.ﬁle, row.file_, row.f_١) == (1, 2, 3, 4, 5)
+    assert row.as_dict() == {"½": 1, "²": 2, "ﬁle": 3, "file": 4, "١": 5}
+
+
+def test_a_column_titled_as_a_rows_own_attribute_keeps_its_value():
+    """Columns titled titles, as_dict and spec: row.titles was the tuple of titles, row.as_dict
+    the method and row.spec the RecordSpec, not the columns' values."""
+    cls = _row_class("titles", "as_dict", "spec")
+    row = cls(1, 2, 3)
+    assert (row.f_titles, row.f_as_dict, row.f_spec) == (1, 2, 3)
+    assert row.titles == ("titles", "as_dict", "spec")
+    assert row.as_dict() == {"titles": 1, "as_dict": 2, "spec": 3}
