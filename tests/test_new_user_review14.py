@@ -41,3 +41,33 @@ def test_a_column_titled_as_a_rows_own_attribute_keeps_its_value():
     assert (row.f_titles, row.f_as_dict, row.f_spec) == (1, 2, 3)
     assert row.titles == ("titles", "as_dict", "spec")
     assert row.as_dict() == {"titles": 1, "as_dict": 2, "spec": 3}
+
+
+def test_a_string_columns_precision_cuts_it_as_dtrace_does():
+    """("h", "%5.2s") of "hello": `dtrace -s` of the compiled D prints "   he", `dtracepy run`
+    gave "hello" (the framing dropped the precision); dtrace takes %.0s and %.s for none."""
+    assert [framing.column("h", f).framed for f in ("%5.2s", "%-8.3s|", "%.0s", "%.s", "%s", "%S")] \
+        == ["%.2s%c", "%.3s%c", "%s%c", "%s%c", "%s%c", "%s%c"]
+
+
+def test_run_cuts_a_string_column_at_its_precision():
+    """Live: what `dtrace -s` prints of the same record."""
+    from tests.real_dtrace import need_dtrace, need_root
+
+    from dtracepy import Tracer
+    from dtracepy import exit as exit_
+
+    need_dtrace()
+    need_root()
+    t = Tracer(options={"quiet": True})
+    row = t.record(("h", "%5.2s"), ("i", "%.0s"), ("j", "%.300s"), ("n", "%d"))
+
+    @t.probe("BEGIN")
+    def _():
+        row.emit("hello", "abc", "q,\x1f", 5)
+        exit_(0)
+
+    with t.run(duration=60) as tracing:
+        rows = list(tracing.records())
+    assert tracing.returncode == 0, tracing.stderr_lines
+    assert [tuple(r) for r in rows] == [("he", "abc", "q,\x1f", 5)]
