@@ -71,3 +71,48 @@ def test_run_cuts_a_string_column_at_its_precision():
         rows = list(tracing.records())
     assert tracing.returncode == 0, tracing.stderr_lines
     assert [tuple(r) for r in rows] == [("he", "abc", "q,\x1f", 5)]
+
+
+# --- compile: long chains built in a loop --------------------------------------------------------
+
+
+def test_a_long_member_chain_compiles_with_the_operators_its_types_ask_for():
+    """x = x.parent 5,000 times: "error: RecursionError: maximum recursion depth exceeded" at the
+    decorator (the member's type was found recursively, and again for every member: quadratic).
+    The chain's types are still followed: curthread.t_procp.p_user.u_comm in illumos D."""
+    from dtracepy import Tracer, curthread, trace
+
+    t = Tracer(dialect="illumos")
+
+    @t.probe("BEGIN")
+    def _():
+        x = curthread
+        for _ in range(5000):
+            x = x.parent
+        trace(x)
+        trace(curthread.t_procp.p_user.u_comm)
+
+    text = t.to_d()
+    assert "trace(curthread" + "->parent" * 5000 + ");" in text
+    assert "trace(curthread->t_procp->p_user.u_comm);" in text
+
+
+def test_a_value_doubled_past_python_s_digits_is_a_located_error():
+    """x = cond(x, 1, x) 100,000 times: "internal error: ValueError: Exceeds the limit (4300
+    digits) for integer string conversion" (exit 70): the size in the message had 30,000 digits."""
+    from dtracepy import Tracer, arg0, cond, trace
+    from dtracepy.errors import DSLError
+
+    t = Tracer()
+
+    @t.probe("BEGIN")
+    def _():
+        x = arg0
+        for _ in range(100000):
+            x = cond(x, 1, x)
+        trace(x)
+
+    with pytest.raises(DSLError) as err:
+        t.to_d()
+    assert "at least 2**100002 bytes" in str(err.value)
+    assert err.value.pos.file.endswith("test_new_user_review14.py")
