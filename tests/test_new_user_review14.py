@@ -116,3 +116,27 @@ def test_a_value_doubled_past_python_s_digits_is_a_located_error():
         t.to_d()
     assert "at least 2**100002 bytes" in str(err.value)
     assert err.value.pos.file.endswith("test_new_user_review14.py")
+
+
+# --- run: dtrace's messages name the user's lines ----------------------------------------------
+
+
+def _cli(cwd, *args, timeout=120):
+    return subprocess.run([sys.executable, "-m", "dtracepy", *args], cwd=cwd, capture_output=True,
+                          text=True, env=env_with(REPO), timeout=timeout)
+
+
+def test_the_line_under_a_compile_error_names_the_users_line(tmp_path):
+    """Live: `dtracepy run` of a script whose @c is a count() at line 2 and a sum() at line 4 said
+    "previous: @c = count( ) : line 10", a line of the framed script dtracepy gave dtrace."""
+    from tests.real_dtrace import need_dtrace, need_root
+
+    need_dtrace()
+    need_root()
+    (tmp_path / "re.d").write_text("#pragma D option quiet\nBEGIN { @c = count(); }\n\n"
+                                   "BEGIN { @c = sum(1); }\n")
+    done = _cli(tmp_path, "run", "re.d")
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == ["re.d:4:9: error: aggregation redefined: @c [dtrace]",
+                                        "\t current: @c = sum( )",
+                                        "\tprevious: @c = count( ) : re.d:2:9"]

@@ -349,6 +349,7 @@ class Tracing:
 
     def _read_stderr(self) -> None:
         prepared = self.prepared
+        after_compile_error = False
         for raw in self.process.stderr:
             line = raw.decode("utf-8", "replace")
             if STARTED_SCRIPT in line and _MATCHED.match(line.rstrip("\n")):
@@ -358,8 +359,11 @@ class Tracing:
                 continue
             line = _unframed_matched(line, prepared.plan.added_clauses)
             located = origins.locate_compile_error(line.rstrip("\n"), prepared.program, prepared.text,
-                                                   self.script_path, prepared.name) \
-                or self._bpf_refusal(line)
+                                                   self.script_path, prepared.name)
+            if located is None and after_compile_error:   # (its "previous: ... : line N")
+                located = origins.locate_continuation(line.rstrip("\n"), prepared.program, prepared.text)
+            after_compile_error = located is not None or (after_compile_error and line.startswith("\t"))
+            located = located or self._bpf_refusal(line)
             if located is not None:
                 error = origins.compile_error_line(line.rstrip("\n"), self.script_path)
                 if error is not None and error[1].startswith("syntax error") and self._syntax_error is None:
