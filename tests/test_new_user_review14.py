@@ -140,3 +140,12 @@ def test_the_line_under_a_compile_error_names_the_users_line(tmp_path):
     assert done.stderr.splitlines() == ["re.d:4:9: error: aggregation redefined: @c [dtrace]",
                                         "\t current: @c = sum( )",
                                         "\tprevious: @c = count( ) : re.d:2:9"]
+
+
+def test_the_output_files_extension_chooses_the_format_in_any_case():
+    """`run x.d -o x.CSV` wrote the table format: README, "`.csv`/`.jsonl`/`.json` choose the
+    format"."""
+    from dtracepy.commands.run_cmd import default_format
+
+    assert [default_format(name) for name in ("x.CSV", "x.Json", "x.JSONL", "x.csv", "x.txt", None)] \
+        == ["csv", "json", "jsonl", "csv", "table", "table"]

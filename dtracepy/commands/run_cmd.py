@@ -26,7 +26,9 @@ def _status_line(tracing, stream, done: threading.Event) -> None:
 
 
 def default_format(output: str | None) -> str:
-    """``table``, unless ``-o`` names a ``.csv``, ``.jsonl`` or ``.json`` file."""
+    """``table``, unless ``-o`` names a ``.csv``, ``.jsonl`` or ``.json`` file (in any case:
+    ``x.CSV`` is a CSV file too)."""
+    output = output.lower() if output else output
     if output and output.endswith(".csv"):
         return "csv"
     if output and output.endswith(".jsonl"):
