@@ -149,3 +149,48 @@ def test_the_output_files_extension_chooses_the_format_in_any_case():
 
     assert [default_format(name) for name in ("x.CSV", "x.Json", "x.JSONL", "x.csv", "x.txt", None)] \
         == ["csv", "json", "jsonl", "csv", "table", "table"]
+
+
+# --- run: aggregations printed by a format -----------------------------------------------------
+
+
+def test_a_sum_printed_unsigned_by_a_printa_format_decodes_signed():
+    """printa("%s %@d %@d\\n", @c, @b) of @b["x"] = sum(-5): dtrace prints 18446744073709551611
+    for a signed aggregation after the first, and `dtracepy run` gave that as @b's value."""
+    from dtracepy.run.aggregations import parse_framed, parse_printa
+
+    big = 2**64 - 5
+    text = f"\x1eK\x1fx\x1f1\x1f{big}\n\x1eK\x1fz\x1f0\x1f7\n"
+    aggs = parse_framed(text, ("str", "agg", "agg"), ("c", "b"), {"c": "count", "b": "sum"})
+    assert dict(aggs["b"]) == {("x",): -5, ("z",): 7} and dict(aggs["c"]) == {("x",): 1, ("z",): 0}
+    aggs = parse_framed(f"\x1eK\x1fx\x1f{big}\x1f{big}\x1f{big}\n", ("str", "agg", "agg", "agg"),
+                        ("mn", "mx", "n"), {"mn": "min", "mx": "max", "n": "count"})
+    assert [dict(aggs[n]) for n in ("mn", "mx", "n")] == [{("x",): -5}, {("x",): -5}, {("x",): big}]
+    aggs = parse_printa(f"x 1 {big}\n", "%s %@d %@d\n", ("c", "b"), {"c": "count", "b": "sum"})
+    assert dict(aggs["b"]) == {("x",): -5}
+
+
+def test_run_gives_a_sum_printed_after_another_aggregation_signed():
+    """Live: the same through `Tracer.run()`."""
+    from tests.real_dtrace import need_dtrace, need_root
+
+    from dtracepy import Tracer, agg, count, printa
+    from dtracepy import exit as exit_
+    from dtracepy import sum as sum_
+
+    need_dtrace()
+    need_root()
+    t = Tracer(options={"quiet": True})
+
+    @t.probe("BEGIN")
+    def _():
+        agg.c["x"] = count()
+        agg.b["x"] = sum_(-5)
+        agg.b["z"] = sum_(7)
+        printa("%s %@d %@d\n", agg.c, agg.b)
+        exit_(0)
+
+    with t.run(duration=60) as tracing:
+        list(tracing.events())
+    assert tracing.returncode == 0, tracing.stderr_lines
+    assert dict(tracing.aggregations["b"]) == {("x",): -5, ("z",): 7}

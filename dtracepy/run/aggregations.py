@@ -332,9 +332,24 @@ def _scalars(agg: Aggregation, lines, nkeys: int | None) -> None:
             agg[keys] = value
 
 
+# dtrace keeps these as an int64_t, and its default format prints them signed; its printa
+# formats do not always: printa("%s %@d %@d\n", @c, @s) prints a sum(-5) given after the
+# first aggregation as 18446744073709551611 (and %@u any negative one so)
+_SIGNED_KINDS = frozenset(("sum", "min", "max"))
+_TWO_TO_63 = 1 << 63
+
+
+def _signed(agg: Aggregation, value):
+    """``value`` as the aggregation holds it: a sum, min or max printed unsigned made signed."""
+    if value.__class__ is int and value >= _TWO_TO_63 and agg.kind in _SIGNED_KINDS:
+        return value - (_TWO_TO_63 << 1)
+    return value
+
+
 def _put(agg: Aggregation, key: tuple, value: int) -> None:
     """Two entries print alike when their stacks symbolize alike (two return addresses in one
     function without offsets): counts and sums add up, other kinds keep the last."""
+    value = _signed(agg, value)
     if key in agg and agg.kind in ("count", "sum"):
         agg[key] += value
     else:
@@ -594,5 +609,5 @@ def parse_printa(text: str, fmt: str, names, kinds=None) -> dict:
     decoder = FormatDecoder(fmt)
     for keys, values in decoder.entries(text):
         for name, value in zip(names, values):
-            aggs[name][keys] = value
+            aggs[name][keys] = _signed(aggs[name], value)
     return aggs
