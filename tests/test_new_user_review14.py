@@ -194,3 +194,56 @@ def test_run_gives_a_sum_printed_after_another_aggregation_signed():
         list(tracing.events())
     assert tracing.returncode == 0, tracing.stderr_lines
     assert dict(tracing.aggregations["b"]) == {("x",): -5, ("z",): 7}
+
+
+# --- run: a signal that ends dtracepy ends dtrace -----------------------------------------------
+
+
+def _processes_running(word: str) -> list[int]:
+    import os
+
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                if word.encode() in handle.read():
+                    found.append(int(pid))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.parametrize("signame", ["SIGUSR1", "SIGALRM"])
+def test_a_signal_that_ends_dtracepy_stops_dtrace_first(tmp_path, signame):
+    """Live: `kill -USR1` (or SIGALRM, SIGUSR2, Ctrl-\\ ...) of `dtracepy run` ended dtracepy at
+    once (exit -10): dtrace went on tracing, orphaned, for ever, and the temporary directory
+    stayed.  Now it is stopped as SIGTERM stops it: END runs, the aggregations are printed, and
+    the status is 128 + N."""
+    import os
+    import secrets
+    import signal
+
+    from tests.real_dtrace import need_dtrace, need_root
+
+    need_dtrace()
+    need_root()
+    name = f"sig_{secrets.token_hex(6)}.d"
+    (tmp_path / name).write_text("#pragma D option quiet\nBEGIN { printf(\"go\\n\"); }\n"
+                                 "profile-97 { @c[\"k\"] = count(); }\nEND { printf(\"end\\n\"); }\n")
+    proc = subprocess.Popen([sys.executable, "-m", "dtracepy", "run", name, "--format", "jsonl"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env_with(REPO))
+    try:
+        assert proc.stdout.readline() == '{"text": "go\\n"}\n'
+        number = getattr(signal, signame)
+        proc.send_signal(number)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 128 + number, err
+        assert '{"text": "end\\n"}' in out and '"aggregation": "c"' in out
+        assert _processes_running(name) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in _processes_running(name):     # (a dtrace the old code left behind)
+            os.kill(pid, signal.SIGKILL)
