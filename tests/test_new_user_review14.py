@@ -247,3 +247,27 @@ def test_a_signal_that_ends_dtracepy_stops_dtrace_first(tmp_path, signame):
             proc.wait()
         for pid in _processes_running(name):     # (a dtrace the old code left behind)
             os.kill(pid, signal.SIGKILL)
+
+
+# --- a macro argument in a probe's name -------------------------------------------------------
+
+
+@pytest.mark.parametrize("desc", ["tick-$1s", "profile:::profile-$$1", "syscall::read:$1"])
+def test_a_macro_argument_in_a_probe_name_is_no_malformed_description(tmp_path, desc):
+    """`tick-$1s { exit(0); }`: dtrace -e -s x.d 2 takes it (it puts the argument in first);
+    `check` said "probe description 'tick-$1s': profile probes are named profile-N or tick-N
+    ... [probe-desc]", so `import` wrote a module that `compile` refused; a tracer's
+    @t.probe("tick-$1s") was refused the same way."""
+    from dtracepy import Tracer
+    from dtracepy import exit as exit_
+
+    (tmp_path / "x.d").write_text(f"{desc} {{ exit(0); }}\n")
+    done = _cli(tmp_path, "check", "x.d")
+    assert (done.returncode, done.stderr) == (0, "")
+    t = Tracer()
+
+    @t.probe(desc)
+    def _():
+        exit_(0)
+
+    assert f"\n{desc}\n{{\n\texit(0);\n}}\n" in t.to_d()
