@@ -271,3 +271,18 @@ def test_a_macro_argument_in_a_probe_name_is_no_malformed_description(tmp_path, 
         exit_(0)
 
     assert f"\n{desc}\n{{\n\texit(0);\n}}\n" in t.to_d()
+
+
+def test_a_column_titled_self_is_given_by_name():
+    """t.record(("self", "%d"), ...) then row.emit(self=1, ...): "TypeError: Record.emit() got
+    multiple values for argument 'self'"."""
+    from dtracepy import Tracer
+
+    t = Tracer()
+    row = t.record(("self", "%d"), ("values", "%d"))
+
+    @t.probe("BEGIN")
+    def _():
+        row.emit(self=1, values=2)
+
+    assert 'printf("%d,%d\\n", 1, 2);' in t.to_d()
