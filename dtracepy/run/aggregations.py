@@ -311,6 +311,12 @@ def parse_default(lines, name: str = "", kind: str | None = None, nkeys: int | N
         head, _, value = line.rstrip().rpartition(" ")
         if _INT.match(value):
             _put(agg, _split_keys(head, plain_keys), int(value))
+    if pending:
+        # lines no entry took (a stack key between plain keys, or two stack keys: their layout
+        # is not read): never an empty aggregation without a word; the caller shows the block
+        # as text, with a warning
+        raise ValueError(f"{len(pending)} lines of entries whose stack keys stand among others "
+                         "could not be read")
     return agg
 
 
