@@ -313,3 +313,17 @@ def test_an_aggregation_whose_stack_key_stands_among_others_is_shown_not_dropped
     assert [w.message for w in decoder.warnings] == [
         f"dtracepy: warning: printa of @{n} could not be decoded ({k} lines of entries whose stack "
         "keys stand among others could not be read); shown as text" for n, k in (("a", 4), ("b", 3))]
+
+
+def test_ip_address_refuses_what_is_no_address_with_its_own_error():
+    """ip_address(2**128) was an OverflowError, ip_address(1.5) an AttributeError, ip_address(None)
+    "'<' not supported", and ip_address(True) IPv4Address('1.0.0.0')."""
+    from dtracepy.run import ip_address
+
+    for value in (2**128, -1):
+        with pytest.raises(ValueError, match="not an address"):
+            ip_address(value)
+    for value in (1.5, None, True, b"\x7f\0\0\1"):
+        with pytest.raises(TypeError, match="an address field is a str or an int"):
+            ip_address(value)
+    assert str(ip_address(0x0100007F)) == "127.0.0.1" and str(ip_address("::1")) == "::1"

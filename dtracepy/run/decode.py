@@ -81,7 +81,9 @@ def ip_address(value, *, network_order: bool = True):
     bytes are taken in this machine's order) or a 128-bit ``int``."""
     if isinstance(value, str):
         return ipaddress.ip_address(value)
-    if value < 0:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"an address field is a str or an int, not {type(value).__name__}: {value!r}")
+    if value < 0 or value >> 128:
         raise ValueError(f"not an address: {value}")
     if value <= 0xFFFFFFFF:
         order = sys.byteorder if network_order else "big"
