@@ -327,3 +327,20 @@ def test_ip_address_refuses_what_is_no_address_with_its_own_error():
         with pytest.raises(TypeError, match="an address field is a str or an int"):
             ip_address(value)
     assert str(ip_address(0x0100007F)) == "127.0.0.1" and str(ip_address("::1")) == "::1"
+
+
+def test_an_inline_function_that_does_not_fit_its_params_says_so():
+    """t.inline("f", "int", lambda: 1) said "TypeError: cannot use a Python function as a D
+    value"; with lambda x, y and params=["int x"], "TypeError: <lambda>() missing 1 required
+    positional argument: 'y'"."""
+    from dtracepy import Tracer
+    from dtracepy.errors import DSLError
+
+    t = Tracer()
+    with pytest.raises(DSLError, match=r"a function as the value makes a parameterised inline, "
+                                       r"which needs its parameters as params="):
+        t.inline("f", "int", lambda: 1)
+    with pytest.raises(DSLError, match=r"must take one argument per parameter of params= \(1\)"):
+        t.inline("g", "int", lambda x, y: x + y, params=["int x"])
+    t.inline("h", "int", lambda x: x + 1, params=["int x"])
+    assert "inline int h[int x] = x + 1;" in t.to_d()
