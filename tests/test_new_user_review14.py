@@ -344,3 +344,19 @@ def test_an_inline_function_that_does_not_fit_its_params_says_so():
         t.inline("g", "int", lambda x, y: x + y, params=["int x"])
     t.inline("h", "int", lambda x: x + 1, params=["int x"])
     assert "inline int h[int x] = x + 1;" in t.to_d()
+
+
+def test_a_histogram_draws_dtraces_abs_row_as_dtrace_draws_it():
+    """llquantize(0, 10, 1, 3, 10): `dtrace -s` draws "abs() < 10 |@@@ 1", the table of
+    `dtracepy run` drew "-9 |@@@ 1" (the bucket, [-9, 1], holds -9..9: right as data)."""
+    from dtracepy.run.aggregations import _histogram
+
+    lines = ["           value  ------------- Distribution ------------- count    ",
+             "             -10 |                                         0        ",
+             "       abs() < 10 |@@@@@@@@@@@@@@@@@@@@                     1        ",
+             "              10 |@@@@@@@@@@@@@@@@@@@@                     1        ",
+             "              20 |                                         0        "]
+    hist, _ = _histogram(lines, 0)
+    assert hist.buckets == [(-10, 0), (-9, 1), (10, 1), (20, 0)]
+    drawn = hist.draw().splitlines()
+    assert [line.split("|")[0].strip() for line in drawn[1:]] == ["-10", "abs() < 10", "10", "20"]

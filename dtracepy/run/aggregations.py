@@ -43,7 +43,7 @@ class Histogram:
     values from its ``low`` up to the next bucket's ``low`` (excluded).  ``underflow`` and
     ``overflow`` are the ``< base`` and ``>= limit`` rows of an ``lquantize`` (0 when absent)."""
 
-    __slots__ = ("buckets", "underflow", "overflow", "underflow_bound", "overflow_bound")
+    __slots__ = ("buckets", "underflow", "overflow", "underflow_bound", "overflow_bound", "abs_low")
 
     def __init__(self, buckets=(), underflow: int = 0, overflow: int = 0,
                  underflow_bound: int | None = None, overflow_bound: int | None = None):
@@ -52,6 +52,8 @@ class Histogram:
         self.overflow = overflow
         self.underflow_bound = underflow_bound
         self.overflow_bound = overflow_bound
+        # the low of the bucket dtrace draws as "abs() < N" (Oracle's llquantize: -N < v < N)
+        self.abs_low: int | None = None
 
     @property
     def bounds(self) -> list[int]:
@@ -113,7 +115,8 @@ class Histogram:
         rows = []
         if self.underflow_bound is not None:
             rows.append((f"< {self.underflow_bound}", self.underflow))
-        rows += [(str(low), count) for low, count in self.buckets]
+        rows += [(f"abs() < {1 - low}" if low == self.abs_low else str(low), count)
+                 for low, count in self.buckets]
         if self.overflow_bound is not None:
             rows.append((f">= {self.overflow_bound}", self.overflow))
         total = self.total or 1
@@ -180,6 +183,7 @@ def _histogram(lines, i):
         sign, low, count = m.group(1), int(m.group(2)), int(m.group(4))
         if sign == "abs() <":   # Oracle's llquantize: the values strictly between -low and low
             hist.buckets.append((1 - low, count))
+            hist.abs_low = 1 - low
         elif sign == "<":
             hist.underflow, hist.underflow_bound = count, low
         elif sign == ">=":
