@@ -705,6 +705,36 @@ def _ship_attrs_methods() -> None:
         made.compile = compile_
 
 
+def _ship_classes(argv: list[str]) -> bool:
+    """For the program ``dtracepy check`` (``argv``: its arguments), let the classes a check
+    defines (the tree's nodes, the checks' findings and options ...) be made without attrs, from
+    their shipped code (:mod:`dtracepy.attrs_lite` stands in for ``attrs``): importing attrs and
+    its building of those classes was some 90 M of a seed-sized check's 226 M machine
+    instructions.  Whether it did so: not for another command (which may define classes no check
+    does, or run the user's code), on another Python (another bytecode), under ``-O``, or once
+    attrs is imported."""
+    from importlib._bootstrap_external import MAGIC_NUMBER
+
+    if _after_end_of_options(argv)[:1] != ["check"] or "attrs" in sys.modules or "attr" in sys.modules \
+            or sys.flags.optimize:
+        return False
+    from dtracepy import attrs_codes
+
+    if MAGIC_NUMBER != attrs_codes.MAGIC:
+        return False
+    from dtracepy import attrs_lite
+
+    sys.modules["attrs"] = attrs_lite
+    if "re" not in sys.modules:
+        from dtracepy import re_lite
+
+        if re_lite.usable():
+            sys.modules["re"] = re_lite
+            return True
+    _prime_patterns()
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     # Start-up makes tens of thousands of long-lived objects (attrs, the tree's node classes, the
     # checks' tables) and the cyclic collector scanned them again and again while they were made
@@ -714,9 +744,10 @@ def main(argv: list[str] | None = None) -> int:
     # the process anyway), and the collector runs as usual.
     collecting = gc.isenabled()
     gc.disable()
-    if argv is None:  # the program (not a caller's process): see _prime_patterns, _ship_attrs_methods
-        _prime_patterns()
-        _ship_attrs_methods()
+    if argv is None:  # the program (not a caller's process): see _ship_classes, _prime_patterns
+        if not _ship_classes(sys.argv[1:]):
+            _prime_patterns()
+            _ship_attrs_methods()
     try:
         return _main(argv, collecting)
     except KeyboardInterrupt:       # Ctrl-C anywhere (importing, parsing arguments): quietly

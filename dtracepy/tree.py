@@ -16,7 +16,6 @@ Conventions
 from __future__ import annotations
 
 import re
-from typing import Union
 
 import attrs
 
@@ -198,11 +197,21 @@ def _fast_init_lines(cls, attrs_init):
     return out, tuple(stored)
 
 
+def _generated_source(filename: str) -> str:
+    """The source of a script attrs generated: attrs keeps it in ``linecache``; the classes a
+    check makes without attrs (:mod:`dtracepy.attrs_lite`, standing in for it) keep theirs there."""
+    shipped = getattr(attrs, "SOURCES", None)
+    if shipped is not None:
+        return shipped.get(filename, "")
+    import linecache
+
+    return "".join(linecache.getlines(filename))
+
+
 def _fast_init(cls, attrs_init):
     """``cls``'s fast ``__init__``: the shipped one if it was made from the source attrs generated
     for ``cls`` in this process, else one compiled now; None (keep attrs' own) if attrs' source is
     not the form expected."""
-    import linecache
     import types
 
     shipped = None
@@ -212,7 +221,7 @@ def _fast_init(cls, attrs_init):
         pass
     else:
         shipped = tree_inits.INITS.get(cls.__qualname__)
-    if shipped is not None and shipped[1] == "".join(linecache.getlines(attrs_init.__code__.co_filename)):
+    if shipped is not None and shipped[1] == _generated_source(attrs_init.__code__.co_filename):
         function, _, stored = shipped
         namespace = dict(attrs_init.__globals__)
         for name in stored:
@@ -231,6 +240,8 @@ def _fast_init(cls, attrs_init):
         namespace = dict(attrs_init.__globals__)
         for name in stored:
             namespace[f"_set_{name}"] = _slot(cls, name).__set__
+        import linecache
+
         filename = f"<dtracepy.tree.{cls.__qualname__} init>"
         source = "".join(out)
         exec(compile(source, filename, "exec"), namespace)  # noqa: S102
@@ -1005,7 +1016,7 @@ class StructSpec(Node):
         return None if self.name is None else _scoped_problem(self.name, f"a {self.kind} tag")
 
 
-TypeSpecifier = Union[str, TypeRef, StructSpec, EnumSpec]
+TypeSpecifier = str | TypeRef | StructSpec | EnumSpec
 
 
 @_node

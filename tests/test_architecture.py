@@ -23,7 +23,8 @@ LAYERS = (
     ("compiler", ("dtracepy.compiler", "dtracepy.compiler_rules")),
     ("dsl", ("dtracepy.dsl",)),
     ("front", ("dtracepy.run", "dtracepy.importer", "dtracepy.commands", "dtracepy.cli",
-               "dtracepy.regex_codes", "dtracepy.__main__", "dtracepy")),
+               "dtracepy.regex_codes", "dtracepy.attrs_codes", "dtracepy.attrs_lite", "dtracepy.re_lite",
+               "dtracepy.__main__", "dtracepy")),
 )
 
 # The upward imports the architecture allows, each a thin facade method (module, imported module).

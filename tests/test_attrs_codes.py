@@ -204,8 +204,9 @@ builtins.compile = counting
 os._exit = lambda status: None  # (check ends with os._exit)
 sys.argv = ["dtracepy", *sys.argv[1:]]
 status = cli.main()  # (no argv: the program, which ships the codes; not a caller's process)
-import attr
-print(status, len(compiled), compiled[:3], len(other_length), type(attr._make.__loader__).__name__,
+compiled_by_the_command = list(compiled)
+import attr  # (a check imports none: tests/test_attrs_lite.py)
+print(status, len(compiled_by_the_command), compiled_by_the_command[:3], len(other_length), type(attr._make.__loader__).__name__,
       attr._make.__spec__.loader is attr._make.__loader__, any(isinstance(f, cli._AttrsMakeFinder) for f in sys.meta_path))
 '''
 
@@ -214,7 +215,8 @@ print(status, len(compiled), compiled[:3], len(other_length), type(attr._make.__
 def test_a_check_or_compile_compiles_no_attrs_script(command):
     """The program's check of the seed script (and compile of examples/tcpq.py) defines its
     classes, attrs' own and dtracepy's, from the shipped codes (a check compiled 91 scripts before,
-    28 of them attrs' own); attrs compiles only a hashable class's whose number has a
+    28 of them attrs' own; it now imports no attrs at all, and makes its classes from the same
+    codes: ``tests/test_attrs_lite.py``); attrs compiles only a hashable class's whose number has a
     length no placeholder has.  attrs' module keeps its own loader, and the finder that gave it
     ``compile`` is gone from ``sys.meta_path``."""
     if not _same_python():
