@@ -360,3 +360,30 @@ def test_a_histogram_draws_dtraces_abs_row_as_dtrace_draws_it():
     assert hist.buckets == [(-10, 0), (-9, 1), (10, 1), (20, 0)]
     drawn = hist.draw().splitlines()
     assert [line.split("|")[0].strip() for line in drawn[1:]] == ["-10", "abs() < 10", "10", "20"]
+
+
+def test_an_option_only_another_dtrace_has_is_refused_at_the_run_line():
+    """`dtracepy run x.d -x aggzoom` on Oracle's dtrace passed dtracepy's -x check, and dtrace
+    said "failed to set -x aggzoom: Invalid option name"; README: "one it does not know is an
+    error before dtrace starts".  Now a RunArgumentError at the t.run() line, once `dtrace -V`
+    says which dtrace runs (an option of every dialect needs no asking)."""
+    from tests.real_dtrace import need_dtrace
+
+    from dtracepy import Tracer
+    from dtracepy import exit as exit_
+    from dtracepy.run.dtrace_binary import detect_dialect
+    from dtracepy.run.errors import RunArgumentError
+
+    need_dtrace()
+    if detect_dialect(None) != "oracle":
+        pytest.skip("aggzoom is an option of illumos' dtrace: this test needs Oracle's")
+    t = Tracer()
+
+    @t.probe("BEGIN")
+    def _():
+        exit_(0)
+
+    with pytest.raises(RunArgumentError) as err:
+        t.run(options={"aggzoom": True})
+    assert "-x aggzoom: option aggzoom is not known to oracle D" in str(err.value)
+    assert err.value.pos.file.endswith("test_new_user_review14.py")
