@@ -369,7 +369,7 @@ class Tracer:
                     err.dtracepy_in_probe_body = True
                 raise
             context.pop(body)
-            if _never_runs(result):
+            if result is not None and _never_runs(result):  # (None, the usual: six inspect calls saved)
                 result.close()  # (a coroutine or generator object: its body has not run)
                 raise DSLError(_NEVER_RUNS, pos)
             lost = context.dropped(body.effects, [*body, predicate])
