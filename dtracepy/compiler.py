@@ -288,7 +288,10 @@ def _refuse_beyond_limits(items, fallback, nesting: bool = True) -> int:
                            deepest(item, found, MAX_NESTING).pos or fallback)
         total += size
         if total > MAX_INPUT_BYTES:
-            raise DSLError(f"the D is over {LIMIT_TEXT} here (at least {total:,} bytes), which dtracepy "
+            # (a value doubled 100,000 times is 2**100000 bytes: more digits than Python prints)
+            bits = total.bit_length()
+            shown = f"{total:,}" if bits <= 64 else f"2**{bits - 1}"
+            raise DSLError(f"the D is over {LIMIT_TEXT} here (at least {shown} bytes), which dtracepy "
                            "check refuses (input too large): a D value used twice is printed twice (x = x "
                            "+ x in a loop doubles it each time); keep a value in a variable (this->x = "
                            "...) and use that", largest(item, found).pos or fallback)

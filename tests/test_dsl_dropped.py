@@ -131,6 +131,23 @@ def test_a_callable_returning_a_generator_is_an_error_and_the_generator_is_close
     assert ran == []
 
 
+def test_a_body_that_returns_none_is_not_asked_whether_it_is_a_generator(monkeypatch):
+    """The usual body returns None: the six ``inspect`` questions of ``_never_runs`` are asked of
+    the function only (a module of 30,000 clauses asked them 30,000 times more for nothing)."""
+    from dtracepy.dsl import tracer as tracer_module
+
+    asked = []
+    real = tracer_module._never_runs
+    monkeypatch.setattr(tracer_module, "_never_runs", lambda fn: asked.append(fn) or real(fn))
+    t = Tracer()
+
+    def body():
+        trace(1)
+
+    t.probe("BEGIN")(body)
+    assert asked == [body]
+
+
 def test_the_cli_locates_them(tmp_path):
     path = tmp_path / "bare.py"
     path.write_text(textwrap.dedent("""\

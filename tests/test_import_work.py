@@ -23,7 +23,10 @@ def _distinct_pairs(n: int) -> str:
                    for i in range(n))
 
 
-def _nodes_walked(monkeypatch, text: str, exact: bool = False) -> int:
+def _nodes_walked(monkeypatch, text: str, exact: bool = False, scans: bool = True) -> int:
+    """The nodes that import's walks visit: Node.walk's, and (``scans``) the scan's own loop's."""
+    from dtracepy.importer import scan
+
     count = [0]
     real = tree.Node.walk
 
@@ -32,10 +35,11 @@ def _nodes_walked(monkeypatch, text: str, exact: bool = False) -> int:
             count[0] += 1
             yield node
 
+    made = _calls(monkeypatch, scan.ProgramScan, "__init__")
     monkeypatch.setattr(tree.Node, "walk", counting)
     import_d(text, "x.d", exact=exact, verify=False)
     monkeypatch.setattr(tree.Node, "walk", real)
-    return count[0]
+    return count[0] + (sum(found.nodes for found, _clauses in made) if scans else 0)
 
 
 def _calls(monkeypatch, owner, name: str) -> list:
@@ -408,3 +412,218 @@ def test_pieces_refuse_what_the_whole_refuses(monkeypatch):
     with pytest.raises(SyntaxError) as cut:
         run_module(source, "m.py")
     assert (cut.value.msg, cut.value.lineno) == (whole.value.msg, whole.value.lineno)
+
+
+# --- session 14: the work of import, not its walks' number -------------------------------------------
+
+@pytest.mark.parametrize("make", [_pairs, _dense])
+@pytest.mark.parametrize("exact", [False, True])
+def test_the_scan_walks_without_a_generator(monkeypatch, make, exact):
+    """The scan walked each clause with ``Node.walk``, a generator's step for each node (most of
+    the scan's work): its loop is the scan's own now, and nothing else in import walks a clause
+    of these programs (``_nodes_walked`` counts the scan's nodes, as before)."""
+    assert _nodes_walked(monkeypatch, make(200), exact=exact, scans=False) == 0
+    assert _nodes_walked(monkeypatch, make(200), exact=exact) > 0
+
+
+@pytest.mark.parametrize("make", [_pairs, _dense])
+@pytest.mark.parametrize("exact", [False, True])
+def test_the_leak_check_finds_the_thread_locals_where_the_scan_saw_them(monkeypatch, make, exact):
+    """What the original leaks is the self-leak check's answer (lifecycle.leaks of a check
+    context), whose context walked the whole tree again (``_by_class``) to find the clauses that
+    name a thread-local: the scan has found them, and the context is told (``holders_known``)."""
+    from dtracepy.checks.context import Context
+
+    index = Context.__dict__["_by_class"]
+    walks = []
+    monkeypatch.setattr(Context, "_by_class", property(lambda ctx: (walks.append(ctx), index.func(ctx))[1]))
+    import_d(make(100), "x.d", exact=exact, verify=False)
+    assert walks == []
+
+
+def test_the_leaks_found_are_the_check_s():
+    """The same answer as the check context that walks the tree itself: set at an entry and never
+    zeroed, a partial write, a write in a predicate, an element, a clause without any."""
+    from dtracepy.checks import CheckOptions
+    from dtracepy.checks.context import Context
+    from dtracepy.checks.lifecycle import collect, leaks
+    from dtracepy.importer import idioms
+    from dtracepy.importer.scan import scan
+    from dtracepy.parser import parse
+
+    text = ("BEGIN{x = 1;}\nfbt::a:entry{self->a = 1; self->b[1] = 2;}\nfbt::b:entry/(self->c = 1)/{}\n"
+            "fbt::c:entry{self->d = 1; if (x) { self->e = 1; }}\nfbt::c:return/self->d/{self->d = 0; trace(1);}\n"
+            "fbt::d:entry{self->f++; self->g.x = 1;}\nsyscall::read:entry{trace(self->h);}\n"
+            "fbt::e:entry{self->d = 2; self->k = (int)0; self->m = 3;}\nfbt::e:return{self->m = (self->n = 0);}\n")
+    program = parse(text, "x.d")
+    ctx = Context(program, CheckOptions(), None)
+    uses, _ = collect(ctx)
+    want = (leaks(ctx), {n for n, u in uses.items() if u.assigned and not u.zeros and not u.partials})
+    found = scan(program)
+    zeroed = {name for _clause, name, kind in found.events if kind == idioms.ZERO}
+    assert zeroed == {"d", "n"}  # (self->m = 0 through a chain, self->k through a cast: the checks')
+    assert idioms._check_leaks(program, found, zeroed) == want
+    assert want[0] and want[1] - set(want[0]) and "d" not in want[0]
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_import_runs_without_the_cyclic_collector(exact):
+    """Collections set off by what import makes scanned the parsed tree again and again (half the
+    work of importing 4 MiB of dense D): import runs with the collector off, as the parser and
+    the compiler do, and turns it on again after."""
+    import gc
+
+    from dtracepy.importer import import_program
+    from dtracepy.parser import parse
+
+    program = parse(_dense(300), "x.d")
+    collections = []
+
+    def callback(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    assert gc.isenabled()
+    gc.callbacks.append(callback)
+    try:
+        import_program(program, "x.d", exact=exact)
+    finally:
+        gc.callbacks.remove(callback)
+    assert collections == [] and gc.isenabled()
+
+
+@pytest.mark.parametrize("op", ["*", "&", "-"])
+@pytest.mark.parametrize("exact", [False, True])
+def test_each_node_of_an_expression_is_emitted_once(monkeypatch, op, exact):
+    """``*p`` emitted its operand, then emitted it again for the ``deref`` call (``&`` too): n
+    stars took 2**n emissions (18 of them, 5 s).  Each node is emitted once now, and what a
+    value's ``lit`` wraps is not emitted again either."""
+    from dtracepy.importer.exprs import ExprEmitter
+
+    emitted = _calls(monkeypatch, ExprEmitter, "emit")
+    operand = "& " * 16 + "x" if op == "&" else "curthread" if op == "*" else "(-(-(x + 1)))"
+    text = f"BEGIN{{trace({op * 16 if op != '&' else '*'}{operand}); y = 1 + 2; z = -3 - 4;}}\n"
+    source = import_d(text, "x.d", exact=exact)
+    nodes = sum(1 for node in __import__("dtracepy.parser").parser.parse(text, "x.d").walk()
+                if isinstance(node, tree.Expr))
+    assert len(emitted) <= nodes, (len(emitted), nodes, source)
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_no_thread_local_s_uses_are_gathered_when_each_is_zeroed_somewhere(monkeypatch, exact):
+    """A thread-local the script zeroes (``self->a = 0``) is none the self-leak check reports,
+    nor one the idioms' notes call never zeroed: the uses of the others only are gathered, and
+    none at all for entry/return pairs that zero what they set.  Dense D (self->ts set, never
+    zeroed) still asks the check."""
+    from dtracepy.checks import context
+
+    gathered = _calls(monkeypatch, context, "clauses_accesses")
+    import_d(_pairs(100), "x.d", exact=exact, verify=False)
+    assert gathered == []
+    source = import_d(_dense(10), "x.d", exact=exact, verify=False)
+    assert gathered and "Leak in the original: self->ts" in source
+
+
+def test_a_text_without_comments_is_not_read_for_them(monkeypatch):
+    """The writer finds the comments inside clauses in the D text (body_comments): it read every
+    string constant and every line of 4 MiB of dense D for none.  Without a ``/*`` it reads
+    nothing."""
+    from dtracepy.importer import body_comments
+
+    real = body_comments._TOKEN
+    scans = []
+
+    class Counting:
+        def finditer(self, text):
+            scans.append(len(text))
+            return real.finditer(text)
+
+    monkeypatch.setattr(body_comments, "_TOKEN", Counting())
+    import_d(_dense(50), "x.d")
+    assert scans == []
+    assert "# why\n" in import_d("BEGIN\n{\n\t/* why */\n\tx = 1;\n}\n" + _dense(5), "x.d")
+    assert len(scans) == 1
+
+
+def test_a_description_s_name_part_is_made_once(monkeypatch):
+    """Each clause's function is named from its descriptions (``_probe_part``: their fields, two
+    regular expressions): 26,000 clauses of one probe in dense D made the same part 26,000
+    times.  Once a text now; a part without a run of underscores is not searched for one."""
+    from dtracepy.importer import module
+
+    getattr(module, "_PARTS", {}).clear()  # (made by earlier tests)
+    made = _calls(monkeypatch, module, "_ident")
+    real = module._UNDERSCORES
+
+    class Counting:
+        subs = 0
+
+        def sub(self, *args):
+            Counting.subs += 1
+            return real.sub(*args)
+
+    monkeypatch.setattr(module, "_UNDERSCORES", Counting())
+    source = import_d(_dense(300), "x.d")
+    assert len(made) == 1 and "def print_read_entry_300():" in source
+    assert Counting.subs == 0
+    assert module._probe_part("fbt:m:a__b:entry") == "a_b_entry" and Counting.subs == 1
+
+
+def test_a_decimal_literal_is_written_as_its_text(monkeypatch):
+    """A decimal integer's text is its Python spelling: its value (``IntLit.value``, an int()
+    of the text) is not computed to find that out; other spellings still are."""
+    from dtracepy.importer.exprs import ExprEmitter, Names
+
+    computed = []
+    real = tree.IntLit.value
+    monkeypatch.setattr(tree.IntLit, "value", property(lambda node: (computed.append(node.text), real.fget(node))[1]))
+    emitter = ExprEmitter(Names())
+    assert [emitter.code(tree.IntLit(text)) for text in ("0", "7", "123456789012345678")] == \
+        ["0", "7", "123456789012345678"]
+    assert computed == []
+    assert emitter.code(tree.IntLit("0x10")) == "hexint(0x10)" and computed == ["0x10"]
+
+
+def test_a_string_is_quoted_once(monkeypatch):
+    """py_string (repr, and double quotes) is asked for every description and format string:
+    the same ones clause after clause in dense D; each distinct string is quoted once."""
+    from dtracepy.importer import exprs
+
+    getattr(exprs.py_string, "cache_clear", lambda: None)()  # (quoted by earlier tests)
+    quoted = []
+    monkeypatch.setattr(exprs, "repr", lambda value: (quoted.append(value), repr(value))[1], raising=False)
+    import_d(_dense(200), "x.d")
+    assert sorted(quoted) == ["%d %s\n", "syscall::read:entry"]
+
+
+def test_the_expression_writer_s_per_node_look_ups(monkeypatch):
+    """For each node the writer found its ``e_`` method by ``getattr`` of a name made for it, built
+    its ``Py`` with attrs' frozen ``__init__`` (``object.__setattr__`` for each field), and asked
+    whether a ``self->``/``this->``/``@`` name is a Python attribute name again: the method is
+    looked up once per node class, ``Py`` is a plain class, the names' answers are kept."""
+    import sys
+
+    from dtracepy.importer import exprs
+
+    getattr(exprs.is_attr_name, "cache_clear", lambda: None)()  # (asked by earlier tests)
+    text = _dense(200)
+    counts = {"getattr": 0, "__setattr__": 0, "isidentifier": 0}
+
+    def profile(frame, event, arg):
+        if event != "c_call":
+            return
+        name = getattr(arg, "__name__", "")
+        code = frame.f_code
+        if name == "getattr" and code.co_name == "emit":
+            counts["getattr"] += 1
+        elif name == "__setattr__" and code.co_name == "__init__":
+            counts["__setattr__"] += 1
+        elif name == "isidentifier" and code.co_name == "is_attr_name":
+            counts["isidentifier"] += 1
+
+    sys.setprofile(profile)
+    try:
+        import_d(text, "x.d")
+    finally:
+        sys.setprofile(None)
+    assert counts["getattr"] <= 20 and counts["__setattr__"] == 0 and counts["isidentifier"] <= 5, counts

@@ -521,6 +521,24 @@ def _field_getter(cls):
     return getter
 
 
+def push_children(node, stack: list) -> None:
+    """Push ``node``'s child nodes on ``stack``, the last first (popped, they come in the order of
+    ``Node.walk``): the general step of the walks that take the common classes apart themselves."""
+    cls = node.__class__
+    Node = t.Node
+    for value in (_FIELD_GETTERS.get(cls) or _field_getter(cls))(node):
+        if value.__class__ is str or value is None:
+            continue  # most fields that are not nodes: names, operators, spellings
+        if isinstance(value, Node):
+            stack.append(value)
+        elif isinstance(value, tuple):
+            for item in reversed(value):
+                if isinstance(item, Node):
+                    stack.append(item)
+                elif isinstance(item, tuple):  # e.g. Translator members
+                    stack.extend(x for x in reversed(item) if isinstance(x, Node))
+
+
 class Context:
     """One program and options, with the facts checks share, computed once."""
 
@@ -576,7 +594,7 @@ class Context:
         selfs = by_class[t.SelfVar] = []
         stack = [self.program]
         pop, push = stack.pop, stack.append
-        get, getters, Node, leaves = by_class.get, _FIELD_GETTERS, t.Node, _INDEX_LEAVES
+        get, Node, leaves = by_class.get, t.Node, _INDEX_LEAVES
         extend = stack.extend
         Binary, Call, Assign, ExprStmt, Index, Member = t.Binary, t.Call, t.Assign, t.ExprStmt, t.Index, t.Member
         Clause = t.Clause
@@ -712,18 +730,7 @@ class Context:
                 else:
                     push(first)
                 continue
-            fields = getters.get(cls) or _field_getter(cls)
-            for value in fields(node):
-                if value.__class__ is str or value is None:
-                    continue  # most fields that are not nodes: names, operators, spellings
-                if isinstance(value, Node):
-                    push(value)
-                elif isinstance(value, tuple):
-                    for item in reversed(value):
-                        if isinstance(item, Node):
-                            push(item)
-                        elif isinstance(item, tuple):  # e.g. Translator members
-                            stack.extend(x for x in reversed(item) if isinstance(x, Node))
+            push_children(node, stack)
         if len(selfs) != seen:  # (where the last one ends)
             holders.append(root)
         if not selfs:
@@ -790,6 +797,15 @@ class Context:
                 found = clauses_accesses([_parts_holding(clause, holding) for clause in self.clauses], cls)
             cache[cls] = found
         return found
+
+    def holders_known(self, cls, holding) -> None:
+        """``holding``: the indexes of the clauses that hold a node of class ``cls``, as a caller
+        that has walked them already knows (``import``'s scan, for thread-locals):
+        :meth:`clause_accesses` of ``cls`` then gathers those clauses only, without the walk of
+        the whole tree that :attr:`_by_class` makes to find them."""
+        clauses = self.clauses
+        cache = self.__dict__.setdefault("_accesses", {})
+        cache[cls] = clauses_accesses([clauses[i] if i in holding else None for i in range(len(clauses))], cls)
 
     @cached_property
     def defined_names(self) -> set[str]:

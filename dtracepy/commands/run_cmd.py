@@ -26,7 +26,9 @@ def _status_line(tracing, stream, done: threading.Event) -> None:
 
 
 def default_format(output: str | None) -> str:
-    """``table``, unless ``-o`` names a ``.csv``, ``.jsonl`` or ``.json`` file."""
+    """``table``, unless ``-o`` names a ``.csv``, ``.jsonl`` or ``.json`` file (in any case:
+    ``x.CSV`` is a CSV file too)."""
+    output = output.lower() if output else output
     if output and output.endswith(".csv"):
         return "csv"
     if output and output.endswith(".jsonl"):
@@ -78,7 +80,12 @@ def _trace(args, macro_args, options, fmt, atomic):
             out.reconfigure(errors="surrogateescape")
     wrote = False
     writer = output.writer(fmt, out, sys.stderr)
-    ending = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    # and every other signal whose default action would end dtracepy alone, leaving dtrace
+    # tracing on, orphaned, and the temporary directory behind (kill -USR1, SIGALRM, Ctrl-\\,
+    # which dtrace, in a session of its own, does not get): stopped as SIGTERM stops it, unless
+    # dtracepy was started with it ignored
+    ending = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP) + tuple(
+        sig for sig in _ALSO_ENDING if signal.getsignal(sig) is signal.SIG_DFL)
     previous = {sig: signal.getsignal(sig) for sig in ending}
     received: list[int] = []
 
@@ -132,6 +139,11 @@ def _trace(args, macro_args, options, fmt, atomic):
               f"--format {fmt} sends to stderr (above); a record() or an aggregation makes rows, "
               "and --format table, jsonl or json keeps text in the file", file=sys.stderr)
     return code, wrote, received, tracing
+
+
+_ALSO_ENDING = tuple(getattr(signal, name) for name in (
+    "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGPROF", "SIGXCPU", "SIGXFSZ",
+    "SIGIO", "SIGPWR", "SIGSTKFLT") if hasattr(signal, name))
 
 
 def _signal_name(number: int) -> str:

@@ -53,8 +53,28 @@ def _join(base: str, depth: int) -> str:
     return base + (" " + "*" * depth if depth else "")
 
 
-def type_of(node, probes: tuple[str, ...], dialect: str | None) -> str | None:
-    """The D type of ``node`` where D's libraries fix it; None when unknown."""
+def _chained(node) -> bool:
+    return isinstance(node, tree.Member) or (isinstance(node, tree.Unary) and node.op in ("*", "&"))
+
+
+def type_of(node, probes: tuple[str, ...], dialect: str | None, memo: dict | None = None) -> str | None:
+    """The D type of ``node`` where D's libraries fix it; None when unknown.  Iterative: a chain
+    of 50,000 members (``x = x.parent`` in a loop) is walked once, from its root up; ``memo``
+    (id of a node -> its type) keeps what one walk found for the next, so that resolving every
+    member of such a chain is linear, not quadratic."""
+    chain = []
+    while _chained(node) and (memo is None or id(node) not in memo):
+        chain.append(node)
+        node = node.base if isinstance(node, tree.Member) else node.operand
+    found = memo[id(node)] if memo is not None and id(node) in memo else _root_type(node, probes, dialect)
+    for step in reversed(chain):
+        found = None if found is None else _step_type(step, found, dialect)
+        if memo is not None:
+            memo[id(step)] = found
+    return found
+
+
+def _root_type(node, probes: tuple[str, ...], dialect: str | None) -> str | None:
     if isinstance(node, tree.Ident) and node.module is None:
         return translated.variable_type(node.name, dialect)
     if isinstance(node, tree.Index) and isinstance(node.base, tree.Ident) and node.base.module is None:
@@ -64,29 +84,23 @@ def type_of(node, probes: tuple[str, ...], dialect: str | None) -> str | None:
         if name == "args" and len(node.keys) == 1 and isinstance(node.keys[0], tree.IntLit):
             return _args_type(node.keys[0].value, probes)
         return None
+    if isinstance(node, (tree.Cast, tree.Xlate)):
+        return _type_text(node.type)
+    return None
+
+
+def _step_type(node, inner: str, dialect: str | None) -> str | None:
+    """The type of a member, ``*`` or ``&`` of a value of type ``inner``."""
+    base, depth, array = translated.split_type(inner)
     if isinstance(node, tree.Member):
-        base_type = type_of(node.base, probes, dialect)
-        if base_type is None:
-            return None
-        base, depth, array = translated.split_type(base_type)
         if array or depth > 1 or (depth == 1) != (node.op == "->"):
             return None
         return translated.member_type(base, node.name, dialect)
-    if isinstance(node, (tree.Cast, tree.Xlate)):
-        return _type_text(node.type)
-    if isinstance(node, tree.Unary) and node.op == "*":
-        inner = type_of(node.operand, probes, dialect)
-        if inner is None:
-            return None
-        base, depth, array = translated.split_type(inner)
-        return _join(base, depth - 1) if depth >= 1 and not array else None
-    if isinstance(node, tree.Unary) and node.op == "&":
-        inner = type_of(node.operand, probes, dialect)
-        if inner is None:
-            return None
-        base, depth, array = translated.split_type(inner)
-        return None if array else _join(base, depth + 1)
-    return None
+    if array:
+        return None
+    if node.op == "*":
+        return _join(base, depth - 1) if depth >= 1 else None
+    return _join(base, depth + 1)
 
 
 def _args_type(index: int, probes: tuple[str, ...]) -> str | None:
@@ -103,8 +117,8 @@ def _args_type(index: int, probes: tuple[str, ...]) -> str | None:
     return found
 
 
-def _operator(node: tree.Member, probes, dialect) -> str:
-    base_type = type_of(node.base, probes, dialect)
+def _operator(node: tree.Member, probes, dialect, memo: dict | None = None) -> str:
+    base_type = type_of(node.base, probes, dialect, memo)
     if base_type is None:
         return node.op
     base, depth, array = translated.split_type(base_type)
@@ -129,6 +143,7 @@ def resolve(node, probes: tuple[str, ...], dialect: str | None):
     if not any(isinstance(n, tree.Member) and _is_default(n) for _, n in distinct_ids((node,))):
         return node
     done: dict[int, object] = {}  # id(original) -> rebuilt
+    types: dict[int, str | None] = {}  # id(rebuilt) -> its type (type_of's memo)
     stack = [(node, False)]
     while stack:
         current, expanded = stack.pop()
@@ -157,7 +172,7 @@ def resolve(node, probes: tuple[str, ...], dialect: str | None):
                     changes[name] = items
         result = attrs.evolve(current, **changes) if changes else current
         if isinstance(current, tree.Member) and _is_default(current):
-            op = _operator(result, probes, dialect)
+            op = _operator(result, probes, dialect, types)
             if op != result.op:
                 result = attrs.evolve(result, op=op)
         done[id(current)] = result

@@ -115,9 +115,9 @@ class Record:
         call = tree.Call(tree.Ident("printf", pos=pos), (tree.StringLit(text, pos=pos),), pos=pos)
         return tree.Clause((tree.ProbeDesc("BEGIN", pos=pos),), None, (tree.ExprStmt(call, pos=pos),), pos=pos)
 
-    def emit(self, *values, **named) -> None:
+    def emit(self, /, *values, **named) -> None:
         """Record the row's printf; values in column order, or by title as keywords where titles
-        are identifiers."""
+        are identifiers (``self`` among them: it is positional-only here)."""
         if named:
             if values:
                 raise DSLError("give a record's values all by position or all by name", user_pos())

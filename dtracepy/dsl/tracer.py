@@ -179,6 +179,18 @@ def _dropped_message(value) -> str:
             f"the value of an expression standing alone): {hint}")
 
 
+def _takes(function, count: int, pos) -> None:
+    """A DSLError at ``pos`` unless ``function`` can be called with ``count`` arguments (an
+    inline's value: one per parameter of ``params``)."""
+    try:
+        inspect.signature(function).bind(*range(count))
+    except TypeError as err:
+        raise DSLError(f"the inline's function must take one argument per parameter of params= "
+                       f"({count}): {err}", pos) from None
+    except ValueError:      # (a builtin without a signature: let the call say)
+        pass
+
+
 class Tracer:
     """A D program.  ``options`` become ``#pragma D option``s (``True`` for a bare option);
     ``includes``/``defines`` become ``#include``/``#define`` lines and make the script run
@@ -357,7 +369,7 @@ class Tracer:
                     err.dtracepy_in_probe_body = True
                 raise
             context.pop(body)
-            if _never_runs(result):
+            if result is not None and _never_runs(result):  # (None, the usual: six inspect calls saved)
                 result.close()  # (a coroutine or generator object: its body has not run)
                 raise DSLError(_NEVER_RUNS, pos)
             lost = context.dropped(body.effects, [*body, predicate])
@@ -499,11 +511,15 @@ class Tracer:
                 nodes.append(tree.Param(pspecs, _types._declarator(pname, pdepth, pdims, pos), pos=pos))
                 names.append(pname)
             if callable(value):
+                _takes(value, len(names), pos)
                 value = value(*(D(tree.Ident(n, pos=pos)) for n in names))
             decl: tree.Declarator = tree.ArrayDecl(tree.NameDecl(name, pos=pos), tuple(nodes), pos=pos)
             for _ in range(depth):
                 decl = tree.PointerDecl(decl, pos=pos)
         else:
+            if callable(value) and not isinstance(value, D):
+                raise DSLError(f"inline {name}: a function as the value makes a parameterised inline, "
+                               "which needs its parameters as params=[\"int x\", ...]", pos)
             decl = _types._declarator(name, depth, dims, pos)
         self.items.append(tree.Inline(specs, decl, expr(value), pos=pos))
         self.declared.add(("global", name))

@@ -219,6 +219,10 @@ def problem(text: str) -> str | None:
         return f"{name} is a probe of the dtrace provider, not of {provider}"
     if name in SPECIAL_PROBES and (module or function):
         return f"{name} takes no module or function"
+    if "$" in name:
+        # a macro argument (tick-$1s, syscall::read:$1): dtrace puts the argument in first, so
+        # the name is not known here
+        return None
     match = _PROFILE.match(name)
     if match or name.startswith(("profile-", "tick-")):
         if provider not in ("", "profile") or module or function:

@@ -44,8 +44,11 @@ class CommentFinder:
     """The comments of the text, in order; ``between(start, end)`` those of a span."""
 
     def __init__(self, text: str):
-        self._starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
         self._comments: list[BodyComment] = []
+        self._keys: list[tuple[int, int]] = []
+        if "/*" not in text:  # (no comment: neither the text's strings nor its lines are read)
+            return
+        self._starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
         for m in _TOKEN.finditer(text):
             if not m.group().startswith("/*"):
                 continue

@@ -13,9 +13,8 @@ keep their D spelling (``hexint(0x28)``, ``num("0777")``).
 
 from __future__ import annotations
 
+import functools
 import keyword
-
-import attrs
 
 from dtracepy import tree
 from dtracepy.errors import DTracePyError
@@ -42,21 +41,26 @@ class CannotImport(DTracePyError):
         super().__init__(f"cannot import {what}: the DSL has no {missing}", pos)
 
 
-@attrs.frozen
 class Py:
     """Python source for one value: its text, precedence, and what Python holds at run time
-    (``"D"`` a DSL value; ``"int"``/``"str"`` a plain literal; ``"neg"`` a negated plain int)."""
+    (``"D"`` a DSL value; ``"int"``/``"str"`` a plain literal; ``"neg"`` a negated plain int), and
+    ``depth``, the pointer depth of the DSL value as the DSL tracks it.  Made for every node of
+    every expression (a plain class: an attrs frozen one's ``__init__`` cost twice as much)."""
 
-    code: str
-    prec: int = ATOM
-    kind: str = "D"
-    depth: int | None = None  # pointer depth of the DSL value, as the DSL tracks it
+    __slots__ = ("code", "prec", "kind", "depth", "plain")
 
-    @property
-    def plain(self) -> bool:
-        return self.kind != "D"
+    def __init__(self, code: str, prec: int = ATOM, kind: str = "D", depth: "int | None" = None):
+        self.code = code
+        self.prec = prec
+        self.kind = kind
+        self.depth = depth
+        self.plain = kind != "D"  # a plain Python value, not a DSL one
+
+    def __repr__(self):
+        return f"Py({self.code!r}, {self.prec}, {self.kind!r}, {self.depth!r})"
 
 
+@functools.lru_cache(maxsize=4096)  # (the same descriptions, names and formats, clause after clause)
 def py_string(value: str) -> str:
     """A Python string literal, double-quoted as people write them."""
     text = repr(value)
@@ -65,6 +69,7 @@ def py_string(value: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=4096)  # (asked for every self->, this->, @, global name)
 def is_attr_name(name: str) -> bool:
     return name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("__")
 
@@ -131,20 +136,23 @@ class ExprEmitter:
         # (imported once: an import statement in the methods cost each node of the tree)
         self.actions, self.builtin_names, self.arity = actions, BUILTIN_NAMES, ARITY
         self.macro_number = macro_argument_number
+        self._emitters: dict = {}  # node class -> its e_ method (looked up once, not for each node)
 
     # --- entry points --------------------------------------------------------------------------
     def code(self, node: tree.Expr) -> str:
         return self.emit(node).code
 
-    def dvalue(self, node: tree.Expr) -> Py:
-        """``node`` as a DSL value (plain literals wrapped in ``lit``)."""
-        py = self.emit(node)
+    def dvalue(self, node: tree.Expr, py: "Py | None" = None) -> Py:
+        """``node`` as a DSL value (plain literals wrapped in ``lit``); ``py``: its :meth:`emit`,
+        when the caller has it (it is not emitted again)."""
+        if py is None:
+            py = self.emit(node)
         if not py.plain:
             return py
-        if py.kind == "neg":
-            return Py(f"-{self.lit(node.operand)}", UNARY)
-        if isinstance(node, tree.IntLit):
-            return Py(self.lit(node))
+        if py.kind == "neg":  # (``-`` and a plain int: its literal, as a DSL value, negated)
+            return Py(f"-{self.names.use('lit')}({py.code[1:]})", UNARY)
+        if node.__class__ is tree.IntLit:
+            return Py(f"{self.names.use('lit')}({py.code})")
         return Py(f"{self.names.use('lit')}({py.code})", PRIMARY)
 
     def lit(self, node: tree.IntLit) -> str:
@@ -152,9 +160,12 @@ class ExprEmitter:
         return f"{self.names.use('lit')}({py.code})" if py.plain else py.code
 
     def emit(self, node: tree.Expr) -> Py:
-        method = getattr(self, "e_" + type(node).__name__, None)
+        method = self._emitters.get(node.__class__)
         if method is None:
-            raise CannotImport(f"the expression {type(node).__name__}", "spelling for it", node.pos)
+            method = getattr(self, "e_" + type(node).__name__, None)
+            if method is None:
+                raise CannotImport(f"the expression {type(node).__name__}", "spelling for it", node.pos)
+            self._emitters[node.__class__] = method
         return method(node)
 
     def operand(self, node, level: int, strict: bool = False) -> str:
@@ -166,6 +177,8 @@ class ExprEmitter:
     # --- literals and names --------------------------------------------------------------------
     def e_IntLit(self, node):
         text = node.text
+        if text.isdigit() and text.isascii() and len(text) < 19 and (text[0] != "0" or len(text) == 1):
+            return Py(text, kind="int")  # (the usual decimal: its text is str(value), not computed)
         value = node.value
         if text == str(value):
             return Py(text, kind="int")
@@ -249,7 +262,7 @@ class ExprEmitter:
                 if (op == "-" and inner.kind == "int" and isinstance(node.operand, tree.IntLit)
                         and node.operand.value != 0):
                     return Py(f"-{inner.code}", UNARY, kind="neg")
-                inner = self.dvalue(node.operand)
+                inner = self.dvalue(node.operand, inner)
             text = inner.code if inner.prec >= UNARY else f"({inner.code})"
             if op == "-" and text.startswith("-"):
                 text = f"({text})"
@@ -261,13 +274,15 @@ class ExprEmitter:
                 read = self.offset_read(node.operand)
                 if read is not None:
                     return read
+            # (the operand emitted once: emitting it again for the call made ``**...*p`` take
+            # time exponential in the stars, 2**n emissions)
             inner = self.emit(node.operand)
             depth = None if inner.depth is None or inner.depth < 1 else inner.depth - 1
-            return attrs.evolve(self.call("deref", [node.operand]), depth=depth)
+            return Py(f"{self.names.use('deref')}({inner.code})", PRIMARY, depth=depth)
         if op == "&":
             inner = self.emit(node.operand)
-            return attrs.evolve(self.call("addr", [node.operand]),
-                                depth=None if inner.depth is None else inner.depth + 1)
+            return Py(f"{self.names.use('addr')}({inner.code})", PRIMARY,
+                      depth=None if inner.depth is None else inner.depth + 1)
         return self.call(_INCDEC[(tree.Unary, op)], [node.operand])
 
     def offset_read(self, pointer) -> Py | None:
@@ -315,9 +330,9 @@ class ExprEmitter:
         left = self.emit(node.left)
         right = self.emit(node.right)
         if left.plain and (right.plain or level == CMP or left.kind == "str"):
-            left = self.dvalue(node.left)
+            left = self.dvalue(node.left, left)
         if right.kind == "str" and op == "%":
-            right = self.dvalue(node.right)
+            right = self.dvalue(node.right, right)
         cmp = level == CMP
         ltext = left.code if left.prec > level or (left.prec == level and not cmp) else f"({left.code})"
         rtext = right.code if right.prec > level else f"({right.code})"

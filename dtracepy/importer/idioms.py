@@ -80,7 +80,7 @@ def _lifetimes(program, plan):
             zeroed.add(name)
     mentioned = found.mentioned  # name -> the indexes of the clauses that mention it
     cleaned = found.cleaned  # what the cleanup pass would zero (or ask about)
-    leaks, unzeroed = _check_leaks(program)  # what the self-leak check says the original leaks
+    leaks, unzeroed = _check_leaks(program, found, zeroed)  # what the self-leak check says the original leaks
     drop: dict[str, frozenset] = {}  # name -> return probes where its hand zeroing goes
     auto_leaks, kept_leaks = [], []
     for name, setters in sets.items():
@@ -268,31 +268,57 @@ def _mark_rows(program, fmt, n, var, plan):
 
 
 # --- the faithful module's leaks -------------------------------------------------------------------
-def _check_leaks(program: tree.Program) -> tuple[dict[str, str], set[str]]:
-    """The thread-locals ``self-leak`` reports as never zeroed in ``program`` -> the entry probe
-    each is set at (the importer's comments on the original's leaks say what the check says), and
-    the names the checks see set and never zeroed, whole or an element."""
+def _lifecycle(program: tree.Program, holding):
+    """(the checks' context, name -> VarUses of each thread-local) of ``program``, gathered from
+    the clauses of indexes ``holding`` only (those the scan saw naming the thread-locals asked
+    about): the context does not walk the whole tree again to find them."""
     from dtracepy.checks import CheckOptions
     from dtracepy.checks.context import Context
-    from dtracepy.checks.lifecycle import collect, leaks
+    from dtracepy.checks.lifecycle import collect
 
     ctx = Context(program, CheckOptions(), None)
+    ctx.holders_known(tree.SelfVar, holding)
     uses, _ = collect(ctx)
-    return leaks(ctx), {n for n, u in uses.items() if u.assigned and not u.zeros and not u.partials}
+    return ctx, uses
+
+
+def _check_leaks(program: tree.Program, found: ProgramScan, zeroed) -> tuple[dict[str, str], set[str]]:
+    """The thread-locals ``self-leak`` reports as never zeroed in ``program`` (whose scan is
+    ``found``) -> the entry probe each is set at (the importer's comments on the original's leaks
+    say what the check says), and the names the checks see set and never zeroed, whole or an
+    element.
+
+    ``zeroed``: names the scan saw zeroed (``self->x = 0`` in a body), which the checks see zeroed
+    too (their zero is the literal's and more): neither answer can hold them, so only the
+    clauses naming the others are gathered, and none when every one is zeroed somewhere (the
+    usual entry/return pairs)."""
+    from dtracepy.checks.lifecycle import leaks
+
+    asked = [name for name in found.mentioned if name not in zeroed]
+    if not asked:
+        return {}, set()
+    mentioned = found.mentioned
+    ctx, uses = _lifecycle(program, {i for name in asked for i in mentioned[name]})
+    # (a zeroed name may be named in those clauses too: its uses there are not all of them)
+    return ({n: entry for n, entry in leaks(ctx).items() if n not in zeroed},
+            {n for n, u in uses.items() if u.assigned and not u.zeros and not u.partials and n not in zeroed})
 
 
 def faithful_plan(program: tree.Program) -> Plan:
     """What ``--exact`` adds to the module: ``t.keep(self.x)`` for each thread-local the original
     sets at an ``:entry`` and never zeroes (which ``self-leak`` would refuse when the module is
     compiled), with a comment saying so.  ``t.keep`` adds nothing to the D (the cleanup is off):
-    it says the leak is the original's, kept as it was, so the module compiles back to the same D."""
-    from dtracepy.checks import CheckOptions
-    from dtracepy.checks.context import Context
-    from dtracepy.checks.lifecycle import collect, leaks
+    it says the leak is the original's, kept as it was, so the module compiles back to the same D.
+    The program's scan goes with the plan, for the writer."""
+    from dtracepy.checks.lifecycle import leaks
 
-    plan = Plan()
-    ctx = Context(program, CheckOptions(), None)
-    uses, _ = collect(ctx)
+    plan = Plan(scan=scan(program))
+    found = plan.scan
+    zeroed = {name for _clause, name, kind in found.events if kind == ZERO}
+    if not _check_leaks(program, found, zeroed)[0]:
+        return plan  # (no leak: nothing to keep, and no typo to look for)
+    # the typos are looked for among all the thread-locals: each one's uses, from every clause
+    ctx, uses = _lifecycle(program, {i for where in found.mentioned.values() for i in where})
     set_names = {n for n, u in uses.items() if u.assigned}
     never_set = sorted(n for n, u in uses.items() if u.zeros and not u.assigned)
     for name, entry in leaks(ctx).items():    # the self-leak check's, as lifecycle.run finds them

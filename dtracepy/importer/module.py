@@ -652,13 +652,28 @@ _UNDERSCORES = re.compile(r"_+")
 
 def _ident(text: str) -> str:
     text = _NOT_NAME.sub("_", text.replace("*", "")).strip("_").lower()
-    text = _UNDERSCORES.sub("_", text)
+    if "__" in text:  # (a run of underscores made one: a single one stays as it is)
+        text = _UNDERSCORES.sub("_", text)
     if not text or text[0].isdigit():
         text = "probe_" + text if text else "probe"
     return text
 
 
 def _probe_part(desc: str) -> str:
+    """The part of a clause's function name that a probe description gives."""
+    part = _PARTS.get(desc)
+    if part is None:
+        part = _probe_part_of(desc)
+        if len(_PARTS) >= 4096:  # (bounded: a long-lived process imports many scripts)
+            _PARTS.clear()
+        _PARTS[desc] = part
+    return part
+
+
+_PARTS: dict[str, str] = {}  # description -> _probe_part_of it (26,000 clauses of one probe in dense D)
+
+
+def _probe_part_of(desc: str) -> str:
     if desc in ("BEGIN", "END", "ERROR"):
         return desc.lower()
     provider, module, function, name = fields(desc)

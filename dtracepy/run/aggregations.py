@@ -43,7 +43,7 @@ class Histogram:
     values from its ``low`` up to the next bucket's ``low`` (excluded).  ``underflow`` and
     ``overflow`` are the ``< base`` and ``>= limit`` rows of an ``lquantize`` (0 when absent)."""
 
-    __slots__ = ("buckets", "underflow", "overflow", "underflow_bound", "overflow_bound")
+    __slots__ = ("buckets", "underflow", "overflow", "underflow_bound", "overflow_bound", "abs_low")
 
     def __init__(self, buckets=(), underflow: int = 0, overflow: int = 0,
                  underflow_bound: int | None = None, overflow_bound: int | None = None):
@@ -52,6 +52,8 @@ class Histogram:
         self.overflow = overflow
         self.underflow_bound = underflow_bound
         self.overflow_bound = overflow_bound
+        # the low of the bucket dtrace draws as "abs() < N" (Oracle's llquantize: -N < v < N)
+        self.abs_low: int | None = None
 
     @property
     def bounds(self) -> list[int]:
@@ -113,7 +115,8 @@ class Histogram:
         rows = []
         if self.underflow_bound is not None:
             rows.append((f"< {self.underflow_bound}", self.underflow))
-        rows += [(str(low), count) for low, count in self.buckets]
+        rows += [(f"abs() < {1 - low}" if low == self.abs_low else str(low), count)
+                 for low, count in self.buckets]
         if self.overflow_bound is not None:
             rows.append((f">= {self.overflow_bound}", self.overflow))
         total = self.total or 1
@@ -180,6 +183,7 @@ def _histogram(lines, i):
         sign, low, count = m.group(1), int(m.group(2)), int(m.group(4))
         if sign == "abs() <":   # Oracle's llquantize: the values strictly between -low and low
             hist.buckets.append((1 - low, count))
+            hist.abs_low = 1 - low
         elif sign == "<":
             hist.underflow, hist.underflow_bound = count, low
         elif sign == ">=":
@@ -311,6 +315,12 @@ def parse_default(lines, name: str = "", kind: str | None = None, nkeys: int | N
         head, _, value = line.rstrip().rpartition(" ")
         if _INT.match(value):
             _put(agg, _split_keys(head, plain_keys), int(value))
+    if pending:
+        # lines no entry took (a stack key between plain keys, or two stack keys: their layout
+        # is not read): never an empty aggregation without a word; the caller shows the block
+        # as text, with a warning
+        raise ValueError(f"{len(pending)} lines of entries whose stack keys stand among others "
+                         "could not be read")
     return agg
 
 
@@ -332,9 +342,24 @@ def _scalars(agg: Aggregation, lines, nkeys: int | None) -> None:
             agg[keys] = value
 
 
+# dtrace keeps these as an int64_t, and its default format prints them signed; its printa
+# formats do not always: printa("%s %@d %@d\n", @c, @s) prints a sum(-5) given after the
+# first aggregation as 18446744073709551611 (and %@u any negative one so)
+_SIGNED_KINDS = frozenset(("sum", "min", "max"))
+_TWO_TO_63 = 1 << 63
+
+
+def _signed(agg: Aggregation, value):
+    """``value`` as the aggregation holds it: a sum, min or max printed unsigned made signed."""
+    if value.__class__ is int and value >= _TWO_TO_63 and agg.kind in _SIGNED_KINDS:
+        return value - (_TWO_TO_63 << 1)
+    return value
+
+
 def _put(agg: Aggregation, key: tuple, value: int) -> None:
     """Two entries print alike when their stacks symbolize alike (two return addresses in one
     function without offsets): counts and sums add up, other kinds keep the last."""
+    value = _signed(agg, value)
     if key in agg and agg.kind in ("count", "sum"):
         agg[key] += value
     else:
@@ -594,5 +619,5 @@ def parse_printa(text: str, fmt: str, names, kinds=None) -> dict:
     decoder = FormatDecoder(fmt)
     for keys, values in decoder.entries(text):
         for name, value in zip(names, values):
-            aggs[name][keys] = value
+            aggs[name][keys] = _signed(aggs[name], value)
     return aggs

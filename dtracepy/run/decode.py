@@ -15,6 +15,7 @@ import ipaddress
 import keyword
 import re
 import sys
+import unicodedata
 
 from dtracepy.run import aggregations as _aggs
 from dtracepy.run.framing import END_CLOSE, END_OPEN, ENTRY_KIND, PAIRED
@@ -80,7 +81,9 @@ def ip_address(value, *, network_order: bool = True):
     bytes are taken in this machine's order) or a 128-bit ``int``."""
     if isinstance(value, str):
         return ipaddress.ip_address(value)
-    if value < 0:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"an address field is a str or an int, not {type(value).__name__}: {value!r}")
+    if value < 0 or value >> 128:
         raise ValueError(f"not an address: {value}")
     if value <= 0xFFFFFFFF:
         order = sys.byteorder if network_order else "big"
@@ -89,11 +92,23 @@ def ip_address(value, *, network_order: bool = True):
     return ipaddress.IPv6Address(value.to_bytes(16, order))
 
 
+# a row's own attributes besides its fields: a column of one of these titles gets ``f_`` in
+# front, as a keyword does, or ``row.titles`` would be the titles, not the column's value
+_ROW_ATTRIBUTES = frozenset({"titles", "spec", "as_dict"})
+
+
+def _name_char(c: str) -> str:
+    return c if ("a" + c).isidentifier() else "_"
+
+
 def _field_names(titles) -> list[str]:
     names = []
     for i, title in enumerate(titles):
-        name = re.sub(r"\W", "_", title).strip("_") or f"f{i}"
-        if name[0].isdigit() or keyword.iskeyword(name) or name.startswith("_"):
+        # Python reads a name in its NFKC form (``row.ﬁle`` is ``row.file``), so the fields are
+        # named in it; a character that cannot be in a name (``½``, ``²``, ``-``) becomes ``_``
+        title = unicodedata.normalize("NFKC", title)
+        name = "".join(map(_name_char, title)).strip("_") or f"f{i}"
+        if not name.isidentifier() or keyword.iskeyword(name) or name in _ROW_ATTRIBUTES:
             name = f"f_{name}"
         while name in names:
             name += "_"

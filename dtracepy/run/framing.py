@@ -72,6 +72,11 @@ def column(title: str, fmt: str) -> Column:
     length = m.group(4) or ""
     letter = m.group(5)
     if letter in "sS":
+        # a precision cuts the string as dtrace's printf cuts it (``%.2s`` of "hello" is "he";
+        # dtrace takes ``%.0s`` and ``%.s`` for no precision)
+        precision = m.group(3)[1:]
+        if precision.isdigit() and int(precision):
+            return Column(title, fmt, "str", f"%.{int(precision)}s%c")
         return Column(title, fmt, "str", "%s%c")
     if letter == "Y":
         return Column(title, fmt, "time", "%d")

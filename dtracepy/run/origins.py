@@ -123,6 +123,24 @@ def locate_compile_error(line: str, program: tree.Program | None, text: str, scr
     return f"{where}: error: {m.group('message')} [dtrace]"
 
 
+# the lines under a compile error that name another line of the script: "\tprevious: @c =
+# count( ) : line 2" (an aggregation redefined)
+_CONTINUED = re.compile(r"(?P<head>\t.*) : line (?P<line>\d+)")
+
+
+def locate_continuation(line: str, program: tree.Program | None, text: str) -> str | None:
+    """A line under dtrace's compile error (:func:`locate_compile_error`) that names a line of
+    the temporary script (``\tprevious: @c = count( ) : line 10``) with the user's position of
+    that line instead (``... : tracer.py:6``); None for another line, or when the user's file ran
+    as written (its lines are the user's)."""
+    m = _CONTINUED.fullmatch(line)
+    if m is None or program is None:
+        return None
+    number = int(m.group("line"))
+    where = line_origins(program, text).get(number)
+    return f"{m.group('head')} : {where if where is not None else f'line {number} of the D it ran'}"
+
+
 def clause_origins(program: tree.Program | None):
     """``n -> Pos`` of the ``n``-th clause (from 0) of ``program``, or None: Oracle's dtrace names
     the clause a runtime error happened in (``dt_clause_2``) in that order."""

@@ -349,6 +349,7 @@ class Tracing:
 
     def _read_stderr(self) -> None:
         prepared = self.prepared
+        after_compile_error = False
         for raw in self.process.stderr:
             line = raw.decode("utf-8", "replace")
             if STARTED_SCRIPT in line and _MATCHED.match(line.rstrip("\n")):
@@ -358,8 +359,11 @@ class Tracing:
                 continue
             line = _unframed_matched(line, prepared.plan.added_clauses)
             located = origins.locate_compile_error(line.rstrip("\n"), prepared.program, prepared.text,
-                                                   self.script_path, prepared.name) \
-                or self._bpf_refusal(line)
+                                                   self.script_path, prepared.name)
+            if located is None and after_compile_error:   # (its "previous: ... : line N")
+                located = origins.locate_continuation(line.rstrip("\n"), prepared.program, prepared.text)
+            after_compile_error = located is not None or (after_compile_error and line.startswith("\t"))
+            located = located or self._bpf_refusal(line)
             if located is not None:
                 error = origins.compile_error_line(line.rstrip("\n"), self.script_path)
                 if error is not None and error[1].startswith("syntax error") and self._syntax_error is None:
@@ -440,6 +444,24 @@ class Tracing:
         return text or f"dtrace exited with status {self.returncode}"
 
 
+def _refuse_options_of_other_dialects(options, detected: str | None, dtrace: str | None,
+                                      where) -> None:
+    """A RunArgumentError for an ``-x`` option only another DTrace has (``-x aggzoom`` for
+    Oracle's: dtrace said "failed to set -x aggzoom: Invalid option name"), once the dialect of
+    the dtrace that runs is known (``dtrace -V``, asked only when such an option is given)."""
+    from dtracepy.facts import options as _options
+
+    restricted = [name for name in (options or {}) if name not in _options.COMMAND_LINE_ONLY
+                  and getattr(_options.option(name), "dialects", None) is not None]
+    if not restricted:
+        return
+    runs_on = detected if detected is not None else detect_dialect(dtrace)
+    for name in restricted if runs_on is not None else ():
+        problem = _options.name_problem(name, runs_on)
+        if problem is not None:
+            raise RunArgumentError(f"-x {name}: {problem}, and the dtrace that runs is {runs_on}'s", where)
+
+
 def run(source, *, duration: float | None = None, args=(), target_cmd=None, pid: int | None = None,
         dtrace: str | None = None, destructive: bool = False, zdefs: bool = False,
         quiet: bool | None = None, options=None, tracer_name: str | None = None, frame: bool = True,
@@ -458,6 +480,7 @@ def run(source, *, duration: float | None = None, args=(), target_cmd=None, pid:
     check_arguments(duration=duration, args=args, target_cmd=target_cmd, pid=pid, options=options,
                     stop_timeout=stop_timeout, where=where)
     detected = None if str(source).endswith(".d") else detect_dialect(dtrace)
+    _refuse_options_of_other_dialects(options, detected, dtrace, where)
     prepared = prepare(source, tracer_name, frame, dialect=dialect, detected=detected)
     return Tracing(prepared, dtrace=dtrace, args=args, target_cmd=target_cmd, pid=pid,
                    duration=duration, destructive=destructive, zdefs=zdefs, quiet=quiet,
