@@ -29,6 +29,19 @@ def _corpus() -> pathlib.Path | None:
     return path if path.is_dir() else None
 
 
+def _python() -> tuple[list[str], dict]:
+    """A fresh interpreter as an installed ``dtracepy`` program starts, and its environment:
+    ``-S`` with this checkout and the site directories on PYTHONPATH, so that no ``.pth`` file
+    runs first.  An editable install's (``pip install -e``, as .ci/run does) imports pathlib,
+    and with it ``re``, ``enum`` ... before any program starts: a check then keeps the real
+    ``re`` (as it should), and these tests would see the editable finder's imports, not the
+    check's."""
+    import site
+
+    paths = [str(ROOT), *site.getsitepackages()]
+    return [sys.executable, "-S"], dict(env_with(ROOT), PYTHONPATH=os.pathsep.join(paths))
+
+
 def _run(code: str, *args, lite: bool) -> str:
     """What ``code`` prints, run in a fresh interpreter (string hash seed 0: a hashable attrs
     class's ``__hash__`` holds a number drawn from it), after the program's start-up for a
@@ -38,8 +51,9 @@ def _run(code: str, *args, lite: bool) -> str:
         prelude += "assert cli._ship_classes(['check'])\nassert sys.modules['attrs'].__name__ == 'dtracepy.attrs_lite'\n"
     else:  # (as many lines: the DSL's errors name the caller's line)
         prelude += "pass\npass\n"
-    result = subprocess.run([sys.executable, "-c", prelude + code, *map(str, args)], capture_output=True,
-                            text=True, env=dict(env_with(ROOT), PYTHONHASHSEED="0"), cwd=ROOT)
+    python, env = _python()
+    result = subprocess.run([*python, "-c", prelude + code, *map(str, args)], capture_output=True,
+                            text=True, env=dict(env, PYTHONHASHSEED="0"), cwd=ROOT)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -174,8 +188,9 @@ def test_the_check_program_imports_neither_attrs_nor_re_nor_typing():
     """A seed-sized check (``python -m dtracepy check``) imports no attrs, ``re`` (nor ``enum``),
     ``typing``, ``inspect``, ``tokenize`` or ``linecache``: its classes and patterns are made from
     shipped code."""
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "dtracepy", "check", str(SEED)],
-                            capture_output=True, text=True, cwd=ROOT, env=env_with(ROOT))
+    python, env = _python()
+    result = subprocess.run([*python, "-X", "importtime", "-m", "dtracepy", "check", str(SEED)],
+                            capture_output=True, text=True, cwd=ROOT, env=env)
     assert result.returncode == 0, result.stderr
     imported = {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines()
                 if line.startswith("import time:") and line.count("|") == 2}
