@@ -408,20 +408,15 @@ def _prime_patterns() -> None:
     keeps another cache, nothing is done."""
     import re
 
-    import _sre
-
-    from dtracepy import regex_codes
+    from dtracepy import re_lite, regex_codes
 
     cache = getattr(re, "_cache", None)
-    if (type(cache) is not dict or tuple(sys.version_info[:2]) != regex_codes.PYTHON
-            or getattr(_sre, "MAGIC", None) != regex_codes.MAGIC
-            or getattr(_sre, "CODESIZE", None) != regex_codes.CODESIZE):
+    if type(cache) is not dict or not re_lite.usable():
         return
-    make = _sre.compile
-    for pattern, flags, compiled_flags, code, groups, index, names in regex_codes.PATTERNS:
-        key = (type(pattern), pattern, flags)
+    for entry in regex_codes.PATTERNS:
+        key = (type(entry[0]), entry[0], entry[1])
         if key not in cache:
-            cache[key] = make(pattern, compiled_flags, list(code), groups, dict(index), names)
+            cache[key] = re_lite.make(entry)
 
 
 # The flags compile() inherits from the code that calls it (CPython's PyCF_MASK: the __future__

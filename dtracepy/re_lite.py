@@ -63,9 +63,14 @@ def compile(pattern, flags=0):  # noqa: A001 - re's name
     entry = _SHIPPED.get(key)
     if entry is None:
         return _real().compile(pattern, flags)
-    text, _, compiled_flags, code, groups, index, names = entry
-    made = _MADE[key] = _sre.compile(text, compiled_flags, list(code), groups, dict(index), names)
+    made = _MADE[key] = make(entry)
     return made
+
+
+def make(entry):
+    """The pattern object of a shipped entry (``regex_codes.PATTERNS``), as ``re.compile`` makes it."""
+    text, _, compiled_flags, code, groups, index, names = entry
+    return _sre.compile(text, compiled_flags, list(code), groups, dict(index), names)
 
 
 def match(pattern, string, flags=0):
