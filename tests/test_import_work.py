@@ -586,14 +586,18 @@ def test_a_decimal_literal_is_written_as_its_text(monkeypatch):
 
 def test_a_string_is_quoted_once(monkeypatch):
     """py_string (repr, and double quotes) is asked for every description and format string:
-    the same ones clause after clause in dense D; each distinct string is quoted once."""
+    the same ones clause after clause in dense D; each distinct string is quoted once, and one
+    that repr would write as it is (a description: printable, no quote or backslash) is not
+    given to repr at all (100,000 distinct descriptions)."""
     from dtracepy.importer import exprs
 
-    getattr(exprs.py_string, "cache_clear", lambda: None)()  # (quoted by earlier tests)
+    getattr(exprs, "_quoted", exprs.py_string).cache_clear()  # (quoted by earlier tests)
     quoted = []
     monkeypatch.setattr(exprs, "repr", lambda value: (quoted.append(value), repr(value))[1], raising=False)
-    import_d(_dense(200), "x.d")
-    assert sorted(quoted) == ["%d %s\n", "syscall::read:entry"]
+    import_d(_dense(200) + _pairs(50), "x.d")
+    assert sorted(quoted) == ["%d %s\n"]
+    for text in ("fbt::f1:entry", "", "é ü", "it's", 'a "b"', "a\\b", "a\nb", "\udcff", "\x7f", "a'b\"c"):
+        assert exprs.py_string(text) == exprs._quoted.__wrapped__(text), text  # (repr's, double-quoted)
 
 
 def test_the_expression_writer_s_per_node_look_ups(monkeypatch):
@@ -627,3 +631,145 @@ def test_the_expression_writer_s_per_node_look_ups(monkeypatch):
     finally:
         sys.setprofile(None)
     assert counts["getattr"] <= 20 and counts["__setattr__"] == 0 and counts["isidentifier"] <= 5, counts
+
+
+# --- session 15 (importspeed2): the work a clause costs -------------------------------------------
+
+def _import_steps(text: str, exact: bool) -> int:
+    """Bytecode instructions (sys.settrace's opcode events) that import_program runs for ``text``
+    once parsed: the work of writing the module, not its time."""
+    import sys
+
+    from dtracepy.importer import import_program
+    from dtracepy.parser import parse
+
+    program = parse(text, "x.d")
+    import_program(program, "x.d", exact=exact, verify=False, text=text)  # (modules loaded, patterns compiled)
+    steps = [0]
+
+    def local(frame, event, arg):
+        if event == "opcode":
+            steps[0] += 1
+        return local
+
+    def call(frame, event, arg):
+        frame.f_trace_opcodes = True
+        frame.f_trace_lines = False
+        return local
+
+    sys.settrace(call)
+    try:
+        import_program(program, "x.d", exact=exact, verify=False, text=text)
+    finally:
+        sys.settrace(None)
+    return steps[0]
+
+
+@pytest.mark.parametrize("make, clauses, exact, bound", [
+    (_pairs, 300, False, 1_000),   # 2,013 steps a clause before, 717 now
+    (_pairs, 300, True, 900),      # 1,743, 632
+    (_dense, 150, False, 3_500),   # 6,394, 2,708
+    (_dense, 150, True, 4_800),    # 7,344, 3,915
+])
+def test_import_steps_a_clause(make, clauses, exact, bound):
+    """Issue 8 (100,000 clauses in 5 s): what writing the module costs a clause, in bytecode steps.
+    A clause of the predicate and body of an earlier one (scan.ProgramScan.same) is neither walked
+    nor written again; a plain probe description is checked by one match (dsl.probes.check_desc)
+    and quoted without repr (exprs.py_string); the idioms look only at the clauses from a zeroing's
+    last mention on; the writer's per-clause work goes without the look-ups it repeated."""
+    steps = _import_steps(make(clauses // 2 if make is _pairs else clauses), exact)
+    assert steps / clauses <= bound, steps / clauses
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_a_clause_like_an_earlier_one_is_not_walked_or_written_again(monkeypatch, exact):
+    """4 MiB of dense D is one clause 26,000 times, entry/return pairs two clauses: each node of
+    each was walked by the scan and emitted by the writer.  Only the first of equal clauses is."""
+    from dtracepy.importer import exprs
+
+    emitted = _calls(monkeypatch, exprs.ExprEmitter, "emit")
+    few = (_nodes_walked(monkeypatch, _pairs(10), exact=exact), len(emitted))
+    emitted.clear()
+    many = (_nodes_walked(monkeypatch, _pairs(400), exact=exact), len(emitted))
+    assert many == few, (few, many)  # (linear in the clauses before: 40x)
+
+
+def _without_equal_trees(monkeypatch):
+    """No node has a hash: the scan finds no clause equal to another, the writer writes each."""
+    def unhashable(self):
+        raise TypeError("unhashable (the test's)")
+
+    for cls in vars(tree).values():
+        if isinstance(cls, type) and issubclass(cls, tree.Node):
+            monkeypatch.setattr(cls, "__hash__", unhashable)
+
+
+_EQUAL_CLAUSES = [
+    _pairs(3) + _dense(3),
+    # an inline between equal clauses: the name means the inline after it
+    "BEGIN { trace(y); }\ninline int y = 3;\nBEGIN { trace(y); }\nBEGIN { trace(y); }\n",
+    # a translator's input name, a record's variable, between equal clauses
+    "BEGIN { trace(s); }\ntranslator int < int s > { x = s; };\nBEGIN { trace(s); }\n",
+    'BEGIN { printf("A,B\\n"); }\nsyscall::read:entry { printf("%d,%s\\n", pid, execname); }\n'
+    'syscall::write:entry { printf("%d,%s\\n", pid, execname); }\nsyscall::write:entry { trace(1); }\n',
+    # comments inside equal clauses, on a statement's line and above one
+    "BEGIN { x = 1; /* one */ }\nBEGIN { x = 1; }\nBEGIN {\n/* above */\nx = 1; }\n",
+    # equal bodies, other predicates; equal predicates, other bodies; value actions in predicates
+    "BEGIN /x/ { y = 1; }\nEND /z/ { y = 1; }\nBEGIN /x/ { y = 2; }\nEND /x/ { y = 1; }\n",
+    "BEGIN /copyinstr(arg0) == \"a\"/ { copyinstr(arg0); }\nEND /copyinstr(arg0) == \"a\"/ { copyinstr(arg0); }\n",
+    # the hand zeroing the idioms drop from the last clauses, equal clauses before them
+    "fbt::f:entry{self->a=timestamp;}\nfbt::f:return/self->a/{trace(1);self->a=0;}\n" * 3,
+    "fbt::f:entry{self->a=timestamp;}\nfbt::f:return/self->a/{self->a=0;self->b=0;}\n" * 3,
+    # constants, a global, a keyword after the arrow, this->, aggregations
+    "BEGIN { x = NULL; trace(PROT_READ); }\nEND { x = NULL; trace(PROT_READ); }\n",
+    "BEGIN { g = 1; this->self = 2; @a[probefunc] = count(); }\n" * 2,
+    "BEGIN\n{\n\tif (x) { y = 1; } else { y = 2; }\n}\n" * 2,
+]
+
+
+@pytest.mark.parametrize("text", _EQUAL_CLAUSES)
+@pytest.mark.parametrize("exact", [False, True])
+def test_equal_clauses_are_written_as_each_alone(monkeypatch, text, exact):
+    """What the scan and the writer reuse for a clause equal to an earlier one is what they would
+    find and write for it: the same module (or the same refusal) as when no tree has a hash."""
+    def module():
+        try:
+            return import_d(text, "x.d", exact=exact)
+        except Exception as err:  # (a refusal: the same one)
+            return f"{type(err).__name__}: {err}"
+
+    reused = module()
+    _without_equal_trees(monkeypatch)
+    assert module() == reused
+
+
+def test_a_plain_description_is_checked_by_its_provider_and_name(monkeypatch):
+    """``t.probe``'s check of a description (dsl.probes.check_desc): the usual one, four fields of
+    letters, digits and ``_ . -``, is well-formed unless it is ``:::``, and what facts.providers
+    says of it depends on its provider and probe name only: 100,000 distinct descriptions
+    (fbt::f1:entry ...) are one question, asked once; the answers are the slow path's."""
+    from dtracepy.dsl import probes
+    from dtracepy.errors import DSLError
+    from dtracepy.facts import probes as fact_probes
+    from dtracepy.facts import providers
+
+    def answer(text):
+        try:
+            return probes.check_desc(text, None)
+        except DSLError as err:
+            return err.message
+
+    texts = [":m::", ":::", "fbt::f:entry", "fbt::g:entry", "fbt::f:entrx", "sycall::read:entry",
+             "syscall::read:entry", "syscall::read:return", "a:b:c:d:e", "fbt::f*:entry", "BEGIN",
+             "x:::", ":::y", "fbt::a.b-c:return", "profile:::tick-1s", "pid$target::f:entry",
+             "tick-1s", "syscall::read", "fbt::f :entry", "fbt::f,g:entry"]
+    getattr(probes, "_FINE_PAIRS", set()).clear()
+    cold = [answer(text) for text in texts]
+    warm = [answer(text) for text in texts]  # (every pair known now)
+    assert cold == warm and cold[1] != ":::" and cold[4] != "fbt::f:entrx" and cold[5] != texts[5]
+    slow = _calls(monkeypatch, fact_probes, "syntax_problem")
+    named = _calls(monkeypatch, providers, "problem")
+    getattr(probes, "_FINE_PAIRS", set()).clear()
+    for i in range(1_000):
+        assert probes.check_desc(f"fbt::f{i}:entry", None) == f"fbt::f{i}:entry"
+    assert len(slow) == len(named) == 1

@@ -60,9 +60,16 @@ class Py:
         return f"Py({self.code!r}, {self.prec}, {self.kind!r}, {self.depth!r})"
 
 
-@functools.lru_cache(maxsize=4096)  # (the same descriptions, names and formats, clause after clause)
 def py_string(value: str) -> str:
     """A Python string literal, double-quoted as people write them."""
+    if value.__class__ is str and value.isprintable() and '"' not in value and "'" not in value \
+            and "\\" not in value:
+        return f'"{value}"'  # (what repr quotes as it is: a probe description, a name)
+    return _quoted(value)
+
+
+@functools.lru_cache(maxsize=4096)  # (the same formats and strings, clause after clause)
+def _quoted(value: str) -> str:
     text = repr(value)
     if text.startswith("'") and '"' not in value:
         text = '"' + text[1:-1].replace("\\'", "'") + '"'
@@ -102,11 +109,13 @@ class Names:
         base = wanted if wanted.isidentifier() and not keyword.iskeyword(wanted) else f"{wanted}_"
         # numbering goes on from the last name made of ``base``: counting from 2 again each time
         # was quadratic (26,000 clauses of one name in 4 MiB of D)
-        name, n = base, self.numbered.get(base, 2)
-        while name in self.taken or name in self.dsl or name in self.imports:
-            name, n = f"{base}_{n}", n + 1
-        self.numbered[base] = n
-        self.taken.add(name)
+        name, taken = base, self.taken
+        if name in taken or name in self.dsl or name in self.imports:
+            n = self.numbered.get(base, 2)
+            while name in taken or name in self.dsl or name in self.imports:
+                name, n = f"{base}_{n}", n + 1
+            self.numbered[base] = n
+        taken.add(name)
         return name
 
     def constant(self, name: str) -> str:

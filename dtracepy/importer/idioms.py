@@ -73,8 +73,10 @@ def _lifetimes(program, plan):
         if kind != ZERO:
             if kind == INDEXED:
                 indexed.add(name)
-            setters = sets.setdefault(name, [])
-            if not setters or setters[-1] is not clause:  # (each clause once)
+            setters = sets.get(name)
+            if setters is None:
+                sets[name] = [clause]
+            elif setters[-1] is not clause:  # (each clause once)
                 setters.append(clause)
         else:
             zeroed.add(name)
@@ -88,7 +90,7 @@ def _lifetimes(program, plan):
             continue  # set only by ++, inside expressions...: the cleanup leaves it alone
         returns = _returns(setters)
         if name not in indexed and returns is not None and _read_only_in_pairs(
-                [clauses[i] for i in mentioned[name]], setters, returns):
+                clauses, mentioned[name], setters, returns):
             drop[name] = returns
             if name in leaks:
                 auto_leaks.append((name, setters, returns))
@@ -102,40 +104,15 @@ def _lifetimes(program, plan):
                               f"t.keep(self.{name}) keeps it that way.")
     typos = {n for n in zeroed if n not in sets}
 
-    items = []
     # The writer reuses the scan: what the idioms drop is hand zeroing (``self->x = 0``: no global,
     # no call), unless a clause goes with a predicate that assigns a global
     reuse = True
     dropped_typos = set()
-    index = -1  # of the clause in ``clauses``
-    for item in program.items:
-        if isinstance(item, tree.Clause):
-            index += 1
-        if not isinstance(item, tree.Clause) or item.body is None:
-            items.append(item)
-            continue
-        probes = {d.text for d in item.probes}
-        body, removed = [], 0
-        for stmt in item.body:
-            name = stmt.expr.target.name if _is_zeroing(stmt) else None
-            if name in drop and probes <= drop[name] and mentioned[name][-1] <= index:  # none later
-                removed += 1
-                continue
-            if name in typos and all(_is_return(p) for p in probes):
-                removed += 1
-                dropped_typos.add(name)
-                continue
-            body.append(stmt)
-        if removed and not body:
-            reuse = reuse and (item.predicate is None or not scan(tree.Program((item,))).globals)
-            continue  # the clause only zeroed: the cleanup does that now
-        if removed:
-            rewritten = attrs.evolve(item, body=tuple(body))
-            if id(item) in found.calls:  # (the same calls: the scan keeps ``item`` alive)
-                found.calls[id(rewritten)] = found.calls[id(item)]
-            item = rewritten
-        items.append(item)
-
+    if drop or typos:
+        items = _drop_zeroing(program, drop, typos, mentioned, found, dropped_typos)
+        reuse = items.pop()
+    else:  # (nothing to drop: the program's items as they are, none of them looked at)
+        items = program.items
     for name, setters, returns in auto_leaks:
         where = ", ".join(sorted(returns))
         typo = difflib.get_close_matches(name, sorted(dropped_typos), n=1, cutoff=0.7)
@@ -152,6 +129,76 @@ def _lifetimes(program, plan):
     if reuse:
         plan.scan = found
     return tree.Program(tuple(items), pos=program.pos)
+
+
+def _drop_zeroing(program, drop, typos, mentioned, found, dropped_typos) -> list:
+    """The program's items less the hand zeroing the cleanup does now (``drop``: name -> the
+    return probes where it zeroes the name) and the zeroing of names never set (``typos``, at
+    return probes), those names added to ``dropped_typos``; a clause left empty goes.  The last
+    element of the list is whether the writer may reuse the scan (``found``)."""
+    reuse = True
+    Clause, ExprStmt, Assign, SelfVar, IntLit = tree.Clause, tree.ExprStmt, tree.Assign, tree.SelfVar, tree.IntLit
+    # A name's zeroing goes only from the last clause naming it on: the clauses before the first
+    # such clause (``start``) keep theirs, unless a typo's zeroing may go.  The items from the
+    # first of those clauses on are looked at; found from the end (entry/return pairs: the last)
+    all_items = program.items
+    first, index = 0, -1  # the first item looked at; the index (in ``found.clauses``) of the clause before it
+    if not typos:
+        start = min(mentioned[name][-1] for name in drop)
+        first, index = len(all_items), len(found.clauses) - 1
+        while first > 0 and index >= start:
+            first -= 1
+            if all_items[first].__class__ is Clause:
+                index -= 1
+    items = list(all_items[:first])
+    for item in all_items[first:]:
+        if item.__class__ is not Clause:
+            items.append(item)
+            continue
+        index += 1
+        stmts = item.body
+        if stmts is None:
+            items.append(item)
+            continue
+        probes = None
+        body, removed = None, 0  # (body: the statements kept, made once one is dropped)
+        for k, stmt in enumerate(stmts):
+            # a hand zeroing (_is_zeroing) of a name in ``drop`` or ``typos``
+            name = None
+            if stmt.__class__ is ExprStmt:
+                a = stmt.expr
+                if (a.__class__ is Assign and a.op == "=" and a.target.__class__ is SelfVar
+                        and a.value.__class__ is IntLit and (a.value.text == "0" or a.value.value == 0)):
+                    name = a.target.name
+                    if name not in drop and name not in typos:
+                        name = None
+            if name is not None:
+                if probes is None:
+                    probes = {d.text for d in item.probes}
+                if name in drop and mentioned[name][-1] <= index and probes <= drop[name]:  # none later
+                    removed += 1
+                    if body is None:
+                        body = list(stmts[:k])
+                    continue
+                if name in typos and all(_is_return(p) for p in probes):
+                    removed += 1
+                    dropped_typos.add(name)
+                    if body is None:
+                        body = list(stmts[:k])
+                    continue
+            if body is not None:
+                body.append(stmt)
+        if removed and not body:
+            reuse = reuse and (item.predicate is None or not scan(tree.Program((item,))).globals)
+            continue  # the clause only zeroed: the cleanup does that now
+        if removed:
+            rewritten = attrs.evolve(item, body=tuple(body))
+            if id(item) in found.calls:  # (the same calls: the scan keeps ``item`` alive)
+                found.calls[id(rewritten)] = found.calls[id(item)]
+            item = rewritten
+        items.append(item)
+    items.append(reuse)
+    return items
 
 
 def _is_return(text: str) -> bool:
@@ -171,11 +218,15 @@ def _returns(setters) -> frozenset | None:
     return frozenset(out)
 
 
-def _read_only_in_pairs(mentioning, setters, returns) -> bool:
-    """Whether every clause mentioning the thread-local (``mentioning``) is on its entry probes
-    or their returns."""
+def _read_only_in_pairs(clauses, mentioning, setters, returns) -> bool:
+    """Whether every clause mentioning the thread-local (``clauses[i]`` for ``i`` in
+    ``mentioning``) is on its entry probes or their returns."""
     allowed = {d.text for c in setters for d in c.probes} | set(returns)
-    return all(d.text in allowed for clause in mentioning for d in clause.probes)
+    for i in mentioning:
+        for d in clauses[i].probes:
+            if d.text not in allowed:
+                return False
+    return True
 
 
 # --- records -------------------------------------------------------------------------------------
@@ -235,7 +286,10 @@ def _columns(header_text, fmt):
 
 
 def _records(program, plan):
-    headers = [(item, _header(item)) for item in program.items if isinstance(item, tree.Clause)]
+    Clause = tree.Clause
+    # (a header's clause has the one probe BEGIN: _header is asked of those only)
+    headers = [(item, _header(item)) for item in program.items if item.__class__ is Clause
+               and len(item.probes) == 1 and item.probes[0].text == "BEGIN"]
     headers = [(c, h) for c, h in headers if h]
     if not headers:
         return

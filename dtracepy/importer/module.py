@@ -60,6 +60,8 @@ class ModuleWriter:
 
         # the D text, to find the comments inside clauses (the tree keeps only top-level ones)
         self.comments = CommentFinder(text) if text is not None else None
+        if self.comments is not None and not len(self.comments):
+            self.comments = None  # (no comment in the text: none to place, no position made)
         self.leading: dict[tuple, list[str]] = {}  # a statement's position -> comment lines above it
         self.trailing: dict[tuple, str] = {}  # a statement's position -> the comment on its line
 
@@ -82,11 +84,20 @@ class ModuleWriter:
 
         self._check_desc = check_desc  # (imported once, not for each clause)
         self._checked_descs: set[str] = set()  # (recent) probe descriptions found well-formed
+        self._defining: set[int] = set()  # id() of the blocks that define a clause's function
+        # (predicate, body) of a clause -> what was written for it: its ``when=`` text, its body's
+        # lines and its function's verb; None where a statement's lines depend on more than its
+        # tree (comments placed by position, records' rows by the statement's id)
+        self._written: "dict | None" = {} if self.comments is None and not self.plan.rows else None
+        self._same = self.scan.same
         self._collect_globals()
 
     # --- analysis ------------------------------------------------------------------------------
     def _collect_globals(self):
-        for item in self.program.items:
+        Clause = tree.Clause
+        # the items that are no clause (most are clauses): what this and _needs_oracle look at
+        self._not_clauses = [item for item in self.program.items if item.__class__ is not Clause]
+        for item in self._not_clauses:
             if isinstance(item, tree.Directive) and item.name == "define":
                 name = re.match(r"\s*(\w*)", item.text).group(1)
                 self.names.macros.add(name)
@@ -109,9 +120,14 @@ class ModuleWriter:
             keeps = ", ".join(self.ex.scoped("self", n) for n in self.plan.keeps)
             self.after_tracer = pyfmt.wrap(f"t.keep({keeps})")
         self._items = items
+        Clause, i_Clause = tree.Clause, self.i_Clause
         for i, item in enumerate(items):
             self._index = i
-            self._item(item)
+            if item.__class__ is Clause:  # (what _item does with the usual item)
+                self._last = item
+                i_Clause(item)
+            else:
+                self._item(item)
         return self._assemble()
 
     # Positions are made when asked (a node holds an offset; position_at makes a Pos of it): the
@@ -133,7 +149,12 @@ class ModuleWriter:
         includes: list[str] = []
         shebang = None
         stage = 0  # 0 options, 1 defines, 2 includes, 3 everything else
+        Clause = tree.Clause
         for item in items:
+            if item.__class__ is Clause:  # (no option, define, include or #!: what the end does)
+                stage = 3
+                rest.append(item)
+                continue
             if isinstance(item, tree.Comment):
                 rest.append(item)
                 continue
@@ -223,14 +244,15 @@ class ModuleWriter:
         if oracle.keywords_after_arrow and not default.keywords_after_arrow:
             items = self.program.items
             if default.keywords.isdisjoint(self.scan.arrow_names):
-                items = [item for item in items if not isinstance(item, tree.Clause)]
+                items = self._not_clauses
             if any(isinstance(node, (tree.SelfVar, tree.ThisVar)) and node.name in default.keywords
                    for item in items for node in item.walk()):
                 return True
 
         names = set(self.options)
-        for item in self.program.items:
-            words = getattr(item, "words", None) if isinstance(item, tree.Pragma) else None
+        Pragma = tree.Pragma
+        for item in self._not_clauses:
+            words = getattr(item, "words", None) if item.__class__ is Pragma else None
             if words and len(words) >= 3 and tuple(words[:2]) == ("D", "option"):
                 names.add(words[2].split("=", 1)[0])
         return any(name_problem(n, "illumos") and not name_problem(n, "oracle") for n in names)
@@ -272,22 +294,28 @@ class ModuleWriter:
                                    break_long_words=False, break_on_hyphens=False)
         lines += pyfmt.wrap(tracer_line)
         lines += self.after_tracer
+        prev_def = False  # the block before defines a function
+        defining = self._defining
         for block in self.blocks:
-            gap = 2 if block and (block[0].startswith("@") or block[0].startswith("def ") or any(
-                b.startswith("@") for b in block[:3]) or self._prev_def) else 0
-            lines += [""] * max(1, gap)
-            self._prev_def = any(b.startswith("def ") for b in block)
+            # two blank lines around a function (and a decorated line), else one
+            lines.append("")
+            if block and (prev_def or block[0].startswith(("@", "def ")) or any(
+                    b.startswith("@") for b in block[1:3])):
+                lines.append("")
+            prev_def = id(block) in defining or any(b.startswith("def ") for b in block)
             lines += block
         if self.pending_comments:
             lines += [""] + self.pending_comments
         return "\n".join(lines).rstrip() + "\n"
 
-    _prev_def = False
-
     # --- top-level items -----------------------------------------------------------------------
-    def _block(self, lines: list[str]) -> None:
-        self.blocks.append(self.pending_comments + lines)
-        self.pending_comments = []
+    def _block(self, lines: list[str]) -> list[str]:
+        """A top-level block of ``lines``, after the comments pending; the block."""
+        if self.pending_comments:
+            lines = self.pending_comments + lines
+            self.pending_comments = []
+        self.blocks.append(lines)
+        return lines
 
     def _item(self, item) -> None:
         if (isinstance(item, tree.Comment) and self.blocks and item.pos and self._last is not None
@@ -376,7 +404,14 @@ class ModuleWriter:
             return None
         return f"t.declare({', '.join(args)})"
 
+    def _names_changed(self) -> None:
+        """The names an expression is written with changed (an inline, a translator's input, a
+        record's variable): what was written before is written again."""
+        if self._written is not None:
+            self._written.clear()
+
     def i_Inline(self, item):
+        self._names_changed()
         decl = item.declarator
         stars = 0
         while isinstance(decl, tree.PointerDecl) and not decl.qualifiers:
@@ -429,6 +464,7 @@ class ModuleWriter:
         return None if base is None else f"{base} {'*' * stars}{name}"
 
     def i_Translator(self, item):
+        self._names_changed()
         out = type_text(item.output)
         inp = type_text(item.input)
         if out is None or inp is None:
@@ -475,50 +511,78 @@ class ModuleWriter:
 
     def i_Clause(self, item):
         check_desc, checked = self._check_desc, self._checked_descs
-        for desc in item.probes:
+        probes = item.probes
+        for desc in probes:
             # what t.probe() would refuse (five fields, a stray character, a provider misspelled):
             # located at the description, as `check` reports it, instead of a module that fails
-            if desc.text not in checked:  # (a text once: 26,000 clauses of one probe in dense D)
+            text = desc.text
+            if text not in checked:  # (a text once: 26,000 clauses of one probe in dense D)
                 try:
-                    check_desc(desc.text, None)  # (its position is made only for the error)
+                    check_desc(text, None)  # (its position is made only for the error)
                 except DSLError:
-                    check_desc(desc.text, desc.pos)
+                    check_desc(text, desc.pos)
                     raise
                 if len(checked) > 4096:
                     checked.clear()
-                checked.add(desc.text)
-        record = self.plan.headers.get(id(item))
-        if record is not None:
-            var, columns, sep = record
-            self.record_names[var] = name = self.names.fresh(var)
-            cols = ", ".join(f"({py_string(title)}, {py_string(fmt)})" for title, fmt in columns)
-            extra = f", sep={py_string(sep)}" if sep != "," else ""
-            self._block(pyfmt.wrap(f"{name} = t.record({cols}{extra})"))
+                checked.add(text)
+        if self.plan.headers:
+            record = self.plan.headers.get(id(item))
+            if record is not None:
+                var, columns, sep = record
+                self._names_changed()
+                self.record_names[var] = name = self.names.fresh(var)
+                cols = ", ".join(f"({py_string(title)}, {py_string(fmt)})" for title, fmt in columns)
+                extra = f", sep={py_string(sep)}" if sep != "," else ""
+                self._block(pyfmt.wrap(f"{name} = t.record({cols}{extra})"))
+                return
+        ex = self.ex
+        descs = ", ".join([py_string(d.text) for d in probes]) if len(probes) != 1 else py_string(text)
+        predicate, body = item.predicate, item.body
+        if body is None:
+            ex.in_body = False
+            if predicate is not None:
+                descs += f", when={ex.emit(predicate).code}"
+            self._block(pyfmt.wrap(f"t.clause({descs})"))
             return
-        descs = [py_string(d.text) for d in item.probes]
-        self.ex.in_body = False
-        if item.predicate is not None:
-            descs.append(f"when={self.ex.code(item.predicate)}")
-        if item.body is None:
-            self._block(pyfmt.wrap(f"t.clause({', '.join(descs)})"))
-            return
-        name = self.names.fresh(clause_name(item, self.scan.calls.get(id(item), frozenset())))
-        lines = pyfmt.wrap(f"@t.probe({', '.join(descs)})")
+        # A clause whose predicate and body are an earlier one's (equal trees: the scan's ``same``)
+        # is written as that one was: what is written for a tree depends on the tree and on names
+        # that change only where _names_changed says so (4 MiB of dense D: one clause 26,000
+        # times; entry/return pairs: two)
+        written = self._written
+        known = None
+        if written is not None:
+            key = id(self._same.get(id(item), item))  # (alive: the scan's and this program's)
+            known = written.get(key)
+        if known is not None:
+            when, out, verb = known
+        else:
+            ex.in_body = False
+            when = "" if predicate is None else f", when={ex.emit(predicate).code}"
+            verb = _verb(body, self.scan.calls.get(id(item), frozenset()))
+        name = self.names.fresh(_clause_name(verb, probes))
+        line = f"@t.probe({descs}{when})"
+        lines = [line] if len(line) <= pyfmt.WIDTH and "\n" not in line else pyfmt.wrap(line)
         lines.append(f"def {name}():")
-        self.ex.in_body = True
-        tail = self._place_body_comments(item)
-        body = self.statements(item.body, "    ")
-        self.ex.in_body = False
-        body += [line for text in tail for line in pyfmt.comment(text, "    ")]
-        lines += body or ["    pass"]
-        self._block(lines)
+        if known is None:
+            ex.in_body = True
+            tail = self._place_body_comments(item)
+            out = self.statements(body, "    ") if body else []
+            ex.in_body = False
+            for text in tail:
+                out += pyfmt.comment(text, "    ")
+            if written is not None:
+                if len(written) >= 4096:  # (bounded: a script of many distinct clauses)
+                    written.clear()
+                written[key] = (when, tuple(out), verb)
+        lines += out or ["    pass"]
+        self._defining.add(id(self._block(lines)))
 
     def _place_body_comments(self, clause) -> list[str]:
         """Share out the comments inside ``clause`` (see body_comments): one on a statement's
         line trails it, the others lead the next statement; those after the last statement are
         returned (they end the body).  A comment on a statement the idioms dropped (hand zeroing)
         goes with it, or leads what follows."""
-        if self.comments is None or not len(self.comments):  # (no comment in the text: no position)
+        if self.comments is None:  # (no comment in the text: no position)
             return []
         pos = clause.pos
         nxt = self._next_pos()
@@ -546,6 +610,13 @@ class ModuleWriter:
 
     # --- statements ----------------------------------------------------------------------------
     def statements(self, stmts, indent) -> list[str]:
+        if not (self.leading or self.trailing):  # (no comment to place: what follows, less the keys)
+            if len(stmts) == 1:
+                return self.statement(stmts[0], indent)
+            out = []
+            for stmt in stmts:
+                out += self.statement(stmt, indent)
+            return out
         out = []
         for stmt in stmts:
             key = _stmt_key(stmt) if self.leading or self.trailing else None  # (comments to place)
@@ -564,12 +635,16 @@ class ModuleWriter:
         return out
 
     def statement(self, stmt, indent) -> list[str]:
-        var = self.record_names.get(self.plan.rows.get(id(stmt)))
-        if var is not None:
-            args = ", ".join(self.ex.code(a) for a in stmt.expr.args[1:])
-            return pyfmt.wrap(f"{var}.emit({args})", indent)
-        if isinstance(stmt, tree.ExprStmt):
-            return pyfmt.wrap(self.expr_statement(stmt.expr), indent)
+        if self.plan.rows:
+            var = self.record_names.get(self.plan.rows.get(id(stmt)))
+            if var is not None:
+                args = ", ".join(self.ex.code(a) for a in stmt.expr.args[1:])
+                return pyfmt.wrap(f"{var}.emit({args})", indent)
+        if stmt.__class__ is tree.ExprStmt:
+            line = self.expr_statement(stmt.expr)
+            if len(indent) + len(line) <= pyfmt.WIDTH and "\n" not in line:  # (pyfmt.wrap's first case)
+                return [indent + line]
+            return pyfmt.wrap(line, indent)
         if isinstance(stmt, tree.If):
             return self.if_statement(stmt, indent, "if_")
         if isinstance(stmt, tree.EmptyStmt):
@@ -605,10 +680,10 @@ class ModuleWriter:
 
     def expr_statement(self, node) -> str:
         ex = self.ex
-        if isinstance(node, tree.Assign):
+        if node.__class__ is tree.Assign:
             target = self.assign_target(node.target)
             value = ex.emit(node.value)
-            if target is not None and not (isinstance(node.target, tree.AggVar) and node.target.name == ""):
+            if target is not None and not (node.target.__class__ is tree.AggVar and node.target.name == ""):
                 return f"{target} {node.op} {value.code}"
             args = [ex.emit(node.target).code, value.code]
             if node.op != "=":
@@ -622,7 +697,8 @@ class ModuleWriter:
 
     def assign_target(self, node) -> str | None:
         """Python assignment-target text that rebuilds ``node`` as an assignment target, or None."""
-        if isinstance(node, (tree.SelfVar, tree.ThisVar, tree.AggVar)):
+        cls = node.__class__
+        if cls is tree.SelfVar or cls is tree.ThisVar or cls is tree.AggVar:
             text = self.ex.emit(node).code
             return text if "(" not in text else None
         if isinstance(node, tree.Ident) and node.module is None and node.name in self.names.globals:
@@ -651,7 +727,9 @@ _UNDERSCORES = re.compile(r"_+")
 
 
 def _ident(text: str) -> str:
-    text = _NOT_NAME.sub("_", text.replace("*", "")).strip("_").lower()
+    if not (text.isascii() and text.isidentifier()):  # (an ASCII identifier has nothing to replace)
+        text = _NOT_NAME.sub("_", text.replace("*", ""))
+    text = text.strip("_").lower()
     if "__" in text:  # (a run of underscores made one: a single one stays as it is)
         text = _UNDERSCORES.sub("_", text)
     if not text or text[0].isdigit():
@@ -662,26 +740,29 @@ def _ident(text: str) -> str:
 def _probe_part(desc: str) -> str:
     """The part of a clause's function name that a probe description gives."""
     part = _PARTS.get(desc)
-    if part is None:
-        part = _probe_part_of(desc)
-        if len(_PARTS) >= 4096:  # (bounded: a long-lived process imports many scripts)
-            _PARTS.clear()
-        _PARTS[desc] = part
+    if part is not None:
+        return part
+    if desc in ("BEGIN", "END", "ERROR"):
+        part = desc.lower()
+    else:
+        parts = desc.split(":")  # (four fields, as fields() gives them, without keeping them)
+        provider, module, function, name = parts if len(parts) == 4 else fields(desc)
+        if provider.startswith(("profile", "tick")) or (not function and not module and name.startswith(("profile-", "tick-"))):
+            part = _ident(name or provider)
+        elif function and name:
+            part = _ident(f"{function}_{name}")
+        else:
+            part = _ident("_".join(p for p in (provider if not function else "", function, name) if p)) or "probe"
+    if len(_PARTS) >= 4096:  # (bounded: a long-lived process imports many scripts)
+        _PARTS.clear()
+    _PARTS[desc] = part
     return part
 
 
-_PARTS: dict[str, str] = {}  # description -> _probe_part_of it (26,000 clauses of one probe in dense D)
+_PARTS: dict[str, str] = {}  # description -> its part (26,000 clauses of one probe in dense D)
 
 
-def _probe_part_of(desc: str) -> str:
-    if desc in ("BEGIN", "END", "ERROR"):
-        return desc.lower()
-    provider, module, function, name = fields(desc)
-    if provider.startswith(("profile", "tick")) or (not function and not module and name.startswith(("profile-", "tick-"))):
-        return _ident(name or provider)
-    if function and name:
-        return _ident(f"{function}_{name}")
-    return _ident("_".join(p for p in (provider if not function else "", function, name) if p)) or "probe"
+_PRINTING = frozenset({"printf", "printa", "print", "trace", "tracemem"})
 
 
 def _verb(body, calls=None) -> str:
@@ -690,24 +771,27 @@ def _verb(body, calls=None) -> str:
         return "trace"
     if calls is None:
         calls = {node.name for stmt in body for node in stmt.walk() if isinstance(node, tree.Call) and node.name}
+    if calls:  # (what the calls decide first: the statements need not be counted for it)
+        if "exit" in calls and len(body) == 1:
+            return "stop"
+        if not calls.isdisjoint(_PRINTING):
+            return "report" if "printa" in calls else "print"
     aggs = zeroes = sets = 0
+    ExprStmt, Assign, Index, IntLit = tree.ExprStmt, tree.Assign, tree.Index, tree.IntLit
     for stmt in body:
-        if isinstance(stmt, tree.ExprStmt) and isinstance(stmt.expr, tree.Assign):
+        if stmt.__class__ is ExprStmt and stmt.expr.__class__ is Assign:
             target = stmt.expr.target
-            while isinstance(target, tree.Index):
+            while target.__class__ is Index:
                 target = target.base
-            if isinstance(target, tree.AggVar):
+            if target.__class__ is tree.AggVar:
                 aggs += 1
-            elif stmt.expr.op == "=" and is_zero(stmt.expr.value):
+            elif stmt.expr.op == "=" and (value := stmt.expr.value).__class__ is IntLit and (
+                    value.text == "0" or value.value == 0):  # (is_zero: the usual spelling first)
                 zeroes += 1
             else:
                 sets += 1
-    if calls & {"exit"} and len(body) == 1:
-        return "stop"
-    if calls & {"printf", "printa", "print", "trace", "tracemem"}:
-        return "report" if "printa" in calls else "print"
     if aggs:
-        return "count" if calls & {"count"} and len(calls) == 1 else "aggregate"
+        return "count" if "count" in calls and len(calls) == 1 else "aggregate"
     if zeroes and not sets:
         return "clear"
     if sets:
@@ -717,17 +801,25 @@ def _verb(body, calls=None) -> str:
 
 def clause_name(clause: tree.Clause, calls=None) -> str:
     """The name of the clause's function (``calls``: its body's, when known: see _verb)."""
-    parts = []  # the first three distinct: all the name uses (a list search of all was quadratic)
-    for desc in clause.probes:
-        part = _probe_part(desc.text)
-        if part not in parts:
-            parts.append(part)
-            if len(parts) == 3:
-                break
-    noun = parts[0] if len(parts) == 1 else f"{parts[0]}_etc"
-    if len(parts) == 2 and len(parts[0]) + len(parts[1]) < 28:
-        noun = f"{parts[0]}_{parts[1]}"
-    name = f"{_verb(clause.body, calls)}_{noun}"[:48].rstrip("_")
+    return _clause_name(_verb(clause.body, calls), clause.probes)
+
+
+def _clause_name(verb: str, probes) -> str:
+    """The name of the function of a clause of ``probes`` whose body's verb is ``verb``."""
+    if len(probes) == 1:
+        noun = _probe_part(probes[0].text)
+    else:
+        parts = []  # the first three distinct: all the name uses (a list search of all was quadratic)
+        for desc in probes:
+            part = _probe_part(desc.text)
+            if part not in parts:
+                parts.append(part)
+                if len(parts) == 3:
+                    break
+        noun = parts[0] if len(parts) == 1 else f"{parts[0]}_etc"
+        if len(parts) == 2 and len(parts[0]) + len(parts[1]) < 28:
+            noun = f"{parts[0]}_{parts[1]}"
+    name = f"{verb}_{noun}"[:48].rstrip("_")
     return name if not keyword.iskeyword(name) else name + "_"
 
 
