@@ -104,3 +104,65 @@ def test_a_string_is_decoded_an_escape_at_a_time():
                         ("\\0", "\0"), ("\\1234", "S4"), ("\\342\\200\\256", "\u202e"), ("\\377", "\udcff"),
                         ("x\\n\\t\\\\y", "x\n\t\\y"), ("", "")):
         assert lexer.decode_string(body) == value, body
+
+
+# --- session 15: a simple statement read in one match ----------------------------------------------
+
+def _token_by_token(text: str, monkeypatch) -> list:
+    """The tokens as a scan token by token makes them (the body's pattern without its simple
+    statements, no first statement read whole)."""
+    with monkeypatch.context() as m:
+        m.setattr(lexer, "_BODY_TOKEN_RE", lexer.re.compile(
+            lexer._BODY_TOKEN_RE.pattern.replace(lexer._SIMPLE_STATEMENT + "|", ""), lexer.re.VERBOSE))
+        m.setattr(lexer, "_SIMPLE_FIRST_RE", lambda text, pos: None)
+        assert lexer._BODY_TOKEN_RE.pattern != lexer._TOKEN_RE.pattern
+        return _tokens(text)
+
+
+def _tokens(text: str) -> list:
+    lex = lexer.Lexer(text)
+    try:
+        return list(lex.tokens())
+    except lexer.DSyntaxError as e:
+        return [*lex.partial, ("error", str(e))]
+
+
+def test_a_simple_statement_costs_the_lexer_fewer_steps():
+    # A body's ';' takes the simple statement after it (and a body its first one): its tokens made
+    # from the statement's text, once a text, without a match each.  Before: 59.1 steps a token
+    # of ``x = y;``, 57.4 of ``self->ts = timestamp;``; now 39.4 and 31.9.
+    assert _lexer_steps("BEGIN{" + "x = y;" * 2000 + "}\n") <= 45
+    assert _lexer_steps("BEGIN{" + "self->ts = timestamp;" * 2000 + "}\n") <= 40
+    assert [m[0] for m in lexer._BODY_TOKEN_RE.finditer("{x=y;x = y ;self->a=1;f(x);x;x}")] == [
+        "{", "x", "=", "y", ";x = y ", ";self->a=1", ";", "f", "(", "x", ")", ";x", ";", "x", "}"]
+
+
+def test_a_simple_statement_has_the_tokens_of_a_scan_token_by_token(monkeypatch):
+    # The statements the simple path cannot take are scanned again token by token (a number to
+    # judge, a name whose token depends on the one before, an operator past MAX_OPERATORS).
+    texts = [
+        "BEGIN{x=y;x = y ;\n\tself->ts = timestamp;\r\n x;a.b.c = 1;p->q = ~r ? s : t;}",
+        "BEGIN{ x = 1.5;}", "BEGIN{x=1;x = 1a;x = 012;x = 0x1f;x = 99999999999999999999;}",
+        "BEGIN{x=1$;x=$1;x=$$1;y;x=k`y;y;}", "BEGIN{;x = struct s;x = sizeof y;x = xlate < y;}",
+        "typedef int foo_t; BEGIN{x = foo_t; foo_t = foo_t->foo_t; y = self->foo_t;}",
+        "BEGIN{x = foo_t;} typedef int foo_t; BEGIN{x = foo_t;}",
+        "typedef int\nBEGIN{;x = y; foo = bar;}", "BEGIN{  ;x=y;   ;}", "BEGIN{x = y /* c */;y;}",
+        "BEGIN{x = y}", "BEGIN{x = y;} BEGIN /x/ {x = y;}", "BEGIN{x...y;x.y;x..y;x<<=y;x-->y;}",
+        "BEGIN{;" + "+".join(["x"] * (lexer.MAX_OPERATORS + 1)) + ";}",
+        "BEGIN{;" + "+".join(["x"] * lexer.MAX_OPERATORS) + ";}",
+        "BEGIN{" + "+".join(["x"] * (lexer.MAX_OPERATORS + 1)) + ";}",
+        "BEGIN{if (x) {x=y;} else {y = x;};x = y;}",
+    ]
+    for text in texts:
+        assert _tokens(text) == _token_by_token(text, monkeypatch), text
+    # and in parts, with their resumes
+    text = "BEGIN{" + "x = y;" * 40 + "}\ntypedef int y;\nBEGIN{" + "x = y;" * 40 + "}\n"
+    lex = lexer.Lexer(text)
+    simple = [(list(item), lex.more, lex.resume) for item in lex.items(7)]
+    with monkeypatch.context() as m:
+        m.setattr(lexer, "_SIMPLE_FIRST_RE", lambda text, pos: None)
+        m.setattr(lexer, "_BODY_TOKEN_RE", lexer.re.compile(
+            lexer._BODY_TOKEN_RE.pattern.replace(lexer._SIMPLE_STATEMENT + "|", ""), lexer.re.VERBOSE))
+        lex = lexer.Lexer(text)
+        assert simple == [(list(item), lex.more, lex.resume) for item in lex.items(7)]
+    assert ("TYPE_NAME", "y", text.rindex("= y;") + 2) in _tokens(text)
