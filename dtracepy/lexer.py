@@ -130,6 +130,13 @@ _SIMPLE_FIRST_RE = re.compile(_SIMPLE_TEXT).match
 _BODY_TOKEN_RE = re.compile(_TOKEN_RE.pattern.replace(
     r"[(),;\[\]{}?:~]", r";[; \t\r\f\v\n]*;|" + _SIMPLE_STATEMENT + r"|[(),;\[\]{}?:~]", 1), re.VERBOSE)
 assert _BODY_TOKEN_RE.pattern != _TOKEN_RE.pattern
+# The same without the simple statements: a body scanned token by token (the lexer's, once a text
+# has shown it many simple statements seen once only: see _lex).
+_BODY_PLAIN_RE = re.compile(_BODY_TOKEN_RE.pattern.replace(_SIMPLE_STATEMENT + "|", "", 1), re.VERBOSE)
+assert _BODY_PLAIN_RE.pattern != _BODY_TOKEN_RE.pattern
+#: How many simple statements the lexer scans again token by token (seen once, or not simple)
+#: before it stops looking for them in the text (a text of distinct statements gains nothing).
+SIMPLE_MISSES = 256
 #: The token type of the ``;`` after the first of a run in a clause body (each one an empty
 #: statement): its value is the run's text from its second ``;`` on, its offset that ``;``'s.
 #: :func:`semicolons` gives the single ``SEMI`` tokens it stands for (the automaton reads those).
@@ -303,6 +310,22 @@ def semicolons(tokens):
             yield tok
 
 
+def _simple_seen(tok: str, known, simple_statements: dict, word_kind):
+    """What the lexer reads of the simple statement ``tok`` (see :func:`_simple_statement`) when
+    its cache ``simple_statements`` holds no tokens for it (``known``: what it holds, or None):
+    False the first time a text is seen (it is scanned token by token, as cheap as making its
+    tokens from its text: a text seen once is not worth it), its tokens, made and kept, the
+    second time.  Texts longer than 256 characters are not kept; at 4,096 the cache starts anew."""
+    if known is True:
+        known = simple_statements[tok] = _simple_statement(tok, word_kind)
+        return known
+    if known is None and len(tok) <= 256:
+        if len(simple_statements) >= 4096:
+            simple_statements.clear()
+        simple_statements[tok] = True
+    return False
+
+
 def _simple_statement(tok: str, word_kind):
     """The tokens of the simple statement a body's ``;`` token ``tok`` holds after the ``;`` (see
     :data:`_SIMPLE_STATEMENT`), as ``(type, value, offset in tok)``, with the last one's type and
@@ -335,7 +358,7 @@ def _simple_statement(tok: str, word_kind):
                 nops += 1
         out.append((ttype, value, m.start()))
         prev = ttype
-    if not out:  # (blanks only)
+    if not out or nops > MAX_OPERATORS:  # (blanks only; or the lexer says where it is too long)
         return False
     return tuple(out), prev, nops
 
@@ -589,6 +612,7 @@ class Lexer:
         # word_kinds changes, as their names' tokens may)
         simple_statements: dict = {}
         simple_get = simple_statements.get
+        simple_misses = 0  # (see SIMPLE_MISSES)
         depth = 0  # ( [ { nesting inside the current item
         # the operators and commas counted at each enclosing level (see MAX_OPERATORS), by depth
         outer_ops, outer_commas = [0] * (MAX_NESTING + 2), [0] * (MAX_NESTING + 2)
@@ -758,19 +782,21 @@ class Lexer:
             # the item ends (the state machine goes back to the top level), a character constant,
             # a '#' line.
             most_ops, most_commas = (n, n) if state == DECL else (MAX_OPERATORS, MAX_ITEMS - 1)
-            if prev == "LBRACE" and state == BODY and depth == 1 and not typedef_name_expected:
+            if prev == "LBRACE" and state == BODY and depth == 1 and not typedef_name_expected \
+                    and simple_misses < SIMPLE_MISSES:
                 # a body begins: its first statement, when simple, as after a ';' (see below)
                 m = _SIMPLE_FIRST_RE(text, pos)
                 if m is not None:
                     tok = text[pos - 1 : m.end()]  # (from the '{': the form the cache holds)
                     simple = simple_get(tok)
-                    if simple is None:
-                        simple = _simple_statement(tok, word_kind)
-                        if len(tok) <= 256:
-                            if len(simple_statements) >= 4096:
-                                simple_statements.clear()
-                            simple_statements[tok] = simple
-                    if simple is not False and simple[2] <= most_ops:
+                    if simple.__class__ is not tuple:
+                        if simple is None and len(simple_statements) < 4096 and len(tok) <= 256:
+                            simple_statements[tok] = True  # (a first sighting, as _simple_seen notes it)
+                            simple = False
+                            simple_misses += 1
+                        else:
+                            simple = _simple_seen(tok, simple, simple_statements, word_kind)
+                    if simple is not False:
                         found, prev, nops = simple
                         start = pos - 1
                         for ttype, value, offset in found:
@@ -867,7 +893,7 @@ class Lexer:
                     add((ttype, word, start))
                     prev2, prev = prev, ttype
                     continue
-                if c == ";" and state != decl and (len(tok) == 1 or tok[-1] != ";"):
+                if c == ";" and state != decl and (tok[-1] != ";" or tok == ";"):  # (not a ';' run)
                     # a statement's end in a predicate or body, the next most common token: what
                     # the general path below does with it there, without its tests of the other
                     # punctuators (prev2 is read in declarations only)
@@ -881,20 +907,20 @@ class Lexer:
                         yield buf
                         buf = self._buf = []
                         add = buf.append
-                    if len(tok) > 1:
+                    if tok != ";":
                         # and the simple statement after it (see _SIMPLE_STATEMENT): its tokens,
-                        # the last one's type and the operators counted, made once a text
+                        # the last one's type and the operators counted, made once a text (from
+                        # its second sighting: see _simple_seen)
                         simple = simple_get(tok)
-                        if simple is None:
-                            simple = _simple_statement(tok, word_kind)
-                            if len(tok) <= 256:
-                                if len(simple_statements) >= 4096:
-                                    simple_statements.clear()
-                                simple_statements[tok] = simple
-                        if simple is False or simple[2] > most_ops or typedef_name_expected:
-                            # one the scan reads token by token: a new scan from its start
-                            pos = start + 1
-                            break
+                        if simple.__class__ is not tuple or typedef_name_expected:
+                            simple = _simple_seen(tok, simple, simple_statements, word_kind)
+                            if simple is False or typedef_name_expected:
+                                # one the scan reads token by token: a new scan from its start
+                                pos = start + 1
+                                simple_misses += 1
+                                if simple_misses >= SIMPLE_MISSES:
+                                    body_finditer = _BODY_PLAIN_RE.finditer
+                                break
                         found, prev, nops = simple
                         for ttype, value, offset in found:
                             add((ttype, value, start + offset))

@@ -21,6 +21,7 @@ wrote beyond those the tree needs are not in the tree (one state each, at most
 
 from __future__ import annotations
 
+from itertools import accumulate
 from operator import attrgetter, sub
 
 from dtracepy import tree as t
@@ -68,9 +69,8 @@ def _spans(items, lines, file) -> list[float]:
     An item placed in another file (an included header, through ``#line``) is not measured."""
     if lines is None:
         return [float("inf")] * len(items)
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line) + 1)
+    # (each line's start: its length and newline summed in C, not a Python step a line)
+    starts = list(accumulate(map((1).__add__, map(len, lines)), initial=0))
     offsets = [_offset(item, starts, lines, file) for item in items]
     offsets.append(starts[-1])
     spans: list[float] = []
