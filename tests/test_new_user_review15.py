@@ -199,3 +199,55 @@ def test_an_unnamed_bit_field_too_wide_is_located(tmp_path):
     result = _cli("layout", "x.h", "struct s", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.startswith("x.h:2:"), result.stderr
+
+
+# --- F14: an exception that leaves a `with if_` block and is caught in the body ----------------
+
+@pytest.mark.parametrize("body", [
+    "    try:\n        with if_(pid == 1):\n            trace(1)\n            raise ValueError\n"
+    "    except ValueError:\n        pass\n    trace(2)\n",
+    "    with contextlib.suppress(ZeroDivisionError):\n        with if_(pid == 1):\n            trace(1)\n"
+    "            1 / 0\n    trace(2)\n",
+    "    with if_(pid == 2):\n        try:\n            with if_(pid == 1):\n                raise KeyError\n"
+    "        except KeyError:\n            pass\n",
+])
+def test_a_caught_exception_that_left_an_if_block_is_an_error(body):
+    """`try: with if_(pid == 1): trace(1); raise ValueError / except ValueError: pass`, then
+    `trace(2)`: compiled (exit 0) to `BEGIN { trace(2); }`, the if and its trace(1) dropped."""
+    import contextlib  # noqa: F401 - the body's
+
+    from dtracepy import DSLError, Tracer, if_, pid, trace  # noqa: F401 - the body's
+
+    t = Tracer()
+    source = "def b():\n" + body
+    scope = {"if_": if_, "pid": pid, "trace": trace, "contextlib": contextlib}
+    exec(compile(source, "tracer_f14.py", "exec"), scope)
+    with pytest.raises(DSLError, match=r"left this `with if_\(...\)` block .* the block is in no D"):
+        t.probe("BEGIN")(scope["b"])
+
+
+def test_an_if_block_entered_by_hand_and_never_left_is_a_located_error():
+    """`if_(c).__enter__()` alone: "RuntimeError: dtracepy: statement stack out of order"."""
+    from dtracepy import DSLError, Tracer, if_, pid, trace
+
+    t = Tracer()
+
+    def b():
+        if_(pid == 1).__enter__()
+        trace(1)
+
+    with pytest.raises(DSLError, match="entered and never left"):
+        t.probe("BEGIN")(b)
+    t.probe("END")(lambda: trace(2))  # the statement stack is whole again
+    assert "END" in t.to_d()
+
+
+# --- F12: #if 1/0 in cpp's words ---------------------------------------------------------------
+
+def test_a_division_by_zero_in_if_is_said_as_cpp_says_it(tmp_path):
+    """`#if 1/0` under -C: "C preprocessor: Could not evaluate expression due to
+    ZeroDivisionError('division by zero') (passed to evaluator: '1/0')"."""
+    (tmp_path / "z.d").write_text("BEGIN { trace(1); }\n#if 3 % (1-1)\n#endif\n")
+    result = _cli("check", "-C", "z.d", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("z.d:2:1: error: C preprocessor: division by zero in #if\n"), result.stderr
