@@ -237,7 +237,8 @@ def python_value_problem(name: str, value) -> str | None:
     say to a Python reader what dtrace does not hear, or None: ``destructive`` set to anything but
     True (False or None leave it out), since only the bare option cannot be misread
     (``destructive=0`` is on, ``destructive=no`` off); a switch (``quiet``, ``flowindent``) set to
-    a number, ``0`` or ``"0"``, which dtrace reads as on."""
+    a Python number, ``0`` too, which dtrace reads as on (a str, ``"1"``, is dtrace's text as
+    written: ``dtracepy import`` writes ``#pragma D option aggsortkeypos=1`` so)."""
     if value is True:
         return None
     if name == "destructive":
@@ -245,8 +246,7 @@ def python_value_problem(name: str, value) -> str | None:
                 f"actions, or leave it out, not {_quoted(value)}: dtrace reads destructive=0 and "
                 "destructive=1 as on but destructive=no, =off and =false as off")
     known = OPTIONS.get(name)
-    number = (isinstance(value, int) and not isinstance(value, bool)) or (
-        isinstance(value, str) and _COUNT(value) is not None)
+    number = isinstance(value, int) and not isinstance(value, bool)  # (a str is dtrace's text as written)
     if known is not None and known.kind == "toggle" and name not in NUMERIC_TOGGLES and number:
         return (f"option {name} is on or off: write True to turn it on (#pragma D option {name}), "
                 f"or leave it out, not {_quoted(value)}: dtrace reads any number, "

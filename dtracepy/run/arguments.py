@@ -89,8 +89,7 @@ def check_arguments(*, duration=None, args=(), target_cmd=None, pid=None, option
             raise RunArgumentError(f"-x {name}: its value must be a string, a number or True, "
                                    f"not {value!r}", where)
         problem = options_problem(name, None if value is True else str(value))
-        if problem is None and isinstance(value, int) and not isinstance(value, bool):
-            # a Python number (not -x's text, which is dtrace's own: `-x quiet=0` is on there too)
+        if problem is None and not isinstance(value, str):  # (-x's text is dtrace's own: `-x quiet=0`)
             from dtracepy.facts.options import python_value_problem
 
             problem = python_value_problem(name, value)
