@@ -965,3 +965,35 @@ def test_a_csv_output_of_text_only_says_where_the_text_went(tmp_path, monkeypatc
     assert "note" not in capsys.readouterr().err  # (jsonl keeps text in the file)
     assert main(["run", str(script), "--dtrace", str(fake), "--format", "csv"]) == 0
     assert "note" not in capsys.readouterr().err  # (no -o: the text is on the terminal anyway)
+
+
+def test_an_unfinished_line_is_shown_when_dtrace_pauses():
+    """dtrace flushes its output after each buffer it reads, so ``printf(".")`` once a second shows
+    a dot a second; the decoder held an unfinished line until its newline or the end of the run.
+    What may still become a mark, or a character cut in two, waits for the rest."""
+    from dtracepy.run.decode import STARTED
+
+    dec = Decoder()
+    assert dec.feed(b"\x1eB\n") == [STARTED]
+    assert dec.feed(b".") == [] and dec.unfinished_text() == ["."]
+    assert dec.unfinished_text() == []
+    assert dec.feed(b".\n") == [".\n"]
+    dec = Decoder()
+    dec.feed(b"\x1eB\n")
+    assert dec.feed(b"ab\xc3") == [] and dec.unfinished_text() == ["ab"]
+    assert dec.feed(b"\xa9") == [] and dec.unfinished_text() == ["\u00e9"]
+    assert dec.feed(b"\n") == ["\n"]
+    for held in (b"text \x1e", b"  0      2             :EN", b"  0   "):
+        dec = Decoder()
+        dec.feed(b"\x1eB\n")
+        assert dec.feed(held) == [] and dec.unfinished_text() == [], held
+    dec = Decoder()
+    dec.feed(b"\x1eB\n")
+    dec.feed(b"a")
+    assert dec.unfinished_text() == ["a"]
+    # the rest of the line comes after it: nothing lost or doubled
+    assert dec.feed(b"b\n") == ["b\n"]
+    assert dec.close() == []
+    # before tracing starts (dtrace's header without -q) nothing is shown early
+    dec = Decoder()
+    assert dec.feed(b"CPU     ID") == [] and dec.unfinished_text() == []

@@ -286,3 +286,21 @@ def test_traced_text_cannot_forge_records():
     assert [r.N for r in rows] == [7], "one row: the tracer's own"
     # twice: the tracer's printf, and the target's own output (dtrace -c shares its stdout)
     assert texts.count(forged + "\n") == 2
+
+
+def test_text_without_a_newline_is_seen_as_dtrace_prints_it(tmp_path):
+    """A dot a second, never a newline: dtrace shows each dot when it prints it; the run held
+    them all until dtrace exited, then gave one text of three dots."""
+    script = tmp_path / "dots.d"
+    script.write_text("#pragma D option quiet\nBEGIN { printf(\"ready\\n\"); }\n"
+                      "tick-1s { printf(\".\"); n++; }\ntick-1s /n == 3/ { exit(0); }\n")
+    seen = []
+    with run(str(script)) as tracing:
+        deadline = time.monotonic() + START_TIMEOUT
+        events = tracing.events()
+        _wait_ready(events, deadline)
+        for event in events:
+            seen.append((time.monotonic(), event))
+    assert tracing.returncode == 0, tracing.stderr_lines
+    assert [e for _, e in seen] == [".", ".", "."]
+    assert seen[-1][0] - seen[0][0] > 1.0, "the first dot came when the run ended"

@@ -56,6 +56,23 @@ def _prefixed_start(mark: bytes) -> re.Pattern:
     return re.compile(rb" *\d+ +\d+ +:BEGIN " + re.escape(mark) + rb"B")
 
 
+# what may still grow into dtrace's probe prefix of dtracepy's END (" 0  2  :END ", without -q)
+_END_PREFIX_START = re.compile(rb" *(?:\d+(?: +(?:\d+(?: +(?::(?:E(?:N(?:D ?)?)?)?)?)?)?)?)?")
+
+
+def _utf8_complete(data: bytes) -> int:
+    """How much of ``data`` ends on a whole UTF-8 character: a read may cut one in two."""
+    n = len(data)
+    i = n - 1
+    while i >= 0 and n - i <= 3 and data[i] & 0xC0 == 0x80:
+        i -= 1
+    if i >= 0 and data[i] >= 0xC0:
+        need = 2 if data[i] < 0xE0 else 3 if data[i] < 0xF0 else 4
+        if n - i < need:
+            return i
+    return n
+
+
 def _prefixed_end(mark: bytes) -> re.Pattern:
     """The framing END's first mark, after dtrace's probe prefix (without -q) or alone."""
     return re.compile(rb"(?: *\d+ +\d+ +:END )?" + re.escape(mark) + END_OPEN.encode())
@@ -246,6 +263,7 @@ class Decoder:
         self._end_close = mark + END_CLOSE.encode()
         self._prefixed_end = _prefixed_end(mark)
         self._ended = False     # dtracepy's END clause has printed all it prints
+        self._mark_byte = mark[:1]
         self.records = {mark + b"R%d" % s.number: _RecordDecoder(s) for s in self.plan.records}
         self.fasts = {k: d.fast for k, d in self.records.items()}
         self.printas = {str(p.number).encode(): p for p in self.plan.printas}
@@ -383,6 +401,24 @@ class Decoder:
                     self._header = None
                     break
         return out
+
+    def unfinished_text(self) -> list:
+        """The line still unfinished, as far as it goes, when dtrace has paused: dtrace flushes
+        its output after each buffer it reads, so a script that prints without a newline (a
+        progress dot a second) is seen as it prints, not at the end of the run.  Held back: what
+        may yet become a mark (an RS byte, or the start of dtrace's probe prefix of dtracepy's
+        END), a UTF-8 character cut by the read, and all of it inside a printa block or before
+        tracing starts."""
+        pending = self._pending
+        if (not pending or self._block is not None or self._prelude
+                or self._mark_byte in pending or _END_PREFIX_START.fullmatch(pending)):
+            return []
+        cut = _utf8_complete(pending)
+        if not cut:
+            return []
+        self._pending = pending[cut:]
+        self._skip_blank = False
+        return [Text(_text(pending[:cut]))]
 
     def close(self) -> list:
         """The end of the output: what is left over (an unterminated line, a block cut short)."""

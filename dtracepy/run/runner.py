@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections
 import os
 import re
+import select
 import subprocess
 import tempfile
 import threading
@@ -52,6 +53,7 @@ def _unframed_matched(line: str, added: int) -> str:
 
 # --- the run -----------------------------------------------------------------------------------
 _END = object()
+_PAUSE = 0.05   # seconds without output after which an unfinished line is shown as it stands
 _GRACE = 1.0    # seconds without output, once dtrace ended, before its pipes are let go
 
 
@@ -311,6 +313,11 @@ class Tracing:
                         events = [e for e in events if e is not STARTED]
                         self._on_started()
                     self._push(events)
+                if not select.select([fd], [], [], _PAUSE)[0]:
+                    # dtrace paused mid-line: show what it printed so far, as dtrace does
+                    with self._feed_lock:
+                        if not self._abandoned:
+                            self._push(self.decoder.unfinished_text())
         except BaseException as err:  # noqa: BLE001 - reported to the consumer
             with self._feed_lock:
                 if not self._stdout_ended.is_set():
