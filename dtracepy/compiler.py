@@ -350,7 +350,13 @@ def _refuse_unencodable(program, text: str, fallback) -> None:
         for value in attrs.astuple(node, recurse=False):
             if isinstance(value, str) and bad in value:
                 at = value.index(bad)  # (the text around it: a header comment is long)
-                error = CompileError(f"the string {value[max(0, at - 20):at + 20]!r} holds a lone surrogate "
+                if isinstance(node, tree.Comment):  # (its line, without the header's " * ")
+                    line = value[max(0, at - 20):at + 1].split("\n")[-1].lstrip(" *")
+                    what = (f"the comment text {line!r} (the header comment's is the module's docstring, "
+                            "the tracer's name or description, a macro()'s doc)")
+                else:
+                    what = f"the string {value[max(0, at - 20):at + 20]!r}"
+                error = CompileError(f"{what} holds a lone surrogate "
                                      f"(U+{ord(bad):04X}), which is not text and cannot be written as "
                                      "UTF-8 D", node.pos or fallback)
                 if node.pos is not None:

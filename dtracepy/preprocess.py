@@ -688,6 +688,8 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                 if file == "unknown" and not line and self.lastdirective is not None:
                     # pcpp's "Empty expression" (#if alone) names no place: the #if's, in gcc's words
                     (file, line), msg = self._where(), empty_directive_message(self.lastdirective.value)
+                if msg.startswith("Could not evaluate expression due to ZeroDivisionError"):
+                    msg = "division by zero in #if"  # (cpp's words, not pcpp's evaluator's)
                 errors.append((file, line, msg))
 
             def group_lines(self, input, abssource):

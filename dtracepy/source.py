@@ -173,7 +173,8 @@ def user_pos(skip: int = 1) -> Pos | None:
         filename = frame.f_code.co_filename
         shown = shown_in.get(filename, _UNKNOWN)
         if shown is _UNKNOWN:
-            shown = shown_in[filename] = None if _internal(filename, package) else _display_name(filename)
+            shown = shown_in[filename] = (None if _internal(filename, package) or _in_stdlib(filename)
+                                          else _display_name(filename))
         if shown is not None:
             # Pos is immutable: one object per user line (the DSL asks for each node it builds)
             line = _line_of(frame)
@@ -186,6 +187,16 @@ def user_pos(skip: int = 1) -> Pos | None:
             return pos
         frame = frame.f_back
     return None
+
+
+#: Python's standard library: no user's code, so a DSL error raised inside a call of it
+#: (``html.escape(execname)``, ``textwrap.shorten(execname, 5)``) is at the user's line that
+#: called it, not at ``html/__init__.py:19``.  (Its site-packages may hold a user's tracer.)
+_STDLIB = os.path.dirname(os.__file__) + os.sep
+
+
+def _in_stdlib(filename: str) -> bool:
+    return filename.startswith(_STDLIB) and "-packages" + os.sep not in filename[len(_STDLIB):]
 
 
 def _line_of(frame) -> int:

@@ -40,11 +40,14 @@ class Body(list):
     effect (``postinc(x)``, ``assign_expr(...)``, calls) made while it ran: each must end up in
     the clause, else Python dropped it (:func:`made`, :func:`dropped`)."""
 
-    __slots__ = ("effects",)
+    __slots__ = ("effects", "interrupted")
 
     def __init__(self):
         super().__init__()
         self.effects: list = []
+        # (what, pos) of an if_/elif_/else_ block inside it that an exception left (and the body
+        # caught): that block is in no D, so the body must not end as if it had been recorded
+        self.interrupted = None
 
 
 def push() -> Body:

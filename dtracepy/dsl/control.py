@@ -51,7 +51,10 @@ class _Branch:
         context.pop(self.body)
         if exc_type is None:
             self.parent.effects.extend(self.body.effects)  # used later in the body, perhaps
+            self.parent.interrupted = self.parent.interrupted or self.body.interrupted
             self.finish(tree.Block(tuple(self.body), pos=self.pos))
+        elif self.parent.interrupted is None:
+            self.parent.interrupted = (self.kind, exc_type.__name__, self.pos)
         return False
 
     def prepare(self):

@@ -192,6 +192,10 @@ def _offset(offset):
         if offset < 0:
             return tree.Unary("-", tree.IntLit(hex(-offset)), pos=user_pos())
         return tree.IntLit(hex(offset), pos=user_pos())
+    if isinstance(offset, str):
+        # expr() makes a str a string constant: `(char *)p + "0x28"`, which dtrace refuses
+        raise DSLError(f"an offset is an int or a D integer expression, not the str {offset!r:.40}",
+                       user_pos())
     return expr(offset)
 
 

@@ -119,4 +119,9 @@ def view(layout, pointer, abi: str = "x86_64") -> View:
             layout = shipped(layout, abi=abi)
         except LayoutError as err:
             raise DSLError(err.message, pos) from None
+    from dtracepy.layout import Layout
+
+    if not isinstance(layout, Layout):
+        raise DSLError(f"view() takes a Layout or the name of a shipped one (\"ip\"), not "
+                       f"{type(layout).__name__} ({layout!r:.60})", pos)
     return View(layout, expr(pointer))

@@ -368,7 +368,17 @@ class Tracer:
                     # Python's exit(0) where D's exit_(0) was meant: the CLI's error says so
                     err.dtracepy_in_probe_body = True
                 raise
+            if context.depth() != depth + 1:  # an if_(...).__enter__() without its __exit__
+                context.unwind(depth)
+                raise DSLError("a `with if_(...)` block (or elif_, else_) was entered and never left while "
+                               "this body ran: use it as a `with` statement", pos)
             context.pop(body)
+            if body.interrupted is not None:
+                kind, exc_name, at = body.interrupted
+                raise DSLError(f"a {exc_name} left this `with {kind}(...)` block while its body was "
+                               f"recorded, and the probe body caught it: the block is in no D (nothing of "
+                               "it, not even what it recorded before the exception); let the exception "
+                               "end the compile, or do what raises outside the block", at or pos)
             if result is not None and _never_runs(result):  # (None, the usual: six inspect calls saved)
                 result.close()  # (a coroutine or generator object: its body has not run)
                 raise DSLError(_NEVER_RUNS, pos)

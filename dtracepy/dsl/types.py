@@ -109,6 +109,8 @@ def declaration(name: str, type_text: str, *, scope: str | None = None, keys=(),
     """``self int x;`` (scope "self"), ``this string s;``, ``int x;``, ``int a[string, int];``."""
     specs, depth, dims = parse_type(type_text, pos)
     decl: tree.Declarator = tree.NameDecl(name, pos=pos)
+    if isinstance(keys, str):
+        keys = (keys,)  # one key type, keys="string": not a key per character
     if keys:
         decl = tree.ArrayDecl(decl, tuple(type_name(k, pos) for k in keys), pos=pos)
     for dim in dims:

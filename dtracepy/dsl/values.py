@@ -105,10 +105,32 @@ def _called_by_user() -> bool:
         paths = sysconfig.get_paths()
         _LIBRARY_DIRS = tuple({os.path.abspath(paths[k]) + os.sep
                                for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths})
-    return not os.path.abspath(filename).startswith(_LIBRARY_DIRS)
+    path = os.path.abspath(filename)
+    if not path.startswith(_LIBRARY_DIRS):
+        return True
+    # A library's code: while a probe body is recorded, what it makes of the text can only end up
+    # in the D (string.Template's substitute, json.dumps(x, default=str), pprint.pformat(x)); only
+    # a debugger or a test runner looking at the value may see it.
+    return context.active() and not any(part in _DEBUGGERS for part in path.split(os.sep))
+
+
+def _asking_user_pos():
+    """The user's line that asked for a D value's text, past the library that asked for it
+    (``string.Template(...).substitute(p=execname)``: the user's line, not string.py's)."""
+    from dtracepy.source import _PACKAGE_DIR, _internal
+
+    frame, skip = sys._getframe(1), 2
+    while frame is not None and (_internal(frame.f_code.co_filename, _PACKAGE_DIR) or (
+            _LIBRARY_DIRS and os.path.abspath(frame.f_code.co_filename).startswith(_LIBRARY_DIRS))):
+        frame, skip = frame.f_back, skip + 1
+    return user_pos(skip) if frame is not None else user_pos()
 
 
 _LIBRARY_DIRS: tuple | None = None
+#: The library code that may show a D value's text while a probe body is recorded: debuggers and
+#: test runners (pdb, IPython's, pytest's, an IDE's), which only show it.
+_DEBUGGERS = frozenset({"pdb.py", "bdb.py", "code.py", "codeop.py", "traceback.py", "_pytest", "IPython",
+                        "debugpy", "pydevd.py", "_pydevd_bundle", "pudb", "ipdb"})
 
 
 def _in_print(frame) -> bool:
@@ -257,7 +279,7 @@ class D:
         # dtracepy's own messages, debuggers and test runners see the D text; the user's code
         # (repr(x), f"{x!r}", "%r" % x) would put that text into a Python string: refused.
         if _called_by_user():
-            raise DSLError(_as_text_message(self, "repr()"), user_pos())
+            raise DSLError(_as_text_message(self, "repr()"), _asking_user_pos())
         return "D(" + self._text() + ")"
 
     def __format__(self, spec):
@@ -267,7 +289,7 @@ class D:
     def __str__(self):
         # str(pid), "pid=" + str(pid), "%s" % execname, print(x): the same as an f-string.
         if _called_by_user():
-            raise DSLError(_as_text_message(self, "str() or %-formatting"), user_pos())
+            raise DSLError(_as_text_message(self, "str() or %-formatting"), _asking_user_pos())
         return self._text()
 
     def __int__(self):

@@ -283,17 +283,31 @@ def toggle_on(value: str | None) -> bool:
     return value.lower() not in TOGGLE_OFF and (value.lower() in _BOOL_WORDS or _COUNT(value) is not None)
 
 
+#: The toggles whose number means a number (a CPU, frames, speculations: ``nspec=4``); every other
+#: toggle is a switch, which dtrace turns on for any number, ``quiet=0`` too (judged live).
+NUMERIC_TOGGLES = frozenset("cpu jstackframes maxframes nspec stackframes ustackframes".split())
+
+
 def python_value_problem(name: str, value) -> str | None:
-    """Why a tracer's ``options={name: value}`` (or ``t.option``) would say to a Python reader what
-    dtrace does not hear, or None: ``destructive`` set to anything but True (False or None leave
-    it out), since only the bare option cannot be misread (``destructive=0`` is on,
-    ``destructive=no`` off).  (Other "toggles" take numbers that mean numbers: ``nspec=4``,
-    ``maxframes=10``.)"""
-    if name != "destructive" or value is True:
+    """Why a tracer's ``options={name: value}`` (or ``t.option``, or ``run``'s ``options``) would
+    say to a Python reader what dtrace does not hear, or None: ``destructive`` set to anything but
+    True (False or None leave it out), since only the bare option cannot be misread
+    (``destructive=0`` is on, ``destructive=no`` off); a switch (``quiet``, ``flowindent``) set to
+    a Python number, ``0`` too, which dtrace reads as on (a str, ``"1"``, is dtrace's text as
+    written: ``dtracepy import`` writes ``#pragma D option aggsortkeypos=1`` so)."""
+    if value is True:
         return None
-    return (f"option destructive: write True (#pragma D option destructive) to allow destructive "
-            f"actions, or leave it out, not {_quoted(value)}: dtrace reads destructive=0 and "
-            "destructive=1 as on but destructive=no, =off and =false as off")
+    if name == "destructive":
+        return (f"option destructive: write True (#pragma D option destructive) to allow destructive "
+                f"actions, or leave it out, not {_quoted(value)}: dtrace reads destructive=0 and "
+                "destructive=1 as on but destructive=no, =off and =false as off")
+    known = OPTIONS.get(name)
+    number = isinstance(value, int) and not isinstance(value, bool)  # (a str is dtrace's text as written)
+    if known is not None and known.kind == "toggle" and name not in NUMERIC_TOGGLES and number:
+        return (f"option {name} is on or off: write True to turn it on (#pragma D option {name}), "
+                f"or leave it out, not {_quoted(value)}: dtrace reads any number, "
+                f"{name}=0 too, as on")
+    return None
 
 
 def problem(name, value: str | None = None, dialect: str | None = None) -> str | None:

@@ -32,7 +32,8 @@ def comment_lines(text: str) -> list[str]:
     blank first and last lines dropped.  A byte that is not UTF-8 (held as a lone surrogate) is
     written ``\\xff``: the module is UTF-8, and a Python file cannot hold it."""
     text = re.sub("[\udc80-\udcff]", lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", text)
-    lines = [re.sub(r"^\s*\*? ?", "", line).rstrip() for line in text.strip("\n").split("\n")]
+    # (split where Python ends a line: a lone \r too, else what follows it in a # comment is code)
+    lines = [re.sub(r"^\s*\*? ?", "", line).rstrip() for line in re.split(r"\r\n?|\n", text.strip("\r\n"))]
     while lines and not lines[0].strip("*- "):
         lines.pop(0)
     while lines and not lines[-1].strip("*- "):

@@ -295,7 +295,8 @@ class ModuleWriter:
             # a comment after an item, on its line: it belongs to that item
             last = self.blocks[-1]
             comment = "  # " + item.text.strip().strip("*").strip()
-            if len(last[-1]) + len(comment) <= pyfmt.WIDTH and '"""' not in last[-1]:
+            if (len(last[-1]) + len(comment) <= pyfmt.WIDTH and '"""' not in last[-1]
+                    and not pyfmt.LINE_END.search(comment)):
                 last[-1] += comment
             else:
                 last += pyfmt.comment(item.text.strip().strip("*").strip())

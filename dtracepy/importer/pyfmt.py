@@ -116,10 +116,18 @@ def wrap_value(prefix: str, code: str, suffix: str, indent: str) -> list[str]:
     return _wrap_expr(code, node, indent, prefix, suffix)
 
 
+#: What Python reads as the end of a line: a comment's text after one would be code.
+LINE_END = re.compile(r"\r\n?|\n")
+
+
 def comment(text: str, indent: str = "") -> list[str]:
-    """``# text`` lines within WIDTH (prose is re-flowed; a line that cannot break stays long)."""
+    """``# text`` lines within WIDTH (prose is re-flowed; a line that cannot break stays long).
+    A line end in ``text`` (a lone ``\r`` too, which Python reads as one) starts a new ``#``
+    line: what follows it is never code."""
     import textwrap
 
+    if LINE_END.search(text):
+        return [line for part in LINE_END.split(text) for line in comment(part, indent)]
     if len(indent) + 2 + len(text) <= WIDTH or not text.strip():
         return [f"{indent}# {text}".rstrip()]
     return textwrap.wrap(text, WIDTH, initial_indent=indent + "# ", subsequent_indent=indent + "# ",

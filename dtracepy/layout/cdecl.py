@@ -633,8 +633,9 @@ class _Converter:
                 if isinstance(decl.type, c_ast.ArrayDecl) and decl.type.dim is None and decl is not decls[-1]:
                     self.error(f"flexible array member {decl.name} is not last", decl)
             aligned = self.alignment(a) if a.aligned else None
+            # (an unnamed bit-field's Decl has no coord: its width's has)
             specs.append(MemberSpec(decl.name, t, spelling, width, a.packed, aligned,
-                                    None if decl.coord is None else self.pos(decl)))
+                                    self.pos(decl) or self.pos(decl.bitsize) or self.pos(decl.type)))
         self.defining.discard(id(layout))
         lay_out(layout, specs, packed=rattrs.packed, aligned=self.alignment(rattrs),
                 pack=self.pre.record_pack.get(rkey))
@@ -1258,8 +1259,11 @@ def _c_quotient(a: int, b: int) -> int:
 
 
 def parse_layouts(source, abi="x86_64", include_dirs=(), defines=(), filename: "str | None" = None) -> Layouts:
-    """Lay out every struct and union declared in ``source`` (a path or a string of C)."""
+    """Lay out every struct and union declared in ``source`` (a path or a string of C).
+    ``include_dirs`` is a list of directories (or one), ``defines`` a list of ``NAME[=VALUE]``
+    (or one), or a dict of NAME to value as ``Tracer(defines=...)`` takes."""
     abi = get_abi(abi)
+    include_dirs, defines = _cpp_arguments(include_dirs, defines)
     text, filename = read_source(source, filename)
     refuse_binary(text, filename)
     skipped: list[tuple[str, str]] = []
@@ -1286,6 +1290,31 @@ def parse_layouts(source, abi="x86_64", include_dirs=(), defines=(), filename: "
     finally:
         if collecting:
             gc.enable()
+
+
+def _cpp_arguments(include_dirs, defines) -> tuple[list, list]:
+    """``include_dirs`` and ``defines`` as lists of one-line strings: a str (or path) is one item
+    and a dict ``{"N": "4"}`` is ``["N=4"]``, never iterated by its characters or keys (which laid
+    out with ``-D N``, silently); anything else is refused."""
+    def items(value, what):
+        if isinstance(value, (str, os.PathLike)):
+            value = [value]
+        elif not isinstance(value, (list, tuple)):
+            raise LayoutError(f"{what} is a list of strings, not {type(value).__name__} ({value!r:.60})")
+        out = []
+        for item in value:
+            item = os.fspath(item) if isinstance(item, os.PathLike) else item
+            if not isinstance(item, str) or "\n" in item or "\r" in item or "\0" in item:
+                raise LayoutError(f"{what}: each is a one-line string, not {item!r:.60}")
+            out.append(item)
+        return out
+
+    if isinstance(defines, dict):
+        for name, value in defines.items():
+            if not isinstance(name, str) or isinstance(value, bool) or not isinstance(value, (str, int)):
+                raise LayoutError(f"defines: {{{name!r:.40}: {value!r:.40}}} is not NAME: value (a str or an int)")
+        defines = [f"{name}={value}" for name, value in defines.items()]
+    return items(include_dirs, "include_dirs"), items(defines, "defines")
 
 
 def _hint_system_headers(err: LayoutError, skipped, abi: ABI) -> None:

@@ -130,9 +130,17 @@ def define(name: str, fields, *, size: "int | None" = None, align: "int | None" 
     layout = Layout(None, kind, abi)
     layout.name = name
     specs = []
+    if not isinstance(name, str):
+        raise LayoutError(f"define() takes the layout's name as a str, not {name!r:.60}")
     for f in fields:
         if isinstance(f, tuple):
             f = Field(*f)
+        if not isinstance(f, Field):
+            raise LayoutError(f"{name}: a field is a Field or a tuple of its arguments, not {f!r:.60}")
+        for what in ("offset", "width", "bit_offset"):
+            value = getattr(f, what)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                raise LayoutError(f"field {f.name!r:.40}: {what} is a non-negative int or None, not {value!r:.40}")
         t, spelling = resolve_type(f.type, abi, types)
         spec = MemberSpec(f.name, t, spelling, f.width, offset=f.offset)
         if f.bit_offset is not None:

@@ -125,6 +125,10 @@ class _Walk:
 def _walk(layout: Layout, pointer, path, allow_arrow: bool) -> _Walk:
     if not isinstance(layout, Layout):
         raise LayoutError(f"expected a Layout, got {type(layout).__name__}")
+    if pointer is not None and not isinstance(pointer, tree.Expr):  # (None: offsets only)
+        # (a str or a DSL value would be held by the tree built, which its kind cannot print)
+        raise LayoutError(f"the pointer is a dtracepy.tree expression (dtracepy.expr(x) of a DSL "
+                          f"value), not {type(pointer).__name__} ({pointer!r:.60})")
     w = _Walk(layout, pointer)
     parts = split_path(path)
     if not parts:

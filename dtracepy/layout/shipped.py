@@ -37,6 +37,8 @@ def header_path(name: str) -> str:
 
 def shipped(name: str, abi="x86_64") -> Layout:
     """A shipped layout by name: ``shipped("ip")`` or ``shipped("struct tcphdr", abi="sparcv9")``."""
+    if not isinstance(name, str):
+        raise LayoutError(f"shipped() takes a layout's name (a str such as \"ip\"), not {name!r:.60}")
     key = name.split()[-1] if name.startswith(("struct ", "union ")) else name
     if key not in SHIPPED:
         raise LayoutError(f"no shipped layout {name!r}{close_names(key, SHIPPED)}; shipped: "

@@ -89,5 +89,9 @@ def check_arguments(*, duration=None, args=(), target_cmd=None, pid=None, option
             raise RunArgumentError(f"-x {name}: its value must be a string, a number or True, "
                                    f"not {value!r}", where)
         problem = options_problem(name, None if value is True else str(value))
+        if problem is None and not isinstance(value, str):  # (-x's text is dtrace's own: `-x quiet=0`)
+            from dtracepy.facts.options import python_value_problem
+
+            problem = python_value_problem(name, value)
         if problem is not None:
             raise RunArgumentError(f"-x {name}{'' if value is True else f'={value}'}: {problem}", where)
