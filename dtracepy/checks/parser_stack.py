@@ -63,6 +63,55 @@ def run(ctx, printed: tuple[list, int] | None = None):
         before = 1
 
 
+def dereferences(ctx):
+    """``dereferences``: a clause holding more pointer dereferences (``p->m``, counted in its
+    predicate and body) than a dialect's compiler can jump across
+    (:data:`dtracepy.facts.dialects.MAX_CLAUSE_DEREFERENCES`): an error for that dialect, a
+    warning when none was chosen.  A ``->`` under ``&``, ``sizeof`` or ``offsetof`` loads nothing
+    and is not counted.  Only a program of that many ``->`` in all has a clause walked."""
+    from dtracepy.facts.dialects import MAX_CLAUSE_DEREFERENCES
+
+    if ctx.options.dialect_given:
+        limit = MAX_CLAUSE_DEREFERENCES.get(ctx.options.dialect.name)
+        named, severity = ctx.options.dialect.name, "error"
+    else:
+        named, limit = min(MAX_CLAUSE_DEREFERENCES.items(), key=lambda item: item[1])
+        severity = "warning"
+    if limit is None or sum(node.op == "->" for node in ctx.of(t.Member)) <= limit:
+        return
+    for clause in ctx.clauses:
+        found = _dereference(clause, limit + 1)
+        if found is not None:
+            yield ctx.finding(
+                "dereferences", found,
+                f"this clause dereferences pointers (->) more than {limit:,} times, which {named} D cannot "
+                f"compile: each is a jump to the clause's error exit, and past that many a jump no longer "
+                f"reaches it (dtrace aborts: \"dt_as: Assertion `instr.off < dlp->dl_label' failed\"); "
+                f"split the work across clauses, or keep a pointer in a clause-local (this->p = x->a->a)",
+                severity=severity, fallback=clause)
+
+
+def _dereference(clause, number):
+    """The ``number``-th ``->`` of ``clause`` that loads (predicate and body, in walk order; not
+    under ``&``, ``sizeof`` or ``offsetof``), or None.  Without recursion: the chains are long."""
+    count = 0
+    stack = list(reversed(clause.body))
+    if clause.predicate is not None:
+        stack.append(clause.predicate)
+    while stack:
+        node = stack.pop()
+        cls = node.__class__
+        if cls is t.SizeofExpr or cls is t.SizeofType or cls is t.Offsetof or (
+                cls is t.Unary and node.op == "&"):
+            continue
+        if cls is t.Member and node.op == "->":
+            count += 1
+            if count == number:
+                return node
+        stack.extend(reversed(list(node.children())))
+    return None
+
+
 def _spans(items, lines, file) -> list[float]:
     """How many characters each item may span (from its start to the next item's): a clause
     shorter than the shortest chain dtrace refuses is not walked (a dense file's are all short).
