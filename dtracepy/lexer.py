@@ -113,9 +113,30 @@ _TOKEN_RE = re.compile(
 # body of 3,000,000 empty statements is one scan step and one token, not 3,000,000 (dtrace reads
 # such a body in a second and 70 MB; as 3,000,000 tokens and nodes it took dtracepy 7 s and
 # 850 MB).  The lexer hands the run over as ``SEMI`` and one ``SEMIS`` token (see :data:`SEMIS`).
-_BODY_TOKEN_RE = re.compile(_TOKEN_RE.pattern.replace(r"[(),;\[\]{}?:~]", r";[; \t\r\f\v\n]*;|[(),;\[\]{}?:~]", 1),
-                            re.VERBOSE)
+#
+# A ``;`` there also takes the simple statement that follows it, when one does (session 15): the
+# text up to the statement's own ``;`` (not taken: the next match's) when it holds only blanks and
+# the characters of names (not module-scoped), decimal constants and operators but
+# ``( [ { ) ] } / ,`` (``x = y``, ``self->ts = timestamp``, ``x``).  Its tokens are then made
+# without a match each, once a text (see :func:`_simple_statement`): one match a statement of
+# ``BEGIN{x=y;x=y;...}``, not four.  The match ends where a token ends (before the ``;``), and
+# :func:`_simple_statement` reads the statement with :data:`_TOKEN_RE` itself, so its tokens are
+# those of a scan token by token; a statement it cannot take (``x = 1.5``, ``struct s``...) is
+# scanned again token by token.  (A run of blanks alone is the ``;`` run's, before it.)
+_SIMPLE_TEXT = r"[ \t\r\f\v\nA-Za-z0-9_$.+\-*%&|^!~<>=?:]++(?=;)"
+_SIMPLE_STATEMENT = r";(?:" + _SIMPLE_TEXT + r")?+"
+# (a body's first statement, when simple: what follows its '{')
+_SIMPLE_FIRST_RE = re.compile(_SIMPLE_TEXT).match
+_BODY_TOKEN_RE = re.compile(_TOKEN_RE.pattern.replace(
+    r"[(),;\[\]{}?:~]", r";[; \t\r\f\v\n]*;|" + _SIMPLE_STATEMENT + r"|[(),;\[\]{}?:~]", 1), re.VERBOSE)
 assert _BODY_TOKEN_RE.pattern != _TOKEN_RE.pattern
+# The same without the simple statements: a body scanned token by token (the lexer's, once a text
+# has shown it many simple statements seen once only: see _lex).
+_BODY_PLAIN_RE = re.compile(_BODY_TOKEN_RE.pattern.replace(_SIMPLE_STATEMENT + "|", "", 1), re.VERBOSE)
+assert _BODY_PLAIN_RE.pattern != _BODY_TOKEN_RE.pattern
+#: How many simple statements the lexer scans again token by token (seen once, or not simple)
+#: before it stops looking for them in the text (a text of distinct statements gains nothing).
+SIMPLE_MISSES = 256
 #: The token type of the ``;`` after the first of a run in a clause body (each one an empty
 #: statement): its value is the run's text from its second ``;`` on, its offset that ``;``'s.
 #: :func:`semicolons` gives the single ``SEMI`` tokens it stands for (the automaton reads those).
@@ -287,6 +308,59 @@ def semicolons(tokens):
                 i = run.find(";", i + 1)
         else:
             yield tok
+
+
+def _simple_seen(tok: str, known, simple_statements: dict, word_kind):
+    """What the lexer reads of the simple statement ``tok`` (see :func:`_simple_statement`) when
+    its cache ``simple_statements`` holds no tokens for it (``known``: what it holds, or None):
+    False the first time a text is seen (it is scanned token by token, as cheap as making its
+    tokens from its text: a text seen once is not worth it), its tokens, made and kept, the
+    second time.  Texts longer than 256 characters are not kept; at 4,096 the cache starts anew."""
+    if known is True:
+        known = simple_statements[tok] = _simple_statement(tok, word_kind)
+        return known
+    if known is None and len(tok) <= 256:
+        if len(simple_statements) >= 4096:
+            simple_statements.clear()
+        simple_statements[tok] = True
+    return False
+
+
+def _simple_statement(tok: str, word_kind):
+    """The tokens of the simple statement a body's ``;`` token ``tok`` holds after the ``;`` (see
+    :data:`_SIMPLE_STATEMENT`), as ``(type, value, offset in tok)``, with the last one's type and
+    the operators it counts (see MAX_OPERATORS); or False for a statement the lexer's state
+    machine must read token by token.  Its tokens are those the state machine makes in a body
+    after a ``;`` (``word_kind``: its lookup of a name's token): a name's is its keyword's,
+    standard type's or typedef's token, or after ``.`` and ``->`` a member's name; the punctuators
+    are operators that change no state but the count (``=`` and ``<`` too, after no ``xlate``)."""
+    out = []
+    prev = "SEMI"
+    nops = 0
+    for m in _TOKEN_RE.finditer(tok, 1):
+        value = m[0]
+        c = value[0]
+        if c in _IDENT_START:
+            if "`" in value:
+                return False
+            ttype = "IDENT" if prev == "ARROW" or prev == "DOT" else word_kind(value, "IDENT")
+            if ttype in _NAME_AFTER or ttype == "K_XLATE":  # (the next name's token depends on it)
+                return False
+        elif c in "0123456789":
+            if not (value.isdigit() and len(value) < 19 and (c != "0" or len(value) == 1)):
+                return False  # (the lexer's _number reads it, or says what is wrong)
+            ttype = "INTLIT"
+        else:
+            ttype = _PUNCT.get(value)
+            if ttype is None or value in _SPECIAL_PUNCT and value != "=" and value != "<":
+                return False
+            if ttype not in _POSTFIX:
+                nops += 1
+        out.append((ttype, value, m.start()))
+        prev = ttype
+    if not out or nops > MAX_OPERATORS:  # (blanks only; or the lexer says where it is too long)
+        return False
+    return tuple(out), prev, nops
 
 
 class Lexer:
@@ -534,6 +608,11 @@ class Lexer:
         # (kept with typedefs; a keyword is never one: only a name lexed as IDENT is added)
         word_kinds = {**dict.fromkeys(typedefs, "TYPE_NAME"), **_KNOWN_WORDS}
         word_kind = word_kinds.get
+        # the simple statements read so far, by their text (see _SIMPLE_STATEMENT; emptied when
+        # word_kinds changes, as their names' tokens may)
+        simple_statements: dict = {}
+        simple_get = simple_statements.get
+        simple_misses = 0  # (see SIMPLE_MISSES)
         depth = 0  # ( [ { nesting inside the current item
         # the operators and commas counted at each enclosing level (see MAX_OPERATORS), by depth
         outer_ops, outer_commas = [0] * (MAX_NESTING + 2), [0] * (MAX_NESTING + 2)
@@ -703,6 +782,26 @@ class Lexer:
             # the item ends (the state machine goes back to the top level), a character constant,
             # a '#' line.
             most_ops, most_commas = (n, n) if state == DECL else (MAX_OPERATORS, MAX_ITEMS - 1)
+            if prev == "LBRACE" and state == BODY and depth == 1 and not typedef_name_expected \
+                    and simple_misses < SIMPLE_MISSES:
+                # a body begins: its first statement, when simple, as after a ';' (see below)
+                m = _SIMPLE_FIRST_RE(text, pos)
+                if m is not None:
+                    tok = text[pos - 1 : m.end()]  # (from the '{': the form the cache holds)
+                    simple = simple_get(tok)
+                    if simple.__class__ is not tuple:
+                        if simple is None and len(simple_statements) < 4096 and len(tok) <= 256:
+                            simple_statements[tok] = True  # (a first sighting, as _simple_seen notes it)
+                            simple = False
+                            simple_misses += 1
+                        else:
+                            simple = _simple_seen(tok, simple, simple_statements, word_kind)
+                    if simple is not False:
+                        found, prev, nops = simple
+                        start = pos - 1
+                        for ttype, value, offset in found:
+                            add((ttype, value, start + offset))
+                        pos = m.end()
             for m in (body_finditer if state == BODY else finditer)(text, pos):
                 tok = m[0]
                 start = m.start()
@@ -787,13 +886,14 @@ class Lexer:
                                 and not brace_kinds and prev not in ("K_STRUCT", "K_UNION", "K_ENUM")):
                             typedefs.add(word)
                             word_kinds.setdefault(word, "TYPE_NAME")
+                            simple_statements.clear()
                             typedef_name_expected = False
                     elif prev == "LPAREN" and parens and parens[-1] == "open":
                         parens[-1] = "cast"
                     add((ttype, word, start))
                     prev2, prev = prev, ttype
                     continue
-                if tok == ";" and state != DECL:
+                if c == ";" and state != decl and (tok[-1] != ";" or tok == ";"):  # (not a ';' run)
                     # a statement's end in a predicate or body, the next most common token: what
                     # the general path below does with it there, without its tests of the other
                     # punctuators (prev2 is read in declarations only)
@@ -807,6 +907,23 @@ class Lexer:
                         yield buf
                         buf = self._buf = []
                         add = buf.append
+                    if tok != ";":
+                        # and the simple statement after it (see _SIMPLE_STATEMENT): its tokens,
+                        # the last one's type and the operators counted, made once a text (from
+                        # its second sighting: see _simple_seen)
+                        simple = simple_get(tok)
+                        if simple.__class__ is not tuple or typedef_name_expected:
+                            simple = _simple_seen(tok, simple, simple_statements, word_kind)
+                            if simple is False or typedef_name_expected:
+                                # one the scan reads token by token: a new scan from its start
+                                pos = start + 1
+                                simple_misses += 1
+                                if simple_misses >= SIMPLE_MISSES:
+                                    body_finditer = _BODY_PLAIN_RE.finditer
+                                break
+                        found, prev, nops = simple
+                        for ttype, value, offset in found:
+                            add((ttype, value, start + offset))
                     continue
                 ttype = punct.get(tok)
                 if ttype is not None:

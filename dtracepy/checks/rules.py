@@ -119,7 +119,9 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
                                           f"{node.op} requires modifiable lvalue as an operand\")"))
                     continue
                 # only an identifier can be read-only (the usual target is not one: told here)
-                root = _root(target)
+                root = target
+                if root.__class__ is not Ident:  # (a name is its own root: no call for it)
+                    root = _root(root)
                 if root.__class__ is Ident and root.module is None and root.name not in writable:
                     refused = _read_only(node, root, dialect, words)
                     if refused:
@@ -257,8 +259,12 @@ def _calls_and_aggregations(of, dialect, words, names=None):
     AGGREGATION_ARGUMENTS (where they take it)."""
     out = []
     assigned_calls, usable = set(), set()
+    agg_classes = (t.Index, t.AggVar)
     for node in of(t.Assign):
-        agg = _agg_of(node.target)
+        target = node.target
+        if target.__class__ not in agg_classes:  # (the usual target: no call for it)
+            continue
+        agg = _agg_of(target)
         if agg is not None:
             assigned_calls.add(id(node.value))
             if node.op == "=":
