@@ -582,6 +582,92 @@ def arrays(ctx, dialect):
                               f"({node.name}[key]), not the array (dtrace: \"may not be referenced as scalar\")")
 
 
+def index_problem(base) -> str | None:
+    """Why dtrace refuses ``base[...]`` when ``base`` is certainly an integer (a constant, an
+    integer built-in variable such as ``arg0``, arithmetic on those: "cannot dereference
+    non-pointer type"), else None.  The DSL asks it of each index it builds (dsl/values.py)."""
+    from dtracepy.checks.printf import _argument_kind
+
+    if _argument_kind(base) != "int":
+        return None
+    what = f"{base.name} is an integer" if base.__class__ is t.Ident else "this is an integer"
+    return (f"{what}, not a pointer or an array: it cannot be indexed (dtrace: \"cannot dereference "
+            f"non-pointer type\"); cast it to a pointer first ((uint8_t *)x)[i], or use an "
+            f"associative array of another name")
+
+
+def scalar_indexes(of, shown=None, variables=True):
+    """(node, message) for each index dtrace refuses because its base is an integer: one
+    :func:`index_problem` names, or a variable (``x``, ``self->x``, ``this->x``) the program types
+    as an integer by its first assignment above the index (``x = 1; ... x[0]``), never declared,
+    never given an element above it.  ``of(cls)``: the program's nodes of a class (a D file's or a tracer's;
+    :func:`dtracepy.checks.rules.refusals` asks it of both); ``shown(node)``: how a message names
+    a variable (its plain D name otherwise); ``variables=False``: only what :func:`index_problem`
+    names (a script read with the C preprocessor)."""
+    indexes = of(t.Index)
+    if not indexes:
+        return
+    from dtracepy.checks.printf import _argument_kind
+
+    candidates: dict = {}  # variable key -> the indexes of it (a program indexes few names, often)
+    for node in indexes:
+        base = node.base
+        cls = base.__class__
+        if cls is t.AggVar:
+            continue
+        if (cls is t.Ident and base.module is None and V.kind(base.name) != "int") or (
+                cls is t.SelfVar or cls is t.ThisVar):
+            if variables:
+                candidates.setdefault(_variable(base), []).append(node)
+            continue
+        problem = index_problem(base)
+        if problem is not None:
+            yield node, problem
+    if not candidates:
+        return
+    names = {t.Ident: set(), t.SelfVar: set(), t.ThisVar: set()}  # (a cheap test before a key is made)
+    for nodes in candidates.values():
+        names[nodes[0].base.__class__].add(nodes[0].base.name)
+    first: dict = {}  # variable key -> its first plain assignment
+    elements = set()  # variables given an element (x[k] = ..., self->x[k] = ...) before that
+    for node in of(t.Assign):
+        target = node.target
+        cls = target.__class__
+        if cls is t.Index:
+            target = target.base
+            known = names.get(target.__class__)
+            if known is not None and target.name in known:
+                key = _variable(target)
+                if key in candidates and key not in first:
+                    elements.add(key)
+        elif node.op == "=":
+            known = names.get(cls)
+            if known is not None and target.name in known:
+                key = _variable(target)
+                if key in candidates and key not in first:
+                    first[key] = node
+    if not first:
+        return
+    declared = {_declared_name(d) for item in of(t.Declaration) for d in item.declarators} \
+        if of(t.Declaration) else ()
+    for key, assign in first.items():
+        if key in elements or key[1] in declared or _argument_kind(assign.value) != "int":
+            continue
+        above = assign.pos
+        for node in candidates[key]:
+            here = node.pos
+            if above is None or here is None or above.file != here.file or (above.line, above.col or 0) >= (
+                    here.line, here.col or 0):
+                continue
+            name = shown(node.base) if shown is not None else {"global": "", "self": "self->", "this": "this->"}[
+                key[0]] + key[1]
+            said = (f"cannot access scalar {name} as an associative array" if len(node.keys) > 1
+                    else "cannot dereference non-pointer type")
+            yield node, (f"{name} is an integer (typed by its first assignment, line {above.line}), not a "
+                         f"pointer or an array: it cannot be indexed (dtrace: \"{said}\"); an associative "
+                         f"array needs another name")
+
+
 def _declared_arrays(ctx, dialect) -> dict:
     """A global array the program declares with a dimension -> its size (None: not constant)."""
     from dtracepy.checks.rules import _constant

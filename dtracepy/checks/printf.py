@@ -80,14 +80,30 @@ def kind(expr) -> str | None:
 
 def _argument_kind(expr) -> str | None:
     """:func:`kind` of a printf argument, where also a cast to an integer type is an integer
-    (``printf("%s", (char)1)`` is refused).  (Not in :func:`kind`: run/framing.py asks that of
-    aggregation keys, and frames only those its recorded tests say.)"""
+    (``printf("%s", (char)1)`` is refused), and so are ``-``, ``+`` or ``~`` of an integer, an
+    arithmetic operator's result whose operands are integers (``-1 + 1``) and ``c ? a : b`` of
+    two integers; ``c ? a : b`` of two strings is a string (``printf("%d", c ? "a" : "b")`` is
+    refused).  (Not in :func:`kind`: run/framing.py asks that of aggregation keys, and frames
+    only those its recorded tests say.)"""
     found = kind(expr)
-    if found is None and expr.__class__ is t.Cast:
+    if found is not None:
+        return found
+    cls = expr.__class__
+    if cls is t.Cast:
         cast = _cast_type(expr.type)
         if cast is not None and cast != "pointer":
             return "int"
-    return found
+    elif cls is t.Unary and expr.op in _ARITHMETIC_UNARY:
+        if _argument_kind(expr.operand) == "int":
+            return "int"
+    elif cls is t.Binary and expr.op in _ARITHMETIC:
+        if _argument_kind(expr.left) == "int" and _argument_kind(expr.right) == "int":
+            return "int"
+    elif cls is t.Ternary:
+        then = _argument_kind(expr.then)
+        if then in ("int", "string") and _argument_kind(expr.otherwise) == then:
+            return then
+    return None
 
 
 def type_problem(conv: str, k: str | None) -> str | None:
@@ -125,6 +141,18 @@ _TYPE_WORDS = frozenset(("char", "short", "int", "long", "signed", "unsigned"))
 _TYPEDEFS = frozenset("int8_t uint8_t int16_t uint16_t int32_t uint32_t int64_t uint64_t intptr_t uintptr_t "
                       "size_t ssize_t".split())
 _COMPARISONS = frozenset(("==", "!=", "<", "<=", ">", ">=", "&&", "||", "^^"))
+#: Operators whose integer operands take D's arithmetic conversions (:func:`_converted`), the
+#: shifts, whose result has the left operand's type, and the unary operators whose result has the
+#: operand's type.  D promotes no narrow operand to int (``(short)1 + (short)1`` is a short: the
+#: real dtrace's ``%hx`` takes it).
+_ARITHMETIC = frozenset(("+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>"))
+_SHIFTS = frozenset(("<<", ">>"))
+_ARITHMETIC_UNARY = frozenset(("-", "+", "~"))
+#: The conversions judged by an integer's type in a dialect whose integer types are not known for
+#: certain (:data:`dtracepy.facts.conversions.BUILTIN_INTEGER_TYPES`), given a type of 32 bits at
+#: most (char, short and int are those sizes in every data model, where long may be 32 bits or 64):
+#: what they need is no long, so the answer is the same in every data model (``printf("%Y", -1)``).
+_SURE_EVERYWHERE = frozenset(("c", "C", "T", "Y", "hd", "hi", "ho", "hu", "hx", "hX"))
 
 
 def _cast_type(type_name) -> str | None:
@@ -167,7 +195,9 @@ def _literal_type(node) -> str | None:
 
 def _value_type(expr, builtins) -> str | None:
     """The type of ``expr`` where certain: "pointer", or the name of an integer type (only given
-    ``builtins``, the dialect's built-in integer types: its integer types are known); else None."""
+    ``builtins``, the dialect's built-in integer types: its integer types are known; ``{}`` for a
+    dialect whose built-in variables' types are not, where the type found is as in LP64 and sure
+    only when of 32 bits at most); else None."""
     cls = expr.__class__
     if cls is t.Cast:
         found = _cast_type(expr.type)
@@ -184,7 +214,38 @@ def _value_type(expr, builtins) -> str | None:
         return "size_t"
     if (cls is t.Binary and expr.op in _COMPARISONS) or (cls is t.Unary and expr.op == "!"):
         return "int"
+    if cls is t.Unary and expr.op in _ARITHMETIC_UNARY:
+        found = _value_type(expr.operand, builtins)
+        return found if found in C.INTEGER_TYPES else None
+    if cls is t.Binary and expr.op in _ARITHMETIC:
+        left = _value_type(expr.left, builtins)
+        if expr.op in _SHIFTS:
+            return left if left in C.INTEGER_TYPES and _value_type(expr.right, builtins) in C.INTEGER_TYPES else None
+        return _converted(left, _value_type(expr.right, builtins))
+    if cls is t.Ternary:
+        then, otherwise = _value_type(expr.then, builtins), _value_type(expr.otherwise, builtins)
+        if then == otherwise and then in C.INTEGER_TYPES:
+            return then
+        if expr.cond.__class__ is t.IntLit:  # dtrace folds it to the branch taken: 1 ? 1 : 1L is an int
+            return then if expr.cond.value else otherwise
+        return None  # (else the two types' conversion, unless dtrace folds the condition: not judged)
     return None
+
+
+def _converted(left, right):
+    """The type of two integer operands after D's arithmetic conversions (dt_type_promote, with no
+    promotion to int: of the same size and sign, the left one's; of one sign, the wider; else the
+    unsigned one when it is as wide, or the signed one when it is wider), else None."""
+    if left not in C.INTEGER_TYPES or right not in C.INTEGER_TYPES:
+        return None
+    lbits, lsigned = C.INTEGER_TYPES[left][:2]
+    rbits, rsigned = C.INTEGER_TYPES[right][:2]
+    if lsigned == rsigned:
+        return left if lbits >= rbits else right
+    unsigned, ubits, sbits = (right, rbits, lbits) if lsigned else (left, lbits, rbits)
+    if ubits >= sbits:
+        return unsigned
+    return left if lsigned else right
 
 
 # conversion (with its size prefix) -> (what it needs, test of (bits, signed, base, int64 typedef))
@@ -221,8 +282,17 @@ def _value_type_problem(conv, expr, ctx) -> str | None:
     if expr.__class__ is t.Member and conv.conv not in C.STRING_CONVERSIONS and _char_array(ctx, expr):
         return (f"%{name} needs {'a stack' if conv.conv == C.STACK_CONVERSION else 'a number'}, and this is a "
                 f"char array (dtrace: \"argument is incompatible with conversion prototype\"): print it with %s")
-    found = _value_type(expr, C.BUILTIN_INTEGER_TYPES.get(ctx.options.dialect.name))
+    builtins = C.BUILTIN_INTEGER_TYPES.get(ctx.options.dialect.name)
+    if builtins is None:  # (only a pointer, or for a few conversions a narrow integer, is sure)
+        builtins = {} if name in _SURE_EVERYWHERE else None
+        found = _value_type(expr, builtins)
+        builtins = None
+    else:
+        found = _value_type(expr, builtins)
     if found is None:
+        return None
+    if builtins is None and found != "pointer" and (C.INTEGER_TYPES[found][0] > 32
+                                                     or name not in _SURE_EVERYWHERE):
         return None
     if found == "pointer":
         if conv.conv in C.STRING_CONVERSIONS:
@@ -319,6 +389,30 @@ def run(ctx):
     if (not _VOID.isdisjoint(ctx.call_names) or any(map(_void_cast, ctx.of(t.Cast)))
             or not _VALUE_ACTIONS.isdisjoint(ctx.call_names)):
         yield from _void_values(ctx)
+    yield from _cut_strings(ctx)
+
+
+def _cut_strings(ctx):
+    """string-nul: a string constant with text after a NUL (``"a\0b"``, a tracer's ``"a\x00b"``):
+    dtrace keeps a string constant only up to its first NUL (``sizeof("a\0b")`` is 2, and it
+    prints ``a``), so the rest is silently dropped.  (A format's NUL is the printf checks': a
+    format is judged up to it.)  In D text, ``\x00b`` is one escape, the byte 0x0b: no NUL."""
+    formats = None
+    for node in ctx.of(t.StringLit):
+        value = node.value
+        if "\0" not in value or not value.rstrip("\0") or value.find("\0") >= len(value.rstrip("\0")):
+            continue
+        if formats is None:
+            formats = {id(call.args[0]) for call, name in zip(ctx.of(t.Call), ctx.call_names)
+                       if name in PRINTF_LIKE and call.args}
+        if id(node) in formats:
+            continue
+        kept = value[:value.find("\0")]
+        shown = lambda text: '"' + text.encode("unicode_escape").decode("ascii").replace("\\x00", "\\0").replace('"', '\\"') + '"'  # noqa: E731
+        yield ctx.finding("string-nul", node,
+                          f"this string constant ends at its first NUL (\\0) for dtrace, which keeps "
+                          f"{shown(kept)} of {shown(value)} (sizeof is {len(kept.encode('utf-8', 'surrogateescape')) + 1}) "
+                          f"and silently drops the rest; split it, or leave the NUL out")
 
 
 def _void_cast(node) -> bool:

@@ -41,6 +41,9 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("printf-agg-conv", "printf", "error", "%@ used outside printa"),
     CheckInfo("printf-format", "printf", "error",
               "a malformed format string or a format that is not a string constant"),
+    CheckInfo("string-nul", "printf", "warning",
+              "a string constant with text after a NUL (\"a\\0b\", a tracer's \"a\\x00b\"), which dtrace "
+              "drops: it keeps a string constant up to its first NUL"),
     CheckInfo("printa-args", "printf", "error",
               "printa without an aggregation, or given something that is not an aggregation"),
     CheckInfo("void-value", "printf", "error",
@@ -126,6 +129,9 @@ CHECKS: tuple[CheckInfo, ...] = (
               "an expression nested deeper than dtrace's parser stack holds (\"memory exhausted\"): "
               "a chain of about 10,000 prefix operators, 3,300 casts, 5,000 assignments or 2,500 "
               "conditionals"),
+    CheckInfo("dereferences", "rules", "error",
+              "a clause of more pointer dereferences (->) than a dialect's compiler can jump across "
+              "(Oracle's D 2.0: 16,382; dtrace aborts); a warning when no dialect was chosen"),
     CheckInfo("hidden-character", "rules", "warning",
               "a character that shows as something else or as nothing (a bidirectional override, "
               "zero-width or format character, C1 control, line separator: \"Trojan source\")"),

@@ -128,6 +128,10 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
                         found += refused
                     else:
                         writable.add(root.name)
+    from dtracepy.checks.operands import scalar_indexes
+
+    found += [_finding("array-use", node.pos, message)
+              for node, message in scalar_indexes(of, shown, variables=judge_globals)]
     if passed is not None:
         of = _index(passed)
     clauses = [item for item in (items if passed is None else passed) if isinstance(item, t.Clause)]
@@ -176,6 +180,7 @@ def run(ctx):
     yield from operands.run(ctx)
     yield from keys.run(ctx)
     yield from parser_stack.run(ctx)
+    yield from parser_stack.dereferences(ctx)
 
 
 def _finding(check: str, pos, message: str) -> Finding:

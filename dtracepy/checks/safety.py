@@ -222,12 +222,36 @@ def _pragmas(ctx):
         problem = options.pragma_problem(pragma.words, dialect) or _attributes_target(ctx, pragma)
         if problem:
             yield ctx.finding("pragma", pragma, problem)
+        elif pragma.words[1:2] == ("option",) and len(pragma.words) == 3:
+            yield from _option_values(ctx, pragma, dialect)
         elif options.crashing_pragma(pragma.words):
             # an error for the dialect whose compiler crashes; a warning when none was chosen
             if dialect is None:
                 yield ctx.finding("pragma", pragma, options.CRASHING_PRAGMA, severity="warning")
             elif ctx.options.dialect.crashes_on_provider_attributes:
                 yield ctx.finding("pragma", pragma, options.CRASHING_PRAGMA)
+
+
+def _option_values(ctx, pragma, dialect):
+    """An option value a dialect's dtrace refuses (``strsize=1`` in Oracle's D: an error for that
+    dialect, a warning when none was chosen) or cannot run with (a bare ``bufsize``: a warning,
+    since ``dtrace -e`` takes it)."""
+    from dtracepy.facts import options
+
+    name, eq, value = pragma.words[2].partition("=")
+    value = value if eq else None
+    for other in sorted(options.LEAST_SIZES):
+        if dialect is None or dialect == other:
+            problem = options.least_size_problem(name, value, other)
+            if problem:
+                yield ctx.finding("pragma", pragma, problem, severity="error" if dialect else "warning")
+                return
+    for other in sorted(options.UNRUNNABLE_ZERO):
+        if dialect is None or dialect == other:
+            problem = options.unrunnable_problem(name, value, other)
+            if problem:
+                yield ctx.finding("pragma", pragma, problem, severity="warning")
+                return
 
 
 def _attributes_target(ctx, pragma):

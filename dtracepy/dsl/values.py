@@ -342,7 +342,14 @@ class D:
             keys = (keys,)
         if not keys:
             raise DSLError("an index needs at least one key", user_pos())
-        return D(tree.Index(expr(self), tuple(expr(k) for k in keys), pos=user_pos()))
+        # an integer indexed (arg0[0]) is refused at the user's line, by the rule check applies
+        from dtracepy.checks.operands import index_problem
+
+        base = expr(self)
+        problem = index_problem(base)
+        if problem is not None:
+            raise DSLError(problem, user_pos())
+        return D(tree.Index(base, tuple(expr(k) for k in keys), pos=user_pos()))
 
     def __call__(self, *args):
         node = expr(self)

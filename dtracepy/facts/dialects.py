@@ -96,6 +96,16 @@ def _make(name: str, title: str, *, has_if_else: bool, has_anonymous_members: bo
     )
 
 
+#: The most pointer dereferences (``p->m``) one clause may hold, by dialect, where a dialect's
+#: compiler has such a limit.  Oracle's D 2.0 compiles each to BPF with a jump to the clause's
+#: error exit, and a BPF jump reaches at most 32,767 instructions: past 16,382 dereferences in a
+#: clause (its predicate and body, counted together), ``dtrace -e`` aborts ("dt_as: Assertion
+#: `instr.off < dlp->dl_label' failed", exit 134); bisected with a chain ``x->a->a...`` alone
+#: and after other ``->`` in the clause (tests/test_check_gaps15.py).  (A plain module table,
+#: not a :class:`Dialect` field: that class's methods ship precompiled, ``attrs_codes``.)
+MAX_CLAUSE_DEREFERENCES = {"oracle": 16382}
+
+
 # name -> (title, has_if_else, has_anonymous_members, llquantize_steps_divide_power); the
 # Dialect objects are made on first
 # use, one per name.  Anonymous members: illumos' and Apple's test suites have them

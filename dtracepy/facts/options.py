@@ -88,8 +88,23 @@ OPTIONS: dict[str, Option] = {
     "encoding": Option("encoding", "choice", ("ascii", "utf8"), SUN, True),
 }
 
-#: Options only ``dtrace -x`` may set: a script's pragma setting them is an error.
-COMMAND_LINE_ONLY = frozenset({"setenv", "unsetenv"})
+#: Options only ``dtrace -x`` may set: a script's pragma setting them is an error (``lockmem``,
+#: Oracle's: "failed to set option 'lockmem' to '1m': Option cannot be used from within a D
+#: program", ``dtrace -e``; ``-x lockmem=1m`` is taken).
+COMMAND_LINE_ONLY = frozenset({"setenv", "unsetenv", "lockmem"})
+
+#: Size options whose least value a dialect's compiler enforces as it reads the option, by
+#: dialect: option -> the least value it takes; given bare, it is refused too.  Oracle's D 2.0
+#: refuses ``#pragma D option strsize`` (bare), ``strsize=0`` or ``=1`` and a bare
+#: ``preallocate`` at compile time ("failed to set option 'strsize': Invalid value for specified
+#: option", ``dtrace -e``; tests/test_check_gaps15.py has it judge them), where the illumos line's
+#: dt_opt_size reads a bare size as 0 and takes any.
+LEAST_SIZES = {"oracle": {"strsize": 2, "preallocate": 0}}
+#: Options a dialect's dtrace compiles bare or 0 but cannot run with, by dialect: Oracle's D 2.0
+#: says "could not enable tracing: Enabling exceeds size of buffer" (``bufsize``) and "failed to
+#: create BPF map 'specs': Invalid argument" (``nspec``) when the script is run, ``dtrace -s``;
+#: ``dtrace -e`` takes them.
+UNRUNNABLE_ZERO = {"oracle": frozenset({"bufsize", "nspec"})}
 
 #: The pragmas D knows after ``#pragma D`` (dt_pragma.c); ``#pragma D`` with any other word is an
 #: error.  ``error``, ``ident`` and ``line`` are also control lines of their own (``#ident``).
@@ -217,6 +232,47 @@ def _too_big(value: str) -> bool:
     hexadecimal, octal, decimal = match.groups()
     number = int(hexadecimal, 16) if hexadecimal else int(octal, 8) if octal else int(decimal)
     return number >= 2**64
+
+
+def least_size_problem(name: str, value: str | None, dialect: str) -> str | None:
+    """Why ``dialect``'s compiler refuses option ``name`` set to ``value`` (None: bare), a value
+    :func:`value_problem` takes, for being below its least value (:data:`LEAST_SIZES`), or None."""
+    least = LEAST_SIZES.get(dialect, {}).get(name)
+    if least is None:
+        return None
+    if value is None:
+        return (f"option {name} needs a value in {dialect} D ({name}={max(least, 1) * 256 if least else 0}, "
+                f"say): dtrace refuses it bare (\"failed to set option '{name}': Invalid value for "
+                "specified option\")")
+    size = _size_value(value)
+    if size is None or size >= least:
+        return None
+    return (f"option {name}={value} is below {least}, the least {dialect} D takes (dtrace: \"failed to set "
+            f"option '{name}' to '{value}': Invalid value for specified option\")")
+
+
+def unrunnable_problem(name: str, value: str | None, dialect: str) -> str | None:
+    """Why option ``name`` set to ``value`` (None: bare) compiles but cannot run in ``dialect``
+    (:data:`UNRUNNABLE_ZERO`: bare or 0), or None."""
+    if name not in UNRUNNABLE_ZERO.get(dialect, ()) or (value is not None and _size_value(value) != 0):
+        return None
+    said = ("Enabling exceeds size of buffer" if name == "bufsize"
+            else "failed to create BPF map 'specs': Invalid argument")
+    return (f"option {name}{'' if value is None else '=' + value} sets it to 0: {dialect} D compiles "
+            f"it, but the script cannot run (dtrace: \"could not enable tracing: {said}\"); give it a "
+            f"size ({name}={'4m' if name == 'bufsize' else '1'})")
+
+
+def _size_value(value: str) -> int | None:
+    """The number a size (or count) option's value stands for (``4k``: 4096), or None when it is
+    none."""
+    if _SIZE(value) is None:
+        return None
+    suffix = value[-1].lower() if value[-1] in "kKmMgGtT" else ""
+    number = value[:-1] if suffix else value
+    base = int(number, 16) if number[:2] in ("0x", "0X") else int(number, 8) if len(number) > 1 and \
+        number[0] == "0" else int(number)
+    return base * 1024 ** (" kmgt".index(suffix) if suffix else 0)
 
 
 def toggle_on(value: str | None) -> bool:

@@ -26,7 +26,7 @@ from dtracepy.errors import DTracePyError, LayoutError, shown_name
 from dtracepy.inputs import MAX_INPUT_BYTES
 from dtracepy.layout.abi import ABI, get_abi, host_abi_name
 from dtracepy.layout.engine import MemberSpec, lay_out
-from dtracepy.layout.model import Array, Layout, Pointer, Scalar, array_spelling, close_names
+from dtracepy.layout.model import Array, FlexibleArray, Layout, Pointer, Scalar, array_spelling, close_names
 from dtracepy.layout.prepass import MAX_ALIGNMENT, Argument, Attrs, Prepassed, prepass
 from dtracepy.source import Pos
 
@@ -454,7 +454,12 @@ class _Converter:
                 counts = []
                 for k in range(i, j - 1, -1):  # innermost dimension first
                     node = chain[k]
-                    count = 0 if node.dim is None else self.const(node.dim, array_size=True)
+                    if node.dim is None:  # a flexible array member, x[] (x[0] is GNU's zero-length array)
+                        size = 0
+                        t = FlexibleArray(t, 0)
+                        counts.append(None)
+                        continue
+                    count = self.const(node.dim, array_size=True)
                     if count < 0:
                         self.error(f"array size is negative ({count})", node)
                     if count * max(size, 1) >= 2**64:
@@ -619,7 +624,7 @@ class _Converter:
         for decl, a in zip(decls, mattrs):
             t, spelling = self.type_of(decl.type)
             width = None if decl.bitsize is None else self.const(decl.bitsize)
-            if t.__class__ is Scalar and t.kind in ("void", "function") or t.__class__ is Array:
+            if t.__class__ is Scalar and t.kind in ("void", "function") or isinstance(t, Array):
                 if getattr(t, "kind", None) == "void":
                     self.error(f"member {decl.name} has type void", decl)
                 if getattr(getattr(t, "elem", t), "kind", None) == "function":

@@ -66,7 +66,9 @@ class Pointer:
 
 @attrs.frozen
 class Array:
-    """``elem[count]``; ``count`` is 0 for a flexible array member ``elem[]``."""
+    """``elem[count]``; ``count`` is 0 for GNU's zero-length array ``elem[0]`` and for a
+    flexible array member ``elem[]``, which is a :class:`FlexibleArray` (the same layout, gcc
+    lays both out at the member's offset with no size; only the spelling differs)."""
 
     elem: object
     count: int
@@ -76,7 +78,7 @@ class Array:
         """The element type below every dimension, and the counts, outermost first."""
         counts, t = [], self
         while isinstance(t, Array):
-            counts.append(t.count)
+            counts.append(None if t.__class__ is FlexibleArray else t.count)
             t = t.elem
         return t, counts
 
@@ -85,7 +87,7 @@ class Array:
         base, counts = self._base()
         size = base.size
         for count in counts:
-            size *= count
+            size *= count or 0
         return size
 
     @property
@@ -97,10 +99,17 @@ class Array:
         return array_spelling(base.spelling(), counts)
 
 
+class FlexibleArray(Array):
+    """A flexible array member's type, ``elem[]`` (``count`` 0): spelt ``[]`` where GNU's
+    zero-length array ``elem[0]`` is spelt ``[0]``."""
+
+    __slots__ = ()
+
+
 def array_spelling(inner: str, counts) -> str:
-    """``inner`` (an element's spelling) with the dimensions ``counts`` (outermost first; 0 is
-    ``[]``) added: ``int [2][3]``, ``int * [4]``."""
-    dims = "".join(f"[{count}]" if count else "[]" for count in counts)
+    """``inner`` (an element's spelling) with the dimensions ``counts`` (outermost first; None is
+    a flexible array member's ``[]``) added: ``int [2][3]``, ``int * [4]``, ``int [0]``."""
+    dims = "".join("[]" if count is None else f"[{count}]" for count in counts)
     if inner.endswith("]"):
         base, _, rest = inner.partition("[")
         return f"{base}{dims}[{rest}"

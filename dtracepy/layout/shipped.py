@@ -18,7 +18,7 @@ import zlib
 
 from dtracepy.errors import LayoutError
 from dtracepy.layout.abi import ABIS, get_abi
-from dtracepy.layout.model import Array, Layout, Member, Pointer, Scalar, close_names
+from dtracepy.layout.model import Array, FlexibleArray, Layout, Member, Pointer, Scalar, close_names
 
 HEADERS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "headers")
 DATA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shipped_layouts.json")
@@ -108,7 +108,7 @@ def dump_layout(layout: Layout) -> dict:
         if isinstance(value, Pointer):
             return {"pointer": [ctype(value.target), value.size, value.target_spelling()]}
         if isinstance(value, Array):
-            return {"array": [ctype(value.elem), value.count]}
+            return {"array": [ctype(value.elem), None if value.__class__ is FlexibleArray else value.count]}
         raise TypeError(f"cannot store a {type(value).__name__} in the shipped layouts")
 
     return {"root": record(layout), "records": records}
@@ -134,7 +134,7 @@ def load_layout(data: dict, abi_name: str) -> Layout:
             target, size, target_name = value["pointer"]
             return Pointer(ctype(target), size, target_name)
         elem, count = value["array"]
-        return Array(ctype(elem), count)
+        return FlexibleArray(ctype(elem), 0) if count is None else Array(ctype(elem), count)
 
     for lay, entry in zip(layouts, data["records"]):
         lay.members = [Member(m["name"], ctype(m["type"]), m["type_name"], m["offset"], m["bit_pos"], m["width"])
