@@ -502,7 +502,9 @@ def test_each_node_of_an_expression_is_emitted_once(monkeypatch, op, exact):
 
     emitted = _calls(monkeypatch, ExprEmitter, "emit")
     operand = "& " * 16 + "x" if op == "&" else "curthread" if op == "*" else "(-(-(x + 1)))"
-    text = f"BEGIN{{trace({op * 16 if op != '&' else '*'}{operand}); y = 1 + 2; z = -3 - 4;}}\n"
+    # (16 minus signs apart: "--" would be D's decrement, of what is no variable, which D refuses)
+    prefix = "*" if op == "&" else "- " * 16 if op == "-" else op * 16
+    text = f"BEGIN{{trace({prefix}{operand}); y = 1 + 2; z = -3 - 4;}}\n"
     source = import_d(text, "x.d", exact=exact)
     nodes = sum(1 for node in __import__("dtracepy.parser").parser.parse(text, "x.d").walk()
                 if isinstance(node, tree.Expr))

@@ -263,3 +263,36 @@ def test_an_error_inside_a_standard_library_call_is_at_the_users_line(tmp_path, 
     result = _cli("compile", "t.py", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.startswith("t.py:6: error: execname."), result.stderr
+
+
+# --- F19: assigning what is no variable --------------------------------------------------------
+
+@pytest.mark.parametrize("statement", ["1 = 2;", "(x + 1) = 2;", "x++ ++;", "++x++;", "(x = 1) = 2;",
+                                       "-x = 1;", "(x ? x : x) = 1;", "x++ += 1;", "$1 = 2;"])
+def test_check_refuses_assigning_what_is_no_variable(tmp_path, statement):
+    """`BEGIN { x = 1; x++ ++; }` passed `dtracepy check`; dtrace: "operator ++ requires modifiable
+    lvalue as an operand"."""
+    (tmp_path / "a.d").write_text("BEGIN { x = 1; " + statement + " }\n")
+    result = _cli("check", "a.d", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "is no variable: D assigns" in result.stderr and "[assigned-read-only]" in result.stderr
+
+
+@pytest.mark.parametrize("statement", ["(x) = 2;", "((x)) += 2;", "a[1] = 1; a[1]++;", "self->s.a = 1;",
+                                       "x = y = 1;", "this->p = (int *)0; *this->p = 1;"])
+def test_check_takes_assigning_a_variable_member_or_element(tmp_path, statement):
+    (tmp_path / "a.d").write_text("BEGIN { x = 1; " + statement + " }\n")
+    result = _cli("check", "a.d", cwd=tmp_path)
+    assert "is no variable" not in result.stderr
+
+
+@pytest.mark.parametrize("line", ['assign(lit(1), 2)', 'assign(glob.x + 1, 2)', 'assign(cast(glob.x, "int"), 1)',
+                                  'stmt(postinc(postinc(glob.x)))', 'stmt(preinc(lit(1)))'])
+def test_the_dsl_refuses_assigning_what_is_no_variable(tmp_path, line):
+    """`assign(lit(1), 2)` compiled (exit 0) to `1 = 2;`, `stmt(postinc(postinc(glob.x)))` to
+    `x++++;`: dtrace refuses both."""
+    (tmp_path / "t.py").write_text("from dtracepy import *\nt = Tracer()\n@t.probe(\"BEGIN\")\ndef b():\n"
+                                   "    glob.x = 1\n    " + line + "\n")
+    result = _cli("compile", "t.py", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("t.py:6: error: ") and "is no variable" in result.stderr, result.stderr

@@ -111,8 +111,15 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
     for cls in (t.Assign, t.Unary, t.Postfix):
         for node in of(cls):
             if cls is t.Assign or node.op in ("++", "--"):
+                target = node.target if cls is t.Assign else node.operand
+                if target.__class__ not in _LVALUES and not (target.__class__ is t.Unary and target.op == "*"):
+                    found.append(_finding("assigned-read-only", node.pos or target.pos,
+                                          f"{words.shown(target)} is no variable: D assigns ({node.op}) only "
+                                          "a variable, a member or an element (dtrace: \"operator "
+                                          f"{node.op} requires modifiable lvalue as an operand\")"))
+                    continue
                 # only an identifier can be read-only (the usual target is not one: told here)
-                root = node.target if cls is t.Assign else node.operand
+                root = target
                 if root.__class__ is not Ident:  # (a name is its own root: no call for it)
                     root = _root(root)
                 if root.__class__ is Ident and root.module is None and root.name not in writable:
@@ -213,6 +220,11 @@ def _root(node):
             node = node.operand
         else:
             return node
+
+
+#: What D assigns (=, op=, ++, --), with ``*p``: not a constant, a cast, an operator's result
+#: (``1 = 2``, ``(x + 1) = 2``, ``x++ ++``: "requires modifiable lvalue as an operand").
+_LVALUES = frozenset({t.Ident, t.SelfVar, t.ThisVar, t.AggVar, t.Member, t.Index})
 
 
 def _portable_constants():
