@@ -38,6 +38,7 @@ import re
 from bisect import bisect_right
 
 from dtracepy import tree
+from dtracepy.facts import escapes as _escapes
 from dtracepy.errors import DSyntaxError
 from dtracepy.facts import keywords as _kw
 from dtracepy.source import Pos, register_text
@@ -156,8 +157,8 @@ _INT_RE = re.compile(r"(0[xX][0-9A-Fa-f]+|[0-9]+)([uU]?(?:ll|LL|l|L)?|(?:ll|LL|l
 _STARS_CLOSE_RE = re.compile(r"[ \t\r\n]*(?:\*[ \t\r\n]*)+\)")
 _CLOSE_RE = re.compile(r"[ \t\r\n]*\)[ \t\r\n]*(.?)", re.S)
 _STR_SPECIAL_RE = re.compile(r'["\\\n]')
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
-            "\\": "\\", '"': '"', "'": "'", "?": "?"}
+# D's escapes, as stresc2chr reads them (facts/escapes.py): fewer than C's (not \' nor \?)
+_ESCAPES = _escapes.SIMPLE
 _OPERAND_START = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789'\"`$(~!@")
 # A token before "(" that makes it a call's, if's ... parenthesis rather than a cast's.
 # The token before "(" that makes it a condition's: a cast may follow its ")".
@@ -244,20 +245,21 @@ def decode_string(body: str) -> str:
         if nxt in _ESCAPES:
             out.append(_ESCAPES[nxt])
             i += 2
-        elif nxt in "01234567":
+        elif nxt in _escapes.OCTAL_DIGITS:
             j = i + 1
-            while j < n and j < i + 4 and body[j] in "01234567":
+            while j < n and j <= i + _escapes.MAX_OCTAL_DIGITS and body[j] in _escapes.OCTAL_DIGITS:
                 j += 1
             out.append(_byte(int(body[i + 1 : j], 8) & 0xFF))
             i = j
         elif nxt == "x":
             j = i + 2
-            while j < n and body[j] in "0123456789abcdefABCDEF":
+            while j < n and body[j] in _escapes.HEX_DIGITS:
                 j += 1
-            out.append(_byte(int(body[i + 2 : j], 16) & 0xFF) if j > i + 2 else "x")
+            # no hex digit: stresc2chr makes the byte 0 (a NUL, where the string ends)
+            out.append(_byte(int(body[i + 2 : j], 16) & 0xFF) if j > i + 2 else "\0")
             i = j
-        else:  # an unknown escape stands for the character itself, as in dt_lex.l
-            out.append(nxt)
+        else:  # any other escape is the backslash and the character, as stresc2chr keeps them
+            out.append(body[i : i + 2])
             i += 2
     value = "".join(out)
     if not value.isascii():

@@ -17,6 +17,7 @@ from dtracepy.dsl import context
 from dtracepy.dsl import types as _types
 from dtracepy.dsl.values import D, expr, surrogate_problem
 from dtracepy.errors import DSLError
+from dtracepy.facts import escapes as _escapes
 from dtracepy.source import user_pos
 
 
@@ -133,16 +134,19 @@ def num(text: str) -> D:
     return D(tree.IntLit(text, pos=user_pos()))
 
 
-_CHAR_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\a": "\\a", "\b": "\\b",
-                 "\f": "\\f", "\v": "\\v", "\\": "\\\\", "'": "\\'", "\0": "\\000"}
-# The two-character spellings of those escapes (``char("\\n")``) mean the escape, as before.
-_CHAR_SPELLED = {**{v: k for k, v in _CHAR_ESCAPES.items()}, "\\0": "\0"}
+_CHAR_ESCAPES = {**{v: "\\" + k for k, v in _escapes.SIMPLE.items() if k != '"'},
+                 # D reads '\'' as the two bytes \ and ' (facts/escapes.py): a quote is octal
+                 "'": "\\047", "\0": "\\000"}
+# The two-character spellings of those escapes (``char("\\n")``) mean the escape, as before, and
+# C's ``\'`` and ``\0`` mean the quote and the NUL.
+_CHAR_SPELLED = {**{v: k for k, v in _CHAR_ESCAPES.items()}, "\\'": "'", "\\0": "\0"}
 
 
 def char_text(value: str, pos=None) -> str:
     """The text between the quotes of D's character constant for the Python string ``value``:
-    the character(s) meant, each escaped as D needs (``'\\n'``, ``'\\''``, ``'\\\\'``, octal for other
-    control characters).  D's constants hold 1 to 8 bytes; anything else is a located error."""
+    the character(s) meant, each escaped as D needs (``'\\n'``, ``'\\\\'``, octal for the quote and
+    other control characters: ``'\\047'``).  D's constants hold 1 to 8 bytes; anything else is a
+    located error."""
     if not isinstance(value, str):
         raise DSLError(f"char() takes a one-character string such as \"a\" or \"\\n\", not "
                        f"{type(value).__name__}", pos or user_pos())
@@ -168,8 +172,9 @@ def char_text(value: str, pos=None) -> str:
 
 def char(text: str) -> D:
     """A character constant: ``char("a")`` is ``'a'``; ``char("\\n")`` (a newline) is ``'\\n'``,
-    ``char("'")`` is ``'\\''``.  The string is the character meant, escaped for D here (the
-    two-character spelling ``char("\\\\n")`` means the same newline)."""
+    ``char("'")`` is ``'\\047'`` (D reads ``'\\''`` as two bytes).  The string is the character
+    meant, escaped for D here (the two-character spelling ``char("\\\\n")`` means the same
+    newline)."""
     pos = user_pos()
     return D(tree.CharLit(char_text(text, pos), pos=pos))
 

@@ -18,6 +18,7 @@ import keyword
 
 from dtracepy import tree
 from dtracepy.errors import DTracePyError
+from dtracepy.facts import escapes as _escapes
 
 # Python precedence, higher binds tighter.
 ATOM, PRIMARY, UNARY, MUL, ADD, SHIFT, BAND, BXOR, BOR, CMP = 16, 15, 12, 11, 10, 9, 8, 7, 6, 5
@@ -458,8 +459,8 @@ class ExprEmitter:
         return Py(f"{self.names.use(fn)}({text}, {py_string(node.name)})", PRIMARY)
 
 
-_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
-                   "\\": "\\", "'": "'", '"': '"'}
+# D's one-character escapes (not \' nor \?, which D reads as two bytes: facts/escapes.py)
+_SIMPLE_ESCAPES = _escapes.SIMPLE
 
 
 def _char_meant(text: str) -> str | None:

@@ -1,0 +1,28 @@
+"""The escapes of D's string and character constants, as D's lexer reads them.
+
+Both kinds of constant go through libdtrace's ``stresc2chr()`` (``dt_string.c``, the same code in
+illumos and in Oracle's DTrace 2.0), which knows fewer escapes than C:
+
+- ``\\n \\t \\r \\a \\b \\f \\v`` are those control characters; ``\\\\`` and ``\\"`` are the
+  backslash and the double quote (:data:`SIMPLE`);
+- a backslash and one to three octal digits is that byte (its low 8 bits: ``\\777`` is 0xFF);
+- ``\\x`` and any number of hex digits is that byte (its low 8 bits); ``\\x`` with no hex digit
+  after it is a NUL byte, so a string ends there (``"a\\xzb"`` is ``"a"``);
+- any other backslash stands for itself and the character after it: ``"\\'"``, ``"\\?"`` and
+  ``"\\e"`` are two bytes each, and ``'\\''`` is the two-byte constant 0x5C27 (23591), not C's
+  ``'``, which D spells ``'\\047'`` (``'''`` is "empty character constant").
+
+Measured on Oracle's dtrace (``strlen("\\'")`` is 2, ``'\\''`` traces 23591, ``'\\q'`` 23665,
+``'\\x'`` 0); tests/test_new_user_review16.py asks it again.
+"""
+
+from __future__ import annotations
+
+#: The escapes that are one character each: the letter after the backslash -> the character.
+SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
+          "\\": "\\", '"': '"'}
+
+OCTAL_DIGITS = "01234567"
+HEX_DIGITS = "0123456789abcdefABCDEF"
+#: Octal escapes take at most this many digits; hex escapes take any number.
+MAX_OCTAL_DIGITS = 3
