@@ -645,7 +645,7 @@ class CharLit(Expr):
         text = self.text
         if not isinstance(text, str) or _CHAR(text) is None:
             return (f"{text!r} is not the inside of a D character constant (characters other than "
-                    "' and \\ or escape sequences such as \\n, \\', \\\\; no line breaks)")
+                    "' and \\ or escape sequences such as \\n, \\047, \\\\; no line breaks)")
         if len(text) > 8 or not text.isascii():
             from dtracepy.lexer import _char_len
 

@@ -83,3 +83,72 @@ def test_the_real_dtrace_reads_the_escapes_as_the_facts_say():
     verdicts = compile_scripts(scripts)
     for name, verdict in verdicts.items():
         assert verdict is not None and "division by zero" in verdict, (name, verdict)
+
+
+# --- F1: a pointer is a pointer through a variable, an address and a call ------------------------
+
+_POINTER_OPERANDS = [
+    "this->p = (int *)arg0; trace(this->p & 1);",
+    "self->p = (int *)arg0; trace(self->p | 2);",
+    "p = (int *)arg0; trace(p ^ 2);",
+    "a[1] = (int *)arg0; trace(a[1] & 1);",
+    "this->p = (int *)arg0; trace(this->p * 2);",
+    "this->p = (int *)arg0; trace(this->p == 1);",
+    "this->a = (int *)arg0; this->b = (int *)arg1; trace(this->a + this->b);",
+    "trace(arg0 & &curthread->pid);",
+    "trace(-&curthread->pid);",
+    "trace(&curthread->pid == 1);",
+    "trace(arg0 & copyin(arg0, 4));",
+    "this->p = alloca(8); trace(this->p << 1);",
+    "this->p = copyin(arg0, 8); trace(~this->p);",
+]
+_POINTER_FINE = [
+    "this->p = (int *)arg0; trace(this->p + 1); trace(this->p == 0); trace((uintptr_t)this->p & 1);",
+    "this->p = 1; this->p = 0; trace(this->p & 1);",
+    "trace(&curthread->pid - &curthread->tgid);",
+    "this->p = &curthread->pid; trace(*this->p & 1);",
+    "x = (int *)arg0; x = 0; trace(x == 0);",
+]
+
+
+def _operand_findings(body):
+    from dtracepy.checks import CheckOptions, check_program
+
+    text = f"BEGIN {{ {body} }}\n"
+    return [f for f in check_program(parse(text), CheckOptions(), source=text)
+            if f.check == "operand-type"]
+
+
+@pytest.mark.parametrize("body", _POINTER_OPERANDS)
+def test_check_refuses_a_pointer_operand_however_it_is_reached(body):
+    """`this->p = (int *)arg0; trace(this->p & 1);` passed `check` (and the DSL's compile, which
+    runs the same rule) though dtrace refuses it: only a cast or curthread was a known pointer."""
+    assert _operand_findings(body), body
+
+
+@pytest.mark.parametrize("body", _POINTER_FINE)
+def test_check_takes_what_dtrace_takes_of_pointers(body):
+    assert not _operand_findings(body), body
+
+
+def test_the_real_dtrace_judges_the_pointer_operands_as_check_does():
+    from tests.real_dtrace import compile_scripts
+
+    scripts = {body: f"BEGIN {{ {body} }}\n" for body in _POINTER_OPERANDS + _POINTER_FINE}
+    verdicts = compile_scripts(scripts)
+    for body in _POINTER_OPERANDS:
+        assert verdicts[body] is not None, body
+    for body in _POINTER_FINE:
+        assert verdicts[body] is None, (body, verdicts[body])
+
+
+def test_the_dsl_refuses_a_pointer_variable_as_an_operand_at_the_users_line(tmp_path):
+    (tmp_path / "ptr.py").write_text(
+        "from dtracepy import Tracer, addr, arg0, cast, deref, this, trace\n"
+        "t = Tracer()\n"
+        "@t.probe('BEGIN')\n"
+        "def b():\n"
+        "    this.p = cast(arg0, 'int *')\n"
+        "    trace(this.p & addr(deref(this.p)))\n")
+    result = _cli("compile", "ptr.py", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.startswith("ptr.py:6: error: operator &"), result.stderr

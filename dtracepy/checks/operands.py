@@ -46,7 +46,9 @@ def run(ctx):
         yield from _operands(ctx)
     if any(V.kind(name) == "pointer" for name in set(ctx.ident_names)) or any(
             node.type.declarator.__class__ is t.PointerDecl for node in ctx.of(t.Cast)) or any(
-            d.__class__ is t.PointerDecl for item in ctx.of(t.Declaration) for d in item.declarators):
+            d.__class__ is t.PointerDecl for item in ctx.of(t.Declaration) for d in item.declarators) or any(
+            node.op == "&" for node in ctx.of(t.Unary)) or any(
+            Fn.result(name) == "pointer" for name in set(ctx.call_names) if name is not None):
         yield from _pointer_operands(ctx)
         yield from _pointer_assignments(ctx)
         yield from _pointer_branches(ctx)
@@ -55,40 +57,72 @@ def run(ctx):
     yield from arrays(ctx, ctx.options.dialect)
 
 
-def _is_pointer(node) -> bool:
+def _is_pointer(node, pointers=()) -> bool:
     """Is ``node`` certainly a pointer: a built-in or library variable of a pointer type
-    (``curthread``, ``curpsinfo``), or a cast to a pointer type (``(char *)arg0``)?"""
+    (``curthread``, ``curpsinfo``), a cast to a pointer type (``(char *)arg0``), an address
+    (``&x``), a call of a function that returns one (``copyin()``, ``alloca()``), or a variable
+    ``pointers`` holds (what :func:`_pointer_variables` finds)?"""
     cls = node.__class__
     if cls is t.Ident:
-        return node.module is None and V.kind(node.name) == "pointer"
-    return cls is t.Cast and node.type.declarator.__class__ is t.PointerDecl
+        if node.module is None and V.kind(node.name) == "pointer":
+            return True
+    elif cls is t.Cast:
+        return node.type.declarator.__class__ is t.PointerDecl
+    elif cls is t.Unary:
+        return node.op == "&"
+    elif cls is t.Call:
+        return node.name is not None and Fn.result(node.name) == "pointer"
+    return bool(pointers) and _variable(node) in pointers
+
+
+def _pointer_variables(ctx) -> frozenset:
+    """The keys (:func:`_variable`) of the variables D types as pointers: declared one (``int
+    *p;``), or given a pointer by their first assignment in the text (``this->p = (int *)arg0``),
+    where D gives a variable its type.  None under the C preprocessor (a macro may stand for
+    anything)."""
+    if ctx.uses_cpp:
+        return frozenset()
+    kinds: dict = {}
+    for key, declarator, declared in _declared_variables(ctx):
+        kinds.setdefault(key, "pointer" if declarator.__class__ is t.PointerDecl
+                         and declarator.target.__class__ is t.NameDecl else "other")
+    for node, key in _variable_assignments(ctx):
+        if key not in kinds:
+            kinds[key] = "pointer" if _is_pointer(node.value) else "other"
+    return frozenset(key for key, kind in kinds.items() if kind == "pointer")
 
 
 def _pointer_operands(ctx):
     """A pointer where dtrace refuses one: an operand of ``* / % << >> & | ^`` ("operator * requires
     operands of arithmetic type"), of unary ``- ~ +``, both operands of ``+``, or compared with
-    an integer constant other than 0 (``curthread == 1``: "operands have incompatible types")."""
+    an integer constant other than 0 (``curthread == 1``: "operands have incompatible types");
+    a variable is one where D types it so (``this->p = (int *)arg0; this->p & 1``)."""
+    pointers = _pointer_variables(ctx)
+
+    def pointer(node):
+        return _is_pointer(node, pointers)
+
     for node in ctx.of(t.Binary):
         op = node.op
         if op in _INTEGRAL:
-            side = node.left if _is_pointer(node.left) else node.right if _is_pointer(node.right) else None
+            side = node.left if pointer(node.left) else node.right if pointer(node.right) else None
             if side is not None:
                 need = "arithmetic" if op in ("*", "/") else "integral"
                 yield ctx.finding("operand-type", side, f"operator {op} needs operands of {need} type, and this is "
                                   f"a pointer (dtrace: \"operator {op} requires operands of {need} type\"): "
                                   f"cast it to an integer first ((uintptr_t)p)", fallback=node)
-        elif op == "+" and _is_pointer(node.left) and _is_pointer(node.right):
+        elif op == "+" and pointer(node.left) and pointer(node.right):
             yield ctx.finding("operand-type", node, "two pointers cannot be operands of + (dtrace: \"operands "
                               "have incompatible types\")")
         elif op in _COMPARISONS:
             for side, other in ((node.left, node.right), (node.right, node.left)):
-                if _is_pointer(side) and other.__class__ is t.IntLit and not _is_zero(other):
+                if pointer(side) and other.__class__ is t.IntLit and not _is_zero(other):
                     yield ctx.finding("operand-type", other, f"a pointer and an integer other than 0 cannot be "
                                       f"operands of {op} (dtrace: \"operands have incompatible types\"): cast "
                                       f"the pointer to an integer ((uintptr_t)p {op} ...)", fallback=node)
                     break
     for node in ctx.of(t.Unary):
-        if node.op in ("-", "~", "+") and _is_pointer(node.operand):
+        if node.op in ("-", "~", "+") and pointer(node.operand):
             need = "integral" if node.op == "~" else "arithmetic"
             yield ctx.finding("operand-type", node.operand, f"operator {node.op} needs an operand of {need} type, "
                               f"and this is a pointer (dtrace: \"operator {node.op} requires an operand of "
