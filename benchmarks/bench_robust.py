@@ -244,6 +244,17 @@ def cases(quick: bool):
             ["import", "--exact", "x.d", "-o", "x.py"]
     yield "import-exact", "import --exact, BEGIN{ 'x;' x 100,000 }", "x.d", lone_operands(100_000), \
         ["import", "--exact", "x.d", "-o", "x.py"]
+    # at the size limit (session 16): the largest of each kind of input under 4 MiB, with a
+    # finding or two a clause (each clause its own thread-local) and no clause equal to another
+    yield "limit-check", "85,000 one-line :entry clauses (4.1 MB)", "x.d", one_line_entries(85_000), ["check", "x.d"]
+    yield "limit-check", "34,000 pairs, a thread-local each (4.1 MB)", "x.d", distinct_pairs(34_000), \
+        ["check", "x.d"]
+    yield "limit-import", "import, 85,000 one-line :entry clauses", "x.d", one_line_entries(85_000), \
+        ["import", "x.d", "-o", "x.py"]
+    yield "limit-import", "import, 34,000 pairs, a thread-local each", "x.d", distinct_pairs(34_000), \
+        ["import", "x.d", "-o", "x.py"]
+    yield "limit-import", "import --exact, 100,000 clauses (3.9 MB)", "x.d", clauses(100_000), \
+        ["import", "--exact", "x.d", "-o", "x.py"]
     yield "superlinear-dag", "compile, x = x + x 22 times (refused)", "x.py", tracer_body(
         "    x = arg0\n    for i in range(22):\n        x = x + x\n    trace(x)\n"), ["compile", "x.py"]
     yield "superlinear-if", "compile, 1,000 nested if_ (refused)", "x.py", tracer_body(
