@@ -152,3 +152,33 @@ def test_the_dsl_refuses_a_pointer_variable_as_an_operand_at_the_users_line(tmp_
         "    trace(this.p & addr(deref(this.p)))\n")
     result = _cli("compile", "ptr.py", cwd=tmp_path)
     assert result.returncode == 1 and result.stderr.startswith("ptr.py:6: error: operator &"), result.stderr
+
+
+# --- F4: a parameterised inline names each parameter once ----------------------------------------
+
+def test_an_inline_naming_a_parameter_twice_is_refused_at_its_line(tmp_path):
+    """`t.inline("f", "int", lambda x, y: x + y, params=["int x", "int x"])` compiled to
+    `inline int f[int x, int x] = x + x;`, which dtrace refuses."""
+    (tmp_path / "inl.py").write_text(
+        "from dtracepy import Tracer, trace\n"
+        "t = Tracer()\n"
+        "@t.probe('BEGIN')\n"
+        "def b():\n"
+        "    trace(1)\n"
+        "t.inline('f', 'int', lambda x, y: x + y, params=['int x', 'int x'])\n")
+    result = _cli("compile", "inl.py", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.startswith("inl.py:6: error: parameter x is named twice"), \
+        result.stderr
+    (tmp_path / "inl.d").write_text("inline int f[int x, int x] = x + x;\nBEGIN { trace(1); }\n")
+    result = _cli("check", "inl.d", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.startswith("inl.d:1:21: error: parameter x"), result.stderr
+    (tmp_path / "ok.d").write_text("inline int f[int x, int y] = x + y;\nBEGIN { trace(1); }\n")
+    assert _cli("check", "ok.d", cwd=tmp_path).returncode == 0
+
+
+def test_the_real_dtrace_refuses_a_parameter_named_twice():
+    from tests.real_dtrace import compile_scripts
+
+    verdicts = compile_scripts({"twice": "inline int f[int x, int x] = x + x;\nBEGIN { trace(1); }\n",
+                                "once": "inline int f[int x, int y] = x + y;\nBEGIN { trace(1); }\n"})
+    assert "parameter is already declared" in (verdicts["twice"] or "") and verdicts["once"] is None

@@ -316,6 +316,7 @@ def _names(ctx, dialect):
                                   f"(dtrace: \"identifier redefined: {name}\"): name the inline otherwise",
                                   fallback=item)
             inlines.setdefault(name, item)
+            yield from _repeated_parameters(ctx, item)
     # enumerators: one name, one meaning (in any order of the text)
     seen: dict = {}
     for spec in ctx.of(t.EnumSpec):
@@ -333,6 +334,24 @@ def _names(ctx, dialect):
                 yield ctx.finding("redeclared", enumerator, f"enumerator {name} is already {what} (dtrace: "
                                   f"\"{tag}: {name}\"): name it otherwise", fallback=spec)
             seen.setdefault(name, spec)
+
+
+def _repeated_parameters(ctx, item):
+    """A parameterised inline that names one parameter twice, ``inline int f[int x, int x]``
+    (dtrace: "parameter is already declared in array prototype: x, parameter #2")."""
+    declarator = item.declarator
+    if declarator.__class__ is not t.ArrayDecl:
+        return
+    seen = set()
+    for number, param in enumerate(declarator.dims, 1):
+        name = _declared_name(param.declarator) if param.__class__ is t.Param and param.declarator else None
+        if name is None:
+            continue
+        if name in seen:
+            yield ctx.finding("redeclared", param, f"parameter {name} is named twice (dtrace: \"parameter is "
+                              f"already declared in array prototype: {name}, parameter #{number}\"): name "
+                              f"each parameter otherwise", fallback=item)
+        seen.add(name)
 
 
 # --- storage classes, bit-fields, array dimensions, enumerator values -------------------------
