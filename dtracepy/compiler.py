@@ -235,15 +235,17 @@ def _refused_in_operands(program, dialect) -> list:
     program, at its Python lines.  ``run_checks`` leaves the rules family to the compiler, and
     :func:`~dtracepy.compiler_rules.refusals` holds only ``checks/rules.py``'s own: without this,
     ``glob.i = 1`` then ``glob.i = "a"``, ``@a[execname]`` then ``@a[pid]``, ``addr(glob.a[1])``
-    or ``arg0 / (7 - 7)`` compiled to D that dtrace refuses.  Always errors, as the refusals are,
-    checks or not; run on the program after the passes (the order dtrace reads)."""
+    or ``arg0 / (7 - 7)`` compiled to D that dtrace refuses; nor may an ``#if`` be left without
+    its ``#endif``.  Always errors, as the refusals are, checks or not; run on the program after
+    the passes (the order dtrace reads)."""
     from dtracepy.checks import CheckOptions
-    from dtracepy.checks import declarations, keys, operands
+    from dtracepy.checks import declarations, keys, operands, preprocessor
     from dtracepy.checks.context import Context
 
     ctx = Context(program, CheckOptions(dialect=dialect), None)
-    return [finding for module in (operands, keys, declarations) for finding in module.run(ctx)
-            if finding.severity == "error"]
+    found = [finding for module in (operands, keys, declarations) for finding in module.run(ctx)
+             if finding.severity == "error"]
+    return found + list(preprocessor.unbalanced_conditionals(ctx))
 
 
 def _refuse_too_deep_for_dtrace(program, text: str, starts: list) -> None:

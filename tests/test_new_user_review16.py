@@ -182,3 +182,40 @@ def test_the_real_dtrace_refuses_a_parameter_named_twice():
     verdicts = compile_scripts({"twice": "inline int f[int x, int x] = x + x;\nBEGIN { trace(1); }\n",
                                 "once": "inline int f[int x, int y] = x + y;\nBEGIN { trace(1); }\n"})
     assert "parameter is already declared" in (verdicts["twice"] or "") and verdicts["once"] is None
+
+
+# --- F5: a tracer's #if has its #endif ----------------------------------------------------------
+
+@pytest.mark.parametrize("lines, line, message", [
+    ("t.directive('if', '0')\n", 6, "#if without #endif"),
+    ("t.directive('ifdef', 'X')\nt.directive('else')\n", 6, "#ifdef without #endif"),
+    ("t.directive('else')\n", 6, "#else without #if"),
+    ("t.directive('if', '1')\nt.directive('endif')\nt.directive('endif')\n", 8, "#endif without #if"),
+])
+def test_compile_refuses_a_conditional_directive_left_open_at_its_line(tmp_path, lines, line, message):
+    """`t.directive("if", "0")` alone compiled (exit 0) to D that dtrace -C refuses ("unterminated
+    #if"); only `compile --check` said so, as a preprocessor error."""
+    (tmp_path / "cond.py").write_text(
+        "from dtracepy import Tracer, trace\n"
+        "t = Tracer()\n"
+        "@t.probe('BEGIN')\n"
+        "def b():\n"
+        "    trace(1)\n" + lines)
+    result = _cli("compile", "cond.py", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.startswith(f"cond.py:{line}: error: {message}"), result.stderr
+
+
+def test_compile_takes_balanced_conditional_directives(tmp_path):
+    (tmp_path / "cond.py").write_text(
+        "from dtracepy import Tracer, trace\n"
+        "t = Tracer()\n"
+        "t.directive('if', '1')\n"
+        "@t.probe('BEGIN')\n"
+        "def b():\n"
+        "    trace(1)\n"
+        "t.directive('else')\n"
+        "t.directive('ifdef', 'X')\n"
+        "t.directive('endif')\n"
+        "t.directive('endif')\n")
+    result = _cli("compile", "cond.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr

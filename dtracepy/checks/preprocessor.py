@@ -35,3 +35,27 @@ def run(ctx):
                        "directive\"), dtrace -C -s reads it; check -C checks the script so (or give it "
                        "a #!/usr/sbin/dtrace -Cs line)")
             yield ctx.finding("cpp-directive", item, message, "warning")
+
+
+_OPENS = ("if", "ifdef", "ifndef")
+
+
+def unbalanced_conditionals(ctx):
+    """An ``#if`` without its ``#endif``, or an ``#else``, ``#elif`` or ``#endif`` without its
+    ``#if`` (``t.directive("if", "X")`` alone): cpp, and so ``dtrace -C``, refuses the script
+    ("unterminated #if", "#endif without #if").  For a tracer's tree, which the compiler prints
+    for cpp to read (a D file's directives were read by the preprocessor, which judged them)."""
+    open_ifs = []
+    for item in ctx.items_of(t.Directive):
+        name = item.name
+        if name in _OPENS:
+            open_ifs.append(item)
+        elif name in ("elif", "else", "endif") and not open_ifs:
+            yield ctx.finding("cpp-directive", item, f"#{name} without #if: the C preprocessor refuses it "
+                              f"(dtrace -C: \"#{name} without #if\")", "error")
+        elif name == "endif":
+            open_ifs.pop()
+    for item in open_ifs:
+        yield ctx.finding("cpp-directive", item, f"#{item.name} without #endif: the C preprocessor refuses it "
+                          f"(dtrace -C: \"unterminated #{item.name}\"): end it with t.directive(\"endif\")",
+                          "error")
