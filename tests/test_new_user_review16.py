@@ -219,3 +219,13 @@ def test_compile_takes_balanced_conditional_directives(tmp_path):
         "t.directive('endif')\n")
     result = _cli("compile", "cond.py", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+# --- F6: layout does not claim a type exists that the header never names ---------------------------
+
+def test_layout_of_an_enum_the_header_lacks_does_not_say_it_is_one(tmp_path):
+    """`dtracepy layout s.h 'enum zz'` said "enum zz is an enum" of a header without it."""
+    (tmp_path / "s.h").write_text("struct s { int a; };\n")
+    result = _cli("layout", "s.h", "enum zz", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "is an enum" not in result.stderr and "enum zz names an enum" in result.stderr, result.stderr

@@ -337,8 +337,9 @@ class Layouts(dict):
             raise LayoutError(f"{name} is {what}, not a struct or union: layout lays out structs and "
                               f"unions (known types: {listing})")
         if name.startswith("enum "):
-            raise LayoutError(f"{name} is an enum, not a struct or union: layout lays out structs and "
-                              f"unions (known types: {listing})")
+            # (whether the header defines that enum or not: the name is an enum's either way)
+            raise LayoutError(f"{name} names an enum: layout lays out structs and unions, not enums "
+                              f"(known types: {listing})")
         bare_known = {k.split(" ", 1)[-1]: k for k in known}
         hits = difflib.get_close_matches(bare, list(bare_known), n=3)
         hint = "; did you mean " + " or ".join(repr(bare_known[h]) for h in hits) + "?" if hits else ""
