@@ -229,3 +229,85 @@ def test_layout_of_an_enum_the_header_lacks_does_not_say_it_is_one(tmp_path):
     result = _cli("layout", "s.h", "enum zz", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert "is an enum" not in result.stderr and "enum zz names an enum" in result.stderr, result.stderr
+
+
+# --- F7: a process that writes without a newline neither swells nor stalls a run -----------------
+
+def test_a_line_without_end_is_shown_in_pieces_and_held_bounded():
+    """`run quiet.py -c "sh -c 'yes xxx | tr -d \\"\\\\n\\"'"`: the decoder joined each read to
+    the whole unfinished line and split it again (quadratic), and held all of it: 13 minutes and
+    300 MB later the run was still going.  Now it shows such text as it comes, in pieces."""
+    from dtracepy.run import Decoder, Text
+    from dtracepy.run.decode import MAX_UNFINISHED, STARTED
+
+    dec = Decoder()
+    assert dec.feed(b"\x1eB\n") == [STARTED]
+    chunk = b"x" * (1 << 16)
+    shown = []
+    for _ in range(64):  # 4 MiB, no newline, no pause
+        shown += dec.feed(chunk)
+        assert len(dec._pending) <= MAX_UNFINISHED + len(chunk)
+    shown += dec.close()
+    assert all(isinstance(e, Text) for e in shown) and "".join(shown) == "x" * (64 << 16)
+
+
+def test_a_long_line_keeps_what_may_be_a_mark_and_a_cut_character():
+    from dtracepy.run import Decoder, Text
+    from dtracepy.run.decode import MAX_UNFINISHED, STARTED
+
+    from dtracepy.run.framing import Plan
+
+    dec = Decoder(Plan(framed=False, token="Secretab"))
+    dec.feed(b"\x1eSecretabB\n")
+    junk = b"\x1ey" * 10 + b"a" * MAX_UNFINISHED    # RS bytes that start no mark are text
+    shown = dec.feed(junk + b"\xc3")                # and a character cut by the read waits
+    assert "".join(shown) == junk.decode() and dec._pending == b"\xc3"
+    assert dec.feed(b"\xa9\n") == ["\u00e9\n"]
+    # text, then what may be a mark on the same line: it waits for the rest
+    dec = Decoder(Plan(framed=False, token="Secretab"))
+    dec.feed(b"\x1eSecretabB\n")
+    shown = dec.feed(b"z" * (MAX_UNFINISHED + 10) + b"\x1eSecr")
+    assert "".join(shown) == "z" * (MAX_UNFINISHED + 10) and dec._pending == b"\x1eSecr"
+
+
+def test_after_dtrace_ends_a_writer_it_left_cannot_keep_the_run_going(tmp_path, monkeypatch, capsys):
+    """A stand-in dtrace that exits and leaves a process of its own writing to its output without a
+    pause: the run ends (the pipes are let go at most _MOST_AFTER_EXIT seconds after dtrace
+    ended), where it waited for a second without output that never came."""
+    import os
+    import signal
+    import threading
+
+    from dtracepy.cli import main
+    from dtracepy.run import runner
+
+    script = tmp_path / "x.d"
+    script.write_text("BEGIN { trace(1); }\n")
+    group = tmp_path / "writer.pgid"
+    fake = tmp_path / "dtrace"
+    fake.write_text("#!/bin/sh\n"
+                    f"setsid sh -c 'echo $$ > {group}; exec yes xxxxxxxxxxxxxxxx' &\n"
+                    "exit 0\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(runner, "_MOST_AFTER_EXIT", 2.0)
+    done = []
+    thread = threading.Thread(target=lambda: done.append(main(["run", str(script), "--dtrace", str(fake),
+                                                               "-o", str(tmp_path / "out.jsonl")])),
+                              daemon=True)
+    thread.start()
+    try:
+        thread.join(30)
+        assert done, "the run was still going 30 s after dtrace ended"
+    finally:
+        for _ in range(50):
+            if group.exists() and group.read_text().strip():
+                break
+            import time
+
+            time.sleep(0.1)
+        if group.exists() and group.read_text().strip():
+            try:
+                os.killpg(int(group.read_text()), signal.SIGKILL)  # the writer this test started
+            except ProcessLookupError:
+                pass

@@ -57,6 +57,10 @@ def _prefixed_start(mark: bytes) -> re.Pattern:
 
 
 # what may still grow into dtrace's probe prefix of dtracepy's END (" 0  2  :END ", without -q)
+#: The longest unfinished line of text held back for its newline: a process that writes without
+#: one and without a pause (a `-c` command's `yes | tr -d '\\n'`) is shown as it goes, in pieces
+#: of about this size, not held whole (each read joined to all of it: quadratic, memory unbounded).
+MAX_UNFINISHED = 1 << 16
 _END_PREFIX_START = re.compile(rb" *(?:\d+(?: +(?:\d+(?: +(?::(?:E(?:N(?:D ?)?)?)?)?)?)?)?)?")
 
 
@@ -394,6 +398,8 @@ class Decoder:
                 self._pending = last
                 break
         self.counts["records"] += nrec
+        if len(self._pending) > MAX_UNFINISHED:
+            out.extend(self._long_unfinished())
         if self._header is not None and not self._prelude:
             for k, event in enumerate(out):
                 if isinstance(event, Text) and event.strip():    # not dtrace's blank lines at exit
@@ -414,6 +420,26 @@ class Decoder:
                 or self._mark_byte in pending or _END_PREFIX_START.fullmatch(pending)):
             return []
         cut = _utf8_complete(pending)
+        if not cut:
+            return []
+        self._pending = pending[cut:]
+        self._skip_blank = False
+        return [Text(_text(pending[:cut]))]
+
+    def _long_unfinished(self) -> list:
+        """An unfinished line longer than :data:`MAX_UNFINISHED`, up to where a mark may start, as
+        text (as :meth:`unfinished_text` shows it at a pause): a mark starts a record or a block
+        wherever it stands in a line, so what may be one stays; other text cannot become one."""
+        pending = self._pending
+        if self._block is not None or self._prelude:
+            return []
+        mark, mark_byte = self.mark, self._mark_byte
+        keep = pending.find(mark_byte)
+        while keep >= 0 and not mark.startswith(pending[keep:keep + len(mark)]):
+            keep = pending.find(mark_byte, keep + 1)
+        if keep < 0:
+            keep = len(pending)
+        cut = _utf8_complete(pending[:keep])
         if not cut:
             return []
         self._pending = pending[cut:]

@@ -55,6 +55,10 @@ def _unframed_matched(line: str, added: int) -> str:
 _END = object()
 _PAUSE = 0.05   # seconds without output after which an unfinished line is shown as it stands
 _GRACE = 1.0    # seconds without output, once dtrace ended, before its pipes are let go
+# seconds of output at most, once dtrace ended, before its pipes are let go: what dtrace wrote is
+# in the pipe by then (it could not exit with more than a pipe's buffer unread), and a process it
+# left behind that never stops writing (`-c 'yes &'`) must not keep the run going for ever
+_MOST_AFTER_EXIT = 5.0
 
 
 class Tracing:
@@ -339,16 +343,18 @@ class Tracing:
             self._stdout_ended.set()
 
     def _reap(self) -> None:
-        """After dtrace exits, give its output _GRACE seconds without a read to end; a process
-        still holding the pipe then does not keep the run (or Ctrl-C) waiting."""
+        """After dtrace exits, give its output _GRACE seconds without a read to end, and
+        _MOST_AFTER_EXIT seconds in all; a process still holding the pipe then does not keep the
+        run (or Ctrl-C) waiting, even one that writes without a pause."""
         self.process.wait()
         self._exited.set()
         seen = self._read_count
+        last = time.monotonic() + _MOST_AFTER_EXIT
         while not self._stdout_ended.wait(_GRACE):
             with self._feed_lock:
                 if self._stdout_ended.is_set():
                     return
-                if self._read_count == seen:
+                if self._read_count == seen or time.monotonic() >= last:
                     self._abandoned = True
                     self._end_output()
                     return
