@@ -290,7 +290,7 @@ def test_after_dtrace_ends_a_writer_it_left_cannot_keep_the_run_going(tmp_path, 
                     "exit 0\n")
     fake.chmod(0o755)
     monkeypatch.setattr(os, "geteuid", lambda: 0)
-    monkeypatch.setattr(runner, "_MOST_AFTER_EXIT", 2.0)
+    monkeypatch.setattr(runner, "_MOST_AFTER_EXIT", 2.0, raising=False)
     done = []
     thread = threading.Thread(target=lambda: done.append(main(["run", str(script), "--dtrace", str(fake),
                                                                "-o", str(tmp_path / "out.jsonl")])),
