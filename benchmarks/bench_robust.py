@@ -203,6 +203,13 @@ def cases(quick: bool):
     for n in (100, 1_000, 10_000):
         yield "layout-linear", f"layout, a header of {n:,} structs", "x.h", chain_structs(n), \
             ["layout", "x.h", f"s{n - 1}"]
+    # what real headers hold beside their types (session 16: read by pycparser whole before)
+    yield "layout-functions", "layout, 50,000 structs, and a prototype each (4 MB)", "x.h", "".join(
+        f"struct s{i} {{ int a; long b; char c[4]; }};\nint f{i}(struct s{i} *p, int n);\n" for i in range(50_000)), \
+        ["layout", "x.h", "s49999"]
+    yield "layout-functions", "layout, 50,000 structs, each with an initialised constant", "x.h", "".join(
+        f"struct s{i} {{ int a; long b; char c[4]; }};\nstatic const int k{i} = {i};\n" for i in range(50_000)), \
+        ["layout", "x.h", "s49999"]
     yield "layout-nested", "layout, 20 doubly nested structs", "x.h", doubly_nested(20), ["layout", "x.h", "s20"]
     # review 9, finding 4
     yield "layout-macros", "layout, 20 nested exponential macros", "x.h", \
