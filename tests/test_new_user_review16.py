@@ -311,3 +311,39 @@ def test_after_dtrace_ends_a_writer_it_left_cannot_keep_the_run_going(tmp_path, 
                 os.killpg(int(group.read_text()), signal.SIGKILL)  # the writer this test started
             except ProcessLookupError:
                 pass
+
+
+# --- F8: dtrace's standard error is read and kept within bounds ---------------------------------
+
+def test_standard_error_without_end_is_kept_within_bounds(tmp_path, monkeypatch, capsys):
+    """A `-c` command writing to standard error without a newline: `run` read it as one line
+    without a limit, and kept it twice (its own list and Messages.other, which nothing read): 695 MB
+    after 7 s of `yes | tr -d '\\n' >&2`.  Now lines are read 64 KiB at a time and the first MiB
+    is kept, then the last lines, with a note of those left out."""
+    import os
+
+    from dtracepy.cli import main
+    from dtracepy.run import runner
+
+    script = tmp_path / "x.d"
+    script.write_text("BEGIN { trace(1); }\n")
+    fake = tmp_path / "dtrace"
+    fake.write_text("#!/bin/sh\nhead -c 3000000 /dev/zero | tr '\\0' x >&2\nexit 0\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(runner, "_STDERR_KEPT", 100_000, raising=False)
+    monkeypatch.setattr(runner, "_STDERR_TAIL", 3, raising=False)
+    main(["run", str(script), "--dtrace", str(fake), "-o", str(tmp_path / "out.jsonl")])
+    err = capsys.readouterr().err
+    assert "more lines of standard error (dtrace's and its command's) were not kept" in err, err[-300:]
+    assert len(err) < 100_000 + 4 * (1 << 16) + 10_000
+
+
+def test_messages_keep_other_lines_within_bounds():
+    from dtracepy.run.messages import Messages
+
+    m = Messages()
+    for _ in range(100):
+        m.add("y" * 100_000 + "\n")
+    assert sum(map(len, m.other)) <= Messages.MAX_OTHER
+    assert Messages().add("dtrace: something else\n") is None

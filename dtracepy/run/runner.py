@@ -59,6 +59,12 @@ _GRACE = 1.0    # seconds without output, once dtrace ended, before its pipes ar
 # in the pipe by then (it could not exit with more than a pipe's buffer unread), and a process it
 # left behind that never stops writing (`-c 'yes &'`) must not keep the run going for ever
 _MOST_AFTER_EXIT = 5.0
+# dtrace's standard error (its command's too, under -c) is read a line of at most this many bytes
+# at a time, and what is kept for the end of the run is at most _STDERR_KEPT characters, then the
+# last _STDERR_TAIL lines: a command that writes there without end must not grow dtracepy's memory
+_STDERR_LINE = 1 << 16
+_STDERR_KEPT = 1 << 20
+_STDERR_TAIL = 200
 
 
 class Tracing:
@@ -126,6 +132,10 @@ class Tracing:
         self._stopper = Stopper(target_cmd=target_cmd is not None, started=self._started,
                                 exited=self._exited, on_sigint=self._expect_sigint_newline)
         self.stderr_lines: list[str] = []
+        self._stderr_kept = 0           # characters in stderr_lines (at most _STDERR_KEPT)
+        self._stderr_tail: collections.deque = collections.deque(maxlen=_STDERR_TAIL)
+        self._stderr_dropped = 0        # lines past _STDERR_KEPT that the tail no longer holds
+        self._stderr_lock = threading.Lock()   # (the reader may still add while wait() ends it)
         # the kernel's BPF verifier's log ("BPF: ..." lines), when it refused a program: kept
         # here, not among stderr_lines (thousands of lines); the refusal itself is one message
         self.verifier_log: list[str] = []
@@ -237,6 +247,7 @@ class Tracing:
                 thread.join(bound if deadline is None else max(0.0, min(bound, deadline - time.monotonic())))
         if self._timer is not None:
             self._timer.cancel()
+        self._end_stderr()
         if self.returncode and self._syntax_error is not None:
             self._explain_syntax_error()
         self._dir.cleanup()
@@ -363,7 +374,8 @@ class Tracing:
     def _read_stderr(self) -> None:
         prepared = self.prepared
         after_compile_error = False
-        for raw in self.process.stderr:
+        stderr = self.process.stderr
+        for raw in iter(lambda: stderr.readline(_STDERR_LINE), b""):
             line = raw.decode("utf-8", "replace")
             if STARTED_SCRIPT in line and _MATCHED.match(line.rstrip("\n")):
                 continue        # the notice of dtracepy's own started script
@@ -384,9 +396,33 @@ class Tracing:
                 line = located + "\n"
             warning = self.messages.add(line)
             if warning is None:
-                self.stderr_lines.append(line.rstrip("\n").replace(self.script_path, prepared.name))
+                self._keep_stderr(line.rstrip("\n").replace(self.script_path, prepared.name))
             if self.on_warning is not None:
                 self.on_warning(warning, line.rstrip("\n"))
+
+    def _keep_stderr(self, line: str) -> None:
+        """Keep a line of standard error for the end of the run: the first _STDERR_KEPT
+        characters of them, then the last _STDERR_TAIL lines (see :meth:`_end_stderr`)."""
+        with self._stderr_lock:
+            if self._stderr_kept + len(line) <= _STDERR_KEPT and not self._stderr_tail:
+                self._stderr_kept += len(line)
+                self.stderr_lines.append(line)
+                return
+            if len(self._stderr_tail) == _STDERR_TAIL:
+                self._stderr_dropped += 1
+            self._stderr_tail.append(line)
+
+    def _end_stderr(self) -> None:
+        """The kept lines, a note of those left out, then the last ones."""
+        with self._stderr_lock:
+            if self._stderr_dropped:
+                self.stderr_lines.append(f"dtracepy: note: {self._stderr_dropped} more lines of standard error "
+                                         f"(dtrace's and its command's) were not kept, past the first "
+                                         f"{_STDERR_KEPT >> 20} MiB; the last {len(self._stderr_tail)} follow")
+            self.stderr_lines.extend(self._stderr_tail)
+            self._stderr_tail.clear()
+            self._stderr_dropped = 0
+            self._stderr_kept = _STDERR_KEPT    # (a line read after this is not kept)
 
     def _bpf_refusal(self, line: str) -> str | None:
         """dtrace's "BPF program load for 'P' failed" as one located error with the verifier's
