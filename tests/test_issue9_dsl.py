@@ -96,7 +96,7 @@ def test_the_array_error_without_a_clear_point_suggests_what_works():
 # --- 2. character constants -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("value, d", [
-    ("a", "'a'"), ("\n", "'\\n'"), ("'", "'\\''"), ("\\", "'\\\\'"), ("\\n", "'\\n'"),
+    ("a", "'a'"), ("\n", "'\\n'"), ("'", "'\\047'"), ("\\", "'\\\\'"), ("\\n", "'\\n'"),
     ("\t", "'\\t'"), ("\0", "'\\000'"), ("\x01", "'\\001'"), ('"', "'\"'"),
 ])
 def test_char_escapes_what_d_needs(value, d):
