@@ -49,6 +49,8 @@ def _import_program(program, filename, exact, verify, text) -> str:
     from dtracepy.importer.idioms import faithful_plan, idiomatic
 
     source_program = program
+    if exact and verify:
+        refuse_exact_over_limit(program)  # (before the module is written, run and compiled)
     if exact:
         plan = faithful_plan(program)  # t.keep for the original's leaks: the D stays the same
     else:
@@ -62,6 +64,38 @@ def _import_program(program, filename, exact, verify, text) -> str:
     if verify and exact:
         check_exact(source, source_program, filename)
     return source
+
+
+def exact_size_at_least(program: tree.Program) -> int:
+    """At least how many bytes the D of ``program``'s faithful module is, known before the module
+    is written: the module compiles to a program whose items other than comments are
+    ``program``'s (:func:`check_exact` refuses it otherwise), and comments only add text between
+    them.  The text printed here puts one empty comment first, as the compiled program puts its
+    header comment first (the printer spells a ``#!`` directive apart when it is the first item;
+    a clause stands without braces by what follows it, the same there), then takes that
+    comment's ``/**/`` and the blank line after it away again."""
+    from dtracepy.printer import to_d
+
+    text = to_d(tree.Program((tree.Comment(""),) + comparable(program)))
+    size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+    return size - len("/**/\n\n")
+
+
+def refuse_exact_over_limit(program: tree.Program) -> None:
+    """``--exact`` of a script whose faithful module prints D over the input limit (the DSL
+    prints the D it reads compact in full, indented): refused here, from the original tree (a
+    printing of it, under a second for 100,000 clauses), not after writing, running and compiling
+    the module (30 s for 100,000 clauses, then refused by the compiler), with what to do instead."""
+    from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
+
+    size = exact_size_at_least(program)
+    if size > MAX_INPUT_BYTES:
+        raise CannotImport.saying(
+            f"cannot import this script exactly: its faithful module would compile to at least "
+            f"{size:,} bytes of D, over {LIMIT_TEXT}, which dtracepy check refuses (the DSL prints "
+            "each statement on a line of its own, indented); import it without --exact (an "
+            "idiomatic module, which is not compiled back), or split the script",
+            program.items[0].pos if program.items else None)
 
 
 def import_d(text: str, filename: str = "<string>", *, exact: bool = False, verify: bool = True) -> str:
