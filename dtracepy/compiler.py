@@ -49,13 +49,40 @@ def shebang(tracer) -> str | None:
 
 
 def _nodes_of(items, classes) -> dict:
-    """class -> the nodes of that class under ``items``, in walk order (one walk for all)."""
+    """class -> the nodes of that class under ``items``, in walk order (one walk for all: the
+    loop of ``Node.walk``, with the statements, assignments and leaves of every clause taken
+    apart here; the generator's step for each node was a tenth of compiling 30,000 clauses)."""
+    from dtracepy.checks.context import push_children
+
     found: dict = {cls: [] for cls in classes}
-    for item in items:
-        for node in item.walk():
-            if node.__class__ in found:
-                found[node.__class__].append(node)
+    get = found.get
+    stack = list(reversed(items))
+    pop, push = stack.pop, stack.append
+    leaves, ExprStmt, Assign, Binary = _NO_CHILDREN, tree.ExprStmt, tree.Assign, tree.Binary
+    while stack:
+        node = pop()
+        cls = node.__class__
+        of = get(cls)
+        if of is not None:
+            of.append(node)
+        if cls in leaves:
+            continue
+        if cls is ExprStmt:
+            push(node.expr)
+        elif cls is Assign:
+            push(node.value)
+            push(node.target)
+        elif cls is Binary:
+            push(node.right)
+            push(node.left)
+        else:
+            push_children(node, stack)
     return found
+
+
+# node classes with no node below them (names, literals, descriptions)
+_NO_CHILDREN = frozenset((tree.Ident, tree.IntLit, tree.StringLit, tree.CharLit, tree.MacroVar, tree.AggVar,
+                          tree.SelfVar, tree.ThisVar, tree.ProbeDesc))
 
 
 def macros_used(items, _found=None) -> dict[str, str | None]:

@@ -159,10 +159,12 @@ def user_pos(skip: int = 1) -> Pos | None:
         frame = sys._getframe(skip)
     except ValueError:
         return None
-    try:
-        cwd = os.getcwd()
-    except OSError:  # the working directory was removed: no caching, same answers as before
-        cwd = None
+    cwd = _FIXED_CWD
+    if cwd is None:
+        try:
+            cwd = os.getcwd()
+        except OSError:  # the working directory was removed: no caching, same answers as before
+            cwd = None
     package = _PACKAGE_DIR
     shown_in = _SHOWN.get((cwd, package)) if cwd is not None else None
     if shown_in is None:
@@ -193,6 +195,33 @@ def user_pos(skip: int = 1) -> Pos | None:
 #: (``html.escape(execname)``, ``textwrap.shorten(execname, 5)``) is at the user's line that
 #: called it, not at ``html/__init__.py:19``.  (Its site-packages may hold a user's tracer.)
 _STDLIB = os.path.dirname(os.__file__) + os.sep
+
+
+#: The working directory while code that cannot change it runs (:func:`working_directory_fixed`):
+#: else None, and :func:`user_pos` asks the system each time.
+_FIXED_CWD: str | None = None
+
+
+class working_directory_fixed:
+    """``with working_directory_fixed():`` -- the code run inside does not change the working
+    directory (``import --exact`` running the module it wrote), so :func:`user_pos` takes it as
+    it was on entry instead of asking the system for every node the DSL builds (a system call
+    each, a twentieth of running the module of 30,000 clauses on a loaded machine)."""
+
+    def __enter__(self):
+        global _FIXED_CWD
+        self.outer = _FIXED_CWD
+        if self.outer is None:
+            try:
+                _FIXED_CWD = os.getcwd()
+            except OSError:
+                pass
+        return self
+
+    def __exit__(self, *exc):
+        global _FIXED_CWD
+        _FIXED_CWD = self.outer
+        return False
 
 
 def _in_stdlib(filename: str) -> bool:

@@ -142,3 +142,164 @@ def test_exact_at_the_limit_is_not_refused(monkeypatch):
     monkeypatch.setattr(inputs, "MAX_INPUT_BYTES", size - 1)   # a byte less: the compiler refuses it
     with pytest.raises(CannotImport):
         import_program(program, "x.d", exact=True, text=text)
+
+
+# --- the work of importing, per clause (issue 8, session 16) --------------------------------------
+
+def _one_line_entries(n: int) -> str:
+    return "".join(f"syscall::f{i}:entry{{self->t{i} = timestamp;}}\n" for i in range(n))
+
+
+def _count(monkeypatch, owner, name: str) -> list:
+    calls = []
+    real = getattr(owner, name)
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counting)
+    return calls
+
+
+def test_a_leak_note_is_filled_without_textwrap_or_difflib(monkeypatch):
+    """Each of 200 clauses leaks its own thread-local: 200 notes, none given to textwrap, and no
+    typo asked about (there is none); before, textwrap filled each and difflib was asked for
+    each (a fifth and a twentieth of importing 85,000 such clauses)."""
+    import difflib
+    import textwrap
+
+    from dtracepy.importer import import_d
+
+    wrapped = _count(monkeypatch, textwrap, "wrap")
+    matched = _count(monkeypatch, difflib, "get_close_matches")
+    module = import_d(_one_line_entries(200), "x.d")
+    assert module.count("# Leak in the original: self->t") == 200
+    assert wrapped == [] and matched == []
+
+
+def test_prose_is_textwrap_s_filling():
+    """pyfmt.prose fills as textwrap.wrap(..., break_long_words=False, break_on_hyphens=False)
+    does, for the text it fills itself and for what it hands to textwrap."""
+    import random
+    import textwrap
+
+    from dtracepy.importer.pyfmt import WIDTH, prose
+
+    pick = random.Random(16)
+    parts = ["a", "bb", "x" * 30, "y" * 90, " ", "  ", "\t", "\x1c", "\u00e9", "-", "\n", "self->t1",
+             "syscall::f0:return.", "\u00a0"]
+    for _ in range(4000):
+        text = "".join(pick.choice(parts) for _ in range(pick.randrange(0, 40)))
+        for first, later in (("", "# "), ("# ", "# "), ("        # ", "        # ")):
+            assert prose(text, first, later) == textwrap.wrap(
+                text, WIDTH, initial_indent=first, subsequent_indent=later, break_long_words=False,
+                break_on_hyphens=False), (text, first)
+
+
+def test_running_the_module_asks_inspect_and_the_system_nothing_per_clause(monkeypatch):
+    """Running the faithful module of 100 clauses (what ``--exact`` does to check it): a plain
+    function is known to run from its code's flags (inspect's six tests were asked of each), the
+    working directory once (it was asked for every node built), and an assignment asks for its
+    position once (twice before)."""
+    import inspect
+    import os
+
+    from dtracepy import importer, source
+    from dtracepy.dsl import scopes
+
+    module = import_program(parse(_pairs(50), "x.d"), "x.d", exact=True, verify=False)
+    asked = [_count(monkeypatch, inspect, name) for name in (
+        "iscoroutinefunction", "isasyncgenfunction", "isgeneratorfunction")]
+    cwd = _count(monkeypatch, os, "getcwd")
+    positions = _count(monkeypatch, scopes, "user_pos")
+    tracer = importer.run_module(module, "x.d.py")
+    assert len(tracer.items) == 100
+    assert asked == [[], [], []]
+    assert len(cwd) <= 1, len(cwd)
+    # one for each self.a = ... (100) and each self.a read in a when= (50)
+    assert len(positions) == 150, len(positions)
+
+
+def test_a_generator_or_async_probe_body_is_still_refused():
+    """What the quick answer of _never_runs leaves to inspect still goes to it."""
+    import functools
+
+    from dtracepy.dsl.tracer import _never_runs
+
+    def gen():
+        yield 1
+
+    async def coro():
+        return 1
+
+    async def agen():
+        yield 1
+
+    def plain():
+        return 1
+
+    assert _never_runs(gen) and _never_runs(coro) and _never_runs(agen)
+    assert not _never_runs(plain)
+    assert _never_runs(functools.wraps(gen)(lambda: None)) is False  # (as inspect says of it)
+    marked = inspect_marked(plain)
+    assert _never_runs(marked) == __import__("inspect").iscoroutinefunction(marked)
+
+
+def inspect_marked(function):
+    """``function``, marked a coroutine function where Python can mark one (3.12)."""
+    import inspect
+
+    def copy():
+        return function()
+
+    mark = getattr(inspect, "markcoroutinefunction", None)
+    return mark(copy) if mark else copy
+
+
+def test_measure_takes_apart_no_leaf_and_no_statement(monkeypatch):
+    """printer.measure of 40 clauses of ``self->a = timestamp;``: ``bracketed`` is asked of each
+    clause and assignment (80), not of their statements, names and literals (200 before: every
+    node but the leaves); the answers are the same for every node."""
+    from dtracepy import printer
+
+    program = parse(_pairs(20), "x.d")
+    calls = _count(monkeypatch, printer, "bracketed")
+    found = printer.measure(program.items)
+    assert len(calls) == 2 * 40, len(calls)   # (a predicate self->a is a leaf)
+    nodes = [node for item in program.items for node in item.walk()]
+    assert all(id(node) in found for node in nodes)
+
+
+def test_an_operand_s_level_is_looked_up_once_a_class(monkeypatch):
+    from dtracepy import printer
+
+    printer._LEVELS.clear()
+    asked = _count(monkeypatch, printer.DPrinter, "_level")
+    printer.to_d(parse(_pairs(50), "x.d"))
+    assert len(asked) <= 3, len(asked)
+
+
+def test_the_compiler_finds_its_nodes_without_walking(monkeypatch, corpus):
+    """compiler._nodes_of lists what ``Node.walk`` reaches, in its order, without its generator."""
+    from dtracepy import compiler
+
+    classes = (tree.MacroVar, tree.Ident, tree.SelfVar, tree.StringLit, tree.Call)
+    programs = [parse(text, "x.d") for text in _EDGES.values()]
+    programs += [parse_bytes(path.read_bytes(), path.name) for path in sorted(corpus.rglob("*.d"))[:400:4]
+                 if _parses(path)]
+    for program in programs:
+        want = {cls: [n for item in program.items for n in item.walk() if n.__class__ is cls] for cls in classes}
+        got = compiler._nodes_of(program.items, classes)
+        assert all(list(map(id, want[c])) == list(map(id, got[c])) for c in classes)
+    walked = _count(monkeypatch, tree.Node, "walk")
+    compiler._nodes_of(parse(_pairs(20), "x.d").items, classes)
+    assert walked == []
+
+
+def _parses(path) -> bool:
+    try:
+        parse_bytes(path.read_bytes(), path.name)
+    except (DTracePyError, RecursionError):
+        return False
+    return True

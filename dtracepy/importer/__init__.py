@@ -119,11 +119,15 @@ def run_module(source: str, filename: str = "<imported>"):
     from dtracepy.dsl.tracer import Tracer
     from dtracepy.importer import pieces
 
+    from dtracepy.source import working_directory_fixed
+
     namespace: dict = {"__name__": "_dtracepy_imported"}
     try:
         try:
-            # (in pieces for a large module: Python's compile of it whole held 150 bytes a byte)
-            pieces.run(source, filename, namespace)
+            # (in pieces for a large module: Python's compile of it whole held 150 bytes a byte;
+            # the module, the importer's own, changes no working directory)
+            with working_directory_fixed():
+                pieces.run(source, filename, namespace)
         except ImportError as err:
             import re
 
