@@ -252,6 +252,13 @@ def _line_of(frame) -> int:
     return frame.f_lineno if line is None else line
 
 
+def forget_line_tables() -> None:
+    """Drop the line tables :func:`_line_of` read (and the code objects they are of): after a
+    module is run, they are of code that runs no more (14 MB for the module of 90,000 clauses
+    that ``import --exact`` runs, while it compiles the tracer)."""
+    _LINE_TABLES.clear()
+
+
 # A code object whose line table is this long (bytes) has its table read once (_line_of)
 _LONG_LINE_TABLE = 2048
 # id(code object) -> (the code object, start offsets of its instruction ranges, their lines)
