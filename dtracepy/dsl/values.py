@@ -114,12 +114,22 @@ def _called_by_user() -> bool:
     return context.active() and not any(part in _DEBUGGERS for part in path.split(os.sep))
 
 
-def _asking_user_pos():
+def _text_refused(message: str) -> DSLError:
+    """The error of a D value's text asked for at the user's line, remembered by the probe body
+    being recorded (:func:`dtracepy.dsl.context.refuse`), which raises it when it ends: a library
+    that asked may catch it and make text of its own (``reprlib.repr(pid)`` is ``"<D instance at
+    0x...>"``), which must not reach the D either."""
+    error = DSLError(message, _asking_user_pos(2))
+    context.refuse(error)
+    return error
+
+
+def _asking_user_pos(depth: int = 1):
     """The user's line that asked for a D value's text, past the library that asked for it
     (``string.Template(...).substitute(p=execname)``: the user's line, not string.py's)."""
     from dtracepy.source import _PACKAGE_DIR, _internal
 
-    frame, skip = sys._getframe(1), 2
+    frame, skip = sys._getframe(depth), depth + 1
     while frame is not None and (_internal(frame.f_code.co_filename, _PACKAGE_DIR) or (
             _LIBRARY_DIRS and os.path.abspath(frame.f_code.co_filename).startswith(_LIBRARY_DIRS))):
         frame, skip = frame.f_back, skip + 1
@@ -279,7 +289,7 @@ class D:
         # dtracepy's own messages, debuggers and test runners see the D text; the user's code
         # (repr(x), f"{x!r}", "%r" % x) would put that text into a Python string: refused.
         if _called_by_user():
-            raise DSLError(_as_text_message(self, "repr()"), _asking_user_pos())
+            raise _text_refused(_as_text_message(self, "repr()"))
         return "D(" + self._text() + ")"
 
     def __format__(self, spec):
@@ -289,7 +299,7 @@ class D:
     def __str__(self):
         # str(pid), "pid=" + str(pid), "%s" % execname, print(x): the same as an f-string.
         if _called_by_user():
-            raise DSLError(_as_text_message(self, "str() or %-formatting"), _asking_user_pos())
+            raise _text_refused(_as_text_message(self, "str() or %-formatting"))
         return self._text()
 
     def __int__(self):
