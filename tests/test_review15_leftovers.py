@@ -58,6 +58,7 @@ CASES = {
                                       "used-before-assigned"),
     "inline in a dimension above": ("int x[N];\ninline int N = 3;\nBEGIN { trace(x[0]); }", None,
                                     "used-before-assigned"),
+    "inline in its own value": ("inline int foo = foo + 3;\nBEGIN { trace(foo); }", None, "used-before-assigned"),
     "inline in a clause above": ("BEGIN { trace(N); }\ninline int N = 3;", None, None),
     "inline in a predicate above": ("BEGIN /N/ { trace(1); }\ninline int N = 3;", None, None),
     "enumerator below its enum": ("enum e { A, B = A + 1 };\nBEGIN { trace(B); }", None, None),
@@ -265,3 +266,23 @@ def test_reprlib_of_a_d_value_outside_a_probe_body_still_shows_it(tmp_path):
     result = _cli("compile", "t.py", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "D(pid)" in result.stderr
+
+
+# --- print(x, file=buf) of a D value -------------------------------------------------------------
+
+def test_print_of_a_d_value_into_a_string_buffer_is_an_error_at_the_users_line(tmp_path):
+    """`print(pid, file=buf)` with an io.StringIO put the text "pid" into buf, and from there into
+    the D (`printf("pid\\n")`, exit 0): print was let show a D value's text wherever it wrote."""
+    (tmp_path / "t.py").write_text("import io\n" + _TRACER + "@t.probe('BEGIN')\ndef b():\n"
+                                   "    buf = io.StringIO()\n    print(pid, file=buf)\n    printf(buf.getvalue())\n")
+    result = _cli("compile", "t.py", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout
+    assert result.stderr.startswith("t.py:7: error: a D value (pid) made into a Python string"), result.stderr
+
+
+def test_print_of_a_d_value_to_standard_error_still_shows_it(tmp_path):
+    (tmp_path / "t.py").write_text("import sys\n" + _TRACER + "@t.probe('BEGIN')\ndef b():\n"
+                                   "    print(pid,\n          file=sys.stderr)\n    print(pid)\n    trace(pid)\n")
+    result = _cli("compile", "t.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("pid\n") >= 2

@@ -255,10 +255,14 @@ def _defined_below(items, of) -> list:
                 said = (f"enumerator '{name}' may not be referenced as scalar" if in_clause
                         else f"failed to resolve {name}: Unknown variable name")
                 where = "a clause" if in_clause else "a declaration"
-                out.append(_finding("used-before-assigned", node.pos or item.pos,
-                                    f"{name} is {'an enumerator' if what == 'enumerator' else 'an inline'} "
-                                    f"defined below its use here, in {where}, which D reads before it knows "
-                                    f"{name} (dtrace: \"{said}\"): define it above"))
+                if cls is t.Inline and item.declarator.__class__ is t.NameDecl and item.declarator.name == name:
+                    message = (f"inline {name} is named in its own value, which D reads before it knows "
+                               f"{name} (dtrace: \"{said}\")")
+                else:
+                    message = (f"{name} is {'an enumerator' if what == 'enumerator' else 'an inline'} "
+                               f"defined below its use here, in {where}, which D reads before it knows "
+                               f"{name} (dtrace: \"{said}\"): define it above")
+                out.append(_finding("used-before-assigned", node.pos or item.pos, message))
                 continue
             if kind is t.Enumerator:  # (named only once its value is read: stacked below it)
                 stack.append(_Defines(node.name))

@@ -153,11 +153,40 @@ def _in_print(frame) -> bool:
         positions = list(frame.f_code.co_positions())[frame.f_lasti // 2]
     except (AttributeError, IndexError, ValueError):
         return False
-    line, end_line, col, _end_col = positions
+    line, end_line, col, end_col = positions
     if line is None or col is None:
         return False
     text = linecache.getline(frame.f_code.co_filename, line)
-    return text[col:].lstrip().startswith("print(")
+    if not text[col:].lstrip().startswith("print("):
+        return False
+    return _to_standard_stream(frame.f_code.co_filename, line, end_line, col, end_col)
+
+
+#: The streams a ``print(x, file=...)`` shows the text on (a ``StringIO`` would hold it, for the D).
+_STANDARD_STREAMS = frozenset({"sys.stdout", "sys.stderr", "sys.__stdout__", "sys.__stderr__"})
+
+
+def _to_standard_stream(filename: str, line: int, end_line, col: int, end_col) -> bool:
+    """Does the ``print(...)`` call at these positions write to standard output or error: no
+    ``file=``, or ``file=sys.stderr`` (``print(x, file=io.StringIO())`` keeps the text, which may
+    reach the D: refused as ``str()`` is)?  A call that cannot be read again is taken as printed."""
+    import ast
+    import linecache
+
+    if end_line is None or end_col is None or end_line - line > 50:
+        return True
+    lines = [linecache.getline(filename, n).encode() for n in range(line, end_line + 1)]
+    lines[-1] = lines[-1][:end_col]  # (positions count UTF-8 bytes)
+    lines[0] = lines[0][col:] if len(lines) > 1 else lines[0][col:end_col]
+    try:
+        call = ast.parse(b"".join(lines).decode(), mode="eval").body
+    except (SyntaxError, ValueError, UnicodeDecodeError):
+        return True
+    for keyword in getattr(call, "keywords", ()):
+        if keyword.arg == "file":
+            return ast.unparse(keyword.value) in _STANDARD_STREAMS or (
+                keyword.value.__class__ is ast.Constant and keyword.value.value is None)
+    return True
 
 
 def _short_text(value) -> str:
