@@ -995,7 +995,7 @@ def _mapped(written: str, spans, filename: str, in_place: int = 0):
     line_map: list[tuple[str, int]] = []
     current, current_file, at, end = 1, filename, 0, len(written)
     for m in _LINE_MARK_RE.finditer(written):
-        _taken(written[at:m.start()], result_lines, line_map, current, current_file)
+        current = _taken(written[at:m.start()], result_lines, line_map, current, current_file)
         current = _marker_line(m.group(1), current)
         if m.group(2) is not None:
             current_file = _shown(m.group(2), filename)
