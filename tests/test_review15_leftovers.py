@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 
 import pytest
-from tests.pythonpath import env_with
 
-from conftest import REPO
 from real_dtrace import judge_scripts
 from test_check_gaps12 import _errors, assert_first_error, dtrace_disagreements
+from test_new_user_review15 import _cli
 
 CASES = {
     # F18: probes with no typed arguments
@@ -103,11 +101,6 @@ def test_the_findings_are_located_and_say_what_dtrace_says():
     found = _errors("BEGIN { self->a[1] = 2; }\nEND { self->a = 3; }\n", None)
     assert [(f.pos.line, f.pos.col) for f in found] == [(2, 7)]
     assert '"associative array" = ' in found[0].message
-
-
-def _cli(*args, cwd, timeout=120):
-    return subprocess.run([sys.executable, "-m", "dtracepy", *args], cwd=cwd, capture_output=True,
-                          text=True, env=env_with(REPO), timeout=timeout)
 
 
 _TRACER = "from dtracepy import Tracer, args, glob, self, trace, pid, printf, if_\nt = Tracer()\n"
