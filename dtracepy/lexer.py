@@ -406,6 +406,26 @@ def _keep_rest(pending, buf, pos, parens, toplevel_len, rests, text) -> None:
         rests[key] = (types, values, tuple(map((-start).__add__, starts)), SEMIS in types)
 
 
+def _looked_up(text: str, pos: int, rests: dict):
+    """``(key, end, entry)`` of the text from ``pos`` in ``rests`` (see MAX_REST): the tokens kept,
+    True for a text seen once (its tokens are to be kept at its end: see _keep_rest), None for a
+    first sighting (noted now), False for a text not kept (too long, or no ``}``)."""
+    end = text.find("}", pos) + 1
+    if not 0 < end - pos <= MAX_REST:
+        return "", 0, False
+    key = text[pos:end]
+    known = rests.get(key)
+    if known is _LONGER:
+        key, end, known = _longer(text, pos, end, rests.get)
+        if known is _LONGER:
+            return "", 0, False
+    if known is None:
+        if len(rests) >= 4096:
+            rests.clear()
+        rests[key] = True
+    return key, end, known
+
+
 def _longer(text: str, pos: int, end: int, rests_get):
     """The key, end and entry of the longest text kept from ``pos`` (see _keep_rest), whose key
     up to ``end`` is :data:`_LONGER`: the entry of the first of the longer texts ``rests`` does
@@ -676,7 +696,6 @@ class Lexer:
         # the predicates and bodies read so far, by their text (see _keep_rest; emptied when
         # word_kinds changes, as simple_statements is)
         rests: dict = {}
-        rests_get = rests.get
         rest_misses = 0  # texts seen once, less texts seen again (see REST_MISSES)
         pending: list = []  # the texts seen a second time being read now (see _keep_rest)
         depth = 0  # ( [ { nesting inside the current item
@@ -774,31 +793,23 @@ class Lexer:
                     if rest_misses < REST_MISSES and not parens and not spec_ctx and not typedef_name_expected:
                         # the clause's predicate and body, when their text was read before (see
                         # _keep_rest): their tokens, with no scan
-                        end = text.find("}", pos) + 1
-                        if 0 < end - pos <= MAX_REST:
-                            key = text[pos:end]
-                            known = rests_get(key)
-                            if known is _LONGER:
-                                key, end, known = _longer(text, pos, end, rests_get)
-                            if known.__class__ is tuple:
-                                types, values, offsets, semis = known
-                                if len(buf) + len(types) <= chunk_size:  # (no part to hand over)
-                                    buf += zip(types, values, map(pos.__add__, offsets))
-                                    if semis:
-                                        self.semis = True
-                                    rest_misses -= 1
-                                    pos = end
-                                    state = TOP
-                                    depth = 0
-                                    prev = "RBRACE"
-                                    continue
-                            elif known is None:  # a first sighting: noted, the text scanned
-                                if len(rests) >= 4096:
-                                    rests.clear()
-                                rests[key] = True
-                                rest_misses += 1
-                            elif known is True:  # the second: scanned, its tokens kept at its end
-                                pending.append((key, pos, end, buf, len(buf), len(self.toplevel)))
+                        key, end, known = _looked_up(text, pos, rests)
+                        if known.__class__ is tuple:
+                            types, values, offsets, semis = known
+                            if len(buf) + len(types) <= chunk_size:  # (no part to hand over)
+                                buf += zip(types, values, map(pos.__add__, offsets))
+                                if semis:
+                                    self.semis = True
+                                rest_misses -= 1
+                                pos = end
+                                state = TOP
+                                depth = 0
+                                prev = "RBRACE"
+                                continue
+                        elif known is None:  # a first sighting (noted): the text scanned
+                            rest_misses += 1
+                        elif known is True:  # the second: scanned, its tokens kept at its end
+                            pending.append((key, pos, end, buf, len(buf), len(self.toplevel)))
                     if ch == "/":
                         add(("PRED_OPEN", "/", pos))
                         pos += 1
@@ -828,33 +839,25 @@ class Lexer:
                 if rest_misses < REST_MISSES and not parens and not spec_ctx and not typedef_name_expected:
                     # a clause whose text (to its first '}') was read before: its tokens, with no
                     # scan (see MAX_REST and, for a clause's predicate and body, AFTER_DESC above)
-                    end = text.find("}", pos) + 1
-                    if 0 < end - pos <= MAX_REST:
-                        key = text[pos:end]
-                        known = rests_get(key)
-                        if known is _LONGER:
-                            key, end, known = _longer(text, pos, end, rests_get)
-                        if known.__class__ is tuple:
-                            types, values, offsets, semis = known
-                            if len(types) <= chunk_size:  # (no part to hand over)
-                                if chunk is not None:  # (as for a clause scanned, below)
-                                    self.resume = (pos, len(self.toplevel), (), None)
-                                self.replayed = (key, pos)
-                                buf += zip(types, values, map(pos.__add__, offsets))
-                                if semis:
-                                    self.semis = True
-                                rest_misses -= 1
-                                pos = end
-                                depth = 0
-                                prev = "RBRACE"
-                                continue  # (state is TOP)
-                        elif known is None:  # a first sighting: noted, the text read as below
-                            if len(rests) >= 4096:
-                                rests.clear()
-                            rests[key] = True
-                            rest_misses += 1
-                        elif known is True:  # the second: read as below, its tokens kept at its end
-                            pending.append((key, pos, end, buf, 0, len(self.toplevel)))
+                    key, end, known = _looked_up(text, pos, rests)
+                    if known.__class__ is tuple:
+                        types, values, offsets, semis = known
+                        if len(types) <= chunk_size:  # (no part to hand over)
+                            if chunk is not None:  # (as for a clause scanned, below)
+                                self.resume = (pos, len(self.toplevel), (), None)
+                            self.replayed = (key, pos)
+                            buf += zip(types, values, map(pos.__add__, offsets))
+                            if semis:
+                                self.semis = True
+                            rest_misses -= 1
+                            pos = end
+                            depth = 0
+                            prev = "RBRACE"
+                            continue  # (state is TOP)
+                    elif known is None:  # a first sighting (noted): the text read as below
+                        rest_misses += 1
+                    elif known is True:  # the second: read as below, its tokens kept at its end
+                        pending.append((key, pos, end, buf, 0, len(self.toplevel)))
                 m = _WORD_RE.match(text, pos)
                 is_decl = False
                 if m is not None:
