@@ -759,6 +759,15 @@ class Context:
         return self._by_class.get(cls, [])
 
     @cached_property
+    def assignments(self):
+        """The program's assignments with the classes of their targets and values and their
+        operators (:class:`~dtracepy.checks.assignments.Assignments`): what tells a rule that no
+        assignment concerns it without a loop over them all."""
+        from dtracepy.checks.assignments import Assignments
+
+        return Assignments(self.of(t.Assign))
+
+    @cached_property
     def call_names(self) -> list:
         """``node.name`` of each node of :meth:`of` ``(t.Call)``, in that order (several checks
         look at every call's name: asked once)."""
@@ -769,7 +778,8 @@ class Context:
         """``node.name`` of the nodes of :meth:`of` ``(t.Ident)``: each name, with how many there
         are of it (several checks ask a question of every identifier's name, which sets answer
         without a Python loop; a list of them cost 16 bytes a statement of ``x=y;``)."""
-        return Counter(map(_NAME, self.of(t.Ident)))
+        # (a list comprehension, then counted: map(attrgetter) cost twice its read of a name)
+        return Counter([node.name for node in self.of(t.Ident)])
 
     def has(self, *classes) -> bool:
         """Does the program hold a node of any of these concrete classes?"""
@@ -819,12 +829,16 @@ class Context:
             if name:
                 names.add(name)
         Index, Member, Ident = t.Index, t.Member, t.Ident  # (concrete classes: compared)
-        for node in self.of(t.Assign):
-            target = node.target
-            while target.__class__ is Index or target.__class__ is Member:
-                target = target.base
-            if target.__class__ is Ident:
-                names.add(target.name)
+        plain = self.assignments.plain_target_names
+        if plain is not None:  # (every target a name: no loop over the assignments)
+            names |= plain
+        else:
+            for node in self.of(t.Assign):
+                target = node.target
+                while target.__class__ is Index or target.__class__ is Member:
+                    target = target.base
+                if target.__class__ is Ident:
+                    names.add(target.name)
         for node in (*self.of(t.Unary), *self.of(t.Postfix)):
             if node.op in ("++", "--"):
                 target = node.operand

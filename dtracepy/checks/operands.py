@@ -570,10 +570,13 @@ def arrays(ctx, dialect):
                                   "global or thread-local one")
     # names the program uses only as associative arrays (assigned by key, never whole or declared)
     by_key = {node.target.base.name for node in assigns if node.target.__class__ is t.Index
-              and node.target.base.__class__ is t.Ident and node.target.base.module is None}
+              and node.target.base.__class__ is t.Ident and node.target.base.module is None} \
+        if ctx.assignments.targets_any(t.Index) else set()  # (no element assigned: no loop over them)
     arrays_only = by_key - whole - set(declared) - _declared_globals(ctx) if by_key else set()
     if dialect is not None and "args" in dialect.variables:
         arrays_only.add("args")
+    if arrays_only.isdisjoint(ctx.ident_names):
+        return  # (no identifier so named: told without a loop over them all)
     bases = {id(node.base) for node in indexes}
     targets = {id(node.target) for node in assigns} if by_key else ()
     for node in ctx.of(t.Ident):
