@@ -32,8 +32,6 @@ class Access:
     guarded: bool = False  # inside an if whose condition mentions a variable of the same class
 
 
-
-
 def is_zero(expr, chains=None) -> bool:
     """Is ``expr`` the constant 0 (through casts and chained assignments)?
 

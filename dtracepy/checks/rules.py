@@ -888,6 +888,7 @@ class _GlobalUses:
         if predicate is not None:
             accesses(predicate, Ident, True, False, self)
         seen, names, globals_made, made = self._seen[False], self.names, self._globals, self._made
+        typed_or_read, typed, add = _TYPED | _READ, _TYPED, names.add  # (locals: read each statement)
         for stmt in clause.body or ():
             if stmt.__class__ is not ExprStmt:
                 for expr, guarded in stmt_exprs((stmt,), Ident):
@@ -900,13 +901,13 @@ class _GlobalUses:
                 if target.__class__ is Ident and value.__class__ in leaves:
                     if value.__class__ is Ident:  # (the value is evaluated first: _read, inlined)
                         name = value.name
-                        names.add(name)
-                        if name in globals_made and not seen.get(name, 0) & (_TYPED | _READ) or \
-                                id(value) in made:
+                        add(name)
+                        if name in globals_made and not seen.get(name, 0) & typed_or_read or \
+                                made and id(value) in made:  # (made is usually empty: no id asked)
                             self.append(Access("read", value, name, False, False, False))
                     name = target.name
-                    names.add(name)
-                    if name in globals_made and not seen.get(name, 0) & _TYPED:
+                    add(name)
+                    if name in globals_made and not seen.get(name, 0) & typed:
                         # (a write types its name: kept unless the name is typed already)
                         if expr.op == "=":
                             self.append(Access("write", expr, name, is_zero(value), False, False))
