@@ -650,7 +650,7 @@ class Context:
                         # the walk's order), and no statement of it holds a thread-local.
                         # (the classes first: a list of the expressions of a body that is no such
                         # bulk was 6 MB at the peak of check's memory)
-                        bulk = set(map(type, map(_EXPR, body)))
+                        bulk = {stmt.expr.__class__ for stmt in body}  # (a comprehension: see _assignments_in_bulk)
                         if bulk == {Assign}:
                             # or of assignments of one class of operand to one (``x = y;``)
                             bulk = _assignments_in_bulk([stmt.expr for stmt in body])
