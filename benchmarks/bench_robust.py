@@ -203,6 +203,13 @@ def cases(quick: bool):
     for n in (100, 1_000, 10_000):
         yield "layout-linear", f"layout, a header of {n:,} structs", "x.h", chain_structs(n), \
             ["layout", "x.h", f"s{n - 1}"]
+    # what real headers hold beside their types (session 16: read by pycparser whole before)
+    yield "layout-functions", "layout, 50,000 structs, and a prototype each (4 MB)", "x.h", "".join(
+        f"struct s{i} {{ int a; long b; char c[4]; }};\nint f{i}(struct s{i} *p, int n);\n" for i in range(50_000)), \
+        ["layout", "x.h", "s49999"]
+    yield "layout-functions", "layout, 50,000 structs, each with an initialised constant", "x.h", "".join(
+        f"struct s{i} {{ int a; long b; char c[4]; }};\nstatic const int k{i} = {i};\n" for i in range(50_000)), \
+        ["layout", "x.h", "s49999"]
     yield "layout-nested", "layout, 20 doubly nested structs", "x.h", doubly_nested(20), ["layout", "x.h", "s20"]
     # review 9, finding 4
     yield "layout-macros", "layout, 20 nested exponential macros", "x.h", \
@@ -243,6 +250,17 @@ def cases(quick: bool):
         yield "import-exact", f"import --exact, {n:,} clauses", "x.d", clauses(n), \
             ["import", "--exact", "x.d", "-o", "x.py"]
     yield "import-exact", "import --exact, BEGIN{ 'x;' x 100,000 }", "x.d", lone_operands(100_000), \
+        ["import", "--exact", "x.d", "-o", "x.py"]
+    # at the size limit (session 16): the largest of each kind of input under 4 MiB, with a
+    # finding or two a clause (each clause its own thread-local) and no clause equal to another
+    yield "limit-check", "85,000 one-line :entry clauses (4.1 MB)", "x.d", one_line_entries(85_000), ["check", "x.d"]
+    yield "limit-check", "34,000 pairs, a thread-local each (4.1 MB)", "x.d", distinct_pairs(34_000), \
+        ["check", "x.d"]
+    yield "limit-import", "import, 85,000 one-line :entry clauses", "x.d", one_line_entries(85_000), \
+        ["import", "x.d", "-o", "x.py"]
+    yield "limit-import", "import, 34,000 pairs, a thread-local each", "x.d", distinct_pairs(34_000), \
+        ["import", "x.d", "-o", "x.py"]
+    yield "limit-import", "import --exact, 100,000 clauses (3.9 MB)", "x.d", clauses(100_000), \
         ["import", "--exact", "x.d", "-o", "x.py"]
     yield "superlinear-dag", "compile, x = x + x 22 times (refused)", "x.py", tracer_body(
         "    x = arg0\n    for i in range(22):\n        x = x + x\n    trace(x)\n"), ["compile", "x.py"]

@@ -197,7 +197,7 @@ def generated_header(seed: int) -> str:
     enums: list[str] = []
     out = ["struct r0 { int a; char b; };"]
     for i in range(rng.randrange(1, 5)):
-        kind = rng.randrange(6)
+        kind = rng.randrange(8)
         if kind == 0:
             values = [f"E{i}_{k}" for k in range(rng.randrange(1, 4))]
             items = ", ".join(v + (f" = {_expr(rng, enums)}" if rng.randrange(2) else "") for v in values)
@@ -212,8 +212,17 @@ def generated_header(seed: int) -> str:
                        "#pragma pack()")
         elif kind == 4:
             out.append(f"/* c{i} */ union u{i} {{ {_body(rng, names, enums)} }};  // end")
-        else:
+        elif kind == 5:
             out.append(f"typedef void (*fn{i})(int);\nstruct s{i} {{ fn{i} f; {_body(rng, names, enums)} }};")
+        elif kind == 6:  # what headers declare beside their types: functions, objects (session 16)
+            ret = rng.choice(["int", "void", "struct r0 *", "const char *", "unsigned long"])
+            params = rng.choice(["void", "", "int", "struct r0 *p, int n", "const char *s, ...",
+                                 "int a[4], long", "unsigned"])
+            out.append(f"{rng.choice(['', 'extern ', 'static '])}{ret} f{i}({params}), *g{i}(int);")
+        else:
+            init = f" = {_expr(rng, enums)}" if rng.randrange(2) else ""
+            out.append(f"{rng.choice(['', 'extern ', 'static ', 'static const '])}int o{i}{init}, "
+                       f"*p{i}, q{i}[{rng.randrange(1, 4)}];\ntypedef int tf{i}(int, char *);")
     out.append(f"struct a {{ {_body(rng, names, enums)} }};")
     return "\n".join(out) + "\n"
 
@@ -233,7 +242,8 @@ def mutated(text: str, rng: random.Random) -> str:
         tokens[k] = rng.choice(["int", ";", "{", "}", "(", ")", "*", ":", "[", "]", "x", "0", "typedef",
                                 "struct", "enum", ",", "=", "-1", "uint8_t", "99999999999999999999"])
     else:
-        tokens.insert(k, rng.choice(["const ", "long ", "static ", "a ", "#line 7 \"o.h\"\n"]))
+        tokens.insert(k, rng.choice(["const ", "long ", "static ", "a ", "#line 7 \"o.h\"\n", "extern ",
+                                     "int f(int);", "= 1", "(void)"]))
     return "".join(tokens)
 
 
@@ -335,6 +345,17 @@ def test_a_struct_of_many_members_is_read_without_pycparser(monkeypatch):
     assert layout.size == 12000 and layout.member("m2999").offset == 11996
 
 
+def test_functions_and_objects_beside_the_types_are_read_without_pycparser(monkeypatch):
+    # (session 16: a header declaring a function or an object with an initializer went through
+    # pycparser whole: 60,000 prototypes beside their structs, 4 MB, took some 20 s)
+    text = "".join(f"struct s{i} {{ int a; long b; }};\nextern int f{i}(struct s{i} *p, int n), *g{i}(void);\n"
+                   f"static const int k{i} = {i} * 2;\ntypedef void h{i}(int, char *);\n" for i in range(300))
+    same(text, monkeypatch)
+    _no_pycparser(monkeypatch)
+    layouts = parse_layouts(text, filename="h.h")
+    assert layouts["s299"].size == 16 and layouts["s299"].member("b").offset == 8
+
+
 def test_long_chains_stars_and_dimensions_are_read_without_recursing(monkeypatch):
     _no_pycparser(monkeypatch)
     limit = sys.getrecursionlimit()
@@ -363,7 +384,10 @@ def test_a_sum_of_literals_is_one_constant(monkeypatch):
 
 
 @pytest.mark.parametrize("text", [
-    "int f(int);\n", 'char *s = "x";\n', "struct a { int x; };;\n", "static int x;\n",
+    'char *s = "x";\n', "struct a { int x; };;\n", "static inline int f(int);\n",
+    "int f(int x) { return x; }\n", "int f(int (*cb)(int));\n", "extern typedef int T;\n",
+    "static extern int x;\n", "int f(int)[3];\n", "struct a { int f(int); };\n", "int a[2] = { 1, 2 };\n",
+    "static struct a { int x; };\n",
     "#pragma once\n", "struct a { int x; } \f;\n", "typedef int T; typedef int T;\n",
     "struct a { int b[" + "(" * 300 + "1" + ")" * 300 + "]; };\n",
 ])

@@ -276,11 +276,13 @@ class _Cleanups:
         self.clauses = clauses
         self.as_patterns = DescIndex()  # cleanup descriptions matching a return description
         self.as_probes = DescSet()      # cleanup descriptions a return description matches
+        self.any = False                # (no clause zeroes anything: no description to look up)
         for j, (clause, acc) in enumerate(zip(clauses, per_clause)):
             if any(a.kind == "write" and a.zero for a in acc):
                 for d in clause.probes:
                     self.as_patterns.add(d.text, j)
                     self.as_probes.add(d.text, j)
+                    self.any = True
         self._cache: dict[str, int | None] = {}
 
     def _first_for(self, r: str):
@@ -289,6 +291,8 @@ class _Cleanups:
         return self._cache[r]
 
     def first(self, returns):
+        if not self.any:
+            return None
         best = min((j for j in (self._first_for(r) for r in returns if r is not None) if j is not None),
                    default=None)
         return None if best is None else self.clauses[best]

@@ -135,6 +135,7 @@ class _Reader:
         self.builtin, self.user = builtin, user
         self.typedefs: set[str] = set()
         self.ordinary: set[str] = set()  # enumerators and objects: pycparser's non-type names
+        self.storage = None  # the storage class the last specifiers gave ([extern] or [static])
         self.depth = 0
         self.types: dict[tuple, c_ast.IdentifierType] = {}  # shared: the converter only reads them
 
@@ -171,6 +172,7 @@ class _Reader:
         """(typedef?, qualifiers, base type node) of a declaration's specifiers."""
         toks = self.toks
         quals, names, node, typedef = [], [], None, False
+        kept = None  # a storage class (read after the specifiers: a record's members reset it)
         while True:
             t = toks[self.i]
             if t in _BASE:
@@ -184,8 +186,10 @@ class _Reader:
                     raise Unsupported("two types")
                 node = self.record() if t != "enum" else self.enum()
                 continue
-            elif t == "typedef" and storage and not typedef:
+            elif t == "typedef" and storage and not typedef and kept is None:
                 typedef = True
+            elif (t == "extern" or t == "static") and storage and not typedef and kept is None:
+                kept = [t]  # (a file-scope object's or function's: the layout reads neither)
             elif t in self.typedefs:
                 if names or node is not None:  # pycparser: the declarator (T T)
                     break
@@ -197,6 +201,7 @@ class _Reader:
             node = self.identifier_type(tuple(names))
         elif node is None:
             raise Unsupported("no type")
+        self.storage = kept
         return typedef, quals, node
 
     def identifier_type(self, names: tuple) -> c_ast.IdentifierType:
@@ -209,9 +214,10 @@ class _Reader:
         toks = self.toks
         start = self.i
         typedef, quals, base = self.specifiers(not member)
+        storage = self.storage
         if toks[self.i] == ";":
             self.i += 1
-            if typedef or not isinstance(base, (c_ast.Struct, c_ast.Union, c_ast.Enum)):
+            if typedef or storage or not isinstance(base, (c_ast.Struct, c_ast.Union, c_ast.Enum)):
                 raise Unsupported("a declaration that declares nothing")
             return [c_ast.Decl(None, quals, [], [], [], base, None, None, base.coord)]
         out = []
@@ -225,9 +231,13 @@ class _Reader:
                                          self.builtin if start < self.prelude_end else self.user))
                 names.append(name)
             else:
-                if isinstance(decl, c_ast.FuncDecl):
-                    raise Unsupported("a function")
-                out.append(c_ast.Decl(name, quals, _NO, _NO, _NO, decl, None, bits, None))
+                init = None
+                if toks[self.i] == "=" and not member and not isinstance(decl, c_ast.FuncDecl):
+                    self.i += 1
+                    init = self.expr()  # (a constant; braces and the rest are pycparser's)
+                if not isinstance(decl, c_ast.FuncDecl):  # (a function's is read, and left out:
+                    # the layout reads none, and 50,000 of them held 150 MB)
+                    out.append(c_ast.Decl(name, quals, _NO, storage or _NO, _NO, decl, init, bits, None))
                 if not member:
                     self.ordinary.add(name)
             t = toks[self.i]
@@ -285,6 +295,11 @@ class _Reader:
             function = True
         elif t[:1] in _ID_START and not abstract:
             name = self.name()
+            if toks[self.i] == "(" and not member:  # a function: headers declare them beside their types
+                self.i += 1
+                params = self.params()
+                function = True
+                inner_stars = inner_dims = _NO
         elif not (abstract or (member and t == ":" and not stars)):
             raise Unsupported(f"declarator {t!r}")
         dims = self.dims() if toks[self.i] == "[" else _NO
