@@ -131,16 +131,26 @@ def shown_name(name: str) -> str:
     it: a prefix ``:1:`` would name no file at all."""
     if name.isprintable():      # (a surrogate is not)
         return name or "''"
-    return "".join(c if c.isprintable() else f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff"
-                   else repr(c)[1:-1] for c in name)
+    return "".join(c if c.isprintable() else _escaped(c) for c in name)
+
+
+def _escaped(c: str) -> str:
+    """A character that is not printable, as :func:`shown_name` and :func:`shown_text` show it: a
+    byte that is not UTF-8 (a surrogate) as ``\\xff``, any other as Python escapes it (``\\x1b``,
+    ``\\r``, ``\\u202e``)."""
+    return f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff" else repr(c)[1:-1]
 
 
 def shown_text(text: str) -> str:
-    """``text`` (a message) with any byte that is not UTF-8 (a surrogate, as in :func:`shown_name`)
-    shown as ``\\xff``, so that it prints as the file holds it; everything else as it is."""
-    if text.isascii() or not any("\udc80" <= c <= "\udcff" for c in text):
+    """``text`` (a message) as a terminal shows it as it is: any byte that is not UTF-8 (a
+    surrogate, as in :func:`shown_name`) shown as ``\\xff``, so that it prints as the file holds
+    it, and a control character but a newline or a tab (an escape sequence's ``\\x1b``, a carriage
+    return, a bidirectional override) escaped as :func:`shown_name` escapes it, so that a message
+    carrying another's text (a tracer module's exception, a file's string) cannot clear the
+    screen or overwrite what was printed; everything else as it is."""
+    if text.isprintable():
         return text
-    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff" else c for c in text)
+    return "".join(c if c.isprintable() or c == "\n" or c == "\t" else _escaped(c) for c in text)
 
 
 # Frames in these directories belong to dtracepy itself; the user's position is the first frame

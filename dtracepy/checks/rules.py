@@ -135,10 +135,15 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
                         found += refused
                     else:
                         writable.add(root.name)
-    from dtracepy.checks.operands import scalar_indexes
+    from dtracepy.checks.operands import scalar_indexes, whole_arrays
 
     found += [_finding("array-use", node.pos, message)
               for node, message in scalar_indexes(of, shown, variables=judge_globals)]
+    if judge_globals:  # (under cpp a macro may stand for anything, as scalar_indexes says)
+        found += [_finding("array-use", node.pos, message)
+                  for node, message in whole_arrays(items, of, dialect, shown,
+                                                             never_whole_globals=not hand_written)]
+    found += _untyped_arguments(items, of, dialect)
     if passed is not None:
         of = _index(passed)
     clauses = [item for item in (items if passed is None else passed) if isinstance(item, t.Clause)]
@@ -151,6 +156,7 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
             return cache[cls]
     if passed is not None:
         assignments = Assignments(of(t.Assign))
+    found += _defined_below(items, of)
     found += _used_before_assigned(items if passed is None else passed, of, per_clause, words,
                                    None if not hand_written
                                    else _assigned_globals(of, dialect, assignments) if judge_globals else set(),
@@ -215,6 +221,120 @@ def _shown_plain(node) -> str:
     if isinstance(node, t.Assign):
         return f"{_shown_plain(node.target)} {node.op} ..."
     return "this expression"
+
+
+# --- a named constant used above its definition -------------------------------------------------
+
+def _defined_below(items, of) -> list:
+    """used-before-assigned: an enumerator named above its enum (in a clause, dtrace: "enumerator
+    'A' may not be referenced as scalar"; in a declaration, "failed to resolve A"), or an inline
+    named above its definition in a declaration: another inline's value, an enumerator's, an array's
+    dimension ("failed to resolve N: Unknown variable name").  dtrace reads a declaration's
+    constants as it meets it, and a clause once the whole program is read: an inline named in a
+    clause above it is fine, but an enumerator there was read as a variable before its enum made
+    it a constant.  Only the items above the last that defines one are walked."""
+    enumerators, inlines = of(t.Enumerator), of(t.Inline)
+    if not enumerators and not inlines:
+        return []
+    kinds = {decl.name: "inline" for item in inlines for decl in (item.declarator,) if decl.__class__ is t.NameDecl}
+    kinds.update((node.name, "enumerator") for node in enumerators)
+    last = -1
+    for index, item in enumerate(items):
+        cls = item.__class__
+        if (cls is t.Inline and item.declarator.__class__ is t.NameDecl) or (
+                cls is t.Declaration and enumerators and any(n.__class__ is t.Enumerator for n in item.walk())):
+            last = index
+    defined: set = set()
+    reported: set = set()
+    out = []
+    for item in items[:last + 1]:
+        cls = item.__class__
+        if cls is not t.Clause and cls is not t.Inline and cls is not t.Declaration:
+            continue
+        in_clause = cls is t.Clause
+        stack = [item]
+        while stack:
+            node = stack.pop()
+            kind = node.__class__
+            if kind is t.Ident:
+                name = node.name
+                what = kinds.get(name)
+                if what is None or name in defined or name in reported or node.module is not None or (
+                        in_clause and what == "inline"):
+                    continue
+                reported.add(name)
+                said = (f"enumerator '{name}' may not be referenced as scalar" if in_clause
+                        else f"failed to resolve {name}: Unknown variable name")
+                where = "a clause" if in_clause else "a declaration"
+                if cls is t.Inline and item.declarator.__class__ is t.NameDecl and item.declarator.name == name:
+                    message = (f"inline {name} is named in its own value, which D reads before it knows "
+                               f"{name} (dtrace: \"{said}\")")
+                else:
+                    message = (f"{name} is {'an enumerator' if what == 'enumerator' else 'an inline'} "
+                               f"defined below its use here, in {where}, which D reads before it knows "
+                               f"{name} (dtrace: \"{said}\"): define it above")
+                out.append(_finding("used-before-assigned", node.pos or item.pos, message))
+                continue
+            if kind is t.Enumerator:  # (named only once its value is read: stacked below it)
+                stack.append(_Defines(node.name))
+                if node.value is not None:
+                    stack.append(node.value)
+                continue
+            if kind is _Defines:
+                defined.add(node.name)
+                continue
+            if isinstance(node, t.Node):
+                stack.extend(reversed(list(node.children())))
+        if cls is t.Inline and item.declarator.__class__ is t.NameDecl:
+            defined.add(item.declarator.name)
+    return out
+
+
+class _Defines:
+    """On :func:`_defined_below`'s stack after an enumerator's value: it is defined from here."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+
+# --- args[] where the probe has no typed arguments ---------------------------------------------------
+
+def _untyped_arguments(items, of, dialect) -> list:
+    """array-use: ``args[i]`` in a clause one of whose descriptions names probes with no typed
+    arguments (:func:`dtracepy.facts.translated.untyped_probe`: ``BEGIN``, ``tick-1s`` ...), which
+    every D compiler refuses ("index 0 is out of range for :::BEGIN args[ ]"), whatever the other
+    descriptions.  Only the clauses that have such a description are walked, and only when the
+    program indexes ``args`` at all."""
+    if not any(node.base.__class__ is t.Ident and node.base.name == "args" and node.base.module is None
+               for node in of(t.Index)):
+        return []
+    from dtracepy.facts.probes import split
+    from dtracepy.facts.translated import untyped_probe
+
+    out = []
+    for item in items:
+        if item.__class__ is not t.Clause:
+            continue
+        untyped = next((probe.text for probe in item.probes if untyped_probe(probe.text)), None)
+        if untyped is None:
+            continue
+        shown = ":".join(split(untyped))
+        for root in (item.predicate, *(item.body or ())):
+            for node in root.walk() if root is not None else ():
+                base = node.base if node.__class__ is t.Index else None
+                if base is None or base.__class__ is not t.Ident or base.name != "args" or base.module is not None:
+                    continue
+                index = _constant(node.keys[0], dialect) if len(node.keys) == 1 else None
+                said = ("args[ ] argument #1 is incompatible with prototype" if index is Fn.NOT_CONSTANT
+                        else f"index {index if index.__class__ is int else '...'} is out of range for {shown} args[ ]")
+                out.append(_finding("array-use", node.pos or item.pos,
+                                    f"args[] has no elements in a clause of {untyped}: the dtrace provider's "
+                                    "probes (BEGIN, END, ERROR) and the profile provider's (profile-N, "
+                                    f"tick-N) have no typed arguments (dtrace: \"{said}\"); profile's arg0 and "
+                                    "arg1 (the kernel's and the user's program counter) are untyped"))
+    return out
 
 
 # --- assigning what cannot be assigned ------------------------------------------------------------

@@ -373,6 +373,8 @@ class Tracer:
                 raise DSLError("a `with if_(...)` block (or elif_, else_) was entered and never left while "
                                "this body ran: use it as a `with` statement", pos)
             context.pop(body)
+            if body.refused is not None:  # (a library caught it: reprlib.repr(pid))
+                raise body.refused
             if body.interrupted is not None:
                 kind, exc_name, at = body.interrupted
                 raise DSLError(f"a {exc_name} left this `with {kind}(...)` block while its body was "
