@@ -671,7 +671,7 @@ def scalar_indexes(of, shown=None, variables=True):
                          f"array needs another name")
 
 
-def whole_arrays(items, of, dialect, shown=None, never_whole_globals=True):
+def whole_arrays(items, of, dialect, shown=None, never_whole_globals=True, assignments=None):
     """(node, message) for each use of a variable as a whole (``x = 3``, ``x++``, ``x += 1``, a
     read, ``self->x`` likewise) where D has typed it an associative array: given an element
     (``x[k] = v``, ``x[k]++``) before it is given a value whole, in the order dtrace reads the
@@ -684,10 +684,12 @@ def whole_arrays(items, of, dialect, shown=None, never_whole_globals=True):
     (a D file's check, which reports it wherever it is named).  (``self->x = 0`` of such a
     thread-local, 0 being what any pointer may be given, crashes Oracle's dtrace 2.0 compiling
     it.)  The clauses are walked only when a variable is both given an element and named whole,
-    and never declared."""
+    and never declared.  ``assignments``: an :class:`~dtracepy.checks.assignments.Assignments` of
+    ``of(t.Assign)``, whose target classes tell when no assignment gives an element."""
     Assign, Index, Ident, SelfVar, Unary, Postfix = t.Assign, t.Index, t.Ident, t.SelfVar, t.Unary, t.Postfix
     keyed: set = set()  # the variables given an element somewhere
-    for node in of(Assign):  # (the usual assignment's target is no element: one test each)
+    # (no target an element: no loop over the assignments)
+    for node in of(Assign) if assignments is None or assignments.targets_any(Index) else ():
         target = node.target
         if target.__class__ is Index:
             base = target.base

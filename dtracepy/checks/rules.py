@@ -142,7 +142,8 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
     if judge_globals:  # (under cpp a macro may stand for anything, as scalar_indexes says)
         found += [_finding("array-use", node.pos, message)
                   for node, message in whole_arrays(items, of, dialect, shown,
-                                                             never_whole_globals=not hand_written)]
+                                                             never_whole_globals=not hand_written,
+                                                             assignments=assignments)]
     found += _untyped_arguments(items, of, dialect)
     if passed is not None:
         of = _index(passed)
