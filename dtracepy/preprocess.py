@@ -650,11 +650,13 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
     line at its own number when that can be done (no header's lines, no ``#line`` back): each
     line marker is then the blank lines it stands for, and the map says so (:func:`same_lines`),
     which costs the parser nothing to ask (a map of 4 MiB of D cost it a second)."""
-    from pcpp import Action, OutputDirective, Preprocessor
-
     plain = _plain(text, defines)
     if plain is not None:  # (nothing for the preprocessor to do: dense D of 4 MiB took 55 s in pcpp)
         return plain, _Identity(filename, plain.count("\n") + 1)
+    # (imported only now: pcpp, ply and what they import cost every `check -C` of a text with
+    # nothing for the preprocessor to do some 90 M instructions)
+    from pcpp import Action, OutputDirective, Preprocessor
+
     if warnings is None:
         warnings = _WARNINGS.get()
 

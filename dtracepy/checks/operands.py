@@ -570,10 +570,13 @@ def arrays(ctx, dialect):
                                   "global or thread-local one")
     # names the program uses only as associative arrays (assigned by key, never whole or declared)
     by_key = {node.target.base.name for node in assigns if node.target.__class__ is t.Index
-              and node.target.base.__class__ is t.Ident and node.target.base.module is None}
+              and node.target.base.__class__ is t.Ident and node.target.base.module is None} \
+        if ctx.assignments.targets_any(t.Index) else set()  # (no element assigned: no loop over them)
     arrays_only = by_key - whole - set(declared) - _declared_globals(ctx) if by_key else set()
     if dialect is not None and "args" in dialect.variables:
         arrays_only.add("args")
+    if arrays_only.isdisjoint(ctx.ident_names):
+        return  # (no identifier so named: told without a loop over them all)
     bases = {id(node.base) for node in indexes}
     targets = {id(node.target) for node in assigns} if by_key else ()
     for node in ctx.of(t.Ident):
@@ -668,7 +671,7 @@ def scalar_indexes(of, shown=None, variables=True):
                          f"array needs another name")
 
 
-def whole_arrays(items, of, dialect, shown=None, never_whole_globals=True):
+def whole_arrays(items, of, dialect, shown=None, never_whole_globals=True, assignments=None):
     """(node, message) for each use of a variable as a whole (``x = 3``, ``x++``, ``x += 1``, a
     read, ``self->x`` likewise) where D has typed it an associative array: given an element
     (``x[k] = v``, ``x[k]++``) before it is given a value whole, in the order dtrace reads the
@@ -681,10 +684,12 @@ def whole_arrays(items, of, dialect, shown=None, never_whole_globals=True):
     (a D file's check, which reports it wherever it is named).  (``self->x = 0`` of such a
     thread-local, 0 being what any pointer may be given, crashes Oracle's dtrace 2.0 compiling
     it.)  The clauses are walked only when a variable is both given an element and named whole,
-    and never declared."""
+    and never declared.  ``assignments``: an :class:`~dtracepy.checks.assignments.Assignments` of
+    ``of(t.Assign)``, whose target classes tell when no assignment gives an element."""
     Assign, Index, Ident, SelfVar, Unary, Postfix = t.Assign, t.Index, t.Ident, t.SelfVar, t.Unary, t.Postfix
     keyed: set = set()  # the variables given an element somewhere
-    for node in of(Assign):  # (the usual assignment's target is no element: one test each)
+    # (no target an element: no loop over the assignments)
+    for node in of(Assign) if assignments is None or assignments.targets_any(Index) else ():
         target = node.target
         if target.__class__ is Index:
             base = target.base
