@@ -905,8 +905,9 @@ def _main(argv, collecting: bool) -> int:
         return 1
     except Exception as err:  # noqa: BLE001 - the last line of defence against a traceback
         from dtracepy.inputs import describe_exception
+        from dtracepy.source import shown_text
 
-        print(f"dtracepy: internal error: {describe_exception(err)}", file=sys.stderr)
+        print(f"dtracepy: internal error: {shown_text(describe_exception(err))}", file=sys.stderr)
         return 70
     return status
 

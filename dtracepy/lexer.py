@@ -138,6 +138,27 @@ assert _BODY_PLAIN_RE.pattern != _BODY_TOKEN_RE.pattern
 #: How many simple statements the lexer scans again token by token (seen once, or not simple)
 #: before it stops looking for them in the text (a text of distinct statements gains nothing).
 SIMPLE_MISSES = 256
+#: A clause whose text was read before is not scanned again (session 16): its tokens are kept by
+#: its text, from the clause's first character (looked up at the top level) and from the ``/`` or
+#: ``{`` after its probe descriptions (its predicate and body: looked up there, for a clause of
+#: other probes), to the ``}`` that ends it; where the same text comes again they are added,
+#: offsets shifted, with no match at all (a dense clause: 41 matches and ~3,600 steps before,
+#: ~225 steps now).  A text is kept when it was read to its ``}`` as the clause's end, from a
+#: state nothing before it changes (no ``(`` left open, no typedef waiting for its name, no
+#: declaration specifier pending), with no top-level node made on the way (a ``#pragma`` inside):
+#: its tokens are then those the text makes whatever comes before or after it, since the lexer
+#: reads nothing past a clause's closing ``}``, and before the text only a ``#``'s line (which
+#: makes a top-level node or an error).  A typedef empties the texts kept (a name's token may
+#: change).  A text is looked up by its first ``}``: one that goes on past it (a block, a ``}``
+#: in a string) is kept by its whole text, the texts to each of its first ``}`` (at most
+#: MAX_BRACES more) marked as the start of a longer one.  A text is kept from its second sighting
+#: (keeping costs more than a scan: a text seen once is not worth it), if at most MAX_REST
+#: characters; at 4,096 texts the lexer starts anew; after REST_MISSES more first sightings than
+#: texts seen again, it looks no text up (a file of distinct clauses gains nothing).
+MAX_REST = 4096
+REST_MISSES = 256
+MAX_BRACES = 16
+_LONGER = object()  # (the entry of a text that a longer text kept begins with: see _keep_rest)
 #: The token type of the ``;`` after the first of a run in a clause body (each one an empty
 #: statement): its value is the run's text from its second ``;`` on, its offset that ``;``'s.
 #: :func:`semicolons` gives the single ``SEMI`` tokens it stands for (the automaton reads those).
@@ -365,6 +386,61 @@ def _simple_statement(tok: str, word_kind):
     return tuple(out), prev, nops
 
 
+def _keep_rest(pending, buf, pos, parens, toplevel_len, rests, text) -> None:
+    """At the end of an item, keep the tokens of the clause or predicate and body ``pending``
+    names (its text's key, where it began and the key ended, the token list and where its tokens
+    began in it, the top-level nodes then) in ``rests``, by their text, when the item read was
+    that text to its end (see MAX_REST).  A text that went on past the ``}`` its key ends at (a
+    clause with a block) is kept by its whole text, and its key and each longer one up to it say
+    so (:data:`_LONGER`), at most MAX_BRACES of them."""
+    key, start, end, began_buf, began, toplevel_was = pending
+    if (end <= pos <= start + MAX_REST and buf is began_buf and buf[-1][2] == pos - 1
+            and buf[-1][0] == "RBRACE" and buf[began][2] == start and not parens
+            and toplevel_len == toplevel_was):
+        if pos != end:
+            if text.count("}", end, pos) > MAX_BRACES:
+                return
+            while end < pos:
+                rests[text[start:end]] = _LONGER
+                end = text.find("}", end) + 1
+            key = text[start:pos]
+        types, values, starts = zip(*buf[began:])
+        rests[key] = (types, values, tuple(map((-start).__add__, starts)), SEMIS in types)
+
+
+def _looked_up(text: str, pos: int, rests: dict):
+    """``(key, end, entry)`` of the text from ``pos`` in ``rests`` (see MAX_REST): the tokens kept,
+    True for a text seen once (its tokens are to be kept at its end: see _keep_rest), None for a
+    first sighting (noted now), False for a text not kept (too long, or no ``}``)."""
+    end = text.find("}", pos) + 1
+    if not 0 < end - pos <= MAX_REST:
+        return "", 0, False
+    key = text[pos:end]
+    known = rests.get(key)
+    if known is _LONGER:
+        key, end, known = _longer(text, pos, end, rests.get)
+        if known is _LONGER:
+            return "", 0, False
+    if known is None:
+        if len(rests) >= 4096:
+            rests.clear()
+        rests[key] = True
+    return key, end, known
+
+
+def _longer(text: str, pos: int, end: int, rests_get):
+    """The key, end and entry of the longest text kept from ``pos`` (see _keep_rest), whose key
+    up to ``end`` is :data:`_LONGER`: the entry of the first of the longer texts ``rests`` does
+    not mark _LONGER (None, a first sighting, tokens), or _LONGER when the text has no more."""
+    known = _LONGER
+    while known is _LONGER:
+        end = text.find("}", end) + 1
+        if not 0 < end - pos <= MAX_REST:
+            return "", 0, _LONGER
+        known = rests_get(text[pos:end])
+    return text[pos:end], end, known
+
+
 class Lexer:
     """Tokenises one D text.  Iterate :meth:`tokens`; top-level comments and directives are
     collected in :attr:`toplevel` as tree nodes."""
@@ -380,6 +456,9 @@ class Lexer:
         self._at = None  # see offset_function
         self.more = False  # is the list items() just yielded a part of a clause? (see items())
         self.resume = None  # where that clause began (see items())
+        # (text, offset) of the last clause whose tokens were those of a text read before (see
+        # MAX_REST): the parser makes such a clause's tree as it made the text's (parser._remade)
+        self.replayed = None
 
     # -- errors and positions ------------------------------------------------------------------
     def _lc(self, pos: int) -> tuple[int, int]:
@@ -581,6 +660,7 @@ class Lexer:
         buf: list = []
         self.partial = buf
         self.more = False
+        self.replayed = None
         try:
             yield from self._lex(buf, chunk, resume)
         except DSyntaxError:
@@ -615,6 +695,11 @@ class Lexer:
         simple_statements: dict = {}
         simple_get = simple_statements.get
         simple_misses = 0  # (see SIMPLE_MISSES)
+        # the predicates and bodies read so far, by their text (see _keep_rest; emptied when
+        # word_kinds changes, as simple_statements is)
+        rests: dict = {}
+        rest_misses = 0  # texts seen once, less texts seen again (see REST_MISSES)
+        pending: list = []  # the texts seen a second time being read now (see _keep_rest)
         depth = 0  # ( [ { nesting inside the current item
         # the operators and commas counted at each enclosing level (see MAX_OPERATORS), by depth
         outer_ops, outer_commas = [0] * (MAX_NESTING + 2), [0] * (MAX_NESTING + 2)
@@ -662,6 +747,10 @@ class Lexer:
                         # the clause has no body: what follows (comments too) is top level
                         state = TOP
                 if state == TOP and buf:  # an item ended
+                    if pending:  # a clause or a predicate and body seen twice: keep its tokens
+                        for seen in pending:
+                            _keep_rest(seen, buf, pos, parens, len(self.toplevel), rests, text)
+                        pending.clear()
                     self.more = False
                     yield buf
                     buf = self._buf = []
@@ -703,6 +792,26 @@ class Lexer:
                         pos += 1
                         state = DESC
                         continue
+                    if rest_misses < REST_MISSES and not parens and not spec_ctx and not typedef_name_expected:
+                        # the clause's predicate and body, when their text was read before (see
+                        # _keep_rest): their tokens, with no scan
+                        key, end, known = _looked_up(text, pos, rests)
+                        if known.__class__ is tuple:
+                            types, values, offsets, semis = known
+                            if len(buf) + len(types) <= chunk_size:  # (no part to hand over)
+                                buf += zip(types, values, map(pos.__add__, offsets))
+                                if semis:
+                                    self.semis = True
+                                rest_misses -= 1
+                                pos = end
+                                state = TOP
+                                depth = 0
+                                prev = "RBRACE"
+                                continue
+                        elif known is None:  # a first sighting (noted): the text scanned
+                            rest_misses += 1
+                        elif known is True:  # the second: scanned, its tokens kept at its end
+                            pending.append((key, pos, end, buf, len(buf), len(self.toplevel)))
                     if ch == "/":
                         add(("PRED_OPEN", "/", pos))
                         pos += 1
@@ -729,6 +838,28 @@ class Lexer:
                     state = AFTER_DESC
                     continue
                 # TOP: a declaration or a clause?
+                if rest_misses < REST_MISSES and not parens and not spec_ctx and not typedef_name_expected:
+                    # a clause whose text (to its first '}') was read before: its tokens, with no
+                    # scan (see MAX_REST and, for a clause's predicate and body, AFTER_DESC above)
+                    key, end, known = _looked_up(text, pos, rests)
+                    if known.__class__ is tuple:
+                        types, values, offsets, semis = known
+                        if len(types) <= chunk_size:  # (no part to hand over)
+                            if chunk is not None:  # (as for a clause scanned, below)
+                                self.resume = (pos, len(self.toplevel), (), None)
+                            self.replayed = (key, pos)
+                            buf += zip(types, values, map(pos.__add__, offsets))
+                            if semis:
+                                self.semis = True
+                            rest_misses -= 1
+                            pos = end
+                            depth = 0
+                            prev = "RBRACE"
+                            continue  # (state is TOP)
+                    elif known is None:  # a first sighting (noted): the text read as below
+                        rest_misses += 1
+                    elif known is True:  # the second: read as below, its tokens kept at its end
+                        pending.append((key, pos, end, buf, 0, len(self.toplevel)))
                 m = _WORD_RE.match(text, pos)
                 is_decl = False
                 if m is not None:
@@ -889,6 +1020,7 @@ class Lexer:
                             typedefs.add(word)
                             word_kinds.setdefault(word, "TYPE_NAME")
                             simple_statements.clear()
+                            rests.clear()
                             typedef_name_expected = False
                     elif prev == "LPAREN" and parens and parens[-1] == "open":
                         parens[-1] = "cast"

@@ -141,7 +141,9 @@ def _drive(tables, lexer, fast_clauses=True):
     value_stack = []
     push_state = state_stack.append
     push_value = value_stack.append
-    fast = _clause_parser(lexer.offset_function()) if fast_clauses else None
+    at_of = lexer.offset_function()
+    fast = _clause_parser(at_of) if fast_clauses else None
+    remakes: dict = {}  # a clause text -> how often its tokens came again, then its maker (or False)
     # (the fast parser reads a long clause body in parts, never holding all its tokens: see
     # lexer.Lexer.items; the automaton reads a clause whole, lexed again from its start)
     items = lexer.items(CLAUSE_PART if fast is not None else None)
@@ -161,7 +163,21 @@ def _drive(tables, lexer, fast_clauses=True):
             toks = lexer.partial
         if fast is not None and pending is None and toks[0][0] == "PDESC":
             parted = lexer.more
-            clause = fast(toks, next_part if parted else None)
+            replayed = lexer.replayed
+            if replayed is not None and replayed[1] == toks[0][2] and not parted:
+                # tokens of a clause text read before (see lexer.MAX_REST): its tree as the
+                # text's, made by its maker once the text has come often enough (see _maker)
+                key = replayed[0]
+                known = remakes.get(key, 0)
+                if known.__class__ is int:
+                    clause = fast(toks, None)
+                    remakes[key] = known + 1 if known < REMAKE_AFTER else _maker(clause)
+                elif known is False:
+                    clause = fast(toks, None)
+                else:
+                    clause = known(at_of(toks[0][2]))
+            else:
+                clause = fast(toks, next_part if parted else None)
             if clause is not None:
                 # the reductions the clause's first token makes, then the clause in its place
                 state = _settle(rows, state_stack, value_stack, state, "PDESC")
@@ -223,6 +239,79 @@ def _drive(tables, lexer, fast_clauses=True):
     if state != end_state:
         raise _syntax_error(lexer, end)
     return value_stack[-1]
+
+
+#: How often a clause's text is parsed (the lexer giving its tokens again: see lexer.MAX_REST)
+#: before its tree is made by a function written for it (see :func:`_maker`): compiling one costs
+#: about what parsing the clause 20 times does.
+REMAKE_AFTER = 32
+#: The most nodes a clause made by a maker may have (a larger clause is parsed every time).
+REMAKE_NODES = 1000
+
+
+def _maker(clause):
+    """A function ``at -> tree`` that makes, for the clause text whose tree ``clause`` is, the
+    tree the fast clause parser makes of it where its first token is at offset ``at`` (as
+    ``Lexer.offset_function`` gives it): ``clause`` again, every node new, every position shifted.
+    It is straight-line code, one plain store a field (as the parser's builders: see
+    tree.builder), with none of the parser's calls and tests: the parser made this tree from the
+    same tokens, whose offsets only differ, and every node's position is an offset.  The nodes'
+    invariants are not tested again (they hold of the same values: they only test, but for
+    ``Ident``'s note of a name seen, which stays).  A node made twice in the tree (an empty
+    statement after another) is made once.  False for a clause it cannot make (the parser gave
+    up, a position that is not an offset, a field that is not a node, tuple or constant, more
+    than REMAKE_NODES nodes)."""
+    if clause is None:
+        return False
+    base = clause._at
+    lines: list = []
+    names: dict = {}  # id(node) -> its variable
+    spaces: dict = {}  # the code's globals: classes and builders
+    node_class = tree.Node
+
+    def value(x):
+        if isinstance(x, node_class):
+            return made(x)
+        if x.__class__ is tuple:
+            return "(" + "".join(value(y) + ", " for y in x) + ")"
+        if x is None or x.__class__ is str or x.__class__ is int or x.__class__ is bool:
+            return repr(x)
+        raise _GiveUp
+
+    def made(node):
+        name = names.get(id(node))
+        if name is not None:
+            return name
+        cls = node.__class__
+        at = node._at
+        if at.__class__ is not int or len(names) >= REMAKE_NODES:
+            raise _GiveUp
+        fields = _FIELDS.get(cls)
+        if fields is None:
+            import attrs
+
+            fields = _FIELDS[cls] = tuple(a.name for a in attrs.fields(cls) if a.name != "pos")
+        values = [value(getattr(node, field)) for field in fields]
+        name = names[id(node)] = f"n{len(names)}"
+        kind = f"c{id(cls)}"
+        spaces[kind] = cls
+        spaces["b" + kind] = tree.builder(cls)
+        lines.append(f"{name} = b{kind}()")
+        lines.append(f"{name}.pos = at + {at - base}")
+        lines.extend(f"{name}.{field} = {v}" for field, v in zip(fields, values))
+        lines.append(f"{name}.__class__ = {kind}")
+        return name
+
+    try:
+        root = made(clause)
+    except (_GiveUp, RecursionError, AttributeError):
+        return False
+    source = "def make(at):\n    " + "\n    ".join(lines) + f"\n    return {root}\n"
+    exec(compile(source, "<clause maker>", "exec"), spaces)
+    return spaces["make"]
+
+
+_FIELDS: dict = {}  # node class -> its fields but pos (see _maker)
 
 
 def _settle(rows, state_stack, value_stack, state, ttype, end_state=None):

@@ -650,11 +650,13 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
     line at its own number when that can be done (no header's lines, no ``#line`` back): each
     line marker is then the blank lines it stands for, and the map says so (:func:`same_lines`),
     which costs the parser nothing to ask (a map of 4 MiB of D cost it a second)."""
-    from pcpp import Action, OutputDirective, Preprocessor
-
     plain = _plain(text, defines)
     if plain is not None:  # (nothing for the preprocessor to do: dense D of 4 MiB took 55 s in pcpp)
         return plain, _Identity(filename, plain.count("\n") + 1)
+    # (imported only now: pcpp, ply and what they import cost every `check -C` of a text with
+    # nothing for the preprocessor to do some 90 M instructions)
+    from pcpp import Action, OutputDirective, Preprocessor
+
     if warnings is None:
         warnings = _WARNINGS.get()
 
@@ -783,6 +785,18 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                     pos = located(message, file, line, m.end() - len("warning") + 1 if m else None).pos
                     found.append((pos, message.rstrip()))
                     return True  # (the line is dropped, as cpp drops it)
+                number = directive.value if directive.value.isdigit() else next(
+                    (tok.value for tok in toks if not tok.value.isspace()), "") if directive.value == "line" else ""
+                if number.isdigit() and line_number(number) is None:
+                    file, line = directive.source, directive.lineno
+                    source_line = _line_of(file, line) or ""
+                    at = source_line.find(number[:40])
+                    message = (f"#line {number}: a line number goes up to {MAX_LINE_NUMBER}, and cpp keeps "
+                               "it in 32 bits, so dtrace would name the lines below by a number wrapped "
+                               f"around ({MAX_LINE_NUMBER + 1} as -{MAX_LINE_NUMBER + 1}, 4294967295 as -1); "
+                               "dtracepy ignores the directive and names them by their lines in the file")
+                    found.append((located(message, file, line, at + 1 if at >= 0 else None).pos, message))
+                    return True  # (the line is dropped: the lines below keep their own numbers)
                 return super().on_directive_unknown(directive, toks, ifpassthru, precedingtoks)
 
             def token(self):
@@ -943,6 +957,29 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
     return made
 
 
+#: The largest line number a ``#line`` directive may give (C's limit; cpp and dtrace keep it in 32
+#: bits, and a larger one comes out wrapped: 2147483648 is dtrace's line -2147483648).
+MAX_LINE_NUMBER = 2**31 - 1
+
+
+def line_number(digits: str) -> int | None:
+    """The line number a ``#line`` directive's (or a line marker's) decimal ``digits`` give; None
+    beyond :data:`MAX_LINE_NUMBER` (the directive is then dropped, with a warning, before the
+    output is read: :func:`preprocess`)."""
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > 10:
+        return None
+    value = int(digits)
+    return value if value <= MAX_LINE_NUMBER else None
+
+
+def _marker_line(digits: str, current: int) -> int:
+    """The line a line marker of pcpp's output sets: its number (beyond :data:`MAX_LINE_NUMBER`
+    only if no directive of the text made it, never so far: ``current``, the line it stands on)."""
+    found = line_number(digits)
+    return current if found is None else found
+
+
 def _mapped(written: str, spans, filename: str, in_place: int = 0):
     """pcpp's output ``written`` without its line markers, and its line map (:func:`preprocess`);
     ``spans``: ``(start, end, resume)`` of each ``#pragma`` a ``_Pragma`` operator made in it,
@@ -960,8 +997,8 @@ def _mapped(written: str, spans, filename: str, in_place: int = 0):
     line_map: list[tuple[str, int]] = []
     current, current_file, at, end = 1, filename, 0, len(written)
     for m in _LINE_MARK_RE.finditer(written):
-        _taken(written[at:m.start()], result_lines, line_map, current, current_file)
-        current = int(m.group(1)) if len(m.group(1)) < 10 else 1
+        current = _taken(written[at:m.start()], result_lines, line_map, current, current_file)
+        current = _marker_line(m.group(1), current)
         if m.group(2) is not None:
             current_file = _shown(m.group(2), filename)
         result_lines.append("")
@@ -981,7 +1018,7 @@ def _in_place(written: str, filename: str, most: int):
     current, at, end = 1, 0, len(written)
     for m in _LINE_MARK_RE.finditer(written):
         current = _taken(written[at:m.start()], result_lines, None, current, filename)
-        line = int(m.group(1)) if len(m.group(1)) < 10 else 1
+        line = _marker_line(m.group(1), current)
         if m.group(2) is not None and _shown(m.group(2), filename) != filename or not current <= line <= most:
             return None
         result_lines += [""] * (line - current)
@@ -1026,7 +1063,7 @@ def _mapped_lines(written: str, spans, filename: str):
         start, offset = offset, offset + len(raw) + 1
         m = _LINE_RE.match(raw)
         if m:
-            current = int(m.group(1)) if len(m.group(1)) < 10 else 1
+            current = _marker_line(m.group(1), current)
             if m.group(2) is not None:
                 current_file = _shown(m.group(2), filename)
             result_lines.append("")

@@ -109,6 +109,9 @@ def _dangles(stmt: T.Stmt) -> bool:
     return False
 
 
+# node class -> DPrinter.level of its nodes (all but Binary's: a node's level depends on its class)
+_LEVELS: dict = {}
+
 # (printer class, node class) -> (its visit_<Node> function or None, the node class's _problem or
 # None): looked up once per pair, not once per node printed.
 _DISPATCH: dict = {}
@@ -156,7 +159,21 @@ class DPrinter:
     # -- expressions: precedence ---------------------------------------------------------------
 
     def level(self, node: T.Expr) -> int:
-        """The precedence level of ``node`` as printed (higher binds tighter)."""
+        """The precedence level of ``node`` as printed (higher binds tighter).  Asked for every
+        operand printed or measured: the answer for a node class is kept (:data:`_LEVELS`), a
+        binary operator's from its operator; a subclass of a printer that overrides this
+        method is asked as it says."""
+        cls = node.__class__
+        if cls is T.Binary:
+            return P.BINARY[node.op]
+        found = _LEVELS.get(cls)
+        if found is None:
+            found = self._level(node)
+            if not isinstance(node, T.Binary):
+                _LEVELS[cls] = found
+        return found
+
+    def _level(self, node: T.Expr) -> int:
         if isinstance(node, T.Binary):
             return P.BINARY[node.op]
         if isinstance(node, T.Assign):
@@ -647,48 +664,76 @@ def measure(roots) -> dict:
     operators its D has at its own level of brackets, the most at any level under it, the longest
     list of arguments or keys under it) for every node under ``roots``, each distinct node
     measured once (iteratively: any depth).  The operators are those the lexer counts against
-    ``lexer.MAX_OPERATORS``, or more (a comma expression's operands are counted as one)."""
+    ``lexer.MAX_OPERATORS``, or more (a comma expression's operands are counted as one).
+
+    Every tracer's compile measures its tree first, and ``import --exact`` compiles the module
+    of up to 90,000 clauses: a leaf (half the nodes) is measured where its parent is summed up,
+    never put on the stack, and a statement's expression is its child without ``bracketed``."""
     printer = DPrinter()
     found: dict = {}
-    stack = [(root, False) for root in reversed(tuple(roots))]
-    parts: dict = {}
+    leaf_text, leaves, own_operators, ExprStmt = _LEAF_TEXT, _LEAVES, _OWN_OPERATORS, T.ExprStmt
+    Binary, Call, Index = T.Binary, T.Call, T.Index
+    # an entry is a node to take apart, or (node, its own brackets, [(child, brackets around it)])
+    # once it is, to sum up when its children are measured
+    stack = list(reversed(tuple(roots)))
+    pop, push = stack.pop, stack.append
     while stack:
-        node, ready = stack.pop()
+        entry = pop()
+        if entry.__class__ is not tuple:
+            key = id(entry)
+            if key in found:
+                continue
+            cls = entry.__class__
+            if cls in leaves:  # (a root that is a leaf)
+                field = leaf_text[cls]
+                found[key] = (len(getattr(entry, field) or ""), 0, 0, 0, 0)
+                continue
+            if cls is ExprStmt:
+                parts = (0, [(entry.expr, 0)])
+            else:
+                parts = bracketed(printer, entry)
+            push((entry, parts[0], parts[1]))
+            for child, _ in reversed(parts[1]):
+                if child.__class__ not in leaves and id(child) not in found:
+                    push(child)
+            continue
+        node, own, children = entry
         key = id(node)
         if key in found:
             continue
-        if not ready:
-            field = _LEAF_TEXT.get(node.__class__)
-            if field is not None and node.__class__ in _LEAVES:  # (most nodes: no children)
-                found[key] = (len(getattr(node, field) or ""), 0, 0, 0, 0)
-                continue
-            own, children = parts[key] = bracketed(printer, node)
-            stack.append((node, True))
-            stack.extend((child, False) for child, _ in reversed(children) if id(child) not in found)
-            continue
-        own, children = parts.pop(key)
-        field = _LEAF_TEXT.get(node.__class__)
+        cls = node.__class__
+        field = leaf_text.get(cls)
         size = len(getattr(node, field) or "") if field else len(getattr(node, "op", "") or "")
         nesting = own
-        cls = node.__class__
-        ops = _OWN_OPERATORS.get(cls, 0)
-        if cls is T.Binary and node.op == ",":
+        ops = own_operators.get(cls, 0)
+        if cls is Binary and node.op == ",":
             ops = 0
-        elif cls is T.Call or cls is T.Index:
-            base = node.callee if cls is T.Call else node.base
-            if base.__class__ is T.Call or base.__class__ is T.Index or children[0][1]:
+        elif cls is Call or cls is Index:
+            base = node.callee if cls is Call else node.base
+            if base.__class__ is Call or base.__class__ is Index or children[0][1]:
                 ops = 1  # f(x)(y), a[x][y]: a ( or [ after a ) or ], as the lexer counts
         most = 0
-        items = len(node.args) if cls is T.Call else len(node.keys) if cls is T.Index else 0
+        items = len(node.args) if cls is Call else len(node.keys) if cls is Index else 0
         for child, around in children:
-            child_size, child_nesting, child_ops, child_most, child_items = found[id(child)]
+            measured = found.get(id(child))
+            if measured is None:  # (a leaf: measured here)
+                length = len(getattr(child, leaf_text[child.__class__]) or "")
+                found[id(child)] = (length, 0, 0, 0, 0)
+                size += length
+                if around > nesting:
+                    nesting = around
+                continue
+            child_size, child_nesting, child_ops, child_most, child_items = measured
             size += child_size
-            nesting = max(nesting, child_nesting + around)
+            if child_nesting + around > nesting:
+                nesting = child_nesting + around
             if not around:
                 ops += child_ops
-            most = max(most, child_most)
-            items = max(items, child_items)
-        found[key] = (size, nesting, ops, max(most, ops), items)
+            if child_most > most:
+                most = child_most
+            if child_items > items:
+                items = child_items
+        found[key] = (size, nesting, ops, most if most > ops else ops, items)
     return found
 
 

@@ -131,16 +131,26 @@ def shown_name(name: str) -> str:
     it: a prefix ``:1:`` would name no file at all."""
     if name.isprintable():      # (a surrogate is not)
         return name or "''"
-    return "".join(c if c.isprintable() else f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff"
-                   else repr(c)[1:-1] for c in name)
+    return "".join(c if c.isprintable() else _escaped(c) for c in name)
+
+
+def _escaped(c: str) -> str:
+    """A character that is not printable, as :func:`shown_name` and :func:`shown_text` show it: a
+    byte that is not UTF-8 (a surrogate) as ``\\xff``, any other as Python escapes it (``\\x1b``,
+    ``\\r``, ``\\u202e``)."""
+    return f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff" else repr(c)[1:-1]
 
 
 def shown_text(text: str) -> str:
-    """``text`` (a message) with any byte that is not UTF-8 (a surrogate, as in :func:`shown_name`)
-    shown as ``\\xff``, so that it prints as the file holds it; everything else as it is."""
-    if text.isascii() or not any("\udc80" <= c <= "\udcff" for c in text):
+    """``text`` (a message) as a terminal shows it as it is: any byte that is not UTF-8 (a
+    surrogate, as in :func:`shown_name`) shown as ``\\xff``, so that it prints as the file holds
+    it, and a control character but a newline or a tab (an escape sequence's ``\\x1b``, a carriage
+    return, a bidirectional override) escaped as :func:`shown_name` escapes it, so that a message
+    carrying another's text (a tracer module's exception, a file's string) cannot clear the
+    screen or overwrite what was printed; everything else as it is."""
+    if text.isprintable():
         return text
-    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff" else c for c in text)
+    return "".join(c if c.isprintable() or c == "\n" or c == "\t" else _escaped(c) for c in text)
 
 
 # Frames in these directories belong to dtracepy itself; the user's position is the first frame
@@ -159,10 +169,12 @@ def user_pos(skip: int = 1) -> Pos | None:
         frame = sys._getframe(skip)
     except ValueError:
         return None
-    try:
-        cwd = os.getcwd()
-    except OSError:  # the working directory was removed: no caching, same answers as before
-        cwd = None
+    cwd = _FIXED_CWD
+    if cwd is None:
+        try:
+            cwd = os.getcwd()
+        except OSError:  # the working directory was removed: no caching, same answers as before
+            cwd = None
     package = _PACKAGE_DIR
     shown_in = _SHOWN.get((cwd, package)) if cwd is not None else None
     if shown_in is None:
@@ -195,6 +207,33 @@ def user_pos(skip: int = 1) -> Pos | None:
 _STDLIB = os.path.dirname(os.__file__) + os.sep
 
 
+#: The working directory while code that cannot change it runs (:func:`working_directory_fixed`):
+#: else None, and :func:`user_pos` asks the system each time.
+_FIXED_CWD: str | None = None
+
+
+class working_directory_fixed:
+    """``with working_directory_fixed():`` -- the code run inside does not change the working
+    directory (``import --exact`` running the module it wrote), so :func:`user_pos` takes it as
+    it was on entry instead of asking the system for every node the DSL builds (a system call
+    each, a twentieth of running the module of 30,000 clauses on a loaded machine)."""
+
+    def __enter__(self):
+        global _FIXED_CWD
+        self.outer = _FIXED_CWD
+        if self.outer is None:
+            try:
+                _FIXED_CWD = os.getcwd()
+            except OSError:
+                pass
+        return self
+
+    def __exit__(self, *exc):
+        global _FIXED_CWD
+        _FIXED_CWD = self.outer
+        return False
+
+
 def _in_stdlib(filename: str) -> bool:
     return filename.startswith(_STDLIB) and "-packages" + os.sep not in filename[len(_STDLIB):]
 
@@ -221,6 +260,13 @@ def _line_of(frame) -> int:
     i = bisect_right(starts, frame.f_lasti) - 1
     line = lines[i] if i >= 0 else None
     return frame.f_lineno if line is None else line
+
+
+def forget_line_tables() -> None:
+    """Drop the line tables :func:`_line_of` read (and the code objects they are of): after a
+    module is run, they are of code that runs no more (14 MB for the module of 90,000 clauses
+    that ``import --exact`` runs, while it compiles the tracer)."""
+    _LINE_TABLES.clear()
 
 
 # A code object whose line table is this long (bytes) has its table read once (_line_of)

@@ -341,3 +341,59 @@ def test_used_before_assigned_finds_the_same_with_the_uses_it_leaves_out():
                      (14, 6, "g is read here before any assignment to it in the program text"),
                      (14, 27, "h is updated"),
                      (15, 30, "w is assigned twice in one expression")]
+
+
+def _lines_run(text):
+    """(file, function) -> lines run by the checks of ``text`` (sys.settrace's line events)."""
+    import collections
+    import sys
+
+    program = parse(text, "x.d")
+    check_program(program, source=text)  # (imports, made before counting)
+    counts: collections.Counter = collections.Counter()
+
+    def tracer(frame, event, arg):
+        if event == "line":
+            counts[(frame.f_code.co_filename.rsplit("/", 1)[-1], frame.f_code.co_name)] += 1
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        findings = check_program(program, source=text)
+    finally:
+        sys.settrace(None)
+    return counts, findings
+
+
+def test_the_rules_that_look_for_rare_assignments_skip_a_body_of_plain_ones():
+    """Session 16: ten rules each went through every assignment looking for an aggregation's, an
+    element's, a chain, a division or a read-only name (70,000 lines run for 2,000 ``x = y;``).
+    The classes of the targets and values and the operators, asked once
+    (checks/assignments.py), tell them there is none: each of those rules runs a few lines.
+    What still steps through each statement: the table's sets, the index's comprehensions,
+    used-before-assigned's gathering of the globals' uses, global-unset's look at each name."""
+    n = 2000
+    counts, findings = _lines_run("BEGIN{" + "x = y;" * n + "}")
+    assert [f.check for f in findings] == ["undefined-name"]  # (y)
+    still = {("assignments.py", "<setcomp>"), ("rules.py", "_gather"), ("context.py", "<listcomp>"),
+             ("context.py", "<setcomp>"), ("names.py", "<listcomp>")}
+    per_statement = {key: c for key, c in counts.items() if c >= n and key not in still}
+    assert per_statement == {}, per_statement
+    # (the classes of the targets and of the values, the operators, the names, their modules)
+    assert counts[("assignments.py", "<setcomp>")] <= 5 * n + 50
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("BEGIN{" + "x = y;" * 20 + "execname = 1;}", ["assigned-read-only"]),
+    ("BEGIN{" + "x = 1;" * 20 + "`kmem_flags = 1; y = kmem_flags;}", []),
+    ("BEGIN{" + "x = 1;" * 20 + "x = x = 2;}", []),
+    ("BEGIN{" + "x = 1;" * 20 + "x /= 0;}", ["division-by-zero"]),
+    ("BEGIN{" + "x = 1;" * 20 + "@a = count(); @a = sum(1);}", ["agg-mismatch"]),
+    ("BEGIN{" + "x = 1;" * 20 + "a[1] = 2; y = a;}", ["array-use"]),
+    ("BEGIN{" + "x = 1;" * 20 + "y = args;}", ["array-use"]),
+    ("BEGIN{" + "x = 1;" * 20 + "y = count();}", ["aggregation-value"]),
+])
+def test_a_rare_assignment_among_plain_ones_is_still_found(text, expected):
+    """What the skips above must not lose: each rule still finds its assignment."""
+    findings = check_program(parse(text, "x.d"), source=text)
+    assert [f.check for f in findings if f.severity == "error"] == expected, findings

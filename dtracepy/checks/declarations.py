@@ -104,7 +104,8 @@ def _divisions_by_zero(ctx, dialect):
     for node in ctx.of(t.Binary):
         if node.op in ("/", "%") and _is_zero(_constant(node.right, dialect)):
             yield ctx.finding("division-by-zero", node.right, _ZERO_TEXT.format(op=node.op), fallback=node)
-    for node in ctx.of(t.Assign):
+    # (no /= or %= among the assignments: no loop over them)
+    for node in ctx.of(t.Assign) if not ctx.assignments.ops.isdisjoint(("/=", "%=")) else ():
         if node.op in ("/=", "%=") and _is_zero(_constant(node.value, dialect)):
             yield ctx.finding("division-by-zero", node.value, _ZERO_TEXT.format(op=node.op), fallback=node)
 
@@ -511,7 +512,7 @@ def _addresses(ctx, dialect):
                         _declared_name(declarator))
         elif item.__class__ is t.Inline:
             declared.add(_declared_name(item.declarator))
-    assigned = set() if ctx.uses_cpp else _assigned_globals(ctx.of, dialect)
+    assigned = set() if ctx.uses_cpp else _assigned_globals(ctx.of, dialect, ctx.assignments)
     # a name assigned whole (s = alloca(15)) may be a pointer, whose s[14] has an address
     whole = {node.target.name for node in ctx.of(t.Assign) if node.target.__class__ is t.Ident}
     for node in found:

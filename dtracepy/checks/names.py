@@ -116,6 +116,9 @@ def _macro_args(ctx):
 def _agg_uses(ctx):
     """(name, keys or None, function name, node) for each ``@a[keys] = f(...)``."""
     Call, AggVar, Index = t.Call, t.AggVar, t.Index  # (concrete classes: compared)
+    assignments = ctx.assignments
+    if Call not in assignments.value_classes or not assignments.targets_any(AggVar, Index):
+        return  # (no aggregation assigned a call: no loop over the assignments)
     for node in ctx.of(t.Assign):
         if node.op == "=" and node.value.__class__ is Call:
             target = node.target

@@ -604,10 +604,13 @@ def arrays(ctx, dialect):
                                   "global or thread-local one")
     # names the program uses only as associative arrays (assigned by key, never whole or declared)
     by_key = {node.target.base.name for node in assigns if node.target.__class__ is t.Index
-              and node.target.base.__class__ is t.Ident and node.target.base.module is None}
+              and node.target.base.__class__ is t.Ident and node.target.base.module is None} \
+        if ctx.assignments.targets_any(t.Index) else set()  # (no element assigned: no loop over them)
     arrays_only = by_key - whole - set(declared) - _declared_globals(ctx) if by_key else set()
     if dialect is not None and "args" in dialect.variables:
         arrays_only.add("args")
+    if arrays_only.isdisjoint(ctx.ident_names):
+        return  # (no identifier so named: told without a loop over them all)
     bases = {id(node.base) for node in indexes}
     targets = {id(node.target) for node in assigns} if by_key else ()
     for node in ctx.of(t.Ident):
@@ -700,6 +703,109 @@ def scalar_indexes(of, shown=None, variables=True):
             yield node, (f"{name} is an integer (typed by its first assignment, line {above.line}), not a "
                          f"pointer or an array: it cannot be indexed (dtrace: \"{said}\"); an associative "
                          f"array needs another name")
+
+
+def whole_arrays(items, of, dialect, shown=None, never_whole_globals=True, assignments=None):
+    """(node, message) for each use of a variable as a whole (``x = 3``, ``x++``, ``x += 1``, a
+    read, ``self->x`` likewise) where D has typed it an associative array: given an element
+    (``x[k] = v``, ``x[k]++``) before it is given a value whole, in the order dtrace reads the
+    program (clause by clause, a clause's body before its predicate): "associative array 'x' may
+    not be referenced as scalar"; for a thread-local, "operands have incompatible types:
+    "associative array" = "int"" or "x[ ] prototype mismatch: 0 keys passed, 1 expected".  The
+    converse of :func:`scalar_indexes`.  ``items``: the program's, in order; ``of(cls)`` as there;
+    ``dialect``: the one compiled for (which names are built-in variables, no constants);
+    ``never_whole_globals=False``: a global never given a value whole is left to :func:`arrays`
+    (a D file's check, which reports it wherever it is named).  (``self->x = 0`` of such a
+    thread-local, 0 being what any pointer may be given, crashes Oracle's dtrace 2.0 compiling
+    it.)  The clauses are walked only when a variable is both given an element and named whole,
+    and never declared.  ``assignments``: an :class:`~dtracepy.checks.assignments.Assignments` of
+    ``of(t.Assign)``, whose target classes tell when no assignment gives an element."""
+    Assign, Index, Ident, SelfVar, Unary, Postfix = t.Assign, t.Index, t.Ident, t.SelfVar, t.Unary, t.Postfix
+    keyed: set = set()  # the variables given an element somewhere
+    # (no target an element: no loop over the assignments)
+    for node in of(Assign) if assignments is None or assignments.targets_any(Index) else ():
+        target = node.target
+        if target.__class__ is Index:
+            base = target.base
+            if (base.__class__ is Ident and base.module is None) or base.__class__ is SelfVar:
+                keyed.add(_variable(base))
+    for cls in (Unary, Postfix):
+        for node in of(cls):
+            target = node.operand
+            if target.__class__ is Index and node.op in ("++", "--"):
+                base = target.base
+                if (base.__class__ is Ident and base.module is None) or base.__class__ is SelfVar:
+                    keyed.add(_variable(base))
+    if not keyed:
+        return
+    keyed_names = {key[1] for key in keyed}
+    bases = {id(node.base) for node in of(Index)}
+    named = set()  # of those, the ones named whole somewhere
+    for cls in (Ident, SelfVar):
+        for node in of(cls):
+            if node.name in keyed_names and id(node) not in bases:
+                key = _variable(node)
+                if key in keyed:
+                    named.add(key)
+    if not never_whole_globals and any(key[0] == "global" for key in named):
+        whole_written = {node.target.name for node in of(Assign) if node.target.__class__ is Ident}
+        named = {key for key in named if key[0] != "global" or key[1] in whole_written}
+    if named and of(t.Declaration):
+        declared = {_declared_name(d) for item in of(t.Declaration) for d in item.declarators}
+        named = {key for key in named if key[1] not in declared}
+    if not named:
+        return
+    names = {key[1] for key in named}
+    typed: dict = {}  # variable key -> "element" or "whole", as dtrace first types it
+    for item in items:
+        if item.__class__ is not t.Clause:
+            continue
+        skip: set = set()  # the variable nodes judged with the assignment or update above them
+        for root in (*(item.body or ()), item.predicate):
+            for node in root.walk() if root is not None else ():
+                cls = node.__class__
+                if cls is Assign or ((cls is Unary or cls is Postfix) and node.op in ("++", "--")):
+                    target = node.target if cls is Assign else node.operand
+                    if target.__class__ is Index:
+                        key = _variable(target.base) if target.base.__class__ in (Ident, SelfVar) else None
+                        if key in named:
+                            typed.setdefault(key, "element")
+                        continue
+                    key = _variable(target) if target.__class__ in (Ident, SelfVar) else None
+                    if key not in named:
+                        continue
+                    skip.add(id(target))
+                    if typed.get(key) == "element":
+                        yield target, _whole_message(target, key, node, shown, dialect)
+                    elif cls is not Assign or node.op == "=":  # (x += 1 first: used-before-assigned's)
+                        typed.setdefault(key, "whole")
+                elif (cls is Ident or cls is SelfVar) and node.name in names and id(node) not in bases \
+                        and id(node) not in skip:
+                    key = _variable(node)
+                    if key in named and typed.get(key) == "element":
+                        yield node, _whole_message(node, key, None, shown, dialect)
+
+
+def _whole_message(node, key, use, shown, dialect) -> str:
+    """:func:`whole_arrays`' message for ``node``, the variable ``key`` named whole in ``use`` (an
+    assignment or an update of it; None: a read)."""
+    from dtracepy.checks.rules import _constant
+
+    name = shown(node) if shown is not None else ("self->" if key[0] == "self" else "") + key[1]
+    if key[0] == "global":
+        said = f"associative array '{key[1]}' may not be referenced as scalar"
+    elif use is not None and use.__class__ is t.Assign and use.op == "=":
+        if _constant(use.value, dialect) in (0, None):  # (0, NULL, 1 - 1: what a pointer may be given)
+            return (f"{name} is an associative array (given an element above, {name}[...] = ...): "
+                    f"giving it a value whole, even 0, crashes Oracle's dtrace 2.0 (a segmentation fault "
+                    f"compiling it); zero an element of it ({name}[key] = 0), or give the value another name")
+        said = "operands have incompatible types: \"associative array\" = ..."
+    elif use is not None and use.__class__ is not t.Assign:
+        said = f"operator {use.op} requires operand of scalar type"
+    else:
+        said = f"{key[1]}[ ] prototype mismatch: 0 keys passed, 1 expected"
+    return (f"{name} is an associative array (given an element above, {name}[...] = ...), so it cannot be "
+            f"used whole (dtrace: \"{said}\"): name an element of it, or give the other value another name")
 
 
 def _declared_arrays(ctx, dialect) -> dict:

@@ -111,7 +111,8 @@ CHECKS: tuple[CheckInfo, ...] = (
               "that is not"),
     CheckInfo("used-before-assigned", "rules", "error",
               "a variable or aggregation read (or updated with +=) above its first assignment or "
-              "declaration in the program text, or an aggregation never assigned"),
+              "declaration in the program text, or an aggregation never assigned; an enumerator named "
+              "above its enum, an inline named above it in a declaration"),
     CheckInfo("empty-program", "rules", "error",
               "a program without a probe clause (a warning for a D file of declarations only, which "
               "may be a D library)"),
@@ -164,7 +165,9 @@ CHECKS: tuple[CheckInfo, ...] = (
               "(@a[execname] and @a[pid]; a[1] and a[\"x\"])"),
     CheckInfo("array-use", "rules", "error",
               "a declared array given two keys or a constant index beyond it, a clause-local used as "
-              "an associative array, an associative array (or args) named without a key"),
+              "an associative array, an associative array (or args) named without a key, a variable "
+              "given an element then used whole (self->a[1] = 2; ... self->a = 3), args[i] where the "
+              "probe has no typed arguments (BEGIN, END, ERROR, profile-N, tick-N)"),
     CheckInfo("offsetof-member", "rules", "error",
               "offsetof() of a type that is no struct or union, or of a member the program's struct lacks"),
     CheckInfo("address-of-variable", "rules", "error",

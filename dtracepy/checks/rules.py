@@ -40,6 +40,7 @@ from operator import attrgetter
 
 from dtracepy import tree as t
 from dtracepy.checks import Finding
+from dtracepy.checks.assignments import Assignments
 from dtracepy.checks.context import _LEAVES, Access, accesses, clause_accesses, is_zero, stmt_exprs
 from dtracepy.checks.printf import kind as _kind
 from dtracepy.facts import conversions as C
@@ -68,7 +69,7 @@ class _Words:
 
 def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
              hand_written=False, judge_globals=True, of=None, per_clause=None,
-             call_names=None) -> list[Finding]:
+             call_names=None, assignments=None) -> list[Finding]:
     """The errors in a tracer's items (``tracer.items``, in order); ``pos`` locates those that
     belong to no node (an empty program: the tracer's line).  A program that ``#include``s a
     header (``includes``) may get its clauses there, so it is never called empty.  ``passed``:
@@ -81,7 +82,8 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
     C preprocessor).  ``of(cls)`` (the nodes of a class, in walk order) and ``per_clause(cls)``
     (:func:`~dtracepy.checks.context.clause_accesses` of each clause) come from the checks'
     :class:`~dtracepy.checks.context.Context` for a D file; made here otherwise, as is
-    ``call_names`` (``node.name`` of each node of ``of(t.Call)``)."""
+    ``call_names`` (``node.name`` of each node of ``of(t.Call)``) and ``assignments`` (an
+    :class:`~dtracepy.checks.assignments.Assignments` of ``of(t.Assign)``)."""
     words = _Words(not hand_written, shown)
     found: list[Finding] = []
     if not includes and not any(isinstance(item, (t.Clause, t.Inline, t.Translator, t.Provider)) or (
@@ -105,10 +107,15 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
             found += _inline_type(item, words)
     if of is None:
         of = _index(items)
-    found += _calls_and_aggregations(of, dialect, words, call_names)
+    if assignments is None:
+        assignments = Assignments(of(t.Assign))
+    found += _calls_and_aggregations(of, dialect, words, call_names, assignments)
     Ident = t.Ident
     writable: set = set()  # (names _read_only found writable: each asked once, not once an assignment)
+    plain = assignments.plain_target_names
     for cls in (t.Assign, t.Unary, t.Postfix):
+        if cls is t.Assign and plain is not None and not any(_is_read_only(name, dialect, words) for name in plain):
+            continue  # (every target a name D lets a program assign: told without a loop over them)
         for node in of(cls):
             if cls is t.Assign or node.op in ("++", "--"):
                 target = node.target if cls is t.Assign else node.operand
@@ -128,10 +135,16 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
                         found += refused
                     else:
                         writable.add(root.name)
-    from dtracepy.checks.operands import scalar_indexes
+    from dtracepy.checks.operands import scalar_indexes, whole_arrays
 
     found += [_finding("array-use", node.pos, message)
               for node, message in scalar_indexes(of, shown, variables=judge_globals)]
+    if judge_globals:  # (under cpp a macro may stand for anything, as scalar_indexes says)
+        found += [_finding("array-use", node.pos, message)
+                  for node, message in whole_arrays(items, of, dialect, shown,
+                                                             never_whole_globals=not hand_written,
+                                                             assignments=assignments)]
+    found += _untyped_arguments(items, of, dialect)
     if passed is not None:
         of = _index(passed)
     clauses = [item for item in (items if passed is None else passed) if isinstance(item, t.Clause)]
@@ -142,9 +155,13 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
             if cls not in cache:
                 cache[cls] = [clause_accesses(clause, cls) for clause in clauses]
             return cache[cls]
+    if passed is not None:
+        assignments = Assignments(of(t.Assign))
+    found += _defined_below(items, of)
     found += _used_before_assigned(items if passed is None else passed, of, per_clause, words,
                                    None if not hand_written
-                                   else _assigned_globals(of, dialect) if judge_globals else set())
+                                   else _assigned_globals(of, dialect, assignments) if judge_globals else set(),
+                                   assignments)
     found.sort(key=_place)
     return found
 
@@ -171,7 +188,8 @@ def run(ctx):
     includes = ("",) if ctx.uses_cpp or "empty" in ctx.options_set else ()  # (a header may hold the clauses)
     yield from refusals(ctx.program.items, ctx.options.dialect, ctx.first_pos, includes,
                         hand_written=True, judge_globals=not ctx.uses_cpp, of=ctx.of,
-                        per_clause=ctx.clause_accesses, call_names=ctx.call_names)
+                        per_clause=ctx.clause_accesses, call_names=ctx.call_names,
+                        assignments=ctx.assignments)
     from dtracepy.checks import declarations, hidden, keys, operands, parser_stack, preprocessor
 
     yield from preprocessor.run(ctx)
@@ -206,6 +224,120 @@ def _shown_plain(node) -> str:
     return "this expression"
 
 
+# --- a named constant used above its definition -------------------------------------------------
+
+def _defined_below(items, of) -> list:
+    """used-before-assigned: an enumerator named above its enum (in a clause, dtrace: "enumerator
+    'A' may not be referenced as scalar"; in a declaration, "failed to resolve A"), or an inline
+    named above its definition in a declaration: another inline's value, an enumerator's, an array's
+    dimension ("failed to resolve N: Unknown variable name").  dtrace reads a declaration's
+    constants as it meets it, and a clause once the whole program is read: an inline named in a
+    clause above it is fine, but an enumerator there was read as a variable before its enum made
+    it a constant.  Only the items above the last that defines one are walked."""
+    enumerators, inlines = of(t.Enumerator), of(t.Inline)
+    if not enumerators and not inlines:
+        return []
+    kinds = {decl.name: "inline" for item in inlines for decl in (item.declarator,) if decl.__class__ is t.NameDecl}
+    kinds.update((node.name, "enumerator") for node in enumerators)
+    last = -1
+    for index, item in enumerate(items):
+        cls = item.__class__
+        if (cls is t.Inline and item.declarator.__class__ is t.NameDecl) or (
+                cls is t.Declaration and enumerators and any(n.__class__ is t.Enumerator for n in item.walk())):
+            last = index
+    defined: set = set()
+    reported: set = set()
+    out = []
+    for item in items[:last + 1]:
+        cls = item.__class__
+        if cls is not t.Clause and cls is not t.Inline and cls is not t.Declaration:
+            continue
+        in_clause = cls is t.Clause
+        stack = [item]
+        while stack:
+            node = stack.pop()
+            kind = node.__class__
+            if kind is t.Ident:
+                name = node.name
+                what = kinds.get(name)
+                if what is None or name in defined or name in reported or node.module is not None or (
+                        in_clause and what == "inline"):
+                    continue
+                reported.add(name)
+                said = (f"enumerator '{name}' may not be referenced as scalar" if in_clause
+                        else f"failed to resolve {name}: Unknown variable name")
+                where = "a clause" if in_clause else "a declaration"
+                if cls is t.Inline and item.declarator.__class__ is t.NameDecl and item.declarator.name == name:
+                    message = (f"inline {name} is named in its own value, which D reads before it knows "
+                               f"{name} (dtrace: \"{said}\")")
+                else:
+                    message = (f"{name} is {'an enumerator' if what == 'enumerator' else 'an inline'} "
+                               f"defined below its use here, in {where}, which D reads before it knows "
+                               f"{name} (dtrace: \"{said}\"): define it above")
+                out.append(_finding("used-before-assigned", node.pos or item.pos, message))
+                continue
+            if kind is t.Enumerator:  # (named only once its value is read: stacked below it)
+                stack.append(_Defines(node.name))
+                if node.value is not None:
+                    stack.append(node.value)
+                continue
+            if kind is _Defines:
+                defined.add(node.name)
+                continue
+            if isinstance(node, t.Node):
+                stack.extend(reversed(list(node.children())))
+        if cls is t.Inline and item.declarator.__class__ is t.NameDecl:
+            defined.add(item.declarator.name)
+    return out
+
+
+class _Defines:
+    """On :func:`_defined_below`'s stack after an enumerator's value: it is defined from here."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+
+# --- args[] where the probe has no typed arguments ---------------------------------------------------
+
+def _untyped_arguments(items, of, dialect) -> list:
+    """array-use: ``args[i]`` in a clause one of whose descriptions names probes with no typed
+    arguments (:func:`dtracepy.facts.translated.untyped_probe`: ``BEGIN``, ``tick-1s`` ...), which
+    every D compiler refuses ("index 0 is out of range for :::BEGIN args[ ]"), whatever the other
+    descriptions.  Only the clauses that have such a description are walked, and only when the
+    program indexes ``args`` at all."""
+    if not any(node.base.__class__ is t.Ident and node.base.name == "args" and node.base.module is None
+               for node in of(t.Index)):
+        return []
+    from dtracepy.facts.probes import split
+    from dtracepy.facts.translated import untyped_probe
+
+    out = []
+    for item in items:
+        if item.__class__ is not t.Clause:
+            continue
+        untyped = next((probe.text for probe in item.probes if untyped_probe(probe.text)), None)
+        if untyped is None:
+            continue
+        shown = ":".join(split(untyped))
+        for root in (item.predicate, *(item.body or ())):
+            for node in root.walk() if root is not None else ():
+                base = node.base if node.__class__ is t.Index else None
+                if base is None or base.__class__ is not t.Ident or base.name != "args" or base.module is not None:
+                    continue
+                index = _constant(node.keys[0], dialect) if len(node.keys) == 1 else None
+                said = ("args[ ] argument #1 is incompatible with prototype" if index is Fn.NOT_CONSTANT
+                        else f"index {index if index.__class__ is int else '...'} is out of range for {shown} args[ ]")
+                out.append(_finding("array-use", node.pos or item.pos,
+                                    f"args[] has no elements in a clause of {untyped}: the dtrace provider's "
+                                    "probes (BEGIN, END, ERROR) and the profile provider's (profile-N, "
+                                    f"tick-N) have no typed arguments (dtrace: \"{said}\"); profile's arg0 and "
+                                    "arg1 (the kernel's and the user's program counter) are untyped"))
+    return out
+
+
 # --- assigning what cannot be assigned ------------------------------------------------------------
 
 def _root(node):
@@ -235,11 +367,16 @@ def _portable_constants():
     return PORTABLE_CONSTANTS
 
 
+def _is_read_only(name, dialect, words) -> bool:
+    """Is the global ``name`` one a program may not assign (see :func:`_read_only`)?"""
+    return V.read_only(name, dialect.variables, dialect.name) or (words.dsl and name in _portable_constants())
+
+
 def _read_only(node, root, dialect, words):
     """``node`` assigns the identifier ``root`` (its :func:`_root`, without a module)."""
     target = node.target if node.__class__ is t.Assign else node.operand
     name = root.name
-    if V.read_only(name, dialect.variables, dialect.name) or (words.dsl and name in _portable_constants()):
+    if _is_read_only(name, dialect, words):
         what = ("a constant" if name.isupper() else "a built-in variable" if name in dialect.variables
                 else "a variable of D's libraries")
         op = node.op
@@ -258,14 +395,17 @@ def _agg_of(node):
     return node if node.__class__ is t.AggVar else None
 
 
-def _calls_and_aggregations(of, dialect, words, names=None):
+def _calls_and_aggregations(of, dialect, words, names=None, assignments=None):
     """aggregation-value, constant-argument and argument-type: an aggregating function is a value
     only assigned to an aggregation, an aggregation only assigned (=) or given to the functions of
     AGGREGATION_ARGUMENTS (where they take it)."""
     out = []
     assigned_calls, usable = set(), set()
     agg_classes = (t.Index, t.AggVar)
-    for node in of(t.Assign):
+    if assignments is None:
+        assignments = Assignments(of(t.Assign))
+    # (no target an aggregation or an element: no assignment to look at)
+    for node in of(t.Assign) if assignments.targets_any(*agg_classes) else ():
         target = node.target
         if target.__class__ not in agg_classes:  # (the usual target: no call for it)
             continue
@@ -565,14 +705,24 @@ _SCOPES = ((t.SelfVar, "self", "self->"), (t.ThisVar, "this", "this->"), (t.Iden
 _ALWAYS_REPORTED = ("this", "agg")
 
 
-def _assigned_globals(of, dialect) -> set:
+def _assigned_globals(of, dialect, assignments=None) -> set:
     """The names a D file assigns as globals (``x = v``, ``x[k] = v``, ``x++``, ``x += v``): no
     built-in or library variable (assigning one is assigned-read-only's) and no kernel symbol
     (```x``)."""
     names = set()
     asked = set()  # (the names asked of V.read_only: each once, not once an assignment)
     Index, Ident = t.Index, t.Ident
+    if assignments is None:
+        assignments = Assignments(of(t.Assign))
+    plain = assignments.plain_target_names
+    if plain is not None and assignments.targets_have_modules:
+        plain = None  # (a kernel symbol ```x`` is no global: each target looked at)
+    if plain is not None:  # (every assignment's target a name without a module: no loop over them)
+        asked |= plain
+        names |= {name for name in plain if not V.read_only(name, dialect.variables, dialect.name)}
     for cls in (t.Assign, t.Unary, t.Postfix):
+        if cls is t.Assign and plain is not None:
+            continue
         for node in of(cls):
             if cls is t.Assign:
                 target = node.target
@@ -633,8 +783,10 @@ def _dead_branches(of) -> set:
     return dead
 
 
-def _chained_on_itself(of) -> set:
+def _chained_on_itself(of, assignments) -> set:
     """The ids of the inner assignments of ``x = x = v`` (any scope, any operator)."""
+    if t.Assign not in assignments.value_classes:
+        return set()  # (no assignment's value an assignment: no loop over them)
     return {id(node.value) for node in of(t.Assign)
             if node.value.__class__ is t.Assign and node.value.target == node.target}
 
@@ -686,7 +838,7 @@ def _follow(uses, known, assigned, item, words, chained=frozenset()):
     return added, out
 
 
-def _used_before_assigned(items, of, per_clause, words, globals_made=None):
+def _used_before_assigned(items, of, per_clause, words, globals_made=None, assignments=None):
     """``per_clause(cls)``: each clause's accesses of ``cls`` variables, predicate first (see
     :func:`~dtracepy.checks.context.clause_accesses`), for the thread-locals, clause-locals and
     aggregations; the globals' uses are gathered here, a clause at a time (:class:`_GlobalUses`).
@@ -698,7 +850,9 @@ def _used_before_assigned(items, of, per_clause, words, globals_made=None):
     uses are never listed."""
     if globals_made is None:  # a tracer's: the globals it made with glob
         globals_made = {n.name for n in of(t.Ident) if n.is_global}
-    dead, made, chained = _dead_branches(of), _made_by_unary(of), _chained_on_itself(of)
+    if assignments is None:
+        assignments = Assignments(of(t.Assign))
+    dead, made, chained = _dead_branches(of), _made_by_unary(of), _chained_on_itself(of, assignments)
     scopes = []  # (scope, prefix, each clause's accesses) of the scopes that have uses to judge
     judged_globals = False
     for cls, scope, prefix in _SCOPES:
@@ -855,6 +1009,7 @@ class _GlobalUses:
         if predicate is not None:
             accesses(predicate, Ident, True, False, self)
         seen, names, globals_made, made = self._seen[False], self.names, self._globals, self._made
+        typed_or_read, typed, add = _TYPED | _READ, _TYPED, names.add  # (locals: read each statement)
         for stmt in clause.body or ():
             if stmt.__class__ is not ExprStmt:
                 for expr, guarded in stmt_exprs((stmt,), Ident):
@@ -867,13 +1022,13 @@ class _GlobalUses:
                 if target.__class__ is Ident and value.__class__ in leaves:
                     if value.__class__ is Ident:  # (the value is evaluated first: _read, inlined)
                         name = value.name
-                        names.add(name)
-                        if name in globals_made and not seen.get(name, 0) & (_TYPED | _READ) or \
-                                id(value) in made:
+                        add(name)
+                        if name in globals_made and not seen.get(name, 0) & typed_or_read or \
+                                made and id(value) in made:  # (made is usually empty: no id asked)
                             self.append(Access("read", value, name, False, False, False))
                     name = target.name
-                    names.add(name)
-                    if name in globals_made and not seen.get(name, 0) & _TYPED:
+                    add(name)
+                    if name in globals_made and not seen.get(name, 0) & typed:
                         # (a write types its name: kept unless the name is typed already)
                         if expr.op == "=":
                             self.append(Access("write", expr, name, is_zero(value), False, False))

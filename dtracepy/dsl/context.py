@@ -40,7 +40,7 @@ class Body(list):
     effect (``postinc(x)``, ``assign_expr(...)``, calls) made while it ran: each must end up in
     the clause, else Python dropped it (:func:`made`, :func:`dropped`)."""
 
-    __slots__ = ("effects", "interrupted")
+    __slots__ = ("effects", "interrupted", "refused")
 
     def __init__(self):
         super().__init__()
@@ -48,12 +48,25 @@ class Body(list):
         # (what, pos) of an if_/elif_/else_ block inside it that an exception left (and the body
         # caught): that block is in no D, so the body must not end as if it had been recorded
         self.interrupted = None
+        # the first error a library's request for a D value's text raised while it ran (a library
+        # may catch it and use text of its own: reprlib.repr gives "<D instance at 0x...>"), which
+        # the body raises when it ends (:func:`refuse`)
+        self.refused = None
 
 
 def push() -> Body:
     body = Body()
     _STACK.set((*_STACK.get(), body))
     return body
+
+
+def refuse(error) -> None:
+    """Remember ``error`` in the innermost body being run, if any and the first: the error of a
+    D value's text asked for by a library, which may catch it (``reprlib.repr`` does); the probe
+    body raises it when it ends, so that what the library made of the value never reaches the D."""
+    stack = _STACK.get()
+    if stack and stack[-1].refused is None:
+        stack[-1].refused = error
 
 
 def made(value):

@@ -52,9 +52,12 @@ class _Branch:
         if exc_type is None:
             self.parent.effects.extend(self.body.effects)  # used later in the body, perhaps
             self.parent.interrupted = self.parent.interrupted or self.body.interrupted
+            self.parent.refused = self.parent.refused or self.body.refused
             self.finish(tree.Block(tuple(self.body), pos=self.pos))
-        elif self.parent.interrupted is None:
-            self.parent.interrupted = (self.kind, exc_type.__name__, self.pos)
+        else:
+            self.parent.refused = self.parent.refused or self.body.refused
+            if self.parent.interrupted is None:
+                self.parent.interrupted = (self.kind, exc_type.__name__, self.pos)
         return False
 
     def prepare(self):

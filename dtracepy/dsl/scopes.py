@@ -18,10 +18,12 @@ def _is_agg_target(node) -> bool:
     return isinstance(node, tree.AggVar) or (isinstance(node, tree.Index) and isinstance(node.base, tree.AggVar))
 
 
-def assign(target, value, op: str = "=") -> None:
-    """Record ``target op value;`` in the current probe body."""
+def assign(target, value, op: str = "=", pos=None) -> None:
+    """Record ``target op value;`` in the current probe body; ``pos``: the user's position, if
+    the caller has it (it is the same line: each position asked costs a walk of the stack)."""
     body = context.current("an assignment")
-    pos = user_pos()
+    if pos is None:
+        pos = user_pos()
     target_node = expr(target)
     if isinstance(value, Compound) and op == "=" and value._target == target_node:
         op, value_node = value._op, value._value
@@ -58,7 +60,8 @@ class _Scope:
         if name.startswith("__"):  # as reading one is (self.__class__ is Python's, not self->__class__)
             raise DSLError(f"{self._label}.{name}: a name starting with __ is Python's; write "
                            f"{self._label}({name!r}) for the D variable", user_pos())
-        assign(D(self._make(name, user_pos())), value)
+        pos = user_pos()
+        assign(D(self._make(name, pos)), value, pos=pos)
 
     def __call__(self, name: str) -> D:
         """``self("x")``: the variable named by a string (for generated names)."""

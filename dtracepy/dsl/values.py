@@ -114,12 +114,22 @@ def _called_by_user() -> bool:
     return context.active() and not any(part in _DEBUGGERS for part in path.split(os.sep))
 
 
-def _asking_user_pos():
+def _text_refused(message: str) -> DSLError:
+    """The error of a D value's text asked for at the user's line, remembered by the probe body
+    being recorded (:func:`dtracepy.dsl.context.refuse`), which raises it when it ends: a library
+    that asked may catch it and make text of its own (``reprlib.repr(pid)`` is ``"<D instance at
+    0x...>"``), which must not reach the D either."""
+    error = DSLError(message, _asking_user_pos(2))
+    context.refuse(error)
+    return error
+
+
+def _asking_user_pos(depth: int = 1):
     """The user's line that asked for a D value's text, past the library that asked for it
     (``string.Template(...).substitute(p=execname)``: the user's line, not string.py's)."""
     from dtracepy.source import _PACKAGE_DIR, _internal
 
-    frame, skip = sys._getframe(1), 2
+    frame, skip = sys._getframe(depth), depth + 1
     while frame is not None and (_internal(frame.f_code.co_filename, _PACKAGE_DIR) or (
             _LIBRARY_DIRS and os.path.abspath(frame.f_code.co_filename).startswith(_LIBRARY_DIRS))):
         frame, skip = frame.f_back, skip + 1
@@ -143,11 +153,40 @@ def _in_print(frame) -> bool:
         positions = list(frame.f_code.co_positions())[frame.f_lasti // 2]
     except (AttributeError, IndexError, ValueError):
         return False
-    line, end_line, col, _end_col = positions
+    line, end_line, col, end_col = positions
     if line is None or col is None:
         return False
     text = linecache.getline(frame.f_code.co_filename, line)
-    return text[col:].lstrip().startswith("print(")
+    if not text[col:].lstrip().startswith("print("):
+        return False
+    return _to_standard_stream(frame.f_code.co_filename, line, end_line, col, end_col)
+
+
+#: The streams a ``print(x, file=...)`` shows the text on (a ``StringIO`` would hold it, for the D).
+_STANDARD_STREAMS = frozenset({"sys.stdout", "sys.stderr", "sys.__stdout__", "sys.__stderr__"})
+
+
+def _to_standard_stream(filename: str, line: int, end_line, col: int, end_col) -> bool:
+    """Does the ``print(...)`` call at these positions write to standard output or error: no
+    ``file=``, or ``file=sys.stderr`` (``print(x, file=io.StringIO())`` keeps the text, which may
+    reach the D: refused as ``str()`` is)?  A call that cannot be read again is taken as printed."""
+    import ast
+    import linecache
+
+    if end_line is None or end_col is None or end_line - line > 50:
+        return True
+    lines = [linecache.getline(filename, n).encode() for n in range(line, end_line + 1)]
+    lines[-1] = lines[-1][:end_col]  # (positions count UTF-8 bytes)
+    lines[0] = lines[0][col:] if len(lines) > 1 else lines[0][col:end_col]
+    try:
+        call = ast.parse(b"".join(lines).decode(), mode="eval").body
+    except (SyntaxError, ValueError, UnicodeDecodeError):
+        return True
+    for keyword in getattr(call, "keywords", ()):
+        if keyword.arg == "file":
+            return ast.unparse(keyword.value) in _STANDARD_STREAMS or (
+                keyword.value.__class__ is ast.Constant and keyword.value.value is None)
+    return True
 
 
 def _short_text(value) -> str:
@@ -279,7 +318,7 @@ class D:
         # dtracepy's own messages, debuggers and test runners see the D text; the user's code
         # (repr(x), f"{x!r}", "%r" % x) would put that text into a Python string: refused.
         if _called_by_user():
-            raise DSLError(_as_text_message(self, "repr()"), _asking_user_pos())
+            raise _text_refused(_as_text_message(self, "repr()"))
         return "D(" + self._text() + ")"
 
     def __format__(self, spec):
@@ -289,7 +328,7 @@ class D:
     def __str__(self):
         # str(pid), "pid=" + str(pid), "%s" % execname, print(x): the same as an f-string.
         if _called_by_user():
-            raise DSLError(_as_text_message(self, "str() or %-formatting"), _asking_user_pos())
+            raise _text_refused(_as_text_message(self, "str() or %-formatting"))
         return self._text()
 
     def __int__(self):

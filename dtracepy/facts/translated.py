@@ -280,6 +280,31 @@ def member_type(struct: str, member: str, dialect: str | None = None) -> str | N
     return None if members is None else members.get(member)
 
 
+def untyped_probe(description: str) -> bool:
+    """Does ``description`` name probes that have no typed arguments, so that D refuses any
+    ``args[i]`` in its clause ("index 0 is out of range for :::BEGIN args[ ]")?  The dtrace
+    provider's ``BEGIN``, ``END`` and ``ERROR`` and the profile provider's ``profile-N`` and
+    ``tick-N`` (every DTrace: neither provider describes arguments; profile's ``arg0``/``arg1``, the
+    PC, are untyped), named plainly: provider empty or its own, no module or function, no glob,
+    no macro variable.  (Other providers' probes have typed arguments, or not, per system:
+    Oracle's syscall probes do, illumos' do not; they are not judged here.)"""
+    from dtracepy.facts import probes as P
+
+    if ":" not in description:
+        provider, module, function, name = "", "", "", description
+    else:
+        fields = P.split(description)
+        if len(fields) != 4:
+            return False
+        provider, module, function, name = fields
+    if module or function:
+        return False
+    if name in P.SPECIAL_PROBES:
+        return provider in ("", "dtrace")
+    return provider in ("", "profile") and name.startswith(("profile-", "tick-")) and \
+        name.replace("-", "").isalnum() and P.problem(description) is None
+
+
 def probe_arg_type(provider: str, name: str, index: int) -> str | None:
     """The type of ``args[index]`` at ``provider:::name`` (None: not a stable provider's probe)."""
     types = PROBE_ARGS.get((provider, name))

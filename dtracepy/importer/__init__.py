@@ -49,6 +49,8 @@ def _import_program(program, filename, exact, verify, text) -> str:
     from dtracepy.importer.idioms import faithful_plan, idiomatic
 
     source_program = program
+    if exact and verify:
+        refuse_exact_over_limit(program)  # (before the module is written, run and compiled)
     if exact:
         plan = faithful_plan(program)  # t.keep for the original's leaks: the D stays the same
     else:
@@ -59,9 +61,44 @@ def _import_program(program, filename, exact, verify, text) -> str:
     except RecursionError:
         raise CannotImport("this script", "way to nest expressions this deeply",
                            program.items[0].pos if program.items else None) from None
+    # (what the writer and the idioms kept, its names and the scan, is not needed to check the
+    # module: 30 MB of the 90,000 clauses of the largest `import --exact`, freed first)
+    del writer, plan, program
     if verify and exact:
         check_exact(source, source_program, filename)
     return source
+
+
+def exact_size_at_least(program: tree.Program) -> int:
+    """At least how many bytes the D of ``program``'s faithful module is, known before the module
+    is written: the module compiles to a program whose items other than comments are
+    ``program``'s (:func:`check_exact` refuses it otherwise), and comments only add text between
+    them.  The text printed here puts one empty comment first, as the compiled program puts its
+    header comment first (the printer spells a ``#!`` directive apart when it is the first item;
+    a clause stands without braces by what follows it, the same there), then takes that
+    comment's ``/**/`` and the blank line after it away again."""
+    from dtracepy.printer import to_d
+
+    text = to_d(tree.Program((tree.Comment(""),) + comparable(program)))
+    size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+    return size - len("/**/\n\n")
+
+
+def refuse_exact_over_limit(program: tree.Program) -> None:
+    """``--exact`` of a script whose faithful module prints D over the input limit (the DSL
+    prints the D it reads compact in full, indented): refused here, from the original tree (a
+    printing of it, under a second for 100,000 clauses), not after writing, running and compiling
+    the module (30 s for 100,000 clauses, then refused by the compiler), with what to do instead."""
+    from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
+
+    size = exact_size_at_least(program)
+    if size > MAX_INPUT_BYTES:
+        raise CannotImport.saying(
+            f"cannot import this script exactly: its faithful module would compile to at least "
+            f"{size:,} bytes of D, over {LIMIT_TEXT}, which dtracepy check refuses (the DSL prints "
+            "each statement on a line of its own, indented); import it without --exact (an "
+            "idiomatic module, which is not compiled back), or split the script",
+            program.items[0].pos if program.items else None)
 
 
 def import_d(text: str, filename: str = "<string>", *, exact: bool = False, verify: bool = True) -> str:
@@ -79,17 +116,22 @@ def same_program(a: tree.Program, b: tree.Program) -> bool:
     return comparable(a) == comparable(b)
 
 
-def run_module(source: str, filename: str = "<imported>"):
-    """Execute a generated module; its one Tracer."""
+def run_module(source: str, filename: str = "<imported>", namespace: "dict | None" = None):
+    """Execute a generated module (in ``namespace``, if given); its one Tracer."""
     from dtracepy.dsl import context
     from dtracepy.dsl.tracer import Tracer
     from dtracepy.importer import pieces
+    from dtracepy.source import forget_line_tables, working_directory_fixed
 
-    namespace: dict = {"__name__": "_dtracepy_imported"}
+    if namespace is None:
+        namespace = {}
+    namespace["__name__"] = "_dtracepy_imported"
     try:
         try:
-            # (in pieces for a large module: Python's compile of it whole held 150 bytes a byte)
-            pieces.run(source, filename, namespace)
+            # (in pieces for a large module: Python's compile of it whole held 150 bytes a byte;
+            # the module, the importer's own, changes no working directory)
+            with working_directory_fixed():
+                pieces.run(source, filename, namespace)
         except ImportError as err:
             import re
 
@@ -97,6 +139,7 @@ def run_module(source: str, filename: str = "<imported>"):
             raise CannotImport("this script", f"{m.group(1) if m else err.name} yet") from None
     finally:
         context.reset()
+        forget_line_tables()
     return next(v for v in namespace.values() if isinstance(v, Tracer))
 
 
@@ -109,8 +152,14 @@ def check_exact(source: str, program: tree.Program, filename: str) -> None:
     """The faithful module rebuilds ``program``; else a CannotImport at the first difference."""
     from dtracepy.errors import DTracePyError
 
+    namespace: dict = {}
     try:
-        compiled = compile_module(source, filename + ".py", checks=False)
+        tracer = run_module(source, filename + ".py", namespace)
+        # The module's functions and their code (its namespace is their globals: a cycle, which
+        # the collector, off while importing, would not free) are not needed to compile the
+        # tracer: dropped first (50 MB of the module of 90,000 clauses)
+        namespace.clear()
+        compiled = tracer.compile(checks=False)
     except CannotImport:
         raise
     except DTracePyError as err:

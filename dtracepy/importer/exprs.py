@@ -41,6 +41,14 @@ class CannotImport(DTracePyError):
     def __init__(self, what: str, missing: str, pos=None):
         super().__init__(f"cannot import {what}: the DSL has no {missing}", pos)
 
+    @classmethod
+    def saying(cls, message: str, pos=None) -> "CannotImport":
+        """One whose message is not of the DSL lacking something (``message`` whole)."""
+        error = cls("", "", pos)
+        error.message = message
+        error.args = (message,)
+        return error
+
 
 class Py:
     """Python source for one value: its text, precedence, and what Python holds at run time

@@ -287,11 +287,8 @@ class ModuleWriter:
         lines = head + [""]
         lines += pyfmt.import_line("dtracepy", self.names.imports)
         lines.append("")
-        import textwrap
-
         for note in self.notes:
-            lines += textwrap.wrap(note, pyfmt.WIDTH, subsequent_indent="# ",
-                                   break_long_words=False, break_on_hyphens=False)
+            lines += pyfmt.prose(note, "", "# ")
         lines += pyfmt.wrap(tracer_line)
         lines += self.after_tracer
         prev_def = False  # the block before defines a function

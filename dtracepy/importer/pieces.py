@@ -60,12 +60,14 @@ def run(source: str, filename: str, namespace: dict) -> None:
     if steps is None:
         exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated module
         return
-    for code, bodies in steps:
+    for index, (code, bodies) in enumerate(steps):
+        steps[index] = None  # (a piece's code, once run, is dropped: it runs once)
         if bodies is not None:
             name, parts = bodies
             functions = [types.FunctionType(part, namespace, part.co_name) for part in parts]
             namespace[name] = _runner(functions)
         exec(code, namespace)  # noqa: S102 - our own generated module
+        del code
 
 
 def _word(pattern, text: str) -> bool:

@@ -388,13 +388,20 @@ class _Converter:
         # the prepass's attributes of each typedef declarator, in order (none if they do not pair up)
         attributes = dict(zip(map(id, typedefs), self.pre.typedef_attrs)) \
             if len(typedefs) == len(self.pre.typedef_attrs) else {}
+        declared: dict[str, c_ast.Typedef] = {}  # a typedef name the header declares -> its declaration
+        self._typedef_decls: dict[str, c_ast.Typedef] = {}  # every typedef's, the prelude's too
         for node in ast.ext:
             if isinstance(node, c_ast.Typedef):
+                if node.name in declared and self._user(node):
+                    self._redeclared(declared[node.name], node)
+                self._typedef_decls[node.name] = node
                 t, spelling = self.type_of(node.type)
                 if id(node) in attributes:
                     t = self._aligned_typedef(node, t, attributes[id(node)])
                 self.typedefs[node.name] = (t, node.name)
                 self.named.pop((node.name,), None)  # a typedef given again names its new type
+                if self._user(node):
+                    declared[node.name] = node
                 if isinstance(t, Layout):
                     if t.tag is None and t.name.endswith("<anonymous>"):
                         t.name = node.name
@@ -407,6 +414,61 @@ class _Converter:
         for arg in self.pre.arguments:  # those no record took (a typedef's, an object's): gcc checks them too
             self.requested_alignment(arg)
         return self.result
+
+    def _redeclared(self, first: c_ast.Typedef, again: c_ast.Typedef) -> None:
+        """C lets a typedef name be declared again only as the same type (C11; gcc: "conflicting
+        types for 'T'"): an error at the second declaration's name, where gcc puts it.  (The
+        prelude's typedefs are not compared: a header may give ``off_t`` its own type where it
+        includes no system header.)"""
+        if self._identity(first.type, self._typedef_decls) != self._identity(again.type, self._typedef_decls):
+            line = first.coord.line if first.coord is not None else "?"
+            name = again.type  # (located at the name, as gcc locates it: pycparser's typedef is at its first *)
+            while name is not None and not (name.__class__ is c_ast.TypeDecl and name.declname == again.name):
+                name = getattr(name, "type", None)
+            self.error(f"conflicting types for {again.name!r}: a typedef declared above (line {line}) "
+                       "as another type; a typedef name may be declared again only as the same type",
+                       name if name is not None and name.coord is not None else again)
+
+    def _identity(self, node, decls) -> tuple:
+        """What makes two declarations' types the same C type: the chain of pointers (with their
+        qualifiers), arrays (with their sizes) and functions (with their parameters as written)
+        down to the base type with its qualifiers, as canonical words (``long int`` is ``long``) or
+        a tag (an untagged record or enum is a type of its own); a typedef name is read as its
+        declaration in ``decls`` (name -> ``c_ast.Typedef``), its qualifiers given to the type it
+        names (to the pointer of ``const P`` where ``P`` is ``char *``).  Read without recursing (a
+        declarator may hold a million stars); asked only of a typedef name declared twice."""
+        parts: list = []
+        carried: set = set()  # qualifiers for the next pointer, or the base
+        while True:
+            cls = node.__class__
+            if cls is c_ast.TypeDecl or cls is c_ast.Typename:
+                carried.update(node.quals or ())
+                node = node.type
+            elif cls is c_ast.PtrDecl:
+                parts.append(("*", frozenset(carried.union(node.quals or ()))))
+                carried = set()
+                node = node.type
+            elif cls is c_ast.ArrayDecl:  # (an array's qualifiers are its elements')
+                parts.append(("[]", None if node.dim is None else self.const(node.dim)))
+                node = node.type
+            elif cls is c_ast.FuncDecl:
+                from pycparser import c_generator
+
+                parts.append(("()", c_generator.CGenerator().visit(node.args) if node.args else ""))
+                carried = set()
+                node = node.type
+            elif cls is c_ast.IdentifierType:
+                words = [n for n in node.names if n not in ("const", "volatile")]
+                carried.update(n for n in node.names if n in ("const", "volatile"))
+                if len(words) == 1 and words[0] in decls:
+                    node = decls[words[0]].type
+                    continue
+                base = ("typedef", words[0]) if len(words) == 1 and words[0] in self.typedefs else \
+                    self.canonical(words, node)
+                return (*parts, base, frozenset(carried))
+            else:  # a record or an enum: its tag, or itself
+                name = getattr(node, "name", None)
+                return (*parts, (cls.__name__, name or id(node)), frozenset(carried))
 
     @staticmethod
     def _user(node) -> bool:
