@@ -169,6 +169,9 @@ _KNOWN_WORDS = {**{name: "TYPE_NAME" for name in STANDARD_TYPES}, **KEYWORDS}
 _IDENT_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_`")
 _PSPEC_RE = re.compile(
     r"(?:[-$:A-Za-z_.?*\\\[\]!]|\([^()\n{}/]*\))(?:[-$:0-9A-Za-z_.`?*\\\[\]!]|\([^()\n{}/]*\))*")
+# A clause's start at the top level, to its body's '{': a first word and a ':' after it, the rest
+# of a probe description (_PSPEC_RE's characters but '(': nothing else), blanks (see _lex).
+_CLAUSE_HEAD_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(:[-$:0-9A-Za-z_.`?*\\\[\]!]*)[ \t\r\f\v\n]*\{").match
 _NL_RE = re.compile("\n")
 _IDENT_RE = re.compile(r"[A-Za-z_`][A-Za-z0-9_`]*")
 # A name at the top level and the white space after it (what decides declaration or clause).
@@ -838,6 +841,26 @@ class Lexer:
                     state = AFTER_DESC
                     continue
                 # TOP: a declaration or a clause?
+                if rest_misses >= REST_MISSES:
+                    # (no text is looked up any more: a file of distinct clauses)  A clause that
+                    # begins ``provider:...`` and a body (the usual clause) in one match, not the
+                    # four matches and the state machine's steps below: its first word is no
+                    # keyword and a ':' follows it, so it is no declaration, the description is
+                    # what _PSPEC_RE reads (blanks and '{' end that), and the '{' is what
+                    # AFTER_DESC reads next.
+                    m = _CLAUSE_HEAD_RE(text, pos)
+                    if m is not None and m[1] not in KEYWORDS:
+                        if chunk is not None:  # (as for a clause read below)
+                            self.resume = (pos, len(self.toplevel), tuple(parens),
+                                           (decl_kind, paren_kinds, brace_kinds, set(typedefs))
+                                           if typedef_name_expected else None)
+                        add(("PDESC", text[pos:m.end(2)], pos))
+                        pos = m.end()
+                        add(("LBRACE", "{", pos - 1))
+                        state = BODY
+                        depth = 1
+                        prev = prev2 = "LBRACE"
+                        continue
                 if rest_misses < REST_MISSES and not parens and not spec_ctx and not typedef_name_expected:
                     # a clause whose text (to its first '}') was read before: its tokens, with no
                     # scan (see MAX_REST and, for a clause's predicate and body, AFTER_DESC above)

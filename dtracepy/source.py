@@ -108,6 +108,22 @@ def line_and_column(at: int, filename: str) -> tuple[int, int] | None:
     return index + 1, (offset - newlines[index - 1] if index else offset + 1)
 
 
+def offsets_in(ats: list, filename: str, newlines: list) -> list | None:
+    """For the stored positions ``ats`` (see :func:`register_text`), when all are of one text of
+    ``filename`` without a line map whose newlines are at ``newlines`` (the offsets of a file's
+    newlines): each one's offset in that text, which is also what :func:`line_and_column` says
+    counted in the file's characters (the same lines); else None.  (One subtraction each, in C:
+    a line and a column for each clause of 85,000 was a tenth of the rules' work.)"""
+    if not ats or {at.__class__ for at in ats} != {int}:
+        return None
+    low, high = min(ats), max(ats)
+    index = bisect_right(_TEXT_BASES, low) - 1
+    text = _TEXTS[index]
+    if high >= text.end or text.line_map is not None or text.filename != filename or text.newlines != newlines:
+        return None
+    return list(map((-text.base).__add__, ats))
+
+
 def position_at(at: int) -> Pos:
     """The :class:`Pos` of a node's stored offset (see :func:`register_text`): the text's file
     name (or, for preprocessed text, the file and line its line came from), the 1-based line and

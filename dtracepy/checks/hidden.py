@@ -23,6 +23,8 @@ def run(ctx):
     lines = ctx.lines
     if lines is None:
         return
+    if all(map(str.isascii, lines)):
+        return  # (the usual file, told in a C loop: no Python step for each of its lines)
     file = ctx.first_pos.file if ctx.first_pos is not None else "<string>"
     for number, line in enumerate(lines, start=1):
         if line.isascii():

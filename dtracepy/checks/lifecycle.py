@@ -34,6 +34,8 @@ def declared_vars(program, storage: str) -> set[str]:
 
 
 class VarUses:
+    __slots__ = ("reads", "writes", "zeros", "updates", "partials")  # (one for each thread-local: made fast)
+
     def __init__(self):
         self.reads = []     # (clause index, Access)
         self.writes = []    # non-zero writes
@@ -84,32 +86,41 @@ def run(ctx):
     clauses = ctx.clauses
 
     leaking = {n for n, u in uses.items() if u.writes and not u.zeros and not u.partials}
-    assigned_names = {n for n, u in uses.items() if u.writes or u.updates or u.partials}
+    assigned_names = None  # (made when a hint needs it: most programs never ask)
     cleanups = None
+    kept = ctx.options.kept
+    finding = ctx.finding
 
     for name, u in uses.items():
+        writes, zeros, reads = u.writes, u.zeros, u.reads
         # assigned but never read
-        if (u.writes or u.partials) and not u.reads and not u.updates:
-            node = (u.writes or u.partials)[0][1].node
-            yield ctx.finding("self-unused", node,
-                              f"self->{name} is assigned but never read")
-        # zeroed but never assigned
-        if u.zeros and not u.assigned and name not in declared:
-            hint = _did_you_mean(name, leaking - {name}) or _did_you_mean(name, assigned_names - {name})
-            yield ctx.finding("self-zero-unassigned", u.zeros[0][1].node,
+        if (writes or u.partials) and not reads and not u.updates:
+            node = (writes or u.partials)[0][1].node
+            yield finding("self-unused", node, f"self->{name} is assigned but never read")
+        if not writes and (zeros or reads) and not u.assigned and name not in declared:
+            if assigned_names is None:
+                assigned_names = {n for n, u in uses.items() if u.writes or u.updates or u.partials}
+            # zeroed but never assigned
+            if zeros:
+                hint = _did_you_mean(name, leaking - {name}) or _did_you_mean(name, assigned_names - {name})
+                yield finding("self-zero-unassigned", zeros[0][1].node,
                               f"self->{name} is zeroed but never assigned{hint}")
-        # read, never assigned or declared
-        if u.reads and not u.assigned and not u.zeros and name not in declared:
-            hint = _did_you_mean(name, assigned_names)
-            yield ctx.finding("self-undefined", u.reads[0][1].node,
+            # read, never assigned or declared
+            elif reads:
+                hint = _did_you_mean(name, assigned_names)
+                yield finding("self-undefined", reads[0][1].node,
                               f"self->{name} is read but never assigned or declared{hint}")
         # leak: assigned at :entry, never zeroed
-        if name in leaking and name not in ctx.options.kept:
+        if name in leaking and name not in kept:
             if cleanups is None:
                 cleanups = _Cleanups(clauses, per_clause)
-            yield from _leak(ctx, name, u, per_clause, cleanups)
-        elif u.writes and u.zeros and not u.partials and name not in ctx.options.kept:
-            yield from _partly_zeroed(ctx, name, u)
+            found = _leak(ctx, name, u, cleanups)
+            if found is not None:
+                yield found
+        elif writes and zeros and not u.partials and name not in kept:
+            found = _partly_zeroed(ctx, name, u)
+            if found is not None:
+                yield found
 
     yield from _read_unset(ctx, uses, per_clause)
 
@@ -176,37 +187,40 @@ def _leak_site(ctx, name, u):
     leaks it: at an entry probe, in a clause that may run while it is unset; or None."""
     clauses = ctx.clauses
     for index, access in u.writes:
+        clause = clauses[index]
         # (an entry, or a probe of probes.SPANS: where a later probe on the thread ends it)
-        entries = [d.text for d in clauses[index].probes if probes.releases_of(d.text)]
-        if not entries or (not access.in_predicate and guarded_by_own_value(clauses[index].predicate, name)):
+        entries = [d.text for d in clause.probes if probes.releases_of(d.text)]
+        if not entries or (not access.in_predicate and clause.predicate is not None
+                           and guarded_by_own_value(clause.predicate, name)):
             continue  # (a clause that only runs while the variable is set cannot leak it)
         return entries, index, access
     return None
 
 
-def _leak(ctx, name, u, per_clause, cleanups):
-    clauses = ctx.clauses
+def _leak(ctx, name, u, cleanups):
+    """The ``self-leak`` finding of ``self->name``, set and never zeroed, or None.  (A function,
+    not a generator: it is asked once for each thread-local of a script that may have
+    100,000.)"""
     site = _leak_site(ctx, name, u)
-    if site is not None:
-        entries, index, access = site
-        returns = [r for e in entries for r in probes.releases_of(e)]
-        if guarded_by_own_negation(clauses[index].predicate, name):
-            yield ctx.finding(
-                "self-leak", access.node,
-                f"self->{name} is set at {entries[0]} only while it is unset (the predicate "
-                f"tests !self->{name}), so it is per-thread state kept on purpose: it takes "
-                f"dynamic-variable space for each thread that ever sets it; zero it (at thread "
-                f"exit, for instance) if threads come and go", severity="warning", fallback=clauses[index])
-            return
-        cleanup = cleanups.first(returns)
-        message = (f"self->{name} is assigned at {entries[0]} but never zeroed, so it leaks "
-                   f"dynamic-variable space on every firing; zero it at {_ends(entries[0])}")
-        if cleanup is not None:
-            message += f" (the cleanup clause{_line(cleanup)} zeroes other thread-locals, not this one)"
-            yield ctx.finding("self-leak", access.node, message, severity="error", fallback=clauses[index])
-        else:
-            yield ctx.finding("self-leak", access.node, message, severity="warning", fallback=clauses[index])
-        return
+    if site is None:
+        return None
+    entries, index, access = site
+    clause = ctx.clauses[index]
+    if clause.predicate is not None and guarded_by_own_negation(clause.predicate, name):
+        return ctx.finding(
+            "self-leak", access.node,
+            f"self->{name} is set at {entries[0]} only while it is unset (the predicate "
+            f"tests !self->{name}), so it is per-thread state kept on purpose: it takes "
+            f"dynamic-variable space for each thread that ever sets it; zero it (at thread "
+            f"exit, for instance) if threads come and go", severity="warning", fallback=clause)
+    # (the cleanup clauses are looked up only when some clause zeroes a thread-local)
+    cleanup = cleanups.first([r for e in entries for r in probes.releases_of(e)]) if cleanups.any else None
+    message = (f"self->{name} is assigned at {entries[0]} but never zeroed, so it leaks "
+               f"dynamic-variable space on every firing; zero it at {_ends(entries[0])}")
+    if cleanup is not None:
+        message += f" (the cleanup clause{_line(cleanup)} zeroes other thread-locals, not this one)"
+        return ctx.finding("self-leak", access.node, message, severity="error", fallback=clause)
+    return ctx.finding("self-leak", access.node, message, severity="warning", fallback=clause)
 
 
 def _ends(entry: str) -> str:
@@ -227,7 +241,7 @@ def _partly_zeroed(ctx, name, u):
     zeroed_at = [d.text for index in sorted(zero_clauses) for d in clauses[index].probes]
     # (each zeroing is where something ends: a return, a span's end)
     if not zeroed_at or not all(map(probes.is_release, zeroed_at)):
-        return
+        return None
     # whether a return description matches a zeroing's or is matched by one, indexed both ways
     # and answered once per description (trying every zeroing for every entry made a check of
     # 10,000 entry/return clauses quadratic: a minute)
@@ -241,29 +255,31 @@ def _partly_zeroed(ctx, name, u):
         if index in zero_clauses or predicate is not None and (
                 guarded_by_own_value(predicate, name) or guarded_by_own_negation(predicate, name)):
             continue
-        for desc, ret in ((desc, ret) for desc in clause.probes for ret in probes.releases_of(desc.text)):
-            hit = zeroed.get(ret)
-            if hit is None:
-                if as_patterns is None:
-                    as_patterns, as_probes = DescIndex(), DescSet()
-                    for z in zeroed_at:
-                        as_patterns.add(z, True)
-                        as_probes.add(z, True)
-                hit = zeroed[ret] = (next(as_patterns.matching(ret), None) is not None
-                                     or next(as_probes.matched_by(ret), None) is not None)
-            if hit:
-                covered.append(ret)
-            else:
-                missing.append((desc.text, ret, access, clause))
+        for desc in clause.probes:
+            for ret in probes.releases_of(desc.text):
+                hit = zeroed.get(ret)
+                if hit is None:
+                    if as_patterns is None:
+                        as_patterns, as_probes = DescIndex(), DescSet()
+                        for z in zeroed_at:
+                            as_patterns.add(z, True)
+                            as_probes.add(z, True)
+                    hit = zeroed[ret] = (next(as_patterns.matching(ret), None) is not None
+                                         or next(as_probes.matched_by(ret), None) is not None)
+                if hit:
+                    covered.append(ret)
+                else:
+                    missing.append((desc.text, ret, access, clause))
     if covered and missing:
         entry, ret, access, clause = missing[0]
         others = sorted({r for _, r, _, _ in missing} - {ret})
         also = f" (and at {', '.join(others)})" if others else ""
-        yield ctx.finding(
+        return ctx.finding(
             "self-leak", access.node,
             f"self->{name} is assigned at {entry} and zeroed at {covered[0]}, but not at {ret}"
             f"{also}: it leaks dynamic-variable space whenever {entry} fires; zero it at {ret} "
             f"too", severity="warning", fallback=clause)
+    return None
 
 
 class _Cleanups:
@@ -301,7 +317,10 @@ class _Cleanups:
 def _read_unset(ctx, uses, per_clause):
     clauses = ctx.clauses
     earlier = None
-    for index, clause in enumerate(clauses):
+    # (only a clause that reads a thread-local can report one: those, in order, not every clause)
+    reading = sorted({index for u in uses.values() for index, _ in u.reads})
+    for index in reading:
+        clause = clauses[index]
         acc = per_clause[index]
         # the usual guard: /self->ts/ (every self-> in the predicate is an access there, listed first)
         if not acc or acc[0].in_predicate:

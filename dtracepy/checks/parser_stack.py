@@ -25,7 +25,7 @@ from itertools import accumulate, islice
 from operator import attrgetter, sub
 
 from dtracepy import tree as t
-from dtracepy.source import line_and_column
+from dtracepy.source import line_and_column, offsets_in
 
 #: The deepest count dtrace 2.0 accepts for the first statement of a file's first clause (or
 #: its predicate): ``BEGIN { x = !...!1; }`` with 9,992 ``!`` is 2 + 9,992 + 1.
@@ -120,7 +120,10 @@ def _spans(items, lines, file) -> list[float]:
         return [float("inf")] * len(items)
     # (each line's start: its length and newline summed in C, not a Python step a line)
     starts = list(accumulate(map((1).__add__, map(len, lines)), initial=0))
-    offsets = [_offset(item, starts, lines, file) for item in items]
+    # (the usual file: its items' offsets in the parsed text, which has the file's lines)
+    offsets = offsets_in([item._at for item in items], file, list(map((-1).__add__, islice(starts, 1, len(lines)))))
+    if offsets is None:
+        offsets = [_offset(item, starts, lines, file) for item in items]
     offsets.append(starts[-1])
     spans: list[float] = []
     for i, offset in enumerate(offsets[:-1]):

@@ -116,6 +116,8 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
     for cls in (t.Assign, t.Unary, t.Postfix):
         if cls is t.Assign and plain is not None and not any(_is_read_only(name, dialect, words) for name in plain):
             continue  # (every target a name D lets a program assign: told without a loop over them)
+        if cls is t.Assign and assignments.target_classes <= _OWN_VARIABLES:
+            continue  # (every target a variable of the program's own, never read-only: told so too)
         for node in of(cls):
             if cls is t.Assign or node.op in ("++", "--"):
                 target = node.target if cls is t.Assign else node.operand
@@ -354,6 +356,8 @@ def _root(node):
             return node
 
 
+#: Variables a program makes (``self->x``, ``this->x``, ``@a``): an lvalue, never read-only.
+_OWN_VARIABLES = frozenset({t.SelfVar, t.ThisVar, t.AggVar})
 #: What D assigns (=, op=, ++, --), with ``*p``: not a constant, a cast, an operator's result
 #: (``1 = 2``, ``(x + 1) = 2``, ``x++ ++``: "requires modifiable lvalue as an operand").
 _LVALUES = frozenset({t.Ident, t.SelfVar, t.ThisVar, t.AggVar, t.Member, t.Index})
@@ -721,8 +725,8 @@ def _assigned_globals(of, dialect, assignments=None) -> set:
         asked |= plain
         names |= {name for name in plain if not V.read_only(name, dialect.variables, dialect.name)}
     for cls in (t.Assign, t.Unary, t.Postfix):
-        if cls is t.Assign and plain is not None:
-            continue
+        if cls is t.Assign and (plain is not None or not assignments.targets_any(Ident, Index)):
+            continue  # (names told without a loop, or no target is a name or an element)
         for node in of(cls):
             if cls is t.Assign:
                 target = node.target
@@ -894,6 +898,7 @@ def _used_before_assigned(items, of, per_clause, words, globals_made=None, assig
     assigned = _Assigned(uses_of, len(clauses) if judged_globals else len(scopes[0][2]))
     known: set[tuple[str, str]] = set()
     names_known = {scope: set() for scope, _, _ in scopes}  # (known's names, by scope)
+    plain_writes = not judged_globals and not dead and not chained  # (see below)
     out = []
     index = -1
     Declaration, Clause = t.Declaration, t.Clause
@@ -920,6 +925,21 @@ def _used_before_assigned(items, of, per_clause, words, globals_made=None, assig
                 break
         else:
             continue  # every variable it uses is typed already (the usual clause): nothing to follow
+        if plain_writes:
+            # A clause whose every use is a plain write (``self->ts = timestamp``, a thread-local
+            # set at its entry): each one types its variable, and none is refused (the chain of
+            # ``x = x = v`` aside, and a write in a dead branch, which types nothing: neither in
+            # this program), as _follow would find without listing the uses.
+            for scope, _, table in scopes:
+                accs = table[index]
+                if accs and not all(a.kind == "write" for a in accs):
+                    break
+            else:
+                for scope, _, table in scopes:
+                    for a in table[index]:
+                        known.add((scope, a.name))
+                        names_known[scope].add(a.name)
+                continue
         if judged_globals and globals_ is None:
             globals_ = global_uses(index)
         body, pred = uses_of(index, globals_)

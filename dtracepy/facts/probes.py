@@ -141,6 +141,8 @@ def matches(pattern: str, concrete: str) -> bool:
             continue
         if any(ch in c for ch in "*?["):
             return False
+        if "*" not in p and "?" not in p and "[" not in p:
+            return False  # (no glob: fnmatch's answer is p == c, which it is not)
         import fnmatch
 
         if not fnmatch.fnmatchcase(c, p):
