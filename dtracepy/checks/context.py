@@ -583,8 +583,14 @@ class Context:
         self.clauses = list(program.clauses)
 
     # --- findings ---
+    _last_node = _last_pos = None  # (the node of the last finding and its position: see finding)
+
     def finding(self, check: str, node, message: str, severity: str | None = None, fallback=None):
-        pos = getattr(node, "pos", None) if node is not None else None
+        if node is self._last_node:  # (a second finding at one node: its position made once)
+            pos = self._last_pos
+        else:
+            pos = getattr(node, "pos", None) if node is not None else None
+            self._last_node, self._last_pos = node, pos
         if pos is None and fallback is not None:
             pos = getattr(fallback, "pos", None)
         if pos is None:
