@@ -52,7 +52,16 @@ class VarUses:
 
 
 def collect(ctx, cls=t.SelfVar):
-    """name -> VarUses, plus the per-clause access lists."""
+    """name -> VarUses, plus the per-clause access lists (made once for a context: ``import``
+    asks for them, then :func:`leaks` does; nobody changes them)."""
+    cache = ctx.__dict__.setdefault("_uses", {})
+    found = cache.get(cls)
+    if found is None:
+        found = cache[cls] = _collect(ctx, cls)
+    return found
+
+
+def _collect(ctx, cls):
     uses: dict[str, VarUses] = {}
     per_clause = ctx.clause_accesses(cls)
     for index, acc in enumerate(per_clause):
