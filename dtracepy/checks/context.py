@@ -524,8 +524,10 @@ class EarlierWrites:
         if found is None:
             found = self._of(name)
         if found.__class__ is list:
-            matches = probes.matches
-            return any(j < index and matches(text, desc) for text, j in found)
+            for text, j in found:
+                if j < index and probes.matches(text, desc):
+                    return True
+            return False
         return any(j < index for j in found.matching(desc))
 
 

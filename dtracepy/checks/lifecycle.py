@@ -347,8 +347,11 @@ def _read_unset(ctx, uses, per_clause):
                 continue  # never assigned (self-undefined), or a counter only ever ++/-- from 0
             if earlier is None:
                 earlier = EarlierWrites(clauses, per_clause)
-            if all(earlier.before(index, a.name, d.text) for d in clause.probes):
-                continue
+            for d in clause.probes:
+                if not earlier.before(index, a.name, d.text):
+                    break
+            else:
+                continue  # (an earlier clause sets it for every probe of this one)
             reported.add(a.name)
             yield ctx.finding(
                 "self-read-unset", a.node,

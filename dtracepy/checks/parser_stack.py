@@ -54,13 +54,14 @@ def run(ctx, printed: tuple[list, int] | None = None):
         spans = _printed_spans(ctx.program.items, items, *printed)
     else:
         spans = _spans(items, lines, ctx.first_pos.file if ctx.first_pos is not None else None)
-    before = 0   # states the file's earlier items leave on the stack (a list reduced to one)
-    for item, span in zip(items, spans):
-        if isinstance(item, t.Clause) and span >= SHORTEST:
+    # (the items long enough to be walked, found by a comprehension: most are not)
+    for number in [number for number, span in enumerate(spans) if span >= SHORTEST]:
+        item = items[number]
+        if isinstance(item, t.Clause):
+            before = 1 if number else 0  # states the file's earlier items leave on the stack (one)
             if item.predicate is not None:
                 yield from _judge(ctx, item.predicate, before, item)
             yield from _statements(ctx, item.body, before, item)
-        before = 1
 
 
 def dereferences(ctx):
@@ -125,11 +126,9 @@ def _spans(items, lines, file) -> list[float]:
     if offsets is None:
         offsets = [_offset(item, starts, lines, file) for item in items]
     offsets.append(starts[-1])
-    spans: list[float] = []
-    for i, offset in enumerate(offsets[:-1]):
-        after = offsets[i + 1]
-        spans.append(float("inf") if offset is None or after is None or after < offset else after - offset)
-    return spans
+    inf = float("inf")
+    return [inf if offset is None or after is None or after < offset else after - offset
+            for offset, after in zip(offsets, islice(offsets, 1, None))]
 
 
 def _offset(item, starts, lines, file):

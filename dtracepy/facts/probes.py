@@ -139,7 +139,7 @@ def matches(pattern: str, concrete: str) -> bool:
     for p, c in zip(pf, cf):
         if p == "" or p == "*" or p == c:
             continue
-        if any(ch in c for ch in "*?["):
+        if "*" in c or "?" in c or "[" in c:
             return False
         if "*" not in p and "?" not in p and "[" not in p:
             return False  # (no glob: fnmatch's answer is p == c, which it is not)
