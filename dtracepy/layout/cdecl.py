@@ -27,7 +27,7 @@ from dtracepy.inputs import MAX_INPUT_BYTES
 from dtracepy.layout.abi import ABI, get_abi, host_abi_name
 from dtracepy.layout.engine import MemberSpec, lay_out
 from dtracepy.layout.model import Array, FlexibleArray, Layout, Pointer, Scalar, array_spelling, close_names
-from dtracepy.layout.prepass import MAX_ALIGNMENT, Argument, Attrs, Prepassed, prepass
+from dtracepy.layout.prepass import MAX_ALIGNMENT, Argument, Attrs, Prepassed, blank_words, prepass
 from dtracepy.layout.system import builtin_types, gcc_macros, reads_system_headers, resolve_include_next, system_dirs
 from dtracepy.source import Pos
 
@@ -1320,7 +1320,12 @@ def read_fast(text: str, filename: str, abi: ABI, prelude: str = PRELUDE):
 
     # (substrings first: a regular expression trying words at every position took 0.2 s a 3 MB)
     needs = any(w in text for w in ("/*", "//", "__", "inline", "asm")) or _NEEDS_PREPASS.search(text)
-    pre = prepass(text, filename, abi.max_align) if needs else Prepassed(text)
+    if not needs:
+        pre = Prepassed(text)
+    elif any(w in text for w in ("/*", "//", "__attribute", "asm")) or _NEEDS_PREPASS.search(text):
+        pre = prepass(text, filename, abi.max_align)
+    else:  # GNU words only (inline, __extension__ ...): blanked, without the scan of every token
+        pre = blank_words(text)
     try:
         return fastc.read(prelude, pre.text, BUILTIN_FILE), pre
     except fastc.Unsupported:
