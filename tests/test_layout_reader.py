@@ -378,6 +378,43 @@ def test_functions_and_objects_beside_the_types_are_read_without_pycparser(monke
     assert layouts["s299"].size == 16 and layouts["s299"].member("b").offset == 8
 
 
+@pytest.mark.parametrize("kind", range(4))
+def test_what_real_headers_hold_is_read_without_pycparser(kind, monkeypatch):
+    # (session 17: a function body, a brace initializer, a variadic prototype, a parameter that
+    # is a pointer to a function, or a typedef given again sent the whole header to pycparser)
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import bench_robust
+    finally:
+        sys.path.pop(0)
+    _, _, unit = bench_robust.header_kinds()[kind]
+    text = bench_robust.units(unit, 30_000)
+    n = text.count("{ int a; long b;")
+    monkeypatch.setattr(cdecl, "FAST_READER", False)
+    slow = parse_layouts(text, filename="h.h")
+    _no_pycparser(monkeypatch)
+    # (and the prepass's scan of every token is not run where it has only GNU words to blank)
+    monkeypatch.setattr(cdecl, "prepass", lambda *a, **k: (_ for _ in ()).throw(AssertionError("prepass")))
+    layouts = parse_layouts(text, filename="h.h")
+    assert n > 50 and layouts[f"s{n - 1}"].size == 24
+    assert [(k, v.to_json()) for k, v in layouts.items()] == [(k, v.to_json()) for k, v in slow.items()]
+
+
+@pytest.mark.parametrize("header", ["netinet/ip.h", "netinet/tcp.h", "stdio.h", "sys/socket.h", "stdlib.h",
+                                    "pthread.h", "signal.h"])
+def test_system_headers_are_read_without_pycparser(header, monkeypatch):
+    from dtracepy.layout.abi import host_abi_name
+
+    if host_abi_name() is None or not (pathlib.Path("/usr/include") / header).is_file():
+        pytest.skip(f"no /usr/include/{header} of an ABI dtracepy lays out")
+    path = pathlib.Path("/usr/include") / header
+    monkeypatch.setattr(cdecl, "FAST_READER", False)
+    slow = parse_layouts(path, abi=host_abi_name())
+    _no_pycparser(monkeypatch)
+    fast = parse_layouts(path, abi=host_abi_name())
+    assert len(fast) > 0 and [(k, v.to_json()) for k, v in fast.items()] == [(k, v.to_json()) for k, v in slow.items()]
+
+
 def test_long_chains_stars_and_dimensions_are_read_without_recursing(monkeypatch):
     _no_pycparser(monkeypatch)
     limit = sys.getrecursionlimit()
