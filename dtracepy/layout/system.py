@@ -124,13 +124,13 @@ def system_dirs() -> list[str]:
 def reads_system_headers(filename: "str | None", abi: ABI, include_dirs) -> bool:
     """Are this machine's system headers read (the header is one of them, or a ``-I`` names a
     system directory) for ``abi``, this machine's?"""
-    if host_abi_name() != abi.name:
-        return False
-    dirs = [os.path.realpath(d) for d in system_dirs()]
     places = [os.path.realpath(d) for d in include_dirs]
     if filename and os.path.isfile(filename):
         places.append(os.path.realpath(filename))
-    return any(_under(p, d) for p in places for d in dirs)
+    if not places:
+        return False
+    dirs = [os.path.realpath(d) for d in system_dirs()]
+    return any(_under(p, d) for p in places for d in dirs) and host_abi_name() == abi.name
 
 
 _INCLUDE_NEXT = re.compile(r'^([ \t]*#[ \t]*)include_next([ \t]*)(<([^>\n]*)>|"([^"\n]*)")', re.M)
