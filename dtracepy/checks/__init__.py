@@ -224,8 +224,7 @@ def _order(finding: Finding):
 
 def _dedupe(findings):
     # (the usual list has no two alike: told by a set of the keys, without a Python step for each)
-    keys = [(f.pos, f.check, f.message) for f in findings]
-    if len(set(keys)) == len(keys):
+    if len({(f.pos, f.check, f.message) for f in findings}) == len(findings):
         return findings
     seen = set()
     out = []

@@ -53,7 +53,8 @@ class VarUses:
 
 def collect(ctx, cls=t.SelfVar):
     """name -> VarUses, plus the per-clause access lists (made once for a context: ``import``
-    asks for them, then :func:`leaks` does; nobody changes them)."""
+    asks for them, then :func:`leaks` does; nobody changes them.  :func:`run` makes its own, which
+    ``check`` frees before the other checks run.)"""
     cache = ctx.__dict__.setdefault("_uses", {})
     found = cache.get(cls)
     if found is None:
@@ -90,7 +91,7 @@ def _line(node):
 
 
 def run(ctx):
-    uses, per_clause = collect(ctx)
+    uses, per_clause = _collect(ctx, t.SelfVar)  # (not kept on the context: freed when the run ends)
     declared = declared_vars(ctx.program, "self") if t.Declaration in ctx.item_classes else set()
     clauses = ctx.clauses
 
