@@ -1,0 +1,142 @@
+"""A hostile new user's walk (session 17, /work/review17.md): what got through, fixed.
+
+Each test fails on the code before its fix.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from tests.pythonpath import env_with
+
+from conftest import REPO
+
+
+def _cli(*args, cwd, timeout=120):
+    return subprocess.run([sys.executable, "-m", "dtracepy", *args], cwd=cwd, capture_output=True,
+                          text=True, env=env_with(REPO), timeout=timeout)
+
+
+def _errors(tmp_path, text, *flags):
+    d = tmp_path / "a.d"
+    d.write_text(text)
+    result = _cli("check", *flags, "a.d", cwd=tmp_path)
+    assert "Traceback" not in result.stderr, result.stderr
+    return [line for line in result.stderr.splitlines() if ": error: " in line]
+
+
+# --- R1: args[] beyond a probe's arguments --------------------------------------------------------
+# dtrace types args[] from the probe the description matches: index i is refused where the probe
+# has i arguments or fewer, whether the description names the probe plainly or by a glob, and a
+# description matching several of the dtrace provider's probes refuses any args[].
+
+_ARGS_REFUSED = [  # (clause, dialect flags), each refused by Oracle's dtrace -e
+    ("*:::BEGIN { trace(args[0]); }", ()),
+    ("d*:::END { trace(args[0]); }", ()),
+    ("dtrace:*:*:BEGIN { trace(args[0]); }", ()),
+    ("dtrace:::BEG* { trace(args[0]); }", ()),
+    ("dtrace:::* { trace(args[0]); }", ()),
+    ("dtrace:::E* { trace(args[1]); }", ()),
+    ("dtrace::: { trace(args[0]); }", ()),
+    ("*:::tick-1s { trace(args[0]); }", ()),
+    ("proc:::exec-success { trace(args[0]); }", ()),
+    ("proc:vmlinux::exec-success { trace(args[0]); }", ()),
+    ("sched:::on-cpu { trace(args[1]); }", ()),
+    ("proc:::start /args[0]/ { }", ()),
+    ("io:::start { trace(args[3]); }", ()),
+    ("proc:::exit { trace(args[1]); }", ()),
+    ("sched:::enqueue { trace(args[3]); }", ("--dialect", "oracle")),
+]
+
+_ARGS_TAKEN = [  # each accepted by Oracle's dtrace -e
+    ("sched:::enqueue { trace(args[2]->cpu_id); }", ("--dialect", "oracle")),
+    ("proc:::exec { trace(stringof(args[0])); }", ()),
+    ("proc:::exit { trace(args[0]); }", ()),
+    ("io:::start { trace(args[0]->b_bcount); }", ()),
+    ("syscall::read:entry { trace(args[0]); }", ()),
+    ("dtrace:::* { trace(arg0); }", ()),
+    ("*:::BEGIN { exit(0); }", ()),
+]
+
+
+@pytest.mark.parametrize("clause, flags", _ARGS_REFUSED)
+def test_check_refuses_args_beyond_the_probes_arguments(tmp_path, clause, flags):
+    errors = _errors(tmp_path, clause + "\n", *flags)
+    assert errors and "[array-use]" in errors[0], (clause, errors)
+
+
+@pytest.mark.parametrize("clause, flags", _ARGS_TAKEN)
+def test_check_takes_args_within_the_probes_arguments(tmp_path, clause, flags):
+    assert _errors(tmp_path, clause + "\n", *flags) == []
+
+
+def test_sched_enqueue_has_a_fourth_argument_but_in_oracles_d(tmp_path):
+    assert _errors(tmp_path, "sched:::enqueue { trace(args[3]); }\n") == []
+
+
+def test_a_tracer_refuses_args_beyond_its_probes_arguments_at_its_line(tmp_path):
+    (tmp_path / "t.py").write_text(
+        "from dtracepy import Tracer, trace, args\n"
+        "t = Tracer(dialect='oracle')\n"
+        "@t.probe('sched:::enqueue')\n"
+        "def b():\n"
+        "    trace(args[3])\n")
+    result = _cli("compile", "t.py", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("t.py:5: error: args[3] is out of range"), result.stderr
+
+
+def test_the_real_dtrace_judges_args_as_check_does():
+    from tests.real_dtrace import compile_scripts
+
+    scripts = {clause: clause + "\n" for clause, _ in _ARGS_REFUSED + _ARGS_TAKEN}
+    verdicts = compile_scripts(scripts)
+    for clause, _ in _ARGS_REFUSED:
+        assert verdicts[clause] is not None and "args[ ]" in verdicts[clause], (clause, verdicts[clause])
+    for clause, _ in _ARGS_TAKEN:
+        assert verdicts[clause] is None, (clause, verdicts[clause])
+
+
+# --- R2: descriptions dtrace takes that probe-desc refused ---------------------------------------
+# A glob that matches an empty module or function matches the dtrace provider's probes, and a
+# provider glob that matches profile names the profile provider.
+
+_DESCS_TAKEN = ["dtrace:*:*:BEGIN", "*:*:*:BEGIN", "dtrace:*::END", ":*::ERROR", "*:::tick-1s",
+                "p*:::tick-1s", "pr?file:::profile-97"]
+_DESCS_REFUSED = ["dtrace:?*::END", "dtrace:a::BEGIN", "profile:*:*:tick-1s", "profile:a::tick-1s",
+                  "s*:::tick-1s", "syscall:::tick-1s"]
+
+
+@pytest.mark.parametrize("desc", _DESCS_TAKEN)
+def test_check_takes_a_glob_that_matches_the_probe(tmp_path, desc):
+    assert _errors(tmp_path, f"{desc} {{ exit(0); }}\n") == []
+
+
+@pytest.mark.parametrize("desc", _DESCS_REFUSED)
+def test_check_still_refuses_a_description_that_matches_nothing(tmp_path, desc):
+    errors = _errors(tmp_path, f"{desc} {{ exit(0); }}\n")
+    assert errors and "[probe-desc]" in errors[0], errors
+
+
+def test_a_tracer_takes_a_glob_that_matches_begin(tmp_path):
+    (tmp_path / "t.py").write_text(
+        "from dtracepy import Tracer, exit_\n"
+        "t = Tracer()\n"
+        "@t.probe('dtrace:*:*:BEGIN', '*:::tick-1s')\n"
+        "def b():\n"
+        "    exit_(0)\n")
+    result = _cli("compile", "t.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "dtrace:*:*:BEGIN,\n*:::tick-1s\n" in result.stdout
+
+
+def test_the_real_dtrace_judges_the_descriptions_as_check_does():
+    from tests.real_dtrace import compile_scripts
+
+    verdicts = compile_scripts({desc: f"{desc} {{ exit(0); }}\n" for desc in _DESCS_TAKEN + _DESCS_REFUSED})
+    for desc in _DESCS_TAKEN:
+        assert verdicts[desc] is None, (desc, verdicts[desc])
+    for desc in _DESCS_REFUSED:
+        assert verdicts[desc] is not None and "does not match any probes" in verdicts[desc], (desc, verdicts[desc])
