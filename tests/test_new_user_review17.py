@@ -140,3 +140,83 @@ def test_the_real_dtrace_judges_the_descriptions_as_check_does():
         assert verdicts[desc] is None, (desc, verdicts[desc])
     for desc in _DESCS_REFUSED:
         assert verdicts[desc] is not None and "does not match any probes" in verdicts[desc], (desc, verdicts[desc])
+
+
+# --- R3: #pragma D binding of a name the program never declares ----------------------------------
+# dtrace keeps a binding of an unknown name pending for a declaration to come, and refuses the
+# program when none comes ("unused #pragma binding"), as it does for #pragma D attributes.
+
+_BINDINGS_REFUSED = [
+    '#pragma D binding "1.0" x\nBEGIN { exit(0); }\n',
+    '#pragma D binding "1.0" x\nBEGIN { x = 1; exit(0); }\n',
+    '#pragma D binding "1.0" execname\nBEGIN { exit(0); }\n',
+    'int x;\n#pragma D binding "abc" x\nBEGIN { exit(0); }\n',
+    'int x;\n#pragma D binding "1.0.0.0" x\nBEGIN { exit(0); }\n',
+    'int x;\n#pragma D binding "256.0" x\nBEGIN { exit(0); }\n',
+    'int x;\n#pragma D binding "1.4096" x\nBEGIN { exit(0); }\n',
+    '#pragma D binding "1.0" translator\nBEGIN { exit(0); }\n',
+    'struct s { int a; };\ntranslator struct s < int *x > { a = *x; };\n'
+    '#pragma D binding "1.0" translator\nBEGIN { exit(0); }\n',
+]
+_BINDINGS_TAKEN = [
+    'inline int x = 1;\n#pragma D binding "1.0" x\nBEGIN { exit(0); }\n',
+    '#pragma D binding "1.0" x\ninline int x = 1;\nBEGIN { exit(0); }\n',
+    'int x;\n#pragma D binding "99.0" x y\nBEGIN { x = 1; exit(0); }\n',
+    'int x;\n#pragma D binding "255.4095.4095" x\nBEGIN { exit(0); }\n',
+    'struct s { int a; };\n#pragma D binding "1.0" translator\n'
+    'translator struct s < int *x > { a = *x; };\nBEGIN { exit(0); }\n',
+]
+
+
+@pytest.mark.parametrize("text", _BINDINGS_REFUSED)
+def test_check_refuses_a_binding_dtrace_refuses(tmp_path, text):
+    errors = _errors(tmp_path, text)
+    assert errors and "[pragma]" in errors[0], errors
+
+
+@pytest.mark.parametrize("text", _BINDINGS_TAKEN)
+def test_check_takes_a_binding_dtrace_takes(tmp_path, text):
+    assert _errors(tmp_path, text) == []
+
+
+def test_a_tracer_binding_an_undeclared_name_is_refused_at_its_line(tmp_path):
+    (tmp_path / "t.py").write_text(
+        "from dtracepy import Tracer, exit_\n"
+        "t = Tracer()\n"
+        "t.pragma('D', 'binding', '\"1.0\"', 'x')\n"
+        "@t.probe('BEGIN')\n"
+        "def b():\n"
+        "    exit_(0)\n")
+    result = _cli("compile", "t.py", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("t.py:3: error: #pragma D binding names x"), result.stderr
+
+
+def test_the_real_dtrace_judges_bindings_as_check_does():
+    from tests.real_dtrace import compile_scripts
+
+    # (one script a run: a global one script declares is "defined outside program scope" to the next)
+    verdicts = compile_scripts({text: text for text in _BINDINGS_REFUSED + _BINDINGS_TAKEN}, batch=1)
+    for text in _BINDINGS_REFUSED:
+        assert verdicts[text] is not None and "#pragma binding" in verdicts[text], (text, verdicts[text])
+    for text in _BINDINGS_TAKEN:
+        assert verdicts[text] is None, (text, verdicts[text])
+
+
+# --- R4: the header lists as arguments only what a run is given -----------------------------------
+
+def test_the_header_lists_no_dollar_zero_as_an_argument(tmp_path):
+    (tmp_path / "t.py").write_text(
+        "from dtracepy import Tracer, exit_, trace, macro\n"
+        "t = Tracer()\n"
+        "@t.probe('BEGIN')\n"
+        "def b():\n"
+        "    trace(macro(0))\n"
+        "    trace(macro('pid'))\n"
+        "    trace(macro(1, 'the port'))\n"
+        "    exit_(0)\n")
+    result = _cli("compile", "t.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    header = result.stdout.split("*/")[0]
+    assert " * Arguments:\n *   $1  the port\n" in header, header
+    assert "$0" not in header and "$pid" not in header, header

@@ -255,9 +255,9 @@ def _option_values(ctx, pragma, dialect):
 
 
 def _attributes_target(ctx, pragma):
-    """:func:`dtracepy.facts.options.attributes_target_problem` of a ``#pragma D attributes``
-    line; not under the C preprocessor (a header may declare the name)."""
-    if pragma.words[1:2] != ("attributes",) or ctx.uses_cpp:
+    """:func:`dtracepy.facts.options.attributes_target_problem` of a ``#pragma D attributes`` or
+    ``binding`` line; not under the C preprocessor (a header may declare the name)."""
+    if pragma.words[1:2] not in (("attributes",), ("binding",)) or ctx.uses_cpp:
         return None
     from dtracepy.checks.lifecycle import declarator_name
     from dtracepy.facts import functions, options, variables
@@ -267,6 +267,12 @@ def _attributes_target(ctx, pragma):
         if not {"self", "this", "typedef"} & set(item.specifiers):
             declared.update(declarator_name(decl) for decl in item.declarators)
     declared.update(node.name for node in ctx.of(t.Enumerator))
+    items = ctx.program.items
+    at = next((i for i, item in enumerate(items) if item is pragma), len(items))  # (not ==: equal pragmas)
+    if any(item.__class__ is t.Translator for item in items[at + 1:]):
+        # (the libraries' "#pragma D binding "1.0" translator": a pending pragma of that name is
+        # taken by the next translator declared; none below it leaves it unused)
+        declared.add("translator")
     return options.attributes_target_problem(
         pragma.words, declared, lambda name: name in variables.KNOWN_NAMES or name in functions.TABLE)
 

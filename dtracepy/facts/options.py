@@ -351,17 +351,36 @@ def attributes_target_problem(words, declared, builtin) -> str | None:
     attributes"; a built-in one (execname, arg0, strlen, ESRCH) "cannot modify entity defined
     outside program scope".  Lines with more words are not judged here.
     ``declared``: the program's global identifiers; ``builtin``: is a name D's own."""
-    words = attributes_words(words)
-    if len(words) != 4 or words[:2] != ("D", "attributes") or words[3] == "provider":
-        return None  # (more words: judged otherwise; provider: crashing_pragma)
-    name = words[3]
+    words = tuple(words)
+    if words[:2] == ("D", "binding"):
+        # (dt_pragma_binding: the same lookup; words past the name are ignored)
+        if len(words) < 4 or not words[2].startswith('"'):
+            return None  # (malformed: pragma_problem)
+    else:
+        words = attributes_words(words)
+        if len(words) != 4 or words[:2] != ("D", "attributes") or words[3] == "provider":
+            return None  # (more words: judged otherwise; provider: crashing_pragma)
+    kind, name = words[1], words[3]
     if name in declared:
         return None
     if builtin(name):
-        return (f"#pragma D attributes cannot change {name}: it is D's own, defined outside the "
-                "program (dtrace: cannot modify entity defined outside program scope)")
-    return (f"#pragma D attributes names {name}, which the program declares nowhere as a global "
-            "variable, inline or enumerator (dtrace: unused #pragma attributes)")
+        return (f"#pragma D {kind} cannot change {name}: it is D's own, defined outside the "
+                f"program (dtrace: #pragma {kind} cannot modify entity defined outside program scope)")
+    return (f"#pragma D {kind} names {name}, which the program declares nowhere as a global "
+            f"variable, inline or enumerator (dtrace: unused #pragma {kind})")
+
+
+#: The largest major, minor and micro parts of a D version (dt_impl.h: DT_VERSION_MAJMAX ...).
+VERSION_MAX = (0xFF, 0xFFF, 0xFFF)
+
+
+def version_ok(text: str) -> bool:
+    """Is ``text`` a version as dtrace reads one (dt_version_str2num): up to three parts of decimal
+    digits separated by dots, each within :data:`VERSION_MAX` (an empty part is 0: ``"1."``)."""
+    parts = text.split(".")
+    if len(parts) > 3 or not all(part.isdigit() and part.isascii() or part == "" for part in parts):
+        return False
+    return all(int(part or "0") <= most for part, most in zip(parts, VERSION_MAX))
 
 
 def pragma_problem(words, dialect: str | None = None) -> str | None:
@@ -394,4 +413,7 @@ def pragma_problem(words, dialect: str | None = None) -> str | None:
     if kind == "binding":
         if len(words) < 4 or not words[2].startswith('"'):
             return '#pragma D binding takes a quoted version and a name: #pragma D binding "1.0" name'
+        if not version_ok(words[2][1:-1]):
+            return (f"#pragma D binding's version {words[2]} is no version D knows the form of: "
+                    "major[.minor[.micro]], at most 255.4095.4095 (dtrace: invalid version string)")
     return None
