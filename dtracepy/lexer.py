@@ -1345,10 +1345,8 @@ class Lexer:
         if tree.integer_problem(spelled) is not None:  # more than 64 bits (lengths tested first)
             shown = spelled if len(spelled) <= 40 else f"{spelled[:20]}...({len(spelled)} characters)"
             raise self.error(f"integer constant '{shown}' is too large for 64 bits", start)
-        value = tree.IntLit(spelled).value
-        if value > 0x7FFFFFFFFFFFFFFF and digits[0] != "0" and not set(spelled[len(digits):]) & set("uU"):
-            # D types a decimal constant without a U suffix as int, long or long long only, as C
-            # does (dt_node_int: D_INT_OFLOW).
+        if tree.decimal_unrepresentable(spelled):
+            value = tree.IntLit(spelled).value
             raise self.error(f"integer constant '{spelled}' cannot be represented in any built-in "
                              f"integral type: a decimal constant above 9223372036854775807 needs a "
                              f"U suffix ({digits}ULL) or hex ({hex(value)})", start)

@@ -220,3 +220,68 @@ def test_the_header_lists_no_dollar_zero_as_an_argument(tmp_path):
     header = result.stdout.split("*/")[0]
     assert " * Arguments:\n *   $1  the port\n" in header, header
     assert "$0" not in header and "$pid" not in header, header
+
+
+# --- R5: #line as dtrace reads it ----------------------------------------------------------------
+# dtrace reads #line (a line marker, #pragma line, #pragma D line) itself: a line number that is an
+# integer constant as in a program, then optionally a quoted file name and integer flags.  check
+# passed a number past 64 bits, a decimal past INT64_MAX, an octal 08, `1a`, `-1`, a comment, and
+# refused a comment delimiter inside the quoted file name, which dtrace reads as text.
+
+_LINES_REFUSED = [
+    '#line 99999999999999999999999999 "a"', "# 99999999999999999999999999", "#line 9223372036854775808",
+    "# 18446744073709551615", "#line 0x10000000000000000", "#line 08", '# 5 "x" 08', "#line 1a",
+    "#line -1", "#line 5 x", '#line 5 "x" "y"', "#line 5 /* c */", '# 5 "x" 1a', "#line",
+    "#pragma line 1a", "#pragma D line 99999999999999999999",
+]
+_LINES_TAKEN = [
+    '#line 5 "a*/b"', '# 5 "a/*b" 1', '#pragma line 5 "a*/b"', '#pragma D line 5 "a*/b"',
+    "#line 9223372036854775807", "# 0x8000000000000000", "#line 9223372036854775808u", "# 10UL",
+    "#line 010", '# 5 "x" 1 3', "#line 0",
+]
+
+
+@pytest.mark.parametrize("line", _LINES_REFUSED)
+def test_check_refuses_a_line_directive_dtrace_refuses(tmp_path, line):
+    errors = _errors(tmp_path, f"{line}\nBEGIN {{ exit(0); }}\n")
+    assert errors and errors[0].startswith("a.d:1:"), errors
+
+
+@pytest.mark.parametrize("line", _LINES_TAKEN)
+def test_check_takes_a_line_directive_dtrace_takes(tmp_path, line):
+    assert _errors(tmp_path, f"{line}\nBEGIN {{ exit(0); }}\n") == []
+
+
+@pytest.mark.parametrize("line, refused", [("#line 0x10", True), ("#line 1a", True), ("#line -1", True),
+                                           ("#line 5", False), ('#line 5 "a*/b"', False)])
+def test_check_under_cpp_judges_line_as_cpp_does(tmp_path, line, refused):
+    for flags, text in ((("-C",), f"{line}\nBEGIN {{ exit(0); }}\n"),
+                        ((), f"#!/usr/sbin/dtrace -Cs\n{line}\nBEGIN {{ exit(0); }}\n")):
+        errors = _errors(tmp_path, text, *flags)
+        assert bool(errors) == refused, (flags, errors)
+
+
+def test_a_tracer_line_directive_is_judged_at_its_line(tmp_path):
+    (tmp_path / "t.py").write_text(
+        "from dtracepy import Tracer, exit_\n"
+        "t = Tracer()\n"
+        "t.directive('line', '0x10')\n"
+        "@t.probe('BEGIN')\n"
+        "def b():\n"
+        "    exit_(0)\n")
+    result = _cli("compile", "t.py", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.startswith("t.py:3: error: #line"), result.stderr
+
+
+def test_the_real_dtrace_judges_line_directives_as_check_does():
+    from tests.real_dtrace import compile_scripts
+
+    verdicts = compile_scripts({line: f"{line}\nBEGIN {{ exit(0); }}\n" for line in _LINES_REFUSED + _LINES_TAKEN},
+                               batch=1)
+    for line in _LINES_REFUSED:
+        assert verdicts[line] is not None, line
+    for line in _LINES_TAKEN:
+        assert verdicts[line] is None, (line, verdicts[line])
+    under_cpp = compile_scripts({line: f"{line}\nBEGIN {{ exit(0); }}\n" for line in ("#line 0x10", "#line 1a", "#line 5")},
+                                flags=("-C",), batch=1)
+    assert under_cpp["#line 0x10"] and under_cpp["#line 1a"] and under_cpp["#line 5"] is None, under_cpp

@@ -218,6 +218,7 @@ def _pragmas(ctx):
     # Any dialect's options pass here unless the dialect was chosen (check --dialect; the DSL
     # holds a tracer to its own dialect's): a script may be written for another platform.
     dialect = ctx.options.dialect.name if ctx.options.dialect_given else None
+    yield from _line_directives(ctx)
     for pragma in ctx.pragmas:
         problem = options.pragma_problem(pragma.words, dialect) or _attributes_target(ctx, pragma)
         if problem:
@@ -230,6 +231,22 @@ def _pragmas(ctx):
                 yield ctx.finding("pragma", pragma, options.CRASHING_PRAGMA, severity="warning")
             elif ctx.options.dialect.crashes_on_provider_attributes:
                 yield ctx.finding("pragma", pragma, options.CRASHING_PRAGMA)
+
+
+def _line_directives(ctx):
+    """A ``#line`` or line marker (``# 12 "file"``) dtrace refuses: :func:`dtracepy.facts.options.line_problem`."""
+    from dtracepy.facts import options
+    from dtracepy.lexer import parse_pragma_words
+
+    directives = ctx.items_of(t.Directive)
+    # run through cpp (a -C #! line, or a directive only cpp reads), the C preprocessor reads #line
+    # first, by rules of its own (check -C leaves none to find; a tracer's #! line says -C then)
+    cpp = "C" in ctx.shebang_flags or any(item.name not in t.DIRECTIVES_WITHOUT_CPP for item in directives)
+    for item in directives:
+        if item.name == "line" or item.name == "" and item.text[:1].isdigit() and not cpp:
+            problem = options.line_problem(parse_pragma_words(item.text), "#line" if item.name else "a line marker (#)", cpp)
+            if problem:
+                yield ctx.finding("pragma", item, problem)
 
 
 def _option_values(ctx, pragma, dialect):
