@@ -481,16 +481,6 @@ def integer_problem(text) -> str | None:
     return None
 
 
-def decimal_unrepresentable(text: str) -> bool:
-    """Is the integer constant ``text`` (one :func:`integer_problem` takes) a decimal one above
-    9223372036854775807 without a U suffix?  D types a decimal constant without U as int, long or
-    long long only, as C does, so dtrace refuses it ("cannot be represented in any built-in
-    integral type", dt_node_int); hex or octal may be unsigned."""
-    digits = text.rstrip("uUlL")
-    return (digits[0] != "0" and len(digits) >= 19 and not set(text[len(digits):]) & set("uU")
-            and int(digits) > 0x7FFFFFFFFFFFFFFF)
-
-
 def _specifiers_problem(specs) -> str | None:
     for spec in specs:
         if isinstance(spec, str):

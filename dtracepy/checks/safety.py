@@ -236,7 +236,6 @@ def _pragmas(ctx):
 def _line_directives(ctx):
     """A ``#line`` or line marker (``# 12 "file"``) dtrace refuses: :func:`dtracepy.facts.options.line_problem`."""
     from dtracepy.facts import options
-    from dtracepy.lexer import parse_pragma_words
 
     directives = ctx.items_of(t.Directive)
     # run through cpp (a -C #! line, or a directive only cpp reads), the C preprocessor reads #line
@@ -244,7 +243,7 @@ def _line_directives(ctx):
     cpp = "C" in ctx.shebang_flags or any(item.name not in t.DIRECTIVES_WITHOUT_CPP for item in directives)
     for item in directives:
         if item.name == "line" or item.name == "" and item.text[:1].isdigit() and not cpp:
-            problem = options.line_problem(parse_pragma_words(item.text), "#line" if item.name else "a line marker (#)", cpp)
+            problem = options.line_problem(options.pragma_words(item.text), "#line" if item.name else "a line marker (#)", cpp)
             if problem:
                 yield ctx.finding("pragma", item, problem)
 

@@ -388,6 +388,14 @@ _LINE_INT = _fullmatch(r"(?:[0-9]+|0[xX][0-9A-Fa-f]+)[uU]?[lL]?[lL]?")
 _LINE_FORM = "<line> [ [\"file\"] state ]"
 
 
+def pragma_words(text: str) -> list[str]:
+    """Split a ``#pragma`` (or other control) line's text into words; quoted words keep their
+    quotes.  Only ASCII white space separates them, as in dtrace (Python's ``\\s`` takes U+2028
+    and U+0085 too, which dtrace reads as part of a word: ``quiet`` + U+2028 is an invalid option
+    name)."""
+    return re.findall(r'"(?:[^"\\]|\\.)*"?|\S+', text, re.ASCII)
+
+
 def line_problem(words, what: str = "#line", cpp: bool = False) -> str | None:
     """Why a ``#line`` control line (``#line``, a line marker ``# 12 "file" 1``, ``#pragma line``,
     ``#pragma D line``) with these words after its name is one dtrace refuses, or None.  dtrace
@@ -398,7 +406,7 @@ def line_problem(words, what: str = "#line", cpp: bool = False) -> str | None:
     (``1a``, ``-1``, a comment) "malformed #line <line> [ ["file"] state ]".  ``cpp``: the line
     is the C preprocessor's to read (``dtrace -C``), which takes only decimal digits for the number
     (``0x10`` and ``1a`` stop it).  Judged by the real dtrace in tests/test_new_user_review17.py."""
-    from dtracepy.tree import decimal_unrepresentable, integer_problem
+    from dtracepy.facts.escapes import decimal_unrepresentable
 
     words = tuple(words)
     if cpp:  # (the C preprocessor reads it first, and takes a digit sequence only; dtrace then
@@ -424,7 +432,9 @@ def line_problem(words, what: str = "#line", cpp: bool = False) -> str | None:
             if bad:
                 return f"{what}'s constant {word} is octal, and contains the digit {bad} (dtrace: invalid digit {bad})"
         shown = word if len(word) <= 40 else f"{word[:20]}...({len(word)} characters)"
-        if integer_problem(word.replace("lL", "ll").replace("Ll", "ll")) is not None:
+        hexadecimal = digits[1:2] in ("x", "X")
+        significant = (digits[2:] if hexadecimal else digits).lstrip("0") or "0"
+        if len(significant) > 22 or int(significant, 16 if hexadecimal else 8 if digits[0] == "0" else 10) >> 64:
             return f"{what}'s constant {shown} does not fit in 64 bits (dtrace: results in integer overflow)"
         if decimal_unrepresentable(word):
             return (f"{what}'s constant {shown} is a decimal above 9223372036854775807 without a U suffix "
