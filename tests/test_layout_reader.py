@@ -233,6 +233,7 @@ def generated_header(seed: int) -> str:
                                    f"int ia{i}[4] = {{ [1] = 1, [3] = 2 }}, iz{i} = {{ 0 }};"]))
         elif kind == 10:  # variadic prototypes, parameters that are pointers to functions
             out.append(rng.choice([f"int vp{i}(const char *fmt, ...);",
+                                   f"struct pa{i} {{ int (*pa)[{rng.randrange(1, 9)}]; char (*pb[2])[3]; }};",
                                    f"void qs{i}(void *b, unsigned long n, int (*cmp)(const void *, const void *));",
                                    f"typedef int (*cb{i})(int, void (*)(int), ...);",
                                    f"extern void (*hook{i})(int (*)(void), char);"]))
@@ -471,6 +472,9 @@ INSIDE_NOW = [
     "{ t += s[i] == 'x' ? 1 : -1; if (t) continue; else break; } switch (n) { case 1: t <<= 2; default: ; } "
     "do t--; while (t > 0); while (!t) goto lbl; return (int)sizeof(struct p *) + t + u[0] + f(1, \"a\" \"b\"); }\n",
     "int x = 1.5f > 2. ? 3 : 0x4u, y = -(int)1e3;\n",
+    # a pointer to an array (libjpeg's coef_bits), arrays of them, as members, typedefs, parameters
+    "struct b { int (*coef)[64]; char (*rows[3])[2][5]; };\ntypedef short (*row_t)[8];\n"
+    "void f(int (*m)[4], long (*)[2]);\n",
 ]
 
 

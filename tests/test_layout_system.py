@@ -108,3 +108,36 @@ def test_gcc_predefined_macros_are_each_abis():
            "struct a { __SIZE_TYPE__ s; __WCHAR_TYPE__ w; char c; };\n#endif\n"
     assert parse_layouts(text, abi="i386")["a"].size == 12
     assert parse_layouts(text, abi="x86_64")["a"].size == 16
+
+
+def test_a_system_header_missing_is_an_error_where_cpp_gives_it(tmp_path):
+    # where system headers are read, one found nowhere is not skipped (gcc: "fatal error:
+    # sys/nosuch.h: No such file or directory" at the name)
+    _need("stdio.h")
+    header = tmp_path / "x.h"
+    header.write_text("#include <stdio.h>\n#include <sys/nosuch_dtracepy.h>\nstruct a { int x; };\n")
+    with pytest.raises(LayoutError, match=r"x\.h:2:10: error: sys/nosuch_dtracepy\.h: no such file .*/usr/include\)"):
+        parse_layouts(header, abi=HOST, include_dirs=system.system_dirs())
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_gccs_stddef_lays_out_max_align_t(fast, monkeypatch):
+    # gcc's stddef.h: aligned(__alignof__(long double)), GNU's spelling of _Alignof
+    if HOST is None or system.gcc_include_dir()[0] is None:
+        pytest.skip("no gcc include directory here")
+    monkeypatch.setattr(cdecl, "FAST_READER", fast)
+    layouts = parse_layouts("#include <stddef.h>\nstruct a { char c; max_align_t m; };\n", abi=HOST,
+                            include_dirs=system.system_dirs())
+    if HOST == "x86_64":
+        assert (layouts["a"].size, layouts["a"].align, layouts["a"].member("m").offset) == (48, 16, 16)
+    assert parse_layouts("struct a { char c; int x __attribute__((aligned(__alignof__(long long)))); };")["a"] \
+        .member("x").offset == 8
+
+
+def test_an_unknown_type_name_is_found_past_nested_braces():
+    # the guess after pycparser's bare "Invalid declaration": a typedef of a struct holding a
+    # union (glibc's __mbstate_t) is a typedef name, not the unknown one
+    text = ("typedef struct { int n; union { int w; char b[4]; } v; } mb_t;\n"
+            "struct a { mb_t s; };\nstruct b { nosuch_t q; };\n")
+    with pytest.raises(LayoutError, match=r"^h\.h:3:12: error: unknown type name 'nosuch_t'"):
+        parse_layouts(text, filename="h.h")

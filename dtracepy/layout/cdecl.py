@@ -110,7 +110,7 @@ class _Preprocessor(pcpp.Preprocessor):
 
         if is_malformed:
             super().on_include_not_found(is_malformed, is_system_include, curdir, includepath)
-        if system_header(includepath):  # system headers are replaced by the predefined typedefs
+        if system_header(includepath) and self.search is None:  # replaced by the predefined typedefs
             found = [d for d in system_include_dirs() if os.path.isfile(os.path.join(d, includepath))]
             if found:
                 self.skipped.append((includepath, found[0]))
@@ -120,6 +120,10 @@ class _Preprocessor(pcpp.Preprocessor):
         line = getattr(d, "lineno", None) or 1
         text = self.texts.get(os.path.abspath(file), [])
         col = include_column(text[line - 1] if 0 < line <= len(text) else None)
+        if self.search is not None:  # system headers are read: one missing is missing, as to cpp
+            raise LayoutError(f"{includepath}: no such file (looked in the including file's directory, the -I "
+                              f"directories and {', '.join(system_dirs())})",
+                              Pos(self.shown(file), line, col or 1))
         raise LayoutError(missing_header_message(includepath), Pos(self.shown(file), line, col or 1))
 
     def shown(self, file: str) -> str:
@@ -801,10 +805,12 @@ class _Converter:
         text = arg.text.strip()
         if _INTEGER.fullmatch(text):  # the common aligned(8)
             return c_ast.Constant("int", text)
-        names = sorted(set(re.findall(r"[A-Za-z_]\w*", arg.text)) & set(self.typedefs))
+        # GNU's spelling of _Alignof (gcc's stddef.h: max_align_t), padded so columns stay right
+        text = re.sub(r"\b__alignof(?:__)?\b", lambda m: "_Alignof".ljust(len(m.group())), arg.text)
+        names = sorted(set(re.findall(r"[A-Za-z_]\w*", text)) & set(self.typedefs))
         source = "".join(f"typedef int {name};\n" for name in names) + (
             f'char __dtracepy_argument[(\n#line {arg.pos.line} "{arg.pos.file}"\n'
-            f'{" " * (arg.pos.col - 1)}{arg.text}\n)];\n')
+            f'{" " * (arg.pos.col - 1)}{text}\n)];\n')
         try:
             ast = _CParser().parse(source, arg.pos.file)
         except c_parser.ParseError as err:
@@ -1230,10 +1236,35 @@ _C_WORDS = {"auto", "break", "case", "char", "const", "continue", "default", "do
             "_Alignas", "_Atomic", "_Static_assert", "__int128"}
 
 
+_TYPEDEF_PARTS = re.compile(r"\btypedef\b|[{};]|[A-Za-z_]\w*")
+
+
+def _typedef_names(text: str) -> set:
+    """The names ``typedef`` declarations of ``text`` may declare: every word outside braces from
+    a ``typedef`` to its ``;`` (a struct's nested braces skipped: glibc's ``__mbstate_t`` holds a
+    union), so that no typedef name is taken for an unknown one (a few other words join them)."""
+    names: set = set()
+    depth, inside = 0, False
+    for m in _TYPEDEF_PARTS.finditer(text):
+        word = m.group()
+        if word == "{":
+            depth += 1
+        elif word == "}":
+            depth = max(depth - 1, 0)
+        elif word == ";":
+            if depth == 0:
+                inside = False
+        elif word == "typedef":
+            inside = inside or depth == 0
+        elif inside and depth == 0:
+            names.add(word)
+    return names
+
+
 def _unknown_type_name(text: str):
     """After a parse error: the first ``NAME NAME`` at the start of a declaration whose first NAME
     is neither a keyword nor a typedef name, with its position."""
-    typedefs = set(re.findall(r"\btypedef\b[^;{}]*?(?:\{[^{}]*\}[^;]*?)?\b(\w+)\s*(?:\[[^;]*\])?\s*;", text))
+    typedefs = _typedef_names(text)
     file, line, line_start = "<string>", 1, 0
     prev = ";"
     last_word = None

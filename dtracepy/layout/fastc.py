@@ -311,7 +311,7 @@ class _Reader:
         toks = self.toks
         stars = self.stars() if toks[self.i] == "*" else _NO
         params = inner_stars = inner_dims = None
-        function = False
+        function = to_array = False
         name = None
         t = toks[self.i]
         if t == "(" and not abstract and (not param or toks[self.i + 1] == "*"):
@@ -324,9 +324,12 @@ class _Reader:
                 name = self.name(typedef)
             inner_dims = self.dims()
             self.expect(")")
-            self.expect("(")
-            params = self.params()
-            function = True
+            if toks[self.i] == "[":  # a pointer to an array: (*name[dims])[dims]
+                to_array = True
+            else:
+                self.expect("(")
+                params = self.params()
+                function = True
         elif t[:1] in _ID_START and not abstract:
             name = self.name(typedef)
             if toks[self.i] == "(" and not member:  # a function: headers declare them beside their types
@@ -348,6 +351,12 @@ class _Reader:
             if dims:
                 raise Unsupported("a function returning an array")
             node = c_ast.FuncDecl(params, node, None, attributes=_NO)
+            for q in inner_stars:
+                node = c_ast.PtrDecl(q or _NO, node, None, attributes=_NO)
+            dims = inner_dims
+        elif to_array:
+            for d in reversed(dims):
+                node = c_ast.ArrayDecl(node, d, _NO, None, attributes=_NO)
             for q in inner_stars:
                 node = c_ast.PtrDecl(q or _NO, node, None, attributes=_NO)
             dims = inner_dims

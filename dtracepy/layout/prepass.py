@@ -50,7 +50,7 @@ _PACK = re.compile(r"\#\s*pragma\s+pack\s*\((.*)\)\s*$")
 _BLANK_WORDS = {"__extension__", "__restrict", "__restrict__", "__inline", "__inline__", "inline",
                 "__volatile__", "__const"}
 # GNU spellings of ISO words, written over in place (padded with blanks, so columns stay right)
-_RESPELLED = {"__signed__": "signed", "__signed": "signed"}
+_RESPELLED = {"__signed__": "signed", "__signed": "signed", "__alignof__": "_Alignof", "__alignof": "_Alignof"}
 # GNU inline assembly (Linux's UAPI headers have it in static inline functions): blanked with its
 # qualifiers and parenthesised operands, which leaves an empty statement or a plain declarator
 _ASM_WORDS = {"__asm__", "__asm", "asm"}
