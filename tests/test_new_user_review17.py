@@ -285,3 +285,32 @@ def test_the_real_dtrace_judges_line_directives_as_check_does():
     under_cpp = compile_scripts({line: f"{line}\nBEGIN {{ exit(0); }}\n" for line in ("#line 0x10", "#line 1a", "#line 5")},
                                 flags=("-C",), batch=1)
     assert under_cpp["#line 0x10"] and under_cpp["#line 1a"] and under_cpp["#line 5"] is None, under_cpp
+
+
+# --- R7: #pragma D error (and #pragma error) stops dtrace, as #error does --------------------------
+
+@pytest.mark.parametrize("line", ["#pragma D error boom", "#pragma error boom"])
+def test_check_refuses_a_pragma_error(tmp_path, line):
+    errors = _errors(tmp_path, f"{line}\nBEGIN {{ exit(0); }}\n")
+    assert errors and "[pragma]" in errors[0] and "#error: boom" in errors[0], errors
+
+
+def test_a_tracer_pragma_error_is_refused_at_its_line(tmp_path):
+    (tmp_path / "t.py").write_text(
+        "from dtracepy import Tracer, exit_\n"
+        "t = Tracer()\n"
+        "t.pragma('D', 'error', 'boom')\n"
+        "@t.probe('BEGIN')\n"
+        "def b():\n"
+        "    exit_(0)\n")
+    result = _cli("compile", "t.py", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.startswith("t.py:3: error: #pragma D error"), result.stderr
+
+
+def test_the_real_dtrace_stops_at_a_pragma_error():
+    from tests.real_dtrace import compile_scripts
+
+    lines = ["#pragma D error boom", "#pragma error boom", "#pragma D ident x", "#pragma errors x"]
+    verdicts = compile_scripts({line: f"{line}\nBEGIN {{ exit(0); }}\n" for line in lines}, batch=1)
+    assert "#error: boom" in verdicts[lines[0]] and "#error: boom" in verdicts[lines[1]], verdicts
+    assert verdicts[lines[2]] is None and verdicts[lines[3]] is None, verdicts

@@ -452,6 +452,11 @@ def pragma_problem(words, dialect: str | None = None) -> str | None:
     words = tuple(words)
     if words[:1] == ("line",):  # (a pragma of C's that dtrace reads: #pragma line 12 "file")
         return line_problem(words[1:], "#pragma line")
+    if words[:1] == ("error",) or words[:2] == ("D", "error"):
+        # (dt_pragma_error: as #error, dtrace stops there; with D or without, as #pragma line)
+        said = " ".join(words[2 if words[0] == "D" else 1:])
+        return (f"#pragma {' '.join(words[:2 if words[0] == 'D' else 1])} stops dtrace here, as #error "
+                f"does (dtrace: \"#error: {said[:60]}\")")
     if not words or words[0] != "D":
         return None
     if len(words) < 2:
