@@ -171,6 +171,37 @@ def tracer_body(body: str) -> str:
     return "from dtracepy import *\nimport contextlib\nt = Tracer()\n\n@t.probe('BEGIN')\ndef b():\n" + body
 
 
+def header_kinds():
+    """(name, label, unit(i)): a struct and what real headers declare beside it."""
+    return [
+        ("bodies", "structs, each with a static inline function", lambda i: (
+            f"struct s{i} {{ int a; long b; char c[4]; }};\nstatic inline int f{i}(struct s{i} *p, int n) {{\n"
+            f"\tint t = 0;\n\tfor (int k = 0; k < n; k++) {{ if (p->c[k & 3] == 'x') t += k; else t -= 1; }}\n"
+            f"\tswitch (n) {{ case 1: return t; default: break; }}\n\treturn t ? (int)p->b : p->a;\n}}\n")),
+        ("inits", "structs, each with a brace-initialised array", lambda i: (
+            f"struct s{i} {{ int a; long b; char c[4]; }};\n"
+            f"static const struct s{i} v{i}[] = {{ {{ 1, 2, \"ab\" }}, {{ .a = 3, .c = {{ 'x' }} }}, [3] = {{ 0 }} }};\n")),
+        ("variadic", "structs, each with variadic and callback prototypes", lambda i: (
+            f"struct s{i} {{ int a; long b; char c[4]; }};\nint f{i}(struct s{i} *p, const char *fmt, ...);\n"
+            f"void g{i}(void *b, unsigned long n, int (*cmp)(const void *, const void *), void (*)(int));\n")),
+        ("redeclared", "structs, each with a typedef given again", lambda i: (
+            f"struct s{i} {{ int a; long b; char c[4]; }};\ntypedef struct s{i} t{i};\n"
+            f"typedef struct s{i} t{i};\ntypedef unsigned long size_t;\n")),
+    ]
+
+
+def units(unit, size: int) -> str:
+    """unit(0), unit(1) ... while they fit in ``size`` bytes."""
+    out, total, i = [], 0, 0
+    while True:
+        text = unit(i)
+        if total + len(text) > size:
+            return "".join(out)
+        out.append(text)
+        total += len(text)
+        i += 1
+
+
 def cases(quick: bool):
     big = (1_000, 10_000) if quick else (1_000, 10_000, 100_000)
     for n in big:
@@ -210,6 +241,14 @@ def cases(quick: bool):
     yield "layout-functions", "layout, 50,000 structs, each with an initialised constant", "x.h", "".join(
         f"struct s{i} {{ int a; long b; char c[4]; }};\nstatic const int k{i} = {i};\n" for i in range(50_000)), \
         ["layout", "x.h", "s49999"]
+    # what real headers hold (session 17: pycparser read each of these whole before)
+    for kind, label, unit in header_kinds():
+        text = units(unit, 4_000_000)
+        yield "layout-" + kind, f"layout, {label} (4 MB)", "x.h", text, ["layout", "x.h", f"s{text.count('{ int a; long b;') - 1}"]
+    for header, type_name in (("netinet/tcp.h", "tcphdr"), ("stdio.h", "_IO_FILE"), ("stdlib.h", "div_t")):
+        if os.path.isfile(f"/usr/include/{header}"):
+            yield "layout-real", f"layout /usr/include/{header} {type_name}", "x.h", {}, \
+                ["layout", f"/usr/include/{header}", type_name]
     yield "layout-nested", "layout, 20 doubly nested structs", "x.h", doubly_nested(20), ["layout", "x.h", "s20"]
     # review 9, finding 4
     yield "layout-macros", "layout, 20 nested exponential macros", "x.h", \

@@ -209,6 +209,17 @@ TYPEDEFS = [
     ('typedef int T __attribute__((aligned(8)));|struct a { char c; T x __attribute__((aligned(2))); };', 8, 16),
     ('typedef int T __attribute__((aligned(8)));|typedef T U __attribute__((aligned(2)));|'
      'struct a { char c; U x; };', 2, 6),
+    # a typedef of a record: the record's size, the typedef's alignment (glibc's __pthread_unwind_buf_t)
+    ('typedef struct { int x; char c; } T __attribute__((aligned(16)));|struct a { char c; T x; char d; };',
+     16, 32),
+    ('typedef struct s { int x; char c; } T __attribute__((aligned(2)));|struct a { char c; T x; };', 2, 10),
+    ('typedef union { int x; char c; } T __attribute__((__aligned__));|struct a { char c; T x; };', 16, 32),
+    # mode(M) on a typedef of an integer type (glibc's register_t): the integer type of M's size
+    ('typedef int T __attribute__((__mode__(__word__)));|struct a { char c; T x; };', 8, 16),
+    ('typedef unsigned T __attribute__((mode(QI)));|struct a { char c; T x; };', 1, 2),
+    ('typedef int T __attribute__((mode(HI)));|struct a { char c; T x; };', 2, 4),
+    ('typedef char T __attribute__((mode(SI)));|struct a { char c; T x; };', 4, 8),
+    ('typedef int T __attribute__((mode(DI)));|struct a { char c; T x; };', 8, 16),
 ]
 
 
@@ -241,7 +252,13 @@ def test_what_an_aligned_typedef_cannot_be_is_refused():
     with pytest.raises(LayoutError, match=r"^x\.h:2:\d+: error: alignment of array elements is greater than element "
                                           "size"):
         parse_layouts("typedef char T __attribute__((aligned(4)));\nstruct a { char c; T x[3]; };", filename="x.h")
-    # a typedef of a record keeps the record's size with another alignment: not modelled, so refused
-    with pytest.raises(LayoutError, match=r"^x\.h:1:29: error: __attribute__\(\(aligned\(8\)\)\) on a typedef of "
+    # a typedef of an incomplete record: its members are not known yet, so refused
+    with pytest.raises(LayoutError, match=r"^x\.h:1:18: error: __attribute__\(\(aligned\(8\)\)\) on a typedef of "
                                           "struct s is not supported"):
-        parse_layouts("typedef struct s { int x; } T __attribute__((aligned(8)));\nstruct a { T x; };", filename="x.h")
+        parse_layouts("typedef struct s T __attribute__((aligned(8)));\nstruct s { int x; };", filename="x.h")
+    # mode(M) where dtracepy does not model it: a member, a floating mode, a mode it does not know
+    for text, where in (("struct a { int x __attribute__((mode(DI))); };", "1:18"),
+                        ("typedef float T __attribute__((mode(DF)));", "1:17"),
+                        ("typedef int T __attribute__((mode(TI)));", "1:15")):
+        with pytest.raises(LayoutError, match=rf"^x\.h:{where}: error: __attribute__\(\(mode"):
+            parse_layouts(text, filename="x.h")

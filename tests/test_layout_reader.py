@@ -197,7 +197,7 @@ def generated_header(seed: int) -> str:
     enums: list[str] = []
     out = ["struct r0 { int a; char b; };"]
     for i in range(rng.randrange(1, 5)):
-        kind = rng.randrange(8)
+        kind = rng.randrange(12)
         if kind == 0:
             values = [f"E{i}_{k}" for k in range(rng.randrange(1, 4))]
             items = ", ".join(v + (f" = {_expr(rng, enums)}" if rng.randrange(2) else "") for v in values)
@@ -219,6 +219,29 @@ def generated_header(seed: int) -> str:
             params = rng.choice(["void", "", "int", "struct r0 *p, int n", "const char *s, ...",
                                  "int a[4], long", "unsigned"])
             out.append(f"{rng.choice(['', 'extern ', 'static '])}{ret} f{i}({params}), *g{i}(int);")
+        elif kind == 8:  # a static inline function's body (session 17)
+            stmt = rng.choice(["return x;", "int y = x * 2; if (y > 3) return y; else { y += 1; } return y;",
+                               "for (int i = 0; i < x; i++) { if (s[i] == 'a') continue; x -= i; } return x;",
+                               "switch (x) { case 1: x <<= 2; break; default: ; } return x ? x : -1;",
+                               f"struct r0 r = {{ 1, 'b' }}; do x--; while (x > r.a); return (int)sizeof(r) + {_expr(rng, enums)};",
+                               'lbl: x++; if (x < 3) goto lbl; return f0 == 0 && s != "x" "y";'])
+            out.append(f"static inline int fb{i}(int x, const char *s) {{ {stmt} }}")
+        elif kind == 9:  # brace initializers (the size of int a[] is not the layout's)
+            out.append(rng.choice([f"static const int ar{i}[] = {{ 1, 2, {_expr(rng, enums)} }};",
+                                   f"struct r0 rr{i}[2] = {{ {{ 1, 2 }}, {{ .b = 3, }} }};",
+                                   f"static const char *st{i}[] = {{ \"a\", \"b{{\" }}, *sv{i} = \"}}\";",
+                                   f"int ia{i}[4] = {{ [1] = 1, [3] = 2 }}, iz{i} = {{ 0 }};"]))
+        elif kind == 10:  # variadic prototypes, parameters that are pointers to functions
+            out.append(rng.choice([f"int vp{i}(const char *fmt, ...);",
+                                   f"struct pa{i} {{ int (*pa)[{rng.randrange(1, 9)}]; char (*pb[2])[3]; }};",
+                                   f"void qs{i}(void *b, unsigned long n, int (*cmp)(const void *, const void *));",
+                                   f"typedef int (*cb{i})(int, void (*)(int), ...);",
+                                   f"extern void (*hook{i})(int (*)(void), char);"]))
+        elif kind == 11:  # a typedef name given again (C11: the same type), the prelude's too
+            out.append(rng.choice([f"typedef unsigned int rd{i}; typedef unsigned int rd{i};",
+                                   "typedef unsigned long size_t; typedef uint32_t in_addr_t;",
+                                   f"typedef struct r0 rs{i}; typedef struct r0 rs{i}; struct q{i} {{ rs{i} v; }};",
+                                   f"typedef int cf{i}; typedef long cf{i};"]))  # conflicting: refused alike
         else:
             init = f" = {_expr(rng, enums)}" if rng.randrange(2) else ""
             out.append(f"{rng.choice(['', 'extern ', 'static ', 'static const '])}int o{i}{init}, "
@@ -356,6 +379,43 @@ def test_functions_and_objects_beside_the_types_are_read_without_pycparser(monke
     assert layouts["s299"].size == 16 and layouts["s299"].member("b").offset == 8
 
 
+@pytest.mark.parametrize("kind", range(4))
+def test_what_real_headers_hold_is_read_without_pycparser(kind, monkeypatch):
+    # (session 17: a function body, a brace initializer, a variadic prototype, a parameter that
+    # is a pointer to a function, or a typedef given again sent the whole header to pycparser)
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import bench_robust
+    finally:
+        sys.path.pop(0)
+    _, _, unit = bench_robust.header_kinds()[kind]
+    text = bench_robust.units(unit, 30_000)
+    n = text.count("{ int a; long b;")
+    monkeypatch.setattr(cdecl, "FAST_READER", False)
+    slow = parse_layouts(text, filename="h.h")
+    _no_pycparser(monkeypatch)
+    # (and the prepass's scan of every token is not run where it has only GNU words to blank)
+    monkeypatch.setattr(cdecl, "prepass", lambda *a, **k: (_ for _ in ()).throw(AssertionError("prepass")))
+    layouts = parse_layouts(text, filename="h.h")
+    assert n > 50 and layouts[f"s{n - 1}"].size == 24
+    assert [(k, v.to_json()) for k, v in layouts.items()] == [(k, v.to_json()) for k, v in slow.items()]
+
+
+@pytest.mark.parametrize("header", ["netinet/ip.h", "netinet/tcp.h", "stdio.h", "sys/socket.h", "stdlib.h",
+                                    "pthread.h", "signal.h"])
+def test_system_headers_are_read_without_pycparser(header, monkeypatch):
+    from dtracepy.layout.abi import host_abi_name
+
+    if host_abi_name() is None or not (pathlib.Path("/usr/include") / header).is_file():
+        pytest.skip(f"no /usr/include/{header} of an ABI dtracepy lays out")
+    path = pathlib.Path("/usr/include") / header
+    monkeypatch.setattr(cdecl, "FAST_READER", False)
+    slow = parse_layouts(path, abi=host_abi_name())
+    _no_pycparser(monkeypatch)
+    fast = parse_layouts(path, abi=host_abi_name())
+    assert len(fast) > 0 and [(k, v.to_json()) for k, v in fast.items()] == [(k, v.to_json()) for k, v in slow.items()]
+
+
 def test_long_chains_stars_and_dimensions_are_read_without_recursing(monkeypatch):
     _no_pycparser(monkeypatch)
     limit = sys.getrecursionlimit()
@@ -384,16 +444,44 @@ def test_a_sum_of_literals_is_one_constant(monkeypatch):
 
 
 @pytest.mark.parametrize("text", [
-    'char *s = "x";\n', "struct a { int x; };;\n", "static inline int f(int);\n",
-    "int f(int x) { return x; }\n", "int f(int (*cb)(int));\n", "extern typedef int T;\n",
-    "static extern int x;\n", "int f(int)[3];\n", "struct a { int f(int); };\n", "int a[2] = { 1, 2 };\n",
+    "struct a { int x; };;\n", "static inline int f(int);\n", "extern typedef int T;\n",
+    "static extern int x;\n", "int f(int)[3];\n", "struct a { int f(int); };\n",
     "static struct a { int x; };\n",
-    "#pragma once\n", "struct a { int x; } \f;\n", "typedef int T; typedef int T;\n",
+    "#pragma once\n", "struct a { int x; } \f;\n",
     "struct a { int b[" + "(" * 300 + "1" + ")" * 300 + "]; };\n",
+    # what pycparser's scopes or GNU C decide: a typedef in a block, a name shadowing a typedef,
+    # a statement expression, a compound literal, a GNU range designator
+    "int f(void) { typedef int T; return 0; }\n", "typedef int T; int f(int T) { return 0; }\n",
+    "int f(void) { return ({ 1; }); }\n", "int *p = (int []){ 1, 2 };\n", "int a[4] = { [0 ... 3] = 1 };\n",
+    "int f(void) { if (1) { return 0; }\n", 'char *s = "\\q";\n', "double d = 1e+3;\n",
+    "int f(void) {" + " if (1)" * 40 + " ; }\n",
 ])
 def test_outside_the_subset_the_reader_gives_way(text):
     with pytest.raises(fastc.Unsupported):
         fastc.read(cdecl.PRELUDE, '#line 1 "h.h"\n' + text, cdecl.BUILTIN_FILE)
+
+
+# what real headers hold beside their types (session 17): read, without pycparser
+INSIDE_NOW = [
+    'char *s = "x";\n', "int f(int x) { return x; }\n", "int f(int (*cb)(int));\n", "int a[2] = { 1, 2 };\n",
+    "typedef int T; typedef int T;\n", "typedef unsigned long size_t;\n", "int printf(const char *, ...);\n",
+    "void qsort(void *, unsigned long, unsigned long, int (*)(const void *, const void *));\n",
+    "typedef void (*h)(int, void (*)(int), ...);\n",
+    "struct p { int x, y; }; static const struct p q[] = { { 1, 2 }, { .y = 3, }, [2] = { 0 } };\n",
+    "static int f(int n, const char *s) { int t = 0, u[2] = { 1 }; lbl: for (int i = 0; i < n; i++) "
+    "{ t += s[i] == 'x' ? 1 : -1; if (t) continue; else break; } switch (n) { case 1: t <<= 2; default: ; } "
+    "do t--; while (t > 0); while (!t) goto lbl; return (int)sizeof(struct p *) + t + u[0] + f(1, \"a\" \"b\"); }\n",
+    "int x = 1.5f > 2. ? 3 : 0x4u, y = -(int)1e3;\n",
+    # a pointer to an array (libjpeg's coef_bits), arrays of them, as members, typedefs, parameters
+    "struct b { int (*coef)[64]; char (*rows[3])[2][5]; };\ntypedef short (*row_t)[8];\n"
+    "void f(int (*m)[4], long (*)[2]);\n",
+]
+
+
+@pytest.mark.parametrize("text", INSIDE_NOW)
+def test_bodies_initializers_and_variadic_prototypes_are_read(text, monkeypatch):
+    fastc.read(cdecl.PRELUDE, '#line 1 "h.h"\n' + text, cdecl.BUILTIN_FILE)  # not Unsupported
+    assert same(text + "struct a { int x; };\n", monkeypatch)[0] == "ok"
 
 
 def test_a_refusal_on_the_fast_path_is_pycparser_paths(monkeypatch):

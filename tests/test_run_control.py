@@ -319,6 +319,33 @@ def test_the_command_line_says_when_it_killed_dtrace_and_exits_as_the_shell_woul
     assert result.returncode == 128 + signal.SIGSEGV, (result.returncode, result.stderr)
 
 
+@pytest.mark.parametrize("first, second", [(signal.SIGTERM, signal.SIGTERM), (signal.SIGINT, signal.SIGINT),
+                                           (signal.SIGINT, signal.SIGTERM)])
+def test_a_second_signal_kills_dtrace_at_once(tmp_path, first, second):
+    """A second Ctrl-C or kill used to change nothing: `dtracepy run` waited out the stop bound
+    (5 s after a SIGTERM, 30 s after a Ctrl-C) for a dtrace that ignored the first.  Now the
+    second kills dtrace, with what it started, at once, and says so; the status is the shell's
+    for that signal, not the stop bound's error."""
+    _script(tmp_path)
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    proc = subprocess.Popen([sys.executable, "-m", "dtracepy", "run", "s.d", "--dtrace", _standin(tmp_path)],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(3)                               # started (the stand-in traces at once)
+        proc.send_signal(first)                     # the stand-in ignores the SIGINT
+        time.sleep(0.5)
+        proc.send_signal(second)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert f"dtracepy: note: a second signal, {signal.Signals(second).name} (signal {int(second)}): dtrace " \
+           "was killed at once, with what it started (its END clauses did not run)" in err, err
+    assert "had not ended" not in err and "crashed" not in err, err
+    assert proc.returncode == 128 + second
+
+
 def test_a_script_dtracepy_cannot_read_and_dtrace_refuses_is_explained_at_its_line(tmp_path):
     """#!/usr/sbin/dtrace -Cqs with a missing #include: dtrace's message named only /dev/stdin;
     dtracepy's own reading of the file (kept, unused) says where."""

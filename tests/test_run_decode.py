@@ -454,7 +454,6 @@ def test_messages_merge_with_counts():
     assert by[("error", "syscall::read:entry")].count == 4
     assert by[("error", "syscall::read:entry")].fault == "invalid address"
     assert by[("error", "syscall:vmlinux:read:entry")].count == 1
-    assert m.other == ["dtrace: something else"]
     assert m.drops == 95380
     assert classify("dtrace: 12 dynamic variable drops with non-empty dirty list")[1].kind == \
         "dynvar-dirty-drops"

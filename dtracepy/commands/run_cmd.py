@@ -56,7 +56,8 @@ def check_output_path(path: str, script: str) -> None:
 
 def _trace(args, macro_args, options, fmt, atomic):
     """Run dtrace and write its events (to ``atomic``'s file, or standard output); (dtrace's exit
-    status, whether anything was written, the signals that ended it, the Tracing)."""
+    status, whether anything was written, the signals that ended it, whether a second signal
+    killed dtrace at once (it is then the last of those signals), the Tracing)."""
     import io
 
     from dtracepy.run import output
@@ -88,10 +89,20 @@ def _trace(args, macro_args, options, fmt, atomic):
         sig for sig in _ALSO_ENDING if signal.getsignal(sig) is signal.SIG_DFL)
     previous = {sig: signal.getsignal(sig) for sig in ending}
     received: list[int] = []
+    seen: list[int] = []
+    hurried: list[int] = []     # the signal that came second
 
     def on_signal(signum, _frame):
         # Ctrl-C, kill or a closed terminal: stop dtrace as Ctrl-C does (it is killed if it
         # has not ended within the stop bound), decode what it printed, remove the temp dir.
+        seen.append(signum)
+        if len(seen) > 1:
+            # the user will not wait for END clauses (dtrace's own second Ctrl-C is "impatient"
+            # too): kill dtrace, with what it started, now rather than at the stop bound
+            if tracing.running:
+                hurried.append(signum)
+                tracing.kill()
+            return
         if signum != signal.SIGINT:
             received.append(signum)
             if not tracing.wait_started(0):
@@ -138,7 +149,7 @@ def _trace(args, macro_args, options, fmt, atomic):
         print(f"dtracepy: note: {args.output} holds no rows: the tracer printed text only, which "
               f"--format {fmt} sends to stderr (above); a record() or an aggregation makes rows, "
               "and --format table, jsonl or json keeps text in the file", file=sys.stderr)
-    return code, wrote, received, tracing
+    return code, wrote, received + hurried, bool(hurried), tracing
 
 
 _ALSO_ENDING = tuple(getattr(signal, name) for name in (
@@ -206,7 +217,7 @@ def run(args) -> int:
         check_output_path(args.output, args.script)
         atomic = AtomicOutput(args.output, inputs=[args.script])
     try:
-        code, wrote, received, tracing = _trace(args, macro_args, options, fmt, atomic)
+        code, wrote, received, hurried, tracing = _trace(args, macro_args, options, fmt, atomic)
     except BaseException:
         if atomic is not None:
             atomic.discard()
@@ -229,6 +240,10 @@ def run(args) -> int:
     if tracing.killed_after is not None:
         print(f"dtracepy: error: dtrace had not ended {tracing.killed_after:g} s after it was asked to "
               "stop: killed, with what it started", file=sys.stderr)
+    if hurried:
+        print(f"dtracepy: note: a second signal, {_signal_name(received[-1])}: dtrace was killed at once, "
+              "with what it started (its END clauses did not run)", file=sys.stderr)
+        return 128 + received[-1]
     if received:
         return 128 + received[0]
     if code is not None and code >= 0 and tracing.killed_after is None and not wrote \

@@ -27,7 +27,8 @@ from dtracepy.inputs import MAX_INPUT_BYTES
 from dtracepy.layout.abi import ABI, get_abi, host_abi_name
 from dtracepy.layout.engine import MemberSpec, lay_out
 from dtracepy.layout.model import Array, FlexibleArray, Layout, Pointer, Scalar, array_spelling, close_names
-from dtracepy.layout.prepass import MAX_ALIGNMENT, Argument, Attrs, Prepassed, prepass
+from dtracepy.layout.prepass import MAX_ALIGNMENT, Argument, Attrs, Prepassed, blank_words, prepass
+from dtracepy.layout.system import builtin_types, gcc_macros, reads_system_headers, resolve_include_next, system_dirs
 from dtracepy.source import Pos
 
 BUILTIN_FILE = "<builtin>"
@@ -90,6 +91,7 @@ class _Preprocessor(pcpp.Preprocessor):
         self.open_files: list[str] = []  # the headers being read, outermost first (absolute paths)
         self.read = 0  # bytes read, the header's and its includes'
         self.expanding_at = None  # the line being expanded
+        self.search: "list[str] | None" = None  # the <...> search path, where system headers are read
         # pcpp's lexer (PLY) copies the rest of the file for each character it cannot read (a
         # binary header of 400 KB took 22 s): past a budget of copying, such a character is refused
         from dtracepy.preprocess import bound_stray_characters
@@ -108,7 +110,7 @@ class _Preprocessor(pcpp.Preprocessor):
 
         if is_malformed:
             super().on_include_not_found(is_malformed, is_system_include, curdir, includepath)
-        if system_header(includepath):  # system headers are replaced by the predefined typedefs
+        if system_header(includepath) and self.search is None:  # replaced by the predefined typedefs
             found = [d for d in system_include_dirs() if os.path.isfile(os.path.join(d, includepath))]
             if found:
                 self.skipped.append((includepath, found[0]))
@@ -118,6 +120,10 @@ class _Preprocessor(pcpp.Preprocessor):
         line = getattr(d, "lineno", None) or 1
         text = self.texts.get(os.path.abspath(file), [])
         col = include_column(text[line - 1] if 0 < line <= len(text) else None)
+        if self.search is not None:  # system headers are read: one missing is missing, as to cpp
+            raise LayoutError(f"{includepath}: no such file (looked in the including file's directory, the -I "
+                              f"directories and {', '.join(system_dirs())})",
+                              Pos(self.shown(file), line, col or 1))
         raise LayoutError(missing_header_message(includepath), Pos(self.shown(file), line, col or 1))
 
     def shown(self, file: str) -> str:
@@ -198,6 +204,8 @@ class _Preprocessor(pcpp.Preprocessor):
         text = text[1:] if text.startswith("\ufeff") else text
         refuse_binary(text, self.shown(includepath))
         self.texts[os.path.abspath(includepath)] = text.splitlines()
+        if self.search is not None:
+            text = resolve_include_next(text, includepath, self.search)
         self._cycle(os.path.abspath(includepath), where)
         return io.StringIO(text)
 
@@ -234,24 +242,32 @@ _NEEDS_CPP = re.compile(r"^[ \t]*#[ \t]*(?!pragma\b|line\b|\d)\w", re.M)
 _LINE_MARKER = re.compile(r'^#line (\d+) "([^"]*)"$', re.M)
 
 
-def preprocess(text: str, filename: str, abi: ABI, include_dirs=(), defines=(), skipped=None) -> str:
+def preprocess(text: str, filename: str, abi: ABI, include_dirs=(), defines=(), skipped=None,
+               system: bool = False) -> str:
     """Run the C preprocessor over ``text`` unless it has no directives that need one and no
     ``defines`` are given (``-D N=4`` is expanded in a header without a ``#`` line too).  The
-    system headers skipped that this machine has are appended to ``skipped`` (a list), if given."""
+    system headers skipped that this machine has are appended to ``skipped`` (a list), if given.
+    ``system``: this machine's system headers are read, searched after ``include_dirs`` as cpp
+    searches them (:mod:`.system`)."""
     if not defines and not _NEEDS_CPP.search(text):
         return f'#line 1 "{filename}"\n{text}'
     pp = _Preprocessor()
     pp.texts[os.path.abspath(filename)] = text.splitlines()
     pp.read = len(text.encode("utf-8", "surrogateescape"))
-    for name, value in abi_macros(abi).items():
+    for name, value in {**abi_macros(abi), **gcc_macros(abi)}.items():
         pp.define(f"{name} {value}")
     for item in defines:
         name, eq, value = item.partition("=")
         pp.define(f"{name} {value if eq else '1'}")
-    if os.path.dirname(filename):
-        pp.add_path(os.path.dirname(filename))
+    if os.path.dirname(filename) and not system:  # (cpp searches it for "..." only, as pcpp's parse does:
+        pp.add_path(os.path.dirname(filename))    # sys/signal.h's <signal.h> is not itself)
     for d in include_dirs:
         pp.add_path(d)
+    if system:
+        pp.search = list(include_dirs) + [d for d in system_dirs() if d not in include_dirs]
+        for d in pp.search[len(include_dirs):]:
+            pp.add_path(d)
+        text = resolve_include_next(text, filename, pp.search)
     pp.main_file = filename
     pp.parse(text, filename)
     out = io.StringIO()
@@ -388,6 +404,10 @@ class _Converter:
         # the prepass's attributes of each typedef declarator, in order (none if they do not pair up)
         attributes = dict(zip(map(id, typedefs), self.pre.typedef_attrs)) \
             if len(typedefs) == len(self.pre.typedef_attrs) else {}
+        if not attributes:
+            for a in self.pre.typedef_attrs:  # (a mode dropped would give the typedef a wrong size)
+                if a.mode is not None:
+                    raise LayoutError("__attribute__((mode)) here is not modelled by dtracepy", a.mode[1])
         declared: dict[str, c_ast.Typedef] = {}  # a typedef name the header declares -> its declaration
         self._typedef_decls: dict[str, c_ast.Typedef] = {}  # every typedef's, the prelude's too
         for node in ast.ext:
@@ -678,6 +698,8 @@ class _Converter:
         coord = node.coord
         rkey = (coord.file, coord.line, coord.column)
         rattrs = self.pre.record_attrs.get(rkey, Attrs())
+        if rattrs.mode is not None:
+            raise LayoutError("__attribute__((mode)) on a struct or union is not valid", rattrs.mode[1])
         mattrs = self.pre.member_attrs.get(rkey, [])
         decls = [d for d in node.decls if isinstance(d, c_ast.Decl)]
         if len(mattrs) != len(decls):
@@ -695,6 +717,9 @@ class _Converter:
                 # (x[0], GNU's zero-length array, may be anywhere: only x[] must be last)
                 if isinstance(decl.type, c_ast.ArrayDecl) and decl.type.dim is None and decl is not decls[-1]:
                     self.error(f"flexible array member {decl.name} is not last", decl)
+            if a.mode is not None:
+                raise LayoutError("__attribute__((mode)) on a member changes layout in a way dtracepy does not "
+                                  "model (on a typedef of an integer type it is modelled)", a.mode[1])
             aligned = self.alignment(a) if a.aligned else None
             # (an unnamed bit-field's Decl has no coord: its width's has)
             specs.append(MemberSpec(decl.name, t, spelling, width, a.packed, aligned,
@@ -720,13 +745,36 @@ class _Converter:
     def _aligned_typedef(self, node, t, a: Attrs):
         """``t`` with the alignment a typedef's ``aligned(N)`` gives it: gcc raises or lowers a
         typedef's alignment to N and leaves its size (``packed`` on a typedef: gcc ignores it)."""
+        if a.mode is not None:
+            t = self._mode(t, *a.mode)
         align = self.alignment(a)
         if align is None or align == t.align:
             return t
+        if isinstance(t, Layout) and t.complete:  # (glibc's __pthread_unwind_buf_t): the record's
+            import copy                              # members and size, the typedef's alignment
+
+            aligned = copy.copy(t)
+            aligned.align = align
+            return aligned
         if not isinstance(t, Scalar) or t.kind in ("void", "function"):
             self.error(f"__attribute__((aligned({align}))) on a typedef of {t.spelling()} is not supported by "
-                       "dtracepy (on a typedef of an integer, enum or floating type it is)", node)
+                       "dtracepy (on a typedef of an integer, enum or floating type, or of a complete struct "
+                       "or union, it is)", node)
         return attrs.evolve(t, align=align)
+
+    #: gcc's integer machine modes by size in bytes (``word`` and ``pointer`` are the ABI's)
+    _MODES = {"QI": 1, "byte": 1, "HI": 2, "SI": 4, "DI": 8}
+
+    def _mode(self, t, mode: str, at: Pos):
+        """``t`` (an integer type) as ``mode(M)`` makes it: the integer type of M's size, its
+        signedness kept, aligned as that type is (an i386 DI is a ``long long``, 4 in a struct)."""
+        size = self.abi.pointer_size if mode in ("word", "pointer") else self._MODES.get(mode)
+        if size is None or not isinstance(t, Scalar) or t.kind not in ("int", "enum"):
+            raise LayoutError(f"__attribute__((mode({mode[:20]}))) changes layout in a way dtracepy does not model "
+                              "(it models QI, HI, SI, DI, word and pointer on a typedef of an integer type)", at)
+        name = {1: "char", 2: "short", 4: "int", 8: "long long"}[size]
+        _, align, _ = self.abi.base(name)
+        return attrs.evolve(t, size=size, align=align)
 
     def requested_alignment(self, arg: Argument) -> int:
         """The value of ``aligned(N)``, evaluated as an enumerator is (typed as gcc types it, an
@@ -757,10 +805,12 @@ class _Converter:
         text = arg.text.strip()
         if _INTEGER.fullmatch(text):  # the common aligned(8)
             return c_ast.Constant("int", text)
-        names = sorted(set(re.findall(r"[A-Za-z_]\w*", arg.text)) & set(self.typedefs))
+        # GNU's spelling of _Alignof (gcc's stddef.h: max_align_t), padded so columns stay right
+        text = re.sub(r"\b__alignof(?:__)?\b", lambda m: "_Alignof".ljust(len(m.group())), arg.text)
+        names = sorted(set(re.findall(r"[A-Za-z_]\w*", text)) & set(self.typedefs))
         source = "".join(f"typedef int {name};\n" for name in names) + (
             f'char __dtracepy_argument[(\n#line {arg.pos.line} "{arg.pos.file}"\n'
-            f'{" " * (arg.pos.col - 1)}{arg.text}\n)];\n')
+            f'{" " * (arg.pos.col - 1)}{text}\n)];\n')
         try:
             ast = _CParser().parse(source, arg.pos.file)
         except c_parser.ParseError as err:
@@ -1186,10 +1236,35 @@ _C_WORDS = {"auto", "break", "case", "char", "const", "continue", "default", "do
             "_Alignas", "_Atomic", "_Static_assert", "__int128"}
 
 
+_TYPEDEF_PARTS = re.compile(r"\btypedef\b|[{};]|[A-Za-z_]\w*")
+
+
+def _typedef_names(text: str) -> set:
+    """The names ``typedef`` declarations of ``text`` may declare: every word outside braces from
+    a ``typedef`` to its ``;`` (a struct's nested braces skipped: glibc's ``__mbstate_t`` holds a
+    union), so that no typedef name is taken for an unknown one (a few other words join them)."""
+    names: set = set()
+    depth, inside = 0, False
+    for m in _TYPEDEF_PARTS.finditer(text):
+        word = m.group()
+        if word == "{":
+            depth += 1
+        elif word == "}":
+            depth = max(depth - 1, 0)
+        elif word == ";":
+            if depth == 0:
+                inside = False
+        elif word == "typedef":
+            inside = inside or depth == 0
+        elif inside and depth == 0:
+            names.add(word)
+    return names
+
+
 def _unknown_type_name(text: str):
     """After a parse error: the first ``NAME NAME`` at the start of a declaration whose first NAME
     is neither a keyword nor a typedef name, with its position."""
-    typedefs = set(re.findall(r"\btypedef\b[^;{}]*?(?:\{[^{}]*\}[^;]*?)?\b(\w+)\s*(?:\[[^;]*\])?\s*;", text))
+    typedefs = _typedef_names(text)
     file, line, line_start = "<string>", 1, 0
     prev = ";"
     last_word = None
@@ -1269,24 +1344,29 @@ FAST_READER = True
 _NEEDS_PREPASS = re.compile(r"#(?![ \t]*(?:line[ \t]+)?\d)")
 
 
-def read_fast(text: str, filename: str, abi: ABI):
+def read_fast(text: str, filename: str, abi: ABI, prelude: str = PRELUDE):
     """(FileAST, Prepassed) of preprocessed ``text`` as :func:`parse_c` gives them, from the
     fast reader; None when the text is outside its subset (pycparser reads it then)."""
     from dtracepy.layout import fastc
 
     # (substrings first: a regular expression trying words at every position took 0.2 s a 3 MB)
     needs = any(w in text for w in ("/*", "//", "__", "inline", "asm")) or _NEEDS_PREPASS.search(text)
-    pre = prepass(text, filename, abi.max_align) if needs else Prepassed(text)
+    if not needs:
+        pre = Prepassed(text)
+    elif any(w in text for w in ("/*", "//", "__attribute", "asm")) or _NEEDS_PREPASS.search(text):
+        pre = prepass(text, filename, abi.max_align)
+    else:  # GNU words only (inline, __extension__ ...): blanked, without the scan of every token
+        pre = blank_words(text)
     try:
-        return fastc.read(PRELUDE, pre.text, BUILTIN_FILE), pre
+        return fastc.read(prelude, pre.text, BUILTIN_FILE), pre
     except fastc.Unsupported:
         return None
 
 
-def parse_c(text: str, filename: str, abi: ABI):
+def parse_c(text: str, filename: str, abi: ABI, prelude: str = PRELUDE):
     """Parse preprocessed ``text``: prepass, prelude, pycparser.  Returns (FileAST, Prepassed)."""
     pre = prepass(text, filename, abi.max_align)
-    full = f'#line 1 "{BUILTIN_FILE}"\n{PRELUDE}{pre.text}'
+    full = f'#line 1 "{BUILTIN_FILE}"\n{prelude}{pre.text}'
     try:
         ast = _CParser().parse(full, filename)
     except RecursionError:
@@ -1335,14 +1415,16 @@ def parse_layouts(source, abi="x86_64", include_dirs=(), defines=(), filename: "
     collecting = gc.isenabled()
     gc.disable()  # as the D parser: pycparser's tree is many long-lived objects, which each
     try:          # collection would scan again (30,000 members: 2.6 CPU s with it, 1.9 without)
-        text = preprocess(text, filename, abi, include_dirs, defines, skipped)
-        fast = read_fast(text, filename, abi) if FAST_READER else None
+        system = reads_system_headers(filename, abi, include_dirs)
+        prelude = PRELUDE + builtin_types(abi) if system else PRELUDE
+        text = preprocess(text, filename, abi, include_dirs, defines, skipped, system)
+        fast = read_fast(text, filename, abi, prelude) if FAST_READER else None
         if fast is not None:
             try:
                 return _Converter(abi, fast[1]).run(fast[0])
             except (LayoutError, RecursionError):
                 pass  # refused: pycparser's path refuses it too, located as it always was
-        ast, pre = parse_c(text, filename, abi)
+        ast, pre = parse_c(text, filename, abi, prelude)
         return _Converter(abi, pre).run(ast)
     except RecursionError:
         raise LayoutError("nested too deeply for dtracepy's C parser", _deepest(text, filename)) from None

@@ -34,14 +34,15 @@ class Unsupported(Exception):
 
 
 _TOKEN = re.compile(
-    r"[ \t\n]*([A-Za-z_][A-Za-z0-9_]*|[0-9][A-Za-z0-9_.]*|'(?:\\.|[^'\\\n])*'|#[^\n]*"
-    r"|<<|>>|<=|>=|==|!=|&&|\|\||->|\+\+|--|\.\.\.|.|\Z)")
+    r"[ \t\n]*([A-Za-z_][A-Za-z0-9_]*|[0-9][A-Za-z0-9_.]*|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\"|#[^\n]*"
+    r"|<<=|>>=|[-+*/%&^|]=|<<|>>|<=|>=|==|!=|&&|\|\||->|\+\+|--|\.\.\.|.|\Z)")
 _DIRECTIVE_LINE = re.compile(r"^[ \t]*#", re.M)
 _LINE_MARKER = re.compile(r'#[ \t]*(?:line[ \t]+)?([0-9]+)(?:[ \t]+"([^"\\\n]*)")?[ \t]*')
 # each struct/union keyword with the tag or '{' after it (pycparser's position of the record),
 # and the line markers that set the file and line
 _RECORDS = re.compile(r'^[ \t]*#[ \t]*(?:line[ \t]+)?([0-9]+)(?:[ \t]+"([^"\\\n]*)")?[^\n]*'
-                      r"|\b(?:struct|union)\b[ \t\n]*([A-Za-z_][A-Za-z0-9_]*|\{)?", re.M | re.A)
+                      r"|\b(?:struct|union)\b[ \t\n]*([A-Za-z_][A-Za-z0-9_]*|\{)?"
+                      r"|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\"", re.M | re.A)
 _INTEGER = re.compile(r"(?:0[xX][0-9a-fA-F]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)"
                       r"(?:[uU](?:ll|LL|[lL])?|(?:ll|LL|[lL])[uU]?)?")
 # a plain decimal literal below 10**18 (ASCII digits only: str.isdigit() takes '²' and '٣' too)
@@ -53,6 +54,17 @@ _QUALS = frozenset({"const", "volatile"})
 _PREC = {"||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6, "<": 7, ">": 7, "<=": 7, ">=": 7,
          "<<": 8, ">>": 8, "+": 9, "-": 9, "*": 10, "/": 10, "%": 10}
 _PREFIX = frozenset({"-", "+", "~", "!"})
+_UNARY = frozenset({"&", "*", "+", "-", "~", "!"})
+_ASSIGN = frozenset({"=", "*=", "/=", "%=", "+=", "-=", "<<=", ">>=", "&=", "^=", "|="})
+_STORAGE = frozenset({"typedef", "extern", "static"})
+# pycparser's lexer's floating constants (decimal, no sign in the exponent: 1e+3 is three tokens
+# here) and strings (its escapes)
+_FLOAT = re.compile(r"(?:[0-9]*\.[0-9]+|[0-9]+\.|[0-9]+(?=[eE]))(?:[eE][0-9]+)?[fFlL]?")
+_STRING = re.compile(r'"(?:[^"\\\n]|\\[ntvbrfa\\\'"?]|\\[0-7]{1,3}|\\x[0-9a-fA-F]+)*"')
+# what one level of nesting costs pycparser, in this reader's depth (see _MAX_DEPTH): a statement
+# or a parenthesis of a full expression recurses through more of its functions than a constant's
+_STATEMENT_DEPTH = 3
+_PAREN_DEPTH = 2
 _ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _MAX_DEPTH = 100  # nested parentheses, records, prefix operators, type names; deeper goes to pycparser
 _TYPENAME_DEPTH = 3
@@ -96,11 +108,12 @@ def _tokens(text: str) -> list[str]:
     return toks
 
 
-def _record_positions(text: str, builtin: str) -> list:
+def _record_positions(text: str, builtin: str, file: "str | None" = None) -> list:
     """(tag or '{', Coord) of each struct/union keyword of ``text``, in order; the coordinates are
-    pycparser's (the line set by the last line marker, the column counted from 1)."""
+    pycparser's (the line set by the last line marker, the column counted from 1; ``file`` before
+    the first)."""
     out = []
-    file, line, line_start, ref = None, 1, 0, 0
+    line, line_start, ref = 1, 0, 0
     for m in _RECORDS.finditer(text):
         if m.group(1) is not None:  # a line marker: the next line is number N
             end = text.find("\n", m.end())
@@ -111,6 +124,8 @@ def _record_positions(text: str, builtin: str) -> list:
             line, line_start, ref = int(m.group(1)), end + 1, end + 1
             if end < 0:
                 line_start = ref = len(text)
+            continue
+        if m.group()[:1] in "'\"":  # a character constant or a string: no keyword in it
             continue
         q = m.start(3)
         if q < 0 or file is None:
@@ -137,6 +152,7 @@ class _Reader:
         self.ordinary: set[str] = set()  # enumerators and objects: pycparser's non-type names
         self.storage = None  # the storage class the last specifiers gave ([extern] or [static])
         self.depth = 0
+        self.block = 0  # inside a function's body (its declarations are the block's)
         self.types: dict[tuple, c_ast.IdentifierType] = {}  # shared: the converter only reads them
 
     # -- helpers ------------------------------------------------------------------------------
@@ -146,10 +162,11 @@ class _Reader:
             raise Unsupported(f"expected {tok!r}, not {self.toks[self.i]!r}")
         self.i += 1
 
-    def name(self) -> str:
-        """A declared name: an identifier, not a keyword, not a typedef name."""
+    def name(self, typedef: bool = False) -> str:
+        """A declared name: an identifier, not a keyword, not a typedef name (but where a
+        ``typedef`` declares one again: C11 allows it, as the same type, which the converter checks)."""
         t = self.toks[self.i]
-        if t[:1] not in _ID_START or t in _RESERVED or t in self.typedefs:
+        if t[:1] not in _ID_START or t in _RESERVED or (t in self.typedefs and not typedef):
             raise Unsupported(f"name {t!r}")
         self.i += 1
         return t
@@ -214,6 +231,8 @@ class _Reader:
         toks = self.toks
         start = self.i
         typedef, quals, base = self.specifiers(not member)
+        if typedef and self.block:
+            raise Unsupported("a typedef in a block")  # (pycparser's scopes: not kept here)
         storage = self.storage
         if toks[self.i] == ";":
             self.i += 1
@@ -222,8 +241,19 @@ class _Reader:
             return [c_ast.Decl(None, quals, [], [], [], base, None, None, base.coord)]
         out = []
         names = []
+        first = True
         while True:
-            name, decl, bits = self.declarator(base, quals, member)
+            name, decl, bits = self.declarator(base, quals, member, typedef=typedef and not self.block)
+            if first and not member and not typedef and not self.block and toks[self.i] == "{" and \
+                    decl.__class__ is c_ast.FuncDecl:
+                # a function's definition (a header's static inline one): its body is read, and the
+                # function left out (pycparser's FuncDef: the layout reads none)
+                self.block += 1
+                self.compound()
+                self.block -= 1
+                self.ordinary.add(name)
+                return out
+            first = False
             if typedef:
                 if name in self.ordinary:
                     raise Unsupported("a typedef of a name in use")
@@ -234,7 +264,7 @@ class _Reader:
                 init = None
                 if toks[self.i] == "=" and not member and not isinstance(decl, c_ast.FuncDecl):
                     self.i += 1
-                    init = self.expr()  # (a constant; braces and the rest are pycparser's)
+                    self.initializer()  # (read, and left out: the layout reads no initializer)
                 if not isinstance(decl, c_ast.FuncDecl):  # (a function's is read, and left out:
                     # the layout reads none, and 50,000 of them held 150 MB)
                     out.append(c_ast.Decl(name, quals, _NO, storage or _NO, _NO, decl, init, bits, None))
@@ -273,34 +303,41 @@ class _Reader:
             self.expect("]")
         return out
 
-    def declarator(self, base, quals, member: bool, abstract: bool = False):
+    def declarator(self, base, quals, member: bool, abstract: bool = False, typedef: bool = False,
+                   param: bool = False):
         """(name, type chain, bit-field width) of one declarator, pycparser's shape: the array
-        dimensions outermost, then the pointers, then the TypeDecl holding the base type."""
+        dimensions outermost, then the pointers, then the TypeDecl holding the base type.  A
+        parameter's (``param``) may be abstract."""
         toks = self.toks
         stars = self.stars() if toks[self.i] == "*" else _NO
         params = inner_stars = inner_dims = None
-        function = False
+        function = to_array = False
         name = None
         t = toks[self.i]
-        if t == "(" and not abstract:  # a pointer to a function: (*name[dims])(params)
+        if t == "(" and not abstract and (not param or toks[self.i + 1] == "*"):
+            # a pointer to a function: (*name[dims])(params)
             self.i += 1
             inner_stars = self.stars()
             if not inner_stars:
                 raise Unsupported("a parenthesised declarator")
-            name = self.name()
+            if not param or toks[self.i] != ")":
+                name = self.name(typedef)
             inner_dims = self.dims()
             self.expect(")")
-            self.expect("(")
-            params = self.params()
-            function = True
+            if toks[self.i] == "[":  # a pointer to an array: (*name[dims])[dims]
+                to_array = True
+            else:
+                self.expect("(")
+                params = self.params()
+                function = True
         elif t[:1] in _ID_START and not abstract:
-            name = self.name()
+            name = self.name(typedef)
             if toks[self.i] == "(" and not member:  # a function: headers declare them beside their types
                 self.i += 1
                 params = self.params()
                 function = True
                 inner_stars = inner_dims = _NO
-        elif not (abstract or (member and t == ":" and not stars)):
+        elif not (abstract or param or (member and t == ":" and not stars)):
             raise Unsupported(f"declarator {t!r}")
         dims = self.dims() if toks[self.i] == "[" else _NO
         bits = None
@@ -317,6 +354,12 @@ class _Reader:
             for q in inner_stars:
                 node = c_ast.PtrDecl(q or _NO, node, None, attributes=_NO)
             dims = inner_dims
+        elif to_array:
+            for d in reversed(dims):
+                node = c_ast.ArrayDecl(node, d, _NO, None, attributes=_NO)
+            for q in inner_stars:
+                node = c_ast.PtrDecl(q or _NO, node, None, attributes=_NO)
+            dims = inner_dims
         for d in reversed(dims):
             node = c_ast.ArrayDecl(node, d, _NO, None, attributes=_NO)
         return name, node, bits
@@ -328,15 +371,17 @@ class _Reader:
             return None
         out = []
         while True:
+            if toks[self.i] == "..." and out:  # variadic: pycparser's EllipsisParam, last
+                self.i += 1
+                out.append(c_ast.EllipsisParam(None))
+                self.expect(")")
+                return c_ast.ParamList(out)
             _, quals, base = self.specifiers(False)
-            stars = self.stars()
-            name = self.name() if toks[self.i][:1] in _ID_START else None
-            dims = self.dims()
-            node = c_ast.TypeDecl(name, quals[:], None, base, None, attributes=_NO)
-            for q in stars:
-                node = c_ast.PtrDecl(q or _NO, node, None, attributes=_NO)
-            for d in reversed(dims):
-                node = c_ast.ArrayDecl(node, d, _NO, None, attributes=_NO)
+            self.depth += 1  # (a parameter may be a pointer to a function with parameters)
+            if self.depth > _MAX_DEPTH:
+                raise Unsupported("nested deeply")
+            name, node, _ = self.declarator(base, quals[:], False, param=True)
+            self.depth -= 1
             if name is None:
                 out.append(c_ast.Typename(None, quals, None, node, None, attributes=_NO))
             else:
@@ -430,6 +475,274 @@ class _Reader:
                 break
             raise Unsupported(f"{t!r} in an enum")
         return c_ast.Enum(name, c_ast.EnumeratorList(values), None, None, attributes=_NO)
+
+    # -- function bodies and initializers: recognised, not built ------------------------------
+    #
+    # pycparser's grammar (its statements, expressions and initializers), read to check that
+    # pycparser would read them too: the layout reads no function body and no initializer, but a
+    # header pycparser refuses must be refused alike.  What is not recognised here (a GNU
+    # statement expression, a compound literal, a typedef in a block ...) is Unsupported.
+
+    def enter(self, cost: int = 1):
+        self.depth += cost
+        if self.depth > _MAX_DEPTH:
+            raise Unsupported("nested deeply")
+
+    def compound(self):
+        toks = self.toks
+        self.expect("{")
+        self.enter(_STATEMENT_DEPTH)
+        while toks[self.i] != "}":
+            t = toks[self.i]
+            if t == "":
+                raise Unsupported("an unclosed body")
+            if t in _STORAGE or self.starts_type(t):
+                self.declaration(False)
+            else:
+                self.statement()
+        self.i += 1
+        self.depth -= _STATEMENT_DEPTH
+
+    def statement(self):
+        toks = self.toks
+        self.enter(_STATEMENT_DEPTH)
+        t = toks[self.i]
+        if t == "{":
+            self.compound()
+        elif t == ";":
+            self.i += 1
+        elif t == "if":
+            self.i += 1
+            self.parenthesised()
+            self.statement()
+            if toks[self.i] == "else":
+                self.i += 1
+                self.statement()
+        elif t == "switch" or t == "while":
+            self.i += 1
+            self.parenthesised()
+            self.statement()
+        elif t == "do":
+            self.i += 1
+            self.statement()
+            self.expect("while")
+            self.parenthesised()
+            self.expect(";")
+        elif t == "for":
+            self.i += 1
+            self.expect("(")
+            if toks[self.i] in _STORAGE or self.starts_type(toks[self.i]):
+                self.declaration(False)
+            else:
+                self.optional_expression(";")
+            self.optional_expression(";")
+            self.optional_expression(")")
+            self.statement()
+        elif t == "goto":
+            self.i += 1
+            self.name()
+            self.expect(";")
+        elif t == "break" or t == "continue":
+            self.i += 1
+            self.expect(";")
+        elif t == "return":
+            self.i += 1
+            self.optional_expression(";")
+        elif t == "case" or t == "default":
+            self.i += 1
+            if t == "case":
+                self.conditional()
+            self.expect(":")
+            self.labelled()
+        elif toks[self.i + 1] == ":" and t[:1] in _ID_START and t not in _RESERVED and t not in self.typedefs:
+            self.i += 2
+            self.labelled()
+        else:
+            self.expression()
+            self.expect(";")
+        self.depth -= _STATEMENT_DEPTH
+
+    def labelled(self):
+        """The statement after a label: none before a '}' or a declaration (pycparser's)."""
+        t = self.toks[self.i]
+        if t != "}" and t not in _STORAGE and not self.starts_type(t):
+            self.statement()
+
+    def parenthesised(self):
+        self.expect("(")
+        self.expression()
+        self.expect(")")
+
+    def optional_expression(self, end: str):
+        if self.toks[self.i] != end:
+            self.expression()
+        self.expect(end)
+
+    def initializer(self):
+        """``= x``'s x: an assignment expression, or braces (designators, a trailing comma)."""
+        toks = self.toks
+        if toks[self.i] != "{":
+            self.assignment()
+            return
+        self.i += 1
+        self.enter(_STATEMENT_DEPTH)
+        if toks[self.i] == "}":
+            self.i += 1
+        else:
+            while True:
+                if toks[self.i] in ("[", "."):
+                    while toks[self.i] in ("[", "."):
+                        if toks[self.i] == "[":
+                            self.i += 1
+                            self.conditional()
+                            self.expect("]")
+                        else:
+                            self.i += 1
+                            self.member_name()
+                    self.expect("=")
+                self.initializer()
+                t = toks[self.i]
+                self.i += 1
+                if t == ",":
+                    if toks[self.i] == "}":
+                        self.i += 1
+                        break
+                    continue
+                if t != "}":
+                    raise Unsupported(f"{t!r} in an initializer")
+                break
+        self.depth -= _STATEMENT_DEPTH
+
+    def member_name(self):
+        t = self.toks[self.i]
+        if t[:1] not in _ID_START or t in _RESERVED:
+            raise Unsupported(f"member {t!r}")
+        self.i += 1
+
+    def expression(self):
+        self.assignment()
+        while self.toks[self.i] == ",":
+            self.i += 1
+            self.assignment()
+
+    def assignment(self):
+        self.enter()
+        self.conditional()
+        if self.toks[self.i] in _ASSIGN:
+            self.i += 1
+            self.assignment()
+        self.depth -= 1
+
+    def conditional(self):
+        """A binary chain (its precedence does not matter to what is accepted) and ``? :``."""
+        toks = self.toks
+        self.cast()
+        while toks[self.i] in _PREC:
+            self.i += 1
+            self.cast()
+        if toks[self.i] == "?":
+            self.i += 1
+            self.enter()
+            self.expression()
+            self.expect(":")
+            self.conditional()
+            self.depth -= 1
+
+    def cast(self):
+        toks = self.toks
+        casts = 0
+        while toks[self.i] == "(" and self.starts_type(toks[self.i + 1]):
+            self.i += 1
+            self.typename()
+            self.expect(")")
+            if toks[self.i] == "{":
+                raise Unsupported("a compound literal")
+            self.enter()
+            casts += 1
+        self.unary_expression()
+        self.depth -= casts
+
+    def unary_expression(self):
+        toks = self.toks
+        t = toks[self.i]
+        if t == "++" or t == "--" or t in _UNARY or t == "sizeof":
+            self.i += 1
+            self.enter()
+            if t == "sizeof" and toks[self.i] == "(" and self.starts_type(toks[self.i + 1]):
+                self.i += 1
+                self.typename()
+                self.expect(")")
+                if toks[self.i] == "{":
+                    raise Unsupported("a compound literal")
+            elif t in _UNARY:
+                self.cast()
+            else:
+                self.unary_expression()
+            self.depth -= 1
+            return
+        if t == "_Alignof":
+            self.i += 1
+            self.expect("(")
+            self.typename()
+            self.expect(")")
+            return
+        self.postfix()
+
+    def postfix(self):
+        toks = self.toks
+        t = toks[self.i]
+        self.i += 1
+        if t == "(":
+            if toks[self.i] == "{":
+                raise Unsupported("a statement expression")
+            self.enter(_PAREN_DEPTH)
+            self.expression()
+            self.expect(")")
+            self.depth -= _PAREN_DEPTH
+        elif t[:1] in _ID_START:
+            if t in _RESERVED or t in self.typedefs:
+                raise Unsupported(f"operand {t!r}")
+        elif t[:1].isdigit():
+            if not (_INTEGER.fullmatch(t) or _FLOAT.fullmatch(t)):
+                raise Unsupported(f"number {t!r}")
+        elif t[:1] == "'":
+            if not _CHAR.fullmatch(t):
+                raise Unsupported(f"character {t!r}")
+        elif t[:1] == '"':
+            while True:
+                if not _STRING.fullmatch(t):
+                    raise Unsupported("a string")
+                t = toks[self.i]
+                if t[:1] != '"':
+                    break
+                self.i += 1
+        else:
+            raise Unsupported(f"operand {t!r}")
+        while True:
+            t = toks[self.i]
+            if t == "[":
+                self.i += 1
+                self.enter(_PAREN_DEPTH)
+                self.expression()
+                self.expect("]")
+                self.depth -= _PAREN_DEPTH
+            elif t == "(":
+                self.i += 1
+                self.enter(_PAREN_DEPTH)
+                if toks[self.i] != ")":
+                    self.assignment()
+                    while toks[self.i] == ",":
+                        self.i += 1
+                        self.assignment()
+                self.expect(")")
+                self.depth -= _PAREN_DEPTH
+            elif t == "." or t == "->":
+                self.i += 1
+                self.member_name()
+            elif t == "++" or t == "--":
+                self.i += 1
+            else:
+                return
 
     # -- constant expressions -----------------------------------------------------------------
 
@@ -563,19 +876,20 @@ class _Reader:
         return node
 
 
-_PRELUDE_TOKENS: dict[str, list[str]] = {}
+_PRELUDE_TOKENS: dict[str, tuple[list[str], list]] = {}  # prelude -> (tokens, records)
 
 
 def read(prelude: str, text: str, builtin: str) -> c_ast.FileAST:
     """The FileAST pycparser gives for ``#line 1 "builtin"``, ``prelude``, then ``text`` (which
     starts with a line marker naming its file), or :class:`Unsupported`."""
-    head = _PRELUDE_TOKENS.get(prelude)
-    if head is None:
-        head = _PRELUDE_TOKENS[prelude] = _tokens(prelude)
+    known = _PRELUDE_TOKENS.get(prelude)
+    if known is None:  # (the records of the prelude where system headers are read: __va_list_tag)
+        known = _PRELUDE_TOKENS[prelude] = _tokens(prelude), _record_positions(prelude, "", builtin)
+    head, head_records = known
     m = _LINE_MARKER.match(text)
     if not m or m.group(2) is None:
         raise Unsupported("no line marker first")
-    records = _record_positions(text, builtin)
+    records = head_records + _record_positions(text, builtin)
     toks = _tokens(text)
     if "" in toks:  # pragma: no cover - only the end matches nothing
         raise Unsupported("tokens")

@@ -143,25 +143,17 @@ def classify(line: str, clause_origin=None):
 
 
 class Messages:
-    """Accumulates dtrace's stderr: warnings merged by kind, other lines kept in order (the first
-    :data:`MAX_OTHER` characters of them: a ``-c`` command may write there without end)."""
-
-    #: characters of other lines kept at the most
-    MAX_OTHER = 1 << 20
+    """Accumulates dtrace's warnings, merged by kind.  Other lines are not kept here: the run
+    keeps them once, within its bound (:meth:`dtracepy.run.runner.Tracing._keep_stderr`)."""
 
     def __init__(self, clause_origin=None):
         self.by_key: dict[tuple, Warning] = {}
-        self.other: list[str] = []
-        self._other_chars = 0
         self.clause_origin = clause_origin
 
     def add(self, line: str):
         """Record one line; returns the updated Warning, or None for a plain message."""
         found = classify(line, self.clause_origin)
         if found is None:
-            if self._other_chars + len(line) <= self.MAX_OTHER:
-                self._other_chars += len(line)
-                self.other.append(line.rstrip("\n"))
             return None
         key, warning = found
         old = self.by_key.get(key)
