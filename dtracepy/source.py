@@ -193,7 +193,8 @@ def user_pos(skip: int = 1) -> Pos | None:
                                           else _display_name(filename))
         if shown is not None:
             # Pos is immutable: one object per user line (the DSL asks for each node it builds)
-            line = _line_of(frame)
+            code = frame.f_code  # (_line_of's first test here: a call saved for short code)
+            line = frame.f_lineno if len(code.co_linetable) < _LONG_LINE_TABLE else _line_of(frame)
             key = (shown, line)
             pos = _POSITIONS.get(key)
             if pos is None:
