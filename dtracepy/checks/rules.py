@@ -303,39 +303,67 @@ class _Defines:
 # --- args[] where the probe has no typed arguments ---------------------------------------------------
 
 def _untyped_arguments(items, of, dialect) -> list:
-    """array-use: ``args[i]`` in a clause one of whose descriptions names probes with no typed
-    arguments (:func:`dtracepy.facts.translated.untyped_probe`: ``BEGIN``, ``tick-1s`` ...), which
-    every D compiler refuses ("index 0 is out of range for :::BEGIN args[ ]"), whatever the other
-    descriptions.  Only the clauses that have such a description are walked, and only when the
-    program indexes ``args`` at all."""
+    """array-use: ``args[i]`` in a clause one of whose descriptions names probes with fewer typed
+    arguments than ``i + 1`` (:func:`dtracepy.facts.translated.argument_count`: none at ``BEGIN``,
+    ``*:::END``, ``tick-1s``, ``proc:::exec-success``; three at ``sched:::enqueue`` in Oracle's D),
+    which D refuses ("index 0 is out of range for :::BEGIN args[ ]"), whatever the other
+    descriptions; any ``args[i]`` where a description matches several of the dtrace provider's
+    probes (``dtrace:::*``).  Only the clauses that have such a description are walked, and only
+    when the program indexes ``args`` at all."""
     if not any(node.base.__class__ is t.Ident and node.base.name == "args" and node.base.module is None
                for node in of(t.Index)):
         return []
-    from dtracepy.facts.probes import split
-    from dtracepy.facts.translated import untyped_probe
+    from dtracepy.facts.translated import argument_count
 
     out = []
     for item in items:
         if item.__class__ is not t.Clause:
             continue
-        untyped = next((probe.text for probe in item.probes if untyped_probe(probe.text)), None)
-        if untyped is None:
+        counts = [(probe.text, count) for probe in item.probes
+                  for count in (argument_count(probe.text, dialect.name),) if count is not None]
+        if not counts:
             continue
-        shown = ":".join(split(untyped))
         for root in (item.predicate, *(item.body or ())):
             for node in root.walk() if root is not None else ():
                 base = node.base if node.__class__ is t.Index else None
                 if base is None or base.__class__ is not t.Ident or base.name != "args" or base.module is not None:
                     continue
                 index = _constant(node.keys[0], dialect) if len(node.keys) == 1 else None
-                said = ("args[ ] argument #1 is incompatible with prototype" if index is Fn.NOT_CONSTANT
-                        else f"index {index if index.__class__ is int else '...'} is out of range for {shown} args[ ]")
-                out.append(_finding("array-use", node.pos or item.pos,
-                                    f"args[] has no elements in a clause of {untyped}: the dtrace provider's "
-                                    "probes (BEGIN, END, ERROR) and the profile provider's (profile-N, "
-                                    f"tick-N) have no typed arguments (dtrace: \"{said}\"); profile's arg0 and "
-                                    "arg1 (the kernel's and the user's program counter) are untyped"))
+                problem = _arguments_problem(counts, index)
+                if problem is not None:
+                    out.append(_finding("array-use", node.pos or item.pos, problem))
     return out
+
+
+def _arguments_problem(counts, index) -> str | None:
+    """Why ``args[index]`` is refused in a clause of these (description, argument count)s, or None
+    (``index``: :func:`_constant`'s value of the index)."""
+    from dtracepy.facts.probes import split
+    from dtracepy.facts.translated import UNSTABLE
+
+    for description, count in counts:
+        shown = ":".join(split(description))  # (as dtrace shows it: BEGIN is :::BEGIN)
+        if count == UNSTABLE:
+            return (f"args[] cannot be used in a clause of {description}, which matches several of the "
+                    "dtrace provider's probes (BEGIN, END, ERROR), none of which has typed arguments "
+                    f"(dtrace: \"args[ ] may not be referenced because probe description {shown} "
+                    "matches an unstable set of probes\")")
+        if index is Fn.NOT_CONSTANT and count == 0:
+            said = "args[ ] argument #1 is incompatible with prototype"
+        elif index.__class__ is int and not 0 <= index < count:
+            said = f"index {index} is out of range for {shown} args[ ]"
+        else:
+            continue
+        if count == 0:
+            return (f"args[] has no elements in a clause of {description}: the dtrace provider's "
+                    "probes (BEGIN, END, ERROR), the profile provider's (profile-N, tick-N) and some "
+                    "stable probes (proc:::exec-success, sched:::on-cpu) have no typed arguments "
+                    f"(dtrace: \"{said}\"); profile's arg0 and arg1 (the kernel's and the user's "
+                    "program counter) are untyped")
+        return (f"args[{index}] is out of range in a clause of {description}, whose probes have "
+                f"{count} typed argument{'s' if count > 1 else ''} (args[0] to args[{count - 1}]) "
+                f"(dtrace: \"{said}\")")
+    return None
 
 
 # --- assigning what cannot be assigned ------------------------------------------------------------
