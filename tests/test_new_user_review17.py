@@ -314,3 +314,58 @@ def test_the_real_dtrace_stops_at_a_pragma_error():
     verdicts = compile_scripts({line: f"{line}\nBEGIN {{ exit(0); }}\n" for line in lines}, batch=1)
     assert "#error: boom" in verdicts[lines[0]] and "#error: boom" in verdicts[lines[1]], verdicts
     assert verdicts[lines[2]] is None and verdicts[lines[3]] is None, verdicts
+
+
+# --- R6: translated data used whole, in Oracle's D ------------------------------------------------
+# Oracle's D 2.0 cannot trace, assign or key by a translated variable (curpsinfo), what it points to
+# or an element of fds[]; a member of one, a cast or %p is fine.  (illumos' D traces *curpsinfo:
+# Apple's tst.dyn.d; so only with the dialect.)
+
+_WHOLE = ["curpsinfo", "curlwpsinfo", "fds[0]", "*curpsinfo"]
+_WHOLE_USES_REFUSED = ["trace(X);", "x = X;", "this->x = X;", "@[X] = count();", "a[X] = 1;"]
+_WHOLE_USES_TAKEN = ["trace(curpsinfo->pr_pid);", 'printf("%p", curpsinfo);', "trace((long)curlwpsinfo);",
+                     "trace(fds[0].fi_oflags);", "trace(stringof(curpsinfo->pr_fname));"]
+
+
+def _whole_clause(use, value="X"):
+    return f"BEGIN {{ {use.replace('X', value)} exit(0); }}\n"
+
+
+@pytest.mark.parametrize("value", _WHOLE)
+@pytest.mark.parametrize("use", _WHOLE_USES_REFUSED)
+def test_check_refuses_translated_data_used_whole_in_oracles_d(tmp_path, use, value):
+    text = _whole_clause(use, value)
+    errors = _errors(tmp_path, text, "--dialect", "oracle")
+    assert errors and "translated data" in errors[0] and "[array-use]" in errors[0], errors
+    assert _errors(tmp_path, text) == []  # (another dialect may take it)
+
+
+@pytest.mark.parametrize("use", _WHOLE_USES_TAKEN)
+def test_check_takes_a_member_of_translated_data(tmp_path, use):
+    assert _errors(tmp_path, _whole_clause(use), "--dialect", "oracle") == []
+
+
+def test_an_oracle_tracer_refuses_translated_data_used_whole_at_its_line(tmp_path):
+    (tmp_path / "t.py").write_text(
+        "from dtracepy import Tracer, trace, curpsinfo, exit_\n"
+        "t = Tracer(dialect='oracle')\n"
+        "@t.probe('BEGIN')\n"
+        "def b():\n"
+        "    trace(curpsinfo)\n"
+        "    exit_(0)\n")
+    result = _cli("compile", "t.py", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.startswith("t.py:5: error: curpsinfo is translated data"), \
+        result.stderr
+
+
+def test_the_real_dtrace_judges_translated_data_as_check_does():
+    from tests.real_dtrace import compile_scripts
+
+    refused = {f"{use}/{value}": _whole_clause(use, value) for use in _WHOLE_USES_REFUSED for value in _WHOLE}
+    taken = {use: _whole_clause(use) for use in _WHOLE_USES_TAKEN}
+    verdicts = compile_scripts({**refused, **taken}, batch=1)
+    for name in refused:
+        assert verdicts[name] is not None and "translated" in verdicts[name] or "dynamic" in (verdicts[name] or ""), \
+            (name, verdicts[name])
+    for name in taken:
+        assert verdicts[name] is None, (name, verdicts[name])

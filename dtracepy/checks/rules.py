@@ -145,6 +145,7 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
                                                              never_whole_globals=not hand_written,
                                                              assignments=assignments)]
     found += _untyped_arguments(items, of, dialect)
+    found += _translated_whole(of, dialect, words)
     if passed is not None:
         of = _index(passed)
     clauses = [item for item in (items if passed is None else passed) if isinstance(item, t.Clause)]
@@ -364,6 +365,50 @@ def _arguments_problem(counts, index) -> str | None:
                 f"{count} typed argument{'s' if count > 1 else ''} (args[0] to args[{count - 1}]) "
                 f"(dtrace: \"{said}\")")
     return None
+
+
+# --- a translated value used whole ----------------------------------------------------------------
+
+def _translated_whole(of, dialect, words) -> list:
+    """array-use: a translated variable (``curpsinfo``), what it points to or an element of a
+    translated array (``fds[0]``) given to ``trace()``, assigned, or used as a key, where the
+    dialect's compiler refuses that (:data:`dtracepy.facts.translated.WHOLE_REFUSED`)."""
+    from dtracepy.facts.translated import WHOLE_REFUSED
+
+    refused = WHOLE_REFUSED.get(dialect.name)
+    if refused is None:
+        return []
+    names, arrays = refused
+
+    def whole(node):
+        if node.__class__ is t.Unary and node.op == "*":
+            node = node.operand
+        if node.__class__ is t.Ident:
+            return node.module is None and node.name in names
+        return (node.__class__ is t.Index and node.base.__class__ is t.Ident and node.base.module is None
+                and node.base.name in arrays)
+
+    uses = []  # (value, the node that holds it: where a value without a position is, how, dtrace's words)
+    for node in of(t.Call):
+        if node.callee.__class__ is t.Ident and node.callee.name == "trace" and len(node.args) == 1:
+            uses.append((node.args[0], node, "given to trace()", "trace( ) may not be applied to a dynamic expression"))
+    for node in of(t.Assign):
+        if node.op == "=":
+            uses.append((node.value, node, "assigned", "operands have incompatible types: ... = \"pointer to "
+                         "translated data\""))
+    for node in of(t.Index):
+        aggregation = node.base.__class__ is t.AggVar
+        if aggregation or node.base.__class__ is t.Ident and node.base.name not in arrays:
+            for key in node.keys:
+                uses.append((key, node, "used as a key", "translated data expression may not be used as "
+                             f"{'aggregation' if aggregation else 'associative array'} index"))
+    out = []
+    for value, holder, how, said in uses:
+        if whole(value):
+            out.append(_finding("array-use", value.pos or holder.pos, f"{words.shown(value)} is translated data, which "
+                                f"{dialect.title} cannot handle whole: it cannot be {how} (dtrace: \"{said}\"); "
+                                "use a member (curpsinfo->pr_pid, fds[0].fi_pathname)"))
+    return out
 
 
 # --- assigning what cannot be assigned ------------------------------------------------------------

@@ -290,6 +290,16 @@ PROBE_ARGS_BY_DIALECT: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
     },
 }
 
+#: dialect -> the translated variables whose value (a pointer to translated data, ``curpsinfo``;
+#: what it points to, ``*curpsinfo``) or whose element (``fds[0]``) that dialect's compiler cannot
+#: handle whole: given to ``trace()``, assigned to a variable, or made an aggregation's or an
+#: associative array's key.  Oracle's D 2.0: "trace( ) may not be applied to a dynamic
+#: expression", "operands have incompatible types: "psinfo_t *" = "pointer to translated data"",
+#: "internal error -- no support for translated types yet", "translated data expression may not be
+#: used as aggregation index" (judged in tests/test_new_user_review17.py).  A member of one
+#: (``curpsinfo->pr_pid``), a cast or an address of a member is fine.
+WHOLE_REFUSED = {"oracle": (frozenset({"curpsinfo", "curlwpsinfo"}), frozenset({"fds"}))}
+
 #: What :func:`argument_count` gives for a description that matches several probes of the dtrace
 #: provider (``dtrace:::*``): D refuses any ``args[i]`` there ("args[ ] may not be referenced
 #: because probe description dtrace:::* matches an unstable set of probes").
