@@ -115,8 +115,15 @@ def macros_in_desc(text):
 
 _MACRO_DEFAULT_DOCS = {
     "$target": "the process given with -p PID or -c COMMAND",
-    "$pid": "the process ID of dtrace itself",
 }
+
+
+def _given(macro: str) -> bool:
+    """Is the macro variable one a run is given: ``$1``, ``$$2`` (after the script's name on
+    dtrace's command line) or ``$target`` (-p, -c)?  ``$0`` is the script's name and ``$pid``,
+    ``$uid`` ... dtrace's own: no argument of the tracer's."""
+    digits = macro.lstrip("$")
+    return macro == "$target" or digits.isdigit() and int(digits) > 0
 
 
 def header_comment(tracer, macros: dict) -> tree.Comment:
@@ -129,6 +136,7 @@ def header_comment(tracer, macros: dict) -> tree.Comment:
     if tracer.description:
         lines += ["", *tracer.description.strip().splitlines()]
     lines.append("")
+    macros = {m: doc for m, doc in macros.items() if _given(m)}
     if macros:
         lines.append("Arguments:")
         width = max(len(m) for m in macros)

@@ -299,10 +299,10 @@ def _char_len(body: str) -> int:
 
 
 def parse_pragma_words(text: str) -> list[str]:
-    """Split a ``#pragma`` line's text into words; quoted words keep their quotes.  Only ASCII
-    white space separates them, as in dtrace (Python's ``\\s`` takes U+2028 and U+0085 too, which
-    dtrace reads as part of a word: ``quiet`` + U+2028 is an invalid option name)."""
-    return re.findall(r'"(?:[^"\\]|\\.)*"?|\S+', text, re.ASCII)
+    """Split a ``#pragma`` line's text into words: :func:`dtracepy.facts.options.pragma_words`."""
+    from dtracepy.facts.options import pragma_words
+
+    return pragma_words(text)
 
 
 def _crlf_rejected(line: str) -> str | None:
@@ -1368,10 +1368,8 @@ class Lexer:
         if tree.integer_problem(spelled) is not None:  # more than 64 bits (lengths tested first)
             shown = spelled if len(spelled) <= 40 else f"{spelled[:20]}...({len(spelled)} characters)"
             raise self.error(f"integer constant '{shown}' is too large for 64 bits", start)
-        value = tree.IntLit(spelled).value
-        if value > 0x7FFFFFFFFFFFFFFF and digits[0] != "0" and not set(spelled[len(digits):]) & set("uU"):
-            # D types a decimal constant without a U suffix as int, long or long long only, as C
-            # does (dt_node_int: D_INT_OFLOW).
+        if _escapes.decimal_unrepresentable(spelled):
+            value = tree.IntLit(spelled).value
             raise self.error(f"integer constant '{spelled}' cannot be represented in any built-in "
                              f"integral type: a decimal constant above 9223372036854775807 needs a "
                              f"U suffix ({digits}ULL) or hex ({hex(value)})", start)

@@ -787,6 +787,14 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                     return True  # (the line is dropped, as cpp drops it)
                 number = directive.value if directive.value.isdigit() else next(
                     (tok.value for tok in toks if not tok.value.isspace()), "") if directive.value == "line" else ""
+                if directive.value == "line":  # (its first word: pcpp's tokens split 1a)
+                    number = ("".join(tok.value for tok in toks).split() or [""])[0]
+                if directive.value == "line" and not number.isdigit():
+                    # (cpp takes a digit sequence only: "#line 0x10" and "#line 1a" stop dtrace -C)
+                    from dtracepy.facts.options import line_problem
+
+                    raise _Refused(line_problem([number] if number else [], cpp=True), directive.source,
+                                   directive.lineno)
                 if number.isdigit() and line_number(number) is None:
                     file, line = directive.source, directive.lineno
                     source_line = _line_of(file, line) or ""

@@ -177,6 +177,10 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 def user_pos(skip: int = 1) -> Pos | None:
     """The position of the innermost caller that is not dtracepy's own code.
 
+    ``skip``: the frames known to be dtracepy's, this one's included (a DSL method that asks
+    says 2: its caller's frame is the first that may be the user's, and its own frame is then
+    never made into a Python object, which CPython would have to keep up until it returns).
+
     Used by the DSL so that errors about a tracer point at the tracer's ``.py`` file and line,
     as Amaranth does with ``sys._getframe``.  Every node the DSL builds asks, so the per-file work
     (``abspath``, ``relpath``) is cached by code file name (and working directory).
@@ -205,7 +209,8 @@ def user_pos(skip: int = 1) -> Pos | None:
                                           else _display_name(filename))
         if shown is not None:
             # Pos is immutable: one object per user line (the DSL asks for each node it builds)
-            line = _line_of(frame)
+            code = frame.f_code  # (_line_of's first test here: a call saved for short code)
+            line = frame.f_lineno if len(code.co_linetable) < _LONG_LINE_TABLE else _line_of(frame)
             key = (shown, line)
             pos = _POSITIONS.get(key)
             if pos is None:

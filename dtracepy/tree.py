@@ -355,7 +355,7 @@ DIRECTIVES_WITHOUT_CPP = frozenset(("", "line", "ident"))
 # skips.  Anything else would print as a directive of another name: ``# pragma D option
 # destructive``, ``# define trace system``, ``# include "x.h"`` are read as such by cpp and dtrace.
 _NULL_DIRECTIVE = _lazy("_NULL_DIRECTIVE",
-                        r'[0-9]+(?:[ \t]+"(?:[^"\\\x00-\x1f\x7f]|\\[^\x00-\x1f\x7f])*"(?:[ \t]+[0-9]+)*)?'
+                        r'[0-9][0-9A-Za-z]*(?:[ \t]+"(?:[^"\\\x00-\x1f\x7f]|\\[^\x00-\x1f\x7f])*"(?:[ \t]+[0-9][0-9A-Za-z]*)*)?'
                         r'|![^\x00-\x08\x0a-\x1f\x7f]*')
 
 
@@ -445,16 +445,21 @@ def hidden_character(ch: str) -> bool:
     return ch >= "\x80" and unicodedata.category(ch) in HIDDEN_CATEGORIES
 
 
-def _line_problem(text: str, what: str, continued: bool = False) -> str | None:
+_QUOTED = _lazy("_QUOTED", r'"(?:[^"\\\n]|\\.)*"', "sub")  # a whole string constant
+
+
+def _line_problem(text: str, what: str, continued: bool = False, quoted: bool = False) -> str | None:
     """Why ``text`` cannot stand on one preprocessor line (``continued``: backslash-newline
-    continuations allowed), or None."""
+    continuations allowed), or None.  ``quoted``: a comment delimiter inside a whole string
+    constant is text (``#line 5 "a*/b"``: dtrace reads a control line's words without comments,
+    cpp reads the file name as a string)."""
     if continued and "\n" in text:
         text = _CONTINUATION("", text)
     if _CONTROL(text) or not text.isascii() and any(map(hidden_character, text)):
         return f"{what} must be one line without control characters, not {text!r}"
     if text.rstrip(" \t").endswith("\\"):  # cpp continues a line at a backslash before blanks too
         return f"{what} must not end with a backslash (it would continue onto the next line): {text!r}"
-    if not comments_closed(text):
+    if not comments_closed(_QUOTED("", text) if quoted and '"' in text else text):
         return f"{what} holds an unclosed or stray comment delimiter (/* or */): {text!r}"
     return None
 
@@ -1304,7 +1309,7 @@ class Pragma(TopLevel):
             if not isinstance(word, str) or _PRAGMA_WORD(word) is None:
                 return (f"{word!r} is not a #pragma word (a run of non-blank characters without "
                         "quotes, or one quoted string)")
-        problem = _line_problem(" ".join(words), "a #pragma line")
+        problem = _line_problem(" ".join(words), "a #pragma line", quoted=True)
         if problem is not None:
             return problem
         return None
@@ -1337,7 +1342,7 @@ class Directive(TopLevel):
         if self.name == "" and text and _NULL_DIRECTIVE(text) is None:
             return (f"a null directive (#) holds a line marker (# 12 \"file\") or nothing, not "
                     f"{text[:60]!r}, which cpp or dtrace would read as a directive of its own")
-        return _line_problem(text, f"#{self.name}", continued=not plain)
+        return _line_problem(text, f"#{self.name}", continued=not plain, quoted=self.name in ("line", ""))
 
 
 @_node

@@ -141,3 +141,13 @@ def test_an_unknown_type_name_is_found_past_nested_braces():
             "struct a { mb_t s; };\nstruct b { nosuch_t q; };\n")
     with pytest.raises(LayoutError, match=r"^h\.h:3:12: error: unknown type name 'nosuch_t'"):
         parse_layouts(text, filename="h.h")
+
+
+def test_a_macro_naming_itself_in_an_argument_is_refused_at_its_line():
+    # pcre2.h's PCRE2_SUFFIX(PCRE2_UCHAR): gcc expands it once; pcpp recursed until Python
+    # stopped it, reported as "nested too deeply for dtracepy's C parser" at the deepest '('
+    text = ("#define JOIN(a,b) a ## b\n#define GLUE(a,b) JOIN(a,b)\n#define SUFFIX(a) GLUE(a,8)\n"
+            "#define UCHAR SUFFIX(UCHAR)\ntypedef unsigned char UCHAR8;\nstruct a { UCHAR *p; };\n")
+    with pytest.raises(LayoutError, match=r"^h\.h:4:1: error: macro expansion nested too deeply for dtracepy's C "
+                                          "preprocessor"):
+        parse_layouts(text, filename="h.h")

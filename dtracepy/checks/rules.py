@@ -147,6 +147,7 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
                                                              never_whole_globals=not hand_written,
                                                              assignments=assignments)]
     found += _untyped_arguments(items, of, dialect)
+    found += _translated_whole(of, dialect, words)
     if passed is not None:
         of = _index(passed)
     clauses = [item for item in (items if passed is None else passed) if isinstance(item, t.Clause)]
@@ -305,38 +306,110 @@ class _Defines:
 # --- args[] where the probe has no typed arguments ---------------------------------------------------
 
 def _untyped_arguments(items, of, dialect) -> list:
-    """array-use: ``args[i]`` in a clause one of whose descriptions names probes with no typed
-    arguments (:func:`dtracepy.facts.translated.untyped_probe`: ``BEGIN``, ``tick-1s`` ...), which
-    every D compiler refuses ("index 0 is out of range for :::BEGIN args[ ]"), whatever the other
-    descriptions.  Only the clauses that have such a description are walked, and only when the
-    program indexes ``args`` at all."""
+    """array-use: ``args[i]`` in a clause one of whose descriptions names probes with fewer typed
+    arguments than ``i + 1`` (:func:`dtracepy.facts.translated.argument_count`: none at ``BEGIN``,
+    ``*:::END``, ``tick-1s``, ``proc:::exec-success``; three at ``sched:::enqueue`` in Oracle's D),
+    which D refuses ("index 0 is out of range for :::BEGIN args[ ]"), whatever the other
+    descriptions; any ``args[i]`` where a description matches several of the dtrace provider's
+    probes (``dtrace:::*``).  Only the clauses that have such a description are walked, and only
+    when the program indexes ``args`` at all."""
     if not any(node.base.__class__ is t.Ident and node.base.name == "args" and node.base.module is None
                for node in of(t.Index)):
         return []
-    from dtracepy.facts.probes import split
-    from dtracepy.facts.translated import untyped_probe
+    from dtracepy.facts.translated import argument_count
 
     out = []
     for item in items:
         if item.__class__ is not t.Clause:
             continue
-        untyped = next((probe.text for probe in item.probes if untyped_probe(probe.text)), None)
-        if untyped is None:
+        counts = [(probe.text, count) for probe in item.probes
+                  for count in (argument_count(probe.text, dialect.name),) if count is not None]
+        if not counts:
             continue
-        shown = ":".join(split(untyped))
         for root in (item.predicate, *(item.body or ())):
             for node in root.walk() if root is not None else ():
                 base = node.base if node.__class__ is t.Index else None
                 if base is None or base.__class__ is not t.Ident or base.name != "args" or base.module is not None:
                     continue
                 index = _constant(node.keys[0], dialect) if len(node.keys) == 1 else None
-                said = ("args[ ] argument #1 is incompatible with prototype" if index is Fn.NOT_CONSTANT
-                        else f"index {index if index.__class__ is int else '...'} is out of range for {shown} args[ ]")
-                out.append(_finding("array-use", node.pos or item.pos,
-                                    f"args[] has no elements in a clause of {untyped}: the dtrace provider's "
-                                    "probes (BEGIN, END, ERROR) and the profile provider's (profile-N, "
-                                    f"tick-N) have no typed arguments (dtrace: \"{said}\"); profile's arg0 and "
-                                    "arg1 (the kernel's and the user's program counter) are untyped"))
+                problem = _arguments_problem(counts, index)
+                if problem is not None:
+                    out.append(_finding("array-use", node.pos or item.pos, problem))
+    return out
+
+
+def _arguments_problem(counts, index) -> str | None:
+    """Why ``args[index]`` is refused in a clause of these (description, argument count)s, or None
+    (``index``: :func:`_constant`'s value of the index)."""
+    from dtracepy.facts.probes import split
+    from dtracepy.facts.translated import UNSTABLE
+
+    for description, count in counts:
+        shown = ":".join(split(description))  # (as dtrace shows it: BEGIN is :::BEGIN)
+        if count == UNSTABLE:
+            return (f"args[] cannot be used in a clause of {description}, which matches several of the "
+                    "dtrace provider's probes (BEGIN, END, ERROR), none of which has typed arguments "
+                    f"(dtrace: \"args[ ] may not be referenced because probe description {shown} "
+                    "matches an unstable set of probes\")")
+        if index is Fn.NOT_CONSTANT and count == 0:
+            said = "args[ ] argument #1 is incompatible with prototype"
+        elif index.__class__ is int and not 0 <= index < count:
+            said = f"index {index} is out of range for {shown} args[ ]"
+        else:
+            continue
+        if count == 0:
+            return (f"args[] has no elements in a clause of {description}: the dtrace provider's "
+                    "probes (BEGIN, END, ERROR), the profile provider's (profile-N, tick-N) and some "
+                    "stable probes (proc:::exec-success, sched:::on-cpu) have no typed arguments "
+                    f"(dtrace: \"{said}\"); profile's arg0 and arg1 (the kernel's and the user's "
+                    "program counter) are untyped")
+        return (f"args[{index}] is out of range in a clause of {description}, whose probes have "
+                f"{count} typed argument{'s' if count > 1 else ''} (args[0] to args[{count - 1}]) "
+                f"(dtrace: \"{said}\")")
+    return None
+
+
+# --- a translated value used whole ----------------------------------------------------------------
+
+def _translated_whole(of, dialect, words) -> list:
+    """array-use: a translated variable (``curpsinfo``), what it points to or an element of a
+    translated array (``fds[0]``) given to ``trace()``, assigned, or used as a key, where the
+    dialect's compiler refuses that (:data:`dtracepy.facts.translated.WHOLE_REFUSED`)."""
+    from dtracepy.facts.translated import WHOLE_REFUSED
+
+    refused = WHOLE_REFUSED.get(dialect.name)
+    if refused is None:
+        return []
+    names, arrays = refused
+
+    def whole(node):
+        if node.__class__ is t.Unary and node.op == "*":
+            node = node.operand
+        if node.__class__ is t.Ident:
+            return node.module is None and node.name in names
+        return (node.__class__ is t.Index and node.base.__class__ is t.Ident and node.base.module is None
+                and node.base.name in arrays)
+
+    uses = []  # (value, the node that holds it: where a value without a position is, how, dtrace's words)
+    for node in of(t.Call):
+        if node.callee.__class__ is t.Ident and node.callee.name == "trace" and len(node.args) == 1:
+            uses.append((node.args[0], node, "given to trace()", "trace( ) may not be applied to a dynamic expression"))
+    for node in of(t.Assign):
+        if node.op == "=":
+            uses.append((node.value, node, "assigned", "operands have incompatible types: ... = \"pointer to "
+                         "translated data\""))
+    for node in of(t.Index):
+        aggregation = node.base.__class__ is t.AggVar
+        if aggregation or node.base.__class__ is t.Ident and node.base.name not in arrays:
+            for key in node.keys:
+                uses.append((key, node, "used as a key", "translated data expression may not be used as "
+                             f"{'aggregation' if aggregation else 'associative array'} index"))
+    out = []
+    for value, holder, how, said in uses:
+        if whole(value):
+            out.append(_finding("array-use", value.pos or holder.pos, f"{words.shown(value)} is translated data, which "
+                                f"{dialect.title} cannot handle whole: it cannot be {how} (dtrace: \"{said}\"); "
+                                "use a member (curpsinfo->pr_pid, fds[0].fi_pathname)"))
     return out
 
 

@@ -218,6 +218,7 @@ def _pragmas(ctx):
     # Any dialect's options pass here unless the dialect was chosen (check --dialect; the DSL
     # holds a tracer to its own dialect's): a script may be written for another platform.
     dialect = ctx.options.dialect.name if ctx.options.dialect_given else None
+    yield from _line_directives(ctx)
     for pragma in ctx.pragmas:
         problem = options.pragma_problem(pragma.words, dialect) or _attributes_target(ctx, pragma)
         if problem:
@@ -230,6 +231,21 @@ def _pragmas(ctx):
                 yield ctx.finding("pragma", pragma, options.CRASHING_PRAGMA, severity="warning")
             elif ctx.options.dialect.crashes_on_provider_attributes:
                 yield ctx.finding("pragma", pragma, options.CRASHING_PRAGMA)
+
+
+def _line_directives(ctx):
+    """A ``#line`` or line marker (``# 12 "file"``) dtrace refuses: :func:`dtracepy.facts.options.line_problem`."""
+    from dtracepy.facts import options
+
+    directives = ctx.items_of(t.Directive)
+    # run through cpp (a -C #! line, or a directive only cpp reads), the C preprocessor reads #line
+    # first, by rules of its own (check -C leaves none to find; a tracer's #! line says -C then)
+    cpp = "C" in ctx.shebang_flags or any(item.name not in t.DIRECTIVES_WITHOUT_CPP for item in directives)
+    for item in directives:
+        if item.name == "line" or item.name == "" and item.text[:1].isdigit() and not cpp:
+            problem = options.line_problem(options.pragma_words(item.text), "#line" if item.name else "a line marker (#)", cpp)
+            if problem:
+                yield ctx.finding("pragma", item, problem)
 
 
 def _option_values(ctx, pragma, dialect):
@@ -255,9 +271,9 @@ def _option_values(ctx, pragma, dialect):
 
 
 def _attributes_target(ctx, pragma):
-    """:func:`dtracepy.facts.options.attributes_target_problem` of a ``#pragma D attributes``
-    line; not under the C preprocessor (a header may declare the name)."""
-    if pragma.words[1:2] != ("attributes",) or ctx.uses_cpp:
+    """:func:`dtracepy.facts.options.attributes_target_problem` of a ``#pragma D attributes`` or
+    ``binding`` line; not under the C preprocessor (a header may declare the name)."""
+    if pragma.words[1:2] not in (("attributes",), ("binding",)) or ctx.uses_cpp:
         return None
     from dtracepy.checks.lifecycle import declarator_name
     from dtracepy.facts import functions, options, variables
@@ -267,6 +283,12 @@ def _attributes_target(ctx, pragma):
         if not {"self", "this", "typedef"} & set(item.specifiers):
             declared.update(declarator_name(decl) for decl in item.declarators)
     declared.update(node.name for node in ctx.of(t.Enumerator))
+    items = ctx.program.items
+    at = next((i for i, item in enumerate(items) if item is pragma), len(items))  # (not ==: equal pragmas)
+    if any(item.__class__ is t.Translator for item in items[at + 1:]):
+        # (the libraries' "#pragma D binding "1.0" translator": a pending pragma of that name is
+        # taken by the next translator declared; none below it leaves it unused)
+        declared.add("translator")
     return options.attributes_target_problem(
         pragma.words, declared, lambda name: name in variables.KNOWN_NAMES or name in functions.TABLE)
 

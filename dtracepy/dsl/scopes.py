@@ -54,13 +54,13 @@ class _Scope:
     def __getattr__(self, name: str) -> D:
         if name.startswith("__") or name in _Scope.__slots__:  # (a slot unset: an object never made)
             raise AttributeError(name)
-        return D(self._make(name, user_pos()))
+        return D(self._make(name, user_pos(2)))  # (from the caller: this frame is dtracepy's)
 
     def __setattr__(self, name: str, value) -> None:
         if name.startswith("__"):  # as reading one is (self.__class__ is Python's, not self->__class__)
             raise DSLError(f"{self._label}.{name}: a name starting with __ is Python's; write "
                            f"{self._label}({name!r}) for the D variable", user_pos())
-        pos = user_pos()
+        pos = user_pos(2)
         assign(D(self._make(name, pos)), value, pos=pos)
 
     def __call__(self, name: str) -> D:

@@ -354,7 +354,7 @@ class Tracer:
     # --- clauses ------------------------------------------------------------------------------
     def probe(self, *descs: str, when=None):
         """Decorator: the function's body becomes a clause for ``descs`` with predicate ``when``."""
-        pos = user_pos()
+        pos = user_pos(2)  # (from the caller: this frame is dtracepy's)
         probes = self._descs(descs, pos)
         predicate = _predicate(when, pos)
 

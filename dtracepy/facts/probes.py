@@ -42,6 +42,23 @@ def is_glob(field: str) -> bool:
     return bool(_GLOB.search(field))
 
 
+def matches_empty(field: str) -> bool:
+    """Does the description field ``field`` match an empty field (``""``, ``*``, ``[!a]*``), as
+    the module and function of the dtrace and profile providers' probes are?"""
+    if not field:
+        return True
+    from fnmatch import fnmatchcase
+
+    return is_glob(field) and fnmatchcase("", field)
+
+
+def _matches(pattern: str, text: str) -> bool:
+    """Does the glob ``pattern`` (a description field) match ``text``?"""
+    from fnmatch import fnmatchcase
+
+    return is_glob(pattern) and fnmatchcase(text, pattern)
+
+
 def partner(text: str) -> str | None:
     """The ``:return`` description of an ``:entry`` one and vice versa (spelled as ``text`` is,
     only the name changed); None if neither."""
@@ -219,7 +236,8 @@ def problem(text: str) -> str | None:
             return f"{field} is a probe name (dtrace:::{field}), so it must stand alone or in the last field"
     if name in SPECIAL_PROBES and provider not in ("", "dtrace") and not is_glob(provider):
         return f"{name} is a probe of the dtrace provider, not of {provider}"
-    if name in SPECIAL_PROBES and (module or function):
+    if name in SPECIAL_PROBES and not (matches_empty(module) and matches_empty(function)):
+        # (a glob that matches the empty field is fine: dtrace:*:*:BEGIN matches BEGIN)
         return f"{name} takes no module or function"
     if "$" in name:
         # a macro argument (tick-$1s, syscall::read:$1): dtrace puts the argument in first, so
@@ -227,7 +245,9 @@ def problem(text: str) -> str | None:
         return None
     match = _PROFILE.match(name)
     if match or name.startswith(("profile-", "tick-")):
-        if provider not in ("", "profile") or module or function:
+        if provider not in ("", "profile") and not _matches(provider, "profile") or module or function:
+            # (a provider glob that matches profile is fine, *:::tick-1s; a module or function is
+            # not, not even *: dtrace makes a profile probe only for a description of none)
             return f"{name} is a probe of the profile provider: write profile:::{name}"
         if provider == "profile" or not is_glob(name):
             if not match:

@@ -280,29 +280,70 @@ def member_type(struct: str, member: str, dialect: str | None = None) -> str | N
     return None if members is None else members.get(member)
 
 
-def untyped_probe(description: str) -> bool:
-    """Does ``description`` name probes that have no typed arguments, so that D refuses any
-    ``args[i]`` in its clause ("index 0 is out of range for :::BEGIN args[ ]")?  The dtrace
-    provider's ``BEGIN``, ``END`` and ``ERROR`` and the profile provider's ``profile-N`` and
-    ``tick-N`` (every DTrace: neither provider describes arguments; profile's ``arg0``/``arg1``, the
-    PC, are untyped), named plainly: provider empty or its own, no module or function, no glob,
-    no macro variable.  (Other providers' probes have typed arguments, or not, per system:
-    Oracle's syscall probes do, illumos' do not; they are not judged here.)"""
+#: Where a dialect's stable probes have other arguments than :data:`PROBE_ARGS` says (Oracle's D
+#: 2.0 on Linux 6.18, ``dtrace -lv``: ``sched:::enqueue`` has no fourth argument there, and
+#: ``dtrace -e`` refuses ``args[3]`` with "index 3 is out of range for sched:::enqueue args[ ]").
+PROBE_ARGS_BY_DIALECT: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
+    "oracle": {
+        ("sched", "enqueue"): (*_LWP_PS, "cpuinfo_t *"),
+        ("proc", "signal-handle"): ("int", "siginfo_t *", "int (*)()"),
+    },
+}
+
+#: dialect -> the translated variables whose value (a pointer to translated data, ``curpsinfo``;
+#: what it points to, ``*curpsinfo``) or whose element (``fds[0]``) that dialect's compiler cannot
+#: handle whole: given to ``trace()``, assigned to a variable, or made an aggregation's or an
+#: associative array's key.  Oracle's D 2.0: "trace( ) may not be applied to a dynamic
+#: expression", "operands have incompatible types: "psinfo_t *" = "pointer to translated data"",
+#: "internal error -- no support for translated types yet", "translated data expression may not be
+#: used as aggregation index" (judged in tests/test_new_user_review17.py).  A member of one
+#: (``curpsinfo->pr_pid``), a cast or an address of a member is fine.
+WHOLE_REFUSED = {"oracle": (frozenset({"curpsinfo", "curlwpsinfo"}), frozenset({"fds"}))}
+
+#: What :func:`argument_count` gives for a description that matches several probes of the dtrace
+#: provider (``dtrace:::*``): D refuses any ``args[i]`` there ("args[ ] may not be referenced
+#: because probe description dtrace:::* matches an unstable set of probes").
+UNSTABLE = -1
+
+
+def argument_count(description: str, dialect: str | None = None) -> int | None:
+    """How many typed arguments (``args[0]`` ...) the probes ``description`` names have, where that
+    is known: 0 for the dtrace provider's ``BEGIN``, ``END`` and ``ERROR`` and the profile
+    provider's ``profile-N`` and ``tick-N`` (every DTrace: neither provider describes arguments;
+    profile's ``arg0``/``arg1``, the PC, are untyped), also when a glob names them (``*:::BEGIN``,
+    ``dtrace:::BEG*``, ``d*:*:*:END``); :data:`UNSTABLE` for several of the dtrace provider's
+    (``dtrace:::*``, ``dtrace:::E*``); the length of :data:`PROBE_ARGS` (or, for ``dialect``, of
+    :data:`PROBE_ARGS_BY_DIALECT`) for a stable provider's probe named plainly (``proc:::exec-success``
+    has none, in any module or function).  None otherwise: a macro variable, or other providers'
+    probes, which have typed arguments, or not, per system (Oracle's syscall probes do, illumos' do
+    not).  D refuses ``args[i]`` for an ``i`` at or above the count (judged by the real dtrace in
+    tests/test_new_user_review17.py)."""
+    from fnmatch import fnmatchcase
+
     from dtracepy.facts import probes as P
 
+    if "$" in description:
+        return None
     if ":" not in description:
         provider, module, function, name = "", "", "", description
     else:
         fields = P.split(description)
         if len(fields) != 4:
-            return False
+            return None
         provider, module, function, name = fields
-    if module or function:
-        return False
+    if not P.is_glob(provider) and not P.is_glob(name) and (provider, name) in PROBE_ARGS:
+        return len(PROBE_ARGS_BY_DIALECT.get(dialect, {}).get((provider, name)) or PROBE_ARGS[(provider, name)])
+    if not (P.matches_empty(module) and P.matches_empty(function)):
+        return None
     if name in P.SPECIAL_PROBES:
-        return provider in ("", "dtrace")
-    return provider in ("", "profile") and name.startswith(("profile-", "tick-")) and \
-        name.replace("-", "").isalnum() and P.problem(description) is None
+        return 0 if provider == "" or fnmatchcase("dtrace", provider) else None
+    if provider == "dtrace":  # (a glob, or nothing: the provider's own probes alone)
+        matched = sum(1 for special in P.SPECIAL_PROBES if name == "" or fnmatchcase(special, name))
+        return None if not matched else 0 if matched == 1 else UNSTABLE
+    if (provider == "" or fnmatchcase("profile", provider)) and name.startswith(("profile-", "tick-")) and \
+            name.replace("-", "").isalnum() and P.problem(f"profile:::{name}") is None:
+        return 0
+    return None
 
 
 def probe_arg_type(provider: str, name: str, index: int) -> str | None:

@@ -84,6 +84,16 @@ def exact_size_at_least(program: tree.Program) -> int:
     return size - len("/**/\n\n")
 
 
+#: The most nodes of D ``--exact`` proves: it writes the module, runs it through the DSL and
+#: compiles it back, at 13 to 20 microseconds a node on the 2-core machine of the README's
+#: Benchmarks (a medium hour, under load), so this bound keeps it within 3 s there and issue 8's
+#: 5 s at a slow hour.  Session 17 measured what that costs: 90,000 clauses took 9.3 s, more than
+#: half of it Python compiling the module's text and the DSL making its nodes, which an exact
+#: proof cannot skip.  Bytes or lines do not bound it: `x;` is 2 nodes in 4 bytes, a dense
+#: clause 30 nodes on a line.
+MAX_EXACT_NODES = 150_000
+
+
 def refuse_exact_over_limit(program: tree.Program) -> None:
     """``--exact`` of a script whose faithful module prints D over the input limit (the DSL
     prints the D it reads compact in full, indented): refused here, from the original tree (a
@@ -91,6 +101,14 @@ def refuse_exact_over_limit(program: tree.Program) -> None:
     the module (30 s for 100,000 clauses, then refused by the compiler), with what to do instead."""
     from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
 
+    count = sum(1 for _ in program.walk()) - 1    # (the Program itself is no node of D)
+    if count > MAX_EXACT_NODES:
+        raise CannotImport.saying(
+            f"cannot import this script exactly: it is {count:,} nodes of D, over the "
+            f"{MAX_EXACT_NODES:,} that --exact proves within a few seconds (it writes the module, "
+            "runs it and compiles it back, about 2 s for 100,000 nodes); import it without --exact "
+            "(an idiomatic module, which is not compiled back), or split the script",
+            program.items[0].pos if program.items else None)
     size = exact_size_at_least(program)
     if size > MAX_INPUT_BYTES:
         raise CannotImport.saying(

@@ -36,6 +36,14 @@ import types
 import warnings
 
 PIECE = 1 << 16  # characters of text compiled at once (about 10 MB of the parser's memory)
+# characters of top-level statements compiled at once: the DSL asks for the line of each node a
+# decorator's arguments make (``user_pos``), and the line of an instruction in code whose line
+# table is long is read from a table of all its lines (``source._line_of``), which CPython's
+# ``co_lines`` makes at about 1,200 instructions a line: a sixth of running the module of 10,000
+# clauses in pieces of PIECE.  In pieces of a kilobyte (a dozen clauses) CPython finds the line in
+# the short table itself, and compiling takes no longer (the call's own work is ~45,000
+# instructions: a statement at a time took a quarter longer).
+TOP_PIECE = 1 << 10
 
 # (the words first, then whether a word character stands before one (_word): a pattern starting
 # with the look-behind tried it at every character, 140 M instructions for 230 KB)
@@ -96,9 +104,10 @@ def _steps(source: str, filename: str):
         return None
 
 
-def _cuts(text: str, pattern, start: int):
-    """Where pieces of ``text`` (from ``start``) begin, each about PIECE characters after the last,
-    and each statement that is longer than PIECE alone: (begin, end, alone)."""
+def _cuts(text: str, pattern, start: int, size: int = 0):
+    """Where pieces of ``text`` (from ``start``) begin, each about ``size`` (PIECE) characters
+    after the last, and each statement that is longer than PIECE alone: (begin, end, alone)."""
+    size = size or PIECE
     begin = last = start
     for match in pattern.finditer(text, start):
         at = match.end()
@@ -107,7 +116,7 @@ def _cuts(text: str, pattern, start: int):
                 yield begin, last, False
             yield last, at, True
             begin = at
-        elif at - begin > PIECE:
+        elif at - begin > size:
             yield begin, at, False
             begin = at
         last = at
@@ -122,8 +131,14 @@ def _cuts(text: str, pattern, start: int):
 def _compiled(source: str, filename: str):
     line = 1
     first = True
-    start = 0  # (a piece that does not compile, cut inside a string, runs on to the next cut)
-    for begin, end, alone in _cuts(source, _STATEMENT, 0):
+    start = 0  # (a piece that does not compile, cut inside a string, runs on to a later cut)
+    # (that cut at least twice as far: a string of many lines, cut at each line that starts with
+    # a letter, the docstring holding a D script's long first comment, is compiled a few times,
+    # not once for each TOP_PIECE of it)
+    need = 0
+    for begin, end, alone in _cuts(source, _STATEMENT, 0, min(PIECE, TOP_PIECE)):
+        if end - start < need and end != len(source):
+            continue
         text = source[start:end]
         split = _split_function(text, filename, line, first) if alone and start == begin else None
         if split is not None:
@@ -134,7 +149,9 @@ def _compiled(source: str, filename: str):
             except SyntaxError:
                 if end == len(source):
                     raise
+                need = 2 * len(text)
                 continue
+            need = 0
             if not first and "__doc__" in code.co_names:  # (a piece starting with a string)
                 raise _Whole
             yield _moved(code, line - 1), None

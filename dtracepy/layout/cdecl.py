@@ -277,6 +277,15 @@ def preprocess(text: str, filename: str, abi: ABI, include_dirs=(), defines=(), 
         # pcpp includes recursively: a header that includes itself (or two that include each
         # other) without an include guard recurses until Python stops it
         d = pp.lastdirective
+        at = pp.expanding_at
+        if (d is None or d.value != "include") and at is not None:
+            # pcpp expands a macro in an argument by recursing, and a macro that names itself
+            # through another's argument (pcre2.h's PCRE2_SUFFIX(PCRE2_UCHAR)) recurses until
+            # Python stops it: where gcc stops, or expands it once, dtracepy cannot follow
+            raise LayoutError("macro expansion nested too deeply for dtracepy's C preprocessor (pcpp "
+                              "recurses for each macro in an argument; does a macro name itself in another's "
+                              "argument?)", Pos(pp.shown(getattr(at, "source", None) or filename),
+                                                getattr(at, "lineno", None) or 1, 1)) from None
         if d is None or d.value != "include":
             raise
         where = pp.shown(d.source or filename)
