@@ -369,3 +369,34 @@ def test_the_real_dtrace_judges_translated_data_as_check_does():
             (name, verdicts[name])
     for name in taken:
         assert verdicts[name] is None, (name, verdicts[name])
+
+
+_ARGS_WHOLE_REFUSED = ["sched:::enqueue { trace(args[0]); }", "sched:::enqueue { x = args[1]; }",
+                       "sched:::enqueue { @[args[0]] = count(); }", "io:::start { trace(args[1]); }",
+                       "proc:::create { trace(args[0]); }", "ip:::send { self->p = args[2]; }",
+                       "sched:::enqueue, proc:::exec { trace(args[0]); }"]
+_ARGS_WHOLE_TAKEN = ["sched:::enqueue { trace(args[2]); }", "sched:::enqueue { trace(args[0]->pr_pri); }",
+                     "proc:::signal-handle { trace(args[1]); }", "proc:::exec { trace(args[0]); }",
+                     "syscall::read:entry { trace(args[0]); }"]
+
+
+@pytest.mark.parametrize("clause", _ARGS_WHOLE_REFUSED)
+def test_check_refuses_a_translated_argument_used_whole_in_oracles_d(tmp_path, clause):
+    errors = _errors(tmp_path, clause + "\n", "--dialect", "oracle")
+    assert errors and "translated data" in errors[0], errors
+
+
+@pytest.mark.parametrize("clause", _ARGS_WHOLE_TAKEN)
+def test_check_takes_an_argument_that_is_not_translated(tmp_path, clause):
+    assert _errors(tmp_path, clause + "\n", "--dialect", "oracle") == []
+
+
+def test_the_real_dtrace_judges_translated_arguments_as_check_does():
+    from tests.real_dtrace import compile_scripts
+
+    verdicts = compile_scripts({c: c + "\n" for c in _ARGS_WHOLE_REFUSED + _ARGS_WHOLE_TAKEN}, batch=1)
+    for clause in _ARGS_WHOLE_REFUSED:
+        assert verdicts[clause] is not None and ("translated" in verdicts[clause] or "dynamic" in verdicts[clause]), \
+            (clause, verdicts[clause])
+    for clause in _ARGS_WHOLE_TAKEN:
+        assert verdicts[clause] is None, (clause, verdicts[clause])

@@ -147,7 +147,7 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
                                                              never_whole_globals=not hand_written,
                                                              assignments=assignments)]
     found += _untyped_arguments(items, of, dialect)
-    found += _translated_whole(of, dialect, words)
+    found += _translated_whole(items, of, dialect, words)
     if passed is not None:
         of = _index(passed)
     clauses = [item for item in (items if passed is None else passed) if isinstance(item, t.Clause)]
@@ -371,24 +371,42 @@ def _arguments_problem(counts, index) -> str | None:
 
 # --- a translated value used whole ----------------------------------------------------------------
 
-def _translated_whole(of, dialect, words) -> list:
-    """array-use: a translated variable (``curpsinfo``), what it points to or an element of a
-    translated array (``fds[0]``) given to ``trace()``, assigned, or used as a key, where the
-    dialect's compiler refuses that (:data:`dtracepy.facts.translated.WHOLE_REFUSED`)."""
-    from dtracepy.facts.translated import WHOLE_REFUSED
+def _translated_whole(items, of, dialect, words) -> list:
+    """array-use: a translated variable (``curpsinfo``), what it points to, an element of a
+    translated array (``fds[0]``) or a translated ``args[i]`` of a stable probe given to
+    ``trace()``, assigned, or used as a key, where the dialect's compiler refuses that
+    (:data:`dtracepy.facts.translated.WHOLE_REFUSED`, :func:`~dtracepy.facts.translated.translated_arguments`)."""
+    from dtracepy.facts.translated import WHOLE_REFUSED, translated_arguments
 
     refused = WHOLE_REFUSED.get(dialect.name)
     if refused is None:
         return []
     names, arrays = refused
+    out = _whole_uses(of, names, arrays, frozenset(), dialect, words)
+    if any(node.base.__class__ is t.Ident and node.base.name == "args" for node in of(t.Index)):
+        for item in items:
+            if item.__class__ is t.Clause:
+                indexes = frozenset().union(*(translated_arguments(probe.text, dialect.name) for probe in item.probes))
+                if indexes:
+                    out += _whole_uses(_index([item]), frozenset(), frozenset(), indexes, dialect, words)
+    return out
+
+
+def _whole_uses(of, names, arrays, arguments, dialect, words) -> list:
+    """:func:`_translated_whole`'s findings among the nodes ``of`` gives: ``names`` the translated
+    variables, ``arrays`` the translated arrays, ``arguments`` the indexes of translated args[]."""
 
     def whole(node):
         if node.__class__ is t.Unary and node.op == "*":
             node = node.operand
         if node.__class__ is t.Ident:
             return node.module is None and node.name in names
-        return (node.__class__ is t.Index and node.base.__class__ is t.Ident and node.base.module is None
-                and node.base.name in arrays)
+        if node.__class__ is not t.Index or node.base.__class__ is not t.Ident or node.base.module is not None:
+            return False
+        if node.base.name == "args":
+            key = node.keys[0] if len(node.keys) == 1 else None
+            return key.__class__ is t.IntLit and key.value in arguments
+        return node.base.name in arrays
 
     uses = []  # (value, the node that holds it: where a value without a position is, how, dtrace's words)
     for node in of(t.Call):
@@ -400,7 +418,7 @@ def _translated_whole(of, dialect, words) -> list:
                          "translated data\""))
     for node in of(t.Index):
         aggregation = node.base.__class__ is t.AggVar
-        if aggregation or node.base.__class__ is t.Ident and node.base.name not in arrays:
+        if aggregation or node.base.__class__ is t.Ident and node.base.name not in arrays and node.base.name != "args":
             for key in node.keys:
                 uses.append((key, node, "used as a key", "translated data expression may not be used as "
                              f"{'aggregation' if aggregation else 'associative array'} index"))

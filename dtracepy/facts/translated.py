@@ -299,6 +299,29 @@ PROBE_ARGS_BY_DIALECT: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
 #: used as aggregation index" (judged in tests/test_new_user_review17.py).  A member of one
 #: (``curpsinfo->pr_pid``), a cast or an address of a member is fine.
 WHOLE_REFUSED = {"oracle": (frozenset({"curpsinfo", "curlwpsinfo"}), frozenset({"fds"}))}
+#: dialect -> the providers whose probes' translated arguments were measured, and the types of
+#: :data:`PROBE_ARGS` that are translated there: ``args[i]`` of such a type is refused whole as
+#: :data:`WHOLE_REFUSED` says (Oracle's D 2.0, ``trace(args[i])`` at every probe of proc, sched, io
+#: and ip: refused for each ``*info_t *`` but ``cpuinfo_t *``, taken for ``siginfo_t *``, ints and
+#: strings; tcp and udp were not loaded, so not measured).
+ARGS_WHOLE_REFUSED = {"oracle": (frozenset({"proc", "sched", "io", "ip"}), frozenset({
+    "bufinfo_t *", "devinfo_t *", "fileinfo_t *", "pktinfo_t *", "csinfo_t *", "ipinfo_t *", "ifinfo_t *",
+    "ipv4info_t *", "ipv6info_t *", "psinfo_t *", "lwpsinfo_t *"}))}
+
+
+def translated_arguments(description: str, dialect: str | None) -> frozenset:
+    """The indexes ``i`` of the ``args[i]`` that are translated data at ``description`` (a stable
+    provider's probe named plainly) in ``dialect``, where measured (:data:`ARGS_WHOLE_REFUSED`)."""
+    from dtracepy.facts import probes as P
+
+    measured = ARGS_WHOLE_REFUSED.get(dialect)
+    if measured is None or "$" in description or ":" not in description:
+        return frozenset()
+    fields = P.split(description)
+    if len(fields) != 4 or fields[0] not in measured[0] or P.is_glob(fields[3]):
+        return frozenset()
+    types = PROBE_ARGS_BY_DIALECT.get(dialect, {}).get((fields[0], fields[3])) or PROBE_ARGS.get((fields[0], fields[3]), ())
+    return frozenset(i for i, type_ in enumerate(types) if type_ in measured[1])
 
 #: What :func:`argument_count` gives for a description that matches several probes of the dtrace
 #: provider (``dtrace:::*``): D refuses any ``args[i]`` there ("args[ ] may not be referenced
