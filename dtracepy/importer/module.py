@@ -90,6 +90,9 @@ class ModuleWriter:
         # tree (comments placed by position, records' rows by the statement's id)
         self._written: "dict | None" = {} if self.comments is None and not self.plan.rows else None
         self._same = self.scan.same
+        # id() of the clauses an equal later clause is written from: only what was written for
+        # those is ever looked up again (kept for each of 85,000 distinct clauses, it was not)
+        self._firsts = {id(first) for first in self._same.values()}
         self._collect_globals()
 
     # --- analysis ------------------------------------------------------------------------------
@@ -556,19 +559,19 @@ class ModuleWriter:
         else:
             ex.in_body = False
             when = "" if predicate is None else f", when={ex.emit(predicate).code}"
-            verb = _verb(body, self.scan.calls.get(id(item), frozenset()))
+            verb = _verb(body, self.scan.calls.get(id(item), _NO_CALLS))
         name = self.names.fresh(_clause_name(verb, probes))
         line = f"@t.probe({descs}{when})"
         lines = [line] if len(line) <= pyfmt.WIDTH and "\n" not in line else pyfmt.wrap(line)
         lines.append(f"def {name}():")
         if known is None:
             ex.in_body = True
-            tail = self._place_body_comments(item)
+            tail = self._place_body_comments(item) if self.comments is not None else ()
             out = self.statements(body, "    ") if body else []
             ex.in_body = False
             for text in tail:
                 out += pyfmt.comment(text, "    ")
-            if written is not None:
+            if written is not None and key in self._firsts:
                 if len(written) >= 4096:  # (bounded: a script of many distinct clauses)
                     written.clear()
                 written[key] = (when, tuple(out), verb)
@@ -761,6 +764,7 @@ _PARTS: dict[str, str] = {}  # description -> its part (26,000 clauses of one pr
 
 
 _PRINTING = frozenset({"printf", "printa", "print", "trace", "tracemem"})
+_NO_CALLS: frozenset = frozenset()  # (a body's calls when it has none)
 
 
 def _verb(body, calls=None) -> str:

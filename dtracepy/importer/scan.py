@@ -55,6 +55,12 @@ def scan(program: tree.Program) -> ProgramScan:
     # clause 26,000 times; entry/return pairs two clauses).  What the walk adds to the program's
     # sets (cleaned, globals, arrow names) the first clause added already.
     seen: dict = {}
+    # Hashing a clause's trees costs a Python call a node: in a script of distinct clauses (85,000
+    # one-line entries, each its own thread-local) it was a quarter of the scan, for no clause
+    # found again.  After ``_GIVE_UP`` clauses looked up, with fewer than one found in
+    # ``_HIT_RATIO``, clauses are no longer looked up (each is walked: what the walk finds is the
+    # same, and the writer writes each clause, as it does one it has not seen)
+    looked = hits = 0
     shared: dict[frozenset, frozenset] = {}  # (one object for each distinct set of calls)
     SelfVar, ThisVar, Assign, Call, Index, Ident = (tree.SelfVar, tree.ThisVar, tree.Assign, tree.Call,
                                                     tree.Index, tree.Ident)
@@ -73,12 +79,17 @@ def scan(program: tree.Program) -> ProgramScan:
         predicate = clause.predicate
         body = clause.body
         known = key = None
-        if body is None or len(body) <= 64:  # (a long body is not hashed: rarely repeated)
+        if (body is None or len(body) <= 64) and seen is not None:  # (a long body: rarely repeated)
             key = (predicate, body)
             try:
                 known = seen.get(key)
             except (TypeError, RecursionError):  # (what has no hash; a tree too deep to hash)
                 known = key = None
+            looked += 1
+            if known is not None:
+                hits += 1
+            elif looked >= _GIVE_UP and hits * _HIT_RATIO < looked:
+                seen = None  # (from this clause on)
         if known is not None:
             first, its_events, its_selfs, calls = known
             same[id(clause)] = first
@@ -131,17 +142,21 @@ def scan(program: tree.Program) -> ProgramScan:
                 if base.__class__ is SelfVar:
                     name = base.name
                     value = node.value
-                    # ``= 0`` as written (both zeros below hold for it: asked of the others)
-                    zero = node.op == "=" and value.__class__ is IntLit and value.text == "0"
+                    # ``= 0`` as written (both zeros below hold for it: asked of the others); a
+                    # name (``= timestamp``) is no zero literal, and a zero constant if NULL only
+                    # (what both functions answer for it, without their calls)
+                    named = value.__class__ is Ident
+                    assigns = node.op == "="
+                    zero = assigns and value.__class__ is IntLit and value.text == "0"
                     # the cleanup's (passes.cleanup._sets_and_zeros): self->x or self->x[k]
-                    if (target is base or target.base is base) and not (
-                            zero or node.op == "=" and zero_constant(value, chains)):
+                    if (target is base or target.base is base) and not (zero or assigns and (
+                            value.name == "NULL" if named else zero_constant(value, chains))):
                         cleaned.add(name)
                     if not in_body:
                         events.append((clause, name, SET))
                     elif target is not base:
                         events.append((clause, name, INDEXED))
-                    elif zero or node.op == "=" and zero_literal(value):
+                    elif zero or assigns and not named and zero_literal(value):
                         events.append((clause, name, ZERO))
                     else:
                         events.append((clause, name, SET))
@@ -182,13 +197,17 @@ def scan(program: tree.Program) -> ProgramScan:
         if calls:
             calls = frozenset(calls)
             calls_of[id(clause)] = calls = shared.setdefault(calls, calls)
-        if key is not None:
+        if key is not None and seen is not None:
             if len(seen) >= 4096:  # (bounded: a script of many distinct clauses)
                 seen.clear()
             seen[key] = (clause, [(name, kind) for _clause, name, kind in events[start:]], selfs, calls)
     arrow_names.update(mentioned)  # (the names after self->)
     found.nodes = visited
     return found
+
+
+_GIVE_UP = 1024  # clauses looked up before the scan may stop looking (see scan's ``looked``)
+_HIT_RATIO = 16  # ... which it does while fewer than one in this many was found
 
 
 class _Marker:
