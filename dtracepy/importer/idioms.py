@@ -108,7 +108,9 @@ def _lifetimes(program, plan):
     # no call), unless a clause goes with a predicate that assigns a global
     reuse = True
     dropped_typos = set()
-    if drop or typos:
+    # (only a name the scan saw zeroed has a zeroing to drop: a script that zeroes none, 85,000
+    # one-line entries each leaking its own, has none of its clauses looked at)
+    if typos or drop and not zeroed.isdisjoint(drop):
         items = _drop_zeroing(program, drop, typos, mentioned, found, dropped_typos)
         reuse = items.pop()
     else:  # (nothing to drop: the program's items as they are, none of them looked at)
@@ -375,7 +377,9 @@ def _check_leaks(program: tree.Program, found: ProgramScan, zeroed) -> tuple[dic
     ctx, uses = _lifecycle(program, {i for name in asked for i in mentioned[name]})
     # (a zeroed name may be named in those clauses too: its uses there are not all of them)
     return ({n: entry for n, entry in leaks(ctx).items() if n not in zeroed},
-            {n for n, u in uses.items() if u.assigned and not u.zeros and not u.partials and n not in zeroed})
+            # (assigned, and neither zeroed nor partly: written or updated, without the property's call)
+            {n for n, u in uses.items() if not u.zeros and not u.partials and (u.writes or u.updates)
+             and n not in zeroed})
 
 
 def faithful_plan(program: tree.Program) -> Plan:

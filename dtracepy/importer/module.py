@@ -699,7 +699,10 @@ class ModuleWriter:
     def assign_target(self, node) -> str | None:
         """Python assignment-target text that rebuilds ``node`` as an assignment target, or None."""
         cls = node.__class__
-        if cls is tree.SelfVar or cls is tree.ThisVar or cls is tree.AggVar:
+        if cls is tree.SelfVar:  # (e_SelfVar's code, without its Py: every self->x = v)
+            text = self.ex.scoped("self", node.name)
+            return text if "(" not in text else None
+        if cls is tree.ThisVar or cls is tree.AggVar:
             text = self.ex.emit(node).code
             return text if "(" not in text else None
         if isinstance(node, tree.Ident) and node.module is None and node.name in self.names.globals:
@@ -778,6 +781,9 @@ def _verb(body, calls=None) -> str:
             return "stop"
         if not calls.isdisjoint(_PRINTING):
             return "report" if "printa" in calls else "print"
+    if len(body) == 1 and (expr := getattr(body[0], "expr", None)).__class__ is tree.Assign and \
+            expr.target.__class__ is tree.SelfVar and expr.value.__class__ is not tree.IntLit:
+        return "remember"  # (one thread-local set to what is no literal: what the count says)
     aggs = zeroes = sets = 0
     ExprStmt, Assign, Index, IntLit = tree.ExprStmt, tree.Assign, tree.Index, tree.IntLit
     for stmt in body:

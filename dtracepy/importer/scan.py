@@ -160,6 +160,19 @@ def scan(program: tree.Program) -> ProgramScan:
                         events.append((clause, name, ZERO))
                     else:
                         events.append((clause, name, SET))
+                    if target is base and value.__class__ in leaves:
+                        # ``self->x = <a name or literal>``: the thread-local's mention, as the
+                        # SelfVar case below makes it, and the leaf, without the two nodes'
+                        # pushes and pops (the usual statement of an entry clause)
+                        visited += 2
+                        where = mentioned.get(name)
+                        if where is None:
+                            mentioned[name] = [index]
+                            selfs.append(name)
+                        elif where[-1] != index:
+                            where.append(index)
+                            selfs.append(name)
+                        continue
                 elif base.__class__ is Ident and base.module is None:
                     globals_.add(base.name)
                 push(node.value)
