@@ -775,3 +775,59 @@ def test_a_plain_description_is_checked_by_its_provider_and_name(monkeypatch):
     for i in range(1_000):
         assert probes.check_desc(f"fbt::f{i}:entry", None) == f"fbt::f{i}:entry"
     assert len(slow) == len(named) == 1
+
+
+# --- session 17 (importspeed): the limit inputs of distinct clauses --------------------------------
+
+def _one_line_entries(n: int) -> str:
+    """bench_robust.one_line_entries: each clause its own thread-local, leaked."""
+    return "".join(f"syscall::f{i}:entry{{self->t{i} = timestamp;}}\n" for i in range(n))
+
+
+def _distinct_syscall_pairs(n: int) -> str:
+    """bench_robust.distinct_pairs: n entry/return pairs, each of its own thread-local."""
+    return "".join(f"syscall::f{i}:entry\n{{\n\tself->t{i} = timestamp;\n}}\n"
+                   f"syscall::f{i}:return\n{{\n\ttrace(self->t{i});\n\tself->t{i} = 0;\n}}\n" for i in range(n))
+
+
+@pytest.mark.parametrize("make, clauses, bound", [
+    (_one_line_entries, 2_400, 2_000),       # 2,296 steps a clause before, 1,806 now
+    (_distinct_syscall_pairs, 2_400, 1_700),  # 1,901, 1,535
+])
+def test_import_steps_a_distinct_clause(make, clauses, bound):
+    """Issue 8 (4 MiB in 5 s): the idiomatic import of distinct clauses, in bytecode steps a
+    clause.  The scan stops hashing clauses once a thousand were looked up and almost none found
+    again; no clause is looked at for hand zeroing to drop when no name to drop is zeroed; the
+    idioms' zeroing dropped makes its clause without attrs.evolve; ``self->x = <leaf>`` is scanned
+    without its two nodes' steps; a one-assignment body's verb and a name's zero without loops."""
+    steps = _import_steps(make(clauses // 2 if make is _distinct_syscall_pairs else clauses), False)
+    assert steps / clauses <= bound, steps / clauses
+
+
+def test_the_scan_stops_hashing_distinct_clauses(monkeypatch):
+    """A script of distinct clauses has each clause's trees hashed (a Python call a node) for
+    nothing: the scan gives up looking clauses up after scan._GIVE_UP of them, fewer than one in
+    scan._HIT_RATIO found."""
+    from dtracepy.importer import scan
+
+    import_d("BEGIN{x;}\nBEGIN{x;}\n", "x.d", verify=False)  # (tree's compiled __hash__ in place)
+    hashed = _calls(monkeypatch, tree.ExprStmt, "__hash__")
+    import_d(_one_line_entries(3 * scan._GIVE_UP), "x.d", verify=False)
+    assert 0 < len(hashed) <= 2 * scan._GIVE_UP, len(hashed)  # (each looked up, then stored)
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_giving_up_the_look_ups_writes_the_same_module(monkeypatch, exact):
+    """What the scan and the writer do once the look-ups stopped is what they do for a clause
+    never seen: the module is the one written with every clause looked up.  Distinct clauses, then
+    equal ones past the point of giving up, pairs with zeroing, a leak, a typo's zeroing."""
+    from dtracepy.importer import scan
+
+    text = (_one_line_entries(40) + _distinct_syscall_pairs(30)
+            + "fbt::g:entry{self->a = timestamp;}\nfbt::g:return/self->a/{trace(self->a); self->a = 0;}\n" * 20
+            + "fbt::h:return{self->tpyo = 0;}\n" + _dense(5))
+    monkeypatch.setattr(scan, "_GIVE_UP", 10)
+    early = import_d(text, "x.d", exact=exact, verify=False)
+    monkeypatch.setattr(scan, "_GIVE_UP", 10**9)
+    never = import_d(text, "x.d", exact=exact, verify=False)
+    assert early == never
