@@ -40,7 +40,8 @@ def test_every_directive_is_known():
 def test_a_directive_dtrace_reads_only_under_cpp_is_flagged_at_its_line(name):
     with_line = findings(SHEBANG + LINES[name] + BODY)
     without = findings(LINES[name] + BODY)
-    if name in tree.DIRECTIVES_WITHOUT_CPP:
+    if name in tree.DIRECTIVES_WITHOUT_CPP or name == "error":
+        # (#error: dtrace reads it itself and stops there, with or without -C; see below)
         assert with_line == without == []
         return
     assert [(f.severity, f.pos.line, f.pos.col) for f in with_line] == [("error", 2, 1)], with_line
@@ -58,7 +59,19 @@ def test_the_real_dtrace_refuses_exactly_those():
     wrong = [f"{name!r}: dtrace {verdicts[name] or 'accepts it'}" for name in LINES
              if (verdicts[name] is None) != (name in tree.DIRECTIVES_WITHOUT_CPP)]
     assert not wrong, "\n".join(wrong)
+    assert "#error: stop" in verdicts["error"], verdicts["error"]   # (not "invalid control directive")
     assert verdicts["define, under -C"] is None
+
+
+@pytest.mark.parametrize("head", ["", SHEBANG])
+def test_error_directive_is_one_error_saying_dtrace_stops_there_with_or_without_cpp(head):
+    """`#error stop` without -C had a warning that dtrace -s refuses it as "invalid control
+    directive" (it says "#error: stop": dtrace reads #error itself) and an error saying the C
+    preprocessor stops there (review 17, noticed): now one error, in dtrace's words."""
+    text = head + LINES["error"] + BODY
+    found = [(f.severity, f.check, f.message) for f in check_program(parse(text, "x.d"), CheckOptions(), source=text)]
+    assert found == [("error", "destructive", "dtrace stops at #error stop: it refuses the script there, with or "
+                      "without -C (it reads #error itself: \"#error: ...\")")], found
 
 
 def test_the_check_command_follows_the_shebang(tmp_path, capsys):

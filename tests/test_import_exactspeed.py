@@ -12,6 +12,8 @@ Not timed: these count the line tables the DSL reads and the text Python's compi
 
 from __future__ import annotations
 
+import pytest
+
 
 def _pairs(n: int) -> str:
     return "".join(f"fbt::f{i}:entry{{self->a=timestamp;}}\nfbt::f{i}:return/self->a/{{self->a=0;}}\n"
@@ -85,3 +87,17 @@ def test_a_long_string_is_compiled_a_few_times():
         builtins.compile = real
     assert steps is not None and len(steps) > 2
     assert sum(given) < 3.2 * len(source), (sum(given), len(source))
+
+
+@pytest.mark.parametrize("filler", [0, 40_000])
+def test_a_run_module_does_not_inherit_the_runners_future_imports(filler):
+    """pieces compiled the module with the flags of its own `from __future__ import annotations`:
+    annotations in a run module became strings, unlike the file run directly (exactspeed, noticed).
+    Small and large (in pieces) alike."""
+    from dtracepy.importer import pieces
+
+    source = "x: int = 1\ndef f(a: int) -> int:\n    return a\n" + "y = 1\n" * filler
+    namespace: dict = {}
+    pieces.run(source, "m.py", namespace)
+    assert namespace["__annotations__"] == {"x": int}
+    assert namespace["f"].__annotations__ == {"a": int, "return": int}

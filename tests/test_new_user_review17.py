@@ -400,3 +400,31 @@ def test_the_real_dtrace_judges_translated_arguments_as_check_does():
             (clause, verdicts[clause])
     for clause in _ARGS_WHOLE_TAKEN:
         assert verdicts[clause] is None, (clause, verdicts[clause])
+
+
+# --- char() of a character beyond ASCII (review 17, noticed) -----------------------------------
+
+@pytest.mark.parametrize("value, said", [
+    ("\xff", "'ÿ' (U+00FF) would be its 2 bytes in UTF-8, the number 50111; for the byte 0xff write "
+             "charlit(\"\\377\") or 0xff"),
+    ("é", "'é' (U+00E9) would be its 2 bytes in UTF-8, the number 50089; for the byte 0xe9"),
+    ("a€", "'€' (U+20AC) would be its 3 bytes in UTF-8, the number 14844588"),
+])
+def test_char_beyond_ascii_is_refused_at_the_users_line(value, said):
+    """`char("\\xff")` compiled to the two UTF-8 bytes of U+00FF, which dtrace reads as 50111, not
+    the byte 255 it seems to mean (dtrace live: `trace('ÿ')` prints 50111, `trace('\\377')` 255)."""
+    from dtracepy import char
+    from dtracepy.errors import DSLError
+
+    with pytest.raises(DSLError) as caught:
+        char(value)
+    message = str(caught.value)
+    assert "test_new_user_review17.py:" in message and "error: char() takes ASCII characters" in message, message
+    assert said in message, message
+
+
+def test_charlit_of_the_byte_is_what_dtrace_reads_as_255():
+    from dtracepy import charlit, expr
+    from dtracepy.printer import to_d
+
+    assert to_d(expr(charlit("\\377"))) == "'\\377'"

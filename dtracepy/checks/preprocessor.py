@@ -4,7 +4,7 @@ line in a script dtrace reads without ``-C`` (part of the rules family:
 :func:`dtracepy.checks.rules.run` yields these for a D file).
 
 Without ``-C`` dtrace reads no ``#define``, ``#include``, ``#if``...: "invalid control directive"
-(``#error`` too).  ``check`` reads such lines either way (under ``-C``, or the ``#!`` line's, the
+(``#error`` it reads itself, and stops there: :mod:`dtracepy.checks.safety` says so).  ``check`` reads such lines either way (under ``-C``, or the ``#!`` line's, the
 preprocessor has consumed them and none is left to find), so a file that still has one was read
 without cpp: an error when its ``#!`` line runs dtrace without ``-C`` (``./x.d`` is refused), a
 warning otherwise (``dtrace -C -s x.d`` reads it; ``check -C`` checks it so).  The compiler writes
@@ -24,7 +24,9 @@ def run(ctx):
         return
     has_shebang = any(isinstance(item, t.Shebang) for item in ctx.program.items[:1])
     for item in ctx.items_of(t.Directive):
-        if item.name in t.DIRECTIVES_WITHOUT_CPP:
+        if item.name in t.DIRECTIVES_WITHOUT_CPP or item.name == "error":
+            # (dtrace reads #error itself and stops there, "#error: stop", with or without -C:
+            # the safety family's expansion says so, at the line)
             continue
         if has_shebang:
             message = (f"#{item.name} needs the C preprocessor, and the #! line runs dtrace without -C "

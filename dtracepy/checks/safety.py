@@ -203,8 +203,11 @@ def _expansion_failed(ctx, err, text: str, items, triggers):
 
         message = beside_message(node.text[1:-1], os.path.dirname(source)) or message
     if message.startswith("#error"):
-        return ctx.finding("destructive", node, f"the C preprocessor stops at {message}{where}, and "
-                           "dtrace -C refuses the script there", fallback=triggers[0])
+        if where:   # (a header's #error: only cpp reads headers)
+            return ctx.finding("destructive", node, f"the C preprocessor stops at {message}{where}, and "
+                               "dtrace -C refuses the script there", fallback=triggers[0])
+        return ctx.finding("destructive", node, f"dtrace stops at {message}: it refuses the script there, "
+                           "with or without -C (it reads #error itself: \"#error: ...\")", fallback=triggers[0])
     return ctx.finding(
         "destructive", node,
         f"the C preprocessor (as dtrace -C runs it) fails here{where}: {message}; dtracepy expands "

@@ -154,6 +154,15 @@ def char_text(value: str, pos=None) -> str:
     problem = surrogate_problem(value, "char()'s string")
     if problem:
         raise DSLError(problem, pos or user_pos())
+    if not value.isascii():
+        # D's character constants are bytes: "\xff" would be its two UTF-8 bytes, which dtrace
+        # reads as the number 50111, not the byte 255 a Python "\xff" seems to mean (review 17)
+        wide = next(ch for ch in value if not ch.isascii())
+        byte = (f"; for the byte {ord(wide):#04x} write charlit(\"\\{ord(wide):03o}\") or {ord(wide):#04x}"
+                if ord(wide) <= 0xFF else "")
+        raise DSLError(f"char() takes ASCII characters: D's character constants are bytes, and {wide!r} "
+                       f"(U+{ord(wide):04X}) would be its {len(wide.encode())} bytes in UTF-8, the number "
+                       f"{int.from_bytes(wide.encode(), 'big')}{byte}", pos or user_pos())
     size = len(value.encode("utf-8"))
     if not 1 <= size <= 8:
         what = "an empty string" if not value else f"{value!r} ({size} bytes in UTF-8)"

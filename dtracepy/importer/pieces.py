@@ -63,10 +63,12 @@ class _Whole(Exception):
 
 
 def run(source: str, filename: str, namespace: dict) -> None:
-    """``exec(compile(source, filename, "exec"), namespace)``, in pieces for a large ``source``."""
+    """``exec(compile(source, filename, "exec"), namespace)``, in pieces for a large ``source``.
+    (Each compile is ``dont_inherit``: the module runs as its own file does, without this
+    module's ``from __future__ import annotations``.)"""
     steps = _steps(source, filename) if len(source) > PIECE else None
     if steps is None:
-        exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated module
+        exec(compile(source, filename, "exec", dont_inherit=True), namespace)  # noqa: S102 - our own generated module
         return
     for index, (code, bodies) in enumerate(steps):
         steps[index] = None  # (a piece's code, once run, is dropped: it runs once)
@@ -145,7 +147,7 @@ def _compiled(source: str, filename: str):
             yield split
         else:
             try:
-                code = compile(text, filename, "exec")
+                code = compile(text, filename, "exec", dont_inherit=True)
             except SyntaxError:
                 if end == len(source):
                     raise
@@ -178,7 +180,7 @@ def _split_function(text: str, filename: str, line: int, first: bool):
                          + r"(?:else|elif|except|finally)(?!\w))")
     for begin, end, _ in _cuts(body, pattern, 0):
         part = body[begin:end]
-        module = compile(f"def {name}():\n" + part, filename, "exec")
+        module = compile(f"def {name}():\n" + part, filename, "exec", dont_inherit=True)
         codes = [c for c in module.co_consts if isinstance(c, types.CodeType)]
         if module.co_names != (name,) or len(codes) != 1:
             raise _Whole
@@ -190,7 +192,7 @@ def _split_function(text: str, filename: str, line: int, first: bool):
         parts.append(_moved(code, body_line - 2))
         body_line += part.count("\n")
     runner = f"{_RUNNER}{line}"
-    code = compile(header + f"{indent}return {runner}()\n", filename, "exec")
+    code = compile(header + f"{indent}return {runner}()\n", filename, "exec", dont_inherit=True)
     if not first and "__doc__" in code.co_names:
         raise _Whole
     return _moved(code, line - 1), (runner, parts)
