@@ -86,6 +86,9 @@ def test_running_check_imports_no_dsl_printer_lark_or_pycparser(tmp_path):
         assert module not in modules, module
     # a plain check command line is read without argparse (cli._quick_check_args)
     assert "argparse" not in modules
+    # facts/translated's tables (5 M instructions, 3.7x -> 3.9x `python -c pass`) only for a
+    # script that uses args[] (session 17: a check of translated data used whole loaded them always)
+    assert "dtracepy.facts.translated" not in modules
 
 
 def _imported_by_the_program(*argv) -> list[str]:

@@ -375,8 +375,8 @@ def _translated_whole(items, of, dialect, words) -> list:
     """array-use: a translated variable (``curpsinfo``), what it points to, an element of a
     translated array (``fds[0]``) or a translated ``args[i]`` of a stable probe given to
     ``trace()``, assigned, or used as a key, where the dialect's compiler refuses that
-    (:data:`dtracepy.facts.translated.WHOLE_REFUSED`, :func:`~dtracepy.facts.translated.translated_arguments`)."""
-    from dtracepy.facts.translated import WHOLE_REFUSED, translated_arguments
+    (:data:`dtracepy.facts.dialects.WHOLE_REFUSED`, :func:`~dtracepy.facts.translated.translated_arguments`)."""
+    from dtracepy.facts.dialects import WHOLE_REFUSED
 
     refused = WHOLE_REFUSED.get(dialect.name)
     if refused is None:
@@ -384,6 +384,8 @@ def _translated_whole(items, of, dialect, words) -> list:
     names, arrays = refused
     out = _whole_uses(of, names, arrays, frozenset(), dialect, words)
     if any(node.base.__class__ is t.Ident and node.base.name == "args" for node in of(t.Index)):
+        from dtracepy.facts.translated import translated_arguments
+
         for item in items:
             if item.__class__ is t.Clause:
                 indexes = frozenset().union(*(translated_arguments(probe.text, dialect.name) for probe in item.probes))

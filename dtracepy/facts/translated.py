@@ -290,18 +290,9 @@ PROBE_ARGS_BY_DIALECT: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
     },
 }
 
-#: dialect -> the translated variables whose value (a pointer to translated data, ``curpsinfo``;
-#: what it points to, ``*curpsinfo``) or whose element (``fds[0]``) that dialect's compiler cannot
-#: handle whole: given to ``trace()``, assigned to a variable, or made an aggregation's or an
-#: associative array's key.  Oracle's D 2.0: "trace( ) may not be applied to a dynamic
-#: expression", "operands have incompatible types: "psinfo_t *" = "pointer to translated data"",
-#: "internal error -- no support for translated types yet", "translated data expression may not be
-#: used as aggregation index" (judged in tests/test_new_user_review17.py).  A member of one
-#: (``curpsinfo->pr_pid``), a cast or an address of a member is fine.
-WHOLE_REFUSED = {"oracle": (frozenset({"curpsinfo", "curlwpsinfo"}), frozenset({"fds"}))}
 #: dialect -> the providers whose probes' translated arguments were measured, and the types of
 #: :data:`PROBE_ARGS` that are translated there: ``args[i]`` of such a type is refused whole as
-#: :data:`WHOLE_REFUSED` says (Oracle's D 2.0, ``trace(args[i])`` at every probe of proc, sched, io
+#: :data:`dtracepy.facts.dialects.WHOLE_REFUSED` says (Oracle's D 2.0, ``trace(args[i])`` at every probe of proc, sched, io
 #: and ip: refused for each ``*info_t *`` but ``cpuinfo_t *``, taken for ``siginfo_t *``, ints and
 #: strings; tcp and udp were not loaded, so not measured).
 ARGS_WHOLE_REFUSED = {"oracle": (frozenset({"proc", "sched", "io", "ip"}), frozenset({
