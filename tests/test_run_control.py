@@ -295,22 +295,32 @@ def test_the_command_line_refuses_the_same_in_the_projects_error_form(tmp_path):
         assert (result.returncode, result.stderr, result.stdout) == (1, said, "")
 
 
-def test_the_command_line_says_when_it_killed_dtrace_and_exits_as_the_shell_would(tmp_path):
-    """A dtrace that had not ended within the bound after the stop was killed without a word; and
-    a dtrace ended by a signal gave its negative status to sys.exit (-9: the shell saw 247)."""
+def _run_signalled(tmp_path, *signals) -> tuple[int, str]:
+    """`dtracepy run` of a script with the stand-in dtrace, sent ``signals`` half a second apart
+    once it traces: (its exit status, its standard error)."""
     _script(tmp_path)
     env = dict(os.environ, PYTHONPATH=ROOT)
     proc = subprocess.Popen([sys.executable, "-m", "dtracepy", "run", "s.d", "--dtrace", _standin(tmp_path)],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         time.sleep(3)                               # started (the stand-in traces at once)
-        proc.send_signal(signal.SIGTERM)            # stop(within=5): the stand-in ignores the SIGINT
+        for i, signum in enumerate(signals):
+            if i:
+                time.sleep(0.5)
+            proc.send_signal(signum)
         _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 143
+    return proc.returncode, err
+
+
+def test_the_command_line_says_when_it_killed_dtrace_and_exits_as_the_shell_would(tmp_path):
+    """A dtrace that had not ended within the bound after the stop was killed without a word; and
+    a dtrace ended by a signal gave its negative status to sys.exit (-9: the shell saw 247)."""
+    returncode, err = _run_signalled(tmp_path, signal.SIGTERM)  # stop(within=5): the stand-in ignores the SIGINT
+    assert returncode == 143
     assert "dtracepy: error: dtrace had not ended 5 s after it was asked to stop: killed" in err, err
     crashing = tmp_path / "crashing-dtrace"
     crashing.write_text(f"#!{sys.executable}\nimport os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n")
@@ -326,24 +336,11 @@ def test_a_second_signal_kills_dtrace_at_once(tmp_path, first, second):
     (5 s after a SIGTERM, 30 s after a Ctrl-C) for a dtrace that ignored the first.  Now the
     second kills dtrace, with what it started, at once, and says so; the status is the shell's
     for that signal, not the stop bound's error."""
-    _script(tmp_path)
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    proc = subprocess.Popen([sys.executable, "-m", "dtracepy", "run", "s.d", "--dtrace", _standin(tmp_path)],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        time.sleep(3)                               # started (the stand-in traces at once)
-        proc.send_signal(first)                     # the stand-in ignores the SIGINT
-        time.sleep(0.5)
-        proc.send_signal(second)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    returncode, err = _run_signalled(tmp_path, first, second)   # the stand-in ignores the SIGINT
     assert f"dtracepy: note: a second signal, {signal.Signals(second).name} (signal {int(second)}): dtrace " \
            "was killed at once, with what it started (its END clauses did not run)" in err, err
     assert "had not ended" not in err and "crashed" not in err, err
-    assert proc.returncode == 128 + second
+    assert returncode == 128 + second
 
 
 def test_a_script_dtracepy_cannot_read_and_dtrace_refuses_is_explained_at_its_line(tmp_path):

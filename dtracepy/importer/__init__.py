@@ -95,28 +95,27 @@ MAX_EXACT_NODES = 150_000
 
 
 def refuse_exact_over_limit(program: tree.Program) -> None:
-    """``--exact`` of a script whose faithful module prints D over the input limit (the DSL
-    prints the D it reads compact in full, indented): refused here, from the original tree (a
-    printing of it, under a second for 100,000 clauses), not after writing, running and compiling
-    the module (30 s for 100,000 clauses, then refused by the compiler), with what to do instead."""
+    """``--exact`` of a script it cannot prove within bounds: more than :data:`MAX_EXACT_NODES`
+    nodes, or a faithful module that prints D over the input limit (the DSL prints the D it reads
+    compact in full, indented).  Refused here, from the original tree (a count and a printing of
+    it, under a second for 100,000 clauses), not after writing, running and compiling the module
+    (9 s for 90,000 clauses; 30 s for 100,000, then refused by the compiler), with what to do
+    instead."""
     from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
 
     count = sum(1 for _ in program.walk()) - 1    # (the Program itself is no node of D)
     if count > MAX_EXACT_NODES:
-        raise CannotImport.saying(
-            f"cannot import this script exactly: it is {count:,} nodes of D, over the "
-            f"{MAX_EXACT_NODES:,} that --exact proves within a few seconds (it writes the module, "
-            "runs it and compiles it back, about 2 s for 100,000 nodes); import it without --exact "
-            "(an idiomatic module, which is not compiled back), or split the script",
-            program.items[0].pos if program.items else None)
-    size = exact_size_at_least(program)
-    if size > MAX_INPUT_BYTES:
-        raise CannotImport.saying(
-            f"cannot import this script exactly: its faithful module would compile to at least "
-            f"{size:,} bytes of D, over {LIMIT_TEXT}, which dtracepy check refuses (the DSL prints "
-            "each statement on a line of its own, indented); import it without --exact (an "
-            "idiomatic module, which is not compiled back), or split the script",
-            program.items[0].pos if program.items else None)
+        why = (f"it is {count:,} nodes of D, over the {MAX_EXACT_NODES:,} that --exact proves within a few "
+               "seconds (it writes the module, runs it and compiles it back, about 2 s for 100,000 nodes)")
+    else:
+        size = exact_size_at_least(program)
+        if size <= MAX_INPUT_BYTES:
+            return
+        why = (f"its faithful module would compile to at least {size:,} bytes of D, over {LIMIT_TEXT}, which "
+               "dtracepy check refuses (the DSL prints each statement on a line of its own, indented)")
+    raise CannotImport.saying(
+        f"cannot import this script exactly: {why}; import it without --exact (an idiomatic module, "
+        "which is not compiled back), or split the script", program.items[0].pos if program.items else None)
 
 
 def import_d(text: str, filename: str = "<string>", *, exact: bool = False, verify: bool = True) -> str:
