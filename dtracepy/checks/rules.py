@@ -542,10 +542,19 @@ def _calls_and_aggregations(of, dialect, words, names=None, assignments=None):
         if kinds:
             for index, (want, arg) in enumerate(zip(kinds, node.args)):
                 problem = _argument_problem(want, arg, dialect) if want else None
+                if problem is None and want == "int" and name not in Fn.POINTERS_TAKEN:
+                    problem = _pointer_problem(arg, dialect)
                 if problem:
                     out.append(_finding("argument-type", arg.pos or node.pos,
                                         f"{name}() argument #{index + 1} must be {Fn.KIND_TEXT[want]}, "
                                         f"not {problem}"))
+        pointer_parameters = Fn.POINTER_PARAMETERS.get(name)
+        if pointer_parameters:
+            for index, arg in enumerate(node.args):
+                problem = _pointer_parameter_problem(pointer_parameters.get(index), arg, dialect)
+                if problem:
+                    out.append(_finding("argument-type", arg.pos or node.pos,
+                                        f"{name}() argument #{index + 1} must be a pointer, not {problem}"))
     for node in of(t.AggVar):
         if id(node) not in usable:
             shown = f"@{node.name}" if node.name else "the anonymous aggregation @"
@@ -576,6 +585,39 @@ def _argument_problem(want, arg, dialect):
         found = _member_chain_type(arg, dialect)
         if found is not None and found[1:] == (0, False) and found[0] not in _POINTER_NAMES:
             return f"a member of type {found[0]}, no pointer: give it a pointer (print(&p->m) or the struct's p)"
+    return None
+
+
+def _pointer_problem(arg, dialect):
+    """"a pointer ..." when ``arg`` is certainly a pointer (a cast to a pointer type, ``&x``,
+    ``curthread``, ``copyin()``'s result, a member the dialect's types say is a pointer or an
+    array), which an integer parameter does not take (:data:`dtracepy.facts.functions.POINTERS_TAKEN`);
+    else None."""
+    from dtracepy.checks.operands import _is_pointer
+
+    if _is_pointer(arg):
+        return "a pointer: cast it to an integer first ((uintptr_t)p)"
+    if arg.__class__ is t.Member:
+        found = _member_chain_type(arg, dialect)
+        if found is not None and (found[1] or found[2]) and found[0] != "string":
+            return "a pointer or array member: cast it to an integer first ((uintptr_t)p)"
+    return None
+
+
+def _pointer_parameter_problem(how, arg, dialect):
+    """What a pointer parameter (``how``: "void" or "typed", from
+    :data:`dtracepy.facts.functions.POINTER_PARAMETERS`; None: no pointer parameter) does not
+    take: an integer but the constant 0 (a null pointer), or, when ``typed``, a string."""
+    if how is None:
+        return None
+    have = _kind(arg)
+    if have == "int":
+        value = _constant(arg, dialect)
+        if value == 0 and value is not Fn.NOT_CONSTANT:
+            return None
+        return "an integer (an address held in an integer is cast first: (void *)arg0)"
+    if have == "string" and how == "typed":
+        return "a string"
     return None
 
 

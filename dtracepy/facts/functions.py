@@ -298,6 +298,40 @@ ARGUMENT_KINDS = {
     "setopt": ("string", "string"),
 }
 
+#: An "int" argument of :data:`ARGUMENT_KINDS` is an integer parameter of the prototype (``int``,
+#: ``size_t``, ``uintptr_t`` ...), and dtrace refuses a pointer there as it refuses a string
+#: (measured on Oracle's dtrace 2.0: ``copyinstr((char *)arg0)``, ``htonl(curthread)``,
+#: ``copyin(curthread->mm, 4)``: "copyinstr( ) argument #1 is incompatible with prototype:
+#: prototype: uintptr_t argument: char *"), but for the aggregating functions, which take any
+#: value of scalar type (``sum(curthread)``, ``quantize(1, curthread)`` compile).
+POINTERS_TAKEN = AGGREGATING_FUNCTIONS
+
+#: The pointer parameters of the prototypes (libdtrace/dt_open.c; the same in illumos', FreeBSD's
+#: and Apple's): name -> {argument index: "void" (``void *``: a string fits, ``bcopy("abc", ...)``)
+#: or "typed" (``ipaddr_t *``, ``struct in6_addr *``: a string does not)}.  dtrace refuses an
+#: integer there but the constant 0, a null pointer (``inet_ntoa(arg0)``: "argument #1 is
+#: incompatible with prototype: prototype: unsigned int * argument: int64_t"; ``inet_ntoa(0)`` and
+#: ``inet_ntoa((void *)arg0)`` compile).  Measured on Oracle's dtrace 2.0 for every entry that
+#: is in its D; tests/test_new_user_review18.py has it judge them.
+POINTER_PARAMETERS = {
+    "bcopy": {0: "void", 1: "void"},
+    "copyinto": {2: "void"},
+    "inet_ntoa": {0: "typed"},
+    "inet_ntoa6": {0: "typed"},
+    "inet_ntop": {1: "typed"},  # (a string: "invalid cast expression: \"string\" to \"unsigned int *\"")
+    "link_ntop": {1: "void"},
+    "pcap": {0: "void"},
+    "ddi_pathname": {0: "void"},
+    "d_path": {0: "typed"},
+    "mutex_owned": {0: "typed"},
+    "mutex_owner": {0: "typed"},
+    "mutex_type_adaptive": {0: "typed"},
+    "mutex_type_spin": {0: "typed"},
+    "rw_read_held": {0: "typed"},
+    "rw_write_held": {0: "typed"},
+    "rw_iswriter": {0: "typed"},
+}
+
 #: Where a dialect's prototype differs from :data:`ARGUMENT_KINDS`': name -> {dialect: kinds}.
 #: "pointer": a pointer (or a string), not an integer.  Oracle's ``print`` takes ``void *`` and
 #: prints what it points to ("print( ) argument #1 is incompatible with prototype: void *" for
