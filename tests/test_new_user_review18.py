@@ -1,0 +1,144 @@
+"""A hostile new user's walk (session 18, /work/review18.md): what got through, fixed.
+
+Each test fails on the code before its fix; where the verdict is about D, the real dtrace judges
+the same cases (skipped where there is none).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from tests.pythonpath import env_with
+
+from conftest import REPO
+
+
+def _cli(*args, cwd, timeout=120):
+    return subprocess.run([sys.executable, "-m", "dtracepy", *args], cwd=cwd, capture_output=True,
+                          text=True, env=env_with(REPO), timeout=timeout)
+
+
+def _errors(tmp_path, text, *flags):
+    d = tmp_path / "a.d"
+    d.write_text(text)
+    result = _cli("check", *flags, "a.d", cwd=tmp_path)
+    assert "Traceback" not in result.stderr, result.stderr
+    return [line for line in result.stderr.splitlines() if ": error: " in line]
+
+
+def _in_process_errors(text, check, dialect=None):
+    from dtracepy.checks import CheckOptions, check_program
+    from dtracepy.parser import parse
+
+    options = CheckOptions(dialect=dialect, dialect_given=True) if dialect else CheckOptions()
+    return [f for f in check_program(parse(text, "a.d"), options, source=text) if f.check == check]
+
+
+# --- R1: a pointer where a prototype has an integer, an integer where it has a pointer ----------
+# dtrace refuses both ("argument #1 is incompatible with prototype"); check took them, and a
+# tracer compiled them.
+
+_POINTER_ARGS_REFUSED = [  # (clause, dialect or None), each refused by Oracle's dtrace -e
+    ("BEGIN { trace(copyinstr((char *)arg0)); }", None),
+    ("BEGIN { trace(copyin((char *)arg0, 4)); }", None),
+    ("BEGIN { trace(copyinstr(copyin(arg0, 8))); }", None),
+    ("BEGIN { trace(copyinstr(alloca(8))); }", None),
+    ("BEGIN { trace(copyinstr(arg0, curthread)); }", None),
+    ("BEGIN { trace(htonl(curthread)); }", None),
+    ("BEGIN { trace(lltostr(curthread)); }", None),
+    ("BEGIN { exit(curthread); }", None),
+    ("BEGIN { trace(progenyof(curthread)); }", None),
+    ("BEGIN { trace(substr(\"abc\", curthread)); }", None),
+    ("BEGIN { trace(strchr(\"abc\", curthread)); }", None),
+    ("BEGIN { trace(index(\"a\", \"b\", curthread)); }", None),
+    ("BEGIN { trace(inet_ntop(curthread, 0)); }", None),
+    ("BEGIN { @t1 = count(); trunc(@t1, curthread); }", None),
+    ("BEGIN { @t2 = count(); normalize(@t2, curthread); }", None),
+    ("BEGIN { commit(curthread); }", None),
+    ("BEGIN { copyinto(curthread, 4, alloca(4)); }", None),
+    ("BEGIN { trace(copyinstr(curthread->mm)); }", "oracle"),
+    ("BEGIN { trace(copyin(curthread->comm, 4)); }", "oracle"),
+    ("BEGIN { trace(inet_ntoa(arg0)); }", None),
+    ("BEGIN { trace(inet_ntoa(\"abc\")); }", None),
+    ("BEGIN { trace(inet_ntoa6(arg0)); }", None),
+    ("BEGIN { trace(inet_ntop(2, arg0)); }", None),
+    ("BEGIN { trace(inet_ntop(2, \"abc\")); }", None),
+    ("BEGIN { trace(link_ntop(1, 2)); }", None),
+    ("BEGIN { bcopy(arg0, alloca(4), 4); }", None),
+    ("BEGIN { bcopy((void *)arg0, arg1, 4); }", None),
+    ("BEGIN { copyinto(arg0, 4, arg1); }", None),
+    ("BEGIN { pcap(arg0, 1); }", None),
+    ("BEGIN { trace(d_path(arg0)); }", "oracle"),
+    ("BEGIN { trace(mutex_owned(arg0)); }", None),
+    ("BEGIN { trace(mutex_owner(arg0)); }", None),
+    ("BEGIN { trace(rw_read_held(arg0)); }", None),
+]
+
+_POINTER_ARGS_TAKEN = [  # each compiled by Oracle's dtrace -e
+    ("BEGIN { trace(copyinstr((uintptr_t)arg0)); trace(copyinstr(0)); }", None),
+    ("BEGIN { trace(copyinstr(curthread->pid)); trace(copyinstr(curthread->mm->arg_start)); }", "oracle"),
+    ("BEGIN { @s1 = sum(curthread); @s2 = avg(curthread); @s3 = min(curthread); @s4 = max(curthread); }", None),
+    ("BEGIN { @q1 = quantize(1, curthread); @q2 = lquantize(curthread, 0, 10, 1, curthread); }", None),
+    ("BEGIN { @q3 = llquantize(curthread, 10, 0, 6, 20, curthread); }", None),
+    ("BEGIN { tracemem(curthread, 10); }", None),
+    ("BEGIN { trace(inet_ntoa(0)); trace(inet_ntoa6(0)); trace(inet_ntop(2, 0)); trace(d_path(0)); }", "oracle"),
+    ("BEGIN { trace(inet_ntoa((ipaddr_t *)arg0)); trace(inet_ntoa((void *)arg0)); }", None),
+    ("BEGIN { trace(inet_ntop(2, (void *)arg0)); trace(link_ntop(1, (void *)arg0)); }", None),
+    ("BEGIN { trace(inet_ntoa6((struct in6_addr *)arg0)); }", None),
+    ("BEGIN { bcopy((void *)arg0, alloca(4), 4); bcopy(\"abc\", alloca(4), 4); }", None),
+    ("BEGIN { pcap(\"abc\", 1); pcap((void *)arg0, 1); }", None),
+    ("BEGIN { trace(link_ntop(1, \"abc\")); }", None),
+]
+
+
+def _flags(dialect):
+    return ("--dialect", dialect) if dialect else ()
+
+
+@pytest.mark.parametrize("clause, dialect", _POINTER_ARGS_REFUSED)
+def test_check_refuses_a_pointer_for_an_integer_parameter_and_the_reverse(clause, dialect):
+    found = _in_process_errors(clause + "\n", "argument-type", dialect)
+    assert found, clause
+
+
+@pytest.mark.parametrize("clause, dialect", _POINTER_ARGS_TAKEN)
+def test_check_takes_the_arguments_dtrace_takes(clause, dialect):
+    assert _in_process_errors(clause + "\n", "argument-type", dialect) == []
+
+
+def test_check_says_it_at_the_argument(tmp_path):
+    errors = _errors(tmp_path, "BEGIN\n{\n\ttrace(copyinstr((char *)arg0));\n\ttrace(inet_ntoa(arg0));\n}\n")
+    assert errors == [
+        "a.d:3:18: error: copyinstr() argument #1 must be an integer, not a pointer: cast it to an "
+        "integer first ((uintptr_t)p) [argument-type]",
+        "a.d:4:18: error: inet_ntoa() argument #1 must be a pointer, not an integer (an address held "
+        "in an integer is cast first: (void *)arg0) [argument-type]"], errors
+
+
+def test_a_tracer_passing_a_pointer_to_copyinstr_is_refused_at_its_line(tmp_path):
+    (tmp_path / "t.py").write_text(
+        "from dtracepy import Tracer, trace, copyinstr, inet_ntoa, cast, arg0, arg1\n"
+        "t = Tracer()\n"
+        "@t.probe('syscall::open:entry')\n"
+        "def _():\n"
+        "    trace(copyinstr(cast(arg0, 'char *')))\n"
+        "    trace(inet_ntoa(arg1))\n")
+    result = _cli("compile", "t.py", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout
+    lines = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert [line.split(": error: ")[0] for line in lines] == ["t.py:5", "t.py:6"], result.stderr
+    assert "copyinstr() argument #1 must be an integer, not a pointer" in lines[0]
+
+
+def test_the_real_dtrace_judges_pointer_arguments_as_check_does():
+    from tests.real_dtrace import compile_scripts
+
+    scripts = {clause: clause + "\n" for clause, _ in _POINTER_ARGS_REFUSED + _POINTER_ARGS_TAKEN}
+    verdicts = compile_scripts(scripts)
+    for clause, _ in _POINTER_ARGS_REFUSED:
+        said = verdicts[clause]
+        assert said is not None and ("incompatible with prototype" in said or "invalid cast" in said), (clause, said)
+    for clause, _ in _POINTER_ARGS_TAKEN:
+        assert verdicts[clause] is None, (clause, verdicts[clause])
