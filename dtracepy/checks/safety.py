@@ -355,7 +355,9 @@ def _strlen_then_aggregation(ctx, clause, earlier=None, shared=None):
 
 def _speculation(ctx, clause):
     """D's rules for speculative clauses: speculate() first and once, then no aggregation,
-    destructive action, exit() or commit()/discard(); commit() not with data-recording actions."""
+    destructive action or exit(); commit() not with data-recording actions (an aggregation and
+    exit() among them), nor before speculate().  A clause may speculate() and then commit() or
+    discard() (Oracle's dtrace 2.0 compiles and runs it, and no D compiler's clause flags refuse it)."""
     calls = list(_statement_calls(clause))
     names = [name for name, _ in calls]
     if "speculate" in names:
@@ -374,10 +376,17 @@ def _speculation(ctx, clause):
                 yield ctx.finding("speculation", node, "a speculative clause may not aggregate")
             elif name in Fn.DESTRUCTIVE or name == "exit":
                 yield ctx.finding("speculation", node, f"a speculative clause may not call {name}()")
-            elif name in ("commit", "discard"):
-                yield ctx.finding("speculation", node, f"a clause may not both speculate() and {name}()")
-    elif "commit" in names:
+    if "commit" in names:
+        seen_commit = seen_speculate = False
         for name, node in calls:
-            if name in Fn.RECORDS_DATA:
+            if name == "commit":
+                seen_commit = True
+            elif name == "speculate":
+                if seen_commit:
+                    yield ctx.finding("speculation", node, "speculate() may not follow commit()")
+                seen_speculate = True
+            elif name in Fn.RECORDS_DATA or (name in ("@", "exit") and not seen_speculate):
+                # (after speculate(), "@" and exit() are refused above already)
+                shown = "an aggregation" if name == "@" else f"{name}()"
                 yield ctx.finding("speculation", node,
-                                  f"a clause that calls commit() may not record data with {name}()")
+                                  f"a clause that calls commit() may not record data with {shown}")
