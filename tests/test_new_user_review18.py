@@ -142,3 +142,51 @@ def test_the_real_dtrace_judges_pointer_arguments_as_check_does():
         assert said is not None and ("incompatible with prototype" in said or "invalid cast" in said), (clause, said)
     for clause, _ in _POINTER_ARGS_TAKEN:
         assert verdicts[clause] is None, (clause, verdicts[clause])
+
+
+# --- R2: speculation's clause rules as dtrace has them -------------------------------------------
+# check refused speculate() then commit() or discard() in one clause, which dtrace compiles and
+# runs, and took commit() before speculate(), an aggregation or exit() in a clause that commits.
+
+_SPECULATION_TAKEN = [
+    "BEGIN { s = speculation(); speculate(s); discard(s); }",
+    "BEGIN { s = speculation(); speculate(s); commit(s); }",
+    "BEGIN { s = speculation(); speculate(s); printf(\"x\"); discard(s); }",
+    "BEGIN { s = speculation(); speculate(s); discard(s); printf(\"x\"); }",
+    "BEGIN { s = speculation(); discard(s); speculate(s); }",
+    "BEGIN { s = speculation(); @d1 = count(); discard(s); }",
+]
+
+_SPECULATION_REFUSED = [
+    "BEGIN { s = speculation(); commit(s); speculate(s); }",
+    "BEGIN { s = speculation(); commit(s); @c1 = count(); }",
+    "BEGIN { s = speculation(); @c2 = count(); commit(s); }",
+    "BEGIN { s = speculation(); commit(s); exit(0); }",
+    "BEGIN { s = speculation(); speculate(s); printf(\"x\"); commit(s); }",
+    "BEGIN { s = speculation(); speculate(s); commit(s); printf(\"x\"); }",
+]
+
+
+@pytest.mark.parametrize("clause", _SPECULATION_TAKEN)
+def test_check_takes_a_speculation_committed_or_discarded_in_its_clause(clause):
+    assert _in_process_errors(clause + "\n", "speculation") == []
+
+
+@pytest.mark.parametrize("clause", _SPECULATION_REFUSED)
+def test_check_refuses_what_may_not_follow_or_precede_commit(clause):
+    assert _in_process_errors(clause + "\n", "speculation"), clause
+
+
+def test_a_commit_before_speculate_is_refused_at_the_speculate(tmp_path):
+    errors = _errors(tmp_path, "BEGIN\n{\n\ts = speculation();\n\tcommit(s);\n\tspeculate(s);\n}\n")
+    assert errors == ["a.d:5:2: error: speculate() may not follow commit() [speculation]"], errors
+
+
+def test_the_real_dtrace_judges_speculations_as_check_does():
+    from tests.real_dtrace import compile_scripts
+
+    verdicts = compile_scripts({clause: clause + "\n" for clause in _SPECULATION_TAKEN + _SPECULATION_REFUSED})
+    for clause in _SPECULATION_TAKEN:
+        assert verdicts[clause] is None, (clause, verdicts[clause])
+    for clause in _SPECULATION_REFUSED:
+        assert verdicts[clause] is not None and "commit( )" in verdicts[clause], (clause, verdicts[clause])
