@@ -259,6 +259,12 @@ def _option_values(ctx, pragma, dialect):
 
     name, eq, value = pragma.words[2].partition("=")
     value = value if eq else None
+    for other in sorted(options.PROGRAM_REFUSED):
+        if dialect is None or dialect == other:
+            problem = options.program_refused_problem(name, other)
+            if problem:
+                yield ctx.finding("pragma", pragma, problem, severity="error" if dialect else "warning")
+                return
     for other in sorted(options.LEAST_SIZES):
         if dialect is None or dialect == other:
             problem = options.least_size_problem(name, value, other)

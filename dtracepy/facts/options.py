@@ -106,6 +106,26 @@ LEAST_SIZES = {"oracle": {"strsize": 2, "preallocate": 0}}
 #: ``dtrace -e`` takes them.
 UNRUNNABLE_ZERO = {"oracle": frozenset({"bufsize", "nspec"})}
 
+#: Options a dialect's compiler refuses in a program's ``#pragma D option``, by dialect: the
+#: compile-time options that only ``dtrace -x`` (or a flag) may set.  Oracle's D 2.0: "failed to set
+#: option 'cpppath' to '/usr/bin/cpp': Option cannot be used from within a D program" (``dtrace -e``;
+#: each measured, and judged in tests/test_new_user_review18.py); ``core`` it takes, then dumps
+#: core ("libdtrace DEBUG: [ forcing coredump ]", killed by SIGABRT), a debugging option.
+PROGRAM_REFUSED = {"oracle": frozenset({"cppargs", "cpphdrs", "cpppath", "ctfpath", "define", "incdir", "ldpath",
+                                        "modpath", "procfspath", "stdc", "undef", "core"})}
+
+
+def program_refused_problem(name: str, dialect: str) -> str | None:
+    """Why ``dialect``'s dtrace stops at ``#pragma D option name`` (:data:`PROGRAM_REFUSED`), or None."""
+    if name not in PROGRAM_REFUSED.get(dialect, ()):
+        return None
+    if name == "core":
+        return (f"option core makes {dialect} D's dtrace dump core (\"libdtrace DEBUG: [ forcing coredump ]\", "
+                "SIGABRT): a debugging option of libdtrace's, not for a script")
+    return (f"option {name} cannot be set from a program in {dialect} D (dtrace: \"Option cannot be used from "
+            f"within a D program\"): give it on dtrace's command line (-x {name}=...)")
+
+
 #: The pragmas D knows after ``#pragma D`` (dt_pragma.c); ``#pragma D`` with any other word is an
 #: error.  ``error``, ``ident`` and ``line`` are also control lines of their own (``#ident``).
 D_PRAGMAS = ("attributes", "binding", "depends_on", "error", "ident", "line", "option")
