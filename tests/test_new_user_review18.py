@@ -190,3 +190,58 @@ def test_the_real_dtrace_judges_speculations_as_check_does():
         assert verdicts[clause] is None, (clause, verdicts[clause])
     for clause in _SPECULATION_REFUSED:
         assert verdicts[clause] is not None and "commit( )" in verdicts[clause], (clause, verdicts[clause])
+
+
+# --- R3: options Oracle's dtrace refuses in a program ---------------------------------------------
+# "Option cannot be used from within a D program" (the compile-time options only dtrace -x may
+# set), and `core`, on which dtrace dumps core.
+
+_PROGRAM_REFUSED = ["cppargs=-x", "cpphdrs", "cpppath=/usr/bin/cpp", "ctfpath=/x", "define=X", "incdir=/tmp",
+                    "ldpath=/bin/ld", "modpath=/tmp", "procfspath=/proc", "stdc=a", "undef=X"]
+_PROGRAM_TAKEN = ["cpp", "libdir=/tmp", "syslibdir=/tmp", "version=2.0", "linkmode=kernel", "quiet", "iregs=8"]
+
+
+def _option_script(option):
+    return f"#pragma D option {option}\nBEGIN {{ exit(0); }}\n"
+
+
+@pytest.mark.parametrize("option", _PROGRAM_REFUSED + ["core"])
+def test_check_refuses_an_option_oracles_dtrace_refuses_in_a_program(option):
+    found = _in_process_errors(_option_script(option), "pragma", "oracle")
+    assert [f.severity for f in found] == ["error"], (option, found)
+
+
+@pytest.mark.parametrize("option", _PROGRAM_TAKEN)
+def test_check_takes_an_option_a_program_may_set(option):
+    assert _in_process_errors(_option_script(option), "pragma", "oracle") == []
+
+
+def test_without_a_dialect_such_an_option_is_a_warning(tmp_path):
+    (tmp_path / "a.d").write_text(_option_script("cpppath=/usr/bin/cpp"))
+    result = _cli("check", "a.d", cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr.startswith(
+        "a.d:1:1: warning: option cpppath cannot be set from a program in oracle D"), result.stderr
+
+
+def test_an_oracle_tracer_setting_cpppath_is_refused_at_its_line(tmp_path):
+    (tmp_path / "t.py").write_text(
+        "from dtracepy import Tracer, exit_\n"
+        "t = Tracer(dialect='oracle',\n"
+        "           options={'define': 'X'})\n"
+        "@t.probe('BEGIN')\n"
+        "def _():\n"
+        "    exit_(0)\n")
+    result = _cli("compile", "t.py", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("t.py:2: error: option define cannot be set from a program"), result.stderr
+
+
+def test_the_real_dtrace_refuses_those_options_in_a_program():
+    from tests.real_dtrace import compile_scripts
+
+    verdicts = compile_scripts({option: _option_script(option) for option in _PROGRAM_REFUSED + _PROGRAM_TAKEN})
+    for option in _PROGRAM_REFUSED:
+        assert verdicts[option] is not None and "cannot be used from within a D program" in verdicts[option], \
+            (option, verdicts[option])
+    for option in _PROGRAM_TAKEN:
+        assert verdicts[option] is None, (option, verdicts[option])
