@@ -585,6 +585,7 @@ def arrays(ctx, dialect):
     declared = _declared_arrays(ctx, dialect)
     if declared and indexes:
         yield from _declared_array_uses(ctx, dialect, indexes, declared)
+    yield from _inline_array_uses(ctx, indexes)
     if ctx.uses_cpp:
         return
     assigns = ctx.of(t.Assign)
@@ -841,6 +842,31 @@ def _declared_array_uses(ctx, dialect, indexes, declared):
                     index == size and id(node) in ends):
                 yield ctx.finding("array-use", node.keys[0], f"index {index} is outside {base.name}[{size}] "
                                   "(dtrace: \"index outside array bounds\")", fallback=node)
+
+
+def _inline_array_uses(ctx, indexes):
+    """A parameterised inline (``inline int f[int a] = ...``) given another number of keys than
+    its parameters (dtrace: "f[ ] prototype mismatch: 2 keys passed, 1 expected") or named without
+    its keys ("associative array 'f' may not be referenced as scalar")."""
+    params = {item.declarator.target.name: len(item.declarator.dims) for item in ctx.items_of(t.Inline)
+              if item.declarator.__class__ is t.ArrayDecl and item.declarator.target.__class__ is t.NameDecl
+              and all(dim.__class__ is t.Param for dim in item.declarator.dims)}
+    if not params or params.keys().isdisjoint(ctx.ident_names):
+        return
+    bases = set()
+    for node in indexes:
+        base = node.base
+        if base.__class__ is t.Ident and base.module is None and base.name in params:
+            bases.add(id(base))
+            want = params[base.name]
+            if len(node.keys) != want:
+                yield ctx.finding("array-use", node, f"inline {base.name}[...] takes {want} key{'s' * (want != 1)}, "
+                                  f"not {len(node.keys)} (dtrace: \"{base.name}[ ] prototype mismatch: "
+                                  f"{len(node.keys)} keys passed, {want} expected\")")
+    for node in ctx.of(t.Ident):
+        if node.name in params and node.module is None and id(node) not in bases:
+            yield ctx.finding("array-use", node, f"inline {node.name} takes keys: name it with them "
+                              f"({node.name}[...]), not alone (dtrace: \"may not be referenced as scalar\")")
 
 
 def _declared_globals(ctx) -> set:
