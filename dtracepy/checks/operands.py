@@ -863,10 +863,25 @@ def _inline_array_uses(ctx, indexes):
                 yield ctx.finding("array-use", node, f"inline {base.name}[...] takes {want} key{'s' * (want != 1)}, "
                                   f"not {len(node.keys)} (dtrace: \"{base.name}[ ] prototype mismatch: "
                                   f"{len(node.keys)} keys passed, {want} expected\")")
+    # (a tracer's inline is one node, at the t.inline line, wherever it is used: a use is shown at
+    # the call, operation or assignment that holds it)
+    holders = {}
+    inline_pos = {item.declarator.target.name: item.pos for item in ctx.items_of(t.Inline)
+                  if item.declarator.__class__ is t.ArrayDecl}
+    for cls, parts in ((t.Call, lambda n: n.args), (t.Binary, lambda n: (n.left, n.right)),
+                       (t.Assign, lambda n: (n.value,)), (t.Unary, lambda n: (n.operand,))):
+        for holder in ctx.of(cls):
+            for part in parts(holder):
+                if part.__class__ is t.Ident and part.name in params:
+                    holders.setdefault(id(part), []).append(holder)
+    seen = set()  # (a tracer's one node is met once per use)
     for node in ctx.of(t.Ident):
-        if node.name in params and node.module is None and id(node) not in bases:
-            yield ctx.finding("array-use", node, f"inline {node.name} takes keys: name it with them "
-                              f"({node.name}[...]), not alone (dtrace: \"may not be referenced as scalar\")")
+        if node.name in params and node.module is None and (id(node) not in bases or id(node) in holders) \
+                and id(node) not in seen:
+            seen.add(id(node))
+            for at in (holders.get(id(node)) if node.pos == inline_pos[node.name] else None) or (node,):
+                yield ctx.finding("array-use", at, f"inline {node.name} takes keys: name it with them "
+                                  f"({node.name}[...]), not alone (dtrace: \"may not be referenced as scalar\")")
 
 
 def _declared_globals(ctx) -> set:
