@@ -245,3 +245,56 @@ def test_the_real_dtrace_refuses_those_options_in_a_program():
             (option, verdicts[option])
     for option in _PROGRAM_TAKEN:
         assert verdicts[option] is None, (option, verdicts[option])
+
+
+# --- R4: a parameterised inline used with the wrong number of keys, or without them --------------
+
+_INLINE_REFUSED = [
+    "inline int f1[int a] = a + 1;\nBEGIN { trace(f1[1, 2]); }\n",
+    "inline int f2[int a, int b] = a + b;\nBEGIN { trace(f2[1]); }\n",
+    "inline int f3[int a] = a + 1;\nBEGIN { trace(f3); }\n",
+    "inline int f4[int a] = a + 1;\nBEGIN { x = f4 + 1; }\n",
+]
+_INLINE_TAKEN = [
+    "inline int g1[int a] = a + 1;\nBEGIN { trace(g1[1]); }\n",
+    "inline int g2[int a, int b] = a + b;\nBEGIN { trace(g2[1, 2]); }\n",
+    "inline int g3 = 3;\nBEGIN { trace(g3); }\n",
+    "int g4x[4];\ninline int g4[int a] = g4x[a];\nBEGIN { trace(g4[1]); }\n",
+]
+
+
+@pytest.mark.parametrize("text", _INLINE_REFUSED)
+def test_check_refuses_a_parameterised_inline_misused(text):
+    assert _in_process_errors(text, "array-use"), text
+
+
+@pytest.mark.parametrize("text", _INLINE_TAKEN)
+def test_check_takes_a_parameterised_inline_used_right(text):
+    assert _in_process_errors(text, "array-use") == []
+
+
+def test_a_tracer_naming_a_parameterised_inline_alone_is_refused_at_the_use(tmp_path):
+    (tmp_path / "t.py").write_text(
+        "from dtracepy import Tracer, trace\n"
+        "t = Tracer()\n"
+        "f = t.inline('f', 'int', lambda a: a + 1, params=['int a'])\n"
+        "@t.probe('BEGIN')\n"
+        "def _():\n"
+        "    trace(f[1, 2])\n"
+        "    trace(f)\n")
+    result = _cli("compile", "t.py", cwd=tmp_path)
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert [line.split(": error: ")[0] for line in lines] == ["t.py:6", "t.py:7"], result.stderr
+    assert "takes 1 key, not 2" in lines[0] and "not alone" in lines[1]
+
+
+def test_the_real_dtrace_judges_inline_keys_as_check_does():
+    from tests.real_dtrace import compile_scripts
+
+    verdicts = compile_scripts({text: text for text in _INLINE_REFUSED + _INLINE_TAKEN})
+    for text in _INLINE_REFUSED:
+        assert verdicts[text] is not None and ("prototype mismatch" in verdicts[text] or "scalar" in verdicts[text]), \
+            (text, verdicts[text])
+    for text in _INLINE_TAKEN:
+        assert verdicts[text] is None, (text, verdicts[text])
