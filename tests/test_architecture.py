@@ -34,8 +34,6 @@ FACADES = {
     ("dtracepy.checks.safety", "dtracepy.parser"),
     ("dtracepy.checks.safety", "dtracepy.preprocess"),
     ("dtracepy.checks.safety", "dtracepy.printer"),
-    # CharLit's invariant measures its escapes with the lexer's decoder
-    ("dtracepy.tree", "dtracepy.lexer"),
 }
 
 
