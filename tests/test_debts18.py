@@ -45,3 +45,89 @@ def test_the_commands_hand_the_expansion(tmp_path):
     run = subprocess.run([sys.executable, "-m", "dtracepy", "check", str(script)], capture_output=True,
                          text=True, env=env_with(ROOT))
     assert run.returncode == 1 and f"{script}:1:1: error: after C preprocessing the program calls system()" in run.stderr
+
+
+# --- Oracle's dtrace crashes on a provider definition outside dtrace -h ---------------------------
+
+PROVIDERS = {
+    "alone": "provider foo { probe bar(); };\n",
+    "with a clause": "BEGIN { exit(0); }\n\n  provider foo { probe bar(int, char *); };\n",
+    "empty": "/* usdt */ provider foo { };\n",
+}
+CLEAN = "BEGIN { exit(0); }\n"
+
+
+def _check(tmp_path, text, *flags):
+    script = tmp_path / "p.d"
+    script.write_text(text)
+    run = subprocess.run([sys.executable, "-m", "dtracepy", "check", *flags, str(script)], capture_output=True,
+                         text=True, env=env_with(ROOT))
+    return run.returncode, [line.replace(f"{script}:", "") for line in run.stderr.splitlines()]
+
+
+def test_check_for_oracle_refuses_a_provider_definition_at_its_keyword(tmp_path):
+    where = {"alone": "1:1", "with a clause": "3:3", "empty": "1:12"}
+    for name, text in PROVIDERS.items():
+        status, lines = _check(tmp_path, text, "--dialect", "oracle")
+        assert status == 1 and lines == [
+            f"{where[name]}: error: Oracle DTrace for Linux (D 2.0): dtrace crashes (a segmentation fault, "
+            "exit 139) compiling a provider definition with -s or -e: only dtrace -h (or -G) reads one, from a "
+            "file of provider definitions alone; keep provider foo in a file of its own, for dtrace -h "
+            "[dialect-provider]"], (name, lines)
+        assert _check(tmp_path, text) == (0, [])  # (illumos' dtrace -h and -G read them; the dialect says)
+
+
+def test_an_oracle_tracer_with_a_provider_is_refused_before_dtrace_runs():
+    """`run` compiles a tracer for the dtrace it runs (its dialect, detected): the refusal comes
+    before dtrace starts, at the tracer's provider() line."""
+    from dtracepy import Tracer, exit_
+    from dtracepy.errors import CompileError
+    from dtracepy.run.script import prepare
+
+    t = Tracer()
+    t.provider("foo", "bar()")
+    line = sys._getframe().f_lineno - 1
+
+    @t.probe("BEGIN")
+    def b():
+        exit_(0)
+
+    prepare(t, detected="illumos")
+    try:
+        prepare(t, detected="oracle")
+    except CompileError as err:
+        found = [(f.check, f.pos.line) for f in err.findings]
+    else:
+        found = None
+    assert found == [("dialect-provider", line)], found
+
+
+def test_the_real_dtrace_crashes_on_a_provider_definition_but_with_h(tmp_path):
+    """What the rule says, asked of the dtrace here when it is Oracle's: ``dtrace -e -s`` dies of
+    SIGSEGV on each provider definition (and compiles the clean script); ``dtrace -h -s`` writes
+    the header of a file of provider definitions alone, and dies too of one with a clause (hence
+    "a file of its own")."""
+    import pytest
+
+    from tests.real_dtrace import need_dtrace, need_root
+
+    dtrace = need_dtrace()
+    need_root()
+    from dtracepy.run.dtrace_binary import detect_dialect
+
+    if detect_dialect(dtrace) != "oracle":
+        pytest.skip(f"{dtrace} is not Oracle's dtrace (dtrace -V), whose crash this judges")
+
+    def dtrace_run(*argv):  # bounded: a dtrace that hangs is killed
+        return subprocess.run(["timeout", "-s", "KILL", "20", dtrace, *argv], capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL).returncode
+
+    for name, text in {**PROVIDERS, "clean": CLEAN}.items():
+        script = tmp_path / "p.d"
+        script.write_text(text)
+        crashed = dtrace_run("-e", "-s", str(script)) in (139, -11)  # SIGSEGV (timeout dies of it too)
+        said = _check(tmp_path, text, "--dialect", "oracle")[0] == 1
+        assert crashed == said == (name != "clean"), (name, crashed, said)
+        if name != "clean":
+            header = dtrace_run("-h", "-s", str(script), "-o", str(tmp_path / "p.h"))
+            assert header == 0 if "BEGIN" not in text else header in (139, -11), (name, header)
