@@ -39,8 +39,7 @@ from bisect import bisect_right
 
 from dtracepy import tree
 from dtracepy.facts import escapes as _escapes
-from dtracepy.facts.escapes import char_length as _char_len
-from dtracepy.facts.escapes import decode_string
+from dtracepy.facts.escapes import char_length as _char_len, decode_string
 from dtracepy.errors import DSyntaxError
 from dtracepy.facts import keywords as _kw
 from dtracepy.source import Pos, register_text
