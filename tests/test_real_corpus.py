@@ -94,7 +94,9 @@ def comparisons(corpus, recording):
 #: them is run by its test harness with options check is not given): a rule that flags one more
 #: accepted file is wrong, or must be narrowed.
 REJECTED_FLAGGED_FLOOR = 650
-ACCEPTED_FLAGGED_CEILING = 40
+#: (47: 40, and the 7 provider definitions the recording has dtrace accept, on which `dtrace -e -s`
+#: crashes: tests/real_corpus_exceptions.txt, [dialect-provider].)
+ACCEPTED_FLAGGED_CEILING = 47
 
 
 def test_share_of_the_files_dtrace_rejects_that_check_flags(comparisons, capsys):
