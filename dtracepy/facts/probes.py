@@ -205,11 +205,13 @@ def syntax_problem(text: str) -> str | None:
 
 # --- can it match a probe (the probe-desc check) -----------------------------------------------
 
-#: Units of profile-N probe names, in nanoseconds (None: a rate in hertz).
+#: Units of profile-N probe names, in nanoseconds (None: a rate in hertz).  The profile provider
+#: reads a unit in any case (strcasecmp: ``tick-1S``, ``profile-1SEC``, ``tick-1Hz`` are taken by
+#: Oracle's dtrace 2.0, as by illumos' profile.c).
 PROFILE_UNITS = {"ns": 1, "nsec": 1, "us": 1_000, "usec": 1_000, "ms": 1_000_000, "msec": 1_000_000,
                  "s": 10**9, "sec": 10**9, "m": 60 * 10**9, "min": 60 * 10**9, "h": 3600 * 10**9,
                  "hour": 3600 * 10**9, "d": 86400 * 10**9, "day": 86400 * 10**9, "hz": None, "": None}
-_PROFILE = re.compile(r"(profile|tick)-(\d+)([a-z]*)$")
+_PROFILE = re.compile(r"(profile|tick)-(\d+)([a-zA-Z]*)$")
 #: The profile provider refuses anything faster than 5000 Hz.
 PROFILE_MIN_INTERVAL_NS = 200_000
 #: Providers whose probes are only ever named entry or return.
@@ -254,7 +256,7 @@ def problem(text: str) -> str | None:
                 return "profile probes are named profile-N or tick-N with N a number and an optional unit"
             if len(match.group(2)) > 20:  # (and int() of a very long decimal raises)
                 return "the profile interval is too large for 64 bits"
-            number, unit = int(match.group(2)), match.group(3)
+            number, unit = int(match.group(2)), match.group(3).lower()
             if unit not in PROFILE_UNITS:
                 return f"unknown time unit {unit!r} (ns us ms s m h d hz)"
             scale = PROFILE_UNITS[unit]
