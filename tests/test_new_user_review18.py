@@ -298,3 +298,40 @@ def test_the_real_dtrace_judges_inline_keys_as_check_does():
             (text, verdicts[text])
     for text in _INLINE_TAKEN:
         assert verdicts[text] is None, (text, verdicts[text])
+
+
+# --- R5: a profile probe's unit is read in any case ----------------------------------------------
+
+_TICKS_TAKEN = ["tick-1S", "tick-1MS", "tick-1Hz", "tick-5000HZ", "profile-1SEC", "tick-1Day", "tick-1M"]
+_TICKS_REFUSED = ["tick-1NSEC", "tick-1Xs", "tick-5001HZ"]
+
+
+@pytest.mark.parametrize("name", _TICKS_TAKEN)
+def test_check_takes_a_profile_unit_in_capitals(name):
+    assert _in_process_errors(f"{name} {{ exit(0); }}\n", "probe-desc") == []
+
+
+@pytest.mark.parametrize("name", _TICKS_REFUSED)
+def test_check_still_refuses_a_profile_probe_dtrace_refuses(name):
+    assert _in_process_errors(f"{name} {{ exit(0); }}\n", "probe-desc"), name
+
+
+def test_a_tracer_takes_tick_1S(tmp_path):
+    (tmp_path / "t.py").write_text(
+        "from dtracepy import Tracer, exit_\n"
+        "t = Tracer()\n"
+        "@t.probe('tick-1S')\n"
+        "def _():\n"
+        "    exit_(0)\n")
+    result = _cli("compile", "t.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_real_dtrace_judges_profile_units_as_check_does():
+    from tests.real_dtrace import compile_scripts
+
+    verdicts = compile_scripts({name: f"{name} {{ exit(0); }}\n" for name in _TICKS_TAKEN + _TICKS_REFUSED})
+    for name in _TICKS_TAKEN:
+        assert verdicts[name] is None, (name, verdicts[name])
+    for name in _TICKS_REFUSED:
+        assert verdicts[name] is not None, name
