@@ -101,7 +101,9 @@ def gen_expr(data, readable_self, readable_this, depth=0):
     if kind == 8:
         return at(_number(sub()), data.draw(st.integers(0, 4096)), data.draw(st.sampled_from(["uint32_t", "tcp_t *"])))
     if kind == 9:
-        return htons(_number(sub()))
+        # (nor a pointer: htons() takes a uint16_t, and dtrace refuses a pointer there, "argument #1
+        # is incompatible with prototype", as does the compiler: review18's R1)
+        return htons(_integer(sub()))
     if kind == 10:
         return getattr(sub(), data.draw(st.sampled_from(["tcp_connp", "b_rptr"])))
     return dot(sub(), "u_port.tcpu_ports")
