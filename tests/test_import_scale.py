@@ -259,16 +259,24 @@ def inspect_marked(function):
 
 def test_measure_takes_apart_no_leaf_and_no_statement(monkeypatch):
     """printer.measure of 40 clauses of ``self->a = timestamp;``: ``bracketed`` is asked of each
-    clause and assignment (80), not of their statements, names and literals (200 before: every
-    node but the leaves); the answers are the same for every node."""
+    clause (40), not of their statements, names and literals (200 before session 17: every node
+    but the leaves), nor of an assignment of a leaf to a leaf (80 before session 18: a clause and
+    its assignment); the answers are the same for every node as measured apart."""
     from dtracepy import printer
 
-    program = parse(_pairs(20), "x.d")
+    program = parse(_pairs(20) + "BEGIN{x = y + 1; @a[1] = count(); z = z;}\n", "x.d")
     calls = _count(monkeypatch, printer, "bracketed")
     found = printer.measure(program.items)
-    assert len(calls) == 2 * 40, len(calls)   # (a predicate self->a is a leaf)
+    # (a predicate self->a is a leaf; BEGIN, x = y + 1 and its sum, @a[1] = count(), its index and call)
+    assert len(calls) == 40 + 6, len(calls)
     nodes = [node for item in program.items for node in item.walk()]
     assert all(id(node) in found for node in nodes)
+    # each statement's assignment measured as a root (taken apart by the general code) the same
+    for node in nodes:
+        if isinstance(node, tree.ExprStmt):
+            alone = printer.measure([node.expr])
+            assert alone[id(node.expr)] == found[id(node.expr)] == found[id(node)], node
+            assert all(alone[id(c)] == found[id(c)] for c in node.expr.walk())
 
 
 def test_an_operand_s_level_is_looked_up_once_a_class(monkeypatch):
