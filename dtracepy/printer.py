@@ -668,7 +668,8 @@ def measure(roots) -> dict:
 
     Every tracer's compile measures its tree first, and ``import --exact`` compiles the module
     of up to 90,000 clauses: a leaf (half the nodes) is measured where its parent is summed up,
-    never put on the stack, and a statement's expression is its child without ``bracketed``."""
+    never put on the stack, a statement's expression is its child without ``bracketed``, and a
+    statement assigning a leaf to a leaf is summed up whole where it is met."""
     printer = DPrinter()
     found: dict = {}
     leaf_text, leaves, own_operators, ExprStmt = _LEAF_TEXT, _LEAVES, _OWN_OPERATORS, T.ExprStmt

@@ -819,6 +819,10 @@ class Context:
             return None
         return holders
 
+    def node_count(self) -> int:
+        """How many nodes the program has, the Program among them (as many as its walk gives)."""
+        return sum(map(len, self._by_class.values()))
+
     def of(self, cls) -> list:
         """The program's nodes of class ``cls`` (a concrete node class: none is subclassed), in
         the order of :attr:`nodes`; a check that looks at one kind of node reads this list, not
