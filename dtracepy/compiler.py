@@ -452,5 +452,13 @@ def run_checks(program, dialect="illumos", *, clear_points: tuple = (), only_rul
     # the rules family is what compile_tracer's refusals say, at the tracer's lines
     disabled |= frozenset(info.name for info in CHECKS if info.family == "rules")
     options = CheckOptions(dialect=dialect, dialect_given=dialect_given, clear_points=clear_points,
-                           disabled=disabled, kept=kept)
+                           disabled=disabled, kept=kept, expand=_expanded)
     return check_program(program, options=options, index_of=index_of)
+
+
+def _expanded(program, include_dirs, source_file):
+    """:func:`dtracepy.parser.expanded`, the parser imported only by a tracer the destructive check
+    must look at past its macros (a compile imports no parser otherwise)."""
+    from dtracepy.parser import expanded
+
+    return expanded(program, include_dirs, source_file)

@@ -39,6 +39,7 @@ from bisect import bisect_right
 
 from dtracepy import tree
 from dtracepy.facts import escapes as _escapes
+from dtracepy.facts.escapes import char_length as _char_len, decode_string
 from dtracepy.errors import DSyntaxError
 from dtracepy.facts import keywords as _kw
 from dtracepy.source import Pos, register_text
@@ -181,8 +182,6 @@ _INT_RE = re.compile(r"(0[xX][0-9A-Fa-f]+|[0-9]+)([uU]?(?:ll|LL|l|L)?|(?:ll|LL|l
 _STARS_CLOSE_RE = re.compile(r"[ \t\r\n]*(?:\*[ \t\r\n]*)+\)")
 _CLOSE_RE = re.compile(r"[ \t\r\n]*\)[ \t\r\n]*(.?)", re.S)
 _STR_SPECIAL_RE = re.compile(r'["\\\n]')
-# D's escapes, as stresc2chr reads them (facts/escapes.py): fewer than C's (not \' nor \?)
-_ESCAPES = _escapes.SIMPLE
 _OPERAND_START = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789'\"`$(~!@")
 # A token before "(" that makes it a call's, if's ... parenthesis rather than a cast's.
 # The token before "(" that makes it a condition's: a cast may follow its ")".
@@ -237,65 +236,6 @@ def _invalid_character(ch: str) -> str:
 # text (:meth:`Lexer.pos_at` turns it into a position; most tokens never need one).  Tuples cost
 # next to nothing to make, and a dense script has about 280,000 tokens per MB.
 TYPE, VALUE, START = range(3)
-
-
-def _byte(value: int) -> str:
-    """The character an escape for byte ``value`` stands for: itself below 0x80; above, the
-    byte as Python's ``surrogateescape`` spells an undecodable byte (U+DC80 to U+DCFF), since D
-    text is UTF-8 and ``"\\377"`` is the byte 0xFF, not the character U+00FF (two bytes)."""
-    return chr(value) if value < 0x80 else chr(0xDC00 + value)
-
-
-def decode_string(body: str) -> str:
-    """Decode the C escapes of a string constant's body (what stands between the quotes)."""
-    i = body.find("\\")
-    if i < 0:
-        return body
-    out = [body[:i]]
-    n = len(body)
-    while i < n:
-        if body[i] != "\\":
-            # the text up to the next escape, whole (not a character at a time)
-            j = body.find("\\", i)
-            if j < 0:
-                out.append(body[i:])
-                break
-            out.append(body[i:j])
-            i = j
-        if i + 1 >= n:  # a backslash at the end stands for itself
-            out.append("\\")
-            break
-        nxt = body[i + 1]
-        if nxt in _ESCAPES:
-            out.append(_ESCAPES[nxt])
-            i += 2
-        elif nxt in _escapes.OCTAL_DIGITS:
-            j = i + 1
-            while j < n and j <= i + _escapes.MAX_OCTAL_DIGITS and body[j] in _escapes.OCTAL_DIGITS:
-                j += 1
-            out.append(_byte(int(body[i + 1 : j], 8) & 0xFF))
-            i = j
-        elif nxt == "x":
-            j = i + 2
-            while j < n and body[j] in _escapes.HEX_DIGITS:
-                j += 1
-            # no hex digit: stresc2chr makes the byte 0 (a NUL, where the string ends)
-            out.append(_byte(int(body[i + 2 : j], 16) & 0xFF) if j > i + 2 else "\0")
-            i = j
-        else:  # any other escape is the backslash and the character, as stresc2chr keeps them
-            out.append(body[i : i + 2])
-            i += 2
-    value = "".join(out)
-    if not value.isascii():
-        # D strings are bytes: escaped bytes that spell a UTF-8 character are that character
-        # ("\342\200\256" is U+202E, as the printer writes it), the others stay one each
-        value = value.encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")
-    return value
-
-
-def _char_len(body: str) -> int:
-    """How many bytes a character constant's body holds."""
-    return len(decode_string(body).encode("utf-8", "surrogateescape"))
 
 
 def parse_pragma_words(text: str) -> list[str]:

@@ -85,6 +85,48 @@ def parse_bytes(data: bytes, filename: str = "<string>", cpp: bool = False, incl
     return _parse(text, filename)
 
 
+def expanded(program: tree.Program, include_dirs=(), source_file: "str | None" = None) -> tuple:
+    """``program`` as ``dtrace -C`` reads it, for the ``destructive`` check, which finds there the
+    destructive actions a ``#define`` spells under another name.  The checks cannot print,
+    preprocess or parse (they sit below the text layer): the commands that run them hand them this
+    function (:attr:`dtracepy.checks.CheckOptions.expand`).
+
+    The program is printed (its ``#!`` line left out: dtrace -C gives cpp the rest), preprocessed
+    with ``include_dirs`` (its ``#warning`` lines are the script's run's to print, not this look's)
+    and parsed again: ``(the expanded program, None)``.  When that fails (an ``#error`` reached, an
+    ``#if`` or a header the preprocessor cannot read), ``(None, (item, where, message))``: ``item``
+    the program's directive whose line the error is at (None: elsewhere), ``where``
+    ``" (header:line)"`` for an error in an included header, else ``""``, and ``message`` the
+    error's, on one line (for a quoted header missing from the ``-I`` directories but found beside
+    ``source_file``, the script, why dtrace -C will not find it there either)."""
+    from dtracepy.errors import DTracePyError
+    from dtracepy.preprocess import beside_message, preprocess
+    from dtracepy.printer import to_d
+
+    items = tuple(item for item in program.items if not isinstance(item, tree.Shebang))
+    text = to_d(tree.Program(items))
+    try:
+        expanded_text, _ = preprocess(text, "<expanded>", include_dirs=list(include_dirs), warnings=[])
+        return parse(expanded_text, "<expanded>"), None
+    except DTracePyError as err:
+        pos = getattr(err, "pos", None)
+        where, item = "", None
+        if pos is not None and pos.file == "<expanded>":
+            lines = text.split("\n")
+            line = lines[pos.line - 1] if 0 < pos.line <= len(lines) else None
+            item = next((item for item in items if isinstance(item, tree.Directive)
+                         and line is not None and to_d(item).split("\n")[0] == line), None)
+        elif pos is not None:
+            where = f" ({pos.file}:{pos.line})"  # in an included header
+        message = " ".join(err.message.removeprefix("C preprocessor: ").split())
+        if (item is not None and item.name == "include" and source_file and item.text.startswith('"')
+                and message.startswith(f"{item.text[1:-1]}: no such file")):
+            import os
+
+            message = beside_message(item.text[1:-1], os.path.dirname(source_file)) or message
+        return None, (item, where, message)
+
+
 def _error_at(text: str, filename: str, offset: int, message: str) -> DSyntaxError:
     line = text.count("\n", 0, offset) + 1
     start = text.rfind("\n", 0, offset) + 1

@@ -652,9 +652,9 @@ class CharLit(Expr):
             return (f"{text!r} is not the inside of a D character constant (characters other than "
                     "' and \\ or escape sequences such as \\n, \\047, \\\\; no line breaks)")
         if len(text) > 8 or not text.isascii():
-            from dtracepy.lexer import _char_len
+            from dtracepy.facts.escapes import char_length
 
-            if _char_len(text) > 8:
+            if char_length(text) > 8:
                 return f"a D character constant holds at most 8 bytes, not {text!r}"
         return None
 

@@ -30,12 +30,6 @@ LAYERS = (
 # The upward imports the architecture allows, each a thin facade method (module, imported module).
 FACADES = {
     ("dtracepy.dsl.tracer", "dtracepy.run"),  # Tracer.run() calls dtracepy.run.run
-    # the destructive check expands #defines as dtrace -C does and looks again
-    ("dtracepy.checks.safety", "dtracepy.parser"),
-    ("dtracepy.checks.safety", "dtracepy.preprocess"),
-    ("dtracepy.checks.safety", "dtracepy.printer"),
-    # CharLit's invariant measures its escapes with the lexer's decoder
-    ("dtracepy.tree", "dtracepy.lexer"),
 }
 
 

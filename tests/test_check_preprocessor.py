@@ -69,7 +69,10 @@ def test_error_directive_is_one_error_saying_dtrace_stops_there_with_or_without_
     directive" (it says "#error: stop": dtrace reads #error itself) and an error saying the C
     preprocessor stops there (review 17, noticed): now one error, in dtrace's words."""
     text = head + LINES["error"] + BODY
-    found = [(f.severity, f.check, f.message) for f in check_program(parse(text, "x.d"), CheckOptions(), source=text)]
+    from dtracepy.parser import expanded  # (what the commands hand the checks: CheckOptions.expand)
+
+    found = [(f.severity, f.check, f.message)
+             for f in check_program(parse(text, "x.d"), CheckOptions(expand=expanded), source=text)]
     assert found == [("error", "destructive", "dtrace stops at #error stop: it refuses the script there, with or "
                       "without -C (it reads #error itself: \"#error: ...\")")], found
 

@@ -281,7 +281,10 @@ def test_an_error_directive_reached_fails_the_compile_without_any_define():
 
 def test_check_reports_a_failed_expansion_in_a_d_file():
     text = '#define go system\n#if 1/0\n#endif\nBEGIN\n{\n\tgo("id");\n}\n'
-    findings = check_program(parse(text, "x.d"), source=text)
+    from dtracepy.checks import CheckOptions
+    from dtracepy.parser import expanded  # (what the commands hand the checks: CheckOptions.expand)
+
+    findings = check_program(parse(text, "x.d"), CheckOptions(expand=expanded), source=text)
     assert [f.pos.line for f in findings if f.check == "destructive"] == [2], findings
 
 

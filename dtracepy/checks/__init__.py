@@ -55,6 +55,11 @@ class CheckOptions:
     #: The ``-I`` directories the script is preprocessed with (``check -I``), besides its ``#!``
     #: line's: where the destructive check's expansion reads quoted headers, as dtrace -C does.
     include_dirs: tuple = ()  # (no converter=tuple: attrs would read tuple's signature, which costs a tokenize)
+    #: What the ``destructive`` check reads a program with ``#define`` (or ``#error``) through: the
+    #: program as ``dtrace -C`` expands it, :func:`dtracepy.parser.expanded` (the checks cannot
+    #: print, preprocess or parse: they sit below those).  The commands that run the checks hand it;
+    #: None: that check does not look past the macros.
+    expand: object = None
     #: Set when the DSL compiler checks a tracer: the tracer's clear points (objects with
     #: ``name``, ``probes``, ``pos``: ``t.clear``/``t.keep``).  Then the ``tracer`` family runs and
     #: :data:`~dtracepy.checks.registry.COMPILER_RULES` findings are errors.

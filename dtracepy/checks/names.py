@@ -28,6 +28,7 @@ def run(ctx):
     yield from _dialect_if(ctx)
     yield from _dialect_anonymous_members(ctx)
     yield from _dialect_bodyless(ctx)
+    yield from _dialect_provider(ctx)
 
 
 # (Not t.AggVar: every lexer reads ``@int`` whole as an aggregation's name, RGX_AGG.)
@@ -375,3 +376,19 @@ def _dialect_bodyless(ctx):
                               f"{dialect.name} D has no clause without a body: add {{ }} after the "
                               "predicate (dtrace: \"expected actions { } following probe description "
                               "and predicate\")", fallback=clause)
+
+
+def _dialect_provider(ctx):
+    """A provider definition where the dialect's dtrace crashes compiling one but with ``-h`` from
+    a file of provider definitions alone
+    (:attr:`dtracepy.facts.dialects.Dialect.crashes_on_provider_definition`): an error, since
+    nothing runs; at the ``provider`` keyword."""
+    dialect = ctx.options.dialect
+    if not dialect.crashes_on_provider_definition:
+        return
+    for item in ctx.items_of(t.Provider):
+        yield ctx.finding("dialect-provider", item,
+                          f"{dialect.title}: dtrace crashes (a segmentation fault, exit 139) compiling a "
+                          f"provider definition with -s or -e: only dtrace -h (or -G) reads one, from a file "
+                          f"of provider definitions alone; keep provider {item.name} in a file of its own, "
+                          f"for dtrace -h")

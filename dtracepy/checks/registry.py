@@ -79,6 +79,9 @@ CHECKS: tuple[CheckInfo, ...] = (
               "an unnamed struct or union member in a dialect that has none (oracle)"),
     CheckInfo("dialect-bodyless", "names", "error",
               "a clause without a body (desc /pred/) in a dialect that has none (oracle)"),
+    CheckInfo("dialect-provider", "names", "error",
+              "a provider definition in a dialect whose dtrace crashes compiling one but with dtrace -h "
+              "of a file of provider definitions alone (oracle: a segmentation fault with -s or -e)"),
     CheckInfo("global-unset", "names", "error",
               "a global a tracer made with glob is read but never assigned or declared"),
     # safety

@@ -140,31 +140,28 @@ _EXPANDED = ("define", "error")
 
 def _destructive_after_cpp(ctx, allowed: bool):
     """A ``#define`` can spell a destructive action under another name (``#define trace system``,
-    or by pasting tokens): when the program defines macros (or has an ``#error``), expand it as
-    ``dtrace -C`` would and look again.  Found calls are reported at the program's first
-    ``#define``.  An expansion that fails (an ``#error`` reached, an ``#if`` or header dtracepy's
-    preprocessor cannot read) is an error too, never a silent pass: the program cannot be shown
-    free of hidden destructive actions.  Quoted headers are read from the ``-I`` directories (the
-    ``#!`` line's, then ``check -I``'s), never beside the script: dtrace -C gives cpp the script
-    through /dev/stdin (system headers are kept unread, as everywhere in dtracepy)."""
+    or by pasting tokens): when the program defines macros (or has an ``#error``), look again at
+    it as ``dtrace -C`` would expand it (``CheckOptions.expand``, which the commands that run the
+    checks hand them: :func:`dtracepy.parser.expanded`; none given, no second look).  Found calls
+    are reported at the program's first ``#define``.  An expansion that fails (an ``#error``
+    reached, an ``#if`` or header dtracepy's preprocessor cannot read) is an error too, never a
+    silent pass: the program cannot be shown free of hidden destructive actions.  Quoted headers
+    are read from the ``-I`` directories (the ``#!`` line's, then ``check -I``'s), never beside the
+    script: dtrace -C gives cpp the script through /dev/stdin (system headers are kept unread, as
+    everywhere in dtracepy)."""
     triggers = [item for item in ctx.items_of(t.Directive) if item.name in _EXPANDED]
     if not triggers or (allowed and not any(item.name == "error" for item in triggers)):
         return  # (destructive actions allowed: only an #error reached is left to find)
-    from dtracepy.errors import DTracePyError
+    expand = ctx.options.expand
+    if expand is None:
+        return
     from dtracepy.facts.command_line import preprocessing
-    from dtracepy.parser import parse
-    from dtracepy.preprocess import preprocess
-    from dtracepy.printer import to_d
 
-    items = tuple(item for item in ctx.program.items if not isinstance(item, t.Shebang))
-    text = to_d(t.Program(items))
     shebang_dirs = [d for item in ctx.items_of(t.Shebang) for d in preprocessing("#!" + item.text)[2]]
-    try:
-        expanded_text, _ = preprocess(text, "<expanded>", include_dirs=[*shebang_dirs, *ctx.options.include_dirs],
-                                      warnings=[])  # (its #warnings are the script's run's to print, not this look's)
-        expanded = parse(expanded_text, "<expanded>")
-    except DTracePyError as err:
-        yield _expansion_failed(ctx, err, text, items, triggers)
+    expanded, failure = expand(ctx.program, [*shebang_dirs, *ctx.options.include_dirs],
+                               getattr(ctx.first_pos, "file", None))
+    if failure is not None:
+        yield _expansion_failed(ctx, failure, triggers)
         return
     called = sorted({node.name for node in expanded.walk()
                      if isinstance(node, t.Call) and node.name in Fn.DESTRUCTIVE})
@@ -179,29 +176,12 @@ def _destructive_after_cpp(ctx, allowed: bool):
             f"through #define: add #pragma D option destructive (or run dtrace -w)")
 
 
-def _expansion_failed(ctx, err, text: str, items, triggers):
-    """The finding for an expansion that failed: at the directive it failed on when that is one of
-    the program's own lines, else at the first ``#define`` or ``#error``."""
-    from dtracepy.printer import to_d
-
-    pos = getattr(err, "pos", None)
-    where, node = "", triggers[0]
-    if pos is not None and pos.file == "<expanded>":
-        lines = text.split("\n")
-        line = lines[pos.line - 1] if 0 < pos.line <= len(lines) else None
-        node = next((item for item in items if isinstance(item, t.Directive)
-                     and line is not None and to_d(item).split("\n")[0] == line), node)
-    elif pos is not None:
-        where = f" ({pos.file}:{pos.line})"  # in an included header
-    message = " ".join(err.message.removeprefix("C preprocessor: ").split())
-    source = getattr(ctx.first_pos, "file", None)
-    if (not where and node.__class__ is t.Directive and node.name == "include" and source
-            and node.text.startswith('"') and message.startswith(f"{node.text[1:-1]}: no such file")):
-        import os
-
-        from dtracepy.preprocess import beside_message
-
-        message = beside_message(node.text[1:-1], os.path.dirname(source)) or message
+def _expansion_failed(ctx, failure, triggers):
+    """The finding for an expansion that failed (``failure``: :func:`dtracepy.parser.expanded`'s):
+    at the directive it failed on when that is one of the program's own lines, else at the first
+    ``#define`` or ``#error``."""
+    item, where, message = failure
+    node = item if item is not None else triggers[0]
     if message.startswith("#error"):
         if where:   # (a header's #error: only cpp reads headers)
             return ctx.finding("destructive", node, f"the C preprocessor stops at {message}{where}, and "

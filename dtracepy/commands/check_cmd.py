@@ -20,7 +20,7 @@ from dtracepy.facts.command_line import preprocessing
 from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT
 from dtracepy.facts.dialects import dialect_named
 from dtracepy.inputs import read_input
-from dtracepy.parser import parse_bytes
+from dtracepy.parser import expanded, parse_bytes
 
 
 def run(args) -> int:
@@ -38,6 +38,7 @@ def run(args) -> int:
         macro_args=args.macro_args,
         destructive=args.destructive,
         include_dirs=tuple(args.include_dirs),
+        expand=expanded,  # (the destructive check's look past #define: the checks cannot parse)
     )
     errors = warnings = 0
     # When the process ends as soon as this returns (the command line's `args.keep`), the last

@@ -565,7 +565,7 @@ def check_text(text: str, filename: str, dialect="illumos", skip=frozenset(), in
     preprocessor (it has an ``#include``, ``#define`` ...): it is checked so, as ``check -C``
     checks it, reading quoted headers from ``include_dirs`` (the ``#!`` line's ``-I``)."""
     from dtracepy.checks import CheckOptions, check_program
-    from dtracepy.parser import parse, parse_bytes
+    from dtracepy.parser import expanded, parse, parse_bytes
 
     if cpp:
         program = parse_bytes(text.encode("utf-8", "surrogateescape"), filename, cpp=True,
@@ -573,7 +573,7 @@ def check_text(text: str, filename: str, dialect="illumos", skip=frozenset(), in
     else:
         program = parse(text, filename)
     errors = 0
-    for finding in check_program(program, options=CheckOptions(dialect=dialect), source=text):
+    for finding in check_program(program, options=CheckOptions(dialect=dialect, expand=expanded), source=text):
         errors += finding.severity == "error"
         if (finding.check, finding.message) not in skip:
             print(finding.render(), file=sys.stderr)

@@ -58,6 +58,13 @@ class Dialect:
     #: compiler: Oracle's dtrace 2.0 dies of a segmentation fault (exit 139) on it, for a provider
     #: that exists (syscall) or not; :func:`dtracepy.facts.options.crashing_pragma` says which lines.
     crashes_on_provider_attributes: bool = False
+    #: A provider definition (``provider foo { probe bar(); };``) crashes the compiler but in
+    #: ``dtrace -h`` (or ``-G``) of a file of provider definitions alone: Oracle's dtrace 2.0 dies of
+    #: a segmentation fault (exit 139) compiling one with ``-s``, ``-e`` or ``-n``, alone or with
+    #: clauses, with or without probes, and with ``-h`` or ``-G`` too when the file has a clause;
+    #: ``dtrace -h -s`` of the definition alone writes its header (session 18;
+    #: tests/test_debts18.py asks it again).
+    crashes_on_provider_definition: bool = False
     #: ``strlen()`` of a string of 18 bytes or more corrupts the aggregations updated after it: in
     #: Oracle's dtrace 2.0 ``BEGIN { n = strlen("abcdefghijklmnopqrstuvwxyz"); @c = count(); }``
     #: printed 8752877226454971251 for @c (``dtrace -s``, session 13), as did a count() in a later
@@ -92,6 +99,7 @@ def _make(name: str, title: str, *, has_if_else: bool, has_anonymous_members: bo
         not_implemented=_functions.NOT_IMPLEMENTED.get(name, frozenset()),
         keywords_after_arrow=name in _keywords.KEYWORDS_AFTER_ARROW,
         crashes_on_provider_attributes=name == "oracle",
+        crashes_on_provider_definition=name == "oracle",
         strlen_corrupts_aggregations=name == "oracle",
     )
 

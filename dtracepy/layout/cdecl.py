@@ -26,7 +26,7 @@ from dtracepy.errors import DTracePyError, LayoutError, shown_name
 from dtracepy.inputs import MAX_INPUT_BYTES
 from dtracepy.layout.abi import ABI, get_abi, host_abi_name
 from dtracepy.layout.engine import MemberSpec, lay_out
-from dtracepy.layout.model import Array, FlexibleArray, Layout, Pointer, Scalar, array_spelling, close_names
+from dtracepy.layout.model import Array, FlexibleArray, Layout, Pointer, Scalar, Vector, array_spelling, close_names
 from dtracepy.layout.prepass import MAX_ALIGNMENT, Argument, Attrs, Prepassed, blank_words, prepass
 from dtracepy.layout.system import builtin_types, gcc_macros, reads_system_headers, resolve_include_next, system_dirs
 from dtracepy.source import Pos
@@ -120,11 +120,20 @@ class _Preprocessor(pcpp.Preprocessor):
         line = getattr(d, "lineno", None) or 1
         text = self.texts.get(os.path.abspath(file), [])
         col = include_column(text[line - 1] if 0 < line <= len(text) else None)
+        where = Pos(self.shown(file), line, col or 1)
+        if is_system_include:  # cpp looks for <...> in the -I and system directories only
+            looked = (f"the -I directories and {', '.join(system_dirs())}" if self.search is not None
+                      else "the -I directories; it is not a system header either")
+            message = f"{includepath}: no such file (looked for <{includepath}> in {looked})"
+            beside = os.path.join(os.path.dirname(os.path.abspath(file)), includepath)
+            if os.path.isfile(beside):
+                message += (f"; it is beside {self.shown(file)}, where cpp looks for a quoted header only: "
+                            f"#include \"{includepath}\" or -I {self.shown(os.path.dirname(beside)) or '.'} reads it")
+            raise LayoutError(message, where)
         if self.search is not None:  # system headers are read: one missing is missing, as to cpp
             raise LayoutError(f"{includepath}: no such file (looked in the including file's directory, the -I "
-                              f"directories and {', '.join(system_dirs())})",
-                              Pos(self.shown(file), line, col or 1))
-        raise LayoutError(missing_header_message(includepath), Pos(self.shown(file), line, col or 1))
+                              f"directories and {', '.join(system_dirs())})", where)
+        raise LayoutError(missing_header_message(includepath), where)
 
     def shown(self, file: str) -> str:
         """A file's name as the user gave it (the main header), else relative to the working
@@ -181,6 +190,9 @@ class _Preprocessor(pcpp.Preprocessor):
 
         from dtracepy.inputs import LIMIT_TEXT
 
+        if is_system_include and not self.path:
+            # pcpp searches the working directory for <...> when it has no path; cpp does not
+            raise FileNotFoundError(includepath)
         st = os.stat(includepath)  # OSError: not there, pcpp tries the next directory
         if stat.S_ISDIR(st.st_mode):
             raise IsADirectoryError(includepath)
@@ -259,8 +271,9 @@ def preprocess(text: str, filename: str, abi: ABI, include_dirs=(), defines=(), 
     for item in defines:
         name, eq, value = item.partition("=")
         pp.define(f"{name} {value if eq else '1'}")
-    if os.path.dirname(filename) and not system:  # (cpp searches it for "..." only, as pcpp's parse does:
-        pp.add_path(os.path.dirname(filename))    # sys/signal.h's <signal.h> is not itself)
+    # The header's own directory is searched for "..." only (pcpp's parse puts it first there),
+    # as cpp does: <...> searches the -I directories and the system ones, never the header's
+    # (sys/signal.h's <signal.h> is not itself; a <n.h> beside the header is not found)
     for d in include_dirs:
         pp.add_path(d)
     if system:
@@ -417,6 +430,8 @@ class _Converter:
             for a in self.pre.typedef_attrs:  # (a mode dropped would give the typedef a wrong size)
                 if a.mode is not None:
                     raise LayoutError("__attribute__((mode)) here is not modelled by dtracepy", a.mode[1])
+                if a.vector is not None:
+                    raise LayoutError("__attribute__((vector_size)) here is not modelled by dtracepy", a.vector.at)
         declared: dict[str, c_ast.Typedef] = {}  # a typedef name the header declares -> its declaration
         self._typedef_decls: dict[str, c_ast.Typedef] = {}  # every typedef's, the prelude's too
         for node in ast.ext:
@@ -709,14 +724,22 @@ class _Converter:
         rattrs = self.pre.record_attrs.get(rkey, Attrs())
         if rattrs.mode is not None:
             raise LayoutError("__attribute__((mode)) on a struct or union is not valid", rattrs.mode[1])
+        if rattrs.vector is not None:  # (gcc's words)
+            raise LayoutError("invalid vector type for attribute 'vector_size'", rattrs.vector.at)
         mattrs = self.pre.member_attrs.get(rkey, [])
         decls = [d for d in node.decls if isinstance(d, c_ast.Decl)]
         if len(mattrs) != len(decls):
+            for a in mattrs:  # (a vector dropped would give the member a wrong size)
+                if a.vector is not None:
+                    raise LayoutError("__attribute__((vector_size)) here is not modelled by dtracepy", a.vector.at)
             mattrs = [Attrs()] * len(decls)
         specs = []
         self.defining.add(id(layout))
         for decl, a in zip(decls, mattrs):
             t, spelling = self.type_of(decl.type)
+            if a.vector is not None:
+                t = self._vector(t, a.vector)
+                spelling = t.spelling()
             width = None if decl.bitsize is None else self.const(decl.bitsize)
             if t.__class__ is Scalar and t.kind in ("void", "function") or isinstance(t, Array):
                 if getattr(t, "kind", None) == "void":
@@ -756,6 +779,8 @@ class _Converter:
         typedef's alignment to N and leaves its size (``packed`` on a typedef: gcc ignores it)."""
         if a.mode is not None:
             t = self._mode(t, *a.mode)
+        if a.vector is not None:
+            t = self._vector(t, a.vector)
         align = self.alignment(a)
         if align is None or align == t.align:
             return t
@@ -765,6 +790,8 @@ class _Converter:
             aligned = copy.copy(t)
             aligned.align = align
             return aligned
+        if t.__class__ is Vector:
+            return attrs.evolve(t, align=align)
         if not isinstance(t, Scalar) or t.kind in ("void", "function"):
             self.error(f"__attribute__((aligned({align}))) on a typedef of {t.spelling()} is not supported by "
                        "dtracepy (on a typedef of an integer, enum or floating type, or of a complete struct "
@@ -785,6 +812,47 @@ class _Converter:
         _, align, _ = self.abi.base(name)
         return attrs.evolve(t, size=size, align=align)
 
+    def _vector(self, t, arg: Argument) -> Vector:
+        """``t`` as ``vector_size(N)`` makes it: N bytes of ``t``, placed in a record at N (gcc's
+        TYPE_ALIGN; its ``_Alignof`` says at most 16, and of a struct holding one too, while the
+        struct's size is a multiple of N), at most 16 on aarch64, and an i386 vector of 8 bytes
+        of integers at 4, as its ``long long``; refused as gcc refuses it (N not a power of two
+        of ``t``, ``t`` not an integer, enum or floating type).  A pointer or an array declared
+        with it (a pointer to a vector, an array of them to gcc) is not modelled: refused."""
+        value = self._argument_value(arg)
+        if not isinstance(t, Scalar) or t.kind not in ("int", "enum", "float"):
+            what = t.spelling() if hasattr(t, "spelling") else "this type"
+            if isinstance(t, (Pointer, Array)):
+                raise LayoutError(f"__attribute__((vector_size)) on a declarator of {what} is not modelled by "
+                                  "dtracepy (on a typedef or member of an integer, enum or floating type, it is)",
+                                  arg.at)
+            raise LayoutError(f"invalid vector type for attribute 'vector_size' ({what})", arg.at)
+        if value < 0:
+            raise LayoutError(f"'vector_size' attribute argument value '{value}' is negative", arg.at)
+        if value == 0:
+            raise LayoutError("zero vector size", arg.at)
+        if value % t.size:
+            raise LayoutError("vector size not an integral multiple of component size", arg.at)
+        count = value // t.size
+        if count & (count - 1):
+            raise LayoutError(f"number of vector components {count} not a power of two", arg.at)
+        if value > MAX_ALIGNMENT:
+            raise LayoutError(f"vector size {value} is over {MAX_ALIGNMENT} bytes; dtracepy stops there", arg.at)
+        align = min(value, 16) if self.abi.name == "aarch64" else value
+        if value == 8 and self.abi.name == "i386" and t.kind != "float":
+            align = self.abi.base("long long")[1]
+        return Vector(t, count, align)
+
+    def _argument_value(self, arg: Argument) -> int:
+        """An attribute argument's value, evaluated as an enumerator is."""
+        node = self._argument_node(arg)
+        try:
+            return self.typed_const(node)[0]
+        except LayoutError as err:
+            if err.pos is None:  # (an error in a literal: at the attribute)
+                raise LayoutError(err.message, arg.at) from None
+            raise
+
     def requested_alignment(self, arg: Argument) -> int:
         """The value of ``aligned(N)``, evaluated as an enumerator is (typed as gcc types it, an
         overflow folded: gcc folds ``aligned(2147483647 + 1)`` to INT_MIN and refuses that), with
@@ -792,13 +860,7 @@ class _Converter:
         done = self.alignments.get(id(arg))
         if done is not None:
             return done
-        node = self._argument_node(arg)
-        try:
-            value = self.typed_const(node)[0]
-        except LayoutError as err:
-            if err.pos is None:  # (an error in a literal: at the attribute)
-                raise LayoutError(err.message, arg.at) from None
-            raise
+        value = self._argument_value(arg)
         if value < 0 or value & (value - 1):
             raise LayoutError(f"requested alignment {value} is not a positive power of 2", arg.at)
         if value > MAX_ALIGNMENT:
@@ -1327,6 +1389,23 @@ class _CParser(c_parser.CParser):
     time (pycparser walks the declarator's whole chain for each, quadratic in the dimensions)."""
 
     _last = (None, None)  # (a declarator, its modifier just above its TypeDecl)
+
+    def _parse_error(self, msg, coord):
+        """pycparser's error, always at a line and column: some of its messages ("Invalid
+        declaration", "Invalid expression", "At end of input") name only the file, or no place:
+        those are put at the token the parser stopped before (at the end, its last token), whose
+        place follows the #line markers to the header's own line."""
+        if not isinstance(coord, c_parser.Coord) or not coord.line:
+            stream = self._tokens
+            ahead = stream.peek(1)
+            if ahead is None:  # at the end: the last token read
+                ahead = next((t for t in reversed(stream._buffer[:stream._index]) if t is not None), None)
+            coord = (c_parser.Coord(ahead.filename, ahead.lineno, ahead.column) if ahead is not None
+                     else c_parser.Coord(self.clex.filename, 1, 1))
+            msg = "syntax error at end of input" if msg == "At end of input" else f"syntax error: {msg}"
+        elif coord.column is None:
+            coord = c_parser.Coord(coord.file, coord.line, 1)
+        super()._parse_error(msg, coord)
 
     def _type_modify_decl(self, decl, modifier):
         if isinstance(decl, c_ast.TypeDecl):

@@ -99,6 +99,23 @@ class Array:
         return array_spelling(base.spelling(), counts)
 
 
+@attrs.frozen
+class Vector:
+    """GNU C's vector of ``count`` scalars, ``elem __attribute__((vector_size(N)))``: ``N`` bytes,
+    aligned as gcc aligns it for the ABI (``align``), read as a whole or not at all."""
+
+    elem: Scalar
+    count: int
+    align: int
+
+    @property
+    def size(self) -> int:
+        return self.elem.size * self.count
+
+    def spelling(self) -> str:
+        return f"{self.elem.spelling()} __attribute__((vector_size({self.size})))"
+
+
 class FlexibleArray(Array):
     """A flexible array member's type, ``elem[]`` (``count`` 0): spelt ``[]`` where GNU's
     zero-length array ``elem[0]`` is spelt ``[0]``."""

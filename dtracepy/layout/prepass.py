@@ -17,10 +17,10 @@ pycparser reports is still right), and records what the layout engine needs:
   (``pack(1+1)``, ``pack(3)``, an unknown action) is refused in gcc's words: the layout gcc would
   give is not the one the header asks for.  A ``pop`` without its ``push`` changes nothing, as in gcc.
 
-Attributes that change layout in ways this engine does not model (``vector_size``,
-``ms_struct``, ``scalar_storage_order``) are refused with a located error; ``mode(M)`` is kept
-(the converter models it on a typedef of an integer type and refuses it elsewhere); others are
-ignored.
+Attributes that change layout in ways this engine does not model (``ms_struct``,
+``scalar_storage_order``) are refused with a located error; ``mode(M)`` and ``vector_size(N)``
+are kept (the converter models them on a typedef, and ``vector_size`` on a member, of a scalar
+type, and refuses them elsewhere); others are ignored.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ _RESPELLED = {"__signed__": "signed", "__signed": "signed", "__alignof__": "_Ali
 # qualifiers and parenthesised operands, which leaves an empty statement or a plain declarator
 _ASM_WORDS = {"__asm__", "__asm", "asm"}
 _ASM_QUALIFIERS = {"volatile", "__volatile__", "__volatile", "goto", "inline", "__inline__"}
-_REFUSED = {"vector_size", "ms_struct", "scalar_storage_order", "designated_init"}
+_REFUSED = {"ms_struct", "scalar_storage_order", "designated_init"}
 
 
 @attrs.frozen(eq=False)
@@ -75,9 +75,13 @@ class Attrs:
     # ``mode(M)`` as (M without its underscores, the attribute's Pos): glibc gives ``register_t``
     # and the like one; modelled on a typedef of an integer type, refused elsewhere (the converter)
     mode: "tuple[str, Pos] | None" = None
+    # ``vector_size(N)``, N as written (link.h's La_x86_64_xmm, the x86 intrinsics' __m128):
+    # modelled on a typedef or a member of a scalar type, refused elsewhere (the converter)
+    vector: "Argument | None" = None
 
     def merge(self, other: "Attrs") -> "Attrs":
-        return Attrs(self.packed or other.packed, self.aligned + other.aligned, other.mode or self.mode)
+        return Attrs(self.packed or other.packed, self.aligned + other.aligned, other.mode or self.mode,
+                     other.vector or self.vector)
 
 
 @attrs.define
@@ -151,6 +155,11 @@ def _parse_attribute(text: str, start: int, end: int, here: Pos, locate, max_ali
             out.aligned += (argument,)
         elif name == "mode":
             out.mode = ((arg or "").strip().strip("_"), here)
+        elif name == "vector_size":
+            if arg is None or not arg.strip() or _top_level_commas(arg):
+                raise LayoutError("wrong number of arguments specified for 'vector_size' attribute", here)
+            arg = _COMMENT.sub(lambda c: re.sub(r"[^\n]", " ", c.group()), arg)
+            out.vector = Argument(arg, locate(m.start(2)), here)
         elif name in _REFUSED:
             raise LayoutError(f"__attribute__(({name})) changes layout in a way dtracepy does not model", here)
     return out

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dtracepy import tree
 from dtracepy.errors import LayoutError
-from dtracepy.layout.model import Array, FieldInfo, Layout, Member, Pointer, Scalar, split_path
+from dtracepy.layout.model import Array, FieldInfo, Layout, Member, Pointer, Scalar, Vector, split_path
 
 _UNSIGNED = {1: "uint8_t", 2: "uint16_t", 4: "uint32_t", 8: "uint64_t"}
 _SIGNED = {1: "int8_t", 2: "int16_t", 4: "int32_t", 8: "int64_t"}
@@ -261,7 +261,7 @@ def read_expr(layout: Layout, pointer: tree.Expr, path) -> tree.Expr:
     if w.member is not None and w.member.is_bitfield:
         return _bitfield(w.top, w.base, w.member, w.member_base, w.dynamic)
     t = w.type
-    if isinstance(t, (Layout, Array)):
+    if isinstance(t, (Layout, Array, Vector)):
         raise LayoutError(f"{w.name} is {t.spelling()}, not a scalar; read one of its members "
                           "or take its address with address_expr")
     signed = isinstance(t, Scalar) and t.signed and t.kind in ("int", "enum")
