@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dtracepy.checks import check_program
+from dtracepy.checks import CheckOptions, check_program
 from dtracepy.errors import DTracePyError
-from dtracepy.parser import parse_bytes
+from dtracepy.parser import expanded, parse_bytes
 
 
 def cpp_results(data: bytes, path: str):
@@ -14,4 +14,5 @@ def cpp_results(data: bytes, path: str):
         program = parse_bytes(data, path, cpp=True)
     except DTracePyError as err:
         return ("error", err.render())
-    return ("findings", [f.render() for f in check_program(program, source=data.decode("utf-8", "surrogateescape"))])
+    return ("findings", [f.render() for f in check_program(program, CheckOptions(expand=expanded),
+                                                            source=data.decode("utf-8", "surrogateescape"))])

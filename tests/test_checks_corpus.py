@@ -27,7 +27,7 @@ import pytest
 
 from dtracepy.checks import CheckOptions, check_program
 from dtracepy.errors import DTracePyError
-from dtracepy.parser import parse_bytes
+from dtracepy.parser import expanded, parse_bytes
 
 EXCEPTIONS_FILE = pathlib.Path(__file__).parent / "checks_corpus_exceptions.txt"
 
@@ -162,7 +162,8 @@ def harness_options(path: str, source: str, text: str) -> CheckOptions:
             elif not word.startswith("-"):
                 positional += 1
         macro_args = positional
-    return CheckOptions(destructive=destructive, macro_args=macro_args)
+    # (expand: the look past #define that `dtracepy check` hands the checks)
+    return CheckOptions(destructive=destructive, macro_args=macro_args, expand=expanded)
 
 
 def load_exceptions():

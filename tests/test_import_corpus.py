@@ -18,11 +18,11 @@ import pytest
 
 from conftest import IMPORT_TOTALS
 from test_corpus_parse import _exceptions, cpp_defines
-from dtracepy.checks import check_program
+from dtracepy.checks import CheckOptions, check_program
 from dtracepy.errors import DTracePyError
 from dtracepy.importer import CannotImport, compile_module, import_program
 from dtracepy.importer.pyfmt import WIDTH
-from dtracepy.parser import parse_bytes
+from dtracepy.parser import expanded, parse_bytes
 
 HERE = Path(__file__).resolve().parent
 EXCEPTIONS = HERE / "import_exceptions.txt"
@@ -88,7 +88,7 @@ def outcomes(corpus):
                 compile_module(source, path + ".py")  # `dtracepy compile`, checks and all
             except DTracePyError as err:
                 # a leak is no reason: dtrace runs a leaking script, and t.keep keeps the leak
-                if not any(f.severity == "error" and f.check != "self-leak" for f in check_program(program)):
+                if not any(f.severity == "error" and f.check != "self-leak" for f in check_program(program, CheckOptions(expand=expanded))):
                     refused["message"] = err.render(with_context=False)
 
         compiled = {}
