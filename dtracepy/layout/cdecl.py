@@ -318,8 +318,10 @@ class _Converter(AttributeRules, ConstantEvaluator):
             raise LayoutError(message, self._type_word_pos(node, index))
         count = {n: names.count(n) for n in set(names)}
         unsigned = "unsigned" in count
-        if "__int128" in count:
-            self.error("__int128 is not supported", node)
+        if "__int128" in count:  # (gcc's: the LP64 ABIs have it, i386 not)
+            if self.abi.pointer_size != 8:
+                self.error("'__int128' is not supported on this target", node)
+            return "unsigned __int128" if unsigned else "__int128"
         for word in ("void", "_Bool", "float"):
             if word in count:
                 return word
@@ -428,6 +430,10 @@ class _Converter(AttributeRules, ConstantEvaluator):
                 t = self._vector(t, a.vector)
                 spelling = t.spelling()
             width = None if decl.bitsize is None else self.const(decl.bitsize)
+            if width is not None and t.__class__ is Scalar and t.kind == "int" and t.size > 8:
+                # (gcc lays it out; dtracepy's reads load at most 8 bytes, and its unit is 16)
+                self.error(f"a bit-field of {spelling} is not modelled by dtracepy (of an integer type of "
+                           "at most 8 bytes, it is)", decl)
             if t.__class__ is Scalar and t.kind in ("void", "function") or isinstance(t, Array):
                 if getattr(t, "kind", None) == "void":
                     self.error(f"member {decl.name} has type void", decl)
