@@ -30,7 +30,8 @@ _INTEGER = re.compile(r"(?:0[xX][0-9a-fA-F]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)"
 _PLAIN_DECIMAL = re.compile(r"(?:[1-9][0-9]{0,17}|0)\Z")
 _CHAR = re.compile(r"'(?:[ -&(-\[\]-~]|\\[ntvbrfa\\'\"]|\\[0-7]{1,3}|\\x[0-9a-fA-F]{1,2})'")
 
-_BASE = frozenset({"signed", "unsigned", "char", "short", "int", "long", "float", "double", "_Bool", "void"})
+_BASE = frozenset({"signed", "unsigned", "char", "short", "int", "long", "float", "double", "_Bool", "void",
+                   "__int128"})
 _QUALS = frozenset({"const", "volatile"})
 _PREC = {"||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6, "<": 7, ">": 7, "<=": 7, ">=": 7,
          "<<": 8, ">>": 8, "+": 9, "-": 9, "*": 10, "/": 10, "%": 10}
