@@ -281,3 +281,23 @@ def test_link_h_lays_out_as_gcc_lays_it_out():
     assert {"La_x86_64_regs", "La_x86_64_retval", "La_x86_64_vector", "struct link_map"} <= set(names)
     types = _members(layouts, names)
     assert _ours(layouts, types) == _gcc_places("#include <link.h>\n", HOST, types)
+
+
+@pytest.mark.parametrize("text", [
+    "typedef int v __attribute__((vector_size(16)));\ntypedef int v;\nstruct s { char c; v x; };\n",
+    "typedef int v;\ntypedef int v __attribute__((vector_size(16)));\nstruct s { char c; v x; };\n",
+])
+def test_a_typedef_given_again_as_a_vector_or_not_is_gccs_conflicting_types(text, tmp_path):
+    # (it was laid out silently with the last declaration's type)
+    header = tmp_path / "r.h"
+    header.write_text(text)
+    if cc.unavailable("x86_64") is None:
+        proc = subprocess.run(["timeout", "-s", "KILL", "60", "gcc", "-fsyntax-only", "-x", "c", str(header)],
+                              capture_output=True, text=True)
+        assert f"{header}:2:13: error: conflicting types for" in proc.stderr
+    with pytest.raises(LayoutError) as err:
+        parse_layouts(header)
+    assert err.value.message.startswith("conflicting types for 'v'")
+    assert (err.value.pos.line, err.value.pos.col) == (2, 13)
+    again = "typedef int v __attribute__((vector_size(16)));\n" * 2 + "struct s { char c; v x; };\n"
+    assert parse_layouts(again)["struct s"].size == 32

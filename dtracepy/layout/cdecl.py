@@ -30,7 +30,7 @@ from dtracepy.layout.cparse import (BUILTIN_FILE, PRELUDE, _C_KEYWORDS, _CParser
                                     parse_c, read_fast)
 from dtracepy.layout.cpp import abi_macros, preprocess, read_source, refuse_binary  # noqa: F401
 from dtracepy.layout.engine import MemberSpec, lay_out
-from dtracepy.layout.model import Array, FlexibleArray, Layout, Pointer, Scalar, array_spelling, close_names
+from dtracepy.layout.model import Array, FlexibleArray, Layout, Pointer, Scalar, Vector, array_spelling, close_names
 from dtracepy.layout.prepass import Attrs
 from dtracepy.layout.system import builtin_types, reads_system_headers
 from dtracepy.source import Pos
@@ -129,6 +129,10 @@ class _Converter(AttributeRules, ConstantEvaluator):
                 t, spelling = self.type_of(node.type)
                 if id(node) in attributes:
                     t = self._aligned_typedef(node, t, attributes[id(node)])
+                    before = self.typedefs.get(node.name, (None,))[0]
+                    if node.name in declared and self._user(node) and Vector in (t.__class__, before.__class__) \
+                            and t != before:  # (the same words, one a vector: gcc's conflicting types too)
+                        self._redeclared(declared[node.name], node, differ=True)
                 self.typedefs[node.name] = (t, node.name)
                 self.named.pop((node.name,), None)  # a typedef given again names its new type
                 if self._user(node):
@@ -146,12 +150,12 @@ class _Converter(AttributeRules, ConstantEvaluator):
             self.requested_alignment(arg)
         return self.result
 
-    def _redeclared(self, first: c_ast.Typedef, again: c_ast.Typedef) -> None:
+    def _redeclared(self, first: c_ast.Typedef, again: c_ast.Typedef, differ: bool = False) -> None:
         """C lets a typedef name be declared again only as the same type (C11; gcc: "conflicting
         types for 'T'"): an error at the second declaration's name, where gcc puts it.  (The
         prelude's typedefs are not compared: a header may give ``off_t`` its own type where it
         includes no system header.)"""
-        if self._identity(first.type, self._typedef_decls) != self._identity(again.type, self._typedef_decls):
+        if differ or self._identity(first.type, self._typedef_decls) != self._identity(again.type, self._typedef_decls):
             line = first.coord.line if first.coord is not None else "?"
             name = again.type  # (located at the name, as gcc locates it: pycparser's typedef is at its first *)
             while name is not None and not (name.__class__ is c_ast.TypeDecl and name.declname == again.name):
