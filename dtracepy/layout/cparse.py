@@ -155,10 +155,13 @@ class _CParser(c_parser.CParser):
         those are put at the token the parser stopped before (at the end, its last token), whose
         place follows the #line markers to the header's own line."""
         if not isinstance(coord, c_parser.Coord) or not coord.line:
-            stream = self._tokens
-            ahead = stream.peek(1)
-            if ahead is None:  # at the end: the last token read
-                ahead = next((t for t in reversed(stream._buffer[:stream._index]) if t is not None), None)
+            try:  # (pycparser 3's token stream; another version's: at the header's start, never a traceback)
+                stream = self._tokens
+                ahead = stream.peek(1)
+                if ahead is None:  # at the end: the last token read
+                    ahead = next((t for t in reversed(stream._buffer[:stream._index]) if t is not None), None)
+            except (AttributeError, TypeError):  # pragma: no cover - another pycparser
+                ahead = None
             coord = (c_parser.Coord(ahead.filename, ahead.lineno, ahead.column) if ahead is not None
                      else c_parser.Coord(self.clex.filename, 1, 1))
             msg = "syntax error at end of input" if msg == "At end of input" else f"syntax error: {msg}"
