@@ -237,11 +237,15 @@ def _compile_tracer(tracer, checks: bool, dialect) -> Compiled:
                                               cleanup=getattr(tracer, "cleanup", True)))
     if nests > MAX_NESTING:  # (the passes lower if_ for Oracle, and nest nothing deeper: measured
         _refuse_beyond_limits(program.items, where)  # again only when the tracer's tree is too deep)
-    refused = refusals(tuple(items), dialect, where,
-                       includes=getattr(tracer, "includes", ()), passed=program.items)
+    # (one index of the program, read by the refusals, the checks and the operands' rules: each
+    # made its own, and the refusals one of the tracer's items too, the same nodes when the
+    # passes changed nothing)
+    index = _program_context(program, dialect)
+    refused = refusals(tuple(items), dialect, where, includes=getattr(tracer, "includes", ()),
+                       passed=program.items, passed_context=index)
     kept = frozenset(point.name for point in tracer.clear_points.values() if not point.probes)
     findings = tuple(run_checks(program, dialect, clear_points=_clear_points(tracer),
-                                only_rules=not checks, kept=kept, dialect_given=dialect_given))
+                                only_rules=not checks, kept=kept, dialect_given=dialect_given, index_of=index))
     # (a clause-local read above any assignment is this-unset's too, an error here unless the
     # tracer has no cleanup: said once, by this-unset)
     said = {f.pos for f in findings if f.check == "this-unset" and f.severity == "error"}
@@ -252,7 +256,7 @@ def _compile_tracer(tracer, checks: bool, dialect) -> Compiled:
     said = {(f.pos, f.message) for f in foreign}
     errors += foreign
     errors += [f for f in findings if f.severity == "error" and (f.pos, f.message) not in said]
-    errors += _refused_in_operands(program, dialect)
+    errors += _refused_in_operands(program, dialect, index)
     if errors:
         raise CompileError.from_findings(errors)
     starts: list = []
@@ -260,11 +264,20 @@ def _compile_tracer(tracer, checks: bool, dialect) -> Compiled:
     if not text.isascii():
         _refuse_unencodable(program, text, _tracer_pos(tracer))
     _refuse_too_long(text, where)
-    _refuse_too_deep_for_dtrace(program, text, starts)
+    _refuse_too_deep_for_dtrace(program, text, starts, index)
     return Compiled(program, text, findings)
 
 
-def _refused_in_operands(program, dialect) -> list:
+def _program_context(program, dialect):
+    """The checks' context of the program after the passes, for the compiler's own readings (the
+    refusals, the operands' rules, the parser stack); ``check_program`` shares its index."""
+    from dtracepy.checks import CheckOptions
+    from dtracepy.checks.context import Context
+
+    return Context(program, CheckOptions(dialect=dialect), None)
+
+
+def _refused_in_operands(program, dialect, ctx=None) -> list:
     """What ``check`` refuses in a D file's operands, keys and declarations (``checks/operands.py``,
     ``keys.py``, ``declarations.py``: every D compiler refuses them too) found in the tracer's
     program, at its Python lines.  ``run_checks`` leaves the rules family to the compiler, and
@@ -272,18 +285,17 @@ def _refused_in_operands(program, dialect) -> list:
     ``glob.i = 1`` then ``glob.i = "a"``, ``@a[execname]`` then ``@a[pid]``, ``addr(glob.a[1])``
     or ``arg0 / (7 - 7)`` compiled to D that dtrace refuses; nor may an ``#if`` be left without
     its ``#endif``.  Always errors, as the refusals are, checks or not; run on the program after
-    the passes (the order dtrace reads)."""
-    from dtracepy.checks import CheckOptions
+    the passes (the order dtrace reads).  ``ctx``: :func:`_program_context` of it, if made."""
     from dtracepy.checks import declarations, keys, operands, preprocessor
-    from dtracepy.checks.context import Context
 
-    ctx = Context(program, CheckOptions(dialect=dialect), None)
+    if ctx is None:
+        ctx = _program_context(program, dialect)
     found = [finding for module in (operands, keys, declarations) for finding in module.run(ctx)
              if finding.severity == "error"]
     return found + list(preprocessor.unbalanced_conditionals(ctx))
 
 
-def _refuse_too_deep_for_dtrace(program, text: str, starts: list) -> None:
+def _refuse_too_deep_for_dtrace(program, text: str, starts: list, ctx=None) -> None:
     """D whose expression is deeper than dtrace's parser stack (``check``'s ``parser-stack``:
     ``~`` applied 10,000 times in a loop) is refused at the tracer's line, not emitted.  Only the
     clauses whose printed D is long enough to reach the limit are walked (``starts``: the offset
@@ -296,7 +308,11 @@ def _refuse_too_deep_for_dtrace(program, text: str, starts: list) -> None:
     from dtracepy.checks import CheckOptions
     from dtracepy.checks.context import Context
 
-    found = list(parser_stack.run(Context(program, CheckOptions(), None), (starts, len(text))))
+    # (the compiler's context of the program: its own dialect's options, which parser_stack does
+    # not read, and the program's clauses made once)
+    if ctx is None:
+        ctx = Context(program, CheckOptions(), None)
+    found = list(parser_stack.run(ctx, (starts, len(text))))
     if found:
         raise CompileError.from_findings(found)
 
@@ -424,10 +440,11 @@ def _clear_points(tracer):
 
 
 def run_checks(program, dialect="illumos", *, clear_points: tuple = (), only_rules: bool = False,
-               kept: frozenset = frozenset(), dialect_given: bool = False):
+               kept: frozenset = frozenset(), dialect_given: bool = False, index_of=None):
     """The findings for a compiled tracer's program (the compiler's rules are errors there);
     ``kept``: the thread-locals the tracer keeps on purpose (``t.keep``), which do not leak;
-    ``dialect_given``: the dialect was named, and a function it lacks is an error."""
+    ``dialect_given``: the dialect was named, and a function it lacks is an error; ``index_of``:
+    a checks' context of ``program`` whose index the checks share."""
     from dtracepy.checks import CheckOptions, check_program
     from dtracepy.checks.registry import BY_NAME, CHECKS, COMPILER_RULES
 
@@ -436,7 +453,7 @@ def run_checks(program, dialect="illumos", *, clear_points: tuple = (), only_rul
     disabled |= frozenset(info.name for info in CHECKS if info.family == "rules")
     options = CheckOptions(dialect=dialect, dialect_given=dialect_given, clear_points=clear_points,
                            disabled=disabled, kept=kept, expand=_expanded)
-    return check_program(program, options=options)
+    return check_program(program, options=options, index_of=index_of)
 
 
 def _expanded(program, include_dirs, source_file):

@@ -19,6 +19,6 @@ def _shown(node) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def refusals(items, dialect, pos=None, includes=(), passed=None) -> list[Finding]:
+def refusals(items, dialect, pos=None, includes=(), passed=None, passed_context=None) -> list[Finding]:
     """:func:`dtracepy.checks.rules.refusals` for a tracer's items (see there)."""
-    return rules.refusals(items, dialect, pos, includes, passed, shown=_shown)
+    return rules.refusals(items, dialect, pos, includes, passed, shown=_shown, passed_context=passed_context)

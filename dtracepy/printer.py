@@ -668,11 +668,12 @@ def measure(roots) -> dict:
 
     Every tracer's compile measures its tree first, and ``import --exact`` compiles the module
     of up to 90,000 clauses: a leaf (half the nodes) is measured where its parent is summed up,
-    never put on the stack, and a statement's expression is its child without ``bracketed``."""
+    never put on the stack, a statement's expression is its child without ``bracketed``, and a
+    statement assigning a leaf to a leaf is summed up whole where it is met."""
     printer = DPrinter()
     found: dict = {}
     leaf_text, leaves, own_operators, ExprStmt = _LEAF_TEXT, _LEAVES, _OWN_OPERATORS, T.ExprStmt
-    Binary, Call, Index = T.Binary, T.Call, T.Index
+    Binary, Call, Index, Assign = T.Binary, T.Call, T.Index, T.Assign
     # an entry is a node to take apart, or (node, its own brackets, [(child, brackets around it)])
     # once it is, to sum up when its children are measured
     stack = list(reversed(tuple(roots)))
@@ -689,7 +690,20 @@ def measure(roots) -> dict:
                 found[key] = (len(getattr(entry, field) or ""), 0, 0, 0, 0)
                 continue
             if cls is ExprStmt:
-                parts = (0, [(entry.expr, 0)])
+                expr = entry.expr
+                if expr.__class__ is Assign and expr.target.__class__ in leaves \
+                        and expr.value.__class__ in leaves and id(expr) not in found:
+                    # The usual statement, `self->x = timestamp;`: summed up here, as below (an
+                    # assignment's operands are never bracketed: a leaf binds tightest), not
+                    # taken apart and pushed twice (a tenth of compiling 90,000 such clauses)
+                    target, value = expr.target, expr.value
+                    target_size = len(getattr(target, leaf_text[target.__class__]) or "")
+                    value_size = len(getattr(value, leaf_text[value.__class__]) or "")
+                    found[id(target)] = (target_size, 0, 0, 0, 0)
+                    found[id(value)] = (value_size, 0, 0, 0, 0)
+                    found[id(expr)] = found[key] = (target_size + value_size + len(expr.op or ""), 0, 1, 1, 0)
+                    continue
+                parts = (0, [(expr, 0)])
             else:
                 parts = bracketed(printer, entry)
             push((entry, parts[0], parts[1]))

@@ -259,16 +259,24 @@ def inspect_marked(function):
 
 def test_measure_takes_apart_no_leaf_and_no_statement(monkeypatch):
     """printer.measure of 40 clauses of ``self->a = timestamp;``: ``bracketed`` is asked of each
-    clause and assignment (80), not of their statements, names and literals (200 before: every
-    node but the leaves); the answers are the same for every node."""
+    clause (40), not of their statements, names and literals (200 before session 17: every node
+    but the leaves), nor of an assignment of a leaf to a leaf (80 before session 18: a clause and
+    its assignment); the answers are the same for every node as measured apart."""
     from dtracepy import printer
 
-    program = parse(_pairs(20), "x.d")
+    program = parse(_pairs(20) + "BEGIN{x = y + 1; @a[1] = count(); z = z;}\n", "x.d")
     calls = _count(monkeypatch, printer, "bracketed")
     found = printer.measure(program.items)
-    assert len(calls) == 2 * 40, len(calls)   # (a predicate self->a is a leaf)
+    # (a predicate self->a is a leaf; BEGIN, x = y + 1 and its sum, @a[1] = count(), its index and call)
+    assert len(calls) == 40 + 6, len(calls)
     nodes = [node for item in program.items for node in item.walk()]
     assert all(id(node) in found for node in nodes)
+    # each statement's assignment measured as a root (taken apart by the general code) the same
+    for node in nodes:
+        if isinstance(node, tree.ExprStmt):
+            alone = printer.measure([node.expr])
+            assert alone[id(node.expr)] == found[id(node.expr)] == found[id(node)], node
+            assert all(alone[id(c)] == found[id(c)] for c in node.expr.walk())
 
 
 def test_an_operand_s_level_is_looked_up_once_a_class(monkeypatch):
@@ -309,19 +317,20 @@ def _parses(path) -> bool:
 
 def test_exact_of_more_nodes_than_it_proves_is_refused_before_the_module_is_written(monkeypatch):
     """`import --exact` of 90,000 clauses (under the 4 MiB bound) took 9.3 s, of which writing,
-    running and Python compiling the module is work an exact proof cannot skip; 80,000 lone
-    statements (160,002 nodes, 320 KB of D) ran too.  Now a script of more nodes than --exact
-    proves within a few seconds is refused at once, saying how many and what to do."""
+    running and Python compiling the module is work an exact proof cannot skip; 90,000 lone
+    statements (180,002 nodes, 360 KB of D) ran too.  Now a script of more nodes than --exact
+    proves within a few seconds (175,000 since session 18) is refused at once, saying how many
+    and what to do."""
     import dtracepy.importer as importer
 
-    text = "BEGIN{" + "x;" * 80_000 + "}\n"
+    text = "BEGIN{" + "x;" * 90_000 + "}\n"
     program = parse(text, "x.d")
     counts = _counting(monkeypatch)
     with pytest.raises(CannotImport) as caught:
         import_program(program, "x.d", exact=True, text=text)
     assert counts == {"written": 0, "run": 0}
     message = caught.value.render(with_context=False)
-    assert message.startswith("x.d:1:1: error: cannot import this script exactly: it is 160,002 nodes of D, "
+    assert message.startswith("x.d:1:1: error: cannot import this script exactly: it is 180,002 nodes of D, "
                               f"over the {importer.MAX_EXACT_NODES:,} that --exact proves"), message
     assert "without --exact" in message
     # unverified, or not exact, it is imported: the module is not compiled back

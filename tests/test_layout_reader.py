@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from dtracepy.errors import LayoutError
-from dtracepy.layout import cdecl, fastc, parse_layouts
+from dtracepy.layout import cdecl, cparse, fastc, parse_layouts
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 
@@ -395,7 +395,7 @@ def test_what_real_headers_hold_is_read_without_pycparser(kind, monkeypatch):
     slow = parse_layouts(text, filename="h.h")
     _no_pycparser(monkeypatch)
     # (and the prepass's scan of every token is not run where it has only GNU words to blank)
-    monkeypatch.setattr(cdecl, "prepass", lambda *a, **k: (_ for _ in ()).throw(AssertionError("prepass")))
+    monkeypatch.setattr(cparse, "prepass", lambda *a, **k: (_ for _ in ()).throw(AssertionError("prepass")))
     layouts = parse_layouts(text, filename="h.h")
     assert n > 50 and layouts[f"s{n - 1}"].size == 24
     assert [(k, v.to_json()) for k, v in layouts.items()] == [(k, v.to_json()) for k, v in slow.items()]

@@ -239,3 +239,65 @@ def test_an_error_at_the_end_of_input_is_at_the_last_token_of_the_header_through
         parse_layouts(main)
     assert err.value.message == "syntax error at end of input"
     assert (os.path.basename(err.value.pos.file), err.value.pos.line) == ("inner.h", 3)
+
+
+# -- __int128 (gcc's, on the LP64 ABIs), which link.h's La_x86_64_regs holds --------------------
+
+INT128 = """\
+struct s { char c; __int128 a; unsigned __int128 b; signed __int128 d; __int128 unsigned e; char f; };
+union u { char c; __int128 x; };
+struct v { char c; union u x; int i; long double ld; __int128 arr[2]; };
+"""
+
+
+@pytest.mark.parametrize("abi", ["x86_64", "aarch64", "sparcv9"])
+def test_int128_lays_out_as_gcc_lays_it_out(abi):
+    _compiler(abi)
+    assert cc.compare(INT128, abi) == []
+
+
+def test_int128_is_refused_where_gcc_refuses_it_and_its_bit_fields_are_not_modelled():
+    with pytest.raises(LayoutError) as err:
+        parse_layouts("struct s { char c;\n  __int128 a; };\n", abi="i386", filename="i.h")
+    assert (err.value.message, err.value.pos.line, err.value.pos.col) == (
+        "'__int128' is not supported on this target", 2, 3)
+    with pytest.raises(LayoutError) as err:
+        parse_layouts("struct t { char c; __int128 x:100; };\n", filename="i.h")
+    assert "a bit-field of __int128 is not modelled" in err.value.message and err.value.pos.col == 29
+    from dtracepy import tree
+    from dtracepy.layout import read_expr
+
+    with pytest.raises(LayoutError, match="cannot read 16 bytes"):
+        read_expr(parse_layouts(INT128)["struct s"], tree.Ident("p"), "a")
+
+
+def test_link_h_lays_out_as_gcc_lays_it_out():
+    # vector_size and __int128_t: both were refused (session 17)
+    _need_host("link.h")
+    if HOST != "x86_64":
+        pytest.skip("x86_64's bits/link.h")
+    layouts = parse_layouts("/usr/include/link.h", abi=HOST)
+    names = [n for n in layouts if layouts[n].complete and "anonymous" not in n]
+    assert {"La_x86_64_regs", "La_x86_64_retval", "La_x86_64_vector", "struct link_map"} <= set(names)
+    types = _members(layouts, names)
+    assert _ours(layouts, types) == _gcc_places("#include <link.h>\n", HOST, types)
+
+
+@pytest.mark.parametrize("text", [
+    "typedef int v __attribute__((vector_size(16)));\ntypedef int v;\nstruct s { char c; v x; };\n",
+    "typedef int v;\ntypedef int v __attribute__((vector_size(16)));\nstruct s { char c; v x; };\n",
+])
+def test_a_typedef_given_again_as_a_vector_or_not_is_gccs_conflicting_types(text, tmp_path):
+    # (it was laid out silently with the last declaration's type)
+    header = tmp_path / "r.h"
+    header.write_text(text)
+    if cc.unavailable("x86_64") is None:
+        proc = subprocess.run(["timeout", "-s", "KILL", "60", "gcc", "-fsyntax-only", "-x", "c", str(header)],
+                              capture_output=True, text=True)
+        assert f"{header}:2:13: error: conflicting types for" in proc.stderr
+    with pytest.raises(LayoutError) as err:
+        parse_layouts(header)
+    assert err.value.message.startswith("conflicting types for 'v'")
+    assert (err.value.pos.line, err.value.pos.col) == (2, 13)
+    again = "typedef int v __attribute__((vector_size(16)));\n" * 2 + "struct s { char c; v x; };\n"
+    assert parse_layouts(again)["struct s"].size == 32

@@ -160,6 +160,35 @@ def test_the_recording_is_what_the_real_compiler_says(corpus, recording):
     assert not changed, f"{len(changed)} verdicts changed (rerun tools/record_dtrace_verdicts.py):\n" + "\n".join(changed)
 
 
+#: How dtrace dies of a segmentation fault: killed by SIGSEGV, or a shell's 128 + 11.
+_SEGFAULT = (-11, 139)
+
+
+def dtrace_e_disagrees(dtrace, corpus, recording, row) -> str | None:
+    """What ``dtrace -e`` says of one corpus file where the recording says otherwise, or None.
+    A file the exceptions list as a provider definition dtrace crashes on (the recording's
+    libdtrace judge does not) is expected to crash: it has no message to compare."""
+    path, _expect, _tag, notes = row
+    job = job_for(corpus, path, notes)
+    argv = [dtrace, "-e", "-Z"]
+    if "C" in job["flags"]:
+        argv += ["-C"] + [f"-D{d}" for d in job.get("defines", ())]
+    for name, value in job["options"].items():
+        argv += ["-x", name if value is None else f"{name}={value}"]
+    if job.get("target"):
+        argv += ["-c", "/bin/true"]
+    argv += ["-s", job["path"]]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    if result.returncode in _SEGFAULT and _exceptions().get(path, "").endswith("[dialect-provider]"):
+        return None
+    lines = result.stderr.strip().splitlines()
+    said = None if result.returncode == 0 else (lines[-1] if lines else f"nothing, exit {result.returncode}")
+    verdict = recording[path][0]
+    if (said is None) != (verdict == ACCEPTED) or (said and verdict == SYNTAX and "[D_SYNTAX]" not in said):
+        return f"{path}: recorded {verdict}, dtrace -e says {said or 'accepted'}"
+    return None
+
+
 def test_dtrace_e_agrees_with_the_recording_on_a_sample(corpus, recording):
     """``dtrace -e`` itself, one process per file (1.3 s each), on two random files of each verdict:
     what the judge recorded is what the command says."""
@@ -171,20 +200,16 @@ def test_dtrace_e_agrees_with_the_recording_on_a_sample(corpus, recording):
     for row in rows:
         by_verdict[recording[row[0]][0]].append(row)
     sample = [row for rows_ in by_verdict.values() for row in rng.sample(rows_, min(2, len(rows_)))]
-    wrong = []
-    for path, _expect, _tag, notes in sample:
-        job = job_for(corpus, path, notes)
-        argv = [dtrace, "-e", "-Z"]
-        if "C" in job["flags"]:
-            argv += ["-C"] + [f"-D{d}" for d in job.get("defines", ())]
-        for name, value in job["options"].items():
-            argv += ["-x", name if value is None else f"{name}={value}"]
-        if job.get("target"):
-            argv += ["-c", "/bin/true"]
-        argv += ["-s", job["path"]]
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=120)
-        said = None if result.returncode == 0 else result.stderr.strip().splitlines()[-1]
-        verdict = recording[path][0]
-        if (said is None) != (verdict == ACCEPTED) or (said and verdict == SYNTAX and "[D_SYNTAX]" not in said):
-            wrong.append(f"{path}: recorded {verdict}, dtrace -e says {said or 'accepted'}")
+    wrong = [said for said in (dtrace_e_disagrees(dtrace, corpus, recording, row) for row in sample) if said]
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_sample_takes_a_provider_definition_dtrace_crashes_on(corpus, recording):
+    """The sample above may draw one of the provider definitions the recording has dtrace accept
+    and ``dtrace -e -s`` crashes on (1 run in ~100 did): a known crash, not a failure of the test."""
+    dtrace = need_dtrace()
+    need_root()
+    providers = [path for path, why in _exceptions().items() if why.endswith("[dialect-provider]")]
+    rows = {row[0]: row for row in manifest_rows(corpus)}
+    assert providers and all(path in rows for path in providers)
+    assert dtrace_e_disagrees(dtrace, corpus, recording, rows[providers[0]]) is None

@@ -157,11 +157,14 @@ def _comment_lines(program):
                 yield item.pos.line + offset, line
 
 
-def check_program(program, options: CheckOptions | None = None, source: str | None = None) -> list[Finding]:
+def check_program(program, options: CheckOptions | None = None, source: str | None = None, *,
+                  index_of=None) -> list[Finding]:
     """Every finding for ``program``, in source order.
 
     ``source`` is the program's text, if there is one: it gives findings their source line and
-    lets ``dtracepy:`` comments silence them (see the module docstring).
+    lets ``dtracepy:`` comments silence them (see the module docstring).  ``index_of``: a
+    :class:`~dtracepy.checks.context.Context` of ``program`` whose index of the tree the checks
+    read, not made again (the compiler's).
     """
     from dtracepy.checks import lifecycle, names, printf, rules, safety
     from dtracepy.checks.context import Context
@@ -179,7 +182,7 @@ def check_program(program, options: CheckOptions | None = None, source: str | No
         directives = Directives.scan(_comment_lines(program))
     if options.macro_args is None and directives.args is not None:
         options = attrs.evolve(options, macro_args=directives.args)
-    ctx = Context(program, options, lines)
+    ctx = Context(program, options, lines, index_of)
     findings: list[Finding] = []
     file = ctx.first_pos.file if ctx.first_pos is not None else "<string>"
     if "directive" not in options.disabled:

@@ -578,14 +578,33 @@ def push_children(node, stack: list) -> None:
                     stack.extend(x for x in reversed(item) if isinstance(x, Node))
 
 
+# What a Context knows of its program alone, whatever its options (shared by ``index_of``): the
+# clauses, the index by class and what its walk notes, the clauses' accesses (a dict both add to).
+_PROGRAM_FACTS = ("clauses", "_by_class", "_holders", "_root_count", "_accesses", "assignments", "call_names",
+                  "ident_names", "item_classes")
+
+
 class Context:
     """One program and options, with the facts checks share, computed once."""
 
-    def __init__(self, program, options, lines=None):
+    def __init__(self, program, options, lines=None, index_of: "Context | None" = None):
+        """``index_of``: a context of the same program (under other options) whose facts about the
+        program alone (:data:`_PROGRAM_FACTS`: the index by class, the clauses' accesses...) this
+        one shares, made once for both: ``compile`` reads the program through three contexts (its
+        refusals, the checks, the operands' rules), and each walked it whole."""
         self.program = program
         self.options = options
         self.lines = lines
-        self.clauses = list(program.clauses)
+        if index_of is None:
+            self.clauses = list(program.clauses)
+            return
+        assert index_of.program is program
+        index_of._by_class  # (made in the one context: then read by both)
+        index_of.__dict__.setdefault("_accesses", {})
+        mine, theirs = self.__dict__, index_of.__dict__
+        for name in _PROGRAM_FACTS:
+            if name in theirs:
+                mine[name] = theirs[name]
 
     # --- findings ---
     _last_node = _last_pos = None  # (the node of the last finding and its position: see finding)
@@ -799,6 +818,10 @@ class Context:
         if len(holders) == self._root_count:
             return None
         return holders
+
+    def node_count(self) -> int:
+        """How many nodes the program has, the Program among them (as many as its walk gives)."""
+        return sum(map(len, self._by_class.values()))
 
     def of(self, cls) -> list:
         """The program's nodes of class ``cls`` (a concrete node class: none is subclassed), in

@@ -36,12 +36,12 @@ The facts come from the facts modules; this module only walks the tree.
 
 from __future__ import annotations
 
-from operator import attrgetter
+from operator import attrgetter, is_
 
 from dtracepy import tree as t
 from dtracepy.checks import Finding
 from dtracepy.checks.assignments import Assignments
-from dtracepy.checks.context import _LEAVES, Access, accesses, clause_accesses, is_zero, stmt_exprs
+from dtracepy.checks.context import _LEAVES, Access, Context, accesses, clause_accesses, is_zero, stmt_exprs
 from dtracepy.checks.printf import kind as _kind
 from dtracepy.facts import conversions as C
 from dtracepy.facts import functions as Fn
@@ -69,7 +69,7 @@ class _Words:
 
 def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
              hand_written=False, judge_globals=True, of=None, per_clause=None,
-             call_names=None, assignments=None) -> list[Finding]:
+             call_names=None, assignments=None, passed_context=None) -> list[Finding]:
     """The errors in a tracer's items (``tracer.items``, in order); ``pos`` locates those that
     belong to no node (an empty program: the tracer's line).  A program that ``#include``s a
     header (``includes``) may get its clauses there, so it is never called empty.  ``passed``:
@@ -83,7 +83,9 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
     (:func:`~dtracepy.checks.context.clause_accesses` of each clause) come from the checks'
     :class:`~dtracepy.checks.context.Context` for a D file; made here otherwise, as is
     ``call_names`` (``node.name`` of each node of ``of(t.Call)``) and ``assignments`` (an
-    :class:`~dtracepy.checks.assignments.Assignments` of ``of(t.Assign)``)."""
+    :class:`~dtracepy.checks.assignments.Assignments` of ``of(t.Assign)``).  ``passed_context``:
+    the checks' context of the program whose items are ``passed`` (the compiler's), read for
+    ``passed`` and, where the passes kept the tracer's items as they were, for ``items`` too."""
     words = _Words(not hand_written, shown)
     found: list[Finding] = []
     if not includes and not any(isinstance(item, (t.Clause, t.Inline, t.Translator, t.Provider)) or (
@@ -105,6 +107,8 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
     for item in items:
         if item.__class__ is t.Inline:
             found += _inline_type(item, words)
+    if of is None and passed_context is not None:
+        of = _tail_index(items, passed, passed_context.of)
     if of is None:
         of = _index(items)
     if assignments is None:
@@ -148,7 +152,9 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
                                                              assignments=assignments)]
     found += _untyped_arguments(items, of, dialect)
     found += _translated_whole(items, of, dialect, words)
-    if passed is not None:
+    if passed_context is not None:
+        of, per_clause = passed_context.of, passed_context.clause_accesses
+    elif passed is not None:
         of = _index(passed)
     clauses = [item for item in (items if passed is None else passed) if isinstance(item, t.Clause)]
     if per_clause is None:
@@ -158,7 +164,9 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
             if cls not in cache:
                 cache[cls] = [clause_accesses(clause, cls) for clause in clauses]
             return cache[cls]
-    if passed is not None:
+    if passed_context is not None:
+        assignments = passed_context.assignments
+    elif passed is not None:
         assignments = Assignments(of(t.Assign))
     found += _defined_below(items, of)
     found += _used_before_assigned(items if passed is None else passed, of, per_clause, words,
@@ -175,12 +183,36 @@ def _place(finding):
 
 
 def _index(items):
-    """``of(cls)``: the nodes of class ``cls`` in ``items``, in the order of a walk (one walk)."""
-    by_class: dict = {}
-    for item in items:
-        for node in item.walk():
-            by_class.setdefault(node.__class__, []).append(node)
-    return lambda cls: by_class.get(cls, [])
+    """``of(cls)``: the nodes of class ``cls`` in ``items``, in the order of a walk (one walk: the
+    checks' index of a program of them, :class:`~dtracepy.checks.context.Context`'s, which takes
+    the common nodes apart without ``Node.walk``'s generator step for each)."""
+    return Context(t.Program(tuple(items)), None).of
+
+
+def _tail_index(items, passed, of_passed):
+    """``of(cls)`` for ``items`` read from ``of_passed``, the index of ``passed``, when ``passed``
+    ends with ``items`` themselves (the passes changed none of them and added only the prologue
+    before them): the nodes of ``cls`` in ``passed`` past those of the prologue.  None otherwise.
+    (``compile`` walked the tracer's items, then the program after the passes, then the program
+    again for the checks: the same nodes each time for ``import --exact``'s modules.)"""
+    if passed is None:
+        return None
+    items, passed = tuple(items), tuple(passed)
+    extra = len(passed) - len(items)
+    if extra < 0 or not all(map(is_, items, passed[extra:])):
+        return None
+    if not extra:
+        return of_passed
+    before = _index(passed[:extra])   # (the prologue: a few items)
+    sliced: dict = {}
+
+    def of(cls):
+        found = sliced.get(cls)
+        if found is None:
+            skip = len(before(cls))
+            found = sliced[cls] = of_passed(cls)[skip:] if skip else of_passed(cls)
+        return found
+    return of
 
 
 def run(ctx):

@@ -86,12 +86,24 @@ def exact_size_at_least(program: tree.Program) -> int:
 
 #: The most nodes of D ``--exact`` proves: it writes the module, runs it through the DSL and
 #: compiles it back, at 13 to 20 microseconds a node on the 2-core machine of the README's
-#: Benchmarks (a medium hour, under load), so this bound keeps it within 3 s there and issue 8's
-#: 5 s at a slow hour.  Session 17 measured what that costs: 90,000 clauses took 9.3 s, more than
-#: half of it Python compiling the module's text and the DSL making its nodes, which an exact
-#: proof cannot skip.  Bytes or lines do not bound it: `x;` is 2 nodes in 4 bytes, a dense
-#: clause 30 nodes on a line.
-MAX_EXACT_NODES = 150_000
+#: Benchmarks (a medium hour, under load) in session 17, so this bound kept it within 3 s there
+#: and issue 8's 5 s at a slow hour.  Session 17 measured what that costs: 90,000 clauses took
+#: 9.3 s, more than half of it Python compiling the module's text and the DSL making its nodes,
+#: which an exact proof cannot skip.  Session 18 made the compile of the module's tracer cheaper
+#: (one index of the program for its refusals and checks: 15 % fewer instructions a node for the
+#: whole command), and raised the bound from 150,000 by as much (docs/PERFORMANCE.md, "Session 18,
+#: compilespeed").  Bytes or lines do not bound it: `x;` is 2 nodes in 4 bytes, a dense clause 30
+#: nodes on a line.
+MAX_EXACT_NODES = 175_000
+
+
+def node_count(program: tree.Program) -> int:
+    """How many nodes of D ``program`` has (as many as ``program.walk()`` gives, less the
+    Program itself), counted by the checks' index of the tree (no generator step a node: the
+    walk's were a third of the bound's work at 23,000 clauses)."""
+    from dtracepy.checks.context import Context
+
+    return Context(program, None).node_count() - 1
 
 
 def refuse_exact_over_limit(program: tree.Program) -> None:
@@ -103,7 +115,7 @@ def refuse_exact_over_limit(program: tree.Program) -> None:
     instead."""
     from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
 
-    count = sum(1 for _ in program.walk()) - 1    # (the Program itself is no node of D)
+    count = node_count(program)
     if count > MAX_EXACT_NODES:
         why = (f"it is {count:,} nodes of D, over the {MAX_EXACT_NODES:,} that --exact proves within a few "
                "seconds (it writes the module, runs it and compiles it back, about 2 s for 100,000 nodes)")

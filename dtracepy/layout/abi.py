@@ -56,6 +56,9 @@ class ABI:
             "double": (8, self.double_align, True),
             "long double": (self.long_double[0], self.long_double[1], True),
             "void *": (p, p, False),
+            # (gcc's, on the LP64 ABIs only: the converter refuses it on i386, as gcc does)
+            "__int128": (16, 16, True),
+            "unsigned __int128": (16, 16, False),
         }
         return table[name]
 

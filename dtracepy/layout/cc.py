@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 
 from dtracepy.layout.abi import get_abi
-from dtracepy.layout.cdecl import PRELUDE
+from dtracepy.layout.cparse import PRELUDE
 
 COMPILERS = {
     "x86_64": ["gcc", "-m64"],

@@ -89,7 +89,8 @@ def _parse_type(text: str, abi: ABI):
     plain = _plain_type(base.strip(), dims, abi)
     if plain is not None:
         return plain
-    from dtracepy.layout.cdecl import _Converter, parse_c
+    from dtracepy.layout.cdecl import _Converter
+    from dtracepy.layout.cparse import parse_c
 
     source = f"typedef {base} __dtracepy_t{dims};\n"
     try:

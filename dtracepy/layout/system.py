@@ -52,8 +52,12 @@ BUILTIN_TYPES = {
 _FLOATS = "typedef float _Float32; typedef double _Float64; typedef double _Float32x; typedef long double _Float64x;\n"
 
 
+# gcc's names of its 128-bit integers, where the ABI has them (glibc's link.h: La_x86_64_regs)
+_INT128 = "typedef __int128 __int128_t; typedef unsigned __int128 __uint128_t;\n"
+
+
 def builtin_types(abi: ABI) -> str:
-    return BUILTIN_TYPES[abi.name] + _FLOATS
+    return BUILTIN_TYPES[abi.name] + _FLOATS + (_INT128 if abi.pointer_size == 8 else "")
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,0 +1,241 @@
+"""Reading preprocessed C into pycparser's ``c_ast``: the prelude of typedefs the user's headers
+may use without including them, the fast reader first (:mod:`.fastc`) and pycparser behind it,
+and pycparser's refusals located (an unknown type name guessed where pycparser says only "before",
+every message at a line and column, through the ``#line`` markers, to the header's own line)."""
+
+from __future__ import annotations
+
+import re
+
+from pycparser import c_ast, c_parser
+
+from dtracepy.errors import LayoutError
+from dtracepy.layout.abi import ABI
+from dtracepy.layout.prepass import Prepassed, blank_words, prepass
+from dtracepy.source import Pos
+
+BUILTIN_FILE = "<builtin>"
+
+PRELUDE = """\
+typedef signed char int8_t; typedef unsigned char uint8_t;
+typedef short int16_t; typedef unsigned short uint16_t;
+typedef int int32_t; typedef unsigned int uint32_t;
+typedef long long int64_t; typedef unsigned long long uint64_t;
+typedef long intptr_t; typedef unsigned long uintptr_t;
+typedef unsigned long size_t; typedef long ssize_t; typedef long ptrdiff_t; typedef long off_t;
+typedef unsigned char uchar_t; typedef unsigned short ushort_t; typedef unsigned int uint_t;
+typedef unsigned long ulong_t; typedef unsigned long long u_longlong_t; typedef long long longlong_t;
+typedef unsigned char u_char; typedef unsigned short u_short; typedef unsigned int u_int;
+typedef unsigned long u_long;
+typedef unsigned char u_int8_t; typedef unsigned short u_int16_t; typedef unsigned int u_int32_t;
+typedef unsigned long long u_int64_t;
+typedef char *caddr_t; typedef int pid_t; typedef unsigned int uid_t; typedef unsigned int gid_t;
+typedef long time_t;
+typedef uint32_t in_addr_t; typedef uint16_t in_port_t; typedef uint32_t tcp_seq;
+typedef uint16_t n_short; typedef uint32_t n_long; typedef uint32_t n_time;
+typedef unsigned short sa_family_t; typedef unsigned int socklen_t;
+"""
+
+_C_KEYWORDS = {"signed", "unsigned", "char", "short", "int", "long", "float", "double", "_Bool", "void",
+               "__int128"}
+
+
+def _line_starts(text: str) -> dict:
+    """(file, line) -> the offset where that line starts in ``text``, which has line markers."""
+    out = {}
+    file, line, offset = None, 0, 0
+    for raw in text.split("\n"):
+        m = _LINE_MARK.match(raw)
+        if m:
+            file, line = m.group(2) or file, int(m.group(1)[:9]) - 1
+        else:
+            line += 1
+            out.setdefault((file, line), offset)
+        offset += len(raw) + 1
+    return out
+
+
+_PARSE_ERROR = re.compile(r"^(.*?):(\d+):(\d+): (.*)$", re.S)
+
+
+_WORD = re.compile(r'^[ \t]*#[ \t]*(?:line[ \t]+)?(\d+)(?:[ \t]+"([^"]*)")?[^\n]*$|([A-Za-z_]\w*)|(\n)|([^\sA-Za-z_])', re.M)
+_C_WORDS = {"auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+            "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+            "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch",
+            "typedef", "union", "unsigned", "void", "volatile", "while", "_Bool", "_Alignof",
+            "_Alignas", "_Atomic", "_Static_assert", "__int128"}
+
+
+_TYPEDEF_PARTS = re.compile(r"\btypedef\b|[{};]|[A-Za-z_]\w*")
+
+
+def _typedef_names(text: str) -> set:
+    """The names ``typedef`` declarations of ``text`` may declare: every word outside braces from
+    a ``typedef`` to its ``;`` (a struct's nested braces skipped: glibc's ``__mbstate_t`` holds a
+    union), so that no typedef name is taken for an unknown one (a few other words join them)."""
+    names: set = set()
+    depth, inside = 0, False
+    for m in _TYPEDEF_PARTS.finditer(text):
+        word = m.group()
+        if word == "{":
+            depth += 1
+        elif word == "}":
+            depth = max(depth - 1, 0)
+        elif word == ";":
+            if depth == 0:
+                inside = False
+        elif word == "typedef":
+            inside = inside or depth == 0
+        elif inside and depth == 0:
+            names.add(word)
+    return names
+
+
+def _unknown_type_name(text: str):
+    """After a parse error: the first ``NAME NAME`` at the start of a declaration whose first NAME
+    is neither a keyword nor a typedef name, with its position."""
+    typedefs = _typedef_names(text)
+    file, line, line_start = "<string>", 1, 0
+    prev = ";"
+    last_word = None
+    for m in _WORD.finditer(text):
+        if m.group(1) is not None:
+            file = m.group(2) or file
+            line, line_start = int(m.group(1)) - 1, m.end()
+            continue
+        if m.group(4):
+            line, line_start = line + 1, m.end()
+            continue
+        word = m.group(3)
+        if word is not None:
+            if last_word is not None:
+                name, pos = last_word
+                if name not in _C_WORDS and name not in typedefs:
+                    return name, pos
+            last_word = (word, Pos(file, line, m.start() - line_start + 1)) if prev in (";", "{", "}", "(", ",") else None
+            prev = "word"
+        else:
+            prev = m.group(5)
+            last_word = None
+    return None
+
+
+_LINE_MARK = re.compile(r'^[ \t]*#[ \t]*(?:line[ \t]+)?(\d+)(?:[ \t]+"([^"]*)")?')
+
+
+def _deepest(text: str, filename: str) -> Pos:
+    """Where ``text`` (with ``#line`` markers) is nested deepest in ( [ {."""
+    file, line = filename, 0
+    best, depth, where = -1, 0, Pos(filename, 1, 1)
+    for raw in text.split("\n"):
+        m = _LINE_MARK.match(raw)
+        if m:
+            file, line = m.group(2) or file, int(m.group(1)[:9]) - 1
+            continue
+        line += 1
+        for col, ch in enumerate(raw, start=1):
+            if ch in "([{":
+                depth += 1
+                if depth > best:
+                    best, where = depth, Pos(file, line, col)
+            elif ch in ")]}":
+                depth -= 1
+    return where
+
+
+class _CParser(c_parser.CParser):
+    """pycparser, with each array dimension or function suffix added to a declarator in constant
+    time (pycparser walks the declarator's whole chain for each, quadratic in the dimensions)."""
+
+    _last = (None, None)  # (a declarator, its modifier just above its TypeDecl)
+
+    def _parse_error(self, msg, coord):
+        """pycparser's error, always at a line and column: some of its messages ("Invalid
+        declaration", "Invalid expression", "At end of input") name only the file, or no place:
+        those are put at the token the parser stopped before (at the end, its last token), whose
+        place follows the #line markers to the header's own line."""
+        if not isinstance(coord, c_parser.Coord) or not coord.line:
+            try:  # (pycparser 3's token stream; another version's: at the header's start, never a traceback)
+                stream = self._tokens
+                ahead = stream.peek(1)
+                if ahead is None:  # at the end: the last token read
+                    ahead = next((t for t in reversed(stream._buffer[:stream._index]) if t is not None), None)
+            except (AttributeError, TypeError):  # pragma: no cover - another pycparser
+                ahead = None
+            coord = (c_parser.Coord(ahead.filename, ahead.lineno, ahead.column) if ahead is not None
+                     else c_parser.Coord(self.clex.filename, 1, 1))
+            msg = "syntax error at end of input" if msg == "At end of input" else f"syntax error: {msg}"
+        elif coord.column is None:
+            coord = c_parser.Coord(coord.file, coord.line, 1)
+        super()._parse_error(msg, coord)
+
+    def _type_modify_decl(self, decl, modifier):
+        if isinstance(decl, c_ast.TypeDecl):
+            return super()._type_modify_decl(decl, modifier)
+        modifier_tail = modifier
+        while modifier_tail.type:
+            modifier_tail = modifier_tail.type
+        head, tail = self._last
+        decl_tail = tail if head is decl and isinstance(tail.type, c_ast.TypeDecl) else decl
+        while not isinstance(decl_tail.type, c_ast.TypeDecl):
+            decl_tail = decl_tail.type
+        modifier_tail.type = decl_tail.type
+        decl_tail.type = modifier
+        self._last = (decl, modifier_tail)
+        return decl
+
+
+# What the prepass would change or refuse: comments, #pragma, GNU words (__attribute__ ...), any
+# directive but a line marker; without these ("/*", "//", "__", "inline" or "asm" anywhere, or this)
+# its text is the text and it finds no attribute and no pack
+_NEEDS_PREPASS = re.compile(r"#(?![ \t]*(?:line[ \t]+)?\d)")
+
+
+def read_fast(text: str, filename: str, abi: ABI, prelude: str = PRELUDE):
+    """(FileAST, Prepassed) of preprocessed ``text`` as :func:`parse_c` gives them, from the
+    fast reader; None when the text is outside its subset (pycparser reads it then)."""
+    from dtracepy.layout import fastc
+
+    # (substrings first: a regular expression trying words at every position took 0.2 s a 3 MB)
+    needs = any(w in text for w in ("/*", "//", "__", "inline", "asm")) or _NEEDS_PREPASS.search(text)
+    if not needs:
+        pre = Prepassed(text)
+    elif any(w in text for w in ("/*", "//", "__attribute", "asm")) or _NEEDS_PREPASS.search(text):
+        pre = prepass(text, filename, abi.max_align)
+    else:  # GNU words only (inline, __extension__ ...): blanked, without the scan of every token
+        pre = blank_words(text)
+    try:
+        return fastc.read(prelude, pre.text, BUILTIN_FILE), pre
+    except fastc.Unsupported:
+        return None
+
+
+def parse_c(text: str, filename: str, abi: ABI, prelude: str = PRELUDE):
+    """Parse preprocessed ``text``: prepass, prelude, pycparser.  Returns (FileAST, Prepassed)."""
+    pre = prepass(text, filename, abi.max_align)
+    full = f'#line 1 "{BUILTIN_FILE}"\n{prelude}{pre.text}'
+    try:
+        ast = _CParser().parse(full, filename)
+    except RecursionError:
+        raise LayoutError("nested too deeply for dtracepy's C parser", _deepest(full, filename)) from None
+    except c_parser.ParseError as err:
+        guess = _unknown_type_name(full)
+        if guess is not None:
+            name, pos = guess
+            raise LayoutError(f"unknown type name {name!r} (declare it with a typedef, or -I the header "
+                              "that does)", pos) from None
+        raise _located_parse_error(err, Pos(filename, 1, 1)) from None
+    return ast, pre
+
+
+def _located_parse_error(err: c_parser.ParseError, where: Pos) -> LayoutError:
+    """pycparser's error at its place ("syntax error before: }"); at ``where`` if it has none."""
+    m = _PARSE_ERROR.match(str(err))
+    if m:
+        msg = m.group(4)
+        msg = f"syntax error {msg}" if msg.startswith("before") else msg
+        return LayoutError(msg, Pos(m.group(1), int(m.group(2)), int(m.group(3))))
+    words = str(err)
+    if where.file and words.startswith(f"{where.file}: "):  # (pycparser names the file without a line)
+        words = words[len(where.file) + 2:]
+    return LayoutError(f"syntax error: {words}", where)

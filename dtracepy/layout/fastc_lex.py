@@ -1,0 +1,122 @@
+"""The fast reader's tokens (:mod:`.fastc`): one compiled regular expression (``findall``: a
+list of token strings), the line markers taken out (any other directive, or a '#' inside a line,
+is pycparser's to judge), and the place pycparser gives each struct and union (its tag or '{'),
+the key of the attributes the prepass found; the token classes and depth costs the reader shares."""
+
+from __future__ import annotations
+
+import re
+
+from pycparser.c_parser import Coord
+
+
+class Unsupported(Exception):
+    """Outside the reader's subset (or not C at all): pycparser reads the text instead."""
+
+
+_TOKEN = re.compile(
+    r"[ \t\n]*([A-Za-z_][A-Za-z0-9_]*|[0-9][A-Za-z0-9_.]*|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\"|#[^\n]*"
+    r"|<<=|>>=|[-+*/%&^|]=|<<|>>|<=|>=|==|!=|&&|\|\||->|\+\+|--|\.\.\.|.|\Z)")
+_DIRECTIVE_LINE = re.compile(r"^[ \t]*#", re.M)
+_LINE_MARKER = re.compile(r'#[ \t]*(?:line[ \t]+)?([0-9]+)(?:[ \t]+"([^"\\\n]*)")?[ \t]*')
+# each struct/union keyword with the tag or '{' after it (pycparser's position of the record),
+# and the line markers that set the file and line
+_RECORDS = re.compile(r'^[ \t]*#[ \t]*(?:line[ \t]+)?([0-9]+)(?:[ \t]+"([^"\\\n]*)")?[^\n]*'
+                      r"|\b(?:struct|union)\b[ \t\n]*([A-Za-z_][A-Za-z0-9_]*|\{)?"
+                      r"|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\"", re.M | re.A)
+_INTEGER = re.compile(r"(?:0[xX][0-9a-fA-F]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)"
+                      r"(?:[uU](?:ll|LL|[lL])?|(?:ll|LL|[lL])[uU]?)?")
+# a plain decimal literal below 10**18 (ASCII digits only: str.isdigit() takes '²' and '٣' too)
+_PLAIN_DECIMAL = re.compile(r"(?:[1-9][0-9]{0,17}|0)\Z")
+_CHAR = re.compile(r"'(?:[ -&(-\[\]-~]|\\[ntvbrfa\\'\"]|\\[0-7]{1,3}|\\x[0-9a-fA-F]{1,2})'")
+
+_BASE = frozenset({"signed", "unsigned", "char", "short", "int", "long", "float", "double", "_Bool", "void",
+                   "__int128"})
+_QUALS = frozenset({"const", "volatile"})
+_PREC = {"||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6, "<": 7, ">": 7, "<=": 7, ">=": 7,
+         "<<": 8, ">>": 8, "+": 9, "-": 9, "*": 10, "/": 10, "%": 10}
+_PREFIX = frozenset({"-", "+", "~", "!"})
+_UNARY = frozenset({"&", "*", "+", "-", "~", "!"})
+_ASSIGN = frozenset({"=", "*=", "/=", "%=", "+=", "-=", "<<=", ">>=", "&=", "^=", "|="})
+_STORAGE = frozenset({"typedef", "extern", "static"})
+# pycparser's lexer's floating constants (decimal, no sign in the exponent: 1e+3 is three tokens
+# here) and strings (its escapes)
+_FLOAT = re.compile(r"(?:[0-9]*\.[0-9]+|[0-9]+\.|[0-9]+(?=[eE]))(?:[eE][0-9]+)?[fFlL]?")
+_STRING = re.compile(r'"(?:[^"\\\n]|\\[ntvbrfa\\\'"?]|\\[0-7]{1,3}|\\x[0-9a-fA-F]+)*"')
+# what one level of nesting costs pycparser, in this reader's depth (see _MAX_DEPTH): a statement
+# or a parenthesis of a full expression recurses through more of its functions than a constant's
+_STATEMENT_DEPTH = 3
+_PAREN_DEPTH = 2
+_ID_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_MAX_DEPTH = 100  # nested parentheses, records, prefix operators, type names; deeper goes to pycparser
+_TYPENAME_DEPTH = 3
+
+
+def _reserved() -> frozenset:
+    """Every word pycparser's lexer may make a keyword (C23's too): never a name here."""
+    from pycparser import c_lexer
+
+    words = set(getattr(c_lexer, "_keyword_map", {})) | set(getattr(c_lexer, "_c23_keywords", {}))
+    words |= {"auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+              "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+              "offsetof", "restrict", "return", "short", "signed", "sizeof", "static", "struct",
+              "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "__int128",
+              "_Bool", "_Complex", "_Noreturn", "_Thread_local", "_Static_assert", "_Atomic",
+              "_Alignof", "_Alignas", "_Pragma", "__builtin_va_arg", "_Generic", "bool", "true",
+              "false", "alignas", "alignof", "static_assert", "thread_local", "nullptr", "constexpr",
+              "typeof", "typeof_unqual", "_BitInt"}
+    return frozenset(words)
+
+
+_RESERVED = _reserved()
+_NO = ()  # shared, empty: attributes, storage ... (pycparser makes a list for each; layout reads none)
+
+
+def _tokens(text: str) -> list[str]:
+    """The tokens of ``text``, without its line markers and without the empty one at the end."""
+    toks = _TOKEN.findall(text)
+    while toks and toks[-1] == "":
+        toks.pop()
+    if "#" in text:
+        directives = [t for t in toks if t[:1] == "#"]
+        if directives:
+            # a '#' not first on its line is pycparser's to judge
+            if len(directives) != len(_DIRECTIVE_LINE.findall(text)):
+                raise Unsupported("a '#' inside a line")
+            for d in directives:
+                if not _LINE_MARKER.fullmatch(d):
+                    raise Unsupported(f"directive {d[:20]!r}")
+            toks = [t for t in toks if t[:1] != "#"]
+    return toks
+
+
+def _record_positions(text: str, builtin: str, file: "str | None" = None) -> list:
+    """(tag or '{', Coord) of each struct/union keyword of ``text``, in order; the coordinates are
+    pycparser's (the line set by the last line marker, the column counted from 1; ``file`` before
+    the first)."""
+    out = []
+    line, line_start, ref = 1, 0, 0
+    for m in _RECORDS.finditer(text):
+        if m.group(1) is not None:  # a line marker: the next line is number N
+            end = text.find("\n", m.end())
+            if m.group(2) is not None:
+                file = m.group(2)
+                if file == builtin:
+                    raise Unsupported("a line marker naming the prelude's file")
+            line, line_start, ref = int(m.group(1)), end + 1, end + 1
+            if end < 0:
+                line_start = ref = len(text)
+            continue
+        if m.group()[:1] in "'\"":  # a character constant or a string: no keyword in it
+            continue
+        q = m.start(3)
+        if q < 0 or file is None:
+            out.append((None, None))
+            continue
+        nl = text.rfind("\n", ref, q)
+        if nl >= 0:
+            line += text.count("\n", ref, q)
+            line_start = nl + 1
+        ref = q
+        out.append((m.group(3), Coord(file, line, q - line_start + 1)))
+    return out
