@@ -141,6 +141,9 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
                         found += refused
                     else:
                         writable.add(root.name)
+    inlines = [item for item in items if item.__class__ is t.Inline]
+    if inlines:
+        found += _inline_assignments(inlines, of, words)
     from dtracepy.checks.operands import scalar_indexes, whole_arrays
 
     found += [_finding("array-use", node.pos, message)
@@ -466,6 +469,28 @@ def _whole_uses(of, names, arrays, arguments, dialect, words) -> list:
 
 
 # --- assigning what cannot be assigned ------------------------------------------------------------
+
+def _inline_assignments(inlines, of, words):
+    """An inline (or a parameterised inline's element) assigned: dtrace refuses it, "operator =
+    requires modifiable lvalue as an operand"; an inline is a name for its expression, no variable."""
+    from dtracepy.checks.lifecycle import declarator_name
+
+    names = {declarator_name(item.declarator) for item in inlines}
+    out = []
+    for cls in (t.Assign, t.Unary, t.Postfix):
+        for node in of(cls):
+            if cls is not t.Assign and node.op not in ("++", "--"):
+                continue
+            target = node.target if cls is t.Assign else node.operand
+            base = target.base if target.__class__ is t.Index else target
+            if base.__class__ is t.Ident and base.module is None and base.name in names:
+                out.append(_finding("assigned-read-only", node.pos or target.pos,
+                                    f"{words.shown(target)} cannot be assigned ({node.op}): {base.name} is an "
+                                    "inline, a name for its expression, not a variable (dtrace: \"operator "
+                                    f"{node.op} requires modifiable lvalue as an operand\"); keep the value in "
+                                    f"a variable of your own ({words.own_variable})"))
+    return out
+
 
 def _root(node):
     """The variable an lvalue writes into (``x`` of ``x[k].m``, ``curpsinfo`` of
