@@ -335,3 +335,49 @@ def test_the_real_dtrace_judges_profile_units_as_check_does():
         assert verdicts[name] is None, (name, verdicts[name])
     for name in _TICKS_REFUSED:
         assert verdicts[name] is not None, name
+
+
+# --- R6: an inline assigned ------------------------------------------------------------------------
+
+_INLINE_ASSIGNED = [
+    "inline int h1 = 3;\nBEGIN { h1 = 4; }\n",
+    "inline int h2 = 3;\nBEGIN { h2++; }\n",
+    "inline int h3 = 3;\nBEGIN { --h3; }\n",
+    "inline int h4 = 3;\nBEGIN { h4 += 1; }\n",
+    "inline int h5[int a] = a;\nBEGIN { h5[1] = 2; }\n",
+]
+_INLINE_READ = ["inline int k1 = 3;\nBEGIN { k1y = k1; k1y = 4; }\n"]
+
+
+@pytest.mark.parametrize("text", _INLINE_ASSIGNED)
+def test_check_refuses_an_inline_assigned(text):
+    assert _in_process_errors(text, "assigned-read-only"), text
+
+
+@pytest.mark.parametrize("text", _INLINE_READ)
+def test_check_takes_an_inline_read(text):
+    assert _in_process_errors(text, "assigned-read-only") == []
+
+
+def test_a_tracer_assigning_its_inline_is_refused_at_its_line(tmp_path):
+    (tmp_path / "t.py").write_text(
+        "from dtracepy import Tracer, trace, glob\n"
+        "t = Tracer()\n"
+        "g = t.inline('g', 'int', 3)\n"
+        "@t.probe('BEGIN')\n"
+        "def _():\n"
+        "    glob.g = 4\n"
+        "    trace(g)\n")
+    result = _cli("compile", "t.py", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("t.py:6: error: g cannot be assigned (=): g is an inline"), result.stderr
+
+
+def test_the_real_dtrace_refuses_an_inline_assigned():
+    from tests.real_dtrace import compile_scripts
+
+    verdicts = compile_scripts({text: text for text in _INLINE_ASSIGNED + _INLINE_READ})
+    for text in _INLINE_ASSIGNED:
+        assert verdicts[text] is not None and "lvalue" in verdicts[text], (text, verdicts[text])
+    for text in _INLINE_READ:
+        assert verdicts[text] is None, (text, verdicts[text])
