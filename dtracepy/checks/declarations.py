@@ -63,6 +63,27 @@ def run(ctx):
         yield from _local_arrays(ctx)
     if ctx.of(t.Offsetof):
         yield from _offsets(ctx)
+    if ctx.items_of(t.Inline):
+        yield from _inline_named_locals(ctx)
+
+
+def _inline_named_locals(ctx):
+    """A clause-local or thread-local named as an inline is: Oracle's dtrace crashes on it
+    (:data:`dtracepy.facts.variables.INLINE_NAMED_LOCAL_CRASHES`): an error for that dialect, a
+    warning when none was chosen."""
+    dialect = ctx.options.dialect
+    if ctx.options.dialect_given and dialect.name not in V.INLINE_NAMED_LOCAL_CRASHES:
+        return
+    severity = "error" if ctx.options.dialect_given else "warning"
+    names = {_declared_name(item.declarator) for item in ctx.items_of(t.Inline)}
+    seen = set()
+    for cls, shown in ((t.ThisVar, "this->"), (t.SelfVar, "self->")):
+        for node in ctx.of(cls):
+            if node.name in names and (cls, node.name) not in seen:
+                seen.add((cls, node.name))
+                yield ctx.finding("redeclared", node, f"{shown}{node.name} has the name of inline {node.name}: "
+                                  "Oracle's dtrace 2.0 crashes on that (SIGSEGV, no message); rename one of them",
+                                  severity=severity)
 
 
 # --- type specifiers ------------------------------------------------------------------------------

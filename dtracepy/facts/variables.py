@@ -179,3 +179,10 @@ def __getattr__(name: str):
         value = globals()[name] = _variables(BUILTIN_TABLE if name == "BUILTINS" else LIBRARY_TABLE)
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+#: The dialects whose dtrace crashes (SIGSEGV, exit 139, ``dtrace -e``) on a program that names a
+#: clause-local or thread-local as it names an inline: ``inline int x = 3; BEGIN { this->x = 4; }``
+#: or ``self->x``, or only reading one (Oracle's DTrace 2.0, measured; a global of that name is
+#: refused, "redeclared", and a struct member of that name is fine).
+INLINE_NAMED_LOCAL_CRASHES = frozenset({"oracle"})
