@@ -382,3 +382,49 @@ def test_the_real_dtrace_refuses_an_inline_assigned():
             (text, verdicts[text])
     for text in _INLINE_READ:
         assert verdicts[text] is None, (text, verdicts[text])
+
+
+# --- R7: a clause-local or thread-local named as an inline: Oracle's dtrace crashes ---------------
+
+_CRASHING = [
+    "inline int m1 = 3;\nBEGIN { this->m1 = 4; }\n",
+    "inline int m2 = 3;\nBEGIN { self->m2 = 1; self->m2 = 0; }\n",
+]
+
+
+@pytest.mark.parametrize("text", _CRASHING)
+def test_check_refuses_a_local_named_as_an_inline_for_oracle(text):
+    found = _in_process_errors(text, "redeclared", "oracle")
+    assert [f.severity for f in found] == ["error"] and "crashes" in found[0].message, found
+
+
+def test_without_a_dialect_it_is_a_warning_and_illumos_takes_it():
+    text = _CRASHING[0]
+    assert [f.severity for f in _in_process_errors(text, "redeclared")] == ["warning"]
+    assert _in_process_errors(text, "redeclared", "illumos") == []
+    assert _in_process_errors("inline int m3 = 3;\nBEGIN { this->m4 = 4; trace(m3); }\n", "redeclared", "oracle") == []
+
+
+def test_an_oracle_tracer_with_such_a_local_is_refused_at_its_line(tmp_path):
+    (tmp_path / "t.py").write_text(
+        "from dtracepy import Tracer, trace, this\n"
+        "t = Tracer(dialect='oracle')\n"
+        "x = t.inline('x', 'int', 3)\n"
+        "@t.probe('BEGIN')\n"
+        "def _():\n"
+        "    this.x = 4\n"
+        "    trace(this.x + x)\n")
+    result = _cli("compile", "t.py", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("t.py:6: error: this->x has the name of inline x"), result.stderr
+
+
+def test_the_real_dtrace_crashes_on_a_local_named_as_an_inline(tmp_path):
+    from tests.real_dtrace import need_dtrace
+
+    dtrace = need_dtrace()
+    for i, text in enumerate(_CRASHING):
+        (tmp_path / f"c{i}.d").write_text(text)
+        result = subprocess.run(["timeout", "-s", "KILL", "60", dtrace, "-e", "-s", f"c{i}.d"], cwd=tmp_path,
+                                capture_output=True, text=True)
+        assert result.returncode in (139, -11), (text, result.returncode, result.stderr)

@@ -71,10 +71,13 @@ def _inline_named_locals(ctx):
     """A clause-local or thread-local named as an inline is: Oracle's dtrace crashes on it
     (:data:`dtracepy.facts.variables.INLINE_NAMED_LOCAL_CRASHES`): an error for that dialect, a
     warning when none was chosen."""
-    dialect = ctx.options.dialect
-    if ctx.options.dialect_given and dialect.name not in V.INLINE_NAMED_LOCAL_CRASHES:
+    # (the compiler's context names a tracer's dialect without "given": Tracer(dialect="oracle"))
+    if ctx.options.dialect.name in V.INLINE_NAMED_LOCAL_CRASHES:
+        severity = "error"
+    elif not ctx.options.dialect_given:
+        severity = "warning"
+    else:
         return
-    severity = "error" if ctx.options.dialect_given else "warning"
     names = {_declared_name(item.declarator) for item in ctx.items_of(t.Inline)}
     seen = set()
     for cls, shown in ((t.ThisVar, "this->"), (t.SelfVar, "self->")):
