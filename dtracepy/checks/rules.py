@@ -104,9 +104,11 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
                                   "the program has no probe clause, and dtrace refuses a program without "
                                   "one (\"empty D program translation unit\"; #pragma D option empty "
                                   "allows it)"))
+    inlines = []
     for item in items:
         if item.__class__ is t.Inline:
             found += _inline_type(item, words)
+            inlines.append(item)
     if of is None and passed_context is not None:
         of = _tail_index(items, passed, passed_context.of)
     if of is None:
@@ -141,7 +143,6 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
                         found += refused
                     else:
                         writable.add(root.name)
-    inlines = [item for item in items if item.__class__ is t.Inline]
     if inlines:
         found += _inline_assignments(inlines, of, words)
     from dtracepy.checks.operands import scalar_indexes, whole_arrays
