@@ -104,3 +104,70 @@ def test_the_real_dtrace_judges_members_as_check_does():
         assert verdicts[text] is not None and f"{member} is not a member of" in verdicts[text], (text, verdicts[text])
     for text in _MEMBERS_TAKEN:
         assert verdicts[text] is None, (text, verdicts[text])
+
+
+# --- N1: a translator member of the other kind; xlate<> of the program's struct it cannot translate
+
+_TRANSLATIONS_REFUSED = [  # (text, check, what dtrace says)
+    ("struct foo { int a; };\ntranslator struct foo < int x > { a = \"str\"; };\nBEGIN { exit(0); }\n",
+     "operand-type", "incompatible types"),
+    ("struct foo { string a; };\ntranslator struct foo < int x > { a = x; };\nBEGIN { exit(0); }\n",
+     "operand-type", "incompatible types"),
+    ("struct foo { int a; };\nBEGIN { trace(xlate<struct foo>(1).a); exit(0); }\n", "xlate", "cannot translate"),
+    ("struct foo { int a; };\ntranslator struct foo < int x > { a = x; };\n"
+     "BEGIN { trace(xlate<struct foo>(\"s\").a); exit(0); }\n", "xlate", "cannot translate"),
+]
+_TRANSLATIONS_TAKEN = [
+    "struct foo { int a; };\ntranslator struct foo < int x > { a = x; };\n"
+    "BEGIN { trace(xlate<struct foo *>(1)->a); trace(xlate<struct foo>(pid).a); exit(0); }\n",
+    "struct foo { int a; string s; };\ntranslator struct foo < int x > { a = 0; s = \"x\"; };\nBEGIN { exit(0); }\n",
+    "struct foo { string s; };\ntranslator struct foo < string x > { s = x; };\n"
+    "BEGIN { trace(xlate<struct foo>(execname).s); exit(0); }\n",
+]
+
+
+@pytest.mark.parametrize("text,check,said", _TRANSLATIONS_REFUSED)
+def test_check_refuses_a_translation_dtrace_refuses(text, check, said):
+    found = _findings(text, check)
+    assert len(found) == 1 and said in found[0].message, found
+    assert found[0].pos.line == text.count("\n") - (check == "operand-type"), found[0].pos
+
+
+@pytest.mark.parametrize("text", _TRANSLATIONS_TAKEN)
+def test_check_takes_translations_dtrace_takes(text):
+    assert _findings(text, "operand-type") == [] and _findings(text, "xlate") == []
+
+
+def test_the_real_dtrace_judges_translations_as_check_does():
+    from tests.real_dtrace import compile_scripts
+
+    verdicts = compile_scripts({text: text for text, _, _ in _TRANSLATIONS_REFUSED}
+                               | {text: text for text in _TRANSLATIONS_TAKEN}, batch=1)
+    for text, _, said in _TRANSLATIONS_REFUSED:
+        assert verdicts[text] is not None and said in verdicts[text], (text, verdicts[text])
+    for text in _TRANSLATIONS_TAKEN:
+        assert verdicts[text] is None, (text, verdicts[text])
+
+
+_BY_STRUCT = ("struct in_s { int i; };\nstruct out_s { int o; };\n"
+              "translator struct out_s < struct in_s *p > { o = p->i; };\nstruct in_s f;\n")
+_STRUCT_XLATES = [  # (text, refused?)
+    (_BY_STRUCT + "BEGIN { trace(xlate<struct out_s>(f).o); exit(0); }\n", True),
+    (_BY_STRUCT.replace("struct in_s f;", "struct in_s *f;") + "BEGIN { trace(xlate<struct out_s>(f).o); exit(0); }\n",
+     False),
+    (_BY_STRUCT + "BEGIN { trace(xlate<struct out_s>((struct in_s *)arg0).o); exit(0); }\n", False),
+]
+
+
+@pytest.mark.parametrize("text,refused", _STRUCT_XLATES)
+def test_check_judges_xlate_of_a_struct_by_its_translators_input(text, refused):
+    assert len(_findings(text, "xlate")) == refused
+
+
+def test_the_real_dtrace_judges_xlate_of_a_struct_as_check_does():
+    from tests.real_dtrace import compile_scripts
+
+    verdicts = compile_scripts({text: text for text, _ in _STRUCT_XLATES}, batch=1)
+    for text, refused in _STRUCT_XLATES:
+        assert (verdicts[text] is not None and "translate" in verdicts[text]) if refused else verdicts[text] is None, \
+            (text, verdicts[text])

@@ -90,10 +90,15 @@ def _prototypes(ctx) -> dict:
 
 
 def _key_kind(dim) -> str | None:
-    """``string``, ``int`` (a key of an integer type) or None, of a prototype's key type."""
-    if dim.declarator is not None and dim.declarator.__class__ is not t.NameDecl:
+    return type_kind(dim.specifiers, dim.declarator)
+
+
+def type_kind(specifiers, declarator) -> str | None:
+    """``string``, ``int`` (an integer type) or None (another, or not known here), of a type spelled
+    as specifiers and a declarator (a prototype's key, a struct member, a translator's input)."""
+    if declarator is not None and declarator.__class__ is not t.NameDecl:
         return None  # (a pointer, an array: not judged)
-    words = [w for w in dim.specifiers if w not in ("const", "volatile")]
+    words = [w for w in specifiers if w not in ("const", "volatile")]
     names = [w.name if w.__class__ is t.TypeRef and w.module is None else w for w in words]
     if names == ["string"]:
         return "string"

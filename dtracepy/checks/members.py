@@ -1,5 +1,6 @@
 """Members of the structs and unions a program defines itself (part of the rules family:
-:func:`dtracepy.checks.rules.run` yields these for a D file): ``member-name``.
+:func:`dtracepy.checks.rules.run` yields these for a D file): ``member-name``, ``xlate`` and a
+translator's ``operand-type``.
 
 ``p->b`` or ``s.b`` where the type of ``p`` or ``s`` is known here to be a struct or union the
 program defines, and that type has no member ``b``, is refused by every D compiler ("b is not a
@@ -9,12 +10,20 @@ variable declared with it (``this struct foo *x;``, ``self``, a global), of a me
 type (``this->x->inner.b``), through a typedef of the program.  A struct the program does not
 define (the kernel's), one with an unnamed member, a type reached otherwise (a variable only
 assigned), and a script using the C preprocessor (a macro may rename a member) are not judged.
+
+A translator member given a string where the member is an integer, or the reverse, is refused
+("translator member a definition uses incompatible types: "int" = "string"": ``operand-type``);
+so is ``xlate<struct foo>(x)`` of a struct the program defines when none of the program's
+translators to it takes x, or it has none ("cannot translate from "int" to "struct foo"":
+``xlate``; a library cannot declare a translator to the program's own type).
 """
 
 from __future__ import annotations
 
 from dtracepy import tree as t
 from dtracepy.checks.declarations import _declared_name
+from dtracepy.checks.keys import _KINDS, type_kind
+from dtracepy.checks.printf import kind as _kind
 
 _QUALIFIERS = ("const", "volatile", "restrict")
 
@@ -22,8 +31,8 @@ _QUALIFIERS = ("const", "volatile", "restrict")
 def run(ctx):
     if ctx.uses_cpp or not ctx.of(t.StructSpec):
         return
-    members, translators = ctx.of(t.Member), ctx.of(t.Translator)
-    if not members and not translators:
+    members, translators, xlates = ctx.of(t.Member), ctx.of(t.Translator), ctx.of(t.Xlate)
+    if not members and not translators and not xlates:
         return
     types = _Types(ctx)
     if not types.defined:
@@ -54,6 +63,72 @@ def run(ctx):
                                   f"{definition.name}, has no member {member.name} (dtrace: \"translator member "
                                   f"{member.name} is not a member of {definition.kind} {definition.name}\")"
                                   f"{_members_hint(names)}", fallback=node)
+            else:
+                yield from _member_value(ctx, node, member, definition)
+    if xlates:
+        yield from _xlates(ctx, types, xlates, translators)
+
+
+def _member_value(ctx, node, member, definition):
+    """A translator member given a string where its member is an integer, or the reverse."""
+    value = member.value
+    if value.__class__ is t.IntLit and value.text in ("0", "0x0", "00"):
+        return  # (0 is also the null string)
+    if value.__class__ is t.Ident and value.name == node.input_name:
+        have = type_kind(node.input.specifiers, node.input.declarator)
+    else:
+        have = _kind(value)
+    for field in definition.members:
+        for fd in field.declarators:
+            if fd.declarator is not None and _declared_name(fd.declarator) == member.name:
+                want = type_kind(field.specifiers, fd.declarator)
+                if want in _KINDS and have in _KINDS and want != have:
+                    yield ctx.finding("operand-type", value, f"translator member {member.name} is {_a(want)}, "
+                                      f"given {_a(have)} (dtrace: \"translator member {member.name} definition "
+                                      f"uses incompatible types: \"{_d(want)}\" = \"{_d(have)}\"\")",
+                                      fallback=member)
+                return
+
+
+def _xlates(ctx, types, xlates, translators):
+    """xlate<struct foo>(x) of a struct the program defines: some translator of the program must
+    take x (a library cannot translate to the program's own type)."""
+    inputs: dict = {}  # the output's StructSpec (by id) -> what its translators take (see _taken)
+    for node in translators:
+        found = types.spelled(node.output)
+        if found is not None and found[1] == 0:
+            taken = types.spelled(node.input)
+            taken = (id(taken[0]), taken[1]) if taken is not None else type_kind(
+                node.input.specifiers, node.input.declarator)
+            inputs.setdefault(id(found[0]), []).append(taken)
+    for node in xlates:
+        found = types.spelled(node.type)
+        if found is None or found[1] > 1:
+            continue
+        definition = found[0]
+        known = inputs.get(id(definition), [])
+        have = types.of(node.operand)
+        have = (id(have[0]), have[1]) if have is not None else _kind(node.operand)
+        if known and (have is None or have == "agg" or None in known or have in known
+                      or any(k.__class__ is not have.__class__ for k in known)):
+            continue  # (a pointer for an integer, or the reverse: not judged here)
+        target = f"{definition.kind} {definition.name}"
+        if not known:
+            why = f"the program declares no translator to {target}"
+        else:
+            why = f"none of its translators to {target} takes this operand's type"
+        shown = "string" if have == "string" else "int" if node.operand.__class__ is t.IntLit else "..."
+        quoted = f"\"cannot translate from \"{shown}\" to \"{target}\"\""
+        yield ctx.finding("xlate", node, f"xlate<{target}{' *' if found[1] else ''}>(...): {why} "
+                          f"(dtrace: {quoted}): declare one above (translator {target} < ... > {{ ... }};)")
+
+
+def _a(kind) -> str:
+    return "an integer" if kind == "int" else "a string"
+
+
+def _d(kind) -> str:
+    return "int" if kind == "int" else "string"
 
 
 def _members_hint(names) -> str:

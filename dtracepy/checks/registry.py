@@ -158,7 +158,8 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("operand-type", "rules", "error",
               "a string where an integer or scalar is needed (\"a\" & 1, !execname, s++), added to a "
               "string, compared with an integer, beside an integer as a branch of ?:, cast to a pointer or "
-              "integer, a predicate, or assigned to a variable typed int (and the converse)"),
+              "integer, a predicate, or assigned to a variable typed int (and the converse); a translator "
+              "member given a value of the other kind"),
     CheckInfo("aggregation-argument", "rules", "error",
               "clear(), trunc(), normalize() or denormalize() given something that is not an aggregation"),
     CheckInfo("printa-keys", "rules", "error",
@@ -177,6 +178,9 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("member-name", "rules", "error",
               "a member the program's own struct or union lacks: ((struct foo *)p)->b, this->x->b of a "
               "this struct foo *x, s.b, a translator's member its output struct lacks"),
+    CheckInfo("xlate", "rules", "error",
+              "xlate<struct foo>(x) of a struct the program defines, with no translator of the program to "
+              "it, or none taking x's kind (a string, an integer)"),
     CheckInfo("address-of-variable", "rules", "error",
               "&x of a variable D keeps itself (a global, an associative array element, self->x, "
               "this->x, a built-in variable, an inline)"),
