@@ -171,3 +171,52 @@ def test_the_real_dtrace_judges_xlate_of_a_struct_as_check_does():
     for text, refused in _STRUCT_XLATES:
         assert (verdicts[text] is not None and "translate" in verdicts[text]) if refused else verdicts[text] is None, \
             (text, verdicts[text])
+
+
+# --- N6: a glob with an unclosed bracket; a profile probe's name in other capitals ---------------
+
+_DESCS_REFUSED = ["syscall::rea[d:entry", "syscall::read:entry[", "syscall::[:entry", "profile:::TICK-1s",
+                  "[abc:::"]
+_DESCS_WARNED = ["TICK-1s", "Tick-1s", "PROFILE-97"]
+_DESCS_TAKEN = ["syscall::r[ae]ad:entry", "tick-1s", "profile-97", "syscall::read:entry"]
+
+
+def _desc_findings(desc):
+    from dtracepy.checks import CheckOptions, check_program
+    from dtracepy.parser import parse
+
+    # (a fine description of the same provider, module and name first: check's cache of them must
+    # not answer for one with an unclosed bracket)
+    text = f"syscall::read:entry {{ exit(0); }}\n{desc} {{ exit(0); }}\n"
+    return [f for f in check_program(parse(text, "a.d"), CheckOptions(dialect="oracle", dialect_given=True),
+                                     source=text) if f.check in ("probe-desc", "probe-name")]
+
+
+@pytest.mark.parametrize("desc", _DESCS_REFUSED)
+def test_check_refuses_a_description_matching_nothing(desc):
+    found = _desc_findings(desc)
+    assert [(f.severity, f.pos.line) for f in found] == [("error", 2)], found
+    assert ("unclosed bracket" in found[0].message) != ("case-sensitive" in found[0].message), found
+
+
+@pytest.mark.parametrize("desc", _DESCS_WARNED)
+def test_check_warns_of_a_bare_profile_name_in_capitals(desc):
+    found = _desc_findings(desc)
+    assert [(f.severity, f.pos.line) for f in found] == [("warning", 2)], found
+    assert "case-sensitive" in found[0].message and desc.lower() in found[0].message
+
+
+@pytest.mark.parametrize("desc", _DESCS_TAKEN)
+def test_check_takes_descriptions_dtrace_takes(desc):
+    assert _desc_findings(desc) == []
+
+
+def test_the_real_dtrace_matches_no_probe_for_those_descriptions():
+    from tests.real_dtrace import compile_scripts
+
+    scripts = {desc: f"{desc} {{ exit(0); }}\n" for desc in _DESCS_REFUSED + _DESCS_WARNED + _DESCS_TAKEN}
+    verdicts = compile_scripts(scripts)
+    for desc in _DESCS_REFUSED + _DESCS_WARNED:
+        assert verdicts[desc] is not None and "does not match any probes" in verdicts[desc], (desc, verdicts[desc])
+    for desc in _DESCS_TAKEN:
+        assert verdicts[desc] is None, (desc, verdicts[desc])

@@ -37,7 +37,8 @@ def run(ctx):
             parts = text.split(":")  # (_judged's first step, here: the usual description stops here)
             if len(parts) == 4 and (parts[0], parts[1], parts[3]) in fine:
                 function = parts[2]
-                if (function.isidentifier() or function.split() == [function]) and function not in special:
+                if (function.isidentifier() or (function.split() == [function] and "[" not in function)) \
+                        and function not in special:
                     continue
             answers = judged.get(text)
             if answers is None:
@@ -62,8 +63,9 @@ _FINE = (None, None, None)
 def _judged(text: str, fine: set) -> tuple:
     """What the ``probe-desc`` and ``probe-name`` checks say of ``text``: why it can match no probe
     (:func:`probe_desc_problem`), else why it names a probe or provider that does not exist
-    (:func:`dtracepy.facts.providers.problem`), else why its provider is known nowhere (a warning:
-    :func:`~dtracepy.facts.providers.unknown_provider`); ``_FINE`` when none.
+    (:func:`dtracepy.facts.providers.problem`), else why its provider is known nowhere, or its bare
+    name is a profile probe's in other capitals (warnings: :func:`~dtracepy.facts.providers.unknown_provider`,
+    :func:`~dtracepy.facts.probes.case_warning`); ``_FINE`` when none.
 
     A script of many clauses names many functions of one provider (``fbt::f1:entry``,
     ``fbt::f2:entry`` ...).  Of a four-field description whose function field is not empty, holds
@@ -78,7 +80,7 @@ def _judged(text: str, fine: set) -> tuple:
     if len(parts) == 4:
         function = parts[2]
         # (str.split's white space is re's \s, which probes.problem looks for)
-        if function.split() == [function] and function not in probes.SPECIAL_PROBES:
+        if function.split() == [function] and function not in probes.SPECIAL_PROBES and "[" not in function:
             shape = (parts[0], parts[1], parts[3])
             if shape in fine:
                 return _FINE
@@ -87,7 +89,8 @@ def _judged(text: str, fine: set) -> tuple:
         answers = (problem, None, None)
     else:
         problem = providers.problem(text)
-        answers = (None, problem, None) if problem else (None, None, providers.unknown_provider(text))
+        answers = (None, problem, None) if problem else (
+            None, None, providers.unknown_provider(text) or probes.case_warning(text))
     if shape is not None and answers == _FINE:
         fine.add(shape)
     return answers

@@ -223,6 +223,44 @@ _PID_NAME = re.compile(r"(entry|return|[0-9a-fA-F]+)$")
 _CPC_NAME = r"[^-]+(-[^-]+)+-([0-9]+|0[xX][0-9a-fA-F]+|[A-Za-z_][A-Za-z0-9_]*)$"  # (compiled when used)
 
 
+def _unclosed_bracket(field: str) -> bool:
+    """Does a glob open a ``[`` (not escaped) with no ``]`` after it?  (dtrace's gmatch then
+    matches nothing: ``syscall::rea[d:entry``.)"""
+    i = 0
+    while i < len(field):
+        c = field[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            return "]" not in field[i + 1:]
+        i += 1
+    return False
+
+
+def _case_hint(name: str) -> str:
+    lowered = name[:name.index("-") + 1].lower() + name[name.index("-") + 1:] if "-" in name else name
+    if lowered != name and _PROFILE.match(lowered):
+        return f" (probe names are case-sensitive: {lowered})"
+    return ""
+
+
+def case_warning(text: str) -> str | None:
+    """A bare probe name that is a profile probe's in other capitals (``TICK-1s``): no profile
+    probe has it (dtrace: "does not match any probes"), though a provider check does not know
+    (a process's USDT provider) might; so a warning, where ``profile:::TICK-1s`` is an error."""
+    if not text[:1].isupper() or ":" in text.rstrip(":") and text.count(":") != 3:
+        return None
+    provider, module, function, name = split(text)
+    if provider or module or function or "-" not in name:
+        return None
+    hint = _case_hint(name)
+    if not hint:
+        return None
+    return (f"no profile probe is named {name}, as probe names are case-sensitive (dtrace: \"does not "
+            f"match any probes\"), and no other provider dtracepy knows has it: write {hint[hint.index(': ') + 2:-1]}")
+
+
 def problem(text: str) -> str | None:
     """Why a probe description is malformed or can match no probe; None when it looks fine."""
     if not text.strip():
@@ -241,6 +279,10 @@ def problem(text: str) -> str | None:
     if name in SPECIAL_PROBES and not (matches_empty(module) and matches_empty(function)):
         # (a glob that matches the empty field is fine: dtrace:*:*:BEGIN matches BEGIN)
         return f"{name} takes no module or function"
+    for field in (provider, module, function, name):
+        if "[" in field and _unclosed_bracket(field):
+            return (f"{field!r} opens a [ it never closes: a glob with an unclosed bracket matches "
+                    "nothing (dtrace: \"does not match any probes\")")
     if "$" in name:
         # a macro argument (tick-$1s, syscall::read:$1): dtrace puts the argument in first, so
         # the name is not known here
@@ -264,7 +306,7 @@ def problem(text: str) -> str | None:
             if number == 0 or interval < PROFILE_MIN_INTERVAL_NS:
                 return "faster than the profile provider allows (at most 5000 Hz, at least 200us)"
     if provider == "profile" and name and not is_glob(name) and not match:
-        return "profile probes are named profile-N or tick-N"
+        return "profile probes are named profile-N or tick-N" + _case_hint(name)
     if provider in ENTRY_RETURN_PROVIDERS and name and not is_glob(name) and name not in (ENTRY, RETURN):
         return f"{provider} probes are named entry or return, not {name!r}"
     if provider == "cpc" and name and not is_glob(name) and "$" not in name and not re.match(_CPC_NAME, name):
