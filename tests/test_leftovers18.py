@@ -220,3 +220,56 @@ def test_the_real_dtrace_matches_no_probe_for_those_descriptions():
         assert verdicts[desc] is not None and "does not match any probes" in verdicts[desc], (desc, verdicts[desc])
     for desc in _DESCS_TAKEN:
         assert verdicts[desc] is None, (desc, verdicts[desc])
+
+
+# --- option values dtrace refuses: version, amin, iregs, tregs -----------------------------------
+
+_OPTIONS_REFUSED = [  # (option, what Oracle's dtrace -e says)
+    ("version=9.9", "Requested version is not supported by compiler"),
+    ("version=1.7", "Requested version is not supported by compiler"),
+    ("version=2.0.1", "Requested version is not supported by compiler"),
+    ("version=x", "Version is not properly formatted or is too large"),
+    ("amin=x", "Invalid value for specified option"),
+    ("amin=1", "Invalid value for specified option"),
+    ("amin=Stable/Bogus", "Invalid value for specified option"),
+    ("amin=Stable/Stable/Common/x", "Invalid value for specified option"),
+    ("iregs=5", "Insufficient registers to generate code"),
+    ("iregs=9", "Invalid value for specified option"),
+    ("iregs=0x8", "Invalid value for specified option"),
+    ("tregs=0", "Invalid value for specified option"),
+]
+_OPTIONS_TAKEN = ["version=2.0", "version=1.6.4", "version=1.0", "version=02.0", "version=2", "amin=Private/Internal",
+                  "amin=Unstable/External/cpu", "iregs=8", "tregs=1", "tregs=1000"]
+
+
+def _pragma_findings(option, dialect="oracle"):
+    return [f for f in _findings(f"#pragma D option {option}\nBEGIN {{ exit(0); }}\n", "pragma", dialect)]
+
+
+@pytest.mark.parametrize("option,said", _OPTIONS_REFUSED)
+def test_check_refuses_an_option_value_oracles_dtrace_refuses(option, said):
+    found = _pragma_findings(option)
+    assert [(f.severity, f.pos.line) for f in found] == [("error", 1)], found
+    assert said in found[0].message, found
+
+
+@pytest.mark.parametrize("option", _OPTIONS_TAKEN)
+def test_check_takes_the_option_values_dtrace_takes(option):
+    assert _pragma_findings(option) == []
+
+
+def test_without_a_dialect_a_version_oracle_lacks_is_a_warning():
+    assert [f.severity for f in _pragma_findings("version=1.7", None)] == ["warning"]
+    assert [f.severity for f in _pragma_findings("version=x", None)] == ["error"]
+
+
+def test_the_real_dtrace_judges_those_option_values():
+    from tests.real_dtrace import compile_scripts
+
+    scripts = {option: f"#pragma D option {option}\nBEGIN {{ exit(0); }}\n"
+               for option in [o for o, _ in _OPTIONS_REFUSED] + _OPTIONS_TAKEN}
+    verdicts = compile_scripts(scripts, batch=1)  # (an option holds for every script of a run)
+    for option, said in _OPTIONS_REFUSED:
+        assert verdicts[option] is not None and said in verdicts[option], (option, verdicts[option])
+    for option in _OPTIONS_TAKEN:
+        assert verdicts[option] is None, (option, verdicts[option])

@@ -254,6 +254,12 @@ def _option_values(ctx, pragma, dialect):
             if problem:
                 yield ctx.finding("pragma", pragma, problem, severity="error" if dialect else "warning")
                 return
+    for other in sorted(set(options.VERSIONS) | set(options.REGISTER_COUNTS)):
+        if dialect is None or dialect == other:
+            problem = options.dialect_value_problem(name, value, other)
+            if problem:
+                yield ctx.finding("pragma", pragma, problem, severity="error" if dialect else "warning")
+                return
     for other in sorted(options.UNRUNNABLE_ZERO):
         if dialect is None or dialect == other:
             problem = options.unrunnable_problem(name, value, other)

@@ -115,6 +115,70 @@ PROGRAM_REFUSED = {"oracle": frozenset({"cppargs", "cpphdrs", "cpppath", "ctfpat
                                         "modpath", "procfspath", "stdc", "undef", "core"})}
 
 
+#: The D versions a dialect's compiler knows (``#pragma D option version=...``; any other well-formed
+#: version is "Requested version is not supported by compiler"), by dialect.  Oracle's D 2.0,
+#: measured with ``dtrace -e`` (tests/test_leftovers18.py): 1.0 to 1.6.4 and 2.0, not 1.7 (the
+#: illumos line's 1.7 to 1.13 are not Oracle's), nor 2.0.1.
+VERSIONS = {"oracle": frozenset({(1, 0, 0), (1, 1, 0), (1, 2, 0), (1, 2, 1), (1, 2, 2), (1, 3, 0), (1, 4, 0),
+                                 (1, 4, 1), (1, 5, 0), (1, 6, 0), (1, 6, 1), (1, 6, 2), (1, 6, 3), (1, 6, 4),
+                                 (2, 0, 0)})}
+#: Register counts a dialect's compiler takes (``iregs``, ``tregs``), by dialect: option -> (least,
+#: most).  Oracle's D 2.0 (measured): ``iregs`` only 8 (below, "Insufficient registers to generate
+#: code"; 0 or above, "Invalid value for specified option"), ``tregs`` at least 1; each in decimal
+#: (``iregs=0x8``, ``tregs=0x10`` are refused as invalid).
+REGISTER_COUNTS = {"oracle": {"iregs": (8, 8), "tregs": (1, None)}}
+#: dtrace_str2attr's names (dt_open.c / dt_subr.c): a stability level, any case, and a class.
+STABILITY_NAMES = ("internal", "private", "obsolete", "external", "unstable", "evolving", "stable", "standard")
+CLASS_NAMES = ("unknown", "cpu", "platform", "group", "isa", "common")
+
+
+def dialect_value_problem(name: str, value: str | None, dialect: str) -> str | None:
+    """Why ``dialect``'s compiler refuses ``version=`` a version it does not know, or a register count
+    it cannot use (:data:`VERSIONS`, :data:`REGISTER_COUNTS`), a value :func:`value_problem` takes;
+    None when it takes it, or when it is not known here."""
+    if value is None:
+        return None
+    if name == "version" and dialect in VERSIONS and version_ok(value):
+        parts = tuple(int(part or "0") for part in value.split(".")) + (0, 0)
+        if parts[:3] not in VERSIONS[dialect]:
+            known = sorted(VERSIONS[dialect])
+            shown = ", ".join(".".join(map(str, v[:2] if not v[2] else v)) for v in (known[0], known[-2], known[-1]))
+            return (f"option version={value}: {dialect} D knows no such version (dtrace: \"Requested version is not "
+                    f"supported by compiler\"); it knows {shown.replace(', ', ' to ', 1)}")
+    counts = REGISTER_COUNTS.get(dialect, {}).get(name)
+    if counts is not None:
+        least, most = counts
+        number = int(value) if value.isdigit() and value.isascii() else None
+        if number is None or (value[:1] == "0" and len(value) > 1):
+            return (f"option {name}={value}: {dialect} D reads a decimal number here (dtrace: \"Invalid value for "
+                    "specified option\")")
+        if number < least or (most is not None and number > most):
+            said = "Insufficient registers to generate code" if 0 < number < least else \
+                "Invalid value for specified option"
+            want = f"exactly {least}" if least == most else f"at least {least}"
+            return f"option {name}={value}: {dialect} D takes {want} (dtrace: \"{said}\")"
+    return None
+
+
+def _attributes_problem(value: str) -> str | None:
+    """Why ``amin=value`` is no attribute dtrace_str2attr reads (stability[/stability[/class]],
+    names in any case), or None.  (An empty part is read otherwise by Oracle's and illumos' code:
+    not judged.)"""
+    parts = value.split("/")
+    for number, part in enumerate(parts):
+        if part == "":
+            return None
+        names = CLASS_NAMES if number == 2 else STABILITY_NAMES if number < 2 else ()
+        if part.lower() not in names:
+            if number > 2:
+                return (f"option amin={value}: an attribute has three parts at most, stability/stability/class "
+                        "(dtrace: \"Invalid value for specified option\")")
+            return (f"option amin={value}: {part!r} is no {'class' if number == 2 else 'stability level'} "
+                    f"({', '.join(n.capitalize() for n in names)}) (dtrace: \"Invalid value for specified "
+                    "option\"): amin=Evolving/Evolving/Common, say")
+    return None
+
+
 def program_refused_problem(name: str, dialect: str) -> str | None:
     """Why ``dialect``'s dtrace stops at ``#pragma D option name`` (:data:`PROGRAM_REFUSED`), or None."""
     if name not in PROGRAM_REFUSED.get(dialect, ()):
@@ -209,6 +273,11 @@ def value_problem(name: str, value: str | None) -> str | None:
     kind = known.kind
     if kind == "flag":
         return f"option {name} takes no value (write it alone: #pragma D option {name})"
+    if name == "version" and value and not version_ok(value):
+        return (f"option version={value}: a version is major[.minor[.micro]] in decimal, at most 255.4095.4095 "
+                "(dtrace: \"Version is not properly formatted or is too large\")")
+    if name == "amin" and value:
+        return _attributes_problem(value)
     if kind in _NUMBERS_READ and _too_big(value):
         return (f"option {name}: {_quoted(value if len(value) <= 40 else value[:37] + '...')} does not fit in "
                 "64 bits (dtrace refuses it: \"Invalid value for specified option\")")
