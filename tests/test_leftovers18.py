@@ -88,6 +88,9 @@ def test_check_refuses_a_member_the_programs_struct_lacks(text, member):
     assert len(found) == 1, found
     assert f"{member} is not a member of" in found[0].message and found[0].severity == "error"
     assert found[0].pos.line == text.count("\n"), found[0].pos  # (the last line: the use)
+    line = text.splitlines()[-1]
+    at = found[0].pos.col - 1  # (at the member's name: after -> or ., or the translator's member)
+    assert line[at:at + len(member) + 1] in (member + ")", member + " ") and line[at - 1] in ">. ", found[0].pos
 
 
 @pytest.mark.parametrize("text", _MEMBERS_TAKEN)

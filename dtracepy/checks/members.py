@@ -24,6 +24,7 @@ from dtracepy import tree as t
 from dtracepy.checks.declarations import _declared_name
 from dtracepy.checks.keys import _KINDS, type_kind
 from dtracepy.checks.printf import kind as _kind
+from dtracepy.source import Pos
 
 _QUALIFIERS = ("const", "volatile", "restrict")
 
@@ -46,7 +47,7 @@ def run(ctx):
             continue  # (another error: not judged here)
         names = types.names(definition)
         if names is not None and node.name not in names:
-            yield ctx.finding("member-name", node, f"{definition.kind} {definition.name} has no member "
+            yield ctx.finding("member-name", _at_name(ctx, node), f"{definition.kind} {definition.name} has no member "
                               f"{node.name} (dtrace: \"{node.name} is not a member of {definition.kind} "
                               f"{definition.name}\"){_members_hint(names)}")
     for node in translators:
@@ -129,6 +130,25 @@ def _a(kind) -> str:
 
 def _d(kind) -> str:
     return "int" if kind == "int" else "string"
+
+
+class _At:
+    __slots__ = ("pos",)
+
+    def __init__(self, pos):
+        self.pos = pos
+
+
+def _at_name(ctx, node):
+    """Where the member's name stands (``b`` of ``this->x->b``), when it is on the line the
+    expression starts on; else the expression."""
+    pos, lines = node.pos, ctx.lines
+    if pos is None or not lines or not 1 <= pos.line <= len(lines) or not pos.col:
+        return node
+    import re
+
+    found = re.compile(rf"{re.escape(node.op)}\s*({node.name})\b").search(lines[pos.line - 1], pos.col - 1)
+    return _At(Pos(pos.file, pos.line, found.start(1) + 1)) if found else node
 
 
 def _members_hint(names) -> str:
