@@ -1,0 +1,84 @@
+"""Review 18b: a new user of the end-to-end product (run, its formats, the Python API).
+
+Each test fails on the code before its fix (see /work/review18b.md)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+
+# --- B1: a dtrace killed while it releases its probes, after printing everything ------------------
+
+_TEARDOWN_DTRACE = '''#!{python}
+"""A stand-in dtrace: traces at once, ends its output on SIGINT as dtrace does (its END clauses),
+then stays busy releasing its probes (Linux: an RCU grace period a probe) until killed."""
+import re, signal, sys, time
+script = open(sys.argv[sys.argv.index("-s") + 1], encoding="utf-8").read()
+mark = "\\036" + re.search(r"\\\\036(\\w+)B", script).group(1)
+stopped = []
+signal.signal(signal.SIGINT, lambda *_: stopped.append(1))
+sys.stdout.write(mark + "B\\n")
+sys.stdout.flush()
+while not stopped:
+    time.sleep(0.05)
+sys.stdout.write("bye\\n" + mark + "E\\n" + mark + "F\\n")
+sys.stdout.flush()
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+time.sleep(60)
+'''
+
+
+def _teardown_run(tmp_path, monkeypatch, capsys, end_output=True):
+    from dtracepy.cli import main
+    from dtracepy.run import runner
+
+    script = tmp_path / "x.d"
+    script.write_text("BEGIN { trace(1); }\n")
+    fake = tmp_path / "dtrace"
+    text = _TEARDOWN_DTRACE.format(python=sys.executable)
+    if not end_output:
+        text = text.replace('mark + "E\\n" + mark + "F\\n"', '""')
+    fake.write_text(text)
+    fake.chmod(0o755)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    real_run = runner.run
+    monkeypatch.setattr(runner, "run", lambda *a, **k: real_run(*a, stop_timeout=1.5, **k))
+    start = time.monotonic()
+    code = main(["run", str(script), "--dtrace", str(fake), "--duration", "0.2", "--no-status",
+                 "--format", "jsonl"])
+    assert time.monotonic() - start < 20
+    return code, capsys.readouterr()
+
+
+def test_a_dtrace_killed_while_it_releases_its_probes_lost_nothing(tmp_path, monkeypatch, capsys):
+    """`dtracepy run` of `syscall:::entry` on Linux, stopped: dtrace ran its END clauses and printed
+    everything, then took 27 s to close its 360 probes (each waits for an RCU grace period); at
+    30 s dtracepy killed it and said `error: dtrace had not ended 30 s after it was asked to stop`,
+    exit 137, though nothing was lost.  Now a note, and the status of a run that ended well."""
+    code, out = _teardown_run(tmp_path, monkeypatch, capsys)
+    assert '{"text": "bye\\n"}' in out.out
+    assert "error" not in out.err, out.err
+    assert "nothing was lost" in out.err and "releasing its probes" in out.err
+    assert code == 0
+
+
+def test_a_dtrace_killed_before_its_end_clauses_printed_is_still_an_error(tmp_path, monkeypatch, capsys):
+    code, out = _teardown_run(tmp_path, monkeypatch, capsys, end_output=False)
+    assert "error: dtrace had not ended" in out.err
+    assert code == 128 + 9
+
+
+def test_the_api_says_whether_dtrace_printed_all_it_prints(tmp_path, monkeypatch):
+    from dtracepy.run import runner
+
+    script = tmp_path / "x.d"
+    script.write_text("BEGIN { trace(1); }\n")
+    fake = tmp_path / "dtrace"
+    fake.write_text(_TEARDOWN_DTRACE.format(python=sys.executable))
+    fake.chmod(0o755)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    with runner.run(str(script), dtrace=str(fake), duration=0.2, stop_timeout=1.5) as tracing:
+        assert [str(e) for e in tracing.events()] == ["bye\n"]
+    assert tracing.killed_after is not None and tracing.output_complete
