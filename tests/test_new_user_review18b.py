@@ -82,3 +82,22 @@ def test_the_api_says_whether_dtrace_printed_all_it_prints(tmp_path, monkeypatch
     with runner.run(str(script), dtrace=str(fake), duration=0.2, stop_timeout=1.5) as tracing:
         assert [str(e) for e in tracing.events()] == ["bye\n"]
     assert tracing.killed_after is not None and tracing.output_complete
+
+
+# --- B2: --format csv's text on stderr keeps dtrace's bytes ---------------------------------------
+
+def test_csv_text_on_stderr_keeps_bytes_that_are_not_utf8(tmp_path, monkeypatch, capsysbinary):
+    """`dtracepy run x.d --format csv` of `printf("[%s]\\n", "\\377\\376")`: the text went to stderr as
+    `[\\udcff\\udcfe]` (Python's escape of the surrogates the decoder holds the bytes as), where
+    --format table, jsonl's file and dtrace itself give the bytes."""
+    from dtracepy.cli import main
+
+    script = tmp_path / "x.d"
+    script.write_text("BEGIN { trace(1); }\n")
+    fake = tmp_path / "dtrace"
+    fake.write_bytes(b"#!/bin/sh\nprintf '[\\377\\376] caf\\303\\251\\n'\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    main(["run", str(script), "--dtrace", str(fake), "--no-status", "--format", "csv"])
+    err = capsysbinary.readouterr().err
+    assert b"[\xff\xfe] caf\xc3\xa9\n" in err, err

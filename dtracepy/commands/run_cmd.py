@@ -79,6 +79,10 @@ def _trace(args, macro_args, options, fmt, atomic):
         out = sys.stdout
         if hasattr(out, "reconfigure"):
             out.reconfigure(errors="surrogateescape")
+    if fmt == "csv" and hasattr(sys.stderr, "reconfigure"):
+        # csv sends text to stderr: its bytes that are not UTF-8 come back exactly there too, not
+        # as Python's "\\udcff" (review 18b)
+        sys.stderr.reconfigure(errors="surrogateescape")
     wrote = False
     writer = output.writer(fmt, out, sys.stderr)
     # and every other signal whose default action would end dtracepy alone, leaving dtrace
