@@ -101,3 +101,40 @@ def test_csv_text_on_stderr_keeps_bytes_that_are_not_utf8(tmp_path, monkeypatch,
     main(["run", str(script), "--dtrace", str(fake), "--no-status", "--format", "csv"])
     err = capsysbinary.readouterr().err
     assert b"[\xff\xfe] caf\xc3\xa9\n" in err, err
+
+
+# --- B3: records() of a run never started -------------------------------------------------------
+
+def test_records_of_a_run_never_started_is_an_error_not_a_wait_for_ever(tmp_path, monkeypatch):
+    """`tracing = t.run(duration=1)` then `for row in tracing.records():` (no `with`, no start()):
+    the loop waited for ever for a dtrace that was never started.  Now a RunError at the user's
+    line saying how to start it."""
+    import pytest
+
+    from dtracepy.run import runner
+    from dtracepy.run.errors import RunError
+
+    script = tmp_path / "x.d"
+    script.write_text("BEGIN { trace(1); }\n")
+    fake = tmp_path / "dtrace"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    tracing = runner.run(str(script), dtrace=str(fake), duration=1)
+    result = []
+    worker = __import__("threading").Thread(target=lambda: result.append(_first_error(tracing)), daemon=True)
+    worker.start()
+    worker.join(10)
+    assert result, "records() of a run never started waited for ever"
+    assert isinstance(result[0], RunError) and "never started" in str(result[0])
+    assert "test_new_user_review18b.py" in str(result[0].pos)
+    with pytest.raises(RunError):
+        next(tracing.events())
+
+
+def _first_error(tracing):
+    try:
+        for _ in tracing.records():
+            break
+    except Exception as err:        # what the user gets
+        return err
+    return None

@@ -450,6 +450,10 @@ class Tracing:
 
     def events(self):
         """Every event in order, as it arrives; ends when dtrace's output ends."""
+        if self.process is None:
+            # (review 18b: `tracing = t.run(...)` without `with`: records() waited for ever)
+            raise RunError("this run was never started: use it as `with t.run(...) as tracing:`, "
+                           "or call tracing.start() first", user_pos())
         while True:
             with self._cond:
                 while not self._events:
