@@ -138,3 +138,31 @@ def _first_error(tracing):
     except Exception as err:        # what the user gets
         return err
     return None
+
+
+# --- B4: a %Y column shown in local time, as dtrace prints it ------------------------------------
+
+def test_the_table_shows_a_time_in_local_time_as_dtrace_does(monkeypatch):
+    """`printf("%Y", walltimestamp)` under TZ=America/New_York: dtrace prints 17:53, `run`'s table
+    showed 22:53 (UTC, without a zone).  The data stays an aware datetime; the table and the lab's
+    CSV show it as dtrace does."""
+    import datetime
+
+    from dtracepy.run.output import _cell
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        when = datetime.datetime(2026, 12, 2, 22, 53, 11, 5, tzinfo=datetime.timezone.utc)
+        assert _cell(when) == "2026-12-02 17:53:11.000005"
+        sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
+        try:
+            import listen_queue_lab
+        finally:
+            sys.path.pop(0)
+        row = {"TS": 1, "Date": when, "Action": "syn", "Source IP": 1, "Source Port": 2,
+               "Dest Port": 3, "Q0": 0, "Q": 0, "Qmax": 1}
+        assert listen_queue_lab.csv_lines({"rows": [row]})[1] == "1,2026 Dec  2 17:53:11,syn,0x00000001,2,3,0,0,1"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
