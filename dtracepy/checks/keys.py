@@ -6,8 +6,10 @@ types; a later use with a string where that one had an integer (or the other way
 refused by every D compiler ("@a[ ] key #1 is incompatible with prototype: prototype: string,
 key: pid_t").  Only what is certain is judged (:func:`dtracepy.checks.printf.kind`: a string
 constant, ``execname``, a string function's result; an integer constant, ``pid``, a comparison);
-a key of a kind not known here, an array the program declares, and the constant 0 (a null string
-to D) are not.  Integers of two widths are one kind (``@a[pid]`` and ``@a[tid]`` are fine).
+a key of a kind not known here and the constant 0 (a null string to D) are not.  An array the
+program declares (``int x[string];``, ``self int a[int];``) or a parameterised inline (``inline
+int f[int a] = ...``) has its keys' types from its prototype, not from a first use: a key of the
+other kind is refused ("x[ ] key #1 is incompatible with prototype: prototype: string key: int").  Integers of two widths are one kind (``@a[pid]`` and ``@a[tid]`` are fine).
 An associative array given another number of keys than at its first use is refused too
 ("a[ ] prototype mismatch: 2 keys passed, 1 expected"; agg-mismatch says it of an aggregation).
 """
@@ -18,6 +20,7 @@ from dtracepy import tree as t
 from dtracepy.checks.declarations import _declared_name
 from dtracepy.checks.printf import kind as _kind
 from dtracepy.facts import variables as V
+from dtracepy.facts.keywords import INTEGER_TYPE_WORDS
 
 _KINDS = ("int", "string")
 
@@ -27,10 +30,17 @@ def run(ctx):
     if not indexes or ctx.uses_cpp:  # (a macro may stand for anything)
         return
     declared = {_declared_name(d) for item in ctx.of(t.Declaration) for d in item.declarators}
+    prototypes = _prototypes(ctx) if declared or ctx.items_of(t.Inline) else {}
     first: dict = {}  # (scope, name) -> (node, key kinds)
     for node in sorted(indexes, key=_order):
         key = _array(node.base)
-        if key is None or key[1] in declared:
+        if key is None:
+            continue
+        prototype = prototypes.get(key)
+        if prototype is not None:
+            yield from _against_prototype(ctx, node, key, prototype)
+            continue
+        if key[1] in declared:
             continue
         kinds = tuple(map(_kind, node.keys))
         seen = first.get(key)
@@ -62,6 +72,54 @@ def run(ctx):
                     + f": the keys of one {'aggregation' if key[0] == '@' else 'associative array'} have one "
                     f"type each (dtrace: \"key #{number} is incompatible with prototype\")", fallback=node)
                 break
+
+
+def _prototypes(ctx) -> dict:
+    """(scope, name) -> the kinds of the keys an associative array's declaration or a parameterised
+    inline gives (None for a key of a type not judged here)."""
+    found = {}
+    items = [(item.specifiers, d) for item in ctx.items_of(t.Declaration) for d in item.declarators]
+    items += [(item.specifiers, item.declarator) for item in ctx.items_of(t.Inline)]
+    for specifiers, declarator in items:
+        if declarator.__class__ is not t.ArrayDecl or declarator.target.__class__ is not t.NameDecl \
+                or not declarator.dims or not all(d.__class__ in (t.TypeName, t.Param) for d in declarator.dims):
+            continue
+        scope = "self" if "self" in specifiers else "global"
+        found.setdefault((scope, declarator.target.name), tuple(map(_key_kind, declarator.dims)))
+    return found
+
+
+def _key_kind(dim) -> str | None:
+    return type_kind(dim.specifiers, dim.declarator)
+
+
+def type_kind(specifiers, declarator) -> str | None:
+    """``string``, ``int`` (an integer type) or None (another, or not known here), of a type spelled
+    as specifiers and a declarator (a prototype's key, a struct member, a translator's input)."""
+    if declarator is not None and declarator.__class__ is not t.NameDecl:
+        return None  # (a pointer, an array: not judged)
+    words = [w for w in specifiers if w not in ("const", "volatile")]
+    names = [w.name if w.__class__ is t.TypeRef and w.module is None else w for w in words]
+    if names == ["string"]:
+        return "string"
+    if names and all(n.__class__ is str and n in INTEGER_TYPE_WORDS for n in names):
+        return "int"
+    return None
+
+
+def _against_prototype(ctx, node, key, prototype):
+    if len(prototype) != len(node.keys):
+        return  # (array-use says it)
+    for number, (want, value) in enumerate(zip(prototype, node.keys), start=1):
+        have = _kind(value)
+        if want in _KINDS and have in _KINDS and want != have and not _zero(value):
+            yield ctx.finding(
+                "key-type", value,
+                f"{_spelled(key)}[ ] key #{number} is a{'n' if have == 'int' else ''} {have}, but its "
+                f"declaration says {want} (dtrace: \"{key[1]}[ ] key #{number} is incompatible with "
+                f"prototype: prototype: {want} key: {have}\"): give it a{'n' if want == 'int' else ''} "
+                f"{want} key", fallback=node)
+            return
 
 
 def _array(base):

@@ -158,14 +158,16 @@ CHECKS: tuple[CheckInfo, ...] = (
     CheckInfo("operand-type", "rules", "error",
               "a string where an integer or scalar is needed (\"a\" & 1, !execname, s++), added to a "
               "string, compared with an integer, beside an integer as a branch of ?:, cast to a pointer or "
-              "integer, a predicate, or assigned to a variable typed int (and the converse)"),
+              "integer, a predicate, or assigned to a variable typed int (and the converse); a translator "
+              "member given a value of the other kind"),
     CheckInfo("aggregation-argument", "rules", "error",
               "clear(), trunc(), normalize() or denormalize() given something that is not an aggregation"),
     CheckInfo("printa-keys", "rules", "error",
               "printa() of aggregations whose keys differ in number or kind"),
     CheckInfo("key-type", "rules", "error",
               "an aggregation's or associative array's key of another kind than at its first use "
-              "(@a[execname] and @a[pid]; a[1] and a[\"x\"])"),
+              "(@a[execname] and @a[pid]; a[1] and a[\"x\"]), or than its declaration's prototype says "
+              "(int x[string]; x[3]; inline int f[int a] ... f[\"x\"])"),
     CheckInfo("array-use", "rules", "error",
               "a declared array given two keys or a constant index beyond it, a clause-local used as "
               "an associative array, an associative array (or args) named without a key, a variable "
@@ -173,6 +175,12 @@ CHECKS: tuple[CheckInfo, ...] = (
               "probe has no typed arguments (BEGIN, END, ERROR, profile-N, tick-N)"),
     CheckInfo("offsetof-member", "rules", "error",
               "offsetof() of a type that is no struct or union, or of a member the program's struct lacks"),
+    CheckInfo("member-name", "rules", "error",
+              "a member the program's own struct or union lacks: ((struct foo *)p)->b, this->x->b of a "
+              "this struct foo *x, s.b, a translator's member its output struct lacks"),
+    CheckInfo("xlate", "rules", "error",
+              "xlate<struct foo>(x) of a struct the program defines, with no translator of the program to "
+              "it, or none taking x's kind (a string, an integer)"),
     CheckInfo("address-of-variable", "rules", "error",
               "&x of a variable D keeps itself (a global, an associative array element, self->x, "
               "this->x, a built-in variable, an inline)"),

@@ -236,6 +236,10 @@ def run(ctx):
     yield from declarations.run(ctx)
     yield from operands.run(ctx)
     yield from keys.run(ctx)
+    if ctx.of(t.StructSpec) and not ctx.uses_cpp:  # (its module read only for a program defining a struct)
+        from dtracepy.checks import members
+
+        yield from members.run(ctx)
     yield from parser_stack.run(ctx)
     yield from parser_stack.dereferences(ctx)
 
