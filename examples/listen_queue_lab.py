@@ -262,7 +262,10 @@ def csv_lines(result: dict) -> list[str]:
         values = dict(row)
         values["Source IP"] = f"0x{row['Source IP']:08x}"
         date = row["Date"]
-        values["Date"] = date.strftime("%Y %b %d %H:%M:%S") if hasattr(date, "strftime") else date
+        if hasattr(date, "strftime"):   # as dtrace prints %Y: local time, the day padded with a blank
+            date = date.astimezone()
+            date = f"{date:%Y %b} {date.day:2d} {date:%H:%M:%S}"
+        values["Date"] = date
         out.append(",".join(str(values[c]) for c in COLUMNS))
     return out
 

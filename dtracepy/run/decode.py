@@ -284,6 +284,11 @@ class Decoder:
         self._header: bytes | None = None
         self._skip_blank = False
 
+    @property
+    def ended(self) -> bool:
+        """dtracepy's last END clause has printed all it prints: dtrace has nothing more to say."""
+        return self._ended
+
     def feed(self, data: bytes) -> list:
         out: list = []
         buf = self._pending + data if self._pending else data

@@ -35,7 +35,8 @@ def _plain(value):
 
 def _cell(value) -> str:
     if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        # in local time, as dtrace prints %Y (the data, csv and json, stay aware, in UTC)
+        return value.astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, Stack):
         return ";".join(value)
     if isinstance(value, str):
