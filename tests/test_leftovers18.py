@@ -70,6 +70,8 @@ _MEMBERS_REFUSED = [  # (text, the missing member), each refused: "b is not a me
      "BEGIN { self->s = (foo_t *)alloca(32); trace(self->s->in.q); exit(0); }\n", "q"),
     (_STRUCTS + "BEGIN { trace(((struct foo *)arg0)->p->w); exit(0); }\n", "w"),
     ("union u { int a; long b; };\nBEGIN { trace(((union u *)arg0)->c); exit(0); }\n", "c"),
+    (_STRUCTS + "BEGIN { this->x = (struct foo *)alloca(32); trace(this->x->b); exit(0); }\n", "b"),
+    (_STRUCTS + "BEGIN { self->x = (struct foo *)alloca(32); self->x = 0; }\nEND { trace(self->x->b); }\n", "b"),
     (_STRUCTS + "BEGIN { exit(0); }\ntranslator struct foo < int x > { a = x; b = x; };\n", "b"),
 ]
 _MEMBERS_TAKEN = [
@@ -79,6 +81,7 @@ _MEMBERS_TAKEN = [
     _STRUCTS + "translator struct foo < int x > { a = x; };\nBEGIN { exit(0); }\n",
     "struct s { int a; int : 3; int c : 2; };\nBEGIN { trace(((struct s *)arg0)->c); exit(0); }\n",
     "BEGIN { trace(curthread->pid); exit(0); }\n",
+    _STRUCTS + "BEGIN { this->x = (struct foo *)alloca(32); trace(this->x->in.z); exit(0); }\n",
 ]
 
 
@@ -95,6 +98,13 @@ def test_check_refuses_a_member_the_programs_struct_lacks(text, member):
 
 @pytest.mark.parametrize("text", _MEMBERS_TAKEN)
 def test_check_takes_members_the_struct_has(text):
+    assert _findings(text, "member-name") == []
+
+
+def test_a_variable_assigned_two_types_is_not_judged():
+    # (dtrace refuses it for the second assignment, "operands have incompatible types")
+    text = _STRUCTS + ("BEGIN { this->y = (struct foo *)alloca(32); this->y = (struct bar *)alloca(8); "
+                       "trace(this->y->b); exit(0); }\n")
     assert _findings(text, "member-name") == []
 
 

@@ -7,9 +7,10 @@ program defines, and that type has no member ``b``, is refused by every D compil
 member of struct foo"); so is a translator's member its output struct lacks ("translator member
 b is not a member of struct foo").  The type is known of a cast (``((struct foo *)arg0)->b``), of a
 variable declared with it (``this struct foo *x;``, ``self``, a global), of a member of such a
-type (``this->x->inner.b``), through a typedef of the program.  A struct the program does not
-define (the kernel's), one with an unnamed member, a type reached otherwise (a variable only
-assigned), and a script using the C preprocessor (a macro may rename a member) are not judged.
+type (``this->x->inner.b``), through a typedef of the program, and of a variable every assignment
+of which is a cast to one such type or 0 (``this->x = (struct foo *)arg0;``).  A struct the
+program does not define (the kernel's), one with an unnamed member, a type reached otherwise, and
+a script using the C preprocessor (a macro may rename a member) are not judged.
 
 A translator member given a string where the member is an integer, or the reverse, is refused
 ("translator member a definition uses incompatible types: "int" = "string"": ``operand-type``);
@@ -177,6 +178,8 @@ class _Types:
                 else:
                     scope = "self" if "self" in specifiers else "this" if "this" in specifiers else "global"
                     self.variables.setdefault((scope, name), (specifiers, declarator))
+        self._assigned = None  # (scope, name) -> the one type every assignment gives it, or None
+        self._ctx = ctx
 
     def names(self, definition):
         """The member names of a definition, or None when one is unnamed (not judged)."""
@@ -201,7 +204,9 @@ class _Types:
         if cls is t.ThisVar or cls is t.SelfVar or (cls is t.Ident and expr.module is None):
             scope = "this" if cls is t.ThisVar else "self" if cls is t.SelfVar else "global"
             declared = self.variables.get((scope, expr.name))
-            return self._resolved(*declared) if declared is not None else None
+            if declared is not None:
+                return self._resolved(*declared)
+            return self.assigned().get((scope, expr.name)) if cls is not t.Ident or expr.module is None else None
         if cls is t.Member and depth < 32:
             found = self.of(expr.base, depth + 1)
             if found is None or found[1] != (1 if expr.op == "->" else 0):
@@ -211,6 +216,27 @@ class _Types:
                     if fd.declarator is not None and _declared_name(fd.declarator) == expr.name:
                         return self._resolved(field.specifiers, fd.declarator)
         return None
+
+    def assigned(self) -> dict:
+        """The type of each undeclared variable that D types by its first assignment, where every
+        assignment of it in the program is ``=`` of a cast to one struct type of the program
+        (``this->x = (struct foo *)arg0``): a variable assigned anything else is left out."""
+        if self._assigned is None:
+            found: dict = {}
+            for node in self._ctx.of(t.Assign):
+                target = node.target
+                cls = target.__class__
+                if cls is t.ThisVar or cls is t.SelfVar or (cls is t.Ident and target.module is None):
+                    key = ("this" if cls is t.ThisVar else "self" if cls is t.SelfVar else "global", target.name)
+                    value = node.value
+                    if value.__class__ is t.IntLit and value.text == "0":
+                        continue  # (zeroing keeps its type: self->x = 0)
+                    typed = self.spelled(value.type) if node.op == "=" and value.__class__ is t.Cast else None
+                    if key in found and found[key] != typed:
+                        typed = None
+                    found[key] = typed
+            self._assigned = {key: typed for key, typed in found.items() if typed is not None}
+        return self._assigned
 
     def spelled(self, type_name):
         return self._resolved(type_name.specifiers, type_name.declarator)
