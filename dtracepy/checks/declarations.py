@@ -517,6 +517,12 @@ def _enumerator_values(ctx, dialect):
 
 # --- the address of a D variable ---------------------------------------------------------------
 
+#: Operands of ``&`` that are values, never lvalues: a constant, an operator's result, a cast, a
+#: call (``&copyin(p, 4)``), ``sizeof``, ``stringof`` (and a unary operator but ``*``).
+_NO_ADDRESS = frozenset((t.IntLit, t.CharLit, t.StringLit, t.Binary, t.Ternary, t.Cast, t.Call, t.SizeofExpr,
+                         t.SizeofType, t.Stringof, t.Offsetof))
+
+
 def _addresses(ctx, dialect):
     """``&x`` of a variable D keeps itself (a global, an element of an associative array, a
     thread-local, a clause-local, a built-in): it has no address (dtrace: "cannot take address of
@@ -542,6 +548,11 @@ def _addresses(ctx, dialect):
     for node in found:
         operand = node.operand
         cls = operand.__class__
+        if cls in _NO_ADDRESS or (cls is t.Unary and operand.op != "*"):
+            yield ctx.finding("operand-type", operand, "& takes the address of a member, an element, *p or a "
+                              "kernel symbol, and this is a value, which has none (dtrace: \"unacceptable operand "
+                              "for unary & operator\")", fallback=node)
+            continue
         if cls in (t.SelfVar, t.ThisVar):
             what = f"{'self->' if cls is t.SelfVar else 'this->'}{operand.name}"
         elif cls is t.Ident and operand.module is None and (

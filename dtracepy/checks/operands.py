@@ -53,8 +53,48 @@ def run(ctx):
         yield from _pointer_assignments(ctx)
         yield from _pointer_branches(ctx)
         yield from _pointer_type_assignments(ctx)
+    if ctx.of(t.Cast) or ctx.of(t.SizeofType):
+        yield from _types_of_values(ctx)
     yield from aggregations(ctx)
     yield from arrays(ctx, ctx.options.dialect)
+
+
+def _outermost(declarator):
+    """The declarator that makes the type's outermost part: the one next to the name (``int
+    (*)()`` is a pointer, ``int *[3]`` an array)."""
+    while declarator.__class__ is not t.NameDecl and declarator.target.__class__ is not t.NameDecl:
+        declarator = declarator.target
+    return declarator
+
+
+def _types_of_values(ctx):
+    """A cast to an array or function type (``(int [3])x``: "invalid cast expression"), or to a
+    struct or union of an integer or a string (``(struct foo)1``; a struct of one of that type
+    is fine); ``sizeof`` of a type of no size: ``void``, an array of no or zero elements, a
+    function (``sizeof (void)``: "cannot apply sizeof to an operand of unknown size")."""
+    from dtracepy.checks.printf import _argument_kind
+
+    for node in ctx.of(t.Cast):
+        declarator = _outermost(node.type.declarator)
+        if declarator.__class__ in (t.ArrayDecl, t.FuncDecl):
+            what = "an array" if declarator.__class__ is t.ArrayDecl else "a function"
+        elif declarator.__class__ is t.NameDecl and any(
+                s.__class__ is t.StructSpec for s in node.type.specifiers) and _argument_kind(
+                node.operand) in ("int", "string"):
+            what = "a struct or union"
+        else:
+            continue
+        yield ctx.finding("operand-type", node, f"a value cannot be cast to {what} type (dtrace: \"invalid cast "
+                          "expression\"): cast a pointer to a pointer to it, and dereference that")
+    for node in ctx.of(t.SizeofType):
+        declarator = _outermost(node.type.declarator)
+        words = [s for s in node.type.specifiers if s not in ("const", "volatile")]
+        cls = declarator.__class__
+        if (cls is t.NameDecl and words == ["void"]) or cls is t.FuncDecl or (
+                cls is t.ArrayDecl and (not declarator.dims or _is_zero(declarator.dims[0]))):
+            yield ctx.finding("operand-type", node, "sizeof of a type of no size (void, a function, an array of "
+                              "no elements), which dtrace refuses (\"cannot apply sizeof to an operand of "
+                              "unknown size\")")
 
 
 def _is_pointer(node, pointers=()) -> bool:
@@ -95,7 +135,9 @@ def _pointer_variables(ctx) -> frozenset:
 def _pointer_operands(ctx):
     """A pointer where dtrace refuses one: an operand of ``* / % << >> & | ^`` ("operator * requires
     operands of arithmetic type"), of unary ``- ~ +``, both operands of ``+``, or compared with
-    an integer constant other than 0 (``curthread == 1``: "operands have incompatible types");
+    an integer constant other than 0 (``curthread == 1``: "operands have incompatible types"); two
+    pointers of incompatible types (:func:`_incompatible_pointers`: ``(char *)p == (int *)q``,
+    ``curthread - (char *)p``) as operands of ``-`` or a comparison (the same words);
     a variable is one where D types it so (``this->p = (int *)arg0; this->p & 1``)."""
     pointers = _pointer_variables(ctx)
 
@@ -114,6 +156,11 @@ def _pointer_operands(ctx):
         elif op == "+" and pointer(node.left) and pointer(node.right):
             yield ctx.finding("operand-type", node, "two pointers cannot be operands of + (dtrace: \"operands "
                               "have incompatible types\")")
+        if (op == "-" or op in _COMPARISONS) and _incompatible_pointers(
+                _pointer_type_of(node.left), _pointer_type_of(node.right)):
+            yield ctx.finding("operand-type", node.right, f"pointers of incompatible types cannot be operands of "
+                              f"{op} (dtrace: \"operands have incompatible types\"): cast one to the other's type",
+                              fallback=node)
         elif op in _COMPARISONS:
             for side, other in ((node.left, node.right), (node.right, node.left)):
                 if pointer(side) and other.__class__ is t.IntLit and not _is_zero(other):
@@ -645,27 +692,51 @@ def scalar_indexes(of, shown=None, variables=True):
     indexes = of(t.Index)
     if not indexes:
         return
-    from dtracepy.checks.printf import _argument_kind
-
     candidates: dict = {}  # variable key -> the indexes of it (a program indexes few names, often)
     for node in indexes:
         base = node.base
-        cls = base.__class__
-        if cls is t.AggVar:
+        if base.__class__ is t.AggVar:
             continue
-        if (cls is t.Ident and base.module is None and V.kind(base.name) != "int") or (
-                cls is t.SelfVar or cls is t.ThisVar):
+        if _maybe_typed_variable(base):
             if variables:
                 candidates.setdefault(_variable(base), []).append(node)
             continue
         problem = index_problem(base)
         if problem is not None:
             yield node, problem
+    for key, above, node in _integer_variable_uses(of, candidates):
+        name = _variable_shown(node.base, key, shown)
+        said = (f"cannot access scalar {name} as an associative array" if len(node.keys) > 1
+                else "cannot dereference non-pointer type")
+        yield node, (f"{name} is an integer (typed by its first assignment, line {above.line}), not a "
+                     f"pointer or an array: it cannot be indexed (dtrace: \"{said}\"); an associative "
+                     f"array needs another name")
+
+
+def _maybe_typed_variable(base) -> bool:
+    """Is ``base`` a variable of the program's own, which its first assignment may type (not a
+    built-in variable D types as an integer: :func:`index_problem` judges those)?"""
+    cls = base.__class__
+    return (cls is t.Ident and base.module is None and not V.kind(base.name)) or (
+        cls is t.SelfVar or cls is t.ThisVar)
+
+
+def _variable_shown(base, key, shown) -> str:
+    return shown(base) if shown is not None else {"global": "", "self": "self->", "this": "this->"}[key[0]] + key[1]
+
+
+def _integer_variable_uses(of, candidates):
+    """(key, its first assignment, use) for each use in ``candidates`` (variable key -> the nodes
+    that use it as a pointer, an array or a struct) of a variable the program types as an integer
+    by its first plain assignment (``x = 1``), placed above the use, never declared, never given
+    an element (``x[k] = ...``) before that assignment."""
     if not candidates:
         return
+    from dtracepy.checks.printf import _argument_kind
+
     names = {t.Ident: set(), t.SelfVar: set(), t.ThisVar: set()}  # (a cheap test before a key is made)
-    for nodes in candidates.values():
-        names[nodes[0].base.__class__].add(nodes[0].base.name)
+    for key, nodes in candidates.items():
+        names[{"global": t.Ident, "self": t.SelfVar, "this": t.ThisVar}[key[0]]].add(key[1])
     first: dict = {}  # variable key -> its first plain assignment
     elements = set()  # variables given an element (x[k] = ..., self->x[k] = ...) before that
     for node in of(t.Assign):
@@ -697,13 +768,52 @@ def scalar_indexes(of, shown=None, variables=True):
             if above is None or here is None or above.file != here.file or (above.line, above.col or 0) >= (
                     here.line, here.col or 0):
                 continue
-            name = shown(node.base) if shown is not None else {"global": "", "self": "self->", "this": "this->"}[
-                key[0]] + key[1]
-            said = (f"cannot access scalar {name} as an associative array" if len(node.keys) > 1
-                    else "cannot dereference non-pointer type")
-            yield node, (f"{name} is an integer (typed by its first assignment, line {above.line}), not a "
-                         f"pointer or an array: it cannot be indexed (dtrace: \"{said}\"); an associative "
-                         f"array needs another name")
+            yield key, above, node
+
+
+def scalar_dereferences(of, shown=None, variables=True):
+    """(node, message) for each ``*x``, ``x->m`` and ``x.m`` dtrace refuses because ``x`` is no
+    pointer (or, for ``.``, no struct): certainly an integer (a constant, ``arg0``, ``pid``, a cast
+    to an integer type, arithmetic on those: "cannot dereference non-pointer type", "operator ->
+    must be applied to a pointer", "operator . cannot be applied to type "long""), for a member
+    also a string (``execname->m``; ``*"abc"`` is a char, which dtrace takes), or a variable the
+    program types as an integer as :func:`scalar_indexes` finds it (``this->x = 1;
+    this->x->y``).  The arguments as :func:`scalar_indexes`'."""
+    from dtracepy.checks.printf import _argument_kind
+
+    candidates: dict = {}
+    for cls in (t.Unary, t.Member):
+        for node in of(cls):
+            if cls is t.Unary:
+                if node.op != "*":
+                    continue
+                base = node.operand
+            else:
+                base = node.base
+            if _maybe_typed_variable(base):
+                if variables:
+                    candidates.setdefault(_variable(base), []).append(node)
+                continue
+            have = _argument_kind(base)
+            if have == "int" or (have == "string" and cls is t.Member):
+                what = (f"{base.name} is {'an integer' if have == 'int' else 'a string'}"
+                        if base.__class__ is t.Ident else f"this is {'an integer' if have == 'int' else 'a string'}")
+                yield node, _dereference_message(node, what, have)
+    for key, above, node in _integer_variable_uses(of, candidates):
+        base = node.operand if node.__class__ is t.Unary else node.base
+        what = f"{_variable_shown(base, key, shown)} is an integer (typed by its first assignment, line {above.line})"
+        yield node, _dereference_message(node, what, "int")
+
+
+def _dereference_message(node, what, have) -> str:
+    if node.__class__ is t.Unary:
+        return (f"{what}, not a pointer: it cannot be dereferenced (dtrace: \"cannot dereference non-pointer "
+                f"type\"); cast it to a pointer first (*(int *)x)")
+    if node.op == "->":
+        return (f"{what}, not a pointer: -> cannot be applied to it (dtrace: \"operator -> must be applied to "
+                f"a pointer\"); cast it to a pointer first (((struct foo *)x)->{node.name})")
+    return (f"{what}, not a struct or union: . cannot be applied to it (dtrace: \"operator . cannot be "
+            f"applied to type ...; must be applied to a struct or union\")")
 
 
 def whole_arrays(items, of, dialect, shown=None, never_whole_globals=True, assignments=None):

@@ -145,10 +145,12 @@ def refusals(items, dialect, pos=None, includes=(), passed=None, *, shown=None,
                         writable.add(root.name)
     if inlines:
         found += _inline_assignments(inlines, of, words)
-    from dtracepy.checks.operands import scalar_indexes, whole_arrays
+    from dtracepy.checks.operands import scalar_dereferences, scalar_indexes, whole_arrays
 
     found += [_finding("array-use", node.pos, message)
               for node, message in scalar_indexes(of, shown, variables=judge_globals)]
+    found += [_finding("operand-type", node.pos, message)
+              for node, message in scalar_dereferences(of, shown, variables=judge_globals)]
     if judge_globals:  # (under cpp a macro may stand for anything, as scalar_indexes says)
         found += [_finding("array-use", node.pos, message)
                   for node, message in whole_arrays(items, of, dialect, shown,
@@ -573,6 +575,12 @@ def _calls_and_aggregations(of, dialect, words, names=None, assignments=None):
             assigned_calls.add(id(node.value))
             if node.op == "=":
                 usable.add(id(agg))
+                if _not_aggregating(node.value):
+                    shown = f"@{agg.name}" if agg.name else "the anonymous aggregation @"
+                    out.append(_finding("aggregation-value", node.value.pos or node.pos,
+                                        f"{shown} must be assigned the result of an aggregating function "
+                                        f"({words.aggregate}), and this is none (dtrace refuses it); keep a "
+                                        f"value in a variable ({words.own_variable})"))
     calls = of(t.Call)
     if names is None:
         names = [node.name for node in calls]  # (a property: asked once per call)
@@ -625,6 +633,14 @@ def _calls_and_aggregations(of, dialect, words, names=None, assignments=None):
                                 f"function ({words.aggregate}) or print it with printa(); D cannot read "
                                 "it in an expression"))
     return out
+
+
+def _not_aggregating(value) -> bool:
+    """Is ``value``, assigned to an aggregation, no aggregating function's call, and holds none
+    (``@a = count() + 1``: that ``count()`` is found as a value)?"""
+    if value.__class__ is t.Call and value.name in Fn.AGGREGATING_FUNCTIONS:
+        return False
+    return not any(node.__class__ is t.Call and node.name in Fn.AGGREGATING_FUNCTIONS for node in value.walk())
 
 
 def _argument_problem(want, arg, dialect):
