@@ -29,6 +29,7 @@ def run(ctx):
     indexes = ctx.of(t.Index)
     if not indexes or ctx.uses_cpp:  # (a macro may stand for anything)
         return
+    yield from _crashing_aggregation_keys(ctx, indexes)
     declared = {_declared_name(d) for item in ctx.of(t.Declaration) for d in item.declarators}
     prototypes = _prototypes(ctx) if declared or ctx.items_of(t.Inline) else {}
     first: dict = {}  # (scope, name) -> (node, key kinds)
@@ -145,3 +146,36 @@ def _zero(node) -> bool:
 def _order(node):
     pos = node.pos
     return (pos.line, pos.col or 0) if pos is not None else (0, 0)
+
+
+def _crashing_aggregation_keys(ctx, indexes):
+    """An aggregation key that is a char array of the kernel's types whose size is not 1, 2, 4
+    or 8 (``@a[curthread->comm]``, ``@a[curpsinfo->pr_fname]``): Oracle's dtrace aborts compiling
+    it (:data:`dtracepy.facts.translated.AGGREGATION_KEY_ALIGNMENT_CRASHES`): an error for that
+    dialect, a warning when none was chosen."""
+    from dtracepy.facts import translated as Tr
+
+    if ctx.options.dialect.name in Tr.AGGREGATION_KEY_ALIGNMENT_CRASHES:
+        severity, dialect = "error", ctx.options.dialect.name
+    elif not ctx.options.dialect_given:
+        severity, dialect = "warning", next(iter(sorted(Tr.AGGREGATION_KEY_ALIGNMENT_CRASHES)))
+    else:
+        return
+    for node in indexes:
+        if node.base.__class__ is not t.AggVar:
+            continue
+        for key in node.keys:
+            base = key.base if key.__class__ is t.Member else None
+            if base is None or key.op != "->" or base.__class__ is not t.Ident or base.module is not None:
+                continue
+            shown = Tr.variable_type(base.name, dialect)
+            if shown is None:
+                continue
+            struct, depth, array = Tr.split_type(shown)
+            found = Tr.member_type(struct, key.name, dialect) if depth == 1 and not array else None
+            size = Tr.array_bytes(found) if found is not None else None
+            if size is not None and size not in (1, 2, 4, 8):
+                yield ctx.finding("key-type", key, f"{base.name}->{key.name} ({found}) as an aggregation key: "
+                                  f"Oracle's dtrace 2.0 aborts compiling that (\"dt_aggid_rec_add: Assertion "
+                                  f"`alignment > 0 && alignment <= 8 ...' failed\"); use stringof({base.name}->"
+                                  f"{key.name}) as the key", severity=severity)

@@ -785,7 +785,9 @@ def _check_printa(ctx, call, key_counts, key_exprs, functions):
             yield ctx.finding("printa-args", call, "printa() with a format needs an aggregation to print")
             return
     else:
-        if kind(first) is not None or isinstance(first, (t.IntLit, t.CharLit)):
+        # (a variable, an inline, a call: dtrace takes only a string constant or an aggregation, "printa( )
+        # argument #1 is incompatible with prototype"; @a[k] it takes; a macro argument it reads first)
+        if not isinstance(first, t.MacroVar) and not (isinstance(first, t.Index) and isinstance(first.base, t.AggVar)):
             yield ctx.finding("printa-args", first, "printa() takes a format string or an aggregation first",
                               fallback=call)
         return

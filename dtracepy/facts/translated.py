@@ -269,6 +269,27 @@ def variable_type(name: str, dialect: str | None) -> str | None:
     return types.get(None)
 
 
+#: The dialects whose dtrace aborts compiling a program with an aggregation key that is an array or
+#: struct value of a size other than 1, 2, 4 or 8 bytes (Oracle's DTrace 2.0, measured with ``dtrace
+#: -e``: ``@a[curthread->comm] = count()``, ``@a[curpsinfo->pr_fname]``, ``@a[*curthread]``, a program's
+#: ``struct { char a[3]; }``: SIGABRT, "dt_aggid_rec_add: Assertion `alignment > 0 && alignment <= 8
+#: ...' failed"; ``stringof(curthread->comm)`` and ``char a[8]`` are fine).  An associative array's
+#: key of that kind is fine.
+AGGREGATION_KEY_ALIGNMENT_CRASHES = frozenset({"oracle"})
+
+
+def array_bytes(text: str) -> int | None:
+    """The size of a char array type as :func:`member_type` writes it (``"char [16]"`` -> 16),
+    None for another type."""
+    base, depth, array = split_type(text)
+    if not array or depth or base not in ("char", "signed char", "unsigned char"):
+        return None
+    dims = text[text.index("["):].replace(" ", "")
+    if dims.count("[") != 1 or not dims[1:-1].isdigit():
+        return None
+    return int(dims[1:-1])
+
+
 def member_type(struct: str, member: str, dialect: str | None = None) -> str | None:
     """The type of ``member`` of the (translated or kernel) type ``struct`` in ``dialect``, when
     known."""
