@@ -130,7 +130,7 @@ def test_the_findings_are_located_at_what_is_wrong(tmp_path):
     result = _cli("check", "a.d", cwd=tmp_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     located = [line.split(": error: ")[0] for line in result.stderr.splitlines() if ": error: " in line]
-    assert located == ["a.d:3:8", "a.d:4:7", "a.d:5:10", "a.d:6:25", "a.d:7:8"], result.stderr
+    assert located == ["a.d:3:8", "a.d:4:7", "a.d:5:10", "a.d:6:24", "a.d:7:8"], result.stderr
 
 
 def test_a_tracer_doing_the_same_is_refused_at_its_lines(tmp_path):
