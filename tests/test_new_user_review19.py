@@ -110,7 +110,7 @@ TAKEN = [  # each compiled by Oracle's dtrace -e: none of the rules above may re
     "BEGIN { trace((struct task_struct)*curthread); trace((int (*)())arg0); trace((void *)arg0); }",
     "BEGIN { trace(sizeof (void *)); trace(sizeof (int [3])); trace(sizeof (int *[3])); }",
     "BEGIN { trace(sizeof (int (*)())); trace(sizeof (void **)); trace(sizeof (struct task_struct)); }",
-    "BEGIN { @p1 = count(); printa(@p1); printa(\"%@d\\n\", @p1); }",
+    "BEGIN { @p1 = count(); printa(@p1); printa(\"%@d\\n\", @p1); printa(1 ? \"%@d\\n\" : \"x\", @p1); }",
 ]
 
 

@@ -786,8 +786,10 @@ def _check_printa(ctx, call, key_counts, key_exprs, functions):
             return
     else:
         # (a variable, an inline, a call: dtrace takes only a string constant or an aggregation, "printa( )
-        # argument #1 is incompatible with prototype"; @a[k] it takes; a macro argument it reads first)
-        if not isinstance(first, t.MacroVar) and not (isinstance(first, t.Index) and isinstance(first.base, t.AggVar)):
+        # argument #1 is incompatible with prototype"; @a[k] it takes; a macro argument it reads first; a
+        # ?: it may fold to a constant, 1 ? "%@d" : "x")
+        if not isinstance(first, (t.MacroVar, t.Ternary)) and not (
+                isinstance(first, t.Index) and isinstance(first.base, t.AggVar)):
             yield ctx.finding("printa-args", first, "printa() takes a format string or an aggregation first",
                               fallback=call)
         return
