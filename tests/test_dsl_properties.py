@@ -14,7 +14,7 @@ from dtracepy import tree as T
 from dtracepy.dsl.values import wrap
 from dtracepy.dsl import (
     Tracer, agg, and_, arg0, arg1, at, cast, cond, count, execname, htons, if_, else_, not_, or_,
-    printf, quantize, self, this, timestamp, tid, trace, xor, dot, macro, stringof,
+    printf, quantize, self, this, timestamp, tid, trace, xor, dot, deref, macro, stringof,
 )
 
 ENTRY = ["fbt:ip:tcp_conn_request:entry", "syscall::read:entry", "syscall::accept*:entry",
@@ -104,9 +104,11 @@ def gen_expr(data, readable_self, readable_this, depth=0):
         # (nor a pointer: htons() takes a uint16_t, and dtrace refuses a pointer there, "argument #1
         # is incompatible with prototype", as does the compiler: review18's R1)
         return htons(_integer(sub()))
+    # (members of a pointer or a struct: dtrace refuses arg0->x and arg0.x, "operator -> must be applied
+    # to a pointer", as does the compiler: review19's R1)
     if kind == 10:
-        return getattr(sub(), data.draw(st.sampled_from(["tcp_connp", "b_rptr"])))
-    return dot(sub(), "u_port.tcpu_ports")
+        return getattr(cast(_number(sub()), "tcp_t *"), data.draw(st.sampled_from(["tcp_connp", "b_rptr"])))
+    return dot(deref(cast(_number(sub()), "tcp_t *")), "u_port.tcpu_ports")
 
 
 def gen_body(data, entry, readable_self, assigned, readable_this, depth=0):
@@ -246,6 +248,6 @@ def test_predicate_starting_with_a_dereference_reads_back():
     from dtracepy.parser import parse
 
     t = Tracer()
-    t.clause("BEGIN", when=deref(arg0))
+    t.clause("BEGIN", when=deref(cast(arg0, "int *")))  # (deref(arg0) dtrace refuses: review19's R1)
     compiled = t.compile(checks=False)
     assert parse(compiled.text, "<generated>") == compiled.program
