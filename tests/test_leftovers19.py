@@ -42,3 +42,92 @@ def test_a_table_starts_its_header_and_rows_on_a_line_of_their_own_after_a_probe
         "",
         "",
     ]
+
+
+# --- review18 N2: a variable given to a function, judged by the type D gives the variable --------
+
+def _findings(text, check, dialect=None):
+    from dtracepy.checks import CheckOptions, check_program
+    from dtracepy.parser import parse
+
+    options = CheckOptions(dialect=dialect, dialect_given=True) if dialect else CheckOptions()
+    return [f for f in check_program(parse(text, "a.d"), options, source=text) if f.check == check]
+
+
+# Each refused by Oracle's dtrace 2.0 (`dtrace -e`): "<f>( ) argument #N is incompatible with
+# prototype" (prototype: unsigned int * argument: int; prototype: uintptr_t argument: char *; ...).
+_VARIABLE_ARGUMENTS_REFUSED = [
+    "BEGIN { x = 1; trace(inet_ntoa(x)); exit(0); }\n",
+    "BEGIN { x = 0; trace(inet_ntoa(x)); exit(0); }\n",          # (a variable holding 0: an int)
+    "int x;\nBEGIN { trace(inet_ntoa(x)); exit(0); }\n",
+    "BEGIN { this->x = arg0; trace(inet_ntoa(this->x)); exit(0); }\n",
+    "BEGIN { a[1] = 1; trace(inet_ntoa(a[2])); exit(0); }\n",
+    "BEGIN { x = 1; bcopy(x, alloca(4), 4); exit(0); }\n",
+    "BEGIN { x = \"abc\"; trace(inet_ntoa(x)); exit(0); }\n",
+    "BEGIN { this->p = (char *)arg0; trace(copyinstr(this->p)); exit(0); }\n",
+    "BEGIN { self->p = (char *)arg0; trace(copyinstr(self->p)); exit(0); }\n",
+    "char *p;\nBEGIN { trace(copyinstr(p)); exit(0); }\n",
+    "BEGIN { p = curthread; trace(htonl(p)); exit(0); }\n",
+    "BEGIN { p = (char *)arg0; exit(p); }\n",
+    "BEGIN { this->p = alloca(8); trace(copyinstr(this->p)); exit(0); }\n",
+    "BEGIN { this->p = (char *)arg0; trace(copyin(arg0, this->p)); exit(0); }\n",
+    "BEGIN { x = (char *)arg0; trace(substr(\"abc\", x)); exit(0); }\n",
+    "BEGIN { a[1] = (char *)arg0; trace(copyinstr(a[1])); exit(0); }\n",
+    "BEGIN { x = 1; trace(strlen(x)); exit(0); }\n",
+    "BEGIN { x = 0; trace(strlen(x)); exit(0); }\n",
+    "BEGIN { x = \"abc\"; trace(htonl(x)); exit(0); }\n",
+]
+# Each compiled by it.
+_VARIABLE_ARGUMENTS_TAKEN = [
+    "BEGIN { this->p = (char *)arg0; @a = sum(this->p); exit(0); }\n",   # (any scalar)
+    "BEGIN { this->p = (char *)arg0; trace(strlen(this->p)); exit(0); }\n",
+    "BEGIN { this->p = (ipaddr_t *)arg0; trace(inet_ntoa(this->p)); exit(0); }\n",
+    "BEGIN { x = \"abc\"; bcopy(x, alloca(4), 4); exit(0); }\n",        # (void *: a string fits)
+    "BEGIN { x = 1; trace(copyinstr(x)); exit(0); }\n",
+    "BEGIN { this->x = (uintptr_t)arg0; trace(copyinstr(this->x)); exit(0); }\n",
+    "BEGIN { this->p = (void *)arg0; trace(inet_ntoa(this->p)); exit(0); }\n",
+    "BEGIN { x = execname; trace(strlen(x)); exit(0); }\n",
+]
+
+
+@pytest.mark.parametrize("text", _VARIABLE_ARGUMENTS_REFUSED)
+def test_check_refuses_a_variable_of_the_wrong_type_as_an_argument(text):
+    found = _findings(text, "argument-type")
+    assert len(found) == 1 and "this variable is" in found[0].message, found
+
+
+@pytest.mark.parametrize("text", _VARIABLE_ARGUMENTS_TAKEN)
+def test_check_takes_a_variable_of_a_fitting_type_as_an_argument(text):
+    assert _findings(text, "argument-type") == []
+
+
+def test_oracle_print_refuses_an_integer_variable():
+    # Oracle's dtrace: "print( ) argument #1 is incompatible with prototype: prototype: void *
+    # argument: int"
+    assert len(_findings("BEGIN { x = 1; print(x); exit(0); }\n", "argument-type", "oracle")) == 1
+
+
+def test_a_tracer_passing_a_pointer_variable_to_copyinstr_does_not_compile():
+    from dtracepy import Tracer, arg0, cast, copyinstr, this, trace
+    from dtracepy.errors import DTracePyError
+
+    t = Tracer()
+
+    @t.probe("BEGIN")
+    def begin():
+        this.p = cast(arg0, "char *")
+        trace(copyinstr(this.p))
+
+    with pytest.raises(DTracePyError, match="copyinstr.. argument #1 must be an integer"):
+        t.compile()
+
+
+def test_the_real_dtrace_judges_variables_as_arguments_as_check_does():
+    from tests.real_dtrace import compile_scripts
+
+    verdicts = compile_scripts({text: text for text in _VARIABLE_ARGUMENTS_REFUSED + _VARIABLE_ARGUMENTS_TAKEN},
+                               batch=1)
+    for text in _VARIABLE_ARGUMENTS_REFUSED:
+        assert verdicts[text] is not None and "incompatible with prototype" in verdicts[text], (text, verdicts[text])
+    for text in _VARIABLE_ARGUMENTS_TAKEN:
+        assert verdicts[text] is None, (text, verdicts[text])
