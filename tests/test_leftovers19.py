@@ -131,3 +131,45 @@ def test_the_real_dtrace_judges_variables_as_arguments_as_check_does():
         assert verdicts[text] is not None and "incompatible with prototype" in verdicts[text], (text, verdicts[text])
     for text in _VARIABLE_ARGUMENTS_TAKEN:
         assert verdicts[text] is None, (text, verdicts[text])
+
+
+# --- review18 N3: a parameterised inline given a wrong number of keys: one error, not two ---------
+
+_INLINE_KEYS = "inline int f[int a] = a + 1;\nBEGIN { trace(f[1, 2]); trace(f[3]); exit(0); }\n"
+
+
+def test_a_wrong_use_of_a_parameterised_inline_is_one_error_not_a_second_key_type():
+    """After `trace(f[1, 2])`, `trace(f[3])` was also "f[ ] has 1 key here but 2 at its first use"
+    (key-type took the inline for an associative array).  Fixed on main by session 18's f03c423
+    (an inline's keys are judged against its prototype), before this test was written."""
+    from dtracepy.checks import check_program
+    from dtracepy.parser import parse
+
+    found = [f for f in check_program(parse(_INLINE_KEYS, "a.d"), source=_INLINE_KEYS) if f.severity == "error"]
+    assert [(f.check, f.pos.line, f.pos.col) for f in found] == [("array-use", 2, 15)], found
+
+
+def test_a_tracer_misusing_a_parameterised_inline_gets_one_error():
+    from dtracepy import Tracer, trace
+    from dtracepy.errors import DTracePyError
+
+    t = Tracer()
+    f = t.inline("f", "int", lambda a: a + 1, params=["int a"])
+
+    @t.probe("BEGIN")
+    def begin():
+        trace(f[1, 2])
+        trace(f[3])
+
+    with pytest.raises(DTracePyError) as caught:
+        t.compile()
+    assert "takes 1 key, not 2" in str(caught.value) and "first use" not in str(caught.value)
+
+
+def test_the_real_dtrace_refuses_only_the_wrong_use_of_the_inline():
+    from tests.real_dtrace import compile_scripts
+
+    fine = _INLINE_KEYS.replace("trace(f[1, 2]); ", "")
+    verdicts = compile_scripts({"wrong": _INLINE_KEYS, "fine": fine}, batch=1)
+    assert "f[ ] prototype mismatch: 2 keys passed, 1 expected" in verdicts["wrong"]
+    assert verdicts["fine"] is None
