@@ -173,3 +173,87 @@ def test_the_real_dtrace_refuses_only_the_wrong_use_of_the_inline():
     verdicts = compile_scripts({"wrong": _INLINE_KEYS, "fine": fine}, batch=1)
     assert "f[ ] prototype mismatch: 2 keys passed, 1 expected" in verdicts["wrong"]
     assert verdicts["fine"] is None
+
+
+# --- run of a D script: checked before dtrace starts (errors stop, warnings shown) --------------
+
+_ORACLE_STANDIN = '''#!/bin/sh
+# A stand-in for Oracle's dtrace: answers -V as it does, and otherwise notes that it was started.
+if [ "$1" = "-V" ]; then echo "dtrace: Oracle D 2.0"; exit 0; fi
+echo started > "{started}"
+exit 0
+'''
+
+_PROVIDER = "provider myprov {\n\tprobe p(int);\n};\n\nBEGIN { exit(0); }\n"
+
+
+def _standin(tmp_path, monkeypatch):
+    fake = tmp_path / "dtrace"
+    fake.write_text(_ORACLE_STANDIN.format(started=tmp_path / "started"))
+    fake.chmod(0o755)
+    monkeypatch.setattr("os.geteuid", lambda: 0)
+    return str(fake)
+
+
+@pytest.mark.parametrize("text, check", [
+    (_PROVIDER, "dialect-provider"),
+    # R7: Oracle's dtrace -e dies of SIGSEGV on a clause-local named as an inline
+    ("inline int x = 3;\nBEGIN { this->x = 4; exit(0); }\n", "redeclared"),
+    # R3: Oracle's dtrace takes it, then dumps core (SIGABRT) in the working directory
+    ("#pragma D option core\nBEGIN { exit(0); }\n", "pragma"),
+])
+def test_run_refuses_a_d_script_oracles_dtrace_crashes_on_before_starting_it(tmp_path, monkeypatch, capsys, text, check):
+    """`dtracepy run prov.d` started Oracle's dtrace, which died of SIGSEGV (exit 139: "dtrace
+    ended on SIGSEGV ... before tracing began"); the check knew it (`check --dialect oracle`)."""
+    from dtracepy.cli import main
+
+    script = tmp_path / "x.d"
+    script.write_text(text)
+    fake = _standin(tmp_path, monkeypatch)
+    assert main(["run", str(script), "--dtrace", fake, "--no-status"]) == 1
+    err = capsys.readouterr().err
+    assert "x.d:1:1: error: " in err or "x.d:2:9: error: " in err, err
+    assert f"[{check}]" in err
+    assert not (tmp_path / "started").exists(), "dtrace was started"
+
+
+def test_run_refuses_a_d_script_with_a_check_error_and_shows_its_warnings(tmp_path, monkeypatch, capsys):
+    from dtracepy.cli import main
+
+    fake = _standin(tmp_path, monkeypatch)
+    script = tmp_path / "x.d"
+    # dtrace: "operands have incompatible types: "int" = "string""
+    script.write_text("BEGIN { x = 1; }\nBEGIN { x = \"a\"; exit(0); }\n")
+    assert main(["run", str(script), "--dtrace", fake, "--no-status"]) == 1
+    assert "x.d:2:9: error: " in capsys.readouterr().err
+    assert not (tmp_path / "started").exists()
+    script.write_text("BEGIN { self->x = 1; }\nBEGIN { exit(0); }\n")
+    main(["run", str(script), "--dtrace", fake, "--no-status"])
+    assert "x.d:1:9: warning: self->x is assigned but never read [self-unused]" in capsys.readouterr().err
+    assert (tmp_path / "started").exists()
+
+
+def test_the_api_checks_a_d_script_before_running_it(tmp_path, monkeypatch):
+    from dtracepy.errors import CompileError
+    from dtracepy.run import run
+
+    fake = _standin(tmp_path, monkeypatch)
+    script = tmp_path / "x.d"
+    script.write_text(_PROVIDER)
+    with pytest.raises(CompileError, match=r"dialect-provider"):
+        run(str(script), dtrace=fake)
+
+
+def test_the_real_dtrace_crashes_on_a_provider_definition():
+    import subprocess
+
+    from tests.real_dtrace import need_dtrace
+
+    dtrace = need_dtrace()
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".d") as handle:
+        handle.write(_PROVIDER)
+        handle.flush()
+        done = subprocess.run(["timeout", "-s", "KILL", "60", dtrace, "-e", "-s", handle.name],
+                              capture_output=True, text=True)
+    assert done.returncode in (-11, 139), (done.returncode, done.stderr)   # SIGSEGV
