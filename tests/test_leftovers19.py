@@ -257,3 +257,60 @@ def test_the_real_dtrace_crashes_on_a_provider_definition():
         done = subprocess.run(["timeout", "-s", "KILL", "60", dtrace, "-e", "-s", handle.name],
                               capture_output=True, text=True)
     assert done.returncode in (-11, 139), (done.returncode, done.stderr)   # SIGSEGV
+
+
+# --- layout: what gcc takes or calls by another name -------------------------------------------
+
+def test_an_incomplete_struct_asked_for_is_incomplete_not_unknown():
+    """`layout dirent.h "struct __dirstream"` said "unknown type 'struct __dirstream'"; gcc's
+    `sizeof(struct __dirstream)`: "invalid application of 'sizeof' to incomplete type"."""
+    from dtracepy.errors import LayoutError
+    from dtracepy.layout.cdecl import parse_layouts
+
+    layouts = parse_layouts("struct __dirstream;\ntypedef struct __dirstream DIR;\n"
+                            "struct t { struct __dirstream *p; struct u *q; };\n", filename="d.h")
+    for name in ("struct __dirstream", "__dirstream", "struct u"):
+        with pytest.raises(LayoutError, match=r"^error: struct \w+ is incomplete \(declared but never defined\)"):
+            layouts[name]
+    with pytest.raises(LayoutError, match="unknown type 'struct nope'"):
+        layouts["struct nope"]
+    assert layouts["struct t"].size == 16
+
+
+@pytest.mark.parametrize("empty", ["static;", "extern;", "typedef;", "const;", "volatile;", "static const;",
+                                   "_Thread_local;", "int;", "unsigned long;", "static int;",
+                                   "typedef int T; T;", "int x; static;"])
+def test_an_empty_declaration_gcc_warns_of_is_taken(empty):
+    # gcc -fsyntax-only: "warning: useless storage class specifier in empty declaration" (or
+    # "useless type qualifier", "useless type name"), and the header compiles
+    from dtracepy.layout.cdecl import parse_layouts
+
+    assert parse_layouts(f"{empty}\nstruct s {{ int x; }};\n", filename="e.h")["struct s"].size == 4
+
+
+@pytest.mark.parametrize("word", ["register", "auto"])
+def test_an_empty_declaration_gcc_refuses_is_refused_in_its_words(word):
+    # gcc: "error: 'register' in file-scope empty declaration"
+    from dtracepy.errors import LayoutError
+    from dtracepy.layout.cdecl import parse_layouts
+
+    with pytest.raises(LayoutError, match=f"'{word}' in file-scope empty declaration") as caught:
+        parse_layouts(f"{word};\nstruct s {{ int x; }};\n", filename="e.h")
+    assert caught.value.pos.line == 1
+
+
+def test_int128_typedefs_are_known_in_a_users_header_on_64_bit_abis():
+    """gcc knows `__int128_t` and `__uint128_t` before any header on the 64-bit targets (struct
+    { __int128_t a; __uint128_t b; char c; }: sizeof 48, _Alignof 16, measured with gcc on
+    x86_64); with -m32: "unknown type name '__int128_t'"."""
+    from dtracepy.errors import LayoutError
+    from dtracepy.layout.cdecl import parse_layouts
+
+    text = "struct s { __int128_t a; __uint128_t b; char c; };\n"
+    for abi in ("x86_64", "aarch64", "sparcv9"):
+        s = parse_layouts(text, abi=abi, filename="i.h")["struct s"]
+        assert (s.size, s.align) == (48, 16), abi
+    with pytest.raises(LayoutError, match="unknown type name '__int128_t'"):
+        parse_layouts(text, abi="i386", filename="i.h")
+    # a header's own typedef of the name wins, as in gcc (which takes `typedef int __int128_t;`)
+    assert parse_layouts("typedef int __int128_t;\nstruct s { __int128_t a; };\n", filename="i.h")["struct s"].size == 4
