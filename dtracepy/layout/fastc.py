@@ -3,9 +3,12 @@
 pycparser reads 60-100k tokens a second and keeps about 300 bytes a token: a struct of 300,000
 members took 20 s and 580 MB.  This reader takes the common subset of C headers -- typedefs,
 struct, union and enum definitions (nested, anonymous), bit-fields, arrays, pointers, pointers to
-functions, the integer and floating types, ``const``/``volatile``, and the integer constant
-expressions the layout engine evaluates -- and builds the same pycparser ``c_ast`` nodes that
-pycparser would, so the rest of ``layout`` does not know which reader read the text.
+functions, declarators of any shape (:mod:`.fastc_decl`), the integer and floating types,
+``const``/``volatile``, and the integer constant expressions the layout engine evaluates -- and
+builds the same pycparser ``c_ast`` nodes that pycparser would, so the rest of ``layout`` does not
+know which reader read the text.  Functions' definitions (K&R's too) are read and left out, their
+bodies checked against pycparser's grammar (:mod:`.fastc_body`: GNU statement expressions,
+compound literals, ``register``, typedefs scoped to their block).
 
 The lexer is one compiled regular expression (``findall``: a list of token strings); the parser is
 recursive descent, with loops instead of recursion for binary operator chains (operator

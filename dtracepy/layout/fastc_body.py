@@ -17,8 +17,9 @@ class Bodies:
     #
     # pycparser's grammar (its statements, expressions and initializers), read to check that
     # pycparser would read them too: the layout reads no function body and no initializer, but a
-    # header pycparser refuses must be refused alike.  What is not recognised here (a GNU
-    # statement expression, a compound literal, a typedef in a block ...) is Unsupported.
+    # header pycparser refuses must be refused alike.  What is not recognised here (a name
+    # shadowing a typedef, a typedef in a for's declaration, a GNU range designator ...) is
+    # Unsupported.  A block's typedefs are names only until its '}' (:meth:`compound`).
 
     def enter(self, cost: int = 1):
         self.depth += cost
