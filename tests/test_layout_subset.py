@@ -1,6 +1,6 @@
 """The fast C reader's subset, session 19: GNU statement expressions, compound literals,
-``register``, typedefs inside functions, K&R definitions and parenthesised declarators of any
-shape.  Each of these sent the whole header to pycparser (60,000 to 100,000 tokens a second);
+``register``, typedefs inside functions, K&R definitions, parenthesised declarators of any
+shape, and ``restrict``.  Each of these sent the whole header to pycparser (60,000 to 100,000 tokens a second);
 they are read by the fast reader now, laid out as pycparser's path lays them out (and as gcc
 does, for the declarators the layout reads), and pycparser is not called."""
 
@@ -50,6 +50,11 @@ CONSTRUCTS = {
         "long kr2(x, y) register long x; unsigned y; { return x + y; }\n",
         "int kr3(a, b);\nint kr4(c) { return c; }\n",
         "static int kr5(n, v) int n, v[]; { typedef int K; K k = n; return k + v[0]; }\n",
+    ],
+    "restrict": [
+        "int rs0(char *restrict s, const char *restrict t);\n",
+        "struct rs1 { char *restrict p; int *const restrict q; };\ntypedef int *restrict rs1_t;\n",
+        "static void rs2(int n, int *restrict a) { int *restrict b = a; b[0] = n; }\n",
     ],
     "parenthesised declarators": [
         "struct pd0 { int (x); char (*(y))[3]; int (*(*g)(int))[4]; };\n",

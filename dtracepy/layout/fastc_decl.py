@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pycparser import c_ast
 
-from dtracepy.layout.fastc_lex import Unsupported, _ID_START, _MAX_DEPTH, _NO, _RESERVED
+from dtracepy.layout.fastc_lex import Unsupported, _ID_START, _MAX_DEPTH, _NO, _QUALS, _RESERVED
 
 _SUFFIX_START = ("*", "(", "[")
 
@@ -59,7 +59,7 @@ class Declarators:
         j = self.i
         while True:
             t = toks[j]
-            if t == "*" or t == "const" or t == "volatile" or t == "(":
+            if t == "*" or t in _QUALS or t == "(":
                 j += 1
             elif t[:1] in _ID_START:
                 return t
