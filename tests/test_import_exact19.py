@@ -162,3 +162,39 @@ def test_an_int_assigned_asks_for_the_user_s_line_once(monkeypatch):
     assert asked["n"] == 10, asked
     stmt = t.items[0].body[0]
     assert stmt.expr.value.pos == stmt.expr.pos == stmt.pos and stmt.pos.line > 1
+
+
+def test_running_an_exact_module_makes_no_generator_a_clause():
+    """A clause's description and its test for an ``if_`` (dsl/tracer.py), and each function's
+    code moved to its line (importer/pieces.py), without a generator: main 74ff5b1 made three a
+    clause of the module of 1,000 clauses (its pieces are run: it is over ``pieces.PIECE``)."""
+    import sys
+
+    from dtracepy.importer import pieces
+
+    text = _pairs(500)
+    module = importer.import_program(parse(text, "x.d"), "x.d", exact=True, text=text)
+    assert len(module) > pieces.PIECE
+    made: dict = {}
+
+    def profile(frame, event, arg):
+        code = frame.f_code
+        if event == "call" and code.co_name == "<genexpr>" and "dtracepy" in code.co_filename:
+            where = code.co_filename.rsplit("dtracepy", 1)[-1]
+            made[where] = made.get(where, 0) + 1
+
+    sys.setprofile(profile)
+    try:
+        tracer = importer.run_module(module, "x.py")
+    finally:
+        sys.setprofile(None)
+    assert len(tracer.items) == 1000
+    # (pieces.py's one: whether the module holds a word that keeps it whole, asked once)
+    assert made.get("/dsl/tracer.py", 0) == 0 and made.get("/importer/pieces.py", 0) <= 2, made
+
+
+def test_the_bound_takes_28_400_one_line_clauses():
+    """README: at most 185,000 nodes, about 28,400 one-line clauses (13 nodes a pair of them)."""
+    assert importer.MAX_EXACT_NODES == 185_000
+    assert importer.node_count(parse(_pairs(100), "x.d")) == 1_300
+    assert 28_400 * 13 // 2 <= importer.MAX_EXACT_NODES < 28_500 * 13 // 2

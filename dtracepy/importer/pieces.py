@@ -207,6 +207,6 @@ def _moved(code: types.CodeType, lines: int) -> types.CodeType:
     Code = types.CodeType
     for const in consts:
         if const.__class__ is Code:
-            consts = tuple(_moved(c, lines) if c.__class__ is Code else c for c in consts)
+            consts = tuple([_moved(c, lines) if c.__class__ is Code else c for c in consts])
             break
     return code.replace(co_firstlineno=code.co_firstlineno + lines, co_consts=consts)
