@@ -187,6 +187,16 @@ def header_kinds():
         ("redeclared", "structs, each with a typedef given again", lambda i: (
             f"struct s{i} {{ int a; long b; char c[4]; }};\ntypedef struct s{i} t{i};\n"
             f"typedef struct s{i} t{i};\ntypedef unsigned long size_t;\n")),
+        # (session 19: each of these sent the whole header to pycparser before)
+        ("gnu", "structs, each with statement expressions and compound literals", lambda i: (
+            f"struct s{i} {{ int a; long b; char c[4]; }};\nstatic int f{i}(struct s{i} *p) {{\n"
+            f"\treturn ({{ struct s{i} q = *p; q.a; }}) + (int)sizeof (int [2]){{ 1, 2 }} + (struct s{i}){{ .a = 1 }}.a;\n}}\n")),
+        ("kr", "structs, each with a K&R definition, register and a typedef in its body", lambda i: (
+            f"struct s{i} {{ int a; long b; char c[4]; }};\nint f{i}(p, n) struct s{i} *p; register int n; {{\n"
+            f"\ttypedef long L{i}; register L{i} t = n;\n\treturn (int)t + p->a;\n}}\n")),
+        ("declarators", "structs of parenthesised declarators, and signal()'s", lambda i: (
+            f"struct s{i} {{ int a; long b; char c[4]; int (x); char (*(y))[3]; int (*(*g)(int))[4]; }};\n"
+            f"void (*h{i}(int, void (*)(int)))(int);\n")),
     ]
 
 
@@ -241,7 +251,8 @@ def cases(quick: bool):
     yield "layout-functions", "layout, 50,000 structs, each with an initialised constant", "x.h", "".join(
         f"struct s{i} {{ int a; long b; char c[4]; }};\nstatic const int k{i} = {i};\n" for i in range(50_000)), \
         ["layout", "x.h", "s49999"]
-    # what real headers hold (session 17: pycparser read each of these whole before)
+    # what real headers hold (session 17, and the last three session 19: pycparser read each of
+    # these whole before)
     for kind, label, unit in header_kinds():
         text = units(unit, 4_000_000)
         yield "layout-" + kind, f"layout, {label} (4 MB)", "x.h", text, ["layout", "x.h", f"s{text.count('{ int a; long b;') - 1}"]
