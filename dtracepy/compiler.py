@@ -194,12 +194,16 @@ def portable_declarations(items, declared: set[str], _found=None) -> list:
             for name in used]
 
 
-def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
+def compile_tracer(tracer, *, checks: bool = True, dialect=None, printed=None) -> Compiled:
     """Build, rewrite, check, print.  The compiler's own rules
     (:data:`~dtracepy.checks.registry.COMPILER_RULES`) are checks like the others and always run;
     ``checks=False`` turns the rest off.  Every error finding is reported at once: the
     :class:`CompileError` holds them all, each at the tracer's Python line.  ``dialect`` (a
     :class:`~dtracepy.facts.dialects.Dialect`) overrides the tracer's, as ``compile --dialect``.
+    ``printed``: what ``import --exact`` printed of the program the tracer should rebuild (an
+    object whose ``known_for(program)`` compares that program's items with it and gives
+    :func:`~dtracepy.printer.to_d`'s ``known`` record if they are equal, else None): the D of
+    equal items is taken from it, the same text, not printed again.
 
     It runs with the cyclic collector off, as the parser and ``check`` do: what it makes (trees,
     measures, indexes, findings) holds no cycles and is freed by reference counting, and the
@@ -210,13 +214,13 @@ def compile_tracer(tracer, *, checks: bool = True, dialect=None) -> Compiled:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _compile_tracer(tracer, checks, dialect)
+        return _compile_tracer(tracer, checks, dialect, printed)
     finally:
         if collecting:
             gc.enable()
 
 
-def _compile_tracer(tracer, checks: bool, dialect) -> Compiled:
+def _compile_tracer(tracer, checks: bool, dialect, printed=None) -> Compiled:
     from dtracepy.lexer import MAX_NESTING
     from dtracepy.passes import PassContext, run_passes
     from dtracepy.printer import to_d
@@ -260,7 +264,7 @@ def _compile_tracer(tracer, checks: bool, dialect) -> Compiled:
     if errors:
         raise CompileError.from_findings(errors)
     starts: list = []
-    text = to_d(program, starts)
+    text = to_d(program, starts, known=None if printed is None else printed.known_for(program))
     if not text.isascii():
         _refuse_unencodable(program, text, _tracer_pos(tracer))
     _refuse_too_long(text, where)

@@ -33,28 +33,42 @@ CONTINUATION = "    "  # continuation lines: the statement's indentation and fou
 _LINE_ITEMS = (T.Pragma, T.Directive)
 
 
-def to_d(node: T.Node, starts: list | None = None) -> str:
+def to_d(node: T.Node, starts: list | None = None, *, record: list | None = None,
+         known: list | None = None) -> str:
     """Print ``node`` as D.  A Program prints as a file (ending in a newline); any other node
     prints as that construct alone (an Expr as an expression, a Stmt as a statement...).
-    ``starts`` (a list, for a Program): filled with the offset in the text of each of its items."""
+    ``starts`` (a list, for a Program): filled with the offset in the text of each of its items.
+
+    ``record`` (a list, for a Program): filled with ``(text, braced)`` for each of its items that
+    is no comment, in order: its D, and whether it is a clause without a body given braces (see
+    visit_Program).  ``known``: such a record of another program whose items other than comments
+    are *equal* to this one's (the caller has compared them): their texts are taken for those
+    items, but the first, where the braces are decided alike, instead of printing them again.
+    Equal nodes print the same D (the printer reads no field that equality leaves out: ``pos``
+    and the DSL's notes) and pass the same invariants.  ``import --exact`` prints the original
+    for its size bound and compiles its module back to equal items: their D is printed once."""
     try:
-        return _printer(starts).visit(node)
+        return _printer(starts, record, known).visit(node)
     except RecursionError:
         pass
     # A very deep tree (a long operator chain): retry with room to recurse, a few frames per node.
     old = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old, 4 * sum(1 for _ in node.walk()) + 10_000))
     try:
-        return _printer(starts).visit(node)
+        return _printer(starts, record, known).visit(node)
     finally:
         sys.setrecursionlimit(old)
 
 
-def _printer(starts: list | None) -> DPrinter:
+def _printer(starts: list | None, record: list | None = None, known: list | None = None) -> DPrinter:
     printer = DPrinter()
     if starts is not None:
         starts.clear()
         printer.item_starts = starts
+    if record is not None:
+        record.clear()
+        printer.item_record = record
+    printer.known_items = known
     return printer
 
 
@@ -128,6 +142,10 @@ class DPrinter:
 
     #: A list to fill with the offset of each of a Program's items in its text, or None.
     item_starts: list | None = None
+    #: A list to fill with (text, braced) for each of a Program's items that is no comment, or None;
+    #: such a list of an equal program's, to take their texts from, or None (see :func:`to_d`).
+    item_record: list | None = None
+    known_items: list | None = None
 
     def __init__(self) -> None:
         self.indent = 0
@@ -545,21 +563,32 @@ class DPrinter:
         previous = None
         items = node.items
         starts = self.item_starts
+        record, known = self.item_record, self.known_items
+        others = 0  # (the items so far that are no comment: an index into record and known)
         length = 0
+        Comment = T.Comment
         for index, item in enumerate(items):
             if previous is not None:
                 together = isinstance(previous, _LINE_ITEMS) and isinstance(item, _LINE_ITEMS)
                 out.append("\n" if together else "\n\n")
                 if starts is not None:
                     length += 1 if together else 2
+            braced = False
             if isinstance(item, T.Clause) and item.body is None and not bodyless_is_d(items, index):
                 # Without braces this would not be D (see bodyless_is_d); an empty body means
                 # the same to dtrace: the clause has no actions, so the default record is traced.
                 item = attrs.evolve(item, body=())
+                braced = True
             if index == 0 and isinstance(item, T.Directive) and item.name == "" and item.text.startswith("!"):
                 out.append("# " + item.text)    # `#!` on the first line would read back as the #! line
+            elif known is not None and index and not isinstance(item, Comment) and known[others][1] is braced:
+                out.append(known[others][0])
             else:
                 out.append(self.visit(item))
+            if not isinstance(item, Comment):
+                if record is not None:
+                    record.append((out[-1], braced))
+                others += 1
             if starts is not None:
                 starts.append(length)
                 length += len(out[-1])

@@ -55,6 +55,7 @@ def run(ctx):
         yield from _pointer_type_assignments(ctx)
     if ctx.of(t.Cast) or ctx.of(t.SizeofType):
         yield from _types_of_values(ctx)
+    yield from _variable_arguments(ctx)
     yield from aggregations(ctx)
     yield from arrays(ctx, ctx.options.dialect)
 
@@ -174,6 +175,61 @@ def _pointer_operands(ctx):
             yield ctx.finding("operand-type", node.operand, f"operator {node.op} needs an operand of {need} type, "
                               f"and this is a pointer (dtrace: \"operator {node.op} requires an operand of "
                               f"{need} type\")", fallback=node)
+
+
+#: What a function's parameter (its :data:`~dtracepy.facts.functions.ARGUMENT_KINDS` kind, or
+#: "void"/"typed" of POINTER_PARAMETERS) does not take of a variable D types as "int", "string" or
+#: "pointer", with the advice given (measured on Oracle's dtrace 2.0: ``x = 1; inet_ntoa(x)``,
+#: ``x = 0; strlen(x)`` (a variable holding 0 is an int, no null pointer constant), ``this->p =
+#: (char *)arg0; copyinstr(this->p)``, ``x = "a"; htonl(x)``: "argument #1 is incompatible with
+#: prototype"; ``x = "a"; bcopy(x, ...)`` compiles).  (A ``char *`` variable for a string
+#: parameter fits; which pointer type another variable has is not known here.)
+_VARIABLE_REFUSED = {
+    "string": {"int": ""},
+    "int": {"string": "", "pointer": ": cast it to an integer first ((uintptr_t)p)"},
+    "pointer": {"int": ": cast it to a pointer ((void *)x)"},
+    "void": {"int": ": cast it to a pointer ((void *)x)"},
+    "typed": {"int": ": cast it to a pointer ((void *)x)", "string": ""},
+}
+_NOUNS = {"int": "an integer", "string": "a string", "pointer": "a pointer"}
+
+
+def _variable_arguments(ctx):
+    """argument-type of a variable given to a function: what the rules' argument check (which
+    judges the argument's expression, dtracepy/checks/rules.py) cannot know, the variable's type
+    as D gives it at its declaration or first assignment (:func:`_variable_kinds`,
+    :func:`_pointer_variables`).  Only a variable whose expression tells nothing by itself."""
+    argument_kinds, pointer_parameters = Fn.ARGUMENT_KINDS, Fn.POINTER_PARAMETERS
+    dialect = ctx.options.dialect
+    calls = [(node, name) for node, name in zip(ctx.of(t.Call), ctx.call_names)
+             if (name in argument_kinds or name in pointer_parameters or name in Fn.DIALECT_ARGUMENT_KINDS)
+             and any(_variable(arg) is not None for arg in node.args)]
+    if not calls:
+        return
+    pointers = _pointer_variables(ctx)
+    kinds = _variable_kinds(ctx)[0]
+    for node, name in calls:
+        wants = argument_kinds.get(name) or ()
+        if name in Fn.DIALECT_ARGUMENT_KINDS:
+            wants = Fn.DIALECT_ARGUMENT_KINDS[name].get(dialect.name, wants)
+        parameters = pointer_parameters.get(name, {})
+        for index, arg in enumerate(node.args):
+            key = _variable(arg)
+            if key is None or _kind(arg) is not None or _is_pointer(arg):
+                continue  # (no variable, or one the argument check judges by itself)
+            have = "pointer" if key in pointers else kinds.get(key)
+            want = wants[index] if index < len(wants) else None
+            if want == "int" and name in Fn.POINTERS_TAKEN and have == "pointer":
+                want = None  # (an aggregating function takes any scalar)
+            advice = _VARIABLE_REFUSED.get(want, {}).get(have)
+            if advice is None:
+                want = parameters.get(index)
+                advice = _VARIABLE_REFUSED.get(want, {}).get(have)
+            if advice is not None:
+                what = Fn.KIND_TEXT.get(want, "a pointer")
+                yield ctx.finding("argument-type", arg, f"{name}() argument #{index + 1} must be {what}, and this "
+                                  f"variable is {_NOUNS[have]} (D types a variable at its declaration or first "
+                                  f"assignment){advice}", fallback=node)
 
 
 def _pointer_or_int(node, variables=None):

@@ -67,6 +67,8 @@ def _trace(args, macro_args, options, fmt, atomic):
                        target_cmd=args.target_cmd, pid=args.pid, dtrace=args.dtrace,
                        destructive=args.destructive, zdefs=args.zdefs, options=options,
                        tracer_name=args.tracer_name, dialect=getattr(args, "dialect", None))
+    for finding in tracing.prepared.findings:     # (a D script's warnings from check: its errors stopped it)
+        print(finding.render(), file=sys.stderr)
     if args.output:
         # nor over a module the tracer loaded (`-o helpers.py`), as compile -o: now they are known
         from dtracepy.inputs import refuse_overwriting_modules

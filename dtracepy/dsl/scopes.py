@@ -28,7 +28,7 @@ def assign(target, value, op: str = "=", pos=None) -> None:
     if isinstance(value, Compound) and op == "=" and value._target == target_node:
         op, value_node = value._op, value._value
     else:
-        value_node = expr(value)
+        value_node = expr(value, pos)  # (`self.x = 0`: its IntLit at ``pos``, not asked again)
     is_agg = _is_agg_target(target_node)
     value_is_agg = isinstance(value, D) and value._agg
     if is_agg and not value_is_agg:

@@ -397,8 +397,11 @@ class Tracer:
             lost = context.dropped(body.effects, [*body, predicate])
             if lost:
                 raise DSLError(_dropped_message(lost[0]), lost[0]._node.pos or pos)
-            if any(stmt.__class__ is tree.If for stmt in body):  # (only then can it happen)
-                _refuse_an_early_exit(fn, pos, sys._getframe(1).f_code.co_filename)
+            If = tree.If
+            for stmt in body:  # (a loop, not any() of a generator: once a clause)
+                if stmt.__class__ is If:  # (only then can it happen)
+                    _refuse_an_early_exit(fn, pos, sys._getframe(1).f_code.co_filename)
+                    break
             if isinstance(result, D) and result._pending is None:
                 # `return arg0 > 0` (a predicate meant?) or `return x` made nothing: the clause
                 # would be empty, silently.  (A lambda's call, `lambda: trace(1)`, returns what
@@ -452,6 +455,8 @@ class Tracer:
     def _descs(descs, pos):
         if not descs:
             raise DSLError("a probe clause needs at least one probe description", pos)
+        if len(descs) == 1:  # (the usual: one description, without a generator)
+            return (tree.ProbeDesc(check_desc(descs[0], pos), pos=pos),)
         return tuple(tree.ProbeDesc(check_desc(d, pos), pos=pos) for d in descs)
 
     # --- records ------------------------------------------------------------------------------

@@ -42,20 +42,23 @@ _MAX_INT = 2**64
 _INT64_MAX = 2**63 - 1
 
 
-def _int_node(value: int) -> tree.Expr:
+def _int_node(value: int, pos=None) -> tree.Expr:
     """A Python int as D can type it.  D, as C, types an unsuffixed decimal constant as int, long
     or long long only: above INT64_MAX it needs a U suffix (the real compiler says "cannot be
-    represented in any built-in integral type"), and INT64_MIN is written as limits.h writes it."""
+    represented in any built-in integral type"), and INT64_MIN is written as limits.h writes it.
+    ``pos``: the user's position, if the caller has it (:func:`expr`'s)."""
     if value < -_INT64_MAX - 1 or value >= _MAX_INT:
         shown = f"{value}" if value.bit_length() <= 256 else f"an integer of {value.bit_length()} bits"
         raise TypeError(f"{shown} does not fit in 64 bits (D's integers run from -2**63 to 2**64 - 1)")
+    if pos is None:
+        pos = user_pos()
     if value == -_INT64_MAX - 1:
-        return tree.Binary("-", tree.Unary("-", tree.IntLit(str(_INT64_MAX))), tree.IntLit("1"), pos=user_pos())
+        return tree.Binary("-", tree.Unary("-", tree.IntLit(str(_INT64_MAX))), tree.IntLit("1"), pos=pos)
     if value < 0:
-        return tree.Unary("-", tree.IntLit(str(-value)), pos=user_pos())
+        return tree.Unary("-", tree.IntLit(str(-value)), pos=pos)
     if value > _INT64_MAX:
-        return tree.IntLit(f"{value}ULL", pos=user_pos())
-    return tree.IntLit(str(value), pos=user_pos())
+        return tree.IntLit(f"{value}ULL", pos=pos)
+    return tree.IntLit(str(value), pos=pos)
 
 # D's aggregating functions and actions whose names Python's built-ins take after a star-import.
 _SHADOWED = {"sum": "sum_", "min": "min_", "max": "max_"}
@@ -527,8 +530,10 @@ def _member(base, name: str, op: str | None) -> D:
     return D(tree.Member(expr(base), op, name, pos=user_pos()))
 
 
-def expr(value) -> tree.Expr:
-    """The one coercion: D -> its node, int -> IntLit, str -> StringLit; anything else a TypeError."""
+def expr(value, pos=None) -> tree.Expr:
+    """The one coercion: D -> its node, int -> IntLit, str -> StringLit; anything else a TypeError.
+    ``pos``: the user's position where the caller has it (``user_pos()`` gives the same: the same
+    frame, on the same line), for the node it makes; else asked."""
     if isinstance(value, D):
         pending = value._pending
         if pending is not None:
@@ -543,9 +548,9 @@ def expr(value) -> tree.Expr:
     if isinstance(value, bool):
         raise TypeError("a Python bool is not a D value; write 1 or 0")
     if isinstance(value, int):
-        return _int_node(value)
+        return _int_node(value, pos)
     if isinstance(value, str):
-        return tree.StringLit(value, pos=user_pos())
+        return tree.StringLit(value, pos=pos if pos is not None else user_pos())
     if isinstance(value, tree.Expr):
         return placed(value, "an expression node")  # built by hand: refuse what cannot print
     if isinstance(value, float):

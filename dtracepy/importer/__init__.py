@@ -49,8 +49,9 @@ def _import_program(program, filename, exact, verify, text) -> str:
     from dtracepy.importer.idioms import faithful_plan, idiomatic
 
     source_program = program
+    printed = None
     if exact and verify:
-        refuse_exact_over_limit(program)  # (before the module is written, run and compiled)
+        printed = refuse_exact_over_limit(program)  # (before the module is written, run and compiled)
     if exact:
         plan = faithful_plan(program)  # t.keep for the original's leaks: the D stays the same
     else:
@@ -65,21 +66,22 @@ def _import_program(program, filename, exact, verify, text) -> str:
     # module: 30 MB of the 90,000 clauses of the largest `import --exact`, freed first)
     del writer, plan, program
     if verify and exact:
-        check_exact(source, source_program, filename)
+        check_exact(source, source_program, filename, printed)
     return source
 
 
-def exact_size_at_least(program: tree.Program) -> int:
+def exact_size_at_least(program: tree.Program, record: "list | None" = None) -> int:
     """At least how many bytes the D of ``program``'s faithful module is, known before the module
     is written: the module compiles to a program whose items other than comments are
     ``program``'s (:func:`check_exact` refuses it otherwise), and comments only add text between
     them.  The text printed here puts one empty comment first, as the compiled program puts its
     header comment first (the printer spells a ``#!`` directive apart when it is the first item;
     a clause stands without braces by what follows it, the same there), then takes that
-    comment's ``/**/`` and the blank line after it away again."""
+    comment's ``/**/`` and the blank line after it away again.  ``record``: filled as
+    :func:`~dtracepy.printer.to_d` fills it, the D of each item (for :class:`Printed`)."""
     from dtracepy.printer import to_d
 
-    text = to_d(tree.Program((tree.Comment(""),) + comparable(program)))
+    text = to_d(tree.Program((tree.Comment(""),) + comparable(program)), record=record)
     size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
     return size - len("/**/\n\n")
 
@@ -92,9 +94,11 @@ def exact_size_at_least(program: tree.Program) -> int:
 #: which an exact proof cannot skip.  Session 18 made the compile of the module's tracer cheaper
 #: (one index of the program for its refusals and checks: 15 % fewer instructions a node for the
 #: whole command), and raised the bound from 150,000 by as much (docs/PERFORMANCE.md, "Session 18,
-#: compilespeed").  Bytes or lines do not bound it: `x;` is 2 nodes in 4 bytes, a dense clause 30
-#: nodes on a line.
-MAX_EXACT_NODES = 175_000
+#: compilespeed").  Session 19 printed the original once for the size bound and the compile
+#: (:class:`Printed`) and cut the DSL's work a clause (9 % fewer instructions a node): 185,000, at
+#: which the command takes 3 % fewer instructions than at 175,000 before ("Session 19, exact19").
+#: Bytes or lines do not bound it: `x;` is 2 nodes in 4 bytes, a dense clause 30 nodes on a line.
+MAX_EXACT_NODES = 185_000
 
 
 def node_count(program: tree.Program) -> int:
@@ -106,13 +110,31 @@ def node_count(program: tree.Program) -> int:
     return Context(program, None).node_count() - 1
 
 
-def refuse_exact_over_limit(program: tree.Program) -> None:
+class Printed:
+    """The original's items other than comments and their D, as :func:`exact_size_at_least`
+    printed them: the compile of the module's tracer takes the D of its items from here when they
+    are equal to these (``compile_tracer``'s ``printed``), the same text as printing them again
+    gives (``to_d``'s ``known``), and notes whether they were (``same``), so that
+    :func:`check_exact` does not compare them a second time."""
+
+    __slots__ = ("items", "record", "same")
+
+    def __init__(self, items: tuple, record: list):
+        self.items, self.record = items, record
+        self.same: "bool | None" = None  # (not compared yet)
+
+    def known_for(self, program: tree.Program) -> "list | None":
+        self.same = comparable(program) == self.items
+        return self.record if self.same else None
+
+
+def refuse_exact_over_limit(program: tree.Program) -> "Printed | None":
     """``--exact`` of a script it cannot prove within bounds: more than :data:`MAX_EXACT_NODES`
     nodes, or a faithful module that prints D over the input limit (the DSL prints the D it reads
     compact in full, indented).  Refused here, from the original tree (a count and a printing of
     it, under a second for 100,000 clauses), not after writing, running and compiling the module
     (9 s for 90,000 clauses; 30 s for 100,000, then refused by the compiler), with what to do
-    instead."""
+    instead.  Else the original's items as printed for the size (:class:`Printed`)."""
     from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
 
     count = node_count(program)
@@ -120,9 +142,10 @@ def refuse_exact_over_limit(program: tree.Program) -> None:
         why = (f"it is {count:,} nodes of D, over the {MAX_EXACT_NODES:,} that --exact proves within a few "
                "seconds (it writes the module, runs it and compiles it back, about 2 s for 100,000 nodes)")
     else:
-        size = exact_size_at_least(program)
+        record: list = []
+        size = exact_size_at_least(program, record)
         if size <= MAX_INPUT_BYTES:
-            return
+            return Printed(comparable(program), record)
         why = (f"its faithful module would compile to at least {size:,} bytes of D, over {LIMIT_TEXT}, which "
                "dtracepy check refuses (the DSL prints each statement on a line of its own, indented)")
     raise CannotImport.saying(
@@ -177,8 +200,11 @@ def compile_module(source: str, filename: str = "<imported>", *, checks: bool = 
     return run_module(source, filename).compile(checks=checks)
 
 
-def check_exact(source: str, program: tree.Program, filename: str) -> None:
-    """The faithful module rebuilds ``program``; else a CannotImport at the first difference."""
+def check_exact(source: str, program: tree.Program, filename: str, printed: "Printed | None" = None) -> None:
+    """The faithful module rebuilds ``program``; else a CannotImport at the first difference.
+    ``printed``: :func:`refuse_exact_over_limit`'s, the original's D to take instead of printing
+    the rebuilt items again (compared before they are printed; see :class:`Printed`)."""
+    from dtracepy.compiler import compile_tracer
     from dtracepy.errors import DTracePyError
 
     namespace: dict = {}
@@ -188,12 +214,14 @@ def check_exact(source: str, program: tree.Program, filename: str) -> None:
         # the collector, off while importing, would not free) are not needed to compile the
         # tracer: dropped first (50 MB of the module of 90,000 clauses)
         namespace.clear()
-        compiled = tracer.compile(checks=False)
+        compiled = compile_tracer(tracer, checks=False, printed=printed)
     except CannotImport:
         raise
     except DTracePyError as err:
         raise CannotImport("this script exactly", f"way to rebuild it ({err.message})",
                            program.items[0].pos if program.items else None) from None
+    if printed is not None and printed.same:  # (compared before the compile printed them)
+        return
     want, got = comparable(program), comparable(compiled.program)
     if want == got:
         return

@@ -32,7 +32,7 @@ from dtracepy.layout.cpp import abi_macros, preprocess, read_source, refuse_bina
 from dtracepy.layout.engine import MemberSpec, lay_out
 from dtracepy.layout.model import Array, FlexibleArray, Layout, Pointer, Scalar, Vector, array_spelling, close_names
 from dtracepy.layout.prepass import Attrs
-from dtracepy.layout.system import builtin_types, reads_system_headers
+from dtracepy.layout.system import builtin_types, int128_types, reads_system_headers
 from dtracepy.source import Pos
 
 
@@ -43,10 +43,11 @@ class Layouts(dict):
     lists the known ones.
     """
 
-    def __init__(self, *args, abi: "ABI | None" = None, typedefs=None, **kwargs):
+    def __init__(self, *args, abi: "ABI | None" = None, typedefs=None, tags=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.abi = abi
         self.typedefs = typedefs if typedefs is not None else {}  # shared: filled as the header is read
+        self.tags = tags if tags is not None else {}  # (kind, tag) -> its type: the incomplete ones too
 
     def __missing__(self, key):
         name = " ".join(str(key).split())
@@ -65,6 +66,11 @@ class Layouts(dict):
             # (whether the header defines that enum or not: the name is an enum's either way)
             raise LayoutError(f"{name} names an enum: layout lays out structs and unions, not enums "
                               f"(known types: {listing})")
+        for kind in (name.split(" ", 1)[0],) if bare != name else ("struct", "union"):
+            declared = self.tags.get((kind, bare))
+            if declared is not None and not declared.complete:  # (gcc: "incomplete type", not unknown)
+                raise LayoutError(f"{kind} {bare} is incomplete (declared but never defined): it has no "
+                                  f"layout (known types: {listing})")
         bare_known = {k.split(" ", 1)[-1]: k for k in known}
         hits = difflib.get_close_matches(bare, list(bare_known), n=3)
         hint = "; did you mean " + " or ".join(repr(bare_known[h]) for h in hits) + "?" if hits else ""
@@ -92,7 +98,7 @@ class _Converter(AttributeRules, ConstantEvaluator):
         self._line_starts = None  # (file, line) -> offset in the prepassed text, made for an error
         self.alignments: dict[int, int] = {}  # id(Argument) -> its value, evaluated
         self.defining: set[int] = set()  # ids of the records whose members are being read
-        self.result = Layouts(abi=abi, typedefs=self.typedefs)
+        self.result = Layouts(abi=abi, typedefs=self.typedefs, tags=self.tags)
 
     # -- errors -------------------------------------------------------------------------------
 
@@ -536,7 +542,7 @@ def parse_layouts(source, abi="x86_64", include_dirs=(), defines=(), filename: "
     gc.disable()  # as the D parser: pycparser's tree is many long-lived objects, which each
     try:          # collection would scan again (30,000 members: 2.6 CPU s with it, 1.9 without)
         system = reads_system_headers(filename, abi, include_dirs)
-        prelude = PRELUDE + builtin_types(abi) if system else PRELUDE
+        prelude = PRELUDE + builtin_types(abi) if system else PRELUDE + int128_types(abi)
         text = preprocess(text, filename, abi, include_dirs, defines, skipped, system)
         fast = read_fast(text, filename, abi, prelude) if FAST_READER else None
         if fast is not None:

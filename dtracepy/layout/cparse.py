@@ -143,6 +143,9 @@ def _deepest(text: str, filename: str) -> Pos:
     return where
 
 
+_TAGGED = (c_ast.Struct, c_ast.Union, c_ast.Enum)
+
+
 class _CParser(c_parser.CParser):
     """pycparser, with each array dimension or function suffix added to a declarator in constant
     time (pycparser walks the declarator's whole chain for each, quadratic in the dimensions)."""
@@ -168,6 +171,24 @@ class _CParser(c_parser.CParser):
         elif coord.column is None:
             coord = c_parser.Coord(coord.file, coord.line, 1)
         super()._parse_error(msg, coord)
+
+    def _parse_decl_body_with_spec(self, spec, saw_type):
+        """An empty declaration of words alone (``static;``, ``const;``, ``int;``): gcc warns
+        ("useless storage class specifier in empty declaration") and goes on, where pycparser
+        refused it ("Invalid declaration"); at file scope gcc refuses ``register;`` and ``auto;``
+        ("'register' in file-scope empty declaration").  (pycparser 3's; another's has no such
+        method, and refuses it as before.)"""
+        types = spec["type"]
+        if self._peek_type() == "SEMI" and not (len(types) == 1 and isinstance(types[0], _TAGGED)) and not (
+                len(types) > 1 and isinstance(types[-1], c_ast.IdentifierType) and len(types[-1].names) == 1
+                and self._is_type_in_scope(types[-1].names[0])):  # (``int T;`` of a typedef name T declares T)
+            refused = [w for w in ("register", "auto") if w in spec["storage"]]
+            if refused and len(self._scope_stack) == 1:
+                semi = self._peek()  # (at its ;: the words keep no place)
+                self._parse_error(f"'{refused[0]}' in file-scope empty declaration",
+                                  c_parser.Coord(semi.filename, semi.lineno, semi.column))
+            return []
+        return super()._parse_decl_body_with_spec(spec, saw_type)
 
     def _type_modify_decl(self, decl, modifier):
         if isinstance(decl, c_ast.TypeDecl):

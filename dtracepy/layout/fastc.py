@@ -3,9 +3,12 @@
 pycparser reads 60-100k tokens a second and keeps about 300 bytes a token: a struct of 300,000
 members took 20 s and 580 MB.  This reader takes the common subset of C headers -- typedefs,
 struct, union and enum definitions (nested, anonymous), bit-fields, arrays, pointers, pointers to
-functions, the integer and floating types, ``const``/``volatile``, and the integer constant
-expressions the layout engine evaluates -- and builds the same pycparser ``c_ast`` nodes that
-pycparser would, so the rest of ``layout`` does not know which reader read the text.
+functions, declarators of any shape (:mod:`.fastc_decl`), the integer and floating types,
+``const``/``volatile``, and the integer constant expressions the layout engine evaluates -- and
+builds the same pycparser ``c_ast`` nodes that pycparser would, so the rest of ``layout`` does not
+know which reader read the text.  Functions' definitions (K&R's too) are read and left out, their
+bodies checked against pycparser's grammar (:mod:`.fastc_body`: GNU statement expressions,
+compound literals, ``register``, typedefs scoped to their block).
 
 The lexer is one compiled regular expression (``findall``: a list of token strings); the parser is
 recursive descent, with loops instead of recursion for binary operator chains (operator
@@ -28,11 +31,12 @@ from pycparser.c_parser import Coord
 
 from dtracepy.layout.fastc_body import Bodies
 from dtracepy.layout.fastc_const import Constants
+from dtracepy.layout.fastc_decl import Declarators
 from dtracepy.layout.fastc_lex import (Unsupported, _BASE, _ID_START, _LINE_MARKER, _MAX_DEPTH, _NO, _QUALS,
-                                       _record_positions, _RESERVED, _tokens)
+                                       _record_positions, _RESERVED, _STORAGE, _tokens)
 
 
-class _Reader(Bodies, Constants):
+class _Reader(Bodies, Constants, Declarators):
     def __init__(self, toks: list[str], records: list, prelude_end: int, builtin: Coord, user: Coord):
         self.toks = toks + ["", "", ""]
         self.i = 0
@@ -45,6 +49,8 @@ class _Reader(Bodies, Constants):
         self.storage = None  # the storage class the last specifiers gave ([extern] or [static])
         self.depth = 0
         self.block = 0  # inside a function's body (its declarations are the block's)
+        self.scopes: list[list[str]] = []  # the typedef names each open block declared
+        self.locals: set = set()  # the parameters of the function whose body is read
         self.types: dict[tuple, c_ast.IdentifierType] = {}  # shared: the converter only reads them
 
     # -- helpers ------------------------------------------------------------------------------
@@ -77,8 +83,9 @@ class _Reader(Bodies, Constants):
             raise Unsupported("records not met")
         return c_ast.FileAST(ext)
 
-    def specifiers(self, storage: bool):
-        """(typedef?, qualifiers, base type node) of a declaration's specifiers."""
+    def specifiers(self, storage: bool, register: bool = False):
+        """(typedef?, qualifiers, base type node) of a declaration's specifiers; ``register`` is
+        taken in a block's declaration and a parameter's (``register``: a parameter's)."""
         toks = self.toks
         quals, names, node, typedef = [], [], None, False
         kept = None  # a storage class (read after the specifiers: a record's members reset it)
@@ -99,6 +106,8 @@ class _Reader(Bodies, Constants):
                 typedef = True
             elif (t == "extern" or t == "static") and storage and not typedef and kept is None:
                 kept = [t]  # (a file-scope object's or function's: the layout reads neither)
+            elif t == "register" and (register or storage and self.block) and not typedef and kept is None:
+                kept = [t]
             elif t in self.typedefs:
                 if names or node is not None:  # pycparser: the declarator (T T)
                     break
@@ -123,8 +132,8 @@ class _Reader(Bodies, Constants):
         toks = self.toks
         start = self.i
         typedef, quals, base = self.specifiers(not member)
-        if typedef and self.block:
-            raise Unsupported("a typedef in a block")  # (pycparser's scopes: not kept here)
+        if typedef and self.block and not self.scopes:  # (a K&R parameter's, a for's: not kept here)
+            raise Unsupported("a typedef outside a block")
         storage = self.storage
         if toks[self.i] == ";":
             self.i += 1
@@ -136,18 +145,16 @@ class _Reader(Bodies, Constants):
         first = True
         while True:
             name, decl, bits = self.declarator(base, quals, member, typedef=typedef and not self.block)
-            if first and not member and not typedef and not self.block and toks[self.i] == "{" and \
-                    decl.__class__ is c_ast.FuncDecl:
-                # a function's definition (a header's static inline one): its body is read, and the
+            if first and not member and not typedef and not self.block and decl.__class__ is c_ast.FuncDecl \
+                    and (toks[self.i] == "{" or self.starts_declaration(toks[self.i])):
+                # a function's definition (a header's static inline one, a K&R one): read, and the
                 # function left out (pycparser's FuncDef: the layout reads none)
-                self.block += 1
-                self.compound()
-                self.block -= 1
+                self.definition(decl)
                 self.ordinary.add(name)
                 return out
             first = False
             if typedef:
-                if name in self.ordinary:
+                if name in self.ordinary or name in self.locals:  # (a block's typedef: a new name only)
                     raise Unsupported("a typedef of a name in use")
                 out.append(c_ast.Typedef(name, quals, ["typedef"], decl,
                                          self.builtin if start < self.prelude_end else self.user))
@@ -169,7 +176,31 @@ class _Reader(Bodies, Constants):
             if t != ",":
                 raise Unsupported(f"{t!r} after a declarator")
         self.typedefs.update(names)
+        if self.block and names:
+            self.scopes[-1].extend(names)  # (out of scope at the block's end)
         return out
+
+    def starts_declaration(self, t: str) -> bool:
+        return t in _STORAGE or t == "register" or self.starts_type(t)
+
+    def definition(self, decl: c_ast.FuncDecl):
+        """A function's definition after its declarator: a K&R definition's declarations of its
+        parameters, then its body; the parameters are the outermost block's names (pycparser's
+        scope), none of which a typedef there may declare again."""
+        toks = self.toks
+        params = decl.args.params if decl.args is not None else ()
+        self.locals = {getattr(p, "name", None) for p in params}
+        self.block += 1
+        if toks[self.i] != "{":
+            if not params or params[0].__class__ is not c_ast.ID:
+                raise Unsupported("declarations after a prototype's parameters")
+            while toks[self.i] != "{":
+                if not self.starts_declaration(toks[self.i]):
+                    raise Unsupported("a K&R parameter's declaration")
+                self.declaration(False)
+        self.compound()
+        self.block -= 1
+        self.locals = set()
 
     def stars(self) -> list:
         toks = self.toks
@@ -201,32 +232,39 @@ class _Reader(Bodies, Constants):
         dimensions outermost, then the pointers, then the TypeDecl holding the base type.  A
         parameter's (``param``) may be abstract."""
         toks = self.toks
+        start, records = self.i, self.record_index
         stars = self.stars() if toks[self.i] == "*" else _NO
         params = inner_stars = inner_dims = None
         function = to_array = False
         name = None
         t = toks[self.i]
-        if t == "(" and not abstract and (not param or toks[self.i + 1] == "*"):
-            # a pointer to a function: (*name[dims])(params)
+        if t == "(" and (abstract or (param and toks[self.i + 1] != "*")):
+            return self.other_declarator(start, records, base, quals, member, abstract, typedef, param)
+        if t == "(":
+            # a pointer to a function: (*name[dims])(params); any other shape: other_declarator
             self.i += 1
             inner_stars = self.stars()
-            if not inner_stars:
-                raise Unsupported("a parenthesised declarator")
+            if not inner_stars or (toks[self.i][:1] not in _ID_START and not (param and toks[self.i] == ")")):
+                return self.other_declarator(start, records, base, quals, member, abstract, typedef, param)
             if not param or toks[self.i] != ")":
                 name = self.name(typedef)
             inner_dims = self.dims()
-            self.expect(")")
+            if toks[self.i] != ")" or toks[self.i + 1] not in ("[", "("):
+                return self.other_declarator(start, records, base, quals, member, abstract, typedef, param)
+            self.i += 1
             if toks[self.i] == "[":  # a pointer to an array: (*name[dims])[dims]
                 to_array = True
             else:
-                self.expect("(")
+                self.i += 1
                 params = self.params()
                 function = True
         elif t[:1] in _ID_START and not abstract:
             name = self.name(typedef)
             if toks[self.i] == "(" and not member:  # a function: headers declare them beside their types
                 self.i += 1
-                params = self.params()
+                t = toks[self.i]
+                params = self.identifiers() if t[:1] in _ID_START and t not in _RESERVED and \
+                    t not in self.typedefs else self.params()  # (K&R's f(a, b), or a prototype)
                 function = True
                 inner_stars = inner_dims = _NO
         elif not (abstract or param or (member and t == ":" and not stars)):
@@ -256,6 +294,20 @@ class _Reader(Bodies, Constants):
             node = c_ast.ArrayDecl(node, d, _NO, None, attributes=_NO)
         return name, node, bits
 
+    def other_declarator(self, start: int, records: int, base, quals, member: bool, abstract: bool,
+                         typedef: bool, param: bool):
+        """:meth:`declarator`'s result for a shape its own path does not take, read again from
+        ``start`` (and the records met since given back) by :meth:`general_declarator`."""
+        self.i, self.record_index = start, records
+        name, node = self.general_declarator(base, quals, abstract, typedef, param)
+        if member and node.__class__ is c_ast.FuncDecl:
+            raise Unsupported("a member that is a function")
+        bits = None
+        if member and self.toks[self.i] == ":":
+            self.i += 1
+            bits = self.expr()
+        return name, node, bits
+
     def params(self):
         toks = self.toks
         if toks[self.i] == ")":
@@ -268,16 +320,19 @@ class _Reader(Bodies, Constants):
                 out.append(c_ast.EllipsisParam(None))
                 self.expect(")")
                 return c_ast.ParamList(out)
-            _, quals, base = self.specifiers(False)
+            _, quals, base = self.specifiers(False, register=True)
+            storage = self.storage or []
             self.depth += 1  # (a parameter may be a pointer to a function with parameters)
             if self.depth > _MAX_DEPTH:
                 raise Unsupported("nested deeply")
             name, node, _ = self.declarator(base, quals[:], False, param=True)
             self.depth -= 1
             if name is None:
+                if storage:
+                    raise Unsupported("a storage class on an unnamed parameter")
                 out.append(c_ast.Typename(None, quals, None, node, None, attributes=_NO))
             else:
-                out.append(c_ast.Decl(name, quals, [], [], [], node, None, None, None))
+                out.append(c_ast.Decl(name, quals, [], storage, [], node, None, None, None))
             t = toks[self.i]
             self.i += 1
             if t == ")":

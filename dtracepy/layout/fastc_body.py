@@ -5,7 +5,7 @@ header pycparser refuses must be refused alike, so what is not recognised is :cl
 from __future__ import annotations
 
 from dtracepy.layout.fastc_lex import (Unsupported, _ASSIGN, _CHAR, _FLOAT, _ID_START, _INTEGER, _MAX_DEPTH,
-                                       _PAREN_DEPTH, _PREC, _RESERVED, _STATEMENT_DEPTH, _STORAGE, _STRING,
+                                       _PAREN_DEPTH, _PREC, _RESERVED, _STATEMENT_DEPTH, _STRING,
                                        _UNARY)
 
 
@@ -17,8 +17,9 @@ class Bodies:
     #
     # pycparser's grammar (its statements, expressions and initializers), read to check that
     # pycparser would read them too: the layout reads no function body and no initializer, but a
-    # header pycparser refuses must be refused alike.  What is not recognised here (a GNU
-    # statement expression, a compound literal, a typedef in a block ...) is Unsupported.
+    # header pycparser refuses must be refused alike.  What is not recognised here (a name
+    # shadowing a typedef, a typedef in a for's declaration, a GNU range designator ...) is
+    # Unsupported.  A block's typedefs are names only until its '}' (:meth:`compound`).
 
     def enter(self, cost: int = 1):
         self.depth += cost
@@ -29,15 +30,17 @@ class Bodies:
         toks = self.toks
         self.expect("{")
         self.enter(_STATEMENT_DEPTH)
+        self.scopes.append([])
         while toks[self.i] != "}":
             t = toks[self.i]
             if t == "":
                 raise Unsupported("an unclosed body")
-            if t in _STORAGE or self.starts_type(t):
+            if self.starts_declaration(t):
                 self.declaration(False)
             else:
                 self.statement()
         self.i += 1
+        self.typedefs.difference_update(self.scopes.pop())  # (the block's typedefs end with it)
         self.depth -= _STATEMENT_DEPTH
 
     def statement(self):
@@ -68,8 +71,10 @@ class Bodies:
         elif t == "for":
             self.i += 1
             self.expect("(")
-            if toks[self.i] in _STORAGE or self.starts_type(toks[self.i]):
+            if self.starts_declaration(toks[self.i]):
+                scopes, self.scopes = self.scopes, []  # (pycparser's scope of the loop: a typedef gives way)
                 self.declaration(False)
+                self.scopes = scopes
             else:
                 self.optional_expression(";")
             self.optional_expression(";")
@@ -102,7 +107,7 @@ class Bodies:
     def labelled(self):
         """The statement after a label: none before a '}' or a declaration (pycparser's)."""
         t = self.toks[self.i]
-        if t != "}" and t not in _STORAGE and not self.starts_type(t):
+        if t != "}" and not self.starts_declaration(t):
             self.statement()
 
     def parenthesised(self):
@@ -192,8 +197,11 @@ class Bodies:
             self.i += 1
             self.typename()
             self.expect(")")
-            if toks[self.i] == "{":
-                raise Unsupported("a compound literal")
+            if toks[self.i] == "{":  # a compound literal, (type){ ... }, and its postfix operators
+                self.initializer()
+                self.suffixes()
+                self.depth -= casts
+                return
             self.enter()
             casts += 1
         self.unary_expression()
@@ -209,8 +217,9 @@ class Bodies:
                 self.i += 1
                 self.typename()
                 self.expect(")")
-                if toks[self.i] == "{":
-                    raise Unsupported("a compound literal")
+                if toks[self.i] == "{":  # sizeof of a compound literal
+                    self.initializer()
+                    self.suffixes()
             elif t in _UNARY:
                 self.cast()
             else:
@@ -230,10 +239,11 @@ class Bodies:
         t = toks[self.i]
         self.i += 1
         if t == "(":
-            if toks[self.i] == "{":
-                raise Unsupported("a statement expression")
             self.enter(_PAREN_DEPTH)
-            self.expression()
+            if toks[self.i] == "{":  # a GNU statement expression, ({ ... }): a block of its own
+                self.compound()
+            else:
+                self.expression()
             self.expect(")")
             self.depth -= _PAREN_DEPTH
         elif t[:1] in _ID_START:
@@ -255,6 +265,11 @@ class Bodies:
                 self.i += 1
         else:
             raise Unsupported(f"operand {t!r}")
+        self.suffixes()
+
+    def suffixes(self):
+        """A postfix expression's ``[i]``, ``(args)``, ``.m``, ``->m``, ``++``, ``--``."""
+        toks = self.toks
         while True:
             t = toks[self.i]
             if t == "[":

@@ -32,7 +32,7 @@ _CHAR = re.compile(r"'(?:[ -&(-\[\]-~]|\\[ntvbrfa\\'\"]|\\[0-7]{1,3}|\\x[0-9a-fA
 
 _BASE = frozenset({"signed", "unsigned", "char", "short", "int", "long", "float", "double", "_Bool", "void",
                    "__int128"})
-_QUALS = frozenset({"const", "volatile"})
+_QUALS = frozenset({"const", "volatile", "restrict"})  # (glibc spells it __restrict, blanked)
 _PREC = {"||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6, "<": 7, ">": 7, "<=": 7, ">=": 7,
          "<<": 8, ">>": 8, "+": 9, "-": 9, "*": 10, "/": 10, "%": 10}
 _PREFIX = frozenset({"-", "+", "~", "!"})

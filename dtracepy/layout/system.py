@@ -57,7 +57,14 @@ _INT128 = "typedef __int128 __int128_t; typedef unsigned __int128 __uint128_t;\n
 
 
 def builtin_types(abi: ABI) -> str:
-    return BUILTIN_TYPES[abi.name] + _FLOATS + (_INT128 if abi.pointer_size == 8 else "")
+    return BUILTIN_TYPES[abi.name] + _FLOATS + int128_types(abi)
+
+
+def int128_types(abi: ABI) -> str:
+    """``__int128_t`` and ``__uint128_t`` where gcc knows them by name (the 64-bit ABIs), in a
+    header of the user's own too: gcc declares them before any header (a header may give either
+    another type: the header's wins)."""
+    return _INT128 if abi.pointer_size == 8 else ""
 
 
 @functools.lru_cache(maxsize=None)

@@ -86,12 +86,15 @@ class TableWriter(Writer):
     """Rows under a header of the record's titles, in columns as wide as the titles or the widths
     the record's formats ask for (a longer value widens its column from then on).  The header is
     printed before a record's first row and again when its rows follow another record's rows or
-    an aggregation, never because text lines came in between."""
+    an aggregation, never because text lines came in between.  A header or row after text that
+    did not end its line (dtrace's probe prefix without ``quiet``: ``  0  1  :BEGIN ``) starts on
+    a line of its own, so its columns stay aligned."""
 
     def __init__(self, out, err=None):
         super().__init__(out, err)
         self.widths: dict[type, list[int]] = {}
         self.last = None
+        self.line_open = False      # the last text written did not end its line
 
     def row(self, row) -> None:
         cls = type(row)
@@ -104,6 +107,9 @@ class TableWriter(Writer):
                 declared = int(m.group(1)) if m else 0
                 widths.append(max(len(col.title), declared, _KIND_WIDTH.get(col.kind, 0)))
             self.widths[cls] = widths
+        if self.line_open:
+            self.out.write("\n")
+            self.line_open = False
         if self.last is not cls:
             self.out.write(self._line(cls.titles, widths, [False] * len(widths)) + "\n")
             self.last = cls
@@ -123,9 +129,12 @@ class TableWriter(Writer):
         # start a new table: the header is printed again only when another record's rows or an
         # aggregation came in between (a header after every interleaved line buried the rows).
         self.out.write(text)
+        if text:
+            self.line_open = not text.endswith("\n")
 
     def aggregation(self, agg) -> None:
         self.last = None
+        self.line_open = False      # (its first line starts with a newline)
         self.out.write(f"\n@{agg.name}" + (f" ({agg.kind})" if agg.kind else "") + "\n")
         if not agg:
             self.out.write("  (empty)\n")

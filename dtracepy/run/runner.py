@@ -543,7 +543,8 @@ def run(source, *, duration: float | None = None, args=(), target_cmd=None, pid:
                     stop_timeout=stop_timeout, where=where)
     detected = None if str(source).endswith(".d") else detect_dialect(dtrace)
     _refuse_options_of_other_dialects(options, detected, dtrace, where)
-    prepared = prepare(source, tracer_name, frame, dialect=dialect, detected=detected)
+    prepared = prepare(source, tracer_name, frame, dialect=dialect, detected=detected, destructive=destructive,
+                       detect=lambda: detect_dialect(dtrace))
     return Tracing(prepared, dtrace=dtrace, args=args, target_cmd=target_cmd, pid=pid,
                    duration=duration, destructive=destructive, zdefs=zdefs, quiet=quiet,
                    options=options, on_warning=on_warning, stop_timeout=stop_timeout, where=where)

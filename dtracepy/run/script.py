@@ -38,6 +38,8 @@ class Prepared:
     # the dialect a tracer was compiled for when it, or the run, named one (``Tracer(dialect=...)``,
     # ``--dialect``): what it was written for, said when dtrace does not know a type it casts to
     dialect: str | None = None
+    # a D script's warnings from ``dtracepy check`` (its errors stopped it: see :func:`prepare_d`)
+    findings: tuple = ()
 
 
 def _destructive_pragma(program: tree.Program) -> tree.Pragma | None:
@@ -96,7 +98,42 @@ def _cpp_args(flags: Shebang) -> tuple:
         a for d in flags.include_dirs for a in ("-I", d))
 
 
-def prepare_d(path: str, frame: bool = True) -> Prepared:
+def _checked(program: tree.Program, source: str, dialect: str | None, destructive: bool) -> tuple:
+    """``dtracepy check``'s findings on a D script about to run, for ``dialect`` (the run's
+    ``--dialect``, else the dtrace's own; None: not known): its errors raise a CompileError, as a
+    tracer module's do, before dtrace starts (dtrace would refuse the script, or, for a provider
+    definition on Oracle's, crash on it: SIGSEGV); its warnings are returned, to be shown.  A
+    finding check gets wrong is silenced in the script by ``/* dtracepy: ignore[name] */``."""
+    from dtracepy.checks import CheckOptions, check_program
+    from dtracepy.errors import CompileError
+    from dtracepy.facts.dialects import DEFAULT, dialect_named
+    from dtracepy.parser import expanded
+
+    options = CheckOptions(dialect=dialect_named(dialect or DEFAULT), dialect_given=dialect is not None,
+                           destructive=destructive, expand=expanded)
+    findings = tuple(check_program(program, options=options, source=source))
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise CompileError.from_findings(errors)
+    return findings
+
+
+def _may_crash(item) -> bool:
+    """Is ``item`` one on which a dialect's dtrace crashes: a provider definition, an inline (named
+    as a clause-local, on Oracle's: SIGSEGV), ``#pragma D option core`` (SIGABRT and a core file)?
+    A script holding one is checked for the dialect of the dtrace that runs it (``dtrace -V``,
+    asked only then), so that the check refuses it before dtrace starts."""
+    cls = item.__class__
+    return cls is tree.Provider or cls is tree.Inline or (
+        cls is tree.Pragma and item.words[:2] == ("D", "option") and len(item.words) > 2
+        and item.words[2].split("=")[0] == "core")
+
+
+def prepare_d(path: str, frame: bool = True, dialect: str | None = None, destructive: bool = False,
+              detect=None) -> Prepared:
+    """``dialect`` and ``destructive`` (the run's ``-w``): what the script is checked with;
+    ``detect``: what tells the dtrace's dialect, asked when there is none and the script holds
+    an item it may crash on (:func:`_may_crash`)."""
     from dtracepy.compiler import macros_used
 
     from dtracepy.inputs import read_input
@@ -109,10 +146,15 @@ def prepare_d(path: str, frame: bool = True) -> Prepared:
     try:
         from dtracepy.parser import parse_bytes
 
-        program = _without_shebang(parse_bytes(data, path, cpp=cpp, include_dirs=flags.include_dirs,
-                                               defines=flags.defines))
+        parsed = parse_bytes(data, path, cpp=cpp, include_dirs=flags.include_dirs, defines=flags.defines)
     except DTracePyError as err:
         parse_error = err
+    findings = ()
+    if parse_error is None:
+        if dialect is None and detect is not None and any(map(_may_crash, parsed.items)):
+            dialect = detect()
+        findings = _checked(parsed, text, dialect, destructive)   # (with its #! line, as check reads it)
+        program = _without_shebang(parsed)
     macros: tuple[str, ...] | None = None
     plan = framing.Plan(framed=False, token=framing.new_token())
     destructive = flags.destructive
@@ -135,13 +177,14 @@ def prepare_d(path: str, frame: bool = True) -> Prepared:
     return Prepared(text, plan, path, cpp=cpp, quiet=flags.quiet, zdefs=flags.zdefs,
                     destructive_asked=destructive, destructive_pos=destructive_pos, macros=macros,
                     program=printed, pos=Pos(path, 1), parse_error=parse_error,
-                    options=flags.options, cpp_args=_cpp_args(flags) if cpp else ())
+                    options=flags.options, cpp_args=_cpp_args(flags) if cpp else (), findings=findings)
 
 
 def prepare(source, tracer_name: str | None = None, frame: bool = True, dialect=None,
-            detected: str | None = None) -> Prepared:
+            detected: str | None = None, destructive: bool = False, detect=None) -> Prepared:
     """A Tracer, a tracer module path (``.py``) or a D script path (``dialect`` and ``detected``:
-    see :func:`prepare_tracer`)."""
+    see :func:`prepare_tracer`; a D script is checked for ``dialect``, else ``detected``, with
+    ``destructive`` actions allowed or not, and ``detect``: see :func:`prepare_d`)."""
     from dtracepy.dsl.tracer import Tracer
 
     if isinstance(source, Tracer):
@@ -152,4 +195,6 @@ def prepare(source, tracer_name: str | None = None, frame: bool = True, dialect=
 
         tracer = choose(load_module(path), path, tracer_name)
         return prepare_tracer(tracer, frame, name=path, dialect=dialect, detected=detected)
-    return prepare_d(path, frame)
+    named = dialect if dialect is not None else detected
+    return prepare_d(path, frame, dialect=None if named is None else str(named), destructive=destructive,
+                     detect=detect)
