@@ -54,3 +54,44 @@ def test_a_union_value_key_and_a_struct_defined_elsewhere_are_not_judged():
     assert _findings(_struct_key("char a[3]; char b;", "union"), "key-type", "oracle") == []
     text = "struct bar { char x[3]; };\n" + _struct_key("struct bar y; char c;")
     assert _findings(text, "key-type", "oracle") == []
+
+
+# --- review19's item: a pointer of the wrong type for a typed pointer or string parameter -------
+
+# Refused by Oracle's dtrace 2.0 (`dtrace -e`): "<f>( ) argument #1 is incompatible with prototype:
+# prototype: unsigned int * argument: char *" (inet_ntoa), "prototype: char * argument: int *"
+# (strlen, strjoin), "... argument: struct task_struct *" (curthread).
+_POINTER_ARGUMENTS_REFUSED = [
+    "this->p = (char *)arg0; trace(inet_ntoa(this->p));",
+    "trace(inet_ntoa((char *)arg0));",
+    "trace(inet_ntoa((int *)arg0));",
+    "trace(inet_ntoa((unsigned int **)arg0));",
+    "this->p = (int *)arg0; trace(strlen(this->p));",
+    "trace(strlen((int *)arg0));",
+    "trace(strlen((char **)arg0));",
+    "trace(strlen(curthread));",
+    'trace(strjoin((int *)arg0, "a"));',
+]
+# Compiled by it.
+_POINTER_ARGUMENTS_TAKEN = [
+    "trace(inet_ntoa((unsigned int *)arg0));",
+    "trace(inet_ntoa((void *)arg0));",
+    "trace(inet_ntoa((uint32_t *)arg0));",
+    "trace(strlen((unsigned char *)arg0));",
+    "trace(strlen((signed char *)arg0));",
+    "trace(strlen((void *)arg0));",
+    "this->p = (char *)arg0; trace(strlen(this->p));",
+    "trace(substr((char *)arg0, 1));",
+]
+
+
+@pytest.mark.parametrize("body", _POINTER_ARGUMENTS_REFUSED)
+def test_a_pointer_of_another_type_for_a_typed_pointer_parameter_is_refused(body):
+    found = _findings(f"BEGIN {{ {body} exit(0); }}\n", "argument-type", "oracle")
+    assert [f.severity for f in found] == ["error"], found
+    assert "incompatible with prototype" in found[0].message
+
+
+@pytest.mark.parametrize("body", _POINTER_ARGUMENTS_TAKEN)
+def test_a_pointer_dtrace_takes_for_a_typed_pointer_parameter_is_not_judged(body):
+    assert _findings(f"BEGIN {{ {body} exit(0); }}\n", "argument-type", "oracle") == []

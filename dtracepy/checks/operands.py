@@ -56,6 +56,7 @@ def run(ctx):
     if ctx.of(t.Cast) or ctx.of(t.SizeofType):
         yield from _types_of_values(ctx)
     yield from _variable_arguments(ctx)
+    yield from _pointer_arguments(ctx)
     yield from aggregations(ctx)
     yield from arrays(ctx, ctx.options.dialect)
 
@@ -321,6 +322,19 @@ def _pointer_type_assignments(ctx):
     "char *" = "struct task_struct *"")."""
     if ctx.uses_cpp:
         return  # (a macro may stand for anything)
+    types = _declared_pointer_types(ctx)
+    for node, key in _variable_assignments(ctx):
+        value = _pointer_type_of(node.value)
+        have = types.setdefault(key, value)
+        if _incompatible_pointers(have, value):
+            yield ctx.finding("operand-type", node, "a pointer assigned to a variable of an incompatible pointer "
+                              "type: D types a variable at its declaration or first assignment (dtrace: "
+                              "\"operands have incompatible types\"); use another variable, or cast to the "
+                              "variable's type")
+
+
+def _declared_pointer_types(ctx) -> dict:
+    """(scope, name) -> :func:`_pointer_type` of each variable the program declares."""
     types: dict = {}
     for item in ctx.of(t.Declaration):
         if "typedef" in item.specifiers or "extern" in item.specifiers:
@@ -331,14 +345,49 @@ def _pointer_type_assignments(ctx):
             name = _declared_name(declarator)
             if name:
                 types.setdefault((scope, name), _pointer_type(specifiers, declarator))
-    for node, key in _variable_assignments(ctx):
-        value = _pointer_type_of(node.value)
-        have = types.setdefault(key, value)
-        if _incompatible_pointers(have, value):
-            yield ctx.finding("operand-type", node, "a pointer assigned to a variable of an incompatible pointer "
-                              "type: D types a variable at its declaration or first assignment (dtrace: "
-                              "\"operands have incompatible types\"); use another variable, or cast to the "
-                              "variable's type")
+    return types
+
+
+def _spelled_pointer(text):
+    """:func:`_pointer_type` of a pointer type spelled in the facts (``"unsigned int *"``)."""
+    declarator = t.NameDecl(None)
+    for _ in range(text.count("*")):
+        declarator = t.PointerDecl(declarator)
+    return _pointer_type(tuple(text.replace("*", " ").split()), declarator)
+
+
+def _pointer_arguments(ctx):
+    """argument-type of a pointer given to a parameter that takes a pointer of another type: a
+    string parameter given an ``int *``, ``char **`` or curthread, ``inet_ntoa`` a ``char *``
+    (:data:`dtracepy.facts.functions.TYPED_POINTER_PARAMETERS`).  The argument's type is a cast's,
+    curthread's, or a variable's as its declaration or first assignment gives it; void and
+    typedef names are not judged."""
+    typed, kinds = Fn.TYPED_POINTER_PARAMETERS, Fn.ARGUMENT_KINDS
+    calls = [(node, name) for node, name in zip(ctx.of(t.Call), ctx.call_names)
+             if name in typed or "string" in kinds.get(name, ())]
+    if not calls or ctx.uses_cpp:
+        return
+    types = None
+    for node, name in calls:
+        wants = kinds.get(name, ())
+        for index, arg in enumerate(node.args):
+            want = typed.get(name, {}).get(index) or (
+                Fn.STRING_POINTER if index < len(wants) and wants[index] == "string" else None)
+            if want is None:
+                continue
+            have = _pointer_type_of(arg)
+            key = _variable(arg) if have is None else None
+            if key is not None:
+                if types is None:
+                    types = _declared_pointer_types(ctx)
+                    for assign, assigned in _variable_assignments(ctx):
+                        types.setdefault(assigned, _pointer_type_of(assign.value))
+                have = types.get(key)
+            if _incompatible_pointers(_spelled_pointer(want), have):
+                yield ctx.finding("argument-type", arg, f"{name}() argument #{index + 1} takes {want}, and this is "
+                                  f"a pointer of another type (dtrace: \"{name}( ) argument #{index + 1} is "
+                                  f"incompatible with prototype\"); cast it ({want.replace(' *', '')} *)",
+                                  fallback=node)
 
 
 def _pointer_branches(ctx):

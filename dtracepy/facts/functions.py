@@ -332,6 +332,16 @@ POINTER_PARAMETERS = {
     "rw_iswriter": {0: "typed"},
 }
 
+#: The pointer type a "typed" entry of :data:`POINTER_PARAMETERS` takes where it is an integer's
+#: (``inet_ntoa(ipaddr_t *)``); a pointer to another integer type, or of other levels, is refused
+#: (Oracle's dtrace 2.0, ``dtrace -e``: ``inet_ntoa((char *)arg0)``, ``(int *)``, ``(long *)``,
+#: ``(unsigned int **)``: "inet_ntoa( ) argument #1 is incompatible with prototype: prototype:
+#: unsigned int * argument: char *"; ``(void *)`` and ``(uint32_t *)`` compile).  A "string"
+#: parameter of :data:`ARGUMENT_KINDS` takes ``char *`` (of any signedness) the same way
+#: (``strlen((int *)arg0)``, ``(char **)``, ``strlen(curthread)``: "prototype: char * argument: int *").
+TYPED_POINTER_PARAMETERS = {"inet_ntoa": {0: "unsigned int *"}}
+STRING_POINTER = "char *"
+
 #: Where a dialect's prototype differs from :data:`ARGUMENT_KINDS`': name -> {dialect: kinds}.
 #: "pointer": a pointer (or a string), not an integer.  Oracle's ``print`` takes ``void *`` and
 #: prints what it points to ("print( ) argument #1 is incompatible with prototype: void *" for
