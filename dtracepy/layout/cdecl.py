@@ -152,6 +152,8 @@ class _Converter(AttributeRules, ConstantEvaluator):
                 if isinstance(node.type, c_ast.FuncDecl):
                     continue
                 self.type_of(node.type)
+            elif isinstance(node, c_ast.StaticAssert):
+                self.static_assert(node)
         for arg in self.pre.arguments:  # those no record took (a typedef's, an object's): gcc checks them too
             self.requested_alignment(arg)
         return self.result
@@ -434,7 +436,14 @@ class _Converter(AttributeRules, ConstantEvaluator):
             mattrs = [Attrs()] * len(decls)
         specs = []
         self.defining.add(id(layout))
-        for decl, a in zip(decls, mattrs):
+        attrs_of = dict(zip(map(id, decls), mattrs))
+        for decl in node.decls:
+            if decl.__class__ is c_ast.StaticAssert:  # (evaluated where it stands: the record incomplete)
+                self.static_assert(decl)
+                continue
+            if id(decl) not in attrs_of:
+                continue
+            a = attrs_of[id(decl)]
             t, spelling = self.type_of(decl.type)
             if a.vector is not None:
                 t = self._vector(t, a.vector)

@@ -32,16 +32,19 @@ from pycparser.c_parser import Coord
 from dtracepy.layout.fastc_body import Bodies
 from dtracepy.layout.fastc_const import Constants
 from dtracepy.layout.fastc_decl import Declarators
-from dtracepy.layout.fastc_lex import (Unsupported, _BASE, _ID_START, _LINE_MARKER, _MAX_DEPTH, _NO, _QUALS,
-                                       _record_positions, _RESERVED, _STORAGE, _tokens)
+from dtracepy.layout.fastc_lex import (Unsupported, _ASSERTS, _BASE, _ID_START, _LINE_MARKER, _MAX_DEPTH, _NO,
+                                       _QUALS, _record_positions, _RESERVED, _STORAGE, _STRING, _tokens)
 
 
 class _Reader(Bodies, Constants, Declarators):
-    def __init__(self, toks: list[str], records: list, prelude_end: int, builtin: Coord, user: Coord):
+    def __init__(self, toks: list[str], records: list, prelude_end: int, builtin: Coord, user: Coord,
+                 asserts: list = _NO):
         self.toks = toks + ["", "", ""]
         self.i = 0
         self.records = records
         self.record_index = 0
+        self.asserts = asserts  # ('_Static_assert', its Coord, its expression's) of each, in order
+        self.assert_index = 0
         self.prelude_end = prelude_end
         self.builtin, self.user = builtin, user
         self.typedefs: set[str] = set()
@@ -79,8 +82,8 @@ class _Reader(Bodies, Constants, Declarators):
         toks = self.toks
         while toks[self.i] != "":
             ext.extend(self.declaration(False))
-        if self.record_index != len(self.records):
-            raise Unsupported("records not met")
+        if self.record_index != len(self.records) or self.assert_index != len(self.asserts):
+            raise Unsupported("records or assertions not met")
         return c_ast.FileAST(ext)
 
     def specifiers(self, storage: bool, register: bool = False):
@@ -131,6 +134,8 @@ class _Reader(Bodies, Constants, Declarators):
     def declaration(self, member: bool) -> list:
         toks = self.toks
         start = self.i
+        if toks[start] == "_Static_assert" and not self.block:  # (a function's: pycparser's path)
+            return [self.static_assert()]
         typedef, quals, base = self.specifiers(not member)
         if typedef and self.block and not self.scopes:  # (a K&R parameter's, a for's: not kept here)
             raise Unsupported("a typedef outside a block")
@@ -179,6 +184,36 @@ class _Reader(Bodies, Constants, Declarators):
         if self.block and names:
             self.scopes[-1].extend(names)  # (out of scope at the block's end)
         return out
+
+    def static_assert(self) -> c_ast.StaticAssert:
+        """``_Static_assert(expr[, "message" ...]);`` (the converter evaluates it), at the place
+        the scan found for it: pycparser's (the keyword), and its expression's where the scan saw
+        it start on the keyword's line (pycparser's, but for a parenthesis first)."""
+        toks = self.toks
+        if self.assert_index >= len(self.asserts) or self.asserts[self.assert_index][1] is None:
+            raise Unsupported("an assertion the scan did not see")
+        _, coord, at = self.asserts[self.assert_index]
+        self.assert_index += 1
+        self.i += 1
+        self.expect("(")
+        cond = self.expr()
+        if at is not None and cond.coord is None:
+            cond.coord = at
+        message = None
+        if toks[self.i] == ",":
+            self.i += 1
+            parts = []
+            while toks[self.i][:1] == '"':
+                if not _STRING.fullmatch(toks[self.i]):
+                    raise Unsupported("an escape in a string")
+                parts.append(toks[self.i][1:-1])
+                self.i += 1
+            if not parts:
+                raise Unsupported("an assertion's message that is no string")
+            message = c_ast.Constant("string", f'"{"".join(parts)}"')
+        self.expect(")")
+        self.expect(";")
+        return c_ast.StaticAssert(cond, message, coord)
 
     def starts_declaration(self, t: str) -> bool:
         return t in _STORAGE or t == "register" or self.starts_type(t)
@@ -438,10 +473,11 @@ def read(prelude: str, text: str, builtin: str) -> c_ast.FileAST:
     if not m or m.group(2) is None:
         raise Unsupported("no line marker first")
     records = head_records + _record_positions(text, builtin)
+    asserts = _record_positions(text, builtin, pattern=_ASSERTS) if "_Static_assert" in text else _NO
     toks = _tokens(text)
     if "" in toks:  # pragma: no cover - only the end matches nothing
         raise Unsupported("tokens")
-    reader = _Reader(head + toks, records, len(head), Coord(builtin, 1), Coord(m.group(2), 1))
+    reader = _Reader(head + toks, records, len(head), Coord(builtin, 1), Coord(m.group(2), 1), asserts)
     try:
         return reader.read()
     except (IndexError, RecursionError):  # pragma: no cover - past the sentinels, or too deep

@@ -1,0 +1,85 @@
+"""C11's declarations in a header: ``_Static_assert`` evaluated as gcc evaluates it (a false one,
+or one that is not an integer constant, refused in gcc's words at gcc's place), on both readers,
+the fast reader taking it without pycparser."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from dtracepy.errors import LayoutError
+from dtracepy.layout import cdecl, parse_layouts
+
+# (header, gcc's first error or None, (the struct laid out, its size) when gcc accepts)
+ASSERTS = [
+    ('struct s { int a; char b; };\n_Static_assert(sizeof(struct s) == 4, "size of s");',
+     '2:1: error: static assertion failed: "size of s"', None),
+    ('struct s { int a; char b; };\n_Static_assert(sizeof(struct s) == 8, "size of s");', None, ("struct s", 8)),
+    ("int x; _Static_assert(x, \"m\");", "1:23: error: expression in static assertion is not constant", None),
+    ('_Static_assert(1.5, "m");', "1:16: error: expression in static assertion is not an integer", None),
+    ('_Static_assert(1/0 || 1, "m");', None, None),  # (gcc: not constant, at the '||': checked below)
+    ('_Static_assert(0 && 1/0, "m");\nstruct t { int a; };', '1:1: error: static assertion failed: "m"', None),
+    ('_Static_assert((char)256, "c");', '1:1: error: static assertion failed: "c"', None),
+    ('_Static_assert(0, "a" "b");', '1:1: error: static assertion failed: "ab"', None),
+    ("enum { E = 2 };\nstruct s {\n  int a[E];\n  _Static_assert(sizeof(int[E]) == 8, \"ok\");\n"
+     "  _Static_assert(_Alignof(long) == 4, \"al\");\n};", '5:3: error: static assertion failed: "al"', None),
+    ("struct s { struct i { int a; } x; _Static_assert(sizeof(struct i) == 4, \"i\"); char c; };\n"
+     "_Static_assert(sizeof(struct s) == 8 && _Alignof(struct s) == 4, \"s\");", None, ("struct s", 8)),
+    ('_Static_assert(2147483647 + 1 < 0, "overflow: gcc only warns");\nstruct s { int a; };', None, ("struct s", 4)),
+]
+
+
+def ours(text: str, fast: bool, monkeypatch, layout=None):
+    monkeypatch.setattr(cdecl, "FAST_READER", fast)
+    try:
+        layouts = parse_layouts(text, filename="b.h")
+    except LayoutError as err:
+        return f"{err.pos.line}:{err.pos.col}: error: {err.message}"
+    return (layout[0], layouts[layout[0]].size) if layout else None
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("text,error,layout", [a for a in ASSERTS if a[1] or a[2]])
+def test_static_assert_is_evaluated_as_gcc_evaluates_it(text, error, layout, fast, monkeypatch):
+    result = ours(text, fast, monkeypatch, layout)
+    assert result == (error or layout)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_sizeof_of_the_record_being_defined_is_refused(fast, monkeypatch):
+    # (gcc: "invalid application of 'sizeof' to incomplete type", at the type name; here at sizeof)
+    assert ours('struct s { int a; _Static_assert(sizeof(struct s), "m"); };', fast, monkeypatch) == \
+        "1:34: error: invalid application of 'sizeof' to incomplete type 'struct s'"
+
+
+def test_a_division_by_zero_is_not_constant(monkeypatch):
+    for fast in (True, False):
+        assert ours('_Static_assert(1/0 || 1, "m");', fast, monkeypatch).endswith(
+            "error: expression in static assertion is not constant")
+
+
+def test_the_fast_reader_takes_static_assert_without_pycparser(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("pycparser called")
+
+    monkeypatch.setattr(cdecl._CParser, "parse", refuse)
+    monkeypatch.setattr(cdecl, "FAST_READER", True)
+    for text, error, layout in ASSERTS:
+        if layout is not None:
+            assert parse_layouts(text, filename="b.h")[layout[0]].size == layout[1]
+
+
+def test_gcc_gives_the_words(tmp_path):
+    if shutil.which("gcc") is None:
+        pytest.skip("no gcc")
+    for text, error, _ in ASSERTS:
+        path = tmp_path / "b.h"
+        path.write_text(text + "\n")
+        run = subprocess.run(["gcc", "-fsyntax-only", "-x", "c", str(path)], capture_output=True, text=True,
+                             timeout=60)
+        errors = [line[len(str(path)) + 1:] for line in run.stderr.splitlines()
+                  if line.startswith(str(path)) and ": error: " in line]
+        first = errors[0].replace("\u2018", "'").replace("\u2019", "'") if errors else None
+        assert first == error or (error is None and "1/0" in text and "not constant" in first), (text, first)
