@@ -83,3 +83,41 @@ def test_gcc_gives_the_words(tmp_path):
                   if line.startswith(str(path)) and ": error: " in line]
         first = errors[0].replace("\u2018", "'").replace("\u2019", "'") if errors else None
         assert first == error or (error is None and "1/0" in text and "not constant" in first), (text, first)
+
+
+# storage classes and a function specifier with no effect on a layout: the fast reader takes them
+# where gcc does (an object's _Thread_local at file scope, a function's _Noreturn, a block's auto)
+SPECIFIERS = [
+    "_Thread_local int x; static _Thread_local int y; _Thread_local static int z; extern _Thread_local long w;\n"
+    "_Thread_local struct q { int a; char c; } v;",
+    "_Noreturn void f(void); void _Noreturn g(void); static _Noreturn void h(void) { for (;;); }",
+    "void g(void) { auto int z; register int r; for (auto int i = 0; i < 3; i++); }",
+]
+# where gcc refuses them: pycparser's path still decides (as before)
+OUTSIDE = ["_Thread_local void f(void);", "_Thread_local typedef int T;", "typedef _Thread_local int T;",
+           "auto int x;", "void g(auto int z);", "struct s { _Thread_local int a; };",
+           "void g(void) { _Thread_local int z; }", "int f(a) auto int a; { return 0; }"]
+
+
+def test_the_fast_reader_takes_thread_local_noreturn_and_auto(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("pycparser called")
+
+    monkeypatch.setattr(cdecl._CParser, "parse", refuse)
+    monkeypatch.setattr(cdecl, "FAST_READER", True)
+    for text in SPECIFIERS:
+        layouts = parse_layouts(text + "\nstruct r { char a; long b; };", filename="b.h")
+        assert layouts["struct r"].size == 16
+
+
+@pytest.mark.parametrize("text", SPECIFIERS + OUTSIDE)
+def test_both_readers_agree_on_the_specifiers(text, monkeypatch):
+    assert ours(text, True, monkeypatch) == ours(text, False, monkeypatch)
+
+
+def test_the_fast_reader_leaves_what_gcc_refuses_to_pycparser():
+    from dtracepy.layout.abi import get_abi
+    from dtracepy.layout.cparse import read_fast
+
+    for text in OUTSIDE:
+        assert read_fast(f'#line 1 "b.h"\n{text}\n', "b.h", get_abi("x86_64")) is None, text

@@ -50,6 +50,7 @@ class _Reader(Bodies, Constants, Declarators):
         self.typedefs: set[str] = set()
         self.ordinary: set[str] = set()  # enumerators and objects: pycparser's non-type names
         self.storage = None  # the storage class the last specifiers gave ([extern] or [static])
+        self.thread = self.noreturn = False  # whether they gave _Thread_local, _Noreturn
         self.depth = 0
         self.block = 0  # inside a function's body (its declarations are the block's)
         self.scopes: list[list[str]] = []  # the typedef names each open block declared
@@ -92,6 +93,7 @@ class _Reader(Bodies, Constants, Declarators):
         toks = self.toks
         quals, names, node, typedef = [], [], None, False
         kept = None  # a storage class (read after the specifiers: a record's members reset it)
+        thread = noreturn = False  # _Thread_local (a file-scope object's), _Noreturn (a function's)
         while True:
             t = toks[self.i]
             if t in _BASE:
@@ -105,12 +107,19 @@ class _Reader(Bodies, Constants, Declarators):
                     raise Unsupported("two types")
                 node = self.record() if t != "enum" else self.enum()
                 continue
-            elif t == "typedef" and storage and not typedef and kept is None:
+            elif t == "typedef" and storage and not typedef and kept is None and not (thread or noreturn):
                 typedef = True
-            elif (t == "extern" or t == "static") and storage and not typedef and kept is None:
-                kept = [t]  # (a file-scope object's or function's: the layout reads neither)
-            elif t == "register" and (register or storage and self.block) and not typedef and kept is None:
-                kept = [t]
+            elif (t == "extern" or t == "static") and storage and not typedef and (kept is None or kept == [
+                    "_Thread_local"]):
+                kept = (kept or []) + [t]  # (a file-scope object's or function's: the layout reads neither)
+            elif (t == "register" or t == "auto" and not register) and (register or storage and self.block) \
+                    and not typedef and kept is None:
+                kept = [t]  # (auto: a block's object's; at file scope gcc refuses it)
+            elif t == "_Thread_local" and storage and not self.block and not typedef and not thread:
+                thread = True  # (its object is laid out as any other; gcc refuses it on a function)
+                kept = (kept or []) + [t]
+            elif t == "_Noreturn" and storage and not typedef:
+                noreturn = True  # (a function specifier: no layout; gcc takes it on an object, warning)
             elif t in self.typedefs:
                 if names or node is not None:  # pycparser: the declarator (T T)
                     break
@@ -123,6 +132,7 @@ class _Reader(Bodies, Constants, Declarators):
         elif node is None:
             raise Unsupported("no type")
         self.storage = kept
+        self.thread, self.noreturn = thread, noreturn
         return typedef, quals, node
 
     def identifier_type(self, names: tuple) -> c_ast.IdentifierType:
@@ -137,12 +147,13 @@ class _Reader(Bodies, Constants, Declarators):
         if toks[start] == "_Static_assert" and not self.block:  # (a function's: pycparser's path)
             return [self.static_assert()]
         typedef, quals, base = self.specifiers(not member)
+        thread = self.thread  # (a parameter's specifiers reset it)
         if typedef and self.block and not self.scopes:  # (a K&R parameter's, a for's: not kept here)
             raise Unsupported("a typedef outside a block")
         storage = self.storage
         if toks[self.i] == ";":
             self.i += 1
-            if typedef or storage or not isinstance(base, (c_ast.Struct, c_ast.Union, c_ast.Enum)):
+            if typedef or storage or self.noreturn or not isinstance(base, (c_ast.Struct, c_ast.Union, c_ast.Enum)):
                 raise Unsupported("a declaration that declares nothing")
             return [c_ast.Decl(None, quals, [], [], [], base, None, None, base.coord)]
         out = []
@@ -158,6 +169,8 @@ class _Reader(Bodies, Constants, Declarators):
                 self.ordinary.add(name)
                 return out
             first = False
+            if thread and decl.__class__ is c_ast.FuncDecl:
+                raise Unsupported("_Thread_local on a function")
             if typedef:
                 if name in self.ordinary or name in self.locals:  # (a block's typedef: a new name only)
                     raise Unsupported("a typedef of a name in use")
@@ -216,7 +229,7 @@ class _Reader(Bodies, Constants, Declarators):
         return c_ast.StaticAssert(cond, message, coord)
 
     def starts_declaration(self, t: str) -> bool:
-        return t in _STORAGE or t == "register" or self.starts_type(t)
+        return t in _STORAGE or t == "register" or t == "auto" or self.starts_type(t)
 
     def definition(self, decl: c_ast.FuncDecl):
         """A function's definition after its declarator: a K&R definition's declarations of its
@@ -230,7 +243,7 @@ class _Reader(Bodies, Constants, Declarators):
             if not params or params[0].__class__ is not c_ast.ID:
                 raise Unsupported("declarations after a prototype's parameters")
             while toks[self.i] != "{":
-                if not self.starts_declaration(toks[self.i]):
+                if not self.starts_declaration(toks[self.i]) or toks[self.i] == "auto":
                     raise Unsupported("a K&R parameter's declaration")
                 self.declaration(False)
         self.compound()
