@@ -121,3 +121,50 @@ def test_the_fast_reader_leaves_what_gcc_refuses_to_pycparser():
 
     for text in OUTSIDE:
         assert read_fast(f'#line 1 "b.h"\n{text}\n', "b.h", get_abi("x86_64")) is None, text
+
+
+# C's struct, union and enum tags share one name space: gcc's first error, and its place (an
+# enum's here at its keyword, where gcc points at its tag: the last two)
+TAGS = [
+    ("struct X {int a;}; union X *p;", "1:26: error: 'X' defined as wrong kind of tag"),
+    ("struct X {int a;}; union X;", "1:26: error: 'X' defined as wrong kind of tag"),
+    ("union X {int a;}; struct X {int b;};", "1:26: error: 'X' defined as wrong kind of tag"),
+    ("struct X; union X {int a;};", "1:17: error: 'X' defined as wrong kind of tag"),
+    ("struct X {int b;}; struct Y { union X { int c; } u; };", "1:37: error: 'X' defined as wrong kind of tag"),
+    ("struct X *p; union X *q;", "1:20: error: 'X' defined as wrong kind of tag"),
+    ("enum X {A}; enum X e; union X *u;", "1:29: error: 'X' defined as wrong kind of tag"),
+    ("enum X {A}; struct X {int b;};", "1:20: error: 'X' defined as wrong kind of tag"),
+    ("struct X {int b;}; enum X e;", "1:20: error: 'X' defined as wrong kind of tag"),
+]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("text,error", TAGS)
+def test_a_tag_used_as_another_kind_is_refused_as_gcc_refuses_it(text, error, fast, monkeypatch):
+    assert ours(text, fast, monkeypatch) == error
+
+
+def test_the_same_kind_of_tag_again_is_taken(monkeypatch):
+    text = "struct X {int b;}; struct X *p; enum E {A}; enum E e; struct Y {enum E e; struct X *x;};"
+    assert ours(text, True, monkeypatch, ("struct Y", 16)) == ("struct Y", 16)
+
+
+def test_asking_for_the_wrong_kind_of_tag_says_so():
+    with pytest.raises(LayoutError, match=r"'X' defined as wrong kind of tag: the header declares struct X, "
+                                          r"not union X"):
+        parse_layouts("struct X { int a; };", filename="b.h")["union X"]
+
+
+def test_gcc_gives_the_tags_words(tmp_path):
+    if shutil.which("gcc") is None:
+        pytest.skip("no gcc")
+    for text, error in TAGS:
+        path = tmp_path / "b.h"
+        path.write_text(text + "\n")
+        run = subprocess.run(["gcc", "-fsyntax-only", "-x", "c", str(path)], capture_output=True, text=True,
+                             timeout=60)
+        first = next(line[len(str(path)) + 1:] for line in run.stderr.splitlines() if ": error: " in line)
+        first = first.replace("\u2018", "'").replace("\u2019", "'")
+        if "enum X e;" in text or text.startswith("enum X {A}; struct"):
+            first = first.replace("1:25:", "1:20:")  # (gcc: at the tag; here: at the enum keyword)
+        assert first == error, text
