@@ -161,10 +161,23 @@ def _crashing_aggregation_keys(ctx, indexes):
         severity, dialect = "warning", next(iter(sorted(Tr.AGGREGATION_KEY_ALIGNMENT_CRASHES)))
     else:
         return
+    structs = None
     for node in indexes:
         if node.base.__class__ is not t.AggVar:
             continue
         for key in node.keys:
+            if key.__class__ is t.Unary and key.op == "*" and key.operand.__class__ is t.Cast:
+                if structs is None:
+                    structs = {s.name: s for s in ctx.of(t.StructSpec)
+                               if s.kind == "struct" and s.name is not None and s.members is not None}
+                name, size = _program_struct_value(key.operand.type, structs)
+                if size is not None and size not in (1, 2, 4, 8):
+                    yield ctx.finding("key-type", key, f"a value of the program's struct {name} ({size} bytes) as "
+                                      f"an aggregation key: Oracle's dtrace 2.0 aborts compiling that (\"dt_aggid_"
+                                      f"rec_add: Assertion `alignment > 0 && alignment <= 8 ...' failed\") for a "
+                                      f"key of a size other than 1, 2, 4 or 8 bytes; key by its members instead",
+                                      severity=severity)
+                continue
             base = key.base if key.__class__ is t.Member else None
             if base is None or key.op != "->" or base.__class__ is not t.Ident or base.module is not None:
                 continue
@@ -179,3 +192,59 @@ def _crashing_aggregation_keys(ctx, indexes):
                                   f"Oracle's dtrace 2.0 aborts compiling that (\"dt_aggid_rec_add: Assertion "
                                   f"`alignment > 0 && alignment <= 8 ...' failed\"); use stringof({base.name}->"
                                   f"{key.name}) as the key", severity=severity)
+
+
+def _program_struct_value(type_name, structs):
+    """(name, bytes) of the struct a cast ``(struct foo *)`` points to, where the program defines
+    it of members whose sizes are certain (spelled integer types, pointers, arrays of them, such
+    structs: LP64, natural alignment; :func:`_struct_layout`); (None, None) otherwise.  (A union is not judged: dtrace
+    took ``union { char a[3]; char b; }`` as a key.)"""
+    declarator, specifiers = type_name.declarator, type_name.specifiers
+    if declarator.__class__ is not t.PointerDecl or declarator.target.__class__ is not t.NameDecl:
+        return None, None
+    spec = specifiers[0] if len(specifiers) == 1 else None
+    if spec.__class__ is not t.StructSpec or spec.kind != "struct" or spec.name not in structs:
+        return None, None
+    found = _struct_layout(structs[spec.name], structs, 0)
+    return (spec.name, found[0]) if found is not None else (None, None)
+
+
+#: Bytes of a spelled integer type's deciding word (LP64); ``int`` when none of these is spelled.
+_WORD_BYTES = {"char": 1, "short": 2, "long": 8}
+_INTEGER_WORDS = frozenset(("char", "short", "int", "long", "signed", "unsigned"))
+
+
+def _struct_layout(spec, structs, depth):
+    """(size, alignment) of a program struct whose every member's size is certain, else None.  The
+    size is dtrace's: the end of the last member, without C's tail padding (measured with ``dtrace
+    -e``: ``struct { int a; char b; }`` as a key aborts it, ``{ char a; short b; }`` does not)."""
+    if depth > 8 or spec.members is None:
+        return None
+    offset, align = 0, 1
+    for field in spec.members:
+        words = [w for w in field.specifiers if w not in ("const", "volatile")]
+        if len(words) == 1 and words[0].__class__ is t.StructSpec and words[0].kind == "struct":
+            inner = words[0] if words[0].members is not None else structs.get(words[0].name)
+            base = _struct_layout(inner, structs, depth + 1) if inner is not None else None
+        elif words and all(w.__class__ is str and w in _INTEGER_WORDS for w in words):
+            size = next((_WORD_BYTES[w] for w in ("char", "short", "long") if w in words), 4)
+            base = (size, size)
+        else:
+            return None
+        for item in field.declarators:
+            if item.width is not None or item.declarator is None:
+                return None  # (bit-fields: not judged)
+            size, alignment, declarator, count = base, None, item.declarator, 1
+            while declarator.__class__ is t.ArrayDecl:
+                if len(declarator.dims) != 1 or declarator.dims[0].__class__ is not t.IntLit:
+                    return None
+                count *= int(declarator.dims[0].text, 0)
+                declarator = declarator.target
+            if declarator.__class__ is t.PointerDecl and declarator.target.__class__ is t.NameDecl:
+                size = (8, 8)
+            elif declarator.__class__ is not t.NameDecl or size is None:
+                return None
+            size, alignment = size[0] * count, size[1]
+            offset = -(-offset // alignment) * alignment + size
+            align = max(align, alignment)
+    return offset, align  # (no tail padding: dtrace's CTF of a program struct ends at its last member)

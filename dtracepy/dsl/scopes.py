@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dtracepy import tree
 from dtracepy.dsl import context
-from dtracepy.dsl.values import Compound, D, NoPythonValue, expr, not_pickled, python_only_dunders
+from dtracepy.dsl.values import (PYTHON_ONLY, Compound, D, NoPythonValue, expr, not_pickled, python_only_dunders,
+                                  python_only_error)
 from dtracepy.errors import DSLError
 from dtracepy.source import user_pos
 
@@ -52,6 +53,8 @@ class _Scope:
         object.__setattr__(self, "_label", label)
 
     def __getattr__(self, name: str) -> D:
+        if name in PYTHON_ONLY:  # (Python asks here after the class's guard raised AttributeError)
+            raise python_only_error(name)
         if name.startswith("__") or name in _Scope.__slots__:  # (a slot unset: an object never made)
             raise AttributeError(name)
         return D(self._make(name, user_pos(2)))  # (from the caller: this frame is dtracepy's)

@@ -228,6 +228,21 @@ def not_pickled(what: str) -> str:
             "or save the tracer's D instead (t.to_d())")
 
 
+class PythonOnlyAttribute(DSLError, AttributeError):
+    """A located DSLError that is also an AttributeError: ``trace(arg0.__doc__)`` is an error at the
+    user's line, while ``hasattr(arg0, "__doc__")`` says no, so ``help(arg0)`` and
+    ``inspect.getdoc`` in a REPL show class D's text instead of an error about D."""
+
+
+def python_only_error(name: str) -> PythonOnlyAttribute:
+    """The error for reading ``__doc__`` or ``__module__`` on an instance (see :class:`_PythonOnly`)."""
+    return PythonOnlyAttribute(f"{name} is Python's attribute of a dtracepy object, not a D value: "
+                               "its text would go into the D as a string", user_pos())
+
+
+PYTHON_ONLY = ("__doc__", "__module__")
+
+
 class _PythonOnly(str):
     """A class's ``__doc__`` or ``__module__`` that an instance cannot read: ``trace(arg0.__doc__)``
     or ``trace(self.__module__)`` would put dtracepy's own text into the D as a string constant.
@@ -238,13 +253,12 @@ class _PythonOnly(str):
     def __get__(self, obj, cls=None):
         if obj is None:
             return self
-        raise DSLError(f"{self._name} is Python's attribute of a dtracepy object, not a D value: its "
-                       "text would go into the D as a string", user_pos())
+        raise python_only_error(self._name)
 
 
 def python_only_dunders(cls) -> None:
     """Make ``cls``'s ``__doc__`` and ``__module__`` readable on the class only (see :class:`_PythonOnly`)."""
-    for name in ("__doc__", "__module__"):
+    for name in PYTHON_ONLY:
         value = cls.__dict__.get(name)
         if isinstance(value, str) and not isinstance(value, _PythonOnly):
             guarded = _PythonOnly(value)
@@ -374,6 +388,8 @@ class D:
 
     # --- member access, indexing, calls -----------------------------------------------------
     def __getattr__(self, name):
+        if name in PYTHON_ONLY:  # (Python asks here after the class's guard raised AttributeError)
+            raise python_only_error(name)
         if name.startswith("_"):
             raise AttributeError(f"{name!r}: use arrow(x, {name!r}) or dot(x, {name!r}) for D members "
                                  "whose names start with an underscore")
