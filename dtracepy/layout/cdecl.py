@@ -462,6 +462,9 @@ class _Converter(AttributeRules, ConstantEvaluator):
             if id(decl) not in attrs_of:
                 continue
             a = attrs_of[id(decl)]
+            if getattr(decl, "align", None):  # (pycparser's Alignas; the fast reader gives way at it)
+                self.error(f"_Alignas on member {decl.name or '<unnamed>'} is not modelled by dtracepy (gcc raises "
+                           "the member's alignment to it; __attribute__((aligned(N))) is modelled)", decl)
             t, spelling = self.type_of(decl.type)
             if a.vector is not None:
                 t = self._vector(t, a.vector)
