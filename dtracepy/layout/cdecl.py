@@ -66,6 +66,12 @@ class Layouts(dict):
             # (whether the header defines that enum or not: the name is an enum's either way)
             raise LayoutError(f"{name} names an enum: layout lays out structs and unions, not enums "
                               f"(known types: {listing})")
+        if bare != name:
+            kind = name.split(" ", 1)[0]
+            other = next((k for k in ("struct", "union", "enum") if k != kind and (k, bare) in self.tags), None)
+            if other is not None and (kind, bare) not in self.tags:  # (C's tags share one name space)
+                raise LayoutError(f"'{bare}' defined as wrong kind of tag: the header declares {other} {bare}, "
+                                  f"not {kind} {bare} (known types: {listing})")
         for kind in (name.split(" ", 1)[0],) if bare != name else ("struct", "union"):
             declared = self.tags.get((kind, bare))
             if declared is not None and not declared.complete:  # (gcc: "incomplete type", not unknown)
@@ -152,6 +158,8 @@ class _Converter(AttributeRules, ConstantEvaluator):
                 if isinstance(node.type, c_ast.FuncDecl):
                     continue
                 self.type_of(node.type)
+            elif isinstance(node, c_ast.StaticAssert):
+                self.static_assert(node)
         for arg in self.pre.arguments:  # those no record took (a typedef's, an object's): gcc checks them too
             self.requested_alignment(arg)
         return self.result
@@ -375,8 +383,18 @@ class _Converter(AttributeRules, ConstantEvaluator):
                 seen += 1
         return pos
 
+    def _tag_kind(self, kind: str, node) -> None:
+        """C's struct, union and enum tags share one name space (a record's body opens no scope of
+        its own): a tag used as another kind is gcc's "defined as wrong kind of tag" (located at the
+        record's tag, as gcc locates it; at an enum's keyword)."""
+        for other in ("struct", "union", "enum"):
+            if other != kind and (other, node.name) in self.tags:
+                self.error(f"'{node.name}' defined as wrong kind of tag", node)
+
     def enum(self, node: c_ast.Enum) -> tuple[object, str]:
         spelling = f"enum {node.name}" if node.name else "enum <anonymous>"
+        if node.name:
+            self._tag_kind("enum", node)
         if node.values is None:
             t = self.tags.get(("enum", node.name))
             return (t or Scalar(spelling, 4, 4, False, "enum")), spelling
@@ -406,6 +424,8 @@ class _Converter(AttributeRules, ConstantEvaluator):
         kind = "struct" if isinstance(node, c_ast.Struct) else "union"
         key = (kind, node.name)
         existing = self.tags.get(key) if node.name else None
+        if node.name and existing is None:
+            self._tag_kind(kind, node)
         if node.decls is None:
             if existing is None:
                 existing = Layout(node.name, kind, self.abi)
@@ -434,7 +454,17 @@ class _Converter(AttributeRules, ConstantEvaluator):
             mattrs = [Attrs()] * len(decls)
         specs = []
         self.defining.add(id(layout))
-        for decl, a in zip(decls, mattrs):
+        attrs_of = dict(zip(map(id, decls), mattrs))
+        for decl in node.decls:
+            if decl.__class__ is c_ast.StaticAssert:  # (evaluated where it stands: the record incomplete)
+                self.static_assert(decl)
+                continue
+            if id(decl) not in attrs_of:
+                continue
+            a = attrs_of[id(decl)]
+            if getattr(decl, "align", None):  # (pycparser's Alignas; the fast reader gives way at it)
+                self.error(f"_Alignas on member {decl.name or '<unnamed>'} is not modelled by dtracepy (gcc raises "
+                           "the member's alignment to it; __attribute__((aligned(N))) is modelled)", decl)
             t, spelling = self.type_of(decl.type)
             if a.vector is not None:
                 t = self._vector(t, a.vector)

@@ -43,6 +43,26 @@ class ConstantEvaluator:
                        overflow)
         return value
 
+    def static_assert(self, node: c_ast.StaticAssert) -> None:
+        """gcc's ``_Static_assert``: refused, in gcc's words, when its expression is false
+        ("static assertion failed", at the keyword), not a constant or not an integer (at the
+        expression; the fast reader keeps no place of it: at the keyword then).  An overflow
+        does not matter here (gcc only warns); what dtracepy does not evaluate keeps its words."""
+        where = node.cond if getattr(node.cond, "coord", None) is not None else node
+        try:
+            value = self.typed_const(node.cond)[0]
+        except LayoutError as err:
+            words = err.message
+            if words.startswith("invalid application") or any(
+                    w in words for w in ("not supported", "not modelled", "too large", "too long", "shift count")):
+                raise  # (gcc's own first error, or what dtracepy does not evaluate: its words)
+            if "floating" in words or "a cast to" in words:
+                self.error("expression in static assertion is not an integer", where)
+            self.error("expression in static assertion is not constant", where)
+        if not value:
+            message = getattr(node.message, "value", None)
+            self.error("static assertion failed" + (f": {message}" if message else ""), node)
+
     def _not_constant(self, overflowed, node):
         if not self.array_size:
             return

@@ -32,21 +32,25 @@ from pycparser.c_parser import Coord
 from dtracepy.layout.fastc_body import Bodies
 from dtracepy.layout.fastc_const import Constants
 from dtracepy.layout.fastc_decl import Declarators
-from dtracepy.layout.fastc_lex import (Unsupported, _BASE, _ID_START, _LINE_MARKER, _MAX_DEPTH, _NO, _QUALS,
-                                       _record_positions, _RESERVED, _STORAGE, _tokens)
+from dtracepy.layout.fastc_lex import (Unsupported, _ASSERTS, _BASE, _ID_START, _LINE_MARKER, _MAX_DEPTH, _NO,
+                                       _QUALS, _record_positions, _RESERVED, _STORAGE, _STRING, _tokens)
 
 
 class _Reader(Bodies, Constants, Declarators):
-    def __init__(self, toks: list[str], records: list, prelude_end: int, builtin: Coord, user: Coord):
+    def __init__(self, toks: list[str], records: list, prelude_end: int, builtin: Coord, user: Coord,
+                 asserts: list = _NO):
         self.toks = toks + ["", "", ""]
         self.i = 0
         self.records = records
         self.record_index = 0
+        self.asserts = asserts  # ('_Static_assert', its Coord, its expression's) of each, in order
+        self.assert_index = 0
         self.prelude_end = prelude_end
         self.builtin, self.user = builtin, user
         self.typedefs: set[str] = set()
         self.ordinary: set[str] = set()  # enumerators and objects: pycparser's non-type names
         self.storage = None  # the storage class the last specifiers gave ([extern] or [static])
+        self.thread = self.noreturn = False  # whether they gave _Thread_local, _Noreturn
         self.depth = 0
         self.block = 0  # inside a function's body (its declarations are the block's)
         self.scopes: list[list[str]] = []  # the typedef names each open block declared
@@ -79,8 +83,8 @@ class _Reader(Bodies, Constants, Declarators):
         toks = self.toks
         while toks[self.i] != "":
             ext.extend(self.declaration(False))
-        if self.record_index != len(self.records):
-            raise Unsupported("records not met")
+        if self.record_index != len(self.records) or self.assert_index != len(self.asserts):
+            raise Unsupported("records or assertions not met")
         return c_ast.FileAST(ext)
 
     def specifiers(self, storage: bool, register: bool = False):
@@ -89,6 +93,7 @@ class _Reader(Bodies, Constants, Declarators):
         toks = self.toks
         quals, names, node, typedef = [], [], None, False
         kept = None  # a storage class (read after the specifiers: a record's members reset it)
+        thread = noreturn = False  # _Thread_local (a file-scope object's), _Noreturn (a function's)
         while True:
             t = toks[self.i]
             if t in _BASE:
@@ -102,12 +107,19 @@ class _Reader(Bodies, Constants, Declarators):
                     raise Unsupported("two types")
                 node = self.record() if t != "enum" else self.enum()
                 continue
-            elif t == "typedef" and storage and not typedef and kept is None:
+            elif t == "typedef" and storage and not typedef and kept is None and not (thread or noreturn):
                 typedef = True
-            elif (t == "extern" or t == "static") and storage and not typedef and kept is None:
-                kept = [t]  # (a file-scope object's or function's: the layout reads neither)
-            elif t == "register" and (register or storage and self.block) and not typedef and kept is None:
-                kept = [t]
+            elif (t == "extern" or t == "static") and storage and not typedef and (kept is None or kept == [
+                    "_Thread_local"]):
+                kept = (kept or []) + [t]  # (a file-scope object's or function's: the layout reads neither)
+            elif (t == "register" or t == "auto" and not register) and (register or storage and self.block) \
+                    and not typedef and kept is None:
+                kept = [t]  # (auto: a block's object's; at file scope gcc refuses it)
+            elif t == "_Thread_local" and storage and not self.block and not typedef and not thread:
+                thread = True  # (its object is laid out as any other; gcc refuses it on a function)
+                kept = (kept or []) + [t]
+            elif t == "_Noreturn" and storage and not typedef:
+                noreturn = True  # (a function specifier: no layout; gcc takes it on an object, warning)
             elif t in self.typedefs:
                 if names or node is not None:  # pycparser: the declarator (T T)
                     break
@@ -120,6 +132,7 @@ class _Reader(Bodies, Constants, Declarators):
         elif node is None:
             raise Unsupported("no type")
         self.storage = kept
+        self.thread, self.noreturn = thread, noreturn
         return typedef, quals, node
 
     def identifier_type(self, names: tuple) -> c_ast.IdentifierType:
@@ -131,13 +144,16 @@ class _Reader(Bodies, Constants, Declarators):
     def declaration(self, member: bool) -> list:
         toks = self.toks
         start = self.i
+        if toks[start] == "_Static_assert" and not self.block:  # (a function's: pycparser's path)
+            return [self.static_assert()]
         typedef, quals, base = self.specifiers(not member)
+        thread = self.thread  # (a parameter's specifiers reset it)
         if typedef and self.block and not self.scopes:  # (a K&R parameter's, a for's: not kept here)
             raise Unsupported("a typedef outside a block")
         storage = self.storage
         if toks[self.i] == ";":
             self.i += 1
-            if typedef or storage or not isinstance(base, (c_ast.Struct, c_ast.Union, c_ast.Enum)):
+            if typedef or storage or self.noreturn or not isinstance(base, (c_ast.Struct, c_ast.Union, c_ast.Enum)):
                 raise Unsupported("a declaration that declares nothing")
             return [c_ast.Decl(None, quals, [], [], [], base, None, None, base.coord)]
         out = []
@@ -153,6 +169,8 @@ class _Reader(Bodies, Constants, Declarators):
                 self.ordinary.add(name)
                 return out
             first = False
+            if thread and decl.__class__ is c_ast.FuncDecl:
+                raise Unsupported("_Thread_local on a function")
             if typedef:
                 if name in self.ordinary or name in self.locals:  # (a block's typedef: a new name only)
                     raise Unsupported("a typedef of a name in use")
@@ -180,8 +198,38 @@ class _Reader(Bodies, Constants, Declarators):
             self.scopes[-1].extend(names)  # (out of scope at the block's end)
         return out
 
+    def static_assert(self) -> c_ast.StaticAssert:
+        """``_Static_assert(expr[, "message" ...]);`` (the converter evaluates it), at the place
+        the scan found for it: pycparser's (the keyword), and its expression's where the scan saw
+        it start on the keyword's line (pycparser's, but for a parenthesis first)."""
+        toks = self.toks
+        if self.assert_index >= len(self.asserts) or self.asserts[self.assert_index][1] is None:
+            raise Unsupported("an assertion the scan did not see")
+        _, coord, at = self.asserts[self.assert_index]
+        self.assert_index += 1
+        self.i += 1
+        self.expect("(")
+        cond = self.expr()
+        if at is not None and cond.coord is None:
+            cond.coord = at
+        message = None
+        if toks[self.i] == ",":
+            self.i += 1
+            parts = []
+            while toks[self.i][:1] == '"':
+                if not _STRING.fullmatch(toks[self.i]):
+                    raise Unsupported("an escape in a string")
+                parts.append(toks[self.i][1:-1])
+                self.i += 1
+            if not parts:
+                raise Unsupported("an assertion's message that is no string")
+            message = c_ast.Constant("string", f'"{"".join(parts)}"')
+        self.expect(")")
+        self.expect(";")
+        return c_ast.StaticAssert(cond, message, coord)
+
     def starts_declaration(self, t: str) -> bool:
-        return t in _STORAGE or t == "register" or self.starts_type(t)
+        return t in _STORAGE or t == "register" or t == "auto" or self.starts_type(t)
 
     def definition(self, decl: c_ast.FuncDecl):
         """A function's definition after its declarator: a K&R definition's declarations of its
@@ -195,7 +243,7 @@ class _Reader(Bodies, Constants, Declarators):
             if not params or params[0].__class__ is not c_ast.ID:
                 raise Unsupported("declarations after a prototype's parameters")
             while toks[self.i] != "{":
-                if not self.starts_declaration(toks[self.i]):
+                if not self.starts_declaration(toks[self.i]) or toks[self.i] == "auto":
                     raise Unsupported("a K&R parameter's declaration")
                 self.declaration(False)
         self.compound()
@@ -438,10 +486,11 @@ def read(prelude: str, text: str, builtin: str) -> c_ast.FileAST:
     if not m or m.group(2) is None:
         raise Unsupported("no line marker first")
     records = head_records + _record_positions(text, builtin)
+    asserts = _record_positions(text, builtin, pattern=_ASSERTS) if "_Static_assert" in text else _NO
     toks = _tokens(text)
     if "" in toks:  # pragma: no cover - only the end matches nothing
         raise Unsupported("tokens")
-    reader = _Reader(head + toks, records, len(head), Coord(builtin, 1), Coord(m.group(2), 1))
+    reader = _Reader(head + toks, records, len(head), Coord(builtin, 1), Coord(m.group(2), 1), asserts)
     try:
         return reader.read()
     except (IndexError, RecursionError):  # pragma: no cover - past the sentinels, or too deep

@@ -24,6 +24,9 @@ _LINE_MARKER = re.compile(r'#[ \t]*(?:line[ \t]+)?([0-9]+)(?:[ \t]+"([^"\\\n]*)"
 _RECORDS = re.compile(r'^[ \t]*#[ \t]*(?:line[ \t]+)?([0-9]+)(?:[ \t]+"([^"\\\n]*)")?[^\n]*'
                       r"|\b(?:struct|union)\b[ \t\n]*([A-Za-z_][A-Za-z0-9_]*|\{)?"
                       r"|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\"", re.M | re.A)
+# the same for each _Static_assert: its keyword, and the blanks and '(' before its expression
+_ASSERTS = re.compile(_RECORDS.pattern.replace(r"\b(?:struct|union)\b[ \t\n]*([A-Za-z_][A-Za-z0-9_]*|\{)?",
+                                               r"\b(_Static_assert)\b([ \t]*\([ \t]*(?=[^\s]))?"), re.M | re.A)
 _INTEGER = re.compile(r"(?:0[xX][0-9a-fA-F]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)"
                       r"(?:[uU](?:ll|LL|[lL])?|(?:ll|LL|[lL])[uU]?)?")
 # a plain decimal literal below 10**18 (ASCII digits only: str.isdigit() takes '²' and '٣' too)
@@ -90,13 +93,14 @@ def _tokens(text: str) -> list[str]:
     return toks
 
 
-def _record_positions(text: str, builtin: str, file: "str | None" = None) -> list:
+def _record_positions(text: str, builtin: str, file: "str | None" = None, pattern=_RECORDS) -> list:
     """(tag or '{', Coord) of each struct/union keyword of ``text``, in order; the coordinates are
     pycparser's (the line set by the last line marker, the column counted from 1; ``file`` before
-    the first)."""
+    the first).  With ``pattern`` :data:`_ASSERTS`: ('_Static_assert', its Coord, its expression's
+    Coord or None) of each _Static_assert."""
     out = []
     line, line_start, ref = 1, 0, 0
-    for m in _RECORDS.finditer(text):
+    for m in pattern.finditer(text):
         if m.group(1) is not None:  # a line marker: the next line is number N
             end = text.find("\n", m.end())
             if m.group(2) is not None:
@@ -118,5 +122,10 @@ def _record_positions(text: str, builtin: str, file: "str | None" = None) -> lis
             line += text.count("\n", ref, q)
             line_start = nl + 1
         ref = q
-        out.append((m.group(3), Coord(file, line, q - line_start + 1)))
+        coord = Coord(file, line, q - line_start + 1)
+        if pattern is _RECORDS:
+            out.append((m.group(3), coord))
+        else:
+            after = m.group(4)
+            out.append((m.group(3), coord, after and Coord(file, line, m.end(4) - line_start + 1)))
     return out
