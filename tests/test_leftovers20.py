@@ -95,3 +95,56 @@ def test_a_pointer_of_another_type_for_a_typed_pointer_parameter_is_refused(body
 @pytest.mark.parametrize("body", _POINTER_ARGUMENTS_TAKEN)
 def test_a_pointer_dtrace_takes_for_a_typed_pointer_parameter_is_not_judged(body):
     assert _findings(f"BEGIN {{ {body} exit(0); }}\n", "argument-type", "oracle") == []
+
+
+# --- review19 N4: sys.stdout.close() in a tracer module ----------------------------------------
+
+def _compile_cli(tmp_path, text):
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "t.py"
+    path.write_text(text)
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return subprocess.run([sys.executable, "-m", "dtracepy", "compile", str(path)], capture_output=True,
+                          text=True, env=env, timeout=120, cwd=tmp_path)
+
+
+_CLOSING = """import sys
+from dtracepy import *
+
+t = Tracer()
+sys.stdout.close()
+
+@t.probe("BEGIN")
+def begin():
+    sys.stdout.close()
+    trace(1)
+"""
+
+
+def test_a_tracer_closing_stdout_compiles_and_its_d_still_reaches_stdout(tmp_path):
+    """The stdout wrapper had no close(): "AttributeError: '_ModuleOutput' object has no
+    attribute 'close'". Now it closes as a file does (and a later write fails as on a closed file)."""
+    done = _compile_cli(tmp_path, _CLOSING)
+    assert done.returncode == 0, done.stderr
+    assert "trace(1);" in done.stdout and "AttributeError" not in done.stderr
+    done = _compile_cli(tmp_path, _CLOSING.replace("sys.stdout.close()\n\n", "sys.stdout.close()\nprint('x')\n\n", 1))
+    assert done.returncode == 1 and "t.py:6: error: ValueError: I/O operation on closed file." in done.stderr
+
+
+def test_the_stdout_wrapper_is_file_like():
+    import io
+
+    from dtracepy.commands.compile_cmd import _ModuleOutput
+
+    target = io.StringIO()
+    out = _ModuleOutput(target)
+    assert out.writable() and not out.readable() and not out.closed
+    out.writelines(["a", "b"])
+    out.close()
+    out.close()
+    assert out.closed and target.getvalue() == "ab" and not target.closed
+    with pytest.raises(ValueError):
+        out.write("c")

@@ -389,8 +389,42 @@ class _ModuleOutput:
     def __init__(self, target):
         self.target = target
         self.reports: list[str] = []
+        self.closed = False
+
+    def close(self) -> None:
+        """As a file's ``close``: later writes fail; standard error itself stays open (dtracepy
+        still reports to it, and the D goes to the real standard output)."""
+        if not self.closed:
+            self.target.flush()
+        self.closed = True
+
+    def _open(self) -> None:
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+
+    def readable(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        self._open()
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __enter__(self):
+        self._open()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def write(self, text: str) -> int:
+        self._open()
         from dtracepy.dsl import context
         from dtracepy.errors import render_located
         from dtracepy.source import user_pos
@@ -403,9 +437,11 @@ class _ModuleOutput:
         return self.target.write(text)
 
     def flush(self) -> None:
+        self._open()
         self.target.flush()
 
     def isatty(self) -> bool:
+        self._open()
         return False
 
     def fileno(self) -> int:
