@@ -148,3 +148,32 @@ def test_the_stdout_wrapper_is_file_like():
     assert out.closed and target.getvalue() == "ab" and not target.closed
     with pytest.raises(ValueError):
         out.write("c")
+
+
+# --- `dtracepy run` of a tracer module shows its compile warnings before the run ---------------
+
+_WARNED = """from dtracepy import *
+
+t = Tracer()
+
+@t.probe("BEGIN")
+def begin():
+    trace(builtin('nosuchvar'))
+    exit_(0)
+"""
+
+
+def test_run_of_a_tracer_module_shows_its_compile_warnings(tmp_path, monkeypatch, capsys):
+    """`compile t.py` says "t.py:7: warning: nosuchvar is no built-in variable ... [undefined-name]";
+    `run t.py` said nothing of it (a .d's check warnings were shown since leftovers19)."""
+    from dtracepy.cli import main
+    from tests.test_leftovers19 import _standin
+
+    fake = _standin(tmp_path, monkeypatch)
+    tracer = tmp_path / "t.py"
+    tracer.write_text(_WARNED)
+    main(["run", str(tracer), "--dtrace", fake, "--no-status"])
+    err = capsys.readouterr().err
+    assert "t.py:7: warning: nosuchvar is no built-in variable" in err and "[undefined-name]" in err, err
+    assert err.count("[undefined-name]") == 1
+    assert (tmp_path / "started").exists()

@@ -38,7 +38,8 @@ class Prepared:
     # the dialect a tracer was compiled for when it, or the run, named one (``Tracer(dialect=...)``,
     # ``--dialect``): what it was written for, said when dtrace does not know a type it casts to
     dialect: str | None = None
-    # a D script's warnings from ``dtracepy check`` (its errors stopped it: see :func:`prepare_d`)
+    # a D script's warnings from ``dtracepy check`` (its errors stopped it: see :func:`prepare_d`),
+    # a tracer's from its compile (located at its Python lines, as ``dtracepy compile`` says them)
     findings: tuple = ()
 
 
@@ -76,7 +77,7 @@ def prepare_tracer(tracer, frame: bool = True, name: str | None = None, dialect=
                     destructive_pos=pragma.pos if pragma is not None else None,
                     macros=tuple(macros_used(program.items)), program=program, pos=tracer.pos,
                     options=flags.options, cpp_args=_cpp_args(flags),
-                    dialect=None if named is None else str(named))
+                    dialect=None if named is None else str(named), findings=compiled.findings)
 
 
 def _without_shebang(program: tree.Program) -> tree.Program:
