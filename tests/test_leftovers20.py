@@ -177,3 +177,31 @@ def test_run_of_a_tracer_module_shows_its_compile_warnings(tmp_path, monkeypatch
     assert "t.py:7: warning: nosuchvar is no built-in variable" in err and "[undefined-name]" in err, err
     assert err.count("[undefined-name]") == 1
     assert (tmp_path / "started").exists()
+
+
+# --- review19 N3: run of a D script with a syntax error said it twice ---------------------------
+
+_REFUSING_STANDIN = '''#!/bin/sh
+# A stand-in for Oracle's dtrace refusing a script with a syntax error, as the real one words it.
+if [ "$1" = "-V" ]; then echo "dtrace: Oracle D 2.0"; exit 0; fi
+echo 'dtrace: failed to compile script /dev/stdin: line {line}: syntax error near ";"' >&2
+exit 1
+'''
+
+
+@pytest.mark.parametrize("text, line", [("BEGIN { x = ; }\n", 1), ("BEGIN { exit(0); }\nBEGIN { x = ; }\n", 2)])
+def test_run_of_a_d_script_with_a_syntax_error_says_it_once(tmp_path, monkeypatch, capsys, text, line):
+    """`dtracepy run x.d` (real dtrace, live): `x.d:1:13: error: syntax error near ";"` with its
+    caret, then dtrace's own `x.d:1: error: syntax error near ";" [dtrace]`: the same, twice."""
+    from dtracepy.cli import main
+
+    fake = tmp_path / "dtrace"
+    fake.write_text(_REFUSING_STANDIN.format(line=line))
+    fake.chmod(0o755)
+    monkeypatch.setattr("os.geteuid", lambda: 0)
+    script = tmp_path / "x.d"
+    script.write_text(text)
+    assert main(["run", str(script), "--dtrace", str(fake), "--no-status"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("syntax error") == 1, err
+    assert f"x.d:{line}:13: error: syntax error near \";\"" in err

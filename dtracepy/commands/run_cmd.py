@@ -203,6 +203,13 @@ def _verifier_log(tracing, path: str | None) -> None:
     write_output(path, "".join(line + "\n" for line in log), inputs=[tracing.prepared.name])
 
 
+def _same_place(line: str, err) -> bool:
+    """Is ``line`` dtrace's error (as dtracepy relays it) at the file and line of ``err``?"""
+    pos = err.pos
+    return (pos is not None and isinstance(line, str) and line.endswith("[dtrace]")
+            and line.startswith(f"{pos.file}:{pos.line}: error: "))
+
+
 def run(args) -> int:
     from dtracepy.inputs import AtomicOutput
     from dtracepy.run.errors import RunError
@@ -238,7 +245,11 @@ def run(args) -> int:
         # dtrace refused a script dtracepy could not read either: dtracepy's reading, located in
         # the user's file, says why (dtrace's own may name /dev/stdin: it reads what it is given)
         print(unread.render(), file=sys.stderr)
+    else:
+        unread = None
     for line in tracing.stderr_lines:
+        if unread is not None and _same_place(line, unread):
+            continue  # (review 19 N3: dtrace's error at the line dtracepy's says it at: said once)
         print(line, file=sys.stderr)
     _verifier_log(tracing, getattr(args, "verifier_log", None))
     for warning in tracing.warnings:
