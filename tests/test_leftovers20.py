@@ -184,7 +184,7 @@ def test_run_of_a_tracer_module_shows_its_compile_warnings(tmp_path, monkeypatch
 _REFUSING_STANDIN = '''#!/bin/sh
 # A stand-in for Oracle's dtrace refusing a script with a syntax error, as the real one words it.
 if [ "$1" = "-V" ]; then echo "dtrace: Oracle D 2.0"; exit 0; fi
-echo 'dtrace: failed to compile script /dev/stdin: line {line}: syntax error near ";"' >&2
+echo "dtrace: failed to compile script $2: line {line}: syntax error near \\";\\"" >&2
 exit 1
 '''
 
