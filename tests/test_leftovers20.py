@@ -205,3 +205,27 @@ def test_run_of_a_d_script_with_a_syntax_error_says_it_once(tmp_path, monkeypatc
     err = capsys.readouterr().err
     assert err.count("syntax error") == 1, err
     assert f"x.d:{line}:13: error: syntax error near \";\"" in err
+
+
+# --- review19 R3's not-done: char * against unsigned char *, void * in a subtraction -----------
+
+# Oracle's dtrace 2.0 (`dtrace -e`): "operands have incompatible types: "char *" - "unsigned char *""
+# (and for <, ==), "char *" - "void *", "void *" - "void *", "int *" - "void *"; it compiles
+# char * against signed char * (plain char is signed), and void * compared with char *.
+_OPERANDS_REFUSED = ["(char *)arg0 - (unsigned char *)arg1", "(char *)arg0 < (unsigned char *)arg1",
+                     "(char *)arg0 == (unsigned char *)arg1", "(char *)arg0 - (void *)arg1",
+                     "(void *)arg0 - (char *)arg1", "(void *)arg0 - (void *)arg1", "(int *)arg0 - (void *)arg1"]
+_OPERANDS_TAKEN = ["(char *)arg0 < (void *)arg1", "(char *)arg0 == (void *)arg1",
+                   "(char *)arg0 - (signed char *)arg1", "(char *)arg0 == (signed char *)arg1",
+                   "(char *)arg0 - (char *)arg1"]
+
+
+@pytest.mark.parametrize("expr", _OPERANDS_REFUSED)
+def test_char_against_unsigned_char_and_void_in_a_subtraction_are_refused(expr):
+    found = _findings(f"BEGIN {{ trace({expr}); exit(0); }}\n", "operand-type", "oracle")
+    assert [f.severity for f in found] == ["error"], found
+
+
+@pytest.mark.parametrize("expr", _OPERANDS_TAKEN)
+def test_pointer_operands_dtrace_takes_are_not_judged(expr):
+    assert _findings(f"BEGIN {{ trace({expr}); exit(0); }}\n", "operand-type", "oracle") == []

@@ -158,8 +158,7 @@ def _pointer_operands(ctx):
         elif op == "+" and pointer(node.left) and pointer(node.right):
             yield ctx.finding("operand-type", node, "two pointers cannot be operands of + (dtrace: \"operands "
                               "have incompatible types\")")
-        if (op == "-" or op in _COMPARISONS) and _incompatible_pointers(
-                _pointer_type_of(node.left), _pointer_type_of(node.right)):
+        if (op == "-" or op in _COMPARISONS) and _incompatible_operands(node.left, node.right, op):
             yield ctx.finding("operand-type", node.right, f"pointers of incompatible types cannot be operands of "
                               f"{op} (dtrace: \"operands have incompatible types\"): cast one to the other's type",
                               fallback=node)
@@ -314,6 +313,34 @@ def _incompatible_pointers(a, b) -> bool:
     if a[1][0] != "int":
         return False
     return a[1][1] != b[1][1] or "?" not in (a[1][2], b[1][2]) and a[1][2] != b[1][2]
+
+
+def _is_void_pointer(node) -> bool:
+    """A cast to ``void *`` (const and volatile aside)."""
+    return (node.__class__ is t.Cast and node.type.declarator.__class__ is t.PointerDecl
+            and node.type.declarator.target.__class__ is t.NameDecl
+            and [w for w in node.type.specifiers if w not in ("const", "volatile")] == ["void"])
+
+
+def _incompatible_operands(left, right, op) -> bool:
+    """Are ``left`` and ``right`` pointers dtrace refuses as operands of ``op`` (``-`` or a
+    comparison)?  Stricter than an assignment's :func:`_incompatible_pointers` (measured with
+    ``dtrace -e``): plain ``char`` is ``signed char`` here, not ``unsigned char`` (``(char *)p -
+    (unsigned char *)q``, ``==``, ``<``: "operands have incompatible types"; ``signed char *``
+    fits), and a ``void *`` is no operand of ``-`` beside another pointer (``(char *)p - (void
+    *)q``, even ``(void *)p - (void *)q``; compared, it fits)."""
+    a, b = _pointer_type_of(left), _pointer_type_of(right)
+    if op == "-" and (_is_void_pointer(left) and (b is not None or _is_void_pointer(right))
+                      or _is_void_pointer(right) and a is not None):
+        return True
+    return _incompatible_pointers(_signed_char(a), _signed_char(b))
+
+
+def _signed_char(found):
+    """:func:`_pointer_type` with plain char as signed char (D on Linux: char is signed)."""
+    if found is not None and found[1][0] == "int" and found[1][2] == "?":
+        return found[0], ("int", found[1][1], "s")
+    return found
 
 
 def _pointer_type_assignments(ctx):
