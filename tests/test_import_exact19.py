@@ -18,11 +18,8 @@ import pytest
 from dtracepy import importer, printer, tree
 from dtracepy.errors import DTracePyError
 from dtracepy.parser import parse, parse_bytes
-
-
-def _pairs(n: int) -> str:
-    return "".join(f"fbt::f{i}:entry{{self->a=timestamp;}}\nfbt::f{i}:return/self->a/{{self->a=0;}}\n"
-                   for i in range(n))
+from test_import_scale import _EDGES as _SCALE_EDGES
+from test_import_scale import _pairs
 
 
 def _counting_visits(monkeypatch) -> dict:
@@ -70,17 +67,8 @@ def _checking_the_d_taken(monkeypatch) -> dict:
     return seen
 
 
-_EDGES = {
-    "#! first": "#!/usr/sbin/dtrace -s\nBEGIN { x = 1; }\n",
-    "#! line directive first": "# !/x\nBEGIN { x = 1; }\n",
-    "bodyless last": "BEGIN { x = 1; }\ntick-1s\n/x/\n",
-    "bodyless, comment after": "BEGIN { x = 1; }\ntick-1s\n/x/\n/* c */\n",
-    "pragmas and a comment between": "#pragma D option quiet\n/* c */\n#pragma D option flowindent\nBEGIN {}\n",
-    "comments in bodies": "BEGIN\n{\n\t/* a */\n\tx = 1; /* b */\n}\n",
-    "comments between clauses": "/* a */\nBEGIN { x = 1; }\n/* b */\nEND { trace(x); }\n/* c */\n",
-    "non-ASCII string": 'BEGIN { printf("\u00e9\u4e2d\\n"); }\n',
-    "pairs": _pairs(20),
-}
+# the printer's edges the size bound is tested on, and comments between clauses
+_EDGES = {**_SCALE_EDGES, "comments between clauses": "/* a */\nBEGIN { x = 1; }\n/* b */\nEND { trace(x); }\n/* c */\n"}
 
 
 @pytest.mark.parametrize("name", sorted(_EDGES))
