@@ -35,14 +35,13 @@ pathological input cannot exhaust memory or the stack of the passes that walk th
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 
 from dtracepy import tree
 from dtracepy.facts import escapes as _escapes
 from dtracepy.facts.escapes import char_length as _char_len, decode_string
 from dtracepy.errors import DSyntaxError
 from dtracepy.facts import keywords as _kw
-from dtracepy.source import Pos, register_text
+from dtracepy.source import Pos, bisect_right, register_text  # (bisect's C function: see there)
 
 MAX_NESTING = 256
 # One expression of a predicate or clause body may hold at most MAX_OPERATORS operators (the

@@ -1000,21 +1000,15 @@ def _grammar_text() -> str:
     return text
 
 
-def grammar_digest(grammar: str) -> int:
-    """The grammar's CRC-32: the tables file records the grammar it was made from.  Not SHA-256:
-    it only has to notice an edit of d.lark, and hashlib (OpenSSL) cost every ``check`` ~2 ms."""
-    import zlib
-
-    return zlib.crc32(grammar.encode("utf-8"))
-
-
 def _load_tables() -> dict:
     """The LALR tables as plain data (in :func:`pack_table_data`'s form), read from
     grammar/d_tables.marshal (see :func:`load_table_data`).
 
     They ship precomputed, so neither lark nor the ~0.2 s table construction is needed.  If the
-    shipped file is missing, unreadable or was made from another grammar (its ``grammar_crc32``
-    differs), lark rebuilds the tables from d.lark: slower, never wrong.
+    shipped file is missing, unreadable or was made from another grammar (the text of d.lark it
+    records differs), lark rebuilds the tables from d.lark: slower, never wrong.  (The file holds
+    the whole grammar, 7 KB, compared as a string: a digest of it needed zlib, whose loading was
+    0.8 M of a seed-sized check's machine instructions.)
     """
     grammar = _grammar_text()
     blob = _grammar_resource(TABLES_NAME, binary=True)
@@ -1024,7 +1018,7 @@ def _load_tables() -> dict:
         except ValueError:  # a damaged file, or one this Python cannot read: rebuild
             pass
         else:
-            if data["grammar_crc32"] == grammar_digest(grammar):
+            if data["grammar"] == grammar:
                 return data
     return pack_table_data(build_table_data(grammar))
 
@@ -1101,7 +1095,7 @@ def build_table_data(grammar: "str | None" = None) -> dict:
         states.append(row)
     return {
         "about": f"LALR tables generated from grammar/d.lark by lark; do not edit. Regenerate: {REGEN_COMMAND}",
-        "grammar_crc32": grammar_digest(grammar),
+        "grammar": grammar,
         "start": 0,
         "end": number[table.end_states["start"]],
         "rules": [list(f) for f in rules],
@@ -1160,9 +1154,9 @@ def load_table_data(blob: bytes) -> dict:
     try:
         data = marshal.loads(blob)
         well_formed = (
-            type(data) is dict and data.keys() == {"about", "grammar_crc32", "start", "end", "rules", "states"}
+            type(data) is dict and data.keys() == {"about", "grammar", "start", "end", "rules", "states"}
             and type(data["states"]) is list and type(data["rules"]) is list
-            and all(type(data[key]) is int for key in ("grammar_crc32", "start", "end")))
+            and type(data["grammar"]) is str and all(type(data[key]) is int for key in ("start", "end")))
     except (EOFError, ValueError, TypeError):  # what marshal raises for a cut or foreign file
         well_formed = False
     if not well_formed:

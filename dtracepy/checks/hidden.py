@@ -12,8 +12,6 @@ is a warning, at the first such character of each line.
 
 from __future__ import annotations
 
-import unicodedata
-
 from dtracepy import tree as t
 from dtracepy.checks import Finding
 from dtracepy.source import Pos
@@ -25,6 +23,8 @@ def run(ctx):
         return
     if all(map(str.isascii, lines)):
         return  # (the usual file, told in a C loop: no Python step for each of its lines)
+    import unicodedata  # (an extension module, 0.5 M instructions to load: only for a line not ASCII)
+
     file = ctx.first_pos.file if ctx.first_pos is not None else "<string>"
     for number, line in enumerate(lines, start=1):
         if line.isascii():

@@ -152,21 +152,30 @@ def _crashing_aggregation_keys(ctx, indexes):
     """An aggregation key that is a char array of the kernel's types whose size is not 1, 2, 4
     or 8 (``@a[curthread->comm]``, ``@a[curpsinfo->pr_fname]``): Oracle's dtrace aborts compiling
     it (:data:`dtracepy.facts.translated.AGGREGATION_KEY_ALIGNMENT_CRASHES`): an error for that
-    dialect, a warning when none was chosen."""
-    from dtracepy.facts import translated as Tr
-
-    if ctx.options.dialect.name in Tr.AGGREGATION_KEY_ALIGNMENT_CRASHES:
-        severity, dialect = "error", ctx.options.dialect.name
-    elif not ctx.options.dialect_given:
-        severity, dialect = "warning", next(iter(sorted(Tr.AGGREGATION_KEY_ALIGNMENT_CRASHES)))
-    else:
-        return
-    structs = None
+    dialect, a warning when none was chosen.  (The table of the kernel's types, a 2 M-instruction
+    import, is loaded only for a key that could be such a value: a program's aggregations mostly
+    have none.)"""
+    structs = Tr = None
     for node in indexes:
         if node.base.__class__ is not t.AggVar:
             continue
         for key in node.keys:
-            if key.__class__ is t.Unary and key.op == "*" and key.operand.__class__ is t.Cast:
+            cls = key.__class__
+            if cls is t.Unary:
+                if key.op != "*" or key.operand.__class__ is not t.Cast:
+                    continue
+            elif cls is not t.Member or key.op != "->" or key.base.__class__ is not t.Ident or key.base.module is not None:
+                continue
+            if Tr is None:
+                from dtracepy.facts import translated as Tr
+
+                if ctx.options.dialect.name in Tr.AGGREGATION_KEY_ALIGNMENT_CRASHES:
+                    severity, dialect = "error", ctx.options.dialect.name
+                elif not ctx.options.dialect_given:
+                    severity, dialect = "warning", next(iter(sorted(Tr.AGGREGATION_KEY_ALIGNMENT_CRASHES)))
+                else:
+                    return
+            if cls is t.Unary:
                 if structs is None:
                     structs = {s.name: s for s in ctx.of(t.StructSpec)
                                if s.kind == "struct" and s.name is not None and s.members is not None}
@@ -178,9 +187,7 @@ def _crashing_aggregation_keys(ctx, indexes):
                                       f"key of a size other than 1, 2, 4 or 8 bytes; key by its members instead",
                                       severity=severity)
                 continue
-            base = key.base if key.__class__ is t.Member else None
-            if base is None or key.op != "->" or base.__class__ is not t.Ident or base.module is not None:
-                continue
+            base = key.base
             shown = Tr.variable_type(base.name, dialect)
             if shown is None:
                 continue
