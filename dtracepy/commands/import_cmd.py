@@ -31,6 +31,9 @@ def run(args) -> int:
         raise
     # the text, for the comments inside clauses (under -C the preprocessor has dropped them)
     text = None if args.cpp else data.decode("utf-8", "surrogateescape")
+    keep = getattr(args, "keep", None)
+    if keep is not None:  # (the process ends when this returns: the tree is left to it, not freed)
+        keep.append(program)
     source = import_program(program, os.path.basename(filename), exact=args.exact, text=text)
     if args.output:
         # the same atomic writer as `compile -o`: it refuses an output naming the input
