@@ -13,6 +13,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tests.pythonpath import env_with
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -76,3 +80,81 @@ def test_a_failed_import_still_ends_as_usual(tmp_path):
     script.write_text("BEGIN { x = ; }\n")
     status, out, err = _ended(tmp_path, "import", str(script))
     assert status == 1 and out == "" and "error" in err and err.rstrip().endswith("finalized")
+
+
+# -- 3. memory at the size limit: what `check` and `import` hold for each thread-local, the module's text once --
+
+
+def _entries(n: int) -> str:
+    return "".join(f"syscall::f{i}:entry{{self->t{i} = timestamp;}}\n" for i in range(n))
+
+
+def test_a_thread_local_holds_a_list_for_each_kind_of_use_it_has_only():
+    """``VarUses`` held five lists for each thread-local, four of them empty for a thread-local
+    set once (85,000 of them: 22 MB of a ``check`` of 4 MiB); an unused kind is now one shared
+    empty tuple."""
+    from dtracepy.checks import CheckOptions
+    from dtracepy.checks.context import Context
+    from dtracepy.checks.lifecycle import collect
+    from dtracepy.parser import parse
+
+    text = _entries(300) + "syscall::f0:return/self->t0/{self->t0 = 0;}\n"
+    uses, _ = collect(Context(parse(text, "x.d"), CheckOptions(), None))
+    lists = sum(getattr(u, kind).__class__ is list for u in uses.values()
+                for kind in ("reads", "writes", "zeros", "updates", "partials"))
+    assert len(uses) == 300 and lists == 300 + 2  # t0 is read and zeroed too
+    u = uses["t0"]
+    assert [len(u.reads), len(u.writes), len(u.zeros), len(u.updates), len(u.partials)] == [1, 1, 1, 0, 0]
+    assert u.all_assignments() == [*u.writes, *u.zeros] and uses["t5"].all_assignments() == list(uses["t5"].writes)
+
+
+def test_the_module_text_is_made_without_a_second_copy():
+    """The module's lines joined, then a line end added to the text, made it twice at the peak of
+    an import (18 MB more for 85,000 one-line clauses); it is made once (tracemalloc's peak while
+    the writer assembles the text: the text and the list of its lines, not twice the text)."""
+    import tracemalloc
+
+    from dtracepy.importer.idioms import idiomatic
+    from dtracepy.importer.module import ModuleWriter
+    from dtracepy.parser import parse
+
+    # (entry/return pairs, zeroed: no note on a leak, so the lines are the blocks' as written)
+    text = "".join(f"syscall::f{i}:entry{{self->t{i} = timestamp;}}\n"
+                   f"syscall::f{i}:return/self->t{i}/{{trace(timestamp - self->t{i}); self->t{i} = 0;}}\n"
+                   for i in range(2000))
+    program, plan = idiomatic(parse(text, "x.d"))
+    writer = ModuleWriter(program, "x.d", exact=False, plan=plan, text=text)
+    assembled = writer._assemble
+    peaks = []
+
+    def measured():
+        tracemalloc.start()
+        try:
+            out = assembled()
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+        return out
+
+    writer._assemble = measured
+    source = writer.write()
+    assert source.count("@t.probe(") == 4000 and source.endswith("\n") and not source.endswith("\n\n")
+    assert peaks[0] < 1.6 * len(source), (peaks[0], len(source))
+
+
+@pytest.mark.parametrize("lines", [
+    [], [""], ["  ", "\t"], ["a"], ["a  "], ["a", "", " ", ""], ["a", "b \n  \n"], ["a\n", "\u2028", "\x1c"],
+    ["x", "# c  ", "", "  \t", ""], ["\n"], ["a", " b", "  c  \r"],
+])
+def test_the_module_text_ends_as_before(lines):
+    from dtracepy.importer.pyfmt import text_of
+
+    assert text_of(list(lines)) == "\n".join(lines).rstrip() + "\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("ab \t\n\r\x0b\x0c\x1c\x85\u2028\u3000#"), max_size=6), max_size=6))
+def test_the_module_text_ends_as_before_whatever_the_lines(lines):
+    from dtracepy.importer.pyfmt import text_of
+
+    assert text_of(list(lines)) == "\n".join(lines).rstrip() + "\n"

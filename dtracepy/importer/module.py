@@ -306,7 +306,7 @@ class ModuleWriter:
             lines += block
         if self.pending_comments:
             lines += [""] + self.pending_comments
-        return "\n".join(lines).rstrip() + "\n"
+        return pyfmt.text_of(lines)
 
     # --- top-level items -----------------------------------------------------------------------
     def _block(self, lines: list[str]) -> list[str]:

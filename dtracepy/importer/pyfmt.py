@@ -120,6 +120,20 @@ def wrap_value(prefix: str, code: str, suffix: str, indent: str) -> list[str]:
 LINE_END = re.compile(r"\r\n?|\n")
 
 
+def text_of(lines: list[str]) -> str:
+    """``"\n".join(lines).rstrip() + "\n"`` (a module's text: its blanks at the end dropped, one
+    line end), made without the copy of the whole text that adding the ``"\n"`` is (18 MB more
+    at the peak of importing 85,000 one-line clauses): the blank lines at the end are dropped, the
+    last line's blanks, and an empty line put after it.  ``lines`` is changed so."""
+    while lines and not lines[-1].strip():  # (a line of blanks, line ends inside it too)
+        lines.pop()
+    if not lines:
+        return "\n"
+    lines[-1] = lines[-1].rstrip()
+    lines.append("")
+    return "\n".join(lines)
+
+
 def comment(text: str, indent: str = "") -> list[str]:
     """``# text`` lines within WIDTH (prose is re-flowed; a line that cannot break stays long).
     A line end in ``text`` (a lone ``\r`` too, which Python reads as one) starts a new ``#``
