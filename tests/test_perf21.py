@@ -158,3 +158,37 @@ def test_the_module_text_ends_as_before_whatever_the_lines(lines):
     from dtracepy.importer.pyfmt import text_of
 
     assert text_of(list(lines)) == "\n".join(lines).rstrip() + "\n"
+
+
+# -- 1 (continued): a node compared with a string compiles nothing ------------------------------
+
+
+def test_the_seed_check_compiles_no_node_methods():
+    """A node's ``__eq__`` is compiled for its class at its first use; a cast's specifiers compared
+    with ``("void",)`` (printf's void-value rule) or looked up in ``("const", "volatile")`` (the
+    operands' rules) compiled ``TypeRef``'s for a comparison whose answer is NotImplemented (the
+    other is no node): the first ``compile()`` of a check, 10 M of its 143 M machine
+    instructions.  Now nothing is compiled for the seed-sized check."""
+    program = ("import sys\n"
+               "compiled = []\n"
+               "sys.addaudithook(lambda event, args: compiled.append(args[1]) if event == 'compile' "
+               "and str(args[1]).startswith('<dtracepy.tree') else None)\n"
+               f"sys.argv = ['dtracepy', 'check', {SEED!r}]\n"
+               "from dtracepy import cli\n"
+               "cli._end_now = lambda status: None\n"
+               "status = cli.main()\n"
+               "print(status, compiled)\n")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                            env=env_with(ROOT), cwd=ROOT)
+    assert result.stdout == "0 []\n", result.stderr
+
+
+def test_a_node_compared_with_another_kind_answers_as_its_compiled_methods_do():
+    from dtracepy import tree as t
+
+    ref, other = t.TypeRef("tcp_t"), t.TypeRef("tcp_t")
+    assert ref.__eq__("void") is NotImplemented and ref.__ne__("void") is NotImplemented
+    assert ref != "void" and not (ref == "void") and ref not in ("const", "volatile")
+    assert ("void",) != (ref,) and (ref,) == (other,) and not (ref != other)
+    assert ref.__eq__("void") is NotImplemented and ref.__ne__(1) is NotImplemented  # (compiled now)
+    assert t.TypeRef("a") != t.TypeRef("b") and hash(ref) == hash(other)
