@@ -53,6 +53,7 @@ def run(ctx):
         yield from _pointer_assignments(ctx)
         yield from _pointer_branches(ctx)
         yield from _pointer_type_assignments(ctx)
+        yield from _void_pointer_uses(ctx)
     if ctx.of(t.Cast) or ctx.of(t.SizeofType):
         yield from _types_of_values(ctx)
     yield from _variable_arguments(ctx)
@@ -334,6 +335,95 @@ def _incompatible_operands(left, right, op) -> bool:
                       or _is_void_pointer(right) and a is not None):
         return True
     return _incompatible_pointers(_signed_char(a), _signed_char(b))
+
+
+def _void_pointer_variables(ctx) -> frozenset:
+    """The keys (:func:`_variable`) of the variables D types as ``void *``: declared one (``void
+    *p;``), or given one by their first assignment in the text (``this->p = alloca(8)``).  None
+    under the C preprocessor."""
+    if ctx.uses_cpp:
+        return frozenset()
+    kinds: dict = {}
+    for item in ctx.of(t.Declaration):
+        specifiers = item.specifiers
+        if "typedef" in specifiers or "extern" in specifiers:
+            continue
+        void = [w for w in specifiers if w not in ("self", "this", "const", "volatile")] == ["void"]
+        scope = "self" if "self" in specifiers else "this" if "this" in specifiers else "global"
+        for declarator in item.declarators:
+            name = _declared_name(declarator)
+            if name:
+                kinds.setdefault((scope, name), void and declarator.__class__ is t.PointerDecl
+                                 and declarator.target.__class__ is t.NameDecl)
+    for node, key in _variable_assignments(ctx):
+        if key not in kinds:
+            kinds[key] = _is_void_value(node.value)
+    return frozenset(key for key, void in kinds.items() if void)
+
+
+def _is_void_value(node) -> bool:
+    """A cast to ``void *`` or a call of a function whose value is one (``alloca()``)."""
+    return _is_void_pointer(node) or node.__class__ is t.Call and node.name in Fn.VOID_POINTER_RESULTS
+
+
+def _void_pointer_uses(ctx):
+    """Arithmetic on a ``void *`` and what needs the size of what it points to, which dtrace
+    refuses (Oracle's dtrace 2.0, ``dtrace -e``): ``(void *)p + 1``, ``- 1``, ``1 + p`` ("operands
+    have incompatible types: "void *" + "int""; even ``+ 0``), ``p[1]`` (the same, of its ``+``),
+    ``*p`` ("cannot dereference pointer to void"), ``p->m`` ("operator -> cannot be applied to
+    pointer to type "void""), ``p++``, ``--p`` ("operator ++ requires an operand of known size"),
+    ``p += 1`` ("operator += requires left-hand scalar operand of known size").  A ``void *`` is a
+    cast to one, the result of ``alloca()`` or ``copyin()``
+    (:data:`~dtracepy.facts.functions.VOID_POINTER_RESULTS`), or a variable D types as one
+    (:func:`_void_pointer_variables`).  Compared, tested or given to a function, it is fine."""
+    variables = None
+
+    def void(node):
+        nonlocal variables
+        if _is_void_value(node):
+            return True
+        cls = node.__class__
+        if cls is t.Ident or cls is t.SelfVar or cls is t.ThisVar:
+            if variables is None:
+                variables = _void_pointer_variables(ctx)
+            return bool(variables) and _variable(node) in variables
+        return False
+
+    cast = "cast it to a pointer to a type of known size first ((char *)p + 1, *(int *)p)"
+    for node in ctx.of(t.Binary):
+        if node.op in ("+", "-"):
+            side = node.left if void(node.left) else node.right if void(node.right) else None
+            if side is None or _is_pointer(node.left if side is node.right else node.right):
+                continue  # (two pointers: _pointer_operands says it)
+            yield ctx.finding("operand-type", side, f"a void * cannot be an operand of {node.op} (dtrace: \"operands "
+                              f"have incompatible types: \"void *\" {node.op} ...\"): D does no arithmetic on a "
+                              f"pointer to void; {cast}", fallback=node)
+    for node in ctx.of(t.Index):
+        if void(node.base):
+            yield ctx.finding("operand-type", node.base, "a void * cannot be indexed (dtrace: \"operands have "
+                              f"incompatible types: \"void *\" + ...\"); {cast}", fallback=node)
+    for node in ctx.of(t.Member):
+        if node.op == "->" and void(node.base):
+            yield ctx.finding("operand-type", node.base, "-> cannot be applied to a void * (dtrace: \"operator -> "
+                              "cannot be applied to pointer to type \"void\"\"); cast it to the struct's pointer "
+                              f"first (((struct foo *)p)->{node.name})", fallback=node)
+    for cls in (t.Unary, t.Postfix):
+        for node in ctx.of(cls):
+            op = node.op
+            if op not in ("*", "++", "--") or not void(node.operand):
+                continue
+            if op == "*":
+                message = f"a void * cannot be dereferenced (dtrace: \"cannot dereference pointer to void\"); {cast}"
+            else:
+                message = (f"{op} of a void * (dtrace: \"operator {op} requires an operand of known size\"): D "
+                           "does no arithmetic on a pointer to void; give the variable a pointer type of known "
+                           "size ((char *)p)")
+            yield ctx.finding("operand-type", node.operand, message, fallback=node)
+    for node in ctx.of(t.Assign):
+        if node.op in ("+=", "-=") and void(node.target):
+            yield ctx.finding("operand-type", node.target, f"{node.op} of a void * (dtrace: \"operator {node.op} "
+                              "requires left-hand scalar operand of known size\"): D does no arithmetic on a pointer "
+                              "to void; give the variable a pointer type of known size ((char *)p)", fallback=node)
 
 
 def _signed_char(found):

@@ -332,6 +332,12 @@ POINTER_PARAMETERS = {
     "rw_iswriter": {0: "typed"},
 }
 
+#: The functions whose value is a ``void *`` (their prototypes in libdtrace/dt_open.c: ``void
+#: *(size_t)`` and ``void *(uintptr_t, size_t)``), on which D does no arithmetic: ``alloca(4) + 1``,
+#: ``*copyin(p, 4)`` are refused (Oracle's dtrace 2.0: "operands have incompatible types: "void *"
+#: + "int"", "cannot dereference pointer to void"); ``(char *)copyin(p, 4)`` is the usual cast.
+VOID_POINTER_RESULTS = frozenset({"alloca", "copyin"})
+
 #: The pointer type a "typed" entry of :data:`POINTER_PARAMETERS` takes where it is an integer's
 #: (``inet_ntoa(ipaddr_t *)``); a pointer to another integer type, or of other levels, is refused
 #: (Oracle's dtrace 2.0, ``dtrace -e``: ``inet_ntoa((char *)arg0)``, ``(int *)``, ``(long *)``,
