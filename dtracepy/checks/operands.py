@@ -54,6 +54,7 @@ def run(ctx):
         yield from _pointer_branches(ctx)
         yield from _pointer_type_assignments(ctx)
         yield from _void_pointer_uses(ctx)
+        yield from _struct_values(ctx)
     if ctx.of(t.Cast) or ctx.of(t.SizeofType):
         yield from _types_of_values(ctx)
     yield from _variable_arguments(ctx)
@@ -451,6 +452,62 @@ def _void_pointer_uses(ctx):
             yield ctx.finding("operand-type", node.target, f"{node.op} of a void * (dtrace: \"operator {node.op} "
                               "requires left-hand scalar operand of known size\"): D does no arithmetic on a pointer "
                               "to void; give the variable a pointer type of known size ((char *)p)", fallback=node)
+
+
+def _is_struct_value(node) -> bool:
+    """Is ``node`` certainly a struct or union value: ``*`` of a cast to a pointer to one named by
+    its tag (``*(struct foo *)p``, the program's or the kernel's), or ``*curthread``?"""
+    if node.__class__ is not t.Unary or node.op != "*":
+        return False
+    operand = node.operand
+    if operand.__class__ is t.Ident:
+        return operand.module is None and operand.name == "curthread"
+    if operand.__class__ is not t.Cast:
+        return False
+    declarator = operand.type.declarator
+    words = [w for w in operand.type.specifiers if w not in ("const", "volatile")]
+    return (declarator.__class__ is t.PointerDecl and declarator.target.__class__ is t.NameDecl
+            and len(words) == 1 and words[0].__class__ is t.StructSpec and words[0].kind in ("struct", "union"))
+
+
+def _struct_values(ctx):
+    """A struct or union value (:func:`_is_struct_value`) where D wants a scalar, which dtrace
+    refuses (Oracle's dtrace 2.0, ``dtrace -e``): an operand of a binary operator but the comma
+    (``*(struct foo *)p + 1``: "operands have incompatible types: "struct foo" + "int"", ``&&``:
+    "requires operands of scalar type"), of unary ``! - ~ +``, the condition of ``?:`` ("operator ?:
+    expression must be of scalar type"), an aggregating function's value (``sum(*curthread)``:
+    "sum( ) argument #1 must be of scalar type"), ``stringof`` ("cannot apply stringof to a value of
+    type struct foo").  ``trace()`` and ``print()`` of one are fine."""
+    if not any(node.op == "*" for node in ctx.of(t.Unary)):
+        return
+    advice = "name a member of it (s.m, p->m), or give its address"
+    for node in ctx.of(t.Binary):
+        if node.op != ",":
+            for side in (node.left, node.right):
+                if _is_struct_value(side):
+                    yield ctx.finding("operand-type", side, f"a struct value cannot be an operand of {node.op} "
+                                      f"(dtrace: \"operands have incompatible types\", \"requires operands of "
+                                      f"scalar type\"): {advice}", fallback=node)
+                    break
+    for node in ctx.of(t.Unary):
+        if node.op in _UNARY and _is_struct_value(node.operand):
+            yield ctx.finding("operand-type", node.operand, f"a struct value cannot be an operand of {node.op} "
+                              f"(dtrace: \"operator {node.op} requires an operand of ... type\"): {advice}",
+                              fallback=node)
+    for node in ctx.of(t.Ternary):
+        if _is_struct_value(node.cond):
+            yield ctx.finding("operand-type", node.cond, "a struct value cannot be the condition of ?: (dtrace: "
+                              f"\"operator ?: expression must be of scalar type\"): {advice}", fallback=node)
+    for node in ctx.of(t.Stringof):
+        if _is_struct_value(node.operand):
+            yield ctx.finding("operand-type", node.operand, "stringof cannot be applied to a struct value (dtrace: "
+                              f"\"cannot apply stringof to a value of type struct ...\"): {advice}", fallback=node)
+    aggregating = Fn.AGGREGATING_FUNCTIONS
+    for node, name in zip(ctx.of(t.Call), ctx.call_names):
+        if name in aggregating and node.args and _is_struct_value(node.args[0]):
+            yield ctx.finding("argument-type", node.args[0], f"{name}() argument #1 must be of scalar type, and this "
+                              f"is a struct value (dtrace: \"{name}( ) argument #1 must be of scalar type\"): "
+                              f"{advice}", fallback=node)
 
 
 def _signed_char(found):

@@ -266,6 +266,8 @@ ARGUMENT_KINDS = {
     "copyin": ("int", "int"),
     "copyinstr": ("int", "int"),
     "copyinto": ("int", "int", None),
+    "getmajor": ("int",),
+    "getminor": ("int",),
     "htonl": ("int",),
     "htonll": ("int",),
     "htons": ("int",),
