@@ -216,11 +216,53 @@ def test_a_struct_defined_apart_then_inside_another_is_still_redeclared():
     assert [f.check for f in _errors(text)] == ["redeclared"]
 
 
+# --- review19 N6, what needs no kernel type: a struct value where D wants a scalar --------------
+
+STRUCT_VALUES_REFUSED = {
+    _FOO + "BEGIN { @ = sum(*(struct foo *)arg0); }": "sum( ) argument #1 must be of scalar type",
+    _FOO + "BEGIN { @ = quantize(*(struct foo *)arg0); }": "quantize( ) argument #1 must be of scalar type",
+    _FOO + "BEGIN { @ = lquantize(*(struct foo *)arg0, 0, 10); }": "lquantize( ) argument #1 must be of scalar",
+    "union foo { int a; }; BEGIN { @ = sum(*(union foo *)arg0); }": "sum( ) argument #1 must be of scalar type",
+    "BEGIN { @ = sum(*curthread); }": "sum( ) argument #1 must be of scalar type",
+    _FOO + "BEGIN { trace(stringof(*(struct foo *)arg0)); }": "cannot apply stringof to a value of type struct foo",
+    _FOO + "BEGIN { trace(*(struct foo *)arg0 + 1); }": 'operands have incompatible types: "struct foo" + "int"',
+    _FOO + "BEGIN { trace(*(struct foo *)arg0 == 1); }": 'operands have incompatible types: "struct foo" == "int"',
+    _FOO + "BEGIN { trace(*(struct foo *)arg0 && 1); }": "operator && requires operands of scalar type",
+    "BEGIN { trace(*(struct sock *)arg0 + 1); }": 'operands have incompatible types: "struct sock" + "int"',
+    "BEGIN { trace(*curthread + 1); }": 'operands have incompatible types: "struct task_struct" + "int"',
+    _FOO + "BEGIN { trace(!*(struct foo *)arg0); }": "operator ! requires an operand of scalar type",
+    _FOO + "BEGIN { trace(-*(struct foo *)arg0); }": "operator - requires an operand of arithmetic type",
+    _FOO + "BEGIN { trace(*(struct foo *)arg0 ? 1 : 2); }": "operator ?: expression must be of scalar type",
+    'BEGIN { trace(getmajor("x")); }': "getmajor( ) argument #1 is incompatible with prototype",
+    'BEGIN { trace(getminor("x")); }': "getminor( ) argument #1 is incompatible with prototype",
+    "BEGIN { trace(getmajor(curthread)); }": "getmajor( ) argument #1 is incompatible with prototype",
+}
+STRUCT_VALUES_TAKEN = [
+    _FOO + "BEGIN { trace(*(struct foo *)arg0); }",
+    _FOO + "BEGIN { @ = sum(((struct foo *)arg0)->a); }",
+    _FOO + "BEGIN { trace(stringof(((struct foo *)arg0)->a)); }",
+    _FOO + "BEGIN { x[*(struct foo *)arg0] = 1; }",
+    "BEGIN { trace(getmajor(arg0)); trace(getminor(0)); }",
+]
+
+
+@pytest.mark.parametrize("text", STRUCT_VALUES_REFUSED)
+def test_a_struct_value_where_d_wants_a_scalar_is_refused(text):
+    for dialect in ("oracle", None):
+        found = [f for f in _findings(text + "\n", dialect) if f.severity == "error"]
+        assert [f.check for f in found] in (["operand-type"], ["argument-type"]), (text, dialect, found)
+
+
+@pytest.mark.parametrize("text", STRUCT_VALUES_TAKEN)
+def test_a_struct_value_traced_or_a_member_of_it_is_taken(text):
+    assert _errors(text + "\n") == [], text
+
+
 # --- the DSL's compile emits none of it --------------------------------------------------------
 
 def test_a_tracer_doing_arithmetic_on_a_void_pointer_is_refused_at_its_line(tmp_path):
     (tmp_path / "t.py").write_text(
-        "from dtracepy import Tracer, arg0, arg1, cast, deref, trace, alloca, this, mutex_owned\n"
+        "from dtracepy import Tracer, agg, arg0, arg1, cast, curthread, deref, sum_, trace, alloca, this, mutex_owned\n"
         "t = Tracer(dialect='oracle')\n"
         "@t.probe('BEGIN')\n"
         "def _():\n"
@@ -228,12 +270,13 @@ def test_a_tracer_doing_arithmetic_on_a_void_pointer_is_refused_at_its_line(tmp_
         "    trace(this.p + 1)\n"
         "    trace(cast(arg0, 'void *') - 1)\n"
         "    trace(deref(cast(arg0, 'void *')))\n"
-        "    trace(mutex_owned(cast(arg1, 'char *')))\n")
+        "    trace(mutex_owned(cast(arg1, 'char *')))\n"
+        "    agg.s = sum_(deref(curthread))\n")
     result = subprocess.run([sys.executable, "-m", "dtracepy", "compile", "t.py"], cwd=tmp_path, capture_output=True,
                             text=True, env=env_with(REPO), timeout=120)
     assert result.returncode == 1, result.stdout
     located = sorted({line.split(": error: ")[0] for line in result.stderr.splitlines() if ": error: " in line})
-    assert located == [f"t.py:{n}" for n in (6, 7, 8, 9)], result.stderr
+    assert located == [f"t.py:{n}" for n in (10, 6, 7, 8, 9)], result.stderr
 
 
 # --- the real dtrace judges every case ---------------------------------------------------------
@@ -241,8 +284,9 @@ def test_a_tracer_doing_arithmetic_on_a_void_pointer_is_refused_at_its_line(tmp_
 def test_the_real_dtrace_judges_them_as_check_does():
     from tests.real_dtrace import judge_scripts
 
-    refused = {**VOID_REFUSED, **KERNEL_REFUSED, **STRUCT_POINTERS_REFUSED, **NESTED_REFUSED}
-    taken = [*VOID_TAKEN, *KERNEL_TAKEN, *STRUCT_POINTERS_TAKEN, *NESTED_TAKEN]
+    refused = {**VOID_REFUSED, **KERNEL_REFUSED, **STRUCT_POINTERS_REFUSED, **NESTED_REFUSED,
+               **STRUCT_VALUES_REFUSED}
+    taken = [*VOID_TAKEN, *KERNEL_TAKEN, *STRUCT_POINTERS_TAKEN, *NESTED_TAKEN, *STRUCT_VALUES_TAKEN]
     verdicts = judge_scripts({text: {"text": text + "\n"} for text in [*refused, *taken]})
     for text, said in refused.items():
         assert verdicts[text] is not None and said in verdicts[text], (text, verdicts[text])
