@@ -1,0 +1,65 @@
+"""Review 20: a new user porting classic DTrace tools to the DSL (execsnoop, opensnoop, syscall
+latency, bytes by process, on-CPU time, io latency, a profile sampler, a pid-provider tracer).
+
+Each test fails on the code before its fix (see /work/review20.md)."""
+
+from __future__ import annotations
+
+import pytest
+
+from real_dtrace import judge_scripts
+from test_check_rules import assert_dtrace_judges_both_ways, assert_flagged_at_its_place
+
+B = "\nBEGIN { exit(0); }"
+
+# --- R1: a typedef name as a key type before a ',' in an associative array's declaration -----------
+
+TYPEDEF_KEYS = {
+    "io latency keyed by device and block": ("uint64_t start[dev_t, uint64_t];" + B, "declaration", "1:16",
+                                             "uint64_t start[unsigned long long, uint64_t];" + B),
+    "a middle key": ("uint64_t st[int, uint64_t, string];" + B, "declaration", "1:18",
+                     "uint64_t st[int, string, uint64_t];" + B),
+    "a thread-local": ("self int n[size_t, int];" + B, "declaration", "1:12",
+                       "self int n[size_t *, int];" + B),
+    "the program's own typedef": ("typedef int myt;\nint n[myt, int];" + B, "declaration", "2:7",
+                                  "typedef int myt;\nint n[myt const, int];" + B),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TYPEDEF_KEYS))
+def test_a_typedef_key_before_a_comma_is_refused_at_its_place(name):
+    """`uint64_t start[dev_t, uint64_t];` (an io-latency tracer's declaration): dtrace says only
+    "syntax error near ","" (its lexer returns a typedef name as an identifier once the declared
+    name is read), where check and compile said nothing."""
+    assert_flagged_at_its_place(TYPEDEF_KEYS, name)
+
+
+def test_the_real_dtrace_refuses_each_typedef_key_and_accepts_its_variant():
+    assert_dtrace_judges_both_ways(TYPEDEF_KEYS)
+
+
+def test_the_last_key_a_pointer_and_a_single_key_are_taken_by_dtrace_and_by_check():
+    from test_check_rules import errors
+
+    taken = ["uint64_t a[int, dev_t];", "uint64_t a[dev_t];", "uint64_t a[dev_t *, int];",
+             "uint64_t a[struct task_struct *, int];", "uint64_t a[string, int, dev_t];"]
+    for text in taken:
+        assert [f for f in errors(text + B) if f.check == "declaration"] == [], text
+    verdicts = judge_scripts({text: {"text": text + B + "\n"} for text in taken})
+    assert all(v is None for v in verdicts.values()), verdicts
+
+
+def test_a_tracer_declaring_a_typedef_key_first_fails_at_its_declare_line(tmp_path, capsys):
+    from dtracepy.cli import main
+
+    tracer = tmp_path / "iolat.py"
+    tracer.write_text(
+        "from dtracepy import Tracer, args, glob, timestamp\n"
+        "t = Tracer()\n"
+        "t.declare('start', 'uint64_t', keys=('dev_t', 'uint64_t'))\n"
+        "@t.probe('io:::start')\n"
+        "def start():\n"
+        "    glob.start[args[0].b_edev, args[0].b_blkno] = timestamp\n")
+    assert main(["compile", str(tracer)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{tracer}:3: error: dev_t, a typedef name, is a key type"), err
