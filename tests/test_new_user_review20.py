@@ -63,3 +63,26 @@ def test_a_tracer_declaring_a_typedef_key_first_fails_at_its_declare_line(tmp_pa
     assert main(["compile", str(tracer)]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"{tracer}:3: error: dev_t, a typedef name, is a key type"), err
+
+
+# --- R2: the table showed a %x / %p / %o column in decimal -------------------------------------
+
+def test_the_table_shows_a_hex_column_as_its_format_prints_it():
+    """A malloc tracer's record `("Ptr", "0x%x")`: dtrace -s prints `0x560f769b92a0`, the table of
+    `dtracepy run` printed `94145004061344`.  The row's value stays an int."""
+    import io
+
+    from dtracepy.run.decode import row_class
+    from dtracepy.run.framing import RecordSpec, column
+    from dtracepy.run.output import writer
+
+    spec = RecordSpec(0, "r", (column("Func", "%s"), column("Ptr", "0x%x"), column("IP", "0x%08x"),
+                               column("P", "%p"), column("Mode", "%#o"), column("Neg", "%x"),
+                               column("Size", "%d")))
+    row = row_class(spec)("malloc", 0x560F769B92A0, 0x0100007F, 255, 0o644, 2**64 - 1, 42)
+    out = io.StringIO()
+    w = writer("table", out)
+    w.event(row)
+    assert out.getvalue().splitlines()[1].split() == [
+        "malloc", "0x560f769b92a0", "0x0100007f", "ff", "0644", "ffffffffffffffff", "42"]
+    assert row.Ptr == 0x560F769B92A0
