@@ -86,3 +86,55 @@ def test_the_table_shows_a_hex_column_as_its_format_prints_it():
     assert out.getvalue().splitlines()[1].split() == [
         "malloc", "0x560f769b92a0", "0x0100007f", "ff", "0644", "ffffffffffffffff", "42"]
     assert row.Ptr == 0x560F769B92A0
+
+
+# --- R3: members Oracle's psinfo_t / lwpsinfo_t translators leave undefined --------------------
+
+def test_the_untranslated_members_are_those_dtrace_refuses():
+    """Each member of psinfo_t and lwpsinfo_t, read through curpsinfo/curlwpsinfo and through
+    proc:::signal-send's args[1]: refused by Oracle's dtrace exactly when the facts say so."""
+    from dtracepy.facts import translated as Tr
+
+    missing = Tr.UNTRANSLATED_BY_DIALECT["oracle"]
+    jobs = {}
+    for var, struct in (("curpsinfo", "psinfo_t"), ("curlwpsinfo", "lwpsinfo_t")):
+        for member in Tr.TYPES[struct]:
+            jobs[f"{struct} {member} {var}"] = {"text": f"BEGIN {{ trace({var}->{member}); exit(0); }}\n"}
+    for member in Tr.TYPES["psinfo_t"]:
+        jobs[f"psinfo_t {member} args[1]"] = {"text": f"proc:::signal-send {{ trace(args[1]->{member}); }}\n"}
+    verdicts = judge_scripts(jobs)
+    wrong = [f"{var}->{member}: dtrace: {verdicts[key] or 'accepted'}"
+             for key in jobs for struct, member, var in [key.split(" ")]
+             if (verdicts[key] is not None and "does not define conversion" in verdicts[key])
+             != (member in missing[struct])]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_an_untranslated_member_is_an_error_for_oracle_only():
+    from test_check_rules import errors
+
+    text = ('proc:::exec-success { printf("%s %s\\n", curpsinfo->pr_psargs, curpsinfo->pr_fname); '
+            'trace(curlwpsinfo->pr_nice); trace(curlwpsinfo->pr_pri); }')
+    found = errors(text, dialect="oracle", dialect_given=True)
+    assert [(f.check, f.pos.col) for f in found] == [("dialect-variable", 41), ("dialect-variable", 91)], found
+    assert "psinfo_t translator does not define pr_psargs" in found[0].message
+    assert errors(text) == []                                  # (illumos defines them all)
+
+
+def test_execsnoop_with_psargs_fails_at_its_line_when_compiled_for_oracle(tmp_path, capsys):
+    """`curpsinfo.pr_psargs` (execsnoop as on illumos): `compile --dialect oracle --check` said
+    nothing; `run` started dtrace, which refused it."""
+    from dtracepy.cli import main
+
+    tracer = tmp_path / "execsnoop.py"
+    tracer.write_text(
+        "from dtracepy import Tracer, curpsinfo, execname, printf\n"
+        "t = Tracer(options={'quiet': True})\n"
+        "@t.probe('proc:::exec-success')\n"
+        "def exec_():\n"
+        "    printf('%s %s\\n', execname, curpsinfo.pr_psargs)\n")
+    assert main(["compile", str(tracer)]) == 0
+    capsys.readouterr()
+    assert main(["compile", "--dialect", "oracle", str(tracer)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{tracer}:5: error: curpsinfo->pr_psargs: "), err
