@@ -78,13 +78,13 @@ def test_the_table_shows_a_hex_column_as_its_format_prints_it():
 
     spec = RecordSpec(0, "r", (column("Func", "%s"), column("Ptr", "0x%x"), column("IP", "0x%08x"),
                                column("P", "%p"), column("Mode", "%#o"), column("Neg", "%x"),
-                               column("Size", "%d")))
-    row = row_class(spec)("malloc", 0x560F769B92A0, 0x0100007F, 255, 0o644, 2**64 - 1, 42)
+                               column("Pad", "%.4x"), column("Size", "%d")))
+    row = row_class(spec)("malloc", 0x560F769B92A0, 0x0100007F, 255, 0o644, 2**64 - 1, 10, 42)
     out = io.StringIO()
     w = writer("table", out)
     w.event(row)
     assert out.getvalue().splitlines()[1].split() == [
-        "malloc", "0x560f769b92a0", "0x0100007f", "ff", "0644", "ffffffffffffffff", "42"]
+        "malloc", "0x560f769b92a0", "0x0100007f", "ff", "0644", "ffffffffffffffff", "000a", "42"]
     assert row.Ptr == 0x560F769B92A0
 
 

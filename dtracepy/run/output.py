@@ -19,7 +19,7 @@ from dtracepy.run.decode import Printed, Text
 _KIND_WIDTH = {"time": 26, "int": 8, "hex": 8, "str": 12}
 _WIDTH = re.compile(r"%[-#+ 0']*([0-9]+)")
 # a %x/%X/%o/%p conversion, as a record's column writes it (``0x%08x``, ``%-16lx``)
-_BASE_CONVERSION = re.compile(r"%([-#+ 0']*)([0-9]*)(?:\.[0-9]*)?(?:hh|h|ll|l|L|w|z|j|t)?([xXop])")
+_BASE_CONVERSION = re.compile(r"%([-#+ 0']*)([0-9]*)((?:\.[0-9]*)?)(?:hh|h|ll|l|L|w|z|j|t)?([xXop])")
 
 
 def _plain(value):
@@ -53,7 +53,7 @@ def _in_base(fmt: str, value) -> str:
     m = _BASE_CONVERSION.search(fmt.replace("%%", "\0\0"))
     if m is None or not isinstance(value, int):
         return _cell(value)
-    flags, width, letter = m.group(1).replace("'", ""), m.group(2), m.group(3)
+    flags, width, precision, letter = m.group(1).replace("'", ""), m.group(2), m.group(3), m.group(4)
     value &= 2**64 - 1              # (dtrace prints a negative value's two's complement)
     letter = "x" if letter == "p" else letter      # (Oracle's %p of 255 is ff)
     if "#" in flags and (letter == "o" or value == 0):
@@ -62,7 +62,7 @@ def _in_base(fmt: str, value) -> str:
         if letter == "o" and value:
             shown = ("%" + flags.replace("0", "") + width + "s") % ("0" + format(value, "o"))
             return fmt[:m.start()].replace("%%", "%") + shown + fmt[m.end():].replace("%%", "%")
-    shown = ("%" + flags + width + letter) % value
+    shown = ("%" + flags + width + precision + letter) % value
     return fmt[:m.start()].replace("%%", "%") + shown + fmt[m.end():].replace("%%", "%")
 
 
