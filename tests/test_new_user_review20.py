@@ -138,3 +138,16 @@ def test_execsnoop_with_psargs_fails_at_its_line_when_compiled_for_oracle(tmp_pa
     assert main(["compile", "--dialect", "oracle", str(tracer)]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"{tracer}:5: error: curpsinfo->pr_psargs: "), err
+
+
+# --- N3: a framed entry of the wrong number of fields blamed a string key only ---------------------
+
+def test_a_broken_framed_entry_names_both_causes():
+    """Oracle's dtrace aborts `printa("%A %@d\\n", @ufn)` of a ufunc() key ("processing aborted:
+    Data record list does not match statement"); the warning said only that a string key held
+    the separator byte."""
+    from dtracepy.run.aggregations import parse_framed
+
+    with pytest.raises(ValueError) as raised:
+        parse_framed("\x1eK\x1fa\x1fb\x1f3\n", ("str", "agg"), ("a",))
+    assert "3 fields, not 2" in str(raised.value) and "dtrace broke off the printa" in str(raised.value)

@@ -493,7 +493,8 @@ def parse_framed(text: str, fields, names, kinds=None, entry: str = "\x1eK") -> 
     """Decode a framed printa block (:func:`dtracepy.run.framing.framed_default`): entries
     ``entry`` (``\036``, the run's token, ``K``) then each field after a ``\037``, a newline at
     the end.  ``fields`` are the kinds of the fields in order (``agg`` for a value, one per name).
-    ValueError when an entry does not split into its fields (a string key holding ``\037``)."""
+    ValueError when an entry does not split into its fields (a string key holding ``\037``, or
+    output dtrace broke off)."""
     kinds = kinds or {}
     aggs = {name: Aggregation(name, kinds.get(name)) for name in names}
     text = text if text.endswith("\n") else text + "\n"
@@ -512,7 +513,11 @@ def parse_framed(text: str, fields, names, kinds=None, entry: str = "\x1eK") -> 
             raise ValueError(f"an entry is cut short: {piece[:60]!r}")
         raw = piece[1:-1].split(_US)
         if len(raw) != len(fields):
-            raise ValueError("a string key holds the separator byte \\037")
+            # (or dtrace broke off its printa: Oracle's aborts a printa("%A") of a ufunc() key with
+            # "processing aborted: Data record list does not match statement")
+            raise ValueError(f"an entry has {len(raw)} fields, not {len(fields)}: a string key "
+                             "holds the separator byte \\037, or dtrace broke off the printa (see its "
+                             "messages)")
         keys, values = [], []
         for kind, value in zip(fields, raw):
             (values if kind == "agg" else keys).append(_framed_value(kind, value))
