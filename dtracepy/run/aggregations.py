@@ -599,7 +599,7 @@ def paired_values(agg: Aggregation, fields, lines) -> str | None:
     return None
 
 
-def default_doubt(lines, agg: Aggregation, nkeys: int | None) -> str | None:
+def default_doubt(lines, agg: Aggregation, nkeys: int | None, key_kinds: tuple = ()) -> str | None:
     """Why keys decoded from the default format may be wrong, when it shows: an entry's keys
     do not split into ``nkeys`` words (a string key holds spaces, or is empty), or entries printed
     alike were merged.  None when nothing shows (which is no proof: a string key ``"7"`` and an
@@ -612,6 +612,11 @@ def default_doubt(lines, agg: Aggregation, nkeys: int | None) -> str | None:
                 "by spaces: the keys may be split wrongly (give printa a format, or key types "
                 "dtracepy can see)")
     if len(agg) < len(lines):
+        if "symbol" in key_kinds:
+            return (f"{len(lines)} entries printed as {len(agg)} keys: dtrace prints the addresses of a "
+                    "symbol key (func(), ufunc(), sym() ...) in one function under one name"
+                    + (", and their values are added up" if agg.kind in ("count", "sum") else
+                       ", and the last one's value is kept"))
         return (f"{len(lines)} entries printed as {len(agg)} keys: string keys holding spaces "
                 "cannot be told apart in dtrace's default format")
     return None
