@@ -19,6 +19,10 @@ _WORDS = (r"typedef|extern|static|auto|register|_Thread_local|__thread|const|vol
 _PARENS = r"\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)"  # (three levels: __attribute__((aligned(N))))
 _SPECIFIERS = (rf"(?:\s+|\b(?:{_WORDS})\b|\b(?:__attribute__|__attribute|_Alignas)\s*{_PARENS}"
                r"|\b(?:struct|union|enum)\b\s*(?:[A-Za-z_]\w*\s*)?(?:\{[^{}]*\})?)*")
+# what may start one: the word (a literal first, which the regular expression engine finds
+# quickly; 'inline' inside '__inline__' too), then no '=', ',' or '{' before a ';', or no '('
+# before a '{' (a record's body); a function's definition is neither, and the scan below is not run
+_CANDIDATES = tuple(re.compile(rf"{word}\b(?:[^;=,{{}}]*;|[^;=,{{}}(]*\{{)") for word in ("inline(?:__)?", "_Noreturn"))
 _EMPTY = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|^[ \t]*#[^\n]*'
                     rf"|\b(?P<word>inline|__inline__|__inline|_Noreturn)\b(?P<rest>{_SPECIFIERS});", re.S | re.M)
 
@@ -26,6 +30,8 @@ _EMPTY = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])
 def refuse_empty_declarations(text: str) -> None:
     """Refuse, in gcc's words and at gcc's place, the first empty declaration of ``text`` (with its
     line markers) that has ``inline`` or ``_Noreturn``."""
+    if not any(c.search(text) for c in _CANDIDATES):  # (the common case: no comment or string to skip)
+        return
     for m in _EMPTY.finditer(text):
         if m.group("word") is None:
             continue
