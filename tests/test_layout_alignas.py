@@ -251,3 +251,21 @@ def test_i386_lets_alignas_4_stand_on_a_long_long(monkeypatch):
     text = "struct s { char a; _Alignas(4) long long b; _Alignas(4) double c; };"
     assert ours(text, False, monkeypatch, "i386") == {"struct s": (20, 4, [("a", 0), ("b", 4), ("c", 12)])}
     assert re.search("cannot reduce alignment of 'b'", ours(text, False, monkeypatch, "x86_64"))
+
+
+def test_the_fast_reader_takes_alignas_on_members_and_objects(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("pycparser called")
+
+    shapes = [shape for _, shape in _shapes() if "#pragma" not in shape and re.search(r"_Alignas\((0|64)\)", shape)]
+    text = "\n".join([PREAMBLE.replace("typedef char a8_t __attribute__((aligned(8)));", "")]
+                     + [s for s in shapes if "a8_t" not in s and "__attribute__" not in s]
+                     + ["_Alignas(16) int v; _Alignas(long) char w[3]; _Alignas(E1 / 125) struct in x;"])
+    monkeypatch.setattr(cdecl, "FAST_READER", False)
+    slow = {name: (t.size, t.align, [(f.name, f.offset) for f in t.fields])
+            for name, t in parse_layouts(text, filename="b.h").items()}
+    monkeypatch.setattr(cdecl._CParser, "parse", refuse)
+    monkeypatch.setattr(cdecl, "FAST_READER", True)
+    fast = {name: (t.size, t.align, [(f.name, f.offset) for f in t.fields])
+            for name, t in parse_layouts(text, filename="b.h").items()}
+    assert fast == slow and len(fast) > 60
