@@ -99,13 +99,7 @@ class AlignasRules:
         first token of ``node``'s line, or after it the last struct or union tag (its ``{`` when
         untagged) or enumerator met on that line before ``node``."""
         pos = self.pos(node)
-        if pos is None or pos.col is None:
-            return pos
-        if self._line_starts is None:
-            from dtracepy.layout.cparse import _line_starts
-
-            self._line_starts = _line_starts(self.pre.text)
-        start = self._line_starts.get((pos.file, pos.line))
+        start = self.line_start(pos)
         if start is None:
             return pos
         end = self.pre.text.find("\n", start)

@@ -375,11 +375,7 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
         refused one: read from the prepassed text at the node's place (qualifiers and blanked
         attributes between the words are skipped); the node's place if it cannot be found."""
         pos = self.pos(node)
-        if pos is None or pos.col is None:
-            return pos
-        if self._line_starts is None:
-            self._line_starts = _line_starts(self.pre.text)
-        start = self._line_starts.get((pos.file, pos.line))
+        start = self.line_start(pos)
         if start is None:
             return pos
         text, line, line_start = self.pre.text, pos.line, start

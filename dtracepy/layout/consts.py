@@ -46,8 +46,9 @@ class ConstantEvaluator:
 
     def static_assert(self, node: c_ast.StaticAssert) -> None:
         """gcc's ``_Static_assert``: refused, in gcc's words, when its expression is false
-        ("static assertion failed", at the keyword), not a constant or not an integer (at the
-        expression; the fast reader keeps no place of it: at the keyword then).  An overflow
+        ("static assertion failed", at the keyword), not a constant or not an integer (at gcc's
+        column, :meth:`_expression_place`; the fast reader's refusal is read again by pycparser's
+        path, which keeps the places).  An overflow
         does not matter here (gcc only warns); what dtracepy does not evaluate keeps its words."""
         where = node.cond if getattr(node.cond, "coord", None) is not None else node
         try:
@@ -90,16 +91,21 @@ class ConstantEvaluator:
         line = self.pos(node).line + self.pre.text.count("\n", self._offset(node), start)
         return Pos(self.pos(node).file, line, at - start + 1)
 
-    def _offset(self, node) -> "int | None":
-        """The offset in the prepassed text of ``node``'s place."""
-        pos = self.pos(node)
+    def line_start(self, pos: "Pos | None") -> "int | None":
+        """The offset in the prepassed text of the line ``pos`` is on (None where it has no column
+        or the text has no such line)."""
         if pos is None or pos.col is None:
             return None
         if self._line_starts is None:
             from dtracepy.layout.cparse import _line_starts
 
             self._line_starts = _line_starts(self.pre.text)
-        start = self._line_starts.get((pos.file, pos.line))
+        return self._line_starts.get((pos.file, pos.line))
+
+    def _offset(self, node) -> "int | None":
+        """The offset in the prepassed text of ``node``'s place."""
+        pos = self.pos(node)
+        start = self.line_start(pos)
         return None if start is None else start + pos.col - 1
 
     def _start(self, node) -> "int | None":
