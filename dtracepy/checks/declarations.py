@@ -61,6 +61,7 @@ def run(ctx):
         yield from _translators(ctx)
     if ctx.of(t.Declaration):
         yield from _local_arrays(ctx)
+        yield from _typedef_keys(ctx)
     if ctx.of(t.Offsetof):
         yield from _offsets(ctx)
     if ctx.items_of(t.Inline):
@@ -170,6 +171,7 @@ def _pos(node):
 def _members_and_tags(ctx):
     defined: dict = {}  # (kind, tag) -> the first StructSpec/EnumSpec that defines it
     specs = ctx.of_any(t.StructSpec, t.EnumSpec)
+    nested = None
     for spec in specs:
         body = spec.members if spec.__class__ is t.StructSpec else spec.enumerators
         if body is None or spec.name is None:
@@ -179,7 +181,14 @@ def _members_and_tags(ctx):
             yield ctx.finding("redeclared", spec, f"{key[0]} {spec.name} is defined twice (dtrace: \"type "
                               f"redeclared: {key[0]} {spec.name}\"): define it once")
         else:
-            defined[key] = spec
+            if nested is None:
+                from dtracepy.checks.nested import nested_definitions
+
+                nested = nested_definitions(ctx)
+            if id(spec) not in nested:
+                # (one defined inside another's body is no definition of its tag to Oracle's D, which
+                # takes a definition apart after it: checks/nested.py; one apart before it is refused)
+                defined[key] = spec
     for spec in ctx.of(t.StructSpec):
         if spec.members is None:
             continue
@@ -209,6 +218,20 @@ def _members_and_tags(ctx):
                             f"\"incomplete struct/union/enum {other.kind} {other.name}: {name}\"): make it "
                             f"a pointer ({other.kind} {other.name} *{name}) or define {other.kind} "
                             f"{other.name} above", fallback=field)
+                    elif definition is None and nested:
+                        yield from _forward_member(ctx, other, name, declarator, field)
+
+
+def _forward_member(ctx, other, name, declarator, field):
+    """A member whose type is a struct defined only inside another's body, which Oracle's D knows
+    by its tag only as a forward declaration (checks/nested.py): "incomplete struct/union/enum"."""
+    from dtracepy.checks import nested
+
+    severity = nested.severity(ctx)
+    if severity is not None and (other.kind, other.name) in nested.forward_tags(ctx):
+        yield ctx.finding("incomplete-type", declarator, f"member {name} is a {other.kind} {other.name}, which Oracle's "
+                          f"dtrace 2.0 refuses (\"incomplete struct/union/enum {other.kind} {other.name}: {name}\"): "
+                          f"{nested.forward_note(other.kind, other.name)}", severity=severity, fallback=field)
 
 
 # --- identifiers: variables, typedefs, inlines, enumerators -------------------------------------
@@ -623,6 +646,31 @@ def _local_arrays(ctx):
                     yield ctx.finding("declaration", declarator, f"this->{_declared_name(declarator)} is declared "
                                       "an associative array, which a clause-local cannot be (dtrace: "
                                       "\"associative arrays may not be declared as local variables\")", fallback=item)
+
+
+def _typedef_keys(ctx):
+    """A typedef name as a key type before a ``,`` in an associative array's declaration
+    (``uint64_t start[dev_t, uint64_t];``): dtrace's lexer has read the declared name by then and
+    returns a typedef name as an identifier, so the key list reads as an expression and dtrace
+    says "syntax error near ","" (Oracle's D 2.0, the illumos lexer it keeps).  The last key, a
+    pointer (``dev_t *``) and a qualifier after the name (``dev_t const``) are read as types."""
+    for item in ctx.items_of(t.Declaration):
+        if "typedef" in item.specifiers or "this" in item.specifiers:
+            continue  # (a clause-local array is refused as such: _local_arrays)
+        for declarator in item.declarators:
+            if declarator.__class__ is not t.ArrayDecl or len(declarator.dims) < 2:
+                continue
+            for key in declarator.dims[:-1]:
+                if key.__class__ is not t.TypeName or key.declarator.__class__ is t.PointerDecl \
+                        or not key.specifiers or key.specifiers[-1].__class__ is not t.TypeRef:
+                    continue
+                name = key.specifiers[-1].name
+                yield ctx.finding("declaration", key, f"{name}, a typedef name, is a key type before a ',' in "
+                                  f"the declaration of {_declared_name(declarator)}, which dtrace reads as an "
+                                  "expression there (dtrace: \"syntax error near \",\"\"): make it the last key, "
+                                  f"or write its type in keywords (unsigned long long for uint64_t)",
+                                  fallback=declarator)
+                break
 
 
 def _offsets(ctx):

@@ -67,7 +67,8 @@ CHECKS: tuple[CheckInfo, ...] = (
               "compiled for a dialect: strtoll(), jstack() in oracle)"),
     CheckInfo("dialect-variable", "names", "error",
               "a built-in or library variable the chosen dialect lacks (check --dialect, or a tracer "
-              "compiled for a dialect: zonename in oracle)"),
+              "compiled for a dialect: zonename in oracle), or a member its translator leaves undefined "
+              "(curpsinfo->pr_psargs in oracle)"),
     CheckInfo("function-value", "names", "error",
               "a function named without a call, as a value (@a = count;, trace(exit))"),
     CheckInfo("call-arity", "names", "error",
@@ -148,7 +149,9 @@ CHECKS: tuple[CheckInfo, ...] = (
               "type, an inline, variable or enumerator named as a built-in, a function, a library "
               "constant or another declaration, a struct member twice, a struct defined twice"),
     CheckInfo("incomplete-type", "rules", "error",
-              "a struct member of a struct type defined only below it (or of the struct itself)"),
+              "a struct member of a struct type defined only below it (or of the struct itself); a struct "
+              "defined inside another's body, named by its tag (-> through it, a member of it), which "
+              "Oracle's D knows only as a forward declaration (error for oracle, warning without a dialect)"),
     CheckInfo("division-by-zero", "rules", "error", "a division or modulo by a constant expression that is 0"),
     CheckInfo("declaration", "rules", "error",
               "a declaration D refuses: two storage classes or static/register, a bit-field of a "
