@@ -329,11 +329,14 @@ def _dialect_variables(ctx):
 
 def _untranslated_members(ctx):
     """``curpsinfo->pr_psargs`` in a dialect whose translator leaves that member undefined
-    (:data:`dtracepy.facts.translated.UNTRANSLATED_BY_DIALECT`): dtrace refuses the read."""
+    (:data:`dtracepy.facts.translated.UNTRANSLATED_BY_DIALECT`): dtrace refuses the read.  (The
+    table of the kernel's types, a 2 M-instruction import, only when a dialect was chosen.)"""
+    if not ctx.options.dialect_given:
+        return
     from dtracepy.facts import translated as Tr
 
     missing = Tr.UNTRANSLATED_BY_DIALECT.get(ctx.options.dialect.name)
-    if not missing or not ctx.options.dialect_given:
+    if not missing:
         return
     for node in ctx.of(t.Member):
         base = node.base
