@@ -332,22 +332,22 @@ def read_fast(text: str, filename: str, abi: ABI, prelude: str = PRELUDE):
 def _too_large(err, text: str, filename: str) -> LayoutError:
     """The refusal of a header too large for pycparser, at the token where the fast reader gave
     way: an unknown type name there as pycparser's path names it, else what it did not take."""
-    from dtracepy.layout.fastc_lex import _RESERVED, _tokens, token_place
+    from dtracepy.layout.fastc_lex import _RESERVED, _TOKEN, token_place
 
+    toks = err.toks if err.toks is not None else [t for t in _TOKEN.findall(text) if t[:1] != "#"]
+    toks = toks + ["", ""]
+    for k in (err.at - 1, err.at):  # (``T x``: a body reads T as an operand and stops at x)
+        if k < 0:
+            continue
+        name, after = toks[k], toks[k + 1]
+        before = toks[k - 1] if k > 0 else ";"
+        if before in (";", "{", "}", "(", ",") and all(w[:1].isalpha() or w[:1] == "_" for w in (name, after)) \
+                and name not in _RESERVED and name not in _typedef_names(text):
+            line, col, file = token_place(text, k)
+            return LayoutError(f"unknown type name {name!r} (declare it with a typedef, or -I the header "
+                               "that does)", Pos(file or filename, line, col))
     line, col, file = token_place(text, err.at)
     where = Pos(file or filename, line, col)
-    toks = _tokens(text) + ["", ""]
-    for k in (err.at - 1, err.at):  # (``T x``: a body reads T as an operand and stops at x)
-        name, after = toks[max(k, 0)], toks[max(k, 0) + 1]
-        before = toks[k - 1] if k > 0 else ";"
-        if k >= 0 and before in (";", "{", "}", "(", ",") and all(
-                w[:1].isalpha() or w[:1] == "_" for w in (name, after)) and name not in _RESERVED \
-                and name not in _typedef_names(text):
-            if k < err.at:
-                line, col, file = token_place(text, k)
-                where = Pos(file or filename, line, col)
-            return LayoutError(f"unknown type name {name!r} (declare it with a typedef, or -I the header "
-                               "that does)", where)
     token = toks[err.at] if err.at < len(toks) else ""
     what = f"{token[:40]!r}" if token else "the end of the header"
     return LayoutError(

@@ -190,7 +190,7 @@ class _Reader(Bodies, Constants, Declarators):
                     self.declared.append((kind, name, at))
             if shadow and name in self.typedefs:
                 hidden.append((name, self.i))
-            if base.__class__ is c_ast.IdentifierType and base.names == ["__auto_type"] and (
+            if base is self.types.get(_AUTO_TYPE) and (
                     decl.__class__ is not c_ast.TypeDecl or toks[self.i] != "=" or hidden):
                 raise Unsupported("__auto_type without one initialised name")
             if first and not member and not typedef and not self.block and decl.__class__ is c_ast.FuncDecl \
@@ -223,7 +223,8 @@ class _Reader(Bodies, Constants, Declarators):
             self.i += 1
             if t == ";":
                 break
-            if t != ",":
+            if t != "," or base is self.types.get(_AUTO_TYPE):  # (gcc: __auto_type declares one)
+                self.i -= 1  # (at the token)
                 raise Unsupported(f"{t!r} after a declarator")
         self.typedefs.update(names)
         if self.block and names:
@@ -443,6 +444,7 @@ class _Reader(Bodies, Constants, Declarators):
                         raise Unsupported(f"a typedef name {hid!r} after a parameter named so")
                 return c_ast.ParamList(out)
             if t != ",":
+                self.i -= 1  # (at the token)
                 raise Unsupported(f"{t!r} in parameters")
 
     def record(self):
@@ -541,10 +543,12 @@ class _Reader(Bodies, Constants, Declarators):
                 continue
             if t == "}":
                 break
+            self.i -= 1  # (at the token)
             raise Unsupported(f"{t!r} in an enum")
         return c_ast.Enum(name, c_ast.EnumeratorList(values), None, None, attributes=_NO)
 
 
+_AUTO_TYPE = ("__auto_type",)
 _PRELUDE_TOKENS: dict[str, tuple[list[str], list]] = {}  # prelude -> (tokens, records)
 
 
@@ -579,4 +583,5 @@ def read(prelude: str, text: str, builtin: str, counted: "list | None" = None) -
     except (Unsupported, IndexError, RecursionError) as err:  # (past the sentinels, or too deep)
         gave_way = err if isinstance(err, Unsupported) else Unsupported("ran off the text")
         gave_way.at, gave_way.tokens = min(max(reader.i - len(head), 0), len(toks)), len(toks)
+        gave_way.toks = toks
         raise gave_way from None

@@ -184,6 +184,7 @@ class Bodies:
                         break
                     continue
                 if t != "}":
+                    self.i -= 1  # (at the token)
                     raise Unsupported(f"{t!r} in an initializer")
                 break
         self.depth -= _STATEMENT_DEPTH

@@ -17,6 +17,7 @@ class Unsupported(Exception):
 
     at = 0
     tokens = 0
+    toks = None  # the tokens of the text, where the reader had them
 
 
 class Refused(Exception):
