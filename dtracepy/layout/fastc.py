@@ -34,10 +34,9 @@ from pycparser.c_parser import Coord
 from dtracepy.layout.fastc_body import Bodies
 from dtracepy.layout.fastc_const import Constants
 from dtracepy.layout.fastc_decl import Declarators
-from dtracepy.layout.fastc_lex import (Refused, Unsupported, _ASSERTS, _BASE, _ID_START, _LINE_MARKER, _MAX_DEPTH, _NO,
-                                       _QUALS, _record_positions, _RESERVED, _STORAGE, _STRING, _tokens,
-                                       token_place,
-                                       _TYPEOF)
+from dtracepy.layout.fastc_lex import (Refused, Unsupported, _ASSERTS, _BASE, _ID_START, _LINE_MARKER, _MAX_DEPTH,
+                                       _NO, _QUALS, _record_positions, _RESERVED, _STORAGE, _STRING, _tokens,
+                                       _TYPEOF, token_place)  # (token_place: cparse's, through here)
 
 
 class _Reader(Bodies, Constants, Declarators):
