@@ -61,6 +61,7 @@ def run(ctx):
         yield from _translators(ctx)
     if ctx.of(t.Declaration):
         yield from _local_arrays(ctx)
+        yield from _typedef_keys(ctx)
     if ctx.of(t.Offsetof):
         yield from _offsets(ctx)
     if ctx.items_of(t.Inline):
@@ -623,6 +624,31 @@ def _local_arrays(ctx):
                     yield ctx.finding("declaration", declarator, f"this->{_declared_name(declarator)} is declared "
                                       "an associative array, which a clause-local cannot be (dtrace: "
                                       "\"associative arrays may not be declared as local variables\")", fallback=item)
+
+
+def _typedef_keys(ctx):
+    """A typedef name as a key type before a ``,`` in an associative array's declaration
+    (``uint64_t start[dev_t, uint64_t];``): dtrace's lexer has read the declared name by then and
+    returns a typedef name as an identifier, so the key list reads as an expression and dtrace
+    says "syntax error near ","" (Oracle's D 2.0, the illumos lexer it keeps).  The last key, a
+    pointer (``dev_t *``) and a qualifier after the name (``dev_t const``) are read as types."""
+    for item in ctx.items_of(t.Declaration):
+        if "typedef" in item.specifiers or "this" in item.specifiers:
+            continue  # (a clause-local array is refused as such: _local_arrays)
+        for declarator in item.declarators:
+            if declarator.__class__ is not t.ArrayDecl or len(declarator.dims) < 2:
+                continue
+            for key in declarator.dims[:-1]:
+                if key.__class__ is not t.TypeName or key.declarator.__class__ is t.PointerDecl \
+                        or not key.specifiers or key.specifiers[-1].__class__ is not t.TypeRef:
+                    continue
+                name = key.specifiers[-1].name
+                yield ctx.finding("declaration", key, f"{name}, a typedef name, is a key type before a ',' in "
+                                  f"the declaration of {_declared_name(declarator)}, which dtrace reads as an "
+                                  "expression there (dtrace: \"syntax error near \",\"\"): make it the last key, "
+                                  f"or write its type in keywords (unsigned long long for uint64_t)",
+                                  fallback=declarator)
+                break
 
 
 def _offsets(ctx):

@@ -24,6 +24,7 @@ def run(ctx):
     yield from _function_values(ctx)
     yield from _undefined(ctx)
     yield from _dialect_variables(ctx)
+    yield from _untranslated_members(ctx)
     yield from _globals_unset(ctx)
     yield from _dialect_if(ctx)
     yield from _dialect_anonymous_members(ctx)
@@ -324,6 +325,27 @@ def _dialect_variables(ctx):
                               f"{_listed(owners)} D {'has' if len(owners) == 1 else 'have'} it "
                               + ("(compiled for dialect " + ctx.options.dialect.name + ")"
                                  if ctx.options.compiling else "(--dialect)"))
+
+
+def _untranslated_members(ctx):
+    """``curpsinfo->pr_psargs`` in a dialect whose translator leaves that member undefined
+    (:data:`dtracepy.facts.translated.UNTRANSLATED_BY_DIALECT`): dtrace refuses the read."""
+    from dtracepy.facts import translated as Tr
+
+    missing = Tr.UNTRANSLATED_BY_DIALECT.get(ctx.options.dialect.name)
+    if not missing or not ctx.options.dialect_given:
+        return
+    for node in ctx.of(t.Member):
+        base = node.base
+        if node.op != "->" or base.__class__ is not t.Ident or base.module is not None:
+            continue
+        shown = Tr.variable_type(base.name, ctx.options.dialect.name)
+        struct = shown[:-1].rstrip() if shown and shown.endswith("*") else None
+        if struct in missing and node.name in missing[struct] and base.name not in ctx.defined_names:
+            yield ctx.finding("dialect-variable", node,
+                              f"{base.name}->{node.name}: {ctx.options.dialect.title}'s {struct} translator "
+                              f"does not define {node.name} (dtrace: \"translator does not define conversion "
+                              f"for member: {node.name}\")")
 
 
 def _globals_unset(ctx):

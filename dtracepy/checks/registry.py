@@ -67,7 +67,8 @@ CHECKS: tuple[CheckInfo, ...] = (
               "compiled for a dialect: strtoll(), jstack() in oracle)"),
     CheckInfo("dialect-variable", "names", "error",
               "a built-in or library variable the chosen dialect lacks (check --dialect, or a tracer "
-              "compiled for a dialect: zonename in oracle)"),
+              "compiled for a dialect: zonename in oracle), or a member its translator leaves undefined "
+              "(curpsinfo->pr_psargs in oracle)"),
     CheckInfo("function-value", "names", "error",
               "a function named without a call, as a value (@a = count;, trace(exit))"),
     CheckInfo("call-arity", "names", "error",

@@ -235,6 +235,22 @@ TYPES_BY_DIALECT: dict[str, dict[str, dict[str, str]]] = {
                "udpinfo_t": {"udp_hdr": "struct udphdr *"}},
 }
 
+#: dialect -> type -> the members its libraries declare but its translators leave undefined: dtrace
+#: refuses a read of one ("translator does not define conversion for member: pr_psargs"). Oracle's
+#: D 2.0 (``procfs.d`` of Linux 6.18: ``pr_psargs``, ``pr_argc``, ``pr_argv``, ``pr_envp`` are
+#: commented out there), each judged by ``dtrace -e`` through ``curpsinfo``/``curlwpsinfo`` and
+#: ``args[1]`` of ``proc:::signal-send`` (tests/test_new_user_review20.py).
+UNTRANSLATED_BY_DIALECT: dict[str, dict[str, frozenset[str]]] = {
+    "oracle": {
+        "psinfo_t": frozenset({"pr_flag", "pr_size", "pr_rssize", "pr_pad1", "pr_pctcpu", "pr_pctmem",
+                               "pr_start", "pr_time", "pr_ctime", "pr_psargs", "pr_argc", "pr_argv",
+                               "pr_envp", "pr_pad2", "pr_filler", "pr_lwp"}),
+        "lwpsinfo_t": frozenset({"pr_nice", "pr_syscall", "pr_oldpri", "pr_cpu", "pr_pctcpu", "pr_pad",
+                                 "pr_start", "pr_time", "pr_clname", "pr_bindpro", "pr_bindpset",
+                                 "pr_lgrp", "pr_filler"}),
+    },
+}
+
 #: Names the D types above also go by (typedefs of a struct, struct tags of a typedef).
 ALIASES: dict[str, str] = {
     "struct psinfo": "psinfo_t", "struct lwpsinfo": "lwpsinfo_t", "struct fileinfo": "fileinfo_t",

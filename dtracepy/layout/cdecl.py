@@ -24,11 +24,14 @@ from pycparser import c_ast
 
 from dtracepy.errors import LayoutError
 from dtracepy.layout.abi import ABI, get_abi, host_abi_name
+from dtracepy.layout.alignas import AlignasRules
 from dtracepy.layout.attributes import AttributeRules
+from dtracepy.layout.blocks import BlockRules
 from dtracepy.layout.consts import _INT, ConstantEvaluator, _wrap
 from dtracepy.layout.cparse import (BUILTIN_FILE, PRELUDE, _C_KEYWORDS, _CParser, _deepest, _line_starts,  # noqa: F401
                                     parse_c, read_fast)
 from dtracepy.layout.cpp import abi_macros, preprocess, read_source, refuse_binary  # noqa: F401
+from dtracepy.layout.empties import refuse_empty_declarations
 from dtracepy.layout.engine import MemberSpec, lay_out
 from dtracepy.layout.model import Array, FlexibleArray, Layout, Pointer, Scalar, Vector, array_spelling, close_names
 from dtracepy.layout.prepass import Attrs
@@ -89,7 +92,7 @@ class Layouts(dict):
             return default
 
 
-class _Converter(AttributeRules, ConstantEvaluator):
+class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
     """pycparser declarations -> :class:`Layout` and friends, for one ABI."""
 
     def __init__(self, abi: ABI, pre):
@@ -133,11 +136,15 @@ class _Converter(AttributeRules, ConstantEvaluator):
                     raise LayoutError("__attribute__((vector_size)) here is not modelled by dtracepy", a.vector.at)
         declared: dict[str, c_ast.Typedef] = {}  # a typedef name the header declares -> its declaration
         self._typedef_decls: dict[str, c_ast.Typedef] = {}  # every typedef's, the prelude's too
+        # (a function's body is read for its _Static_asserts and _Alignas, where the text has any)
+        scan_bodies = "_Static_assert" in self.pre.text or "_Alignas" in self.pre.text
         for node in ast.ext:
             if isinstance(node, c_ast.Typedef):
                 if node.name in declared and self._user(node):
                     self._redeclared(declared[node.name], node)
                 self._typedef_decls[node.name] = node
+                if id(node) in self.pre.typedef_alignas:  # (gcc refuses it)
+                    self.alignas(node, None, "typedef", self.pre.typedef_alignas[id(node)])
                 t, spelling = self.type_of(node.type)
                 if id(node) in attributes:
                     t = self._aligned_typedef(node, t, attributes[id(node)])
@@ -156,8 +163,14 @@ class _Converter(AttributeRules, ConstantEvaluator):
                         self.result[node.name] = t
             elif isinstance(node, c_ast.Decl):
                 if isinstance(node.type, c_ast.FuncDecl):
+                    self.function_alignas(node)
                     continue
-                self.type_of(node.type)
+                t = self.type_of(node.type)[0]
+                if node.align and node.name is not None:  # (an object's: checked, no layout changed)
+                    self.alignas(node, t, "object")
+            elif isinstance(node, c_ast.FuncDef) and scan_bodies:
+                self.function_alignas(node.decl)
+                self.function_body(node.body)
             elif isinstance(node, c_ast.StaticAssert):
                 self.static_assert(node)
         for arg in self.pre.arguments:  # those no record took (a typedef's, an object's): gcc checks them too
@@ -362,11 +375,7 @@ class _Converter(AttributeRules, ConstantEvaluator):
         refused one: read from the prepassed text at the node's place (qualifiers and blanked
         attributes between the words are skipped); the node's place if it cannot be found."""
         pos = self.pos(node)
-        if pos is None or pos.col is None:
-            return pos
-        if self._line_starts is None:
-            self._line_starts = _line_starts(self.pre.text)
-        start = self._line_starts.get((pos.file, pos.line))
+        start = self.line_start(pos)
         if start is None:
             return pos
         text, line, line_start = self.pre.text, pos.line, start
@@ -393,7 +402,7 @@ class _Converter(AttributeRules, ConstantEvaluator):
 
     def enum(self, node: c_ast.Enum) -> tuple[object, str]:
         spelling = f"enum {node.name}" if node.name else "enum <anonymous>"
-        if node.name:
+        if node.name and self.block_tags is None:
             self._tag_kind("enum", node)
         if node.values is None:
             t = self.tags.get(("enum", node.name))
@@ -424,7 +433,10 @@ class _Converter(AttributeRules, ConstantEvaluator):
         kind = "struct" if isinstance(node, c_ast.Struct) else "union"
         key = (kind, node.name)
         existing = self.tags.get(key) if node.name else None
-        if node.name and existing is None:
+        block = self.block_tags
+        if block is not None and node.decls is not None and key not in block:
+            existing = None  # (a block's own definition: it hides the outer scope's tag)
+        if node.name and existing is None and block is None:
             self._tag_kind(kind, node)
         if node.decls is None:
             if existing is None:
@@ -438,6 +450,8 @@ class _Converter(AttributeRules, ConstantEvaluator):
         layout = existing or Layout(node.name, kind, self.abi)
         if node.name:
             self.tags[key] = layout
+            if block is not None:
+                block.add(key)
         coord = node.coord
         rkey = (coord.file, coord.line, coord.column)
         rattrs = self.pre.record_attrs.get(rkey, Attrs())
@@ -462,9 +476,9 @@ class _Converter(AttributeRules, ConstantEvaluator):
             if id(decl) not in attrs_of:
                 continue
             a = attrs_of[id(decl)]
-            if getattr(decl, "align", None):  # (pycparser's Alignas; the fast reader gives way at it)
-                self.error(f"_Alignas on member {decl.name or '<unnamed>'} is not modelled by dtracepy (gcc raises "
-                           "the member's alignment to it; __attribute__((aligned(N))) is modelled)", decl)
+            if decl.align:  # (evaluated first, as gcc evaluates it: before the declarator)
+                for spec in decl.align:
+                    self.alignas_value(spec)
             t, spelling = self.type_of(decl.type)
             if a.vector is not None:
                 t = self._vector(t, a.vector)
@@ -486,13 +500,15 @@ class _Converter(AttributeRules, ConstantEvaluator):
                 raise LayoutError("__attribute__((mode)) on a member changes layout in a way dtracepy does not "
                                   "model (on a typedef of an integer type it is modelled)", a.mode[1])
             aligned = self.alignment(a) if a.aligned else None
+            if decl.align:  # (gcc: as aligned(N) on the member, not lowering it)
+                aligned = max(aligned or 0, self.alignas(decl, t, "member") or 0) or None
             # (an unnamed bit-field's Decl has no coord: its width's has)
             specs.append(MemberSpec(decl.name, t, spelling, width, a.packed, aligned,
                                     self.pos(decl) or self.pos(decl.bitsize) or self.pos(decl.type)))
         self.defining.discard(id(layout))
         lay_out(layout, specs, packed=rattrs.packed, aligned=self.alignment(rattrs),
                 pack=self.pre.record_pack.get(rkey))
-        if node.name and self._user(node):
+        if node.name and self._user(node) and block is None:
             self.result[f"{kind} {node.name}"] = layout
         return layout
 
@@ -574,6 +590,8 @@ def parse_layouts(source, abi="x86_64", include_dirs=(), defines=(), filename: "
         system = reads_system_headers(filename, abi, include_dirs)
         prelude = PRELUDE + builtin_types(abi) if system else PRELUDE + int128_types(abi)
         text = preprocess(text, filename, abi, include_dirs, defines, skipped, system)
+        if "inline" in text or "_Noreturn" in text:
+            refuse_empty_declarations(text)
         fast = read_fast(text, filename, abi, prelude) if FAST_READER else None
         if fast is not None:
             try:

@@ -9,6 +9,7 @@ from pycparser import c_ast
 
 from dtracepy.errors import LayoutError
 from dtracepy.layout.model import Layout, Scalar
+from dtracepy.source import Pos
 
 
 class ConstantEvaluator:
@@ -45,8 +46,9 @@ class ConstantEvaluator:
 
     def static_assert(self, node: c_ast.StaticAssert) -> None:
         """gcc's ``_Static_assert``: refused, in gcc's words, when its expression is false
-        ("static assertion failed", at the keyword), not a constant or not an integer (at the
-        expression; the fast reader keeps no place of it: at the keyword then).  An overflow
+        ("static assertion failed", at the keyword), not a constant or not an integer (at gcc's
+        column, :meth:`_expression_place`; the fast reader's refusal is read again by pycparser's
+        path, which keeps the places).  An overflow
         does not matter here (gcc only warns); what dtracepy does not evaluate keeps its words."""
         where = node.cond if getattr(node.cond, "coord", None) is not None else node
         try:
@@ -56,12 +58,75 @@ class ConstantEvaluator:
             if words.startswith("invalid application") or any(
                     w in words for w in ("not supported", "not modelled", "too large", "too long", "shift count")):
                 raise  # (gcc's own first error, or what dtracepy does not evaluate: its words)
-            if "floating" in words or "a cast to" in words:
-                self.error("expression in static assertion is not an integer", where)
-            self.error("expression in static assertion is not constant", where)
+            words = "not an integer" if "floating" in words or "a cast to" in words else "not constant"
+            raise LayoutError(f"expression in static assertion is {words}",
+                              self._expression_place(node) or self.pos(where)) from None
         if not value:
             message = getattr(node.message, "value", None)
             self.error("static assertion failed" + (f": {message}" if message else ""), node)
+
+    def _expression_place(self, node: c_ast.StaticAssert) -> "Pos | None":
+        """Where gcc locates an assertion's expression: a binary operator at the operator, ``?:`` at
+        its ``:``, a unary operator at the operator, a cast at its ``(``, a name or a constant at
+        the expression's first character (a parenthesis too).  Found in the prepassed text, before
+        the operand after the operator; None where it cannot be (another line: the caller's place)."""
+        cond = node.cond
+        cls = cond.__class__
+        if cls is c_ast.BinaryOp or cls is c_ast.TernaryOp:
+            right = self._start(cond.right if cls is c_ast.BinaryOp else cond.iffalse)
+            op = cond.op if cls is c_ast.BinaryOp else ":"
+            at = None if right is None else self._before(right, op)
+        elif cls is c_ast.UnaryOp or cls is c_ast.Cast:
+            at = self._start(cond)
+        else:  # (the first character after the keyword's '(')
+            at = self._offset(node)
+            if at is not None:
+                at = self.pre.text.find("(", at)
+                while at >= 0 and self.pre.text[at + 1] in " \t":
+                    at += 1
+                at = at + 1 if at >= 0 else None
+        if at is None:
+            return None
+        start = self.pre.text.rfind("\n", 0, at) + 1
+        line = self.pos(node).line + self.pre.text.count("\n", self._offset(node), start)
+        return Pos(self.pos(node).file, line, at - start + 1)
+
+    def line_start(self, pos: "Pos | None") -> "int | None":
+        """The offset in the prepassed text of the line ``pos`` is on (None where it has no column
+        or the text has no such line)."""
+        if pos is None or pos.col is None:
+            return None
+        if self._line_starts is None:
+            from dtracepy.layout.cparse import _line_starts
+
+            self._line_starts = _line_starts(self.pre.text)
+        return self._line_starts.get((pos.file, pos.line))
+
+    def _offset(self, node) -> "int | None":
+        """The offset in the prepassed text of ``node``'s place."""
+        pos = self.pos(node)
+        start = self.line_start(pos)
+        return None if start is None else start + pos.col - 1
+
+    def _start(self, node) -> "int | None":
+        """The offset of the first character of ``node`` (its parentheses left out): pycparser
+        places an expression at its leftmost operand, but a prefix operator at its operand."""
+        while node.__class__ is c_ast.BinaryOp or node.__class__ is c_ast.TernaryOp:
+            node = node.left if node.__class__ is c_ast.BinaryOp else node.cond
+        if node.__class__ is c_ast.UnaryOp and node.op not in ("sizeof", "_Alignof"):
+            operand = self._start(node.expr)
+            return None if operand is None else self._before(operand, node.op)
+        return self._offset(node)
+
+    def _before(self, at: int, op: str) -> "int | None":
+        """The offset of ``op`` just before ``at`` (blanks and '(' between), on the same line."""
+        text = self.pre.text
+        i = at - 1
+        while i >= 0 and text[i] in " \t(":
+            i -= 1
+        if not text.endswith(op, 0, i + 1):
+            return None
+        return i - len(op) + 1
 
     def _not_constant(self, overflowed, node):
         if not self.array_size:

@@ -236,6 +236,25 @@ class _CParser(c_parser.CParser):
             _refuse_in_for(decls, Pos(tok.filename, tok.lineno, tok.column))
         return decls
 
+    # _Alignas where pycparser drops it: on a typedef (kept here, by the Typedef's id, for the
+    # converter to refuse as gcc does) and on an unnamed parameter (put in its Typename's align)
+    typedef_alignas: "dict | None" = None
+
+    def _build_declarations(self, spec, decls, typedef_namespace=False):
+        out = super()._build_declarations(spec, decls, typedef_namespace)
+        if spec["alignment"] and "typedef" in spec["storage"]:
+            if self.typedef_alignas is None:
+                self.typedef_alignas = {}
+            for node in out:
+                self.typedef_alignas[id(node)] = spec["alignment"]
+        return out
+
+    def _build_parameter_declaration(self, spec, decl, spec_coord):
+        out = super()._build_parameter_declaration(spec, decl, spec_coord)
+        if spec["alignment"] and out.__class__ is c_ast.Typename:
+            out.align = spec["alignment"]
+        return out
+
     def _type_modify_decl(self, decl, modifier):
         if isinstance(decl, c_ast.TypeDecl):
             return super()._type_modify_decl(decl, modifier)
@@ -360,8 +379,9 @@ def parse_c(text: str, filename: str, abi: ABI, prelude: str = PRELUDE):
     """Parse preprocessed ``text``: prepass, prelude, pycparser.  Returns (FileAST, Prepassed)."""
     pre = prepass(text, filename, abi.max_align)
     full = f'#line 1 "{BUILTIN_FILE}"\n{prelude}{pre.text}'
+    parser = _CParser()
     try:
-        ast = _CParser().parse(full, filename)
+        ast = parser.parse(full, filename)
     except RecursionError:
         raise LayoutError("nested too deeply for dtracepy's C parser", _deepest(full, filename)) from None
     except c_parser.ParseError as err:
@@ -371,6 +391,7 @@ def parse_c(text: str, filename: str, abi: ABI, prelude: str = PRELUDE):
             raise LayoutError(f"unknown type name {name!r} (declare it with a typedef, or -I the header "
                               "that does)", pos) from None
         raise _located_parse_error(err, Pos(filename, 1, 1)) from None
+    pre.typedef_alignas = parser.typedef_alignas or {}
     return ast, pre
 
 

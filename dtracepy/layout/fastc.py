@@ -54,6 +54,7 @@ class _Reader(Bodies, Constants, Declarators):
         self.ordinary: set[str] = set()  # enumerators and objects: pycparser's non-type names
         self.storage = None  # the storage class the last specifiers gave ([extern] or [static])
         self.thread = self.noreturn = False  # whether they gave _Thread_local, _Noreturn
+        self.align = _NO  # the _Alignas specifiers they gave (a member's or a file-scope object's)
         self.depth = 0
         self.block = 0  # inside a function's body (its declarations are the block's)
         self.scopes: list[list] = []  # the typedef names each open block declared, and (name,)
@@ -101,8 +102,15 @@ class _Reader(Bodies, Constants, Declarators):
         quals, names, node, typedef = [], [], None, False
         kept = None  # a storage class (read after the specifiers: a record's members reset it)
         thread = noreturn = False  # _Thread_local (a file-scope object's), _Noreturn (a function's)
+        align = []  # _Alignas (alignas21: the converter applies and checks it; refused: pycparser's path)
         while True:
             t = toks[self.i]
+            if t == "_Alignas" and not register and not self.block:
+                self.i += 1
+                self.expect("(")
+                align.append(c_ast.Alignas(self.typename() if self.starts_type(toks[self.i]) else self.expr(), None))
+                self.expect(")")
+                continue
             if t in _BASE:
                 if node is not None:
                     raise Unsupported("two types")
@@ -149,6 +157,7 @@ class _Reader(Bodies, Constants, Declarators):
             raise Unsupported("no type")
         self.storage = kept
         self.thread, self.noreturn = thread, noreturn
+        self.align = align or _NO
         return typedef, quals, node
 
     def identifier_type(self, names: tuple) -> c_ast.IdentifierType:
@@ -163,15 +172,16 @@ class _Reader(Bodies, Constants, Declarators):
         if toks[start] == "_Static_assert" and not self.block:  # (a function's: pycparser's path)
             return [self.static_assert()]
         typedef, quals, base = self.specifiers(not member)
-        thread = self.thread  # (a parameter's specifiers reset it)
+        thread, align = self.thread, self.align  # (a parameter's specifiers reset them)
         if typedef and self.block and not self.scopes:  # (a K&R parameter's, a for's: not kept here)
             raise Unsupported("a typedef outside a block")
         storage = self.storage
         if toks[self.i] == ";":
             self.i += 1
-            if typedef or storage or self.noreturn or not isinstance(base, (c_ast.Struct, c_ast.Union, c_ast.Enum)):
+            if typedef or storage or self.noreturn or not isinstance(base, (c_ast.Struct, c_ast.Union, c_ast.Enum)) \
+                    or align and not member:
                 raise Unsupported("a declaration that declares nothing")
-            return [c_ast.Decl(None, quals, [], [], [], base, None, None, base.coord)]
+            return [c_ast.Decl(None, quals, align or [], [], [], base, None, None, base.coord)]
         out = []
         names = []
         hidden = []  # (name, the token after its declarator) of each typedef name declared an object
@@ -192,6 +202,8 @@ class _Reader(Bodies, Constants, Declarators):
             if base is self.types.get(_AUTO_TYPE) and (
                     decl.__class__ is not c_ast.TypeDecl or toks[self.i] != "=" or hidden):
                 raise Unsupported("__auto_type without one initialised name")
+            if align and (typedef or bits is not None or decl.__class__ is c_ast.FuncDecl):
+                raise Unsupported("_Alignas where gcc refuses it")
             if first and not member and not typedef and not self.block and decl.__class__ is c_ast.FuncDecl \
                     and (toks[self.i] == "{" or self.starts_declaration(toks[self.i])):
                 # a function's definition (a header's static inline one, a K&R one): read, and the
@@ -215,7 +227,7 @@ class _Reader(Bodies, Constants, Declarators):
                     self.initializer()  # (read, and left out: the layout reads no initializer)
                 if not isinstance(decl, c_ast.FuncDecl):  # (a function's is read, and left out:
                     # the layout reads none, and 50,000 of them held 150 MB)
-                    out.append(c_ast.Decl(name, quals, _NO, storage or _NO, _NO, decl, init, bits, None))
+                    out.append(c_ast.Decl(name, quals, align, storage or _NO, _NO, decl, init, bits, None))
                 if not member:
                     self.ordinary.add(name)
             t = toks[self.i]

@@ -94,6 +94,7 @@ class Prepassed:
     record_pack: dict = attrs.field(factory=dict)  # (file, line, col) -> int | None
     arguments: list = attrs.field(factory=list)  # every Argument, the ones no record takes too
     typedef_attrs: list = attrs.field(factory=list)  # Attrs of each file-scope typedef's declarator, in order
+    typedef_alignas: dict = attrs.field(factory=dict)  # id(c_ast.Typedef) -> its _Alignas (pycparser drops them)
 
 
 class _Record:

@@ -18,6 +18,8 @@ from dtracepy.run.decode import Printed, Text
 
 _KIND_WIDTH = {"time": 26, "int": 8, "hex": 8, "str": 12}
 _WIDTH = re.compile(r"%[-#+ 0']*([0-9]+)")
+# a %x/%X/%o/%p conversion, as a record's column writes it (``0x%08x``, ``%-16lx``)
+_BASE_CONVERSION = re.compile(r"%([-#+ 0']*)([0-9]*)((?:\.[0-9]*)?)(?:hh|h|ll|l|L|w|z|j|t)?([xXop])")
 
 
 def _plain(value):
@@ -42,6 +44,26 @@ def _cell(value) -> str:
     if isinstance(value, str):
         return value if value.isprintable() else "".join(map(_shown_char, value))
     return str(value)
+
+
+def _in_base(fmt: str, value) -> str:
+    """A ``%x``/``%X``/``%o``/``%p`` column's value as dtrace prints it by the column's format (a
+    pointer in hex, ``0x%08x`` of an IPv4 address ``0x0100007f``), not in decimal: the value
+    itself stays an int."""
+    m = _BASE_CONVERSION.search(fmt.replace("%%", "\0\0"))
+    if m is None or not isinstance(value, int):
+        return _cell(value)
+    flags, width, precision, letter = m.group(1).replace("'", ""), m.group(2), m.group(3), m.group(4)
+    value &= 2**64 - 1              # (dtrace prints a negative value's two's complement)
+    letter = "x" if letter == "p" else letter      # (Oracle's %p of 255 is ff)
+    if "#" in flags and (letter == "o" or value == 0):
+        # C's %#o is 010 and its %#x of 0 is 0, where Python's are 0o10 and 0x0
+        flags = flags.replace("#", "")
+        if letter == "o" and value:
+            shown = ("%" + flags.replace("0", "") + width + "s") % ("0" + format(value, "o"))
+            return fmt[:m.start()].replace("%%", "%") + shown + fmt[m.end():].replace("%%", "%")
+    shown = ("%" + flags + width + precision + letter) % value
+    return fmt[:m.start()].replace("%%", "%") + shown + fmt[m.end():].replace("%%", "%")
 
 
 def _shown_char(char: str) -> str:
@@ -99,7 +121,8 @@ class TableWriter(Writer):
     def row(self, row) -> None:
         cls = type(row)
         widths = self.widths.get(cls)
-        cells = [_cell(v) for v in row]
+        cells = [_in_base(col.fmt, v) if col.kind in ("hex", "oct") else _cell(v)
+                 for col, v in zip(cls.spec.columns, row)]
         if widths is None:
             widths = []
             for col in cls.spec.columns:
