@@ -266,3 +266,13 @@ def test_the_bound_is_met_by_a_real_header_past_it(monkeypatch):
     assert str(info.value.pos) == "h.h:24001:1"
     assert "'typeof' is outside the fast C reader's subset" in info.value.message
     assert f"more than {cparse.PYCPARSER_TOKENS:,} tokens" in info.value.message
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_function_definition_without_a_declarator_of_a_function_is_no_traceback(fast, monkeypatch):
+    """pycparser reads ``s { ... }`` as a definition of ``s`` whose type is no function; the
+    converter's look at its parameters for ``_Alignas`` raised AttributeError (found by
+    test_layout_reader's mutations once this file's texts changed their draw)."""
+    monkeypatch.setattr(cdecl, "FAST_READER", fast)
+    layouts = parse_layouts(" s { char a; _Alignas(8) int b; char c; };\nstruct a { int x; };\n", filename="h.h")
+    assert layouts["a"].size == 4
