@@ -138,3 +138,35 @@ def test_execsnoop_with_psargs_fails_at_its_line_when_compiled_for_oracle(tmp_pa
     assert main(["compile", "--dialect", "oracle", str(tracer)]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"{tracer}:5: error: curpsinfo->pr_psargs: "), err
+
+
+# --- N3: a framed entry of the wrong number of fields blamed a string key only ---------------------
+
+def test_a_broken_framed_entry_names_both_causes():
+    """Oracle's dtrace aborts `printa("%A %@d\\n", @ufn)` of a ufunc() key ("processing aborted:
+    Data record list does not match statement"); the warning said only that a string key held
+    the separator byte."""
+    from dtracepy.run.aggregations import parse_framed
+
+    with pytest.raises(ValueError) as raised:
+        parse_framed("\x1eK\x1fa\x1fb\x1f3\n", ("str", "agg"), ("a",))
+    assert "3 fields, not 2" in str(raised.value) and "dtrace broke off the printa" in str(raised.value)
+
+
+# --- N4: ufunc()/func() entries merged in the default format were blamed on string keys ------------
+
+def test_symbol_keys_merged_say_why():
+    """hotuser (`@[ufunc(arg1)] = count()`): Oracle keeps an entry per address and prints those of
+    one function under one name; the run warned "string keys holding spaces cannot be told
+    apart", which was not the cause.  The counts add up, as they should."""
+    from dtracepy import parse
+    from dtracepy.run.decode import decode_block
+    from dtracepy.run.framing import Plan, PrintaSpec, aggregation_info
+
+    program = parse("profile-997 /arg1/ { @u[ufunc(arg1)] = count(); }", "hot.d")
+    plan = Plan(aggs=aggregation_info(program))
+    lines = ["", "  libc.so.6`malloc                    3", "  libc.so.6`malloc                    4",
+             "  spin`main                           2"]
+    aggs, doubt = decode_block(PrintaSpec(0, ("u",), None), lines, plan)
+    assert dict(aggs["u"]) == {("libc.so.6`malloc",): 7, ("spin`main",): 2}
+    assert "symbol key" in doubt and "added up" in doubt and "spaces" not in doubt, doubt

@@ -171,6 +171,7 @@ def _pos(node):
 def _members_and_tags(ctx):
     defined: dict = {}  # (kind, tag) -> the first StructSpec/EnumSpec that defines it
     specs = ctx.of_any(t.StructSpec, t.EnumSpec)
+    nested = None
     for spec in specs:
         body = spec.members if spec.__class__ is t.StructSpec else spec.enumerators
         if body is None or spec.name is None:
@@ -180,7 +181,14 @@ def _members_and_tags(ctx):
             yield ctx.finding("redeclared", spec, f"{key[0]} {spec.name} is defined twice (dtrace: \"type "
                               f"redeclared: {key[0]} {spec.name}\"): define it once")
         else:
-            defined[key] = spec
+            if nested is None:
+                from dtracepy.checks.nested import nested_definitions
+
+                nested = nested_definitions(ctx)
+            if id(spec) not in nested:
+                # (one defined inside another's body is no definition of its tag to Oracle's D, which
+                # takes a definition apart after it: checks/nested.py; one apart before it is refused)
+                defined[key] = spec
     for spec in ctx.of(t.StructSpec):
         if spec.members is None:
             continue
@@ -210,6 +218,20 @@ def _members_and_tags(ctx):
                             f"\"incomplete struct/union/enum {other.kind} {other.name}: {name}\"): make it "
                             f"a pointer ({other.kind} {other.name} *{name}) or define {other.kind} "
                             f"{other.name} above", fallback=field)
+                    elif definition is None and nested:
+                        yield from _forward_member(ctx, other, name, declarator, field)
+
+
+def _forward_member(ctx, other, name, declarator, field):
+    """A member whose type is a struct defined only inside another's body, which Oracle's D knows
+    by its tag only as a forward declaration (checks/nested.py): "incomplete struct/union/enum"."""
+    from dtracepy.checks import nested
+
+    severity = nested.severity(ctx)
+    if severity is not None and (other.kind, other.name) in nested.forward_tags(ctx):
+        yield ctx.finding("incomplete-type", declarator, f"member {name} is a {other.kind} {other.name}, which Oracle's "
+                          f"dtrace 2.0 refuses (\"incomplete struct/union/enum {other.kind} {other.name}: {name}\"): "
+                          f"{nested.forward_note(other.kind, other.name)}", severity=severity, fallback=field)
 
 
 # --- identifiers: variables, typedefs, inlines, enumerators -------------------------------------

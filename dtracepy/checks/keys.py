@@ -161,7 +161,7 @@ def _crashing_aggregation_keys(ctx, indexes):
         severity, dialect = "warning", next(iter(sorted(Tr.AGGREGATION_KEY_ALIGNMENT_CRASHES)))
     else:
         return
-    structs = None
+    structs = forward = None
     for node in indexes:
         if node.base.__class__ is not t.AggVar:
             continue
@@ -170,6 +170,15 @@ def _crashing_aggregation_keys(ctx, indexes):
                 if structs is None:
                     structs = {s.name: s for s in ctx.of(t.StructSpec)
                                if s.kind == "struct" and s.name is not None and s.members is not None}
+                    from dtracepy.checks.nested import forward_note, forward_tags
+
+                    forward = forward_tags(ctx)
+                tag = _forward_value(key.operand.type, forward) if forward else None
+                if tag is not None:
+                    yield ctx.finding("key-type", key, f"a value of {tag[0]} {tag[1]} as an aggregation key: Oracle's "
+                                      f"dtrace 2.0 aborts compiling that (\"dt_aggid_rec_add: Assertion `alignment > "
+                                      f"0 ...' failed\"): {forward_note(*tag)}", severity=severity)
+                    continue
                 name, size = _program_struct_value(key.operand.type, structs)
                 if size is not None and size not in (1, 2, 4, 8):
                     yield ctx.finding("key-type", key, f"a value of the program's struct {name} ({size} bytes) as "
@@ -192,6 +201,19 @@ def _crashing_aggregation_keys(ctx, indexes):
                                   f"Oracle's dtrace 2.0 aborts compiling that (\"dt_aggid_rec_add: Assertion "
                                   f"`alignment > 0 && alignment <= 8 ...' failed\"); use stringof({base.name}->"
                                   f"{key.name}) as the key", severity=severity)
+
+
+def _forward_value(type_name, forward):
+    """(kind, tag) of the struct or union a cast ``(struct bar *)`` points to, where ``forward``
+    (:func:`dtracepy.checks.nested.forward_tags`) holds it; else None."""
+    declarator, specifiers = type_name.declarator, type_name.specifiers
+    if declarator.__class__ is not t.PointerDecl or declarator.target.__class__ is not t.NameDecl:
+        return None
+    words = [w for w in specifiers if w not in ("const", "volatile")]
+    if len(words) != 1 or words[0].__class__ is not t.StructSpec:
+        return None
+    tag = (words[0].kind, words[0].name)
+    return tag if tag in forward else None
 
 
 def _program_struct_value(type_name, structs):

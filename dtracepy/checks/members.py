@@ -39,6 +39,7 @@ def run(ctx):
     types = _Types(ctx)
     if not types.defined:
         return
+    forward = severity = None
     for node in members:
         found = types.of(node.base)
         if found is None:
@@ -46,6 +47,19 @@ def run(ctx):
         definition, depth = found
         if depth != (1 if node.op == "->" else 0):
             continue  # (another error: not judged here)
+        if forward is None:
+            from dtracepy.checks import nested
+
+            forward, severity = nested.forward_tags(ctx), nested.severity(ctx)
+        tag = (definition.kind, definition.name)
+        if tag in forward and severity is not None and types.by_tag(node.base):
+            from dtracepy.checks.nested import forward_note
+
+            yield ctx.finding("incomplete-type", node, f"{node.op} applied to {'a pointer to ' if depth else ''}"
+                              f"{tag[0]} {tag[1]}, which Oracle's dtrace 2.0 refuses (\"operator {node.op} cannot be "
+                              f"applied to a forward declaration: no {tag[0]} {tag[1]} definition is available\"): "
+                              f"{forward_note(*tag)}", severity=severity)
+            continue
         names = types.names(definition)
         if names is not None and node.name not in names:
             yield ctx.finding("member-name", _at_name(ctx, node), f"{definition.kind} {definition.name} has no member "
@@ -216,6 +230,21 @@ class _Types:
                     if fd.declarator is not None and _declared_name(fd.declarator) == expr.name:
                         return self._resolved(field.specifiers, fd.declarator)
         return None
+
+    def by_tag(self, expr) -> bool:
+        """Is the type :meth:`of` finds for ``expr`` named by its tag (a cast, a variable), not
+        reached through a member whose declaration holds the definition itself (``y`` of
+        ``struct foo { struct bar { ... } y; }``)?"""
+        if expr.__class__ is not t.Member:
+            return True
+        found = self.of(expr.base)
+        if found is None:
+            return True
+        for field in found[0].members:
+            for fd in field.declarators:
+                if fd.declarator is not None and _declared_name(fd.declarator) == expr.name:
+                    return not any(w.__class__ is t.StructSpec and w.members is not None for w in field.specifiers)
+        return True
 
     def assigned(self) -> dict:
         """The type of each undeclared variable that D types by its first assignment, where every

@@ -53,6 +53,8 @@ def run(ctx):
         yield from _pointer_assignments(ctx)
         yield from _pointer_branches(ctx)
         yield from _pointer_type_assignments(ctx)
+        yield from _void_pointer_uses(ctx)
+        yield from _struct_values(ctx)
     if ctx.of(t.Cast) or ctx.of(t.SizeofType):
         yield from _types_of_values(ctx)
     yield from _variable_arguments(ctx)
@@ -141,7 +143,7 @@ def _pointer_operands(ctx):
     pointers of incompatible types (:func:`_incompatible_pointers`: ``(char *)p == (int *)q``,
     ``curthread - (char *)p``) as operands of ``-`` or a comparison (the same words);
     a variable is one where D types it so (``this->p = (int *)arg0; this->p & 1``)."""
-    pointers = _pointer_variables(ctx)
+    pointers, tags = _pointer_variables(ctx), _program_tags(ctx)
 
     def pointer(node):
         return _is_pointer(node, pointers)
@@ -158,7 +160,7 @@ def _pointer_operands(ctx):
         elif op == "+" and pointer(node.left) and pointer(node.right):
             yield ctx.finding("operand-type", node, "two pointers cannot be operands of + (dtrace: \"operands "
                               "have incompatible types\")")
-        if (op == "-" or op in _COMPARISONS) and _incompatible_operands(node.left, node.right, op):
+        if (op == "-" or op in _COMPARISONS) and _incompatible_operands(node.left, node.right, op, tags):
             yield ctx.finding("operand-type", node.right, f"pointers of incompatible types cannot be operands of "
                               f"{op} (dtrace: \"operands have incompatible types\"): cast one to the other's type",
                               fallback=node)
@@ -273,11 +275,13 @@ _INTEGER_SIZES = {"char": 1, "short": 2, "int": 4, "long": 8}
 _INTEGER_WORDS = frozenset(("char", "short", "int", "long", "signed", "unsigned"))
 
 
-def _pointer_type(specifiers, declarator):
+def _pointer_type(specifiers, declarator, tags=frozenset()):
     """What ``specifiers declarator`` points to where it is certain: (levels of ``*``, what) with
     what ("int", bytes, signedness: "s", "u" or "?" for plain char) for a pointer to a spelled
-    integer type (``char *``, ``unsigned long **``; const and volatile aside), ("aggregate",) for
-    curthread's; None for anything else (void, a typedef name, a struct: not judged)."""
+    integer type (``char *``, ``unsigned long **``; const and volatile aside), ("tag", kind, name)
+    for one to a struct or union the program defines (``tags``: :func:`_program_tags`),
+    ("aggregate",) for curthread's; None for anything else (void, a typedef name, a struct of the
+    kernel's: not judged)."""
     levels = 0
     while declarator.__class__ is t.PointerDecl:
         levels += 1
@@ -285,6 +289,9 @@ def _pointer_type(specifiers, declarator):
     if not levels or declarator.__class__ is not t.NameDecl:
         return None
     words = [w for w in specifiers if w not in ("const", "volatile")]
+    if tags and len(words) == 1 and words[0].__class__ is t.StructSpec:
+        found = (words[0].kind, words[0].name)
+        return (levels, ("tag", *found)) if found in tags else None
     if not words or not all(w.__class__ is str and w in _INTEGER_WORDS for w in words):
         return None
     size = next((_INTEGER_SIZES[w] for w in ("char", "short", "long") if w in words), 4)
@@ -292,24 +299,46 @@ def _pointer_type(specifiers, declarator):
     return levels, ("int", size, sign)
 
 
-def _pointer_type_of(node):
+def _program_tags(ctx) -> frozenset:
+    """(kind, name) of each struct and union the program defines: a pointer to one is compatible
+    only with a pointer to itself (or to void): ``(struct foo *)p == (char *)q``, ``== (struct bar
+    *)q``, ``== curthread``, ``x = (struct foo *)p; x = (char *)q``, ``strlen((struct foo *)p)``:
+    "operands have incompatible types", "argument #1 is incompatible with prototype" (Oracle's
+    dtrace 2.0, ``dtrace -e``).  Empty under the C preprocessor (a macro may stand for anything)."""
+    if ctx.uses_cpp or not ctx.of(t.StructSpec):
+        return frozenset()
+    return frozenset((s.kind, s.name) for s in ctx.of(t.StructSpec)
+                     if s.name is not None and s.members is not None and s.kind in ("struct", "union"))
+
+
+def _pointer_type_of(node, tags=frozenset()):
     """:func:`_pointer_type` of an expression: a cast to a pointer type, or curthread."""
     if node.__class__ is t.Cast:
-        return _pointer_type(node.type.specifiers, node.type.declarator)
+        return _pointer_type(node.type.specifiers, node.type.declarator, tags)
     if node.__class__ is t.Ident and node.module is None and node.name == "curthread":
         return 1, ("aggregate",)
     return None
 
 
+#: The tags of the structs curthread points to in the dialects (Oracle's task_struct, illumos'
+#: _kthread, FreeBSD's and macOS' thread): a program's own struct so named is not judged beside it.
+_THREAD_TAGS = frozenset({"task_struct", "_kthread", "kthread", "thread"})
+
+
 def _incompatible_pointers(a, b) -> bool:
     """Are these :func:`_pointer_type` results pointers dtrace holds incompatible (``char *`` and
-    ``struct task_struct *``, ``int *`` and ``long *``, ``char *`` and ``char **``; a pointer to
-    void is compatible with every pointer, ``long`` and ``long long``, ``int`` and ``signed int``
-    are one type to it)?"""
+    ``struct task_struct *``, ``int *`` and ``long *``, ``char *`` and ``char **``, ``struct foo
+    *`` and ``struct bar *`` of the program's; a pointer to void is compatible with every pointer,
+    ``long`` and ``long long``, ``int`` and ``signed int`` are one type to it)?"""
     if a is None or b is None or a == b:
         return False
-    if a[0] != b[0] or a[1][0] != b[1][0]:
+    if a[0] != b[0]:
         return True
+    if a[1][0] != b[1][0]:
+        other = a[1] if a[1][0] == "tag" else b[1] if b[1][0] == "tag" else None
+        return other is None or other[2] not in _THREAD_TAGS or "int" in (a[1][0], b[1][0])
+    if a[1][0] == "tag":
+        return True  # (two tags of the program's, not the same: a == b said that)
     if a[1][0] != "int":
         return False
     return a[1][1] != b[1][1] or "?" not in (a[1][2], b[1][2]) and a[1][2] != b[1][2]
@@ -322,18 +351,163 @@ def _is_void_pointer(node) -> bool:
             and [w for w in node.type.specifiers if w not in ("const", "volatile")] == ["void"])
 
 
-def _incompatible_operands(left, right, op) -> bool:
+def _incompatible_operands(left, right, op, tags=frozenset()) -> bool:
     """Are ``left`` and ``right`` pointers dtrace refuses as operands of ``op`` (``-`` or a
     comparison)?  Stricter than an assignment's :func:`_incompatible_pointers` (measured with
     ``dtrace -e``): plain ``char`` is ``signed char`` here, not ``unsigned char`` (``(char *)p -
     (unsigned char *)q``, ``==``, ``<``: "operands have incompatible types"; ``signed char *``
     fits), and a ``void *`` is no operand of ``-`` beside another pointer (``(char *)p - (void
     *)q``, even ``(void *)p - (void *)q``; compared, it fits)."""
-    a, b = _pointer_type_of(left), _pointer_type_of(right)
+    a, b = _pointer_type_of(left, tags), _pointer_type_of(right, tags)
     if op == "-" and (_is_void_pointer(left) and (b is not None or _is_void_pointer(right))
                       or _is_void_pointer(right) and a is not None):
         return True
     return _incompatible_pointers(_signed_char(a), _signed_char(b))
+
+
+def _void_pointer_variables(ctx) -> frozenset:
+    """The keys (:func:`_variable`) of the variables D types as ``void *``: declared one (``void
+    *p;``), or given one by their first assignment in the text (``this->p = alloca(8)``).  None
+    under the C preprocessor."""
+    if ctx.uses_cpp:
+        return frozenset()
+    kinds: dict = {}
+    for item in ctx.of(t.Declaration):
+        specifiers = item.specifiers
+        if "typedef" in specifiers or "extern" in specifiers:
+            continue
+        void = [w for w in specifiers if w not in ("self", "this", "const", "volatile")] == ["void"]
+        scope = "self" if "self" in specifiers else "this" if "this" in specifiers else "global"
+        for declarator in item.declarators:
+            name = _declared_name(declarator)
+            if name:
+                kinds.setdefault((scope, name), void and declarator.__class__ is t.PointerDecl
+                                 and declarator.target.__class__ is t.NameDecl)
+    for node, key in _variable_assignments(ctx):
+        if key not in kinds:
+            kinds[key] = _is_void_value(node.value)
+    return frozenset(key for key, void in kinds.items() if void)
+
+
+def _is_void_value(node) -> bool:
+    """A cast to ``void *`` or a call of a function whose value is one (``alloca()``)."""
+    return _is_void_pointer(node) or node.__class__ is t.Call and node.name in Fn.VOID_POINTER_RESULTS
+
+
+def _void_pointer_uses(ctx):
+    """Arithmetic on a ``void *`` and what needs the size of what it points to, which dtrace
+    refuses (Oracle's dtrace 2.0, ``dtrace -e``): ``(void *)p + 1``, ``- 1``, ``1 + p`` ("operands
+    have incompatible types: "void *" + "int""; even ``+ 0``), ``p[1]`` (the same, of its ``+``),
+    ``*p`` ("cannot dereference pointer to void"), ``p->m`` ("operator -> cannot be applied to
+    pointer to type "void""), ``p++``, ``--p`` ("operator ++ requires an operand of known size"),
+    ``p += 1`` ("operator += requires left-hand scalar operand of known size").  A ``void *`` is a
+    cast to one, the result of ``alloca()`` or ``copyin()``
+    (:data:`~dtracepy.facts.functions.VOID_POINTER_RESULTS`), or a variable D types as one
+    (:func:`_void_pointer_variables`).  Compared, tested or given to a function, it is fine."""
+    variables = None
+
+    def void(node):
+        nonlocal variables
+        if _is_void_value(node):
+            return True
+        cls = node.__class__
+        if cls is t.Ident or cls is t.SelfVar or cls is t.ThisVar:
+            if variables is None:
+                variables = _void_pointer_variables(ctx)
+            return bool(variables) and _variable(node) in variables
+        return False
+
+    cast = "cast it to a pointer to a type of known size first ((char *)p + 1, *(int *)p)"
+    for node in ctx.of(t.Binary):
+        if node.op in ("+", "-"):
+            side = node.left if void(node.left) else node.right if void(node.right) else None
+            if side is None or _is_pointer(node.left if side is node.right else node.right):
+                continue  # (two pointers: _pointer_operands says it)
+            yield ctx.finding("operand-type", side, f"a void * cannot be an operand of {node.op} (dtrace: \"operands "
+                              f"have incompatible types: \"void *\" {node.op} ...\"): D does no arithmetic on a "
+                              f"pointer to void; {cast}", fallback=node)
+    for node in ctx.of(t.Index):
+        if void(node.base):
+            yield ctx.finding("operand-type", node.base, "a void * cannot be indexed (dtrace: \"operands have "
+                              f"incompatible types: \"void *\" + ...\"); {cast}", fallback=node)
+    for node in ctx.of(t.Member):
+        if node.op == "->" and void(node.base):
+            yield ctx.finding("operand-type", node.base, "-> cannot be applied to a void * (dtrace: \"operator -> "
+                              "cannot be applied to pointer to type \"void\"\"); cast it to the struct's pointer "
+                              f"first (((struct foo *)p)->{node.name})", fallback=node)
+    for cls in (t.Unary, t.Postfix):
+        for node in ctx.of(cls):
+            op = node.op
+            if op not in ("*", "++", "--") or not void(node.operand):
+                continue
+            if op == "*":
+                message = f"a void * cannot be dereferenced (dtrace: \"cannot dereference pointer to void\"); {cast}"
+            else:
+                message = (f"{op} of a void * (dtrace: \"operator {op} requires an operand of known size\"): D "
+                           "does no arithmetic on a pointer to void; give the variable a pointer type of known "
+                           "size ((char *)p)")
+            yield ctx.finding("operand-type", node.operand, message, fallback=node)
+    for node in ctx.of(t.Assign):
+        if node.op in ("+=", "-=") and void(node.target):
+            yield ctx.finding("operand-type", node.target, f"{node.op} of a void * (dtrace: \"operator {node.op} "
+                              "requires left-hand scalar operand of known size\"): D does no arithmetic on a pointer "
+                              "to void; give the variable a pointer type of known size ((char *)p)", fallback=node)
+
+
+def _is_struct_value(node) -> bool:
+    """Is ``node`` certainly a struct or union value: ``*`` of a cast to a pointer to one named by
+    its tag (``*(struct foo *)p``, the program's or the kernel's), or ``*curthread``?"""
+    if node.__class__ is not t.Unary or node.op != "*":
+        return False
+    operand = node.operand
+    if operand.__class__ is t.Ident:
+        return operand.module is None and operand.name == "curthread"
+    if operand.__class__ is not t.Cast:
+        return False
+    declarator = operand.type.declarator
+    words = [w for w in operand.type.specifiers if w not in ("const", "volatile")]
+    return (declarator.__class__ is t.PointerDecl and declarator.target.__class__ is t.NameDecl
+            and len(words) == 1 and words[0].__class__ is t.StructSpec and words[0].kind in ("struct", "union"))
+
+
+def _struct_values(ctx):
+    """A struct or union value (:func:`_is_struct_value`) where D wants a scalar, which dtrace
+    refuses (Oracle's dtrace 2.0, ``dtrace -e``): an operand of a binary operator but the comma
+    (``*(struct foo *)p + 1``: "operands have incompatible types: "struct foo" + "int"", ``&&``:
+    "requires operands of scalar type"), of unary ``! - ~ +``, the condition of ``?:`` ("operator ?:
+    expression must be of scalar type"), an aggregating function's value (``sum(*curthread)``:
+    "sum( ) argument #1 must be of scalar type"), ``stringof`` ("cannot apply stringof to a value of
+    type struct foo").  ``trace()`` and ``print()`` of one are fine."""
+    if not any(node.op == "*" for node in ctx.of(t.Unary)):
+        return
+    advice = "name a member of it (s.m, p->m), or give its address"
+    for node in ctx.of(t.Binary):
+        if node.op != ",":
+            for side in (node.left, node.right):
+                if _is_struct_value(side):
+                    yield ctx.finding("operand-type", side, f"a struct value cannot be an operand of {node.op} "
+                                      f"(dtrace: \"operands have incompatible types\", \"requires operands of "
+                                      f"scalar type\"): {advice}", fallback=node)
+                    break
+    for node in ctx.of(t.Unary):
+        if node.op in _UNARY and _is_struct_value(node.operand):
+            yield ctx.finding("operand-type", node.operand, f"a struct value cannot be an operand of {node.op} "
+                              f"(dtrace: \"operator {node.op} requires an operand of ... type\"): {advice}",
+                              fallback=node)
+    for node in ctx.of(t.Ternary):
+        if _is_struct_value(node.cond):
+            yield ctx.finding("operand-type", node.cond, "a struct value cannot be the condition of ?: (dtrace: "
+                              f"\"operator ?: expression must be of scalar type\"): {advice}", fallback=node)
+    for node in ctx.of(t.Stringof):
+        if _is_struct_value(node.operand):
+            yield ctx.finding("operand-type", node.operand, "stringof cannot be applied to a struct value (dtrace: "
+                              f"\"cannot apply stringof to a value of type struct ...\"): {advice}", fallback=node)
+    aggregating = Fn.AGGREGATING_FUNCTIONS
+    for node, name in zip(ctx.of(t.Call), ctx.call_names):
+        if name in aggregating and node.args and _is_struct_value(node.args[0]):
+            yield ctx.finding("argument-type", node.args[0], f"{name}() argument #1 must be of scalar type, and this "
+                              f"is a struct value (dtrace: \"{name}( ) argument #1 must be of scalar type\"): "
+                              f"{advice}", fallback=node)
 
 
 def _signed_char(found):
@@ -349,9 +523,10 @@ def _pointer_type_assignments(ctx):
     "char *" = "struct task_struct *"")."""
     if ctx.uses_cpp:
         return  # (a macro may stand for anything)
-    types = _declared_pointer_types(ctx)
+    tags = _program_tags(ctx)
+    types = _declared_pointer_types(ctx, tags)
     for node, key in _variable_assignments(ctx):
-        value = _pointer_type_of(node.value)
+        value = _pointer_type_of(node.value, tags)
         have = types.setdefault(key, value)
         if _incompatible_pointers(have, value):
             yield ctx.finding("operand-type", node, "a pointer assigned to a variable of an incompatible pointer "
@@ -360,7 +535,7 @@ def _pointer_type_assignments(ctx):
                               "variable's type")
 
 
-def _declared_pointer_types(ctx) -> dict:
+def _declared_pointer_types(ctx, tags=frozenset()) -> dict:
     """(scope, name) -> :func:`_pointer_type` of each variable the program declares."""
     types: dict = {}
     for item in ctx.of(t.Declaration):
@@ -371,7 +546,7 @@ def _declared_pointer_types(ctx) -> dict:
         for declarator in item.declarators:
             name = _declared_name(declarator)
             if name:
-                types.setdefault((scope, name), _pointer_type(specifiers, declarator))
+                types.setdefault((scope, name), _pointer_type(specifiers, declarator, tags))
     return types
 
 
@@ -385,32 +560,41 @@ def _spelled_pointer(text):
 
 def _pointer_arguments(ctx):
     """argument-type of a pointer given to a parameter that takes a pointer of another type: a
-    string parameter given an ``int *``, ``char **`` or curthread, ``inet_ntoa`` a ``char *``
-    (:data:`dtracepy.facts.functions.TYPED_POINTER_PARAMETERS`).  The argument's type is a cast's,
-    curthread's, or a variable's as its declaration or first assignment gives it; void and
-    typedef names are not judged."""
-    typed, kinds = Fn.TYPED_POINTER_PARAMETERS, Fn.ARGUMENT_KINDS
+    string parameter given an ``int *``, ``char **``, curthread or a program struct's pointer,
+    ``inet_ntoa`` a ``char *`` (:data:`dtracepy.facts.functions.TYPED_POINTER_PARAMETERS`), a
+    kernel struct's parameter (``mutex_owned``, ``d_path``:
+    :data:`~dtracepy.facts.functions.KERNEL_POINTER_PARAMETERS`) an integer type's pointer, a
+    program struct's or curthread.  The argument's type is a cast's, curthread's, or a variable's
+    as its declaration or first assignment gives it; void and typedef names are not judged."""
+    typed, kernel, kinds = Fn.TYPED_POINTER_PARAMETERS, Fn.KERNEL_POINTER_PARAMETERS, Fn.ARGUMENT_KINDS
     calls = [(node, name) for node, name in zip(ctx.of(t.Call), ctx.call_names)
-             if name in typed or "string" in kinds.get(name, ())]
+             if name in typed or name in kernel or "string" in kinds.get(name, ())]
     if not calls or ctx.uses_cpp:
         return
     types = None
+    tags = _program_tags(ctx)
     for node, name in calls:
         wants = kinds.get(name, ())
         for index, arg in enumerate(node.args):
             want = typed.get(name, {}).get(index) or (
                 Fn.STRING_POINTER if index < len(wants) and wants[index] == "string" else None)
-            if want is None:
+            struct = kernel.get(name, {}).get(index)
+            if want is None and struct is None:
                 continue
-            have = _pointer_type_of(arg)
+            have = _pointer_type_of(arg, tags)
             key = _variable(arg) if have is None else None
             if key is not None:
                 if types is None:
-                    types = _declared_pointer_types(ctx)
+                    types = _declared_pointer_types(ctx, tags)
                     for assign, assigned in _variable_assignments(ctx):
-                        types.setdefault(assigned, _pointer_type_of(assign.value))
+                        types.setdefault(assigned, _pointer_type_of(assign.value, tags))
                 have = types.get(key)
-            if _incompatible_pointers(_spelled_pointer(want), have):
+            if struct is not None:
+                want, refused = struct[0], have is not None and (
+                    have[0] != 1 or have[1][0] != "tag" or have[1][2] not in struct[1])
+            else:
+                refused = _incompatible_pointers(_spelled_pointer(want), have)
+            if refused:
                 yield ctx.finding("argument-type", arg, f"{name}() argument #{index + 1} takes {want}, and this is "
                                   f"a pointer of another type (dtrace: \"{name}( ) argument #{index + 1} is "
                                   f"incompatible with prototype\"); cast it ({want.replace(' *', '')} *)",
@@ -424,6 +608,7 @@ def _pointer_branches(ctx):
     from dtracepy.checks.rules import _dead_branches, condition_constant, program_names
 
     dead = names = None
+    tags = _program_tags(ctx)
     for node in ctx.of(t.Ternary):
         kinds = (_pointer_or_int(node.then), _pointer_or_int(node.otherwise))
         if set(kinds) == {"pointer", "int"}:
@@ -434,7 +619,7 @@ def _pointer_branches(ctx):
                                       "dtrace refuses (\"operator ?: operands must have compatible types\"): cast "
                                       "the pointer to an integer ((uintptr_t)p) or the integer to a pointer")
         elif kinds == ("pointer", "pointer") and _incompatible_pointers(
-                _pointer_type_of(node.then), _pointer_type_of(node.otherwise)):
+                _pointer_type_of(node.then, tags), _pointer_type_of(node.otherwise, tags)):
             where, message = node.otherwise, (
                 "the branches of this ?: are pointers of incompatible types, which dtrace refuses (\"operator ?: "
                 "operands must have compatible types\"): cast one to the other's type, or both to void *")

@@ -149,7 +149,9 @@ CHECKS: tuple[CheckInfo, ...] = (
               "type, an inline, variable or enumerator named as a built-in, a function, a library "
               "constant or another declaration, a struct member twice, a struct defined twice"),
     CheckInfo("incomplete-type", "rules", "error",
-              "a struct member of a struct type defined only below it (or of the struct itself)"),
+              "a struct member of a struct type defined only below it (or of the struct itself); a struct "
+              "defined inside another's body, named by its tag (-> through it, a member of it), which "
+              "Oracle's D knows only as a forward declaration (error for oracle, warning without a dialect)"),
     CheckInfo("division-by-zero", "rules", "error", "a division or modulo by a constant expression that is 0"),
     CheckInfo("declaration", "rules", "error",
               "a declaration D refuses: two storage classes or static/register, a bit-field of a "

@@ -164,3 +164,14 @@ def dialect_of_version(text: str) -> str | None:
     """The dialect a ``dtrace -V`` line names: ``dtrace: Oracle D 2.0`` is Oracle's; the others
     all say ``Sun D 1.x`` (illumos, FreeBSD, macOS: one D as far as dtracepy compiles), None."""
     return "oracle" if "Oracle D" in text else None
+
+
+#: The dialects whose D compiler knows a struct or union defined inside another's body (``struct foo
+#: { struct bar { int a; } y; };``) only as a forward declaration when it is named by its tag
+#: afterwards (Oracle's DTrace 2.0, measured with ``dtrace -e``): ``((struct bar *)p)->a`` "operator ->
+#: cannot be applied to a forward declaration: no struct bar definition is available", ``struct bar
+#: b;`` "incomplete struct/union/enum", ``sizeof (struct bar)`` is 18446744073709551615, and
+#: ``@[*(struct bar *)p]`` aborts it (SIGABRT in dt_aggid_rec_add) whatever its size; defining
+#: ``struct bar`` again apart is taken, not "type redeclared".  The outer struct is whole
+#: (``((struct foo *)p)->y.a`` compiles).
+NESTED_TAGS_FORWARD = frozenset({"oracle"})

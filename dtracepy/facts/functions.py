@@ -266,6 +266,8 @@ ARGUMENT_KINDS = {
     "copyin": ("int", "int"),
     "copyinstr": ("int", "int"),
     "copyinto": ("int", "int", None),
+    "getmajor": ("int",),
+    "getminor": ("int",),
     "htonl": ("int",),
     "htonll": ("int",),
     "htons": ("int",),
@@ -332,6 +334,12 @@ POINTER_PARAMETERS = {
     "rw_iswriter": {0: "typed"},
 }
 
+#: The functions whose value is a ``void *`` (their prototypes in libdtrace/dt_open.c: ``void
+#: *(size_t)`` and ``void *(uintptr_t, size_t)``), on which D does no arithmetic: ``alloca(4) + 1``,
+#: ``*copyin(p, 4)`` are refused (Oracle's dtrace 2.0: "operands have incompatible types: "void *"
+#: + "int"", "cannot dereference pointer to void"); ``(char *)copyin(p, 4)`` is the usual cast.
+VOID_POINTER_RESULTS = frozenset({"alloca", "copyin"})
+
 #: The pointer type a "typed" entry of :data:`POINTER_PARAMETERS` takes where it is an integer's
 #: (``inet_ntoa(ipaddr_t *)``); a pointer to another integer type, or of other levels, is refused
 #: (Oracle's dtrace 2.0, ``dtrace -e``: ``inet_ntoa((char *)arg0)``, ``(int *)``, ``(long *)``,
@@ -340,6 +348,24 @@ POINTER_PARAMETERS = {
 #: parameter of :data:`ARGUMENT_KINDS` takes ``char *`` (of any signedness) the same way
 #: (``strlen((int *)arg0)``, ``(char **)``, ``strlen(curthread)``: "prototype: char * argument: int *").
 TYPED_POINTER_PARAMETERS = {"inet_ntoa": {0: "unsigned int *"}}
+
+#: The "typed" entries of :data:`POINTER_PARAMETERS` that take a pointer to a struct of the
+#: kernel's: name -> {argument index: (the type as Oracle's D prototype spells it, the struct tags
+#: it has in any dialect: illumos' ``kmutex_t`` is a ``struct mutex``, ``krwlock_t`` a ``struct
+#: _krwlock``; macOS' ``lck_mtx_t``, FreeBSD's ``struct mtx``)}.  dtrace refuses there a pointer to
+#: an integer type (``char *``, ``int *``, ``long **``), to a struct or union the program defines
+#: (``(struct foo *)p``, ``(struct foo **)p``, through a typedef or a variable too), curthread
+#: (Oracle's dtrace 2.0, ``dtrace -e``: "mutex_owned( ) argument #1 is incompatible with
+#: prototype: prototype: struct mutex * argument: char *"); ``(void *)p``, ``alloca()``'s and 0
+#: compile.  (A program cannot define ``struct mutex`` there: "type redeclared".)
+KERNEL_POINTER_PARAMETERS = {
+    "d_path": {0: ("struct path *", ("path",))},
+    "inet_ntoa6": {0: ("struct in6_addr *", ("in6_addr",))},
+    **{name: {0: ("struct mutex *", ("mutex", "_lck_mtx_", "lck_mtx", "mtx"))}
+       for name in ("mutex_owned", "mutex_owner", "mutex_type_adaptive", "mutex_type_spin")},
+    **{name: {0: ("rwlock_t *", ("_krwlock", "krwlock", "rwlock", "_lck_rw_t_internal_", "lck_rw"))}
+       for name in ("rw_read_held", "rw_write_held", "rw_iswriter")},
+}
 STRING_POINTER = "char *"
 
 #: Where a dialect's prototype differs from :data:`ARGUMENT_KINDS`': name -> {dialect: kinds}.

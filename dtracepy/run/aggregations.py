@@ -493,7 +493,8 @@ def parse_framed(text: str, fields, names, kinds=None, entry: str = "\x1eK") -> 
     """Decode a framed printa block (:func:`dtracepy.run.framing.framed_default`): entries
     ``entry`` (``\036``, the run's token, ``K``) then each field after a ``\037``, a newline at
     the end.  ``fields`` are the kinds of the fields in order (``agg`` for a value, one per name).
-    ValueError when an entry does not split into its fields (a string key holding ``\037``)."""
+    ValueError when an entry does not split into its fields (a string key holding ``\037``, or
+    output dtrace broke off)."""
     kinds = kinds or {}
     aggs = {name: Aggregation(name, kinds.get(name)) for name in names}
     text = text if text.endswith("\n") else text + "\n"
@@ -512,7 +513,11 @@ def parse_framed(text: str, fields, names, kinds=None, entry: str = "\x1eK") -> 
             raise ValueError(f"an entry is cut short: {piece[:60]!r}")
         raw = piece[1:-1].split(_US)
         if len(raw) != len(fields):
-            raise ValueError("a string key holds the separator byte \\037")
+            # (or dtrace broke off its printa: Oracle's aborts a printa("%A") of a ufunc() key with
+            # "processing aborted: Data record list does not match statement")
+            raise ValueError(f"an entry has {len(raw)} fields, not {len(fields)}: a string key "
+                             "holds the separator byte \\037, or dtrace broke off the printa (see its "
+                             "messages)")
         keys, values = [], []
         for kind, value in zip(fields, raw):
             (values if kind == "agg" else keys).append(_framed_value(kind, value))
@@ -594,7 +599,7 @@ def paired_values(agg: Aggregation, fields, lines) -> str | None:
     return None
 
 
-def default_doubt(lines, agg: Aggregation, nkeys: int | None) -> str | None:
+def default_doubt(lines, agg: Aggregation, nkeys: int | None, key_kinds: tuple = ()) -> str | None:
     """Why keys decoded from the default format may be wrong, when it shows: an entry's keys
     do not split into ``nkeys`` words (a string key holds spaces, or is empty), or entries printed
     alike were merged.  None when nothing shows (which is no proof: a string key ``"7"`` and an
@@ -607,6 +612,11 @@ def default_doubt(lines, agg: Aggregation, nkeys: int | None) -> str | None:
                 "by spaces: the keys may be split wrongly (give printa a format, or key types "
                 "dtracepy can see)")
     if len(agg) < len(lines):
+        if "symbol" in key_kinds:
+            return (f"{len(lines)} entries printed as {len(agg)} keys: dtrace prints the addresses of a "
+                    "symbol key (func(), ufunc(), sym() ...) in one function under one name"
+                    + (", and their values are added up" if agg.kind in ("count", "sum") else
+                       ", and the last one's value is kept"))
         return (f"{len(lines)} entries printed as {len(agg)} keys: string keys holding spaces "
                 "cannot be told apart in dtrace's default format")
     return None

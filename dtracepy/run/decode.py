@@ -527,7 +527,8 @@ def decode_block(spec, lines: list[str], plan: Plan) -> tuple[dict, str | None]:
         agg = _aggs.parse_default(
             lines, name, info.kind if info else None, info.nkeys if info else None,
             info.stack_keys if info else None)
-        return {name: agg}, _aggs.default_doubt(lines, agg, info.nkeys if info else None)
+        return {name: agg}, _aggs.default_doubt(lines, agg, info.nkeys if info else None,
+                                                 info.key_kinds if info else ())
     text = "\n".join(lines) + "\n"
     if spec.fmt is None:
         raise ValueError("printa of several aggregations needs a format")

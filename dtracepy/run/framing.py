@@ -44,6 +44,7 @@ import string
 import attrs
 
 from dtracepy import tree
+from dtracepy.facts.conversions import SYMBOL_KEY_CONVERSIONS
 
 RS = "\x1e"
 US = "\x1f"
@@ -210,7 +211,11 @@ def _key_kind(expr, variables=None) -> str | None:
         if found is not None:
             return found
     found = kind(expr)
-    return found if found in ("string", "int", "stack") else None
+    if found in ("string", "int", "stack"):
+        return found
+    # func()/ufunc()/sym() ...: printed as a symbol's name, so entries of two addresses in one
+    # function print alike (Oracle keeps one entry per address): said when they merge
+    return "symbol" if _call_name(expr) in SYMBOL_KEY_CONVERSIONS else None
 
 
 _VARIABLES = (tree.SelfVar, tree.ThisVar, tree.Ident)
