@@ -63,8 +63,9 @@ def _c_texts_of_tests() -> list[str]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 s = node.value
-                if ";" in s and any(w in s for w in ("struct", "union", "typedef", "enum")) and len(s) < 20000:
-                    out.append(s)
+                if ";" in s and any(w in s for w in ("struct", "union", "typedef", "enum")) and len(s) < 20000 \
+                        and "typeof" not in s and "__auto_type" not in s:  # (pycparser has neither:
+                    out.append(s)  # the fast reader reads them as gcc does, test_layout_subset21)
     return sorted(set(out))
 
 
@@ -449,12 +450,10 @@ def test_a_sum_of_literals_is_one_constant(monkeypatch):
     "static struct a { int x; };\n",
     "#pragma once\n", "struct a { int x; } \f;\n",
     "struct a { int b[" + "(" * 300 + "1" + ")" * 300 + "]; };\n",
-    # what pycparser's scopes or GNU C decide: a name shadowing a typedef, a typedef in a block
-    # declaring a parameter's name again, a typedef in a K&R parameter list or a for's
-    # declaration, a GNU range designator
-    "typedef int T; int f(int T) { return 0; }\n", "int f(int T) { typedef int T; return 0; }\n",
-    "int f(a) typedef int T; int a; { return 0; }\n", "int f(void) { for (typedef int T;;) ; }\n",
-    "int a[4] = { [0 ... 3] = 1 };\n",
+    # what pycparser's scopes decide: a typedef in a block declaring a parameter's name again, a
+    # typedef in a K&R parameter list (session 20 took a name shadowing a typedef, refused a
+    # typedef in a for's declaration as gcc does, and took GNU range designators: test_layout_subset21)
+    "int f(int T) { typedef int T; return 0; }\n", "int f(a) typedef int T; int a; { return 0; }\n",
     # pycparser builds these, gcc refuses them: a function returning a function or an array, an
     # array of functions, a member that is a function; a parenthesised typedef name as a parameter
     "int (*f(int))(int)(char);\n", "int (g(int))[3];\n", "int (h[2])(int);\n", "struct a { int (f)(int); };\n",

@@ -190,6 +190,38 @@ NESTED_CRASHING_KEYS = [
 ]
 
 
+# A member of the program's struct as an aggregation key (review19 R7's not-done, the member form):
+# dtrace -e aborts (SIGABRT, dt_aggid_rec_add) for an array or struct member of a size other than 1,
+# 2, 4 or 8 bytes.
+MEMBER_CRASHING_KEYS = [
+    "struct bar { char a[3]; }; struct foo { struct bar y; char c; }; BEGIN { @[((struct foo *)arg0)->y] = count(); }",
+    "struct foo { char n[3]; int c; }; BEGIN { @[((struct foo *)arg0)->n] = count(); }",
+    "struct foo { int n[3]; }; BEGIN { @[((struct foo *)arg0)->n] = count(); }",
+    "struct bar { int a; char b; }; struct foo { struct bar y; }; "
+    "BEGIN { this->p = (struct foo *)arg0; @[this->p->y] = count(); }",
+]
+MEMBER_KEYS_TAKEN = [
+    "struct foo { char n[4]; int c; }; BEGIN { @[((struct foo *)arg0)->n] = count(); }",
+    "struct foo { int n[2]; }; BEGIN { @[((struct foo *)arg0)->n] = count(); }",
+    "struct foo { struct bar { int a; } y; }; BEGIN { @[((struct foo *)arg0)->y] = count(); }",
+    "struct foo { int a; char c; long l; char *p; }; "
+    "BEGIN { @[((struct foo *)arg0)->a, ((struct foo *)arg0)->c, ((struct foo *)arg0)->l, ((struct foo *)arg0)->p]"
+    " = count(); }",
+]
+
+
+@pytest.mark.parametrize("text", MEMBER_CRASHING_KEYS)
+def test_a_program_struct_member_key_that_aborts_oracles_dtrace_is_refused(text):
+    found = [f for f in _errors(text + "\n") if f.check == "key-type"]
+    assert len(found) == 1 and "dt_aggid_rec_add" in found[0].message, found
+    assert [f.severity for f in _findings(text + "\n") if f.check == "key-type"] == ["warning"]
+
+
+@pytest.mark.parametrize("text", MEMBER_KEYS_TAKEN)
+def test_a_program_struct_member_key_dtrace_takes_is_taken(text):
+    assert _errors(text + "\n") == [], text
+
+
 @pytest.mark.parametrize("text", NESTED_REFUSED)
 def test_a_nested_struct_named_by_its_tag_is_incomplete_to_oracle(text):
     assert [f.check for f in _errors(text + "\n")] == ["incomplete-type"], text
@@ -286,7 +318,8 @@ def test_the_real_dtrace_judges_them_as_check_does():
 
     refused = {**VOID_REFUSED, **KERNEL_REFUSED, **STRUCT_POINTERS_REFUSED, **NESTED_REFUSED,
                **STRUCT_VALUES_REFUSED}
-    taken = [*VOID_TAKEN, *KERNEL_TAKEN, *STRUCT_POINTERS_TAKEN, *NESTED_TAKEN, *STRUCT_VALUES_TAKEN]
+    taken = [*VOID_TAKEN, *KERNEL_TAKEN, *STRUCT_POINTERS_TAKEN, *NESTED_TAKEN, *STRUCT_VALUES_TAKEN,
+             *MEMBER_KEYS_TAKEN]
     verdicts = judge_scripts({text: {"text": text + "\n"} for text in [*refused, *taken]})
     for text, said in refused.items():
         assert verdicts[text] is not None and said in verdicts[text], (text, verdicts[text])
@@ -298,7 +331,7 @@ def test_the_real_dtrace_aborts_on_a_nested_struct_key(tmp_path):
     from tests.real_dtrace import need_dtrace
 
     dtrace = need_dtrace()
-    for i, text in enumerate(NESTED_CRASHING_KEYS):
+    for i, text in enumerate([*NESTED_CRASHING_KEYS, *MEMBER_CRASHING_KEYS]):
         path = tmp_path / f"k{i}.d"
         path.write_text(text + "\n")
         result = subprocess.run(["timeout", "-s", "KILL", "60", dtrace, "-e", "-s", str(path)], cwd=tmp_path,

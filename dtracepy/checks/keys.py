@@ -153,9 +153,9 @@ def _crashing_aggregation_keys(ctx, indexes):
     or 8 (``@a[curthread->comm]``, ``@a[curpsinfo->pr_fname]``): Oracle's dtrace aborts compiling
     it (:data:`dtracepy.facts.translated.AGGREGATION_KEY_ALIGNMENT_CRASHES`): an error for that
     dialect, a warning when none was chosen.  (The table of the kernel's types, a 2 M-instruction
-    import, is loaded only for a key that could be such a value: a program's aggregations mostly
-    have none.)"""
-    structs = forward = Tr = None
+    import, is loaded only for a key that could be such a value, a member or a cast's value: a
+    program's aggregations mostly have none.)"""
+    structs = forward = types = every = Tr = None
     for node in indexes:
         if node.base.__class__ is not t.AggVar:
             continue
@@ -164,7 +164,7 @@ def _crashing_aggregation_keys(ctx, indexes):
             if cls is t.Unary:
                 if key.op != "*" or key.operand.__class__ is not t.Cast:
                     continue
-            elif cls is not t.Member or key.op != "->" or key.base.__class__ is not t.Ident or key.base.module is not None:
+            elif cls is not t.Member:
                 continue
             if Tr is None:
                 from dtracepy.facts import translated as Tr
@@ -196,7 +196,25 @@ def _crashing_aggregation_keys(ctx, indexes):
                                       f"key of a size other than 1, 2, 4 or 8 bytes; key by its members instead",
                                       severity=severity)
                 continue
-            base = key.base
+            base = key.base  # (a member: see above)
+            if ctx.of(t.StructSpec) and not ctx.uses_cpp:
+                if types is None:
+                    from dtracepy.checks.members import _Types
+
+                    types = _Types(ctx)
+                    every = {s.name: s for s in ctx.of(t.StructSpec)
+                             if s.kind == "struct" and s.name is not None and s.members is not None}
+                size = _program_member_bytes(types, key, every)
+                if size is not None and size not in (1, 2, 4, 8):
+                    yield ctx.finding("key-type", key, f"member {key.name} ({size} bytes) of the program's struct as "
+                                      f"an aggregation key: Oracle's dtrace 2.0 aborts compiling that (\"dt_aggid_"
+                                      f"rec_add: Assertion `alignment > 0 && alignment <= 8 ...' failed\") for a "
+                                      f"key of a size other than 1, 2, 4 or 8 bytes; key by its members instead"
+                                      f"{' or by stringof(...)' if size and _is_char_array(types, key) else ''}",
+                                      severity=severity)
+                    continue
+            if key.op != "->" or base.__class__ is not t.Ident or base.module is not None:
+                continue
             shown = Tr.variable_type(base.name, dialect)
             if shown is None:
                 continue
@@ -208,6 +226,56 @@ def _crashing_aggregation_keys(ctx, indexes):
                                   f"Oracle's dtrace 2.0 aborts compiling that (\"dt_aggid_rec_add: Assertion "
                                   f"`alignment > 0 && alignment <= 8 ...' failed\"); use stringof({base.name}->"
                                   f"{key.name}) as the key", severity=severity)
+
+
+class _Member:
+    """One member of a struct as a struct of its own (what :func:`_struct_layout` reads)."""
+
+    __slots__ = ("members",)
+
+    def __init__(self, field, declarator):
+        self.members = (_Field(field.specifiers, (declarator,)),)
+
+
+class _Field:
+    __slots__ = ("specifiers", "declarators")
+
+    def __init__(self, specifiers, declarators):
+        self.specifiers, self.declarators = specifiers, declarators
+
+
+def _member_field(types, key):
+    """(field, its declarator) of the member ``key`` (``p->m``, ``s.m``) of a struct the program
+    defines, where members.py's types know the base's type; else None."""
+    found = types.of(key.base)
+    if found is None or found[1] != (1 if key.op == "->" else 0) or found[0].members is None:
+        return None
+    from dtracepy.checks.declarations import _declared_name
+
+    for field in found[0].members:
+        for fd in field.declarators:
+            if fd.declarator is not None and _declared_name(fd.declarator) == key.name:
+                return field, fd
+    return None
+
+
+def _program_member_bytes(types, key, structs):
+    """The size dtrace gives the member ``key`` of the program's own struct, where it is an array
+    or a struct value of certain layout (:func:`_struct_layout`); None otherwise (a scalar, whose
+    size is 1, 2, 4 or 8, or what is not known here).  Measured: ``@[((struct foo *)p)->n]`` of a
+    ``char n[3]``, or of a member ``struct bar y`` of 3 or 5 bytes, aborts Oracle's dtrace 2.0;
+    ``char n[4]`` does not."""
+    found = _member_field(types, key)
+    if found is None or (found[1].declarator.__class__ is not t.ArrayDecl and not any(
+            w.__class__ is t.StructSpec for w in found[0].specifiers)):
+        return None
+    layout = _struct_layout(_Member(*found), structs, 0)
+    return layout[0] if layout is not None else None
+
+
+def _is_char_array(types, key) -> bool:
+    found = _member_field(types, key)
+    return found is not None and found[1].declarator.__class__ is t.ArrayDecl and "char" in found[0].specifiers
 
 
 def _forward_value(type_name, forward):

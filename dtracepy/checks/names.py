@@ -329,10 +329,9 @@ def _dialect_variables(ctx):
 
 def _untranslated_members(ctx):
     """``curpsinfo->pr_psargs`` in a dialect whose translator leaves that member undefined
-    (:data:`dtracepy.facts.translated.UNTRANSLATED_BY_DIALECT`): dtrace refuses the read.  (The
-    table of the kernel's types, a 2 M-instruction import, only when a dialect was chosen.)"""
-    if not ctx.options.dialect_given:
-        return
+    (:data:`dtracepy.facts.translated.UNTRANSLATED_BY_DIALECT`): dtrace refuses the read."""
+    if not ctx.options.dialect_given or not ctx.of(t.Member):
+        return  # (before the import: facts/translated's tables cost every check start-up; tests/test_startup.py)
     from dtracepy.facts import translated as Tr
 
     missing = Tr.UNTRANSLATED_BY_DIALECT.get(ctx.options.dialect.name)

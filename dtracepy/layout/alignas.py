@@ -60,7 +60,8 @@ class AlignasRules:
         parameters is refused, as gcc refuses it."""
         if decl.align:
             self.alignas(decl, None, "function")
-        params = decl.type.args.params if decl.type.args is not None else ()
+        args = getattr(decl.type, "args", None)  # (pycparser's FuncDef of ``s { ... }`` has a TypeDecl)
+        params = args.params if args is not None else ()
         for param in params:
             if getattr(param, "align", None):
                 self.alignas(param, None, "parameter")

@@ -597,7 +597,9 @@ def parse_layouts(source, abi="x86_64", include_dirs=(), defines=(), filename: "
             try:
                 return _Converter(abi, fast[1]).run(fast[0])
             except (LayoutError, RecursionError):
-                pass  # refused: pycparser's path refuses it too, located as it always was
+                if fast[2]:  # (too large for pycparser: the refusal is the fast reader's tree's)
+                    raise
+                # refused: pycparser's path refuses it too, located as it always was
         ast, pre = parse_c(text, filename, abi, prelude)
         return _Converter(abi, pre).run(ast)
     except RecursionError:

@@ -190,6 +190,52 @@ class _CParser(c_parser.CParser):
             return []
         return super()._parse_decl_body_with_spec(spec, saw_type)
 
+    # GNU's forms gcc's default takes (the fast reader's too, :mod:`.fastc_body`): a range
+    # designator, a label as a value in a function, a computed goto; none is laid out
+    def _parse_designator(self):
+        if self._peek_type() != "LBRACKET":
+            return super()._parse_designator()
+        tok = self._advance()
+        first = self._parse_constant_expression()
+        if self._accept("ELLIPSIS"):
+            first = c_ast.BinaryOp("...", first, self._parse_constant_expression(), first.coord)
+        self._expect("RBRACKET")
+        return c_ast.ArrayDesignator(first, self._tok_coord(tok))
+
+    def _parse_unary_expression(self):
+        if self._peek_type() == "LAND" and self._peek_type(2) == "ID" and len(self._scope_stack) > 1:
+            tok = self._advance()
+            name = self._advance()
+            return c_ast.UnaryOp("&&", c_ast.ID(name.value, self._tok_coord(name)), self._tok_coord(tok))
+        return super()._parse_unary_expression()
+
+    def _parse_jump_statement(self):
+        if self._peek_type() == "GOTO" and self._peek_type(2) == "TIMES":
+            tok = self._advance()
+            self._advance()
+            target = self._parse_expression()
+            self._expect("SEMI")
+            return c_ast.Goto(target, self._tok_coord(tok))
+        return super()._parse_jump_statement()
+
+    # a for's declaration: what gcc refuses there (pycparser takes it), as the fast reader does
+    _for_tok = None
+
+    def _parse_iteration_statement(self):
+        self._for_tok = self._peek() if self._peek_type() == "FOR" else None
+        return super()._parse_iteration_statement()
+
+    def _parse_expression_opt(self):
+        self._for_tok = None
+        return super()._parse_expression_opt()
+
+    def _parse_declaration(self):
+        tok, self._for_tok = self._for_tok, None
+        decls = super()._parse_declaration()
+        if tok is not None:
+            _refuse_in_for(decls, Pos(tok.filename, tok.lineno, tok.column))
+        return decls
+
     # _Alignas where pycparser drops it: on a typedef (kept here, by the Typedef's id, for the
     # converter to refuse as gcc does) and on an unnamed parameter (put in its Typename's align)
     typedef_alignas: "dict | None" = None
@@ -225,15 +271,61 @@ class _CParser(c_parser.CParser):
         return decl
 
 
+def _refuse_in_for(decls: list, at_for: Pos):
+    """gcc's refusal of a for's declaration that declares other than automatic or register
+    objects (C11 6.8.5p3), the last such name first, as :meth:`.fastc_body.Bodies.for_declaration`."""
+    declared = []
+
+    def tags(node):  # (a record's or an enum's tag defined in the type, and what it holds)
+        while not isinstance(node, (c_ast.IdentifierType, c_ast.Struct, c_ast.Union, c_ast.Enum)) and node is not None:
+            node = getattr(node, "type", None)
+        if isinstance(node, (c_ast.Struct, c_ast.Union)) and node.decls is not None:
+            if node.name:
+                declared.append(("tag", f"{'struct' if isinstance(node, c_ast.Struct) else 'union'} {node.name}", None))
+            for member in node.decls:
+                tags(member.type)
+        elif isinstance(node, c_ast.Enum) and node.values is not None:
+            if node.name:
+                declared.append(("tag", f"enum {node.name}", None))
+            declared.extend(("enumerator", e.name, None) for e in node.values.enumerators)
+
+    for k, decl in enumerate(decls):
+        if k == 0:
+            tags(decl.type)
+        where = Pos(decl.coord.file, decl.coord.line, decl.coord.column or 1) if decl.coord else at_for
+        if isinstance(decl, c_ast.Typedef):
+            declared.append(("typedef", decl.name, None))
+        elif isinstance(decl.type, c_ast.FuncDecl):
+            declared.append(("function", decl.name, None))
+        elif "static" in decl.storage or "extern" in decl.storage:
+            declared.append(("static" if "static" in decl.storage else "extern", decl.name, where))
+    for kind, name, where in reversed(declared):
+        if kind == "tag":
+            raise LayoutError(f"'{name}' declared in 'for' loop initial declaration", at_for)
+        if kind in ("static", "extern"):
+            what = "static variable" if kind == "static" else "'extern' variable"
+            raise LayoutError(f"declaration of {what} '{name}' in 'for' loop initial declaration", where)
+        raise LayoutError(f"declaration of non-variable '{name}' in 'for' loop initial declaration", at_for)
+
+
 # What the prepass would change or refuse: comments, #pragma, GNU words (__attribute__ ...), any
 # directive but a line marker; without these ("/*", "//", "__", "inline" or "asm" anywhere, or this)
 # its text is the text and it finds no attribute and no pack
 _NEEDS_PREPASS = re.compile(r"#(?![ \t]*(?:line[ \t]+)?\d)")
 
 
+#: The most tokens (of the preprocessed header) pycparser is given: it reads 66,000 to 90,000 a
+#: second here and holds about 420 bytes a token (docs/PERFORMANCE.md, "Session 20, layout21"), so
+#: 200,000 take 2.2 to 3 CPU s and 110 MB.  A larger header is read by the fast reader only: what
+#: it does not take is refused, at its place, within issue 8's 5 s and 300 MB.
+PYCPARSER_TOKENS = 200_000
+
+
 def read_fast(text: str, filename: str, abi: ABI, prelude: str = PRELUDE):
-    """(FileAST, Prepassed) of preprocessed ``text`` as :func:`parse_c` gives them, from the
-    fast reader; None when the text is outside its subset (pycparser reads it then)."""
+    """(FileAST, Prepassed, large) of preprocessed ``text`` as :func:`parse_c` gives them, from
+    the fast reader (``large``: more tokens than pycparser is given, so a refusal of the tree is
+    final); None when the text is outside its subset (pycparser reads it then), or a located
+    :class:`LayoutError` when it is and pycparser would take too long over it."""
     from dtracepy.layout import fastc
 
     # (substrings first: a regular expression trying words at every position took 0.2 s a 3 MB)
@@ -244,10 +336,43 @@ def read_fast(text: str, filename: str, abi: ABI, prelude: str = PRELUDE):
         pre = prepass(text, filename, abi.max_align)
     else:  # GNU words only (inline, __extension__ ...): blanked, without the scan of every token
         pre = blank_words(text)
+    counted: list = []
     try:
-        return fastc.read(prelude, pre.text, BUILTIN_FILE), pre
-    except fastc.Unsupported:
+        return fastc.read(prelude, pre.text, BUILTIN_FILE, counted), pre, counted[0] > PYCPARSER_TOKENS
+    except fastc.Unsupported as err:
+        if err.tokens > PYCPARSER_TOKENS:
+            raise _too_large(err, pre.text, filename) from None
         return None
+    except fastc.Refused as err:  # (what gcc refuses and pycparser would not)
+        line, col, file = fastc.token_place(pre.text, err.at)
+        raise LayoutError(err.message, Pos(file or filename, line, col)) from None
+
+
+def _too_large(err, text: str, filename: str) -> LayoutError:
+    """The refusal of a header too large for pycparser, at the token where the fast reader gave
+    way: an unknown type name there as pycparser's path names it, else what it did not take."""
+    from dtracepy.layout.fastc_lex import _RESERVED, _TOKEN, token_place
+
+    toks = err.toks if err.toks is not None else [t for t in _TOKEN.findall(text) if t[:1] != "#"]
+    toks = toks + ["", ""]
+    for k in (err.at - 1, err.at):  # (``T x``: a body reads T as an operand and stops at x)
+        if k < 0:
+            continue
+        name, after = toks[k], toks[k + 1]
+        before = toks[k - 1] if k > 0 else ";"
+        if before in (";", "{", "}", "(", ",") and all(w[:1].isalpha() or w[:1] == "_" for w in (name, after)) \
+                and name not in _RESERVED and name not in _typedef_names(text):
+            line, col, file = token_place(text, k)
+            return LayoutError(f"unknown type name {name!r} (declare it with a typedef, or -I the header "
+                               "that does)", Pos(file or filename, line, col))
+    line, col, file = token_place(text, err.at)
+    where = Pos(file or filename, line, col)
+    token = toks[err.at] if err.at < len(toks) else ""
+    what = f"{token[:40]!r}" if token else "the end of the header"
+    return LayoutError(
+        f"{what} is outside the fast C reader's subset ({err}); a header of more than "
+        f"{PYCPARSER_TOKENS:,} tokens (this one has {err.tokens:,}) is read only within it, as the "
+        "full C parser would take more than 5 s over it", where)
 
 
 def parse_c(text: str, filename: str, abi: ABI, prelude: str = PRELUDE):

@@ -20,8 +20,10 @@ prepass found) and whether a typedef is the prelude's.
 
 Whatever it does not know -- any other token, keyword, directive or form, a name it would have to
 treat as pycparser's scopes do (a typedef name declared again) -- raises :class:`Unsupported`,
-and the caller parses the whole text with pycparser, so every message, location and refusal is
-pycparser's path's.  The reader never reports an error itself.
+and the caller parses the whole text with pycparser (a small one: a large one is refused there,
+at the token where the reader gave way), so every message, location and refusal is pycparser's
+path's.  The reader reports one kind of error itself (:class:`Refused`): what gcc refuses in a
+``for``'s declaration (a typedef, a tag, a static object), which pycparser takes.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from pycparser.c_parser import Coord
 from dtracepy.layout.fastc_body import Bodies
 from dtracepy.layout.fastc_const import Constants
 from dtracepy.layout.fastc_decl import Declarators
-from dtracepy.layout.fastc_lex import (Unsupported, _ASSERTS, _BASE, _ID_START, _LINE_MARKER, _MAX_DEPTH, _NO,
-                                       _QUALS, _record_positions, _RESERVED, _STORAGE, _STRING, _tokens)
+from dtracepy.layout.fastc_lex import (Refused, Unsupported, _ASSERTS, _BASE, _ID_START, _LINE_MARKER, _MAX_DEPTH,
+                                       _NO, _QUALS, _record_positions, _RESERVED, _STORAGE, _STRING, _tokens,
+                                       _TYPEOF, token_place)  # (token_place: cparse's, through here)
 
 
 class _Reader(Bodies, Constants, Declarators):
@@ -54,8 +57,11 @@ class _Reader(Bodies, Constants, Declarators):
         self.align = _NO  # the _Alignas specifiers they gave (a member's or a file-scope object's)
         self.depth = 0
         self.block = 0  # inside a function's body (its declarations are the block's)
-        self.scopes: list[list[str]] = []  # the typedef names each open block declared
+        self.scopes: list[list] = []  # the typedef names each open block declared, and (name,)
+        # for each typedef name it declared an object or a parameter of (visible again at its end)
         self.locals: set = set()  # the parameters of the function whose body is read
+        self.declared = None  # in a for's declaration: (kind, name, token) of each name it declares
+        self.tags: set = set()  # the tags of records and enums declared at file scope
         self.types: dict[tuple, c_ast.IdentifierType] = {}  # shared: the converter only reads them
 
     # -- helpers ------------------------------------------------------------------------------
@@ -75,7 +81,8 @@ class _Reader(Bodies, Constants, Declarators):
         return t
 
     def starts_type(self, t: str) -> bool:
-        return t in _BASE or t in _QUALS or t in ("struct", "union", "enum") or t in self.typedefs
+        return t in _BASE or t in _QUALS or t in ("struct", "union", "enum") or t in self.typedefs or \
+            t in _TYPEOF or t == "__auto_type"
 
     # -- declarations -------------------------------------------------------------------------
 
@@ -132,6 +139,15 @@ class _Reader(Bodies, Constants, Declarators):
                 if names or node is not None:  # pycparser: the declarator (T T)
                     break
                 node = self.identifier_type((t,))
+            elif t in _TYPEOF or t == "__auto_type":
+                if names or node is not None or not self.block:  # (only a function's body: none laid out)
+                    raise Unsupported(f"{t} where a type is laid out")
+                if t == "__auto_type":  # (its declaration's one name is initialised: declaration())
+                    node = self.identifier_type((t,))
+                    self.i += 1
+                else:
+                    node = self.typeof()
+                continue
             else:
                 break
             self.i += 1
@@ -168,9 +184,24 @@ class _Reader(Bodies, Constants, Declarators):
             return [c_ast.Decl(None, quals, align or [], [], [], base, None, None, base.coord)]
         out = []
         names = []
+        hidden = []  # (name, the token after its declarator) of each typedef name declared an object
         first = True
+        shadow = self.block and not typedef and not member
         while True:
-            name, decl, bits = self.declarator(base, quals, member, typedef=typedef and not self.block)
+            at = self.i
+            name, decl, bits = self.declarator(base, quals, member, typedef=typedef and not self.block,
+                                               shadow=shadow)
+            if self.declared is not None:  # (a for's: what gcc refuses there is found by the kind)
+                at = toks.index(name, at, self.i) if name in toks[at:self.i] else at
+                kind = "typedef" if typedef else "function" if decl.__class__ is c_ast.FuncDecl else \
+                    "static" if "static" in (storage or ()) else "extern" if "extern" in (storage or ()) else None
+                if kind is not None:
+                    self.declared.append((kind, name, at))
+            if shadow and name in self.typedefs:
+                hidden.append((name, self.i))
+            if base is self.types.get(_AUTO_TYPE) and (
+                    decl.__class__ is not c_ast.TypeDecl or toks[self.i] != "=" or hidden):
+                raise Unsupported("__auto_type without one initialised name")
             if align and (typedef or bits is not None or decl.__class__ is c_ast.FuncDecl):
                 raise Unsupported("_Alignas where gcc refuses it")
             if first and not member and not typedef and not self.block and decl.__class__ is c_ast.FuncDecl \
@@ -203,12 +234,27 @@ class _Reader(Bodies, Constants, Declarators):
             self.i += 1
             if t == ";":
                 break
-            if t != ",":
+            if t != "," or base is self.types.get(_AUTO_TYPE):  # (gcc: __auto_type declares one)
+                self.i -= 1  # (at the token)
                 raise Unsupported(f"{t!r} after a declarator")
         self.typedefs.update(names)
         if self.block and names:
             self.scopes[-1].extend(names)  # (out of scope at the block's end)
+        if hidden:
+            self.hide(hidden)
         return out
+
+    def hide(self, hidden: list):
+        """Each typedef name of ``hidden`` declared an object (or a parameter) of the innermost
+        block: an ordinary name until its end, as for gcc and pycparser alike, but where the rest
+        of its declaration names it again (pycparser's scope begins at the ';', gcc's at the
+        declarator) or the block declared the typedef itself (both refuse)."""
+        toks, scope = self.toks, self.scopes[-1]
+        for name, after in hidden:
+            if name in scope or name in toks[after:self.i]:
+                raise Unsupported(f"{name!r} named again where its scopes differ")
+            self.typedefs.discard(name)
+            scope.append((name,))
 
     def static_assert(self) -> c_ast.StaticAssert:
         """``_Static_assert(expr[, "message" ...]);`` (the converter evaluates it), at the place
@@ -246,10 +292,13 @@ class _Reader(Bodies, Constants, Declarators):
     def definition(self, decl: c_ast.FuncDecl):
         """A function's definition after its declarator: a K&R definition's declarations of its
         parameters, then its body; the parameters are the outermost block's names (pycparser's
-        scope), none of which a typedef there may declare again."""
+        scope), none of which a typedef there may declare again; a parameter named as a typedef
+        hides it there."""
         toks = self.toks
         params = decl.args.params if decl.args is not None else ()
         self.locals = {getattr(p, "name", None) for p in params}
+        hidden = [name for name in self.locals if name in self.typedefs]
+        self.typedefs.difference_update(hidden)
         self.block += 1
         if toks[self.i] != "{":
             if not params or params[0].__class__ is not c_ast.ID:
@@ -261,6 +310,7 @@ class _Reader(Bodies, Constants, Declarators):
         self.compound()
         self.block -= 1
         self.locals = set()
+        self.typedefs.update(hidden)
 
     def stars(self) -> list:
         toks = self.toks
@@ -287,10 +337,11 @@ class _Reader(Bodies, Constants, Declarators):
         return out
 
     def declarator(self, base, quals, member: bool, abstract: bool = False, typedef: bool = False,
-                   param: bool = False):
+                   param: bool = False, shadow: bool = False):
         """(name, type chain, bit-field width) of one declarator, pycparser's shape: the array
         dimensions outermost, then the pointers, then the TypeDecl holding the base type.  A
-        parameter's (``param``) may be abstract."""
+        parameter's (``param``) may be abstract; its name, and a block's object's (``shadow``),
+        may be a typedef name where it is not in parentheses (the caller hides the typedef)."""
         toks = self.toks
         start, records = self.i, self.record_index
         stars = self.stars() if toks[self.i] == "*" else _NO
@@ -319,7 +370,7 @@ class _Reader(Bodies, Constants, Declarators):
                 params = self.params()
                 function = True
         elif t[:1] in _ID_START and not abstract:
-            name = self.name(typedef)
+            name = self.name(typedef or shadow or param)
             if toks[self.i] == "(" and not member:  # a function: headers declare them beside their types
                 self.i += 1
                 t = toks[self.i]
@@ -374,6 +425,7 @@ class _Reader(Bodies, Constants, Declarators):
             self.i += 1
             return None
         out = []
+        hidden = []  # (where it ends, its name) of each parameter named as a typedef name
         while True:
             if toks[self.i] == "..." and out:  # variadic: pycparser's EllipsisParam, last
                 self.i += 1
@@ -387,6 +439,8 @@ class _Reader(Bodies, Constants, Declarators):
                 raise Unsupported("nested deeply")
             name, node, _ = self.declarator(base, quals[:], False, param=True)
             self.depth -= 1
+            if name in self.typedefs:
+                hidden.append((self.i, name))
             if name is None:
                 if storage:
                     raise Unsupported("a storage class on an unnamed parameter")
@@ -396,8 +450,12 @@ class _Reader(Bodies, Constants, Declarators):
             t = toks[self.i]
             self.i += 1
             if t == ")":
+                for end, hid in hidden:  # (gcc hides the typedef from the next parameter on, pycparser not)
+                    if hid in toks[end:self.i]:
+                        raise Unsupported(f"a typedef name {hid!r} after a parameter named so")
                 return c_ast.ParamList(out)
             if t != ",":
+                self.i -= 1  # (at the token)
                 raise Unsupported(f"{t!r} in parameters")
 
     def record(self):
@@ -417,6 +475,8 @@ class _Reader(Bodies, Constants, Declarators):
             self.i += 1
         if seen != t or coord is None:
             raise Unsupported("a record the scan saw elsewhere")
+        if name is not None:
+            self.tag(f"{'struct' if klass is c_ast.Struct else 'union'} {name}", toks[self.i] == "{")
         if toks[self.i] != "{":
             if name is None:
                 raise Unsupported("struct without a tag")
@@ -449,6 +509,17 @@ class _Reader(Bodies, Constants, Declarators):
         self.depth -= 1
         return klass(name, decls, coord, attributes=_NO)
 
+    def tag(self, tag: str, defined: bool):
+        """A record's or an enum's tag: kept at file scope; in a for's declaration, declared there
+        where it is defined (gcc refuses it), and given way where first named (gcc's scope)."""
+        if not self.block:
+            self.tags.add(tag)
+        elif self.declared is not None:
+            if defined:
+                self.declared.append(("tag", tag, None))
+            elif tag not in self.tags:
+                raise Unsupported(f"{tag} first named in a for's declaration")
+
     def enum(self):
         toks = self.toks
         self.i += 1
@@ -459,6 +530,7 @@ class _Reader(Bodies, Constants, Declarators):
                 raise Unsupported(f"tag {t!r}")
             name = t
             self.i += 1
+            self.tag(f"enum {name}", toks[self.i] == "{")
             if toks[self.i] != "{":
                 return c_ast.Enum(name, None, None, None, attributes=_NO)
         self.i += 1
@@ -471,6 +543,8 @@ class _Reader(Bodies, Constants, Declarators):
                 value = self.expr()
             values.append(c_ast.Enumerator(n, value, None, attributes=_NO))
             self.ordinary.add(n)
+            if self.declared is not None:
+                self.declared.append(("enumerator", n, None))
             t = toks[self.i]
             self.i += 1
             if t == ",":
@@ -480,31 +554,45 @@ class _Reader(Bodies, Constants, Declarators):
                 continue
             if t == "}":
                 break
+            self.i -= 1  # (at the token)
             raise Unsupported(f"{t!r} in an enum")
         return c_ast.Enum(name, c_ast.EnumeratorList(values), None, None, attributes=_NO)
 
 
+_AUTO_TYPE = ("__auto_type",)
 _PRELUDE_TOKENS: dict[str, tuple[list[str], list]] = {}  # prelude -> (tokens, records)
 
 
-def read(prelude: str, text: str, builtin: str) -> c_ast.FileAST:
+def read(prelude: str, text: str, builtin: str, counted: "list | None" = None) -> c_ast.FileAST:
     """The FileAST pycparser gives for ``#line 1 "builtin"``, ``prelude``, then ``text`` (which
-    starts with a line marker naming its file), or :class:`Unsupported`."""
+    starts with a line marker naming its file), or :class:`Unsupported` (its ``at`` the token of
+    ``text`` where the reader gave way, ``tokens`` how many ``text`` has), or :class:`Refused`
+    (what gcc refuses and pycparser would not, located as ``at``).  ``counted``, a list:
+    the number of tokens of ``text`` is appended to it."""
     known = _PRELUDE_TOKENS.get(prelude)
     if known is None:  # (the records of the prelude where system headers are read: __va_list_tag)
         known = _PRELUDE_TOKENS[prelude] = _tokens(prelude), _record_positions(prelude, "", builtin)
     head, head_records = known
-    m = _LINE_MARKER.match(text)
-    if not m or m.group(2) is None:
-        raise Unsupported("no line marker first")
-    records = head_records + _record_positions(text, builtin)
-    asserts = _record_positions(text, builtin, pattern=_ASSERTS) if "_Static_assert" in text else _NO
     toks = _tokens(text)
-    if "" in toks:  # pragma: no cover - only the end matches nothing
-        raise Unsupported("tokens")
-    reader = _Reader(head + toks, records, len(head), Coord(builtin, 1), Coord(m.group(2), 1), asserts)
+    if counted is not None:
+        counted.append(len(toks))
+    reader = _Reader(head + toks, _NO, len(head), Coord(builtin, 1), Coord(builtin, 1))
     try:
+        m = _LINE_MARKER.match(text)
+        if not m or m.group(2) is None:
+            raise Unsupported("no line marker first")
+        reader.user = Coord(m.group(2), 1)
+        reader.records = head_records + _record_positions(text, builtin)
+        if "_Static_assert" in text:
+            reader.asserts = _record_positions(text, builtin, pattern=_ASSERTS)
+        if "" in toks:  # pragma: no cover - only the end matches nothing
+            raise Unsupported("tokens")
         return reader.read()
-    except (IndexError, RecursionError):  # pragma: no cover - past the sentinels, or too deep
-        raise Unsupported("ran off the text") from None
-
+    except Refused as err:
+        err.at = max(err.at - len(head), 0)
+        raise
+    except (Unsupported, IndexError, RecursionError) as err:  # (past the sentinels, or too deep)
+        gave_way = err if isinstance(err, Unsupported) else Unsupported("ran off the text")
+        gave_way.at, gave_way.tokens = min(max(reader.i - len(head), 0), len(toks)), len(toks)
+        gave_way.toks = toks
+        raise gave_way from None

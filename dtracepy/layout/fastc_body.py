@@ -4,7 +4,7 @@ header pycparser refuses must be refused alike, so what is not recognised is :cl
 
 from __future__ import annotations
 
-from dtracepy.layout.fastc_lex import (Unsupported, _ASSIGN, _CHAR, _FLOAT, _ID_START, _INTEGER, _MAX_DEPTH,
+from dtracepy.layout.fastc_lex import (Refused, Unsupported, _ASSIGN, _CHAR, _FLOAT, _ID_START, _INTEGER, _MAX_DEPTH,
                                        _PAREN_DEPTH, _PREC, _RESERVED, _STATEMENT_DEPTH, _STRING,
                                        _UNARY)
 
@@ -31,6 +31,7 @@ class Bodies:
         self.expect("{")
         self.enter(_STATEMENT_DEPTH)
         self.scopes.append([])
+        declared, self.declared = self.declared, None  # (a for's declaration's: not its blocks')
         while toks[self.i] != "}":
             t = toks[self.i]
             if t == "":
@@ -40,8 +41,33 @@ class Bodies:
             else:
                 self.statement()
         self.i += 1
-        self.typedefs.difference_update(self.scopes.pop())  # (the block's typedefs end with it)
+        self.declared = declared
+        self.end_scope()
         self.depth -= _STATEMENT_DEPTH
+
+    def end_scope(self):
+        """The innermost block's (or for's) typedefs end, the typedef names it hid are seen again."""
+        for name in reversed(self.scopes.pop()):
+            if name.__class__ is tuple:
+                self.typedefs.add(name[0])
+            else:
+                self.typedefs.discard(name)
+
+    def for_declaration(self):
+        """A for's declaration, in the for's own scope (pycparser's and gcc's); what gcc refuses
+        there (C11 6.8.5p3: objects of automatic or register storage only) in its words, the
+        last such name declared first (gcc reads the scope's names from the last)."""
+        at_for = self.i - 2
+        self.declared = []
+        self.declaration(False)
+        for kind, name, at in reversed(self.declared):
+            if kind == "tag":
+                raise Refused(f"'{name}' declared in 'for' loop initial declaration", at_for)
+            if kind == "static" or kind == "extern":
+                what = "static variable" if kind == "static" else "'extern' variable"
+                raise Refused(f"declaration of {what} '{name}' in 'for' loop initial declaration", at)
+            raise Refused(f"declaration of non-variable '{name}' in 'for' loop initial declaration", at_for)
+        self.declared = None
 
     def statement(self):
         toks = self.toks
@@ -71,18 +97,22 @@ class Bodies:
         elif t == "for":
             self.i += 1
             self.expect("(")
+            self.scopes.append([])
             if self.starts_declaration(toks[self.i]):
-                scopes, self.scopes = self.scopes, []  # (pycparser's scope of the loop: a typedef gives way)
-                self.declaration(False)
-                self.scopes = scopes
+                self.for_declaration()
             else:
                 self.optional_expression(";")
             self.optional_expression(";")
             self.optional_expression(")")
             self.statement()
+            self.end_scope()
         elif t == "goto":
             self.i += 1
-            self.name()
+            if toks[self.i] == "*":  # GNU's computed goto, goto *expression;
+                self.i += 1
+                self.expression()
+            else:
+                self.name()  # (a typedef name too for gcc, not for pycparser: it gives way)
             self.expect(";")
         elif t == "break" or t == "continue":
             self.i += 1
@@ -137,6 +167,9 @@ class Bodies:
                         if toks[self.i] == "[":
                             self.i += 1
                             self.conditional()
+                            if toks[self.i] == "...":  # GNU's range, [first ... last]
+                                self.i += 1
+                                self.conditional()
                             self.expect("]")
                         else:
                             self.i += 1
@@ -151,9 +184,23 @@ class Bodies:
                         break
                     continue
                 if t != "}":
+                    self.i -= 1  # (at the token)
                     raise Unsupported(f"{t!r} in an initializer")
                 break
         self.depth -= _STATEMENT_DEPTH
+
+    def typeof(self):
+        """GNU's ``typeof (expression or type name)`` (``__typeof__``, ``__typeof``), in a
+        function's body: read, and a stand-in type given (nothing there is laid out)."""
+        toks = self.toks
+        self.i += 1
+        self.expect("(")
+        if self.starts_type(toks[self.i]):
+            self.typename()
+        else:
+            self.expression()
+        self.expect(")")
+        return self.identifier_type(("int",))
 
     def member_name(self):
         t = self.toks[self.i]
@@ -226,6 +273,10 @@ class Bodies:
                 self.unary_expression()
             self.depth -= 1
             return
+        if t == "&&" and self.block:  # GNU's label as a value, in a function's body
+            self.i += 1
+            self.name()
+            return
         if t == "_Alignof":
             self.i += 1
             self.expect("(")
@@ -238,7 +289,7 @@ class Bodies:
         toks = self.toks
         t = toks[self.i]
         self.i += 1
-        if t == "(":
+        if t == "(":  # (each refusal below is at its token: i is put back)
             self.enter(_PAREN_DEPTH)
             if toks[self.i] == "{":  # a GNU statement expression, ({ ... }): a block of its own
                 self.compound()
@@ -248,12 +299,15 @@ class Bodies:
             self.depth -= _PAREN_DEPTH
         elif t[:1] in _ID_START:
             if t in _RESERVED or t in self.typedefs:
+                self.i -= 1
                 raise Unsupported(f"operand {t!r}")
         elif t[:1].isdigit():
             if not (_INTEGER.fullmatch(t) or _FLOAT.fullmatch(t)):
+                self.i -= 1
                 raise Unsupported(f"number {t!r}")
         elif t[:1] == "'":
             if not _CHAR.fullmatch(t):
+                self.i -= 1
                 raise Unsupported(f"character {t!r}")
         elif t[:1] == '"':
             while True:
@@ -264,6 +318,7 @@ class Bodies:
                     break
                 self.i += 1
         else:
+            self.i -= 1
             raise Unsupported(f"operand {t!r}")
         self.suffixes()
 

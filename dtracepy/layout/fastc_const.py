@@ -131,15 +131,18 @@ class Constants:
             self.depth -= 1
         elif t[:1].isdigit():
             if not _INTEGER.fullmatch(t):
+                self.i -= 1  # (the refusal at its token)
                 raise Unsupported(f"number {t!r}")
             node = c_ast.Constant("int", t)
         elif t[:1] == "'":
             if not _CHAR.fullmatch(t):
+                self.i -= 1
                 raise Unsupported(f"character {t!r}")
             node = c_ast.Constant("char", t)
         elif t[:1] in _ID_START and t not in _RESERVED and t not in self.typedefs:
             node = c_ast.ID(t)
         else:
+            self.i -= 1
             raise Unsupported(f"operand {t!r}")
         self.depth -= len(prefix)
         for p in reversed(prefix):

@@ -110,4 +110,5 @@ class Declarators:
             if t == ")":
                 return c_ast.ParamList(out)
             if t != ",":
+                self.i -= 1  # (at the token)
                 raise Unsupported(f"{t!r} in an identifier list")

@@ -11,7 +11,22 @@ from pycparser.c_parser import Coord
 
 
 class Unsupported(Exception):
-    """Outside the reader's subset (or not C at all): pycparser reads the text instead."""
+    """Outside the reader's subset (or not C at all): pycparser reads the text instead.  ``at``:
+    the index of the token of the text (the prelude's not counted) where the reader gave way;
+    ``tokens``: how many the text has (what pycparser's work grows with)."""
+
+    at = 0
+    tokens = 0
+    toks = None  # the tokens of the text, where the reader had them
+
+
+class Refused(Exception):
+    """What gcc refuses where pycparser's path would not, in gcc's words (``message``), at the
+    token ``at`` (of the text: the prelude's not counted, as :class:`Unsupported`'s)."""
+
+    def __init__(self, message: str, at: int):
+        super().__init__(message)
+        self.message, self.at = message, at
 
 
 _TOKEN = re.compile(
@@ -65,10 +80,15 @@ def _reserved() -> frozenset:
               "offsetof", "restrict", "return", "short", "signed", "sizeof", "static", "struct",
               "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "__int128",
               "_Bool", "_Complex", "_Noreturn", "_Thread_local", "_Static_assert", "_Atomic",
-              "_Alignof", "_Alignas", "_Pragma", "__builtin_va_arg", "_Generic", "bool", "true",
-              "false", "alignas", "alignof", "static_assert", "thread_local", "nullptr", "constexpr",
-              "typeof", "typeof_unqual", "_BitInt"}
-    return frozenset(words)
+              "_Alignof", "_Alignas", "_Pragma", "__builtin_va_arg", "_Generic", "__auto_type"}
+    words |= _TYPEOF
+    # C23's words that gcc's default (gnu17) and pycparser's (legacy) both take as names
+    return frozenset(words - _C23_NAMES)
+
+
+_TYPEOF = frozenset({"typeof", "__typeof__", "__typeof"})  # GNU's, gcc's default takes them
+_C23_NAMES = frozenset({"bool", "true", "false", "alignas", "alignof", "static_assert", "thread_local",
+                        "nullptr", "constexpr", "typeof_unqual", "_BitInt"})
 
 
 _RESERVED = _reserved()
@@ -85,12 +105,56 @@ def _tokens(text: str) -> list[str]:
         if directives:
             # a '#' not first on its line is pycparser's to judge
             if len(directives) != len(_DIRECTIVE_LINE.findall(text)):
-                raise Unsupported("a '#' inside a line")
+                raise _before(Unsupported("a '#' inside a line"), toks, _stray_hash(text))
             for d in directives:
                 if not _LINE_MARKER.fullmatch(d):
-                    raise Unsupported(f"directive {d[:20]!r}")
+                    raise _before(Unsupported(f"directive {d[:20]!r}"), toks, toks.index(d))
             toks = [t for t in toks if t[:1] != "#"]
     return toks
+
+
+def _before(err: Unsupported, toks: list, k: int) -> Unsupported:
+    """``err`` placed at ``toks[k]`` (a directive), counted as the tokens before it that are not
+    directives; ``tokens``: those of the text."""
+    directives = sum(1 for t in toks if t[:1] == "#")
+    err.at, err.tokens = k - sum(1 for t in toks[:k] if t[:1] == "#"), len(toks) - directives
+    return err
+
+
+def _stray_hash(text: str) -> int:
+    """The index among the tokens of ``text`` of the first '#' not first on its line."""
+    for k, m in enumerate(_TOKEN.finditer(text)):
+        t, q = m.group(1), m.start(1)
+        if t[:1] == "#" and text[text.rfind("\n", 0, q) + 1:q].strip():
+            return k
+    return 0  # pragma: no cover - the caller counted one
+
+
+def token_place(text: str, at: int):
+    """(line, column, file) of the ``at``-th token of ``text`` that is not a directive (the
+    place pycparser's line markers give it; its last token's past the end)."""
+    file, line, line_start, ref = None, 1, 0, 0
+    k = 0
+    for m in _TOKEN.finditer(text):
+        t = m.group(1)
+        q = m.start(1)
+        if t[:1] == "#" and not text[text.rfind("\n", 0, q) + 1:q].strip():
+            marker = _LINE_MARKER.fullmatch(t)
+            if marker:
+                end = text.find("\n", m.end())
+                file = marker.group(2) or file
+                line, line_start, ref = int(marker.group(1)[:9]), end + 1, end + 1
+                if end < 0:
+                    line_start = ref = len(text)
+            continue  # (another directive: not one of the reader's tokens)
+        if k == at or t == "":
+            line += text.count("\n", ref, q)
+            nl = text.rfind("\n", ref, q)
+            if nl >= 0:
+                line_start = nl + 1
+            return line, q - line_start + 1, file
+        k += 1
+    return line, 1, file  # pragma: no cover - the last match is the empty one at the end
 
 
 def _record_positions(text: str, builtin: str, file: "str | None" = None, pattern=_RECORDS) -> list:
