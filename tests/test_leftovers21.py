@@ -278,6 +278,28 @@ STRUCT_VALUES_TAKEN = [
 ]
 
 
+# A variable D types as a struct by its first assignment given another type, or the reverse
+# (review19 N6's `this->s = *curthread; this->s = 1`).
+STRUCT_VALUES_REFUSED.update({
+    _FOO + "BEGIN { this->s = *(struct foo *)arg0; this->s = 1; }": '"struct foo" = "int"',
+    _FOO + "BEGIN { this->s = *(struct foo *)arg0; this->s = 0; }": '"struct foo" = "int"',
+    _FOO + 'BEGIN { this->s = *(struct foo *)arg0; this->s = "a"; }': '"struct foo" = "string"',
+    _FOO + "BEGIN { this->s = *(struct foo *)arg0; this->s = (char *)arg0; }": '"struct foo" = "char *"',
+    _FOO + "BEGIN { this->s = 1; this->s = *(struct foo *)arg0; }": '"int" = "struct foo"',
+    _BAR + "BEGIN { this->s = *(struct foo *)arg0; this->s = *(struct bar *)arg0; }": '"struct foo" = "struct bar"',
+    "BEGIN { this->s = *curthread; this->s = 1; }": '"struct task_struct" = "int"',
+    _FOO + "BEGIN { x = *(struct foo *)arg0; } END { x = 0; }": '"struct foo" = "int"',
+    _FOO + "BEGIN { self->s = *(struct foo *)arg0; } END { self->s = 1; }": '"struct foo" = "int"',
+    _FOO + "BEGIN { this->s = *(struct foo *)arg0; this->s += 1; }":
+        "operator += requires left-hand scalar operand of known size",
+})
+STRUCT_VALUES_TAKEN += [
+    _FOO + "BEGIN { this->s = *(struct foo *)arg0; this->s = *(struct foo *)arg1; }",
+    _FOO + "BEGIN { self->s = *(struct foo *)arg0; } END { trace(self->s.a); self->s = 0; }",
+    "BEGIN { self->s = *curthread; } END { trace(self->s.pid); self->s = 0; }",
+]
+
+
 @pytest.mark.parametrize("text", STRUCT_VALUES_REFUSED)
 def test_a_struct_value_where_d_wants_a_scalar_is_refused(text):
     for dialect in ("oracle", None):

@@ -55,6 +55,7 @@ def run(ctx):
         yield from _pointer_type_assignments(ctx)
         yield from _void_pointer_uses(ctx)
         yield from _struct_values(ctx)
+        yield from _struct_value_assignments(ctx)
     if ctx.of(t.Cast) or ctx.of(t.SizeofType):
         yield from _types_of_values(ctx)
     yield from _variable_arguments(ctx)
@@ -508,6 +509,55 @@ def _struct_values(ctx):
             yield ctx.finding("argument-type", node.args[0], f"{name}() argument #1 must be of scalar type, and this "
                               f"is a struct value (dtrace: \"{name}( ) argument #1 must be of scalar type\"): "
                               f"{advice}", fallback=node)
+
+
+def _struct_tag(node):
+    """(kind, tag) of a :func:`_is_struct_value` that is a cast's, None for ``*curthread``."""
+    if node.operand.__class__ is not t.Cast:
+        return None
+    word = [w for w in node.operand.type.specifiers if w not in ("const", "volatile")][0]
+    return word.kind, word.name
+
+
+def _struct_value_assignments(ctx):
+    """A variable D types as a struct by its first assignment (``this->s = *(struct foo *)p``)
+    given another kind of value or another struct, or typed an integer, a string or a pointer and
+    given a struct value (dtrace: "operands have incompatible types: "struct foo" = "int"", even
+    for 0, but for a thread-local, which 0 frees); a struct variable updated with ``+=`` and the like ("operator += requires left-hand
+    scalar operand of known size").  Declared variables are not judged here."""
+    if ctx.uses_cpp or not any(node.op == "*" for node in ctx.of(t.Unary)):
+        return
+    declared = {key for key, _, _ in _declared_variables(ctx)}
+    kinds: dict = {}
+    for node in ctx.of(t.Assign):
+        key = _variable(node.target)
+        if key is None or key in declared or key[0] == "array":
+            continue
+        value = node.value
+        if _is_struct_value(value):
+            have = ("struct", _struct_tag(value))
+        else:
+            have = "pointer" if _is_pointer(value) else _kind(value)
+            have = have if have in ("int", "string", "pointer") else None
+        if node.op != "=":
+            first = kinds.get(key)
+            if first is not None and first[0] == "struct":
+                yield ctx.finding("operand-type", node, f"{node.op} of a struct variable (dtrace: \"operator {node.op} "
+                                  "requires left-hand scalar operand of known size\"): update a member of it")
+            kinds.setdefault(key, None)
+            continue
+        first = kinds.setdefault(key, have)
+        if first is None or have is None or first == have:
+            continue
+        if first[0] != "struct" and have[0] != "struct":
+            continue  # (other kinds: the other assignment rules judge them)
+        if first[0] == "struct" and have[0] == "struct" and None in (first[1], have[1]):
+            continue  # (*curthread beside a cast: its struct's tag is the dialect's)
+        if key[0] == "self" and _is_zero(value):
+            continue  # (a thread-local given 0 is freed, whatever its type: self->s = 0 compiles)
+        yield ctx.finding("operand-type", node, "a value of another type assigned to a variable D types as a "
+                          "struct, or a struct assigned to one it types otherwise, at its first assignment (dtrace: "
+                          "\"operands have incompatible types\"); use another variable, or assign a member")
 
 
 def _signed_char(found):
