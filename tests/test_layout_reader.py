@@ -362,6 +362,19 @@ def _no_pycparser(monkeypatch):
     monkeypatch.setattr(cdecl, "FAST_READER", True)
 
 
+def _pycparser_calls(monkeypatch) -> list:
+    """A list that gets an item each time pycparser parses, while the test runs."""
+    calls = []
+    parse = cdecl._CParser.parse
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return parse(self, *args, **kwargs)
+
+    monkeypatch.setattr(cdecl._CParser, "parse", counted)
+    return calls
+
+
 def test_a_struct_of_many_members_is_read_without_pycparser(monkeypatch):
     _no_pycparser(monkeypatch)
     text = "struct a {" + "".join(f" int m{i};" for i in range(3000)) + " };\n"
@@ -491,14 +504,7 @@ def test_bodies_initializers_and_variadic_prototypes_are_read(text, monkeypatch)
 
 def test_a_refusal_on_the_fast_path_is_pycparser_paths(monkeypatch):
     """The engine refuses what the reader read: the message and place are the old path's."""
-    calls = []
-    parse = cdecl._CParser.parse
-
-    def counted(self, *args, **kwargs):
-        calls.append(1)
-        return parse(self, *args, **kwargs)
-
-    monkeypatch.setattr(cdecl._CParser, "parse", counted)
+    calls = _pycparser_calls(monkeypatch)
     with pytest.raises(LayoutError) as info:
         parse_layouts("struct a {\n  int x;\n  char x;\n};\n", filename="h.h")
     assert calls and info.value.message == "duplicate member 'x' in struct a" and str(info.value.pos) == "h.h:3:8"

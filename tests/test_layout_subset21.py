@@ -20,7 +20,7 @@ import pytest
 from dtracepy.errors import LayoutError
 from dtracepy.layout import cdecl, cparse, fastc, parse_layouts
 
-from test_layout_reader import _no_pycparser, mutated, same
+from test_layout_reader import _no_pycparser, _pycparser_calls, mutated, same
 
 PREAMBLE = "typedef long T;\ntypedef int U;\nstruct r0 { int a; char b; struct r0 *n; };\n"
 TAIL = "struct a { T x; U y; char z[3]; struct r0 *r; };\n"
@@ -245,14 +245,7 @@ def test_over_the_bound_a_refusal_of_the_fast_readers_tree_is_final(monkeypatch)
 
 
 def test_under_the_bound_pycparser_still_reads_what_the_fast_reader_does_not(monkeypatch):
-    calls = []
-    parse = cdecl._CParser.parse
-
-    def counted(self, *args, **kwargs):
-        calls.append(1)
-        return parse(self, *args, **kwargs)
-
-    monkeypatch.setattr(cdecl._CParser, "parse", counted)
+    calls = _pycparser_calls(monkeypatch)
     layouts = parse_layouts(_big("int f(a) typedef int Q; int a; { return 0; }\n", 20), filename="h.h")
     assert layouts["s19"].size == 24 and calls == [1]
 
