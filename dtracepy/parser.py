@@ -81,7 +81,13 @@ def parse_bytes(data: bytes, filename: str = "<string>", cpp: bool = False, incl
         from dtracepy.preprocess import preprocess, same_lines
 
         out, line_map = preprocess(text, filename, include_dirs=include_dirs, defines=defines, in_place=True)
-        return _parse(out, filename, line_map=None if same_lines(line_map, filename) else line_map)
+        program = _parse(out, filename, line_map=None if same_lines(line_map, filename) else line_map)
+        for item in program.items:
+            if item.__class__ is tree.Directive and item.name == "" and item.text.startswith("!"):
+                # dtrace -C strips the script's first line when it is #!; cpp refuses any other
+                raise DSyntaxError("invalid preprocessing directive #! (under -C, dtrace reads a #! line "
+                                   "only as the script's first line)", item.pos)
+        return program
     return _parse(text, filename)
 
 

@@ -1,0 +1,89 @@
+"""A hostile user's attack on today's main (session 21, /work/review21.md): what still got through.
+
+Each test fails on the code before its fix; where a real dtrace is installed it judges the same
+cases (skipped where there is none).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from tests.pythonpath import env_with
+
+from conftest import REPO
+
+
+def _cli(*args, cwd, timeout=120):
+    return subprocess.run([sys.executable, "-m", "dtracepy", *args], cwd=cwd, capture_output=True,
+                          text=True, env=env_with(REPO), timeout=timeout)
+
+
+# --- H1: a #! line that is not the file's first bytes gave check's -w rule a -w ----------------
+# The kernel reads a #! line only at the file's first byte, and dtrace -s takes no flag from any
+# line of the script: `\n#!/usr/sbin/dtrace -ws` (or ` #!...`, `# !...`) allows nothing.
+
+NOT_A_SHEBANG = [
+    '\n#!/usr/sbin/dtrace -ws\nBEGIN { system("id"); }\n',
+    ' #!/usr/sbin/dtrace -ws\nBEGIN { system("id"); }\n',
+    '# !/usr/sbin/dtrace -ws\nBEGIN { system("id"); }\n',
+    '/* a comment first */\n#!/usr/sbin/dtrace -ws\nBEGIN { system("id"); }\n',
+]
+
+
+@pytest.mark.parametrize("text", NOT_A_SHEBANG)
+def test_a_hash_bang_below_the_first_line_gives_no_w(tmp_path, text):
+    (tmp_path / "w.d").write_text(text)
+    result = _cli("check", "w.d", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "system() is a destructive action" in result.stderr
+
+
+def test_the_first_line_hash_bang_still_gives_its_w(tmp_path):
+    for flags in ("-ws", "-Cws", "-qws"):
+        (tmp_path / "w.d").write_text(f'#!/usr/sbin/dtrace {flags}\nBEGIN {{ system("id"); }}\n')
+        for cpp in ((), ("-C",)):
+            result = _cli("check", *cpp, "w.d", cwd=tmp_path)
+            assert result.returncode == 0, (flags, cpp, result.stderr)
+
+
+# --- H2: under -C, a #! line that is not the script's first line passed check -C --------------
+# dtrace -C strips the script's first line when it is #!, and cpp refuses any other (`invalid
+# preprocessing directive #!`), an included header's first line among them; check -C took them,
+# and an included header's #! line even gave the script a -w.
+
+@pytest.mark.parametrize("text, where", [
+    ('\n#!/usr/sbin/dtrace -ws\nBEGIN { trace(1); }\n', "w.d:2:1"),
+    ('# !x\nBEGIN { trace(1); }\n', "w.d:1:1"),
+    ('#define X 1\n#!x\nBEGIN { trace(X); }\n', "w.d:2:1"),
+])
+def test_check_c_refuses_a_hash_bang_below_the_first_line(tmp_path, text, where):
+    (tmp_path / "w.d").write_text(text)
+    result = _cli("check", "-C", "w.d", cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"{where}: error: invalid preprocessing directive #!" in result.stderr
+
+
+def test_an_included_headers_hash_bang_is_refused_and_gives_no_w(tmp_path):
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "h.d").write_text("#!/usr/sbin/dtrace -ws\n")
+    (tmp_path / "w.d").write_text('#include "h.d"\nBEGIN { system("id"); }\n')
+    result = _cli("check", "-C", "-I", "inc", "w.d", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "h.d:1:1: error: invalid preprocessing directive #!" in result.stderr
+
+
+def test_the_real_dtrace_c_refuses_a_hash_bang_below_the_first_line(tmp_path):
+    from tests.real_dtrace import need_dtrace
+
+    dtrace = need_dtrace()
+    for text in ('\n#!/usr/sbin/dtrace -ws\nBEGIN { trace(1); }\n', '# !x\nBEGIN { trace(1); }\n'):
+        (tmp_path / "w.d").write_text(text)
+        result = subprocess.run(["timeout", "-s", "KILL", "30", dtrace, "-C", "-e", "-s", "w.d"], cwd=tmp_path,
+                                capture_output=True, text=True)
+        assert "invalid preprocessing directive #!" in result.stderr, (text, result.stderr)
+    (tmp_path / "w.d").write_text('#!/usr/sbin/dtrace -Cs\nBEGIN { trace(1); }\n')
+    result = subprocess.run(["timeout", "-s", "KILL", "30", dtrace, "-C", "-e", "-s", "w.d"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
