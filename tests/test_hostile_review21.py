@@ -87,3 +87,42 @@ def test_the_real_dtrace_c_refuses_a_hash_bang_below_the_first_line(tmp_path):
     result = subprocess.run(["timeout", "-s", "KILL", "30", dtrace, "-C", "-e", "-s", "w.d"], cwd=tmp_path,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# --- H3: import wrote a module Python cannot compile; --exact died with exit 70 ----------------
+# 21 nested ifs ("too many statically nested blocks": Python nests 20 with blocks), 300 casts or
+# 220 parenthesized negations ("too many nested parentheses"): `import` exited 0 with a module
+# that `compile` then refused, and `import --exact` printed "internal error: SyntaxError", exit 70.
+
+def _nested_ifs(n):
+    return "BEGIN { " + "if (arg0 > 1) {" * n + "trace(1);" + "}" * n + " }\n"
+
+
+DEEP = {
+    "ifs": (_nested_ifs(21), "an if nested more than 20 deep"),
+    "casts": ("BEGIN { trace(" + "(int)" * 300 + "1); }\n", "too many nested parentheses"),
+    "negations": ("BEGIN { trace(" + "-(" * 220 + "arg0" + ")" * 220 + "); }\n", "too many nested parentheses"),
+}
+
+
+@pytest.mark.parametrize("exact", [(), ("--exact",)], ids=["plain", "exact"])
+@pytest.mark.parametrize("name", sorted(DEEP))
+def test_import_refuses_what_python_cannot_nest_at_a_place(tmp_path, name, exact):
+    text, why = DEEP[name]
+    (tmp_path / "deep.d").write_text(text)
+    result = _cli("import", *exact, "deep.d", "-o", "deep.py", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.startswith("deep.d:1:") and ": error: cannot import " in result.stderr
+    assert why in result.stderr
+    assert not (tmp_path / "deep.py").exists()
+
+
+def test_twenty_nested_ifs_still_import_and_compile_back(tmp_path):
+    (tmp_path / "deep.d").write_text(_nested_ifs(20))
+    for exact in ((), ("--exact",)):
+        result = _cli("import", *exact, "deep.d", "-o", "deep.py", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        back = _cli("compile", "deep.py", cwd=tmp_path)
+        assert back.returncode == 0, back.stderr
+        assert back.stdout.count("if (arg0 > 1)") == 20
