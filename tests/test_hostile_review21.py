@@ -126,3 +126,50 @@ def test_twenty_nested_ifs_still_import_and_compile_back(tmp_path):
         back = _cli("compile", "deep.py", cwd=tmp_path)
         assert back.returncode == 0, back.stderr
         assert back.stdout.count("if (arg0 > 1)") == 20
+
+
+# --- H4: layout gave a size to a type gcc refuses as too large -------------------------------
+# gcc takes a type of at most PTRDIFF_MAX bytes (2**63 - 1 for x86_64, 2**31 - 1 for i386):
+# `char x[0x8000000000000000]` is "size of array 'x' is too large", two arrays of 2**62 bytes
+# "type 'struct s' is too large"; layout printed "size 9223372036854775808" for both, and for
+# i386 a struct of 2**31 bytes, which its 32-bit size_t cannot hold.
+
+@pytest.mark.parametrize("text, abi, message", [
+    ("struct s { char x[0x8000000000000000]; };\n", "x86_64", "1:17: error: array too large"),
+    ("struct s { char x[0x4000000000000000]; char y[0x4000000000000000]; };\n", "x86_64",
+     "error: struct s is too large: 9223372036854775808 bytes"),
+    ("struct s { char x[0x80000000]; };\n", "i386", "1:17: error: array too large"),
+    ("struct s { char x[0x40000000]; char y[0x40000000]; };\n", "i386",
+     "error: struct s is too large: 2147483648 bytes"),
+])
+def test_layout_refuses_a_type_gcc_finds_too_large(tmp_path, text, abi, message):
+    (tmp_path / "h.h").write_text(text)
+    result = _cli("layout", "--abi", abi, "h.h", "struct s", cwd=tmp_path)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("h.h:1:") and message in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("text, abi, size", [
+    ("struct s { char x[0x7fffffffffffffff]; };\n", "x86_64", 9223372036854775807),
+    ("struct s { char x[0x80000000]; };\n", "x86_64", 2147483648),
+    ("struct s { char x[0x7fffffff]; };\n", "i386", 2147483647),
+])
+def test_layout_takes_the_largest_type_gcc_takes(tmp_path, text, abi, size):
+    (tmp_path / "h.h").write_text(text)
+    result = _cli("layout", "--abi", abi, "h.h", "struct s", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"size {size}," in result.stdout
+
+
+def test_gcc_judges_the_largest_sizes_as_layout_does(tmp_path):
+    import shutil
+
+    if shutil.which("gcc") is None:
+        pytest.skip("no gcc")
+    cases = {"char x[0x7fffffffffffffff];": True, "char x[0x8000000000000000];": False,
+             "char x[0x4000000000000000]; char y[0x4000000000000000];": False}
+    for members, taken in cases.items():
+        (tmp_path / "t.c").write_text(f"struct s {{ {members} }};\nunsigned long n = sizeof(struct s);\n")
+        result = subprocess.run(["timeout", "-s", "KILL", "60", "gcc", "-c", "t.c", "-o", "/dev/null"], cwd=tmp_path,
+                                capture_output=True, text=True)
+        assert (result.returncode == 0) == taken, (members, result.stderr)
