@@ -173,3 +173,69 @@ def test_gcc_judges_the_largest_sizes_as_layout_does(tmp_path):
         result = subprocess.run(["timeout", "-s", "KILL", "60", "gcc", "-c", "t.c", "-o", "/dev/null"], cwd=tmp_path,
                                 capture_output=True, text=True)
         assert (result.returncode == 0) == taken, (members, result.stderr)
+
+
+# --- H5: a trigraph in a string let a DSL value write D under -C -------------------------------
+# dtrace -C's preprocessor replaces trigraphs: ??/ is a backslash, so the string "??/\"); ..."
+# that the printer wrote for the Python value '??/"); raise(9); } /*' ended after its first
+# bytes, and raise(9) was D (dtrace -C -e compiled it; compile exit 0). printf("a??/b??=c")
+# printed a\b#c. Every tracer with an include or a define goes through -C.
+
+HOSTILE_TRIGRAPH = '??/"); raise(9); } /*'
+
+
+def _tracer_with(tmp_path, body, header='includes=["stddef.h"]'):
+    (tmp_path / "t.py").write_text(
+        "from dtracepy import Tracer, printf, self, trace, execname\n"
+        f"t = Tracer({header})\n"
+        '@t.probe("syscall::read:entry", when=execname == "nobody_r21")\n'
+        "def _():\n"
+        "    self.x = 1\n"
+        f"    {body}\n")
+    return _cli("compile", "t.py", "-o", "t.d", cwd=tmp_path)
+
+
+@pytest.mark.parametrize("value", [HOSTILE_TRIGRAPH, "a??/b??=c???/d??'e??(f??)g??!h??<i??>j??-k", '??/"'])
+def test_no_trigraph_is_left_in_a_string_the_printer_writes(tmp_path, value):
+    import re
+
+    from dtracepy.printer import escape_string
+
+    text = escape_string(value)
+    assert re.search(r"\?\?[=/'()!<>-]", text) is None, text
+    from dtracepy.lexer import decode_string
+
+    assert decode_string(text) == value
+
+
+def test_a_trigraph_value_stays_a_string_in_the_emitted_d(tmp_path):
+    import re
+
+    result = _tracer_with(tmp_path, f"trace({HOSTILE_TRIGRAPH!r})")
+    assert result.returncode == 0, result.stderr
+    d = (tmp_path / "t.d").read_text()
+    assert re.search(r"\?\?[=/'()!<>-]", d) is None
+    assert 'trace("?\\077/\\"); raise(9); } /*");' in d
+
+
+def test_a_define_ending_in_the_backslash_trigraph_is_refused(tmp_path):
+    (tmp_path / "t.py").write_text('from dtracepy import Tracer\nt = Tracer(defines={"N": "1 ??/", "M": "2"})\n')
+    result = _cli("compile", "t.py", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "t.py:2: error: #define must not end with a backslash" in result.stderr
+
+
+def test_the_real_dtrace_c_reads_the_escaped_string_as_one_string(tmp_path):
+    from tests.real_dtrace import need_dtrace
+
+    dtrace = need_dtrace()
+    # (old: trace("??/\""); is trace("\\""); under -C: an unterminated string)
+    result = _tracer_with(tmp_path, "trace('??/\"')")
+    assert result.returncode == 0, result.stderr
+    judged = subprocess.run(["timeout", "-s", "KILL", "60", dtrace, "-C", "-e", "-s", "t.d"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert judged.returncode == 0, judged.stderr
+    (tmp_path / "old.d").write_text('BEGIN { trace("??/\\""); }\n')
+    judged = subprocess.run(["timeout", "-s", "KILL", "60", dtrace, "-C", "-e", "-s", "old.d"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert judged.returncode != 0  # what the printer wrote before: dtrace -C reads no string there
