@@ -239,3 +239,44 @@ def test_the_real_dtrace_c_reads_the_escaped_string_as_one_string(tmp_path):
     judged = subprocess.run(["timeout", "-s", "KILL", "60", dtrace, "-C", "-e", "-s", "old.d"], cwd=tmp_path,
                             capture_output=True, text=True)
     assert judged.returncode != 0  # what the printer wrote before: dtrace -C reads no string there
+
+
+# --- H6: an enum's enumerators were copied at each one: 100,000 of them (a 1 MB file) took minutes --
+# The parser's builder spliced a left-recursive inlined list (`_xs: _xs "," x`) into a new list at
+# each reduction: n**2/2 copies (25,000 enumerators took 14 s, 50,000 more than 60).  The list
+# grows in place now.  Counted: the elements the builder copies into its inlined lists.
+
+def _copied_into_inlined_lists(text, monkeypatch):
+    from dtracepy import parser
+
+    copied = [0]
+
+    def counting_init(self, iterable=()):
+        items = list(iterable)
+        copied[0] += len(items)
+        list.__init__(self, items)
+
+    monkeypatch.setattr(parser._Inlined, "__init__", counting_init, raising=False)
+    program = parser.parse(text, "e.d")
+    return copied[0], program
+
+
+def test_a_long_enum_is_parsed_in_linear_work(monkeypatch):
+    n = 3000
+    text = "enum e_r21 { " + ", ".join(f"E{i} = {i}" for i in range(n)) + " };\n"
+    copied, program = _copied_into_inlined_lists(text, monkeypatch)
+    assert copied < 20 * n, copied  # (was n**2 / 2 and more: 4.5 million)
+    (spec,) = [node for node in program.walk() if node.__class__.__name__ == "EnumSpec"]
+    assert [e.name for e in spec.enumerators] == [f"E{i}" for i in range(n)]
+
+
+def test_other_lists_keep_their_order_when_grown_in_place():
+    from dtracepy.parser import parse
+    from dtracepy.printer import to_d
+
+    text = ("syscall::a:entry, syscall::b:entry, syscall::c:entry\n{\n\tprintf(\"%d %d %d\", 1, 2, 3);\n"
+            "\t@x[1, 2, 3] = count();\n}\n\nenum f { A, B = 2, C };\n")
+    printed = to_d(parse(text, "x.d"))
+    assert "syscall::a:entry,\nsyscall::b:entry,\nsyscall::c:entry\n" in printed
+    assert 'printf("%d %d %d", 1, 2, 3);' in printed and "@x[1, 2, 3] = count();" in printed
+    assert [e.name for e in parse(printed, "y.d").items[-1].specifiers[0].enumerators] == ["A", "B", "C"]
