@@ -214,3 +214,39 @@ def test_the_real_dtrace_aborts_on_a_union_key_of_an_odd_size(tmp_path):
         result = subprocess.run(["timeout", "-s", "KILL", "60", dtrace, "-e", "-s", str(path)], cwd=tmp_path,
                                 capture_output=True, text=True)
         assert result.returncode != 0 and "dt_aggid_rec_add" in result.stderr, (text, result.stderr)
+
+
+# --- run's table reads a column's conversion with facts/conversions.parse_format -------------
+
+def test_the_table_reads_a_columns_base_conversion_with_parse_format(monkeypatch):
+    from dtracepy.facts import conversions
+    from dtracepy.run import output
+
+    assert not hasattr(output, "_BASE_CONVERSION")  # (no reader of its own beside parse_format)
+    read = []
+    monkeypatch.setattr(output, "parse_format", lambda fmt: read.append(fmt) or conversions.parse_format(fmt))
+    assert output._in_base("0x%08x", 0x0100007f) == "0x0100007f"
+    assert read == ["0x%08x"]
+
+
+# dtrace 2.0, live: printf("[%?p] [%?x] [%p] [%#?x] [%-?p]", 255, ...) printed
+# "[              ff] [              ff] [ff] [            0xff] [ff              ]"
+BASE_CELLS = {("%?p", 255): " " * 14 + "ff", ("%?x", 255): " " * 14 + "ff", ("%#?x", 255): " " * 12 + "0xff",
+              ("%-?p", 255): "ff" + " " * 14, ("%p", 255): "ff", ("%x", 255): "ff", ("0x%08x", 0x0100007f): "0x0100007f",
+              ("%-16lx", 255): "ff" + " " * 14, ("%#o", 8): "010", ("%#x", 0): "0", ("%%x %x", 255): "%x ff",
+              ("%5.3x", 10): "  00a", ("%X", -1): "F" * 16, ("%'x", 255): "ff", ("%d", 3): "3"}
+
+
+@pytest.mark.parametrize("fmt,value", BASE_CELLS)
+def test_a_base_column_is_shown_as_dtrace_prints_it(fmt, value):
+    from dtracepy.run.output import _in_base
+
+    assert _in_base(fmt, value) == BASE_CELLS[fmt, value]
+
+
+def test_parse_format_says_where_each_conversion_starts():
+    from dtracepy.facts.conversions import parse_format
+
+    fmt = "a %%x %-8lx b %s %@d"
+    assert [(c.start, fmt[c.start:c.start + len(c.text)]) for c in parse_format(fmt)] == [
+        (6, "%-8lx"), (14, "%s"), (17, "%@d")]
