@@ -250,3 +250,42 @@ def test_parse_format_says_where_each_conversion_starts():
     fmt = "a %%x %-8lx b %s %@d"
     assert [(c.start, fmt[c.start:c.start + len(c.text)]) for c in parse_format(fmt)] == [
         (6, "%-8lx"), (14, "%s"), (17, "%@d")]
+
+
+# --- run's table shows a printa %x/%o/%p key as dtrace printed it ------------------------------
+
+def test_an_aggregation_key_printed_in_hex_is_shown_in_hex():
+    """``printa("%x %o %d %@d\\n", @a)``: dtrace 2.0 printed ``ff 10 3 1`` (live, this session), and
+    the table showed ``255  8  3  1``; the keys stay ints in the data."""
+    import io
+
+    import attrs
+
+    from dtracepy.run import framing
+    from dtracepy.run.decode import Decoder, Printed
+    from dtracepy.run.output import TableWriter
+
+    fmt = "%x %08o %d %@d\n"
+    fields, _ = framing.framed_user(fmt, 1)
+    plan = framing.Plan(printas=(framing.PrintaSpec(0, ("a",), fmt, fields),),
+                        aggs=(framing.AggInfo("a", "count", 3, (), ("int", "int", "int")),))
+    plan = attrs.evolve(plan, token="")
+    decoder = Decoder(plan)
+    events = decoder.feed(b"\x1eA\x1f0\n\x1eK\x1fff\x1f10\x1f3\x1f1\n\x1eK\x1f10\x1f11\x1f4\x1f2\n\x1eZ\n")
+    events += decoder.close()  # (framed: the keys bare, %x, %o, %d)
+    assert dict(decoder.aggregations["a"]) == {(255, 8, 3): 1, (16, 9, 4): 2}
+    out = io.StringIO()
+    writer = TableWriter(out)
+    for event in events:
+        for agg in (event.aggregations.values() if isinstance(event, Printed) else ()):
+            writer.aggregation(agg)
+    assert out.getvalue() == "\n@a (count)\n  ff  00000010  3  1\n  10  00000011  4  2\n"
+
+
+def test_key_formats_reads_printas_conversions():
+    from dtracepy.run.aggregations import key_formats
+
+    assert key_formats("%x %o %d %@d\n") == ("%x", "%o", None)
+    assert key_formats("%-8p %s %@8d %%x\n") == ("%-8p", None)
+    assert key_formats("%d %s %@d\n") == ()
+    assert key_formats("%*x %@d\n") == ()

@@ -84,6 +84,14 @@ def _base_conversion(fmt: str):
     return conv if conv is not None and not conv.stars and not conv.agg and not conv.positional else None
 
 
+def _key_cell(agg, index: int, value) -> str:
+    """An aggregation's key as the table shows it: in the base its printa format printed it
+    (``printa("%x %@d", @a)``: ``ff``, not 255), else as :func:`_cell` shows it."""
+    formats = agg.key_formats
+    fmt = formats[index] if index < len(formats) else None
+    return _in_base(fmt, value) if fmt is not None else _cell(value)
+
+
 def _shown_char(char: str) -> str:
     """A character of a table cell that holds one that cannot be shown: the others as they are
     (``é``), a backslash doubled, a byte that was not UTF-8 as ``\\xff``, a control or format
@@ -182,7 +190,7 @@ class TableWriter(Writer):
             return
         scalars = [(k, v) for k, v in agg.items() if not isinstance(v, Histogram)]
         if scalars:
-            rows = [[_cell(x) for x in k] + [str(v)] for k, v in scalars]
+            rows = [[_key_cell(agg, i, x) for i, x in enumerate(k)] + [str(v)] for k, v in scalars]
             ncols = max(len(r) for r in rows)
             widths = [max((len(r[i]) for r in rows if i < len(r)), default=0) for i in range(ncols)]
             for r in rows:
@@ -192,7 +200,7 @@ class TableWriter(Writer):
         for key, value in agg.items():
             if isinstance(value, Histogram):
                 if key:
-                    self.out.write("  " + "  ".join(_cell(x) for x in key) + "\n")
+                    self.out.write("  " + "  ".join(_key_cell(agg, i, x) for i, x in enumerate(key)) + "\n")
                 # draw() pads as dtrace does (count    ): the table's lines end at their text
                 self.out.write("".join(line.rstrip() + "\n" for line in value.draw().split("\n")))
 
