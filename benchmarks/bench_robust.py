@@ -233,6 +233,30 @@ def units(unit, size: int) -> str:
         i += 1
 
 
+# --- at the size limit, shapes of review 21 (M1): one kind of item repeated up to 4 MiB ------------
+
+LIMIT = 4 * 1024 * 1024 - 1024
+
+
+def limit_shapes():
+    """(case, label, text, argv) of each shape review 21 found past issue 8's targets."""
+    body = units(lambda i: f"\tself->v{i} = 1;\n", LIMIT - 16)
+    yield "thread-locals", "4 MiB of self->vN = 1; in one clause", "BEGIN\n{\n" + body + "}\n", ["check", "x.d"]
+    yield "speculations", "110,000 speculate clauses", "".join(
+        f"BEGIN {{ speculate(s); trace({i}); }}\n" for i in range(110_000)), ["check", "x.d"]
+    yield "identifier", "a 4 MiB identifier", "BEGIN { x = " + "a" * (LIMIT - 32) + "; }\n", ["check", "x.d"]
+    yield "typedefs", "4 MiB of typedef int tN;", units(lambda i: f"typedef int t{i};\n", LIMIT), ["check", "x.d"]
+    yield "structs", "4 MiB of struct sN { int a; char b; };", units(
+        lambda i: f"struct s{i} {{ int a; char b; }};\n", LIMIT), ["check", "x.d"]
+    yield "translators", "4 MiB of structs and a translator each", units(
+        lambda i: f"struct o{i} {{ int a; }};\ntranslator struct o{i} < int *p > {{ a = *p; }};\n", LIMIT), \
+        ["check", "x.d"]
+    yield "lines", "4 MiB of #line 5", units(lambda i: "#line 5\n", LIMIT - 16) + "BEGIN {}\n", ["check", "x.d"]
+    yield "pragmas", "4 MiB of #pragma D option bufsize=8m", units(
+        lambda i: "#pragma D option bufsize=8m\n", LIMIT - 16) + "BEGIN {}\n", ["check", "x.d"]
+    yield "import-dense", "import, dense D, 4 MiB", dense(LIMIT), ["import", "x.d", "-o", "x.py"]
+
+
 def cases(quick: bool):
     big = (1_000, 10_000) if quick else (1_000, 10_000, 100_000)
     for n in big:

@@ -354,7 +354,9 @@ def _looked_up(text: str, pos: int, rests: dict):
     """``(key, end, entry)`` of the text from ``pos`` in ``rests`` (see MAX_REST): the tokens kept,
     True for a text seen once (its tokens are to be kept at its end: see _keep_rest), None for a
     first sighting (noted now), False for a text not kept (too long, or no ``}``)."""
-    end = text.find("}", pos) + 1
+    # (the search bounded as the key is: a file of declarations with no '}' searched to its end
+    # from each, n**2/2 bytes for 4 MiB of typedefs)
+    end = text.find("}", pos, pos + MAX_REST) + 1
     if not 0 < end - pos <= MAX_REST:
         return "", 0, False
     key = text[pos:end]
@@ -376,7 +378,7 @@ def _longer(text: str, pos: int, end: int, rests_get):
     not mark _LONGER (None, a first sighting, tokens), or _LONGER when the text has no more."""
     known = _LONGER
     while known is _LONGER:
-        end = text.find("}", end) + 1
+        end = text.find("}", end, pos + MAX_REST) + 1
         if not 0 < end - pos <= MAX_REST:
             return "", 0, _LONGER
         known = rests_get(text[pos:end])

@@ -599,7 +599,9 @@ def _addresses(ctx, dialect):
 # --- translators, clause-local arrays, offsetof ------------------------------------------------
 
 def _translators(ctx):
-    seen, defined = [], {}
+    # (a set: tree nodes hash and compare without their positions; a list's `in` compared each
+    # translator with every one above it, n**2/2 deep comparisons for a file of translators)
+    seen, defined = set(), {}
     for node in ctx.of(t.Translator):
         output = node.output
         named = [s for s in output.specifiers if s.__class__ is not str or s in TYPE_KEYWORDS]
@@ -615,7 +617,7 @@ def _translators(ctx):
         if key in seen:
             yield ctx.finding("declaration", node, "this translator (the same input and output types) is "
                               "declared above already (dtrace: \"has already been declared\")")
-        seen.append(key)
+        seen.add(key)
 
 
 def _translator_output(ctx, node, spec, defined):
