@@ -240,7 +240,7 @@ LIMIT = 4 * 1024 * 1024 - 1024
 
 def limit_shapes():
     """(case, label, text, argv) of each shape review 21 found past issue 8's targets."""
-    body = units(lambda i: f"\tself->v{i} = 1;\n", LIMIT - 16)
+    body = units(lambda i: f"self->v{i} = 1;\n", LIMIT - 16)
     yield "thread-locals", "4 MiB of self->vN = 1; in one clause", "BEGIN\n{\n" + body + "}\n", ["check", "x.d"]
     yield "speculations", "110,000 speculate clauses", "".join(
         f"BEGIN {{ speculate(s); trace({i}); }}\n" for i in range(110_000)), ["check", "x.d"]

@@ -73,7 +73,9 @@ class CheckOptions:
         return self.clear_points is not None
 
 
-@attrs.frozen(slots=False)
+# (slotted: a file with a finding on each of its 215,000 lines holds 215,000 of them, and an
+# instance dict was 180 bytes more each, 40 MB of the 300 MB issue 8 allows)
+@attrs.frozen
 class Finding:
     severity: str  # "error" or "warning"
     message: str
