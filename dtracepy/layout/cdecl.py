@@ -32,7 +32,7 @@ from dtracepy.layout.cparse import (BUILTIN_FILE, PRELUDE, _C_KEYWORDS, _CParser
                                     parse_c, read_fast)
 from dtracepy.layout.cpp import abi_macros, preprocess, read_source, refuse_binary  # noqa: F401
 from dtracepy.layout.empties import refuse_empty_declarations
-from dtracepy.layout.engine import MemberSpec, lay_out
+from dtracepy.layout.engine import MemberSpec, lay_out, most_bytes
 from dtracepy.layout.model import (Array, FlexibleArray, Layout, Pointer, Scalar, Vector, close_names, pointer_declarator,
                                    suffix_declarator, type_name)
 from dtracepy.layout.prepass import Attrs
@@ -295,9 +295,10 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                     count = self.const(node.dim, array_size=True)
                     if count < 0:
                         self.error(f"array size is negative ({count})", node)
-                    if count * max(size, 1) >= 2**64:
+                    if count * max(size, 1) > most_bytes(self.abi):
                         self.error(f"array too large: {count} elements of {size} bytes (sizes must be below "
-                                   "2**64)", node)
+                                   f"2**{8 * self.abi.pointer_size - 1} for {self.abi.name}, as gcc's: \"size "
+                                   "of array is too large\")", node)
                     size *= count
                     t = Array(t, count)
                     counts.append(count)
