@@ -368,13 +368,21 @@ def _check_leaks(program: tree.Program, found: ProgramScan, zeroed) -> tuple[dic
     too (their zero is the literal's and more): neither answer can hold them, so only the
     clauses naming the others are gathered, and none when every one is zeroed somewhere (the
     usual entry/return pairs)."""
-    from dtracepy.checks.lifecycle import leaks
+    from dtracepy.checks.lifecycle import leaks, plain_leaks
 
     asked = [name for name in found.mentioned if name not in zeroed]
     if not asked:
         return {}, set()
     mentioned = found.mentioned
-    ctx, uses = _lifecycle(program, {i for name in asked for i in mentioned[name]})
+    holding = {i for name in asked for i in mentioned[name]}
+    # (the usual clauses, no predicate and leaf assignments: both answers in one pass, without
+    # the checks' context, for the same clauses)
+    plain = plain_leaks(found.clauses, holding)
+    if plain is not None:
+        leaking, unzeroed = plain
+        return ({n: entry for n, entry in leaking.items() if n not in zeroed},
+                {n for n in unzeroed if n not in zeroed})
+    ctx, uses = _lifecycle(program, holding)
     # (a zeroed name may be named in those clauses too: its uses there are not all of them)
     return ({n: entry for n, entry in leaks(ctx).items() if n not in zeroed},
             # (assigned, and neither zeroed nor partly: written or updated, without the property's call)
