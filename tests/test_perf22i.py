@@ -122,3 +122,60 @@ def test_plain_leaks_edge_cases(text):
     program = parse(text, "x.d")
     want_leaks, want_unzeroed, found, holding = _by_the_context(program)
     assert lifecycle.plain_leaks(found.clauses, holding) == (want_leaks, want_unzeroed)
+
+
+# -- 2. the idioms' and the writer's per-clause calls for the usual clauses -------------------
+
+
+def _counting(monkeypatch, owner, name) -> list:
+    """A list that grows by one for each call of ``owner.name``."""
+    calls: list = []
+    original = getattr(owner, name)
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+def distinct_pairs(n: int) -> str:
+    return "".join(f"syscall::f{i}:entry\n{{\n\tself->t{i} = timestamp;\n}}\n"
+                   f"syscall::f{i}:return\n{{\n\ttrace(self->t{i});\n\tself->t{i} = 0;\n}}\n" for i in range(n))
+
+
+def test_a_thread_local_set_in_one_entry_clause_needs_no_call_for_its_returns(monkeypatch):
+    returns = _counting(monkeypatch, idioms, "_returns")
+    pairs = _counting(monkeypatch, idioms, "_read_only_in_pairs")
+    module = import_d(one_line_entries(30), "x.d")
+    assert returns == [] and pairs == []
+    assert "dtracepy's cleanup now zeroes\n# it at syscall::f29:return." in module
+    # (read at its return too: _read_only_in_pairs answers, as before)
+    module = import_d(distinct_pairs(3), "x.d")
+    assert returns == [] and len(pairs) == 3
+    assert "self.t2 = 0" not in module and "trace(self.t2)" in module
+
+
+def test_the_writer_asks_one_function_name_an_action_statement_and_no_target_of_self(monkeypatch):
+    from dtracepy.importer import exprs, module as module_writer
+
+    names = _counting(monkeypatch, exprs.ExprEmitter, "function_name")
+    targets = _counting(monkeypatch, module_writer.ModuleWriter, "assign_target")
+    module = import_d(distinct_pairs(5), "x.d")
+    assert len(names) == 5  # (one trace() a return clause; twice before)
+    assert targets == []  # (self->t = timestamp: its text made in expr_statement)
+    assert "def remember_f4_entry():\n    self.t4 = timestamp\n" in module
+    assert "def print_f4_return():\n    trace(self.t4)\n" in module
+
+
+@pytest.mark.parametrize("statement, line", [
+    ("self->x = timestamp;", "self.x = timestamp"),
+    ("self->x += 1;", "self.x += 1"),
+    ("self->x = self->y;", "self.x = self.y"),
+    ("self->_x = 1;", 'assign(self("_x"), 1)'),   # (no attribute: the general path, as before)
+    ("self->class = 1;", 'assign(self("class"), 1)'),
+])
+def test_a_thread_local_assignment_is_written_as_before(statement, line):
+    module = import_d(f"BEGIN {{ {statement} }}\n", "x.d")
+    assert f"():\n    {line}\n" in module

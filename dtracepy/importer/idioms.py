@@ -88,9 +88,19 @@ def _lifetimes(program, plan):
     for name, setters in sets.items():
         if name not in cleaned:
             continue  # set only by ++, inside expressions...: the cleanup leaves it alone
-        returns = _returns(setters)
-        if name not in indexed and returns is not None and _read_only_in_pairs(
-                clauses, mentioned[name], setters, returns):
+        first = setters[0]
+        if len(setters) == 1 and len(first.probes) == 1:  # (_returns' usual case, without its call)
+            returns = return_of(first.probes[0].text)
+            if returns is not None:
+                returns = frozenset((returns,))
+        else:
+            returns = _returns(setters)
+        where = mentioned[name]
+        # (named in its one setter only, as each thread-local of a script of entry clauses is:
+        # read only in pairs, as _read_only_in_pairs finds without its call)
+        if name not in indexed and returns is not None and (
+                len(where) == 1 and clauses[where[0]] is first
+                or _read_only_in_pairs(clauses, where, setters, returns)):
             drop[name] = returns
             if name in leaks:
                 auto_leaks.append((name, setters, returns))
@@ -117,7 +127,7 @@ def _lifetimes(program, plan):
         items = program.items
     typo_names = sorted(dropped_typos)
     for name, setters, returns in auto_leaks:
-        where = ", ".join(sorted(returns))
+        where = ", ".join(sorted(returns)) if len(returns) > 1 else next(iter(returns))
         # (asked only of typos there are: difflib's matcher, made for each leak, was a fifth
         # of importing 85,000 one-line clauses that each leak their own thread-local)
         typo = difflib.get_close_matches(name, typo_names, n=1, cutoff=0.7) if typo_names else []
