@@ -179,3 +179,16 @@ def test_the_writer_asks_one_function_name_an_action_statement_and_no_target_of_
 def test_a_thread_local_assignment_is_written_as_before(statement, line):
     module = import_d(f"BEGIN {{ {statement} }}\n", "x.d")
     assert f"():\n    {line}\n" in module
+
+
+# -- 3. what only the idioms read of the scan is not kept for the writer --------------------------
+
+
+def test_the_scan_the_writer_reuses_holds_no_events_nor_mentions():
+    program = parse(one_line_entries(20), "x.d")
+    _, plan = idioms.idiomatic(program)
+    assert plan.scan is not None  # (reused by the writer: nothing was dropped)
+    assert plan.scan.events is None and plan.scan.mentioned is None and plan.scan.cleaned is None
+    assert len(plan.notes) == 20
+    # what the writer reads of it is there
+    assert plan.scan.arrow_names == {f"t{i}" for i in range(20)} and plan.scan.same == {}

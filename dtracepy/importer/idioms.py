@@ -142,6 +142,10 @@ def _lifetimes(program, plan):
             plan.notes.append(f"# The original zeroes self->{name}, which it never sets; "
                               "that zeroing is dropped.")
     if reuse:
+        # (what only the idioms read of the scan is freed before the writer makes the module,
+        # which reads the rest: the events and each thread-local's clauses, 12 MB at the peak of
+        # importing 85,000 one-line entries)
+        found.events = found.mentioned = found.cleaned = None
         plan.scan = found
     return tree.Program(tuple(items), pos=program.pos)
 
