@@ -790,7 +790,7 @@ def _plain_clause(clause, found: dict):
     """:func:`measure`'s answer for ``clause`` when it is the usual one (``import --exact``'s
     clauses: descriptions, a leaf or no predicate, a body of ``leaf = leaf;`` statements), its
     nodes' answers put in ``found``, without ``bracketed``, a stack entry and a second visit of
-    the clause and of each statement (a third of the measure of 28,400 such clauses); else None
+    the clause and of each statement (two fifths of the measure of 28,400 such clauses); else None
     (nothing put in ``found``).  The same numbers as the general code gives (a node's answer
     depends on its own subtree only, so one found before is the same):
     tests/test_exact22.py compares them."""
