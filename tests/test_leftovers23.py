@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from tests.check_findings import errors
 
 
 # --- one reader of printf conversions -----------------------------------------------------------
@@ -104,13 +105,5 @@ def test_a_bare_at_conversion_is_refused_as_dtrace_refuses_it():
     for fmt in ("%@\n", "%@", "%-@ "):
         with pytest.raises(FormatError):
             parse_format(fmt)
-    errors = [f for f in _findings('BEGIN { @a = count(); printa("%@\\n", @a); }\n')
-              if f.severity == "error"]
-    assert errors, errors
+    assert errors('BEGIN { @a = count(); printa("%@\\n", @a); }\n')
 
-
-def _findings(text, dialect="oracle"):
-    from dtracepy.checks import CheckOptions, check_program
-    from dtracepy.parser import parse
-
-    return check_program(parse(text, "a.d"), CheckOptions(dialect=dialect, dialect_given=True), source=text)
