@@ -107,3 +107,73 @@ def test_a_bare_at_conversion_is_refused_as_dtrace_refuses_it():
             parse_format(fmt)
     assert errors('BEGIN { @a = count(); printa("%@\\n", @a); }\n')
 
+
+
+# --- L2: a type's run of pointers on dtrace's parser stack ------------------------------------
+
+def _stars(n):
+    return "*" * n
+
+
+# name -> (script of n, the largest n dtrace 2.0 accepts: bisected against dtrace -e this session)
+POINTER_RUNS = {
+    "a cast": (lambda n: f"BEGIN\n{{\n\ttrace((int {_stars(n)})arg0);\n}}\n", 9991),
+    "a cast assigned": (lambda n: f"BEGIN\n{{\n\tx = (int {_stars(n)})arg0;\n}}\n", 9991),
+    "a cast, second statement": (lambda n: f"BEGIN\n{{\n\ttrace(1);\n\ttrace((int {_stars(n)})arg0);\n}}\n", 9989),
+    "a cast, second clause": (lambda n: f"BEGIN\n{{\n\tself->p = 0;\n}}\nBEGIN\n{{\n\ttrace((int {_stars(n)})arg0);\n}}\n", 9990),
+    "sizeof a type": (lambda n: f"BEGIN\n{{\n\ttrace(sizeof(int {_stars(n)}));\n}}\n", 9990),
+    "a declaration": (lambda n: f"int {_stars(n)} x;\nBEGIN\n{{\n\tx = 0;\n}}\n", 9996),
+}
+# the tree keeps no parentheses: 6,000 pointers, then 6,000 more in parentheses, are two runs
+# on dtrace's stack (the first reduced before the "("): dtrace takes it, check must too
+SPLIT_RUN = f"BEGIN\n{{\n\ttrace((int {_stars(6000)}({_stars(6000)}))arg0);\n}}\n"
+
+
+def _stack_errors(text):
+    return [f for f in errors(text) if f.check == "parser-stack"]
+
+
+@pytest.mark.parametrize("name", POINTER_RUNS)
+def test_check_flags_one_pointer_past_the_run_dtrace_accepts(name):
+    make, largest = POINTER_RUNS[name]
+    assert _stack_errors(make(largest)) == []
+    found = _stack_errors(make(largest + 1))
+    assert len(found) == 1 and "memory exhausted" in found[0].message, found
+    assert found[0].pos.line == make(largest + 1).count("\n") - 1 - (name == "a declaration") * 3, found[0].pos
+
+
+def test_a_run_of_pointers_split_by_parentheses_is_not_counted_as_one():
+    assert _stack_errors(SPLIT_RUN) == []
+
+
+def test_the_real_dtrace_stops_at_the_pointer_run_where_check_does():
+    from tests.real_dtrace import judge_scripts
+
+    jobs = {"split": {"text": SPLIT_RUN}}
+    for name, (make, largest) in POINTER_RUNS.items():
+        jobs[f"{name}/ok"] = {"text": make(largest)}
+        jobs[f"{name}/over"] = {"text": make(largest + 1)}
+    verdicts = judge_scripts(jobs)
+    assert verdicts["split"] is None, verdicts["split"]
+    for name in POINTER_RUNS:
+        assert verdicts[f"{name}/ok"] is None, (name, verdicts[f"{name}/ok"])
+        assert "memory exhausted" in (verdicts[f"{name}/over"] or ""), (name, verdicts[f"{name}/over"])
+
+
+@pytest.mark.parametrize("stars, refused", [(9991, False), (9992, True), (100000, True)])
+def test_compile_refuses_a_cast_to_more_pointers_than_dtraces_parser_holds(tmp_path, capsys, stars, refused):
+    """review21 L2: ``cast(arg0, "int " + "*" * 100000)`` compiled; dtrace: "memory exhausted"."""
+    from dtracepy.cli import main
+
+    path = tmp_path / "deep.py"
+    path.write_text("from dtracepy import *\nt = Tracer()\n\n@t.probe('BEGIN')\ndef b():\n"
+                    f"    trace(cast(arg0, 'int ' + '*' * {stars}))\n")
+    out = tmp_path / "deep.d"
+    status = main(["compile", str(path), "-o", str(out)])
+    err = capsys.readouterr().err
+    if refused:
+        assert status == 1 and f"{path}:6: error: this expression nests" in err, err
+        assert not out.exists()
+    else:
+        assert status == 0, err
+        assert f"(int {_stars(stars)})arg0" in out.read_text()
