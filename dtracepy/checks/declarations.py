@@ -64,6 +64,10 @@ def run(ctx):
         yield from _typedef_keys(ctx)
     if ctx.of(t.Offsetof):
         yield from _offsets(ctx)
+    if ctx.of(t.Offsetof) or ctx.of(t.SizeofType) or ctx.of(t.SizeofExpr):
+        from dtracepy.checks.nested import size_findings
+
+        yield from size_findings(ctx)
     if ctx.items_of(t.Inline):
         yield from _inline_named_locals(ctx)
 

@@ -177,8 +177,7 @@ def _crashing_aggregation_keys(ctx, indexes):
                     return
             if cls is t.Unary:
                 if structs is None:
-                    structs = {s.name: s for s in ctx.of(t.StructSpec)
-                               if s.kind == "struct" and s.name is not None and s.members is not None}
+                    structs = _program_structs(ctx)
                     from dtracepy.checks.nested import forward_note, forward_tags
 
                     forward = forward_tags(ctx)
@@ -190,7 +189,7 @@ def _crashing_aggregation_keys(ctx, indexes):
                     continue
                 name, size = _program_struct_value(key.operand.type, structs)
                 if size is not None and size not in (1, 2, 4, 8):
-                    yield ctx.finding("key-type", key, f"a value of the program's struct {name} ({size} bytes) as "
+                    yield ctx.finding("key-type", key, f"a value of the program's {name} ({size} bytes) as "
                                       f"an aggregation key: Oracle's dtrace 2.0 aborts compiling that (\"dt_aggid_"
                                       f"rec_add: Assertion `alignment > 0 && alignment <= 8 ...' failed\") for a "
                                       f"key of a size other than 1, 2, 4 or 8 bytes; key by its members instead",
@@ -202,8 +201,7 @@ def _crashing_aggregation_keys(ctx, indexes):
                     from dtracepy.checks.members import _Types
 
                     types = _Types(ctx)
-                    every = {s.name: s for s in ctx.of(t.StructSpec)
-                             if s.kind == "struct" and s.name is not None and s.members is not None}
+                    every = _program_structs(ctx)
                 size = _program_member_bytes(types, key, every)
                 if size is not None and size not in (1, 2, 4, 8):
                     yield ctx.finding("key-type", key, f"member {key.name} ({size} bytes) of the program's struct as "
@@ -291,19 +289,25 @@ def _forward_value(type_name, forward):
     return tag if tag in forward else None
 
 
+def _program_structs(ctx) -> dict:
+    """(kind, tag) -> the definition of each struct and union the program defines by a tag."""
+    return {(s.kind, s.name): s for s in ctx.of(t.StructSpec)
+            if s.kind in ("struct", "union") and s.name is not None and s.members is not None}
+
+
 def _program_struct_value(type_name, structs):
-    """(name, bytes) of the struct a cast ``(struct foo *)`` points to, where the program defines
-    it of members whose sizes are certain (spelled integer types, pointers, arrays of them, such
-    structs: LP64, natural alignment; :func:`_struct_layout`); (None, None) otherwise.  (A union is not judged: dtrace
-    took ``union { char a[3]; char b; }`` as a key.)"""
+    """("struct foo", bytes) of the struct or union a cast ``(struct foo *)`` points to, where the
+    program defines it of members whose sizes are certain (spelled integer types, pointers, arrays
+    of them, such structs and unions: LP64, natural alignment; :func:`_struct_layout`); (None, None)
+    otherwise."""
     declarator, specifiers = type_name.declarator, type_name.specifiers
     if declarator.__class__ is not t.PointerDecl or declarator.target.__class__ is not t.NameDecl:
         return None, None
     spec = specifiers[0] if len(specifiers) == 1 else None
-    if spec.__class__ is not t.StructSpec or spec.kind != "struct" or spec.name not in structs:
+    if spec.__class__ is not t.StructSpec or (spec.kind, spec.name) not in structs:
         return None, None
-    found = _struct_layout(structs[spec.name], structs, 0)
-    return (spec.name, found[0]) if found is not None else (None, None)
+    found = _struct_layout(structs[spec.kind, spec.name], structs, 0)
+    return (f"{spec.kind} {spec.name}", found[0]) if found is not None else (None, None)
 
 
 #: Bytes of a spelled integer type's deciding word (LP64); ``int`` when none of these is spelled.
@@ -314,14 +318,17 @@ _INTEGER_WORDS = frozenset(("char", "short", "int", "long", "signed", "unsigned"
 def _struct_layout(spec, structs, depth):
     """(size, alignment) of a program struct whose every member's size is certain, else None.  The
     size is dtrace's: the end of the last member, without C's tail padding (measured with ``dtrace
-    -e``: ``struct { int a; char b; }`` as a key aborts it, ``{ char a; short b; }`` does not)."""
+    -e``: ``struct { int a; char b; }`` as a key aborts it, ``{ char a; short b; }`` does not); a
+    union's is its largest member's, unpadded too (``union { char a[3]; char b; }``, 3 bytes, aborts
+    it, ``{ char a[3]; int b; }`` does not)."""
     if depth > 8 or spec.members is None:
         return None
+    union = getattr(spec, "kind", "struct") == "union"
     offset, align = 0, 1
     for field in spec.members:
         words = [w for w in field.specifiers if w not in ("const", "volatile")]
-        if len(words) == 1 and words[0].__class__ is t.StructSpec and words[0].kind == "struct":
-            inner = words[0] if words[0].members is not None else structs.get(words[0].name)
+        if len(words) == 1 and words[0].__class__ is t.StructSpec and words[0].kind in ("struct", "union"):
+            inner = words[0] if words[0].members is not None else structs.get((words[0].kind, words[0].name))
             base = _struct_layout(inner, structs, depth + 1) if inner is not None else None
         elif words and all(w.__class__ is str and w in _INTEGER_WORDS for w in words):
             size = next((_WORD_BYTES[w] for w in ("char", "short", "long") if w in words), 4)
@@ -342,6 +349,6 @@ def _struct_layout(spec, structs, depth):
             elif declarator.__class__ is not t.NameDecl or size is None:
                 return None
             size, alignment = size[0] * count, size[1]
-            offset = -(-offset // alignment) * alignment + size
+            offset = max(offset, size) if union else -(-offset // alignment) * alignment + size
             align = max(align, alignment)
     return offset, align  # (no tail padding: dtrace's CTF of a program struct ends at its last member)

@@ -281,8 +281,8 @@ def _pointer_type(specifiers, declarator, tags=frozenset()):
     what ("int", bytes, signedness: "s", "u" or "?" for plain char) for a pointer to a spelled
     integer type (``char *``, ``unsigned long **``; const and volatile aside), ("tag", kind, name)
     for one to a struct or union the program defines (``tags``: :func:`_program_tags`),
-    ("aggregate",) for curthread's; None for anything else (void, a typedef name, a struct of the
-    kernel's: not judged)."""
+    ("aggregate",) for curthread's, ("void",) for a pointer to a void pointer (``void **``); None for
+    anything else (``void *``, a typedef name, a struct of the kernel's: not judged)."""
     levels = 0
     while declarator.__class__ is t.PointerDecl:
         levels += 1
@@ -290,6 +290,11 @@ def _pointer_type(specifiers, declarator, tags=frozenset()):
     if not levels or declarator.__class__ is not t.NameDecl:
         return None
     words = [w for w in specifiers if w not in ("const", "volatile")]
+    if words == ["void"]:
+        # (a void * fits every pointer; a void ** is a pointer to a void *, and fits only another:
+        # ``(void **)p == (char **)q``, ``mutex_owned((void **)p)``, ``strlen((void **)p)``: "operands
+        # have incompatible types", "argument #1 is incompatible with prototype", dtrace -e)
+        return (levels, ("void",)) if levels > 1 else None
     if tags and len(words) == 1 and words[0].__class__ is t.StructSpec:
         found = (words[0].kind, words[0].name)
         return (levels, ("tag", *found)) if found in tags else None
@@ -519,6 +524,24 @@ def _struct_tag(node):
     return word.kind, word.name
 
 
+def struct_variables(ctx) -> frozenset:
+    """The keys (:func:`_variable`) of the variables D types as a struct by their first assignment
+    in the text (``this->s = *(struct foo *)p``), declared ones aside; empty under the C
+    preprocessor.  (Kept on the context: printf's check asks it of each argument.)"""
+    found = ctx.__dict__.get("_struct_variables")
+    if found is not None:
+        return found
+    firsts: dict = {}
+    if not ctx.uses_cpp and any(node.op == "*" for node in ctx.of(t.Unary)):
+        declared = {key for key, _, _ in _declared_variables(ctx)}
+        for node in ctx.of(t.Assign):
+            key = _variable(node.target)
+            if key is not None and key not in declared and key[0] != "array":
+                firsts.setdefault(key, node.op == "=" and _is_struct_value(node.value))
+    found = ctx.__dict__["_struct_variables"] = frozenset(key for key, struct in firsts.items() if struct)
+    return found
+
+
 def _struct_value_assignments(ctx):
     """A variable D types as a struct by its first assignment (``this->s = *(struct foo *)p``)
     given another kind of value or another struct, or typed an integer, a string or a pointer and
@@ -631,7 +654,7 @@ def _pointer_arguments(ctx):
             struct = kernel.get(name, {}).get(index)
             if want is None and struct is None:
                 continue
-            have = _pointer_type_of(arg, tags)
+            have = _pointer_type_of(arg, tags) or _library_pointer(arg)
             key = _variable(arg) if have is None else None
             if key is not None:
                 if types is None:
@@ -641,7 +664,7 @@ def _pointer_arguments(ctx):
                 have = types.get(key)
             if struct is not None:
                 want, refused = struct[0], have is not None and (
-                    have[0] != 1 or have[1][0] != "tag" or have[1][2] not in struct[1])
+                    have[0] != 1 or have[1][0] != "tag" or have[1][2] not in struct[1]) or _pointer_levels(arg) > 1
             else:
                 refused = _incompatible_pointers(_spelled_pointer(want), have)
             if refused:
@@ -649,6 +672,34 @@ def _pointer_arguments(ctx):
                                   f"a pointer of another type (dtrace: \"{name}( ) argument #{index + 1} is "
                                   f"incompatible with prototype\"); cast it ({want.replace(' *', '')} *)",
                                   fallback=node)
+
+
+def _pointer_levels(node) -> int:
+    """How many ``*`` a cast's type spells (``(struct path **)p``: 2, whatever the struct: a pointer
+    to a pointer is no kernel struct's pointer, "prototype: struct path * argument: struct path **");
+    0 for anything else."""
+    levels = 0
+    if node.__class__ is t.Cast:
+        declarator = node.type.declarator
+        while declarator.__class__ is t.PointerDecl:
+            levels, declarator = levels + 1, declarator.target
+    return levels
+
+
+#: The variables of D's libraries that point to a type no prototype of a subroutine takes
+#: (``curpsinfo``: "prototype: struct mutex * argument: pointer to translated data", ``curcpu``:
+#: "argument: cpuinfo_t *", Oracle's dtrace 2.0, ``dtrace -e``).
+_LIBRARY_POINTERS = frozenset(("curpsinfo", "curlwpsinfo", "curcpu"))
+
+
+def _library_pointer(node):
+    """:func:`_pointer_type` of ``curpsinfo``, ``curlwpsinfo`` or ``curcpu`` given to a subroutine's
+    pointer parameter; None for anything else.  (Not as an operand: there dtrace holds a
+    translated pointer incompatible with a ``void *`` too, which :func:`_incompatible_pointers`
+    does not say.)"""
+    if node.__class__ is t.Ident and node.module is None and node.name in _LIBRARY_POINTERS:
+        return 1, ("library", node.name)
+    return None
 
 
 def _pointer_branches(ctx):

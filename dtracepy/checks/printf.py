@@ -702,12 +702,13 @@ def _check_printf(ctx, call):
         for _ in range(conv.stars):
             if i < len(args) and not _value_action(args[i]) and (
                     kind(args[i]) not in (None, "int") or _value_type(args[i], None) == "pointer"
-                    or _void_problem(args[i])):
+                    or _void_problem(args[i]) or _struct_problem(ctx, args[i])):
                 yield ctx.finding("printf-type", args[i],
                                   f"{call.name}(): the * in {conv.text!r} takes an integer", fallback=call)
             i += 1
         if i < len(args) and not _value_action(args[i]):  # (an action given as a value: void-value's)
-            problem = (_void_problem(args[i]) or type_problem(conv.conv, _argument_kind(args[i]))
+            problem = (_void_problem(args[i]) or _struct_problem(ctx, args[i])
+                       or type_problem(conv.conv, _argument_kind(args[i]))
                        or _value_type_problem(conv, args[i], ctx))
             problem = problem or _user_symbol_problem(ctx, conv)
             if problem:
@@ -752,6 +753,26 @@ def _void_problem(arg) -> str | None:
     if arg.__class__ is t.Cast and _void_cast(arg):
         return "a cast to void has no value, which no conversion prints"
     return None
+
+
+def _struct_problem(ctx, arg) -> str | None:
+    """A struct or union value given to a conversion, which none prints (Oracle's dtrace 2.0,
+    ``dtrace -e``: ``printf("%d", *(struct foo *)p)``, ``%s``, ``%p``, ``%x``, ``%*d``'s width, a
+    variable its first assignment makes a struct: "printf( ) argument #2 is incompatible with
+    conversion #1 prototype"): ``*`` of a cast to a struct's pointer, ``*curthread``, or such a
+    variable (:func:`dtracepy.checks.operands.struct_variables`)."""
+    if arg.__class__ not in _STRUCT_LIKE:
+        return None
+    from dtracepy.checks import operands
+
+    if not operands._is_struct_value(arg) and operands._variable(arg) not in operands.struct_variables(ctx):
+        return None
+    return ("a struct value, which no conversion prints (dtrace: \"argument is incompatible with conversion "
+            "prototype\"): print a member of it (s.m, p->m), or trace() it")
+
+
+# The node classes a struct value may be (``*p``, a variable).
+_STRUCT_LIKE = frozenset((t.Unary, t.Ident, t.SelfVar, t.ThisVar))
 
 
 def _summary(convs):
@@ -832,7 +853,7 @@ def _check_printa(ctx, call, key_counts, key_exprs, functions):
     if exprs:
         typed = ctx.options.dialect.name in C.SYMBOL_KEYS_TYPED
         for conv, key in zip(keys, exprs):
-            problem = type_problem(conv.conv, kind(key))
+            problem = type_problem(conv.conv, kind(key)) or _struct_problem(ctx, key)
             symbol = C.SYMBOL_KEY_CONVERSIONS.get(key.name) if key.__class__ is t.Call else None
             if problem is None and symbol is not None and typed and conv.conv != symbol:
                 problem = (f"a {key.name}() key prints with %{symbol} only (dtrace: \"argument #2 is "

@@ -91,16 +91,17 @@ _FLAG_CHARS = frozenset("#+- ?'0@$.*0123456789")
 class Conv:
     """One conversion of a format.  (A plain slotted class: cheap to import.)"""
 
-    __slots__ = ("text", "conv", "stars", "agg", "positional", "size")
+    __slots__ = ("text", "conv", "stars", "agg", "positional", "size", "start")
 
     def __init__(self, text: str, conv: str, stars: int = 0, agg: bool = False, positional: bool = False,
-                 size: str = ""):
+                 size: str = "", start: int = -1):
         self.text = text  # the whole conversion, "%-*.3ld"
         self.conv = conv  # the conversion character ("d"), "" for a bare "%@"
         self.stars = stars  # how many * (width, precision) take arguments
         self.agg = agg  # has the @ flag
         self.positional = positional  # an N$ argument reference
         self.size = size  # the size prefix ("l"), "" without one
+        self.start = start  # where the conversion starts in the format (-1: not said; not compared)
 
     def __eq__(self, other):
         if not isinstance(other, Conv):
@@ -172,5 +173,5 @@ def parse_format(fmt: str) -> list[Conv]:
             raise FormatError(f"format ends inside the conversion {fmt[start:]!r}")
         else:
             raise FormatError(f"unknown conversion {fmt[start:i + 1]!r}")
-        convs.append(Conv(fmt[start:i], conv, stars, agg, positional, size))
+        convs.append(Conv(fmt[start:i], conv, stars, agg, positional, size, start))
     return convs

@@ -135,6 +135,9 @@ class Aggregation(dict):
         super().__init__(data)
         self.name = name
         self.kind = kind
+        # each key's conversion where printa's format printed it in a base (``%x``, ``%08o``, ``%p``),
+        # None for the others; () when printed in the default format (:func:`key_formats`)
+        self.key_formats: tuple = ()
 
     def __repr__(self):
         return f"Aggregation(@{self.name}, {self.kind or '?'}, {len(self)} keys)"
@@ -143,6 +146,23 @@ class Aggregation(dict):
     def value(self):
         """The value of an aggregation without keys (``@n = count()``)."""
         return self.get(())
+
+
+def key_formats(fmt: str) -> tuple:
+    """Each key's conversion of a printa format (its conversions but the ``%@`` ones, in order)
+    where it prints the key in a base, ``%x``, ``%X``, ``%o`` or ``%p`` (the table shows the key
+    so, as dtrace printed it); None for the others; () for a format whose keys are not told in
+    order (a ``*`` or an ``N$``) or that D refuses."""
+    from dtracepy.facts.conversions import FormatError, parse_format
+
+    try:
+        convs = parse_format(fmt)
+    except FormatError:
+        return ()
+    if any(c.stars or c.positional for c in convs):
+        return ()
+    formats = tuple(c.text if c.conv in ("x", "X", "o", "p") else None for c in convs if not c.agg)
+    return formats if any(formats) else ()
 
 
 # --- the default format ------------------------------------------------------------------------

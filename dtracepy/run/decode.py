@@ -470,6 +470,10 @@ class Decoder:
         text_lines = [_text(line) for line in lines]
         try:
             aggs, doubt = decode_block(spec, text_lines, self.plan)
+            if spec.fmt is not None:
+                formats = _aggs.key_formats(spec.fmt)
+                for agg in aggs.values():
+                    agg.key_formats = formats
         except (ValueError, LookupError, StopIteration) as err:
             # never a crash nor a guess: the block as dtrace printed it, and a warning
             if text_lines and not spec.fields:

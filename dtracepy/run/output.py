@@ -13,13 +13,12 @@ import datetime
 import json
 import re
 
+from dtracepy.facts.conversions import FLAGS, FormatError, parse_format
 from dtracepy.run.aggregations import Histogram, Stack
 from dtracepy.run.decode import Printed, Text
 
 _KIND_WIDTH = {"time": 26, "int": 8, "hex": 8, "str": 12}
 _WIDTH = re.compile(r"%[-#+ 0']*([0-9]+)")
-# a %x/%X/%o/%p conversion, as a record's column writes it (``0x%08x``, ``%-16lx``)
-_BASE_CONVERSION = re.compile(r"%([-#+ 0']*)([0-9]*)((?:\.[0-9]*)?)(?:hh|h|ll|l|L|w|z|j|t)?([xXop])")
 
 
 def _plain(value):
@@ -50,20 +49,47 @@ def _in_base(fmt: str, value) -> str:
     """A ``%x``/``%X``/``%o``/``%p`` column's value as dtrace prints it by the column's format (a
     pointer in hex, ``0x%08x`` of an IPv4 address ``0x0100007f``), not in decimal: the value
     itself stays an int."""
-    m = _BASE_CONVERSION.search(fmt.replace("%%", "\0\0"))
-    if m is None or not isinstance(value, int):
+    conv = _base_conversion(fmt) if isinstance(value, int) else None
+    if conv is None:
         return _cell(value)
-    flags, width, precision, letter = m.group(1).replace("'", ""), m.group(2), m.group(3), m.group(4)
+    body = conv.text[1:len(conv.text) - len(conv.size) - 1]   # (flags, width, precision)
+    flags = body[:len(body) - len(body.lstrip("".join(FLAGS)))]
+    width, _, precision = body[len(flags):].partition(".")
+    precision = "." + precision if "." in body else ""
+    if "?" in flags and not width:
+        width = "16"                # (D's ? flag: a pointer's width in hex, 16 digits on LP64)
+    flags = flags.replace("'", "").replace("?", "")
+    end = conv.start + len(conv.text)
     value &= 2**64 - 1              # (dtrace prints a negative value's two's complement)
-    letter = "x" if letter == "p" else letter      # (Oracle's %p of 255 is ff)
+    letter = "x" if conv.conv == "p" else conv.conv      # (Oracle's %p of 255 is ff)
     if "#" in flags and (letter == "o" or value == 0):
         # C's %#o is 010 and its %#x of 0 is 0, where Python's are 0o10 and 0x0
         flags = flags.replace("#", "")
         if letter == "o" and value:
             shown = ("%" + flags.replace("0", "") + width + "s") % ("0" + format(value, "o"))
-            return fmt[:m.start()].replace("%%", "%") + shown + fmt[m.end():].replace("%%", "%")
+            return fmt[:conv.start].replace("%%", "%") + shown + fmt[end:].replace("%%", "%")
     shown = ("%" + flags + width + precision + letter) % value
-    return fmt[:m.start()].replace("%%", "%") + shown + fmt[m.end():].replace("%%", "%")
+    return fmt[:conv.start].replace("%%", "%") + shown + fmt[end:].replace("%%", "%")
+
+
+def _base_conversion(fmt: str):
+    """The first %x/%X/%o/%p conversion of a column's format (``0x%08x``, ``%-16lx``, ``%?p``), as
+    :func:`dtracepy.facts.conversions.parse_format` reads it; None when it has none (or a ``*``,
+    or is no format D takes)."""
+    try:
+        convs = parse_format(fmt)
+    except FormatError:
+        return None
+    conv = next((c for c in convs if c.conv in "xXop" and c.conv), None)
+    return conv if conv is not None and not conv.stars and not conv.agg and not conv.positional else None
+
+
+def _key_cell(agg, index: int, value) -> str:
+    """An aggregation's key as the table shows it: in the base its printa format printed it
+    (``printa("%x %@d", @a)``: ``ff``, not 255), else as :func:`_cell` shows it."""
+    formats = agg.key_formats
+    fmt = formats[index] if index < len(formats) else None
+    return _in_base(fmt, value) if fmt is not None else _cell(value)
 
 
 def _shown_char(char: str) -> str:
@@ -164,7 +190,7 @@ class TableWriter(Writer):
             return
         scalars = [(k, v) for k, v in agg.items() if not isinstance(v, Histogram)]
         if scalars:
-            rows = [[_cell(x) for x in k] + [str(v)] for k, v in scalars]
+            rows = [[_key_cell(agg, i, x) for i, x in enumerate(k)] + [str(v)] for k, v in scalars]
             ncols = max(len(r) for r in rows)
             widths = [max((len(r[i]) for r in rows if i < len(r)), default=0) for i in range(ncols)]
             for r in rows:
@@ -174,7 +200,7 @@ class TableWriter(Writer):
         for key, value in agg.items():
             if isinstance(value, Histogram):
                 if key:
-                    self.out.write("  " + "  ".join(_cell(x) for x in key) + "\n")
+                    self.out.write("  " + "  ".join(_key_cell(agg, i, x) for i, x in enumerate(key)) + "\n")
                 # draw() pads as dtrace does (count    ): the table's lines end at their text
                 self.out.write("".join(line.rstrip() + "\n" for line in value.draw().split("\n")))
 
