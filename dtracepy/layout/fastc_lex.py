@@ -177,26 +177,35 @@ def token_place(text: str, at: int):
 
 
 def _token_place_by_lines(text: str, at: int):
-    """:func:`token_place` where every '#' of ``text`` begins a directive line (no token spans a
-    newline, so each is a token, and the tokens between two are those ``findall`` gives of the
-    stretch): the tokens counted and measured a stretch at a time, in C, instead of a match at a
-    time (the place of the last of 1.5 million tokens took 0.6 s)."""
+    """:func:`token_place` where every '#' of ``text`` begins a directive line: no token spans a
+    newline, so each '#' is a token's, and the tokens of a stretch that ends before one, or after
+    a newline, are those ``findall`` gives of it.  So the tokens are counted and measured a stretch
+    at a time, in C, instead of a match at a time (the place of the last of 1.5 million tokens
+    took 0.6 s); a stretch is at most about 64 KB (its list of tokens, not the whole text's)."""
     file, line, line_start, ref = None, 1, 0, 0
     k = start = 0
     ends = [m.end() - 1 for m in _DIRECTIVE_LINE.finditer(text)]  # each directive's '#'
+    q = None
     for p in ends + [len(text)]:
-        whole = _WHOLE_TOKEN.findall(text, start, p)  # (each with the blanks before it)
-        n = len(whole)
-        while n and not whole[n - 1].lstrip(" \t\n"):  # (the stretch's end, matched once or twice)
-            n -= 1
-        if k + n > at or p == len(text):
-            j = at - k
-            if j >= n:  # (past the end: the empty token there)
-                q = len(text)
-            else:
+        while q is None:
+            cut = p
+            if p - start > _STRETCH:  # (cut after a newline: no token is split)
+                cut = text.rfind("\n", start, start + _STRETCH) + 1 or text.find("\n", start + _STRETCH, p) + 1 or p
+            whole = _WHOLE_TOKEN.findall(text, start, cut)  # (each with the blanks before it)
+            n = len(whole)
+            while n and not whole[n - 1].lstrip(" \t\n"):  # (the stretch's end, matched once or twice)
+                n -= 1
+            if k + n > at:
+                j = at - k
                 q = start + sum(map(len, itertools.islice(whole, j))) + len(whole[j]) - len(whole[j].lstrip(" \t\n"))
+            elif cut == len(text):  # (past the end: the empty token there)
+                q = len(text)
+            k += n
+            start = cut
+            if cut == p:
+                break
+        if q is not None:
             break
-        k += n
         eol = text.find("\n", p)
         marker = _LINE_MARKER.fullmatch(text, p, len(text) if eol < 0 else eol)
         if marker:
@@ -210,6 +219,9 @@ def _token_place_by_lines(text: str, at: int):
     if nl >= 0:
         line_start = nl + 1
     return line, q - line_start + 1, file
+
+
+_STRETCH = 1 << 16
 
 
 def _record_positions(text: str, builtin: str, file: "str | None" = None, pattern=_RECORDS) -> list:
