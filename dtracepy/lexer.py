@@ -554,7 +554,8 @@ class Lexer:
                     f"part of the directive ({word!r}) and rejects the line; save the file with LF "
                     f"line endings (or preprocess it: -C)", nl - 1)
         node_pos = self._node_at(pos)
-        if line.startswith("#!") and pos == 0:
+        # (under -C the text at 0 may be an included header's: its #! line is no #! line of the script)
+        if line.startswith("#!") and pos == 0 and (self.line_map is None or node_pos.file == self.filename):
             node = tree.Shebang(line[2:], pos=node_pos)
         else:
             body = line[1:].lstrip(" \t")

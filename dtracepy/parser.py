@@ -81,7 +81,13 @@ def parse_bytes(data: bytes, filename: str = "<string>", cpp: bool = False, incl
         from dtracepy.preprocess import preprocess, same_lines
 
         out, line_map = preprocess(text, filename, include_dirs=include_dirs, defines=defines, in_place=True)
-        return _parse(out, filename, line_map=None if same_lines(line_map, filename) else line_map)
+        program = _parse(out, filename, line_map=None if same_lines(line_map, filename) else line_map)
+        for item in program.items:
+            if item.__class__ is tree.Directive and item.name == "" and item.text.startswith("!"):
+                # dtrace -C strips the script's first line when it is #!; cpp refuses any other
+                raise DSyntaxError("invalid preprocessing directive #! (under -C, dtrace reads a #! line "
+                                   "only as the script's first line)", item.pos)
+        return program
     return _parse(text, filename)
 
 
@@ -1218,6 +1224,23 @@ def _make_callback(build, size, origin, alias, expand1, inline):
         return callback
     if splice is None:
         return method
+    if method is _Inlined and 0 in inline_set:
+        # A left-recursive list (`_xs: _xs "," x`): the list so far is the first child, made for
+        # this reduction alone; it grows in place.  Spliced into a new list at each step, n
+        # enumerators cost n**2/2 copies (100,000 of them, a 1 MB enum, took minutes).
+        def grow(children):
+            first = children[0]
+            if first.__class__ is not _Inlined:
+                return _Inlined(splice(children))
+            for i in range(1, len(children)):
+                child = children[i]
+                if i in inline_set and isinstance(child, _Inlined):
+                    first.extend(child)
+                else:
+                    first.append(child)
+            return first
+
+        return grow
     return lambda children: method(splice(children))
 
 

@@ -97,7 +97,28 @@ def escape_string(value: str) -> str:
             out.extend("\\%03o" % byte for byte in ch.encode("utf-8"))
         else:
             out.append(ch)
+    text = "".join(out)
+    if "??" in text:  # (rare: the test costs the usual string nothing)
+        # A trigraph: the C preprocessor of dtrace -C replaces ??/ with \ (so "??/\"" ends the
+        # string early, and what follows is D), ??= with # ...  The second ? of each is written
+        # \077, which both dtrace -s and dtrace -C read as the ? it is.
+        text = _without_trigraphs(text)
+    return text
+
+
+def _without_trigraphs(text: str) -> str:
+    """``text`` with the second ``?`` of each trigraph (``??`` and one of ``=/'()!<>-``) as ``\077``."""
+    out, start, i = [], 0, text.find("??")
+    while i >= 0:
+        if text[i + 2 : i + 3] in _TRIGRAPH_ENDS:
+            out += (text[start : i + 1], "\\077")
+            start = i + 2
+        i = text.find("??", i + 1)
+    out.append(text[start:])
     return "".join(out)
+
+
+_TRIGRAPH_ENDS = frozenset("=/'()!<>-")
 
 
 def _pastes(left: str, right: str) -> bool:

@@ -464,7 +464,8 @@ def _line_problem(text: str, what: str, continued: bool = False, quoted: bool = 
         text = _CONTINUATION("", text)
     if _CONTROL(text) or not text.isascii() and any(map(hidden_character, text)):
         return f"{what} must be one line without control characters, not {text!r}"
-    if text.rstrip(" \t").endswith("\\"):  # cpp continues a line at a backslash before blanks too
+    if text.rstrip(" \t").endswith(("\\", "??/")):  # cpp continues a line at a backslash before blanks too
+        # (and at the trigraph ??/, which the C preprocessor of dtrace -C reads as a backslash)
         return f"{what} must not end with a backslash (it would continue onto the next line): {text!r}"
     if not comments_closed(_QUOTED("", text) if quoted and '"' in text else text):
         return f"{what} holds an unclosed or stray comment delimiter (/* or */): {text!r}"

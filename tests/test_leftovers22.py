@@ -289,3 +289,70 @@ def test_key_formats_reads_printas_conversions():
     assert key_formats("%-8p %s %@8d %%x\n") == ("%-8p", None)
     assert key_formats("%d %s %@d\n") == ()
     assert key_formats("%*x %@d\n") == ()
+
+
+# --- layout's type column spells a type as C does -------------------------------------------
+
+_SPELLED = """struct s { char (*a)[3]; void (*f)(int, char *); int *b[4]; int (*c[2])[5]; char **d;
+int (*(*g)(int))[4]; char (**e)[3]; void (*h)(void); int (*k)(); void (*v)(const char *, ...);
+void (*r)(int a[]); };
+"""
+# gcc's own words (its diagnostics of these members, less its spaces after a comma and inside
+# "(* (*)"): "char (*)[3]", "void (*)(int, char *)", "int (*(*)(int))[4]" ...
+SPELLED = {"a": "char (*)[3]", "f": "void (*)(int, char *)", "b": "int *[4]", "c": "int (*[2])[5]", "d": "char **",
+           "g": "int (*(*)(int))[4]", "e": "char (**)[3]", "h": "void (*)(void)", "k": "int (*)()",
+           "v": "void (*)(char *, ...)", "r": "void (*)(int *)"}
+
+
+def test_the_layout_type_column_spells_pointers_to_arrays_and_functions_as_c_does():
+    from dtracepy.layout import parse_layouts
+
+    layout = parse_layouts(_SPELLED, filename="s.h")["struct s"]
+    assert {m.name: m.type_name for m in layout.members} == SPELLED
+
+
+def test_gcc_spells_the_pointers_so(tmp_path):
+    import re
+    import shutil
+
+    if shutil.which("gcc") is None:
+        pytest.skip("no gcc here")
+    # (not b and c, arrays gcc's diagnostic shows decayed; nor v: the column drops const, as it
+    # does for every type, where gcc says "void (*)(const char *, ...)")
+    pointers = ["a", "f", "d", "g", "e", "h", "k", "r"]
+    source = tmp_path / "g.c"
+    source.write_text(_SPELLED + "".join(f"void f_{m}(void) {{ double v = ((struct s *)0)->{m}; }}\n" for m in pointers))
+    result = subprocess.run(["timeout", "-s", "KILL", "60", "gcc", "-fsyntax-only", "-fno-diagnostics-show-caret",
+                             "-fno-diagnostics-color", str(source)], capture_output=True, text=True)
+    said = re.findall(r"using type .([^\n]*?).$", result.stderr, re.M)
+    said = [re.sub(r"\(\* \(", "(*(", re.sub(r",\s+", ", ", s)) for s in said]
+    assert said == [SPELLED[m] for m in pointers], result.stderr
+
+
+# --- a probe prefix dtrace broke off after shows nothing of dtrace's -------------------------
+
+def test_a_bare_probe_prefix_dtrace_broke_off_after_is_not_text():
+    """review20 N8: a .d without -q whose printa dtrace aborts ("processing aborted: Data record
+    list does not match statement") ended its output with dtracepy's END's probe prefix and no
+    newline, no mark: the prefix came out as text, and dtrace's held "CPU ID FUNCTION:NAME" header
+    with it."""
+    import attrs
+
+    from dtracepy.run import framing
+    from dtracepy.run.decode import STARTED, Decoder, Text
+
+    plan = attrs.evolve(framing.Plan(), token="")
+    decoder = Decoder(plan)
+    events = decoder.feed(b"CPU     ID                    FUNCTION:NAME\n"
+                          b"  1      1                           :BEGIN \x1eB\n\n")
+    events += decoder.feed(b"  0      2                             :END ")
+    assert decoder.unfinished_text() == []
+    events += decoder.close()
+    assert events == [STARTED]
+    # what the script printed itself still shows, and the header before it
+    decoder = Decoder(plan)
+    events = decoder.feed(b"CPU     ID                    FUNCTION:NAME\n"
+                          b"  1      1                           :BEGIN \x1eB\n\n  0  2  :END hi")
+    events += decoder.close()
+    assert [e for e in events if isinstance(e, Text)] == [
+        "CPU     ID                    FUNCTION:NAME\n", "  0  2  :END hi"]

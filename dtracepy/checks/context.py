@@ -964,10 +964,9 @@ class Context:
         the kernel and dtrace's getopt read it (:func:`dtracepy.facts.command_line.shebang_flags`)."""
         for item in self.items_of(t.Shebang):
             return (item, *command_line.shebang_flags(item.text))
-        first = self.program.items[0] if self.program.items else None
-        if isinstance(first, t.Directive) and first.name == "" and first.text.startswith("!"):
-            # under -C the preprocessor keeps the #! line as a null directive (`# !/usr/sbin/dtrace -Cws`)
-            return (first, *command_line.shebang_flags(first.text[1:]))
+        # (only the Shebang node, the file's first bytes: a `#!` line below the first, indented, or
+        # written `# !` is a null directive that neither the kernel nor dtrace reads flags from, so
+        # its -w allows nothing; under -C the #! line is a Shebang too)
         return None, [], []
 
     @cached_property

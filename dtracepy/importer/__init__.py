@@ -67,7 +67,25 @@ def _import_program(program, filename, exact, verify, text) -> str:
     del writer, plan, program
     if verify and exact:
         check_exact(source, source_program, filename, printed)
+    elif _maybe_too_deep(source):
+        try:
+            compile(source, filename + ".py", "exec", dont_inherit=True)
+        except (SyntaxError, RecursionError, MemoryError) as err:
+            why = err.msg if isinstance(err, SyntaxError) else type(err).__name__
+            raise CannotImport("this script", f"way to write it as Python that Python compiles ({why})",
+                               source_program.items[0].pos if source_program.items else None) from None
     return source
+
+
+def _maybe_too_deep(source: str) -> bool:
+    """Whether the module may nest past what Python compiles (200 parentheses, 100 indentation
+    levels): a line of 190 ``(`` or 400 blanks of indentation, which only a long line holds.  Then
+    (rarely) Python compiles it to know; else the module is not compiled here (that would cost
+    plain ``import`` seconds at the size limit)."""
+    lines = source.splitlines()
+    if max(map(len, lines), default=0) < 400:  # (the usual module: no line looked at one by one)
+        return False
+    return any(len(line) >= 400 and (line.count("(") >= 190 or line.startswith(" " * 400)) for line in lines)
 
 
 def exact_size_at_least(program: tree.Program, record: "list | None" = None) -> int:
@@ -219,6 +237,12 @@ def check_exact(source: str, program: tree.Program, filename: str, printed: "Pri
         raise
     except DTracePyError as err:
         raise CannotImport("this script exactly", f"way to rebuild it ({err.message})",
+                           program.items[0].pos if program.items else None) from None
+    except (SyntaxError, RecursionError, MemoryError) as err:
+        # (a module Python cannot compile or run, nested past its limits: "too many nested
+        # parentheses"; located, never an internal error)
+        why = err.msg if isinstance(err, SyntaxError) else type(err).__name__
+        raise CannotImport("this script exactly", f"way to write it as Python that Python compiles ({why})",
                            program.items[0].pos if program.items else None) from None
     if printed is not None and printed.same:  # (compared before the compile printed them)
         return

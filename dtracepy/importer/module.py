@@ -655,6 +655,10 @@ class ModuleWriter:
         raise CannotImport(f"the statement {type(stmt).__name__}", "such statement", stmt.pos)
 
     def if_statement(self, stmt, indent, fn) -> list[str]:
+        if len(indent) > 4 * _MOST_NESTED_BLOCKS:  # (the body of a def is at 4: one block a level)
+            raise CannotImport(f"an if nested more than {_MOST_NESTED_BLOCKS} deep", "way to nest it so deeply "
+                               f"(Python refuses more than {_MOST_NESTED_BLOCKS} nested with blocks: \"too many "
+                               "statically nested blocks\")", stmt.pos)
         self.names.use(fn)
         lines = pyfmt.wrap(f"with {fn}({self.ex.code(stmt.cond)}):", indent)
         lines += self.statements(self._branch(stmt.then, "an if", stmt), indent + "    ") or [indent + "    pass"]
@@ -726,6 +730,9 @@ def _docstring_text(name: str) -> str:
 
 
 # --- clause names -------------------------------------------------------------------------------
+#: How many blocks Python nests in one function (CPython's CO_MAXBLOCKS): each `with if_(...)` is one.
+_MOST_NESTED_BLOCKS = 20
+
 _NOT_NAME = re.compile(r"[^A-Za-z0-9_]+")
 _UNDERSCORES = re.compile(r"_+")
 

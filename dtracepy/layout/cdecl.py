@@ -32,8 +32,9 @@ from dtracepy.layout.cparse import (BUILTIN_FILE, PRELUDE, _C_KEYWORDS, _CParser
                                     parse_c, read_fast)
 from dtracepy.layout.cpp import abi_macros, preprocess, read_source, refuse_binary  # noqa: F401
 from dtracepy.layout.empties import refuse_empty_declarations
-from dtracepy.layout.engine import MemberSpec, lay_out
-from dtracepy.layout.model import Array, FlexibleArray, Layout, Pointer, Scalar, Vector, array_spelling, close_names
+from dtracepy.layout.engine import MemberSpec, lay_out, most_bytes
+from dtracepy.layout.model import (Array, FlexibleArray, Layout, Pointer, Scalar, Vector, close_names, pointer_declarator,
+                                   suffix_declarator, type_name)
 from dtracepy.layout.prepass import Attrs
 from dtracepy.layout.system import builtin_types, int128_types, reads_system_headers
 from dtracepy.source import Pos
@@ -244,6 +245,12 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
         million stars or ``char x[1][1]...`` with thousands of dimensions)."""
         if node.__class__ is c_ast.TypeDecl and node.type.__class__ is c_ast.IdentifierType:
             return self.base_type(node.type)  # the common case, a member of a plain type
+        t, base, declarator = self._type_parts(node)
+        return t, type_name(base, declarator)
+
+    def _type_parts(self, node) -> tuple[object, str, str]:
+        """(type, base, abstract declarator) of a pycparser type node: its spelling is C's type
+        name of the two (:func:`dtracepy.layout.model.type_name`: ``char (*)[3]``)."""
         chain = []  # the PtrDecl and ArrayDecl nodes above the base type, outermost first
         while True:
             if isinstance(node, (c_ast.TypeDecl, c_ast.Typename)):
@@ -256,7 +263,8 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                 node = node.type
             else:
                 break
-        t, spelling = self._base_of(node)
+        t, base, declarator = self._base_of(node)
+        spelling = type_name(base, declarator)
         i = len(chain) - 1
         while i >= 0:
             if isinstance(chain[i], c_ast.PtrDecl):
@@ -267,7 +275,7 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                 t = Pointer(t, self.abi.pointer_size, spelling)
                 for _ in range(stars - 1):
                     t = Pointer(t, self.abi.pointer_size, None)
-                spelling = spelling + ("" if spelling.endswith("*") else " ") + "*" * stars
+                declarator = pointer_declarator(declarator, stars)
             else:
                 j = i
                 while j > 0 and isinstance(chain[j - 1], c_ast.ArrayDecl):
@@ -291,32 +299,64 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                         count = self.const(dim, array_size=True)
                     if count < 0:
                         self.error(f"array size is negative ({count})", node)
-                    if count * max(size, 1) >= 2**64:
+                    if count * max(size, 1) > most_bytes(self.abi):
                         self.error(f"array too large: {count} elements of {size} bytes (sizes must be below "
-                                   "2**64)", node)
+                                   f"2**{8 * self.abi.pointer_size - 1} for {self.abi.name}, as gcc's: \"size "
+                                   "of array is too large\")", node)
                     size *= count
                     t = Array(t, count)
                     counts.append(count)
                 counts.reverse()
-                # the element's own spelling (a typedef name) unless it is an array's
-                spelling = array_spelling(inner_spelling if inner_spelling.endswith("]") else spelling, counts)
+                if inner_spelling.endswith("]") and not declarator:
+                    # (a typedef of an array: spelled as its elements' type, the dimensions joined)
+                    base, declarator = _split_array(inner_spelling)
+                declarator = suffix_declarator(declarator, "".join("[]" if c is None else f"[{c}]" for c in counts))
+            spelling = type_name(base, declarator)
             i = j - 1
-        return t, spelling
+        return t, base, declarator
 
-    def _base_of(self, node) -> tuple[object, str]:
-        """(type, spelling) of what a declarator's pointers and dimensions apply to."""
+    def _base_of(self, node) -> tuple[object, str, str]:
+        """(type, base, abstract declarator) of what a declarator's pointers and dimensions apply
+        to (the declarator is a function pointer's, else empty)."""
         if isinstance(node, c_ast.IdentifierType):
-            return self.base_type(node)
+            return (*self.base_type(node), "")
         if isinstance(node, (c_ast.Struct, c_ast.Union)):
             t = self.record(node)
-            return t, t.name if node.name is None else f"{'struct' if isinstance(node, c_ast.Struct) else 'union'} {node.name}"
+            kind = "struct" if isinstance(node, c_ast.Struct) else "union"
+            return t, t.name if node.name is None else f"{kind} {node.name}", ""
         if isinstance(node, c_ast.Enum):
-            return self.enum(node)
+            return (*self.enum(node), "")
         if isinstance(node, c_ast.PtrDecl):  # to a function
-            return Pointer(None, self.abi.pointer_size, "function"), "void (*)()"
+            return (Pointer(None, self.abi.pointer_size, "function"), *self._function_pointer(node.type))
         if isinstance(node, c_ast.FuncDecl):  # valid in a typedef; refused as a member (below)
-            return Scalar("a function type", 0, 1, False, "function"), "function"
+            return Scalar("a function type", 0, 1, False, "function"), "function", ""
         self.error(f"unsupported declaration ({type(node).__name__})", node)
+
+    def _function_pointer(self, func: c_ast.FuncDecl) -> tuple[str, str]:
+        """(base, abstract declarator) of a pointer to the function ``func`` as C spells it:
+        ``void (*)(int, char *)``, ``int (*(*)(int))[4]``; ``void (*)()`` where its return and
+        parameter types are not spelled here (one defines a struct, a K&R list, a type this
+        header does not know: the layout of a pointer does not depend on them)."""
+        try:
+            if _defines_a_type(func):
+                raise LayoutError("")
+            params = []
+            for param in func.args.params if func.args is not None else ():
+                if isinstance(param, c_ast.EllipsisParam):
+                    params.append("...")
+                    continue
+                if not isinstance(param, (c_ast.Decl, c_ast.Typename)) or isinstance(param.type, c_ast.FuncDecl):
+                    raise LayoutError("")
+                if isinstance(param.type, c_ast.ArrayDecl):  # (a parameter's array is a pointer)
+                    _, base, declarator = self._type_parts(param.type.type)
+                    declarator = pointer_declarator(declarator)
+                else:
+                    _, base, declarator = self._type_parts(param.type)
+                params.append(type_name(base, declarator))
+            _, base, declarator = self._type_parts(func.type)
+        except LayoutError:
+            return "void", "(*)()"
+        return base, pointer_declarator(suffix_declarator(declarator, f"({', '.join(params)})"))
 
     def base_type(self, node: c_ast.IdentifierType) -> tuple[object, str]:
         known = self.named.get(tuple(node.names))  # (a header names a few types, over and over)
@@ -669,3 +709,24 @@ def _hint_system_headers(err: LayoutError, skipped, abi: ABI) -> None:
             dirs.append(directory)
     flags = " ".join(f"-I {d}" for d in dirs)
     err.message += f"; dtracepy skipped the system headers {names}: {flags} reads them"
+
+
+def _split_array(spelling: str) -> tuple[str, str]:
+    """(base, abstract declarator) of an array type's spelling (:meth:`Array.spelling`: ``int
+    [2][3]``, ``char * [4]``)."""
+    m = re.fullmatch(r"(.*?) ?((?:\[\d*\])+)", spelling)
+    head, dims = (m.group(1), m.group(2)) if m else (spelling, "")
+    stars = len(head) - len(head.rstrip("*"))
+    return head[:len(head) - stars].rstrip(), suffix_declarator("*" * stars, dims)
+
+
+def _defines_a_type(node) -> bool:
+    """Does the type ``node`` define a struct, union or enum (a body) anywhere inside it?"""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (c_ast.Struct, c_ast.Union)) and node.decls is not None or \
+                isinstance(node, c_ast.Enum) and node.values is not None:
+            return True
+        stack.extend(child for _, child in node.children())
+    return False

@@ -45,6 +45,13 @@ class MemberSpec:
 MAX_SIZE = 2**64
 
 
+def most_bytes(abi) -> int:
+    """The largest size of a type gcc takes for ``abi``: PTRDIFF_MAX (2**63 - 1 on a 64-bit ABI,
+    2**31 - 1 on a 32-bit one); past it gcc refuses the type ("type 'struct s' is too large",
+    "size of array 'x' is too large")."""
+    return 2 ** (8 * abi.pointer_size - 1) - 1
+
+
 def _round_up(value: int, align: int) -> int:
     return -(-value // align) * align
 
@@ -160,8 +167,9 @@ def lay_out(layout: Layout, specs: list[MemberSpec], *, packed: bool = False, al
             raise LayoutError(f"{layout.name}: members end at byte {_round_up(end, 8) // 8}, beyond the "
                               f"given size {size}")
         computed = size
-    if computed >= MAX_SIZE:
-        raise LayoutError(f"{layout.name} is too large: {computed} bytes (sizes must be below 2**64)",
+    if computed > most_bytes(abi):
+        raise LayoutError(f"{layout.name} is too large: {computed} bytes (sizes must be below "
+                          f"2**{8 * abi.pointer_size - 1} for {abi.name}, as gcc's: \"type is too large\")",
                           last)
     layout.members = members
     layout.size = computed

@@ -133,6 +133,44 @@ def array_spelling(inner: str, counts) -> str:
     return f"{inner} {dims}"
 
 
+# --- C's type names: a base (``char``, ``struct s``, a typedef name) and an abstract declarator ---
+# (``*``, ``[3]``, ``(*)[3]``, ``(*)(int)``), composed as C composes them: a pointer to an array
+# is ``char (*)[3]``, an array of pointers ``int *[4]``, a pointer to a function ``void (*)(int)``.
+
+def _name_place(declarator: str) -> int:
+    """Where the name would stand in an abstract declarator: after its leading ``*`` and the
+    ``(`` that group (``(*)[3]``: 2); a ``(`` that opens a parameter list is followed by a type
+    name, ``)`` or ``...``, never by ``*`` or ``(``."""
+    i, n = 0, len(declarator)
+    while i < n and (declarator[i] == "*" or declarator[i] == "(" and i + 1 < n and declarator[i + 1] in "*("):
+        i += 1
+    return i
+
+
+def pointer_declarator(declarator: str, stars: int = 1) -> str:
+    """``declarator`` of a type, made the declarator of a pointer (``stars`` of them) to it: ``*``
+    at the name's place, in parentheses before a ``[]`` or a parameter list (``[3]`` -> ``(*)[3]``)."""
+    i = _name_place(declarator)
+    rest = declarator[i:]
+    inserted = "*" * stars
+    if rest[:1] in ("[", "("):
+        inserted = f"({inserted})"
+    return declarator[:i] + inserted + rest
+
+
+def suffix_declarator(declarator: str, suffix: str) -> str:
+    """``declarator`` of a type, made that of an array of it (``suffix`` ``[2]``) or of a function
+    returning it (``(int)``): the suffix at the name's place (``*`` -> ``*[2]``, ``(*)[3]`` ->
+    ``(*[2])[3]``)."""
+    i = _name_place(declarator)
+    return declarator[:i] + suffix + declarator[i:]
+
+
+def type_name(base: str, declarator: str) -> str:
+    """C's type name of a base and an abstract declarator: ``char (*)[3]``, ``int *[4]``."""
+    return f"{base} {declarator}" if declarator else base
+
+
 @attrs.define(eq=False)
 class Member:
     """One member of a record.  ``offset`` is in bytes; for a bit-field ``bit_pos`` is its first
