@@ -11,18 +11,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-
-
-def _findings(text, dialect=None):
-    from dtracepy.checks import CheckOptions, check_program
-    from dtracepy.parser import parse
-
-    options = CheckOptions(dialect=dialect, dialect_given=True) if dialect else CheckOptions()
-    return check_program(parse(text, "a.d"), options, source=text)
-
-
-def _errors(text, dialect="oracle"):
-    return [f for f in _findings(text, dialect) if f.severity == "error"]
+from tests.check_findings import errors as _errors, findings as _findings
 
 
 # --- a void ** or a library variable's pointer given to a typed pointer parameter --------------
