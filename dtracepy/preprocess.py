@@ -785,6 +785,15 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                     pos = located(message, file, line, m.end() - len("warning") + 1 if m else None).pos
                     found.append((pos, message.rstrip()))
                     return True  # (the line is dropped, as cpp drops it)
+                if directive.value in ("assert", "unassert", "sccs"):
+                    # (cpp consumes them: #assert and #unassert make predicates for #if, #sccs is
+                    # #ident, which dtrace ignores; pcpp would pass them on to D, as lines needing cpp)
+                    return True
+                if directive.value == "import":  # (#include once, which pcpp does not know)
+                    raise _Refused("#import is not read by dtracepy's preprocessor (dtrace -C reads it as "
+                                   "an #include of a file not included before, a deprecated GCC "
+                                   "extension): write #include, with an include guard in the header",
+                                   directive.source, directive.lineno)
                 number = directive.value if directive.value.isdigit() else next(
                     (tok.value for tok in toks if not tok.value.isspace()), "") if directive.value == "line" else ""
                 if directive.value == "line":  # (its first word: pcpp's tokens split 1a)

@@ -137,7 +137,7 @@ def test_compile_walks_only_the_clauses_long_enough_to_reach_the_limit(tmp_path,
 
     roots = []
     real = parser_stack._deepest
-    monkeypatch.setattr(parser_stack, "_deepest", lambda expr: roots.append(expr) or real(expr))
+    monkeypatch.setattr(parser_stack, "_deepest", lambda expr, *rest: roots.append(expr) or real(expr, *rest))
     path = _pairs_tracer(tmp_path, 300, deep)
     status = main(["compile", str(path), "-o", str(tmp_path / "pairs.d")])
     err = capsys.readouterr().err

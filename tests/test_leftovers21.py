@@ -13,21 +13,10 @@ import subprocess
 import sys
 
 import pytest
+from tests.check_findings import errors as _errors, findings as _findings
 
 from conftest import REPO
 from tests.pythonpath import env_with
-
-
-def _findings(text, dialect=None):
-    from dtracepy.checks import CheckOptions, check_program
-    from dtracepy.parser import parse
-
-    options = CheckOptions(dialect=dialect, dialect_given=True) if dialect else CheckOptions()
-    return check_program(parse(text, "a.d"), options, source=text)
-
-
-def _errors(text, dialect="oracle"):
-    return [f for f in _findings(text, dialect) if f.severity == "error"]
 
 
 # --- arithmetic on a void * (stop 29's note: `(void *)arg0 - 1`, dtrace refuses, check took) ------

@@ -11,18 +11,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-
-
-def _findings(text, dialect=None):
-    from dtracepy.checks import CheckOptions, check_program
-    from dtracepy.parser import parse
-
-    options = CheckOptions(dialect=dialect, dialect_given=True) if dialect else CheckOptions()
-    return check_program(parse(text, "a.d"), options, source=text)
-
-
-def _errors(text, dialect="oracle"):
-    return [f for f in _findings(text, dialect) if f.severity == "error"]
+from tests.check_findings import errors as _errors, findings as _findings
 
 
 # --- a void ** or a library variable's pointer given to a typed pointer parameter --------------
@@ -327,3 +316,32 @@ def test_gcc_spells_the_pointers_so(tmp_path):
     said = re.findall(r"using type .([^\n]*?).$", result.stderr, re.M)
     said = [re.sub(r"\(\* \(", "(*(", re.sub(r",\s+", ", ", s)) for s in said]
     assert said == [SPELLED[m] for m in pointers], result.stderr
+
+
+# --- a probe prefix dtrace broke off after shows nothing of dtrace's -------------------------
+
+def test_a_bare_probe_prefix_dtrace_broke_off_after_is_not_text():
+    """review20 N8: a .d without -q whose printa dtrace aborts ("processing aborted: Data record
+    list does not match statement") ended its output with dtracepy's END's probe prefix and no
+    newline, no mark: the prefix came out as text, and dtrace's held "CPU ID FUNCTION:NAME" header
+    with it."""
+    import attrs
+
+    from dtracepy.run import framing
+    from dtracepy.run.decode import STARTED, Decoder, Text
+
+    plan = attrs.evolve(framing.Plan(), token="")
+    decoder = Decoder(plan)
+    events = decoder.feed(b"CPU     ID                    FUNCTION:NAME\n"
+                          b"  1      1                           :BEGIN \x1eB\n\n")
+    events += decoder.feed(b"  0      2                             :END ")
+    assert decoder.unfinished_text() == []
+    events += decoder.close()
+    assert events == [STARTED]
+    # what the script printed itself still shows, and the header before it
+    decoder = Decoder(plan)
+    events = decoder.feed(b"CPU     ID                    FUNCTION:NAME\n"
+                          b"  1      1                           :BEGIN \x1eB\n\n  0  2  :END hi")
+    events += decoder.close()
+    assert [e for e in events if isinstance(e, Text)] == [
+        "CPU     ID                    FUNCTION:NAME\n", "  0  2  :END hi"]

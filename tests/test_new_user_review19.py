@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+from tests.check_findings import errors as _errors, findings as _findings
 from tests.pythonpath import env_with
 
 from conftest import REPO
@@ -18,18 +19,6 @@ from conftest import REPO
 def _cli(*args, cwd, timeout=120):
     return subprocess.run([sys.executable, "-m", "dtracepy", *args], cwd=cwd, capture_output=True,
                           text=True, env=env_with(REPO), timeout=timeout)
-
-
-def _findings(text, dialect=None):
-    from dtracepy.checks import CheckOptions, check_program
-    from dtracepy.parser import parse
-
-    options = CheckOptions(dialect=dialect, dialect_given=True) if dialect else CheckOptions()
-    return [f for f in check_program(parse(text, "a.d"), options, source=text)]
-
-
-def _errors(text, dialect="oracle"):
-    return [f for f in _findings(text, dialect) if f.severity == "error"]
 
 
 # --- R1..R6: D that every D compiler refuses, which check took and compile emitted ------------

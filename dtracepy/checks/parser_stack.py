@@ -13,7 +13,12 @@ an operand one state; a prefix operator (``!``, ``-``, ``*``, ``stringof`` ...) 
 operand; a cast three (``(``, the type, ``)``); a binary operator's or an assignment's right side
 two more (the left side and the operator wait); a conditional's middle two more, its last
 operand four; a call's or an index's first argument two more (the callee and ``(``), each later
-one four.  Where the statement stands adds to it: two for a statement after the first in its
+one four.  A type written in an expression keeps a state for its specifiers and one for each
+``*`` of a run of pointers (``pointer: '*' pointer`` waits for the last one): a cast's type
+stands one past its ``(`` (``trace((int`` then 9,991 ``*``, ``)arg0)`` is the last accepted), a
+``sizeof``'s, ``offsetof``'s or ``xlate``'s two past the keyword; a declaration's at the top
+of the file, two states below a clause's first statement (``int`` then 9,996 ``*``, ``x;``).
+Where the statement stands adds to it: two for a statement after the first in its
 clause, one for a clause or declaration after the first in the file.  Parentheses the source
 wrote beyond those the tree needs are not in the tree (one state each, at most
 ``lexer.MAX_NESTING`` of them), so the count is a lower bound: what it flags, dtrace refuses.
@@ -21,6 +26,7 @@ wrote beyond those the tree needs are not in the tree (one state each, at most
 
 from __future__ import annotations
 
+import re
 from itertools import accumulate, islice
 from operator import attrgetter, sub
 
@@ -34,6 +40,7 @@ LIMIT = 9995
 #: stands for a token of at least one character.
 SHORTEST = LIMIT - 8
 
+_STARS = re.compile(r"\*(?:\s*\*)*")
 _GRAMMAR_ITEMS = (t.Clause, t.Declaration, t.Inline, t.Translator, t.Provider)
 # Expressions with no parts (see _parts): one state each.
 _OPERANDS = frozenset((t.Ident, t.IntLit, t.StringLit, t.CharLit, t.MacroVar, t.AggVar, t.SelfVar, t.ThisVar))
@@ -57,8 +64,15 @@ def run(ctx, printed: tuple[list, int] | None = None):
     # (the items long enough to be walked, found by a comprehension: most are not)
     for number in [number for number, span in enumerate(spans) if span >= SHORTEST]:
         item = items[number]
+        before = 1 if number else 0  # states the file's earlier items leave on the stack (one)
+        if isinstance(item, t.Declaration):
+            # (the file's top: two states below a clause's first statement, which waits on its
+            # probe descriptions and its `{`)
+            for declarator in item.declarators:
+                states = before - 2 + 1 + _pointer_run(declarator, ctx, item)
+                if states > LIMIT:
+                    yield _finding(ctx, states, item, item)
         if isinstance(item, t.Clause):
-            before = 1 if number else 0  # states the file's earlier items leave on the stack (one)
             if item.predicate is not None:
                 yield from _judge(ctx, item.predicate, before, item)
             yield from _statements(ctx, item.body, before, item)
@@ -204,17 +218,46 @@ def _all_short(stmts, most: int) -> bool:
 
 
 def _judge(ctx, expr, base, clause):
-    states, node = _deepest(expr)
+    states, node = _deepest(expr, ctx)
     if base + states > LIMIT:
-        yield ctx.finding(
-            "parser-stack", node,
-            f"this expression nests {base + states:,} parser states deep, past the {LIMIT:,} that dtrace's "
-            "parser holds (\"memory exhausted\"): a long chain of prefix operators, casts, "
-            "assignments or conditionals; split it with clause-local variables (this->x)",
-            fallback=clause)
+        yield _finding(ctx, base + states, node, clause)
 
 
-def _deepest(expr) -> tuple[int, object]:
+def _finding(ctx, states, node, fallback):
+    return ctx.finding(
+        "parser-stack", node,
+        f"this expression nests {states:,} parser states deep, past the {LIMIT:,} that dtrace's "
+        "parser holds (\"memory exhausted\"): a long chain of prefix operators, casts, "
+        "assignments or conditionals, or of pointers in a type (int ***...); split it with "
+        "clause-local variables (this->x), or a typedef",
+        fallback=fallback)
+
+
+def _pointer_run(declarator, ctx, owner) -> int:
+    """The longest run of pointers in ``declarator`` (``* * *``, each waiting on the stack for the
+    last), a lower bound: in a read file (``ctx.lines``), at most the first run of ``*`` its
+    source line shows from ``owner``'s position on, since parentheses the tree does not keep
+    (``int **(*)``) end a run on dtrace's stack; 0 where that line is not at hand."""
+    run = best = 0
+    while isinstance(declarator, t.Declarator) and not isinstance(declarator, t.NameDecl):
+        run = run + 1 if declarator.__class__ is t.PointerDecl else 0
+        best = max(best, run)
+        declarator = declarator.target
+    if best and ctx.lines is not None:
+        pos = owner.pos
+        if pos is None or pos.file != (ctx.first_pos.file if ctx.first_pos is not None else None) \
+                or not 0 < pos.line <= len(ctx.lines):
+            return 0
+        text = ctx.lines[pos.line - 1]
+        start = text.find("*", pos.col - 1)
+        if start < 0:
+            return 0
+        shown = _STARS.match(text, start).group().count("*")
+        best = min(best, shown)
+    return best
+
+
+def _deepest(expr, ctx=None) -> tuple[int, object]:
     """The most states ``expr`` keeps on dtrace's parser stack, and the innermost node of the
     deepest chain (where dtrace stops), without recursion (the chains are 10,000 deep) and each
     distinct node once (the DSL shares subtrees: ``x = x + x`` in a loop)."""
@@ -225,6 +268,10 @@ def _deepest(expr) -> tuple[int, object]:
         if id(node) in depth:
             continue
         parts = _parts(node)
+        for _, part in parts:
+            if part.__class__ is t.TypeName and id(part) not in depth:
+                # (a type's specifiers, then its run of pointers: no sub-expression to walk)
+                depth[id(part)] = (1 + (_pointer_run(part.declarator, ctx, node) if ctx is not None else 0), node)
         if not ready:
             stack.append((node, True))
             stack.extend((part, False) for _, part in parts if id(part) not in depth)
@@ -250,10 +297,12 @@ def _parts(node) -> list[tuple[int, object]]:
         return [(0, node.target), (2, node.value)]
     if cls is t.Ternary:
         return [(0, node.cond), (2, node.then), (4, node.otherwise)]
-    if cls is t.Cast:
-        return [(3, node.operand)]
+    if cls is t.Cast:                    # ( type ) operand
+        return [(1, node.type), (3, node.operand)]
     if cls is t.Xlate:                   # xlate < type > (
-        return [(5, node.operand)]
+        return [(2, node.type), (5, node.operand)]
+    if cls is t.SizeofType or cls is t.Offsetof:     # sizeof ( type
+        return [(2, node.type)]
     if cls is t.Call:
         return [(0, node.callee)] + [(4 if i else 2, arg) for i, arg in enumerate(node.args)]
     if cls is t.Index:

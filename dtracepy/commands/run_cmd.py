@@ -211,7 +211,8 @@ def _same_place(line: str, err) -> bool:
 
 
 def run(args) -> int:
-    from dtracepy.inputs import AtomicOutput
+    from dtracepy.inputs import AtomicOutput, InputError, same_file
+    from dtracepy.source import Pos
     from dtracepy.run.errors import RunError
 
     macro_args = list(args.macro_args or [])
@@ -226,6 +227,12 @@ def run(args) -> int:
     # script, never empty after a failure); dtrace's bytes that are not UTF-8 come back exactly
     # (the decoder holds them as surrogateescape does), in -o as on standard output
     atomic = None
+    log_path = getattr(args, "verifier_log", None)
+    if log_path:  # (refused now, not after dtrace ran, as -o: the log is written when it ends)
+        check_output_path(log_path, args.script)
+        if args.output and args.output != "/dev/stdout" and same_file(log_path, args.output):
+            raise InputError(f"--verifier-log names the -o file {args.output}: the log would be written "
+                             "over the tracer's output; give it a file of its own", Pos(log_path, 1))
     if args.output:
         check_output_path(args.output, args.script)
         atomic = AtomicOutput(args.output, inputs=[args.script])

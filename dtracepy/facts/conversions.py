@@ -5,7 +5,8 @@ prefixes ``h l ll L w`` (not C's ``hh z j t``: "format conversion is undefined")
 conversions only (:data:`PREFIXED`: ``%Lx``, ``%lf`` are undefined), flags ``# + - space ? ' 0 @``,
 widths and precisions as digits or ``*`` (each ``*`` takes an integer argument), ``N$`` argument
 references.  :func:`parse_format` is the one
-reader of formats: the printf check and the DSL's records both use it.
+reader of formats: the printf check, the DSL's records, and ``dtracepy run``'s framing, decoding
+and tables all use it (each :class:`Conv` also says the flags, width and precision dtrace reads).
 """
 
 from __future__ import annotations
@@ -86,22 +87,33 @@ BUILTIN_INTEGER_TYPES = {
 
 # what may stand between % and the conversion character
 _FLAG_CHARS = frozenset("#+- ?'0@$.*0123456789")
+#: The width D's ``?`` flag sets: a pointer's in hex digits (dt_printf.c: 16 for an LP64 target,
+#: as D for Oracle Linux is; a width written after the ``?`` replaces it, one before it does not).
+POINTER_WIDTH = 16
+#: The order dtrace writes the flags it keeps back into the format it hands to C's printf
+#: (dt_printf.c's dt_printf_format: ``#``, ``0``, ``-``, ``+``, ``'``, space).
+_FLAG_ORDER = "#0-+' "
 
 
 class Conv:
     """One conversion of a format.  (A plain slotted class: cheap to import.)"""
 
-    __slots__ = ("text", "conv", "stars", "agg", "positional", "size", "start")
+    __slots__ = ("text", "conv", "stars", "agg", "positional", "size", "start", "flags", "width",
+                 "precision")
 
     def __init__(self, text: str, conv: str, stars: int = 0, agg: bool = False, positional: bool = False,
-                 size: str = "", start: int = -1):
+                 size: str = "", start: int = -1, flags: str = "", width: int = 0, precision: int = 0):
         self.text = text  # the whole conversion, "%-*.3ld"
-        self.conv = conv  # the conversion character ("d"), "" for a bare "%@"
+        self.conv = conv  # the conversion character ("d"; "%@" needs one too: "%@d")
         self.stars = stars  # how many * (width, precision) take arguments
         self.agg = agg  # has the @ flag
         self.positional = positional  # an N$ argument reference
         self.size = size  # the size prefix ("l"), "" without one
         self.start = start  # where the conversion starts in the format (-1: not said; not compared)
+        # as dtrace reads them (dt_printf.c's dt_printf_create; derived from text, not compared):
+        self.flags = flags  # the flags it keeps, in _FLAG_ORDER ("0" and "-" undo each other)
+        self.width = width  # 0: none; ? sets POINTER_WIDTH
+        self.precision = precision  # 0: none (dtrace drops ".0" and "." as it drops no precision)
 
     def __eq__(self, other):
         if not isinstance(other, Conv):
@@ -142,16 +154,45 @@ def parse_format(fmt: str) -> list[Conv]:
         if i < n and fmt[i] == "%":
             i += 1
             continue
-        stars = 0
-        agg = positional = False
+        stars = width = precision = digits = 0
+        agg = positional = dot = False
+        flags = set()
         while i < n and fmt[i] in _FLAG_CHARS:
             ch = fmt[i]
+            if ch.isdigit():
+                # dtrace: a 0 before any digit of the width is the zero-pad flag, other digits
+                # set the width (or, after the dot, the precision) anew each time
+                if ch == "0" and not dot and not digits:
+                    flags.add("0")
+                    flags.discard("-")
+                    i += 1
+                    continue
+                j = i
+                while j < n and fmt[j].isdigit():
+                    j += 1
+                if dot:
+                    precision = int(fmt[i:j])
+                else:
+                    width = int(fmt[i:j])
+                digits += 1
+                i = j
+                continue
             if ch == "*":
                 stars += 1
             elif ch == "@":
                 agg = True
             elif ch == "$":
                 positional = True
+            elif ch == ".":
+                dot = True
+                digits = 0
+            elif ch == "?":
+                width = POINTER_WIDTH
+            elif ch == "-":
+                flags.add("-")
+                flags.discard("0")
+            else:
+                flags.add(ch)
             i += 1
         size = ""
         for prefix in SIZE_PREFIXES:
@@ -167,11 +208,10 @@ def parse_format(fmt: str) -> list[Conv]:
             if size and conv not in PREFIXED[size]:
                 raise FormatError(f"undefined conversion {fmt[start:i]!r}: D's {size} goes with "
                                   f"{', '.join('%' + size + c for c in sorted(PREFIXED[size]))} only")
-        elif agg:
-            conv = ""  # "%@" alone prints the aggregation value
         elif i >= n:
             raise FormatError(f"format ends inside the conversion {fmt[start:]!r}")
         else:
             raise FormatError(f"unknown conversion {fmt[start:i + 1]!r}")
-        convs.append(Conv(fmt[start:i], conv, stars, agg, positional, size, start))
+        convs.append(Conv(fmt[start:i], conv, stars, agg, positional, size, start,
+                          "".join(f for f in _FLAG_ORDER if f in flags), width, precision))
     return convs

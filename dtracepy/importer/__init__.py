@@ -104,19 +104,45 @@ def exact_size_at_least(program: tree.Program, record: "list | None" = None) -> 
     return size - len("/**/\n\n")
 
 
-#: The most nodes of D ``--exact`` proves: it writes the module, runs it through the DSL and
-#: compiles it back, at 13 to 20 microseconds a node on the 2-core machine of the README's
-#: Benchmarks (a medium hour, under load) in session 17, so this bound kept it within 3 s there
-#: and issue 8's 5 s at a slow hour.  Session 17 measured what that costs: 90,000 clauses took
-#: 9.3 s, more than half of it Python compiling the module's text and the DSL making its nodes,
-#: which an exact proof cannot skip.  Session 18 made the compile of the module's tracer cheaper
-#: (one index of the program for its refusals and checks: 15 % fewer instructions a node for the
-#: whole command), and raised the bound from 150,000 by as much (docs/PERFORMANCE.md, "Session 18,
-#: compilespeed").  Session 19 printed the original once for the size bound and the compile
-#: (:class:`Printed`) and cut the DSL's work a clause (9 % fewer instructions a node): 185,000, at
-#: which the command takes 3 % fewer instructions than at 175,000 before ("Session 19, exact19").
+#: What ``--exact``'s proof of a script costs (it writes the module, runs it through the DSL and
+#: compiles it back), counted in nodes of D: a node 1, a clause :data:`EXACT_CLAUSE_NODES` more and
+#: any other top-level item but a comment :data:`EXACT_ITEM_NODES` more (each is a Python statement
+#: of the module of its own: a decorated function, a ``t.declare``, a ``t.inline`` ...).  A script
+#: whose count is over :data:`MAX_EXACT_NODES` is refused at once.  The weights and the bound are
+#: fitted to the instructions of the shapes of script measured in session 21 (docs/PERFORMANCE.md,
+#: "Session 21, exact22"): the costliest a node is dense expressions (``x = a+b+...+h;``, 136,000
+#: instructions a node, against 99,000 in one-line clauses); an empty clause costs two such nodes
+#: and one more, a declaration or an ``inline`` two or three and two more.
+EXACT_CLAUSE_NODES = 1
+EXACT_ITEM_NODES = 3
+#: The most nodes ``--exact`` proves, counted as above.  Session 17 measured the proof at 13 to 20
+#: microseconds a node on the 2-core machine of the README's Benchmarks and bounded it at 150,000
+#: nodes (3 s at a medium hour; issue 8's 5 s at a slow one): 90,000 clauses took 9.3 s, more than
+#: half of it Python compiling the module's text and the DSL making its nodes, which an exact proof
+#: cannot skip.  Session 18 made the compile of the module's tracer cheaper (175,000), session 19
+#: printed the original once and cut the DSL's work a clause (185,000), each measured on one-line
+#: clauses.  Session 21 found shapes that cost more a node at that bound (28,400 one-line clauses,
+#: 18.5 G instructions): 10,200 statements `x = a+b+...+h;` (185,000 nodes) 25 G, 92,000 empty
+#: clauses 36 G, 92,000 declarations 54 G (6 to 9 s).  So the bound is now the count at which the
+#: costliest shape measured takes what one-line clauses took at 185,000 nodes: 133,500 (17,800
+#: one-line clauses, 7,400 such statements, 44,500 empty clauses, 26,700 declarations).
 #: Bytes or lines do not bound it: `x;` is 2 nodes in 4 bytes, a dense clause 30 nodes on a line.
-MAX_EXACT_NODES = 185_000
+MAX_EXACT_NODES = 133_500
+
+
+def exact_count(program: tree.Program) -> "tuple[int, int, int]":
+    """(the nodes of D ``program`` has, its top-level items other than comments, what ``--exact``
+    counts it as: see :data:`MAX_EXACT_NODES`)."""
+    nodes = node_count(program)
+    items = weight = 0
+    Comment, Clause = tree.Comment, tree.Clause
+    for item in program.items:
+        cls = item.__class__
+        if cls is Comment:
+            continue
+        items += 1
+        weight += EXACT_CLAUSE_NODES if cls is Clause else EXACT_ITEM_NODES
+    return nodes, items, nodes + weight
 
 
 def node_count(program: tree.Program) -> int:
@@ -148,17 +174,19 @@ class Printed:
 
 def refuse_exact_over_limit(program: tree.Program) -> "Printed | None":
     """``--exact`` of a script it cannot prove within bounds: more than :data:`MAX_EXACT_NODES`
-    nodes, or a faithful module that prints D over the input limit (the DSL prints the D it reads
-    compact in full, indented).  Refused here, from the original tree (a count and a printing of
+    nodes as :func:`exact_count` counts them, or a faithful module that prints D over the input
+    limit (the DSL prints the D it reads compact in full, indented).  Refused here, from the original tree (a count and a printing of
     it, under a second for 100,000 clauses), not after writing, running and compiling the module
     (9 s for 90,000 clauses; 30 s for 100,000, then refused by the compiler), with what to do
     instead.  Else the original's items as printed for the size (:class:`Printed`)."""
     from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
 
-    count = node_count(program)
+    nodes, items, count = exact_count(program)
     if count > MAX_EXACT_NODES:
-        why = (f"it is {count:,} nodes of D, over the {MAX_EXACT_NODES:,} that --exact proves within a few "
-               "seconds (it writes the module, runs it and compiles it back, about 2 s for 100,000 nodes)")
+        why = (f"it is {nodes:,} nodes of D in {items:,} clauses and other items, which --exact counts as "
+               f"{count:,} (each a Python statement of the module to compile and run: a clause counts "
+               f"{EXACT_CLAUSE_NODES} node more, another item {EXACT_ITEM_NODES}), over the {MAX_EXACT_NODES:,} that "
+               "it proves within a few seconds (it writes the module, runs it and compiles it back)")
     else:
         record: list = []
         size = exact_size_at_least(program, record)

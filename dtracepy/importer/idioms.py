@@ -88,9 +88,19 @@ def _lifetimes(program, plan):
     for name, setters in sets.items():
         if name not in cleaned:
             continue  # set only by ++, inside expressions...: the cleanup leaves it alone
-        returns = _returns(setters)
-        if name not in indexed and returns is not None and _read_only_in_pairs(
-                clauses, mentioned[name], setters, returns):
+        first = setters[0]
+        if len(setters) == 1 and len(first.probes) == 1:  # (_returns' usual case, without its call)
+            returns = return_of(first.probes[0].text)
+            if returns is not None:
+                returns = frozenset((returns,))
+        else:
+            returns = _returns(setters)
+        where = mentioned[name]
+        # (named in its one setter only, as each thread-local of a script of entry clauses is:
+        # read only in pairs, as _read_only_in_pairs finds without its call)
+        if name not in indexed and returns is not None and (
+                len(where) == 1 and clauses[where[0]] is first
+                or _read_only_in_pairs(clauses, where, setters, returns)):
             drop[name] = returns
             if name in leaks:
                 auto_leaks.append((name, setters, returns))
@@ -117,7 +127,7 @@ def _lifetimes(program, plan):
         items = program.items
     typo_names = sorted(dropped_typos)
     for name, setters, returns in auto_leaks:
-        where = ", ".join(sorted(returns))
+        where = ", ".join(sorted(returns)) if len(returns) > 1 else next(iter(returns))
         # (asked only of typos there are: difflib's matcher, made for each leak, was a fifth
         # of importing 85,000 one-line clauses that each leak their own thread-local)
         typo = difflib.get_close_matches(name, typo_names, n=1, cutoff=0.7) if typo_names else []
@@ -132,6 +142,10 @@ def _lifetimes(program, plan):
             plan.notes.append(f"# The original zeroes self->{name}, which it never sets; "
                               "that zeroing is dropped.")
     if reuse:
+        # (what only the idioms read of the scan is freed before the writer makes the module,
+        # which reads the rest: the events and each thread-local's clauses, 12 MB at the peak of
+        # importing 85,000 one-line entries)
+        found.events = found.mentioned = found.cleaned = None
         plan.scan = found
     return tree.Program(tuple(items), pos=program.pos)
 
@@ -368,13 +382,21 @@ def _check_leaks(program: tree.Program, found: ProgramScan, zeroed) -> tuple[dic
     too (their zero is the literal's and more): neither answer can hold them, so only the
     clauses naming the others are gathered, and none when every one is zeroed somewhere (the
     usual entry/return pairs)."""
-    from dtracepy.checks.lifecycle import leaks
+    from dtracepy.checks.lifecycle import leaks, plain_leaks
 
     asked = [name for name in found.mentioned if name not in zeroed]
     if not asked:
         return {}, set()
     mentioned = found.mentioned
-    ctx, uses = _lifecycle(program, {i for name in asked for i in mentioned[name]})
+    holding = {i for name in asked for i in mentioned[name]}
+    # (the usual clauses, no predicate and leaf assignments: both answers in one pass, without
+    # the checks' context, for the same clauses)
+    plain = plain_leaks(found.clauses, holding)
+    if plain is not None:
+        leaking, unzeroed = plain
+        return ({n: entry for n, entry in leaking.items() if n not in zeroed},
+                {n for n in unzeroed if n not in zeroed})
+    ctx, uses = _lifecycle(program, holding)
     # (a zeroed name may be named in those clauses too: its uses there are not all of them)
     return ({n: entry for n, entry in leaks(ctx).items() if n not in zeroed},
             # (assigned, and neither zeroed nor partly: written or updated, without the property's call)

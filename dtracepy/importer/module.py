@@ -686,6 +686,13 @@ class ModuleWriter:
     def expr_statement(self, node) -> str:
         ex = self.ex
         if node.__class__ is tree.Assign:
+            if node.target.__class__ is tree.SelfVar:
+                # (``self->x = v``, the usual statement: assign_target's and scoped's text for
+                # it, without their calls, when the name is an attribute's)
+                name = node.target.name
+                self.names.imports.add("self")
+                if is_attr_name(name) and not name.startswith("_"):
+                    return f"self.{name} {node.op} {ex.emit(node.value).code}"
             target = self.assign_target(node.target)
             value = ex.emit(node.value)
             if target is not None and not (node.target.__class__ is tree.AggVar and node.target.name == ""):
@@ -697,7 +704,7 @@ class ModuleWriter:
         if isinstance(node, tree.Call):
             fn = ex.function_name(node, statement=True)
             if fn is not None and node.name in ex.actions.ACTIONS:
-                return ex.e_Call(node, statement=True).code
+                return ex.call(fn, node.args).code  # (e_Call's, its function_name already asked)
         return f"{self.names.use('stmt')}({ex.emit(node).code})"
 
     def assign_target(self, node) -> str | None:

@@ -292,7 +292,11 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                         t = FlexibleArray(t, 0)
                         counts.append(None)
                         continue
-                    count = self.const(node.dim, array_size=True)
+                    dim = node.dim
+                    if dim.__class__ is c_ast.Constant and dim.type == "int" and _SMALL_DECIMAL.match(dim.value):
+                        count = int(dim.value)  # (an int: what const() gives it, without its stack)
+                    else:
+                        count = self.const(dim, array_size=True)
                     if count < 0:
                         self.error(f"array size is negative ({count})", node)
                     if count * max(size, 1) > most_bytes(self.abi):
@@ -494,28 +498,33 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                 block.add(key)
         coord = node.coord
         rkey = (coord.file, coord.line, coord.column)
-        rattrs = self.pre.record_attrs.get(rkey, Attrs())
+        rattrs = self.pre.record_attrs.get(rkey, _PLAIN)
         if rattrs.mode is not None:
             raise LayoutError("__attribute__((mode)) on a struct or union is not valid", rattrs.mode[1])
         if rattrs.vector is not None:  # (gcc's words)
             raise LayoutError("invalid vector type for attribute 'vector_size'", rattrs.vector.at)
-        mattrs = self.pre.member_attrs.get(rkey, [])
-        decls = [d for d in node.decls if isinstance(d, c_ast.Decl)]
-        if len(mattrs) != len(decls):
-            for a in mattrs:  # (a vector dropped would give the member a wrong size)
-                if a.vector is not None:
-                    raise LayoutError("__attribute__((vector_size)) here is not modelled by dtracepy", a.vector.at)
-            mattrs = [Attrs()] * len(decls)
+        mattrs = self.pre.member_attrs.get(rkey, _NONE)
+        decls = node.decls
+        if mattrs:  # (most records have none: no list of them, no copy of the members)
+            decls = [d for d in node.decls if isinstance(d, c_ast.Decl)]
+            if len(mattrs) != len(decls):
+                for a in mattrs:  # (a vector dropped would give the member a wrong size)
+                    if a.vector is not None:
+                        raise LayoutError("__attribute__((vector_size)) here is not modelled by dtracepy",
+                                          a.vector.at)
+                mattrs = _NONE
+        last = next((d for d in reversed(decls) if isinstance(d, c_ast.Decl)), None)  # (a flexible array's)
         specs = []
         self.defining.add(id(layout))
-        attrs_of = dict(zip(map(id, decls), mattrs))
+        k = -1  # (the index of the member among the record's Decls)
         for decl in node.decls:
             if decl.__class__ is c_ast.StaticAssert:  # (evaluated where it stands: the record incomplete)
                 self.static_assert(decl)
                 continue
-            if id(decl) not in attrs_of:
+            if not isinstance(decl, c_ast.Decl):
                 continue
-            a = attrs_of[id(decl)]
+            k += 1
+            a = mattrs[k] if mattrs else _PLAIN
             if decl.align:  # (evaluated first, as gcc evaluates it: before the declarator)
                 for spec in decl.align:
                     self.alignas_value(spec)
@@ -534,7 +543,7 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                 if getattr(getattr(t, "elem", t), "kind", None) == "function":
                     self.error("a function type cannot be a member; use a pointer to it", decl)
                 # (x[0], GNU's zero-length array, may be anywhere: only x[] must be last)
-                if isinstance(decl.type, c_ast.ArrayDecl) and decl.type.dim is None and decl is not decls[-1]:
+                if isinstance(decl.type, c_ast.ArrayDecl) and decl.type.dim is None and decl is not last:
                     self.error(f"flexible array member {decl.name} is not last", decl)
             if a.mode is not None:
                 raise LayoutError("__attribute__((mode)) on a member changes layout in a way dtracepy does not "
@@ -543,14 +552,20 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
             if decl.align:  # (gcc: as aligned(N) on the member, not lowering it)
                 aligned = max(aligned or 0, self.alignas(decl, t, "member") or 0) or None
             # (an unnamed bit-field's Decl has no coord: its width's has)
-            specs.append(MemberSpec(decl.name, t, spelling, width, a.packed, aligned,
-                                    self.pos(decl) or self.pos(decl.bitsize) or self.pos(decl.type)))
+            coord = decl.coord or getattr(decl.bitsize, "coord", None) or decl.type.coord
+            specs.append(MemberSpec(decl.name, t, spelling, width, a.packed, aligned, coord and Pos(
+                coord.file or "<string>", coord.line, coord.column or None)))
         self.defining.discard(id(layout))
         lay_out(layout, specs, packed=rattrs.packed, aligned=self.alignment(rattrs),
-                pack=self.pre.record_pack.get(rkey))
+                pack=self.pre.record_pack.get(rkey), consume=True)
         if node.name and self._user(node) and block is None:
             self.result[f"{kind} {node.name}"] = layout
         return layout
+
+
+_SMALL_DECIMAL = re.compile(r"(?:[1-9][0-9]{0,8}|0)\Z")  # (below 2**31: an int, never wrapped)
+_PLAIN = Attrs()  # (no attributes: shared, read only)
+_NONE: list = []
 
 
 # gcc's checks of a declaration's type words (c-decl.cc, declspecs_add_type), in gcc's words: the

@@ -34,7 +34,8 @@ from pycparser.c_parser import Coord
 from dtracepy.layout.fastc_body import Bodies
 from dtracepy.layout.fastc_const import Constants
 from dtracepy.layout.fastc_decl import Declarators
-from dtracepy.layout.fastc_lex import (Refused, Unsupported, _ASSERTS, _BASE, _ID_START, _LINE_MARKER, _MAX_DEPTH,
+from dtracepy.layout.fastc_lex import (Refused, Unsupported, _ASSERTS, _BASE, _ID_START, _INTEGER, _LINE_MARKER,
+                                       _MAX_DEPTH,
                                        _NO, _QUALS, _record_positions, _RESERVED, _STORAGE, _STRING, _tokens,
                                        _TYPEOF, token_place)  # (token_place: cparse's, through here)
 
@@ -103,8 +104,11 @@ class _Reader(Bodies, Constants, Declarators):
         kept = None  # a storage class (read after the specifiers: a record's members reset it)
         thread = noreturn = False  # _Thread_local (a file-scope object's), _Noreturn (a function's)
         align = []  # _Alignas (alignas21: the converter applies and checks it; refused: pycparser's path)
+        typedefs = self.typedefs
         while True:
             t = toks[self.i]
+            if t not in _SPECIFIER_WORDS and t not in typedefs:
+                break  # (what every test below would give: the declarator's first token, mostly)
             if t == "_Alignas" and not register and not self.block:
                 self.i += 1
                 self.expect("(")
@@ -502,6 +506,15 @@ class _Reader(Bodies, Constants, Declarators):
                     n, _NO, None, self.identifier_type((t,)), None, attributes=_NO), None, None, None))
                 self.i = i + 3
                 continue
+            if toks[i + 2] == "[" and toks[i + 4] == "]" and toks[i + 5] == ";" and (t in _BASE or t in typedefs) \
+                    and n[:1] in _ID_START and n not in reserved and n not in typedefs:
+                d = toks[i + 3]  # the common array, "type name[N];", as declaration() reads it
+                if d[:1].isdigit() and _INTEGER.fullmatch(d):
+                    decls.append(c_ast.Decl(n, _NO, _NO, _NO, _NO, c_ast.ArrayDecl(c_ast.TypeDecl(
+                        n, _NO, None, self.identifier_type((t,)), None, attributes=_NO), c_ast.Constant("int", d),
+                        _NO, None, attributes=_NO), None, None, None))
+                    self.i = i + 6
+                    continue
             decls.extend(self.declaration(True))
         if not decls:
             raise Unsupported("an empty record")
@@ -560,6 +573,9 @@ class _Reader(Bodies, Constants, Declarators):
 
 
 _AUTO_TYPE = ("__auto_type",)
+# every word :meth:`_Reader.specifiers` reads (a typedef name besides)
+_SPECIFIER_WORDS = _BASE | _QUALS | _TYPEOF | {"_Alignas", "struct", "union", "enum", "typedef", "extern", "static",
+                                                "register", "auto", "_Thread_local", "_Noreturn", "__auto_type"}
 _PRELUDE_TOKENS: dict[str, tuple[list[str], list]] = {}  # prelude -> (tokens, records)
 
 

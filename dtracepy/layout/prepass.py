@@ -234,8 +234,12 @@ def _pragma_pack(args: str, pos: Pos, pack, stack: list):
     return stack.pop()[0]
 
 
-_WORDS_ONLY = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|\b('
-                         + "|".join(sorted(_BLANK_WORDS | set(_RESPELLED), key=len, reverse=True)) + r")\b")
+# (each word an alternative of its own, with no group or \b before it: the engine then skips to the
+# next character that may begin a match, instead of trying every position (0.17 s over 4 MB); a
+# word in the middle of another is left as it is, which \b before it did)
+_WORDS_ONLY = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|'
+                         + "|".join(w + r"\b" for w in sorted(_BLANK_WORDS | set(_RESPELLED), key=len, reverse=True)))
+_WORD_CHAR = re.compile(r"\w")
 
 
 def blank_words(text: str) -> "Prepassed | None":
@@ -243,9 +247,11 @@ def blank_words(text: str) -> "Prepassed | None":
     it (the caller checks): its GNU words blanked or respelled, nothing recognised; its scan of
     every token took 5 s over a 4 MB header of inline functions.  None where there is none."""
     def replace(m):
-        word = m.group(1)
-        if word is None:  # a string or a character constant, kept whole
-            return m.group()
+        word = m.group()
+        if word[0] in "\"'":  # a string or a character constant, kept whole
+            return word
+        if m.start() and _WORD_CHAR.match(text, m.start() - 1):  # (the end of a longer word)
+            return word
         return _RESPELLED[word].ljust(len(word)) if word in _RESPELLED else " " * len(word)
 
     return Prepassed(_WORDS_ONLY.sub(replace, text))

@@ -19,6 +19,8 @@ from __future__ import annotations
 import bisect
 import re
 
+from dtracepy.facts.conversions import FormatError, format_text, parse_format
+
 HISTOGRAM_KINDS = frozenset({"quantize", "lquantize", "llquantize"})
 _HIST_HEADER = re.compile(r"^\s*value\s+-+ Distribution -+\s+count\s*$")
 _HIST_ROW = re.compile(r"^\s*(<|>=|abs\(\) <)?\s*(-?\d+) \|([@ ]*)\s+(-?\d+)\s*$")
@@ -153,8 +155,6 @@ def key_formats(fmt: str) -> tuple:
     where it prints the key in a base, ``%x``, ``%X``, ``%o`` or ``%p`` (the table shows the key
     so, as dtrace printed it); None for the others; () for a format whose keys are not told in
     order (a ``*`` or an ``N$``) or that D refuses."""
-    from dtracepy.facts.conversions import FormatError, parse_format
-
     try:
         convs = parse_format(fmt)
     except FormatError:
@@ -397,15 +397,15 @@ def _entry_keys(pending: list[str], plain_keys: int | None, has_stack: bool) -> 
 
 
 # --- printa with a format string ---------------------------------------------------------------
-# ``@`` is a flag: dtrace takes ``%@d``, ``%@8d``, ``%-@8d`` and ``%8@d`` alike
-_CONV = re.compile(r"%(%|[-#+ 0'@?]*[0-9*]*@?(?:\.[0-9*]*)?(?:hh|h|ll|l|L|w|z|j|t)?@?[a-zA-Z@])")
 _HIST_BLOCK = r"(\s*value\s+-+ Distribution -+\s+count\s*\n(?:[^\n|]*\|[^\n]*\n)*\n?)"
 
 
-def _conv_regex(conv: str) -> tuple[str, str]:
-    """(regex, type) for one conversion of a printa format; types: int, str, stack, agg, float."""
-    letter = conv[-1]
-    if "@" in conv:
+def _conv_regex(conv) -> tuple[str, str]:
+    """(regex, type) for one conversion of a printa format (a :class:`Conv`; ``@`` is a flag:
+    dtrace takes ``%@d``, ``%@8d``, ``%-@8d`` and ``%8@d`` alike); types: int, str, stack, agg,
+    float."""
+    letter = conv.conv
+    if conv.agg:
         return r"\s*(-?\d+)[ ]*|" + _HIST_BLOCK, "agg"
     if letter in "diu" or letter in "c":
         return r"\s*(-?\d+)\s*", "int"
@@ -429,20 +429,18 @@ class FormatDecoder:
         parts = []
         self.types = []
         pos = 0
-        for m in _CONV.finditer(fmt):
-            parts.append(re.escape(fmt[pos:m.start()]))
-            pos = m.end()
-            if m.group(1) == "%":
-                parts.append("%")
-                continue
-            regex, kind = _conv_regex(m.group(1))
+        fmt = format_text(fmt)      # (dtrace prints up to the format's first NUL)
+        for conv in parse_format(fmt):
+            parts.append(re.escape(fmt[pos:conv.start].replace("%%", "%")))
+            pos = conv.start + len(conv.text)
+            regex, kind = _conv_regex(conv)
             if kind == "agg":
                 self.types.append("agg")
                 parts.append(f"(?:{regex})")
             else:
                 self.types.append(kind)
                 parts.append(regex)
-        parts.append(re.escape(fmt[pos:]))
+        parts.append(re.escape(fmt[pos:].replace("%%", "%")))
         if "agg" not in self.types:
             # printa with no %@ prints the value after the format as the default would
             self.types.append("agg")

@@ -62,6 +62,8 @@ def _prefixed_start(mark: bytes) -> re.Pattern:
 #: of about this size, not held whole (each read joined to all of it: quadratic, memory unbounded).
 MAX_UNFINISHED = 1 << 16
 _END_PREFIX_START = re.compile(rb" *(?:\d+(?: +(?:\d+(?: +(?::(?:E(?:N(?:D ?)?)?)?)?)?)?)?)?")
+#: A whole probe prefix of dtrace's (without -q: ``  0      2    :END ``, ``  1  9  read:entry ``)
+_PROBE_PREFIX = re.compile(rb" *\d+ +\d+ +[^ ]*:[^ ]* ?")
 
 
 def _utf8_complete(data: bytes) -> int:
@@ -282,6 +284,7 @@ class Decoder:
         # header is held until the script prints something of its own.
         self._prelude = True
         self._header: bytes | None = None
+        self._prefixed = False      # dtrace prints its probe prefixes (its header was seen)
         self._skip_blank = False
 
     @property
@@ -327,7 +330,7 @@ class Decoder:
                 i += 1
                 if self._prelude:
                     if _HEADER.fullmatch(line):
-                        self._header = line
+                        self._header, self._prefixed = line, True
                         continue
                     if self._prefixed_start.fullmatch(line):
                         self._prelude = False
@@ -454,6 +457,11 @@ class Decoder:
     def close(self) -> list:
         """The end of the output: what is left over (an unterminated line, a block cut short)."""
         out: list = []
+        if self._pending and self._prefixed and _PROBE_PREFIX.fullmatch(self._pending):
+            # a probe's prefix and nothing after it, not even its newline: dtrace broke off (a printa
+            # it aborted, "processing aborted: ...") before the clause printed anything, dtracepy's
+            # END's marks too; no text of the script's, so neither it nor the held header shows
+            self._pending = b""
         if self._pending:
             rest, self._pending = self._pending, b""
             out = self.feed(rest + b"\n")

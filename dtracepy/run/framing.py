@@ -37,14 +37,13 @@ text.  ``frame_program`` without a token (tests, ``compile``-like uses) frames w
 
 from __future__ import annotations
 
-import re
 import secrets
 import string
 
 import attrs
 
 from dtracepy import tree
-from dtracepy.facts.conversions import SYMBOL_KEY_CONVERSIONS
+from dtracepy.facts.conversions import SYMBOL_KEY_CONVERSIONS, FormatError, parse_format
 
 RS = "\x1e"
 US = "\x1f"
@@ -54,8 +53,6 @@ TOKEN_LENGTH = 8
 def new_token() -> str:
     """A run's secret for its marks (see the module's doc)."""
     return "".join(secrets.choice(string.ascii_letters) for _ in range(TOKEN_LENGTH))
-
-_CONV = re.compile(r"%([-#+ 0'?@$]*)([0-9*]*)((?:\.[0-9*]*)?)(hh|h|ll|l|L|w|z|j|t)?([aAcCdiouxXeEfgGkpsSTY])")
 
 
 @attrs.frozen
@@ -67,17 +64,15 @@ class Column:
 
 
 def column(title: str, fmt: str) -> Column:
-    m = _CONV.search(fmt.replace("%%", ""))
-    if m is None:
+    convs = parse_format(fmt)     # (a Record's format holds exactly one conversion)
+    if not convs:
         raise ValueError(f"column {title!r}: no printf conversion in {fmt!r}")
-    length = m.group(4) or ""
-    letter = m.group(5)
+    length, letter = convs[0].size, convs[0].conv
     if letter in "sS":
         # a precision cuts the string as dtrace's printf cuts it (``%.2s`` of "hello" is "he";
-        # dtrace takes ``%.0s`` and ``%.s`` for no precision)
-        precision = m.group(3)[1:]
-        if precision.isdigit() and int(precision):
-            return Column(title, fmt, "str", f"%.{int(precision)}s%c")
+        # dtrace takes ``%.0s`` and ``%.s`` for no precision: parse_format reads them as 0)
+        if convs[0].precision:
+            return Column(title, fmt, "str", f"%.{convs[0].precision}s%c")
         return Column(title, fmt, "str", "%s%c")
     if letter == "Y":
         return Column(title, fmt, "time", "%d")
@@ -264,7 +259,6 @@ def _variable_kinds(program: tree.Program) -> dict:
 # splits on the separators, so string keys holding spaces (or newlines) come back exactly.
 ENTRY_KIND = "K"     # an entry mark: the plan's mark, then this
 _KEY_CONVERSIONS = {"string": ("str", "%s"), "int": ("int", "%d"), "stack": ("stack", "%k")}
-_PRINTA_CONV = re.compile(r"%%|%([-#+ 0'?@$]*)([0-9*]*)((?:\.[0-9*]*)?)(hh|h|ll|l|L|w|z|j|t)?([a-zA-Z])")
 _USER_CONVERSIONS = {
     "d": ("int", "%d"), "i": ("int", "%d"), "u": ("uint", "%u"), "x": ("hex", "%x"),
     "X": ("hex", "%x"), "o": ("oct", "%o"), "p": ("hex", "%p"), "s": ("str", "%s"),
@@ -289,17 +283,18 @@ def framed_user(fmt: str, naggs: int, mark: str = RS) -> tuple[tuple[str, ...], 
     """(fields, framed format) for ``printa(fmt, @a, ...)``: the user's conversions in their
     order, bare (no widths, no text between them); None for a format this cannot read."""
     fields, convs = [], []
-    for m in _PRINTA_CONV.finditer(fmt):
-        if m.group(0) == "%%":
-            continue
-        flags, letter = m.group(1), m.group(5)
-        if "@" in flags:
+    try:
+        parsed = parse_format(fmt)
+    except FormatError:
+        return None
+    for c in parsed:
+        if c.agg:
             fields.append("agg")
-            convs.append("%@u" if letter == "u" else "%@d")
+            convs.append("%@u" if c.conv == "u" else "%@d")
             continue
-        if "$" in flags or "*" in m.group(2) + m.group(3) or letter not in _USER_CONVERSIONS:
+        if c.positional or c.stars or c.conv not in _USER_CONVERSIONS:
             return None
-        field, conv = _USER_CONVERSIONS[letter]
+        field, conv = _USER_CONVERSIONS[c.conv]
         fields.append(field)
         convs.append(conv)
     nvalues = fields.count("agg")

@@ -11,14 +11,12 @@ from __future__ import annotations
 import csv
 import datetime
 import json
-import re
 
-from dtracepy.facts.conversions import FLAGS, FormatError, parse_format
+from dtracepy.facts.conversions import FormatError, parse_format
 from dtracepy.run.aggregations import Histogram, Stack
 from dtracepy.run.decode import Printed, Text
 
 _KIND_WIDTH = {"time": 26, "int": 8, "hex": 8, "str": 12}
-_WIDTH = re.compile(r"%[-#+ 0']*([0-9]+)")
 
 
 def _plain(value):
@@ -52,24 +50,33 @@ def _in_base(fmt: str, value) -> str:
     conv = _base_conversion(fmt) if isinstance(value, int) else None
     if conv is None:
         return _cell(value)
-    body = conv.text[1:len(conv.text) - len(conv.size) - 1]   # (flags, width, precision)
-    flags = body[:len(body) - len(body.lstrip("".join(FLAGS)))]
-    width, _, precision = body[len(flags):].partition(".")
-    precision = "." + precision if "." in body else ""
-    if "?" in flags and not width:
-        width = "16"                # (D's ? flag: a pointer's width in hex, 16 digits on LP64)
-    flags = flags.replace("'", "").replace("?", "")
     end = conv.start + len(conv.text)
+    return (fmt[:conv.start].replace("%%", "%") + _c_unsigned(conv, value)
+            + fmt[end:].replace("%%", "%"))
+
+
+def _c_unsigned(conv, value: int) -> str:
+    """``value`` printed as C's printf prints it by dtrace's rebuilt conversion (the flags, width
+    and precision :func:`~dtracepy.facts.conversions.parse_format` reads as dtrace does): C, not
+    Python, for ``+`` and space (ignored by an unsigned conversion), ``'`` (no grouping in hex
+    or octal), ``#`` (``%#x`` of 0 is ``0``, ``%#o`` of 8 is ``010``) and ``0`` with a precision
+    (ignored)."""
     value &= 2**64 - 1              # (dtrace prints a negative value's two's complement)
     letter = "x" if conv.conv == "p" else conv.conv      # (Oracle's %p of 255 is ff)
-    if "#" in flags and (letter == "o" or value == 0):
-        # C's %#o is 010 and its %#x of 0 is 0, where Python's are 0o10 and 0x0
-        flags = flags.replace("#", "")
-        if letter == "o" and value:
-            shown = ("%" + flags.replace("0", "") + width + "s") % ("0" + format(value, "o"))
-            return fmt[:conv.start].replace("%%", "%") + shown + fmt[end:].replace("%%", "%")
-    shown = ("%" + flags + width + precision + letter) % value
-    return fmt[:conv.start].replace("%%", "%") + shown + fmt[end:].replace("%%", "%")
+    digits = format(value, "o" if letter == "o" else letter)
+    if conv.precision:
+        digits = digits.rjust(conv.precision, "0")
+    prefix = ""
+    if "#" in conv.flags and value:
+        if letter == "o":
+            digits = digits if digits.startswith("0") else "0" + digits
+        else:
+            prefix = "0X" if letter == "X" else "0x"
+    if "-" in conv.flags:
+        return (prefix + digits).ljust(conv.width)
+    if "0" in conv.flags and not conv.precision:
+        return prefix + digits.rjust(conv.width - len(prefix), "0")
+    return (prefix + digits).rjust(conv.width)
 
 
 def _base_conversion(fmt: str):
@@ -80,8 +87,17 @@ def _base_conversion(fmt: str):
         convs = parse_format(fmt)
     except FormatError:
         return None
-    conv = next((c for c in convs if c.conv in "xXop" and c.conv), None)
+    conv = next((c for c in convs if c.conv in "xXop"), None)
     return conv if conv is not None and not conv.stars and not conv.agg and not conv.positional else None
+
+
+def _declared_width(fmt: str) -> int:
+    """The width a column's format asks for, as dtrace reads it (``%08x``: 8, ``%?p``: 16)."""
+    try:
+        convs = parse_format(fmt)
+    except FormatError:
+        return 0
+    return convs[0].width if convs else 0
 
 
 def _key_cell(agg, index: int, value) -> str:
@@ -152,9 +168,7 @@ class TableWriter(Writer):
         if widths is None:
             widths = []
             for col in cls.spec.columns:
-                m = _WIDTH.search(col.fmt)
-                declared = int(m.group(1)) if m else 0
-                widths.append(max(len(col.title), declared, _KIND_WIDTH.get(col.kind, 0)))
+                widths.append(max(len(col.title), _declared_width(col.fmt), _KIND_WIDTH.get(col.kind, 0)))
             self.widths[cls] = widths
         if self.line_open:
             self.out.write("\n")

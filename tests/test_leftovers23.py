@@ -1,0 +1,179 @@
+"""Session 21's leftovers, fixed by helper leftovers23.
+
+* ``dtracepy run`` reads every printf/printa format through
+  :func:`dtracepy.facts.conversions.parse_format` (no regular expressions of its own), which reads
+  the flags, width and precision as dtrace's dt_printf_create does (``?`` is a width of 16).
+
+Each test fails on the code before the fix; what dtrace printed or said is recorded next to it.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from tests.check_findings import errors
+
+
+# --- one reader of printf conversions -----------------------------------------------------------
+
+def test_run_has_no_conversion_reader_of_its_own():
+    from dtracepy.run import aggregations, framing, output
+
+    for module, name in ((framing, "_CONV"), (framing, "_PRINTA_CONV"), (aggregations, "_CONV"),
+                         (output, "_WIDTH")):
+        assert not hasattr(module, name), (module.__name__, name)
+
+
+# dt_printf_create: a 0 before any width digit is the zero flag, "-" and "0" undo each other in
+# order, "?" sets the width to 16 (a later width replaces it), ".0" is no precision
+PARSED = {"%-08x": ("0", 8, 0), "%0-8x": ("-", 8, 0), "%8?x": ("", 16, 0), "%?8x": ("", 8, 0),
+          "%#08.3x": ("#0", 8, 3), "%5 0x": (" ", 0, 0), "%.0s": ("", 0, 0), "%+'-12.4d": ("-+'", 12, 4),
+          "%@8d": ("", 8, 0), "%8@d": ("", 8, 0), "%?p": ("", 16, 0)}
+
+
+@pytest.mark.parametrize("fmt", PARSED)
+def test_parse_format_reads_flags_width_and_precision_as_dtrace_does(fmt):
+    from dtracepy.facts.conversions import parse_format
+
+    (conv,) = parse_format(fmt)
+    assert (conv.flags, conv.width, conv.precision) == PARSED[fmt]
+
+
+# dtrace 2.0, live (this session): printf("[%+x] [%8?x] [%?8x] [%08.3x] [%-08x] [% x] [%0-8x]
+# [%5 0x] [%#08x] [%#.5o] [%'x]\n", 255, ..., 8, 255) printed
+# "[ff] [              ff] [      ff] [     0ff] [000000ff] [ff] [ff      ] [ff] [0x0000ff] [00010] [ff]"
+C_CELLS = {("%+x", 255): "ff", ("%8?x", 255): " " * 14 + "ff", ("%?8x", 255): "      ff",
+           ("%08.3x", 255): "     0ff", ("%-08x", 255): "000000ff", ("% x", 255): "ff",
+           ("%0-8x", 255): "ff      ", ("%5 0x", 255): "ff", ("%#08x", 255): "0x0000ff",
+           ("%#.5o", 8): "00010", ("%'x", 255): "ff"}
+
+
+@pytest.mark.parametrize("fmt,value", C_CELLS)
+def test_a_base_column_is_shown_as_dtraces_printf_printed_it(fmt, value):
+    from dtracepy.run.output import _in_base
+
+    assert _in_base(fmt, value) == C_CELLS[fmt, value]
+
+
+def test_a_pointer_width_column_header_is_as_wide_as_its_rows():
+    """``%?p`` pads to 16 (dtrace's ``?``): the header is laid out that wide before the first row,
+    not 8 wide with the rows then wider than it."""
+    from dtracepy.run.decode import row_class
+    from dtracepy.run.framing import RecordSpec, column
+    from dtracepy.run.output import TableWriter
+
+    spec = RecordSpec(0, "r", (column("PTR", "%?p"), column("N", "%d"), column("T", "%%20 %s")))
+    row = row_class(spec)
+    out = io.StringIO()
+    writer = TableWriter(out)
+    writer.row(row(255, 1, "a"))
+    writer.row(row(4096, 2, "b"))
+    assert out.getvalue().splitlines() == [   # (16, then int's 8, then str's 12: "%%20" is text)
+        "PTR" + " " * 13 + "  N" + " " * 7 + "  T",
+        " " * 14 + "ff" + "  " + " " * 7 + "1  a",
+        " " * 12 + "1000" + "  " + " " * 7 + "2  b"]
+
+
+def test_a_printa_value_with_its_width_before_the_at_is_framed_as_the_value():
+    """``printa("%s %8@d\\n", @a, @b)``: dtrace takes ``%8@d`` as ``%@8d`` (``@`` is a flag)."""
+    from dtracepy.run.framing import framed_user
+
+    fields, fmt = framed_user("%s %8@d %-8@d\n", 2)
+    assert fields == ("str", "agg", "agg")
+
+
+def test_the_printa_decoder_reads_a_value_with_its_width_before_the_at():
+    from dtracepy.run.aggregations import parse_printa
+
+    aggs = parse_printa("a        3\nb       12\n", "%s %8@d\n", ["a"])
+    assert dict(aggs["a"]) == {("a",): 3, ("b",): 12}
+
+
+def test_the_printa_decoder_reads_up_to_the_formats_nul():
+    """dtrace prints a format up to its first NUL, so what follows is no conversion."""
+    from dtracepy.run.aggregations import parse_printa
+
+    aggs = parse_printa("x 3\ny 4\n", "%s %@d\n\0%d", ["a"])
+    assert dict(aggs["a"]) == {("x",): 3, ("y",): 4}
+
+
+def test_a_bare_at_conversion_is_refused_as_dtrace_refuses_it():
+    """dtrace -e: ``printa("%@\\n", @a)``: "format conversion #1 is undefined: %" (the newline)."""
+    from dtracepy.facts.conversions import FormatError, parse_format
+
+    for fmt in ("%@\n", "%@", "%-@ "):
+        with pytest.raises(FormatError):
+            parse_format(fmt)
+    assert errors('BEGIN { @a = count(); printa("%@\\n", @a); }\n')
+
+
+
+# --- L2: a type's run of pointers on dtrace's parser stack ------------------------------------
+
+def _stars(n):
+    return "*" * n
+
+
+# name -> (script of n, the largest n dtrace 2.0 accepts: bisected against dtrace -e this session)
+POINTER_RUNS = {
+    "a cast": (lambda n: f"BEGIN\n{{\n\ttrace((int {_stars(n)})arg0);\n}}\n", 9991),
+    "a cast assigned": (lambda n: f"BEGIN\n{{\n\tx = (int {_stars(n)})arg0;\n}}\n", 9991),
+    "a cast, second statement": (lambda n: f"BEGIN\n{{\n\ttrace(1);\n\ttrace((int {_stars(n)})arg0);\n}}\n", 9989),
+    "a cast, second clause": (lambda n: f"BEGIN\n{{\n\tself->p = 0;\n}}\nBEGIN\n{{\n\ttrace((int {_stars(n)})arg0);\n}}\n", 9990),
+    "sizeof a type": (lambda n: f"BEGIN\n{{\n\ttrace(sizeof(int {_stars(n)}));\n}}\n", 9990),
+    "a declaration": (lambda n: f"int {_stars(n)} x;\nBEGIN\n{{\n\tx = 0;\n}}\n", 9996),
+}
+# the tree keeps no parentheses: 6,000 pointers, then 6,000 more in parentheses, are two runs
+# on dtrace's stack (the first reduced before the "("): dtrace takes it, check must too
+SPLIT_RUN = f"BEGIN\n{{\n\ttrace((int {_stars(6000)}({_stars(6000)}))arg0);\n}}\n"
+
+
+def _stack_errors(text):
+    return [f for f in errors(text) if f.check == "parser-stack"]
+
+
+@pytest.mark.parametrize("name", POINTER_RUNS)
+def test_check_flags_one_pointer_past_the_run_dtrace_accepts(name):
+    make, largest = POINTER_RUNS[name]
+    assert _stack_errors(make(largest)) == []
+    found = _stack_errors(make(largest + 1))
+    assert len(found) == 1 and "memory exhausted" in found[0].message, found
+    assert found[0].pos.line == make(largest + 1).count("\n") - 1 - (name == "a declaration") * 3, found[0].pos
+
+
+def test_a_run_of_pointers_split_by_parentheses_is_not_counted_as_one():
+    assert _stack_errors(SPLIT_RUN) == []
+
+
+def test_the_real_dtrace_stops_at_the_pointer_run_where_check_does():
+    from tests.real_dtrace import judge_scripts
+
+    jobs = {"split": {"text": SPLIT_RUN}}
+    for name, (make, largest) in POINTER_RUNS.items():
+        jobs[f"{name}/ok"] = {"text": make(largest)}
+        jobs[f"{name}/over"] = {"text": make(largest + 1)}
+    verdicts = judge_scripts(jobs)
+    assert verdicts["split"] is None, verdicts["split"]
+    for name in POINTER_RUNS:
+        assert verdicts[f"{name}/ok"] is None, (name, verdicts[f"{name}/ok"])
+        assert "memory exhausted" in (verdicts[f"{name}/over"] or ""), (name, verdicts[f"{name}/over"])
+
+
+@pytest.mark.parametrize("stars, refused", [(9991, False), (9992, True), (100000, True)])
+def test_compile_refuses_a_cast_to_more_pointers_than_dtraces_parser_holds(tmp_path, capsys, stars, refused):
+    """review21 L2: ``cast(arg0, "int " + "*" * 100000)`` compiled; dtrace: "memory exhausted"."""
+    from dtracepy.cli import main
+
+    path = tmp_path / "deep.py"
+    path.write_text("from dtracepy import *\nt = Tracer()\n\n@t.probe('BEGIN')\ndef b():\n"
+                    f"    trace(cast(arg0, 'int ' + '*' * {stars}))\n")
+    out = tmp_path / "deep.d"
+    status = main(["compile", str(path), "-o", str(out)])
+    err = capsys.readouterr().err
+    if refused:
+        assert status == 1 and f"{path}:6: error: this expression nests" in err, err
+        assert not out.exists()
+    else:
+        assert status == 0, err
+        assert f"(int {_stars(stars)})arg0" in out.read_text()
