@@ -614,10 +614,15 @@ def _translators(ctx):
                 and output.declarator.__class__ is t.NameDecl):
             yield from _translator_output(ctx, node, spec, defined)
         key = (output, node.input)
-        if key in seen:
+        try:
+            found = key in seen
+        except TypeError:  # (a tree that cannot hash: told by comparing it with each one above)
+            seen = list(seen)
+            found = key in seen
+        if found:
             yield ctx.finding("declaration", node, "this translator (the same input and output types) is "
                               "declared above already (dtrace: \"has already been declared\")")
-        seen.add(key)
+        seen.add(key) if seen.__class__ is set else seen.append(key)
 
 
 def _translator_output(ctx, node, spec, defined):
