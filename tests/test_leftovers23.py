@@ -10,6 +10,8 @@ Each test fails on the code before the fix; what dtrace printed or said is recor
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 
 import pytest
 from tests.check_findings import errors
@@ -177,3 +179,42 @@ def test_compile_refuses_a_cast_to_more_pointers_than_dtraces_parser_holds(tmp_p
     else:
         assert status == 0, err
         assert f"(int {_stars(stars)})arg0" in out.read_text()
+
+
+# --- L5: a #! directive in a tracer that goes through cpp ---------------------------------------
+
+def _compile(tmp_path, source):
+    from tests.pythonpath import env_with
+
+    from conftest import REPO
+
+    path = tmp_path / "hb.py"
+    path.write_text(source)
+    out = tmp_path / "hb.d"
+    result = subprocess.run([sys.executable, "-m", "dtracepy", "compile", str(path), "-o", str(out)],
+                            capture_output=True, text=True, env=env_with(REPO), timeout=300)
+    return path, out, result
+
+
+@pytest.mark.parametrize("tracer", ['Tracer(defines={"X": "1"})', 'Tracer(includes=["stddef.h"])', "Tracer()"])
+def test_compile_refuses_a_hash_bang_directive_that_goes_through_cpp(tmp_path, tracer):
+    """review21 L5: dtrace -C: "invalid preprocessing directive #!" (a directive makes the tracer's
+    ``#!`` line ``-Cs``); plain ``compile`` printed it, exit 0."""
+    path, out, result = _compile(tmp_path, f"from dtracepy import *\nt = {tracer}\n\n"
+                                 't.directive("", "!/usr/sbin/dtrace -ws")\n\n'
+                                 "@t.probe('BEGIN')\ndef b():\n    trace(1)\n")
+    assert result.returncode == 1, result
+    assert f"{path}:4: error: invalid preprocessing directive #!" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_a_hash_bang_directive_without_cpp_still_compiles_and_dtrace_takes_it(tmp_path):
+    from tests.real_dtrace import judge_scripts
+
+    path, out, result = _compile(tmp_path, "from dtracepy import *\nt = Tracer(shebang='/usr/sbin/dtrace -s')\n\n"
+                                 't.directive("", "!/usr/sbin/dtrace -ws")\n\n'
+                                 "@t.probe('BEGIN')\ndef b():\n    trace(1)\n")
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    assert "\n#!/usr/sbin/dtrace -ws\n" in text
+    assert judge_scripts({"x": {"text": text}})["x"] is None
