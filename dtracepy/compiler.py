@@ -166,6 +166,7 @@ def build_program(tracer, items=None) -> tree.Program:
     user_items = tuple(tracer.items if items is None else items)
     found = _nodes_of(user_items, (tree.MacroVar, tree.Ident))
     line = shebang(tracer)
+    _refuse_hash_bangs_under_cpp(tracer, line, user_items)
     items: list[tree.TopLevel] = [tree.Shebang(line)] if line is not None else []
     items.append(header_comment(tracer, macros_used(user_items, found)))
     where = getattr(tracer, "_option_pos", {})
@@ -178,6 +179,22 @@ def build_program(tracer, items=None) -> tree.Program:
         items += portable_declarations(user_items, set(tracer.defines) | {n for s, n in tracer.declared}, found)
     items += user_items
     return tree.Program(tuple(items))
+
+
+def _refuse_hash_bangs_under_cpp(tracer, line, user_items) -> None:
+    """A ``t.directive("", "!...")`` prints a ``#!`` line below the first, which cpp refuses: an
+    error at its line when the program goes through cpp (its ``#!`` line says ``-C``; without
+    one, when the tracer uses cpp), as ``check -C`` says of the D."""
+    from dtracepy.facts.command_line import HASH_BANG_UNDER_CPP, hash_bang_directive, preprocessing
+
+    cpp = preprocessing("#!" + line)[0] if line is not None else tracer.uses_cpp
+    if not cpp:
+        return
+    for item in user_items:
+        if item.__class__ is tree.Directive and hash_bang_directive(item.name, item.text):
+            from dtracepy.errors import DSLError
+
+            raise DSLError(HASH_BANG_UNDER_CPP, item.pos)
 
 
 def portable_declarations(items, declared: set[str], _found=None) -> list:

@@ -82,11 +82,11 @@ def parse_bytes(data: bytes, filename: str = "<string>", cpp: bool = False, incl
 
         out, line_map = preprocess(text, filename, include_dirs=include_dirs, defines=defines, in_place=True)
         program = _parse(out, filename, line_map=None if same_lines(line_map, filename) else line_map)
+        from dtracepy.facts.command_line import HASH_BANG_UNDER_CPP, hash_bang_directive
+
         for item in program.items:
-            if item.__class__ is tree.Directive and item.name == "" and item.text.startswith("!"):
-                # dtrace -C strips the script's first line when it is #!; cpp refuses any other
-                raise DSyntaxError("invalid preprocessing directive #! (under -C, dtrace reads a #! line "
-                                   "only as the script's first line)", item.pos)
+            if item.__class__ is tree.Directive and hash_bang_directive(item.name, item.text):
+                raise DSyntaxError(HASH_BANG_UNDER_CPP, item.pos)
         return program
     return _parse(text, filename)
 

@@ -48,10 +48,10 @@ def test_a_program_struct_value_key_dtrace_takes_is_not_judged(members):
     assert _findings(_struct_key(members), "key-type", "oracle") == []
 
 
-def test_a_union_value_key_and_a_struct_defined_elsewhere_are_not_judged():
-    # dtrace -e: `union foo { char a[3]; char b; }` as a key compiles; so does `struct foo { struct
-    # bar y; char c; }` with `struct bar { char x[3]; }` defined before it (4 bytes).
-    assert _findings(_struct_key("char a[3]; char b;", "union"), "key-type", "oracle") == []
+def test_a_struct_defined_elsewhere_is_not_judged():
+    # dtrace -e: `struct foo { struct bar y; char c; }` as a key compiles with `struct bar { char
+    # x[3]; }` defined before it (4 bytes).  (A union key of 3 bytes, `union foo { char a[3]; char
+    # b; }`, which this test once said dtrace takes, aborts it: test_leftovers22 judges unions.)
     text = "struct bar { char x[3]; };\n" + _struct_key("struct bar y; char c;")
     assert _findings(text, "key-type", "oracle") == []
 

@@ -10,6 +10,8 @@ Each test fails on the code before the fix; what dtrace printed or said is recor
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 
 import pytest
 from tests.check_findings import errors
@@ -177,3 +179,108 @@ def test_compile_refuses_a_cast_to_more_pointers_than_dtraces_parser_holds(tmp_p
     else:
         assert status == 0, err
         assert f"(int {_stars(stars)})arg0" in out.read_text()
+
+
+# --- L5: a #! directive in a tracer that goes through cpp ---------------------------------------
+
+def _compile(tmp_path, source):
+    from tests.pythonpath import env_with
+
+    from conftest import REPO
+
+    path = tmp_path / "hb.py"
+    path.write_text(source)
+    out = tmp_path / "hb.d"
+    result = subprocess.run([sys.executable, "-m", "dtracepy", "compile", str(path), "-o", str(out)],
+                            capture_output=True, text=True, env=env_with(REPO), timeout=300)
+    return path, out, result
+
+
+@pytest.mark.parametrize("tracer", ['Tracer(defines={"X": "1"})', 'Tracer(includes=["stddef.h"])', "Tracer()"])
+def test_compile_refuses_a_hash_bang_directive_that_goes_through_cpp(tmp_path, tracer):
+    """review21 L5: dtrace -C: "invalid preprocessing directive #!" (a directive makes the tracer's
+    ``#!`` line ``-Cs``); plain ``compile`` printed it, exit 0."""
+    path, out, result = _compile(tmp_path, f"from dtracepy import *\nt = {tracer}\n\n"
+                                 't.directive("", "!/usr/sbin/dtrace -ws")\n\n'
+                                 "@t.probe('BEGIN')\ndef b():\n    trace(1)\n")
+    assert result.returncode == 1, result
+    assert f"{path}:4: error: invalid preprocessing directive #!" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_a_hash_bang_directive_without_cpp_still_compiles_and_dtrace_takes_it(tmp_path):
+    from tests.real_dtrace import judge_scripts
+
+    path, out, result = _compile(tmp_path, "from dtracepy import *\nt = Tracer(shebang='/usr/sbin/dtrace -s')\n\n"
+                                 't.directive("", "!/usr/sbin/dtrace -ws")\n\n'
+                                 "@t.probe('BEGIN')\ndef b():\n    trace(1)\n")
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    assert "\n#!/usr/sbin/dtrace -ws\n" in text
+    assert judge_scripts({"x": {"text": text}})["x"] is None
+
+
+# --- xlate of a type the D library's translators do not take ------------------------------------
+
+# dtrace -e (Oracle's D 2.0, this session): each "cannot translate from "<type>" to "psinfo_t *""
+XLATE_REFUSED = {
+    'BEGIN { trace(xlate <psinfo_t *> ("abc")->pr_pid); }': 'cannot translate from "string" to "psinfo_t *"',
+    "BEGIN { trace(xlate <psinfo_t *> (1)->pr_pid); }": 'cannot translate from "int" to "psinfo_t *"',
+    "BEGIN { trace(xlate <psinfo_t *> (arg0)->pr_pid); }": 'cannot translate from "int64_t" to "psinfo_t *"',
+    "BEGIN { trace(xlate <psinfo_t *> (execname)->pr_pid); }": 'cannot translate from "string" to "psinfo_t *"',
+    "BEGIN { trace(xlate <psinfo_t> (\"abc\").pr_pid); }": 'cannot translate from "string" to "psinfo_t"',
+    "BEGIN { trace(xlate <lwpsinfo_t *> (arg0 + 1)->pr_lwpid); }": 'to "lwpsinfo_t *"',
+    "BEGIN { trace(xlate <psinfo_t *> ((struct file *)arg0)->pr_pid); }": 'cannot translate from "struct file *"',
+    "BEGIN { trace(xlate <psinfo_t *> ((char *)arg0)->pr_pid); }": 'cannot translate from "char *"',
+    "BEGIN { trace(xlate <psinfo_t *> ((int *)arg0)->pr_pid); }": 'cannot translate from "int *"',
+    "BEGIN { trace(xlate <ipinfo_t *> ((struct tcphdr *)arg0)->ip_ver); }": 'cannot translate from "struct tcphdr *"',
+    "BEGIN { trace(xlate <ipinfo_t *> (curthread)->ip_ver); }": 'cannot translate from "struct task_struct *"',
+}
+XLATE_TAKEN = [
+    "BEGIN { trace(xlate <psinfo_t *> ((void *)arg0)->pr_pid); }",
+    "BEGIN { trace(xlate <psinfo_t *> (curthread)->pr_pid); }",
+    "BEGIN { trace(xlate <psinfo_t> (curthread).pr_pid); }",
+    "BEGIN { trace(xlate <psinfo_t *> ((const struct task_struct *)arg0)->pr_pid); }",
+    "BEGIN { trace(xlate <ipinfo_t *> ((struct ipv6hdr *)arg0)->ip_ver); }",
+    "translator psinfo_t < int x > { pr_pid = x; };\nBEGIN { trace(xlate <psinfo_t *> (1)->pr_pid); }",
+]
+
+
+@pytest.mark.parametrize("text", XLATE_REFUSED)
+def test_an_xlate_of_a_type_no_library_translator_takes_is_refused(text):
+    found = [f for f in errors(text + "\n") if f.check == "xlate"]
+    assert len(found) == 1 and "cannot translate from" in found[0].message, found
+
+
+@pytest.mark.parametrize("text", XLATE_TAKEN)
+def test_an_xlate_the_library_translators_take_is_taken(text):
+    assert errors(text + "\n") == []
+
+
+def test_a_string_or_an_integer_is_refused_in_every_dialect():
+    from tests.check_findings import findings
+
+    for text in list(XLATE_REFUSED)[:6]:
+        found = [f for f in findings(text + "\n") if f.check == "xlate"]   # (no dialect given)
+        assert len(found) == 1 and found[0].severity == "error", (text, found)
+    assert [f for f in findings(list(XLATE_REFUSED)[6] + "\n") if f.check == "xlate"] == []
+
+
+def test_the_real_dtrace_judges_the_xlates_as_check_does():
+    from tests.real_dtrace import judge_scripts
+
+    verdicts = judge_scripts({text: {"text": text + "\n"} for text in [*XLATE_REFUSED, *XLATE_TAKEN]})
+    for text, said in XLATE_REFUSED.items():
+        assert verdicts[text] is not None and said in verdicts[text], (text, verdicts[text])
+    for text in XLATE_TAKEN:
+        assert verdicts[text] is None, (text, verdicts[text])
+
+
+def test_compile_refuses_an_xlate_of_a_string_at_the_users_line(tmp_path):
+    """review21: ``xlate("psinfo_t *", "abc")`` compiled; dtrace: "cannot translate from "string"
+    to "psinfo_t *""."""
+    path, out, result = _compile(tmp_path, "from dtracepy import *\nt = Tracer()\n\n@t.probe('BEGIN')\n"
+                                 "def b():\n    trace(xlate('psinfo_t *', 'abc'))\n")
+    assert result.returncode == 1, result
+    assert f"{path}:6: error: xlate<psinfo_t *>(...) of a string" in result.stderr, result.stderr
+    assert not out.exists()

@@ -58,6 +58,10 @@ def run(ctx):
         yield from _struct_value_assignments(ctx)
     if ctx.of(t.Cast) or ctx.of(t.SizeofType):
         yield from _types_of_values(ctx)
+    if ctx.of(t.Xlate):
+        from dtracepy.checks import xlates
+
+        yield from xlates.run(ctx)
     yield from _variable_arguments(ctx)
     yield from _pointer_arguments(ctx)
     yield from aggregations(ctx)

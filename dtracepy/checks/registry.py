@@ -183,7 +183,8 @@ CHECKS: tuple[CheckInfo, ...] = (
               "this struct foo *x, s.b, a translator's member its output struct lacks"),
     CheckInfo("xlate", "rules", "error",
               "xlate<struct foo>(x) of a struct the program defines, with no translator of the program to "
-              "it, or none taking x's kind (a string, an integer)"),
+              "it, or none taking x's kind (a string, an integer); xlate<psinfo_t *>(x) of a type the D "
+              "library's translators to it do not take"),
     CheckInfo("address-of-variable", "rules", "error",
               "&x of a variable D keeps itself (a global, an associative array element, self->x, "
               "this->x, a built-in variable, an inline)"),

@@ -110,6 +110,19 @@ def dtrace_shebang_problem(text: str) -> str | None:
     return None
 
 
+#: What cpp says of a ``#!`` line below a script's first: dtrace -C strips only the first line
+#: when it is ``#!``, and cpp refuses any other (``# !x`` too).  ``check -C`` says it of such a
+#: line in a file, ``compile`` of a tracer's ``t.directive("", "!...")`` that goes through cpp.
+HASH_BANG_UNDER_CPP = ("invalid preprocessing directive #! (under -C, dtrace reads a #! line only as "
+                       "the script's first line)")
+
+
+def hash_bang_directive(name: str, text: str) -> bool:
+    """Whether the directive ``#name text`` is a ``#!`` line (a null directive holding ``!...``),
+    which cpp refuses (:data:`HASH_BANG_UNDER_CPP`)."""
+    return name == "" and text.startswith("!")
+
+
 def preprocessing(first_line: str) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
     """What a script's first line, when it is a ``#!`` line (``first_line`` with its ``#!``), asks
     of the C preprocessor, as :func:`shebang_flags` reads it: (``-C`` given, the ``-D`` values,

@@ -483,3 +483,37 @@ PORTABLE_CONSTANTS: dict[str, int] = {
 
 #: Every constant the DSL exports by name.
 ALL_CONSTANTS = frozenset(CONSTANTS) | BUILTIN_CONSTANTS | frozenset(PORTABLE_CONSTANTS)
+
+
+# --- the D library's translators ----------------------------------------------------------------
+#: dialect -> the D library's translators: output type -> the types its translators take (Oracle's
+#: D 2.0 on Linux 6.18: ``translator psinfo_t < struct task_struct *T >`` ... in
+#: /usr/lib64/dtrace/6.18/*.d).  ``xlate <psinfo_t *> (x)`` takes an ``x`` of one of these types
+#: (const or volatile aside) or a ``void *``, and refuses any other ("cannot translate from
+#: "string" to "psinfo_t *"": a string, an integer, ``char *``, ``struct file *``, a struct by
+#: value, ``curpsinfo``; measured with ``dtrace -e``, tests/test_leftovers23.py).
+LIBRARY_TRANSLATORS: dict[str, dict[str, tuple[str, ...]]] = {
+    "oracle": {
+        "bufinfo_t": ("struct bio *", "struct buffer_head *"),
+        "devinfo_t": ("struct bio *", "struct buffer_head *"),
+        "fileinfo_t": ("struct buffer_head *", "struct file *"),
+        "csinfo_t": ("struct sock *",),
+        "ifinfo_t": ("struct net_device *",),
+        "ipinfo_t": ("__dtrace_tcp_void_ip_t *", "struct iphdr *", "struct ipv6hdr *", "void_ip_t *"),
+        "ipv4info_t": ("struct iphdr *",),
+        "ipv6info_t": ("struct ipv6hdr *",),
+        "lwpsinfo_t": ("struct task_struct *",),
+        "psinfo_t": ("struct task_struct *",),
+        "pktinfo_t": ("struct sk_buff *",),
+        "tcpinfo_t": ("struct tcphdr *",),
+        "tcplsinfo_t": ("int",),
+        "tcpsinfo_t": ("struct tcp_sock *",),
+        "udpinfo_t": ("struct udphdr *",),
+        "udpsinfo_t": ("struct udp_sock *",),
+    },
+}
+#: The library translators' outputs that take no string and no integer in any dialect: every
+#: dialect's translators to these take pointers (illumos' ``psinfo_t < proc_t * >`` ...); only
+#: ``tcplsinfo_t`` takes an int.
+POINTER_INPUT_TRANSLATED = frozenset(
+    output for output, inputs in LIBRARY_TRANSLATORS["oracle"].items() if all(i.endswith("*") for i in inputs))
