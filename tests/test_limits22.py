@@ -108,3 +108,25 @@ def test_a_finding_still_renders_and_compares_as_before():
     assert hash(first) == hash(Finding("warning", "m", "self-unused", None, None))
     with pytest.raises(AttributeError):
         first.message = "n"  # (still frozen)
+
+
+def test_a_file_of_thread_locals_peaks_at_fewer_bytes_each():
+    """The checks' peak, in bytes traced a thread-local, for a clause of 20,000 ``self->vN = 1;``:
+    908 on the code before (a Finding's dict; a set of every leaking name made whether a hint
+    needed it or not), 812 with the Finding slotted, 785 with the set made only for a hint."""
+    import gc
+    import tracemalloc
+
+    n = 20_000
+    text = "BEGIN\n{\n" + "".join(f"self->v{i} = 1;\n" for i in range(n)) + "}\n"
+    program = parse(text, "x.d")
+    check_program(parse("BEGIN { self->x = 1; }", "y.d"), options=CheckOptions(), source="BEGIN { self->x = 1; }")
+    gc.collect()
+    tracemalloc.start()
+    try:
+        findings = check_program(program, options=CheckOptions(), source=text)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(findings) == n
+    assert peak / n < 800, peak / n
