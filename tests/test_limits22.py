@@ -130,3 +130,22 @@ def test_a_file_of_thread_locals_peaks_at_fewer_bytes_each():
         tracemalloc.stop()
     assert len(findings) == n
     assert peak / n < 800, peak / n
+
+
+# --- distinct `BEGIN { ... }` clauses: each read by the state machine's steps --------------------
+
+def test_distinct_begin_clauses_take_the_one_match_clause_head(monkeypatch):
+    real = lexer._PSPEC_RE
+    calls = [0]
+
+    class Counting:
+        def match(self, *args):
+            calls[0] += 1
+            return real.match(*args)
+
+    monkeypatch.setattr(lexer, "_PSPEC_RE", Counting())
+    n = 1000
+    program = parse("".join(f"BEGIN {{ speculate(s); trace({i}); }}\nEND\n{{ trace({i}); }}\n" for i in range(n)), "x.d")
+    assert len(program.items) == 2 * n
+    assert [p.text for p in program.items[-1].probes] == ["END"]
+    assert calls[0] <= lexer.REST_MISSES + 10, calls[0]  # (was one a clause: 2,000)
