@@ -187,7 +187,12 @@ def _refuse_hash_bangs_under_cpp(tracer, line, user_items) -> None:
     one, when the tracer uses cpp), as ``check -C`` says of the D."""
     from dtracepy.facts.command_line import HASH_BANG_UNDER_CPP, hash_bang_directive, preprocessing
 
-    cpp = preprocessing("#!" + line)[0] if line is not None else tracer.uses_cpp
+    # (without a #! line, what makes dtracepy run it with -C: not the directives dtrace reads
+    # itself, the #! lines among them, which Tracer.uses_cpp counts too)
+    cpp = preprocessing("#!" + line)[0] if line is not None else (
+        tracer.cpp or bool(tracer.includes) or bool(tracer.defines) or any(
+            item.__class__ is tree.Directive and item.name not in tree.DIRECTIVES_WITHOUT_CPP
+            for item in user_items))
     if not cpp:
         return
     for item in user_items:

@@ -84,8 +84,11 @@ def parse_bytes(data: bytes, filename: str = "<string>", cpp: bool = False, incl
         program = _parse(out, filename, line_map=None if same_lines(line_map, filename) else line_map)
         from dtracepy.facts.command_line import HASH_BANG_UNDER_CPP, hash_bang_directive
 
-        for item in program.items:
+        first = text.startswith("#!")  # (dtrace strips it before cpp: wherever cpp's line markers
+        for item in program.items:     # put it in the output, it is the file's first line)
             if item.__class__ is tree.Directive and hash_bang_directive(item.name, item.text):
+                if first and item.pos is not None and item.pos.file == filename and item.pos.line == 1:
+                    continue
                 raise DSyntaxError(HASH_BANG_UNDER_CPP, item.pos)
         return program
     return _parse(text, filename)

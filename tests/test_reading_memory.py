@@ -168,7 +168,7 @@ def test_parser_stack_does_not_walk_a_statement_of_a_lone_operand(monkeypatch):
 
     walked = []
     real = parser_stack._deepest
-    monkeypatch.setattr(parser_stack, "_deepest", lambda expr: walked.append(expr) or real(expr))
+    monkeypatch.setattr(parser_stack, "_deepest", lambda expr, *rest: walked.append(expr) or real(expr, *rest))
     text = "BEGIN\n{\n" + "x;\n" * 6_000 + "y = 1 + 2;\n}\n"
     check_program(P.parse(text, "d.d"), CheckOptions(), source=text)
     assert len(walked) == 1

@@ -151,7 +151,7 @@ def test_a_short_statement_is_not_walked_by_parser_stack(monkeypatch):
     of a body of 750,000 was walked: a third of its check).  A long one still is."""
     walked = []
     real = parser_stack._deepest
-    monkeypatch.setattr(parser_stack, "_deepest", lambda expr: walked.append(expr) or real(expr))
+    monkeypatch.setattr(parser_stack, "_deepest", lambda expr, *rest: walked.append(expr) or real(expr, *rest))
     text = "BEGIN\n{\n" + "x = y;\n" * 3_000 + "y = 1 + 2;\n}\n"
     check_program(P.parse(text, "d.d"), CheckOptions(), source=text)
     assert len(walked) == 1  # (the last: no statement after it to measure it by)
