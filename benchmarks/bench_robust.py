@@ -384,6 +384,9 @@ def cases(quick: bool):
         "            s.enter_context(if_(arg0 == i))\n        trace(1)\n"), ["compile", "x.py"]
     yield "superlinear-parens", "compile, x = (x + 1) * 2 20,000 times (refused)", "x.py", tracer_body(
         "    x = arg0\n    for i in range(20000):\n        x = (x + 1) * 2\n    trace(x)\n"), ["compile", "x.py"]
+    if not quick:  # (review 21's shapes at the size limit: --only limit-shapes)
+        for case, label, text, argv in limit_shapes():
+            yield f"limit-shapes-{case}", label, "x.d", text, argv
 
 
 def main() -> int:
