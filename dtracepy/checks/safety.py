@@ -227,11 +227,23 @@ def _line_directives(ctx):
     # run through cpp (a -C #! line, or a directive only cpp reads), the C preprocessor reads #line
     # first, by rules of its own (check -C leaves none to find; a tracer's #! line says -C then)
     cpp = "C" in ctx.shebang_flags or any(item.name not in t.DIRECTIVES_WITHOUT_CPP for item in directives)
+    # (what is said of a line depends on its name and text alone: each said once, for a script of
+    # 500,000 `#line 5` lines; bounded, as what a long-lived process keeps)
+    said: dict = {}
     for item in directives:
-        if item.name == "line" or item.name == "" and item.text[:1].isdigit() and not cpp:
-            problem = options.line_problem(options.pragma_words(item.text), "#line" if item.name else "a line marker (#)", cpp)
-            if problem:
-                yield ctx.finding("pragma", item, problem)
+        key = (item.name, item.text)
+        problem = said.get(key, _UNSAID)
+        if problem is _UNSAID:
+            problem = None
+            if item.name == "line" or item.name == "" and item.text[:1].isdigit() and not cpp:
+                problem = options.line_problem(options.pragma_words(item.text), "#line" if item.name else "a line marker (#)", cpp)
+            if len(said) < 4096:
+                said[key] = problem
+        if problem:
+            yield ctx.finding("pragma", item, problem)
+
+
+_UNSAID = object()  # (see _line_directives)
 
 
 def _option_values(ctx, pragma, dialect):
