@@ -15,7 +15,7 @@ from dtracepy import parser as P
 from dtracepy import tree as t
 from dtracepy.checks import CheckOptions, check_program
 from dtracepy.checks import context as C
-from dtracepy.checks import operands, safety
+from dtracepy.checks import operands, rules, safety
 from dtracepy.errors import DSyntaxError
 from dtracepy.facts import options
 
@@ -224,4 +224,35 @@ def test_argument_types_of_variables_are_said_as_before(monkeypatch, seed):
     text = rng.choice(_DECLARATIONS) + _clauses_text(rng)
     fast = _checked(text)
     monkeypatch.setattr(operands, "_variable_arguments", _reference_variable_arguments)
+    assert fast == _checked(text)
+
+
+def test_an_integer_argument_given_by_name_is_judged_once(monkeypatch):
+    """argument-type of a name where an integer goes (speculate(s)): judged once a name, said at
+    each call (before: _argument_problem was called for each of the 500 calls)."""
+    judged = []
+    real = rules._argument_problem
+    monkeypatch.setattr(rules, "_argument_problem", lambda *a: judged.append(a) or real(*a))
+    text = "".join(f"BEGIN {{ speculate(execname); commit(curthread); trace({i}); }}\n" for i in range(500))
+    found = [f for f in _checked(text) if "[argument-type]" in f]
+    assert len(found) == 1000
+    assert found[:2] == ["x.d:1:19: error: speculate() argument #1 must be an integer, not a string [argument-type]",
+                         "x.d:1:37: error: commit() argument #1 must be an integer, not a pointer: cast it to an "
+                         "integer first ((uintptr_t)p) [argument-type]"]
+    assert len(judged) < 10, len(judged)
+
+
+_NAMES = ["s", "x", "execname", "curthread", "pid", "arg0", "curpsinfo", "timestamp", "probefunc", "p", "`k",
+          "self->s", "copyin(a, 1)", "1", "\"a\"", "(char *)p", "&x"]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_integer_arguments_are_judged_as_before(monkeypatch, seed):
+    rng = random.Random(seed)
+    calls = ["speculate", "commit", "discard", "exit", "chill", "raise", "trace", "sum", "avg", "lquantize"]
+    text = rng.choice(_DECLARATIONS) + "".join(
+        f"BEGIN {{ {rng.choice(calls)}({rng.choice(_NAMES)}); {rng.choice(calls)}({rng.choice(_NAMES)}); }}\n"
+        for _ in range(rng.randint(1, 40)))
+    fast = _checked(text)
+    monkeypatch.setattr(rules, "_INT_NAMES_OF", None)
     assert fast == _checked(text)
