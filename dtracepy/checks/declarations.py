@@ -113,12 +113,20 @@ def _words(specifiers):
 
 
 def _type_combinations(ctx):
+    # (each list of specifiers judged once: 210,000 `typedef int tN;` are one judgement; nodes
+    # hash and compare without their positions, as the words judged do)
+    judged: dict = {}
     for cls in (t.Declaration, t.FieldDecl, t.TypeName, t.Inline, t.Param):
         for node in ctx.of(cls):
             specifiers = node.specifiers
             if len(specifiers) < 2:
                 continue  # (the usual case: one word)
-            problem = type_specifier_problem(list(_words(specifiers)))
+            try:
+                problem = judged[specifiers]
+            except KeyError:
+                problem = judged[specifiers] = type_specifier_problem(list(_words(specifiers)))
+            except TypeError:  # (a node that cannot hash)
+                problem = type_specifier_problem(list(_words(specifiers)))
             if problem:
                 named = [s for s in specifiers if s.__class__ is not str and s.pos is not None]
                 yield ctx.finding("type-combination", named[1] if len(named) > 1 else node, problem,
