@@ -438,8 +438,8 @@ def _keep_decl(shapes: dict, seen, buf, pos: int, typedefs, text: str, kept) -> 
     declared = None
     if len(typedefs) != typedefs_were:
         names = [i for i, (kind, value) in enumerate(zip(types, values)) if kind == "IDENT" and value in typedefs]
-        if len(typedefs) != typedefs_were + 1 or len(names) != 1:
-            return
+        if len(typedefs) != typedefs_were + 1 or len(names) != 1 or values.count(values[names[0]]) != 1:
+            return  # (a name made a type where it comes again: the machine decides, as in a replay)
         declared = names[0]
     shapes[key] = (types, tuple(map((-start).__add__, starts)), declared, kept)
 
