@@ -12,7 +12,7 @@ Three fast paths, each against the code it stands in for:
 
 The inputs are generated declarations of many shapes, each repeated with numbered names (so that
 shapes are replayed), well formed and malformed, among clauses, comments and pragmas.  Work is
-counted (Python calls, lines run, general steps of the index), never timed.
+counted (Python calls, bytecode instructions, general steps of the index), never timed.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from dtracepy import lexer as L
 from dtracepy import parser as P
 from dtracepy import tree
 from dtracepy.errors import DSyntaxError
+from test_parser_fast import _flat
+from test_reading_speed import _opcodes
 
 # {i}: a number that makes each repetition's names new; {j}: the previous repetition's
 SHAPES = [
@@ -109,18 +111,6 @@ def _texts():
 
 
 TEXTS = _texts()
-
-
-def _flat(node):
-    fields = []
-    for name in tree._field_names(type(node)):
-        value = getattr(node, name)
-        if isinstance(value, tree.Node):
-            continue
-        if isinstance(value, tuple):
-            value = tuple(x for x in value if not isinstance(x, tree.Node))
-        fields.append((name, value))
-    return type(node).__name__, node.pos, sum(1 for _ in node.children()), tuple(fields)
 
 
 def _parsed(text: str, fast: bool, replay: bool):
@@ -230,44 +220,19 @@ def test_declarations_parsed_without_the_automaton_callbacks(unit, before, bound
     assert calls < 2000 * bound, calls / 2000
 
 
-def _lines_in_lex(text: str) -> int:
-    """Lines of lexer.py run while lexing ``text`` (the state machine's steps)."""
-    count = 0
-    lexer_file = L.__file__
-
-    def local(frame, event, arg):
-        nonlocal count
-        if event == "line":
-            count += 1
-        return local
-
-    def trace(frame, event, arg):
-        if frame.f_code.co_filename == lexer_file:
-            return local
-        return None
-
-    lexer = L.Lexer(text, "x.d")
-    sys.settrace(trace)
-    try:
-        for _ in lexer.items(P.CLAUSE_PART):
-            pass
-    finally:
-        sys.settrace(None)
-    return count
-
-
 @pytest.mark.parametrize("unit", [
     "struct s{i} {{ int a; char b; }};\n",
     "typedef int t{i};\n",
     "struct o{i} {{ int a; }};\ntranslator struct o{i} < int *p > {{ a = *p; }};\n",
 ])
 def test_declarations_of_one_shape_lexed_without_the_state_machine(unit):
-    """A declaration of a shape read before is its kept tokens: some 40 lines of the lexer an
-    item, where the state machine ran 200 to 600 (a dozen lines a token)."""
+    """A declaration of a shape read before is its kept tokens: some 230 to 260 bytecode
+    instructions of the lexer an item, where the state machine ran 680 to 1,500 (main 4566103)."""
     n = 1000
-    lines = _lines_in_lex("".join(unit.format(i=i) for i in range(n)))
+    text = "".join(unit.format(i=i) for i in range(n))
+    steps = _opcodes(lambda: [None for _ in L.Lexer(text, "x.d").items(P.CLAUSE_PART)], L.__file__)
     items = n * unit.count(";\n")
-    assert lines < items * 60, (lines, items)
+    assert steps < items * 400, (steps / items)
 
 
 def test_index_takes_declarations_apart():
