@@ -474,12 +474,13 @@ def _clause_key(text: str, pos: int, brace: int):
     return m.end(), text[pos:m.end()].encode().translate(_DIGITS_ONE)
 
 
-def _keep_clause(shapes: dict, seen, buf, pos: int, text: str) -> None:
+def _keep_clause(shapes: dict, seen, buf, pos: int, text: str, parens) -> None:
     """At the end of an item, keep in ``shapes`` the tokens' types and offsets of the clause
     ``seen`` names (its key, start, '{' and end), when the item read was that clause as the
-    machine read it (see _CLAUSE_BODY_RE)."""
+    machine read it (see _CLAUSE_BODY_RE), and left no '(' open (``parens``: ``f(]`` leaves one,
+    which the clauses after it read in)."""
     key, start, brace, end = seen
-    if pos != end or len(buf) < 3 or buf[0][2] != start or buf[1][2] != brace or buf[-1][2] != end - 1:
+    if parens or pos != end or len(buf) < 3 or buf[0][2] != start or buf[1][2] != brace or buf[-1][2] != end - 1:
         return
     types, values, starts = zip(*buf)
     if types[0] != "PDESC" or types[1] != "LBRACE" or types[-1] != "RBRACE" or "SEMIS" in types:
@@ -864,7 +865,7 @@ class Lexer:
                         decl_seen = None
                     if clause_seen is not None:  # a clause's shape read once: kept
                         if len(clause_shapes) < 4096:
-                            _keep_clause(clause_shapes, clause_seen, buf, pos, text)
+                            _keep_clause(clause_shapes, clause_seen, buf, pos, text, parens)
                         clause_seen = None
                     self.more = False
                     yield buf

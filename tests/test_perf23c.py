@@ -260,7 +260,7 @@ def test_integer_arguments_are_judged_as_before(monkeypatch, seed):
 
 # --- clauses of one shape (digits apart) ---------------------------------------------------------
 
-_SHAPED = ["speculate(s);", "speculate({n});", "commit(s{n});", "trace({n});", "trace(x{n});", "x{n} = y;",
+_SHAPED = ["x = f(];", "x = (;", "x = y);", "speculate(s);", "speculate({n});", "commit(s{n});", "trace({n});", "trace(x{n});", "x{n} = y;",
            "self->t{n} = timestamp;", "this->x = {n};", "f(x)(y{n});", "(x) + {n};", "trace((int)x{n});",
            "x = 0{n};", "x = 0x1{n};", "x = {n}UL;", ";;", ";", "trace(uint64_t);", "a[{n}] = 2;", "x <<= {n};",
            "trace(arg{n});", "trace((arg{n}));", "y = (arg{n}) - 1;", "z = (f{n}) - 1;", "x = y.z{n};",
