@@ -226,7 +226,7 @@ def _line_directives(ctx):
     directives = ctx.items_of(t.Directive)
     # run through cpp (a -C #! line, or a directive only cpp reads), the C preprocessor reads #line
     # first, by rules of its own (check -C leaves none to find; a tracer's #! line says -C then)
-    cpp = "C" in ctx.shebang_flags or any(item.name not in t.DIRECTIVES_WITHOUT_CPP for item in directives)
+    cpp = "C" in ctx.shebang_flags or t.needs_cpp(directives)
     for item in directives:
         if item.name == "line" or item.name == "" and item.text[:1].isdigit() and not cpp:
             problem = options.line_problem(options.pragma_words(item.text), "#line" if item.name else "a line marker (#)", cpp)
