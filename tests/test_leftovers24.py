@@ -248,3 +248,82 @@ def test_a_charlit_trigraph_prints_as_dtrace_c_reads_those_characters():
     assert "'?\\077/'" in text and "'a?\\077='" in text, text
     verdicts = judge_scripts({"C": job_for_d(text), "s": dict(job_for_d(text), flags="")})
     assert verdicts == {"C": None, "s": None}
+
+
+# --- 5: cpp's assertions under check -C -----------------------------------------------------------
+
+def _check_c(text: str):
+    """``check -C``'s reading of ``text``: None when it reads, else the located error."""
+    from dtracepy.errors import DTracePyError
+    from dtracepy.parser import parse_bytes
+
+    try:
+        parse_bytes(text.encode(), "a.d", cpp=True)
+    except DTracePyError as err:
+        return str(err)
+    return None
+
+
+_BAD = "BEGIN { trace(nothere); }\n"     # (dtrace: "failed to resolve nothere")
+# each: text, whether the #if holds (dtrace -C -e refuses the script then); check -C said "Could
+# not evaluate expression due to SyntaxError("around token '#' type CPP_POUND")" of each
+ASSERTIONS = {
+    "asserted": ("#assert machine(foo)\n#if #machine(foo)\n" + _BAD + "#endif\n", True),
+    "asserted, other answer": ("#assert foo(a b)\n#if #foo(b)\n" + _BAD + "#endif\n", False),
+    "spaces in the answer": ("#assert foo(a b)\n#if #foo( a  b ) && !#foo(ab)\n" + _BAD + "#endif\n", True),
+    "never asserted": ("#if #foo(bar) || #foo\n" + _BAD + "#endif\n", False),
+    "any answer": ("#assert foo(x)\n#if #foo\n" + _BAD + "#endif\n", True),
+    "unasserted whole": ("#assert machine(foo)\n#unassert machine\n#if #machine(foo) || #machine\n" + _BAD + "#endif\n", False),
+    "unasserted one": ("#assert foo(x)\n#assert foo(y)\n#unassert foo(x)\n#if #foo(x)\n" + _BAD + "#endif\n", False),
+    "in an #elif": ("#if 0\n#elif #machine\n" + _BAD + "#endif\n", True),
+    "skipped #assert": ("#if 0\n#assert foo(x)\n#endif\n#if #foo(x)\n" + _BAD + "#endif\n", False),
+}
+
+
+@pytest.mark.parametrize("name", ASSERTIONS)
+def test_check_c_evaluates_an_assertion_as_cpp_does(name):
+    from dtracepy.parser import parse_bytes
+
+    text, holds = ASSERTIONS[name]
+    program = parse_bytes(text.encode(), "a.d", cpp=True)
+    assert bool(program.items) == holds, program
+
+
+def test_the_real_dtrace_evaluates_them_so():
+    from tests.real_dtrace import judge_scripts
+
+    verdicts = judge_scripts({name: {"text": text + "BEGIN { exit(0); }\n", "flags": "C"}
+                              for name, (text, _) in ASSERTIONS.items()})
+    for name, (_, holds) in ASSERTIONS.items():
+        assert (verdicts[name] is not None and "nothere" in verdicts[name]) == holds, (name, verdicts[name])
+
+
+def test_a_machine_predicate_the_script_does_not_settle_is_refused_at_its_line():
+    """dtrace -C: #machine(x86_64), #cpu(x86_64), #system(linux) hold here, #machine(i386) does
+    not: gcc's cpp answers them from its machine, which check cannot know."""
+    said = _check_c("BEGIN { exit(0); }\n#if #machine(i386)\n" + _BAD + "#endif\n")
+    assert said.startswith("a.d:2:1: error: #if #machine(i386): cpp predefines the answers of #machine"), said
+
+
+# cpp's words (dtrace -C -e, this session), each at the directive's line
+MALFORMED = {"#assert machine\n": "#assert: missing '(' after predicate",
+             "#assert machine(\n": "#assert: missing ')' to complete answer",
+             "#assert (x)\n": "#assert: predicate must be an identifier",
+             "#assert machine()\n": "#assert: predicate's answer is empty",
+             "#unassert 3\n": "#unassert: predicate must be an identifier",
+             "#if #\n#endif\n": "#if: assertion without predicate",
+             "#if #machine(\n#endif\n": "#if: missing ')' to complete answer"}
+
+
+@pytest.mark.parametrize("text", MALFORMED)
+def test_a_malformed_assertion_is_refused_in_cpps_words(text):
+    said = _check_c("BEGIN { exit(0); }\n" + text)
+    assert said.startswith(f"a.d:2:1: error: {MALFORMED[text]}"), said
+
+
+def test_the_real_dtrace_refuses_those():
+    from tests.real_dtrace import judge_scripts
+
+    verdicts = judge_scripts({text: {"text": "BEGIN { exit(0); }\n" + text, "flags": "C"} for text in MALFORMED})
+    for text in MALFORMED:   # (cpp's own words go to its standard error: recorded above)
+        assert "Preprocessor failed" in (verdicts[text] or ""), (text, verdicts[text])

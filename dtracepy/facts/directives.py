@@ -34,3 +34,11 @@ def refused_without_cpp(name: str) -> bool:
     """Whether dtrace without ``-C`` refuses ``#name`` as "invalid control directive" (``#error``
     it reads, and stops: "#error: stop")."""
     return name not in DIRECTIVES_WITHOUT_CPP and name != "error"
+
+
+#: The predicates (``#assert``'s, a deprecated GCC extension dtrace -C's cpp still reads) that
+#: gcc's cpp predefines from the machine it runs on: ``#if #machine(x86_64)``, ``#system(linux)``,
+#: ``#cpu(x86_64)`` hold under dtrace -C on x86-64 Linux, ``#machine(i386)`` does not (dtrace -C
+#: -e, this session).  Their answers differ between machines, so ``check -C`` tells an answer
+#: only when the script settles it (``#assert machine(x)``, ``#unassert machine``).
+MACHINE_PREDICATES = frozenset(("system", "cpu", "machine"))
