@@ -18,7 +18,7 @@ LAYERS = (
     ("base", ("dtracepy.source", "dtracepy.errors", "dtracepy.inputs")),
     ("tree", ("dtracepy.tree", "dtracepy.tree_inits")),
     ("analysis", ("dtracepy.passes", "dtracepy.checks")),
-    ("text", ("dtracepy.lexer", "dtracepy.preprocess", "dtracepy.parser", "dtracepy.printer",
+    ("text", ("dtracepy.lexer", "dtracepy.preprocess", "dtracepy.cpp_assertions", "dtracepy.parser", "dtracepy.printer",
               "dtracepy.layout")),
     ("compiler", ("dtracepy.compiler", "dtracepy.compiler_rules")),
     ("dsl", ("dtracepy.dsl",)),
