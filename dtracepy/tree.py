@@ -21,6 +21,8 @@ import attrs
 
 from dtracepy.errors import DSLError, DSyntaxError
 from dtracepy.facts import precedence as _P
+# (DIRECTIVES, DIRECTIVES_WITHOUT_CPP: the Directive node's invariants read them)
+from dtracepy.facts.directives import DIRECTIVES, DIRECTIVES_WITHOUT_CPP, needs_cpp as _needs_cpp
 from dtracepy.facts.probes import split as _split_desc
 from dtracepy.source import Pos, position_at as _position_at
 
@@ -348,15 +350,6 @@ QUALIFIERS = frozenset(("const", "volatile", "restrict", "userland"))
 SPECIFIER_WORDS = frozenset(
     "typedef extern static register auto const volatile restrict userland self this inline "
     "void char short int long float double signed unsigned string ...".split())
-#: Preprocessor directives (C's, and the control lines D reads without cpp); ``""`` is a line
-#: marker (``# 12 "file"``) or the null directive.
-DIRECTIVES = frozenset(
-    "include include_next import define undef if ifdef ifndef elif else endif line error warning "
-    "ident sccs assert unassert".split()) | {""}
-#: The control lines D reads itself, without the C preprocessor (``#pragma`` aside): a line
-#: marker, ``#line`` and ``#ident``; dtrace refuses any other without ``-C`` ("invalid control
-#: directive", dt_lex.l; judged by the real dtrace in tests/test_check_preprocessor.py).
-DIRECTIVES_WITHOUT_CPP = frozenset(("", "line", "ident"))
 # What a null directive (name ``""``) may hold: a line marker ``# 12 "file" 1 3`` as cpp writes it
 # (flags after the file name), or a ``#!`` line below the first (``!`` and the rest), which dtrace
 # skips.  Anything else would print as a directive of another name: ``# pragma D option
@@ -1323,6 +1316,9 @@ class Pragma(TopLevel):
         return None
 
 
+_DIRECTIVES_SEEN: set = set()  # (name, text) of the directives a Directive took: no second test
+
+
 @_node
 class Directive(TopLevel):
     """Any other preprocessor line at top level, kept as written: ``#include <sys/socket.h>`` is
@@ -1334,6 +1330,21 @@ class Directive(TopLevel):
 
     name: str
     text: str = ""
+
+    def __attrs_post_init__(self):
+        # A directive the test below passed is remembered, as ProbeDesc's descriptions are: a
+        # script of 500,000 `#line 5` lines tested each line's text (three regular expressions)
+        # again.  A refused one never enters.
+        name, text = self.name, self.text
+        if name.__class__ is str and text.__class__ is str:
+            key = (name, text)
+            if key in _DIRECTIVES_SEEN:
+                return
+            _check_new(self)
+            if len(_DIRECTIVES_SEEN) < 10_000:  # (bounded, as _NAMES_SEEN)
+                _DIRECTIVES_SEEN.add(key)
+            return
+        _check_new(self)
 
     def _problem(self):
         if self.name not in DIRECTIVES:
@@ -1351,6 +1362,13 @@ class Directive(TopLevel):
             return (f"a null directive (#) holds a line marker (# 12 \"file\") or nothing, not "
                     f"{text[:60]!r}, which cpp or dtrace would read as a directive of its own")
         return _line_problem(text, f"#{self.name}", continued=not plain, quoted=self.name in ("line", ""))
+
+
+def needs_cpp(items) -> bool:
+    """Whether ``items`` (top-level nodes) hold a control line dtrace reads only under ``-C``
+    (:func:`dtracepy.facts.directives.needs_cpp`): a ``#line``, ``#ident``, line marker or
+    ``#!`` line does not make a program need the C preprocessor, a ``#define`` does."""
+    return any(item.__class__ is Directive and _needs_cpp(item.name) for item in items)
 
 
 @_node
