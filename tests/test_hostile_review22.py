@@ -124,3 +124,28 @@ def test_a_call_of_a_value_standing_alone_is_not_dropped_silently(tmp_path, body
     result = _cli("compile", _tracer(tmp_path, body), cwd=tmp_path)
     assert result.returncode == 1, result.stdout
     assert f"v.py:6: error: {shown} is computed here but never used" in result.stderr
+
+
+# --- M1: a long probe description held a backtracking point a character -----------------------
+# `check` of `syscall::aaaa...(4 MB):entry { trace(1); }` peaked at 520 MB (issue 8: at most
+# 300 MB): the lexer's and the tree's probe-description patterns repeat a group of two kinds of
+# piece, and re kept a state for each repetition it might give back. Measured in allocations (the
+# pattern's state is Python's memory), not time.
+
+def test_a_long_probe_description_is_read_in_little_memory():
+    import tracemalloc
+
+    from dtracepy.checks import check_program
+    from dtracepy.parser import parse
+
+    text = "syscall::" + "a" * 1_000_000 + ":entry { trace(1); }\n"
+    parse("BEGIN { }\n")  # (the parser's tables, loaded once, are not this test's)
+    tracemalloc.start()
+    try:
+        program = parse(text, "p.d")
+        list(check_program(program, source=text))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 40_000_000, peak   # (was 131 MB for this 1 MB description)
+    assert program.items[0].probes[0].text.startswith("syscall::aaa")
