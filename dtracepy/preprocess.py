@@ -46,6 +46,7 @@ import stat
 import sys
 
 from dtracepy.errors import DSyntaxError, shown_name
+from dtracepy.facts.cpp_predefined import PREDEFINED, PREDEFINED_NAMES
 from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
 from dtracepy.source import Pos
 
@@ -147,7 +148,8 @@ def _plain(text: str, defines=()) -> str | None:
     splice, a trigraph, a comment, string or constant left open.  What pcpp makes of the rest is
     the text with each line's trailing blanks gone and each ``//`` comment a blank; its lines stay
     where they were, but for the blank ones at the end; the last one ends in a newline."""
-    if "__" in text or "_Pragma" in text or "??" in text or _SPLICE_RE.search(text):
+    if "__" in text or "_Pragma" in text or "_LP64" in text or "_STDC_PREDEF_H" in text or "??" in text \
+            or _SPLICE_RE.search(text):  # (the predefined names are all of them with "__" but these two)
         return None
     if any(c in text for c in (_NOT_PLAIN if text.isascii() else _NOT_PLAIN_WIDE)):
         return None
@@ -312,8 +314,26 @@ _DEFINED_RE = re.compile(r"#[ \t]*(?:define|undef)[ \t]+([A-Za-z_]\w*)")  # (any
 _NAME_AT_END_RE = re.compile(r"[\w)][ \t]*$")
 #: Names pcpp expands that are in no macro table (``__LINE__``, ``__COUNTER__``), its predefined
 #: macros, those dtracepy defines, ``__FILE__`` (defined for each file read), ``_Pragma``.
-_BUILTIN_NAMES = frozenset(("__LINE__", "__COUNTER__", "__FILE__", "__DATE__", "__TIME__", "__PCPP__",
-                            "__SUNW_D", "__SUNW_D_VERSION", "_Pragma"))
+_BUILTIN_NAMES = frozenset(("__LINE__", "__COUNTER__", "__FILE__", "__DATE__", "__TIME__", "_Pragma",
+                            *PREDEFINED_NAMES))
+#: The macros of :data:`PREDEFINED` once pcpp has read them (each run copies them: reading the
+#: 384 definitions again took each run the time of a few hundred lines).
+_PREDEFINED_MACROS: dict = {}
+
+
+def _predefine(cpp) -> None:
+    """Give ``cpp`` the macros dtrace -C's cpp knows before the script (facts/cpp_predefined.py),
+    and take away pcpp's own ``__PCPP__``, which dtrace's cpp does not define: a script must not
+    see another preprocessor in dtracepy's than in dtrace's (``#ifndef __PCPP__`` hid a branch)."""
+    cpp.undef("__PCPP__")
+    if not _PREDEFINED_MACROS:  # (read by a plain pcpp: not a definition of the script's)
+        from pcpp import Preprocessor
+
+        reader = Preprocessor()
+        for definition in PREDEFINED:
+            reader.define(definition)
+        _PREDEFINED_MACROS.update((name, reader.macros[name]) for name in PREDEFINED_NAMES)
+    cpp.macros.update(_PREDEFINED_MACROS)
 
 
 def _known_names(defines) -> frozenset:
@@ -904,11 +924,10 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
         bound_stray_characters(cpp.lexer, refuse_stray, copied)
         for directory in include_dirs:
             cpp.add_path(directory)
+        _predefine(cpp)
         for define in defines:
             name, _, value = define.partition("=")
             cpp.define(f"{name} {value or '1'}")
-        cpp.define("__SUNW_D 1")
-        cpp.define("__SUNW_D_VERSION 0x02000000")
         out = _CappedWriter(filename, held)
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(limit, 10 * MAX_PAREN_NESTING + 5_000))  # (pcpp recurses per level)

@@ -149,3 +149,68 @@ def test_a_long_probe_description_is_read_in_little_memory():
         tracemalloc.stop()
     assert peak < 40_000_000, peak   # (was 131 MB for this 1 MB description)
     assert program.items[0].probes[0].text.startswith("syscall::aaa")
+
+
+# --- H4: dtracepy's preprocessor knew none of the macros dtrace -C's cpp predefines ------------
+# Oracle's dtrace -C runs `cpp -D__linux -D__unix -D__SVR4 -D__SUNW_D=1 -U__GNUC__ -D__SUNW_D_64
+# -D__Linux -D__SUNW_D_VERSION=0x02000001 -std=c99` (strace): GNU cpp defines __linux__,
+# __x86_64__, _LP64, __STDC__ ... and not pcpp's __PCPP__. dtracepy took the other branch of
+# `#ifdef __linux__` or `#ifndef __PCPP__`: a system() there was hidden from check's -w rule
+# (check -C exit 0; dtrace -C compiles the system() call), and `run` ran the branch dtrace skips.
+
+HIDDEN = [
+    '#ifndef __PCPP__\nBEGIN { system("id"); }\n#endif\nBEGIN { exit(0); }\n',
+    '#ifdef __linux__\nBEGIN { system("id"); }\n#endif\nBEGIN { exit(0); }\n',
+    '#if defined(_LP64) && __STDC_VERSION__ >= 199901L\nBEGIN { system("id"); }\n#endif\n',
+]
+
+
+@pytest.mark.parametrize("text", HIDDEN)
+def test_a_destructive_action_behind_a_predefined_macro_is_seen(tmp_path, text):
+    (tmp_path / "h.d").write_text("#!/usr/sbin/dtrace -Cqs\n" + text)
+    result = _cli("check", "h.d", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "system() is a destructive action" in result.stderr
+
+
+CONDITIONS = ["__linux", "__linux__", "__unix__", "__SVR4", "__Linux", "__SUNW_D_64", "__x86_64__",
+              "__amd64", "_LP64", "__LP64__", "__STDC__", "__STDC_VERSION__ >= 199901L",
+              "__SIZEOF_POINTER__ == 8", "__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__",
+              "__INT_MAX__ == 2147483647", "!defined(__PCPP__)", "!defined(__GNUC__)",
+              "__SUNW_D_VERSION == 0x02000001"]
+
+
+def _branching(condition: str) -> str:
+    return f"#if {condition}\nBEGIN {{ trace(1); }}\n#else\nBEGIN {{ nosuchfn(1); }}\n#endif\n"
+
+
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_check_c_takes_the_branch_dtrace_c_takes(tmp_path, condition):
+    (tmp_path / "c.d").write_text(_branching(condition))
+    result = _cli("check", "-C", "c.d", cwd=tmp_path)
+    assert "nosuchfn" not in result.stderr, (condition, result.stderr)
+
+
+def test_the_real_dtrace_c_takes_those_branches():
+    from tests.real_dtrace import compile_scripts, need_dtrace
+
+    need_dtrace()
+    verdicts = compile_scripts({c: _branching(c) for c in CONDITIONS}, flags=("-C",))
+    assert {c: why for c, why in verdicts.items() if why is not None} == {}
+
+
+def test_the_predefined_macros_are_what_the_machines_cpp_defines_for_dtrace():
+    import shutil
+
+    from dtracepy.facts.cpp_predefined import DTRACE_CPP_FLAGS, PREDEFINED
+
+    cpp = shutil.which("cpp") or "/usr/bin/cpp"
+    if not shutil.which(cpp) or "x86_64" not in subprocess.run(["uname", "-m"], capture_output=True,
+                                                               text=True).stdout:
+        pytest.skip("no cpp on an x86_64 machine to compare with")
+    out = subprocess.run([cpp, *DTRACE_CPP_FLAGS, "-dM", "-E", "/dev/null"], capture_output=True,
+                         text=True, check=True).stdout
+    names = lambda defs: {d.split(" ", 1)[0].split("(", 1)[0] for d in defs}  # noqa: E731
+    made = [line[len("#define "):] for line in out.splitlines()]
+    # (the same names; the values of gcc's version macros may move with the machine's gcc)
+    assert names(made) == names(PREDEFINED)
