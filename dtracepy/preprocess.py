@@ -316,24 +316,73 @@ _NAME_AT_END_RE = re.compile(r"[\w)][ \t]*$")
 #: macros, those dtracepy defines, ``__FILE__`` (defined for each file read), ``_Pragma``.
 _BUILTIN_NAMES = frozenset(("__LINE__", "__COUNTER__", "__FILE__", "__DATE__", "__TIME__", "_Pragma",
                             *PREDEFINED_NAMES))
-#: The macros of :data:`PREDEFINED` once pcpp has read them (each run copies them: reading the
-#: 384 definitions again took each run the time of a few hundred lines).
+#: The macros of :data:`PREDEFINED` pcpp has read, by name (read when a script first names one:
+#: all 384 cost a check -C 12% more instructions on a small script).
 _PREDEFINED_MACROS: dict = {}
+_DEFINITIONS = {definition.split(" ", 1)[0].split("(", 1)[0]: definition for definition in PREDEFINED}
+
+
+def _predefined_macro(name: str):
+    """pcpp's macro for the predefined ``name`` (read by a plain pcpp of its own: the running
+    one's lexer is in the middle of the script)."""
+    macro = _PREDEFINED_MACROS.get(name)
+    if macro is None:
+        reader = _PREDEFINED_MACROS.get("")
+        if reader is None:
+            from pcpp import Preprocessor
+
+            reader = _PREDEFINED_MACROS[""] = Preprocessor()
+        reader.define(_DEFINITIONS[name])
+        macro = _PREDEFINED_MACROS[name] = reader.macros[name]
+    return macro
+
+
+class _Macros(dict):
+    """pcpp's table of macros, holding dtrace -C's predefined ones (facts/cpp_predefined.py) from
+    the start: each is read when pcpp first asks for it (pcpp asks ``in``, ``[]`` and ``del``;
+    dtracepy ``get``).  A predefined macro the script defines again or undefines is the script's."""
+
+    __slots__ = ("_pending",)
+
+    def __init__(self):
+        super().__init__()
+        self._pending = set(PREDEFINED_NAMES)
+
+    def _load(self, name) -> None:
+        if name in self._pending:
+            self._pending.discard(name)
+            dict.__setitem__(self, name, _predefined_macro(name))
+
+    def __contains__(self, name):
+        self._load(name)
+        return dict.__contains__(self, name)
+
+    def __getitem__(self, name):
+        self._load(name)
+        return dict.__getitem__(self, name)
+
+    def get(self, name, default=None):
+        self._load(name)
+        return dict.get(self, name, default)
+
+    def __setitem__(self, name, macro):
+        self._pending.discard(name)
+        dict.__setitem__(self, name, macro)
+
+    def __delitem__(self, name):
+        self._load(name)
+        dict.__delitem__(self, name)
 
 
 def _predefine(cpp) -> None:
     """Give ``cpp`` the macros dtrace -C's cpp knows before the script (facts/cpp_predefined.py),
-    and take away pcpp's own ``__PCPP__``, which dtrace's cpp does not define: a script must not
-    see another preprocessor in dtracepy's than in dtrace's (``#ifndef __PCPP__`` hid a branch)."""
-    cpp.undef("__PCPP__")
-    if not _PREDEFINED_MACROS:  # (read by a plain pcpp: not a definition of the script's)
-        from pcpp import Preprocessor
-
-        reader = Preprocessor()
-        for definition in PREDEFINED:
-            reader.define(definition)
-        _PREDEFINED_MACROS.update((name, reader.macros[name]) for name in PREDEFINED_NAMES)
-    cpp.macros.update(_PREDEFINED_MACROS)
+    and not pcpp's own ``__PCPP__``, which dtrace's cpp does not define: a script must not see
+    another preprocessor in dtracepy's than in dtrace's (``#ifndef __PCPP__`` hid a branch)."""
+    macros = _Macros()
+    macros.update((name, macro) for name, macro in cpp.macros.items() if name != "__PCPP__")
+    for name in cpp.macros:
+        macros._pending.discard(name)
+    cpp.macros = macros
 
 
 def _known_names(defines) -> frozenset:

@@ -214,3 +214,48 @@ def test_the_predefined_macros_are_what_the_machines_cpp_defines_for_dtrace():
     made = [line[len("#define "):] for line in out.splitlines()]
     # (the same names; the values of gcc's version macros may move with the machine's gcc)
     assert names(made) == names(PREDEFINED)
+
+
+# --- H5: a did-you-mean for each undefined name was quadratic ----------------------------------
+# 3,000 one-line clauses each reading a name of its own (`BEGIN { x1 = y1 * 2; }` ...): check 44 s;
+# 3,000 thread-locals read but never assigned: 65 s. Each name was compared with every defined or
+# assigned one (difflib and the one-edit pass). Now the first few get a did-you-mean. Counted in
+# comparisons made, not time.
+
+def _counted_hints(monkeypatch, module, text):
+    import dtracepy.errors
+
+    calls = []
+    real = dtracepy.errors.close_matches
+
+    def counting(word, possibilities, *args, **kwargs):
+        possibilities = list(possibilities)
+        calls.append(len(possibilities))
+        return real(word, possibilities, *args, **kwargs)
+
+    monkeypatch.setattr(module, "close_matches", counting)
+    found = findings(text)
+    return sum(calls), found
+
+
+def test_undefined_names_are_hinted_in_linear_work(monkeypatch):
+    import dtracepy.checks.names as names
+
+    n = 400
+    text = "BEGIN { trace(execnam); }\n" + "".join(f"BEGIN {{ x{i} = y{i} * 2; trace(x{i}); }}\n"
+                                                   for i in range(n))
+    compared, found = _counted_hints(monkeypatch, names, text)
+    assert len([f for f in found if f.check == "undefined-name"]) == n + 1   # (each still said)
+    assert compared < 40 * n, compared   # (was n * n: 160,000 names compared)
+    assert "did you mean execname?" in next(f.message for f in found if f.check == "undefined-name")
+
+
+def test_unassigned_thread_locals_are_hinted_in_linear_work(monkeypatch):
+    import dtracepy.checks.lifecycle as lifecycle
+
+    n = 400
+    text = "".join(f"BEGIN {{ trace(self->r{i}); }}\nsyscall::read:entry {{ self->w{i} = 1; }}\n"
+                   for i in range(n))
+    compared, found = _counted_hints(monkeypatch, lifecycle, text)
+    assert len([f for f in found if f.check == "self-undefined"]) == n
+    assert compared < 40 * n, compared

@@ -309,6 +309,10 @@ def _function_values(ctx):
                           f"\"may not be referenced as scalar\")")
 
 
+#: How many undefined names get a did-you-mean in one program (the rest are said without one).
+_MOST_HINTS = 25
+
+
 def _undefined(ctx):
     if ctx.uses_cpp:
         return  # headers define enumerators and macros we cannot see
@@ -333,7 +337,9 @@ def _undefined(ctx):
         reported.add(name)
         if known is None:
             known = sorted(V.KNOWN_NAMES | defined)
-        hint = close_matches(name, known, n=1, cutoff=0.75)
+        # (a did-you-mean for the first few only: each compares the name with every defined one,
+        # and 3,000 one-line clauses each reading a name of its own took 44 s)
+        hint = close_matches(name, known, n=1, cutoff=0.75) if len(reported) <= _MOST_HINTS else ()
         yield ctx.finding(
             "undefined-name", node,
             f"{node.name} is no built-in variable and is never declared, defined or assigned"
