@@ -391,6 +391,62 @@ def _longer(text: str, pos: int, end: int, rests_get):
     return text[pos:end], end, known
 
 
+# Declarations of one shape (session 22, perf23d).  4 MiB of ``struct sN { int a; char b; };``,
+# ``typedef int tN;`` or a struct and a translator each is 120,000 to 210,000 declarations that
+# differ only in their names' digits; the state machine reads each token of each (a DECL's
+# tokens take its general path: ~1.4 us a token).  A top-level text that may be such a
+# declaration (DECL_TEXT: names, numbers, blanks and a few punctuators, no '(' '[' '/' '#' quote
+# or backquote, to its ';' outside braces, braces one deep) is keyed by its text with every
+# digit but 0 a 1: the same tokens at the same offsets, read by the same steps of the machine,
+# whose choices depend on a name's text only through whether it is a keyword (no name with a
+# digit is one), a typedef or a standard type (asked of the text's names, below), and on a
+# number's through the form a plain decimal has (digits only, fewer than 19, no leading 0: the
+# key keeps it; a text with another number is not kept).  A key's first text is read by the
+# machine; when it was one declaration, to the key's end, its tokens' types and offsets are kept
+# (see _keep_decl) with what the machine's variables held at its end, and a text of the same key
+# after it whose names are no typedef or standard type is its tokens at once: their values
+# found by one scan in C (findall), no step of the machine.
+DECL_TEXT_MAX = 512  # (longer texts are read by the machine)
+DECL_MISSES = 256  # texts not seen again more than texts seen again, after which none is looked up
+_DECL_TEXT_RE = re.compile(
+    r"[A-Za-z_][-A-Za-z0-9_ \t\n*,<>=.]*+(?:\{[-A-Za-z0-9_ \t\n*,<>=.;]*+\}[-A-Za-z0-9_ \t\n*,<>=.]*+)*+;").match
+_TOKENS_OF = _TOKEN_RE.findall
+_DIGITS_ONE = bytes.maketrans(b"123456789", b"111111111")  # (bytes: str.translate is ten times slower)
+
+
+def _decl_key(text: str, pos: int):
+    """The end and key of the text from ``pos`` that may be a declaration of a shape seen
+    before (see DECL_TEXT_MAX), or None."""
+    m = _DECL_TEXT_RE(text, pos, pos + DECL_TEXT_MAX)
+    if m is None:
+        return None
+    return m.end(), m[0].encode().translate(_DIGITS_ONE)
+
+
+def _keep_decl(shapes: dict, seen, buf, pos: int, typedefs, text: str, kept) -> None:
+    """At the end of an item, keep in ``shapes`` the tokens' types and offsets of the text
+    ``seen`` names (its key, start and end, and how many typedefs there were then), when the
+    item read was that text, one declaration, as the state machine read it (see DECL_TEXT_MAX),
+    with ``kept``: the variables the machine leaves set.  Kept with them, the index of the one
+    name a typedef declared (made a type name by a replay too: see Lexer._lex), or None."""
+    key, start, end, typedefs_were = seen
+    if pos != end or not buf or buf[0][0] == "PDESC" or buf[-1][2] != end - 1 or buf[0][2] != start:
+        return
+    types, values, starts = zip(*buf)
+    if list(values) != _TOKENS_OF(text, start, end):  # (every token a match's text, as replayed)
+        return
+    for kind, value in zip(types, values):
+        if kind == "INTLIT" and not (value.isdigit() and len(value) < 19 and (value[0] != "0" or len(value) == 1)):
+            return  # (a number the machine reads by _number: its digits matter)
+    declared = None
+    if len(typedefs) != typedefs_were:
+        names = [i for i, (kind, value) in enumerate(zip(types, values)) if kind == "IDENT" and value in typedefs]
+        if len(typedefs) != typedefs_were + 1 or len(names) != 1 or values.count(values[names[0]]) != 1:
+            return  # (a name made a type where it comes again: the machine decides, as in a replay)
+        declared = names[0]
+    shapes[key] = (types, tuple(map((-start).__add__, starts)), declared, kept)
+
+
 class Lexer:
     """Tokenises one D text.  Iterate :meth:`tokens`; top-level comments and directives are
     collected in :attr:`toplevel` as tree nodes."""
@@ -651,6 +707,12 @@ class Lexer:
         rests: dict = {}
         rest_misses = 0  # texts seen once, less texts seen again (see REST_MISSES)
         pending: list = []  # the texts seen a second time being read now (see _keep_rest)
+        # the declarations' shapes read so far, by key (see DECL_TEXT_MAX), the one being read
+        # now (its key, start, end and the typedefs' count then) and the misses
+        decl_shapes: dict = {}
+        decl_seen = None
+        decl_misses = 0
+        standard_types = STANDARD_TYPES
         depth = 0  # ( [ { nesting inside the current item
         # the operators and commas counted at each enclosing level (see MAX_OPERATORS), by depth
         outer_ops, outer_commas = [0] * (MAX_NESTING + 2), [0] * (MAX_NESTING + 2)
@@ -702,6 +764,12 @@ class Lexer:
                         for seen in pending:
                             _keep_rest(seen, buf, pos, parens, len(self.toplevel), rests, text)
                         pending.clear()
+                    if decl_seen is not None:  # a declaration's shape read once: kept
+                        if not typedef_name_expected and len(decl_shapes) < 4096:
+                            _keep_decl(decl_shapes, decl_seen, buf, pos, typedefs, text,
+                                       (prev, prev2, spec_ctx, decl_kind, su_pending, in_xlator_header,
+                                        type_done, decl_expr))
+                        decl_seen = None
                     self.more = False
                     yield buf
                     buf = self._buf = []
@@ -789,6 +857,37 @@ class Lexer:
                     state = AFTER_DESC
                     continue
                 # TOP: a declaration or a clause?
+                if decl_misses < DECL_MISSES and ch in ident_start:
+                    # a declaration of a shape read before: its tokens, with no step of the
+                    # machine (see DECL_TEXT_MAX)
+                    found = _decl_key(text, pos)
+                    decl_misses += 1  # (unless it is a text seen again: then one less, below)
+                    if found is not None:
+                        end, key = found
+                        known = decl_shapes.get(key)
+                        values = _TOKENS_OF(text, pos, end)  # (its names among them)
+                        if not typedefs.isdisjoint(values) or not standard_types.isdisjoint(values):
+                            pass  # (a name's token may be a type name's: the machine decides)
+                        elif known is None:  # a first sighting: read by the machine, kept at its end
+                            decl_seen = (key, pos, end, len(typedefs))
+                        else:
+                            types, offsets, declared, kept = known
+                            if declared is None or values.count(values[declared]) == 1:
+                                buf += zip(types, values, map(pos.__add__, offsets))
+                                if declared is not None:  # (as the machine adds a typedef's name)
+                                    word = values[declared]
+                                    typedefs.add(word)
+                                    word_kinds.setdefault(word, "TYPE_NAME")
+                                    simple_statements.clear()
+                                    rests.clear()
+                                prev, prev2, spec_ctx, decl_kind, su_pending, in_xlator_header, \
+                                    type_done, decl_expr = kept
+                                typedef_name_expected = False
+                                depth = 0
+                                brace_kinds, paren_kinds, enum_depths, parens = [], [], [], []
+                                decl_misses -= 2
+                                pos = end
+                                continue  # (state is TOP)
                 if rest_misses >= REST_MISSES:
                     # (no text is looked up any more: a file of distinct clauses)  A clause that
                     # begins ``provider:...`` and a body (the usual clause) in one match, not the

@@ -20,7 +20,7 @@ import _thread  # (threading's Lock, without importing threading: 5 M instructio
 from itertools import repeat
 from operator import itemgetter
 
-from dtracepy import tree
+from dtracepy import parser_decls as _parser_decls, tree
 from dtracepy.errors import DSyntaxError
 from dtracepy.facts import precedence as _precedence
 from dtracepy.source import Pos
@@ -35,6 +35,9 @@ CLAUSE_PART = 4096
 #: Read clauses with the fast clause parser first (see :func:`_clause_parser`); tests turn it off
 #: to compare with the automaton alone.
 FAST_CLAUSES = True
+#: With FAST_CLAUSES, read the usual declarations without the automaton (see
+#: :mod:`dtracepy.parser_decls`); tests turn it off to compare.
+FAST_DECLARATIONS = True
 _parser = None
 _build = None
 
@@ -194,6 +197,9 @@ def _drive(tables, lexer, fast_clauses=True):
     push_value = value_stack.append
     at_of = lexer.offset_function()
     fast = _clause_parser(at_of) if fast_clauses else None
+    # (the usual declarations read without the automaton too: see parser_decls)
+    declaration = _parser_decls.reader(at_of, fast.expression) if fast is not None and FAST_DECLARATIONS else None
+    decl_starts, decl_symbols = _parser_decls.STARTS, _parser_decls.SYMBOLS
     remakes: dict = {}  # a clause text -> how often its tokens came again, then its maker (or False)
     # (the fast parser reads a long clause body in parts, never holding all its tokens: see
     # lexer.Lexer.items; the automaton reads a clause whole, lexed again from its start)
@@ -212,6 +218,20 @@ def _drive(tables, lexer, fast_clauses=True):
         except DSyntaxError as err:
             pending = _at_description(lexer, err)
             toks = lexer.partial
+        if declaration is not None and pending is None and toks[0][0] in decl_starts:
+            node = declaration(toks)
+            if node is not None:
+                # the reductions the item's first token makes, then the node in its place (as a
+                # clause's below)
+                settled = _settle(rows, state_stack, value_stack, state, toks[0][0])
+                goto = rows[settled].get(decl_symbols[node.__class__]) if settled is not None else None
+                if goto is not None:
+                    state = goto
+                    push_state(goto)
+                    push_value(node)
+                    tok = toks[-1]
+                    continue
+                state = state_stack[-1]  # (not at an item's start: the automaton says why)
         if fast is not None and pending is None and toks[0][0] == "PDESC":
             parted = lexer.more
             replayed = lexer.replayed
@@ -861,6 +881,20 @@ def _clause_parser(pos_at):
             toks = kinds = []
             more = None
 
+    def expression(items, item_kinds, i):
+        """The expression at ``items[i]`` (a declaration's item: ``item_kinds`` its tokens'
+        types and "$END") and the index after it, or None where this parser gives up (see
+        parser_decls: a translator's members)."""
+        nonlocal toks, kinds
+        toks, kinds = items, item_kinds
+        try:
+            return expr(i)
+        except (_GiveUp, IndexError, RecursionError, DSyntaxError):
+            return None
+        finally:
+            toks = kinds = []
+
+    clause.expression = expression
     return clause
 
 

@@ -93,8 +93,9 @@ def _base_var(node, cls):
 # below steps over them without asking for their children.
 _LEAVES = frozenset((t.Ident, t.IntLit, t.StringLit, t.CharLit, t.MacroVar, t.AggVar, t.SelfVar,
                      t.ThisVar))
-# (and for the whole-program index, probe descriptions and empty statements)
-_INDEX_LEAVES = _LEAVES | {t.ProbeDesc, t.EmptyStmt}
+# (and for the whole-program index, probe descriptions and empty statements, and a declaration's
+# names and type names: 4 MiB of ``struct sN { int a; char b; };`` holds 250,000 NameDecls)
+_INDEX_LEAVES = _LEAVES | {t.ProbeDesc, t.EmptyStmt, t.NameDecl, t.TypeRef}
 # The index records a clause body of at least _BULK statements that are all lone operands of these
 # classes (not thread-locals) in C loops (see Context._by_class).
 _BULK = 16
@@ -665,6 +666,8 @@ class Context:
         extend = stack.extend
         Binary, Call, Assign, ExprStmt, Index, Member = t.Binary, t.Call, t.Assign, t.ExprStmt, t.Index, t.Member
         Clause = t.Clause
+        Declaration, FieldDecl, StructSpec, FieldDeclarator = t.Declaration, t.FieldDecl, t.StructSpec, t.FieldDeclarator
+        TypeName, PointerDecl, TranslatorMember = t.TypeName, t.PointerDecl, t.TranslatorMember
         while stack:
             node = pop()
             cls = node.__class__
@@ -784,6 +787,30 @@ class Context:
                     push(predicate)
                 extend(reversed(node.probes))
                 continue
+            elif cls is Declaration or cls is FieldDecl or cls is StructSpec or cls is FieldDeclarator:
+                # a declaration's nodes, taken apart here too (push_children's general step was
+                # 40 % of checking 4 MiB of struct declarations); what is not a node (a specifier's
+                # word) is pushed as it is, popped and stepped over above
+                if cls is StructSpec:
+                    if node.members:
+                        extend(reversed(node.members))
+                elif cls is FieldDeclarator:
+                    if node.width is not None:
+                        push(node.width)
+                    if node.declarator is not None:
+                        push(node.declarator)
+                else:
+                    extend(reversed(node.declarators))
+                    extend(reversed(node.specifiers))
+                continue
+            elif cls is TypeName:
+                push(node.declarator)
+                extend(reversed(node.specifiers))
+                continue
+            elif cls is PointerDecl:
+                first = node.target
+            elif cls is TranslatorMember:
+                first = node.value
             else:
                 first = None  # (a class of the general code below)
             if first is not None:

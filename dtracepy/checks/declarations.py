@@ -113,12 +113,20 @@ def _words(specifiers):
 
 
 def _type_combinations(ctx):
+    # (each list of specifiers judged once: 210,000 `typedef int tN;` are one judgement; nodes
+    # hash and compare without their positions, as the words judged do)
+    judged: dict = {}
     for cls in (t.Declaration, t.FieldDecl, t.TypeName, t.Inline, t.Param):
         for node in ctx.of(cls):
             specifiers = node.specifiers
             if len(specifiers) < 2:
                 continue  # (the usual case: one word)
-            problem = type_specifier_problem(list(_words(specifiers)))
+            try:
+                problem = judged[specifiers]
+            except KeyError:
+                problem = judged[specifiers] = type_specifier_problem(list(_words(specifiers)))
+            except TypeError:  # (a node that cannot hash)
+                problem = type_specifier_problem(list(_words(specifiers)))
             if problem:
                 named = [s for s in specifiers if s.__class__ is not str and s.pos is not None]
                 yield ctx.finding("type-combination", named[1] if len(named) > 1 else node, problem,
@@ -631,9 +639,11 @@ def _translator_output(ctx, node, spec, defined):
     (``struct task_struct``), which check cannot see, so a struct the script never defines is
     a warning, one it defines only below the translator an error."""
     if not defined:
+        # (the struct, not its position: a position is made only for the structs translators
+        # name, not for every struct, and once; 4 MiB of structs and translators made five a pair)
         for s in ctx.of(t.StructSpec):
-            if s.members is not None and s.name is not None and s.pos is not None:
-                defined.setdefault((s.kind, s.name), s.pos)
+            if s.members is not None and s.name is not None and s._at is not None:
+                defined.setdefault((s.kind, s.name), s)
         defined.setdefault(None, None)  # (looked at once)
     where = defined.get((spec.kind, spec.name))
     name = f"{spec.kind} {spec.name}"
@@ -642,7 +652,9 @@ def _translator_output(ctx, node, spec, defined):
         yield ctx.finding("declaration", node.output, f"{name} is not defined in this script, and a translator's "
                           f"output type must be complete: unless the kernel defines it, dtrace refuses it "
                           f"{quoted}; define it above the translator", severity="warning", fallback=node)
-    elif node.pos is not None and (where.line, where.col) > (node.pos.line, node.pos.col):
+        return
+    where, pos = where.pos, node.pos
+    if pos is not None and (where.line, where.col) > (pos.line, pos.col):
         yield ctx.finding("declaration", node.output, f"{name} is defined only below this translator (line "
                           f"{where.line}), and a translator's output type must be complete where it stands "
                           f"{quoted}: define it above the translator", fallback=node)
