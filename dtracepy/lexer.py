@@ -158,6 +158,8 @@ SIMPLE_MISSES = 256
 MAX_REST = 4096
 REST_MISSES = 256
 MAX_BRACES = 16
+#: How many texts of '#' lines the lexer keeps the nodes' fields of (see Lexer._directive).
+MAX_LINES_READ = 4096
 _LONGER = object()  # (the entry of a text that a longer text kept begins with: see _keep_rest)
 #: The token type of the ``;`` after the first of a run in a clause body (each one an empty
 #: statement): its value is the run's text from its second ``;`` on, its offset that ``;``'s.
@@ -465,6 +467,7 @@ class Lexer:
         # (text, offset) of the last clause whose tokens were those of a text read before (see
         # MAX_REST): the parser makes such a clause's tree as it made the text's (parser._remade)
         self.replayed = None
+        self._lines_read: dict = {}  # a '#' line's text -> its node's class and fields (see _directive)
 
     # -- errors and positions ------------------------------------------------------------------
     def _lc(self, pos: int) -> tuple[int, int]:
@@ -593,8 +596,39 @@ class Lexer:
         m = _WS_RE.match(self.text, pos)
         return self.text[m.end() : m.end() + 1]
 
-    def _directive(self, pos: int, top: bool) -> int:
-        """A '#' line at pos (the '#').  Returns the position after it."""
+    def _directive(self, pos: int, top: bool, run: bool = False) -> int:
+        """A '#' line at pos (the '#').  Returns the position after it.
+
+        A top-level line whose text was read before (see :meth:`_directive_read`) makes its node
+        from the fields kept for that text, with no other step: 500,000 ``#line 5`` lines were
+        each split, matched and tested again.  ``run`` (the lexer is at the top level, between
+        items): the lines after it that are such lines too, each right after the newline before
+        it, are read here as well (what the lexer's loop would do with each, one step each)."""
+        if top and pos:
+            text = self.text
+            nl = text.find("\n", pos)
+            known = self._lines_read.get(text[pos:nl]) if nl > 0 else None
+            if known is not None:
+                add = self.toplevel.append
+                node_at = self._node_at if self.line_map is not None else self.offset_function()
+                get = self._lines_read.get
+                while True:
+                    cls, args = known
+                    add(cls(*args, pos=node_at(pos)))
+                    if not run or text[nl + 1 : nl + 2] != "#":
+                        return nl
+                    after = text.find("\n", nl + 1)
+                    known = get(text[nl + 1 : after]) if after > 0 else None
+                    if known is None:
+                        return nl
+                    pos, nl = nl + 1, after
+        return self._directive_read(pos, top)
+
+    def _directive_read(self, pos: int, top: bool) -> int:
+        """:meth:`_directive`'s reading of a line: its node, and for a top-level line below the
+        first that is one line without a carriage return and makes a ``Directive`` or ``Pragma``
+        (what decides its node is then its text alone: not a ``#!`` line, no continuation, no
+        CRLF refusal; :data:`MAX_LINES_READ` texts at most) its node's fields, kept by its text."""
         text = self.text
         if not top and not re.match(r"#[ \t]*pragma\b", text[pos : pos + 40]):
             raise self.error(
@@ -628,8 +662,14 @@ class Lexer:
             rest = body[len(name):].strip(" \t")
             if name == "pragma":
                 node = tree.Pragma(parse_pragma_words(rest), pos=node_pos)
+                fields = (node.words,)
             else:
                 node = tree.Directive(name, rest, pos=node_pos)
+                fields = (name, rest)
+            if top and pos and end == pos and len(self._lines_read) < MAX_LINES_READ:
+                key = text[pos:nl]
+                if "\r" not in key:
+                    self._lines_read[key] = (node.__class__, fields)
         self.toplevel.append(node)
         return nl
 
@@ -638,6 +678,8 @@ class Lexer:
         return "\n" in m.group(0) and self._at_line_start(m.end())
 
     def _at_line_start(self, pos: int) -> bool:
+        if not pos or self.text[pos - 1] == "\n":  # (the usual '#': no blank before it)
+            return True
         start = self.text.rfind("\n", 0, pos) + 1
         return self.text[start:pos].strip(" \t\r\f\v") == ""
 
@@ -787,7 +829,7 @@ class Lexer:
                     return
                 ch = text[pos]
                 if ch == "#" and self._at_line_start(pos):
-                    pos = self._directive(pos, top=(state == TOP or state == AFTER_PRED))
+                    pos = self._directive(pos, top=(state == TOP or state == AFTER_PRED), run=(state == TOP))
                     if state == AFTER_PRED:
                         state = TOP
                     continue

@@ -93,12 +93,23 @@ def _base_var(node, cls):
 # below steps over them without asking for their children.
 _LEAVES = frozenset((t.Ident, t.IntLit, t.StringLit, t.CharLit, t.MacroVar, t.AggVar, t.SelfVar,
                      t.ThisVar))
-# (and for the whole-program index, probe descriptions and empty statements, and a declaration's
-# names and type names: 4 MiB of ``struct sN { int a; char b; };`` holds 250,000 NameDecls)
-_INDEX_LEAVES = _LEAVES | {t.ProbeDesc, t.EmptyStmt, t.NameDecl, t.TypeRef}
+# (and for the whole-program index, probe descriptions, empty statements, a declaration's names
+# and type names (4 MiB of ``struct sN { int a; char b; };`` holds 250,000 NameDecls) and the
+# top-level lines, which hold strings only: 500,000 `#line 5` lines were each taken apart field by
+# field)
+_INDEX_LEAVES = _LEAVES | {t.ProbeDesc, t.EmptyStmt, t.NameDecl, t.TypeRef, t.Directive, t.Pragma, t.Comment,
+                           t.Shebang}
 # The index records a clause body of at least _BULK statements that are all lone operands of these
 # classes (not thread-locals) in C loops (see Context._by_class).
 _BULK = 16
+
+
+def _all_leaves(nodes, leaves=_INDEX_LEAVES) -> bool:
+    """Are all of ``nodes`` of the index's leaf classes (see Context._by_class)?"""
+    for node in nodes:
+        if node.__class__ not in leaves:
+            return False
+    return True
 _BULK_LEAVES = _LEAVES - {t.SelfVar}
 _EXPR = attrgetter("expr")
 _NAME = attrgetter("name")
@@ -740,6 +751,9 @@ class Context:
                             if expr.__class__ is Assign:
                                 if expr.target.__class__ not in leaves or expr.value.__class__ not in leaves:
                                     break
+                            elif expr.__class__ is Call:  # (a call of leaves: trace(x), speculate(s))
+                                if expr.callee.__class__ not in leaves or not _all_leaves(expr.args):
+                                    break
                             elif expr.__class__ not in leaves:
                                 break
                         else:
@@ -772,7 +786,9 @@ class Context:
                             root = stmt
                             roots += 1
                             expr = stmt.expr
+                            # (in the walk's order: a call's callee, then its arguments)
                             for one in (stmt, expr, expr.target, expr.value) if expr.__class__ is Assign \
+                                    else (stmt, expr, expr.callee, *expr.args) if expr.__class__ is Call \
                                     else (stmt, expr):
                                 kind = one.__class__
                                 found = get(kind)

@@ -215,28 +215,45 @@ def _variable_arguments(ctx):
         return
     pointers = _pointer_variables(ctx)
     kinds = _variable_kinds(ctx)[0]
+    # What is said of an argument that is a name alone depends on the function, the argument's
+    # place and the name only: said once each (110,000 clauses that speculate(s) asked it again).
+    said: dict = {}
+    Ident = t.Ident
     for node, name in calls:
         wants = argument_kinds.get(name) or ()
         if name in Fn.DIALECT_ARGUMENT_KINDS:
             wants = Fn.DIALECT_ARGUMENT_KINDS[name].get(dialect.name, wants)
         parameters = pointer_parameters.get(name, {})
         for index, arg in enumerate(node.args):
-            key = _variable(arg)
-            if key is None or _kind(arg) is not None or _is_pointer(arg):
-                continue  # (no variable, or one the argument check judges by itself)
-            have = "pointer" if key in pointers else kinds.get(key)
-            want = wants[index] if index < len(wants) else None
-            if want == "int" and name in Fn.POINTERS_TAKEN and have == "pointer":
-                want = None  # (an aggregating function takes any scalar)
-            advice = _VARIABLE_REFUSED.get(want, {}).get(have)
-            if advice is None:
-                want = parameters.get(index)
-                advice = _VARIABLE_REFUSED.get(want, {}).get(have)
-            if advice is not None:
-                what = Fn.KIND_TEXT.get(want, "a pointer")
-                yield ctx.finding("argument-type", arg, f"{name}() argument #{index + 1} must be {what}, and this "
-                                  f"variable is {_NOUNS[have]} (D types a variable at its declaration or first "
-                                  f"assignment){advice}", fallback=node)
+            if arg.__class__ is Ident and arg.module is None:
+                key = (name, index, arg.name)
+                message = said.get(key, said)
+                if message is said:
+                    message = said[key] = _variable_argument(name, index, arg, wants, parameters, pointers, kinds)
+            else:
+                message = _variable_argument(name, index, arg, wants, parameters, pointers, kinds)
+            if message is not None:
+                yield ctx.finding("argument-type", arg, message, fallback=node)
+
+
+def _variable_argument(name, index, arg, wants, parameters, pointers, kinds):
+    """What :func:`_variable_arguments` says of argument ``index`` of a call of ``name``, or None."""
+    key = _variable(arg)
+    if key is None or _kind(arg) is not None or _is_pointer(arg):
+        return None  # (no variable, or one the argument check judges by itself)
+    have = "pointer" if key in pointers else kinds.get(key)
+    want = wants[index] if index < len(wants) else None
+    if want == "int" and name in Fn.POINTERS_TAKEN and have == "pointer":
+        want = None  # (an aggregating function takes any scalar)
+    advice = _VARIABLE_REFUSED.get(want, {}).get(have)
+    if advice is None:
+        want = parameters.get(index)
+        advice = _VARIABLE_REFUSED.get(want, {}).get(have)
+    if advice is None:
+        return None
+    what = Fn.KIND_TEXT.get(want, "a pointer")
+    return (f"{name}() argument #{index + 1} must be {what}, and this variable is {_NOUNS[have]} (D types a "
+            f"variable at its declaration or first assignment){advice}")
 
 
 def _pointer_or_int(node, variables=None):

@@ -15,7 +15,9 @@ def run(ctx):
     called = set(ctx.call_names)
     if "speculate" in called or "commit" in called:  # else no clause has anything to say
         for clause in ctx.clauses:
-            yield from _speculation(ctx, clause)
+            calls = _statement_calls(clause)
+            if calls:
+                yield from _speculation(ctx, calls)
     if "strlen" in called and ctx.options.dialect.strlen_corrupts_aggregations:
         pending: dict = {}  # probe description text -> a strlen() an earlier clause of it ran
         for clause in ctx.clauses:
@@ -236,11 +238,23 @@ def _line_directives(ctx):
     # run through cpp (a -C #! line, or a directive only cpp reads), the C preprocessor reads #line
     # first, by rules of its own (check -C leaves none to find; a tracer's #! line says -C then)
     cpp = "C" in ctx.shebang_flags or any(item.name not in t.DIRECTIVES_WITHOUT_CPP for item in directives)
+    # (what is said of a line depends on its name and text alone: each said once, for a script of
+    # 500,000 `#line 5` lines; bounded, as what a long-lived process keeps)
+    said: dict = {}
     for item in directives:
-        if item.name == "line" or item.name == "" and item.text[:1].isdigit() and not cpp:
-            problem = options.line_problem(options.pragma_words(item.text), "#line" if item.name else "a line marker (#)", cpp)
-            if problem:
-                yield ctx.finding("pragma", item, problem)
+        key = (item.name, item.text)
+        problem = said.get(key, _UNSAID)
+        if problem is _UNSAID:
+            problem = None
+            if item.name == "line" or item.name == "" and item.text[:1].isdigit() and not cpp:
+                problem = options.line_problem(options.pragma_words(item.text), "#line" if item.name else "a line marker (#)", cpp)
+            if len(said) < 4096:
+                said[key] = problem
+        if problem:
+            yield ctx.finding("pragma", item, problem)
+
+
+_UNSAID = object()  # (see _line_directives)
 
 
 def _option_values(ctx, pragma, dialect):
@@ -305,15 +319,30 @@ def probe_desc_problem(text: str) -> str | None:
     return probes.problem(text)
 
 
-def _statement_calls(clause):
+def _statement_calls(clause) -> list:
     """(name, node) for each top-level action call or aggregation of a clause body, in order."""
-    for expr, _guarded in stmt_exprs(clause.body):
-        if isinstance(expr, t.Call) and expr.name is not None:
-            yield expr.name, expr
-        elif isinstance(expr, t.Assign) and (
-                isinstance(expr.target, t.AggVar)
-                or (isinstance(expr.target, t.Index) and isinstance(expr.target.base, t.AggVar))):
-            yield "@", expr
+    body = clause.body
+    if not body:
+        return []
+    ExprStmt = t.ExprStmt
+    for stmt in body:
+        if stmt.__class__ is not ExprStmt:
+            exprs = [expr for expr, _guarded in stmt_exprs(body)]
+            break
+    else:  # (the usual body, statements alone: their expressions, as stmt_exprs gives them)
+        exprs = [stmt.expr for stmt in body]
+    out = []
+    Call, Assign, AggVar, Index = t.Call, t.Assign, t.AggVar, t.Index
+    for expr in exprs:
+        if isinstance(expr, Call):
+            name = expr.name
+            if name is not None:
+                out.append((name, expr))
+        elif isinstance(expr, Assign) and (
+                isinstance(expr.target, AggVar)
+                or (isinstance(expr.target, Index) and isinstance(expr.target.base, AggVar))):
+            out.append(("@", expr))
+    return out
 
 
 #: A string strlen() may take without harm: shorter than 18 bytes (execname: 15 at most).
@@ -357,12 +386,12 @@ def _strlen_then_aggregation(ctx, clause, earlier=None, shared=None):
     return None, first
 
 
-def _speculation(ctx, clause):
+def _speculation(ctx, calls):
     """D's rules for speculative clauses: speculate() first and once, then no aggregation,
     destructive action or exit(); commit() not with data-recording actions (an aggregation and
     exit() among them), nor before speculate().  A clause may speculate() and then commit() or
-    discard() (Oracle's dtrace 2.0 compiles and runs it, and no D compiler's clause flags refuse it)."""
-    calls = list(_statement_calls(clause))
+    discard() (Oracle's dtrace 2.0 compiles and runs it, and no D compiler's clause flags refuse it).
+    ``calls``: the clause's :func:`_statement_calls`."""
     names = [name for name, _ in calls]
     if "speculate" in names:
         seen_speculate = False
