@@ -33,8 +33,7 @@ def shebang(tracer) -> str | None:
     if given is False:
         return None
     if isinstance(given, str):
-        if tracer.includes or tracer.defines or any(
-                isinstance(i, tree.Directive) and i.name not in tree.DIRECTIVES_WITHOUT_CPP for i in tracer.items):
+        if tracer.needs_cpp:
             from dtracepy.facts.command_line import preprocessing
 
             if not preprocessing("#!" + given)[0]:
@@ -181,19 +180,22 @@ def build_program(tracer, items=None) -> tree.Program:
     return tree.Program(tuple(items))
 
 
+def runs_through_cpp(tracer, line: str | None) -> bool:
+    """Whether the tracer's D goes through the C preprocessor: its ``#!`` line's (``line``, the
+    text after ``#!``) ``-C``; without one, whether it uses cpp (``Tracer.uses_cpp``), as
+    dtracepy runs it."""
+    from dtracepy.facts.command_line import preprocessing
+
+    return preprocessing("#!" + line)[0] if line is not None else tracer.uses_cpp
+
+
 def _refuse_hash_bangs_under_cpp(tracer, line, user_items) -> None:
     """A ``t.directive("", "!...")`` prints a ``#!`` line below the first, which cpp refuses: an
     error at its line when the program goes through cpp (its ``#!`` line says ``-C``; without
     one, when the tracer uses cpp), as ``check -C`` says of the D."""
-    from dtracepy.facts.command_line import HASH_BANG_UNDER_CPP, hash_bang_directive, preprocessing
+    from dtracepy.facts.command_line import HASH_BANG_UNDER_CPP, hash_bang_directive
 
-    # (without a #! line, what makes dtracepy run it with -C: not the directives dtrace reads
-    # itself, the #! lines among them, which Tracer.uses_cpp counts too)
-    cpp = preprocessing("#!" + line)[0] if line is not None else (
-        tracer.cpp or bool(tracer.includes) or bool(tracer.defines) or any(
-            item.__class__ is tree.Directive and item.name not in tree.DIRECTIVES_WITHOUT_CPP
-            for item in user_items))
-    if not cpp:
+    if not runs_through_cpp(tracer, line):
         return
     for item in user_items:
         if item.__class__ is tree.Directive and hash_bang_directive(item.name, item.text):

@@ -408,7 +408,9 @@ def _longer(text: str, pos: int, end: int, rests_get):
 # (see _keep_decl) with what the machine's variables held at its end, and a text of the same key
 # after it whose names are no typedef or standard type is its tokens at once: their values
 # found by one scan in C (findall), no step of the machine.
-DECL_TEXT_MAX = 512  # (longer texts are read by the machine)
+DECL_TEXT_MAX = 512  # (longer texts are read by the machine; a clause's too: see _CLAUSE_BODY_RE)
+#: Read clauses of a shape read before from its tokens (see _CLAUSE_BODY_RE; tests turn it off).
+CLAUSE_SHAPES = True
 DECL_MISSES = 256  # texts not seen again more than texts seen again, after which none is looked up
 _DECL_TEXT_RE = re.compile(
     r"[A-Za-z_][-A-Za-z0-9_ \t\n*,<>=.]*+(?:\{[-A-Za-z0-9_ \t\n*,<>=.;]*+\}[-A-Za-z0-9_ \t\n*,<>=.]*+)*+;").match
@@ -447,6 +449,55 @@ def _keep_decl(shapes: dict, seen, buf, pos: int, typedefs, text: str, kept) -> 
             return  # (a name made a type where it comes again: the machine decides, as in a replay)
         declared = names[0]
     shapes[key] = (types, tuple(map((-start).__add__, starts)), declared, kept)
+
+
+# Clauses of one shape (session 22, perf23c): 110,000 ``BEGIN { speculate(s); trace(N); }``
+# clauses differ only in their digits, and once 256 texts came once (REST_MISSES) no clause is
+# looked up by its text.  Then a clause read by the one-match head (_CLAUSE_HEAD_RE) whose body
+# to its first '}' is plain (_CLAUSE_BODY_RE: names, numbers, blanks and punctuators, no '{' '/'
+# '#' '$' '@' quote or backquote) is keyed as a declaration is (every digit but 0 a 1: the same
+# tokens at the same offsets), from a state nothing before it changes (as for a text kept by
+# _keep_rest).  The machine's choices in such a body depend on a name's text only through
+# whether it is a keyword (no name with a digit is one), a typedef or a standard type (asked of
+# the text's names each time) and, after an open '(' (a cast's?), whether it is one of D's
+# names (arg0 ... arg9): a body is kept only when each of its '(' is a call's (after an IDENT),
+# so that no such question was asked; and a number's only through the form a plain decimal has
+# (the key keeps it; a text with another number, or a run of ';', is not kept).  A key's first
+# text is read by the machine and its tokens' types and offsets kept (_keep_clause); a text of
+# the same key after it is its tokens at once, their values found by one scan in C.
+_CLAUSE_BODY_RE = re.compile(r"[-A-Za-z0-9_ \t\n*,<>=.;()\[\]!&|^~?:+%]*+\}").match
+
+
+def _clause_key(text: str, pos: int, brace: int):
+    """The end and key of the clause from ``pos`` whose body's '{' is at ``brace``, when its body
+    is plain (see _CLAUSE_BODY_RE), or None."""
+    m = _CLAUSE_BODY_RE(text, brace + 1, pos + DECL_TEXT_MAX)
+    if m is None:
+        return None
+    return m.end(), text[pos:m.end()].encode().translate(_DIGITS_ONE)
+
+
+def _keep_clause(shapes: dict, seen, buf, pos: int, text: str, parens) -> None:
+    """At the end of an item, keep in ``shapes`` the tokens' types and offsets of the clause
+    ``seen`` names (its key, start, '{' and end), when the item read was that clause as the
+    machine read it (see _CLAUSE_BODY_RE), and left no '(' open (``parens``: ``f(]`` leaves one,
+    which the clauses after it read in)."""
+    key, start, brace, end = seen
+    if parens or pos != end or len(buf) < 3 or buf[0][2] != start or buf[1][2] != brace or buf[-1][2] != end - 1:
+        return
+    types, values, starts = zip(*buf)
+    if types[0] != "PDESC" or types[1] != "LBRACE" or types[-1] != "RBRACE" or "SEMIS" in types:
+        return
+    if list(values[1:]) != _TOKENS_OF(text, brace, end):  # (every token a match's text, as replayed)
+        return
+    for i, kind in enumerate(types):
+        if kind == "INTLIT":
+            value = values[i]
+            if not (value.isdigit() and len(value) < 19 and (value[0] != "0" or len(value) == 1)):
+                return  # (a number the machine reads by _number: its digits matter)
+        elif kind == "LPAREN" and types[i - 1] != "IDENT":
+            return  # (a '(' that may be a cast's: the names after it were asked more)
+    shapes[key] = (types, tuple(map((-start).__add__, starts)))
 
 
 class Lexer:
@@ -754,6 +805,9 @@ class Lexer:
         decl_shapes: dict = {}
         decl_seen = None
         decl_misses = 0
+        # the clauses' shapes read so far, by key (see _CLAUSE_BODY_RE), the one being read now
+        clause_shapes: dict = {}
+        clause_seen = None
         standard_types = STANDARD_TYPES
         depth = 0  # ( [ { nesting inside the current item
         # the operators and commas counted at each enclosing level (see MAX_OPERATORS), by depth
@@ -812,6 +866,10 @@ class Lexer:
                                        (prev, prev2, spec_ctx, decl_kind, su_pending, in_xlator_header,
                                         type_done, decl_expr))
                         decl_seen = None
+                    if clause_seen is not None:  # a clause's shape read once: kept
+                        if len(clause_shapes) < 4096:
+                            _keep_clause(clause_shapes, clause_seen, buf, pos, text, parens)
+                        clause_seen = None
                     self.more = False
                     yield buf
                     buf = self._buf = []
@@ -943,6 +1001,26 @@ class Lexer:
                             self.resume = (pos, len(self.toplevel), tuple(parens),
                                            (decl_kind, paren_kinds, brace_kinds, set(typedefs))
                                            if typedef_name_expected else None)
+                        if not parens and not spec_ctx and not typedef_name_expected and CLAUSE_SHAPES:
+                            # a clause of a shape read before: its tokens, with no step of the
+                            # machine (see _CLAUSE_BODY_RE)
+                            brace = m.end() - 1
+                            found = _clause_key(text, pos, brace)
+                            if found is not None:
+                                end, key = found
+                                values = _TOKENS_OF(text, brace, end)
+                                if not typedefs.isdisjoint(values) or not standard_types.isdisjoint(values):
+                                    pass  # (a name's token may be a type name's: the machine decides)
+                                elif key in clause_shapes:
+                                    types, offsets = clause_shapes[key]
+                                    values.insert(0, text[pos:m.end(2)])
+                                    buf += zip(types, values, map(pos.__add__, offsets))
+                                    prev, prev2 = "RBRACE", types[-2]
+                                    depth = 0
+                                    pos = end
+                                    continue  # (state is TOP)
+                                else:  # a first sighting: read by the machine, kept at its end
+                                    clause_seen = (key, pos, brace, end)
                         add(("PDESC", text[pos:m.end(2)], pos))
                         pos = m.end()
                         add(("LBRACE", "{", pos - 1))

@@ -726,6 +726,8 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
     # nothing for the preprocessor to do some 90 M instructions)
     from pcpp import Action, OutputDirective, Preprocessor
 
+    from dtracepy.cpp_assertions import AssertionProblem, Assertions
+
     if warnings is None:
         warnings = _WARNINGS.get()
 
@@ -794,6 +796,17 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                     current_line.append(nltok)
                     yield current_line
 
+            def evalexpr(self, tokens):
+                if any(tok.value == "#" for tok in tokens):  # #machine(x86_64): cpp's assertions
+                    try:
+                        tokens = self.assertions.replaced(tokens)
+                    except AssertionProblem as err:
+                        file, line = self._where()
+                        said = str(err)     # ("#if #machine(x): ...", "#if: missing ')' ...")
+                        head = f"#{self.lastdirective.value}" if self.lastdirective is not None else "#if"
+                        raise _Refused(f"{head}{' ' if said.startswith('#') else ': '}{said}", file, line) from None
+                return super().evalexpr(tokens)
+
             def on_comment(self, tok):
                 # A /* */ comment is kept (D reads it, and a "dtracepy: disable" one means something);
                 # a // comment, which cpp removes and D has not, becomes the blank cpp leaves (pcpp's
@@ -854,9 +867,15 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                     pos = located(message, file, line, m.end() - len("warning") + 1 if m else None).pos
                     found.append((pos, message.rstrip()))
                     return True  # (the line is dropped, as cpp drops it)
-                if directive.value in ("assert", "unassert", "sccs"):
-                    # (cpp consumes them: #assert and #unassert make predicates for #if, #sccs is
-                    # #ident, which dtrace ignores; pcpp would pass them on to D, as lines needing cpp)
+                if directive.value in ("assert", "unassert"):
+                    # (predicates for #if, which pcpp has not: dtracepy.cpp_assertions)
+                    try:
+                        getattr(self.assertions, directive.value + ("_" if directive.value == "assert" else ""))(toks)
+                    except AssertionProblem as err:
+                        raise _Refused(f"#{directive.value}: {err}", directive.source, directive.lineno) from None
+                    return True  # (cpp consumes them; pcpp would pass them on to D)
+                if directive.value == "sccs":
+                    # (cpp consumes it: #sccs is #ident, which dtrace ignores)
                     return True
                 if directive.value == "import":  # (#include once, which pcpp does not know)
                     raise _Refused("#import is not read by dtracepy's preprocessor (dtrace -C reads it as "
@@ -952,6 +971,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
 
         cpp = _Cpp()
         cpp.line_directive = "#line"
+        cpp.assertions = Assertions(cpp)
 
         def refuse_stray(data, offset):
             start = data.rfind("\n", 0, offset) + 1

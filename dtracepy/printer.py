@@ -240,7 +240,12 @@ class DPrinter:
         return node.text
 
     def visit_CharLit(self, node: T.CharLit) -> str:
-        return "'" + node.text + "'"
+        text = node.text
+        if "??" in text:
+            # (as in a string: under dtrace -C, '??/' would be '\', an unterminated constant;
+            # '?\077/' is the same three bytes to dtrace -s and dtrace -C)
+            text = _without_trigraphs(text)
+        return "'" + text + "'"
 
     def visit_StringLit(self, node: T.StringLit) -> str:
         return '"' + escape_string(node.value) + '"'

@@ -21,6 +21,8 @@ import attrs
 
 from dtracepy.errors import DSLError, DSyntaxError
 from dtracepy.facts import precedence as _P
+# (DIRECTIVES, DIRECTIVES_WITHOUT_CPP: the Directive node's invariants read them)
+from dtracepy.facts.directives import DIRECTIVES, DIRECTIVES_WITHOUT_CPP, needs_cpp as _needs_cpp
 from dtracepy.facts.probes import split as _split_desc
 from dtracepy.source import Pos, position_at as _position_at
 
@@ -349,15 +351,6 @@ QUALIFIERS = frozenset(("const", "volatile", "restrict", "userland"))
 SPECIFIER_WORDS = frozenset(
     "typedef extern static register auto const volatile restrict userland self this inline "
     "void char short int long float double signed unsigned string ...".split())
-#: Preprocessor directives (C's, and the control lines D reads without cpp); ``""`` is a line
-#: marker (``# 12 "file"``) or the null directive.
-DIRECTIVES = frozenset(
-    "include include_next import define undef if ifdef ifndef elif else endif line error warning "
-    "ident sccs assert unassert".split()) | {""}
-#: The control lines D reads itself, without the C preprocessor (``#pragma`` aside): a line
-#: marker, ``#line`` and ``#ident``; dtrace refuses any other without ``-C`` ("invalid control
-#: directive", dt_lex.l; judged by the real dtrace in tests/test_check_preprocessor.py).
-DIRECTIVES_WITHOUT_CPP = frozenset(("", "line", "ident"))
 # What a null directive (name ``""``) may hold: a line marker ``# 12 "file" 1 3`` as cpp writes it
 # (flags after the file name), or a ``#!`` line below the first (``!`` and the rest), which dtrace
 # skips.  Anything else would print as a directive of another name: ``# pragma D option
@@ -1370,6 +1363,13 @@ class Directive(TopLevel):
             return (f"a null directive (#) holds a line marker (# 12 \"file\") or nothing, not "
                     f"{text[:60]!r}, which cpp or dtrace would read as a directive of its own")
         return _line_problem(text, f"#{self.name}", continued=not plain, quoted=self.name in ("line", ""))
+
+
+def needs_cpp(items) -> bool:
+    """Whether ``items`` (top-level nodes) hold a control line dtrace reads only under ``-C``
+    (:func:`dtracepy.facts.directives.needs_cpp`): a ``#line``, ``#ident``, line marker or
+    ``#!`` line does not make a program need the C preprocessor, a ``#define`` does."""
+    return any(item.__class__ is Directive and _needs_cpp(item.name) for item in items)
 
 
 @_node

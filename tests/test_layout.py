@@ -340,7 +340,7 @@ def test_twenty_thousand_stars_are_one_pointer():
     assert (p.offset, p.size, p.type) == (8, 8, "int " + "*" * 20000)
     assert (q.offset, q.type) == (16, "ip **")
     assert p.ctype.target_spelling() == "int " + "*" * 19999
-    assert p.ctype.target.target.spelling() == "int " + "*" * 19997 + " *"
+    assert p.ctype.target.target.spelling() == "int " + "*" * 19998  # (C's int **...*; "int *...* *" before layout23)
 
 
 def test_binary_input_is_refused_at_its_first_nul_located(tmp_path):

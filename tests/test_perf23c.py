@@ -256,3 +256,55 @@ def test_integer_arguments_are_judged_as_before(monkeypatch, seed):
     fast = _checked(text)
     monkeypatch.setattr(rules, "_INT_NAMES_OF", None)
     assert fast == _checked(text)
+
+
+# --- clauses of one shape (digits apart) ---------------------------------------------------------
+
+_SHAPED = ["x = f(];", "x = (;", "x = y);", "speculate(s);", "speculate({n});", "commit(s{n});", "trace({n});", "trace(x{n});", "x{n} = y;",
+           "self->t{n} = timestamp;", "this->x = {n};", "f(x)(y{n});", "(x) + {n};", "trace((int)x{n});",
+           "x = 0{n};", "x = 0x1{n};", "x = {n}UL;", ";;", ";", "trace(uint64_t);", "a[{n}] = 2;", "x <<= {n};",
+           "trace(arg{n});", "trace((arg{n}));", "y = (arg{n}) - 1;", "z = (f{n}) - 1;", "x = y.z{n};",
+           "trace(-{n});", "x{n}++;", "trace(int{n}_t);", "x = 1.{n};", "trace({n}{n}{n}{n}{n}{n}{n}{n}{n}{n});",
+           "@a[{n}] = count();", 'trace("a{n}");', "f(f(f({n})));", "trace(self->x[{n}]);", "x = y ? {n} : z;"]
+_SHAPED_ERRORS = {"x = 0{n};", "x = 1.{n};", "trace({n}{n}{n}{n}{n}{n}{n}{n}{n}{n});"}  # (some refused)
+_SHAPED_HEADS = ["BEGIN", "END", "syscall::read{n}:entry", "fbt::f{n}:entry", "profile-{n}", "tick-{n}s"]
+
+
+def _shaped_text(rng: random.Random) -> str:
+    """Some 300 to 600 clauses of a few bodies, their numbers and names' digits varied (past the
+    REST_MISSES texts seen once after which clauses are read by shape), now and then a typedef of
+    a name the bodies use, a '#' line or a comment between them."""
+    shaped = _SHAPED if rng.random() < 0.3 else [s for s in _SHAPED if s not in _SHAPED_ERRORS]
+    bodies = [" ".join(rng.choice(shaped) for _ in range(rng.randint(0, 4))) for _ in range(5)]
+    out = []
+    for j in range(rng.randint(300, 600)):
+        n = str(rng.choice([j, j % 10, 0, 7, 10 ** rng.randint(0, 4)]))
+        out.append(f"{rng.choice(_SHAPED_HEADS)} {{ {rng.choice(bodies)} }}\n".replace("{n}", n))
+        if rng.random() < 0.01:
+            out.append(rng.choice(["typedef int x1;\n", "typedef int y;\n", "#line 5\n", "/* c */\n", "int x3;\n"]))
+    return "".join(out)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_clause_of_a_shape_read_before_is_read_as_the_machine_reads_it(monkeypatch, seed):
+    """A clause whose text differs from one read before only in its digits is its tokens at
+    once (lexer.CLAUSE_SHAPES): the same tokens, nodes, errors and findings as the machine's."""
+    text = _shaped_text(random.Random(seed))
+    fast = _read(text), _checked(text)
+    monkeypatch.setattr(L, "CLAUSE_SHAPES", False)
+    assert fast == (_read(text), _checked(text))
+
+
+def test_clauses_of_one_shape_take_no_step_of_the_machine(monkeypatch):
+    """2,000 distinct `BEGIN { speculate(s); trace(N); }`: the machine reads the first 256 or so
+    (each new) and one clause of each shape; before, every clause (its `s` after a '(' asked
+    whether it begins a cast: 2,000 times)."""
+    asked = []
+    real = L.Lexer._cast_type
+    monkeypatch.setattr(L.Lexer, "_cast_type", lambda self, *a: asked.append(a) or real(self, *a))
+    text = "".join(f"BEGIN {{ speculate(s); trace({i}); }}\n" for i in range(2000))
+    tokens = [tok for item in L.Lexer(text).items() for tok in item]
+    assert len(tokens) == 2000 * 13
+    assert tokens[-4:] == [("INTLIT", "1999", len(text) - 9), ("RPAREN", ")", len(text) - 5),
+                           ("SEMI", ";", len(text) - 4), ("RBRACE", "}", len(text) - 2)]
+    assert len(asked) < 300, len(asked)

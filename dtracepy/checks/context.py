@@ -1027,7 +1027,10 @@ class Context:
 
     @cached_property
     def uses_cpp(self) -> bool:
-        if t.Directive in self.item_classes:
+        """Whether the script goes through cpp (a macro may then stand for anything): its ``#!``
+        line's ``-C``, or a directive only cpp reads (not ``#line``, ``#ident``, a line marker:
+        :func:`dtracepy.facts.directives.needs_cpp`)."""
+        if t.Directive in self.item_classes and t.needs_cpp(self.items_of(t.Directive)):
             return True
         return "C" in self.shebang_flags
 

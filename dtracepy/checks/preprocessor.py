@@ -14,6 +14,7 @@ warning otherwise (``dtrace -C -s x.d`` reads it; ``check -C`` checks it so).  T
 from __future__ import annotations
 
 from dtracepy import tree as t
+from dtracepy.facts.directives import refused_without_cpp
 
 
 def run(ctx):
@@ -24,7 +25,7 @@ def run(ctx):
         return
     has_shebang = any(isinstance(item, t.Shebang) for item in ctx.program.items[:1])
     for item in ctx.items_of(t.Directive):
-        if item.name in t.DIRECTIVES_WITHOUT_CPP or item.name == "error":
+        if not refused_without_cpp(item.name):
             # (dtrace reads #error itself and stops there, "#error: stop", with or without -C:
             # the safety family's expansion says so, at the line)
             continue

@@ -237,7 +237,7 @@ def _line_directives(ctx):
     directives = ctx.items_of(t.Directive)
     # run through cpp (a -C #! line, or a directive only cpp reads), the C preprocessor reads #line
     # first, by rules of its own (check -C leaves none to find; a tracer's #! line says -C then)
-    cpp = "C" in ctx.shebang_flags or any(item.name not in t.DIRECTIVES_WITHOUT_CPP for item in directives)
+    cpp = "C" in ctx.shebang_flags or t.needs_cpp(directives)
     # (what is said of a line depends on its name and text alone: each said once, for a script of
     # 500,000 `#line 5` lines; bounded, as what a long-lived process keeps)
     said: dict = {}

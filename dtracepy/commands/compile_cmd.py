@@ -508,6 +508,7 @@ def run(args) -> int:
     if args.check:
         # The compiler has printed its findings at the Python lines; the emitted D's own check
         # adds only what it finds beyond them.
+        from dtracepy.compiler import runs_through_cpp, shebang
         from dtracepy.preprocess import collected_warnings
 
         already = {(f.check, f.message) for f in compiled.findings}
@@ -516,7 +517,7 @@ def run(args) -> int:
         with collected_warnings() as warnings:
             try:
                 status = check_text(text, checked, dialect, skip=already, include_dirs=folders,
-                                    cpp=_uses_cpp(compiled.program))
+                                    cpp=runs_through_cpp(tracer, shebang(tracer)))
             except DTracePyError as err:
                 _say_beside_the_tracer(err, args.tracer)
                 _at_the_tracers_line(err, checked, compiled, text, tracer.pos or Pos(_display(args.tracer), 1))
@@ -585,13 +586,6 @@ def _report_cpp_warnings(compiled, path: str, folders) -> list:
         shown = origins.get(pos.line, Pos(_display(path), 1)) if pos.file == "<compiled>" else pos
         print(f"{shown}: warning: {message}", file=sys.stderr)
     return [(pos, message) for pos, message in warnings if pos.file != "<compiled>"]
-
-
-def _uses_cpp(program) -> bool:
-    from dtracepy import tree
-
-    return any(isinstance(item, tree.Directive) and item.name not in tree.DIRECTIVES_WITHOUT_CPP
-               for item in program.items)
 
 
 def check_text(text: str, filename: str, dialect="illumos", skip=frozenset(), include_dirs=(),

@@ -29,6 +29,8 @@ def run(args) -> int:
             err.message += (f" ({shown_name(filename)} is read as D: a tracer module is Python already; "
                             f"`dtracepy compile {shown_name(filename)}` prints its D)")
         raise
+    if not args.cpp and b"??" in data:
+        program, data = _with_trigraphs_applied(program, data, filename)
     # the text, for the comments inside clauses (under -C the preprocessor has dropped them)
     text = None if args.cpp else data.decode("utf-8", "surrogateescape")
     keep = getattr(args, "keep", None)
@@ -41,3 +43,26 @@ def run(args) -> int:
     else:
         sys.stdout.write(source)
     return 0
+
+
+def _with_trigraphs_applied(program, data: bytes, filename: str):
+    """``(program, data)`` as dtrace's C preprocessor would have them when the script goes through
+    it (a directive only cpp reads, ``#define``, or a ``#!`` line's ``-C``): read again with its
+    trigraphs replaced (``"a??=b"`` is ``"a#b"``, ``'??/'`` an unterminated ``'\'``), as cpp
+    replaces them before anything else.  Without cpp dtrace reads them as written."""
+    from dtracepy import tree
+    from dtracepy.facts.command_line import preprocessing
+    from dtracepy.parser import parse_bytes
+    from pcpp.parser import trigraph
+
+    first = program.items[:1]
+    cpp = tree.needs_cpp(program.items) or bool(
+        first and first[0].__class__ is tree.Shebang and preprocessing("#!" + first[0].text)[0])
+    if not cpp:
+        return program, data
+    text = data.decode("utf-8", "surrogateescape")
+    replaced = trigraph(text)
+    if replaced == text:
+        return program, data
+    data = replaced.encode("utf-8", "surrogateescape")
+    return parse_bytes(data, filename), data

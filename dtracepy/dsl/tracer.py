@@ -347,9 +347,17 @@ class Tracer:
         return bool(self.options.get("quiet"))
 
     @property
+    def needs_cpp(self) -> bool:
+        """Whether the program holds a line only the C preprocessor reads: an include, a define,
+        a directive but those dtrace reads itself (``#line``, ``#ident``, a line marker or
+        ``#!`` line: :func:`dtracepy.facts.directives.needs_cpp`)."""
+        return bool(self.includes) or bool(self.defines) or tree.needs_cpp(self.items)
+
+    @property
     def uses_cpp(self) -> bool:
-        return self.cpp or bool(self.includes) or bool(self.defines) or any(
-            isinstance(i, tree.Directive) for i in self.items)
+        """Whether the script runs through the C preprocessor (``dtrace -C``): it needs it, or
+        ``cpp=True`` asks for it."""
+        return self.cpp or self.needs_cpp
 
     # --- clauses ------------------------------------------------------------------------------
     def probe(self, *descs: str, when=None):

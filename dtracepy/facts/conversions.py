@@ -155,7 +155,7 @@ def parse_format(fmt: str) -> list[Conv]:
             i += 1
             continue
         stars = width = precision = digits = 0
-        agg = positional = dot = False
+        agg = positional = dot = width_stars = dot_stars = False
         flags = set()
         while i < n and fmt[i] in _FLAG_CHARS:
             ch = fmt[i]
@@ -178,12 +178,25 @@ def parse_format(fmt: str) -> list[Conv]:
                 i = j
                 continue
             if ch == "*":
+                # dtrace: one width and one precision, each given once ("%**d", "%.*.*d" refused)
+                if dot_stars if dot else width_stars:
+                    raise FormatError(f"{fmt[start:i + 1]!r} has more than one '*' for the output "
+                                      f"{'precision' if dot else 'width'} (dtrace: \"format conversion "
+                                      f"has more than one '*' specified for the output "
+                                      f"{'precision' if dot else 'width'}\")")
+                if dot:
+                    dot_stars = True
+                else:
+                    width_stars = True
                 stars += 1
             elif ch == "@":
                 agg = True
             elif ch == "$":
                 positional = True
             elif ch == ".":
+                if dot:
+                    raise FormatError(f"{fmt[start:i + 1]!r} has more than one '.' (dtrace: \"format "
+                                      "conversion has more than one '.' specified\")")
                 dot = True
                 digits = 0
             elif ch == "?":

@@ -215,8 +215,7 @@ class ModuleWriter:
         if self.defines:
             parts = ", ".join(f"{py_string(k)}: {py_string(v)}" for k, v in self.defines.items())
             args.append(f"defines={{{parts}}}")
-        if self.cpp and not (self.includes or self.defines or any(
-                isinstance(i, tree.Directive) for i in self.program.items)):
+        if self.cpp and not (self.includes or self.defines or tree.needs_cpp(self.program.items)):
             args.append("cpp=True")
         if self.exact:
             if self.shebang_text is None:
@@ -263,8 +262,8 @@ class ModuleWriter:
     def _derived_shebang(self) -> str:
         from dtracepy.compiler import DTRACE
 
-        cpp = self.cpp or bool(self.includes or self.defines) or any(
-            isinstance(i, tree.Directive) for i in self.program.items)
+        # (as Tracer.uses_cpp reads the tracer this module makes)
+        cpp = self.cpp or bool(self.includes or self.defines) or tree.needs_cpp(self.program.items)
         quiet = bool(self.options.get("quiet"))
         return f"{DTRACE} -{'C' if cpp else ''}{'q' if quiet else ''}s"
 

@@ -17,6 +17,7 @@ system directories is read as gcc reads it (:mod:`.system`).
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 
@@ -34,7 +35,7 @@ from dtracepy.layout.cpp import abi_macros, preprocess, read_source, refuse_bina
 from dtracepy.layout.empties import refuse_empty_declarations
 from dtracepy.layout.engine import MemberSpec, lay_out, most_bytes
 from dtracepy.layout.model import (Array, FlexibleArray, Layout, Pointer, Scalar, Vector, close_names, pointer_declarator,
-                                   suffix_declarator, type_name)
+                                   pointer_text, qualified, spelled, split_type_name, suffix_declarator, type_name)
 from dtracepy.layout.prepass import Attrs
 from dtracepy.layout.system import builtin_types, int128_types, reads_system_headers
 from dtracepy.source import Pos
@@ -239,21 +240,38 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
 
     # -- types --------------------------------------------------------------------------------
 
-    def type_of(self, node) -> tuple[object, str]:
+    def type_of(self, node, lazy: bool = False) -> tuple[object, object]:
         """(type, spelling) of a pycparser type node.  Pointers and array dimensions are taken
         without recursing, a run of each at once (a header may declare ``int **...*p`` with a
-        million stars or ``char x[1][1]...`` with thousands of dimensions)."""
+        million stars or ``char x[1][1]...`` with thousands of dimensions).  ``lazy`` (a
+        member's): a function pointer's spelling is a function that makes it
+        (:func:`dtracepy.layout.model.spelled`), called if the member is shown."""
         if node.__class__ is c_ast.TypeDecl and node.type.__class__ is c_ast.IdentifierType:
-            return self.base_type(node.type)  # the common case, a member of a plain type
-        t, base, declarator = self._type_parts(node)
+            known = self.base_type(node.type)  # the common case, a member of a plain type
+            return (known[0], qualified(node.quals, known[1])) if node.quals else known
+        t, base, declarator = self._type_parts(node, spell=not lazy)
+        if base is None:
+            return t, functools.partial(self._spelling, node)
         return t, type_name(base, declarator)
 
-    def _type_parts(self, node) -> tuple[object, str, str]:
+    def _spelling(self, node) -> str:
+        """The spelling of a member's type, made when the member is shown: the header is read by
+        then, and its tags and typedefs are those the member saw (C adds to them; a typedef given
+        again names the same type)."""
+        _, base, declarator = self._type_parts(node)
+        return type_name(base, declarator)
+
+    def _type_parts(self, node, spell: bool = True) -> tuple[object, "str | None", "str | None"]:
         """(type, base, abstract declarator) of a pycparser type node: its spelling is C's type
-        name of the two (:func:`dtracepy.layout.model.type_name`: ``char (*)[3]``)."""
+        name of the two (:func:`dtracepy.layout.model.type_name`: ``char (*)[3]``).  Unless
+        ``spell``, a function pointer's (or an array's of them) base and declarator are None, not
+        made (its signature's spelling is the costly part)."""
         chain = []  # the PtrDecl and ArrayDecl nodes above the base type, outermost first
+        quals = ()  # the base's qualifiers (const char)
         while True:
             if isinstance(node, (c_ast.TypeDecl, c_ast.Typename)):
+                if node.__class__ is c_ast.TypeDecl:
+                    quals = node.quals
                 node = node.type
             elif isinstance(node, c_ast.PtrDecl) and not isinstance(node.type, c_ast.FuncDecl):
                 chain.append(node)
@@ -263,8 +281,13 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                 node = node.type
             else:
                 break
-        t, base, declarator = self._base_of(node)
-        spelling = type_name(base, declarator)
+        if not spell and node.__class__ is c_ast.PtrDecl and not any(c.__class__ is c_ast.PtrDecl for c in chain):
+            t, base, declarator = Pointer(None, self.abi.pointer_size, "function"), None, None
+        else:  # (a pointer to a function pointer is spelled here: its Pointer holds the target's name)
+            t, base, declarator = self._base_of(node)
+            if quals:
+                base = qualified(quals, base)
+        spelling = base and type_name(base, declarator)
         i = len(chain) - 1
         while i >= 0:
             if isinstance(chain[i], c_ast.PtrDecl):
@@ -273,14 +296,23 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                     j -= 1
                 stars = i - j + 1
                 t = Pointer(t, self.abi.pointer_size, spelling)
-                for _ in range(stars - 1):
-                    t = Pointer(t, self.abi.pointer_size, None)
-                declarator = pointer_declarator(declarator, stars)
+                run = chain[j:i + 1]
+                if any(p.quals for p in run):  # (char *const *p: each level's text, innermost first)
+                    levels = [p.quals for p in reversed(run)]
+                    for k in range(1, stars):  # (a short run's pointers hold their targets' names)
+                        named = type_name(base, pointer_declarator(declarator, _pointers_text(levels[:k]))) \
+                            if stars <= 64 else None
+                        t = Pointer(t, self.abi.pointer_size, named)
+                    declarator = pointer_declarator(declarator, _pointers_text(levels))
+                else:
+                    for _ in range(stars - 1):
+                        t = Pointer(t, self.abi.pointer_size, None)
+                    declarator = pointer_declarator(declarator, stars)
             else:
                 j = i
                 while j > 0 and isinstance(chain[j - 1], c_ast.ArrayDecl):
                     j -= 1
-                inner_spelling = t.spelling()
+                inner_spelling = base and t.spelling()
                 size = t.size
                 if size % t.align:  # (a typedef aligned beyond its size: gcc refuses an array of it)
                     self.error("alignment of array elements is greater than element size", chain[i])
@@ -306,10 +338,14 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                     size *= count
                     t = Array(t, count)
                     counts.append(count)
+                if base is None:
+                    i = j - 1
+                    continue
                 counts.reverse()
                 if inner_spelling.endswith("]") and not declarator:
                     # (a typedef of an array: spelled as its elements' type, the dimensions joined)
-                    base, declarator = _split_array(inner_spelling)
+                    base, declarator = split_type_name(inner_spelling)
+                    base = qualified(quals, base)
                 declarator = suffix_declarator(declarator, "".join("[]" if c is None else f"[{c}]" for c in counts))
             spelling = type_name(base, declarator)
             i = j - 1
@@ -327,12 +363,12 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
         if isinstance(node, c_ast.Enum):
             return (*self.enum(node), "")
         if isinstance(node, c_ast.PtrDecl):  # to a function
-            return (Pointer(None, self.abi.pointer_size, "function"), *self._function_pointer(node.type))
+            return (Pointer(None, self.abi.pointer_size, "function"), *self._function_pointer(node.type, node.quals))
         if isinstance(node, c_ast.FuncDecl):  # valid in a typedef; refused as a member (below)
             return Scalar("a function type", 0, 1, False, "function"), "function", ""
         self.error(f"unsupported declaration ({type(node).__name__})", node)
 
-    def _function_pointer(self, func: c_ast.FuncDecl) -> tuple[str, str]:
+    def _function_pointer(self, func: c_ast.FuncDecl, quals=()) -> tuple[str, str]:
         """(base, abstract declarator) of a pointer to the function ``func`` as C spells it:
         ``void (*)(int, char *)``, ``int (*(*)(int))[4]``; ``void (*)()`` where its return and
         parameter types are not spelled here (one defines a struct, a K&R list, a type this
@@ -355,8 +391,8 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                 params.append(type_name(base, declarator))
             _, base, declarator = self._type_parts(func.type)
         except LayoutError:
-            return "void", "(*)()"
-        return base, pointer_declarator(suffix_declarator(declarator, f"({', '.join(params)})"))
+            return "void", f"({pointer_text(quals)})()"
+        return base, pointer_declarator(suffix_declarator(declarator, f"({', '.join(params)})"), pointer_text(quals))
 
     def base_type(self, node: c_ast.IdentifierType) -> tuple[object, str]:
         known = self.named.get(tuple(node.names))  # (a header names a few types, over and over)
@@ -528,14 +564,14 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
             if decl.align:  # (evaluated first, as gcc evaluates it: before the declarator)
                 for spec in decl.align:
                     self.alignas_value(spec)
-            t, spelling = self.type_of(decl.type)
+            t, spelling = self.type_of(decl.type, lazy=True)
             if a.vector is not None:
                 t = self._vector(t, a.vector)
                 spelling = t.spelling()
             width = None if decl.bitsize is None else self.const(decl.bitsize)
             if width is not None and t.__class__ is Scalar and t.kind == "int" and t.size > 8:
                 # (gcc lays it out; dtracepy's reads load at most 8 bytes, and its unit is 16)
-                self.error(f"a bit-field of {spelling} is not modelled by dtracepy (of an integer type of "
+                self.error(f"a bit-field of {spelled(spelling)} is not modelled by dtracepy (of an integer type of "
                            "at most 8 bytes, it is)", decl)
             if t.__class__ is Scalar and t.kind in ("void", "function") or isinstance(t, Array):
                 if getattr(t, "kind", None) == "void":
@@ -711,13 +747,10 @@ def _hint_system_headers(err: LayoutError, skipped, abi: ABI) -> None:
     err.message += f"; dtracepy skipped the system headers {names}: {flags} reads them"
 
 
-def _split_array(spelling: str) -> tuple[str, str]:
-    """(base, abstract declarator) of an array type's spelling (:meth:`Array.spelling`: ``int
-    [2][3]``, ``char * [4]``)."""
-    m = re.fullmatch(r"(.*?) ?((?:\[\d*\])+)", spelling)
-    head, dims = (m.group(1), m.group(2)) if m else (spelling, "")
-    stars = len(head) - len(head.rstrip("*"))
-    return head[:len(head) - stars].rstrip(), suffix_declarator("*" * stars, dims)
+def _pointers_text(levels) -> str:
+    """The ``*`` of pointers, innermost first, each with its qualifiers (``quals`` of a PtrDecl),
+    as C writes them in a declarator: ``*const *``, ``**volatile``."""
+    return " ".join(pointer_text(quals) for quals in levels).replace("* ", "*")
 
 
 def _defines_a_type(node) -> bool:

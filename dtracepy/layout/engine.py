@@ -22,7 +22,7 @@ from __future__ import annotations
 import attrs
 
 from dtracepy.errors import LayoutError
-from dtracepy.layout.model import Layout, Member
+from dtracepy.layout.model import Layout, Member, spelled
 from dtracepy.source import Pos
 
 
@@ -32,7 +32,7 @@ class MemberSpec:
 
     name: "str | None"
     type: object
-    type_name: str
+    type_name: object  # its spelling, or what makes it (model.spelled)
     width: "int | None" = None  # bit-field width
     packed: bool = False  # __attribute__((packed)) on the member
     aligned: "int | None" = None  # __attribute__((aligned(N))) on the member
@@ -63,7 +63,7 @@ def _check_member_type(layout: Layout, spec: MemberSpec):
                           f"{t.name}", spec.pos)
     if spec.width is not None:
         if getattr(t, "kind", None) not in ("int", "enum", "bool"):
-            raise LayoutError(f"bit-field {spec.name or '<unnamed>'} has non-integer type {spec.type_name}",
+            raise LayoutError(f"bit-field {spec.name or '<unnamed>'} has non-integer type {spelled(spec.type_name)}",
                               spec.pos)
         bits = 1 if getattr(t, "kind", None) == "bool" else t.size * 8  # _Bool holds one bit
         if spec.width < 0 or spec.width > bits:

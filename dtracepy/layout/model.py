@@ -51,17 +51,22 @@ class Pointer:
         return False
 
     def target_spelling(self) -> str:
-        """The target's spelling (``int **`` for ``int ***p``), counted down the chain without
-        recursing."""
-        stars, p = 0, self
+        """The target's spelling (``int **`` for ``int ***p``, ``char [3]``), counted down the
+        chain without recursing."""
+        return self._spelling(0)
+
+    def spelling(self) -> str:
+        """C's name of this pointer type: ``char *``, ``int **``, ``char (*)[3]``."""
+        return self._spelling(1)
+
+    def _spelling(self, stars: int) -> str:
+        p = self
         while p.target_name is None:
             stars, p = stars + 1, p.target
         if not stars:
             return p.target_name
-        return p.target_name + ("" if p.target_name.endswith("*") else " ") + "*" * stars
-
-    def spelling(self) -> str:
-        return f"{self.target_spelling()} *"
+        base, declarator = split_type_name(p.target_name)
+        return type_name(base, pointer_declarator(declarator, stars))
 
 
 @attrs.frozen
@@ -95,8 +100,11 @@ class Array:
         return self._base()[0].align
 
     def spelling(self) -> str:
-        base, counts = self._base()
-        return array_spelling(base.spelling(), counts)
+        """C's name of this array type: ``int [2][3]``, ``int *[4]``, ``char (*[4])[3]``."""
+        elem, counts = self._base()
+        base, declarator = split_type_name(elem.spelling())
+        dims = "".join("[]" if count is None else f"[{count}]" for count in counts)
+        return type_name(base, suffix_declarator(declarator, dims))
 
 
 @attrs.frozen
@@ -123,39 +131,75 @@ class FlexibleArray(Array):
     __slots__ = ()
 
 
-def array_spelling(inner: str, counts) -> str:
-    """``inner`` (an element's spelling) with the dimensions ``counts`` (outermost first; None is
-    a flexible array member's ``[]``) added: ``int [2][3]``, ``int * [4]``, ``int [0]``."""
-    dims = "".join("[]" if count is None else f"[{count}]" for count in counts)
-    if inner.endswith("]"):
-        base, _, rest = inner.partition("[")
-        return f"{base}{dims}[{rest}"
-    return f"{inner} {dims}"
-
-
 # --- C's type names: a base (``char``, ``struct s``, a typedef name) and an abstract declarator ---
 # (``*``, ``[3]``, ``(*)[3]``, ``(*)(int)``), composed as C composes them: a pointer to an array
 # is ``char (*)[3]``, an array of pointers ``int *[4]``, a pointer to a function ``void (*)(int)``.
 
 def _name_place(declarator: str) -> int:
-    """Where the name would stand in an abstract declarator: after its leading ``*`` and the
-    ``(`` that group (``(*)[3]``: 2); a ``(`` that opens a parameter list is followed by a type
-    name, ``)`` or ``...``, never by ``*`` or ``(``."""
+    """Where the name would stand in an abstract declarator: after its leading ``*``, their
+    qualifiers (``*const *``) and the ``(`` that group (``(*)[3]``: 2); a ``(`` that opens a
+    parameter list is followed by a type name, ``)`` or ``...``, never by ``*`` or ``(``."""
     i, n = 0, len(declarator)
-    while i < n and (declarator[i] == "*" or declarator[i] == "(" and i + 1 < n and declarator[i + 1] in "*("):
-        i += 1
+    while i < n:
+        c = declarator[i]
+        if c == "*" or c == "(" and i + 1 < n and declarator[i + 1] in "*(":
+            i += 1
+        elif i and declarator[i - 1] in "* " and c.isalpha():  # a pointer's qualifier
+            while i < n and declarator[i].isalpha():
+                i += 1
+        elif c == " " and i and declarator[i - 1].isalpha():  # (between qualifiers, before a *)
+            i += 1
+        else:
+            break
     return i
 
 
-def pointer_declarator(declarator: str, stars: int = 1) -> str:
-    """``declarator`` of a type, made the declarator of a pointer (``stars`` of them) to it: ``*``
-    at the name's place, in parentheses before a ``[]`` or a parameter list (``[3]`` -> ``(*)[3]``)."""
+def pointer_declarator(declarator: str, stars: "int | str" = 1) -> str:
+    """``declarator`` of a type, made the declarator of a pointer (``stars`` of them, or the text
+    of them with their qualifiers, ``*const``) to it: at the name's place, in parentheses before a
+    ``[]`` or a parameter list (``[3]`` -> ``(*)[3]``), after a space behind a qualifier."""
     i = _name_place(declarator)
     rest = declarator[i:]
-    inserted = "*" * stars
+    inserted = "*" * stars if stars.__class__ is int else stars
     if rest[:1] in ("[", "("):
         inserted = f"({inserted})"
+    if i and declarator[i - 1].isalpha():
+        inserted = " " + inserted
     return declarator[:i] + inserted + rest
+
+
+def qualified(quals, base: str) -> str:
+    """``base`` after its qualifiers, in C's order, as gcc spells them: ``const char``."""
+    words = [q for q in _QUALIFIERS if q in quals]
+    return " ".join(words + [base]) if words else base
+
+
+def pointer_text(quals) -> str:
+    """A pointer's ``*`` with its qualifiers, as C writes them in a declarator: ``*const``."""
+    return "*" + " ".join(q for q in _QUALIFIERS if q in quals)
+
+
+_QUALIFIERS = ("const", "volatile", "restrict")
+
+
+def split_type_name(spelling: str) -> tuple[str, str]:
+    """(base, abstract declarator) of a type's spelling: ``char (*)[3]`` -> ``char``, ``(*)[3]``
+    (the base ends before the first ``*``, ``(`` or ``[`` that is not a GNU attribute's)."""
+    i, n = 0, len(spelling)
+    while i < n:
+        c = spelling[i]
+        if c == "(" and spelling.endswith("__attribute__", 0, i):  # (a vector's: its parentheses)
+            depth = 0
+            while i < n:
+                depth += (spelling[i] == "(") - (spelling[i] == ")")
+                i += 1
+                if not depth:
+                    break
+            continue
+        if c in "*([":
+            break
+        i += 1
+    return spelling[:i].rstrip(), spelling[i:]
 
 
 def suffix_declarator(declarator: str, suffix: str) -> str:
@@ -178,14 +222,29 @@ class Member:
 
     name: "str | None"
     type: object
-    type_name: str
+    #: its type's spelling (``char (*)[3]``), or what makes it when first asked (see :func:`spelled`)
+    _type_name: object
     offset: int
     bit_pos: "int | None" = None
     width: "int | None" = None
 
     @property
+    def type_name(self) -> str:
+        name = self._type_name
+        if name.__class__ is not str:
+            name = self._type_name = name()
+        return name
+
+    @property
     def is_bitfield(self) -> bool:
         return self.width is not None
+
+
+def spelled(name) -> str:
+    """A type's spelling given as a string, or as a function that makes it: a header's reader
+    spells a member's type only when it is shown (the spelling of a function pointer's signature
+    costs more than the member's layout, and ``layout`` shows one record of thousands)."""
+    return name if name.__class__ is str else name()
 
 
 @attrs.frozen

@@ -428,6 +428,7 @@ class FormatDecoder:
     def __init__(self, fmt: str):
         parts = []
         self.types = []
+        self.pads = []      # each key's (width, left-aligned): a string key's padding is dtrace's
         pos = 0
         fmt = format_text(fmt)      # (dtrace prints up to the format's first NUL)
         for conv in parse_format(fmt):
@@ -439,6 +440,7 @@ class FormatDecoder:
                 parts.append(f"(?:{regex})")
             else:
                 self.types.append(kind)
+                self.pads.append((conv.width, "-" in conv.flags))
                 parts.append(regex)
         parts.append(re.escape(fmt[pos:].replace("%%", "%")))
         if "agg" not in self.types:
@@ -459,6 +461,7 @@ class FormatDecoder:
                     return
                 raise ValueError(f"printa output does not match its format at {rest[:60]!r}")
             groups = iter(m.groups())
+            pads = iter(self.pads)
             keys, values = [], []
             for kind in self.types:
                 if kind == "agg":
@@ -471,6 +474,7 @@ class FormatDecoder:
                         values.append(_histogram(lines, start)[0])
                     continue
                 raw = next(groups)
+                width, left = next(pads)
                 if kind == "int":
                     keys.append(int(raw))
                 elif kind == "hex":
@@ -482,9 +486,19 @@ class FormatDecoder:
                 elif kind == "stack":
                     keys.append(Stack(f.strip() for f in raw.split("\n") if f.strip()))
                 else:
-                    keys.append(raw.rstrip(" ") if raw.endswith(" ") else raw)
+                    keys.append(_unpadded(raw, width, left))
             pos = m.end()
             yield tuple(keys), values
+
+
+def _unpadded(raw: str, width: int, left: bool) -> str:
+    """A string key as printed by its conversion (``%3s``: ``"  a"``, ``%-3s``: ``"a  "``), without
+    the blanks dtrace padded it with to ``width`` (the conversion's, as parse_format reads it):
+    the key's value.  A key that fills the width was not padded.  (A key's own blanks on the
+    padded side cannot be told from padding here; the framed printa, exact, is the usual path.)"""
+    if width and len(raw) <= width:
+        return raw.rstrip(" ") if left else raw.lstrip(" ")
+    return raw
 
 
 def _framed_value(kind: str, raw: str):

@@ -88,12 +88,6 @@ def _without_shebang(program: tree.Program) -> tree.Program:
     return program if len(items) == len(program.items) else attrs.evolve(program, items=items)
 
 
-def _needs_cpp(program: tree.Program) -> bool:
-    """Does ``program`` still hold a control line dtrace reads only under ``-C``?"""
-    return any(isinstance(i, tree.Directive) and i.name not in tree.DIRECTIVES_WITHOUT_CPP
-               for i in program.items)
-
-
 def _cpp_args(flags: Shebang) -> tuple:
     return tuple(a for d in flags.defines for a in ("-D", d)) + tuple(
         a for d in flags.include_dirs for a in ("-I", d))
@@ -174,7 +168,7 @@ def prepare_d(path: str, frame: bool = True, dialect: str | None = None, destruc
             text = to_d(printed)
             # preprocessed already, but a system header dtracepy keeps as written (``#include
             # <linux/errno.h>``, its macros used below it) is dtrace's own cpp's to read
-            cpp = cpp and _needs_cpp(printed)
+            cpp = cpp and tree.needs_cpp(printed.items)
     return Prepared(text, plan, path, cpp=cpp, quiet=flags.quiet, zdefs=flags.zdefs,
                     destructive_asked=destructive, destructive_pos=destructive_pos, macros=macros,
                     program=printed, pos=Pos(path, 1), parse_error=parse_error,
