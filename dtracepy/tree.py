@@ -332,8 +332,9 @@ _MODULE = _lazy("_MODULE", r"[A-Za-z0-9_`]*")  # ``main (two backquotes) is a us
 _MACRO = _lazy("_MACRO", r"\$\$?(?:[0-9]+|[A-Za-z_][A-Za-z0-9_]*)")
 _INT = _lazy("_INT", r"(?:0[xX][0-9A-Fa-f]+|[1-9][0-9]*|0[0-7]*)(?:[uU]?(?:ll|LL|l|L)?|(?:ll|LL|l|L)[uU])")
 _CHAR = _lazy("_CHAR", r"(?:[^'\\\x00-\x1f\x7f]|\\[^\x00-\x1f\x7f])+")
-# A probe description as the lexer reads it back whole (see dtracepy.lexer._PSPEC_RE).
-_PSPEC = _lazy("_PSPEC", r"(?:[-$:A-Za-z_.?*\\\[\]!]|\([^()\n{}/]*\))(?:[-$:0-9A-Za-z_.`?*\\\[\]!]|\([^()\n{}/]*\))*")
+# A probe description as the lexer reads it back whole (see dtracepy.lexer._PSPEC_RE; possessive
+# as it is, for the memory of a long one).
+_PSPEC = _lazy("_PSPEC", r"(?:[-$:A-Za-z_.?*\\\[\]!]|\([^()\n{}/]*\))(?:[-$:0-9A-Za-z_.`?*\\\[\]!]|\([^()\n{}/]*\))*+")
 # One word of a #pragma line, as D's lexer splits it: a quoted string or a run of other characters.
 _PRAGMA_WORD = _lazy("_PRAGMA_WORD",
                      r'"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[^\x00-\x08\x0a-\x1f\x7f])*"|[^\x00-\x20"\x7f]+')

@@ -184,6 +184,35 @@ def _inline_names(program) -> dict:
     return names
 
 
+#: What the called expression of a call may be besides a function's name: ``$1`` ... (a macro
+#: argument dtrace reads as the identifier it holds, when it holds one: ``$1("id")`` given ``system``
+#: calls system()).  Anything else is refused by dt_node_func: "function designator is not of
+#: function type".
+_MACRO_DESIGNATOR = re.compile(r"\$[0-9]+")
+
+#: How a finding names a called expression that is no function's name, by its node's class.
+_DESIGNATOR_KINDS = {t.StringLit: "a string", t.CharLit: "a character constant", t.IntLit: "an integer",
+                     t.MacroVar: "a macro variable that is no $N", t.Member: "a member",
+                     t.Index: "an element", t.Cast: "a cast", t.Call: "a call's result"}
+
+
+def macro_designator(callee) -> bool:
+    """Is ``callee`` (a call's called expression) a macro argument ``$N``, whose value names the
+    function?"""
+    return callee.__class__ is t.MacroVar and _MACRO_DESIGNATOR.fullmatch(callee.name) is not None
+
+
+def designator_problem(callee) -> str | None:
+    """Why dtrace refuses to call ``callee`` (a call's called expression), or None: D calls a
+    function by its name (or by a ``$N`` holding it), never a string, a variable's member, an
+    element or another call's result.  The DSL asks it of each value called (dsl/values.py)."""
+    if callee.__class__ is t.Ident or isinstance(callee, t.Ident) or macro_designator(callee):
+        return None
+    kind = _DESIGNATOR_KINDS.get(callee.__class__, "an expression")
+    return (f"what is called here is {kind}, not a function's name: D calls a function by its name "
+            f"only (dtrace: \"function designator is not of function type\")")
+
+
 def _calls(ctx):
     inlines = _inline_names(ctx.program) if t.Inline in ctx.item_classes else {}
     skip = ctx.defined_macros
@@ -191,6 +220,12 @@ def _calls(ctx):
              else "(--dialect)")
     arity, dialect_given = Fn.ARITY, ctx.options.dialect_given
     for node, name in zip(ctx.of(t.Call), ctx.call_names):
+        if name is None and node.callee.__class__ is not t.Ident:  # ("abc")(...), $$1(...), a[1](...)
+            problem = designator_problem(node.callee)
+            if problem is not None:
+                yield ctx.finding("unknown-function", node, problem,
+                                  severity="warning" if ctx.uses_cpp else "error")
+            continue
         if name is None and node.callee.__class__ is t.Ident:  # `system(...), genunix`f(...)
             shown = f"{node.callee.module}`{node.callee.name}"
             yield ctx.finding("unknown-function", node, f"{shown}() names a kernel symbol, and D calls only "
@@ -274,6 +309,10 @@ def _function_values(ctx):
                           f"\"may not be referenced as scalar\")")
 
 
+#: How many undefined names get a did-you-mean in one program (the rest are said without one).
+_MOST_HINTS = 25
+
+
 def _undefined(ctx):
     if ctx.uses_cpp:
         return  # headers define enumerators and macros we cannot see
@@ -298,7 +337,9 @@ def _undefined(ctx):
         reported.add(name)
         if known is None:
             known = sorted(V.KNOWN_NAMES | defined)
-        hint = close_matches(name, known, n=1, cutoff=0.75)
+        # (a did-you-mean for the first few only: each compares the name with every defined one,
+        # and 3,000 one-line clauses each reading a name of its own took 44 s)
+        hint = close_matches(name, known, n=1, cutoff=0.75) if len(reported) <= _MOST_HINTS else ()
         yield ctx.finding(
             "undefined-name", node,
             f"{node.name} is no built-in variable and is never declared, defined or assigned"

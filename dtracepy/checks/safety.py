@@ -132,9 +132,18 @@ def _destructive(ctx):
     fix = ("add #pragma D option destructive (or run dtrace -w)" if "destructive" not in ctx.options_set
            else "the script's last destructive option turns it off (=no, =off, =false, =unset or = "
                 "are off to dtrace): write #pragma D option destructive")
+    from dtracepy.checks.names import macro_designator
+
     for node, name in zip(ctx.of(t.Call), ctx.call_names):
         if name in Fn.DESTRUCTIVE:
             yield ctx.finding("destructive", node, f"{name}() is a destructive action: {fix}")
+        elif name is None and macro_designator(node.callee):
+            # dtrace reads $1 holding a name as that identifier: `dtrace -s x.d system` calls system()
+            yield ctx.finding(
+                "destructive", node,
+                f"{node.callee.name}(...) calls the function its macro argument names, which may be a "
+                f"destructive action (given system, it is system()): call the function by its name, or "
+                f"{fix}")
     yield from _destructive_after_cpp(ctx, allowed=False)
 
 

@@ -413,7 +413,16 @@ class D:
         node = expr(self)
         if isinstance(node, tree.Member):
             raise DSLError(_method_message(node), user_pos())
-        return D(tree.Call(node, tuple(expr(a) for a in args), pos=user_pos()))
+        from dtracepy.checks.names import designator_problem
+
+        # (a call's result may be a macro's, CAT(sys, tem)(...) under a t.define: the compiler's
+        # check says, as for a D file, an error only without the C preprocessor)
+        problem = None if isinstance(node, tree.Call) else designator_problem(node)
+        if problem is not None:
+            raise DSLError(problem + "; call(\"name\", ...) calls a function by its name", user_pos())
+        # remembered as call() is: a call standing alone as a statement (glob.f(1)) is reported,
+        # not dropped from the D
+        return context.made(D(tree.Call(node, tuple(expr(a) for a in args), pos=user_pos())))
 
     # --- operators ---------------------------------------------------------------------------
     def __add__(self, o): return _binop("+", self, o)
