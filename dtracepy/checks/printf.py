@@ -16,11 +16,15 @@ a known one).
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from dtracepy import tree as t
 from dtracepy.facts import conversions as C
 from dtracepy.facts import functions as Fn
 from dtracepy.facts import variables as V
 from dtracepy.facts.conversions import Conv, FormatError, parse_format  # noqa: F401 - part of this module's API
+from dtracepy.lexer import MAX_ITEMS
+from dtracepy.source import Pos
 
 PRINTF_LIKE = Fn.PRINTF_LIKE
 
@@ -628,10 +632,20 @@ def _format(ctx, call, arg):
                                     f"which dtrace refuses (\"format string is empty\")", fallback=call))
     if isinstance(arg, t.StringLit):
         parsed = ctx.__dict__.setdefault("_formats", {})  # a script repeats its formats
+        # (printf's conversions each take an argument and a call has at most _MOST_ARGUMENTS: a
+        # format taking more is refused at its conversion past them, read no further; printa's
+        # %@ conversions take none, and it takes a format of two million of them)
+        most = None if call.name == "printa" else _MOST_ARGUMENTS
         try:
-            convs = parsed.get(arg.value)
+            convs = parsed.get((arg.value, most))
             if convs is None:
-                convs = parsed[arg.value] = parse_format(arg.value)
+                convs = parsed[arg.value, most] = parse_format(arg.value, located=False, most=most)
+        except C.TooManyArguments as err:
+            raise _Reported(ctx.finding(
+                "printf-args", _at_conversion(ctx, arg, err.start, err.text),
+                f"{call.name}(): {err}: dtrace runs no {call.name}() of {_MOST_ARGUMENTS + 1:,} arguments "
+                f"(\"failed to create BPF map 'mem': Too big\"), and dtracepy reads no call of more",
+                fallback=call)) from None
         except FormatError as err:
             ctx_finding = ctx.finding("printf-format", arg, f"{call.name}(): {err}", fallback=call)
             raise _Reported(ctx_finding) from None
@@ -651,6 +665,24 @@ def _format(ctx, call, arg):
                                        f"string constant\"); to print it: {call.name}(\"%s\", ...)"),
                                     fallback=call))
     return None
+
+
+#: The most arguments a printf-like call is given besides its format: the lexer reads no list of
+#: more than ``MAX_ITEMS`` items (dtrace cannot run a printf of 8,000 arguments: see there).
+_MOST_ARGUMENTS = MAX_ITEMS - 1
+
+
+def _at_conversion(ctx, arg, start: int, text: str):
+    """Where the conversion at ``start`` of the string constant ``arg``'s value stands, when the
+    constant's line shows it there (no escape before it); else the constant."""
+    pos, lines = arg.pos, ctx.lines
+    if pos is None or not lines or not 1 <= pos.line <= len(lines) or not pos.col:
+        return arg
+    line = lines[pos.line - 1]
+    col = pos.col + 1 + start  # (pos.col: the opening quote's, from 1)
+    if line[col - 1:col - 1 + len(text)] != text or "\\" in line[pos.col:col - 1]:
+        return arg
+    return SimpleNamespace(pos=Pos(pos.file, pos.line, col))
 
 
 # Formats that are values, never constants: a variable (an inline too), a call's result, a member,
@@ -699,6 +731,8 @@ def _check_printf(ctx, call):
                                     else ""), fallback=call)
     i = 0
     for conv in convs:
+        if i >= len(args):
+            break  # (the conversions past the arguments: printf-args says so once)
         for _ in range(conv.stars):
             if i < len(args) and not _value_action(args[i]) and (
                     kind(args[i]) not in (None, "int") or _value_type(args[i], None) == "pointer"
@@ -834,7 +868,8 @@ def _check_printa(ctx, call, key_counts, key_exprs, functions):
     found = _aggregation_value_type(functions, aggs)
     # (%lx takes a long by name: an int64_t is one where long has 64 bits, known in Oracle's D only)
     model_known = ctx.options.dialect.name in C.BUILTIN_INTEGER_TYPES
-    for conv in values:
+    # (a conversion written again is the same Conv, judged once: its findings are the same)
+    for conv in {id(conv): conv for conv in values}.values():
         if not conv.conv:
             continue
         # (an aggregation's value is an integer, whatever the function: a string, float or stack

@@ -22,7 +22,7 @@ from dtracepy.source import user_pos
 def _one_conversion(fmt: str) -> bool:
     """Whether ``fmt`` holds exactly one conversion that takes exactly one value."""
     try:
-        convs = parse_format(fmt)
+        convs = parse_format(fmt, located=False)
     except FormatError:
         return False
     return len(convs) == 1 and not convs[0].stars and not convs[0].agg and not convs[0].positional

@@ -156,7 +156,7 @@ def key_formats(fmt: str) -> tuple:
     so, as dtrace printed it); None for the others; () for a format whose keys are not told in
     order (a ``*`` or an ``N$``) or that D refuses."""
     try:
-        convs = parse_format(fmt)
+        convs = parse_format(fmt, located=False)
     except FormatError:
         return ()
     if any(c.stars or c.positional for c in convs):

@@ -284,7 +284,7 @@ def framed_user(fmt: str, naggs: int, mark: str = RS) -> tuple[tuple[str, ...], 
     order, bare (no widths, no text between them); None for a format this cannot read."""
     fields, convs = [], []
     try:
-        parsed = parse_format(fmt)
+        parsed = parse_format(fmt, located=False)
     except FormatError:
         return None
     for c in parsed:
