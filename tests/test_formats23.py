@@ -87,7 +87,7 @@ def test_a_conversion_written_again_is_one_object():
     assert all(c.start == -1 for c in convs)
     # as read one by one (located: each its own, with where it starts)
     located = parse_format("%d %5s %d %ld %5s %%d %ld")
-    assert located == convs and [c.start for c in located] == [0, 3, 7, 10, 14, 21]
+    assert located == convs and [c.start for c in located] == [0, 3, 7, 10, 14, 22]
     assert [(c.flags, c.width, c.size) for c in located] == [(c.flags, c.width, c.size) for c in convs]
 
 
