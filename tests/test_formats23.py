@@ -17,7 +17,7 @@ import tracemalloc
 import pytest
 from tests.check_findings import findings
 
-from dtracepy.facts.conversions import FormatError, TooManyArguments, parse_format
+from dtracepy.facts.conversions import FormatError, parse_format
 
 
 def _peak(work) -> int:
@@ -101,6 +101,8 @@ def test_a_shared_read_refuses_what_a_located_read_refuses(fmt):
 
 
 def test_most_stops_the_read_at_the_conversion_past_it():
+    from dtracepy.facts.conversions import TooManyArguments
+
     with pytest.raises(TooManyArguments) as err:
         parse_format("%d%%%*d%d%z", located=False, most=3)
     assert (err.value.number, err.value.start, err.value.text) == (3, 7, "%d")
