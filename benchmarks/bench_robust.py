@@ -255,6 +255,10 @@ def limit_shapes():
     yield "pragmas", "4 MiB of #pragma D option bufsize=8m", units(
         lambda i: "#pragma D option bufsize=8m\n", LIMIT - 16) + "BEGIN {}\n", ["check", "x.d"]
     yield "import-dense", "import, dense D, 4 MiB", dense(LIMIT), ["import", "x.d", "-o", "x.py"]
+    yield "formats", "a printf of 4 MiB of %d", 'BEGIN { printf("' + "%d" * ((LIMIT - 32) // 2) + '", 1); }\n', \
+        ["check", "x.d"]
+    yield "formats-printa", "a printa of 4 MiB of %@d", 'BEGIN { @a[1] = count(); printa("' + \
+        "%@d" * ((LIMIT - 64) // 3) + '", @a); }\n', ["check", "x.d"]
 
 
 def cases(quick: bool):
