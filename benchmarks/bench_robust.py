@@ -255,6 +255,7 @@ def limit_shapes():
     yield "pragmas", "4 MiB of #pragma D option bufsize=8m", units(
         lambda i: "#pragma D option bufsize=8m\n", LIMIT - 16) + "BEGIN {}\n", ["check", "x.d"]
     yield "import-dense", "import, dense D, 4 MiB", dense(LIMIT), ["import", "x.d", "-o", "x.py"]
+    yield "defines", "4 MiB of #define MN N", units(lambda i: f"#define M{i} {i}\n", LIMIT), ["check", "x.d"]
 
 
 def cases(quick: bool):
