@@ -435,9 +435,8 @@ def unnamed_defines(defines, text: str) -> set:
         words |= collections.Counter(re.findall(r"(?<!\w)[A-Za-z_]\w*", spliced))
     ends = 0
     for source in {text, spliced}:
-        for word in re.findall(r"(?<!\w)[^\W_A-Za-z]\w*", source):  # (words a digit or more starts)
-            if word.isdigit():
-                continue
+        # (the words a digit or a letter no name starts with starts, that hold one a name may)
+        for word in re.findall(r"(?<!\w)[^\W_A-Za-z]+[A-Za-z_]\w*", source):
             ends += len(word)
             if ends > MAX_WORD_ENDS:
                 return set()

@@ -94,6 +94,7 @@ def test_nothing_is_left_out_where_a_name_may_come_from_elsewhere(text):
     (["M 1"], "#define M 1\n#ifdef M\n#endif\n", {0}),
     (["M 1"], "#define M 1\nBEGIN { trace(1uM); }\n", {0}),            # pcpp: 1u and M
     (["M 1"], "#define M 1\nBEGIN { trace(0x1fM); }\n", {0}),
+    (["M 1"], "#define M 1\n/* 1\u00e9M */\n", {0}),                # a letter no name starts with
     (["M 1"], "#define M 1\nBEGIN { trace(\"M\"); }\n", {0}),           # a string: more is safe
     (["M1 1"], "#define M1 1\nBEGIN { trace(M\\\n1); }\n", {0}),       # spliced
     (["M 1 /* x"], "#define M 1 /* x\n*/\n", {0}),                     # a comment runs on
