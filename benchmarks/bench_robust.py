@@ -259,6 +259,7 @@ def limit_shapes():
         ["check", "x.d"]
     yield "formats-printa", "a printa of 4 MiB of %@d", 'BEGIN { @a[1] = count(); printa("' + \
         "%@d" * ((LIMIT - 64) // 3) + '", @a); }\n', ["check", "x.d"]
+    yield "defines", "4 MiB of #define MN N", units(lambda i: f"#define M{i} {i}\n", LIMIT), ["check", "x.d"]
 
 
 def cases(quick: bool):
