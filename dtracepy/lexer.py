@@ -41,6 +41,7 @@ from dtracepy.facts import escapes as _escapes
 from dtracepy.facts.escapes import char_length as _char_len, decode_string
 from dtracepy.errors import DSyntaxError
 from dtracepy.facts import keywords as _kw
+from dtracepy.facts.functions import MOST_CALL_ARGUMENTS as _most_call_arguments
 from dtracepy.source import Pos, bisect_right, register_text  # (bisect's C function: see there)
 
 MAX_NESTING = 256
@@ -58,7 +59,7 @@ MAX_NESTING = 256
 # before its tokens and nodes are made: a 3 MB ``x+x+...`` or argument list took dtracepy 640 to
 # 780 MB and 6 to 10 s to read whole.  Declarations are not counted.
 MAX_OPERATORS = 20_000
-MAX_ITEMS = 8_000
+MAX_ITEMS = _most_call_arguments + 1     # 8,000: see facts/functions.py
 
 # The lexer's keyword tokens: every word any dialect reserves (dtracepy.facts.keywords).
 KEYWORDS = {kw: "K_" + kw.upper() for kw in sorted(_kw.ALL_KEYWORDS)}

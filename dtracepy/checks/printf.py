@@ -23,7 +23,6 @@ from dtracepy.facts import conversions as C
 from dtracepy.facts import functions as Fn
 from dtracepy.facts import variables as V
 from dtracepy.facts.conversions import Conv, FormatError, parse_format  # noqa: F401 - part of this module's API
-from dtracepy.lexer import MAX_ITEMS
 from dtracepy.source import Pos
 
 PRINTF_LIKE = Fn.PRINTF_LIKE
@@ -623,8 +622,9 @@ def _where(parent, child) -> str:
     return "a value"
 
 
-def _format(ctx, call, arg):
-    """The format's conversions, or None after reporting; None silently for non-literals."""
+def _format(ctx, call, arg, most):
+    """The format's conversions, or None after reporting; None silently for non-literals.  ``most``:
+    the most arguments its conversions may take (None for printa's, whose ``%@`` take none)."""
     if isinstance(arg, t.StringLit) and not C.format_text(arg.value) and call.name != "freopen":
         # dt_printf.c: "printf( ) format string is empty" (freopen("") is its own: back to stdout)
         nul = " (it ends at its first \\0)" if arg.value else ""
@@ -635,7 +635,6 @@ def _format(ctx, call, arg):
         # (printf's conversions each take an argument and a call has at most _MOST_ARGUMENTS: a
         # format taking more is refused at its conversion past them, read no further; printa's
         # %@ conversions take none, and it takes a format of two million of them)
-        most = None if call.name == "printa" else _MOST_ARGUMENTS
         try:
             convs = parsed.get((arg.value, most))
             if convs is None:
@@ -668,8 +667,9 @@ def _format(ctx, call, arg):
 
 
 #: The most arguments a printf-like call is given besides its format: the lexer reads no list of
-#: more than ``MAX_ITEMS`` items (dtrace cannot run a printf of 8,000 arguments: see there).
-_MOST_ARGUMENTS = MAX_ITEMS - 1
+#: more than ``lexer.MAX_ITEMS`` items (dtrace cannot run a printf of 8,000 arguments: see
+#: facts/functions.py).
+_MOST_ARGUMENTS = Fn.MOST_CALL_ARGUMENTS
 
 
 def _at_conversion(ctx, arg, start: int, text: str):
@@ -703,7 +703,7 @@ class _Reported(Exception):
 
 def _check_printf(ctx, call):
     try:
-        convs = _format(ctx, call, call.args[0])
+        convs = _format(ctx, call, call.args[0], _MOST_ARGUMENTS)
     except _Reported as rep:
         yield rep.finding
         return
@@ -831,7 +831,7 @@ def _check_printa(ctx, call, key_counts, key_exprs, functions):
         aggs, convs = args, None
     elif isinstance(first, t.StringLit):
         try:
-            convs = _format(ctx, call, first)
+            convs = _format(ctx, call, first, None)
         except _Reported as rep:
             yield rep.finding
             return

@@ -197,6 +197,12 @@ EFFECTS = frozenset({"bcopy", "copyinto", "physmem_write", "strtok", "speculatio
 #: Functions whose first argument is a printf-like format.
 PRINTF_LIKE = ("printf", "system", "freopen")
 
+# The most arguments a call dtrace runs may have: Oracle D 2.0 for Linux refuses a printf of 8,000
+# ("could not enable tracing: failed to create BPF map 'mem': Too big"; 4,000 run).  The lexer
+# reads no list longer than one more (lexer.MAX_ITEMS), and the printf check refuses a format
+# that needs an argument past it.
+MOST_CALL_ARGUMENTS = 7_999
+
 
 def result(name: str) -> str:
     """The kind of value a call of ``name`` gives ("" when unknown or not a D function)."""
