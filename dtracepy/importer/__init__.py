@@ -62,12 +62,13 @@ def _import_program(program, filename, exact, verify, text) -> str:
     except RecursionError:
         raise CannotImport("this script", "way to nest expressions this deeply",
                            program.items[0].pos if program.items else None) from None
+    longest = writer.longest
     # (what the writer and the idioms kept, its names and the scan, is not needed to check the
     # module: 30 MB of the 90,000 clauses of the largest `import --exact`, freed first)
     del writer, plan, program
     if verify and exact:
         check_exact(source, source_program, filename, printed)
-    elif _maybe_too_deep(source):
+    elif longest >= _DEEP_LINE and _maybe_too_deep(source):
         try:
             compile(source, filename + ".py", "exec", dont_inherit=True)
         except (SyntaxError, RecursionError, MemoryError) as err:
@@ -77,15 +78,19 @@ def _import_program(program, filename, exact, verify, text) -> str:
     return source
 
 
+#: The shortest line that may nest past what Python compiles (see _maybe_too_deep).
+_DEEP_LINE = 400
+
+
 def _maybe_too_deep(source: str) -> bool:
     """Whether the module may nest past what Python compiles (200 parentheses, 100 indentation
     levels): a line of 190 ``(`` or 400 blanks of indentation, which only a long line holds.  Then
     (rarely) Python compiles it to know; else the module is not compiled here (that would cost
-    plain ``import`` seconds at the size limit)."""
+    plain ``import`` seconds at the size limit).  Asked only of a module whose writer saw a line
+    of :data:`_DEEP_LINE` characters or more (the usual module is not split into lines here)."""
     lines = source.splitlines()
-    if max(map(len, lines), default=0) < 400:  # (the usual module: no line looked at one by one)
-        return False
-    return any(len(line) >= 400 and (line.count("(") >= 190 or line.startswith(" " * 400)) for line in lines)
+    return any(len(line) >= _DEEP_LINE and (line.count("(") >= 190 or line.startswith(" " * _DEEP_LINE))
+               for line in lines)
 
 
 def exact_size_at_least(program: tree.Program, record: "list | None" = None) -> int:

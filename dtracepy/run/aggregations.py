@@ -403,18 +403,21 @@ _HIST_BLOCK = r"(\s*value\s+-+ Distribution -+\s+count\s*\n(?:[^\n|]*\|[^\n]*\n)
 def _conv_regex(conv) -> tuple[str, str]:
     """(regex, type) for one conversion of a printa format (a :class:`Conv`; ``@`` is a flag:
     dtrace takes ``%@d``, ``%@8d``, ``%-@8d`` and ``%8@d`` alike); types: int, str, stack, agg,
-    float."""
+    float.  A number's blanks and digits are an atomic group (``(?>...)``): given back one at a
+    time they let ``%@d%@d...`` (nothing between the numbers) try every split of the digits,
+    2**n steps; only a format whose numbers run together can tell the difference, and dtrace's
+    output of one cannot be split anyway."""
     letter = conv.conv
     if conv.agg:
-        return r"\s*(-?\d+)[ ]*|" + _HIST_BLOCK, "agg"
+        return r"(?>\s*(-?\d+))[ ]*|" + _HIST_BLOCK, "agg"
     if letter in "diu" or letter in "c":
-        return r"\s*(-?\d+)\s*", "int"
+        return r"(?>\s*(-?\d+))\s*", "int"
     if letter in "xX":
-        return r"\s*(?:0[xX])?([0-9a-fA-F]+)\s*", "hex"
+        return r"(?>\s*(?:0[xX])?([0-9a-fA-F]+))\s*", "hex"
     if letter == "o":
-        return r"\s*([0-7]+)\s*", "oct"
+        return r"(?>\s*([0-7]+))\s*", "oct"
     if letter == "p":
-        return r"\s*((?:0[xX])?[0-9a-fA-F]+)\s*", "hex"
+        return r"(?>\s*((?:0[xX])?[0-9a-fA-F]+))\s*", "hex"
     if letter in "eEfgG":
         return r"\s*(\S+)\s*", "float"
     if letter == "k":
@@ -422,19 +425,49 @@ def _conv_regex(conv) -> tuple[str, str]:
     return r"(.*?)", "str"
 
 
+#: The most conversions one regular expression of a :class:`FormatDecoder` holds.  A longer format
+#: is matched in pieces of this many, one after another (Python compiles one expression in time
+#: worse than linear in its groups: a format of 1.4 million ``%@d``, which dtrace compiles, never
+#: finished), each piece compiled once however often it comes (a format repeating one unit is one
+#: compile).  A piece starts at a conversion and ends with the text after its last one, so the
+#: blanks a number may leave to the text after it stay in one piece; only a ``%s`` or ``%k`` that
+#: starts a piece cannot be lengthened to let the piece before it match.
+_PIECE_CONVERSIONS = 64
+_NUMBERS = frozenset(("agg", "int", "hex", "oct"))  # (the conversions whose digits are atomic)
+
+
 class FormatDecoder:
     """Decodes the output of ``printa(fmt, @a)`` back into entries, from the format alone."""
 
     def __init__(self, fmt: str):
-        parts = []
         self.types = []
         self.pads = []      # each key's (width, left-aligned): a string key's padding is dtrace's
+        self.pieces = []    # each piece's compiled regular expression (see _PIECE_CONVERSIONS)
+        compiled: dict = {}  # a piece's text -> its regular expression (compiled once)
+        parts = []
         pos = 0
+        self.run_together = None  # the first two numbers the format prints with nothing between
+        last_number = None  # the conversion before, when it prints a number
         fmt = format_text(fmt)      # (dtrace prints up to the format's first NUL)
-        for conv in parse_format(fmt):
-            parts.append(re.escape(fmt[pos:conv.start].replace("%%", "%")))
-            pos = conv.start + len(conv.text)
+        # (not located: a conversion written again is one object, and where each starts is found
+        # here as parse_format finds it, after the one before it and any %%)
+        start = fmt.find("%")
+        for n, conv in enumerate(parse_format(fmt, located=False)):
+            while fmt.startswith("%%", start):
+                start = fmt.find("%", start + 2)
+            parts.append(re.escape(fmt[pos:start].replace("%%", "%")))
+            if n and n % _PIECE_CONVERSIONS == 0:
+                self._add_piece("".join(parts), compiled)
+                parts = []
             regex, kind = _conv_regex(conv)
+            if kind in _NUMBERS:
+                if last_number is not None and pos == start and self.run_together is None:
+                    self.run_together = last_number.text + conv.text
+                last_number = conv
+            else:
+                last_number = None
+            pos = start + len(conv.text)
+            start = fmt.find("%", pos)
             if kind == "agg":
                 self.types.append("agg")
                 parts.append(f"(?:{regex})")
@@ -446,21 +479,34 @@ class FormatDecoder:
         if "agg" not in self.types:
             # printa with no %@ prints the value after the format as the default would
             self.types.append("agg")
-            parts.append(r"(?:\s*(-?\d+)|" + _HIST_BLOCK + ")")
-        self.regex = re.compile("".join(parts), re.S)
+            parts.append(r"(?:(?>\s*(-?\d+))|" + _HIST_BLOCK + ")")
+        self._add_piece("".join(parts), compiled)
+        self.regex = self.pieces[0] if len(self.pieces) == 1 else None  # (the usual format: one)
+
+    def _add_piece(self, text: str, compiled: dict) -> None:
+        regex = compiled.get(text)
+        if regex is None:
+            regex = compiled[text] = re.compile(text, re.S)
+        self.pieces.append(regex)
 
     def entries(self, text: str):
         """(keys, [values]) for each entry, in order."""
         pos = 0
         n = len(text)
         while pos < n:
-            m = self.regex.match(text, pos)
-            if m is None or m.end() == pos:
+            if self.regex is not None:
+                m = self.regex.match(text, pos)
+                end = pos if m is None else m.end()
+                groups = iter(() if m is None else m.groups())
+            else:
+                end, groups = self._pieces_match(text, pos)
+            if end == pos:
                 rest = text[pos:]
                 if not rest.strip():
                     return
-                raise ValueError(f"printa output does not match its format at {rest[:60]!r}")
-            groups = iter(m.groups())
+                why = (f" (its {self.run_together} print numbers with nothing between them, which "
+                       "dtrace's output does not tell apart)" if self.run_together else "")
+                raise ValueError(f"printa output does not match its format at {rest[:60]!r}{why}")
             pads = iter(self.pads)
             keys, values = [], []
             for kind in self.types:
@@ -487,8 +533,21 @@ class FormatDecoder:
                     keys.append(Stack(f.strip() for f in raw.split("\n") if f.strip()))
                 else:
                     keys.append(_unpadded(raw, width, left))
-            pos = m.end()
+            pos = end
             yield tuple(keys), values
+
+    def _pieces_match(self, text: str, pos: int):
+        """(where the entry at ``pos`` ends, its groups) matched piece after piece; ``pos`` and
+        no groups when a piece does not match."""
+        groups: list = []
+        end = pos
+        for piece in self.pieces:
+            m = piece.match(text, end)
+            if m is None:
+                return pos, iter(())
+            groups += m.groups()
+            end = m.end()
+        return end, iter(groups)
 
 
 def _unpadded(raw: str, width: int, left: bool) -> str:
