@@ -443,7 +443,8 @@ class FormatDecoder:
         self.types = []
         self.pads = []      # each key's (width, left-aligned): a string key's padding is dtrace's
         self.pieces = []    # each piece's compiled regular expression (see _PIECE_CONVERSIONS)
-        compiled: dict = {}  # a piece's text -> its regular expression (compiled once)
+        compiled: dict = {}  # a piece's parts -> its regular expression (compiled once)
+        read: dict = {}     # id(a Conv) -> (its regex, its type, its pad): each conversion read once
         parts = []
         pos = 0
         self.run_together = None  # the first two numbers the format prints with nothing between
@@ -452,41 +453,48 @@ class FormatDecoder:
         # (not located: a conversion written again is one object, and where each starts is found
         # here as parse_format finds it, after the one before it and any %%)
         start = fmt.find("%")
+        types, pads = self.types, self.pads
         for n, conv in enumerate(parse_format(fmt, located=False)):
             while fmt.startswith("%%", start):
                 start = fmt.find("%", start + 2)
-            parts.append(re.escape(fmt[pos:start].replace("%%", "%")))
+            if pos != start:
+                parts.append(re.escape(fmt[pos:start].replace("%%", "%")))
             if n and n % _PIECE_CONVERSIONS == 0:
-                self._add_piece("".join(parts), compiled)
+                self._add_piece(parts, compiled)
                 parts = []
-            regex, kind = _conv_regex(conv)
+            known = read.get(id(conv))
+            if known is None:
+                regex, kind = _conv_regex(conv)
+                known = read[id(conv)] = (f"(?:{regex})" if kind == "agg" else regex, kind,
+                                          None if kind == "agg" else (conv.width, "-" in conv.flags))
+            regex, kind, pad = known
             if kind in _NUMBERS:
                 if last_number is not None and pos == start and self.run_together is None:
                     self.run_together = last_number.text + conv.text
                 last_number = conv
             else:
                 last_number = None
+            types.append(kind)
+            if pad is not None:
+                pads.append(pad)
+            parts.append(regex)
             pos = start + len(conv.text)
             start = fmt.find("%", pos)
-            if kind == "agg":
-                self.types.append("agg")
-                parts.append(f"(?:{regex})")
-            else:
-                self.types.append(kind)
-                self.pads.append((conv.width, "-" in conv.flags))
-                parts.append(regex)
         parts.append(re.escape(fmt[pos:].replace("%%", "%")))
         if "agg" not in self.types:
             # printa with no %@ prints the value after the format as the default would
             self.types.append("agg")
             parts.append(r"(?:(?>\s*(-?\d+))|" + _HIST_BLOCK + ")")
-        self._add_piece("".join(parts), compiled)
+        self._add_piece(parts, compiled)
         self.regex = self.pieces[0] if len(self.pieces) == 1 else None  # (the usual format: one)
 
-    def _add_piece(self, text: str, compiled: dict) -> None:
-        regex = compiled.get(text)
+    def _add_piece(self, parts: list, compiled: dict) -> None:
+        """The piece of ``parts`` (texts of regular expressions, each conversion's one object),
+        compiled when no piece of the same parts was (looked up by them, not their joined text)."""
+        key = tuple(parts)
+        regex = compiled.get(key)
         if regex is None:
-            regex = compiled[text] = re.compile(text, re.S)
+            regex = compiled[key] = re.compile("".join(parts), re.S)
         self.pieces.append(regex)
 
     def entries(self, text: str):
