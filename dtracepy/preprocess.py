@@ -377,7 +377,12 @@ class _Macros(dict):
 def _predefine(cpp) -> None:
     """Give ``cpp`` the macros dtrace -C's cpp knows before the script (facts/cpp_predefined.py),
     and not pcpp's own ``__PCPP__``, which dtrace's cpp does not define: a script must not see
-    another preprocessor in dtracepy's than in dtrace's (``#ifndef __PCPP__`` hid a branch)."""
+    another preprocessor in dtracepy's than in dtrace's (``#ifndef __PCPP__`` hid a branch).
+    ``__DATE__`` as gcc spells it (``"Dec  3 2026"``: the day padded with a blank, not pcpp's 0)."""
+    import time
+
+    day = time.localtime()
+    cpp.define(f'__DATE__ "{time.strftime("%b", day)} {day.tm_mday:2d} {day.tm_year}"')
     macros = _Macros()
     macros.update((name, macro) for name, macro in cpp.macros.items() if name != "__PCPP__")
     for name in cpp.macros:
@@ -393,6 +398,97 @@ def _known_names(defines) -> frozenset:
 def _defined_name(define: str) -> str:
     """The name a ``-D`` definition defines (``F`` of ``F(x)=x``)."""
     return define.partition("=")[0].partition("(")[0]
+
+
+# C's simple escapes in a character constant, gcc's \e and \E (ESC) among them.
+_SIMPLE_ESCAPES = {"a": 7, "b": 8, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11, "e": 27, "E": 27,
+                   "\\": 92, "'": 39, '"': 34, "?": 63}
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def gcc_char_value(spelled: str) -> int | None:
+    """The value gcc's cpp (dtrace -C's) gives the character constant ``spelled`` (``'...'``, no
+    prefix) in an ``#if``, or None for one it refuses (pcpp then says what is wrong).  A char is
+    signed in gcc on x86_64 (the machine of facts/cpp_predefined.py's macros), so ``'\\377'`` is
+    -1 (pcpp reads 255: ``#if '\\377' < 0`` took the other branch than dtrace -C); a constant of
+    several bytes (``'ab'``, a UTF-8 ``'é'``) is an int of its last four bytes, the first the
+    highest (pcpp refused it).  An octal or hex escape keeps its low byte, as gcc does."""
+    body = spelled[1:-1]
+    data: list = []
+    i, n = 0, len(body)
+    while i < n:
+        ch = body[i]
+        i += 1
+        if ch != "\\":
+            if "\udc80" <= ch <= "\udcff":  # (a byte that is not UTF-8: see parser.parse_bytes)
+                data.append(ord(ch) - 0xDC00)
+            else:
+                data += ch.encode("utf-8", "surrogatepass")
+            continue
+        if i >= n:
+            return None
+        ch = body[i]
+        if "0" <= ch <= "7":
+            j = i
+            while j < n and j < i + 3 and "0" <= body[j] <= "7":
+                j += 1
+            data.append(int(body[i:j], 8) & 0xFF)
+            i = j
+        elif ch == "x":
+            j = i + 1
+            while j < n and body[j] in _HEX_DIGITS:
+                j += 1
+            if j == i + 1:
+                return None
+            data.append(int(body[i + 1 : j], 16) & 0xFF)
+            i = j
+        elif ch == "u" or ch == "U":
+            digits = body[i + 1 : i + (5 if ch == "u" else 9)]
+            if len(digits) != (4 if ch == "u" else 8) or not _HEX_DIGITS.issuperset(digits):
+                return None
+            code = int(digits, 16)
+            if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+                return None
+            data += chr(code).encode("utf-8")
+            i += len(digits) + 1
+        elif ch in _SIMPLE_ESCAPES or ch.isascii() and ch.isprintable():
+            data.append(_SIMPLE_ESCAPES.get(ch, ord(ch)))  # (an unknown escape is its character: gcc warns)
+            i += 1
+        else:
+            return None
+    if not data:
+        return None
+    if len(data) == 1:
+        return data[0] - 256 if data[0] >= 128 else data[0]  # (a signed char)
+    value = 0
+    for byte in data:
+        value = ((value << 8) | byte) & 0xFFFFFFFF
+    return value - (1 << 32) if value >= 1 << 31 else value  # (an int)
+
+
+class _GccConstants:
+    """pcpp's evaluator of an ``#if``'s expression (macros expanded), with its character constants
+    given gcc's values (:func:`gcc_char_value`) and a string refused in gcc's words: pcpp failed
+    on ``#if __DATE__`` with an AttributeError of its own."""
+
+    def __init__(self, evaluator, cpp):
+        self.evaluator, self.cpp = evaluator, cpp
+
+    def __call__(self, tokens, functions=None, identifiers=None):
+        from pcpp.evaluator import Value
+
+        changed = []
+        for tok in tokens:
+            if tok.type == "CPP_CHAR" and tok.value.startswith("'"):
+                value = gcc_char_value(tok.value)
+                if value is not None:
+                    tok = _copy.copy(tok)
+                    tok.type, tok.value = "CPP_INTEGER", str(value)
+            elif tok.type == "CPP_STRING":
+                self.cpp.on_error(*self.cpp._where(), f'token "{tok.value}" is not valid in preprocessor expressions')
+                return Value(0)
+            changed.append(tok)
+        return self.evaluator(changed, functions=functions, identifiers=identifiers)
 
 
 #: A ``#define`` line (its text after ``define``) whose macro cpp defines without a word of
@@ -1033,6 +1129,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             return DSyntaxError(message, Pos(_shown(file, filename), line or 1, col or 1), source_line)
 
         cpp = _Cpp()
+        cpp.evaluator = _GccConstants(cpp.evaluator, cpp)
         cpp.line_directive = "#line"
         cpp.assertions = Assertions(cpp)
 
