@@ -406,24 +406,34 @@ _SIMPLE_ESCAPES = {"a": 7, "b": 8, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11, "
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 
 
+class CharProblem(ValueError):
+    """A character constant gcc's cpp refuses, in its words."""
+
+
 def gcc_char_value(spelled: str) -> int | None:
-    """The value gcc's cpp (dtrace -C's) gives the character constant ``spelled`` (``'...'``, no
-    prefix) in an ``#if``, or None for one it refuses (pcpp then says what is wrong).  A char is
-    signed in gcc on x86_64 (the machine of facts/cpp_predefined.py's macros), so ``'\\377'`` is
-    -1 (pcpp reads 255: ``#if '\\377' < 0`` took the other branch than dtrace -C); a constant of
-    several bytes (``'ab'``, a UTF-8 ``'é'``) is an int of its last four bytes, the first the
-    highest (pcpp refused it).  An octal or hex escape keeps its low byte, as gcc does."""
-    body = spelled[1:-1]
-    data: list = []
+    """The value gcc's cpp (dtrace -C's) gives the character constant ``spelled`` (``'...'`` or
+    ``L'...'``) in an ``#if``; None for one left to pcpp (a code point past Unicode's); raises
+    :class:`CharProblem` for one gcc refuses (``''``, ``'\\x'``, ``'\\u12'``, ``'\\ud800'``).  A
+    char is signed in gcc on x86_64 (the machine of facts/cpp_predefined.py's macros), so
+    ``'\\377'`` is -1 (pcpp reads 255: ``#if '\\377' < 0`` took the other branch than dtrace -C);
+    a constant of several bytes (``'ab'``, a UTF-8 ``'é'``) is an int of its last four bytes, the
+    first the highest (pcpp refused it); a wide one (``L'ab'``, a 32-bit signed wchar_t) is its
+    last character's.  An octal or hex escape keeps the bits its unit holds, as gcc does."""
+    wide = spelled.startswith("L")
+    body = spelled[2:-1] if wide else spelled[1:-1]
+    mask = 0xFFFFFFFF if wide else 0xFF
+    units: list = []  # bytes, or for a wide constant code points
     i, n = 0, len(body)
     while i < n:
         ch = body[i]
         i += 1
         if ch != "\\":
             if "\udc80" <= ch <= "\udcff":  # (a byte that is not UTF-8: see parser.parse_bytes)
-                data.append(ord(ch) - 0xDC00)
+                units.append(ord(ch) - 0xDC00)
+            elif wide:
+                units.append(ord(ch))
             else:
-                data += ch.encode("utf-8", "surrogatepass")
+                units += ch.encode("utf-8", "surrogatepass")
             continue
         if i >= n:
             return None
@@ -432,36 +442,45 @@ def gcc_char_value(spelled: str) -> int | None:
             j = i
             while j < n and j < i + 3 and "0" <= body[j] <= "7":
                 j += 1
-            data.append(int(body[i:j], 8) & 0xFF)
+            units.append(int(body[i:j], 8) & mask)
             i = j
         elif ch == "x":
             j = i + 1
             while j < n and body[j] in _HEX_DIGITS:
                 j += 1
             if j == i + 1:
-                return None
-            data.append(int(body[i + 1 : j], 16) & 0xFF)
+                raise CharProblem("\\x used with no following hex digits")
+            units.append(int(body[i + 1 : j], 16) & mask)
             i = j
         elif ch == "u" or ch == "U":
-            digits = body[i + 1 : i + (5 if ch == "u" else 9)]
-            if len(digits) != (4 if ch == "u" else 8) or not _HEX_DIGITS.issuperset(digits):
-                return None
+            size = 4 if ch == "u" else 8
+            digits = body[i + 1 : i + 1 + size]
+            if len(digits) != size or not _HEX_DIGITS.issuperset(digits):
+                taken = digits[: next((k for k, c in enumerate(digits) if c not in _HEX_DIGITS), len(digits))]
+                raise CharProblem(f"incomplete universal character name \\{ch}{taken}")
             code = int(digits, 16)
-            if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            if 0xD800 <= code <= 0xDFFF:
+                raise CharProblem(f"\\{ch}{digits} is not a valid universal character")
+            if code > 0x10FFFF:
                 return None
-            data += chr(code).encode("utf-8")
-            i += len(digits) + 1
+            if wide:
+                units.append(code)
+            else:
+                units += chr(code).encode("utf-8")
+            i += size + 1
         elif ch in _SIMPLE_ESCAPES or ch.isascii() and ch.isprintable():
-            data.append(_SIMPLE_ESCAPES.get(ch, ord(ch)))  # (an unknown escape is its character: gcc warns)
+            units.append(_SIMPLE_ESCAPES.get(ch, ord(ch)))  # (an unknown escape is its character: gcc warns)
             i += 1
         else:
             return None
-    if not data:
-        return None
-    if len(data) == 1:
-        return data[0] - 256 if data[0] >= 128 else data[0]  # (a signed char)
+    if not units:
+        raise CharProblem("empty character constant")
+    if wide:  # (its last character: gcc warns of the others)
+        return units[-1] - (1 << 32) if units[-1] >= 1 << 31 else units[-1]
+    if len(units) == 1:
+        return units[0] - 256 if units[0] >= 128 else units[0]  # (a signed char)
     value = 0
-    for byte in data:
+    for byte in units:
         value = ((value << 8) | byte) & 0xFFFFFFFF
     return value - (1 << 32) if value >= 1 << 31 else value  # (an int)
 
@@ -479,8 +498,12 @@ class _GccConstants:
 
         changed = []
         for tok in tokens:
-            if tok.type == "CPP_CHAR" and tok.value.startswith("'"):
-                value = gcc_char_value(tok.value)
+            if tok.type == "CPP_CHAR":
+                try:
+                    value = gcc_char_value(tok.value)
+                except CharProblem as err:
+                    self.cpp.on_error(*self.cpp._where(), str(err))
+                    return Value(0)
                 if value is not None:
                     tok = _copy.copy(tok)
                     tok.type, tok.value = "CPP_INTEGER", str(value)

@@ -76,6 +76,8 @@ CHARS = [
     ("'\\u00e9' == 50089", True),
     ("'\\n' == 10 && 'a' == 97 && '\\0' == 0", True),
     ("L'\\377' == 255", True),       # (a wide one: pcpp's own value, gcc's too)
+    ("L'ab' == 98", True),           # (a wide one's last character: pcpp refused it)
+    ("L'\\xffffffff' == -1", True),  # (a 32-bit signed wchar_t)
 ]
 
 
@@ -117,6 +119,19 @@ def test_a_string_in_if_is_refused_in_cpps_words(tmp_path):
     assert result.returncode == 1
     assert 'is not valid in preprocessor expressions' in result.stderr, result.stderr
     assert "AttributeError" not in result.stderr
+
+
+@pytest.mark.parametrize("constant, said", [
+    ("''", "empty character constant"),
+    ("'\\x'", "\\x used with no following hex digits"),
+    ("'\\u12'", "incomplete universal character name \\u12"),
+    ("'\\ud800'", "\\ud800 is not a valid universal character"),
+])
+def test_a_character_constant_gcc_refuses_is_refused_in_its_words(tmp_path, constant, said):
+    (tmp_path / "c.d").write_text(f"#if {constant}\n#endif\nBEGIN {{ exit(0); }}\n")
+    result = _cli("check", "-C", "c.d", cwd=tmp_path)
+    assert result.returncode == 1 and said in result.stderr, result.stderr
+    assert "Could not evaluate" not in result.stderr
 
 
 def test_date_is_spelled_as_gcc_spells_it():
