@@ -379,10 +379,9 @@ def _predefine(cpp) -> None:
     and not pcpp's own ``__PCPP__``, which dtrace's cpp does not define: a script must not see
     another preprocessor in dtracepy's than in dtrace's (``#ifndef __PCPP__`` hid a branch).
     ``__DATE__`` as gcc spells it (``"Dec  3 2026"``: the day padded with a blank, not pcpp's 0)."""
-    import time
-
-    day = time.localtime()
-    cpp.define(f'__DATE__ "{time.strftime("%b", day)} {day.tm_mday:2d} {day.tm_year}"')
+    date = cpp.macros.get("__DATE__")
+    if date is not None and len(date.value) == 1 and date.value[0].value[5:6] == "0":
+        date.value[0].value = date.value[0].value[:5] + " " + date.value[0].value[6:]  # ("Dec 03 2026")
     macros = _Macros()
     macros.update((name, macro) for name, macro in cpp.macros.items() if name != "__PCPP__")
     for name in cpp.macros:
