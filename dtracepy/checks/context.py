@@ -687,10 +687,11 @@ class Context:
                 if not isinstance(node, Node):  # a value the fast branches below pushed unlooked
                     continue
                 by_class[cls] = [node]
-            elif found.__class__ is list:
-                found.append(node)
-            else:  # a long body's statements, borrowed (see below): copied once more come
-                by_class[cls] = [*found, node]
+            else:
+                try:
+                    found.append(node)
+                except AttributeError:  # a long body's statements, borrowed (see below): copied
+                    by_class[cls] = [*found, node]  # once more come (no test a node: a try is free)
             if cls in leaves:  # about half the nodes: names and literals
                 continue
             # The common classes are taken apart here (their node fields always hold nodes), in
@@ -875,10 +876,11 @@ class Context:
         """How many nodes the program has, the Program among them (as many as its walk gives)."""
         return sum(map(len, self._by_class.values()))
 
-    def of(self, cls) -> list:
+    def of(self, cls) -> list | tuple:
         """The program's nodes of class ``cls`` (a concrete node class: none is subclassed), in
         the order of :attr:`nodes`; a check that looks at one kind of node reads this list, not
-        every node."""
+        every node.  Read it, never change it: it may be a clause body's own tuple (see
+        :attr:`_by_class`)."""
         return self._by_class.get(cls, [])
 
     @cached_property
