@@ -145,7 +145,8 @@ def run(ctx):
     for name, u in uses.items():
         if u.__class__ is tuple:  # (one non-zero write and nothing else: see _collect)
             yield finding("self-unused", u[1].node, f"self->{name} is assigned but never read")
-            if name not in kept:
+            # (a clause of no entry probe leaks nothing: told from the clauses already read)
+            if name not in kept and entries_of.get(u[0]) != []:
                 if cleanups is None:
                     cleanups = _Cleanups(clauses, per_clause)
                 found = _leak(ctx, name, (u,), cleanups, entries_of)
