@@ -34,6 +34,12 @@ class DTracePyError(Exception):
                               self.source_line if with_context else None)
 
 
+# The last message shown and how (severity, message, "severity: shown message"): a file's findings
+# say one message at many lines (190,000 `#define` lines, each "#define needs the C preprocessor"),
+# each clipped and made printable again.
+_LAST_SHOWN = (None, None, None)
+
+
 def render_located(severity: str, message: str, pos: Pos | None, source_line: str | None = None) -> str:
     """``file:line:col: severity: message``, then (if given) the source line and a caret under the
     column.  Errors and check findings both print through this one function.  The file name is
@@ -42,8 +48,15 @@ def render_located(severity: str, message: str, pos: Pos | None, source_line: st
     UTF-8 is shown as ``\\xff`` too, and in the source line, which is shown character for character
     above the caret, as U+FFFD, a carriage return or other control character (but a tab) as a
     space, so that the caret stays under its column and the terminal shows the line as it is."""
+    global _LAST_SHOWN
     head = f"{pos}: " if pos is not None else ""
-    text = f"{head}{severity}: {shown_text(clipped(message))}"
+    last = _LAST_SHOWN
+    if message == last[1] and severity == last[0]:
+        shown = last[2]
+    else:
+        shown = f"{severity}: {shown_text(clipped(message))}"
+        _LAST_SHOWN = (severity, message, shown)
+    text = head + shown
     if source_line is not None:
         col = pos.col if pos is not None else None
         line, col = _window(source_line.rstrip("\r\n"), col)
