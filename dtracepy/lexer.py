@@ -681,6 +681,7 @@ class Lexer:
             get = lines_read.get
             plain = _PLAIN_LINE_RE or _plain_line_re()
             name_of, directive = _NAMED_DIRECTIVES.get, tree.Directive
+            make = tree.builder(directive)
             add = self.toplevel.append
             node_at = self._node_at if self.line_map is not None else self.offset_function()
             first = pos
@@ -690,20 +691,27 @@ class Lexer:
                     break
                 line = text[pos:nl]
                 known = get(line)
-                if known is not None:
-                    cls, args = known
-                    add(cls(*args, pos=node_at(pos)))
-                else:
+                if known is None:
                     # A plain line (see _PLAIN_LINE_RE) is read by one match: 190,000 distinct
                     # `#define Mi i` lines were each read by the general path below.
                     m = plain(line)
                     name = name_of(m[1]) if m is not None else None
                     if name is None:
                         break
-                    args = name, m[2].rstrip(" \t")  # (the blanks before it are the pattern's)
+                    known = directive, (name, m[2].rstrip(" \t"))  # (the blanks before it: the pattern's)
                     if len(lines_read) < MAX_LINES_READ:
-                        lines_read[line] = (directive, args)
-                    add(directive(*args, pos=node_at(pos)))
+                        lines_read[line] = known
+                cls, args = known
+                if cls is directive:
+                    # (made by its builder, without Directive's test: fields kept once a node of
+                    # them was made, or a plain line's, which passes it: see _PLAIN_LINE_RE)
+                    node = make()
+                    node.name, node.text = args
+                    node.pos = node_at(pos)
+                    node.__class__ = directive
+                    add(node)
+                else:
+                    add(cls(*args, pos=node_at(pos)))
                 if not run or text[nl + 1 : nl + 2] != "#":
                     return nl
                 pos = nl + 1

@@ -3,7 +3,7 @@
 What was made cheaper, each compared with the path it skips (switched off or kept here as it was)
 on generated and malformed inputs, never timed:
 - the lexer reads a plain '#' line (``lexer._PLAIN_LINE_RE``) in one match, not by the general
-  path (``Lexer._directive_read``);
+  path (``Lexer._directive_read``), and makes its node by its builder, untested;
 - ``Directive`` takes a plain text (``tree._PLAIN_DIRECTIVE_TEXT``) without its whole test;
 - the printer prints a directive after a '#' line in a shorter loop (``DPrinter.visit_Program``);
 - ``cpp-directive`` makes its message once per directive name (one string shared by its findings);
@@ -175,9 +175,25 @@ def test_distinct_define_lines_take_one_match_each(monkeypatch):
     program = P.parse(text, "x.d")
     assert [item.text for item in program.items[:3]] == ["M0 0", "M1 1", "M2 2"]
     assert [item.pos.line for item in program.items[998:1001]] == [999, 1000, 1001]
+    assert {type(item) for item in program.items} == {t.Directive, t.Clause}  # (no builder left)
     PR.to_d(program)
     assert len(reads) == 1
     assert tests == []
+
+
+def test_the_lexers_plain_line_holds_what_the_directive_takes_untested():
+    """The lexer makes a plain line's node without Directive's test (by its builder): the
+    characters its pattern lets stand in a line's text are those _PLAIN_DIRECTIVE_TEXT lets pass
+    (which pass the whole test: test_a_plain_directive_text_is_one_the_whole_test_passes)."""
+    plain_line = L._PLAIN_LINE_RE or L._plain_line_re()
+    for code in [*range(0x80), 0xA0, 0xE9, 0x2028, 0x202E, 0xDCFF, 0xFEFF]:
+        ch = chr(code)
+        if ch == "\n":
+            continue
+        in_line = plain_line("#define A" + ch + "B") is not None
+        assert in_line == (t._PLAIN_DIRECTIVE_TEXT("A" + ch + "B") is not None), repr(ch)
+    for name in L._NAMED_DIRECTIVES:
+        assert t.Directive(name, "x").name == name  # (a name it makes a node of: one Directive takes)
 
 
 @pytest.mark.parametrize("seed", range(20))
