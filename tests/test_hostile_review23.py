@@ -142,3 +142,21 @@ def test_date_is_spelled_as_gcc_spells_it():
     out, _ = preprocess("BEGIN { printf(__DATE__); }\n", "x.d")
     day = time.localtime()
     assert f'"{time.strftime("%b", day)} {day.tm_mday:2d} {day.tm_year}"' in out, out
+
+
+# --- L-A: an expansion that fails named a directive by pcpp's output line, not the printed one ----
+
+def test_a_failed_expansion_names_no_directive_it_did_not_fail_on(monkeypatch):
+    # pcpp's output drops lines (an #ifdef's group, #define lines): its line 9 was the printed
+    # program's `#define A1(a) 1u`, named "here" for a syntax error at the end of the input
+    from dtracepy import parser, preprocess
+
+    text = ("#ifdef B\n#define AB XY\n#endif\n#ifdef B\n#define X trace\n#endif\n#define A1(a) 1u\n"
+            "#define G(a) system\n#define X() F\n#define system {\nBEGIN { system(A); trace('A'); }\n")
+    for left_out in (True, False):  # (with and without the #defines nothing names)
+        if not left_out:
+            monkeypatch.setattr(preprocess, "unnamed_defines", lambda defines, text: set())
+        expanded, failure = parser.expanded(parser.parse(text, "x.d"))
+        assert expanded is None and failure is not None
+        item, where, message = failure
+        assert item is None and where == "" and "syntax error" in message, failure
