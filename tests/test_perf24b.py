@@ -22,7 +22,7 @@ from dtracepy import lexer as L
 from dtracepy import parser as P
 from dtracepy import printer as PR
 from dtracepy import tree as t
-from dtracepy.checks import CheckOptions, check_program
+from dtracepy.checks import CheckOptions, Finding, check_program
 from dtracepy.checks import preprocessor
 from dtracepy.errors import DSyntaxError
 from dtracepy.facts.directives import DIRECTIVES
@@ -95,7 +95,7 @@ def _checked(text: str, cpp: bool = False, fresh: bool = False):
     found = []
     for finding in check_program(program, options, source=text):
         if fresh:
-            E._LAST_SHOWN = (None, None, None)
+            E._LAST_SHOWN = (None, None)
         found.append(finding.render())
     return found, PR.to_d(program)
 
@@ -319,5 +319,11 @@ def test_a_message_said_again_is_shown_as_the_first_time():
         pos = rng.choice([None, Pos("x.d", 3, 1), Pos("x\udcff.d", 1)])
         line = rng.choice([None, "BEGIN { x = 1; }", "\tx\r"])
         kept = E.render_located(severity, message, pos, line)
-        E._LAST_SHOWN = (None, None, None)
+        E._LAST_SHOWN = (None, None)
         assert kept == E.render_located(severity, message, pos, line)
+        finding = Finding(severity, message, "cpp-directive", pos, line)
+        kept = finding.render(), finding.render(with_context=True)
+        E._LAST_SHOWN = (None, None)
+        assert kept[0] == finding.render()
+        E._LAST_SHOWN = (None, None)
+        assert kept[1] == finding.render(with_context=True)
