@@ -46,7 +46,11 @@ def _located(err: BaseException, path: str):
     frame = _user_frame(err.__traceback__, path)
     if frame is None:
         return Pos(_display(path), 1), None
-    return Pos(_display(frame.filename), frame.lineno or 1), frame.line
+    # the line as written, indented, as a DSL error shows it (the traceback's `line` is stripped)
+    import linecache
+
+    written = linecache.getline(frame.filename, frame.lineno).rstrip("\r\n") if frame.lineno else ""
+    return Pos(_display(frame.filename), frame.lineno or 1), written if written.strip() else frame.line
 
 
 #: Top-level modules that dtracepy itself imports (besides the standard library's): neither a
@@ -296,6 +300,11 @@ def _did_you_mean(err: BaseException) -> str:
 
         if not wanted.startswith("_") and wanted in dir(dtracepy):  # (the usual one: a name not imported)
             return f"; it is dtracepy's: from dtracepy import {wanted}"
+        from dtracepy.facts.translated import ALL_CONSTANTS
+
+        if wanted in ALL_CONSTANTS:     # (`from dtracepy import *` gives no named constant but NULL)
+            return (f"; it is dtracepy's, one of D's named constants, which `from dtracepy import *` "
+                    f"leaves out: from dtracepy import {wanted}")
 
         # the module's own names first (what it imported from dtracepy: prinft is printf, not print)
         close = close_matches(wanted, sorted({*frame.f_locals, *frame.f_globals} - {wanted}))
