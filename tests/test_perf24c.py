@@ -325,3 +325,44 @@ def test_plainly_ordered_only_within_one_text_without_a_line_map():
     base = source.register_text("m.d", 10, [3], line_map=lambda line: ("n.d", 10 - line))
     assert not source.plainly_ordered(base + 1, base + 5)  # (a line map may order lines otherwise)
     assert source.position_at(base + 1).line > source.position_at(base + 5).line  # (as here: 9, then 8)
+
+
+def _index_as_walk(text):
+    program = P.parse_bytes(text.encode(), "x.d")
+    by_class = Context(program, CheckOptions())._by_class
+    walked: dict = {}
+    for node in program.walk():
+        walked.setdefault(type(node), []).append(node)
+    assert set(walked) == set(by_class)
+    for cls in walked:
+        assert [id(n) for n in by_class[cls]] == [id(n) for n in walked[cls]], cls
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_index_of_translators_is_a_walks(seed):
+    """The index takes a Translator and a Unary apart itself: the same lists as a walk, on
+    translators of one member or several, of expressions with prefix operators."""
+    rng = random.Random(seed)
+    text = _translators_text(rng) + "".join(
+        f"translator struct o{i} < int *p > {{ a = {rng.choice(['*p', '-*p', '!p', '~*(p + 1)', '*&p[1]'])}; "
+        f"b = {rng.choice(['-1', '*p', 'sizeof (int)', '-(int)*p'])}; }};\n" for i in range(rng.randint(0, 5)))
+    try:
+        _index_as_walk(text)
+    except DSyntaxError:
+        pass
+
+
+def test_the_index_takes_translators_apart(monkeypatch):
+    """500 structs and translators: the general step (push_children) for the program and each
+    pair's ArrayDecl only (session 22's main: each Translator and Unary too, 1,501)."""
+    from dtracepy.checks import context as C
+
+    text = "".join(f"struct o{i} {{ int a; char *b[4]; }};\ntranslator struct o{i} < int *p > {{ a = *p; }};\n"
+                   for i in range(500))
+    program = P.parse(text, "x.d")
+    steps = []
+    real = C.push_children
+    monkeypatch.setattr(C, "push_children", lambda node, stack: steps.append(node) or real(node, stack))
+    Context(program, CheckOptions())._by_class
+    assert len(steps) <= 501, len(steps)
+    _index_as_walk(text)
