@@ -1,12 +1,14 @@
 """The seeds' experiment, live: a full listen queue, dropped SYNs and a 7-second handshake.
 
-    sudo python3 examples/listen_queue_lab.py                 # the seeds' CSV, then a report
-    sudo python3 examples/listen_queue_lab.py --json          # the same as JSON
-    sudo python3 examples/listen_queue_lab.py --plot lab.png  # and a timeline (pip install '.[plot]')
+    sudo .venv/bin/python examples/listen_queue_lab.py                 # the seeds' CSV, then a report
+    sudo .venv/bin/python examples/listen_queue_lab.py --json          # the same as JSON
+    sudo .venv/bin/python examples/listen_queue_lab.py --plot lab.png  # and a timeline (pip install '.[plot]')
+
+(the Python dtracepy is installed in: `sudo python3` is the system's, which has no dtracepy.)
 
 In a private network namespace (only its loopback; the host's settings are left alone) a server
-listens with backlog 1 and does not accept() for a few seconds while five clients connect at
-once.  examples/tcpq_linux.py traces the listener through Tracer.run() and the lab prints what
+listens with backlog 1 and does not accept() for a few seconds while five clients connect, a
+quarter of a second apart (--stagger).  examples/tcpq_linux.py traces the listener through Tracer.run() and the lab prints what
 it saw: the seeds' CSV (TS, Date, Action, Source IP, Source Port, Dest Port, Q0, Q, Qmax), then,
 per connection, its first SYN, its retransmissions, how long the handshake took and when the
 server accepted it; and the kernel's own count of overflows (ListenOverflows) beside the
@@ -293,6 +295,16 @@ def report_lines(result: dict) -> list[str]:
     return out
 
 
+def _dtracepy():
+    try:
+        import dtracepy
+    except ImportError:
+        raise LabError(f"this Python ({sys.executable}) has no dtracepy: run the lab with the one it is "
+                       "installed in, sudo .venv/bin/python examples/listen_queue_lab.py "
+                       "(sudo python3 is the system's)") from None
+    return dtracepy
+
+
 def _matplotlib():
     try:
         import matplotlib
@@ -364,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
                            opts.stagger), sys.stdout)
         return 0
     try:
+        _dtracepy()             # a Python without it would end in a traceback at the tracer's import
         if opts.plot:
             _matplotlib()       # before the experiment, not after it
         result = run_lab(opts.port, opts.backlog, opts.clients, opts.hold, opts.syn_linear_timeouts,

@@ -15,7 +15,7 @@ import sys
 
 from dtracepy.checks import CheckOptions, check_program
 from dtracepy.checks.registry import BY_NAME, CHECKS
-from dtracepy.errors import DTracePyError, shown_name, shown_text
+from dtracepy.errors import DTracePyError, close_matches, shown_name, shown_text
 from dtracepy.facts.command_line import preprocessing
 from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT
 from dtracepy.facts.dialects import dialect_named
@@ -27,7 +27,11 @@ def run(args) -> int:
     disabled = frozenset(name.strip() for item in args.disable for name in item.split(","))
     unknown = sorted(disabled - set(BY_NAME))
     if unknown:
-        print(f"dtracepy: error: --disable: unknown check(s) {shown_text(', '.join(unknown))} "
+        # a misspelt name gets a did-you-mean, as it does in a file's `dtracepy: disable[...]`
+        meant = [f"{name}: did you mean {close[0]}?" for name in unknown
+                 for close in [close_matches(name, sorted(BY_NAME))] if close]
+        hint = f"; {shown_text('; '.join(meant))}" if meant else ""
+        print(f"dtracepy: error: --disable: unknown check(s) {shown_text(', '.join(unknown))}{hint} "
               f"(known: {', '.join(info.name for info in CHECKS)})", file=sys.stderr)
         return 2
     options = CheckOptions(

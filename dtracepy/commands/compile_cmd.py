@@ -296,6 +296,11 @@ def _did_you_mean(err: BaseException) -> str:
 
         if not wanted.startswith("_") and wanted in dir(dtracepy):  # (the usual one: a name not imported)
             return f"; it is dtracepy's: from dtracepy import {wanted}"
+        from dtracepy.facts.translated import ALL_CONSTANTS
+
+        if wanted in ALL_CONSTANTS:     # (`from dtracepy import *` gives no named constant but NULL)
+            return (f"; it is dtracepy's, one of D's named constants, which `from dtracepy import *` "
+                    f"leaves out: from dtracepy import {wanted}")
 
         # the module's own names first (what it imported from dtracepy: prinft is printf, not print)
         close = close_matches(wanted, sorted({*frame.f_locals, *frame.f_globals} - {wanted}))

@@ -90,9 +90,15 @@ def _first_use(program: tree.Program | None, name: str) -> Pos | None:
             for desc in item.probes:
                 if any(m.lstrip("$") == bare for m in macros_in_desc(desc.text)):
                     return desc.pos or item.pos
-        for node in item.walk():
+        # A use is located at the nearest node around it that has a place: the DSL's `target` is
+        # one MacroVar shared by every tracer, made where dtracepy defines it, not at the user's line
+        stack = [(item, item.pos)]
+        while stack:
+            node, around = stack.pop()
+            here = node.pos or around
             if isinstance(node, tree.MacroVar) and node.name.lstrip("$") == bare:
-                return node.pos or item.pos
+                return here
+            stack.extend((child, here) for child in reversed(list(node.children())))
     return None
 
 
