@@ -366,3 +366,44 @@ def test_the_index_takes_translators_apart(monkeypatch):
     Context(program, CheckOptions())._by_class
     assert len(steps) <= 501, len(steps)
     _index_as_walk(text)
+
+
+# --- argument-type of variables -------------------------------------------------------------------
+
+def test_a_constant_argument_is_passed_over_without_a_call(monkeypatch):
+    """1,000 clauses of ``copyin(N, 8); speculate(s);``: operands._variable_arguments asks
+    ``_variable`` of each ``s`` (and once more of the one judged), not of each constant (before:
+    3,001 asks)."""
+    from dtracepy.checks import operands
+
+    text = "".join(f"BEGIN {{ copyin({i}, 8); speculate(s); }}\n" for i in range(1000))
+    program = P.parse_bytes(text.encode(), "x.d")
+    ctx = Context(program, CheckOptions(), text.split("\n"))
+    ctx._by_class, ctx.call_names  # (made before counting)
+    asked = []
+    real = operands._variable
+    monkeypatch.setattr(operands, "_variable", lambda node: asked.append(node) or real(node))
+    said = [f.render() for f in operands._variable_arguments(ctx)]
+    assert len(asked) <= 1001, len(asked)
+    monkeypatch.setattr(operands, "_variable", real)
+    assert said == [f.render() for f in operands._variable_arguments(ctx)]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_argument_types_of_variables_as_before_on_varied_texts(seed):
+    """The findings of operands' rules on the varied texts above: as session 22's code says them
+    (kept in tests/test_perf23c.py)."""
+    from dtracepy.checks import operands
+    from test_perf23c import _reference_variable_arguments
+
+    firsts = ["x = 1;", 'x = "a";', "self->p = curthread;", "x = curthread;", ""]
+    text = _varied_text(random.Random(seed)) + "".join(
+        "BEGIN { " + random.Random(seed + k).choice(firsts) + f" trace(x); copyinstr(x); speculate(x); "
+        f"stack(x, {k}); strlen(self->p); copyin(x, 1); printf(\"%d\", x); }}\n" for k in range(20))
+    try:
+        program = P.parse_bytes(text.encode(), "x.d")
+    except DSyntaxError:
+        return
+    ctx = Context(program, CheckOptions(), text.split("\n"))
+    assert [f.render() for f in operands._variable_arguments(ctx)] == \
+        [f.render() for f in _reference_variable_arguments(ctx)]
