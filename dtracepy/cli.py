@@ -135,7 +135,12 @@ def _argparse_classes():
             message = re.sub(r"(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])", r"\1\\x\2", shown_text(message))
             choice = re.fullmatch(r"(.*invalid choice: )('.*?') \(choose from (.*)\)", message, re.DOTALL)
             if choice is not None:
-                guess = _suggest(choice.group(2)[1:-1], re.findall(r"'([^']*)'", choice.group(3)))
+                word, known = choice.group(2)[1:-1], re.findall(r"'([^']*)'", choice.group(3))
+                guess = _suggest(word, known)
+                if guess is None and "--dialect" in message:
+                    from dtracepy.facts.dialects import meant
+
+                    guess = meant(word)
                 if guess:
                     message = (f"{choice.group(1)}{choice.group(2)} (did you mean {guess!r}? choose from "
                                f"{choice.group(3)})")

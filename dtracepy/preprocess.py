@@ -377,7 +377,11 @@ class _Macros(dict):
 def _predefine(cpp) -> None:
     """Give ``cpp`` the macros dtrace -C's cpp knows before the script (facts/cpp_predefined.py),
     and not pcpp's own ``__PCPP__``, which dtrace's cpp does not define: a script must not see
-    another preprocessor in dtracepy's than in dtrace's (``#ifndef __PCPP__`` hid a branch)."""
+    another preprocessor in dtracepy's than in dtrace's (``#ifndef __PCPP__`` hid a branch).
+    ``__DATE__`` as gcc spells it (``"Dec  3 2026"``: the day padded with a blank, not pcpp's 0)."""
+    date = cpp.macros.get("__DATE__")
+    if date is not None and len(date.value) == 1 and date.value[0].value[5:6] == "0":
+        date.value[0].value = date.value[0].value[:5] + " " + date.value[0].value[6:]  # ("Dec 03 2026")
     macros = _Macros()
     macros.update((name, macro) for name, macro in cpp.macros.items() if name != "__PCPP__")
     for name in cpp.macros:
@@ -393,6 +397,120 @@ def _known_names(defines) -> frozenset:
 def _defined_name(define: str) -> str:
     """The name a ``-D`` definition defines (``F`` of ``F(x)=x``)."""
     return define.partition("=")[0].partition("(")[0]
+
+
+# C's simple escapes in a character constant, gcc's \e and \E (ESC) among them.
+_SIMPLE_ESCAPES = {"a": 7, "b": 8, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11, "e": 27, "E": 27,
+                   "\\": 92, "'": 39, '"': 34, "?": 63}
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+class CharProblem(ValueError):
+    """A character constant gcc's cpp refuses, in its words."""
+
+
+def gcc_char_value(spelled: str) -> int | None:
+    """The value gcc's cpp (dtrace -C's) gives the character constant ``spelled`` (``'...'`` or
+    ``L'...'``) in an ``#if``; None for one left to pcpp (a code point past Unicode's); raises
+    :class:`CharProblem` for one gcc refuses (``''``, ``'\\x'``, ``'\\u12'``, ``'\\ud800'``).  A
+    char is signed in gcc on x86_64 (the machine of facts/cpp_predefined.py's macros), so
+    ``'\\377'`` is -1 (pcpp reads 255: ``#if '\\377' < 0`` took the other branch than dtrace -C);
+    a constant of several bytes (``'ab'``, a UTF-8 ``'é'``) is an int of its last four bytes, the
+    first the highest (pcpp refused it); a wide one (``L'ab'``, a 32-bit signed wchar_t) is its
+    last character's.  An octal or hex escape keeps the bits its unit holds, as gcc does."""
+    wide = spelled.startswith("L")
+    body = spelled[2:-1] if wide else spelled[1:-1]
+    mask = 0xFFFFFFFF if wide else 0xFF
+    units: list = []  # bytes, or for a wide constant code points
+    i, n = 0, len(body)
+    while i < n:
+        ch = body[i]
+        i += 1
+        if ch != "\\":
+            if "\udc80" <= ch <= "\udcff":  # (a byte that is not UTF-8: see parser.parse_bytes)
+                units.append(ord(ch) - 0xDC00)
+            elif wide:
+                units.append(ord(ch))
+            else:
+                units += ch.encode("utf-8", "surrogatepass")
+            continue
+        if i >= n:
+            return None
+        ch = body[i]
+        if "0" <= ch <= "7":
+            j = i
+            while j < n and j < i + 3 and "0" <= body[j] <= "7":
+                j += 1
+            units.append(int(body[i:j], 8) & mask)
+            i = j
+        elif ch == "x":
+            j = i + 1
+            while j < n and body[j] in _HEX_DIGITS:
+                j += 1
+            if j == i + 1:
+                raise CharProblem("\\x used with no following hex digits")
+            units.append(int(body[i + 1 : j], 16) & mask)
+            i = j
+        elif ch == "u" or ch == "U":
+            size = 4 if ch == "u" else 8
+            digits = body[i + 1 : i + 1 + size]
+            if len(digits) != size or not _HEX_DIGITS.issuperset(digits):
+                taken = digits[: next((k for k, c in enumerate(digits) if c not in _HEX_DIGITS), len(digits))]
+                raise CharProblem(f"incomplete universal character name \\{ch}{taken}")
+            code = int(digits, 16)
+            if 0xD800 <= code <= 0xDFFF:
+                raise CharProblem(f"\\{ch}{digits} is not a valid universal character")
+            if code > 0x10FFFF:
+                return None
+            if wide:
+                units.append(code)
+            else:
+                units += chr(code).encode("utf-8")
+            i += size + 1
+        elif ch in _SIMPLE_ESCAPES or ch.isascii() and ch.isprintable():
+            units.append(_SIMPLE_ESCAPES.get(ch, ord(ch)))  # (an unknown escape is its character: gcc warns)
+            i += 1
+        else:
+            return None
+    if not units:
+        raise CharProblem("empty character constant")
+    if wide:  # (its last character: gcc warns of the others)
+        return units[-1] - (1 << 32) if units[-1] >= 1 << 31 else units[-1]
+    if len(units) == 1:
+        return units[0] - 256 if units[0] >= 128 else units[0]  # (a signed char)
+    value = 0
+    for byte in units:
+        value = ((value << 8) | byte) & 0xFFFFFFFF
+    return value - (1 << 32) if value >= 1 << 31 else value  # (an int)
+
+
+class _GccConstants:
+    """pcpp's evaluator of an ``#if``'s expression (macros expanded), with its character constants
+    given gcc's values (:func:`gcc_char_value`) and a string refused in gcc's words: pcpp failed
+    on ``#if __DATE__`` with an AttributeError of its own."""
+
+    def __init__(self, evaluator, cpp):
+        self.evaluator, self.cpp = evaluator, cpp
+
+    def __call__(self, tokens, functions=None, identifiers=None):
+        from pcpp.evaluator import Value
+
+        changed = []
+        for tok in tokens:
+            if tok.type == "CPP_CHAR":
+                try:
+                    value = gcc_char_value(tok.value)
+                except CharProblem as err:
+                    self.cpp.on_error(*self.cpp._where(), str(err))
+                    return Value(0)
+                if value is not None:
+                    tok = _copy.copy(tok)
+                    tok.type, tok.value = "CPP_INTEGER", str(value)
+            elif tok.type == "CPP_STRING":
+                self.cpp.on_error(*self.cpp._where(), f'token "{tok.value}" is not valid in preprocessor expressions')
+                return Value(0)
+            changed.append(tok)
+        return self.evaluator(changed, functions=functions, identifiers=identifiers)
 
 
 #: A ``#define`` line (its text after ``define``) whose macro cpp defines without a word of
@@ -1033,6 +1151,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             return DSyntaxError(message, Pos(_shown(file, filename), line or 1, col or 1), source_line)
 
         cpp = _Cpp()
+        cpp.evaluator = _GccConstants(cpp.evaluator, cpp)
         cpp.line_directive = "#line"
         cpp.assertions = Assertions(cpp)
 

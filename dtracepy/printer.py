@@ -582,7 +582,9 @@ class DPrinter:
         return "#!" + node.text
 
     def visit_Comment(self, node: T.Comment) -> str:
-        return "/*" + node.text + "*/"
+        # (a character that hides written <U+202E>: a comment of dtracepy's output, a tree's made
+        # in Python or read from D, shows what it holds)
+        return "/*" + T.hidden_shown(node.text) + "*/"
 
     def visit_Program(self, node: T.Program) -> str:
         out = []

@@ -1395,9 +1395,16 @@ def comment_safe(text: str) -> str:
     text = text.replace("\0", "\\0")
     while "*/" in text or "/*" in text:
         text = text.replace("*/", "* /").replace("/*", "/ *")
-    if not text.isascii():
-        text = "".join(f"<U+{ord(ch):04X}>" if hidden_character(ch) else ch for ch in text)
-    return text.replace("dtracepy:", "dtracepy :")
+    return hidden_shown(text).replace("dtracepy:", "dtracepy :")
+
+
+def hidden_shown(text: str) -> str:
+    """``text`` with each character that hides (:func:`hidden_character`) written ``<U+202E>``:
+    how the text of a comment dtracepy writes (D's, or a Python module's) shows one, so that no
+    comment of its output displays otherwise than it reads ("Trojan source")."""
+    if text.isascii():
+        return text
+    return "".join(f"<U+{ord(ch):04X}>" if hidden_character(ch) else ch for ch in text)
 
 
 @_node

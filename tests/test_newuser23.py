@@ -82,3 +82,16 @@ def test_the_lab_run_by_a_python_without_dtracepy_says_so_without_a_traceback(ca
     err = capsys.readouterr().err
     assert err.startswith("listen_queue_lab: error: this Python ("), err
     assert "has no dtracepy" in err and "Traceback" not in err
+
+
+def test_an_exception_in_a_probe_body_shows_its_line_as_written(tmp_path, capsys, monkeypatch):
+    # A DSL error showed `    trace(len(execname))`, indented as in the file; a Python exception
+    # raised on the line (`if arg0:`) showed it stripped, `if arg0:`, so the two looked unlike.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "b.py").write_text(
+        "from dtracepy import Tracer, arg0, trace\n\nt = Tracer()\n\n\n"
+        "@t.probe('BEGIN')\ndef _():\n    if arg0:\n        trace(1)\n")
+    assert main(["compile", "b.py"]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("b.py:8: error: TypeError: a D expression has no Python truth value"), lines
+    assert lines[1] == "    if arg0:", lines

@@ -392,10 +392,14 @@ def _untranslated_members(ctx):
 
 
 def _globals_unset(ctx):
-    """A global the tracer made with ``glob`` (the node says so) that nothing assigns or declares."""
+    """A global the tracer made with ``glob`` (the node says so) that nothing assigns or declares.
+    A name called (``glob.f(1)``: D reads ``f(1)``, a call of a function) is no global read:
+    ``unknown-function`` says what is wrong with it."""
     made = [n for n in ctx.of(t.Ident) if n.is_global]
     if not made:
         return
+    callees = {id(n.callee) for n in ctx.of(t.Call)}
+    made = [n for n in made if id(n) not in callees]
     defined = ctx.defined_names
     reported = set()
     for node in made:

@@ -46,7 +46,11 @@ def _located(err: BaseException, path: str):
     frame = _user_frame(err.__traceback__, path)
     if frame is None:
         return Pos(_display(path), 1), None
-    return Pos(_display(frame.filename), frame.lineno or 1), frame.line
+    # the line as written, indented, as a DSL error shows it (the traceback's `line` is stripped)
+    import linecache
+
+    written = linecache.getline(frame.filename, frame.lineno).rstrip("\r\n") if frame.lineno else ""
+    return Pos(_display(frame.filename), frame.lineno or 1), written if written.strip() else frame.line
 
 
 #: Top-level modules that dtracepy itself imports (besides the standard library's): neither a

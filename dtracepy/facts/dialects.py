@@ -139,6 +139,20 @@ _TABLE = {
 _DIALECTS: dict[str, Dialect] = {}
 
 
+#: Names a user may give for a system whose D is one of :data:`NAMES`: the systems, not their
+#: DTraces (``--dialect solaris``: Solaris's D is illumos's, both ``Sun D 1.x``).  Not accepted
+#: as names; an unknown name that is one of these is answered with the dialect it means.
+OTHER_NAMES = {
+    "solaris": "illumos", "opensolaris": "illumos", "smartos": "illumos", "omnios": "illumos",
+    "openindiana": "illumos", "darwin": "macos", "osx": "macos", "linux": "oracle",
+}
+
+
+def meant(name) -> str | None:
+    """The dialect the system an unknown ``name`` names uses (``solaris``: illumos), or None."""
+    return OTHER_NAMES.get(name.strip().lower()) if isinstance(name, str) else None
+
+
 class UnknownDialect(ValueError):
     pass
 
@@ -151,7 +165,9 @@ def dialect_named(name) -> Dialect:
     dialect = _DIALECTS.get(name) if isinstance(name, str) else None
     if dialect is None:
         if not isinstance(name, str) or name not in _TABLE:
-            raise UnknownDialect(f"unknown D dialect {name!r}: {', '.join(NAMES)}")
+            guess = meant(name)
+            hint = f" (did you mean {guess!r}?)" if guess else ""
+            raise UnknownDialect(f"unknown D dialect {name!r}{hint}: {', '.join(NAMES)}")
         title, has_if_else, has_anonymous_members, llq = _TABLE[name]
         # setdefault: two threads asking at once still share one object
         dialect = _DIALECTS.setdefault(name, _make(name, title, has_if_else=has_if_else,

@@ -15,6 +15,8 @@ import re
 
 import attrs
 
+from dtracepy.tree import hidden_shown
+
 # a string or character constant (skipped: a "/*" inside one is no comment), or a comment
 _TOKEN = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?\*/', re.S)
 
@@ -30,8 +32,12 @@ class BodyComment:
 def comment_lines(text: str) -> list[str]:
     """A ``/* */`` comment's text as lines: the decoration of block comments (`` * ``) and
     blank first and last lines dropped.  A byte that is not UTF-8 (held as a lone surrogate) is
-    written ``\\xff``: the module is UTF-8, and a Python file cannot hold it."""
+    written ``\\xff``: the module is UTF-8, and a Python file cannot hold it.  A character that
+    hides (``tree.hidden_shown``: a bidirectional override makes the comment and the code after
+    it display otherwise than Python reads them, "Trojan source") is written ``<U+202E>``, as the
+    printer writes it in a D comment (``tree.comment_safe``)."""
     text = re.sub("[\udc80-\udcff]", lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}", text)
+    text = hidden_shown(text)
     # (split where Python ends a line: a lone \r too, else what follows it in a # comment is code)
     lines = [re.sub(r"^\s*\*? ?", "", line).rstrip() for line in re.split(r"\r\n?|\n", text.strip("\r\n"))]
     while lines and not lines[0].strip("*- "):
