@@ -112,7 +112,7 @@ def expanded(program: tree.Program, include_dirs=(), source_file: "str | None" =
     error's, on one line (for a quoted header missing from the ``-I`` directories but found beside
     ``source_file``, the script, why dtrace -C will not find it there either)."""
     from dtracepy.errors import DTracePyError
-    from dtracepy.preprocess import beside_message, preprocess, unnamed_defines
+    from dtracepy.preprocess import beside_message, preprocess, same_lines, unnamed_defines
     from dtracepy.printer import to_d
 
     items = tuple(item for item in program.items if not isinstance(item, tree.Shebang))
@@ -131,8 +131,14 @@ def expanded(program: tree.Program, include_dirs=(), source_file: "str | None" =
         pieces.append(text[at:])
         text = "".join(pieces)
     try:
-        expanded_text, _ = preprocess(text, "<expanded>", include_dirs=list(include_dirs), warnings=[])
-        return parse(expanded_text, "<expanded>"), None
+        # (each line kept at its number, as check -C's: an error in the expansion is then at the
+        # line of ``text`` it stands on, not at the line of pcpp's output, which named another
+        # directive's line "here")
+        expanded_text, line_map = preprocess(text, "<expanded>", include_dirs=list(include_dirs), warnings=[],
+                                             in_place=True)
+        if same_lines(line_map, "<expanded>") or len(expanded_text) > MAX_INPUT_BYTES or "\0" in expanded_text:
+            return parse(expanded_text, "<expanded>"), None
+        return _parse(expanded_text, "<expanded>", line_map=line_map), None
     except DTracePyError as err:
         pos = getattr(err, "pos", None)
         where, item = "", None

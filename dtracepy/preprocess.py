@@ -382,6 +382,10 @@ def _predefine(cpp) -> None:
     date = cpp.macros.get("__DATE__")
     if date is not None and len(date.value) == 1 and date.value[0].value[5:6] == "0":
         date.value[0].value = date.value[0].value[:5] + " " + date.value[0].value[6:]  # ("Dec 03 2026")
+    # (gcc's __has_include is defined: #ifdef __has_include takes its branch; each names itself,
+    # so that an #if's expansion leaves it for _GccConstants to answer)
+    cpp.define("__has_include __has_include")
+    cpp.define("__has_include_next __has_include_next")
     macros = _Macros()
     macros.update((name, macro) for name, macro in cpp.macros.items() if name != "__PCPP__")
     for name in cpp.macros:
@@ -495,6 +499,10 @@ class _GccConstants:
     def __call__(self, tokens, functions=None, identifiers=None):
         from pcpp.evaluator import Value
 
+        if any(tok.value in ("__has_include", "__has_include_next") for tok in tokens):
+            tokens = self._has_include(tokens)
+            if tokens is None:
+                return Value(0)
         changed = []
         for tok in tokens:
             if tok.type == "CPP_CHAR":
@@ -511,6 +519,42 @@ class _GccConstants:
                 return Value(0)
             changed.append(tok)
         return self.evaluator(changed, functions=functions, identifiers=identifiers)
+
+
+    def _has_include(self, tokens):
+        """``tokens`` with each ``__has_include("h")`` / ``__has_include(<h>)`` replaced by 1 or 0 as
+        gcc's cpp answers it on this machine (the cpp dtrace -C runs here): is the header in a
+        ``-I`` directory or the system's include directories (a standard one always is)?  pcpp
+        knows no ``__has_include``: ``#if __has_include("stdio.h")`` took the branch gcc skips, and
+        what that branch held (a ``system()``) went unseen.  None, said in cpp's words, for one
+        malformed."""
+        out, i, n = [], 0, len(tokens)
+        while i < n:
+            tok = tokens[i]
+            if tok.type != "CPP_ID" or tok.value not in ("__has_include", "__has_include_next"):
+                out.append(tok)
+                i += 1
+                continue
+            words = []  # the tokens to the ')' (blanks left out)
+            j = i + 1
+            while j < n and tokens[j].value != ")":
+                if tokens[j].type not in self.cpp.t_WS:
+                    words.append(tokens[j].value)
+                j += 1
+            inside = "".join(words[1:])
+            if j >= n or words[:1] != ["("] or not (len(inside) > 2 and (
+                    inside[0] == '"' == inside[-1] and len(words) == 2 or inside[0] == "<" and inside[-1] == ">")):
+                self.cpp.on_error(*self.cpp._where(), f'missing \'(\' before "{tok.value}" operand'
+                                  if words[:1] != ["("] else f"operator \"{tok.value}\" requires a header-name")
+                return None
+            name = inside[1:-1]
+            found = name in STANDARD_HEADERS or any(
+                os.path.isfile(os.path.join(d, name)) for d in [*self.cpp.path, *system_include_dirs()])
+            one = _copy.copy(tok)
+            one.type, one.value = "CPP_INTEGER", "1" if found else "0"
+            out.append(one)
+            i = j + 1
+        return out
 
 
 #: A ``#define`` line (its text after ``define``) whose macro cpp defines without a word of

@@ -142,3 +142,53 @@ def test_date_is_spelled_as_gcc_spells_it():
     out, _ = preprocess("BEGIN { printf(__DATE__); }\n", "x.d")
     day = time.localtime()
     assert f'"{time.strftime("%b", day)} {day.tm_mday:2d} {day.tm_year}"' in out, out
+
+
+# --- L-A: an expansion that fails named a directive by pcpp's output line, not the printed one ----
+
+def test_a_failed_expansion_names_no_directive_it_did_not_fail_on(monkeypatch):
+    # pcpp's output drops lines (an #ifdef's group, #define lines): its line 9 was the printed
+    # program's `#define A1(a) 1u`, named "here" for a syntax error at the end of the input
+    from dtracepy import parser, preprocess
+
+    text = ("#ifdef B\n#define AB XY\n#endif\n#ifdef B\n#define X trace\n#endif\n#define A1(a) 1u\n"
+            "#define G(a) system\n#define X() F\n#define system {\nBEGIN { system(A); trace('A'); }\n")
+    for left_out in (True, False):  # (with and without the #defines nothing names)
+        if not left_out:
+            monkeypatch.setattr(preprocess, "unnamed_defines", lambda defines, text: set())
+        expanded, failure = parser.expanded(parser.parse(text, "x.d"))
+        assert expanded is None and failure is not None
+        item, where, message = failure
+        assert item is None and where == "" and "syntax error" in message, failure
+
+
+# --- M2: __has_include, which pcpp does not know: its branch was skipped where gcc takes it -------
+
+@pytest.mark.parametrize("condition, true", [
+    ('__has_include("stdio.h")', True),
+    ("__has_include(<stdio.h>)", True),
+    ("__has_include(<sys/types.h>) && 1", True),
+    ("__has_include(<no_such_dir/no_such.h>)", False),
+    ('__has_include("no_such.h") || 0', False),
+    ("defined(__has_include_next) && defined __has_include", True),
+])
+def test_has_include_is_answered_as_gcc_answers_it(tmp_path, condition, true):
+    assert _branch(tmp_path, condition, "dtracepy") == ("yes" if true else "no")
+
+
+@pytest.mark.skipif(not os.access(DTRACE, os.X_OK) or os.geteuid() != 0, reason="no dtrace to ask")
+def test_dtrace_takes_the_has_include_branch(tmp_path):
+    assert _branch(tmp_path, '__has_include("stdio.h")', "dtrace") == "yes"
+
+
+def test_a_has_include_branch_hides_no_destructive_action_from_check(tmp_path):
+    (tmp_path / "c.d").write_text('#ifdef __has_include\n#if __has_include(<stdio.h>)\nBEGIN { system("id"); }\n'
+                                  "#endif\n#endif\nBEGIN { exit(0); }\n")
+    result = _cli("check", "-C", "c.d", cwd=tmp_path)
+    assert "[destructive]" in result.stdout + result.stderr, result.stdout + result.stderr
+
+
+def test_a_malformed_has_include_is_refused_in_cpps_words(tmp_path):
+    (tmp_path / "c.d").write_text("#if __has_include(stdio)\n#endif\nBEGIN { exit(0); }\n")
+    result = _cli("check", "-C", "c.d", cwd=tmp_path)
+    assert result.returncode == 1 and 'operator "__has_include" requires a header-name' in result.stderr, result.stderr

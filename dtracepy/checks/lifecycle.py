@@ -64,14 +64,26 @@ def collect(ctx, cls=t.SelfVar):
     return found
 
 
-def _collect(ctx, cls):
-    uses: dict[str, VarUses] = {}
+def _collect(ctx, cls, compact=False):
+    """See :func:`collect`.  ``compact``: a name whose only access is one non-zero write (the
+    usual thread-local of a script at the size limit: 226,000 of them, each set once) is mapped to
+    that ``(clause index, Access)`` pair itself, not to a :class:`VarUses` holding a list of it
+    (:func:`run` reads both): the VarUses and its list were 49 MB of the 285 MB of such a check."""
+    uses: dict = {}
+    get = uses.get
     per_clause = ctx.clause_accesses(cls)
     for index, acc in enumerate(per_clause):
         for a in acc:
-            u = uses.get(a.name)
+            u = get(a.name)
             if u is None:
+                if compact and a.kind == "write" and not a.zero:
+                    uses[a.name] = (index, a)
+                    continue
                 u = uses[a.name] = VarUses()
+            elif u.__class__ is tuple:  # (a second access: the name gets its VarUses after all)
+                one = u
+                u = uses[a.name] = VarUses()
+                u.writes = [one]
             # (a kind's list made at its first use: see VarUses)
             kind = a.kind
             if kind == "read":
@@ -116,7 +128,8 @@ def _line(node):
 
 
 def run(ctx):
-    uses, per_clause = _collect(ctx, t.SelfVar)  # (not kept on the context: freed when the run ends)
+    # (not kept on the context: freed when the run ends)
+    uses, per_clause = _collect(ctx, t.SelfVar, compact=True)
     declared = declared_vars(ctx.program, "self") if t.Declaration in ctx.item_classes else set()
     clauses = ctx.clauses
 
@@ -127,8 +140,19 @@ def run(ctx):
     kept = ctx.options.kept
     finding = ctx.finding
     hinted = 0  # (names given a did-you-mean: see _MOST_HINTS)
+    entries_of: dict = {}  # clause index -> its entry descriptions (see _leak_site)
 
     for name, u in uses.items():
+        if u.__class__ is tuple:  # (one non-zero write and nothing else: see _collect)
+            yield finding("self-unused", u[1].node, f"self->{name} is assigned but never read")
+            # (a clause of no entry probe leaks nothing: told from the clauses already read)
+            if name not in kept and entries_of.get(u[0]) != []:
+                if cleanups is None:
+                    cleanups = _Cleanups(clauses, per_clause)
+                found = _leak(ctx, name, (u,), cleanups, entries_of)
+                if found is not None:
+                    yield found
+            continue
         writes, zeros, reads = u.writes, u.zeros, u.reads
         # assigned but never read
         if (writes or u.partials) and not reads and not u.updates:
@@ -136,11 +160,13 @@ def run(ctx):
             yield finding("self-unused", node, f"self->{name} is assigned but never read")
         if not writes and (zeros or reads) and not u.assigned and name not in declared:
             if assigned_names is None:
-                assigned_names = {n for n, u in uses.items() if u.writes or u.updates or u.partials}
+                assigned_names = {n for n, u in uses.items()
+                                  if u.__class__ is tuple or u.writes or u.updates or u.partials}
             # zeroed but never assigned
             if zeros:
                 if leaking is None:
-                    leaking = {n for n, u in uses.items() if u.writes and not u.zeros and not u.partials}
+                    leaking = {n for n, u in uses.items()
+                               if u.__class__ is tuple or u.writes and not u.zeros and not u.partials}
                 hinted += 1
                 hint = "" if hinted > _MOST_HINTS else (
                     _did_you_mean(name, leaking - {name}) or _did_you_mean(name, assigned_names - {name}))
@@ -156,7 +182,7 @@ def run(ctx):
         if writes and not zeros and not u.partials and name not in kept:  # (leaking)
             if cleanups is None:
                 cleanups = _Cleanups(clauses, per_clause)
-            found = _leak(ctx, name, u, cleanups)
+            found = _leak(ctx, name, writes, cleanups, entries_of)
             if found is not None:
                 yield found
         elif writes and zeros and not u.partials and name not in kept:
@@ -218,7 +244,7 @@ def leaks(ctx) -> dict[str, str]:
     found = {}
     for name, u in uses.items():
         if u.writes and not u.zeros and not u.partials and name not in ctx.options.kept:
-            site = _leak_site(ctx, name, u)
+            site = _leak_site(ctx, name, u.writes)
             if site is not None:
                 found[name] = site[0][0]
     return found
@@ -285,14 +311,21 @@ def plain_leaks(clauses, indexes, kept=frozenset()):
     return leaking, unzeroed
 
 
-def _leak_site(ctx, name, u):
-    """(the entry descriptions, clause index, access) of the first write of ``self->name`` that
-    leaks it: at an entry probe, in a clause that may run while it is unset; or None."""
+def _leak_site(ctx, name, writes, entries_of=None):
+    """(the entry descriptions, clause index, access) of the first of ``writes`` (a thread-local's
+    ``(clause index, Access)`` writes) of ``self->name`` that leaks it: at an entry probe, in a
+    clause that may run while it is unset; or None.  ``entries_of``: a dict of each clause's entry
+    descriptions, kept by a caller that asks for many names (226,000 thread-locals set in one
+    clause had its descriptions read 226,000 times)."""
     clauses = ctx.clauses
-    for index, access in u.writes:
+    for index, access in writes:
         clause = clauses[index]
         # (an entry, or a probe of probes.SPANS: where a later probe on the thread ends it)
-        entries = [d.text for d in clause.probes if probes.releases_of(d.text)]
+        entries = entries_of.get(index) if entries_of is not None else None
+        if entries is None:
+            entries = [d.text for d in clause.probes if probes.releases_of(d.text)]
+            if entries_of is not None:
+                entries_of[index] = entries
         if not entries or (not access.in_predicate and clause.predicate is not None
                            and guarded_by_own_value(clause.predicate, name)):
             continue  # (a clause that only runs while the variable is set cannot leak it)
@@ -300,11 +333,11 @@ def _leak_site(ctx, name, u):
     return None
 
 
-def _leak(ctx, name, u, cleanups):
-    """The ``self-leak`` finding of ``self->name``, set and never zeroed, or None.  (A function,
-    not a generator: it is asked once for each thread-local of a script that may have
-    100,000.)"""
-    site = _leak_site(ctx, name, u)
+def _leak(ctx, name, writes, cleanups, entries_of=None):
+    """The ``self-leak`` finding of ``self->name``, set (``writes``: see :func:`_leak_site`) and
+    never zeroed, or None.  (A function, not a generator: it is asked once for each thread-local
+    of a script that may have 100,000.)"""
+    site = _leak_site(ctx, name, writes, entries_of)
     if site is None:
         return None
     entries, index, access = site
@@ -421,7 +454,7 @@ def _read_unset(ctx, uses, per_clause):
     clauses = ctx.clauses
     earlier = None
     # (only a clause that reads a thread-local can report one: those, in order, not every clause)
-    reading = sorted({index for u in uses.values() for index, _ in u.reads})
+    reading = sorted({index for u in uses.values() if u.__class__ is not tuple for index, _ in u.reads})
     for index in reading:
         clause = clauses[index]
         acc = per_clause[index]
