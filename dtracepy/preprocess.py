@@ -46,7 +46,7 @@ import stat
 import sys
 
 from dtracepy.errors import DSyntaxError, shown_name
-from dtracepy.facts.cpp_predefined import PREDEFINED, PREDEFINED_NAMES
+from dtracepy.facts.cpp_predefined import DEFINED_SPECIALS, PREDEFINED, PREDEFINED_NAMES, UNANSWERED_OPERATORS
 from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
 from dtracepy.source import Pos
 
@@ -499,6 +499,11 @@ class _GccConstants:
     def __call__(self, tokens, functions=None, identifiers=None):
         from pcpp.evaluator import Value
 
+        unanswered = next((tok.value for tok in tokens if tok.type == "CPP_ID" and tok.value in UNANSWERED_OPERATORS), None)
+        if unanswered is not None:  # (pcpp read it as an unknown function: 0, where gcc may say 1)
+            self.cpp.on_error(*self.cpp._where(), f"{unanswered}() asks gcc's own tables, which dtracepy does not "
+                              "hold: it cannot tell which branch dtrace -C takes (test a macro of your own)")
+            return Value(0)
         if any(tok.value in ("__has_include", "__has_include_next") for tok in tokens):
             tokens = self._has_include(tokens)
             if tokens is None:
@@ -1020,6 +1025,10 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                     nltok.value = "\n"
                     current_line.append(nltok)
                     yield current_line
+
+            def on_unknown_macro_in_defined_expr(self, tok):
+                # (#ifdef __LINE__, defined(__has_builtin): gcc's cpp knows them as defined)
+                return tok.value in DEFINED_SPECIALS
 
             def evalexpr(self, tokens):
                 if any(tok.value == "#" for tok in tokens):  # #machine(x86_64): cpp's assertions

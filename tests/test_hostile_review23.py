@@ -192,3 +192,28 @@ def test_a_malformed_has_include_is_refused_in_cpps_words(tmp_path):
     (tmp_path / "c.d").write_text("#if __has_include(stdio)\n#endif\nBEGIN { exit(0); }\n")
     result = _cli("check", "-C", "c.d", cwd=tmp_path)
     assert result.returncode == 1 and 'operator "__has_include" requires a header-name' in result.stderr, result.stderr
+
+
+# --- M3: names gcc's cpp knows as defined that pcpp's table lacks ------------------------------
+
+@pytest.mark.parametrize("name", ["__LINE__", "__COUNTER__", "__INCLUDE_LEVEL__", "__BASE_FILE__", "__TIMESTAMP__",
+                                  "_Pragma", "__has_builtin", "__has_attribute", "__has_c_attribute",
+                                  "__has_cpp_attribute", "__FILE__"])
+def test_gccs_special_names_are_defined(tmp_path, name):
+    assert _branch(tmp_path, f"defined({name})", "dtracepy") == "yes"
+    assert _branch(tmp_path, "defined(NO_SUCH_NAME_23)", "dtracepy") == "no"
+
+
+def test_an_ifdef_line_branch_hides_no_destructive_action_from_check(tmp_path):
+    (tmp_path / "c.d").write_text('#ifdef __LINE__\nBEGIN { system("id"); }\n#endif\n'
+                                  '#ifndef __COUNTER__\n#error gcc knows __COUNTER__\n#endif\nBEGIN { exit(0); }\n')
+    result = _cli("check", "-C", "c.d", cwd=tmp_path)
+    said = result.stdout + result.stderr
+    assert "[destructive]" in said and "#error" not in said, said
+
+
+def test_has_builtin_in_if_is_refused_not_guessed(tmp_path):
+    (tmp_path / "c.d").write_text('#if __has_builtin(__builtin_expect)\nBEGIN { system("id"); }\n#endif\n'
+                                  "BEGIN { exit(0); }\n")
+    result = _cli("check", "-C", "c.d", cwd=tmp_path)
+    assert result.returncode == 1 and "__has_builtin() asks gcc's own tables" in result.stderr, result.stderr

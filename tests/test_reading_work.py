@@ -120,7 +120,7 @@ def test_the_index_of_a_long_body_of_lone_operands_is_made_in_c_loops():
     index = context._by_class
     walked = list(program.walk())
     for cls in (T.ExprStmt, T.Ident, T.IntLit, T.ProbeDesc, T.Clause):
-        assert index[cls] == [node for node in walked if node.__class__ is cls]
+        assert list(index[cls]) == [node for node in walked if node.__class__ is cls]  # (a body's tuple: borrowed)
         assert list(map(id, index[cls])) == [id(node) for node in walked if node.__class__ is cls]
     assert T.SelfVar not in index
 

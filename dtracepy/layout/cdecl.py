@@ -106,6 +106,7 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
         self.array_size = False  # is the constant expression being evaluated an array size?
         self.scalars: dict[tuple, tuple[Scalar, str]] = {}  # type words -> (Scalar, spelling)
         self.named: dict[tuple, tuple[object, str]] = {}  # names as written -> base_type's answer
+        self.canonicals: dict[tuple, str] = {}  # type words -> canonical's answer (what it refuses raises)
         self._line_starts = None  # (file, line) -> offset in the prepassed text, made for an error
         self.alignments: dict[int, int] = {}  # id(Argument) -> its value, evaluated
         self.defining: set[int] = set()  # ids of the records whose members are being read
@@ -246,9 +247,19 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
         million stars or ``char x[1][1]...`` with thousands of dimensions).  ``lazy`` (a
         member's): a function pointer's spelling is a function that makes it
         (:func:`dtracepy.layout.model.spelled`), called if the member is shown."""
-        if node.__class__ is c_ast.TypeDecl and node.type.__class__ is c_ast.IdentifierType:
-            known = self.base_type(node.type)  # the common case, a member of a plain type
-            return (known[0], qualified(node.quals, known[1])) if node.quals else known
+        cls = node.__class__
+        if cls is c_ast.TypeDecl:
+            inner = node.type
+            if inner.__class__ is c_ast.IdentifierType:
+                known = self.base_type(inner)  # the common case, a member of a plain type
+                return (known[0], qualified(node.quals, known[1])) if node.quals else known
+            if (inner.__class__ is c_ast.Struct or inner.__class__ is c_ast.Union) and not node.quals:
+                node, cls = inner, inner.__class__
+        if cls is c_ast.Struct or cls is c_ast.Union:
+            # a record's definition (struct s { ... };) or its specifier and a name, unqualified:
+            # what _type_parts gives it, its chain of pointers and dimensions empty
+            t = self.record(node)
+            return t, t.name if node.name is None else f"{'struct' if cls is c_ast.Struct else 'union'} {node.name}"
         t, base, declarator = self._type_parts(node, spell=not lazy)
         if base is None:
             return t, functools.partial(self._spelling, node)
@@ -268,15 +279,15 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
         made (its signature's spelling is the costly part)."""
         chain = []  # the PtrDecl and ArrayDecl nodes above the base type, outermost first
         quals = ()  # the base's qualifiers (const char)
+        TypeDecl, PtrDecl, ArrayDecl = c_ast.TypeDecl, c_ast.PtrDecl, c_ast.ArrayDecl  # (no subclasses)
         while True:
-            if isinstance(node, (c_ast.TypeDecl, c_ast.Typename)):
-                if node.__class__ is c_ast.TypeDecl:
-                    quals = node.quals
+            cls = node.__class__
+            if cls is TypeDecl:
+                quals = node.quals
                 node = node.type
-            elif isinstance(node, c_ast.PtrDecl) and not isinstance(node.type, c_ast.FuncDecl):
-                chain.append(node)
+            elif cls is c_ast.Typename:
                 node = node.type
-            elif isinstance(node, c_ast.ArrayDecl):
+            elif cls is PtrDecl and node.type.__class__ is not c_ast.FuncDecl or cls is ArrayDecl:
                 chain.append(node)
                 node = node.type
             else:
@@ -290,9 +301,9 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
         spelling = base and type_name(base, declarator)
         i = len(chain) - 1
         while i >= 0:
-            if isinstance(chain[i], c_ast.PtrDecl):
+            if chain[i].__class__ is PtrDecl:
                 j = i
-                while j > 0 and isinstance(chain[j - 1], c_ast.PtrDecl):
+                while j > 0 and chain[j - 1].__class__ is PtrDecl:
                     j -= 1
                 stars = i - j + 1
                 t = Pointer(t, self.abi.pointer_size, spelling)
@@ -310,7 +321,7 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                     declarator = pointer_declarator(declarator, stars)
             else:
                 j = i
-                while j > 0 and isinstance(chain[j - 1], c_ast.ArrayDecl):
+                while j > 0 and chain[j - 1].__class__ is ArrayDecl:
                     j -= 1
                 inner_spelling = base and t.spelling()
                 size = t.size
@@ -423,6 +434,15 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
         return known
 
     def canonical(self, names: list[str], node) -> str:
+        """C's name of the type ``names`` (its words, qualifiers taken out) say, as the ABI's
+        table knows it (``long int`` is ``long``); what gcc refuses raises, located at ``node``."""
+        key = tuple(names)
+        known = self.canonicals.get(key)  # (a typedef given again is compared by it each time)
+        if known is None:
+            known = self.canonicals[key] = self._canonical(names, node)
+        return known
+
+    def _canonical(self, names: list[str], node) -> str:
         refused = _refused_type_words(names)
         if refused is not None:
             index, message = refused
@@ -549,11 +569,45 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                         raise LayoutError("__attribute__((vector_size)) here is not modelled by dtracepy",
                                           a.vector.at)
                 mattrs = _NONE
-        last = next((d for d in reversed(decls) if isinstance(d, c_ast.Decl)), None)  # (a flexible array's)
         specs = []
         self.defining.add(id(layout))
         k = -1  # (the index of the member among the record's Decls)
+        named, Decl, TypeDecl, IdentifierType = self.named, c_ast.Decl, c_ast.TypeDecl, c_ast.IdentifierType
+        short = _SHORT_MEMBERS
         for decl in node.decls:
+            if short and decl.__class__ is Decl and not mattrs and not decl.align and decl.bitsize is None:
+                typ = decl.type
+                # the common members, a plain type and a name or one dimension of a small decimal
+                # size: what the general path below gives them (no attribute, width, alignment or
+                # qualifier to apply, no constant to evaluate; their types' checks only)
+                if typ.__class__ is TypeDecl and typ.type.__class__ is IdentifierType and not typ.quals:
+                    known = named.get(tuple(typ.type.names)) or self.base_type(typ.type)
+                    t, spelling = known
+                    cls = t.__class__
+                    plain = cls is Scalar and t.kind != "void" and t.kind != "function" or cls is Pointer or \
+                        cls is Layout
+                elif typ.__class__ is c_ast.ArrayDecl and typ.type.__class__ is TypeDecl and not typ.dim_quals \
+                        and typ.type.type.__class__ is IdentifierType and not typ.type.quals \
+                        and typ.dim.__class__ is c_ast.Constant and typ.dim.type == "int" \
+                        and _SMALL_DECIMAL.match(typ.dim.value):
+                    elem, base = named.get(tuple(typ.type.type.names)) or self.base_type(typ.type.type)
+                    # (a scalar's spelling is its words: no typedef of an array or pointer to join)
+                    plain = elem.__class__ is Scalar and elem.kind != "void" and elem.kind != "function" and \
+                        not elem.size % elem.align
+                    if plain:
+                        count = int(typ.dim.value)
+                        if count * max(elem.size, 1) > most_bytes(self.abi):
+                            plain = False  # (refused below)
+                        else:
+                            t, spelling = Array(elem, count), f"{base} [{count}]"
+                else:
+                    plain = False
+                if plain:
+                    k += 1
+                    coord = decl.coord or typ.coord
+                    specs.append(MemberSpec(decl.name, t, spelling, None, False, None, coord and Pos(
+                        coord.file or "<string>", coord.line, coord.column or None)))
+                    continue
             if decl.__class__ is c_ast.StaticAssert:  # (evaluated where it stands: the record incomplete)
                 self.static_assert(decl)
                 continue
@@ -579,7 +633,8 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                 if getattr(getattr(t, "elem", t), "kind", None) == "function":
                     self.error("a function type cannot be a member; use a pointer to it", decl)
                 # (x[0], GNU's zero-length array, may be anywhere: only x[] must be last)
-                if isinstance(decl.type, c_ast.ArrayDecl) and decl.type.dim is None and decl is not last:
+                if isinstance(decl.type, c_ast.ArrayDecl) and decl.type.dim is None and \
+                        decl is not next(d for d in reversed(decls) if isinstance(d, c_ast.Decl)):
                     self.error(f"flexible array member {decl.name} is not last", decl)
             if a.mode is not None:
                 raise LayoutError("__attribute__((mode)) on a member changes layout in a way dtracepy does not "
@@ -592,13 +647,15 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
             specs.append(MemberSpec(decl.name, t, spelling, width, a.packed, aligned, coord and Pos(
                 coord.file or "<string>", coord.line, coord.column or None)))
         self.defining.discard(id(layout))
-        lay_out(layout, specs, packed=rattrs.packed, aligned=self.alignment(rattrs),
+        lay_out(layout, specs, packed=rattrs.packed, aligned=self.alignment(rattrs) if rattrs.aligned else None,
                 pack=self.pre.record_pack.get(rkey), consume=True)
         if node.name and self._user(node) and block is None:
             self.result[f"{kind} {node.name}"] = layout
         return layout
 
 
+#: The converter's short path for the common members (tests turn it off to compare with the general one).
+_SHORT_MEMBERS = True
 _SMALL_DECIMAL = re.compile(r"(?:[1-9][0-9]{0,8}|0)\Z")  # (below 2**31: an int, never wrapped)
 _PLAIN = Attrs()  # (no attributes: shared, read only)
 _NONE: list = []

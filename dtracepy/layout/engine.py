@@ -100,12 +100,16 @@ def lay_out(layout: Layout, specs: list[MemberSpec], *, packed: bool = False, al
         t = spec.type
         if spec.width is not None or isinstance(t, Layout):
             _check_member_type(layout, spec)
-        names = (spec.name,) if spec.name is not None else (
-            t.member_names() if isinstance(t, Layout) and t.complete else ())
-        for name in names:
+        name = spec.name
+        if name is not None:  # (the common member: its one name)
             if name in seen:
                 raise LayoutError(f"duplicate member {name!r} in {layout.name}", spec.pos)
             seen.add(name)
+        elif isinstance(t, Layout) and t.complete:
+            for name in t.member_names():
+                if name in seen:
+                    raise LayoutError(f"duplicate member {name!r} in {layout.name}", spec.pos)
+                seen.add(name)
         is_packed = packed or spec.packed
         if union:
             pos = 0

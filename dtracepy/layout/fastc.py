@@ -100,6 +100,16 @@ class _Reader(Bodies, Constants, Declarators):
         """(typedef?, qualifiers, base type node) of a declaration's specifiers; ``register`` is
         taken in a block's declaration and a parameter's (``register``: a parameter's)."""
         toks = self.toks
+        t = toks[self.i]
+        if t in _BASE:
+            after = toks[self.i + 1]
+            if after not in _SPECIFIER_WORDS and after not in self.typedefs:
+                # the common specifiers, one word (int, long): what the loop below gives them
+                self.i += 1
+                self.storage = None
+                self.thread = self.noreturn = False
+                self.align = _NO
+                return False, [], self.identifier_type((t,))
         quals, names, node, typedef = [], [], None, False
         kept = None  # a storage class (read after the specifiers: a record's members reset it)
         thread = noreturn = False  # _Thread_local (a file-scope object's), _Noreturn (a function's)
@@ -190,6 +200,7 @@ class _Reader(Bodies, Constants, Declarators):
         names = []
         hidden = []  # (name, the token after its declarator) of each typedef name declared an object
         first = True
+        auto = base is self.types.get(_AUTO_TYPE)  # (the node specifiers() gave an __auto_type)
         shadow = self.block and not typedef and not member
         while True:
             at = self.i
@@ -203,7 +214,7 @@ class _Reader(Bodies, Constants, Declarators):
                     self.declared.append((kind, name, at))
             if shadow and name in self.typedefs:
                 hidden.append((name, self.i))
-            if base is self.types.get(_AUTO_TYPE) and (
+            if auto and (
                     decl.__class__ is not c_ast.TypeDecl or toks[self.i] != "=" or hidden):
                 raise Unsupported("__auto_type without one initialised name")
             if align and (typedef or bits is not None or decl.__class__ is c_ast.FuncDecl):
@@ -238,7 +249,7 @@ class _Reader(Bodies, Constants, Declarators):
             self.i += 1
             if t == ";":
                 break
-            if t != "," or base is self.types.get(_AUTO_TYPE):  # (gcc: __auto_type declares one)
+            if t != "," or auto:  # (gcc: __auto_type declares one)
                 self.i -= 1  # (at the token)
                 raise Unsupported(f"{t!r} after a declarator")
         self.typedefs.update(names)
@@ -318,26 +329,34 @@ class _Reader(Bodies, Constants, Declarators):
 
     def stars(self) -> list:
         toks = self.toks
+        i = self.i  # (kept here: the sentinels end the text with "", neither a star nor a qualifier)
         out = []
-        while toks[self.i] == "*":
-            self.i += 1
+        while toks[i] == "*":
+            i += 1
             q = None
-            while toks[self.i] in _QUALS:
-                q = (q or []) + [toks[self.i]]
-                self.i += 1
+            while toks[i] in _QUALS:
+                q = (q or []) + [toks[i]]
+                i += 1
             out.append(q)
+        self.i = i
         return out
 
     def dims(self) -> list:
         toks = self.toks
         out = []
         while toks[self.i] == "[":
-            self.i += 1
-            if toks[self.i] == "]":
+            i = self.i + 1
+            t = toks[i]
+            if t == "]":
                 out.append(None)
+                self.i = i + 1
+            elif toks[i + 1] == "]" and t[:1].isdigit() and _INTEGER.fullmatch(t):
+                out.append(c_ast.Constant("int", t))  # (a literal: what expr() gives it)
+                self.i = i + 2
             else:
+                self.i = i
                 out.append(self.expr())
-            self.expect("]")
+                self.expect("]")
         return out
 
     def declarator(self, base, quals, member: bool, abstract: bool = False, typedef: bool = False,
@@ -353,7 +372,7 @@ class _Reader(Bodies, Constants, Declarators):
         function = to_array = False
         name = None
         t = toks[self.i]
-        if t == "(" and (abstract or (param and toks[self.i + 1] != "*")):
+        if t == "(" and (abstract or toks[self.i + 1] != "*"):  # (below, a "(" without a star gives way)
             return self.other_declarator(start, records, base, quals, member, abstract, typedef, param)
         if t == "(":
             # a pointer to a function: (*name[dims])(params); any other shape: other_declarator
@@ -390,8 +409,9 @@ class _Reader(Bodies, Constants, Declarators):
             self.i += 1
             bits = self.expr()
         node = c_ast.TypeDecl(name, quals, None, base, None, attributes=_NO)
+        PtrDecl = c_ast.PtrDecl
         for q in stars:
-            node = c_ast.PtrDecl(q or _NO, node, None, attributes=_NO)
+            node = PtrDecl(q or _NO, node, None, attributes=_NO)
         if function:
             if dims:
                 raise Unsupported("a function returning an array")
@@ -441,7 +461,11 @@ class _Reader(Bodies, Constants, Declarators):
             self.depth += 1  # (a parameter may be a pointer to a function with parameters)
             if self.depth > _MAX_DEPTH:
                 raise Unsupported("nested deeply")
-            name, node, _ = self.declarator(base, quals[:], False, param=True)
+            t = toks[self.i]
+            if t == "," or t == ")":  # a type alone (f(int, char)): what declarator() gives it
+                name, node = None, c_ast.TypeDecl(None, quals[:], None, base, None, attributes=_NO)
+            else:
+                name, node, _ = self.declarator(base, quals[:], False, param=True)
             self.depth -= 1
             if name in self.typedefs:
                 hidden.append((self.i, name))

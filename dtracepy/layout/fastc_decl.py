@@ -38,13 +38,14 @@ class Declarators:
         name, mods = self.derivations(abstract, typedef)
         node = c_ast.TypeDecl(name, quals, None, base, None, attributes=_NO)
         inner = None
+        PtrDecl, ArrayDecl = c_ast.PtrDecl, c_ast.ArrayDecl
         for kind, value in reversed(mods):
             if kind == "*":
-                node = c_ast.PtrDecl(value or _NO, node, None, attributes=_NO)
+                node = PtrDecl(value or _NO, node, None, attributes=_NO)
             elif kind == "[":
                 if inner == "(":
                     raise Unsupported("an array of functions")
-                node = c_ast.ArrayDecl(node, value, _NO, None, attributes=_NO)
+                node = ArrayDecl(node, value, _NO, None, attributes=_NO)
             else:
                 if inner == "(" or inner == "[":
                     raise Unsupported("a function returning a function or an array")
@@ -79,23 +80,27 @@ class Declarators:
         if t == "(" and (not abstract or toks[self.i + 1] in _SUFFIX_START):
             self.i += 1
             name, mods = self.derivations(abstract, typedef)
-            self.expect(")")
+            if toks[self.i] != ")":
+                raise Unsupported(f"expected ')', not {toks[self.i]!r}")
+            self.i += 1
         elif not abstract:
             name = self.name(typedef)
-        while True:
-            t = toks[self.i]
+        t = toks[self.i]
+        while t == "[" or t == "(":
             if t == "[":
-                mods.extend(("[", d) for d in self.dims())
-            elif t == "(":
+                for d in self.dims():
+                    mods.append(("[", d))
+            else:
                 self.i += 1
                 t = toks[self.i]
                 if not abstract and t[:1] in _ID_START and t not in _RESERVED and t not in self.typedefs:
                     mods.append(("(", self.identifiers()))
                 else:
                     mods.append(("(", self.params()))
-            else:
-                break
-        mods.extend(("*", q) for q in reversed(stars))
+            t = toks[self.i]
+        if stars:
+            for q in reversed(stars):
+                mods.append(("*", q))
         self.depth -= 1
         return name, mods
 

@@ -30,8 +30,9 @@ class Refused(Exception):
         self.message, self.at = message, at
 
 
+# (the punctuators that begin no longer token are tried second: every other alternative fails on them)
 _TOKEN = re.compile(
-    r"[ \t\n]*([A-Za-z_][A-Za-z0-9_]*|[0-9][A-Za-z0-9_.]*|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\"|#[^\n]*"
+    r"[ \t\n]*([A-Za-z_][A-Za-z0-9_]*|[(){}\[\];,?~:]|[0-9][A-Za-z0-9_.]*|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\"|#[^\n]*"
     r"|<<=|>>=|[-+*/%&^|]=|<<|>>|<=|>=|==|!=|&&|\|\||->|\+\+|--|\.\.\.|.|\Z)")
 _WHOLE_TOKEN = re.compile(_TOKEN.pattern.replace("]*(", "]*(?:", 1))  # (findall: the blanks too)
 _DIRECTIVE_LINE = re.compile(r"^[ \t]*#", re.M)
