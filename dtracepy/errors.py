@@ -34,6 +34,24 @@ class DTracePyError(Exception):
                               self.source_line if with_context else None)
 
 
+# The last message shown and how (message, shown_text(clipped(message))): a file's findings say one
+# message at many lines (190,000 `#define` lines, each "#define needs the C preprocessor"), each
+# clipped and made printable again.
+_LAST_SHOWN = (None, None)
+
+
+def shown_message(message: str) -> str:
+    """A message as it is shown: its long words clipped (:func:`clipped`), as a terminal shows it
+    (:func:`shown_text`).  The last one's answer is kept."""
+    global _LAST_SHOWN
+    last = _LAST_SHOWN
+    if message == last[0]:
+        return last[1]
+    shown = shown_text(clipped(message))
+    _LAST_SHOWN = (message, shown)
+    return shown
+
+
 def render_located(severity: str, message: str, pos: Pos | None, source_line: str | None = None) -> str:
     """``file:line:col: severity: message``, then (if given) the source line and a caret under the
     column.  Errors and check findings both print through this one function.  The file name is
@@ -43,7 +61,7 @@ def render_located(severity: str, message: str, pos: Pos | None, source_line: st
     above the caret, as U+FFFD, a carriage return or other control character (but a tab) as a
     space, so that the caret stays under its column and the terminal shows the line as it is."""
     head = f"{pos}: " if pos is not None else ""
-    text = f"{head}{severity}: {shown_text(clipped(message))}"
+    text = f"{head}{severity}: {shown_message(message)}"
     if source_line is not None:
         col = pos.col if pos is not None else None
         line, col = _window(source_line.rstrip("\r\n"), col)

@@ -41,6 +41,7 @@ from dtracepy import tree
 from dtracepy.facts import escapes as _escapes
 from dtracepy.facts.escapes import char_length as _char_len, decode_string
 from dtracepy.errors import DSyntaxError
+from dtracepy.facts import directives as _directives
 from dtracepy.facts import keywords as _kw
 from dtracepy.facts.functions import MOST_CALL_ARGUMENTS as _most_call_arguments
 from dtracepy.source import Pos, bisect_right, register_text  # (bisect's C function: see there)
@@ -162,6 +163,24 @@ REST_MISSES = 256
 MAX_BRACES = 16
 #: How many texts of '#' lines the lexer keeps the nodes' fields of (see Lexer._directive).
 MAX_LINES_READ = 4096
+#: A '#' line (below the first, at the top level, its text to its newline) that :meth:`Lexer._directive`
+#: reads in one match: ``#``, blanks, a directive's name, blanks, then printable ASCII and tabs
+#: without a backslash or a slash (no continuation, carriage return, control character, comment
+#: or ``??/``).  Its node is ``Directive(name, the rest stripped of blanks)``, as the general path
+#: reads it, for a name of :data:`_NAMED_DIRECTIVES` (``#pragma`` and the rest go that path), and
+#: its text passes the Directive's test at once (``tree._PLAIN_DIRECTIVE_TEXT``).  Possessive:
+#: a long name followed by a slash must not be tried at each length.  Compiled on first use.
+_PLAIN_LINE_RE = None
+# (each name, as the one string every node of its lines shares: a string each was 10 MB at 4 MiB)
+_NAMED_DIRECTIVES = {name: name for name in _directives.DIRECTIVES - {""}}
+
+
+def _plain_line_re():
+    global _PLAIN_LINE_RE
+    _PLAIN_LINE_RE = re.compile(r"#[ \t]*+([A-Za-z_][A-Za-z0-9_]*+)[ \t]*+([\t -.0-\[\]-~]*+)").fullmatch
+    return _PLAIN_LINE_RE
+
+
 _LONGER = object()  # (the entry of a text that a longer text kept begins with: see _keep_rest)
 #: The token type of the ``;`` after the first of a run in a clause body (each one an empty
 #: statement): its value is the run's text from its second ``;`` on, its offset that ``;``'s.
@@ -676,22 +695,46 @@ class Lexer:
         it, are read here as well (what the lexer's loop would do with each, one step each)."""
         if top and pos:
             text = self.text
-            nl = text.find("\n", pos)
-            known = self._lines_read.get(text[pos:nl]) if nl > 0 else None
-            if known is not None:
-                add = self.toplevel.append
-                node_at = self._node_at if self.line_map is not None else self.offset_function()
-                get = self._lines_read.get
-                while True:
-                    cls, args = known
+            lines_read = self._lines_read
+            get = lines_read.get
+            plain = _PLAIN_LINE_RE or _plain_line_re()
+            name_of, directive = _NAMED_DIRECTIVES.get, tree.Directive
+            make = tree.builder(directive)
+            add = self.toplevel.append
+            node_at = self._node_at if self.line_map is not None else self.offset_function()
+            first = pos
+            while True:
+                nl = text.find("\n", pos)
+                if nl < 0:
+                    break
+                line = text[pos:nl]
+                known = get(line)
+                if known is None:
+                    # A plain line (see _PLAIN_LINE_RE) is read by one match: 190,000 distinct
+                    # `#define Mi i` lines were each read by the general path below.
+                    m = plain(line)
+                    name = name_of(m[1]) if m is not None else None
+                    if name is None:
+                        break
+                    known = directive, (name, m[2].rstrip(" \t"))  # (the blanks before it: the pattern's)
+                    if len(lines_read) < MAX_LINES_READ:
+                        lines_read[line] = known
+                cls, args = known
+                if cls is directive:
+                    # (made by its builder, without Directive's test: fields kept once a node of
+                    # them was made, or a plain line's, which passes it: see _PLAIN_LINE_RE)
+                    node = make()
+                    node.name, node.text = args
+                    node.pos = node_at(pos)
+                    node.__class__ = directive
+                    add(node)
+                else:
                     add(cls(*args, pos=node_at(pos)))
-                    if not run or text[nl + 1 : nl + 2] != "#":
-                        return nl
-                    after = text.find("\n", nl + 1)
-                    known = get(text[nl + 1 : after]) if after > 0 else None
-                    if known is None:
-                        return nl
-                    pos, nl = nl + 1, after
+                if not run or text[nl + 1 : nl + 2] != "#":
+                    return nl
+                pos = nl + 1
+            if pos != first:
+                return pos - 1  # (the line at pos: the lexer's loop reads it, here by the path below)
         return self._directive_read(pos, top)
 
     def _directive_read(self, pos: int, top: bool) -> int:

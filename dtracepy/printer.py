@@ -595,7 +595,26 @@ class DPrinter:
         others = 0  # (the items so far that are no comment: an index into record and known)
         length = 0
         Comment = T.Comment
+        # A directive after a '#' line, printed as the loop below would print it, in fewer steps
+        # (its test and its visit_Directive, as visit() calls them): 190,000 `#define` lines are
+        # printed for the destructive check's look at the expansion.
+        Directive, lines = T.Directive, (T.Directive, T.Pragma)
+        directive_problem, directive_text = Directive._problem, self.visit_Directive
         for index, item in enumerate(items):
+            if item.__class__ is Directive and previous.__class__ in lines and known is None:
+                problem = directive_problem(item)
+                if problem is not None:
+                    T._refuse(item, problem)
+                out.append("\n")
+                out.append(text := directive_text(item))
+                if record is not None:
+                    record.append((text, False))
+                others += 1
+                if starts is not None:
+                    starts.append(length + 1)
+                    length += 1 + len(text)
+                previous = item
+                continue
             if previous is not None:
                 together = isinstance(previous, _LINE_ITEMS) and isinstance(item, _LINE_ITEMS)
                 out.append("\n" if together else "\n\n")

@@ -154,6 +154,27 @@ def position_at(at: int) -> Pos:
     return Pos(*text.line_map(index + 1), col)
 
 
+def positions_at(ats: list) -> list | None:
+    """:func:`position_at` of each of ``ats``, made together (the lines found by bisection in C,
+    no Python step for each) when all are offsets of one text without a line map; else None (ask
+    each).  190,000 findings of `#define` lines made their positions one by one, 40 % of them."""
+    if not ats or {at.__class__ for at in ats} != {int}:
+        return None
+    low, high = min(ats), max(ats)
+    text = _TEXTS[bisect_right(_TEXT_BASES, low) - 1]
+    if high >= text.end or text.line_map is not None:
+        return None
+    from itertools import repeat
+    from operator import sub
+
+    base, newlines = text.base, text.newlines
+    # the number of newlines before each offset, and each line's newline before it (-1 for the first)
+    before = list(map(bisect_right, repeat(newlines), map((-base - 1).__add__, ats)))
+    bounds = [-1, *newlines]
+    cols = map(sub, map((-base).__add__, ats), map(bounds.__getitem__, before))
+    return list(map(tuple.__new__, repeat(Pos), zip(repeat(text.filename), map((1).__add__, before), cols)))
+
+
 def shown_name(name: str) -> str:
     """A file name as text that can be written anywhere (an error's ``file:line:`` prefix, a D
     comment, a Python docstring, UTF-8), showing its bytes as the shell would: a byte that is not

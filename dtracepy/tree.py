@@ -1318,6 +1318,12 @@ class Pragma(TopLevel):
 
 
 _DIRECTIVES_SEEN: set = set()  # (name, text) of the directives a Directive took: no second test
+# A directive's text of printable ASCII and tabs without a backslash or a slash (one line, no
+# control character, no continuation, no ??/ trigraph, no comment delimiter): what Directive's
+# test below finds nothing in, under any name but the null directive's.  Tested first, in one
+# match: 190,000 distinct `#define Mi i` lines each took the whole test (and the printer's again).
+_PLAIN_DIRECTIVE_TEXT = _lazy("_PLAIN_DIRECTIVE_TEXT", r"[\t -.0-\[\]-~]*")
+_NAMED_DIRECTIVES = DIRECTIVES - {""}
 
 
 @_node
@@ -1341,16 +1347,19 @@ class Directive(TopLevel):
             key = (name, text)
             if key in _DIRECTIVES_SEEN:
                 return
-            _check_new(self)
+            if name not in _NAMED_DIRECTIVES or _PLAIN_DIRECTIVE_TEXT(text) is None:
+                _check_new(self)  # (else nothing to refuse: see _PLAIN_DIRECTIVE_TEXT)
             if len(_DIRECTIVES_SEEN) < 10_000:  # (bounded, as _NAMES_SEEN)
                 _DIRECTIVES_SEEN.add(key)
             return
         _check_new(self)
 
     def _problem(self):
+        text = self.text
+        if text.__class__ is str and self.name in _NAMED_DIRECTIVES and _PLAIN_DIRECTIVE_TEXT(text) is not None:
+            return None  # (see _PLAIN_DIRECTIVE_TEXT)
         if self.name not in DIRECTIVES:
             return f"#{self.name} is not a preprocessor directive"
-        text = self.text
         if not isinstance(text, str):
             return f"a directive's text is a str, not {type(text).__name__}"
         plain = self.name in DIRECTIVES_WITHOUT_CPP

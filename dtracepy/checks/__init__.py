@@ -28,7 +28,7 @@ import attrs
 
 from dtracepy import tree as t
 
-from dtracepy.errors import clipped, render_located, shown_text
+from dtracepy.errors import render_located, shown_message
 from dtracepy.source import Pos
 
 
@@ -91,7 +91,7 @@ class Finding:
         # (render_located's answer without a source line, made here: `check` renders each of
         # 226,000 findings of a large file so)
         pos = self.pos
-        text = shown_text(clipped(f"{self.message} [{self.check}]"))
+        text = shown_message(f"{self.message} [{self.check}]")
         return f"{pos}: {self.severity}: {text}" if pos is not None else f"{self.severity}: {text}"
 
 

@@ -1062,9 +1062,10 @@ class Context:
     @cached_property
     def defined_macros(self) -> set[str]:
         names = set()
+        name_of = re.compile(r"\s*(\w+)").match  # (once: re.match's cache lookup per line was half the cost)
         for item in self.items_of(t.Directive):
             if item.name == "define":
-                match = re.match(r"\s*(\w+)", item.text)
+                match = name_of(item.text)
                 if match:
-                    names.add(match.group(1))
+                    names.add(match[1])
         return names

@@ -242,6 +242,8 @@ def _line_directives(ctx):
     # 500,000 `#line 5` lines; bounded, as what a long-lived process keeps)
     said: dict = {}
     for item in directives:
+        if item.name != "line" and item.name != "":  # (none other is judged here: 190,000 `#define`s)
+            continue
         key = (item.name, item.text)
         problem = said.get(key, _UNSAID)
         if problem is _UNSAID:
