@@ -35,6 +35,7 @@ pathological input cannot exhaust memory or the stack of the passes that walk th
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 from dtracepy import tree
 from dtracepy.facts import escapes as _escapes
@@ -468,7 +469,8 @@ def _keep_decl(shapes: dict, seen, buf, pos: int, typedefs, text: str, kept) -> 
         if len(typedefs) != typedefs_were + 1 or len(names) != 1 or values.count(values[names[0]]) != 1:
             return  # (a name made a type where it comes again: the machine decides, as in a replay)
         declared = names[0]
-    shapes[key] = (types, tuple(map((-start).__add__, starts)), declared, kept)
+    offsets = tuple(map((-start).__add__, starts))
+    shapes[key] = (types, offsets, declared, kept, _values_getter(offsets, values))
 
 
 # Clauses of one shape (session 22, perf23c): 110,000 ``BEGIN { speculate(s); trace(N); }``
@@ -517,7 +519,23 @@ def _keep_clause(shapes: dict, seen, buf, pos: int, text: str, parens) -> None:
                 return  # (a number the machine reads by _number: its digits matter)
         elif kind == "LPAREN" and types[i - 1] != "IDENT":
             return  # (a '(' that may be a cast's: the names after it were asked more)
-    shapes[key] = (types, tuple(map((-start).__add__, starts)))
+    offsets = tuple(map((-start).__add__, starts))
+    shapes[key] = (types, offsets, _values_getter(offsets, values))
+
+
+def _values_getter(offsets, values):
+    """A function: the text of an item of the key kept (from its first character to its end) ->
+    its tokens' values, as slices at the offsets of the first text's tokens, of their lengths,
+    in one call in C (``findall`` of the token pattern scanned the text again, a third of a
+    replay's time).  The same values: texts of one key differ only in digits 1-9 (see
+    DECL_TEXT_MAX), and no part of the token pattern tells one of 1-9 from another (every set of
+    characters in it that holds one holds all: tests/test_perf24c.py), so its matches in both
+    texts begin and end at the same offsets."""
+    getter = itemgetter(*[slice(at, at + len(value)) for at, value in zip(offsets, values)])
+    if len(offsets) == 1:
+        one = getter
+        return lambda text: (one(text),)
+    return getter
 
 
 class Lexer:
@@ -1009,13 +1027,14 @@ class Lexer:
                     if found is not None:
                         end, key = found
                         known = decl_shapes.get(key)
-                        values = _TOKENS_OF(text, pos, end)  # (its names among them)
+                        # (its names among them)
+                        values = _TOKENS_OF(text, pos, end) if known is None else known[4](text[pos:end])
                         if not typedefs.isdisjoint(values) or not standard_types.isdisjoint(values):
                             pass  # (a name's token may be a type name's: the machine decides)
                         elif known is None:  # a first sighting: read by the machine, kept at its end
                             decl_seen = (key, pos, end, len(typedefs))
                         else:
-                            types, offsets, declared, kept = known
+                            types, offsets, declared, kept, _ = known
                             if declared is None or values.count(values[declared]) == 1:
                                 buf += zip(types, values, map(pos.__add__, offsets))
                                 if declared is not None:  # (as the machine adds a typedef's name)
@@ -1052,12 +1071,15 @@ class Lexer:
                             found = _clause_key(text, pos, brace)
                             if found is not None:
                                 end, key = found
-                                values = _TOKENS_OF(text, brace, end)
+                                known = clause_shapes.get(key)
+                                # (a replay's values begin with the description's: a typedef of its
+                                # spelling sends the clause to the machine, which reads it all the same)
+                                values = _TOKENS_OF(text, brace, end) if known is None else \
+                                    known[2](text[pos:end])
                                 if not typedefs.isdisjoint(values) or not standard_types.isdisjoint(values):
                                     pass  # (a name's token may be a type name's: the machine decides)
-                                elif key in clause_shapes:
-                                    types, offsets = clause_shapes[key]
-                                    values.insert(0, text[pos:m.end(2)])
+                                elif known is not None:
+                                    types, offsets, _ = known
                                     buf += zip(types, values, map(pos.__add__, offsets))
                                     prev, prev2 = "RBRACE", types[-2]
                                     depth = 0

@@ -128,6 +128,18 @@ def offsets_in(ats: list, filename: str, newlines: list) -> list | None:
     return list(map((-text.base).__add__, ats))
 
 
+def plainly_ordered(first, second) -> bool:
+    """Whether the stored positions ``first`` and ``second`` (see :func:`register_text`) are
+    offsets of one text without a line map, ``first`` the lower: then ``first``'s line and column
+    come before ``second``'s (in one text, without a line map, the order of offsets is the order
+    of lines and columns), which is told without making either :class:`Pos`.  False when it
+    cannot be told so (compare the positions)."""
+    if first.__class__ is not int or second.__class__ is not int or first >= second:
+        return False
+    text = _TEXTS[bisect_right(_TEXT_BASES, first) - 1]
+    return second < text.end and text.line_map is None
+
+
 def position_at(at: int) -> Pos:
     """The :class:`Pos` of a node's stored offset (see :func:`register_text`): the text's file
     name (or, for preprocessed text, the file and line its line came from), the 1-based line and

@@ -685,6 +685,7 @@ class Context:
         Clause = t.Clause
         Declaration, FieldDecl, StructSpec, FieldDeclarator = t.Declaration, t.FieldDecl, t.StructSpec, t.FieldDeclarator
         TypeName, PointerDecl, TranslatorMember = t.TypeName, t.PointerDecl, t.TranslatorMember
+        Unary, Translator = t.Unary, t.Translator
         while stack:
             node = pop()
             cls = node.__class__
@@ -843,6 +844,13 @@ class Context:
                 first = node.target
             elif cls is TranslatorMember:
                 first = node.value
+            elif cls is Unary:  # (``*p``: a translator's member, a dereference)
+                first = node.operand
+            elif cls is Translator:  # (its output, input, then members: its name is no node)
+                extend(reversed(node.members))
+                push(node.input)
+                push(node.output)
+                continue
             else:
                 first = None  # (a class of the general code below)
             if first is not None:

@@ -39,6 +39,7 @@ from dtracepy import tree as t
 from dtracepy.facts import functions as Fn
 from dtracepy.facts import variables as V
 from dtracepy.facts.keywords import DEFINED_TYPEDEFS, TYPE_KEYWORDS, type_specifier_problem
+from dtracepy.source import plainly_ordered
 
 
 def run(ctx):
@@ -622,15 +623,22 @@ def _translators(ctx):
                 and output.declarator.__class__ is t.NameDecl):
             yield from _translator_output(ctx, node, spec, defined)
         key = (output, node.input)
-        try:
+        if seen.__class__ is set:
+            # (added, then told by the set's size: a key's deep hash computed once, not twice)
+            size = len(seen)
+            try:
+                seen.add(key)
+                found = len(seen) == size
+            except TypeError:  # (a tree that cannot hash: told by comparing it with each one above)
+                seen = list(seen)
+                found = key in seen
+                seen.append(key)
+        else:
             found = key in seen
-        except TypeError:  # (a tree that cannot hash: told by comparing it with each one above)
-            seen = list(seen)
-            found = key in seen
+            seen.append(key)
         if found:
             yield ctx.finding("declaration", node, "this translator (the same input and output types) is "
                               "declared above already (dtrace: \"has already been declared\")")
-        seen.add(key) if seen.__class__ is set else seen.append(key)
 
 
 def _translator_output(ctx, node, spec, defined):
@@ -653,6 +661,8 @@ def _translator_output(ctx, node, spec, defined):
                           f"output type must be complete: unless the kernel defines it, dtrace refuses it "
                           f"{quoted}; define it above the translator", severity="warning", fallback=node)
         return
+    if plainly_ordered(where._at, node._at):
+        return  # (defined above it: told by offsets, no position made)
     where, pos = where.pos, node.pos
     if pos is not None and (where.line, where.col) > (pos.line, pos.col):
         yield ctx.finding("declaration", node.output, f"{name} is defined only below this translator (line "

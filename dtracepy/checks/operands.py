@@ -208,9 +208,16 @@ def _variable_arguments(ctx):
     :func:`_pointer_variables`).  Only a variable whose expression tells nothing by itself."""
     argument_kinds, pointer_parameters = Fn.ARGUMENT_KINDS, Fn.POINTER_PARAMETERS
     dialect = ctx.options.dialect
-    calls = [(node, name) for node, name in zip(ctx.of(t.Call), ctx.call_names)
-             if (name in argument_kinds or name in pointer_parameters or name in Fn.DIALECT_ARGUMENT_KINDS)
-             and any(_variable(arg) is not None for arg in node.args)]
+    judged = {*argument_kinds, *pointer_parameters, *Fn.DIALECT_ARGUMENT_KINDS}
+    # (a loop, not a comprehension of any() of a generator: 110,000 calls made 110,000 generators;
+    # an argument of no class a variable's key is made of is passed over without a call)
+    calls = []
+    for node, name in zip(ctx.of(t.Call), ctx.call_names):
+        if name in judged:
+            for arg in node.args:
+                if arg.__class__ in _VARIABLE_CLASSES and _variable(arg) is not None:
+                    calls.append((node, name))
+                    break
     if not calls:
         return
     pointers = _pointer_variables(ctx)
@@ -218,12 +225,16 @@ def _variable_arguments(ctx):
     # What is said of an argument that is a name alone depends on the function, the argument's
     # place and the name only: said once each (110,000 clauses that speculate(s) asked it again).
     said: dict = {}
+    wanted: dict = {}  # a function's name -> what it wants of its arguments, and its pointers
     Ident = t.Ident
     for node, name in calls:
-        wants = argument_kinds.get(name) or ()
-        if name in Fn.DIALECT_ARGUMENT_KINDS:
-            wants = Fn.DIALECT_ARGUMENT_KINDS[name].get(dialect.name, wants)
-        parameters = pointer_parameters.get(name, {})
+        found = wanted.get(name)
+        if found is None:
+            wants = argument_kinds.get(name) or ()
+            if name in Fn.DIALECT_ARGUMENT_KINDS:
+                wants = Fn.DIALECT_ARGUMENT_KINDS[name].get(dialect.name, wants)
+            found = wanted[name] = (wants, pointer_parameters.get(name, {}))
+        wants, parameters = found
         for index, arg in enumerate(node.args):
             if arg.__class__ is Ident and arg.module is None:
                 key = (name, index, arg.name)
@@ -939,6 +950,10 @@ def _ternary_branches(ctx, ternaries, variables):
 
 def _is_zero(node) -> bool:
     return node.__class__ is t.IntLit and node.text in ("0", "0x0", "00")
+
+
+#: The classes of the nodes :func:`_variable` gives a key of (for others it gives None).
+_VARIABLE_CLASSES = frozenset((t.Index, t.Ident, t.SelfVar, t.ThisVar))
 
 
 def _variable(node):
