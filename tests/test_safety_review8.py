@@ -247,15 +247,23 @@ def _compile_errors(build) -> list[str]:
 
 
 @pytest.mark.parametrize("build", [
-    lambda t: (t.directive("if", "__has_include(<stdio.h>)"), t.directive("endif")),
+    lambda t: (t.directive("if", "__has_include(stdio.h)"), t.directive("endif")),
+    lambda t: (t.directive("if", "__has_builtin(foo)"), t.directive("endif")),
     lambda t: t.include("<no_such_header_xyz.h>"),
     lambda t: (t.directive("if", "1/0"), t.directive("endif")),
     lambda t: t.directive("error", "stop"),
-], ids=["has_include", "missing-header", "division-by-zero", "error"])
+], ids=["has_include-malformed", "has_builtin", "missing-header", "division-by-zero", "error"])
 def test_an_expansion_that_fails_is_an_error_not_a_pass(build):
     """Review 8, finding 2 (i06.py and its variants): compile exited 0 and dtrace -w ran system()."""
     messages = _compile_errors(build)
     assert any("C preprocessor" in m or "dtrace stops at #error" in m for m in messages), messages
+
+
+def test_an_expansion_through_has_include_sees_the_renamed_action():
+    # (review 8 met __has_include as an expansion that failed; review 23 taught the expansion
+    # gcc's answer, so the action the #define renames is found through it)
+    messages = _compile_errors(lambda t: (t.directive("if", "__has_include(<stdio.h>)"), t.directive("endif")))
+    assert any("calls system(), a destructive action spelled through #define" in m for m in messages), messages
 
 
 def test_an_error_directive_reached_fails_the_compile_without_any_define():
