@@ -27,8 +27,7 @@ from operator import eq as _eq, le as _le
 import attrs
 
 from dtracepy import tree as t
-
-from dtracepy.errors import render_located, shown_message
+from dtracepy.errors import render_located
 from dtracepy.source import Pos
 
 
@@ -86,13 +85,8 @@ class Finding:
     source_line: str | None = None
 
     def render(self, with_context: bool = False) -> str:
-        if with_context and self.source_line is not None:
-            return render_located(self.severity, f"{self.message} [{self.check}]", self.pos, self.source_line)
-        # (render_located's answer without a source line, made here: `check` renders each of
-        # 226,000 findings of a large file so)
-        pos = self.pos
-        text = shown_message(f"{self.message} [{self.check}]")
-        return f"{pos}: {self.severity}: {text}" if pos is not None else f"{self.severity}: {text}"
+        return render_located(self.severity, f"{self.message} [{self.check}]", self.pos,
+                              self.source_line if with_context else None)
 
 
 # Patterns, compiled (by re, which caches them) only when a line says "dtracepy:" at all.
