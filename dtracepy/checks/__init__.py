@@ -22,13 +22,13 @@ top-level :class:`~dtracepy.tree.Comment` nodes that carry positions are seen.
 from __future__ import annotations
 
 import re
-from operator import eq as _eq, le as _le
+from operator import eq as _eq, le as _le, lt as _lt
 
 import attrs
 
 from dtracepy import tree as t
 from dtracepy.errors import render_located
-from dtracepy.source import Pos
+from dtracepy.source import Pos, plainly_ordered, position_at
 
 
 def _dialect(value):
@@ -87,6 +87,80 @@ class Finding:
     def render(self, with_context: bool = False) -> str:
         return render_located(self.severity, f"{self.message} [{self.check}]", self.pos,
                               self.source_line if with_context else None)
+
+
+# A finding made by :func:`said` holds, until asked, neither its message nor its position nor its
+# source line, but what makes them: in its ``pos`` slot the node's stored offset (an int, see
+# ``source.register_text``: the node's own), in its ``message`` slot the word its message says
+# (the thread-local's name: the node's own string), and in its ``source_line`` slot a
+# :class:`_Said` shared by all findings of one template (the template and the file's lines).  Its
+# fields read as any finding's (made on each reading, never kept: the finding stays 80 bytes);
+# equality, hashing, ``repr``, pickling and ``attrs.evolve`` read the fields.  A file with a
+# finding on each of its 226,000 lines held a message and a Pos each, 160 bytes a finding (36 MB),
+# and made them before the findings were ordered (a fifth of such a check's instructions).
+_POS_SLOT = Finding.__dict__["pos"]
+_MESSAGE_SLOT = Finding.__dict__["message"]
+_LINE_SLOT = Finding.__dict__["source_line"]
+_raw_pos, _raw_message, _raw_line = _POS_SLOT.__get__, _MESSAGE_SLOT.__get__, _LINE_SLOT.__get__
+
+
+class _Said:
+    """What a finding made by :func:`said` holds in its ``source_line`` slot."""
+
+    __slots__ = ("template", "lines")
+
+    def __init__(self, template: str, lines):
+        self.template = template  # (str.format's, of one word)
+        self.lines = lines  # (the file's lines, as check_program splits them; None: no source)
+
+
+def _pos(finding):
+    at = _raw_pos(finding)
+    if at.__class__ is int:
+        return position_at(at)
+    return at
+
+
+def _message(finding):
+    said = _raw_line(finding)
+    if said.__class__ is _Said:
+        return said.template.format(_raw_message(finding))
+    return _raw_message(finding)
+
+
+def _source_line(finding):
+    said = _raw_line(finding)
+    if said.__class__ is _Said:
+        lines = said.lines
+        if lines is None:
+            return None
+        line = position_at(_raw_pos(finding))[1]
+        return lines[line - 1] if line <= len(lines) else None
+    return said
+
+
+Finding.pos = property(_pos, _POS_SLOT.__set__, doc="Where: a Pos, or None.")
+Finding.message = property(_message, _MESSAGE_SLOT.__set__, doc="What the finding says.")
+Finding.source_line = property(_source_line, _LINE_SLOT.__set__, doc="The text of its line, or None.")
+_FindingBuilder = type("FindingBuilder", (Finding,), {
+    # (a subclass of the same slots taking plain stores to them, as tree.builder's: a finding's
+    # five stores through attrs' __init__ cost 5,000 instructions)
+    "__slots__": (), "__module__": __name__, "__init__": object.__init__,
+    "__setattr__": object.__setattr__, "__delattr__": object.__delattr__,
+    "pos": _POS_SLOT, "message": _MESSAGE_SLOT, "source_line": _LINE_SLOT})
+
+
+def said(severity: str, check: str, at: int, word: str, template: _Said) -> Finding:
+    """A finding at stored offset ``at`` (a parsed node's: ``node._at``, an int) whose message is
+    ``template.template.format(word)``, made when asked (see above)."""
+    made = _FindingBuilder()
+    made.severity = severity
+    made.check = check
+    made.pos = at
+    made.message = word
+    made.source_line = template
+    made.__class__ = Finding
+    return made
 
 
 # Patterns, compiled (by re, which caches them) only when a line says "dtracepy:" at all.
@@ -218,7 +292,8 @@ def check_program(program, options: CheckOptions | None = None, source: str | No
             if lines is not None:
                 for at in range(start, len(findings)):
                     finding = findings[at]
-                    if finding.source_line is None and finding.pos is not None and 1 <= finding.pos.line <= count:
+                    # (the slot as stored: a finding made by said() has its line, made when asked)
+                    if _raw_line(finding) is None and finding.pos is not None and 1 <= finding.pos.line <= count:
                         findings[at] = attrs.evolve(finding, source_line=lines[finding.pos.line - 1])
             continue
         for finding in found:
@@ -234,6 +309,8 @@ def check_program(program, options: CheckOptions | None = None, source: str | No
     # before the findings are ordered: they were a fifth of the peak of a file with a finding on
     # each of 226,000 lines)
     del ctx
+    if _in_order(findings):
+        return findings
     keys = [_order(finding) for finding in findings]
     findings, keys = _sorted(findings, keys)
     # a clause-local read above any assignment to it is said once, as the error (this-unset's
@@ -250,6 +327,19 @@ def _order(finding: Finding):
     if pos is None:
         return ("", 0, 0, finding.check)
     return (pos.file, pos.line, pos.col or 0, finding.check)
+
+
+def _in_order(findings) -> bool:
+    """Whether ``findings`` are in order with no two at one place, told from their stored offsets
+    alone when each holds one (see :func:`said`), all of one text without a line map, each above
+    the one before: then their lines and columns, so their :func:`_order` keys, rise too, and
+    there is nothing to reorder or drop (see :func:`_dedupe`).  No position is made: a file with
+    a finding on each of its 226,000 lines made a Pos and a key for each here."""
+    if len(findings) < 2:
+        return False
+    ats = list(map(_raw_pos, findings))
+    return (all(at.__class__ is int for at in ats) and all(map(_lt, ats, ats[1:]))
+            and plainly_ordered(ats[0], ats[-1]))
 
 
 def _sorted(findings, keys):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dtracepy import tree as t
 from dtracepy.errors import close_matches
+from dtracepy.checks import _Said, said
 from dtracepy.checks.context import DescIndex, DescSet, EarlierWrites, is_zero
+from dtracepy.checks.registry import BY_NAME
 from dtracepy.facts import probes
 
 
@@ -127,6 +129,9 @@ def _line(node):
     return f" (line {node.pos.line})" if getattr(node, "pos", None) is not None else ""
 
 
+_UNUSED = "self->{} is assigned but never read"
+
+
 def run(ctx):
     # (not kept on the context: freed when the run ends)
     uses, per_clause = _collect(ctx, t.SelfVar, compact=True)
@@ -142,9 +147,17 @@ def run(ctx):
     hinted = 0  # (names given a did-you-mean: see _MOST_HINTS)
     entries_of: dict = {}  # clause index -> its entry descriptions (see _leak_site)
 
+    # (the message and position of each made when asked: see checks.said)
+    unused = _Said(_UNUSED, ctx.lines)
+    unused_severity = BY_NAME["self-unused"].severity
     for name, u in uses.items():
         if u.__class__ is tuple:  # (one non-zero write and nothing else: see _collect)
-            yield finding("self-unused", u[1].node, f"self->{name} is assigned but never read")
+            node = u[1].node
+            at = node._at
+            if at.__class__ is int:
+                yield said(unused_severity, "self-unused", at, name, unused)
+            else:
+                yield finding("self-unused", node, _UNUSED.format(name))
             # (a clause of no entry probe leaks nothing: told from the clauses already read)
             if name not in kept and entries_of.get(u[0]) != []:
                 if cleanups is None:
@@ -157,7 +170,7 @@ def run(ctx):
         # assigned but never read
         if (writes or u.partials) and not reads and not u.updates:
             node = (writes or u.partials)[0][1].node
-            yield finding("self-unused", node, f"self->{name} is assigned but never read")
+            yield finding("self-unused", node, _UNUSED.format(name))
         if not writes and (zeros or reads) and not u.assigned and name not in declared:
             if assigned_names is None:
                 assigned_names = {n for n, u in uses.items()
