@@ -179,3 +179,54 @@ def test_the_order_fast_path_needs_rising_offsets_of_one_text():
     assert not _in_order([found_a[0], found_a[0]])  # (one place twice)
     assert not _in_order(found_a[:1])
     assert not _in_order([*found_a, Finding("warning", "m", "c", None)])
+
+
+# --- rendering: a run of findings of one template written together -------------------------------
+
+def _rendered(findings):
+    from dtracepy.checks import rendered
+
+    return rendered(findings)
+
+
+@pytest.mark.parametrize("text", [
+    MIXED, thread_locals(300), MIXED.replace("\n", "\r\n"), "",
+    "BEGIN { self->" + "w" * 74 + " = 1; self->" + "w" * 75 + " = 1; self->" + "w" * 81 + " = 1; }\n",
+    "BEGIN { self->a = 1; }\nBEGIN { self->a = 2; self->b = 1; x = y; self->c = 1; self->d = 1; }\n",
+])
+@pytest.mark.parametrize("name", ["x.d", "", "a\udcffb.d", "t\x1b[2J.d", "dir/x y.d"])
+def test_findings_rendered_together_are_rendered_as_one_by_one(text, name):
+    findings = check_program(parse(text, name), CheckOptions(), text)
+    assert _rendered(findings) == [f.render() for f in findings]
+    # (and in any slice: check_cmd renders a block at a time)
+    for start in range(0, len(findings), 7):
+        assert _rendered(findings[start:start + 7]) == [f.render() for f in findings[start:start + 7]]
+
+
+def test_rendering_a_run_of_findings_makes_no_position(monkeypatch):
+    import dtracepy.checks as checks
+
+    text = thread_locals(1_000)
+    findings = check_program(parse(text, "x.d"), CheckOptions(), text)
+    expected = [f.render() for f in findings]
+    made = 0
+    original = _source.position_at
+
+    def counting(at):
+        nonlocal made
+        made += 1
+        return original(at)
+
+    monkeypatch.setattr(checks, "position_at", counting)
+    assert _rendered(findings) == expected
+    assert made == 0
+
+
+def test_findings_of_another_severity_or_text_are_rendered_one_by_one():
+    text = thread_locals(5)
+    findings = check_program(parse(text, "x.d"), CheckOptions(), text)
+    mixed = [findings[0], attrs.evolve(findings[1], severity="error"), *findings[2:]]
+    assert _rendered(mixed) == [f.render() for f in mixed]
+    other = check_program(parse(text, "y.d"), CheckOptions(), text)
+    both = [*findings[:2], *other[:2], *findings[2:]]
+    assert _rendered(both) == [f.render() for f in both]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 import sys
 
-from dtracepy.checks import CheckOptions, check_program
+from dtracepy.checks import CheckOptions, check_program, rendered
 from dtracepy.checks.registry import BY_NAME, CHECKS
 from dtracepy.errors import DTracePyError, close_matches, shown_name, shown_text
 from dtracepy.facts.command_line import preprocessing
@@ -103,16 +103,12 @@ def run(args) -> int:
                 gc.enable()
         # (written a block of findings at a time: stderr is line-buffered, and a print per finding
         # was a write to the terminal each, 170,000 of them for a file of 85,000 one-line clauses)
-        block: list[str] = []
-        for finding in findings:
-            block.append(finding.render())
-            if len(block) == _BLOCK:
-                _write_block(block)
-            if finding.severity == "error":
-                errors += 1
-            else:
-                warnings += 1
-        _write_block(block)
+        # (each block rendered together: see checks.rendered)
+        for start in range(0, len(findings), _BLOCK):
+            _write_block(rendered(findings[start:start + _BLOCK]))
+        said_errors = sum(1 for finding in findings if finding.severity == "error")
+        errors += said_errors
+        warnings += len(findings) - said_errors
     if errors or (args.strict and warnings):
         return 1
     return 0
