@@ -175,6 +175,31 @@ def positions_at(ats: list) -> list | None:
     return list(map(tuple.__new__, repeat(Pos), zip(repeat(text.filename), map((1).__add__, before), cols)))
 
 
+def lines_and_columns(ats: list) -> tuple | None:
+    """(file name, lines, columns) of the stored positions ``ats`` (see :func:`register_text`), each
+    line and column as :func:`position_at` says it, when all are offsets of one text without a
+    line map; else None.  No ``Pos`` is made, and the text's newlines are not copied
+    (:func:`positions_at` copies them once, for all of a file's findings; findings rendered a
+    block of 256 at a time would copy them for each block)."""
+    if not ats or {at.__class__ for at in ats} != {int}:
+        return None
+    low, high = min(ats), max(ats)
+    text = _TEXTS[bisect_right(_TEXT_BASES, low) - 1]
+    if high >= text.end or text.line_map is not None:
+        return None
+    from itertools import repeat
+    from operator import sub
+
+    newlines = text.newlines
+    offsets = list(map((-text.base).__add__, ats))
+    before = list(map(bisect_right, repeat(newlines), map((-1).__add__, offsets)))  # newlines before each
+    if min(before):
+        cols = list(map(sub, offsets, map(newlines.__getitem__, map((-1).__add__, before))))
+    else:  # (some on the first line: no newline before them)
+        cols = [offset - newlines[b - 1] if b else offset + 1 for offset, b in zip(offsets, before)]
+    return text.filename, list(map((1).__add__, before)), cols
+
+
 def shown_name(name: str) -> str:
     """A file name as text that can be written anywhere (an error's ``file:line:`` prefix, a D
     comment, a Python docstring, UTF-8), showing its bytes as the shell would: a byte that is not

@@ -22,13 +22,13 @@ top-level :class:`~dtracepy.tree.Comment` nodes that carry positions are seen.
 from __future__ import annotations
 
 import re
-from operator import eq as _eq, itemgetter, le as _le, lt as _lt
+from operator import eq as _eq, le as _le, lt as _lt
 
 import attrs
 
 from dtracepy import tree as t
 from dtracepy.errors import render_located
-from dtracepy.source import Pos, plainly_ordered, position_at, positions_at, shown_name
+from dtracepy.source import Pos, lines_and_columns, plainly_ordered, position_at, shown_name
 
 
 def _dialect(value):
@@ -176,7 +176,7 @@ _raw_severity, _raw_check = Finding.__dict__["severity"].__get__, Finding.__dict
 def _rendered_run(run: list, template: str) -> list[str]:
     """What :meth:`Finding.render` gives for each of ``run`` (findings made by :func:`said` with
     ``template``), made by ``str.format`` in C with the lines and columns found together
-    (``source.positions_at``), when it is plainly the same: one severity and check, one text
+    (``source.lines_and_columns``), when it is plainly the same: one severity and check, one text
     without a line map, a file name ``Pos`` shows as it is, a template of one ``{}`` and messages
     that :func:`~dtracepy.errors.shown_message` leaves as they are (printable, and no longer than
     :data:`~dtracepy.errors.MAX_WORD` whole: no word to clip).  Else each finding's own render.
@@ -195,18 +195,14 @@ def _rendered_run(run: list, template: str) -> list[str]:
         said_ = f"{severity}{template}{check}"
         if said_.__class__ is str and said_.isprintable() and "".join(words).isprintable() \
                 and max(map(len, words)) + len(template) + len(check) + 3 <= MAX_WORD:
-            positions = positions_at(list(map(_raw_pos, run)))
+            positions = lines_and_columns(list(map(_raw_pos, run)))
     if positions is None:
         return [finding.render() for finding in run]
-    file = positions[0][0]
+    file, lines, cols = positions
     if not (file.__class__ is str and file and file.isprintable()):
         file = shown_name(file)
     line = "{0}:{1}:{2}: {3}: " + template.replace("{}", "{4}") + " [{5}]"
-    return list(map(line.format, repeat(file), map(_second, positions), map(_third, positions),
-                    repeat(severity), words, repeat(check)))
-
-
-_second, _third = itemgetter(1), itemgetter(2)
+    return list(map(line.format, repeat(file), lines, cols, repeat(severity), words, repeat(check)))
 
 
 def said(severity: str, check: str, at: int, word: str, template: _Said) -> Finding:
