@@ -908,6 +908,10 @@ def _if_column(line: str | None, message: str, col: int | None, word: str | None
     directive = re.match(r"[ \t]*(?:#|%:)[ \t]*(?:el)?if[ \t]*", line)
     start = directive.end() if directive else 0
     around = _AROUND_TOKEN.search(message)
+    if message == "division by zero in #if":  # (at its operator, as cpp says `#if 1/0`'s; of two,
+        division = re.search(r"[/%]", line[start:])  # the first, where cpp may name the other)
+        if division is not None:
+            return start + division.start() + 1
     for word in (around[1] if around is not None else None, word):
         found = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)" if word.isidentifier() else re.escape(word)).search(
             line, start) if word else None

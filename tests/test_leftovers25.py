@@ -218,3 +218,9 @@ def test_the_targets_execname_is_the_commands_from_its_first_probe(tmp_path):
                   timeout=180)
     assert "[sh]" in result.stdout, (result.stdout, result.stderr)
     assert "target.sh" not in result.stdout
+
+
+def test_a_division_by_zero_in_if_is_at_its_operator(tmp_path):
+    (tmp_path / "c.d").write_text("#if 1/0\n#endif\nBEGIN { exit(0); }\n")
+    result = _cli("check", "-C", "c.d", cwd=tmp_path)
+    assert result.stderr.startswith("c.d:1:6: error: C preprocessor: division by zero in #if"), result.stderr  # (gcc's)
