@@ -127,8 +127,11 @@ def _as_before(monkeypatch):
     monkeypatch.setattr(checks, "_in_order", lambda findings: False)
 
 
+MARKED = '#line 100 "foo.d"\nBEGIN {\n self->a = 1;\n self->b = 2;\n}\n#line 7\nBEGIN { self->c = 1; }\n'
+
+
 @pytest.mark.parametrize("text", [MIXED, thread_locals(40), MIXED.replace("\n", "\r\n"),
-                                  "BEGIN{self->a=1;self->b=1;}", ""])
+                                  "BEGIN{self->a=1;self->b=1;}", "", MARKED])
 @pytest.mark.parametrize("lines", [True, False])
 def test_lazy_findings_are_the_findings_made_before(monkeypatch, text, lines):
     program = parse(text, "x.d")
@@ -193,6 +196,7 @@ def _rendered(findings):
     MIXED, thread_locals(300), MIXED.replace("\n", "\r\n"), "",
     "BEGIN { self->" + "w" * 74 + " = 1; self->" + "w" * 75 + " = 1; self->" + "w" * 81 + " = 1; }\n",
     "BEGIN { self->a = 1; }\nBEGIN { self->a = 2; self->b = 1; x = y; self->c = 1; self->d = 1; }\n",
+    MARKED,
 ])
 @pytest.mark.parametrize("name", ["x.d", "", "a\udcffb.d", "t\x1b[2J.d", "dir/x y.d"])
 def test_findings_rendered_together_are_rendered_as_one_by_one(text, name):

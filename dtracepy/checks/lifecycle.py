@@ -148,13 +148,15 @@ def run(ctx):
     entries_of: dict = {}  # clause index -> its entry descriptions (see _leak_site)
 
     # (the message and position of each made when asked: see checks.said)
-    unused = _Said(_UNUSED, ctx.lines)
+    # (not where #line directives name the lines: ctx.finding reads such a finding's source line
+    # where its node was parsed, not at the line they name)
+    unused = _Said(_UNUSED, ctx.lines) if ctx.marks is None else None
     unused_severity = BY_NAME["self-unused"].severity
     for name, u in uses.items():
         if u.__class__ is tuple:  # (one non-zero write and nothing else: see _collect)
             node = u[1].node
             at = node._at
-            if at.__class__ is int:
+            if at.__class__ is int and unused is not None:
                 yield said(unused_severity, "self-unused", at, name, unused)
             else:
                 yield finding("self-unused", node, _UNUSED.format(name))
