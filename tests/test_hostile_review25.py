@@ -98,3 +98,34 @@ def test_the_layout_command_refuses_an_array_of_void_located(tmp_path):
     (tmp_path / "a.h").write_text(f"{_PRELUDE}struct s {{ int a; void m[2]; }};\n")
     result = _cli("layout", "a.h", "struct s", cwd=tmp_path)
     assert result.returncode == 1 and result.stderr.startswith("a.h:5:"), result.stdout + result.stderr
+
+
+# --- L1: ASCII control characters (ESC, backspace, DEL) raw in comments of dtracepy's output --------
+# review23's hidden_shown returned an ASCII text as it was: `import` wrote a D comment's
+# `\x1b[2J` (clear the screen) into the module's `#` comments, the printer a Comment's into D.
+
+ESCAPE = "\x1b[2J"
+
+
+def test_import_writes_an_escape_sequence_of_a_comment_escaped(tmp_path):
+    (tmp_path / "e.d").write_text(f"BEGIN {{ /* a{ESCAPE}b \x08 \x7f */ exit(0); }}\n/* top{ESCAPE} */\n")
+    result = _cli("import", "e.d", "-o", "e.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    module = (tmp_path / "e.py").read_text()
+    assert "\x1b" not in module and "\x08" not in module and "\x7f" not in module
+    assert "a<U+001B>[2Jb <U+0008> <U+007F>" in module and "top<U+001B>[2J" in module
+
+
+def test_a_tree_comment_with_an_escape_sequence_is_printed_escaped():
+    from dtracepy import tree
+    from dtracepy.printer import to_d
+
+    text = to_d(tree.Program((tree.Comment(f" x{ESCAPE} é\x1b "),)))
+    assert "\x1b" not in text and "x<U+001B>[2J é<U+001B>" in text
+
+
+def test_tabs_and_line_ends_in_comments_stay_as_they_are():
+    from dtracepy import tree
+
+    assert tree.hidden_shown("a\tb\nc\r\nd") == "a\tb\nc\r\nd"
+    assert tree.comment_safe("x\0y\x1b") == "x\\0y<U+001B>"
