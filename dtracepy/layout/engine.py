@@ -22,7 +22,7 @@ from __future__ import annotations
 import attrs
 
 from dtracepy.errors import LayoutError
-from dtracepy.layout.model import Array, Layout, Member, spelled
+from dtracepy.layout.model import Array, Layout, Member, Scalar, spelled
 from dtracepy.source import Pos
 
 
@@ -54,6 +54,9 @@ def most_bytes(abi) -> int:
 
 def _round_up(value: int, align: int) -> int:
     return -(-value // align) * align
+
+
+_NO_ELEMENT = frozenset(("void", "function"))  # (the scalars no array holds: see _check_member_type)
 
 
 def _check_member_type(layout: Layout, spec: MemberSpec):
@@ -108,7 +111,8 @@ def lay_out(layout: Layout, specs: list[MemberSpec], *, packed: bool = False, al
     seen: set[str] = set()
     for spec in specs:
         t = spec.type
-        if spec.width is not None or isinstance(t, (Layout, Array)):
+        if spec.width is not None or isinstance(t, Layout) or isinstance(t, Array) and (
+                t.elem.__class__ is not Scalar or t.elem.kind in _NO_ELEMENT):  # (`char c[4]`: nothing to ask)
             _check_member_type(layout, spec)
         name = spec.name
         if name is not None:  # (the common member: its one name)
