@@ -70,10 +70,10 @@ def _check_member_type(layout: Layout, spec: MemberSpec):
         base = t._base()[0]
         kind = getattr(base, "kind", None)
         if kind in ("void", "function"):
-            raise LayoutError(f"declaration of {spec.name or '<anonymous>'} as array of {kind}s", spec.pos)
+            raise LayoutError(f"declaration of '{spec.name or '<anonymous>'}' as array of {kind}s", spec.pos)
         if isinstance(base, Layout) and not base.complete:
-            raise LayoutError(f"member {spec.name or '<anonymous>'} of {layout.name}: array type has incomplete "
-                              f"element type {base.name}", spec.pos)
+            raise LayoutError(f"array type has incomplete element type '{base.name}' (member "
+                              f"{spec.name or '<anonymous>'} of {layout.name})", spec.pos)
     if spec.width is not None:
         if getattr(t, "kind", None) not in ("int", "enum", "bool"):
             raise LayoutError(f"bit-field {spec.name or '<unnamed>'} has non-integer type {spelled(spec.type_name)}",
