@@ -141,3 +141,13 @@ def test_hostile_strings_cost_steps_linear_in_the_output():
     assert scanner.match("a b c d e f\n1", 0) == (13, ["a", "b", "c", "d", "e f", "1", None])
     small, large = steps(2_000), steps(4_000)
     assert large <= 2.2 * small
+
+
+def test_a_histogram_whose_header_is_cut_over_two_lines_is_refused_not_a_crash():
+    """The table's expression takes blanks, newlines among them, between ``value`` and the
+    dashes, and no line of the table was then its header: a StopIteration in the generator, a
+    RuntimeError ``run`` did not catch (a traceback)."""
+    text = ("\n           value\n  ------------- Distribution ------------- count    \n"
+            "               1 |@@@@                                     2        \n\n")
+    with pytest.raises(ValueError, match="header is not on one line"):
+        parse_printa(text, "%@d\n", ["a"])
