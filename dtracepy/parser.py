@@ -368,8 +368,11 @@ def _maker(clause, toks=None):
     every text of the shape (the readers copy token values, and the few they derive, such as a
     module-scoped name's parts, are cut at the same offsets); any other string or an integer
     (which might have been computed from digits) makes it give up.  The invariant of each node
-    that holds a token's value is tested as the reader tests it (its ``__attrs_post_init__``),
-    after its class is set: what it refuses (DSyntaxError), the caller reads again."""
+    that holds a token's value is tested as the fast clause parser tests it (its class's own
+    ``__attrs_post_init__``; a class with none but the general test of its ``_problem``, as the
+    declarations' nodes, is not: the fast declaration reader does not test them either, its tokens'
+    types are what the invariants ask), after its class is set: what it refuses (DSyntaxError),
+    the caller reads again."""
     if clause is None:
         return False
     base = clause._at
@@ -420,7 +423,7 @@ def _maker(clause, toks=None):
         lines.append(f"{name}.pos = at + {at - base}")
         lines.extend(f"{name}.{field} = {v}" for field, v in zip(fields, values))
         lines.append(f"{name}.__class__ = {kind}")
-        if "toks[" in "".join(values) and "__attrs_post_init__" in cls.__dict__:
+        if "toks[" in "".join(values) and cls.__dict__.get("__attrs_post_init__", _UNTESTED) is not _UNTESTED:
             tested.append(name)
         return name
 
@@ -437,6 +440,7 @@ def _maker(clause, toks=None):
 
 _FIELDS: dict = {}  # node class -> its fields but pos (see _maker)
 _DIGITS_1_9 = frozenset("123456789")
+_UNTESTED = tree._check_new  # (the invariant a class gets from its _problem alone: see _maker)
 
 
 def _shaped(shapes: dict, key, toks, read, at_of):

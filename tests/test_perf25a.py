@@ -237,3 +237,21 @@ def test_the_usual_translators_are_taken_apart_at_once(text, taken):
     program = P.parse("struct o { int a; int b; };\n" + text, "x.d")
     assert (C._translator_nodes(program.items[1]) is not None) == taken
     _index_as_walk("struct o { int a; int b; };\n" + text)
+
+
+def test_array_checks_skipped_where_no_array_is_declared(monkeypatch):
+    """The checks that judge array declarators only (dimensions, clause-local arrays, typedef
+    keys, the operands' declared arrays) look at no declaration of a program without one (before:
+    at each of 2,000 typedefs); with one, at it, as before."""
+    from dtracepy.checks import declarations, operands
+
+    asked = []
+    for module, name in ((declarations, "_array_dimensions"), (declarations, "_local_arrays"),
+                         (declarations, "_typedef_keys"), (operands, "_declared_arrays")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _real=real, _name=name: asked.append(_name) or _real(*a))
+    text = "".join(f"typedef int t{i};\n" for i in range(2000)) + "BEGIN { x = 1; }\n"
+    assert _checked(text) == []
+    assert "_array_dimensions" not in asked and "_local_arrays" not in asked and "_typedef_keys" not in asked
+    findings = _checked(text + "int a[0];\nthis int b[int];\n")
+    assert any("dimension 0" in f for f in findings) and any("associative array" in f for f in findings), findings

@@ -317,7 +317,11 @@ def _names(ctx, dialect):
             if not item.declarators:  # (``struct s { ... };``: no name declared)
                 continue
             specifiers = item.specifiers
-            scope = next((s for s in specifiers if s in ("self", "this")), "global")
+            scope = "global"
+            for s in specifiers:  # (the first of them; a node among the words is neither)
+                if s.__class__ is str and (s == "self" or s == "this"):
+                    scope = s
+                    break
             for declarator in item.declarators:
                 name = _declared_name(declarator)
                 if name is None:
