@@ -372,7 +372,9 @@ def _maker(clause, toks=None):
     ``__attrs_post_init__``; a class with none but the general test of its ``_problem``, as the
     declarations' nodes, is not: the fast declaration reader does not test them either, its tokens'
     types are what the invariants ask), after its class is set: what it refuses (DSyntaxError),
-    the caller reads again."""
+    the caller reads again.  (Nor is an integer constant's: the lexer replays a shape only where
+    each of its numbers is a plain decimal, and what IntLit's test reads of one, its digits, its
+    length and a leading 0, is the same in every text of the shape.)"""
     if clause is None:
         return False
     base = clause._at
@@ -423,7 +425,8 @@ def _maker(clause, toks=None):
         lines.append(f"{name}.pos = at + {at - base}")
         lines.extend(f"{name}.{field} = {v}" for field, v in zip(fields, values))
         lines.append(f"{name}.__class__ = {kind}")
-        if "toks[" in "".join(values) and cls.__dict__.get("__attrs_post_init__", _UNTESTED) is not _UNTESTED:
+        if "toks[" in "".join(values) and cls.__dict__.get("__attrs_post_init__", _UNTESTED) is not _UNTESTED \
+                and cls is not _INT_LIT:
             tested.append(name)
         return name
 
@@ -441,6 +444,7 @@ def _maker(clause, toks=None):
 _FIELDS: dict = {}  # node class -> its fields but pos (see _maker)
 _DIGITS_1_9 = frozenset("123456789")
 _UNTESTED = tree._check_new  # (the invariant a class gets from its _problem alone: see _maker)
+_INT_LIT = tree.IntLit
 
 
 def _shaped(shapes: dict, key, toks, read, at_of):

@@ -255,3 +255,25 @@ def test_array_checks_skipped_where_no_array_is_declared(monkeypatch):
     assert "_array_dimensions" not in asked and "_local_arrays" not in asked and "_typedef_keys" not in asked
     findings = _checked(text + "int a[0];\nthis int b[int];\n")
     assert any("dimension 0" in f for f in findings) and any("associative array" in f for f in findings), findings
+
+
+def test_speculation_judged_once_a_sequence_of_names(monkeypatch):
+    """What the speculation rules say of a clause depends on its calls' names: a sequence found
+    fine is not judged again (2,000 speculate clauses: a few judgements; before, 2,000), and the
+    findings of the varied texts are those of judging every clause."""
+    from dtracepy.checks import safety
+
+    judged = []
+    real = safety._speculation
+    monkeypatch.setattr(safety, "_speculation", lambda ctx, calls: judged.append(1) or real(ctx, calls))
+    bad = "BEGIN { speculate(s); speculate(t); }\nBEGIN { commit(s); speculate(s); }\n"
+    findings = _checked("".join(f"BEGIN {{ speculate(s); trace({i}); }}\n" for i in range(2000)) + bad * 3)
+    assert len(judged) < 10, len(judged)
+    assert sum("only once" in f for f in findings) == 3 and sum("may not follow" in f for f in findings) == 3
+    for seed in range(4):
+        text = _varied_text(random.Random(300 + seed))
+        cached = _checked(text)
+        with monkeypatch.context() as m:
+            m.setattr(safety, "_statement_calls", lambda clause, _real=safety._statement_calls: list(_real(clause)))
+            m.setattr(safety, "tuple", lambda x: object(), raising=False)  # (no two sequences alike)
+            assert _checked(text) == cached
