@@ -218,7 +218,29 @@ def header_kinds():
             f"struct s{i} {{ int a; long b; char c[4]; bool nullptr, constexpr; }};\nstatic int f{i}(struct s{i} *p) {{\n"
             f"\ttypeof(p->a) x = p->a; __typeof__(int *) q = &x; __auto_type y = *q + 1;\n"
             f"\treturn (__typeof(x))y + sizeof(typeof(p->b));\n}}\n")),
+        # (session 24, layout25: each was refused past pycparser's bound before)
+        ("typeof", "structs, each with typeof where a type is laid out", lambda i: (
+            f"struct s{i} {{ int a; long b; char c[4]; }};\nlong g{i};\n"
+            f"struct t{i} {{ typeof(int) m; typeof(struct s{i} *) p; typeof(g{i}) y; typeof(char [3]) z; }};\n")),
+        ("scopes", "structs, each with a typedef name declared again in an inner scope and a _Static_assert "
+         "in a function's body", lambda i: (
+            f"typedef int T{i};\nstruct s{i} {{ int a; long b; char c[4]; }};\nstatic int f{i}(int n) {{\n"
+            f"\tint T{i} = sizeof(T{i});\n\t_Static_assert(sizeof(struct s{i}) == 24, \"s{i}\");\n"
+            f"\treturn T{i} + n;\n}}\nint g{i}(int T{i}, int x);\n")),
     ]
+
+
+def refused25():
+    """(label, tail) of each shape gcc refuses that the fast reader refused as outside its subset
+    before session 24 (layout25): after 4 MB of inline functions, the costliest place for it."""
+    return [("a function returning a function", "int f(void)(int);\n"),
+            ("an array of voids", "struct m { void v[2]; };\n"),
+            ("a typedef name hidden by a parameter", "typedef int T;\nint g(int T, T x);\n"),
+            ("a typedef in a K&R parameter list", "int k(a) typedef int Q; int a; { return 0; }\n"),
+            ("_Alignas on a typedef", "typedef _Alignas(8) int A;\n"),
+            ("a false _Static_assert in a function's body", 'int h(void) { _Static_assert(0, "x"); return 0; }\n'),
+            ("_Thread_local on a function", "_Thread_local int t(void);\n"),
+            ("auto in a member", "struct n { auto int x; };\n")]
 
 
 def units(unit, size: int) -> str:
@@ -308,8 +330,11 @@ def cases(quick: bool):
         yield "layout-" + kind, f"layout, {label} (4 MB)", "x.h", text, ["layout", "x.h", f"s{text.count('{ int a; long b;') - 1}"]
     # past the fast reader's subset in a header too large for pycparser: refused where it gave way
     text = units(header_kinds()[0][2], 4_000_000)
-    yield "layout-refused", "layout, 4 MB of inline functions, then typeof at file scope (refused)", "x.h", \
-        text + "typeof(int) last;\n", ["layout", "x.h", "s0"]
+    yield "layout-refused", "layout, 4 MB of inline functions, then typeof of an expression at file scope (refused)", \
+        "x.h", text + "typeof(1 + 1) last;\n", ["layout", "x.h", "s0"]
+    for label, tail in refused25():  # (gcc's refusal, in its words)
+        yield "layout-refused25", f"layout, 4 MB of inline functions, then {label} (refused)", "x.h", \
+            text + tail, ["layout", "x.h", "s0"]
     for header, type_name in (("netinet/tcp.h", "tcphdr"), ("stdio.h", "_IO_FILE"), ("stdlib.h", "div_t")):
         if os.path.isfile(f"/usr/include/{header}"):
             yield "layout-real", f"layout /usr/include/{header} {type_name}", "x.h", {}, \

@@ -128,7 +128,21 @@ def _shown_line(line: str) -> str:
 
 
 class DSyntaxError(DTracePyError):
-    """D text that is not D: raised by the lexer and the parser."""
+    """D text that is not D: raised by the lexer and the parser (and the C preprocessor under -C).
+
+    ``also``: the errors found after this one in the same reading, each shown after it (the C
+    preprocessor reads on past an error, as cpp does: an ``#if ''`` above the ``#error`` of its
+    ``#else`` is two errors)."""
+
+    def __init__(self, message: str, pos: Pos | None = None, source_line: str | None = None, also=()):
+        super().__init__(message, pos, source_line)
+        self.also = tuple(also)
+
+    def render(self, with_context: bool = True) -> str:
+        first = super().render(with_context)
+        if not self.also:
+            return first
+        return "\n".join([first, *(error.render(with_context) for error in self.also)])
 
 
 class DSLError(DTracePyError):

@@ -44,7 +44,8 @@ from dtracepy.errors import DSyntaxError
 from dtracepy.facts import directives as _directives
 from dtracepy.facts import keywords as _kw
 from dtracepy.facts.functions import MOST_CALL_ARGUMENTS as _most_call_arguments
-from dtracepy.source import Pos, bisect_right, register_text  # (bisect's C function: see there)
+from dtracepy.source import LineMarks, Pos, bisect_right, follow_marks, register_text  # (bisect's C function: see there)
+from _bisect import bisect_left
 
 MAX_NESTING = 256
 # One expression of a predicate or clause body may hold at most MAX_OPERATORS operators (the
@@ -561,6 +562,10 @@ class Lexer:
         # by a function written for it once the shape has come often enough (parser._shaped)
         self.shape = None
         self._lines_read: dict = {}  # a '#' line's text -> its node's class and fields (see _directive)
+        # the lines as the text's #line directives name them, once one is read, for a text not
+        # preprocessed (dtrace reads them itself: source.LineMarks)
+        self.marks = None
+        self._marks_read: dict = {}  # a #line's text -> its mark (see _mark_of), or False
 
     # -- errors and positions ------------------------------------------------------------------
     def _lc(self, pos: int) -> tuple[int, int]:
@@ -574,8 +579,9 @@ class Lexer:
         end = self.text.find("\n", pos)
         source_line = self.text[start : end if end >= 0 else len(self.text)]
         filename = self.filename
-        if self.line_map is not None:
-            filename, line = self.line_map(line)
+        mapped = self.line_map or self.marks
+        if mapped is not None:
+            filename, line = mapped(line)
         return DSyntaxError(message, Pos(filename, line, col), source_line)
 
     def pos_at(self, offset: int) -> Pos:
@@ -585,9 +591,10 @@ class Lexer:
             newlines = self._newlines = [m.start() for m in _NL_RE.finditer(self.text)]
         index = bisect_right(newlines, offset - 1)  # the number of newlines before offset
         col = offset - newlines[index - 1] if index else offset + 1
-        if self.line_map is None:
+        mapped = self.line_map or self.marks
+        if mapped is None:
             return Pos(self.filename, index + 1, col)
-        return Pos(*self.line_map(index + 1), col)
+        return Pos(*mapped(index + 1), col)
 
     _pos = pos_at
 
@@ -605,7 +612,7 @@ class Lexer:
         newlines = self._newlines
         if newlines is None:
             newlines = self._newlines = [m.start() for m in _NL_RE.finditer(self.text)]
-        if self.line_map is not None:
+        if self.line_map is not None or self.marks is not None:
             return self.pos_at
         filename = self.filename
         # The parser asks for offsets mostly in order, a few per line: the line of the last answer
@@ -706,6 +713,10 @@ class Lexer:
             make = tree.builder(directive)
             add = self.toplevel.append
             node_at = self._node_at if self.line_map is not None else self.offset_function()
+            marks_read, newlines = self._marks_read, self._newlines
+            plain_text = self.line_map is None  # (dtrace reads its #line directives: see _mark_of)
+            next_line = None  # the line after the one at pos, counted from 1, once asked
+            starts = files = firsts = None  # the marks' lists, once there are marks (see LineMarks)
             first = pos
             while True:
                 nl = text.find("\n", pos)
@@ -734,9 +745,27 @@ class Lexer:
                     add(node)
                 else:
                     add(cls(*args, pos=node_at(pos)))
+                if plain_text and (cls is not directive or args[0] == "line"):
+                    # (a #line's mark, judged once for its text, added without a call: each of
+                    # 500,000 `#line 5` lines made one, a third of their reading at first)
+                    mark = marks_read.get(line)
+                    if mark is None:
+                        mark = marks_read[line] = self._mark_of(self.toplevel[-1])
+                    if mark:
+                        if next_line is None:
+                            next_line = bisect_left(newlines, nl) + 2
+                        if starts is None:
+                            marks = self.marks or self._marked()
+                            starts, files, firsts = marks.starts, marks.files, marks.firsts
+                        if not starts or next_line > starts[-1]:  # (as LineMarks.add)
+                            starts.append(next_line)
+                            files.append(mark[0] if mark[0] is not None else files[-1] if files else self.filename)
+                            firsts.append(mark[1])
                 if not run or text[nl + 1 : nl + 2] != "#":
                     return nl
                 pos = nl + 1
+                if next_line is not None:
+                    next_line += 1
             if pos != first:
                 return pos - 1  # (the line at pos: the lexer's loop reads it, here by the path below)
         return self._directive_read(pos, top)
@@ -788,7 +817,56 @@ class Lexer:
                 if "\r" not in key:
                     self._lines_read[key] = (node.__class__, fields)
         self.toplevel.append(node)
+        if self.line_map is None and (node.__class__ is tree.Pragma or node.__class__ is tree.Directive
+                                      and node.name in ("line", "")):
+            key = text[pos:nl]
+            mark = self._marks_read.get(key)
+            if mark is None:
+                mark = self._mark_of(node)
+                if len(self._marks_read) < MAX_LINES_READ:
+                    self._marks_read[key] = mark
+            if mark:
+                if self._newlines is None:
+                    self._newlines = [m.start() for m in _NL_RE.finditer(text)]
+                (self.marks or self._marked()).add(bisect_left(self._newlines, nl) + 2, *mark)
         return nl
+
+    def _marked(self):
+        """The text's :attr:`marks`, made when its first ``#line`` is read: positions in the text
+        follow them from then on, those the parser stored too."""
+        self.marks = LineMarks(self.filename)
+        follow_marks(self.offset_function()(0), self.marks)
+        return self.marks
+
+    def _mark_of(self, node):
+        """What the ``#line`` (a line marker, ``#pragma line``, ``#pragma D line``) ``node`` says of the
+        lines after it in a text dtrace reads unpreprocessed (:class:`dtracepy.source.LineMarks`):
+        ``(file or None, the next line's number)``; False for another directive.  One dtrace
+        refuses names nothing (the check says why, at its line); nor does one whose number is out
+        of a line's range."""
+        if node.__class__ is tree.Directive:
+            if node.name == "line":
+                words, after = parse_pragma_words(node.text), 1
+            elif node.text[:1].isdigit():  # (a line marker: `# 12 "file"`, the line after is 12)
+                words, after = parse_pragma_words(node.text), 0
+            else:
+                return False
+        else:
+            words = tuple(node.words)
+            if words[:1] == ("line",):
+                words, after = words[1:], 1
+            elif words[:2] == ("D", "line"):
+                words, after = words[2:], 1
+            else:
+                return False
+        from dtracepy.facts.options import line_number, line_problem  # (only for a #line)
+
+        if not words or line_problem(words) is not None:
+            return False
+        first = line_number(words[0]) + after
+        if not 0 < first < 1 << 31:  # (dtrace keeps it in a C int; 0 and less it shows as no line)
+            return False
+        return words[1][1:-1] if len(words) > 1 else None, first
 
     def _hash_line_next(self, pos: int) -> bool:
         m = _WS_RE.match(self.text, pos)

@@ -413,7 +413,15 @@ class CharProblem(ValueError):
     """A character constant gcc's cpp refuses, in its words."""
 
 
-def gcc_char_value(spelled: str) -> int | None:
+def _extended_utf8(code: int) -> bytes:
+    """A code point past Unicode's (up to 0x7FFFFFFF) as gcc's cpp encodes it in a narrow
+    constant: UTF-8's scheme carried on to five and six bytes (``\\U00110000`` is f4 90 80 80)."""
+    count = 4 if code < 0x200000 else 5 if code < 0x4000000 else 6
+    tail = [0x80 | (code >> shift & 0x3F) for shift in range(6 * (count - 2), -1, -6)]
+    return bytes([(0xFF00 >> count & 0xFF) | code >> 6 * (count - 1), *tail])
+
+
+def gcc_char_value(spelled: str, warn=None) -> int | None:
     """The value gcc's cpp (dtrace -C's) gives the character constant ``spelled`` (``'...'`` or
     ``L'...'``) in an ``#if``; None for one left to pcpp (a code point past Unicode's); raises
     :class:`CharProblem` for one gcc refuses (``''``, ``'\\x'``, ``'\\u12'``, ``'\\ud800'``).  A
@@ -421,7 +429,9 @@ def gcc_char_value(spelled: str) -> int | None:
     ``'\\377'`` is -1 (pcpp reads 255: ``#if '\\377' < 0`` took the other branch than dtrace -C);
     a constant of several bytes (``'ab'``, a UTF-8 ``'é'``) is an int of its last four bytes, the
     first the highest (pcpp refused it); a wide one (``L'ab'``, a 32-bit signed wchar_t) is its
-    last character's.  An octal or hex escape keeps the bits its unit holds, as gcc does."""
+    last character's.  An octal or hex escape keeps the bits its unit holds, as gcc does.  A
+    universal character past Unicode's last (``\\U00110000``, up to ``\\U7FFFFFFF``) gcc reads
+    with a warning, "outside the UCS codespace", said to ``warn`` (a function of the message)."""
     wide = spelled.startswith("L")
     body = spelled[2:-1] if wide else spelled[1:-1]
     mask = 0xFFFFFFFF if wide else 0xFF
@@ -462,14 +472,14 @@ def gcc_char_value(spelled: str) -> int | None:
                 taken = digits[: next((k for k, c in enumerate(digits) if c not in _HEX_DIGITS), len(digits))]
                 raise CharProblem(f"incomplete universal character name \\{ch}{taken}")
             code = int(digits, 16)
-            if 0xD800 <= code <= 0xDFFF:
+            if 0xD800 <= code <= 0xDFFF or code > 0x7FFFFFFF:
                 raise CharProblem(f"\\{ch}{digits} is not a valid universal character")
-            if code > 0x10FFFF:
-                return None
+            if code > 0x10FFFF and warn is not None:
+                warn(f"\\{ch}{digits} is outside the UCS codespace")
             if wide:
                 units.append(code)
             else:
-                units += chr(code).encode("utf-8")
+                units += chr(code).encode("utf-8") if code <= 0x10FFFF else _extended_utf8(code)
             i += size + 1
         elif ch in _SIMPLE_ESCAPES or ch.isascii() and ch.isprintable():
             units.append(_SIMPLE_ESCAPES.get(ch, ord(ch)))  # (an unknown escape is its character: gcc warns)
@@ -501,6 +511,7 @@ class _GccConstants:
 
         unanswered = next((tok.value for tok in tokens if tok.type == "CPP_ID" and tok.value in UNANSWERED_OPERATORS), None)
         if unanswered is not None:  # (pcpp read it as an unknown function: 0, where gcc may say 1)
+            self.cpp.error_token = next(tok for tok in tokens if tok.value == unanswered)
             self.cpp.on_error(*self.cpp._where(), f"{unanswered}() asks gcc's own tables, which dtracepy does not "
                               "hold: it cannot tell which branch dtrace -C takes (test a macro of your own)")
             return Value(0)
@@ -509,17 +520,28 @@ class _GccConstants:
             if tokens is None:
                 return Value(0)
         changed = []
-        for tok in tokens:
+        for at, tok in enumerate(tokens):
+            if tok.value == "'" or tok.value == "L'":  # (an unterminated constant: gcc makes the
+                # rest of the line one token, which no expression takes; pcpp said "SyntaxError")
+                if at and tokens[at - 1].value == "L" and tokens[at - 1].lexpos + 1 == tok.lexpos:
+                    at, tok = at - 1, tokens[at - 1]  # (L'a: a wide one, which pcpp split)
+                self.cpp.error_token = tok
+                self.cpp.warn_at(tok, "missing terminating ' character")
+                rest = "".join(later.value for later in tokens[at:]).strip()
+                self.cpp.on_error(*self.cpp._where(), f'token "{rest}" is not valid in preprocessor expressions')
+                return Value(0)
             if tok.type == "CPP_CHAR":
                 try:
-                    value = gcc_char_value(tok.value)
+                    value = gcc_char_value(tok.value, lambda message, tok=tok: self.cpp.warn_at(tok, message))
                 except CharProblem as err:
+                    self.cpp.error_token = tok
                     self.cpp.on_error(*self.cpp._where(), str(err))
                     return Value(0)
                 if value is not None:
                     tok = _copy.copy(tok)
                     tok.type, tok.value = "CPP_INTEGER", str(value)
             elif tok.type == "CPP_STRING":
+                self.cpp.error_token = tok
                 self.cpp.on_error(*self.cpp._where(), f'token "{tok.value}" is not valid in preprocessor expressions')
                 return Value(0)
             changed.append(tok)
@@ -549,6 +571,7 @@ class _GccConstants:
             inside = "".join(words[1:])
             if j >= n or words[:1] != ["("] or not (len(inside) > 2 and (
                     inside[0] == '"' == inside[-1] and len(words) == 2 or inside[0] == "<" and inside[-1] == ">")):
+                self.cpp.error_token = tok
                 self.cpp.on_error(*self.cpp._where(), f'missing \'(\' before "{tok.value}" operand'
                                   if words[:1] != ["("] else f"operator \"{tok.value}\" requires a header-name")
                 return None
@@ -863,6 +886,42 @@ def bound_stray_characters(lexer, refuse, cost=None) -> None:
     lexer.lexerrorf = stray
 
 
+def _said(errors) -> list:
+    """The errors pcpp recorded (:func:`preprocess`'s) that are said, in its words made cpp's."""
+    return [(file, line, f"C preprocessor: {message}", col) for file, line, message, col in errors
+            if "not found" not in message]
+
+
+#: pcpp's evaluator names the token it stopped at: ``SyntaxError("around token '2' type ...")``.
+_AROUND_TOKEN = re.compile(r"""around token '(.*?)' type """)
+
+
+def _if_column(line: str | None, message: str, col: int | None, word: str | None = None) -> int | None:
+    """The column an error in an ``#if``'s (``#elif``'s) expression on ``line`` is at, as cpp
+    names it: ``col``, that of the token it is about, when known (a token of the line itself, not
+    of a macro); the token pcpp's evaluator stopped at; the end of the line when the expression
+    ended too soon (cpp: ``#if 1 +`` "operator '+' has no right operand" after the ``+``); the
+    token's text ``word`` where the line spells it (a token a macro made: ``__has_include``); else
+    the expression's first token (cpp names the macro's name there).  None for a line not known."""
+    if col is not None or line is None:
+        return col
+    directive = re.match(r"[ \t]*(?:#|%:)[ \t]*(?:el)?if[ \t]*", line)
+    start = directive.end() if directive else 0
+    around = _AROUND_TOKEN.search(message)
+    if message == "division by zero in #if":  # (at its operator, as cpp says `#if 1/0`'s; of two,
+        division = re.search(r"[/%]", line[start:])  # the first, where cpp may name the other)
+        if division is not None:
+            return start + division.start() + 1
+    for word in (around[1] if around is not None else None, word):
+        found = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)" if word.isidentifier() else re.escape(word)).search(
+            line, start) if word else None
+        if found is not None:
+            return found.start() + 1
+    if "SyntaxError('at EOF')" in message:
+        return len(line.rstrip(" \t")) + 1
+    return start + 1 if start < len(line) else None
+
+
 class _Refused(Exception):
     """Raised inside pcpp to stop it; carries a located message."""
 
@@ -971,7 +1030,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
         ``(output, line_map)``.  Each #warning reached is added to ``found``; each macro defined to
         ``defined`` (name -> whether the parentheses of its replacement nest); ``spoiled`` is made
         true by a header that holds the reduction's placeholders' prefix."""
-        errors: list[tuple[str, int, str]] = []
+        errors: list[tuple[str, int, str, int | None]] = []  # (file, line, message, column)
         budget = {"read": len(text.encode("utf-8", "surrogatepass")), "expanded": 0, "included": 0}
 
         texts: dict[str, list[str]] = {}  # an included file's absolute path -> its lines
@@ -995,7 +1054,17 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                     (file, line), msg = self._where(), empty_directive_message(self.lastdirective.value)
                 if msg.startswith("Could not evaluate expression due to ZeroDivisionError"):
                     msg = "division by zero in #if"  # (cpp's words, not pcpp's evaluator's)
-                errors.append((file, line, msg))
+                tok, self.error_token = self.error_token, None
+                errors.append((file, line, msg, _if_column(_line_of(file, line), msg, tok and _column_of(tok),
+                                                           tok and tok.value)))
+
+            error_token = None  # (the token an error of the #if's expression is at: see on_error)
+
+            def warn_at(self, tok, message):
+                """A warning of cpp's about the token ``tok`` of the #if's expression, at its column."""
+                file, line = self._where()
+                col = _if_column(_line_of(file, line), message, _column_of(tok), tok.value)
+                found.append((located(message, file, line, col).pos, message))
 
             def group_lines(self, input, abssource):
                 # pcpp's, but a line loses only the blanks cpp knows (space and tab) at its end, not
@@ -1205,6 +1274,12 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             source_line = lines[line - 1] if file == filename and line and 0 < line <= len(lines) else None
             return DSyntaxError(message, Pos(_shown(file, filename), line or 1, col or 1), source_line)
 
+        def all_located(said):
+            """The errors ``said`` ((file, line, message, column) each), as one error showing them all."""
+            first, *rest = (located(message, file, line, col) for file, line, message, col in said)
+            first.also = tuple(rest)
+            return first
+
         cpp = _Cpp()
         cpp.evaluator = _GccConstants(cpp.evaluator, cpp)
         cpp.line_directive = "#line"
@@ -1244,7 +1319,9 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             cpp.temp_path[:1] = [os.path.join(os.devnull, "")]
             cpp.write(out)
         except _Refused as err:
-            raise located(err.message, err.file, err.line, err.col) from None
+            # (with the errors read before it, in their order: cpp reads on past an error in an
+            # #if, and an #error its #else reaches says its own after it)
+            raise all_located([*_said(errors), (err.file, err.line, err.message, err.col)]) from None
         except RecursionError:
             raise DSyntaxError("C preprocessor: nested too deeply (a file that includes itself, or recursive "
                                "macros)", Pos(filename, 1, 1)) from None
@@ -1259,10 +1336,8 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             raise DSyntaxError(f"C preprocessor: {describe_exception(err)}", Pos(filename, 1, 1)) from None
         finally:
             sys.setrecursionlimit(limit)
-        for file, line, msg in errors:
-            if "not found" in msg:
-                continue
-            raise located(f"C preprocessor: {msg}", file, line)
+        if _said(errors):
+            raise all_located(_said(errors))
 
         written, line_map = _mapped(out.getvalue(), out.pragmas, filename, len(lines) + 1 if in_place else 0)
         return _restored(written, held), line_map

@@ -99,6 +99,103 @@ def register_text(filename: str, length: int, newlines, line_map=None) -> int:
     return base
 
 
+def line_marks_at(at) -> "LineMarks | None":
+    """The :class:`LineMarks` of the text a node's stored position ``at`` is in (see
+    :func:`register_text`), when its lines follow a ``#line``; else None."""
+    if at.__class__ is not int or not _TEXTS:
+        return None
+    marks = _TEXTS[bisect_right(_TEXT_BASES, at) - 1].line_map
+    return marks if marks.__class__ is LineMarks else None
+
+
+def text_line(at) -> "int | None":
+    """The line of its text (counted from 1, whatever a ``#line`` names it) a node's stored
+    position ``at`` is on (see :func:`register_text`); None for a position not stored so."""
+    if at.__class__ is not int or not _TEXTS:
+        return None
+    text = _TEXTS[bisect_right(_TEXT_BASES, at) - 1]
+    return bisect_right(text.newlines, at - text.base - 1) + 1
+
+
+def follow_marks(base: int, marks: "LineMarks") -> None:
+    """From now on, positions in the text registered at ``base`` follow ``marks`` (the lexer
+    gives them when it reads the text's first ``#line``: see :class:`LineMarks`)."""
+    with _TEXTS_LOCK:
+        _TEXTS[bisect_right(_TEXT_BASES, base) - 1].line_map = marks
+
+
+class LineMarks:
+    """The lines of a script dtrace reads without preprocessing it, as its ``#line`` directives
+    name them: dtrace reads ``#line 100 "foo.d"``, ``#pragma line`` and ``#pragma D line`` itself
+    and names the line after it ``"foo.d", line 101`` (one more than cpp would: dt_pragma_line,
+    checked with the real dtrace), a line marker ``# 100 "foo.d"`` the line after it line 100; a
+    directive without a file name keeps the one before.  Called with a line of the text, the
+    ``(file, line)`` dtrace names it; :meth:`physical` answers the other way.  The lexer adds a
+    mark as it reads each directive, so a position asked for while the text is parsed follows
+    the directives above it, all of them read by then."""
+
+    __slots__ = ("filename", "starts", "files", "firsts", "_by_file")
+
+    def __init__(self, filename: str):
+        self.filename = filename
+        self.starts: list[int] = []  # the first line (of the text) each mark names
+        self.files: list[str] = []
+        self.firsts: list[int] = []  # the number that line is given
+        self._by_file = None  # see physical
+
+    def add(self, start: int, file: "str | None", first: int) -> None:
+        """Line ``start`` of the text and those after it are ``file``'s (None: the file named
+        before), numbered from ``first``."""
+        if self.starts and start <= self.starts[-1]:
+            if start < self.starts[-1]:
+                return  # (read twice: the lexer read this part of the text before)
+            del self.starts[-1], self.files[-1], self.firsts[-1]  # (two on one line: the last counts)
+        if file is None:
+            file = self.files[-1] if self.files else self.filename
+        self.starts.append(start)
+        self.files.append(file)
+        self.firsts.append(first)
+
+    def __call__(self, line: int) -> tuple:
+        at = bisect_right(self.starts, line) - 1
+        if at < 0:
+            return self.filename, line
+        return self.files[at], self.firsts[at] + line - self.starts[at]
+
+    def physical(self, file: str, line: int) -> "int | None":
+        """The line of the text dtrace names ``file``, ``line``, if exactly one is (two directives
+        may name the same line twice: then None, as for a line none names)."""
+        made = self._by_file  # (made for the marks there were: the lexer adds them itself too)
+        if made is None or made[0] != len(self.starts):
+            made = self._by_file = len(self.starts), self._spans()
+        by_file = made[1]
+        spans = by_file.get(file)
+        if spans is None:
+            return None
+        firsts, ends, reach, starts = spans
+        at = bisect_right(firsts, line) - 1
+        if at < 0 or line >= ends[at] or (at and reach[at - 1] > line):
+            return None  # (none, or an earlier span names it too)
+        return starts[at] + line - firsts[at]
+
+    def _spans(self) -> dict:
+        """For each file, its spans of lines ordered by their first number: the numbers each
+        starts at and ends before, the furthest end of the spans up to each, and the line of the
+        text each starts at (the text's last span runs on without end)."""
+        spans = [(self.filename, 1, self.starts[0] - 1 if self.starts else 1 << 62, 1)]
+        bounds = self.starts[1:] + [None]
+        for start, file, first, end in zip(self.starts, self.files, self.firsts, bounds):
+            spans.append((file, first, end - start if end is not None else 1 << 62, start))
+        by_file: dict = {}
+        for file, first, length, start in sorted(spans, key=lambda span: (span[0], span[1])):
+            firsts, ends, reach, starts = by_file.setdefault(file, ([], [], [], []))
+            firsts.append(first)
+            ends.append(first + length)
+            reach.append(max(reach[-1], first + length) if reach else first + length)
+            starts.append(start)
+        return by_file
+
+
 def line_and_column(at: int, filename: str) -> tuple[int, int] | None:
     """The 1-based line and column of a node's stored position ``at`` (see
     :func:`register_text`) if its text is ``filename``'s and has no line map: what

@@ -144,12 +144,13 @@ def test_a_typedef_of_a_function_type_is_valid_c_but_not_a_member():
     """`typedef int fn(int);` was refused wherever it stood; only a member of function type is."""
     layouts = parse_layouts("typedef int fn(int);\nstruct m { int a; fn *f; };")
     assert (layouts["m"].size, layouts["m"].member("f").offset) == (16, 8)
-    for text, where in (("typedef int fn(int);\nstruct m { int a; fn f; };", "2:22"),
-                        ("struct m { int a; int f(int); };", "1:23"),
-                        ("typedef int fn(int);\nstruct m { fn g[2]; };", "2:15")):
+    for text, where in (("typedef int fn(int);\nstruct m { int a; fn f; };", "2:22: error: field 'f' declared as a function"),
+                        ("struct m { int a; int f(int); };", "1:23: error: field 'f' declared as a function"),
+                        ("typedef int fn(int);\nstruct m { fn g[2]; };",
+                         "2:15: error: declaration of 'g' as array of functions")):  # (gcc's words, session 24)
         with pytest.raises(LayoutError) as err:
             parse_layouts(text)
-        assert f"<string>:{where}: error: a function type cannot be a member" in str(err.value), str(err.value)
+        assert f"<string>:{where}" in str(err.value), str(err.value)
 
 
 @pytest.mark.parametrize("name,what", [("state_t", "enum <anonymous> (4 bytes)"), ("myint", "int (4 bytes)"),

@@ -9,7 +9,11 @@ from __future__ import annotations
 import ast
 import pathlib
 import random
+import re
+import shutil
+import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -34,8 +38,37 @@ def outcome(text: str, abi: str, fast: bool, monkeypatch) -> tuple:
 def same(text: str, monkeypatch, abi: str = "x86_64") -> tuple:
     slow = outcome(text, abi, False, monkeypatch)
     quick = outcome(text, abi, True, monkeypatch)
+    if quick != slow and shutil.which("gcc") and (
+            quick[0] == "error" and GCC_JUDGES.search(quick[1]) or quick[0] == "ok" and slow[0] == "error"):
+        # (a refusal the fast reader makes in gcc's words where pycparser's path reads on, or
+        # refuses later, or a scope pycparser's path reads otherwise: gcc is the judge; a refusal
+        # is one of gcc's, but not always its first where the converter would refuse an earlier
+        # token of the same declaration)
+        errors = gcc_errors(text)
+        assert (f"{quick[2]}: error: {quick[1]}" in errors) if quick[0] == "error" else not errors, text[:2000]
+        return quick
     assert quick == slow, text[:2000]
     return quick
+
+
+# gcc's refusals the fast reader makes itself and pycparser's path does not everywhere (session 24,
+# layout25: declarators gcc refuses, in a parameter or a function's body too; storage classes; a
+# typedef name hidden by a parameter's name)
+GCC_JUDGES = re.compile(r"declared as function returning (?:a function|an array)$|^declaration of '\w+' as array "
+                        r"of (?:voids|functions)$|^storage class specified for |^invalid storage class for function "
+                        r"|^function definition declared '_Thread_local'$|^file-scope declaration of '\w+' specifies "
+                        r"'auto'$|^function-scope '\w+' implicitly auto|^'_Thread_local' used with "
+                        r"|^expected specifier-qualifier-list before |^expected declaration specifiers or '...' before ")
+
+
+def gcc_errors(text: str, *flags: str) -> list:
+    """gcc's errors on ``text`` as h.h (``-fsyntax-only``), in order, in dtracepy's quotes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pathlib.Path(tmp, "h.h").write_text(text)
+        out = subprocess.run(["timeout", "-s", "KILL", "60", "gcc", *flags, "-fsyntax-only", "-x", "c", "h.h"],
+                             capture_output=True, text=True, cwd=tmp)
+    return [line.replace("\u2018", "'").replace("\u2019", "'") for line in out.stderr.splitlines()
+            if ": error: " in line]
 
 
 def read_by_fastc(text: str, abi: str = "x86_64") -> bool:
@@ -459,17 +492,16 @@ def test_a_sum_of_literals_is_one_constant(monkeypatch):
 
 @pytest.mark.parametrize("text", [
     "struct a { int x; };;\n", "static inline int f(int);\n", "extern typedef int T;\n",
-    "static extern int x;\n", "int f(int)[3];\n", "struct a { int f(int); };\n",
+    "static extern int x;\n",
     "static struct a { int x; };\n",
     "#pragma once\n", "struct a { int x; } \f;\n",
     "struct a { int b[" + "(" * 300 + "1" + ")" * 300 + "]; };\n",
     # what pycparser's scopes decide: a typedef in a block declaring a parameter's name again, a
     # typedef in a K&R parameter list (session 20 took a name shadowing a typedef, refused a
     # typedef in a for's declaration as gcc does, and took GNU range designators: test_layout_subset21)
-    "int f(int T) { typedef int T; return 0; }\n", "int f(a) typedef int T; int a; { return 0; }\n",
-    # pycparser builds these, gcc refuses them: a function returning a function or an array, an
-    # array of functions, a member that is a function; a parenthesised typedef name as a parameter
-    "int (*f(int))(int)(char);\n", "int (g(int))[3];\n", "int (h[2])(int);\n", "struct a { int (f)(int); };\n",
+    "int f(int T) { typedef int T; return 0; }\n",
+    # a parenthesised typedef name as a parameter (session 24 reads what pycparser builds and gcc
+    # refuses, a function returning a function or an array ...: test_layout25)
     "typedef int T; int f(int (T));\n", "int f(int x) int y; { return 0; }\n", "register int x;\n",
     "int f(void) { if (1) { return 0; }\n", 'char *s = "\\q";\n', "double d = 1e+3;\n",
     "int f(void) {" + " if (1)" * 40 + " ; }\n",

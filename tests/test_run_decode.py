@@ -574,9 +574,10 @@ def test_shebang_flags_and_target(tmp_path):
     with pytest.raises(RunError, match=r"uses \$target: give the process with -c COMMAND or -p PID"):
         command(prepared, "x.d", "dtrace")
     argv = command(prepared, str(tmp_path / "x.d"), "dtrace", target_cmd=["ls", "a b"])
-    # dtrace -c splits at blanks without quoting: such a command runs through a script
-    assert argv == ["dtrace", "-q", "-Z", "-c", str(tmp_path / "target.sh"), "-s", str(tmp_path / "x.d")]
-    assert (tmp_path / "target.sh").read_text() == "#!/bin/sh\nexec ls 'a b'\n"
+    # dtrace -c splits at blanks without quoting: such a command runs through a script, named as
+    # the command (its execname is the command's from the start)
+    assert argv == ["dtrace", "-q", "-Z", "-c", str(tmp_path / "ls"), "-s", str(tmp_path / "x.d")]
+    assert (tmp_path / "ls").read_text() == "#!/bin/sh\nexec ls 'a b'\n"
     assert command(prepared, "x.d", "dtrace", target_cmd=["ls", "-l"])[3:5] == ["-c", "ls -l"]
     assert command(prepared, "x.d", "dtrace", pid=42)[-4:] == ["-p", "42", "-s", "x.d"]
 
@@ -735,8 +736,8 @@ def test_string_target_command_is_split_as_a_shell_would(tmp_path):
     script.write_text("pid$target:::entry { @[probefunc] = count(); }\n")
     prepared = prepare_d(str(script))
     argv = command(prepared, str(tmp_path / "x.d"), "dtrace", target_cmd='sh -c "ls /; echo hi"')
-    assert argv[argv.index("-c") + 1] == str(tmp_path / "target.sh")
-    assert (tmp_path / "target.sh").read_text() == "#!/bin/sh\nexec sh -c 'ls /; echo hi'\n"
+    assert argv[argv.index("-c") + 1] == str(tmp_path / "sh")
+    assert (tmp_path / "sh").read_text() == "#!/bin/sh\nexec sh -c 'ls /; echo hi'\n"
     assert command(prepared, "x.d", "dtrace", target_cmd="ls -l")[-4:-2] == ["-c", "ls -l"]
     with pytest.raises(RunError, match="cannot split into words"):
         command(prepared, "x.d", "dtrace", target_cmd='sh -c "unterminated')

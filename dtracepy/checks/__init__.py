@@ -21,6 +21,7 @@ top-level :class:`~dtracepy.tree.Comment` nodes that carry positions are seen.
 
 from __future__ import annotations
 
+import functools
 import re
 from operator import eq as _eq, le as _le
 
@@ -134,12 +135,17 @@ class Directives:
                     found.args = int(match.group(1))
         return found
 
-    def silences(self, finding: Finding) -> bool:
+    def silences(self, finding: Finding, marks=None) -> bool:
+        """``marks``: how the source's ``#line`` directives name its lines (a comment silences
+        the finding on the line it is on, or the one after, whatever a ``#line`` names them)."""
         if finding.check in self.disable or "*" in self.disable:
             return True
         if finding.pos is None:
             return False
-        for line in (finding.pos.line, finding.pos.line - 1):
+        line = finding.pos.line if marks is None else marks.physical(finding.pos.file, finding.pos.line)
+        if line is None:
+            return False
+        for line in (line, line - 1):
             names = self.ignore.get(line)
             if names and ("*" in names or finding.check in names):
                 return True
@@ -158,6 +164,20 @@ def _comment_lines(program):
         if isinstance(item, t.Comment) and item.pos is not None:
             for offset, line in enumerate(item.text.splitlines() or [""]):
                 yield item.pos.line + offset, line
+
+
+def source_line_of(lines, marks, pos) -> str | None:
+    """Of the source's ``lines``, the one ``pos`` names; through ``marks``, how the source's
+    ``#line`` directives name its lines (:class:`dtracepy.source.LineMarks`), when it has one:
+    None when no one line is named so (never another line's text)."""
+    if lines is None or pos is None:
+        return None
+    line = pos.line
+    if marks is not None:
+        line = marks.physical(pos.file, line)
+        if line is None:
+            return None
+    return lines[line - 1] if 1 <= line <= len(lines) else None
 
 
 def check_program(program, options: CheckOptions | None = None, source: str | None = None, *,
@@ -188,9 +208,11 @@ def check_program(program, options: CheckOptions | None = None, source: str | No
     ctx = Context(program, options, lines, index_of)
     findings: list[Finding] = []
     file = ctx.first_pos.file if ctx.first_pos is not None else "<string>"
+    marks = ctx.marks if lines is not None else None  # (the #line directives of a source read plain)
     if "directive" not in options.disabled:
         for line, col, message in directives.problems:
-            findings.append(Finding("error", message, "directive", Pos(file, line, col),
+            findings.append(Finding("error", message, "directive",
+                                    Pos(*(file, line) if marks is None else marks(line), col),
                                     lines[line - 1] if lines is not None and 0 < line <= len(lines) else None))
     families = [lifecycle, printf, names, safety]
     if options.compiling:
@@ -203,13 +225,15 @@ def check_program(program, options: CheckOptions | None = None, source: str | No
     # (no "dtracepy:" comment silences anything: the usual file, where asking for each finding
     # was a tenth of the work of a file with a finding on each of 170,000 lines)
     silences = directives.silences if directives.ignore or directives.disable else None
+    if silences is not None and marks is not None:
+        silences = functools.partial(directives.silences, marks=marks)
     count = len(lines) if lines is not None else 0
     for family in families:
         family_name = family.__name__.rsplit(".", 1)[-1]
         if all(c.name in disabled for c in CHECKS if c.family == family_name):
             continue
         found = family.run(ctx)
-        if silences is None and not compiling and not disabled:
+        if silences is None and not compiling and not disabled and marks is None:
             # (nothing to drop or make an error: the findings as they come, but a source line
             # for those made without one; a step of this loop for each was a tenth of the work
             # of a file with a finding on each of 226,000 lines)
@@ -227,7 +251,9 @@ def check_program(program, options: CheckOptions | None = None, source: str | No
             if compiling and finding.check in COMPILER_RULES and finding.severity != "error":
                 finding = attrs.evolve(finding, severity="error")
             if finding.source_line is None and lines is not None and finding.pos is not None:
-                if 1 <= finding.pos.line <= count:
+                if marks is not None:
+                    finding = attrs.evolve(finding, source_line=source_line_of(lines, marks, finding.pos))
+                elif 1 <= finding.pos.line <= count:
                     finding = attrs.evolve(finding, source_line=lines[finding.pos.line - 1])
             findings.append(finding)
     # (what only the checks needed, the index of the tree and each clause's accesses, freed

@@ -11,8 +11,9 @@ from operator import attrgetter
 import attrs
 
 from dtracepy import tree as t
-from dtracepy.checks import Finding  # (the package's __init__ imports no check module at its top)
+from dtracepy.checks import Finding, source_line_of  # (the package's __init__ imports no check module at its top)
 from dtracepy.checks.registry import BY_NAME
+from dtracepy.source import line_marks_at, text_line
 from dtracepy.facts import command_line, probes
 from dtracepy.source import Pos
 
@@ -733,9 +734,31 @@ class Context:
         # (the finding's source line is given here, not by check_program's attrs.evolve of each:
         # a copy per finding was a tenth of checking a file of 85,000 one-line clauses)
         lines = self.lines
+        if lines is not None and self.marks is not None:
+            line = text_line(getattr(node, "_at", None)) if node is not None and pos is self._last_pos else None
+            return Finding(severity or BY_NAME[check].severity, message, check, pos,
+                           lines[line - 1] if line is not None and 1 <= line <= len(lines) else self.line_text(pos))
         line = pos.line if pos is not None and lines is not None else 0
         return Finding(severity or BY_NAME[check].severity, message, check, pos,
                        lines[line - 1] if 1 <= line <= len(lines) else None)
+
+    @cached_property
+    def marks(self):
+        """How the program's ``#line`` directives name its lines (:class:`dtracepy.source.LineMarks`),
+        when it was read from a text that has one and was not preprocessed; else None."""
+        items = self.program.items
+        return line_marks_at(items[0]._at) if items else None
+
+    def line_text(self, pos, node=None) -> "str | None":
+        """The text of the source line ``pos`` names (through the ``#line`` directives: the line
+        they name so); None when there is no source or no one line of it is named so.  ``node``:
+        the parsed node at ``pos``, whose line is then read from where it was parsed."""
+        lines = self.lines
+        if self.marks is not None and node is not None and lines is not None:
+            line = text_line(getattr(node, "_at", None))
+            if line is not None:
+                return lines[line - 1] if 1 <= line <= len(lines) else None
+        return source_line_of(lines, self.marks, pos)
 
     @cached_property
     def first_pos(self):

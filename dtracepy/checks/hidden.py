@@ -35,5 +35,6 @@ def run(ctx):
                 escapes = "".join("\\%03o" % byte for byte in ch.encode("utf-8"))
                 message = (f"U+{ord(ch):04X} ({name}) shows the line otherwise than D reads it, or not at "
                            f"all (\"Trojan source\"); remove it, or in a string write its bytes: {escapes}")
-                yield Finding("warning", message, "hidden-character", Pos(file, number, col))
+                where = (file, number) if ctx.marks is None else ctx.marks(number)  # (as a #line names it)
+                yield Finding("warning", message, "hidden-character", Pos(*where, col))
                 break

@@ -157,12 +157,13 @@ class _At:
 def _at_name(ctx, node):
     """Where the member's name stands (``b`` of ``this->x->b``), when it is on the line the
     expression starts on; else the expression."""
-    pos, lines = node.pos, ctx.lines
-    if pos is None or not lines or not 1 <= pos.line <= len(lines) or not pos.col:
+    pos = node.pos
+    line = ctx.line_text(pos, node) if pos is not None and pos.col else None
+    if line is None:
         return node
     import re
 
-    found = re.compile(rf"{re.escape(node.op)}\s*({node.name})\b").search(lines[pos.line - 1], pos.col - 1)
+    found = re.compile(rf"{re.escape(node.op)}\s*({node.name})\b").search(line, pos.col - 1)
     return _At(Pos(pos.file, pos.line, found.start(1) + 1)) if found else node
 
 

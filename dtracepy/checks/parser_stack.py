@@ -254,10 +254,9 @@ def _pointer_run(declarator, ctx, owner) -> int:
         declarator = declarator.target
     if best and ctx.lines is not None:
         pos = owner.pos
-        if pos is None or pos.file != (ctx.first_pos.file if ctx.first_pos is not None else None) \
-                or not 0 < pos.line <= len(ctx.lines):
+        text = ctx.line_text(pos, owner) if pos is not None else None
+        if text is None or pos.file != (ctx.first_pos.file if ctx.first_pos is not None else None):
             return 0
-        text = ctx.lines[pos.line - 1]
         start = text.find("*", pos.col - 1)
         if start < 0:
             return 0

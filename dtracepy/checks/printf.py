@@ -682,10 +682,10 @@ _MOST_ARGUMENTS = Fn.MOST_CALL_ARGUMENTS
 def _at_conversion(ctx, arg, start: int, text: str):
     """Where the conversion at ``start`` of the string constant ``arg``'s value stands, when the
     constant's line shows it there (no escape before it); else the constant."""
-    pos, lines = arg.pos, ctx.lines
-    if pos is None or not lines or not 1 <= pos.line <= len(lines) or not pos.col:
+    pos = arg.pos
+    line = ctx.line_text(pos, arg) if pos is not None and pos.col else None
+    if line is None:
         return arg
-    line = lines[pos.line - 1]
     col = pos.col + 1 + start  # (pos.col: the opening quote's, from 1)
     if line[col - 1:col - 1 + len(text)] != text or "\\" in line[pos.col:col - 1]:
         return arg

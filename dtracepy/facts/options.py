@@ -531,6 +531,15 @@ def line_problem(words, what: str = "#line", cpp: bool = False) -> str | None:
     return None
 
 
+def line_number(word: str) -> int:
+    """The number a ``#line`` that :func:`line_problem` passes (dtrace reading it) gives: an
+    integer constant as D reads one (``0x10`` is 16, ``010`` 8, ``10u`` 10)."""
+    digits = word.rstrip("uUlL")
+    if digits[1:2] in ("x", "X"):
+        return int(digits[2:], 16)
+    return int(digits, 8 if digits[:1] == "0" and len(digits) > 1 else 10)
+
+
 def pragma_problem(words, dialect: str | None = None) -> str | None:
     """Why the ``#pragma`` with these words is one D rejects, or None.  Only ``#pragma D ...``
     lines are D's: other pragmas are ignored (K&R).  A comment on the line is words to D

@@ -31,6 +31,7 @@ from dtracepy.layout.blocks import BlockRules
 from dtracepy.layout.consts import _INT, ConstantEvaluator, _wrap
 from dtracepy.layout.cparse import (BUILTIN_FILE, PRELUDE, _C_KEYWORDS, _CParser, _deepest, _line_starts,  # noqa: F401
                                     parse_c, read_fast)
+from dtracepy.layout.fastc_decl import refused_derivation
 from dtracepy.layout.cpp import abi_macros, preprocess, read_source, refuse_binary  # noqa: F401
 from dtracepy.layout.empties import refuse_empty_declarations
 from dtracepy.layout.engine import MemberSpec, lay_out, most_bytes
@@ -148,6 +149,8 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                 self._typedef_decls[node.name] = node
                 if id(node) in self.pre.typedef_alignas:  # (gcc refuses it)
                     self.alignas(node, None, "typedef", self.pre.typedef_alignas[id(node)])
+                if node.type.__class__ is not c_ast.TypeDecl:
+                    refuse_derivations(node)
                 t, spelling = self.type_of(node.type)
                 if id(node) in attributes:
                     t = self._aligned_typedef(node, t, attributes[id(node)])
@@ -165,6 +168,8 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                     if self._user(node):
                         self.result[node.name] = t
             elif isinstance(node, c_ast.Decl):
+                if node.type.__class__ is not c_ast.TypeDecl:
+                    refuse_derivations(node)
                 if isinstance(node.type, c_ast.FuncDecl):
                     self.function_alignas(node)
                     continue
@@ -323,6 +328,14 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                 j = i
                 while j > 0 and chain[j - 1].__class__ is ArrayDecl:
                     j -= 1
+                if t.__class__ is Scalar and (t.kind == "void" or t.kind == "function") and chain[i].type.__class__ \
+                        is not PtrDecl:  # (gcc's words, at the name)
+                    placed = chain[-1].type
+                    while placed.__class__ is not TypeDecl and getattr(placed, "type", None) is not None:
+                        placed = placed.type
+                    name = getattr(placed, "declname", None)
+                    self.error(f"declaration of '{name}' as array of {t.kind}s" if name is not None else
+                               f"declaration of type name as array of {t.kind}s", placed)
                 inner_spelling = base and t.spelling()
                 size = t.size
                 if size % t.align:  # (a typedef aligned beyond its size: gcc refuses an array of it)
@@ -618,6 +631,8 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
             if decl.align:  # (evaluated first, as gcc evaluates it: before the declarator)
                 for spec in decl.align:
                     self.alignas_value(spec)
+            if decl.type.__class__ is not c_ast.TypeDecl:
+                refuse_derivations(decl)
             t, spelling = self.type_of(decl.type, lazy=True)
             if a.vector is not None:
                 t = self._vector(t, a.vector)
@@ -628,10 +643,14 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                 self.error(f"a bit-field of {spelled(spelling)} is not modelled by dtracepy (of an integer type of "
                            "at most 8 bytes, it is)", decl)
             if t.__class__ is Scalar and t.kind in ("void", "function") or isinstance(t, Array):
-                if getattr(t, "kind", None) == "void":
-                    self.error(f"member {decl.name} has type void", decl)
-                if getattr(getattr(t, "elem", t), "kind", None) == "function":
-                    self.error("a function type cannot be a member; use a pointer to it", decl)
+                placed = decl if decl.coord is not None else decl.type  # (the fast reader's: its TypeDecl's)
+                while placed.__class__ is not c_ast.Decl and placed.__class__ is not c_ast.TypeDecl:
+                    placed = placed.type
+                if getattr(t, "kind", None) == "void":  # (gcc's words)
+                    self.error(f"bit-field '{decl.name}' has invalid type" if decl.bitsize is not None else
+                               f"variable or field '{decl.name}' declared void", placed)
+                if getattr(t, "kind", None) == "function":
+                    self.error(f"field '{decl.name}' declared as a function", placed)
                 # (x[0], GNU's zero-length array, may be anywhere: only x[] must be last)
                 if isinstance(decl.type, c_ast.ArrayDecl) and decl.type.dim is None and \
                         decl is not next(d for d in reversed(decls) if isinstance(d, c_ast.Decl)):
@@ -820,3 +839,12 @@ def _defines_a_type(node) -> bool:
             return True
         stack.extend(child for _, child in node.children())
     return False
+
+
+
+def refuse_derivations(decl) -> None:
+    """Refuse, as gcc does, a declaration (Decl or Typedef) whose declarator makes a function
+    return a function or an array, or an array of functions; at its name (its TypeDecl's place)."""
+    found = refused_derivation(decl.type)
+    if found is not None:
+        raise LayoutError(found[0].format(decl.name), _Converter.pos(found[1]) or _Converter.pos(decl))

@@ -338,13 +338,21 @@ def read_fast(text: str, filename: str, abi: ABI, prelude: str = PRELUDE):
         pre = blank_words(text)
     counted: list = []
     try:
-        return fastc.read(prelude, pre.text, BUILTIN_FILE, counted), pre, counted[0] > PYCPARSER_TOKENS
+        ast = fastc.read(prelude, pre.text, BUILTIN_FILE, counted, pre.typedef_alignas)
+        return ast, pre, counted[0] > PYCPARSER_TOKENS
     except fastc.Unsupported as err:
         if err.tokens > PYCPARSER_TOKENS:
             raise _too_large(err, pre.text, filename) from None
         return None
     except fastc.Refused as err:  # (what gcc refuses and pycparser would not)
         line, col, file = fastc.token_place(pre.text, err.at)
+        if err.input_location:  # (gcc's input_location there: the line's first token, mostly)
+            from dtracepy.layout.alignas import input_column
+
+            start = _line_starts(pre.text).get((file, line))
+            if start is not None:
+                end = pre.text.find("\n", start)
+                col = input_column(pre.text[start:end if end >= 0 else None], col)
         raise LayoutError(err.message, Pos(file or filename, line, col)) from None
 
 

@@ -33,14 +33,14 @@ from pycparser.c_parser import Coord
 
 from dtracepy.layout.fastc_body import Bodies
 from dtracepy.layout.fastc_const import Constants
-from dtracepy.layout.fastc_decl import Declarators
-from dtracepy.layout.fastc_lex import (Refused, Unsupported, _ASSERTS, _BASE, _ID_START, _INTEGER, _LINE_MARKER,
+from dtracepy.layout.fastc_decl import Declarators, Typeof, TypeofTypes, refused_derivation
+from dtracepy.layout.fastc_lex import (Refused, TokenCoord, Unsupported, _ASSERTS, _BASE, _ID_START, _INTEGER, _LINE_MARKER,
                                        _MAX_DEPTH,
                                        _NO, _QUALS, _record_positions, _RESERVED, _STORAGE, _STRING, _tokens,
                                        _TYPEOF, token_place)  # (token_place: cparse's, through here)
 
 
-class _Reader(Bodies, Constants, Declarators):
+class _Reader(Bodies, Constants, Declarators, TypeofTypes):
     def __init__(self, toks: list[str], records: list, prelude_end: int, builtin: Coord, user: Coord,
                  asserts: list = _NO):
         self.toks = toks + ["", "", ""]
@@ -64,6 +64,21 @@ class _Reader(Bodies, Constants, Declarators):
         self.declared = None  # in a for's declaration: (kind, name, token) of each name it declares
         self.tags: set = set()  # the tags of records and enums declared at file scope
         self.types: dict[tuple, c_ast.IdentifierType] = {}  # shared: the converter only reads them
+        self.void = self.identifier_type(("void",))
+        # the typedef names of a void or a function type (an array of one, a member of one: gcc
+        # refuses them), both sets
+        self.voids: set = set()
+        self.functions: set = set()
+        self.odd: set = set()
+        self.in_params = 0  # inside a parameter's declarator
+        self.odd_decl = False  # the last declarator is one the converter refuses (placed: keep it)
+        self.param_align = False  # the last declarator's parameters have _Alignas (gcc refuses it)
+        self.kr = False  # reading a K&R definition's declarations of its parameters
+        self.body_names: set = set()  # the names the function's body (or parameters) declares
+        self.body_asserts: list = []  # its _Static_asserts the converter evaluates (after it)
+        self.objects: dict = {}  # each file-scope object's name -> its declared type (typeof (name))
+        self.typedef_alignas: dict = {}  # id(Typedef) -> its _Alignas (Prepassed.typedef_alignas)
+        self.text, self.head = "", 0  # the text and the prelude's tokens (a token's place: TokenCoord)
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -119,10 +134,11 @@ class _Reader(Bodies, Constants, Declarators):
             t = toks[self.i]
             if t not in _SPECIFIER_WORDS and t not in typedefs:
                 break  # (what every test below would give: the declarator's first token, mostly)
-            if t == "_Alignas" and not register and not self.block:
+            if t == "_Alignas" and not self.block:  # (a parameter's: the converter refuses it, placed)
+                coord = TokenCoord(self.text, self.i - self.head)
                 self.i += 1
                 self.expect("(")
-                align.append(c_ast.Alignas(self.typename() if self.starts_type(toks[self.i]) else self.expr(), None))
+                align.append(c_ast.Alignas(self.typename() if self.starts_type(toks[self.i]) else self.expr(), coord))
                 self.expect(")")
                 continue
             if t in _BASE:
@@ -138,21 +154,32 @@ class _Reader(Bodies, Constants, Declarators):
                 continue
             elif t == "typedef" and storage and not typedef and kept is None and not (thread or noreturn):
                 typedef = True
+            elif t == "_Thread_local" and storage and typedef or t == "typedef" and storage and thread:
+                raise Refused("'_Thread_local' used with 'typedef'", self.i, input_location=True)
+            elif t == "_Thread_local" and kept == ["auto"] or t == "auto" and thread and (storage or register):
+                raise Refused("'_Thread_local' used with 'auto'", self.i, input_location=True)
             elif (t == "extern" or t == "static") and storage and not typedef and (kept is None or kept == [
                     "_Thread_local"]):
                 kept = (kept or []) + [t]  # (a file-scope object's or function's: the layout reads neither)
-            elif (t == "register" or t == "auto" and not register) and (register or storage and self.block) \
+            elif (t == "register" and (register or storage and self.block) or t == "auto" and (register or storage)) \
                     and not typedef and kept is None:
-                kept = [t]  # (auto: a block's object's; at file scope gcc refuses it)
-            elif t == "_Thread_local" and storage and not self.block and not typedef and not thread:
-                thread = True  # (its object is laid out as any other; gcc refuses it on a function)
-                kept = (kept or []) + [t]
+                kept = [t]  # (auto: a block's object's; at file scope or on a parameter gcc refuses it, at
+                # the name: storage_refusal(), params())
+            elif t == "_Thread_local" and (storage or register) and not typedef and not thread and (
+                    kept is None or kept == ["static"] or kept == ["extern"]):
+                thread = True  # (its object is laid out as any other; gcc refuses it on a function, on
+                kept = (kept or []) + [t]  # a parameter, on a block's object neither static nor extern)
             elif t == "_Noreturn" and storage and not typedef:
                 noreturn = True  # (a function specifier: no layout; gcc takes it on an object, warning)
             elif t in self.typedefs:
                 if names or node is not None:  # pycparser: the declarator (T T)
                     break
                 node = self.identifier_type((t,))
+            elif t in _TYPEOF and not self.block:  # (a type laid out: of a type name or an object)
+                if names or node is not None:
+                    raise Unsupported("two types")
+                node = self.laid_typeof()
+                continue
             elif t in _TYPEOF or t == "__auto_type":
                 if names or node is not None or not self.block:  # (only a function's body: none laid out)
                     raise Unsupported(f"{t} where a type is laid out")
@@ -187,7 +214,7 @@ class _Reader(Bodies, Constants, Declarators):
             return [self.static_assert()]
         typedef, quals, base = self.specifiers(not member)
         thread, align = self.thread, self.align  # (a parameter's specifiers reset them)
-        if typedef and self.block and not self.scopes:  # (a K&R parameter's, a for's: not kept here)
+        if typedef and self.block and not self.scopes and not self.kr:  # (a for's: not kept here)
             raise Unsupported("a typedef outside a block")
         storage = self.storage
         if toks[self.i] == ";":
@@ -204,47 +231,82 @@ class _Reader(Bodies, Constants, Declarators):
         shadow = self.block and not typedef and not member
         while True:
             at = self.i
+            self.odd_decl = self.param_align = False
             name, decl, bits = self.declarator(base, quals, member, typedef=typedef and not self.block,
                                                shadow=shadow)
+            if base.__class__ is Typeof:
+                decl = self.spliced(decl)
             if self.declared is not None:  # (a for's: what gcc refuses there is found by the kind)
                 at = toks.index(name, at, self.i) if name in toks[at:self.i] else at
                 kind = "typedef" if typedef else "function" if decl.__class__ is c_ast.FuncDecl else \
                     "static" if "static" in (storage or ()) else "extern" if "extern" in (storage or ()) else None
                 if kind is not None:
                     self.declared.append((kind, name, at))
-            if shadow and name in self.typedefs:
-                hidden.append((name, self.i))
+            if self.block:
+                self.body_names.add(name)
+            if shadow and name in self.typedefs:  # (hidden from here on: gcc's scope begins at the
+                hidden.append((name, self.i))  # declarator's end, so its initializer sees the object)
+                self.hide(name)
             if auto and (
                     decl.__class__ is not c_ast.TypeDecl or toks[self.i] != "=" or hidden):
                 raise Unsupported("__auto_type without one initialised name")
-            if align and (typedef or bits is not None or decl.__class__ is c_ast.FuncDecl):
-                raise Unsupported("_Alignas where gcc refuses it")
-            if first and not member and not typedef and not self.block and decl.__class__ is c_ast.FuncDecl \
-                    and (toks[self.i] == "{" or self.starts_declaration(toks[self.i])):
+            placed = None
+            if align and name is not None:  # (placed at its name, where the converter refuses it: gcc's
+                placed = TokenCoord(self.text, self.name_at - self.head)  # place)
+                if decl.__class__ is c_ast.FuncDecl:
+                    self.odd_decl = True  # (kept: gcc refuses it on a function)
+            if self.param_align:  # (on a parameter of a function declared here: kept, the converter refuses it)
+                if member or typedef or self.block or decl.__class__ is not c_ast.FuncDecl:
+                    raise Unsupported("_Alignas on a parameter of other than a function declared")
+                self.odd_decl = True
+            defining = first and not member and not typedef and not self.block and decl.__class__ is c_ast.FuncDecl \
+                and (toks[self.i] == "{" or self.starts_declaration(toks[self.i]))
+            if (storage or typedef and self.kr) and not member:
+                refusal = self.storage_refusal(name, decl, typedef, storage, thread, defining)
+                if refusal is not None:
+                    raise Refused(refusal, self.name_at)
+            if defining:
+                refused = self.odd_decl and refused_derivation(decl)
+                if refused:  # (gcc refuses it)
+                    raise Refused(refused[0].format(name), self.name_at)
                 # a function's definition (a header's static inline one, a K&R one): read, and the
-                # function left out (pycparser's FuncDef: the layout reads none)
+                # function left out (pycparser's FuncDef: the layout reads none), but where it or a
+                # parameter has _Alignas (a declaration of it kept: the converter refuses it)
+                if self.odd_decl:
+                    out.append(c_ast.Decl(name, quals, align, storage or _NO, _NO, decl, None, None, placed))
                 self.definition(decl)
                 self.ordinary.add(name)
+                out.extend(self.body_asserts)  # (evaluated where the function stands)
+                self.body_asserts = []
                 return out
             first = False
-            if thread and decl.__class__ is c_ast.FuncDecl:
-                raise Unsupported("_Thread_local on a function")
             if typedef:
                 if name in self.ordinary or name in self.locals:  # (a block's typedef: a new name only)
                     raise Unsupported("a typedef of a name in use")
-                out.append(c_ast.Typedef(name, quals, ["typedef"], decl,
-                                         self.builtin if start < self.prelude_end else self.user))
+                if decl.__class__ is c_ast.FuncDecl or decl.__class__ is c_ast.TypeDecl and (
+                        base is self.void or base.__class__ is c_ast.IdentifierType and base.names[0] in self.odd):
+                    kind = self.functions if decl.__class__ is c_ast.FuncDecl or base.names[0] in self.functions \
+                        else self.voids
+                    kind.add(name)
+                    self.odd.add(name)
+                out.append(c_ast.Typedef(name, quals, ["typedef"], decl, placed or (
+                    self.builtin if start < self.prelude_end else self.user)))
+                if align:  # (gcc refuses it: the converter, as on pycparser's path, Prepassed.typedef_alignas)
+                    self.typedef_alignas[id(out[-1])] = align
                 names.append(name)
             else:
                 init = None
                 if toks[self.i] == "=" and not member and not isinstance(decl, c_ast.FuncDecl):
                     self.i += 1
                     self.initializer()  # (read, and left out: the layout reads no initializer)
-                if not isinstance(decl, c_ast.FuncDecl):  # (a function's is read, and left out:
-                    # the layout reads none, and 50,000 of them held 150 MB)
-                    out.append(c_ast.Decl(name, quals, align, storage or _NO, _NO, decl, init, bits, None))
+                if not isinstance(decl, c_ast.FuncDecl) or self.odd_decl:  # (a function's is read, and
+                    # left out: the layout reads none, and 50,000 of them held 150 MB; but one the
+                    # converter refuses)
+                    out.append(c_ast.Decl(name, quals, align, storage or _NO, _NO, decl, init, bits, placed))
                 if not member:
                     self.ordinary.add(name)
+                    if not self.block and decl.__class__ is not c_ast.FuncDecl:
+                        self.objects[name] = decl
             t = toks[self.i]
             self.i += 1
             if t == ";":
@@ -255,21 +317,67 @@ class _Reader(Bodies, Constants, Declarators):
         self.typedefs.update(names)
         if self.block and names:
             self.scopes[-1].extend(names)  # (out of scope at the block's end)
-        if hidden:
-            self.hide(hidden)
         return out
 
-    def hide(self, hidden: list):
-        """Each typedef name of ``hidden`` declared an object (or a parameter) of the innermost
-        block: an ordinary name until its end, as for gcc and pycparser alike, but where the rest
-        of its declaration names it again (pycparser's scope begins at the ';', gcc's at the
-        declarator) or the block declared the typedef itself (both refuse)."""
-        toks, scope = self.toks, self.scopes[-1]
-        for name, after in hidden:
-            if name in scope or name in toks[after:self.i]:
-                raise Unsupported(f"{name!r} named again where its scopes differ")
-            self.typedefs.discard(name)
-            scope.append((name,))
+    def storage_refusal(self, name: str, decl, typedef: bool, storage, thread: bool, defining: bool):
+        """gcc's refusal of the declaration of ``name`` (``decl``) for its storage class (or
+        ``typedef``), in its words; None where gcc takes it (the reader's subset: Unsupported where
+        it does not know)."""
+        if self.kr:  # (a K&R parameter's declaration)
+            if typedef or storage != ["register"]:
+                return f"storage class specified for parameter '{name}'"
+            return None
+        if not self.block:
+            if "auto" in storage:
+                if defining:  # (gcc takes it)
+                    raise Unsupported("an auto function's definition")
+                return f"file-scope declaration of '{name}' specifies 'auto'"
+            if thread and decl.__class__ is c_ast.FuncDecl:
+                return (f"function definition declared '_Thread_local'" if defining else
+                        f"invalid storage class for function '{name}'")
+            return None
+        if thread:
+            if "static" not in storage and "extern" not in storage:
+                return f"function-scope '{name}' implicitly auto and declared '_Thread_local'"
+            if decl.__class__ is c_ast.FuncDecl:
+                return f"invalid storage class for function '{name}'"
+        return None
+
+    def odd_type(self, typedecl, name: str, at: int, array: bool):
+        """A declarator of ``name`` (its token ``at``) whose base is ``void`` or a typedef name of a
+        void or function type: placed, for the converter's refusal of a member or an array of it (in
+        gcc's words, at the name); an array of it in a parameter or a block (which the converter
+        does not read) refused here."""
+        base = typedecl.type
+        if array and (self.block or self.in_params) and (base is self.void or base.names[0] in self.voids
+                                                         or base.names[0] in self.functions):
+            what = "functions" if base is not self.void and base.names[0] in self.functions else "voids"
+            raise Refused(f"declaration of '{name}' as array of {what}", at)
+        typedecl.coord = TokenCoord(self.text, at - self.head)
+
+    def hide(self, name: str):
+        """A typedef name declared an object of the innermost block: an ordinary name from the end
+        of its declarator (gcc's scope: pycparser's begins at the ';', where the two differ
+        pycparser's path reads it wrongly) to the block's end; but where the block declared the
+        typedef itself (both refuse)."""
+        if not self.scopes or name in self.scopes[-1]:
+            raise Unsupported(f"{name!r} declared again in its own block")
+        self.typedefs.discard(name)
+        self.scopes[-1].append((name,))
+
+    def body_assert(self):
+        """A ``_Static_assert`` in a function's body: evaluated by the converter after the function
+        (its place kept) where its expression names only what the file declares (a name the body
+        or the parameters declare: pycparser's path, which reads the blocks' scopes)."""
+        start = self.i
+        node = self.static_assert()
+        for k in range(start + 2, self.i):
+            t = self.toks[k]
+            if t[:1] in _ID_START and t not in _RESERVED and t in self.body_names and \
+                    self.toks[k - 1] != "." and self.toks[k - 1] != "->":
+                self.i = k
+                raise Unsupported(f"a _Static_assert naming {t!r}, which the function declares")
+        self.body_asserts.append(node)
 
     def static_assert(self) -> c_ast.StaticAssert:
         """``_Static_assert(expr[, "message" ...]);`` (the converter evaluates it), at the place
@@ -302,7 +410,7 @@ class _Reader(Bodies, Constants, Declarators):
         return c_ast.StaticAssert(cond, message, coord)
 
     def starts_declaration(self, t: str) -> bool:
-        return t in _STORAGE or t == "register" or t == "auto" or self.starts_type(t)
+        return t in _STORAGE or t == "register" or t == "auto" or t == "_Thread_local" or self.starts_type(t)
 
     def definition(self, decl: c_ast.FuncDecl):
         """A function's definition after its declarator: a K&R definition's declarations of its
@@ -312,16 +420,19 @@ class _Reader(Bodies, Constants, Declarators):
         toks = self.toks
         params = decl.args.params if decl.args is not None else ()
         self.locals = {getattr(p, "name", None) for p in params}
+        self.body_names = set(self.locals)
         hidden = [name for name in self.locals if name in self.typedefs]
         self.typedefs.difference_update(hidden)
         self.block += 1
         if toks[self.i] != "{":
             if not params or params[0].__class__ is not c_ast.ID:
                 raise Unsupported("declarations after a prototype's parameters")
+            self.kr = True  # (what gcc refuses there: storage_refusal())
             while toks[self.i] != "{":
-                if not self.starts_declaration(toks[self.i]) or toks[self.i] == "auto":
+                if not self.starts_declaration(toks[self.i]):
                     raise Unsupported("a K&R parameter's declaration")
                 self.declaration(False)
+            self.kr = False
         self.compound()
         self.block -= 1
         self.locals = set()
@@ -368,7 +479,7 @@ class _Reader(Bodies, Constants, Declarators):
         toks = self.toks
         start, records = self.i, self.record_index
         stars = self.stars() if toks[self.i] == "*" else _NO
-        params = inner_stars = inner_dims = None
+        params = inner_stars = inner_dims = name_at = None
         function = to_array = False
         name = None
         t = toks[self.i]
@@ -381,6 +492,7 @@ class _Reader(Bodies, Constants, Declarators):
             if not inner_stars or (toks[self.i][:1] not in _ID_START and not (param and toks[self.i] == ")")):
                 return self.other_declarator(start, records, base, quals, member, abstract, typedef, param)
             if not param or toks[self.i] != ")":
+                name_at = self.name_at = self.i
                 name = self.name(typedef)
             inner_dims = self.dims()
             if toks[self.i] != ")" or toks[self.i + 1] not in ("[", "("):
@@ -392,29 +504,41 @@ class _Reader(Bodies, Constants, Declarators):
                 self.i += 1
                 params = self.params()
                 function = True
+                if toks[self.i] == "(" or toks[self.i] == "[":  # (returning a function or an array: gcc refuses it)
+                    return self.other_declarator(start, records, base, quals, member, abstract, typedef, param)
         elif t[:1] in _ID_START and not abstract:
+            name_at = self.name_at = self.i
             name = self.name(typedef or shadow or param)
-            if toks[self.i] == "(" and not member:  # a function: headers declare them beside their types
+            if toks[self.i] == "(":  # a function: headers declare them beside their types
+                if member:  # (gcc refuses it: the converter, in its words)
+                    return self.other_declarator(start, records, base, quals, member, abstract, typedef, param)
                 self.i += 1
                 t = toks[self.i]
                 params = self.identifiers() if t[:1] in _ID_START and t not in _RESERVED and \
                     t not in self.typedefs else self.params()  # (K&R's f(a, b), or a prototype)
                 function = True
                 inner_stars = inner_dims = _NO
+                if toks[self.i] == "(" or toks[self.i] == "[":  # (returning a function or an array)
+                    return self.other_declarator(start, records, base, quals, member, abstract, typedef, param)
         elif not (abstract or param or (member and t == ":" and not stars)):
             raise Unsupported(f"declarator {t!r}")
         dims = self.dims() if toks[self.i] == "[" else _NO
+        if dims and toks[self.i] == "(":  # (an array of functions: gcc refuses it)
+            return self.other_declarator(start, records, base, quals, member, abstract, typedef, param)
         bits = None
         if member and toks[self.i] == ":":
             self.i += 1
             bits = self.expr()
+        if function:
+            self.name_at = name_at  # (its parameters' declarators set it too)
         node = c_ast.TypeDecl(name, quals, None, base, None, attributes=_NO)
+        if (base is self.void or base.__class__ is c_ast.IdentifierType and base.names[0] in self.odd) \
+                and (member or dims or to_array) and name is not None:
+            self.odd_type(node, name, name_at, not stars and (dims or to_array))
         PtrDecl = c_ast.PtrDecl
         for q in stars:
             node = PtrDecl(q or _NO, node, None, attributes=_NO)
         if function:
-            if dims:
-                raise Unsupported("a function returning an array")
             node = c_ast.FuncDecl(params, node, None, attributes=_NO)
             for q in inner_stars:
                 node = c_ast.PtrDecl(q or _NO, node, None, attributes=_NO)
@@ -434,9 +558,7 @@ class _Reader(Bodies, Constants, Declarators):
         """:meth:`declarator`'s result for a shape its own path does not take, read again from
         ``start`` (and the records met since given back) by :meth:`general_declarator`."""
         self.i, self.record_index = start, records
-        name, node = self.general_declarator(base, quals, abstract, typedef, param)
-        if member and node.__class__ is c_ast.FuncDecl:
-            raise Unsupported("a member that is a function")
+        name, node = self.general_declarator(base, quals, abstract, typedef, param, member)
         bits = None
         if member and self.toks[self.i] == ":":
             self.i += 1
@@ -449,8 +571,11 @@ class _Reader(Bodies, Constants, Declarators):
             self.i += 1
             return None
         out = []
-        hidden = []  # (where it ends, its name) of each parameter named as a typedef name
+        hidden = []  # each parameter's name that is a typedef name: hidden from the next parameter
+        # on, to the list's end (gcc's prototype scope; pycparser's path reads it wrongly)
         while True:
+            if hidden and toks[self.i] in hidden:  # (gcc's words)
+                raise Refused(f"expected declaration specifiers or '...' before '{toks[self.i]}'", self.i)
             if toks[self.i] == "..." and out:  # variadic: pycparser's EllipsisParam, last
                 self.i += 1
                 out.append(c_ast.EllipsisParam(None))
@@ -458,6 +583,11 @@ class _Reader(Bodies, Constants, Declarators):
                 return c_ast.ParamList(out)
             _, quals, base = self.specifiers(False, register=True)
             storage = self.storage or []
+            align = self.align
+            if align:
+                if self.in_params:
+                    raise Unsupported("_Alignas on a parameter of a parameter")
+                self.param_align = True
             self.depth += 1  # (a parameter may be a pointer to a function with parameters)
             if self.depth > _MAX_DEPTH:
                 raise Unsupported("nested deeply")
@@ -465,22 +595,32 @@ class _Reader(Bodies, Constants, Declarators):
             if t == "," or t == ")":  # a type alone (f(int, char)): what declarator() gives it
                 name, node = None, c_ast.TypeDecl(None, quals[:], None, base, None, attributes=_NO)
             else:
+                self.in_params += 1
                 name, node, _ = self.declarator(base, quals[:], False, param=True)
+                self.in_params -= 1
             self.depth -= 1
             if name in self.typedefs:
-                hidden.append((self.i, name))
+                self.typedefs.discard(name)
+                hidden.append(name)
+            elif name in hidden:
+                raise Unsupported(f"a parameter {name!r} declared twice")
+            if name is not None and storage and storage != ["register"]:  # (auto, _Thread_local: gcc's words)
+                raise Refused(f"storage class specified for parameter '{name}'", self.name_at)
             if name is None:
+                if storage and storage != ["register"]:  # (auto, _Thread_local: gcc's words)
+                    raise Refused("storage class specified for unnamed parameter", self.i, input_location=True)
                 if storage:
                     raise Unsupported("a storage class on an unnamed parameter")
                 out.append(c_ast.Typename(None, quals, None, node, None, attributes=_NO))
+                if align:  # (as cparse._CParser keeps it)
+                    out[-1].align = align
             else:
-                out.append(c_ast.Decl(name, quals, [], storage, [], node, None, None, None))
+                out.append(c_ast.Decl(name, quals, list(align), storage, [], node, None, None,
+                                      TokenCoord(self.text, self.name_at - self.head) if align else None))
             t = toks[self.i]
             self.i += 1
             if t == ")":
-                for end, hid in hidden:  # (gcc hides the typedef from the next parameter on, pycparser not)
-                    if hid in toks[end:self.i]:
-                        raise Unsupported(f"a typedef name {hid!r} after a parameter named so")
+                self.typedefs.update(hidden)
                 return c_ast.ParamList(out)
             if t != ",":
                 self.i -= 1  # (at the token)
@@ -514,7 +654,7 @@ class _Reader(Bodies, Constants, Declarators):
         if self.depth > _MAX_DEPTH:
             raise Unsupported("nested deeply")
         decls = []
-        typedefs, reserved = self.typedefs, _RESERVED
+        typedefs, reserved, odd = self.typedefs, _RESERVED, self.odd
         while True:
             i = self.i
             t = toks[i]
@@ -525,13 +665,13 @@ class _Reader(Bodies, Constants, Declarators):
                 continue
             n = toks[i + 1]
             if toks[i + 2] == ";" and (t in _BASE or t in typedefs) and n[:1] in _ID_START and \
-                    n not in reserved and n not in typedefs:  # the common member, "type name;"
+                    n not in reserved and n not in typedefs and t != "void" and t not in odd:  # the common member, "type name;"
                 decls.append(c_ast.Decl(n, _NO, _NO, _NO, _NO, c_ast.TypeDecl(
                     n, _NO, None, self.identifier_type((t,)), None, attributes=_NO), None, None, None))
                 self.i = i + 3
                 continue
             if toks[i + 2] == "[" and toks[i + 4] == "]" and toks[i + 5] == ";" and (t in _BASE or t in typedefs) \
-                    and n[:1] in _ID_START and n not in reserved and n not in typedefs:
+                    and n[:1] in _ID_START and n not in reserved and n not in typedefs and t != "void" and t not in odd:
                 d = toks[i + 3]  # the common array, "type name[N];", as declaration() reads it
                 if d[:1].isdigit() and _INTEGER.fullmatch(d):
                     decls.append(c_ast.Decl(n, _NO, _NO, _NO, _NO, c_ast.ArrayDecl(c_ast.TypeDecl(
@@ -539,6 +679,8 @@ class _Reader(Bodies, Constants, Declarators):
                         _NO, None, attributes=_NO), None, None, None))
                     self.i = i + 6
                     continue
+            if t in _NO_MEMBER_WORDS:  # (gcc's words, at the word)
+                raise Refused(f"expected specifier-qualifier-list before '{t}'", i)
             decls.extend(self.declaration(True))
         if not decls:
             raise Unsupported("an empty record")
@@ -551,7 +693,9 @@ class _Reader(Bodies, Constants, Declarators):
         where it is defined (gcc refuses it), and given way where first named (gcc's scope)."""
         if not self.block:
             self.tags.add(tag)
-        elif self.declared is not None:
+        elif defined or tag not in self.tags:  # (the body's own: a _Static_assert naming it is not the
+            self.body_names.add(tag.split()[1])  # converter's to evaluate after the function)
+        if self.block and self.declared is not None:
             if defined:
                 self.declared.append(("tag", tag, None))
             elif tag not in self.tags:
@@ -580,6 +724,8 @@ class _Reader(Bodies, Constants, Declarators):
                 value = self.expr()
             values.append(c_ast.Enumerator(n, value, None, attributes=_NO))
             self.ordinary.add(n)
+            if self.block:
+                self.body_names.add(n)
             if self.declared is not None:
                 self.declared.append(("enumerator", n, None))
             t = toks[self.i]
@@ -597,13 +743,16 @@ class _Reader(Bodies, Constants, Declarators):
 
 
 _AUTO_TYPE = ("__auto_type",)
+# what begins no member's declaration (gcc: "expected specifier-qualifier-list before ...")
+_NO_MEMBER_WORDS = frozenset({"auto", "_Thread_local", "register", "static", "extern", "typedef", "_Noreturn"})
 # every word :meth:`_Reader.specifiers` reads (a typedef name besides)
 _SPECIFIER_WORDS = _BASE | _QUALS | _TYPEOF | {"_Alignas", "struct", "union", "enum", "typedef", "extern", "static",
                                                 "register", "auto", "_Thread_local", "_Noreturn", "__auto_type"}
 _PRELUDE_TOKENS: dict[str, tuple[list[str], list]] = {}  # prelude -> (tokens, records)
 
 
-def read(prelude: str, text: str, builtin: str, counted: "list | None" = None) -> c_ast.FileAST:
+def read(prelude: str, text: str, builtin: str, counted: "list | None" = None,
+         typedef_alignas: "dict | None" = None) -> c_ast.FileAST:
     """The FileAST pycparser gives for ``#line 1 "builtin"``, ``prelude``, then ``text`` (which
     starts with a line marker naming its file), or :class:`Unsupported` (its ``at`` the token of
     ``text`` where the reader gave way, ``tokens`` how many ``text`` has), or :class:`Refused`
@@ -617,6 +766,9 @@ def read(prelude: str, text: str, builtin: str, counted: "list | None" = None) -
     if counted is not None:
         counted.append(len(toks))
     reader = _Reader(head + toks, _NO, len(head), Coord(builtin, 1), Coord(builtin, 1))
+    reader.text, reader.head = text, len(head)
+    if typedef_alignas is not None:  # (id(Typedef) -> its _Alignas: the converter refuses them)
+        reader.typedef_alignas = typedef_alignas
     try:
         m = _LINE_MARKER.match(text)
         if not m or m.group(2) is None:

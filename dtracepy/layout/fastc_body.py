@@ -38,6 +38,8 @@ class Bodies:
                 raise Unsupported("an unclosed body")
             if self.starts_declaration(t):
                 self.declaration(False)
+            elif t == "_Static_assert":
+                self.body_assert()
             else:
                 self.statement()
         self.i += 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pycparser import c_ast
 
+from dtracepy.layout.fastc_decl import Typeof
 from dtracepy.layout.fastc_lex import (Unsupported, _CHAR, _ID_START, _INTEGER, _MAX_DEPTH, _NO,
                                        _PLAIN_DECIMAL, _PREC, _PREFIX, _RESERVED, _TYPENAME_DEPTH)
 
@@ -23,6 +24,8 @@ class Constants:
         if self.align:  # (gcc refuses _Alignas in a type name: pycparser's path says so)
             raise Unsupported("_Alignas in a type name")
         _, node, _ = self.declarator(base, quals, False, abstract=True)
+        if base.__class__ is Typeof:
+            node = self.spliced(node)
         self.depth -= _TYPENAME_DEPTH
         return c_ast.Typename(None, quals, None, node, None, attributes=_NO)
 

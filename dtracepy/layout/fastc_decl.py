@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pycparser import c_ast
 
-from dtracepy.layout.fastc_lex import Unsupported, _ID_START, _MAX_DEPTH, _NO, _QUALS, _RESERVED
+from dtracepy.layout.fastc_lex import Refused, TokenCoord, Unsupported, _ID_START, _MAX_DEPTH, _NO, _QUALS, _RESERVED
 
 _SUFFIX_START = ("*", "(", "[")
 
@@ -26,7 +26,10 @@ _SUFFIX_START = ("*", "(", "[")
 class Declarators:
     """:meth:`general_declarator`: any declarator, named or abstract, as pycparser builds it."""
 
-    def general_declarator(self, base, quals, abstract: bool, typedef: bool = False, param: bool = False):
+    name_at = None  # the index of the token of the name the last declarator declared
+
+    def general_declarator(self, base, quals, abstract: bool, typedef: bool = False, param: bool = False,
+                           member: bool = False):
         """(name, type chain) of the declarator at the reader's position.  ``abstract``: a type
         name's (no name); ``param``: a parameter's (named or abstract, as pycparser's scan of it
         decides)."""
@@ -35,22 +38,36 @@ class Declarators:
             if found is not None and (found in self.typedefs or found in _RESERVED):
                 raise Unsupported("a parenthesised typedef name in a parameter")
             abstract = found is None
+        self.name_at = None
         name, mods = self.derivations(abstract, typedef)
-        node = c_ast.TypeDecl(name, quals, None, base, None, attributes=_NO)
-        inner = None
+        node = typedecl = c_ast.TypeDecl(name, quals, None, base, None, attributes=_NO)
+        inner = refused = None
         PtrDecl, ArrayDecl = c_ast.PtrDecl, c_ast.ArrayDecl
         for kind, value in reversed(mods):
             if kind == "*":
                 node = PtrDecl(value or _NO, node, None, attributes=_NO)
             elif kind == "[":
-                if inner == "(":
-                    raise Unsupported("an array of functions")
+                if inner == "(" and refused is None:
+                    refused = "declaration of '{}' as array of functions"
                 node = ArrayDecl(node, value, _NO, None, attributes=_NO)
             else:
-                if inner == "(" or inner == "[":
-                    raise Unsupported("a function returning a function or an array")
+                if (inner == "(" or inner == "[") and refused is None:
+                    refused = "'{}' declared as function returning " + ("a function" if inner == "(" else "an array")
                 node = c_ast.FuncDecl(value, node, None, attributes=_NO)
             inner = kind
+        if refused is not None or member and node.__class__ is c_ast.FuncDecl:
+            # gcc refuses it, in its words: the converter (at the name) or, where it reads no
+            # declaration (a parameter's, a block's), here
+            if name is None:
+                raise Unsupported("an abstract declarator gcc refuses")
+            if refused is not None and (self.block or self.in_params):
+                raise Refused(refused.format(name), self.name_at)
+            typedecl.coord = TokenCoord(self.text, self.name_at - self.head)
+            self.odd_decl = True
+        elif name is not None and (base is self.void or base.__class__ is c_ast.IdentifierType and
+                                   base.names[0] in self.odd) and (member or len(mods)):
+            first = mods[-1][0] if mods else None  # (what the name's type is of the base: an array?)
+            self.odd_type(typedecl, name, self.name_at, first == "[")
         return name, node
 
     def declarator_name(self):
@@ -76,14 +93,16 @@ class Declarators:
             raise Unsupported("nested deeply")
         stars = self.stars() if toks[self.i] == "*" else _NO
         t = toks[self.i]
-        name, mods = None, []
+        name, mods, at = None, [], None
         if t == "(" and (not abstract or toks[self.i + 1] in _SUFFIX_START):
             self.i += 1
             name, mods = self.derivations(abstract, typedef)
+            at = self.name_at
             if toks[self.i] != ")":
                 raise Unsupported(f"expected ')', not {toks[self.i]!r}")
             self.i += 1
         elif not abstract:
+            at = self.i
             name = self.name(typedef)
         t = toks[self.i]
         while t == "[" or t == "(":
@@ -102,6 +121,7 @@ class Declarators:
             for q in reversed(stars):
                 mods.append(("*", q))
         self.depth -= 1
+        self.name_at = at  # (its parameters' declarators set it too)
         return name, mods
 
     def identifiers(self):
@@ -117,3 +137,91 @@ class Declarators:
             if t != ",":
                 self.i -= 1  # (at the token)
                 raise Unsupported(f"{t!r} in an identifier list")
+
+
+# a derivation gcc refuses wherever it stands (c-decl.cc, grokdeclarator), in its words: the first
+# from the name outwards (pycparser's chain is read from the name outwards)
+_REFUSED_DERIVATIONS = {
+    (c_ast.FuncDecl, c_ast.FuncDecl): "'{}' declared as function returning a function",
+    (c_ast.FuncDecl, c_ast.ArrayDecl): "'{}' declared as function returning an array",
+    (c_ast.ArrayDecl, c_ast.FuncDecl): "declaration of '{}' as array of functions",
+}
+
+
+def refused_derivation(node):
+    """(gcc's words with '{}' for the name, the TypeDecl) where the type chain ``node`` makes a
+    function return a function or an array, or an array of functions; else None."""
+    outer, found = None, None
+    while node is not None and node.__class__ in (c_ast.PtrDecl, c_ast.ArrayDecl, c_ast.FuncDecl, c_ast.TypeDecl):
+        cls = node.__class__
+        if found is None and (outer, cls) in _REFUSED_DERIVATIONS:
+            found = _REFUSED_DERIVATIONS[outer, cls]
+        if cls is c_ast.TypeDecl:
+            break
+        outer, node = cls, node.type
+    return None if found is None else (found, node)
+
+
+class Typeof:
+    """The base type ``typeof (type name)`` or ``typeof (object)`` gives a declaration where its
+    type is laid out (a file-scope object's, a typedef's, a member's): the type name's chain
+    (pycparser's, to its TypeDecl), put in place of the declarator's TypeDecl by
+    :meth:`TypeofTypes.spliced` (gcc's ``typeof`` names the type as a unit: ``typeof (int *) a, b``
+    declares two pointers)."""
+
+    __slots__ = ("chain",)
+
+    def __init__(self, chain):
+        self.chain = chain
+
+
+class TypeofTypes:
+    """``typeof`` where a type is laid out (a mixin of :class:`.fastc._Reader`): of a type name, or
+    of a name the file declared an object (its declared type); any other expression gives way."""
+
+    def laid_typeof(self) -> Typeof:
+        toks = self.toks
+        start = self.i
+        self.i += 1
+        self.expect("(")
+        t = toks[self.i]
+        if self.starts_type(t):
+            chain = self.typename().type
+        elif t in self.objects and toks[self.i + 1] == ")":
+            chain = self.objects[t]
+            self.i += 1
+        else:
+            self.i = start  # (at the typeof)
+            raise Unsupported("typeof of an expression where a type is laid out")
+        self.expect(")")
+        return Typeof(chain)
+
+    def spliced(self, node):
+        """``node`` (a declarator's chain whose TypeDecl holds a :class:`Typeof`) with the
+        typeof's chain in place of that TypeDecl: its name, and its qualifiers on the chain's top."""
+        parent, inner = None, node
+        while inner.__class__ is not c_ast.TypeDecl:
+            parent, inner = inner, inner.type
+        spine = []
+        top = inner.type.chain
+        while top.__class__ is not c_ast.TypeDecl:
+            spine.append(top)
+            top = top.type
+        quals = list(inner.quals or ())
+        if quals and spine and spine[0].__class__ is not c_ast.PtrDecl:
+            raise Unsupported("qualifiers on typeof of an array or a function")
+        built = c_ast.TypeDecl(inner.declname, (list(top.quals or ()) + quals) if not spine else top.quals, None,
+                               top.type, inner.coord, attributes=_NO)
+        for k in range(len(spine) - 1, -1, -1):
+            n = spine[k]
+            cls = n.__class__
+            if cls is c_ast.PtrDecl:
+                built = c_ast.PtrDecl((list(n.quals or ()) + quals) if k == 0 else n.quals, built, None, attributes=_NO)
+            elif cls is c_ast.ArrayDecl:
+                built = c_ast.ArrayDecl(built, n.dim, n.dim_quals, None, attributes=_NO)
+            else:
+                built = c_ast.FuncDecl(n.args, built, None, attributes=_NO)
+        if parent is None:
+            return built
+        parent.type = built
+        return node

@@ -25,9 +25,10 @@ class Refused(Exception):
     """What gcc refuses where pycparser's path would not, in gcc's words (``message``), at the
     token ``at`` (of the text: the prelude's not counted, as :class:`Unsupported`'s)."""
 
-    def __init__(self, message: str, at: int):
+    def __init__(self, message: str, at: int, input_location: bool = False):
         super().__init__(message)
         self.message, self.at = message, at
+        self.input_location = input_location  # (at gcc's input_location there: alignas.input_column)
 
 
 # (the punctuators that begin no longer token are tried second: every other alternative fails on them)
@@ -261,3 +262,31 @@ def _record_positions(text: str, builtin: str, file: "str | None" = None, patter
             after = m.group(4)
             out.append((m.group(3), coord, after and Coord(file, line, m.end(4) - line_start + 1)))
     return out
+
+
+class TokenCoord(Coord):
+    """pycparser's Coord of one token of the text, its place found only when asked (linear in the
+    text: :func:`token_place`): given to the nodes of what gcc refuses, whose place the converter
+    reads once, to say where (a million such coordinates made at once would cost a pass each)."""
+
+    __slots__ = ("_text", "_at", "_place")
+
+    def __init__(self, text: str, at: int):  # (not Coord's: its fields are this class's properties)
+        self._text, self._at, self._place = text, at, None
+
+    def _found(self):
+        if self._place is None:
+            self._place = token_place(self._text, self._at)
+        return self._place
+
+    @property
+    def file(self):
+        return self._found()[2]
+
+    @property
+    def line(self):
+        return self._found()[0]
+
+    @property
+    def column(self):
+        return self._found()[1]

@@ -143,11 +143,18 @@ def target_words(target_cmd) -> list[str]:
 def target_command(target_cmd, directory: str) -> str:
     """The ``-c`` argument.  dtrace splits it at blanks and knows no quoting, so a command whose
     words hold blanks or quotes runs through a small script that ``exec``s it (same pid, so
-    ``$target`` is still the command)."""
+    ``$target`` is still the command).  The script is named as the command's program (``sh`` for
+    ``sh -c "ls /"``): a process's ``execname`` is the name of the file it runs, so the target's is
+    the command's from its start, not the script's (it was ``target.sh`` until the ``exec``).
+    A program whose name is not plain (blanks, quotes: dtrace would split the path) or is the
+    name of a file already there (the D script) keeps ``target.sh``."""
     words = target_words(target_cmd)
     if all(w and re.fullmatch(r"[^\s'\"\\]+", w) for w in words):
         return " ".join(words)
-    path = os.path.join(directory, "target.sh")
+    name = os.path.basename(words[0])
+    if not re.fullmatch(r"[A-Za-z0-9_+][A-Za-z0-9._+-]*", name) or os.path.lexists(os.path.join(directory, name)):
+        name = "target.sh"
+    path = os.path.join(directory, name)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("#!/bin/sh\nexec " + shlex.join(words) + "\n")
     os.chmod(path, 0o755)
