@@ -7,6 +7,8 @@
 2. Aggregations: one aggregation of 100,000 keys (a string and an int) in dtrace's default
    format and framed (``\\036K\\037%s\\037%d\\037%@d``, as when the key types are known), and a
    quantize keyed by 10,000 strings; seconds to decode.
+3. A printa format of 100,000 ``%@d`` with a different text after each (one dtracepy cannot
+   frame, read by ``FormatDecoder``): seconds to build its decoder and to decode one entry.
 
 Times are CPU seconds of this process (``time.process_time``): on a machine shared with other
 work, wall-clock time measures the neighbours too.
@@ -137,6 +139,20 @@ def bench_framed_block(nkeys: int) -> float:
     return elapsed
 
 
+def bench_printa_format(units: int) -> tuple[float, float]:
+    """A printa format dtracepy cannot frame, of ``units`` ``%@d a<i> `` (each text different):
+    CPU seconds to build its decoder (FormatDecoder) and to decode one entry."""
+    fmt = "".join(f"%@d a{i} " for i in range(units)) + "\n"
+    text = "".join(f"{i} a{i} " for i in range(units)) + "\n"
+    start = time.process_time()
+    decoder = A.FormatDecoder(fmt)
+    built = time.process_time()
+    [(_keys, values)] = list(decoder.entries(text))
+    elapsed = time.process_time() - built
+    assert values[-1] == units - 1
+    return built - start, elapsed
+
+
 def _stream_block(plan: Plan, data: bytes) -> tuple[Decoder, float]:
     """The decoder after ``data`` was fed to it in 64 KiB chunks, and the CPU seconds it took."""
     dec = Decoder(plan)
@@ -168,6 +184,9 @@ def main() -> int:
     print(f"same, through the stream decoder: {bench_printa_block(100_000):.2f} s")
     print(f"same, framed (key types known), through the stream decoder: {bench_framed_block(100_000):.2f} s")
     print(f"quantize keyed by 10,000 strings: {bench_histograms(10_000):.2f} s")
+    build, decode = bench_printa_format(100_000)
+    print(f"printa format of 100,000 %@d, each text different: {build:.2f} s to build, "
+          f"{decode:.2f} s to decode an entry")
     return 0
 
 

@@ -557,6 +557,10 @@ class Lexer:
         # (text, offset) of the last clause whose tokens were those of a text read before (see
         # MAX_REST): the parser makes such a clause's tree as it made the text's (parser._remade)
         self.replayed = None
+        # (key, offset) of the last item whose tokens were a shape's read before (a declaration's,
+        # see DECL_TEXT_MAX, or a clause's, see _CLAUSE_BODY_RE): the parser makes a shape's tree
+        # by a function written for it once the shape has come often enough (parser._shaped)
+        self.shape = None
         self._lines_read: dict = {}  # a '#' line's text -> its node's class and fields (see _directive)
         # the lines as the text's #line directives name them, once one is read, for a text not
         # preprocessed (dtrace reads them itself: source.LineMarks)
@@ -900,7 +904,7 @@ class Lexer:
         buf: list = []
         self.partial = buf
         self.more = False
-        self.replayed = None
+        self.replayed = self.shape = None
         try:
             yield from self._lex(buf, chunk, resume)
         except DSyntaxError:
@@ -1115,6 +1119,7 @@ class Lexer:
                             types, offsets, declared, kept, _ = known
                             if declared is None or values.count(values[declared]) == 1:
                                 buf += zip(types, values, map(pos.__add__, offsets))
+                                self.shape = (key, pos)
                                 if declared is not None:  # (as the machine adds a typedef's name)
                                     word = values[declared]
                                     typedefs.add(word)
@@ -1159,6 +1164,7 @@ class Lexer:
                                 elif known is not None:
                                     types, offsets, _ = known
                                     buf += zip(types, values, map(pos.__add__, offsets))
+                                    self.shape = (key, pos)
                                     prev, prev2 = "RBRACE", types[-2]
                                     depth = 0
                                     pos = end

@@ -220,6 +220,8 @@ def _drive(tables, lexer, fast_clauses=True):
     declaration = _parser_decls.reader(at_of, fast.expression) if fast is not None and FAST_DECLARATIONS else None
     decl_starts, decl_symbols = _parser_decls.STARTS, _parser_decls.SYMBOLS
     remakes: dict = {}  # a clause text -> how often its tokens came again, then its maker (or False)
+    shapes: dict = {}  # a shape's key (see lexer.Lexer.shape) -> how often it came, then its maker (or False)
+    appends: dict = {}  # (see _appends)
     # (the fast parser reads a long clause body in parts, never holding all its tokens: see
     # lexer.Lexer.items; the automaton reads a clause whole, lexed again from its start)
     items = lexer.items(CLAUSE_PART if fast is not None else None)
@@ -238,11 +240,15 @@ def _drive(tables, lexer, fast_clauses=True):
             pending = _at_description(lexer, err)
             toks = lexer.partial
         if declaration is not None and pending is None and toks[0][0] in decl_starts:
-            node = declaration(toks)
+            shape = lexer.shape
+            if shape is not None and shape[1] == toks[0][2]:
+                node = _shaped(shapes, shape[0], toks, declaration, at_of)
+            else:
+                node = declaration(toks)
             if node is not None:
                 # the reductions the item's first token makes, then the node in its place (as a
                 # clause's below)
-                settled = _settle(rows, state_stack, value_stack, state, toks[0][0])
+                settled = _appended(appends, rows, state_stack, value_stack, state, toks[0][0])
                 goto = rows[settled].get(decl_symbols[node.__class__]) if settled is not None else None
                 if goto is not None:
                     state = goto
@@ -266,11 +272,13 @@ def _drive(tables, lexer, fast_clauses=True):
                     clause = fast(toks, None)
                 else:
                     clause = known(at_of(toks[0][2]))
+            elif not parted and lexer.shape is not None and lexer.shape[1] == toks[0][2]:
+                clause = _shaped(shapes, lexer.shape[0], toks, fast, at_of)
             else:
                 clause = fast(toks, next_part if parted else None)
             if clause is not None:
                 # the reductions the clause's first token makes, then the clause in its place
-                state = _settle(rows, state_stack, value_stack, state, "PDESC")
+                state = _appended(appends, rows, state_stack, value_stack, state, "PDESC")
                 goto = rows[state].get("clause") if state is not None else None
                 if goto is not None:
                     state = goto
@@ -339,7 +347,7 @@ REMAKE_AFTER = 32
 REMAKE_NODES = 1000
 
 
-def _maker(clause):
+def _maker(clause, toks=None):
     """A function ``at -> tree`` that makes, for the clause text whose tree ``clause`` is, the
     tree the fast clause parser makes of it where its first token is at offset ``at`` (as
     ``Lexer.offset_function`` gives it): ``clause`` again, every node new, every position shifted.
@@ -350,7 +358,23 @@ def _maker(clause):
     ``Ident``'s note of a name seen, which stays).  A node made twice in the tree (an empty
     statement after another) is made once.  False for a clause it cannot make (the parser gave
     up, a position that is not an offset, a field that is not a node, tuple or constant, more
-    than REMAKE_NODES nodes)."""
+    than REMAKE_NODES nodes).
+
+    With ``toks``, the tokens ``clause`` was read from (a declaration's or a clause's: see
+    :func:`_shaped`), a function ``(at, toks) -> tree`` for the texts of that shape: texts that
+    differ from the first only in their digits 1-9, their tokens of the same types at the same
+    offsets (see lexer.DECL_TEXT_MAX).  A field that holds a token's value (the same string
+    object) holds that token's value of the text made; a string with no digit 1-9 is the same in
+    every text of the shape (the readers copy token values, and the few they derive, such as a
+    module-scoped name's parts, are cut at the same offsets); any other string or an integer
+    (which might have been computed from digits) makes it give up.  The invariant of each node
+    that holds a token's value is tested as the fast clause parser tests it (its class's own
+    ``__attrs_post_init__``; a class with none but the general test of its ``_problem``, as the
+    declarations' nodes, is not: the fast declaration reader does not test them either, its tokens'
+    types are what the invariants ask), after its class is set: what it refuses (DSyntaxError),
+    the caller reads again.  (Nor is an integer constant's: the lexer replays a shape only where
+    each of its numbers is a plain decimal, and what IntLit's test reads of one, its digits, its
+    length and a leading 0, is the same in every text of the shape.)"""
     if clause is None:
         return False
     base = clause._at
@@ -358,12 +382,25 @@ def _maker(clause):
     names: dict = {}  # id(node) -> its variable
     spaces: dict = {}  # the code's globals: classes and builders
     node_class = tree.Node
+    tokens: dict = {}  # id(a token's value) -> its index, or -1 where two tokens hold that object
+    for k, tok in enumerate(toks or ()):
+        tokens[id(tok[1])] = -1 if id(tok[1]) in tokens else k
+    tested: list = []  # the nodes whose invariants are tested (their variables)
 
     def value(x):
         if isinstance(x, node_class):
             return made(x)
         if x.__class__ is tuple:
             return "(" + "".join(value(y) + ", " for y in x) + ")"
+        if toks is not None:
+            if x.__class__ is str and not _DIGITS_1_9.intersection(x):
+                return repr(x)
+            if x is None or x.__class__ is bool:
+                return repr(x)
+            k = tokens.get(id(x), -1) if x.__class__ is str else -1
+            if k < 0:
+                raise _GiveUp
+            return f"toks[{k}][1]"
         if x is None or x.__class__ is str or x.__class__ is int or x.__class__ is bool:
             return repr(x)
         raise _GiveUp
@@ -377,10 +414,8 @@ def _maker(clause):
         if at.__class__ is not int or len(names) >= REMAKE_NODES:
             raise _GiveUp
         fields = _FIELDS.get(cls)
-        if fields is None:
-            import attrs
-
-            fields = _FIELDS[cls] = tuple(a.name for a in attrs.fields(cls) if a.name != "pos")
+        if fields is None:  # (the attrs classes' own list: attrs.fields reads it)
+            fields = _FIELDS[cls] = tuple(a.name for a in cls.__attrs_attrs__ if a.name != "pos")
         values = [value(getattr(node, field)) for field in fields]
         name = names[id(node)] = f"n{len(names)}"
         kind = f"c{id(cls)}"
@@ -390,18 +425,89 @@ def _maker(clause):
         lines.append(f"{name}.pos = at + {at - base}")
         lines.extend(f"{name}.{field} = {v}" for field, v in zip(fields, values))
         lines.append(f"{name}.__class__ = {kind}")
+        if "toks[" in "".join(values) and cls.__dict__.get("__attrs_post_init__", _UNTESTED) is not _UNTESTED \
+                and cls is not _INT_LIT:
+            tested.append(name)
         return name
 
     try:
         root = made(clause)
     except (_GiveUp, RecursionError, AttributeError):
         return False
-    source = "def make(at):\n    " + "\n    ".join(lines) + f"\n    return {root}\n"
+    lines.extend(f"{name}.__attrs_post_init__()" for name in tested)
+    source = ("def make(at, toks):\n    " if toks is not None else "def make(at):\n    ") + \
+        "\n    ".join(lines) + f"\n    return {root}\n"
     exec(compile(source, "<clause maker>", "exec"), spaces)
     return spaces["make"]
 
 
 _FIELDS: dict = {}  # node class -> its fields but pos (see _maker)
+_DIGITS_1_9 = frozenset("123456789")
+_UNTESTED = tree._check_new  # (the invariant a class gets from its _problem alone: see _maker)
+_INT_LIT = tree.IntLit
+
+
+def _shaped(shapes: dict, key, toks, read, at_of):
+    """The tree of an item whose tokens are a shape's read before (``key``: see
+    lexer.Lexer.shape), read by ``read`` (the fast declaration reader or clause parser), or None
+    where it gives up: once the shape has come REMAKE_AFTER times, made by a function written for
+    the shape (:func:`_maker` with the tokens), which the reader's tree of the same tokens would
+    equal (tests/test_perf25a.py), with none of its calls and tests.  A text of 4 MiB of
+    ``struct sN { int a; char b; };`` is 123,000 declarations of one shape."""
+    known = shapes.get(key, 0)
+    if known.__class__ is int:
+        node = read(toks)
+        shapes[key] = known + 1 if known < REMAKE_AFTER else _maker(node, toks)
+        return node
+    if known is False:
+        return read(toks)
+    try:
+        return known(at_of(toks[0][2]), toks)
+    except DSyntaxError:  # (an invariant refused a value: the reader gives up where it would)
+        return read(toks)
+
+
+def _appended(appends: dict, rows, state_stack, value_stack, state, ttype):
+    """:func:`_settle` of the token that begins an item, where the item read before it is on top
+    of the stack: most often the same two steps, the item made an ``item`` (a chain) and appended
+    to the items' list (``items: items item``), which are done here at once where they were
+    found the steps to take from the same three states for the same token (``appends``)."""
+    if len(state_stack) >= 3:
+        key = (state_stack[-3], state_stack[-2], state, ttype)
+        new = appends.get(key)
+        if new is not None:
+            item = value_stack.pop()
+            value_stack[-1].append(item)
+            del state_stack[-2:]
+            state_stack.append(new)
+            return new
+        if key not in appends:
+            appends[key] = _append_state(rows, key)
+            if appends[key] is not None:
+                return _appended(appends, rows, state_stack, value_stack, state, ttype)
+    return _settle(rows, state_stack, value_stack, state, ttype)
+
+
+def _append_state(rows, key):
+    """The state :func:`_settle` ends in from ``key``'s three states (the top last) for its token,
+    where its steps are a chain to ``item`` and the reduction of ``items: items item`` by
+    ``_Build.items`` (which appends the item to the list below it, its first child), and nothing
+    more; else None."""
+    below, under, top, ttype = key
+    act = rows[top].get(ttype)
+    if act.__class__ is not str:
+        return None
+    state = rows[under].get(act)
+    if state is None:
+        return None
+    act = rows[state].get(ttype)
+    if act is None or act.__class__ is not tuple or act[0] != 2 or act[2] != "items" \
+            or getattr(act[1], "__func__", None) is not _Build.items:
+        return None
+    new = rows[below].get(act[2])
+    if new is None or rows[new].get(ttype).__class__ is not int:
+        return None
+    return new
 
 
 def _settle(rows, state_stack, value_stack, state, ttype, end_state=None):

@@ -1410,10 +1410,18 @@ def comment_safe(text: str) -> str:
 def hidden_shown(text: str) -> str:
     """``text`` with each character that hides (:func:`hidden_character`) written ``<U+202E>``:
     how the text of a comment dtracepy writes (D's, or a Python module's) shows one, so that no
-    comment of its output displays otherwise than it reads ("Trojan source")."""
+    comment of its output displays otherwise than it reads ("Trojan source").  An ASCII control
+    character but a tab and the line ends (an escape sequence's ``\\x1b``, a backspace, DEL) is
+    written so too: raw, a terminal showing the output would clear, recolour or hide what follows."""
     if text.isascii():
-        return text
-    return "".join(f"<U+{ord(ch):04X}>" if hidden_character(ch) else ch for ch in text)
+        if _ASCII_CONTROL(text) is None:
+            return text
+        return "".join(f"<U+{ord(ch):04X}>" if _ASCII_CONTROL(ch) else ch for ch in text)
+    return "".join(f"<U+{ord(ch):04X}>" if hidden_character(ch) or ch < "\x80" and _ASCII_CONTROL(ch) else ch
+                   for ch in text)
+
+
+_ASCII_CONTROL = _lazy("_ASCII_CONTROL", r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "search")
 
 
 @_node

@@ -123,8 +123,8 @@ def test_the_layer_table_is_the_one_in_the_architecture_document():
 
 # The modules of dtracepy/run, lowest first: each imports only those before it (docs/ARCHITECTURE.md,
 # "Running", lists them in this order).
-RUN_ORDER = ("errors", "messages", "aggregations", "framing", "decode", "output", "origins", "shebang",
-             "script", "argv", "arguments", "dtrace_binary", "leftovers", "process", "stopping", "runner")
+RUN_ORDER = ("errors", "messages", "printa_scan", "aggregations", "framing", "decode", "output",
+             "origins", "shebang", "script", "argv", "arguments", "dtrace_binary", "leftovers", "process", "stopping", "runner")
 
 
 def test_the_run_modules_import_only_those_before_them():

@@ -50,7 +50,8 @@ def run(ctx):
     yield from _names(ctx, dialect)
     if ctx.of(t.Declaration):
         yield from _storage(ctx)
-        yield from _array_dimensions(ctx, dialect)
+        if ctx.of(t.ArrayDecl):  # (it judges array declarators only: none, no work a declaration)
+            yield from _array_dimensions(ctx, dialect)
     if ctx.of(t.SizeofExpr) and ctx.of(t.ArrayDecl):
         yield from _sizeof_dimensions(ctx)
     if ctx.of(t.FieldDecl):
@@ -60,7 +61,7 @@ def run(ctx):
     yield from _addresses(ctx, dialect)
     if ctx.of(t.Translator):
         yield from _translators(ctx)
-    if ctx.of(t.Declaration):
+    if ctx.of(t.Declaration) and ctx.of(t.ArrayDecl):  # (both judge array declarators only)
         yield from _local_arrays(ctx)
         yield from _typedef_keys(ctx)
     if ctx.of(t.Offsetof):
@@ -313,8 +314,14 @@ def _names(ctx, dialect):
     globals_declared: dict = {}  # name -> the declarator
     for item in items:
         if item.__class__ is t.Declaration:
+            if not item.declarators:  # (``struct s { ... };``: no name declared)
+                continue
             specifiers = item.specifiers
-            scope = next((s for s in specifiers if s in ("self", "this")), "global")
+            scope = "global"
+            for s in specifiers:  # (the first of them; a node among the words is neither)
+                if s.__class__ is str and (s == "self" or s == "this"):
+                    scope = s
+                    break
             for declarator in item.declarators:
                 name = _declared_name(declarator)
                 if name is None:

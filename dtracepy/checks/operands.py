@@ -1378,6 +1378,8 @@ def _declared_arrays(ctx, dialect) -> dict:
     from dtracepy.checks.rules import _constant
 
     declared: dict = {}
+    if not ctx.of(t.ArrayDecl):  # (none declared: no declaration to look at)
+        return declared
     for item in ctx.of(t.Declaration):
         if not any(s in ("typedef", "self", "this") for s in item.specifiers):
             for declarator in item.declarators:

@@ -441,16 +441,23 @@ def _void_values(ctx):
     statement (printf's or trace's argument, assigned) dtrace refuses it ("tracing function
     stack( ) may not be called from a D expression")."""
     names = ctx.call_names
-    allowed = {id(stmt.expr) for stmt in ctx.of(t.ExprStmt)}
+    # (what is left once the statements are set apart first: in most programs nothing, and the
+    # set of printf()'s and printa()'s arguments, an argument at a time, is not made)
+    statements = {id(stmt.expr) for stmt in ctx.of(t.ExprStmt)}
+    voids = [node for node, name in zip(ctx.of(t.Call), names) if name in _VOID and id(node) not in statements]
+    casts = [node for node in ctx.of(t.Cast) if _void_cast(node) and id(node) not in statements]
+    # the actions that are values (stack(), func()): only statements or aggregation keys
+    values = [node for node, name in zip(ctx.of(t.Call), names)
+              if name in _VALUE_ACTIONS and id(node) not in statements]
+    if not voids and not casts and not values:
+        return
+    allowed = set(statements)
     for node, name in zip(ctx.of(t.Call), names):
         if name in PRINTF_LIKE or name == "printa":
             allowed.update(map(id, node.args))
-    found = [node for node, name in zip(ctx.of(t.Call), names) if name in _VOID and id(node) not in allowed]
-    found += [node for node in ctx.of(t.Cast) if _void_cast(node) and id(node) not in allowed]
-    # the actions that are values (stack(), func()): only statements or aggregation keys
-    statements = {id(stmt.expr) for stmt in ctx.of(t.ExprStmt)}
-    found += [node for node, name in zip(ctx.of(t.Call), names)
-              if name in _VALUE_ACTIONS and id(node) not in statements]
+    found = [node for node in voids if id(node) not in allowed]
+    found += [node for node in casts if id(node) not in allowed]
+    found += values
     if not found:
         return
     keys = {id(key) for node in ctx.of(t.Index) if node.base.__class__ is t.AggVar for key in node.keys}

@@ -14,10 +14,20 @@ def run(ctx):
     yield from _pragmas(ctx)
     called = set(ctx.call_names)
     if "speculate" in called or "commit" in called:  # else no clause has anything to say
+        # (what _speculation says of a clause depends on its calls' names alone, their nodes only
+        # place its findings: a sequence of names it found nothing in is not judged again)
+        quiet: set = set()
         for clause in ctx.clauses:
             calls = _statement_calls(clause)
             if calls:
-                yield from _speculation(ctx, calls)
+                names = tuple([name for name, _ in calls])
+                if names in quiet:
+                    continue
+                found = list(_speculation(ctx, calls))
+                if found:
+                    yield from found
+                elif len(quiet) < 4096:
+                    quiet.add(names)
     if "strlen" in called and ctx.options.dialect.strlen_corrupts_aggregations:
         pending: dict = {}  # probe description text -> a strlen() an earlier clause of it ran
         for clause in ctx.clauses:

@@ -410,9 +410,10 @@ PREDEFINED_NAMES = frozenset(definition.split(" ", 1)[0].split("(", 1)[0] for de
 
 #: The names gcc's cpp knows as defined though they are in no ``-dM`` list: its dynamic macros and
 #: its ``__has_...`` operators (``#ifdef __LINE__`` and ``#ifdef __has_builtin`` are true; checked
-#: with ``gcc -E -std=c99 -U__GNUC__``, gcc 12).  pcpp expands some of them without a definition
-#: of its own, so ``#ifdef`` asked its table in vain.
-DEFINED_SPECIALS = frozenset(("__LINE__", "__FILE__", "__COUNTER__", "__INCLUDE_LEVEL__", "__BASE_FILE__",
+#: with ``gcc -E -std=c99 -U__GNUC__``, gcc 12; ``__FILE_NAME__``, gcc 12's, also with the real
+#: ``dtrace -C -e``).  pcpp expands some of them without a definition of its own, so ``#ifdef``
+#: asked its table in vain.
+DEFINED_SPECIALS = frozenset(("__LINE__", "__FILE__", "__FILE_NAME__", "__COUNTER__", "__INCLUDE_LEVEL__", "__BASE_FILE__",
                               "__TIMESTAMP__", "__DATE__", "__TIME__", "_Pragma", "__has_include",
                               "__has_include_next", "__has_builtin", "__has_attribute", "__has_c_attribute",
                               "__has_cpp_attribute"))

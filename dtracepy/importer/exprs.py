@@ -69,6 +69,24 @@ class Py:
         return f"Py({self.code!r}, {self.prec}, {self.kind!r}, {self.depth!r})"
 
 
+class Chain(Py):
+    """A Python binary operation (``+ - * / % & | ^ << >>``, not a comparison) as the writer wrote
+    it: ``op``, the left operand's :class:`Py` and text (in parentheses where it needs them) and
+    the right operand's text.  :func:`~dtracepy.importer.pyfmt.wrap_chain` breaks a statement
+    holding one into the lines :func:`~dtracepy.importer.pyfmt.wrap` gives, from these parts,
+    without parsing the line back (``ast.parse`` was half the writing of ``x = a+b+...+h;``)."""
+
+    __slots__ = ("op", "left", "ltext", "rtext")
+
+    def __init__(self, code: str, prec: int, op: str, left: Py, ltext: str, rtext: str):
+        self.code = code
+        self.prec = prec
+        self.kind = "D"
+        self.depth = None
+        self.plain = False
+        self.op, self.left, self.ltext, self.rtext = op, left, ltext, rtext
+
+
 def py_string(value: str) -> str:
     """A Python string literal, double-quoted as people write them."""
     if value.__class__ is str and value.isprintable() and '"' not in value and "'" not in value \
@@ -351,10 +369,13 @@ class ExprEmitter:
             left = self.dvalue(node.left, left)
         if right.kind == "str" and op == "%":
             right = self.dvalue(node.right, right)
-        cmp = level == CMP
-        ltext = left.code if left.prec > level or (left.prec == level and not cmp) else f"({left.code})"
+        if level == CMP:
+            ltext = left.code if left.prec > level else f"({left.code})"
+            rtext = right.code if right.prec > level else f"({right.code})"
+            return Py(f"{ltext} {op} {rtext}", level)
+        ltext = left.code if left.prec >= level else f"({left.code})"
         rtext = right.code if right.prec > level else f"({right.code})"
-        return Py(f"{ltext} {op} {rtext}", level)
+        return Chain(f"{ltext} {op} {rtext}", level, op, left, ltext, rtext)
 
     def e_Assign(self, node):
         args = [self.emit(node.target).code, self.arg(node.value)]
@@ -489,7 +510,17 @@ def _char_meant(text: str) -> str | None:
 
 
 def type_text(type_name: tree.TypeName) -> str | None:
-    """A string the DSL reads back as exactly ``type_name`` (see :mod:`dtracepy.dsl.types`), or None."""
+    """A string the DSL reads back as exactly ``type_name`` (see :mod:`dtracepy.dsl.types`), or None.
+    Found once for each distinct type (equal trees, wherever they stand): the DSL's reading of the
+    text back was a third of writing a declaration (``int xN;``), the same type again and again."""
+    try:
+        return _type_text(type_name)
+    except TypeError:  # (a tree that does not hash: found each time)
+        return _type_text.__wrapped__(type_name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _type_text(type_name: tree.TypeName) -> str | None:
     from dtracepy.dsl.types import type_name as read_type
     from dtracepy.errors import DSLError
 

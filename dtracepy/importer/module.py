@@ -18,7 +18,7 @@ from dtracepy.errors import DSLError
 from dtracepy.facts.probes import split as fields
 from dtracepy.importer import pyfmt
 from dtracepy.importer.body_comments import CommentFinder, comment_lines
-from dtracepy.importer.exprs import CannotImport, ExprEmitter, Names, is_attr_name, py_string, type_text
+from dtracepy.importer.exprs import CannotImport, Chain, ExprEmitter, Names, is_attr_name, py_string, type_text
 from dtracepy.importer.scan import scan
 from dtracepy.passes.walk import is_zero
 from dtracepy.printer import to_d
@@ -645,9 +645,16 @@ class ModuleWriter:
                 args = ", ".join(self.ex.code(a) for a in stmt.expr.args[1:])
                 return pyfmt.wrap(f"{var}.emit({args})", indent)
         if stmt.__class__ is tree.ExprStmt:
+            self.assigned = None
             line = self.expr_statement(stmt.expr)
             if len(indent) + len(line) <= pyfmt.WIDTH and "\n" not in line:  # (pyfmt.wrap's first case)
                 return [indent + line]
+            value = self.assigned
+            if value is not None and value.__class__ is Chain and "\n" not in line:
+                # (``target = a + b + ...``: broken from the chain's parts, not parsed back)
+                lines = pyfmt.wrap_chain(line[:len(line) - len(value.code)], value, indent)
+                if lines is not None:
+                    return lines
             return pyfmt.wrap(line, indent)
         if isinstance(stmt, tree.If):
             return self.if_statement(stmt, indent, "if_")
@@ -695,10 +702,13 @@ class ModuleWriter:
                 name = node.target.name
                 self.names.imports.add("self")
                 if is_attr_name(name) and not name.startswith("_"):
-                    return f"self.{name} {node.op} {ex.emit(node.value).code}"
+                    value = self.assigned = ex.emit(node.value)
+                    return f"self.{name} {node.op} {value.code}"
             target = self.assign_target(node.target)
             value = ex.emit(node.value)
             if target is not None and not (node.target.__class__ is tree.AggVar and node.target.name == ""):
+                if "[" not in target:  # (a subscript target is broken with its keys: pyfmt.wrap's)
+                    self.assigned = value
                 return f"{target} {node.op} {value.code}"
             args = [ex.emit(node.target).code, value.code]
             if node.op != "=":

@@ -66,6 +66,47 @@ def wrap(line: str, indent: str = "") -> list[str]:
     return _wrap_expr(line, node, indent, prefix, suffix)
 
 
+#: The most operands :func:`wrap_chain` breaks a chain into; a longer one goes to :func:`wrap`, whose
+#: ``ast.parse`` may refuse it as nested too deeply (the chain is that deep in Python's tree).
+CHAIN_OPERANDS = 64
+
+
+def wrap_chain(prefix: str, chain, indent: str = "") -> "list[str] | None":
+    """What :func:`wrap` gives for the statement ``prefix + chain.code`` too long for a line, where
+    ``prefix`` is an assignment's target and operator (``glob.x = ``, no subscript) and ``chain``
+    the importer's :class:`~dtracepy.importer.exprs.Chain` (a binary operation as written: its
+    operator, its left operand and the texts of both, in parentheses where Python needs them):
+    the chain of that operator down its left side, one operand a line inside parentheses, as
+    :func:`_wrap_expr` breaks an ``ast.BinOp`` read from the line.  None where an operand does
+    not fit on its line (:func:`wrap` breaks it inside too) or the chain is longer than
+    :data:`CHAIN_OPERANDS`: the caller asks :func:`wrap`.  (Python's tree of the line groups
+    as the writer wrote it: an operand it left bare binds tighter than the operator, or is the
+    same operator on the left; so each operand's text and parentheses are the ones ``wrap``
+    finds, without ``ast.parse``, half the writing of ``x = a+b+...+h;``.)"""
+    op = chain.op
+    inner = indent + INDENT
+    most = WIDTH - len(inner)
+    pieces = []
+    cur = chain
+    while True:
+        piece = f"{op} {cur.rtext}"
+        if len(piece) > most or len(pieces) >= CHAIN_OPERANDS:
+            return None
+        pieces.append(inner + piece)
+        left = cur.left
+        if left.__class__ is cur.__class__ and left.op == op and cur.ltext is left.code:
+            cur = left
+            continue
+        if len(cur.ltext) > most:
+            return None
+        pieces.append(inner + cur.ltext)
+        break
+    pieces.append(indent + prefix + "(")
+    pieces.reverse()
+    pieces.append(indent + ")")
+    return pieces
+
+
 def _first_width(line: str, node) -> int:
     """The width of the first line ``node`` is wrapped to: up to its opening bracket, or whole."""
     if isinstance(node, ast.Call) and (node.args or node.keywords):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import attrs
 
 from dtracepy.errors import LayoutError
-from dtracepy.layout.model import Layout, Member, spelled
+from dtracepy.layout.model import Array, Layout, Member, Scalar, spelled
 from dtracepy.source import Pos
 
 
@@ -56,11 +56,24 @@ def _round_up(value: int, align: int) -> int:
     return -(-value // align) * align
 
 
+_NO_ELEMENT = frozenset(("void", "function"))  # (the scalars no array holds: see _check_member_type)
+
+
 def _check_member_type(layout: Layout, spec: MemberSpec):
     t = spec.type
     if isinstance(t, Layout) and not t.complete:
         raise LayoutError(f"member {spec.name or '<anonymous>'} of {layout.name} has incomplete type "
                           f"{t.name}", spec.pos)
+    if isinstance(t, Array):
+        # (an element gcc refuses at any dimension: `void v[2]` was laid out as 2 bytes, `struct
+        # in x[3]` of an undefined struct and `F f[2][3]` of a function type as none, in gcc's words)
+        base = t._base()[0]
+        kind = getattr(base, "kind", None)
+        if kind in ("void", "function"):
+            raise LayoutError(f"declaration of '{spec.name or '<anonymous>'}' as array of {kind}s", spec.pos)
+        if isinstance(base, Layout) and not base.complete:
+            raise LayoutError(f"array type has incomplete element type '{base.name}' (member "
+                              f"{spec.name or '<anonymous>'} of {layout.name})", spec.pos)
     if spec.width is not None:
         if getattr(t, "kind", None) not in ("int", "enum", "bool"):
             raise LayoutError(f"bit-field {spec.name or '<unnamed>'} has non-integer type {spelled(spec.type_name)}",
@@ -98,7 +111,8 @@ def lay_out(layout: Layout, specs: list[MemberSpec], *, packed: bool = False, al
     seen: set[str] = set()
     for spec in specs:
         t = spec.type
-        if spec.width is not None or isinstance(t, Layout):
+        if spec.width is not None or isinstance(t, Layout) or isinstance(t, Array) and (
+                t.elem.__class__ is not Scalar or t.elem.kind in _NO_ELEMENT):  # (`char c[4]`: nothing to ask)
             _check_member_type(layout, spec)
         name = spec.name
         if name is not None:  # (the common member: its one name)

@@ -19,7 +19,8 @@ from __future__ import annotations
 import bisect
 import re
 
-from dtracepy.facts.conversions import FormatError, format_text, parse_format
+from dtracepy.facts.conversions import FormatError, parse_format
+from dtracepy.run.printa_scan import PrintaScanner, why_run_together
 
 HISTOGRAM_KINDS = frozenset({"quantize", "lquantize", "llquantize"})
 _HIST_HEADER = re.compile(r"^\s*value\s+-+ Distribution -+\s+count\s*$")
@@ -397,124 +398,30 @@ def _entry_keys(pending: list[str], plain_keys: int | None, has_stack: bool) -> 
 
 
 # --- printa with a format string ---------------------------------------------------------------
-_HIST_BLOCK = r"(\s*value\s+-+ Distribution -+\s+count\s*\n(?:[^\n|]*\|[^\n]*\n)*\n?)"
-
-
-def _conv_regex(conv) -> tuple[str, str]:
-    """(regex, type) for one conversion of a printa format (a :class:`Conv`; ``@`` is a flag:
-    dtrace takes ``%@d``, ``%@8d``, ``%-@8d`` and ``%8@d`` alike); types: int, str, stack, agg,
-    float.  A number's blanks and digits are an atomic group (``(?>...)``): given back one at a
-    time they let ``%@d%@d...`` (nothing between the numbers) try every split of the digits,
-    2**n steps; only a format whose numbers run together can tell the difference, and dtrace's
-    output of one cannot be split anyway."""
-    letter = conv.conv
-    if conv.agg:
-        return r"(?>\s*(-?\d+))[ ]*|" + _HIST_BLOCK, "agg"
-    if letter in "diu" or letter in "c":
-        return r"(?>\s*(-?\d+))\s*", "int"
-    if letter in "xX":
-        return r"(?>\s*(?:0[xX])?([0-9a-fA-F]+))\s*", "hex"
-    if letter == "o":
-        return r"(?>\s*([0-7]+))\s*", "oct"
-    if letter == "p":
-        return r"(?>\s*((?:0[xX])?[0-9a-fA-F]+))\s*", "hex"
-    if letter in "eEfgG":
-        return r"\s*(\S+)\s*", "float"
-    if letter == "k":
-        return r"((?:\n[^\n]*)*?\n)", "stack"
-    return r"(.*?)", "str"
-
-
-#: The most conversions one regular expression of a :class:`FormatDecoder` holds.  A longer format
-#: is matched in pieces of this many, one after another (Python compiles one expression in time
-#: worse than linear in its groups: a format of 1.4 million ``%@d``, which dtrace compiles, never
-#: finished), each piece compiled once however often it comes (a format repeating one unit is one
-#: compile).  A piece starts at a conversion and ends with the text after its last one, so the
-#: blanks a number may leave to the text after it stay in one piece; only a ``%s`` or ``%k`` that
-#: starts a piece cannot be lengthened to let the piece before it match.
-_PIECE_CONVERSIONS = 64
-_NUMBERS = frozenset(("agg", "int", "hex", "oct"))  # (the conversions whose digits are atomic)
-
-
 class FormatDecoder:
-    """Decodes the output of ``printa(fmt, @a)`` back into entries, from the format alone."""
+    """Decodes the output of ``printa(fmt, @a)`` back into entries, from the format alone (read
+    by :class:`dtracepy.run.printa_scan.PrintaScanner`)."""
 
     def __init__(self, fmt: str):
-        self.types = []
-        self.pads = []      # each key's (width, left-aligned): a string key's padding is dtrace's
-        self.pieces = []    # each piece's compiled regular expression (see _PIECE_CONVERSIONS)
-        compiled: dict = {}  # a piece's parts -> its regular expression (compiled once)
-        read: dict = {}     # id(a Conv) -> (its regex, its type, its pad): each conversion read once
-        parts = []
-        pos = 0
-        self.run_together = None  # the first two numbers the format prints with nothing between
-        last_number = None  # the conversion before, when it prints a number
-        fmt = format_text(fmt)      # (dtrace prints up to the format's first NUL)
-        # (not located: a conversion written again is one object, and where each starts is found
-        # here as parse_format finds it, after the one before it and any %%)
-        start = fmt.find("%")
-        types, pads = self.types, self.pads
-        for n, conv in enumerate(parse_format(fmt, located=False)):
-            while fmt.startswith("%%", start):
-                start = fmt.find("%", start + 2)
-            if pos != start:
-                parts.append(re.escape(fmt[pos:start].replace("%%", "%")))
-            if n and n % _PIECE_CONVERSIONS == 0:
-                self._add_piece(parts, compiled)
-                parts = []
-            known = read.get(id(conv))
-            if known is None:
-                regex, kind = _conv_regex(conv)
-                known = read[id(conv)] = (f"(?:{regex})" if kind == "agg" else regex, kind,
-                                          None if kind == "agg" else (conv.width, "-" in conv.flags))
-            regex, kind, pad = known
-            if kind in _NUMBERS:
-                if last_number is not None and pos == start and self.run_together is None:
-                    self.run_together = last_number.text + conv.text
-                last_number = conv
-            else:
-                last_number = None
-            types.append(kind)
-            if pad is not None:
-                pads.append(pad)
-            parts.append(regex)
-            pos = start + len(conv.text)
-            start = fmt.find("%", pos)
-        parts.append(re.escape(fmt[pos:].replace("%%", "%")))
-        if "agg" not in self.types:
-            # printa with no %@ prints the value after the format as the default would
-            self.types.append("agg")
-            parts.append(r"(?:(?>\s*(-?\d+))|" + _HIST_BLOCK + ")")
-        self._add_piece(parts, compiled)
-        self.regex = self.pieces[0] if len(self.pieces) == 1 else None  # (the usual format: one)
-
-    def _add_piece(self, parts: list, compiled: dict) -> None:
-        """The piece of ``parts`` (texts of regular expressions, each conversion's one object),
-        compiled when no piece of the same parts was (looked up by them, not their joined text)."""
-        key = tuple(parts)
-        regex = compiled.get(key)
-        if regex is None:
-            regex = compiled[key] = re.compile("".join(parts), re.S)
-        self.pieces.append(regex)
+        self.scanner = PrintaScanner(fmt)
+        self.types = self.scanner.kinds
+        self.pads = self.scanner.pads       # each key's (width, left-aligned): dtrace's padding
 
     def entries(self, text: str):
         """(keys, [values]) for each entry, in order."""
         pos = 0
         n = len(text)
+        match = self.scanner.match
         while pos < n:
-            if self.regex is not None:
-                m = self.regex.match(text, pos)
-                end = pos if m is None else m.end()
-                groups = iter(() if m is None else m.groups())
-            else:
-                end, groups = self._pieces_match(text, pos)
-            if end == pos:
+            end, caps = match(text, pos)
+            if end <= pos:
                 rest = text[pos:]
                 if not rest.strip():
                     return
-                why = (f" (its {self.run_together} print numbers with nothing between them, which "
-                       "dtrace's output does not tell apart)" if self.run_together else "")
+                pair = self.scanner.run_together
+                why = f" ({why_run_together(*pair)})" if pair else ""
                 raise ValueError(f"printa output does not match its format at {rest[:60]!r}{why}")
+            groups = iter(caps)
             pads = iter(self.pads)
             keys, values = [], []
             for kind in self.types:
@@ -523,9 +430,7 @@ class FormatDecoder:
                     if scalar is not None:
                         values.append(int(scalar))
                     else:
-                        lines = table.split("\n")
-                        start = next(j for j, l in enumerate(lines) if _HIST_HEADER.match(l))
-                        values.append(_histogram(lines, start)[0])
+                        values.append(_table(table))
                     continue
                 raw = next(groups)
                 width, left = next(pads)
@@ -544,18 +449,16 @@ class FormatDecoder:
             pos = end
             yield tuple(keys), values
 
-    def _pieces_match(self, text: str, pos: int):
-        """(where the entry at ``pos`` ends, its groups) matched piece after piece; ``pos`` and
-        no groups when a piece does not match."""
-        groups: list = []
-        end = pos
-        for piece in self.pieces:
-            m = piece.match(text, end)
-            if m is None:
-                return pos, iter(())
-            groups += m.groups()
-            end = m.end()
-        return end, iter(groups)
+
+def _table(text: str) -> Histogram:
+    """The histogram of a table printa's format matched (its header may be cut over two lines,
+    ``value`` and the dashes: ValueError, not a StopIteration a generator would turn into a
+    RuntimeError)."""
+    lines = text.split("\n")
+    start = next((j for j, l in enumerate(lines) if _HIST_HEADER.match(l)), None)
+    if start is None:
+        raise ValueError(f"a histogram's header is not on one line: {text[:60]!r}")
+    return _histogram(lines, start)[0]
 
 
 def _unpadded(raw: str, width: int, left: bool) -> str:
