@@ -69,15 +69,16 @@ def test_a_thread_locals_unused_finding_holds_no_message_or_position():
 
 
 def test_the_checks_of_many_thread_locals_peak_lower_still():
-    """661 bytes a thread-local at the peak of check_program before (perf24a's test: < 740); 478
-    now."""
+    """661 bytes a thread-local at the peak of check_program at cd95dcf (perf24a's test: < 740),
+    788 at main 3a14886 (the context's new facts); 478 and 598 with the findings made when
+    asked."""
     n = 20_000
     text = thread_locals(n)
     program = parse(text, "x.d")
     found = []
     peak = _peak_per_statement(lambda: found.extend(check_program(program, CheckOptions(), text)), n)
     assert len(found) == n
-    assert peak < 560, peak
+    assert peak < 680, peak
 
 
 def test_no_position_is_made_to_check_and_order_many_unused_thread_locals(monkeypatch):
