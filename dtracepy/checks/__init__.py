@@ -152,22 +152,24 @@ _FindingBuilder = type("FindingBuilder", (Finding,), {
 
 
 def rendered(findings) -> list[str]:
-    """``[finding.render() for finding in findings]``: the same lines, those of each run of findings
-    made by :func:`said` with one template written together (see :func:`_rendered_run`)."""
-    out: list[str] = []
-    raws = list(map(_raw_line, findings))
-    i, n = 0, len(findings)
-    while i < n:
-        said_ = raws[i]
-        if said_.__class__ is not _Said:
-            out.append(findings[i].render())
-            i += 1
-            continue
-        j = i + 1
-        while j < n and raws[j] is said_:
-            j += 1
-        out += _rendered_run(findings[i:j], said_.template)
-        i = j
+    """``[finding.render() for finding in findings]``: the same lines, those of the findings made
+    by :func:`said` with one template written together (see :func:`_rendered_run`), wherever they
+    stand among the others.  (Grouped by template, not by run: where each clause gives findings
+    of two templates in turn, runs of one cost a group's setup each, 40 % more instructions for
+    20,000 clauses each with its own thread-local.)"""
+    out: list = [None] * len(findings)
+    groups: dict = {}  # (the _Said, by identity) -> the indices of its findings
+    for at, said_ in enumerate(map(_raw_line, findings)):
+        if said_.__class__ is _Said:
+            group = groups.get(id(said_))
+            if group is None:
+                groups[id(said_)] = group = (said_, [])
+            group[1].append(at)
+        else:
+            out[at] = findings[at].render()
+    for said_, ats in groups.values():
+        for at, line in zip(ats, _rendered_run([findings[at] for at in ats], said_.template)):
+            out[at] = line
     return out
 
 
