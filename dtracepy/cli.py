@@ -759,7 +759,7 @@ def main(argv: list[str] | None = None) -> int:
 
 #: The commands that end the program as soon as they return (see :func:`_end_now`), given
 #: ``args.keep`` to hold what they need not free.
-_ENDING_NOW = frozenset(("check", "import"))
+_ENDING_NOW = frozenset(("check", "import", "layout"))
 
 
 def _end_now(status: int) -> None:

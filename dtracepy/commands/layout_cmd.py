@@ -63,6 +63,9 @@ def _run(args) -> int:
     # would be ".", the directory, so an empty name stays the (empty) string the reader refuses
     header = pathlib.Path(args.header) if args.header else args.header
     layouts = parse_layouts(header, abi=abi, include_dirs=args.include_dirs, defines=args.defines)
+    keep = getattr(args, "keep", None)
+    if keep is not None:  # (the process ends when this returns: the records need not be freed)
+        keep.append(layouts)
     try:
         layout = layouts[args.type]
     except LayoutError as err:
