@@ -313,7 +313,8 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                 stars = i - j + 1
                 t = Pointer(t, self.abi.pointer_size, spelling)
                 run = chain[j:i + 1]
-                if any(p.quals for p in run):  # (char *const *p: each level's text, innermost first)
+                if (run[0].quals if stars == 1 else any(p.quals for p in run)):  # (char *const *p: each
+                    # level's text, innermost first)
                     levels = [p.quals for p in reversed(run)]
                     for k in range(1, stars):  # (a short run's pointers hold their targets' names)
                         named = type_name(base, pointer_declarator(declarator, _pointers_text(levels[:k]))) \

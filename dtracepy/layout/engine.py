@@ -49,7 +49,13 @@ def most_bytes(abi) -> int:
     """The largest size of a type gcc takes for ``abi``: PTRDIFF_MAX (2**63 - 1 on a 64-bit ABI,
     2**31 - 1 on a 32-bit one); past it gcc refuses the type ("type 'struct s' is too large",
     "size of array 'x' is too large")."""
-    return 2 ** (8 * abi.pointer_size - 1) - 1
+    most = _MOST_BYTES.get(abi.pointer_size)
+    if most is None:  # (asked for each record and array: the power computed once a pointer size)
+        most = _MOST_BYTES[abi.pointer_size] = 2 ** (8 * abi.pointer_size - 1) - 1
+    return most
+
+
+_MOST_BYTES: dict = {}
 
 
 def _round_up(value: int, align: int) -> int:

@@ -581,6 +581,23 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
                 out.append(c_ast.EllipsisParam(None))
                 self.expect(")")
                 return c_ast.ParamList(out)
+            t = toks[self.i]
+            if t in _BASE and (toks[self.i + 1] == "," or toks[self.i + 1] == ")") and self.depth < _MAX_DEPTH \
+                    and not _GENERAL_PARAMS:
+                # the common parameter, a type of one word alone (f(int, char)): what the general
+                # path below gives it (specifiers' short path, no name, no storage class)
+                self.i += 1
+                self.storage = None
+                self.thread = self.noreturn = False
+                self.align = _NO
+                out.append(c_ast.Typename(None, [], None, c_ast.TypeDecl(
+                    None, [], None, self.identifier_type((t,)), None, attributes=_NO), None, attributes=_NO))
+                t = toks[self.i]
+                self.i += 1
+                if t == ")":
+                    self.typedefs.update(hidden)
+                    return c_ast.ParamList(out)
+                continue
             _, quals, base = self.specifiers(False, register=True)
             storage = self.storage or []
             align = self.align
@@ -743,6 +760,8 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
 
 
 _AUTO_TYPE = ("__auto_type",)
+#: params()' short path for a parameter of one type word alone (tests turn it off to compare).
+_GENERAL_PARAMS = False
 # what begins no member's declaration (gcc: "expected specifier-qualifier-list before ...")
 _NO_MEMBER_WORDS = frozenset({"auto", "_Thread_local", "register", "static", "extern", "typedef", "_Noreturn"})
 # every word :meth:`_Reader.specifiers` reads (a typedef name besides)

@@ -86,41 +86,49 @@ class Declarators:
 
     def derivations(self, abstract: bool, typedef: bool):
         """(name, [(kind, value)] outermost first): kind '*' (the pointer's qualifiers), '['
-        (the dimension) or '(' (the ParamList)."""
+        (the dimension) or '(' (the ParamList).  Each parenthesised level is read in a loop, not
+        a call (its pointers first, kept until its ')'): inwards to the name, then outwards, each
+        level's suffixes then its pointers; ``depth`` counts the open levels as the calls did."""
         toks = self.toks
-        self.depth += 1
-        if self.depth > _MAX_DEPTH:
-            raise Unsupported("nested deeply")
-        stars = self.stars() if toks[self.i] == "*" else _NO
-        t = toks[self.i]
+        levels = []  # the pointers of each level the declarator opened, outermost first
+        while True:
+            self.depth += 1
+            if self.depth > _MAX_DEPTH:
+                raise Unsupported("nested deeply")
+            stars = self.stars() if toks[self.i] == "*" else _NO
+            if toks[self.i] == "(" and (not abstract or toks[self.i + 1] in _SUFFIX_START):
+                self.i += 1
+                levels.append(stars)
+                continue
+            break
         name, mods, at = None, [], None
-        if t == "(" and (not abstract or toks[self.i + 1] in _SUFFIX_START):
-            self.i += 1
-            name, mods = self.derivations(abstract, typedef)
-            at = self.name_at
+        if not abstract:
+            at = self.i
+            name = self.name(typedef)
+        while True:
+            t = toks[self.i]
+            while t == "[" or t == "(":
+                if t == "[":
+                    for d in self.dims():
+                        mods.append(("[", d))
+                else:
+                    self.i += 1
+                    t = toks[self.i]
+                    if not abstract and t[:1] in _ID_START and t not in _RESERVED and t not in self.typedefs:
+                        mods.append(("(", self.identifiers()))
+                    else:
+                        mods.append(("(", self.params()))
+                t = toks[self.i]
+            if stars:
+                for q in reversed(stars):
+                    mods.append(("*", q))
+            self.depth -= 1
+            if not levels:
+                break
             if toks[self.i] != ")":
                 raise Unsupported(f"expected ')', not {toks[self.i]!r}")
             self.i += 1
-        elif not abstract:
-            at = self.i
-            name = self.name(typedef)
-        t = toks[self.i]
-        while t == "[" or t == "(":
-            if t == "[":
-                for d in self.dims():
-                    mods.append(("[", d))
-            else:
-                self.i += 1
-                t = toks[self.i]
-                if not abstract and t[:1] in _ID_START and t not in _RESERVED and t not in self.typedefs:
-                    mods.append(("(", self.identifiers()))
-                else:
-                    mods.append(("(", self.params()))
-            t = toks[self.i]
-        if stars:
-            for q in reversed(stars):
-                mods.append(("*", q))
-        self.depth -= 1
+            stars = levels.pop()
         self.name_at = at  # (its parameters' declarators set it too)
         return name, mods
 
@@ -148,11 +156,14 @@ _REFUSED_DERIVATIONS = {
 }
 
 
+_DERIVED = frozenset((c_ast.PtrDecl, c_ast.ArrayDecl, c_ast.FuncDecl, c_ast.TypeDecl))
+
+
 def refused_derivation(node):
     """(gcc's words with '{}' for the name, the TypeDecl) where the type chain ``node`` makes a
     function return a function or an array, or an array of functions; else None."""
     outer, found = None, None
-    while node is not None and node.__class__ in (c_ast.PtrDecl, c_ast.ArrayDecl, c_ast.FuncDecl, c_ast.TypeDecl):
+    while node is not None and node.__class__ in _DERIVED:
         cls = node.__class__
         if found is None and (outer, cls) in _REFUSED_DERIVATIONS:
             found = _REFUSED_DERIVATIONS[outer, cls]

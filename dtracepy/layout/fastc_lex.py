@@ -44,6 +44,15 @@ _LINE_MARKER = re.compile(r'#[ \t]*(?:line[ \t]+)?([0-9]+)(?:[ \t]+"([^"\\\n]*)"
 _RECORDS = re.compile(r'^[ \t]*#[ \t]*(?:line[ \t]+)?([0-9]+)(?:[ \t]+"([^"\\\n]*)")?[^\n]*'
                       r"|\b(?:struct|union)\b[ \t\n]*([A-Za-z_][A-Za-z0-9_]*|\{)?"
                       r"|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\"", re.M | re.A)
+# _RECORDS' matches, found where each begins with a character of its own ('#', 's', 'u', a quote):
+# the search skips to those in C (a pattern whose every branch may begin anywhere, as ^ and \b do,
+# is tried at each character: 320 M instructions a MB).  The '#' of a line marker is taken where
+# _RECORDS' ^[ \t]* would have begun at its line's start (record_matches() checks it); \b before
+# struct and union is the look-behind after their first letter (ASCII words, as re.A's).
+_RECORD_STARTS = re.compile(r'#[ \t]*(?:line[ \t]+)?([0-9]+)(?:[ \t]+"([^"\\\n]*)")?[^\n]*'
+                            r"|s(?<![A-Za-z0-9_]s)truct\b[ \t\n]*([A-Za-z_][A-Za-z0-9_]*|\{)?"
+                            r"|u(?<![A-Za-z0-9_]u)nion\b[ \t\n]*([A-Za-z_][A-Za-z0-9_]*|\{)?"
+                            r"|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\"", re.A)
 # the same for each _Static_assert: its keyword, and the blanks and '(' before its expression
 _ASSERTS = re.compile(_RECORDS.pattern.replace(r"\b(?:struct|union)\b[ \t\n]*([A-Za-z_][A-Za-z0-9_]*|\{)?",
                                                r"\b(_Static_assert)\b([ \t]*\([ \t]*(?=[^\s]))?"), re.M | re.A)
@@ -106,7 +115,7 @@ def _tokens(text: str) -> list[str]:
     while toks and toks[-1] == "":
         toks.pop()
     if "#" in text:
-        lines = _DIRECTIVE_TOKENS.findall(text)
+        lines = _directive_tokens(text)
         if text.count("#") == len(lines):  # each '#' a directive line's: each a token, found by
             # list.index in order (no list of every token's first character, twice: 0.1 s a 4 MB)
             out, at = [], 0
@@ -130,6 +139,21 @@ def _tokens(text: str) -> list[str]:
                     raise _before(Unsupported(f"directive {d[:20]!r}"), toks, toks.index(d))
             toks = [t for t in toks if t[:1] != "#"]
     return toks
+
+
+def _directive_tokens(text: str) -> list:
+    """``_DIRECTIVE_TOKENS.findall(text)``: each line's '#' and the rest of it, where only blanks
+    stand before it; found from each line's first '#' (a search for '#' runs in C, where ^ in a
+    pattern is tried at every character: 80 M instructions a MB)."""
+    out = []
+    for m in _HASH_TO_EOL.finditer(text):
+        q = m.start()
+        if not text[text.rfind("\n", 0, q) + 1:q].strip(" \t"):
+            out.append(m.group())
+    return out
+
+
+_HASH_TO_EOL = re.compile(r"#[^\n]*")
 
 
 def _before(err: Unsupported, toks: list, k: int) -> Unsupported:
@@ -233,7 +257,8 @@ def _record_positions(text: str, builtin: str, file: "str | None" = None, patter
     Coord or None) of each _Static_assert."""
     out = []
     line, line_start, ref = 1, 0, 0
-    for m in pattern.finditer(text):
+    records = pattern is _RECORDS
+    for m in record_matches(text) if records else pattern.finditer(text):
         if m.group(1) is not None:  # a line marker: the next line is number N
             end = text.find("\n", m.end())
             if m.group(2) is not None:
@@ -246,7 +271,8 @@ def _record_positions(text: str, builtin: str, file: "str | None" = None, patter
             continue
         if m.group()[:1] in "'\"":  # a character constant or a string: no keyword in it
             continue
-        q = m.start(3)
+        tag = 3 if not records or m.group()[0] == "s" else 4  # (_RECORD_STARTS: union's tag is group 4)
+        q = m.start(tag)
         if q < 0 or file is None:
             out.append((None, None))
             continue
@@ -256,12 +282,38 @@ def _record_positions(text: str, builtin: str, file: "str | None" = None, patter
             line_start = nl + 1
         ref = q
         coord = Coord(file, line, q - line_start + 1)
-        if pattern is _RECORDS:
-            out.append((m.group(3), coord))
+        if records:
+            out.append((m.group(tag), coord))
         else:
             after = m.group(4)
             out.append((m.group(3), coord, after and Coord(file, line, m.end(4) - line_start + 1)))
     return out
+
+
+def record_matches(text: str):
+    """``_RECORDS.finditer(text)``'s matches, as :data:`_RECORD_STARTS` finds them: a line
+    marker's where its '#' has only blanks before it on its line and that line's start is not
+    inside the match before (there ``^[ \t]*`` begins); else the scan goes on after the '#', as
+    _RECORDS' does.  (A line marker's match starts at its '#', not at its line's start: the
+    positions read are its groups and its end.)"""
+    search = _RECORD_STARTS.search
+    pos = 0
+    lo, at_start = 0, True  # where the line start before a '#' is looked for (after the match
+    # before; or after a '#' refused: a line start before it has that '#' between); may it be 0
+    while True:
+        m = search(text, pos)
+        if m is None:
+            return
+        q = m.start()
+        if text[q] == "#":
+            nl = text.rfind("\n", lo, q)
+            if nl < 0 and not at_start or text[nl + 1:q].strip(" \t"):
+                pos = lo = q + 1
+                at_start = False
+                continue
+        yield m
+        pos = m.end()
+        lo, at_start = pos - 1, False
 
 
 class TokenCoord(Coord):
