@@ -52,3 +52,45 @@ def test_the_self_clear_error_of_an_array_read_elsewhere_names_an_element(tmp_pa
     assert status == 1
     assert "zeroed with t.clear(self.fd[key], at=...)" in err, err
     assert "t.clear(self.fd, at" not in err
+
+
+def _check(tmp_path, monkeypatch, capsys, name: str, text: str, *flags: str):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_text(text)
+    status = main(["check", "--strict", *flags, name])
+    return status, capsys.readouterr().err
+
+
+def test_check_dash_c_of_a_script_that_includes_a_system_header_finds_nothing(tmp_path, monkeypatch, capsys):
+    # README, check: `-C` runs the C preprocessor first, as `dtrace -C` does, and a system header
+    # is kept as written (dtrace -C's cpp reads it).  That kept `#include` was then judged as a
+    # directive left in a script read without -C: "#include needs the C preprocessor ... check -C
+    # checks the script so" -- said of `check -C` itself (an error under --strict).
+    status, err = _check(tmp_path, monkeypatch, capsys, "inc.d",
+                         "#define N 4\n#include <sys/types.h>\nBEGIN { trace(N); }\n", "-C")
+    assert (status, err) == (0, "")
+    # without -C the same script is still told it needs the preprocessor
+    status, err = _check(tmp_path, monkeypatch, capsys, "inc.d",
+                         "#define N 4\n#include <sys/types.h>\nBEGIN { trace(N); }\n")
+    assert status == 1 and "inc.d:2:1: warning: #include needs the C preprocessor" in err, err
+
+
+def test_a_line_marker_does_not_hide_the_hash_bang_lines_flags(tmp_path, monkeypatch, capsys):
+    # README, check: a script's #! line is read as running ./x.d gives dtrace its flags, its -C
+    # and its -w.  With a line marker naming another file (`# 12 "file"`, as `t.directive("", ...)`
+    # writes) the preprocessor's output starts with a blank line, and the #! line was no longer
+    # taken for one: its -w was not seen (system() an error [destructive]) nor its -C (the kept
+    # system #include an error [cpp-directive]).
+    status, err = _check(tmp_path, monkeypatch, capsys, "w.d",
+                         '#!/usr/sbin/dtrace -Cws\n#include <sys/types.h>\n# 5 "x"\n'
+                         'BEGIN { system("id"); }\n')
+    assert (status, err) == (0, "")
+
+
+def test_compile_check_of_a_tracer_with_a_header_and_a_line_marker_says_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lm.py").write_text(
+        "from dtracepy import Tracer, trace\n\nt = Tracer(includes=['sys/types.h'])\n"
+        "t.directive('', '12 \"lm.py\"')\n\n@t.probe('BEGIN')\ndef _():\n    trace(1)\n")
+    assert main(["compile", "--check", "lm.py"]) == 0
+    assert capsys.readouterr().err == ""
