@@ -94,3 +94,29 @@ def test_compile_check_of_a_tracer_with_a_header_and_a_line_marker_says_nothing(
         "t.directive('', '12 \"lm.py\"')\n\n@t.probe('BEGIN')\ndef _():\n    trace(1)\n")
     assert main(["compile", "--check", "lm.py"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_layout_for_another_abi_asks_for_its_headers_in_english(tmp_path, monkeypatch, capsys):
+    # `dtracepy layout /usr/include/netinet/ip.h ip --abi i386` said "(a i386 sysroot's usr/include)"
+    from dtracepy.layout.abi import host_abi_name
+
+    if host_abi_name() != "x86_64":
+        pytest.skip("the message is for an ABI other than this machine's")
+    assert main(["layout", "/usr/include/netinet/ip.h", "ip", "--abi", "i386"]) == 1
+    err = capsys.readouterr().err
+    assert "-I the i386 headers (the usr/include of a sysroot for i386)" in err, err
+
+
+def test_a_records_wrong_number_of_values_is_said_in_english(tmp_path, monkeypatch, capsys):
+    # README, section 6: "a wrong number of values is an error at the emit line"; it said
+    # "this record has 2 columns (A, B) but 1 values were given"
+    status, err = _compile(tmp_path, monkeypatch, capsys, "rec.py",
+                           "from dtracepy import *\n\nt = Tracer()\nrow = t.record(('A', '%d'), ('B', '%d'))\n"
+                           "@t.probe('BEGIN')\ndef _():\n    row.emit(1)\n")
+    assert status == 1
+    assert "rec.py:7: error: this record has 2 columns (A, B) but 1 value was given\n" in err, err
+    status, err = _compile(tmp_path, monkeypatch, capsys, "rec.py",
+                           "from dtracepy import *\n\nt = Tracer()\none = t.record(('C', '%d'))\n"
+                           "@t.probe('BEGIN')\ndef _():\n    one.emit(1, 2)\n")
+    assert status == 1
+    assert "rec.py:7: error: this record has 1 column (C) but 2 values were given\n" in err, err
