@@ -120,3 +120,18 @@ def test_a_records_wrong_number_of_values_is_said_in_english(tmp_path, monkeypat
                            "@t.probe('BEGIN')\ndef _():\n    one.emit(1, 2)\n")
     assert status == 1
     assert "rec.py:7: error: this record has 1 column (C) but 2 values were given\n" in err, err
+
+
+@pytest.mark.parametrize("expr", ['1 ? 2 : printf("")', '1 ? 2 : printf("%d")', '1 ? 2 : printf("%s", 1)',
+                                  '0 ? printf("%d") : 2'])
+def test_a_printf_in_the_branch_a_constant_condition_never_takes_is_not_judged(tmp_path, monkeypatch, capsys, expr):
+    # README, check (void-value): "a condition that is an integer constant ... drops the branch not
+    # taken unjudged ... `x = 1 ? 2 : printf("")` is fine" -- and the real dtrace compiles each of
+    # these; the printf checks still judged that branch's format and arguments (an error each).
+    status, err = _check(tmp_path, monkeypatch, capsys, "t.d", f"BEGIN {{ x = {expr}; }}\n", "--dialect", "oracle")
+    assert (status, err) == (0, ""), err
+
+
+def test_a_printf_in_the_branch_taken_is_still_judged(tmp_path, monkeypatch, capsys):
+    status, err = _check(tmp_path, monkeypatch, capsys, "t.d", 'BEGIN { x = 1 ? printf("%d") : 2; }\n')
+    assert status == 1 and "[printf-args]" in err and "[void-value]" in err, err
