@@ -869,7 +869,12 @@ class Lexer:
         first = line_number(words[0]) + after
         if not 0 < first < 1 << 31:  # (dtrace keeps it in a C int; 0 and less it shows as no line)
             return False
-        return words[1][1:-1] if len(words) > 1 else None, first
+        if len(words) == 1:
+            return None, first
+        # (the name as dtrace names it: its escapes decoded, as in a string, to its first NUL)
+        from dtracepy.facts.escapes import decode_string
+
+        return decode_string(words[1][1:-1]).split("\0", 1)[0], first
 
     def _hash_line_next(self, pos: int) -> bool:
         m = _WS_RE.match(self.text, pos)
