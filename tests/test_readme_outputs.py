@@ -173,3 +173,26 @@ def test_the_first_tracer_runs_as_a_program_with_the_wrappers_shebang(tmp_path):
     (tmp_path / "hello.py").write_text(text.replace(
         "Tracer(options=", f"Tracer(shebang={shebang[1]!r}, options="))
     assert compile_path(str(tmp_path / "hello.py")).text.startswith(f"#!{shebang[1]}\n")
+
+
+def test_the_cli_reference_names_every_option_of_every_subcommand():
+    # Each option `dtracepy COMMAND --help` lists is in the README's CLI reference, under the
+    # subcommand's heading (session 25's newuser: `--output`, the long form of `-o`, was not).
+    import argparse
+
+    from dtracepy.cli import _build_parser
+
+    readme = (REPO / "README.md").read_text()
+    reference = readme[readme.index("## CLI reference"):readme.index("## Conformance")]
+    parser = _build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    missing = []
+    for name, sub in commands.items():
+        start = reference.index(f"### `dtracepy {name} ")
+        end = reference.find("\n### ", start + 1)
+        section = reference[start:end if end >= 0 else None]
+        for action in sub._actions:
+            missing += [f"{name} {option}" for option in action.option_strings
+                        if option not in ("-h", "--help") and f"`{option}" not in section
+                        and f" {option} " not in section and f"[{option}" not in section]
+    assert not missing, missing
