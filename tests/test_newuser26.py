@@ -135,3 +135,23 @@ def test_a_printf_in_the_branch_a_constant_condition_never_takes_is_not_judged(t
 def test_a_printf_in_the_branch_taken_is_still_judged(tmp_path, monkeypatch, capsys):
     status, err = _check(tmp_path, monkeypatch, capsys, "t.d", 'BEGIN { x = 1 ? printf("%d") : 2; }\n')
     assert status == 1 and "[printf-args]" in err and "[void-value]" in err, err
+
+
+@pytest.mark.parametrize("expr", ["1 ? 2 : count()", "1 ? 2 : strlen(12)", '0 ? htons("a") : 2',
+                                  "1 ? 2 : copyinstr(curthread)", "1 ? 2 : inet_ntoa(arg0)"])
+def test_a_call_in_the_branch_a_constant_condition_never_takes_is_not_judged(tmp_path, monkeypatch, capsys, expr):
+    # The same for the rules of calls (aggregation-value, argument-type): the real dtrace
+    # (`dtrace -e`) compiles each of these, since its parser drops that branch before typing it.
+    status, err = _check(tmp_path, monkeypatch, capsys, "t.d", f"BEGIN {{ x = {expr}; }}\n", "--dialect", "oracle")
+    assert (status, err) == (0, ""), err
+
+
+def test_a_call_in_the_branch_taken_is_still_judged(tmp_path, monkeypatch, capsys):
+    status, err = _check(tmp_path, monkeypatch, capsys, "t.d",
+                         "BEGIN { x = 1 ? strlen(12) : 2; y = 0 ? 2 : count(); }\n")
+    assert status == 1 and "[argument-type]" in err and "[aggregation-value]" in err, err
+    status, err = _compile(tmp_path, monkeypatch, capsys, "dc.py",
+                           "from dtracepy import *\n\nt = Tracer()\n@t.probe('BEGIN')\ndef _():\n"
+                           "    glob.x = cond(1, 2, strlen(12))\n    glob.y = cond(1, strlen(12), 2)\n")
+    assert status == 1 and err.startswith("dc.py:7: error: strlen() argument #1 must be a string"), err
+    assert "dc.py:6:" not in err
