@@ -848,8 +848,11 @@ class Lexer:
                     f"part of the directive ({word!r}) and rejects the line; save the file with LF "
                     f"line endings (or preprocess it: -C)", nl - 1)
         node_pos = self._node_at(pos)
-        # (under -C the text at 0 may be an included header's: its #! line is no #! line of the script)
-        if line.startswith("#!") and pos == 0 and (self.line_map is None or node_pos.file == self.filename):
+        # (under -C the text at 0 may be an included header's: its #! line is no #! line of the script;
+        # and a line marker in the script makes the preprocessor start its output with a blank line,
+        # so the script's #! line, its line 1, is found after blanks)
+        if line.startswith("#!") and (pos == 0 if self.line_map is None else (
+                node_pos.file == self.filename and node_pos.line == 1 and not text[:pos].strip())):
             node = tree.Shebang(line[2:], pos=node_pos)
         else:
             body = line[1:].lstrip(" \t")
