@@ -29,7 +29,7 @@ import attrs
 
 from dtracepy import tree as t
 from dtracepy.errors import MAX_WORD, render_located
-from dtracepy.source import Pos, lines_and_columns, place_at, plainly_ordered, position_at, shown_name
+from dtracepy.source import MAX_NAME, Pos, lines_and_columns, place_at, plainly_ordered, position_at, shown_name
 
 
 def _dialect(value):
@@ -235,7 +235,7 @@ def _said_rendered(finding, said_: _Said, with_context: bool = False) -> str:
         place = place_at(at)
         if place is not None:
             file = place[0]
-            if not (file.__class__ is str and file and file.isprintable()):
+            if not (file.__class__ is str and file and len(file) <= MAX_NAME and file.isprintable()):
                 file = shown_name(file)
             return f"{file}:{place[1]}:{place[2]}{shown[3]}{word}{shown[4]}"
     return render_located(severity, f"{template.format(word)} [{check}]", position_at(at))
@@ -255,7 +255,9 @@ def _plainly_shown(severity: str, template: str, check: str, words) -> bool:
 
 def _shown_file(file):
     """A file name as a ``Pos`` shows it (:func:`~dtracepy.source.shown_name` but where it is plain)."""
-    return file if file.__class__ is str and file and file.isprintable() else shown_name(file)
+    if file.__class__ is str and file and len(file) <= MAX_NAME and file.isprintable():
+        return file
+    return shown_name(file)
 
 
 def said(severity: str, check: str, at: int, word: str, template: _Said) -> Finding:
