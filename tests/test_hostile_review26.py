@@ -107,13 +107,12 @@ def _check(tmp_path, capsys, text: str, *flags):
     return status, capsys.readouterr().err
 
 
-@pytest.mark.parametrize("flags", [(), ("-C",)])
-def test_a_long_line_name_is_not_printed_in_every_finding(tmp_path, capsys, flags):
+def test_a_long_line_name_is_not_printed_in_every_finding(tmp_path, capsys):
     """A 1 MB name in a ``#line`` before 3,000 findings was printed in each prefix: 3 GB of
-    output, 780 MB of memory, 41 s (under -C too)."""
+    output, 780 MB of memory, 41 s (under -C too: there such a name is refused now, below)."""
     name = "a" * 100_000
     text = f'#line 5 "{name}"\n' + "".join(f"BEGIN {{ self->x{i} = 1; }}\n" for i in range(20))
-    status, err = _check(tmp_path, capsys, text, *flags)
+    status, err = _check(tmp_path, capsys, text)
     lines = err.splitlines()
     assert status == 0 and len(lines) == 20, err[:300]
     assert all(len(line) < 300 for line in lines), max(map(len, lines))
@@ -142,3 +141,45 @@ def test_a_line_name_is_named_as_dtrace_names_it(tmp_path, capsys, name, shown):
     check named the file with the escapes as written (a tab is then shown escaped, as any)."""
     status, err = _check(tmp_path, capsys, f'#line 5 "{name}"\nBEGIN {{ x = ; }}\n')
     assert status == 1 and err.startswith(f"{shown}:6:13: error: syntax error"), err
+
+
+# --- -C: a name longer than any file's in a directive is refused before pcpp reads it -------------
+
+@pytest.mark.parametrize("directive", ['#line 5 "{}"', '# 5 "{}"', '#include "{}"'])
+def test_under_cpp_a_directive_naming_a_file_longer_than_path_max_is_refused_at_it(tmp_path, capsys, directive):
+    """pcpp's lexer held a frame per character of the name: ``#line 5 "<4 MB>"`` took 8.9 s and
+    1.39 GB (``#include`` 4.3 s); a name of PATH_MAX characters is still read."""
+    status, err = _check(tmp_path, capsys, directive.format("a" * 5000) + "\nBEGIN { exit(0); }\n", "-C")
+    assert status == 1 and "a quoted name of 5,000 characters in a directive" in err, err[:300]
+    assert err.startswith(f"{tmp_path / 'l.d'}:1:{directive.index('{') }:"), err[:200]
+
+
+def test_under_cpp_a_line_name_of_path_max_characters_is_read(tmp_path, capsys):
+    status, err = _check(tmp_path, capsys, f'#line 5 "{"a" * 4096}"\nBEGIN {{ x = ; }}\n', "-C")
+    assert status == 1 and err.startswith("a" * 4096 + ":5:"), err[:200]  # (cpp's #line: the next line is 5)
+
+
+# --- a long quoted word in a #pragma: no backtracking frame per character --------------------------
+
+def test_a_pragma_of_a_long_quoted_word_is_read_in_bounded_memory(tmp_path):
+    """``#pragma D option "<4 MB>"``: each of the three patterns that split and judge a pragma's
+    words (facts.options.pragma_words, tree._PRAGMA_WORD, tree._QUOTED) held a backtracking frame
+    per character of the word: 500 MB each, 517 MB and 5.9 s in all (now 46 MB, 1.1 s).  Peak
+    memory of the process, as tests/test_robust.py measures it."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+    from tests.pythonpath import env_with
+
+    (tmp_path / "p.d").write_text('#pragma D option "' + "a" * 4_000_000 + '"\nBEGIN { exit(0); }\n')
+    measured = ("import resource, sys\nfrom dtracepy import cli\nstatus = cli.main(['check', 'p.d'])\n"
+                "print('peak', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, status)\n")
+    result = subprocess.run([sys.executable, "-c", measured], cwd=tmp_path, capture_output=True, text=True,
+                            env=env_with(REPO), timeout=300)
+    assert "is not an option name" in result.stderr, result.stderr[:300]
+    _, peak, status = result.stdout.split()
+    assert status == "1" and int(peak) < 200 * 1024, peak  # (KB)
+    from dtracepy.facts.options import pragma_words  # (the same words as before)
+
+    assert pragma_words('D option "a\\" b" c "d') == ["D", "option", '"a\\" b"', "c", '"d']
