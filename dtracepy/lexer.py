@@ -798,8 +798,11 @@ class Lexer:
                     f"part of the directive ({word!r}) and rejects the line; save the file with LF "
                     f"line endings (or preprocess it: -C)", nl - 1)
         node_pos = self._node_at(pos)
-        # (under -C the text at 0 may be an included header's: its #! line is no #! line of the script)
-        if line.startswith("#!") and pos == 0 and (self.line_map is None or node_pos.file == self.filename):
+        # (under -C the text at 0 may be an included header's: its #! line is no #! line of the script;
+        # and a line marker in the script makes the preprocessor start its output with a blank line,
+        # so the script's #! line, its line 1, is found after blanks)
+        if line.startswith("#!") and (pos == 0 if self.line_map is None else (
+                node_pos.file == self.filename and node_pos.line == 1 and not text[:pos].strip())):
             node = tree.Shebang(line[2:], pos=node_pos)
         else:
             body = line[1:].lstrip(" \t")
@@ -866,7 +869,12 @@ class Lexer:
         first = line_number(words[0]) + after
         if not 0 < first < 1 << 31:  # (dtrace keeps it in a C int; 0 and less it shows as no line)
             return False
-        return words[1][1:-1] if len(words) > 1 else None, first
+        if len(words) == 1:
+            return None, first
+        # (the name as dtrace names it: its escapes decoded, as in a string, to its first NUL)
+        from dtracepy.facts.escapes import decode_string
+
+        return decode_string(words[1][1:-1]).split("\0", 1)[0], first
 
     def _hash_line_next(self, pos: int) -> bool:
         m = _WS_RE.match(self.text, pos)

@@ -48,7 +48,7 @@ import sys
 from dtracepy.errors import DSyntaxError, shown_name
 from dtracepy.facts.cpp_predefined import DEFINED_SPECIALS, PREDEFINED, PREDEFINED_NAMES, UNANSWERED_OPERATORS
 from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
-from dtracepy.source import Pos
+from dtracepy.source import MAX_NAME, Pos
 
 _LINE_RE = re.compile(r'^#(?:line)?[ \t]+(\d+)(?:[ \t]+"([^"]*)")?')
 _LINE_MARK_RE = re.compile(r'^#(?:line)?[ \t]+(\d+)(?:[ \t]+"([^"\n]*)")?', re.M)  # (the same, in a text)
@@ -200,6 +200,9 @@ def _prepared(text: str, filename: str):
         if token[0] == "%":
             pieces += [text[at:start], "##  " if token == "%:%:" else "# "]
             at = m.end()
+        elif len(token) > MAX_NAME + 2 and token[0] == '"' and not _HELD_STRING_RE.match(
+                text, text.rfind("\n", 0, start) + 1, start):
+            _refuse_long_name(text, start, len(token) - 2, filename)
         elif len(token) > HELD_LONGER_THAN and hold:
             if token.startswith("/*"):
                 body = token[2:-2].split("\n")  # (its lines lose their blanks at the end, as in pcpp)
@@ -217,6 +220,20 @@ def _prepared(text: str, filename: str):
         return text, held
     pieces.append(text[at:])
     return "".join(pieces), held
+
+
+def _refuse_long_name(text: str, start: int, length: int, filename: str) -> None:
+    """A located error at a string of ``length`` characters longer than a file name can be (PATH_MAX)
+    in a directive that names a file (``#include``, ``#line``, a line marker): pcpp's lexer reads
+    such a string holding a frame per character (``#line 5 "<4 MB>"``: 1.39 GB, 8.9 s), and it
+    cannot be held out of its sight (the directive names a file by it)."""
+    line = text.count("\n", 0, start) + 1
+    first = text.rfind("\n", 0, start) + 1
+    last = text.find("\n", start)
+    raise DSyntaxError(
+        f"a quoted name of {length:,} characters in a directive: longer than any file name can be "
+        f"({MAX_NAME:,} characters, PATH_MAX; dtracepy stops there: its C preprocessor would take "
+        "gigabytes over it)", Pos(filename, line, start - first + 1), text[first:last if last >= 0 else len(text)])
 
 
 def _nesting(text: str, codes, filename: str) -> None:

@@ -35,7 +35,7 @@ class Pos(_PosFields):
 
     def __str__(self) -> str:
         file = self[0]
-        if file.__class__ is str and not (file and file.isprintable()):
+        if file.__class__ is str and not (file and len(file) <= MAX_NAME and file.isprintable()):
             file = shown_name(file)
         if self[2] is None:
             return f"{file}:{self[1]}"
@@ -303,10 +303,19 @@ def shown_name(name: str) -> str:
     UTF-8 (which Python holds as U+DC80..U+DCFF, ``os.fsdecode``'s surrogateescape) as ``\\xff``,
     a control character as Python escapes it (``\\n``); the rest as it is.  Every error prefix
     goes through it (:class:`Pos`'s ``str``).  An empty name is shown ``''``, as the shell quotes
-    it: a prefix ``:1:`` would name no file at all."""
+    it: a prefix ``:1:`` would name no file at all.  A name longer than :data:`MAX_NAME` is shown
+    as its first 40 characters, ``...`` and its length."""
+    if len(name) > MAX_NAME:
+        name = f"{name[:40]}... ({len(name):,} characters)"
     if name.isprintable():      # (a surrogate is not)
         return name or "''"
     return "".join(c if c.isprintable() else _escaped(c) for c in name)
+
+
+#: The longest file name shown whole (PATH_MAX: no file the system opens has a longer one).  A
+#: ``#line`` directive names any (dtrace reads the line itself, so does cpp under -C): a 1 MB
+#: name before 3,000 findings was printed in each prefix, 3 GB of output and 780 MB of memory.
+MAX_NAME = 4096
 
 
 def _escaped(c: str) -> str:

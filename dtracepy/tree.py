@@ -337,7 +337,7 @@ _CHAR = _lazy("_CHAR", r"(?:[^'\\\x00-\x1f\x7f]|\\[^\x00-\x1f\x7f])+")
 _PSPEC = _lazy("_PSPEC", r"(?:[-$:A-Za-z_.?*\\\[\]!]|\([^()\n{}/]*\))(?:[-$:0-9A-Za-z_.`?*\\\[\]!]|\([^()\n{}/]*\))*+")
 # One word of a #pragma line, as D's lexer splits it: a quoted string or a run of other characters.
 _PRAGMA_WORD = _lazy("_PRAGMA_WORD",
-                     r'"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[^\x00-\x08\x0a-\x1f\x7f])*"|[^\x00-\x20"\x7f]+')
+                     r'"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]++|\\[^\x00-\x08\x0a-\x1f\x7f])*+"|[^\x00-\x20"\x7f]++')
 _LEAD_WORD = _lazy("_LEAD_WORD", r"[A-Za-z_`][A-Za-z0-9_`]*", "match")  # as the lexer reads a top-level word
 _CONTROL = _lazy("_CONTROL", r"[\x00-\x08\x0a-\x1f\x7f]", "search")  # control characters other than tab
 _CONTINUATION = _lazy("_CONTINUATION", r"\\\r?\n", "sub")
@@ -446,7 +446,7 @@ def hidden_character(ch: str) -> bool:
     return ch >= "\x80" and unicodedata.category(ch) in HIDDEN_CATEGORIES
 
 
-_QUOTED = _lazy("_QUOTED", r'"(?:[^"\\\n]|\\.)*"', "sub")  # a whole string constant
+_QUOTED = _lazy("_QUOTED", r'"(?:[^"\\\n]++|\\.)*+"', "sub")  # a whole string constant
 
 
 def _line_problem(text: str, what: str, continued: bool = False, quoted: bool = False) -> str | None:

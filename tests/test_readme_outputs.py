@@ -147,3 +147,52 @@ def test_the_readmes_assign_expr_snippets_compile_to_what_it_says_without_a_warn
         assert proc.returncode == 0 and proc.stderr == "", (python, proc.stderr)
         if d is not None:
             assert d in proc.stdout, (python, d, proc.stdout)
+
+
+def test_the_first_tracers_warning_names_the_line_of_its_probe():
+    # dtrace counts a faulting firing at its clause, which `run` names by the `@t.probe` line of
+    # the module as the README writes it (its `# hello.py` line included): the README said
+    # `hello.py:6`, the line of that decorator in a file without the comment (session 25's
+    # newuser: the block saved as written gave `hello.py:7`).
+    text = _block('# hello.py\n"""Who opens which files."""')
+    line = text.splitlines().index('@t.probe("syscall::openat:entry")') + 1
+    readme = (REPO / "README.md").read_text()
+    said = re.findall(r"a warning like `hello\.py:(\d+): warning: \d+ error\(s\)", readme)
+    assert said == [str(line)], (said, line)
+
+
+def test_the_first_tracer_runs_as_a_program_with_the_wrappers_shebang(tmp_path):
+    # README, section 1: where dtrace is the wrapper install.sh writes, `./hello.d` is made to run
+    # with `Tracer(shebang="/usr/local/bin/dtrace -qs")`.
+    from dtracepy.commands.compile_cmd import compile_path
+
+    readme = (REPO / "README.md").read_text()
+    shebang = re.search(r'`Tracer\(shebang="([^"]+)"\)`\), or `dtracepy run hello\.py', readme)
+    assert shebang, "section 1 no longer says how ./hello.d runs through install.sh's wrapper"
+    text = _block('# hello.py\n"""Who opens which files."""')
+    (tmp_path / "hello.py").write_text(text.replace(
+        "Tracer(options=", f"Tracer(shebang={shebang[1]!r}, options="))
+    assert compile_path(str(tmp_path / "hello.py")).text.startswith(f"#!{shebang[1]}\n")
+
+
+def test_the_cli_reference_names_every_option_of_every_subcommand():
+    # Each option `dtracepy COMMAND --help` lists is in the README's CLI reference, under the
+    # subcommand's heading (session 25's newuser: `--output`, the long form of `-o`, was not).
+    import argparse
+
+    from dtracepy.cli import _build_parser
+
+    readme = (REPO / "README.md").read_text()
+    reference = readme[readme.index("## CLI reference"):readme.index("## Conformance")]
+    parser = _build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    missing = []
+    for name, sub in commands.items():
+        start = reference.index(f"### `dtracepy {name} ")
+        end = reference.find("\n### ", start + 1)
+        section = reference[start:end if end >= 0 else None]
+        for action in sub._actions:
+            missing += [f"{name} {option}" for option in action.option_strings
+                        if option not in ("-h", "--help") and f"`{option}" not in section
+                        and f" {option} " not in section and f"[{option}" not in section]
+    assert not missing, missing

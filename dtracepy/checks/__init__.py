@@ -29,7 +29,7 @@ import attrs
 
 from dtracepy import tree as t
 from dtracepy.errors import render_located
-from dtracepy.source import Pos, lines_and_columns, plainly_ordered, position_at, shown_name
+from dtracepy.source import MAX_NAME, Pos, lines_and_columns, plainly_ordered, position_at, shown_name
 
 
 def _dialect(value):
@@ -205,7 +205,7 @@ def _rendered_run(run: list, template: str) -> list[str]:
     if positions is None:
         return [finding.render() for finding in run]
     file, lines, cols = positions
-    if not (file.__class__ is str and file and file.isprintable()):
+    if not (file.__class__ is str and file and len(file) <= MAX_NAME and file.isprintable()):
         file = shown_name(file)
     line = "{0}:{1}:{2}: {3}: " + template.replace("{}", "{4}") + " [{5}]"
     return list(map(line.format, repeat(file), lines, cols, repeat(severity), words, repeat(check)))

@@ -380,8 +380,13 @@ def _integer_problem(conv, found: str) -> str | None:
 
 def run(ctx):
     key_counts, key_exprs, functions = None, None, None
+    dead = None
     for node, name in zip(ctx.of(t.Call), ctx.call_names):
-        if name is None:
+        if name is None or name not in PRINTF_LIKE and name != "printa":
+            continue
+        if dead is None:
+            dead = _not_taken(ctx)
+        if id(node) in dead:
             continue
         if name in PRINTF_LIKE and node.args:
             yield from _check_printf(ctx, node)
@@ -393,6 +398,16 @@ def run(ctx):
             or not _VALUE_ACTIONS.isdisjoint(ctx.call_names)):
         yield from _void_values(ctx)
     yield from _cut_strings(ctx)
+
+
+def _not_taken(ctx):
+    """The ids of the nodes under the branch a ``?:`` with a constant condition never takes: dtrace's
+    parser drops it unjudged (``x = 1 ? 2 : printf("")`` compiles), so its printf is not judged."""
+    if not ctx.of(t.Ternary):
+        return frozenset()
+    from dtracepy.checks.rules import _dead_branches
+
+    return _dead_branches(ctx.of)
 
 
 def _cut_strings(ctx):

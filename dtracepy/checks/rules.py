@@ -597,8 +597,11 @@ def _calls_and_aggregations(of, dialect, words, names=None, assignments=None):
     # whether the function takes a pointer): said once each (110,000 clauses that speculate(s)).
     int_names: dict = {}
     Ident = _INT_NAMES_OF
+    # dtrace's parser drops the branch a constant ?: condition never takes before it types
+    # anything (`x = 1 ? 2 : strlen(12)` compiles): what is there is not judged.
+    dead = _dead_branches(of) if of(t.Ternary) else ()
     for node, name in zip(calls, names):
-        if name is None:
+        if name is None or dead and id(node) in dead:
             continue
         if name in aggregating and id(node) not in assigned_calls:
             example = words.aggregate.replace("count()", name + "(...)")
@@ -636,7 +639,7 @@ def _calls_and_aggregations(of, dialect, words, names=None, assignments=None):
                     out.append(_finding("argument-type", arg.pos or node.pos,
                                         f"{name}() argument #{index + 1} must be a pointer, not {problem}"))
     for node in of(t.AggVar):
-        if id(node) not in usable:
+        if id(node) not in usable and not (dead and id(node) in dead):
             shown = f"@{node.name}" if node.name else "the anonymous aggregation @"
             out.append(_finding("aggregation-value", node.pos,
                                 f"{shown} is an aggregation, not a value: assign it an aggregating "

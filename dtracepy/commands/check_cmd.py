@@ -34,6 +34,11 @@ def run(args) -> int:
         print(f"dtracepy: error: --disable: unknown check(s) {shown_text(', '.join(unknown))}{hint} "
               f"(known: {', '.join(info.name for info in CHECKS)})", file=sys.stderr)
         return 2
+    if args.cpp:
+        # Every file went through the preprocessor: a directive left in its tree is one cpp
+        # passes on (a system header kept as written, which dtrace -C's cpp reads), never one
+        # dtrace would refuse as read without -C.
+        disabled |= {"cpp-directive"}
     options = CheckOptions(
         disabled=disabled,
         dialect=dialect_named(args.dialect or DEFAULT_DIALECT),  # resolved once, here

@@ -127,8 +127,10 @@ class Record:
                 raise DSLError(f"record values: missing {missing}, unknown {extra}", user_pos())
             values = tuple(named[t] for t in self.titles)
         if len(values) != len(self.columns):
-            raise DSLError(f"this record has {len(self.columns)} columns ({', '.join(self.titles)}) "
-                           f"but {len(values)} values were given", user_pos())
+            columns = "1 column" if len(self.columns) == 1 else f"{len(self.columns)} columns"
+            given = "1 value was" if len(values) == 1 else f"{len(values)} values were"
+            raise DSLError(f"this record has {columns} ({', '.join(self.titles)}) but {given} given",
+                           user_pos())
         node = _call_node("printf", (self.format, *values))
         self.calls.append(node)
         as_statement(D(node))

@@ -569,7 +569,13 @@ def expr(value, pos=None) -> tree.Expr:
                     del body[i]
                     break
             object.__setattr__(value, "_pending", None)
-        return value._node
+        node = value._node
+        if node.__class__ is tree.AggVar and node.pos is None:
+            # `anon_agg` is one node made where dtracepy defines it, with no line of the user's:
+            # each use gets the user's, so `printa(anon_agg)` above any `@[...] = count()` is
+            # refused at that line, not at the clause's decorator.
+            return tree.AggVar(node.name, pos=pos if pos is not None else user_pos())
+        return node
     if isinstance(value, bool):
         raise TypeError("a Python bool is not a D value; write 1 or 0")
     if isinstance(value, int):

@@ -475,6 +475,7 @@ def version_ok(text: str) -> bool:
 #: A word dtrace's control-line lexer reads as an integer (dt_lex.l, RGX_INT in state S3).
 _LINE_INT = _fullmatch(r"(?:[0-9]+|0[xX][0-9A-Fa-f]+)[uU]?[lL]?[lL]?")
 _LINE_FORM = "<line> [ [\"file\"] state ]"
+_CLOSED_STRING = _fullmatch(r'"(?:[^"\\]++|\\.)*+"')  # (a quoted word whose last quote closes it)
 
 
 def pragma_words(text: str) -> list[str]:
@@ -482,7 +483,8 @@ def pragma_words(text: str) -> list[str]:
     quotes.  Only ASCII white space separates them, as in dtrace (Python's ``\\s`` takes U+2028
     and U+0085 too, which dtrace reads as part of a word: ``quiet`` + U+2028 is an invalid option
     name)."""
-    return re.findall(r'"(?:[^"\\]|\\.)*"?|\S+', text, re.ASCII)
+    # (possessive: a word of 4 MB held a backtracking frame per character, 500 MB)
+    return re.findall(r'"(?:[^"\\]++|\\.)*+"?|\S+', text, re.ASCII)
 
 
 def line_problem(words, what: str = "#line", cpp: bool = False) -> str | None:
@@ -511,6 +513,10 @@ def line_problem(words, what: str = "#line", cpp: bool = False) -> str | None:
         return f"{malformed} (dtrace: malformed #line {_LINE_FORM})"
     if len(words) > 1 and not (len(words[1]) > 1 and words[1][0] == words[1][-1] == '"'):
         return f"{malformed}, not {words[1]!r} (dtrace: malformed #line {_LINE_FORM})"
+    if len(words) > 1 and not _CLOSED_STRING(words[1]):
+        # ("a\": its last quote escaped, the name runs on to the end of the line)
+        return (f"{what}'s file name {words[1]!r} is not closed: its last quote is escaped "
+                "(dtrace: newline encountered in string literal)")
     for word in words[2:]:
         if not _LINE_INT(word):
             return f"{malformed}, not {word!r} (dtrace: malformed #line {_LINE_FORM})"

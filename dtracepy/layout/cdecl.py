@@ -813,7 +813,7 @@ def _hint_system_headers(err: LayoutError, skipped, abi: ABI) -> None:
     if host != abi.name:
         err.message += (f"; dtracepy skipped the system headers {names}: this machine's are "
                         f"{host or 'another ABI'}'s and would lay {abi.name} structs out wrongly, so -I "
-                        f"the {abi.name} headers (a {abi.name} sysroot's usr/include)")
+                        f"the {abi.name} headers (the usr/include of a sysroot for {abi.name})")
         return
     dirs = []
     for _, directory in skipped:

@@ -249,10 +249,12 @@ def _clear_probes(name, uses, clear_points, accesses, zeros) -> tuple[str, ...]:
             clause, node, kind = outside
             where = _desc_list(d.text for d in clause.probes)
             verb = "read" if kind == "read" else "set"
+            # D cannot zero an associative array whole: its clear point names an element.
+            cleared = f"self.{name}[key]" if element else f"self.{name}"
             raise _Problem(node.pos or clause.pos, f"self->{name} is set at {_desc_list(entries)} and {verb} at {where}, outside that "
                 f"entry/return pair: zeroing it at {_desc_list(returns)} would make {where} see 0 "
                 f"(or lose the value) whenever it fires after the return. Say where it may be "
-                f"zeroed with t.clear(self.{name}, at=...) (at={_at_value(returns)} if {where} "
+                f"zeroed with t.clear({cleared}, at=...) (at={_at_value(returns)} if {where} "
                 f"only fires inside the call), zero it yourself where it is no longer needed, or "
                 f"keep it with t.keep(self.{name})")
     from dtracepy.checks.lifecycle import guarded_by_own_negation
