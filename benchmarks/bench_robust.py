@@ -375,22 +375,22 @@ def cases(quick: bool):
     yield "import-descriptions", "import, 40,000 descriptions in one clause", "x.d", descriptions(40_000), \
         ["import", "x.d", "-o", "x.py"]
     yield "import-dense", "import, dense D, 4 MiB", "x.d", dense(4 * 1024 * 1024 - 1024), ["import", "x.d", "-o", "x.py"]
-    # (--exact proves at most 145,000 nodes of D, a clause counting one more and another item three,
-    # session 24 (133,500 in session 21, 185,000 nodes alone in session 19): 19,300 clauses count
-    # 144,750, 72,400 'x;' 144,803, 755 KiB of dense D 144,960, 48,300 empty clauses 144,900 and
-    # 8,050 statements `x = a+b+...+h;` 144,903 (the costliest shapes a count measured:
+    # (--exact proves at most 151,000 nodes of D, a clause counting one more and another item three,
+    # session 25 (145,000 in session 24, 133,500 in session 21, 185,000 nodes alone in session 19):
+    # 20,100 clauses count 150,750, 75,400 'x;' 150,803, 786 KiB of dense D 150,900, 50,300 empty
+    # clauses 150,900 and 8,380 statements `x = a+b+...+h;` 150,843 (the costliest shapes a count measured:
     # docs/PERFORMANCE.md)
-    for n in ((10_000,) if quick else (10_000, 19_300)):
+    for n in ((10_000,) if quick else (10_000, 20_100)):
         yield "import-exact", f"import --exact, {n:,} clauses", "x.d", clauses(n), \
             ["import", "--exact", "x.d", "-o", "x.py"]
-    yield "import-exact", "import --exact, BEGIN{ 'x;' x 72,400 }", "x.d", lone_operands(72_400), \
+    yield "import-exact", "import --exact, BEGIN{ 'x;' x 75,400 }", "x.d", lone_operands(75_400), \
         ["import", "--exact", "x.d", "-o", "x.py"]
-    yield "import-exact", "import --exact, dense D, 755 KiB", "x.d", dense(755 * 1024), \
+    yield "import-exact", "import --exact, dense D, 786 KiB", "x.d", dense(786 * 1024), \
         ["import", "--exact", "x.d", "-o", "x.py"]
-    yield "import-exact", "import --exact, 48,300 empty clauses", "x.d", \
-        "".join(f"fbt::f{i}:entry{{}}\n" for i in range(48_300)), ["import", "--exact", "x.d", "-o", "x.py"]
-    yield "import-exact", "import --exact, BEGIN{ 'x = a+b+c+d+e+f+g+h;' x 8,050 }", "x.d", \
-        "BEGIN{\n" + "x = a+b+c+d+e+f+g+h;\n" * 8_050 + "}\n", ["import", "--exact", "x.d", "-o", "x.py"]
+    yield "import-exact", "import --exact, 50,300 empty clauses", "x.d", \
+        "".join(f"fbt::f{i}:entry{{}}\n" for i in range(50_300)), ["import", "--exact", "x.d", "-o", "x.py"]
+    yield "import-exact", "import --exact, BEGIN{ 'x = a+b+c+d+e+f+g+h;' x 8,380 }", "x.d", \
+        "BEGIN{\n" + "x = a+b+c+d+e+f+g+h;\n" * 8_380 + "}\n", ["import", "--exact", "x.d", "-o", "x.py"]
     # at the size limit (session 16): the largest of each kind of input under 4 MiB, with a
     # finding or two a clause (each clause its own thread-local) and no clause equal to another
     yield "limit-check", "85,000 one-line :entry clauses (4.1 MB)", "x.d", one_line_entries(85_000), ["check", "x.d"]
@@ -403,11 +403,11 @@ def cases(quick: bool):
     yield "limit-import", "import --exact, 100,000 clauses (3.9 MB)", "x.d", clauses(100_000), \
         ["import", "--exact", "x.d", "-o", "x.py"]
     # (under 4 MiB of D, but 585,000 nodes: refused since session 17, when it took 9.3 s; the
-    # largest it proves, 19,300 clauses since session 24, is the row after it)
+    # largest it proves, 20,100 clauses since session 25, is the row after it)
     yield "limit-import", "import --exact, 90,000 clauses (3.5 MB)", "x.d", clauses(90_000), \
         ["import", "--exact", "x.d", "-o", "x.py"]
-    yield "limit-import", "import --exact, 19,300 clauses (0.7 MB, 144,750 counted: about the most it proves)", "x.d", \
-        clauses(19_300), ["import", "--exact", "x.d", "-o", "x.py"]
+    yield "limit-import", "import --exact, 20,100 clauses (0.8 MB, 150,750 counted: about the most it proves)", "x.d", \
+        clauses(20_100), ["import", "--exact", "x.d", "-o", "x.py"]
     yield "superlinear-dag", "compile, x = x + x 22 times (refused)", "x.py", tracer_body(
         "    x = arg0\n    for i in range(22):\n        x = x + x\n    trace(x)\n"), ["compile", "x.py"]
     yield "superlinear-if", "compile, 1,000 nested if_ (refused)", "x.py", tracer_body(

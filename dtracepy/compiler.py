@@ -57,7 +57,7 @@ def _nodes_of(items, classes) -> dict:
     get = found.get
     stack = list(reversed(items))
     pop, push = stack.pop, stack.append
-    leaves, ExprStmt, Assign, Binary = _NO_CHILDREN, tree.ExprStmt, tree.Assign, tree.Binary
+    leaves, ExprStmt, Assign, Binary, Clause = _NO_CHILDREN, tree.ExprStmt, tree.Assign, tree.Binary, tree.Clause
     while stack:
         node = pop()
         cls = node.__class__
@@ -74,6 +74,13 @@ def _nodes_of(items, classes) -> dict:
         elif cls is Binary:
             push(node.right)
             push(node.left)
+        elif cls is Clause:  # (push_children's order, its fields read by name: the usual item)
+            body = node.body
+            if body:
+                stack.extend(reversed(body))
+            if node.predicate is not None:
+                push(node.predicate)
+            stack.extend(reversed(node.probes))
         else:
             push_children(node, stack)
     return found
@@ -94,9 +101,14 @@ def macros_used(items, _found=None) -> dict[str, str | None]:
     for node in _found[tree.MacroVar]:
         if seen.get(node.name) is None:
             seen[node.name] = node.doc
-    for text in (d.text for item in items if isinstance(item, tree.Clause) for d in item.probes):
-        for name in macros_in_desc(text):
-            seen.setdefault(name, None)
+    Clause = tree.Clause
+    for item in items:  # (loops, no generator: a description without `$` names none, not searched)
+        if isinstance(item, Clause):
+            for desc in item.probes:
+                text = desc.text
+                if "$" in text:
+                    for name in macros_in_desc(text):
+                        seen.setdefault(name, None)
 
     def key(name):
         n = macro_number(name)

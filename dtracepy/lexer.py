@@ -358,6 +358,56 @@ def _simple_statement(tok: str, word_kind):
     return tuple(out), prev, nops
 
 
+def _simple_shaped(tok: str, simple_statements: dict, word_kind):
+    """What the lexer reads of the simple statement ``tok``, a text it has not seen, made from
+    the tokens of a text of the same shape (``self->v1 = 1``, ``self->v2 = 1`` ...: their digits
+    1-9 made 1, the key of :func:`_decl_key`, kept in ``simple_statements`` beside the texts):
+    their types, offsets and operators' count, each token holding a digit (a name's, a number's)
+    cut from ``tok`` at the same offset; or None, when ``tok``'s shape was not seen twice, or it
+    reads otherwise (a name with digits that is a typedef in one and not the other: each such
+    name's token is looked up again, as :func:`_simple_statement` looks it up).  What a number's
+    token is (a plain decimal: digits, fewer than 19, no leading 0) is the same in every text of
+    a shape (its 0s are kept).  A 4 MiB body of ``self->vN = 1;`` statements, each text seen once,
+    was read token by token, a step of the lexer's loop each."""
+    if len(tok) > 256:
+        return None
+    key = tok.encode().translate(_DIGITS_ONE)
+    shape = simple_statements.get(key)
+    if shape is None or shape is True:
+        if shape is None:  # (a first sighting: noted, as _simple_seen notes a text's)
+            if len(simple_statements) >= 4096:
+                simple_statements.clear()
+            simple_statements[key] = True
+            return None
+        made = _simple_statement(tok, word_kind)
+        if made is False:
+            simple_statements[key] = False
+            return None
+        found = made[0]
+        # the tokens holding a digit, and whether a name's token is looked up (not after -> or .)
+        cut = []
+        for k, (ttype, value, _) in enumerate(found):
+            if not _DIGIT_CHARS.isdisjoint(value):
+                cut.append((k, ttype != "INTLIT" and (k == 0 or found[k - 1][0] not in ("ARROW", "DOT"))))
+        simple_statements[key] = (made, tuple(cut))
+        return made
+    if shape is False:
+        return None
+    made, cut = shape
+    found, last, nops = made
+    found = list(found)
+    for k, looked_up in cut:
+        ttype, value, offset = found[k]
+        value = tok[offset : offset + len(value)]
+        if looked_up and word_kind(value, "IDENT") != ttype:
+            return None
+        found[k] = (ttype, value, offset)
+    return found, last, nops
+
+
+_DIGIT_CHARS = frozenset("0123456789")
+
+
 def _keep_rest(pending, buf, pos, parens, toplevel_len, rests, text) -> None:
     """At the end of an item, keep the tokens of the clause or predicate and body ``pending``
     names (its text's key, where it began and the key ended, the token list and where its tokens
@@ -1394,6 +1444,9 @@ class Lexer:
                         # the last one's type and the operators counted, made once a text (from
                         # its second sighting: see _simple_seen)
                         simple = simple_get(tok)
+                        if simple is None and not typedef_name_expected:
+                            # (a text not seen before, of a shape seen before: see _simple_shaped)
+                            simple = _simple_shaped(tok, simple_statements, word_kind)
                         if simple.__class__ is not tuple or typedef_name_expected:
                             simple = _simple_seen(tok, simple, simple_statements, word_kind)
                             if simple is False or typedef_name_expected:

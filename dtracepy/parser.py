@@ -411,11 +411,12 @@ def _maker(clause, toks=None):
             return name
         cls = node.__class__
         at = node._at
-        if at.__class__ is not int or len(names) >= REMAKE_NODES:
+        if at.__class__ is not int or len(names) >= REMAKE_NODES or type(node) is not cls:  # (a scoped name)
             raise _GiveUp
         fields = _FIELDS.get(cls)
-        if fields is None:  # (the attrs classes' own list: attrs.fields reads it)
-            fields = _FIELDS[cls] = tuple(a.name for a in cls.__attrs_attrs__ if a.name != "pos")
+        if fields is None:  # (the attrs classes' own list, but a field with no slot: Ident's module)
+            fields = _FIELDS[cls] = tuple(a.name for a in cls.__attrs_attrs__ if a.name != "pos"
+                                          and getattr(cls, a.name).__class__ is _SLOT)
         values = [value(getattr(node, field)) for field in fields]
         name = names[id(node)] = f"n{len(names)}"
         kind = f"c{id(cls)}"
@@ -442,6 +443,7 @@ def _maker(clause, toks=None):
 
 
 _FIELDS: dict = {}  # node class -> its fields but pos (see _maker)
+_SLOT = type(tree._POS_SLOT)  # (a member descriptor)
 _DIGITS_1_9 = frozenset("123456789")
 _UNTESTED = tree._check_new  # (the invariant a class gets from its _problem alone: see _maker)
 _INT_LIT = tree.IntLit
@@ -627,8 +629,6 @@ def _clause_parser(pos_at):
             node = IdentBuilder()
             node.pos = pos_at(tok[2])
             node.name = name = tok[1]
-            node.module = None
-            node.is_global = False
             node.__class__ = Ident
             if name not in names_seen:
                 node.__attrs_post_init__()
@@ -697,8 +697,6 @@ def _clause_parser(pos_at):
             node = IdentBuilder()
             node.pos = pos_at(tok[2])
             node.name = name = tok[1]
-            node.module = None
-            node.is_global = False
             node.__class__ = Ident
             if name not in names_seen:
                 node.__attrs_post_init__()
@@ -837,8 +835,6 @@ def _clause_parser(pos_at):
                     node = IdentBuilder()
                     node.pos = at = pos_at(tok[2])
                     node.name = name = tok[1]
-                    node.module = None
-                    node.is_global = False
                     node.__class__ = Ident
                     if name not in names_seen:
                         node.__attrs_post_init__()

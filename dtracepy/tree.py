@@ -586,16 +586,21 @@ def builder(cls: type) -> type:
     """The builder class of node class ``cls`` (made on first use; see above).  Its instances are
     made by calling it without arguments (``object``'s ``__init__``: no field is stored), take
     plain attribute stores (``pos`` is the slot itself: the caller stores what the parser stores,
-    an offset), and must become a ``cls`` (``node.__class__ = cls``) with every field stored,
-    each as ``cls``'s converter would have made it (a tuple for a tuple field), before anything
+    an offset), and must become a ``cls`` (``node.__class__ = cls``) with every field stored
+    that has a slot (not ``Ident``'s ``module`` and ``is_global``: see ``Ident``), each as
+    ``cls``'s converter would have made it (a tuple for a tuple field), before anything
     else sees them; the caller then runs ``cls``'s ``__attrs_post_init__``, if it has one, or the
     same test inline."""
     made = _BUILDERS.get(cls)
     if made is None:
         if cls.__dict__.get("__slots__") is None or "__dict__" in dir(cls):  # (a node class: slotted)
             raise TypeError(f"{cls!r} is not a node class")
-        made = _BUILDERS[cls] = type(f"{cls.__name__}Builder", (cls,), {
-            "__slots__": (), "__module__": __name__, "__init__": object.__init__,
+        # (a class with a __new__ of its own, Ident, has a builder beside it: the same base and
+        # slots, so the same layout, which ``__class__ =`` takes, made without that __new__'s call)
+        sibling = "__new__" in cls.__dict__
+        made = _BUILDERS[cls] = type(f"{cls.__name__}Builder", cls.__bases__ if sibling else (cls,), {
+            "__slots__": cls.__dict__["__slots__"] if sibling else (), "__module__": __name__,
+            "__init__": object.__init__,
             # (both: the interpreter takes the generic store only if neither is overridden)
             "__setattr__": object.__setattr__, "__delattr__": object.__delattr__,
             "pos": _POS_SLOT})
@@ -680,7 +685,35 @@ class StringLit(Expr):
 _NAMES_SEEN: set = set()  # plain names an Ident took (not keywords): they need no second test
 
 
-@_node
+# A parsed script is mostly names: ``BEGIN{x=y;...}`` is two ``Ident`` nodes a statement.  Nearly
+# every name is plain (no kernel module, not the DSL's ``glob``), so an ``Ident`` has two slots,
+# ``pos`` and ``name`` (48 bytes, not 64: 24 MB of 750,000 ``x=y;``), and reads ``module`` and
+# ``is_global`` from its class (None, False).  A name that has either is made an instance of
+# ``_ScopedIdent``, which adds their two slots and is an ``Ident`` to everything but ``type()``
+# (its ``__class__`` says ``Ident``: dtracepy and its users ask ``node.__class__``).  The fields
+# are attrs' as before (``attrs.fields``, ``evolve``, equality, repr).  attrs makes no slot for a
+# field a base class names in its ``__slots__`` (it reuses the base's descriptor, here the
+# default itself): :func:`_node_sharing` lends ``Expr`` those names while attrs makes the class.
+
+def _node_sharing(**defaults):
+    """:func:`_node`, making no slot for the fields in ``defaults``: their values, read from the
+    class (a class whose instances hold other values must make them some other way)."""
+    def decorate(cls):
+        (base,) = cls.__bases__
+        own = base.__dict__["__slots__"]
+        base.__slots__ = (*own, *defaults)
+        for name, value in defaults.items():
+            setattr(base, name, value)
+        try:
+            return _node(cls)
+        finally:
+            base.__slots__ = own
+            for name in defaults:
+                delattr(base, name)
+    return decorate
+
+
+@_node_sharing(module=None, is_global=False)
 class Ident(Expr):
     """A name: a global variable, built-in variable, subroutine, enumerator or inline.
 
@@ -692,6 +725,17 @@ class Ident(Expr):
     module: str | None = None
     #: Made by the DSL's ``glob`` scope: the tracer means a global variable of its own program.
     is_global: bool = _note_field(False)
+
+    def __new__(cls, name: str, module: str | None = None, *, pos: Pos | None = None,
+                is_global: bool = False):
+        if module is None and is_global is False:
+            return object.__new__(cls)
+        global _scoped_made
+        _scoped_made = True
+        return object.__new__(_ScopedIdent if cls is Ident else cls)
+
+    def __reduce__(self):  # (attrs' __setstate__ would store a plain Ident's module: no slot)
+        return _ident, (self.name, self.module, self.pos, self.is_global)
 
     def __attrs_post_init__(self):
         name = self.name
@@ -713,6 +757,63 @@ class Ident(Expr):
         if self.name == "":
             return None  # a lone ` is an identifier to D's lexer (an undefined one)
         return _ident_problem(self.name, "a kernel symbol")
+
+
+class _ScopedIdent(Ident):
+    """An ``Ident`` with a ``module`` or ``is_global`` (see above)."""
+
+    __slots__ = ("module", "is_global")
+
+    @property
+    def __class__(self):
+        return Ident
+
+
+def scoped_names(names) -> list:
+    """Those of the ``Ident`` nodes ``names`` that have a ``module`` or ``is_global`` (their class
+    says so: see ``Ident``), told in a C loop: reading ``module`` of a plain name reads its class,
+    which CPython 3.11 does not specialise (three reads a statement cost ``check`` of 750,000
+    ``x=y;`` 2.5 % more instructions)."""
+    if not any_scoped(names):
+        return []
+    return [node for node in names if type(node) is _ScopedIdent]
+
+
+def any_scoped(names) -> bool:
+    """Does some ``Ident`` of the iterable ``names`` have a ``module`` or ``is_global``?  (See
+    :func:`scoped_names`; not one, without a look, while the process has made none.)"""
+    return _scoped_made and _ScopedIdent in set(map(type, names))
+
+
+# (whether this process has made an Ident with a module or is_global: see any_scoped)
+_scoped_made = False
+
+
+def _ident(name, module, pos, is_global):
+    """An ``Ident`` again (pickle, copy)."""
+    return Ident(name, module, pos=pos, is_global=is_global)
+
+
+_set_pos = _POS_SLOT.__set__
+_set_ident_name = Ident.__dict__["name"].__set__
+_set_ident_module = _ScopedIdent.__dict__["module"].__set__
+_set_ident_is_global = _ScopedIdent.__dict__["is_global"].__set__
+
+
+def _ident_init(self, name, module=None, *, pos=None, is_global=False):
+    # (attrs' __init__ stores every field: a plain Ident has slots for two)
+    _set_pos(self, pos)
+    _set_ident_name(self, name)
+    if module is not None or is_global is not False:
+        _set_ident_module(self, module)
+        _set_ident_is_global(self, is_global)
+    self.__attrs_post_init__()
+
+
+_ident_init.__name__ = "__init__"
+_ident_init.__qualname__ = "Ident.__init__"
+Ident.__init__ = _INIT[Ident] = _INIT[_ScopedIdent] = _ident_init
+del _ATTRS_INIT[Ident]  # (tree_inits ships no code for it: its __init__ is the one above)
 
 
 @_node
@@ -908,7 +1009,9 @@ class Call(Expr):
     @property
     def name(self) -> str | None:
         callee = self.callee
-        if callee.__class__ is Ident or isinstance(callee, Ident):  # (the first test: the usual case, fast)
+        if type(callee) is Ident:  # (the usual case, fast: a plain name, no module; see Ident)
+            return callee.name
+        if isinstance(callee, Ident):
             return callee.name if callee.module is None else None
         return None
 

@@ -137,14 +137,6 @@ def FuncDecl(self, target, params=None, *, pos=None):
     _set_params(self, __attr_converter_params(params))
 
 
-def Ident(self, name, module=None, *, pos=None, is_global=None):
-    _set_pos(self, pos)
-    _set_name(self, name)
-    _set_module(self, module)
-    _set_is_global(self, is_global)
-    self.__attrs_post_init__()
-
-
 def If(self, cond, then, otherwise=None, *, pos=None):
     _set_pos(self, pos)
     _set_cond(self, cond)
@@ -388,7 +380,6 @@ INITS = {
     'FieldDecl': (FieldDecl, "def __init__(self, specifiers, declarators, *, pos=attr_dict['pos'].default):\n    _setattr = _cached_setattr_get(self)\n    _setattr('pos', pos)\n    _setattr('specifiers', __attr_converter_specifiers(specifiers))\n    _setattr('declarators', __attr_converter_declarators(declarators))\n    self.__attrs_post_init__()\n", ('pos', 'specifiers', 'declarators')),
     'FieldDeclarator': (FieldDeclarator, "def __init__(self, declarator, width=attr_dict['width'].default, *, pos=attr_dict['pos'].default):\n    _setattr = _cached_setattr_get(self)\n    _setattr('pos', pos)\n    _setattr('declarator', declarator)\n    _setattr('width', width)\n", ('pos', 'declarator', 'width')),
     'FuncDecl': (FuncDecl, "def __init__(self, target, params=attr_dict['params'].default, *, pos=attr_dict['pos'].default):\n    _setattr = _cached_setattr_get(self)\n    _setattr('pos', pos)\n    _setattr('target', target)\n    _setattr('params', __attr_converter_params(params))\n", ('pos', 'target', 'params')),
-    'Ident': (Ident, "def __init__(self, name, module=attr_dict['module'].default, *, pos=attr_dict['pos'].default, is_global=attr_dict['is_global'].default):\n    _setattr = _cached_setattr_get(self)\n    _setattr('pos', pos)\n    _setattr('name', name)\n    _setattr('module', module)\n    _setattr('is_global', is_global)\n    self.__attrs_post_init__()\n", ('pos', 'name', 'module', 'is_global')),
     'If': (If, "def __init__(self, cond, then, otherwise=attr_dict['otherwise'].default, *, pos=attr_dict['pos'].default):\n    _setattr = _cached_setattr_get(self)\n    _setattr('pos', pos)\n    _setattr('cond', cond)\n    _setattr('then', then)\n    _setattr('otherwise', otherwise)\n", ('pos', 'cond', 'then', 'otherwise')),
     'Index': (Index, "def __init__(self, base, keys, *, pos=attr_dict['pos'].default):\n    _setattr = _cached_setattr_get(self)\n    _setattr('pos', pos)\n    _setattr('base', base)\n    _setattr('keys', __attr_converter_keys(keys))\n", ('pos', 'base', 'keys')),
     'Inline': (Inline, "def __init__(self, specifiers, declarator, value, *, pos=attr_dict['pos'].default):\n    _setattr = _cached_setattr_get(self)\n    _setattr('pos', pos)\n    _setattr('specifiers', __attr_converter_specifiers(specifiers))\n    _setattr('declarator', declarator)\n    _setattr('value', value)\n    self.__attrs_post_init__()\n", ('pos', 'specifiers', 'declarator', 'value')),

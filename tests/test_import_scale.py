@@ -320,9 +320,8 @@ def test_exact_of_more_nodes_than_it_proves_is_refused_before_the_module_is_writ
     running and Python compiling the module is work an exact proof cannot skip; 90,000 lone
     statements (180,002 nodes, 360 KB of D) ran too.  Now a script of more nodes than --exact
     proves within a few seconds (175,000 since session 18, 185,000 since session 19, 133,500 with a
-    clause or item counting more since session 21, 145,000 since session 24: 95,000 statements,
-    190,002 nodes, are over it)
-    is refused at once, saying how many and what to do."""
+    clause or item counting more since session 21, 145,000 since session 24, 151,000 since
+    session 25: 95,000 statements, 190,002 nodes, are over it) is refused at once, saying how many and what to do."""
     import dtracepy.importer as importer
 
     text = "BEGIN{" + "x;" * 95_000 + "}\n"

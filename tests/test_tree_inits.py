@@ -49,7 +49,7 @@ def test_the_shipped_code_builds_what_attrs_code_builds():
         (T.Binary, ("+", T.IntLit("1"), T.Ident("x")), {"pos": pos}),
         (T.TypeName, (("int",),), {}),  # a factory default
         (T.Clause, ([T.ProbeDesc("BEGIN")],), {}),  # a converter, defaults
-        (T.Ident, ("x",), {"is_global": True}),  # a note
+        (T.MacroVar, ("$1",), {"doc": "a port"}),  # a note (Ident has an __init__ of its own: see tree.Ident)
         (T.Call, (T.Ident("f"), [T.IntLit("1")]), {}),
         (T.EmptyStmt, (), {}),
     ]

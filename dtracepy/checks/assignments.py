@@ -12,8 +12,11 @@ loop; a rule that may find something still loops as before (its logic stays in i
 from __future__ import annotations
 
 from functools import cached_property
+from operator import attrgetter
 
 from dtracepy import tree as t
+
+_TARGET = attrgetter("target")
 
 
 class Assignments:
@@ -52,6 +55,8 @@ class Assignments:
     def targets_have_modules(self) -> bool:
         """Does some name target have a module (```x = ...``)?  (Asked only of
         :attr:`plain_target_names`.)"""
+        if not t.any_scoped(map(_TARGET, self.nodes)):  # (a C loop: see tree.scoped_names)
+            return False
         return {node.target.module for node in self.nodes} != {None}
 
     def targets_any(self, *classes) -> bool:

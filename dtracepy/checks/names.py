@@ -395,7 +395,7 @@ def _globals_unset(ctx):
     """A global the tracer made with ``glob`` (the node says so) that nothing assigns or declares.
     A name called (``glob.f(1)``: D reads ``f(1)``, a call of a function) is no global read:
     ``unknown-function`` says what is wrong with it."""
-    made = [n for n in ctx.of(t.Ident) if n.is_global]
+    made = [n for n in t.scoped_names(ctx.of(t.Ident)) if n.is_global]
     if not made:
         return
     callees = {id(n.callee) for n in ctx.of(t.Call)}

@@ -192,6 +192,8 @@ def _statements(ctx, body, base, clause):
                     at, after = stmt._at, stmts[number + 1]._at
                     if at.__class__ is int and after.__class__ is int and 0 < after - at < LIMIT - extra:
                         continue
+                if _few_states(stmt.expr, LIMIT - extra):
+                    continue        # (a statement built without offsets, the DSL's, told short)
                 yield from _judge(ctx, stmt.expr, extra, clause)
             elif isinstance(stmt, t.Block):
                 pending.append((stmt.body, extra + 1))
@@ -224,6 +226,43 @@ def _all_short(stmts, most: int) -> bool:
 
 #: How many statements' offsets :func:`_all_short` holds at a time.
 _SHORT_PART = 1 << 14
+
+
+#: The most states one node of an expression adds to those of its deepest part (:func:`_parts`:
+#: an ``xlate``'s operand, five), so that an expression of ``n`` nodes keeps at most
+#: ``_MOST_A_NODE * n`` states, a type aside.
+_MOST_A_NODE = 5
+
+
+def _few_states(expr, most: int) -> bool:
+    """Whether ``expr`` surely keeps at most ``most`` states, told from its nodes without
+    :func:`_deepest`'s walk (a sixth of ``import --exact``'s proof of dense statements, which the
+    DSL builds without parsed offsets): an operand keeps one, and a node with parts at most
+    :data:`_MOST_A_NODE` more than its deepest part, so ``expr`` keeps at most that many times
+    its nodes (counted as a tree: a shared node once for each use, which only adds).  A type (a
+    run of pointers) or more nodes than ``most`` allows: not told here (False), walked."""
+    Binary, Assign, TypeName, operands, parts_of = t.Binary, t.Assign, t.TypeName, _OPERANDS, _parts
+    left = most // _MOST_A_NODE   # (nodes still allowed)
+    stack = [expr]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        left -= 1
+        if left < 0:
+            return False
+        cls = node.__class__
+        if cls is Binary:
+            push(node.left)
+            push(node.right)
+        elif cls is Assign:
+            push(node.target)
+            push(node.value)
+        elif cls not in operands:
+            for _, part in parts_of(node):
+                if part.__class__ is TypeName:
+                    return False
+                push(part)
+    return True
 
 
 def _judge(ctx, expr, base, clause):
