@@ -23,7 +23,7 @@ from operator import itemgetter
 from dtracepy import parser_decls as _parser_decls, tree
 from dtracepy.errors import DSyntaxError
 from dtracepy.facts import precedence as _precedence
-from dtracepy.source import Pos
+from dtracepy.source import LineMarks, Pos
 
 # Inputs larger than this are refused with a clear message rather than parsed for a minute or
 # more (see dtracepy.inputs, which also never reads more than this plus one byte).
@@ -84,6 +84,9 @@ def parse_bytes(data: bytes, filename: str = "<string>", cpp: bool = False, incl
         from dtracepy.preprocess import preprocess, same_lines
 
         out, line_map = preprocess(text, filename, include_dirs=include_dirs, defines=defines, in_place=True)
+        marks = getattr(line_map, "marks", None)  # (the file's own #line directives, cpp's way)
+        if marks is not None and line_map.in_place:
+            line_map = marks  # (each line at its own number: named as a #line names a plain text's)
         program = _parse(out, filename, line_map=None if same_lines(line_map, filename) else line_map)
         from dtracepy.facts.command_line import HASH_BANG_UNDER_CPP, hash_bang_directive
 
@@ -177,8 +180,12 @@ def _parse(text: str, filename: str, line_map=None) -> tree.Program:
     from dtracepy.lexer import Lexer
 
     mapper = None
-    if line_map is not None:
+    if line_map.__class__ is LineMarks:
+        mapper = line_map  # (the text's own lines, named by its #line directives: source.LineMarks)
+    elif line_map is not None:
         mapper = lambda line: line_map[line - 1] if 0 < line <= len(line_map) else (filename, line)  # noqa: E731
+        # (the lines of the file the names stand for, for the text shown under a finding)
+        mapper.source_marks = getattr(line_map, "marks", None)
     lexer = Lexer(text, filename, mapper)
     import gc
 

@@ -48,7 +48,7 @@ import sys
 from dtracepy.errors import DSyntaxError, shown_name
 from dtracepy.facts.cpp_predefined import DEFINED_SPECIALS, PREDEFINED, PREDEFINED_NAMES, UNANSWERED_OPERATORS
 from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
-from dtracepy.source import MAX_NAME, Pos
+from dtracepy.source import MAX_NAME, LineMarks, Pos
 
 _LINE_RE = re.compile(r'^#(?:line)?[ \t]+(\d+)(?:[ \t]+"([^"]*)")?')
 _LINE_MARK_RE = re.compile(r'^#(?:line)?[ \t]+(\d+)(?:[ \t]+"([^"\n]*)")?', re.M)  # (the same, in a text)
@@ -586,7 +586,7 @@ class _GccConstants:
                     words.append(tokens[j].value)
                 j += 1
             inside = "".join(words[1:])
-            if j >= n or words[:1] != ["("] or not (len(inside) > 2 and (
+            if j >= n or words[:1] != ["("] or not (len(inside) >= 2 and (
                     inside[0] == '"' == inside[-1] and len(words) == 2 or inside[0] == "<" and inside[-1] == ">")):
                 self.cpp.error_token = tok
                 self.cpp.on_error(*self.cpp._where(), f'missing \'(\' before "{tok.value}" operand'
@@ -1051,6 +1051,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
         budget = {"read": len(text.encode("utf-8", "surrogatepass")), "expanded": 0, "included": 0}
 
         texts: dict[str, list[str]] = {}  # an included file's absolute path -> its lines
+        marks = LineMarks(filename)  # how the main file's #line directives name its lines (cpp's way)
         unread = [reduction] if reduction is not None else []
 
         class _Cpp(Preprocessor):
@@ -1224,6 +1225,20 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                                "dtracepy ignores the directive and names them by their lines in the file")
                     found.append((located(message, file, line, at + 1 if at >= 0 else None).pos, message))
                     return True  # (the line is dropped: the lines below keep their own numbers)
+                if number.isdigit() and _main(directive.source):
+                    # The main file's own #line (or line marker `# 20 "f"`): cpp names the line after
+                    # it by it, whatever pcpp writes later (its markers count the file's lines, and
+                    # one written after a skipped #if undid the #line).  Kept in ``marks`` (the
+                    # output keeps the file's lines; the map names them), the line dropped.
+                    from dtracepy.lexer import parse_pragma_words
+
+                    words = parse_pragma_words("".join(tok.value for tok in toks))
+                    named = words[1] if directive.value == "line" and len(words) > 1 else \
+                        words[0] if directive.value != "line" and words else ""
+                    marks.add(directive.lineno + 1,
+                              _shown(named[1:-1], filename) if named[:1] == '"' == named[-1:] and len(named) > 1
+                              else None, line_number(number))
+                    return True
                 return super().on_directive_unknown(directive, toks, ifpassthru, precedingtoks)
 
             def token(self):
@@ -1287,9 +1302,12 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             return col if 0 < col <= len(source_line) and source_line[col - 1:].startswith(tok.value) else None
 
         def located(message, file, line, col=None):
-            file = filename if _main(file) else file
-            source_line = lines[line - 1] if file == filename and line and 0 < line <= len(lines) else None
-            return DSyntaxError(message, Pos(_shown(file, filename), line or 1, col or 1), source_line)
+            if not _main(file):
+                return DSyntaxError(message, Pos(_shown(file, filename), line or 1, col or 1))
+            # (the main file's line as its #line directives name it; its text, the file's own line)
+            source_line = lines[line - 1] if line and 0 < line <= len(lines) else None
+            named, number = marks(line) if line and marks.starts else (filename, line)
+            return DSyntaxError(message, Pos(_shown(named, filename), number or 1, col or 1), source_line)
 
         def all_located(said):
             """The errors ``said`` ((file, line, message, column) each), as one error showing them all."""
@@ -1357,6 +1375,8 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             raise all_located(_said(errors))
 
         written, line_map = _mapped(out.getvalue(), out.pragmas, filename, len(lines) + 1 if in_place else 0)
+        if marks.starts:
+            line_map = _Named(line_map, marks)
         return _restored(written, held), line_map
 
     reduction, tries = None, 0
@@ -1462,6 +1482,27 @@ def _in_place(written: str, filename: str, most: int):
     if at <= end:
         _taken(written[at:] + "\n", result_lines, None, current, filename)
     return "\n".join(result_lines), _Identity(filename, len(result_lines))
+
+
+class _Named:
+    """A line map (:func:`preprocess`'s) whose main file's lines are named by its own ``#line``
+    directives: ``base``, the map of the file's lines as pcpp counts them, each of the main
+    file's lines named through ``marks`` (a :class:`~dtracepy.source.LineMarks`, cpp's way: the
+    line after ``#line 20`` is line 20), which also tells the line of the file a name stands for
+    (the text shown under a finding).  ``in_place``: the output keeps each line of the file at
+    its own number (``marks`` is then the whole map: what the parser follows)."""
+
+    __slots__ = ("base", "marks", "in_place")
+
+    def __init__(self, base, marks: "LineMarks"):
+        self.base, self.marks, self.in_place = base, marks, isinstance(base, _Identity)
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def __getitem__(self, index: int):
+        file, line = self.base[index]
+        return self.marks(line) if file == self.marks.filename else (file, line)
 
 
 def same_lines(line_map, filename: str) -> bool:

@@ -99,13 +99,17 @@ def register_text(filename: str, length: int, newlines, line_map=None) -> int:
     return base
 
 
-def line_marks_at(at) -> "LineMarks | None":
+def line_marks_at(at, preprocessed: bool = False) -> "LineMarks | None":
     """The :class:`LineMarks` of the text a node's stored position ``at`` is in (see
-    :func:`register_text`), when its lines follow a ``#line``; else None."""
+    :func:`register_text`), when its lines follow a ``#line``; else None.  ``preprocessed``: also
+    those of a preprocessed text whose lines are not the file's (its map's ``source_marks``: how
+    the file's ``#line`` directives name the file's lines; the text's own are elsewhere)."""
     if at.__class__ is not int or not _TEXTS:
         return None
     marks = _TEXTS[bisect_right(_TEXT_BASES, at) - 1].line_map
-    return marks if marks.__class__ is LineMarks else None
+    if marks.__class__ is LineMarks:
+        return marks
+    return getattr(marks, "source_marks", None) if preprocessed else None
 
 
 def text_line(at) -> "int | None":
@@ -196,17 +200,27 @@ class LineMarks:
         return by_file
 
 
-def line_and_column(at: int, filename: str) -> tuple[int, int] | None:
-    """The 1-based line and column of a node's stored position ``at`` (see
-    :func:`register_text`) if its text is ``filename``'s and has no line map: what
-    :func:`position_at` says, without making a :class:`Pos`; else None."""
+def place_at(at: int) -> tuple | None:
+    """(file name, line, column) of a node's stored position ``at`` (see :func:`register_text`)
+    if its text has no line map: what :func:`position_at` says, without making a :class:`Pos`;
+    else None."""
     text = _TEXTS[bisect_right(_TEXT_BASES, at) - 1]
-    if text.line_map is not None or text.filename != filename:
+    if text.line_map is not None:
         return None
     offset = at - text.base
     newlines = text.newlines
     index = bisect_right(newlines, offset - 1)  # the number of newlines before offset
-    return index + 1, (offset - newlines[index - 1] if index else offset + 1)
+    return text.filename, index + 1, (offset - newlines[index - 1] if index else offset + 1)
+
+
+def line_and_column(at: int, filename: str) -> tuple[int, int] | None:
+    """The 1-based line and column of a node's stored position ``at`` (see
+    :func:`register_text`) if its text is ``filename``'s and has no line map (:func:`place_at`);
+    else None."""
+    place = place_at(at)
+    if place is None or place[0] != filename:
+        return None
+    return place[1], place[2]
 
 
 def offsets_in(ats: list, filename: str, newlines: list) -> list | None:
@@ -251,33 +265,11 @@ def position_at(at: int) -> Pos:
     return Pos(*text.line_map(index + 1), col)
 
 
-def positions_at(ats: list) -> list | None:
-    """:func:`position_at` of each of ``ats``, made together (the lines found by bisection in C,
-    no Python step for each) when all are offsets of one text without a line map; else None (ask
-    each).  190,000 findings of `#define` lines made their positions one by one, 40 % of them."""
-    if not ats or {at.__class__ for at in ats} != {int}:
-        return None
-    low, high = min(ats), max(ats)
-    text = _TEXTS[bisect_right(_TEXT_BASES, low) - 1]
-    if high >= text.end or text.line_map is not None:
-        return None
-    from itertools import repeat
-    from operator import sub
-
-    base, newlines = text.base, text.newlines
-    # the number of newlines before each offset, and each line's newline before it (-1 for the first)
-    before = list(map(bisect_right, repeat(newlines), map((-base - 1).__add__, ats)))
-    bounds = [-1, *newlines]
-    cols = map(sub, map((-base).__add__, ats), map(bounds.__getitem__, before))
-    return list(map(tuple.__new__, repeat(Pos), zip(repeat(text.filename), map((1).__add__, before), cols)))
-
-
 def lines_and_columns(ats: list) -> tuple | None:
     """(file name, lines, columns) of the stored positions ``ats`` (see :func:`register_text`), each
     line and column as :func:`position_at` says it, when all are offsets of one text without a
-    line map; else None.  No ``Pos`` is made, and the text's newlines are not copied
-    (:func:`positions_at` copies them once, for all of a file's findings; findings rendered a
-    block of 256 at a time would copy them for each block)."""
+    line map; else None.  No ``Pos`` is made, and the text's newlines are not copied (findings
+    rendered a block of 256 at a time would copy them for each block)."""
     if not ats or {at.__class__ for at in ats} != {int}:
         return None
     low, high = min(ats), max(ats)
@@ -295,6 +287,20 @@ def lines_and_columns(ats: list) -> tuple | None:
     else:  # (some on the first line: no newline before them)
         cols = [offset - newlines[b - 1] if b else offset + 1 for offset, b in zip(offsets, before)]
     return text.filename, list(map((1).__add__, before)), cols
+
+
+def positions_at(ats: list) -> list | None:
+    """:func:`position_at` of each of ``ats``, made together from :func:`lines_and_columns` (the
+    lines found by bisection in C, no Python step for each) when all are offsets of one text
+    without a line map; else None (ask each).  190,000 findings of `#define` lines made their
+    positions one by one, 40 % of them."""
+    found = lines_and_columns(ats)
+    if found is None:
+        return None
+    from itertools import repeat
+
+    file, lines, cols = found
+    return list(map(tuple.__new__, repeat(Pos), zip(repeat(file), lines, cols)))
 
 
 def shown_name(name: str) -> str:

@@ -437,13 +437,31 @@ def comments_closed(text: str) -> bool:
 # cannot hold one.
 HIDDEN_CATEGORIES = frozenset(("Cc", "Cf", "Zl", "Zp"))
 
+# The characters that show as nothing though of no such category: Unicode's default-ignorable
+# code points (DerivedCoreProperties' Default_Ignorable_Code_Point) that are not format characters.
+# The Hangul fillers U+115F, U+1160, U+3164 and U+FFA0 are letters that draw nothing (an
+# identifier of them looks like a blank), the combining grapheme joiner U+034F, the Khmer inherent
+# vowels U+17B4/U+17B5, the Mongolian free variation selectors and the variation selectors
+# U+FE00..U+FE0F draw nothing of their own (a run of selectors can carry a hidden text), and
+# U+2065 and U+FFF0..U+FFF8 are kept for more such; U+E0000..U+E0FFF (tags, the variation
+# selectors U+E0100.., the rest kept) is told by its range.
+INVISIBLE_CODE_POINTS = frozenset((0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B, 0x180C, 0x180D, 0x180F,
+                                   0x2065, 0x3164, 0xFFA0, *range(0xFE00, 0xFE10), *range(0xFFF0, 0xFFF9)))
+INVISIBLE_PLANE = range(0xE0000, 0xE1000)
+
 
 def hidden_character(ch: str) -> bool:
     """Is ``ch`` a non-ASCII character a reader would not see for what it is (see
-    HIDDEN_CATEGORIES)?  ASCII controls are each text's own business (a tab is fine in a line)."""
+    HIDDEN_CATEGORIES and INVISIBLE_CODE_POINTS)?  ASCII controls are each text's own business (a
+    tab is fine in a line).  The one rule of what hides: the printer's escapes in strings, the
+    ``<U+3164>`` of a comment's text (:func:`hidden_shown`), a directive's line, the
+    ``hidden-character`` check."""
     import unicodedata  # only for text that is not ASCII
 
-    return ch >= "\x80" and unicodedata.category(ch) in HIDDEN_CATEGORIES
+    if ch < "\x80":
+        return False
+    code = ord(ch)
+    return unicodedata.category(ch) in HIDDEN_CATEGORIES or code in INVISIBLE_CODE_POINTS or code in INVISIBLE_PLANE
 
 
 _QUOTED = _lazy("_QUOTED", r'"(?:[^"\\\n]++|\\.)*+"', "sub")  # a whole string constant
@@ -1515,7 +1533,12 @@ def hidden_shown(text: str) -> str:
     how the text of a comment dtracepy writes (D's, or a Python module's) shows one, so that no
     comment of its output displays otherwise than it reads ("Trojan source").  An ASCII control
     character but a tab and the line ends (an escape sequence's ``\\x1b``, a backspace, DEL) is
-    written so too: raw, a terminal showing the output would clear, recolour or hide what follows."""
+    written so too: raw, a terminal showing the output would clear, recolour or hide what follows;
+    and so is a carriage return but one that ends a line before its newline (CRLF): alone, it
+    sends the terminal back to the line's start, over what was shown (and Python ends a line at
+    one: in a ``#`` comment of an imported module, what followed it would be code)."""
+    if "\r" in text:
+        text = "\r\n".join(part.replace("\r", "<U+000D>") for part in text.split("\r\n"))
     if text.isascii():
         if _ASCII_CONTROL(text) is None:
             return text

@@ -735,7 +735,8 @@ class Context:
         # a copy per finding was a tenth of checking a file of 85,000 one-line clauses)
         lines = self.lines
         if lines is not None and self.marks is not None:
-            line = text_line(getattr(node, "_at", None)) if node is not None and pos is self._last_pos else None
+            line = text_line(getattr(node, "_at", None)) if node is not None and pos is self._last_pos \
+                and self.text_lines_are_files else None
             return Finding(severity or BY_NAME[check].severity, message, check, pos,
                            lines[line - 1] if line is not None and 1 <= line <= len(lines) else self.line_text(pos))
         line = pos.line if pos is not None and lines is not None else 0
@@ -745,16 +746,28 @@ class Context:
     @cached_property
     def marks(self):
         """How the program's ``#line`` directives name its lines (:class:`dtracepy.source.LineMarks`),
-        when it was read from a text that has one and was not preprocessed; else None."""
-        items = self.program.items
-        return line_marks_at(items[0]._at) if items else None
+        when it was read from a text that has one (under ``-C``, cpp's way); else None."""
+        at = self._first_at
+        return line_marks_at(at) or line_marks_at(at, preprocessed=True)
+
+    @cached_property
+    def _first_at(self):
+        """The stored position of the program's first item that holds an offset (under ``-C`` a
+        directive holds its ``Pos``: see ``lexer.Lexer._node_at``)."""
+        return next((item._at for item in self.program.items if item._at.__class__ is int), None)
+
+    @cached_property
+    def text_lines_are_files(self) -> bool:
+        """Is each line of the parsed text the source's line of its number (though a ``#line``
+        names it otherwise)?  Not so for a preprocessed text that holds a header's lines."""
+        return line_marks_at(self._first_at) is not None
 
     def line_text(self, pos, node=None) -> "str | None":
         """The text of the source line ``pos`` names (through the ``#line`` directives: the line
         they name so); None when there is no source or no one line of it is named so.  ``node``:
         the parsed node at ``pos``, whose line is then read from where it was parsed."""
         lines = self.lines
-        if self.marks is not None and node is not None and lines is not None:
+        if self.marks is not None and node is not None and lines is not None and self.text_lines_are_files:
             line = text_line(getattr(node, "_at", None))
             if line is not None:
                 return lines[line - 1] if 1 <= line <= len(lines) else None

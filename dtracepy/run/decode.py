@@ -13,9 +13,11 @@ import collections
 import datetime
 import ipaddress
 import keyword
+import operator
 import re
 import sys
 import unicodedata
+from itertools import repeat
 
 from dtracepy.run import aggregations as _aggs
 from dtracepy.run.framing import END_CLOSE, END_OPEN, ENTRY_KIND, PAIRED
@@ -179,10 +181,80 @@ _CONVERTERS = {"int": _int, "hex": _hex, "oct": _oct, "float": float, "time": _t
                "char": _char, "sym": _text, "str": _text}
 
 
-class _RecordDecoder:
-    __slots__ = ("cls", "convs", "nfields", "strings", "kinds", "simple", "fast")
+# Each kind of column converted a whole run of rows at a time (``col``: its fields, bytes): the
+# very functions of the row-by-row path (:data:`_CONVERTERS`, the fast path's expressions),
+# applied by ``map`` so that no Python code runs per field.
+def _ints(col):
+    return map(int, col)
 
-    def __init__(self, spec: RecordSpec):
+
+def _hexes(col):
+    return map(int, col, repeat(16))
+
+
+def _octs(col):
+    return map(int, col, repeat(8))
+
+
+def _floats(col):
+    return map(float, col)
+
+
+def _texts(col):
+    # one decode of the column joined by a separator no field holds (an ASCII byte, which UTF-8
+    # never takes into a character nor into an invalid sequence, so each field decodes as alone)
+    return _US.join(col).decode("utf-8", "surrogateescape").split(US)
+
+
+def _strings(col):
+    """A string column's fields, each ending with its NUL (checked by the caller), as text."""
+    return _US.join(col).replace(_NUL_US, _US)[:-1].decode("utf-8", "surrogateescape").split(US)
+
+
+def _times(col, _from=datetime.datetime.fromtimestamp):
+    # _time's steps, each over the column
+    micros = map(operator.floordiv, map(int, col), repeat(1000))
+    return map(_from, map(operator.truediv, micros, repeat(1e6)), repeat(_UTC))
+
+
+def _chars(col):
+    return map(chr, map(operator.and_, map(int, col), repeat(0xFF)))
+
+
+def _first_other(values: list, value) -> int:
+    """The index of the first item of ``values`` other than ``value`` (there is one)."""
+    for k, item in enumerate(values):
+        if item != value:
+            return k
+    raise AssertionError("no other value")
+
+
+def _ends_with_nul(col: list) -> int:
+    """How many of a string column's fields, from the first, end with their NUL."""
+    joined = _US.join(col)
+    if joined.count(_NUL_US) == len(col) - 1 and joined.endswith(_NUL):
+        return len(col)
+    return next(k for k, field in enumerate(col) if not field.endswith(_NUL))
+
+
+#: The fewest rows of one record in a row read column by column: a run's reading costs as much
+#: as some twenty rows read one by one before its first row (the lists and iterators it makes,
+#: about 45,000 instructions), and saves a little on each (a third of a row of nine columns,
+#: less of a narrower one): shorter runs are read row by row.
+RUN_MIN = 32
+
+
+_COLUMN_CONVERTERS = {"int": _ints, "hex": _hexes, "oct": _octs, "float": _floats,
+                      "time": _times, "char": _chars, "sym": _texts, "str": _strings}
+_NUL, _NUL_US, _NL = b"\0", b"\0" + _US, b"\n"
+
+
+class _RecordDecoder:
+    __slots__ = ("cls", "convs", "nfields", "strings", "kinds", "simple", "fast", "prefix",
+                 "_line_start",
+                 "_run", "_columns")
+
+    def __init__(self, spec: RecordSpec, key: bytes = b""):
         self.cls = row_class(spec)
         self.kinds = [c.kind for c in spec.columns]
         self.convs = [_CONVERTERS[k] for k in self.kinds]
@@ -192,6 +264,54 @@ class _RecordDecoder:
         # fast(fields): the row from a line split at the separators, or None when a string
         # holds separators or newlines (a string's field then does not end with its NUL)
         self.fast = self._compile_fast()
+        # what a line of this record starts with (``key``: its mark and number)
+        self.prefix = key + _US
+        self._line_start = _NL + self.prefix
+        self._columns = [(j, _COLUMN_CONVERTERS[kind]) for j, kind in enumerate(self.kinds, 1)]
+
+    def run(self, lines: list, i: int, n: int):
+        """The rows of ``lines[i:n]`` from the first on that :meth:`fast` takes (the same rows),
+        decoded column by column: no Python code runs per row (the decoder's hot path, see
+        benchmarks/bench_decode.py); none when they are fewer than :data:`RUN_MIN`; None when a
+        field does not convert (the row-by-row path then reads them, and raises what it raises).
+
+        A line is one of them when it starts with this record's mark, holds one separator
+        fewer than the record's fields and each string's field ends with its NUL."""
+        # the lines that start as its rows do (lines[i] does: the caller found its mark), looked
+        # at in windows twice as long each time (a long run costs twice its length at most), by
+        # counting a newline and the prefix in the window joined (no Python code per line); a
+        # first window that is not all of them ends the look: fewer than RUN_MIN
+        end, size, line_start = i + 1, RUN_MIN - 1, self._line_start
+        while end < n:
+            window = lines[end - 1:end + size]      # (the line before: each after a newline)
+            if _NL.join(window).count(line_start) != len(window) - 1:
+                if end - i < RUN_MIN:
+                    return []
+                starts = list(map(bytes.startswith, window[1:], repeat(self.prefix)))
+                end += starts.index(False)
+                break
+            end += len(window) - 1
+            size *= 2
+        part = lines[i:end]
+        stride = self.nfields
+        seps = stride - 1
+        counts = list(map(bytes.count, part, repeat(_US)))
+        if counts.count(seps) != len(part):
+            del part[_first_other(counts, seps):]
+        while part:
+            count = len(part)
+            fields = _US.join(part).split(_US)
+            ended = min([_ends_with_nul(fields[j::stride]) for j in self.strings], default=count)
+            if ended == count:
+                break
+            del part[ended:]        # the rows before the first string without its NUL
+        if len(part) < RUN_MIN:
+            return []
+        try:
+            return list(map(tuple.__new__, repeat(self.cls), zip(
+                *[convert(fields[j::stride]) for j, convert in self._columns])))
+        except Exception:   # noqa: BLE001 - the row-by-row path raises it again, at its row
+            return None
 
     def _compile_fast(self):
         """A function made for this record: one expression per column, no loop (the decoder's
@@ -270,7 +390,8 @@ class Decoder:
         self._prefixed_end = _prefixed_end(mark)
         self._ended = False     # dtracepy's END clause has printed all it prints
         self._mark_byte = mark[:1]
-        self.records = {mark + b"R%d" % s.number: _RecordDecoder(s) for s in self.plan.records}
+        self.records = {mark + b"R%d" % s.number: _RecordDecoder(s, mark + b"R%d" % s.number)
+                        for s in self.plan.records}
         self.fasts = {k: d.fast for k, d in self.records.items()}
         self.printas = {str(p.number).encode(): p for p in self.plan.printas}
         self.aggregations: dict[str, _aggs.Aggregation] = {}
@@ -308,6 +429,11 @@ class Decoder:
             buf = b""
             i = 0
             n = len(lines)
+            # the first line where a run of rows may be read column by column (none in a read
+            # of fewer lines than a run's least), and the lines to the next look after one that
+            # found none (twice as many each time: rows mixed with other lines cost few looks)
+            next_try = 0 if n >= RUN_MIN else n
+            gap = RUN_MIN
             while i < n:
                 if self._block is None:
                     # the hot path: a run of framed rows without surprises
@@ -317,6 +443,20 @@ class Decoder:
                         if line[:kind_at] != record_mark:
                             break
                         fields = line.split(_US)
+                        if i >= next_try:
+                            # a run of RUN_MIN rows of one record or more: column by column
+                            dec = records.get(fields[0]) if i + RUN_MIN <= n else None
+                            rows = []
+                            if dec is not None and lines[i + RUN_MIN - 1].startswith(dec.prefix):
+                                rows = dec.run(lines, i, n)
+                            if rows:
+                                out += rows
+                                i += len(rows)
+                                next_try, gap = i, RUN_MIN
+                                continue
+                            # (a field that does not convert: row by row, to its error)
+                            next_try = i + gap if rows is not None else n
+                            gap *= 2
                         fast = fasts.get(fields[0])
                         row = fast(fields) if fast is not None else None
                         if row is None:
