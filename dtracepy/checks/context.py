@@ -754,7 +754,10 @@ class Context:
     def _first_at(self):
         """The stored position of the program's first item that holds an offset (under ``-C`` a
         directive holds its ``Pos``: see ``lexer.Lexer._node_at``)."""
-        return next((item._at for item in self.program.items if item._at.__class__ is int), None)
+        items = self.program.items
+        if items and items[0]._at.__class__ is int:  # (the usual case, without a walk of the items)
+            return items[0]._at
+        return next((item._at for item in items if item._at.__class__ is int), None)
 
     @cached_property
     def text_lines_are_files(self) -> bool:

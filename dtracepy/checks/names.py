@@ -55,7 +55,7 @@ def _keywords(ctx):
     for node in ctx.of_any(*named):
         name = node.name
         if name and name in keywords:
-            what = type(node).__name__
+            what = node.__class__.__name__
             arrow = node.op if what == "Member" else "->"
             spelled = {"SelfVar": "self->", "ThisVar": "this->", "Member": arrow}.get(what, "")
             after = f" (Oracle's D reads one after {arrow} as a name)" if isinstance(node, _AFTER_ARROW) else ""

@@ -198,9 +198,9 @@ class ExprEmitter:
     def emit(self, node: tree.Expr) -> Py:
         method = self._emitters.get(node.__class__)
         if method is None:
-            method = getattr(self, "e_" + type(node).__name__, None)
+            method = getattr(self, "e_" + node.__class__.__name__, None)
             if method is None:
-                raise CannotImport(f"the expression {type(node).__name__}", "spelling for it", node.pos)
+                raise CannotImport(f"the expression {node.__class__.__name__}", "spelling for it", node.pos)
             self._emitters[node.__class__] = method
         return method(node)
 
