@@ -7,10 +7,10 @@ from __future__ import annotations
 import os
 import resource
 import subprocess
-import sys
 import threading
 
 import pytest
+from tests.child_peak import dtracepy_argv, read_peak_kb
 from tests.pythonpath import env_with
 
 from conftest import REPO
@@ -20,27 +20,29 @@ ERROR = "error: not a regular file (a tracer is a Python module, TRACER.py)"
 
 def _compile(path, tmp_path, *, memory=None, timeout=60):
     """Run ``dtracepy compile PATH`` in a child (under an address-space limit of ``memory``
-    bytes, so old code fails fast instead of eating the machine): (status, stderr, peak RSS in KB).
-    A child still running after ``timeout`` seconds is killed (status None)."""
+    bytes, so old code fails fast instead of eating the machine): (status, stderr, the child's own
+    peak RSS in KB, None if it was killed; see tests/child_peak.py).  A child still running after
+    ``timeout`` seconds is killed (status None)."""
 
     def limit():
         if memory is not None:
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
     with open(tmp_path / "err", "wb") as err:
-        child = subprocess.Popen([sys.executable, "-m", "dtracepy", "compile", str(path)],
+        child = subprocess.Popen(dtracepy_argv(tmp_path / "peak", "compile", path),
                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
                                  env=env_with(REPO), cwd=tmp_path, preexec_fn=limit)
         timer = threading.Timer(timeout, child.kill)
         timer.start()
         try:
-            _, status, usage = os.wait4(child.pid, 0)
+            _, status, _ = os.wait4(child.pid, 0)
         finally:
             timer.cancel()
         child.returncode = 0  # (reaped above)
     killed = os.WIFSIGNALED(status)
     code = None if killed else os.waitstatus_to_exitcode(status)
-    return code, (tmp_path / "err").read_text("utf-8", "replace"), usage.ru_maxrss
+    peak_kb = None if killed else read_peak_kb(tmp_path / "peak")
+    return code, (tmp_path / "err").read_text("utf-8", "replace"), peak_kb
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero on this system")

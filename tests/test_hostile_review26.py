@@ -164,17 +164,19 @@ def test_under_cpp_a_line_name_of_path_max_characters_is_read(tmp_path, capsys):
 def test_a_pragma_of_a_long_quoted_word_is_read_in_bounded_memory(tmp_path):
     """``#pragma D option "<4 MB>"``: each of the three patterns that split and judge a pragma's
     words (facts.options.pragma_words, tree._PRAGMA_WORD, tree._QUOTED) held a backtracking frame
-    per character of the word: 500 MB each, 517 MB and 5.9 s in all (now 46 MB, 1.1 s).  Peak
-    memory of the process, as tests/test_robust.py measures it."""
+    per character of the word: 500 MB each, 517 MB and 5.9 s in all (now 46 MB, 1.1 s).  The
+    child's own peak memory (tests/child_peak.py)."""
     import subprocess
     import sys
 
     from conftest import REPO
+    from tests.child_peak import OWN_PEAK
     from tests.pythonpath import env_with
 
     (tmp_path / "p.d").write_text('#pragma D option "' + "a" * 4_000_000 + '"\nBEGIN { exit(0); }\n')
-    measured = ("import resource, sys\nfrom dtracepy import cli\nstatus = cli.main(['check', 'p.d'])\n"
-                "print('peak', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, status)\n")
+    # (the child's own peak: its ru_maxrss would start from pytest's, see tests/child_peak.py)
+    measured = (OWN_PEAK + "from dtracepy import cli\nstatus = cli.main(['check', 'p.d'])\n"
+                "print('peak', _own_peak_kb(), status)\n")
     result = subprocess.run([sys.executable, "-c", measured], cwd=tmp_path, capture_output=True, text=True,
                             env=env_with(REPO), timeout=300)
     assert "is not an option name" in result.stderr, result.stderr[:300]
