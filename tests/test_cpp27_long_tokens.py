@@ -143,3 +143,85 @@ def test_check_cpp_reads_a_long_piece_pcpp_sees_in_bounded_memory(tmp_path, shap
     got, stderr, peak = _check_cpp(tmp_path, files, "-I", str(tmp_path))
     assert got == status and said in stderr and "Traceback" not in stderr, (got, stderr[:300])
     assert peak is not None and peak < 200 * 1024, peak  # (KB)
+
+
+# --- splices: pcpp's write() took each out of the line's list, time the square of their count ------
+
+def test_pcpp_write_is_handed_a_line_of_splices_with_them_taken_out(monkeypatch):
+    """``a\\`` on 1.4 million lines (one name spliced, 4 MB): 235 s, as write() deleted each
+    splice from a list of the line's 2.8 million tokens; now 38 s (pcpp's time per token)."""
+    import pcpp
+
+    seen = []
+    write = pcpp.Preprocessor.write
+
+    def watched(self, out):
+        token = self.token
+
+        def counted():
+            tok = token()
+            seen.append(tok.type if tok is not None else None)
+            return tok
+
+        self.token = counted
+        return write(self, out)
+
+    monkeypatch.setattr(pcpp.Preprocessor, "write", watched)
+    out, _ = preprocess.preprocess("BEGIN { x = 1; }\n" + "a\\\n" * 20_000 + ";/* __ */\n", "x.d", in_place=True)
+    assert out.split("\n")[1] == "a" * 20_000 + ";/* __ */"
+    assert "CPP_LINECONT" not in seen
+
+
+# what pcpp made of these (09cf76d): blanks on either side of a splice, splices in a row, at a
+# line's start, at the text's end, in a macro's arguments and its replacement
+_SPLICED = [
+    ("a \\\n b\n", "a b\n"), ("a\\\n\\\nb\n", "ab\n"), ("x \\\n\\\n y\n", "x y\n"), ("x\\\n \\\n z\n", "x z\n"),
+    ("\\\n\\\n \n", ""), ("a \\\n", "a \\\n"), ("F(1, \\\n 2) \\\n x\n", "F(1, 2) x\n"),
+    ("#define F(x) x \\\n + 1\nF(2) \\\n\\\n ;\n", "\n\n2 + 1 ;\n"), ("a /**/ \\\n /**/ b\n", "a /**/ /**/ b\n"),
+    (" \\\n\\\n\\\n a \\\n\n", "  a\n"),
+]
+
+
+@pytest.mark.parametrize("text, made", _SPLICED)
+def test_splices_are_taken_out_as_pcpp_took_them_out(text, made):
+    assert preprocess.preprocess(text, "f.d", in_place=True)[0] == made
+
+
+# --- empty lines: pcpp took 10 us each (4 million: 40 s, 1.3 GB) ------------------------------------
+
+def test_pcpp_is_given_seven_of_a_run_of_empty_lines(monkeypatch, pcpp_given):
+    """Seven: pcpp writes a line marker after more than six, from the lines' own numbers, which
+    the reduction keeps (``_Reduction.numbers``): the output and its map are as they were."""
+    text = "#define N 1\nBEGIN { x = N; }\n" + "\n" * 100_000 + "BEGIN { y = N; }\n" + "\n" * 9 + "z\n"
+    made = preprocess.preprocess(text, "x.d")
+    assert len(pcpp_given) == 1 and pcpp_given[0].count("\n") < 100, pcpp_given[0].count("\n")
+    monkeypatch.setattr(preprocess, "REDUCE_FROM", 1 << 62)
+    assert made[0] == preprocess.preprocess(text, "x.d")[0] and list(made[1]) == list(preprocess.preprocess(text, "x.d")[1])
+
+
+_AROUND_EMPTY = ["#define N 1", "x = N;", "y = 2;", "/* open", "close */", "#if 0", "#endif", "F(", "1)",
+                 "#define F(x) x", "k = a \\", 'r = "a\\', 'b";', "v = __LINE__;", "#line 40", "#warning w",
+                 "_Pragma(\"D option quiet\")", "/* c */"]
+
+
+def test_runs_of_empty_lines_left_out_give_what_the_whole_gives(monkeypatch):
+    """Control: 300 texts of runs of 1 to 30 empty lines among comments and strings across lines,
+    #if 0, a macro's arguments, splices, __LINE__ and #line: the same output, map and warnings."""
+    from dtracepy.errors import DTracePyError
+
+    def made(text, reduce):
+        monkeypatch.setattr(preprocess, "REDUCE_FROM", 0 if reduce else 1 << 62)
+        warnings: list = []
+        try:
+            out, line_map = preprocess.preprocess(text, "x.d", warnings=warnings)
+            return out, list(line_map), [(str(pos), message) for pos, message in warnings]
+        except DTracePyError as err:
+            return err.render()
+
+    rng = random.Random(7)
+    for _ in range(300):
+        lines: list = []
+        for _ in range(rng.randrange(1, 16)):
+            lines += [""] * rng.randrange(1, 31) if rng.random() < 0.4 else [rng.choice(_AROUND_EMPTY)]
+        text = "\n".join(lines) + rng.choice(["\n", "", "\n" * 12])
+        assert made(text, True) == made(text, False), text
