@@ -46,6 +46,7 @@ import stat
 import sys
 
 from dtracepy.errors import DSyntaxError, shown_name
+from dtracepy.facts.options import line_words
 from dtracepy.facts.cpp_predefined import DEFINED_SPECIALS, PREDEFINED, PREDEFINED_NAMES, UNANSWERED_OPERATORS
 from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
 from dtracepy.source import MAX_NAME, LineMarks, Pos
@@ -1280,8 +1281,9 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                                    directive.source, directive.lineno)
                 number = directive.value if directive.value.isdigit() else next(
                     (tok.value for tok in toks if not tok.value.isspace()), "") if directive.value == "line" else ""
-                if directive.value == "line":  # (its first word: pcpp's tokens split 1a)
-                    number = ("".join(tok.value for tok in toks).split() or [""])[0]
+                if directive.value == "line":  # (its first word: pcpp's tokens split 1a; a quote
+                    # ends it, as in cpp: #line 5"x")
+                    number = (line_words("".join(tok.value for tok in toks)) or [""])[0]
                 if directive.value == "line" and not number.isdigit():
                     # (cpp takes a digit sequence only: "#line 0x10" and "#line 1a" stop dtrace -C)
                     from dtracepy.facts.options import line_problem
@@ -1303,9 +1305,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                     # it by it, whatever pcpp writes later (its markers count the file's lines, and
                     # one written after a skipped #if undid the #line).  Kept in ``marks`` (the
                     # output keeps the file's lines; the map names them), the line dropped.
-                    from dtracepy.lexer import parse_pragma_words
-
-                    words = parse_pragma_words("".join(tok.value for tok in toks))
+                    words = line_words("".join(tok.value for tok in toks))
                     named = words[1] if directive.value == "line" and len(words) > 1 else \
                         words[0] if directive.value != "line" and words else ""
                     marks.add(directive.lineno + 1,
