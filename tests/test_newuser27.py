@@ -150,3 +150,22 @@ def test_the_tables_first_header_stands_over_a_hex_column_with_text_around_it():
 def test_a_first_value_wider_than_its_title_widens_the_header_above_it():
     lines = _table([("N", "%s"), ("M", "%d")], [("abcdefghijklmnop", 1)])
     assert lines == ["N" + " " * 15 + "  M", "abcdefghijklmnop  " + "1".rjust(8)]
+
+
+def test_the_readme_says_what_the_self_clear_error_asks_for(tmp_path):
+    """README section 3: a thread-local read outside its entry/return pair; the compile fails at
+    the read and asks where it may be zeroed, or for t.keep (it asked for no close:return)."""
+    import pathlib
+
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
+    said = ("compile fails at the read and asks where it may be zeroed, `t.clear(self.path, at=...)` (here\n"
+            "`at=\"syscall::close:return\"`), or for `t.keep(self.path)`.")
+    assert said in readme
+    path = tmp_path / "tr.py"
+    path.write_text("from dtracepy import *\nt = Tracer()\n@t.probe('syscall::open:entry')\ndef o():\n"
+                    "    self.path = arg0\n@t.probe('syscall::close:entry')\ndef c():\n    trace(self.path)\n")
+    done = subprocess.run([sys.executable, "-m", "dtracepy", "compile", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert f"{path}:8: error: self->path is set at syscall::open:entry and read at syscall::close:entry" in done.stderr
+    assert "t.clear(self.path, at=...)" in done.stderr and "t.keep(self.path)" in done.stderr
