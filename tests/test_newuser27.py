@@ -169,3 +169,17 @@ def test_the_readme_says_what_the_self_clear_error_asks_for(tmp_path):
     assert done.returncode == 1
     assert f"{path}:8: error: self->path is set at syscall::open:entry and read at syscall::close:entry" in done.stderr
     assert "t.clear(self.path, at=...)" in done.stderr and "t.keep(self.path)" in done.stderr
+
+
+def test_the_readme_names_the_check_that_refuses_a_struct_value_given_to_sum():
+    """README, the checks: `sum(*curthread)` was listed among operand-type's findings; it is an
+    argument-type error (as `quantize`'s and `max`'s), `stringof(*curthread)` operand-type's."""
+    import pathlib
+
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "(an aggregating function's, `sum(*curthread)`, \"must be of scalar\n  type\", is `argument-type`'s)" in readme
+    for text, check in (("BEGIN { @a = sum(*curthread); }", "argument-type"),
+                        ("BEGIN { trace(stringof(*curthread)); }", "operand-type")):
+        found = [f.check for f in check_program(parse(text, "x.d"), CheckOptions(), source=text)
+                 if f.severity == "error"]
+        assert found == [check], (text, found)
