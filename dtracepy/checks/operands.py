@@ -1219,8 +1219,15 @@ def _integer_variable_uses(of, candidates):
         above = assign.pos
         for node in candidates[key]:
             here = node.pos
-            if above is None or here is None or above.file != here.file or (above.line, above.col or 0) >= (
-                    here.line, here.col or 0):
+            if above is None or here is None or above.file != here.file:
+                continue
+            if above.col is None and here.col is None:
+                # A tracer's positions are lines: ``this.x = 1; trace(this.x.y)`` on one line is
+                # taken in that order (the other, a read above the assignment, is refused anyway:
+                # used-before-assigned).
+                if above.line > here.line:
+                    continue
+            elif (above.line, above.col or 0) >= (here.line, here.col or 0):
                 continue
             yield key, above, node
 
