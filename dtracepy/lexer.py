@@ -801,7 +801,7 @@ class Lexer:
                     add(node)
                 else:
                     add(cls(*args, pos=node_at(pos)))
-                if plain_text and (cls is not directive or args[0] == "line"):
+                if plain_text and (cls is not directive or args[0] == "line" or args[0] == ""):  # (# 5 too)
                     # (a #line's mark, judged once for its text, added without a call: each of
                     # 500,000 `#line 5` lines made one, a third of their reading at first)
                     mark = marks_read.get(line)

@@ -37,6 +37,8 @@ _SAID = [
     ('#line 5"x"\nBEGIN\n{\n\tx = ;\n}\n', True, "x:7:"),
     ('BEGIN\n{\n#line 5"x"\n\tx = ;\n}\n', True, "x:5:"),
     ('#line 5"x"junk\nBEGIN\n{\n\ty = ;\n}\n', True, "x:7:"),  # (cpp warns of the extra tokens)
+    # a line marker read before (the lexer's fast path kept its fields, and named no line by it)
+    ("BEGIN { x = 1; }\n# 5\nBEGIN { x = 1; }\n# 5\nBEGIN\n{\n\ty = ;\n}\n", False, "c.d:7:"),
     # controls: what both refuse
     ("BEGIN\n{\n#define X 1\n\tx = 1;\n}\n", False, "c.d:3:1: error: preprocessor directive inside a clause"),
     ("BEGIN\n{\n\tx = 1; #line 50\n\ty = ;\n}\n", False, "c.d:3:9: error: invalid character '#'"),
