@@ -183,3 +183,39 @@ def test_the_readme_names_the_check_that_refuses_a_struct_value_given_to_sum():
         found = [f.check for f in check_program(parse(text, "x.d"), CheckOptions(), source=text)
                  if f.severity == "error"]
         assert found == [check], (text, found)
+
+
+def _compile_for(tmp_path, body: str, *argv: str, dialect: str = "") -> subprocess.CompletedProcess:
+    path = tmp_path / "tr.py"
+    path.write_text("from dtracepy import *\nfrom dtracepy import zonename\n"
+                    f"t = Tracer({dialect})\n@t.probe('syscall::read:entry')\ndef f():\n    {body}\n")
+    return subprocess.run([sys.executable, "-m", "dtracepy", "compile", str(path), *argv],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("how", ["Tracer", "--dialect"])
+def test_a_variable_the_dialect_lacks_is_refused_at_the_line_that_reads_it(tmp_path, how):
+    """README: zonename in a tracer compiled for Oracle's D is "an error at your line"
+    [dialect-variable]; it was shown at the tracer's first line (tr.py:1:1), the built-in
+    variable being one node, with no position, for every use."""
+    argv, dialect = (("--dialect", "oracle"), "") if how == "--dialect" else ((), 'dialect="oracle"')
+    done = _compile_for(tmp_path, "trace(execname)\n    trace(zonename)\n    trace(zonename)", *argv,
+                        dialect=dialect)
+    assert done.returncode == 1
+    lines = [line for line in done.stderr.splitlines() if "[dialect-variable]" in line]
+    assert [line.split(": error:")[0] for line in lines] == [f"{tmp_path / 'tr.py'}:7", f"{tmp_path / 'tr.py'}:8"]
+    assert ":1:1:" not in done.stderr
+
+
+@pytest.mark.parametrize("body", ["trace(args)", "trace(args[0]); trace(args)"])
+def test_args_named_whole_in_a_tracer_is_refused_at_its_line(tmp_path, body):
+    done = _compile_for(tmp_path, body, dialect='dialect="oracle"')
+    assert done.returncode == 1
+    assert (f"{tmp_path / 'tr.py'}:6: error: args is an associative array: name an element of it (args[key])"
+            in done.stderr), done.stderr
+
+
+def test_args_with_an_index_is_still_taken(tmp_path):
+    done = _compile_for(tmp_path, "trace(args[0])", dialect='dialect="oracle"')
+    assert done.returncode == 0, done.stderr
+    assert "trace(args[0]);" in done.stdout
