@@ -35,7 +35,8 @@ pathological input cannot exhaust memory or the stack of the passes that walk th
 from __future__ import annotations
 
 import re
-from operator import itemgetter
+from array import array
+from operator import itemgetter, methodcaller
 
 from dtracepy import tree
 from dtracepy.facts import escapes as _escapes
@@ -95,6 +96,10 @@ _PUNCT = {
 # only: where the pattern stops matching, only blanks are left.  No group, not one per kind: the
 # engine's cost grows with the groups it must track (a group around the token, after a leading
 # ``[ \t\r\f\v\n]*``, cost 370 machine instructions a token more: its marks, ``m.start(1)``).
+# A comment's and a string's loops are possessive: the engine kept a frame per repetition of a
+# loop it might backtrack into, 250 MB for a string of 2 million escapes; nothing they take could
+# be given back to what follows them (a string's runs end where a quote or a backslash is next, a
+# comment's stars where a character not a star is), so they match what they matched before.
 _TOKEN_RE = re.compile(
     r"""
     (?:
@@ -102,9 +107,9 @@ _TOKEN_RE = re.compile(
     | [(),;\[\]{}?:~]                               # punctuators, each the longest it can be:
     | -[->=]? | ==? | [!*%]=? | &[&=]? | \|[|=]? | \^[\^=]? | \+[+=]?
     | <(?:<=?|=)? | >(?:>=?|=)? | \.(?:\.\.)?
-    | /(?:\*(?:[^*]*\*+(?:[^/*][^*]*\*+)*/)?|=)?    # / /= or a comment (or its opening only)
+    | /(?:\*(?:[^*]*+\*++(?:[^/*][^*]*+\*++)*+/)?|=)?  # / /= or a comment (or its opening only)
     | [0-9][A-Za-z0-9_$.]*                          # a number, suffixes and mistakes included
-    | "(?:[^"\\\n]*(?:\\[^\n][^"\\\n]*)*")?         # a string constant (or its opening quote)
+    | "(?:[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)*+")?       # a string constant (or its opening quote)
     | '                                             # a character constant's opening quote
     | \$\$?[0-9]+|\$[A-Za-z_][A-Za-z0-9_]*          # a macro variable
     | @[A-Za-z_][A-Za-z0-9_]*|@                     # an aggregation
@@ -203,6 +208,16 @@ _PSPEC_RE = re.compile(
 # steps each, 1.5 times a `provider:...` clause).
 _CLAUSE_HEAD_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?::[-$:0-9A-Za-z_.`?*\\\[\]!]*)?)[ \t\r\f\v\n]*\{").match
 _NL_RE = re.compile("\n")
+
+
+def _newline_offsets(text: str) -> array:
+    """The offsets of ``text``'s newlines, 8 bytes each: a list of Python integers was 36 bytes a
+    line (an int and its pointer), 144 MB for a file of 4 million empty lines that the whole
+    check keeps (``source.register_text``).  Bisection reads an array as it reads a list."""
+    return array("q", map(_MATCH_START, _NL_RE.finditer(text)))
+
+
+_MATCH_START = methodcaller("start")  # (not re.Match.start: the shipped patterns are re_lite's, and re is not imported)
 _IDENT_RE = re.compile(r"[A-Za-z_`][A-Za-z0-9_`]*")
 # A name at the top level and the white space after it (what decides declaration or clause).
 _WORD_RE = re.compile(r"([A-Za-z_`][A-Za-z0-9_`]*)[ \t\r\f\v\n]*")
@@ -644,7 +659,7 @@ class Lexer:
         """The position of a text offset (lines mapped back for preprocessed text)."""
         newlines = self._newlines
         if newlines is None:
-            newlines = self._newlines = [m.start() for m in _NL_RE.finditer(self.text)]
+            newlines = self._newlines = _newline_offsets(self.text)
         index = bisect_right(newlines, offset - 1)  # the number of newlines before offset
         col = offset - newlines[index - 1] if index else offset + 1
         mapped = self.line_map or self.marks
@@ -667,7 +682,7 @@ class Lexer:
         per leaf of the tree)."""
         newlines = self._newlines
         if newlines is None:
-            newlines = self._newlines = [m.start() for m in _NL_RE.finditer(self.text)]
+            newlines = self._newlines = _newline_offsets(self.text)
         if self.line_map is not None or self.marks is not None:
             return self.pos_at
         filename = self.filename
@@ -679,7 +694,7 @@ class Lexer:
         # The last answer's line is held in the closure's cells, its bounds and number ready, so
         # an offset on that line (most of them) costs one comparison and the position itself.
         end = len(self.text) + 1
-        bounds = [-1, *newlines, end, end]
+        bounds = array("q", (-1,)) + newlines + array("q", (end, end))  # (an array: no int per line)
         line_start, line_end, line = -1, bounds[1], 1  # line: the last answer's (1-based)
         new = tuple.__new__
 
@@ -703,7 +718,7 @@ class Lexer:
         if at is None:
             newlines = self._newlines
             if newlines is None:
-                newlines = self._newlines = [m.start() for m in _NL_RE.finditer(self.text)]
+                newlines = self._newlines = _newline_offsets(self.text)
             # (an int's own addition: a call in C, cheaper than any Python function)
             at = self._at = register_text(self.filename, len(self.text), newlines, self.line_map).__add__
         return at
@@ -886,7 +901,7 @@ class Lexer:
                     self._marks_read[key] = mark
             if mark:
                 if self._newlines is None:
-                    self._newlines = [m.start() for m in _NL_RE.finditer(text)]
+                    self._newlines = _newline_offsets(text)
                 (self.marks or self._marked()).add(bisect_left(self._newlines, nl) + 2, *mark)
         return nl
 
