@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import re
 from array import array
-from operator import itemgetter, methodcaller
+from itertools import islice
+from operator import itemgetter
 
 from dtracepy import tree
 from dtracepy.facts import escapes as _escapes
@@ -210,14 +211,23 @@ _CLAUSE_HEAD_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?::[-$:0-9A-Za-z_.`?*\\
 _NL_RE = re.compile("\n")
 
 
-def _newline_offsets(text: str) -> array:
-    """The offsets of ``text``'s newlines, 8 bytes each: a list of Python integers was 36 bytes a
-    line (an int and its pointer), 144 MB for a file of 4 million empty lines that the whole
-    check keeps (``source.register_text``).  Bisection reads an array as it reads a list."""
-    return array("q", map(_MATCH_START, _NL_RE.finditer(text)))
+def _newline_offsets(text: str) -> "list | array":
+    """The offsets of ``text``'s newlines: a list, or for a text of many lines an array of 8-byte
+    integers (a list was 36 bytes a line, an int and its pointer: 144 MB, kept for the whole
+    check, for a file of 4 million empty lines; an array costs 300 machine instructions a line
+    more to fill, a dense file's lines are few).  Bisection reads an array as it reads a list."""
+    found = _NL_RE.finditer(text)
+    first = [m.start() for m in islice(found, _ARRAY_LINES)]
+    if len(first) < _ARRAY_LINES:
+        return first
+    offsets = array("q", first)
+    offsets.extend(m.start() for m in found)  # (no list of them all)
+    return offsets
 
 
-_MATCH_START = methodcaller("start")  # (not re.Match.start: the shipped patterns are re_lite's, and re is not imported)
+_ARRAY_LINES = 100_000  # (a list of them: 3.6 MB)
+
+
 _IDENT_RE = re.compile(r"[A-Za-z_`][A-Za-z0-9_`]*")
 # A name at the top level and the white space after it (what decides declaration or clause).
 _WORD_RE = re.compile(r"([A-Za-z_`][A-Za-z0-9_`]*)[ \t\r\f\v\n]*")
@@ -694,7 +704,8 @@ class Lexer:
         # The last answer's line is held in the closure's cells, its bounds and number ready, so
         # an offset on that line (most of them) costs one comparison and the position itself.
         end = len(self.text) + 1
-        bounds = array("q", (-1,)) + newlines + array("q", (end, end))  # (an array: no int per line)
+        bounds = [-1, *newlines, end, end] if newlines.__class__ is list else \
+            array("q", (-1,)) + newlines + array("q", (end, end))  # (no int per line: see _newline_offsets)
         line_start, line_end, line = -1, bounds[1], 1  # line: the last answer's (1-based)
         new = tuple.__new__
 
