@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from itertools import chain, repeat
 
 from dtracepy.facts.conversions import FormatError, parse_format
 from dtracepy.run.printa_scan import PrintaScanner, why_run_together
@@ -216,6 +217,9 @@ def _histogram(lines, i):
 
 
 _HEX_HEADER = re.compile(r"^\s+0  1  2  3  4  5  6  7  8  9  a  b  c  d  e  f  0123456789abcdef$")
+# what a line _HEX_HEADER matches holds: a block without it has no hex dump (one look at the
+# block joined, not a match a line)
+_HEX_HEADER_END = "0  1  2  3  4  5  6  7  8  9  a  b  c  d  e  f  0123456789abcdef"
 _HEX_ROW = re.compile(r"^\s+[0-9a-f]+: ((?:[0-9a-f]{2} )+)")
 _HEXMARK = "\0hex:"
 
@@ -223,7 +227,7 @@ _HEXMARK = "\0hex:"
 def _fold_hex_keys(lines):
     """dtrace prints a string key holding unprintable bytes (a newline, a tab) as a hex dump of
     its whole buffer; each dump becomes one line ``_HEXMARK + the string`` (up to its NUL)."""
-    if not any(_HEX_HEADER.match(l) for l in lines):
+    if _HEX_HEADER_END not in "\n".join(lines) or not any(_HEX_HEADER.match(l) for l in lines):
         return lines
     out = []
     i, n = 0, len(lines)
@@ -250,7 +254,7 @@ _PER_CPU = re.compile(r"^\s+\[CPU \d+\](?:\s+-?\d+)?\s*$")
 def _drop_per_cpu(lines):
     """``-x aggpercpu`` adds, after each entry, one ``[CPU n]`` line per CPU (its value, or its
     histogram table below it): dropped, the entry's total stays."""
-    if not any(l.lstrip().startswith("[CPU ") for l in lines):
+    if "[CPU " not in "\n".join(lines) or not any(l.lstrip().startswith("[CPU ") for l in lines):
         return lines
     out = []
     i, n = 0, len(lines)
@@ -284,11 +288,16 @@ def parse_default(lines, name: str = "", kind: str | None = None, nkeys: int | N
     agg = Aggregation(name, kind)
     lines = _fold_hex_keys(_drop_per_cpu(lines))
     n = len(lines)
-    has_stack = bool(stack_keys) if stack_keys is not None else any(_is_frame(l) for l in lines)
+    # (what no line holds is seen in the lines joined, in one look each: the per-line looks
+    # below are made only when the joined lines hold it)
+    joined = "\n" + "\n".join(lines)
+    has_stack = bool(stack_keys) if stack_keys is not None else (
+        "\n" + _FRAME_INDENT in joined and any(_is_frame(l) for l in lines))
     plain_keys = None if nkeys is None else nkeys - (len(stack_keys) if stack_keys else int(has_stack))
-    if not has_stack and kind not in HISTOGRAM_KINDS and not any(
-            "Distribution" in l or l.startswith(_HEXMARK) for l in lines):
-        _scalars(agg, lines, plain_keys)
+    if not has_stack and kind not in HISTOGRAM_KINDS and "Distribution" not in joined and (
+            "\n" + _HEXMARK not in joined or not any(l.startswith(_HEXMARK) for l in lines)):
+        if not _scalars_columns(agg, lines, plain_keys):
+            _scalars(agg, lines, plain_keys)
         return agg
     pending: list[str] = []
     i = 0
@@ -343,6 +352,45 @@ def parse_default(lines, name: str = "", kind: str | None = None, nkeys: int | N
         raise ValueError(f"{len(pending)} lines of entries whose stack keys stand among others "
                          "could not be read")
     return agg
+
+
+def _scalars_columns(agg: Aggregation, lines, nkeys: int | None) -> bool:
+    """:func:`_scalars` of lines that each hold ``nkeys`` keys and a value as words (or none),
+    read column by column: no Python code runs per line (an aggregation of 100,000 keys, see
+    benchmarks/bench_decode.py).  False, and ``agg`` untouched, when they do not, when a key
+    column holds both numbers and words, when a count or a sum has a key twice (added up) or a
+    value does not convert: :func:`_scalars` reads them (and raises what it raises)."""
+    if not nkeys:
+        return False
+    rows = list(map(str.split, lines))
+    stride = nkeys + 1
+    sizes = list(map(len, rows))
+    if sizes.count(stride) + sizes.count(0) != len(sizes):
+        return False
+    words = list(chain.from_iterable(rows))
+    keys = []
+    for j in range(nkeys):
+        column = words[j::stride]
+        # _scalars' test of a number: its digits after any '-'s (str.isdigit: "²" is one, and
+        # int() refuses it: then a ValueError, and _scalars raises it at its line)
+        numbers = list(map(str.isdigit, map(str.lstrip, column, repeat("-"))))
+        if all(numbers):
+            try:
+                column = list(map(int, column))
+            except ValueError:
+                return False
+        elif any(numbers):
+            return False
+        keys.append(column)
+    try:
+        values = list(map(int, words[nkeys::stride]))
+    except ValueError:
+        return False
+    keys = list(zip(*keys))
+    if agg.kind in ("count", "sum") and len(set(keys)) != len(keys):
+        return False
+    agg.update(zip(keys, values))
+    return True
 
 
 def _scalars(agg: Aggregation, lines, nkeys: int | None) -> None:
@@ -607,9 +655,12 @@ def default_doubt(lines, agg: Aggregation, nkeys: int | None, key_kinds: tuple =
     alike were merged.  None when nothing shows (which is no proof: a string key ``"7"`` and an
     integer key ``7`` print alike)."""
     lines = [l for l in _drop_per_cpu(lines) if l.strip()]
-    if not lines or any(_is_frame(l) or "Distribution" in l or _HEX_HEADER.match(l) for l in lines):
+    joined = "\n" + "\n".join(lines)
+    if not lines or "Distribution" in joined or ("\n" + _FRAME_INDENT in joined or _HEX_HEADER_END
+                                                 in joined) and any(
+            _is_frame(l) or _HEX_HEADER.match(l) for l in lines):
         return None
-    if any(len(l.split()) - 1 != nkeys for l in lines) if nkeys is not None else False:
+    if nkeys is not None and list(map(len, map(str.split, lines))).count(nkeys + 1) != len(lines):
         return ("a string key holds spaces or is empty, and dtrace's default format separates keys "
                 "by spaces: the keys may be split wrongly (give printa a format, or key types "
                 "dtracepy can see)")
