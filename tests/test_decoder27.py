@@ -175,3 +175,48 @@ def test_default_doubt_looks_at_the_lines_joined_as_one_at_a_time(seed):
         assert new.startswith("a string key holds spaces")
     elif old == "merged":
         assert "entries printed as" in new
+
+
+def test_framed_entries_are_read_by_columns_not_one_by_one(monkeypatch):
+    calls = []
+    real = A._put
+    monkeypatch.setattr(A, "_put", lambda *args: calls.append(args) or real(*args))
+    text = "".join(f"\x1eK\x1fproc{i}\x1f{i % 10}\x1f{i * 3}\n" for i in range(100))
+    aggs = A.parse_framed(text, ("str", "int", "agg"), ("a",), {"a": "count"})
+    assert len(aggs["a"]) == 100 and aggs["a"][("proc7", 7)] == 21
+    assert calls == []      # (the old parse_framed: _put an entry)
+
+
+def _framed(text, fields, kind, columns: bool, monkeypatch):
+    if not columns:
+        monkeypatch.setattr(A, "_framed_columns", lambda *args: False, raising=False)
+    try:
+        aggs = A.parse_framed(text, fields, ("a",), {"a": kind})
+    except Exception as err:        # noqa: BLE001 - compared
+        result = (type(err), str(err))
+    else:
+        result = list(aggs["a"].items())
+    monkeypatch.undo()
+    return result
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_framed_columns_give_what_the_entries_give(seed, monkeypatch):
+    r = random.Random(seed)
+    fields = r.choice([("str", "int", "agg"), ("agg",), ("int", "agg"), ("str", "agg")])
+    clean = r.random() < 0.6
+
+    def entry():
+        keys = [("p%d" % r.randint(0, 20) if f == "str" else str(r.randint(-3, 20)))
+                if clean else r.choice(["p1", "a\nb", "", "Distribution", "4", " 4", "x", "5\n"])
+                for f in fields[:-1]]
+        values = ["3", "5", "-2", "8", str(2 ** 64 - 5)] + ([] if clean else ["x", " 7", "9\n"])
+        fields_ = keys + [r.choice(values)]
+        if not clean and r.random() < 0.05:
+            fields_.pop()
+        return "\x1eK" + "".join("\x1f" + f for f in fields_) + ("\n" if clean or r.random() < 0.97 else "")
+
+    text = "".join(entry() for _ in range(r.randint(0, 40)))
+    for kind in ("count", "sum", "max", "avg"):
+        assert (_framed(text, fields, kind, True, monkeypatch)
+                == _framed(text, fields, kind, False, monkeypatch))
