@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from itertools import chain, repeat
+from itertools import repeat
 
 from dtracepy.facts.conversions import FormatError, parse_format
 from dtracepy.run.printa_scan import PrintaScanner, why_run_together
@@ -362,12 +362,13 @@ def _scalars_columns(agg: Aggregation, lines, nkeys: int | None) -> bool:
     value does not convert: :func:`_scalars` reads them (and raises what it raises)."""
     if not nkeys:
         return False
-    rows = list(map(str.split, lines))
     stride = nkeys + 1
-    sizes = list(map(len, rows))
+    # (each line's words counted, not kept: a list a line kept is one more object a line for
+    # the collector to go over, again and again: 100,000 lines took longer than line by line)
+    sizes = list(map(len, map(str.split, lines)))
     if sizes.count(stride) + sizes.count(0) != len(sizes):
         return False
-    words = list(chain.from_iterable(rows))
+    words = "\n".join(lines).split()
     keys = []
     for j in range(nkeys):
         column = words[j::stride]
@@ -550,12 +551,13 @@ def _framed_columns(agg: Aggregation, pieces: list, fields, text: str) -> bool:
     if not entries or "Distribution" in text:
         return False
     stride = len(fields) + 1
-    split = list(map(str.split, entries, repeat(_US)))
-    if list(map(len, split)).count(stride) != len(split):
+    # (each entry's separators counted, the entries split joined: no list an entry for the
+    # collector to go over)
+    if list(map(str.count, entries, repeat(_US))).count(stride - 1) != len(entries):
         return False
-    words = list(chain.from_iterable(split))
+    words = _US.join(entries).split(_US)
     last = words[stride - 1::stride]
-    if words[::stride].count("") != len(split) or not all(map(str.endswith, last, repeat("\n"))):
+    if words[::stride].count("") != len(entries) or not all(map(str.endswith, last, repeat("\n"))):
         return False
     try:
         keys = [list(map(int, words[j::stride])) if kind == "int" else words[j::stride]
