@@ -219,3 +219,56 @@ def test_args_with_an_index_is_still_taken(tmp_path):
     done = _compile_for(tmp_path, "trace(args[0])", dialect='dialect="oracle"')
     assert done.returncode == 0, done.stderr
     assert "trace(args[0]);" in done.stdout
+
+
+def test_the_readmes_real_compiler_figures_are_the_tests():
+    """README, "Against the real D compiler": the table said 1618 of 1618 parse-ok files agree
+    with no listed exception (7 provider definitions are listed), 13 examples and snippets (18
+    are judged), 651 of 1,185 rejected files flagged and 40 accepted ones (786 and 47), the test
+    failing above 40 (its ceiling is 47).  What can be counted without dtrace is counted here."""
+    import pathlib
+
+    import test_real_corpus
+    from test_real_emitted import emitted_scripts
+
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
+    listed = [line for line in (pathlib.Path(__file__).resolve().parent / "real_corpus_exceptions.txt")
+              .read_text().splitlines() if line.strip() and not line.startswith("#")]
+    providers = sum("[dialect-provider]" in line for line in listed)
+    assert f" 1618 files,  {1618 - providers} agree,   {providers} listed exceptions," in readme
+    assert f"  141 files,   112 agree,  {len(listed) - providers} listed exceptions," in readme
+    scripts = len(emitted_scripts())
+    assert f"   {scripts} scripts,    {scripts} accepted: examples and README snippets (dtrace -e)" in readme
+    assert (f"the test fails below {test_real_corpus.REJECTED_FLAGGED_FLOOR}, or above "
+            f"{test_real_corpus.ACCEPTED_FLAGGED_CEILING})") in readme
+    assert f"it flags {test_real_corpus.ACCEPTED_FLAGGED_CEILING} of 1,813" in readme
+
+
+def test_the_readme_says_how_import_writes_a_lone_cr_in_a_comment(tmp_path):
+    """README, import: "a carriage return ends the comment's line"; since session 25 a lone CR
+    in a comment is written <U+000D> (what followed it stays in the comment)."""
+    import pathlib
+
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "carriage return ends the comment's line" not in readme
+    assert "a lone carriage return `<U+000D>` (Python reads a lone CR as the end of a\nline" in readme
+    path = tmp_path / "cm.d"
+    path.write_bytes(b"BEGIN\n{\n\ttrace(1); /* x\ry */\n}\n")
+    done = subprocess.run([sys.executable, "-m", "dtracepy", "import", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "    trace(1)  # x<U+000D>y\n" in done.stdout
+
+
+def test_a_first_comment_with_a_backslash_stays_a_comment_as_the_readme_says(tmp_path):
+    import pathlib
+
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "docstring, but one holding a backslash or `\"\"\"`, which stays a comment)" in readme
+    path = tmp_path / "cm.d"
+    path.write_bytes(b"/* top \xff comment */\nBEGIN\n{\n\ttrace(1);\n}\n")
+    done = subprocess.run([sys.executable, "-m", "dtracepy", "import", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith('"""Imported from cm.d by `dtracepy import`."""\n')
+    assert "\n# top \\xff comment\n" in done.stdout
