@@ -389,6 +389,19 @@ class _RecordDecoder:
         return self.cls._make(values), pos + 1
 
 
+def _block_length(lines: list, i: int, block_end: bytes) -> int:
+    """How many of ``lines`` from ``i`` on come before the first that ends with ``block_end``
+    (all of them when none does)."""
+    end, size, n = i, 8, len(lines)
+    while end < n:
+        ends = list(map(bytes.endswith, lines[end:end + size], repeat(block_end)))
+        if True in ends:
+            return end - i + ends.index(True)
+        end += size
+        size *= 2
+    return n - i
+
+
 def _call(conv, b):
     return conv(b)
 
@@ -488,9 +501,10 @@ class Decoder:
                         continue        # (to the loop's else: keep the unfinished line)
                 elif not (self._prelude or self._skip_blank or self._ended):
                     # inside a printa block: its lines up to the one that ends it, kept as they
-                    # are (found by one map, not one turn of this loop a line)
-                    ends = list(map(bytes.endswith, lines[i:], repeat(self._block_end)))
-                    k = ends.index(True) if True in ends else len(ends)
+                    # are (found by a map over windows twice as long each time, not one turn of
+                    # this loop a line; a window's length at most twice the block's, so many
+                    # short blocks in a read cost no more than their lines)
+                    k = _block_length(lines, i, self._block_end)
                     self._block[1].extend(lines[i:i + k])
                     i += k
                     if i >= n:
