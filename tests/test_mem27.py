@@ -5,15 +5,19 @@ nor what a check says changes."""
 from __future__ import annotations
 
 import copy
+import gc
 import re
+import tracemalloc
 import pickle
 
 import attrs
 import pytest
 
 from dtracepy import parser, printer
+from dtracepy import parser as P
 from dtracepy import tree as T
 from dtracepy.checks import check_program
+from dtracepy.checks.context import Context
 from dtracepy.source import position_at
 from test_mem26 import _bytes_a_statement
 
@@ -65,3 +69,47 @@ def test_a_shifted_name_is_the_node_it_was():
     assert printer.to_d(program) == printer.to_d(T.Program((T.Clause(
         program.items[0].probes, None, (T.ExprStmt(T.Assign("=", T.Ident("x"), T.Ident("y"))),)),)))
     assert T.scoped_names(names) == [] and not T.any_scoped(names)
+
+
+def _statements(n: int, statement: str) -> str:
+    return "BEGIN{" + statement * n + "}\n"
+
+
+def test_the_index_reads_a_bodys_names_from_its_assignments():
+    # The index of 750,000 x=y; held a list of their 1,500,000 names (8 bytes each, 12 MB of
+    # check's peak); it reads them from its list of the assignments (8 bytes a statement).
+    n = 50_000
+    program = P.parse(_statements(n, "x=y;"), "d.d")
+    context = Context(program, None)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        index = context._by_class
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert kept / n < 12, kept / n  # (the assignments' list: 8 bytes a statement and its growth)
+    names = index[T.Ident]
+    assert len(names) == 2 * n and [node.name for node in list(names)[:4]] == ["x", "y", "x", "y"]
+    assert names[3] is program.items[0].body[1].expr.value
+
+
+@pytest.mark.parametrize("text", [
+    # a body of assignments of names, then more names: by the general walk, from a declaration,
+    # a predicate, another such body, and before one
+    _statements(40, "x=y;") + "END { if (z) { w; } }\n",
+    _statements(40, "x=y;") + "int a[N];\n",
+    _statements(40, "x=y;") + "END /w/ { trace(v); }\n",
+    _statements(40, "x=y;") + _statements(30, "w = v;") + _statements(20, "u;"),
+    "END { y; z = 1; }\n" + _statements(40, "x = y;"),
+    _statements(40, "x=y;") + "END { a = b + 1; c = d; }\n" + _statements(20, "x=y;"),
+])
+def test_the_index_with_the_names_of_a_body_is_the_walks(text):
+    program = P.parse(text, "d.d")
+    walked: dict = {}
+    for node in program.walk():
+        walked.setdefault(node.__class__, []).append(node)
+    index = Context(program, None)._by_class
+    assert {cls: list(nodes) for cls, nodes in index.items()} == walked
+    assert all(list(map(id, index[cls])) == list(map(id, walked[cls])) for cls in walked)
+    assert check_program(program, source=text) == check_program(P.parse(text, "d.d"), source=text)
