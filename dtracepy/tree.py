@@ -361,9 +361,89 @@ _NULL_DIRECTIVE = _lazy("_NULL_DIRECTIVE",
 
 
 def _check_new(self) -> None:
+    # (each text field held plain: see below; inline, as the parser builds many such nodes)
+    cls = type(self)
+    names = _TEXT_FIELDS.get(cls)
+    if names is None:
+        names = _text_fields(cls)
+    for name in names:
+        value = getattr(self, name)
+        kind = type(value)
+        if kind is str or value is None:
+            continue
+        if kind is tuple:
+            for item in value:
+                if type(item) is not str and isinstance(item, str):
+                    break
+            else:
+                continue
+        elif not isinstance(value, (str, tuple)):
+            continue
+        object.__setattr__(self, name, _plain(value))
     problem = self._problem()
     if problem is not None:
         _refuse(self, problem)
+
+
+# A node's text is plain ``str``.  A subclass of str may answer for other characters than those
+# it holds: its own ``isidentifier``, ``__eq__``/``__hash__`` (``in`` a set of keywords or
+# operators), ``__class__``, ``__radd__`` or ``__format__`` (what the printer's ``"#" + name``
+# calls) can each pass the invariants on one text and print another (review 27: a name whose
+# ``isidentifier()`` said True printed ``this->x = 1; system("id"); this->y``).  So a node
+# built with one holds its characters instead, copied by ``str.__str__``, which asks nothing of
+# the subclass (the same for a tuple of words, and a subclass of tuple, whose ``__iter__``
+# could give the invariants one list and the printer another); the fast paths below test
+# ``type(x) is str``, which no subclass can fake; and the printer refuses a node that holds one
+# anyway (built around its constructor: :func:`foreign_text`).
+
+def _text_fields(cls) -> tuple[str, ...]:
+    """The fields of ``cls`` that hold text: annotated ``str`` (or ``str | None``), a tuple of
+    ``str``, or a bare ``tuple`` (specifiers, dimensions: words and nodes)."""
+    names = _TEXT_FIELDS.get(cls)
+    if names is None:
+        # (from the annotations, as written: ``attrs.fields`` of each class the parser builds
+        # cost a seed-sized check 8 % more instructions)
+        hints: dict = {}
+        for klass in reversed(cls.__mro__):
+            hints.update(klass.__dict__.get("__annotations__", {}))
+        names = _TEXT_FIELDS[cls] = tuple(
+            name for name, hint in hints.items()
+            if name != "pos" and isinstance(hint, str) and (hint == "tuple" or "str" in hint))
+    return names
+
+
+_TEXT_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _foreign(value) -> bool:
+    """Is ``value`` a subclass of str or tuple, or a tuple holding a subclass of str?"""
+    kind = type(value)
+    if kind is str or value is None:
+        return False
+    if kind is tuple:
+        for item in value:
+            if type(item) is not str and isinstance(item, str):
+                return True
+        return False
+    return isinstance(value, (str, tuple))
+
+
+def _plain(value):
+    """``value`` (a text field's) with each subclass of str or tuple in it made plain."""
+    if isinstance(value, str):
+        return str.__str__(value)
+    return tuple(str.__str__(item) if isinstance(item, str) else item for item in value)
+
+
+def foreign_text(node) -> str | None:
+    """Why ``node`` cannot print: it holds a subclass of str (or of tuple) in a text field, which
+    construction would have made plain; else None.  The printer asks it with the invariants."""
+    for name in _text_fields(type(node)):
+        value = getattr(node, name)
+        if _foreign(value):
+            return (f"{type(node).__name__}.{name} holds a {type(value).__name__}, not a plain str: "
+                    "its methods may answer for other characters than it holds")
+    return None
 
 
 def _refuse(node, message: str):
@@ -648,7 +728,7 @@ class IntLit(Expr):
 
     def __attrs_post_init__(self):  # the common case first: the parser builds many
         text = self.text
-        if not (text.__class__ is str and text.isdigit() and text.isascii() and len(text) < 19
+        if not (type(text) is str and text.isdigit() and text.isascii() and len(text) < 19
                 and (text[0] != "0" or len(text) == 1)):
             _check_new(self)
 
@@ -691,7 +771,7 @@ class StringLit(Expr):
     value: str
 
     def __attrs_post_init__(self):
-        if self.value.__class__ is not str:
+        if type(self.value) is not str:
             _check_new(self)
 
     def _problem(self):
@@ -757,7 +837,7 @@ class Ident(Expr):
 
     def __attrs_post_init__(self):
         name = self.name
-        if name.__class__ is str and self.module is None:
+        if type(name) is str and self.module is None:
             if name in _NAMES_SEEN:  # (a name the test below passed: one lookup, not three tests)
                 return
             if name.isidentifier() and name.isascii() and name not in _KEYWORDS:
@@ -918,7 +998,7 @@ class SelfVar(Expr):
 
     def __attrs_post_init__(self):
         name = self.name
-        if not (name.__class__ is str and name.isidentifier() and name.isascii()):
+        if not (type(name) is str and name.isidentifier() and name.isascii()):
             _check_new(self)
 
     def _problem(self):
@@ -933,7 +1013,7 @@ class ThisVar(Expr):
 
     def __attrs_post_init__(self):
         name = self.name
-        if not (name.__class__ is str and name.isidentifier() and name.isascii()):
+        if not (type(name) is str and name.isidentifier() and name.isascii()):
             _check_new(self)
 
     def _problem(self):
@@ -948,7 +1028,7 @@ class AggVar(Expr):
 
     def __attrs_post_init__(self):
         name = self.name
-        if not (name.__class__ is str and (name == "" or name.isidentifier() and name.isascii())):
+        if not (type(name) is str and (name == "" or name.isidentifier() and name.isascii())):
             _check_new(self)
 
     def _problem(self):
@@ -965,7 +1045,7 @@ class Unary(Expr):
     operand: Expr
 
     def __attrs_post_init__(self):
-        if self.op not in UNARY_OPS:
+        if type(self.op) is not str or self.op not in UNARY_OPS:
             _check_new(self)
 
     def _problem(self):
@@ -980,7 +1060,7 @@ class Postfix(Expr):
     operand: Expr
 
     def __attrs_post_init__(self):
-        if self.op not in POSTFIX_OPS:
+        if type(self.op) is not str or self.op not in POSTFIX_OPS:
             _check_new(self)
 
     def _problem(self):
@@ -996,7 +1076,7 @@ class Binary(Expr):
     right: Expr
 
     def __attrs_post_init__(self):
-        if self.op not in BINARY_OPS:
+        if type(self.op) is not str or self.op not in BINARY_OPS:
             _check_new(self)
 
     def _problem(self):
@@ -1012,7 +1092,7 @@ class Assign(Expr):
     value: Expr
 
     def __attrs_post_init__(self):
-        if self.op not in ASSIGN_OPS:
+        if type(self.op) is not str or self.op not in ASSIGN_OPS:
             _check_new(self)
 
     def _problem(self):
@@ -1114,7 +1194,7 @@ class Member(Expr):
 
     def __attrs_post_init__(self):
         name = self.name
-        if not ((self.op == "->" or self.op == ".") and name.__class__ is str and name.isidentifier()
+        if not ((self.op == "->" or self.op == ".") and type(self.op) is str and type(name) is str and name.isidentifier()
                 and name.isascii()):
             _check_new(self)
 
@@ -1346,10 +1426,11 @@ class ProbeDesc(Node):
         # A description the test below passed is remembered: its two regular expressions cost
         # more than the rest of the node, and scripts repeat their descriptions (a dense script
         # names a few over and over).  A refused text never enters.
-        if text.__class__ is str and text in _DESCS_SEEN:
+        if type(text) is str and text in _DESCS_SEEN:
             return
         _check_new(self)
-        if text.__class__ is str and len(_DESCS_SEEN) < 100_000:  # (bounded, as _NAMES_SEEN)
+        text = self.text  # (plain now: see _check_new)
+        if len(_DESCS_SEEN) < 100_000:  # (bounded, as _NAMES_SEEN)
             _DESCS_SEEN.add(text)
 
     def _problem(self):
@@ -1526,7 +1607,7 @@ class Directive(TopLevel):
         # script of 500,000 `#line 5` lines tested each line's text (three regular expressions)
         # again.  A refused one never enters.
         name, text = self.name, self.text
-        if name.__class__ is str and text.__class__ is str:
+        if type(name) is str and type(text) is str:
             key = (name, text)
             if key in _DIRECTIVES_SEEN:
                 return
@@ -1539,7 +1620,7 @@ class Directive(TopLevel):
 
     def _problem(self):
         text = self.text
-        if text.__class__ is str and self.name in _NAMED_DIRECTIVES and _PLAIN_DIRECTIVE_TEXT(text) is not None:
+        if type(text) is str and self.name in _NAMED_DIRECTIVES and _PLAIN_DIRECTIVE_TEXT(text) is not None:
             return None  # (see _PLAIN_DIRECTIVE_TEXT)
         if self.name not in DIRECTIVES:
             return f"#{self.name} is not a preprocessor directive"

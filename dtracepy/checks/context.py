@@ -1092,6 +1092,27 @@ class Context:
         :attr:`_by_class`)."""
         return self._by_class.get(cls, [])
 
+    def placed(self, cls) -> list:
+        """(node, its parent, the node whose position it is shown at) for each of the program's
+        nodes of class ``cls``, in the order of :meth:`of`: the node itself, or, for one without a
+        position, the nearest enclosing node with one.  A tracer's built-in variables
+        (``zonename``, ``args``) are each one node, made with no position where dtracepy defines
+        them and shared by every use: a finding at one is shown at the use's line through this,
+        and the parent tells one use from another.  One walk of the tree: for a check that has
+        found a candidate already."""
+        found = []
+        stack = [(self.program, None, None)]
+        while stack:
+            node, parent, at = stack.pop()
+            if node.pos is not None:
+                at = node
+            if node.__class__ is cls:
+                found.append((node, parent, at))
+            children = list(node.children())
+            if children:
+                stack.extend((child, node, at) for child in reversed(children))
+        return found
+
     @cached_property
     def assignments(self):
         """The program's assignments with the classes of their targets and values and their

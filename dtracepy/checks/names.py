@@ -356,12 +356,12 @@ def _dialect_variables(ctx):
     if not ctx.options.dialect_given or foreign.isdisjoint(ctx.ident_names):
         return
     defined = ctx.defined_names
-    callees = {id(n.callee) for n in ctx.of(t.Call)}
-    for node in ctx.of(t.Ident):
+    for node, parent, at in ctx.placed(t.Ident):   # (a tracer's zonename: shown at each use's line)
         name = node.name
-        if name in foreign and node.module is None and name not in defined and id(node) not in callees:
+        if name in foreign and node.module is None and name not in defined and not (
+                parent.__class__ is t.Call and parent.callee is node):
             owners = V.DIALECT_VARIABLES[name]
-            yield ctx.finding("dialect-variable", node,
+            yield ctx.finding("dialect-variable", node, fallback=at, message=
                               f"{name} is not a variable of {ctx.options.dialect.title}: only "
                               f"{_listed(owners)} D {'has' if len(owners) == 1 else 'have'} it "
                               + ("(compiled for dialect " + ctx.options.dialect.name + ")"

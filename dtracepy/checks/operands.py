@@ -1113,12 +1113,32 @@ def arrays(ctx, dialect):
         arrays_only.add("args")
     if arrays_only.isdisjoint(ctx.ident_names):
         return  # (no identifier so named: told without a loop over them all)
-    bases = {id(node.base) for node in indexes}
-    targets = {id(node.target) for node in assigns} if by_key else ()
-    for node in ctx.of(t.Ident):
-        if node.name in arrays_only and node.module is None and id(node) not in bases and id(node) not in targets:
-            yield ctx.finding("array-use", node, f"{node.name} is an associative array: name an element of it "
-                              f"({node.name}[key]), not the array (dtrace: \"may not be referenced as scalar\")")
+    candidates = [node for node in ctx.of(t.Ident) if node.name in arrays_only and node.module is None]
+    if not candidates:
+        return
+    if all(node.pos is not None for node in candidates):  # (a D file's: each name its own node)
+        bases = {id(node.base) for node in indexes}
+        targets = {id(node.target) for node in assigns} if by_key else ()
+        used = [(node, None) for node in candidates if id(node) not in bases and id(node) not in targets]
+    else:
+        # A tracer's `args` is one node for all its uses, with no position: each use is one
+        # entry of ctx.of(t.Ident), so when every one is an index's base (`args[0]`) or an
+        # assignment's target, none is whole; else the walk tells them apart by the parent
+        # (`trace(args)`) and shows each at its line.
+        shared = {id(node) for node in candidates}
+        keyed = sum(1 for node in indexes if id(node.base) in shared)
+        if by_key:
+            keyed += sum(1 for node in assigns if id(node.target) in shared)
+        if keyed >= len(candidates):
+            return
+        used = [(node, at) for node, parent, at in ctx.placed(t.Ident)
+                if node.name in arrays_only and node.module is None
+                and not (parent.__class__ is t.Index and parent.base is node)
+                and not (parent.__class__ is t.Assign and parent.target is node and by_key)]
+    for node, at in used:
+        yield ctx.finding("array-use", node, f"{node.name} is an associative array: name an element of it "
+                          f"({node.name}[key]), not the array (dtrace: \"may not be referenced as scalar\")",
+                          fallback=at)
 
 
 def index_problem(base) -> str | None:
@@ -1219,8 +1239,15 @@ def _integer_variable_uses(of, candidates):
         above = assign.pos
         for node in candidates[key]:
             here = node.pos
-            if above is None or here is None or above.file != here.file or (above.line, above.col or 0) >= (
-                    here.line, here.col or 0):
+            if above is None or here is None or above.file != here.file:
+                continue
+            if above.col is None and here.col is None:
+                # A tracer's positions are lines: ``this.x = 1; trace(this.x.y)`` on one line is
+                # taken in that order (the other, a read above the assignment, is refused anyway:
+                # used-before-assigned).
+                if above.line > here.line:
+                    continue
+            elif (above.line, above.col or 0) >= (here.line, here.col or 0):
                 continue
             yield key, above, node
 

@@ -412,9 +412,10 @@ def _speculation(ctx, calls):
                 if seen_speculate:
                     yield ctx.finding("speculation", node, "a clause may call speculate() only once")
                 seen_speculate = True
-            elif not seen_speculate and name in Fn.RECORDS_DATA:
+            elif not seen_speculate and (name == "@" or name in Fn.SPECULATE_NOT_AFTER):
+                shown = "an aggregation" if name == "@" else f"{name}()"
                 yield ctx.finding("speculation", node,
-                                  f"{name}() records data before speculate(); speculate() must come first")
+                                  f"{shown} records data before speculate(); speculate() must come first")
             elif not seen_speculate:
                 continue
             elif name == "@":

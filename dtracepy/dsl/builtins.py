@@ -10,7 +10,7 @@ from __future__ import annotations
 
 
 from dtracepy import tree
-from dtracepy.dsl.values import D
+from dtracepy.dsl.values import D, plain_int
 from dtracepy.errors import DSLError
 from dtracepy.facts import keywords as _keywords
 from dtracepy.facts import variables as _variables
@@ -53,7 +53,7 @@ def macro(n, doc: str | None = None) -> D:
     listed in the emitted D's header comment."""
     if isinstance(n, int) and not isinstance(n, bool) and n >= 0:
         _macro_number(n)
-        name = f"${n}"
+        name = f"${plain_int(n)}"
     elif isinstance(n, str) and n in _MACRO_NAMES:
         name = f"${n}"
     else:

@@ -15,7 +15,7 @@ from functools import reduce
 from dtracepy import tree
 from dtracepy.dsl import context
 from dtracepy.dsl import types as _types
-from dtracepy.dsl.values import D, expr, surrogate_problem
+from dtracepy.dsl.values import D, expr, plain_int, surrogate_problem
 from dtracepy.errors import DSLError
 from dtracepy.facts import escapes as _escapes
 from dtracepy.source import user_pos
@@ -110,7 +110,7 @@ def hexint(value: int) -> D:
     """An integer printed in hex (``hexint(0xf)`` prints ``0xf``)."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise TypeError("hexint takes a non-negative int")
-    return D(tree.IntLit(hex(value), pos=user_pos()))
+    return D(tree.IntLit(hex(plain_int(value)), pos=user_pos()))
 
 
 def lit(value) -> D:

@@ -29,7 +29,7 @@ from dtracepy.dsl import types as _types
 from dtracepy.dsl.members import resolve_clause
 from dtracepy.dsl.probes import check_desc
 from dtracepy.dsl.records import Record
-from dtracepy.dsl.values import D, _short_text, at_position, expr, placed, surrogate_problem
+from dtracepy.dsl.values import D, _short_text, at_position, expr, placed, plain_int, surrogate_problem
 from dtracepy.errors import DSLError
 from dtracepy.facts import options as _options
 from dtracepy.facts.dialects import DEFAULT as DEFAULT_DIALECT, UnknownDialect, dialect_named
@@ -301,7 +301,7 @@ class Tracer:
         if value is True:
             text = None
         elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            text = str(value)
+            text = str(plain_int(value))
         elif isinstance(value, str):
             text = value
         else:
@@ -329,7 +329,7 @@ class Tracer:
             if value.bit_length() > 64:
                 raise DSLError(f"#define {name}: an integer of {value.bit_length()} bits does not fit "
                                "in 64 bits", pos)
-            value = str(value)
+            value = str(plain_int(value))
         if not isinstance(value, str):
             raise DSLError(f"#define {name}: the value is a str or an int, not {value!r}", pos)
         if "\n" in value or "\r" in value:

@@ -42,11 +42,19 @@ _MAX_INT = 2**64
 _INT64_MAX = 2**63 - 1
 
 
+def plain_int(value: int) -> int:
+    """The value a Python int holds, as a plain int: a subclass's ``__str__``, ``__format__``,
+    ``__index__`` or ``__int__`` may say another number (an ``int, Enum`` member's ``str()`` is
+    ``E.X``), and D is to get the number it holds (review 27); ``int.__int__`` asks none of them."""
+    return value if type(value) is int else int.__int__(value)
+
+
 def _int_node(value: int, pos=None) -> tree.Expr:
     """A Python int as D can type it.  D, as C, types an unsuffixed decimal constant as int, long
     or long long only: above INT64_MAX it needs a U suffix (the real compiler says "cannot be
     represented in any built-in integral type"), and INT64_MIN is written as limits.h writes it.
     ``pos``: the user's position, if the caller has it (:func:`expr`'s)."""
+    value = plain_int(value)
     if value < -_INT64_MAX - 1 or value >= _MAX_INT:
         shown = f"{value}" if value.bit_length() <= 256 else f"an integer of {value.bit_length()} bits"
         raise TypeError(f"{shown} does not fit in 64 bits (D's integers run from -2**63 to 2**64 - 1)")

@@ -188,6 +188,17 @@ def arity_in(name: str, dialect: str | None) -> tuple[int, int | None]:
 DESTRUCTIVE = frozenset(n for n, row in TABLE.items() if "d" in row[4])
 RECORDS_DATA = frozenset(n for n, row in TABLE.items() if "r" in row[4])
 AGGREGATING_FUNCTIONS = frozenset(n for n, row in TABLE.items() if row[0] == AGGREGATING)
+#: What speculate() may not follow in its clause, besides an aggregation (dtrace: "speculate( )
+#: may not follow data-recording action(s)", D_SPEC_DREC): every action that records data, exit(),
+#: system(), freopen() and the actions libdtrace runs (clear(), trunc(), setopt() ...), each asked
+#: of Oracle's dtrace 2.0 (dtrace -e, tests/test_newuser27.py).  Not the actions that record
+#: nothing, chill(), raise(), stop(), breakpoint(), panic(), which illumos takes there (the corpus'
+#: speculation/tst.zerosize.d), nor copyout()/copyoutstr(), subroutines in illumos' D, nor macOS'
+#: kdebug_trace(), not asked; and not discard(), nor commit(), whose own error is "speculate( )
+#: may not follow commit( )".
+SPECULATE_NOT_AFTER = frozenset(n for n, row in TABLE.items() if row[0] == ACTION) - {
+    "speculate", "discard", "commit", "chill", "raise", "stop", "breakpoint", "panic", "copyout",
+    "copyoutstr", "kdebug_trace"}
 
 #: Subroutines called for what they do, not only for their value: bcopy, copyinto and
 #: physmem_write write memory, strtok keeps its place between calls, speculation() takes a

@@ -41,6 +41,45 @@ PRIV_MESSAGES = ("requires additional privileges", "Permission denied", "Operati
                   "DTrace requires", "must be root")
 
 
+#: The most of a dtrace's answer to ``-V`` or ``-e`` that is read (dtrace says a line or two): a
+#: program named as dtrace that writes without end filled dtracepy's memory (review 27: 400 MB
+#: to ``-V`` took 1.2 GB; one that never stops, until the 30 s timeout, without bound).
+ANSWER_BYTES = 1 << 16
+
+
+def _answer(argv, timeout: float) -> tuple[int | None, str]:
+    """(exit status, or None when it was killed; what it wrote to standard output and error, at
+    most ANSWER_BYTES, decoded) of running ``argv``, which is killed, with its process group,
+    once it has written more or run ``timeout`` seconds.  Raises OSError when it cannot run."""
+    import select
+    import signal
+    import time
+
+    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + timeout
+    said = bytearray()
+    fd = process.stdout.fileno()
+    try:
+        while len(said) <= ANSWER_BYTES:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                break
+            data = os.read(fd, ANSWER_BYTES + 1 - len(said))
+            if not data:
+                return process.wait(), said.decode("utf-8", "replace")
+            said += data
+    finally:
+        process.stdout.close()
+        if process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            process.wait()
+    return None, said[:ANSWER_BYTES].decode("utf-8", "replace")
+
+
 def detect_dialect(dtrace: str | None) -> str | None:
     """The D dialect of the dtrace that will run (``dtrace -V``); None when unknown or when
     there is no dtrace (then running fails with its own message, after the tracer compiled)."""
@@ -48,11 +87,10 @@ def detect_dialect(dtrace: str | None) -> str | None:
 
     try:
         path = find_dtrace(dtrace)
-        version = subprocess.run([path, "-V"], stdin=subprocess.DEVNULL, capture_output=True,
-                                 text=True, errors="replace", timeout=30)
+        _, version = _answer([path, "-V"], timeout=30)
     except (RunError, OSError, subprocess.SubprocessError):
         return None
-    return dialect_of_version(version.stdout + version.stderr)
+    return dialect_of_version(version)
 
 
 def unknown_types(dtrace: str, names, limit: int = 3) -> list[str]:
@@ -66,11 +104,12 @@ def unknown_types(dtrace: str, names, limit: int = 3) -> list[str]:
         if not re.fullmatch(r"(?:\w+`)?\w+", name):
             continue
         try:
-            done = subprocess.run([dtrace, "-e", "-n", f"BEGIN {{ trace((uintptr_t)({name} *)0); }}"],
-                                  stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                                  errors="replace", timeout=30)
+            status, said = _answer([dtrace, "-e", "-n", f"BEGIN {{ trace((uintptr_t)({name} *)0); }}"],
+                                   timeout=30)
         except (OSError, subprocess.SubprocessError):
             return unknown  # (no answer: say nothing more)
-        if done.returncode != 0 and "syntax error" in done.stderr:
+        if status is None:
+            return unknown  # (killed: no answer either)
+        if status != 0 and "syntax error" in said:
             unknown.append(name)
     return unknown

@@ -173,13 +173,15 @@ class TableWriter(Writer):
         if self.line_open:
             self.out.write("\n")
             self.line_open = False
+        # (widened before a header is printed, so that the header stands over the row below it:
+        # a format's text counts, 0x%08x is 10 wide where its %08x asks for 8)
+        for i, cell in enumerate(cells):
+            if len(cell) > widths[i]:
+                widths[i] = len(cell)
         if self.last is not cls:
             self.out.write(self._line(cls.titles, widths, [False] * len(widths)) + "\n")
             self.last = cls
         numeric = [isinstance(v, (int, float)) for v in row]
-        for i, cell in enumerate(cells):
-            if len(cell) > widths[i]:
-                widths[i] = len(cell)
         self.out.write(self._line(cells, widths, numeric) + "\n")
 
     @staticmethod
