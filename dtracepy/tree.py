@@ -912,8 +912,7 @@ def _shifted_class(distance: int) -> type:
 
 
 #: distance -> the class of a plain name that distance after its stored offset, once made (see
-#: :func:`shifted_ident`; None until then: each class made at import was 2 M instructions of every
-#: run)
+#: :func:`shifted_ident`; None until then: a run that parses no such assignment makes no class)
 SHIFTED: list = [None] * (SHIFTS + 1)
 
 
