@@ -309,6 +309,21 @@ def cases(quick: bool):
         ["check", "-C", "x.d"]
     yield "check-cpp-string", "-C, a 4 MB string", "x.d", 'BEGIN { x = "' + "a" * big + '"; }\n', \
         ["check", "-C", "x.d"]
+    # (review 26's M5: what pcpp's lexer reads, not held out of its sight, a frame per character)
+    yield "check-cpp-pieces", "-C, a 4 MB string, _Pragma in a comment", "x.d", \
+        'BEGIN { x = "' + "a" * big + '"; } /* _Pragma */\n', ["check", "-C", "x.d"]
+    yield "check-cpp-pieces", "-C, a 4 MB comment, and a _Pragma", "x.d", \
+        "/*" + "a" * big + '*/\nBEGIN { _Pragma("D option quiet") }\n', ["check", "-C", "x.d"]
+    yield "check-cpp-pieces", "-C, a #define's 4 MB string with an escape", "x.d", \
+        '#define S "\\n' + "a" * big + '"\nBEGIN { x = S; }\n', ["check", "-C", "x.d"]
+    yield "check-cpp-pieces", "-C, a 4 MB comment left open", "x.d", \
+        "BEGIN { x = 1; } /*" + "a" * big + "\n__x\n", ["check", "-C", "x.d"]
+    yield "check-cpp-pieces", "-C, a header's 4 MB comment", "x.d", \
+        {"x.d": '#include "h.h"\nBEGIN { x = 1; }\n', "h.h": "/*" + "a" * big + "*/\n"}, ["check", "-C", "-I.", "x.d"]
+    yield "check-cpp-lines", "-C, 4 million empty lines, and a __", "x.d", \
+        "BEGIN { x = 1; } /* __ */\n" + "\n" * (big - 100) + "BEGIN {}\n", ["check", "-C", "x.d"]
+    yield "check-cpp-lines", "-C, a name spliced over 1.4 million lines", "x.d", \
+        "BEGIN { x = 1; }\n" + "a\\\n" * (big // 3) + ";/* __ */\n", ["check", "-C", "x.d"]
     yield "check-cpp-nested", "-C, F(F(...)) 100,000 deep (refused)", "x.d", "#define F(x) (x)\nBEGIN { y = " + \
         "F(" * 100_000 + "1" + ")" * 100_000 + "; }\n", ["check", "-C", "x.d"]
     yield "check-cpp-macros", "-C, dense D, 1 MiB, and one #define", "x.d", \

@@ -267,6 +267,12 @@ def _invalid_character(ch: str) -> str:
 TYPE, VALUE, START = range(3)
 
 
+# The control lines dtrace reads within a clause, a predicate or a list of probes too (its lexer reads
+# them at a line's start wherever it is): #pragma, #line, #ident, a line marker (# 12 "file"), the
+# null directive.  Any other (#define, #error ...) it refuses there, as check does.
+_CLAUSE_CONTROL_RE = re.compile(r"#[ \t]*(?:(?:pragma|line|ident)\b|[0-9]|\r?$)", re.M)
+
+
 def parse_pragma_words(text: str) -> list[str]:
     """Split a ``#pragma`` line's text into words: :func:`dtracepy.facts.options.pragma_words`."""
     from dtracepy.facts.options import pragma_words
@@ -795,7 +801,7 @@ class Lexer:
                     add(node)
                 else:
                     add(cls(*args, pos=node_at(pos)))
-                if plain_text and (cls is not directive or args[0] == "line"):
+                if plain_text and (cls is not directive or args[0] == "line" or args[0] == ""):  # (# 5 too)
                     # (a #line's mark, judged once for its text, added without a call: each of
                     # 500,000 `#line 5` lines made one, a third of their reading at first)
                     mark = marks_read.get(line)
@@ -826,7 +832,7 @@ class Lexer:
         (what decides its node is then its text alone: not a ``#!`` line, no continuation, no
         CRLF refusal; :data:`MAX_LINES_READ` texts at most) its node's fields, kept by its text."""
         text = self.text
-        if not top and not re.match(r"#[ \t]*pragma\b", text[pos : pos + 40]):
+        if not top and not _CLAUSE_CONTROL_RE.match(text, pos):
             raise self.error(
                 "preprocessor directive inside a clause or declaration "
                 "(run the C preprocessor first: -C, as dtrace -C does)", pos)
@@ -898,10 +904,12 @@ class Lexer:
         refuses names nothing (the check says why, at its line); nor does one whose number is out
         of a line's range."""
         if node.__class__ is tree.Directive:
+            from dtracepy.facts.options import line_words
+
             if node.name == "line":
-                words, after = parse_pragma_words(node.text), 1
+                words, after = line_words(node.text), 1
             elif node.text[:1].isdigit():  # (a line marker: `# 12 "file"`, the line after is 12)
-                words, after = parse_pragma_words(node.text), 0
+                words, after = line_words(node.text), 0
             else:
                 return False
         else:

@@ -46,6 +46,7 @@ import stat
 import sys
 
 from dtracepy.errors import DSyntaxError, shown_name
+from dtracepy.facts.options import line_words
 from dtracepy.facts.cpp_predefined import DEFINED_SPECIALS, PREDEFINED, PREDEFINED_NAMES, UNANSWERED_OPERATORS
 from dtracepy.inputs import LIMIT_TEXT, MAX_INPUT_BYTES
 from dtracepy.source import MAX_NAME, LineMarks, Pos
@@ -118,7 +119,7 @@ _NOT_PLAIN_WIDE = _NOT_PLAIN + "\x85\u2028\u2029"
 # quote or a comment's opening left open is code (and \Z: a search that fails tries again at each
 # later offset)
 _PIECES_RE = re.compile(r"""(?:[^/"'%]++|/(?![/*])|%(?!:))*+"""
-                        r"""(?:(/\*.*?\*/|//[^\n]*|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|%:%:|%:)|[/"']|\Z)""", re.S)
+                        r"""(?:(/\*.*?\*/|//[^\n]*|"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'|%:%:|%:)|[/"']|\Z)""", re.S)
 _NOT_PARENS_RE = re.compile(r"[^()]+")
 _PARENS_RE = re.compile(r"[()]")
 
@@ -319,12 +320,13 @@ _INERT_RE = re.compile(
     r"""(?:[^/"'#\\\x00-\x08\x0b-\x1f\x7f-\U0010ffff]++|/(?![/*])"""
     r"""|"[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\[^\n][^'\\\n]*+)*+'"""
     r"""|/\*[^*\n]*+(?:\*++[^*/\n][^*\n]*+)*+\*++/)*+"""
-    r"""(?:(/\*.*?\*/|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|//[^\n]*|/\*|[#\\"']|[^\t\n\x20-\x7e])|\Z)""",
+    r"""(?:(/\*.*?\*/|"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'|//[^\n]*|/\*|[#\\"']|[^\t\n\x20-\x7e])|\Z)""",
     re.S)
 # the comments, strings and character constants of a line
-_LINE_PIECES_RE = re.compile(r"""/\*.*?\*/|//.*|"[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*'""")
+_LINE_PIECES_RE = re.compile(r"""/\*.*?\*/|//.*|"[^"\\]*+(?:\\.[^"\\]*+)*+"|'[^'\\]*+(?:\\.[^'\\]*+)*+'""")
 # more than six blank lines: pcpp writes a line marker for them, not blank lines
 _BLANKS_RE = re.compile("\n{8,}")
+_EMPTY_LINES_RE = re.compile("\n{9,}")  # (eight empty lines or more: a line's end, then theirs)
 _DIRECTIVE_RE = re.compile(r"[ \t]*#")
 _DEFINED_RE = re.compile(r"#[ \t]*(?:define|undef)[ \t]+([A-Za-z_]\w*)")  # (anywhere: more names is safe)
 # the end of a line after which a ( on a later line may open a macro's arguments
@@ -861,15 +863,31 @@ def _reduced(read: str, names, avoid: str = "") -> _Reduction | None:
             s = m.end()
         take(s, e)
         at = hot.find(0, end)
-    if not runs:
+    # more than seven empty lines (not in a comment, string or a macro's arguments): seven of them
+    # (pcpp writes a line marker after more than six, from the numbers the lines keep; it took
+    # 10 us a line over 4 million of them)
+    dropped = []  # (first, last) empty lines left out, in order
+    for m in _EMPTY_LINES_RE.finditer(whole):
+        first, last = row(m.start()), row(m.end() - 1)
+        first += starts[first] != m.start()  # (the run starts at the end of a line with text)
+        if hot.find(1, first + 7, last + 1) < 0:
+            dropped.append((first + 7, last))
+    if not runs and not dropped:
         return None
     out, numbers, shifts, offset, line = [], [0], [0], 0, 0
+    gaps = iter(dropped + [(count, count)])
+    gap = next(gaps)
     for first, after, name in kept + [(count, count, None)]:
-        for i in range(line, first):
+        i = line
+        while i < first:
+            if i == gap[0]:
+                i, gap = gap[1] + 1, next(gaps)
+                continue
             out.append(lines[i])
             numbers.append(i + 1)
             shifts.append(starts[i] - offset)
             offset += len(lines[i]) + 1
+            i += 1
         if name is not None:
             out.append(name)
             numbers.append(first + 1)
@@ -901,6 +919,62 @@ def bound_stray_characters(lexer, refuse, cost=None) -> None:
         return lexer_error(tok)
 
     lexer.lexerrorf = stray
+
+
+#: pcpp's lexer's rules for a string, a character constant and a comment, as its lextab spells them
+#: (an alternation repeated lazily, a character at a time: Python's re keeps a frame per character,
+#: 1.4 GB for a 4 MB string, 2 GB for a 4 MB comment), each with the same language in runs of
+#: plain characters (no frame per character, at C speed).  Each ends where the old one ends: at the
+#: first unescaped quote, at the first ``*/``; each has as many groups as the old (PLY numbers its
+#: rules by their groups), empty ones in the place of those no one reads.
+_LINEAR_RULES = (
+    (r'\"([^\\\n]|(\\(.|\n)))*?\"', r'\"()()()[^"\\\n]*+(?:\\(?:.|\n)[^"\\\n]*+)*+\"'),
+    (r"(L)?\'([^\\\n]|(\\(.|\n)))*?\'", r"(L)?\'()()()[^'\\\n]*+(?:\\(?:.|\n)[^'\\\n]*+)*+\'"),
+    (r"(/\*(.|\n)*?\*/)", r"(/\*()[^*]*+(?:\*+[^*/][^*]*+)*+\*+/)"),
+)
+
+
+def bound_token_patterns(lexer) -> None:
+    """Make pcpp's ``lexer`` (and the clones pcpp makes of it) read a string, a character constant
+    and a comment in memory and time linear in nothing but their count (:data:`_LINEAR_RULES`): a
+    4 MB string under ``check -C`` cost 1.4 GB where ``_prepared`` could not hold it out of pcpp's
+    sight (a ``_Pragma`` anywhere, a backslash in it, a header's).  ``check -C`` and ``layout``
+    share it."""
+    made = []
+    for regex, index in lexer.lexre:
+        pattern = regex.pattern
+        for old, new in _LINEAR_RULES:
+            pattern = pattern.replace(old, new)
+        made.append((re.compile(pattern, regex.flags) if pattern != regex.pattern else regex, index))
+    lexer.lexre = lexer.lexstatere["INITIAL"] = made
+
+
+def _spliced_out(before, toks: list, ws, linecont) -> list:
+    """``toks``, a line's tokens from a splice (``\\`` at a line's end) to its end, as pcpp's
+    ``write()`` leaves them (``before``: the token before them on the line, or None): each splice
+    taken out, and where blanks stand on both sides of it, those after it too and those before it
+    cut to their first character; one whose token before it is a splice too, kept, as pcpp keeps
+    it (a blank of no characters).  pcpp does it a ``del`` at a time from the end, here on a stack
+    (its order: the token before a splice is changed before it is looked at itself)."""
+    kept: list = []  # what follows the token at hand, the nearest last
+    for n in range(len(toks) - 1, -1, -1):
+        tok = toks[n]
+        if tok.type != linecont:
+            kept.append(tok)
+            continue
+        prior = toks[n - 1] if n else before
+        if prior is not None and len(kept) >= 2 and prior.type in ws and kept[-1].type in ws:
+            if prior.type != linecont:
+                prior.value = prior.value[0]
+                kept.pop()
+            else:
+                kept.append(tok)
+    out = kept[::-1]
+    for i, tok in enumerate(out):
+        if tok.type == linecont:  # (kept: write() must not look at it again, and it is a blank)
+            out[i] = tok = _copy.copy(tok)
+            tok.type = ws[0]
+    return out
 
 
 def _said(errors) -> list:
@@ -1207,8 +1281,9 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                                    directive.source, directive.lineno)
                 number = directive.value if directive.value.isdigit() else next(
                     (tok.value for tok in toks if not tok.value.isspace()), "") if directive.value == "line" else ""
-                if directive.value == "line":  # (its first word: pcpp's tokens split 1a)
-                    number = ("".join(tok.value for tok in toks).split() or [""])[0]
+                if directive.value == "line":  # (its first word: pcpp's tokens split 1a; a quote
+                    # ends it, as in cpp: #line 5"x")
+                    number = (line_words("".join(tok.value for tok in toks)) or [""])[0]
                 if directive.value == "line" and not number.isdigit():
                     # (cpp takes a digit sequence only: "#line 0x10" and "#line 1a" stop dtrace -C)
                     from dtracepy.facts.options import line_problem
@@ -1230,9 +1305,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                     # it by it, whatever pcpp writes later (its markers count the file's lines, and
                     # one written after a skipped #if undid the #line).  Kept in ``marks`` (the
                     # output keeps the file's lines; the map names them), the line dropped.
-                    from dtracepy.lexer import parse_pragma_words
-
-                    words = parse_pragma_words("".join(tok.value for tok in toks))
+                    words = line_words("".join(tok.value for tok in toks))
                     named = words[1] if directive.value == "line" and len(words) > 1 else \
                         words[0] if directive.value != "line" and words else ""
                     marks.add(directive.lineno + 1,
@@ -1241,7 +1314,26 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                     return True
                 return super().on_directive_unknown(directive, toks, ifpassthru, precedingtoks)
 
+            ahead: list = []  # (reversed) the rest of a line read ahead past a splice
+            last = None  # the token given before, on the line being written (None at its start)
+
             def token(self):
+                tok = self.ahead.pop() if self.ahead else self._made_token()
+                if tok is not None and tok.type == self.t_LINECONT and not self.ahead:
+                    # (pcpp's write() takes each splice out of a list of the line's tokens: time the
+                    # square of their count, 235 s for 1.4 million; taken out here as it would)
+                    line = [tok]
+                    while not line[-1].value.startswith("\n"):
+                        more = self._made_token()
+                        if more is None:
+                            break
+                        line.append(more)
+                    self.ahead = _spliced_out(self.last, line, self.t_WS, self.t_LINECONT)[::-1]
+                    tok = self.ahead.pop() if self.ahead else None  # (None: splices alone, at the end)
+                self.last = None if tok is None or tok.value.startswith("\n") else tok
+                return tok
+
+            def _made_token(self):
                 tok = super().token()
                 if tok is not None and tok.type == "CPP_ID":
                     if tok.value == "_Pragma":
@@ -1338,6 +1430,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
         if "$" not in cpp.lexer.lexliterals:
             cpp.lexer.lexliterals += "$@`"
         bound_stray_characters(cpp.lexer, refuse_stray, copied)
+        bound_token_patterns(cpp.lexer)
         for directory in include_dirs:
             cpp.add_path(directory)
         _predefine(cpp)

@@ -356,7 +356,7 @@ SPECIFIER_WORDS = frozenset(
 # skips.  Anything else would print as a directive of another name: ``# pragma D option
 # destructive``, ``# define trace system``, ``# include "x.h"`` are read as such by cpp and dtrace.
 _NULL_DIRECTIVE = _lazy("_NULL_DIRECTIVE",
-                        r'[0-9][0-9A-Za-z]*(?:[ \t]+"(?:[^"\\\x00-\x1f\x7f]|\\[^\x00-\x1f\x7f])*"(?:[ \t]+[0-9][0-9A-Za-z]*)*)?'
+                        r'[0-9][0-9A-Za-z]*(?:[ \t]*"(?:[^"\\\x00-\x1f\x7f]|\\[^\x00-\x1f\x7f])*"(?:[ \t]*[0-9][0-9A-Za-z]*)*)?'
                         r'|![^\x00-\x08\x0a-\x1f\x7f]*')
 
 

@@ -38,6 +38,9 @@ def outcome(text: str, abi: str, fast: bool, monkeypatch) -> tuple:
 def same(text: str, monkeypatch, abi: str = "x86_64") -> tuple:
     slow = outcome(text, abi, False, monkeypatch)
     quick = outcome(text, abi, True, monkeypatch)
+    if quick != slow and quick[0] == "error" and slow[0] == "error" and " here is not read by dtracepy (" in quick[1]:
+        return quick  # (a typeof the fast reader gives way on: pycparser's path refuses the header too, where
+        # it misreads first; session 26, review 26's L8)
     if quick != slow and shutil.which("gcc") and (
             quick[0] == "error" and GCC_JUDGES.search(quick[1]) or quick[0] == "ok" and slow[0] == "error"):
         # (a refusal the fast reader makes in gcc's words where pycparser's path reads on, or
@@ -58,7 +61,9 @@ GCC_JUDGES = re.compile(r"declared as function returning (?:a function|an array)
                         r"of (?:voids|functions)$|^storage class specified for |^invalid storage class for function "
                         r"|^function definition declared '_Thread_local'$|^file-scope declaration of '\w+' specifies "
                         r"'auto'$|^function-scope '\w+' implicitly auto|^'_Thread_local' used with "
-                        r"|^expected specifier-qualifier-list before |^expected declaration specifiers or '...' before ")
+                        r"|^expected specifier-qualifier-list before |^expected declaration specifiers or '...' before "
+                        r"|^old-style parameter declarations in prototyped function definition$"  # (session 26)
+                        r"|^declaration for parameter '\w+' but no such parameter$")
 
 
 def gcc_errors(text: str, *flags: str) -> list:
@@ -502,7 +507,7 @@ def test_a_sum_of_literals_is_one_constant(monkeypatch):
     "int f(int T) { typedef int T; return 0; }\n",
     # a parenthesised typedef name as a parameter (session 24 reads what pycparser builds and gcc
     # refuses, a function returning a function or an array ...: test_layout25)
-    "typedef int T; int f(int (T));\n", "int f(int x) int y; { return 0; }\n", "register int x;\n",
+    "typedef int T; int f(int (T));\n", "register int x;\n",
     "int f(void) { if (1) { return 0; }\n", 'char *s = "\\q";\n', "double d = 1e+3;\n",
     "int f(void) {" + " if (1)" * 40 + " ; }\n",
 ])

@@ -259,7 +259,7 @@ def _line_directives(ctx):
         if problem is _UNSAID:
             problem = None
             if item.name == "line" or item.name == "" and item.text[:1].isdigit() and not cpp:
-                problem = options.line_problem(options.pragma_words(item.text), "#line" if item.name else "a line marker (#)", cpp)
+                problem = options.line_problem(options.line_words(item.text), "#line" if item.name else "a line marker (#)", cpp)
             if len(said) < 4096:
                 said[key] = problem
         if problem:

@@ -487,6 +487,13 @@ def pragma_words(text: str) -> list[str]:
     return re.findall(r'"(?:[^"\\]++|\\.)*+"?|\S+', text, re.ASCII)
 
 
+def line_words(text: str) -> list[str]:
+    """Split a ``#line`` control line's (or a line marker's) text after its name into words as
+    dtrace reads them (and cpp, for the first two): as :func:`pragma_words`, but a quote ends a word
+    too (``#line 5"x"`` is line 5 of file ``x`` to both; ``5"x"junk`` three words, malformed)."""
+    return re.findall(r'"(?:[^"\\]++|\\.)*+"?|[^\s"]++', text, re.ASCII)
+
+
 def line_problem(words, what: str = "#line", cpp: bool = False) -> str | None:
     """Why a ``#line`` control line (``#line``, a line marker ``# 12 "file" 1``, ``#pragma line``,
     ``#pragma D line``) with these words after its name is one dtrace refuses, or None.  dtrace

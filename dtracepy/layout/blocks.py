@@ -10,6 +10,7 @@ from __future__ import annotations
 from pycparser import c_ast
 
 from dtracepy.errors import LayoutError
+from dtracepy.layout.fastc_decl import refused_derivation
 
 # the statements that hold declarations or other statements (an expression holds neither here)
 _STATEMENTS = (c_ast.If, c_ast.For, c_ast.While, c_ast.DoWhile, c_ast.Switch, c_ast.Case, c_ast.Default,
@@ -81,6 +82,51 @@ class BlockRules:
             self.typedefs[node.name] = (t, node.name)
             self.named.pop((node.name,), None)
         return True
+
+    def function_rules(self, node) -> None:
+        """What gcc refuses in a function's definition that only pycparser's path reads (the fast
+        reader refuses each, in the same words, where it reads the header: ``fastc``), in gcc's
+        words at gcc's place: ``_Thread_local`` on it; a prototype's parameters followed by K&R
+        declarations; a K&R declaration with a storage class or ``typedef`` (as read), or of a
+        name not in the identifier list (gcc reports them last first, after the others); a
+        declaration in its body of a function returning a function or an array, or of an array
+        of functions."""
+        decl = node.decl
+        if "_Thread_local" in decl.storage:
+            self.error("function definition declared '_Thread_local'", decl)
+        func = decl.type  # (the function's own: pycparser's chain is read from the name outwards)
+        if node.param_decls:
+            params = func.args.params if func.__class__ is c_ast.FuncDecl and func.args is not None else ()
+            listed = {getattr(p, "name", None) for p in params}
+            stray = None
+            for p in node.param_decls:
+                self._refuse_derivation(p)
+                if p.__class__ is c_ast.Typedef or p.storage and p.storage != ["register"]:
+                    self.error(f"storage class specified for parameter '{p.name}'", p)
+                if p.name not in listed:
+                    stray = p
+            if params and params[0].__class__ is not c_ast.ID:  # (after those: gcc's order)
+                self.error("old-style parameter declarations in prototyped function definition", decl)
+            if stray is not None:  # (at its name: pycparser's Decl of (*b)(void) is at its '(')
+                named = stray.type
+                while named.__class__ is not c_ast.TypeDecl and getattr(named, "type", None) is not None:
+                    named = named.type
+                self.error(f"declaration for parameter '{stray.name}' but no such parameter",
+                           named if getattr(named, "coord", None) is not None else stray)
+        stack = [node.body]
+        while stack:  # (pycparser read the body: its depth is within Python's)
+            n = stack.pop()
+            if n.__class__ is c_ast.Decl or n.__class__ is c_ast.Typedef:
+                self._refuse_derivation(n)
+            stack.extend(child for _, child in n.children())
+
+    def _refuse_derivation(self, node) -> None:
+        """gcc's refusal of a declaration (Decl or Typedef) of a function returning a function or
+        an array, or of an array of functions, at its name."""
+        if node.type.__class__ is not c_ast.TypeDecl:
+            found = refused_derivation(node.type)
+            if found is not None:
+                self.error(found[0].format(node.name), found[1] if found[1].coord is not None else node)
 
     def _leave_block(self, scope: list) -> None:
         snapshot, self.block_tags = scope

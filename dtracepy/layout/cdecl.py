@@ -168,6 +168,11 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                     if self._user(node):
                         self.result[node.name] = t
             elif isinstance(node, c_ast.Decl):
+                if node.storage and ("auto" in node.storage or "_Thread_local" in node.storage and
+                                     node.type.__class__ is c_ast.FuncDecl):  # (pycparser's path: the fast
+                    # reader refuses them so, storage_refusal)
+                    self.error(f"file-scope declaration of '{node.name}' specifies 'auto'" if "auto" in node.storage
+                               else f"invalid storage class for function '{node.name}'", node)
                 if node.type.__class__ is not c_ast.TypeDecl:
                     refuse_derivations(node)
                 if isinstance(node.type, c_ast.FuncDecl):
@@ -176,9 +181,11 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
                 t = self.type_of(node.type)[0]
                 if node.align and node.name is not None:  # (an object's: checked, no layout changed)
                     self.alignas(node, t, "object")
-            elif isinstance(node, c_ast.FuncDef) and scan_bodies:
-                self.function_alignas(node.decl)
-                self.function_body(node.body)
+            elif isinstance(node, c_ast.FuncDef):  # (pycparser's path: the fast reader reads none)
+                self.function_rules(node)
+                if scan_bodies:
+                    self.function_alignas(node.decl)
+                    self.function_body(node.body)
             elif isinstance(node, c_ast.StaticAssert):
                 self.static_assert(node)
         for arg in self.pre.arguments:  # those no record took (a typedef's, an object's): gcc checks them too

@@ -343,6 +343,9 @@ def read_fast(text: str, filename: str, abi: ABI, prelude: str = PRELUDE):
     except fastc.Unsupported as err:
         if err.tokens > PYCPARSER_TOKENS:
             raise _too_large(err, pre.text, filename) from None
+        if err.toks is not None and err.at < len(err.toks) and err.toks[err.at] in _UNREAD_BY_PYCPARSER and \
+                str(err).endswith(" where a type is laid out"):  # (in an expression pycparser reads it as a call)
+            raise _unread_typeof(err, pre.text, filename) from None
         return None
     except fastc.Refused as err:  # (what gcc refuses and pycparser would not)
         line, col, file = fastc.token_place(pre.text, err.at)
@@ -354,6 +357,23 @@ def read_fast(text: str, filename: str, abi: ABI, prelude: str = PRELUDE):
                 end = pre.text.find("\n", start)
                 col = input_column(pre.text[start:end if end >= 0 else None], col)
         raise LayoutError(err.message, Pos(file or filename, line, col)) from None
+
+
+# the words pycparser reads as no type (the fast reader reads them where it can): where the fast
+# reader gives way at one where a type is laid out, pycparser's path would refuse the header too,
+# at that word or wherever it misreads first (review 26, L8: a line gcc takes, above the word)
+_UNREAD_BY_PYCPARSER = frozenset({"typeof", "__typeof__", "__typeof", "__auto_type"})
+
+
+def _unread_typeof(err, text: str, filename: str) -> LayoutError:
+    """The refusal of a ``typeof`` (or ``__auto_type``) the fast reader does not read, at it."""
+    from dtracepy.layout.fastc_lex import token_place
+
+    line, col, file = token_place(text, err.at)
+    word = err.toks[err.at]
+    return LayoutError(f"'{word}' here is not read by dtracepy ({err}): its fast C reader reads typeof of a "
+                       "type name or of a file-scope object's name, and __auto_type in a function's body; its "
+                       "full C parser reads neither", Pos(file or filename, line, col))
 
 
 def _too_large(err, text: str, filename: str) -> LayoutError:

@@ -63,7 +63,7 @@ class _Preprocessor(pcpp.Preprocessor):
         self.search: "list[str] | None" = None  # the <...> search path, where system headers are read
         # pcpp's lexer (PLY) copies the rest of the file for each character it cannot read (a
         # binary header of 400 KB took 22 s): past a budget of copying, such a character is refused
-        from dtracepy.preprocess import bound_stray_characters
+        from dtracepy.preprocess import bound_stray_characters, bound_token_patterns
 
         def stray(data, offset):
             line_start = data.rfind("\n", 0, offset) + 1
@@ -72,6 +72,7 @@ class _Preprocessor(pcpp.Preprocessor):
                               Pos(self.shown(file), data.count("\n", 0, offset) + 1, offset - line_start + 1))
 
         bound_stray_characters(self.lexer, stray)
+        bound_token_patterns(self.lexer)  # (a 4 MB comment in a header: 2 GB)
 
     def on_include_not_found(self, is_malformed, is_system_include, curdir, includepath):
         from dtracepy.preprocess import (include_column, missing_header_message, system_header,

@@ -34,6 +34,8 @@ from pycparser.c_parser import Coord
 from dtracepy.layout.fastc_body import Bodies
 from dtracepy.layout.fastc_const import Constants
 from dtracepy.layout.fastc_decl import Declarators, Typeof, TypeofTypes, refused_derivation
+from dtracepy.layout.fastc_nodes import (new_array_decl, new_constant, new_decl, new_func_decl, new_param_list,
+                                         new_ptr_decl, new_record, new_type_decl, new_typename)
 from dtracepy.layout.fastc_lex import (Refused, TokenCoord, Unsupported, _ASSERTS, _BASE, _ID_START, _INTEGER, _LINE_MARKER,
                                        _MAX_DEPTH,
                                        _NO, _QUALS, _record_positions, _RESERVED, _STORAGE, _STRING, _tokens,
@@ -74,6 +76,7 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
         self.odd_decl = False  # the last declarator is one the converter refuses (placed: keep it)
         self.param_align = False  # the last declarator's parameters have _Alignas (gcc refuses it)
         self.kr = False  # reading a K&R definition's declarations of its parameters
+        self.stray = None  # (name, its token) of the last of them that declares no parameter of the list
         self.body_names: set = set()  # the names the function's body (or parameters) declares
         self.body_asserts: list = []  # its _Static_asserts the converter evaluates (after it)
         self.objects: dict = {}  # each file-scope object's name -> its declared type (typeof (name))
@@ -124,7 +127,7 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
                 self.storage = None
                 self.thread = self.noreturn = False
                 self.align = _NO
-                return False, [], self.identifier_type((t,))
+                return False, [], (self.types.get((t,)) or self.identifier_type((t,)))
         quals, names, node, typedef = [], [], None, False
         kept = None  # a storage class (read after the specifiers: a record's members reset it)
         thread = noreturn = False  # _Thread_local (a file-scope object's), _Noreturn (a function's)
@@ -202,6 +205,8 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
         return typedef, quals, node
 
     def identifier_type(self, names: tuple) -> c_ast.IdentifierType:
+        """The IdentifierType of ``names``, one a header (the hot paths look it up in ``types``
+        first: a call each was 700 machine instructions)."""
         node = self.types.get(names)
         if node is None:
             node = self.types[names] = c_ast.IdentifierType(list(names))
@@ -222,7 +227,7 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
             if typedef or storage or self.noreturn or not isinstance(base, (c_ast.Struct, c_ast.Union, c_ast.Enum)) \
                     or align and not member:
                 raise Unsupported("a declaration that declares nothing")
-            return [c_ast.Decl(None, quals, align or [], [], [], base, None, None, base.coord)]
+            return [new_decl(None, quals, align or [], [], [], base, None, None, base.coord)]
         out = []
         names = []
         hidden = []  # (name, the token after its declarator) of each typedef name declared an object
@@ -265,6 +270,8 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
                 refusal = self.storage_refusal(name, decl, typedef, storage, thread, defining)
                 if refusal is not None:
                     raise Refused(refusal, self.name_at)
+            if self.kr and name not in self.locals:  # (f(a) int b; or f() int b;: refused at the list's end)
+                self.stray = (name, self.name_at)
             if defining:
                 refused = self.odd_decl and refused_derivation(decl)
                 if refused:  # (gcc refuses it)
@@ -273,7 +280,7 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
                 # function left out (pycparser's FuncDef: the layout reads none), but where it or a
                 # parameter has _Alignas (a declaration of it kept: the converter refuses it)
                 if self.odd_decl:
-                    out.append(c_ast.Decl(name, quals, align, storage or _NO, _NO, decl, None, None, placed))
+                    out.append(new_decl(name, quals, align, storage or _NO, _NO, decl, None, None, placed))
                 self.definition(decl)
                 self.ordinary.add(name)
                 out.extend(self.body_asserts)  # (evaluated where the function stands)
@@ -302,7 +309,7 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
                 if not isinstance(decl, c_ast.FuncDecl) or self.odd_decl:  # (a function's is read, and
                     # left out: the layout reads none, and 50,000 of them held 150 MB; but one the
                     # converter refuses)
-                    out.append(c_ast.Decl(name, quals, align, storage or _NO, _NO, decl, init, bits, placed))
+                    out.append(new_decl(name, quals, align, storage or _NO, _NO, decl, init, bits, placed))
                 if not member:
                     self.ordinary.add(name)
                     if not self.block and decl.__class__ is not c_ast.FuncDecl:
@@ -404,7 +411,7 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
                 self.i += 1
             if not parts:
                 raise Unsupported("an assertion's message that is no string")
-            message = c_ast.Constant("string", f'"{"".join(parts)}"')
+            message = new_constant("string", f'"{"".join(parts)}"')
         self.expect(")")
         self.expect(";")
         return c_ast.StaticAssert(cond, message, coord)
@@ -425,14 +432,21 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
         self.typedefs.difference_update(hidden)
         self.block += 1
         if toks[self.i] != "{":
-            if not params or params[0].__class__ is not c_ast.ID:
-                raise Unsupported("declarations after a prototype's parameters")
-            self.kr = True  # (what gcc refuses there: storage_refusal())
+            at = self.name_at  # (the function's name)
+            self.kr = True  # (what gcc refuses there: storage_refusal(), a name not in the list: declaration())
+            self.stray = None
             while toks[self.i] != "{":
                 if not self.starts_declaration(toks[self.i]):
                     raise Unsupported("a K&R parameter's declaration")
                 self.declaration(False)
             self.kr = False
+            # gcc's words, after what it refuses in the declarations: at the function's name, or at
+            # the last name the list does not hold (gcc reports them last first); (a prototype's
+            # typedef name declared again there gives way: pycparser's path refuses it so)
+            if params and params[0].__class__ is not c_ast.ID:
+                raise Refused("old-style parameter declarations in prototyped function definition", at)
+            if self.stray is not None:
+                raise Refused(f"declaration for parameter '{self.stray[0]}' but no such parameter", self.stray[1])
         self.compound()
         self.block -= 1
         self.locals = set()
@@ -462,7 +476,7 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
                 out.append(None)
                 self.i = i + 1
             elif toks[i + 1] == "]" and t[:1].isdigit() and _INTEGER.fullmatch(t):
-                out.append(c_ast.Constant("int", t))  # (a literal: what expr() gives it)
+                out.append(new_constant("int", t))  # (a literal: what expr() gives it)
                 self.i = i + 2
             else:
                 self.i = i
@@ -483,7 +497,8 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
         function = to_array = False
         name = None
         t = toks[self.i]
-        if t == "(" and (abstract or toks[self.i + 1] != "*"):  # (below, a "(" without a star gives way)
+        if t == "(" and (abstract or toks[self.i + 1] != "*" or not self.pointer_declarator_ahead(param)):
+            # (below, a "(" without a star gives way; so does one the general path reads anyway)
             return self.other_declarator(start, records, base, quals, member, abstract, typedef, param)
         if t == "(":
             # a pointer to a function: (*name[dims])(params); any other shape: other_declarator
@@ -531,27 +546,42 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
             bits = self.expr()
         if function:
             self.name_at = name_at  # (its parameters' declarators set it too)
-        node = c_ast.TypeDecl(name, quals, None, base, None, attributes=_NO)
+        node = new_type_decl(name, quals, None, base, None)
         if (base is self.void or base.__class__ is c_ast.IdentifierType and base.names[0] in self.odd) \
                 and (member or dims or to_array) and name is not None:
             self.odd_type(node, name, name_at, not stars and (dims or to_array))
-        PtrDecl = c_ast.PtrDecl
         for q in stars:
-            node = PtrDecl(q or _NO, node, None, attributes=_NO)
+            node = new_ptr_decl(q or _NO, node, None)
         if function:
-            node = c_ast.FuncDecl(params, node, None, attributes=_NO)
+            node = new_func_decl(params, node, None)
             for q in inner_stars:
-                node = c_ast.PtrDecl(q or _NO, node, None, attributes=_NO)
+                node = new_ptr_decl(q or _NO, node, None)
             dims = inner_dims
         elif to_array:
             for d in reversed(dims):
-                node = c_ast.ArrayDecl(node, d, _NO, None, attributes=_NO)
+                node = new_array_decl(node, d, _NO, None)
             for q in inner_stars:
-                node = c_ast.PtrDecl(q or _NO, node, None, attributes=_NO)
+                node = new_ptr_decl(q or _NO, node, None)
             dims = inner_dims
         for d in reversed(dims):
-            node = c_ast.ArrayDecl(node, d, _NO, None, attributes=_NO)
+            node = new_array_decl(node, d, _NO, None)
         return name, node, bits
+
+    def pointer_declarator_ahead(self, param: bool) -> bool:
+        """Whether the declarator at ``(`` ``*`` may be one :meth:`declarator`'s own path takes:
+        its stars (and their qualifiers) followed by a name and then ``)`` or ``[`` (or, a
+        parameter's, by ``)``).  Where not (``(*(y))``, ``(*h(int))(int)``: signal()'s), its path
+        would give way after reading them, and the general path read them again."""
+        toks = self.toks
+        j = self.i + 1
+        while toks[j] == "*" or toks[j] in _QUALS:
+            j += 1
+        t = toks[j]
+        if t[:1] in _ID_START:
+            t = toks[j + 1]
+        elif not param:
+            return False
+        return t == ")" or t == "["
 
     def other_declarator(self, start: int, records: int, base, quals, member: bool, abstract: bool,
                          typedef: bool, param: bool):
@@ -580,7 +610,7 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
                 self.i += 1
                 out.append(c_ast.EllipsisParam(None))
                 self.expect(")")
-                return c_ast.ParamList(out)
+                return new_param_list(out)
             t = toks[self.i]
             if t in _BASE and (toks[self.i + 1] == "," or toks[self.i + 1] == ")") and self.depth < _MAX_DEPTH \
                     and not _GENERAL_PARAMS:
@@ -590,13 +620,13 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
                 self.storage = None
                 self.thread = self.noreturn = False
                 self.align = _NO
-                out.append(c_ast.Typename(None, [], None, c_ast.TypeDecl(
-                    None, [], None, self.identifier_type((t,)), None, attributes=_NO), None, attributes=_NO))
+                out.append(new_typename(None, [], None, new_type_decl(
+                    None, [], None, (self.types.get((t,)) or self.identifier_type((t,))), None), None))
                 t = toks[self.i]
                 self.i += 1
                 if t == ")":
                     self.typedefs.update(hidden)
-                    return c_ast.ParamList(out)
+                    return new_param_list(out)
                 continue
             _, quals, base = self.specifiers(False, register=True)
             storage = self.storage or []
@@ -610,7 +640,7 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
                 raise Unsupported("nested deeply")
             t = toks[self.i]
             if t == "," or t == ")":  # a type alone (f(int, char)): what declarator() gives it
-                name, node = None, c_ast.TypeDecl(None, quals[:], None, base, None, attributes=_NO)
+                name, node = None, new_type_decl(None, quals[:], None, base, None)
             else:
                 self.in_params += 1
                 name, node, _ = self.declarator(base, quals[:], False, param=True)
@@ -628,17 +658,17 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
                     raise Refused("storage class specified for unnamed parameter", self.i, input_location=True)
                 if storage:
                     raise Unsupported("a storage class on an unnamed parameter")
-                out.append(c_ast.Typename(None, quals, None, node, None, attributes=_NO))
+                out.append(new_typename(None, quals, None, node, None))
                 if align:  # (as cparse._CParser keeps it)
                     out[-1].align = align
             else:
-                out.append(c_ast.Decl(name, quals, list(align), storage, [], node, None, None,
+                out.append(new_decl(name, quals, list(align), storage, [], node, None, None,
                                       TokenCoord(self.text, self.name_at - self.head) if align else None))
             t = toks[self.i]
             self.i += 1
             if t == ")":
                 self.typedefs.update(hidden)
-                return c_ast.ParamList(out)
+                return new_param_list(out)
             if t != ",":
                 self.i -= 1  # (at the token)
                 raise Unsupported(f"{t!r} in parameters")
@@ -665,7 +695,7 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
         if toks[self.i] != "{":
             if name is None:
                 raise Unsupported("struct without a tag")
-            return klass(name, None, coord, attributes=_NO)
+            return new_record(klass, name, None, coord)
         self.i += 1
         self.depth += 1
         if self.depth > _MAX_DEPTH:
@@ -683,17 +713,17 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
             n = toks[i + 1]
             if toks[i + 2] == ";" and (t in _BASE or t in typedefs) and n[:1] in _ID_START and \
                     n not in reserved and n not in typedefs and t != "void" and t not in odd:  # the common member, "type name;"
-                decls.append(c_ast.Decl(n, _NO, _NO, _NO, _NO, c_ast.TypeDecl(
-                    n, _NO, None, self.identifier_type((t,)), None, attributes=_NO), None, None, None))
+                decls.append(new_decl(n, _NO, _NO, _NO, _NO, new_type_decl(
+                    n, _NO, None, (self.types.get((t,)) or self.identifier_type((t,))), None), None, None, None))
                 self.i = i + 3
                 continue
             if toks[i + 2] == "[" and toks[i + 4] == "]" and toks[i + 5] == ";" and (t in _BASE or t in typedefs) \
                     and n[:1] in _ID_START and n not in reserved and n not in typedefs and t != "void" and t not in odd:
                 d = toks[i + 3]  # the common array, "type name[N];", as declaration() reads it
                 if d[:1].isdigit() and _INTEGER.fullmatch(d):
-                    decls.append(c_ast.Decl(n, _NO, _NO, _NO, _NO, c_ast.ArrayDecl(c_ast.TypeDecl(
-                        n, _NO, None, self.identifier_type((t,)), None, attributes=_NO), c_ast.Constant("int", d),
-                        _NO, None, attributes=_NO), None, None, None))
+                    decls.append(new_decl(n, _NO, _NO, _NO, _NO, new_array_decl(new_type_decl(
+                        n, _NO, None, (self.types.get((t,)) or self.identifier_type((t,))), None), new_constant("int", d),
+                        _NO, None), None, None, None))
                     self.i = i + 6
                     continue
             if t in _NO_MEMBER_WORDS:  # (gcc's words, at the word)
@@ -703,7 +733,7 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
             raise Unsupported("an empty record")
         self.i += 1
         self.depth -= 1
-        return klass(name, decls, coord, attributes=_NO)
+        return new_record(klass, name, decls, coord)
 
     def tag(self, tag: str, defined: bool):
         """A record's or an enum's tag: kept at file scope; in a for's declaration, declared there

@@ -9,6 +9,7 @@ from pycparser import c_ast
 from dtracepy.layout.fastc_decl import Typeof
 from dtracepy.layout.fastc_lex import (Unsupported, _CHAR, _ID_START, _INTEGER, _MAX_DEPTH, _NO,
                                        _PLAIN_DECIMAL, _PREC, _PREFIX, _RESERVED, _TYPENAME_DEPTH)
+from dtracepy.layout.fastc_nodes import new_constant, new_typename
 
 
 class Constants:
@@ -27,7 +28,7 @@ class Constants:
         if base.__class__ is Typeof:
             node = self.spliced(node)
         self.depth -= _TYPENAME_DEPTH
-        return c_ast.Typename(None, quals, None, node, None, attributes=_NO)
+        return new_typename(None, quals, None, node, None)
 
     def expr(self):
         """A conditional expression (``a ? b : c`` nests by recursion, depth-limited)."""
@@ -98,7 +99,7 @@ class Constants:
         if toks[i + 1] in _PREC:  # a higher (or lower) precedence operator follows: not a plain sum
             return None
         self.i = i + 1
-        return c_ast.Constant("int", str(total))
+        return new_constant("int", str(total))
 
     def unary(self):
         toks = self.toks
@@ -136,12 +137,12 @@ class Constants:
             if not _INTEGER.fullmatch(t):
                 self.i -= 1  # (the refusal at its token)
                 raise Unsupported(f"number {t!r}")
-            node = c_ast.Constant("int", t)
+            node = new_constant("int", t)
         elif t[:1] == "'":
             if not _CHAR.fullmatch(t):
                 self.i -= 1
                 raise Unsupported(f"character {t!r}")
-            node = c_ast.Constant("char", t)
+            node = new_constant("char", t)
         elif t[:1] in _ID_START and t not in _RESERVED and t not in self.typedefs:
             node = c_ast.ID(t)
         else:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from pycparser import c_ast
 
 from dtracepy.layout.fastc_lex import Refused, TokenCoord, Unsupported, _ID_START, _MAX_DEPTH, _NO, _QUALS, _RESERVED
+from dtracepy.layout.fastc_nodes import new_array_decl, new_func_decl, new_param_list, new_ptr_decl, new_type_decl
 
 _SUFFIX_START = ("*", "(", "[")
 
@@ -40,20 +41,19 @@ class Declarators:
             abstract = found is None
         self.name_at = None
         name, mods = self.derivations(abstract, typedef)
-        node = typedecl = c_ast.TypeDecl(name, quals, None, base, None, attributes=_NO)
+        node = typedecl = new_type_decl(name, quals, None, base, None)
         inner = refused = None
-        PtrDecl, ArrayDecl = c_ast.PtrDecl, c_ast.ArrayDecl
         for kind, value in reversed(mods):
             if kind == "*":
-                node = PtrDecl(value or _NO, node, None, attributes=_NO)
+                node = new_ptr_decl(value or _NO, node, None)
             elif kind == "[":
                 if inner == "(" and refused is None:
                     refused = "declaration of '{}' as array of functions"
-                node = ArrayDecl(node, value, _NO, None, attributes=_NO)
+                node = new_array_decl(node, value, _NO, None)
             else:
                 if (inner == "(" or inner == "[") and refused is None:
                     refused = "'{}' declared as function returning " + ("a function" if inner == "(" else "an array")
-                node = c_ast.FuncDecl(value, node, None, attributes=_NO)
+                node = new_func_decl(value, node, None)
             inner = kind
         if refused is not None or member and node.__class__ is c_ast.FuncDecl:
             # gcc refuses it, in its words: the converter (at the name) or, where it reads no
@@ -141,7 +141,7 @@ class Declarators:
             t = toks[self.i]
             self.i += 1
             if t == ")":
-                return c_ast.ParamList(out)
+                return new_param_list(out)
             if t != ",":
                 self.i -= 1  # (at the token)
                 raise Unsupported(f"{t!r} in an identifier list")
@@ -221,17 +221,17 @@ class TypeofTypes:
         quals = list(inner.quals or ())
         if quals and spine and spine[0].__class__ is not c_ast.PtrDecl:
             raise Unsupported("qualifiers on typeof of an array or a function")
-        built = c_ast.TypeDecl(inner.declname, (list(top.quals or ()) + quals) if not spine else top.quals, None,
-                               top.type, inner.coord, attributes=_NO)
+        built = new_type_decl(inner.declname, (list(top.quals or ()) + quals) if not spine else top.quals, None,
+                              top.type, inner.coord)
         for k in range(len(spine) - 1, -1, -1):
             n = spine[k]
             cls = n.__class__
             if cls is c_ast.PtrDecl:
-                built = c_ast.PtrDecl((list(n.quals or ()) + quals) if k == 0 else n.quals, built, None, attributes=_NO)
+                built = new_ptr_decl((list(n.quals or ()) + quals) if k == 0 else n.quals, built, None)
             elif cls is c_ast.ArrayDecl:
-                built = c_ast.ArrayDecl(built, n.dim, n.dim_quals, None, attributes=_NO)
+                built = new_array_decl(built, n.dim, n.dim_quals, None)
             else:
-                built = c_ast.FuncDecl(n.args, built, None, attributes=_NO)
+                built = new_func_decl(n.args, built, None)
         if parent is None:
             return built
         parent.type = built

@@ -111,6 +111,14 @@ _NO = ()  # shared, empty: attributes, storage ... (pycparser makes a list for e
 
 def _tokens(text: str) -> list[str]:
     """The tokens of ``text``, without its line markers and without the empty one at the end."""
+    plain = _plain_tokens(text)
+    if plain is not None:
+        return plain
+    return _matched_tokens(text)
+
+
+def _matched_tokens(text: str) -> list[str]:
+    """:func:`_tokens` by :data:`_TOKEN` (any text)."""
     toks = _TOKEN.findall(text)
     while toks and toks[-1] == "":
         toks.pop()
@@ -139,6 +147,49 @@ def _tokens(text: str) -> list[str]:
                     raise _before(Unsupported(f"directive {d[:20]!r}"), toks, toks.index(d))
             toks = [t for t in toks if t[:1] != "#"]
     return toks
+
+
+def _plain_tokens(text: str) -> "list[str] | None":
+    """:func:`_tokens` of a plain text, without a match a token: None unless each '#' of ``text``
+    begins a line marker (only blanks before it on its line) and the rest holds only words,
+    blanks and one-character punctuators that make no longer token together (no quote, no '.',
+    no ``->``, ``==``, ``<<`` ...).  There every token :data:`_TOKEN` finds is a whole run of word
+    characters (a name, or a number: ``[0-9][A-Za-z0-9_.]*`` with no '.') or one punctuator, so
+    the tokens are the words once a blank is put on each side of each punctuator.  (Each match of
+    ``findall`` costs sre a malloc and a free of its stack, over 1 KB, besides the match: 1,470
+    machine instructions a token, 770 M a MB of declarations; this is about 150 M.)"""
+    if "#" in text:
+        pieces, at = [], 0
+        for m in _HASH_TO_EOL.finditer(text):
+            q = m.start()
+            if text[text.rfind("\n", 0, q) + 1:q].strip(" \t") or not _LINE_MARKER.fullmatch(m.group()):
+                return None  # (a '#' inside a line, another directive: _matched_tokens judges them)
+            pieces.append(text[at:q])
+            at = m.end()
+        pieces.append(text[at:])
+        text = " ".join(pieces)  # (each line marker's token out: what _matched_tokens leaves out)
+    if _PLAIN_TEXT.fullmatch(text) is None:
+        return None
+    for first, pairs in _OPERATOR_PAIRS:
+        if first in text:
+            for pair in pairs:
+                if pair in text:
+                    return None
+    spaced = text.encode("ascii")  # (bytes: their replace finds a character by memchr, str's by a loop)
+    for punctuator, blanked in _PUNCTUATOR_BYTES:
+        if punctuator in spaced:
+            spaced = spaced.replace(punctuator, blanked)
+    return spaced.decode("ascii").split()
+
+
+# what a plain text (_plain_tokens) holds: words, the blanks _TOKEN skips, one-character punctuators
+_PLAIN_TEXT = re.compile(r"[A-Za-z0-9_ \t\n(){}\[\];,?~:*=+\-/%&^|<>!]*")
+_PUNCTUATOR_BYTES = [(c.encode(), f" {c} ".encode()) for c in "(){}[];,?~:*=+-/%&^|<>!"]
+# the first two characters of each of _TOKEN's longer punctuators (but '...': no '.' is plain), by
+# the first: none of them is in a plain text
+_OPERATOR_PAIRS = [("<", ("<<", "<=")), (">", (">>", ">=")), ("=", ("==",)), ("!", ("!=",)),
+                   ("&", ("&&", "&=")), ("|", ("||", "|=")), ("+", ("++", "+=")), ("-", ("--", "-=", "->")),
+                   ("*", ("*=",)), ("/", ("/=",)), ("%", ("%=",)), ("^", ("^=",))]
 
 
 def _directive_tokens(text: str) -> list:
