@@ -844,6 +844,67 @@ class _ScopedIdent(Ident):
         return Ident
 
 
+# An assignment's value a few characters after its target (``x=y;``: 2) shares its target's
+# stored offset: a name there is made an instance of ``shifted_ident(distance)``, whose ``pos``
+# slot holds the target's offset and whose class adds the distance when the position is read
+# (``pos``, ``_at``).  Each stored offset is an ``int`` of its own (32 bytes): the value's was a
+# tenth of the parsed tree of 750,000 ``x=y;`` (24 MB).  Like ``_ScopedIdent`` the class adds no
+# slot and says ``Ident`` to everything but ``type()``; only the fast clause parser makes them
+# (from ``IdentBuilder``: the layout is Ident's), for plain names (no module, not global).
+
+#: The largest distance a shifted name's class is made for (a farther value keeps its own offset).
+SHIFTS = 32
+
+
+class _ShiftedPos:
+    """``pos`` of a ``shifted_ident`` class: the stored offset plus the distance, made a
+    :class:`Pos` when asked."""
+
+    __slots__ = ("distance",)
+
+    def __init__(self, distance: int):
+        self.distance = distance
+
+    def __get__(self, node, cls=None, _get=_POS_SLOT.__get__):
+        if node is None:
+            return self
+        return _position_at(_get(node) + self.distance)
+
+    def __set__(self, node, value):
+        raise attrs.exceptions.FrozenInstanceError()
+
+
+def _shifted_at(distance: int):
+    get = _POS_SLOT.__get__
+    return property(lambda node: get(node) + distance, doc="the stored offset, the distance added")
+
+
+def _shifted_class(distance: int) -> type:
+    return type(f"_IdentShifted{distance}", (Ident,), {
+        "__slots__": (), "__module__": __name__, "__doc__": f"An Ident {distance} after its stored offset.",
+        # (``__class__`` a plain class attribute, not a property as _ScopedIdent's: read like
+        # object's own, without a Python call; a property was 7 % more instructions of a check
+        # of 750,000 ``x=y;``, whose every value is one of these)
+        "__class__": Ident, "pos": _ShiftedPos(distance), "_at": _shifted_at(distance)})
+
+
+#: distance -> the class of a plain name that distance after its stored offset, once made (see
+#: :func:`shifted_ident`; None until then: a run that parses no such assignment makes no class)
+SHIFTED: list = [None] * (SHIFTS + 1)
+
+
+def shifted_ident(distance: int):
+    """The class of a plain ``Ident`` whose ``pos`` slot holds an offset ``distance`` (1 to
+    :data:`SHIFTS`) before its own (see above), made on first use (then ``SHIFTED[distance]``);
+    made into from ``builder(Ident)``."""
+    made = SHIFTED[distance]
+    if made is None:
+        if not 0 < distance <= SHIFTS:
+            raise ValueError(f"no shifted name {distance} after its offset (1 to {SHIFTS})")
+        made = SHIFTED[distance] = _shifted_class(distance)
+    return made
+
+
 def scoped_names(names) -> list:
     """Those of the ``Ident`` nodes ``names`` that have a ``module`` or ``is_global`` (their class
     says so: see ``Ident``), told in a C loop: reading ``module`` of a plain name reads its class,
