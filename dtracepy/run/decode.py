@@ -620,9 +620,12 @@ class Decoder:
     def _long_unfinished(self) -> list:
         """An unfinished line longer than :data:`MAX_UNFINISHED`, up to where a mark may start, as
         text (as :meth:`unfinished_text` shows it at a pause): a mark starts a record or a block
-        wherever it stands in a line, so what may be one stays; other text cannot become one."""
+        wherever it stands in a line, so what may be one stays; other text cannot become one.
+        Before tracing starts too: what the prelude waits for (dtrace's header, the framing
+        BEGIN's probe prefix and mark) is a short line, and a longer one is text there as
+        anywhere (held whole, each read was joined to all of it: quadratic, unbounded)."""
         pending = self._pending
-        if self._block is not None or self._prelude:
+        if self._block is not None:
             return []
         mark, mark_byte = self.mark, self._mark_byte
         keep = pending.find(mark_byte)
