@@ -577,6 +577,9 @@ _PREFIX_TOKENS = frozenset(("INC", "DEC", "AMP", "STAR", "PLUS", "MINUS", "TILDE
 _POSTFIX_TOKENS = frozenset(("LPAREN", "LBRACK", "ARROW", "DOT", "INC", "DEC"))
 # The tokens that may follow a unary expression inside an assign_expr (anything else ends it).
 _AFTER_OPERAND_TOKENS = _ASSIGN_TOKENS | _BINOP_TOKENS | {"QUESTION"}
+# The tokens that end an assignment's value in a statement when they follow it (no other
+# operator: ``x = y;``, ``x = y, z``, ``{x = y}``).
+_VALUE_ENDS_TOKENS = frozenset(("SEMI", "RBRACE", "COMMA"))
 # The tokens at a statement's start that the fast parser's statement loop reads other than as an
 # expression statement's first token (and the end of a part of a long body, "$MORE").
 _STATEMENT_STARTS = frozenset(("RBRACE", "$MORE", "SEMI", "SEMIS", "LBRACE", "K_IF"))
@@ -607,6 +610,8 @@ def _clause_parser(pos_at):
     CallBuilder, IndexBuilder, MemberBuilder = builder(Call), builder(Index), builder(Member)
     ProbeDescBuilder, ClauseBuilder = builder(ProbeDesc), builder(Clause)
     names_seen = tree._NAMES_SEEN  # (Ident's invariant: a name it passed before needs no other test)
+    SHIFTS, SHIFTED, shifted_ident = tree.SHIFTS, tree.SHIFTED, tree.shifted_ident
+    VALUE_ENDS = _VALUE_ENDS_TOKENS
     assign_ops = tree.ASSIGN_OPS  # (Assign's)
     kind_of = itemgetter(0)
     toks: list = []
@@ -862,8 +867,28 @@ def _clause_parser(pos_at):
                     # an assignment, as assign_rest() reads it, without its call (a copy of its
                     # lines kept for the call it saves: 5 % of BEGIN{x=y;...}'s parse)
                     op = toks[i][1]
-                    value, i = assign(i + 1)
                     target = node
+                    tok = toks[i + 1]
+                    if tok[0] == "IDENT" and kinds[i + 2] in VALUE_ENDS:
+                        # a name alone as the value (``x = y;``), as assign() makes it, but
+                        # holding the target's offset when near it (see tree.shifted_ident:
+                        # no int of its own, 32 bytes)
+                        at, offset = target._at, pos_at(tok[2])
+                        # (an offset, unless the parse's positions are Pos: see offset_function)
+                        shift = offset - at if offset.__class__ is int and at.__class__ is int else 0
+                        value = IdentBuilder()
+                        value.name = name = tok[1]
+                        if 0 < shift <= SHIFTS:
+                            value.pos = at
+                            value.__class__ = SHIFTED[shift] or shifted_ident(shift)
+                        else:
+                            value.pos = offset
+                            value.__class__ = Ident
+                        if name not in names_seen:
+                            value.__attrs_post_init__()
+                        i += 2
+                    else:
+                        value, i = assign(i + 1)
                     node = AssignBuilder()
                     node.pos = target._at
                     node.op = op

@@ -155,11 +155,6 @@ _DISPATCH: dict = {}
 def _dispatch(printer: type, cls: type) -> tuple:
     method = getattr(printer, "visit_" + cls.__name__, None) if issubclass(cls, T.Node) else None
     problem = getattr(cls, "_problem", None)
-    if problem is not None and T._text_fields(cls):
-        # (text a subclass of str holds first: its methods could pass the invariants on other
-        # characters than those printed; see tree.foreign_text)
-        def problem(node, _own=problem, _foreign=T.foreign_text):
-            return _foreign(node) or _own(node)
     found = _DISPATCH[(printer, cls)] = (method, problem)
     return found
 

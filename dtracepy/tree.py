@@ -393,8 +393,9 @@ def _check_new(self) -> None:
 # built with one holds its characters instead, copied by ``str.__str__``, which asks nothing of
 # the subclass (the same for a tuple of words, and a subclass of tuple, whose ``__iter__``
 # could give the invariants one list and the printer another); the fast paths below test
-# ``type(x) is str``, which no subclass can fake; and the printer refuses a node that holds one
-# anyway (built around its constructor: :func:`foreign_text`).
+# ``type(x) is str``, which no subclass can fake; and each ``_problem`` (the printer's last line of
+# defence) asks the same of the text it reads, so a node that holds one anyway (swapped in
+# around its constructor) is refused.
 
 def _text_fields(cls) -> tuple[str, ...]:
     """The fields of ``cls`` that hold text: annotated ``str`` (or ``str | None``), a tuple of
@@ -415,35 +416,11 @@ def _text_fields(cls) -> tuple[str, ...]:
 _TEXT_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _foreign(value) -> bool:
-    """Is ``value`` a subclass of str or tuple, or a tuple holding a subclass of str?"""
-    kind = type(value)
-    if kind is str or value is None:
-        return False
-    if kind is tuple:
-        for item in value:
-            if type(item) is not str and isinstance(item, str):
-                return True
-        return False
-    return isinstance(value, (str, tuple))
-
-
 def _plain(value):
     """``value`` (a text field's) with each subclass of str or tuple in it made plain."""
     if isinstance(value, str):
         return str.__str__(value)
     return tuple(str.__str__(item) if isinstance(item, str) else item for item in value)
-
-
-def foreign_text(node) -> str | None:
-    """Why ``node`` cannot print: it holds a subclass of str (or of tuple) in a text field, which
-    construction would have made plain; else None.  The printer asks it with the invariants."""
-    for name in _text_fields(type(node)):
-        value = getattr(node, name)
-        if _foreign(value):
-            return (f"{type(node).__name__}.{name} holds a {type(value).__name__}, not a plain str: "
-                    "its methods may answer for other characters than it holds")
-    return None
 
 
 def _refuse(node, message: str):
@@ -472,7 +449,7 @@ def is_name(text) -> bool:
 
 
 def _ident_problem(value, what: str, keywords_ok: bool = False) -> str | None:
-    if not isinstance(value, str):
+    if type(value) is not str:
         return f"{what} is a string, not {type(value).__name__} ({value!r})"
     if not (value.isidentifier() and value.isascii()):
         return (f"{value!r} is not a D identifier, as {what} must be (ASCII letters, digits and _, "
@@ -566,7 +543,7 @@ def _line_problem(text: str, what: str, continued: bool = False, quoted: bool = 
 
 def integer_problem(text) -> str | None:
     """Why ``text`` is not a D integer constant that fits in 64 bits, or None."""
-    if not isinstance(text, str):
+    if type(text) is not str:
         return f"an integer literal's text is a string such as '42' or '0x2a', not {text!r}"
     if _INT(text) is None:
         return f"{text!r} is not a D integer constant (decimal, 0x hex or 0 octal, suffixes u l ll)"
@@ -583,7 +560,7 @@ def integer_problem(text) -> str | None:
 
 def _specifiers_problem(specs) -> str | None:
     for spec in specs:
-        if isinstance(spec, str):
+        if type(spec) is str:
             if spec not in SPECIFIER_WORDS and (_IDENT(spec) is None or spec in _KEYWORDS):
                 return (f"{spec!r} is not a declaration specifier (a type keyword, a qualifier or "
                         "a typedef name)")
@@ -753,7 +730,7 @@ class CharLit(Expr):
 
     def _problem(self):
         text = self.text
-        if not isinstance(text, str) or _CHAR(text) is None:
+        if type(text) is not str or _CHAR(text) is None:
             return (f"{text!r} is not the inside of a D character constant (characters other than "
                     "' and \\ or escape sequences such as \\n, \\047, \\\\; no line breaks)")
         if len(text) > 8 or not text.isascii():
@@ -775,7 +752,7 @@ class StringLit(Expr):
             _check_new(self)
 
     def _problem(self):
-        if not isinstance(self.value, str):
+        if type(self.value) is not str:
             return f"a string constant holds a str, not {type(self.value).__name__} ({self.value!r})"
         return None
 
@@ -850,7 +827,7 @@ class Ident(Expr):
         module = self.module
         if module is None:
             return _ident_problem(self.name, "a name")
-        if not isinstance(module, str) or _MODULE(module) is None:
+        if type(module) is not str or _MODULE(module) is None:
             return f"{module!r} is not a kernel module name (letters, digits and _)"
         if self.name == "":
             return None  # a lone ` is an identifier to D's lexer (an undefined one)
@@ -865,6 +842,67 @@ class _ScopedIdent(Ident):
     @property
     def __class__(self):
         return Ident
+
+
+# An assignment's value a few characters after its target (``x=y;``: 2) shares its target's
+# stored offset: a name there is made an instance of ``shifted_ident(distance)``, whose ``pos``
+# slot holds the target's offset and whose class adds the distance when the position is read
+# (``pos``, ``_at``).  Each stored offset is an ``int`` of its own (32 bytes): the value's was a
+# tenth of the parsed tree of 750,000 ``x=y;`` (24 MB).  Like ``_ScopedIdent`` the class adds no
+# slot and says ``Ident`` to everything but ``type()``; only the fast clause parser makes them
+# (from ``IdentBuilder``: the layout is Ident's), for plain names (no module, not global).
+
+#: The largest distance a shifted name's class is made for (a farther value keeps its own offset).
+SHIFTS = 32
+
+
+class _ShiftedPos:
+    """``pos`` of a ``shifted_ident`` class: the stored offset plus the distance, made a
+    :class:`Pos` when asked."""
+
+    __slots__ = ("distance",)
+
+    def __init__(self, distance: int):
+        self.distance = distance
+
+    def __get__(self, node, cls=None, _get=_POS_SLOT.__get__):
+        if node is None:
+            return self
+        return _position_at(_get(node) + self.distance)
+
+    def __set__(self, node, value):
+        raise attrs.exceptions.FrozenInstanceError()
+
+
+def _shifted_at(distance: int):
+    get = _POS_SLOT.__get__
+    return property(lambda node: get(node) + distance, doc="the stored offset, the distance added")
+
+
+def _shifted_class(distance: int) -> type:
+    return type(f"_IdentShifted{distance}", (Ident,), {
+        "__slots__": (), "__module__": __name__, "__doc__": f"An Ident {distance} after its stored offset.",
+        # (``__class__`` a plain class attribute, not a property as _ScopedIdent's: read like
+        # object's own, without a Python call; a property was 7 % more instructions of a check
+        # of 750,000 ``x=y;``, whose every value is one of these)
+        "__class__": Ident, "pos": _ShiftedPos(distance), "_at": _shifted_at(distance)})
+
+
+#: distance -> the class of a plain name that distance after its stored offset, once made (see
+#: :func:`shifted_ident`; None until then: a run that parses no such assignment makes no class)
+SHIFTED: list = [None] * (SHIFTS + 1)
+
+
+def shifted_ident(distance: int):
+    """The class of a plain ``Ident`` whose ``pos`` slot holds an offset ``distance`` (1 to
+    :data:`SHIFTS`) before its own (see above), made on first use (then ``SHIFTED[distance]``);
+    made into from ``builder(Ident)``."""
+    made = SHIFTED[distance]
+    if made is None:
+        if not 0 < distance <= SHIFTS:
+            raise ValueError(f"no shifted name {distance} after its offset (1 to {SHIFTS})")
+        made = SHIFTED[distance] = _shifted_class(distance)
+    return made
 
 
 def scoped_names(names) -> list:
@@ -923,7 +961,7 @@ class MacroVar(Expr):
     doc: str | None = _note_field()
 
     def _problem(self):
-        if not isinstance(self.name, str) or _MACRO(self.name) is None:
+        if type(self.name) is not str or _MACRO(self.name) is None:
             return f"{self.name!r} is not a D macro variable ($1, $$1, $target ...)"
         return None
 
@@ -987,7 +1025,7 @@ class Unary(Expr):
             _check_new(self)
 
     def _problem(self):
-        return None if self.op in UNARY_OPS else f"{self.op!r} is not a D prefix operator"
+        return None if type(self.op) is str and self.op in UNARY_OPS else f"{self.op!r} is not a D prefix operator"
 
 
 @_node
@@ -1002,7 +1040,7 @@ class Postfix(Expr):
             _check_new(self)
 
     def _problem(self):
-        return None if self.op in POSTFIX_OPS else f"{self.op!r} is not a D postfix operator"
+        return None if type(self.op) is str and self.op in POSTFIX_OPS else f"{self.op!r} is not a D postfix operator"
 
 
 @_node
@@ -1018,7 +1056,7 @@ class Binary(Expr):
             _check_new(self)
 
     def _problem(self):
-        return None if self.op in BINARY_OPS else f"{self.op!r} is not a D binary operator"
+        return None if type(self.op) is str and self.op in BINARY_OPS else f"{self.op!r} is not a D binary operator"
 
 
 @_node
@@ -1034,7 +1072,7 @@ class Assign(Expr):
             _check_new(self)
 
     def _problem(self):
-        return None if self.op in ASSIGN_OPS else f"{self.op!r} is not a D assignment operator"
+        return None if type(self.op) is str and self.op in ASSIGN_OPS else f"{self.op!r} is not a D assignment operator"
 
 
 @_node
@@ -1137,7 +1175,7 @@ class Member(Expr):
             _check_new(self)
 
     def _problem(self):
-        if self.op != "->" and self.op != ".":
+        if type(self.op) is not str or self.op != "->" and self.op != ".":
             return f"member access is . or ->, not {self.op!r}"
         return _ident_problem(self.name, "a member name", keywords_ok=True)
 
@@ -1161,7 +1199,7 @@ class TypeRef(Node):
 
     def _problem(self):
         module = self.module
-        if module is not None and (not isinstance(module, str) or _MODULE(module) is None):
+        if module is not None and (type(module) is not str or _MODULE(module) is None):
             return f"{module!r} is not a kernel module name (letters, digits and _)"
         return _ident_problem(self.name, "a type name")
 
@@ -1219,7 +1257,7 @@ class StructSpec(Node):
     members: tuple[FieldDecl, ...] | None = attrs.field(converter=_opt_tuple, default=None)
 
     def _problem(self):
-        if self.kind != "struct" and self.kind != "union":
+        if type(self.kind) is not str or self.kind != "struct" and self.kind != "union":
             return f"a struct specifier is a struct or a union, not {self.kind!r}"
         return None if self.name is None else _scoped_problem(self.name, f"a {self.kind} tag")
 
@@ -1252,7 +1290,7 @@ class PointerDecl(Declarator):
 
     def _problem(self):
         for qualifier in self.qualifiers:
-            if qualifier not in QUALIFIERS:
+            if type(qualifier) is not str or qualifier not in QUALIFIERS:
                 return f"{qualifier!r} is not a pointer qualifier (const, volatile, restrict)"
         return None
 
@@ -1373,7 +1411,7 @@ class ProbeDesc(Node):
 
     def _problem(self):
         text = self.text
-        if not isinstance(text, str) or _PSPEC(text) is None:
+        if type(text) is not str or _PSPEC(text) is None:
             return f"{text!r} is not a probe description (provider:module:function:name)"
         lead = _LEAD_WORD(text)
         if lead is not None:
@@ -1510,7 +1548,7 @@ class Pragma(TopLevel):
     def _problem(self):
         words = self.words
         for word in words:
-            if not isinstance(word, str) or _PRAGMA_WORD(word) is None:
+            if type(word) is not str or _PRAGMA_WORD(word) is None:
                 return (f"{word!r} is not a #pragma word (a run of non-blank characters without "
                         "quotes, or one quoted string)")
         problem = _line_problem(" ".join(words), "a #pragma line", quoted=True)
@@ -1560,9 +1598,9 @@ class Directive(TopLevel):
         text = self.text
         if type(text) is str and self.name in _NAMED_DIRECTIVES and _PLAIN_DIRECTIVE_TEXT(text) is not None:
             return None  # (see _PLAIN_DIRECTIVE_TEXT)
-        if self.name not in DIRECTIVES:
+        if type(self.name) is not str or self.name not in DIRECTIVES:
             return f"#{self.name} is not a preprocessor directive"
-        if not isinstance(text, str):
+        if type(text) is not str:
             return f"a directive's text is a str, not {type(text).__name__}"
         plain = self.name in DIRECTIVES_WITHOUT_CPP
         if plain and "\n" in text:
@@ -1590,7 +1628,7 @@ class Shebang(TopLevel):
     text: str
 
     def _problem(self):
-        if not isinstance(self.text, str):
+        if type(self.text) is not str:
             return f"a #! line's text is a str, not {type(self.text).__name__}"
         return _line_problem(self.text, "the #! line")
 
@@ -1639,7 +1677,7 @@ class Comment(TopLevel):
 
     def _problem(self):
         text = self.text
-        if not isinstance(text, str):
+        if type(text) is not str:
             return f"a comment's text is a str, not {type(text).__name__}"
         if "\0" in text:
             return "a comment cannot hold a NUL character (D text holds none)"

@@ -53,7 +53,7 @@ def test_the_index_with_a_borrowed_body_is_the_walks(text):
     program = P.parse(text, "d.d")
     walked: dict = {}
     for node in program.walk():
-        walked.setdefault(type(node), []).append(node)
+        walked.setdefault(node.__class__, []).append(node)
     index = Context(program, None)._by_class
     assert {cls: list(nodes) for cls, nodes in index.items()} == walked
     assert all(list(map(id, index[cls])) == list(map(id, walked[cls])) for cls in walked)

@@ -164,10 +164,11 @@ def test_an_operator_that_compares_as_another_is_read_for_its_characters():
 
 
 def test_the_printer_refuses_a_str_subclass_set_around_the_constructor():
-    """The last line of defence: a node whose text was swapped in after it was built."""
+    """The last line of defence: a node whose text was swapped in after it was built (each
+    ``_problem`` asks ``type(x) is str``, as the constructor's fast paths do)."""
     node = T.Comment("hello")
     object.__setattr__(node, "text", Concatenating("hello"))
-    with pytest.raises(DSLError, match="not a plain str"):
+    with pytest.raises(DSLError, match="comment's text is a str"):
         to_d(T.Program((node,)))
     node = T.ThisVar("x")
     object.__setattr__(node, "name", Vouching(f"x; {SYSTEM}; y"))

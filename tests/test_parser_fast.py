@@ -39,14 +39,16 @@ def _flat(node):
     """A node without recursion: its class, position, number of children and other fields (the
     pre-order list of these is the whole tree; ``==`` on a 3,000-deep tree would recurse)."""
     fields = []
-    for name in tree._field_names(type(node)):
+    # (its class as dtracepy reads it, node.__class__: type() of a name may be a hidden class, as
+    # tree._ScopedIdent, tree.shifted_ident)
+    for name in tree._field_names(node.__class__):
         value = getattr(node, name)
         if isinstance(value, tree.Node):
             continue
         if isinstance(value, tuple):
             value = tuple(x for x in value if not isinstance(x, tree.Node))
         fields.append((name, value))
-    return type(node).__name__, node.pos, sum(1 for _ in node.children()), tuple(fields)
+    return node.__class__.__name__, node.pos, sum(1 for _ in node.children()), tuple(fields)
 
 
 def _same(text: str) -> None:

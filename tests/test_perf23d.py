@@ -261,6 +261,6 @@ def test_index_takes_declarations_apart():
     assert steps <= 500 * 3 + 1, steps
     walked: dict = {}
     for node in program.walk():
-        walked.setdefault(type(node), []).append(node)
+        walked.setdefault(node.__class__, []).append(node)
     for cls in set(walked) | set(by_class):
         assert [id(n) for n in by_class.get(cls, [])] == [id(n) for n in walked.get(cls, [])], cls

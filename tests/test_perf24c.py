@@ -332,7 +332,7 @@ def _index_as_walk(text):
     by_class = Context(program, CheckOptions())._by_class
     walked: dict = {}
     for node in program.walk():
-        walked.setdefault(type(node), []).append(node)
+        walked.setdefault(node.__class__, []).append(node)
     assert set(walked) == set(by_class)
     for cls in walked:
         assert [id(n) for n in by_class[cls]] == [id(n) for n in walked[cls]], cls

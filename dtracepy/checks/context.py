@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import cached_property
+from itertools import chain
 from operator import attrgetter
 
 import attrs
@@ -215,8 +216,39 @@ _EXPR = attrgetter("expr")
 _NAME = attrgetter("name")
 
 
+_TARGET, _VALUE = attrgetter("target"), attrgetter("value")
+
+
+class _Operands:
+    """The targets and values of the assignments of a list, each target then its value (the
+    walk's order), read from the assignments when iterated: an entry of the index (see
+    :meth:`Context.of`: a reader iterates it, asks its length or makes a list of it).  A list of
+    them was 8 bytes a node, 12 MB of the peak of ``check`` of 750,000 ``x=y;``, read twice."""
+
+    __slots__ = ("assignments", "count")
+
+    def __init__(self, assignments: list):
+        # (the list is the index's own list of assignments, which grows as the walk finds more:
+        # these are its first ``count``)
+        self.assignments, self.count = assignments, len(assignments)
+
+    def __len__(self) -> int:
+        return 2 * self.count
+
+    def __iter__(self):
+        assignments = self.assignments
+        if len(assignments) != self.count:  # (grown since: a copy of the first, while read)
+            assignments = assignments[:self.count]
+        # (C loops: zip reuses its pair, which chain lets go before asking for the next)
+        return chain.from_iterable(zip(map(_TARGET, assignments), map(_VALUE, assignments)))
+
+    def __getitem__(self, index):
+        return list(self)[index]
+
+
 def _assignments_in_bulk(exprs) -> list | None:
-    """(class, a new list of its nodes in the walk's order) for the nodes of ``exprs``, a new list
+    """(class, its nodes in the walk's order: a new list, or the targets and values of ``exprs``
+    when both are of one class, :class:`_Operands`) for the nodes of ``exprs``, a new list
     of assignments, when their targets are all of one class of lone operand and their values of
     one (not thread-locals: see Context._by_class), made without a Python step a statement; None
     otherwise.  (750,000 ``x=y;`` were recorded a statement at a time, four nodes each.)  Read by
@@ -229,7 +261,7 @@ def _assignments_in_bulk(exprs) -> list | None:
         return None
     (target_kind,), (value_kind,) = target_kinds, value_kinds
     if target_kind is value_kind:  # (each statement's target, then its value)
-        return [(t.Assign, exprs), (target_kind, [node for expr in exprs for node in (expr.target, expr.value)])]
+        return [(t.Assign, exprs), (target_kind, _Operands(exprs))]
     return [(t.Assign, exprs), (target_kind, [expr.target for expr in exprs]),
             (value_kind, [expr.value for expr in exprs])]
 
@@ -907,7 +939,10 @@ class Context:
                             if found is None:
                                 by_class[kind] = [leaf]
                             else:
-                                found.append(leaf)
+                                try:
+                                    found.append(leaf)
+                                except AttributeError:  # (a borrowed body, or _Operands: copied once more come)
+                                    by_class[kind] = [*found, leaf]
                         if bulk:
                             if len(selfs) != seen:  # (the predicate, or what came before)
                                 holders.append(root)
@@ -959,7 +994,10 @@ class Context:
                     if found is None:
                         by_class[kind] = [one]
                     else:
-                        found.append(one)
+                        try:
+                            found.append(one)
+                        except AttributeError:  # (a borrowed body, or _Operands: copied once more come)
+                            by_class[kind] = [*found, one]
                 continue
             elif cls is Translator and (nodes := _translator_nodes(node)) is not None:
                 for one in nodes:  # (as a declaration's just above)
@@ -968,7 +1006,10 @@ class Context:
                     if found is None:
                         by_class[kind] = [one]
                     else:
-                        found.append(one)
+                        try:
+                            found.append(one)
+                        except AttributeError:  # (a borrowed body, or _Operands: copied once more come)
+                            by_class[kind] = [*found, one]
                 continue
             elif cls is Declaration or cls is FieldDecl or cls is StructSpec or cls is FieldDeclarator:
                 # a declaration's nodes, taken apart here too (push_children's general step was
@@ -1010,7 +1051,10 @@ class Context:
                     if found is None:
                         by_class[kind] = [first]
                     else:
-                        found.append(first)
+                        try:
+                            found.append(first)
+                        except AttributeError:  # (a borrowed body, or _Operands: copied once more come)
+                            by_class[kind] = [*found, first]
                 else:
                     push(first)
                 continue
@@ -1043,7 +1087,8 @@ class Context:
     def of(self, cls) -> list | tuple:
         """The program's nodes of class ``cls`` (a concrete node class: none is subclassed), in
         the order of :attr:`nodes`; a check that looks at one kind of node reads this list, not
-        every node.  Read it, never change it: it may be a clause body's own tuple (see
+        every node.  Read it (iterate it, ask its length), never change it: it may be a clause
+        body's own tuple or the names of a body's assignments read from them, ``_Operands`` (see
         :attr:`_by_class`)."""
         return self._by_class.get(cls, [])
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from itertools import repeat
 
 from dtracepy.facts.conversions import FormatError, parse_format
 from dtracepy.run.printa_scan import PrintaScanner, why_run_together
@@ -216,6 +217,9 @@ def _histogram(lines, i):
 
 
 _HEX_HEADER = re.compile(r"^\s+0  1  2  3  4  5  6  7  8  9  a  b  c  d  e  f  0123456789abcdef$")
+# what a line _HEX_HEADER matches holds: a block without it has no hex dump (one look at the
+# block joined, not a match a line)
+_HEX_HEADER_END = "0  1  2  3  4  5  6  7  8  9  a  b  c  d  e  f  0123456789abcdef"
 _HEX_ROW = re.compile(r"^\s+[0-9a-f]+: ((?:[0-9a-f]{2} )+)")
 _HEXMARK = "\0hex:"
 
@@ -223,7 +227,7 @@ _HEXMARK = "\0hex:"
 def _fold_hex_keys(lines):
     """dtrace prints a string key holding unprintable bytes (a newline, a tab) as a hex dump of
     its whole buffer; each dump becomes one line ``_HEXMARK + the string`` (up to its NUL)."""
-    if not any(_HEX_HEADER.match(l) for l in lines):
+    if _HEX_HEADER_END not in "\n".join(lines) or not any(_HEX_HEADER.match(l) for l in lines):
         return lines
     out = []
     i, n = 0, len(lines)
@@ -250,7 +254,7 @@ _PER_CPU = re.compile(r"^\s+\[CPU \d+\](?:\s+-?\d+)?\s*$")
 def _drop_per_cpu(lines):
     """``-x aggpercpu`` adds, after each entry, one ``[CPU n]`` line per CPU (its value, or its
     histogram table below it): dropped, the entry's total stays."""
-    if not any(l.lstrip().startswith("[CPU ") for l in lines):
+    if "[CPU " not in "\n".join(lines) or not any(l.lstrip().startswith("[CPU ") for l in lines):
         return lines
     out = []
     i, n = 0, len(lines)
@@ -284,11 +288,16 @@ def parse_default(lines, name: str = "", kind: str | None = None, nkeys: int | N
     agg = Aggregation(name, kind)
     lines = _fold_hex_keys(_drop_per_cpu(lines))
     n = len(lines)
-    has_stack = bool(stack_keys) if stack_keys is not None else any(_is_frame(l) for l in lines)
+    # (what no line holds is seen in the lines joined, in one look each: the per-line looks
+    # below are made only when the joined lines hold it)
+    joined = "\n" + "\n".join(lines)
+    has_stack = bool(stack_keys) if stack_keys is not None else (
+        "\n" + _FRAME_INDENT in joined and any(_is_frame(l) for l in lines))
     plain_keys = None if nkeys is None else nkeys - (len(stack_keys) if stack_keys else int(has_stack))
-    if not has_stack and kind not in HISTOGRAM_KINDS and not any(
-            "Distribution" in l or l.startswith(_HEXMARK) for l in lines):
-        _scalars(agg, lines, plain_keys)
+    if not has_stack and kind not in HISTOGRAM_KINDS and "Distribution" not in joined and (
+            "\n" + _HEXMARK not in joined or not any(l.startswith(_HEXMARK) for l in lines)):
+        if not _scalars_columns(agg, lines, plain_keys):
+            _scalars(agg, lines, plain_keys)
         return agg
     pending: list[str] = []
     i = 0
@@ -343,6 +352,46 @@ def parse_default(lines, name: str = "", kind: str | None = None, nkeys: int | N
         raise ValueError(f"{len(pending)} lines of entries whose stack keys stand among others "
                          "could not be read")
     return agg
+
+
+def _scalars_columns(agg: Aggregation, lines, nkeys: int | None) -> bool:
+    """:func:`_scalars` of lines that each hold ``nkeys`` keys and a value as words (or none),
+    read column by column: no Python code runs per line (an aggregation of 100,000 keys, see
+    benchmarks/bench_decode.py).  False, and ``agg`` untouched, when they do not, when a key
+    column holds both numbers and words, when a count or a sum has a key twice (added up) or a
+    value does not convert: :func:`_scalars` reads them (and raises what it raises)."""
+    if not nkeys:
+        return False
+    stride = nkeys + 1
+    # (each line's words counted, not kept: a list a line kept is one more object a line for
+    # the collector to go over, again and again: 100,000 lines took longer than line by line)
+    sizes = list(map(len, map(str.split, lines)))
+    if sizes.count(stride) + sizes.count(0) != len(sizes):
+        return False
+    words = "\n".join(lines).split()
+    keys = []
+    for j in range(nkeys):
+        column = words[j::stride]
+        # _scalars' test of a number: its digits after any '-'s (str.isdigit: "²" is one, and
+        # int() refuses it: then a ValueError, and _scalars raises it at its line)
+        numbers = list(map(str.isdigit, map(str.lstrip, column, repeat("-"))))
+        if all(numbers):
+            try:
+                column = list(map(int, column))
+            except ValueError:
+                return False
+        elif any(numbers):
+            return False
+        keys.append(column)
+    try:
+        values = list(map(int, words[nkeys::stride]))
+    except ValueError:
+        return False
+    keys = list(zip(*keys))
+    if agg.kind in ("count", "sum") and len(set(keys)) != len(keys):
+        return False
+    agg.update(zip(keys, values))
+    return True
 
 
 def _scalars(agg: Aggregation, lines, nkeys: int | None) -> None:
@@ -491,6 +540,40 @@ def _framed_value(kind: str, raw: str):
     return raw
 
 
+def _framed_columns(agg: Aggregation, pieces: list, fields, text: str) -> bool:
+    """The simple entries of :func:`parse_framed` (string and integer keys, one value: what its
+    loop's first branch takes) read column by column, no Python code an entry (an aggregation of
+    100,000 keys, see benchmarks/bench_decode.py).  False, and ``agg`` untouched, unless every
+    entry is one such (a separator first, a newline last, as many fields as ``fields``, no
+    table), every number converts, no value is printed unsigned (``_signed``) and a count or a
+    sum has no key twice: the loop reads them (and raises what it raises)."""
+    entries = pieces[1:]
+    if not entries or "Distribution" in text:
+        return False
+    stride = len(fields) + 1
+    # (each entry's separators counted, the entries split joined: no list an entry for the
+    # collector to go over)
+    if list(map(str.count, entries, repeat(_US))).count(stride - 1) != len(entries):
+        return False
+    words = _US.join(entries).split(_US)
+    last = words[stride - 1::stride]
+    if words[::stride].count("") != len(entries) or not all(map(str.endswith, last, repeat("\n"))):
+        return False
+    try:
+        keys = [list(map(int, words[j::stride])) if kind == "int" else words[j::stride]
+                for j, kind in enumerate(fields[:-1], 1)]
+        values = list(map(int, last))
+    except ValueError:
+        return False
+    if values and max(values) >= _TWO_TO_63 and agg.kind in _SIGNED_KINDS:
+        return False
+    keys = list(zip(*keys)) if keys else [()] * len(values)
+    if agg.kind in ("count", "sum") and len(set(keys)) != len(keys):
+        return False
+    agg.update(zip(keys, values))
+    return True
+
+
 def parse_framed(text: str, fields, names, kinds=None, entry: str = "\x1eK") -> dict:
     """Decode a framed printa block (:func:`dtracepy.run.framing.framed_default`): entries
     ``entry`` (``\036``, the run's token, ``K``) then each field after a ``\037``, a newline at
@@ -504,6 +587,8 @@ def parse_framed(text: str, fields, names, kinds=None, entry: str = "\x1eK") -> 
     if pieces[0].strip():
         raise ValueError(f"text before the first entry: {pieces[0][:60]!r}")
     simple = fields[-1] == "agg" and all(f in ("str", "int") for f in fields[:-1]) and len(names) == 1
+    if simple and _framed_columns(aggs[names[0]], pieces, fields, text):
+        return aggs
     for piece in pieces[1:]:
         if simple and piece[:1] == _US and piece[-1:] == "\n":
             raw = piece[1:-1].split(_US)
@@ -607,9 +692,12 @@ def default_doubt(lines, agg: Aggregation, nkeys: int | None, key_kinds: tuple =
     alike were merged.  None when nothing shows (which is no proof: a string key ``"7"`` and an
     integer key ``7`` print alike)."""
     lines = [l for l in _drop_per_cpu(lines) if l.strip()]
-    if not lines or any(_is_frame(l) or "Distribution" in l or _HEX_HEADER.match(l) for l in lines):
+    joined = "\n" + "\n".join(lines)
+    if not lines or "Distribution" in joined or ("\n" + _FRAME_INDENT in joined or _HEX_HEADER_END
+                                                 in joined) and any(
+            _is_frame(l) or _HEX_HEADER.match(l) for l in lines):
         return None
-    if any(len(l.split()) - 1 != nkeys for l in lines) if nkeys is not None else False:
+    if nkeys is not None and list(map(len, map(str.split, lines))).count(nkeys + 1) != len(lines):
         return ("a string key holds spaces or is empty, and dtrace's default format separates keys "
                 "by spaces: the keys may be split wrongly (give printa a format, or key types "
                 "dtracepy can see)")

@@ -251,7 +251,7 @@ _NUL, _NUL_US, _NL = b"\0", b"\0" + _US, b"\n"
 
 class _RecordDecoder:
     __slots__ = ("cls", "convs", "nfields", "strings", "kinds", "simple", "fast", "prefix",
-                 "_line_start",
+                 "_line_start", "_key", "_key_marks",
                  "_run", "_columns")
 
     def __init__(self, spec: RecordSpec, key: bytes = b""):
@@ -266,6 +266,8 @@ class _RecordDecoder:
         self.fast = self._compile_fast()
         # what a line of this record starts with (``key``: its mark and number)
         self.prefix = key + _US
+        self._key = key
+        self._key_marks = key.count(key[:1])     # (its first byte, once or more)
         self._line_start = _NL + self.prefix
         self._columns = [(j, _COLUMN_CONVERTERS[kind]) for j, kind in enumerate(self.kinds, 1)]
 
@@ -294,17 +296,23 @@ class _RecordDecoder:
             size *= 2
         part = lines[i:end]
         stride = self.nfields
-        seps = stride - 1
-        counts = list(map(bytes.count, part, repeat(_US)))
-        if counts.count(seps) != len(part):
-            del part[_first_other(counts, seps):]
+        joined = _US.join(part)
+        fields = joined.split(_US)
+        if not self._aligned(joined, fields, len(part)):
+            # (a line with one separator too many or too few, or a field holding the key's first
+            # byte): counted line by line, the rows before the first such line
+            seps = stride - 1
+            counts = list(map(bytes.count, part, repeat(_US)))
+            if counts.count(seps) != len(part):
+                del part[_first_other(counts, seps):]
+                fields = _US.join(part).split(_US)
         while part:
             count = len(part)
-            fields = _US.join(part).split(_US)
             ended = min([_ends_with_nul(fields[j::stride]) for j in self.strings], default=count)
             if ended == count:
                 break
             del part[ended:]        # the rows before the first string without its NUL
+            fields = _US.join(part).split(_US)
         if len(part) < RUN_MIN:
             return []
         try:
@@ -312,6 +320,18 @@ class _RecordDecoder:
                 *[convert(fields[j::stride]) for j, convert in self._columns])))
         except Exception:   # noqa: BLE001 - the row-by-row path raises it again, at its row
             return None
+
+    def _aligned(self, joined: bytes, fields: list, count: int) -> bool:
+        """Whether each of the ``count`` lines ``joined`` (by the separator) holds one separator
+        fewer than the record's fields, told from the whole (``fields``: ``joined`` split), not
+        line by line (a count per line cost 1,500 instructions a row of nine columns): every
+        ``nfields``-th field is the record's key, and no other field holds the key's first byte
+        (each line starts with the key, so its first byte is counted once a key), so no other
+        field is a key and each row's fields are one line's."""
+        key = self._key
+        return (len(fields) == count * self.nfields
+                and fields[::self.nfields].count(key) == count
+                and joined.count(key[:1]) == count * self._key_marks)
 
     def _compile_fast(self):
         """A function made for this record: one expression per column, no loop (the decoder's
@@ -367,6 +387,19 @@ class _RecordDecoder:
         if data[pos:pos + 1] != b"\n":
             raise ValueError("malformed record")
         return self.cls._make(values), pos + 1
+
+
+def _block_length(lines: list, i: int, block_end: bytes) -> int:
+    """How many of ``lines`` from ``i`` on come before the first that ends with ``block_end``
+    (all of them when none does)."""
+    end, size, n = i, 8, len(lines)
+    while end < n:
+        ends = list(map(bytes.endswith, lines[end:end + size], repeat(block_end)))
+        if True in ends:
+            return end - i + ends.index(True)
+        end += size
+        size *= 2
+    return n - i
 
 
 def _call(conv, b):
@@ -466,6 +499,16 @@ class Decoder:
                     nrec += i - start
                     if i >= n:
                         continue        # (to the loop's else: keep the unfinished line)
+                elif not (self._prelude or self._skip_blank or self._ended):
+                    # inside a printa block: its lines up to the one that ends it, kept as they
+                    # are (found by a map over windows twice as long each time, not one turn of
+                    # this loop a line; a window's length at most twice the block's, so many
+                    # short blocks in a read cost no more than their lines)
+                    k = _block_length(lines, i, self._block_end)
+                    self._block[1].extend(lines[i:i + k])
+                    i += k
+                    if i >= n:
+                        continue
                 line = lines[i]
                 i += 1
                 if self._prelude:
@@ -577,9 +620,12 @@ class Decoder:
     def _long_unfinished(self) -> list:
         """An unfinished line longer than :data:`MAX_UNFINISHED`, up to where a mark may start, as
         text (as :meth:`unfinished_text` shows it at a pause): a mark starts a record or a block
-        wherever it stands in a line, so what may be one stays; other text cannot become one."""
+        wherever it stands in a line, so what may be one stays; other text cannot become one.
+        Before tracing starts too: what the prelude waits for (dtrace's header, the framing
+        BEGIN's probe prefix and mark) is a short line, and a longer one is text there as
+        anywhere (held whole, each read was joined to all of it: quadratic, unbounded)."""
         pending = self._pending
-        if self._block is not None or self._prelude:
+        if self._block is not None:
             return []
         mark, mark_byte = self.mark, self._mark_byte
         keep = pending.find(mark_byte)
@@ -615,7 +661,9 @@ class Decoder:
     def _end_block(self, out: list) -> None:
         spec, lines = self._block
         self._block = None
-        text_lines = [_text(line) for line in lines]
+        # (decoded joined: a newline is no part of a UTF-8 sequence, so each line decodes as
+        # alone, surrogateescape and all)
+        text_lines = _text(b"\n".join(lines)).split("\n") if lines else []
         try:
             aggs, doubt = decode_block(spec, text_lines, self.plan)
             if spec.fmt is not None:

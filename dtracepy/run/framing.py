@@ -202,7 +202,7 @@ def _key_kind(expr, variables=None) -> str | None:
     if isinstance(expr, tree.Unary) and expr.op in ("-", "+", "~"):
         return "int" if _key_kind(expr.operand, variables) == "int" else None
     if variables and isinstance(expr, _VARIABLES):
-        found = variables.get((type(expr), expr.name))
+        found = variables.get((expr.__class__, expr.name))
         if found is not None:
             return found
     found = kind(expr)
@@ -232,7 +232,7 @@ def _variable_kinds(program: tree.Program) -> dict:
         if isinstance(target, tree.Ident) and (target.module is not None
                                                or target.name in builtins.KNOWN_NAMES):
             continue
-        assigned.setdefault((type(target), target.name), []).append(node)
+        assigned.setdefault((target.__class__, target.name), []).append(node)
     kinds: dict = {}
     for _ in range(3):      # a variable assigned from another: a few rounds settle chains
         changed = False

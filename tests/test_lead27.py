@@ -1,0 +1,34 @@
+"""Session 26 lead: what the helpers' reviews left in files whose helper had finished."""
+
+from __future__ import annotations
+
+
+def test_before_tracing_starts_a_line_without_end_is_shown_in_pieces_and_held_bounded():
+    """review27 M4: before dtrace's start mark, an unfinished line was held whole and each read
+    joined to it (a stand-in dtrace printing 48 MB without a newline: 90 s and 266 MB; 300 MB, over
+    10 minutes).  Now it is shown as it comes, as after the start; then tracing starts as usual."""
+    from dtracepy.run import Decoder, Text
+    from dtracepy.run.decode import MAX_UNFINISHED, STARTED
+
+    dec = Decoder()
+    chunk = b"x" * (1 << 16)
+    shown = []
+    for _ in range(64):  # 4 MiB, no newline, before the start mark
+        shown += dec.feed(chunk)
+        assert len(dec._pending) <= MAX_UNFINISHED + len(chunk)
+    shown += dec.feed(b"\n\x1eB\n")
+    assert shown[-1] is STARTED
+    assert all(isinstance(e, Text) for e in shown[:-1]) and "".join(shown[:-1]) == "x" * (64 << 16) + "\n"
+
+
+def test_before_tracing_starts_text_then_the_prefixed_start_on_one_long_line():
+    """Text of more than MAX_UNFINISHED without a newline, then dtrace's probe prefix and the
+    framing BEGIN's mark on the same line: the text is shown, the probe prefix is dtrace's (not
+    shown, as on a line of its own), tracing starts."""
+    from dtracepy.run import Decoder
+    from dtracepy.run.decode import MAX_UNFINISHED, STARTED
+
+    dec = Decoder()
+    events = dec.feed(b"y" * (MAX_UNFINISHED + 5)) + dec.feed(b"  0  1  :BEGIN \x1eB\nafter\n")
+    assert events.count(STARTED) == 1
+    assert "".join(e for e in events if e is not STARTED) == "y" * (MAX_UNFINISHED + 5) + "after\n"
