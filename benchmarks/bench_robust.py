@@ -324,6 +324,16 @@ def cases(quick: bool):
         "BEGIN { x = 1; } /* __ */\n" + "\n" * (big - 100) + "BEGIN {}\n", ["check", "-C", "x.d"]
     yield "check-cpp-lines", "-C, a name spliced over 1.4 million lines", "x.d", \
         "BEGIN { x = 1; }\n" + "a\\\n" * (big // 3) + ";/* __ */\n", ["check", "-C", "x.d"]
+    # (lines27: the tables of a text's lines, a list of Python integers each, and the lexer's
+    # string pattern, a backtracking frame per escape)
+    yield "check-cpp-lines", "4 million empty lines (check without -C)", "x.d", \
+        "\n" * 4_000_000 + "BEGIN { exit(0); }\n", ["check", "x.d"]
+    yield "check-cpp-lines", "a string of 2 million escapes (check without -C)", "x.d", \
+        'BEGIN { x = "' + "\\n" * 2_000_000 + '"; }\n', ["check", "x.d"]
+    yield "check-cpp-lines", "-C, a string of 2 million escapes", "x.d", \
+        'BEGIN { x = "' + "\\n" * 2_000_000 + '"; }\n', ["check", "-C", "x.d"]
+    yield "check-cpp-lines", "-C, 2 million lines of x, and a __", "x.d", \
+        "BEGIN { x = 1; } /* __ */\n" + "x\n" * (big // 2 - 100) + ";\n", ["check", "-C", "x.d"]
     yield "check-cpp-nested", "-C, F(F(...)) 100,000 deep (refused)", "x.d", "#define F(x) (x)\nBEGIN { y = " + \
         "F(" * 100_000 + "1" + ")" * 100_000 + "; }\n", ["check", "-C", "x.d"]
     yield "check-cpp-macros", "-C, dense D, 1 MiB, and one #define", "x.d", \
