@@ -418,7 +418,14 @@ def _maker(clause, toks=None):
             return name
         cls = node.__class__
         at = node._at
-        if at.__class__ is not int or len(names) >= REMAKE_NODES or type(node) is not cls:  # (a scoped name)
+        made_as = type(node)
+        if made_as is not cls:
+            # a name whose slot holds an offset before its own (tree.shifted_ident: made again
+            # so, from the slot); any other hidden class (a scoped name) gives up
+            if made_as not in tree.SHIFTED:
+                raise _GiveUp
+            at = _POS_SLOT_GET(node)
+        if at.__class__ is not int or len(names) >= REMAKE_NODES:
             raise _GiveUp
         fields = _FIELDS.get(cls)
         if fields is None:  # (the attrs classes' own list, but a field with no slot: Ident's module)
@@ -432,6 +439,9 @@ def _maker(clause, toks=None):
         lines.append(f"{name} = b{kind}()")
         lines.append(f"{name}.pos = at + {at - base}")
         lines.extend(f"{name}.{field} = {v}" for field, v in zip(fields, values))
+        if made_as is not cls:
+            kind = f"c{id(made_as)}"
+            spaces[kind] = made_as
         lines.append(f"{name}.__class__ = {kind}")
         if "toks[" in "".join(values) and cls.__dict__.get("__attrs_post_init__", _UNTESTED) is not _UNTESTED \
                 and cls is not _INT_LIT:
@@ -451,6 +461,7 @@ def _maker(clause, toks=None):
 
 _FIELDS: dict = {}  # node class -> its fields but pos (see _maker)
 _SLOT = type(tree._POS_SLOT)  # (a member descriptor)
+_POS_SLOT_GET = tree._POS_SLOT.__get__  # (the offset a node holds, whatever its class adds to it)
 _DIGITS_1_9 = frozenset("123456789")
 _UNTESTED = tree._check_new  # (the invariant a class gets from its _problem alone: see _maker)
 _INT_LIT = tree.IntLit
