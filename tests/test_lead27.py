@@ -59,3 +59,13 @@ def test_a_clause_of_x_eq_y_read_often_is_made_again_with_its_shifted_names(monk
     monkeypatch.setattr(parser, "REMAKE_AFTER", 1 << 60)
     again = parser.parse(text, "m.d")
     assert at == [(stmt.expr.value.name, stmt.expr.value.pos) for item in again.items for stmt in item.body]
+
+
+def test_a_dtrace_that_closes_its_output_and_runs_on_is_killed_at_the_timeout():
+    """run/dtrace_binary._answer (hostile27's bounded read of ``dtrace -V`` and ``-e``) waited
+    without a bound for a program that closed its output and went on running: the 30 s timeout
+    did not hold.  Now it is killed when its time is up (no answer: status None)."""
+    from dtracepy.run.dtrace_binary import _answer
+
+    status, said = _answer(["sh", "-c", "echo dtrace; exec >&- 2>&-; sleep 20"], timeout=1)
+    assert status is None and said == "dtrace\n"

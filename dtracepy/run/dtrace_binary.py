@@ -67,7 +67,11 @@ def _answer(argv, timeout: float) -> tuple[int | None, str]:
                 break
             data = os.read(fd, ANSWER_BYTES + 1 - len(said))
             if not data:
-                return process.wait(), said.decode("utf-8", "replace")
+                # (its output closed; it may yet run on: waited for no longer than the rest)
+                try:
+                    return process.wait(max(deadline - time.monotonic(), 0)), said.decode("utf-8", "replace")
+                except subprocess.TimeoutExpired:
+                    break
             said += data
     finally:
         process.stdout.close()
