@@ -63,6 +63,11 @@ def _prefixed_start(mark: bytes) -> re.Pattern:
 #: one and without a pause (a `-c` command's `yes | tr -d '\\n'`) is shown as it goes, in pieces
 #: of about this size, not held whole (each read joined to all of it: quadratic, memory unbounded).
 MAX_UNFINISHED = 1 << 16
+#: What converting a row's fields may raise on output no dtrace of this plan prints (a stand-in's,
+#: or text that mimics a mark): ``int(b"zz")``, a %Y past year 9999 (ValueError, OverflowError,
+#: OSError from fromtimestamp), a field that is not where the record has one.  Such a row is
+#: shown as the text it is, with a warning; never a crash of the run.
+_ROW_ERRORS = (ValueError, OverflowError, OSError, ArithmeticError)
 _END_PREFIX_START = re.compile(rb" *(?:\d+(?: +(?:\d+(?: +(?::(?:E(?:N(?:D ?)?)?)?)?)?)?)?)?")
 #: A whole probe prefix of dtrace's (without -q: ``  0      2    :END ``, ``  1  9  read:entry ``)
 _PROBE_PREFIX = re.compile(rb" *\d+ +\d+ +[^ ]*:[^ ]* ?")
@@ -252,7 +257,7 @@ _NUL, _NUL_US, _NL = b"\0", b"\0" + _US, b"\n"
 class _RecordDecoder:
     __slots__ = ("cls", "convs", "nfields", "strings", "kinds", "simple", "fast", "prefix",
                  "_line_start", "_key", "_key_marks",
-                 "_run", "_columns")
+                 "_run", "_columns", "lacks")
 
     def __init__(self, spec: RecordSpec, key: bytes = b""):
         self.cls = row_class(spec)
@@ -362,6 +367,7 @@ class _RecordDecoder:
         pos = start
         values = []
         n = len(data)
+        self.lacks = ()         # (when it returns None: the bytes one of which it waits for; () any)
         for conv, kind in zip(self.convs, self.kinds):
             if pos >= n:
                 return None
@@ -371,18 +377,20 @@ class _RecordDecoder:
             if kind == "str":
                 end = data.find(b"\0", pos)
                 if end < 0:
+                    self.lacks = (b"\0",)
                     return None
                 values.append(data[pos:end].decode("utf-8", "surrogateescape"))
                 pos = end + 1
             else:
-                end = pos
-                while end < n and data[end:end + 1] not in (_US, b"\n"):
-                    end += 1
-                if end >= n:
+                ends = [e for e in (data.find(_US, pos), data.find(b"\n", pos)) if e >= 0]
+                if not ends:
+                    self.lacks = (_US, b"\n")
                     return None
+                end = min(ends)
                 values.append(conv(data[pos:end]))
                 pos = end
         if pos >= n:
+            self.lacks = ()
             return None
         if data[pos:pos + 1] != b"\n":
             raise ValueError("malformed record")
@@ -432,6 +440,13 @@ class Decoder:
         self.warnings: list[Warning] = []     # what could not be decoded exactly
         self._warned: dict[str, Warning] = {}
         self._pending = b""
+        # An unfinished line (or a record cut short) longer than MAX_UNFINISHED that cannot be
+        # shown yet (it may be a row, or lies in a printa block) is held in pieces, read again
+        # only when a read brings one of the bytes ``_lacks`` (a newline; a string's NUL...; ()
+        # any): joined to every read, its reading was quadratic (a stand-in dtrace's 16 MB
+        # without a newline after a mark took 2.9 s, 32 MB 4 times as long)
+        self._held: list | None = None
+        self._lacks: tuple = ()
         self._block = None          # (PrintaSpec, [lines]) inside \036A .. \036Z
         # Without -q, dtrace prints a "CPU ID FUNCTION:NAME" header, the framing BEGIN's probe
         # prefix before its marker and a blank line after it: the framing stays invisible, the
@@ -447,6 +462,14 @@ class Decoder:
         return self._ended
 
     def feed(self, data: bytes) -> list:
+        held = self._held
+        if held is not None:
+            held.append(data)
+            lacks = self._lacks
+            if lacks and not any(b in data for b in lacks):
+                return []
+            self._held = None
+            data = b"".join(held)
         out: list = []
         buf = self._pending + data if self._pending else data
         self._pending = b""
@@ -491,7 +514,10 @@ class Decoder:
                             next_try = i + gap if rows is not None else n
                             gap *= 2
                         fast = fasts.get(fields[0])
-                        row = fast(fields) if fast is not None else None
+                        try:
+                            row = fast(fields) if fast is not None else None
+                        except _ROW_ERRORS:
+                            row = None      # (read again below: shown as text, with a warning)
                         if row is None:
                             break
                         append(row)
@@ -540,17 +566,23 @@ class Decoder:
                         fields = line.split(_US)
                         dec = records.get(fields[0])
                         if dec is not None:
-                            row = dec.fast(fields)
+                            try:
+                                row = dec.fast(fields)
+                                if row is None:
+                                    # a string holds separators or newlines: read it by its length
+                                    rest = b"\n".join(lines[i - 1:]) + b"\n" + last
+                                    parsed = dec.slow(rest, len(fields[0]))
+                            except _ROW_ERRORS as err:
+                                out.append(self._bad_row(dec, line, err))
+                                continue
                             if row is not None:
                                 out.append(row)
                                 nrec += 1
                                 continue
-                            # a string holds separators or newlines: read it by its length
-                            rest = b"\n".join(lines[i - 1:]) + b"\n" + last
-                            parsed = dec.slow(rest, len(fields[0]))
                             if parsed is None:      # wait for more data
                                 self._pending = rest
                                 self.counts["records"] += nrec
+                                self._hold(dec.lacks)
                                 return out
                             row, end = parsed
                             out.append(row)
@@ -591,6 +623,7 @@ class Decoder:
         self.counts["records"] += nrec
         if len(self._pending) > MAX_UNFINISHED:
             out.extend(self._long_unfinished())
+            self._hold((b"\n",))
         if self._header is not None and not self._prelude:
             for k, event in enumerate(out):
                 if isinstance(event, Text) and event.strip():    # not dtrace's blank lines at exit
@@ -598,6 +631,18 @@ class Decoder:
                     self._header = None
                     break
         return out
+
+    def _hold(self, lacks: tuple) -> None:
+        """Hold the pending text in pieces when it is longer than MAX_UNFINISHED (see _held)."""
+        if len(self._pending) > MAX_UNFINISHED:
+            self._held, self._lacks, self._pending = [self._pending], lacks, b""
+
+    def _bad_row(self, dec, line: bytes, err: Exception) -> Text:
+        """A line marked as a row of ``dec``'s record whose fields do not convert, as text (its
+        fields apart by blanks), and one warning a record, counted."""
+        self._warn(f"rows of record {dec.cls.spec.name!r} that could not be decoded are shown as text "
+                   f"(the first: {str(err)[:200]})", key=("row", dec.cls.spec.number))
+        return Text(_text(line[len(dec.prefix):].replace(_US, b" ").replace(_NUL, b"")) + "\n")
 
     def unfinished_text(self) -> list:
         """The line still unfinished, as far as it goes, when dtrace has paused: dtrace flushes
@@ -607,7 +652,7 @@ class Decoder:
         END), a UTF-8 character cut by the read, and all of it inside a printa block or before
         tracing starts."""
         pending = self._pending
-        if (not pending or self._block is not None or self._prelude
+        if (not pending or self._held is not None or self._block is not None or self._prelude
                 or self._mark_byte in pending or _END_PREFIX_START.fullmatch(pending)):
             return []
         cut = _utf8_complete(pending)
@@ -643,6 +688,8 @@ class Decoder:
     def close(self) -> list:
         """The end of the output: what is left over (an unterminated line, a block cut short)."""
         out: list = []
+        if self._held is not None:
+            self._pending, self._held = b"".join(self._held), None
         if self._pending and self._prefixed and _PROBE_PREFIX.fullmatch(self._pending):
             # a probe's prefix and nothing after it, not even its newline: dtrace broke off (a printa
             # it aborted, "processing aborted: ...") before the clause printed anything, dtracepy's
@@ -670,8 +717,9 @@ class Decoder:
                 formats = _aggs.key_formats(spec.fmt)
                 for agg in aggs.values():
                     agg.key_formats = formats
-        except (ValueError, LookupError, StopIteration) as err:
-            # never a crash nor a guess: the block as dtrace printed it, and a warning
+        except (ValueError, LookupError, StopIteration, TypeError, ArithmeticError) as err:
+            # never a crash nor a guess: the block as dtrace printed it, and a warning (TypeError:
+            # a histogram and a number printed for one key, which no dtrace prints)
             if text_lines and not spec.fields:
                 out.append(Text("\n".join(text_lines) + "\n"))
             elif text_lines:
@@ -687,13 +735,14 @@ class Decoder:
         self.counts["aggregations"] += 1
         out.append(Printed(aggs, spec.fmt))
 
-    def _warn(self, message: str) -> None:
-        old = self._warned.get(message)
+    def _warn(self, message: str, key=None) -> None:
+        key = message if key is None else key
+        old = self._warned.get(key)
         if old is not None:
             old.count += 1
             return
         warning = Warning("decode", 1, f"dtracepy: warning: {message}")
-        self._warned[message] = warning
+        self._warned[key] = warning
         self.warnings.append(warning)
 
 
