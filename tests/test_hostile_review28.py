@@ -164,3 +164,102 @@ def test_a_held_line_shows_at_the_end_of_the_output():
     assert dec.unfinished_text() == []
     events += dec.close()
     assert "".join(e for e in events if isinstance(e, Text)) == "\x1eTOKQ" + "x" * (3 << 16)
+
+
+# --- M3: lines of dtrace's stderr that cost a walk of the whole script each -------------------------
+
+_STDERR_STAND_IN = r'''#!{python}
+import sys
+if sys.argv[1:2] == ["-V"]:
+    print("dtrace: Sun D 1.13")
+    sys.exit(0)
+script = next(a for a in sys.argv if a.endswith(".d"))
+err = sys.stderr
+err.write("dtrace: failed to compile script %s: line 5: redefined\n" % script)
+for i in range({n}):
+    err.write("\tprevious: @c = count( ) : line %d\n" % (i % 40 + 1))
+for i in range({n}):
+    err.write("dtrace: failed to compile script %s: line %d: x\n" % (script, i % 40 + 1))
+for i in range({n}):
+    err.write("BPF: %d: (b7) r0 = 0\n" % i)
+    err.write("dtrace: could not enable tracing: BPF program load for 'syscall::p%d:entry' failed: "
+              "Permission denied\n" % i)
+sys.exit(1)
+'''
+
+
+class _Counted:
+    """A compiled pattern whose ``match`` calls are counted."""
+
+    def __init__(self, pattern):
+        self.pattern, self.calls = pattern, 0
+
+    def match(self, *args):
+        self.calls += 1
+        return self.pattern.match(*args)
+
+
+def test_a_run_reads_each_line_of_dtraces_stderr_without_walking_the_script_again(tmp_path, capsys,
+                                                                                  monkeypatch):
+    """Each compile error and each line under one (``\\tprevious: ... : line N``) parsed the whole
+    script again to name the user's line; each BPF refusal read the verifier's whole log for its
+    reason and walked every clause for the probe's.  A stand-in dtrace's 2,000 continuation lines
+    about a 300-clause script took 13 s, 8,000 over two minutes; 4,000 log lines and refusals 38 s.
+    Now the script's lines are read once, the log's reason is kept as it grows, and refusals are
+    located at their clauses up to a bound."""
+    import dtracepy.parser
+    from dtracepy.cli import main
+    from dtracepy.run import messages, origins, runner
+
+    n = 300
+    fake = tmp_path / "dtrace"
+    fake.write_text(_STDERR_STAND_IN.replace("{python}", sys.executable).replace("{n}", str(n)))
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    script = tmp_path / "big.d"
+    script.write_text("".join("syscall::read%d:entry { @c[%d] = count(); }\n" % (i, i) for i in range(40)))
+
+    parses, walks = [], []
+    real_parse, real_walk = dtracepy.parser.parse, origins.clause_of_probe
+    monkeypatch.setattr(dtracepy.parser, "parse", lambda *a, **k: parses.append(1) or real_parse(*a, **k))
+    monkeypatch.setattr(origins, "clause_of_probe", lambda *a: walks.append(1) or real_walk(*a))
+    insn = _Counted(messages._VERIFIER_INSN)
+    monkeypatch.setattr(messages, "_VERIFIER_INSN", insn)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    assert main(["run", str(script), "--dtrace", str(fake)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("refused the program dtrace made for syscall::p") == n
+    assert "previous: @c = count( ) : line" in err
+    assert len(parses) <= 3                     # (the script's own, the printed one's)
+    assert len(walks) <= runner._LOCATED_REFUSALS
+    assert insn.calls <= 2 * n
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_verifiers_reason_read_a_line_at_a_time_is_the_logs(seed):
+    """:class:`VerifierReason` fed line by line says what the old reading of the whole log said."""
+    import random
+
+    from dtracepy.run.messages import VERIFIER_LOG_PREFIX, VerifierReason, _VERIFIER_INSN, _VERIFIER_LOG_INCOMPLETE, \
+        _VERIFIER_STATS
+
+    def whole(log):       # (the reading before review 28, verbatim)
+        sizes = [m["size"] for m in map(_VERIFIER_LOG_INCOMPLETE.match, log) if m is not None and m["size"]]
+        if sizes:
+            return (f"its log was longer than dtrace keeps (bpflogsize, {sizes[-1]} bytes), and dtrace "
+                    f"reported none of it")
+        for line in reversed(log):
+            text = line[len(VERIFIER_LOG_PREFIX):] if line.startswith(VERIFIER_LOG_PREFIX) else line
+            if not _VERIFIER_STATS.match(text) and not _VERIFIER_INSN.match(text):
+                return text.strip()
+        return None
+
+    r = random.Random(seed)
+    pool = ["BPF: 0: (b7) r0 = 0", "BPF: ; x = 1", "BPF: R1 type=scalar expected=map_ptr", "BPF: ",
+            "BPF: processed 12 insns", "BPF: verification time 5 usec", "BPF verifier log is incomplete and "
+            "is not reported.", "(Current size is 4096.)", "(Current size is 99.)", "BPF:  invalid mem access ",
+            "Set DTrace option 'bpflogsize' to some greater size for more output.", "BPF: func#0 @0"]
+    log = [r.choice(pool) for _ in range(r.randint(0, 12))]
+    reason = VerifierReason()
+    for k, line in enumerate(log):
+        reason.add(line)
+        assert reason.reason == whole(log[:k + 1])

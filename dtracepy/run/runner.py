@@ -28,8 +28,8 @@ from dtracepy.run.arguments import check_arguments
 from dtracepy.run.decode import STARTED, Decoder, Printed, Text
 from dtracepy.run.dtrace_binary import PRIV_MESSAGES, check_privileges, detect_dialect, find_dtrace, unknown_types
 from dtracepy.run.errors import DTraceFailed, RunArgumentError, RunError
-from dtracepy.run.messages import (Messages, bpf_load_failure, is_verifier_log, no_if_else_note, unknown_type_note,
-                                   verifier_reason)
+from dtracepy.run.messages import (Messages, VerifierReason, bpf_load_failure, is_verifier_log, no_if_else_note,
+                                   unknown_type_note)
 from dtracepy.run.leftovers import remove_stale_events
 from dtracepy.run.process import launch
 from dtracepy.run.script import Prepared, prepare
@@ -65,6 +65,9 @@ _MOST_AFTER_EXIT = 5.0
 _STDERR_LINE = 1 << 16
 _STDERR_KEPT = 1 << 20
 _STDERR_TAIL = 200
+# the most probes whose BPF refusals are located at their clauses (dtrace reports the first and
+# stops; each costs a walk of the program's clauses)
+_LOCATED_REFUSALS = 64
 
 
 class Tracing:
@@ -139,6 +142,8 @@ class Tracing:
         # the kernel's BPF verifier's log ("BPF: ..." lines), when it refused a program: kept
         # here, not among stderr_lines (thousands of lines); the refusal itself is one message
         self.verifier_log: list[str] = []
+        self._verifier_reason = VerifierReason()    # (of verifier_log, kept as it grows)
+        self._refused_at: dict[str, str] = {}      # probe -> where its clause is (at most _LOCATED_REFUSALS)
         self._bpf_refused = False
         # dtrace's first "syntax error" about the script: (its line in the script, its index in
         # stderr_lines), for a note on the unknown types that line names (_explain_syntax_error)
@@ -390,6 +395,7 @@ class Tracing:
                 continue        # the notice of dtracepy's own started script
             if is_verifier_log(line.rstrip("\n")):
                 self.verifier_log.append(line.rstrip("\n"))
+                self._verifier_reason.add(line.rstrip("\n"))
                 continue
             line = _unframed_matched(line, prepared.plan.added_clauses)
             located = origins.locate_compile_error(line.rstrip("\n"), prepared.program, prepared.text,
@@ -441,9 +447,16 @@ class Tracing:
             return None
         self._bpf_refused = True
         probe, why = found
-        where = origins.clause_of_probe(self.prepared.program, probe)
-        head = str(where) if where is not None else shown_name(self.prepared.name)
-        reason = verifier_reason(self.verifier_log)
+        head = self._refused_at.get(probe)
+        if head is None:
+            # (each a walk of every clause: a stand-in dtrace's refusals of ever other probes
+            # are located up to a bound, then named by the tracer)
+            where = origins.clause_of_probe(self.prepared.program, probe) \
+                if len(self._refused_at) < _LOCATED_REFUSALS else None
+            head = str(where) if where is not None else shown_name(self.prepared.name)
+            if len(self._refused_at) < _LOCATED_REFUSALS:
+                self._refused_at[probe] = head
+        reason = self._verifier_reason.reason
         return (f"{head}: error: the kernel's BPF verifier refused the program dtrace made for "
                 f"{probe}" + (f": {reason}" if reason else "")
                 + f" [dtrace: BPF program load failed: {why}]")
