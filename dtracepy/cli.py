@@ -998,8 +998,11 @@ def _parse(argv: list[str]):
         extra = [w for w in extra if w not in words]
         args.macro_args = [*args.macro_args, *words, *after]
         if args.tracer_name is not None and not args.script.endswith(".py"):
-            parser.commands["run"].error(f"--tracer {args.tracer_name}: {args.script} is a D script, "
-                                         "not a tracer module (TRACER.py): it has no tracers to choose from")
+            from dtracepy.source import shown_name
+
+            # (the names as shown_name shows a file's: a newline in one printed a line of its own)
+            parser.commands["run"].error(f"--tracer {shown_name(args.tracer_name)}: {shown_name(args.script)} is a "
+                                         "D script, not a tracer module (TRACER.py): it has no tracers to choose from")
     return args, extra, parser
 
 

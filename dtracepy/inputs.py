@@ -243,7 +243,7 @@ class AtomicOutput:
             raise InputError("cannot write: the file is read-only", Pos(path, 1))
         directory = os.path.dirname(real) or "."
         if not os.path.isdir(directory):
-            raise InputError(f"cannot write: no such directory {os.path.dirname(path) or '.'}", Pos(path, 1))
+            raise InputError(f"cannot write: no such directory {shown_name(os.path.dirname(path) or '.')}", Pos(path, 1))
         self.mode = (st.st_mode & 0o7777) if st is not None else (0o666 & ~_umask())
         if executable:
             self.mode |= (self.mode & 0o444) >> 2  # x wherever r

@@ -263,3 +263,44 @@ def test_the_verifiers_reason_read_a_line_at_a_time_is_the_logs(seed):
     for k, line in enumerate(log):
         reason.add(line)
         assert reason.reason == whole(log[:k + 1])
+
+
+# --- L: a newline in an argument printed a line of its own in the message about it ------------------
+
+_NAME = "A\nFAKE: error: injected\x1b[2J"
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", "{ok}", "--disable", _NAME],
+    ["compile", "{tracer}", "-o", _NAME + "/x.d"],
+    ["import", "{ok}", "-o", _NAME + "/x.py"],
+    ["run", "{ok}", "--dtrace", "{fake}", "-x", _NAME],
+    ["run", "{ok}", "--dtrace", "{fake}", "-x", "bufsize=" + _NAME],
+    ["run", "{ok}", "--dtrace", "{fake}", "-o", _NAME + "/x"],
+    ["run", "{ok}", "--dtrace", "{fake}", "--verifier-log", _NAME + "/x"],
+    ["run", "{ok}", "--dtrace", "{fake}", "--tracer", _NAME],
+], ids=lambda argv: " ".join(a for a in argv if a != _NAME and not a.startswith(_NAME)))
+def test_an_argument_is_shown_on_one_line(argv, tmp_path, capsys, monkeypatch):
+    """``--disable``'s unknown names, ``-o``'s missing directory, ``run -x``'s option and
+    ``run --tracer`` with a D script were printed with their newlines: the text after one read as a
+    message of its own (``FAKE: error: injected``).  Each is shown as a file name is (``\\n``)."""
+    from dtracepy.cli import main
+
+    ok = tmp_path / "ok.d"
+    ok.write_text("BEGIN { x = 1; }\n")
+    tracer = tmp_path / "t.py"
+    tracer.write_text(_TRACER)
+    fake = tmp_path / "dtrace"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.chdir(tmp_path)
+    argv = [a.format(ok=ok, tracer=tracer, fake=fake) if "{" in a else a for a in argv]
+    try:
+        status = main(argv)
+    except SystemExit as end:
+        status = end.code
+    out, err = capsys.readouterr()
+    assert status not in (0, 70)
+    assert "A\\nFAKE: error: injected\\x1b[2J" in out + err
+    assert "\nFAKE" not in out + err and "\x1b" not in out + err

@@ -28,10 +28,10 @@ def run(args) -> int:
     unknown = sorted(disabled - set(BY_NAME))
     if unknown:
         # a misspelt name gets a did-you-mean, as it does in a file's `dtracepy: disable[...]`
-        meant = [f"{name}: did you mean {close[0]}?" for name in unknown
+        meant = [f"{shown_name(name)}: did you mean {close[0]}?" for name in unknown
                  for close in [close_matches(name, sorted(BY_NAME))] if close]
         hint = f"; {shown_text('; '.join(meant))}" if meant else ""
-        print(f"dtracepy: error: --disable: unknown check(s) {shown_text(', '.join(unknown))}{hint} "
+        print(f"dtracepy: error: --disable: unknown check(s) {', '.join(map(shown_name, unknown))}{hint} "
               f"(known: {', '.join(info.name for info in CHECKS)})", file=sys.stderr)
         return 2
     if args.cpp:

@@ -44,14 +44,14 @@ def check_output_path(path: str, script: str) -> None:
     import os
 
     from dtracepy.inputs import InputError, refuse_overwriting
-    from dtracepy.source import Pos
+    from dtracepy.source import Pos, shown_name
 
     refuse_overwriting(path, [script])
     if os.path.isdir(path):
         raise InputError("cannot write: it is a directory", Pos(path, 1))
     directory = os.path.dirname(os.path.realpath(path)) or "."
     if not os.path.isdir(directory):
-        raise InputError(f"cannot write: no such directory {os.path.dirname(path) or '.'}", Pos(path, 1))
+        raise InputError(f"cannot write: no such directory {shown_name(os.path.dirname(path) or '.')}", Pos(path, 1))
 
 
 def _trace(args, macro_args, options, fmt, atomic):
@@ -212,7 +212,7 @@ def _same_place(line: str, err) -> bool:
 
 def run(args) -> int:
     from dtracepy.inputs import AtomicOutput, InputError, same_file
-    from dtracepy.source import Pos
+    from dtracepy.source import Pos, shown_name
     from dtracepy.run.errors import RunError
 
     macro_args = list(args.macro_args or [])

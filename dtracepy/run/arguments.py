@@ -8,7 +8,7 @@ import os
 from dtracepy.run.argv import NOT_BOTH, target_words
 from dtracepy.run.errors import RunArgumentError, RunError
 from dtracepy.run.shebang import options_problem
-from dtracepy.source import Pos
+from dtracepy.source import Pos, shown_name
 
 
 def _number(value, what: str, where: Pos | None) -> float:
@@ -86,7 +86,7 @@ def check_arguments(*, duration=None, args=(), target_cmd=None, pid=None, option
         raise RunArgumentError(f"options must be a dict of dtrace options, not {options!r}", where)
     for name, value in (options or {}).items():
         if value is not True and (isinstance(value, bool) or not isinstance(value, (str, int))):
-            raise RunArgumentError(f"-x {name}: its value must be a string, a number or True, "
+            raise RunArgumentError(f"-x {shown_name(str(name))}: its value must be a string, a number or True, "
                                    f"not {value!r}", where)
         problem = options_problem(name, None if value is True else str(value))
         if problem is None and not isinstance(value, str):  # (-x's text is dtrace's own: `-x quiet=0`)
@@ -94,4 +94,5 @@ def check_arguments(*, duration=None, args=(), target_cmd=None, pid=None, option
 
             problem = python_value_problem(name, value)
         if problem is not None:
-            raise RunArgumentError(f"-x {name}{'' if value is True else f'={value}'}: {problem}", where)
+            raise RunArgumentError(f"-x {shown_name(str(name))}{'' if value is True else f'={shown_name(str(value))}'}: "
+                                   f"{problem}", where)
