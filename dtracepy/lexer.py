@@ -62,7 +62,11 @@ MAX_NESTING = 256
 # only to compile (``-e``) a call of 100,000 (its argument list grows by walking it: quadratic).
 # Counted as the lexer goes, the limits refuse such input at the operator or comma past them,
 # before its tokens and nodes are made: a 3 MB ``x+x+...`` or argument list took dtracepy 640 to
-# 780 MB and 6 to 10 s to read whole.  Declarations are not counted.
+# 780 MB and 6 to 10 s to read whole.  Declarations are not counted.  A chain of member accesses
+# (``p->n->n->...``, ``s.a.a...``: no other operator between them) is one expression nested as
+# deep: it may hold at most MAX_OPERATORS of them (Oracle D 2.0 compiles, ``dtrace -e``, one of
+# 16,000 ``->`` and crashes, SIGSEGV, on 20,000 and 60,000; review 28: check of a 4 MB chain took
+# 7 to 9 s and 546 to 582 MB).
 MAX_OPERATORS = 20_000
 MAX_ITEMS = _most_call_arguments + 1     # 8,000: see facts/functions.py
 
@@ -249,9 +253,11 @@ _CAST_WORDS = {"void", "char", "short", "int", "long", "float", "double", "signe
 _NAME_AFTER = {"LPAREN": "", "K_STRUCT": "", "K_UNION": "", "K_ENUM": "", "DOT": "IDENT", "ARROW": "IDENT"}
 # The punctuators the lexer's state machine looks at (nesting, predicates, declarations).
 _SPECIAL_PUNCT = frozenset("([{)]}/;,<=")
-_POSTFIX = frozenset(("ARROW", "DOT"))  # (not counted: see MAX_OPERATORS)
+_POSTFIX = frozenset(("ARROW", "DOT"))  # (counted as a chain: see MAX_OPERATORS)
 _TOO_MANY_OPERATORS = (f"expression too long: more than {MAX_OPERATORS:,} operators in one expression "
                        f"(dtrace crashes running one of {MAX_OPERATORS:,})")
+_TOO_LONG_CHAIN = (f"expression too long: more than {MAX_OPERATORS:,} member accesses (-> or .) in one "
+                   f"chain (dtrace crashes compiling one of {MAX_OPERATORS:,})")
 _TOO_MANY_ITEMS = (f"list too long: more than {MAX_ITEMS:,} items (arguments, keys or comma operands) "
                    f"in one list (dtrace cannot run a call of {MAX_ITEMS:,} arguments)")
 _NOT_CAST_BEFORE = {"IDENT", "SCOPED", "RPAREN", "RBRACK", "K_IF", "K_STRINGOF", "K_SIZEOF",
@@ -362,7 +368,7 @@ def _simple_statement(tok: str, word_kind):
     are operators that change no state but the count (``=`` and ``<`` too, after no ``xlate``)."""
     out = []
     prev = "SEMI"
-    nops = 0
+    nops = chain = 0
     for m in _TOKEN_RE.finditer(tok, 1):
         value = m[0]
         c = value[0]
@@ -382,6 +388,11 @@ def _simple_statement(tok: str, word_kind):
                 return False
             if ttype not in _POSTFIX:
                 nops += 1
+                chain = 0
+            else:
+                chain += 1
+                if chain > MAX_OPERATORS:
+                    return False    # (the lexer says where it is too long)
         out.append((ttype, value, m.start()))
         prev = ttype
     if not out or nops > MAX_OPERATORS:  # (blanks only; or the lexer says where it is too long)
@@ -1049,6 +1060,7 @@ class Lexer:
         # the operators and commas counted at each enclosing level (see MAX_OPERATORS), by depth
         outer_ops, outer_commas = [0] * (MAX_NESTING + 2), [0] * (MAX_NESTING + 2)
         postfix = _POSTFIX
+        chain = 0  # member accesses since the last other operator, ',' or ';' (see MAX_OPERATORS)
         pred_depth = 0
         brace_kinds: list[str] = []  # kinds of open braces in a DECL: struct enum xlator provider
         paren_kinds: list[bool] = []  # True for a parameter list
@@ -1363,6 +1375,7 @@ class Lexer:
                             simple = _simple_seen(tok, simple, simple_statements, word_kind)
                     if simple is not False:
                         found, prev, nops = simple
+                        chain = 0
                         start = pos - 1
                         for ttype, value, offset in found:
                             add((ttype, value, start + offset))
@@ -1463,7 +1476,7 @@ class Lexer:
                     # a statement's end in a predicate or body, the next most common token: what
                     # the general path below does with it there, without its tests of the other
                     # punctuators (prev2 is read in declarations only)
-                    nops = ncommas = 0
+                    nops = ncommas = chain = 0
                     spec_ctx = decl_expr = False
                     add(("SEMI", ";", start))
                     prev = "SEMI"
@@ -1491,6 +1504,7 @@ class Lexer:
                                     body_finditer = _BODY_PLAIN_RE.finditer
                                 break
                         found, prev, nops = simple
+                        chain = 0
                         for ttype, value, offset in found:
                             add((ttype, value, start + offset))
                     continue
@@ -1502,8 +1516,13 @@ class Lexer:
                         prev2, prev = prev, ttype
                         if ttype not in postfix:
                             nops += 1
+                            chain = 0
                             if nops > most_ops:
                                 raise error(_TOO_MANY_OPERATORS, start)
+                        else:
+                            chain += 1
+                            if chain > most_ops:
+                                raise error(_TOO_LONG_CHAIN, start)
                         continue
                     p = tok
                     if p == "=":  # (the most common of these first)
@@ -1511,13 +1530,14 @@ class Lexer:
                             type_done = False
                             decl_expr = True
                         nops += 1
+                        chain = 0
                         if nops > most_ops:
                             raise error(_TOO_MANY_OPERATORS, start)
                     elif p == ",":
                         ncommas += 1
                         if ncommas > most_commas:
                             raise error(_TOO_MANY_ITEMS, start)
-                        nops = 0
+                        nops = chain = 0
                         if state == DECL:
                             if paren_kinds and paren_kinds[-1] is True and depth == len(brace_kinds) + len(paren_kinds):
                                 spec_ctx = True
@@ -1633,7 +1653,7 @@ class Lexer:
                         if nops > most_ops:
                             raise error(_TOO_MANY_OPERATORS, start)
                     elif p == ";":
-                        nops = ncommas = 0
+                        nops = ncommas = chain = 0
                         if state == DECL and depth == 0:
                             add((ttype, p, start))
                             prev2, prev = prev, ttype
@@ -1664,7 +1684,7 @@ class Lexer:
                     prev2, prev = prev, ttype
                     continue
                 if c == ";":  # a run of ';' in a body (one ';' is a punctuator, above)
-                    nops = ncommas = 0
+                    nops = ncommas = chain = 0
                     add(("SEMI", ";", start))
                     second = tok.find(";", 1)
                     add((SEMIS, tok[second:], start + second))

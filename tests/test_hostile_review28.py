@@ -304,3 +304,114 @@ def test_an_argument_is_shown_on_one_line(argv, tmp_path, capsys, monkeypatch):
     assert status not in (0, 70)
     assert "A\\nFAKE: error: injected\\x1b[2J" in out + err
     assert "\nFAKE" not in out + err and "\x1b" not in out + err
+
+
+# --- M4: a chain of member accesses was not counted: 4 MB took 7 to 9 s and over 540 MB ------------
+
+def _chain(n: int, op: str = "->") -> str:
+    return "struct foo { struct foo *n; int v; };\nBEGIN { trace(((struct foo *)0)" + f"{op}n" * n + f"{op}v); }}\n"
+
+
+@pytest.mark.parametrize("op", ["->", "."])
+def test_a_chain_of_more_member_accesses_than_dtrace_compiles_is_refused_at_the_one_past(op):
+    """Oracle D 2.0 compiles (``dtrace -e``) a chain of 16,000 ``->`` and crashes (SIGSEGV) on
+    20,000: as for the operators MAX_OPERATORS counts, the lexer refuses the access past 20,000 at
+    its place; a chain of 20,000 is read."""
+    from dtracepy.errors import DSyntaxError
+    from dtracepy.lexer import MAX_OPERATORS
+    from dtracepy.parser import parse
+
+    parse(_chain(MAX_OPERATORS - 1, op), "ok.d")
+    with pytest.raises(DSyntaxError) as err:
+        parse(_chain(MAX_OPERATORS, op), "long.d")
+    assert "member accesses" in err.value.message
+    head = "BEGIN { trace(((struct foo *)0)"
+    assert err.value.pos.line == 2 and err.value.pos.col == len(head) + 1 + len(op + "n") * MAX_OPERATORS
+
+
+def test_member_accesses_apart_are_not_one_chain():
+    """An operator, a comma or a statement's end starts the count again: 15,000 terms of a sum
+    each of two accesses, or 15,000 statements, are read (their trees are no deeper than that)."""
+    from dtracepy.parser import parse
+
+    parse("BEGIN { x = " + " + ".join(["p->n->v"] * 15_000) + "; }\n", "sum.d")
+    parse("BEGIN { " + "x = p->n->v; " * 15_000 + "}\n", "statements.d")
+    parse("BEGIN { f(" + ", ".join(["p->n->v"] * 7_000) + "); }\n", "arguments.d")
+
+
+def test_check_of_a_4mb_chain_is_refused_in_bounded_memory(tmp_path):
+    from tests.child_peak import dtracepy_argv, read_peak_kb
+    import subprocess
+
+    path = tmp_path / "chain.d"
+    path.write_text("BEGIN { x = a" + "->b" * 1_300_000 + "; }\n")
+    peak = tmp_path / "peak"
+    done = subprocess.run(dtracepy_argv(peak, "check", path), capture_output=True, text=True,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert done.returncode == 1 and "member accesses" in done.stderr
+    assert read_peak_kb(peak) < 150_000      # (546 MB before; 34 MB now)
+
+
+# --- M5: the checks walked a chain of operators by recursion, and once per operator ----------------
+
+@pytest.mark.parametrize("term", ["p->n->v", "1", "(int)p"])
+def test_a_long_sum_is_checked_without_recursion_error(term, tmp_path, capsys):
+    """``x = p->n->v + p->n->v + ...`` of 1,000 terms (p typed): printf.kind recursed once an
+    operator down the chain: "internal error in the checks: RecursionError" (exit 1)."""
+    from dtracepy.cli import main
+
+    path = tmp_path / "sum.d"
+    path.write_text("struct foo { struct foo *n; int v; };\nBEGIN { p = (struct foo *)0; x = "
+                    + " + ".join([term] * 3000) + '; printf("%d", ' + " + ".join([term] * 3000) + "); }\n")
+    status = main(["check", str(path)])
+    err = capsys.readouterr().err
+    assert "internal error" not in err and status in (0, 1)
+
+
+def test_the_kind_of_each_operator_of_a_chain_is_found_in_work_linear_in_it(monkeypatch):
+    """operand-type asks the kind of the left operand of each ``-`` whose right one is a string:
+    each walked the chain below it (19,000 terms of ``"a" - "a" - ...``, valid D, took 26 s once
+    the recursion was gone).  Counted: kind() calls."""
+    from dtracepy.checks import check_program
+    from dtracepy.checks import printf as P
+    from dtracepy.parser import parse
+
+    calls = []
+    real = P.kind
+    monkeypatch.setattr(P, "kind", lambda expr: calls.append(1) or real(expr))
+    P._CHAIN_KINDS.clear()
+    n = 3000
+    source = "BEGIN { trace(" + " - ".join(['"a"'] * n) + "); }\n"
+    check_program(parse(source, "s.d"), source=source)
+    assert len(calls) < 10 * n
+
+
+def test_the_kinds_of_a_chain_are_the_recursive_readings():
+    """_binary_kind's loop and kept answers give what the recursive reading gave, on random trees
+    of operators (integers, strings, unknowns, comparisons, commas), asked in any order."""
+    import random
+
+    from dtracepy import tree as t
+    from dtracepy.checks import printf as P
+
+    def recursive(expr):
+        if isinstance(expr, t.Binary) and expr.op in P._INT_RESULTS:
+            return "int"
+        if isinstance(expr, t.Binary) and expr.op != ",":
+            return "int" if recursive(expr.left) == "int" and recursive(expr.right) == "int" else None
+        return P.kind(expr)
+
+    r = random.Random(28)
+    leaves = [lambda: t.IntLit("1"), lambda: t.StringLit('"a"'), lambda: t.Ident("x"), lambda: t.Ident("pid")]
+    for _ in range(200):
+        node = r.choice(leaves)()
+        nodes = []
+        for _ in range(r.randint(1, 80)):
+            op = r.choice(["+", "-", "*", "==", ",", "&&", "<<"])
+            right = r.choice(leaves)() if r.random() < 0.8 else t.Binary("+", r.choice(leaves)(), r.choice(leaves)())
+            node = t.Binary(op, node, right)
+            nodes.append(node)
+        P._CHAIN_KINDS.clear()
+        r.shuffle(nodes)
+        for node in nodes:
+            assert P.kind(node) == recursive(node)

@@ -28,6 +28,9 @@ from dtracepy.source import Pos
 PRINTF_LIKE = Fn.PRINTF_LIKE
 
 
+# The operators whose result is an integer whatever their operands.
+_INT_RESULTS = frozenset(("==", "!=", "<", "<=", ">", ">=", "&&", "||", "^^"))
+
 # The node classes whose kind is the class's, and the kind (what the tests below give them).
 _KIND_OF_CLASS = {t.StringLit: "string", t.IntLit: "int", t.CharLit: "int", t.SizeofExpr: "int",
                   t.SizeofType: "int", t.Stringof: "string", t.AggVar: "agg"}
@@ -69,16 +72,48 @@ def kind(expr) -> str | None:
         known = Fn.result(expr.name)
         if known in ("string", "int", "stack"):
             return known
-    if isinstance(expr, t.Binary) and expr.op in ("==", "!=", "<", "<=", ">", ">=", "&&", "||", "^^"):
+    if isinstance(expr, t.Binary) and expr.op in _INT_RESULTS:
         return "int"
     if isinstance(expr, t.Binary) and expr.op not in (",",):
-        if kind(expr.left) == "int" and kind(expr.right) == "int":
+        if _binary_kind(expr) == "int":
             return "int"
     if isinstance(expr, t.Unary) and expr.op == "!":
         return "int"
     if isinstance(expr, t.Cast) and tuple(s for s in expr.type.specifiers if isinstance(s, str)) == ("string",):
         return "string"
     return None
+
+
+def _binary_kind(expr) -> str | None:
+    """:func:`kind` of a binary operator other than a comparison or ``,``: an integer when both
+    operands are.  Down the left operands in a loop, not a call a level (a sum of 1,000 terms,
+    ``x = p->a + p->a + ...``, was a RecursionError, "internal error in the checks": review 28),
+    and the answers along a long chain kept (:data:`_CHAIN_KINDS`): the checks ask it of every
+    operator of a chain, each of which walked the rest (19,000 terms, 26 s)."""
+    chain = []
+    node = expr
+    while node.__class__ is t.Binary and node.op not in _INT_RESULTS and node.op != ",":
+        kept = _CHAIN_KINDS.get(id(node))
+        if kept is not None and kept[0] is node:
+            found = kept[1]
+            break
+        chain.append(node)
+        node = node.left
+    else:
+        found = kind(node)      # (the first left operand that is no such operator)
+    keep = len(chain) > 32
+    if keep and len(_CHAIN_KINDS) > 100_000:
+        _CHAIN_KINDS.clear()
+    for node in reversed(chain):
+        found = "int" if found == "int" and kind(node.right) == "int" else None
+        if keep:
+            _CHAIN_KINDS[id(node)] = (node, found)
+    return found
+
+
+#: id(operator) -> (the operator, its _binary_kind), for the operators of long chains (at most some
+#: 100,000 kept: cleared past that; the node is kept with its answer, so its id is not another's).
+_CHAIN_KINDS: dict = {}
 
 
 def _argument_kind(expr) -> str | None:
@@ -100,7 +135,14 @@ def _argument_kind(expr) -> str | None:
         if _argument_kind(expr.operand) == "int":
             return "int"
     elif cls is t.Binary and expr.op in _ARITHMETIC:
-        if _argument_kind(expr.left) == "int" and _argument_kind(expr.right) == "int":
+        # (down the left operands in a loop, as in kind(): an arithmetic operator's result is an
+        # integer here exactly when both operands are, whatever kind() says of it)
+        rights = [expr.right]
+        left = expr.left
+        while left.__class__ is t.Binary and left.op in _ARITHMETIC:
+            rights.append(left.right)
+            left = left.left
+        if _argument_kind(left) == "int" and all(_argument_kind(right) == "int" for right in rights):
             return "int"
     elif cls is t.Ternary:
         then = _argument_kind(expr.then)
