@@ -415,3 +415,25 @@ def test_the_kinds_of_a_chain_are_the_recursive_readings():
         r.shuffle(nodes)
         for node in nodes:
             assert P.kind(node) == recursive(node)
+
+
+def test_a_long_chain_of_operators_built_in_the_dsl_compiles():
+    """The DSL asks operand-type of each operator it builds (binary_problem, then printf.kind of its
+    left operand): ``w = w - "a"`` 3,000 times ended with "RecursionError: maximum recursion depth
+    exceeded" at the user's line."""
+    from dtracepy import Tracer, arg0, execname, printf, trace
+
+    t = Tracer()
+
+    @t.probe("BEGIN")
+    def begin():
+        v = arg0
+        w = execname
+        for _ in range(3000):
+            v = v + arg0
+            w = w - "a"
+        printf("%d", v)
+        trace(w)
+
+    text = t.to_d()
+    assert text.count(' - "a"') == 3000 and text.count("+ arg0") == 3000
