@@ -63,8 +63,8 @@ MAX_NESTING = 256
 # Counted as the lexer goes, the limits refuse such input at the operator or comma past them,
 # before its tokens and nodes are made: a 3 MB ``x+x+...`` or argument list took dtracepy 640 to
 # 780 MB and 6 to 10 s to read whole.  Declarations are not counted.  A chain of member accesses
-# (``p->n->n->...``, ``s.a.a...``: no other operator between them) is one expression nested as
-# deep: it may hold at most MAX_OPERATORS of them (Oracle D 2.0 compiles, ``dtrace -e``, one of
+# (``p->n->n->...``, ``s.a.a...``: no other operator, ',' or ';' between them at its level of
+# brackets) is one expression nested as deep: it may hold at most MAX_OPERATORS of them (Oracle D 2.0 compiles, ``dtrace -e``, one of
 # 16,000 ``->`` and crashes, SIGSEGV, on 20,000 and 60,000; review 28: check of a 4 MB chain took
 # 7 to 9 s and 546 to 582 MB).
 MAX_OPERATORS = 20_000
@@ -1059,8 +1059,9 @@ class Lexer:
         depth = 0  # ( [ { nesting inside the current item
         # the operators and commas counted at each enclosing level (see MAX_OPERATORS), by depth
         outer_ops, outer_commas = [0] * (MAX_NESTING + 2), [0] * (MAX_NESTING + 2)
+        outer_chains = [0] * (MAX_NESTING + 2)  # (the member accesses counted, by depth, the same)
         postfix = _POSTFIX
-        chain = 0  # member accesses since the last other operator, ',' or ';' (see MAX_OPERATORS)
+        chain = 0  # member accesses since the last other operator, ',' or ';' at this level (see MAX_OPERATORS)
         pred_depth = 0
         brace_kinds: list[str] = []  # kinds of open braces in a DECL: struct enum xlator provider
         paren_kinds: list[bool] = []  # True for a parameter list
@@ -1559,6 +1560,8 @@ class Lexer:
                             raise error(f"nested too deeply (more than {MAX_NESTING} levels of ( [ {{)", start)
                         outer_ops[depth] = nops
                         outer_commas[depth] = ncommas
+                        outer_chains[depth] = chain
+                        chain = 0
                         nops = ncommas = 0
                         if state == PRED:
                             pred_depth += 1
@@ -1613,6 +1616,7 @@ class Lexer:
                         if depth > 0:
                             nops = outer_ops[depth]
                             ncommas = outer_commas[depth]
+                            chain = outer_chains[depth]
                         depth -= 1
                         if depth < 0:
                             raise error(f'syntax error near "{p}"', start)

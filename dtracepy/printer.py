@@ -741,7 +741,8 @@ def measure(roots) -> dict:
     operators its D has at its own level of brackets, the most at any level under it, the longest
     list of arguments or keys under it) for every node under ``roots``, each distinct node
     measured once (iteratively: any depth).  The operators are those the lexer counts against
-    ``lexer.MAX_OPERATORS``, or more (a comma expression's operands are counted as one).
+    ``lexer.MAX_OPERATORS``, or more (a comma expression's operands are counted as one; member
+    accesses, which the lexer counts a chain at a time, each).
 
     Every tracer's compile measures its tree first, and ``import --exact`` compiles the module
     of up to 90,000 clauses: a leaf (half the nodes) is measured where its parent is summed up,
@@ -750,7 +751,8 @@ def measure(roots) -> dict:
     printer = DPrinter()
     found: dict = {}
     leaf_text, leaves, own_operators, ExprStmt = _LEAF_TEXT, _LEAVES, _OWN_OPERATORS, T.ExprStmt
-    Binary, Call, Index, Assign, Clause = T.Binary, T.Call, T.Index, T.Assign, T.Clause
+    Binary, Call, Index, Assign, Clause, Member = T.Binary, T.Call, T.Index, T.Assign, T.Clause, T.Member
+    scoped = (T.SelfVar, T.ThisVar)
     # an entry is a node to take apart, or (node, its own brackets, [(child, brackets around it)])
     # once it is, to sum up when its children are measured
     stack = list(reversed(tuple(roots)))
@@ -805,6 +807,8 @@ def measure(roots) -> dict:
         ops = own_operators.get(cls, 0)
         if cls is Binary and node.op == ",":
             ops = 0
+        elif cls is Member and node.base.__class__ in scoped:
+            ops = 2     # (self->x->y: the lexer counts the -> of self->x in the chain)
         elif cls is Call or cls is Index:
             base = node.callee if cls is Call else node.base
             if base.__class__ is Call or base.__class__ is Index or children[0][1]:
@@ -882,7 +886,9 @@ def _plain_clause(clause, found: dict):
 
 
 # The operators a node's own D has (see measure; a call's or subscript's are decided there).
-_OWN_OPERATORS = {T.Binary: 1, T.Assign: 1, T.Unary: 1, T.Postfix: 1, T.Ternary: 2}
+# (a member access counts as one too: the lexer counts a chain of them against MAX_OPERATORS on its
+# own, and all those at a level of brackets are at least the longest chain there)
+_OWN_OPERATORS = {T.Binary: 1, T.Assign: 1, T.Unary: 1, T.Postfix: 1, T.Ternary: 2, T.Member: 1}
 
 
 def crowded(root, found: dict, most_operators: int, most_items: int):

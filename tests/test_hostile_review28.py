@@ -437,3 +437,42 @@ def test_a_long_chain_of_operators_built_in_the_dsl_compiles():
 
     text = t.to_d()
     assert text.count(' - "a"') == 3000 and text.count("+ arg0") == 3000
+
+
+def test_compile_makes_no_chain_of_member_accesses_check_refuses():
+    """``compile`` makes only D that ``check`` reads: a chain of 25,000 member accesses built in a
+    loop compiled to D that check now refuses; it is a DSLError at the user's line, as for
+    operators (the compiler counts each member access at its level of brackets as one), and what
+    compiles is read back."""
+    from dtracepy import Tracer, arg0, cast, trace
+    from dtracepy.errors import DSLError
+    from dtracepy.lexer import MAX_OPERATORS
+    from dtracepy.parser import parse
+
+    def tracer(n, scoped=False):
+        t = Tracer()
+
+        @t.probe("BEGIN")
+        def begin():
+            v = cast(arg0, "struct foo *")
+            for _ in range(n):
+                v = v.n
+            trace(v.v)
+
+        return t
+
+    with pytest.raises(DSLError) as err:
+        tracer(MAX_OPERATORS + 5).to_d()
+    assert "more than 20,000 operators" in err.value.message and err.value.pos.line > 1
+    parse(tracer(MAX_OPERATORS - 10).to_d(), "back.d")
+
+
+def test_a_chain_is_counted_at_its_level_of_brackets():
+    """As the operators: what is inside a subscript or a call is counted there, and the chain
+    around it goes on after it (``a->b[0]->c``: two accesses in one chain)."""
+    from dtracepy.errors import DSyntaxError
+    from dtracepy.parser import parse
+
+    parse("BEGIN { x = a" + "->b" * 15_000 + "[y" + "->c" * 15_000 + "]; }\n", "inner.d")
+    with pytest.raises(DSyntaxError):
+        parse("BEGIN { x = a" + "->b[0]" * 20_001 + "; }\n", "indexed.d")
