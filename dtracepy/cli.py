@@ -233,7 +233,7 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
     # --- compile (issue 3) -------------------------------------------------------------------
     p = sub.add_parser("compile", help="compile a tracer module (.py) to D")
-    p.add_argument("tracer", metavar="TRACER.py")
+    p.add_argument("tracer", metavar="TRACER.py", help="the tracer module (a .py file)")
     p.add_argument("-o", "--output", type=_output, metavar="OUT.d", help="write an executable D script here")
     p.add_argument("--tracer", dest="tracer_name", metavar="NAME", help="which tracer of the module")
     p.add_argument("--check", action="store_true", help="parse and check the emitted D as well")
@@ -243,28 +243,32 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
     # --- check (issues 2 and 5) --------------------------------------------------------------
     p = sub.add_parser("check", help="parse and check D scripts ('-' reads standard input)")
-    p.add_argument("files", nargs="+", metavar="FILE.d")
+    p.add_argument("files", nargs="+", metavar="FILE.d", help="D scripts ('-' reads standard input)")
     p.add_argument("--strict", action="store_true", help="warnings count towards the exit status")
-    p.add_argument("--disable", action="append", default=[], metavar="NAME", help="turn a check off")
+    p.add_argument("--disable", action="append", default=[], metavar="NAME[,NAME]",
+                   help="turn checks off (repeatable)")
     p.add_argument("--dialect", choices=DIALECTS, default=None,
                    help=f"the D the script is written for (default {DEFAULT_DIALECT}; when given, a "
-                        "function that D lacks is an error)")
+                        "function, variable or option that D lacks is an error)")
     p.add_argument("--syntax-only", action="store_true", help="only parse; run no checks")
     p.add_argument("--macro-args", type=_count, metavar="N", help="how many macro arguments ($1..$N) the script is given")
     p.add_argument("-w", dest="destructive", action="store_true", help="destructive actions are allowed, as dtrace -w")
     p.add_argument("-C", dest="cpp", action="store_true", help="run the C preprocessor first, as dtrace -C")
-    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
-    p.add_argument("-D", dest="defines", action="append", default=[], type=_define, metavar="NAME[=VAL]")
+    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR", help=_INCLUDE_HELP)
+    p.add_argument("-D", dest="defines", action="append", default=[], type=_define, metavar="NAME[=VAL]",
+                   help=_DEFINE_HELP)
     p.set_defaults(run="dtracepy.commands.check_cmd:run")
 
     # --- layout (issue 4) --------------------------------------------------------------------
     p = sub.add_parser("layout", help="print the memory layout of a C type")
-    p.add_argument("header", metavar="FILE.h")
-    p.add_argument("type", metavar="TYPE")
+    p.add_argument("header", metavar="FILE.h", help="the C header")
+    p.add_argument("type", metavar="TYPE", help="the type: struct ip, ip or a typedef name")
     p.add_argument("--abi", default="x86_64", type=_abi, help="x86_64 (default), i386, aarch64 or sparcv9")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
-    p.add_argument("-D", dest="defines", action="append", default=[], type=_define, metavar="NAME[=VAL]")
+    p.add_argument("--json", action="store_true", help="print the layout as JSON")
+    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR",
+                   help="look for #include files here too (repeatable)")
+    p.add_argument("-D", dest="defines", action="append", default=[], type=_define, metavar="NAME[=VAL]",
+                   help="define a macro, as cpp -D (repeatable)")
     p.set_defaults(run="dtracepy.commands.layout_cmd:run")
 
     # --- run (issue 10) ----------------------------------------------------------------------
@@ -300,12 +304,17 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--exact", action="store_true",
                    help="faithful: the module compiles back to the same D program")
     p.add_argument("-C", dest="cpp", action="store_true", help="run the C preprocessor first, as dtrace -C")
-    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
-    p.add_argument("-D", dest="defines", action="append", default=[], type=_define, metavar="NAME[=VAL]")
+    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR", help=_INCLUDE_HELP)
+    p.add_argument("-D", dest="defines", action="append", default=[], type=_define, metavar="NAME[=VAL]",
+                   help=_DEFINE_HELP)
     p.set_defaults(run="dtracepy.commands.import_cmd:run")
     if not sub.found:
         return _build_parser()
     return parser
+
+
+_INCLUDE_HELP = "look for #include files here, as dtrace -I (repeatable)"
+_DEFINE_HELP = "define a macro, as dtrace -D (repeatable)"
 
 
 def _duration(text: str) -> float:

@@ -352,7 +352,13 @@ def choose(module, path: str, wanted: str | None):
         raise CompileError("defines no Tracer (write `t = Tracer(...)` at module level)", Pos(path, 1))
     if wanted is not None:
         if wanted not in tracers:
-            raise CompileError(f"no tracer named {wanted!r}; it defines: {', '.join(tracers)}", Pos(path, 1))
+            from dtracepy.errors import close_matches
+
+            # (a tracer's name is often a letter or two, `t`: a name in other capitals, else
+            # close_matches' ranking, which takes short words)
+            close = [name for name in tracers if name.lower() == wanted.lower()] or close_matches(wanted, list(tracers))
+            meant = f"; did you mean {close[0]!r}?" if close else ""
+            raise CompileError(f"no tracer named {wanted!r}{meant} (it defines: {', '.join(tracers)})", Pos(path, 1))
         attr = wanted
     elif len(tracers) > 1:
         raise CompileError(f"defines several tracers ({', '.join(tracers)}); choose one with "

@@ -28,8 +28,12 @@ def check_desc(text, pos) -> str:
         if m is not None and m.group(1, 2) in _FINE_PAIRS and text != ":::":
             return text
     elif not isinstance(text, str):
+        if callable(text):  # `@t.probe` above a def, without its descriptions: given the function
+            raise DSLError(f"@t.probe is given the function {getattr(text, '__name__', '')!r}, not "
+                           "a probe description: write the descriptions in its parentheses, "
+                           "@t.probe(\"syscall::read:entry\")", pos)
         raise DSLError(f"a probe description is a string such as \"syscall::read:entry\", not "
-                       f"{type(text).__name__}", pos)
+                       f"{_a(type(text).__name__)}", pos)
     else:
         m = None
     problem = probes.syntax_problem(text)
@@ -45,3 +49,8 @@ def check_desc(text, pos) -> str:
             _FINE_PAIRS.clear()
         _FINE_PAIRS.add(m.group(1, 2))
     return text
+
+
+def _a(noun: str) -> str:
+    """``noun`` with its article: 'an int', 'a float'."""
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
