@@ -33,7 +33,7 @@ def check_desc(text, pos) -> str:
                            "a probe description: write the descriptions in its parentheses, "
                            "@t.probe(\"syscall::read:entry\")", pos)
         raise DSLError(f"a probe description is a string such as \"syscall::read:entry\", not "
-                       f"{_a(type(text).__name__)}", pos)
+                       f"{type(text).__name__}", pos)
     else:
         m = None
     problem = probes.syntax_problem(text)
@@ -49,8 +49,3 @@ def check_desc(text, pos) -> str:
             _FINE_PAIRS.clear()
         _FINE_PAIRS.add(m.group(1, 2))
     return text
-
-
-def _a(noun: str) -> str:
-    """``noun`` with its article: 'an int', 'a float'."""
-    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
