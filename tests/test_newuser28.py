@@ -288,3 +288,21 @@ def test_dialect_if_names_the_dialect_by_its_title():
                                              dialect_given=True)
                 if f.check == "dialect-if"]
     assert messages == ["Oracle DTrace for Linux (D 2.0) has no if/else; use a predicated clause or ?:"], messages
+
+
+# --- 8. the README's quotes are what dtracepy says --------------------------------------------
+
+def test_the_readmes_run_check_quote_is_what_check_says():
+    # README, `dtracepy run`: "A .d script is checked first ... located in the script (`x.d:2:9:
+    # error: an integer assigned ...`" -- check says "an int", as its other messages do.
+    import pathlib
+    import re
+
+    readme = pathlib.Path(__file__).resolve().parent.parent.joinpath("README.md").read_text()
+    m = re.search(r"\(`(x\.d:2:9: error: [^`]*?) \.\.\. \[operand-type\]` of\s+`([^`]*)` and `([^`]*)` on its two lines",
+                  readme)
+    assert m, "the README's sentence moved"
+    quoted, first, second = m.groups()
+    text = f"{first}\n{second}\n"
+    said = [f.render() for f in _findings(text) if f.check == "operand-type"]
+    assert len(said) == 1 and said[0].startswith(quoted), (quoted, said)
