@@ -306,3 +306,23 @@ def test_the_readmes_run_check_quote_is_what_check_says():
     text = f"{first}\n{second}\n"
     said = [f.render() for f in _findings(text) if f.check == "operand-type"]
     assert len(said) == 1 and said[0].startswith(quoted), (quoted, said)
+
+
+# --- 9. a misspelt keyword argument -----------------------------------------------------------
+
+@pytest.mark.parametrize("lines, line, said", [
+    ('t = Tracer(option={"quiet": True})', 2,
+     "Tracer.__init__() got an unexpected keyword argument 'option'; did you mean 'options'?"),
+    ('t = Tracer(dialekt="oracle")', 2, "got an unexpected keyword argument 'dialekt'; did you mean 'dialect'?"),
+    ('t = Tracer()\n@t.probe("BEGIN", whn=1)\ndef b():\n    trace(1)', 3,
+     "Tracer.probe() got an unexpected keyword argument 'whn'; did you mean 'when'?"),
+    ('t = Tracer()\nr = t.record(("a", "%d"), seperator=";")', 3,
+     "Tracer.record() got an unexpected keyword argument 'seperator' (its keyword arguments: sep, end, header)"),
+    ('t = Tracer()\ndef f(alpha=1):\n    pass\nf(alpah=2)', 5,
+     "f() got an unexpected keyword argument 'alpah'; did you mean 'alpha'?"),
+])
+def test_a_misspelt_keyword_argument_gets_a_did_you_mean(tmp_path, monkeypatch, capsys, lines, line, said):
+    status, _, err = _compile(tmp_path, monkeypatch, capsys, "kw.py", f"from dtracepy import *\n{lines}\n")
+    assert status == 1
+    first = err.splitlines()[0]
+    assert first.startswith(f"kw.py:{line}: error: TypeError: ") and first.endswith(said), err

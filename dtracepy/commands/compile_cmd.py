@@ -309,6 +309,8 @@ def _did_you_mean(err: BaseException) -> str:
         # the module's own names first (what it imported from dtracepy: prinft is printf, not print)
         close = close_matches(wanted, sorted({*frame.f_locals, *frame.f_globals} - {wanted}))
         names = set() if close else set(vars(builtins))
+    elif isinstance(err, TypeError) and " got an unexpected keyword argument " in str(err):
+        return _keyword_meant(err)
     elif isinstance(err, ImportError) and wanted == "dtracepy":
         import re
 
@@ -322,6 +324,45 @@ def _did_you_mean(err: BaseException) -> str:
         return ""
     close = close or close_matches(wanted, sorted(names - {wanted}))
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _keyword_meant(err: TypeError) -> str:
+    """A did-you-mean for a misspelt keyword argument (``Tracer(option=...)``: ``options``;
+    ``@t.probe("BEGIN", whn=...)``: ``when``), which Python 3.11 gives for none: the function is
+    found by the name its message gives (``Tracer.__init__``), from the line that called it, else
+    among dtracepy's names, and its parameters are the candidates."""
+    import re
+
+    found = re.match(r"([\w.]+)\(\) got an unexpected keyword argument '(\w+)'$", str(err))
+    if found is None:
+        return ""
+    qualname, wanted = found.groups()
+    tb, frame = err.__traceback__, None
+    while tb is not None:
+        frame, tb = tb.tb_frame, tb.tb_next
+    import dtracepy
+
+    first, *rest = qualname.split(".")
+    scopes = ([frame.f_locals, frame.f_globals] if frame is not None else []) + [vars(dtracepy)]
+    target = next((scope[first] for scope in scopes if first in scope), None)
+    for part in rest:
+        target = getattr(target, part, None)
+    if target is None:
+        return ""
+    import inspect
+
+    try:
+        parameters = inspect.signature(target).parameters.values()
+    except (TypeError, ValueError):
+        return ""
+    names = [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+             and p.name != "self" and not p.name.startswith("_")]
+    from dtracepy.errors import close_matches
+
+    close = close_matches(wanted, names)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f" (its keyword arguments: {', '.join(names)})" if names else ""
 
 
 class TracerInterrupted(KeyboardInterrupt):
