@@ -65,7 +65,9 @@ def _abi(text: str) -> str:
 
     key = ALIASES.get(text.lower(), text.lower())
     if key not in ABIS:
-        raise argparse.ArgumentTypeError(f"unknown ABI {text!r} (choose from {', '.join(ABIS)})")
+        guess = _suggest(text.lower(), [*ABIS, *ALIASES])
+        meant = f"did you mean {ALIASES.get(guess, guess)!r}? " if guess else ""
+        raise argparse.ArgumentTypeError(f"unknown ABI {text!r} ({meant}choose from {', '.join(ABIS)})")
     return key
 
 
@@ -158,6 +160,11 @@ def _suggest(word: str, known) -> str | None:
     """The one of ``known`` that a misspelt ``word`` most likely meant, or None."""
     from dtracepy.errors import close_matches
 
+    # (a choice in other capitals, `--format CSV`, is no near miss to close_matches, which tells
+    # capitals apart; a one-letter option is left to it: `-C` is not run's `-c`)
+    same = [k for k in known if k.lower() == word.lower() != word]
+    if len(same) == 1 and len(word.lstrip("-")) > 1:
+        return same[0]
     close = close_matches(word, known)
     return close[0] if close else None
 

@@ -326,3 +326,28 @@ def test_a_misspelt_keyword_argument_gets_a_did_you_mean(tmp_path, monkeypatch, 
     assert status == 1
     first = err.splitlines()[0]
     assert first.startswith(f"kw.py:{line}: error: TypeError: ") and first.endswith(said), err
+
+
+# --- 10. a choice in other capitals, an ABI misspelt -------------------------------------------
+
+def _usage_error(capsys, argv) -> str:
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+    return capsys.readouterr().err.splitlines()[-1]
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["run", "x.d", "--format", "CSV"], "invalid choice: 'CSV' (did you mean 'csv'? choose from"),
+    (["run", "x.d", "--format", "JSON"], "invalid choice: 'JSON' (did you mean 'json'? choose from"),
+    (["compile", "x.py", "--OUTPUT", "x.d"], "unrecognized option --OUTPUT (did you mean --output?)"),
+    (["layout", "x.h", "ip", "--abi", "i368"], "unknown ABI 'i368' (did you mean 'i386'? choose from"),
+    (["layout", "x.h", "ip", "--abi", "amd6"], "unknown ABI 'amd6' (did you mean 'x86_64'? choose from"),
+])
+def test_usage_errors_suggest_across_capitals_and_for_abis(capsys, argv, said):
+    assert said in _usage_error(capsys, argv)
+
+
+def test_a_one_letter_option_in_other_capitals_is_not_taken_for_another(capsys):
+    # run has -c (a command) and no -C: `run x.d -C` is no typo of -c
+    assert _usage_error(capsys, ["run", "x.d", "-C"]).endswith("unrecognized option -C")
