@@ -25,6 +25,11 @@ Each test fails on the code before the fix:
 7. Messages quoted dtrace's types in single quotes (``'int' - 'string'``) where dtrace, and the
    other messages, write ``"int" - "string"``; and ``dialect-if`` said "oracle D" where the others
    say "Oracle DTrace for Linux (D 2.0)".
+8. The README quoted ``run``'s check as "an integer assigned to a variable of type string"; check
+   says "an int assigned ...".
+9. A misspelt keyword argument (``Tracer(option=...)``) got no did-you-mean: Python 3.11 gives
+   none for keywords.
+10. ``--format CSV`` and ``--OUTPUT`` got no did-you-mean (capitals), nor ``--abi i368``.
 """
 
 from __future__ import annotations
