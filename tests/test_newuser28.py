@@ -356,3 +356,17 @@ def test_usage_errors_suggest_across_capitals_and_for_abis(capsys, argv, said):
 def test_a_one_letter_option_in_other_capitals_is_not_taken_for_another(capsys):
     # run has -c (a command) and no -C: `run x.d -C` is no typo of -c
     assert _usage_error(capsys, ["run", "x.d", "-C"]).endswith("unrecognized option -C")
+
+
+# --- 11. a name cut short ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("imports, said", [
+    ("from dtracepy import Tracer, trace, execname, pid", "did you mean 'execname'?"),
+    ("from dtracepy import *", "did you mean 'execargs' or 'execname'?"),
+])
+def test_a_name_cut_short_gets_the_imported_name_not_pythons_exec(tmp_path, monkeypatch, capsys, imports, said):
+    # `exe`: close_matches' ratio does not reach execname (0.55), so Python's own `exec` was said
+    status, _, err = _compile(tmp_path, monkeypatch, capsys, "ex.py",
+                              f"{imports}\nt = Tracer()\n@t.probe('BEGIN')\ndef b():\n    trace(exe)\n")
+    assert status == 1
+    assert err.startswith(f"ex.py:5: error: NameError: name 'exe' is not defined; {said}\n"), err

@@ -307,7 +307,15 @@ def _did_you_mean(err: BaseException) -> str:
                     f"leaves out: from dtracepy import {wanted}")
 
         # the module's own names first (what it imported from dtracepy: prinft is printf, not print)
-        close = close_matches(wanted, sorted({*frame.f_locals, *frame.f_globals} - {wanted}))
+        own = sorted({*frame.f_locals, *frame.f_globals} - {wanted})
+        close = close_matches(wanted, own)
+        if not close and len(wanted) >= 2:
+            # a word cut short (`exe` of an imported execname), which close_matches' ratio does not
+            # reach: the one name of the module's that starts with it, before Python's own (exec)
+            started = [name for name in own if name.startswith(wanted) and not name.startswith("_")]
+            if 1 < len(started) <= 3:   # (after a star import: execargs, execname)
+                return f"; did you mean {' or '.join(map(repr, started))}?"
+            close = started if len(started) == 1 else []
         names = set() if close else set(vars(builtins))
     elif isinstance(err, TypeError) and " got an unexpected keyword argument " in str(err):
         return _keyword_meant(err)
