@@ -311,17 +311,20 @@ def _restored(text: str, held: list) -> str:
 REDUCE_FROM = 4096
 
 # What the reduction must find in the text pcpp's lexer reads (group 1), after what it skips at C
-# speed (code, and the comments, strings and character constants within a line): a comment or a
-# string across lines (each as pcpp's lexer matches it: a backslash takes the character after it,
-# a newline too), a line comment, one left open, what only the preprocessor reads (#, \) and each
-# character pcpp's lexer has no token for.  (\Z at the end: a search that fails would try again
+# speed (code, the comments, strings and character constants within a line, and a line's splice
+# right after a token, which pcpp's write() deletes: :func:`_reduced` joins such a line): a comment
+# or a string across lines (each as pcpp's lexer matches it: a backslash takes the character after
+# it, a newline too), a line comment, one left open, what only the preprocessor reads (#, \ but
+# such a splice) and each character pcpp's lexer has no token for.  (\Z at the end: a search that fails would try again
 # at each later offset.)
 _INERT_RE = re.compile(
-    r"""(?:[^/"'#\\\x00-\x08\x0b-\x1f\x7f-\U0010ffff]++|/(?![/*])"""
+    r"""(?:[^/"'#\\\x00-\x08\x0b-\x1f\x7f-\U0010ffff]++|/(?![/*])|(?<=[^ \t\n])\\\n"""
     r"""|"[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\[^\n][^'\\\n]*+)*+'"""
     r"""|/\*[^*\n]*+(?:\*++[^*/\n][^*\n]*+)*+\*++/)*+"""
     r"""(?:(/\*.*?\*/|"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'|//[^\n]*|/\*|[#\\"']|[^\t\n\x20-\x7e])|\Z)""",
     re.S)
+# a line spliced over lines: from the start of a line to the end of the first that ends in no \\
+_SPLICED_LINE_RE = re.compile(r"^(?:[^\n]*\\\n)++[^\n]*+", re.M)
 # the comments, strings and character constants of a line
 _LINE_PIECES_RE = re.compile(r"""/\*.*?\*/|//.*|"[^"\\]*+(?:\\.[^"\\]*+)*+"|'[^'\\]*+(?:\\.[^'\\]*+)*+'""")
 # more than six blank lines: pcpp writes a line marker for them, not blank lines
@@ -695,7 +698,9 @@ class _Reduction:
     one line, a placeholder identifier, which pcpp copies as it would have copied the lines (or
     drops, in an ``#if 0`` group); :meth:`text_of` gives the lines back as pcpp writes it out,
     written as a comment, whose lines pcpp counts.  A line is inert when pcpp could do nothing but
-    copy it: no directive, no ``\\`` (nor the line after one at a line's end), no comment or string
+    copy it: no directive, no ``\\`` (nor the line after one at a line's end) but a splice right after
+    a token (a line spliced so, whose lines are all inert, is a run of its own, joined: pcpp wrote
+    it so, at its first line, and the next line at its own number), no comment or string
     across lines, no line comment, no character pcpp's lexer has no token for, no name of a macro
     (:attr:`names`), not within what a macro's name may take as arguments (from a line naming one to
     the ``)`` that closes what was opened after it, and the next line with code, whose ``(`` a name
@@ -835,6 +840,19 @@ def _reduced(read: str, names, avoid: str = "") -> _Reduction | None:
             line += 1
         covered = line
 
+    # a line spliced over lines (a \\ at their ends) whose lines are inert, and each of whose
+    # splices _INERT_RE skipped (it follows a token: pcpp's write() deletes it, and nothing else):
+    # one run of its own, the line joined, as pcpp writes it (4 MB of a\\ and a newline: 2.8 million
+    # tokens, 11.5 s and 937 MB in pcpp; now one).  Any other is pcpp's, all its lines.
+    spliced: list[tuple[int, int, str]] = []  # (first line, line after, the line joined)
+    if "\\\n" in whole:
+        for m in _SPLICED_LINE_RE.finditer(whole):
+            first, last = row(m.start()), row(m.end())
+            joined = m.group().replace("\\\n", "")
+            if hot.find(1, first, last + 1) < 0 and _LINE_PIECES_RE.sub(" ", joined).strip():
+                spliced.append((first, last + 1, joined))  # (comments alone are blank to pcpp)
+            hot[first:last + 1] = b"\1" * (last + 1 - first)
+
     prefix = "_dtracepy_inert_"
     while prefix in whole or prefix in avoid:
         prefix += "_"
@@ -865,6 +883,12 @@ def _reduced(read: str, names, avoid: str = "") -> _Reduction | None:
             s = m.end()
         take(s, e)
         at = hot.find(0, end)
+    if spliced:
+        for first, after, joined in spliced:
+            name = f"{prefix}{len(runs)}"
+            runs[name] = joined
+            kept.append((first, after, name))
+        kept.sort()
     # more than seven empty lines (not in a comment, string or a macro's arguments): seven of them
     # (pcpp writes a line marker after more than six, from the numbers the lines keep; it took
     # 10 us a line over 4 million of them)
