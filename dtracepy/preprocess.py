@@ -318,7 +318,7 @@ REDUCE_FROM = 4096
 # such a splice) and each character pcpp's lexer has no token for.  (\Z at the end: a search that fails would try again
 # at each later offset.)
 _INERT_RE = re.compile(
-    r"""(?:[^/"'#\\\x00-\x08\x0b-\x1f\x7f-\U0010ffff]++|/(?![/*])|(?<=[^ \t\n])\\\n"""
+    r"""(?:[^/"'#\\\x00-\x08\x0b-\x1f\x7f-\U0010ffff]++|/(?![/*])|\\\n"""
     r"""|"[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\[^\n][^'\\\n]*+)*+'"""
     r"""|/\*[^*\n]*+(?:\*++[^*/\n][^*\n]*+)*+\*++/)*+"""
     r"""(?:(/\*.*?\*/|"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'|//[^\n]*|/\*|[#\\"']|[^\t\n\x20-\x7e])|\Z)""",
@@ -835,22 +835,25 @@ def _reduced(read: str, names, avoid: str = "") -> _Reduction | None:
                         depth += 1
                     elif c == ")" and depth:
                         depth -= 1
+            if text.endswith("\\") and line + 1 < count:  # a splice, a blank to pcpp: a name before
+                text = text[:-1]                          # it takes the ( after it
             if text.strip():
                 pending = _NAME_AT_END_RE.search(text) is not None
             line += 1
         covered = line
 
-    # a line spliced over lines (a \\ at their ends) whose lines are inert, and each of whose
-    # splices _INERT_RE skipped (it follows a token: pcpp's write() deletes it, and nothing else):
-    # one run of its own, the line joined, as pcpp writes it (4 MB of a\\ and a newline: 2.8 million
-    # tokens, 11.5 s and 937 MB in pcpp; now one).  Any other is pcpp's, all its lines.
-    spliced: list[tuple[int, int, str]] = []  # (first line, line after, the line joined)
+    # a line spliced over lines (a \\ at their ends) whose lines are inert, with code outside its
+    # comments: one run of its own, the line joined as pcpp writes it (:func:`_joined`), at the line
+    # of its first token written (4 MB of a\\ and a newline: 2.8 million tokens, 11.5 s and 937 MB
+    # in pcpp; now one).  Any other is pcpp's, all its lines.
+    spliced: list[tuple[int, int, str, int]] = []  # (first line, line after, the line joined, and
+    written_at: dict[int, int] = {}  # the line its first token written is on: first line -> it)
     if "\\\n" in whole:
         for m in _SPLICED_LINE_RE.finditer(whole):
             first, last = row(m.start()), row(m.end())
-            joined = m.group().replace("\\\n", "")
-            if hot.find(1, first, last + 1) < 0 and _LINE_PIECES_RE.sub(" ", joined).strip():
-                spliced.append((first, last + 1, joined))  # (comments alone are blank to pcpp)
+            if hot.find(1, first, last + 1) < 0 and _LINE_PIECES_RE.sub(" ", m.group().replace("\\\n", "")).strip():
+                joined, later = _joined(m.group())  # (comments alone are blank to pcpp)
+                spliced.append((first, last + 1, joined, first + later))
             hot[first:last + 1] = b"\1" * (last + 1 - first)
 
     prefix = "_dtracepy_inert_"
@@ -884,10 +887,11 @@ def _reduced(read: str, names, avoid: str = "") -> _Reduction | None:
         take(s, e)
         at = hot.find(0, end)
     if spliced:
-        for first, after, joined in spliced:
+        for first, after, joined, at in spliced:
             name = f"{prefix}{len(runs)}"
             runs[name] = joined
             kept.append((first, after, name))
+            written_at[first] = at
         kept.sort()
     # more than seven empty lines (not in a comment, string or a macro's arguments): seven of them
     # (pcpp writes a line marker after more than six, from the numbers the lines keep; it took
@@ -916,7 +920,7 @@ def _reduced(read: str, names, avoid: str = "") -> _Reduction | None:
             i += 1
         if name is not None:
             out.append(name)
-            numbers.append(first + 1)
+            numbers.append(written_at.get(first, first) + 1)
             shifts.append(starts[first] - offset)
             offset += len(name) + 1
         line = after
@@ -973,6 +977,80 @@ def bound_token_patterns(lexer) -> None:
             pattern = pattern.replace(old, new)
         made.append((re.compile(pattern, regex.flags) if pattern != regex.pattern else regex, index))
     lexer.lexre = lexer.lexstatere["INITIAL"] = made
+
+
+# what stands between two tokens of a line and holds a splice: blanks and splices (a blank after a
+# blank only at the start: each run of blanks is taken whole, once); a splice that may not be
+# deleted alone (blanks or a splice beside it, a backslash after it)
+_GAP_RE = re.compile(r"(?<![ \t])[ \t]*+\\\n(?:[ \t]*+\\\n)*+[ \t]*+")
+_GAP_PIECE_RE = re.compile(r"[ \t]+|\\\n")
+_NOT_ALONE_RE = re.compile(r"[ \t]\\\n|\\\n[ \t\\]")
+_PCPP_WS = ("CPP_WS", "CPP_WS", "CPP_LINECONT")  # (pcpp's t_WS: blanks, the newline, a splice)
+
+
+class _GapToken:
+    """A token of a gap (:func:`_written_gap`), as pcpp's lexer makes it: its type, its value, and
+    the line (from the gap's first) it stands on."""
+
+    def __init__(self, type_: str, value: str, row: int):
+        self.type, self.value, self.row = type_, value, row
+
+
+def _joined(line: str) -> tuple[str, int]:
+    """What pcpp's ``write()`` makes of ``line``, a line spliced over lines (each ``\\`` + newline
+    a splice: the lines' blanks at their ends are gone) all of whose tokens it copies (no macro
+    is named, no comment or string crosses a splice, there is code outside its comments), and the
+    line (from its first) of the first token written, where pcpp writes it.  A splice right after
+    a token is deleted, and nothing else (4 MB of ``a\\`` lines: at C speed); one beside blanks
+    or another splice as pcpp's :func:`_spliced_out` and ``write()`` take it (:func:`_written_gap`:
+    each such stretch between two tokens on its own, for nothing outside it changes it)."""
+    if not line.startswith("\\\n") and _NOT_ALONE_RE.search(line) is None:
+        return line.replace("\\\n", ""), 0
+    written: dict = {}
+    later = [0]
+
+    def gap(m):
+        key = (m.group(), m.start() == 0, m.end() == len(line))
+        made = written.get(key)
+        if made is None:
+            made = written[key] = _written_gap(*key)
+        if key[1]:
+            later[0] = made[1]
+        return made[0]
+
+    return _GAP_RE.sub(gap, line), later[0]
+
+
+def _written_gap(gap: str, start: bool, end: bool) -> tuple[str, int]:
+    """What pcpp's ``write()`` makes of ``gap`` (blanks and splices) between two tokens of a line
+    (``start``: at the line's start; ``end``: at its end), with the splices taken out by
+    :func:`_spliced_out` and its blanks gathered as ``write()`` gathers them (a run of blank
+    tokens is its last one, but at the line's start); and the line (from the gap's first) of the
+    line's first token written, when ``start``."""
+    toks = [] if start else [_GapToken("CPP_ID", "x", 0)]
+    row = 0
+    for piece in _GAP_PIECE_RE.findall(gap):
+        if piece == "\\\n":
+            toks.append(_GapToken("CPP_LINECONT", "", row))
+            row += 1
+        else:
+            toks.append(_GapToken("CPP_WS", piece, row))
+    toks += ([] if end else [_GapToken("CPP_ID", "y", row)]) + [_GapToken("CPP_WS", "\n", row)]
+    first = next(i for i, tok in enumerate(toks) if tok.type == "CPP_LINECONT")
+    toks = toks[:first] + _spliced_out(toks[first - 1] if first else None, toks[first:], _PCPP_WS, "CPP_LINECONT")
+    # (write()'s: each run of blank tokens, or of no characters, but the first, is its last token)
+    first_ws = None
+    for n in range(len(toks) - 1, -1, -1):
+        tok = toks[n]
+        if first_ws is None:
+            if tok.type in "CPP_WS" or len(tok.value) == 0:
+                first_ws = n
+        elif tok.type not in "CPP_WS" and len(tok.value) > 0:
+            del toks[n + 1:first_ws]
+            first_ws = None
+    text = "".join(tok.value for tok in toks)[:-1]  # (the newline)
+    text = text if start else text[1:]
+    return (text if end else text[:-1]), toks[0].row
 
 
 def _spliced_out(before, toks: list, ws, linecont) -> list:
