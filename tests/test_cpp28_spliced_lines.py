@@ -162,3 +162,24 @@ def test_findings_of_spliced_lines_are_where_they_were(monkeypatch):
         joined = cpp_results(data, "x.d")
         monkeypatch.setattr(pp, "REDUCE_FROM", 1 << 62)
         assert cpp_results(data, "x.d") == joined, text
+
+
+def test_every_short_stretch_of_blanks_and_splices_is_written_as_pcpp_writes_it(monkeypatch, pcpp_given):
+    """Each stretch of up to four pieces (a blank, two blanks, a splice) holding a splice, between
+    two names, at a line's start and at its end: joined, and what pcpp made of the whole text."""
+    import itertools
+
+    count = 0
+    for size in range(1, 5):
+        for pieces in itertools.product([" ", " \t", "\\\n"], repeat=size):
+            if "\\\n" not in pieces:
+                continue
+            gap = "".join(pieces)
+            for line in ("a" + gap + "b;", gap + "b;", "a" + gap):
+                text = "x;\n" + line + "\n\n" + "z;\n"
+                del pcpp_given[:]
+                made = _made(monkeypatch, text, True)
+                assert "\\" not in pcpp_given[0], (text, pcpp_given[0])  # (joined)
+                assert made == _made(monkeypatch, text, False), text
+                count += 1
+    assert count == 3 * (3 + 9 + 27 + 81 - (2 + 4 + 8 + 16))
