@@ -99,6 +99,13 @@ MAX_INCLUDES = 1_000
 #: and 1.6 GB; dtrace -C's own cpp did not finish 10,000 levels in 100 s).
 MAX_PAREN_NESTING = 1_000
 
+#: At most this many splices (``\\`` at a line's end) read by pcpp, over a whole run of the
+#: preprocessor: it makes two tokens of each line spliced (a name spliced over 1.4 million lines
+#: with a macro's name on each took 27 s and 1.3 GB, a ``#define`` spliced so 17 s and 1.5 GB;
+#: 100,000 of them 1.8 s and 110 MB, 1.1 s and 127 MB).  A spliced line pcpp would only copy is
+#: not read by it (the reduction joins it: :func:`_joined`), and does not count.
+MAX_SPLICES = 100_000
+
 # What the fast path (:func:`_plain`) must find (group 1), after what it skips at C speed (code,
 # comments, strings and character constants): a line comment, or what only the preprocessor reads
 # (a directive's ``#``, its digraph ``%:``), or an opening that is never closed (on its line, for a
@@ -1226,7 +1233,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
         ``defined`` (name -> whether the parentheses of its replacement nest); ``spoiled`` is made
         true by a header that holds the reduction's placeholders' prefix."""
         errors: list[tuple[str, int, str, int | None]] = []  # (file, line, message, column)
-        budget = {"read": len(text.encode("utf-8", "surrogatepass")), "expanded": 0, "included": 0}
+        budget = {"read": len(text.encode("utf-8", "surrogatepass")), "expanded": 0, "included": 0, "splices": 0}
 
         texts: dict[str, list[str]] = {}  # an included file's absolute path -> its lines
         marks = LineMarks(filename)  # how the main file's #line directives name its lines (cpp's way)
@@ -1282,6 +1289,10 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                     if reduced is not None:  # where it stands in the whole text
                         tok.lexpos += shifts[tok.lineno]
                         tok.lineno = numbers[tok.lineno]
+                    if tok.type == self.t_LINECONT:
+                        budget["splices"] += 1
+                        if budget["splices"] > MAX_SPLICES:
+                            self._too_many_splices(tok, abssource)
                     current_line.append(tok)
                     if tok.type in self.t_WS and tok.value == "\n":
                         yield current_line
@@ -1292,6 +1303,16 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                     nltok.value = "\n"
                     current_line.append(nltok)
                     yield current_line
+
+            def _too_many_splices(self, tok, source):
+                """A located error at the splice ``tok`` past :data:`MAX_SPLICES` (at its ``\\``)."""
+                at = _line_of(source, tok.lineno)
+                at = at.rstrip(" \t") if at is not None else None
+                col = None if not at else len(at) - 2 if at.endswith("??/") else len(at)
+                raise _Refused(f"more than {MAX_SPLICES:,} lines spliced (a \\ at a line's end) for the C "
+                               "preprocessor to read; dtracepy stops there (its preprocessor makes two tokens "
+                               "of each: a line spliced over a million lines took it half a minute and over "
+                               "a gigabyte)", source, tok.lineno, col)
 
             def on_unknown_macro_in_defined_expr(self, tok):
                 # (#ifdef __LINE__, defined(__has_builtin): gcc's cpp knows them as defined)

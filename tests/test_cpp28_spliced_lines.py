@@ -183,3 +183,25 @@ def test_every_short_stretch_of_blanks_and_splices_is_written_as_pcpp_writes_it(
                 assert made == _made(monkeypatch, text, False), text
                 count += 1
     assert count == 3 * (3 + 9 + 27 + 81 - (2 + 4 + 8 + 16))
+
+
+@pytest.mark.parametrize("text, where", [
+    ("#define X \\\n" + "a\\\n" * 1_001 + "\nBEGIN { x = 1; }\n", "x.d:1001:2"),  # a #define's
+    ("#define N 1\nBEGIN {\n" + "N \\\n" * 1_001 + "; }\n", "x.d:1003:3"),  # a macro's name on each line
+    ("#define N 1\nBEGIN {\n" + "x = N ??/\n" * 1_001 + "; }\n", "x.d:1003:7"),  # a trigraph's (at its ??/)
+])
+def test_more_splices_than_pcpp_may_read_are_a_located_error(monkeypatch, text, where):
+    """pcpp made two tokens of each line spliced: a ``#define`` spliced over 1.4 million lines
+    took 17 s and 1.5 GB, one with a macro's name on each 27 s and 1.3 GB; past
+    ``MAX_SPLICES`` (100,000; here 1,000) it stops at the splice, saying why."""
+    monkeypatch.setattr(pp, "MAX_SPLICES", 1_000)
+    for reduce in (True, False):
+        made, _ = _made(monkeypatch, text, reduce)
+        assert made[0] == "error" and made[1].startswith(
+            f"{where}: error: more than 1,000 lines spliced (a \\ at a line's end) for the C preprocessor to read"), made
+
+
+def test_a_spliced_line_pcpp_does_not_read_is_not_counted(monkeypatch):
+    monkeypatch.setattr(pp, "MAX_SPLICES", 1_000)
+    made, _ = _made(monkeypatch, _spliced_name(5_000, "a \\\n") + "#define N 1\nBEGIN { trace(N); }\n", True)
+    assert made[0] == "text" and "trace(1)" in made[1]
