@@ -102,7 +102,7 @@ MAX_PAREN_NESTING = 1_000
 #: At most this many splices (``\\`` at a line's end) read by pcpp, over a whole run of the
 #: preprocessor: it makes two tokens of each line spliced (a name spliced over 1.4 million lines
 #: with a macro's name on each took 27 s and 1.3 GB, a ``#define`` spliced so 17 s and 1.5 GB;
-#: 100,000 of them 1.8 s and 110 MB, 1.1 s and 127 MB).  A spliced line pcpp would only copy is
+#: 100,000 of them 1.8 s and 108 MB, 1.1 s and 124 MB).  A spliced line pcpp would only copy is
 #: not read by it (the reduction joins it: :func:`_joined`), and does not count.
 MAX_SPLICES = 100_000
 
