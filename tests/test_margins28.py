@@ -129,3 +129,18 @@ def test_the_parts_are_large():
     # refused by the automaton; far above any the corpus holds)
     assert lexer.DECL_PART >= 65536
     assert parser._refused  # (the automaton's states alone)
+
+
+@pytest.mark.parametrize("terms, expected", [
+    # dtrace -e accepts it (its dimension 5,001)
+    ("+1" * 5000, ""),
+    # dtrace: "positive integral constant expression or tuple signature expected as array
+    # declaration subscript" (its dimension -1)
+    ("+1-1" * 2000 + "-2", "x.d:1:7: error: array x has dimension -1: an array needs a positive one "
+                           "(dtrace refuses it) [declaration]\n"),
+], ids=["5,000 terms", "-1 after 4,000 terms"])
+def test_a_long_array_dimension_is_folded(tmp_path, terms, expected):
+    # (before: "x.d: error: internal error in the checks: RecursionError" past some 990 terms: a
+    # declaration bounds no operators, and checks.rules._constant recursed into each left operand)
+    status, err, _ = _check(tmp_path, f"int x[1{terms}];\nBEGIN {{ exit(0); }}\n")
+    assert (status, err) == (1 if expected else 0, expected)
