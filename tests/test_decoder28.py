@@ -10,6 +10,7 @@ streams: hostile strings, recurring and unique values, text between rows, frames
 from __future__ import annotations
 
 import random
+import sys
 from itertools import repeat
 
 import pytest
@@ -145,10 +146,16 @@ def _events(plan: Plan, chunks, old: bool, monkeypatch) -> list:
         out.append(("error", type(err).__name__, str(err)))
     finally:
         monkeypatch.undo()
-    # (by repr, with the types: a nan is not equal to itself, a datetime's tzinfo must be UTC's)
-    return [(type(e).__name__, repr(tuple(e)), [type(v).__name__ for v in e],
-             [getattr(v, "tzinfo", None) is decode._UTC for v in e])
-            if isinstance(e, tuple) and hasattr(e, "_fields") else repr(e) for e in out] + [dec.counts]
+    # (by repr, with the types: a nan is not equal to itself, a datetime's tzinfo must be UTC's;
+    # a hex field of thousands of digits is an int repr would refuse)
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        return [(type(e).__name__, repr(tuple(e)), [type(v).__name__ for v in e],
+                 [getattr(v, "tzinfo", None) is decode._UTC for v in e])
+                if isinstance(e, tuple) and hasattr(e, "_fields") else repr(e) for e in out] + [dec.counts]
+    finally:
+        sys.set_int_max_str_digits(limit)
 
 
 @pytest.mark.parametrize("seed", range(120))
@@ -163,7 +170,6 @@ def test_decoding_is_the_old_decoders(seed, monkeypatch):
 
 def test_the_bench_rows_decode_as_the_old_decoders(monkeypatch):
     """benchmarks/bench_decode.py's rows of nine columns (two strings) and of nine integers."""
-    import sys
     sys.path.insert(0, "benchmarks")
     try:
         import bench_decode as B
