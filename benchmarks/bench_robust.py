@@ -324,6 +324,11 @@ def cases(quick: bool):
         "BEGIN { x = 1; } /* __ */\n" + "\n" * (big - 100) + "BEGIN {}\n", ["check", "-C", "x.d"]
     yield "check-cpp-lines", "-C, a name spliced over 1.4 million lines", "x.d", \
         "BEGIN { x = 1; }\n" + "a\\\n" * (big // 3) + ";/* __ */\n", ["check", "-C", "x.d"]
+    # (cpp28: splices pcpp's write() cuts a blank with, or keeps as a blank)
+    yield "check-cpp-lines", "-C, a name spliced over a million lines, a blank before each", "x.d", \
+        "BEGIN { x = 1; }\n" + "a \\\n" * (big // 4) + ";/* __ */\n", ["check", "-C", "x.d"]
+    yield "check-cpp-lines", "-C, a name spliced, a splice alone on every other line", "x.d", \
+        "BEGIN { x = 1; }\n" + "a\\\n\\\n" * (big // 5) + ";/* __ */\n", ["check", "-C", "x.d"]
     # (lines27: the tables of a text's lines, a list of Python integers each, and the lexer's
     # string pattern, a backtracking frame per escape)
     yield "check-cpp-lines", "4 million empty lines (check without -C)", "x.d", \

@@ -65,7 +65,9 @@ def _abi(text: str) -> str:
 
     key = ALIASES.get(text.lower(), text.lower())
     if key not in ABIS:
-        raise argparse.ArgumentTypeError(f"unknown ABI {text!r} (choose from {', '.join(ABIS)})")
+        guess = _suggest(text.lower(), [*ABIS, *ALIASES])
+        meant = f"did you mean {ALIASES.get(guess, guess)!r}? " if guess else ""
+        raise argparse.ArgumentTypeError(f"unknown ABI {text!r} ({meant}choose from {', '.join(ABIS)})")
     return key
 
 
@@ -158,6 +160,11 @@ def _suggest(word: str, known) -> str | None:
     """The one of ``known`` that a misspelt ``word`` most likely meant, or None."""
     from dtracepy.errors import close_matches
 
+    # (a choice in other capitals, `--format CSV`, is no near miss to close_matches, which tells
+    # capitals apart; a one-letter option is left to it: `-C` is not run's `-c`)
+    same = [k for k in known if k.lower() == word.lower() != word]
+    if len(same) == 1 and len(word.lstrip("-")) > 1:
+        return same[0]
     close = close_matches(word, known)
     return close[0] if close else None
 
@@ -233,7 +240,7 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
     # --- compile (issue 3) -------------------------------------------------------------------
     p = sub.add_parser("compile", help="compile a tracer module (.py) to D")
-    p.add_argument("tracer", metavar="TRACER.py")
+    p.add_argument("tracer", metavar="TRACER.py", help="the tracer module (a .py file)")
     p.add_argument("-o", "--output", type=_output, metavar="OUT.d", help="write an executable D script here")
     p.add_argument("--tracer", dest="tracer_name", metavar="NAME", help="which tracer of the module")
     p.add_argument("--check", action="store_true", help="parse and check the emitted D as well")
@@ -243,28 +250,32 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
     # --- check (issues 2 and 5) --------------------------------------------------------------
     p = sub.add_parser("check", help="parse and check D scripts ('-' reads standard input)")
-    p.add_argument("files", nargs="+", metavar="FILE.d")
+    p.add_argument("files", nargs="+", metavar="FILE.d", help="D scripts ('-' reads standard input)")
     p.add_argument("--strict", action="store_true", help="warnings count towards the exit status")
-    p.add_argument("--disable", action="append", default=[], metavar="NAME", help="turn a check off")
+    p.add_argument("--disable", action="append", default=[], metavar="NAME[,NAME]",
+                   help="turn checks off (repeatable)")
     p.add_argument("--dialect", choices=DIALECTS, default=None,
                    help=f"the D the script is written for (default {DEFAULT_DIALECT}; when given, a "
-                        "function that D lacks is an error)")
+                        "function, variable or option that D lacks is an error)")
     p.add_argument("--syntax-only", action="store_true", help="only parse; run no checks")
     p.add_argument("--macro-args", type=_count, metavar="N", help="how many macro arguments ($1..$N) the script is given")
     p.add_argument("-w", dest="destructive", action="store_true", help="destructive actions are allowed, as dtrace -w")
     p.add_argument("-C", dest="cpp", action="store_true", help="run the C preprocessor first, as dtrace -C")
-    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
-    p.add_argument("-D", dest="defines", action="append", default=[], type=_define, metavar="NAME[=VAL]")
+    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR", help=_INCLUDE_HELP)
+    p.add_argument("-D", dest="defines", action="append", default=[], type=_define, metavar="NAME[=VAL]",
+                   help=_DEFINE_HELP)
     p.set_defaults(run="dtracepy.commands.check_cmd:run")
 
     # --- layout (issue 4) --------------------------------------------------------------------
     p = sub.add_parser("layout", help="print the memory layout of a C type")
-    p.add_argument("header", metavar="FILE.h")
-    p.add_argument("type", metavar="TYPE")
+    p.add_argument("header", metavar="FILE.h", help="the C header")
+    p.add_argument("type", metavar="TYPE", help="the type: struct ip, ip or a typedef name")
     p.add_argument("--abi", default="x86_64", type=_abi, help="x86_64 (default), i386, aarch64 or sparcv9")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
-    p.add_argument("-D", dest="defines", action="append", default=[], type=_define, metavar="NAME[=VAL]")
+    p.add_argument("--json", action="store_true", help="print the layout as JSON")
+    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR",
+                   help="look for #include files here too (repeatable)")
+    p.add_argument("-D", dest="defines", action="append", default=[], type=_define, metavar="NAME[=VAL]",
+                   help="define a macro, as cpp -D (repeatable)")
     p.set_defaults(run="dtracepy.commands.layout_cmd:run")
 
     # --- run (issue 10) ----------------------------------------------------------------------
@@ -300,12 +311,17 @@ def _build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--exact", action="store_true",
                    help="faithful: the module compiles back to the same D program")
     p.add_argument("-C", dest="cpp", action="store_true", help="run the C preprocessor first, as dtrace -C")
-    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR")
-    p.add_argument("-D", dest="defines", action="append", default=[], type=_define, metavar="NAME[=VAL]")
+    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR", help=_INCLUDE_HELP)
+    p.add_argument("-D", dest="defines", action="append", default=[], type=_define, metavar="NAME[=VAL]",
+                   help=_DEFINE_HELP)
     p.set_defaults(run="dtracepy.commands.import_cmd:run")
     if not sub.found:
         return _build_parser()
     return parser
+
+
+_INCLUDE_HELP = "look for #include files here, as dtrace -I (repeatable)"
+_DEFINE_HELP = "define a macro, as dtrace -D (repeatable)"
 
 
 def _duration(text: str) -> float:

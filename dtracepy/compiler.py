@@ -286,6 +286,7 @@ def _compile_tracer(tracer, checks: bool, dialect, printed=None) -> Compiled:
     kept = frozenset(point.name for point in tracer.clear_points.values() if not point.probes)
     findings = tuple(run_checks(program, dialect, clear_points=_clear_points(tracer),
                                 only_rules=not checks, kept=kept, dialect_given=dialect_given, index_of=index))
+    findings = _shebang_warnings(tracer) + findings
     # (a clause-local read above any assignment is this-unset's too, an error here unless the
     # tracer has no cleanup: said once, by this-unset)
     said = {f.pos for f in findings if f.check == "this-unset" and f.severity == "error"}
@@ -298,6 +299,9 @@ def _compile_tracer(tracer, checks: bool, dialect, printed=None) -> Compiled:
     errors += [f for f in findings if f.severity == "error" and (f.pos, f.message) not in said]
     errors += _refused_in_operands(program, dialect, index)
     if errors:
+        # by file and line, as check orders a file's findings (they came rule by rule: the
+        # refusals, the options, the checks, the operands; line 10 was said above line 5)
+        errors.sort(key=_where)
         raise CompileError.from_findings(errors)
     starts: list = []
     text = to_d(program, starts, known=None if printed is None else printed.known_for(program))
@@ -306,6 +310,33 @@ def _compile_tracer(tracer, checks: bool, dialect, printed=None) -> Compiled:
     _refuse_too_long(text, where)
     _refuse_too_deep_for_dtrace(program, text, starts, index)
     return Compiled(program, text, findings)
+
+
+def _shebang_warnings(tracer) -> tuple:
+    """The ``shebang`` warning of a ``Tracer(shebang=...)`` whose interpreter is no absolute path
+    (``"dtrace -qs"``: ./x.d starts only from a directory holding a ``dtrace``), at the Tracer's
+    line, with the words ``check`` says of such a line (so ``compile --check`` says it once)."""
+    given = getattr(tracer, "shebang", True)
+    if not isinstance(given, str):
+        return ()
+    from dtracepy.facts.command_line import relative_interpreter_problem
+
+    problem = relative_interpreter_problem(given)
+    if problem is None:
+        return ()
+    from dtracepy.checks import Finding
+
+    return (Finding("warning", f"run as a program, the script may not start: {problem}", "shebang",
+                    getattr(tracer, "pos", None)),)
+
+
+def _where(finding) -> tuple:
+    """A finding's place, to order a compile's errors by: file, line, column (one without a
+    position last); a stable sort keeps two at one place in the order they were found."""
+    pos = finding.pos
+    if pos is None:
+        return (1, "", 0, 0)
+    return (0, str(pos.file), pos.line or 0, pos.col or 0)
 
 
 def _program_context(program, dialect):

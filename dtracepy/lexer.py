@@ -167,6 +167,14 @@ SIMPLE_MISSES = 256
 #: texts seen again, it looks no text up (a file of distinct clauses gains nothing).
 MAX_REST = 4096
 REST_MISSES = 256
+#: With a chunk asked of :meth:`Lexer.items`, a declaration is handed over in parts once its list
+#: holds this many tokens, at a name or a comma (session 27, margins28): the parser's automaton
+#: reads it token by token, so it never needs it whole, and a declaration of millions of tokens
+#: that fails at its second (``x`` on 2 million lines, under ``-C`` after a ``__``) was held
+#: whole as tokens before the parse (265 MB).  The parser runs the automaton's states over the
+#: first part only (see parser._declaration_parts): 2.4 ms for this many tokens, 38 ms for 65,536
+#: (6 % more instructions for 200,000 declarators `int x,x,...;`, which are gathered whole).
+DECL_PART = 4096
 MAX_BRACES = 16
 #: How many texts of '#' lines the lexer keeps the nodes' fields of (see Lexer._directive).
 MAX_LINES_READ = 4096
@@ -633,7 +641,7 @@ class Lexer:
         self._newlines: list[int] | None = None  # offsets of the text's newlines, when needed
         self.semis = False  # has a SEMIS token been made (see SEMIS)?
         self._at = None  # see offset_function
-        self.more = False  # is the list items() just yielded a part of a clause? (see items())
+        self.more = False  # is the list items() just yielded a part of an item? (see items())
         self.resume = None  # where that clause began (see items())
         # (text, offset) of the last clause whose tokens were those of a text read before (see
         # MAX_REST): the parser makes such a clause's tree as it made the text's (parser._remade)
@@ -992,7 +1000,9 @@ class Lexer:
         statements is then never held whole as tokens.  :attr:`resume` then tells where the
         clause began, in the form ``items(resume=...)`` takes: lexing again from there, in the
         same state, gives the clause as one list (the parser does when it needs the whole clause)
-        and then the items after it."""
+        and then the items after it.  A declaration is handed over in parts too (of
+        DECL_PART tokens, at a name or a comma; :attr:`more` says so as for a clause's part),
+        which the parser gathers, or stops at the first token its automaton refuses."""
         buf: list = []
         self.partial = buf
         self.more = False
@@ -1014,6 +1024,7 @@ class Lexer:
         pos = 0
         state = TOP
         chunk_size = chunk or n + 2  # (a body never holds more than n + 1 tokens)
+        decl_part = DECL_PART if chunk else n + 2  # (see DECL_PART)
         finditer = _TOKEN_RE.finditer
         body_finditer = _BODY_TOKEN_RE.finditer  # (a state lasts a whole scan: see below)
         ident_start = _IDENT_START
@@ -1458,6 +1469,15 @@ class Lexer:
                         parens[-1] = "cast"
                     add((ttype, word, start))
                     prev2, prev = prev, ttype
+                    if state == decl and len(buf) >= decl_part:
+                        # a long declaration: hand over its part (see DECL_PART), not kept as a
+                        # shape or a text read before (those keep an item's tokens whole)
+                        decl_seen = None
+                        pending.clear()
+                        self.more = True
+                        yield buf
+                        buf = self._buf = []
+                        add = buf.append
                     continue
                 if c == ";" and state != decl and (tok[-1] != ";" or tok == ";"):  # (not a ';' run)
                     # a statement's end in a predicate or body, the next most common token: what
@@ -1529,6 +1549,16 @@ class Lexer:
                             if enum_depths and enum_depths[-1] == depth:
                                 decl_expr = False  # the next enumerator
                                 type_done = True
+                            if len(buf) >= decl_part:  # (as at a name above, the comma first)
+                                add((ttype, p, start))
+                                prev2, prev = prev, ttype
+                                decl_seen = None
+                                pending.clear()
+                                self.more = True
+                                yield buf
+                                buf = self._buf = []
+                                add = buf.append
+                                continue
                     elif p == "(" or p == "[" or p == "{":
                         if prev == "RPAREN" or prev == "RBRACK":  # f(x)(y), a[x][y]: one more level
                             nops += 1

@@ -238,6 +238,8 @@ def _drive(tables, lexer, fast_clauses=True):
 
     pending = None  # a lexing error, raised once the tokens before it are read
     tok = None
+    # (a long declaration comes in parts, lexer.DECL_PART: see _refused)
+    in_part = refused = False
     while pending is None:
         try:
             toks = next(items)
@@ -246,7 +248,16 @@ def _drive(tables, lexer, fast_clauses=True):
         except DSyntaxError as err:
             pending = _at_description(lexer, err)
             toks = lexer.partial
-        if declaration is not None and pending is None and toks[0][0] in decl_starts:
+        if in_part:
+            in_part = lexer.more  # (the rest of a declaration the automaton refused: it reads on)
+        elif pending is None and lexer.more and toks[0][0] != "PDESC":
+            toks, refused, pending = _declaration_parts(toks, items, lexer, rows, chains, state_stack)
+            in_part = lexer.more and pending is None
+        if refused:
+            refused = False
+        elif in_part:
+            pass
+        elif declaration is not None and pending is None and toks[0][0] in decl_starts:
             shape = lexer.shape
             if shape is not None and shape[1] == toks[0][2]:
                 node = _shaped(shapes, shape[0], toks, declaration, at_of)
@@ -264,7 +275,7 @@ def _drive(tables, lexer, fast_clauses=True):
                     tok = toks[-1]
                     continue
                 state = state_stack[-1]  # (not at an item's start: the automaton says why)
-        if fast is not None and pending is None and toks[0][0] == "PDESC":
+        if fast is not None and pending is None and not in_part and toks[0][0] == "PDESC":
             parted = lexer.more
             replayed = lexer.replayed
             if replayed is not None and replayed[1] == toks[0][2] and not parted:
@@ -344,6 +355,67 @@ def _drive(tables, lexer, fast_clauses=True):
     if state != end_state:
         raise _syntax_error(lexer, end)
     return value_stack[-1]
+
+
+def _declaration_parts(toks, items, lexer, rows, chains, state_stack):
+    """``(tokens, refused, pending)`` of a declaration the lexer hands over in parts (see
+    lexer.DECL_PART), ``toks`` its first.  The automaton, run on its states alone from
+    ``state_stack``, reads that first part: where it refuses a token, the part is returned at
+    once, ``refused`` true: the automaton reads it and says what it said when it read the whole
+    item (it stops at or before that token), and what is left of the item is never held (a
+    declaration of millions of tokens that fails at its second).  Else the parts are gathered,
+    for the fast declaration reader reads an item whole (the automaton is not run on the rest:
+    on a declaration of millions of tokens the fast reader reads, it cost a third more time).
+    ``pending`` is a lexing error met on the way (the tokens then end with those before it, as
+    :attr:`lexer.partial` gives them)."""
+    from dtracepy.lexer import semicolons
+
+    if _refused(rows, chains, state_stack[:], semicolons(toks) if lexer.semis else toks):
+        return toks, True, None
+    whole = list(toks)
+    pending = None
+    while lexer.more:
+        try:
+            part = next(items)
+        except StopIteration:
+            break
+        except DSyntaxError as err:
+            pending = _at_description(lexer, err)
+            whole += lexer.partial
+            break
+        whole += part
+    return whole, False, pending
+
+
+def _refused(rows, chains, stack, toks) -> bool:
+    """Does the automaton refuse one of ``toks`` from ``stack``, its states (moved on in place, as
+    :func:`_drive` moves its own: no value made)?"""
+    state = stack[-1]
+    push = stack.append
+    for tok in toks:
+        ttype = tok[0]
+        while True:
+            act = rows[state].get(ttype)
+            if act is None:
+                return True
+            kind = act.__class__
+            if kind is int:
+                state = act
+                push(act)
+                break
+            if kind is str:
+                key = (stack[-2], state, ttype)
+                new = chains.get(key)
+                if new is None:
+                    new = chains[key] = _follow_chain(rows, key)
+                state = stack[-1] = new
+                continue
+            size, _, origin = act
+            if size:
+                del stack[-size:]
+            state = rows[stack[-1]][origin]
+            push(state)
+    return False
 
 
 #: How often a clause's text is parsed (the lexer giving its tokens again: see lexer.MAX_REST)

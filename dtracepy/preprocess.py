@@ -99,6 +99,13 @@ MAX_INCLUDES = 1_000
 #: and 1.6 GB; dtrace -C's own cpp did not finish 10,000 levels in 100 s).
 MAX_PAREN_NESTING = 1_000
 
+#: At most this many splices (``\\`` at a line's end) read by pcpp, over a whole run of the
+#: preprocessor: it makes two tokens of each line spliced (a name spliced over 1.4 million lines
+#: with a macro's name on each took 27 s and 1.3 GB, a ``#define`` spliced so 17 s and 1.5 GB;
+#: 100,000 of them 1.8 s and 108 MB, 1.1 s and 124 MB).  A spliced line pcpp would only copy is
+#: not read by it (the reduction joins it: :func:`_joined`), and does not count.
+MAX_SPLICES = 100_000
+
 # What the fast path (:func:`_plain`) must find (group 1), after what it skips at C speed (code,
 # comments, strings and character constants): a line comment, or what only the preprocessor reads
 # (a directive's ``#``, its digraph ``%:``), or an opening that is never closed (on its line, for a
@@ -311,17 +318,20 @@ def _restored(text: str, held: list) -> str:
 REDUCE_FROM = 4096
 
 # What the reduction must find in the text pcpp's lexer reads (group 1), after what it skips at C
-# speed (code, and the comments, strings and character constants within a line): a comment or a
-# string across lines (each as pcpp's lexer matches it: a backslash takes the character after it,
-# a newline too), a line comment, one left open, what only the preprocessor reads (#, \) and each
-# character pcpp's lexer has no token for.  (\Z at the end: a search that fails would try again
+# speed (code, the comments, strings and character constants within a line, and a line's splice
+# right after a token, which pcpp's write() deletes: :func:`_reduced` joins such a line): a comment
+# or a string across lines (each as pcpp's lexer matches it: a backslash takes the character after
+# it, a newline too), a line comment, one left open, what only the preprocessor reads (#, \ but
+# such a splice) and each character pcpp's lexer has no token for.  (\Z at the end: a search that fails would try again
 # at each later offset.)
 _INERT_RE = re.compile(
-    r"""(?:[^/"'#\\\x00-\x08\x0b-\x1f\x7f-\U0010ffff]++|/(?![/*])"""
+    r"""(?:[^/"'#\\\x00-\x08\x0b-\x1f\x7f-\U0010ffff]++|/(?![/*])|\\\n"""
     r"""|"[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\[^\n][^'\\\n]*+)*+'"""
     r"""|/\*[^*\n]*+(?:\*++[^*/\n][^*\n]*+)*+\*++/)*+"""
     r"""(?:(/\*.*?\*/|"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'|//[^\n]*|/\*|[#\\"']|[^\t\n\x20-\x7e])|\Z)""",
     re.S)
+# a line spliced over lines: from the start of a line to the end of the first that ends in no \\
+_SPLICED_LINE_RE = re.compile(r"^(?:[^\n]*\\\n)++[^\n]*+", re.M)
 # the comments, strings and character constants of a line
 _LINE_PIECES_RE = re.compile(r"""/\*.*?\*/|//.*|"[^"\\]*+(?:\\.[^"\\]*+)*+"|'[^'\\]*+(?:\\.[^'\\]*+)*+'""")
 # more than six blank lines: pcpp writes a line marker for them, not blank lines
@@ -695,7 +705,9 @@ class _Reduction:
     one line, a placeholder identifier, which pcpp copies as it would have copied the lines (or
     drops, in an ``#if 0`` group); :meth:`text_of` gives the lines back as pcpp writes it out,
     written as a comment, whose lines pcpp counts.  A line is inert when pcpp could do nothing but
-    copy it: no directive, no ``\\`` (nor the line after one at a line's end), no comment or string
+    copy it: no directive, no ``\\`` (nor the line after one at a line's end) but a splice right after
+    a token (a line spliced so, whose lines are all inert, is a run of its own, joined: pcpp wrote
+    it so, at its first line, and the next line at its own number), no comment or string
     across lines, no line comment, no character pcpp's lexer has no token for, no name of a macro
     (:attr:`names`), not within what a macro's name may take as arguments (from a line naming one to
     the ``)`` that closes what was opened after it, and the next line with code, whose ``(`` a name
@@ -830,10 +842,26 @@ def _reduced(read: str, names, avoid: str = "") -> _Reduction | None:
                         depth += 1
                     elif c == ")" and depth:
                         depth -= 1
+            if text.endswith("\\") and line + 1 < count:  # a splice, a blank to pcpp: a name before
+                text = text[:-1]                          # it takes the ( after it
             if text.strip():
                 pending = _NAME_AT_END_RE.search(text) is not None
             line += 1
         covered = line
+
+    # a line spliced over lines (a \\ at their ends) whose lines are inert, with code outside its
+    # comments: one run of its own, the line joined as pcpp writes it (:func:`_joined`), at the line
+    # of its first token written (4 MB of a\\ and a newline: 2.8 million tokens, 11.5 s and 937 MB
+    # in pcpp; now one).  Any other is pcpp's, all its lines.
+    spliced: list[tuple[int, int, str, int]] = []  # (first line, line after, the line joined, and
+    written_at: dict[int, int] = {}  # the line its first token written is on: first line -> it)
+    if "\\\n" in whole:
+        for m in _SPLICED_LINE_RE.finditer(whole):
+            first, last = row(m.start()), row(m.end())
+            if hot.find(1, first, last + 1) < 0 and _LINE_PIECES_RE.sub(" ", m.group().replace("\\\n", "")).strip():
+                joined, later = _joined(m.group())  # (comments alone are blank to pcpp)
+                spliced.append((first, last + 1, joined, first + later))
+            hot[first:last + 1] = b"\1" * (last + 1 - first)
 
     prefix = "_dtracepy_inert_"
     while prefix in whole or prefix in avoid:
@@ -865,6 +893,13 @@ def _reduced(read: str, names, avoid: str = "") -> _Reduction | None:
             s = m.end()
         take(s, e)
         at = hot.find(0, end)
+    if spliced:
+        for first, after, joined, at in spliced:
+            name = f"{prefix}{len(runs)}"
+            runs[name] = joined
+            kept.append((first, after, name))
+            written_at[first] = at
+        kept.sort()
     # more than seven empty lines (not in a comment, string or a macro's arguments): seven of them
     # (pcpp writes a line marker after more than six, from the numbers the lines keep; it took
     # 10 us a line over 4 million of them)
@@ -892,7 +927,7 @@ def _reduced(read: str, names, avoid: str = "") -> _Reduction | None:
             i += 1
         if name is not None:
             out.append(name)
-            numbers.append(first + 1)
+            numbers.append(written_at.get(first, first) + 1)
             shifts.append(starts[first] - offset)
             offset += len(name) + 1
         line = after
@@ -949,6 +984,80 @@ def bound_token_patterns(lexer) -> None:
             pattern = pattern.replace(old, new)
         made.append((re.compile(pattern, regex.flags) if pattern != regex.pattern else regex, index))
     lexer.lexre = lexer.lexstatere["INITIAL"] = made
+
+
+# what stands between two tokens of a line and holds a splice: blanks and splices (a blank after a
+# blank only at the start: each run of blanks is taken whole, once); a splice that may not be
+# deleted alone (blanks or a splice beside it, a backslash after it)
+_GAP_RE = re.compile(r"(?<![ \t])[ \t]*+\\\n(?:[ \t]*+\\\n)*+[ \t]*+")
+_GAP_PIECE_RE = re.compile(r"[ \t]+|\\\n")
+_NOT_ALONE_RE = re.compile(r"[ \t]\\\n|\\\n[ \t\\]")
+_PCPP_WS = ("CPP_WS", "CPP_WS", "CPP_LINECONT")  # (pcpp's t_WS: blanks, the newline, a splice)
+
+
+class _GapToken:
+    """A token of a gap (:func:`_written_gap`), as pcpp's lexer makes it: its type, its value, and
+    the line (from the gap's first) it stands on."""
+
+    def __init__(self, type_: str, value: str, row: int):
+        self.type, self.value, self.row = type_, value, row
+
+
+def _joined(line: str) -> tuple[str, int]:
+    """What pcpp's ``write()`` makes of ``line``, a line spliced over lines (each ``\\`` + newline
+    a splice: the lines' blanks at their ends are gone) all of whose tokens it copies (no macro
+    is named, no comment or string crosses a splice, there is code outside its comments), and the
+    line (from its first) of the first token written, where pcpp writes it.  A splice right after
+    a token is deleted, and nothing else (4 MB of ``a\\`` lines: at C speed); one beside blanks
+    or another splice as pcpp's :func:`_spliced_out` and ``write()`` take it (:func:`_written_gap`:
+    each such stretch between two tokens on its own, for nothing outside it changes it)."""
+    if not line.startswith("\\\n") and _NOT_ALONE_RE.search(line) is None:
+        return line.replace("\\\n", ""), 0
+    written: dict = {}
+    later = [0]
+
+    def gap(m):
+        key = (m.group(), m.start() == 0, m.end() == len(line))
+        made = written.get(key)
+        if made is None:
+            made = written[key] = _written_gap(*key)
+        if key[1]:
+            later[0] = made[1]
+        return made[0]
+
+    return _GAP_RE.sub(gap, line), later[0]
+
+
+def _written_gap(gap: str, start: bool, end: bool) -> tuple[str, int]:
+    """What pcpp's ``write()`` makes of ``gap`` (blanks and splices) between two tokens of a line
+    (``start``: at the line's start; ``end``: at its end), with the splices taken out by
+    :func:`_spliced_out` and its blanks gathered as ``write()`` gathers them (a run of blank
+    tokens is its last one, but at the line's start); and the line (from the gap's first) of the
+    line's first token written, when ``start``."""
+    toks = [] if start else [_GapToken("CPP_ID", "x", 0)]
+    row = 0
+    for piece in _GAP_PIECE_RE.findall(gap):
+        if piece == "\\\n":
+            toks.append(_GapToken("CPP_LINECONT", "", row))
+            row += 1
+        else:
+            toks.append(_GapToken("CPP_WS", piece, row))
+    toks += ([] if end else [_GapToken("CPP_ID", "y", row)]) + [_GapToken("CPP_WS", "\n", row)]
+    first = next(i for i, tok in enumerate(toks) if tok.type == "CPP_LINECONT")
+    toks = toks[:first] + _spliced_out(toks[first - 1] if first else None, toks[first:], _PCPP_WS, "CPP_LINECONT")
+    # (write()'s: each run of blank tokens, or of no characters, but the first, is its last token)
+    first_ws = None
+    for n in range(len(toks) - 1, -1, -1):
+        tok = toks[n]
+        if first_ws is None:
+            if tok.type in "CPP_WS" or len(tok.value) == 0:
+                first_ws = n
+        elif tok.type not in "CPP_WS" and len(tok.value) > 0:
+            del toks[n + 1:first_ws]
+            first_ws = None
+    text = "".join(tok.value for tok in toks)[:-1]  # (the newline)
+    text = text if start else text[1:]
+    return (text if end else text[:-1]), toks[0].row
 
 
 def _spliced_out(before, toks: list, ws, linecont) -> list:
@@ -1124,7 +1233,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
         ``defined`` (name -> whether the parentheses of its replacement nest); ``spoiled`` is made
         true by a header that holds the reduction's placeholders' prefix."""
         errors: list[tuple[str, int, str, int | None]] = []  # (file, line, message, column)
-        budget = {"read": len(text.encode("utf-8", "surrogatepass")), "expanded": 0, "included": 0}
+        budget = {"read": len(text.encode("utf-8", "surrogatepass")), "expanded": 0, "included": 0, "splices": 0}
 
         texts: dict[str, list[str]] = {}  # an included file's absolute path -> its lines
         marks = LineMarks(filename)  # how the main file's #line directives name its lines (cpp's way)
@@ -1180,6 +1289,10 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                     if reduced is not None:  # where it stands in the whole text
                         tok.lexpos += shifts[tok.lineno]
                         tok.lineno = numbers[tok.lineno]
+                    if tok.type == self.t_LINECONT:
+                        budget["splices"] += 1
+                        if budget["splices"] > MAX_SPLICES:
+                            self._too_many_splices(tok, abssource)
                     current_line.append(tok)
                     if tok.type in self.t_WS and tok.value == "\n":
                         yield current_line
@@ -1190,6 +1303,16 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                     nltok.value = "\n"
                     current_line.append(nltok)
                     yield current_line
+
+            def _too_many_splices(self, tok, source):
+                """A located error at the splice ``tok`` past :data:`MAX_SPLICES` (at its ``\\``)."""
+                at = _line_of(source, tok.lineno)
+                at = at.rstrip(" \t") if at is not None else None
+                col = None if not at else len(at) - 2 if at.endswith("??/") else len(at)
+                raise _Refused(f"more than {MAX_SPLICES:,} lines spliced (a \\ at a line's end) for the C "
+                               "preprocessor to read; dtracepy stops there (its preprocessor makes two tokens "
+                               "of each: a line spliced over a million lines took it half a minute and over "
+                               "a gigabyte)", source, tok.lineno, col)
 
             def on_unknown_macro_in_defined_expr(self, tok):
                 # (#ifdef __LINE__, defined(__has_builtin): gcc's cpp knows them as defined)

@@ -119,4 +119,4 @@ def test_an_unknown_check_name_that_is_not_utf8_is_shown_with_its_bytes(tmp_path
     (tmp_path / "x.d").write_text("BEGIN { exit(0); }\n")
     result = _dtracepy("check", "--disable", os.fsdecode(b"\xff"), "x.d", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.startswith(b"dtracepy: error: --disable: unknown check(s) \\xff (known: ")
+    assert result.stderr.startswith(b"dtracepy check: error: --disable: unknown check(s) \\xff (known: ")

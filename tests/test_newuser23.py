@@ -62,7 +62,7 @@ def test_a_misspelt_disable_name_gets_a_did_you_mean(tmp_path, capsys, monkeypat
     (tmp_path / "x.d").write_text('BEGIN { printf("%d\\n"); }\n')
     assert main(["check", "--disable", "printf-arg,zzzz", "x.d"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("dtracepy: error: --disable: unknown check(s) printf-arg, zzzz"), err
+    assert err.startswith("dtracepy check: error: --disable: unknown check(s) printf-arg, zzzz"), err
     assert "printf-arg: did you mean printf-args?" in err
     assert "zzzz: did you mean" not in err
 

@@ -276,6 +276,9 @@ def _builtin(name, dialect, versioned=False) -> str | None:
     return None
 
 
+_NOT_YET = object()
+
+
 def _scalar_type(specifiers):
     """A canonical form of a type made of type keywords only (``long int`` and ``long`` are one),
     or None when it names another type (a typedef, a struct) or is not one."""
@@ -322,6 +325,7 @@ def _names(ctx, dialect):
                 if s.__class__ is str and (s == "self" or s == "this"):
                     scope = s
                     break
+            kind = _NOT_YET  # (the canonical type of the declaration's specifiers, once asked)
             for declarator in item.declarators:
                 name = _declared_name(declarator)
                 if name is None:
@@ -357,7 +361,8 @@ def _names(ctx, dialect):
                     globals_declared.setdefault(name, declarator)
                 if declarator.__class__ is not t.NameDecl:
                     continue
-                kind = _scalar_type(specifiers)
+                if kind is _NOT_YET:  # (once a declaration: `int x,x,...` of 2 million, 37 % of the time)
+                    kind = _scalar_type(specifiers)
                 key = (scope, name)
                 earlier = variables.get(key)
                 if earlier is None:

@@ -421,7 +421,7 @@ def _dialect_if(ctx):
         for node in clause.walk():
             if isinstance(node, t.If):
                 yield ctx.finding("dialect-if", node,
-                                  f"{dialect.name} D has no if/else; use a predicated clause or ?:{why}")
+                                  f"{dialect.title} has no if/else; use a predicated clause or ?:{why}")
 
 
 def _dialect_anonymous_members(ctx):

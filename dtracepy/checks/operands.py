@@ -841,7 +841,7 @@ def binary_problem(node, variables):
                 return None  # (a null pointer: a string may be compared with it)
             return (node.right if op == "-" else number,
                     f"a string and an integer cannot be operands of {op} (dtrace: operands "
-                    f"have incompatible types: '{left}' {op} '{right}')")
+                    f"have incompatible types: \"{left}\" {op} \"{right}\")")
     return None
 
 
@@ -894,7 +894,7 @@ def _operands(ctx):
         if target == "string" or (value == "string" and target == "int"):
             yield ctx.finding("operand-type", node, f"{op} of a{'n' if value == 'int' else ''} {value} to a "
                               f"variable of type {target} (dtrace: operands have incompatible types: "
-                              f"'{target}' {op} '{value}')")
+                              f"\"{target}\" {op} \"{value}\")")
     yield from refused
 
 
@@ -1025,7 +1025,7 @@ def _variable_kinds(ctx):
         refused.append(ctx.finding(
             "operand-type", node, f"a{'n' if value == 'int' else ''} {value} assigned to a variable of type "
             f"{have}: D types a variable at its declaration or first assignment (dtrace: operands have "
-            f"incompatible types: '{have}' = '{value}'); use another variable"))
+            f"incompatible types: \"{have}\" = \"{value}\"); use another variable"))
     return kinds, refused
 
 

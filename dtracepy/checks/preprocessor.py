@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dtracepy import tree as t
 from dtracepy.checks import Finding
+from dtracepy.facts.command_line import relative_interpreter_problem
 from dtracepy.facts.directives import refused_without_cpp
 from dtracepy.source import positions_at
 
@@ -23,6 +24,10 @@ def run(ctx):
     item, _, problems = ctx.shebang_reading
     for problem in problems:
         yield ctx.finding("shebang", item, f"run as a program, the script would not start: {problem}", "warning")
+    if item is not None:
+        problem = relative_interpreter_problem(item.text)
+        if problem:
+            yield ctx.finding("shebang", item, f"run as a program, the script may not start: {problem}", "warning")
     if "C" in ctx.shebang_flags:
         return
     has_shebang = any(isinstance(item, t.Shebang) for item in ctx.program.items[:1])

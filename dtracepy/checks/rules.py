@@ -836,15 +836,17 @@ def _constant(node, dialect, names=None):
             return value
         return {"-": -value, "+": value, "~": ~value, "!": int(not value)}[node.op]
     if isinstance(node, t.Binary) and node.op in _FOLDED:
-        left, right = _constant(node.left, dialect, names), _constant(node.right, dialect, names)
-        if left is Fn.NOT_CONSTANT or right is Fn.NOT_CONSTANT:
-            return Fn.NOT_CONSTANT
-        if left is None or right is None:
-            return _UNKNOWN
-        try:
-            return _fold(node.op, left, right)
-        except (ZeroDivisionError, ValueError, OverflowError):
-            return _UNKNOWN
+        # (a left operand that is such a Binary too is walked down, not recursed into: a
+        # declaration's `int x[1+1+...+1]` is a chain as long as it has operators, which a
+        # declaration does not bound; 1,000 of them were "internal error ... RecursionError")
+        spine = []
+        while isinstance(node, t.Binary) and node.op in _FOLDED:
+            spine.append(node)
+            node = node.left
+        left = _constant(node, dialect, names)
+        for node in reversed(spine):
+            left = _folded(node.op, left, _constant(node.right, dialect, names))
+        return left
     if isinstance(node, t.Ternary):
         # dtrace's parser replaces c ? a : b by a or b when c is an integer constant (dt_node_op3)
         cond = condition_constant(node.cond, dialect, names)
@@ -855,6 +857,18 @@ def _constant(node, dialect, names=None):
                          t.StringLit, t.Postfix, t.Binary)):  # (a Binary here: the comma, never folded)
         return Fn.NOT_CONSTANT
     return _UNKNOWN
+
+
+def _folded(op, left, right):
+    """``left op right`` of two :func:`_constant` values, as :func:`_constant` folds a Binary."""
+    if left is Fn.NOT_CONSTANT or right is Fn.NOT_CONSTANT:
+        return Fn.NOT_CONSTANT
+    if left is None or right is None:
+        return _UNKNOWN
+    try:
+        return _fold(op, left, right)
+    except (ZeroDivisionError, ValueError, OverflowError):
+        return _UNKNOWN
 
 
 def condition_constant(node, dialect, names=None):

@@ -102,7 +102,8 @@ def _judged(text: str, fine: set) -> tuple:
     else:
         problem = providers.problem(text)
         answers = (None, problem, None) if problem else (
-            None, None, providers.unknown_provider(text) or probes.case_warning(text))
+            None, None, providers.unknown_provider(text) or probes.case_warning(text)
+            or providers.special_probe_warning(text))
     if shape is not None and answers == _FINE:
         fine.add(shape)
     return answers

@@ -24,14 +24,16 @@ from dtracepy.parser import expanded, parse_bytes
 
 
 def run(args) -> int:
-    disabled = frozenset(name.strip() for item in args.disable for name in item.split(","))
+    # (an empty name between commas, `--disable a,`, names nothing, as in a file's `ignore[a,]`:
+    # it was said as an unknown check of no name)
+    disabled = frozenset(name.strip() for item in args.disable for name in item.split(",")) - {""}
     unknown = sorted(disabled - set(BY_NAME))
     if unknown:
         # a misspelt name gets a did-you-mean, as it does in a file's `dtracepy: disable[...]`
         meant = [f"{name}: did you mean {close[0]}?" for name in unknown
                  for close in [close_matches(name, sorted(BY_NAME))] if close]
         hint = f"; {shown_text('; '.join(meant))}" if meant else ""
-        print(f"dtracepy: error: --disable: unknown check(s) {shown_text(', '.join(unknown))}{hint} "
+        print(f"dtracepy check: error: --disable: unknown check(s) {shown_text(', '.join(unknown))}{hint} "
               f"(known: {', '.join(info.name for info in CHECKS)})", file=sys.stderr)
         return 2
     if args.cpp:

@@ -307,8 +307,18 @@ def _did_you_mean(err: BaseException) -> str:
                     f"leaves out: from dtracepy import {wanted}")
 
         # the module's own names first (what it imported from dtracepy: prinft is printf, not print)
-        close = close_matches(wanted, sorted({*frame.f_locals, *frame.f_globals} - {wanted}))
+        own = sorted({*frame.f_locals, *frame.f_globals} - {wanted})
+        close = close_matches(wanted, own)
+        if not close and len(wanted) >= 2:
+            # a word cut short (`exe` of an imported execname), which close_matches' ratio does not
+            # reach: the one name of the module's that starts with it, before Python's own (exec)
+            started = [name for name in own if name.startswith(wanted) and not name.startswith("_")]
+            if 1 < len(started) <= 3:   # (after a star import: execargs, execname)
+                return f"; did you mean {' or '.join(map(repr, started))}?"
+            close = started if len(started) == 1 else []
         names = set() if close else set(vars(builtins))
+    elif isinstance(err, TypeError) and " got an unexpected keyword argument " in str(err):
+        return _keyword_meant(err)
     elif isinstance(err, ImportError) and wanted == "dtracepy":
         import re
 
@@ -322,6 +332,45 @@ def _did_you_mean(err: BaseException) -> str:
         return ""
     close = close or close_matches(wanted, sorted(names - {wanted}))
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _keyword_meant(err: TypeError) -> str:
+    """A did-you-mean for a misspelt keyword argument (``Tracer(option=...)``: ``options``;
+    ``@t.probe("BEGIN", whn=...)``: ``when``), which Python 3.11 gives for none: the function is
+    found by the name its message gives (``Tracer.__init__``), from the line that called it, else
+    among dtracepy's names, and its parameters are the candidates."""
+    import re
+
+    found = re.match(r"([\w.]+)\(\) got an unexpected keyword argument '(\w+)'$", str(err))
+    if found is None:
+        return ""
+    qualname, wanted = found.groups()
+    tb, frame = err.__traceback__, None
+    while tb is not None:
+        frame, tb = tb.tb_frame, tb.tb_next
+    import dtracepy
+
+    first, *rest = qualname.split(".")
+    scopes = ([frame.f_locals, frame.f_globals] if frame is not None else []) + [vars(dtracepy)]
+    target = next((scope[first] for scope in scopes if first in scope), None)
+    for part in rest:
+        target = getattr(target, part, None)
+    if target is None:
+        return ""
+    import inspect
+
+    try:
+        parameters = inspect.signature(target).parameters.values()
+    except (TypeError, ValueError):
+        return ""
+    names = [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+             and p.name != "self" and not p.name.startswith("_")]
+    from dtracepy.errors import close_matches
+
+    close = close_matches(wanted, names)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f" (its keyword arguments: {', '.join(names)})" if names else ""
 
 
 class TracerInterrupted(KeyboardInterrupt):
@@ -352,7 +401,13 @@ def choose(module, path: str, wanted: str | None):
         raise CompileError("defines no Tracer (write `t = Tracer(...)` at module level)", Pos(path, 1))
     if wanted is not None:
         if wanted not in tracers:
-            raise CompileError(f"no tracer named {wanted!r}; it defines: {', '.join(tracers)}", Pos(path, 1))
+            from dtracepy.errors import close_matches
+
+            # (a tracer's name is often a letter or two, `t`: a name in other capitals, else
+            # close_matches' ranking, which takes short words)
+            close = [name for name in tracers if name.lower() == wanted.lower()] or close_matches(wanted, list(tracers))
+            meant = f"; did you mean {close[0]!r}?" if close else ""
+            raise CompileError(f"no tracer named {wanted!r}{meant} (it defines: {', '.join(tracers)})", Pos(path, 1))
         attr = wanted
     elif len(tracers) > 1:
         raise CompileError(f"defines several tracers ({', '.join(tracers)}); choose one with "

@@ -41,6 +41,10 @@ def format_table(layout) -> str:
     return "\n".join(lines)
 
 
+#: File name endings that say the file is no C header, and what it is instead.
+_NOT_C = {"py": "a Python module", "d": "a D script"}
+
+
 def run(args) -> int:
     import gc
 
@@ -62,7 +66,16 @@ def _run(args) -> int:
     # the argument is a path, whatever it contains (a;b{.h is a file name, not C text); Path("")
     # would be ".", the directory, so an empty name stays the (empty) string the reader refuses
     header = pathlib.Path(args.header) if args.header else args.header
-    layouts = parse_layouts(header, abi=abi, include_dirs=args.include_dirs, defines=args.defines)
+    try:
+        layouts = parse_layouts(header, abi=abi, include_dirs=args.include_dirs, defines=args.defines)
+    except LayoutError as err:
+        # `layout tracer.py ip`, `layout x.d ip`: said as the C it is read as ("unknown type name
+        # 'printf'"), with no word of what was given
+        kind = _NOT_C.get(str(args.header).rpartition(".")[2]) if "." in str(args.header) else None
+        if (kind and err.pos is not None and str(err.pos.file) == str(args.header)
+                and not err.message.startswith("cannot read")):
+            err.message += f" ({args.header} is {kind}, read here as C: layout reads C headers)"
+        raise
     keep = getattr(args, "keep", None)
     if keep is not None:  # (the process ends when this returns: the records need not be freed)
         keep.append(layouts)

@@ -28,6 +28,10 @@ def check_desc(text, pos) -> str:
         if m is not None and m.group(1, 2) in _FINE_PAIRS and text != ":::":
             return text
     elif not isinstance(text, str):
+        if callable(text):  # `@t.probe` above a def, without its descriptions: given the function
+            raise DSLError(f"@t.probe is given the function {getattr(text, '__name__', '')!r}, not "
+                           "a probe description: write the descriptions in its parentheses, "
+                           "@t.probe(\"syscall::read:entry\")", pos)
         raise DSLError(f"a probe description is a string such as \"syscall::read:entry\", not "
                        f"{type(text).__name__}", pos)
     else:

@@ -110,6 +110,26 @@ def dtrace_shebang_problem(text: str) -> str | None:
     return None
 
 
+def relative_interpreter_problem(text: str) -> str | None:
+    """Why the ``#!`` line whose text (after ``#!``) is ``text`` starts dtrace only from some
+    directories, or None: its interpreter (``dtrace``, or ``env`` running it) is no absolute
+    path, and the kernel looks a relative one up from the directory ``./x.d`` is run in, never on
+    PATH (``#!dtrace -qs`` runs a ``./dtrace``; elsewhere "required file not found").  A warning,
+    not a refusal: ``dtrace -s x.d`` and ``dtracepy run`` never run the interpreter, and Oracle's
+    own tests hold such a line (``tst.quiet.d``)."""
+    interpreter = text.strip(" \t").replace("\t", " ").partition(" ")[0]
+    if not interpreter or interpreter.startswith("/"):
+        return None
+    base = interpreter.rsplit("/", 1)[-1]
+    if base != "env" and "dtrace" not in base:
+        return None                               # another program: the line runs no dtrace
+    meant = "/usr/bin/env" if base == "env" else "/usr/sbin/dtrace"
+    return (f"the #! line's interpreter {interpreter!r} is no absolute path: the kernel looks it up "
+            f"from the directory ./x.d is run in, not on PATH, so ./x.d starts only from a directory "
+            f"that holds {interpreter!r} (write its full path, {meant}, or the one "
+            f"`command -v {base}` prints)")
+
+
 #: What cpp says of a ``#!`` line below a script's first: dtrace -C strips only the first line
 #: when it is ``#!``, and cpp refuses any other (``# !x`` too).  ``check -C`` says it of such a
 #: line in a file, ``compile`` of a tracer's ``t.directive("", "!...")`` that goes through cpp.

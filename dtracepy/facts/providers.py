@@ -88,19 +88,47 @@ def _distance(a: str, b: str, limit: int = 2) -> int:
     return prev[-1]
 
 
-def closest(word: str, candidates, limit: int | None = None) -> str | None:
-    """The one candidate nearest ``word`` within ``limit`` edits (1 for words up to 4 letters, 2
-    above); None when there is none, or a tie."""
+def nearest(word: str, candidates, limit: int | None = None) -> list[str]:
+    """The candidates nearest ``word`` (sorted), within ``limit`` edits (1 for words up to 4
+    letters, 2 above); [] when none is, or ``word`` is one of them."""
     if limit is None:
         limit = 1 if len(word) <= 4 else 2
-    best, best_d, tie = None, limit + 1, False
+    best: list[str] = []
+    best_d = limit + 1
     for cand in sorted(candidates):
         d = _distance(word, cand, limit)
+        if d > limit:
+            continue
         if d < best_d:
-            best, best_d, tie = cand, d, False
+            best, best_d = [cand], d
         elif d == best_d:
-            tie = True
-    return None if best is None or tie or best_d == 0 else best
+            best.append(cand)
+    return [] if best_d == 0 else best
+
+
+def _swapped(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with two neighbouring characters swapped (the commonest typo)."""
+    if len(a) != len(b) or a == b:
+        return False
+    differ = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+    return len(differ) == 2 and differ[1] == differ[0] + 1 and a[differ[0]] == b[differ[1]] and a[differ[1]] == b[differ[0]]
+
+
+def closest(word: str, candidates, limit: int | None = None) -> str | None:
+    """The one candidate nearest ``word`` within ``limit`` edits (1 for words up to 4 letters, 2
+    above); None when there is none, or a tie, but where one of the tied is ``word`` with two
+    neighbours swapped (``tpc``: ``tcp``, not ``cpc``), as :func:`dtracepy.errors.close_matches`
+    puts a swap first."""
+    best = nearest(word, candidates, limit)
+    if len(best) > 1:
+        best = [cand for cand in best if _swapped(word, cand)]
+    return best[0] if len(best) == 1 else None
+
+
+def _either(names) -> str:
+    """'a', 'a' or 'b', 'a', 'b' or 'c'."""
+    quoted = [repr(name) for name in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
 #: Kernel providers whose name is never a module, function or probe name elsewhere: in a
@@ -177,9 +205,32 @@ def unknown_provider(text: str) -> str | None:
     if (not provider or provider in PROVIDERS or _probes.is_glob(provider) or "$" in provider
             or _PROCESS_SUFFIX.search(provider) or closest(provider, PROVIDERS) is not None):
         return None
+    # (a short name is near several: `up` is one edit from ip and udp; none is said as the one
+    # meant, as problem() says a single near one, but they are named)
+    near = nearest(provider, PROVIDERS)
+    meant = f"; did you mean {_either(near[:3])}?" if near else ""
     return (f"no DTrace dtracepy knows has a {provider!r} provider, so this matches no probe unless "
             f"one exists where the script runs (a user-space provider needs its process: "
-            f"{provider}$target, {provider}1234 or {provider}*)")
+            f"{provider}$target, {provider}1234 or {provider}*){meant}")
+
+
+def special_probe_warning(text: str) -> str | None:
+    """A bare probe name (no provider, module or function) that starts with a capital and is
+    BEGIN, END or ERROR misspelt or in other capitals (``BEGN``, ``ED``, ``Begin``): dtrace's own
+    probes have only those names (dtrace: "does not match any probes"), though a provider check
+    does not know (a process's USDT provider) might have it; so a warning, where
+    ``dtrace:::BEGN`` is an error (:func:`problem`)."""
+    if text.count(":") > 3 or not text.rpartition(":")[2][:1].isupper():
+        return None
+    provider, module, function, name = _probes.split(text)
+    if provider or module or function or name in _probes.SPECIAL_PROBES or _probes.is_glob(name) or "$" in name:
+        return None
+    meant = name.upper() if name.upper() in _probes.SPECIAL_PROBES else closest(name, _probes.SPECIAL_PROBES)
+    if meant is None:
+        return None
+    return (f"{name!r} is none of dtrace's own probes (BEGIN, END, ERROR; probe names are "
+            f"case-sensitive) and, bare, matches a probe only where some provider has one so named "
+            f"(dtrace: \"does not match any probes\"); did you mean {meant!r}?")
 
 
 def _fixed(text: str, index: int, value: str) -> str:
