@@ -252,12 +252,81 @@ RUN_MIN = 32
 _COLUMN_CONVERTERS = {"int": _ints, "hex": _hexes, "oct": _octs, "float": _floats,
                       "time": _times, "char": _chars, "sym": _texts, "str": _strings}
 _NUL, _NUL_US, _NL = b"\0", b"\0" + _US, b"\n"
+_NUL_US_TEXT = "\0" + US
+
+
+def _ended_strings(col: list):
+    """A string column's fields as text when each ends with its NUL (the list :func:`_strings`
+    gives), else None: one join and one decode, the fields then cut at each NUL and separator
+    (a field holds no separator, so there are as many pieces as fields exactly when each of the
+    first ends with a NUL; the last's is looked at)."""
+    texts = _US.join(col).decode("utf-8", "surrogateescape").split(_NUL_US_TEXT)
+    if len(texts) != len(col) or texts[-1][-1:] != "\0":
+        return None
+    texts[-1] = texts[-1][:-1]
+    return texts
+
+
+#: The kinds of column whose values are remembered by their text (:class:`_Memo`): each value is a
+#: function of the field's bytes alone (int, hex, oct, char, time: not float, whose NaN is not
+#: equal to itself, nor the strings, as cheap to decode as to look up).
+_MEMO_KINDS = frozenset({"int", "hex", "oct", "char", "time"})
+#: The most values a column remembers (a run of more different ones is not remembered).
+MEMO_MAX = 256
+#: The most runs a column whose values were not all remembered goes without looking them up.
+MEMO_BACKOFF = 64
+#: How many of a run's first fields tell whether its values are few enough to remember (more
+#: than half :data:`MEMO_MAX` different ones among them: not remembered).
+MEMO_SAMPLE = 256
+
+
+class _Memo:
+    """A column's values by their text, for columns whose values recur (a pid, a tid, a char, an
+    errno, a size): a run's fields are looked up by ``map(dict.__getitem__)`` (about 600
+    instructions a field against 1,000 to 1,500 for ``int()``).  A run with a field not
+    remembered is converted as before, and remembered when its values are few; a column whose runs
+    keep missing is looked up only once in 2, 3, 5 ... :data:`MEMO_BACKOFF` + 1 runs (a timestamp,
+    an address: nothing recurs, and the lookups cost next to nothing after the first runs).  Memory: at most
+    :data:`MEMO_MAX` values a column."""
+
+    __slots__ = ("table", "skip", "backoff")
+
+    def __init__(self):
+        self.table: dict = {}
+        self.skip = 0
+        self.backoff = 0
+
+    def convert(self, convert, col: list) -> list:
+        table = self.table
+        if self.skip:
+            self.skip -= 1
+            return list(convert(col))
+        try:
+            values = list(map(table.__getitem__, col))
+        except KeyError:
+            pass
+        else:
+            self.backoff = 0
+            return values
+        values = list(convert(col))
+        # remembered when few: told first from the run's first fields (a run of timestamps or
+        # addresses is not made into a table to be thrown away)
+        if len(set(col[:MEMO_SAMPLE])) <= MEMO_MAX // 2:
+            fresh = dict(zip(col, values))
+            if len(fresh) <= MEMO_MAX // 2:
+                if len(table) + len(fresh) > MEMO_MAX:
+                    table.clear()
+                table.update(fresh)
+        # (a miss after a hit is looked up again at once: the values it brought are remembered)
+        self.skip = self.backoff
+        self.backoff = min(2 * self.backoff or 1, MEMO_BACKOFF)
+        return values
 
 
 class _RecordDecoder:
     __slots__ = ("cls", "convs", "nfields", "strings", "kinds", "simple", "fast", "prefix",
                  "_line_start", "_key", "_key_marks",
-                 "_run", "_columns", "lacks")
+                 "_run", "_columns", "_memos", "lacks")
 
     def __init__(self, spec: RecordSpec, key: bytes = b""):
         self.cls = row_class(spec)
@@ -275,6 +344,8 @@ class _RecordDecoder:
         self._key_marks = key.count(key[:1])     # (its first byte, once or more)
         self._line_start = _NL + self.prefix
         self._columns = [(j, _COLUMN_CONVERTERS[kind]) for j, kind in enumerate(self.kinds, 1)]
+        # each column's memo (None: not remembered, or a string: see run())
+        self._memos = [_Memo() if kind in _MEMO_KINDS else None for kind in self.kinds]
 
     def run(self, lines: list, i: int, n: int):
         """The rows of ``lines[i:n]`` from the first on that :meth:`fast` takes (the same rows),
@@ -311,32 +382,58 @@ class _RecordDecoder:
             if counts.count(seps) != len(part):
                 del part[_first_other(counts, seps):]
                 fields = _US.join(part).split(_US)
-        while part:
+        # each string column decoded once, its NULs checked on the way (_ended_strings); when a
+        # string has none, the rows before the first such string
+        texts = {}
+        for j in self.strings:
+            texts[j] = _ended_strings(fields[j::stride])
+            if texts[j] is None:
+                texts = None
+                break
+        while texts is None and part:
             count = len(part)
             ended = min([_ends_with_nul(fields[j::stride]) for j in self.strings], default=count)
             if ended == count:
+                texts = {j: _strings(fields[j::stride]) for j in self.strings}
                 break
             del part[ended:]        # the rows before the first string without its NUL
             fields = _US.join(part).split(_US)
         if len(part) < RUN_MIN:
             return []
+        del part, joined
+        # every column converted whole (its values a list: once they all are, the fields are let
+        # go before the rows are made, so a collection the rows set off does not go over them)
+        columns = []
         try:
-            return list(map(tuple.__new__, repeat(self.cls), zip(
-                *[convert(fields[j::stride]) for j, convert in self._columns])))
+            for (j, convert), memo in zip(self._columns, self._memos):
+                if j in texts:
+                    columns.append(texts[j])
+                elif memo is not None:
+                    columns.append(memo.convert(convert, fields[j::stride]))
+                else:
+                    columns.append(list(convert(fields[j::stride])))
         except Exception:   # noqa: BLE001 - the row-by-row path raises it again, at its row
             return None
+        del fields, texts
+        return list(map(tuple.__new__, repeat(self.cls), zip(*columns)))
 
     def _aligned(self, joined: bytes, fields: list, count: int) -> bool:
         """Whether each of the ``count`` lines ``joined`` (by the separator) holds one separator
         fewer than the record's fields, told from the whole (``fields``: ``joined`` split), not
         line by line (a count per line cost 1,500 instructions a row of nine columns): every
-        ``nfields``-th field is the record's key, and no other field holds the key's first byte
-        (each line starts with the key, so its first byte is counted once a key), so no other
-        field is a key and each row's fields are one line's."""
+        ``nfields``-th field is the record's key, and the key is nowhere else in the lines (each
+        starts with it, so it is counted once a line), so no other field is a key and each row's
+        fields are one line's.  (A key that holds its first byte twice: that byte is counted.)"""
         key = self._key
-        return (len(fields) == count * self.nfields
-                and fields[::self.nfields].count(key) == count
-                and joined.count(key[:1]) == count * self._key_marks)
+        if len(fields) != count * self.nfields or fields[::self.nfields].count(key) != count:
+            return False
+        if self._key_marks == 1:
+            # (the key holds its first byte once: no two of it overlap, so the count finds every
+            # one; a count of several bytes costs half a count of one, about 350 instructions a
+            # row of nine columns against 715, and a string holding that byte alone, not the
+            # key, no longer stops the run)
+            return joined.count(key) == count
+        return joined.count(key[:1]) == count * self._key_marks
 
     def _compile_fast(self):
         """A function made for this record: one expression per column, no loop (the decoder's
