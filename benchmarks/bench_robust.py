@@ -175,6 +175,16 @@ def long_arguments(size: int) -> str:
     return 'BEGIN{printf("%d", x' + ",x" * (size // 2) + ");}\n"
 
 
+def declarators(n: int) -> str:
+    """``int x,x,...,x;`` of N declarators, and a clause."""
+    return "int " + ",".join(["x"] * n) + ";\nBEGIN { exit(0); }\n"
+
+
+def dimension_terms(n: int) -> str:
+    """``int x[1+1+...+1];`` of N terms, and a clause."""
+    return "int x[" + "+".join(["1"] * n) + "];\nBEGIN { exit(0); }\n"
+
+
 def tracer_body(body: str) -> str:
     return "from dtracepy import *\nimport contextlib\nt = Tracer()\n\n@t.probe('BEGIN')\ndef b():\n" + body
 
@@ -406,6 +416,16 @@ def cases(quick: bool):
     yield "memory-assignments", "BEGIN{ 'x=y;' x 750,000 }", "x.d", lone_assignments(750_000), ["check", "x.d"]
     yield "memory-sum", "trace(x+x+...+x), 3 MB", "x.d", long_sum(3_000_000), ["check", "x.d"]
     yield "memory-arguments", "printf(\"%d\", x,x,...), 3 MB", "x.d", long_arguments(3_000_000), ["check", "x.d"]
+    # (one declaration of millions of declarators or operators: session 27, margins28 and decl28;
+    # refused past lexer.MAX_DECL_ITEMS and MAX_DECL_OPERATORS, bounds of dtracepy's own)
+    yield "check-decl-declarators", "int x,x,...,x; 2 million declarators (4 MB)", "x.d", \
+        declarators(2_000_000), ["check", "x.d"]
+    yield "check-decl-declarators", "int x,x,...,x; 250,000 declarators (at the bound)", "x.d", \
+        declarators(250_000), ["check", "x.d"]
+    yield "check-decl-terms", "int x[1+1+...+1]; 2 million terms (4 MB)", "x.d", dimension_terms(2_000_000), \
+        ["check", "x.d"]
+    yield "check-decl-terms", "int x[1+1+...+1]; 100,001 terms (at the bound)", "x.d", \
+        dimension_terms(100_001), ["check", "x.d"]
     # `dtracepy import` (session 11: quadratic in clauses, in descriptions, in clauses of one name,
     # and --exact in statements of one function)
     for n in ((10_000,) if quick else (10_000, 100_000)):

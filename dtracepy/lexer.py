@@ -62,13 +62,23 @@ MAX_NESTING = 256
 # only to compile (``-e``) a call of 100,000 (its argument list grows by walking it: quadratic).
 # Counted as the lexer goes, the limits refuse such input at the operator or comma past them,
 # before its tokens and nodes are made: a 3 MB ``x+x+...`` or argument list took dtracepy 640 to
-# 780 MB and 6 to 10 s to read whole.  Declarations are not counted.  A chain of member accesses
+# 780 MB and 6 to 10 s to read whole.  Declarations are counted against bounds of their own (below).  A chain of member accesses
 # (``p->n->n->...``, ``s.a.a...``: no other operator, ',' or ';' between them at its level of
 # brackets) is one expression nested as deep: it may hold at most MAX_OPERATORS of them (Oracle D 2.0 compiles, ``dtrace -e``, one of
 # 16,000 ``->`` and crashes, SIGSEGV, on 20,000 and 60,000; review 28: check of a 4 MB chain took
 # 7 to 9 s and 546 to 582 MB).
 MAX_OPERATORS = 20_000
 MAX_ITEMS = _most_call_arguments + 1     # 8,000: see facts/functions.py
+# A declaration is counted so too, with bounds of dtracepy's own (session 27, decl28): dtrace -e
+# compiles ``int x,x,...,x;`` and ``int x[1+1+...+1];`` of 100,000, 500,000 and 2 million
+# declarators or terms (4 MB: 1.7 and 2.5 s, 71 and 508 MB; measured 2026-12-04), where dtracepy
+# held each declarator's or term's tokens and node (``check`` of 4 MB: 4.8 s and 631 MB; 23 s and
+# 759 MB).  Past these it refuses, at the operator or comma past them, saying the bound is its own:
+# 100,000 operators in one expression or declarator (a declarator's '*' counts, as a '[' after a
+# ']' does: 0.9 s and 48 MB at the bound) and 250,000 items in one list (declarators, members,
+# enumerators or parameters: 0.8 s and 88 MB).
+MAX_DECL_OPERATORS = 100_000
+MAX_DECL_ITEMS = 250_000
 
 # The lexer's keyword tokens: every word any dialect reserves (dtracepy.facts.keywords).
 KEYWORDS = {kw: "K_" + kw.upper() for kw in sorted(_kw.ALL_KEYWORDS)}
@@ -268,6 +278,20 @@ _TOO_LONG_CHAIN = (f"expression too long: more than {MAX_OPERATORS:,} member acc
                    f"chain (dtrace crashes compiling one of {MAX_OPERATORS:,})")
 _TOO_MANY_ITEMS = (f"list too long: more than {MAX_ITEMS:,} items (arguments, keys or comma operands) "
                    f"in one list (dtrace cannot run a call of {MAX_ITEMS:,} arguments)")
+
+
+def _too_long_declaration(what: str) -> str:
+    """The message refusing a declaration past MAX_DECL_OPERATORS or MAX_DECL_ITEMS (read as it is
+    refused: a test lowers them)."""
+    if what == "operators":
+        past = f"more than {MAX_DECL_OPERATORS:,} operators in one expression or declarator of a declaration"
+    else:
+        past = (f"more than {MAX_DECL_ITEMS:,} items (declarators, members, enumerators or parameters) "
+                f"in one list of a declaration")
+    return (f"declaration too long: {past} (a bound of dtracepy's own, not dtrace's, which keeps "
+            f"dtracepy within 5 s and 300 MB on any input)")
+
+
 _NOT_CAST_BEFORE = {"IDENT", "SCOPED", "RPAREN", "RBRACK", "K_IF", "K_STRINGOF", "K_SIZEOF",
                     "K_OFFSETOF", "MACRO", "AGG", "K_WHILE", "K_SWITCH", "K_FOR"}
 
@@ -1370,7 +1394,12 @@ class Lexer:
             # a new one begun where the lexer goes on) only where a token is not the pattern's:
             # the item ends (the state machine goes back to the top level), a character constant,
             # a '#' line.
-            most_ops, most_commas = (n, n) if state == DECL else (MAX_OPERATORS, MAX_ITEMS - 1)
+            if state == DECL:
+                most_ops, most_commas = MAX_DECL_OPERATORS, MAX_DECL_ITEMS - 1
+                too_many_ops = too_many_items = None  # (the message made when it is needed)
+            else:
+                most_ops, most_commas = MAX_OPERATORS, MAX_ITEMS - 1
+                too_many_ops, too_many_items = _TOO_MANY_OPERATORS, _TOO_MANY_ITEMS
             if prev == "LBRACE" and state == BODY and depth == 1 and not typedef_name_expected \
                     and simple_misses < SIMPLE_MISSES:
                 # a body begins: its first statement, when simple, as after a ';' (see below)
@@ -1539,11 +1568,11 @@ class Lexer:
                             nops += 1
                             chain = 0
                             if nops > most_ops:
-                                raise error(_TOO_MANY_OPERATORS, start)
+                                raise error(too_many_ops or _too_long_declaration("operators"), start)
                         else:
                             chain += 1
                             if chain > most_ops:
-                                raise error(_TOO_LONG_CHAIN, start)
+                                raise error(_TOO_LONG_CHAIN if too_many_ops else _too_long_declaration("operators"), start)
                         continue
                     p = tok
                     if p == "=":  # (the most common of these first)
@@ -1553,11 +1582,11 @@ class Lexer:
                         nops += 1
                         chain = 0
                         if nops > most_ops:
-                            raise error(_TOO_MANY_OPERATORS, start)
+                            raise error(too_many_ops or _too_long_declaration("operators"), start)
                     elif p == ",":
                         ncommas += 1
                         if ncommas > most_commas:
-                            raise error(_TOO_MANY_ITEMS, start)
+                            raise error(too_many_items or _too_long_declaration("items"), start)
                         nops = chain = 0
                         if state == DECL:
                             if paren_kinds and paren_kinds[-1] is True and depth == len(brace_kinds) + len(paren_kinds):
@@ -1584,7 +1613,7 @@ class Lexer:
                         if prev == "RPAREN" or prev == "RBRACK":  # f(x)(y), a[x][y]: one more level
                             nops += 1
                             if nops > most_ops:
-                                raise error(_TOO_MANY_OPERATORS, start)
+                                raise error(too_many_ops or _too_long_declaration("operators"), start)
                         depth += 1
                         if depth > MAX_NESTING:
                             raise error(f"nested too deeply (more than {MAX_NESTING} levels of ( [ {{)", start)
@@ -1685,7 +1714,7 @@ class Lexer:
                                 break
                         nops += 1  # a division
                         if nops > most_ops:
-                            raise error(_TOO_MANY_OPERATORS, start)
+                            raise error(too_many_ops or _too_long_declaration("operators"), start)
                     elif p == ";":
                         nops = ncommas = chain = 0
                         if state == DECL and depth == 0:
@@ -1713,7 +1742,7 @@ class Lexer:
                             type_done = False
                         nops += 1
                         if nops > most_ops:
-                            raise error(_TOO_MANY_OPERATORS, start)
+                            raise error(too_many_ops or _too_long_declaration("operators"), start)
                     add((ttype, p, start))
                     prev2, prev = prev, ttype
                     continue
