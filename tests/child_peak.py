@@ -54,3 +54,38 @@ def read_peak_kb(peak_file) -> int:
     """What a :func:`dtracepy_argv` child wrote: its own peak memory in KB."""
     with open(peak_file) as peak:
         return int(peak.read())
+
+
+def check_in_child(tmp_path, files: dict, *args, address_space_mb: int = 1536, timeout: float = 120):
+    """``python -m dtracepy check ARGS x.d`` of ``files`` (name -> text, written in ``tmp_path``)
+    in a child limited to ``address_space_mb`` of address space (so old code fails there rather
+    than eat the machine) and killed after ``timeout`` s: (its exit status, its stderr, its own
+    peak in KB, or None where it died before writing it)."""
+    import os
+    import pathlib
+    import resource
+    import subprocess
+    import threading
+
+    from tests.pythonpath import env_with
+
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    limit_bytes = address_space_mb << 20
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+    repo = pathlib.Path(__file__).resolve().parent.parent
+    with open(tmp_path / "err", "wb") as err:
+        child = subprocess.Popen(dtracepy_argv(tmp_path / "peak", "check", *args, "x.d"),
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                                 env=env_with(repo), cwd=tmp_path, preexec_fn=limit)
+        timer = threading.Timer(timeout, child.kill)
+        timer.start()
+        try:
+            _, status, _ = os.wait4(child.pid, 0)
+        finally:
+            timer.cancel()
+    peak = read_peak_kb(tmp_path / "peak") if (tmp_path / "peak").exists() else None
+    return os.waitstatus_to_exitcode(status), (tmp_path / "err").read_text(), peak

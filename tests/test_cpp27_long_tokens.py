@@ -9,18 +9,12 @@ tracemalloc counts in this process (re's backtracking stack is allocated through
 
 from __future__ import annotations
 
-import os
 import random
-import resource
-import subprocess
-import threading
 import tracemalloc
 
 import pytest
-from tests.child_peak import dtracepy_argv, read_peak_kb
-from tests.pythonpath import env_with
+from tests.child_peak import check_in_child
 
-from conftest import REPO
 from dtracepy import preprocess
 
 BIG = 4 * 1024 * 1024 - 4096
@@ -102,24 +96,7 @@ def test_dtracepys_own_patterns_read_a_string_of_escapes_without_a_frame_per_esc
 def _check_cpp(tmp_path, files: dict, *args):
     """``check -C`` of ``x.d`` among ``files`` in a child under a 1.5 GB address space (the old
     code fails there, rather than eating the machine): (status, stderr, its own peak in KB)."""
-    for name, text in files.items():
-        (tmp_path / name).write_text(text)
-
-    def limit():
-        resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
-
-    with open(tmp_path / "err", "wb") as err:
-        child = subprocess.Popen(dtracepy_argv(tmp_path / "peak", "check", "-C", *args, "x.d"),
-                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                                 env=env_with(REPO), cwd=tmp_path, preexec_fn=limit)
-        timer = threading.Timer(120, child.kill)
-        timer.start()
-        try:
-            _, status, _ = os.wait4(child.pid, 0)
-        finally:
-            timer.cancel()
-    peak = read_peak_kb(tmp_path / "peak") if (tmp_path / "peak").exists() else None
-    return os.waitstatus_to_exitcode(status), (tmp_path / "err").read_text(), peak
+    return check_in_child(tmp_path, files, "-C", *args)
 
 
 _SHAPES = {

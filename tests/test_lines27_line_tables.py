@@ -9,19 +9,13 @@ the child's own peak (tests/child_peak.py) or what tracemalloc counts in this pr
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import resource
-import subprocess
-import threading
 import tracemalloc
 
 import pytest
-from tests.child_peak import dtracepy_argv, read_peak_kb
-from tests.pythonpath import env_with
+from tests.child_peak import check_in_child
 
-from conftest import REPO
 from dtracepy import lexer
 from dtracepy.source import offsets_in, register_text
 
@@ -29,23 +23,7 @@ from dtracepy.source import offsets_in, register_text
 def _check(tmp_path, text: str, *args):
     """``check ARGS x.d`` of ``text`` in a child under a 1.5 GB address space: (status, stderr,
     its own peak in KB)."""
-    (tmp_path / "x.d").write_text(text)
-
-    def limit():
-        resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
-
-    with open(tmp_path / "err", "wb") as err:
-        child = subprocess.Popen(dtracepy_argv(tmp_path / "peak", "check", *args, "x.d"),
-                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                                 env=env_with(REPO), cwd=tmp_path, preexec_fn=limit)
-        timer = threading.Timer(120, child.kill)
-        timer.start()
-        try:
-            _, status, _ = os.wait4(child.pid, 0)
-        finally:
-            timer.cancel()
-    peak = read_peak_kb(tmp_path / "peak") if (tmp_path / "peak").exists() else None
-    return os.waitstatus_to_exitcode(status), (tmp_path / "err").read_text(), peak
+    return check_in_child(tmp_path, {"x.d": text}, *args)
 
 
 _SHAPES = {

@@ -11,17 +11,11 @@ judged a declaration's type once a declarator (1,002 calls for 1,001 declarators
 
 from __future__ import annotations
 
-import os
 import random
-import resource
-import subprocess
-import threading
 
 import pytest
-from tests.child_peak import dtracepy_argv, read_peak_kb
-from tests.pythonpath import env_with
+from tests.child_peak import check_in_child
 
-from conftest import REPO
 from dtracepy import lexer, parser
 from dtracepy.errors import DTracePyError
 
@@ -33,23 +27,7 @@ _LINES_OF_X = "BEGIN { x = 1; } /* __ */\n" + "x\n" * (_BIG // 2 - 100) + ";\n"
 def _check(tmp_path, text: str, *args):
     """``check ARGS x.d`` of ``text`` in a child under a 1.5 GB address space: (status, stderr,
     its own peak in KB)."""
-    (tmp_path / "x.d").write_text(text)
-
-    def limit():
-        resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
-
-    with open(tmp_path / "err", "wb") as err:
-        child = subprocess.Popen(dtracepy_argv(tmp_path / "peak", "check", *args, "x.d"),
-                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                                 env=env_with(REPO), cwd=tmp_path, preexec_fn=limit)
-        timer = threading.Timer(120, child.kill)
-        timer.start()
-        try:
-            _, status, _ = os.wait4(child.pid, 0)
-        finally:
-            timer.cancel()
-    peak = read_peak_kb(tmp_path / "peak") if (tmp_path / "peak").exists() else None
-    return os.waitstatus_to_exitcode(status), (tmp_path / "err").read_text(), peak
+    return check_in_child(tmp_path, {"x.d": text}, *args)
 
 
 @pytest.mark.parametrize("args", [("-C",), ()], ids=["-C", "without -C"])
