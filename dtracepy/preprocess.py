@@ -1677,7 +1677,9 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             raise refused(err.line) from None
 
     def bounded():
-        """Refuse a text given to pcpp whole with more than :data:`MAX_CPP_LINES` lines."""
+        """Refuse a text given to pcpp whole, where a reduction was called for (none made: every
+        line pcpp's; or one given up: a macro whose parentheses do not nest named, a header holding
+        the placeholders' prefix), with more than :data:`MAX_CPP_LINES` lines."""
         if len(lines) > MAX_CPP_LINES or read.count("\n") > MAX_CPP_LINES:  # (pcpp splits as splitlines)
             if len(read.splitlines()) > MAX_CPP_LINES:
                 raise refused(MAX_CPP_LINES + 1)
@@ -1686,7 +1688,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
     if len(read) >= REDUCE_FROM:
         reduction = reduced(_known_names(defines))
     while True:
-        if reduction is None:
+        if reduction is None and len(read) >= REDUCE_FROM:
             bounded()
         found: list = []  # the #warnings reached: given out once the run is known to stand
         defined: dict = {}

@@ -50,11 +50,21 @@ _TOKENS_SAID = ("error: more than 1,000 tokens (blanks and line ends included) f
 ])   # pcpp only copies do not count
 def test_more_lines_than_pcpp_may_read_are_a_located_error(monkeypatch, text, where):
     monkeypatch.setattr(pp, "MAX_CPP_LINES", 1_000)
-    for reduce in (True, False):
-        made = _made(monkeypatch, text, reduce)
-        if not reduce and where == "x.d:4001:1":
-            where = "x.d:1001:1"  # (given whole, every line is pcpp's)
-        assert made[0] == "error" and made[1].startswith(f"{where}: {_LINES_SAID}"), made[:2]
+    made = _made(monkeypatch, text)
+    assert made[0] == "error" and made[1].startswith(f"{where}: {_LINES_SAID}"), made[:2]
+
+
+def test_a_text_given_to_pcpp_whole_is_bounded_too(monkeypatch):
+    """A macro whose parentheses do not nest, named: the reduction is given up and pcpp reads the
+    whole text, every line of it counted.  (A text too short to be reduced, or the tests' whole
+    text with the reduction turned off, is not bounded by lines.)"""
+    monkeypatch.setattr(pp, "MAX_CPP_LINES", 1_000)
+    text = "#define O (\nBEGIN { x = O 1); }\n" + "BEGIN { x = 1; }\n" * 1_500
+    made = _made(monkeypatch, text)
+    assert made[0] == "error" and made[1].startswith(f"x.d:1001:1: {_LINES_SAID}"), made[:2]
+    assert _made(monkeypatch, text, False)[0] == "text"
+    monkeypatch.setattr(pp, "MAX_CPP_LINES", 1_502)
+    assert _made(monkeypatch, text) == _made(monkeypatch, text, False)
 
 
 def test_the_reduction_stops_walking_at_the_line_past_the_bound(monkeypatch):
