@@ -855,10 +855,11 @@ def _reduced(read: str, names, avoid: str = "") -> _Reduction | None:
 
     # a line naming a macro, and what the name may take as arguments: up to the ) that closes
     # what was opened after it, and the next line with code, if a line ends in a name or a )
-    # (the names in the order of the text, each line once; the walk stops once more than
-    # MAX_CPP_LINES lines before where it is are pcpp's: they are final there, a later name marks
-    # no line before it and the spliced lines only add lines, so the text is refused below at a line
-    # before it, the same line as after the whole walk; 1.4 million lines naming a macro took it 3 s)
+    # (the names in the order of the text, each line once; the walk stops, just after a line it
+    # marked, once more than MAX_CPP_LINES lines before where it is are pcpp's: those lines are
+    # final there, since a later name marks no line before it and a line spliced over where it
+    # stops is all pcpp's either way, so the text is refused below at a line before it, the same
+    # line as after the whole walk; 1.4 million lines naming a macro took the walk 3 s)
     covered = seen = seen_to = 0  # seen: the lines before seen_to marked pcpp's
     present = [name for name in names if name in whole] if len(names) < 64 else names
     for m in _names_re(present).finditer(whole) if present else ():
@@ -867,12 +868,13 @@ def _reduced(read: str, names, avoid: str = "") -> _Reduction | None:
             continue  # (a directive is no macro's argument)
         depth, pending = 0, True
         while line < count and (depth or pending):
-            if line - seen_to >= 4096:  # (a name's arguments over a million lines)
-                seen += hot.count(1, seen_to, line)
-                seen_to = line
-                if seen > MAX_CPP_LINES:
-                    break
             hot[line] = 1
+            if line - seen_to >= 4096:  # (a name's arguments over a million lines; stopped at a
+                seen += hot.count(1, seen_to, line + 1)  # line marked, as after a name's: a line
+                seen_to = line + 1                       # spliced over it is all pcpp's either way)
+                if seen > MAX_CPP_LINES:
+                    line += 1
+                    break
             text = code(line)
             closes = text.count(")")
             if depth >= closes:  # (none closes at 0)

@@ -85,6 +85,37 @@ def test_the_reduction_stops_walking_at_the_line_past_the_bound(monkeypatch):
     assert len(looked_at) < 2_000, len(looked_at)  # (100,000 before)
 
 
+_PIECES = ["N;", "  N;", "x;", "", "", "a\\", "N\\", "N", "(", ")", "F(", "x)", "/* c */", "#define M 2",
+           "BEGIN { x = 1; }", "y = (1 +", "2);", "N (", "\\", "M;"]
+
+
+def test_the_walk_stopped_refuses_where_the_whole_walk_would(monkeypatch):
+    """Where the walk stops (after a name's lines, or within a name's arguments over more than
+    4,096 lines), the refusal is at the line the whole walk's reduction gives: the line past the
+    bound among the lines it gives pcpp as they are."""
+    import random
+
+    rng = random.Random(28)
+    for _ in range(300):
+        long = rng.random() < 0.3  # (arguments across more than 4,096 lines)
+        pieces = [rng.choice(_PIECES) for _ in range(rng.randrange(50, 400))]
+        if long:
+            at = rng.randrange(len(pieces))
+            pieces[at:at] = ["N ("] + ["x,"] * rng.randrange(4_100, 6_000) + [")"]
+        text = "#define N 1\n#define F(x) x\n" + "\n".join(pieces) + "\n"
+        monkeypatch.setattr(pp, "MAX_CPP_LINES", 1 << 40)
+        whole = pp._reduced(text, {"N", "F", "M"})
+        if whole is None:
+            continue
+        given = [number for row, number in zip(whole.text.split("\n"), whole.numbers[1:])
+                 if not row.startswith(whole.prefix)]
+        bound = rng.randrange(1, len(given)) if len(given) > 1 else 1
+        monkeypatch.setattr(pp, "MAX_CPP_LINES", bound)
+        with pytest.raises(pp._TooManyLines) as caught:
+            pp._reduced(text, {"N", "F", "M"})
+        assert caught.value.line == given[bound], (bound, text[:300])
+
+
 @pytest.mark.parametrize("text, where", [
     ("#define N 1\nBEGIN {\n" + "N x x x;\n" * 200 + "}\n", "x.d:112:1"),
     ("#define N 1\nBEGIN {\n" + "N" + " x" * 2_000 + ";\n}\n", "x.d:3:990"),  # in one line
