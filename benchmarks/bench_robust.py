@@ -349,6 +349,23 @@ def cases(quick: bool):
         'BEGIN { x = "' + "\\n" * 2_000_000 + '"; }\n', ["check", "-C", "x.d"]
     yield "check-cpp-lines", "-C, 2 million lines of x, and a __", "x.d", \
         "BEGIN { x = 1; } /* __ */\n" + "x\n" * (big // 2 - 100) + ";\n", ["check", "-C", "x.d"]
+    # (cppmacro28: lines pcpp must read, each naming a macro, refused past MAX_CPP_LINES; a
+    # #define spliced over lines; the tokens of lines naming a macro, refused past MAX_CPP_TOKENS;
+    # and, answered, the most of each under the bounds, with 4 MB of lines pcpp is spared)
+    yield "check-cpp-lines", "-C, #define N 1 and 1.4 million lines of N; (refused)", "x.d", \
+        "#define N 1\nBEGIN { x = 1; }\n" + "N;\n" * (big // 3 - 20), ["check", "-C", "x.d"]
+    yield "check-cpp-lines", "-C, a #define spliced over 1.4 million lines (refused)", "x.d", \
+        "#define N 1 \\\n" + "a\\\n" * (big // 3 - 10) + "\nBEGIN { x = N; }\n", ["check", "-C", "x.d"]
+    yield "check-cpp-lines", "-C, #define N 1 and N\\ on 1.4 million lines (refused)", "x.d", \
+        "#define N 1\nBEGIN { x = 1; }\n" + "N\\\n" * (big // 3 - 20) + ";\n", ["check", "-C", "x.d"]
+    yield "check-cpp-lines", "-C, #define N 1 and 100,000 lines of N x ... x; (refused)", "x.d", \
+        "#define N 1\nBEGIN {\n" + ("N" + " x" * 19 + ";\n") * (big // 41) + "}\n", ["check", "-C", "x.d"]
+    text = "#define N 1\nBEGIN { x = 1; } /* __ */\n" + "N x;\n" * 49_990
+    yield "check-cpp-lines", "-C, 49,990 lines of N x; and 1.9 million of x", "x.d", \
+        text + "x\n" * ((big - len(text)) // 2) + ";\n", ["check", "-C", "x.d"]
+    text = "#define N 1\nBEGIN { x = 1; } /* __ */\nBEGIN {\n" + ("N" + " x" * 40 + ";\n") * 2_990
+    yield "check-cpp-lines", "-C, 248,000 tokens of N x ... x; and 1.9 million lines of x", "x.d", \
+        text + "}\n" + "x\n" * ((big - len(text)) // 2) + ";\n", ["check", "-C", "x.d"]
     yield "check-cpp-nested", "-C, F(F(...)) 100,000 deep (refused)", "x.d", "#define F(x) (x)\nBEGIN { y = " + \
         "F(" * 100_000 + "1" + ")" * 100_000 + "; }\n", ["check", "-C", "x.d"]
     yield "check-cpp-macros", "-C, dense D, 1 MiB, and one #define", "x.d", \

@@ -106,6 +106,37 @@ MAX_PAREN_NESTING = 1_000
 #: not read by it (the reduction joins it: :func:`_joined`), and does not count.
 MAX_SPLICES = 100_000
 
+#: At most this many lines of the main file given to pcpp as they are (a line naming a macro, a
+#: directive, what a macro's arguments may take, the blank lines between; not a run of lines it
+#: would only copy, which the reduction gives it as one line: :class:`_Reduction`, nor the empty
+#: lines left out).  pcpp takes 10 to 20 us a line (``#define N 1`` and 1.4 million lines of
+#: ``N;`` took 30 to 35 s and 1.25 GB), and the reduction's own walk of the lines naming a macro
+#: 2 us; the text is refused at the line past the bound before either (:func:`_reduced`).
+MAX_CPP_LINES = 50_000
+
+#: At most this many tokens made by pcpp's lexer (blanks and line ends included), over a whole run
+#: of the preprocessor (the main file and its headers; a run of lines it would only copy is one, the
+#: reduction's placeholder): it takes about 4 us and holds some 250 bytes for each (``#define N 1``
+#: and 100,000 lines of ``N x x ... x;``, 4 MB, took 15 s and 1 GB).  Refused at the token past it.
+MAX_CPP_TOKENS = 250_000
+
+
+class _TooManyLines(Exception):
+    """A text that gives pcpp more than :data:`MAX_CPP_LINES` lines as they are: ``line`` (from 1)
+    is the first past the bound."""
+
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+def too_many_lines_message() -> str:
+    """What the refusal past :data:`MAX_CPP_LINES` says."""
+    return (f"more than {MAX_CPP_LINES:,} lines for the C preprocessor to read (lines naming a macro, "
+            "directives, a macro's arguments; lines it would only copy are not counted); dtracepy stops "
+            "there (its preprocessor takes 10 to 20 microseconds a line: a macro named on each of 1.4 "
+            "million lines took it half a minute and over a gigabyte)")
+
 # What the fast path (:func:`_plain`) must find (group 1), after what it skips at C speed (code,
 # comments, strings and character constants): a line comment, or what only the preprocessor reads
 # (a directive's ``#``, its digraph ``%:``), or an opening that is never closed (on its line, for a
@@ -824,14 +855,26 @@ def _reduced(read: str, names, avoid: str = "") -> _Reduction | None:
 
     # a line naming a macro, and what the name may take as arguments: up to the ) that closes
     # what was opened after it, and the next line with code, if a line ends in a name or a )
-    covered = 0
+    # (the names in the order of the text, each line once; the walk stops, just after a line it
+    # marked, once more than MAX_CPP_LINES lines before where it is are pcpp's: those lines are
+    # final there, since a later name marks no line before it and a line spliced over where it
+    # stops is all pcpp's either way, so the text is refused below at a line before it, the same
+    # line as after the whole walk; 1.4 million lines naming a macro took the walk 3 s)
+    covered = seen = seen_to = 0  # seen: the lines before seen_to marked pcpp's
     present = [name for name in names if name in whole] if len(names) < 64 else names
-    for line in sorted({row(m.start()) for m in _names_re(present).finditer(whole)} if present else ()):
+    for m in _names_re(present).finditer(whole) if present else ():
+        line = row(m.start())
         if line < covered or _DIRECTIVE_RE.match(lines[line]) and not (line and lines[line - 1].endswith("\\")):
             continue  # (a directive is no macro's argument)
         depth, pending = 0, True
         while line < count and (depth or pending):
             hot[line] = 1
+            if line - seen_to >= 4096:  # (a name's arguments over a million lines; stopped at a
+                seen += hot.count(1, seen_to, line + 1)  # line marked, as after a name's: a line
+                seen_to = line + 1                       # spliced over it is all pcpp's either way)
+                if seen > MAX_CPP_LINES:
+                    line += 1
+                    break
             text = code(line)
             closes = text.count(")")
             if depth >= closes:  # (none closes at 0)
@@ -848,6 +891,10 @@ def _reduced(read: str, names, avoid: str = "") -> _Reduction | None:
                 pending = _NAME_AT_END_RE.search(text) is not None
             line += 1
         covered = line
+        seen += hot.count(1, seen_to, covered)
+        seen_to = covered
+        if seen > MAX_CPP_LINES:
+            break
 
     # a line spliced over lines (a \\ at their ends) whose lines are inert, with code outside its
     # comments: one run of its own, the line joined as pcpp writes it (:func:`_joined`), at the line
@@ -914,12 +961,16 @@ def _reduced(read: str, names, avoid: str = "") -> _Reduction | None:
     out, numbers, shifts, offset, line = [], [0], [0], 0, 0
     gaps = iter(dropped + [(count, count)])
     gap = next(gaps)
+    given = 0  # the lines given as they are
     for first, after, name in kept + [(count, count, None)]:
         i = line
         while i < first:
             if i == gap[0]:
                 i, gap = gap[1] + 1, next(gaps)
                 continue
+            given += 1
+            if given > MAX_CPP_LINES:
+                raise _TooManyLines(i + 1)
             out.append(lines[i])
             numbers.append(i + 1)
             shifts.append(starts[i] - offset)
@@ -1233,7 +1284,8 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
         ``defined`` (name -> whether the parentheses of its replacement nest); ``spoiled`` is made
         true by a header that holds the reduction's placeholders' prefix."""
         errors: list[tuple[str, int, str, int | None]] = []  # (file, line, message, column)
-        budget = {"read": len(text.encode("utf-8", "surrogatepass")), "expanded": 0, "included": 0, "splices": 0}
+        budget = {"read": len(text.encode("utf-8", "surrogatepass")), "expanded": 0, "included": 0, "splices": 0,
+                  "tokens": 0}
 
         texts: dict[str, list[str]] = {}  # an included file's absolute path -> its lines
         marks = LineMarks(filename)  # how the main file's #line directives name its lines (cpp's way)
@@ -1281,7 +1333,8 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                     reduced.data = data
                     numbers, shifts = reduced.numbers, reduced.shifts
                 current_line = []
-                while True:
+                made = budget["tokens"]  # (kept in the budget at each line given out: a header read
+                while True:               # then counts its own)
                     tok = lex.token()
                     if not tok:
                         break
@@ -1289,14 +1342,20 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                     if reduced is not None:  # where it stands in the whole text
                         tok.lexpos += shifts[tok.lineno]
                         tok.lineno = numbers[tok.lineno]
+                    made += 1
+                    if made > MAX_CPP_TOKENS:
+                        self._too_many_tokens(tok, abssource)
                     if tok.type == self.t_LINECONT:
                         budget["splices"] += 1
                         if budget["splices"] > MAX_SPLICES:
                             self._too_many_splices(tok, abssource)
                     current_line.append(tok)
                     if tok.type in self.t_WS and tok.value == "\n":
+                        budget["tokens"] = made
                         yield current_line
+                        made = budget["tokens"]
                         current_line = []
+                budget["tokens"] = made
                 if current_line:
                     nltok = _copy.copy(current_line[-1])
                     nltok.type = self.t_NEWLINE
@@ -1313,6 +1372,14 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
                                "preprocessor to read; dtracepy stops there (its preprocessor makes two tokens "
                                "of each: a line spliced over a million lines took it half a minute and over "
                                "a gigabyte)", source, tok.lineno, col)
+
+            def _too_many_tokens(self, tok, source):
+                """A located error at the token ``tok`` past :data:`MAX_CPP_TOKENS`."""
+                raise _Refused(f"more than {MAX_CPP_TOKENS:,} tokens (blanks and line ends included) for the "
+                               "C preprocessor to read (a run of lines it would only copy is one); dtracepy "
+                               "stops there (its preprocessor takes about 4 microseconds and 250 bytes a "
+                               "token: 4 MB of lines naming a macro took it 15 s and a gigabyte)",
+                               source, tok.lineno, _column_of(tok))
 
             def on_unknown_macro_in_defined_expr(self, tok):
                 # (#ifdef __LINE__, defined(__has_builtin): gcc's cpp knows them as defined)
@@ -1597,10 +1664,34 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
             line_map = _Named(line_map, marks)
         return _restored(written, held), line_map
 
+    def refused(line: int):
+        """The located refusal at ``line`` of a text past :data:`MAX_CPP_LINES` (its first column
+        with a character; the file's own line: the #line directives are not read yet)."""
+        source_line = lines[line - 1] if 0 < line <= len(lines) else None
+        stripped = source_line.lstrip(" \t") if source_line else ""
+        col = len(source_line) - len(stripped) + 1 if stripped else 1
+        return DSyntaxError(too_many_lines_message(), Pos(_shown(filename, filename), line, col), source_line)
+
+    def reduced(names):
+        try:
+            return _reduced(read, names, "\n".join(defines))
+        except _TooManyLines as err:
+            raise refused(err.line) from None
+
+    def bounded():
+        """Refuse a text given to pcpp whole, where a reduction was called for (none made: every
+        line pcpp's; or one given up: a macro whose parentheses do not nest named, a header holding
+        the placeholders' prefix), with more than :data:`MAX_CPP_LINES` lines."""
+        if len(lines) > MAX_CPP_LINES or read.count("\n") > MAX_CPP_LINES:  # (pcpp splits as splitlines)
+            if len(read.splitlines()) > MAX_CPP_LINES:
+                raise refused(MAX_CPP_LINES + 1)
+
     reduction, tries = None, 0
     if len(read) >= REDUCE_FROM:
-        reduction = _reduced(read, _known_names(defines), "\n".join(defines))
+        reduction = reduced(_known_names(defines))
     while True:
+        if reduction is None and len(read) >= REDUCE_FROM:
+            bounded()
         found: list = []  # the #warnings reached: given out once the run is known to stand
         defined: dict = {}
         spoiled: list = []
@@ -1611,8 +1702,7 @@ def preprocess(text: str, filename: str = "<string>", include_dirs=(), defines=(
         if reduction is not None:
             verdict = None if spoiled or tries >= 2 else reduction.confirmed(defined)
             if verdict is not True:  # (a macro was read against lines taken for inert: again)
-                reduction = None if verdict is None else _reduced(
-                    read, reduction.names | set(defined), "\n".join(defines))
+                reduction = None if verdict is None else reduced(reduction.names | set(defined))
                 tries += 1
                 continue
         break
