@@ -42,3 +42,97 @@ def test_import_refuses_a_deep_expression_at_it(text, where, exact, tmp_path, ca
     assert err.splitlines()[0] == (f"{script}:{where}: error: cannot import this expression: the DSL has no "
                                    "way to nest expressions this deeply"), err
     assert "Traceback" not in err
+
+
+# --- compile makes no declaration check refuses (decl28's bounds) ------------------------------
+
+def _lowered(monkeypatch, bound=10):
+    from dtracepy import lexer
+
+    monkeypatch.setattr(lexer, "MAX_DECL_OPERATORS", bound)
+    monkeypatch.setattr(lexer, "MAX_DECL_ITEMS", bound)
+
+
+def _declaring(how):
+    """A tracer whose one declaration is ``how``'s (given the tracer; returns the line of the
+    call), with a clause."""
+    from dtracepy import Tracer
+
+    t = Tracer("x")
+    line = how(t)
+    t.clause("BEGIN")
+    return t, line
+
+
+def _line():
+    import sys
+
+    return sys._getframe(1).f_lineno
+
+
+def _keys(t):
+    t.declare("a", "int", keys=["int"] * 12); return _line()
+
+
+def _stars(t):
+    t.declare("a", "int" + " *" * 12); return _line()
+
+
+def _dims(t):
+    t.declare("a", "int" + "[1]" * 12); return _line()
+
+
+def _params(t):
+    t.inline("f", "int", lambda *a: 1, params=[f"int x{i}" for i in range(12)]); return _line()
+
+
+def _inline_stars(t):
+    t.inline("f", "int" + "*" * 12, 0); return _line()
+
+
+def _inline_dims(t):
+    t.inline("f", "int" + "[2]" * 12, 0); return _line()
+
+
+def _added_enum(t):
+    from dtracepy import tree
+
+    enum = tree.EnumSpec("e", tuple(tree.Enumerator(f"A{i}") for i in range(12)))
+    t.add(tree.Declaration((enum,), ())); return _line()
+
+
+@pytest.mark.parametrize("how, what", [
+    (_keys, "items"), (_stars, "operators"), (_dims, "operators"), (_params, "items"),
+    (_inline_stars, "operators"), (_inline_dims, "operators"), (_added_enum, "items")],
+    ids=["declare-keys", "declare-stars", "declare-dims", "inline-params", "inline-stars", "inline-dims",
+         "added-enum"])
+def test_compile_refuses_a_declaration_check_refuses(how, what, monkeypatch, tmp_path, capsys):
+    """decl28's bounds: ``check`` refuses a declaration of more than MAX_DECL_ITEMS items in one
+    list or MAX_DECL_OPERATORS operators in one declarator; ``compile`` printed them (a map's
+    keys, an inline's parameters, a type's ``*`` and ``[ ]``, an enum added as a tree), D its own
+    ``check`` refuses.  Now a DSLError at the user's line, in the lexer's words (the bounds lowered
+    to 10 here: the shapes at the real bounds are 100,000 ``*`` or 250,000 keys)."""
+    from dtracepy.errors import DSLError
+
+    t, line = _declaring(how)
+    text = t.to_d()  # (the D printed under the real bounds)
+    _lowered(monkeypatch)
+    with pytest.raises(DSLError) as caught:
+        t.to_d()
+    err = caught.value
+    assert err.pos is not None and err.pos.line == line, str(err)
+    assert f"declaration too long: more than 10 {what}" in err.message, err.message
+    # and what ``check`` says of that D under the lowered bounds: the same words
+    script = tmp_path / "x.d"
+    script.write_text(text)
+    status, _, stderr = _run(["check", str(script)], capsys)
+    assert status == 1 and f"declaration too long: more than 10 {what}" in stderr, stderr
+
+
+@pytest.mark.parametrize("how", [_keys, _stars, _dims, _params, _inline_stars, _inline_dims, _added_enum])
+def test_compile_keeps_a_declaration_at_the_bound(how, monkeypatch):
+    """The same declarations within the bounds compile (bounds of 13: 12 items; 12 ``*`` and an
+    inline's ``=``, which the lexer counts in the declarator as well)."""
+    _lowered(monkeypatch, 13)
+    t, _ = _declaring(how)
+    assert t.to_d()
