@@ -136,3 +136,30 @@ def test_compile_keeps_a_declaration_at_the_bound(how, monkeypatch):
     _lowered(monkeypatch, 13)
     t, _ = _declaring(how)
     assert t.to_d()
+
+
+# --- a string's newline is reported at the line dtrace names -----------------------------------
+
+@pytest.mark.parametrize("text, line", [
+    ('BEGIN\n{\n\tx = "abc\ndef";\n\texit(0);\n}\n', 4),
+    ('BEGIN\n{\n\tx = "abc\n\ndef";\n}\n', 4),
+    ('BEGIN\n{\n\tprintf("a %d\\n", 1); x = \n"abc\n', 5),
+    ('BEGIN\n/ "ab\nc" == "x" /\n{\n}\n', 3),
+    ('BEGIN\n{\n\tx = "abc\n', 4),
+    ('BEGIN { x = "abc\r\ndef"; }\n', 2),
+    ('BEGIN { x = "abc\n', 2),
+    ('BEGIN\n{\n\tx = "a\\\nb";\n\texit(0);\n}\n', 3),  # (a backslash's newline: dtrace names its line)
+], ids=["body", "two-newlines", "after-printf", "predicate", "end-of-body", "crlf", "end-of-file",
+        "backslash-newline"])
+def test_a_strings_newline_is_at_dtraces_line(text, line, tmp_path, capsys):
+    """Review 28 L4: ``check`` reported a string's newline at the line the string opens; dtrace
+    (``dtrace -e -s``, Oracle D 2.0, checked live for each of these) names the next line: "line 4:
+    newline encountered in string literal", its lexer having counted the newline.  The error is
+    now at the start of that line (a backslash before the newline: dtrace names the backslash's
+    line, "syntax error near \\"\\"", as check did)."""
+    script = tmp_path / "x.d"
+    script.write_bytes(text.encode())
+    status, _, err = _run(["check", str(script)], capsys)
+    assert status == 1
+    first = err.splitlines()[0]
+    assert first.startswith(f"{script}:{line}:") and "newline in string constant" in first, err
