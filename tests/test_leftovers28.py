@@ -163,3 +163,73 @@ def test_a_strings_newline_is_at_dtraces_line(text, line, tmp_path, capsys):
     assert status == 1
     first = err.splitlines()[0]
     assert first.startswith(f"{script}:{line}:") and "newline in string constant" in first, err
+
+
+# --- layout: review 28 L2, what gcc refuses or takes, in its words at its place ----------------
+
+from dtracepy.errors import LayoutError  # noqa: E402
+from dtracepy.layout import parse_layouts  # noqa: E402
+
+from test_layout25 import gcc_errors  # noqa: E402
+from test_layout_reader import _pycparser_calls  # noqa: E402
+
+# what sends a small header to pycparser's path (test_layout27's)
+_TO_PYCPARSER = 'int h(void) { struct q { int a; }; _Static_assert(sizeof(struct q) == 4, "q"); return 0; }\n'
+
+L2_REFUSED = [
+    "enum e { A = 0xffffffffffffffff, B };\n", "enum e {\n A = 0x7fffffff,\n B };\n",
+    "enum e { A = 0xffffffffu, B, C };\n", "enum e { A = 0x7ffffffe, B, C };\n",
+    "enum e { A = 0x7fffffffffffffff, B };\n", "enum e { A = 18446744073709551615ULL, B };\n",
+    "int f(a) int a; int a; { return a; }\n", "int f(a) int a, a; { return a; }\n",
+    "int f(a) int a; register int a; { return a; }\n", "int f(a) int b; int b; { return 0; }\n",
+    "int f(a) int a = 5; { return a; }\n", "static int\n  f(a) int a = 5; { return a; }\n",
+    "int f(a)\n int a = 5;\n { return a; }\n", "struct s { int x; };  int f(a) int a = 5; { return a; }\n",
+    "int f(a) int a; int a = 2; { return a; }\n", "int f(a, b) int a, b = 2; int a; { return a; }\n",
+]
+L2_TAKEN = [
+    "enum e { A = 0xffffffffffffffff };\n", "enum e { A = 4294967295, B };\n", "enum e { A = (char)127, B };\n",
+    "enum e { A = 0x7ffffffe, B };\n", "enum e { A = 0x7fffffff, B = 0 };\n",
+    "enum e { A = 1 << 63 };\nstruct s { enum e x; };\n", "enum e { A = 1 << 63, B };\n_Static_assert(B == 1, \"b\");\n",
+    "_Static_assert((1 << 33) == 0, \"x\");\n", "enum e { A = -8 >> 40 };\n_Static_assert(A == -1, \"a\");\n",
+    "enum e { A = 1L << 64, B = 1U << 33 };\n_Static_assert(A == 0 && B == 0, \"z\");\n",
+    "int f(a, b) int b; int a; { return a + b; }\n",
+]
+
+
+def _answer(text: str):
+    try:
+        parse_layouts(text, filename="h.h")
+        return None
+    except LayoutError as err:
+        return f"{err.pos}: error: {err.message}"
+
+
+@pytest.mark.parametrize("pycparser", [False, True], ids=["fast", "pycparser"])
+@pytest.mark.parametrize("tail", L2_REFUSED + L2_TAKEN)
+def test_layout_answers_as_gcc(tail, pycparser, tmp_path, monkeypatch):
+    """Review 28 L2: an implicit enumerator past its predecessor's type (gcc: "overflow in
+    enumeration values", at it), a K&R parameter declared twice ("redefinition of parameter", at
+    the second) or initialized ("parameter 'a' is initialized", at gcc's input_location) were laid
+    out by both readers; a shift count past the width (``1 << 63``, which gcc folds to 0 with a
+    warning) was refused.  gcc on this machine judges each (``gcc -fsyntax-only``)."""
+    text = (_TO_PYCPARSER if pycparser else "") + tail
+    calls = _pycparser_calls(monkeypatch)
+    ours = _answer(text)
+    if pycparser:
+        assert calls  # (pycparser's path read it)
+    elif tail.startswith("int f("):
+        assert not calls  # (the fast reader's refusal or answer)
+    gcc = gcc_errors(text, tmp_path)
+    assert gcc is not None  # (gcc is on this machine)
+    assert ours == (gcc[0] if gcc else None)
+    assert (tail in L2_REFUSED) == (ours is not None)
+
+
+def test_a_shift_past_the_width_takes_gccs_value():
+    """gcc folds ``1 << 63`` to 0 (and ``-8 >> 40`` to -1): the enum is an int's 4 bytes, and B
+    (1) sizes an array; an array size of such a shift is still refused (gcc: variably modified)."""
+    layouts = parse_layouts("enum e { A = 1 << 63, B };\nstruct s { char c[B + 1]; enum e x; };\n", filename="h.h")
+    s = layouts.get("struct s")
+    assert s.size == 8 and [m.offset for m in s.members] == [0, 4]
+    with pytest.raises(LayoutError):
+        parse_layouts("struct t { int a[1 << 40]; };\n", filename="h.h")
