@@ -2,6 +2,11 @@
 
 - ``import`` of an expression nested past what the DSL's writer recurses (a chain of 15,000
   operators, which ``check`` reads) is refused at the expression, not at the script's ``1:1``.
+- ``compile`` makes no declaration past ``lexer.MAX_DECL_OPERATORS`` / ``MAX_DECL_ITEMS`` (which
+  ``check`` refuses): a DSLError at the user's line.
+- ``check`` reports a string's newline at the line dtrace names (the next one).
+- ``layout`` refuses what gcc refuses (an enumerator's overflow, a K&R parameter declared twice or
+  initialized) and folds a shift past the width as gcc does.
 """
 
 from __future__ import annotations
