@@ -308,6 +308,7 @@ def _compile_tracer(tracer, checks: bool, dialect, printed=None) -> Compiled:
     if not text.isascii():
         _refuse_unencodable(program, text, _tracer_pos(tracer))
     _refuse_too_long(text, where)
+    _refuse_long_declarations(program, text, starts, where)
     _refuse_too_deep_for_dtrace(program, text, starts, index)
     return Compiled(program, text, findings)
 
@@ -386,6 +387,38 @@ def _refuse_too_deep_for_dtrace(program, text: str, starts: list, ctx=None) -> N
     found = list(parser_stack.run(ctx, (starts, len(text))))
     if found:
         raise CompileError.from_findings(found)
+
+
+def _refuse_long_declarations(program, text: str, starts: list, fallback) -> None:
+    """A declaration's D ``check`` refuses (``lexer.MAX_DECL_OPERATORS`` operators in one
+    expression or declarator, ``MAX_DECL_ITEMS`` items in one list: ``t.declare("a", "int",
+    keys=[...])`` of 250,001 keys, an inline of as many parameters, a type of 100,001 ``*`` or
+    ``[1]``, a declaration added with ``t.add``) is refused at its line, not emitted.
+    :func:`_refuse_beyond_limits` measures expressions against the body's lower bounds, not a
+    declarator's stars, dimensions and lists: the lexer counts them here, on the item's printed
+    D, as ``check`` would, and only where that D is long enough to pass a bound (a list of more
+    than ``MAX_DECL_ITEMS`` items has as many commas; more than ``MAX_DECL_OPERATORS`` operators,
+    as many characters).  ``starts``: the offset of each of the program's items in ``text``."""
+    from dtracepy import lexer
+
+    shortest = min(lexer.MAX_DECL_OPERATORS, lexer.MAX_DECL_ITEMS)
+    if len(text) <= shortest:
+        return
+    from dtracepy.errors import DSLError, DSyntaxError
+
+    items = program.items
+    ends = starts[1:] + [len(text)]
+    for item, start, end in zip(items, starts, ends):
+        if end - start <= shortest or item.__class__ is tree.Clause:
+            continue
+        try:
+            for _ in lexer.Lexer(text[start:end]).items():
+                pass
+        except DSyntaxError as err:
+            if err.message.startswith("declaration too long"):
+                raise DSLError(f"the D of this declaration is one dtracepy check refuses ({err.message}): "
+                               "declare fewer names, keys or parameters at once, or a type of fewer * or "
+                               "[ ]", getattr(item, "pos", None) or fallback) from None
 
 
 def _refuse_beyond_limits(items, fallback, nesting: bool = True) -> int:

@@ -1882,7 +1882,9 @@ class Lexer:
             if c == '"':
                 return decode_string(text[start + 1 : m.start()]), m.end()
             if c == "\n":
-                raise self.error("newline in string constant", m.start())
+                # (at the next line's start, the line dtrace names: its lexer has counted the
+                # newline when it reports it, "line 4: newline encountered in string literal")
+                raise self.error("newline in string constant", m.end())
             # backslash
             if text.startswith("\\\n", m.start()):
                 raise self.error("newline in string constant", m.start() + 1)

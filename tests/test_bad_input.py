@@ -22,7 +22,7 @@ CASES = {
     "unterminated_comment": (b"BEGIN { }\n/* no end\n", "unterminated comment", (2, 1)),
     "nested_comment": (b"/* a\n /* b */\nBEGIN { }\n", "nested comment", (2, 2)),
     "unterminated_string": (b'BEGIN { x = "abc; }', "unterminated string", (1, 13)),
-    "newline_in_string": (b'BEGIN { x = "abc\n"; }\n', "newline in string constant", (1, 17)),
+    "newline_in_string": (b'BEGIN { x = "abc\n"; }\n', "newline in string constant", (2, 1)),  # (dtrace: line 2)
     "non_utf8": (b"BEGIN { x = 1; }\nEND { \xff\xfe }\n", "invalid byte 0xff (not UTF-8", (2, 7)),
     "nul_byte": (b"BEGIN { x\x00 = 1; }\n", "NUL character", (1, 10)),
     "binary_garbage": (bytes(range(256)) * 4, "NUL character", (1, 1)),

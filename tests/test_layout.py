@@ -282,7 +282,9 @@ def test_defines_are_expanded_in_a_header_without_directives(tmp_path, capsys):
     ("struct a { int x; } __attribute__((aligned(1L<<40)));", "requested alignment 1099511627776 exceeds maximum 268435456"),
     ("struct a { int x __attribute__((aligned(1L<<29))); };", "requested alignment 536870912 exceeds maximum 268435456"),
     # gcc: "left shift count >= width of type"; dtracepy gave the enum the value 2**70
-    ("enum e { A = 1 << 70 };\nstruct a { char c[A]; };", "shift count 70 is out of range"),
+    # (in an enumerator gcc folds it to 0 with that warning, as dtracepy now does: test_leftovers28;
+    # as an array size it is no constant, gcc: "variably modified")
+    ("struct a { char c[1 << 70]; };", "shift count 70 is out of range"),
     ("enum e { A = 1 >> -1 };\nstruct a { int x; };", "shift count -1 is out of range"),
     ("enum e { A = 99999999999999999999999 };\nstruct a { int x; };", "too large for its type"),
     # gcc wraps (1L << 62) * 8 to 0 with a warning (an enumerator may be that), but an overflowed

@@ -63,7 +63,8 @@ GCC_JUDGES = re.compile(r"declared as function returning (?:a function|an array)
                         r"'auto'$|^function-scope '\w+' implicitly auto|^'_Thread_local' used with "
                         r"|^expected specifier-qualifier-list before |^expected declaration specifiers or '...' before "
                         r"|^old-style parameter declarations in prototyped function definition$"  # (session 26)
-                        r"|^declaration for parameter '\w+' but no such parameter$")
+                        r"|^declaration for parameter '\w+' but no such parameter$"
+                        r"|^parameter '\w+' is initialized$|^redefinition of parameter '\w+'$")  # (session 27)
 
 
 def gcc_errors(text: str, *flags: str) -> list:

@@ -354,7 +354,7 @@ def test_comment_after_a_bodyless_predicate_clause_is_kept():
 @pytest.mark.parametrize("src,message,line,col", [
     ("BEGIN { x = 0128; }", "invalid digit in octal constant '0128'", 1, 13),
     ("BEGIN { x = ''; }", "empty character constant", 1, 13),
-    ('BEGIN { x = "ab\ncd"; }', "newline in string constant", 1, 16),
+    ('BEGIN { x = "ab\ncd"; }', "newline in string constant", 2, 1),  # (dtrace: line 2)
     ('BEGIN { x = "abc; }', "unterminated string", 1, 13),
     ("BEGIN { x = 'abcdefghi'; }", "character constant is too long", 1, 13),
     ("BEGIN { x = 1.5; }", "floating-point constants are not supported", 1, 13),

@@ -124,13 +124,18 @@ class ModuleWriter:
             self.after_tracer = pyfmt.wrap(f"t.keep({keeps})")
         self._items = items
         Clause, i_Clause = tree.Clause, self.i_Clause
-        for i, item in enumerate(items):
-            self._index = i
-            if item.__class__ is Clause:  # (what _item does with the usual item)
-                self._last = item
-                i_Clause(item)
-            else:
-                self._item(item)
+        try:
+            for i, item in enumerate(items):
+                self._index = i
+                if item.__class__ is Clause:  # (what _item does with the usual item)
+                    self._last = item
+                    i_Clause(item)
+                else:
+                    self._item(item)
+        except RecursionError:
+            # (an expression nested past what the writer recurses, outside a statement, an if's
+            # condition or a predicate, which name the expression: the item being written)
+            raise too_deep(self._items[self._index]) from None
         return self._assemble()
 
     # Positions are made when asked (a node holds an offset; position_at makes a Pos of it): the
@@ -545,7 +550,7 @@ class ModuleWriter:
         if body is None:
             ex.in_body = False
             if predicate is not None:
-                descs += f", when={ex.emit(predicate).code}"
+                descs += f", when={self._predicate(predicate)}"
             self._block(pyfmt.wrap(f"t.clause({descs})"))
             return
         # A clause whose predicate and body are an earlier one's (equal trees: the scan's ``same``)
@@ -561,7 +566,7 @@ class ModuleWriter:
             when, out, verb = known
         else:
             ex.in_body = False
-            when = "" if predicate is None else f", when={ex.emit(predicate).code}"
+            when = "" if predicate is None else f", when={self._predicate(predicate)}"
             verb = _verb(body, self.scan.calls.get(id(item), _NO_CALLS))
         name = self.names.fresh(_clause_name(verb, probes))
         line = f"@t.probe({descs}{when})"
@@ -580,6 +585,12 @@ class ModuleWriter:
                 written[key] = (when, tuple(out), verb)
         lines += out or ["    pass"]
         self._defining.add(id(self._block(lines)))
+
+    def _predicate(self, predicate) -> str:
+        try:
+            return self.ex.emit(predicate).code
+        except RecursionError:
+            raise too_deep(predicate) from None
 
     def _place_body_comments(self, clause) -> list[str]:
         """Share out the comments inside ``clause`` (see body_comments): one on a statement's
@@ -642,11 +653,17 @@ class ModuleWriter:
         if self.plan.rows:
             var = self.record_names.get(self.plan.rows.get(id(stmt)))
             if var is not None:
-                args = ", ".join(self.ex.code(a) for a in stmt.expr.args[1:])
+                try:
+                    args = ", ".join(self.ex.code(a) for a in stmt.expr.args[1:])
+                except RecursionError:
+                    raise too_deep(stmt.expr) from None
                 return pyfmt.wrap(f"{var}.emit({args})", indent)
         if stmt.__class__ is tree.ExprStmt:
             self.assigned = None
-            line = self.expr_statement(stmt.expr)
+            try:
+                line = self.expr_statement(stmt.expr)
+            except RecursionError:
+                raise too_deep(stmt.expr) from None
             if len(indent) + len(line) <= pyfmt.WIDTH and "\n" not in line:  # (pyfmt.wrap's first case)
                 return [indent + line]
             value = self.assigned
@@ -670,7 +687,11 @@ class ModuleWriter:
                                f"(Python refuses more than {_MOST_NESTED_BLOCKS} nested with blocks: \"too many "
                                "statically nested blocks\")", stmt.pos)
         self.names.use(fn)
-        lines = pyfmt.wrap(f"with {fn}({self.ex.code(stmt.cond)}):", indent)
+        try:
+            cond = self.ex.code(stmt.cond)
+        except RecursionError:
+            raise too_deep(stmt.cond) from None
+        lines = pyfmt.wrap(f"with {fn}({cond}):", indent)
         lines += self.statements(self._branch(stmt.then, "an if", stmt), indent + "    ") or [indent + "    pass"]
         other = stmt.otherwise
         if isinstance(other, tree.If):
@@ -739,6 +760,13 @@ class ModuleWriter:
             text, ok = self.ex.member_target(node)
             return text if ok else None
         return None
+
+
+def too_deep(node) -> CannotImport:
+    """The refusal of an expression nested deeper than the writer recurses (a chain of 15,000
+    operators), located at ``node``, the expression (or the item) being written, as `check` locates
+    its errors, not at the script's first line."""
+    return CannotImport("this expression", "way to nest expressions this deeply", node.pos)
 
 
 def _docstring_text(name: str) -> str:

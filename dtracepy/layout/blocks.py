@@ -99,20 +99,22 @@ class BlockRules:
             params = func.args.params if func.__class__ is c_ast.FuncDecl and func.args is not None else ()
             listed = {getattr(p, "name", None) for p in params}
             stray = None
+            seen = set()
             for p in node.param_decls:
                 self._refuse_derivation(p)
                 if p.__class__ is c_ast.Typedef or p.storage and p.storage != ["register"]:
                     self.error(f"storage class specified for parameter '{p.name}'", p)
+                if getattr(p, "init", None) is not None:  # (gcc: at its input_location as the '=' is read)
+                    raise LayoutError(f"parameter '{p.name}' is initialized", self.input_location(p))
+                if p.name in seen:  # (int a; int a;: at the second's name, as gcc)
+                    self.error(f"redefinition of parameter '{p.name}'", _named(p))
+                seen.add(p.name)
                 if p.name not in listed:
                     stray = p
             if params and params[0].__class__ is not c_ast.ID:  # (after those: gcc's order)
                 self.error("old-style parameter declarations in prototyped function definition", decl)
             if stray is not None:  # (at its name: pycparser's Decl of (*b)(void) is at its '(')
-                named = stray.type
-                while named.__class__ is not c_ast.TypeDecl and getattr(named, "type", None) is not None:
-                    named = named.type
-                self.error(f"declaration for parameter '{stray.name}' but no such parameter",
-                           named if getattr(named, "coord", None) is not None else stray)
+                self.error(f"declaration for parameter '{stray.name}' but no such parameter", _named(stray))
         stack = [node.body]
         while stack:  # (pycparser read the body: its depth is within Python's)
             n = stack.pop()
@@ -138,3 +140,11 @@ class BlockRules:
 
 def cls_is_decl(node) -> bool:
     return node.__class__ is c_ast.Decl
+
+
+def _named(decl):
+    """The node of ``decl``'s name (pycparser's Decl of ``(*b)(void)`` is at its '('), or ``decl``."""
+    named = decl.type
+    while named.__class__ is not c_ast.TypeDecl and getattr(named, "type", None) is not None:
+        named = named.type
+    return named if getattr(named, "coord", None) is not None else decl

@@ -28,7 +28,7 @@ from dtracepy.layout.abi import ABI, get_abi, host_abi_name
 from dtracepy.layout.alignas import AlignasRules
 from dtracepy.layout.attributes import AttributeRules
 from dtracepy.layout.blocks import BlockRules
-from dtracepy.layout.consts import _INT, ConstantEvaluator, _wrap
+from dtracepy.layout.consts import _INT, ConstantEvaluator, _common, _wrap
 from dtracepy.layout.cparse import (BUILTIN_FILE, PRELUDE, _C_KEYWORDS, _CParser, _deepest, _line_starts,  # noqa: F401
                                     parse_c, read_fast)
 from dtracepy.layout.fastc_decl import refused_derivation
@@ -529,16 +529,21 @@ class _Converter(AttributeRules, AlignasRules, BlockRules, ConstantEvaluator):
             t = self.tags.get(("enum", node.name))
             return (t or Scalar(spelling, 4, 4, False, "enum")), spelling
         value, t, values = 0, _INT, []
+        overflow = False
         for e in node.values.enumerators:
             if e.value is not None:
                 value, t, _ = self.typed_const(e.value)
+            elif overflow:  # (gcc's words, at the enumerator given no value)
+                self.error("overflow in enumeration values", e)
             # gcc: an enumerator is an int if its value fits, else of its value's type (until the
             # enum is complete: then of the enum's type)
             self.enumerators[e.name] = value, _INT if -(1 << 31) <= value < 1 << 31 else t
             values.append(value)
+            # the next value, the previous one plus 1 in its type (at least int): past that type
+            # (0x7fffffff, 0xffffffffu, 0xffffffffffffffff), an error if the next one takes it
+            t = _common(t, _INT)
             value += 1
-            if _wrap(value, t) != value:
-                t = (64, t[1] and value < 1 << 63)
+            overflow = _wrap(value, t) != value
         signed = any(v < 0 for v in values)
         big = any(v >= 2**32 or v < -(2**31) for v in values) or (signed and any(v >= 2**31 for v in values))
         t = Scalar(spelling, 8 if big else 4, 8 if big else 4, signed, "enum")

@@ -27,8 +27,10 @@ class ConstantEvaluator:
     # condition of ``?:`` drops it.  A left shift of a negative value or into the sign bit is
     # not a constant either.  gcc refuses what is not a constant as an array size ("variably
     # modified at file scope") and folds it anyway for an enumerator or a bit-field width
-    # (``enum { F = 1 << 31 }`` is INT_MIN): ``array_size`` says which.  A shift count beyond
-    # the width or negative is refused everywhere (gcc: a warning, or an error when negative).
+    # (``enum { F = 1 << 31 }`` is INT_MIN): ``array_size`` says which.  A negative shift count
+    # is refused everywhere (gcc: not a constant); one beyond the width is refused in an array
+    # size (gcc: variably modified) and folded elsewhere, to 0 (-1 for a negative value shifted
+    # right), as gcc folds it with a warning.
 
     def const(self, node, array_size: bool = False) -> int:
         """The value of an integer constant expression, evaluated without recursing (pycparser
@@ -339,7 +341,13 @@ class ConstantEvaluator:
         if op in ("<<", ">>"):
             t = _promote(ta)
             if not 0 <= y < t[0]:
-                self.error(f"shift count {y} is out of range for {self._type_name(t)} (0 to {t[0] - 1})", node)
+                if y < 0 or self.array_size:
+                    self.error(f"shift count {y} is out of range for {self._type_name(t)} (0 to {t[0] - 1})", node)
+                # gcc folds a count past the width (warning "left shift count >= width of type")
+                # where a constant is folded, an enumerator, a bit-field's width, a static assertion:
+                # 0 (a negative value shifted right: -1); not an integer constant as an array size
+                # ("variably modified"), refused above
+                return (-1 if op == ">>" and _wrap(x, t) < 0 else 0), t, overflow
             if op == ">>":
                 return x >> y, t, overflow
             if t[1] and (x < 0 or x << y >= 1 << (t[0] - 1)) and self.array_size:

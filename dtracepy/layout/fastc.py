@@ -77,6 +77,7 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
         self.param_align = False  # the last declarator's parameters have _Alignas (gcc refuses it)
         self.kr = False  # reading a K&R definition's declarations of its parameters
         self.stray = None  # (name, its token) of the last of them that declares no parameter of the list
+        self.kr_names: set = set()  # the names they declared so far (gcc refuses one declared twice)
         self.body_names: set = set()  # the names the function's body (or parameters) declares
         self.body_asserts: list = []  # its _Static_asserts the converter evaluates (after it)
         self.objects: dict = {}  # each file-scope object's name -> its declared type (typeof (name))
@@ -270,8 +271,14 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
                 refusal = self.storage_refusal(name, decl, typedef, storage, thread, defining)
                 if refusal is not None:
                     raise Refused(refusal, self.name_at)
-            if self.kr and name not in self.locals:  # (f(a) int b; or f() int b;: refused at the list's end)
-                self.stray = (name, self.name_at)
+            if self.kr:
+                if toks[self.i] == "=":  # (gcc: as the '=' is read, at its input_location then)
+                    raise Refused(f"parameter '{name}' is initialized", self.i, input_location=True)
+                if name in self.kr_names:  # (int a; int a;: at the second, as gcc)
+                    raise Refused(f"redefinition of parameter '{name}'", self.name_at)
+                self.kr_names.add(name)
+                if name not in self.locals:  # (f(a) int b; or f() int b;: refused at the list's end)
+                    self.stray = (name, self.name_at)
             if defining:
                 refused = self.odd_decl and refused_derivation(decl)
                 if refused:  # (gcc refuses it)
@@ -435,6 +442,7 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
             at = self.name_at  # (the function's name)
             self.kr = True  # (what gcc refuses there: storage_refusal(), a name not in the list: declaration())
             self.stray = None
+            self.kr_names = set()
             while toks[self.i] != "{":
                 if not self.starts_declaration(toks[self.i]):
                     raise Unsupported("a K&R parameter's declaration")
@@ -764,12 +772,15 @@ class _Reader(Bodies, Constants, Declarators, TypeofTypes):
         self.i += 1
         values = []
         while True:
+            at = self.i
             n = self.name()
             value = None
             if toks[self.i] == "=":
                 self.i += 1
                 value = self.expr()
-            values.append(c_ast.Enumerator(n, value, None, attributes=_NO))
+            # (its place: gcc's "overflow in enumeration values" is at an enumerator given none)
+            values.append(c_ast.Enumerator(n, value, None if value is not None else TokenCoord(self.text, at - self.head),
+                                           attributes=_NO))
             self.ordinary.add(n)
             if self.block:
                 self.body_names.add(n)
