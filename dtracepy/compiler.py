@@ -297,7 +297,12 @@ def _compile_tracer(tracer, checks: bool, dialect, printed=None) -> Compiled:
     said = {(f.pos, f.message) for f in foreign}
     errors += foreign
     errors += [f for f in findings if f.severity == "error" and (f.pos, f.message) not in said]
-    errors += _refused_in_operands(program, dialect, index)
+    # (an operands' finding where the compiler's own refusal of the same rule, of the same name
+    # (the word each message begins with), stands says it again in other words: ``trace(glob.a)``
+    # after ``glob.a[1] = 2`` was array-use twice at its line, hidden until the errors were ordered)
+    said = {(f.pos, f.check, f.message.split(" ", 1)[0]) for f in errors}
+    errors += [f for f in _refused_in_operands(program, dialect, index)
+               if (f.pos, f.check, f.message.split(" ", 1)[0]) not in said]
     if errors:
         # by file and line, as check orders a file's findings (they came rule by rule: the
         # refusals, the options, the checks, the operands; line 10 was said above line 5)

@@ -224,11 +224,13 @@ def test_import_of_d_run_without_cpp_keeps_them(tmp_path, capsys):
 
 
 def test_import_of_an_unterminated_constant_after_the_trigraph_is_located(tmp_path, capsys):
-    """dtrace -C -e: 'missing terminating " character', "newline encountered in string literal"."""
+    """dtrace -C -e: 'missing terminating " character' (cpp's warning, at line 2), then "line 3:
+    newline encountered in string literal": dtrace names the line after the string's newline, and
+    so does dtracepy since session 27 (leftovers28; the real dtrace asked again on 2026-12-04)."""
     script = tmp_path / "t.d"
     script.write_text('#define X 1\nBEGIN { trace("??/"); exit(0); }\n')
     assert main(["import", str(script)]) == 1
-    assert f"{script}:2:" in capsys.readouterr().err
+    assert f"{script}:3:1: error: newline in string constant" in capsys.readouterr().err
 
 
 def test_a_charlit_trigraph_prints_as_dtrace_c_reads_those_characters():

@@ -130,6 +130,9 @@ def test_a_tracer_using_an_array_whole_is_refused_at_its_line(tmp_path):
     lines = [line for line in result.stderr.splitlines() if ": error: " in line]
     assert lines[0].startswith("t.py:9: error: a is an associative array")
     assert lines[1].startswith("t.py:10: error: self->b is an associative array")
+    # (each said once: the operands' check said line 9's again in other words, seen once the
+    # errors were ordered by line)
+    assert len(lines) == 2, result.stderr
 
 
 # --- F11: a typedef name declared again as another type ----------------------------------------
